@@ -1,0 +1,136 @@
+//! The command line (DESIGN §1): clap definitions only.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "shisa",
+    version,
+    about = "Run a YAML runbook step by step, with the safe habits impossible to skip",
+    long_about = "shisa walks an operator through a YAML runbook one step at a time: a snapshot before \
+any change, a typed confirmation of the real target, pre-checks, post-change verification, \
+rollback, change windows, a second person's approval, and a hash-chained journal that becomes \
+the incident timeline.",
+    after_help = "Exit codes: 0 completed · 1 a step failed (rolled back or stopped) · 2 invalid runbook, \
+parameters or invocation (nothing ran) · 3 aborted by the operator · 4 refused to start (change \
+window, locked run, safety gate)"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a runbook (a TUI on a terminal, line mode with --headless or without one)
+    Run(RunArgs),
+    /// Validate runbooks and apply the safety lint; nothing runs
+    Check {
+        /// Runbook files
+        #[arg(required = true, value_name = "RUNBOOK")]
+        runbooks: Vec<PathBuf>,
+    },
+    /// Show the resolved steps, guards, rollback map and window verdict; nothing runs
+    Plan {
+        #[arg(value_name = "RUNBOOK")]
+        runbook: PathBuf,
+        /// A parameter value
+        #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+    },
+    /// Continue an interrupted run
+    Resume(ResumeArgs),
+    /// List the live shared sessions on this host that you can join
+    Sessions,
+    /// Watch a live run, read-only (approve with `a`, note with `n`)
+    Watch {
+        /// Run id (default: the only live session)
+        run_id: Option<String>,
+        /// Print events as lines instead of the TUI
+        #[arg(long)]
+        headless: bool,
+    },
+    /// Give the second signature on the step waiting for approval (exit 0 granted, 1 refused)
+    Approve {
+        run_id: String,
+        /// The target as you read it (asked for when not given)
+        #[arg(long, value_name = "VALUE")]
+        typed: Option<String>,
+    },
+    /// Add a reviewer's note to a live run's timeline
+    Note { run_id: String, text: String },
+    /// Export a run's journal as a postmortem timeline
+    Export {
+        run_dir: PathBuf,
+        #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
+        format: ExportFormat,
+        /// Write to FILE instead of standard output
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Time zone for the timeline when the runbook names none (IANA name)
+        #[arg(long, value_name = "ZONE")]
+        tz: Option<String>,
+    },
+    /// Check a run's journal hash chain (exit 0 intact, 1 broken)
+    Verify {
+        run_dir: PathBuf,
+        /// The chain head kept elsewhere (printed at the end of the run)
+        #[arg(long, value_name = "HASH")]
+        head: Option<String>,
+    },
+    /// Print the JSON Schema of the runbook format
+    Schema,
+    /// Print shell completions
+    #[command(hide = true)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff)
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[arg(value_name = "RUNBOOK")]
+    pub runbook: PathBuf,
+    /// A parameter value
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Where run directories go (default: $SHISA_JOURNAL_DIR, $XDG_STATE_HOME/shisa/runs, ~/.local/state/shisa/runs)
+    #[arg(long, value_name = "DIR")]
+    pub journal_dir: Option<PathBuf>,
+    /// Line mode over stdin/stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// Let members of GROUP watch and approve (socket mode 0660)
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
+    /// Start outside the change window; the reason is journaled as an override
+    #[arg(long, value_name = "REASON")]
+    pub outside_window: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    pub run_dir: PathBuf,
+    /// Line mode over stdin/stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// A value for a secret parameter (secrets are never journaled, so a resume needs them again)
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Let members of GROUP watch and approve (socket mode 0660)
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
+    /// Continue outside the change window; the reason is journaled as an override
+    #[arg(long, value_name = "REASON")]
+    pub outside_window: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Md,
+    Json,
+    Html,
+}

@@ -1,0 +1,52 @@
+//! `shisa check`: validate and lint runbooks; nothing runs.
+
+use std::path::PathBuf;
+
+use crate::exit::Exit;
+use crate::runbook::{Report, load_file, model::StepKind};
+use crate::term::stderr_color;
+
+pub fn run(files: &[PathBuf]) -> Exit {
+    let color = stderr_color();
+    let mut failed = false;
+    for path in files {
+        match load_file(path) {
+            Ok(loaded) => {
+                if !loaded.warnings.is_empty() {
+                    let report = Report {
+                        file: path.display().to_string(),
+                        source: loaded.source.clone(),
+                        diags: loaded.warnings.clone(),
+                    };
+                    eprint!("{}", report.render(color));
+                }
+                let rb = &loaded.runbook;
+                let mutating = rb.steps.iter().filter(|s| s.mutating).count();
+                let manual = rb
+                    .steps
+                    .iter()
+                    .filter(|s| s.kind == StepKind::Manual)
+                    .count();
+                let waivers: usize = rb.steps.iter().map(|s| s.waive.len()).sum();
+                println!(
+                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s)",
+                    path.display(),
+                    rb.steps.len(),
+                    mutating,
+                    manual,
+                    waivers
+                );
+            }
+            Err(report) => {
+                failed = true;
+                eprint!("{}", report.render(color));
+                eprintln!(
+                    "{}: {} error(s); nothing ran",
+                    path.display(),
+                    report.errors()
+                );
+            }
+        }
+    }
+    if failed { Exit::Invalid } else { Exit::Ok }
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand; `main` dispatches here.
+
+pub mod check;
+pub mod plan;

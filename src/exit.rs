@@ -1,0 +1,59 @@
+//! Exit codes (DESIGN §1) and the one error type the commands return; `main` maps it.
+
+use std::process::ExitCode;
+
+use crate::runbook::Report;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The run completed and verified; or the command did what was asked.
+    Ok = 0,
+    /// A step failed and the run ended (rolled back or stopped); a check found a problem.
+    Failed = 1,
+    /// Invalid runbook, parameters or invocation: nothing ran.
+    Invalid = 2,
+    /// The operator aborted (including end of input in headless mode).
+    Aborted = 3,
+    /// Refused to start: change window, locked run directory, or a safety gate.
+    Refused = 4,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A runbook with errors, to render against its source.
+    #[error("{} error(s) in {}", .0.errors(), .0.file)]
+    Runbook(Box<Report>),
+    /// Bad invocation or parameters: exit 2.
+    #[error("{0}")]
+    Invalid(String),
+    /// Refused by a gate before anything ran: exit 4.
+    #[error("{0}")]
+    Refused(String),
+    /// Anything else that stops a command: exit 1.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    pub fn exit(&self) -> Exit {
+        match self {
+            Error::Runbook(_) | Error::Invalid(_) => Exit::Invalid,
+            Error::Refused(_) => Exit::Refused,
+            Error::Failed(_) => Exit::Failed,
+        }
+    }
+}
+
+impl From<Report> for Error {
+    fn from(r: Report) -> Error {
+        Error::Runbook(Box::new(r))
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,11 @@
+//! shisa: a terminal runbook executor that makes the safe habits impossible to skip.
+//!
+//! The runbook format and its lint live in [`runbook`]; each subcommand in [`commands`].
+
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod exit;
+pub mod hash;
+pub mod runbook;
+pub mod term;

@@ -1,0 +1,82 @@
+//! shisa's entry point: parse the command line, dispatch, map errors to exit codes.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+
+use shisa::cli::{Cli, Command};
+use shisa::clock::Clock;
+use shisa::commands;
+use shisa::exit::{Error, Exit};
+use shisa::term::stderr_color;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            // clap: help and version are successes; every usage error is "invalid invocation".
+            return if e.use_stderr() {
+                Exit::Invalid.into()
+            } else {
+                Exit::Ok.into()
+            };
+        }
+    };
+    match dispatch(cli) {
+        Ok(code) => code.into(),
+        Err(Error::Runbook(report)) => {
+            eprint!("{}", report.render(stderr_color()));
+            eprintln!("{}: {} error(s); nothing ran", report.file, report.errors());
+            Exit::Invalid.into()
+        }
+        Err(e) => {
+            eprintln!("shisa: {e}");
+            e.exit().into()
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<Exit, Error> {
+    let clock = || Clock::from_env().map_err(Error::Invalid);
+    match cli.command {
+        Command::Check { runbooks } => Ok(commands::check::run(&runbooks)),
+        Command::Plan { runbook, params } => {
+            let text = commands::plan::run(&runbook, &params, &clock()?)?;
+            print_out(&text)
+        }
+        Command::Schema => print_out(&shisa::runbook::schema::schema_text()),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "shisa", &mut std::io::stdout());
+            Ok(Exit::Ok)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| Error::Failed(e.to_string()))?;
+            print_out(&String::from_utf8_lossy(&out))
+        }
+        other => Err(Error::Invalid(format!(
+            "`{}` is not yet implemented in this build",
+            format!("{other:?}")
+                .split([' ', '(', '{'])
+                .next()
+                .unwrap_or("?")
+                .to_lowercase()
+        ))),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`shisa plan … | head`) is not an error worth a panic.
+fn print_out(text: &str) -> Result<Exit, Error> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(Exit::Ok),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Exit::Ok),
+        Err(e) => Err(Error::Failed(format!(
+            "cannot write to standard output: {e}"
+        ))),
+    }
+}

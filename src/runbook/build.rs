@@ -1,0 +1,250 @@
+//! Turns the [`Node`] tree into the [`Runbook`] model: types, known keys, regexes,
+//! durations, templates and windows are checked here; cross-step safety rules in `lint.rs`.
+
+use chrono_tz::Tz;
+
+use super::build_step::steps;
+use super::diag::{Diagnostic, did_you_mean};
+use super::fields::Cx;
+use super::keys;
+use super::model::{Param, Runbook};
+use super::node::Node;
+use super::template::is_identifier;
+use super::window::{Span, Window};
+
+pub struct Built {
+    pub runbook: Runbook,
+    pub diags: Vec<Diagnostic>,
+    /// Steps whose kind or command could not be read: the safety lint skips them rather
+    /// than pile guesses on top of the error already reported.
+    pub broken_steps: Vec<usize>,
+}
+
+pub fn build(root: &Node) -> Built {
+    let mut cx = Cx::default();
+    let mut runbook = Runbook {
+        version: 1,
+        name: String::new(),
+        description: None,
+        path: Vec::new(),
+        params: Vec::new(),
+        window: None,
+        steps: Vec::new(),
+    };
+    let mut broken_steps = Vec::new();
+    let Some(top) = cx.map(root, "the runbook", Some(keys::TOP)) else {
+        if let Some(d) = cx.diags.last_mut() {
+            d.hint = Some("a runbook is a mapping that starts with `version: 1`".into());
+        }
+        return Built {
+            runbook,
+            diags: cx.diags,
+            broken_steps,
+        };
+    };
+    match top.get("version") {
+        None => cx.error(
+            Diagnostic::error(top.pos, "the runbook has no `version`")
+                .hint("add `version: 1` as the first line"),
+        ),
+        Some(v) => {
+            if let Some(n) = cx.int(v, "`version`", 0..=i64::from(u32::MAX)) {
+                if n != 1 {
+                    cx.error(
+                        Diagnostic::error(
+                            v.pos,
+                            format!("runbook format version {n} is not supported"),
+                        )
+                        .width(v.width())
+                        .hint("this shisa reads `version: 1`"),
+                    );
+                }
+            }
+        }
+    }
+    match top.get("name") {
+        Some(n) => runbook.name = cx.string(n, "`name`").unwrap_or_default(),
+        None => cx.error(
+            Diagnostic::error(top.pos, "the runbook has no `name`")
+                .hint("add `name: What this runbook changes`"),
+        ),
+    }
+    runbook.description = top
+        .get("description")
+        .and_then(|n| cx.string(n, "`description`"));
+    if let Some(n) = top.get("path") {
+        runbook.path = cx
+            .strings(n, "an entry of `path`")
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
+    }
+    if let Some(n) = top.get("params") {
+        runbook.params = params(&mut cx, n);
+    }
+    if let Some(n) = top.get("window") {
+        runbook.window = window(&mut cx, n);
+    }
+    match top.get("steps") {
+        Some(n) => (runbook.steps, broken_steps) = steps(&mut cx, n),
+        None => cx.error(
+            Diagnostic::error(top.pos, "the runbook has no `steps`")
+                .hint("add `steps:` with at least one step"),
+        ),
+    }
+    Built {
+        runbook,
+        diags: cx.diags,
+        broken_steps,
+    }
+}
+
+fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
+    let Some(map) = cx.map(node, "`params`", None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, key, value) in map.pairs() {
+        if !is_identifier(name) {
+            cx.error(
+                Diagnostic::error(key.pos, format!("`{name}` cannot be a parameter name"))
+                    .width(name.chars().count())
+                    .hint("parameters become environment variables: use letters, digits and `_`, not starting with a digit"),
+            );
+            continue;
+        }
+        if name.starts_with("SHISA_") {
+            cx.error(Diagnostic::error(
+                key.pos,
+                format!("`{name}`: names starting with SHISA_ are shisa's own"),
+            ));
+            continue;
+        }
+        let mut p = Param {
+            name: name.to_string(),
+            pos: key.pos,
+            description: None,
+            pattern: None,
+            choices: Vec::new(),
+            deny: Vec::new(),
+            secret: false,
+            from_env: None,
+            default: None,
+        };
+        if !value.is_null() {
+            let what = format!("parameter `{name}`");
+            let Some(f) = cx.map(value, &what, Some(keys::PARAM)) else {
+                continue;
+            };
+            p.description = f
+                .get("description")
+                .and_then(|n| cx.string(n, "`description`"));
+            p.pattern = f.get("pattern").and_then(|n| cx.pattern(n, "`pattern`"));
+            p.choices = f
+                .get("choices")
+                .map(|n| {
+                    cx.strings(n, "a choice")
+                        .into_iter()
+                        .map(|(s, _)| s)
+                        .collect()
+                })
+                .unwrap_or_default();
+            p.deny = f
+                .get("deny")
+                .map(|n| cx.patterns(n, "a `deny` pattern"))
+                .unwrap_or_default();
+            p.secret = f
+                .get("secret")
+                .and_then(|n| cx.bool(n, "`secret`"))
+                .unwrap_or(false);
+            p.from_env = f.get("from_env").and_then(|n| cx.string(n, "`from_env`"));
+            if let Some(n) = f.get("default") {
+                if p.secret {
+                    cx.error(
+                        Diagnostic::error(
+                            n.pos,
+                            format!("secret parameter `{name}` has a default"),
+                        )
+                        .hint(
+                            "a secret written in the runbook is no secret; use `from_env:` instead",
+                        ),
+                    );
+                }
+                p.default = cx.string(n, "`default`");
+            }
+            if let (Some(env), Some(n)) = (&p.from_env, f.get("from_env")) {
+                if !is_identifier(env) {
+                    cx.error(
+                        Diagnostic::error(
+                            n.pos,
+                            format!("`{env}` is not an environment variable name"),
+                        )
+                        .width(n.width()),
+                    );
+                }
+            }
+        }
+        out.push(p);
+    }
+    out
+}
+
+fn window(cx: &mut Cx, node: &Node) -> Option<Window> {
+    let f = cx.map(node, "`window`", Some(keys::WINDOW))?;
+    let tz = match f.get("timezone") {
+        None => {
+            cx.error(
+                Diagnostic::error(f.pos, "`window` has no `timezone`")
+                    .hint("name the zone the windows are written in, e.g. `timezone: Asia/Tokyo` or `timezone: UTC`"),
+            );
+            None
+        }
+        Some(n) => {
+            let name = cx.string(n, "`timezone`")?;
+            match name.parse::<Tz>() {
+                Ok(tz) => Some(tz),
+                Err(_) => {
+                    let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                    let hint = match did_you_mean(&name, names) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => "use an IANA time zone name such as `Europe/Berlin`, `Asia/Tokyo` or `UTC`".into(),
+                    };
+                    cx.error(
+                        Diagnostic::error(n.pos, format!("`{name}` is not an IANA time zone"))
+                            .width(n.width())
+                            .hint(hint),
+                    );
+                    None
+                }
+            }
+        }
+    };
+    let mut spans = |key: &str| -> Vec<Span> {
+        let Some(n) = f.get(key) else {
+            return Vec::new();
+        };
+        cx.strings(n, "a window")
+            .into_iter()
+            .filter_map(|(text, at)| match Span::parse(&text) {
+                Ok(s) => Some(s),
+                Err(msg) => {
+                    cx.error(Diagnostic::error(at.pos, msg).width(at.width()));
+                    None
+                }
+            })
+            .collect()
+    };
+    let allow = spans("allow");
+    let deny = spans("deny");
+    if !f.has("allow") && !f.has("deny") {
+        cx.error(
+            Diagnostic::error(f.pos, "`window` has neither `allow` nor `deny`")
+                .hint("add `allow: ['Mon-Thu 10:00-16:00']`"),
+        );
+    }
+    Some(Window {
+        timezone: tz?,
+        allow,
+        deny,
+    })
+}

@@ -1,0 +1,517 @@
+//! Reads `steps:` — each step, its command, expectations, target, verify and rollback.
+
+use std::collections::BTreeMap;
+
+use super::diag::Diagnostic;
+use super::fields::{Cx, Fields, pos_in};
+use super::keys;
+use super::model::{
+    Approval, Arg, Capture, Check, Command, Expect, Guard, OnFailure, Retry, Step, StepKind,
+    Target, Waiver,
+};
+use super::node::{Node, Value};
+use super::template::{Template, is_identifier, whole_var};
+
+pub fn steps(cx: &mut Cx, node: &Node) -> (Vec<Step>, Vec<usize>) {
+    let Some(items) = cx.seq(node, "`steps`") else {
+        return (Vec::new(), Vec::new());
+    };
+    if items.is_empty() {
+        cx.error(
+            Diagnostic::error(node.pos, "`steps` is empty")
+                .hint("a runbook needs at least one step"),
+        );
+    }
+    let mut out = Vec::new();
+    let mut broken = Vec::new();
+    for item in items {
+        if let Some((step, kind_known)) = step(cx, item) {
+            if !kind_known {
+                broken.push(out.len());
+            }
+            out.push(step);
+        }
+    }
+    (out, broken)
+}
+
+/// Returns the step and whether its kind was readable.
+fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
+    let f = cx.map(node, "a step", Some(keys::STEP))?;
+    let id = match f.get("id") {
+        Some(n) => {
+            let id = cx.string(n, "`id`").unwrap_or_default();
+            if !id.is_empty() && !valid_id(&id) {
+                cx.error(
+                    Diagnostic::error(n.pos, format!("`{id}` cannot be a step id"))
+                        .width(n.width())
+                        .hint("ids name output files and journal entries: use letters, digits, `-` and `_` (at most 64)"),
+                );
+            }
+            id
+        }
+        None => {
+            cx.error(
+                Diagnostic::error(f.pos, "this step has no `id`")
+                    .hint("add `id: short-name`, unique in the runbook"),
+            );
+            String::new()
+        }
+    };
+    let (kind, kind_pos) = match f.get("kind") {
+        Some(n) => {
+            let text = cx.string(n, "`kind`").unwrap_or_default();
+            let kind = StepKind::ALL
+                .iter()
+                .find(|(name, _)| *name == text)
+                .map(|(_, k)| *k);
+            if kind.is_none() && !text.is_empty() {
+                let names: Vec<&str> = StepKind::ALL.iter().map(|(n, _)| *n).collect();
+                let hint = match super::diag::did_you_mean(&text, names.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("a step kind is one of: {}", names.join(", ")),
+                };
+                cx.error(
+                    Diagnostic::error(n.pos, format!("unknown step kind `{text}`"))
+                        .width(n.width())
+                        .hint(hint),
+                );
+            }
+            (kind, n.pos)
+        }
+        None => {
+            cx.error(
+                Diagnostic::error(f.pos, format!("step `{id}` has no `kind`"))
+                    .hint("add `kind:` precheck, snapshot, action, verify or manual"),
+            );
+            (None, f.pos)
+        }
+    };
+    let kind_known = kind.is_some();
+    let kind = kind.unwrap_or(StepKind::Action);
+    let title = f
+        .get("title")
+        .and_then(|n| cx.template(n, "`title`"))
+        .unwrap_or_else(|| Template::literal(&id));
+    let instructions = f
+        .get("instructions")
+        .and_then(|n| cx.template(n, "`instructions`"));
+    let command = command(cx, &f, &format!("step `{id}`"));
+    if kind == StepKind::Manual {
+        if let Some(c) = &command {
+            cx.error(
+                Diagnostic::error(c.pos(), format!("manual step `{id}` has a command"))
+                    .hint("a manual step is done by a person: give it `instructions:`, or make it an `action`"),
+            );
+        }
+        if instructions.is_none() {
+            cx.error(
+                Diagnostic::error(f.pos, format!("manual step `{id}` has no `instructions`"))
+                    .hint("say what the person must do and how they know it is done"),
+            );
+        }
+    } else if command.is_none() {
+        if !f.has("run") && !f.has("argv") {
+            cx.error(
+                Diagnostic::error(f.pos, format!("step `{id}` has neither `run` nor `argv`"))
+                    .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
+            );
+        }
+    }
+    let default_mutating = kind == StepKind::Action;
+    let mutating = match f.get("mutating") {
+        Some(n) => {
+            let m = cx.bool(n, "`mutating`").unwrap_or(default_mutating);
+            if m && matches!(
+                kind,
+                StepKind::Precheck | StepKind::Verify | StepKind::Snapshot
+            ) {
+                cx.error(
+                    Diagnostic::error(n.pos, format!("a {} step cannot be mutating", kind.name()))
+                        .width(n.width())
+                        .hint("a step that changes something is an `action` (or a `manual` step with `mutating: true`)"),
+                );
+            }
+            m
+        }
+        None => default_mutating,
+    };
+    let expect = f.get("expect").map(|n| expect(cx, n)).unwrap_or_default();
+    let capture = f
+        .get("capture")
+        .map(|n| captures(cx, n))
+        .unwrap_or_default();
+    let target = f.get("target").and_then(|n| target(cx, n));
+    let approval = f
+        .get("approval")
+        .map(|n| approval(cx, n))
+        .unwrap_or(Approval::None);
+    let timeout = f.get("timeout").and_then(|n| cx.duration(n, "`timeout`"));
+    let retry = f.get("retry").map(|n| retry(cx, n)).unwrap_or_default();
+    let verify = f
+        .get("verify")
+        .map(|n| checks(cx, n, "`verify`"))
+        .unwrap_or_default();
+    let rollback = f
+        .get("rollback")
+        .map(|n| checks(cx, n, "`rollback`"))
+        .unwrap_or_default();
+    let waive = f.get("waive").map(|n| waivers(cx, n)).unwrap_or_default();
+    let on_failure = match f.get("on_failure") {
+        None => OnFailure::Ask,
+        Some(n) => match cx.string(n, "`on_failure`").as_deref() {
+            Some("continue") => OnFailure::AllowContinue,
+            Some("rollback") | None => OnFailure::Ask,
+            Some(other) => {
+                cx.error(
+                    Diagnostic::error(n.pos, format!("`on_failure: {other}` is not known"))
+                        .width(n.width())
+                        .hint("use `continue` to let the operator go on past this step's failure, or `rollback` (the default)"),
+                );
+                OnFailure::Ask
+            }
+        },
+    };
+    let allow_override = match f.get("allow_override") {
+        None => false,
+        Some(n) => {
+            let v = cx.bool(n, "`allow_override`").unwrap_or(false);
+            if v && kind != StepKind::Precheck {
+                cx.error(
+                    Diagnostic::error(n.pos, "`allow_override` applies only to precheck steps")
+                        .hint("other steps offer rollback, retry and abort when they fail"),
+                );
+            }
+            v
+        }
+    };
+    Some((
+        Step {
+            id,
+            pos: f.pos,
+            kind,
+            kind_pos,
+            title,
+            instructions,
+            command,
+            mutating,
+            expect,
+            capture,
+            target,
+            approval,
+            timeout,
+            retry,
+            verify,
+            rollback,
+            waive,
+            on_failure,
+            allow_override,
+        },
+        kind_known,
+    ))
+}
+
+pub fn valid_id(id: &str) -> bool {
+    id.len() <= 64
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `run:` or `argv:` from a step or check; both or a bad form is an error.
+fn command(cx: &mut Cx, f: &Fields<'_>, what: &str) -> Option<Command> {
+    match (f.get("run"), f.get("argv")) {
+        (Some(_), Some(argv)) => {
+            cx.error(
+                Diagnostic::error(f.key_pos("argv").unwrap_or(argv.pos), format!("{what} has both `run` and `argv`"))
+                    .width(4)
+                    .hint("keep one: `run:` is a bash script, `argv:` a program and its arguments with no shell"),
+            );
+            None
+        }
+        (Some(run), None) => run_script(cx, run, "`run`"),
+        (None, Some(argv)) => argv_command(cx, argv),
+        (None, None) => None,
+    }
+}
+
+fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
+    let script = cx.string(node, what)?;
+    if script.trim().is_empty() {
+        cx.error(Diagnostic::error(node.pos, format!("{what} is empty")));
+        return None;
+    }
+    if let Some(at) = script.find("{{") {
+        let name = Template::parse(&script[at..])
+            .ok()
+            .and_then(|t| t.vars().next().map(|(n, _)| n.to_string()))
+            .unwrap_or_else(|| "name".into());
+        cx.error(
+            Diagnostic::error(pos_in(node, at), format!("`{{{{ }}}}` inside {what} would splice a value into shell text"))
+                .width(2)
+                .hint(format!("values reach scripts as environment variables: write \"${name}\" (quoted), or use `argv:`")),
+        );
+        return None;
+    }
+    Some(Command::Run {
+        script,
+        pos: node.pos,
+    })
+}
+
+fn argv_command(cx: &mut Cx, node: &Node) -> Option<Command> {
+    let items = cx.seq(node, "`argv`")?;
+    if items.is_empty() {
+        cx.error(
+            Diagnostic::error(node.pos, "`argv` is empty")
+                .hint("the first element is the program to run"),
+        );
+        return None;
+    }
+    let mut args = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let Some(text) = cx.string(item, "an argv element") else {
+            ok = false;
+            continue;
+        };
+        if let Some(name) = whole_var(&text) {
+            if i == 0 {
+                cx.error(
+                    Diagnostic::error(item.pos, "the program to run cannot come from a variable")
+                        .width(item.width())
+                        .hint("write the program's name or path literally"),
+                );
+                ok = false;
+            }
+            args.push(Arg::Var {
+                name: name.to_string(),
+                pos: item.pos,
+            });
+        } else if let Some(at) = text.find("{{") {
+            cx.error(
+                Diagnostic::error(
+                    pos_in(item, at),
+                    "a `{{ }}` variable must be a whole argv element",
+                )
+                .width(2)
+                .hint("split it: `[--target, '{{ ou_id }}']` instead of `--target={{ ou_id }}`"),
+            );
+            ok = false;
+        } else {
+            args.push(Arg::Lit(text));
+        }
+    }
+    ok.then_some(Command::Argv {
+        args,
+        pos: node.pos,
+    })
+}
+
+fn expect(cx: &mut Cx, node: &Node) -> Expect {
+    let mut e = Expect::default();
+    let Some(f) = cx.map(node, "`expect`", Some(keys::EXPECT)) else {
+        return e;
+    };
+    if let Some(n) = f.get("exit") {
+        e.exit = cx.int(n, "`exit`", 0..=255).map_or(0, |v| v as i32);
+    }
+    let mut templates = |key: &str| -> Vec<Template> {
+        let Some(n) = f.get(key) else {
+            return Vec::new();
+        };
+        cx.strings(n, &format!("`{key}`"))
+            .into_iter()
+            .filter_map(|(text, at)| cx.template_text(at, &text, &format!("`{key}`")))
+            .collect()
+    };
+    e.stdout_contains = templates("stdout_contains");
+    e.stdout_not_contains = templates("stdout_not_contains");
+    e.stdout_equals = f
+        .get("stdout_equals")
+        .and_then(|n| cx.template(n, "`stdout_equals`"));
+    e.stdout_matches = f
+        .get("stdout_matches")
+        .map(|n| cx.patterns(n, "`stdout_matches`"))
+        .unwrap_or_default();
+    e
+}
+
+fn captures(cx: &mut Cx, node: &Node) -> Vec<Capture> {
+    let Some(f) = cx.map(node, "`capture`", None) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (name, key, value) in f.pairs() {
+        if !is_identifier(name) {
+            cx.error(
+                Diagnostic::error(key.pos, format!("`{name}` cannot be a capture name"))
+                    .hint("captured values become variables: use letters, digits and `_`"),
+            );
+            continue;
+        }
+        if let Some(pattern) = cx.pattern(value, &format!("capture `{name}`")) {
+            out.push(Capture {
+                name: name.to_string(),
+                pos: key.pos,
+                pattern,
+            });
+        }
+    }
+    out
+}
+
+fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
+    let f = cx.map(node, "`target`", Some(keys::TARGET))?;
+    let describe = match f.get("describe") {
+        None => {
+            cx.error(
+                Diagnostic::error(f.pos, "`target` has no `describe`")
+                    .hint("`describe:` asks the system what will really be touched, e.g. `orgctl describe --id \"$ou_id\"`"),
+            );
+            None
+        }
+        Some(n) if matches!(n.value, Value::Seq(_)) => argv_command(cx, n),
+        Some(n) => run_script(cx, n, "`describe`"),
+    };
+    let capture = f
+        .get("capture")
+        .and_then(|n| cx.pattern(n, "target `capture`"));
+    let must_match = f
+        .get("must_match")
+        .and_then(|n| cx.pattern(n, "`must_match`"));
+    let deny = f
+        .get("deny")
+        .map(|n| cx.patterns(n, "a target `deny` pattern"))
+        .unwrap_or_default();
+    Some(Target {
+        pos: f.pos,
+        describe: describe?,
+        capture,
+        must_match,
+        deny,
+    })
+}
+
+fn approval(cx: &mut Cx, node: &Node) -> Approval {
+    if let Value::Scalar { text, .. } = &node.value {
+        return match text.as_str() {
+            "required" => Approval::Required { allow_self: false },
+            "none" => Approval::None,
+            other => {
+                cx.error(
+                    Diagnostic::error(node.pos, format!("`approval: {other}` is not known"))
+                        .width(node.width())
+                        .hint("write `approval: required`, or `approval: { allow_self: true }` to let the operator approve"),
+                );
+                Approval::None
+            }
+        };
+    }
+    let Some(f) = cx.map(node, "`approval`", Some(keys::APPROVAL)) else {
+        return Approval::None;
+    };
+    let allow_self = f
+        .get("allow_self")
+        .and_then(|n| cx.bool(n, "`allow_self`"))
+        .unwrap_or(false);
+    let required = f
+        .get("required")
+        .and_then(|n| cx.bool(n, "`required`"))
+        .unwrap_or(true);
+    if required {
+        Approval::Required { allow_self }
+    } else {
+        Approval::None
+    }
+}
+
+fn retry(cx: &mut Cx, node: &Node) -> Retry {
+    let mut r = Retry::default();
+    let Some(f) = cx.map(node, "`retry`", Some(keys::RETRY)) else {
+        return r;
+    };
+    match f.get("attempts") {
+        Some(n) => r.attempts = cx.int(n, "`attempts`", 1..=100).map_or(1, |v| v as u32),
+        None => cx.error(
+            Diagnostic::error(f.pos, "`retry` has no `attempts`")
+                .hint("e.g. `retry: { attempts: 3, delay: 5s }`"),
+        ),
+    }
+    if let Some(d) = f.get("delay").and_then(|n| cx.duration(n, "`delay`")) {
+        r.delay = d;
+    }
+    r
+}
+
+fn checks(cx: &mut Cx, node: &Node, what: &str) -> Vec<super::model::Check> {
+    let Some(items) = cx.seq(node, what) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        let Some(f) = cx.map(item, &format!("an entry of {what}"), Some(keys::CHECK)) else {
+            continue;
+        };
+        let command = command(cx, &f, &format!("an entry of {what}"));
+        if !f.has("run") && !f.has("argv") {
+            cx.error(
+                Diagnostic::error(f.pos, format!("this entry of {what} has neither `run` nor `argv`"))
+                    .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
+            );
+        }
+        let expect = f.get("expect").map(|n| expect(cx, n)).unwrap_or_default();
+        let retry = f.get("retry").map(|n| retry(cx, n)).unwrap_or_default();
+        let timeout = f.get("timeout").and_then(|n| cx.duration(n, "`timeout`"));
+        if let Some(command) = command {
+            out.push(Check {
+                pos: f.pos,
+                command,
+                expect,
+                retry,
+                timeout,
+            });
+        }
+    }
+    out
+}
+
+fn waivers(cx: &mut Cx, node: &Node) -> BTreeMap<Guard, Waiver> {
+    let mut out = BTreeMap::new();
+    let Some(f) = cx.map(node, "`waive`", Some(keys::WAIVE)) else {
+        return out;
+    };
+    for (name, key, value) in f.pairs() {
+        let Some(guard) = Guard::ALL.iter().find(|(n, _)| *n == name).map(|(_, g)| *g) else {
+            continue;
+        };
+        let reason = if value.is_null() {
+            None
+        } else {
+            cx.string(value, "a waiver reason")
+        };
+        match reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+        {
+            Some(reason) => {
+                out.insert(
+                    guard,
+                    Waiver {
+                        reason,
+                        pos: key.pos,
+                    },
+                );
+            }
+            None => cx.error(
+                Diagnostic::error(key.pos, format!("waiving `{name}` needs a reason"))
+                    .width(name.len())
+                    .hint(format!(
+                        "write why it is safe, e.g. `{name}: \"read-only API, nothing to restore\"`"
+                    )),
+            ),
+        }
+    }
+    out
+}

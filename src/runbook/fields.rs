@@ -1,0 +1,285 @@
+//! Typed reads from the [`Node`] tree that record every problem and carry on, so that one
+//! `check` reports all errors at once.
+
+use std::time::Duration;
+
+use regex::RegexBuilder;
+
+use super::diag::{Diagnostic, Pos, did_you_mean};
+use super::duration;
+use super::model::Pattern;
+use super::node::{Node, Value};
+use super::template::Template;
+
+#[derive(Default)]
+pub struct Cx {
+    pub diags: Vec<Diagnostic>,
+}
+
+/// A mapping whose keys have been checked against the keys its place accepts.
+pub struct Fields<'a> {
+    pub pos: Pos,
+    pairs: Vec<(&'a str, &'a Node, &'a Node)>,
+}
+
+impl<'a> Fields<'a> {
+    pub fn get(&self, key: &str) -> Option<&'a Node> {
+        self.pairs
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, _, v)| *v)
+    }
+
+    pub fn key_pos(&self, key: &str) -> Option<Pos> {
+        self.pairs
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, k, _)| k.pos)
+    }
+
+    pub fn has(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// All pairs in source order (for mappings with free keys, like `params`).
+    pub fn pairs(&self) -> impl Iterator<Item = (&'a str, &'a Node, &'a Node)> + '_ {
+        self.pairs.iter().copied()
+    }
+}
+
+impl Cx {
+    pub fn error(&mut self, d: Diagnostic) {
+        self.diags.push(d);
+    }
+
+    pub fn type_error(&mut self, node: &Node, what: &str, expected: &str) {
+        self.error(
+            Diagnostic::error(
+                node.pos,
+                format!("{what} must be {expected}, found {}", node.describe()),
+            )
+            .width(node.width()),
+        );
+    }
+
+    /// Reads a mapping; with `known`, any other key is an error with a suggestion.
+    pub fn map<'a>(
+        &mut self,
+        node: &'a Node,
+        what: &str,
+        known: Option<&[&str]>,
+    ) -> Option<Fields<'a>> {
+        let Value::Map(pairs) = &node.value else {
+            if !node.is_null() || known.is_none() {
+                self.type_error(node, what, "a mapping");
+            } else {
+                self.type_error(node, what, "a mapping (it is empty)");
+            }
+            return None;
+        };
+        let mut out: Vec<(&'a str, &'a Node, &'a Node)> = Vec::new();
+        for (k, v) in pairs {
+            let Value::Scalar { text, .. } = &k.value else {
+                self.error(Diagnostic::error(
+                    k.pos,
+                    format!("keys in {what} must be plain words"),
+                ));
+                continue;
+            };
+            if let Some((_, first, _)) = out.iter().find(|(name, _, _)| *name == text.as_str()) {
+                self.error(
+                    Diagnostic::error(k.pos, format!("`{text}` is given twice in {what}"))
+                        .width(text.chars().count())
+                        .hint(format!("the first is at line {}; keep one", first.pos.line)),
+                );
+                continue;
+            }
+            if let Some(known) = known {
+                if !known.contains(&text.as_str()) {
+                    let hint = match did_you_mean(text, known.iter().copied()) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("{what} takes: {}", known.join(", ")),
+                    };
+                    self.error(
+                        Diagnostic::error(k.pos, format!("unknown key `{text}` in {what}"))
+                            .width(text.chars().count())
+                            .hint(hint),
+                    );
+                    continue;
+                }
+            }
+            out.push((text.as_str(), k, v));
+        }
+        Some(Fields {
+            pos: node.pos,
+            pairs: out,
+        })
+    }
+
+    pub fn seq<'a>(&mut self, node: &'a Node, what: &str) -> Option<&'a [Node]> {
+        match &node.value {
+            Value::Seq(items) => Some(items),
+            _ => {
+                self.type_error(node, what, "a list");
+                None
+            }
+        }
+    }
+
+    /// Any non-null scalar, as written (a number is read as its text).
+    pub fn string(&mut self, node: &Node, what: &str) -> Option<String> {
+        match &node.value {
+            Value::Scalar { text, .. } if !node.is_null() => Some(text.clone()),
+            _ => {
+                self.type_error(node, what, "a string");
+                None
+            }
+        }
+    }
+
+    /// A string, or a list of strings.
+    pub fn strings<'a>(&mut self, node: &'a Node, what: &str) -> Vec<(String, &'a Node)> {
+        match &node.value {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|n| self.string(n, what).map(|s| (s, n)))
+                .collect(),
+            _ => self
+                .string(node, what)
+                .map(|s| vec![(s, node)])
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
+        match &node.value {
+            Value::Scalar { text, plain: true } if text == "true" => Some(true),
+            Value::Scalar { text, plain: true } if text == "false" => Some(false),
+            _ => {
+                self.type_error(node, what, "true or false");
+                None
+            }
+        }
+    }
+
+    pub fn int(
+        &mut self,
+        node: &Node,
+        what: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<i64> {
+        let value = match &node.value {
+            Value::Scalar { text, plain: true } => text.parse::<i64>().ok(),
+            _ => None,
+        };
+        match value {
+            Some(v) if range.contains(&v) => Some(v),
+            Some(v) => {
+                self.error(
+                    Diagnostic::error(
+                        node.pos,
+                        format!(
+                            "{what} is {v}; it must be from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    )
+                    .width(node.width()),
+                );
+                None
+            }
+            None => {
+                self.type_error(node, what, "a whole number");
+                None
+            }
+        }
+    }
+
+    pub fn pattern(&mut self, node: &Node, what: &str) -> Option<Pattern> {
+        let source = self.string(node, what)?;
+        match RegexBuilder::new(&source).size_limit(1 << 20).build() {
+            Ok(regex) => Some(Pattern {
+                source,
+                regex,
+                pos: node.pos,
+            }),
+            Err(e) => {
+                let detail = e.to_string();
+                let last = detail
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .next_back()
+                    .unwrap_or("");
+                let last = last.trim().trim_start_matches("error:").trim();
+                self.error(
+                    Diagnostic::error(node.pos, format!("{what} is not a valid regular expression: {last}"))
+                        .width(node.width())
+                        .hint("the syntax is Rust's `regex` crate (no look-around or backreferences); quote it in single quotes"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn patterns(&mut self, node: &Node, what: &str) -> Vec<Pattern> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .filter_map(|n| self.pattern(n, what))
+            .collect()
+    }
+
+    pub fn template(&mut self, node: &Node, what: &str) -> Option<Template> {
+        let text = self.string(node, what)?;
+        self.template_text(node, &text, what)
+    }
+
+    pub fn template_text(&mut self, node: &Node, text: &str, what: &str) -> Option<Template> {
+        match Template::parse(text) {
+            Ok(mut t) => {
+                t.place(|offset| pos_in(node, offset));
+                Some(t)
+            }
+            Err(e) => {
+                self.error(
+                    Diagnostic::error(pos_in(node, e.offset), format!("{what}: {}", e.message))
+                        .hint("a variable is written `{{ name }}`"),
+                );
+                None
+            }
+        }
+    }
+
+    pub fn duration(&mut self, node: &Node, what: &str) -> Option<Duration> {
+        let text = self.string(node, what)?;
+        match duration::parse(&text) {
+            Ok(d) => Some(d),
+            Err(msg) => {
+                self.error(
+                    Diagnostic::error(node.pos, format!("{what}: {msg}"))
+                        .width(node.width())
+                        .hint("durations look like `500ms`, `30s`, `2m` or `1h30m`"),
+                );
+                None
+            }
+        }
+    }
+}
+
+/// The position of a byte offset inside a scalar, when the scalar sits on one line.
+pub fn pos_in(node: &Node, offset: usize) -> Pos {
+    match &node.value {
+        Value::Scalar { text, plain } if !text.contains('\n') => {
+            let chars = text.get(..offset).map_or(0, |t| t.chars().count());
+            let quote = u32::from(!plain);
+            Pos::new(
+                node.pos.line,
+                node.pos.col + quote + u32::try_from(chars).unwrap_or(0),
+            )
+        }
+        _ => node.pos,
+    }
+}

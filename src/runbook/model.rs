@@ -1,0 +1,248 @@
+//! The runbook as shisa understands it, after loading and validation. Positions are kept
+//! where a later check (lint, plan, parameter validation) must point back at the source.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use regex::Regex;
+
+use super::diag::Pos;
+use super::template::Template;
+use super::window::Window;
+
+#[derive(Debug, Clone)]
+pub struct Runbook {
+    pub version: u32,
+    pub name: String,
+    pub description: Option<String>,
+    /// Directories (relative to the runbook file) put in front of `PATH` for every command.
+    pub path: Vec<String>,
+    pub params: Vec<Param>,
+    pub window: Option<Window>,
+    pub steps: Vec<Step>,
+}
+
+impl Runbook {
+    pub fn param(&self, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == id)
+    }
+
+    /// The snapshot step that guards step `index`: the nearest snapshot step before it.
+    pub fn guarding_snapshot(&self, index: usize) -> Option<usize> {
+        self.steps[..index.min(self.steps.len())]
+            .iter()
+            .rposition(|s| s.kind == StepKind::Snapshot)
+    }
+}
+
+/// A compiled regular expression that remembers its source text and place.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: String,
+    pub regex: Regex,
+    pub pos: Pos,
+}
+
+impl Pattern {
+    pub fn is_match(&self, text: &str) -> bool {
+        self.regex.is_match(text)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub pos: Pos,
+    pub description: Option<String>,
+    pub pattern: Option<Pattern>,
+    pub choices: Vec<String>,
+    pub deny: Vec<Pattern>,
+    pub secret: bool,
+    pub from_env: Option<String>,
+    pub default: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StepKind {
+    Precheck,
+    Snapshot,
+    Action,
+    Verify,
+    Manual,
+}
+
+impl StepKind {
+    pub const ALL: [(&'static str, StepKind); 5] = [
+        ("precheck", StepKind::Precheck),
+        ("snapshot", StepKind::Snapshot),
+        ("action", StepKind::Action),
+        ("verify", StepKind::Verify),
+        ("manual", StepKind::Manual),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub id: String,
+    pub pos: Pos,
+    pub kind: StepKind,
+    pub kind_pos: Pos,
+    pub title: Template,
+    pub instructions: Option<Template>,
+    pub command: Option<Command>,
+    pub mutating: bool,
+    pub expect: Expect,
+    pub capture: Vec<Capture>,
+    pub target: Option<Target>,
+    pub approval: Approval,
+    pub timeout: Option<Duration>,
+    pub retry: Retry,
+    pub verify: Vec<Check>,
+    pub rollback: Vec<Check>,
+    pub waive: BTreeMap<Guard, Waiver>,
+    pub on_failure: OnFailure,
+    /// A failed precheck may be overridden by the operator, with a reason.
+    pub allow_override: bool,
+}
+
+/// A command as written. Values reach it only as environment variables (`run`) or as whole
+/// argv elements (`argv`); never as shell text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Run { script: String, pos: Pos },
+    Argv { args: Vec<Arg>, pos: Pos },
+}
+
+impl Command {
+    pub fn pos(&self) -> Pos {
+        match self {
+            Command::Run { pos, .. } | Command::Argv { pos, .. } => *pos,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    Lit(String),
+    Var { name: String, pos: Pos },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Expect {
+    pub exit: i32,
+    pub stdout_contains: Vec<Template>,
+    pub stdout_not_contains: Vec<Template>,
+    pub stdout_matches: Vec<Pattern>,
+    pub stdout_equals: Option<Template>,
+}
+
+impl Expect {
+    pub fn looks_at_stdout(&self) -> bool {
+        !(self.stdout_contains.is_empty()
+            && self.stdout_not_contains.is_empty()
+            && self.stdout_matches.is_empty()
+            && self.stdout_equals.is_none())
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Capture {
+    pub name: String,
+    pub pos: Pos,
+    pub pattern: Pattern,
+}
+
+#[derive(Debug, Clone)]
+pub struct Waiver {
+    pub reason: String,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub pos: Pos,
+    pub describe: Command,
+    pub capture: Option<Pattern>,
+    pub must_match: Option<Pattern>,
+    pub deny: Vec<Pattern>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Approval {
+    None,
+    Required { allow_self: bool },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    pub delay: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Retry {
+        Retry {
+            attempts: 1,
+            delay: Duration::ZERO,
+        }
+    }
+}
+
+/// A command with its own expectations: a verify check or a rollback command.
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub pos: Pos,
+    pub command: Command,
+    pub expect: Expect,
+    pub retry: Retry,
+    pub timeout: Option<Duration>,
+}
+
+/// The four habits a mutating step must keep, unless waived with a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Guard {
+    Snapshot,
+    Target,
+    Verify,
+    Rollback,
+}
+
+impl Guard {
+    pub const ALL: [(&'static str, Guard); 4] = [
+        ("snapshot", Guard::Snapshot),
+        ("target", Guard::Target),
+        ("verify", Guard::Verify),
+        ("rollback", Guard::Rollback),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, g)| *g == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnFailure {
+    /// The operator chooses rollback, retry or abort.
+    #[default]
+    Ask,
+    /// `continue` is offered as well: the step's failure does not have to end the run.
+    AllowContinue,
+}

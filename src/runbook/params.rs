@@ -1,0 +1,168 @@
+//! Parameter values: taken from `-p`, the environment (`from_env`) or a default, then
+//! validated against the runbook's rules before anything runs.
+
+use std::collections::BTreeMap;
+
+use super::diag::{Diagnostic, did_you_mean};
+use super::model::{Param, Runbook};
+
+/// Resolved values, with the names of the secret ones.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Params {
+    pub values: BTreeMap<String, String>,
+    pub secrets: Vec<String>,
+}
+
+impl Params {
+    /// `(value, mask)` pairs to scrub from everything that is written or shown.
+    pub fn redactions(&self) -> Vec<(String, String)> {
+        self.secrets
+            .iter()
+            .filter_map(|name| {
+                let v = self.values.get(name)?;
+                (!v.is_empty()).then(|| (v.clone(), mask(name)))
+            })
+            .collect()
+    }
+
+    /// The values as they may be shown or journaled: secrets masked.
+    pub fn shown(&self) -> BTreeMap<String, String> {
+        self.values
+            .iter()
+            .map(|(k, v)| {
+                let v = if self.secrets.contains(k) {
+                    mask(k)
+                } else {
+                    v.clone()
+                };
+                (k.clone(), v)
+            })
+            .collect()
+    }
+}
+
+pub fn mask(name: &str) -> String {
+    format!("[REDACTED:{name}]")
+}
+
+/// Checks one value against a parameter's `pattern`, `choices` and `deny` rules.
+pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(format!("it contains the control character {:?}", c));
+    }
+    if let Some(pat) = &p.pattern {
+        if !pat.is_match(value) {
+            return Err(format!("it does not match `pattern: '{}'`", pat.source));
+        }
+    }
+    if !p.choices.is_empty() && !p.choices.iter().any(|c| c == value) {
+        return Err(format!(
+            "it is not one of the choices: {}",
+            p.choices.join(", ")
+        ));
+    }
+    if let Some(d) = p.deny.iter().find(|d| d.is_match(value)) {
+        return Err(format!("it matches `deny: '{}'`", d.source));
+    }
+    Ok(())
+}
+
+/// Resolves and validates every parameter. `given` is the `-p NAME=VALUE` list in order;
+/// `env` reads the environment (injected so tests need not touch the process's).
+pub fn resolve(
+    rb: &Runbook,
+    given: &[(String, String)],
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Params, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let mut cli: BTreeMap<&str, &str> = BTreeMap::new();
+    let top = rb.steps.first().map(|s| s.pos).unwrap_or_default();
+    for (name, value) in given {
+        if rb.param(name).is_none() {
+            let names: Vec<&str> = rb.params.iter().map(|p| p.name.as_str()).collect();
+            let hint = match did_you_mean(name, names.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None if names.is_empty() => "this runbook takes no parameters".into(),
+                None => format!("this runbook takes: {}", names.join(", ")),
+            };
+            errors.push(
+                Diagnostic::error(
+                    top,
+                    format!("`-p {name}=…`: the runbook has no parameter `{name}`"),
+                )
+                .hint(hint),
+            );
+        } else if cli.insert(name, value).is_some() {
+            errors.push(
+                Diagnostic::error(top, format!("`-p {name}=…` is given twice"))
+                    .hint("give each parameter once"),
+            );
+        }
+    }
+    let mut out = Params::default();
+    for p in &rb.params {
+        let value = cli
+            .get(p.name.as_str())
+            .map(|v| v.to_string())
+            .or_else(|| p.from_env.as_deref().and_then(&env))
+            .or_else(|| p.default.clone());
+        let Some(value) = value else {
+            let how = match &p.from_env {
+                Some(var) => format!(
+                    "set the environment variable {var}, or pass `-p {}=VALUE`",
+                    p.name
+                ),
+                None => format!("pass `-p {}=VALUE`", p.name),
+            };
+            let what = p
+                .description
+                .as_deref()
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default();
+            errors.push(
+                Diagnostic::error(p.pos, format!("parameter `{}`{what} has no value", p.name))
+                    .hint(how),
+            );
+            continue;
+        };
+        if let Err(why) = check_value(p, &value) {
+            let shown = if p.secret {
+                mask(&p.name)
+            } else {
+                value.clone()
+            };
+            let rule_pos = p
+                .deny
+                .iter()
+                .find(|d| d.is_match(&value))
+                .map(|d| d.pos)
+                .or(p.pattern.as_ref().map(|pat| pat.pos))
+                .unwrap_or(p.pos);
+            errors.push(
+                Diagnostic::error(
+                    rule_pos,
+                    format!("parameter `{}` = `{shown}` is refused: {why}", p.name),
+                )
+                .hint("nothing has run; pass a value the runbook allows"),
+            );
+            continue;
+        }
+        if p.secret {
+            out.secrets.push(p.name.clone());
+        }
+        out.values.insert(p.name.clone(), value);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Splits `NAME=VALUE` from the command line.
+pub fn split_assignment(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
