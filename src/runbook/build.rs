@@ -48,17 +48,17 @@ pub fn build(root: &Node) -> Built {
                 .hint("add `version: 1` as the first line"),
         ),
         Some(v) => {
-            if let Some(n) = cx.int(v, "`version`", 0..=i64::from(u32::MAX)) {
-                if n != 1 {
-                    cx.error(
-                        Diagnostic::error(
-                            v.pos,
-                            format!("runbook format version {n} is not supported"),
-                        )
-                        .width(v.width())
-                        .hint("this shisa reads `version: 1`"),
-                    );
-                }
+            if let Some(n) = cx.int(v, "`version`", 0..=i64::from(u32::MAX))
+                && n != 1
+            {
+                cx.error(
+                    Diagnostic::error(
+                        v.pos,
+                        format!("runbook format version {n} is not supported"),
+                    )
+                    .width(v.width())
+                    .hint("this shisa reads `version: 1`"),
+                );
             }
         }
     }
@@ -172,16 +172,16 @@ fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
                 }
                 p.default = cx.string(n, "`default`");
             }
-            if let (Some(env), Some(n)) = (&p.from_env, f.get("from_env")) {
-                if !is_identifier(env) {
-                    cx.error(
-                        Diagnostic::error(
-                            n.pos,
-                            format!("`{env}` is not an environment variable name"),
-                        )
-                        .width(n.width()),
-                    );
-                }
+            if let (Some(env), Some(n)) = (&p.from_env, f.get("from_env"))
+                && !is_identifier(env)
+            {
+                cx.error(
+                    Diagnostic::error(
+                        n.pos,
+                        format!("`{env}` is not an environment variable name"),
+                    )
+                    .width(n.width()),
+                );
             }
         }
         out.push(p);

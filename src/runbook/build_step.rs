@@ -110,13 +110,11 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
                     .hint("say what the person must do and how they know it is done"),
             );
         }
-    } else if command.is_none() {
-        if !f.has("run") && !f.has("argv") {
-            cx.error(
+    } else if command.is_none() && !f.has("run") && !f.has("argv") {
+        cx.error(
                 Diagnostic::error(f.pos, format!("step `{id}` has neither `run` nor `argv`"))
                     .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
             );
-        }
     }
     let default_mutating = kind == StepKind::Action;
     let mutating = match f.get("mutating") {
@@ -464,15 +462,20 @@ fn checks(cx: &mut Cx, node: &Node, what: &str) -> Vec<super::model::Check> {
         let expect = f.get("expect").map(|n| expect(cx, n)).unwrap_or_default();
         let retry = f.get("retry").map(|n| retry(cx, n)).unwrap_or_default();
         let timeout = f.get("timeout").and_then(|n| cx.duration(n, "`timeout`"));
-        if let Some(command) = command {
-            out.push(Check {
-                pos: f.pos,
-                command,
-                expect,
-                retry,
-                timeout,
-            });
-        }
+        // A check whose command was refused still counts as present, so the safety lint
+        // does not add "has no verify" on top of the error already reported; a runbook
+        // with any error never runs.
+        let command = command.unwrap_or(Command::Run {
+            script: String::new(),
+            pos: f.pos,
+        });
+        out.push(Check {
+            pos: f.pos,
+            command,
+            expect,
+            retry,
+            timeout,
+        });
     }
     out
 }

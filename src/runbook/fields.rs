@@ -14,6 +14,8 @@ use super::template::Template;
 #[derive(Default)]
 pub struct Cx {
     pub diags: Vec<Diagnostic>,
+    /// Compiled regexes by source: generated runbooks repeat the same few thousands of times.
+    regexes: std::collections::HashMap<String, regex::Regex>,
 }
 
 /// A mapping whose keys have been checked against the keys its place accepts.
@@ -94,19 +96,19 @@ impl Cx {
                 );
                 continue;
             }
-            if let Some(known) = known {
-                if !known.contains(&text.as_str()) {
-                    let hint = match did_you_mean(text, known.iter().copied()) {
-                        Some(s) => format!("did you mean `{s}`?"),
-                        None => format!("{what} takes: {}", known.join(", ")),
-                    };
-                    self.error(
-                        Diagnostic::error(k.pos, format!("unknown key `{text}` in {what}"))
-                            .width(text.chars().count())
-                            .hint(hint),
-                    );
-                    continue;
-                }
+            if let Some(known) = known
+                && !known.contains(&text.as_str())
+            {
+                let hint = match did_you_mean(text, known.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("{what} takes: {}", known.join(", ")),
+                };
+                self.error(
+                    Diagnostic::error(k.pos, format!("unknown key `{text}` in {what}"))
+                        .width(text.chars().count())
+                        .hint(hint),
+                );
+                continue;
             }
             out.push((text.as_str(), k, v));
         }
@@ -197,19 +199,26 @@ impl Cx {
 
     pub fn pattern(&mut self, node: &Node, what: &str) -> Option<Pattern> {
         let source = self.string(node, what)?;
-        match RegexBuilder::new(&source).size_limit(1 << 20).build() {
-            Ok(regex) => Some(Pattern {
+        if let Some(regex) = self.regexes.get(&source) {
+            let regex = regex.clone();
+            return Some(Pattern {
                 source,
                 regex,
                 pos: node.pos,
-            }),
+            });
+        }
+        match RegexBuilder::new(&source).size_limit(1 << 20).build() {
+            Ok(regex) => {
+                self.regexes.insert(source.clone(), regex.clone());
+                Some(Pattern {
+                    source,
+                    regex,
+                    pos: node.pos,
+                })
+            }
             Err(e) => {
                 let detail = e.to_string();
-                let last = detail
-                    .lines()
-                    .filter(|l| !l.trim().is_empty())
-                    .next_back()
-                    .unwrap_or("");
+                let last = detail.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("");
                 let last = last.trim().trim_start_matches("error:").trim();
                 self.error(
                     Diagnostic::error(node.pos, format!("{what} is not a valid regular expression: {last}"))

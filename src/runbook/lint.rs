@@ -99,7 +99,6 @@ fn variables(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     let mut captured: BTreeMap<&str, &str> = BTreeMap::new();
     let mut used: BTreeSet<String> = BTreeSet::new();
     for step in &rb.steps {
-        let before = captured.clone();
         let vars = template_vars(&step.title)
             .chain(step.instructions.iter().flat_map(template_vars))
             .chain(command_vars(step.command.as_ref()))
@@ -110,7 +109,7 @@ fn variables(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                     .flat_map(|t| command_vars(Some(&t.describe))),
             );
         for (name, pos) in vars {
-            unknown_var(step, &name, pos, &params, &before, out);
+            unknown_var(step, &name, pos, &params, &captured, out);
             used.insert(name);
         }
         for c in &step.capture {
@@ -289,16 +288,16 @@ fn assigned(script: &str, name: &str) -> bool {
 
 fn param_defaults(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     for p in &rb.params {
-        if let Some(d) = &p.default {
-            if let Err(why) = super::params::check_value(p, d) {
-                out.push(Diagnostic::error(
-                    p.pos,
-                    format!(
-                        "the default of `{}` is refused by its own rules: {why}",
-                        p.name
-                    ),
-                ));
-            }
+        if let Some(d) = &p.default
+            && let Err(why) = super::params::check_value(p, d)
+        {
+            out.push(Diagnostic::error(
+                p.pos,
+                format!(
+                    "the default of `{}` is refused by its own rules: {why}",
+                    p.name
+                ),
+            ));
         }
     }
 }

@@ -82,14 +82,14 @@ impl Builder {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
-                if let Some(tag) = tag {
-                    if !tag.is_yaml_core_schema() || tag.suffix != "str" {
-                        return Err(Diagnostic::error(
-                            at,
-                            format!("YAML tag `{tag}` is not supported"),
-                        )
-                        .hint("runbooks use plain values; quote the value if it is a string"));
-                    }
+                if let Some(tag) = tag
+                    && (!tag.is_yaml_core_schema() || tag.suffix != "str")
+                {
+                    return Err(Diagnostic::error(
+                        at,
+                        format!("YAML tag `{tag}` is not supported"),
+                    )
+                    .hint("runbooks use plain values; quote the value if it is a string"));
                 }
                 let plain = style == ScalarStyle::Plain;
                 let node = Node {

@@ -50,10 +50,10 @@ pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         return Err(format!("it contains the control character {:?}", c));
     }
-    if let Some(pat) = &p.pattern {
-        if !pat.is_match(value) {
-            return Err(format!("it does not match `pattern: '{}'`", pat.source));
-        }
+    if let Some(pat) = &p.pattern
+        && !pat.is_match(value)
+    {
+        return Err(format!("it does not match `pattern: '{}'`", pat.source));
     }
     if !p.choices.is_empty() && !p.choices.iter().any(|c| c == value) {
         return Err(format!(

@@ -52,10 +52,10 @@ pub fn script_env(cmd: &Command, values: &BTreeMap<String, String>) -> Vec<(Stri
     };
     let mut out: Vec<(String, String)> = Vec::new();
     for name in script_refs(script) {
-        if let Some(v) = values.get(name) {
-            if !out.iter().any(|(n, _)| n == name) {
-                out.push((name.to_string(), v.clone()));
-            }
+        if let Some(v) = values.get(name)
+            && !out.iter().any(|(n, _)| n == name)
+        {
+            out.push((name.to_string(), v.clone()));
         }
     }
     out
@@ -68,6 +68,35 @@ pub fn script_refs(script: &str) -> impl Iterator<Item = &str> {
         .get_or_init(|| regex::Regex::new(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)").expect("static regex"));
     re.captures_iter(script)
         .filter_map(|c| c.get(1).map(|m| m.as_str()))
+}
+
+/// Each expectation as a short phrase, values filled in.
+pub fn expectations(e: &super::model::Expect, values: &BTreeMap<String, String>) -> Vec<String> {
+    let mut out = Vec::new();
+    if e.exit != 0 {
+        out.push(format!("exit {}", e.exit));
+    }
+    out.extend(
+        e.stdout_contains
+            .iter()
+            .map(|t| format!("stdout contains {:?}", t.render(values))),
+    );
+    out.extend(
+        e.stdout_not_contains
+            .iter()
+            .map(|t| format!("stdout does not contain {:?}", t.render(values))),
+    );
+    out.extend(
+        e.stdout_matches
+            .iter()
+            .map(|p| format!("stdout matches /{}/", p.source)),
+    );
+    out.extend(
+        e.stdout_equals
+            .iter()
+            .map(|t| format!("stdout is exactly {:?}", t.render(values))),
+    );
+    out
 }
 
 #[cfg(test)]
@@ -108,33 +137,4 @@ mod tests {
             vec![("ou".to_string(), "ou-1 x".to_string())]
         );
     }
-}
-
-/// Each expectation as a short phrase, values filled in.
-pub fn expectations(e: &super::model::Expect, values: &BTreeMap<String, String>) -> Vec<String> {
-    let mut out = Vec::new();
-    if e.exit != 0 {
-        out.push(format!("exit {}", e.exit));
-    }
-    out.extend(
-        e.stdout_contains
-            .iter()
-            .map(|t| format!("stdout contains {:?}", t.render(values))),
-    );
-    out.extend(
-        e.stdout_not_contains
-            .iter()
-            .map(|t| format!("stdout does not contain {:?}", t.render(values))),
-    );
-    out.extend(
-        e.stdout_matches
-            .iter()
-            .map(|p| format!("stdout matches /{}/", p.source)),
-    );
-    out.extend(
-        e.stdout_equals
-            .iter()
-            .map(|t| format!("stdout is exactly {:?}", t.render(values))),
-    );
-    out
 }
