@@ -5,7 +5,9 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod engine;
 pub mod exit;
 pub mod hash;
+pub mod journal;
 pub mod runbook;
 pub mod term;

@@ -1,0 +1,123 @@
+//! What goes into the engine (events: operator intents, command results, timers, reviewer
+//! messages) and what comes out (effects for the driver to perform, journal first).
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::journal::record::{Actor, Choice, Entry, Outcome, Purpose, RunbookRef};
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A new run: journals `run_started` and checks the window.
+    Start(StartInfo),
+    /// A replayed run continues: journals `run_resumed` (and an override if given).
+    Resume {
+        now: DateTime<Utc>,
+        outside_window: Option<String>,
+    },
+    /// The operator starts the current step (Enter in the TUI; automatic in headless mode).
+    Begin {
+        now: DateTime<Utc>,
+    },
+    CommandDone(CommandResult),
+    /// A retry delay has passed.
+    RetryDue {
+        step: usize,
+        purpose: Purpose,
+        attempt: u32,
+    },
+    /// The operator typed the target back.
+    Typed(String),
+    ManualDone(Option<String>),
+    Choice(Choice),
+    Note {
+        actor: Actor,
+        text: String,
+    },
+    /// An approval offered by a reviewer (or by the operator, where `allow_self`).
+    /// `fresh` is false when the journal head the reviewer saw is no longer current.
+    Approval {
+        reviewer: Actor,
+        step: String,
+        command_sha256: String,
+        typed: String,
+        fresh: bool,
+    },
+    /// The operator ends the run for good (end of input, `abort` at a prompt).
+    Abort(String),
+    /// The run stops but can be resumed (quit, SIGTERM, SIGHUP).
+    Interrupt(String),
+    WatcherJoined(String),
+    WatcherLeft(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StartInfo {
+    pub now: DateTime<Utc>,
+    pub run_id: String,
+    pub runbook: RunbookRef,
+    pub mode: String,
+    pub tool_version: String,
+    pub clock_faked: Option<String>,
+    pub outside_window: Option<String>,
+}
+
+/// How a command ended, as the runner saw it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CommandResult {
+    pub step: usize,
+    pub purpose: Option<Purpose>,
+    pub attempt: u32,
+    pub exit: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub duration_ms: u64,
+    /// Bytes written to the output log (after redaction) and their SHA-256.
+    pub bytes: u64,
+    pub sha256: String,
+    /// The start of stdout, for expectations and captures (the log has all of it).
+    pub stdout: String,
+    pub stdout_truncated: bool,
+    /// Set when the runner could not start the command at all.
+    pub spawn_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Append to the journal and fsync, before performing anything after it.
+    Journal(Entry),
+    Spawn(Spawn),
+    /// Feed `event` back after `after`.
+    Timer {
+        after: Duration,
+        event: Event,
+    },
+    /// The run is over (or halted): stop with this exit code.
+    Finish {
+        outcome: Option<Outcome>,
+        exit: u8,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Program {
+    /// Run by `bash -euo pipefail -c`.
+    Script(String),
+    /// Run directly, no shell.
+    Argv(Vec<String>),
+}
+
+/// A command to start. Holds real values (secrets included): never journal it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spawn {
+    pub step: usize,
+    pub step_id: String,
+    pub purpose: Purpose,
+    pub attempt: u32,
+    pub program: Program,
+    pub env: Vec<(String, String)>,
+    pub timeout: Option<Duration>,
+    /// Output log path, relative to the run directory.
+    pub log: String,
+}

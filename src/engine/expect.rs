@@ -1,0 +1,267 @@
+//! Judging a finished command: exit code, timeout, stdout expectations and captures.
+
+use std::collections::BTreeMap;
+
+use crate::runbook::duration;
+use crate::runbook::model::{Capture, Expect, Pattern};
+
+use super::event::CommandResult;
+
+#[derive(Debug, Default, PartialEq)]
+pub struct Judgement {
+    /// The first reason the command counts as failed.
+    pub failure: Option<String>,
+    /// Each stdout expectation that did not hold: (what was expected, what was seen).
+    pub unmet: Vec<(String, String)>,
+    pub captures: BTreeMap<String, String>,
+}
+
+impl Judgement {
+    pub fn ok(&self) -> bool {
+        self.failure.is_none()
+    }
+}
+
+pub fn judge(
+    r: &CommandResult,
+    expect: &Expect,
+    captures: &[Capture],
+    vars: &BTreeMap<String, String>,
+    timeout: Option<std::time::Duration>,
+) -> Judgement {
+    let mut j = Judgement::default();
+    if let Some(e) = &r.spawn_error {
+        j.failure = Some(format!("could not start: {e}"));
+        return j;
+    }
+    if r.timed_out {
+        let limit = timeout
+            .map(duration::format)
+            .unwrap_or_else(|| "its limit".into());
+        j.failure = Some(format!("timed out after {limit}"));
+        return j;
+    }
+    match (r.exit, r.signal) {
+        (_, Some(sig)) => {
+            j.failure = Some(format!("killed by signal {sig}"));
+            return j;
+        }
+        (Some(code), None) if code != expect.exit => {
+            j.failure = Some(format!("exit {code} (expected {})", expect.exit));
+        }
+        _ => {}
+    }
+    let out = r.stdout.as_str();
+    let seen = || tail(out);
+    for t in &expect.stdout_contains {
+        let want = t.render(vars);
+        if !out.contains(&want) {
+            j.unmet.push((format!("stdout contains {want:?}"), seen()));
+        }
+    }
+    for t in &expect.stdout_not_contains {
+        let want = t.render(vars);
+        if out.contains(&want) {
+            j.unmet
+                .push((format!("stdout does not contain {want:?}"), seen()));
+        }
+    }
+    for p in &expect.stdout_matches {
+        if !p.is_match(out) {
+            j.unmet
+                .push((format!("stdout matches /{}/", p.source), seen()));
+        }
+    }
+    if let Some(t) = &expect.stdout_equals {
+        let want = t.render(vars);
+        if out.trim() != want.trim() {
+            j.unmet.push((
+                format!("stdout is {:?}", want.trim()),
+                format!("{:?}", clip(out.trim())),
+            ));
+        }
+    }
+    if j.failure.is_none()
+        && let Some((what, saw)) = j.unmet.first()
+    {
+        let note = if r.stdout_truncated {
+            " (only the first MiB of stdout is checked)"
+        } else {
+            ""
+        };
+        j.failure = Some(format!("expected {what}, saw {saw}{note}"));
+    }
+    for c in captures {
+        match capture(&c.pattern, out) {
+            Some(v) => {
+                j.captures.insert(c.name.clone(), v);
+            }
+            None if j.failure.is_none() => {
+                j.failure = Some(format!(
+                    "capture `{}` found nothing matching /{}/ in stdout",
+                    c.name, c.pattern.source
+                ));
+            }
+            None => {}
+        }
+    }
+    j
+}
+
+/// Group 1 of the first match, else the whole match; trimmed.
+pub fn capture(p: &Pattern, text: &str) -> Option<String> {
+    let caps = p.regex.captures(text)?;
+    let m = caps.get(1).or_else(|| caps.get(0))?;
+    let v = m.as_str().trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// What the target's `describe` resolved to: the capture, else the first non-empty line.
+pub fn resolve_target(capture_pattern: Option<&Pattern>, stdout: &str) -> Option<String> {
+    match capture_pattern {
+        Some(p) => capture(p, stdout),
+        None => stdout
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .map(str::to_string),
+    }
+}
+
+fn tail(out: &str) -> String {
+    let last = out
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    if last.is_empty() {
+        "no output".into()
+    } else {
+        format!("{:?}", clip(last))
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() > 120 {
+        s.chars().take(117).collect::<String>() + "..."
+    } else {
+        s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runbook::template::Template;
+
+    fn result(exit: i32, stdout: &str) -> CommandResult {
+        CommandResult {
+            exit: Some(exit),
+            stdout: stdout.into(),
+            ..Default::default()
+        }
+    }
+
+    fn pattern(s: &str) -> Pattern {
+        Pattern {
+            source: s.into(),
+            regex: regex::Regex::new(s).unwrap(),
+            pos: Default::default(),
+        }
+    }
+
+    #[test]
+    fn exit_code_and_expectations() {
+        let mut vars = BTreeMap::new();
+        vars.insert("p".to_string(), "p-deny".to_string());
+        let e = Expect {
+            stdout_contains: vec![Template::parse("{{ p }}").unwrap()],
+            stdout_equals: None,
+            ..Default::default()
+        };
+        assert!(judge(&result(0, "attached p-deny\n"), &e, &[], &vars, None).ok());
+        let j = judge(&result(0, "attached nothing\n"), &e, &[], &vars, None);
+        assert_eq!(
+            j.failure.as_deref(),
+            Some("expected stdout contains \"p-deny\", saw \"attached nothing\"")
+        );
+        assert_eq!(
+            judge(&result(3, ""), &Expect::default(), &[], &vars, None)
+                .failure
+                .as_deref(),
+            Some("exit 3 (expected 0)")
+        );
+    }
+
+    #[test]
+    fn equals_is_trimmed_and_403_is_not_401() {
+        let e = Expect {
+            stdout_equals: Some(Template::parse("401").unwrap()),
+            ..Default::default()
+        };
+        assert!(judge(&result(0, "401\n"), &e, &[], &BTreeMap::new(), None).ok());
+        let j = judge(&result(0, "403\n"), &e, &[], &BTreeMap::new(), None);
+        assert_eq!(
+            j.failure.as_deref(),
+            Some("expected stdout is \"401\", saw \"403\"")
+        );
+    }
+
+    #[test]
+    fn captures_take_group_one_and_a_miss_fails() {
+        let c = vec![Capture {
+            name: "snap".into(),
+            pos: Default::default(),
+            pattern: pattern(r"saved (\S+)"),
+        }];
+        let j = judge(
+            &result(0, "saved snap-0001\n"),
+            &Expect::default(),
+            &c,
+            &BTreeMap::new(),
+            None,
+        );
+        assert_eq!(
+            j.captures.get("snap").map(String::as_str),
+            Some("snap-0001")
+        );
+        let j = judge(
+            &result(0, "oops\n"),
+            &Expect::default(),
+            &c,
+            &BTreeMap::new(),
+            None,
+        );
+        assert!(j.failure.unwrap().contains("capture `snap` found nothing"));
+    }
+
+    #[test]
+    fn target_resolution() {
+        assert_eq!(
+            resolve_target(Some(&pattern(r"Name:\s*(\S+)")), "Id: r-1\nName: Root\n").as_deref(),
+            Some("Root")
+        );
+        assert_eq!(
+            resolve_target(None, "\n  quarantine-2023-12 \nmore").as_deref(),
+            Some("quarantine-2023-12")
+        );
+        assert_eq!(resolve_target(None, "\n\n"), None);
+    }
+
+    #[test]
+    fn timeouts_and_signals_fail_first() {
+        let r = CommandResult {
+            timed_out: true,
+            signal: Some(15),
+            ..Default::default()
+        };
+        let j = judge(
+            &r,
+            &Expect::default(),
+            &[],
+            &BTreeMap::new(),
+            Some(std::time::Duration::from_secs(120)),
+        );
+        assert_eq!(j.failure.as_deref(), Some("timed out after 2m"));
+    }
+}

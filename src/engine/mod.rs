@@ -1,0 +1,16 @@
+//! The pure engine (DESIGN §10): state + event → new state + effects. No I/O, no clock, no
+//! tokio. The driver performs the effects (journal first) and feeds results back.
+
+pub mod event;
+pub mod expect;
+pub mod phase;
+pub mod state;
+pub mod update;
+
+pub use event::{CommandResult, Effect, Event, Program, Spawn, StartInfo};
+pub use phase::{Phase, Todo};
+pub use state::{Engine, StepState};
+pub use update::Refusal;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,259 @@
+//! Where the run stands, derived from state alone: what the engine waits for, or what it
+//! must do next. Front ends draw and prompt from this; `update` acts on it.
+
+use crate::journal::record::{Choice, Outcome, Prompt, Purpose};
+use crate::runbook::model::{Approval as Needs, OnFailure, StepKind};
+
+use super::state::{Approval, Engine};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    NotStarted,
+    /// Waiting for the operator to begin step N.
+    Ready(usize),
+    Running {
+        step: usize,
+        purpose: Purpose,
+        attempt: u32,
+    },
+    /// A command failed and will be tried again after its retry delay.
+    RetryWait {
+        step: usize,
+        purpose: Purpose,
+        attempt: u32,
+    },
+    /// Waiting for the operator to type the resolved target.
+    Confirm {
+        step: usize,
+        resolved: String,
+        misses: u32,
+    },
+    /// Waiting for a second person's approval.
+    Approval {
+        step: usize,
+        expected: String,
+        allow_self: bool,
+    },
+    /// Waiting for a person to do a manual step and mark it done.
+    Manual(usize),
+    /// Waiting for the operator's decision after a failure.
+    Failed {
+        step: usize,
+        prompt: Prompt,
+        reason: String,
+    },
+    /// Resumed with a step whose outcome is unknown.
+    InDoubt(usize),
+    /// Stopped, resumable (window closed, quit, signal, crash).
+    Halted(String),
+    Finished {
+        outcome: Outcome,
+        exit: u8,
+    },
+    /// Work the engine does without waiting (seen outside `update` only after a crash).
+    Next(Todo),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Todo {
+    Describe(usize),
+    RequestApproval(usize),
+    Main(usize),
+    Verify(usize, u32),
+    StepDone(usize),
+    RunDone,
+    RollbackCmd(usize, u32),
+    RollbackStepDone(usize),
+    RollbackDone,
+}
+
+impl Phase {
+    /// The step the phase is about, if any.
+    pub fn step(&self) -> Option<usize> {
+        match self {
+            Phase::Ready(i) | Phase::Manual(i) | Phase::InDoubt(i) => Some(*i),
+            Phase::Running { step, .. }
+            | Phase::RetryWait { step, .. }
+            | Phase::Confirm { step, .. }
+            | Phase::Approval { step, .. }
+            | Phase::Failed { step, .. } => Some(*step),
+            Phase::Next(t) => match t {
+                Todo::Describe(i)
+                | Todo::RequestApproval(i)
+                | Todo::Main(i)
+                | Todo::Verify(i, _)
+                | Todo::StepDone(i)
+                | Todo::RollbackCmd(i, _)
+                | Todo::RollbackStepDone(i) => Some(*i),
+                Todo::RunDone | Todo::RollbackDone => None,
+            },
+            Phase::NotStarted | Phase::Halted(_) | Phase::Finished { .. } => None,
+        }
+    }
+
+    /// Whether the operator is being asked something.
+    pub fn is_prompt(&self) -> bool {
+        matches!(
+            self,
+            Phase::Confirm { .. }
+                | Phase::Approval { .. }
+                | Phase::Manual(_)
+                | Phase::Failed { .. }
+                | Phase::InDoubt(_)
+        )
+    }
+}
+
+impl Engine {
+    pub fn phase(&self) -> Phase {
+        if let Some((outcome, exit)) = self.finished {
+            return Phase::Finished { outcome, exit };
+        }
+        if let Some(reason) = &self.interrupted {
+            return Phase::Halted(reason.clone());
+        }
+        if !self.started {
+            return Phase::NotStarted;
+        }
+        if let Some(r) = &self.rollback {
+            let Some(&i) = r.plan.get(r.next) else {
+                return Phase::Next(Todo::RollbackDone);
+            };
+            if let Some(p) = self.waiting_on_command(i) {
+                return p;
+            }
+            let n = self.steps[i].rolled_back_cmds;
+            return if (n as usize) < self.rb.steps[i].rollback.len() {
+                Phase::Next(Todo::RollbackCmd(i, n + 1))
+            } else {
+                Phase::Next(Todo::RollbackStepDone(i))
+            };
+        }
+        if let Some(i) = self.in_doubt {
+            return Phase::InDoubt(i);
+        }
+        let i = self.current;
+        let Some(step) = self.rb.steps.get(i) else {
+            return Phase::Next(Todo::RunDone);
+        };
+        let s = &self.steps[i];
+        if let Some((prompt, reason)) = &s.failure {
+            return Phase::Failed {
+                step: i,
+                prompt: *prompt,
+                reason: reason.clone(),
+            };
+        }
+        if !s.started {
+            return Phase::Ready(i);
+        }
+        if let Some(p) = self.waiting_on_command(i) {
+            return p;
+        }
+        if step.target.is_some() {
+            match &s.resolved {
+                None => return Phase::Next(Todo::Describe(i)),
+                Some(resolved) if !s.confirmed => {
+                    return Phase::Confirm {
+                        step: i,
+                        resolved: resolved.clone(),
+                        misses: s.misses,
+                    };
+                }
+                _ => {}
+            }
+        }
+        if let Needs::Required { allow_self } = step.approval {
+            match &s.approval {
+                Approval::NotRequested => return Phase::Next(Todo::RequestApproval(i)),
+                Approval::Requested { expected, .. } => {
+                    return Phase::Approval {
+                        step: i,
+                        expected: expected.clone(),
+                        allow_self,
+                    };
+                }
+                Approval::Granted => {}
+            }
+        }
+        if !s.main_done {
+            return if step.kind == StepKind::Manual {
+                Phase::Manual(i)
+            } else {
+                Phase::Next(Todo::Main(i))
+            };
+        }
+        if (s.verified as usize) < step.verify.len() {
+            return Phase::Next(Todo::Verify(i, s.verified + 1));
+        }
+        Phase::Next(Todo::StepDone(i))
+    }
+
+    /// A command in flight, or a failed one about to be retried.
+    fn waiting_on_command(&self, i: usize) -> Option<Phase> {
+        let s = &self.steps[i];
+        if let Some((prompt, reason)) = &s.failure {
+            return Some(Phase::Failed {
+                step: i,
+                prompt: *prompt,
+                reason: reason.clone(),
+            });
+        }
+        if let Some((purpose, attempt)) = s.in_flight {
+            return Some(Phase::Running {
+                step: i,
+                purpose,
+                attempt,
+            });
+        }
+        match s.last {
+            Some((purpose, attempt, false)) => Some(Phase::RetryWait {
+                step: i,
+                purpose,
+                attempt: attempt + 1,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The answers the operator may give at the current prompt.
+    pub fn choices(&self) -> Vec<&'static str> {
+        match self.phase() {
+            Phase::Failed { step, prompt, .. } => match prompt {
+                Prompt::Precheck if self.rb.steps[step].allow_override => {
+                    vec!["retry", "abort", "override"]
+                }
+                Prompt::Precheck => vec!["retry", "abort"],
+                Prompt::Gate => vec!["rollback", "abort"],
+                Prompt::Rollback => vec!["retry", "continue", "abort"],
+                Prompt::InDoubt => vec!["rerun", "done", "rollback"],
+                Prompt::Failure if self.rb.steps[step].on_failure == OnFailure::AllowContinue => {
+                    vec!["rollback", "retry", "abort", "continue"]
+                }
+                Prompt::Failure => vec!["rollback", "retry", "abort"],
+            },
+            Phase::InDoubt(_) => vec!["rerun", "done", "rollback"],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn allows(&self, choice: &Choice) -> bool {
+        self.choices().contains(&choice.name())
+    }
+
+    /// The prompt the current decision answers.
+    pub fn prompt(&self) -> Option<Prompt> {
+        match self.phase() {
+            Phase::Failed { prompt, .. } => Some(prompt),
+            Phase::InDoubt(_) => Some(Prompt::InDoubt),
+            _ => None,
+        }
+    }
+
+    /// Mutating steps that completed and have not been rolled back.
+    pub fn changes_made(&self) -> bool {
+        self.rb.steps.iter().zip(&self.steps).any(|(step, s)| {
+            step.mutating && s.status == Some(crate::journal::record::StepStatus::Ok)
+        })
+    }
+}

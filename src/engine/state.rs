@@ -1,0 +1,351 @@
+//! The engine's state, changed only by [`Engine::apply`] of journal entries. That is what
+//! makes a replayed journal rebuild exactly the state the live run had.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
+use crate::runbook::Runbook;
+use crate::runbook::params::Params;
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Approval {
+    #[default]
+    NotRequested,
+    Requested {
+        command_sha256: String,
+        expected: String,
+    },
+    Granted,
+}
+
+/// What is known about one step in this run.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct StepState {
+    pub started: bool,
+    pub status: Option<StepStatus>,
+    pub reason: Option<String>,
+    pub resolved: Option<String>,
+    pub confirmed: bool,
+    pub misses: u32,
+    pub approval: Approval,
+    pub manual_done: bool,
+    /// The command running now.
+    pub in_flight: Option<(Purpose, u32)>,
+    /// The last command that finished: purpose, attempt, ok.
+    pub last: Option<(Purpose, u32, bool)>,
+    /// Attempts of `last`'s purpose since the operator last chose (for automatic retries).
+    pub round: u32,
+    /// Highest attempt number used, per purpose (log names never repeat).
+    pub attempts: BTreeMap<Purpose, u32>,
+    /// The step's own command succeeded (or a manual step was marked done).
+    pub main_done: bool,
+    /// Whether the step's own command ever started: a rollback is owed if it did.
+    pub main_ran: bool,
+    pub verified: u32,
+    /// A failure waiting for the operator's decision.
+    pub failure: Option<(Prompt, String)>,
+    /// Rollback commands finished (or skipped) during a rollback.
+    pub rolled_back_cmds: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackState {
+    /// Step indexes to undo, in order.
+    pub plan: Vec<usize>,
+    /// How many of `plan` are done.
+    pub next: usize,
+    /// A rollback command failed and the operator skipped it.
+    pub incomplete: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Engine {
+    pub rb: Arc<Runbook>,
+    pub operator: Actor,
+    pub params: Params,
+    /// Values captured by steps so far.
+    pub captured: BTreeMap<String, String>,
+    pub steps: Vec<StepState>,
+    /// The step in progress, or the next to begin (`steps.len()` when all are done).
+    pub current: usize,
+    pub run_id: Option<String>,
+    pub started: bool,
+    pub rollback: Option<RollbackState>,
+    pub in_doubt: Option<usize>,
+    pub interrupted: Option<String>,
+    pub finished: Option<(Outcome, u8)>,
+    pub window_override: Option<String>,
+    pub watchers: BTreeSet<String>,
+}
+
+impl Engine {
+    pub fn new(rb: Arc<Runbook>, operator: Actor, params: Params) -> Engine {
+        let steps = vec![StepState::default(); rb.steps.len()];
+        Engine {
+            rb,
+            operator,
+            params,
+            captured: BTreeMap::new(),
+            steps,
+            current: 0,
+            run_id: None,
+            started: false,
+            rollback: None,
+            in_doubt: None,
+            interrupted: None,
+            finished: None,
+            window_override: None,
+            watchers: BTreeSet::new(),
+        }
+    }
+
+    /// Rebuilds the state of a run from its journal.
+    pub fn replay<'a>(
+        rb: Arc<Runbook>,
+        operator: Actor,
+        params: Params,
+        entries: impl IntoIterator<Item = &'a Entry>,
+    ) -> Engine {
+        let mut e = Engine::new(rb, operator, params);
+        for entry in entries {
+            e.apply(entry);
+        }
+        e
+    }
+
+    pub fn step_index(&self, id: &str) -> Option<usize> {
+        self.rb.step_index(id)
+    }
+
+    /// Every value a command may see: parameters, then captures.
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        let mut v = self.params.values.clone();
+        v.extend(self.captured.clone());
+        v
+    }
+
+    /// The same, with secrets masked: for anything shown or journaled.
+    pub fn shown_vars(&self) -> BTreeMap<String, String> {
+        let mut v = self.params.shown();
+        v.extend(
+            self.captured
+                .iter()
+                .map(|(k, val)| (k.clone(), self.mask(val))),
+        );
+        v
+    }
+
+    /// Replaces secret values in text shown or journaled.
+    pub fn mask(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for (secret, mask) in self.params.redactions() {
+            out = out.replace(&secret, &mask);
+        }
+        out
+    }
+
+    /// Applies one journal entry. The only place state changes.
+    pub fn apply(&mut self, entry: &Entry) {
+        let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
+        match &entry.body {
+            Body::RunStarted { run_id, .. } => {
+                self.started = true;
+                self.run_id = Some(run_id.clone());
+            }
+            Body::Override { what, reason } if what == "window" => {
+                self.window_override = Some(reason.clone())
+            }
+            Body::StepStarted { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].started = true;
+                    self.current = i;
+                }
+            }
+            Body::CommandStarted {
+                purpose, attempt, ..
+            } => {
+                if let Some(s) = idx.map(|i| &mut self.steps[i]) {
+                    s.round = match s.last {
+                        Some((p, _, false)) if p == *purpose => s.round + 1,
+                        _ => 1,
+                    };
+                    s.in_flight = Some((*purpose, *attempt));
+                    s.attempts.insert(*purpose, *attempt);
+                    s.main_ran |= *purpose == Purpose::Main;
+                }
+            }
+            Body::CommandFinished {
+                purpose,
+                attempt,
+                ok,
+                captures,
+                ..
+            } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.in_flight = None;
+                    s.last = Some((*purpose, *attempt, *ok));
+                    if *ok {
+                        match purpose {
+                            Purpose::Main => s.main_done = true,
+                            Purpose::Verify(n) => s.verified = s.verified.max(*n),
+                            Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
+                            Purpose::Describe => {}
+                        }
+                    }
+                    self.captured.extend(captures.clone());
+                }
+            }
+            Body::TargetResolved { resolved } => {
+                if let Some(i) = idx {
+                    self.steps[i].resolved = Some(resolved.clone());
+                }
+            }
+            Body::TargetConfirmed { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].confirmed = true;
+                }
+            }
+            Body::TargetMismatch { misses, .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].misses = *misses;
+                }
+            }
+            Body::ApprovalRequested {
+                command_sha256,
+                expected,
+                ..
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].approval = Approval::Requested {
+                        command_sha256: command_sha256.clone(),
+                        expected: expected.clone(),
+                    };
+                }
+            }
+            Body::ApprovalGranted { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].approval = Approval::Granted;
+                }
+            }
+            Body::ManualDone { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].manual_done = true;
+                    self.steps[i].main_done = true;
+                    self.steps[i].main_ran = true;
+                }
+            }
+            Body::StepFailed { prompt, reason } => {
+                if let Some(i) = idx {
+                    self.steps[i].failure = Some((*prompt, reason.clone()));
+                }
+            }
+            Body::OperatorChoice { prompt, choice } => {
+                if let Some(i) = idx {
+                    self.apply_choice(i, *prompt, choice);
+                }
+            }
+            Body::StepFinished { status, reason } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.status = Some(*status);
+                    s.reason = reason.clone();
+                    s.failure = None;
+                    s.in_flight = None;
+                    s.last = None;
+                    if *status == StepStatus::RolledBack {
+                        if let Some(r) = &mut self.rollback {
+                            r.next += 1;
+                        }
+                    } else if i >= self.current {
+                        self.current = i + 1;
+                    }
+                    if self.in_doubt == Some(i) {
+                        self.in_doubt = None;
+                    }
+                }
+            }
+            Body::RollbackStarted { plan, .. } => {
+                let plan = plan
+                    .iter()
+                    .filter_map(|id| self.rb.step_index(id))
+                    .collect();
+                // The failure that led here is decided; failed commands are not retried.
+                for s in &mut self.steps {
+                    s.failure = None;
+                    s.last = None;
+                }
+                self.in_doubt = None;
+                self.rollback = Some(RollbackState {
+                    plan,
+                    next: 0,
+                    incomplete: false,
+                });
+            }
+            Body::RollbackFinished { .. } => {}
+            Body::WatcherJoined { watcher } => {
+                self.watchers.insert(watcher.clone());
+            }
+            Body::WatcherLeft { watcher } => {
+                self.watchers.remove(watcher);
+            }
+            Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
+            Body::RunResumed { in_doubt } => {
+                self.interrupted = None;
+                // Whatever was running died with the old process.
+                for s in &mut self.steps {
+                    s.in_flight = None;
+                    if matches!(s.last, Some((_, _, false))) && s.failure.is_none() {
+                        s.last = None;
+                    }
+                }
+                self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
+            }
+            Body::RunFinished {
+                outcome, exit_code, ..
+            } => self.finished = Some((*outcome, *exit_code)),
+            Body::WindowChecked { .. }
+            | Body::Override { .. }
+            | Body::Waiver { .. }
+            | Body::ExpectFailed { .. }
+            | Body::TargetDenied { .. }
+            | Body::SnapshotRecorded { .. }
+            | Body::ApprovalRefused { .. }
+            | Body::OperatorNote { .. }
+            | Body::JournalRecovered { .. } => {}
+        }
+    }
+
+    fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
+        let s = &mut self.steps[i];
+        match (prompt, choice) {
+            (_, Choice::Retry) => {
+                s.failure = None;
+                s.last = None;
+                if prompt != Prompt::Rollback {
+                    s.main_done = s.manual_done;
+                    s.verified = 0;
+                }
+            }
+            (Prompt::Rollback, Choice::Continue) => {
+                s.failure = None;
+                s.last = None;
+                s.rolled_back_cmds += 1;
+                if let Some(r) = &mut self.rollback {
+                    r.incomplete = true;
+                }
+            }
+            (Prompt::InDoubt, Choice::Rerun) => {
+                // Start the step over, but keep counting attempts so no log is overwritten.
+                let attempts = std::mem::take(&mut s.attempts);
+                *s = StepState {
+                    attempts,
+                    ..StepState::default()
+                };
+                self.in_doubt = None;
+            }
+            _ => {}
+        }
+    }
+}

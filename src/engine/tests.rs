@@ -1,0 +1,761 @@
+//! Engine tests without a terminal, a process or a clock: events in, journal entries and
+//! effects out. A fake runner answers each spawned command from a script.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::*;
+use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Purpose, Role, RunbookRef};
+use crate::runbook::load_str;
+use crate::runbook::params::Params;
+
+fn operator() -> Actor {
+    Actor {
+        role: Role::Operator,
+        user: "ops1".into(),
+        uid: 1000,
+        host: "bastion-1".into(),
+    }
+}
+
+fn reviewer() -> Actor {
+    Actor {
+        role: Role::Reviewer,
+        user: "rev1".into(),
+        uid: 1001,
+        host: "bastion-1".into(),
+    }
+}
+
+fn tuesday_10am() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2023-12-05T10:30:00+09:00")
+        .unwrap()
+        .into()
+}
+
+fn friday_evening() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2023-12-08T17:15:00+09:00")
+        .unwrap()
+        .into()
+}
+
+/// Plays the runner: how each spawned command ends (exit, stdout).
+type Answer = Box<dyn FnMut(&Spawn) -> (i32, String)>;
+
+/// A run in memory. `answer` decides how each command ends: (exit, stdout).
+struct Sim {
+    e: Engine,
+    journal: Vec<Entry>,
+    spawned: Vec<Spawn>,
+    finished: Option<u8>,
+    answer: Answer,
+}
+
+impl Sim {
+    fn new(yaml: &str, params: &[(&str, &str)]) -> Sim {
+        let loaded = load_str("t.yaml", yaml).unwrap_or_else(|r| panic!("{}", r.render(false)));
+        let mut p = Params::default();
+        for (k, v) in params {
+            p.values.insert(k.to_string(), v.to_string());
+        }
+        Sim {
+            e: Engine::new(Arc::new(loaded.runbook), operator(), p),
+            journal: Vec::new(),
+            spawned: Vec::new(),
+            finished: None,
+            answer: Box::new(|_| (0, String::new())),
+        }
+    }
+
+    fn answers(mut self, f: impl FnMut(&Spawn) -> (i32, String) + 'static) -> Sim {
+        self.answer = Box::new(f);
+        self
+    }
+
+    fn start(&mut self, now: DateTime<Utc>, outside: Option<&str>) {
+        let info = StartInfo {
+            now,
+            run_id: "20231205T013000Z-3f9a".into(),
+            runbook: RunbookRef {
+                path: "t.yaml".into(),
+                sha256: "0".repeat(64),
+                name: "t".into(),
+            },
+            mode: "headless".into(),
+            tool_version: "test".into(),
+            clock_faked: None,
+            outside_window: outside.map(str::to_string),
+        };
+        self.send(Event::Start(info));
+    }
+
+    /// Sends an event, then plays the runner and timers until the engine waits for a person.
+    fn send(&mut self, event: Event) {
+        let mut queue = vec![event];
+        while let Some(ev) = queue.pop() {
+            let fx = self
+                .e
+                .update(ev)
+                .unwrap_or_else(|r| panic!("refused: {r}; phase {:?}", self.e.phase()));
+            for f in fx {
+                match f {
+                    Effect::Journal(entry) => self.journal.push(entry),
+                    Effect::Spawn(s) => {
+                        let (exit, stdout) = (self.answer)(&s);
+                        queue.push(Event::CommandDone(CommandResult {
+                            step: s.step,
+                            purpose: Some(s.purpose),
+                            attempt: s.attempt,
+                            exit: Some(exit),
+                            stdout,
+                            ..Default::default()
+                        }));
+                        self.spawned.push(s);
+                    }
+                    Effect::Timer { event, .. } => queue.push(event),
+                    Effect::Finish { exit, .. } => self.finished = Some(exit),
+                }
+            }
+        }
+    }
+
+    /// Begins every ready step, as headless mode does, until a prompt or the end.
+    fn run(&mut self) {
+        while let Phase::Ready(_) = self.e.phase() {
+            self.send(Event::Begin {
+                now: tuesday_10am(),
+            });
+        }
+    }
+
+    fn kinds(&self) -> Vec<String> {
+        self.journal.iter().map(|e| e.body.kind()).collect()
+    }
+
+    fn ran(&self) -> Vec<String> {
+        self.spawned
+            .iter()
+            .map(|s| format!("{}:{}", s.step_id, s.purpose))
+            .collect()
+    }
+}
+
+const RUNBOOK: &str = r#"version: 1
+name: quarantine
+params:
+  ou: { pattern: '^ou-' }
+window:
+  timezone: Asia/Tokyo
+  allow: ['Mon-Thu 10:00-16:00']
+  deny: ['Fri 12:00-24:00']
+steps:
+  - id: caller
+    kind: precheck
+    run: orgctl whoami
+    expect: { stdout_matches: 'BreakGlass' }
+  - id: save
+    kind: snapshot
+    run: orgctl export
+    capture: { snap: 'saved (\S+)' }
+  - id: attach
+    kind: action
+    target:
+      describe: orgctl describe --id "$ou"
+      capture: 'Name:\s*(\S+)'
+      must_match: '^quarantine-'
+      deny: ['^Root$']
+    argv: [orgctl, attach, '{{ ou }}']
+    verify:
+      - run: orgctl policies --target "$ou"
+        expect: { stdout_contains: 'deny' }
+    rollback:
+      - argv: [orgctl, detach, '{{ ou }}', '{{ snap }}']
+  - id: tell
+    kind: manual
+    instructions: Tell the customer.
+"#;
+
+fn org(name: &'static str) -> impl FnMut(&Spawn) -> (i32, String) {
+    move |s| match (s.step_id.as_str(), s.purpose) {
+        ("caller", _) => (0, "role/BreakGlass/ops1\n".into()),
+        ("save", _) => (0, "saved snap-0001\n".into()),
+        ("attach", Purpose::Describe) => (0, format!("Id: x\nName: {name}\n")),
+        ("attach", Purpose::Verify(1)) => (0, "p-deny\n".into()),
+        _ => (0, String::new()),
+    }
+}
+
+#[test]
+fn happy_path_journals_every_habit_in_order() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Confirm {
+            step: 2,
+            resolved: "quarantine-2023-12".into(),
+            misses: 0
+        }
+    );
+    sim.send(Event::Typed("  quarantine-2023-12 ".into()));
+    assert_eq!(sim.e.phase(), Phase::Ready(3));
+    sim.run();
+    assert_eq!(sim.e.phase(), Phase::Manual(3));
+    sim.send(Event::ManualDone(Some("posted in #inc-42".into())));
+    assert_eq!(sim.finished, Some(0));
+    assert_eq!(
+        sim.ran(),
+        [
+            "caller:main",
+            "save:main",
+            "attach:describe",
+            "attach:main",
+            "attach:verify-1"
+        ]
+    );
+    let attach = &sim.spawned[3];
+    assert_eq!(
+        attach.program,
+        Program::Argv(vec!["orgctl".into(), "attach".into(), "ou-1".into()])
+    );
+    assert!(attach.env.contains(&("snap".into(), "snap-0001".into())));
+    let kinds = sim.kinds();
+    let expected = [
+        "run_started",
+        "window_checked",
+        "step_started",
+        "command_started",
+        "command_finished",
+        "step_finished",
+        "step_started",
+        "command_started",
+        "command_finished",
+        "snapshot_recorded",
+        "step_finished",
+        "window_checked",
+        "step_started",
+        "command_started",
+        "command_finished",
+        "target_resolved",
+        "target_confirmed",
+        "command_started",
+        "command_finished",
+        "command_started",
+        "command_finished",
+        "step_finished",
+        "step_started",
+        "manual_done",
+        "step_finished",
+        "run_finished",
+    ];
+    assert_eq!(kinds, expected);
+}
+
+#[test]
+fn the_root_is_denied_and_nothing_runs() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("Root"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(sim.finished, Some(4));
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
+    let denied = sim
+        .journal
+        .iter()
+        .find(|e| e.body.kind() == "target_denied")
+        .unwrap();
+    assert_eq!(
+        denied.body,
+        Body::TargetDenied {
+            resolved: "Root".into(),
+            rule: "deny".into(),
+            pattern: "^Root$".into()
+        }
+    );
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Finished {
+            outcome: Outcome::Refused,
+            exit: 4
+        }
+    );
+}
+
+#[test]
+fn a_target_outside_must_match_is_refused() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("Production"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(sim.finished, Some(4));
+    assert!(sim.kinds().contains(&"target_denied".to_string()));
+}
+
+#[test]
+fn three_misses_end_the_run() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    for typed in ["quarantine", "Root", "quarantine-2023-11"] {
+        sim.send(Event::Typed(typed.into()));
+    }
+    assert_eq!(sim.finished, Some(4));
+    assert_eq!(
+        sim.kinds()
+            .iter()
+            .filter(|k| *k == "target_mismatch")
+            .count(),
+        3
+    );
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
+}
+
+#[test]
+fn friday_evening_refuses_to_start_unless_overridden() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(friday_evening(), None);
+    assert_eq!(sim.finished, Some(4));
+    assert!(sim.ran().is_empty());
+    assert_eq!(
+        sim.kinds(),
+        ["run_started", "window_checked", "run_finished"]
+    );
+
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(
+        friday_evening(),
+        Some("incident INC-42: accounts are compromised now"),
+    );
+    assert_eq!(sim.finished, None);
+    assert!(sim.kinds().contains(&"override".to_string()));
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+}
+
+#[test]
+fn the_window_closing_mid_run_halts_before_the_mutating_step() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.send(Event::Begin {
+        now: tuesday_10am(),
+    });
+    sim.send(Event::Begin {
+        now: tuesday_10am(),
+    });
+    sim.send(Event::Begin {
+        now: friday_evening(),
+    });
+    assert_eq!(sim.finished, Some(4));
+    assert!(matches!(sim.e.phase(), Phase::Halted(_)));
+    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+}
+
+#[test]
+fn a_failed_snapshot_blocks_the_mutating_step() {
+    let yaml = RUNBOOK.replace(
+        "    capture: { snap: 'saved (\\S+)' }",
+        "    capture: { snap: 'saved (\\S+)' }\n    on_failure: continue",
+    );
+    let mut sim = Sim::new(&yaml, &[("ou", "ou-1")]).answers(|s| match s.step_id.as_str() {
+        "caller" => (0, "BreakGlass".into()),
+        "save" => (1, "disk full".into()),
+        _ => (0, String::new()),
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Failed { step: 1, .. }));
+    assert_eq!(sim.e.choices(), ["rollback", "retry", "abort", "continue"]);
+    sim.send(Event::Choice(Choice::Continue));
+    sim.run();
+    assert_eq!(sim.finished, Some(4));
+    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    let last = sim
+        .journal
+        .iter()
+        .rev()
+        .find(|e| e.body.kind() == "step_finished")
+        .unwrap();
+    assert!(format!("{:?}", last.body).contains("snapshot step `save` has not succeeded"));
+}
+
+const THREE_CHANGES: &str = r#"version: 1
+name: three
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved
+  - id: one
+    kind: action
+    run: change 1
+    target: { describe: echo one }
+    verify: [ { run: check 1 } ]
+    rollback: [ { run: undo 1 } ]
+  - id: two
+    kind: action
+    run: change 2
+    target: { describe: echo two }
+    verify: [ { run: check 2 } ]
+    rollback: [ { run: undo 2a }, { run: undo 2b } ]
+  - id: three
+    kind: action
+    run: change 3
+    target: { describe: echo three }
+    verify: [ { run: check 3 } ]
+    rollback: [ { run: undo 3 } ]
+"#;
+
+fn three_changes(fail_verify_of: &'static str) -> Sim {
+    Sim::new(THREE_CHANGES, &[]).answers(move |s| match s.purpose {
+        Purpose::Describe => (0, format!("{}\n", s.step_id)),
+        Purpose::Verify(_) if s.step_id == fail_verify_of => (1, "403".into()),
+        _ => (0, String::new()),
+    })
+}
+
+fn confirm_all(sim: &mut Sim) {
+    loop {
+        sim.run();
+        match sim.e.phase() {
+            Phase::Confirm { resolved, .. } => sim.send(Event::Typed(resolved)),
+            _ => return,
+        }
+    }
+}
+
+#[test]
+fn failure_at_the_third_change_rolls_back_in_reverse() {
+    let mut sim = three_changes("three");
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    let Phase::Failed {
+        step: 3, reason, ..
+    } = sim.e.phase()
+    else {
+        panic!("{:?}", sim.e.phase())
+    };
+    assert_eq!(reason, "verify-1: exit 1 (expected 0)");
+    sim.send(Event::Choice(Choice::Rollback));
+    assert_eq!(sim.finished, Some(1));
+    let undo: Vec<String> = sim
+        .ran()
+        .into_iter()
+        .filter(|r| r.contains("rollback"))
+        .collect();
+    assert_eq!(
+        undo,
+        [
+            "three:rollback-1",
+            "two:rollback-1",
+            "two:rollback-2",
+            "one:rollback-1"
+        ]
+    );
+    let statuses: Vec<_> = sim.e.steps.iter().map(|s| s.status).collect();
+    use crate::journal::record::StepStatus::*;
+    assert_eq!(
+        statuses,
+        [
+            Some(Ok),
+            Some(RolledBack),
+            Some(RolledBack),
+            Some(RolledBack)
+        ]
+    );
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Finished {
+            outcome: Outcome::RolledBack,
+            exit: 1
+        }
+    );
+}
+
+#[test]
+fn retries_then_operator_retry_counts_attempts_without_reusing_logs() {
+    let yaml = THREE_CHANGES.replace(
+        "    verify: [ { run: check 1 } ]",
+        "    verify: [ { run: check 1, retry: { attempts: 2, delay: 1s } } ]",
+    );
+    let mut fails = 3;
+    let mut sim = Sim::new(&yaml, &[]).answers(move |s| match s.purpose {
+        Purpose::Describe => (0, format!("{}\n", s.step_id)),
+        Purpose::Verify(_) if s.step_id == "one" && fails > 0 => {
+            fails -= 1;
+            (1, String::new())
+        }
+        _ => (0, String::new()),
+    });
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    assert!(
+        matches!(sim.e.phase(), Phase::Failed { step: 1, .. }),
+        "{:?}",
+        sim.e.phase()
+    );
+    sim.send(Event::Choice(Choice::Retry));
+    confirm_all(&mut sim);
+    assert_eq!(sim.finished, Some(0));
+    let logs: Vec<&str> = sim
+        .spawned
+        .iter()
+        .filter(|s| s.step_id == "one")
+        .map(|s| s.log.as_str())
+        .collect();
+    assert_eq!(
+        logs,
+        [
+            "output/one.describe.1.log",
+            "output/one.1.log",
+            "output/one.verify-1.1.log",
+            "output/one.verify-1.2.log",
+            "output/one.2.log",
+            "output/one.verify-1.3.log",
+            "output/one.verify-1.4.log"
+        ]
+    );
+}
+
+#[test]
+fn a_failed_precheck_may_be_overridden_only_where_allowed() {
+    let yaml = RUNBOOK.replace(
+        "    expect: { stdout_matches: 'BreakGlass' }",
+        "    expect: { stdout_matches: 'BreakGlass' }\n    allow_override: true",
+    );
+    let mut sim = Sim::new(&yaml, &[("ou", "ou-1")]).answers(|s| match s.step_id.as_str() {
+        "caller" => (0, "role/ReadOnly".into()),
+        _ => (0, "saved snap-1\n".into()),
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(sim.e.choices(), ["retry", "abort", "override"]);
+    assert!(sim.e.update(Event::Choice(Choice::Rollback)).is_err());
+    sim.send(Event::Choice(Choice::Override(
+        "ReadOnly is enough for a dry run".into(),
+    )));
+    assert_eq!(sim.e.phase(), Phase::Ready(1));
+    assert!(sim.kinds().contains(&"override".to_string()));
+}
+
+const APPROVAL: &str = r#"version: 1
+name: approve
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved
+  - id: attach
+    kind: action
+    target: { describe: echo quarantine-2023-12 }
+    approval: required
+    argv: [orgctl, attach]
+    verify: [ { run: check } ]
+    rollback: [ { run: undo } ]
+"#;
+
+#[test]
+fn approval_needs_another_person_typing_the_target() {
+    let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
+        (
+            0,
+            if s.purpose == Purpose::Describe {
+                "quarantine-2023-12\n".into()
+            } else {
+                String::new()
+            },
+        )
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    let Phase::Approval {
+        expected,
+        allow_self: false,
+        ..
+    } = sim.e.phase()
+    else {
+        panic!("{:?}", sim.e.phase())
+    };
+    assert_eq!(expected, "quarantine-2023-12");
+    let Some(Body::ApprovalRequested { command_sha256, .. }) = sim
+        .journal
+        .iter()
+        .map(|e| &e.body)
+        .find(|b| matches!(b, Body::ApprovalRequested { .. }))
+        .cloned()
+    else {
+        panic!()
+    };
+    let offer = |who: Actor, typed: &str, fresh: bool| Event::Approval {
+        reviewer: who,
+        step: "attach".into(),
+        command_sha256: command_sha256.clone(),
+        typed: typed.into(),
+        fresh,
+    };
+    sim.send(offer(operator(), "quarantine-2023-12", true));
+    sim.send(offer(reviewer(), "Root", true));
+    sim.send(offer(reviewer(), "quarantine-2023-12", false));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    let refusals: Vec<String> = sim
+        .journal
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::ApprovalRefused { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refusals.len(), 3);
+    assert!(refusals[0].contains("ops1 is the operator"));
+    assert!(refusals[1].contains("not the resolved target"));
+    assert!(refusals[2].contains("stale"));
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
+    sim.send(offer(reviewer(), "quarantine-2023-12", true));
+    assert_eq!(sim.finished, Some(0));
+    let granted = sim
+        .journal
+        .iter()
+        .find(|e| matches!(e.body, Body::ApprovalGranted { .. }))
+        .unwrap();
+    assert_eq!(granted.actor.user, "rev1");
+}
+
+#[test]
+fn secrets_never_reach_the_journal() {
+    let yaml = r#"version: 1
+name: secret
+params:
+  token: { secret: true }
+steps:
+  - id: call
+    kind: precheck
+    argv: [curl, -H, '{{ token }}']
+    expect: { stdout_contains: ok }
+"#;
+    let mut sim = Sim::new(yaml, &[("token", "hunter2-xyz")])
+        .answers(|_| (0, "echo hunter2-xyz denied".into()));
+    sim.e.params.secrets.push("token".into());
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Note {
+        actor: operator(),
+        text: "token was hunter2-xyz".into(),
+    });
+    sim.send(Event::Choice(Choice::Abort(Some(
+        "leaked hunter2-xyz?".into(),
+    ))));
+    let text = format!("{:?}", sim.journal);
+    assert!(!text.contains("hunter2-xyz"), "{text}");
+    assert!(text.contains("[REDACTED:token]"));
+    // The command itself got the real value.
+    assert_eq!(
+        sim.spawned[0].program,
+        Program::Argv(vec!["curl".into(), "-H".into(), "hunter2-xyz".into()])
+    );
+}
+
+/// The state a journal rebuilds, compared field by field with the live one.
+fn same_state(a: &Engine, b: &Engine) {
+    assert_eq!(a.steps, b.steps);
+    assert_eq!(a.current, b.current);
+    assert_eq!(a.rollback, b.rollback);
+    assert_eq!(a.finished, b.finished);
+    assert_eq!(a.captured, b.captured);
+    assert_eq!(a.phase(), b.phase());
+}
+
+#[test]
+fn replaying_the_journal_rebuilds_the_live_state_at_every_point() {
+    let mut sim = three_changes("three");
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    sim.send(Event::Choice(Choice::Rollback));
+    for n in 0..=sim.journal.len() {
+        let mut live = Sim::new(THREE_CHANGES, &[]);
+        for entry in &sim.journal[..n] {
+            live.e.apply(entry);
+        }
+        let replayed = Engine::replay(
+            live.e.rb.clone(),
+            operator(),
+            Params::default(),
+            &sim.journal[..n],
+        );
+        same_state(&live.e, &replayed);
+    }
+    let replayed = Engine::replay(
+        sim.e.rb.clone(),
+        operator(),
+        Params::default(),
+        &sim.journal,
+    );
+    same_state(&sim.e, &replayed);
+}
+
+#[test]
+fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
+    let mut sim = three_changes("none");
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    // Cut the journal right after the second change's command started.
+    let cut = sim
+        .journal
+        .iter()
+        .position(|e| {
+            e.step.as_deref() == Some("two")
+                && matches!(
+                    e.body,
+                    Body::CommandStarted {
+                        purpose: Purpose::Main,
+                        ..
+                    }
+                )
+        })
+        .unwrap();
+    let mut resumed = Sim::new(THREE_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
+    resumed.e = Engine::replay(
+        sim.e.rb.clone(),
+        operator(),
+        Params::default(),
+        &sim.journal[..=cut],
+    );
+    resumed.send(Event::Resume {
+        now: tuesday_10am(),
+        outside_window: None,
+    });
+    assert_eq!(resumed.e.phase(), Phase::InDoubt(2));
+    assert_eq!(resumed.e.choices(), ["rerun", "done", "rollback"]);
+    resumed.send(Event::Choice(Choice::Done(
+        "checked by hand: change 2 is in place".into(),
+    )));
+    confirm_all(&mut resumed);
+    assert_eq!(resumed.finished, Some(0));
+    // Nothing finished before the crash ran again.
+    assert!(
+        resumed.ran().iter().all(|r| r.starts_with("three:")),
+        "{:?}",
+        resumed.ran()
+    );
+}
+
+#[test]
+fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    assert!(
+        sim.e
+            .update(Event::Begin {
+                now: tuesday_10am()
+            })
+            .is_err()
+    );
+    sim.start(tuesday_10am(), None);
+    assert!(sim.e.update(Event::Typed("x".into())).is_err());
+    assert!(sim.e.update(Event::ManualDone(None)).is_err());
+    sim.send(Event::Note {
+        actor: reviewer(),
+        text: "watching from bastion-2".into(),
+    });
+    let note = sim.journal.last().unwrap();
+    assert_eq!(note.actor.user, "rev1");
+    let vars: BTreeMap<String, String> = sim.e.vars();
+    assert_eq!(vars.get("ou").map(String::as_str), Some("ou-1"));
+}

@@ -1,0 +1,3 @@
+//! The write-ahead, hash-chained journal (DESIGN §4).
+
+pub mod record;

@@ -1,0 +1,418 @@
+//! The journal's record types (DESIGN §4): what each line of `journal.jsonl` holds. Pure data,
+//! shared by the engine (which decides records), the writer, the reader and the exporters.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// Who did something: the operator, a reviewer connected to the session, or shisa itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub role: Role,
+    pub user: String,
+    pub uid: u32,
+    pub host: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Operator,
+    Reviewer,
+    Shisa,
+}
+
+impl Actor {
+    /// shisa's own entries (command results, decisions it makes) carry the operator's
+    /// account, since shisa acts for them.
+    pub fn as_shisa(&self) -> Actor {
+        Actor {
+            role: Role::Shisa,
+            ..self.clone()
+        }
+    }
+}
+
+/// Which command of a step: the target's `describe`, the step's own, or one of its verify
+/// or rollback commands (1-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum Purpose {
+    Describe,
+    Main,
+    Verify(u32),
+    Rollback(u32),
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Purpose::Describe => f.write_str("describe"),
+            Purpose::Main => f.write_str("main"),
+            Purpose::Verify(n) => write!(f, "verify-{n}"),
+            Purpose::Rollback(n) => write!(f, "rollback-{n}"),
+        }
+    }
+}
+
+impl FromStr for Purpose {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Purpose, String> {
+        let n = |rest: &str| {
+            rest.parse::<u32>()
+                .map_err(|_| format!("bad command purpose `{s}`"))
+        };
+        match s {
+            "describe" => Ok(Purpose::Describe),
+            "main" => Ok(Purpose::Main),
+            _ => match s.split_once('-') {
+                Some(("verify", rest)) => Ok(Purpose::Verify(n(rest)?)),
+                Some(("rollback", rest)) => Ok(Purpose::Rollback(n(rest)?)),
+                _ => Err(format!("bad command purpose `{s}`")),
+            },
+        }
+    }
+}
+
+impl From<Purpose> for String {
+    fn from(p: Purpose) -> String {
+        p.to_string()
+    }
+}
+
+impl TryFrom<String> for Purpose {
+    type Error = String;
+    fn try_from(s: String) -> Result<Purpose, String> {
+        s.parse()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Ok,
+    Failed,
+    Skipped,
+    RolledBack,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Failed,
+    RolledBack,
+    Aborted,
+    /// Refused by a gate (window, denied target, missing snapshot) before changing anything.
+    Refused,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Completed => "completed",
+            Outcome::Failed => "failed",
+            Outcome::RolledBack => "rolled back",
+            Outcome::Aborted => "aborted",
+            Outcome::Refused => "refused",
+        }
+    }
+}
+
+/// The operator's answer at a prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "choice", content = "reason", rename_all = "snake_case")]
+pub enum Choice {
+    Rollback,
+    Retry,
+    Abort(Option<String>),
+    Continue,
+    Override(String),
+    Rerun,
+    Done(String),
+}
+
+impl Choice {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Choice::Rollback => "rollback",
+            Choice::Retry => "retry",
+            Choice::Abort(_) => "abort",
+            Choice::Continue => "continue",
+            Choice::Override(_) => "override",
+            Choice::Rerun => "rerun",
+            Choice::Done(_) => "done",
+        }
+    }
+}
+
+/// The prompt a decision answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Prompt {
+    /// A step failed (command, expectation or verify).
+    Failure,
+    /// A precheck failed.
+    Precheck,
+    /// A safety gate refused the step after earlier changes were made.
+    Gate,
+    /// A rollback command failed.
+    Rollback,
+    /// A step was in progress when the run was cut off.
+    InDoubt,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunbookRef {
+    pub path: String,
+    pub sha256: String,
+    pub name: String,
+}
+
+/// What one record says. Serialized as `"kind": "...", "data": {...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Body {
+    RunStarted {
+        run_id: String,
+        runbook: RunbookRef,
+        params: BTreeMap<String, String>,
+        tool_version: String,
+        mode: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        clock_faked: Option<String>,
+    },
+    WindowChecked {
+        timezone: String,
+        local: String,
+        inside: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    Override {
+        what: String,
+        reason: String,
+    },
+    Waiver {
+        guard: String,
+        reason: String,
+    },
+    StepStarted {
+        index: usize,
+        title: String,
+        step_kind: String,
+        mutating: bool,
+    },
+    CommandStarted {
+        purpose: Purpose,
+        attempt: u32,
+        command: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        env: BTreeMap<String, String>,
+        command_sha256: String,
+        log: String,
+    },
+    CommandFinished {
+        purpose: Purpose,
+        attempt: u32,
+        exit: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signal: Option<i32>,
+        timed_out: bool,
+        duration_ms: u64,
+        bytes: u64,
+        sha256: String,
+        log: String,
+        ok: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failure: Option<String>,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        captures: BTreeMap<String, String>,
+    },
+    ExpectFailed {
+        purpose: Purpose,
+        attempt: u32,
+        expectation: String,
+        detail: String,
+    },
+    TargetResolved {
+        resolved: String,
+    },
+    TargetDenied {
+        resolved: String,
+        rule: String,
+        pattern: String,
+    },
+    TargetConfirmed {
+        resolved: String,
+        typed: String,
+    },
+    TargetMismatch {
+        resolved: String,
+        typed: String,
+        misses: u32,
+    },
+    SnapshotRecorded {
+        #[serde(default)]
+        captures: BTreeMap<String, String>,
+        log: String,
+    },
+    ApprovalRequested {
+        command: String,
+        command_sha256: String,
+        expected: String,
+        allow_self: bool,
+    },
+    ApprovalGranted {
+        typed: String,
+        self_approved: bool,
+    },
+    ApprovalRefused {
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        typed: Option<String>,
+    },
+    ManualDone {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    OperatorNote {
+        text: String,
+    },
+    StepFailed {
+        prompt: Prompt,
+        reason: String,
+    },
+    OperatorChoice {
+        prompt: Prompt,
+        #[serde(flatten)]
+        choice: Choice,
+    },
+    StepFinished {
+        status: StepStatus,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    RollbackStarted {
+        plan: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        without_rollback: Vec<String>,
+    },
+    RollbackFinished {
+        ok: bool,
+    },
+    WatcherJoined {
+        watcher: String,
+    },
+    WatcherLeft {
+        watcher: String,
+    },
+    RunInterrupted {
+        reason: String,
+    },
+    RunResumed {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        in_doubt: Option<String>,
+    },
+    JournalRecovered {
+        moved_to: String,
+        bytes: u64,
+    },
+    RunFinished {
+        outcome: Outcome,
+        exit_code: u8,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl Body {
+    /// The stable kind name, as written in the `kind` field.
+    pub fn kind(&self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+}
+
+/// A record as the engine decides it; the writer adds `seq`, `ts` and `prev`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub body: Body,
+    pub step: Option<String>,
+    pub actor: Actor,
+}
+
+/// One line of `journal.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: u64,
+    pub ts: String,
+    #[serde(flatten)]
+    pub body: Body,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    pub actor: Actor,
+    pub prev: String,
+}
+
+impl Record {
+    pub fn entry(&self) -> Entry {
+        Entry {
+            body: self.body.clone(),
+            step: self.step.clone(),
+            actor: self.actor.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor() -> Actor {
+        Actor {
+            role: Role::Operator,
+            user: "ops1".into(),
+            uid: 1000,
+            host: "bastion-1".into(),
+        }
+    }
+
+    #[test]
+    fn a_record_reads_back_as_written() {
+        let r = Record {
+            seq: 7,
+            ts: "2023-12-05T17:15:02.113+09:00".into(),
+            body: Body::TargetConfirmed {
+                resolved: "quarantine-2023-12".into(),
+                typed: "quarantine-2023-12".into(),
+            },
+            step: Some("attach-deny".into()),
+            actor: actor(),
+            prev: "0".repeat(64),
+        };
+        let line = serde_json::to_string(&r).unwrap();
+        assert!(line.starts_with(r#"{"seq":7,"ts":"2023-12-05T17:15:02.113+09:00","kind":"target_confirmed","data":{"resolved""#), "{line}");
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), r);
+    }
+
+    #[test]
+    fn choices_and_purposes_serialize_as_plain_words() {
+        let b = Body::OperatorChoice {
+            prompt: Prompt::Failure,
+            choice: Choice::Abort(Some("vendor outage".into())),
+        };
+        let v = serde_json::to_value(&b).unwrap();
+        assert_eq!(v["data"]["choice"], "abort");
+        assert_eq!(v["data"]["reason"], "vendor outage");
+        assert_eq!(serde_json::from_value::<Body>(v).unwrap(), b);
+        assert_eq!("rollback-2".parse::<Purpose>(), Ok(Purpose::Rollback(2)));
+        assert_eq!(Purpose::Verify(1).to_string(), "verify-1");
+        assert!("verify-x".parse::<Purpose>().is_err());
+        assert_eq!(b.kind(), "operator_choice");
+    }
+}
