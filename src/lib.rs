@@ -5,9 +5,14 @@
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod driver;
 pub mod engine;
+pub mod exec;
 pub mod exit;
+pub mod frontend;
 pub mod hash;
+pub mod identity;
 pub mod journal;
 pub mod runbook;
 pub mod term;
+pub mod timeline;

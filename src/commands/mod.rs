@@ -2,3 +2,7 @@
 
 pub mod check;
 pub mod plan;
+pub mod resume;
+pub mod run;
+pub mod session;
+pub mod verify;

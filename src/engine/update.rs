@@ -45,6 +45,17 @@ impl Engine {
         {
             return refuse("the run is over");
         }
+        let while_halted = matches!(
+            event,
+            Event::CommandDone(_)
+                | Event::WatcherJoined(_)
+                | Event::WatcherLeft(_)
+                | Event::Note { .. }
+                | Event::Resume { .. }
+        );
+        if self.interrupted.is_some() && !while_halted {
+            return refuse("the run is halted; resume it first");
+        }
         match event {
             Event::Start(info) => self.start(info, &mut fx)?,
             Event::Resume {
@@ -112,9 +123,8 @@ impl Engine {
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
             Event::Interrupt(reason) => {
-                if matches!(self.phase(), Phase::Running { .. }) {
-                    return refuse("a command is running; stop it first");
-                }
+                // A running command's result is still journaled when it arrives; nothing
+                // runs after it (see command_done).
                 self.emit(
                     &mut fx,
                     None,
@@ -529,6 +539,11 @@ impl Engine {
                 detail: self.mask(detail),
             };
             self.emit(fx, Some(i), self.shisa(), body);
+        }
+        if self.interrupted.is_some() {
+            // The run was stopped while this command ran: record how it ended, do nothing
+            // more. On resume the step is in doubt.
+            return Ok(());
         }
         if let Some(failure) = j.failure {
             let retry = self.retry_of(i, purpose);

@@ -1,0 +1,152 @@
+//! `shisa resume RUN_DIR`: rebuild the run from its journal and go on. Finished steps never
+//! run again; a step caught mid-way is in doubt and the operator decides.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::session::{self, Session};
+use crate::cli::ResumeArgs;
+use crate::clock::Clock;
+use crate::engine::{Engine, Event};
+use crate::exec::runner::Runner;
+use crate::exit::{Error, Exit, Result};
+use crate::journal::reader::{self, ReadError};
+use crate::journal::record::{Body, Entry, Role};
+use crate::journal::writer::Writer;
+use crate::runbook::{Report, load_file, params};
+
+pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
+    let run_dir = args
+        .run_dir
+        .canonicalize()
+        .map_err(|e| Error::Invalid(format!("{}: {e}", args.run_dir.display())))?;
+    let lock = session::lock(&run_dir)?;
+    let journal = reader::read(&run_dir).map_err(|e| match e {
+        ReadError::Broken(b) => Error::Refused(format!(
+            "the journal is damaged at line {} ({}); a damaged journal is never resumed — `shisa verify {}` shows the damage",
+            b.line,
+            b.reason,
+            run_dir.display()
+        )),
+        other => Error::Invalid(other.to_string()),
+    })?;
+    let Some(Body::RunStarted {
+        run_id,
+        runbook,
+        params: journaled,
+        ..
+    }) = journal.records.first().map(|r| &r.body)
+    else {
+        return Err(Error::Invalid(format!(
+            "{} has no run_started record: nothing to resume",
+            run_dir.display()
+        )));
+    };
+    if let Some(Body::RunFinished { outcome, .. }) = journal
+        .records
+        .iter()
+        .rev()
+        .map(|r| &r.body)
+        .find(|b| matches!(b, Body::RunFinished { .. }))
+    {
+        return Err(Error::Invalid(format!(
+            "this run already finished ({}); there is nothing to resume",
+            outcome.name()
+        )));
+    }
+    let path = Path::new(&runbook.path);
+    let loaded = load_file(path)?;
+    if loaded.sha256 != runbook.sha256 {
+        return Err(Error::Refused(format!(
+            "{} changed since the run started (sha256 {} then, {} now); resuming would run steps the journal never saw",
+            path.display(),
+            &runbook.sha256[..12],
+            &loaded.sha256[..12]
+        )));
+    }
+    // Values come from the journal; secrets were never written, so they come again.
+    let mut given: Vec<(String, String)> = Vec::new();
+    for assignment in &args.params {
+        let (name, value) = params::split_assignment(assignment).map_err(Error::Invalid)?;
+        match loaded.runbook.param(&name) {
+            Some(p) if p.secret => given.push((name, value)),
+            Some(_) => {
+                return Err(Error::Invalid(format!(
+                    "`{name}` is fixed by the journal; only secrets are given again on resume"
+                )));
+            }
+            None => {
+                return Err(Error::Invalid(format!(
+                    "the runbook has no parameter `{name}`"
+                )));
+            }
+        }
+    }
+    for p in &loaded.runbook.params {
+        if let (false, Some(v)) = (p.secret, journaled.get(&p.name)) {
+            given.push((p.name.clone(), v.clone()));
+        }
+    }
+    let params =
+        params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
+            Error::from(Report {
+                file: path.display().to_string(),
+                source: loaded.source.clone(),
+                diags,
+            })
+        })?;
+
+    let operator = crate::identity::current(Role::Operator);
+    let mut preamble = Vec::new();
+    let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+    if let Some((moved_to, bytes)) = reader::move_torn_tail(&run_dir, &journal, &stamp)
+        .map_err(|e| Error::Failed(format!("cannot move the torn journal tail aside: {e}")))?
+    {
+        preamble.push(Entry {
+            body: Body::JournalRecovered { moved_to, bytes },
+            step: None,
+            actor: operator.as_shisa(),
+        });
+    }
+    let entries: Vec<Entry> = journal.records.iter().map(|r| r.entry()).collect();
+    let engine = Engine::replay(
+        Arc::new(loaded.runbook.clone()),
+        operator,
+        params.clone(),
+        &entries,
+    );
+    let redactions = params.redactions();
+    let writer = Writer::resume(
+        &run_dir,
+        journal.records.len() as u64 + 1,
+        journal.head().to_string(),
+        &redactions,
+    )
+    .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
+    let runner = Runner {
+        run_dir: run_dir.clone(),
+        base_env: session::base_env(&loaded.runbook, path, &run_dir, run_id),
+        redactions,
+        done_tx: tokio::sync::mpsc::unbounded_channel().0,
+        output_tx: tokio::sync::mpsc::channel(1).0,
+        dropped: Default::default(),
+    };
+    let first = Event::Resume {
+        now: clock.now(),
+        outside_window: args.outside_window.clone(),
+    };
+    session::drive(Session {
+        engine,
+        writer,
+        runner,
+        clock,
+        run_dir,
+        run_id: run_id.clone(),
+        headless: !session::is_interactive(args.headless),
+        first,
+        preamble,
+        _lock: lock,
+    })
+}

@@ -1,0 +1,155 @@
+//! `shisa run`: validate everything, create the run directory and journal, drive the run.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+
+use super::session::{self, Session};
+use crate::cli::RunArgs;
+use crate::clock::{Clock, FAKE_NOW_VAR};
+use crate::engine::{Engine, Event, StartInfo};
+use crate::exec::runner::Runner;
+use crate::exit::{Error, Exit, Result};
+use crate::hash::sha256_hex;
+use crate::journal::record::{Role, RunbookRef};
+use crate::journal::writer::Writer;
+use crate::runbook::{Report, load_file, params};
+use crate::term::stderr_color;
+
+pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
+    let loaded = load_file(&args.runbook)?;
+    if !loaded.warnings.is_empty() {
+        let report = Report {
+            file: args.runbook.display().to_string(),
+            source: loaded.source.clone(),
+            diags: loaded.warnings.clone(),
+        };
+        eprint!("{}", report.render(stderr_color()));
+    }
+    let given = args
+        .params
+        .iter()
+        .map(|a| params::split_assignment(a).map_err(Error::Invalid))
+        .collect::<Result<Vec<_>>>()?;
+    let params =
+        params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
+            Error::from(Report {
+                file: args.runbook.display().to_string(),
+                source: loaded.source.clone(),
+                diags,
+            })
+        })?;
+    if let Some(group) = &args.share_with
+        && nix::unistd::Group::from_name(group)
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        return Err(Error::Invalid(format!(
+            "--share-with: there is no group `{group}`"
+        )));
+    }
+    let runbook_path = args
+        .runbook
+        .canonicalize()
+        .map_err(|e| Error::Invalid(format!("{}: {e}", args.runbook.display())))?;
+
+    let journal_dir = args
+        .journal_dir
+        .clone()
+        .unwrap_or_else(session::default_journal_dir);
+    session::private_dir(&journal_dir, true)
+        .or_else(|e| if journal_dir.is_dir() { Ok(()) } else { Err(e) })
+        .map_err(|e| {
+            Error::Invalid(format!(
+                "cannot create the journal directory {}: {e}",
+                journal_dir.display()
+            ))
+        })?;
+    let journal_dir = journal_dir.canonicalize().unwrap_or(journal_dir);
+    let (run_id, run_dir) = new_run_dir(&journal_dir)?;
+    let lock = session::lock(&run_dir)?;
+
+    let redactions = params.redactions();
+    let writer = Writer::create(&run_dir, &redactions).map_err(|e| {
+        Error::Failed(format!(
+            "cannot create the journal in {}: {e}",
+            run_dir.display()
+        ))
+    })?;
+    let runner = Runner {
+        run_dir: run_dir.clone(),
+        base_env: session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
+        redactions,
+        done_tx: tokio::sync::mpsc::unbounded_channel().0,
+        output_tx: tokio::sync::mpsc::channel(1).0,
+        dropped: Default::default(),
+    };
+    let operator = crate::identity::current(Role::Operator);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
+    let headless = !session::is_interactive(args.headless);
+    let first = Event::Start(StartInfo {
+        now: clock.now(),
+        run_id: run_id.clone(),
+        runbook: RunbookRef {
+            path: runbook_path.display().to_string(),
+            sha256: loaded.sha256.clone(),
+            name: loaded.runbook.name.clone(),
+        },
+        mode: if headless {
+            "headless".into()
+        } else {
+            "tui".into()
+        },
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        clock_faked: clock
+            .is_faked()
+            .then(|| std::env::var(FAKE_NOW_VAR).unwrap_or_default()),
+        outside_window: args.outside_window.clone(),
+    });
+    session::drive(Session {
+        engine,
+        writer,
+        runner,
+        clock,
+        run_dir,
+        run_id,
+        headless,
+        first,
+        preamble: Vec::new(),
+        _lock: lock,
+    })
+}
+
+/// `<dir>/<run-id>/` with an id that sorts by time: `20231205T081500Z-3f9a`.
+fn new_run_dir(journal_dir: &std::path::Path) -> Result<(String, std::path::PathBuf)> {
+    for n in 0..16u32 {
+        let now = Utc::now();
+        let salt = sha256_hex(
+            format!(
+                "{}{}{n}",
+                std::process::id(),
+                now.timestamp_nanos_opt().unwrap_or(0)
+            )
+            .as_bytes(),
+        );
+        let id = format!("{}-{}", now.format("%Y%m%dT%H%M%SZ"), &salt[..4]);
+        let dir = journal_dir.join(&id);
+        match session::private_dir(&dir, false) {
+            Ok(()) => {
+                session::private_dir(&dir.join("output"), false).map_err(|e| {
+                    Error::Failed(format!("cannot create {}/output: {e}", dir.display()))
+                })?;
+                return Ok((id, dir));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(Error::Failed(format!(
+                    "cannot create the run directory {}: {e}",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Err(Error::Failed("cannot find a free run id".into()))
+}

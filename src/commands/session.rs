@@ -1,0 +1,212 @@
+//! What `run` and `resume` share: the run directory and its lock, the environment every
+//! command gets, choosing the front end, driving the run, and the last words.
+
+use std::fs::{self, File};
+use std::io::{BufRead, IsTerminal};
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+use tokio::sync::mpsc;
+
+use crate::clock::Clock;
+use crate::driver::{Driver, Ended};
+use crate::engine::{Engine, Event};
+use crate::exec::runner::Runner;
+use crate::exit::{Error, Exit, Result};
+use crate::frontend::headless::Headless;
+use crate::frontend::{FrontEnd, Input};
+use crate::journal::reader;
+use crate::journal::record::Entry;
+use crate::journal::writer::Writer;
+use crate::runbook::Runbook;
+use crate::term::stdout_color;
+
+/// Holds the run directory's lock for as long as it lives.
+pub struct RunLock(#[allow(dead_code)] Flock<File>);
+
+/// Locks a run directory so that two processes never drive one run.
+pub fn lock(run_dir: &Path) -> Result<RunLock> {
+    let file = File::options()
+        .create(true)
+        .append(true)
+        .open(run_dir.join(".lock"))
+        .map_err(|e| {
+            Error::Failed(format!(
+                "cannot open the lock file in {}: {e}",
+                run_dir.display()
+            ))
+        })?;
+    Flock::lock(file, FlockArg::LockExclusiveNonblock)
+        .map(RunLock)
+        .map_err(|_| {
+            Error::Refused(format!(
+                "{} is locked: another shisa process is driving this run",
+                run_dir.display()
+            ))
+        })
+}
+
+/// `$SHISA_JOURNAL_DIR`, else `$XDG_STATE_HOME/shisa/runs`, else `~/.local/state/shisa/runs`.
+pub fn default_journal_dir() -> PathBuf {
+    let env = |k: &str| {
+        std::env::var_os(k)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
+    env("SHISA_JOURNAL_DIR")
+        .or_else(|| env("XDG_STATE_HOME").map(|d| d.join("shisa/runs")))
+        .or_else(|| env("HOME").map(|h| h.join(".local/state/shisa/runs")))
+        .unwrap_or_else(|| PathBuf::from(".shisa/runs"))
+}
+
+/// Creates a directory readable by its owner only (journals name targets and commands).
+pub fn private_dir(path: &Path, all: bool) -> std::io::Result<()> {
+    let mut b = fs::DirBuilder::new();
+    b.mode(0o700).recursive(all);
+    b.create(path)
+}
+
+/// The environment every command of the run gets, on top of shisa's own.
+pub fn base_env(
+    rb: &Runbook,
+    runbook_path: &Path,
+    run_dir: &Path,
+    run_id: &str,
+) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("SHISA_RUN_DIR".to_string(), run_dir.display().to_string()),
+        ("SHISA_RUN_ID".to_string(), run_id.to_string()),
+    ];
+    let base = runbook_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    env.push(("SHISA_RUNBOOK_DIR".to_string(), base.display().to_string()));
+    if !rb.path.is_empty() {
+        let mut dirs: Vec<String> = rb
+            .path
+            .iter()
+            .map(|p| {
+                let d = base.join(p);
+                d.canonicalize().unwrap_or(d).display().to_string()
+            })
+            .collect();
+        if let Ok(path) = std::env::var("PATH") {
+            dirs.push(path);
+        }
+        env.push(("PATH".to_string(), dirs.join(":")));
+    }
+    env
+}
+
+pub fn is_interactive(headless: bool) -> bool {
+    !headless && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// Everything a run needs to be driven.
+pub struct Session {
+    pub engine: Engine,
+    pub writer: Writer,
+    pub runner: Runner,
+    pub clock: Clock,
+    pub run_dir: PathBuf,
+    pub run_id: String,
+    pub headless: bool,
+    pub first: Event,
+    /// Entries written before the first event (journal recovery).
+    pub preamble: Vec<Entry>,
+    pub _lock: RunLock,
+}
+
+pub fn drive(s: Session) -> Result<Exit> {
+    let run_dir = s.run_dir.display().to_string();
+    println!("shisa: run {} — run directory {run_dir}", s.run_id);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start the runtime: {e}")))?;
+    let (input_tx, input_rx) = mpsc::unbounded_channel();
+    let mut fe: Box<dyn FrontEnd> = if is_interactive(s.headless) {
+        // The TUI arrives with its own issue; until then a terminal gets line mode too.
+        Box::new(Headless::new(
+            std::io::stdout(),
+            stdout_color(),
+            run_dir.clone(),
+            s.run_id.clone(),
+        ))
+    } else {
+        Box::new(Headless::new(
+            std::io::stdout(),
+            stdout_color(),
+            run_dir.clone(),
+            s.run_id.clone(),
+        ))
+    };
+    spawn_stdin_reader(input_tx);
+    let mut driver = Driver::new(s.engine, s.writer, s.runner, s.clock);
+    for entry in &s.preamble {
+        driver
+            .journal_direct(entry, fe.as_mut())
+            .map_err(|e| Error::Failed(format!("cannot write the journal: {e}")))?;
+    }
+    let ended: Ended = rt.block_on(driver.run(s.first, fe.as_mut(), input_rx));
+    drop(fe);
+    report(&s.run_dir, &ended)
+}
+
+fn spawn_stdin_reader(tx: mpsc::UnboundedSender<Input>) {
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match lock.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => {
+                    let _ = tx.send(Input::Eof);
+                    return;
+                }
+                Ok(_) => {
+                    let line = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string();
+                    if tx.send(Input::Line(line)).is_err() {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Verifies the journal the run just wrote and says where everything is.
+fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
+    if let Some(error) = &ended.error {
+        eprintln!("shisa: {error}");
+    }
+    let verdict = reader::read(run_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|j| {
+            reader::check_logs(run_dir, &j).map_err(|b| format!("journal broken at {b}"))?;
+            Ok(j)
+        });
+    match verdict {
+        Ok(j) => println!(
+            "shisa: journal verified — {} records, chain head {}\nshisa: run directory {}",
+            j.records.len(),
+            j.head(),
+            run_dir.display()
+        ),
+        Err(e) => {
+            eprintln!("shisa: the journal does not verify: {e}");
+            return Ok(Exit::Failed);
+        }
+    }
+    Ok(match ended.exit {
+        0 => Exit::Ok,
+        3 => Exit::Aborted,
+        4 => Exit::Refused,
+        _ => Exit::Failed,
+    })
+}

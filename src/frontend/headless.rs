@@ -1,0 +1,354 @@
+//! Line mode (DESIGN §6): every event one line `HH:MM:SS.mmm  text`; when the run needs the
+//! operator, one line starting `? ` and one answer read from stdin. `note <text>` works at
+//! any prompt; end of input at a prompt aborts.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+
+use crate::engine::{Engine, Phase};
+use crate::exec::runner::Stream;
+use crate::exec::sanitize::sanitize;
+use crate::journal::record::{Choice, Prompt, Record};
+use crate::timeline;
+
+use super::{FrontEnd, Input, Intent, Shown};
+
+/// Lines longer than this are printed in pieces (the log keeps them whole).
+const LINE_CAP: usize = 64 * 1024;
+
+pub struct Headless<W: Write> {
+    out: W,
+    color: bool,
+    run_dir: String,
+    run_id: String,
+    /// Answers typed ahead of their prompt.
+    queue: VecDeque<String>,
+    eof: bool,
+    /// The prompt last printed (so it is printed once per question).
+    asked: Option<String>,
+    /// Ctrl-C asked whether to stop the running command.
+    asking_stop: bool,
+    partial: HashMap<(usize, bool), Vec<u8>>,
+    last_ts: String,
+}
+
+impl<W: Write> Headless<W> {
+    pub fn new(out: W, color: bool, run_dir: String, run_id: String) -> Headless<W> {
+        Headless {
+            out,
+            color,
+            run_dir,
+            run_id,
+            queue: VecDeque::new(),
+            eof: false,
+            asked: None,
+            asking_stop: false,
+            partial: HashMap::new(),
+            last_ts: String::new(),
+        }
+    }
+
+    fn line(&mut self, text: &str) {
+        let _ = writeln!(self.out, "{}  {text}", self.now());
+        let _ = self.out.flush();
+    }
+
+    fn now(&self) -> String {
+        if self.last_ts.is_empty() {
+            chrono::Local::now().format("%H:%M:%S%.3f").to_string()
+        } else {
+            self.last_ts.clone()
+        }
+    }
+
+    fn output_line(&mut self, bytes: &[u8], stderr: bool) {
+        let text = sanitize(bytes, self.color);
+        let bar = if stderr { "!" } else { "│" };
+        let _ = writeln!(self.out, "              {bar} {text}");
+    }
+
+    /// The question for the current phase, if the operator is being asked something.
+    fn question(&self, e: &Engine) -> Option<String> {
+        let title = |i: usize| e.rb.steps[i].title.render(&e.shown_vars());
+        Some(match e.phase() {
+            Phase::Confirm {
+                step,
+                resolved,
+                misses,
+            } => {
+                let left = 3 - misses;
+                format!(
+                    "? {}: type the target `{resolved}` to confirm ({left} tries left)",
+                    title(step)
+                )
+            }
+            Phase::Manual(i) => {
+                let what = e.rb.steps[i]
+                    .instructions
+                    .as_ref()
+                    .map(|t| t.render(&e.shown_vars()))
+                    .unwrap_or_default();
+                format!(
+                    "? {}: {} — answer `done`, `done <note>` or `abort`",
+                    title(i),
+                    what.trim()
+                )
+            }
+            Phase::Approval {
+                step, allow_self, ..
+            } => {
+                let own = if allow_self {
+                    ", `approve <target>` to approve it yourself"
+                } else {
+                    ""
+                };
+                format!(
+                    "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
+                    title(step),
+                    self.run_id
+                )
+            }
+            Phase::Failed {
+                step,
+                prompt,
+                reason,
+            } => {
+                let what = match prompt {
+                    Prompt::Precheck => "precheck failed",
+                    Prompt::Gate => "refused by a safety gate",
+                    Prompt::Rollback => "rollback command failed",
+                    _ => "failed",
+                };
+                format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
+            }
+            Phase::InDoubt(i) => {
+                format!(
+                    "? {} was in progress when the run stopped; did it finish? — answer {}",
+                    title(i),
+                    answers(e)
+                )
+            }
+            _ => return None,
+        })
+    }
+
+    fn parse(&mut self, answer: &str, e: &Engine) -> Result<Vec<Intent>, String> {
+        let answer = answer.trim();
+        let (word, rest) = answer
+            .split_once(' ')
+            .map_or((answer, ""), |(w, r)| (w, r.trim()));
+        if word == "note" {
+            return if rest.is_empty() {
+                Err("`note` needs text".into())
+            } else {
+                Ok(vec![Intent::Note(rest.into())])
+            };
+        }
+        let reason = || (!rest.is_empty()).then(|| rest.to_string());
+        match e.phase() {
+            Phase::Confirm { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
+            Phase::Manual(_) => match word {
+                "done" => Ok(vec![Intent::ManualDone(reason())]),
+                "abort" => Ok(vec![Intent::Abort(
+                    reason().unwrap_or_else(|| "the operator aborted".into()),
+                )]),
+                _ => Err("answer `done`, `done <note>` or `abort`".into()),
+            },
+            Phase::Approval { allow_self, .. } => match word {
+                "abort" => Ok(vec![Intent::Abort(reason().unwrap_or_else(|| {
+                    "the operator aborted while waiting for approval".into()
+                }))]),
+                "approve" if allow_self => Ok(vec![Intent::ApproveSelf(rest.to_string())]),
+                _ => Err("waiting for approval: answer `abort`, or `note <text>`".into()),
+            },
+            Phase::Failed { .. } | Phase::InDoubt(_) => {
+                let choice = match word {
+                    "rollback" => Choice::Rollback,
+                    "retry" => Choice::Retry,
+                    "continue" => Choice::Continue,
+                    "rerun" => Choice::Rerun,
+                    "abort" => Choice::Abort(reason()),
+                    "override" => Choice::Override(rest.to_string()),
+                    "done" => Choice::Done(rest.to_string()),
+                    _ => return Err(format!("answer {}", answers(e))),
+                };
+                Ok(vec![Intent::Choice(choice)])
+            }
+            _ => Err("nothing is being asked right now".into()),
+        }
+    }
+
+    /// Takes the next queued answer for the current question, if any.
+    fn answer(&mut self, e: &Engine) -> Vec<Intent> {
+        while let Some(line) = self.queue.pop_front() {
+            match self.parse(&line, e) {
+                Ok(intents) => {
+                    // The question stands until the engine moves on; a note re-asks it.
+                    self.asked = None;
+                    return intents;
+                }
+                Err(why) => {
+                    self.line(&format!("not understood: {why}"));
+                    self.asked = None;
+                    if let Some(q) = self.question(e) {
+                        self.ask(q);
+                    }
+                }
+            }
+        }
+        if self.eof {
+            self.eof = false;
+            return vec![Intent::Abort("end of input at a prompt".into())];
+        }
+        Vec::new()
+    }
+
+    fn ask(&mut self, q: String) {
+        if self.asked.as_deref() != Some(&q) {
+            let _ = writeln!(self.out, "{q}");
+            let _ = self.out.flush();
+            self.asked = Some(q);
+        }
+    }
+}
+
+fn answers(e: &Engine) -> String {
+    e.choices()
+        .iter()
+        .map(|c| match *c {
+            "abort" => "`abort <reason>`".to_string(),
+            "override" => "`override <reason>`".to_string(),
+            "done" => "`done <reason>`".to_string(),
+            c => format!("`{c}`"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl<W: Write> FrontEnd for Headless<W> {
+    fn show(&mut self, what: Shown<'_>, e: &Engine) {
+        match what {
+            Shown::Record(rec) => self.record(rec, e),
+            Shown::Output(chunk) => {
+                let key = (chunk.step, chunk.stream == Stream::Stderr);
+                let mut buf = self.partial.remove(&key).unwrap_or_default();
+                buf.extend_from_slice(&chunk.bytes);
+                let mut start = 0;
+                while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
+                    self.output_line(&buf[start..start + nl], key.1);
+                    start += nl + 1;
+                }
+                let mut rest = buf.split_off(start);
+                while rest.len() > LINE_CAP {
+                    let tail = rest.split_off(LINE_CAP);
+                    self.output_line(&rest, key.1);
+                    rest = tail;
+                }
+                if !rest.is_empty() {
+                    self.partial.insert(key, rest);
+                }
+                let _ = self.out.flush();
+            }
+            Shown::Refused(why) => self.line(&format!("not possible: {why}")),
+            Shown::Error(why) => self.line(&format!("ERROR: {why}")),
+        }
+    }
+
+    fn react(&mut self, e: &Engine, running: bool) -> Vec<Intent> {
+        if running {
+            return Vec::new();
+        }
+        if let Phase::Ready(_) = e.phase() {
+            self.asked = None;
+            return vec![Intent::Begin];
+        }
+        match self.question(e) {
+            Some(q) => {
+                self.ask(q);
+                self.answer(e)
+            }
+            None => {
+                self.asked = None;
+                Vec::new()
+            }
+        }
+    }
+
+    fn input(&mut self, input: Input, e: &Engine, running: bool) -> Vec<Intent> {
+        match input {
+            Input::Line(line) if self.asking_stop => {
+                self.asking_stop = false;
+                match line.trim() {
+                    "stop" | "yes" | "y" => vec![Intent::Stop],
+                    _ => {
+                        self.line("the command keeps running");
+                        Vec::new()
+                    }
+                }
+            }
+            Input::Line(line) => {
+                self.queue.push_back(line);
+                if running {
+                    Vec::new()
+                } else {
+                    self.react(e, false)
+                }
+            }
+            Input::Eof => {
+                self.eof = true;
+                if self.asking_stop {
+                    self.asking_stop = false;
+                    return vec![Intent::Stop];
+                }
+                if running {
+                    Vec::new()
+                } else {
+                    self.react(e, false)
+                }
+            }
+            Input::CtrlC if running && self.asking_stop => vec![Intent::Stop],
+            Input::CtrlC if running => {
+                self.asking_stop = true;
+                let _ = writeln!(
+                    self.out,
+                    "? Ctrl-C: stop the running command (TERM, then KILL after 5 s)? — answer `stop` or `continue`"
+                );
+                let _ = self.out.flush();
+                Vec::new()
+            }
+            Input::CtrlC => vec![Intent::Interrupt("interrupted by Ctrl-C".into())],
+            Input::Key(_) | Input::Resize => Vec::new(),
+        }
+    }
+
+    fn close(&mut self, e: &Engine) {
+        for ((_, stderr), rest) in std::mem::take(&mut self.partial) {
+            self.output_line(&rest, stderr);
+        }
+        if let Phase::Halted(_) = e.phase() {
+            self.line(&format!(
+                "the run can be resumed: shisa resume {}",
+                self.run_dir
+            ));
+        }
+        let _ = self.out.flush();
+    }
+}
+
+impl<W: Write> Headless<W> {
+    fn record(&mut self, rec: &Record, e: &Engine) {
+        self.last_ts = timeline::clock(&rec.ts).to_string();
+        // Output printed before its command's result, so the last lines sit above it.
+        if matches!(
+            rec.body,
+            crate::journal::record::Body::CommandFinished { .. }
+        ) {
+            for ((_, stderr), rest) in std::mem::take(&mut self.partial) {
+                self.output_line(&rest, stderr);
+            }
+        }
+        if let Some(text) = timeline::describe(rec, Some(e)) {
+            self.line(&text);
+        }
+    }
+}

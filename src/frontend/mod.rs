@@ -1,0 +1,61 @@
+//! The two front ends (headless line mode and the TUI) behind one interface. They only show
+//! the engine's state and turn operator input into intents; the driver owns everything else,
+//! so a safety rule cannot hold in one front end and not the other.
+
+pub mod headless;
+
+use crate::engine::Engine;
+use crate::exec::runner::OutputChunk;
+use crate::journal::record::{Choice, Record};
+
+/// What the operator wants; the driver turns it into an engine event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Intent {
+    Begin,
+    Typed(String),
+    ManualDone(Option<String>),
+    Choice(Choice),
+    Note(String),
+    /// The operator approves their own step (only where the runbook says `allow_self`).
+    ApproveSelf(String),
+    /// Stop the running command (TERM, then KILL).
+    Stop,
+    /// End the run for good.
+    Abort(String),
+    /// Stop now; the run can be resumed.
+    Interrupt(String),
+}
+
+/// Raw input, delivered to the front end that understands it.
+#[derive(Debug)]
+pub enum Input {
+    Line(String),
+    Eof,
+    Key(crossterm::event::KeyEvent),
+    Resize,
+    /// Ctrl-C arrived as a signal (line mode; the TUI sees it as a key).
+    CtrlC,
+}
+
+/// What the driver tells the front end.
+#[derive(Debug)]
+pub enum Shown<'a> {
+    Record(&'a Record),
+    Output(&'a OutputChunk),
+    /// The engine refused an intent; say why.
+    Refused(&'a str),
+    /// Something outside the run went wrong (journal write failed, …).
+    Error(&'a str),
+}
+
+pub trait FrontEnd {
+    fn show(&mut self, what: Shown<'_>, engine: &Engine);
+    /// Called after every change of state: returns what to do without asking anyone (e.g.
+    /// headless begins steps on its own) and asks the operator when needed.
+    fn react(&mut self, engine: &Engine, running: bool) -> Vec<Intent>;
+    fn input(&mut self, input: Input, engine: &Engine, running: bool) -> Vec<Intent>;
+    /// Periodic redraw (the clock, coalesced output); line mode ignores it.
+    fn tick(&mut self, _engine: &Engine) {}
+    /// The run is over or halted; last words before exit.
+    fn close(&mut self, _engine: &Engine) {}
+}
