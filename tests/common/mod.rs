@@ -1,0 +1,190 @@
+//! A small builder for end-to-end tests: run the real `shisa` binary headless in a scratch
+//! journal directory, feed stdin, and read back what a user would look at.
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_shisa")
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn runbook(name: &str) -> PathBuf {
+    root().join("runbooks").join(name)
+}
+
+/// A scratch place for journals and runbooks written by the test.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn journals(&self) -> PathBuf {
+        self.path().join("runs")
+    }
+
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    pub fn shisa(&self) -> Command {
+        let mut c = Command::new(bin());
+        c.env("SHISA_JOURNAL_DIR", self.journals())
+            .env("NO_COLOR", "1")
+            .env_remove("SHISA_FAKE_NOW")
+            .current_dir(root());
+        c
+    }
+
+    /// `shisa run RUNBOOK --headless -p …` with `stdin` as the operator's answers.
+    pub fn run(&self, runbook: &Path, params: &[&str], stdin: &str) -> Run {
+        self.run_with(runbook, params, stdin, |_| {})
+    }
+
+    pub fn run_with(
+        &self,
+        runbook: &Path,
+        params: &[&str],
+        stdin: &str,
+        extra: impl FnOnce(&mut Command),
+    ) -> Run {
+        let mut c = self.shisa();
+        c.arg("run").arg(runbook).arg("--headless");
+        for p in params {
+            c.arg("-p").arg(p);
+        }
+        extra(&mut c);
+        Run::from(feed(c, stdin))
+    }
+
+    pub fn resume(&self, run_dir: &Path, stdin: &str) -> Run {
+        let mut c = self.shisa();
+        c.arg("resume").arg(run_dir).arg("--headless");
+        Run::from(feed(c, stdin))
+    }
+
+    pub fn verify(&self, run_dir: &Path) -> Output {
+        self.shisa().arg("verify").arg(run_dir).output().unwrap()
+    }
+}
+
+pub fn feed(mut c: Command, stdin: &str) -> Output {
+    let mut child = c
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// What a finished `shisa run` left behind.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub run_dir: Option<PathBuf>,
+}
+
+impl From<Output> for Run {
+    fn from(o: Output) -> Run {
+        let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+        let run_dir = stdout.lines().find_map(|l| {
+            l.split_once("run directory ")
+                .map(|(_, p)| PathBuf::from(p.trim()))
+        });
+        Run {
+            code: o.status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+            run_dir,
+        }
+    }
+}
+
+impl Run {
+    pub fn dir(&self) -> &Path {
+        self.run_dir
+            .as_deref()
+            .unwrap_or_else(|| panic!("no run directory in:\n{}\n{}", self.stdout, self.stderr))
+    }
+
+    pub fn journal(&self) -> Vec<Value> {
+        journal(self.dir())
+    }
+
+    pub fn kinds(&self) -> Vec<String> {
+        self.journal()
+            .iter()
+            .map(|r| r["kind"].as_str().unwrap_or("").to_string())
+            .collect()
+    }
+
+    /// Records of one kind, optionally for one step.
+    pub fn records(&self, kind: &str, step: Option<&str>) -> Vec<Value> {
+        self.journal()
+            .into_iter()
+            .filter(|r| r["kind"] == kind && step.is_none_or(|s| r["step"] == s))
+            .collect()
+    }
+
+    pub fn outcome(&self) -> String {
+        self.records("run_finished", None)
+            .last()
+            .map(|r| r["data"]["outcome"].as_str().unwrap_or("").to_string())
+            .unwrap_or_default()
+    }
+
+    /// Which commands ran, as `step:purpose`.
+    pub fn commands(&self) -> Vec<String> {
+        self.records("command_started", None)
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}:{}",
+                    r["step"].as_str().unwrap_or(""),
+                    r["data"]["purpose"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    pub fn explain(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+pub fn journal(run_dir: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
+}

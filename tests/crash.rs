@@ -1,0 +1,119 @@
+//! `kill -9` at many points of a run: the journal always verifies, and `resume` finishes the
+//! run without running any step that had finished before the crash.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Scratch, journal};
+
+fn runbook(steps: usize) -> String {
+    let mut y = String::from(
+        "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n",
+    );
+    for i in 1..=steps {
+        y.push_str(&format!(
+            "  - id: s{i}\n    kind: action\n    run: sleep 0.01; echo s{i} >> \"$SHISA_RUN_DIR/effects\"\n    \
+             waive: {{ target: \"test step\" }}\n    verify: [ {{ run: 'grep -qx s{i} \"$SHISA_RUN_DIR/effects\"' }} ]\n    \
+             rollback: [ {{ run: 'true' }} ]\n"
+        ));
+    }
+    y
+}
+
+/// Kills a headless run after `delay`, resumes it, and checks what ran.
+fn crash_and_resume(s: &Scratch, rb: &std::path::Path, delay: Duration) -> Option<usize> {
+    let mut child = s
+        .shisa()
+        .arg("run")
+        .arg(rb)
+        .arg("--headless")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(delay);
+    let _ = child.kill(); // SIGKILL
+    let _ = child.wait();
+    drop(child.stdin.take());
+    let run_dir = std::fs::read_dir(s.journals())
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .max()?;
+    let before = journal(&run_dir);
+    if before.is_empty() {
+        return None;
+    }
+    let verify = s.verify(&run_dir);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "after kill at {delay:?}: {}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let finished: Vec<String> = before
+        .iter()
+        .filter(|r| r["kind"] == "step_finished")
+        .map(|r| r["step"].as_str().unwrap().to_string())
+        .collect();
+    if before.iter().any(|r| r["kind"] == "run_finished") {
+        return Some(finished.len());
+    }
+    let resumed = s.resume(&run_dir, "rerun\n");
+    assert_eq!(
+        resumed.code,
+        0,
+        "resume after kill at {delay:?}: {}",
+        resumed.explain()
+    );
+    let effects = std::fs::read_to_string(run_dir.join("effects")).unwrap_or_default();
+    let mut count: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in effects.lines() {
+        *count.entry(line).or_default() += 1;
+    }
+    for step in finished
+        .iter()
+        .filter(|s| s.starts_with('s') && *s != "snap")
+    {
+        assert_eq!(
+            count.get(step.as_str()),
+            Some(&1),
+            "{step} had finished before the kill and ran again"
+        );
+    }
+    for i in 1..=12 {
+        assert!(
+            count.contains_key(format!("s{i}").as_str()),
+            "s{i} never ran"
+        );
+    }
+    let verify = s.verify(&run_dir);
+    assert_eq!(verify.status.code(), Some(0));
+    std::fs::remove_dir_all(&run_dir).unwrap();
+    Some(finished.len())
+}
+
+#[test]
+fn kill_9_anywhere_then_resume_never_repeats_a_finished_step() {
+    let s = Scratch::new();
+    let rb = s.write("crash.yaml", &runbook(12));
+    let mut points = Vec::new();
+    for k in 0..14u64 {
+        // Spread over the run (about 0.6 s in a debug build), with a little jitter.
+        let delay = Duration::from_millis(15 + k * 45 + (k * 7919 % 13));
+        if let Some(finished) = crash_and_resume(&s, &rb, delay) {
+            points.push(finished);
+        }
+    }
+    // The kills landed at different places, not all before the start or after the end.
+    points.sort();
+    points.dedup();
+    assert!(
+        points.len() >= 4,
+        "kills landed at too few distinct points: {points:?}"
+    );
+}
