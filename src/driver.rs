@@ -178,7 +178,7 @@ impl Driver {
                     actor: operator,
                     text,
                 },
-                Intent::ApproveSelf(typed) => {
+                Intent::Approve(typed) => {
                     let pending = self
                         .engine
                         .phase()

@@ -158,7 +158,7 @@ impl<W: Write> Headless<W> {
                 "abort" => Ok(vec![Intent::Abort(reason().unwrap_or_else(|| {
                     "the operator aborted while waiting for approval".into()
                 }))]),
-                "approve" if allow_self => Ok(vec![Intent::ApproveSelf(rest.to_string())]),
+                "approve" if allow_self => Ok(vec![Intent::Approve(rest.to_string())]),
                 _ => Err("waiting for approval: answer `abort`, or `note <text>`".into()),
             },
             Phase::Failed { .. } | Phase::InDoubt(_) => {

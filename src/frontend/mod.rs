@@ -16,8 +16,10 @@ pub enum Intent {
     ManualDone(Option<String>),
     Choice(Choice),
     Note(String),
-    /// The operator approves their own step (only where the runbook says `allow_self`).
-    ApproveSelf(String),
+    /// Approve the step waiting for approval, typing its target. From the operator this is
+    /// a self-approval (refused unless the runbook says `allow_self`); from a watcher it
+    /// goes to the share server as the reviewer's signature.
+    Approve(String),
     /// Stop the running command (TERM, then KILL).
     Stop,
     /// End the run for good.
