@@ -51,6 +51,9 @@ pub enum Command {
         /// Print events as lines instead of the TUI
         #[arg(long)]
         headless: bool,
+        /// Also write the journal lines as received to FILE (an independent copy)
+        #[arg(long, value_name = "FILE")]
+        copy: Option<PathBuf>,
     },
     /// Give the second signature on the step waiting for approval (exit 0 granted, 1 refused)
     Approve {

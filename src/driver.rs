@@ -14,13 +14,12 @@ use crate::engine::state::Approval;
 use crate::engine::{CommandResult, Effect, Engine, Event};
 use crate::exec::runner::{OutputChunk, Runner, Running};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
-use crate::journal::record::{Entry, Outcome, Record};
-use crate::journal::writer::Writer;
-
-/// Receives every record as it is written (the share server's broadcast).
-pub trait Witness {
-    fn record(&mut self, rec: &Record, engine: &Engine);
-}
+use crate::hash::sha256_hex;
+use crate::journal::record::{Actor, Body, Entry, Outcome, Record, Role};
+use crate::journal::writer::{Writer, Written};
+use crate::share::hub::Hub;
+use crate::share::peer::Peer;
+use crate::share::server::ShareMsg;
 
 pub struct Driver {
     pub engine: Engine,
@@ -36,9 +35,10 @@ pub struct Driver {
     timer_tx: mpsc::UnboundedSender<Event>,
     timer_rx: mpsc::UnboundedReceiver<Event>,
     pub dropped: Arc<AtomicU64>,
-    pub witnesses: Vec<Box<dyn Witness>>,
-    /// Events from outside the operator's terminal (reviewers' approvals and notes).
-    pub outside_rx: Option<mpsc::UnboundedReceiver<Event>>,
+    /// The shared session, when the run listens for watchers and reviewers.
+    pub share: Option<Hub>,
+    /// Events raised while performing effects, fed once the current ones are done.
+    later: Vec<Event>,
 }
 
 /// How the run ended, for the caller to report.
@@ -71,22 +71,29 @@ impl Driver {
             timer_tx,
             timer_rx,
             dropped,
-            witnesses: Vec::new(),
-            outside_rx: None,
+            share: None,
+            later: Vec::new(),
         }
     }
 
-    /// Writes an entry that is not the engine's decision (journal recovery on resume).
+    /// Writes an entry that is not the engine's decision (journal recovery, refused clients).
     pub fn journal_direct(&mut self, entry: &Entry, fe: &mut dyn FrontEnd) -> std::io::Result<()> {
-        let rec = self.writer.append(entry, Utc::now())?;
-        self.witness(&rec, fe);
+        let written = self.writer.append(entry, Utc::now())?;
+        self.witness(&written, fe);
         Ok(())
     }
 
-    fn witness(&mut self, rec: &Record, fe: &mut dyn FrontEnd) {
-        fe.show(Shown::Record(rec), &self.engine);
-        for w in &mut self.witnesses {
-            w.record(rec, &self.engine);
+    fn witness(&mut self, w: &Written, fe: &mut dyn FrontEnd) {
+        fe.show(Shown::Record(&w.record), &self.engine);
+        if let Some(hub) = &mut self.share {
+            hub.set_started(&w.record.ts);
+            if matches!(w.record.body, Body::ApprovalRequested { .. }) {
+                hub.request = Some(sha256_hex(w.line.as_bytes()));
+            }
+            for user in hub.record(&w.line) {
+                self.later
+                    .push(Event::WatcherLeft(format!("{user} — dropped: not reading")));
+            }
         }
     }
 
@@ -101,9 +108,13 @@ impl Driver {
         let mut sighup = signal(SignalKind::hangup()).ok();
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        let mut outside = self.outside_rx.take();
         self.feed(first, fe);
         loop {
+            while !self.later.is_empty() && self.fatal.is_none() {
+                for event in std::mem::take(&mut self.later) {
+                    self.feed(event, fe);
+                }
+            }
             if self.running.is_none() && (self.exit.is_some() || self.fatal.is_some()) {
                 break;
             }
@@ -118,15 +129,15 @@ impl Driver {
                 Some(result) = self.done_rx.recv() => {
                     // Show the command's last output before its result.
                     while let Ok(chunk) = self.output_rx.try_recv() {
-                        fe.show(Shown::Output(&chunk), &self.engine);
+                        self.output(&chunk, fe);
                     }
                     self.running = None;
                     self.feed(Event::CommandDone(result), fe);
                 }
-                Some(chunk) = self.output_rx.recv() => fe.show(Shown::Output(&chunk), &self.engine),
+                Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
-                Some(event) = async { match outside.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
-                    self.feed(event, fe);
+                Some(msg) = async { match self.share.as_mut() { Some(hub) => hub.rx.recv().await, None => std::future::pending().await } } => {
+                    self.share_msg(msg, fe);
                 }
                 got = input.recv() => {
                     let got = got.unwrap_or(Input::Eof);
@@ -147,6 +158,15 @@ impl Driver {
             }
         }
         fe.close(&self.engine);
+        if let Some(hub) = &mut self.share {
+            let outcome = match (self.engine.finished, &self.fatal) {
+                (Some((o, _)), _) => o.name().to_string(),
+                (None, Some(_)) => "stopped: journal error".to_string(),
+                (None, None) => "halted (resumable)".to_string(),
+            };
+            let head = self.writer.head().to_string();
+            hub.end(&outcome, self.exit.unwrap_or(1), &head).await;
+        }
         let outcome = self.engine.finished.map(|(o, _)| o);
         match self.fatal {
             Some(error) => Ended {
@@ -227,20 +247,29 @@ impl Driver {
     }
 
     fn feed(&mut self, event: Event, fe: &mut dyn FrontEnd) {
-        match self.engine.update(event) {
-            Ok(effects) => self.perform(effects, fe),
-            Err(refusal) => fe.show(Shown::Refused(&refusal.0), &self.engine),
+        if let Err(refusal) = self.try_feed(event, fe) {
+            fe.show(Shown::Refused(&refusal), &self.engine);
         }
     }
 
-    fn perform(&mut self, effects: Vec<Effect>, fe: &mut dyn FrontEnd) {
+    /// Feeds an event; returns the records it wrote, or why the engine refused it.
+    fn try_feed(&mut self, event: Event, fe: &mut dyn FrontEnd) -> Result<Vec<Record>, String> {
+        let effects = self.engine.update(event).map_err(|r| r.0)?;
+        Ok(self.perform(effects, fe))
+    }
+
+    fn perform(&mut self, effects: Vec<Effect>, fe: &mut dyn FrontEnd) -> Vec<Record> {
+        let mut written = Vec::new();
         for effect in effects {
             if self.fatal.is_some() {
-                return;
+                break;
             }
             match effect {
                 Effect::Journal(entry) => match self.writer.append(&entry, Utc::now()) {
-                    Ok(rec) => self.witness(&rec, fe),
+                    Ok(w) => {
+                        self.witness(&w, fe);
+                        written.push(w.record);
+                    }
                     Err(e) => self.fail(format!("cannot write the journal ({e}); the run stops here so nothing runs unrecorded"), fe),
                 },
                 Effect::Spawn(spawn) => match self.runner.start(&spawn) {
@@ -256,6 +285,128 @@ impl Driver {
                 }
                 Effect::Finish { exit, .. } => self.exit = Some(exit),
             }
+        }
+        written
+    }
+
+    fn output(&mut self, chunk: &OutputChunk, fe: &mut dyn FrontEnd) {
+        fe.show(Shown::Output(chunk), &self.engine);
+        if let Some(hub) = &mut self.share {
+            hub.output(chunk);
+        }
+    }
+
+    /// A message from the shared session: a watcher arriving or leaving, a reviewer's
+    /// approval or note, a refused client.
+    fn share_msg(&mut self, msg: ShareMsg, fe: &mut dyn FrontEnd) {
+        let Some(hub) = self.share.as_mut() else {
+            return;
+        };
+        match msg {
+            ShareMsg::Hello {
+                id,
+                peer,
+                want,
+                reply,
+            } => {
+                let welcome = hub.welcome(
+                    &self.engine,
+                    self.writer.head(),
+                    self.writer.records(),
+                    &peer,
+                );
+                let admission = hub.admit(id, want, welcome, &peer.describe());
+                let watching = admission.live.is_some();
+                if reply.send(admission).is_ok() && watching {
+                    self.feed(Event::WatcherJoined(peer.describe()), fe);
+                }
+            }
+            ShareMsg::Approve {
+                peer,
+                run_id,
+                step,
+                command_sha256,
+                request,
+                typed,
+                reply,
+                ..
+            } => {
+                let answer = if Some(&run_id) != self.engine.run_id.as_ref() {
+                    (
+                        false,
+                        format!(
+                            "this is run {}, not {run_id}",
+                            self.engine.run_id.clone().unwrap_or_default()
+                        ),
+                    )
+                } else {
+                    let fresh = hub.request.as_deref() == Some(request.as_str());
+                    let reviewer = self.reviewer(&peer);
+                    let event = Event::Approval {
+                        reviewer,
+                        step,
+                        command_sha256,
+                        typed,
+                        fresh,
+                    };
+                    match self.try_feed(event, fe) {
+                        Err(refusal) => (false, refusal),
+                        Ok(records) => match records.iter().map(|r| &r.body).find(|b| {
+                            matches!(
+                                b,
+                                Body::ApprovalGranted { .. } | Body::ApprovalRefused { .. }
+                            )
+                        }) {
+                            Some(Body::ApprovalGranted { .. }) => {
+                                (true, "approved: the step runs now".to_string())
+                            }
+                            Some(Body::ApprovalRefused { reason, .. }) => (false, reason.clone()),
+                            _ => (false, "no decision was recorded".to_string()),
+                        },
+                    }
+                };
+                let _ = reply.send(answer);
+            }
+            ShareMsg::Note {
+                peer, text, reply, ..
+            } => {
+                let actor = self.reviewer(&peer);
+                let answer = match self.try_feed(Event::Note { actor, text }, fe) {
+                    Ok(_) => (true, "noted".to_string()),
+                    Err(refusal) => (false, refusal),
+                };
+                let _ = reply.send(answer);
+            }
+            ShareMsg::Left { id } => {
+                if let Some(user) = hub.remove(id) {
+                    self.feed(Event::WatcherLeft(user), fe);
+                }
+            }
+            ShareMsg::Refused { who, reason } => {
+                let entry = Entry {
+                    body: Body::ClientRefused { who, reason },
+                    step: None,
+                    actor: self.engine.operator.as_shisa(),
+                };
+                if let Err(e) = self.journal_direct(&entry, fe) {
+                    self.fail(format!("cannot write the journal ({e})"), fe);
+                }
+            }
+        }
+    }
+
+    /// A connected peer as a journal actor: the operator's own account stays the operator.
+    fn reviewer(&self, peer: &Peer) -> Actor {
+        let role = if peer.uid == self.engine.operator.uid {
+            Role::Operator
+        } else {
+            Role::Reviewer
+        };
+        Actor {
+            role,
+            user: peer.user.clone(),
+            uid: peer.uid,
+            host: self.engine.operator.host.clone(),
         }
     }
 

@@ -14,5 +14,6 @@ pub mod hash;
 pub mod identity;
 pub mod journal;
 pub mod runbook;
+pub mod share;
 pub mod term;
 pub mod timeline;

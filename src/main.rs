@@ -49,6 +49,16 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),
         Command::Verify { run_dir, head } => commands::verify::run(&run_dir, head.as_deref()),
+        Command::Sessions => commands::share_clients::sessions(),
+        Command::Watch {
+            run_id,
+            headless,
+            copy,
+        } => commands::watch::run(run_id.as_deref(), headless, copy.as_ref()),
+        Command::Approve { run_id, typed } => {
+            commands::share_clients::approve(&run_id, typed.as_deref())
+        }
+        Command::Note { run_id, text } => commands::share_clients::note(&run_id, &text),
         Command::Schema => print_out(&shisa::runbook::schema::schema_text()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "shisa", &mut std::io::stdout());

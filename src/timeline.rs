@@ -181,6 +181,7 @@ pub fn describe(rec: &Record, engine: Option<&Engine>) -> Option<String> {
         Body::RollbackFinished { ok: false } => "rollback finished INCOMPLETE".into(),
         Body::WatcherJoined { watcher } => format!("{watcher} is watching"),
         Body::WatcherLeft { watcher } => format!("{watcher} stopped watching"),
+        Body::ClientRefused { who, reason } => format!("shared session: refused {who}: {reason}"),
         Body::RunInterrupted { reason } => format!("run interrupted: {reason}"),
         Body::RunResumed { in_doubt: Some(id) } => {
             format!("run resumed by {who}; step `{id}` is in doubt")

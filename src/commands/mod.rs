@@ -5,4 +5,6 @@ pub mod plan;
 pub mod resume;
 pub mod run;
 pub mod session;
+pub mod share_clients;
 pub mod verify;
+pub mod watch;

@@ -147,6 +147,12 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         headless: !session::is_interactive(args.headless),
         first,
         preamble,
+        share_gid: args
+            .share_with
+            .as_deref()
+            .map(super::run::share_group)
+            .transpose()?,
+        runbook_source: loaded.source.clone(),
         _lock: lock,
     })
 }

@@ -39,16 +39,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
                 diags,
             })
         })?;
-    if let Some(group) = &args.share_with
-        && nix::unistd::Group::from_name(group)
-            .ok()
-            .flatten()
-            .is_none()
-    {
-        return Err(Error::Invalid(format!(
-            "--share-with: there is no group `{group}`"
-        )));
-    }
+    let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
     let runbook_path = args
         .runbook
         .canonicalize()
@@ -117,6 +108,8 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         headless,
         first,
         preamble: Vec::new(),
+        share_gid,
+        runbook_source: loaded.source.clone(),
         _lock: lock,
     })
 }
@@ -152,4 +145,23 @@ fn new_run_dir(journal_dir: &std::path::Path) -> Result<(String, std::path::Path
         }
     }
     Err(Error::Failed("cannot find a free run id".into()))
+}
+
+/// `--share-with GROUP`: the group must exist and the operator must be able to give the
+/// socket to it (be in it, or be root).
+pub fn share_group(name: &str) -> Result<u32> {
+    let group = nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .ok_or_else(|| Error::Invalid(format!("--share-with: there is no group `{name}`")))?;
+    let me = nix::unistd::getuid();
+    let member = me.is_root()
+        || nix::unistd::getgid() == group.gid
+        || nix::unistd::getgroups().is_ok_and(|gs| gs.contains(&group.gid));
+    if !member {
+        return Err(Error::Invalid(format!(
+            "--share-with {name}: you are not in that group, so the socket cannot be given to it"
+        )));
+    }
+    Ok(group.gid.as_raw())
 }

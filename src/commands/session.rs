@@ -20,6 +20,8 @@ use crate::journal::reader;
 use crate::journal::record::Entry;
 use crate::journal::writer::Writer;
 use crate::runbook::Runbook;
+use crate::runbook::model::Approval as Needs;
+use crate::share::hub::Hub;
 use crate::term::stdout_color;
 
 /// Holds the run directory's lock for as long as it lives.
@@ -116,6 +118,10 @@ pub struct Session {
     pub first: Event,
     /// Entries written before the first event (journal recovery).
     pub preamble: Vec<Entry>,
+    /// `--share-with GROUP`, resolved.
+    pub share_gid: Option<u32>,
+    /// The runbook's text, sent to watchers so they draw the steps by their titles.
+    pub runbook_source: String,
     pub _lock: RunLock,
 }
 
@@ -144,7 +150,48 @@ pub fn drive(s: Session) -> Result<Exit> {
         ))
     };
     spawn_stdin_reader(input_tx);
+    let needs_reviewer = s
+        .engine
+        .rb
+        .steps
+        .iter()
+        .any(|st| st.approval == Needs::Required { allow_self: false });
+    let operator_uid = s.engine.operator.uid;
+    let journal_path = s.writer.path().to_path_buf();
+    let hub = {
+        let _inside = rt.enter();
+        Hub::start(
+            &s.run_id,
+            s.share_gid,
+            operator_uid,
+            s.runbook_source.clone(),
+            journal_path,
+        )
+    };
+    let hub = match hub {
+        Ok(hub) => Some(hub),
+        Err(e) if needs_reviewer || s.share_gid.is_some() => {
+            if s.writer.records() == 0 {
+                let _ = fs::remove_dir_all(&s.run_dir);
+            }
+            return Err(Error::Refused(format!(
+                "cannot share the run ({e}); this runbook needs a second person's approval, so it does not start"
+            )));
+        }
+        Err(e) => {
+            eprintln!("shisa: not sharing this run: {e}");
+            None
+        }
+    };
+    if let Some(h) = &hub {
+        println!(
+            "shisa: watch with `shisa watch {}` (socket {})",
+            s.run_id,
+            h.socket.display()
+        );
+    }
     let mut driver = Driver::new(s.engine, s.writer, s.runner, s.clock);
+    driver.share = hub;
     for entry in &s.preamble {
         driver
             .journal_direct(entry, fe.as_mut())

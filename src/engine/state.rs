@@ -313,6 +313,7 @@ impl Engine {
             | Body::SnapshotRecorded { .. }
             | Body::ApprovalRefused { .. }
             | Body::OperatorNote { .. }
+            | Body::ClientRefused { .. }
             | Body::JournalRecovered { .. } => {}
         }
     }

@@ -306,6 +306,11 @@ pub enum Body {
     WatcherJoined {
         watcher: String,
     },
+    /// A connection to the shared session was refused or cut off.
+    ClientRefused {
+        who: String,
+        reason: String,
+    },
     WatcherLeft {
         watcher: String,
     },

@@ -15,6 +15,12 @@ use crate::hash::sha256_hex;
 pub const JOURNAL: &str = "journal.jsonl";
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// A record as written, with its exact line (watchers get these bytes).
+pub struct Written {
+    pub record: Record,
+    pub line: String,
+}
+
 pub struct Writer {
     file: File,
     path: PathBuf,
@@ -68,8 +74,14 @@ impl Writer {
         &self.path
     }
 
-    /// Writes one record and makes it durable. On error, nothing may run after it.
-    pub fn append(&mut self, entry: &Entry, now: DateTime<Utc>) -> io::Result<Record> {
+    /// Records written so far.
+    pub fn records(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// Writes one record and makes it durable; returns it with its exact line. On error,
+    /// nothing may run after it.
+    pub fn append(&mut self, entry: &Entry, now: DateTime<Utc>) -> io::Result<Written> {
         let record = Record {
             seq: self.next_seq,
             ts: timestamp(now),
@@ -92,7 +104,10 @@ impl Writer {
         self.head = sha256_hex(&bytes[..bytes.len() - 1]);
         self.next_seq += 1;
         // What was written is what watchers and the front end get.
-        serde_json::from_slice(&bytes).map_err(io::Error::other)
+        let record = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
+        bytes.pop();
+        let line = String::from_utf8(bytes).map_err(io::Error::other)?;
+        Ok(Written { record, line })
     }
 }
 
@@ -148,8 +163,9 @@ mod tests {
             Writer::create(dir.path(), &[(secret.clone(), "[REDACTED:pw]".into())]).unwrap();
         let r1 = w
             .append(&entry(&format!("typed {secret} by mistake")), Utc::now())
-            .unwrap();
-        let r2 = w.append(&entry("second"), Utc::now()).unwrap();
+            .unwrap()
+            .record;
+        let r2 = w.append(&entry("second"), Utc::now()).unwrap().record;
         assert_eq!(r1.prev, GENESIS);
         let text = std::fs::read_to_string(dir.path().join(JOURNAL)).unwrap();
         let first = text.lines().next().unwrap();

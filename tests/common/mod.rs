@@ -188,3 +188,83 @@ pub fn journal(run_dir: &Path) -> Vec<Value> {
         .filter_map(|l| serde_json::from_str(l).ok())
         .collect()
 }
+
+/// A run in progress: its stdin stays open for answers, its stdout is collected as it comes.
+pub struct Live {
+    pub child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Live {
+    pub fn start(mut c: Command) -> Live {
+        use std::io::BufRead;
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take();
+        let out = child.stdout.take().unwrap();
+        let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+                sink.lock().unwrap().push(line);
+            }
+        });
+        Live {
+            child,
+            stdin,
+            lines,
+        }
+    }
+
+    pub fn send(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("stdin is open");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
+    }
+
+    pub fn output(&self) -> String {
+        self.lines.lock().unwrap().join("\n")
+    }
+
+    /// Waits until a line contains `text`; panics with the output so far after `secs`.
+    pub fn wait_for(&self, text: &str, secs: u64) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        loop {
+            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| l.contains(text)) {
+                return l.clone();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "timed out waiting for {text:?}; output:\n{}",
+                self.output()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn finish(mut self) -> Run {
+        self.stdin = None;
+        let status = self.child.wait().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let stdout = self.output();
+        let run_dir = stdout.lines().find_map(|l| {
+            l.split_once("run directory ")
+                .map(|(_, p)| PathBuf::from(p.trim()))
+        });
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout,
+            stderr: String::new(),
+            run_dir,
+        }
+    }
+}

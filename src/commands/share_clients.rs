@@ -1,0 +1,155 @@
+//! `shisa sessions`, `shisa approve` and `shisa note`: short conversations with a live run.
+
+use std::io::{BufRead, Write};
+use std::time::Duration;
+
+use crate::exit::{Error, Exit, Result};
+use crate::share::client::{self, Connection};
+use crate::share::protocol::{ClientMsg, Want};
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Failed(format!("cannot start the runtime: {e}")))
+}
+
+pub fn sessions() -> Result<Exit> {
+    let rt = runtime()?;
+    let mut rows = Vec::new();
+    let mut closed = 0;
+    for (id, socket) in client::sockets() {
+        let conn = rt.block_on(async {
+            tokio::time::timeout(Duration::from_secs(2), client::connect(&socket, Want::Info)).await
+        });
+        match conn {
+            Ok(Ok(c)) => {
+                let w = c.welcome;
+                let step = match &w.pending {
+                    Some(p) => format!("{} — WAITING FOR APPROVAL", p.title),
+                    None => w.current_step.unwrap_or_default(),
+                };
+                rows.push([
+                    id,
+                    w.runbook_name,
+                    format!("{}@{}", w.operator, w.host),
+                    w.started.get(..19).unwrap_or("").replace('T', " "),
+                    step,
+                ]);
+            }
+            _ => closed += 1,
+        }
+    }
+    if rows.is_empty() {
+        println!(
+            "no live sessions you can join in {}",
+            crate::share::socket_dir::dir().display()
+        );
+    } else {
+        let head = ["RUN ID", "RUNBOOK", "OPERATOR", "STARTED", "CURRENT STEP"];
+        let widths: Vec<usize> = (0..4)
+            .map(|i| {
+                rows.iter()
+                    .map(|r| r[i].chars().count())
+                    .chain([head[i].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |r: [&str; 5]| {
+            let mut s = String::new();
+            for i in 0..4 {
+                s.push_str(&format!("{:<w$}  ", r[i], w = widths[i]));
+            }
+            s.push_str(r[4]);
+            s
+        };
+        println!("{}", line(head));
+        for r in &rows {
+            println!("{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+        }
+    }
+    if closed > 0 {
+        println!("({closed} other session(s) are not shared with you or have ended)");
+    }
+    Ok(Exit::Ok)
+}
+
+fn connect(rt: &tokio::runtime::Runtime, run_id: &str, want: Want) -> Result<Connection> {
+    let socket = client::find(Some(run_id)).map_err(Error::Invalid)?;
+    rt.block_on(client::connect(&socket, want))
+        .map_err(Error::Failed)
+}
+
+/// The reviewer's second signature: shows what waits, asks for the target, sends it.
+pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
+    let rt = runtime()?;
+    let mut conn = connect(&rt, run_id, Want::Approve)?;
+    let w = conn.welcome.clone();
+    let Some(p) = w.pending else {
+        println!(
+            "run {} ({}): no step is waiting for approval",
+            w.run_id, w.runbook_name
+        );
+        return Ok(Exit::Failed);
+    };
+    println!("run      {} — {}", w.run_id, w.runbook_name);
+    println!("operator {}@{}   you are {}", w.operator, w.host, w.you);
+    println!("step     {} ({})", p.title, p.step);
+    println!("command  {}", p.command);
+    println!();
+    println!("    ┌{}┐", "─".repeat(p.target.chars().count() + 4));
+    println!(
+        "    │  {}  │   ← the target, as the system resolved it",
+        p.target
+    );
+    println!("    └{}┘", "─".repeat(p.target.chars().count() + 4));
+    if w.you == w.operator && !p.allow_self {
+        println!("note: you are the operator; this step needs a different person's approval");
+    }
+    let typed = match typed {
+        Some(t) => t.to_string(),
+        None => {
+            print!("type the target to approve: ");
+            let _ = std::io::stdout().flush();
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::Failed(e.to_string()))?;
+            line.trim_end_matches(['\n', '\r']).to_string()
+        }
+    };
+    let msg = ClientMsg::Approve {
+        run_id: w.run_id,
+        step: p.step,
+        command_sha256: p.command_sha256,
+        request: p.request,
+        typed,
+    };
+    let (ok, message) = rt
+        .block_on(client::request(&mut conn, &msg))
+        .map_err(Error::Failed)?;
+    if ok {
+        println!("APPROVED — {message}");
+        Ok(Exit::Ok)
+    } else {
+        println!("REFUSED — {message}");
+        Ok(Exit::Failed)
+    }
+}
+
+pub fn note(run_id: &str, text: &str) -> Result<Exit> {
+    let rt = runtime()?;
+    let mut conn = connect(&rt, run_id, Want::Note)?;
+    let (ok, message) = rt
+        .block_on(client::request(
+            &mut conn,
+            &ClientMsg::Note {
+                text: text.to_string(),
+            },
+        ))
+        .map_err(Error::Failed)?;
+    println!("{message}");
+    Ok(if ok { Exit::Ok } else { Exit::Failed })
+}

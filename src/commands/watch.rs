@@ -1,0 +1,218 @@
+//! `shisa watch [RUN_ID] [--headless]`: follow a live run from another terminal. The
+//! watcher rebuilds the run's state from the records it receives and checks their hash
+//! chain as they come, so its copy is an independent witness of the journal.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::io::AsyncBufReadExt;
+
+use super::share_clients::runtime;
+use crate::engine::state::Approval;
+use crate::engine::{Engine, Phase};
+use crate::exec::sanitize::sanitize;
+use crate::exit::{Error, Exit, Result};
+use crate::hash::sha256_hex;
+use crate::journal::record::{Actor, Record, Role};
+use crate::journal::writer::GENESIS;
+use crate::runbook::load_str;
+use crate::runbook::params::Params;
+use crate::share::client;
+use crate::share::protocol::{
+    ClientMsg, MAX_SERVER_FRAME, ServerMsg, Want, read_frame, write_frame,
+};
+use crate::timeline;
+
+/// What a watcher knows: the records it got, checked link by link.
+pub struct Witness {
+    pub engine: Option<Engine>,
+    pub records: u64,
+    pub head: String,
+    pub broken: Option<String>,
+    /// Hash of the latest approval request, for approving from here.
+    pub request: Option<String>,
+}
+
+impl Witness {
+    pub fn new(runbook_source: &str, operator: Actor) -> Witness {
+        let engine = load_str("runbook", runbook_source)
+            .ok()
+            .map(|l| Engine::new(Arc::new(l.runbook), operator, Params::default()));
+        Witness {
+            engine,
+            records: 0,
+            head: GENESIS.to_string(),
+            broken: None,
+            request: None,
+        }
+    }
+
+    /// Takes one line; returns the record if it links to the chain.
+    pub fn take(&mut self, line: &str) -> Option<Record> {
+        let rec: Record = match serde_json::from_str(line) {
+            Ok(r) => r,
+            Err(e) => {
+                self.broken.get_or_insert(format!(
+                    "record {} is not a journal record: {e}",
+                    self.records + 1
+                ));
+                return None;
+            }
+        };
+        if rec.seq != self.records + 1 || rec.prev != self.head {
+            self.broken.get_or_insert(format!(
+                "record {} does not link to the one before it",
+                self.records + 1
+            ));
+        }
+        self.records += 1;
+        self.head = sha256_hex(line.as_bytes());
+        if matches!(
+            rec.body,
+            crate::journal::record::Body::ApprovalRequested { .. }
+        ) {
+            self.request = Some(self.head.clone());
+        }
+        if let Some(e) = &mut self.engine {
+            e.apply(&rec.entry());
+        }
+        Some(rec)
+    }
+}
+
+pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Result<Exit> {
+    let _ = headless; // The TUI watcher lands with the TUI; line mode serves both until then.
+    let socket = client::find(run_id).map_err(Error::Invalid)?;
+    let rt = runtime()?;
+    rt.block_on(watch_lines(socket, copy))
+}
+
+async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
+    let conn = client::connect(&socket, Want::Watch)
+        .await
+        .map_err(Error::Failed)?;
+    let w = conn.welcome.clone();
+    let operator = Actor {
+        role: Role::Operator,
+        user: w.operator.clone(),
+        uid: w.operator_uid,
+        host: w.host.clone(),
+    };
+    let mut witness = Witness::new(&w.runbook_source, operator);
+    let mut copy_file = match copy {
+        Some(p) => Some(
+            std::fs::File::create(p)
+                .map_err(|e| Error::Invalid(format!("{}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let out = &mut std::io::stdout();
+    let _ = writeln!(
+        out,
+        "watching run {} — {} — operator {}@{}; you are {}",
+        w.run_id, w.runbook_name, w.operator, w.host, w.you
+    );
+    let _ = writeln!(
+        out,
+        "type `note <text>` to add a note, `approve <target>` to approve the step waiting for it"
+    );
+    let (mut reader, mut writer) = conn.stream.into_split();
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    loop {
+        tokio::select! {
+            frame = read_frame::<_, ServerMsg>(&mut reader, MAX_SERVER_FRAME) => match frame {
+                Ok(ServerMsg::Record { line }) => {
+                    if let Some(f) = copy_file.as_mut() {
+                        let _ = writeln!(f, "{line}");
+                    }
+                    if let Some(rec) = witness.take(&line)
+                        && let Some(text) = timeline::describe(&rec, witness.engine.as_ref()) {
+                            let _ = writeln!(out, "{}  {text}", timeline::clock(&rec.ts));
+                        }
+                }
+                Ok(ServerMsg::Output { text, stderr, .. }) => {
+                    let bar = if stderr { "!" } else { "│" };
+                    for l in text.lines() {
+                        let _ = writeln!(out, "              {bar} {}", sanitize(l.as_bytes(), false));
+                    }
+                }
+                Ok(ServerMsg::Result { ok, message }) => {
+                    let _ = writeln!(out, "{} {message}", if ok { "ok:" } else { "REFUSED:" });
+                }
+                Ok(ServerMsg::End { outcome, exit, head }) => {
+                    let _ = writeln!(out, "the run is over: {outcome} (exit {exit})");
+                    return Ok(finish(out, &witness, Some(&head)));
+                }
+                Ok(ServerMsg::Error { message }) => return Err(Error::Failed(format!("the run refused: {message}"))),
+                Ok(ServerMsg::Welcome(_)) => {}
+                Err(e) => {
+                    let _ = writeln!(out, "the run's connection closed ({e}); it may have been cut off");
+                    return Ok(match finish(out, &witness, None) { Exit::Ok => Exit::Failed, other => other });
+                }
+            },
+            line = stdin.next_line(), if stdin_open => match line {
+                Ok(Some(line)) => {
+                    if let Some(msg) = command(&line, &witness, &w.run_id) {
+                        let _ = write_frame(&mut writer, &msg).await;
+                    } else if !line.trim().is_empty() {
+                        let _ = writeln!(out, "say `note <text>` or `approve <target>`");
+                    }
+                }
+                _ => stdin_open = false,
+            },
+        }
+    }
+}
+
+fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
+    let (word, rest) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
+    match word {
+        "note" if !rest.trim().is_empty() => Some(ClientMsg::Note {
+            text: rest.trim().to_string(),
+        }),
+        "approve" => {
+            let e = witness.engine.as_ref()?;
+            let Phase::Approval { step, .. } = e.phase() else {
+                return None;
+            };
+            let Approval::Requested { command_sha256, .. } = &e.steps[step].approval else {
+                return None;
+            };
+            Some(ClientMsg::Approve {
+                run_id: run_id.to_string(),
+                step: e.rb.steps[step].id.clone(),
+                command_sha256: command_sha256.clone(),
+                request: witness.request.clone()?,
+                typed: rest.trim().to_string(),
+            })
+        }
+        _ => None,
+    }
+}
+
+fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
+    match (&w.broken, head) {
+        (Some(why), _) => {
+            let _ = writeln!(out, "the copy received does NOT verify: {why}");
+            Exit::Failed
+        }
+        (None, Some(h)) if h != w.head => {
+            let _ = writeln!(
+                out,
+                "the copy received ends at {} but the run's head is {h}: records are missing",
+                w.head
+            );
+            Exit::Failed
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "copy verified: {} records, chain head {}",
+                w.records, w.head
+            );
+            Exit::Ok
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! The driver's side of the shared session: who is watching, what they are sent, and the
+//! approval request an approval must answer. It lives in the driver's loop, so records reach
+//! watchers in exactly the order they reach the journal.
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+
+use super::peer::Peer;
+use super::protocol::{PROTOCOL, Pending, ServerMsg, Want, Welcome};
+use super::server::{Admission, Config, ShareMsg, spawn_listener};
+use super::socket_dir;
+use crate::engine::state::Approval;
+use crate::engine::{Engine, Phase};
+use crate::exec::runner::{OutputChunk, Stream};
+use crate::exec::sanitize::sanitize;
+use crate::journal::record::Purpose;
+
+/// Frames queued for one watcher before it counts as stuck and is dropped.
+const WATCHER_QUEUE: usize = 2048;
+
+struct Watcher {
+    id: u64,
+    user: String,
+    tx: mpsc::Sender<ServerMsg>,
+}
+
+pub struct Hub {
+    pub rx: mpsc::UnboundedReceiver<ShareMsg>,
+    watchers: Vec<Watcher>,
+    /// Hash of the `approval_requested` record now waiting, if any.
+    pub request: Option<String>,
+    pub socket: PathBuf,
+    runbook_source: String,
+    started: String,
+    journal: PathBuf,
+}
+
+impl Hub {
+    /// Binds the run's socket and starts accepting. Must run inside the tokio runtime.
+    pub fn start(
+        run_id: &str,
+        share_gid: Option<u32>,
+        operator_uid: u32,
+        runbook_source: String,
+        journal: PathBuf,
+    ) -> Result<Hub, String> {
+        let dir = socket_dir::dir();
+        socket_dir::ensure(&dir)?;
+        let gid = share_gid.map(nix::unistd::Gid::from_raw);
+        let (listener, socket) = socket_dir::bind(&dir, run_id, gid)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        spawn_listener(
+            listener,
+            Config {
+                operator_uid,
+                share_gid,
+            },
+            tx,
+        );
+        Ok(Hub {
+            rx,
+            watchers: Vec::new(),
+            request: None,
+            socket,
+            runbook_source,
+            started: String::new(),
+            journal,
+        })
+    }
+
+    pub fn set_started(&mut self, ts: &str) {
+        if self.started.is_empty() {
+            self.started = ts.to_string();
+        }
+    }
+
+    pub fn welcome(&self, e: &Engine, head: &str, records: u64, you: &Peer) -> Welcome {
+        let pending = match (e.phase(), self.request.as_ref()) {
+            (
+                Phase::Approval {
+                    step,
+                    expected,
+                    allow_self,
+                },
+                Some(request),
+            ) => match &e.steps[step].approval {
+                Approval::Requested { command_sha256, .. } => Some(Pending {
+                    step: e.rb.steps[step].id.clone(),
+                    title: e.rb.steps[step].title.render(&e.shown_vars()),
+                    command: e.shown_command(step, Purpose::Main).unwrap_or_default(),
+                    command_sha256: command_sha256.clone(),
+                    target: expected,
+                    allow_self,
+                    request: request.clone(),
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
+        let current = e
+            .phase()
+            .step()
+            .or(Some(e.current))
+            .and_then(|i| e.rb.steps.get(i))
+            .map(|s| s.title.render(&e.shown_vars()));
+        Welcome {
+            protocol: PROTOCOL,
+            run_id: e.run_id.clone().unwrap_or_default(),
+            runbook_name: e.rb.name.clone(),
+            runbook_source: self.runbook_source.clone(),
+            operator: e.operator.user.clone(),
+            operator_uid: e.operator.uid,
+            host: e.operator.host.clone(),
+            started: self.started.clone(),
+            head: head.to_string(),
+            records,
+            current_step: current,
+            pending,
+            you: you.user.clone(),
+        }
+    }
+
+    /// Admits a connection: watchers get the journal so far and a live queue.
+    pub fn admit(&mut self, id: u64, want: Want, welcome: Welcome, user: &str) -> Admission {
+        if want != Want::Watch {
+            return Admission {
+                welcome,
+                replay: Vec::new(),
+                live: None,
+            };
+        }
+        // The driver is the only writer and is here now: the file holds exactly the
+        // records so far, and every later one goes through `record`.
+        let text = std::fs::read_to_string(&self.journal).unwrap_or_default();
+        let replay = text
+            .split_inclusive('\n')
+            .filter(|l| l.ends_with('\n'))
+            .map(|l| l.trim_end().to_string())
+            .collect();
+        let (tx, rx) = mpsc::channel(WATCHER_QUEUE);
+        self.watchers.push(Watcher {
+            id,
+            user: user.to_string(),
+            tx,
+        });
+        Admission {
+            welcome,
+            replay,
+            live: Some(rx),
+        }
+    }
+
+    /// Sends a record to every watcher; returns those dropped for not keeping up.
+    pub fn record(&mut self, line: &str) -> Vec<String> {
+        let mut dropped = Vec::new();
+        self.watchers.retain(|w| {
+            match w.tx.try_send(ServerMsg::Record {
+                line: line.to_string(),
+            }) {
+                Ok(()) => true,
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    dropped.push(w.user.clone());
+                    false
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => false,
+            }
+        });
+        dropped
+    }
+
+    /// Output is best effort: a watcher with a full queue misses it (the log has it).
+    pub fn output(&mut self, chunk: &OutputChunk) {
+        if self.watchers.is_empty() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&chunk.bytes);
+        let lines: Vec<String> = text
+            .split('\n')
+            .map(|l| sanitize(l.as_bytes(), true))
+            .collect();
+        let msg = ServerMsg::Output {
+            step: chunk.step,
+            stderr: chunk.stream == Stream::Stderr,
+            text: lines.join("\n"),
+        };
+        for w in &self.watchers {
+            if w.tx.capacity() > WATCHER_QUEUE / 2 {
+                let _ = w.tx.try_send(msg.clone());
+            }
+        }
+    }
+
+    /// Tells every watcher the run is over and gives them a moment to read the rest: the
+    /// process must not exit with their last records still queued.
+    pub async fn end(&mut self, outcome: &str, exit: u8, head: &str) {
+        let watchers: Vec<Watcher> = self.watchers.drain(..).collect();
+        for w in &watchers {
+            let _ = w.tx.try_send(ServerMsg::End {
+                outcome: outcome.to_string(),
+                exit,
+                head: head.to_string(),
+            });
+        }
+        let drained = async {
+            for w in &watchers {
+                w.tx.closed().await;
+            }
+        };
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(3), drained).await;
+    }
+
+    /// A connection went away; the watcher's name if it was watching.
+    pub fn remove(&mut self, id: u64) -> Option<String> {
+        let at = self.watchers.iter().position(|w| w.id == id)?;
+        Some(self.watchers.remove(at).user)
+    }
+
+    pub fn watcher_count(&self) -> usize {
+        self.watchers.len()
+    }
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.socket);
+    }
+}

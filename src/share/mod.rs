@@ -1,0 +1,9 @@
+//! The shared session (DESIGN §7): a live run's Unix socket, its protocol, the server inside
+//! the run, and the client side used by `watch`, `approve`, `note` and `sessions`.
+
+pub mod client;
+pub mod hub;
+pub mod peer;
+pub mod protocol;
+pub mod server;
+pub mod socket_dir;

@@ -1,0 +1,118 @@
+//! Where live sessions listen: `$SHISA_SOCKET_DIR`, else `/tmp/shisa`. A shared directory is
+//! created sticky and world-writable like `/tmp/.X11-unix`, and refused — as tmux refuses its
+//! own — when it is not a real directory, not sticky while others can write to it, or owned
+//! by another user who is not root (that user could swap sockets under us).
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use nix::unistd::{Gid, Uid, chown};
+use tokio::net::UnixListener;
+
+pub fn dir() -> PathBuf {
+    std::env::var_os("SHISA_SOCKET_DIR")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/tmp/shisa"))
+}
+
+/// Creates the directory if needed and checks it is safe to put sockets in.
+pub fn ensure(dir: &Path) -> Result<(), String> {
+    if fs::symlink_metadata(dir).is_err() {
+        match fs::create_dir(dir) {
+            Ok(()) => fs::set_permissions(dir, fs::Permissions::from_mode(0o1777))
+                .map_err(|e| format!("cannot make {} sticky: {e}", dir.display()))?,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(format!(
+                    "cannot create the socket directory {}: {e}",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    check(dir)
+}
+
+/// The rules a socket directory must keep, for servers and clients alike.
+pub fn check(dir: &Path) -> Result<(), String> {
+    let meta = fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let shown = dir.display();
+    if !meta.file_type().is_dir() {
+        return Err(format!(
+            "{shown} is not a directory (a symlink or a file there is refused)"
+        ));
+    }
+    let me = Uid::current().as_raw();
+    if meta.uid() != 0 && meta.uid() != me {
+        return Err(format!(
+            "{shown} belongs to uid {}, not to you or root; another user could replace the sockets in it",
+            meta.uid()
+        ));
+    }
+    let mode = meta.mode();
+    let others_write = mode & 0o022 != 0;
+    if others_write && mode & 0o1000 == 0 {
+        return Err(format!(
+            "{shown} is writable by others but not sticky (chmod +t), so anyone could delete sockets in it"
+        ));
+    }
+    Ok(())
+}
+
+pub fn socket_path(dir: &Path, run_id: &str) -> PathBuf {
+    dir.join(format!("{run_id}.sock"))
+}
+
+/// Binds the run's socket with its final mode from the first moment: it is bound inside a
+/// private directory, given mode and group, then renamed into place.
+pub fn bind(
+    dir: &Path,
+    run_id: &str,
+    group: Option<Gid>,
+) -> Result<(UnixListener, PathBuf), String> {
+    let path = socket_path(dir, run_id);
+    let staging = dir.join(format!(".{run_id}.{}", std::process::id()));
+    let mut b = fs::DirBuilder::new();
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(&staging)
+        .map_err(|e| format!("cannot create {}: {e}", staging.display()))?;
+    let cleanup = |e: String| {
+        let _ = fs::remove_dir_all(&staging);
+        e
+    };
+    let tmp = staging.join("s");
+    let listener = UnixListener::bind(&tmp)
+        .map_err(|e| cleanup(format!("cannot listen on {}: {e}", tmp.display())))?;
+    let mode = if group.is_some() { 0o660 } else { 0o600 };
+    fs::set_permissions(&tmp, fs::Permissions::from_mode(mode))
+        .map_err(|e| cleanup(format!("chmod: {e}")))?;
+    if let Some(gid) = group {
+        chown(&tmp, None, Some(gid))
+            .map_err(|e| cleanup(format!("cannot give the socket to the group: {e}")))?;
+    }
+    fs::rename(&tmp, &path).map_err(|e| cleanup(format!("cannot put the socket in place: {e}")))?;
+    let _ = fs::remove_dir(&staging);
+    Ok((listener, path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_unsafe_directories() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path().join("socks");
+        ensure(&d).unwrap();
+        assert_eq!(fs::metadata(&d).unwrap().mode() & 0o7777, 0o1777);
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
+        assert!(check(&d).unwrap_err().contains("not sticky"));
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(check(&d).is_ok(), "a private directory need not be sticky");
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&d, &link).unwrap();
+        assert!(check(&link).unwrap_err().contains("not a directory"));
+    }
+}

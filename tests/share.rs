@@ -1,0 +1,411 @@
+//! The shared session end to end: a second OS user (`nobody`, via runuser; CI runs as
+//! root) watches, notes and approves over the run's Unix socket.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::{Live, Scratch, bin, runbook};
+
+/// Tests here need root (to act as `nobody`); elsewhere they say so and pass.
+fn root() -> bool {
+    let me = nix::unistd::getuid().is_root();
+    if !me {
+        eprintln!("skipped: needs root to act as a second user (CI runs as root)");
+    }
+    me
+}
+
+struct Shared {
+    s: Scratch,
+    sockets: PathBuf,
+}
+
+impl Shared {
+    fn new() -> Shared {
+        let s = Scratch::new();
+        let sockets = s.path().join("sock");
+        // Like /tmp: sticky and world-writable, so `nobody` can reach the socket.
+        std::fs::create_dir(&sockets).unwrap();
+        std::fs::set_permissions(
+            &sockets,
+            std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            s.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        Shared { s, sockets }
+    }
+
+    fn operator(&self, rb: &Path, params: &[&str]) -> Live {
+        let mut c = self.s.shisa();
+        c.env("SHISA_SOCKET_DIR", &self.sockets)
+            .arg("run")
+            .arg(rb)
+            .arg("--headless")
+            .arg("--share-with")
+            .arg("nogroup");
+        for p in params {
+            c.arg("-p").arg(p);
+        }
+        Live::start(c)
+    }
+
+    /// `shisa ARGS…` as the user `nobody`.
+    fn as_nobody(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", "env", "NO_COLOR=1"])
+            .arg(format!("SHISA_SOCKET_DIR={}", self.sockets.display()))
+            .arg(bin())
+            .args(args);
+        c
+    }
+
+    fn as_operator(&self, args: &[&str]) -> Command {
+        let mut c = self.s.shisa();
+        c.env("SHISA_SOCKET_DIR", &self.sockets).args(args);
+        c
+    }
+
+    fn run_id(&self) -> String {
+        let entry = std::fs::read_dir(&self.sockets)
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".sock"));
+        entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".sock")
+            .to_string()
+    }
+}
+
+fn text(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+const QUARANTINE: [&str; 2] = ["target_id=ou-7x2q-quar2312", "policy_id=p-denyall01"];
+
+#[test]
+fn only_a_second_person_typing_the_real_target_can_approve() {
+    if !root() {
+        return;
+    }
+    let sh = Shared::new();
+    let mut op = sh.operator(&runbook("quarantine-accounts.yaml"), &QUARANTINE);
+    op.wait_for("type the target `quarantine-2023-12`", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person to run `shisa approve", 30);
+    let id = sh.run_id();
+    let mode = std::fs::metadata(sh.sockets.join(format!("{id}.sock"))).unwrap();
+    assert_eq!(
+        std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+        0o660
+    );
+
+    let own = sh
+        .as_operator(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(own.status.code(), Some(1), "{}", text(&own));
+    assert!(
+        text(&own).contains("REFUSED — root is the operator"),
+        "{}",
+        text(&own)
+    );
+
+    let wrong = sh
+        .as_nobody(&["approve", &id, "--typed", "Root"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    assert!(
+        text(&wrong)
+            .contains("REFUSED — the reviewer typed `Root`, which is not the resolved target")
+    );
+    assert!(
+        !op.output().contains("attach-policy --policy"),
+        "nothing ran before a valid approval"
+    );
+
+    let right = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(right.status.code(), Some(0), "{}", text(&right));
+    op.wait_for("APPROVED by nobody", 30);
+    op.wait_for("Tell the customer", 30);
+    op.send("done posted");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let refused: Vec<_> = run.records("approval_refused", Some("attach-deny"));
+    assert_eq!(refused.len(), 2);
+    assert_eq!(refused[0]["actor"]["user"], "root");
+    assert_eq!(refused[1]["actor"]["user"], "nobody");
+    assert_eq!(refused[1]["actor"]["role"], "reviewer");
+    let granted = &run.records("approval_granted", Some("attach-deny"))[0];
+    assert_eq!(granted["actor"]["user"], "nobody");
+    assert_eq!(granted["data"]["typed"], "quarantine-2023-12");
+    assert!(
+        !sh.sockets.join(format!("{id}.sock")).exists(),
+        "the socket is removed at the end"
+    );
+}
+
+#[test]
+fn a_late_watcher_gets_the_whole_journal_then_live_records_and_its_copy_verifies() {
+    if !root() {
+        return;
+    }
+    let sh = Shared::new();
+    let mut op = sh.operator(&runbook("quarantine-accounts.yaml"), &QUARANTINE);
+    op.wait_for("type the target", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person", 30);
+    let id = sh.run_id();
+    let copy = sh.s.path().join("copy.jsonl");
+    std::fs::write(&copy, "").unwrap();
+    std::fs::set_permissions(&copy, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    let mut watcher = sh.as_nobody(&["watch", &id, "--headless", "--copy", copy.to_str().unwrap()]);
+    let watcher = Live::start({
+        watcher.stdin(std::process::Stdio::piped());
+        watcher
+    });
+    watcher.wait_for("waiting for a second person to approve", 30);
+    let note = sh
+        .as_nobody(&["note", &id, "the OU id matches the ticket"])
+        .output()
+        .unwrap();
+    assert_eq!(note.status.code(), Some(0), "{}", text(&note));
+    let ok = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    op.wait_for("Tell the customer", 30);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let watched = watcher.finish();
+    assert_eq!(watched.code, 0, "{}", watched.stdout);
+    let head = run
+        .stdout
+        .lines()
+        .find_map(|l| {
+            l.split_once("chain head ")
+                .map(|(_, h)| h.trim().to_string())
+        })
+        .unwrap();
+    assert!(
+        watched.stdout.contains(&format!(
+            "copy verified: {} records, chain head {head}",
+            run.journal().len()
+        )),
+        "{}",
+        watched.stdout
+    );
+    assert!(
+        watched.stdout.contains("run 2"),
+        "the replay starts at run_started: {}",
+        watched.stdout
+    );
+    assert!(
+        watched
+            .stdout
+            .contains("note from nobody (reviewer): the OU id matches the ticket")
+    );
+    assert!(
+        watched.stdout.contains("run finished: completed"),
+        "and live records follow: {}",
+        watched.stdout
+    );
+    // The watcher's copy is byte for byte the journal.
+    let journal = std::fs::read_to_string(run.dir().join("journal.jsonl")).unwrap();
+    assert_eq!(std::fs::read_to_string(&copy).unwrap(), journal);
+    let joined = &run.records("watcher_joined", None)[0];
+    assert!(
+        joined["data"]["watcher"]
+            .as_str()
+            .unwrap()
+            .starts_with("nobody (uid 65534")
+    );
+}
+
+#[test]
+fn garbage_and_oversized_frames_are_cut_off_and_the_run_goes_on() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let rb = s.write(
+        "wait.yaml",
+        "version: 1\nname: wait\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait for the test\n",
+    );
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let sock = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let frame = |json: &str| [&(json.len() as u32).to_be_bytes()[..], json.as_bytes()].concat();
+    let probes: Vec<Vec<u8>> = vec![
+        b"GET / HTTP/1.1\r\n\r\n".to_vec(), // not a frame at all
+        vec![0x7f, 0xff, 0xff, 0xff],       // a 2 GiB frame
+        frame(r#"{"type":"hi"}"#),          // JSON of an unknown type
+        frame(r#"{"type":"end","outcome":"x","exit":0}"#), // a server's message
+    ];
+    for probe in probes {
+        let mut conn = UnixStream::connect(&sock).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        conn.write_all(&probe).unwrap();
+        let mut answer = Vec::new();
+        let _ = conn.read_to_end(&mut answer);
+        assert!(
+            String::from_utf8_lossy(&answer).contains("\"type\":\"error\""),
+            "{probe:?} got {answer:?}"
+        );
+    }
+    op.send("note still here");
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let refused = run.records("client_refused", None);
+    assert_eq!(refused.len(), 4, "{}", run.explain());
+    assert!(
+        refused[1]["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("over the 16384-byte limit")
+    );
+}
+
+#[test]
+fn twenty_watchers_all_get_the_whole_run() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let mut yaml = String::from(
+        "version: 1\nname: many\nsteps:\n  - id: hold\n    kind: manual\n    instructions: go\n",
+    );
+    for i in 0..30 {
+        yaml.push_str(&format!(
+            "  - id: p{i}\n    kind: precheck\n    run: echo step {i}\n"
+        ));
+    }
+    let rb = s.write("many.yaml", &yaml);
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .trim_end_matches(".sock")
+        .to_string();
+    let watchers: Vec<Live> = (0..20)
+        .map(|_| {
+            let mut w = s.shisa();
+            w.env("SHISA_SOCKET_DIR", &sockets)
+                .args(["watch", &id, "--headless"])
+                .stdin(std::process::Stdio::piped());
+            Live::start(w)
+        })
+        .collect();
+    for w in &watchers {
+        w.wait_for("▶ hold", 30);
+    }
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0);
+    assert_eq!(run.records("watcher_joined", None).len(), 20);
+    let n = run.journal().len();
+    for w in watchers {
+        let out = w.finish();
+        assert!(
+            out.stdout.contains(&format!("copy verified: {n} records")),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn the_server_checks_identity_itself_even_when_the_kernel_would_let_a_peer_in() {
+    if !root() {
+        return;
+    }
+    // nobody operates; root (whom file modes do not stop) is neither the operator nor in
+    // the shared group, so the server itself must turn it away.
+    let sh = Shared::new();
+    let runs = sh.s.path().join("nobody-runs");
+    std::fs::create_dir(&runs).unwrap();
+    std::fs::set_permissions(&runs, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let rb = sh.s.write(
+        "hold.yaml",
+        "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n",
+    );
+    std::fs::set_permissions(&rb, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let mut c = Command::new("runuser");
+    c.args(["-u", "nobody", "--", "env", "NO_COLOR=1"])
+        .arg(format!("SHISA_SOCKET_DIR={}", sh.sockets.display()))
+        .arg(format!("SHISA_JOURNAL_DIR={}", runs.display()))
+        .arg(bin())
+        .args([
+            "run",
+            rb.to_str().unwrap(),
+            "--headless",
+            "--share-with",
+            "nogroup",
+        ])
+        .current_dir("/");
+    let mut op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let id = sh.run_id();
+    let out = sh
+        .as_operator(&["note", &id, "root was here"])
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        text(&out).contains("this run is not shared with you"),
+        "{}",
+        text(&out)
+    );
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(run.records("operator_note", None).is_empty());
+    let refused = &run.records("client_refused", None)[0];
+    assert!(
+        refused["data"]["who"]
+            .as_str()
+            .unwrap()
+            .starts_with("root (uid 0"),
+        "{refused}"
+    );
+}
