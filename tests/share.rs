@@ -5,87 +5,9 @@ mod common;
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{Live, Scratch, bin, runbook};
-
-/// Tests here need root (to act as `nobody`); elsewhere they say so and pass.
-fn root() -> bool {
-    let me = nix::unistd::getuid().is_root();
-    if !me {
-        eprintln!("skipped: needs root to act as a second user (CI runs as root)");
-    }
-    me
-}
-
-struct Shared {
-    s: Scratch,
-    sockets: PathBuf,
-}
-
-impl Shared {
-    fn new() -> Shared {
-        let s = Scratch::new();
-        let sockets = s.path().join("sock");
-        // Like /tmp: sticky and world-writable, so `nobody` can reach the socket.
-        std::fs::create_dir(&sockets).unwrap();
-        std::fs::set_permissions(
-            &sockets,
-            std::os::unix::fs::PermissionsExt::from_mode(0o1777),
-        )
-        .unwrap();
-        std::fs::set_permissions(
-            s.path(),
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .unwrap();
-        Shared { s, sockets }
-    }
-
-    fn operator(&self, rb: &Path, params: &[&str]) -> Live {
-        let mut c = self.s.shisa();
-        c.env("SHISA_SOCKET_DIR", &self.sockets)
-            .arg("run")
-            .arg(rb)
-            .arg("--headless")
-            .arg("--share-with")
-            .arg("nogroup");
-        for p in params {
-            c.arg("-p").arg(p);
-        }
-        Live::start(c)
-    }
-
-    /// `shisa ARGS…` as the user `nobody`.
-    fn as_nobody(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("runuser");
-        c.args(["-u", "nobody", "--", "env", "NO_COLOR=1"])
-            .arg(format!("SHISA_SOCKET_DIR={}", self.sockets.display()))
-            .arg(bin())
-            .args(args);
-        c
-    }
-
-    fn as_operator(&self, args: &[&str]) -> Command {
-        let mut c = self.s.shisa();
-        c.env("SHISA_SOCKET_DIR", &self.sockets).args(args);
-        c
-    }
-
-    fn run_id(&self) -> String {
-        let entry = std::fs::read_dir(&self.sockets)
-            .unwrap()
-            .flatten()
-            .find(|e| e.file_name().to_string_lossy().ends_with(".sock"));
-        entry
-            .unwrap()
-            .file_name()
-            .to_string_lossy()
-            .trim_end_matches(".sock")
-            .to_string()
-    }
-}
+use common::{Live, Scratch, Shared, bin, is_root, runbook};
 
 fn text(o: &std::process::Output) -> String {
     format!(
@@ -99,7 +21,7 @@ const QUARANTINE: [&str; 2] = ["target_id=ou-7x2q-quar2312", "policy_id=p-denyal
 
 #[test]
 fn only_a_second_person_typing_the_real_target_can_approve() {
-    if !root() {
+    if !is_root() {
         return;
     }
     let sh = Shared::new();
@@ -165,7 +87,7 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
 
 #[test]
 fn a_late_watcher_gets_the_whole_journal_then_live_records_and_its_copy_verifies() {
-    if !root() {
+    if !is_root() {
         return;
     }
     let sh = Shared::new();
@@ -356,7 +278,7 @@ fn twenty_watchers_all_get_the_whole_run() {
 
 #[test]
 fn the_server_checks_identity_itself_even_when_the_kernel_would_let_a_peer_in() {
-    if !root() {
+    if !is_root() {
         return;
     }
     // nobody operates; root (whom file modes do not stop) is neither the operator nor in

@@ -268,3 +268,81 @@ impl Live {
         }
     }
 }
+
+/// Tests here need root (to act as `nobody`); elsewhere they say so and pass.
+pub fn is_root() -> bool {
+    let me = nix::unistd::getuid().is_root();
+    if !me {
+        eprintln!("skipped: needs root to act as a second user (CI runs as root)");
+    }
+    me
+}
+
+/// A scratch place with a sticky, world-writable socket directory, like /tmp.
+pub struct Shared {
+    pub s: Scratch,
+    pub sockets: PathBuf,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        let s = Scratch::new();
+        let sockets = s.path().join("sock");
+        // Like /tmp: sticky and world-writable, so `nobody` can reach the socket.
+        std::fs::create_dir(&sockets).unwrap();
+        std::fs::set_permissions(
+            &sockets,
+            std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            s.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        Shared { s, sockets }
+    }
+
+    pub fn operator(&self, rb: &Path, params: &[&str]) -> Live {
+        let mut c = self.s.shisa();
+        c.env("SHISA_SOCKET_DIR", &self.sockets)
+            .arg("run")
+            .arg(rb)
+            .arg("--headless")
+            .arg("--share-with")
+            .arg("nogroup");
+        for p in params {
+            c.arg("-p").arg(p);
+        }
+        Live::start(c)
+    }
+
+    /// `shisa ARGS…` as the user `nobody`.
+    pub fn as_nobody(&self, args: &[&str]) -> Command {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "nobody", "--", "env", "NO_COLOR=1"])
+            .arg(format!("SHISA_SOCKET_DIR={}", self.sockets.display()))
+            .arg(bin())
+            .args(args);
+        c
+    }
+
+    pub fn as_operator(&self, args: &[&str]) -> Command {
+        let mut c = self.s.shisa();
+        c.env("SHISA_SOCKET_DIR", &self.sockets).args(args);
+        c
+    }
+
+    pub fn run_id(&self) -> String {
+        let entry = std::fs::read_dir(&self.sockets)
+            .unwrap()
+            .flatten()
+            .find(|e| e.file_name().to_string_lossy().ends_with(".sock"));
+        entry
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .trim_end_matches(".sock")
+            .to_string()
+    }
+}
