@@ -270,11 +270,16 @@ impl Driver {
                         self.witness(&w, fe);
                         written.push(w.record);
                     }
-                    Err(e) => self.fail(format!("cannot write the journal ({e}); the run stops here so nothing runs unrecorded"), fe),
+                    Err(e) => self.fail(
+                        format!("cannot write the journal ({e}); the run stops here so nothing runs unrecorded"),
+                        fe,
+                    ),
                 },
                 Effect::Spawn(spawn) => match self.runner.start(&spawn) {
                     Ok(running) => self.running = running,
-                    Err(e) => self.fail(format!("cannot create the output log {} ({e}); the run stops here", spawn.log), fe),
+                    Err(e) => {
+                        self.fail(format!("cannot create the output log {} ({e}); the run stops here", spawn.log), fe)
+                    }
                 },
                 Effect::Timer { after, event } => {
                     let tx = self.timer_tx.clone();

@@ -134,7 +134,9 @@ pub fn describe(rec: &Record, engine: Option<&Engine>) -> Option<String> {
         Body::ApprovalGranted {
             typed,
             self_approved: true,
-        } => format!("{t}: APPROVED by {who} themself (allowed by the runbook), typed `{typed}`"),
+        } => {
+            format!("{t}: APPROVED by {who} themself (allowed by the runbook), typed `{typed}`")
+        }
         Body::ApprovalGranted { typed, .. } => {
             format!("{t}: APPROVED by {who}, who typed `{typed}`")
         }

@@ -157,14 +157,20 @@ impl Runner {
             exited.clone(),
         );
 
+        let (eof_tx, eof_rx) = std_mpsc::channel::<()>();
         let readers = [(out_r, Stream::Stdout), (err_r, Stream::Stderr)].map(|(pipe, stream)| {
             let sink = sink.clone();
             let tx = self.output_tx.clone();
             let dropped = self.dropped.clone();
             let redactions = self.redactions.clone();
             let step = spawn.step;
-            thread::spawn(move || pump(pipe, stream, step, &redactions, &sink, &tx, &dropped))
+            let eof = eof_tx.clone();
+            thread::spawn(move || {
+                pump(pipe, stream, step, &redactions, &sink, &tx, &dropped);
+                let _ = eof.send(());
+            })
         });
+        drop(eof_tx);
 
         let tx = self.done_tx.clone();
         let step = spawn.step;
@@ -177,10 +183,15 @@ impl Runner {
             // Children left in the group may hold the pipes open: give them a moment, then
             // end them, so the run never hangs on a forgotten `sleep &`.
             let deadline = Instant::now() + STRAGGLERS;
-            while readers.iter().any(|r| !r.is_finished()) && Instant::now() < deadline {
-                thread::sleep(Duration::from_millis(5));
+            let mut open = readers.len();
+            while open > 0
+                && eof_rx
+                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+                    .is_ok()
+            {
+                open -= 1;
             }
-            if readers.iter().any(|r| !r.is_finished()) {
+            if open > 0 {
                 signal_group(pgid, libc::SIGKILL);
             }
             for r in readers {
@@ -223,7 +234,7 @@ impl Runner {
     fn expression(&self, spawn: &Spawn) -> duct::Expression {
         let expr = match &spawn.program {
             Program::Script(script) => {
-                duct::cmd("bash", ["-euo", "pipefail", "-c", script.as_str()])
+                duct::cmd(bash(), ["-euo", "pipefail", "-c", script.as_str()])
             }
             Program::Argv(argv) => duct::cmd(&argv[0], &argv[1..]),
         };
@@ -238,6 +249,18 @@ impl Runner {
             Ok(())
         })
     }
+}
+
+/// bash, found once: a PATH search per command costs a failed execve per PATH entry.
+fn bash() -> &'static std::path::Path {
+    static BASH: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BASH.get_or_init(|| {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        std::env::split_paths(&path)
+            .map(|d| d.join("bash"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| PathBuf::from("bash"))
+    })
 }
 
 fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {

@@ -78,7 +78,8 @@ mod tests {
 
     #[test]
     fn keeps_colours_and_drops_everything_that_acts() {
-        let hostile = b"\x1b[31mred\x1b[0m \x1b]0;pwned\x07\x1b[2J\x1b[H\x1b]52;c;ZXZpbA==\x07ok\x08\x07\x1bPq#0\x1b\\end";
+        let hostile =
+            b"\x1b[31mred\x1b[0m \x1b]0;pwned\x07\x1b[2J\x1b[H\x1b]52;c;ZXZpbA==\x07ok\x08\x07\x1bPq#0\x1b\\end";
         assert_eq!(
             sanitize(hostile, true),
             "\x1b[31mred\x1b[0m ok\u{fffd}\u{fffd}end"

@@ -401,7 +401,12 @@ mod tests {
             prev: "0".repeat(64),
         };
         let line = serde_json::to_string(&r).unwrap();
-        assert!(line.starts_with(r#"{"seq":7,"ts":"2023-12-05T17:15:02.113+09:00","kind":"target_confirmed","data":{"resolved""#), "{line}");
+        assert!(
+            line.starts_with(
+                r#"{"seq":7,"ts":"2023-12-05T17:15:02.113+09:00","kind":"target_confirmed","data":{"resolved""#
+            ),
+            "{line}"
+        );
         assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), r);
     }
 

@@ -43,9 +43,9 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             let id = cx.string(n, "`id`").unwrap_or_default();
             if !id.is_empty() && !valid_id(&id) {
                 cx.error(
-                    Diagnostic::error(n.pos, format!("`{id}` cannot be a step id"))
-                        .width(n.width())
-                        .hint("ids name output files and journal entries: use letters, digits, `-` and `_` (at most 64)"),
+                    Diagnostic::error(n.pos, format!("`{id}` cannot be a step id")).width(n.width()).hint(
+                        "ids name output files and journal entries: use letters, digits, `-` and `_` (at most 64)",
+                    ),
                 );
             }
             id
@@ -112,9 +112,9 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
         }
     } else if command.is_none() && !f.has("run") && !f.has("argv") {
         cx.error(
-                Diagnostic::error(f.pos, format!("step `{id}` has neither `run` nor `argv`"))
-                    .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
-            );
+            Diagnostic::error(f.pos, format!("step `{id}` has neither `run` nor `argv`"))
+                .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
+        );
     }
     let default_mutating = kind == StepKind::Action;
     let mutating = match f.get("mutating") {
@@ -127,7 +127,9 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
                 cx.error(
                     Diagnostic::error(n.pos, format!("a {} step cannot be mutating", kind.name()))
                         .width(n.width())
-                        .hint("a step that changes something is an `action` (or a `manual` step with `mutating: true`)"),
+                        .hint(
+                            "a step that changes something is an `action` (or a `manual` step with `mutating: true`)",
+                        ),
                 );
             }
             m
@@ -246,9 +248,12 @@ fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
             .and_then(|t| t.vars().next().map(|(n, _)| n.to_string()))
             .unwrap_or_else(|| "name".into());
         cx.error(
-            Diagnostic::error(pos_in(node, at), format!("`{{{{ }}}}` inside {what} would splice a value into shell text"))
-                .width(2)
-                .hint(format!("values reach scripts as environment variables: write \"${name}\" (quoted), or use `argv:`")),
+            Diagnostic::error(
+                pos_in(node, at),
+                format!("`{{{{ }}}}` inside {what} would splice a value into shell text"),
+            )
+            .width(2)
+            .hint(format!("values reach scripts as environment variables: write \"${name}\" (quoted), or use `argv:`")),
         );
         return None;
     }
@@ -364,10 +369,9 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
     let f = cx.map(node, "`target`", Some(keys::TARGET))?;
     let describe = match f.get("describe") {
         None => {
-            cx.error(
-                Diagnostic::error(f.pos, "`target` has no `describe`")
-                    .hint("`describe:` asks the system what will really be touched, e.g. `orgctl describe --id \"$ou_id\"`"),
-            );
+            cx.error(Diagnostic::error(f.pos, "`target` has no `describe`").hint(
+                "`describe:` asks the system what will really be touched, e.g. `orgctl describe --id \"$ou_id\"`",
+            ));
             None
         }
         Some(n) if matches!(n.value, Value::Seq(_)) => argv_command(cx, n),
@@ -399,9 +403,9 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
             "none" => Approval::None,
             other => {
                 cx.error(
-                    Diagnostic::error(node.pos, format!("`approval: {other}` is not known"))
-                        .width(node.width())
-                        .hint("write `approval: required`, or `approval: { allow_self: true }` to let the operator approve"),
+                    Diagnostic::error(node.pos, format!("`approval: {other}` is not known")).width(node.width()).hint(
+                        "write `approval: required`, or `approval: { allow_self: true }` to let the operator approve",
+                    ),
                 );
                 Approval::None
             }

@@ -42,8 +42,11 @@ fn guards(rb: &Runbook, index: usize, step: &Step, out: &mut Vec<Diagnostic>) {
     if !step.mutating {
         for (guard, w) in &step.waive {
             out.push(
-                Diagnostic::error(w.pos, format!("step `{}` changes nothing, so waiving `{}` means nothing", step.id, guard.name()))
-                    .hint("remove `waive:`, or mark the step `mutating: true` if it does change something"),
+                Diagnostic::error(
+                    w.pos,
+                    format!("step `{}` changes nothing, so waiving `{}` means nothing", step.id, guard.name()),
+                )
+                .hint("remove `waive:`, or mark the step `mutating: true` if it does change something"),
             );
         }
         return;
@@ -271,8 +274,11 @@ fn scripts(
                 continue;
             }
             out.push(
-                Diagnostic::warning(cmd.pos(), format!("`${name}` in step `{}` is not a parameter or capture", step.id))
-                    .hint("bash runs with `set -u` and will stop here unless the variable is set in shisa's environment"),
+                Diagnostic::warning(
+                    cmd.pos(),
+                    format!("`${name}` in step `{}` is not a parameter or capture", step.id),
+                )
+                .hint("bash runs with `set -u` and will stop here unless the variable is set in shisa's environment"),
             );
         }
     }
