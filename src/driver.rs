@@ -132,7 +132,11 @@ impl Driver {
                         self.output(&chunk, fe);
                     }
                     self.running = None;
-                    self.feed(Event::CommandDone(result), fe);
+                    match result.log_error.clone() {
+                        // Lost output is lost evidence: journal what happened, then stop.
+                        Some(e) => self.record_then_fail(result, e, fe),
+                        None => self.feed(Event::CommandDone(result), fe),
+                    }
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
@@ -413,6 +417,21 @@ impl Driver {
             uid: peer.uid,
             host: self.engine.operator.host.clone(),
         }
+    }
+
+    /// Journals a command's end, performs nothing after it, and stops the run.
+    fn record_then_fail(&mut self, result: CommandResult, error: String, fe: &mut dyn FrontEnd) {
+        match self.engine.update(Event::CommandDone(result)) {
+            Ok(effects) => {
+                let journal_only = effects
+                    .into_iter()
+                    .filter(|e| matches!(e, Effect::Journal(_)))
+                    .collect();
+                self.perform(journal_only, fe);
+            }
+            Err(refusal) => fe.show(Shown::Refused(&refusal.0), &self.engine),
+        }
+        self.fail(format!("cannot write the output log ({error}); the run stops here so nothing runs unrecorded"), fe);
     }
 
     /// Fail closed: stop whatever runs, run nothing more.

@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use common::{Scratch, journal};
 
+const STEPS: usize = 50;
+
 fn runbook(steps: usize) -> String {
     let mut y = String::from(
         "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n",
     );
     for i in 1..=steps {
         y.push_str(&format!(
-            "  - id: s{i}\n    kind: action\n    run: sleep 0.01; echo s{i} >> \"$SHISA_RUN_DIR/effects\"\n    \
+            "  - id: s{i}\n    kind: action\n    run: sleep 0.005; echo s{i} >> \"$SHISA_RUN_DIR/effects\"\n    \
              waive: {{ target: \"test step\" }}\n    verify: [ {{ run: 'grep -qx s{i} \"$SHISA_RUN_DIR/effects\"' }} ]\n    \
              rollback: [ {{ run: 'true' }} ]\n"
         ));
@@ -97,23 +99,37 @@ fn crash_and_resume(s: &Scratch, rb: &std::path::Path, delay: Duration) -> Optio
     Some(finished.len())
 }
 
+/// `SHISA_TORTURE_KILLS=500 cargo test --release --test crash` for the long variant.
 #[test]
 fn kill_9_anywhere_then_resume_never_repeats_a_finished_step() {
+    let kills: u64 = std::env::var("SHISA_TORTURE_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16);
     let s = Scratch::new();
-    let rb = s.write("crash.yaml", &runbook(12));
+    let rb = s.write("crash.yaml", &runbook(STEPS));
+    // How long an uninterrupted run takes here, so kills land all across it.
+    let started = std::time::Instant::now();
+    let full = s.run(&rb, &[], "");
+    assert_eq!(full.code, 0, "{}", full.explain());
+    let span = started.elapsed().as_millis() as u64;
+    std::fs::remove_dir_all(full.dir()).unwrap();
     let mut points = Vec::new();
-    for k in 0..14u64 {
-        // Spread over the run (about 0.6 s in a debug build), with a little jitter.
-        let delay = Duration::from_millis(15 + k * 45 + (k * 7919 % 13));
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..kills {
+        // xorshift: reproducible, spread over the whole run.
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let delay = Duration::from_millis(5 + seed % span.max(1));
         if let Some(finished) = crash_and_resume(&s, &rb, delay) {
             points.push(finished);
         }
     }
-    // The kills landed at different places, not all before the start or after the end.
     points.sort();
     points.dedup();
     assert!(
-        points.len() >= 4,
+        points.len() >= (kills as usize / 3).min(6),
         "kills landed at too few distinct points: {points:?}"
     );
 }

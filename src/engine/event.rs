@@ -81,6 +81,8 @@ pub struct CommandResult {
     pub stdout_truncated: bool,
     /// Set when the runner could not start the command at all.
     pub spawn_error: Option<String>,
+    /// Set when the output log could not be written in full: the run must stop.
+    pub log_error: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

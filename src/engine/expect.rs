@@ -34,6 +34,10 @@ pub fn judge(
         j.failure = Some(format!("could not start: {e}"));
         return j;
     }
+    if let Some(e) = &r.log_error {
+        j.failure = Some(format!("its output log could not be written: {e}"));
+        return j;
+    }
     if r.timed_out {
         let limit = timeout
             .map(duration::format)

@@ -14,3 +14,6 @@ pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod prop_tests;

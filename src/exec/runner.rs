@@ -218,7 +218,7 @@ impl Runner {
                 step: spawn.step,
                 purpose: Some(spawn.purpose),
                 attempt: spawn.attempt,
-                spawn_error: Some(format!("writing the output log failed: {e}")),
+                log_error: Some(e.to_string()),
                 ..Default::default()
             });
             let _ = tx.send(result);
@@ -349,6 +349,7 @@ fn finish(
         stdout: String::from_utf8_lossy(&s.stdout).into_owned(),
         stdout_truncated: s.stdout_truncated,
         spawn_error,
+        log_error: None,
     })
 }
 

@@ -184,4 +184,17 @@ mod tests {
             "an existing journal is never replaced"
         );
     }
+
+    #[test]
+    fn a_full_disk_is_an_error_not_a_silent_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("/dev/full", dir.path().join(JOURNAL)).unwrap();
+        let mut w = Writer::resume(dir.path(), 1, GENESIS.into(), &[]).unwrap();
+        let err = w
+            .append(&entry("lost?"), Utc::now())
+            .err()
+            .expect("ENOSPC surfaces");
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC));
+        assert_eq!(w.records(), 0, "nothing counts as written");
+    }
 }

@@ -1,0 +1,202 @@
+//! Property: at every point of any run, replaying the journal written so far rebuilds the
+//! engine's live state exactly. Runs are random: runbook shapes, command results, typed
+//! targets and the operator's choices.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use proptest::prelude::*;
+
+use super::*;
+use crate::journal::record::{Actor, Choice, Entry, Role, RunbookRef};
+use crate::runbook::load_str;
+use crate::runbook::params::Params;
+
+fn operator() -> Actor {
+    Actor {
+        role: Role::Operator,
+        user: "ops1".into(),
+        uid: 1000,
+        host: "h".into(),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Shape {
+    kind: u8,
+    target: bool,
+    verify: u8,
+    rollback: u8,
+    retry: u8,
+    approval: bool,
+    allow_continue: bool,
+}
+
+fn shape() -> impl Strategy<Value = Shape> {
+    (
+        0u8..4,
+        any::<bool>(),
+        0u8..3,
+        0u8..3,
+        1u8..3,
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |(kind, target, verify, rollback, retry, approval, allow_continue)| Shape {
+                kind,
+                target,
+                verify,
+                rollback,
+                retry,
+                approval,
+                allow_continue,
+            },
+        )
+}
+
+/// A runbook that passes lint: a snapshot first, then steps of the drawn shapes.
+fn runbook(shapes: &[Shape]) -> String {
+    let mut y =
+        String::from("version: 1\nname: p\nsteps:\n  - id: snap\n    kind: snapshot\n    run: s\n");
+    for (i, s) in shapes.iter().enumerate() {
+        let kind = ["precheck", "action", "verify", "manual"][s.kind as usize];
+        y.push_str(&format!("  - id: s{i}\n    kind: {kind}\n"));
+        match kind {
+            "manual" => y.push_str("    instructions: do it\n    mutating: true\n"),
+            _ => y.push_str(&format!(
+                "    run: c{i}\n    retry: {{ attempts: {}, delay: 1s }}\n",
+                s.retry
+            )),
+        }
+        let mutating = matches!(kind, "action" | "manual");
+        if mutating || s.target {
+            y.push_str(&format!("    target: {{ describe: d{i} }}\n"));
+        }
+        if mutating && s.approval {
+            y.push_str("    approval: { allow_self: true }\n");
+        }
+        if mutating {
+            let v = s.verify.max(1);
+            let checks: Vec<String> = (0..v).map(|k| format!("{{ run: v{i}-{k} }}")).collect();
+            y.push_str(&format!("    verify: [ {} ]\n", checks.join(", ")));
+            let r = s.rollback.max(1);
+            let undo: Vec<String> = (0..r).map(|k| format!("{{ run: u{i}-{k} }}")).collect();
+            y.push_str(&format!("    rollback: [ {} ]\n", undo.join(", ")));
+        }
+        if s.allow_continue && kind != "precheck" {
+            y.push_str("    on_failure: continue\n");
+        }
+    }
+    y
+}
+
+fn same(live: &Engine, journal: &[Entry]) -> Result<(), TestCaseError> {
+    let replayed = Engine::replay(live.rb.clone(), operator(), Params::default(), journal);
+    prop_assert_eq!(&replayed.steps, &live.steps);
+    prop_assert_eq!(replayed.current, live.current);
+    prop_assert_eq!(&replayed.rollback, &live.rollback);
+    prop_assert_eq!(replayed.finished, live.finished);
+    prop_assert_eq!(&replayed.captured, &live.captured);
+    prop_assert_eq!(replayed.in_doubt, live.in_doubt);
+    prop_assert_eq!(replayed.phase(), live.phase());
+    Ok(())
+}
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2023-12-05T10:30:00+09:00")
+        .unwrap()
+        .into()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    #[test]
+    fn replay_rebuilds_the_live_state_at_every_event(
+        shapes in prop::collection::vec(shape(), 1..6),
+        dice in prop::collection::vec(any::<u8>(), 200),
+        crash_at in 0usize..60,
+    ) {
+        let loaded = load_str("p.yaml", &runbook(&shapes)).map_err(|r| TestCaseError::fail(r.render(false)))?;
+        let mut e = Engine::new(Arc::new(loaded.runbook), operator(), Params::default());
+        let mut journal: Vec<Entry> = Vec::new();
+        let mut queue = vec![Event::Start(StartInfo {
+            now: now(),
+            run_id: "r".into(),
+            runbook: RunbookRef { path: "p".into(), sha256: "0".into(), name: "p".into() },
+            mode: "headless".into(),
+            tool_version: "t".into(),
+            clock_faked: None,
+            outside_window: None,
+        })];
+        let mut roll = dice.into_iter().cycle();
+        let mut events = 0;
+        while events < 120 {
+            let event = match queue.pop() {
+                Some(ev) => ev,
+                None => {
+                    let d = roll.next().unwrap_or(0);
+                    match e.phase() {
+                        Phase::Ready(_) => Event::Begin { now: now() },
+                        Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
+                        Phase::Manual(_) => Event::ManualDone(None),
+                        Phase::Approval { step, expected, .. } => {
+                            let state::Approval::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
+                            Event::Approval { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true }
+                        }
+                        Phase::Failed { .. } | Phase::InDoubt(_) => {
+                            let choices = e.choices();
+                            match choices[d as usize % choices.len()] {
+                                "rollback" => Event::Choice(Choice::Rollback),
+                                "retry" => Event::Choice(Choice::Retry),
+                                "abort" => Event::Choice(Choice::Abort(None)),
+                                "continue" => Event::Choice(Choice::Continue),
+                                "override" => Event::Choice(Choice::Override("why".into())),
+                                "rerun" => Event::Choice(Choice::Rerun),
+                                _ => Event::Choice(Choice::Done("checked".into())),
+                            }
+                        }
+                        Phase::Halted(_) | Phase::Finished { .. } => break,
+                        other => return Err(TestCaseError::fail(format!("stuck in {other:?}"))),
+                    }
+                }
+            };
+            events += 1;
+            let effects = e.update(event).map_err(|r| TestCaseError::fail(r.0))?;
+            for fx in effects {
+                match fx {
+                    Effect::Journal(entry) => journal.push(entry),
+                    Effect::Spawn(s) => {
+                        let d = roll.next().unwrap_or(0);
+                        queue.push(Event::CommandDone(CommandResult {
+                            step: s.step,
+                            purpose: Some(s.purpose),
+                            attempt: s.attempt,
+                            exit: Some(i32::from(d % 5 == 0)),
+                            stdout: format!("t{}\n", s.step),
+                            ..Default::default()
+                        }));
+                    }
+                    Effect::Timer { event, .. } => queue.insert(0, event),
+                    Effect::Finish { .. } => {}
+                }
+            }
+            same(&e, &journal)?;
+            // A crash here: the journal so far, replayed and resumed, must be a state the
+            // engine can go on from.
+            if events == crash_at && e.finished.is_none() {
+                let mut resumed = Engine::replay(e.rb.clone(), operator(), Params::default(), &journal);
+                let mut resumed_journal = journal.clone();
+                if let Ok(fx) = resumed.update(Event::Resume { now: now(), outside_window: None }) {
+                    resumed_journal.extend(fx.into_iter().filter_map(|f| match f { Effect::Journal(j) => Some(j), _ => None }));
+                    same(&resumed, &resumed_journal)?;
+                    // Only a rollback the operator already chose goes on by itself; any
+                    // other step that was under way waits for the operator's word.
+                    let running = matches!(resumed.phase(), Phase::Running { .. });
+                    prop_assert!(!running || resumed.rollback.is_some(), "{:?} ran across a crash", resumed.phase());
+                }
+            }
+        }
+    }
+}
