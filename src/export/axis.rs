@@ -52,7 +52,8 @@ fn tick_format(step: i64) -> &'static str {
     match step {
         s if s < 1_000 => "%H:%M:%S%.3f",
         s if s < 60_000 => "%H:%M:%S",
-        _ => "%H:%M",
+        s if s < 86_400_000 => "%H:%M",
+        _ => "%b %d",
     }
 }
 
@@ -61,7 +62,7 @@ fn label_chars(step: i64) -> usize {
         s if s < 1_000 => 12,
         s if s < 60_000 => 8,
         s if s < 86_400_000 => 5,
-        _ => 12, // with the date
+        _ => 6,
     }
 }
 
@@ -88,21 +89,25 @@ pub fn ticks(o: &mut String, axis: &Axis, end: Time, bottom: f64, multi_day: boo
     while local <= end.0.timestamp_millis() + offset_ms {
         let t = Time(axis.t0.0 + chrono::Duration::milliseconds(local - local0));
         let x = axis.x(t);
-        let day = t.date();
-        let mut label = t.0.format(fmt).to_string();
-        if (multi_day || step >= 86_400_000) && last_day.as_ref() != Some(&day) {
-            label = format!("{} {label}", t.0.format("%b %d"));
-        }
-        last_day = Some(day);
+        let label = esc(&t.0.format(fmt).to_string());
         let _ = write!(
             o,
-            "<line class=\"tick\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\"/><text class=\"tick-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text><text class=\"tick-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+            "<line class=\"tick\" x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\"/><text class=\"tick-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text><text class=\"tick-label\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{label}</text>",
             TOP - 6.0,
-            TOP - 12.0,
-            esc(&label),
+            TOP - 10.0,
             bottom + 16.0,
-            esc(&label)
         );
+        // Over midnight, each new day is dated once, above its first tick.
+        let day = t.date();
+        if multi_day && step < 86_400_000 && last_day.as_ref() != Some(&day) {
+            let _ = write!(
+                o,
+                "<text class=\"tick-date\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                TOP - 24.0,
+                t.0.format("%a %b %d")
+            );
+        }
+        last_day = Some(day);
         local += step;
     }
 }
@@ -118,6 +123,7 @@ mod tests {
         assert_eq!(tick_step(30_000, w), 5_000);
         assert_eq!(tick_step(3 * 3_600_000 + 1, w), 1_800_000);
         assert_eq!(tick_step(26 * 3_600_000, w), 3 * 3_600_000);
-        assert_eq!(tick_step(9 * 86_400_000, w), 2 * 86_400_000);
+        assert_eq!(tick_step(9 * 86_400_000, w), 86_400_000);
+        assert_eq!(tick_step(40 * 86_400_000, w), 7 * 86_400_000);
     }
 }

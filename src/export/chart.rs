@@ -15,7 +15,7 @@ use super::zone::Time;
 pub const W: f64 = 1100.0;
 pub const LABEL: f64 = 300.0;
 pub const RIGHT: f64 = 60.0;
-pub const TOP: f64 = 40.0;
+pub const TOP: f64 = 46.0;
 pub const ROW: f64 = 30.0;
 pub const BAR: f64 = 16.0;
 pub const LEGEND: f64 = 72.0;
@@ -39,7 +39,7 @@ pub fn render(r: &Report) -> String {
     let last = now.unwrap_or(run.end).max(run.end);
     // A run that has not finished gets room after its last moment: what happened there is
     // unknown, and steps in progress or in doubt reach into it.
-    let recorded = last.millis_since(run.start).max(100);
+    let recorded = last.millis_since(run.start).max(10);
     let pad = if run.state == RunState::Finished {
         0
     } else {
@@ -81,11 +81,16 @@ pub fn render(r: &Report) -> String {
     };
     if let Some((label, t)) = cut {
         let x = axis.x(t);
+        // Labelled in the run's own lane, where no step's text can be.
+        let (lx, anchor) = if x + 90.0 < W {
+            (x + 4.0, "start")
+        } else {
+            (x - 4.0, "end")
+        };
         let _ = write!(
             o,
-            "<line class=\"cut\" x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\"/><text class=\"cut-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{label}</text>",
-            x - 3.0,
-            bottom - 4.0
+            "<line class=\"cut\" x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\"/><text class=\"cut-label\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{label}</text>",
+            TOP + ROW / 2.0 + 4.0
         );
     }
     markers(&mut o, r, &axis);

@@ -36,6 +36,7 @@ tr.marked td { background: #fffaf0; }
 #chart .tick { stroke: #e2e2e6; stroke-width: 1; }
 #chart .tick-label, #chart .took, #chart .not-run { font: 11px ui-monospace, Menlo, Consolas, monospace; fill: #666; }
 #chart .not-run { font-style: italic; fill: #999; }
+#chart .tick-date { font: 600 11px system-ui, sans-serif; fill: #333; }
 #chart .step-label { font: 12.5px system-ui, sans-serif; fill: #1d1d1f; } #chart .step-label.faded { fill: #999; }
 #chart .legend { font: 12px system-ui, sans-serif; fill: #333; }
 #chart .bar { stroke: rgba(0,0,0,.25); stroke-width: .6; }
