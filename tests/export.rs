@@ -866,7 +866,10 @@ fn check_in_browser(s: &Scratch, run_dir: &Path, name: &str) -> String {
     for attr in [" src=", " href=", "url(http", "@import", "xmlns"] {
         assert!(!html.contains(attr), "{name}: the page references {attr}");
     }
-    assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+    assert!(
+        html.contains("Content-Security-Policy\" content=\"default-src 'none'; style-src 'sha256-")
+    );
+    assert!(!html.contains("unsafe-inline"));
     let json: Value =
         serde_json::from_str(&exported(s, run_dir, &["--format", "json"], 0)).unwrap();
     let started = json["steps"]

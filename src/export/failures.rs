@@ -7,7 +7,7 @@ use std::path::Path;
 use super::build::Ctx;
 use super::model::Failure;
 use super::sections::{each, step};
-use super::text::{clip, command_line};
+use super::text::{clip, command_line, one_line};
 use crate::exec::sanitize::sanitize;
 use crate::journal::record::Body;
 
@@ -122,7 +122,7 @@ pub fn tail(run_dir: &Path, log: &str) -> (Vec<String>, Option<String>) {
     let from = lines.len().saturating_sub(LAST_LINES);
     let out = lines[from..]
         .iter()
-        .map(|l| clip(&sanitize(l, false), 400))
+        .map(|l| clip(&one_line(&sanitize(l, false)), 400))
         .collect();
     (out, None)
 }

@@ -91,7 +91,26 @@ impl Text {
 /// characters are removed or replaced, so no terminal or renderer is steered by a journal.
 pub fn one_line(s: &str) -> String {
     let joined = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    sanitize(joined.as_bytes(), false)
+    no_bidi(&sanitize(joined.as_bytes(), false))
+}
+
+/// Text that may keep its line breaks (an HTML `<pre>`, a value with newlines), each line
+/// made harmless as [`one_line`] does.
+pub fn lines(s: &str) -> String {
+    s.split('\n').map(one_line).collect::<Vec<_>>().join("\n")
+}
+
+/// Bidirectional overrides and isolates would let a journal value display in an order
+/// other than its bytes' (a command that reads differently than it runs): shown as U+FFFD.
+fn no_bidi(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
+                '\u{fffd}'
+            }
+            c => c,
+        })
+        .collect()
 }
 
 /// A command as it reads in a sentence: its first line, with `…` if more followed.
@@ -175,14 +194,13 @@ fn longest_run(s: &str, ch: char) -> usize {
 
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in lines(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -219,6 +237,16 @@ mod tests {
     fn html_is_escaped_and_code_marked() {
         let t = Text::new().plain("<b>&").code("'\"");
         assert_eq!(t.to_html(), "&lt;b&gt;&amp;<code>&#39;&quot;</code>");
+        assert_eq!(html_escape("a\x1b[31mred\x07\nb"), "ared\u{fffd}\nb");
+    }
+
+    #[test]
+    fn bidi_overrides_cannot_reorder_what_is_shown() {
+        assert_eq!(
+            one_line("rm -rf /\u{202e}gpj.txt"),
+            "rm -rf /\u{fffd}gpj.txt"
+        );
+        assert_eq!(md_escape("a\u{2066}b"), "a\u{fffd}b");
     }
 
     #[test]
