@@ -842,6 +842,13 @@ fn a_broken_journal_exports_only_what_verifies_and_exits_1() {
         json["integrity"]["untrusted_lines"],
         text.lines().count() - (edited - 1)
     );
+    // When not even the first line verifies, there is nothing to export: exit 1, said why.
+    std::fs::write(&path, format!("garbage\n{text}")).unwrap();
+    let o = export(&s, run.dir(), &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("broken at line 1"), "{err}");
 }
 
 /// Exports `run_dir` as HTML, loads it in headless chromium, and checks the page: it is

@@ -3,8 +3,9 @@
 //! halted and cut-off runs included: the export says so); 1 when the journal or an output
 //! log fails verification: the export is still written, with only the lines that verify and
 //! a loud warning, because a damaged journal is exactly when a timeline is needed, but a
-//! script must not mistake it for a clean record; 2 for a bad invocation (no such run
-//! directory, no journal, unknown zone), and nothing is written.
+//! script must not mistake it for a clean record (if not even the first line verifies,
+//! nothing is written); 2 for a bad invocation (no such run directory, no journal, unknown
+//! zone), and nothing is written.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -26,7 +27,7 @@ pub fn run(
         .map_err(Error::Invalid)?;
     let src = source::open(run_dir).map_err(|e| match e {
         OpenError::NotARun(m) => Error::Invalid(m),
-        OpenError::Unreadable(m) => Error::Failed(m),
+        OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
     })?;
     let zone = export::zone_for(&src, flag);
     let report = build::report(&src, &zone);

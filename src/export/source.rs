@@ -38,6 +38,9 @@ pub enum OpenError {
     NotARun(String),
     #[error("{0}")]
     Unreadable(String),
+    /// Not one line of the journal verifies: there is nothing trustworthy to export.
+    #[error("{0}")]
+    Broken(String),
 }
 
 pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
@@ -59,11 +62,19 @@ pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
     let bytes = std::fs::read(&path)
         .map_err(|e| OpenError::Unreadable(format!("cannot read {}: {e}", path.display())))?;
     let (journal, broken, untrusted_lines) = parse_trusted(&bytes);
-    if journal.records.is_empty() && broken.is_none() {
-        return Err(OpenError::NotARun(format!(
-            "{} has an empty journal: the run never started, nothing to export",
-            run_dir.display()
-        )));
+    if journal.records.is_empty() {
+        return Err(match broken {
+            None => OpenError::NotARun(format!(
+                "{} has an empty journal: the run never started, nothing to export",
+                run_dir.display()
+            )),
+            Some(b) => OpenError::Broken(format!(
+                "the journal is broken at line {} ({}), so no record can be trusted; nothing exported — `shisa verify {}` shows the damage",
+                b.line,
+                b.reason,
+                run_dir.display()
+            )),
+        });
     }
     let finished = journal
         .records
