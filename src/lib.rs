@@ -9,6 +9,7 @@ pub mod driver;
 pub mod engine;
 pub mod exec;
 pub mod exit;
+pub mod export;
 pub mod frontend;
 pub mod hash;
 pub mod identity;

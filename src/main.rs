@@ -59,6 +59,12 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             commands::share_clients::approve(&run_id, typed.as_deref())
         }
         Command::Note { run_id, text } => commands::share_clients::note(&run_id, &text),
+        Command::Export {
+            run_dir,
+            format,
+            output,
+            tz,
+        } => commands::export::run(&run_dir, format, output.as_deref(), tz.as_deref()),
         Command::Schema => print_out(&shisa::runbook::schema::schema_text()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "shisa", &mut std::io::stdout());

@@ -1,6 +1,7 @@
 //! One module per subcommand; `main` dispatches here.
 
 pub mod check;
+pub mod export;
 pub mod plan;
 pub mod resume;
 pub mod run;

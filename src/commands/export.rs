@@ -1,0 +1,89 @@
+//! `shisa export RUN_DIR [--format md|json|html] [-o FILE] [--tz ZONE]`: the run's journal
+//! as a postmortem. Exit 0 when the export is written from a journal that verifies (live,
+//! halted and cut-off runs included: the export says so); 1 when the journal or an output
+//! log fails verification: the export is still written, with only the lines that verify and
+//! a loud warning, because a damaged journal is exactly when a timeline is needed, but a
+//! script must not mistake it for a clean record (if not even the first line verifies,
+//! nothing is written); 2 for a bad invocation (no such run directory, no journal, unknown
+//! zone), and nothing is written.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+
+use crate::cli::ExportFormat;
+use crate::exit::{Error, Exit, Result};
+use crate::export::{self, OpenError, build, html, json, markdown, source};
+
+pub fn run(
+    run_dir: &Path,
+    format: ExportFormat,
+    output: Option<&Path>,
+    tz: Option<&str>,
+) -> Result<Exit> {
+    let flag = tz
+        .map(export::zone::parse)
+        .transpose()
+        .map_err(Error::Invalid)?;
+    let src = source::open(run_dir).map_err(|e| match e {
+        OpenError::NotARun(m) => Error::Invalid(m),
+        OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
+    })?;
+    let zone = export::zone_for(&src, flag);
+    let report = build::report(&src, &zone);
+    let text = match format {
+        ExportFormat::Md => markdown::render(&report),
+        ExportFormat::Json => json::render(&report),
+        ExportFormat::Html => html::render(&report),
+    };
+    write(output, &text)?;
+    // Said on stderr too, so a reader of a redirected export cannot miss it.
+    for w in &report.warnings {
+        eprintln!("shisa: {w}");
+    }
+    if let Some(path) = output {
+        eprintln!(
+            "shisa: wrote the {} export of run {} to {}",
+            name(format),
+            report.run.run_id,
+            path.display()
+        );
+    }
+    Ok(if report.integrity.verify_passed {
+        Exit::Ok
+    } else {
+        Exit::Failed
+    })
+}
+
+fn name(f: ExportFormat) -> &'static str {
+    match f {
+        ExportFormat::Md => "Markdown",
+        ExportFormat::Json => "JSON",
+        ExportFormat::Html => "HTML",
+    }
+}
+
+/// Writes to FILE (created owner-only, like the run directory it comes from) or stdout.
+fn write(output: Option<&Path>, text: &str) -> Result<()> {
+    let result = match output {
+        Some(path) => std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(path)
+            .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()))
+            .map_err(|e| format!("cannot write {}: {e}", path.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    Err(format!("cannot write to standard output: {e}"))
+                }
+                _ => Ok(()),
+            }
+        }
+    };
+    result.map_err(Error::Failed)
+}

@@ -1,0 +1,249 @@
+//! The timeline drawn as inline SVG: one lane per step with a bar from its start to its
+//! end, coloured by outcome, the rollback of a step hatched after it, markers for
+//! approvals, failures, rollbacks and overrides, a time axis whose ticks adapt from
+//! milliseconds to days (`axis.rs`), and a legend (`marks.rs`). No scripts, no external
+//! references.
+
+use std::fmt::Write;
+
+use super::axis::{Axis, ticks};
+use super::marks::{legend, shape};
+use super::model::{BarStatus, Marker, Report, RunState};
+use super::text::{clip, html_escape as esc};
+use super::zone::Time;
+
+pub const W: f64 = 1100.0;
+pub const LABEL: f64 = 300.0;
+pub const RIGHT: f64 = 60.0;
+pub const TOP: f64 = 46.0;
+pub const ROW: f64 = 30.0;
+pub const BAR: f64 = 16.0;
+pub const LEGEND: f64 = 72.0;
+
+fn colour(s: BarStatus) -> &'static str {
+    match s {
+        BarStatus::Ok => "#2e9d4e",
+        BarStatus::Failed => "#d64545",
+        BarStatus::RolledBack => "#e0a526",
+        BarStatus::Skipped => "#c9c9c9",
+        BarStatus::Running | BarStatus::InDoubt => "url(#open)",
+        BarStatus::Stopped => "#8a8a8a",
+        BarStatus::NotStarted => "none",
+    }
+}
+
+pub fn render(r: &Report) -> String {
+    let run = &r.run;
+    let now = (run.state == RunState::Live)
+        .then(|| super::zone::Time(chrono::Utc::now().with_timezone(run.start.0.offset())));
+    let last = now.unwrap_or(run.end).max(run.end);
+    // A run that has not finished gets room after its last moment: what happened there is
+    // unknown, and steps in progress or in doubt reach into it.
+    let recorded = last.millis_since(run.start).max(10);
+    let pad = if run.state == RunState::Finished {
+        0
+    } else {
+        recorded / 10
+    };
+    let end = Time(last.0 + chrono::Duration::milliseconds(pad));
+    let span = (recorded + pad) as f64;
+    let axis = Axis {
+        t0: run.start,
+        span,
+    };
+    let lanes = r.steps.len() + 1;
+    let h = TOP + ROW * lanes as f64 + 26.0 + LEGEND;
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<svg id=\"chart\" role=\"img\" viewBox=\"0 0 {W} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" aria-label=\"Timeline chart: one bar per step on a time axis\">"
+    );
+    o.push_str(concat!(
+        "<defs><pattern id=\"open\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">",
+        "<rect width=\"8\" height=\"8\" fill=\"#d5d5d5\"/><rect width=\"4\" height=\"8\" fill=\"#a9a9a9\"/></pattern>",
+        "<pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">",
+        "<rect width=\"6\" height=\"6\" fill=\"#f3d48a\"/><rect width=\"3\" height=\"6\" fill=\"#e0a526\"/></pattern></defs>"
+    ));
+    let bottom = TOP + ROW * lanes as f64;
+    ticks(&mut o, &axis, end, bottom, run.timezone.multi_day);
+    // Lanes: the run itself, then one per step.
+    lane(&mut o, 0, "Run", "run-level events", None);
+    for (k, s) in r.steps.iter().enumerate() {
+        let hint = format!("{} — {} ({})", s.id, s.status.label(), s.kind);
+        lane(&mut o, k + 1, &s.title, &hint, Some(s.status));
+        bar(&mut o, &axis, k + 1, s, (last, end));
+    }
+    // The end of the record: now for a live run, the last line for a cut-off one.
+    let cut = match run.state {
+        RunState::Live => Some(("now", last)),
+        RunState::CutOff | RunState::Halted => Some(("journal ends", run.end)),
+        RunState::Finished => None,
+    };
+    if let Some((label, t)) = cut {
+        let x = axis.x(t);
+        // Labelled in the run's own lane, where no step's text can be.
+        let (lx, anchor) = if x + 90.0 < W {
+            (x + 4.0, "start")
+        } else {
+            (x - 4.0, "end")
+        };
+        let _ = write!(
+            o,
+            "<line class=\"cut\" x1=\"{x:.1}\" y1=\"{TOP}\" x2=\"{x:.1}\" y2=\"{bottom:.1}\"/><text class=\"cut-label\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{label}</text>",
+            TOP + ROW / 2.0 + 4.0
+        );
+    }
+    markers(&mut o, r, &axis);
+    legend(&mut o, bottom + 44.0);
+    o.push_str("</svg>");
+    o
+}
+
+fn lane(o: &mut String, k: usize, title: &str, hint: &str, status: Option<BarStatus>) {
+    let y = TOP + ROW * k as f64;
+    let class = if k.is_multiple_of(2) {
+        "lane even"
+    } else {
+        "lane"
+    };
+    let faded = if status == Some(BarStatus::NotStarted) {
+        " faded"
+    } else {
+        ""
+    };
+    let _ = write!(
+        o,
+        "<rect class=\"{class}\" x=\"0\" y=\"{y:.1}\" width=\"{W}\" height=\"{ROW}\"/><text class=\"step-label{faded}\" x=\"8\" y=\"{:.1}\"><title>{}</title>{}</text>",
+        y + ROW / 2.0 + 4.5,
+        esc(hint),
+        esc(&clip(title, 42))
+    );
+}
+
+/// `ends`: the last moment recorded (now, for a live run) and the axis end, where a step in
+/// doubt fades out.
+fn bar(o: &mut String, axis: &Axis, k: usize, s: &super::model::StepBar, ends: (Time, Time)) {
+    let Some(start) = s.started else {
+        let _ = write!(
+            o,
+            "<text class=\"not-run\" x=\"{:.1}\" y=\"{:.1}\">not reached</text>",
+            LABEL + 4.0,
+            TOP + ROW * k as f64 + ROW / 2.0 + 4.0
+        );
+        return;
+    };
+    let y = TOP + ROW * k as f64 + (ROW - BAR) / 2.0;
+    let open_end = if s.status == BarStatus::InDoubt {
+        ends.1
+    } else {
+        ends.0
+    };
+    let stop = s.ended.unwrap_or(open_end);
+    let (x0, x1) = (axis.x(start), axis.x(stop));
+    let w = (x1 - x0).max(3.0);
+    let last = s.rollback_ended.unwrap_or(stop).max(stop);
+    let took = match s.status {
+        BarStatus::InDoubt => "in doubt: no end recorded".to_string(),
+        BarStatus::Running => "running".to_string(),
+        _ => super::phrase::ms(last.millis_since(start).max(0) as u64),
+    };
+    let _ = write!(
+        o,
+        "<rect class=\"bar {}\" data-step=\"{}\" x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>{} — {}, {took} from {}</title></rect>",
+        status_class(s.status),
+        esc(&s.id),
+        colour(s.status),
+        esc(&s.title),
+        s.status.label(),
+        start.clock()
+    );
+    let mut after = x0 + w;
+    if let (Some(a), Some(b)) = (s.rollback_started, s.rollback_ended) {
+        let (rx0, rx1) = (axis.x(a), axis.x(b));
+        let rw = (rx1 - rx0).max(3.0);
+        let _ = write!(
+            o,
+            "<rect class=\"rollback-seg\" x=\"{rx0:.1}\" y=\"{y:.1}\" width=\"{rw:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"url(#hatch)\"><title>rollback of {} from {} to {}</title></rect>",
+            esc(&s.title),
+            a.clock(),
+            b.clock()
+        );
+        after = after.max(rx0 + rw);
+    }
+    // The label goes after the bar, or before it when the bar runs to the edge.
+    let width = took.chars().count() as f64 * 6.7;
+    let place = if after + 5.0 + width < W {
+        Some((after + 5.0, "start"))
+    } else if x0 - 5.0 - width > LABEL {
+        Some((x0 - 5.0, "end"))
+    } else {
+        None
+    };
+    if let Some((x, anchor)) = place {
+        let _ = write!(
+            o,
+            "<text class=\"took\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+            y + BAR - 4.0,
+            esc(&took)
+        );
+    }
+}
+
+fn status_class(s: BarStatus) -> &'static str {
+    match s {
+        BarStatus::Ok => "ok",
+        BarStatus::Failed => "failed",
+        BarStatus::RolledBack => "rolled-back",
+        BarStatus::Skipped => "skipped",
+        BarStatus::Running => "running",
+        BarStatus::InDoubt => "in-doubt",
+        BarStatus::Stopped => "stopped",
+        BarStatus::NotStarted => "not-started",
+    }
+}
+
+/// Markers at their moment, on their step's lane (run-level ones on the first lane).
+fn markers(o: &mut String, r: &Report, axis: &Axis) {
+    for e in &r.timeline {
+        let Some(m) = e.marker else { continue };
+        // The hatched segment already shows each rollback command and step.
+        let repeat = matches!(e.kind.as_str(), "command_finished" | "step_finished")
+            && m == Marker::Rollback;
+        if repeat {
+            continue;
+        }
+        let lane = e
+            .step
+            .as_ref()
+            .and_then(|id| r.steps.iter().position(|s| &s.id == id))
+            .map_or(0, |k| k + 1);
+        let x = axis.x(e.time);
+        let y = TOP + ROW * lane as f64 + ROW / 2.0;
+        let drawn = if e.kind == "run_finished" {
+            let class = match m {
+                Marker::Completed => "done",
+                Marker::RolledBack => "rollback",
+                _ => "fail",
+            };
+            Some(format!(
+                "<circle class=\"mk {class}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"6\""
+            ))
+        } else {
+            shape(m, x, y)
+        };
+        if let Some(open) = drawn {
+            let _ = write!(
+                o,
+                "{open} data-seq=\"{}\"><title>{} {} — {}</title></{}>",
+                e.seq,
+                e.time.clock(),
+                m.label(),
+                esc(&e.summary),
+                open.split_whitespace()
+                    .next()
+                    .unwrap_or("<g")
+                    .trim_start_matches('<')
+            );
+        }
+    }
+}

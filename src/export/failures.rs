@@ -1,0 +1,128 @@
+//! The failures section: each failed command with its exit code, failure reason and the last
+//! lines of its output log, and each step a safety gate refused.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::build::Ctx;
+use super::model::Failure;
+use super::sections::{each, step};
+use super::text::{clip, command_line, one_line};
+use crate::exec::sanitize::sanitize;
+use crate::journal::record::Body;
+
+/// How much of a failed command's output the failures section quotes.
+const LAST_LINES: usize = 10;
+const TAIL_BYTES: u64 = 64 * 1024;
+
+pub fn failures(ctx: &Ctx) -> Vec<Failure> {
+    let records = &ctx.src.journal.records;
+    each(ctx, |i, r| {
+        let (step, step_title) = step(ctx, r);
+        match &r.body {
+            Body::CommandFinished {
+                purpose,
+                attempt,
+                exit,
+                signal,
+                timed_out,
+                log,
+                ok: false,
+                failure,
+                ..
+            } => {
+                let command = records[..i].iter().rev().find_map(|s| match &s.body {
+                    Body::CommandStarted {
+                        purpose: p,
+                        attempt: a,
+                        command,
+                        ..
+                    } if s.step == r.step && p == purpose && a == attempt => {
+                        Some(command_line(command))
+                    }
+                    _ => None,
+                });
+                let (last_lines, log_problem) = tail(&ctx.src.run_dir, log);
+                Some(Failure {
+                    time: ctx.time(i),
+                    step,
+                    step_title,
+                    purpose: Some(purpose.to_string()),
+                    attempt: Some(*attempt),
+                    command,
+                    exit_code: *exit,
+                    signal: *signal,
+                    timed_out: *timed_out,
+                    reason: failure.clone().unwrap_or_else(|| "failed".into()),
+                    log: Some(log.clone()).filter(|l| !l.is_empty()),
+                    last_lines,
+                    log_problem,
+                    seq: r.seq,
+                })
+            }
+            // A gate's refusal: no command failed, the step did.
+            Body::StepFailed { reason, .. } if !ctx.follows_failed_command(r) => Some(Failure {
+                time: ctx.time(i),
+                step,
+                step_title,
+                purpose: None,
+                attempt: None,
+                command: None,
+                exit_code: None,
+                signal: None,
+                timed_out: false,
+                reason: reason.clone(),
+                log: None,
+                last_lines: Vec::new(),
+                log_problem: None,
+                seq: r.seq,
+            }),
+            _ => None,
+        }
+    })
+}
+
+/// The last lines of an output log (at most the last 64 KiB are read), made safe to print.
+/// The log is already redacted by the runner; nothing unredacted is read here.
+pub fn tail(run_dir: &Path, log: &str) -> (Vec<String>, Option<String>) {
+    if log.is_empty() {
+        return (Vec::new(), Some("no output log was recorded".into()));
+    }
+    if log.contains("..") || log.starts_with('/') {
+        return (
+            Vec::new(),
+            Some(format!(
+                "log path `{log}` leaves the run directory; not read"
+            )),
+        );
+    }
+    let read = || -> std::io::Result<(Vec<u8>, bool)> {
+        let mut f = std::fs::File::open(run_dir.join(log))?;
+        let len = f.metadata()?.len();
+        let from = len.saturating_sub(TAIL_BYTES);
+        f.seek(SeekFrom::Start(from))?;
+        let mut buf = Vec::new();
+        f.read_to_end(&mut buf)?;
+        Ok((buf, from > 0))
+    };
+    let (bytes, cut) = match read() {
+        Ok(v) => v,
+        Err(e) => return (Vec::new(), Some(format!("{log}: {e}"))),
+    };
+    let mut lines: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
+    if cut && !lines.is_empty() {
+        lines.remove(0); // a partial first line
+    }
+    while lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    if lines.is_empty() {
+        return (Vec::new(), Some("the command printed nothing".into()));
+    }
+    let from = lines.len().saturating_sub(LAST_LINES);
+    let out = lines[from..]
+        .iter()
+        .map(|l| clip(&one_line(&sanitize(l, false)), 400))
+        .collect();
+    (out, None)
+}

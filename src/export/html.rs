@@ -1,0 +1,224 @@
+//! The postmortem as one self-contained HTML page: inline CSS, the chart as inline SVG, the
+//! summary, the timeline table and the sections. A Content-Security-Policy forbids every
+//! request, so the page cannot reach the network even if some text tried to.
+
+use std::fmt::Write;
+
+use super::chart;
+use super::model::{Event, Report};
+use super::text::{Text, html_escape as esc};
+use super::zone::Time;
+
+const STYLE: &str = r#"
+:root { color-scheme: light; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d1d1f; margin: 0; background: #fafafa; }
+main { max-width: 1180px; margin: 0 auto; padding: 24px 28px 48px; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 12px; }
+h2 { font-size: 17px; margin: 28px 0 10px; border-bottom: 1px solid #e3e3e3; padding-bottom: 4px; }
+h3 { font-size: 14px; margin: 16px 0 6px; }
+code, pre { font-family: ui-monospace, "SF Mono", Menlo, Consolas, monospace; font-size: 12.5px; }
+code { background: #f2f2f4; padding: 0 3px; border-radius: 3px; overflow-wrap: anywhere; }
+pre { background: #1f2328; color: #e6edf3; padding: 8px 10px; border-radius: 4px; overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; margin: 6px 0; }
+th, td { border: 1px solid #e3e3e3; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f5f5f7; font-weight: 600; }
+table.kv th { width: 180px; }
+td.time { white-space: nowrap; font-variant-numeric: tabular-nums; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12.5px; }
+tr.marked td { background: #fffaf0; }
+.warn { border-left: 5px solid #d64545; background: #fdecec; padding: 8px 12px; margin: 8px 0; font-weight: 600; }
+.m { font-weight: 700; letter-spacing: .02em; }
+.m-FAILED, .m-REFUSED, .m-MISMATCH, .m-WINDOW_CLOSED, .m-ABORTED { color: #b42323; }
+.m-APPROVED { color: #1f5fbf; } .m-ROLLBACK, .m-ROLLED_BACK { color: #9a6a00; }
+.m-OVERRIDE, .m-WAIVED { color: #7a3fb0; } .m-COMPLETED { color: #1f7a3a; }
+.zone { color: #555; }
+#chart { display: block; border: 1px solid #e3e3e3; border-radius: 4px; background: #fff; }
+#chart .lane { fill: #ffffff; } #chart .lane.even { fill: #f7f7f9; }
+#chart .tick { stroke: #e2e2e6; stroke-width: 1; }
+#chart .tick-label, #chart .took, #chart .not-run { font: 11px ui-monospace, Menlo, Consolas, monospace; fill: #666; }
+#chart .not-run { font-style: italic; fill: #999; }
+#chart .tick-date { font: 600 11px system-ui, sans-serif; fill: #333; }
+#chart .step-label { font: 12.5px system-ui, sans-serif; fill: #1d1d1f; } #chart .step-label.faded { fill: #999; }
+#chart .legend { font: 12px system-ui, sans-serif; fill: #333; }
+#chart .bar { stroke: rgba(0,0,0,.25); stroke-width: .6; }
+#chart .mk { stroke: #fff; stroke-width: 1.2; }
+#chart .mk.approve { fill: #1f5fbf; } #chart .mk.fail { fill: #b42323; } #chart .mk.rollback { fill: #c07f00; }
+#chart .mk.override { fill: #7a3fb0; } #chart .mk.done { fill: #1f7a3a; } #chart .mk.pause { fill: #777; }
+#chart .cut { stroke: #b42323; stroke-width: 1.5; stroke-dasharray: 5 4; }
+#chart .cut-label { font: 11px system-ui, sans-serif; fill: #b42323; }
+@media print { body { background: #fff; } main { padding: 0; } }
+"#;
+
+/// After layout, records how many bars the browser really drew with a width, so automated
+/// checks (and curious readers) can see the chart rendered. The page needs no script.
+const SELF_CHECK: &str = "document.addEventListener('DOMContentLoaded',function(){var c=document.getElementById('chart');if(!c)return;var n=0;c.querySelectorAll('rect.bar').forEach(function(b){if(b.getBBox().width>0)n++});var d=document.documentElement.dataset;d.chartBarsDrawn=n;d.chartWidth=Math.round(c.getBoundingClientRect().width);});";
+
+pub fn render(r: &Report) -> String {
+    let run = &r.run;
+    let title = format!("Postmortem timeline: {}", run.runbook.name);
+    let mut o = String::new();
+    // Only this page's own style and script may apply, by hash: even if some text slipped
+    // through escaping, it could neither run nor load anything.
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        csp_hash(STYLE),
+        csp_hash(SELF_CHECK),
+        esc(&title),
+        esc(&title)
+    );
+    for w in &r.warnings {
+        let _ = writeln!(o, "<div class=\"warn\">{}</div>", Text::ticked(w).to_html());
+    }
+    summary(&mut o, r);
+    let z = &run.timezone;
+    let _ = writeln!(
+        o,
+        "<h2>Timeline</h2>\n<p class=\"zone\">Times are {}, {}.{}</p>\n{}",
+        esc(&z.label),
+        z.source.says(),
+        if z.multi_day {
+            String::new()
+        } else {
+            format!(" All on {}.", run.start.date())
+        },
+        chart::render(r)
+    );
+    timeline(&mut o, r);
+    super::html_sections::render(&mut o, r);
+    let _ = write!(
+        o,
+        "<script>{SELF_CHECK}</script>\n</main>\n</body>\n</html>\n"
+    );
+    o
+}
+
+/// `'sha256-…'`: a CSP source allowing exactly this inline text.
+fn csp_hash(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!("'sha256-{}'", base64(&Sha256::digest(text.as_bytes())))
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (b[0] as u32) << 16 | (b[1] as u32) << 8 | b[2] as u32;
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+pub fn when(r: &Report, t: &Time) -> String {
+    if r.run.timezone.multi_day {
+        t.full()
+    } else {
+        t.clock()
+    }
+}
+
+fn summary(o: &mut String, r: &Report) {
+    let run = &r.run;
+    let code = |s: &str| Text::new().code(s).to_html();
+    let list = |v: &[String]| {
+        if v.is_empty() {
+            "none".to_string()
+        } else {
+            esc(&v.join(", "))
+        }
+    };
+    let params: Vec<String> = run
+        .params
+        .iter()
+        .map(|(k, v)| code(&format!("{k}={v}")))
+        .collect();
+    let rows: Vec<(&str, String)> = vec![
+        (
+            "Runbook",
+            format!(
+                "{} ({}, SHA-256 {})",
+                esc(&run.runbook.name),
+                code(&run.runbook.path),
+                code(&run.runbook.sha256)
+            ),
+        ),
+        ("Run id", code(&run.run_id)),
+        ("Operator", esc(&run.operator)),
+        ("Reviewers", list(&run.reviewers)),
+        ("Watchers", list(&run.watchers)),
+        ("Host", esc(&run.host)),
+        ("Start", run.start.with_offset()),
+        ("End", super::markdown::end_text(r)),
+        ("Duration", super::phrase::ms(run.duration_ms.max(0) as u64)),
+        ("Outcome", format!("<strong>{}</strong>", esc(&run.verdict))),
+        (
+            "Parameters",
+            if params.is_empty() {
+                "none".into()
+            } else {
+                params.join(", ")
+            },
+        ),
+        ("Journal chain head", code(&r.integrity.chain_head)),
+    ];
+    o.push_str("<h2>Summary</h2>\n<table class=\"kv\" id=\"summary\">\n");
+    for (k, v) in rows {
+        let _ = writeln!(o, "<tr><th>{k}</th><td>{v}</td></tr>");
+    }
+    o.push_str("</table>\n");
+}
+
+fn timeline(o: &mut String, r: &Report) {
+    o.push_str("<table id=\"timeline\">\n<thead><tr><th>Time</th><th>Actor</th><th>Event</th></tr></thead>\n<tbody>\n");
+    for e in &r.timeline {
+        let class = if e.marker.is_some() {
+            " class=\"marked\""
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            o,
+            "<tr{class} data-seq=\"{}\"><td class=\"time\">{}</td><td>{}</td><td>{}</td></tr>",
+            e.seq,
+            when(r, &e.time),
+            esc(&e.actor),
+            event(e)
+        );
+    }
+    o.push_str("</tbody>\n</table>\n");
+}
+
+fn event(e: &Event) -> String {
+    match e.marker {
+        Some(m) => format!(
+            "<strong class=\"m m-{}\">{}</strong> {}",
+            m.label().replace(' ', "_"),
+            m.label(),
+            e.text.to_html()
+        ),
+        None => e.text.to_html(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_pads_like_rfc_4648() {
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}

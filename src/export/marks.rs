@@ -1,0 +1,98 @@
+//! The chart's marker shapes (approval diamond, failure triangle, rollback triangle,
+//! override square, run-end circle) and its legend.
+
+use std::fmt::Write;
+
+use super::model::Marker;
+
+/// The shape of a marker, centred on (x, y).
+pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
+    let r = 6.5;
+    Some(match m {
+        Marker::Approved => format!(
+            "<polygon class=\"mk approve\" points=\"{x:.1},{:.1} {:.1},{y:.1} {x:.1},{:.1} {:.1},{y:.1}\"",
+            y - r,
+            x + r,
+            y + r,
+            x - r
+        ),
+        Marker::Failed
+        | Marker::Refused
+        | Marker::Mismatch
+        | Marker::WindowClosed
+        | Marker::Aborted => format!(
+            "<polygon class=\"mk fail\" points=\"{:.1},{:.1} {:.1},{:.1} {x:.1},{:.1}\"",
+            x - r,
+            y - r,
+            x + r,
+            y - r,
+            y + r
+        ),
+        Marker::Rollback | Marker::RolledBack => format!(
+            "<polygon class=\"mk rollback\" points=\"{:.1},{:.1} {:.1},{:.1} {x:.1},{:.1}\"",
+            x - r,
+            y + r,
+            x + r,
+            y + r,
+            y - r
+        ),
+        Marker::Override => format!(
+            "<rect class=\"mk override\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"",
+            x - r + 1.0,
+            y - r + 1.0,
+            2.0 * r - 2.0,
+            2.0 * r - 2.0
+        ),
+        Marker::Interrupted | Marker::Resumed | Marker::Completed => format!(
+            "<circle class=\"mk {}\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"{:.1}\"",
+            if m == Marker::Completed {
+                "done"
+            } else {
+                "pause"
+            },
+            r - 1.0
+        ),
+        Marker::Waived => return None,
+    })
+}
+
+pub fn legend(o: &mut String, y: f64) {
+    let items: [(&str, &str); 5] = [
+        ("#2e9d4e", "ok"),
+        ("#d64545", "failed"),
+        ("#e0a526", "rolled back"),
+        ("url(#hatch)", "rollback running"),
+        ("url(#open)", "in progress / cut off"),
+    ];
+    let mut x = 8.0;
+    for (fill, label) in items {
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"22\" height=\"12\" rx=\"2\" fill=\"{fill}\"/><text class=\"legend\" x=\"{:.1}\" y=\"{:.1}\">{label}</text>",
+            y - 10.0,
+            x + 28.0,
+            y
+        );
+        x += 40.0 + label.len() as f64 * 7.0;
+    }
+    let marks = [
+        (Marker::Approved, "approval"),
+        (Marker::Failed, "failure / refusal"),
+        (Marker::Rollback, "rollback"),
+        (Marker::Override, "override"),
+        (Marker::Completed, "run finished"),
+    ];
+    let mut x = 14.0;
+    let y2 = y + 24.0;
+    for (m, label) in marks {
+        if let Some(open) = shape(m, x, y2 - 4.0) {
+            let _ = write!(o, "{open}/>");
+        }
+        let _ = write!(
+            o,
+            "<text class=\"legend\" x=\"{:.1}\" y=\"{y2:.1}\">{label}</text>",
+            x + 12.0
+        );
+        x += 40.0 + label.len() as f64 * 7.0;
+    }
+}

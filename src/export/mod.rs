@@ -1,0 +1,52 @@
+//! Postmortem export (DESIGN §8): a run's journal — finished, failed, rolled back, still
+//! live or cut off by a crash — becomes a summary, a timeline and the sections of a
+//! postmortem, as Markdown, JSON or one self-contained HTML page.
+//!
+//! `source` reads the run directory, `build` turns it into a format-free [`Report`]
+//! (`phrase` writes the timeline's sentences, `sections` the rest), and `markdown`, `json`
+//! and `html` render it.
+
+mod axis;
+mod bars;
+pub mod build;
+mod chart;
+mod failures;
+pub mod html;
+mod html_sections;
+pub mod json;
+pub mod markdown;
+mod marks;
+mod md_sections;
+pub mod model;
+mod phrase;
+mod sections;
+mod sentence;
+pub mod source;
+mod state;
+pub mod text;
+pub mod zone;
+
+pub use model::Report;
+pub use source::{OpenError, Source};
+pub use zone::Zone;
+
+/// The zone for a run's times: `--tz` when given, else the runbook's change-window zone
+/// (from the runbook, or as journaled by `window_checked`), else the machine's own.
+pub fn zone_for(src: &Source, flag: Option<chrono_tz::Tz>) -> Zone {
+    if let Some(tz) = flag {
+        return Zone::iana(tz, zone::Source::Flag);
+    }
+    let from_runbook = src
+        .runbook
+        .as_ref()
+        .and_then(|rb| rb.window.as_ref())
+        .map(|w| w.timezone);
+    let journaled = src.journal.records.iter().find_map(|r| match &r.body {
+        crate::journal::record::Body::WindowChecked { timezone, .. } => timezone.parse().ok(),
+        _ => None,
+    });
+    match from_runbook.or(journaled) {
+        Some(tz) => Zone::iana(tz, zone::Source::Runbook),
+        None => Zone::local(),
+    }
+}

@@ -1,0 +1,313 @@
+//! What an export says about a run, independent of its format. The Markdown and HTML
+//! renderers draw it; the JSON export is this structure serialized (see `json.rs`).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::text::Text;
+use super::zone::{Source, Time};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub run: Summary,
+    pub timeline: Vec<Event>,
+    pub steps: Vec<StepBar>,
+    pub snapshots: Vec<Snapshot>,
+    pub targets: Vec<TargetCheck>,
+    pub approvals: Vec<Approval>,
+    pub failures: Vec<Failure>,
+    pub rollbacks: Vec<Rollback>,
+    pub overrides: Vec<Override>,
+    pub waivers: Vec<Waiver>,
+    pub notes: Vec<Note>,
+    pub integrity: Integrity,
+    /// Things a reader must not miss (a live, cut-off or damaged run), loudest first.
+    /// Code is in backticks.
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub runbook: RunbookInfo,
+    pub run_id: String,
+    pub operator: String,
+    pub host: String,
+    pub reviewers: Vec<String>,
+    pub watchers: Vec<String>,
+    pub start: Time,
+    /// The `run_finished` time; for a live or cut-off run, the last record's.
+    pub end: Time,
+    pub duration_ms: i64,
+    /// `finished`, `live`, `halted` (interrupted, resumable) or `cut_off` (crashed).
+    pub state: RunState,
+    /// `completed`, `failed`, `rolled_back`, `aborted`, `refused`; absent until finished.
+    pub outcome: Option<String>,
+    pub exit_code: Option<u8>,
+    pub reason: Option<String>,
+    /// Short: the outcome, or why there is none yet.
+    pub verdict: String,
+    /// For a run that has not finished: what that means and what to do (also a warning).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub explanation: String,
+    pub timezone: ZoneInfo,
+    pub params: BTreeMap<String, String>,
+    pub mode: String,
+    pub tool_version: String,
+    pub clock_faked: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunState {
+    Finished,
+    Live,
+    Halted,
+    CutOff,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunbookInfo {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+    /// Whether the file is still there with that hash (step titles and unreached steps
+    /// come from it); when not, `note` says why and steps are named as the journal has them.
+    pub matches_file: bool,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ZoneInfo {
+    pub name: String,
+    /// e.g. `Asia/Tokyo (UTC+09:00)`.
+    pub label: String,
+    pub source: Source,
+    /// The run crossed midnight in this zone, so times carry their date.
+    pub multi_day: bool,
+}
+
+/// Phase markers, bold in the timeline and drawn on the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Marker {
+    Failed,
+    Approved,
+    Refused,
+    Rollback,
+    Override,
+    Waived,
+    Mismatch,
+    WindowClosed,
+    Interrupted,
+    Resumed,
+    Completed,
+    RolledBack,
+    Aborted,
+}
+
+impl Marker {
+    pub fn label(self) -> &'static str {
+        match self {
+            Marker::Failed => "FAILED",
+            Marker::Approved => "APPROVED",
+            Marker::Refused => "REFUSED",
+            Marker::Rollback => "ROLLBACK",
+            Marker::Override => "OVERRIDE",
+            Marker::Waived => "WAIVED",
+            Marker::Mismatch => "MISMATCH",
+            Marker::WindowClosed => "WINDOW CLOSED",
+            Marker::Interrupted => "INTERRUPTED",
+            Marker::Resumed => "RESUMED",
+            Marker::Completed => "COMPLETED",
+            Marker::RolledBack => "ROLLED BACK",
+            Marker::Aborted => "ABORTED",
+        }
+    }
+}
+
+/// One row of the timeline. A command's start and finish are one row, at its finish.
+#[derive(Debug, Clone, Serialize)]
+pub struct Event {
+    pub time: Time,
+    pub actor: String,
+    /// The journal record kind this row stands for.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub marker: Option<Marker>,
+    /// Plain text; `code` in backticks.
+    pub summary: String,
+    #[serde(skip)]
+    pub text: Text,
+    pub step: Option<String>,
+    pub step_title: Option<String>,
+    pub exit_code: Option<i32>,
+    pub duration_ms: Option<u64>,
+    pub seq: u64,
+    pub record_hash: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BarStatus {
+    Ok,
+    Failed,
+    RolledBack,
+    Skipped,
+    /// Started and not finished while the run is live.
+    Running,
+    /// Started and not finished when the journal stops (crash, halt): in doubt.
+    InDoubt,
+    /// Started and never finished in a run that ended (aborted or refused at a prompt).
+    Stopped,
+    NotStarted,
+}
+
+impl BarStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            BarStatus::Ok => "ok",
+            BarStatus::Failed => "failed",
+            BarStatus::RolledBack => "rolled back",
+            BarStatus::Skipped => "skipped",
+            BarStatus::Running => "in progress",
+            BarStatus::InDoubt => "in doubt (cut off)",
+            BarStatus::Stopped => "stopped unfinished",
+            BarStatus::NotStarted => "not reached",
+        }
+    }
+}
+
+/// A runbook step as the chart draws it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepBar {
+    pub id: String,
+    pub title: String,
+    pub kind: String,
+    pub mutating: bool,
+    pub status: BarStatus,
+    pub started: Option<Time>,
+    /// When its own work ended (its first finish, or its rollback beginning).
+    pub ended: Option<Time>,
+    pub rollback_started: Option<Time>,
+    pub rollback_ended: Option<Time>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub time: Time,
+    pub step: String,
+    pub step_title: String,
+    pub captures: BTreeMap<String, String>,
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TargetCheck {
+    pub time: Time,
+    pub step: String,
+    pub step_title: String,
+    pub resolved: String,
+    pub typed: Option<String>,
+    pub by: String,
+    /// `confirmed`, `mismatch`, `denied`.
+    pub result: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Approval {
+    pub time: Time,
+    pub step: String,
+    pub step_title: String,
+    pub by: String,
+    pub typed: Option<String>,
+    /// `approved`, `self_approved`, `refused`.
+    pub result: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Failure {
+    pub time: Time,
+    pub step: String,
+    pub step_title: String,
+    /// Which command: `main`, `describe`, `verify-2`, `rollback-1`; absent for a gate.
+    pub purpose: Option<String>,
+    pub attempt: Option<u32>,
+    pub command: Option<String>,
+    pub exit_code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub reason: String,
+    pub log: Option<String>,
+    /// The last lines of the output log, made safe to print.
+    pub last_lines: Vec<String>,
+    /// Why no lines are shown (log missing, empty, or changed since the run).
+    pub log_problem: Option<String>,
+    pub seq: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rollback {
+    pub started: Time,
+    pub by: String,
+    /// Step titles, in the order they were undone.
+    pub plan: Vec<String>,
+    pub without_rollback: Vec<String>,
+    pub commands: Vec<RollbackCommand>,
+    pub finished: Option<Time>,
+    /// Absent while running or when the journal stops before the rollback ended.
+    pub ok: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackCommand {
+    pub time: Time,
+    pub step_title: String,
+    pub command: String,
+    pub exit_code: Option<i32>,
+    pub ok: bool,
+    pub failure: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Override {
+    pub time: Time,
+    pub by: String,
+    /// `window`, `clock`, `precheck`, `in_doubt`.
+    pub what: String,
+    pub step_title: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Waiver {
+    pub step: String,
+    pub step_title: String,
+    pub guard: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Note {
+    pub time: Time,
+    pub by: String,
+    pub step_title: Option<String>,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Integrity {
+    pub records: usize,
+    /// SHA-256 of the last trusted line: compare with the head printed at the end of the
+    /// run or kept by a watcher (`shisa verify RUN_DIR --head HASH`).
+    pub chain_head: String,
+    /// What `shisa verify` would say: the chain and every output log check out.
+    pub verify_passed: bool,
+    pub detail: String,
+    /// A last line cut short by a crash mid-write (bytes), not counted as tampering.
+    pub torn_bytes: Option<usize>,
+    /// Lines after a break in the chain, left out of this export.
+    pub untrusted_lines: usize,
+}

@@ -1,0 +1,230 @@
+//! The postmortem's sections after the timeline: snapshots, targets, approvals, rollbacks,
+//! overrides, waivers and notes (failures are in `failures.rs`).
+
+use super::build::Ctx;
+use super::model::{
+    Approval, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck, Waiver,
+};
+use super::text::command_line;
+use crate::journal::record::{Body, Choice, Purpose, Record};
+
+pub fn step(ctx: &Ctx, r: &Record) -> (String, String) {
+    (r.step.clone().unwrap_or_default(), ctx.title(r))
+}
+
+pub fn snapshots(ctx: &Ctx) -> Vec<Snapshot> {
+    each(ctx, |i, r| match &r.body {
+        Body::SnapshotRecorded { captures, log } => {
+            let (step, step_title) = step(ctx, r);
+            Some(Snapshot {
+                time: ctx.time(i),
+                step,
+                step_title,
+                captures: captures.clone(),
+                log: log.clone(),
+            })
+        }
+        _ => None,
+    })
+}
+
+pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
+    each(ctx, |i, r| {
+        let (resolved, typed, result, detail) = match &r.body {
+            Body::TargetConfirmed { resolved, typed } => {
+                (resolved, Some(typed.clone()), "confirmed", None)
+            }
+            Body::TargetMismatch {
+                resolved,
+                typed,
+                misses,
+            } => (
+                resolved,
+                Some(typed.clone()),
+                "mismatch",
+                Some(format!("miss {misses} of 3; nothing ran")),
+            ),
+            Body::TargetDenied {
+                resolved,
+                rule,
+                pattern,
+            } => (
+                resolved,
+                None,
+                "denied",
+                Some(format!("refused by the {rule} rule '{pattern}'")),
+            ),
+            _ => return None,
+        };
+        let (step, step_title) = step(ctx, r);
+        Some(TargetCheck {
+            time: ctx.time(i),
+            step,
+            step_title,
+            resolved: resolved.clone(),
+            typed,
+            by: crate::timeline::actor(r),
+            result: result.into(),
+            detail,
+        })
+    })
+}
+
+pub fn approvals(ctx: &Ctx) -> Vec<Approval> {
+    each(ctx, |i, r| {
+        let (typed, result, detail) = match &r.body {
+            Body::ApprovalGranted {
+                typed,
+                self_approved,
+            } => {
+                let result = if *self_approved {
+                    "self_approved"
+                } else {
+                    "approved"
+                };
+                (Some(typed.clone()), result, None)
+            }
+            Body::ApprovalRefused { reason, typed } => {
+                (typed.clone(), "refused", Some(reason.clone()))
+            }
+            _ => return None,
+        };
+        let (step, step_title) = step(ctx, r);
+        Some(Approval {
+            time: ctx.time(i),
+            step,
+            step_title,
+            by: crate::timeline::actor(r),
+            typed,
+            result: result.into(),
+            detail,
+        })
+    })
+}
+
+pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
+    let records = &ctx.src.journal.records;
+    let mut out: Vec<Rollback> = Vec::new();
+    let mut commands: Vec<(usize, String)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        match &r.body {
+            Body::RollbackStarted {
+                plan,
+                without_rollback,
+            } => out.push(Rollback {
+                started: ctx.time(i),
+                by: crate::timeline::actor(r),
+                plan: plan.iter().map(|id| ctx.title_of(id)).collect(),
+                without_rollback: without_rollback.iter().map(|id| ctx.title_of(id)).collect(),
+                commands: Vec::new(),
+                finished: None,
+                ok: None,
+            }),
+            Body::CommandStarted {
+                purpose: Purpose::Rollback(_),
+                command,
+                ..
+            } => commands.push((i, command_line(command))),
+            Body::CommandFinished {
+                purpose: p @ Purpose::Rollback(_),
+                exit,
+                ok,
+                failure,
+                ..
+            } => {
+                let command = commands
+                    .iter()
+                    .rev()
+                    .find(|(s, _)| {
+                        records[*s].step == r.step
+                            && matches!(&records[*s].body, Body::CommandStarted { purpose, .. } if purpose == p)
+                    })
+                    .map(|(_, c)| c.clone())
+                    .unwrap_or_default();
+                if let Some(rb) = out.last_mut() {
+                    rb.commands.push(RollbackCommand {
+                        time: ctx.time(i),
+                        step_title: ctx.title(r),
+                        command,
+                        exit_code: *exit,
+                        ok: *ok,
+                        failure: failure.clone(),
+                    });
+                }
+            }
+            Body::RollbackFinished { ok } => {
+                if let Some(rb) = out.last_mut() {
+                    rb.finished = Some(ctx.time(i));
+                    rb.ok = Some(*ok);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+pub fn overrides(ctx: &Ctx) -> Vec<Override> {
+    each(ctx, |i, r| {
+        let (what, reason) = match &r.body {
+            Body::Override { what, reason } => (what.clone(), reason.clone()),
+            Body::OperatorChoice {
+                choice: Choice::Done(reason),
+                ..
+            } => ("in_doubt".to_string(), reason.clone()),
+            _ => return None,
+        };
+        Some(Override {
+            time: ctx.time(i),
+            by: crate::timeline::actor(r),
+            what,
+            step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
+            reason,
+        })
+    })
+}
+
+/// Each waiver once, though the journal repeats it whenever its step begins.
+pub fn waivers(ctx: &Ctx) -> Vec<Waiver> {
+    let mut out: Vec<Waiver> = Vec::new();
+    for r in &ctx.src.journal.records {
+        if let Body::Waiver { guard, reason } = &r.body {
+            let (step, step_title) = step(ctx, r);
+            if !out.iter().any(|w| w.step == step && &w.guard == guard) {
+                out.push(Waiver {
+                    step,
+                    step_title,
+                    guard: guard.clone(),
+                    reason: reason.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+pub fn notes(ctx: &Ctx) -> Vec<Note> {
+    each(ctx, |i, r| {
+        let text = match &r.body {
+            Body::OperatorNote { text } => text.clone(),
+            Body::ManualDone { note: Some(n) } => format!("(marking the step done) {n}"),
+            _ => return None,
+        };
+        Some(Note {
+            time: ctx.time(i),
+            by: crate::timeline::actor(r),
+            step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
+            text,
+        })
+    })
+}
+
+pub fn each<T>(ctx: &Ctx, mut f: impl FnMut(usize, &Record) -> Option<T>) -> Vec<T> {
+    ctx.src
+        .journal
+        .records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| f(i, r))
+        .collect()
+}

@@ -1,0 +1,134 @@
+//! Whether the run finished, is live, halted or was cut off, in words; what `shisa verify`
+//! would say about its journal; and the warnings a reader must not miss.
+
+use super::build::Ctx;
+use super::model::{Integrity, RunState, Summary};
+use super::source::Source;
+use crate::journal::record::Body;
+
+/// State, outcome key, exit code, reason, a short verdict, and the full explanation
+/// (a warning) when the run has not finished.
+pub type State = (
+    RunState,
+    Option<String>,
+    Option<u8>,
+    Option<String>,
+    String,
+    String,
+);
+
+pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
+    let records = &ctx.src.journal.records;
+    if let Some(Body::RunFinished {
+        outcome,
+        exit_code,
+        reason,
+    }) = finish.map(|i| &records[i].body)
+    {
+        let why = reason
+            .as_ref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        let key = serde_json::to_value(outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string));
+        let verdict = format!("{} (exit {exit_code}){why}", outcome.name());
+        return (
+            RunState::Finished,
+            key,
+            Some(*exit_code),
+            reason.clone(),
+            verdict,
+            String::new(),
+        );
+    }
+    let dir = ctx.src.run_dir.display();
+    if ctx.src.live {
+        let why = format!(
+            "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {}",
+            ctx.zone.at(chrono::Utc::now().fixed_offset()).with_offset()
+        );
+        return (
+            RunState::Live,
+            None,
+            None,
+            None,
+            "LIVE: still running".into(),
+            why,
+        );
+    }
+    let interrupted = records.iter().rev().find_map(|r| match &r.body {
+        Body::RunInterrupted { reason } => Some(Some(reason.clone())),
+        Body::RunResumed { .. } => Some(None),
+        _ => None,
+    });
+    if let Some(Some(reason)) = interrupted {
+        let why = format!(
+            "HALTED: the run was interrupted ({reason}) and has not finished; `shisa resume {dir}` continues it"
+        );
+        let short = format!("HALTED: interrupted, not finished ({reason})");
+        return (RunState::Halted, None, None, Some(reason), short, why);
+    }
+    let torn = match &ctx.src.journal.torn {
+        Some(t) => format!(
+            "; its last line is torn ({} bytes without a newline), so the crash came while a record was being written",
+            t.len()
+        ),
+        None => String::new(),
+    };
+    let why = format!(
+        "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; `shisa resume {dir}` continues the run"
+    );
+    let short = "CUT OFF: the journal ends without run_finished (crash or kill)".to_string();
+    (RunState::CutOff, None, None, None, short, why)
+}
+
+pub fn integrity(src: &Source) -> Integrity {
+    let j = &src.journal;
+    let (verify_passed, detail) = match (&src.broken, &src.logs) {
+        (Some(b), _) => (
+            false,
+            format!(
+                "BROKEN at line {}: {}; only the {} records before it are shown",
+                b.line,
+                b.reason,
+                j.records.len()
+            ),
+        ),
+        (None, Some(Err(b))) => (false, format!("BROKEN at line {}: {}", b.line, b.reason)),
+        (None, Some(Ok(n))) => (
+            true,
+            format!(
+                "chain intact over {} records, {n} output logs match",
+                j.records.len()
+            ),
+        ),
+        (None, None) => (true, "chain intact".into()),
+    };
+    Integrity {
+        records: j.records.len(),
+        chain_head: j.head().to_string(),
+        verify_passed,
+        detail,
+        // While the run is live, a partial last line is a write in progress, not a crash.
+        torn_bytes: j.torn.as_ref().filter(|_| !src.live).map(Vec::len),
+        untrusted_lines: src.untrusted_lines,
+    }
+}
+
+pub fn warnings(src: &Source, run: &Summary, integrity: &Integrity) -> Vec<String> {
+    let mut w = Vec::new();
+    if !integrity.verify_passed {
+        w.push(format!(
+            "JOURNAL INTEGRITY: {}. Treat this export as evidence of tampering or damage, not as the record of the run.",
+            integrity.detail
+        ));
+    }
+    if run.state != RunState::Finished {
+        w.push(run.explanation.clone());
+    }
+    if let Some(note) = &src.runbook_note {
+        w.push(format!("Runbook: {note}."));
+    }
+    w
+}
