@@ -16,3 +16,4 @@ pub mod journal;
 pub mod runbook;
 pub mod term;
 pub mod timeline;
+pub mod tui;
