@@ -8,7 +8,6 @@ use std::time::Duration;
 use crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind};
 use ratatui::backend::CrosstermBackend;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::{Frame, Terminal};
@@ -133,10 +132,12 @@ pub fn render(f: &mut Frame, form: &Form, t: Theme) {
     let area = f.area();
     let rect = centered(area, area.width.saturating_sub(2).min(80), area.height);
     let w = rect.width.saturating_sub(2) as usize;
-    let mut lines = vec![Line::styled(
-        "This runbook needs values that were not given with -p. Nothing runs until all are valid.",
-        t.dim(),
-    )];
+    let intro =
+        "This runbook needs values that were not given with -p. Nothing runs until all are valid.";
+    let mut lines: Vec<Line> = super::view::wrap::words(intro, w)
+        .into_iter()
+        .map(|row| Line::styled(row, t.dim()))
+        .collect();
     for (i, field) in form.fields.iter().enumerate() {
         let p = &field.param;
         lines.push(Line::raw(""));
@@ -196,13 +197,7 @@ pub fn render(f: &mut Frame, form: &Form, t: Theme) {
             super::view::fit(&format!(" Parameters · {} ", form.title), w),
             t.accent(),
         ));
-    f.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(ratatui::widgets::Wrap { trim: false })
-            .style(Style::new()),
-        rect,
-    );
+    f.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
 fn rules(p: &Param) -> String {

@@ -111,7 +111,9 @@ fn step_lines(v: &View, i: usize, w: usize) -> (String, Vec<Line<'static>>) {
         });
     }
     if !then.is_empty() {
-        lines.push(Line::styled(format!("then: {}", then.join(" · ")), t.dim()));
+        for row in wrap::words(&format!("then: {}", then.join(" · ")), w) {
+            lines.push(Line::styled(row, t.dim()));
+        }
     }
     for (guard, waiver) in &step.waive {
         for row in wrap::words(&format!("waived: {} — {}", guard.name(), waiver.reason), w) {

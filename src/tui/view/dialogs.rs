@@ -200,14 +200,15 @@ fn choice(
     d.line(Line::raw(""));
     let mut row = Vec::new();
     for (n, c) in choices.iter().enumerate() {
-        let label = match *c {
-            "abort" | "override" | "done" => format!(" {c}… "),
-            c => format!(" {c} "),
+        let c = match *c {
+            "abort" | "override" | "done" => format!("{c}…"),
+            c => c.to_string(),
         };
-        let style = if n == selected {
-            t.selected()
+        // Brackets as well as reverse video: the choice reads without colour or attributes.
+        let (label, style) = if n == selected {
+            (format!("[{c}]"), t.selected())
         } else {
-            Style::new()
+            (format!(" {c} "), Style::new())
         };
         row.push(Span::styled(label, style));
         row.push(Span::raw(" "));

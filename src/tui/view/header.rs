@@ -37,14 +37,25 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     ])
     .style(t.bar());
 
+    // At 80 columns the host and the word "run" give way; the window and its time stay.
+    let wide = width >= 100;
+    let who = if wide {
+        format!("{}@{}", e.operator.user, e.operator.host)
+    } else {
+        e.operator.user.clone()
+    };
     let mut second = vec![
-        Span::raw(format!(" run {}", v.ui.run_id)),
+        Span::raw(if wide {
+            format!(" run {}", v.ui.run_id)
+        } else {
+            format!(" {}", v.ui.run_id)
+        }),
         Span::styled(" · ", t.dim()),
-        Span::raw(format!("{}@{}", e.operator.user, e.operator.host)),
+        Span::raw(who),
         Span::styled(" · ", t.dim()),
     ];
     match &e.rb.window {
-        None => second.push(Span::styled("no change window", t.dim())),
+        None => second.push(Span::styled("no window", t.dim())),
         Some(w) => {
             let local = v
                 .now
@@ -68,7 +79,8 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     second.push(Span::styled(" · ", t.dim()));
     let n = e.watchers.len();
     let watching = match n {
-        0 => "nobody watching".to_string(),
+        0 if wide => "nobody watching".to_string(),
+        0 => "0 watching".to_string(),
         1 => "1 watching".to_string(),
         n => format!("{n} watching"),
     };

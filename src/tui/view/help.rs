@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{View, centered, fit};
+use super::{View, centered, fit, wrap};
 use crate::tui::keymap::{self, Mode};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View, at: usize) {
@@ -28,10 +28,11 @@ pub fn render(f: &mut Frame, area: Rect, v: &View, at: usize) {
     };
     let mut modes = vec![from];
     modes.extend(others.into_iter().filter(|m| *m != from));
-    let mut lines = vec![Line::styled(
-        "◆ marks a step that changes something. ✓ done · ✗ failed · ↺ being undone · ↶ rolled back · ? in doubt",
-        t.dim(),
-    )];
+    let legend = "◆ changes something · ✓ done · ✗ failed · ↺ being undone · ↶ rolled back · ? in doubt · pre/snap/act/vfy/man: precheck, snapshot, action, verify, manual";
+    let mut lines: Vec<Line> = wrap::words(legend, inner_w)
+        .into_iter()
+        .map(|row| Line::styled(row, t.dim()))
+        .collect();
     for mode in modes {
         lines.push(Line::raw(""));
         let head = if mode == from {

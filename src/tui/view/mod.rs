@@ -11,7 +11,7 @@ mod output;
 mod steps;
 mod target;
 mod timeline;
-mod wrap;
+pub(crate) mod wrap;
 
 use std::time::Duration;
 

@@ -20,9 +20,14 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         .map(|i| e.rb.steps[i].title.render(&e.shown_vars()))
         .unwrap_or_default();
     let inner_w = area.width.saturating_sub(2) as usize;
+    let title = if name.is_empty() {
+        " Output ".to_string()
+    } else {
+        format!(" Output · {name} ")
+    };
     let mut block = Block::bordered()
         .border_style(t.dim())
-        .title(fit(&format!(" Output · {name} "), inner_w));
+        .title(fit(&title, inner_w));
     if ui.scroll > 0 {
         block = block.title_bottom(
             Line::styled(

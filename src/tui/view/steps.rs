@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::{Theme, View, fit};
 use crate::engine::{Engine, Phase};
 use crate::journal::record::StepStatus;
+use crate::runbook::model::StepKind;
 
 /// The mark for a step's state; text, so it reads without colour.
 pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
@@ -55,13 +56,17 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         .map(|i| {
             let step = &e.rb.steps[i];
             let (m, style) = mark(e, i, t);
-            let kind = format!(
-                "{:<8}{}",
-                step.kind.name(),
-                if step.mutating { "◆" } else { " " }
-            );
+            // Narrow lists keep room for the title with short kind names (the help has a
+            // legend); wide ones spell the kind out.
+            let (name, pad) = if width < 34 {
+                (short(step.kind), 4)
+            } else {
+                (step.kind.name(), 8)
+            };
+            let marker = if step.mutating { "◆" } else { " " };
+            let kind = format!("{name:<pad$}{marker}");
             let title = step.title.render(&e.shown_vars());
-            let title = fit(&title, width.saturating_sub(12));
+            let title = fit(&title, width.saturating_sub(pad + 4));
             let line = Line::from(vec![
                 Span::styled(format!("{m} "), style),
                 Span::styled(kind, if step.mutating { t.warn() } else { t.dim() }),
@@ -75,4 +80,14 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         })
         .collect();
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn short(kind: StepKind) -> &'static str {
+    match kind {
+        StepKind::Precheck => "pre",
+        StepKind::Snapshot => "snap",
+        StepKind::Action => "act",
+        StepKind::Verify => "vfy",
+        StepKind::Manual => "man",
+    }
 }

@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::{View, fit};
 use crate::journal::record::Purpose;
+use crate::runbook::show;
 
 /// Draws the box at the top of `area` if the current step has a target; returns the rest.
 pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
@@ -21,7 +22,12 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     }
     let s = &e.steps[i];
     let describe = e.shown_command(i, Purpose::Describe).unwrap_or_default();
-    let describe = describe.lines().next().unwrap_or("").to_string();
+    let mut describe = describe.lines().next().unwrap_or("").to_string();
+    if let Some((cmd, _)) = e.command_for(i, Purpose::Describe) {
+        for (k, val) in show::script_env(&cmd, &e.shown_vars()) {
+            describe.push_str(&format!("  ({k}={})", e.mask(&val)));
+        }
+    }
     let tall = area.height >= 16;
     let h: u16 = if s.resolved.is_some() && tall { 5 } else { 3 };
     if area.height < h + 3 {
