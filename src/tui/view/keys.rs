@@ -52,15 +52,22 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
             h
         }
         Mode::Confirm => vec![(Action::Submit, "submit"), (Action::Hide, "hide")],
-        Mode::Manual => vec![(Action::Submit, "mark done"), (Action::Hide, "hide")],
+        // Enter is offered once the question has been on screen long enough to act on.
+        Mode::Manual if v.settled => vec![(Action::Submit, "mark done"), (Action::Hide, "hide")],
+        Mode::Manual => vec![(Action::Hide, "hide")],
         Mode::Text => vec![(Action::Submit, "submit"), (Action::Hide, "cancel")],
-        Mode::Choice => vec![
-            (Action::Next, "select"),
-            (Action::Submit, "choose"),
-            (Action::Note, "note"),
-            (Action::Help, "help"),
-            (Action::Hide, "hide"),
-        ],
+        Mode::Choice => {
+            let mut h = vec![(Action::Next, "select")];
+            if v.settled {
+                h.push((Action::Submit, "choose"));
+            }
+            h.extend([
+                (Action::Note, "note"),
+                (Action::Help, "help"),
+                (Action::Hide, "hide"),
+            ]);
+            h
+        }
         Mode::Waiting => {
             let mut h = Vec::new();
             if matches!(
