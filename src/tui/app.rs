@@ -18,6 +18,9 @@ use super::keymap::{self, Action, Mode};
 use super::state::{Overlay, Question, ReasonFor, Ui};
 use super::view::{self, Theme, View};
 
+/// The shortest time between two frames drawn for keys (the driver ticks every 50 ms).
+const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
+
 pub struct Options {
     pub run_id: String,
     pub run_dir: String,
@@ -39,6 +42,7 @@ pub struct App<B: Backend> {
     last: Option<Engine>,
     last_second: u64,
     settled_drawn: bool,
+    last_draw: Option<std::time::Instant>,
 }
 
 impl<B: Backend> App<B> {
@@ -52,6 +56,7 @@ impl<B: Backend> App<B> {
             last: None,
             last_second: 0,
             settled_drawn: false,
+            last_draw: None,
         }
     }
 
@@ -110,6 +115,7 @@ impl<B: Backend> App<B> {
         };
         let _ = self.terminal.draw(|f| view::render(f, &v));
         self.ui.dirty = false;
+        self.last_draw = Some(std::time::Instant::now());
         if self.ui.seen_at.is_none() {
             self.ui.seen_at = Some(std::time::Instant::now());
             self.settled_drawn = false;
@@ -438,7 +444,18 @@ impl<B: Backend> FrontEnd for App<B> {
     fn input(&mut self, input: Input, e: &Engine, running: bool) -> Vec<Intent> {
         self.ui.sync(e, running);
         match input {
-            Input::Key(k) => self.key(k, e),
+            Input::Key(k) => {
+                let intents = self.key(k, e);
+                // A key is answered on screen at once (a dialog opening, a letter typed)
+                // unless a frame went out moments ago; the tick draws the rest.
+                if intents.is_empty()
+                    && self.ui.dirty
+                    && self.last_draw.is_none_or(|t| t.elapsed() >= FRAME)
+                {
+                    self.draw(e);
+                }
+                intents
+            }
             Input::Resize => {
                 self.ui.dirty = true;
                 Vec::new()
