@@ -697,3 +697,25 @@ fn a_flood_keeps_memory_bounded_and_frames_cheap() {
     // Generous even for a debug build on a loaded machine; the point is "not per line".
     assert!(started.elapsed() < Duration::from_secs(20));
 }
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (60, 15), (200, 12), (30, 60)] {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.screen();
+        sim.reach_failure();
+        sim.screen();
+        sim.key(KeyCode::Char('?'));
+        sim.screen();
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        sim.screen();
+        let mut form_terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let loaded = load_str("approval.yaml", APPROVAL).unwrap();
+        let missing = form::missing(&loaded.runbook, &[], |_| None);
+        let f = Form::new(&loaded.runbook, &missing);
+        form_terminal
+            .draw(|fr| form::render(fr, &f, super::view::Theme { color: true }))
+            .unwrap();
+    }
+}

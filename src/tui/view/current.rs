@@ -17,7 +17,8 @@ use crate::runbook::show;
 pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     let inner_w = area.width.saturating_sub(2) as usize;
     let (title, mut lines) = match v.e.phase().step() {
-        Some(i) => step_lines(v, i, inner_w),
+        // A tall screen has room for every verify and rollback command, not just a count.
+        Some(i) => step_lines(v, i, inner_w, area.height >= 30),
         None => (" Run ".to_string(), summary(v)),
     };
     // The output below keeps at least a few rows.
@@ -37,7 +38,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     }
 }
 
-fn step_lines(v: &View, i: usize, w: usize) -> (String, Vec<Line<'static>>) {
+fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'static>>) {
     let t = v.theme;
     let e = v.e;
     let step = &e.rb.steps[i];
@@ -96,11 +97,28 @@ fn step_lines(v: &View, i: usize, w: usize) -> (String, Vec<Line<'static>>) {
         lines.extend(cmd.into_iter().flat_map(|l| wrap::chars(l, w)));
     }
     let mut then = Vec::new();
-    if !step.verify.is_empty() {
+    if detail && e.rollback.is_none() {
+        let lists = [
+            (
+                "verify",
+                step.verify.len(),
+                Purpose::Verify as fn(u32) -> Purpose,
+            ),
+            ("rollback", step.rollback.len(), Purpose::Rollback),
+        ];
+        for (what, n, purpose) in lists {
+            for k in 1..=n as u32 {
+                let cmd = e.shown_command(i, purpose(k)).unwrap_or_default();
+                let first = cmd.lines().next().unwrap_or("").to_string();
+                let row = format!("{what}-{k} $ {first}");
+                lines.extend(wrap::chars(Line::styled(row, t.dim()), w));
+            }
+        }
+    } else if !step.verify.is_empty() {
         let n = step.verify.len();
         then.push(format!("{n} verify check{}", if n == 1 { "" } else { "s" }));
     }
-    if !step.rollback.is_empty() {
+    if !detail && !step.rollback.is_empty() {
         then.push(format!("rollback: {} command(s)", step.rollback.len()));
     }
     if let Approval::Required { allow_self } = step.approval {
