@@ -2,10 +2,17 @@
 //! engine as headless mode. `app` is the front end, `keymap` the one table of keys, `view`
 //! the drawing, `terminal` the guard that always gives the terminal back, `form` the
 //! parameter form asked before anything runs.
+//!
+//! `shisa watch` uses the same [`App`] with `Options { watcher: true, .. }`: feed it each
+//! record of the journal stream (`show(Shown::Record)` then `react`, with an engine rebuilt
+//! by applying the records), call `tick` every 50 ms, and pass keys to `input`; it returns
+//! only `Intent::Approve(typed)` and `Intent::Note(text)`, for the share client to send.
+//! Stop when `left()` is true.
 
 pub mod ansi;
 pub mod app;
 pub mod form;
+mod input;
 pub mod keymap;
 pub mod output;
 pub mod plan;
