@@ -237,20 +237,28 @@ fn sigterm_mid_command_restores_the_terminal_and_leaves_the_step_in_doubt() {
     assert_eq!(resumed.code, 3, "end of input at the prompt aborts");
 }
 
-/// shisa's pid: the child of the pane's shell.
+/// shisa's pid: the child of the pane's shell (read from /proc, so no `ps` is needed).
 fn shisa_pid(pane: &Pane) -> String {
     let shell = pane.query("#{pane_pid}");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let out = Command::new("ps")
-            .args(["-o", "pid=,comm=", "--ppid", &shell])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        if let Some(line) = text.lines().find(|l| l.contains("shisa")) {
-            return line.split_whitespace().next().unwrap().to_string();
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid …`; comm may hold spaces, so split after the last ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let ppid = rest.split_whitespace().nth(1).unwrap_or("");
+            if ppid == shell && head.contains("(shisa") {
+                return entry.file_name().to_string_lossy().into_owned();
+            }
         }
-        assert!(Instant::now() < deadline, "no shisa under {shell}: {text}");
+        assert!(
+            Instant::now() < deadline,
+            "no shisa under the pane's shell {shell}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
