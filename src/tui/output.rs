@@ -20,7 +20,9 @@ pub const MAX_LINE: usize = 2048;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutLine {
-    pub text: String,
+    /// As printed (secrets already scrubbed by the runner). Made printable only when drawn:
+    /// a flood costs a split per line, and only the few lines on screen are sanitized.
+    pub raw: Box<[u8]>,
     /// The SGR style in force where the line begins.
     pub start: Style,
     pub kind: LineKind,
@@ -48,28 +50,35 @@ pub struct StepOutput {
 
 impl StepOutput {
     fn push(&mut self, line: OutLine) {
-        self.bytes += line.text.len();
+        self.bytes += line.raw.len();
         self.lines.push_back(line);
         while self.lines.len() > MAX_LINES || (self.bytes > MAX_BYTES && self.lines.len() > 1) {
             if let Some(old) = self.lines.pop_front() {
-                self.bytes -= old.text.len();
+                self.bytes -= old.raw.len();
                 self.dropped += 1;
             }
         }
     }
 
     /// The unfinished last line of each stream, as it would be shown now.
-    pub fn partial_lines(&self, color: bool) -> Vec<OutLine> {
+    pub fn partial_lines(&self) -> Vec<OutLine> {
         [Stream::Stdout, Stream::Stderr]
             .iter()
             .enumerate()
             .filter(|(i, _)| !self.partial[*i].is_empty())
             .map(|(i, s)| OutLine {
-                text: sanitize(last_segment(&self.partial[i]), color),
+                raw: last_segment(&self.partial[i]).into(),
                 start: self.style[i],
                 kind: kind(*s),
             })
             .collect()
+    }
+}
+
+impl OutLine {
+    /// The line as it may be drawn: nothing that acts on a terminal, colours only if asked.
+    pub fn text(&self, color: bool) -> String {
+        sanitize(&self.raw, color)
     }
 }
 
@@ -158,7 +167,7 @@ impl Scrollback {
     pub fn marker(&mut self, step: usize, text: String) -> usize {
         let added = self.flush(step);
         self.steps.entry(step).or_default().push(OutLine {
-            text,
+            raw: text.into_bytes().into(),
             start: Style::default(),
             kind: LineKind::Marker,
         });
@@ -176,13 +185,14 @@ impl Scrollback {
 }
 
 fn line_done(out: &mut StepOutput, i: usize, stream: Stream, raw: &[u8], color: bool) {
-    let text = sanitize(last_segment(raw), color);
+    let seg = last_segment(raw);
     let start = out.style[i];
-    if color {
-        out.style[i] = ansi::end_style(&text, start);
+    // Only a line with an escape in it can change the colour the next line starts with.
+    if color && seg.contains(&0x1b) {
+        out.style[i] = ansi::end_style(&sanitize(seg, true), start);
     }
     out.push(OutLine {
-        text,
+        raw: seg.into(),
         start,
         kind: kind(stream),
     });
@@ -201,11 +211,11 @@ mod tests {
             2
         );
         let out = s.get(0).unwrap();
-        let texts: Vec<&str> = out.lines.iter().map(|l| l.text.as_str()).collect();
+        let texts: Vec<String> = out.lines.iter().map(|l| l.text(false)).collect();
         assert_eq!(texts, ["one", "two", "100%"]);
-        assert_eq!(out.partial_lines(false)[0].text, "x");
+        assert_eq!(out.partial_lines()[0].text(false), "x");
         assert_eq!(s.flush(0), 1);
-        assert_eq!(s.get(0).unwrap().lines.back().unwrap().text, "x");
+        assert_eq!(s.get(0).unwrap().lines.back().unwrap().text(false), "x");
     }
 
     #[test]
@@ -222,7 +232,7 @@ mod tests {
         s.push(4, Stream::Stdout, &vec![b'x'; 10 * MAX_LINE + 5]);
         let out = s.get(4).unwrap();
         assert_eq!(out.lines.len(), 10);
-        assert_eq!(out.partial_lines(true)[0].text.len(), 5);
+        assert_eq!(out.partial_lines()[0].text(true).len(), 5);
     }
 
     #[test]

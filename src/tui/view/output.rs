@@ -65,7 +65,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         ));
         rows_left = rows_left.saturating_sub(1);
     }
-    let partial = out.partial_lines(ui.out.color);
+    let partial = out.partial_lines();
     let all: Vec<&OutLine> = out.lines.iter().chain(partial.iter()).collect();
     let end = all.len().saturating_sub(ui.scroll);
     let text_w = inner_w.saturating_sub(2).max(1);
@@ -96,10 +96,10 @@ fn styled(line: &OutLine, v: &View, width: usize) -> Vec<Line<'static>> {
         LineKind::Stdout => ("│ ", t.dim()),
         LineKind::Stderr => ("! ", t.warn()),
         LineKind::Marker => {
-            return wrap::chars(Line::styled(line.text.clone(), t.dim()), width + 2);
+            return wrap::chars(Line::styled(line.text(false), t.dim()), width + 2);
         }
     };
-    let body = ansi::line(&line.text, line.start);
+    let body = ansi::line(&line.text(v.ui.out.color), line.start);
     wrap::chars(body, width)
         .into_iter()
         .map(|row| {
