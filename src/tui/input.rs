@@ -9,7 +9,7 @@ use crate::frontend::Intent;
 use crate::journal::record::Choice;
 
 use super::app::App;
-use super::keymap::{self, Action, Mode};
+use super::keymap::{self, Action};
 use super::state::{Overlay, Question, ReasonFor, Ui};
 
 impl<B: Backend> App<B> {
@@ -45,7 +45,6 @@ impl<B: Backend> App<B> {
                 ui.help_from = Some(mode);
             }
             Action::Quit => ui.overlay = Some(Overlay::Quit),
-            Action::CtrlC if mode == Mode::Finished => ui.left = true,
             Action::CtrlC if ui.running => ui.overlay = Some(Overlay::Stop),
             Action::CtrlC => ui.overlay = Some(Overlay::Quit),
             Action::ScrollUp | Action::PageUp | Action::ScrollDown | Action::PageDown => {

@@ -188,7 +188,6 @@ pub const BINDINGS: &[Binding] = &[
             M::Choice,
             M::Waiting,
             M::Ask,
-            M::Finished,
         ],
         A::CtrlC,
         "stop the running command (asks), else quit (asks)",
@@ -390,6 +389,12 @@ pub const BINDINGS: &[Binding] = &[
         &[M::Watcher],
         A::Approve,
         "approve the waiting step, typing its target",
+    ),
+    b(
+        Key::Ctrl('c'),
+        &[M::Finished, M::Watcher],
+        A::Leave,
+        "leave",
     ),
 ];
 
