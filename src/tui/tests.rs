@@ -719,3 +719,26 @@ fn tiny_and_odd_sizes_never_panic() {
             .unwrap();
     }
 }
+
+#[test]
+fn the_target_stands_out_without_colour() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.reach_confirm();
+    sim.screen();
+    let buf = sim.app.terminal.backend().buffer().clone();
+    let area = buf.area;
+    // The band: a row of the dialog where the target is drawn in reverse video, padded.
+    let banded = (0..area.height).any(|y| {
+        let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let x = row
+            .find("quarantine-2023-12")
+            .map(|b| row[..b].chars().count() as u16);
+        x.is_some_and(|x| {
+            let m = buf[(x, y)].modifier;
+            let before = buf[(x - 1, y)].modifier;
+            m.contains(ratatui::style::Modifier::REVERSED)
+                && before.contains(ratatui::style::Modifier::REVERSED)
+        })
+    });
+    assert!(banded, "the target is not on a reverse-video band");
+}

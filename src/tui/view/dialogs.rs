@@ -3,7 +3,7 @@
 //! the end of the run.
 
 use ratatui::Frame;
-use ratatui::layout::{Alignment, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
@@ -102,12 +102,9 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                 tw,
             );
             d.line(Line::raw(""));
-            let band = format!(
-                "{:^width$}",
-                resolved,
-                width = tw.min(resolved.chars().count() + 8)
-            );
-            d.line(Line::styled(fit(&band, tw), t.target()).alignment(Alignment::Center));
+            for row in super::target::band(&resolved, tw, 3, t.target()) {
+                d.line(row);
+            }
             d.line(Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
             d.line(input(typed, v));

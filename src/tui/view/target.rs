@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
@@ -42,14 +43,8 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
             } else {
                 " TARGET, as the system names it "
             };
-            let band =
-                Line::styled(fit(resolved, inner_w), t.target()).alignment(Alignment::Center);
-            let mut body = Vec::new();
-            if tall {
-                body.push(Line::raw(""));
-            }
-            body.push(band);
-            (title, body)
+            let rows = if tall { 3 } else { 1 };
+            (title, band(resolved, inner_w, rows, t.target()))
         }
         None => (
             " TARGET ",
@@ -77,5 +72,18 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         y: area.y + h,
         height: area.height - h,
         ..area
+    }
+}
+
+/// The target alone on a solid band (`rows` high, 1 or 3), centred: hard to overlook, and
+/// readable in reverse video where there is no colour.
+pub fn band(target: &str, width: usize, rows: usize, style: Style) -> Vec<Line<'static>> {
+    let w = width.min(target.chars().count() + 8);
+    let middle =
+        Line::styled(fit(&format!("{target:^w$}"), width), style).alignment(Alignment::Center);
+    let pad = Line::styled(" ".repeat(w.min(width)), style).alignment(Alignment::Center);
+    match rows {
+        1 => vec![middle],
+        _ => vec![pad.clone(), middle, pad],
     }
 }
