@@ -742,3 +742,20 @@ fn the_target_stands_out_without_colour() {
     });
     assert!(banded, "the target is not on a reverse-video band");
 }
+
+#[test]
+fn scrolling_back_holds_still_while_output_arrives() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Enter);
+    for n in 1..=50 {
+        sim.output(Stream::Stdout, &format!("line {n:02}\n"));
+    }
+    sim.key(KeyCode::PageUp);
+    let before = sim.screen();
+    assert!(before.contains("lines back"), "{before}");
+    assert!(!before.contains("line 50"), "{before}");
+    sim.output(Stream::Stdout, "line 51\n");
+    assert_eq!(sim.screen(), before.replace("8 lines back", "9 lines back"));
+    sim.key(KeyCode::End);
+    assert!(sim.screen().contains("line 51"));
+}
