@@ -18,3 +18,4 @@ pub mod runbook;
 pub mod share;
 pub mod term;
 pub mod timeline;
+pub mod tui;

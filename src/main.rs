@@ -77,14 +77,6 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
                 .map_err(|e| Error::Failed(e.to_string()))?;
             print_out(&String::from_utf8_lossy(&out))
         }
-        other => Err(Error::Invalid(format!(
-            "`{}` is not yet implemented in this build",
-            format!("{other:?}")
-                .split([' ', '(', '{'])
-                .next()
-                .unwrap_or("?")
-                .to_lowercase()
-        ))),
     }
 }
 

@@ -31,6 +31,12 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         .iter()
         .map(|a| params::split_assignment(a).map_err(Error::Invalid))
         .collect::<Result<Vec<_>>>()?;
+    // A terminal asks for what is missing; headless runs treat it as an error (DESIGN §6).
+    let given = if session::is_interactive(args.headless) {
+        crate::tui::form::ask(&loaded.runbook, given, crate::term::stdout_color())?
+    } else {
+        given
+    };
     let params =
         params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
             Error::from(Report {

@@ -14,8 +14,8 @@ use crate::driver::{Driver, Ended};
 use crate::engine::{Engine, Event};
 use crate::exec::runner::Runner;
 use crate::exit::{Error, Exit, Result};
+use crate::frontend::Input;
 use crate::frontend::headless::Headless;
-use crate::frontend::{FrontEnd, Input};
 use crate::journal::reader;
 use crate::journal::record::Entry;
 use crate::journal::writer::Writer;
@@ -23,6 +23,7 @@ use crate::runbook::Runbook;
 use crate::runbook::model::Approval as Needs;
 use crate::share::hub::Hub;
 use crate::term::stdout_color;
+use crate::tui;
 
 /// Holds the run directory's lock for as long as it lives.
 pub struct RunLock(#[allow(dead_code)] Flock<File>);
@@ -133,23 +134,6 @@ pub fn drive(s: Session) -> Result<Exit> {
         .build()
         .map_err(|e| Error::Failed(format!("cannot start the runtime: {e}")))?;
     let (input_tx, input_rx) = mpsc::unbounded_channel();
-    let mut fe: Box<dyn FrontEnd> = if is_interactive(s.headless) {
-        // The TUI arrives with its own issue; until then a terminal gets line mode too.
-        Box::new(Headless::new(
-            std::io::stdout(),
-            stdout_color(),
-            run_dir.clone(),
-            s.run_id.clone(),
-        ))
-    } else {
-        Box::new(Headless::new(
-            std::io::stdout(),
-            stdout_color(),
-            run_dir.clone(),
-            s.run_id.clone(),
-        ))
-    };
-    spawn_stdin_reader(input_tx);
     let needs_reviewer = s
         .engine
         .rb
@@ -192,14 +176,88 @@ pub fn drive(s: Session) -> Result<Exit> {
     }
     let mut driver = Driver::new(s.engine, s.writer, s.runner, s.clock);
     driver.share = hub;
+    if is_interactive(s.headless) {
+        return drive_tui(
+            TuiRun {
+                rt,
+                run_dir: s.run_dir,
+                run_id: s.run_id,
+                clock: s.clock,
+                first: s.first,
+                preamble: s.preamble,
+            },
+            driver,
+            input_tx,
+            input_rx,
+        );
+    }
+    let mut fe = Headless::new(
+        std::io::stdout(),
+        stdout_color(),
+        run_dir.clone(),
+        s.run_id.clone(),
+    );
+    spawn_stdin_reader(input_tx);
     for entry in &s.preamble {
         driver
-            .journal_direct(entry, fe.as_mut())
+            .journal_direct(entry, &mut fe)
             .map_err(|e| Error::Failed(format!("cannot write the journal: {e}")))?;
     }
-    let ended: Ended = rt.block_on(driver.run(s.first, fe.as_mut(), input_rx));
+    let ended: Ended = rt.block_on(driver.run(s.first, &mut fe, input_rx));
     drop(fe);
     report(&s.run_dir, &ended)
+}
+
+struct TuiRun {
+    rt: tokio::runtime::Runtime,
+    run_dir: PathBuf,
+    run_id: String,
+    clock: Clock,
+    first: Event,
+    preamble: Vec<Entry>,
+}
+
+/// The same driver with the TUI in front: the terminal is taken for the run and the screen
+/// that stays after it, and given back (by the guard, on every path) before the last words.
+fn drive_tui(
+    r: TuiRun,
+    mut driver: Driver,
+    input_tx: mpsc::UnboundedSender<Input>,
+    input_rx: mpsc::UnboundedReceiver<Input>,
+) -> Result<Exit> {
+    let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
+    let guard = tui::terminal::Guard::enter().map_err(failed)?;
+    let terminal =
+        ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+            .map_err(failed)?;
+    let mut app = tui::App::new(
+        terminal,
+        tui::Options {
+            run_id: r.run_id,
+            run_dir: r.run_dir.display().to_string(),
+            clock: r.clock,
+            color: stdout_color(),
+            watcher: false,
+            dropped: Some(driver.dropped.clone()),
+        },
+    );
+    let keys = tui::Keys::spawn(input_tx);
+    for entry in &r.preamble {
+        driver
+            .journal_direct(entry, &mut app)
+            .map_err(|e| Error::Failed(format!("cannot write the journal: {e}")))?;
+    }
+    let ended: Ended = r.rt.block_on(driver.run(r.first, &mut app, input_rx));
+    let (tx, rx) = mpsc::unbounded_channel();
+    keys.redirect(tx);
+    r.rt.block_on(tui::linger(&mut app, rx));
+    let farewell = app.farewell();
+    drop(app);
+    drop(guard);
+    for line in farewell {
+        println!("{line}");
+    }
+    report(&r.run_dir, &ended)
 }
 
 fn spawn_stdin_reader(tx: mpsc::UnboundedSender<Input>) {

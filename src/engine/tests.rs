@@ -738,6 +738,60 @@ fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
 }
 
 #[test]
+fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
+    let mut sim = three_changes("none");
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    let cut = sim
+        .journal
+        .iter()
+        .position(|e| {
+            e.step.as_deref() == Some("two")
+                && matches!(
+                    e.body,
+                    Body::CommandStarted {
+                        purpose: Purpose::Main,
+                        ..
+                    }
+                )
+        })
+        .unwrap();
+    // SIGTERM (or the operator quitting) while the change runs: the run is interrupted,
+    // then the killed command's result arrives and is journaled.
+    let mut e = Engine::replay(
+        sim.e.rb.clone(),
+        operator(),
+        Params::default(),
+        &sim.journal[..=cut],
+    );
+    let mut journal = sim.journal[..=cut].to_vec();
+    for event in [
+        Event::Interrupt("SIGTERM".into()),
+        Event::CommandDone(CommandResult {
+            step: 2,
+            purpose: Some(Purpose::Main),
+            attempt: 1,
+            signal: Some(15),
+            ..Default::default()
+        }),
+    ] {
+        for f in e.update(event).unwrap() {
+            if let Effect::Journal(entry) = f {
+                journal.push(entry);
+            }
+        }
+    }
+    let mut resumed = Sim::new(THREE_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
+    resumed.e = Engine::replay(sim.e.rb.clone(), operator(), Params::default(), &journal);
+    resumed.send(Event::Resume {
+        now: tuesday_10am(),
+        outside_window: None,
+    });
+    assert_eq!(resumed.e.phase(), Phase::InDoubt(2));
+    assert!(resumed.spawned.is_empty(), "nothing ran again on its own");
+}
+
+#[test]
 fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
     assert!(

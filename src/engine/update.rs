@@ -208,7 +208,13 @@ impl Engine {
         if !self.started {
             return refuse("nothing to resume: the journal has no run_started");
         }
-        let in_doubt = match self.phase() {
+        // Where the run stood when it stopped: an interrupted run reads as Halted, which
+        // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
+        // run again without asking.
+        let halted = self.interrupted.take();
+        let stood = self.phase();
+        self.interrupted = halted;
+        let in_doubt = match stood {
             _ if self.rollback.is_some() => None,
             Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
                 None

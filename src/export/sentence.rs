@@ -191,6 +191,10 @@ pub fn sentence(ctx: &Ctx, rec: &Record) -> Option<(Option<Marker>, Text)> {
         ),
         Body::WatcherJoined { watcher } => none(Text::new().plain(format!("{watcher} started watching"))),
         Body::WatcherLeft { watcher } => none(Text::new().plain(format!("{watcher} stopped watching"))),
+        Body::ClientRefused { who, reason } => mark(
+            Marker::Refused,
+            Text::new().plain(format!("shared session refused {who}: {reason}")),
+        ),
         Body::RunInterrupted { reason } => mark(
             Marker::Interrupted,
             Text::new().plain(format!("run interrupted: {reason}")),

@@ -1,0 +1,252 @@
+//! The TUI front end: the driver's [`FrontEnd`], turning keys into intents through the
+//! keymap and drawing at the terminal's pace. It decides nothing about the run: the engine's
+//! phase says what is being asked, and only what `engine.choices()` allows is offered.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+
+use crate::clock::Clock;
+use crate::engine::{Engine, Phase};
+use crate::frontend::{FrontEnd, Input, Intent, Shown};
+
+use super::keymap::Mode;
+use super::state::{Overlay, Question, Ui};
+use super::view::{self, Theme, View};
+
+/// The shortest time between two frames drawn for keys (the driver ticks every 50 ms).
+const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
+
+pub struct Options {
+    pub run_id: String,
+    pub run_dir: String,
+    pub clock: Clock,
+    pub color: bool,
+    /// `shisa watch`: the same screen, read-only.
+    pub watcher: bool,
+    /// Output bytes the runner could not hand to the screen (they are in the log).
+    pub dropped: Option<Arc<AtomicU64>>,
+}
+
+pub struct App<B: Backend> {
+    pub terminal: Terminal<B>,
+    pub ui: Ui,
+    clock: Clock,
+    theme: Theme,
+    dropped: Option<Arc<AtomicU64>>,
+    /// The engine as the run left it, for the screen that stays after the driver returns.
+    last: Option<Engine>,
+    last_second: u64,
+    settled_drawn: bool,
+    last_draw: Option<std::time::Instant>,
+}
+
+impl<B: Backend> App<B> {
+    pub fn new(terminal: Terminal<B>, o: Options) -> App<B> {
+        App {
+            terminal,
+            ui: Ui::new(o.run_id, o.run_dir, o.color, o.watcher),
+            clock: o.clock,
+            theme: Theme { color: o.color },
+            dropped: o.dropped,
+            last: None,
+            last_second: 0,
+            settled_drawn: false,
+            last_draw: None,
+        }
+    }
+
+    pub fn mode(&self, e: &Engine) -> Mode {
+        let ui = &self.ui;
+        if ui.help.is_some() {
+            return Mode::Help;
+        }
+        match &ui.overlay {
+            Some(Overlay::Quit | Overlay::Stop) => return Mode::Ask,
+            Some(_) => return Mode::Text,
+            None => {}
+        }
+        if ui.watcher {
+            return Mode::Watcher;
+        }
+        if ui.closed || matches!(e.phase(), Phase::Finished { .. } | Phase::Halted(_)) {
+            return Mode::Finished;
+        }
+        match (&ui.question, ui.hidden) {
+            (Some(Question::Confirm { .. }), false) => Mode::Confirm,
+            (Some(Question::Manual { .. }), false) => Mode::Manual,
+            (Some(Question::Waiting), false) => Mode::Waiting,
+            (Some(Question::Choice { .. }), false) => Mode::Choice,
+            _ => Mode::Main,
+        }
+    }
+
+    /// Draws a frame now. Drawing errors are ignored: the terminal may be gone (SIGHUP), and
+    /// the run must go on being recorded regardless.
+    pub fn draw(&mut self, e: &Engine) {
+        let mode = self.mode(e);
+        let dropped = self
+            .dropped
+            .as_ref()
+            .map_or(0, |d| d.load(Ordering::Relaxed));
+        let step = self.ui.output_step(e);
+        if step != self.ui.shown_step {
+            self.ui.shown_step = step;
+            self.ui.scroll = 0;
+        }
+        let kept = step
+            .and_then(|i| self.ui.out.get(i))
+            .map_or(0, |o| o.lines.len());
+        self.ui.scroll = self.ui.scroll.min(kept.saturating_sub(1));
+        let ui = &self.ui;
+        let v = View {
+            e,
+            ui,
+            now: ui.frozen.map_or_else(|| self.clock.now(), |(t, _)| t),
+            elapsed: ui.elapsed(),
+            theme: self.theme,
+            mode,
+            settled: ui.settled(),
+            dropped,
+        };
+        let _ = self.terminal.draw(|f| view::render(f, &v));
+        self.ui.dirty = false;
+        self.last_draw = Some(std::time::Instant::now());
+        if self.ui.seen_at.is_none() {
+            self.ui.seen_at = Some(std::time::Instant::now());
+            self.settled_drawn = false;
+        }
+    }
+
+    /// Whether the screen should stay after the driver returns.
+    pub fn lingers(&self) -> bool {
+        self.last.as_ref().is_some_and(|e| self.ui.lingers(e))
+    }
+
+    /// Input after the run is over (the screen that stays until the operator leaves).
+    pub fn after_input(&mut self, input: Input) {
+        if let Some(e) = self.last.take() {
+            let _ = self.input(input, &e, false);
+            if self.ui.dirty {
+                self.draw(&e);
+            }
+            self.last = Some(e);
+        }
+    }
+
+    pub fn after_tick(&mut self) {
+        if let Some(e) = self.last.take() {
+            self.tick(&e);
+            self.last = Some(e);
+        }
+    }
+
+    /// What to print on the normal screen after the TUI is gone.
+    pub fn farewell(&self) -> Vec<String> {
+        let Some(e) = &self.last else {
+            return Vec::new();
+        };
+        match e.phase() {
+            Phase::Halted(reason) => vec![
+                format!("shisa: the run stopped: {reason}"),
+                format!("shisa: it can be resumed: shisa resume {}", self.ui.run_dir),
+            ],
+            Phase::Finished { outcome, exit } => {
+                vec![format!(
+                    "shisa: run finished: {} (exit {exit})",
+                    outcome.name()
+                )]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn left(&self) -> bool {
+        self.ui.left
+    }
+}
+
+impl<B: Backend> FrontEnd for App<B> {
+    fn show(&mut self, what: Shown<'_>, e: &Engine) {
+        match what {
+            Shown::Record(rec) => self.ui.record(rec, e),
+            Shown::Output(chunk) => self.ui.output(chunk),
+            Shown::Refused(why) => self.ui.notice(format!("not possible: {why}"), true),
+            Shown::Error(why) => self.ui.notice(format!("ERROR: {why}"), true),
+        }
+    }
+
+    fn react(&mut self, e: &Engine, running: bool) -> Vec<Intent> {
+        // The operator paces the run: nothing starts on its own here.
+        self.ui.sync(e, running);
+        Vec::new()
+    }
+
+    fn input(&mut self, input: Input, e: &Engine, running: bool) -> Vec<Intent> {
+        self.ui.sync(e, running);
+        match input {
+            Input::Key(k) => {
+                let intents = self.key(k, e);
+                // A key is answered on screen at once (a dialog opening, a letter typed)
+                // unless a frame went out moments ago; the tick draws the rest.
+                if intents.is_empty()
+                    && self.ui.dirty
+                    && self.last_draw.is_none_or(|t| t.elapsed() >= FRAME)
+                {
+                    self.draw(e);
+                }
+                intents
+            }
+            Input::Resize => {
+                self.ui.dirty = true;
+                Vec::new()
+            }
+            // A signal from outside (kill -INT): the same as the key.
+            Input::CtrlC => {
+                let ctrl_c =
+                    KeyEvent::new(KeyCode::Char('c'), crossterm::event::KeyModifiers::CONTROL);
+                self.key(ctrl_c, e)
+            }
+            Input::Eof => {
+                // The terminal is gone: stop in a way that can be resumed.
+                self.ui.no_linger = true;
+                if self.ui.closed {
+                    self.ui.left = true;
+                    return Vec::new();
+                }
+                vec![Intent::Interrupt("the terminal went away".into())]
+            }
+            Input::Line(_) => Vec::new(),
+        }
+    }
+
+    /// Draws when something changed, and once a second for the clocks: never more often
+    /// than the driver's tick, however fast output arrives.
+    fn tick(&mut self, e: &Engine) {
+        let second = self.ui.elapsed().as_secs();
+        if second != self.last_second {
+            self.last_second = second;
+            self.ui.dirty = true;
+        }
+        if !self.settled_drawn && self.ui.settled() {
+            // The plan has been read long enough: show that Enter now acts.
+            self.settled_drawn = true;
+            self.ui.dirty = true;
+        }
+        if self.ui.dirty {
+            self.draw(e);
+        }
+    }
+
+    fn close(&mut self, e: &Engine) {
+        self.ui.sync(e, false);
+        self.ui.closed = true;
+        self.ui.overlay = None;
+        self.ui.help = None;
+        self.last = Some(e.clone());
+        self.draw(e);
+    }
+}

@@ -1,0 +1,269 @@
+//! Keys to intents: the keymap names the action, and this decides what it means in the
+//! state the screen is in. Only what the engine's phase asks for is ever sent.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use ratatui::backend::Backend;
+
+use crate::engine::{Engine, Phase};
+use crate::frontend::Intent;
+use crate::journal::record::Choice;
+
+use super::app::App;
+use super::keymap::{self, Action};
+use super::state::{Overlay, Question, ReasonFor, Ui};
+
+impl<B: Backend> App<B> {
+    pub(super) fn key(&mut self, ev: KeyEvent, e: &Engine) -> Vec<Intent> {
+        if ev.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.ui.dirty = true;
+        let mode = self.mode(e);
+        let Some(action) = keymap::resolve(&ev, mode) else {
+            return Vec::new();
+        };
+        self.ui.notice = None;
+        let ui = &mut self.ui;
+        match action {
+            Action::Begin => {
+                if ui.question.is_some() && ui.hidden {
+                    ui.hidden = false;
+                } else if let Phase::Ready(_) = e.phase() {
+                    if ui.settled() {
+                        return vec![Intent::Begin];
+                    }
+                    ui.notice("read what the step will do first, then press Enter", false);
+                }
+            }
+            Action::Note => {
+                ui.overlay = Some(Overlay::Note {
+                    input: String::new(),
+                })
+            }
+            Action::Help => {
+                ui.help = Some(0);
+                ui.help_from = Some(mode);
+            }
+            Action::Quit => ui.overlay = Some(Overlay::Quit),
+            Action::CtrlC if ui.running => ui.overlay = Some(Overlay::Stop),
+            Action::CtrlC => ui.overlay = Some(Overlay::Quit),
+            Action::ScrollUp | Action::PageUp | Action::ScrollDown | Action::PageDown => {
+                let page = self
+                    .terminal
+                    .size()
+                    .map_or(10, |s| (s.height / 3).max(1) as usize);
+                let up = matches!(action, Action::ScrollUp | Action::PageUp);
+                let n = if matches!(action, Action::PageUp | Action::PageDown) {
+                    page
+                } else {
+                    1
+                };
+                match &mut ui.help {
+                    Some(at) if up => *at = at.saturating_sub(n),
+                    Some(at) => *at += n,
+                    None if up => ui.scroll += n,
+                    None => ui.scroll = ui.scroll.saturating_sub(n),
+                }
+            }
+            Action::Top => ui.scroll = usize::MAX / 2,
+            Action::Follow => ui.scroll = 0,
+            Action::Type => {
+                if let (KeyCode::Char(c), Some(field)) = (ev.code, field(ui)) {
+                    field.push(c);
+                }
+            }
+            Action::Erase => {
+                if let Some(field) = field(ui) {
+                    field.pop();
+                }
+            }
+            Action::ClearField => {
+                if let Some(field) = field(ui) {
+                    field.clear();
+                }
+            }
+            Action::Submit => return self.submit(e),
+            Action::Hide => {
+                if ui.help.is_some() {
+                    ui.help = None;
+                } else if ui.overlay.is_some() {
+                    ui.overlay = None;
+                } else if ui.question.is_some() {
+                    ui.hidden = true;
+                }
+            }
+            Action::Prev | Action::Next => {
+                if let Some(Question::Choice { choices, selected }) = &mut ui.question {
+                    let n = choices.len().max(1);
+                    *selected = if action == Action::Next {
+                        (*selected + 1) % n
+                    } else {
+                        (*selected + n - 1) % n
+                    };
+                }
+            }
+            Action::Pick(name) => {
+                if let Some(Question::Choice { choices, selected }) = &mut ui.question {
+                    match choices.iter().position(|c| *c == name) {
+                        Some(i) => *selected = i,
+                        None => {
+                            let allowed = choices.join(", ");
+                            ui.notice(
+                                format!("`{name}` is not possible here; choose {allowed}"),
+                                false,
+                            );
+                        }
+                    }
+                }
+            }
+            Action::ApproveSelf => match e.phase() {
+                Phase::Approval {
+                    allow_self: true, ..
+                } => {
+                    ui.overlay = Some(Overlay::Approve {
+                        input: String::new(),
+                    })
+                }
+                _ => {
+                    let text = format!(
+                        "this step needs a different person: they run `shisa approve {}`",
+                        ui.run_id
+                    );
+                    ui.notice(text, false);
+                }
+            },
+            Action::Approve => match e.phase() {
+                Phase::Approval { .. } => {
+                    ui.overlay = Some(Overlay::Approve {
+                        input: String::new(),
+                    })
+                }
+                _ => ui.notice("no step is waiting for approval", false),
+            },
+            Action::Yes => match ui.overlay.take() {
+                Some(Overlay::Stop) => return vec![Intent::Stop],
+                Some(Overlay::Quit) => {
+                    ui.no_linger = true;
+                    return vec![Intent::Interrupt("the operator quit".into())];
+                }
+                other => ui.overlay = other,
+            },
+            Action::No => ui.overlay = None,
+            Action::AbortRun => {
+                if ui.running {
+                    ui.notice(
+                        "a command is running: stop it first (Ctrl-C), then abort",
+                        true,
+                    );
+                } else {
+                    ui.overlay = Some(Overlay::Reason {
+                        why: ReasonFor::AbortRun,
+                        input: String::new(),
+                    });
+                }
+            }
+            Action::Leave => ui.left = true,
+        }
+        Vec::new()
+    }
+
+    fn submit(&mut self, e: &Engine) -> Vec<Intent> {
+        let ui = &mut self.ui;
+        let settled = ui.settled();
+        if let Some(overlay) = ui.overlay.take() {
+            let (text, keep) = match overlay {
+                Overlay::Note { input } => {
+                    let t = input.trim().to_string();
+                    return if t.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Intent::Note(t)]
+                    };
+                }
+                Overlay::Approve { input } => return vec![Intent::Approve(input.trim().into())],
+                Overlay::Reason { why, input } => (input.trim().to_string(), (why, input)),
+                other => {
+                    ui.overlay = Some(other);
+                    return Vec::new();
+                }
+            };
+            let (why, input) = keep;
+            let reason = (!text.is_empty()).then(|| text.clone());
+            return match why {
+                ReasonFor::AbortRun => vec![Intent::Abort(
+                    reason.unwrap_or_else(|| "the operator aborted the run".into()),
+                )],
+                ReasonFor::Choice("abort") => vec![Intent::Choice(Choice::Abort(reason))],
+                ReasonFor::Choice(name) if text.is_empty() => {
+                    ui.overlay = Some(Overlay::Reason { why, input });
+                    ui.notice(format!("`{name}` needs a reason"), false);
+                    Vec::new()
+                }
+                ReasonFor::Choice("override") => vec![Intent::Choice(Choice::Override(text))],
+                ReasonFor::Choice(_) => vec![Intent::Choice(Choice::Done(text))],
+            };
+        }
+        match (&mut ui.question, ui.hidden) {
+            (Some(Question::Confirm { input }), false) => {
+                let typed = std::mem::take(input);
+                if typed.trim().is_empty() {
+                    ui.notice("type the target exactly as shown", false);
+                    return Vec::new();
+                }
+                vec![Intent::Typed(typed)]
+            }
+            (Some(Question::Manual { note }), false) if settled => {
+                let note = note.trim().to_string();
+                vec![Intent::ManualDone((!note.is_empty()).then_some(note))]
+            }
+            (Some(Question::Choice { choices, selected }), false) if settled => {
+                let Some(&name) = choices.get(*selected) else {
+                    return Vec::new();
+                };
+                let choice = match name {
+                    "rollback" => Choice::Rollback,
+                    "retry" => Choice::Retry,
+                    "continue" => Choice::Continue,
+                    "rerun" => Choice::Rerun,
+                    _ => {
+                        ui.overlay = Some(Overlay::Reason {
+                            why: ReasonFor::Choice(name),
+                            input: String::new(),
+                        });
+                        return Vec::new();
+                    }
+                };
+                if !e.choices().contains(&name) {
+                    return Vec::new();
+                }
+                vec![Intent::Choice(choice)]
+            }
+            (Some(_), false) => {
+                ui.notice("read the question first, then press Enter", false);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The text field keys type into: the overlay's, else the open question's.
+fn field(ui: &mut Ui) -> Option<&mut String> {
+    match &mut ui.overlay {
+        Some(
+            Overlay::Note { input } | Overlay::Reason { input, .. } | Overlay::Approve { input },
+        ) => {
+            return Some(input);
+        }
+        Some(_) => return None,
+        None => {}
+    }
+    if ui.hidden {
+        return None;
+    }
+    match &mut ui.question {
+        Some(Question::Confirm { input }) => Some(input),
+        Some(Question::Manual { note }) => Some(note),
+        _ => None,
+    }
+}

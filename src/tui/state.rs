@@ -1,0 +1,331 @@
+//! Everything the screen shows besides the engine itself: output tails, the timeline, the
+//! question open for the current phase, overlays, scrolling, notices. Changed by records,
+//! output and keys; drawn through `view`.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::{Engine, Phase};
+use crate::exec::runner::OutputChunk;
+use crate::journal::record::{Body, Record, Role};
+use crate::timeline;
+
+use super::output::Scrollback;
+
+/// Timeline entries kept in memory (the journal has them all).
+const TIMELINE_KEEP: usize = 500;
+
+/// What the current phase asks of the operator, with what they have typed so far.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    Confirm {
+        input: String,
+    },
+    Manual {
+        note: String,
+    },
+    Waiting,
+    Choice {
+        choices: Vec<&'static str>,
+        selected: usize,
+    },
+}
+
+impl Question {
+    pub fn for_phase(phase: &Phase, e: &Engine) -> Option<Question> {
+        Some(match phase {
+            Phase::Confirm { .. } => Question::Confirm {
+                input: String::new(),
+            },
+            Phase::Manual(_) => Question::Manual {
+                note: String::new(),
+            },
+            Phase::Approval { .. } => Question::Waiting,
+            Phase::Failed { .. } | Phase::InDoubt(_) => {
+                let choices = e.choices();
+                // Rollback is the default wherever it is offered (DESIGN §3).
+                let selected = choices.iter().position(|c| *c == "rollback").unwrap_or(0);
+                Question::Choice { choices, selected }
+            }
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReasonFor {
+    /// `abort`, `override` or `done` at a failure or in-doubt question.
+    Choice(&'static str),
+    /// Abort the whole run from the quit question.
+    AbortRun,
+}
+
+/// Dialogs opened by the operator on top of whatever the run asks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Note {
+        input: String,
+    },
+    Reason {
+        why: ReasonFor,
+        input: String,
+    },
+    /// Approve the waiting step by typing its target (a watcher, or the operator where the
+    /// runbook allows self-approval).
+    Approve {
+        input: String,
+    },
+    Quit,
+    /// Stop the running command?
+    Stop,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub text: String,
+    /// Errors stay until the next key; the rest too, but are drawn quieter.
+    pub error: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub clock: String,
+    pub text: String,
+    pub role: Role,
+}
+
+pub struct Ui {
+    pub run_id: String,
+    pub run_dir: String,
+    pub watcher: bool,
+    pub out: Scrollback,
+    pub timeline: VecDeque<Entry>,
+    /// Lines scrolled back from the newest output (0: following).
+    pub scroll: usize,
+    /// The step whose output is shown.
+    pub shown_step: Option<usize>,
+    /// The step that printed last.
+    pub focus: Option<usize>,
+    pub phase_key: String,
+    pub question: Option<Question>,
+    /// The operator put the question away to read the screen; Enter brings it back.
+    pub hidden: bool,
+    pub overlay: Option<Overlay>,
+    /// The help's scroll position, when it is open.
+    pub help: Option<usize>,
+    /// The mode the help was opened from (its keys come first).
+    pub help_from: Option<super::keymap::Mode>,
+    pub notice: Option<Notice>,
+    pub running: bool,
+    pub last_miss: Option<String>,
+    /// When a frame first showed the current phase.
+    pub seen_at: Option<Instant>,
+    /// How long the plan must have been on screen before Enter acts on it.
+    pub dwell: Duration,
+    started: Instant,
+    ended: Option<Duration>,
+    /// Tests draw at a fixed moment.
+    pub frozen: Option<(DateTime<Utc>, Duration)>,
+    pub dirty: bool,
+    /// The run is over (or halted) and the driver has let go.
+    pub closed: bool,
+    /// The operator (or a watcher) chose to leave the screen.
+    pub left: bool,
+    /// Leave at once when the run stops: the operator quit, or the terminal went away.
+    pub no_linger: bool,
+}
+
+impl Ui {
+    pub fn new(run_id: String, run_dir: String, color: bool, watcher: bool) -> Ui {
+        Ui {
+            run_id,
+            run_dir,
+            watcher,
+            out: Scrollback::new(color),
+            timeline: VecDeque::new(),
+            scroll: 0,
+            shown_step: None,
+            focus: None,
+            phase_key: String::new(),
+            question: None,
+            hidden: false,
+            overlay: None,
+            help: None,
+            help_from: None,
+            notice: None,
+            running: false,
+            last_miss: None,
+            seen_at: None,
+            dwell: Duration::from_millis(300),
+            started: Instant::now(),
+            ended: None,
+            frozen: None,
+            dirty: true,
+            closed: false,
+            left: false,
+            no_linger: false,
+        }
+    }
+
+    pub fn elapsed(&self) -> Duration {
+        match self.frozen {
+            Some((_, d)) => d,
+            None => self.ended.unwrap_or_else(|| self.started.elapsed()),
+        }
+    }
+
+    /// Whether the current phase has been on screen long enough to act on it: a key typed
+    /// ahead, or a second Enter, must not start a step nobody has read.
+    pub fn settled(&self) -> bool {
+        self.seen_at.is_some_and(|t| t.elapsed() >= self.dwell)
+    }
+
+    /// Opens and closes questions as the phase changes.
+    pub fn sync(&mut self, e: &Engine, running: bool) {
+        if self.running != running {
+            self.running = running;
+            self.dirty = true;
+        }
+        if !running && self.overlay == Some(Overlay::Stop) {
+            self.overlay = None;
+        }
+        let phase = e.phase();
+        let key = format!("{phase:?}");
+        if key == self.phase_key {
+            return;
+        }
+        self.phase_key = key;
+        self.seen_at = None;
+        self.dirty = true;
+        self.hidden = false;
+        self.question = if self.watcher {
+            None
+        } else {
+            Question::for_phase(&phase, e)
+        };
+        // A reason or an approval belongs to the question that was open.
+        let stale = match &self.overlay {
+            Some(Overlay::Reason {
+                why: ReasonFor::Choice(_),
+                ..
+            }) => true,
+            Some(Overlay::Approve { .. }) => !matches!(phase, Phase::Approval { .. }),
+            _ => false,
+        };
+        if stale {
+            self.overlay = None;
+        }
+    }
+
+    pub fn record(&mut self, rec: &Record, e: &Engine) {
+        self.dirty = true;
+        let step = rec.step.as_deref().and_then(|id| e.step_index(id));
+        let mut added = 0;
+        match &rec.body {
+            Body::RunStarted { .. } | Body::RunResumed { .. } => {
+                self.started = Instant::now();
+                self.ended = None;
+            }
+            Body::RunFinished { .. } => self.ended = Some(self.started.elapsed()),
+            Body::CommandStarted {
+                purpose,
+                attempt,
+                command,
+                log,
+                ..
+            } => {
+                if let Some(i) = step {
+                    let again = if *attempt > 1 {
+                        format!(" (attempt {attempt})")
+                    } else {
+                        String::new()
+                    };
+                    let first = command.lines().next().unwrap_or("");
+                    let more = if command.lines().nth(1).is_some() {
+                        " …"
+                    } else {
+                        ""
+                    };
+                    let text = format!("── {purpose}{again} $ {first}{more}");
+                    added = self.out.command_started(i, text, log.clone());
+                    self.focus = Some(i);
+                }
+            }
+            Body::CommandFinished {
+                purpose,
+                ok,
+                exit,
+                failure,
+                ..
+            } => {
+                if let Some(i) = step {
+                    let how = if *ok {
+                        format!("ok (exit {})", exit.unwrap_or(0))
+                    } else {
+                        format!("FAILED: {}", failure.as_deref().unwrap_or("failed"))
+                    };
+                    added += self.out.marker(i, format!("── {purpose} {how}"));
+                }
+            }
+            Body::TargetMismatch { typed, .. } => self.last_miss = Some(typed.clone()),
+            Body::TargetConfirmed { .. } => self.last_miss = None,
+            _ => {}
+        }
+        self.follow(step, added);
+        if let Some(text) = timeline::describe(rec, Some(e)) {
+            if self.timeline.len() == TIMELINE_KEEP {
+                self.timeline.pop_front();
+            }
+            self.timeline.push_back(Entry {
+                clock: timeline::clock(&rec.ts).to_string(),
+                text,
+                role: rec.actor.role,
+            });
+        }
+    }
+
+    pub fn output(&mut self, chunk: &OutputChunk) {
+        let added = self.out.push(chunk.step, chunk.stream, &chunk.bytes);
+        self.focus = Some(chunk.step);
+        self.follow(Some(chunk.step), added);
+        self.dirty = true;
+    }
+
+    /// Keeps a scrolled-back view still while lines arrive below it.
+    fn follow(&mut self, step: Option<usize>, added: usize) {
+        if self.scroll > 0 && step.is_some() && step == self.shown_step {
+            self.scroll += added;
+        }
+    }
+
+    /// The step whose output the pane shows: the phase's step once it has output, else the
+    /// step that printed last.
+    pub fn output_step(&self, e: &Engine) -> Option<usize> {
+        match e.phase().step() {
+            Some(i) if self.out.get(i).is_some() => Some(i),
+            _ => self.focus,
+        }
+    }
+
+    pub fn notice(&mut self, text: impl Into<String>, error: bool) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error,
+        });
+        self.dirty = true;
+    }
+
+    /// Whether the screen should stay after the run stops, until the operator leaves.
+    pub fn lingers(&self, e: &Engine) -> bool {
+        if self.no_linger || self.watcher {
+            return false;
+        }
+        match e.phase() {
+            // Signals end the session at once; the terminal may be gone.
+            Phase::Halted(reason) => !reason.starts_with("SIG"),
+            _ => true,
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Owning the operator's terminal: raw mode and the alternate screen go on when a [`Guard`]
+//! is made and come off when it drops — on a normal exit, an error, a signal that ends the
+//! run, or a panic (the hook restores first, so the panic message lands on a usable screen).
+
+use std::io::{self, Write};
+use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crossterm::cursor::Show;
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+
+/// Whether the terminal is in our hands now; restoring twice would print stray sequences.
+static ENTERED: AtomicBool = AtomicBool::new(false);
+static HOOK: Once = Once::new();
+
+/// Restores the terminal when dropped.
+#[must_use = "the terminal is restored when the guard drops"]
+pub struct Guard(());
+
+impl Guard {
+    /// Raw mode + alternate screen. If entering fails half-way, what was done is undone.
+    pub fn enter() -> io::Result<Guard> {
+        install_panic_hook();
+        enable_raw_mode()?;
+        ENTERED.store(true, Ordering::SeqCst);
+        if let Err(e) = execute!(io::stdout(), EnterAlternateScreen) {
+            restore();
+            return Err(e);
+        }
+        Ok(Guard(()))
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}
+
+/// Gives the terminal back: leave the alternate screen, show the cursor, cooked mode.
+/// Safe to call any number of times and from the panic hook.
+pub fn restore() {
+    if ENTERED.swap(false, Ordering::SeqCst) {
+        let mut out = io::stdout();
+        // Errors are ignored: the terminal may already be gone (SIGHUP), and there is no
+        // one left to tell.
+        let _ = execute!(out, LeaveAlternateScreen, Show);
+        let _ = disable_raw_mode();
+        let _ = out.flush();
+    }
+}
+
+/// Restores the terminal before the previous hook prints the panic, so the message is
+/// readable and the shell behind it works. Installed once, chained, never replaced.
+fn install_panic_hook() {
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+    });
+}
+
+/// Signals that must not leave the terminal in raw mode while no async loop is listening
+/// (the parameter form runs before the driver exists). The flag is polled by the form.
+pub mod signals {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+    static CAUGHT: AtomicBool = AtomicBool::new(false);
+
+    extern "C" fn on_signal(_: libc::c_int) {
+        // Only an atomic store: async-signal-safe.
+        CAUGHT.store(true, Ordering::SeqCst);
+    }
+
+    /// Catches SIGTERM and SIGHUP until the returned value drops (then the old handlers
+    /// come back).
+    pub struct Caught {
+        old: Vec<(Signal, SigAction)>,
+    }
+
+    pub fn catch() -> Caught {
+        CAUGHT.store(false, Ordering::SeqCst);
+        let action = SigAction::new(
+            SigHandler::Handler(on_signal),
+            SaFlags::empty(),
+            SigSet::empty(),
+        );
+        let mut old = Vec::new();
+        for sig in [Signal::SIGTERM, Signal::SIGHUP] {
+            // SAFETY: the handler only stores to an atomic.
+            if let Ok(prev) = unsafe { sigaction(sig, &action) } {
+                old.push((sig, prev));
+            }
+        }
+        Caught { old }
+    }
+
+    impl Caught {
+        pub fn arrived(&self) -> bool {
+            CAUGHT.load(Ordering::SeqCst)
+        }
+    }
+
+    impl Drop for Caught {
+        fn drop(&mut self) {
+            for (sig, prev) in self.old.drain(..) {
+                // SAFETY: puts back the handler that was there before.
+                let _ = unsafe { sigaction(sig, &prev) };
+            }
+        }
+    }
+}

@@ -1,0 +1,761 @@
+//! Every screen, drawn through `TestBackend` and kept as insta snapshots. A real engine is
+//! driven in process (the driver's part played by [`Sim`]), command results are made up, and
+//! time is fixed, so each snapshot is exactly what an operator would see in that state.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::form::{self, Form, Step};
+use super::output::MAX_LINES;
+use super::{App, Options};
+use crate::clock::Clock;
+use crate::engine::state::Approval;
+use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
+use crate::exec::runner::{OutputChunk, Stream};
+use crate::frontend::{FrontEnd, Input, Intent, Shown};
+use crate::journal::record::{Actor, Choice, Entry, Record, Role, RunbookRef};
+use crate::runbook::{load_file, load_str, params};
+
+const RUN_ID: &str = "20231205T011500Z-3f9a";
+
+fn operator() -> Actor {
+    Actor {
+        role: Role::Operator,
+        user: "ops1".into(),
+        uid: 1000,
+        host: "bastion-1".into(),
+    }
+}
+
+/// Tuesday 10:15 in Tokyo.
+fn now() -> DateTime<Utc> {
+    "2023-12-05T01:15:00Z".parse().unwrap()
+}
+
+fn demo() -> crate::runbook::Loaded {
+    load_file(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/demo.yaml")).unwrap()
+}
+
+/// A runbook with a second person's approval and a window, for the waiting screens.
+const APPROVAL: &str = r#"
+version: 1
+name: Rotate the API signing key
+window: { timezone: Asia/Tokyo, allow: ['Mon-Fri 09:00-18:00'] }
+params:
+  key_id: { default: k-2023-live }
+  token: { secret: true, from_env: KEY_TOKEN }
+steps:
+  - id: snap
+    kind: snapshot
+    title: Save the current key list
+    run: keyctl list > "$SHISA_RUN_DIR/keys.txt"
+  - id: rotate
+    kind: action
+    title: Rotate {{ key_id }}
+    target:
+      describe: keyctl describe "$key_id"
+    approval: { allow_self: true }
+    argv: [keyctl, rotate, '{{ key_id }}', --token, '{{ token }}']
+    verify:
+      - run: keyctl check "$key_id"
+    rollback:
+      - argv: [keyctl, restore, '{{ key_id }}']
+"#;
+
+/// Plays the driver: feeds events to a real engine, shows its records to the app with fixed
+/// times, and turns the app's intents back into events.
+struct Sim {
+    e: Engine,
+    app: App<TestBackend>,
+    seq: u64,
+    spawned: Option<Spawn>,
+    entries: Vec<Entry>,
+}
+
+impl Sim {
+    fn new(loaded: crate::runbook::Loaded, w: u16, h: u16) -> Sim {
+        let params = params::resolve(&loaded.runbook, &[], |k| {
+            (k == "KEY_TOKEN").then(|| "hunter2".to_string())
+        })
+        .unwrap();
+        let e = Engine::new(Arc::new(loaded.runbook), operator(), params);
+        let mut sim = Sim::with_engine(e, w, h, false);
+        sim.feed(Event::Start(StartInfo {
+            now: now(),
+            run_id: RUN_ID.into(),
+            runbook: RunbookRef {
+                path: "/work/runbooks/demo.yaml".into(),
+                sha256: "7e72fcead0b8".repeat(5),
+                name: sim.e.rb.name.clone(),
+            },
+            mode: "tui".into(),
+            tool_version: "0.1.0".into(),
+            clock_faked: None,
+            outside_window: None,
+        }));
+        sim
+    }
+
+    fn with_engine(e: Engine, w: u16, h: u16, watcher: bool) -> Sim {
+        let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut app = App::new(
+            terminal,
+            Options {
+                run_id: RUN_ID.into(),
+                run_dir: format!("/var/lib/shisa/runs/{RUN_ID}"),
+                clock: Clock::from_env().unwrap(),
+                color: false,
+                watcher,
+                dropped: None,
+            },
+        );
+        app.ui.frozen = Some((now(), Duration::from_secs(83)));
+        app.ui.dwell = Duration::ZERO;
+        Sim {
+            e,
+            app,
+            seq: 0,
+            spawned: None,
+            entries: Vec::new(),
+        }
+    }
+
+    fn feed(&mut self, event: Event) {
+        let fx = self.e.update(event).expect("the engine accepts the event");
+        for effect in fx {
+            match effect {
+                Effect::Journal(entry) => {
+                    self.seq += 1;
+                    let s = self.seq;
+                    let rec = Record {
+                        seq: s,
+                        ts: format!("2023-12-05T10:15:{:02}.{:03}+09:00", s % 60, s * 37 % 1000),
+                        body: entry.body.clone(),
+                        step: entry.step.clone(),
+                        actor: entry.actor.clone(),
+                        prev: String::new(),
+                    };
+                    self.entries.push(entry);
+                    self.app.show(Shown::Record(&rec), &self.e);
+                }
+                Effect::Spawn(s) => self.spawned = Some(s),
+                _ => {}
+            }
+        }
+        let intents = self.app.react(&self.e, self.spawned.is_some());
+        assert!(intents.is_empty(), "the TUI never acts on its own");
+    }
+
+    fn output(&mut self, stream: Stream, text: &str) {
+        let step = self.spawned.as_ref().expect("a command runs").step;
+        let chunk = OutputChunk {
+            step,
+            stream,
+            bytes: text.as_bytes().to_vec(),
+        };
+        self.app.show(Shown::Output(&chunk), &self.e);
+        let _ = self.app.react(&self.e, true);
+    }
+
+    /// The running command ends, after printing `stdout`.
+    fn done(&mut self, exit: i32, stdout: &str) {
+        if !stdout.is_empty() {
+            self.output(Stream::Stdout, stdout);
+        }
+        let s = self.spawned.take().expect("a command runs");
+        self.feed(Event::CommandDone(CommandResult {
+            step: s.step,
+            purpose: Some(s.purpose),
+            attempt: s.attempt,
+            exit: Some(exit),
+            duration_ms: 21,
+            bytes: stdout.len() as u64,
+            sha256: "0".repeat(64),
+            stdout: stdout.into(),
+            ..Default::default()
+        }));
+    }
+
+    /// A key, as the operator presses it once the screen is up.
+    fn key(&mut self, code: KeyCode) -> Vec<Intent> {
+        self.key_event(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn key_event(&mut self, ev: KeyEvent) -> Vec<Intent> {
+        self.app.draw(&self.e);
+        let intents = self
+            .app
+            .input(Input::Key(ev), &self.e, self.spawned.is_some());
+        for intent in intents.clone() {
+            self.intent(intent);
+        }
+        intents
+    }
+
+    fn typed(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn intent(&mut self, intent: Intent) {
+        let event = match intent {
+            Intent::Begin => Event::Begin { now: now() },
+            Intent::Typed(t) => Event::Typed(t),
+            Intent::ManualDone(n) => Event::ManualDone(n),
+            Intent::Choice(c) => Event::Choice(c),
+            Intent::Note(text) => Event::Note {
+                actor: operator(),
+                text,
+            },
+            Intent::Abort(r) => Event::Abort(r),
+            Intent::Interrupt(r) => Event::Interrupt(r),
+            Intent::Stop => return,
+            Intent::Approve(typed) => {
+                let i = self.e.phase().step().unwrap();
+                let Approval::Requested { command_sha256, .. } = self.e.steps[i].approval.clone()
+                else {
+                    panic!("no approval requested");
+                };
+                Event::Approval {
+                    reviewer: operator(),
+                    step: self.e.rb.steps[i].id.clone(),
+                    command_sha256,
+                    typed,
+                    fresh: true,
+                }
+            }
+        };
+        self.feed(event);
+    }
+
+    fn screen(&mut self) -> String {
+        // The first frame shows the phase; the next one (a tick later) knows it was seen.
+        self.app.draw(&self.e);
+        self.app.draw(&self.e);
+        self.app.terminal.backend().to_string()
+    }
+
+    /// Demo: through the precheck and the snapshot, to the target confirmation.
+    fn reach_confirm(&mut self) {
+        self.key(KeyCode::Enter);
+        self.done(
+            0,
+            "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
+        );
+        self.key(KeyCode::Enter);
+        self.done(0, "saved attachments.json (3 attachments)\n");
+        self.key(KeyCode::Enter);
+        self.done(
+            0,
+            "Id: ou-7x2q-quar2312\nType: ORGANIZATIONAL_UNIT\nName: quarantine-2023-12\nParent: r-7x2q\n",
+        );
+        assert!(matches!(self.e.phase(), Phase::Confirm { .. }));
+    }
+
+    /// Demo: the target typed right, the change made and verified, the manual step waiting.
+    fn reach_manual(&mut self) {
+        self.reach_confirm();
+        self.typed("quarantine-2023-12");
+        self.key(KeyCode::Enter);
+        self.done(
+            0,
+            "attached p-denyall01 to ou-7x2q-quar2312 (quarantine-2023-12)\n",
+        );
+        self.done(0, "p-FullAWSAccess\np-denyall01\n");
+        self.done(0, "p-FullAWSAccess\n");
+        self.done(0, "allowed\n");
+        self.key(KeyCode::Enter);
+        assert!(matches!(self.e.phase(), Phase::Manual(3)));
+    }
+
+    /// Demo: verify-2 finds the policy on the root: the step fails.
+    fn reach_failure(&mut self) {
+        self.reach_confirm();
+        self.typed("quarantine-2023-12");
+        self.key(KeyCode::Enter);
+        self.done(
+            0,
+            "attached p-denyall01 to ou-7x2q-quar2312 (quarantine-2023-12)\n",
+        );
+        self.done(0, "p-FullAWSAccess\np-denyall01\n");
+        self.done(0, "p-FullAWSAccess\np-denyall01\n");
+        assert!(matches!(self.e.phase(), Phase::Failed { .. }));
+    }
+}
+
+fn sizes() -> [(u16, u16); 2] {
+    [(80, 24), (120, 40)]
+}
+
+macro_rules! snap {
+    ($name:expr, $sim:expr) => {{
+        let (w, h) = {
+            let a = $sim.app.terminal.backend().buffer().area;
+            (a.width, a.height)
+        };
+        insta::assert_snapshot!(format!("{}_{}x{}", $name, w, h), $sim.screen());
+    }};
+}
+
+#[test]
+fn idle() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        snap!("idle", sim);
+    }
+}
+
+#[test]
+fn running_with_output() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.key(KeyCode::Enter);
+        sim.done(
+            0,
+            "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
+        );
+        sim.key(KeyCode::Enter);
+        // Colours stay; a retitle, a screen clear and a cursor move are neutralised.
+        sim.output(
+            Stream::Stdout,
+            "\x1b[32mexporting\x1b[0m policy attachments\n\x1b]0;pwned\x07\x1b[2J\x1b[Hcleared?\n",
+        );
+        for n in 1..=30 {
+            sim.output(
+                Stream::Stdout,
+                &format!("attachment {n:02}: p-FullAWSAccess\n"),
+            );
+        }
+        sim.output(Stream::Stderr, "warning: slow API, retrying\n");
+        sim.output(Stream::Stdout, "progress 10%\rprogress 80%");
+        assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        snap!("running_with_output", sim);
+    }
+}
+
+#[test]
+fn target_confirmation_after_a_miss() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_confirm();
+        sim.typed("quarantine-2023");
+        sim.key(KeyCode::Enter);
+        sim.typed("quar");
+        snap!("target_confirmation", sim);
+    }
+}
+
+#[test]
+fn typed_target_goes_to_the_engine_and_nothing_is_prefilled() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.reach_confirm();
+    let screen = sim.screen();
+    assert!(screen.contains("> █"), "the input starts empty:\n{screen}");
+    sim.typed("quarantine-2023-12");
+    assert_eq!(
+        sim.key(KeyCode::Enter),
+        vec![Intent::Typed("quarantine-2023-12".into())]
+    );
+    assert!(sim.e.steps[2].confirmed);
+}
+
+#[test]
+fn failure_dialog_preselects_rollback_and_lists_the_plan() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_failure();
+        let screen = sim.screen();
+        assert!(screen.contains("Rollback would undo"), "{screen}");
+        snap!("failure_dialog", sim);
+    }
+}
+
+#[test]
+fn rollback_in_progress_then_finished() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_failure();
+        assert_eq!(
+            sim.key(KeyCode::Enter),
+            vec![Intent::Choice(Choice::Rollback)]
+        );
+        sim.output(
+            Stream::Stdout,
+            "detached p-denyall01 from ou-7x2q-quar2312\n",
+        );
+        snap!("rollback_in_progress", sim);
+        sim.done(0, "");
+        assert!(matches!(sim.e.phase(), Phase::Finished { .. }));
+        sim.app.close(&sim.e);
+        snap!("finished_rolled_back", sim);
+    }
+}
+
+#[test]
+fn abort_asks_a_reason_and_only_allowed_choices_are_taken() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.reach_failure();
+    // `continue` needs `on_failure: continue`: refused on screen, nothing sent.
+    assert!(sim.key(KeyCode::Char('c')).is_empty());
+    assert!(sim.screen().contains("`continue` is not possible here"));
+    sim.key(KeyCode::Char('a'));
+    assert!(
+        sim.key(KeyCode::Enter).is_empty(),
+        "abort asks a reason first"
+    );
+    sim.typed("vendor outage");
+    assert_eq!(
+        sim.key(KeyCode::Enter),
+        vec![Intent::Choice(Choice::Abort(Some("vendor outage".into())))]
+    );
+    assert!(matches!(sim.e.phase(), Phase::Finished { exit: 1, .. }));
+}
+
+#[test]
+fn manual_step_then_finished() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_manual();
+        sim.typed("posted in #inc-4411");
+        snap!("manual_step", sim);
+        assert_eq!(
+            sim.key(KeyCode::Enter),
+            vec![Intent::ManualDone(Some("posted in #inc-4411".into()))]
+        );
+        sim.app.close(&sim.e);
+        assert!(sim.app.lingers());
+        snap!("finished", sim);
+        sim.app.after_input(Input::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+        assert!(sim.app.left());
+    }
+}
+
+#[test]
+fn help_lists_the_keymap() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.key(KeyCode::Char('?'));
+        let screen = sim.screen();
+        for row in super::keymap::help(super::keymap::Mode::Main) {
+            assert!(screen.contains(&row.0), "{} missing:\n{screen}", row.0);
+        }
+        snap!("help", sim);
+    }
+}
+
+#[test]
+fn enter_begins_only_a_step_whose_plan_was_drawn() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.app.ui.dwell = Duration::from_secs(3600);
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let intents = sim.app.input(Input::Key(enter), &sim.e, false);
+    assert!(intents.is_empty(), "typed ahead: nothing begins");
+    assert!(sim.screen().contains("read what the step will do first"));
+    sim.app.ui.dwell = Duration::ZERO;
+    assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Begin]);
+}
+
+#[test]
+fn quit_asks_and_explains_resuming() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Enter);
+    sim.key(KeyCode::Char('q'));
+    snap!("quit_while_running", sim);
+    assert!(sim.key(KeyCode::Char('n')).is_empty());
+    sim.key(KeyCode::Char('q'));
+    let intents = sim.key(KeyCode::Char('y'));
+    assert_eq!(intents, vec![Intent::Interrupt("the operator quit".into())]);
+    assert!(!sim.app.ui.lingers(&sim.e), "the operator chose to leave");
+}
+
+#[test]
+fn ctrl_c_while_running_offers_to_stop_the_command() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Enter);
+    let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    assert!(sim.key_event(ctrl_c).is_empty());
+    assert!(sim.screen().contains("Stop the running command?"));
+    assert_eq!(sim.key(KeyCode::Char('y')), vec![Intent::Stop]);
+}
+
+#[test]
+fn notes_at_any_time() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Char('n'));
+    sim.typed("paged the vendor");
+    assert_eq!(
+        sim.key(KeyCode::Enter),
+        vec![Intent::Note("paged the vendor".into())]
+    );
+    assert!(sim.screen().contains("note from ops1: paged the vendor"));
+}
+
+fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {
+    let mut sim = Sim::new(load_str("approval.yaml", APPROVAL).unwrap(), w, h);
+    sim.key(KeyCode::Enter);
+    sim.done(0, "");
+    sim.key(KeyCode::Enter);
+    sim.done(0, "k-2023-live\n");
+    sim.typed("k-2023-live");
+    sim.key(KeyCode::Enter);
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    if watcher {
+        let mut w = Sim::with_engine(sim.e.clone(), w, h, true);
+        w.app.ui.frozen = sim.app.ui.frozen;
+        w.feed(Event::WatcherJoined("rev2".into()));
+        return w;
+    }
+    sim
+}
+
+#[test]
+fn approval_waiting_and_self_approval() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, false);
+        snap!("approval_waiting", sim);
+        sim.key(KeyCode::Char('a'));
+        sim.typed("k-2023-live");
+        let intents = sim.key(KeyCode::Enter);
+        assert_eq!(intents, vec![Intent::Approve("k-2023-live".into())]);
+        assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        // The secret never reaches the screen.
+        assert!(!sim.screen().contains("hunter2"));
+    }
+}
+
+#[test]
+fn watcher_mode_is_read_only_but_approves_and_notes() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, true);
+        snap!("watcher", sim);
+        let app = &mut sim.app;
+        for code in [KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('q')] {
+            let intents = app.input(
+                Input::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+                &sim.e,
+                false,
+            );
+            assert!(intents.is_empty(), "{code:?}");
+        }
+        assert!(app.left(), "q leaves the watcher's screen");
+        app.ui.left = false;
+        let intents = sim.key(KeyCode::Char('a'));
+        assert!(intents.is_empty());
+        sim.typed("k-2023-live");
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+        let intents = sim.app.input(Input::Key(enter), &sim.e, false);
+        assert_eq!(intents, vec![Intent::Approve("k-2023-live".into())]);
+    }
+}
+
+#[test]
+fn in_doubt_on_resume() {
+    for (w, h) in sizes() {
+        let mut first = Sim::new(demo(), w, h);
+        first.reach_confirm();
+        first.typed("quarantine-2023-12");
+        first.key(KeyCode::Enter);
+        // shisa dies (kill -9) while the change runs: the journal ends at command_started.
+        let e = Engine::replay(
+            first.e.rb.clone(),
+            operator(),
+            first.e.params.clone(),
+            &first.entries,
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        sim.feed(Event::Resume {
+            now: now(),
+            outside_window: None,
+        });
+        assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+        snap!("in_doubt", sim);
+    }
+}
+
+#[test]
+fn parameter_form() {
+    let source = r#"
+version: 1
+name: Narrow the DB admin hosts
+params:
+  db_host: { description: Database to change, pattern: '^db-[a-z0-9-]+$', deny: ['^db-prod-all$'] }
+  admin_cidr: { description: Network allowed in, pattern: '^[0-9./]+$' }
+  api_token: { description: Token for the admin API, secret: true }
+steps:
+  - id: check
+    kind: precheck
+    run: dbctl ping "$db_host"
+"#;
+    let loaded = load_str("form.yaml", source).unwrap();
+    let rb = &loaded.runbook;
+    let given = vec![("admin_cidr".to_string(), "10.0.0.0/8".to_string())];
+    let missing = form::missing(rb, &given, |_| None);
+    assert_eq!(missing.len(), 2);
+    let mut f = Form::new(rb, &missing);
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    for c in "db-prod-all".chars() {
+        f.key(&key(KeyCode::Char(c)));
+    }
+    assert_eq!(
+        f.key(&key(KeyCode::Enter)),
+        Step::Going,
+        "denied: not accepted"
+    );
+    assert_eq!(f.at, 0);
+    for _ in 0..3 {
+        f.key(&key(KeyCode::Backspace));
+    }
+    for c in "eu1".chars() {
+        f.key(&key(KeyCode::Char(c)));
+    }
+    let mut bad = Form::new(rb, &missing);
+    bad.fields[0].value = "db-prod-all".into();
+    bad.key(&key(KeyCode::Enter));
+    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Going);
+    for c in "s3cr3t".chars() {
+        f.key(&key(KeyCode::Char(c)));
+    }
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|fr| form::render(fr, &bad, super::view::Theme { color: false }))
+        .unwrap();
+    insta::assert_snapshot!("parameter_form_refused_80x24", terminal.backend());
+    terminal
+        .draw(|fr| form::render(fr, &f, super::view::Theme { color: false }))
+        .unwrap();
+    let screen = terminal.backend().to_string();
+    assert!(
+        !screen.contains("s3cr3t") && screen.contains("••••••"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("parameter_form_80x24", screen);
+    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Done);
+    assert_eq!(
+        f.values(),
+        vec![
+            ("db_host".to_string(), "db-prod-eu1".to_string()),
+            ("api_token".to_string(), "s3cr3t".to_string())
+        ]
+    );
+    let esc = Form::new(rb, &missing).key(&key(KeyCode::Esc));
+    assert_eq!(esc, Step::Cancel);
+}
+
+#[test]
+fn no_color_means_no_colour_anywhere() {
+    for color in [true, false] {
+        let mut sim = Sim::new(demo(), 80, 24);
+        sim.app = App::new(
+            Terminal::new(TestBackend::new(80, 24)).unwrap(),
+            Options {
+                run_id: RUN_ID.into(),
+                run_dir: "/runs/x".into(),
+                clock: Clock::from_env().unwrap(),
+                color,
+                watcher: false,
+                dropped: None,
+            },
+        );
+        sim.app.ui.frozen = Some((now(), Duration::ZERO));
+        sim.app.ui.dwell = Duration::ZERO;
+        let _ = sim.app.react(&sim.e, false);
+        sim.key(KeyCode::Enter);
+        sim.output(Stream::Stdout, "\x1b[31mred\x1b[0m\n");
+        sim.screen();
+        let coloured =
+            sim.app.terminal.backend().buffer().content.iter().any(|c| {
+                c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset
+            });
+        assert_eq!(coloured, color);
+    }
+}
+
+#[test]
+fn a_flood_keeps_memory_bounded_and_frames_cheap() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Enter);
+    let line = "QmFzZTY0IGZsb29kIGxpbmUgb2YgYSByZWFzb25hYmxlIGxlbmd0aCBmb3IgYSB0ZXJtaW5hbA==\n";
+    let chunk = line.repeat(65536 / line.len());
+    let started = std::time::Instant::now();
+    for _ in 0..200 {
+        sim.output(Stream::Stdout, &chunk);
+    }
+    let out = sim.app.ui.out.get(0).unwrap();
+    assert_eq!(out.lines.len(), MAX_LINES);
+    assert!(out.dropped > 100_000);
+    let screen = sim.screen();
+    assert!(screen.contains("earlier lines only in the log"), "{screen}");
+    // Generous even for a debug build on a loaded machine; the point is "not per line".
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn tiny_and_odd_sizes_never_panic() {
+    for (w, h) in [(1, 1), (20, 5), (40, 10), (60, 15), (200, 12), (30, 60)] {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.screen();
+        sim.reach_failure();
+        sim.screen();
+        sim.key(KeyCode::Char('?'));
+        sim.screen();
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        sim.screen();
+        let mut form_terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let loaded = load_str("approval.yaml", APPROVAL).unwrap();
+        let missing = form::missing(&loaded.runbook, &[], |_| None);
+        let f = Form::new(&loaded.runbook, &missing);
+        form_terminal
+            .draw(|fr| form::render(fr, &f, super::view::Theme { color: true }))
+            .unwrap();
+    }
+}
+
+#[test]
+fn the_target_stands_out_without_colour() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.reach_confirm();
+    sim.screen();
+    let buf = sim.app.terminal.backend().buffer().clone();
+    let area = buf.area;
+    // The band: a row of the dialog where the target is drawn in reverse video, padded.
+    let banded = (0..area.height).any(|y| {
+        let row: String = (0..area.width).map(|x| buf[(x, y)].symbol()).collect();
+        let x = row
+            .find("quarantine-2023-12")
+            .map(|b| row[..b].chars().count() as u16);
+        x.is_some_and(|x| {
+            let m = buf[(x, y)].modifier;
+            let before = buf[(x - 1, y)].modifier;
+            m.contains(ratatui::style::Modifier::REVERSED)
+                && before.contains(ratatui::style::Modifier::REVERSED)
+        })
+    });
+    assert!(banded, "the target is not on a reverse-video band");
+}
+
+#[test]
+fn scrolling_back_holds_still_while_output_arrives() {
+    let mut sim = Sim::new(demo(), 80, 24);
+    sim.key(KeyCode::Enter);
+    for n in 1..=50 {
+        sim.output(Stream::Stdout, &format!("line {n:02}\n"));
+    }
+    sim.key(KeyCode::PageUp);
+    let before = sim.screen();
+    assert!(before.contains("lines back"), "{before}");
+    assert!(!before.contains("line 50"), "{before}");
+    sim.output(Stream::Stdout, "line 51\n");
+    assert_eq!(sim.screen(), before.replace("8 lines back", "9 lines back"));
+    sim.key(KeyCode::End);
+    assert!(sim.screen().contains("line 51"));
+}

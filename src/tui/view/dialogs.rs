@@ -1,0 +1,405 @@
+//! Modal dialogs: the question the run asks (typed target, manual step, failure choices, a
+//! step in doubt, waiting for approval), the operator's own (note, reason, quit, stop), and
+//! the end of the run.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+
+use super::{View, centered, fit, wrap};
+use crate::engine::{Engine, Phase, update::MAX_MISSES};
+use crate::journal::record::{Prompt, Purpose};
+use crate::tui::plan::rollback_plan;
+use crate::tui::state::{Overlay, Question, ReasonFor};
+
+pub fn render(f: &mut Frame, area: Rect, v: &View) {
+    let ui = v.ui;
+    if let (Some(q), false) = (&ui.question, ui.hidden) {
+        question(f, area, v, q);
+    } else if ui.watcher {
+        watcher(f, area, v);
+    }
+    match &ui.overlay {
+        Some(o) => overlay(f, area, v, o),
+        None if ui.question.is_none() && !ui.watcher => end(f, area, v),
+        None => {}
+    }
+}
+
+struct Dialog {
+    title: String,
+    style: Style,
+    lines: Vec<Line<'static>>,
+}
+
+impl Dialog {
+    fn new(title: impl Into<String>, style: Style) -> Dialog {
+        Dialog {
+            title: title.into(),
+            style,
+            lines: Vec::new(),
+        }
+    }
+    fn text(&mut self, text: &str, style: Style, width: usize) {
+        for row in wrap::words(text, width) {
+            self.lines.push(Line::styled(row, style));
+        }
+    }
+    fn line(&mut self, line: Line<'static>) {
+        self.lines.push(line);
+    }
+    fn draw(self, f: &mut Frame, area: Rect, width: u16) {
+        let h = self.lines.len() as u16 + 2;
+        let rect = centered(area, width, h);
+        f.render_widget(Clear, rect);
+        let block = Block::bordered()
+            .border_type(BorderType::Thick)
+            .border_style(self.style)
+            .title(Line::styled(self.title, self.style));
+        f.render_widget(Paragraph::new(self.lines).block(block), rect);
+    }
+}
+
+/// Width of a dialog in `area`, and of the text inside it.
+fn widths(area: Rect) -> (u16, usize) {
+    let w = area.width.saturating_sub(4).min(76);
+    (w, w.saturating_sub(2) as usize)
+}
+
+fn input(text: &str, v: &View) -> Line<'static> {
+    Line::from(vec![
+        Span::styled("> ", v.theme.accent()),
+        Span::styled(text.to_string(), v.theme.bold()),
+        Span::styled("█", v.theme.accent()),
+    ])
+}
+
+fn title(e: &Engine, i: usize) -> String {
+    e.rb.steps[i].title.render(&e.shown_vars())
+}
+
+fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
+    let t = v.theme;
+    let e = v.e;
+    let (w, tw) = widths(area);
+    let Some(i) = e.phase().step() else {
+        return;
+    };
+    match (q, e.phase()) {
+        (
+            Question::Confirm { input: typed },
+            Phase::Confirm {
+                resolved, misses, ..
+            },
+        ) => {
+            let mut d = Dialog::new(" Confirm the target ", t.warn().patch(t.bold()));
+            d.text(&title(e, i), t.bold(), tw);
+            d.text(
+                "The system names the target of this step:",
+                Style::new(),
+                tw,
+            );
+            d.line(Line::raw(""));
+            for row in super::target::band(&resolved, tw, 3, t.target()) {
+                d.line(row);
+            }
+            d.line(Line::raw(""));
+            d.text("Type it back exactly, then press Enter:", Style::new(), tw);
+            d.line(input(typed, v));
+            let left = MAX_MISSES.saturating_sub(misses);
+            match &v.ui.last_miss {
+                Some(miss) if misses > 0 => d.text(
+                    &format!("`{miss}` is not the target — {left} tries left"),
+                    t.bad(),
+                    tw,
+                ),
+                _ => d.text(&format!("{left} tries; then the run stops"), t.dim(), tw),
+            }
+            d.draw(f, area, w);
+        }
+        (Question::Manual { note }, _) => {
+            let mut d = Dialog::new(" Manual step: do it, then mark it done ", t.accent());
+            d.text(&title(e, i), t.bold(), tw);
+            if let Some(text) = &e.rb.steps[i].instructions {
+                d.text(text.render(&e.shown_vars()).trim(), Style::new(), tw);
+            }
+            d.line(Line::raw(""));
+            d.text("Note for the journal (optional):", t.dim(), tw);
+            d.line(input(note, v));
+            d.text("Enter marks the step done.", t.dim(), tw);
+            d.draw(f, area, w);
+        }
+        (Question::Waiting, Phase::Approval { allow_self, .. }) => {
+            let mut d = Dialog::new(" Waiting for approval ", t.accent());
+            d.text(&title(e, i), t.bold(), tw);
+            d.text(
+                "waiting for approval by another person, who runs:",
+                Style::new(),
+                tw,
+            );
+            d.line(Line::styled(
+                format!("  shisa approve {}", v.ui.run_id),
+                t.accent(),
+            ));
+            d.text("and types the target themselves.", Style::new(), tw);
+            if allow_self {
+                d.line(Line::raw(""));
+                d.text(
+                    "This runbook lets you approve it yourself: press a, then type the target. It is journaled as a self-approval.",
+                    t.dim(),
+                    tw,
+                );
+            }
+            d.draw(f, area, w);
+        }
+        (Question::Choice { choices, selected }, phase) => {
+            choice(f, area, v, i, &phase, choices, *selected)
+        }
+        _ => {}
+    }
+}
+
+fn choice(
+    f: &mut Frame,
+    area: Rect,
+    v: &View,
+    i: usize,
+    phase: &Phase,
+    choices: &[&'static str],
+    selected: usize,
+) {
+    let t = v.theme;
+    let e = v.e;
+    let (w, tw) = widths(area);
+    let prompt = e.prompt();
+    let heading = match prompt {
+        Some(Prompt::Precheck) => " Precheck failed ",
+        Some(Prompt::Gate) => " Refused by a safety gate ",
+        Some(Prompt::Rollback) => " A rollback command failed ",
+        Some(Prompt::InDoubt) => " Step in doubt ",
+        _ => " Step failed ",
+    };
+    let mut d = Dialog::new(heading, t.bad());
+    d.text(&title(e, i), t.bold(), tw);
+    match phase {
+        Phase::Failed { reason, .. } => d.text(reason, t.bad(), tw),
+        _ => d.text(
+            "This step was under way when the run stopped. Did it finish?",
+            t.warn(),
+            tw,
+        ),
+    }
+    if let Some(log) = v.ui.out.get(i).and_then(|o| o.log.as_deref()) {
+        d.text(&format!("output: {}/{log}", v.ui.run_dir), t.dim(), tw);
+    }
+    d.line(Line::raw(""));
+    let mut row = Vec::new();
+    for (n, c) in choices.iter().enumerate() {
+        let c = match *c {
+            "abort" | "override" | "done" => format!("{c}…"),
+            c => c.to_string(),
+        };
+        // Brackets as well as reverse video: the choice reads without colour or attributes.
+        let (label, style) = if n == selected {
+            (format!("[{c}]"), t.selected())
+        } else {
+            (format!(" {c} "), Style::new())
+        };
+        row.push(Span::styled(label, style));
+        row.push(Span::raw(" "));
+    }
+    d.line(Line::from(row));
+    let chosen = choices.get(selected).copied().unwrap_or("");
+    d.text(&explain(chosen, prompt), t.dim(), tw);
+    if choices.contains(&"rollback") {
+        let (plan, without) = rollback_plan(e, i);
+        d.line(Line::raw(""));
+        if plan.is_empty() {
+            d.text(
+                "Rollback would undo nothing: no change was made.",
+                t.dim(),
+                tw,
+            );
+        } else {
+            d.text("Rollback would undo, in this order:", Style::new(), tw);
+        }
+        for (n, &j) in plan.iter().enumerate() {
+            let cmd = e
+                .shown_command(j, Purpose::Rollback(1))
+                .map(|c| c.lines().next().unwrap_or("").to_string())
+                .unwrap_or_default();
+            let more = match e.rb.steps[j].rollback.len() {
+                0 | 1 => String::new(),
+                k => format!(" (+{} more)", k - 1),
+            };
+            d.line(Line::raw(fit(&format!(" {}. {}", n + 1, title(e, j)), tw)));
+            d.line(Line::styled(
+                fit(&format!("    $ {cmd}{more}"), tw),
+                t.dim(),
+            ));
+        }
+        for &j in &without {
+            d.text(
+                &format!(" ! {} changed something and has no rollback", title(e, j)),
+                t.warn(),
+                tw,
+            );
+        }
+    }
+    d.draw(f, area, w);
+}
+
+fn explain(choice: &str, prompt: Option<Prompt>) -> String {
+    match (choice, prompt) {
+        ("rollback", _) => "undo the changes made so far (listed below)",
+        ("retry", Some(Prompt::Rollback)) => "run the failed rollback command again",
+        ("retry", _) => "run the failed command again",
+        ("abort", _) => "end the run here and change nothing more (asks a reason)",
+        ("continue", Some(Prompt::Rollback)) => {
+            "skip this rollback command; the rollback is recorded as incomplete"
+        }
+        ("continue", _) => "record this step as failed and go on with the next",
+        ("override", _) => "treat the precheck as passed (asks a reason; journaled)",
+        ("rerun", _) => "run the step again from its start",
+        ("done", _) => "it did finish: record the step as done (asks a reason)",
+        _ => "",
+    }
+    .to_string()
+}
+
+fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
+    let t = v.theme;
+    let e = v.e;
+    let (w, tw) = widths(area);
+    let step = e.phase().step();
+    let mut d;
+    match o {
+        Overlay::Note { input: text } => {
+            d = Dialog::new(" Note for the journal ", t.accent());
+            d.text(
+                "Recorded with your name and the time; watchers see it too.",
+                t.dim(),
+                tw,
+            );
+            d.line(input(text, v));
+        }
+        Overlay::Reason { why, input: text } => {
+            let q = match why {
+                ReasonFor::Choice("abort") => "Why abort? (optional)",
+                ReasonFor::Choice("override") => "Why override the failed precheck?",
+                ReasonFor::Choice("done") => "Why do you know the step finished?",
+                ReasonFor::Choice(_) => "Reason:",
+                ReasonFor::AbortRun => "Why abort the run for good? (optional)",
+            };
+            d = Dialog::new(" Reason for the journal ", t.warn());
+            d.text(q, Style::new(), tw);
+            d.line(input(text, v));
+        }
+        Overlay::Approve { input: text } => {
+            d = Dialog::new(" Approve ", t.accent());
+            if let Some(i) = step {
+                d.text(&title(e, i), t.bold(), tw);
+            }
+            if v.ui.watcher {
+                d.text(
+                    "Type the target as you read it from the system, then Enter:",
+                    Style::new(),
+                    tw,
+                );
+            } else {
+                d.text(
+                    "You are the operator: this is journaled as a self-approval. Type the target, then Enter:",
+                    Style::new(),
+                    tw,
+                );
+            }
+            d.line(input(text, v));
+        }
+        Overlay::Quit => {
+            d = Dialog::new(" Quit? ", t.warn());
+            d.text(
+                "The run stops here. It can be resumed later with:",
+                Style::new(),
+                tw,
+            );
+            d.line(Line::styled(
+                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
+                t.accent(),
+            ));
+            if v.ui.running {
+                d.text(
+                    "The running command is stopped first (TERM, then KILL after 5 s); its step will be in doubt when you resume.",
+                    t.warn(),
+                    tw,
+                );
+            } else {
+                d.text("Or press a to abort the run for good.", t.dim(), tw);
+            }
+        }
+        Overlay::Stop => {
+            d = Dialog::new(" Stop the running command? ", t.warn());
+            d.text(
+                "TERM goes to its whole process group, then KILL after 5 s. The step then fails and you choose what happens next.",
+                Style::new(),
+                tw,
+            );
+        }
+    }
+    d.draw(f, area, w);
+}
+
+fn watcher(f: &mut Frame, area: Rect, v: &View) {
+    let t = v.theme;
+    if let Phase::Approval { step, .. } = v.e.phase() {
+        let (w, tw) = widths(area);
+        let mut d = Dialog::new(" Approval wanted ", t.accent());
+        d.text(&title(v.e, step), t.bold(), tw);
+        d.text(
+            "waits for a second person. Press a and type the target as you read it.",
+            Style::new(),
+            tw,
+        );
+        d.draw(f, area, w);
+    }
+}
+
+/// The run is over (or stopped): say how, and how to leave.
+fn end(f: &mut Frame, area: Rect, v: &View) {
+    let t = v.theme;
+    let (w, tw) = widths(area);
+    let mut d = match v.e.phase() {
+        Phase::Finished { outcome, exit } => {
+            let style = if exit == 0 {
+                t.ok().patch(t.bold())
+            } else {
+                t.bad()
+            };
+            let mut d = Dialog::new(format!(" Run {} ", outcome.name()), style);
+            d.text(
+                &format!("The run is over: {} (exit {exit}).", outcome.name()),
+                style,
+                tw,
+            );
+            d
+        }
+        Phase::Halted(reason) => {
+            let mut d = Dialog::new(" Run stopped ", t.warn());
+            d.text(&reason, t.warn(), tw);
+            d.text("It can be resumed with:", Style::new(), tw);
+            d.line(Line::styled(
+                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
+                t.accent(),
+            ));
+            d
+        }
+        _ => return,
+    };
+    d.text(
+        "Press Enter to leave; the journal is verified on the way out.",
+        t.dim(),
+        tw,
+    );
+    d.draw(f, area, w);
+}

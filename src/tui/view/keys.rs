@@ -1,0 +1,110 @@
+//! The bottom line: the keys that matter now (labels from the keymap itself), or a notice.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::View;
+use crate::engine::Phase;
+use crate::tui::keymap::{Action, Mode, key_for};
+use crate::tui::state::Overlay;
+
+pub fn render(f: &mut Frame, area: Rect, v: &View) {
+    let t = v.theme;
+    if let Some(n) = &v.ui.notice {
+        let style = if n.error { t.bad() } else { t.warn() };
+        f.render_widget(
+            Paragraph::new(Line::styled(format!(" {}", n.text), style)),
+            area,
+        );
+        return;
+    }
+    let mut spans = Vec::new();
+    for (action, text) in hints(v) {
+        if let Some(key) = key_for(action, v.mode) {
+            spans.push(Span::styled(format!(" {key}"), t.key()));
+            spans.push(Span::raw(format!(" {text} ")));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn hints(v: &View) -> Vec<(Action, &'static str)> {
+    let running = v.ui.running;
+    match v.mode {
+        Mode::Main => {
+            let mut h = Vec::new();
+            if v.ui.question.is_some() && v.ui.hidden {
+                h.push((Action::Begin, "reopen the question"));
+            } else if matches!(v.e.phase(), Phase::Ready(_)) && v.settled {
+                h.push((Action::Begin, "begin"));
+            }
+            if running {
+                h.push((Action::CtrlC, "stop the command"));
+            }
+            h.extend([
+                (Action::Note, "note"),
+                (Action::PageUp, "scroll"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]);
+            h
+        }
+        Mode::Confirm => vec![(Action::Submit, "submit"), (Action::Hide, "hide")],
+        // Enter is offered once the question has been on screen long enough to act on.
+        Mode::Manual if v.settled => vec![(Action::Submit, "mark done"), (Action::Hide, "hide")],
+        Mode::Manual => vec![(Action::Hide, "hide")],
+        Mode::Text => vec![(Action::Submit, "submit"), (Action::Hide, "cancel")],
+        Mode::Choice => {
+            let mut h = vec![(Action::Next, "select")];
+            if v.settled {
+                h.push((Action::Submit, "choose"));
+            }
+            h.extend([
+                (Action::Note, "note"),
+                (Action::Help, "help"),
+                (Action::Hide, "hide"),
+            ]);
+            h
+        }
+        Mode::Waiting => {
+            let mut h = Vec::new();
+            if matches!(
+                v.e.phase(),
+                Phase::Approval {
+                    allow_self: true,
+                    ..
+                }
+            ) {
+                h.push((Action::ApproveSelf, "approve it yourself"));
+            }
+            h.extend([
+                (Action::Note, "note"),
+                (Action::Help, "help"),
+                (Action::Quit, "quit"),
+            ]);
+            h
+        }
+        Mode::Ask => {
+            let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
+            if v.ui.overlay == Some(Overlay::Quit) && !running {
+                h.push((Action::AbortRun, "abort for good"));
+            }
+            h
+        }
+        Mode::Help => vec![(Action::Hide, "close"), (Action::PageDown, "scroll")],
+        Mode::Finished => vec![
+            (Action::Leave, "leave"),
+            (Action::PageUp, "scroll"),
+            (Action::Help, "help"),
+        ],
+        Mode::Form => vec![(Action::Submit, "next / start"), (Action::Leave, "cancel")],
+        Mode::Watcher => vec![
+            (Action::Approve, "approve"),
+            (Action::Note, "note"),
+            (Action::Help, "help"),
+            (Action::Leave, "leave"),
+        ],
+    }
+}

@@ -1,0 +1,264 @@
+//! The TUI end to end: the real binary in a tmux pane (a real pseudo-terminal), driven with
+//! keys alone, then the journal and the terminal checked. Every wait polls with a deadline;
+//! nothing depends on a fixed sleep.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Scratch, bin, journal, root};
+
+/// A tmux server of the test's own (its socket in the scratch directory), killed on drop.
+struct Pane {
+    socket: PathBuf,
+}
+
+impl Pane {
+    /// Starts `shell` in a 100×30 pane; None when tmux is not installed.
+    fn start(scratch: &Scratch, shell: &str) -> Option<Pane> {
+        if Command::new("tmux").arg("-V").output().is_err() {
+            eprintln!("tmux is not installed: the TUI end-to-end test is skipped");
+            return None;
+        }
+        let pane = Pane {
+            socket: scratch.path().join("tmux.sock"),
+        };
+        let ok = pane
+            .tmux()
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "100",
+                "-y",
+                "30",
+            ])
+            .args(["-s", "t", shell])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux new-session failed");
+        Some(pane)
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-t", "t"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let ok = self
+            .tmux()
+            .args(["send-keys", "-t", "t"])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    fn type_text(&self, text: &str) {
+        let ok = self
+            .tmux()
+            .args(["send-keys", "-t", "t", "-l", text])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    }
+
+    fn query(&self, format: &str) -> String {
+        let out = self
+            .tmux()
+            .args(["display", "-p", "-t", "t", format])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    /// Polls the screen until `all` of the texts are on it.
+    fn wait_for(&self, all: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if all.iter().all(|t| screen.contains(t)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 30 s for {all:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").status();
+    }
+}
+
+/// The command the pane runs: shisa, then its exit code, then a shell that stays so the
+/// screen can be read after shisa is gone.
+fn shell(scratch: &Scratch, args: &str) -> String {
+    format!(
+        "cd '{}' && env -u SHISA_FAKE_NOW SHISA_JOURNAL_DIR='{}' '{}' {args}; echo \"shisa exited $?\"; exec sleep 600",
+        root().display(),
+        scratch.journals().display(),
+        bin()
+    )
+}
+
+fn the_run_dir(scratch: &Scratch) -> PathBuf {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(scratch.journals())
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    dirs.pop().unwrap()
+}
+
+fn record<'a>(j: &'a [serde_json::Value], kind: &str) -> &'a serde_json::Value {
+    j.iter()
+        .find(|r| r["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} in the journal"))
+}
+
+fn restored(pane: &Pane) -> String {
+    let screen = pane.wait_for(&["shisa exited"]);
+    assert_eq!(
+        pane.query("#{alternate_on}"),
+        "0",
+        "the alternate screen was left"
+    );
+    screen
+}
+
+#[test]
+fn the_demo_runs_to_completion_with_keys_alone() {
+    let scratch = Scratch::new();
+    let Some(pane) = Pane::start(&scratch, &shell(&scratch, "run runbooks/demo.yaml")) else {
+        return;
+    };
+    pane.wait_for(&["Step 1 of 4", "Press Enter to begin"]);
+    assert_eq!(pane.query("#{alternate_on}"), "1");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Step 2 of 4", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Step 3 of 4", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Confirm the target", "quarantine-2023-12", "> █"]);
+    pane.type_text("quarantine-2023-12");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Step 4 of 4", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Note for the journal (optional)", "Enter mark done"]);
+    pane.type_text("told the customer");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["The run is over: completed (exit 0)"]);
+    pane.keys(&["Enter"]);
+
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 0"), "{screen}");
+    assert!(screen.contains("shisa: journal verified"), "{screen}");
+    assert!(
+        screen.contains("shisa: run finished: completed"),
+        "{screen}"
+    );
+
+    let dir = the_run_dir(&scratch);
+    let j = journal(&dir);
+    assert_eq!(record(&j, "run_started")["data"]["mode"], "tui");
+    let confirmed = record(&j, "target_confirmed");
+    assert_eq!(confirmed["data"]["typed"], "quarantine-2023-12");
+    assert_eq!(confirmed["actor"]["role"], "operator");
+    assert_eq!(
+        record(&j, "manual_done")["data"]["note"],
+        "told the customer"
+    );
+    assert_eq!(j.last().unwrap()["kind"], "run_finished");
+    assert_eq!(j.last().unwrap()["data"]["outcome"], "completed");
+    assert!(scratch.verify(&dir).status.success());
+}
+
+#[test]
+fn sigterm_mid_command_restores_the_terminal_and_leaves_the_step_in_doubt() {
+    let scratch = Scratch::new();
+    let rb = scratch.write(
+        "slow.yaml",
+        "version: 1\nname: Slow check\nsteps:\n  - id: slow\n    kind: precheck\n    title: A slow check\n    run: echo started; sleep 60\n",
+    );
+    let args = format!("run '{}'", rb.display());
+    let Some(pane) = Pane::start(&scratch, &shell(&scratch, &args)) else {
+        return;
+    };
+    pane.wait_for(&["Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["running main", "started"]);
+    let pid = shisa_pid(&pane);
+    let ok = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(ok.success());
+
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 3"), "{screen}");
+    assert!(
+        screen.contains("it can be resumed: shisa resume"),
+        "{screen}"
+    );
+    assert!(screen.contains("shisa: journal verified"), "{screen}");
+    let dir = the_run_dir(&scratch);
+    assert_eq!(
+        record(&journal(&dir), "run_interrupted")["data"]["reason"],
+        "SIGTERM"
+    );
+    // On resume the step is in doubt: nothing runs again without the operator's word.
+    let resumed = scratch.resume(&dir, "");
+    assert!(
+        resumed
+            .stdout
+            .contains("was in progress when the run stopped"),
+        "{}",
+        resumed.explain()
+    );
+    assert_eq!(resumed.code, 3, "end of input at the prompt aborts");
+}
+
+/// shisa's pid: the child of the pane's shell (read from /proc, so no `ps` is needed).
+fn shisa_pid(pane: &Pane) -> String {
+    let shell = pane.query("#{pane_pid}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid …`; comm may hold spaces, so split after the last ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                continue;
+            };
+            let ppid = rest.split_whitespace().nth(1).unwrap_or("");
+            if ppid == shell && head.contains("(shisa") {
+                return entry.file_name().to_string_lossy().into_owned();
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no shisa under the pane's shell {shell}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
