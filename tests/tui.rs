@@ -262,3 +262,58 @@ fn shisa_pid(pane: &Pane) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// `shisa watch` on a terminal: the operator's screen, read-only; `a` approves the waiting
+/// step by typing its target (self-approval here, which the runbook allows), and the
+/// watcher's copy of the journal verifies when it leaves.
+#[test]
+fn a_watcher_approves_from_its_own_screen() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let rb = s.write(
+        "self.yaml",
+        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+         - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
+         approval: { allow_self: true }\n    run: echo flipped\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'true' } ]\n",
+    );
+    let mut op = s.shisa();
+    op.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = common::Live::start(op);
+    op.wait_for("type the target `flag-7`", 30);
+    op.send("flag-7");
+    op.wait_for("waiting for another person", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name();
+    let id = id.to_string_lossy().trim_end_matches(".sock").to_string();
+    let watch = format!(
+        "env SHISA_SOCKET_DIR='{}' '{}' watch {id}; echo \"shisa exited $?\"; exec sleep 600",
+        sockets.display(),
+        bin()
+    );
+    let Some(pane) = Pane::start(&s, &watch) else {
+        return;
+    };
+    pane.wait_for(&["WATCHING (read-only)", "Flip the flag", "a approve"]);
+    pane.keys(&["a"]);
+    pane.type_text("flag-7");
+    pane.keys(&["Enter"]);
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let granted = &run.records("approval_granted", Some("change"))[0];
+    assert_eq!(granted["data"]["typed"], "flag-7");
+    assert_eq!(granted["data"]["self_approved"], true);
+    pane.wait_for(&["run finished"]);
+    pane.keys(&["q"]);
+    let screen = restored(&pane);
+    assert!(screen.contains("copy verified:"), "{screen}");
+    assert!(screen.contains("shisa exited 0"), "{screen}");
+}

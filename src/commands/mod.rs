@@ -9,3 +9,4 @@ pub mod session;
 pub mod share_clients;
 pub mod verify;
 pub mod watch;
+pub mod watch_tui;

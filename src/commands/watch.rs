@@ -75,6 +75,11 @@ impl Witness {
             self.request = Some(self.head.clone());
         }
         if let Some(e) = &mut self.engine {
+            // The values as the journal shows them (secrets already masked), so commands
+            // read as the operator sees them.
+            if let crate::journal::record::Body::RunStarted { params, .. } = &rec.body {
+                e.params.values = params.clone();
+            }
             e.apply(&rec.entry());
         }
         Some(rec)
@@ -82,10 +87,13 @@ impl Witness {
 }
 
 pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Result<Exit> {
-    let _ = headless; // The TUI watcher lands with the TUI; line mode serves both until then.
     let socket = client::find(run_id).map_err(Error::Invalid)?;
     let rt = runtime()?;
-    rt.block_on(watch_lines(socket, copy))
+    if crate::commands::session::is_interactive(headless) {
+        super::watch_tui::run(&rt, socket, copy)
+    } else {
+        rt.block_on(watch_lines(socket, copy))
+    }
 }
 
 async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
@@ -166,7 +174,7 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
     }
 }
 
-fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
+pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
     let (word, rest) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
     match word {
         "note" if !rest.trim().is_empty() => Some(ClientMsg::Note {
@@ -192,7 +200,7 @@ fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
     }
 }
 
-fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
+pub fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
     match (&w.broken, head) {
         (Some(why), _) => {
             let _ = writeln!(out, "the copy received does NOT verify: {why}");
