@@ -73,12 +73,11 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
                             if let Some(f) = copy_file.as_mut() {
                                 let _ = writeln!(f, "{line}");
                             }
-                            if let Some(rec) = witness.take(&line) {
-                                if let Some(e) = &witness.engine {
+                            if let Some(rec) = witness.take(&line)
+                                && let Some(e) = &witness.engine {
                                     app.show(Shown::Record(&rec), e);
                                     let _ = app.react(e, false);
                                 }
-                            }
                         }
                         Ok(ServerMsg::Output { step, stderr, text }) => {
                             if let Some(e) = &engine {
