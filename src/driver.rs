@@ -108,6 +108,7 @@ impl Driver {
         let mut sighup = signal(SignalKind::hangup()).ok();
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut input_open = true;
         self.feed(first, fe);
         loop {
             while !self.later.is_empty() && self.fatal.is_none() {
@@ -143,7 +144,10 @@ impl Driver {
                 Some(msg) = async { match self.share.as_mut() { Some(hub) => hub.rx.recv().await, None => std::future::pending().await } } => {
                     self.share_msg(msg, fe);
                 }
-                got = input.recv() => {
+                got = input.recv(), if input_open => {
+                    // A closed input answers at once forever: say end-of-input once, then
+                    // stop asking, or the loop spins for the rest of the run.
+                    input_open = got.is_some();
                     let got = got.unwrap_or(Input::Eof);
                     let intents = fe.input(got, &self.engine, self.running.is_some());
                     self.intents(intents, fe);

@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# shisa's benchmarks. Every figure is a ratio against a baseline measured in the same run,
+# on the same machine, as the median of several repetitions.
+#
+#   benches/bench.sh            # all of them (installs ansible-core in a throwaway venv)
+#   REPS=3 benches/bench.sh     # fewer repetitions
+#   SKIP_ANSIBLE=1 benches/bench.sh
+#
+# Prints a Markdown table (paste it into the README's Performance section).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPS=${REPS:-5}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cargo build --release --quiet
+shisa=$PWD/target/release/shisa
+export SHISA_JOURNAL_DIR=$work/runs SHISA_SOCKET_DIR=$work/sock NO_COLOR=1
+mkdir -p "$work/sock" && chmod 1777 "$work/sock"
+
+now() { date +%s.%N; }
+calc() { awk "BEGIN { print $* }"; }
+# median of N timings of a command (seconds)
+median() {
+  local -a t=()
+  for ((i = 0; i < REPS; i++)); do
+    local a b
+    a=$(now)
+    if ! "$@" >/dev/null 2>&1 </dev/null; then
+      echo "bench: \`$*\` failed; a failed run is not a measurement" >&2
+      exit 1
+    fi
+    b=$(now)
+    t+=("$(calc "$b - $a")")
+  done
+  printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 |"); }
+
+# --- 1. Per-step overhead: 200 trivial steps vs a floor that spawns the same bash -c and
+#        fsyncs two journal lines per step.
+python3 - "$work/200.yaml" <<'PY'
+import sys
+y = "version: 1\nname: two hundred\nsteps:\n"
+for i in range(200):
+    y += f"  - id: s{i}\n    kind: precheck\n    run: /bin/true\n"
+open(sys.argv[1], "w").write(y)
+PY
+cat >"$work/floor.pl" <<'PL'
+use strict; use warnings; use IO::Handle;
+my ($n, $path) = @ARGV;
+open(my $j, '>>', $path) or die;
+for my $i (1..$n) {
+  print $j qq({"seq":$i,"kind":"command_started"}\n); $j->flush; $j->sync;
+  system('bash', '-euo', 'pipefail', '-c', '/bin/true') == 0 or die;
+  print $j qq({"seq":$i,"kind":"command_finished"}\n); $j->flush; $j->sync;
+}
+PL
+floor() { rm -f "$work/floor.jsonl"; perl "$work/floor.pl" 200 "$work/floor.jsonl"; }
+run200() { "$shisa" run "$work/200.yaml" --headless; }
+t_floor=$(median floor)
+t_shisa=$(median run200)
+row "200 trivial steps, headless" "$(ms "$t_shisa") ms ($(ms "$(calc "$t_shisa / 200")") ms/step)" \
+    "$(ms "$t_floor") ms: bash -c + 2 fsync'd lines per step (perl)" "**$(ratio "$t_shisa" "$t_floor")×** (goal ≤ 1.3×)"
+
+if [[ -z ${SKIP_ANSIBLE:-} ]]; then
+  if python3 -m venv "$work/venv" && "$work/venv/bin/pip" install -q ansible-core >/dev/null 2>&1; then
+    {
+      echo "- hosts: localhost"
+      echo "  connection: local"
+      echo "  gather_facts: false"
+      echo "  tasks:"
+      for i in $(seq 200); do echo "    - command: /bin/true"; done
+    } >"$work/play.yml"
+    ansible200() { ANSIBLE_NOCOLOR=1 "$work/venv/bin/ansible-playbook" -i localhost, -e ansible_python_interpreter="$work/venv/bin/python" "$work/play.yml"; }
+    t_ansible=$(REPS=1 median ansible200)
+    row "200 trivial steps vs ansible-core" "$(ms "$t_shisa") ms" "$(ms "$t_ansible") ms: 200 \`command: /bin/true\` tasks" \
+        "**$(ratio "$t_shisa" "$t_ansible")×** (shisa / ansible)"
+  else
+    row "200 trivial steps vs ansible-core" "—" "pip install ansible-core failed" "n/a"
+  fi
+fi
+
+# --- 2. Output throughput: one step printing 200 MB, headless, vs tee | sha256sum.
+# `yes` dies of SIGPIPE when head has enough; under pipefail that is not a failure here.
+gen="{ yes 'the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz' || true; } | head -c 200000000"
+cat >"$work/flood.yaml" <<YAML
+version: 1
+name: flood
+steps:
+  - id: flood
+    kind: precheck
+    run: |
+      $gen
+YAML
+tee_sum() { bash -c "$gen" | tee "$work/tee.out" | sha256sum; }
+flood() { "$shisa" run "$work/flood.yaml" --headless; }
+t_tee=$(median tee_sum)
+t_flood=$(median flood)
+rss=$( { /usr/bin/time -f '%M' "$shisa" run "$work/flood.yaml" --headless >/dev/null; } 2>&1 | tail -1)
+row "one step printing 200 MB, headless" "$(ms "$t_flood") ms, peak RSS $((rss / 1024)) MiB" \
+    "$(ms "$t_tee") ms: same bytes through \`tee file | sha256sum\`" "**$(ratio "$t_flood" "$t_tee")×** (goal ≤ 1.5×, RSS < 64 MiB)"
+
+# --- 3. shisa check on 10,000 steps vs parsing the same YAML with PyYAML.
+python3 - "$work/10k.yaml" <<'PY'
+import sys
+y = ["version: 1", "name: ten thousand", "params:", "  flag: { pattern: '^[a-z-]+$', default: on-off }", "steps:"]
+for i in range(10000):
+    if i % 4 == 0:
+        y += [f"  - id: snap{i}", "    kind: snapshot", f"    run: echo saved snap{i}", f"    capture: {{ s{i}: 'saved (\\S+)' }}"]
+    elif i % 4 == 1:
+        y += [f"  - id: act{i}", "    kind: action", "    target:", "      describe: echo \"$flag\"", "      must_match: '^on'",
+              "    argv: [flagctl, flip, '{{ flag }}']", "    verify:", "      - run: flagctl get \"$flag\"",
+              "    rollback:", f"      - argv: [flagctl, import, '{{{{ s{i-1} }}}}']"]
+    else:
+        y += [f"  - id: chk{i}", "    kind: precheck", "    run: 'true'"]
+open(sys.argv[1], "w").write("\n".join(y) + "\n")
+PY
+check10k() { "$shisa" check "$work/10k.yaml"; }
+t_check=$(median check10k)
+py=python3
+[[ -x $work/venv/bin/python ]] && py=$work/venv/bin/python
+if $py -c 'import yaml' 2>/dev/null; then
+  pyyaml() { $py -c 'import sys, yaml; yaml.load(open(sys.argv[1]), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))' "$work/10k.yaml"; }
+  t_py=$(median pyyaml)
+  row "\`shisa check\`, 10,000 steps ($(du -k "$work/10k.yaml" | cut -f1) KiB)" "$(ms "$t_check") ms" "$(ms "$t_py") ms: PyYAML load of the same file" \
+      "**$(ratio "$t_check" "$t_py")×** (parse + validate + lint vs parse)"
+else
+  row "\`shisa check\`, 10,000 steps" "$(ms "$t_check") ms" "PyYAML not available" "n/a"
+fi
+
+# --- 4. Twenty watchers: per-step overhead and event latency.
+cat >"$work/watched.yaml" <<'YAML'
+version: 1
+name: watched
+steps:
+  - id: hold
+    kind: manual
+    instructions: start when the watchers are in
+YAML
+python3 - "$work/watched.yaml" <<'PY'
+import sys
+with open(sys.argv[1], "a") as f:
+    for i in range(200):
+        f.write(f"  - id: s{i}\n    kind: precheck\n    run: /bin/true\n")
+PY
+watched() { # $1 = number of watchers; prints seconds for the 200 steps after `done`
+  local n=$1 fifo=$work/op.in
+  rm -f "$fifo" && mkfifo "$fifo"
+  "$shisa" run "$work/watched.yaml" --headless <"$fifo" >"$work/op.out" 2>&1 &
+  local op=$!
+  exec 9>"$fifo"
+  until grep -q 'answer `done`' "$work/op.out" 2>/dev/null; do sleep 0.02; done
+  local id; id=$(ls "$SHISA_SOCKET_DIR" | sed -n 's/\.sock$//p' | head -1)
+  local pids=()
+  for ((w = 0; w < n; w++)); do
+    "$shisa" watch "$id" --headless </dev/null | perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >"$work/w$w.out" &
+    pids+=($!)
+  done
+  for ((w = 0; w < n; w++)); do until grep -q 'hold' "$work/w$w.out" 2>/dev/null; do sleep 0.02; done; done
+  local a b; a=$(now); echo done >&9; exec 9>&-; wait "$op"; b=$(now)
+  wait "${pids[@]}" 2>/dev/null || true
+  calc "$b - $a"
+}
+t0=$(watched 0); t20=$(watched 20)
+# Latency: each record's journal time vs when a watcher printed it.
+lat=$(perl -MTime::Local -ne '
+  if (/^(\d+\.\d+) (\d\d):(\d\d):(\d\d)\.(\d\d\d)  /) {
+    my ($recv, $h, $m, $s, $ms) = ($1, $2, $3, $4, $5);
+    my @t = localtime(int $recv); my $day = timelocal(0, 0, 0, $t[3], $t[4], $t[5]);
+    my $sent = $day + $h * 3600 + $m * 60 + $s + $ms / 1000;
+    my $d = $recv - $sent; push @d, $d if $d > -1 && $d < 60;
+  }
+  END { @d = sort { $a <=> $b } @d; printf "%.1f %.1f", 1000 * $d[int(@d / 2)], 1000 * $d[int(@d * 0.99)] }' "$work"/w*.out)
+row "200 steps with 20 watchers" "$(ms "$t20") ms; event latency p50 ${lat% *} ms, p99 ${lat#* } ms" \
+    "$(ms "$t0") ms: the same run with no watcher" "**$(ratio "$t20" "$t0")×**"
+
+echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(df -T "$work" | awk 'NR==2 {print $2}') under the journal; $(date -u +%Y-%m-%d)"
+echo
+echo "| what | shisa | baseline (same run) | ratio |"
+echo "|---|---|---|---|"
+printf '%s\n' "${rows[@]}"
