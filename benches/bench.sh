@@ -131,6 +131,26 @@ else
   row "\`shisa check\`, 10,000 steps" "$(ms "$t_check") ms" "PyYAML not available" "n/a"
 fi
 
+# --- 3b. Startup to the TUI's first frame, in a real terminal (tmux), vs the same harness
+#         showing one line printed by bash.
+if command -v tmux >/dev/null; then
+  first_screen() { # $1 = command, $2 = text that means "drawn"; prints seconds
+    local sock=$work/tmux.sock a b
+    tmux -S "$sock" kill-server 2>/dev/null || true
+    a=$(now)
+    tmux -S "$sock" -f /dev/null new-session -d -x 100 -y 30 "$1; sleep 30"
+    until tmux -S "$sock" capture-pane -p 2>/dev/null | grep -qF "$2"; do sleep 0.002; done
+    b=$(now)
+    tmux -S "$sock" kill-server 2>/dev/null || true
+    calc "$b - $a"
+  }
+  samples() { for ((i = 0; i < REPS; i++)); do first_screen "$1" "$2"; done | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+  t_tui=$(samples "cd $PWD && SHISA_JOURNAL_DIR=$work/runs $shisa run runbooks/demo.yaml" "shisa │")
+  t_echo=$(samples "bash -c 'echo ready'" "ready")
+  row "startup to the TUI's first frame (demo.yaml)" "$(ms "$t_tui") ms" "$(ms "$t_echo") ms: bash printing one line in the same tmux harness" \
+      "**$(ratio "$t_tui" "$t_echo")×**"
+fi
+
 # --- 4. Twenty watchers: per-step overhead and event latency.
 cat >"$work/watched.yaml" <<'YAML'
 version: 1

@@ -416,3 +416,33 @@ fn missing_parameters_are_an_error_not_a_prompt() {
     );
     assert!(run.run_dir.is_none(), "nothing ran, so no run directory");
 }
+
+#[test]
+fn a_timeout_stops_the_whole_process_group() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "slow.yaml",
+        "version: 1\nname: slow\nsteps:\n  - id: slow\n    kind: precheck\n    timeout: 500ms\n    \
+         run: 'sleep 31.4159 & sleep 31.4159; wait'\n",
+    );
+    let started = std::time::Instant::now();
+    let run = s.run(&rb, &[], "abort too slow\n");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(run.code, 1, "{}", run.explain());
+    let finished = &run.records("command_finished", Some("slow"))[0];
+    assert_eq!(finished["data"]["timed_out"], true);
+    assert_eq!(finished["data"]["failure"], "timed out after 500ms");
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", "sleep 31.4159"])
+        .output()
+        .unwrap();
+    assert!(
+        left.stdout.is_empty(),
+        "the background child survived: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}

@@ -53,23 +53,18 @@ pub struct Runner {
     pub dropped: Arc<AtomicU64>,
 }
 
-enum Ctl {
-    Exited,
-    Stop,
-}
-
 /// A command in flight.
 pub struct Running {
     pub step: usize,
     pub pgid: i32,
     pub started: Instant,
-    ctl: std_mpsc::Sender<Ctl>,
+    exited: Arc<AtomicBool>,
 }
 
 impl Running {
     /// Stops the command's whole process group (TERM, then KILL).
     pub fn stop(&self) {
-        let _ = self.ctl.send(Ctl::Stop);
+        escalate(self.pgid, self.exited.clone());
     }
 }
 
@@ -146,16 +141,19 @@ impl Runner {
             }
         };
         let pgid = handle.pids().first().map_or(0, |&p| p as i32);
-        let (ctl_tx, ctl_rx) = std_mpsc::channel();
         let timed_out = Arc::new(AtomicBool::new(false));
         let exited = Arc::new(AtomicBool::new(false));
-        supervise(
-            pgid,
-            spawn.timeout,
-            ctl_rx,
-            timed_out.clone(),
-            exited.clone(),
-        );
+        // A thread watches the clock only for commands that have a timeout.
+        let (exit_tx, exit_rx) = std_mpsc::channel::<()>();
+        if let Some(limit) = spawn.timeout {
+            let (timed_out, exited) = (timed_out.clone(), exited.clone());
+            thread::spawn(move || {
+                if let Err(std_mpsc::RecvTimeoutError::Timeout) = exit_rx.recv_timeout(limit) {
+                    timed_out.store(true, Ordering::SeqCst);
+                    escalate(pgid, exited);
+                }
+            });
+        }
 
         let (eof_tx, eof_rx) = std_mpsc::channel::<()>();
         let readers = [(out_r, Stream::Stdout), (err_r, Stream::Stderr)].map(|(pipe, stream)| {
@@ -175,11 +173,11 @@ impl Runner {
         let tx = self.done_tx.clone();
         let step = spawn.step;
         let spawn = spawn.clone();
-        let ctl = ctl_tx.clone();
+        let exited_flag = exited.clone();
         thread::spawn(move || {
             let status = handle.wait().map(|o| o.status);
-            exited.store(true, Ordering::SeqCst);
-            let _ = ctl.send(Ctl::Exited);
+            exited_flag.store(true, Ordering::SeqCst);
+            let _ = exit_tx.send(());
             // Children left in the group may hold the pipes open: give them a moment, then
             // end them, so the run never hangs on a forgotten `sleep &`.
             let deadline = Instant::now() + STRAGGLERS;
@@ -227,7 +225,7 @@ impl Runner {
             step,
             pgid,
             started,
-            ctl: ctl_tx,
+            exited,
         }))
     }
 
@@ -353,38 +351,18 @@ fn finish(
     })
 }
 
-/// Watches one command: stops its group on timeout or on request.
-fn supervise(
-    pgid: i32,
-    timeout: Option<Duration>,
-    ctl: std_mpsc::Receiver<Ctl>,
-    timed_out: Arc<AtomicBool>,
-    exited: Arc<AtomicBool>,
-) {
+/// TERM to the whole group now, KILL in five seconds if the command has not exited.
+fn escalate(pgid: i32, exited: Arc<AtomicBool>) {
+    signal_group(pgid, libc::SIGTERM);
     thread::spawn(move || {
-        let wait = |d: Option<Duration>| match d {
-            Some(d) => ctl.recv_timeout(d),
-            None => ctl
-                .recv()
-                .map_err(|_| std_mpsc::RecvTimeoutError::Disconnected),
-        };
-        match wait(timeout) {
-            Ok(Ctl::Exited) | Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
-            Ok(Ctl::Stop) => {}
-            Err(std_mpsc::RecvTimeoutError::Timeout) => timed_out.store(true, Ordering::SeqCst),
-        }
-        signal_group(pgid, libc::SIGTERM);
         let deadline = Instant::now() + KILL_AFTER;
-        loop {
-            match ctl.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
-                Ok(Ctl::Exited) | Err(std_mpsc::RecvTimeoutError::Disconnected) => return,
-                Ok(Ctl::Stop) => continue,
-                Err(std_mpsc::RecvTimeoutError::Timeout) => break,
+        while Instant::now() < deadline {
+            if exited.load(Ordering::SeqCst) {
+                return;
             }
+            thread::sleep(Duration::from_millis(20));
         }
-        if !exited.load(Ordering::SeqCst) {
-            signal_group(pgid, libc::SIGKILL);
-        }
+        signal_group(pgid, libc::SIGKILL);
     });
 }
 
