@@ -306,6 +306,7 @@ fn a_watcher_approves_from_its_own_screen() {
     pane.keys(&["a"]);
     pane.type_text("flag-7");
     pane.keys(&["Enter"]);
+    op.wait_for("run finished", 30);
     let run = op.finish();
     assert_eq!(run.code, 0, "{}", run.explain());
     let granted = &run.records("approval_granted", Some("change"))[0];
