@@ -276,7 +276,7 @@ fn command_field(o: &mut String, label: &str, cmd: &Command, values: &BTreeMap<S
 }
 
 fn field(o: &mut String, label: &str, text: &str) {
-    let _ = writeln!(o, "      {label:<15}{text}");
+    let _ = writeln!(o, "      {label:<18}{text}");
 }
 
 fn field_lines(o: &mut String, label: &str, text: &str) {

@@ -131,7 +131,10 @@ impl Sim {
     }
 
     fn kinds(&self) -> Vec<String> {
-        self.journal.iter().map(|e| e.body.kind()).collect()
+        self.journal
+            .iter()
+            .map(|e| e.body.kind().to_string())
+            .collect()
     }
 
     fn ran(&self) -> Vec<String> {

@@ -76,7 +76,7 @@ impl<'a> Ctx<'a> {
         Event {
             time: self.time(i),
             actor: crate::timeline::actor(rec),
-            kind: rec.body.kind(),
+            kind: rec.body.kind().to_string(),
             marker,
             summary: text.to_plain(),
             text,

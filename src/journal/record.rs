@@ -335,11 +335,39 @@ pub enum Body {
 
 impl Body {
     /// The stable kind name, as written in the `kind` field.
-    pub fn kind(&self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.get("kind").and_then(|k| k.as_str()).map(str::to_string))
-            .unwrap_or_default()
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Body::RunStarted { .. } => "run_started",
+            Body::WindowChecked { .. } => "window_checked",
+            Body::Override { .. } => "override",
+            Body::Waiver { .. } => "waiver",
+            Body::StepStarted { .. } => "step_started",
+            Body::CommandStarted { .. } => "command_started",
+            Body::CommandFinished { .. } => "command_finished",
+            Body::ExpectFailed { .. } => "expect_failed",
+            Body::TargetResolved { .. } => "target_resolved",
+            Body::TargetDenied { .. } => "target_denied",
+            Body::TargetConfirmed { .. } => "target_confirmed",
+            Body::TargetMismatch { .. } => "target_mismatch",
+            Body::SnapshotRecorded { .. } => "snapshot_recorded",
+            Body::ApprovalRequested { .. } => "approval_requested",
+            Body::ApprovalGranted { .. } => "approval_granted",
+            Body::ApprovalRefused { .. } => "approval_refused",
+            Body::ManualDone { .. } => "manual_done",
+            Body::OperatorNote { .. } => "operator_note",
+            Body::StepFailed { .. } => "step_failed",
+            Body::OperatorChoice { .. } => "operator_choice",
+            Body::StepFinished { .. } => "step_finished",
+            Body::RollbackStarted { .. } => "rollback_started",
+            Body::RollbackFinished { .. } => "rollback_finished",
+            Body::WatcherJoined { .. } => "watcher_joined",
+            Body::ClientRefused { .. } => "client_refused",
+            Body::WatcherLeft { .. } => "watcher_left",
+            Body::RunInterrupted { .. } => "run_interrupted",
+            Body::RunResumed { .. } => "run_resumed",
+            Body::JournalRecovered { .. } => "journal_recovered",
+            Body::RunFinished { .. } => "run_finished",
+        }
     }
 }
 
@@ -424,5 +452,15 @@ mod tests {
         assert_eq!(Purpose::Verify(1).to_string(), "verify-1");
         assert!("verify-x".parse::<Purpose>().is_err());
         assert_eq!(b.kind(), "operator_choice");
+        // The name is serde's own, for every kind.
+        for body in [
+            Body::RunResumed { in_doubt: None },
+            Body::ClientRefused {
+                who: "x".into(),
+                reason: "y".into(),
+            },
+        ] {
+            assert_eq!(serde_json::to_value(&body).unwrap()["kind"], body.kind());
+        }
     }
 }

@@ -1,0 +1,88 @@
+//! `shisa plan`: what a reviewer reads before anything runs.
+
+mod common;
+
+use common::{Scratch, runbook};
+
+#[test]
+fn the_plan_fills_values_masks_secrets_and_gives_the_window_verdict() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "plan.yaml",
+        r#"version: 1
+name: Quarantine
+params:
+  ou_id: { pattern: '^ou-' }
+  token: { secret: true, from_env: PLAN_TEST_TOKEN }
+window:
+  timezone: Asia/Tokyo
+  allow: ['Mon-Thu 10:00-16:00']
+  deny: ['Fri 12:00-24:00']
+steps:
+  - id: save
+    kind: snapshot
+    run: orgctl export && echo saved x
+    capture: { snap: 'saved (\S+)' }
+  - id: attach
+    kind: action
+    title: Attach to {{ ou_id }}
+    target: { describe: 'orgctl describe --id "$ou_id"', capture: 'Name: (\S+)', deny: ['^Root$'] }
+    approval: required
+    argv: [orgctl, attach, '{{ ou_id }}', --token, '{{ token }}']
+    verify: [ { run: 'orgctl policies --target "$ou_id"', expect: { stdout_contains: 'p-deny' } } ]
+    rollback: [ { argv: [orgctl, restore, '{{ snap }}'] } ]
+  - id: tell
+    kind: manual
+    instructions: Post in the channel.
+"#,
+    );
+    let out = s
+        .shisa()
+        .env("PLAN_TEST_TOKEN", "tok-s3cret-999")
+        .env("SHISA_FAKE_NOW", "2023-12-08T17:15:00+09:00")
+        .args(["plan", rb.to_str().unwrap(), "-p", "ou_id=ou-7x2q-quar2312"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains("tok-s3cret-999"), "{text}");
+    for want in [
+        "token='[REDACTED:token]'",
+        "Attach to ou-7x2q-quar2312",
+        "MUTATING · approval required",
+        "snapshot `save` (step 1) must have succeeded in this run",
+        "orgctl attach ou-7x2q-quar2312 --token '[REDACTED:token]'",
+        "with ou_id=ou-7x2q-quar2312",
+        "capture /Name: (\\S+)/ · deny /^Root$/",
+        "expect stdout contains \"p-deny\"",
+        "orgctl restore '<snap from save>'",
+        "OUTSIDE — Fri 2023-12-08 17:15 JST is inside the denied window `Fri 12:00-24:00`",
+        "next opening Mon 2023-12-11 10:00 JST",
+        "if attach",
+        "Nothing has run.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+}
+
+#[test]
+fn a_plan_with_a_refused_parameter_exits_2() {
+    let s = Scratch::new();
+    let out = s
+        .shisa()
+        .args([
+            "plan",
+            runbook("redis-volume.yaml").to_str().unwrap(),
+            "-p",
+            "data_dir=/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("redis-volume.yaml:"));
+}
