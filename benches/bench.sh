@@ -101,7 +101,7 @@ t_tee=$(median tee_sum)
 t_flood=$(median flood)
 rss=$( { /usr/bin/time -f '%M' "$shisa" run "$work/flood.yaml" --headless >/dev/null; } 2>&1 | tail -1)
 row "one step printing 200 MB, headless" "$(ms "$t_flood") ms, peak RSS $((rss / 1024)) MiB" \
-    "$(ms "$t_tee") ms: same bytes through \`tee file | sha256sum\`" "**$(ratio "$t_flood" "$t_tee")×** (goal ≤ 1.5×, RSS < 64 MiB)"
+    "$(ms "$t_tee") ms: same bytes through \`tee file \\| sha256sum\`" "**$(ratio "$t_flood" "$t_tee")×** (goal ≤ 1.5×, RSS < 64 MiB)"
 
 # --- 3. shisa check on 10,000 steps vs parsing the same YAML with PyYAML.
 python3 - "$work/10k.yaml" <<'PY'
