@@ -81,20 +81,18 @@ fn quarantine_refuses_the_root_at_confirmation() {
 /// Wednesday 07:00 in Tokyo: inside the runbook's Tue-Thu 06:00-09:00 window.
 const OFF_PEAK: &str = "2026-11-25T07:00:00+09:00";
 
-#[test]
-fn narrowing_the_db_admin_host_goes_green_off_peak_with_approval() {
-    if !is_root() {
-        return;
-    }
+/// Starts the DB change off peak, confirms `admin@%`, and has `nobody` approve it.
+fn narrow_with_approval(new_host: &str) -> (Shared, Live) {
     let sh = Shared::new();
+    let rb = runbook("narrow-db-admin.yaml");
     let mut c = sh.as_operator(&[
         "run",
-        runbook("narrow-db-admin.yaml").to_str().unwrap(),
+        rb.to_str().unwrap(),
         "--headless",
         "--share-with",
         "nogroup",
         "-p",
-        "new_host=10.0.%",
+        new_host,
     ]);
     c.env("SHISA_FAKE_NOW", OFF_PEAK);
     let mut op = Live::start(c);
@@ -111,6 +109,15 @@ fn narrowing_the_db_admin_host_goes_green_off_peak_with_approval() {
         "{}",
         String::from_utf8_lossy(&ok.stdout)
     );
+    (sh, op)
+}
+
+#[test]
+fn narrowing_the_db_admin_host_goes_green_off_peak_with_approval() {
+    if !is_root() {
+        return;
+    }
+    let (_sh, mut op) = narrow_with_approval("new_host=10.0.%");
     op.wait_for("answer `done`", 30);
     op.send("done API healthy for 10 minutes");
     let run = op.finish();
@@ -123,26 +130,7 @@ fn locking_out_the_console_is_caught_by_verify_and_rolled_back() {
     if !is_root() {
         return;
     }
-    let sh = Shared::new();
-    let mut c = sh.as_operator(&[
-        "run",
-        runbook("narrow-db-admin.yaml").to_str().unwrap(),
-        "--headless",
-        "--share-with",
-        "nogroup",
-        "-p",
-        "new_host=10.0.3.%",
-    ]);
-    c.env("SHISA_FAKE_NOW", OFF_PEAK);
-    let mut op = Live::start(c);
-    op.wait_for("type the target `admin@%`", 30);
-    op.send("admin@%");
-    op.wait_for("waiting for another person", 30);
-    let ok = sh
-        .as_nobody(&["approve", &sh.run_id(), "--typed", "admin@%"])
-        .output()
-        .unwrap();
-    assert_eq!(ok.status.code(), Some(0));
+    let (_sh, mut op) = narrow_with_approval("new_host=10.0.3.%");
     op.wait_for("answer `rollback`", 30);
     op.send("rollback");
     let run = op.finish();

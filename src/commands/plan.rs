@@ -8,22 +8,12 @@ use crate::clock::Clock;
 use crate::exit::{Error, Result};
 use crate::runbook::model::{Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind};
 use crate::runbook::params::{self, Params};
-use crate::runbook::{Report, duration, load_file, show};
+use crate::runbook::{duration, load_file, show};
 
 pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String> {
     let loaded = load_file(path)?;
-    let given = assignments
-        .iter()
-        .map(|a| params::split_assignment(a).map_err(Error::Invalid))
-        .collect::<Result<Vec<_>>>()?;
-    let params =
-        params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
-            Error::from(Report {
-                file: path.display().to_string(),
-                source: loaded.source.clone(),
-                diags,
-            })
-        })?;
+    let given = params::split_all(assignments).map_err(Error::Invalid)?;
+    let params = loaded.resolve_params(&given)?;
     Ok(render(
         &loaded.runbook,
         &path.display().to_string(),

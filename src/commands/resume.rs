@@ -15,7 +15,7 @@ use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
 use crate::journal::writer::Writer;
-use crate::runbook::{Report, load_file, params};
+use crate::runbook::{load_file, params};
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     let run_dir = args
@@ -89,14 +89,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             given.push((p.name.clone(), v.clone()));
         }
     }
-    let params =
-        params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
-            Error::from(Report {
-                file: path.display().to_string(),
-                source: loaded.source.clone(),
-                diags,
-            })
-        })?;
+    let params = loaded.resolve_params(&given)?;
 
     let operator = crate::identity::current(Role::Operator);
     let mut preamble = Vec::new();
@@ -125,14 +118,11 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         &redactions,
     )
     .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
-    let runner = Runner {
-        run_dir: run_dir.clone(),
-        base_env: session::base_env(&loaded.runbook, path, &run_dir, run_id),
+    let runner = Runner::new(
+        run_dir.clone(),
+        session::base_env(&loaded.runbook, path, &run_dir, run_id),
         redactions,
-        done_tx: tokio::sync::mpsc::unbounded_channel().0,
-        output_tx: tokio::sync::mpsc::channel(1).0,
-        dropped: Default::default(),
-    };
+    );
     let first = Event::Resume {
         now: clock.now(),
         outside_window: args.outside_window.clone(),

@@ -26,25 +26,14 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         };
         eprint!("{}", report.render(stderr_color()));
     }
-    let given = args
-        .params
-        .iter()
-        .map(|a| params::split_assignment(a).map_err(Error::Invalid))
-        .collect::<Result<Vec<_>>>()?;
+    let given = params::split_all(&args.params).map_err(Error::Invalid)?;
     // A terminal asks for what is missing; headless runs treat it as an error (DESIGN §6).
     let given = if session::is_interactive(args.headless) {
         crate::tui::form::ask(&loaded.runbook, given, crate::term::stdout_color())?
     } else {
         given
     };
-    let params =
-        params::resolve(&loaded.runbook, &given, |k| std::env::var(k).ok()).map_err(|diags| {
-            Error::from(Report {
-                file: args.runbook.display().to_string(),
-                source: loaded.source.clone(),
-                diags,
-            })
-        })?;
+    let params = loaded.resolve_params(&given)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
     let runbook_path = args
         .runbook
@@ -74,14 +63,11 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             run_dir.display()
         ))
     })?;
-    let runner = Runner {
-        run_dir: run_dir.clone(),
-        base_env: session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
+    let runner = Runner::new(
+        run_dir.clone(),
+        session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
         redactions,
-        done_tx: tokio::sync::mpsc::unbounded_channel().0,
-        output_tx: tokio::sync::mpsc::channel(1).0,
-        dropped: Default::default(),
-    };
+    );
     let operator = crate::identity::current(Role::Operator);
     let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
     let headless = !session::is_interactive(args.headless);

@@ -19,6 +19,7 @@ use crate::journal::writer::GENESIS;
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
 use crate::share::client;
+use crate::share::protocol::Welcome;
 use crate::share::protocol::{
     ClientMsg, MAX_SERVER_FRAME, ServerMsg, Want, read_frame, write_frame,
 };
@@ -46,6 +47,17 @@ impl Witness {
             broken: None,
             request: None,
         }
+    }
+
+    /// The witness of the run a welcome describes.
+    pub fn for_run(w: &Welcome) -> Witness {
+        let operator = Actor {
+            role: Role::Operator,
+            user: w.operator.clone(),
+            uid: w.operator_uid,
+            host: w.host.clone(),
+        };
+        Witness::new(&w.runbook_source, operator)
     }
 
     /// Takes one line; returns the record if it links to the chain.
@@ -101,20 +113,8 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
         .await
         .map_err(Error::Failed)?;
     let w = conn.welcome.clone();
-    let operator = Actor {
-        role: Role::Operator,
-        user: w.operator.clone(),
-        uid: w.operator_uid,
-        host: w.host.clone(),
-    };
-    let mut witness = Witness::new(&w.runbook_source, operator);
-    let mut copy_file = match copy {
-        Some(p) => Some(
-            std::fs::File::create(p)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", p.display())))?,
-        ),
-        None => None,
-    };
+    let mut witness = Witness::for_run(&w);
+    let mut copy_file = open_copy(copy)?;
     let out = &mut std::io::stdout();
     let _ = writeln!(
         out,
@@ -172,6 +172,14 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
             },
         }
     }
+}
+
+/// `--copy FILE`: where the watcher keeps its own copy of the journal lines.
+pub fn open_copy(copy: Option<&PathBuf>) -> Result<Option<std::fs::File>> {
+    copy.map(|p| {
+        std::fs::File::create(p).map_err(|e| Error::Invalid(format!("{}: {e}", p.display())))
+    })
+    .transpose()
 }
 
 pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {

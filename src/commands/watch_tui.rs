@@ -7,12 +7,11 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
-use super::watch::{Witness, command, finish};
+use super::watch::{Witness, command, finish, open_copy};
 use crate::clock::Clock;
 use crate::exec::runner::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
-use crate::journal::record::{Actor, Role};
 use crate::share::client;
 use crate::share::protocol::{MAX_SERVER_FRAME, ServerMsg, Want, read_frame, write_frame};
 use crate::term::stdout_color;
@@ -23,25 +22,13 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
         .block_on(client::connect(&socket, Want::Watch))
         .map_err(Error::Failed)?;
     let w = conn.welcome.clone();
-    let operator = Actor {
-        role: Role::Operator,
-        user: w.operator.clone(),
-        uid: w.operator_uid,
-        host: w.host.clone(),
-    };
-    let mut witness = Witness::new(&w.runbook_source, operator);
+    let mut witness = Witness::for_run(&w);
     if witness.engine.is_none() {
         return Err(Error::Failed(
             "the run's runbook does not load here; use `shisa watch --headless`".into(),
         ));
     }
-    let mut copy_file = match copy {
-        Some(p) => Some(
-            std::fs::File::create(p)
-                .map_err(|e| Error::Invalid(format!("{}: {e}", p.display())))?,
-        ),
-        None => None,
-    };
+    let mut copy_file = open_copy(copy)?;
     let clock = Clock::from_env().map_err(Error::Invalid)?;
     let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
     let guard = tui::terminal::Guard::enter().map_err(failed)?;

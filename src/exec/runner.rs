@@ -93,6 +93,22 @@ impl Sink {
 }
 
 impl Runner {
+    /// A runner for one run. Its channels are placeholders until the driver takes it.
+    pub fn new(
+        run_dir: PathBuf,
+        base_env: Vec<(String, String)>,
+        redactions: Vec<(String, String)>,
+    ) -> Runner {
+        Runner {
+            run_dir,
+            base_env,
+            redactions,
+            done_tx: mpsc::unbounded_channel().0,
+            output_tx: mpsc::channel(1).0,
+            dropped: Default::default(),
+        }
+    }
+
     /// Starts the command. A command that cannot start still reports a result (with
     /// `spawn_error`) and still gets a log saying why.
     pub fn start(&self, spawn: &Spawn) -> std::io::Result<Option<Running>> {

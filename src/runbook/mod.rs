@@ -34,6 +34,17 @@ pub struct Loaded {
     pub warnings: Vec<Diagnostic>,
 }
 
+impl Loaded {
+    /// Resolves and validates parameter values; errors point into this runbook's source.
+    pub fn resolve_params(&self, given: &[(String, String)]) -> Result<params::Params, Report> {
+        params::resolve(&self.runbook, given, |k| std::env::var(k).ok()).map_err(|diags| Report {
+            file: self.path.display().to_string(),
+            source: self.source.clone(),
+            diags,
+        })
+    }
+}
+
 /// Everything wrong with a runbook file, ready to render against its source.
 #[derive(Debug, Clone)]
 pub struct Report {

@@ -166,3 +166,8 @@ pub fn split_assignment(text: &str) -> Result<(String, String), String> {
         _ => Err(format!("`{text}` is not NAME=VALUE")),
     }
 }
+
+/// Splits every `-p NAME=VALUE` from the command line.
+pub fn split_all(assignments: &[String]) -> Result<Vec<(String, String)>, String> {
+    assignments.iter().map(|a| split_assignment(a)).collect()
+}
