@@ -446,3 +446,38 @@ fn a_timeout_stops_the_whole_process_group() {
         String::from_utf8_lossy(&left.stdout)
     );
 }
+
+#[test]
+fn a_secret_with_quotes_in_a_failed_expectation_stays_out_of_every_file() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "leak.yaml",
+        "version: 1\nname: leak\nparams:\n  pw: { secret: true, from_env: LEAK_PW }\n  pin: { secret: true, from_env: LEAK_PIN }\n\
+         steps:\n  - id: login\n    kind: precheck\n    run: 'echo \"pw is $pw and pin $pin\"'\n    expect: { stdout_equals: welcome }\n",
+    );
+    let secret = r#"s3cr"et\x-long-enough-to-cross-the-cut"#;
+    let run = s.run_with(&rb, &[], "abort\n", |c| {
+        c.env("LEAK_PW", secret).env("LEAK_PIN", "731946");
+    });
+    assert_eq!(run.code, 1, "{}", run.explain());
+    for text in [&run.stdout, &run.stderr] {
+        assert!(!text.contains("s3cr"), "{text}");
+    }
+    for f in walk(run.dir()) {
+        let body = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+        assert!(
+            !body.contains("s3cr") && !body.contains("731946"),
+            "{} holds a secret:\n{body}",
+            f.display()
+        );
+    }
+    let failed = &run.records("step_failed", Some("login"))[0];
+    assert!(
+        failed["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED:pw]"),
+        "{failed}"
+    );
+    assert_eq!(s.verify(run.dir()).status.code(), Some(0));
+}

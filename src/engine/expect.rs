@@ -22,12 +22,16 @@ impl Judgement {
     }
 }
 
+/// Judges a command's result. Matching uses the real text; everything written into the
+/// judgement for people goes through `mask` first — before it is cut or quoted, which would
+/// otherwise change a secret's bytes so that no later masking finds it.
 pub fn judge(
     r: &CommandResult,
     expect: &Expect,
     captures: &[Capture],
     vars: &BTreeMap<String, String>,
     timeout: Option<std::time::Duration>,
+    mask: &dyn Fn(&str) -> String,
 ) -> Judgement {
     let mut j = Judgement::default();
     if let Some(e) = &r.spawn_error {
@@ -56,18 +60,20 @@ pub fn judge(
         _ => {}
     }
     let out = r.stdout.as_str();
-    let seen = || tail(out);
+    let shown = mask(out);
+    let seen = || tail(&shown);
     for t in &expect.stdout_contains {
         let want = t.render(vars);
         if !out.contains(&want) {
-            j.unmet.push((format!("stdout contains {want:?}"), seen()));
+            j.unmet
+                .push((format!("stdout contains {:?}", mask(&want)), seen()));
         }
     }
     for t in &expect.stdout_not_contains {
         let want = t.render(vars);
         if out.contains(&want) {
             j.unmet
-                .push((format!("stdout does not contain {want:?}"), seen()));
+                .push((format!("stdout does not contain {:?}", mask(&want)), seen()));
         }
     }
     for p in &expect.stdout_matches {
@@ -80,8 +86,8 @@ pub fn judge(
         let want = t.render(vars);
         if out.trim() != want.trim() {
             j.unmet.push((
-                format!("stdout is {:?}", want.trim()),
-                format!("{:?}", clip(out.trim())),
+                format!("stdout is {:?}", mask(want.trim())),
+                format!("{:?}", clip(shown.trim())),
             ));
         }
     }
@@ -158,6 +164,10 @@ mod tests {
     use super::*;
     use crate::runbook::template::Template;
 
+    fn same(s: &str) -> String {
+        s.to_string()
+    }
+
     fn result(exit: i32, stdout: &str) -> CommandResult {
         CommandResult {
             exit: Some(exit),
@@ -183,14 +193,21 @@ mod tests {
             stdout_equals: None,
             ..Default::default()
         };
-        assert!(judge(&result(0, "attached p-deny\n"), &e, &[], &vars, None).ok());
-        let j = judge(&result(0, "attached nothing\n"), &e, &[], &vars, None);
+        assert!(judge(&result(0, "attached p-deny\n"), &e, &[], &vars, None, &same).ok());
+        let j = judge(
+            &result(0, "attached nothing\n"),
+            &e,
+            &[],
+            &vars,
+            None,
+            &same,
+        );
         assert_eq!(
             j.failure.as_deref(),
             Some("expected stdout contains \"p-deny\", saw \"attached nothing\"")
         );
         assert_eq!(
-            judge(&result(3, ""), &Expect::default(), &[], &vars, None)
+            judge(&result(3, ""), &Expect::default(), &[], &vars, None, &same)
                 .failure
                 .as_deref(),
             Some("exit 3 (expected 0)")
@@ -203,8 +220,8 @@ mod tests {
             stdout_equals: Some(Template::parse("401").unwrap()),
             ..Default::default()
         };
-        assert!(judge(&result(0, "401\n"), &e, &[], &BTreeMap::new(), None).ok());
-        let j = judge(&result(0, "403\n"), &e, &[], &BTreeMap::new(), None);
+        assert!(judge(&result(0, "401\n"), &e, &[], &BTreeMap::new(), None, &same).ok());
+        let j = judge(&result(0, "403\n"), &e, &[], &BTreeMap::new(), None, &same);
         assert_eq!(
             j.failure.as_deref(),
             Some("expected stdout is \"401\", saw \"403\"")
@@ -224,6 +241,7 @@ mod tests {
             &c,
             &BTreeMap::new(),
             None,
+            &same,
         );
         assert_eq!(
             j.captures.get("snap").map(String::as_str),
@@ -235,8 +253,25 @@ mod tests {
             &c,
             &BTreeMap::new(),
             None,
+            &same,
         );
         assert!(j.failure.unwrap().contains("capture `snap` found nothing"));
+    }
+
+    #[test]
+    fn a_secret_in_the_output_is_masked_before_it_is_quoted_or_cut() {
+        let secret = "s3cr\"et\\x";
+        let mask = |t: &str| t.replace(secret, "[REDACTED:pw]");
+        let e = Expect {
+            stdout_equals: Some(Template::parse("welcome").unwrap()),
+            ..Default::default()
+        };
+        let long = format!("{}{secret}", "x".repeat(110));
+        for out in [format!("pw is {secret}\n"), long] {
+            let j = judge(&result(0, &out), &e, &[], &BTreeMap::new(), None, &mask);
+            let text = format!("{j:?}");
+            assert!(!text.contains("s3cr"), "{text}");
+        }
     }
 
     #[test]
@@ -265,6 +300,7 @@ mod tests {
             &[],
             &BTreeMap::new(),
             Some(std::time::Duration::from_secs(120)),
+            &same,
         );
         assert_eq!(j.failure.as_deref(), Some("timed out after 2m"));
     }

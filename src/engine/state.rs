@@ -139,7 +139,10 @@ impl Engine {
     /// Replaces secret values in text shown or journaled.
     pub fn mask(&self, text: &str) -> String {
         let mut out = text.to_string();
-        for (secret, mask) in self.params.redactions() {
+        let mut pairs = self.params.redactions();
+        // Longest first, so a secret that contains another is masked whole.
+        pairs.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        for (secret, mask) in pairs {
             out = out.replace(&secret, &mask);
         }
         out

@@ -496,7 +496,8 @@ impl Engine {
                     .unwrap_or_default()
             }
         };
-        let mut j = judge(&r, &expect, &captures, &vars, timeout);
+        let mask = |t: &str| self.mask(t);
+        let mut j = judge(&r, &expect, &captures, &vars, timeout, &mask);
         let resolved = match purpose {
             Purpose::Describe if j.ok() => {
                 let target = step.target.as_ref();

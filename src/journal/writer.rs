@@ -1,6 +1,6 @@
 //! Appends records to `journal.jsonl`: write-ahead (the caller performs an effect only after
 //! `append` returns), one `fsync` per record, each line chained to the previous line's
-//! SHA-256, secrets scrubbed from the bytes themselves. Any error is returned, never hidden:
+//! SHA-256, secrets scrubbed from every string in it. Any error is returned, never hidden:
 //! the driver stops the run on it (fail closed).
 
 use std::fs::{File, OpenOptions};
@@ -90,13 +90,13 @@ impl Writer {
             actor: entry.actor.clone(),
             prev: self.head.clone(),
         };
-        let mut line = serde_json::to_string(&record).map_err(io::Error::other)?;
-        for (secret, mask) in &self.scrub {
-            if line.contains(secret.as_str()) {
-                line = line.replace(secret.as_str(), mask);
-            }
+        // Secrets are masked in string values only: masking the serialized line would also
+        // hit numbers and hashes (a PIN of 4242 in `"bytes":4242`) and corrupt the record.
+        let mut value = serde_json::to_value(&record).map_err(io::Error::other)?;
+        if let Some(data) = value.get_mut("data") {
+            scrub_strings(data, &self.scrub);
         }
-        let mut bytes = line.into_bytes();
+        let mut bytes = serde_json::to_vec(&value).map_err(io::Error::other)?;
         bytes.push(b'\n');
         // One write call per line: a kill between records never leaves half a line.
         self.file.write_all(&bytes)?;
@@ -118,18 +118,57 @@ pub fn timestamp(t: DateTime<Utc>) -> String {
 }
 
 fn scrub_list(redactions: &[(String, String)]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for (secret, mask) in redactions {
-        out.push((secret.clone(), mask.clone()));
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let inner = json.trim_matches('"').to_string();
-        if inner != *secret && !inner.is_empty() {
-            out.push((inner, mask.clone()));
-        }
-    }
+    let mut out: Vec<(String, String)> = redactions
+        .iter()
+        .filter(|(s, _)| !s.is_empty())
+        .cloned()
+        .collect();
     // Longer secrets first, so one that contains another is masked whole.
     out.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
     out
+}
+
+/// Fields that hold hashes, paths and fixed words, never free text: a short secret that
+/// happens to occur in them must not rewrite them.
+const STRUCTURAL: &[&str] = &[
+    "sha256",
+    "command_sha256",
+    "log",
+    "purpose",
+    "run_id",
+    "tool_version",
+    "mode",
+    "status",
+    "outcome",
+    "prompt",
+    "choice",
+    "step_kind",
+    "timezone",
+    "local",
+    "guard",
+    "rule",
+    "moved_to",
+];
+
+fn scrub_strings(v: &mut serde_json::Value, scrub: &[(String, String)]) {
+    match v {
+        serde_json::Value::String(text) => {
+            for (secret, mask) in scrub {
+                if text.contains(secret.as_str()) {
+                    *text = text.replace(secret.as_str(), mask);
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_strings(i, scrub)),
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if !STRUCTURAL.contains(&key.as_str()) {
+                    scrub_strings(item, scrub);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Makes a new directory entry durable (the journal file's name, a run directory).
@@ -183,6 +222,30 @@ mod tests {
             Writer::create(dir.path(), &[]).is_err(),
             "an existing journal is never replaced"
         );
+    }
+
+    #[test]
+    fn a_short_numeric_secret_never_touches_numbers_or_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut w = Writer::create(dir.path(), &[("1".into(), "[REDACTED:pin]".into())]).unwrap();
+        for i in 0..12 {
+            let rec = w
+                .append(&entry(&format!("note {i} with pin 1")), Utc::now())
+                .unwrap()
+                .record;
+            assert_eq!(rec.seq, i + 1);
+        }
+        let text = std::fs::read_to_string(dir.path().join(JOURNAL)).unwrap();
+        assert!(
+            text.contains("note [REDACTED:pin][REDACTED:pin] with pin [REDACTED:pin]"),
+            "{text}"
+        );
+        assert!(
+            text.contains("\"user\":\"ops1\""),
+            "the actor is not free text: {text}"
+        );
+        let j = crate::journal::reader::parse(text.as_bytes()).expect("the chain verifies");
+        assert_eq!(j.records.len(), 12);
     }
 
     #[test]
