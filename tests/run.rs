@@ -481,3 +481,21 @@ fn a_secret_with_quotes_in_a_failed_expectation_stays_out_of_every_file() {
     );
     assert_eq!(s.verify(run.dir()).status.code(), Some(0));
 }
+
+#[test]
+fn escape_sequences_in_captures_never_reach_the_terminal_raw() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "esc.yaml",
+        "version: 1\nname: esc\nsteps:\n  - id: snap\n    kind: snapshot\n    \
+         run: printf 'saved \\033]0;PWNED\\007\\033[2Jx\\n'\n    capture: { id: 'saved (\\S+)' }\n",
+    );
+    let run = s.run(&rb, &[], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        !run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'),
+        "{:?}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("snapshot taken (id="), "{}", run.stdout);
+}

@@ -331,3 +331,41 @@ fn the_server_checks_identity_itself_even_when_the_kernel_would_let_a_peer_in() 
         "{refused}"
     );
 }
+
+#[test]
+fn a_client_refuses_a_server_that_is_not_the_runs_operator() {
+    // Anyone can create a socket in a shared directory. This one claims a run of uid 12345
+    // while the kernel says uid is ours: the client must not believe it, nor print its text.
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let listener =
+        std::os::unix::net::UnixListener::bind(sockets.join("20991231T000000Z-fake.sock")).unwrap();
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut len = [0u8; 4];
+        conn.read_exact(&mut len).unwrap();
+        let mut hello = vec![0u8; u32::from_be_bytes(len) as usize];
+        conn.read_exact(&mut hello).unwrap();
+        let welcome = serde_json::json!({"type": "welcome", "protocol": 1, "run_id": "x", "runbook_name": "evil\u{1b}]0;PWNED\u{7}",
+            "runbook_source": "", "operator": "alice", "operator_uid": 12345, "host": "h", "started": "", "head": "",
+            "records": 0, "current_step": null, "pending": null, "you": "bob"});
+        let body = serde_json::to_vec(&welcome).unwrap();
+        conn.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+        conn.write_all(&body).unwrap();
+    });
+    let out = s
+        .shisa()
+        .env("SHISA_SOCKET_DIR", &sockets)
+        .args(["approve", "20991231T000000Z-fake", "--typed", "x"])
+        .output()
+        .unwrap();
+    server.join().unwrap();
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(all.contains("names uid 12345 as its operator"), "{all}");
+    assert!(
+        !all.contains('\u{1b}'),
+        "nothing from the fake server reaches the terminal: {all:?}"
+    );
+}

@@ -3,6 +3,7 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
+use crate::exec::sanitize::one_line;
 use crate::exit::{Error, Exit, Result};
 use crate::share::client::{self, Connection};
 use crate::share::protocol::{ClientMsg, Want};
@@ -131,10 +132,10 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
         .block_on(client::request(&mut conn, &msg))
         .map_err(Error::Failed)?;
     if ok {
-        println!("APPROVED — {message}");
+        println!("APPROVED — {}", one_line(&message));
         Ok(Exit::Ok)
     } else {
-        println!("REFUSED — {message}");
+        println!("REFUSED — {}", one_line(&message));
         Ok(Exit::Failed)
     }
 }
@@ -150,6 +151,6 @@ pub fn note(run_id: &str, text: &str) -> Result<Exit> {
             },
         ))
         .map_err(Error::Failed)?;
-    println!("{message}");
+    println!("{}", one_line(&message));
     Ok(if ok { Exit::Ok } else { Exit::Failed })
 }

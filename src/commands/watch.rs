@@ -11,7 +11,7 @@ use tokio::io::AsyncBufReadExt;
 use super::share_clients::runtime;
 use crate::engine::state::Approval;
 use crate::engine::{Engine, Phase};
-use crate::exec::sanitize::sanitize;
+use crate::exec::sanitize::{one_line, sanitize};
 use crate::exit::{Error, Exit, Result};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Record, Role};
@@ -137,7 +137,7 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
                     }
                     if let Some(rec) = witness.take(&line)
                         && let Some(text) = timeline::describe(&rec, witness.engine.as_ref()) {
-                            let _ = writeln!(out, "{}  {text}", timeline::clock(&rec.ts));
+                            let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
                         }
                 }
                 Ok(ServerMsg::Output { text, stderr, .. }) => {
@@ -147,10 +147,10 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
                     }
                 }
                 Ok(ServerMsg::Result { ok, message }) => {
-                    let _ = writeln!(out, "{} {message}", if ok { "ok:" } else { "REFUSED:" });
+                    let _ = writeln!(out, "{} {}", if ok { "ok:" } else { "REFUSED:" }, one_line(&message));
                 }
                 Ok(ServerMsg::End { outcome, exit, head }) => {
-                    let _ = writeln!(out, "the run is over: {outcome} (exit {exit})");
+                    let _ = writeln!(out, "the run is over: {} (exit {exit})", one_line(&outcome));
                     return Ok(finish(out, &witness, Some(&head)));
                 }
                 Ok(ServerMsg::Error { message }) => return Err(Error::Failed(format!("the run refused: {message}"))),

@@ -813,6 +813,14 @@ fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
     });
     let note = sim.journal.last().unwrap();
     assert_eq!(note.actor.user, "rev1");
+    let forged = Event::Note {
+        actor: reviewer(),
+        text: "ok\n18:00:00.000  APPROVED by alice\x1b]0;x\x07".into(),
+    };
+    assert!(
+        sim.e.update(forged).is_err(),
+        "a note cannot forge lines or act on a terminal"
+    );
     let vars: BTreeMap<String, String> = sim.e.vars();
     assert_eq!(vars.get("ou").map(String::as_str), Some("ou-1"));
 }

@@ -28,6 +28,12 @@ fn refuse<T>(text: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal(text.into()))
 }
 
+/// Notes are shown on every screen and in every export: nothing in them may act on a
+/// terminal or start a line of its own.
+fn has_controls(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
 pub fn exit_code(outcome: Outcome) -> u8 {
     match outcome {
         Outcome::Completed => 0,
@@ -85,6 +91,9 @@ impl Engine {
                 let Phase::Manual(i) = self.phase() else {
                     return refuse("no manual step is waiting");
                 };
+                if note.as_deref().is_some_and(has_controls) {
+                    return refuse("a note cannot hold control characters or line breaks");
+                }
                 let note = note.map(|n| self.mask(&n)).filter(|n| !n.trim().is_empty());
                 self.emit(
                     &mut fx,
@@ -99,6 +108,9 @@ impl Engine {
                 let text = self.mask(text.trim());
                 if text.is_empty() {
                     return refuse("an empty note");
+                }
+                if has_controls(&text) {
+                    return refuse("a note cannot hold control characters or line breaks");
                 }
                 let step = self
                     .phase()

@@ -19,7 +19,7 @@ pub fn sanitize(bytes: &[u8], keep_sgr: bool) -> String {
             '\t' => out.push_str("    "),
             '\r' | '\n' => {}
             // C0 and C1 controls (BEL, backspace, CSI as one byte, …) would act on the terminal.
-            c if c.is_control() => out.push('\u{fffd}'),
+            c if c.is_control() || is_bidi_control(c) => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }
@@ -63,6 +63,18 @@ fn take_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
     seq
 }
 
+/// Bidirectional overrides and isolates make text display in another order than it is
+/// (a target that reads `Root` but is not, a forged line).
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
+}
+
+/// One line of journal text for a line-mode screen: nothing that acts on the terminal, no
+/// line breaks that could forge a line of their own.
+pub fn one_line(text: &str) -> String {
+    sanitize(text.replace(['\n', '\r'], " ⏎ ").as_bytes(), false)
+}
+
 fn is_sgr(seq: &str) -> bool {
     seq.len() >= 2
         && seq.starts_with('[')
@@ -85,6 +97,17 @@ mod tests {
             "\x1b[31mred\x1b[0m ok\u{fffd}\u{fffd}end"
         );
         assert_eq!(sanitize(hostile, false), "red ok\u{fffd}\u{fffd}end");
+    }
+
+    #[test]
+    fn one_line_breaks_nothing_and_forges_no_lines() {
+        let note = "hi\x1b]0;PWNED\x07\n18:00:00.000  Manual: APPROVED by alice\n? fake prompt\u{202e}toor";
+        let line = one_line(note);
+        assert!(
+            !line.contains('\n') && !line.contains('\x1b') && !line.contains('\u{202e}'),
+            "{line:?}"
+        );
+        assert!(line.starts_with("hi ⏎ 18:00"), "{line:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use crate::engine::{Engine, Phase};
 use crate::exec::runner::Stream;
-use crate::exec::sanitize::sanitize;
+use crate::exec::sanitize::{one_line, sanitize};
 use crate::journal::record::{Choice, Prompt, Record};
 use crate::timeline;
 
@@ -49,7 +49,7 @@ impl<W: Write> Headless<W> {
     }
 
     fn line(&mut self, text: &str) {
-        let _ = writeln!(self.out, "{}  {text}", self.now());
+        let _ = writeln!(self.out, "{}  {}", self.now(), one_line(text));
         let _ = self.out.flush();
     }
 
@@ -205,7 +205,7 @@ impl<W: Write> Headless<W> {
 
     fn ask(&mut self, q: String) {
         if self.asked.as_deref() != Some(&q) {
-            let _ = writeln!(self.out, "{q}");
+            let _ = writeln!(self.out, "{}", one_line(&q));
             let _ = self.out.flush();
             self.asked = Some(q);
         }

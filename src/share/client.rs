@@ -8,6 +8,7 @@ use super::protocol::{
     ClientMsg, MAX_SERVER_FRAME, PROTOCOL, ServerMsg, Want, Welcome, read_frame, write_frame,
 };
 use super::socket_dir;
+use crate::exec::sanitize::one_line;
 
 pub struct Connection {
     pub stream: UnixStream,
@@ -79,10 +80,12 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
     )
     .await;
     match read_frame::<_, ServerMsg>(&mut stream, MAX_SERVER_FRAME).await {
-        Ok(ServerMsg::Welcome(welcome)) => Ok(Connection {
-            stream,
-            welcome: *welcome,
-        }),
+        Ok(ServerMsg::Welcome(welcome)) => {
+            let mut welcome = *welcome;
+            check_server(socket, &stream, &welcome)?;
+            clean(&mut welcome);
+            Ok(Connection { stream, welcome })
+        }
         Ok(ServerMsg::Error { message }) => Err(format!("the run refused: {message}")),
         Ok(other) => Err(format!("unexpected answer from the run: {other:?}")),
         Err(e) => match sent {
@@ -103,6 +106,48 @@ pub async fn request(conn: &mut Connection, msg: &ClientMsg) -> Result<(bool, St
             Ok(ServerMsg::Error { message }) => return Err(message),
             Ok(_) => continue,
             Err(e) => return Err(format!("the run did not answer: {e}")),
+        }
+    }
+}
+
+/// The server must be who it says: the socket file's owner, the peer the kernel names and
+/// the operator in the welcome are one account. Anyone can create a socket in a shared
+/// directory; only the run's operator can be all three.
+fn check_server(socket: &std::path::Path, stream: &UnixStream, w: &Welcome) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let owner = std::fs::symlink_metadata(socket)
+        .map_err(|e| format!("{}: {e}", socket.display()))?
+        .uid();
+    let peer = stream
+        .peer_cred()
+        .map_err(|e| format!("cannot identify the run's process: {e}"))?
+        .uid();
+    if owner != peer || peer != w.operator_uid {
+        return Err(format!(
+            "refusing {}: the socket belongs to uid {owner}, is served by uid {peer}, and names uid {} as its operator",
+            socket.display(),
+            w.operator_uid
+        ));
+    }
+    Ok(())
+}
+
+/// Everything in a welcome is shown on a terminal: nothing in it may act on one.
+fn clean(w: &mut Welcome) {
+    for field in [
+        &mut w.run_id,
+        &mut w.runbook_name,
+        &mut w.operator,
+        &mut w.host,
+        &mut w.started,
+        &mut w.you,
+    ] {
+        *field = one_line(field);
+    }
+    w.current_step = w.current_step.as_deref().map(one_line);
+    if let Some(p) = &mut w.pending {
+        for field in [&mut p.step, &mut p.title, &mut p.command, &mut p.target] {
+            *field = one_line(field);
         }
     }
 }
