@@ -16,6 +16,8 @@ use super::protocol::{
 
 /// A client that sends nothing is not worth a task forever.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections at once: watchers, reviewers and probes together.
+pub const MAX_CONNECTIONS: usize = 64;
 /// A watcher that does not read for this long is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -72,14 +74,30 @@ pub fn spawn_listener(
 ) {
     tokio::spawn(async move {
         let mut next_id = 0u64;
+        let open = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
+            let (mut stream, _) = match listener.accept().await {
+                Ok(accepted) => accepted,
+                Err(_) => {
+                    // Out of descriptors, most likely: wait instead of spinning.
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            // A bounded number of connections, so no one allowed to connect can use up the
+            // run's file descriptors (its output logs need them).
+            let Ok(permit) = open.clone().try_acquire_owned() else {
+                let message = format!("this run already has {MAX_CONNECTIONS} connections");
+                let _ = write_frame(&mut stream, &ServerMsg::Error { message }).await;
                 continue;
             };
             next_id += 1;
             let tx = to_driver.clone();
             let (operator_uid, share_gid) = (config.operator_uid, config.share_gid);
-            tokio::spawn(async move { serve(next_id, stream, operator_uid, share_gid, tx).await });
+            tokio::spawn(async move {
+                serve(next_id, stream, operator_uid, share_gid, tx).await;
+                drop(permit);
+            });
         }
     });
 }
