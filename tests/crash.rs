@@ -133,3 +133,53 @@ fn kill_9_anywhere_then_resume_never_repeats_a_finished_step() {
         "kills landed at too few distinct points: {points:?}"
     );
 }
+
+/// A crash in the middle of a rollback command: resume asks instead of running it again.
+#[test]
+fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "undo.yaml",
+        "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+         - id: change\n    kind: action\n    waive: { target: \"test\" }\n    run: echo done\n    \
+         verify: [ { run: 'false' } ]\n    \
+         rollback: [ { run: 'echo undo >> \"$SHISA_RUN_DIR/undone\"; sleep 30.271' } ]\n",
+    );
+    let mut op = s.shisa();
+    op.arg("run").arg(&rb).arg("--headless");
+    let mut op = common::Live::start(op);
+    op.wait_for("answer `rollback`", 30);
+    op.send("rollback");
+    op.wait_for("rollback-1 $", 30);
+    let _ = op.child.kill(); // SIGKILL mid-rollback
+    let _ = op.child.wait();
+    let run_dir = std::fs::read_dir(s.journals())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    // The orphaned rollback may still be running; the test only cares what resume does.
+    let resumed = s.resume(&run_dir, "done the undo is in place, checked by hand\n");
+    assert_eq!(resumed.code, 1, "{}", resumed.explain());
+    assert!(
+        resumed
+            .stdout
+            .contains("? rollback 1 of change was cut off mid-command"),
+        "{}",
+        resumed.explain()
+    );
+    assert_eq!(resumed.outcome(), "rolled_back");
+    let started = resumed.records("command_started", Some("change"));
+    assert_eq!(
+        started
+            .iter()
+            .filter(|r| r["data"]["purpose"] == "rollback-1")
+            .count(),
+        1,
+        "the rollback command was not run again"
+    );
+    let _ = std::process::Command::new("pkill")
+        .args(["-f", "sleep 30.271"])
+        .status();
+}

@@ -375,20 +375,38 @@ fn connections_are_capped_and_the_run_goes_on() {
     let s = Scratch::new();
     let sockets = s.path().join("sock");
     std::fs::create_dir(&sockets).unwrap();
-    let rb = s.write("hold.yaml", "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n");
+    let rb = s.write(
+        "hold.yaml",
+        "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n",
+    );
     let mut c = s.shisa();
-    c.env("SHISA_SOCKET_DIR", &sockets).arg("run").arg(&rb).arg("--headless");
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
     let mut op = Live::start(c);
     op.wait_for("answer `done`", 30);
-    let sock = std::fs::read_dir(&sockets).unwrap().flatten().next().unwrap().path();
+    let sock = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
     // Connections that never say hello hold their place until they time out.
-    let held: Vec<UnixStream> = (0..64).map(|_| UnixStream::connect(&sock).unwrap()).collect();
+    let held: Vec<UnixStream> = (0..64)
+        .map(|_| UnixStream::connect(&sock).unwrap())
+        .collect();
     std::thread::sleep(std::time::Duration::from_millis(200));
     let mut extra = UnixStream::connect(&sock).unwrap();
-    extra.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    extra
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
     let mut answer = Vec::new();
     let _ = extra.read_to_end(&mut answer);
-    assert!(String::from_utf8_lossy(&answer).contains("already has 64 connections"), "{answer:?}");
+    assert!(
+        String::from_utf8_lossy(&answer).contains("already has 64 connections"),
+        "{answer:?}"
+    );
     drop(held);
     op.send("done");
     let run = op.finish();

@@ -119,6 +119,9 @@ impl Engine {
             let Some(&i) = r.plan.get(r.next) else {
                 return Phase::Next(Todo::RollbackDone);
             };
+            if self.in_doubt == Some(i) {
+                return Phase::InDoubt(i);
+            }
             if let Some(p) = self.waiting_on_command(i) {
                 return p;
             }
@@ -232,6 +235,8 @@ impl Engine {
                 }
                 Prompt::Failure => vec!["rollback", "retry", "abort"],
             },
+            // During a rollback the question is about one rollback command.
+            Phase::InDoubt(_) if self.rollback.is_some() => vec!["rerun", "done"],
             Phase::InDoubt(_) => vec!["rerun", "done", "rollback"],
             _ => Vec::new(),
         }

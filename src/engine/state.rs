@@ -340,6 +340,12 @@ impl Engine {
                     r.incomplete = true;
                 }
             }
+            // A rollback command in doubt: run it again, or count it done.
+            (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
+            (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
+                s.rolled_back_cmds += 1;
+                self.in_doubt = None;
+            }
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten.
                 let attempts = std::mem::take(&mut s.attempts);

@@ -227,6 +227,18 @@ impl Engine {
         let stood = self.phase();
         self.interrupted = halted;
         let in_doubt = match stood {
+            // A rollback command cut off mid-way may or may not have undone its part, and
+            // rollbacks are not always safe to repeat: the operator says which.
+            Phase::Running {
+                step,
+                purpose: Purpose::Rollback(_),
+                ..
+            }
+            | Phase::RetryWait {
+                step,
+                purpose: Purpose::Rollback(_),
+                ..
+            } if self.rollback.is_some() => Some(step),
             _ if self.rollback.is_some() => None,
             Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
                 None
@@ -865,6 +877,7 @@ impl Engine {
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
             }
+            Choice::Done(_) if self.rollback.is_some() => {}
             Choice::Done(reason) => {
                 let body = Body::StepFinished {
                     status: StepStatus::Ok,

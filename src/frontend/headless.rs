@@ -121,6 +121,14 @@ impl<W: Write> Headless<W> {
                 };
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
             }
+            Phase::InDoubt(i) if e.rollback.is_some() => {
+                let n = e.steps[i].rolled_back_cmds + 1;
+                format!(
+                    "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
+                    title(i),
+                    answers(e)
+                )
+            }
             Phase::InDoubt(i) => {
                 format!(
                     "? {} was in progress when the run stopped; did it finish? — answer {}",
