@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use crate::clock::Clock;
 use crate::engine::state::Approval;
-use crate::engine::{CommandResult, Effect, Engine, Event};
+use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
 use crate::exec::runner::{OutputChunk, Runner, Running};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
@@ -220,13 +220,14 @@ impl Driver {
                         continue;
                     };
                     let step = self.engine.rb.steps[i].id.clone();
-                    Event::Approval {
+                    Event::Approval(Offer {
                         reviewer: operator,
                         step,
                         command_sha256,
                         typed,
                         fresh: true,
-                    }
+                        same_login: true,
+                    })
                 }
                 Intent::Stop => {
                     if let Some(r) = &self.running {
@@ -355,13 +356,16 @@ impl Driver {
                 } else {
                     let fresh = hub.request.as_deref() == Some(request.as_str());
                     let reviewer = self.reviewer(&peer);
-                    let event = Event::Approval {
+                    let same_login = peer.login_uid.is_some()
+                        && peer.login_uid == crate::identity::login_uid(None);
+                    let event = Event::Approval(Offer {
                         reviewer,
                         step,
                         command_sha256,
                         typed,
                         fresh,
-                    };
+                        same_login,
+                    });
                     match self.try_feed(event, fe) {
                         Err(refusal) => (false, refusal),
                         Ok(records) => match records.iter().map(|r| &r.body).find(|b| {

@@ -26,3 +26,14 @@ pub fn current(role: Role) -> Actor {
         host: host_name(),
     }
 }
+
+/// The audit login uid of a process (`None` for this one): the account a person logged in
+/// as, which `sudo` and `su` keep. Unset (no login session) is `None`.
+pub fn login_uid(pid: Option<i32>) -> Option<u32> {
+    let path = match pid {
+        Some(p) => format!("/proc/{p}/loginuid"),
+        None => "/proc/self/loginuid".into(),
+    };
+    let v: u32 = std::fs::read_to_string(path).ok()?.trim().parse().ok()?;
+    (v != u32::MAX).then_some(v)
+}

@@ -386,3 +386,19 @@ fn the_committed_schema_is_what_shisa_prints() {
         "run `shisa schema > assets/runbook.schema.json`"
     );
 }
+
+#[test]
+fn names_that_would_turn_values_into_code_are_refused() {
+    refused(
+        &GOOD.replace("  flag: { pattern", "  BASH_ENV: {}\n  flag: { pattern"),
+        "4:3",
+        "`BASH_ENV` cannot be a parameter name: bash reads it",
+        "pick a name of your own",
+    );
+    refused(
+        &GOOD.replace("capture: { saved:", "capture: { LD_PRELOAD:"),
+        "9:16",
+        "`LD_PRELOAD` cannot be a capture name",
+        "pick a name of your own",
+    );
+}

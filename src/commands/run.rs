@@ -122,6 +122,10 @@ fn new_run_dir(journal_dir: &std::path::Path) -> Result<(String, std::path::Path
         let dir = journal_dir.join(&id);
         match session::private_dir(&dir, false) {
             Ok(()) => {
+                // The run directory's name must survive a crash as the journal will.
+                crate::journal::writer::sync_dir(journal_dir).map_err(|e| {
+                    Error::Failed(format!("cannot sync {}: {e}", journal_dir.display()))
+                })?;
                 session::private_dir(&dir.join("output"), false).map_err(|e| {
                     Error::Failed(format!("cannot create {}/output: {e}", dir.display()))
                 })?;

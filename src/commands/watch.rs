@@ -20,9 +20,8 @@ use crate::runbook::load_str;
 use crate::runbook::params::Params;
 use crate::share::client;
 use crate::share::protocol::Welcome;
-use crate::share::protocol::{
-    ClientMsg, MAX_SERVER_FRAME, ServerMsg, Want, read_frame, write_frame,
-};
+use crate::share::protocol::{ClientMsg, MAX_SERVER_FRAME, ServerMsg, Want, write_frame};
+use crate::share::protocol::{FrameError, spawn_reader};
 use crate::timeline;
 
 /// What a watcher knows: the records it got, checked link by link.
@@ -125,12 +124,13 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
         out,
         "type `note <text>` to add a note, `approve <target>` to approve the step waiting for it"
     );
-    let (mut reader, mut writer) = conn.stream.into_split();
+    let (reader, mut writer) = conn.stream.into_split();
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
+    let mut frames = spawn_reader::<_, ServerMsg>(reader, MAX_SERVER_FRAME);
     loop {
         tokio::select! {
-            frame = read_frame::<_, ServerMsg>(&mut reader, MAX_SERVER_FRAME) => match frame {
+            frame = frames.recv() => match frame.unwrap_or(Err(FrameError::Closed)) {
                 Ok(ServerMsg::Record { line }) => {
                     if let Some(f) = copy_file.as_mut() {
                         let _ = writeln!(f, "{line}");

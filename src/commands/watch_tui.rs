@@ -13,7 +13,8 @@ use crate::exec::runner::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::share::client;
-use crate::share::protocol::{MAX_SERVER_FRAME, ServerMsg, Want, read_frame, write_frame};
+use crate::share::protocol::{FrameError, spawn_reader};
+use crate::share::protocol::{MAX_SERVER_FRAME, ServerMsg, Want, write_frame};
 use crate::term::stdout_color;
 use crate::tui;
 
@@ -47,15 +48,19 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     let _keys = tui::Keys::spawn(input_tx);
     let mut end: Option<String> = None;
-    let (mut reader, mut writer) = conn.stream.into_split();
+    let (reader, mut writer) = conn.stream.into_split();
+    let mut frames = {
+        let _inside = rt.enter();
+        spawn_reader::<_, ServerMsg>(reader, MAX_SERVER_FRAME)
+    };
     let mut connected = true;
     rt.block_on(async {
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         while !app.left() {
             tokio::select! {
-                frame = read_frame::<_, ServerMsg>(&mut reader, MAX_SERVER_FRAME), if connected => {
+                frame = frames.recv(), if connected => {
                     let engine = witness.engine.clone();
-                    match frame {
+                    match frame.unwrap_or(Err(FrameError::Closed)) {
                         Ok(ServerMsg::Record { line }) => {
                             if let Some(f) = copy_file.as_mut() {
                                 let _ = writeln!(f, "{line}");

@@ -37,19 +37,27 @@ pub enum Event {
     },
     /// An approval offered by a reviewer (or by the operator, where `allow_self`).
     /// `fresh` is false when the journal head the reviewer saw is no longer current.
-    Approval {
-        reviewer: Actor,
-        step: String,
-        command_sha256: String,
-        typed: String,
-        fresh: bool,
-    },
+    Approval(Offer),
     /// The operator ends the run for good (end of input, `abort` at a prompt).
     Abort(String),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP).
     Interrupt(String),
     WatcherJoined(String),
     WatcherLeft(String),
+}
+
+/// An approval offered for the step waiting for one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offer {
+    pub reviewer: Actor,
+    pub step: String,
+    pub command_sha256: String,
+    pub typed: String,
+    /// False when the approval answers a request that is no longer the current one.
+    pub fresh: bool,
+    /// The kernel's audit login uid says the reviewer is the human who is logged in as the
+    /// operator (through `sudo` or `su`), whatever the uids.
+    pub same_login: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@ pub mod phase;
 pub mod state;
 pub mod update;
 
-pub use event::{CommandResult, Effect, Event, Program, Spawn, StartInfo};
+pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
 pub use state::{Engine, StepState};
 pub use update::Refusal;

@@ -143,7 +143,7 @@ proptest! {
                         Phase::Manual(_) => Event::ManualDone(None),
                         Phase::Approval { step, expected, .. } => {
                             let state::Approval::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
-                            Event::Approval { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true }
+                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();

@@ -588,16 +588,28 @@ fn approval_needs_another_person_typing_the_target() {
     else {
         panic!()
     };
-    let offer = |who: Actor, typed: &str, fresh: bool| Event::Approval {
-        reviewer: who,
-        step: "attach".into(),
-        command_sha256: command_sha256.clone(),
-        typed: typed.into(),
-        fresh,
+    let offer = |who: Actor, typed: &str, fresh: bool| {
+        Event::Approval(Offer {
+            reviewer: who,
+            step: "attach".into(),
+            command_sha256: command_sha256.clone(),
+            typed: typed.into(),
+            fresh,
+            same_login: false,
+        })
     };
     sim.send(offer(operator(), "quarantine-2023-12", true));
     sim.send(offer(reviewer(), "Root", true));
     sim.send(offer(reviewer(), "quarantine-2023-12", false));
+    // Another uid, but the same human logged in (sudo -u): still not a second person.
+    sim.send(Event::Approval(Offer {
+        reviewer: reviewer(),
+        step: "attach".into(),
+        command_sha256: command_sha256.clone(),
+        typed: "quarantine-2023-12".into(),
+        fresh: true,
+        same_login: true,
+    }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
     let refusals: Vec<String> = sim
         .journal
@@ -607,7 +619,12 @@ fn approval_needs_another_person_typing_the_target() {
             _ => None,
         })
         .collect();
-    assert_eq!(refusals.len(), 3);
+    assert_eq!(refusals.len(), 4);
+    assert!(
+        refusals[3].contains("is logged in as the operator"),
+        "{}",
+        refusals[3]
+    );
     assert!(refusals[0].contains("ops1 is the operator"));
     assert!(refusals[1].contains("not the resolved target"));
     assert!(refusals[2].contains("stale"));

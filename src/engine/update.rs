@@ -11,7 +11,7 @@ use crate::journal::record::{
 use crate::runbook::model::{Approval as Needs, Check, Command, Guard, StepKind};
 use crate::runbook::{show, window::Verdict};
 
-use super::event::{CommandResult, Effect, Event, Program, Spawn, StartInfo};
+use super::event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
 use super::expect::{judge, resolve_target};
 use super::phase::{Phase, Todo};
 use super::state::{Approval, Engine};
@@ -119,14 +119,8 @@ impl Engine {
                     .filter(|&i| i < self.rb.steps.len());
                 self.emit(&mut fx, step, actor, Body::OperatorNote { text });
             }
-            Event::Approval {
-                reviewer,
-                step,
-                command_sha256,
-                typed,
-                fresh,
-            } => {
-                self.approval(reviewer, &step, &command_sha256, typed, fresh, &mut fx)?;
+            Event::Approval(offer) => {
+                self.approval(offer, &mut fx)?;
             }
             Event::Abort(reason) => {
                 if matches!(self.phase(), Phase::Running { .. }) {
@@ -732,15 +726,16 @@ impl Engine {
         self.emit(fx, Some(i), self.shisa(), body);
     }
 
-    fn approval(
-        &mut self,
-        reviewer: Actor,
-        step: &str,
-        sha: &str,
-        typed: String,
-        fresh: bool,
-        fx: &mut Vec<Effect>,
-    ) -> Result<(), Refusal> {
+    fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let Offer {
+            reviewer,
+            step,
+            command_sha256: sha,
+            typed,
+            fresh,
+            same_login,
+        } = offer;
+        let (step, sha) = (step.as_str(), sha.as_str());
         let Phase::Approval {
             step: i,
             expected,
@@ -752,7 +747,7 @@ impl Engine {
         let Approval::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
             return refuse("no step is waiting for approval");
         };
-        let self_approved = reviewer.uid == self.operator.uid;
+        let self_approved = reviewer.uid == self.operator.uid || same_login;
         let refusal = if self.rb.steps[i].id != step {
             Some(format!(
                 "the approval names step `{step}`, but `{}` is waiting",
@@ -762,6 +757,11 @@ impl Engine {
             Some("the approval is for a different command than the one waiting".to_string())
         } else if !fresh {
             Some("stale approval: the journal moved on since the reviewer looked".to_string())
+        } else if self_approved && !allow_self && reviewer.uid != self.operator.uid {
+            Some(format!(
+                "{} is logged in as the operator (the same login session, through sudo or su); a different person must approve",
+                reviewer.user
+            ))
         } else if self_approved && !allow_self {
             Some(format!(
                 "{} is the operator; a different person must approve",

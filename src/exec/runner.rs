@@ -253,7 +253,8 @@ impl Runner {
             Program::Argv(argv) => duct::cmd(&argv[0], &argv[1..]),
         };
         let mut expr = expr.stdin_null().unchecked();
-        for (k, v) in self.base_env.iter().chain(&spawn.env) {
+        // shisa's own variables last, so nothing from the runbook can stand in for them.
+        for (k, v) in spawn.env.iter().chain(&self.base_env) {
             expr = expr.env(k, v);
         }
         // Its own process group: the terminal's Ctrl-C reaches shisa, not the command, and

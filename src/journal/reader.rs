@@ -63,6 +63,17 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
     let mut torn = None;
     while !rest.is_empty() {
         let Some(end) = rest.iter().position(|&b| b == b'\n') else {
+            // A crash mid-write leaves the start of the next record; anything else at the
+            // end is damage, not a crash.
+            let next = format!("{{\"seq\":{},", records.len() + 1);
+            if !(rest.starts_with(next.as_bytes()) || next.as_bytes().starts_with(rest)) {
+                let reason =
+                    "the journal ends with bytes that are not the start of the next record".into();
+                return Err(Broken {
+                    line: records.len() + 1,
+                    reason,
+                });
+            }
             torn = Some(rest.to_vec());
             break;
         };
@@ -232,6 +243,27 @@ mod tests {
         };
         assert_eq!(b.line, 2);
         assert!(b.reason.contains("seq is 3, expected 2"), "{}", b.reason);
+    }
+
+    #[test]
+    fn bytes_after_the_last_line_that_are_no_record_start_are_damage() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), 2);
+        let p = journal_path(dir.path());
+        let mut bytes = fs::read(&p).unwrap();
+        bytes.extend_from_slice(b"garbage");
+        fs::write(&p, &bytes).unwrap();
+        let Err(ReadError::Broken(b)) = read(dir.path()) else {
+            panic!()
+        };
+        assert_eq!(b.line, 3);
+        bytes.truncate(bytes.len() - 7);
+        bytes.extend_from_slice(b"{\"se");
+        fs::write(&p, &bytes).unwrap();
+        assert!(
+            read(dir.path()).unwrap().torn.is_some(),
+            "a cut inside the record's start is a crash"
+        );
     }
 
     #[test]

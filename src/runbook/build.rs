@@ -113,11 +113,12 @@ fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
             );
             continue;
         }
-        if name.starts_with("SHISA_") {
-            cx.error(Diagnostic::error(
-                key.pos,
-                format!("`{name}`: names starting with SHISA_ are shisa's own"),
-            ));
+        if let Some(why) = reserved_env_name(name) {
+            cx.error(
+                Diagnostic::error(key.pos, format!("`{name}` cannot be a parameter name: {why}"))
+                    .width(name.len())
+                    .hint("parameters become environment variables of every command; pick a name of your own, e.g. in lower case"),
+            );
             continue;
         }
         let mut p = Param {
@@ -247,4 +248,33 @@ fn window(cx: &mut Cx, node: &Node) -> Option<Window> {
         allow,
         deny,
     })
+}
+
+/// Names that must not come from a runbook's values: they would turn a value into code
+/// (`BASH_ENV`, `LD_PRELOAD`), change which programs run (`PATH`), or overwrite what shisa
+/// tells commands about the run (`SHISA_RUN_DIR`).
+pub fn reserved_env_name(name: &str) -> Option<&'static str> {
+    const SHELL: &[&str] = &[
+        "BASH_ENV",
+        "ENV",
+        "PATH",
+        "IFS",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "PS4",
+        "CDPATH",
+        "GLOBIGNORE",
+        "BASH_XTRACEFD",
+        "HOME",
+        "SHELL",
+    ];
+    if name.starts_with("SHISA_") {
+        Some("names starting with SHISA_ are shisa's own")
+    } else if name.starts_with("LD_") || name.starts_with("BASH_FUNC_") {
+        Some("the dynamic loader or bash would run code from its value")
+    } else if SHELL.contains(&name) {
+        Some("bash reads it to decide what runs and how")
+    } else {
+        None
+    }
 }

@@ -354,6 +354,14 @@ fn captures(cx: &mut Cx, node: &Node) -> Vec<Capture> {
             );
             continue;
         }
+        if let Some(why) = super::build::reserved_env_name(name) {
+            cx.error(
+                Diagnostic::error(key.pos, format!("`{name}` cannot be a capture name: {why}"))
+                    .width(name.len())
+                    .hint("captured values become environment variables of later commands; pick a name of your own"),
+            );
+            continue;
+        }
         if let Some(pattern) = cx.pattern(value, &format!("capture `{name}`")) {
             out.push(Capture {
                 name: name.to_string(),

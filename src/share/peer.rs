@@ -12,6 +12,8 @@ pub struct Peer {
     pub pid: Option<i32>,
     pub user: String,
     pub groups: Vec<u32>,
+    /// The account the person logged in as (kept across sudo and su), when known.
+    pub login_uid: Option<u32>,
 }
 
 impl Peer {
@@ -20,12 +22,14 @@ impl Peer {
         let (uid, gid, pid) = (cred.uid(), cred.gid(), cred.pid());
         let mut groups = pid.map(groups_of).unwrap_or_default();
         groups.push(gid);
+        let login_uid = pid.and_then(|p| crate::identity::login_uid(Some(p)));
         Ok(Peer {
             uid,
             gid,
             pid,
             user: user_name(uid),
             groups,
+            login_uid,
         })
     }
 

@@ -175,6 +175,31 @@ pub async fn read_frame<R: AsyncReadExt + Unpin, T: for<'de> Deserialize<'de>>(
     serde_json::from_slice(&body).map_err(|e| FrameError::Garbage(e.to_string()))
 }
 
+/// Reads frames on a task of its own and hands them over a channel. `read_frame` is not
+/// cancellation-safe (a frame half read when another `select!` branch wins would be lost
+/// and the stream would fall out of step), so loops that wait on several things read
+/// frames this way. The channel ends after the first error, which it delivers.
+pub fn spawn_reader<R, T>(
+    mut reader: R,
+    cap: usize,
+) -> tokio::sync::mpsc::Receiver<Result<T, FrameError>>
+where
+    R: AsyncReadExt + Unpin + Send + 'static,
+    T: for<'de> Deserialize<'de> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        loop {
+            let frame = read_frame::<_, T>(&mut reader, cap).await;
+            let end = frame.is_err();
+            if tx.send(frame).await.is_err() || end {
+                return;
+            }
+        }
+    });
+    rx
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::peer::Peer;
 use super::protocol::{
     ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome, read_frame,
-    write_frame,
+    spawn_reader, write_frame,
 };
 
 /// A client that sends nothing is not worth a task forever.
@@ -180,7 +180,7 @@ async fn serve(
     {
         return;
     }
-    let (mut reader, mut writer) = stream.into_split();
+    let (reader, mut writer) = stream.into_split();
     for line in admission.replay {
         if write_timed(&mut writer, &ServerMsg::Record { line })
             .await
@@ -191,9 +191,11 @@ async fn serve(
         }
     }
     let mut live = admission.live;
+    let mut frames = spawn_reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
     loop {
         tokio::select! {
-            frame = read_frame::<_, ClientMsg>(&mut reader, MAX_CLIENT_FRAME) => {
+            frame = frames.recv() => {
+                let frame = frame.unwrap_or(Err(FrameError::Closed));
                 let (result_tx, result_rx) = oneshot::channel();
                 let msg = match frame {
                     Ok(ClientMsg::Approve { run_id, step, command_sha256, request, typed }) => {

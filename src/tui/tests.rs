@@ -14,6 +14,7 @@ use super::form::{self, Form, Step};
 use super::output::MAX_LINES;
 use super::{App, Options};
 use crate::clock::Clock;
+use crate::engine::Offer;
 use crate::engine::state::Approval;
 use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
 use crate::exec::runner::{OutputChunk, Stream};
@@ -222,13 +223,14 @@ impl Sim {
                 else {
                     panic!("no approval requested");
                 };
-                Event::Approval {
+                Event::Approval(Offer {
                     reviewer: operator(),
                     step: self.e.rb.steps[i].id.clone(),
                     command_sha256,
                     typed,
                     fresh: true,
-                }
+                    same_login: true,
+                })
             }
         };
         self.feed(event);
