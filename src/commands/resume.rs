@@ -89,6 +89,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             given.push((p.name.clone(), v.clone()));
         }
     }
+    super::run::warn_secret_on_command_line(&loaded.runbook, &given);
     let params = loaded.resolve_params(&given)?;
 
     let operator = crate::identity::current(Role::Operator);

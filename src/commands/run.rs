@@ -27,6 +27,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         eprint!("{}", report.render(stderr_color()));
     }
     let given = params::split_all(&args.params).map_err(Error::Invalid)?;
+    warn_secret_on_command_line(&loaded.runbook, &given);
     // A terminal asks for what is missing; headless runs treat it as an error (DESIGN §6).
     let given = if session::is_interactive(args.headless) {
         crate::tui::form::ask(&loaded.runbook, given, crate::term::stdout_color())?
@@ -160,4 +161,20 @@ pub fn share_group(name: &str) -> Result<u32> {
         )));
     }
     Ok(group.gid.as_raw())
+}
+
+/// A secret given as `-p` sits in the process list (/proc/PID/cmdline) and the shell's
+/// history for as long as the run lasts: say so, and how to avoid it.
+pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(String, String)]) {
+    for (name, _) in given {
+        if let Some(p) = rb.param(name).filter(|p| p.secret) {
+            let how = match &p.from_env {
+                Some(var) => format!("set {var} in the environment instead"),
+                None => "give the runbook `from_env:` for it".to_string(),
+            };
+            eprintln!(
+                "shisa: warning: secret `{name}` on the command line is visible to every local user in the process list; {how}"
+            );
+        }
+    }
 }
