@@ -46,6 +46,8 @@ pub struct Ended {
     pub exit: u8,
     pub outcome: Option<Outcome>,
     pub error: Option<String>,
+    /// Changes that succeeded and were not rolled back, when the run did not complete.
+    pub left_in_place: Vec<String>,
 }
 
 impl Driver {
@@ -176,18 +178,34 @@ impl Driver {
             hub.end(&outcome, self.exit.unwrap_or(1), &head).await;
         }
         let outcome = self.engine.finished.map(|(o, _)| o);
-        match self.fatal {
-            Some(error) => Ended {
-                exit: 1,
-                outcome,
-                error: Some(error),
-            },
-            None => Ended {
-                exit: self.exit.unwrap_or(1),
-                outcome,
-                error: None,
-            },
+        let left_in_place = if outcome == Some(Outcome::Completed) {
+            Vec::new()
+        } else {
+            self.left_in_place()
+        };
+        let (exit, error) = match self.fatal {
+            Some(error) => (1, Some(error)),
+            None => (self.exit.unwrap_or(1), None),
+        };
+        Ended {
+            exit,
+            outcome,
+            error,
+            left_in_place,
         }
+    }
+
+    /// Mutating steps that finished ok and were not undone, by title.
+    fn left_in_place(&self) -> Vec<String> {
+        let e = &self.engine;
+        e.rb.steps
+            .iter()
+            .zip(&e.steps)
+            .filter(|(step, s)| {
+                step.mutating && s.status == Some(crate::journal::record::StepStatus::Ok)
+            })
+            .map(|(step, _)| format!("{} ({})", step.title.render(&e.shown_vars()), step.id))
+            .collect()
     }
 
     fn intents(&mut self, intents: Vec<Intent>, fe: &mut dyn FrontEnd) {

@@ -56,6 +56,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             outcome.name()
         )));
     }
+    refuse_while_commands_survive(&run_dir, &journal.records)?;
     let path = Path::new(&runbook.path);
     let loaded = load_file(path)?;
     if loaded.sha256 != runbook.sha256 {
@@ -146,4 +147,46 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         runbook_source: loaded.source.clone(),
         _lock: lock,
     })
+}
+
+/// A command of this run that has no result in the journal and is still alive (shisa was
+/// killed, the command was not): resuming now could run it a second time beside itself.
+fn refuse_while_commands_survive(
+    run_dir: &Path,
+    records: &[crate::journal::record::Record],
+) -> Result<()> {
+    use crate::engine::update::command_id;
+    let finished: std::collections::HashSet<String> = records
+        .iter()
+        .filter_map(|r| match (&r.body, &r.step) {
+            (
+                Body::CommandFinished {
+                    purpose, attempt, ..
+                },
+                Some(step),
+            ) => Some(command_id(step, *purpose, *attempt)),
+            _ => None,
+        })
+        .collect();
+    let alive: Vec<_> = crate::exec::survivors::of_run(run_dir)
+        .into_iter()
+        .filter(|s| !finished.contains(&s.command))
+        .collect();
+    if alive.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = alive
+        .iter()
+        .map(|s| format!("pid {} ({}): {}", s.pid, s.command, s.cmdline))
+        .collect();
+    let groups: std::collections::BTreeSet<i32> = alive.iter().map(|s| s.pgid).collect();
+    let kill: Vec<String> = groups
+        .iter()
+        .map(|g| format!("kill -TERM -- -{g}"))
+        .collect();
+    Err(Error::Refused(format!(
+        "commands of this run are still running from before it stopped: {}. Resuming now could run them again beside themselves; wait for them to end, or stop them ({}), then resume",
+        list.join("; "),
+        kill.join(", ")
+    )))
 }

@@ -290,6 +290,16 @@ fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
     if let Some(error) = &ended.error {
         eprintln!("shisa: {error}");
     }
+    if !ended.left_in_place.is_empty() {
+        eprintln!("shisa: CHANGES LEFT IN PLACE, not rolled back:");
+        for step in &ended.left_in_place {
+            eprintln!("shisa:   - {step}");
+        }
+        eprintln!(
+            "shisa: their rollback commands are in `shisa plan`; `shisa resume {}` continues the run if it was stopped, not ended",
+            run_dir.display()
+        );
+    }
     let verdict = reader::read(run_dir)
         .map_err(|e| e.to_string())
         .and_then(|j| {

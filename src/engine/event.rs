@@ -38,9 +38,9 @@ pub enum Event {
     /// An approval offered by a reviewer (or by the operator, where `allow_self`).
     /// `fresh` is false when the journal head the reviewer saw is no longer current.
     Approval(Offer),
-    /// The operator ends the run for good (end of input, `abort` at a prompt).
+    /// The operator ends the run for good (`abort` at a prompt).
     Abort(String),
-    /// The run stops but can be resumed (quit, SIGTERM, SIGHUP).
+    /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
     Interrupt(String),
     WatcherJoined(String),
     WatcherLeft(String),

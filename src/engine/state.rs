@@ -324,13 +324,11 @@ impl Engine {
     fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
         let s = &mut self.steps[i];
         match (prompt, choice) {
+            // Retry runs again what failed: the step's own command if that failed, else the
+            // verify check that failed — never a change that already succeeded.
             (_, Choice::Retry) => {
                 s.failure = None;
                 s.last = None;
-                if prompt != Prompt::Rollback {
-                    s.main_done = s.manual_done;
-                    s.verified = 0;
-                }
             }
             (Prompt::Rollback, Choice::Continue) => {
                 s.failure = None;

@@ -475,7 +475,7 @@ fn failure_at_the_third_change_rolls_back_in_reverse() {
 }
 
 #[test]
-fn retries_then_operator_retry_counts_attempts_without_reusing_logs() {
+fn retries_then_operator_retry_reruns_the_failed_check_not_the_change() {
     let yaml = THREE_CHANGES.replace(
         "    verify: [ { run: check 1 } ]",
         "    verify: [ { run: check 1, retry: { attempts: 2, delay: 1s } } ]",
@@ -512,7 +512,7 @@ fn retries_then_operator_retry_counts_attempts_without_reusing_logs() {
             "output/one.1.log",
             "output/one.verify-1.1.log",
             "output/one.verify-1.2.log",
-            "output/one.2.log",
+            // The operator's retry runs the failed check again, not the change.
             "output/one.verify-1.3.log",
             "output/one.verify-1.4.log"
         ]

@@ -34,6 +34,11 @@ fn has_controls(text: &str) -> bool {
     text.chars().any(char::is_control)
 }
 
+/// `step/purpose/attempt`: one command of a run.
+pub fn command_id(step: &str, purpose: Purpose, attempt: u32) -> String {
+    format!("{step}/{purpose}/{attempt}")
+}
+
 pub fn exit_code(outcome: Outcome) -> u8 {
     match outcome {
         Outcome::Completed => 0,
@@ -237,7 +242,8 @@ impl Engine {
             Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
                 None
             }
-            Phase::Failed { step, .. } if !self.steps[step].started => None,
+            // A failure waiting for a decision is known, not in doubt: ask the same again.
+            Phase::Failed { .. } => None,
             p => p
                 .step()
                 .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),
@@ -482,6 +488,12 @@ impl Engine {
         self.emit(fx, Some(i), self.shisa(), body);
         let mut env: Vec<(String, String)> = vars.into_iter().collect();
         env.push(("SHISA_STEP".into(), step_id.clone()));
+        // Names this very command, so that a later resume can find it still running after
+        // shisa itself was killed.
+        env.push((
+            "SHISA_COMMAND".into(),
+            command_id(&step_id, purpose, attempt),
+        ));
         fx.push(Effect::Spawn(Spawn {
             step: i,
             step_id,

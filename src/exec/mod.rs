@@ -4,3 +4,4 @@
 pub mod redact;
 pub mod runner;
 pub mod sanitize;
+pub mod survivors;

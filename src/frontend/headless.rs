@@ -206,7 +206,11 @@ impl<W: Write> Headless<W> {
         }
         if self.eof {
             self.eof = false;
-            return vec![Intent::Abort("end of input at a prompt".into())];
+            // Nothing more runs (exit 3), but the run is not closed: whoever comes back can
+            // still resume it and, say, roll back a step left in doubt.
+            return vec![Intent::Interrupt(
+                "end of input at a prompt; nothing more was run".into(),
+            )];
         }
         Vec::new()
     }
