@@ -58,10 +58,13 @@ fn quarantine_goes_green_with_a_second_persons_approval() {
 #[test]
 fn quarantine_refuses_the_root_at_confirmation() {
     let s = Scratch::new();
-    let run = s.run(
+    let run = s.run_with(
         &runbook("quarantine-accounts.yaml"),
         &["target_id=r-7x2q", "policy_id=p-denyall01"],
         "Root\n",
+        |c| {
+            c.arg("--share-with").arg(common::my_group());
+        },
     );
     assert_eq!(run.code, 4, "{}", run.explain());
     let denied = &run.records("target_denied", Some("attach-deny"))[0];

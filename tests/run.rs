@@ -152,7 +152,9 @@ fn outside_the_window_nothing_starts_unless_overridden_with_a_reason() {
     let s = Scratch::new();
     // Tuesday 12:30 in Tokyo is peak time for the database runbook.
     let peak = |c: &mut std::process::Command| {
-        c.env("SHISA_FAKE_NOW", "2026-11-24T12:30:00+09:00");
+        c.env("SHISA_FAKE_NOW", "2026-11-24T12:30:00+09:00")
+            .arg("--share-with")
+            .arg(common::my_group());
     };
     let run = s.run_with(
         &runbook("narrow-db-admin.yaml"),
@@ -498,4 +500,27 @@ fn escape_sequences_in_captures_never_reach_the_terminal_raw() {
         run.stdout
     );
     assert!(run.stdout.contains("snapshot taken (id="), "{}", run.stdout);
+}
+
+#[test]
+fn a_runbook_needing_a_second_person_does_not_start_unshared() {
+    let s = Scratch::new();
+    let run = s.run(
+        &runbook("quarantine-accounts.yaml"),
+        &["target_id=ou-7x2q-quar2312", "policy_id=p-denyall01"],
+        "",
+    );
+    assert_eq!(run.code, 2, "{}", run.explain());
+    assert!(
+        run.stderr
+            .contains("step `attach-deny` needs a second person's approval"),
+        "{}",
+        run.explain()
+    );
+    assert!(
+        run.stderr.contains("--share-with GROUP"),
+        "{}",
+        run.explain()
+    );
+    assert!(run.run_dir.is_none(), "nothing ran");
 }

@@ -412,3 +412,26 @@ fn connections_are_capped_and_the_run_goes_on() {
     let run = op.finish();
     assert_eq!(run.code, 0, "{}", run.explain());
 }
+
+#[test]
+fn a_socket_left_by_a_dead_run_is_explained_and_cleaned_up() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let path = sockets.join("20991231T000000Z-dead.sock");
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap()); // the file stays; no one listens
+    let out = s
+        .shisa()
+        .env("SHISA_SOCKET_DIR", &sockets)
+        .args(["note", "20991231T000000Z-dead", "hi"])
+        .output()
+        .unwrap();
+    let all = text(&out);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        all.contains("is gone (its process was killed or crashed), so its socket was removed"),
+        "{all}"
+    );
+    assert!(all.contains("shisa resume RUN_DIR"), "{all}");
+    assert!(!path.exists());
+}

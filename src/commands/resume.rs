@@ -93,6 +93,12 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     super::run::warn_secret_on_command_line(&loaded.runbook, &given);
     let params = loaded.resolve_params(&given)?;
 
+    let share_gid = args
+        .share_with
+        .as_deref()
+        .map(super::run::share_group)
+        .transpose()?;
+    super::run::needs_sharing(&loaded.runbook, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
     let mut preamble = Vec::new();
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
@@ -139,11 +145,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         headless: !session::is_interactive(args.headless),
         first,
         preamble,
-        share_gid: args
-            .share_with
-            .as_deref()
-            .map(super::run::share_group)
-            .transpose()?,
+        share_gid,
         runbook_source: loaded.source.clone(),
         _lock: lock,
     })

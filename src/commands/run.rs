@@ -36,6 +36,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     };
     let params = loaded.resolve_params(&given)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
+    needs_sharing(&loaded.runbook, share_gid)?;
     let runbook_path = args
         .runbook
         .canonicalize()
@@ -177,4 +178,25 @@ pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(Strin
             );
         }
     }
+}
+
+/// A step that needs a second person's approval cannot get it from a run that only its
+/// operator's account can reach: say so before anything runs, not when the step is due.
+pub fn needs_sharing(rb: &crate::runbook::Runbook, share_gid: Option<u32>) -> Result<()> {
+    use crate::runbook::model::Approval;
+    let Some(step) = rb
+        .steps
+        .iter()
+        .find(|s| s.approval == Approval::Required { allow_self: false })
+    else {
+        return Ok(());
+    };
+    if share_gid.is_some() {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "step `{}` needs a second person's approval, but without --share-with only your own account can reach this run; \
+         start it with --share-with GROUP, a group the reviewer is in (nothing has run)",
+        step.id
+    )))
 }

@@ -19,6 +19,7 @@ pub fn sessions() -> Result<Exit> {
     let rt = runtime()?;
     let mut rows = Vec::new();
     let mut closed = 0;
+    let mut stale = 0;
     for (id, socket) in client::sockets() {
         let conn = rt.block_on(async {
             tokio::time::timeout(Duration::from_secs(2), client::connect(&socket, Want::Info)).await
@@ -38,6 +39,7 @@ pub fn sessions() -> Result<Exit> {
                     step,
                 ]);
             }
+            _ if client::remove_if_stale_and_mine(&socket) => stale += 1,
             _ => closed += 1,
         }
     }
@@ -69,6 +71,11 @@ pub fn sessions() -> Result<Exit> {
         for r in &rows {
             println!("{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
         }
+    }
+    if stale > 0 {
+        println!(
+            "(removed {stale} socket(s) of yours left by runs whose process is gone; `shisa resume RUN_DIR` continues such a run)"
+        );
     }
     if closed > 0 {
         println!("({closed} other session(s) are not shared with you or have ended)");

@@ -68,7 +68,7 @@ pub fn find(run_id: Option<&str>) -> Result<PathBuf, String> {
 pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String> {
     let mut stream = UnixStream::connect(socket)
         .await
-        .map_err(|e| format!("cannot connect to {}: {e}", socket.display()))?;
+        .map_err(|e| connect_error(socket, &e))?;
     // A server that turns us away says why and closes, possibly before our hello lands:
     // read its answer even if the hello could not be written.
     let sent = write_frame(
@@ -150,4 +150,38 @@ fn clean(w: &mut Welcome) {
             *field = one_line(field);
         }
     }
+}
+
+/// What a failed connection means, in words an operator can act on. A socket left by a
+/// run whose process is gone is removed when it is ours.
+fn connect_error(socket: &std::path::Path, e: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let shown = socket.display();
+    match e.kind() {
+        ErrorKind::PermissionDenied => format!(
+            "cannot connect to {shown}: the run is not shared with you (its operator starts it with --share-with GROUP, a group you are in)"
+        ),
+        ErrorKind::ConnectionRefused => {
+            let removed = remove_if_stale_and_mine(socket);
+            format!(
+                "the run behind {shown} is gone (its process was killed or crashed){}; its operator continues it with `shisa resume RUN_DIR`",
+                if removed {
+                    ", so its socket was removed"
+                } else {
+                    ""
+                }
+            )
+        }
+        _ => format!("cannot connect to {shown}: {e}"),
+    }
+}
+
+/// Removes a socket nobody listens on, if this user owns it.
+pub fn remove_if_stale_and_mine(socket: &std::path::Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let mine =
+        std::fs::symlink_metadata(socket).is_ok_and(|m| m.uid() == nix::unistd::getuid().as_raw());
+    let dead = std::os::unix::net::UnixStream::connect(socket)
+        .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
+    mine && dead && std::fs::remove_file(socket).is_ok()
 }

@@ -346,3 +346,13 @@ impl Shared {
             .to_string()
     }
 }
+
+/// The primary group of the user running the tests, for `--share-with`.
+pub fn my_group() -> String {
+    let gid = nix::unistd::getgid();
+    nix::unistd::Group::from_gid(gid)
+        .ok()
+        .flatten()
+        .map(|g| g.name)
+        .unwrap_or_else(|| gid.to_string())
+}
