@@ -86,3 +86,28 @@ fn a_plan_with_a_refused_parameter_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("redis-volume.yaml:"));
 }
+
+#[test]
+fn a_plan_shows_placeholders_for_values_not_given_yet() {
+    let s = Scratch::new();
+    let out = s
+        .shisa()
+        .args([
+            "plan",
+            runbook("quarantine-accounts.yaml").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(
+            "MISSING   policy_id, target_id — `shisa run` refuses until each has a value"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("--target '<target_id: no value yet>'"),
+        "{text}"
+    );
+}

@@ -13,7 +13,7 @@ use crate::runbook::{duration, load_file, show};
 pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String> {
     let loaded = load_file(path)?;
     let given = params::split_all(assignments).map_err(Error::Invalid)?;
-    let params = loaded.resolve_params(&given)?;
+    let params = loaded.resolve_params_with(&given, true)?;
     Ok(render(
         &loaded.runbook,
         &path.display().to_string(),
@@ -47,6 +47,19 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
             .map(|(k, v)| format!("{k}={}", show::quote(v)))
             .collect();
         let _ = writeln!(o, "  params    {}", list.join("  "));
+    }
+    let missing: Vec<&str> = params
+        .values
+        .iter()
+        .filter(|(_, v)| v.ends_with(": no value yet>"))
+        .map(|(k, _)| k.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            o,
+            "  MISSING   {} — `shisa run` refuses until each has a value",
+            missing.join(", ")
+        );
     }
     window(&mut o, rb, clock);
     let mutating = rb.steps.iter().filter(|s| s.mutating).count();

@@ -23,6 +23,15 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         .canonicalize()
         .map_err(|e| Error::Invalid(format!("{}: {e}", args.run_dir.display())))?;
     let lock = session::lock(&run_dir)?;
+    if args
+        .outside_window
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(Error::Invalid(
+            "--outside-window needs a reason: it is journaled as the override".into(),
+        ));
+    }
     let journal = reader::read(&run_dir).map_err(|e| match e {
         ReadError::Broken(b) => Error::Refused(format!(
             "the journal is damaged at line {} ({}); a damaged journal is never resumed — `shisa verify {}` shows the damage",

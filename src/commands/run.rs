@@ -27,6 +27,15 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         eprint!("{}", report.render(stderr_color()));
     }
     let given = params::split_all(&args.params).map_err(Error::Invalid)?;
+    if args
+        .outside_window
+        .as_deref()
+        .is_some_and(|r| r.trim().is_empty())
+    {
+        return Err(Error::Invalid(
+            "--outside-window needs a reason: it is journaled as the override".into(),
+        ));
+    }
     warn_secret_on_command_line(&loaded.runbook, &given);
     // A terminal asks for what is missing; headless runs treat it as an error (DESIGN §6).
     let given = if session::is_interactive(args.headless) {

@@ -204,6 +204,21 @@ impl Engine {
         }
         self.outside_window(info.outside_window, fx);
         if let Some(reason) = self.window_closed(info.now, fx) {
+            let next = self
+                .rb
+                .window
+                .as_ref()
+                .and_then(|w| w.next_opening(info.now));
+            let when = next
+                .map(|t| {
+                    format!(
+                        "; the window opens next {}",
+                        t.format("%a %Y-%m-%d %H:%M %Z")
+                    )
+                })
+                .unwrap_or_default();
+            let reason =
+                format!("{reason}{when}; to start now anyway, give --outside-window \"why\"");
             self.finish(fx, Outcome::Refused, Some(reason));
         }
         Ok(())

@@ -388,6 +388,16 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
     let capture = f
         .get("capture")
         .and_then(|n| cx.pattern(n, "target `capture`"));
+    if let Some(c) = capture.as_ref().filter(|c| c.regex.captures_len() == 1) {
+        cx.error(
+            Diagnostic::warning(
+                c.pos,
+                "the target `capture` has no group, so the whole match is the target",
+            )
+            .width(c.source.chars().count() + 2)
+            .hint("put the part the operator types back in (parentheses), e.g. 'Name:\\s*(\\S+)'"),
+        );
+    }
     let must_match = f
         .get("must_match")
         .and_then(|n| cx.pattern(n, "`must_match`"));

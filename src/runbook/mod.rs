@@ -37,11 +37,22 @@ pub struct Loaded {
 impl Loaded {
     /// Resolves and validates parameter values; errors point into this runbook's source.
     pub fn resolve_params(&self, given: &[(String, String)]) -> Result<params::Params, Report> {
-        params::resolve(&self.runbook, given, |k| std::env::var(k).ok()).map_err(|diags| Report {
-            file: self.path.display().to_string(),
-            source: self.source.clone(),
-            diags,
-        })
+        self.resolve_params_with(given, false)
+    }
+
+    /// With `missing_ok`, parameters without a value get placeholders (for `plan`).
+    pub fn resolve_params_with(
+        &self,
+        given: &[(String, String)],
+        missing_ok: bool,
+    ) -> Result<params::Params, Report> {
+        params::resolve_with(&self.runbook, given, |k| std::env::var(k).ok(), missing_ok).map_err(
+            |diags| Report {
+                file: self.path.display().to_string(),
+                source: self.source.clone(),
+                diags,
+            },
+        )
     }
 }
 

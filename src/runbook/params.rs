@@ -74,6 +74,17 @@ pub fn resolve(
     given: &[(String, String)],
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<Params, Vec<Diagnostic>> {
+    resolve_with(rb, given, env, false)
+}
+
+/// The same, but a parameter with no value gets a visible placeholder instead of an error:
+/// for `plan`, which shows what a run would do before every value is at hand.
+pub fn resolve_with(
+    rb: &Runbook,
+    given: &[(String, String)],
+    env: impl Fn(&str) -> Option<String>,
+    missing_ok: bool,
+) -> Result<Params, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut cli: BTreeMap<&str, &str> = BTreeMap::new();
     let top = rb.steps.first().map(|s| s.pos).unwrap_or_default();
@@ -107,12 +118,23 @@ pub fn resolve(
             .or_else(|| p.from_env.as_deref().and_then(&env))
             .or_else(|| p.default.clone());
         let Some(value) = value else {
-            let how = match &p.from_env {
-                Some(var) => format!(
+            if missing_ok {
+                out.values
+                    .insert(p.name.clone(), format!("<{}: no value yet>", p.name));
+                continue;
+            }
+            // A secret on the command line is in the process list and the shell's history.
+            let how = match (&p.from_env, p.secret) {
+                (Some(var), true) => format!("set the environment variable {var}"),
+                (Some(var), false) => format!(
                     "set the environment variable {var}, or pass `-p {}=VALUE`",
                     p.name
                 ),
-                None => format!("pass `-p {}=VALUE`", p.name),
+                (None, true) => format!(
+                    "give the parameter `from_env: VAR` in the runbook and set VAR; `-p {}=…` would show the secret in the process list",
+                    p.name
+                ),
+                (None, false) => format!("pass `-p {}=VALUE`", p.name),
             };
             let what = p
                 .description
