@@ -34,6 +34,7 @@ pub enum Command {
     },
     /// Show the resolved steps, guards, rollback map and window verdict; nothing runs
     Plan {
+        /// The runbook file
         #[arg(value_name = "RUNBOOK")]
         runbook: PathBuf,
         /// A parameter value
@@ -46,7 +47,7 @@ pub enum Command {
     Sessions,
     /// Watch a live run, read-only (approve with `a`, note with `n`)
     Watch {
-        /// Run id (default: the only live session)
+        /// Run id, as `shisa sessions` lists it (default: the only live session)
         run_id: Option<String>,
         /// Print events as lines instead of the TUI
         #[arg(long)]
@@ -57,27 +58,35 @@ pub enum Command {
     },
     /// Give the second signature on the step waiting for approval (exit 0 granted, 1 refused)
     Approve {
+        /// Run id, as `shisa sessions` lists it
         run_id: String,
         /// The target as you read it (asked for when not given)
         #[arg(long, value_name = "VALUE")]
         typed: Option<String>,
     },
     /// Add a reviewer's note to a live run's timeline
-    Note { run_id: String, text: String },
+    Note {
+        /// Run id, as `shisa sessions` lists it
+        run_id: String,
+        /// The note (one line)
+        text: String,
+    },
     /// Export a run's journal as a postmortem timeline
     Export {
+        /// The run's directory (printed at its start and end)
         run_dir: PathBuf,
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
         /// Write to FILE instead of standard output
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Time zone for the timeline when the runbook names none (IANA name)
+        /// Time zone for the timeline (IANA name); default: the runbook's window zone, else this machine's
         #[arg(long, value_name = "ZONE")]
         tz: Option<String>,
     },
     /// Check a run's journal hash chain (exit 0 intact, 1 broken)
     Verify {
+        /// The run's directory (printed at its start and end)
         run_dir: PathBuf,
         /// The chain head kept elsewhere (printed at the end of the run)
         #[arg(long, value_name = "HASH")]
@@ -95,6 +104,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// The runbook file
     #[arg(value_name = "RUNBOOK")]
     pub runbook: PathBuf,
     /// A parameter value
@@ -116,6 +126,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
+    /// The run's directory (printed at its start and end)
     pub run_dir: PathBuf,
     /// Line mode over stdin/stdout
     #[arg(long)]

@@ -70,7 +70,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     let loaded = load_file(path)?;
     if loaded.sha256 != runbook.sha256 {
         return Err(Error::Refused(format!(
-            "{} changed since the run started (sha256 {} then, {} now); resuming would run steps the journal never saw",
+            "{} changed since the run started (sha256 {} then, {} now); resuming would run steps the journal never saw. Put the runbook back as it was (e.g. `git log` / `git checkout` it), or start a new run; this run's journal stays as its record",
             path.display(),
             &runbook.sha256[..12],
             &loaded.sha256[..12]

@@ -26,7 +26,15 @@ impl Guard {
         install_panic_hook();
         enable_raw_mode()?;
         ENTERED.store(true, Ordering::SeqCst);
-        if let Err(e) = execute!(io::stdout(), EnterAlternateScreen) {
+        // Clear what is there: a run killed with -9 leaves the alternate screen full, and
+        // old text beside a command on a safety screen misleads.
+        let clear = crossterm::terminal::Clear(crossterm::terminal::ClearType::All);
+        if let Err(e) = execute!(
+            io::stdout(),
+            EnterAlternateScreen,
+            clear,
+            crossterm::cursor::MoveTo(0, 0)
+        ) {
             restore();
             return Err(e);
         }
