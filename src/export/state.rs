@@ -64,7 +64,8 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     });
     if let Some(Some(reason)) = interrupted {
         let why = format!(
-            "HALTED: the run was interrupted ({reason}) and has not finished; `shisa resume {dir}` continues it"
+            "HALTED: the run was interrupted ({reason}) and has not finished; {}",
+            resume_hint(ctx)
         );
         let short = format!("HALTED: interrupted, not finished ({reason})");
         return (RunState::Halted, None, None, Some(reason), short, why);
@@ -77,10 +78,28 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         None => String::new(),
     };
     let why = format!(
-        "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; `shisa resume {dir}` continues the run"
+        "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; {}",
+        resume_hint(ctx)
     );
     let short = "CUT OFF: the journal ends without run_finished (crash or kill)".to_string();
     (RunState::CutOff, None, None, None, short, why)
+}
+
+/// What resuming this run takes: only suggest `shisa resume` where it would be accepted.
+fn resume_hint(ctx: &Ctx) -> String {
+    let dir = ctx.src.run_dir.display();
+    if ctx.src.broken.is_some() {
+        format!("a damaged journal is never resumed (`shisa verify {dir}` shows where it breaks)")
+    } else if ctx.src.runbook.is_none() {
+        let why = ctx
+            .src
+            .runbook_note
+            .as_deref()
+            .unwrap_or("the runbook is not as it was when the run started");
+        format!("resuming needs the runbook exactly as it was ({why})")
+    } else {
+        format!("`shisa resume {dir}` continues it")
+    }
 }
 
 pub fn integrity(src: &Source) -> Integrity {
