@@ -78,11 +78,16 @@ impl Diagnostic {
         let paint = if color { paint } else { "" };
         let mut out = String::new();
         let _ = writeln!(out, "{paint}{label}{reset}{bold}: {}{reset}", self.message);
-        let _ = writeln!(
-            out,
-            "  {blue}-->{reset} {file}:{}:{}",
-            self.pos.line, self.pos.col
-        );
+        // Line 0: about the file or the command line, not a place in the file.
+        if self.pos.line == 0 {
+            let _ = writeln!(out, "  {blue}-->{reset} {file}");
+        } else {
+            let _ = writeln!(
+                out,
+                "  {blue}-->{reset} {file}:{}:{}",
+                self.pos.line, self.pos.col
+            );
+        }
         if let Some(text) = source_line(source, self.pos.line) {
             let gutter = self.pos.line.to_string();
             let pad = " ".repeat(gutter.len());

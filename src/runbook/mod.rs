@@ -138,7 +138,7 @@ pub fn load_str(file: &str, source: &str) -> Result<Loaded, Report> {
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let at = Pos::new(1, 1);
+    let at = Pos::default();
     let open_err =
         |e: std::io::Error| Diagnostic::error(at, format!("cannot read the runbook: {e}"));
     let meta = std::fs::metadata(path).map_err(open_err)?;

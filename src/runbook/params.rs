@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::diag::{Diagnostic, did_you_mean};
+use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::model::{Param, Runbook};
 
 /// Resolved values, with the names of the secret ones.
@@ -87,7 +87,8 @@ pub fn resolve_with(
 ) -> Result<Params, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let mut cli: BTreeMap<&str, &str> = BTreeMap::new();
-    let top = rb.steps.first().map(|s| s.pos).unwrap_or_default();
+    // Mistakes in `-p` are on the command line, not anywhere in the file.
+    let top = Pos::default();
     for (name, value) in given {
         if rb.param(name).is_none() {
             let names: Vec<&str> = rb.params.iter().map(|p| p.name.as_str()).collect();
