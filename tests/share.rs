@@ -167,25 +167,10 @@ fn a_late_watcher_gets_the_whole_journal_then_live_records_and_its_copy_verifies
 #[test]
 fn garbage_and_oversized_frames_are_cut_off_and_the_run_goes_on() {
     let s = Scratch::new();
-    let sockets = s.path().join("sock");
-    std::fs::create_dir(&sockets).unwrap();
-    let rb = s.write(
-        "wait.yaml",
+    let (mut op, sock) = holding_run(
+        &s,
         "version: 1\nname: wait\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait for the test\n",
     );
-    let mut c = s.shisa();
-    c.env("SHISA_SOCKET_DIR", &sockets)
-        .arg("run")
-        .arg(&rb)
-        .arg("--headless");
-    let mut op = Live::start(c);
-    op.wait_for("answer `done`", 30);
-    let sock = std::fs::read_dir(&sockets)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
     let frame = |json: &str| [&(json.len() as u32).to_be_bytes()[..], json.as_bytes()].concat();
     let probes: Vec<Vec<u8>> = vec![
         b"GET / HTTP/1.1\r\n\r\n".to_vec(), // not a frame at all
@@ -373,25 +358,10 @@ fn a_client_refuses_a_server_that_is_not_the_runs_operator() {
 #[test]
 fn connections_are_capped_and_the_run_goes_on() {
     let s = Scratch::new();
-    let sockets = s.path().join("sock");
-    std::fs::create_dir(&sockets).unwrap();
-    let rb = s.write(
-        "hold.yaml",
+    let (mut op, sock) = holding_run(
+        &s,
         "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n",
     );
-    let mut c = s.shisa();
-    c.env("SHISA_SOCKET_DIR", &sockets)
-        .arg("run")
-        .arg(&rb)
-        .arg("--headless");
-    let mut op = Live::start(c);
-    op.wait_for("answer `done`", 30);
-    let sock = std::fs::read_dir(&sockets)
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
     // Connections that never say hello hold their place until they time out.
     let held: Vec<UnixStream> = (0..64)
         .map(|_| UnixStream::connect(&sock).unwrap())
@@ -434,4 +404,25 @@ fn a_socket_left_by_a_dead_run_is_explained_and_cleaned_up() {
     );
     assert!(all.contains("shisa resume RUN_DIR"), "{all}");
     assert!(!path.exists());
+}
+
+/// A run held open at a manual step, listening on a socket of the test's own.
+fn holding_run(s: &Scratch, yaml: &str) -> (Live, std::path::PathBuf) {
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let rb = s.write("hold.yaml", yaml);
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let sock = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    (op, sock)
 }
