@@ -7,7 +7,6 @@ use std::fmt::Write;
 use super::chart;
 use super::model::{Event, Report};
 use super::text::{Text, html_escape as esc};
-use super::zone::Time;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -84,7 +83,7 @@ pub fn render(r: &Report) -> String {
         chart::render(r)
     );
     timeline(&mut o, r);
-    super::html_sections::render(&mut o, r);
+    super::after_timeline::render(&mut o, r, &super::after_timeline::Html);
     let _ = write!(
         o,
         "<script>{SELF_CHECK}</script>\n</main>\n</body>\n</html>\n"
@@ -119,13 +118,7 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-pub fn when(r: &Report, t: &Time) -> String {
-    if r.run.timezone.multi_day {
-        t.full()
-    } else {
-        t.clock()
-    }
-}
+pub use super::model::when;
 
 fn summary(o: &mut String, r: &Report) {
     let run = &r.run;

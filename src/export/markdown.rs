@@ -4,10 +4,8 @@
 
 use std::fmt::Write;
 
-use super::md_sections::sections;
 use super::model::{Event, Report};
 use super::text::{Text, md_code, md_escape};
-use super::zone::Time;
 
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
@@ -26,17 +24,11 @@ pub fn render(r: &Report) -> String {
     }
     summary(&mut o, r);
     timeline(&mut o, r);
-    sections(&mut o, r);
+    super::after_timeline::render(&mut o, r, &super::after_timeline::Markdown);
     o
 }
 
-pub fn when(r: &Report, t: &Time) -> String {
-    if r.run.timezone.multi_day {
-        t.full()
-    } else {
-        t.clock()
-    }
-}
+pub use super::model::when;
 
 fn summary(o: &mut String, r: &Report) {
     let run = &r.run;

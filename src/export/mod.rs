@@ -6,17 +6,16 @@
 //! (`phrase` writes the timeline's sentences, `sections` the rest), and `markdown`, `json`
 //! and `html` render it.
 
+mod after_timeline;
 mod axis;
 mod bars;
 pub mod build;
 mod chart;
 mod failures;
 pub mod html;
-mod html_sections;
 pub mod json;
 pub mod markdown;
 mod marks;
-mod md_sections;
 pub mod model;
 mod phrase;
 mod sections;

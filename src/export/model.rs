@@ -311,3 +311,12 @@ pub struct Integrity {
     /// Lines after a break in the chain, left out of this export.
     pub untrusted_lines: usize,
 }
+
+/// A time as the timeline shows it: the clock alone when the run stays within one day.
+pub fn when(r: &Report, t: &super::zone::Time) -> String {
+    if r.run.timezone.multi_day {
+        t.full()
+    } else {
+        t.clock()
+    }
+}
