@@ -711,17 +711,12 @@ fn replaying_the_journal_rebuilds_the_live_state_at_every_point() {
     same_state(&sim.e, &replayed);
 }
 
-#[test]
-fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
-    let mut sim = three_changes("none");
-    sim.start(tuesday_10am(), None);
-    confirm_all(&mut sim);
-    // Cut the journal right after the second change's command started.
-    let cut = sim
-        .journal
+/// Where a step's own command started in a journal: the point a crash cuts at.
+fn main_started(journal: &[Entry], step: &str) -> usize {
+    journal
         .iter()
         .position(|e| {
-            e.step.as_deref() == Some("two")
+            e.step.as_deref() == Some(step)
                 && matches!(
                     e.body,
                     Body::CommandStarted {
@@ -730,7 +725,16 @@ fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
                     }
                 )
         })
-        .unwrap();
+        .expect("the step's command started")
+}
+
+#[test]
+fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
+    let mut sim = three_changes("none");
+    sim.start(tuesday_10am(), None);
+    confirm_all(&mut sim);
+    // Cut the journal right after the second change's command started.
+    let cut = main_started(&sim.journal, "two");
     let mut resumed = Sim::new(THREE_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
     resumed.e = Engine::replay(
         sim.e.rb.clone(),
@@ -762,20 +766,7 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
     let mut sim = three_changes("none");
     sim.start(tuesday_10am(), None);
     confirm_all(&mut sim);
-    let cut = sim
-        .journal
-        .iter()
-        .position(|e| {
-            e.step.as_deref() == Some("two")
-                && matches!(
-                    e.body,
-                    Body::CommandStarted {
-                        purpose: Purpose::Main,
-                        ..
-                    }
-                )
-        })
-        .unwrap();
+    let cut = main_started(&sim.journal, "two");
     // SIGTERM (or the operator quitting) while the change runs: the run is interrupted,
     // then the killed command's result arrives and is journaled.
     let mut e = Engine::replay(
