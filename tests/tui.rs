@@ -18,10 +18,7 @@ struct Pane {
 impl Pane {
     /// Starts `shell` in a 100×30 pane; None when tmux is not installed.
     fn start(scratch: &Scratch, shell: &str) -> Option<Pane> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("tmux is not installed: the TUI end-to-end test is skipped");
-            return None;
-        }
+        common::needs::tool(&["tmux"], "`apt-get install -y tmux`; .ci/run installs it")?;
         let pane = Pane {
             socket: scratch.path().join("tmux.sock"),
         };

@@ -1,32 +1,25 @@
 //! A real browser for end-to-end checks of HTML exports: Debian's `chromium`, headless.
-//! A missing browser fails the test with the way to install it; it never passes silently.
+//! A missing browser is a visible skip outside CI and a failure in CI (`needs`).
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub fn chromium() -> PathBuf {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    for name in ["chromium", "chromium-browser"] {
-        for dir in std::env::split_paths(&path) {
-            let p = dir.join(name);
-            if p.is_file() {
-                return p;
-            }
-        }
-    }
-    panic!(
-        "chromium is not installed, and the HTML export must be checked in a real browser: \
-         `apt-get install -y chromium` (.ci/run installs it)"
-    );
+/// The browser, or None when it is missing (reported by `needs`: skipped, or failed in CI).
+pub fn chromium() -> Option<PathBuf> {
+    crate::common::needs::tool(
+        &["chromium", "chromium-browser"],
+        "`apt-get install -y chromium`; .ci/run installs it",
+    )
 }
 
 /// Runs headless chromium with `what` (e.g. `--dump-dom`) on a local file, with a time
 /// limit, and returns its standard output.
 pub fn run(file: &Path, what: &[&str]) -> String {
     let profile = tempfile::tempdir().unwrap();
-    let mut child = Command::new(chromium())
+    let browser = chromium().expect("check browser::chromium() first");
+    let mut child = Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
