@@ -13,6 +13,7 @@ use crate::clock::Clock;
 use crate::engine::state::Approval;
 use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
 use crate::exec::runner::{OutputChunk, Runner, Running};
+use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Body, Entry, Outcome, Record, Role};
@@ -27,7 +28,7 @@ pub struct Driver {
     runner: Runner,
     clock: Clock,
     running: Option<Running>,
-    exit: Option<u8>,
+    exit: Option<Exit>,
     /// The run was halted while a command ran: wait for its result, then stop.
     fatal: Option<String>,
     done_rx: mpsc::UnboundedReceiver<CommandResult>,
@@ -43,7 +44,7 @@ pub struct Driver {
 
 /// How the run ended, for the caller to report.
 pub struct Ended {
-    pub exit: u8,
+    pub exit: Exit,
     pub outcome: Option<Outcome>,
     pub error: Option<String>,
     /// Changes that succeeded and were not rolled back, when the run did not complete.
@@ -175,7 +176,8 @@ impl Driver {
                 (None, None) => "halted (resumable)".to_string(),
             };
             let head = self.writer.head().to_string();
-            hub.end(&outcome, self.exit.unwrap_or(1), &head).await;
+            hub.end(&outcome, self.exit.unwrap_or(Exit::Failed).code(), &head)
+                .await;
         }
         let outcome = self.engine.finished.map(|(o, _)| o);
         let left_in_place = if outcome == Some(Outcome::Completed) {
@@ -184,8 +186,8 @@ impl Driver {
             self.left_in_place()
         };
         let (exit, error) = match self.fatal {
-            Some(error) => (1, Some(error)),
-            None => (self.exit.unwrap_or(1), None),
+            Some(error) => (Exit::Failed, Some(error)),
+            None => (self.exit.unwrap_or(Exit::Failed), None),
         };
         Ended {
             exit,
@@ -200,11 +202,9 @@ impl Driver {
         let e = &self.engine;
         e.rb.steps
             .iter()
-            .zip(&e.steps)
-            .filter(|(step, s)| {
-                step.mutating && s.status == Some(crate::journal::record::StepStatus::Ok)
-            })
-            .map(|(step, _)| format!("{} ({})", step.title.render(&e.shown_vars()), step.id))
+            .enumerate()
+            .filter(|&(j, _)| e.in_effect(j))
+            .map(|(_, step)| format!("{} ({})", step.title.render(&e.shown_vars()), step.id))
             .collect()
     }
 

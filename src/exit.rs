@@ -1,7 +1,8 @@
-//! Exit codes (DESIGN §1) and the one error type the commands return; `main` maps it.
+//! Exit codes and the one error type the commands return; `main` maps it.
 
 use std::process::ExitCode;
 
+use crate::journal::record::Outcome;
 use crate::runbook::Report;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +17,34 @@ pub enum Exit {
     Aborted = 3,
     /// Refused to start: change window, locked run directory, or a safety gate.
     Refused = 4,
+    /// Every step ended, but a failed check was continued past, a precheck overridden, or
+    /// an in-doubt change accepted without its verify passing.
+    CompletedWithExceptions = 5,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+impl std::fmt::Display for Exit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
+
+/// The one mapping from how a run ended to the process's exit code.
+impl From<Outcome> for Exit {
+    fn from(outcome: Outcome) -> Exit {
+        match outcome {
+            Outcome::Completed => Exit::Ok,
+            Outcome::CompletedWithExceptions => Exit::CompletedWithExceptions,
+            Outcome::Failed | Outcome::RolledBack => Exit::Failed,
+            Outcome::Aborted => Exit::Aborted,
+            Outcome::Refused => Exit::Refused,
+        }
+    }
 }
 
 impl From<Exit> for ExitCode {

@@ -160,6 +160,9 @@ pub fn describe(rec: &Record, engine: Option<&Engine>) -> Option<String> {
                 StepStatus::Failed => format!("✗ {t} failed{why}"),
                 StepStatus::Skipped => format!("- {t} skipped{why}"),
                 StepStatus::RolledBack => format!("↺ {t} rolled back{why}"),
+                StepStatus::Continued => format!("! {t} FAILED, continued past{why}"),
+                StepStatus::Overridden => format!("! {t} FAILED, overridden{why}"),
+                StepStatus::Unproven => format!("! {t} accepted UNPROVEN{why}"),
             }
         }
         Body::RollbackStarted {

@@ -318,10 +318,5 @@ fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
             return Ok(Exit::Failed);
         }
     }
-    Ok(match ended.exit {
-        0 => Exit::Ok,
-        3 => Exit::Aborted,
-        4 => Exit::Refused,
-        _ => Exit::Failed,
-    })
+    Ok(ended.exit)
 }

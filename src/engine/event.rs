@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::exit::Exit;
 use crate::journal::record::{Actor, Choice, Entry, Outcome, Purpose, RunbookRef};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,7 +107,7 @@ pub enum Effect {
     /// The run is over (or halted): stop with this exit code.
     Finish {
         outcome: Option<Outcome>,
-        exit: u8,
+        exit: Exit,
     },
 }
 

@@ -4,11 +4,13 @@
 pub mod event;
 pub mod expect;
 pub mod phase;
+pub mod rollback;
 pub mod state;
 pub mod update;
 
 pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
+pub use rollback::RollbackPlan;
 pub use state::{Engine, StepState};
 pub use update::Refusal;
 

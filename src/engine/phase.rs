@@ -1,6 +1,7 @@
 //! Where the run stands, derived from state alone: what the engine waits for, or what it
 //! must do next. Front ends draw and prompt from this; `update` acts on it.
 
+use crate::exit::Exit;
 use crate::journal::record::{Choice, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, OnFailure, StepKind};
 
@@ -48,7 +49,7 @@ pub enum Phase {
     Halted(String),
     Finished {
         outcome: Outcome,
-        exit: u8,
+        exit: Exit,
     },
     /// Work the engine does without waiting (seen outside `update` only after a crash).
     Next(Todo),
@@ -253,12 +254,5 @@ impl Engine {
             Phase::InDoubt(_) => Some(Prompt::InDoubt),
             _ => None,
         }
-    }
-
-    /// Mutating steps that completed and have not been rolled back.
-    pub fn changes_made(&self) -> bool {
-        self.rb.steps.iter().zip(&self.steps).any(|(step, s)| {
-            step.mutating && s.status == Some(crate::journal::record::StepStatus::Ok)
-        })
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use crate::exit::Exit;
 use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::Runbook;
 use crate::runbook::params::Params;
@@ -47,6 +48,8 @@ pub struct StepState {
     pub failure: Option<(Prompt, String)>,
     /// Rollback commands finished (or skipped) during a rollback.
     pub rolled_back_cmds: u32,
+    /// The operator declared this in-doubt step done, with this reason.
+    pub accepted: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,7 +77,7 @@ pub struct Engine {
     pub rollback: Option<RollbackState>,
     pub in_doubt: Option<usize>,
     pub interrupted: Option<String>,
-    pub finished: Option<(Outcome, u8)>,
+    pub finished: Option<(Outcome, Exit)>,
     pub window_override: Option<String>,
     pub watchers: BTreeSet<String>,
 }
@@ -305,9 +308,9 @@ impl Engine {
                 }
                 self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
             }
-            Body::RunFinished {
-                outcome, exit_code, ..
-            } => self.finished = Some((*outcome, *exit_code)),
+            Body::RunFinished { outcome, .. } => {
+                self.finished = Some((*outcome, Exit::from(*outcome)))
+            }
             Body::WindowChecked { .. }
             | Body::Override { .. }
             | Body::Waiver { .. }
@@ -342,6 +345,16 @@ impl Engine {
             (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
             (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
                 s.rolled_back_cmds += 1;
+                self.in_doubt = None;
+            }
+            // The operator says the step's own part finished: what is left (its verify)
+            // runs from here.
+            (Prompt::InDoubt, Choice::Done(reason)) => {
+                s.main_done = true;
+                s.main_ran = true;
+                s.in_flight = None;
+                s.last = None;
+                s.accepted = Some(reason.clone());
                 self.in_doubt = None;
             }
             (Prompt::InDoubt, Choice::Rerun) => {

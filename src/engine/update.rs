@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::exit::Exit;
 use crate::hash::sha256_hex;
 use crate::journal::record::{
     Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, Role, StepStatus,
@@ -37,15 +38,6 @@ fn has_controls(text: &str) -> bool {
 /// `step/purpose/attempt`: one command of a run.
 pub fn command_id(step: &str, purpose: Purpose, attempt: u32) -> String {
     format!("{step}/{purpose}/{attempt}")
-}
-
-pub fn exit_code(outcome: Outcome) -> u8 {
-    match outcome {
-        Outcome::Completed => 0,
-        Outcome::Failed | Outcome::RolledBack => 1,
-        Outcome::Aborted => 3,
-        Outcome::Refused => 4,
-    }
 }
 
 impl Engine {
@@ -144,7 +136,7 @@ impl Engine {
                 );
                 fx.push(Effect::Finish {
                     outcome: None,
-                    exit: exit_code(Outcome::Aborted),
+                    exit: Exit::Aborted,
                 });
             }
             Event::WatcherJoined(who) => self.emit(
@@ -331,7 +323,7 @@ impl Engine {
                 self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
                 fx.push(Effect::Finish {
                     outcome: None,
-                    exit: exit_code(Outcome::Refused),
+                    exit: Exit::Refused,
                 });
                 return Ok(());
             }
@@ -388,7 +380,7 @@ impl Engine {
     }
 
     fn finish(&mut self, fx: &mut Vec<Effect>, outcome: Outcome, reason: Option<String>) {
-        let exit = exit_code(outcome);
+        let exit = Exit::from(outcome);
         let reason = reason.map(|r| self.mask(&r));
         self.emit(
             fx,
@@ -396,7 +388,7 @@ impl Engine {
             self.shisa(),
             Body::RunFinished {
                 outcome,
-                exit_code: exit,
+                exit_code: exit.code(),
                 reason,
             },
         );
@@ -419,10 +411,7 @@ impl Engine {
                 Todo::RollbackCmd(i, n) => return self.spawn(i, Purpose::Rollback(n), fx),
                 Todo::RequestApproval(i) => return self.request_approval(i, fx),
                 Todo::StepDone(i) => {
-                    let body = Body::StepFinished {
-                        status: StepStatus::Ok,
-                        reason: None,
-                    };
+                    let body = self.step_done(i);
                     self.emit(fx, Some(i), self.shisa(), body);
                 }
                 Todo::RollbackStepDone(i) => {
@@ -432,7 +421,20 @@ impl Engine {
                     };
                     self.emit(fx, Some(i), self.shisa(), body);
                 }
-                Todo::RunDone => return self.finish(fx, Outcome::Completed, None),
+                Todo::RunDone => {
+                    let exceptions: Vec<&str> = (self.rb.steps.iter().zip(&self.steps))
+                        .filter(|(_, s)| s.status.is_some_and(StepStatus::is_exception))
+                        .map(|(step, _)| step.id.as_str())
+                        .collect();
+                    if exceptions.is_empty() {
+                        return self.finish(fx, Outcome::Completed, None);
+                    }
+                    let reason = format!(
+                        "every step ended, but {} went on without passing its checks",
+                        exceptions.join(", ")
+                    );
+                    return self.finish(fx, Outcome::CompletedWithExceptions, Some(reason));
+                }
                 Todo::RollbackDone => {
                     let ok = !self.rollback.as_ref().is_some_and(|r| r.incomplete);
                     self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
@@ -446,6 +448,37 @@ impl Engine {
                     };
                     return self.finish(fx, outcome, Some(reason.into()));
                 }
+            }
+        }
+    }
+
+    /// How a step whose commands all finished closes: passed, or — when the operator
+    /// declared an in-doubt step done and no check ran to prove it — unproven.
+    fn step_done(&self, i: usize) -> Body {
+        let (step, s) = (&self.rb.steps[i], &self.steps[i]);
+        let Some(said) = &s.accepted else {
+            return Body::StepFinished {
+                status: StepStatus::Ok,
+                reason: None,
+            };
+        };
+        let harmless = step.kind == StepKind::Manual && !step.mutating;
+        if step.verify.is_empty() && !harmless {
+            Body::StepFinished {
+                status: StepStatus::Unproven,
+                reason: Some(format!(
+                    "marked done by the operator ({said}); no check proves it"
+                )),
+            }
+        } else {
+            let proof = if step.verify.is_empty() {
+                ""
+            } else {
+                "; its verify passed"
+            };
+            Body::StepFinished {
+                status: StepStatus::Ok,
+                reason: Some(format!("marked done by the operator ({said}){proof}")),
             }
         }
     }
@@ -859,6 +892,15 @@ impl Engine {
             Choice::Done(r) => Choice::Done(self.mask(r.trim())),
             c => c,
         };
+        if matches!(choice, Choice::Done(_)) && self.rollback.is_none() {
+            let (step, s) = (&self.rb.steps[i], &self.steps[i]);
+            if step.kind != StepKind::Manual && !s.main_ran {
+                return refuse(format!(
+                    "`{}`'s own command never started (the run stopped before it); choose rerun",
+                    step.id
+                ));
+            }
+        }
         self.emit(
             fx,
             Some(i),
@@ -887,7 +929,7 @@ impl Engine {
             Choice::Continue if prompt == Prompt::Rollback => {}
             Choice::Continue => {
                 let body = Body::StepFinished {
-                    status: StepStatus::Failed,
+                    status: StepStatus::Continued,
                     reason: Some("the operator chose to continue".into()),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
@@ -899,19 +941,14 @@ impl Engine {
                 };
                 self.emit(fx, Some(i), self.operator.clone(), body);
                 let body = Body::StepFinished {
-                    status: StepStatus::Ok,
-                    reason: Some(format!("overridden: {reason}")),
+                    status: StepStatus::Overridden,
+                    reason: Some(reason),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
             }
-            Choice::Done(_) if self.rollback.is_some() => {}
-            Choice::Done(reason) => {
-                let body = Body::StepFinished {
-                    status: StepStatus::Ok,
-                    reason: Some(format!("marked done by the operator: {reason}")),
-                };
-                self.emit(fx, Some(i), self.operator.clone(), body);
-            }
+            // The operator says the in-doubt step's own part finished; its verify still has
+            // to prove it (the step closes in `advance`, after the checks).
+            Choice::Done(_) => {}
         }
         self.advance(fx);
         Ok(())
@@ -920,26 +957,11 @@ impl Engine {
     /// Undo: the failed step first (if its command ran), then every completed mutating step
     /// in reverse order. Steps without rollback commands are named, not skipped silently.
     fn start_rollback(&mut self, failed: usize, fx: &mut Vec<Effect>) {
-        let mut order = Vec::new();
-        let f = &self.steps[failed];
-        if self.rb.steps[failed].mutating && f.main_ran && f.status.is_none() {
-            order.push(failed);
-        }
-        for j in (0..self.rb.steps.len()).rev() {
-            if j != failed
-                && self.rb.steps[j].mutating
-                && self.steps[j].status == Some(StepStatus::Ok)
-            {
-                order.push(j);
-            }
-        }
-        let (plan, without): (Vec<usize>, Vec<usize>) = order
-            .into_iter()
-            .partition(|&j| !self.rb.steps[j].rollback.is_empty());
+        let plan = self.rollback_plan(failed);
         let ids = |v: Vec<usize>| v.into_iter().map(|j| self.rb.steps[j].id.clone()).collect();
         let body = Body::RollbackStarted {
-            plan: ids(plan),
-            without_rollback: ids(without),
+            plan: ids(plan.undo),
+            without_rollback: ids(plan.without_rollback),
         };
         self.emit(fx, Some(failed), self.operator.clone(), body);
         if self.steps[failed].status.is_none()

@@ -26,6 +26,9 @@ fn colour(s: BarStatus) -> &'static str {
         BarStatus::Failed => "#d64545",
         BarStatus::RolledBack => "#e0a526",
         BarStatus::Skipped => "#c9c9c9",
+        BarStatus::Continued => "#c2410c",
+        BarStatus::Overridden => "#7a3fb0",
+        BarStatus::Unproven => "#b08900",
         BarStatus::Running | BarStatus::InDoubt => "url(#open)",
         BarStatus::Stopped => "#8a8a8a",
         BarStatus::NotStarted => "none",
@@ -195,6 +198,9 @@ fn status_class(s: BarStatus) -> &'static str {
         BarStatus::Failed => "failed",
         BarStatus::RolledBack => "rolled-back",
         BarStatus::Skipped => "skipped",
+        BarStatus::Continued => "continued",
+        BarStatus::Overridden => "overridden",
+        BarStatus::Unproven => "unproven",
         BarStatus::Running => "running",
         BarStatus::InDoubt => "in-doubt",
         BarStatus::Stopped => "stopped",
@@ -222,6 +228,7 @@ fn markers(o: &mut String, r: &Report, axis: &Axis) {
         let drawn = if e.kind == "run_finished" {
             let class = match m {
                 Marker::Completed => "done",
+                Marker::Exceptions => "override",
                 Marker::RolledBack => "rollback",
                 _ => "fail",
             };

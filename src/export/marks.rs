@@ -36,7 +36,7 @@ pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
             y + r,
             y - r
         ),
-        Marker::Override => format!(
+        Marker::Override | Marker::Exceptions => format!(
             "<rect class=\"mk override\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"",
             x - r + 1.0,
             y - r + 1.0,

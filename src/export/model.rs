@@ -102,6 +102,8 @@ pub enum Marker {
     Interrupted,
     Resumed,
     Completed,
+    /// The run ended with every step, but some went on without their checks passing.
+    Exceptions,
     RolledBack,
     Aborted,
 }
@@ -120,6 +122,7 @@ impl Marker {
             Marker::Interrupted => "INTERRUPTED",
             Marker::Resumed => "RESUMED",
             Marker::Completed => "COMPLETED",
+            Marker::Exceptions => "COMPLETED WITH EXCEPTIONS",
             Marker::RolledBack => "ROLLED BACK",
             Marker::Aborted => "ABORTED",
         }
@@ -154,6 +157,12 @@ pub enum BarStatus {
     Failed,
     RolledBack,
     Skipped,
+    /// Failed, and the operator went on past it.
+    Continued,
+    /// A failed precheck, overridden.
+    Overridden,
+    /// In doubt, declared done with nothing left to prove it.
+    Unproven,
     /// Started and not finished while the run is live.
     Running,
     /// Started and not finished when the journal stops (crash, halt): in doubt.
@@ -170,6 +179,9 @@ impl BarStatus {
             BarStatus::Failed => "failed",
             BarStatus::RolledBack => "rolled back",
             BarStatus::Skipped => "skipped",
+            BarStatus::Continued => "failed, continued past",
+            BarStatus::Overridden => "failed, overridden",
+            BarStatus::Unproven => "accepted unproven",
             BarStatus::Running => "in progress",
             BarStatus::InDoubt => "in doubt (cut off)",
             BarStatus::Stopped => "stopped unfinished",

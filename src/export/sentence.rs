@@ -164,6 +164,18 @@ pub fn sentence(ctx: &Ctx, rec: &Record) -> Option<(Option<Marker>, Text)> {
                 StepStatus::RolledBack => {
                     mark(Marker::Rollback, t().plain(format!("rolled back{why}")))
                 }
+                StepStatus::Continued => mark(
+                    Marker::Failed,
+                    t().plain(format!("step failed; the run went on past it{why}")),
+                ),
+                StepStatus::Overridden => mark(
+                    Marker::Override,
+                    t().plain(format!("precheck failed and was overridden{why}")),
+                ),
+                StepStatus::Unproven => mark(
+                    Marker::Override,
+                    t().plain(format!("accepted as done, not proven by any check{why}")),
+                ),
             }
         }
         Body::RollbackStarted {
@@ -222,6 +234,7 @@ pub fn sentence(ctx: &Ctx, rec: &Record) -> Option<(Option<Marker>, Text)> {
             let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
             let marker = match outcome {
                 Outcome::Completed => Marker::Completed,
+                Outcome::CompletedWithExceptions => Marker::Exceptions,
                 Outcome::RolledBack => Marker::RolledBack,
                 Outcome::Aborted => Marker::Aborted,
                 Outcome::Refused => Marker::Refused,

@@ -131,7 +131,7 @@ impl<W: Write> Headless<W> {
             }
             Phase::InDoubt(i) => {
                 format!(
-                    "? {} was in progress when the run stopped; did it finish? — answer {}",
+                    "? {} was in progress when the run stopped; did it finish? (`done` runs its verify) — answer {}",
                     title(i),
                     answers(e)
                 )

@@ -15,7 +15,6 @@ pub mod form;
 mod input;
 pub mod keymap;
 pub mod output;
-pub mod plan;
 pub mod state;
 pub mod terminal;
 pub mod view;

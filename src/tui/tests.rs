@@ -416,7 +416,13 @@ fn abort_asks_a_reason_and_only_allowed_choices_are_taken() {
         sim.key(KeyCode::Enter),
         vec![Intent::Choice(Choice::Abort(Some("vendor outage".into())))]
     );
-    assert!(matches!(sim.e.phase(), Phase::Finished { exit: 1, .. }));
+    assert!(matches!(
+        sim.e.phase(),
+        Phase::Finished {
+            exit: crate::exit::Exit::Failed,
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -243,7 +243,7 @@ fn summary(v: &View) -> Vec<Line<'static>> {
     let head = match e.phase() {
         Phase::Finished { outcome, exit } => Line::styled(
             format!("Run {} (exit {exit})", outcome.name()),
-            if exit == 0 {
+            if exit == crate::exit::Exit::Ok {
                 t.ok().patch(t.bold())
             } else {
                 t.bad()

@@ -11,7 +11,6 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::{View, centered, fit, wrap};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{Prompt, Purpose};
-use crate::tui::plan::rollback_plan;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
@@ -214,7 +213,10 @@ fn choice(
     let chosen = choices.get(selected).copied().unwrap_or("");
     d.text(&explain(chosen, prompt), t.dim(), tw);
     if choices.contains(&"rollback") {
-        let (plan, without) = rollback_plan(e, i);
+        let crate::engine::RollbackPlan {
+            undo: plan,
+            without_rollback: without,
+        } = e.rollback_plan(i);
         d.line(Line::raw(""));
         if plan.is_empty() {
             d.text(
@@ -260,10 +262,17 @@ fn explain(choice: &str, prompt: Option<Prompt>) -> String {
         ("continue", Some(Prompt::Rollback)) => {
             "skip this rollback command; the rollback is recorded as incomplete"
         }
-        ("continue", _) => "record this step as failed and go on with the next",
-        ("override", _) => "treat the precheck as passed (asks a reason; journaled)",
+        ("continue", _) => {
+            "record this step as failed and go on; the run can end only with exceptions (exit 5)"
+        }
+        ("override", _) => {
+            "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
+        }
         ("rerun", _) => "run the step again from its start",
-        ("done", _) => "it did finish: record the step as done (asks a reason)",
+        ("done", Some(Prompt::InDoubt)) => {
+            "it did finish (asks a reason): its verify runs next; with none, it stays unproven"
+        }
+        ("done", _) => "it did finish: record it as done (asks a reason)",
         _ => "",
     }
     .to_string()
@@ -371,7 +380,7 @@ fn end(f: &mut Frame, area: Rect, v: &View) {
     let (w, tw) = widths(area);
     let mut d = match v.e.phase() {
         Phase::Finished { outcome, exit } => {
-            let style = if exit == 0 {
+            let style = if exit == crate::exit::Exit::Ok {
                 t.ok().patch(t.bold())
             } else {
                 t.bad()

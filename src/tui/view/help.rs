@@ -28,7 +28,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View, at: usize) {
     };
     let mut modes = vec![from];
     modes.extend(others.into_iter().filter(|m| *m != from));
-    let legend = "◆ changes something · ✓ done · ✗ failed · ↺ being undone · ↶ rolled back · ? in doubt · pre/snap/act/vfy/man: precheck, snapshot, action, verify, manual";
+    let legend = "◆ changes something · ✓ done · ✗ failed · ! went on unproven · ↺ being undone · ↶ rolled back · ? in doubt · pre/snap/act/vfy/man: precheck, snapshot, action, verify, manual";
     let mut lines: Vec<Line> = wrap::words(legend, inner_w)
         .into_iter()
         .map(|row| Line::styled(row, t.dim()))

@@ -22,6 +22,13 @@ pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
         Some(StepStatus::Failed) => ("✗", t.bad()),
         Some(StepStatus::RolledBack) => ("↶", t.warn()),
         Some(StepStatus::Skipped) => ("-", t.dim()),
+        Some(StepStatus::Continued | StepStatus::Overridden | StepStatus::Unproven) if undoing => {
+            ("↺", t.warn())
+        }
+        // Went on without its checks passing: never drawn like a pass.
+        Some(StepStatus::Continued | StepStatus::Overridden | StepStatus::Unproven) => {
+            ("!", t.warn())
+        }
         None => match phase {
             Phase::Failed { step, .. } if step == i => ("✗", t.bad()),
             Phase::InDoubt(j) if j == i => ("?", t.warn()),
