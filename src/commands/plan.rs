@@ -5,7 +5,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::clock::Clock;
+use crate::engine::phase::offered;
 use crate::exit::{Error, Result};
+use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
 use crate::runbook::model::{Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind};
 use crate::runbook::params::{self, Params};
 use crate::runbook::{duration, load_file, show};
@@ -221,17 +223,21 @@ fn step_block(
     for (g, w) in &step.waive {
         field(o, "WAIVED", &format!("{}: {}", g.name(), w.reason));
     }
-    match (step.kind, step.on_failure, step.allow_override) {
-        (StepKind::Precheck, _, true) => {
-            field(o, "on fail", "retry, abort, or override with a reason")
-        }
-        (StepKind::Precheck, _, false) => field(o, "on fail", "retry or abort"),
-        (_, OnFailure::AllowContinue, _) => field(
-            o,
-            "on fail",
-            "rollback (default), retry, abort, or continue",
-        ),
-        _ => {}
+    // Said only where it differs from the usual rollback / retry / abort.
+    let prompt = match step.kind {
+        StepKind::Precheck => Prompt::Precheck,
+        _ => Prompt::Failure,
+    };
+    if prompt == Prompt::Precheck || step.on_failure == OnFailure::AllowContinue {
+        let answers: Vec<String> = offered(step, prompt)
+            .into_iter()
+            .map(|k| match (k, k.reason()) {
+                (ChoiceKind::Rollback, _) => "rollback (default)".to_string(),
+                (_, ReasonNeed::Required) => format!("{} with a reason", k.name()),
+                _ => k.name().to_string(),
+            })
+            .collect();
+        field(o, "on fail", &answers.join(", "));
     }
 }
 

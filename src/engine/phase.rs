@@ -2,8 +2,8 @@
 //! must do next. Front ends draw and prompt from this; `update` acts on it.
 
 use crate::exit::Exit;
-use crate::journal::record::{Choice, Outcome, Prompt, Purpose};
-use crate::runbook::model::{Approval as Needs, OnFailure, StepKind};
+use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
+use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind};
 
 use super::state::{Approval, Engine};
 
@@ -102,6 +102,24 @@ impl Phase {
                 | Phase::Failed { .. }
                 | Phase::InDoubt(_)
         )
+    }
+}
+
+use ChoiceKind as K;
+
+/// What the operator may answer when `step` stops at `prompt`: the one list the engine
+/// enforces, the front ends offer and `plan` prints.
+pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
+    match prompt {
+        Prompt::Precheck if step.allow_override => vec![K::Retry, K::Abort, K::Override],
+        Prompt::Precheck => vec![K::Retry, K::Abort],
+        Prompt::Gate => vec![K::Rollback, K::Abort],
+        Prompt::Rollback => vec![K::Retry, K::Continue, K::Abort],
+        Prompt::InDoubt => vec![K::Rerun, K::Done, K::Rollback],
+        Prompt::Failure if step.on_failure == OnFailure::AllowContinue => {
+            vec![K::Rollback, K::Retry, K::Abort, K::Continue]
+        }
+        Prompt::Failure => vec![K::Rollback, K::Retry, K::Abort],
     }
 }
 
@@ -221,30 +239,24 @@ impl Engine {
     }
 
     /// The answers the operator may give at the current prompt.
-    pub fn choices(&self) -> Vec<&'static str> {
+    pub fn choices(&self) -> Vec<ChoiceKind> {
         match self.phase() {
-            Phase::Failed { step, prompt, .. } => match prompt {
-                Prompt::Precheck if self.rb.steps[step].allow_override => {
-                    vec!["retry", "abort", "override"]
-                }
-                Prompt::Precheck => vec!["retry", "abort"],
-                Prompt::Gate => vec!["rollback", "abort"],
-                Prompt::Rollback => vec!["retry", "continue", "abort"],
-                Prompt::InDoubt => vec!["rerun", "done", "rollback"],
-                Prompt::Failure if self.rb.steps[step].on_failure == OnFailure::AllowContinue => {
-                    vec!["rollback", "retry", "abort", "continue"]
-                }
-                Prompt::Failure => vec!["rollback", "retry", "abort"],
-            },
+            Phase::Failed { step, prompt, .. } => offered(&self.rb.steps[step], prompt),
             // During a rollback the question is about one rollback command.
-            Phase::InDoubt(_) if self.rollback.is_some() => vec!["rerun", "done"],
-            Phase::InDoubt(_) => vec!["rerun", "done", "rollback"],
+            Phase::InDoubt(_) if self.rollback.is_some() => vec![K::Rerun, K::Done],
+            // `done` says the step's own command finished: not where it never started.
+            Phase::InDoubt(step)
+                if self.rb.steps[step].kind != StepKind::Manual && !self.steps[step].main_ran =>
+            {
+                vec![K::Rerun, K::Rollback]
+            }
+            Phase::InDoubt(step) => offered(&self.rb.steps[step], Prompt::InDoubt),
             _ => Vec::new(),
         }
     }
 
     pub fn allows(&self, choice: &Choice) -> bool {
-        self.choices().contains(&choice.name())
+        self.choices().contains(&choice.kind())
     }
 
     /// The prompt the current decision answers.

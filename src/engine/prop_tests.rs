@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use proptest::prelude::*;
 
 use super::*;
-use crate::journal::record::{Actor, Choice, Entry, Role, RunbookRef};
+use crate::journal::record::{Actor, Entry, Role, RunbookRef};
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
 
@@ -147,15 +147,7 @@ proptest! {
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();
-                            match choices[d as usize % choices.len()] {
-                                "rollback" => Event::Choice(Choice::Rollback),
-                                "retry" => Event::Choice(Choice::Retry),
-                                "abort" => Event::Choice(Choice::Abort(None)),
-                                "continue" => Event::Choice(Choice::Continue),
-                                "override" => Event::Choice(Choice::Override("why".into())),
-                                "rerun" => Event::Choice(Choice::Rerun),
-                                _ => Event::Choice(Choice::Done("checked".into())),
-                            }
+                            Event::Choice(choices[d as usize % choices.len()].with("checked"))
                         }
                         Phase::Halted(_) | Phase::Finished { .. } => break,
                         other => return Err(TestCaseError::fail(format!("stuck in {other:?}"))),

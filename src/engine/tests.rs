@@ -1,6 +1,7 @@
 //! Engine tests without a terminal, a process or a clock: events in, journal entries and
 //! effects out. A fake runner answers each spawned command from a script.
 
+use crate::journal::record::ChoiceKind as K;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -368,7 +369,10 @@ fn a_failed_snapshot_blocks_the_mutating_step() {
     sim.start(tuesday_10am(), None);
     sim.run();
     assert!(matches!(sim.e.phase(), Phase::Failed { step: 1, .. }));
-    assert_eq!(sim.e.choices(), ["rollback", "retry", "abort", "continue"]);
+    assert_eq!(
+        sim.e.choices(),
+        [K::Rollback, K::Retry, K::Abort, K::Continue]
+    );
     sim.send(Event::Choice(Choice::Continue));
     sim.run();
     assert_eq!(sim.finished, Some(4));
@@ -531,7 +535,7 @@ fn a_failed_precheck_may_be_overridden_only_where_allowed() {
     });
     sim.start(tuesday_10am(), None);
     sim.run();
-    assert_eq!(sim.e.choices(), ["retry", "abort", "override"]);
+    assert_eq!(sim.e.choices(), [K::Retry, K::Abort, K::Override]);
     assert!(sim.e.update(Event::Choice(Choice::Rollback)).is_err());
     sim.send(Event::Choice(Choice::Override(
         "ReadOnly is enough for a dry run".into(),
@@ -747,7 +751,7 @@ fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
         outside_window: None,
     });
     assert_eq!(resumed.e.phase(), Phase::InDoubt(2));
-    assert_eq!(resumed.e.choices(), ["rerun", "done", "rollback"]);
+    assert_eq!(resumed.e.choices(), [K::Rerun, K::Done, K::Rollback]);
     resumed.send(Event::Choice(Choice::Done(
         "checked by hand: change 2 is in place".into(),
     )));

@@ -880,7 +880,11 @@ impl Engine {
             return refuse(format!(
                 "`{}` is not possible here; choose {}",
                 choice.name(),
-                self.choices().join(", ")
+                self.choices()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let choice = match choice {
@@ -892,15 +896,7 @@ impl Engine {
             Choice::Done(r) => Choice::Done(self.mask(r.trim())),
             c => c,
         };
-        if matches!(choice, Choice::Done(_)) && self.rollback.is_none() {
-            let (step, s) = (&self.rb.steps[i], &self.steps[i]);
-            if step.kind != StepKind::Manual && !s.main_ran {
-                return refuse(format!(
-                    "`{}`'s own command never started (the run stopped before it); choose rerun",
-                    step.id
-                ));
-            }
-        }
+
         self.emit(
             fx,
             Some(i),

@@ -8,7 +8,7 @@ use std::io::Write;
 use crate::engine::{Engine, Phase};
 use crate::exec::runner::Stream;
 use crate::exec::sanitize::{one_line, sanitize};
-use crate::journal::record::{Choice, Prompt, Record};
+use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed, Record};
 use crate::timeline;
 
 use super::{FrontEnd, Input, Intent, Shown};
@@ -169,19 +169,10 @@ impl<W: Write> Headless<W> {
                 "approve" if allow_self => Ok(vec![Intent::Approve(rest.to_string())]),
                 _ => Err("waiting for approval: answer `abort`, or `note <text>`".into()),
             },
-            Phase::Failed { .. } | Phase::InDoubt(_) => {
-                let choice = match word {
-                    "rollback" => Choice::Rollback,
-                    "retry" => Choice::Retry,
-                    "continue" => Choice::Continue,
-                    "rerun" => Choice::Rerun,
-                    "abort" => Choice::Abort(reason()),
-                    "override" => Choice::Override(rest.to_string()),
-                    "done" => Choice::Done(rest.to_string()),
-                    _ => return Err(format!("answer {}", answers(e))),
-                };
-                Ok(vec![Intent::Choice(choice)])
-            }
+            Phase::Failed { .. } | Phase::InDoubt(_) => match ChoiceKind::parse(word) {
+                Some(kind) => Ok(vec![Intent::Choice(kind.with(rest))]),
+                None => Err(format!("answer {}", answers(e))),
+            },
             _ => Err("nothing is being asked right now".into()),
         }
     }
@@ -227,11 +218,9 @@ impl<W: Write> Headless<W> {
 fn answers(e: &Engine) -> String {
     e.choices()
         .iter()
-        .map(|c| match *c {
-            "abort" => "`abort <reason>`".to_string(),
-            "override" => "`override <reason>`".to_string(),
-            "done" => "`done <reason>`".to_string(),
-            c => format!("`{c}`"),
+        .map(|c| match c.reason() {
+            ReasonNeed::None => format!("`{}`", c.name()),
+            _ => format!("`{} <reason>`", c.name()),
         })
         .collect::<Vec<_>>()
         .join(", ")

@@ -6,7 +6,7 @@ use ratatui::backend::Backend;
 
 use crate::engine::{Engine, Phase};
 use crate::frontend::Intent;
-use crate::journal::record::Choice;
+use crate::journal::record::ReasonNeed;
 
 use super::app::App;
 use super::keymap::{self, Action};
@@ -107,9 +107,13 @@ impl<B: Backend> App<B> {
                     match choices.iter().position(|c| *c == name) {
                         Some(i) => *selected = i,
                         None => {
-                            let allowed = choices.join(", ");
+                            let allowed: Vec<&str> = choices.iter().map(|c| c.name()).collect();
                             ui.notice(
-                                format!("`{name}` is not possible here; choose {allowed}"),
+                                format!(
+                                    "`{}` is not possible here; choose {}",
+                                    name.name(),
+                                    allowed.join(", ")
+                                ),
                                 false,
                             );
                         }
@@ -193,14 +197,14 @@ impl<B: Backend> App<B> {
                 ReasonFor::AbortRun => vec![Intent::Abort(
                     reason.unwrap_or_else(|| "the operator aborted the run".into()),
                 )],
-                ReasonFor::Choice("abort") => vec![Intent::Choice(Choice::Abort(reason))],
-                ReasonFor::Choice(name) if text.is_empty() => {
+                ReasonFor::Choice(kind)
+                    if text.trim().is_empty() && kind.reason() == ReasonNeed::Required =>
+                {
                     ui.overlay = Some(Overlay::Reason { why, input });
-                    ui.notice(format!("`{name}` needs a reason"), false);
+                    ui.notice(format!("`{}` needs a reason", kind.name()), false);
                     Vec::new()
                 }
-                ReasonFor::Choice("override") => vec![Intent::Choice(Choice::Override(text))],
-                ReasonFor::Choice(_) => vec![Intent::Choice(Choice::Done(text))],
+                ReasonFor::Choice(kind) => vec![Intent::Choice(kind.with(&text))],
             };
         }
         match (&mut ui.question, ui.hidden) {
@@ -217,26 +221,20 @@ impl<B: Backend> App<B> {
                 vec![Intent::ManualDone((!note.is_empty()).then_some(note))]
             }
             (Some(Question::Choice { choices, selected }), false) if settled => {
-                let Some(&name) = choices.get(*selected) else {
+                let Some(&kind) = choices.get(*selected) else {
                     return Vec::new();
                 };
-                let choice = match name {
-                    "rollback" => Choice::Rollback,
-                    "retry" => Choice::Retry,
-                    "continue" => Choice::Continue,
-                    "rerun" => Choice::Rerun,
-                    _ => {
-                        ui.overlay = Some(Overlay::Reason {
-                            why: ReasonFor::Choice(name),
-                            input: String::new(),
-                        });
-                        return Vec::new();
-                    }
-                };
-                if !e.choices().contains(&name) {
+                if kind.reason() != ReasonNeed::None {
+                    ui.overlay = Some(Overlay::Reason {
+                        why: ReasonFor::Choice(kind),
+                        input: String::new(),
+                    });
                     return Vec::new();
                 }
-                vec![Intent::Choice(choice)]
+                if !e.choices().contains(&kind) {
+                    return Vec::new();
+                }
+                vec![Intent::Choice(kind.with(""))]
             }
             (Some(_), false) => {
                 ui.notice("read the question first, then press Enter", false);

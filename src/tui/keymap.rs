@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::journal::record::ChoiceKind;
+
 /// What the screen is doing, as far as keys are concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -83,7 +85,7 @@ pub enum Action {
     Hide,
     Prev,
     Next,
-    Pick(&'static str),
+    Pick(ChoiceKind),
     ApproveSelf,
     Approve,
     Yes,
@@ -291,43 +293,43 @@ pub const BINDINGS: &[Binding] = &[
     b(
         Key::Plain(K::Char('r')),
         &[M::Choice],
-        A::Pick("rollback"),
+        A::Pick(ChoiceKind::Rollback),
         PICK,
     ),
     b(
         Key::Plain(K::Char('t')),
         &[M::Choice],
-        A::Pick("retry"),
+        A::Pick(ChoiceKind::Retry),
         PICK,
     ),
     b(
         Key::Plain(K::Char('a')),
         &[M::Choice],
-        A::Pick("abort"),
+        A::Pick(ChoiceKind::Abort),
         PICK,
     ),
     b(
         Key::Plain(K::Char('c')),
         &[M::Choice],
-        A::Pick("continue"),
+        A::Pick(ChoiceKind::Continue),
         PICK,
     ),
     b(
         Key::Plain(K::Char('o')),
         &[M::Choice],
-        A::Pick("override"),
+        A::Pick(ChoiceKind::Override),
         PICK,
     ),
     b(
         Key::Plain(K::Char('e')),
         &[M::Choice],
-        A::Pick("rerun"),
+        A::Pick(ChoiceKind::Rerun),
         PICK,
     ),
     b(
         Key::Plain(K::Char('d')),
         &[M::Choice],
-        A::Pick("done"),
+        A::Pick(ChoiceKind::Done),
         PICK,
     ),
     // Waiting for a second person.
@@ -445,7 +447,7 @@ mod tests {
         assert_eq!(resolve(&key(K::Char('q')), M::Main), Some(A::Quit));
         assert_eq!(
             resolve(&key(K::Char('r')), M::Choice),
-            Some(A::Pick("rollback"))
+            Some(A::Pick(ChoiceKind::Rollback))
         );
         let ctrl_c = KeyEvent::new(K::Char('c'), KeyModifiers::CONTROL);
         assert_eq!(resolve(&ctrl_c, M::Confirm), Some(A::CtrlC));

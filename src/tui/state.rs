@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::engine::{Engine, Phase};
 use crate::exec::runner::OutputChunk;
-use crate::journal::record::{Body, Record, Role};
+use crate::journal::record::{Body, ChoiceKind, Record, Role};
 use crate::timeline;
 
 use super::output::Scrollback;
@@ -28,7 +28,7 @@ pub enum Question {
     },
     Waiting,
     Choice {
-        choices: Vec<&'static str>,
+        choices: Vec<ChoiceKind>,
         selected: usize,
     },
 }
@@ -45,8 +45,11 @@ impl Question {
             Phase::Approval { .. } => Question::Waiting,
             Phase::Failed { .. } | Phase::InDoubt(_) => {
                 let choices = e.choices();
-                // Rollback is the default wherever it is offered (DESIGN §3).
-                let selected = choices.iter().position(|c| *c == "rollback").unwrap_or(0);
+                // Rollback is the default wherever it is offered.
+                let selected = choices
+                    .iter()
+                    .position(|c| *c == ChoiceKind::Rollback)
+                    .unwrap_or(0);
                 Question::Choice { choices, selected }
             }
             _ => return None,
@@ -57,7 +60,7 @@ impl Question {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReasonFor {
     /// `abort`, `override` or `done` at a failure or in-doubt question.
-    Choice(&'static str),
+    Choice(ChoiceKind),
     /// Abort the whole run from the quit question.
     AbortRun,
 }

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::{View, centered, fit, wrap};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
-use crate::journal::record::{Prompt, Purpose};
+use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
@@ -166,7 +166,7 @@ fn choice(
     v: &View,
     i: usize,
     phase: &Phase,
-    choices: &[&'static str],
+    choices: &[ChoiceKind],
     selected: usize,
 ) {
     let t = v.theme;
@@ -196,9 +196,9 @@ fn choice(
     d.line(Line::raw(""));
     let mut row = Vec::new();
     for (n, c) in choices.iter().enumerate() {
-        let c = match *c {
-            "abort" | "override" | "done" => format!("{c}…"),
-            c => c.to_string(),
+        let c = match c.reason() {
+            ReasonNeed::None => c.name().to_string(),
+            _ => format!("{}…", c.name()),
         };
         // Brackets as well as reverse video: the choice reads without colour or attributes.
         let (label, style) = if n == selected {
@@ -210,9 +210,10 @@ fn choice(
         row.push(Span::raw(" "));
     }
     d.line(Line::from(row));
-    let chosen = choices.get(selected).copied().unwrap_or("");
-    d.text(&explain(chosen, prompt), t.dim(), tw);
-    if choices.contains(&"rollback") {
+    if let Some(&chosen) = choices.get(selected) {
+        d.text(&explain(chosen, prompt), t.dim(), tw);
+    }
+    if choices.contains(&K::Rollback) {
         let crate::engine::RollbackPlan {
             undo: plan,
             without_rollback: without,
@@ -253,27 +254,26 @@ fn choice(
     d.draw(f, area, w);
 }
 
-fn explain(choice: &str, prompt: Option<Prompt>) -> String {
+fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     match (choice, prompt) {
-        ("rollback", _) => "undo the changes made so far (listed below)",
-        ("retry", Some(Prompt::Rollback)) => "run the failed rollback command again",
-        ("retry", _) => "run the failed command again",
-        ("abort", _) => "end the run here and change nothing more (asks a reason)",
-        ("continue", Some(Prompt::Rollback)) => {
+        (K::Rollback, _) => "undo the changes made so far (listed below)",
+        (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
+        (K::Retry, _) => "run the failed command again",
+        (K::Abort, _) => "end the run here and change nothing more (asks a reason)",
+        (K::Continue, Some(Prompt::Rollback)) => {
             "skip this rollback command; the rollback is recorded as incomplete"
         }
-        ("continue", _) => {
+        (K::Continue, _) => {
             "record this step as failed and go on; the run can end only with exceptions (exit 5)"
         }
-        ("override", _) => {
+        (K::Override, _) => {
             "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
         }
-        ("rerun", _) => "run the step again from its start",
-        ("done", Some(Prompt::InDoubt)) => {
+        (K::Rerun, _) => "run the step again from its start",
+        (K::Done, Some(Prompt::InDoubt)) => {
             "it did finish (asks a reason): its verify runs next; with none, it stays unproven"
         }
-        ("done", _) => "it did finish: record it as done (asks a reason)",
-        _ => "",
+        (K::Done, _) => "it did finish: record it as done (asks a reason)",
     }
     .to_string()
 }
@@ -296,9 +296,9 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         }
         Overlay::Reason { why, input: text } => {
             let q = match why {
-                ReasonFor::Choice("abort") => "Why abort? (optional)",
-                ReasonFor::Choice("override") => "Why override the failed precheck?",
-                ReasonFor::Choice("done") => "Why do you know the step finished?",
+                ReasonFor::Choice(K::Abort) => "Why abort? (optional)",
+                ReasonFor::Choice(K::Override) => "Why override the failed precheck?",
+                ReasonFor::Choice(K::Done) => "Why do you know the step finished?",
                 ReasonFor::Choice(_) => "Reason:",
                 ReasonFor::AbortRun => "Why abort the run for good? (optional)",
             };
