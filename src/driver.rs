@@ -2,21 +2,21 @@
 //! runner and the share server — and feeds results and operator intents back as events.
 //! Both front ends run through it, so every rule holds identically in both.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::engine::state::Approval;
 use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
 use crate::exec::runner::{OutputChunk, Runner, Running};
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Entry, Outcome, Record, Role};
+use crate::journal::record::{Actor, Body, Outcome, Record, Role};
 use crate::journal::writer::{Writer, Written};
 use crate::share::hub::Hub;
 use crate::share::peer::Peer;
@@ -40,6 +40,8 @@ pub struct Driver {
     pub share: Option<Hub>,
     /// Events raised while performing effects, fed once the current ones are done.
     later: Vec<Event>,
+    /// Shared-session clients waiting for the engine's verdict on an approval.
+    replies: HashMap<u64, oneshot::Sender<(bool, String)>>,
 }
 
 /// How the run ended, for the caller to report.
@@ -76,14 +78,8 @@ impl Driver {
             dropped,
             share: None,
             later: Vec::new(),
+            replies: HashMap::new(),
         }
-    }
-
-    /// Writes an entry that is not the engine's decision (journal recovery, refused clients).
-    pub fn journal_direct(&mut self, entry: &Entry, fe: &mut dyn FrontEnd) -> std::io::Result<()> {
-        let written = self.writer.append(entry, Utc::now())?;
-        self.witness(&written, fe);
-        Ok(())
     }
 
     fn witness(&mut self, w: &Written, fe: &mut dyn FrontEnd) {
@@ -102,7 +98,7 @@ impl Driver {
 
     pub async fn run(
         mut self,
-        first: Event,
+        first: Vec<Event>,
         fe: &mut dyn FrontEnd,
         mut input: mpsc::UnboundedReceiver<Input>,
     ) -> Ended {
@@ -112,7 +108,9 @@ impl Driver {
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut input_open = true;
-        self.feed(first, fe);
+        for event in first {
+            self.feed(event, fe);
+        }
         loop {
             while !self.later.is_empty() && self.fatal.is_none() {
                 for event in std::mem::take(&mut self.later) {
@@ -136,11 +134,7 @@ impl Driver {
                         self.output(&chunk, fe);
                     }
                     self.running = None;
-                    match result.log_error.clone() {
-                        // Lost output is lost evidence: journal what happened, then stop.
-                        Some(e) => self.record_then_fail(result, e, fe),
-                        None => self.feed(Event::CommandDone(result), fe),
-                    }
+                    self.feed(Event::CommandDone(result), fe);
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
@@ -213,62 +207,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let now = self.clock.now();
-            let operator = self.engine.operator.clone();
-            let event = match intent {
-                Intent::Begin => Event::Begin { now },
-                Intent::Typed(t) => Event::Typed(t),
-                Intent::ManualDone(n) => Event::ManualDone(n),
-                Intent::Choice(c) => Event::Choice(c),
-                Intent::Note(text) => Event::Note {
-                    actor: operator,
-                    text,
-                },
-                Intent::Approve(typed) => {
-                    let pending = self
-                        .engine
-                        .phase()
-                        .step()
-                        .map(|i| (i, self.engine.steps[i].approval.clone()));
-                    let Some((i, Approval::Requested { command_sha256, .. })) = pending else {
-                        fe.show(
-                            Shown::Refused("no step is waiting for approval"),
-                            &self.engine,
-                        );
-                        continue;
-                    };
-                    let step = self.engine.rb.steps[i].id.clone();
-                    Event::Approval(Offer {
-                        reviewer: operator,
-                        step,
-                        command_sha256,
-                        typed,
-                        fresh: true,
-                        same_login: true,
-                    })
-                }
-                Intent::Stop => {
-                    if let Some(r) = &self.running {
-                        r.stop();
-                        let text = "stopped the running command".to_string();
-                        self.feed(
-                            Event::Note {
-                                actor: operator,
-                                text,
-                            },
-                            fe,
-                        );
-                    }
-                    continue;
-                }
-                Intent::Abort(reason) => Event::Abort(reason),
-                Intent::Interrupt(reason) => {
-                    if let Some(r) = &self.running {
-                        r.stop();
-                    }
-                    Event::Interrupt(reason)
-                }
-            };
+            let event = intent.event(self.clock.now(), &self.engine.operator);
             self.feed(event, fe);
         }
     }
@@ -316,6 +255,20 @@ impl Driver {
                     });
                 }
                 Effect::Finish { exit, .. } => self.exit = Some(exit),
+                Effect::Stop => {
+                    if let Some(r) = &self.running {
+                        r.stop();
+                    }
+                }
+                Effect::Reply {
+                    client,
+                    granted,
+                    message,
+                } => {
+                    if let Some(reply) = self.replies.remove(&client) {
+                        let _ = reply.send((granted, message));
+                    }
+                }
             }
         }
         written
@@ -354,6 +307,7 @@ impl Driver {
                 }
             }
             ShareMsg::Approve {
+                id,
                 peer,
                 run_id,
                 step,
@@ -361,46 +315,32 @@ impl Driver {
                 request,
                 typed,
                 reply,
-                ..
             } => {
-                let answer = if Some(&run_id) != self.engine.run_id.as_ref() {
-                    (
-                        false,
-                        format!(
-                            "this is run {}, not {run_id}",
-                            self.engine.run_id.clone().unwrap_or_default()
-                        ),
-                    )
-                } else {
-                    let fresh = hub.request.as_deref() == Some(request.as_str());
-                    let reviewer = self.reviewer(&peer);
-                    let same_login = peer.login_uid.is_some()
-                        && peer.login_uid == crate::identity::login_uid(None);
-                    let event = Event::Approval(Offer {
-                        reviewer,
-                        step,
-                        command_sha256,
-                        typed,
-                        fresh,
-                        same_login,
-                    });
-                    match self.try_feed(event, fe) {
-                        Err(refusal) => (false, refusal),
-                        Ok(records) => match records.iter().map(|r| &r.body).find(|b| {
-                            matches!(
-                                b,
-                                Body::ApprovalGranted { .. } | Body::ApprovalRefused { .. }
-                            )
-                        }) {
-                            Some(Body::ApprovalGranted { .. }) => {
-                                (true, "approved: the step runs now".to_string())
-                            }
-                            Some(Body::ApprovalRefused { reason, .. }) => (false, reason.clone()),
-                            _ => (false, "no decision was recorded".to_string()),
-                        },
-                    }
-                };
-                let _ = reply.send(answer);
+                if Some(&run_id) != self.engine.run_id.as_ref() {
+                    let this = self.engine.run_id.clone().unwrap_or_default();
+                    let _ = reply.send((false, format!("this is run {this}, not {run_id}")));
+                    return;
+                }
+                let fresh = hub.request.as_deref() == Some(request.as_str());
+                let reviewer = self.reviewer(&peer);
+                let same_login =
+                    peer.login_uid.is_some() && peer.login_uid == crate::identity::login_uid(None);
+                let event = Event::Approval(Offer {
+                    reviewer,
+                    step,
+                    command_sha256,
+                    typed,
+                    fresh,
+                    same_login,
+                    client: Some(id),
+                });
+                // The engine answers with `Effect::Reply`; an event it refuses is answered here.
+                self.replies.insert(id, reply);
+                let refused = self.try_feed(event, fe).err();
+                if let Some(reply) = self.replies.remove(&id) {
+                    let why = refused.unwrap_or_else(|| "no decision was recorded".into());
+                    let _ = reply.send((false, why));
+                }
             }
             ShareMsg::Note {
                 peer, text, reply, ..
@@ -418,14 +358,7 @@ impl Driver {
                 }
             }
             ShareMsg::Refused { who, reason } => {
-                let entry = Entry {
-                    body: Body::ClientRefused { who, reason },
-                    step: None,
-                    actor: self.engine.operator.as_shisa(),
-                };
-                if let Err(e) = self.journal_direct(&entry, fe) {
-                    self.fail(format!("cannot write the journal ({e})"), fe);
-                }
+                self.feed(Event::ClientRefused { who, reason }, fe)
             }
         }
     }
@@ -443,21 +376,6 @@ impl Driver {
             uid: peer.uid,
             host: self.engine.operator.host.clone(),
         }
-    }
-
-    /// Journals a command's end, performs nothing after it, and stops the run.
-    fn record_then_fail(&mut self, result: CommandResult, error: String, fe: &mut dyn FrontEnd) {
-        match self.engine.update(Event::CommandDone(result)) {
-            Ok(effects) => {
-                let journal_only = effects
-                    .into_iter()
-                    .filter(|e| matches!(e, Effect::Journal(_)))
-                    .collect();
-                self.perform(journal_only, fe);
-            }
-            Err(refusal) => fe.show(Shown::Refused(&refusal.0), &self.engine),
-        }
-        self.fail(format!("cannot write the output log ({error}); the run stops here so nothing runs unrecorded"), fe);
     }
 
     /// Fail closed: stop whatever runs, run nothing more.

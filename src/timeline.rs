@@ -188,6 +188,11 @@ pub fn describe(rec: &Record, engine: Option<&Engine>) -> Option<String> {
         Body::WatcherLeft { watcher } => format!("{watcher} stopped watching"),
         Body::ClientRefused { who, reason } => format!("shared session: refused {who}: {reason}"),
         Body::RunInterrupted { reason } => format!("run interrupted: {reason}"),
+        Body::StopRequested {
+            purpose,
+            attempt,
+            reason,
+        } => format!("{t}: STOPPING {purpose} (attempt {attempt}): {reason}"),
         Body::RunResumed { in_doubt: Some(id) } => {
             format!("run resumed by {who}; step `{id}` is in doubt")
         }

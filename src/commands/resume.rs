@@ -109,16 +109,12 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         .transpose()?;
     super::run::needs_sharing(&loaded.runbook, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
-    let mut preamble = Vec::new();
+    let mut first = Vec::new();
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     if let Some((moved_to, bytes)) = reader::move_torn_tail(&run_dir, &journal, &stamp)
         .map_err(|e| Error::Failed(format!("cannot move the torn journal tail aside: {e}")))?
     {
-        preamble.push(Entry {
-            body: Body::JournalRecovered { moved_to, bytes },
-            step: None,
-            actor: operator.as_shisa(),
-        });
+        first.push(Event::Recovered { moved_to, bytes });
     }
     let entries: Vec<Entry> = journal.records.iter().map(|r| r.entry()).collect();
     let engine = Engine::replay(
@@ -140,10 +136,10 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         session::base_env(&loaded.runbook, path, &run_dir, run_id),
         redactions,
     );
-    let first = Event::Resume {
+    first.push(Event::Resume {
         now: clock.now(),
         outside_window: args.outside_window.clone(),
-    };
+    });
     session::drive(Session {
         engine,
         writer,
@@ -153,7 +149,6 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         run_id: run_id.clone(),
         headless: !session::is_interactive(args.headless),
         first,
-        preamble,
         share_gid,
         runbook_source: loaded.source.clone(),
         _lock: lock,

@@ -17,7 +17,6 @@ use crate::exit::{Error, Exit, Result};
 use crate::frontend::Input;
 use crate::frontend::headless::Headless;
 use crate::journal::reader;
-use crate::journal::record::Entry;
 use crate::journal::writer::Writer;
 use crate::runbook::Runbook;
 use crate::runbook::model::Approval as Needs;
@@ -116,9 +115,8 @@ pub struct Session {
     pub run_dir: PathBuf,
     pub run_id: String,
     pub headless: bool,
-    pub first: Event,
-    /// Entries written before the first event (journal recovery).
-    pub preamble: Vec<Entry>,
+    /// What starts the run: `Start`, or journal recovery and `Resume`.
+    pub first: Vec<Event>,
     /// `--share-with GROUP`, resolved.
     pub share_gid: Option<u32>,
     /// The runbook's text, sent to watchers so they draw the steps by their titles.
@@ -184,7 +182,6 @@ pub fn drive(s: Session) -> Result<Exit> {
                 run_id: s.run_id,
                 clock: s.clock,
                 first: s.first,
-                preamble: s.preamble,
             },
             driver,
             input_tx,
@@ -198,11 +195,6 @@ pub fn drive(s: Session) -> Result<Exit> {
         s.run_id.clone(),
     );
     spawn_stdin_reader(input_tx);
-    for entry in &s.preamble {
-        driver
-            .journal_direct(entry, &mut fe)
-            .map_err(|e| Error::Failed(format!("cannot write the journal: {e}")))?;
-    }
     let ended: Ended = rt.block_on(driver.run(s.first, &mut fe, input_rx));
     drop(fe);
     report(&s.run_dir, &ended)
@@ -213,15 +205,14 @@ struct TuiRun {
     run_dir: PathBuf,
     run_id: String,
     clock: Clock,
-    first: Event,
-    preamble: Vec<Entry>,
+    first: Vec<Event>,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
 /// that stays after it, and given back (by the guard, on every path) before the last words.
 fn drive_tui(
     r: TuiRun,
-    mut driver: Driver,
+    driver: Driver,
     input_tx: mpsc::UnboundedSender<Input>,
     input_rx: mpsc::UnboundedReceiver<Input>,
 ) -> Result<Exit> {
@@ -242,11 +233,6 @@ fn drive_tui(
         },
     );
     let keys = tui::Keys::spawn(input_tx);
-    for entry in &r.preamble {
-        driver
-            .journal_direct(entry, &mut app)
-            .map_err(|e| Error::Failed(format!("cannot write the journal: {e}")))?;
-    }
     let ended: Ended = r.rt.block_on(driver.run(r.first, &mut app, input_rx));
     let (tx, rx) = mpsc::unbounded_channel();
     keys.redirect(tx);

@@ -36,9 +36,25 @@ pub enum Event {
         actor: Actor,
         text: String,
     },
-    /// An approval offered by a reviewer (or by the operator, where `allow_self`).
-    /// `fresh` is false when the journal head the reviewer saw is no longer current.
+    /// An approval offered by a reviewer through the shared session.
     Approval(Offer),
+    /// The operator approves their own step, typing its target (refused unless the step
+    /// says `allow_self`); the engine builds the offer from the request it made.
+    SelfApproval {
+        typed: String,
+    },
+    /// Stop the running command: journaled, then signalled (`Effect::Stop`).
+    Stop(String),
+    /// A torn last line was moved aside before this process continued the run.
+    Recovered {
+        moved_to: String,
+        bytes: u64,
+    },
+    /// The shared session turned a client away.
+    ClientRefused {
+        who: String,
+        reason: String,
+    },
     /// The operator ends the run for good (`abort` at a prompt).
     Abort(String),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
@@ -59,6 +75,8 @@ pub struct Offer {
     /// The kernel's audit login uid says the reviewer is the human who is logged in as the
     /// operator (through `sudo` or `su`), whatever the uids.
     pub same_login: bool,
+    /// The shared-session client waiting for the verdict (`Effect::Reply`).
+    pub client: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +121,15 @@ pub enum Effect {
     Timer {
         after: Duration,
         event: Event,
+    },
+    /// Signal the running command's process group (TERM, then KILL): always after the
+    /// journal entry that says why.
+    Stop,
+    /// Tell a shared-session client the verdict on what it sent.
+    Reply {
+        client: u64,
+        granted: bool,
+        message: String,
     },
     /// The run is over (or halted): stop with this exit code.
     Finish {

@@ -143,7 +143,7 @@ proptest! {
                         Phase::Manual(_) => Event::ManualDone(None),
                         Phase::Approval { step, expected, .. } => {
                             let state::Approval::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
-                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false })
+                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false, client: None })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();
@@ -171,7 +171,7 @@ proptest! {
                         }));
                     }
                     Effect::Timer { event, .. } => queue.insert(0, event),
-                    Effect::Finish { .. } => {}
+                    Effect::Finish { .. } | Effect::Stop | Effect::Reply { .. } => {}
                 }
             }
             same(&e, &journal)?;

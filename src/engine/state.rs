@@ -312,6 +312,7 @@ impl Engine {
                 self.finished = Some((*outcome, Exit::from(*outcome)))
             }
             Body::WindowChecked { .. }
+            | Body::StopRequested { .. }
             | Body::Override { .. }
             | Body::Waiver { .. }
             | Body::ExpectFailed { .. }

@@ -1,13 +1,13 @@
 //! Engine tests without a terminal, a process or a clock: events in, journal entries and
 //! effects out. A fake runner answers each spawned command from a script.
 
-use crate::journal::record::ChoiceKind as K;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Purpose, Role, RunbookRef};
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
@@ -117,6 +117,7 @@ impl Sim {
                     }
                     Effect::Timer { event, .. } => queue.push(event),
                     Effect::Finish { exit, .. } => self.finished = Some(exit.code()),
+                    Effect::Stop | Effect::Reply { .. } => {}
                 }
             }
         }
@@ -600,6 +601,7 @@ fn approval_needs_another_person_typing_the_target() {
             typed: typed.into(),
             fresh,
             same_login: false,
+            client: None,
         })
     };
     sim.send(offer(operator(), "quarantine-2023-12", true));
@@ -613,6 +615,7 @@ fn approval_needs_another_person_typing_the_target() {
         typed: "quarantine-2023-12".into(),
         fresh: true,
         same_login: true,
+        client: None,
     }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
     let refusals: Vec<String> = sim
@@ -838,4 +841,136 @@ fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
     );
     let vars: BTreeMap<String, String> = sim.e.vars();
     assert_eq!(vars.get("ou").map(String::as_str), Some("ou-1"));
+}
+
+/// The kinds of what `update` returned, in order: records by kind, then the other effects.
+fn order(fx: &[Effect]) -> Vec<String> {
+    fx.iter()
+        .map(|f| match f {
+            Effect::Journal(e) => e.body.kind().to_string(),
+            Effect::Spawn(_) => "SPAWN".into(),
+            Effect::Timer { .. } => "TIMER".into(),
+            Effect::Stop => "STOP".into(),
+            Effect::Reply { granted, .. } => format!("REPLY {granted}"),
+            Effect::Finish { exit, .. } => format!("FINISH {exit}"),
+        })
+        .collect()
+}
+
+/// A run whose first step's command is in flight (the runner never answers).
+fn in_flight() -> Engine {
+    let mut sim = Sim::new(
+        "version: 1\nname: t\nsteps:\n  - id: slow\n    kind: precheck\n    run: sleep 60\n",
+        &[],
+    );
+    sim.e
+        .update(Event::Start(StartInfo {
+            now: tuesday_10am(),
+            run_id: "r".into(),
+            runbook: RunbookRef {
+                path: "t.yaml".into(),
+                sha256: "0".repeat(64),
+                name: "t".into(),
+            },
+            mode: "headless".into(),
+            tool_version: "test".into(),
+            clock_faked: None,
+            outside_window: None,
+        }))
+        .unwrap();
+    let fx = sim
+        .e
+        .update(Event::Begin {
+            now: tuesday_10am(),
+        })
+        .unwrap();
+    assert_eq!(order(&fx).last().map(String::as_str), Some("SPAWN"));
+    sim.e
+}
+
+#[test]
+fn a_stop_is_journaled_before_the_signal() {
+    let mut e = in_flight();
+    let fx = e
+        .update(Event::Stop("the operator stopped it".into()))
+        .unwrap();
+    assert_eq!(order(&fx), ["stop_requested", "STOP"]);
+    // With nothing running there is nothing to stop, and nothing is written.
+    let mut idle = Sim::new(RUNBOOK, &[]);
+    assert!(idle.e.update(Event::Stop("x".into())).is_err());
+}
+
+#[test]
+fn an_interrupt_journals_then_stops_the_command_then_ends() {
+    let mut e = in_flight();
+    let fx = e.update(Event::Interrupt("SIGTERM".into())).unwrap();
+    assert_eq!(order(&fx), ["run_interrupted", "STOP", "FINISH 3"]);
+}
+
+#[test]
+fn a_lost_output_log_is_journaled_and_nothing_runs_after_it() {
+    let mut e = in_flight();
+    let (step, purpose, attempt) = e.running().unwrap();
+    let fx = e
+        .update(Event::CommandDone(CommandResult {
+            step,
+            purpose: Some(purpose),
+            attempt,
+            exit: Some(0),
+            log_error: Some("No space left on device".into()),
+            ..Default::default()
+        }))
+        .unwrap();
+    assert_eq!(
+        order(&fx),
+        ["command_finished", "run_interrupted", "FINISH 1"],
+        "no spawn, no prompt"
+    );
+}
+
+#[test]
+fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
+    let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
+        let out = if s.purpose == Purpose::Describe {
+            "quarantine-2023-12\n"
+        } else {
+            ""
+        };
+        (0, out.into())
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    // The operator may not approve their own step here: the engine says so, and journals it.
+    let fx = sim
+        .e
+        .update(Event::SelfApproval {
+            typed: "quarantine-2023-12".into(),
+        })
+        .unwrap();
+    assert_eq!(order(&fx), ["approval_refused"]);
+    // A reviewer's client hears the engine's verdict.
+    let Some(Body::ApprovalRequested { command_sha256, .. }) = sim
+        .journal
+        .iter()
+        .map(|e| &e.body)
+        .find(|b| matches!(b, Body::ApprovalRequested { .. }))
+        .cloned()
+    else {
+        panic!("no request")
+    };
+    let fx = sim
+        .e
+        .update(Event::Approval(Offer {
+            reviewer: reviewer(),
+            step: "attach".into(),
+            command_sha256,
+            typed: "quarantine-2023-12".into(),
+            fresh: true,
+            same_login: false,
+            client: Some(7),
+        }))
+        .unwrap();
+    assert_eq!(order(&fx)[..2], ["REPLY true", "approval_granted"]);
 }

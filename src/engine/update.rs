@@ -55,6 +55,9 @@ impl Engine {
                 | Event::WatcherLeft(_)
                 | Event::Note { .. }
                 | Event::Resume { .. }
+                | Event::Stop(_)
+                | Event::Recovered { .. }
+                | Event::ClientRefused { .. }
         );
         if self.interrupted.is_some() && !while_halted {
             return refuse("the run is halted; resume it first");
@@ -119,6 +122,30 @@ impl Engine {
             Event::Approval(offer) => {
                 self.approval(offer, &mut fx)?;
             }
+            Event::SelfApproval { typed } => {
+                let offer = self.own_offer(typed)?;
+                self.approval(offer, &mut fx)?;
+            }
+            Event::Stop(reason) => {
+                let Some((i, purpose, attempt)) = self.running() else {
+                    return refuse("no command is running");
+                };
+                let body = Body::StopRequested {
+                    purpose,
+                    attempt,
+                    reason,
+                };
+                self.emit(&mut fx, Some(i), self.operator.clone(), body);
+                fx.push(Effect::Stop);
+            }
+            Event::Recovered { moved_to, bytes } => {
+                let body = Body::JournalRecovered { moved_to, bytes };
+                self.emit(&mut fx, None, self.shisa(), body);
+            }
+            Event::ClientRefused { who, reason } => {
+                let body = Body::ClientRefused { who, reason };
+                self.emit(&mut fx, None, self.shisa(), body);
+            }
             Event::Abort(reason) => {
                 if matches!(self.phase(), Phase::Running { .. }) {
                     return refuse("a command is running; stop it first");
@@ -126,14 +153,18 @@ impl Engine {
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
             Event::Interrupt(reason) => {
-                // A running command's result is still journaled when it arrives; nothing
-                // runs after it (see command_done).
+                // A running command is stopped, and its result is still journaled when it
+                // arrives; nothing runs after it (see command_done).
+                let running = self.running();
                 self.emit(
                     &mut fx,
                     None,
                     self.operator.clone(),
                     Body::RunInterrupted { reason },
                 );
+                if running.is_some() {
+                    fx.push(Effect::Stop);
+                }
                 fx.push(Effect::Finish {
                     outcome: None,
                     exit: Exit::Aborted,
@@ -625,6 +656,19 @@ impl Engine {
             };
             self.emit(fx, Some(i), self.shisa(), body);
         }
+        if let Some(error) = &r.log_error {
+            // Lost output is lost evidence: the result is journaled, then nothing more runs.
+            let reason = format!(
+                "cannot write the output log ({error}); the run stops here so nothing runs unrecorded"
+            );
+            let body = Body::RunInterrupted { reason };
+            self.emit(fx, Some(i), self.shisa(), body);
+            fx.push(Effect::Finish {
+                outcome: None,
+                exit: Exit::Failed,
+            });
+            return Ok(());
+        }
         if self.interrupted.is_some() {
             // The run was stopped while this command ran: record how it ended, do nothing
             // more. On resume the step is in doubt.
@@ -786,6 +830,33 @@ impl Engine {
         self.emit(fx, Some(i), self.shisa(), body);
     }
 
+    /// The operator's own approval of the request waiting now.
+    fn own_offer(&self, typed: String) -> Result<Offer, Refusal> {
+        let Some(i) = self.phase().step() else {
+            return refuse("no step is waiting for approval");
+        };
+        let Approval::Requested { command_sha256, .. } = &self.steps[i].approval else {
+            return refuse("no step is waiting for approval");
+        };
+        Ok(Offer {
+            reviewer: self.operator.clone(),
+            step: self.rb.steps[i].id.clone(),
+            command_sha256: command_sha256.clone(),
+            typed,
+            fresh: true,
+            same_login: true,
+            client: None,
+        })
+    }
+
+    /// The command in flight, if any: step, purpose, attempt.
+    pub fn running(&self) -> Option<(usize, Purpose, u32)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.in_flight.map(|(p, a)| (i, p, a)))
+    }
+
     fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Offer {
             reviewer,
@@ -794,6 +865,7 @@ impl Engine {
             typed,
             fresh,
             same_login,
+            client,
         } = offer;
         let (step, sha) = (step.as_str(), sha.as_str());
         let Phase::Approval {
@@ -844,6 +916,17 @@ impl Engine {
             ..reviewer
         };
         let typed = self.mask(typed.trim());
+        if let Some(client) = client {
+            let (granted, message) = match &refusal {
+                Some(reason) => (false, self.mask(reason)),
+                None => (true, "approved: the step runs now".to_string()),
+            };
+            fx.push(Effect::Reply {
+                client,
+                granted,
+                message,
+            });
+        }
         match refusal {
             Some(reason) => {
                 self.emit(

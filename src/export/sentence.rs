@@ -207,6 +207,14 @@ pub fn sentence(ctx: &Ctx, rec: &Record) -> Option<(Option<Marker>, Text)> {
             Marker::Refused,
             Text::new().plain(format!("shared session refused {who}: {reason}")),
         ),
+        Body::StopRequested {
+            purpose,
+            attempt,
+            reason,
+        } => mark(
+            Marker::Interrupted,
+            Text::new().plain(format!("stopping {purpose} (attempt {attempt}): {reason}")),
+        ),
         Body::RunInterrupted { reason } => mark(
             Marker::Interrupted,
             Text::new().plain(format!("run interrupted: {reason}")),

@@ -4,9 +4,11 @@
 
 pub mod headless;
 
-use crate::engine::Engine;
+use chrono::{DateTime, Utc};
+
+use crate::engine::{Engine, Event};
 use crate::exec::runner::OutputChunk;
-use crate::journal::record::{Choice, Record};
+use crate::journal::record::{Actor, Choice, Record};
 
 /// What the operator wants; the driver turns it into an engine event.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +28,27 @@ pub enum Intent {
     Abort(String),
     /// Stop now; the run can be resumed.
     Interrupt(String),
+}
+
+impl Intent {
+    /// The engine event an operator's intent becomes: one mapping for the driver and the
+    /// in-process tests, so neither decides anything the engine does not see.
+    pub fn event(self, now: DateTime<Utc>, operator: &Actor) -> Event {
+        match self {
+            Intent::Begin => Event::Begin { now },
+            Intent::Typed(t) => Event::Typed(t),
+            Intent::ManualDone(n) => Event::ManualDone(n),
+            Intent::Choice(c) => Event::Choice(c),
+            Intent::Note(text) => Event::Note {
+                actor: operator.clone(),
+                text,
+            },
+            Intent::Approve(typed) => Event::SelfApproval { typed },
+            Intent::Stop => Event::Stop("the operator stopped it".into()),
+            Intent::Abort(reason) => Event::Abort(reason),
+            Intent::Interrupt(reason) => Event::Interrupt(reason),
+        }
+    }
 }
 
 /// Raw input, delivered to the front end that understands it.

@@ -432,6 +432,13 @@ pub enum Body {
         moved_to: String,
         bytes: u64,
     },
+    /// The running command is being stopped (TERM to its process group, then KILL): durable
+    /// before the signal is sent.
+    StopRequested {
+        purpose: Purpose,
+        attempt: u32,
+        reason: String,
+    },
     RunFinished {
         outcome: Outcome,
         exit_code: u8,
@@ -473,6 +480,7 @@ impl Body {
             Body::RunInterrupted { .. } => "run_interrupted",
             Body::RunResumed { .. } => "run_resumed",
             Body::JournalRecovered { .. } => "journal_recovered",
+            Body::StopRequested { .. } => "stop_requested",
             Body::RunFinished { .. } => "run_finished",
         }
     }

@@ -14,8 +14,6 @@ use super::form::{self, Form, Step};
 use super::output::MAX_LINES;
 use super::{App, Options};
 use crate::clock::Clock;
-use crate::engine::Offer;
-use crate::engine::state::Approval;
 use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
 use crate::exec::runner::{OutputChunk, Stream};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
@@ -205,35 +203,10 @@ impl Sim {
     }
 
     fn intent(&mut self, intent: Intent) {
-        let event = match intent {
-            Intent::Begin => Event::Begin { now: now() },
-            Intent::Typed(t) => Event::Typed(t),
-            Intent::ManualDone(n) => Event::ManualDone(n),
-            Intent::Choice(c) => Event::Choice(c),
-            Intent::Note(text) => Event::Note {
-                actor: operator(),
-                text,
-            },
-            Intent::Abort(r) => Event::Abort(r),
-            Intent::Interrupt(r) => Event::Interrupt(r),
-            Intent::Stop => return,
-            Intent::Approve(typed) => {
-                let i = self.e.phase().step().unwrap();
-                let Approval::Requested { command_sha256, .. } = self.e.steps[i].approval.clone()
-                else {
-                    panic!("no approval requested");
-                };
-                Event::Approval(Offer {
-                    reviewer: operator(),
-                    step: self.e.rb.steps[i].id.clone(),
-                    command_sha256,
-                    typed,
-                    fresh: true,
-                    same_login: true,
-                })
-            }
-        };
-        self.feed(event);
+        if intent == Intent::Stop {
+            return;
+        }
+        self.feed(intent.event(now(), &operator()));
     }
 
     fn screen(&mut self) -> String {
