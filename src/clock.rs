@@ -1,5 +1,7 @@
-//! The wall clock, read in one place. `SHISA_FAKE_NOW` (RFC 3339) replaces it for tests and
-//! rehearsals; a run journals that the clock was faked, so it can never hide.
+//! The wall clock, read in one place. In a debug build (the tests), `SHISA_FAKE_NOW`
+//! (RFC 3339) shifts it, and every run or resume journals that the clock was faked. A
+//! release build never reads the variable: a test hook must not move a production decision
+//! such as the change window.
 
 use chrono::{DateTime, Utc};
 
@@ -13,6 +15,12 @@ pub struct Clock {
 
 impl Clock {
     pub fn from_env() -> Result<Clock, String> {
+        if !cfg!(debug_assertions) {
+            if std::env::var_os(FAKE_NOW_VAR).is_some() {
+                eprintln!("shisa: {FAKE_NOW_VAR} is ignored: a release build reads the real clock");
+            }
+            return Ok(Clock { offset: None });
+        }
         match std::env::var(FAKE_NOW_VAR) {
             Err(_) => Ok(Clock { offset: None }),
             Ok(text) => {
@@ -31,5 +39,11 @@ impl Clock {
 
     pub fn is_faked(&self) -> bool {
         self.offset.is_some()
+    }
+
+    /// The faked time as given, for the journal; None on the real clock.
+    pub fn faked(&self) -> Option<String> {
+        self.is_faked()
+            .then(|| std::env::var(FAKE_NOW_VAR).unwrap_or_default())
     }
 }

@@ -207,7 +207,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let event = intent.event(self.clock.now(), &self.engine.operator);
+            let event = intent.event(&self.engine.operator);
             self.feed(event, fe);
         }
     }
@@ -220,7 +220,10 @@ impl Driver {
 
     /// Feeds an event; returns the records it wrote, or why the engine refused it.
     fn try_feed(&mut self, event: Event, fe: &mut dyn FrontEnd) -> Result<Vec<Record>, String> {
-        let effects = self.engine.update(event).map_err(|r| r.0)?;
+        let effects = self
+            .engine
+            .update(self.clock.now(), event)
+            .map_err(|r| r.0)?;
         Ok(self.perform(effects, fe))
     }
 

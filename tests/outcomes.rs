@@ -182,3 +182,31 @@ fn an_overridden_precheck_is_not_a_pass() {
         run.stdout
     );
 }
+
+#[test]
+fn a_faked_clock_on_resume_is_journaled_like_on_start() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "win.yaml",
+        "version: 1\nname: win\nwindow: { timezone: UTC, allow: ['* 00:00-24:00'] }\nsteps:\n  \
+         - id: ask\n    kind: manual\n    instructions: wait here\n",
+    );
+    // End of input at the manual step: the run stops, resumable.
+    let first = s.run(&rb, &[], "");
+    assert_eq!(first.code, 3, "{}", first.explain());
+    let mut c = s.shisa();
+    c.env("SHISA_FAKE_NOW", "2026-11-24T12:30:00+00:00")
+        .arg("resume")
+        .arg(first.dir())
+        .arg("--headless");
+    let resumed = Run::from(common::feed(c, "done it was done\n"));
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    let j = resumed.journal();
+    let at = j.iter().position(|r| r["kind"] == "run_resumed").unwrap();
+    assert!(
+        j[at..]
+            .iter()
+            .any(|r| r["kind"] == "override" && r["data"]["what"] == "clock"),
+        "the faked clock on resume left no trace"
+    );
+}

@@ -137,8 +137,8 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         redactions,
     );
     first.push(Event::Resume {
-        now: clock.now(),
         outside_window: args.outside_window.clone(),
+        clock_faked: clock.faked(),
     });
     session::drive(Session {
         engine,

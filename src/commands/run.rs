@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::session::{self, Session};
 use crate::cli::RunArgs;
-use crate::clock::{Clock, FAKE_NOW_VAR};
+use crate::clock::Clock;
 use crate::engine::{Engine, Event, StartInfo};
 use crate::exec::runner::Runner;
 use crate::exit::{Error, Exit, Result};
@@ -83,7 +83,6 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
     let headless = !session::is_interactive(args.headless);
     let first = Event::Start(StartInfo {
-        now: clock.now(),
         run_id: run_id.clone(),
         runbook: RunbookRef {
             path: runbook_path.display().to_string(),
@@ -96,9 +95,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             "tui".into()
         },
         tool_version: env!("CARGO_PKG_VERSION").into(),
-        clock_faked: clock
-            .is_faked()
-            .then(|| std::env::var(FAKE_NOW_VAR).unwrap_or_default()),
+        clock_faked: clock.faked(),
         outside_window: args.outside_window.clone(),
     });
     session::drive(Session {

@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-
 use crate::exit::Exit;
 use crate::journal::record::{Actor, Choice, Entry, Outcome, Purpose, RunbookRef};
 
@@ -14,13 +12,12 @@ pub enum Event {
     Start(StartInfo),
     /// A replayed run continues: journals `run_resumed` (and an override if given).
     Resume {
-        now: DateTime<Utc>,
         outside_window: Option<String>,
+        /// The clock is faked (a debug build with `SHISA_FAKE_NOW`): journaled, never hidden.
+        clock_faked: Option<String>,
     },
     /// The operator starts the current step (Enter in the TUI; automatic in headless mode).
-    Begin {
-        now: DateTime<Utc>,
-    },
+    Begin,
     CommandDone(CommandResult),
     /// A retry delay has passed.
     RetryDue {
@@ -81,7 +78,6 @@ pub struct Offer {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StartInfo {
-    pub now: DateTime<Utc>,
     pub run_id: String,
     pub runbook: RunbookRef,
     pub mode: String,

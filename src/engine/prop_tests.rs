@@ -122,7 +122,6 @@ proptest! {
         let mut e = Engine::new(Arc::new(loaded.runbook), operator(), Params::default());
         let mut journal: Vec<Entry> = Vec::new();
         let mut queue = vec![Event::Start(StartInfo {
-            now: now(),
             run_id: "r".into(),
             runbook: RunbookRef { path: "p".into(), sha256: "0".into(), name: "p".into() },
             mode: "headless".into(),
@@ -138,7 +137,7 @@ proptest! {
                 None => {
                     let d = roll.next().unwrap_or(0);
                     match e.phase() {
-                        Phase::Ready(_) => Event::Begin { now: now() },
+                        Phase::Ready(_) => Event::Begin,
                         Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
                         Phase::Manual(_) => Event::ManualDone(None),
                         Phase::Approval { step, expected, .. } => {
@@ -155,7 +154,7 @@ proptest! {
                 }
             };
             events += 1;
-            let effects = e.update(event).map_err(|r| TestCaseError::fail(r.0))?;
+            let effects = e.update(now(), event).map_err(|r| TestCaseError::fail(r.0))?;
             for fx in effects {
                 match fx {
                     Effect::Journal(entry) => journal.push(entry),
@@ -180,7 +179,7 @@ proptest! {
             if events == crash_at && e.finished.is_none() {
                 let mut resumed = Engine::replay(e.rb.clone(), operator(), Params::default(), &journal);
                 let mut resumed_journal = journal.clone();
-                if let Ok(fx) = resumed.update(Event::Resume { now: now(), outside_window: None }) {
+                if let Ok(fx) = resumed.update(now(), Event::Resume { outside_window: None, clock_faked: None }) {
                     resumed_journal.extend(fx.into_iter().filter_map(|f| match f { Effect::Journal(j) => Some(j), _ => None }));
                     same(&resumed, &resumed_journal)?;
                     // Nothing runs across a crash by itself: a step or rollback command

@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use crate::exit::Exit;
 use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::Runbook;
@@ -80,6 +82,9 @@ pub struct Engine {
     pub finished: Option<(Outcome, Exit)>,
     pub window_override: Option<String>,
     pub watchers: BTreeSet<String>,
+    /// When the event being handled happened (given to `update`); never part of the state
+    /// a journal rebuilds.
+    pub(super) now: DateTime<Utc>,
 }
 
 impl Engine {
@@ -100,6 +105,7 @@ impl Engine {
             finished: None,
             window_override: None,
             watchers: BTreeSet::new(),
+            now: DateTime::UNIX_EPOCH,
         }
     }
 

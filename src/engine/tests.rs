@@ -52,6 +52,8 @@ struct Sim {
     spawned: Vec<Spawn>,
     finished: Option<u8>,
     answer: Answer,
+    /// When the next event happens.
+    now: DateTime<Utc>,
 }
 
 impl Sim {
@@ -67,6 +69,7 @@ impl Sim {
             spawned: Vec::new(),
             finished: None,
             answer: Box::new(|_| (0, String::new())),
+            now: tuesday_10am(),
         }
     }
 
@@ -76,8 +79,8 @@ impl Sim {
     }
 
     fn start(&mut self, now: DateTime<Utc>, outside: Option<&str>) {
+        self.now = now;
         let info = StartInfo {
-            now,
             run_id: "20231205T013000Z-3f9a".into(),
             runbook: RunbookRef {
                 path: "t.yaml".into(),
@@ -98,7 +101,7 @@ impl Sim {
         while let Some(ev) = queue.pop() {
             let fx = self
                 .e
-                .update(ev)
+                .update(self.now, ev)
                 .unwrap_or_else(|r| panic!("refused: {r}; phase {:?}", self.e.phase()));
             for f in fx {
                 match f {
@@ -126,9 +129,7 @@ impl Sim {
     /// Begins every ready step, as headless mode does, until a prompt or the end.
     fn run(&mut self) {
         while let Phase::Ready(_) = self.e.phase() {
-            self.send(Event::Begin {
-                now: tuesday_10am(),
-            });
+            self.send(Event::Begin);
         }
     }
 
@@ -246,6 +247,7 @@ fn happy_path_journals_every_habit_in_order() {
         "command_finished",
         "target_resolved",
         "target_confirmed",
+        "window_checked",
         "command_started",
         "command_finished",
         "command_started",
@@ -342,18 +344,31 @@ fn friday_evening_refuses_to_start_unless_overridden() {
 fn the_window_closing_mid_run_halts_before_the_mutating_step() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
     sim.start(tuesday_10am(), None);
-    sim.send(Event::Begin {
-        now: tuesday_10am(),
-    });
-    sim.send(Event::Begin {
-        now: tuesday_10am(),
-    });
-    sim.send(Event::Begin {
-        now: friday_evening(),
-    });
+    sim.send(Event::Begin);
+    sim.send(Event::Begin);
+    sim.now = friday_evening();
+    sim.send(Event::Begin);
     assert_eq!(sim.finished, Some(4));
     assert!(matches!(sim.e.phase(), Phase::Halted(_)));
     assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+}
+
+#[test]
+fn the_window_closing_while_the_target_is_typed_stops_the_change_from_starting() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+    // The step began inside the window; the operator types the target after it closed.
+    sim.now = friday_evening();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert_eq!(sim.finished, Some(4));
+    assert!(matches!(sim.e.phase(), Phase::Halted(_)));
+    assert!(
+        !sim.ran().contains(&"attach:main".to_string()),
+        "the change started outside the window: {:?}",
+        sim.ran()
+    );
 }
 
 #[test]
@@ -537,7 +552,11 @@ fn a_failed_precheck_may_be_overridden_only_where_allowed() {
     sim.start(tuesday_10am(), None);
     sim.run();
     assert_eq!(sim.e.choices(), [K::Retry, K::Abort, K::Override]);
-    assert!(sim.e.update(Event::Choice(Choice::Rollback)).is_err());
+    assert!(
+        sim.e
+            .update(tuesday_10am(), Event::Choice(Choice::Rollback))
+            .is_err()
+    );
     sim.send(Event::Choice(Choice::Override(
         "ReadOnly is enough for a dry run".into(),
     )));
@@ -750,8 +769,8 @@ fn a_crash_mid_command_resumes_with_the_step_in_doubt() {
         &sim.journal[..=cut],
     );
     resumed.send(Event::Resume {
-        now: tuesday_10am(),
         outside_window: None,
+        clock_faked: None,
     });
     assert_eq!(resumed.e.phase(), Phase::InDoubt(2));
     assert_eq!(resumed.e.choices(), [K::Rerun, K::Done, K::Rollback]);
@@ -796,7 +815,7 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
             ..Default::default()
         }),
     ] {
-        for f in e.update(event).unwrap() {
+        for f in e.update(tuesday_10am(), event).unwrap() {
             if let Effect::Journal(entry) = f {
                 journal.push(entry);
             }
@@ -805,8 +824,8 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
     let mut resumed = Sim::new(THREE_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
     resumed.e = Engine::replay(sim.e.rb.clone(), operator(), Params::default(), &journal);
     resumed.send(Event::Resume {
-        now: tuesday_10am(),
         outside_window: None,
+        clock_faked: None,
     });
     assert_eq!(resumed.e.phase(), Phase::InDoubt(2));
     assert!(resumed.spawned.is_empty(), "nothing ran again on its own");
@@ -815,16 +834,18 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
 #[test]
 fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    assert!(sim.e.update(tuesday_10am(), Event::Begin).is_err());
+    sim.start(tuesday_10am(), None);
     assert!(
         sim.e
-            .update(Event::Begin {
-                now: tuesday_10am()
-            })
+            .update(tuesday_10am(), Event::Typed("x".into()))
             .is_err()
     );
-    sim.start(tuesday_10am(), None);
-    assert!(sim.e.update(Event::Typed("x".into())).is_err());
-    assert!(sim.e.update(Event::ManualDone(None)).is_err());
+    assert!(
+        sim.e
+            .update(tuesday_10am(), Event::ManualDone(None))
+            .is_err()
+    );
     sim.send(Event::Note {
         actor: reviewer(),
         text: "watching from bastion-2".into(),
@@ -836,7 +857,7 @@ fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
         text: "ok\n18:00:00.000  APPROVED by alice\x1b]0;x\x07".into(),
     };
     assert!(
-        sim.e.update(forged).is_err(),
+        sim.e.update(tuesday_10am(), forged).is_err(),
         "a note cannot forge lines or act on a terminal"
     );
     let vars: BTreeMap<String, String> = sim.e.vars();
@@ -864,26 +885,23 @@ fn in_flight() -> Engine {
         &[],
     );
     sim.e
-        .update(Event::Start(StartInfo {
-            now: tuesday_10am(),
-            run_id: "r".into(),
-            runbook: RunbookRef {
-                path: "t.yaml".into(),
-                sha256: "0".repeat(64),
-                name: "t".into(),
-            },
-            mode: "headless".into(),
-            tool_version: "test".into(),
-            clock_faked: None,
-            outside_window: None,
-        }))
+        .update(
+            tuesday_10am(),
+            Event::Start(StartInfo {
+                run_id: "r".into(),
+                runbook: RunbookRef {
+                    path: "t.yaml".into(),
+                    sha256: "0".repeat(64),
+                    name: "t".into(),
+                },
+                mode: "headless".into(),
+                tool_version: "test".into(),
+                clock_faked: None,
+                outside_window: None,
+            }),
+        )
         .unwrap();
-    let fx = sim
-        .e
-        .update(Event::Begin {
-            now: tuesday_10am(),
-        })
-        .unwrap();
+    let fx = sim.e.update(tuesday_10am(), Event::Begin).unwrap();
     assert_eq!(order(&fx).last().map(String::as_str), Some("SPAWN"));
     sim.e
 }
@@ -892,18 +910,27 @@ fn in_flight() -> Engine {
 fn a_stop_is_journaled_before_the_signal() {
     let mut e = in_flight();
     let fx = e
-        .update(Event::Stop("the operator stopped it".into()))
+        .update(
+            tuesday_10am(),
+            Event::Stop("the operator stopped it".into()),
+        )
         .unwrap();
     assert_eq!(order(&fx), ["stop_requested", "STOP"]);
     // With nothing running there is nothing to stop, and nothing is written.
     let mut idle = Sim::new(RUNBOOK, &[]);
-    assert!(idle.e.update(Event::Stop("x".into())).is_err());
+    assert!(
+        idle.e
+            .update(tuesday_10am(), Event::Stop("x".into()))
+            .is_err()
+    );
 }
 
 #[test]
 fn an_interrupt_journals_then_stops_the_command_then_ends() {
     let mut e = in_flight();
-    let fx = e.update(Event::Interrupt("SIGTERM".into())).unwrap();
+    let fx = e
+        .update(tuesday_10am(), Event::Interrupt("SIGTERM".into()))
+        .unwrap();
     assert_eq!(order(&fx), ["run_interrupted", "STOP", "FINISH 3"]);
 }
 
@@ -912,14 +939,17 @@ fn a_lost_output_log_is_journaled_and_nothing_runs_after_it() {
     let mut e = in_flight();
     let (step, purpose, attempt) = e.running().unwrap();
     let fx = e
-        .update(Event::CommandDone(CommandResult {
-            step,
-            purpose: Some(purpose),
-            attempt,
-            exit: Some(0),
-            log_error: Some("No space left on device".into()),
-            ..Default::default()
-        }))
+        .update(
+            tuesday_10am(),
+            Event::CommandDone(CommandResult {
+                step,
+                purpose: Some(purpose),
+                attempt,
+                exit: Some(0),
+                log_error: Some("No space left on device".into()),
+                ..Default::default()
+            }),
+        )
         .unwrap();
     assert_eq!(
         order(&fx),
@@ -945,9 +975,12 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
     // The operator may not approve their own step here: the engine says so, and journals it.
     let fx = sim
         .e
-        .update(Event::SelfApproval {
-            typed: "quarantine-2023-12".into(),
-        })
+        .update(
+            tuesday_10am(),
+            Event::SelfApproval {
+                typed: "quarantine-2023-12".into(),
+            },
+        )
         .unwrap();
     assert_eq!(order(&fx), ["approval_refused"]);
     // A reviewer's client hears the engine's verdict.
@@ -962,15 +995,18 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
     };
     let fx = sim
         .e
-        .update(Event::Approval(Offer {
-            reviewer: reviewer(),
-            step: "attach".into(),
-            command_sha256,
-            typed: "quarantine-2023-12".into(),
-            fresh: true,
-            same_login: false,
-            client: Some(7),
-        }))
+        .update(
+            tuesday_10am(),
+            Event::Approval(Offer {
+                reviewer: reviewer(),
+                step: "attach".into(),
+                command_sha256,
+                typed: "quarantine-2023-12".into(),
+                fresh: true,
+                same_login: false,
+                client: Some(7),
+            }),
+        )
         .unwrap();
     assert_eq!(order(&fx)[..2], ["REPLY true", "approval_granted"]);
 }

@@ -41,7 +41,9 @@ pub fn command_id(step: &str, purpose: Purpose, attempt: u32) -> String {
 }
 
 impl Engine {
-    pub fn update(&mut self, event: Event) -> Result<Vec<Effect>, Refusal> {
+    /// Handles `event`, which happened at `now` (the driver's clock; tests pass their own).
+    pub fn update(&mut self, now: DateTime<Utc>, event: Event) -> Result<Vec<Effect>, Refusal> {
+        self.now = now;
         let mut fx = Vec::new();
         if self.finished.is_some()
             && !matches!(event, Event::WatcherJoined(_) | Event::WatcherLeft(_))
@@ -65,10 +67,10 @@ impl Engine {
         match event {
             Event::Start(info) => self.start(info, &mut fx)?,
             Event::Resume {
-                now,
                 outside_window,
-            } => self.resume(now, outside_window, &mut fx)?,
-            Event::Begin { now } => self.begin(now, &mut fx)?,
+                clock_faked,
+            } => self.resume(outside_window, clock_faked, &mut fx)?,
+            Event::Begin => self.begin(&mut fx)?,
             Event::CommandDone(result) => self.command_done(result, &mut fx)?,
             Event::RetryDue {
                 step,
@@ -213,25 +215,14 @@ impl Engine {
             clock_faked: info.clock_faked.clone(),
         };
         self.emit(fx, None, self.operator.clone(), body);
-        if let Some(fake) = info.clock_faked {
-            let reason = format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it");
-            self.emit(
-                fx,
-                None,
-                self.operator.clone(),
-                Body::Override {
-                    what: "clock".into(),
-                    reason,
-                },
-            );
-        }
+        self.faked_clock(info.clock_faked, fx);
         self.outside_window(info.outside_window, fx);
-        if let Some(reason) = self.window_closed(info.now, fx) {
+        if let Some(reason) = self.window_closed(fx) {
             let next = self
                 .rb
                 .window
                 .as_ref()
-                .and_then(|w| w.next_opening(info.now));
+                .and_then(|w| w.next_opening(self.now));
             let when = next
                 .map(|t| {
                     format!(
@@ -249,11 +240,10 @@ impl Engine {
 
     fn resume(
         &mut self,
-        now: DateTime<Utc>,
         outside: Option<String>,
+        clock_faked: Option<String>,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
-        let _ = now;
         if !self.started {
             return refuse("nothing to resume: the journal has no run_started");
         }
@@ -295,9 +285,23 @@ impl Engine {
                 in_doubt: in_doubt_id,
             },
         );
+        self.faked_clock(clock_faked, fx);
         self.outside_window(outside, fx);
         self.advance(fx);
         Ok(())
+    }
+
+    /// A faked clock decides window checks: it is journaled as an override, on every start
+    /// and resume, so it can never hide.
+    fn faked_clock(&mut self, fake: Option<String>, fx: &mut Vec<Effect>) {
+        if let Some(fake) = fake {
+            let reason = format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it");
+            let body = Body::Override {
+                what: "clock".into(),
+                reason,
+            };
+            self.emit(fx, None, self.operator.clone(), body);
+        }
     }
 
     fn outside_window(&mut self, reason: Option<String>, fx: &mut Vec<Effect>) {
@@ -318,9 +322,9 @@ impl Engine {
     }
 
     /// Checks the change window; `Some(reason)` when it is closed and not overridden.
-    fn window_closed(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> Option<String> {
+    fn window_closed(&mut self, fx: &mut Vec<Effect>) -> Option<String> {
         let w = self.rb.window.as_ref()?;
-        let verdict = w.verdict(now);
+        let verdict = w.verdict(self.now);
         let (inside, reason) = match &verdict {
             Verdict::Inside { .. } => (true, None),
             Verdict::Outside { reason, .. } => (false, Some(reason.clone())),
@@ -341,21 +345,13 @@ impl Engine {
         }
     }
 
-    fn begin(&mut self, now: DateTime<Utc>, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+    fn begin(&mut self, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Phase::Ready(i) = self.phase() else {
             return refuse("no step is waiting to begin");
         };
         let step = self.rb.steps[i].clone();
         if step.mutating {
-            if let Some(reason) = self.window_closed(now, fx) {
-                let reason = format!(
-                    "{reason}; resume inside the window, or with --outside-window \"reason\""
-                );
-                self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
-                fx.push(Effect::Finish {
-                    outcome: None,
-                    exit: Exit::Refused,
-                });
+            if self.window_halts(i, fx) {
                 return Ok(());
             }
             if !step.waive.contains_key(&Guard::Snapshot)
@@ -386,6 +382,22 @@ impl Engine {
         self.emit(fx, Some(i), self.operator.clone(), body);
         self.advance(fx);
         Ok(())
+    }
+
+    /// Checks the window before step `i` changes anything; closed (and not overridden), the
+    /// run halts, resumable inside the window. True when it halted.
+    fn window_halts(&mut self, i: usize, fx: &mut Vec<Effect>) -> bool {
+        let Some(reason) = self.window_closed(fx) else {
+            return false;
+        };
+        let reason =
+            format!("{reason}; resume inside the window, or with --outside-window \"reason\"");
+        self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
+        fx.push(Effect::Finish {
+            outcome: None,
+            exit: Exit::Refused,
+        });
+        true
     }
 
     /// A safety gate refused step `i`: stop, or let the operator undo earlier changes.
@@ -534,6 +546,11 @@ impl Engine {
     }
 
     fn spawn(&mut self, i: usize, purpose: Purpose, fx: &mut Vec<Effect>) {
+        // Typing the target or waiting for approval takes time: the window may have closed
+        // since the step began. The change itself must start inside it.
+        if purpose == Purpose::Main && self.rb.steps[i].mutating && self.window_halts(i, fx) {
+            return;
+        }
         let Some((cmd, check)) = self.command_for(i, purpose) else {
             return;
         };

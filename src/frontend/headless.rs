@@ -130,8 +130,13 @@ impl<W: Write> Headless<W> {
                 )
             }
             Phase::InDoubt(i) => {
+                let proof = if e.rb.steps[i].verify.is_empty() {
+                    ""
+                } else {
+                    " (`done` runs its verify)"
+                };
                 format!(
-                    "? {} was in progress when the run stopped; did it finish? (`done` runs its verify) — answer {}",
+                    "? {} was in progress when the run stopped; did it finish?{proof} — answer {}",
                     title(i),
                     answers(e)
                 )

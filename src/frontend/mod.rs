@@ -4,8 +4,6 @@
 
 pub mod headless;
 
-use chrono::{DateTime, Utc};
-
 use crate::engine::{Engine, Event};
 use crate::exec::runner::OutputChunk;
 use crate::journal::record::{Actor, Choice, Record};
@@ -33,9 +31,9 @@ pub enum Intent {
 impl Intent {
     /// The engine event an operator's intent becomes: one mapping for the driver and the
     /// in-process tests, so neither decides anything the engine does not see.
-    pub fn event(self, now: DateTime<Utc>, operator: &Actor) -> Event {
+    pub fn event(self, operator: &Actor) -> Event {
         match self {
-            Intent::Begin => Event::Begin { now },
+            Intent::Begin => Event::Begin,
             Intent::Typed(t) => Event::Typed(t),
             Intent::ManualDone(n) => Event::ManualDone(n),
             Intent::Choice(c) => Event::Choice(c),

@@ -85,7 +85,6 @@ impl Sim {
         let e = Engine::new(Arc::new(loaded.runbook), operator(), params);
         let mut sim = Sim::with_engine(e, w, h, false);
         sim.feed(Event::Start(StartInfo {
-            now: now(),
             run_id: RUN_ID.into(),
             runbook: RunbookRef {
                 path: "/work/runbooks/demo.yaml".into(),
@@ -125,7 +124,10 @@ impl Sim {
     }
 
     fn feed(&mut self, event: Event) {
-        let fx = self.e.update(event).expect("the engine accepts the event");
+        let fx = self
+            .e
+            .update(now(), event)
+            .expect("the engine accepts the event");
         for effect in fx {
             match effect {
                 Effect::Journal(entry) => {
@@ -206,7 +208,7 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        self.feed(intent.event(now(), &operator()));
+        self.feed(intent.event(&operator()));
     }
 
     fn screen(&mut self) -> String {
@@ -554,7 +556,7 @@ fn in_doubt_on_resume() {
         );
         let mut sim = Sim::with_engine(e, w, h, false);
         sim.feed(Event::Resume {
-            now: now(),
+            clock_faked: None,
             outside_window: None,
         });
         assert_eq!(sim.e.phase(), Phase::InDoubt(2));
