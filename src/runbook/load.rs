@@ -111,6 +111,7 @@ impl Builder {
                     value: Value::Scalar {
                         text: text.into_owned(),
                         plain: style == ScalarStyle::Plain,
+                        literal: style == ScalarStyle::Literal,
                     },
                 };
                 self.push(node, anchor, weight)?;
