@@ -1,6 +1,11 @@
 //! `shisa check` through the real binary: every rule refuses its own bad runbook with
 //! exit 2 at the right `file:line:column`, and the bundled runbooks pass.
 
+#[path = "check/hostile.rs"]
+mod hostile;
+#[path = "check/secrets.rs"]
+mod secrets;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -90,7 +90,7 @@ pub fn base_env(
             .path
             .iter()
             .map(|p| {
-                let d = base.join(p);
+                let d = base.join(&p.dir);
                 d.canonicalize().unwrap_or(d).display().to_string()
             })
             .collect();

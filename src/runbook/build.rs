@@ -7,7 +7,8 @@ use super::build_step::steps;
 use super::diag::{Diagnostic, did_you_mean};
 use super::fields::Cx;
 use super::keys;
-use super::model::{Param, Runbook};
+use super::model::{Param, PathDir, Runbook};
+use super::names;
 use super::node::Node;
 use super::template::is_identifier;
 use super::window::{Span, Window};
@@ -73,11 +74,12 @@ pub fn build(root: &Node) -> Built {
         .get("description")
         .and_then(|n| cx.string(n, "`description`"));
     if let Some(n) = top.get("path") {
-        runbook.path = cx
-            .strings(n, "an entry of `path`")
-            .into_iter()
-            .map(|(s, _)| s)
-            .collect();
+        for (dir, at) in cx.strings(n, "an entry of `path`") {
+            match names::path_entry(&dir, at.pos, at.width()) {
+                Some(d) => cx.error(d),
+                None => runbook.path.push(PathDir { dir, pos: at.pos }),
+            }
+        }
     }
     if let Some(n) = top.get("params") {
         runbook.params = params(&mut cx, n);
@@ -105,20 +107,8 @@ fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
     };
     let mut out = Vec::new();
     for (name, key, value) in map.pairs() {
-        if !is_identifier(name) {
-            cx.error(
-                Diagnostic::error(key.pos, format!("`{name}` cannot be a parameter name"))
-                    .width(name.chars().count())
-                    .hint("parameters become environment variables: use letters, digits and `_`, not starting with a digit"),
-            );
-            continue;
-        }
-        if let Some(why) = reserved_env_name(name) {
-            cx.error(
-                Diagnostic::error(key.pos, format!("`{name}` cannot be a parameter name: {why}"))
-                    .width(name.len())
-                    .hint("parameters become environment variables of every command; pick a name of your own, e.g. in lower case"),
-            );
+        if let Some(d) = names::env_name(name, "parameter", key.pos) {
+            cx.error(d);
             continue;
         }
         let mut p = Param {
@@ -248,33 +238,4 @@ fn window(cx: &mut Cx, node: &Node) -> Option<Window> {
         allow,
         deny,
     })
-}
-
-/// Names that must not come from a runbook's values: they would turn a value into code
-/// (`BASH_ENV`, `LD_PRELOAD`), change which programs run (`PATH`), or overwrite what shisa
-/// tells commands about the run (`SHISA_RUN_DIR`).
-pub fn reserved_env_name(name: &str) -> Option<&'static str> {
-    const SHELL: &[&str] = &[
-        "BASH_ENV",
-        "ENV",
-        "PATH",
-        "IFS",
-        "SHELLOPTS",
-        "BASHOPTS",
-        "PS4",
-        "CDPATH",
-        "GLOBIGNORE",
-        "BASH_XTRACEFD",
-        "HOME",
-        "SHELL",
-    ];
-    if name.starts_with("SHISA_") {
-        Some("names starting with SHISA_ are shisa's own")
-    } else if name.starts_with("LD_") || name.starts_with("BASH_FUNC_") {
-        Some("the dynamic loader or bash would run code from its value")
-    } else if SHELL.contains(&name) {
-        Some("bash reads it to decide what runs and how")
-    } else {
-        None
-    }
 }

@@ -2,15 +2,17 @@
 
 use std::collections::BTreeMap;
 
+use super::build_command::{argv_command, command, run_script};
 use super::diag::Diagnostic;
-use super::fields::{Cx, Fields, pos_in};
+use super::fields::Cx;
 use super::keys;
 use super::model::{
-    Approval, Arg, Capture, Check, Command, Expect, Guard, OnFailure, Retry, Step, StepKind,
+    Approval, Capture, Check, Command, Expect, Guard, Layout, OnFailure, Retry, Step, StepKind,
     Target, Waiver,
 };
+use super::names;
 use super::node::{Node, Value};
-use super::template::{Template, is_identifier, whole_var};
+use super::template::Template;
 
 pub fn steps(cx: &mut Cx, node: &Node) -> (Vec<Step>, Vec<usize>) {
     let Some(items) = cx.seq(node, "`steps`") else {
@@ -40,15 +42,14 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
     let f = cx.map(node, "a step", Some(keys::STEP))?;
     let id = match f.get("id") {
         Some(n) => {
-            let id = cx.string(n, "`id`").unwrap_or_default();
-            if !id.is_empty() && !valid_id(&id) {
-                cx.error(
-                    Diagnostic::error(n.pos, format!("`{id}` cannot be a step id")).width(n.width()).hint(
-                        "ids name output files and journal entries: use letters, digits, `-` and `_` (at most 64)",
-                    ),
-                );
+            let id = cx.string(n, "`id`");
+            if let Some(d) = id
+                .as_deref()
+                .and_then(|id| names::step_id(id, n.pos, n.width()))
+            {
+                cx.error(d);
             }
-            id
+            id.unwrap_or_default()
         }
         None => {
             cx.error(
@@ -211,107 +212,6 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
     ))
 }
 
-pub fn valid_id(id: &str) -> bool {
-    id.len() <= 64
-        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
-/// `run:` or `argv:` from a step or check; both or a bad form is an error.
-fn command(cx: &mut Cx, f: &Fields<'_>, what: &str) -> Option<Command> {
-    match (f.get("run"), f.get("argv")) {
-        (Some(_), Some(argv)) => {
-            cx.error(
-                Diagnostic::error(f.key_pos("argv").unwrap_or(argv.pos), format!("{what} has both `run` and `argv`"))
-                    .width(4)
-                    .hint("keep one: `run:` is a bash script, `argv:` a program and its arguments with no shell"),
-            );
-            None
-        }
-        (Some(run), None) => run_script(cx, run, "`run`"),
-        (None, Some(argv)) => argv_command(cx, argv),
-        (None, None) => None,
-    }
-}
-
-fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
-    let script = cx.string(node, what)?;
-    if script.trim().is_empty() {
-        cx.error(Diagnostic::error(node.pos, format!("{what} is empty")));
-        return None;
-    }
-    if let Some(at) = script.find("{{") {
-        let name = Template::parse(&script[at..])
-            .ok()
-            .and_then(|t| t.vars().next().map(|(n, _)| n.to_string()))
-            .unwrap_or_else(|| "name".into());
-        cx.error(
-            Diagnostic::error(
-                pos_in(node, at),
-                format!("`{{{{ }}}}` inside {what} would splice a value into shell text"),
-            )
-            .width(2)
-            .hint(format!("values reach scripts as environment variables: write \"${name}\" (quoted), or use `argv:`")),
-        );
-        return None;
-    }
-    Some(Command::Run {
-        script,
-        pos: node.pos,
-    })
-}
-
-fn argv_command(cx: &mut Cx, node: &Node) -> Option<Command> {
-    let items = cx.seq(node, "`argv`")?;
-    if items.is_empty() {
-        cx.error(
-            Diagnostic::error(node.pos, "`argv` is empty")
-                .hint("the first element is the program to run"),
-        );
-        return None;
-    }
-    let mut args = Vec::new();
-    let mut ok = true;
-    for (i, item) in items.iter().enumerate() {
-        let Some(text) = cx.string(item, "an argv element") else {
-            ok = false;
-            continue;
-        };
-        if let Some(name) = whole_var(&text) {
-            if i == 0 {
-                cx.error(
-                    Diagnostic::error(item.pos, "the program to run cannot come from a variable")
-                        .width(item.width())
-                        .hint("write the program's name or path literally"),
-                );
-                ok = false;
-            }
-            args.push(Arg::Var {
-                name: name.to_string(),
-                pos: item.pos,
-            });
-        } else if let Some(at) = text.find("{{") {
-            cx.error(
-                Diagnostic::error(
-                    pos_in(item, at),
-                    "a `{{ }}` variable must be a whole argv element",
-                )
-                .width(2)
-                .hint("split it: `[--target, '{{ ou_id }}']` instead of `--target={{ ou_id }}`"),
-            );
-            ok = false;
-        } else {
-            args.push(Arg::Lit(text));
-        }
-    }
-    ok.then_some(Command::Argv {
-        args,
-        pos: node.pos,
-    })
-}
-
 fn expect(cx: &mut Cx, node: &Node) -> Expect {
     let mut e = Expect::default();
     let Some(f) = cx.map(node, "`expect`", Some(keys::EXPECT)) else {
@@ -347,19 +247,8 @@ fn captures(cx: &mut Cx, node: &Node) -> Vec<Capture> {
     };
     let mut out = Vec::new();
     for (name, key, value) in f.pairs() {
-        if !is_identifier(name) {
-            cx.error(
-                Diagnostic::error(key.pos, format!("`{name}` cannot be a capture name"))
-                    .hint("captured values become variables: use letters, digits and `_`"),
-            );
-            continue;
-        }
-        if let Some(why) = super::build::reserved_env_name(name) {
-            cx.error(
-                Diagnostic::error(key.pos, format!("`{name}` cannot be a capture name: {why}"))
-                    .width(name.len())
-                    .hint("captured values become environment variables of later commands; pick a name of your own"),
-            );
+        if let Some(d) = names::env_name(name, "capture", key.pos) {
+            cx.error(d);
             continue;
         }
         if let Some(pattern) = cx.pattern(value, &format!("capture `{name}`")) {
@@ -490,6 +379,7 @@ fn checks(cx: &mut Cx, node: &Node, what: &str) -> Vec<super::model::Check> {
         let command = command.unwrap_or(Command::Run {
             script: String::new(),
             pos: f.pos,
+            layout: Layout::Start,
         });
         out.push(Check {
             pos: f.pos,

@@ -7,7 +7,7 @@ use regex::RegexBuilder;
 
 use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::duration;
-use super::model::Pattern;
+use super::model::{Layout, Pattern};
 use super::node::{Node, Value};
 use super::template::Template;
 
@@ -155,8 +155,12 @@ impl Cx {
 
     pub fn bool(&mut self, node: &Node, what: &str) -> Option<bool> {
         match &node.value {
-            Value::Scalar { text, plain: true } if text == "true" => Some(true),
-            Value::Scalar { text, plain: true } if text == "false" => Some(false),
+            Value::Scalar {
+                text, plain: true, ..
+            } if text == "true" => Some(true),
+            Value::Scalar {
+                text, plain: true, ..
+            } if text == "false" => Some(false),
             _ => {
                 self.type_error(node, what, "true or false");
                 None
@@ -171,7 +175,9 @@ impl Cx {
         range: std::ops::RangeInclusive<i64>,
     ) -> Option<i64> {
         let value = match &node.value {
-            Value::Scalar { text, plain: true } => text.parse::<i64>().ok(),
+            Value::Scalar {
+                text, plain: true, ..
+            } => text.parse::<i64>().ok(),
             _ => None,
         };
         match value {
@@ -278,17 +284,27 @@ impl Cx {
     }
 }
 
-/// The position of a byte offset inside a scalar, when the scalar sits on one line.
+/// The position of a byte offset inside a scalar.
 pub fn pos_in(node: &Node, offset: usize) -> Pos {
     match &node.value {
-        Value::Scalar { text, plain } if !text.contains('\n') => {
-            let chars = text.get(..offset).map_or(0, |t| t.chars().count());
-            let quote = u32::from(!plain);
-            Pos::new(
-                node.pos.line,
-                node.pos.col + quote + u32::try_from(chars).unwrap_or(0),
-            )
-        }
+        Value::Scalar { text, .. } => layout(node).pos(node.pos, text, offset),
         _ => node.pos,
+    }
+}
+
+/// How a scalar lies in the file. A folded or multi-line quoted scalar has lost the link
+/// between its text and the file's lines, so places in it are shown at its start.
+pub fn layout(node: &Node) -> Layout {
+    match &node.value {
+        Value::Scalar { text, plain, .. } if !text.contains('\n') => {
+            Layout::Line { quoted: !plain }
+        }
+        // A block starting with blank lines: where its first line is, is not known.
+        Value::Scalar {
+            text,
+            literal: true,
+            ..
+        } if !text.starts_with('\n') => Layout::Block,
+        _ => Layout::Start,
     }
 }

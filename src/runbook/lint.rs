@@ -1,4 +1,4 @@
-//! The static safety rules of DESIGN §3 and the checks that span steps: duplicate ids,
+//! The static safety rules and the checks that span steps: duplicate ids,
 //! unknown variables, and the guards every mutating step must carry or waive.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,20 +20,33 @@ pub fn lint(rb: &Runbook, broken_steps: &[usize]) -> Vec<Diagnostic> {
     }
     variables(rb, &mut out);
     param_defaults(rb, &mut out);
+    super::lint_values::lint(rb, &mut out);
     out
 }
 
+/// Ids name output files too, and on a case-insensitive file system (macOS, Windows
+/// shares) `Save` and `save` would write the same log.
 fn duplicate_ids(rb: &Runbook, out: &mut Vec<Diagnostic>) {
-    let mut seen: BTreeMap<&str, Pos> = BTreeMap::new();
+    let mut seen: BTreeMap<String, (&str, Pos)> = BTreeMap::new();
     for step in rb.steps.iter().filter(|s| !s.id.is_empty()) {
-        if let Some(first) = seen.get(step.id.as_str()) {
-            out.push(
-                Diagnostic::error(step.pos, format!("step id `{}` is used twice", step.id)).hint(
-                    format!("the first is at line {}; ids must be unique", first.line),
-                ),
-            );
-        } else {
-            seen.insert(&step.id, step.pos);
+        match seen.get(&step.id.to_ascii_lowercase()) {
+            Some((first, at)) if *first == step.id => out.push(
+                Diagnostic::error(step.pos, format!("step id `{}` is used twice", step.id))
+                    .hint(format!("the first is at line {}; ids must be unique", at.line)),
+            ),
+            Some((first, at)) => out.push(
+                Diagnostic::error(
+                    step.pos,
+                    format!("step id `{}` differs from `{first}` only in case", step.id),
+                )
+                .hint(format!(
+                    "`{first}` is at line {}; their output files would be one file on a case-insensitive file system",
+                    at.line
+                )),
+            ),
+            None => {
+                seen.insert(step.id.to_ascii_lowercase(), (&step.id, step.pos));
+            }
         }
     }
 }

@@ -18,6 +18,10 @@ use super::node::{Node, Value};
 pub const MAX_BYTES: u64 = 8 * 1024 * 1024;
 /// Values in the document after alias expansion; caps an alias bomb's memory.
 pub const MAX_NODES: usize = 500_000;
+/// Scalar text in the document after alias expansion. Without aliases the text is never
+/// longer than the file, so twice the file cap refuses only expansion: one large anchored
+/// scalar aliased many times costs few values but a lot of memory.
+pub const MAX_TEXT_BYTES: usize = 2 * MAX_BYTES as usize;
 /// Runbooks nest five or six levels; 64 leaves room and stops `[[[[…` bombs.
 pub const MAX_DEPTH: usize = 64;
 
@@ -59,10 +63,17 @@ enum Open {
 #[derive(Default)]
 struct Builder {
     stack: Vec<Open>,
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, (Node, Weight)>,
     root: Option<Node>,
     documents: usize,
+    total: Weight,
+}
+
+/// What a value costs once expanded: how many values, and how many bytes of text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Weight {
     nodes: usize,
+    bytes: usize,
 }
 
 impl Builder {
@@ -91,15 +102,19 @@ impl Builder {
                     )
                     .hint("runbooks use plain values; quote the value if it is a string"));
                 }
-                let plain = style == ScalarStyle::Plain;
+                let weight = Weight {
+                    nodes: 1,
+                    bytes: text.len(),
+                };
                 let node = Node {
                     pos: at,
                     value: Value::Scalar {
                         text: text.into_owned(),
-                        plain,
+                        plain: style == ScalarStyle::Plain,
+                        literal: style == ScalarStyle::Literal,
                     },
                 };
-                self.push(node, anchor, 1)?;
+                self.push(node, anchor, weight)?;
             }
             Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 if let Some(tag) = tag {
@@ -111,7 +126,7 @@ impl Builder {
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(at));
                 }
-                self.count(1, at)?;
+                self.count(Weight { nodes: 1, bytes: 0 }, at)?;
                 self.stack
                     .push(if matches!(event, Event::SequenceStart(..)) {
                         Open::Seq(at, anchor, Vec::new())
@@ -137,45 +152,50 @@ impl Builder {
                     ),
                     None => return Err(Diagnostic::error(at, "unbalanced YAML collection")),
                 };
-                let size = size_of(&node);
-                self.attach(node, anchor, size)?;
+                let weight = weight_of(&node);
+                self.attach(node, anchor, weight)?;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(weight) = self.anchors.get(&id).map(|(_, w)| *w) else {
                     return Err(Diagnostic::error(at, "alias to an unknown anchor"));
                 };
                 // The copy is what costs memory; count it before making it.
-                self.count(size, at)?;
-                let node = relocate(node, at);
-                self.attach(node, 0, size)?;
+                self.count(weight, at)?;
+                let Some(node) = self.anchors.get(&id).map(|(n, _)| relocate(n.clone(), at)) else {
+                    return Err(Diagnostic::error(at, "alias to an unknown anchor"));
+                };
+                self.attach(node, 0, weight)?;
             }
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
         }
         Ok(false)
     }
 
-    fn count(&mut self, n: usize, at: Pos) -> Result<(), Diagnostic> {
-        self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > MAX_NODES {
-            return Err(Diagnostic::error(
-                at,
-                format!("the document expands to more than {MAX_NODES} values"),
-            )
-            .hint(
+    fn count(&mut self, w: Weight, at: Pos) -> Result<(), Diagnostic> {
+        self.total.nodes = self.total.nodes.saturating_add(w.nodes);
+        self.total.bytes = self.total.bytes.saturating_add(w.bytes);
+        let what = if self.total.nodes > MAX_NODES {
+            format!("{MAX_NODES} values")
+        } else if self.total.bytes > MAX_TEXT_BYTES {
+            format!("{} MiB of text", MAX_TEXT_BYTES >> 20)
+        } else {
+            return Ok(());
+        };
+        Err(
+            Diagnostic::error(at, format!("the document expands to more than {what}")).hint(
                 "YAML aliases (`*name`) multiply what they point at; this looks like an alias bomb",
-            ));
-        }
-        Ok(())
+            ),
+        )
     }
 
-    fn push(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Diagnostic> {
-        self.count(size, node.pos)?;
-        self.attach(node, anchor, size)
+    fn push(&mut self, node: Node, anchor: usize, w: Weight) -> Result<(), Diagnostic> {
+        self.count(w, node.pos)?;
+        self.attach(node, anchor, w)
     }
 
-    fn attach(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Diagnostic> {
+    fn attach(&mut self, node: Node, anchor: usize, w: Weight) -> Result<(), Diagnostic> {
         if anchor != 0 {
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), w));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
@@ -204,16 +224,22 @@ fn too_deep(at: Pos) -> Diagnostic {
     .hint("runbooks need only a few levels; this looks like generated or hostile input")
 }
 
-fn size_of(node: &Node) -> usize {
+fn weight_of(node: &Node) -> Weight {
+    let add = |a: Weight, b: Weight| Weight {
+        nodes: a.nodes.saturating_add(b.nodes),
+        bytes: a.bytes.saturating_add(b.bytes),
+    };
+    let one = Weight { nodes: 1, bytes: 0 };
     match &node.value {
-        Value::Scalar { .. } => 1,
-        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
-        Value::Map(pairs) => {
-            1 + pairs
-                .iter()
-                .map(|(k, v)| size_of(k) + size_of(v))
-                .sum::<usize>()
-        }
+        Value::Scalar { text, .. } => Weight {
+            nodes: 1,
+            bytes: text.len(),
+        },
+        Value::Seq(items) => items.iter().map(weight_of).fold(one, add),
+        Value::Map(pairs) => pairs
+            .iter()
+            .map(|(k, v)| add(weight_of(k), weight_of(v)))
+            .fold(one, add),
     }
 }
 
@@ -270,6 +296,24 @@ mod tests {
             src.push_str(&format!("{next}: &{next} [{refs}]\n"));
         }
         assert!(err(&src).message.contains("expands to more than"));
+    }
+
+    #[test]
+    fn refuses_a_large_scalar_aliased_many_times_by_its_bytes() {
+        let big = "x".repeat(1 << 20);
+        let refs = vec!["*b"; 40].join(", ");
+        let d = err(&format!("big: &b {big}\nrefs: [{refs}]\n"));
+        assert!(d.message.contains("MiB of text"), "{}", d.message);
+        assert_eq!(d.pos.line, 2);
+        // Below the cap the same shape loads.
+        assert!(parse(&format!("big: &b {big}\nrefs: [*b, *b]\n")).is_ok());
+    }
+
+    #[test]
+    fn nested_anchors_count_the_text_they_hold() {
+        let big = "y".repeat(1 << 20);
+        let src = format!("a: &a [{big}, {big}]\nb: &b [*a, *a, *a, *a]\nc: [*b, *b, *b]\n");
+        assert!(err(&src).message.contains("MiB of text"));
     }
 
     #[test]

@@ -1,17 +1,21 @@
 //! Runbooks: the format (model), reading it (load, build), and the safety lint.
 
 mod build;
+mod build_command;
 mod build_step;
 pub mod diag;
 pub mod duration;
 mod fields;
 pub mod keys;
 mod lint;
+mod lint_values;
 mod load;
 pub mod model;
+mod names;
 mod node;
 pub mod params;
 pub mod schema;
+mod script;
 pub mod show;
 pub mod template;
 pub mod window;
@@ -108,6 +112,16 @@ pub fn load_file(path: &Path) -> Result<Loaded, Report> {
         }
     };
     let mut loaded = load_str(&file, &source)?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    loaded
+        .warnings
+        .extend(names::writable_path_dirs(&loaded.runbook, base));
+    loaded.warnings.sort_by_key(|d| (d.pos, d.severity));
     loaded.path = path.to_path_buf();
     loaded.sha256 = sha256;
     Ok(loaded)

@@ -16,7 +16,7 @@ pub struct Runbook {
     pub name: String,
     pub description: Option<String>,
     /// Directories (relative to the runbook file) put in front of `PATH` for every command.
-    pub path: Vec<String>,
+    pub path: Vec<PathDir>,
     pub params: Vec<Param>,
     pub window: Option<Window>,
     pub steps: Vec<Step>,
@@ -41,6 +41,13 @@ impl Runbook {
             .iter()
             .rposition(|s| s.kind == StepKind::Snapshot)
     }
+}
+
+/// A `path:` entry: one directory, relative to the runbook file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathDir {
+    pub dir: String,
+    pub pos: Pos,
 }
 
 /// A compiled regular expression that remembers its source text and place.
@@ -124,8 +131,54 @@ pub struct Step {
 /// argv elements (`argv`); never as shell text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    Run { script: String, pos: Pos },
-    Argv { args: Vec<Arg>, pos: Pos },
+    Run {
+        script: String,
+        pos: Pos,
+        /// Where the script's text lies, to point at a place inside it.
+        layout: Layout,
+    },
+    Argv {
+        args: Vec<Arg>,
+        pos: Pos,
+    },
+}
+
+/// How a scalar's text lies in the file, so that a byte offset in it maps to a place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Layout {
+    /// Nothing maps: every offset is shown at the start.
+    #[default]
+    Start,
+    /// On one line, after an opening quote if `quoted`.
+    Line { quoted: bool },
+    /// A `|` block whose lines all start at the column of the first.
+    Block,
+}
+
+impl Layout {
+    /// The place of byte `offset` of `text`, which starts at `start`.
+    pub fn pos(self, start: Pos, text: &str, offset: usize) -> Pos {
+        let before = text.get(..offset).unwrap_or(text);
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        match self {
+            Layout::Start => start,
+            Layout::Line { quoted } => Pos::new(
+                start.line,
+                start
+                    .col
+                    .saturating_add(u32::from(quoted))
+                    .saturating_add(count(before.chars().count())),
+            ),
+            Layout::Block => {
+                let line = before.matches('\n').count();
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
+                Pos::new(
+                    start.line.saturating_add(count(line)),
+                    start.col.saturating_add(count(col)),
+                )
+            }
+        }
+    }
 }
 
 impl Command {

@@ -16,6 +16,9 @@ pub enum Value {
     Scalar {
         text: String,
         plain: bool,
+        /// A `|` block: each line of the text sits on its own line of the file, at the
+        /// column of the first, so places inside it can be pointed at.
+        literal: bool,
     },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
@@ -23,7 +26,7 @@ pub enum Value {
 
 impl Node {
     pub fn is_null(&self) -> bool {
-        matches!(&self.value, Value::Scalar { text, plain: true } if is_null_text(text))
+        matches!(&self.value, Value::Scalar { text, plain: true, .. } if is_null_text(text))
     }
 
     /// What kind of value this is, for "expected a string, found a list" messages.
@@ -32,8 +35,12 @@ impl Node {
             Value::Seq(_) => "a list",
             Value::Map(_) => "a mapping",
             Value::Scalar { .. } if self.is_null() => "nothing (null)",
-            Value::Scalar { text, plain: true } if text == "true" || text == "false" => "a boolean",
-            Value::Scalar { text, plain: true } if text.parse::<f64>().is_ok() => "a number",
+            Value::Scalar {
+                text, plain: true, ..
+            } if text == "true" || text == "false" => "a boolean",
+            Value::Scalar {
+                text, plain: true, ..
+            } if text.parse::<f64>().is_ok() => "a number",
             Value::Scalar { .. } => "a string",
         }
     }

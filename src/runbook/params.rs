@@ -6,6 +6,10 @@ use std::collections::BTreeMap;
 use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::model::{Param, Runbook};
 
+/// A secret shorter than this is refused: it would be masked wherever its few characters
+/// happen to occur, and is guessable.
+pub const MIN_SECRET_CHARS: usize = 4;
+
 /// Resolved values, with the names of the secret ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Params {
@@ -14,18 +18,40 @@ pub struct Params {
 }
 
 impl Params {
-    /// `(value, mask)` pairs to scrub from everything that is written or shown.
+    /// `(value, mask)` pairs to scrub from everything that is written or shown. A secret
+    /// with surrounding whitespace is listed trimmed too: a command that prints it
+    /// unquoted (`echo $token`) prints it without.
     pub fn redactions(&self) -> Vec<(String, String)> {
-        self.secrets
-            .iter()
-            .filter_map(|name| {
-                let v = self.values.get(name)?;
-                (!v.is_empty()).then(|| (v.clone(), mask(name)))
-            })
-            .collect()
+        let mut out = Vec::new();
+        for name in &self.secrets {
+            let Some(v) = self.values.get(name) else {
+                continue;
+            };
+            let trimmed = v.trim();
+            if !v.is_empty() {
+                out.push((v.clone(), mask(name)));
+            }
+            if !trimmed.is_empty() && trimmed.len() != v.len() {
+                out.push((trimmed.to_string(), mask(name)));
+            }
+        }
+        out
     }
 
-    /// The values as they may be shown or journaled: secrets masked.
+    /// Text with every secret value in it masked, the longest first so that a secret that
+    /// contains another is masked whole.
+    pub fn mask_text(&self, text: &str) -> String {
+        let mut pairs = self.redactions();
+        pairs.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
+        let mut out = text.to_string();
+        for (secret, mask) in pairs {
+            out = out.replace(&secret, &mask);
+        }
+        out
+    }
+
+    /// The values as they may be shown or journaled: secrets masked, also where another
+    /// parameter's value contains one.
     pub fn shown(&self) -> BTreeMap<String, String> {
         self.values
             .iter()
@@ -33,7 +59,7 @@ impl Params {
                 let v = if self.secrets.contains(k) {
                     mask(k)
                 } else {
-                    v.clone()
+                    self.mask_text(v)
                 };
                 (k.clone(), v)
             })
@@ -171,6 +197,10 @@ pub fn resolve_with(
             continue;
         }
         if p.secret {
+            if value.trim().chars().count() < MIN_SECRET_CHARS {
+                errors.push(too_short(p));
+                continue;
+            }
             out.secrets.push(p.name.clone());
         }
         out.values.insert(p.name.clone(), value);
@@ -180,6 +210,24 @@ pub fn resolve_with(
     } else {
         Err(errors)
     }
+}
+
+fn too_short(p: &Param) -> Diagnostic {
+    let source = match &p.from_env {
+        Some(var) => format!("the environment variable {var}"),
+        None => format!("`-p {}=…`", p.name),
+    };
+    Diagnostic::error(
+        p.pos,
+        format!(
+            "secret parameter `{}` is too short: a secret needs at least {MIN_SECRET_CHARS} characters, surrounding whitespace not counted",
+            p.name
+        ),
+    )
+    .width(p.name.len())
+    .hint(format!(
+        "nothing has run; check {source}: a secret this short is guessable, and masking it would hide every place its characters happen to occur"
+    ))
 }
 
 /// Splits `NAME=VALUE` from the command line.
@@ -193,4 +241,50 @@ pub fn split_assignment(text: &str) -> Result<(String, String), String> {
 /// Splits every `-p NAME=VALUE` from the command line.
 pub fn split_all(assignments: &[String]) -> Result<Vec<(String, String)>, String> {
     assignments.iter().map(|a| split_assignment(a)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RB: &str = "version: 1\nname: t\nparams:\n  tok: { secret: true, from_env: TOK }\n  url: {}\nsteps:\n  - id: a\n    kind: precheck\n    run: echo \"$tok\" \"$url\"\n";
+
+    fn with(tok: &str, url: &str) -> Result<Params, Vec<Diagnostic>> {
+        let rb = match crate::runbook::load_str("t.yaml", RB) {
+            Ok(l) => l.runbook,
+            Err(r) => panic!("{}", r.render(false)),
+        };
+        let given = [("url".to_string(), url.to_string())];
+        resolve(&rb, &given, |k| (k == "TOK").then(|| tok.to_string()))
+    }
+
+    #[test]
+    fn a_secret_needs_four_characters_not_counting_surrounding_whitespace() {
+        for short in ["", "a", "abc", "  abc  "] {
+            let errs = with(short, "u").unwrap_err();
+            assert!(errs[0].message.contains("too short"), "{short:?}");
+            assert!(errs[0].hint.as_deref().unwrap_or("").contains("TOK"));
+        }
+        assert!(with("abcd", "u").is_ok());
+    }
+
+    #[test]
+    fn the_trimmed_form_of_a_secret_is_masked_too() {
+        let p = with("  s3cret ", "u").unwrap();
+        let r = p.redactions();
+        assert!(r.contains(&("  s3cret ".to_string(), mask("tok"))));
+        assert!(r.contains(&("s3cret".to_string(), mask("tok"))));
+        assert_eq!(p.mask_text("[s3cret]"), "[[REDACTED:tok]]");
+        let p = with("s3cret", "u").unwrap();
+        assert_eq!(p.redactions().len(), 1);
+    }
+
+    #[test]
+    fn shown_masks_a_secret_inside_another_value() {
+        let p = with("s3cret", "https://u:s3cret@h").unwrap();
+        let shown = p.shown();
+        assert_eq!(shown["url"], "https://u:[REDACTED:tok]@h");
+        assert_eq!(shown["tok"], "[REDACTED:tok]");
+        assert_eq!(p.values["url"], "https://u:s3cret@h", "values stay usable");
+    }
 }

@@ -84,6 +84,7 @@ pub fn schema() -> Value {
             "mutating": { "type": "boolean", "description": "Default: true for action, false otherwise" },
             "expect": expect,
             "capture": { "type": "object", "additionalProperties": regex,
+                         "propertyNames": { "pattern": "^[a-z_][a-z0-9_]*$" },
                          "description": "name: regex; group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
             "target": object(keys::TARGET, json!({
                 "describe": { "oneOf": [run, argv], "description": "Asks the system what will really be touched" },
@@ -133,10 +134,10 @@ pub fn schema() -> Value {
             "version": { "const": 1 },
             "name": { "type": "string" },
             "description": { "type": "string" },
-            "path": { "type": "array", "items": { "type": "string" },
+            "path": { "type": "array", "items": { "type": "string", "pattern": "^[^:]+$" },
                       "description": "Directories, relative to the runbook file, put in front of PATH" },
             "params": { "type": "object",
-                        "propertyNames": { "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
+                        "propertyNames": { "pattern": "^[a-z_][a-z0-9_]*$" },
                         "additionalProperties": { "oneOf": [{ "type": "null" }, param] } },
             "window": object(keys::WINDOW, json!({
                 "timezone": { "type": "string", "description": "IANA zone, e.g. Asia/Tokyo" },

@@ -131,6 +131,7 @@ mod tests {
         let run = Command::Run {
             script: "echo \"$ou\" ${ou} $HOME".into(),
             pos: Pos::default(),
+            layout: Default::default(),
         };
         assert_eq!(
             script_env(&run, &v),
