@@ -60,6 +60,32 @@ pub enum Event {
     WatcherLeft(String),
 }
 
+impl Event {
+    /// The event's kind, for messages (never its data: a result holds output).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Start(_) => "start",
+            Event::Resume { .. } => "resume",
+            Event::Begin => "begin",
+            Event::CommandDone(_) => "command done",
+            Event::RetryDue { .. } => "retry due",
+            Event::Typed(_) => "typed target",
+            Event::ManualDone(_) => "manual done",
+            Event::Choice(_) => "choice",
+            Event::Note { .. } => "note",
+            Event::Approval(_) => "approval",
+            Event::SelfApproval { .. } => "self-approval",
+            Event::Stop(_) => "stop",
+            Event::Recovered { .. } => "journal recovered",
+            Event::ClientRefused { .. } => "client refused",
+            Event::Abort(_) => "abort",
+            Event::Interrupt(_) => "interrupt",
+            Event::WatcherJoined(_) => "watcher joined",
+            Event::WatcherLeft(_) => "watcher left",
+        }
+    }
+}
+
 /// An approval offered for the step waiting for one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offer {

@@ -1,8 +1,12 @@
 //! The pure engine (DESIGN §10): state + event → new state + effects. No I/O, no clock, no
 //! tokio. The driver performs the effects (journal first) and feeds results back.
 
+mod choose;
+mod commands;
+mod confirm;
 pub mod event;
 pub mod expect;
+mod lifecycle;
 pub mod phase;
 pub mod rollback;
 pub mod state;

@@ -68,6 +68,12 @@ pub enum Todo {
     RollbackDone,
 }
 
+impl Todo {
+    pub fn step(self) -> Option<usize> {
+        Phase::Next(self).step()
+    }
+}
+
 impl Phase {
     /// The step the phase is about, if any.
     pub fn step(&self) -> Option<usize> {

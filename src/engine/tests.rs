@@ -1010,3 +1010,30 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
         .unwrap();
     assert_eq!(order(&fx)[..2], ["REPLY true", "approval_granted"]);
 }
+
+/// Two steps with one id (the loader refuses this now; the engine must not trust it): the
+/// second step's records land on the first, and the run would repeat one piece of work
+/// forever. The engine notices the lack of progress (a debug build stops at once).
+#[test]
+#[should_panic(expected = "no progress")]
+fn work_that_moves_nothing_on_is_caught_not_repeated() {
+    let loaded = load_str(
+        "t.yaml",
+        "version: 1\nname: t\nsteps:\n  - id: a\n    kind: precheck\n    run: 'true'\n  - id: b\n    kind: precheck\n    run: 'true'\n",
+    )
+    .unwrap();
+    let mut rb = loaded.runbook;
+    for step in &mut rb.steps {
+        step.id = String::new();
+    }
+    let mut sim = Sim {
+        e: Engine::new(Arc::new(rb), operator(), Params::default()),
+        journal: Vec::new(),
+        spawned: Vec::new(),
+        finished: None,
+        answer: Box::new(|_| (0, String::new())),
+        now: tuesday_10am(),
+    };
+    sim.start(tuesday_10am(), None);
+    sim.run();
+}

@@ -76,51 +76,38 @@ fn install_panic_hook() {
 /// Signals that must not leave the terminal in raw mode while no async loop is listening
 /// (the parameter form runs before the driver exists). The flag is polled by the form.
 pub mod signals {
+    use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    use signal_hook::SigId;
+    use signal_hook::consts::{SIGHUP, SIGTERM};
 
-    static CAUGHT: AtomicBool = AtomicBool::new(false);
-
-    extern "C" fn on_signal(_: libc::c_int) {
-        // Only an atomic store: async-signal-safe.
-        CAUGHT.store(true, Ordering::SeqCst);
-    }
-
-    /// Catches SIGTERM and SIGHUP until the returned value drops (then the old handlers
-    /// come back).
+    /// Catches SIGTERM and SIGHUP until the returned value drops (then the handlers are
+    /// unregistered; signal-hook chains to whatever was there before).
     pub struct Caught {
-        old: Vec<(Signal, SigAction)>,
+        flag: Arc<AtomicBool>,
+        ids: Vec<SigId>,
     }
 
     pub fn catch() -> Caught {
-        CAUGHT.store(false, Ordering::SeqCst);
-        let action = SigAction::new(
-            SigHandler::Handler(on_signal),
-            SaFlags::empty(),
-            SigSet::empty(),
-        );
-        let mut old = Vec::new();
-        for sig in [Signal::SIGTERM, Signal::SIGHUP] {
-            // SAFETY: the handler only stores to an atomic.
-            if let Ok(prev) = unsafe { sigaction(sig, &action) } {
-                old.push((sig, prev));
-            }
-        }
-        Caught { old }
+        let flag = Arc::new(AtomicBool::new(false));
+        let ids = [SIGTERM, SIGHUP]
+            .into_iter()
+            .filter_map(|sig| signal_hook::flag::register(sig, flag.clone()).ok())
+            .collect();
+        Caught { flag, ids }
     }
 
     impl Caught {
         pub fn arrived(&self) -> bool {
-            CAUGHT.load(Ordering::SeqCst)
+            self.flag.load(Ordering::SeqCst)
         }
     }
 
     impl Drop for Caught {
         fn drop(&mut self) {
-            for (sig, prev) in self.old.drain(..) {
-                // SAFETY: puts back the handler that was there before.
-                let _ = unsafe { sigaction(sig, &prev) };
+            for id in self.ids.drain(..) {
+                signal_hook::low_level::unregister(id);
             }
         }
     }

@@ -1,0 +1,111 @@
+//! The operator's decisions after a failure or a crash, and the rollback they start.
+
+use crate::journal::record::{Body, Choice, Outcome, Prompt, StepStatus};
+
+use super::event::Effect;
+use super::state::Engine;
+use super::update::{Refusal, refuse};
+
+impl Engine {
+    pub(super) fn choose(&mut self, choice: Choice, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let (Some(prompt), Some(i)) = (self.prompt(), self.phase().step()) else {
+            return refuse("nothing is waiting for a decision");
+        };
+        if !self.allows(&choice) {
+            return refuse(format!(
+                "`{}` is not possible here; choose {}",
+                choice.name(),
+                self.choices()
+                    .iter()
+                    .map(|k| k.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        let choice = match choice {
+            Choice::Abort(r) => Choice::Abort(r.map(|r| self.mask(&r))),
+            Choice::Override(ref r) | Choice::Done(ref r) if r.trim().is_empty() => {
+                return refuse(format!("`{}` needs a reason", choice.name()));
+            }
+            Choice::Override(r) => Choice::Override(self.mask(r.trim())),
+            Choice::Done(r) => Choice::Done(self.mask(r.trim())),
+            c => c,
+        };
+
+        self.emit(
+            fx,
+            Some(i),
+            self.operator.clone(),
+            Body::OperatorChoice {
+                prompt,
+                choice: choice.clone(),
+            },
+        );
+        match choice {
+            Choice::Retry | Choice::Rerun => {}
+            Choice::Rollback => self.start_rollback(i, fx),
+            Choice::Abort(reason) => {
+                let outcome = if prompt == Prompt::Gate {
+                    Outcome::Refused
+                } else {
+                    Outcome::Failed
+                };
+                let reason =
+                    reason.unwrap_or_else(|| "the operator stopped after a failure".into());
+                return {
+                    self.finish(fx, outcome, Some(reason));
+                    Ok(())
+                };
+            }
+            Choice::Continue if prompt == Prompt::Rollback => {}
+            Choice::Continue => {
+                let body = Body::StepFinished {
+                    status: StepStatus::Continued,
+                    reason: Some("the operator chose to continue".into()),
+                };
+                self.emit(fx, Some(i), self.shisa(), body);
+            }
+            Choice::Override(reason) => {
+                let body = Body::Override {
+                    what: "precheck".into(),
+                    reason: reason.clone(),
+                };
+                self.emit(fx, Some(i), self.operator.clone(), body);
+                let body = Body::StepFinished {
+                    status: StepStatus::Overridden,
+                    reason: Some(reason),
+                };
+                self.emit(fx, Some(i), self.shisa(), body);
+            }
+            // The operator says the in-doubt step's own part finished; its verify still has
+            // to prove it (the step closes in `advance`, after the checks).
+            Choice::Done(_) => {}
+        }
+        self.advance(fx);
+        Ok(())
+    }
+
+    /// Undo: the failed step first (if its command ran), then every completed mutating step
+    /// in reverse order. Steps without rollback commands are named, not skipped silently.
+    pub(super) fn start_rollback(&mut self, failed: usize, fx: &mut Vec<Effect>) {
+        let plan = self.rollback_plan(failed);
+        let ids = |v: Vec<usize>| v.into_iter().map(|j| self.rb.steps[j].id.clone()).collect();
+        let body = Body::RollbackStarted {
+            plan: ids(plan.undo),
+            without_rollback: ids(plan.without_rollback),
+        };
+        self.emit(fx, Some(failed), self.operator.clone(), body);
+        if self.steps[failed].status.is_none()
+            && !self
+                .rollback
+                .as_ref()
+                .is_some_and(|r| r.plan.contains(&failed))
+        {
+            let body = Body::StepFinished {
+                status: StepStatus::Failed,
+                reason: Some("rollback chosen".into()),
+            };
+            self.emit(fx, Some(failed), self.shisa(), body);
+        }
+    }
+}

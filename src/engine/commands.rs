@@ -1,0 +1,323 @@
+//! Commands: what runs for each purpose, starting one (journal first), and judging how it
+//! ended — expectations, captures, retries, the resolved target.
+
+use std::collections::BTreeMap;
+
+use crate::exit::Exit;
+use crate::hash::sha256_hex;
+use crate::journal::record::{Body, Prompt, Purpose};
+use crate::runbook::model::{Check, Command, StepKind};
+use crate::runbook::show;
+
+use super::event::{CommandResult, Effect, Event, Program, Spawn};
+use super::expect::{Judgement, judge, resolve_target};
+use super::state::Engine;
+use super::update::{Refusal, command_id, refuse};
+
+/// Where a command's output goes, relative to the run directory: the one naming rule.
+pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
+    match purpose {
+        Purpose::Main => format!("output/{step}.{attempt}.log"),
+        p => format!("output/{step}.{p}.{attempt}.log"),
+    }
+}
+
+impl Engine {
+    /// The command behind a purpose, with its expectations and limits.
+    pub fn command_for(&self, i: usize, purpose: Purpose) -> Option<(Command, Option<&Check>)> {
+        let step = &self.rb.steps[i];
+        let (list, n) = match purpose {
+            Purpose::Describe => return step.target.as_ref().map(|t| (t.describe.clone(), None)),
+            Purpose::Main => return step.command.clone().map(|c| (c, None)),
+            Purpose::Verify(n) => (&step.verify, n),
+            Purpose::Rollback(n) => (&step.rollback, n),
+        };
+        list.get((n as usize).checked_sub(1)?)
+            .map(|c| (c.command.clone(), Some(c)))
+    }
+
+    /// The command as people see it: values filled in, secrets masked.
+    pub fn shown_command(&self, i: usize, purpose: Purpose) -> Option<String> {
+        let (cmd, _) = self.command_for(i, purpose)?;
+        Some(self.mask(&show::command(&cmd, &self.shown_vars())))
+    }
+
+    pub(super) fn spawn(&mut self, i: usize, purpose: Purpose, fx: &mut Vec<Effect>) {
+        // Typing the target or waiting for approval takes time: the window may have closed
+        // since the step began. The change itself must start inside it.
+        if purpose == Purpose::Main && self.rb.steps[i].mutating && self.window_halts(i, fx) {
+            return;
+        }
+        let Some((cmd, check)) = self.command_for(i, purpose) else {
+            return;
+        };
+        let step = &self.rb.steps[i];
+        let attempt = self.steps[i].attempts.get(&purpose).copied().unwrap_or(0) + 1;
+        let log = log_path(&step.id, purpose, attempt);
+        let timeout = check.map_or(step.timeout, |c| c.timeout);
+        let vars = self.vars();
+        let shown = self.shown_vars();
+        let program = match &cmd {
+            Command::Run { script, .. } => Program::Script(script.clone()),
+            Command::Argv { args, .. } => Program::Argv(show::argv(args, &vars)),
+        };
+        let command = self.mask(&show::command(&cmd, &shown));
+        let env = show::script_env(&cmd, &shown)
+            .into_iter()
+            .map(|(k, v)| (k, self.mask(&v)))
+            .collect();
+        let body = Body::CommandStarted {
+            purpose,
+            attempt,
+            command_sha256: sha256_hex(command.as_bytes()),
+            command,
+            env,
+            log: log.clone(),
+        };
+        let step_id = step.id.clone();
+        self.emit(fx, Some(i), self.shisa(), body);
+        let mut env: Vec<(String, String)> = vars.into_iter().collect();
+        env.push(("SHISA_STEP".into(), step_id.clone()));
+        // Names this very command, so that a later resume can find it still running after
+        // shisa itself was killed.
+        env.push((
+            "SHISA_COMMAND".into(),
+            command_id(&step_id, purpose, attempt),
+        ));
+        fx.push(Effect::Spawn(Spawn {
+            step: i,
+            step_id,
+            purpose,
+            attempt,
+            program,
+            env,
+            timeout,
+            log,
+        }));
+    }
+
+    pub(super) fn command_done(
+        &mut self,
+        r: CommandResult,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        let i = r.step;
+        let Some(purpose) = r.purpose else {
+            return refuse("a result without a purpose");
+        };
+        if self.steps.get(i).and_then(|s| s.in_flight) != Some((purpose, r.attempt)) {
+            return refuse("no such command is running");
+        }
+        let (j, resolved) = self.judged(i, purpose, &r);
+        let captured = self.record_result(i, purpose, &r, &j, fx);
+        if let Some(error) = &r.log_error {
+            // Lost output is lost evidence: the result is journaled, then nothing more runs.
+            let reason = format!(
+                "cannot write the output log ({error}); the run stops here so nothing runs unrecorded"
+            );
+            let body = Body::RunInterrupted { reason };
+            self.emit(fx, Some(i), self.shisa(), body);
+            fx.push(Effect::Finish {
+                outcome: None,
+                exit: Exit::Failed,
+            });
+            return Ok(());
+        }
+        if self.interrupted.is_some() {
+            // The run was stopped while this command ran: record how it ended, do nothing
+            // more. On resume the step is in doubt.
+            return Ok(());
+        }
+        if let Some(failure) = j.failure {
+            self.failed(i, purpose, r.attempt, &failure, fx);
+            return Ok(());
+        }
+        if purpose == Purpose::Main && self.rb.steps[i].kind == StepKind::Snapshot {
+            let log = log_path(&self.rb.steps[i].id, purpose, r.attempt);
+            let body = Body::SnapshotRecorded {
+                captures: captured,
+                log,
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        }
+        if let Some(resolved) = resolved
+            && self.target_refused(i, &resolved, fx)
+        {
+            return Ok(());
+        }
+        self.advance(fx);
+        Ok(())
+    }
+
+    /// How the command did against its expectations; for `describe`, the resolved target.
+    fn judged(&self, i: usize, purpose: Purpose, r: &CommandResult) -> (Judgement, Option<String>) {
+        let step = &self.rb.steps[i];
+        let (expect, captures, timeout) = match purpose {
+            Purpose::Main => (step.expect.clone(), step.capture.clone(), step.timeout),
+            Purpose::Describe => (Default::default(), Vec::new(), step.timeout),
+            Purpose::Verify(_) | Purpose::Rollback(_) => {
+                let check = self.command_for(i, purpose).and_then(|(_, c)| c.cloned());
+                check
+                    .map(|c| (c.expect, Vec::new(), c.timeout))
+                    .unwrap_or_default()
+            }
+        };
+        let mask = |t: &str| self.mask(t);
+        let mut j = judge(r, &expect, &captures, &self.vars(), timeout, &mask);
+        let resolved = match purpose {
+            Purpose::Describe if j.ok() => {
+                let capture = step.target.as_ref().and_then(|t| t.capture.as_ref());
+                let resolved = resolve_target(capture, &r.stdout);
+                if resolved.is_none() {
+                    j.failure = Some("`describe` printed nothing to confirm".into());
+                }
+                resolved
+            }
+            _ => None,
+        };
+        (j, resolved)
+    }
+
+    /// Journals how the command ended and which expectations it missed; returns the
+    /// captures as journaled (masked).
+    fn record_result(
+        &mut self,
+        i: usize,
+        purpose: Purpose,
+        r: &CommandResult,
+        j: &Judgement,
+        fx: &mut Vec<Effect>,
+    ) -> BTreeMap<String, String> {
+        let captured: BTreeMap<String, String> = j
+            .captures
+            .iter()
+            .map(|(k, v)| (k.clone(), self.mask(v)))
+            .collect();
+        let body = Body::CommandFinished {
+            purpose,
+            attempt: r.attempt,
+            exit: r.exit,
+            signal: r.signal,
+            timed_out: r.timed_out,
+            duration_ms: r.duration_ms,
+            bytes: r.bytes,
+            sha256: r.sha256.clone(),
+            log: log_path(&self.rb.steps[i].id, purpose, r.attempt),
+            ok: j.ok(),
+            failure: j.failure.as_ref().map(|f| self.mask(f)),
+            captures: if j.ok() {
+                captured.clone()
+            } else {
+                Default::default()
+            },
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+        for (expectation, detail) in &j.unmet {
+            let body = Body::ExpectFailed {
+                purpose,
+                attempt: r.attempt,
+                expectation: self.mask(expectation),
+                detail: self.mask(detail),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        }
+        captured
+    }
+
+    /// A command failed: try again after its retry delay, or ask the operator.
+    fn failed(
+        &mut self,
+        i: usize,
+        purpose: Purpose,
+        attempt: u32,
+        failure: &str,
+        fx: &mut Vec<Effect>,
+    ) {
+        let retry = self.retry_of(i, purpose);
+        if self.steps[i].round < retry.attempts {
+            let event = Event::RetryDue {
+                step: i,
+                purpose,
+                attempt: attempt + 1,
+            };
+            fx.push(Effect::Timer {
+                after: retry.delay,
+                event,
+            });
+            return;
+        }
+        let prompt = match (purpose, self.rb.steps[i].kind) {
+            (Purpose::Rollback(_), _) => Prompt::Rollback,
+            (_, StepKind::Precheck) => Prompt::Precheck,
+            _ => Prompt::Failure,
+        };
+        let what = match purpose {
+            Purpose::Main => String::new(),
+            p => format!("{p}: "),
+        };
+        let reason = self.mask(&format!("{what}{failure}"));
+        let body = Body::StepFailed { prompt, reason };
+        self.emit(fx, Some(i), self.shisa(), body);
+    }
+
+    /// Journals the resolved target and refuses it where `deny` or `must_match` says so (no
+    /// override exists). True when refused.
+    fn target_refused(&mut self, i: usize, resolved: &str, fx: &mut Vec<Effect>) -> bool {
+        let resolved = self.mask(resolved);
+        let body = Body::TargetResolved {
+            resolved: resolved.clone(),
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+        let Some(t) = &self.rb.steps[i].target else {
+            return false;
+        };
+        let denied = t
+            .deny
+            .iter()
+            .find(|d| d.is_match(&resolved))
+            .map(|d| ("deny", d));
+        let unmatched = t
+            .must_match
+            .as_ref()
+            .filter(|m| !m.is_match(&resolved))
+            .map(|m| ("must_match", m));
+        let Some((rule, p)) = denied.or(unmatched) else {
+            return false;
+        };
+        let pattern = p.source.clone();
+        let body = Body::TargetDenied {
+            resolved: resolved.clone(),
+            rule: rule.into(),
+            pattern: pattern.clone(),
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+        let why = if rule == "deny" {
+            "is denied by"
+        } else {
+            "does not match"
+        };
+        let reason =
+            format!("the target resolved to `{resolved}`, which {why} `{rule}: '{pattern}'`");
+        self.gate(i, reason, fx);
+        true
+    }
+
+    pub(super) fn retry_of(&self, i: usize, purpose: Purpose) -> crate::runbook::model::Retry {
+        match purpose {
+            Purpose::Main => self.rb.steps[i].retry,
+            Purpose::Describe => Default::default(),
+            p => self
+                .command_for(i, p)
+                .and_then(|(_, c)| c.map(|c| c.retry))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The command in flight, if any: step, purpose, attempt.
+    pub fn running(&self) -> Option<(usize, Purpose, u32)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .find_map(|(i, s)| s.in_flight.map(|(p, a)| (i, p, a)))
+    }
+}

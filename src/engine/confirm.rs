@@ -1,0 +1,185 @@
+//! The typed target and the second person's approval.
+
+use crate::hash::sha256_hex;
+use crate::journal::record::{Actor, Body, Purpose, Role};
+use crate::runbook::model::Approval as Needs;
+
+use super::event::{Effect, Offer};
+use super::phase::Phase;
+use super::state::{Approval, Engine};
+use super::update::{MAX_MISSES, Refusal, refuse};
+
+impl Engine {
+    pub(super) fn typed(&mut self, text: String, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let Phase::Confirm {
+            step: i,
+            resolved,
+            misses,
+        } = self.phase()
+        else {
+            return refuse("no target is waiting to be confirmed");
+        };
+        let typed = self.mask(text.trim());
+        if text.trim() == resolved {
+            self.emit(
+                fx,
+                Some(i),
+                self.operator.clone(),
+                Body::TargetConfirmed { resolved, typed },
+            );
+            self.advance(fx);
+        } else {
+            let misses = misses + 1;
+            let body = Body::TargetMismatch {
+                resolved: resolved.clone(),
+                typed,
+                misses,
+            };
+            self.emit(fx, Some(i), self.operator.clone(), body);
+            if misses >= MAX_MISSES {
+                self.gate(
+                    i,
+                    format!("{MAX_MISSES} typed targets did not match `{resolved}`"),
+                    fx,
+                );
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn request_approval(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        let step = &self.rb.steps[i];
+        let allow_self = matches!(step.approval, Needs::Required { allow_self: true });
+        let command = self
+            .shown_command(i, Purpose::Main)
+            .unwrap_or_else(|| format!("manual step `{}`", step.id));
+        let expected = self.steps[i]
+            .resolved
+            .clone()
+            .unwrap_or_else(|| step.id.clone());
+        let body = Body::ApprovalRequested {
+            command_sha256: sha256_hex(command.as_bytes()),
+            command,
+            expected,
+            allow_self,
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+    }
+
+    /// The operator's own approval of the request waiting now.
+    pub(super) fn own_offer(&self, typed: String) -> Result<Offer, Refusal> {
+        let Some(i) = self.phase().step() else {
+            return refuse("no step is waiting for approval");
+        };
+        let Approval::Requested { command_sha256, .. } = &self.steps[i].approval else {
+            return refuse("no step is waiting for approval");
+        };
+        Ok(Offer {
+            reviewer: self.operator.clone(),
+            step: self.rb.steps[i].id.clone(),
+            command_sha256: command_sha256.clone(),
+            typed,
+            fresh: true,
+            same_login: true,
+            client: None,
+        })
+    }
+
+    pub(super) fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let Offer {
+            reviewer,
+            step,
+            command_sha256: sha,
+            typed,
+            fresh,
+            same_login,
+            client,
+        } = offer;
+        let (step, sha) = (step.as_str(), sha.as_str());
+        let Phase::Approval {
+            step: i,
+            expected,
+            allow_self,
+        } = self.phase()
+        else {
+            return refuse("no step is waiting for approval");
+        };
+        let Approval::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
+            return refuse("no step is waiting for approval");
+        };
+        let self_approved = reviewer.uid == self.operator.uid || same_login;
+        let refusal = if self.rb.steps[i].id != step {
+            Some(format!(
+                "the approval names step `{step}`, but `{}` is waiting",
+                self.rb.steps[i].id
+            ))
+        } else if sha != command_sha256 {
+            Some("the approval is for a different command than the one waiting".to_string())
+        } else if !fresh {
+            Some("stale approval: the journal moved on since the reviewer looked".to_string())
+        } else if self_approved && !allow_self && reviewer.uid != self.operator.uid {
+            Some(format!(
+                "{} is logged in as the operator (the same login session, through sudo or su); a different person must approve",
+                reviewer.user
+            ))
+        } else if self_approved && !allow_self {
+            Some(format!(
+                "{} is the operator; a different person must approve",
+                reviewer.user
+            ))
+        } else if typed.trim() != expected {
+            Some(format!(
+                "the reviewer typed `{}`, which is not the resolved target",
+                self.mask(typed.trim())
+            ))
+        } else {
+            None
+        };
+        let reviewer = Actor {
+            role: if self_approved {
+                Role::Operator
+            } else {
+                Role::Reviewer
+            },
+            ..reviewer
+        };
+        let typed = self.mask(typed.trim());
+        if let Some(client) = client {
+            let (granted, message) = match &refusal {
+                Some(reason) => (false, self.mask(reason)),
+                None => (true, "approved: the step runs now".to_string()),
+            };
+            fx.push(Effect::Reply {
+                client,
+                granted,
+                message,
+            });
+        }
+        match refusal {
+            Some(reason) => {
+                self.emit(
+                    fx,
+                    Some(i),
+                    reviewer,
+                    Body::ApprovalRefused {
+                        reason,
+                        typed: Some(typed),
+                    },
+                );
+            }
+            None => {
+                self.emit(
+                    fx,
+                    Some(i),
+                    reviewer,
+                    Body::ApprovalGranted {
+                        typed,
+                        self_approved,
+                    },
+                );
+                self.advance(fx);
+            }
+        }
+        Ok(())
+    }
+}

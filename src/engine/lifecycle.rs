@@ -1,0 +1,234 @@
+//! Starting, resuming and beginning steps: the change window, a faked clock, and the
+//! gates a step must pass before it changes anything.
+
+use crate::exit::Exit;
+use crate::journal::record::{Body, Outcome, Prompt, Purpose, StepStatus};
+use crate::runbook::model::Guard;
+use crate::runbook::window::Verdict;
+
+use super::event::{Effect, StartInfo};
+use super::phase::{Phase, Todo};
+use super::state::Engine;
+use super::update::{Refusal, refuse};
+
+impl Engine {
+    pub(super) fn start(&mut self, info: StartInfo, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        if self.started {
+            return refuse("the run has already started");
+        }
+        let body = Body::RunStarted {
+            run_id: info.run_id,
+            runbook: info.runbook,
+            params: self.params.shown(),
+            tool_version: info.tool_version,
+            mode: info.mode,
+            clock_faked: info.clock_faked.clone(),
+        };
+        self.emit(fx, None, self.operator.clone(), body);
+        self.faked_clock(info.clock_faked, fx);
+        self.outside_window(info.outside_window, fx);
+        if let Some(reason) = self.window_closed(fx) {
+            let next = self
+                .rb
+                .window
+                .as_ref()
+                .and_then(|w| w.next_opening(self.now));
+            let when = next
+                .map(|t| {
+                    format!(
+                        "; the window opens next {}",
+                        t.format("%a %Y-%m-%d %H:%M %Z")
+                    )
+                })
+                .unwrap_or_default();
+            let reason =
+                format!("{reason}{when}; to start now anyway, give --outside-window \"why\"");
+            self.finish(fx, Outcome::Refused, Some(reason));
+        }
+        Ok(())
+    }
+
+    pub(super) fn resume(
+        &mut self,
+        outside: Option<String>,
+        clock_faked: Option<String>,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        if !self.started {
+            return refuse("nothing to resume: the journal has no run_started");
+        }
+        // Where the run stood when it stopped: an interrupted run reads as Halted, which
+        // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
+        // run again without asking.
+        let halted = self.interrupted.take();
+        let stood = self.phase();
+        self.interrupted = halted;
+        let in_doubt = match stood {
+            // A rollback command cut off mid-way may or may not have undone its part, and
+            // rollbacks are not always safe to repeat: the operator says which.
+            Phase::Running {
+                step,
+                purpose: Purpose::Rollback(_),
+                ..
+            }
+            | Phase::RetryWait {
+                step,
+                purpose: Purpose::Rollback(_),
+                ..
+            } if self.rollback.is_some() => Some(step),
+            _ if self.rollback.is_some() => None,
+            Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
+                None
+            }
+            // A failure waiting for a decision is known, not in doubt: ask the same again.
+            Phase::Failed { .. } => None,
+            p => p
+                .step()
+                .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),
+        };
+        let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
+        self.emit(
+            fx,
+            in_doubt,
+            self.operator.clone(),
+            Body::RunResumed {
+                in_doubt: in_doubt_id,
+            },
+        );
+        self.faked_clock(clock_faked, fx);
+        self.outside_window(outside, fx);
+        self.advance(fx);
+        Ok(())
+    }
+
+    /// A faked clock decides window checks: it is journaled as an override, on every start
+    /// and resume, so it can never hide.
+    pub(super) fn faked_clock(&mut self, fake: Option<String>, fx: &mut Vec<Effect>) {
+        if let Some(fake) = fake {
+            let reason = format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it");
+            let body = Body::Override {
+                what: "clock".into(),
+                reason,
+            };
+            self.emit(fx, None, self.operator.clone(), body);
+        }
+    }
+
+    pub(super) fn outside_window(&mut self, reason: Option<String>, fx: &mut Vec<Effect>) {
+        if let Some(reason) = reason
+            .map(|r| r.trim().to_string())
+            .filter(|r| !r.is_empty())
+        {
+            self.emit(
+                fx,
+                None,
+                self.operator.clone(),
+                Body::Override {
+                    what: "window".into(),
+                    reason,
+                },
+            );
+        }
+    }
+
+    /// Checks the change window; `Some(reason)` when it is closed and not overridden.
+    pub(super) fn window_closed(&mut self, fx: &mut Vec<Effect>) -> Option<String> {
+        let w = self.rb.window.as_ref()?;
+        let verdict = w.verdict(self.now);
+        let (inside, reason) = match &verdict {
+            Verdict::Inside { .. } => (true, None),
+            Verdict::Outside { reason, .. } => (false, Some(reason.clone())),
+        };
+        let body = Body::WindowChecked {
+            timezone: w.timezone.name().to_string(),
+            local: verdict.local().to_string(),
+            inside,
+            reason: reason.clone(),
+        };
+        let step = self.phase().step();
+        self.emit(fx, step, self.shisa(), body);
+        match reason {
+            Some(r) if self.window_override.is_none() => {
+                Some(format!("outside the change window: {r}"))
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn begin(&mut self, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let Phase::Ready(i) = self.phase() else {
+            return refuse("no step is waiting to begin");
+        };
+        let step = self.rb.steps[i].clone();
+        if step.mutating {
+            if self.window_halts(i, fx) {
+                return Ok(());
+            }
+            if !step.waive.contains_key(&Guard::Snapshot)
+                && let Some(si) = self.rb.guarding_snapshot(i)
+                && self.steps[si].status != Some(StepStatus::Ok)
+            {
+                let reason = format!(
+                    "snapshot step `{}` has not succeeded in this run; `{}` cannot change anything without it",
+                    self.rb.steps[si].id, step.id
+                );
+                self.gate(i, reason, fx);
+                return Ok(());
+            }
+        }
+        for (guard, w) in &step.waive {
+            let body = Body::Waiver {
+                guard: guard.name().to_string(),
+                reason: w.reason.clone(),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        }
+        let body = Body::StepStarted {
+            index: i,
+            title: self.mask(&step.title.render(&self.vars())),
+            step_kind: step.kind.name().to_string(),
+            mutating: step.mutating,
+        };
+        self.emit(fx, Some(i), self.operator.clone(), body);
+        self.advance(fx);
+        Ok(())
+    }
+
+    /// Checks the window before step `i` changes anything; closed (and not overridden), the
+    /// run halts, resumable inside the window. True when it halted.
+    pub(super) fn window_halts(&mut self, i: usize, fx: &mut Vec<Effect>) -> bool {
+        let Some(reason) = self.window_closed(fx) else {
+            return false;
+        };
+        let reason =
+            format!("{reason}; resume inside the window, or with --outside-window \"reason\"");
+        self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
+        fx.push(Effect::Finish {
+            outcome: None,
+            exit: Exit::Refused,
+        });
+        true
+    }
+
+    /// A safety gate refused step `i`: stop, or let the operator undo earlier changes.
+    pub(super) fn gate(&mut self, i: usize, reason: String, fx: &mut Vec<Effect>) {
+        if self.changes_made() {
+            self.emit(
+                fx,
+                Some(i),
+                self.shisa(),
+                Body::StepFailed {
+                    prompt: Prompt::Gate,
+                    reason,
+                },
+            );
+        } else {
+            let body = Body::StepFinished {
+                status: StepStatus::Failed,
+                reason: Some(reason.clone()),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+            self.finish(fx, Outcome::Refused, Some(reason));
+        }
+    }
+}
