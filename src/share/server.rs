@@ -106,16 +106,18 @@ pub fn spawn_listener(
                 tx: to_driver.clone(),
             };
             let place = if conn.peer.admitted(config.operator_uid, config.share_gid) {
-                limits.connect(conn.peer.uid)
+                limits.connect(conn.peer.uid).map_err(|m| (m.clone(), m))
             } else {
-                Err("this run is not shared with you".to_string())
+                let message = "this run is not shared with you".to_string();
+                let why = format!("not the operator and not in the shared group: {message}");
+                Err((message, why))
             };
             let slot = match place {
                 Ok(slot) => slot,
-                Err(message) => {
+                Err((message, why)) => {
                     // A fresh socket's buffer takes this at once: no client can stall it.
                     let _ = frame::write(&mut stream, &error(&message)).await;
-                    conn.refused(message);
+                    conn.refused(why);
                     continue;
                 }
             };
