@@ -5,6 +5,8 @@
 #   benches/bench.sh            # all of them (installs ansible-core in a throwaway venv)
 #   REPS=3 benches/bench.sh     # fewer repetitions
 #   SKIP_ANSIBLE=1 benches/bench.sh
+#   ONLY=watchers benches/bench.sh   # just the watchers row (to compare two builds quickly)
+#   SHISA_BIN=/path/to/shisa benches/bench.sh   # measure that binary instead of building one
 #
 # Prints a Markdown table (paste it into the README's Performance section).
 set -euo pipefail
@@ -12,8 +14,12 @@ cd "$(dirname "$0")/.."
 REPS=${REPS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cargo build --release --quiet
-shisa=$PWD/target/release/shisa
+if [[ -n ${SHISA_BIN:-} ]]; then
+  shisa=$(realpath "$SHISA_BIN")
+else
+  cargo build --release --quiet
+  shisa=$PWD/target/release/shisa
+fi
 export SHISA_JOURNAL_DIR=$work/runs SHISA_SOCKET_DIR=$work/sock NO_COLOR=1
 mkdir -p "$work/sock" && chmod 1777 "$work/sock"
 
@@ -38,6 +44,8 @@ ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
 ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 |"); }
+
+if [[ ${ONLY:-} != watchers ]]; then
 
 # --- 1. Per-step overhead: 200 trivial steps vs a floor that spawns the same bash -c and
 #        fsyncs two journal lines per step.
@@ -151,6 +159,8 @@ if command -v tmux >/dev/null; then
       "**$(ratio "$t_tui" "$t_echo")×**"
 fi
 
+fi
+
 # --- 4. Twenty watchers: per-step overhead and event latency.
 cat >"$work/watched.yaml" <<'YAML'
 version: 1
@@ -166,25 +176,41 @@ with open(sys.argv[1], "a") as f:
     for i in range(200):
         f.write(f"  - id: s{i}\n    kind: precheck\n    run: /bin/true\n")
 PY
-watched() { # $1 = number of watchers; prints seconds for the 200 steps after `done`
+watched() { # $1 = number of watchers; prints the seconds the 200 steps took after `done`,
+            # then the CPU seconds of the run's process and of all its watchers together
   local n=$1 fifo=$work/op.in
-  rm -f "$fifo" && mkfifo "$fifo"
-  "$shisa" run "$work/watched.yaml" --headless <"$fifo" >"$work/op.out" 2>&1 &
+  rm -f "$fifo" "$work/op.out" "$work"/w*.cpu && mkfifo "$fifo"
+  /usr/bin/time -f '%U %S' -o "$work/op.cpu" "$shisa" run "$work/watched.yaml" --headless <"$fifo" >"$work/op.out" 2>&1 &
   local op=$!
   exec 9>"$fifo"
+  # op.out starts empty: a stale one from the last run would already ask for `done`.
   until grep -q 'answer `done`' "$work/op.out" 2>/dev/null; do sleep 0.02; done
   local id; id=$(ls "$SHISA_SOCKET_DIR" | sed -n 's/\.sock$//p' | head -1)
   local pids=()
   for ((w = 0; w < n; w++)); do
-    "$shisa" watch "$id" --headless </dev/null | perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >"$work/w$w.out" &
+    /usr/bin/time -f '%U %S' -o "$work/w$w.cpu" "$shisa" watch "$id" --headless </dev/null |
+      perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >"$work/w$w.out" &
     pids+=($!)
   done
   for ((w = 0; w < n; w++)); do until grep -q 'hold' "$work/w$w.out" 2>/dev/null; do sleep 0.02; done; done
   local a b; a=$(now); echo done >&9; exec 9>&-; wait "$op"; b=$(now)
   wait "${pids[@]}" 2>/dev/null || true
-  calc "$b - $a"
+  local cpu; cpu=$({ cat "$work"/w*.cpu 2>/dev/null || true; } | awk '{ s += $1 + $2 } END { print s + 0 }')
+  echo "$(calc "$b - $a") $(awk '{ print $1 + $2 }' "$work/op.cpu") $cpu"
 }
-t0=$(watched 0); t20=$(watched 20)
+# Runs with and without watchers alternate, so a busy machine weighs on both alike; the
+# ratio is the median of the per-pair ratios, with their range. Wall time on a shared or
+# virtual machine moves with its load, so the CPU the run and its watchers used is shown too.
+t0s=() t20s=() ratios=() c0s=() c20s=() cws=()
+for ((r = 0; r < REPS; r++)); do
+  read -r t c _ < <(watched 0); t0s+=("$t"); c0s+=("$c")
+  read -r t c cw < <(watched 20); t20s+=("$t"); c20s+=("$c"); cws+=("$cw")
+  ratios+=("$(ratio "${t20s[r]}" "${t0s[r]}")")
+done
+mid() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+t0=$(mid "${t0s[@]}"); t20=$(mid "${t20s[@]}")
+c0=$(mid "${c0s[@]}"); c20=$(mid "${c20s[@]}"); cw=$(mid "${cws[@]}")
+spread=$(printf '%s\n' "${ratios[@]}" | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {print lo "–" hi}')
 # Latency: each record's journal time vs when a watcher printed it.
 lat=$(perl -MTime::Local -ne '
   if (/^(\d+\.\d+) (\d\d):(\d\d):(\d\d)\.(\d\d\d)  /) {
@@ -194,8 +220,8 @@ lat=$(perl -MTime::Local -ne '
     my $d = $recv - $sent; push @d, $d if $d > -1 && $d < 60;
   }
   END { @d = sort { $a <=> $b } @d; printf "%.1f %.1f", 1000 * $d[int(@d / 2)], 1000 * $d[int(@d * 0.99)] }' "$work"/w*.out)
-row "200 steps with 20 watchers" "$(ms "$t20") ms; event latency p50 ${lat% *} ms, p99 ${lat#* } ms" \
-    "$(ms "$t0") ms: the same run with no watcher" "**$(ratio "$t20" "$t0")×**"
+row "200 steps with 20 watchers" "$(ms "$t20") ms; event latency p50 ${lat% *} ms, p99 ${lat#* } ms; CPU: the run $(ms "$c20") ms, each watcher $(ms "$(calc "$cw / 20")") ms" \
+    "$(ms "$t0") ms: the same run with no watcher (CPU $(ms "$c0") ms)" "**$(mid "${ratios[@]}")×** ($spread over $REPS pairs; goal ≤ 1.10×)"
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(df -T "$work" | awk 'NR==2 {print $2}') under the journal; $(date -u +%Y-%m-%d)"
 echo

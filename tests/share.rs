@@ -406,6 +406,140 @@ fn a_socket_left_by_a_dead_run_is_explained_and_cleaned_up() {
     assert!(!path.exists());
 }
 
+#[test]
+fn one_reviewer_cannot_hold_every_connection_and_the_operators_watch_still_gets_in() {
+    if !is_root() {
+        return;
+    }
+    let sh = Shared::new();
+    let rb = sh.s.write("hold.yaml", HOLD);
+    let mut op = sh.operator(&rb, &[]);
+    op.wait_for("answer `done`", 30);
+    let id = sh.run_id();
+    // nobody opens as many watches as one user may hold, and then two more.
+    let held: Vec<Live> = (0..8)
+        .map(|_| {
+            let w = Live::start(sh.as_nobody(&["watch", &id, "--headless"]));
+            w.wait_for("watching run", 30);
+            w
+        })
+        .collect();
+    for _ in 0..2 {
+        let extra = briefly(sh.as_nobody(&["watch", &id, "--headless"]), 10)
+            .expect("a ninth connection of one user is refused at once");
+        assert_ne!(extra.status.code(), Some(0));
+        assert!(
+            text(&extra).contains(
+                "the run refused: you already hold 8 connections to this run, the most one user may"
+            ),
+            "{}",
+            text(&extra)
+        );
+    }
+    let mut mine = sh.as_operator(&["watch", &id, "--headless"]);
+    mine.stdin(std::process::Stdio::piped());
+    let mine = Live::start(mine);
+    mine.wait_for("watching run", 30);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert_eq!(run.records("watcher_joined", None).len(), 9);
+    let refusals = run.records("client_refused", None);
+    assert_eq!(refusals.len(), 2, "{}", run.explain());
+    assert!(
+        refusals
+            .iter()
+            .all(|r| r["data"]["who"].as_str().unwrap().starts_with("nobody"))
+    );
+    assert!(mine.finish().stdout.contains("copy verified"));
+    for w in held {
+        assert!(w.finish().stdout.contains("copy verified"));
+    }
+}
+
+#[test]
+fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, HOLD);
+    let mut conn = UnixStream::connect(&sock).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    send(
+        &mut conn,
+        &serde_json::json!({"type": "hello", "protocol": 1, "want": "watch"}),
+    );
+    for i in 0..50 {
+        send(
+            &mut conn,
+            &serde_json::json!({"type": "note", "text": format!("flood {i}")}),
+        );
+    }
+    let mut results = Vec::new();
+    while results.len() < 50 {
+        let msg = receive(&mut conn);
+        if msg["type"] == "result" {
+            results.push(msg);
+        }
+    }
+    let accepted = results.iter().filter(|r| r["ok"] == true).count();
+    assert!(
+        (5..=6).contains(&accepted),
+        "a burst of 5 (and one more if a second passed): {accepted}"
+    );
+    let refusal = results.iter().find(|r| r["ok"] == false).unwrap();
+    assert!(
+        refusal["message"].as_str().unwrap().starts_with(
+            "too many notes: 5 at once, then one every 1 s; this one was not recorded"
+        ),
+        "{refusal}"
+    );
+    drop(conn);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert_eq!(run.records("operator_note", None).len(), accepted);
+    // Refusals are journaled, but a flood of them only in part.
+    let refused = run.records("client_refused", None);
+    assert!((1..=6).contains(&refused.len()), "{}", run.explain());
+}
+
+const HOLD: &str =
+    "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n";
+
+/// Runs `c` to its end, or kills it after `secs` and says so with `None`.
+fn briefly(mut c: Command, secs: u64) -> Option<std::process::Output> {
+    let child = c
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output().unwrap()));
+    match rx.recv_timeout(std::time::Duration::from_secs(secs)) {
+        Ok(out) => Some(out),
+        Err(_) => {
+            let _ = Command::new("kill").arg(pid.to_string()).status();
+            None
+        }
+    }
+}
+
+fn send(conn: &mut UnixStream, msg: &serde_json::Value) {
+    let body = serde_json::to_vec(msg).unwrap();
+    conn.write_all(&(body.len() as u32).to_be_bytes()).unwrap();
+    conn.write_all(&body).unwrap();
+}
+
+fn receive(conn: &mut UnixStream) -> serde_json::Value {
+    let mut len = [0u8; 4];
+    conn.read_exact(&mut len).unwrap();
+    let mut body = vec![0u8; u32::from_be_bytes(len) as usize];
+    conn.read_exact(&mut body).unwrap();
+    serde_json::from_slice(&body).unwrap()
+}
+
 /// A run held open at a manual step, listening on a socket of the test's own.
 fn holding_run(s: &Scratch, yaml: &str) -> (Live, std::path::PathBuf) {
     let sockets = s.path().join("sock");

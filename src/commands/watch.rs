@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncBufReadExt;
 
 use super::share_clients::runtime;
@@ -19,9 +20,9 @@ use crate::journal::writer::GENESIS;
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
 use crate::share::client;
+use crate::share::frame;
 use crate::share::protocol::Welcome;
-use crate::share::protocol::{ClientMsg, MAX_SERVER_FRAME, ServerMsg, Want, write_frame};
-use crate::share::protocol::{FrameError, spawn_reader};
+use crate::share::protocol::{ClientMsg, FrameError, ServerMsg, Want};
 use crate::timeline;
 
 /// What a watcher knows: the records it got, checked link by link.
@@ -108,13 +109,19 @@ pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Resu
 }
 
 async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
-    let conn = client::connect(&socket, Want::Watch)
+    let client::Connection {
+        mut frames,
+        mut writer,
+        welcome: w,
+    } = client::connect(&socket, Want::Watch)
         .await
         .map_err(Error::Failed)?;
-    let w = conn.welcome.clone();
-    let mut witness = Witness::for_run(&w);
-    let mut copy_file = open_copy(copy)?;
-    let out = &mut std::io::stdout();
+    let mut lines = Lines {
+        witness: Witness::for_run(&w),
+        copy: open_copy(copy)?.map(std::io::BufWriter::new),
+        out: std::io::BufWriter::new(std::io::stdout().lock()),
+    };
+    let out = &mut lines.out;
     let _ = writeln!(
         out,
         "watching run {} — {} — operator {}@{}; you are {}",
@@ -124,53 +131,104 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
         out,
         "type `note <text>` to add a note, `approve <target>` to approve the step waiting for it"
     );
-    let (reader, mut writer) = conn.stream.into_split();
+    let _ = out.flush();
     let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     let mut stdin_open = true;
-    let mut frames = spawn_reader::<_, ServerMsg>(reader, MAX_SERVER_FRAME);
     loop {
         tokio::select! {
-            frame = frames.recv() => match frame.unwrap_or(Err(FrameError::Closed)) {
-                Ok(ServerMsg::Record { line }) => {
-                    if let Some(f) = copy_file.as_mut() {
-                        let _ = writeln!(f, "{line}");
+            got = frame::next(&mut frames) => {
+                // Everything that has already arrived is printed with one write.
+                let mut got = got;
+                loop {
+                    if let Some(end) = lines.show(got) {
+                        lines.flush();
+                        return end;
                     }
-                    if let Some(rec) = witness.take(&line)
-                        && let Some(text) = timeline::describe(&rec, witness.engine.as_ref()) {
-                            let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
-                        }
-                }
-                Ok(ServerMsg::Output { text, stderr, .. }) => {
-                    let bar = if stderr { "!" } else { "│" };
-                    for l in text.lines() {
-                        let _ = writeln!(out, "              {bar} {}", sanitize(l.as_bytes(), false));
+                    match frames.next().now_or_never() {
+                        Some(next) => got = next.unwrap_or(Err(FrameError::Closed)),
+                        None => break,
                     }
                 }
-                Ok(ServerMsg::Result { ok, message }) => {
-                    let _ = writeln!(out, "{} {}", if ok { "ok:" } else { "REFUSED:" }, one_line(&message));
-                }
-                Ok(ServerMsg::End { outcome, exit, head }) => {
-                    let _ = writeln!(out, "the run is over: {} (exit {exit})", one_line(&outcome));
-                    return Ok(finish(out, &witness, Some(&head)));
-                }
-                Ok(ServerMsg::Error { message }) => return Err(Error::Failed(format!("the run refused: {message}"))),
-                Ok(ServerMsg::Welcome(_)) => {}
-                Err(e) => {
-                    let _ = writeln!(out, "the run's connection closed ({e}); it may have been cut off");
-                    return Ok(match finish(out, &witness, None) { Exit::Ok => Exit::Failed, other => other });
-                }
-            },
+                lines.flush();
+            }
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => {
-                    if let Some(msg) = command(&line, &witness, &w.run_id) {
-                        let _ = write_frame(&mut writer, &msg).await;
+                    if let Some(msg) = command(&line, &lines.witness, &w.run_id) {
+                        let _ = frame::write(&mut writer, &msg).await;
                     } else if !line.trim().is_empty() {
-                        let _ = writeln!(out, "say `note <text>` or `approve <target>`");
+                        let _ = writeln!(lines.out, "say `note <text>` or `approve <target>`");
+                        lines.flush();
                     }
                 }
                 _ => stdin_open = false,
             },
         }
+    }
+}
+
+/// The line-mode watcher's state: its witness, its copy of the journal, its output.
+struct Lines<W: Write> {
+    witness: Witness,
+    copy: Option<std::io::BufWriter<std::fs::File>>,
+    out: W,
+}
+
+impl<W: Write> Lines<W> {
+    /// Prints one message from the run; `Some` when the watch is over.
+    fn show(&mut self, got: std::result::Result<ServerMsg, FrameError>) -> Option<Result<Exit>> {
+        let out = &mut self.out;
+        match got {
+            Ok(ServerMsg::Record { line }) => {
+                if let Some(f) = self.copy.as_mut() {
+                    let _ = writeln!(f, "{line}");
+                }
+                if let Some(rec) = self.witness.take(&line)
+                    && let Some(text) = timeline::describe(&rec, self.witness.engine.as_ref())
+                {
+                    let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
+                }
+            }
+            Ok(ServerMsg::Output { text, stderr, .. }) => {
+                let bar = if stderr { "!" } else { "│" };
+                for l in text.lines() {
+                    let _ = writeln!(out, "              {bar} {}", sanitize(l.as_bytes(), false));
+                }
+            }
+            Ok(ServerMsg::Result { ok, message }) => {
+                let verdict = if ok { "ok:" } else { "REFUSED:" };
+                let _ = writeln!(out, "{verdict} {}", one_line(&message));
+            }
+            Ok(ServerMsg::End {
+                outcome,
+                exit,
+                head,
+            }) => {
+                let _ = writeln!(out, "the run is over: {} (exit {exit})", one_line(&outcome));
+                return Some(Ok(finish(out, &self.witness, Some(&head))));
+            }
+            Ok(ServerMsg::Error { message }) => {
+                return Some(Err(Error::Failed(format!("the run refused: {message}"))));
+            }
+            Ok(ServerMsg::Welcome(_)) => {}
+            Err(e) => {
+                let _ = writeln!(
+                    out,
+                    "the run's connection closed ({e}); it may have been cut off"
+                );
+                return Some(Ok(match finish(out, &self.witness, None) {
+                    Exit::Ok => Exit::Failed,
+                    other => other,
+                }));
+            }
+        }
+        None
+    }
+
+    fn flush(&mut self) {
+        if let Some(f) = self.copy.as_mut() {
+            let _ = f.flush();
+        }
+        let _ = self.out.flush();
     }
 }
 

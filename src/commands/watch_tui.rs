@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::watch::{Witness, command, finish, open_copy};
@@ -13,8 +14,8 @@ use crate::exec::runner::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::share::client;
-use crate::share::protocol::{FrameError, spawn_reader};
-use crate::share::protocol::{MAX_SERVER_FRAME, ServerMsg, Want, write_frame};
+use crate::share::frame;
+use crate::share::protocol::{FrameError, ServerMsg, Want};
 use crate::term::stdout_color;
 use crate::tui;
 
@@ -48,72 +49,43 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     let _keys = tui::Keys::spawn(input_tx);
     let mut end: Option<String> = None;
-    let (reader, mut writer) = conn.stream.into_split();
-    let mut frames = {
-        let _inside = rt.enter();
-        spawn_reader::<_, ServerMsg>(reader, MAX_SERVER_FRAME)
-    };
+    let client::Connection {
+        mut frames,
+        mut writer,
+        ..
+    } = conn;
     let mut connected = true;
     rt.block_on(async {
+        // The screen is drawn on this tick only, however fast records arrive.
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         while !app.left() {
             tokio::select! {
-                frame = frames.recv(), if connected => {
-                    let engine = witness.engine.clone();
-                    match frame.unwrap_or(Err(FrameError::Closed)) {
-                        Ok(ServerMsg::Record { line }) => {
-                            if let Some(f) = copy_file.as_mut() {
-                                let _ = writeln!(f, "{line}");
-                            }
-                            if let Some(rec) = witness.take(&line)
-                                && let Some(e) = &witness.engine {
-                                    app.show(Shown::Record(&rec), e);
-                                    let _ = app.react(e, false);
-                                }
+                got = frame::next(&mut frames), if connected => {
+                    // Take everything that has already arrived before drawing again.
+                    let mut got = got;
+                    loop {
+                        connected = show(&mut app, &mut witness, copy_file.as_mut(), got, &mut end);
+                        if !connected {
+                            break;
                         }
-                        Ok(ServerMsg::Output { step, stderr, text }) => {
-                            if let Some(e) = &engine {
-                                let stream = if stderr { Stream::Stderr } else { Stream::Stdout };
-                                let mut bytes = text.into_bytes();
-                                bytes.push(b'\n');
-                                app.show(Shown::Output(&OutputChunk { step, stream, bytes }), e);
-                            }
-                        }
-                        Ok(ServerMsg::Result { ok: false, message }) => {
-                            if let Some(e) = &engine {
-                                app.show(Shown::Refused(&message), e);
-                            }
-                        }
-                        Ok(ServerMsg::End { head, .. }) => {
-                            end = Some(head);
-                            connected = false;
-                        }
-                        Ok(ServerMsg::Error { message }) => {
-                            if let Some(e) = &engine {
-                                app.show(Shown::Error(&message), e);
-                            }
-                            connected = false;
-                        }
-                        Ok(_) => {}
-                        Err(_) => {
-                            if let Some(e) = &engine {
-                                app.show(Shown::Error("the run's connection closed; it may have been cut off"), e);
-                            }
-                            connected = false;
+                        match frames.next().now_or_never() {
+                            Some(next) => got = next.unwrap_or(Err(FrameError::Closed)),
+                            None => break,
                         }
                     }
                 }
                 key = input_rx.recv() => {
                     let key = key.unwrap_or(Input::Eof);
-                    let Some(e) = witness.engine.clone() else { break };
-                    for intent in app.input(key, &e, false) {
+                    let Some(e) = witness.engine.as_ref() else { break };
+                    for intent in app.input(key, e, false) {
                         let line = match intent {
                             Intent::Approve(typed) => format!("approve {typed}"),
                             Intent::Note(text) => format!("note {text}"),
                             _ => continue,
                         };
                         if let Some(msg) = command(&line, &witness, &w.run_id) {
-                            let _ = write_frame(&mut writer, &msg).await;
+                            let _ = frame::write(&mut writer, &msg).await;
                         }
                     }
                 }
@@ -128,4 +100,67 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     drop(app);
     drop(guard);
     Ok(finish(&mut std::io::stdout(), &witness, end.as_deref()))
+}
+
+/// Takes one message from the run into the screen's state (drawn on the next tick);
+/// false when the connection is over.
+fn show<B: ratatui::backend::Backend>(
+    app: &mut tui::App<B>,
+    witness: &mut Witness,
+    copy: Option<&mut std::fs::File>,
+    got: std::result::Result<ServerMsg, FrameError>,
+    end: &mut Option<String>,
+) -> bool {
+    if let Ok(ServerMsg::Record { line }) = &got {
+        if let Some(f) = copy {
+            let _ = writeln!(f, "{line}");
+        }
+        if let Some(rec) = witness.take(line)
+            && let Some(e) = &witness.engine
+        {
+            app.show(Shown::Record(&rec), e);
+            let _ = app.react(e, false);
+        }
+        return true;
+    }
+    let Some(e) = &witness.engine else {
+        return got.is_ok();
+    };
+    match got {
+        Ok(ServerMsg::Output { step, stderr, text }) => {
+            let stream = if stderr {
+                Stream::Stderr
+            } else {
+                Stream::Stdout
+            };
+            let mut bytes = text.into_bytes();
+            bytes.push(b'\n');
+            app.show(
+                Shown::Output(&OutputChunk {
+                    step,
+                    stream,
+                    bytes,
+                }),
+                e,
+            );
+        }
+        Ok(ServerMsg::Result { ok: false, message }) => app.show(Shown::Refused(&message), e),
+        Ok(ServerMsg::End { head, .. }) => {
+            *end = Some(head);
+            return false;
+        }
+        Ok(ServerMsg::Error { message }) => {
+            app.show(Shown::Error(&message), e);
+            return false;
+        }
+        Ok(_) => {}
+        Err(_) => {
+            app.show(
+                Shown::Error("the run's connection closed; it may have been cut off"),
+                e,
+            );
+            return false;
+        }
+    }
+    true
 }

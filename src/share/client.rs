@@ -3,15 +3,17 @@
 use std::path::PathBuf;
 
 use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 
-use super::protocol::{
-    ClientMsg, MAX_SERVER_FRAME, PROTOCOL, ServerMsg, Want, Welcome, read_frame, write_frame,
-};
+use super::frame::{self, Reader};
+use super::protocol::{ClientMsg, MAX_SERVER_FRAME, PROTOCOL, ServerMsg, Want, Welcome};
 use super::socket_dir;
 use crate::exec::sanitize::one_line;
 
 pub struct Connection {
-    pub stream: UnixStream,
+    /// The server's frames after the welcome (some may already be buffered here).
+    pub frames: Reader<OwnedReadHalf, ServerMsg>,
+    pub writer: OwnedWriteHalf,
     pub welcome: Welcome,
 }
 
@@ -66,25 +68,32 @@ pub fn find(run_id: Option<&str>) -> Result<PathBuf, String> {
 }
 
 pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String> {
-    let mut stream = UnixStream::connect(socket)
+    let stream = UnixStream::connect(socket)
         .await
         .map_err(|e| connect_error(socket, &e))?;
+    let server = stream.peer_cred().map(|c| c.uid());
+    let (reader, mut writer) = stream.into_split();
+    let mut frames = frame::reader(reader, MAX_SERVER_FRAME);
     // A server that turns us away says why and closes, possibly before our hello lands:
     // read its answer even if the hello could not be written.
-    let sent = write_frame(
-        &mut stream,
+    let sent = frame::write(
+        &mut writer,
         &ClientMsg::Hello {
             protocol: PROTOCOL,
             want,
         },
     )
     .await;
-    match read_frame::<_, ServerMsg>(&mut stream, MAX_SERVER_FRAME).await {
+    match frame::next(&mut frames).await {
         Ok(ServerMsg::Welcome(welcome)) => {
             let mut welcome = *welcome;
-            check_server(socket, &stream, &welcome)?;
+            check_server(socket, server, &welcome)?;
             clean(&mut welcome);
-            Ok(Connection { stream, welcome })
+            Ok(Connection {
+                frames,
+                writer,
+                welcome,
+            })
         }
         Ok(ServerMsg::Error { message }) => Err(format!("the run refused: {message}")),
         Ok(other) => Err(format!("unexpected answer from the run: {other:?}")),
@@ -97,11 +106,11 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
 
 /// Sends one message and waits for its `result`.
 pub async fn request(conn: &mut Connection, msg: &ClientMsg) -> Result<(bool, String), String> {
-    write_frame(&mut conn.stream, msg)
+    frame::write(&mut conn.writer, msg)
         .await
         .map_err(|e| e.to_string())?;
     loop {
-        match read_frame::<_, ServerMsg>(&mut conn.stream, MAX_SERVER_FRAME).await {
+        match frame::next(&mut conn.frames).await {
             Ok(ServerMsg::Result { ok, message }) => return Ok((ok, message)),
             Ok(ServerMsg::Error { message }) => return Err(message),
             Ok(_) => continue,
@@ -113,15 +122,16 @@ pub async fn request(conn: &mut Connection, msg: &ClientMsg) -> Result<(bool, St
 /// The server must be who it says: the socket file's owner, the peer the kernel names and
 /// the operator in the welcome are one account. Anyone can create a socket in a shared
 /// directory; only the run's operator can be all three.
-fn check_server(socket: &std::path::Path, stream: &UnixStream, w: &Welcome) -> Result<(), String> {
+fn check_server(
+    socket: &std::path::Path,
+    server: std::io::Result<u32>,
+    w: &Welcome,
+) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
     let owner = std::fs::symlink_metadata(socket)
         .map_err(|e| format!("{}: {e}", socket.display()))?
         .uid();
-    let peer = stream
-        .peer_cred()
-        .map_err(|e| format!("cannot identify the run's process: {e}"))?
-        .uid();
+    let peer = server.map_err(|e| format!("cannot identify the run's process: {e}"))?;
     if owner != peer || peer != w.operator_uid {
         return Err(format!(
             "refusing {}: the socket belongs to uid {owner}, is served by uid {peer}, and names uid {} as its operator",

@@ -6,9 +6,10 @@ use std::path::PathBuf;
 
 use tokio::sync::mpsc;
 
+use super::frame;
 use super::peer::Peer;
 use super::protocol::{PROTOCOL, Pending, ServerMsg, Want, Welcome};
-use super::server::{Admission, Config, ShareMsg, spawn_listener};
+use super::server::{Admission, Config, Live, ShareMsg, spawn_listener};
 use super::socket_dir;
 use crate::engine::state::Approval;
 use crate::engine::{Engine, Phase};
@@ -22,7 +23,7 @@ const WATCHER_QUEUE: usize = 2048;
 struct Watcher {
     id: u64,
     user: String,
-    tx: mpsc::Sender<ServerMsg>,
+    tx: mpsc::Sender<Live>,
 }
 
 pub struct Hub {
@@ -151,21 +152,27 @@ impl Hub {
         }
     }
 
-    /// Sends a record to every watcher; returns those dropped for not keeping up.
+    /// Sends a record to every watcher; returns those dropped for not keeping up. The frame
+    /// is encoded once and its bytes shared: twenty watchers cost one encoding, not twenty.
     pub fn record(&mut self, line: &str) -> Vec<String> {
         let mut dropped = Vec::new();
-        self.watchers.retain(|w| {
-            match w.tx.try_send(ServerMsg::Record {
-                line: line.to_string(),
-            }) {
+        if self.watchers.is_empty() {
+            return dropped;
+        }
+        let Ok(bytes) = frame::encode(&ServerMsg::Record {
+            line: line.to_string(),
+        }) else {
+            return dropped;
+        };
+        self.watchers
+            .retain(|w| match w.tx.try_send(Live::Frame(bytes.clone())) {
                 Ok(()) => true,
                 Err(mpsc::error::TrySendError::Full(_)) => {
                     dropped.push(w.user.clone());
                     false
                 }
                 Err(mpsc::error::TrySendError::Closed(_)) => false,
-            }
-        });
+            });
         dropped
     }
 
@@ -179,14 +186,16 @@ impl Hub {
             .split('\n')
             .map(|l| sanitize(l.as_bytes(), true))
             .collect();
-        let msg = ServerMsg::Output {
+        let Ok(bytes) = frame::encode(&ServerMsg::Output {
             step: chunk.step,
             stderr: chunk.stream == Stream::Stderr,
             text: lines.join("\n"),
+        }) else {
+            return;
         };
         for w in &self.watchers {
             if w.tx.capacity() > WATCHER_QUEUE / 2 {
-                let _ = w.tx.try_send(msg.clone());
+                let _ = w.tx.try_send(Live::Frame(bytes.clone()));
             }
         }
     }
@@ -195,12 +204,16 @@ impl Hub {
     /// process must not exit with their last records still queued.
     pub async fn end(&mut self, outcome: &str, exit: u8, head: &str) {
         let watchers: Vec<Watcher> = self.watchers.drain(..).collect();
+        let end = ServerMsg::End {
+            outcome: outcome.to_string(),
+            exit,
+            head: head.to_string(),
+        };
+        let Ok(bytes) = frame::encode(&end) else {
+            return;
+        };
         for w in &watchers {
-            let _ = w.tx.try_send(ServerMsg::End {
-                outcome: outcome.to_string(),
-                exit,
-                head: head.to_string(),
-            });
+            let _ = w.tx.try_send(Live::End(bytes.clone()));
         }
         let drained = async {
             for w in &watchers {

@@ -1,14 +1,14 @@
 //! The share protocol, version 1: how `watch`, `approve`, `note` and `sessions` talk to a
 //! live run over its Unix socket.
 //!
-//! **Transport.** A Unix stream socket `<dir>/<run-id>.sock` (DESIGN §7). shisa opens no
+//! **Transport.** A Unix stream socket `<dir>/<run-id>.sock`. shisa opens no
 //! network port; from another machine, SSH is the transport (`ssh -t host shisa watch`).
 //!
 //! **Frames.** Each message is a 4-byte big-endian length, then that many bytes of UTF-8
 //! JSON: one object with a `"type"` field. A client frame may be at most
 //! [`MAX_CLIENT_FRAME`] bytes, a server frame at most [`MAX_SERVER_FRAME`]. A frame over
 //! the cap, bytes that are not JSON, or a type a client may not send ends the connection
-//! and is journaled as a refusal; the run goes on.
+//! and is journaled as a refusal; the run goes on. (`frame.rs` reads and writes them.)
 //!
 //! **Trust boundary.** Who the client is comes from the kernel (`SO_PEERCRED` on the
 //! connection, and the peer's groups from `/proc/<pid>/status`), never from anything the
@@ -16,6 +16,15 @@
 //! `--share-with GROUP`, members of that group; the socket's mode (0600 or 0660) says the
 //! same to the kernel. A client can send only `hello`, `approve` and `note`; all it can
 //! learn is what a watcher of the run may see (secrets are never in the journal).
+//!
+//! **Limits** (the constants in `limits.rs`). No one let in can crowd out the rest: a user
+//! other than the operator holds at most 8 connections, and all such users together leave
+//! 8 of the 64 for the operator's own account; a connection that has not said hello within
+//! 10 seconds is closed, and a one-shot `approve` or `note` connection that sends nothing
+//! for 5 minutes. A connection over a limit gets an `error` saying which. Notes are
+//! rate-limited per user (a burst of 5, then one a second): a note over the limit is
+//! answered with `result` false and is not recorded as a note. Refusals are journaled, at
+//! a bounded rate per user, so a flood of them cannot fill the journal.
 //!
 //! **Conversation.**
 //! 1. Client: `{"type":"hello","protocol":1,"want":"watch"|"info"|"approve"|"note"}`.
@@ -32,7 +41,6 @@
 //! 5. `info`: the server sends `welcome` and closes (used by `shisa sessions`).
 
 use serde::{Deserialize, Serialize};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 pub const PROTOCOL: u32 = 1;
 /// approve and note are small; anything larger is not a real client.
@@ -139,120 +147,41 @@ pub enum FrameError {
     Io(#[from] std::io::Error),
 }
 
-pub async fn write_frame<W: AsyncWriteExt + Unpin, T: Serialize>(
-    w: &mut W,
-    msg: &T,
-) -> Result<(), FrameError> {
-    let body = serde_json::to_vec(msg).map_err(|e| FrameError::Garbage(e.to_string()))?;
-    let len = u32::try_from(body.len())
-        .map_err(|_| FrameError::TooLarge(body.len(), u32::MAX as usize))?;
-    let mut frame = Vec::with_capacity(4 + body.len());
-    frame.extend_from_slice(&len.to_be_bytes());
-    frame.extend_from_slice(&body);
-    w.write_all(&frame).await?;
-    Ok(())
-}
-
-pub async fn read_frame<R: AsyncReadExt + Unpin, T: for<'de> Deserialize<'de>>(
-    r: &mut R,
-    cap: usize,
-) -> Result<T, FrameError> {
-    let mut len = [0u8; 4];
-    match r.read_exact(&mut len).await {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Err(FrameError::Closed),
-        Err(e) => return Err(e.into()),
-    }
-    let len = u32::from_be_bytes(len) as usize;
-    if len > cap {
-        return Err(FrameError::TooLarge(len, cap));
-    }
-    let mut body = vec![0u8; len];
-    r.read_exact(&mut body).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => FrameError::Closed,
-        _ => FrameError::Io(e),
-    })?;
-    serde_json::from_slice(&body).map_err(|e| FrameError::Garbage(e.to_string()))
-}
-
-/// Reads frames on a task of its own and hands them over a channel. `read_frame` is not
-/// cancellation-safe (a frame half read when another `select!` branch wins would be lost
-/// and the stream would fall out of step), so loops that wait on several things read
-/// frames this way. The channel ends after the first error, which it delivers.
-pub fn spawn_reader<R, T>(
-    mut reader: R,
-    cap: usize,
-) -> tokio::sync::mpsc::Receiver<Result<T, FrameError>>
-where
-    R: AsyncReadExt + Unpin + Send + 'static,
-    T: for<'de> Deserialize<'de> + Send + 'static,
-{
-    let (tx, rx) = tokio::sync::mpsc::channel(64);
-    tokio::spawn(async move {
-        loop {
-            let frame = read_frame::<_, T>(&mut reader, cap).await;
-            let end = frame.is_err();
-            if tx.send(frame).await.is_err() || end {
-                return;
-            }
-        }
-    });
-    rx
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::frame::{next, reader, write};
     use super::*;
 
     #[tokio::test]
     async fn frames_round_trip_and_caps_hold() {
-        let (mut a, mut b) = tokio::io::duplex(1 << 16);
+        let (mut a, b) = tokio::io::duplex(1 << 16);
+        let mut r = reader::<_, ClientMsg>(b, MAX_CLIENT_FRAME);
         let hello = ClientMsg::Hello {
             protocol: 1,
             want: Want::Watch,
         };
-        write_frame(&mut a, &hello).await.unwrap();
-        let got: ClientMsg = read_frame(&mut b, MAX_CLIENT_FRAME).await.unwrap();
-        assert_eq!(got, hello);
-        write_frame(
-            &mut a,
-            &ClientMsg::Note {
-                text: "x".repeat(MAX_CLIENT_FRAME),
-            },
-        )
-        .await
-        .unwrap();
-        assert!(matches!(
-            read_frame::<_, ClientMsg>(&mut b, MAX_CLIENT_FRAME).await,
-            Err(FrameError::TooLarge(..))
-        ));
+        write(&mut a, &hello).await.unwrap();
+        assert_eq!(next(&mut r).await.unwrap(), hello);
+        let long = ClientMsg::Note {
+            text: "x".repeat(MAX_CLIENT_FRAME),
+        };
+        write(&mut a, &long).await.unwrap();
+        assert!(matches!(next(&mut r).await, Err(FrameError::TooLarge(..))));
     }
 
     #[tokio::test]
     async fn clients_cannot_send_server_messages_or_extra_fields() {
-        let (mut a, mut b) = tokio::io::duplex(1 << 16);
-        write_frame(
-            &mut a,
-            &ServerMsg::Result {
-                ok: true,
-                message: "granted".into(),
-            },
-        )
-        .await
+        let server_msg = serde_json::to_value(ServerMsg::Result {
+            ok: true,
+            message: "granted".into(),
+        })
         .unwrap();
-        assert!(matches!(
-            read_frame::<_, ClientMsg>(&mut b, MAX_CLIENT_FRAME).await,
-            Err(FrameError::Garbage(_))
-        ));
-        write_frame(
-            &mut a,
-            &serde_json::json!({"type": "note", "text": "hi", "uid": 0}),
-        )
-        .await
-        .unwrap();
-        assert!(matches!(
-            read_frame::<_, ClientMsg>(&mut b, MAX_CLIENT_FRAME).await,
-            Err(FrameError::Garbage(_))
-        ));
+        let extra = serde_json::json!({"type": "note", "text": "hi", "uid": 0});
+        for msg in [server_msg, extra] {
+            let (mut a, b) = tokio::io::duplex(1 << 16);
+            let mut r = reader::<_, ClientMsg>(b, MAX_CLIENT_FRAME);
+            write(&mut a, &msg).await.unwrap();
+            assert!(matches!(next(&mut r).await, Err(FrameError::Garbage(_))));
+        }
     }
 }

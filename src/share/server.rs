@@ -1,25 +1,29 @@
 //! Accepts connections on the run's socket. Each connection gets its own task: it checks the
 //! peer, reads the client's frames under the size cap, and passes approvals and notes to the
-//! driver. It writes to the client from a bounded queue, so a slow watcher only ever slows
-//! itself — and is dropped when its queue fills.
+//! driver. It writes to the client from a bounded queue of frames encoded once for all
+//! watchers, so a slow watcher only ever slows itself — and is dropped when its queue fills.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use tokio::net::{UnixListener, UnixStream};
+use bytes::Bytes;
+use tokio::net::UnixListener;
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 
+use super::frame::{self, Reader};
+use super::limits::{HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT};
+use super::or_pending;
 use super::peer::Peer;
 use super::protocol::{
-    ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome, read_frame,
-    spawn_reader, write_frame,
+    ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome,
 };
 
-/// A client that sends nothing is not worth a task forever.
-const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// Connections at once: watchers, reviewers and probes together.
-pub const MAX_CONNECTIONS: usize = 64;
 /// A watcher that does not read for this long is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Frames written to a watcher in one system call, at most.
+const BATCH: usize = 256;
 
 /// What a connection asks of the driver.
 pub enum ShareMsg {
@@ -55,11 +59,19 @@ pub enum ShareMsg {
     },
 }
 
+/// What goes down a watcher's live queue: frames already encoded, shared by all watchers.
+#[derive(Clone)]
+pub enum Live {
+    Frame(Bytes),
+    /// The `end` frame: the last one, after which the connection closes.
+    End(Bytes),
+}
+
 pub struct Admission {
     pub welcome: Welcome,
     /// For watchers: every record so far, then the live queue.
     pub replay: Vec<String>,
-    pub live: Option<mpsc::Receiver<ServerMsg>>,
+    pub live: Option<mpsc::Receiver<Live>>,
 }
 
 pub struct Config {
@@ -73,8 +85,8 @@ pub fn spawn_listener(
     to_driver: mpsc::UnboundedSender<ShareMsg>,
 ) {
     tokio::spawn(async move {
+        let limits = Limits::new(config.operator_uid);
         let mut next_id = 0u64;
-        let open = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
         loop {
             let (mut stream, _) = match listener.accept().await {
                 Ok(accepted) => accepted,
@@ -84,162 +96,240 @@ pub fn spawn_listener(
                     continue;
                 }
             };
-            // A bounded number of connections, so no one allowed to connect can use up the
-            // run's file descriptors (its output logs need them).
-            let Ok(permit) = open.clone().try_acquire_owned() else {
-                let message = format!("this run already has {MAX_CONNECTIONS} connections");
-                let _ = write_frame(&mut stream, &ServerMsg::Error { message }).await;
+            let Ok(peer) = Peer::of(&stream) else {
                 continue;
             };
+            let conn = Conn {
+                id: next_id + 1,
+                peer,
+                limits: Arc::clone(&limits),
+                tx: to_driver.clone(),
+            };
+            let place = if conn.peer.admitted(config.operator_uid, config.share_gid) {
+                limits.connect(conn.peer.uid).map_err(|m| (m.clone(), m))
+            } else {
+                let message = "this run is not shared with you".to_string();
+                let why = format!("not the operator and not in the shared group: {message}");
+                Err((message, why))
+            };
+            let slot = match place {
+                Ok(slot) => slot,
+                Err((message, why)) => {
+                    // A fresh socket's buffer takes this at once: no client can stall it.
+                    let _ = frame::write(&mut stream, &error(&message)).await;
+                    conn.refused(why);
+                    continue;
+                }
+            };
             next_id += 1;
-            let tx = to_driver.clone();
-            let (operator_uid, share_gid) = (config.operator_uid, config.share_gid);
             tokio::spawn(async move {
-                serve(next_id, stream, operator_uid, share_gid, tx).await;
-                drop(permit);
+                conn.serve(stream).await;
+                drop(slot);
             });
         }
     });
 }
 
-async fn serve(
-    id: u64,
-    mut stream: UnixStream,
-    operator_uid: u32,
-    share_gid: Option<u32>,
-    tx: mpsc::UnboundedSender<ShareMsg>,
-) {
-    let Ok(peer) = Peer::of(&stream) else { return };
-    let refuse = |reason: String| ShareMsg::Refused {
-        who: peer.describe(),
-        reason,
-    };
-    if !peer.admitted(operator_uid, share_gid) {
-        let message = "this run is not shared with you".to_string();
-        let _ = write_frame(
-            &mut stream,
-            &ServerMsg::Error {
-                message: message.clone(),
-            },
-        )
-        .await;
-        let _ = tx.send(refuse(format!(
-            "not the operator and not in the shared group: {message}"
-        )));
-        return;
+fn error(message: &str) -> ServerMsg {
+    ServerMsg::Error {
+        message: message.to_string(),
     }
-    let hello = tokio::time::timeout(
-        HELLO_TIMEOUT,
-        read_frame::<_, ClientMsg>(&mut stream, MAX_CLIENT_FRAME),
-    )
-    .await;
-    let want = match hello {
-        Ok(Ok(ClientMsg::Hello {
-            protocol: PROTOCOL,
-            want,
-        })) => want,
-        Ok(Ok(ClientMsg::Hello { protocol, .. })) => {
-            let message =
-                format!("protocol {protocol} is not spoken here (this run speaks {PROTOCOL})");
-            let _ = write_frame(&mut stream, &ServerMsg::Error { message }).await;
-            return;
-        }
-        Ok(Ok(_)) => {
-            return cut_off(
-                &mut stream,
-                &tx,
-                refuse("sent a message before hello".into()),
-            )
-            .await;
-        }
-        Ok(Err(FrameError::Closed)) | Err(_) => return,
-        Ok(Err(e)) => return cut_off(&mut stream, &tx, refuse(e.to_string())).await,
-    };
-    let (reply_tx, reply_rx) = oneshot::channel();
-    if tx
-        .send(ShareMsg::Hello {
-            id,
-            peer: peer.clone(),
-            want,
-            reply: reply_tx,
-        })
-        .is_err()
-    {
-        return;
-    }
-    let Ok(admission) = reply_rx.await else {
-        return;
-    };
-    if write_frame(
-        &mut stream,
-        &ServerMsg::Welcome(Box::new(admission.welcome)),
-    )
-    .await
-    .is_err()
-        || want == Want::Info
-    {
-        return;
-    }
-    let (reader, mut writer) = stream.into_split();
-    for line in admission.replay {
-        if write_timed(&mut writer, &ServerMsg::Record { line })
-            .await
-            .is_err()
-        {
-            let _ = tx.send(ShareMsg::Left { id });
-            return;
-        }
-    }
-    let mut live = admission.live;
-    let mut frames = spawn_reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
-    loop {
-        tokio::select! {
-            frame = frames.recv() => {
-                let frame = frame.unwrap_or(Err(FrameError::Closed));
-                let (result_tx, result_rx) = oneshot::channel();
-                let msg = match frame {
-                    Ok(ClientMsg::Approve { run_id, step, command_sha256, request, typed }) => {
-                        ShareMsg::Approve { id, peer: peer.clone(), run_id, step, command_sha256, request, typed, reply: result_tx }
-                    }
-                    Ok(ClientMsg::Note { text }) => ShareMsg::Note { id, peer: peer.clone(), text, reply: result_tx },
-                    Ok(ClientMsg::Hello { .. }) => {
-                        let _ = tx.send(refuse("said hello twice".into()));
-                        break;
-                    }
-                    Err(FrameError::Closed) => break,
-                    Err(e) => {
-                        let reason = e.to_string();
-                        let _ = write_timed(&mut writer, &ServerMsg::Error { message: reason.clone() }).await;
-                        let _ = tx.send(refuse(reason));
-                        break;
-                    }
-                };
-                if tx.send(msg).is_err() {
-                    break;
-                }
-                let (ok, message) = result_rx.await.unwrap_or((false, "the run has ended".into()));
-                if write_timed(&mut writer, &ServerMsg::Result { ok, message }).await.is_err() || want != Want::Watch {
-                    break;
-                }
-            }
-            msg = async { match live.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
-                let Some(msg) = msg else { break };
-                let end = matches!(msg, ServerMsg::End { .. });
-                if write_timed(&mut writer, &msg).await.is_err() || end {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = tx.send(ShareMsg::Left { id });
 }
 
-async fn write_timed(
-    w: &mut tokio::net::unix::OwnedWriteHalf,
-    msg: &ServerMsg,
-) -> Result<(), FrameError> {
-    match tokio::time::timeout(WRITE_TIMEOUT, write_frame(w, msg)).await {
-        Ok(r) => r,
+/// One connection, once it has a place.
+struct Conn {
+    id: u64,
+    peer: Peer,
+    limits: Arc<Limits>,
+    tx: mpsc::UnboundedSender<ShareMsg>,
+}
+
+impl Conn {
+    /// Journals a refusal, unless this user's refusals are coming too fast to journal.
+    fn refused(&self, reason: String) {
+        let Some(skipped) = self.limits.refusal(self.peer.uid, Instant::now()) else {
+            return;
+        };
+        let reason = match skipped {
+            0 => reason,
+            n => format!("{reason} (and {n} earlier refusals of this user, too many to journal)"),
+        };
+        let _ = self.tx.send(ShareMsg::Refused {
+            who: self.peer.describe(),
+            reason,
+        });
+    }
+
+    /// Says why the connection ends, journals it, and ends it.
+    async fn cut_off(&self, writer: &mut OwnedWriteHalf, reason: String) {
+        let _ = write_timed(writer, &error(&reason)).await;
+        self.refused(reason);
+    }
+
+    async fn serve(self, stream: UnixStream) {
+        let (reader, mut writer) = stream.into_split();
+        let mut frames = frame::reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
+        let hello = tokio::time::timeout(HELLO_TIMEOUT, frame::next(&mut frames)).await;
+        let want = match hello {
+            Ok(Ok(ClientMsg::Hello {
+                protocol: PROTOCOL,
+                want,
+            })) => want,
+            Ok(Ok(ClientMsg::Hello { protocol, .. })) => {
+                let message =
+                    format!("protocol {protocol} is not spoken here (this run speaks {PROTOCOL})");
+                let _ = write_timed(&mut writer, &error(&message)).await;
+                return;
+            }
+            Ok(Ok(_)) => {
+                return self
+                    .cut_off(&mut writer, "sent a message before hello".into())
+                    .await;
+            }
+            Ok(Err(FrameError::Closed)) => return,
+            Err(_) => {
+                let message = format!("no hello within {} seconds", HELLO_TIMEOUT.as_secs());
+                let _ = write_timed(&mut writer, &error(&message)).await;
+                return;
+            }
+            Ok(Err(e)) => return self.cut_off(&mut writer, e.to_string()).await,
+        };
+        let (reply, admitted) = oneshot::channel();
+        let hello = ShareMsg::Hello {
+            id: self.id,
+            peer: self.peer.clone(),
+            want,
+            reply,
+        };
+        if self.tx.send(hello).is_err() {
+            return;
+        }
+        let Ok(admission) = admitted.await else {
+            return;
+        };
+        let welcome = ServerMsg::Welcome(Box::new(admission.welcome));
+        if write_timed(&mut writer, &welcome).await.is_err() || want == Want::Info {
+            return;
+        }
+        if replay(&mut writer, admission.replay).await.is_ok() {
+            self.converse(want, frames, writer, admission.live).await;
+        }
+        let _ = self.tx.send(ShareMsg::Left { id: self.id });
+    }
+
+    /// After the welcome: the client's requests, and for a watcher the live records.
+    async fn converse(
+        &self,
+        want: Want,
+        mut frames: Reader<OwnedReadHalf, ClientMsg>,
+        mut writer: OwnedWriteHalf,
+        mut live: Option<mpsc::Receiver<Live>>,
+    ) {
+        // A watcher may stay as long as it reads; a one-shot client says what it wants.
+        let idle = tokio::time::sleep(REQUEST_TIMEOUT);
+        tokio::pin!(idle);
+        let mut queued = Vec::with_capacity(BATCH);
+        loop {
+            tokio::select! {
+                msg = frame::next(&mut frames) => {
+                    let Some((ok, message)) = self.request(msg, &mut writer).await else { return };
+                    let answer = ServerMsg::Result { ok, message };
+                    if write_timed(&mut writer, &answer).await.is_err() || want != Want::Watch {
+                        return;
+                    }
+                }
+                n = or_pending(live.as_mut().map(|rx| rx.recv_many(&mut queued, BATCH))) => {
+                    // Everything waiting goes out in one write.
+                    let end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
+                    let mut out: Vec<Bytes> = queued
+                        .drain(..)
+                        .map(|l| match l { Live::Frame(b) | Live::End(b) => b })
+                        .collect();
+                    if write_frames(&mut writer, &mut out).await.is_err() || end {
+                        return;
+                    }
+                }
+                _ = &mut idle, if want != Want::Watch => {
+                    let message = format!("nothing asked for {} seconds", REQUEST_TIMEOUT.as_secs());
+                    let _ = write_timed(&mut writer, &error(&message)).await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Passes one request to the driver and returns its answer; `None` ends the connection.
+    async fn request(
+        &self,
+        msg: Result<ClientMsg, FrameError>,
+        writer: &mut OwnedWriteHalf,
+    ) -> Option<(bool, String)> {
+        let (reply, answer) = oneshot::channel();
+        let (id, peer) = (self.id, self.peer.clone());
+        let msg = match msg {
+            Ok(ClientMsg::Approve {
+                run_id,
+                step,
+                command_sha256,
+                request,
+                typed,
+            }) => ShareMsg::Approve {
+                id,
+                peer,
+                run_id,
+                step,
+                command_sha256,
+                request,
+                typed,
+                reply,
+            },
+            Ok(ClientMsg::Note { text }) => match self.limits.note(peer.uid, Instant::now()) {
+                Ok(()) => ShareMsg::Note {
+                    id,
+                    peer,
+                    text,
+                    reply,
+                },
+                Err(wait) => {
+                    let message = format!(
+                        "too many notes: {NOTE_BURST} at once, then one every {} s; this one was not recorded (try again in {:.1} s)",
+                        NOTE_EVERY.as_secs(),
+                        wait.as_secs_f64()
+                    );
+                    self.refused(format!("a note was not recorded: {message}"));
+                    return Some((false, message));
+                }
+            },
+            Ok(ClientMsg::Hello { .. }) => {
+                self.refused("said hello twice".into());
+                return None;
+            }
+            Err(FrameError::Closed) => return None,
+            Err(e) => {
+                self.cut_off(writer, e.to_string()).await;
+                return None;
+            }
+        };
+        self.tx.send(msg).ok()?;
+        Some(answer.await.unwrap_or((false, "the run has ended".into())))
+    }
+}
+
+/// The journal so far, in batches.
+async fn replay(writer: &mut OwnedWriteHalf, lines: Vec<String>) -> Result<(), FrameError> {
+    for chunk in lines.chunks(BATCH) {
+        let mut out = chunk
+            .iter()
+            .map(|line| frame::encode(&ServerMsg::Record { line: line.clone() }))
+            .collect::<Result<Vec<Bytes>, _>>()?;
+        write_frames(writer, &mut out).await?;
+    }
+    Ok(())
+}
+
+async fn write_frames(w: &mut OwnedWriteHalf, out: &mut Vec<Bytes>) -> Result<(), FrameError> {
+    match tokio::time::timeout(WRITE_TIMEOUT, frame::write_all(w, out)).await {
+        Ok(r) => Ok(r?),
         Err(_) => Err(FrameError::Io(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
             "the watcher stopped reading",
@@ -247,15 +337,6 @@ async fn write_timed(
     }
 }
 
-async fn cut_off(stream: &mut UnixStream, tx: &mpsc::UnboundedSender<ShareMsg>, msg: ShareMsg) {
-    if let ShareMsg::Refused { reason, .. } = &msg {
-        let _ = write_frame(
-            stream,
-            &ServerMsg::Error {
-                message: reason.clone(),
-            },
-        )
-        .await;
-    }
-    let _ = tx.send(msg);
+async fn write_timed(w: &mut OwnedWriteHalf, msg: &ServerMsg) -> Result<(), FrameError> {
+    write_frames(w, &mut vec![frame::encode(msg)?]).await
 }

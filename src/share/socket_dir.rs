@@ -1,7 +1,9 @@
 //! Where live sessions listen: `$SHISA_SOCKET_DIR`, else `/tmp/shisa`. A shared directory is
 //! created sticky and world-writable like `/tmp/.X11-unix`, and refused — as tmux refuses its
 //! own — when it is not a real directory, not sticky while others can write to it, or owned
-//! by another user who is not root (that user could swap sockets under us).
+//! by another user who is not root (that user could swap sockets under us). Every directory
+//! above it is held to the same rule, as OpenSSH holds the parents of `authorized_keys`:
+//! whoever can rename a parent can put a directory of their own in its place.
 
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -35,19 +37,33 @@ pub fn ensure(dir: &Path) -> Result<(), String> {
     check(dir)
 }
 
-/// The rules a socket directory must keep, for servers and clients alike.
+/// The rules a socket directory and each directory above it must keep, for servers and
+/// clients alike.
 pub fn check(dir: &Path) -> Result<(), String> {
     let meta = fs::symlink_metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let shown = dir.display();
     if !meta.file_type().is_dir() {
         return Err(format!(
-            "{shown} is not a directory (a symlink or a file there is refused)"
+            "{} is not a directory (a symlink or a file there is refused)",
+            dir.display()
         ));
     }
+    safe(dir, &meta, "the sockets in it")?;
+    // The parents as they really are: a symlink on the way is judged by where it leads.
+    let real = fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for parent in real.ancestors().skip(1) {
+        let meta = fs::metadata(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        safe(parent, &meta, "the socket directory")?;
+    }
+    Ok(())
+}
+
+/// Owned by root or by us, and not open to others' writes unless sticky.
+fn safe(dir: &Path, meta: &fs::Metadata, what: &str) -> Result<(), String> {
+    let shown = dir.display();
     let me = Uid::current().as_raw();
     if meta.uid() != 0 && meta.uid() != me {
         return Err(format!(
-            "{shown} belongs to uid {}, not to you or root; another user could replace the sockets in it",
+            "{shown} belongs to uid {}, not to you or root; that user could replace {what}",
             meta.uid()
         ));
     }
@@ -55,7 +71,7 @@ pub fn check(dir: &Path) -> Result<(), String> {
     let others_write = mode & 0o022 != 0;
     if others_write && mode & 0o1000 == 0 {
         return Err(format!(
-            "{shown} is writable by others but not sticky (chmod +t), so anyone could delete sockets in it"
+            "{shown} is writable by others but not sticky (chmod +t), so anyone could replace {what}"
         ));
     }
     Ok(())
@@ -114,5 +130,47 @@ mod tests {
         let link = t.path().join("link");
         std::os::unix::fs::symlink(&d, &link).unwrap();
         assert!(check(&link).unwrap_err().contains("not a directory"));
+    }
+
+    #[test]
+    fn refuses_a_directory_under_a_parent_others_can_write() {
+        let t = tempfile::tempdir().unwrap();
+        let parent = t.path().join("open");
+        let d = parent.join("socks");
+        fs::create_dir(&parent).unwrap();
+        ensure(&d).unwrap();
+        for (mode, ok) in [
+            (0o777, false),
+            (0o775, false),
+            (0o1777, true),
+            (0o755, true),
+        ] {
+            fs::set_permissions(&parent, fs::Permissions::from_mode(mode)).unwrap();
+            let got = check(&d);
+            assert_eq!(got.is_ok(), ok, "parent mode {mode:o}: {got:?}");
+            if let Err(e) = got {
+                assert!(e.contains(&format!("{} is writable by others", parent.display())));
+            }
+        }
+        // A symlink on the way is judged by the directory it leads to.
+        fs::set_permissions(&parent, fs::Permissions::from_mode(0o777)).unwrap();
+        let via = t.path().join("via");
+        std::os::unix::fs::symlink(&parent, &via).unwrap();
+        assert!(check(&via.join("socks")).is_err());
+    }
+
+    #[test]
+    fn refuses_a_directory_under_a_parent_of_another_user() {
+        if !Uid::current().is_root() {
+            return; // only root can hand a directory to another user; tests/share.rs runs as root
+        }
+        let t = tempfile::tempdir().unwrap();
+        let theirs = t.path().join("theirs");
+        let d = theirs.join("socks");
+        fs::create_dir(&theirs).unwrap();
+        ensure(&d).unwrap();
+        chown(&theirs, Some(Uid::from_raw(65534)), None).unwrap();
+        let e = check(&d).unwrap_err();
+        assert!(e.contains("belongs to uid 65534"), "{e}");
     }
 }
