@@ -18,6 +18,7 @@ use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Body, Outcome, Record, Role};
 use crate::journal::writer::{Writer, Written};
+use crate::pending::or_pending;
 use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
@@ -138,7 +139,7 @@ impl Driver {
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
-                Some(msg) = async { match self.share.as_mut() { Some(hub) => hub.rx.recv().await, None => std::future::pending().await } } => {
+                Some(msg) = or_pending(self.share.as_mut().map(|hub| hub.rx.recv())) => {
                     self.share_msg(msg, fe);
                 }
                 got = input.recv(), if input_open => {
@@ -149,14 +150,14 @@ impl Driver {
                     let intents = fe.input(got, &self.engine, self.running.is_some());
                     self.intents(intents, fe);
                 }
-                Some(_) = async { match sigint.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
+                Some(_) = or_pending(sigint.as_mut().map(|s| s.recv())) => {
                     let intents = fe.input(Input::CtrlC, &self.engine, self.running.is_some());
                     self.intents(intents, fe);
                 }
-                Some(_) = async { match sigterm.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
+                Some(_) = or_pending(sigterm.as_mut().map(|s| s.recv())) => {
                     self.intents(vec![Intent::Interrupt("SIGTERM".into())], fe);
                 }
-                Some(_) = async { match sighup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => {
+                Some(_) = or_pending(sighup.as_mut().map(|s| s.recv())) => {
                     self.intents(vec![Intent::Interrupt("SIGHUP: the terminal went away".into())], fe);
                 }
                 _ = tick.tick() => fe.tick(&self.engine),

@@ -14,6 +14,7 @@ pub mod frontend;
 pub mod hash;
 pub mod identity;
 pub mod journal;
+pub mod pending;
 pub mod runbook;
 pub mod share;
 pub mod term;

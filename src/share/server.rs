@@ -14,11 +14,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::frame::{self, Reader};
 use super::limits::{HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT};
-use super::or_pending;
 use super::peer::Peer;
 use super::protocol::{
     ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome,
 };
+use crate::pending::or_pending;
 
 /// A watcher that does not read for this long is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);

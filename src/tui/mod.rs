@@ -31,6 +31,7 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
 use crate::frontend::Input;
+use crate::pending::or_pending;
 
 pub use app::{App, Options};
 
@@ -95,8 +96,8 @@ pub async fn linger<B: Backend>(app: &mut App<B>, mut rx: mpsc::UnboundedReceive
                 Some(input) => app.after_input(input),
                 None => return,
             },
-            Some(_) = async { match sigterm.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => return,
-            Some(_) = async { match sighup.as_mut() { Some(s) => s.recv().await, None => std::future::pending().await } } => return,
+            Some(_) = or_pending(sigterm.as_mut().map(|s| s.recv())) => return,
+            Some(_) = or_pending(sighup.as_mut().map(|s| s.recv())) => return,
             _ = tick.tick() => app.after_tick(),
         }
     }
