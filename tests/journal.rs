@@ -1,12 +1,13 @@
 //! The journal's rules through the binary: nothing is accepted after the end of a run,
 //! `verify --head` of a finished run means "ends here", a torn tail is only what a crash can
-//! leave, symbolic links are refused and a newer format is refused.
+//! leave, symbolic links are refused, a newer format is refused, and records are committed
+//! one decision at a time yet recovered line by line.
 
 mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{Run, Scratch};
+use common::{Run, Scratch, journal};
 use shisa::hash::sha256_hex;
 
 fn runbook(s: &Scratch, steps: usize) -> PathBuf {
@@ -219,4 +220,86 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
     let resumed = s.resume(&dir, "");
     assert_eq!(resumed.code, 2, "{}", resumed.explain());
     assert!(resumed.stderr.contains(want), "{}", resumed.explain());
+}
+
+#[test]
+fn a_batch_cut_mid_write_keeps_its_complete_lines_and_resumes() {
+    let s = Scratch::new();
+    let run = finished_run(&s, 3);
+    let all = lines(run.dir());
+    // The decision after s1's command: its result, s1's end, s2's start and command.
+    let at = all
+        .iter()
+        .position(|l| l.contains("\"kind\":\"command_started\"") && l.contains("\"step\":\"s2\""))
+        .unwrap();
+    let mut bytes = (all[..at].join("\n") + "\n").into_bytes();
+    bytes.extend_from_slice(&all[at].as_bytes()[..all[at].len() / 2]);
+    std::fs::write(run.dir().join("journal.jsonl"), &bytes).unwrap();
+    // The crash came before s2's command was spawned: it left no output log.
+    for log in std::fs::read_dir(run.dir().join("output")).unwrap() {
+        let log = log.unwrap().path();
+        if !log
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("s1.")
+        {
+            std::fs::remove_file(log).unwrap();
+        }
+    }
+    assert_eq!(verify(&s, run.dir(), None).0, 0);
+
+    let resumed = s.resume(run.dir(), "rerun\n");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    let after = lines(run.dir());
+    assert_eq!(
+        after[..at],
+        all[..at],
+        "the complete lines of the batch are kept"
+    );
+    let recovered = &journal(run.dir())[at];
+    assert_eq!(recovered["kind"], "journal_recovered", "{recovered}");
+    assert_eq!(verify(&s, run.dir(), None).0, 0);
+}
+
+#[test]
+fn one_decision_is_one_fsync() {
+    let Some(strace) = common::needs::tool(&["strace"], "apt-get install strace") else {
+        return;
+    };
+    let s = Scratch::new();
+    let steps = 20;
+    let rb = runbook(&s, steps);
+    let trace = s.path().join("trace");
+    let mut c = std::process::Command::new(strace);
+    c.arg("-f")
+        .arg("-y")
+        .arg("-e")
+        .arg("trace=fsync,fdatasync")
+        .arg("-o")
+        .arg(&trace)
+        .arg(common::bin())
+        .args(["run", "--headless"])
+        .arg(&rb)
+        .env("SHISA_JOURNAL_DIR", s.journals())
+        .env("NO_COLOR", "1");
+    let out = common::feed(c, "");
+    let trace = std::fs::read_to_string(&trace).unwrap_or_default();
+    if !trace.contains("journal.jsonl>") {
+        common::needs::missing("a working strace (ptrace allowed)", "run outside a sandbox");
+        return;
+    }
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let syncs = trace
+        .lines()
+        .filter(|l| l.contains("journal.jsonl>"))
+        .count();
+    let records = journal(&Run::from(out).run_dir.unwrap()).len();
+    // Two decisions per step (start it: its start and its command; its command's result:
+    // that and the step's end), plus the run's start and end; four per step before group
+    // commit, one per record.
+    assert!(
+        syncs <= 2 * steps + 4,
+        "{syncs} fsyncs of the journal for {records} records in {steps} steps"
+    );
 }

@@ -1,5 +1,5 @@
 //! The journal's rules across writer and reader: the end of a run, torn tails, the format
-//! stamp and symbolic links.
+//! stamp, symbolic links and group commit.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -54,9 +54,8 @@ fn finished() -> Body {
 
 fn write(dir: &Path, bodies: Vec<Body>) -> Vec<u8> {
     let mut w = Writer::create(dir, &[]).unwrap();
-    for body in bodies {
-        w.append(&entry(body), Utc::now()).unwrap();
-    }
+    let entries: Vec<Entry> = bodies.into_iter().map(entry).collect();
+    w.append_all(&entries, Utc::now()).unwrap();
     fs::read(journal_path(dir)).unwrap()
 }
 
@@ -188,6 +187,30 @@ fn a_tail_that_no_crash_could_leave_is_damage() {
     let mut b = bytes.clone();
     b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"x\",\"kind\":\"k\",\"data\":{{}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
     assert!(parse(&b).unwrap().torn.is_some());
+}
+
+#[test]
+fn a_batch_cut_anywhere_keeps_its_complete_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = write(dir.path(), vec![started()]);
+    let mut w = Writer::resume(dir.path(), 2, sha256_hex(&first[..first.len() - 1]), &[]).unwrap();
+    let batch: Vec<Entry> = (0..4).map(|i| entry(note(&format!("n{i}")))).collect();
+    let written = w.append_all(&batch, Utc::now()).unwrap();
+    assert_eq!(written.len(), 4);
+    assert_eq!(w.records(), 5);
+    let bytes = fs::read(journal_path(dir.path())).unwrap();
+    let j = parse(&bytes).unwrap();
+    assert_eq!(j.records.len(), 5);
+    assert_eq!(w.head(), j.head(), "each line chained on its own");
+    for (w, r) in written.iter().zip(&j.records[1..]) {
+        assert_eq!(&w.record, r);
+    }
+    for cut in first.len()..bytes.len() {
+        let j = parse(&bytes[..cut]).unwrap_or_else(|b| panic!("cut at {cut}: {b}"));
+        let complete = bytes[..cut].iter().filter(|&&b| b == b'\n').count();
+        assert_eq!(j.records.len(), complete);
+        assert_eq!(j.torn.is_some(), bytes[cut - 1] != b'\n');
+    }
 }
 
 #[test]

@@ -1,9 +1,9 @@
 //! What a crash can leave after the last complete line of a journal, and nothing else.
 //!
 //! The writer puts each record on disk as `serde_json`'s compact text of a [`Record`] plus a
-//! newline, in one `write` call (see `writer.rs`). A crash during that write can leave
-//! the start of one record and no newline: a byte-prefix of a line the writer would have
-//! written next. So a tail is torn (a crash) only if it could be such a prefix: compact JSON
+//! newline; the records of one decision go in one `write` call (group commit, see
+//! `writer.rs`). A crash during that write can leave some complete lines, then the start of
+//! one record and no newline: a byte-prefix of a line the writer would have written next. So a tail is torn (a crash) only if it could be such a prefix: compact JSON
 //! (no whitespace, no raw control bytes, no escape serde_json never writes), valid UTF-8 up
 //! to a possibly cut last character, the envelope's fields in the writer's order, `seq`
 //! the next number and `prev` the hash of the last complete line (both possibly cut short).

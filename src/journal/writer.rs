@@ -1,7 +1,17 @@
 //! Appends records to `journal.jsonl`: write-ahead (the caller performs an effect only after
-//! `append` returns), one `fsync` per record, each line chained to the previous line's
-//! SHA-256, secrets scrubbed from every string in it. Any error is returned, never hidden:
-//! the driver stops the run on it (fail closed).
+//! `append` returns), each line chained to the previous line's SHA-256, secrets scrubbed
+//! from every string in it. Any error is returned, never hidden: the driver stops the run on
+//! it (fail closed).
+//!
+//! Group commit: the records of one decision (the consecutive journal entries the engine
+//! returns for one event) go to disk as one `write` and one `fsync`, and the caller performs
+//! the effect that follows them only after that returns. Each line is still chained on its
+//! own, so the batch is no new unit on disk: a crash during the write can leave some complete
+//! lines and then the start of one more, exactly as if the records had been written one by
+//! one. The complete lines are records the engine decided and may be replayed (their effect
+//! may not have happened, which is what "in doubt" already means); the cut one is a torn tail
+//! (see `torn.rs`), moved aside by `resume`. Watchers and the screen get each record of a
+//! batch, one by one, only once the whole batch is durable.
 //!
 //! Neither `journal.jsonl` nor the run directory is opened through a symbolic link: shisa
 //! never makes one, so one there was put by hand, and appending through it would write the
@@ -88,26 +98,54 @@ impl Writer {
     /// Writes one record and makes it durable; returns it with its exact line. On error,
     /// nothing may run after it.
     pub fn append(&mut self, entry: &Entry, now: DateTime<Utc>) -> io::Result<Written> {
-        let record = Record {
-            seq: self.next_seq,
-            ts: timestamp(now),
-            body: entry.body.clone(),
-            step: entry.step.clone(),
-            actor: entry.actor.clone(),
-            prev: self.head.clone(),
-        };
-        let mut bytes = self.line(&record)?;
-        bytes.push(b'\n');
-        // One write call per line: a kill between records never leaves half a line.
+        let mut written = self.append_all(std::slice::from_ref(entry), now)?;
+        written
+            .pop()
+            .ok_or_else(|| io::Error::other("the journal wrote no record"))
+    }
+
+    /// Writes the records of one decision with one `write` and one `fsync` (group commit,
+    /// see the module note); returns them with their exact lines, in order. On error none
+    /// of them counts as written and nothing may run after it.
+    pub fn append_all(
+        &mut self,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> io::Result<Vec<Written>> {
+        let ts = timestamp(now);
+        let mut head = self.head.clone();
+        let mut bytes = Vec::new();
+        let mut lines = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let record = Record {
+                seq: self.next_seq + i as u64,
+                ts: ts.clone(),
+                body: entry.body.clone(),
+                step: entry.step.clone(),
+                actor: entry.actor.clone(),
+                prev: head,
+            };
+            let line = self.line(&record)?;
+            head = sha256_hex(&line);
+            let start = bytes.len();
+            bytes.extend_from_slice(&line);
+            bytes.push(b'\n');
+            lines.push(start..start + line.len());
+        }
+        // One write call for the batch: a kill between batches never leaves part of a line.
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
-        self.head = sha256_hex(&bytes[..bytes.len() - 1]);
-        self.next_seq += 1;
-        // What was written is what watchers and the front end get.
-        let record = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
-        bytes.pop();
-        let line = String::from_utf8(bytes).map_err(io::Error::other)?;
-        Ok(Written { record, line })
+        let mut written = Vec::with_capacity(lines.len());
+        for range in lines {
+            // What was written is what watchers and the front end get.
+            let line = &bytes[range];
+            let record = serde_json::from_slice(line).map_err(io::Error::other)?;
+            let line = String::from_utf8(line.to_vec()).map_err(io::Error::other)?;
+            written.push(Written { record, line });
+        }
+        self.head = head;
+        self.next_seq += written.len() as u64;
+        Ok(written)
     }
 
     /// One record's line, without its newline, as it goes to disk.
