@@ -183,6 +183,18 @@ fn a_tail_that_no_crash_could_leave_is_damage() {
     let mut b = bytes.clone();
     b.extend_from_slice(&[b'{', b'"', 0xff]);
     assert!(parse(&b).is_err(), "bytes that are not UTF-8");
+    // Zeros where the data never reached the disk, after a cut record or alone: a crash.
+    for tail in [&b"{\"seq\":3,\"ts\":\"20\0\0\0"[..], b"\0\0\0\0"] {
+        let mut b = bytes.clone();
+        b.extend_from_slice(tail);
+        assert_eq!(parse(&b).unwrap().torn.as_deref(), Some(tail));
+    }
+    let mut b = bytes.clone();
+    b.extend_from_slice(b"\0\0{\"seq\":3,");
+    assert!(
+        parse(&b).is_err(),
+        "zeros before a record start are not a crash"
+    );
     // The same record, whole but for its newline, with this journal's head: a crash.
     let mut b = bytes.clone();
     b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"x\",\"kind\":\"k\",\"data\":{{}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
