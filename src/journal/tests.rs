@@ -149,6 +149,8 @@ fn a_tail_that_no_crash_could_leave_is_damage() {
     );
     let damaged = [
         "garbage".to_string(),
+        "{}".into(),
+        "{\"seq\":3,\"ts\":\"x\",\"kind\":\"k\",\"data\":{},\"actor\":{}".into(),
         "{\"seq\":3,anything at all".into(),
         "{\"seq\":3,\"kind\":\"operator_note\"".into(),
         "{\"seq\":3,\"ts\":\"x\",\"kind\":\"k\",\"data\":{},\"actor\":{},\"step\"".into(),

@@ -63,7 +63,7 @@ impl<'a> Prefix<'a> {
     }
 
     /// Consumes `c` if it is next; `Ok(false)` at the end of the bytes.
-    fn expect(&mut self, c: u8) -> Parsed {
+    fn eat(&mut self, c: u8) -> Parsed {
         match self.peek() {
             None => Ok(false),
             Some(x) if x == c => {
@@ -77,7 +77,7 @@ impl<'a> Prefix<'a> {
     /// `{"seq":…,"ts":…,…,"prev":…}` with the fields in the writer's order.
     fn envelope(&mut self, seq: &str, prev: &str) -> Parsed {
         let mut next = 0;
-        self.object(|p, key, done| {
+        let done = self.object(|p, key, done| {
             let Some(found) = FIELDS[next..].iter().position(|f| {
                 if done {
                     f.as_bytes() == key
@@ -104,7 +104,16 @@ impl<'a> Prefix<'a> {
                 "actor" => Field::Actor,
                 _ => Field::Text(Some(prev)),
             }))
-        })
+        })?;
+        self.whole(done, next == FIELDS.len())
+    }
+
+    /// A closed object must have had all its fields.
+    fn whole(&self, closed: bool, all: bool) -> Parsed {
+        if closed && !all {
+            return self.bad("an object closed before its last field");
+        }
+        Ok(closed)
     }
 
     /// An object whose members `member` approves one by one: given the key so far and
@@ -113,7 +122,7 @@ impl<'a> Prefix<'a> {
         &mut self,
         mut member: impl FnMut(&Self, &[u8], bool) -> Result<Option<Field<'f>>, String>,
     ) -> Parsed {
-        if !self.expect(b'{')? {
+        if !self.eat(b'{')? {
             return Ok(false);
         }
         if self.peek() == Some(b'}') {
@@ -128,7 +137,7 @@ impl<'a> Prefix<'a> {
             let Some(field) = member(self, key, done)? else {
                 return Ok(false);
             };
-            if !self.expect(b':')? || !self.field(field)? {
+            if !self.eat(b':')? || !self.field(field)? {
                 return Ok(false);
             }
             match self.peek() {
@@ -162,7 +171,7 @@ impl<'a> Prefix<'a> {
             }
             Field::Actor => {
                 let mut next = 0;
-                self.object(|p, key, done| {
+                let done = self.object(|p, key, done| {
                     let want = ACTOR.get(next).map_or(&b""[..], |k| k.as_bytes());
                     let fits = if done {
                         want == key
@@ -181,7 +190,8 @@ impl<'a> Prefix<'a> {
                         b"uid" => Field::Number(None),
                         _ => Field::Text(None),
                     }))
-                })
+                })?;
+                self.whole(done, next == ACTOR.len())
             }
             Field::Role => {
                 let (role, done) = self.text()?;
@@ -278,7 +288,7 @@ impl<'a> Prefix<'a> {
     /// A string as serde_json writes it; with `exact`, its content must be that text (or,
     /// cut, the start of it).
     fn string(&mut self, exact: Option<&str>) -> Parsed {
-        if !self.expect(b'"')? {
+        if !self.eat(b'"')? {
             return Ok(false);
         }
         let start = self.i;
@@ -323,7 +333,6 @@ impl<'a> Prefix<'a> {
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`; a number ends at the next byte that
     /// cannot continue it, so one at the very end is never known complete.
     fn number(&mut self) -> Parsed {
-        let start = self.i;
         if self.peek() == Some(b'-') {
             self.i += 1;
         }
@@ -336,7 +345,7 @@ impl<'a> Prefix<'a> {
         };
         let int = self.i;
         let n = digits(self);
-        if n > 1 && self.b[int] == b'0' {
+        if n > 1 && self.b.get(int) == Some(&b'0') {
             return self.bad("a number with a leading zero");
         }
         if n == 0 {
@@ -361,7 +370,6 @@ impl<'a> Prefix<'a> {
                 return self.bad("a bad number");
             }
         }
-        debug_assert!(self.i > start);
         Ok(self.peek().is_some())
     }
 }
