@@ -101,7 +101,7 @@ fn nothing_but_a_continuation_follows_the_end_of_a_run() {
     );
 }
 
-/// `lines` complete lines of a journal, then the first `cut` bytes of the next one.
+/// The complete lines `head`, then the first `cut` bytes of `line` (a crash mid-write).
 fn cut_after(line: &[u8], head: &[u8], cut: usize) -> Vec<u8> {
     let mut bytes = head.to_vec();
     bytes.extend_from_slice(&line[..cut]);
@@ -292,5 +292,27 @@ fn a_symbolic_link_is_never_opened_as_the_journal() {
             )
         }
         other => panic!("{other:?}"),
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+
+    /// Whatever text a record holds, every cut of its line is a crash, never damage.
+    #[test]
+    fn every_cut_of_any_written_record_is_torn(text in "\\PC*|[\\x00-\\x7f]*", uid in 0u32..) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut e = entry(note(&text));
+        e.actor.uid = uid;
+        e.step = (uid % 2 == 0).then(|| text.clone());
+        let mut w = Writer::create(dir.path(), &[]).unwrap();
+        w.append(&entry(started()), Utc::now()).unwrap();
+        let line = w.append(&e, Utc::now()).unwrap().line.into_bytes();
+        let bytes = fs::read(journal_path(dir.path())).unwrap();
+        let head = &bytes[..bytes.len() - line.len() - 1];
+        for cut in 1..=line.len() {
+            let j = parse(&cut_after(&line, head, cut));
+            proptest::prop_assert!(j.is_ok(), "cut at {}: {:?}", cut, j.err());
+        }
     }
 }
