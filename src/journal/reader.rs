@@ -143,6 +143,8 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
             return Err(broken(newer_format(f)));
         }
         let kind = record.body.kind();
+        // After the end: the audience, a recovered tail (journaled by a continuation before
+        // its first record) and a continuation's start; nothing that speaks for the run.
         if let Some(at) = ended {
             if CONTINUATIONS.contains(&kind) {
                 ended = None;
