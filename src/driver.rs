@@ -230,26 +230,43 @@ impl Driver {
 
     fn perform(&mut self, effects: Vec<Effect>, fe: &mut dyn FrontEnd) -> Vec<Record> {
         let mut written = Vec::new();
-        for effect in effects {
+        let mut effects = effects.into_iter().peekable();
+        while let Some(effect) = effects.next() {
             if self.fatal.is_some() {
                 break;
             }
             match effect {
-                Effect::Journal(entry) => match self.writer.append(&entry, Utc::now()) {
-                    Ok(w) => {
-                        self.witness(&w, fe);
-                        written.push(w.record);
+                Effect::Journal(entry) => {
+                    // Group commit: this decision's consecutive records with one fsync, all
+                    // durable before the effect after them (see journal/writer.rs).
+                    let mut batch = vec![entry];
+                    while let Some(Effect::Journal(e)) =
+                        effects.next_if(|e| matches!(e, Effect::Journal(_)))
+                    {
+                        batch.push(e);
                     }
-                    Err(e) => self.fail(
-                        format!("cannot write the journal ({e}); the run stops here so nothing runs unrecorded"),
-                        fe,
-                    ),
-                },
+                    match self.writer.append_all(&batch, Utc::now()) {
+                        Ok(ws) => {
+                            for w in ws {
+                                self.witness(&w, fe);
+                                written.push(w.record);
+                            }
+                        }
+                        Err(e) => self.fail(
+                            format!("cannot write the journal ({e}); the run stops here so nothing runs unrecorded"),
+                            fe,
+                        ),
+                    }
+                }
                 Effect::Spawn(spawn) => match self.runner.start(&spawn) {
                     Ok(running) => self.running = running,
-                    Err(e) => {
-                        self.fail(format!("cannot create the output log {} ({e}); the run stops here", spawn.log), fe)
-                    }
+                    Err(e) => self.fail(
+                        format!(
+                            "cannot create the output log {} ({e}); the run stops here",
+                            spawn.log
+                        ),
+                        fe,
+                    ),
                 },
                 Effect::Timer { after, event } => {
                     let tx = self.timer_tx.clone();

@@ -18,6 +18,8 @@ use crate::journal::writer::Writer;
 use crate::runbook::{load_file, params};
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
+    crate::journal::writer::refuse_linked_dir(&args.run_dir)
+        .map_err(|e| Error::Refused(e.to_string()))?;
     let run_dir = args
         .run_dir
         .canonicalize()

@@ -29,6 +29,24 @@ pub fn run(run_dir: &Path, head: Option<&str>) -> Result<Exit> {
             .position(|h| h.eq_ignore_ascii_case(want.trim()))
         {
             Some(k) if k + 1 == n => println!("head {} is the last record (line {n})", want.trim()),
+            // A finished run's journal ends at its head: whatever follows was added later.
+            Some(k) if reader::ended_at(&journal.records, k + 1).is_some() => {
+                let next = &journal.records[k + 1];
+                let hint = if reader::CONTINUATIONS.contains(&next.body.kind()) {
+                    "; if `shisa resume` or `shisa rollback` continued the run, check against the head it printed"
+                } else {
+                    ""
+                };
+                println!(
+                    "BROKEN at line {}: a `{}` record follows head {} (line {}), where the run had finished: its journal ends there, so lines {}–{n} were appended afterwards{hint}",
+                    k + 2,
+                    next.body.kind(),
+                    want.trim(),
+                    k + 1,
+                    k + 2,
+                );
+                return Ok(Exit::Failed);
+            }
             Some(k) => println!(
                 "head {} is line {} of {n}: the journal continued after it",
                 want.trim(),

@@ -1,5 +1,10 @@
-//! The write-ahead, hash-chained journal (DESIGN §4).
+//! The write-ahead, hash-chained journal: record types, the writer (fsync, chain, group
+//! commit) and the reader (verify, recover a torn tail).
 
 pub mod reader;
 pub mod record;
+mod torn;
 pub mod writer;
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,26 @@
 //! Reads a journal back and checks it: every line parses, `seq` counts up from 1, each
-//! `prev` is the SHA-256 of the line before, and every finished command's output log still
-//! has the size and hash the journal recorded. A last line without its newline is a crash
-//! mid-write (a torn tail), reported as such rather than as tampering.
+//! `prev` is the SHA-256 of the line before, nothing but a continuation follows the end of a
+//! run, the format is one this shisa reads, and every finished command's output log still
+//! has the size and hash the journal recorded. A last line without its newline that could
+//! be the start of the next record is a crash mid-write (a torn tail, see `torn.rs`),
+//! reported as such rather than as tampering.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::record::{Body, Record};
-use super::writer::{GENESIS, JOURNAL, sync_dir};
+use super::record::{Body, FORMAT, Record};
+use super::torn;
+use super::writer::{GENESIS, JOURNAL, refuse_link, sync_dir};
 use crate::hash::{Hasher, sha256_hex};
+
+/// Records that only say who watched, written even after the run's end (a watcher dropped
+/// as the last records go out): they tell nothing about what the run did.
+const AUDIENCE: &[&str] = &["watcher_joined", "watcher_left", "client_refused"];
+/// The first record of a continuation of an ended run (`rollback_requested` is the kind
+/// `shisa rollback` is to write).
+pub const CONTINUATIONS: &[&str] = &["run_resumed", "rollback_requested"];
 
 #[derive(Debug)]
 pub struct Journal {
@@ -40,61 +51,111 @@ pub enum ReadError {
     Io { path: PathBuf, source: io::Error },
     #[error("the journal is broken at {0}")]
     Broken(Broken),
+    #[error("{}", newer_format(*.0))]
+    Newer(u64),
+}
+
+fn newer_format(format: u64) -> String {
+    format!(
+        "this journal was written by a newer shisa (format {format}); this shisa reads format {FORMAT} — upgrade shisa"
+    )
 }
 
 pub fn journal_path(run_dir: &Path) -> PathBuf {
     run_dir.join(JOURNAL)
 }
 
-/// Reads and checks the hash chain (not the output logs; see [`check_logs`]).
+/// Reads and checks the hash chain (not the output logs; see [`check_logs`]). A journal that
+/// is a symbolic link is not read: shisa never makes one.
 pub fn read(run_dir: &Path) -> Result<Journal, ReadError> {
     let path = journal_path(run_dir);
-    let bytes = fs::read(&path).map_err(|source| ReadError::Io {
-        path: path.clone(),
-        source,
-    })?;
+    let mut bytes = Vec::new();
+    fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .and_then(|mut f| f.read_to_end(&mut bytes))
+        .map_err(|e| ReadError::Io {
+            source: refuse_link(e, &path),
+            path: path.clone(),
+        })?;
+    if let Some(newer) = format_of(&bytes).filter(|f| *f > FORMAT) {
+        return Err(ReadError::Newer(newer));
+    }
     parse(&bytes).map_err(ReadError::Broken)
 }
 
+/// The format stamped in the first line's `run_started`, if it has one (older journals
+/// have none and are format 1). Read loosely: a newer format may change anything else.
+pub fn format_of(bytes: &[u8]) -> Option<u64> {
+    let first = bytes.split(|&b| b == b'\n').next()?;
+    let v: serde_json::Value = serde_json::from_slice(first).ok()?;
+    v.get("data")?.get("format")?.as_u64()
+}
+
 pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
-    let mut records = Vec::new();
+    let mut records: Vec<Record> = Vec::new();
     let mut hashes: Vec<String> = Vec::new();
     let mut rest = bytes;
     let mut torn = None;
+    // The line of the `run_finished` that ended the current segment, if one did.
+    let mut ended: Option<usize> = None;
     while !rest.is_empty() {
+        let n = records.len() + 1;
+        let prev = hashes.last().map_or(GENESIS, String::as_str);
         let Some(end) = rest.iter().position(|&b| b == b'\n') else {
             // A crash mid-write leaves the start of the next record; anything else at the
             // end is damage, not a crash.
-            let next = format!("{{\"seq\":{},", records.len() + 1);
-            if !(rest.starts_with(next.as_bytes()) || next.as_bytes().starts_with(rest)) {
-                let reason =
-                    "the journal ends with bytes that are not the start of the next record".into();
-                return Err(Broken {
-                    line: records.len() + 1,
-                    reason,
-                });
-            }
+            torn::check(rest, n as u64, prev).map_err(|why| Broken {
+                line: n,
+                reason: format!(
+                    "the journal ends with bytes that are not the start of the next record ({why})"
+                ),
+            })?;
             torn = Some(rest.to_vec());
             break;
         };
         let line = &rest[..end];
         rest = &rest[end + 1..];
-        let n = records.len() + 1;
         let broken = |reason: String| Broken { line: n, reason };
-        let record: Record = serde_json::from_slice(line)
-            .map_err(|e| broken(format!("not a journal record ({e})")))?;
+        let record: Record = serde_json::from_slice(line).map_err(|e| match format_of(line) {
+            Some(f) if n == 1 && f > FORMAT => broken(newer_format(f)),
+            _ => broken(format!("not a journal record ({e})")),
+        })?;
         if record.seq != n as u64 {
             return Err(broken(format!(
                 "seq is {}, expected {n} (a line was removed, added or moved)",
                 record.seq
             )));
         }
-        let expected = hashes.last().map_or(GENESIS, String::as_str);
-        if record.prev != expected {
+        if record.prev != prev {
             return Err(broken(
                 "prev does not match the hash of the line before (the line before was changed)"
                     .into(),
             ));
+        }
+        // A newer shisa may write lines this one still parses, with another meaning.
+        if let Some(f) = (n == 1)
+            .then(|| format_of(line))
+            .flatten()
+            .filter(|f| *f > FORMAT)
+        {
+            return Err(broken(newer_format(f)));
+        }
+        let kind = record.body.kind();
+        // After the end: the audience, a recovered tail (journaled by a continuation before
+        // its first record) and a continuation's start; nothing that speaks for the run.
+        if let Some(at) = ended {
+            if CONTINUATIONS.contains(&kind) {
+                ended = None;
+            } else if !AUDIENCE.contains(&kind) && kind != "journal_recovered" {
+                return Err(broken(format!(
+                    "a `{kind}` record after the run finished at line {at}: nothing may follow the end of a run except a resume or rollback that begins with its own record"
+                )));
+            }
+        }
+        if kind == "run_finished" {
+            ended = Some(n);
         }
         hashes.push(sha256_hex(line));
         records.push(record);
@@ -104,6 +165,20 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
         hashes,
         torn,
     })
+}
+
+/// Where the run stood after the first `upto` records: `Some(line)` of the `run_finished`
+/// that ended it, unless a continuation began after it.
+pub fn ended_at(records: &[Record], upto: usize) -> Option<usize> {
+    let mut ended = None;
+    for (i, r) in records.iter().take(upto).enumerate() {
+        match r.body.kind() {
+            "run_finished" => ended = Some(i + 1),
+            k if CONTINUATIONS.contains(&k) => ended = None,
+            _ => {}
+        }
+    }
+    ended
 }
 
 /// Checks each finished command's output log against the size and hash journaled for it.
@@ -139,7 +214,6 @@ pub fn check_logs(run_dir: &Path, journal: &Journal) -> Result<usize, Broken> {
 }
 
 fn hash_file(path: &Path) -> io::Result<(u64, String)> {
-    use std::io::Read;
     let mut f = fs::File::open(path)?;
     let mut h = Hasher::default();
     let mut buf = vec![0u8; 1 << 16];
@@ -166,11 +240,27 @@ pub fn move_torn_tail(
     };
     let name = format!("journal.torn-{stamp}");
     let aside = run_dir.join(&name);
-    fs::write(&aside, torn)?;
-    fs::File::open(&aside)?.sync_all()?;
+    // A new file, never one already there (nor a link planted under that name).
+    let mut out = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&aside)?;
+    io::Write::write_all(&mut out, torn)?;
+    out.sync_all()?;
     let path = journal_path(run_dir);
-    let keep = fs::metadata(&path)?.len() - torn.len() as u64;
-    let f = fs::OpenOptions::new().write(true).open(&path)?;
+    let f = fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(|e| refuse_link(e, &path))?;
+    let keep = f
+        .metadata()?
+        .len()
+        .checked_sub(torn.len() as u64)
+        .ok_or_else(|| {
+            io::Error::other("the journal is shorter than its torn tail: it changed while read")
+        })?;
     f.set_len(keep)?;
     f.sync_all()?;
     sync_dir(run_dir)?;

@@ -1,4 +1,4 @@
-//! The journal's record types (DESIGN §4): what each line of `journal.jsonl` holds. Pure data,
+//! The journal's record types: what each line of `journal.jsonl` holds. Pure data,
 //! shared by the engine (which decides records), the writer, the reader and the exporters.
 
 use std::collections::BTreeMap;
@@ -6,6 +6,10 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+/// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
+/// `run_started`'s data (a journal without it is format 1, from before the stamp).
+pub const FORMAT: u64 = 1;
 
 /// Who did something: the operator, a reviewer connected to the session, or shisa itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,15 +1,32 @@
 //! Appends records to `journal.jsonl`: write-ahead (the caller performs an effect only after
-//! `append` returns), one `fsync` per record, each line chained to the previous line's
-//! SHA-256, secrets scrubbed from every string in it. Any error is returned, never hidden:
-//! the driver stops the run on it (fail closed).
+//! `append` returns), each line chained to the previous line's SHA-256, secrets scrubbed
+//! from every string in it. Any error is returned, never hidden: the driver stops the run on
+//! it (fail closed).
+//!
+//! Group commit: the records of one decision (the consecutive journal entries the engine
+//! returns for one event) go to disk as one `write` and one `fsync`, and the caller performs
+//! the effect that follows them only after that returns. Each line is still chained on its
+//! own, so the batch is no new unit on disk: a crash during the write can leave some complete
+//! lines and then the start of one more, exactly as if the records had been written one by
+//! one. The complete lines are records the engine decided and may be replayed (their effect
+//! may not have happened, which is what "in doubt" already means); the cut one is a torn tail
+//! (see `torn.rs`), moved aside by `resume`. Watchers and the screen get each record of a
+//! batch, one by one, only once the whole batch is durable.
+//!
+//! Neither `journal.jsonl` nor the run directory is opened through a symbolic link: shisa
+//! never makes one, so one there was put by hand, and appending through it would write the
+//! run's record into some other file.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Local, SecondsFormat, Utc};
+use nix::fcntl::{OFlag, openat};
+use nix::sys::stat::Mode;
 
-use super::record::{Entry, Record};
+use super::record::{Entry, FORMAT, Record};
 use crate::hash::sha256_hex;
 
 pub const JOURNAL: &str = "journal.jsonl";
@@ -33,19 +50,9 @@ pub struct Writer {
 impl Writer {
     /// Creates a new journal; refuses to touch an existing one.
     pub fn create(run_dir: &Path, redactions: &[(String, String)]) -> io::Result<Writer> {
-        let path = run_dir.join(JOURNAL);
-        let file = OpenOptions::new()
-            .append(true)
-            .create_new(true)
-            .open(&path)?;
+        let file = open_journal(run_dir, true)?;
         sync_dir(run_dir)?;
-        Ok(Writer {
-            file,
-            path,
-            next_seq: 1,
-            head: GENESIS.into(),
-            scrub: scrub_list(redactions),
-        })
+        Ok(Writer::over(file, run_dir, 1, GENESIS.into(), redactions))
     }
 
     /// Continues a journal whose last intact record is `seq` with hash `head`.
@@ -55,15 +62,24 @@ impl Writer {
         head: String,
         redactions: &[(String, String)],
     ) -> io::Result<Writer> {
-        let path = run_dir.join(JOURNAL);
-        let file = OpenOptions::new().append(true).open(&path)?;
-        Ok(Writer {
+        let file = open_journal(run_dir, false)?;
+        Ok(Writer::over(file, run_dir, next_seq, head, redactions))
+    }
+
+    fn over(
+        file: File,
+        run_dir: &Path,
+        next_seq: u64,
+        head: String,
+        redactions: &[(String, String)],
+    ) -> Writer {
+        Writer {
             file,
-            path,
+            path: run_dir.join(JOURNAL),
             next_seq,
             head,
             scrub: scrub_list(redactions),
-        })
+        }
     }
 
     pub fn head(&self) -> &str {
@@ -82,33 +98,122 @@ impl Writer {
     /// Writes one record and makes it durable; returns it with its exact line. On error,
     /// nothing may run after it.
     pub fn append(&mut self, entry: &Entry, now: DateTime<Utc>) -> io::Result<Written> {
-        let record = Record {
-            seq: self.next_seq,
-            ts: timestamp(now),
-            body: entry.body.clone(),
-            step: entry.step.clone(),
-            actor: entry.actor.clone(),
-            prev: self.head.clone(),
-        };
-        // Secrets are masked in string values only: masking the serialized line would also
-        // hit numbers and hashes (a PIN of 4242 in `"bytes":4242`) and corrupt the record.
-        let mut value = serde_json::to_value(&record).map_err(io::Error::other)?;
-        if let Some(data) = value.get_mut("data") {
-            scrub_strings(data, &self.scrub);
+        let mut written = self.append_all(std::slice::from_ref(entry), now)?;
+        written
+            .pop()
+            .ok_or_else(|| io::Error::other("the journal wrote no record"))
+    }
+
+    /// Writes the records of one decision with one `write` and one `fsync` (group commit,
+    /// see the module note); returns them with their exact lines, in order. On error none
+    /// of them counts as written and nothing may run after it.
+    pub fn append_all(
+        &mut self,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> io::Result<Vec<Written>> {
+        let ts = timestamp(now);
+        let mut head = self.head.clone();
+        let mut bytes = Vec::new();
+        let mut lines = Vec::with_capacity(entries.len());
+        for (i, entry) in entries.iter().enumerate() {
+            let record = Record {
+                seq: self.next_seq + i as u64,
+                ts: ts.clone(),
+                body: entry.body.clone(),
+                step: entry.step.clone(),
+                actor: entry.actor.clone(),
+                prev: head,
+            };
+            let line = self.line(&record)?;
+            head = sha256_hex(&line);
+            let start = bytes.len();
+            bytes.extend_from_slice(&line);
+            bytes.push(b'\n');
+            lines.push(start..start + line.len());
         }
-        let mut bytes = serde_json::to_vec(&value).map_err(io::Error::other)?;
-        bytes.push(b'\n');
-        // One write call per line: a kill between records never leaves half a line.
+        // One write call for the batch: a kill between batches never leaves part of a line.
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
-        self.head = sha256_hex(&bytes[..bytes.len() - 1]);
-        self.next_seq += 1;
-        // What was written is what watchers and the front end get.
-        let record = serde_json::from_slice(&bytes).map_err(io::Error::other)?;
-        bytes.pop();
-        let line = String::from_utf8(bytes).map_err(io::Error::other)?;
-        Ok(Written { record, line })
+        let mut written = Vec::with_capacity(lines.len());
+        for range in lines {
+            // What was written is what watchers and the front end get.
+            let line = &bytes[range];
+            let record = serde_json::from_slice(line).map_err(io::Error::other)?;
+            let line = String::from_utf8(line.to_vec()).map_err(io::Error::other)?;
+            written.push(Written { record, line });
+        }
+        self.head = head;
+        self.next_seq += written.len() as u64;
+        Ok(written)
     }
+
+    /// One record's line, without its newline, as it goes to disk.
+    fn line(&self, record: &Record) -> io::Result<Vec<u8>> {
+        // Secrets are masked in string values only: masking the serialized line would also
+        // hit numbers and hashes (a PIN of 4242 in `"bytes":4242`) and corrupt the record.
+        let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
+        if let Some(data) = value.get_mut("data") {
+            scrub_strings(data, &self.scrub);
+            if record.body.kind() == "run_started" {
+                stamp_format(data);
+            }
+        }
+        serde_json::to_vec(&value).map_err(io::Error::other)
+    }
+}
+
+/// Puts `"format"` first in `run_started`'s data, so a reader learns which format the
+/// journal is in before anything else in it.
+fn stamp_format(data: &mut serde_json::Value) {
+    if let serde_json::Value::Object(map) = data {
+        let rest = std::mem::take(map);
+        map.insert("format".into(), FORMAT.into());
+        map.extend(rest.into_iter().filter(|(k, _)| k != "format"));
+    }
+}
+
+/// Opens `<run_dir>/journal.jsonl` for appending (creating it only when `create`), following
+/// no symbolic link at either name.
+fn open_journal(run_dir: &Path, create: bool) -> io::Result<File> {
+    let dir = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW)
+        .open(run_dir)
+        .map_err(|e| refuse_link(e, run_dir))?;
+    let mut flags = OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    if create {
+        // O_EXCL also refuses a symbolic link already there, dangling or not.
+        flags |= OFlag::O_CREAT | OFlag::O_EXCL;
+    }
+    let path = run_dir.join(JOURNAL);
+    let fd = openat(&dir, JOURNAL, flags, Mode::from_bits_truncate(0o600))
+        .map_err(|e| refuse_link(io::Error::from(e), &path))?;
+    Ok(File::from(fd))
+}
+
+/// Refuses a run directory named through a symbolic link, before anything resolves the
+/// path (resolving it would hide the link from the `O_NOFOLLOW` opens).
+pub fn refuse_linked_dir(run_dir: &Path) -> io::Result<()> {
+    let named = run_dir.components().as_path();
+    if std::fs::symlink_metadata(named).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(refuse_link(
+            io::Error::from_raw_os_error(libc::ELOOP),
+            named,
+        ));
+    }
+    Ok(())
+}
+
+/// A failure to open through `O_NOFOLLOW` (or `O_EXCL`) at a symbolic link: say so in words.
+pub fn refuse_link(e: io::Error, path: &Path) -> io::Error {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return io::Error::other(format!(
+            "{} is a symbolic link; shisa never makes one there, so it was put there by hand — refusing to open the journal through it",
+            path.display()
+        ));
+    }
+    e
 }
 
 /// RFC 3339 in the machine's zone, with milliseconds and the offset.
@@ -251,8 +356,8 @@ mod tests {
     #[test]
     fn a_full_disk_is_an_error_not_a_silent_loss() {
         let dir = tempfile::tempdir().unwrap();
-        std::os::unix::fs::symlink("/dev/full", dir.path().join(JOURNAL)).unwrap();
-        let mut w = Writer::resume(dir.path(), 1, GENESIS.into(), &[]).unwrap();
+        let full = OpenOptions::new().append(true).open("/dev/full").unwrap();
+        let mut w = Writer::over(full, dir.path(), 1, GENESIS.into(), &[]);
         let err = w
             .append(&entry("lost?"), Utc::now())
             .err()
