@@ -172,9 +172,16 @@ pub fn drive(s: Session) -> Result<Exit> {
             h.socket.display()
         );
     }
-    let mut driver = Driver::new(s.engine, s.writer, s.runner, s.clock);
+    let interactive = is_interactive(s.headless);
+    // In the TUI the operator paces the run (Enter begins a step); in line mode nobody does.
+    let engine = if interactive {
+        s.engine
+    } else {
+        s.engine.begins_steps_itself()
+    };
+    let mut driver = Driver::new(engine, s.writer, s.runner, s.clock);
     driver.share = hub;
-    if is_interactive(s.headless) {
+    if interactive {
         return drive_tui(
             TuiRun {
                 rt,

@@ -159,10 +159,17 @@ impl Engine {
         let Phase::Ready(i) = self.phase() else {
             return refuse("no step is waiting to begin");
         };
+        self.start_step(i, fx);
+        self.advance(fx);
+        Ok(())
+    }
+
+    /// Step `i` begins, unless a gate (window, snapshot) stops it first.
+    pub(super) fn start_step(&mut self, i: usize, fx: &mut Vec<Effect>) {
         let step = self.rb.steps[i].clone();
         if step.mutating {
             if self.window_halts(i, fx) {
-                return Ok(());
+                return;
             }
             if !step.waive.contains_key(&Guard::Snapshot)
                 && let Some(si) = self.rb.guarding_snapshot(i)
@@ -173,7 +180,7 @@ impl Engine {
                     self.rb.steps[si].id, step.id
                 );
                 self.gate(i, reason, fx);
-                return Ok(());
+                return;
             }
         }
         for (guard, w) in &step.waive {
@@ -190,8 +197,6 @@ impl Engine {
             mutating: step.mutating,
         };
         self.emit(fx, Some(i), self.operator.clone(), body);
-        self.advance(fx);
-        Ok(())
     }
 
     /// Checks the window before step `i` changes anything; closed (and not overridden), the

@@ -85,6 +85,8 @@ pub struct Engine {
     /// When the event being handled happened (given to `update`); never part of the state
     /// a journal rebuilds.
     pub(super) now: DateTime<Utc>,
+    /// Steps begin without anyone pressing Enter (headless mode).
+    pub(super) auto_begin: bool,
 }
 
 impl Engine {
@@ -106,7 +108,14 @@ impl Engine {
             window_override: None,
             watchers: BTreeSet::new(),
             now: DateTime::UNIX_EPOCH,
+            auto_begin: false,
         }
+    }
+
+    /// Steps begin on their own as the previous one ends (headless: nobody paces the run).
+    pub fn begins_steps_itself(mut self) -> Engine {
+        self.auto_begin = true;
+        self
     }
 
     /// Rebuilds the state of a run from its journal.

@@ -248,22 +248,22 @@ impl Engine {
     /// (or leave the run waiting on nothing), so it halts the run instead, resumable.
     pub(super) fn advance(&mut self, fx: &mut Vec<Effect>) {
         loop {
-            let Phase::Next(todo) = self.phase() else {
-                return;
+            let todo = match self.phase() {
+                Phase::Next(todo) => todo,
+                // Headless runs are paced by nobody: the next step begins in the same
+                // decision as the last one ended, so one fsync covers both.
+                Phase::Ready(i) if self.auto_begin => {
+                    self.start_step(i, fx);
+                    if self.phase() == Phase::Ready(i) {
+                        return self.no_progress(Phase::Ready(i), "begin", fx);
+                    }
+                    continue;
+                }
+                _ => return,
             };
             let waits = self.work(todo, fx);
             if self.phase() == Phase::Next(todo) {
-                debug_assert!(false, "no progress at {todo:?}");
-                let reason = format!(
-                    "shisa made no progress at {todo:?} (a bug); the run stops here, resumable"
-                );
-                let step = todo.step();
-                self.emit(fx, step, self.shisa(), Body::RunInterrupted { reason });
-                fx.push(Effect::Finish {
-                    outcome: None,
-                    exit: Exit::Failed,
-                });
-                return;
+                return self.no_progress(Phase::Next(todo), "work", fx);
             }
             if waits {
                 return;
@@ -291,16 +291,18 @@ impl Engine {
         if started || self.progress_mark() != mark {
             return;
         }
-        let phase = mark.0;
-        debug_assert!(false, "no progress at {phase:?} after {ev}");
+        self.no_progress(mark.0, ev, fx);
+    }
+
+    /// Something that had to move the run on left it at `phase`: a bug. Repeating it would
+    /// write records forever, so the run halts (resumable); a debug build stops at once, so
+    /// every test fails on such a loop.
+    fn no_progress(&mut self, phase: Phase, after: &str, fx: &mut Vec<Effect>) {
+        debug_assert!(false, "no progress at {phase:?} after {after}");
         let reason =
             format!("shisa made no progress at {phase:?} (a bug); the run stops here, resumable");
-        self.emit(
-            fx,
-            phase.step(),
-            self.shisa(),
-            Body::RunInterrupted { reason },
-        );
+        let body = Body::RunInterrupted { reason };
+        self.emit(fx, phase.step(), self.shisa(), body);
         fx.push(Effect::Finish {
             outcome: None,
             exit: Exit::Failed,
