@@ -581,6 +581,7 @@ impl Engine {
             } else {
                 Default::default()
             },
+            background: r.background.masked(|n| self.mask(n)),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         for (expectation, detail) in &j.unmet {

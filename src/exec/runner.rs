@@ -368,6 +368,7 @@ fn finish(
         stdout_truncated: s.stdout_truncated,
         spawn_error,
         log_error: None,
+        background: Default::default(),
     })
 }
 
