@@ -269,3 +269,63 @@ fn a_secret_split_across_stdout_and_stderr_is_masked_in_the_log_and_on_screen() 
     let log = std::fs::read_to_string(run.dir().join("output/across.1.log")).unwrap();
     assert_eq!(log, "[REDACTED:token]");
 }
+
+/// `shisa resume` with the token in its environment, no answers.
+fn resume(s: &Scratch, dir: &std::path::Path) -> Run {
+    let mut c = s.shisa();
+    c.env("RUNNER_TOKEN", TOKEN)
+        .arg("resume")
+        .arg(dir)
+        .arg("--headless");
+    Run::from(feed(c, ""))
+}
+
+fn only_run_dir(s: &Scratch) -> std::path::PathBuf {
+    std::fs::read_dir(s.journals())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path()
+}
+
+#[test]
+fn resume_finds_a_survivor_that_cleared_its_environment_and_masks_its_argv() {
+    let _reap = (Reap("sleep 33[.]51"), Reap("^x-.* 33[.]52"));
+    for (pattern, run_line) in [
+        ("sleep 33[.]51", "exec env -i sleep 33.51"),
+        // The secret as the process's name: its command line shows it to every user.
+        ("^x-.* 33[.]52", "exec -a \"x-$token\" sleep 33.52"),
+    ] {
+        let s = Scratch::new();
+        let rb = s.write(
+            "survive.yaml",
+            &format!(
+                "version: 1\nname: survive\nparams:\n  token: {{ secret: true, from_env: RUNNER_TOKEN }}\nsteps:\n  \
+                 - id: long\n    kind: precheck\n    run: 'echo started; {}'\n",
+                run_line.replace('\'', "''")
+            ),
+        );
+        let mut live = start(&s, &rb, |c| {
+            c.env("RUNNER_TOKEN", TOKEN);
+        });
+        wait_until("the command", 10, || !pids(pattern).is_empty());
+        let _ = live.child.kill(); // SIGKILL: the command lives on
+        let _ = live.child.wait();
+        let refused = resume(&s, &only_run_dir(&s));
+        assert_eq!(refused.code, 4, "{run_line}: {}", refused.explain());
+        assert!(
+            refused
+                .stderr
+                .contains("still running from before it stopped")
+                && refused.stderr.contains("long/main/1"),
+            "{run_line}: {}",
+            refused.explain()
+        );
+        assert!(
+            !refused.stderr.contains(TOKEN) && !refused.stdout.contains(TOKEN),
+            "{run_line}: {}",
+            refused.explain()
+        );
+    }
+}

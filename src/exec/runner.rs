@@ -7,6 +7,7 @@
 //! pipes, a pidfd for the command and an eventfd for a stop, so nothing polls on a timer.
 
 use std::fs::File;
+use std::io::Write;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 
 use super::output::Output;
 use super::watch::Watch;
+use crate::engine::update::command_id;
 use crate::engine::{CommandResult, Program, Spawn};
 
 /// How much of stdout is kept in memory for expectations and captures.
@@ -169,6 +171,7 @@ impl Runner {
             }
         };
         let pgid = child.id() as i32;
+        self.note_group(spawn, pgid);
         let watch = Watch::new(child, spawn, started, wake.clone());
         let done = self.done_tx.clone();
         std::thread::Builder::new()
@@ -208,6 +211,25 @@ impl Runner {
         // a timeout can stop everything the command started.
         cmd.process_group(0);
         cmd
+    }
+
+    /// Notes the command's process group beside the journal, so that `resume` can find what
+    /// it left running even where the environment was cleared (`env -i`, sudo). The journal
+    /// itself is written before the spawn, when there is no group yet; this note needs no
+    /// fsync, since it matters only while its processes live, and none outlive a power cut.
+    fn note_group(&self, spawn: &Spawn, pgid: i32) {
+        let Some(stat) = super::procs::Stat::of(pgid) else {
+            return;
+        };
+        let command = command_id(&spawn.step_id, spawn.purpose, spawn.attempt);
+        let line = format!("{pgid} {} {command}\n", stat.start);
+        let file = File::options()
+            .append(true)
+            .create(true)
+            .open(self.run_dir.join(super::survivors::GROUPS));
+        if let Ok(mut f) = file {
+            let _ = f.write_all(line.as_bytes());
+        }
     }
 }
 
