@@ -9,3 +9,6 @@ pub mod runner;
 pub mod sanitize;
 pub mod survivors;
 mod watch;
+
+#[cfg(test)]
+mod tests;
