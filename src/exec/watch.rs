@@ -20,7 +20,6 @@
 
 use std::io::Read;
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ChildStderr, ChildStdout};
 use std::sync::Arc;
@@ -48,8 +47,6 @@ pub(super) struct Watch {
     pidfd: Option<OwnedFd>,
     stdout: Option<ChildStdout>,
     stderr: Option<ChildStderr>,
-    /// The pipes' inodes, to find who else holds them.
-    pipes: Vec<u64>,
     wake: Arc<Wake>,
     spawn: Spawn,
     started: Instant,
@@ -60,16 +57,6 @@ impl Watch {
         let pid = child.id() as i32;
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
-        let pipes = [
-            stdout.as_ref().map(|p| p.as_fd()),
-            stderr.as_ref().map(|p| p.as_fd()),
-        ]
-        .into_iter()
-        .flatten()
-        .filter_map(|fd| fd.try_clone_to_owned().ok())
-        .filter_map(|fd| std::fs::File::from(fd).metadata().ok())
-        .map(|m| m.ino())
-        .collect();
         let pidfd = rustix::process::Pid::from_raw(pid).and_then(|p| {
             rustix::process::pidfd_open(p, rustix::process::PidfdFlags::empty()).ok()
         });
@@ -92,7 +79,6 @@ impl Watch {
             pidfd,
             stdout,
             stderr,
-            pipes,
             wake,
             spawn: spawn.clone(),
             started,
@@ -156,7 +142,7 @@ impl Watch {
             let give_up = kill.map(|k| k + AFTER_KILL);
             if open && give_up.is_some_and(|g| now >= g) {
                 background.output_held_open = true;
-                background.held_by = procs::holding(&self.pipes);
+                background.held_by = procs::holding(&self.pipes());
                 break;
             }
             let next = [
@@ -240,6 +226,19 @@ impl Watch {
         }
         output.show();
         exited || self.wake.exited.load(Ordering::SeqCst)
+    }
+
+    /// The inodes of the pipes still open, to find who else holds them.
+    fn pipes(&self) -> Vec<u64> {
+        [
+            self.stdout.as_ref().map(|p| p.as_fd()),
+            self.stderr.as_ref().map(|p| p.as_fd()),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|fd| nix::sys::stat::fstat(fd).ok())
+        .map(|st| st.st_ino)
+        .collect()
     }
 
     /// Signals the command's group; returns when.
