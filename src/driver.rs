@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
-use crate::exec::runner::{OutputChunk, Runner, Running};
+use crate::exec::runner::{OutputChunk, Runner, RunnerRx, Running};
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
@@ -55,15 +55,13 @@ pub struct Ended {
 }
 
 impl Driver {
-    pub fn new(engine: Engine, writer: Writer, mut runner: Runner, clock: Clock) -> Driver {
-        let (done_tx, done_rx) = mpsc::unbounded_channel();
-        // Enough for a burst of output; beyond it the screen skips and the log keeps all.
-        let (output_tx, output_rx) = mpsc::channel(256);
+    pub fn new(
+        engine: Engine,
+        writer: Writer,
+        (runner, rx): (Runner, RunnerRx),
+        clock: Clock,
+    ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
-        let dropped = Arc::new(AtomicU64::new(0));
-        runner.done_tx = done_tx;
-        runner.output_tx = output_tx;
-        runner.dropped = dropped.clone();
         Driver {
             engine,
             writer,
@@ -72,11 +70,11 @@ impl Driver {
             running: None,
             exit: None,
             fatal: None,
-            done_rx,
-            output_rx,
+            done_rx: rx.done,
+            output_rx: rx.output,
             timer_tx,
             timer_rx,
-            dropped,
+            dropped: rx.dropped,
             share: None,
             later: Vec::new(),
             replies: HashMap::new(),

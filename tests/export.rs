@@ -487,6 +487,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             ok,
             failure: (!ok).then(|| "exit 1 (expected 0)".into()),
             captures: Default::default(),
+            background: Default::default(),
         };
     let started = |index, title: &str, kind: &str, mutating| Body::StepStarted {
         index,

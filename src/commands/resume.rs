@@ -67,7 +67,6 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             outcome.name()
         )));
     }
-    refuse_while_commands_survive(&run_dir, &journal.records)?;
     let path = Path::new(&runbook.path);
     let loaded = load_file(path)?;
     if loaded.sha256 != runbook.sha256 {
@@ -103,6 +102,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     }
     super::run::warn_secret_on_command_line(&loaded.runbook, &given);
     let params = loaded.resolve_params(&given)?;
+    refuse_while_commands_survive(&run_dir, &journal.records, &params.redactions())?;
 
     let share_gid = args
         .share_with
@@ -162,6 +162,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
 fn refuse_while_commands_survive(
     run_dir: &Path,
     records: &[crate::journal::record::Record],
+    secrets: &[(String, String)],
 ) -> Result<()> {
     use crate::engine::update::command_id;
     let finished: std::collections::HashSet<String> = records
@@ -185,7 +186,7 @@ fn refuse_while_commands_survive(
     }
     let list: Vec<String> = alive
         .iter()
-        .map(|s| format!("pid {} ({}): {}", s.pid, s.command, s.cmdline))
+        .map(|s| format!("pid {} ({}): {}", s.pid, s.command, s.shown(secrets)))
         .collect();
     let groups: std::collections::BTreeSet<i32> = alive.iter().map(|s| s.pgid).collect();
     let kill: Vec<String> = groups

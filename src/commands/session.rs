@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use crate::clock::Clock;
 use crate::driver::{Driver, Ended};
 use crate::engine::{Engine, Event};
-use crate::exec::runner::Runner;
+use crate::exec::runner::{Runner, RunnerRx};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::Input;
 use crate::frontend::headless::Headless;
@@ -110,7 +110,7 @@ pub fn is_interactive(headless: bool) -> bool {
 pub struct Session {
     pub engine: Engine,
     pub writer: Writer,
-    pub runner: Runner,
+    pub runner: (Runner, RunnerRx),
     pub clock: Clock,
     pub run_dir: PathBuf,
     pub run_id: String,

@@ -203,6 +203,7 @@ impl Engine {
             bytes: r.bytes,
             sha256: r.sha256.clone(),
             log: log_path(&self.rb.steps[i].id, purpose, r.attempt),
+            background: r.background.masked(|n| self.mask(n)),
             ok: j.ok(),
             failure: j.failure.as_ref().map(|f| self.mask(f)),
             captures: if j.ok() {

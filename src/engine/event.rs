@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::exit::Exit;
-use crate::journal::record::{Actor, Choice, Entry, Outcome, Purpose, RunbookRef};
+use crate::journal::record::{Actor, Background, Choice, Entry, Outcome, Purpose, RunbookRef};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -132,6 +132,8 @@ pub struct CommandResult {
     pub spawn_error: Option<String>,
     /// Set when the output log could not be written in full: the run must stop.
     pub log_error: Option<String>,
+    /// What the command left behind once it had exited (daemons, killed children).
+    pub background: Background,
 }
 
 #[derive(Debug, Clone, PartialEq)]

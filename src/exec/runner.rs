@@ -1,30 +1,35 @@
 //! Runs one command: `run:` through `bash -euo pipefail -c`, `argv:` with no shell, each in
 //! its own process group. Output streams to the log (scrubbed of secrets, hashed as it goes)
 //! and, best effort, to the screen; a timeout or a stop signals the whole group with TERM,
-//! then KILL after five seconds. Threads do the blocking work; results arrive on channels.
+//! then KILL after five seconds, and the result is reported only once the group is gone.
+//!
+//! One thread per command does all of it (`watch.rs`): it sleeps in poll(2) on the two
+//! pipes, a pidfd for the command and an eventfd for a stop, so nothing polls on a timer.
 
 use std::fs::File;
-use std::io::{BufWriter, Read, Write};
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc as std_mpsc;
-use std::sync::{Arc, Mutex};
-use std::thread;
 use std::time::{Duration, Instant};
 
+use nix::sys::eventfd::{EfdFlags, EventFd};
 use tokio::sync::mpsc;
 
-use super::redact::Redactor;
+use super::output::Output;
+use super::watch::Watch;
+use crate::engine::update::command_id;
 use crate::engine::{CommandResult, Program, Spawn};
-use crate::hash::Hasher;
 
 /// How much of stdout is kept in memory for expectations and captures.
 pub const STDOUT_KEEP: usize = 1 << 20;
 /// After TERM, how long a command's group has before KILL.
 pub const KILL_AFTER: Duration = Duration::from_secs(5);
-/// After the command exits, how long its leftover children may keep the pipes open.
-const STRAGGLERS: Duration = Duration::from_secs(2);
+/// How many output chunks may wait for the screen; beyond it the screen skips, the log
+/// keeps all.
+const SCREEN_BACKLOG: usize = 256;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stream {
@@ -41,14 +46,21 @@ pub struct OutputChunk {
 }
 
 /// Where commands run and what every one of them gets.
-#[derive(Clone)]
 pub struct Runner {
-    pub run_dir: PathBuf,
+    run_dir: PathBuf,
     /// SHISA_RUN_DIR, PATH with the runbook's directories, …
-    pub base_env: Vec<(String, String)>,
-    pub redactions: Vec<(String, String)>,
-    pub done_tx: mpsc::UnboundedSender<CommandResult>,
-    pub output_tx: mpsc::Sender<OutputChunk>,
+    base_env: Vec<(String, String)>,
+    redactions: Vec<(String, String)>,
+    done_tx: mpsc::UnboundedSender<CommandResult>,
+    output_tx: mpsc::Sender<OutputChunk>,
+    dropped: Arc<AtomicU64>,
+}
+
+/// The runner's other end, for the driver: results, screen output, and how much of it the
+/// screen could not keep up with.
+pub struct RunnerRx {
+    pub done: mpsc::UnboundedReceiver<CommandResult>,
+    pub output: mpsc::Receiver<OutputChunk>,
     /// Output bytes the screen could not keep up with (they are all in the log).
     pub dropped: Arc<AtomicU64>,
 }
@@ -58,55 +70,62 @@ pub struct Running {
     pub step: usize,
     pub pgid: i32,
     pub started: Instant,
-    exited: Arc<AtomicBool>,
+    wake: Arc<Wake>,
+}
+
+/// Tells a command's thread that something happened that its pipes and pidfd cannot say.
+pub(super) struct Wake {
+    fd: EventFd,
+    /// Stop the command (TERM now, KILL after the grace period).
+    pub stop: AtomicBool,
+    /// The command exited (only where no pidfd could be had).
+    pub exited: AtomicBool,
+}
+
+impl Wake {
+    pub fn fd(&self) -> &EventFd {
+        &self.fd
+    }
+
+    pub fn raise(&self, flag: &AtomicBool) {
+        if !flag.swap(true, Ordering::SeqCst) {
+            // An eventfd adds up and never blocks a writer this small.
+            let _ = self.fd.write(1);
+        }
+    }
 }
 
 impl Running {
     /// Stops the command's whole process group (TERM, then KILL).
     pub fn stop(&self) {
-        escalate(self.pgid, self.exited.clone());
-    }
-}
-
-struct Sink {
-    file: BufWriter<File>,
-    hasher: Hasher,
-    bytes: u64,
-    stdout: Vec<u8>,
-    stdout_truncated: bool,
-    error: Option<std::io::Error>,
-}
-
-impl Sink {
-    fn write(&mut self, bytes: &[u8]) {
-        if self.error.is_some() || bytes.is_empty() {
-            return;
-        }
-        match self.file.write_all(bytes) {
-            Ok(()) => {
-                self.hasher.update(bytes);
-                self.bytes += bytes.len() as u64;
-            }
-            Err(e) => self.error = Some(e),
-        }
+        self.wake.raise(&self.wake.stop);
     }
 }
 
 impl Runner {
-    /// A runner for one run. Its channels are placeholders until the driver takes it.
+    /// A runner for one run, and the receiving end of its channels.
     pub fn new(
         run_dir: PathBuf,
         base_env: Vec<(String, String)>,
         redactions: Vec<(String, String)>,
-    ) -> Runner {
-        Runner {
+    ) -> (Runner, RunnerRx) {
+        let (done_tx, done) = mpsc::unbounded_channel();
+        let (output_tx, output) = mpsc::channel(SCREEN_BACKLOG);
+        let dropped = Arc::new(AtomicU64::new(0));
+        let runner = Runner {
             run_dir,
             base_env,
             redactions,
-            done_tx: mpsc::unbounded_channel().0,
-            output_tx: mpsc::channel(1).0,
-            dropped: Default::default(),
-        }
+            done_tx,
+            output_tx,
+            dropped: dropped.clone(),
+        };
+        let rx = RunnerRx {
+            done,
+            output,
+            dropped,
+        };
+        (runner, rx)
     }
 
     /// Starts the command. A command that cannot start still reports a result (with
@@ -120,149 +139,97 @@ impl Runner {
             .write(true)
             .create_new(true)
             .open(&log_path)?;
-        let sink = Arc::new(Mutex::new(Sink {
-            file: BufWriter::with_capacity(1 << 16, file),
-            hasher: Hasher::default(),
-            bytes: 0,
-            stdout: Vec::new(),
-            stdout_truncated: false,
-            error: None,
-        }));
+        let mut output = Output::new(
+            file,
+            spawn.step,
+            &self.redactions,
+            self.output_tx.clone(),
+            self.dropped.clone(),
+        );
+        let wake = Arc::new(Wake {
+            fd: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?,
+            stop: AtomicBool::new(false),
+            exited: AtomicBool::new(false),
+        });
         let started = Instant::now();
-        let (out_r, out_w) = os_pipe::pipe()?;
-        let (err_r, err_w) = os_pipe::pipe()?;
-        let expr = self.expression(spawn).stdout_file(out_w).stderr_file(err_w);
-        let handle = expr.start();
-        // The expression holds our copies of the pipes' write ends: drop it, or the readers
-        // never see end of file.
-        drop(expr);
-        let handle = match handle {
-            Ok(h) => h,
+        let child = match self.command(spawn).spawn() {
+            Ok(child) => child,
             Err(e) => {
-                let message = format!("shisa: could not start the command: {e}\n");
-                let mut s = lock(&sink);
-                s.write(message.as_bytes());
-                drop(s);
-                let result = finish(
-                    &sink,
-                    spawn,
-                    started,
-                    None,
-                    None,
-                    false,
-                    Some(e.to_string()),
-                )?;
+                output.note(format!("shisa: could not start the command: {e}\n").as_bytes());
+                let result = output.finish().map(|o| CommandResult {
+                    step: spawn.step,
+                    purpose: Some(spawn.purpose),
+                    attempt: spawn.attempt,
+                    duration_ms: started.elapsed().as_millis() as u64,
+                    bytes: o.bytes,
+                    sha256: o.sha256,
+                    spawn_error: Some(e.to_string()),
+                    ..Default::default()
+                })?;
                 let _ = self.done_tx.send(result);
                 return Ok(None);
             }
         };
-        let pgid = handle.pids().first().map_or(0, |&p| p as i32);
-        let timed_out = Arc::new(AtomicBool::new(false));
-        let exited = Arc::new(AtomicBool::new(false));
-        // A thread watches the clock only for commands that have a timeout.
-        let (exit_tx, exit_rx) = std_mpsc::channel::<()>();
-        if let Some(limit) = spawn.timeout {
-            let (timed_out, exited) = (timed_out.clone(), exited.clone());
-            thread::spawn(move || {
-                if let Err(std_mpsc::RecvTimeoutError::Timeout) = exit_rx.recv_timeout(limit) {
-                    timed_out.store(true, Ordering::SeqCst);
-                    escalate(pgid, exited);
-                }
-            });
-        }
-
-        let (eof_tx, eof_rx) = std_mpsc::channel::<()>();
-        let readers = [(out_r, Stream::Stdout), (err_r, Stream::Stderr)].map(|(pipe, stream)| {
-            let sink = sink.clone();
-            let tx = self.output_tx.clone();
-            let dropped = self.dropped.clone();
-            let redactions = self.redactions.clone();
-            let step = spawn.step;
-            let eof = eof_tx.clone();
-            thread::spawn(move || {
-                pump(pipe, stream, step, &redactions, &sink, &tx, &dropped);
-                let _ = eof.send(());
-            })
-        });
-        drop(eof_tx);
-
-        let tx = self.done_tx.clone();
-        let step = spawn.step;
-        let spawn = spawn.clone();
-        let exited_flag = exited.clone();
-        thread::spawn(move || {
-            let status = handle.wait().map(|o| o.status);
-            exited_flag.store(true, Ordering::SeqCst);
-            let _ = exit_tx.send(());
-            // Children left in the group may hold the pipes open: give them a moment, then
-            // end them, so the run never hangs on a forgotten `sleep &`.
-            let deadline = Instant::now() + STRAGGLERS;
-            let mut open = readers.len();
-            while open > 0
-                && eof_rx
-                    .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                    .is_ok()
-            {
-                open -= 1;
-            }
-            if open > 0 {
-                signal_group(pgid, libc::SIGKILL);
-            }
-            for r in readers {
-                let _ = r.join();
-            }
-            let (exit, signal, error) = match status {
-                Ok(s) => (s.code(), s.signal(), None),
-                Err(e) => (
-                    None,
-                    None,
-                    Some(format!("waiting for the command failed: {e}")),
-                ),
-            };
-            let result = finish(
-                &sink,
-                &spawn,
-                started,
-                exit,
-                signal,
-                timed_out.load(Ordering::SeqCst),
-                error,
-            );
-            let result = result.unwrap_or_else(|e| CommandResult {
-                step: spawn.step,
-                purpose: Some(spawn.purpose),
-                attempt: spawn.attempt,
-                log_error: Some(e.to_string()),
-                ..Default::default()
-            });
-            let _ = tx.send(result);
-        });
+        let pgid = child.id() as i32;
+        self.note_group(spawn, pgid);
+        let watch = Watch::new(child, spawn, started, wake.clone());
+        let done = self.done_tx.clone();
+        std::thread::Builder::new()
+            .name(format!("command {pgid}"))
+            .spawn(move || {
+                let _ = done.send(watch.run(output));
+            })?;
         Ok(Some(Running {
-            step,
+            step: spawn.step,
             pgid,
             started,
-            exited,
+            wake,
         }))
     }
 
-    fn expression(&self, spawn: &Spawn) -> duct::Expression {
-        let expr = match &spawn.program {
+    fn command(&self, spawn: &Spawn) -> Command {
+        let mut cmd = match &spawn.program {
             Program::Script(script) => {
-                duct::cmd(bash(), ["-euo", "pipefail", "-c", script.as_str()])
+                let mut c = Command::new(bash());
+                c.args(["-euo", "pipefail", "-c", script.as_str()]);
+                c
             }
-            Program::Argv(argv) => duct::cmd(&argv[0], &argv[1..]),
+            Program::Argv(argv) => {
+                let mut c = Command::new(&argv[0]);
+                c.args(&argv[1..]);
+                c
+            }
         };
-        let mut expr = expr.stdin_null().unchecked();
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         // shisa's own variables last, so nothing from the runbook can stand in for them.
         for (k, v) in spawn.env.iter().chain(&self.base_env) {
-            expr = expr.env(k, v);
+            cmd.env(k, v);
         }
         // Its own process group: the terminal's Ctrl-C reaches shisa, not the command, and
         // a timeout can stop everything the command started.
-        expr.before_spawn(|cmd| {
-            cmd.process_group(0);
-            Ok(())
-        })
+        cmd.process_group(0);
+        cmd
+    }
+
+    /// Notes the command's process group beside the journal, so that `resume` can find what
+    /// it left running even where the environment was cleared (`env -i`, sudo). The journal
+    /// itself is written before the spawn, when there is no group yet; this note needs no
+    /// fsync, since it matters only while its processes live, and none outlive a power cut.
+    fn note_group(&self, spawn: &Spawn, pgid: i32) {
+        let Some(stat) = super::procs::Stat::of(pgid) else {
+            return;
+        };
+        let command = command_id(&spawn.step_id, spawn.purpose, spawn.attempt);
+        let line = format!("{pgid} {} {command}\n", stat.start);
+        let file = File::options()
+            .append(true)
+            .create(true)
+            .open(self.run_dir.join(super::survivors::GROUPS));
+        if let Ok(mut f) = file {
+            let _ = f.write_all(line.as_bytes());
+        }
     }
 }
 
@@ -276,121 +243,4 @@ fn bash() -> &'static std::path::Path {
             .find(|p| p.is_file())
             .unwrap_or_else(|| PathBuf::from("bash"))
     })
-}
-
-fn lock(sink: &Mutex<Sink>) -> std::sync::MutexGuard<'_, Sink> {
-    sink.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn pump(
-    mut pipe: os_pipe::PipeReader,
-    stream: Stream,
-    step: usize,
-    redactions: &[(String, String)],
-    sink: &Mutex<Sink>,
-    tx: &mpsc::Sender<OutputChunk>,
-    dropped: &AtomicU64,
-) {
-    let mut redactor = Redactor::new(redactions);
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = match pipe.read(&mut buf) {
-            Ok(0) | Err(_) => 0,
-            Ok(n) => n,
-        };
-        let clean = if n == 0 {
-            redactor.finish()
-        } else {
-            redactor.push(&buf[..n])
-        };
-        if !clean.is_empty() {
-            let mut s = lock(sink);
-            s.write(&clean);
-            if stream == Stream::Stdout {
-                let room = STDOUT_KEEP.saturating_sub(s.stdout.len());
-                // Expectations see what was printed, secrets included; only the engine
-                // reads this copy, and it masks whatever it journals.
-                let raw = &buf[..n];
-                s.stdout.extend_from_slice(&raw[..room.min(raw.len())]);
-                s.stdout_truncated |= raw.len() > room;
-            }
-            drop(s);
-            let len = clean.len() as u64;
-            // The screen is best effort; the log has everything.
-            if tx
-                .try_send(OutputChunk {
-                    step,
-                    stream,
-                    bytes: clean,
-                })
-                .is_err()
-            {
-                dropped.fetch_add(len, Ordering::Relaxed);
-            }
-        }
-        if n == 0 {
-            return;
-        }
-    }
-}
-
-fn finish(
-    sink: &Mutex<Sink>,
-    spawn: &Spawn,
-    started: Instant,
-    exit: Option<i32>,
-    signal: Option<i32>,
-    timed_out: bool,
-    spawn_error: Option<String>,
-) -> std::io::Result<CommandResult> {
-    let mut s = lock(sink);
-    if let Some(e) = s.error.take() {
-        return Err(e);
-    }
-    s.file.flush()?;
-    // The journal will name this log's hash: make the log durable first. An empty log has
-    // no data to lose, and most checks print nothing.
-    if s.bytes > 0 {
-        s.file.get_ref().sync_data()?;
-    }
-    let hasher = std::mem::take(&mut s.hasher);
-    Ok(CommandResult {
-        step: spawn.step,
-        purpose: Some(spawn.purpose),
-        attempt: spawn.attempt,
-        exit,
-        signal,
-        timed_out,
-        duration_ms: started.elapsed().as_millis() as u64,
-        bytes: s.bytes,
-        sha256: hasher.finish(),
-        stdout: String::from_utf8_lossy(&s.stdout).into_owned(),
-        stdout_truncated: s.stdout_truncated,
-        spawn_error,
-        log_error: None,
-    })
-}
-
-/// TERM to the whole group now, KILL in five seconds if the command has not exited.
-fn escalate(pgid: i32, exited: Arc<AtomicBool>) {
-    signal_group(pgid, libc::SIGTERM);
-    thread::spawn(move || {
-        let deadline = Instant::now() + KILL_AFTER;
-        while Instant::now() < deadline {
-            if exited.load(Ordering::SeqCst) {
-                return;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        signal_group(pgid, libc::SIGKILL);
-    });
-}
-
-fn signal_group(pgid: i32, sig: libc::c_int) {
-    if pgid > 1 {
-        // SAFETY: killpg has no memory effects; a group that is gone answers ESRCH.
-        unsafe {
-            libc::killpg(pgid, sig);
-        }
-    }
 }

@@ -1,0 +1,147 @@
+//! The runner in-process: a real command, no engine, no binary.
+
+use std::time::{Duration, Instant};
+
+use super::procs;
+use super::runner::Runner;
+use crate::engine::{CommandResult, Program, Spawn};
+use crate::journal::record::Purpose;
+
+const SECRET: &str = "s3cr3t-Hunter2-value-40-characters-long!";
+
+struct Ran {
+    result: CommandResult,
+    log: String,
+    took: Duration,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs `script` with `$token` set to the secret; stops it after `stop_after` if given.
+fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) -> Ran {
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = vec![(SECRET.to_string(), "[REDACTED:token]".to_string())];
+    let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), secrets);
+    let spawn = Spawn {
+        step: 0,
+        step_id: "step".into(),
+        purpose: Purpose::Main,
+        attempt: 1,
+        program: Program::Script(script.into()),
+        env: vec![("token".into(), SECRET.into())],
+        timeout,
+        log: "output/step.1.log".into(),
+    };
+    let t = Instant::now();
+    let running = runner.start(&spawn).unwrap().unwrap();
+    if let Some(after) = stop_after {
+        std::thread::sleep(after);
+        running.stop();
+    }
+    let result = rx.done.blocking_recv().unwrap();
+    let took = t.elapsed();
+    let log = std::fs::read_to_string(dir.path().join(&spawn.log)).unwrap();
+    Ran {
+        result,
+        log,
+        took,
+        _dir: dir,
+    }
+}
+
+fn alive(pattern: &str) -> Vec<i32> {
+    procs::all()
+        .into_iter()
+        .filter(|s| !s.is_gone())
+        .filter(|s| {
+            std::fs::read(format!("/proc/{}/cmdline", s.pid))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).replace('\0', " ").trim() == pattern)
+        })
+        .map(|s| s.pid)
+        .collect()
+}
+
+fn kill(pids: &[i32]) {
+    for &pid in pids {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+}
+
+#[test]
+fn the_judged_copy_has_every_byte_the_redactor_still_holds() {
+    let ran = run("echo FATAL; sleep 0.2; seq 3", None, None);
+    assert_eq!(ran.result.stdout, "FATAL\n1\n2\n3\n");
+    assert_eq!(ran.log, "FATAL\n1\n2\n3\n");
+    assert_eq!(ran.result.exit, Some(0));
+}
+
+#[test]
+fn a_secret_written_half_to_each_stream_is_masked_in_the_log() {
+    let ran = run(
+        r#"printf %s "${token:0:9}"; exec >&-; sleep 0.1; printf %s "${token:9}" >&2"#,
+        None,
+        None,
+    );
+    assert_eq!(ran.log, "[REDACTED:token]");
+    // The judged copy is raw: the engine masks what it journals.
+    assert_eq!(ran.result.stdout, &SECRET[..9]);
+}
+
+#[test]
+fn a_stop_ends_children_that_ignore_term_before_the_result() {
+    let line = "sleep 35.71";
+    let ran = run(
+        &format!("(trap '' TERM; exec {line}) >/dev/null 2>&1 & sleep 60"),
+        None,
+        Some(Duration::from_millis(300)),
+    );
+    let left = alive(line);
+    kill(&left);
+    assert!(
+        left.is_empty(),
+        "still running when the result came: {left:?}"
+    );
+    assert_eq!(ran.result.signal, Some(15));
+    let killed: Vec<&str> = ran
+        .result
+        .background
+        .killed
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(killed, ["sleep"]);
+    assert!(ran.took >= super::runner::KILL_AFTER, "{:?}", ran.took);
+}
+
+#[test]
+fn a_daemon_holding_the_output_is_named_and_left_behind() {
+    let line = "sleep 35.72";
+    let ran = run(&format!("setsid {line} & echo started"), None, None);
+    let left = alive(line);
+    kill(&left);
+    assert_eq!(ran.result.exit, Some(0));
+    assert!(ran.took < Duration::from_secs(6), "{:?}", ran.took);
+    let bg = &ran.result.background;
+    assert!(bg.output_held_open, "{bg:?}");
+    assert_eq!(
+        bg.held_by.iter().map(|p| p.pid).collect::<Vec<_>>(),
+        left,
+        "{bg:?}"
+    );
+    assert!(bg.killed.is_empty(), "{bg:?}");
+    assert_eq!(ran.log, "started\n");
+}
+
+#[test]
+fn a_timeout_is_reported_and_leaves_nothing_of_the_group() {
+    let ran = run(
+        "sleep 35.73 & sleep 35.73",
+        Some(Duration::from_millis(200)),
+        None,
+    );
+    assert!(ran.result.timed_out);
+    assert!(alive("sleep 35.73").is_empty());
+    assert!(ran.took < Duration::from_secs(3), "{:?}", ran.took);
+}
