@@ -2,6 +2,8 @@
 //!
 //! The runbook format and its lint live in [`runbook`]; each subcommand in [`commands`].
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod clock;
 pub mod commands;

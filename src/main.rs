@@ -1,5 +1,7 @@
 //! shisa's entry point: parse the command line, dispatch, map errors to exit codes.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::process::ExitCode;
 

@@ -1,6 +1,12 @@
 //! The pure engine (DESIGN §10): state + event → new state + effects. No I/O, no clock, no
 //! tokio. The driver performs the effects (journal first) and feeds results back.
 
+// The engine and the loader run on every input: they return errors, never panic.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod choose;
 mod commands;
 mod confirm;

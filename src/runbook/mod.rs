@@ -1,5 +1,11 @@
 //! Runbooks: the format (model), reading it (load, build), and the safety lint.
 
+// The engine and the loader run on every input: they return errors, never panic.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
 mod build;
 mod build_command;
 mod build_step;

@@ -63,11 +63,28 @@ pub fn script_env(cmd: &Command, values: &BTreeMap<String, String>) -> Vec<(Stri
 
 /// `$name` / `${name}` references in a script, in order.
 pub fn script_refs(script: &str) -> impl Iterator<Item = &str> {
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE
-        .get_or_init(|| regex::Regex::new(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)").expect("static regex"));
-    re.captures_iter(script)
-        .filter_map(|c| c.get(1).map(|m| m.as_str()))
+    let bytes = script.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while let Some(off) = bytes.get(at..)?.iter().position(|&b| b == b'$') {
+            let mut start = at + off + 1;
+            if bytes.get(start) == Some(&b'{') {
+                start += 1;
+            }
+            let first = bytes
+                .get(start)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_');
+            let len = bytes[start.min(bytes.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            at = start + len;
+            if first {
+                return script.get(start..start + len);
+            }
+        }
+        None
+    })
 }
 
 /// Each expectation as a short phrase, values filled in.
@@ -137,5 +154,14 @@ mod tests {
             script_env(&run, &v),
             vec![("ou".to_string(), "ou-1 x".to_string())]
         );
+    }
+}
+
+#[cfg(test)]
+mod script_refs_tests {
+    #[test]
+    fn finds_plain_and_braced_names_in_order() {
+        let found: Vec<&str> = super::script_refs("a $x ${y_1}z $1 $ ${ $_u-$ü $").collect();
+        assert_eq!(found, ["x", "y_1", "_u"]);
     }
 }
