@@ -132,7 +132,8 @@ pub struct ResumeArgs {
     /// Line mode over stdin/stdout
     #[arg(long)]
     pub headless: bool,
-    /// A value for a secret parameter (secrets are never journaled, so a resume needs them again)
+    /// A value the journal could not keep: a secret, or a value that contains one (secrets
+    /// are never journaled, so a resume needs them again)
     #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
     /// Let members of GROUP watch and approve (socket mode 0660)
@@ -141,6 +142,10 @@ pub struct ResumeArgs {
     /// Continue outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
+    /// The runbook, where the journal cannot say where it is (its path held a secret's
+    /// value); it must be the very file the run started with (same SHA-256)
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

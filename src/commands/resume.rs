@@ -67,7 +67,18 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             outcome.name()
         )));
     }
-    let path = Path::new(&runbook.path);
+    // Masking is for what is shown and stored: a path the journal holds masked is not a
+    // path, so the operator names the file, and its hash proves it is the same one.
+    let path = match &args.runbook {
+        Some(file) => file.as_path(),
+        None if masked(&runbook.path) => {
+            return Err(Error::Invalid(format!(
+                "the runbook's path is masked in the journal ({}): it contains a secret's value. Give the file with --runbook FILE (it must have SHA-256 {})",
+                runbook.path, runbook.sha256
+            )));
+        }
+        None => Path::new(&runbook.path),
+    };
     let loaded = load_file(path)?;
     if loaded.sha256 != runbook.sha256 {
         return Err(Error::Refused(format!(
@@ -77,31 +88,18 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             &loaded.sha256[..12]
         )));
     }
-    // Values come from the journal; secrets were never written, so they come again.
-    let mut given: Vec<(String, String)> = Vec::new();
-    for assignment in &args.params {
-        let (name, value) = params::split_assignment(assignment).map_err(Error::Invalid)?;
-        match loaded.runbook.param(&name) {
-            Some(p) if p.secret => given.push((name, value)),
-            Some(_) => {
-                return Err(Error::Invalid(format!(
-                    "`{name}` is fixed by the journal; only secrets are given again on resume"
-                )));
-            }
-            None => {
-                return Err(Error::Invalid(format!(
-                    "the runbook has no parameter `{name}`"
-                )));
-            }
+    let params = resume_params(&loaded.runbook, journaled, &args.params)?;
+    let params = loaded.resolve_params(&params)?;
+    // A value given again must be the one the run started with: masked the same way, it
+    // reads exactly as the journal does.
+    let shown = params.shown();
+    for (name, was) in journaled {
+        if masked(was) && shown.get(name) != Some(was) {
+            return Err(Error::Invalid(format!(
+                "`-p {name}=…` is not the value this run started with (the journal reads `{was}`); give the same value"
+            )));
         }
     }
-    for p in &loaded.runbook.params {
-        if let (false, Some(v)) = (p.secret, journaled.get(&p.name)) {
-            given.push((p.name.clone(), v.clone()));
-        }
-    }
-    super::run::warn_secret_on_command_line(&loaded.runbook, &given);
-    let params = loaded.resolve_params(&given)?;
     refuse_while_commands_survive(&run_dir, &journal.records, &params.redactions())?;
 
     let share_gid = args
@@ -155,6 +153,56 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         runbook_source: loaded.source.clone(),
         _lock: lock,
     })
+}
+
+/// Whether journaled text stands in for a secret.
+fn masked(text: &str) -> bool {
+    text.contains("[REDACTED:")
+}
+
+/// The values to resume with: from the journal, except the ones it could not keep
+/// (secrets, and values containing one), which come again with `-p` — and only those.
+fn resume_params(
+    rb: &crate::runbook::model::Runbook,
+    journaled: &std::collections::BTreeMap<String, String>,
+    assignments: &[String],
+) -> Result<Vec<(String, String)>> {
+    let mut given: Vec<(String, String)> = Vec::new();
+    for assignment in assignments {
+        let (name, value) = params::split_assignment(assignment).map_err(Error::Invalid)?;
+        match rb.param(&name) {
+            Some(p) if p.secret || journaled.get(&name).is_some_and(|v| masked(v)) => {
+                given.push((name, value))
+            }
+            Some(_) => {
+                return Err(Error::Invalid(format!(
+                    "`{name}` is fixed by the journal; only secrets (and values the journal had to mask) are given again on resume"
+                )));
+            }
+            None => {
+                return Err(Error::Invalid(format!(
+                    "the runbook has no parameter `{name}`"
+                )));
+            }
+        }
+    }
+    for p in &rb.params {
+        let Some(v) = journaled.get(&p.name).filter(|_| !p.secret) else {
+            continue;
+        };
+        if given.iter().any(|(n, _)| n == &p.name) {
+            continue;
+        }
+        if masked(v) {
+            return Err(Error::Invalid(format!(
+                "`{0}` is masked in the journal (`{v}`: it contains a secret's value), so it cannot be restored from it; give it again with -p {0}=VALUE",
+                p.name
+            )));
+        }
+        given.push((p.name.clone(), v.clone()));
+    }
+    super::run::warn_secret_on_command_line(rb, &given);
+    Ok(given)
 }
 
 /// A command of this run that has no result in the journal and is still alive (shisa was

@@ -39,14 +39,25 @@ pub fn lock(run_dir: &Path) -> Result<RunLock> {
                 run_dir.display()
             ))
         })?;
-    Flock::lock(file, FlockArg::LockExclusiveNonblock)
-        .map(RunLock)
-        .map_err(|_| {
-            Error::Refused(format!(
-                "{} is locked: another shisa process is driving this run",
-                run_dir.display()
-            ))
-        })
+    // A command that was being started when its shisa died holds the lock's file
+    // description until it execs: give that a moment. A live driver holds it for good.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    let mut file = file;
+    loop {
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => return Ok(RunLock(lock)),
+            Err((f, _)) if std::time::Instant::now() < deadline => {
+                file = f;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(_) => {
+                return Err(Error::Refused(format!(
+                    "{} is locked: another shisa process is driving this run",
+                    run_dir.display()
+                )));
+            }
+        }
+    }
 }
 
 /// `$SHISA_JOURNAL_DIR`, else `$XDG_STATE_HOME/shisa/runs`, else `~/.local/state/shisa/runs`.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::exit::Exit;
 use crate::hash::sha256_hex;
 use crate::journal::record::{Body, Prompt, Purpose};
-use crate::runbook::model::{Check, Command, StepKind};
+use crate::runbook::model::{Arg, Check, Command, StepKind};
 use crate::runbook::show;
 
 use super::event::{CommandResult, Effect, Event, Program, Spawn};
@@ -19,6 +19,17 @@ pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
     match purpose {
         Purpose::Main => format!("output/{step}.{attempt}.log"),
         p => format!("output/{step}.{p}.{attempt}.log"),
+    }
+}
+
+/// Whether the command reads the value `name` (as `$name` in a script or a `{{ name }}`
+/// argv element).
+fn reads(cmd: &Command, name: &str) -> bool {
+    match cmd {
+        Command::Run { script, .. } => show::script_refs(script).any(|r| r == name),
+        Command::Argv { args, .. } => args
+            .iter()
+            .any(|a| matches!(a, Arg::Var { name: n, .. } if n == name)),
     }
 }
 
@@ -51,6 +62,27 @@ impl Engine {
         let Some((cmd, check)) = self.command_for(i, purpose) else {
             return;
         };
+        let lost: Vec<String> = self
+            .lost_captures()
+            .into_iter()
+            .filter(|k| reads(&cmd, k))
+            .map(str::to_string)
+            .collect();
+        if !lost.is_empty() {
+            let reason = format!(
+                "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. Rerun the step that captured it, or do this part by hand",
+                lost.join(", ")
+            );
+            // Running it again cannot bring the value back: roll back or stop (during a
+            // rollback, skip this command or stop).
+            let prompt = match purpose {
+                Purpose::Rollback(_) => Prompt::Rollback,
+                _ => Prompt::Gate,
+            };
+            let body = Body::StepFailed { prompt, reason };
+            self.emit(fx, Some(i), self.shisa(), body);
+            return;
+        }
         let step = &self.rb.steps[i];
         let attempt = self.steps[i].attempts.get(&purpose).copied().unwrap_or(0) + 1;
         let log = log_path(&step.id, purpose, attempt);
@@ -213,6 +245,13 @@ impl Engine {
             },
         };
         self.emit(fx, Some(i), self.shisa(), body);
+        if j.ok() {
+            for (k, v) in &j.captures {
+                if captured.get(k) != Some(v) {
+                    self.held.insert(k.clone(), v.clone());
+                }
+            }
+        }
         for (expectation, detail) in &j.unmet {
             let body = Body::ExpectFailed {
                 purpose,

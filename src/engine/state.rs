@@ -69,8 +69,11 @@ pub struct Engine {
     pub rb: Arc<Runbook>,
     pub operator: Actor,
     pub params: Params,
-    /// Values captured by steps so far.
+    /// Values captured by steps so far, as journaled (secrets masked).
     pub captured: BTreeMap<String, String>,
+    /// The real values of captures that held a secret: kept in memory only, never
+    /// journaled, so a replay does not have them (see `lost_captures`).
+    pub(super) held: BTreeMap<String, String>,
     pub steps: Vec<StepState>,
     /// The step in progress, or the next to begin (`steps.len()` when all are done).
     pub current: usize,
@@ -97,6 +100,7 @@ impl Engine {
             operator,
             params,
             captured: BTreeMap::new(),
+            held: BTreeMap::new(),
             steps,
             current: 0,
             run_id: None,
@@ -136,10 +140,12 @@ impl Engine {
         self.rb.step_index(id)
     }
 
-    /// Every value a command may see: parameters, then captures.
+    /// Every value a command may see: parameters, then captures (their real values where
+    /// the journal holds them masked).
     pub fn vars(&self) -> BTreeMap<String, String> {
         let mut v = self.params.values.clone();
         v.extend(self.captured.clone());
+        v.extend(self.held.clone());
         v
     }
 
@@ -156,14 +162,18 @@ impl Engine {
 
     /// Replaces secret values in text shown or journaled.
     pub fn mask(&self, text: &str) -> String {
-        let mut out = text.to_string();
-        let mut pairs = self.params.redactions();
-        // Longest first, so a secret that contains another is masked whole.
-        pairs.sort_by_key(|(s, _)| std::cmp::Reverse(s.len()));
-        for (secret, mask) in pairs {
-            out = out.replace(&secret, &mask);
-        }
-        out
+        self.params.mask_text(text)
+    }
+
+    /// Captures whose real value is gone: they held a secret, the journal keeps only the
+    /// masked text, and this process did not see them (a resumed run). A command must
+    /// never receive masked text in place of a value.
+    pub fn lost_captures(&self) -> Vec<&str> {
+        self.captured
+            .iter()
+            .filter(|(k, v)| v.contains("[REDACTED:") && !self.held.contains_key(*k))
+            .map(|(k, _)| k.as_str())
+            .collect()
     }
 
     /// Applies one journal entry. The only place state changes.

@@ -288,7 +288,8 @@ impl Engine {
                 Effect::Spawn(_) | Effect::Timer { .. } | Effect::Finish { .. }
             )
         });
-        if started || self.progress_mark() != mark {
+        // A question put to a person is where a run waits, not a loop.
+        if started || self.progress_mark() != mark || self.phase().is_prompt() {
             return;
         }
         self.no_progress(mark.0, ev, fx);
