@@ -1,4 +1,4 @@
-//! The command line (DESIGN §1): clap definitions only.
+//! The command line: clap definitions only.
 
 use std::path::PathBuf;
 

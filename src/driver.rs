@@ -1,5 +1,6 @@
-//! The one loop (DESIGN §10): it performs the engine's effects — journal first, then the
-//! runner and the share server — and feeds results and operator intents back as events.
+//! The one loop: it performs the engine's effects — journal first, then the runner and the
+//! share server — and feeds results and operator intents back as events (ARCHITECTURE.md,
+//! "The engine decides; the driver performs" and "Write-ahead").
 //! Both front ends run through it, so every rule holds identically in both.
 
 use std::collections::HashMap;

@@ -37,7 +37,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         ));
     }
     warn_secret_on_command_line(&loaded.runbook, &given);
-    // A terminal asks for what is missing; headless runs treat it as an error (DESIGN §6).
+    // A terminal asks for what is missing; headless runs treat it as an error.
     let given = if session::is_interactive(args.headless) {
         crate::tui::form::ask(&loaded.runbook, given, crate::term::stdout_color())?
     } else {

@@ -1,5 +1,6 @@
-//! The pure engine (DESIGN §10): state + event → new state + effects. No I/O, no clock, no
-//! tokio. The driver performs the effects (journal first) and feeds results back.
+//! The pure engine: state + event → new state + effects. No I/O, no clock, no tokio
+//! (ARCHITECTURE.md, "The engine is pure"). The driver performs the effects (journal first)
+//! and feeds results back.
 
 // The engine and the loader run on every input: they return errors, never panic.
 #![cfg_attr(

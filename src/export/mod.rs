@@ -1,4 +1,4 @@
-//! Postmortem export (DESIGN §8): a run's journal — finished, failed, rolled back, still
+//! Postmortem export: a run's journal — finished, failed, rolled back, still
 //! live or cut off by a crash — becomes a summary, a timeline and the sections of a
 //! postmortem, as Markdown, JSON or one self-contained HTML page.
 //!

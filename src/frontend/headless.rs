@@ -1,4 +1,4 @@
-//! Line mode (DESIGN §6): every event one line `HH:MM:SS.mmm  text`; when the run needs the
+//! Line mode: every event one line `HH:MM:SS.mmm  text`; when the run needs the
 //! operator, one line starting `? ` and one answer read from stdin. `note <text>` works at
 //! any prompt; end of input at a prompt aborts.
 

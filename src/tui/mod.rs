@@ -1,4 +1,4 @@
-//! The operator's TUI (DESIGN §9): ratatui over crossterm, driven by the same driver and
+//! The operator's TUI: ratatui over crossterm, driven by the same driver and
 //! engine as headless mode. `app` is the front end, `keymap` the one table of keys, `view`
 //! the drawing, `terminal` the guard that always gives the terminal back, `form` the
 //! parameter form asked before anything runs.
