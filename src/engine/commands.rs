@@ -223,7 +223,7 @@ impl Engine {
         let captured: BTreeMap<String, String> = j
             .captures
             .iter()
-            .map(|(k, v)| (k.clone(), self.mask(v)))
+            .map(|(k, v)| (k.clone(), self.mask_capture(v)))
             .collect();
         let body = Body::CommandFinished {
             purpose,

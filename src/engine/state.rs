@@ -165,6 +165,21 @@ impl Engine {
         self.params.mask_text(text)
     }
 
+    /// A captured value as journaled and shown: secrets in it masked, and the whole value
+    /// masked where it is the start of a secret (a capture cut short by its regex would
+    /// otherwise show the first characters of the secret).
+    pub fn mask_capture(&self, value: &str) -> String {
+        let cut = self
+            .params
+            .redactions()
+            .into_iter()
+            .find(|(secret, _)| value.len() >= 2 && secret.starts_with(value));
+        match cut {
+            Some((_, mask)) => mask,
+            None => self.mask(value),
+        }
+    }
+
     /// Captures whose real value is gone: they held a secret, the journal keeps only the
     /// masked text, and this process did not see them (a resumed run). A command must
     /// never receive masked text in place of a value.

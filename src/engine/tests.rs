@@ -1037,3 +1037,32 @@ fn work_that_moves_nothing_on_is_caught_not_repeated() {
     sim.start(tuesday_10am(), None);
     sim.run();
 }
+
+#[test]
+fn a_capture_that_is_the_start_of_a_secret_is_masked_but_commands_get_it() {
+    let yaml = r#"version: 1
+name: secret
+params:
+  token: { secret: true }
+steps:
+  - id: peek
+    kind: precheck
+    run: show-token
+    capture: { head: 'tok=(\w{4})' }
+  - id: use
+    kind: precheck
+    argv: [use, '{{ head }}']
+"#;
+    let mut sim =
+        Sim::new(yaml, &[("token", "hunter2-xyz")]).answers(|_| (0, "tok=hunter2-xyz\n".into()));
+    sim.e.params.secrets.push("token".into());
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    let text = format!("{:?}", sim.journal);
+    assert!(!text.contains("\"hunt\""), "{text}");
+    assert_eq!(sim.e.shown_vars()["head"], "[REDACTED:token]");
+    assert_eq!(
+        sim.spawned[1].program,
+        Program::Argv(vec!["use".into(), "hunt".into()])
+    );
+}
