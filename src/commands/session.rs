@@ -213,7 +213,10 @@ pub fn drive(s: Session) -> Result<Exit> {
         s.run_id.clone(),
     );
     spawn_stdin_reader(input_tx);
-    let ended: Ended = rt.block_on(driver.run(s.first, &mut fe, input_rx));
+    let ended: Ended = rt.block_on(async {
+        let signals = crate::driver::ports::os_signals();
+        driver.run(s.first, &mut fe, input_rx, signals).await
+    });
     drop(fe);
     report(&s.run_dir, &ended)
 }
@@ -251,7 +254,10 @@ fn drive_tui(
         },
     );
     let keys = tui::Keys::spawn(input_tx);
-    let ended: Ended = r.rt.block_on(driver.run(r.first, &mut app, input_rx));
+    let ended: Ended = r.rt.block_on(async {
+        let signals = crate::driver::ports::os_signals();
+        driver.run(r.first, &mut app, input_rx, signals).await
+    });
     let (tx, rx) = mpsc::unbounded_channel();
     keys.redirect(tx);
     r.rt.block_on(tui::linger(&mut app, rx));

@@ -8,28 +8,33 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::Utc;
-use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
-use crate::exec::runner::{OutputChunk, Runner, RunnerRx, Running};
+use crate::exec::runner::{OutputChunk, RunnerRx};
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Body, Outcome, Record, Role};
-use crate::journal::writer::{Writer, Written};
+use crate::journal::writer::Written;
 use crate::pending::or_pending;
 use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+pub mod ports;
+#[cfg(test)]
+mod tests;
+
+use ports::{JournalSink, Launcher, Signal, Stoppable};
+
 pub struct Driver {
     pub engine: Engine,
-    pub writer: Writer,
-    runner: Runner,
+    writer: Box<dyn JournalSink>,
+    runner: Box<dyn Launcher>,
     clock: Clock,
-    running: Option<Running>,
+    running: Option<Box<dyn Stoppable>>,
     exit: Option<Exit>,
     /// The run was halted while a command ran: wait for its result, then stop.
     fatal: Option<String>,
@@ -58,15 +63,15 @@ pub struct Ended {
 impl Driver {
     pub fn new(
         engine: Engine,
-        writer: Writer,
-        (runner, rx): (Runner, RunnerRx),
+        writer: impl JournalSink + 'static,
+        (runner, rx): (impl Launcher + 'static, RunnerRx),
         clock: Clock,
     ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         Driver {
             engine,
-            writer,
-            runner,
+            writer: Box::new(writer),
+            runner: Box::new(runner),
             clock,
             running: None,
             exit: None,
@@ -96,15 +101,15 @@ impl Driver {
         }
     }
 
+    /// Drives the run to its end. `signals` is the process's own (`ports::os_signals`), or
+    /// a test's.
     pub async fn run(
         mut self,
         first: Vec<Event>,
         fe: &mut dyn FrontEnd,
         mut input: mpsc::UnboundedReceiver<Input>,
+        mut signals: mpsc::UnboundedReceiver<Signal>,
     ) -> Ended {
-        let mut sigint = signal(SignalKind::interrupt()).ok();
-        let mut sigterm = signal(SignalKind::terminate()).ok();
-        let mut sighup = signal(SignalKind::hangup()).ok();
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut input_open = true;
@@ -149,15 +154,13 @@ impl Driver {
                     let intents = fe.input(got, &self.engine, self.running.is_some());
                     self.intents(intents, fe);
                 }
-                Some(_) = or_pending(sigint.as_mut().map(|s| s.recv())) => {
-                    let intents = fe.input(Input::CtrlC, &self.engine, self.running.is_some());
+                Some(sig) = signals.recv() => {
+                    let intents = match sig {
+                        Signal::Interrupt => fe.input(Input::CtrlC, &self.engine, self.running.is_some()),
+                        Signal::Terminate => vec![Intent::Interrupt("SIGTERM".into())],
+                        Signal::Hangup => vec![Intent::Interrupt("SIGHUP: the terminal went away".into())],
+                    };
                     self.intents(intents, fe);
-                }
-                Some(_) = or_pending(sigterm.as_mut().map(|s| s.recv())) => {
-                    self.intents(vec![Intent::Interrupt("SIGTERM".into())], fe);
-                }
-                Some(_) = or_pending(sighup.as_mut().map(|s| s.recv())) => {
-                    self.intents(vec![Intent::Interrupt("SIGHUP: the terminal went away".into())], fe);
                 }
                 _ = tick.tick() => fe.tick(&self.engine),
             }
