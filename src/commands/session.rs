@@ -253,7 +253,7 @@ fn drive_tui(
             dropped: Some(driver.dropped.clone()),
         },
     );
-    let keys = tui::Keys::spawn(input_tx);
+    let keys = tui::Keys::spawn(r.rt.handle(), input_tx);
     let ended: Ended = r.rt.block_on(async {
         let signals = crate::driver::ports::os_signals();
         driver.run(r.first, &mut app, input_rx, signals).await

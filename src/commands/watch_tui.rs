@@ -47,7 +47,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     };
     let mut app = tui::App::new(terminal, options);
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
-    let _keys = tui::Keys::spawn(input_tx);
+    let _keys = tui::Keys::spawn(rt.handle(), input_tx);
     let mut end: Option<String> = None;
     let client::Connection {
         mut frames,

@@ -25,7 +25,8 @@ mod tests;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures_util::StreamExt;
 use ratatui::backend::Backend;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
@@ -35,29 +36,25 @@ use crate::pending::or_pending;
 
 pub use app::{App, Options};
 
-/// Reads the terminal on a thread of its own and hands keys and resizes to whoever holds the
-/// receiving end now: the driver while the run lasts, then the screen that stays after it.
+/// Reads the terminal as a task on the run's runtime (crossterm's `EventStream`: woken by
+/// the terminal, no polling) and hands keys and resizes to whoever holds the receiving end
+/// now: the driver while the run lasts, then the screen that stays after it.
 pub struct Keys {
     tx: Arc<Mutex<mpsc::UnboundedSender<Input>>>,
 }
 
 impl Keys {
-    pub fn spawn(tx: mpsc::UnboundedSender<Input>) -> Keys {
+    pub fn spawn(rt: &tokio::runtime::Handle, tx: mpsc::UnboundedSender<Input>) -> Keys {
         let tx = Arc::new(Mutex::new(tx));
         let shared = tx.clone();
-        std::thread::spawn(move || {
+        rt.spawn(async move {
+            let mut events = EventStream::new();
             loop {
-                // Polling with a timeout keeps the thread from holding crossterm's reader
-                // forever, and costs nothing while idle.
-                let input = match event::poll(Duration::from_millis(200)) {
-                    Ok(false) => continue,
-                    Ok(true) => match event::read() {
-                        Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Input::Key(k),
-                        Ok(Event::Resize(..)) => Input::Resize,
-                        Ok(_) => continue,
-                        Err(_) => Input::Eof,
-                    },
-                    Err(_) => Input::Eof,
+                let input = match events.next().await {
+                    Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Input::Key(k),
+                    Some(Ok(Event::Resize(..))) => Input::Resize,
+                    Some(Ok(_)) => continue,
+                    Some(Err(_)) | None => Input::Eof,
                 };
                 let eof = matches!(input, Input::Eof);
                 let sent = shared
