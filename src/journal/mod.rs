@@ -1,6 +1,8 @@
 //! The write-ahead, hash-chained journal: record types, the writer (fsync, chain, group
 //! commit) and the reader (verify, recover a torn tail).
 
+pub mod background;
+pub mod choice;
 pub mod reader;
 pub mod record;
 mod torn;
