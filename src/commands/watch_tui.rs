@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use super::watch::{Witness, command, finish, open_copy};
 use crate::clock::Clock;
-use crate::exec::runner::{OutputChunk, Stream};
+use crate::exec::stream::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::share::client;

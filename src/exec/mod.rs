@@ -7,7 +7,9 @@ pub mod procs;
 pub mod redact;
 pub mod runner;
 pub mod sanitize;
+pub mod stream;
 pub mod survivors;
+mod wake;
 mod watch;
 
 #[cfg(test)]

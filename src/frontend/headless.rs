@@ -6,8 +6,8 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
 use crate::engine::{Engine, Phase};
-use crate::exec::runner::Stream;
 use crate::exec::sanitize::{one_line, sanitize};
+use crate::exec::stream::Stream;
 use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed, Record};
 use crate::timeline;
 
