@@ -14,6 +14,7 @@ mod chart;
 mod failures;
 pub mod html;
 pub mod json;
+mod layout;
 pub mod markdown;
 mod marks;
 pub mod model;
