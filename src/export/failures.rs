@@ -4,7 +4,7 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::build::Ctx;
+use super::ctx::Ctx;
 use super::model::Failure;
 use super::sections::{each, step};
 use super::text::{clip, command_line, one_line};

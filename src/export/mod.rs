@@ -11,6 +11,7 @@ mod axis;
 mod bars;
 pub mod build;
 mod chart;
+mod ctx;
 mod failures;
 pub mod html;
 pub mod json;
