@@ -11,11 +11,11 @@ use tokio::io::AsyncBufReadExt;
 
 use super::share_clients::runtime;
 use super::witness::{Witness, command, finish, open_copy};
-use crate::exec::sanitize::{one_line, sanitize};
 use crate::exit::{Error, Exit, Result};
 use crate::share::client;
 use crate::share::frame;
 use crate::share::protocol::{FrameError, ServerMsg, Want};
+use crate::text_safety::{one_line, sanitize};
 use crate::timeline;
 
 pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Result<Exit> {
