@@ -147,6 +147,8 @@ fn f<'x>(s: &'x str) -> char {
     if s.is_empty() { '{' } else { '\'' }
 }
 #[cfg(test)]
+use crate::test_import;
+#[cfg(test)]
 mod tests {
     use crate::test_only;
     fn g() -> char { '}' }
