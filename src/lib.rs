@@ -20,5 +20,6 @@ pub mod pending;
 pub mod runbook;
 pub mod share;
 pub mod term;
+pub mod text_safety;
 pub mod timeline;
 pub mod tui;

@@ -10,3 +10,4 @@ pub mod share_clients;
 pub mod verify;
 pub mod watch;
 pub mod watch_tui;
+pub mod witness;

@@ -3,10 +3,10 @@
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
-use crate::exec::sanitize::one_line;
 use crate::exit::{Error, Exit, Result};
 use crate::share::client::{self, Connection};
 use crate::share::protocol::{ClientMsg, Want};
+use crate::text_safety::one_line;
 
 pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::watch::{Witness, command, finish, open_copy};
+use super::witness::{Witness, command, finish, open_copy};
 use crate::clock::Clock;
-use crate::exec::runner::{OutputChunk, Stream};
+use crate::exec::stream::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::share::client;

@@ -12,7 +12,8 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
 use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
-use crate::exec::runner::{OutputChunk, RunnerRx};
+use crate::exec::runner::RunnerRx;
+use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;

@@ -1,13 +1,14 @@
 //! Running commands: the runner (process groups, streaming, timeouts), secret scrubbing and
-//! making output safe to draw.
+//! the processes a command left behind. Making output safe to draw is `crate::text_safety`.
 #![forbid(unsafe_code)]
 
 mod output;
 pub mod procs;
 pub mod redact;
 pub mod runner;
-pub mod sanitize;
+pub mod stream;
 pub mod survivors;
+mod wake;
 mod watch;
 
 #[cfg(test)]

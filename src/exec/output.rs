@@ -17,8 +17,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::mpsc;
 
 use super::redact::Redactor;
-use super::runner::{OutputChunk, STDOUT_KEEP, Stream};
+use super::stream::{OutputChunk, Stream};
 use crate::hash::Hasher;
+
+/// How much of stdout is kept in memory for expectations and captures.
+pub(super) const STDOUT_KEEP: usize = 1 << 20;
 
 pub(super) struct Output {
     log: Log,

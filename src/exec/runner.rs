@@ -12,38 +12,21 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicU64;
+use std::time::Instant;
 
-use nix::sys::eventfd::{EfdFlags, EventFd};
 use tokio::sync::mpsc;
 
 use super::output::Output;
+use super::stream::OutputChunk;
+use super::wake::Wake;
 use super::watch::Watch;
 use crate::engine::update::command_id;
 use crate::engine::{CommandResult, Program, Spawn};
 
-/// How much of stdout is kept in memory for expectations and captures.
-pub const STDOUT_KEEP: usize = 1 << 20;
-/// After TERM, how long a command's group has before KILL.
-pub const KILL_AFTER: Duration = Duration::from_secs(5);
 /// How many output chunks may wait for the screen; beyond it the screen skips, the log
 /// keeps all.
 const SCREEN_BACKLOG: usize = 256;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
-
-/// A piece of output for the screen (already scrubbed of secrets, not yet made printable).
-#[derive(Debug, Clone)]
-pub struct OutputChunk {
-    pub step: usize,
-    pub stream: Stream,
-    pub bytes: Vec<u8>,
-}
 
 /// Where commands run and what every one of them gets.
 pub struct Runner {
@@ -71,28 +54,6 @@ pub struct Running {
     pub pgid: i32,
     pub started: Instant,
     wake: Arc<Wake>,
-}
-
-/// Tells a command's thread that something happened that its pipes and pidfd cannot say.
-pub(super) struct Wake {
-    fd: EventFd,
-    /// Stop the command (TERM now, KILL after the grace period).
-    pub stop: AtomicBool,
-    /// The command exited (only where no pidfd could be had).
-    pub exited: AtomicBool,
-}
-
-impl Wake {
-    pub fn fd(&self) -> &EventFd {
-        &self.fd
-    }
-
-    pub fn raise(&self, flag: &AtomicBool) {
-        if !flag.swap(true, Ordering::SeqCst) {
-            // An eventfd adds up and never blocks a writer this small.
-            let _ = self.fd.write(1);
-        }
-    }
 }
 
 impl Running {
@@ -146,11 +107,7 @@ impl Runner {
             self.output_tx.clone(),
             self.dropped.clone(),
         );
-        let wake = Arc::new(Wake {
-            fd: EventFd::from_flags(EfdFlags::EFD_CLOEXEC | EfdFlags::EFD_NONBLOCK)?,
-            stop: AtomicBool::new(false),
-            exited: AtomicBool::new(false),
-        });
+        let wake = Arc::new(Wake::new()?);
         let started = Instant::now();
         let child = match self.command(spawn).spawn() {
             Ok(child) => child,

@@ -14,7 +14,7 @@ use std::path::Path;
 
 use super::procs::{self, Stat};
 use super::redact::Redactor;
-use super::sanitize::one_line;
+use crate::text_safety::one_line;
 
 /// The file in the run directory with one line per command started: `PGID START COMMAND`.
 pub const GROUPS: &str = "groups";

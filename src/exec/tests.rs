@@ -112,7 +112,7 @@ fn a_stop_ends_children_that_ignore_term_before_the_result() {
         .map(|p| p.name.as_str())
         .collect();
     assert_eq!(killed, ["sleep"]);
-    assert!(ran.took >= super::runner::KILL_AFTER, "{:?}", ran.took);
+    assert!(ran.took >= super::watch::KILL_AFTER, "{:?}", ran.took);
 }
 
 #[test]

@@ -32,10 +32,13 @@ use nix::unistd::Pid;
 
 use super::output::Output;
 use super::procs::{self, Stat};
-use super::runner::{KILL_AFTER, Stream, Wake};
+use super::stream::Stream;
+use super::wake::Wake;
 use crate::engine::{CommandResult, Spawn};
 use crate::journal::record::Background;
 
+/// After TERM, how long a command's group has before KILL.
+pub(super) const KILL_AFTER: Duration = Duration::from_secs(5);
 /// After the command exits, how long what it left behind may keep its output open.
 const STRAGGLERS: Duration = Duration::from_secs(2);
 /// After KILL, how long the killed have to let go of the pipes.

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::chart::{LABEL, RIGHT, TOP, W};
+use super::layout::{LABEL, RIGHT, TOP, W};
 use super::text::html_escape as esc;
 use super::zone::Time;
 

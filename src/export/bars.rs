@@ -1,7 +1,7 @@
 //! The steps as the chart draws them: when each started and ended, its rollback, and its
 //! final status (a step with no end is running, in doubt or stopped, by the run's state).
 
-use super::build::Ctx;
+use super::ctx::Ctx;
 use super::model::{BarStatus, RunState, StepBar};
 use crate::journal::record::{Body, Purpose, Record, StepStatus};
 

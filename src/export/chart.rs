@@ -7,18 +7,11 @@
 use std::fmt::Write;
 
 use super::axis::{Axis, ticks};
+use super::layout::{BAR, LABEL, LEGEND, ROW, TOP, W};
 use super::marks::{legend, shape};
 use super::model::{BarStatus, Marker, Report, RunState};
 use super::text::{clip, html_escape as esc};
 use super::zone::Time;
-
-pub const W: f64 = 1100.0;
-pub const LABEL: f64 = 300.0;
-pub const RIGHT: f64 = 60.0;
-pub const TOP: f64 = 46.0;
-pub const ROW: f64 = 30.0;
-pub const BAR: f64 = 16.0;
-pub const LEGEND: f64 = 72.0;
 
 fn colour(s: BarStatus) -> &'static str {
     match s {

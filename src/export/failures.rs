@@ -4,12 +4,12 @@
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::build::Ctx;
+use super::ctx::Ctx;
 use super::model::Failure;
 use super::sections::{each, step};
-use super::text::{clip, command_line, one_line};
-use crate::exec::sanitize::sanitize;
+use super::text::{clip, command_line};
 use crate::journal::record::Body;
+use crate::text_safety::{one_line, sanitize};
 
 /// How much of a failed command's output the failures section quotes.
 const LAST_LINES: usize = 10;

@@ -1,7 +1,7 @@
 //! The postmortem's sections after the timeline: snapshots, targets, approvals, rollbacks,
 //! overrides, waivers and notes (failures are in `failures.rs`).
 
-use super::build::Ctx;
+use super::ctx::Ctx;
 use super::model::{
     Approval, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck, Waiver,
 };

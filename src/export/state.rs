@@ -1,7 +1,7 @@
 //! Whether the run finished, is live, halted or was cut off, in words; what `shisa verify`
 //! would say about its journal; and the warnings a reader must not miss.
 
-use super::build::Ctx;
+use super::ctx::Ctx;
 use super::model::{Integrity, RunState, Summary};
 use super::source::Source;
 use crate::journal::record::Body;

@@ -2,7 +2,7 @@
 //! written as Markdown, HTML or plain JSON strings. Nothing from a journal reaches an export
 //! without passing through here (control characters, ANSI sequences, newlines).
 
-use crate::exec::sanitize::sanitize;
+use crate::text_safety::one_line;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Span {
@@ -87,30 +87,10 @@ impl Text {
     }
 }
 
-/// One line of harmless text: newlines become spaces, escape sequences and other control
-/// characters are removed or replaced, so no terminal or renderer is steered by a journal.
-pub fn one_line(s: &str) -> String {
-    let joined = s.replace("\r\n", " ").replace(['\n', '\r'], " ");
-    no_bidi(&sanitize(joined.as_bytes(), false))
-}
-
 /// Text that may keep its line breaks (an HTML `<pre>`, a value with newlines), each line
-/// made harmless as [`one_line`] does.
+/// made harmless by [`one_line`].
 pub fn lines(s: &str) -> String {
     s.split('\n').map(one_line).collect::<Vec<_>>().join("\n")
-}
-
-/// Bidirectional overrides and isolates would let a journal value display in an order
-/// other than its bytes' (a command that reads differently than it runs): shown as U+FFFD.
-fn no_bidi(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => {
-                '\u{fffd}'
-            }
-            c => c,
-        })
-        .collect()
 }
 
 /// A command as it reads in a sentence: its first line, with `…` if more followed.
@@ -217,12 +197,12 @@ mod tests {
             .plain("a | b *c* ")
             .code("x`y | z")
             .plain("\x1b[2Jend\nline");
-        assert_eq!(t.to_markdown(), "a \\| b \\*c\\* `` x`y \\| z ``end line");
-        assert_eq!(t.to_plain(), "a | b *c* `x`y | z`end line");
+        assert_eq!(t.to_markdown(), "a \\| b \\*c\\* `` x`y \\| z ``end ⏎ line");
+        assert_eq!(t.to_plain(), "a | b *c* `x`y | z`end ⏎ line");
         assert_eq!(md_code("plain", true), "`plain`");
         assert_eq!(
             t.to_markdown_inline(),
-            "a \\| b \\*c\\* `` x`y | z ``end line"
+            "a \\| b \\*c\\* `` x`y | z ``end ⏎ line"
         );
     }
 

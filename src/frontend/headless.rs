@@ -6,9 +6,9 @@ use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
 use crate::engine::{Engine, Phase};
-use crate::exec::runner::Stream;
-use crate::exec::sanitize::{one_line, sanitize};
+use crate::exec::stream::Stream;
 use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed, Record};
+use crate::text_safety::{one_line, sanitize};
 use crate::timeline;
 
 use super::{FrontEnd, Input, Intent, Shown};

@@ -5,7 +5,7 @@
 pub mod headless;
 
 use crate::engine::{Engine, Event};
-use crate::exec::runner::OutputChunk;
+use crate::exec::stream::OutputChunk;
 use crate::journal::record::{Actor, Choice, Record};
 
 /// What the operator wants; the driver turns it into an engine event.

@@ -8,7 +8,7 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use super::frame::{self, Reader};
 use super::protocol::{ClientMsg, MAX_SERVER_FRAME, PROTOCOL, ServerMsg, Want, Welcome};
 use super::socket_dir;
-use crate::exec::sanitize::one_line;
+use crate::text_safety::one_line;
 
 pub struct Connection {
     /// The server's frames after the welcome (some may already be buffered here).

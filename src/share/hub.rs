@@ -13,9 +13,9 @@ use super::server::{Admission, Config, Live, ShareMsg, spawn_listener};
 use super::socket_dir;
 use crate::engine::state::Approval;
 use crate::engine::{Engine, Phase};
-use crate::exec::runner::{OutputChunk, Stream};
-use crate::exec::sanitize::sanitize;
+use crate::exec::stream::{OutputChunk, Stream};
 use crate::journal::record::Purpose;
+use crate::text_safety::sanitize;
 
 /// Frames queued for one watcher before it counts as stuck and is dropped.
 const WATCHER_QUEUE: usize = 2048;

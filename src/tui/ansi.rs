@@ -1,5 +1,5 @@
-//! Colours in command output: the text has been through `exec::sanitize`, so the only escape
-//! sequences left are SGR (`ESC [ … m`). This turns them into ratatui styles, carrying the
+//! Colours in command output: the text has been through `text_safety::sanitize`, so the only
+//! escape sequences left are SGR (`ESC [ … m`). This turns them into ratatui styles, carrying the
 //! style from one line to the next the way a terminal would.
 
 use ratatui::style::{Color, Modifier, Style};

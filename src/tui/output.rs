@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, VecDeque};
 
 use ratatui::style::Style;
 
-use crate::exec::runner::Stream;
-use crate::exec::sanitize::sanitize;
+use crate::exec::stream::Stream;
+use crate::text_safety::sanitize;
 
 use super::ansi;
 

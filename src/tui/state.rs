@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Engine, Phase};
-use crate::exec::runner::OutputChunk;
+use crate::exec::stream::OutputChunk;
 use crate::journal::record::{Body, ChoiceKind, Record, Role};
 use crate::timeline;
 

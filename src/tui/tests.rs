@@ -15,7 +15,7 @@ use super::output::MAX_LINES;
 use super::{App, Options};
 use crate::clock::Clock;
 use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
-use crate::exec::runner::{OutputChunk, Stream};
+use crate::exec::stream::{OutputChunk, Stream};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::journal::record::{Actor, Choice, Entry, Record, Role, RunbookRef};
 use crate::runbook::{load_file, load_str, params};

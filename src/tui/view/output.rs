@@ -1,5 +1,5 @@
 //! Live output of the step in view: colours kept, everything else neutralised (the text went
-//! through `exec::sanitize`), scrollable, and honest about what it no longer holds.
+//! through `text_safety::sanitize`), scrollable, and honest about what it no longer holds.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,6 +1,10 @@
-//! Makes command output safe to draw: colours (SGR) may stay, but nothing that moves the
-//! cursor, clears the screen, retitles the window, writes the clipboard or talks to the
-//! terminal survives. Used by the TUI, headless lines and every watcher.
+//! Makes text that shisa did not write safe to show: command output, journal values,
+//! messages from share clients. Colours (SGR) may stay where asked, but nothing that moves
+//! the cursor, clears the screen, retitles the window, writes the clipboard, talks to the
+//! terminal or reorders what is displayed (bidirectional controls) survives, and
+//! [`one_line`] leaves no line break that could forge a line of its own. The one home of
+//! these rules: the TUI, headless, every watcher, the share hub and client, the runner's
+//! notes and the exports all call here.
 
 /// Returns printable text. With `keep_sgr`, `ESC [ … m` colour sequences are kept.
 pub fn sanitize(bytes: &[u8], keep_sgr: bool) -> String {
