@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::state::Approval;
-use crate::engine::{Engine, Phase};
+use crate::engine::Engine;
 use crate::exit::{Error, Exit, Result};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Record, Role};
@@ -107,17 +106,11 @@ pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg>
             text: rest.trim().to_string(),
         }),
         "approve" => {
-            let e = witness.engine.as_ref()?;
-            let Phase::Approval { step, .. } = e.phase() else {
-                return None;
-            };
-            let Approval::Requested { command_sha256, .. } = &e.steps[step].approval else {
-                return None;
-            };
+            let pending = witness.engine.as_ref()?.pending_approval()?;
             Some(ClientMsg::Approve {
                 run_id: run_id.to_string(),
-                step: e.rb.steps[step].id.clone(),
-                command_sha256: command_sha256.clone(),
+                step: pending.step_id,
+                command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
                 typed: rest.trim().to_string(),
             })

@@ -9,7 +9,41 @@ use super::phase::Phase;
 use super::state::{Approval, Engine};
 use super::update::{MAX_MISSES, Refusal, refuse};
 
+/// The approval the run waits for: what a reviewer must answer, and bind their answer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingApproval {
+    pub step: usize,
+    pub step_id: String,
+    /// SHA-256 of the command as shown, which the approval is bound to.
+    pub command_sha256: String,
+    /// The resolved target the reviewer must type.
+    pub expected: String,
+    pub allow_self: bool,
+}
+
 impl Engine {
+    /// The approval the run is waiting for, if it is waiting for one.
+    pub fn pending_approval(&self) -> Option<PendingApproval> {
+        let Phase::Approval {
+            step,
+            expected,
+            allow_self,
+        } = self.phase()
+        else {
+            return None;
+        };
+        let Approval::Requested { command_sha256, .. } = &self.steps[step].approval else {
+            return None;
+        };
+        Some(PendingApproval {
+            step,
+            step_id: self.rb.steps[step].id.clone(),
+            command_sha256: command_sha256.clone(),
+            expected,
+            allow_self,
+        })
+    }
+
     pub(super) fn typed(&mut self, text: String, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Phase::Confirm {
             step: i,
@@ -68,16 +102,13 @@ impl Engine {
 
     /// The operator's own approval of the request waiting now.
     pub(super) fn own_offer(&self, typed: String) -> Result<Offer, Refusal> {
-        let Some(i) = self.phase().step() else {
-            return refuse("no step is waiting for approval");
-        };
-        let Approval::Requested { command_sha256, .. } = &self.steps[i].approval else {
+        let Some(pending) = self.pending_approval() else {
             return refuse("no step is waiting for approval");
         };
         Ok(Offer {
             reviewer: self.operator.clone(),
-            step: self.rb.steps[i].id.clone(),
-            command_sha256: command_sha256.clone(),
+            step: pending.step_id,
+            command_sha256: pending.command_sha256,
             typed,
             fresh: true,
             same_login: true,

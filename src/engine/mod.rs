@@ -19,6 +19,7 @@ pub mod rollback;
 pub mod state;
 pub mod update;
 
+pub use confirm::PendingApproval;
 pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
 pub use rollback::RollbackPlan;

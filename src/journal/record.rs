@@ -158,8 +158,6 @@ impl Outcome {
     }
 }
 
-
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunbookRef {
     pub path: String,

@@ -11,8 +11,7 @@ use super::peer::Peer;
 use super::protocol::{PROTOCOL, Pending, ServerMsg, Want, Welcome};
 use super::server::{Admission, Config, Live, ShareMsg, spawn_listener};
 use super::socket_dir;
-use crate::engine::state::Approval;
-use crate::engine::{Engine, Phase};
+use crate::engine::Engine;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
@@ -77,26 +76,16 @@ impl Hub {
     }
 
     pub fn welcome(&self, e: &Engine, head: &str, records: u64, you: &Peer) -> Welcome {
-        let pending = match (e.phase(), self.request.as_ref()) {
-            (
-                Phase::Approval {
-                    step,
-                    expected,
-                    allow_self,
-                },
-                Some(request),
-            ) => match &e.steps[step].approval {
-                Approval::Requested { command_sha256, .. } => Some(Pending {
-                    step: e.rb.steps[step].id.clone(),
-                    title: e.rb.steps[step].title.render(&e.shown_vars()),
-                    command: e.shown_command(step, Purpose::Main).unwrap_or_default(),
-                    command_sha256: command_sha256.clone(),
-                    target: expected,
-                    allow_self,
-                    request: request.clone(),
-                }),
-                _ => None,
-            },
+        let pending = match (e.pending_approval(), self.request.as_ref()) {
+            (Some(p), Some(request)) => Some(Pending {
+                title: e.rb.steps[p.step].title.render(&e.shown_vars()),
+                command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
+                step: p.step_id,
+                command_sha256: p.command_sha256,
+                target: p.expected,
+                allow_self: p.allow_self,
+                request: request.clone(),
+            }),
             _ => None,
         };
         let current = e
