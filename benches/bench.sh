@@ -6,6 +6,7 @@
 #   REPS=3 benches/bench.sh     # fewer repetitions
 #   SKIP_ANSIBLE=1 benches/bench.sh
 #   ONLY=watchers benches/bench.sh   # just the watchers row (to compare two builds quickly)
+#   ONLY=perstep benches/bench.sh    # just the per-step rows
 #   SHISA_BIN=/path/to/shisa benches/bench.sh   # measure that binary instead of building one
 #
 # Prints a Markdown table (paste it into the README's Performance section).
@@ -114,6 +115,8 @@ if [[ -z ${SKIP_ANSIBLE:-} ]]; then
   fi
 fi
 
+if [[ ${ONLY:-} != perstep ]]; then
+
 # --- 2. Output throughput: one step printing 200 MB, headless, vs tee | sha256sum.
 # `yes` dies of SIGPIPE when head has enough; under pipefail that is not a failure here.
 gen="{ yes 'the quick brown fox jumps over the lazy dog 0123456789 abcdefghijklmnopqrstuvwxyz' || true; } | head -c 200000000"
@@ -182,8 +185,10 @@ if command -v tmux >/dev/null; then
       "**$(ratio "$t_tui" "$t_echo")×**"
 fi
 
+fi # ONLY=perstep
 fi
 
+if [[ ${ONLY:-} != perstep ]]; then
 # --- 4. Twenty watchers: per-step overhead and event latency.
 cat >"$work/watched.yaml" <<'YAML'
 version: 1
@@ -245,6 +250,7 @@ lat=$(perl -MTime::Local -ne '
   END { @d = sort { $a <=> $b } @d; printf "%.1f %.1f", 1000 * $d[int(@d / 2)], 1000 * $d[int(@d * 0.99)] }' "$work"/w*.out)
 row "200 steps with 20 watchers" "$(ms "$t20") ms; event latency p50 ${lat% *} ms, p99 ${lat#* } ms; CPU: the run $(ms "$c20") ms, each watcher $(ms "$(calc "$cw / 20")") ms" \
     "$(ms "$t0") ms: the same run with no watcher (CPU $(ms "$c0") ms)" "**$(mid "${ratios[@]}")×** ($spread over $REPS pairs; goal ≤ 1.10×)"
+fi # ONLY=perstep
 
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr), $(df -T "$work" | awk 'NR==2 {print $2}') under the journal; $(date -u +%Y-%m-%d)"
 echo
