@@ -19,7 +19,6 @@ mod marks;
 pub mod model;
 mod phrase;
 mod sections;
-mod sentence;
 pub mod source;
 mod state;
 pub mod text;
