@@ -17,6 +17,7 @@ pub mod hash;
 pub mod identity;
 pub mod journal;
 pub mod pending;
+pub mod phrase;
 pub mod runbook;
 pub mod share;
 pub mod term;

@@ -153,7 +153,7 @@ fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
     let mut op = common::Live::start(op);
     op.wait_for("answer `rollback`", 30);
     op.send("rollback");
-    op.wait_for("rollback-1 $", 30);
+    op.wait_for("change: rollback 1 `echo undo", 30);
     let _ = op.child.kill(); // SIGKILL mid-rollback
     let _ = op.child.wait();
     let run_dir = std::fs::read_dir(s.journals())

@@ -129,7 +129,13 @@ fn done_on_an_in_doubt_change_with_no_verify_ends_with_exceptions() {
     assert_eq!(resumed.outcome(), "completed_with_exceptions");
     let finished = resumed.records("step_finished", Some("push"));
     assert_eq!(finished.last().unwrap()["data"]["status"], "unproven");
-    assert!(resumed.stdout.contains("UNPROVEN"), "{}", resumed.explain());
+    assert!(
+        resumed
+            .stdout
+            .contains("! OVERRIDE push: accepted as done but unproven: no check confirmed it"),
+        "{}",
+        resumed.explain()
+    );
 }
 
 #[test]
@@ -145,7 +151,12 @@ fn continuing_past_a_failed_verify_is_not_completed() {
     let run = s.run(&rb, &[], "continue\n");
     assert_eq!(run.code, 5, "{}", run.explain());
     assert_eq!(run.outcome(), "completed_with_exceptions");
-    assert!(run.stdout.contains("continued past"), "{}", run.explain());
+    assert!(
+        run.stdout
+            .contains("! FAILED change: step failed; the run continued past it, unproven"),
+        "{}",
+        run.explain()
+    );
     assert!(
         run.commands().contains(&"after:main".to_string()),
         "the run went on"
@@ -172,7 +183,8 @@ fn an_overridden_precheck_is_not_a_pass() {
     let pre = run.records("step_finished", Some("pre"));
     assert_eq!(pre.last().unwrap()["data"]["status"], "overridden");
     assert!(
-        run.stdout.contains("FAILED, overridden"),
+        run.stdout
+            .contains("! OVERRIDE pre: precheck failed and was overridden"),
         "{}",
         run.explain()
     );

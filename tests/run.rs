@@ -499,7 +499,11 @@ fn escape_sequences_in_captures_never_reach_the_terminal_raw() {
         "{:?}",
         run.stdout
     );
-    assert!(run.stdout.contains("snapshot taken (id="), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("snapshot taken (`id="),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]

@@ -66,7 +66,7 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
         .output()
         .unwrap();
     assert_eq!(right.status.code(), Some(0), "{}", text(&right));
-    op.wait_for("APPROVED by nobody", 30);
+    op.wait_for("nobody approved, independently typing", 30);
     op.wait_for("Tell the customer", 30);
     op.send("done posted");
     let run = op.finish();
@@ -138,17 +138,17 @@ fn a_late_watcher_gets_the_whole_journal_then_live_records_and_its_copy_verifies
         watched.stdout
     );
     assert!(
-        watched.stdout.contains("run 2"),
+        watched.stdout.contains("started run `2"),
         "the replay starts at run_started: {}",
         watched.stdout
     );
     assert!(
         watched
             .stdout
-            .contains("note from nobody (reviewer): the OU id matches the ticket")
+            .contains("note from nobody (reviewer): “the OU id matches the ticket”")
     );
     assert!(
-        watched.stdout.contains("run finished: completed"),
+        watched.stdout.contains("✓ COMPLETED run finished (exit 0)"),
         "and live records follow: {}",
         watched.stdout
     );

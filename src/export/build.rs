@@ -5,10 +5,7 @@
 
 use std::collections::BTreeMap;
 
-// Re-exported only for phrase.rs and sentence.rs, which still name `build::Ctx` and are
-// being rewritten as one phrasebook; once they import `super::ctx::Ctx`, this goes (the
-// architecture test's list of pending edges says so).
-pub(super) use super::ctx::Ctx;
+use super::ctx::Ctx;
 use super::model::{Report, RunbookInfo, Summary, ZoneInfo};
 use super::source::Source;
 use super::state::{integrity, state, warnings};

@@ -3,7 +3,8 @@
 //! postmortem, as Markdown, JSON or one self-contained HTML page.
 //!
 //! `source` reads the run directory, `build` turns it into a format-free [`Report`]
-//! (`phrase` writes the timeline's sentences, `sections` the rest), and `markdown`, `json`
+//! (`phrase` makes the timeline's rows from `crate::phrase`'s sentences, `sections` the
+//! rest), and `markdown`, `json`
 //! and `html` render it.
 
 mod after_timeline;
@@ -21,7 +22,6 @@ mod marks;
 pub mod model;
 mod phrase;
 mod sections;
-mod sentence;
 pub mod source;
 mod state;
 pub mod text;

@@ -87,47 +87,7 @@ pub struct ZoneInfo {
     pub multi_day: bool,
 }
 
-/// Phase markers, bold in the timeline and drawn on the chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum Marker {
-    Failed,
-    Approved,
-    Refused,
-    Rollback,
-    Override,
-    Waived,
-    Mismatch,
-    WindowClosed,
-    Interrupted,
-    Resumed,
-    Completed,
-    /// The run ended with every step, but some went on without their checks passing.
-    Exceptions,
-    RolledBack,
-    Aborted,
-}
-
-impl Marker {
-    pub fn label(self) -> &'static str {
-        match self {
-            Marker::Failed => "FAILED",
-            Marker::Approved => "APPROVED",
-            Marker::Refused => "REFUSED",
-            Marker::Rollback => "ROLLBACK",
-            Marker::Override => "OVERRIDE",
-            Marker::Waived => "WAIVED",
-            Marker::Mismatch => "MISMATCH",
-            Marker::WindowClosed => "WINDOW CLOSED",
-            Marker::Interrupted => "INTERRUPTED",
-            Marker::Resumed => "RESUMED",
-            Marker::Completed => "COMPLETED",
-            Marker::Exceptions => "COMPLETED WITH EXCEPTIONS",
-            Marker::RolledBack => "ROLLED BACK",
-            Marker::Aborted => "ABORTED",
-        }
-    }
-}
+pub use crate::phrase::Marker;
 
 /// One row of the timeline. A command's start and finish are one row, at its finish.
 #[derive(Debug, Clone, Serialize)]

@@ -93,27 +93,7 @@ pub fn lines(s: &str) -> String {
     s.split('\n').map(one_line).collect::<Vec<_>>().join("\n")
 }
 
-/// A command as it reads in a sentence: its first line, with `…` if more followed.
-pub fn command_line(cmd: &str) -> String {
-    let mut lines = cmd.lines().filter(|l| !l.trim().is_empty());
-    let first = lines.next().unwrap_or("").trim();
-    let first = clip(first, 160);
-    if lines.next().is_some() {
-        format!("{first} …")
-    } else {
-        first
-    }
-}
-
-/// At most `max` characters, with `…` when cut.
-pub fn clip(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        return s.to_string();
-    }
-    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
-    out.push('…');
-    out
-}
+pub use crate::phrase::{clip, command_line};
 
 /// Escapes everything Markdown (GFM) could read as markup, `|` included for table cells.
 pub fn md_escape(s: &str) -> String {

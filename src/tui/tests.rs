@@ -479,7 +479,7 @@ fn notes_at_any_time() {
         sim.key(KeyCode::Enter),
         vec![Intent::Note("paged the vendor".into())]
     );
-    assert!(sim.screen().contains("note from ops1: paged the vendor"));
+    assert!(sim.screen().contains("note from ops1: “paged the vendor”"));
 }
 
 fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {

@@ -1,0 +1,403 @@
+//! English: the words shisa speaks by default. Steps are named by title, people by account;
+//! what a person wrote (a note, a reason) is quoted as written.
+
+use super::{Mark, Marker, Names, Phrase, Phrasebook, command_line, step_title, title};
+use crate::journal::record::{Actor, Body, Choice, Outcome, Purpose, Record, Role, StepStatus};
+
+pub struct English;
+
+impl Phrasebook for English {
+    fn record(&self, rec: &Record, names: &dyn Names) -> Phrase {
+        let who = &rec.actor.user;
+        // The sentence starts with the step it is about, if any.
+        let step = || match step_title(rec, names) {
+            Some(t) => Phrase::new().plain(format!("{t}: ")),
+            None => Phrase::new(),
+        };
+        let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
+        match &rec.body {
+            Body::RunStarted {
+                run_id,
+                runbook,
+                mode,
+                ..
+            } => Phrase::new()
+                .plain(format!("{who} started run "))
+                .code(run_id)
+                .plain(format!(
+                    " of “{}” on {} ({mode} mode; runbook sha256 ",
+                    runbook.name, rec.actor.host
+                ))
+                .code(short(&runbook.sha256))
+                .plain(")"),
+            Body::WindowChecked {
+                inside: true,
+                local,
+                ..
+            } => Phrase::new().plain(format!("change window open ({local})")),
+            Body::WindowChecked { local, reason, .. } => Phrase::new()
+                .marked(Mark::WindowClosed)
+                .plain(format!(
+                    "change window closed ({local}): {}",
+                    reason.as_deref().unwrap_or("outside the allowed times")
+                )),
+            Body::Override { what, reason } => {
+                let text = match what.as_str() {
+                    "clock" => format!("the clock was faked for this run: {reason}"),
+                    "window" => format!("{who} started outside the change window: “{reason}”"),
+                    "precheck" => format!("{who} overrode the failed precheck: “{reason}”"),
+                    other => format!("{who} overrode the {other}: “{reason}”"),
+                };
+                step().marked(Mark::Override).plain(text)
+            }
+            Body::Waiver { guard, reason } => step()
+                .marked(Mark::Waived)
+                .plain(format!("the runbook waives the {guard} guard: “{reason}”")),
+            Body::StepStarted {
+                step_kind,
+                mutating,
+                ..
+            } => {
+                let m = if *mutating { ", changes something" } else { "" };
+                step()
+                    .marked(Mark::Started)
+                    .plain(format!("started ({step_kind}{m})"))
+            }
+            Body::CommandStarted {
+                purpose,
+                attempt,
+                command,
+                ..
+            } => {
+                let lead = match purpose {
+                    Purpose::Main => String::new(),
+                    p => format!("{} ", purpose_words(*p)),
+                };
+                step()
+                    .plain(lead)
+                    .code(command_line(command))
+                    .plain(format!(" is running{}", again(*attempt)))
+            }
+            Body::CommandFinished {
+                purpose,
+                attempt,
+                exit,
+                signal,
+                timed_out,
+                duration_ms,
+                ok,
+                failure,
+                ..
+            } => {
+                let what = purpose_words(*purpose);
+                let took = self.duration(*duration_ms);
+                let command = names.command_of(rec);
+                // "verify 1 passed: `cmd` → exit 0", or without the command "verify 1 passed → exit 0".
+                let with = |p: Phrase, lead: &str, bare: &str| match &command {
+                    Some(c) => p.plain(format!("{lead}: ")).code(c),
+                    None => p.plain(bare.to_string()),
+                };
+                if *ok {
+                    let result = match exit {
+                        Some(code) => format!(" → exit {code} ({took})"),
+                        None => format!(" ({took})"),
+                    };
+                    let p = match purpose {
+                        Purpose::Main => match &command {
+                            Some(c) => step().plain("ran ").code(c),
+                            None => step().plain("the command ran"),
+                        },
+                        Purpose::Verify(_) => {
+                            with(step(), &format!("{what} passed"), &format!("{what} passed"))
+                        }
+                        _ => with(step(), &what, &format!("{what} ran")),
+                    };
+                    p.plain(result + &again(*attempt))
+                } else {
+                    let why = failure.clone().unwrap_or_else(|| match (exit, signal) {
+                        _ if *timed_out => "timed out".into(),
+                        (_, Some(s)) => format!("killed by signal {s}"),
+                        (Some(c), _) => format!("exit {c}"),
+                        (None, None) => "failed".into(),
+                    });
+                    let lead = format!("{what} failed");
+                    with(step().marked(Mark::Failed), &lead, &lead).plain(format!(
+                        " — {why} (after {took}){}",
+                        again(*attempt)
+                    ))
+                }
+            }
+            Body::ExpectFailed {
+                purpose,
+                expectation,
+                detail,
+                ..
+            } => step().plain(format!(
+                "{} did not meet “{expectation}”: {detail}",
+                purpose_words(*purpose)
+            )),
+            Body::TargetResolved { resolved } => {
+                step().plain("the target resolves to ").code(resolved)
+            }
+            Body::TargetDenied {
+                resolved,
+                rule,
+                pattern,
+            } => step()
+                .marked(Mark::Refused)
+                .plain("target ")
+                .code(resolved)
+                .plain(format!(" refused by the {rule} rule "))
+                .code(pattern),
+            Body::TargetConfirmed { typed, .. } => step()
+                .plain(format!("{who} typed "))
+                .code(typed)
+                .plain(", matching the resolved target"),
+            Body::TargetMismatch {
+                resolved,
+                typed,
+                misses,
+            } => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} typed "))
+                .code(typed)
+                .plain(", which is not ")
+                .code(resolved)
+                .plain(format!(" (miss {misses} of 3); nothing ran")),
+            Body::SnapshotRecorded { captures, .. } => {
+                let list: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let p = step().plain("snapshot taken");
+                if list.is_empty() {
+                    p
+                } else {
+                    p.plain(" (").code(list.join(", ")).plain(")")
+                }
+            }
+            Body::ApprovalRequested { expected, .. } => step()
+                .plain("waiting for a second person to approve (they must type ")
+                .code(expected)
+                .plain(")"),
+            Body::ApprovalGranted {
+                typed,
+                self_approved,
+            } => {
+                let how = if *self_approved {
+                    format!("{who} approved their own step (the runbook allows it), typing ")
+                } else {
+                    format!("{who} approved, independently typing ")
+                };
+                step().marked(Mark::Approved).plain(how).code(typed)
+            }
+            Body::ApprovalRefused { reason, .. } => step()
+                .marked(Mark::Refused)
+                .plain(format!("approval by {who} refused: {reason}")),
+            Body::ManualDone { note: Some(n) } => {
+                step().plain(format!("{who} marked the manual step done: “{n}”"))
+            }
+            Body::ManualDone { note: None } => {
+                step().plain(format!("{who} marked the manual step done"))
+            }
+            Body::OperatorNote { text } => Phrase::new().plain(format!(
+                "note from {}: “{text}”",
+                self.actor(&rec.actor)
+            )),
+            Body::StepFailed { reason, .. } => step()
+                .marked(Mark::Failed)
+                .plain(format!("step failed: {reason}")),
+            Body::OperatorChoice { choice, .. } => {
+                let p = step();
+                match choice {
+                    Choice::Rollback => p.plain(format!("{who} chose to roll back")),
+                    Choice::Retry => p.plain(format!("{who} chose to retry")),
+                    Choice::Abort(Some(r)) => p.plain(format!("{who} chose to abort: “{r}”")),
+                    Choice::Abort(None) => p.plain(format!("{who} chose to abort")),
+                    Choice::Continue => p.plain(format!("{who} chose to continue past the failure")),
+                    Choice::Rerun => p.plain(format!("{who} chose to run the in-doubt step again")),
+                    Choice::Override(r) => p
+                        .marked(Mark::Override)
+                        .plain(format!("{who} chose to override: “{r}”")),
+                    Choice::Done(r) => p.marked(Mark::Override).plain(format!(
+                        "{who} declared the in-doubt step done without rerunning it: “{r}”"
+                    )),
+                }
+            }
+            Body::StepFinished { status, reason } => {
+                let why = why(reason);
+                let (mark, words) = match status {
+                    StepStatus::Ok => (Mark::Done, "done"),
+                    StepStatus::Failed => (Mark::Failed, "step failed"),
+                    StepStatus::Skipped => (Mark::Skipped, "skipped"),
+                    StepStatus::RolledBack => (Mark::StepRolledBack, "rolled back"),
+                    StepStatus::Continued => (
+                        Mark::Continued,
+                        "step failed; the run continued past it, unproven",
+                    ),
+                    StepStatus::Overridden => {
+                        (Mark::Override, "precheck failed and was overridden")
+                    }
+                    StepStatus::Unproven => (
+                        Mark::Unproven,
+                        "accepted as done but unproven: no check confirmed it",
+                    ),
+                };
+                step().marked(mark).plain(format!("{words}{why}"))
+            }
+            Body::RollbackStarted {
+                plan,
+                without_rollback,
+            } => {
+                let titles = |ids: &[String]| -> Vec<String> {
+                    ids.iter().map(|id| title(id, names)).collect()
+                };
+                let mut s = if plan.is_empty() {
+                    "rollback started: nothing to undo".to_string()
+                } else {
+                    format!("rollback started: undoing {}", titles(plan).join(", then "))
+                };
+                if !without_rollback.is_empty() {
+                    let none = titles(without_rollback).join(", ");
+                    s.push_str(&format!(" (no rollback defined for {none})"));
+                }
+                Phrase::new().marked(Mark::Rollback).plain(s)
+            }
+            Body::RollbackFinished { ok: true } => Phrase::new()
+                .marked(Mark::Rollback)
+                .plain("rollback finished; every step undone"),
+            Body::RollbackFinished { ok: false } => Phrase::new().marked(Mark::Failed).plain(
+                "rollback finished INCOMPLETE: a rollback command failed and was skipped",
+            ),
+            Body::WatcherJoined { watcher } => {
+                Phrase::new().plain(format!("{watcher} started watching"))
+            }
+            Body::WatcherLeft { watcher } => {
+                Phrase::new().plain(format!("{watcher} stopped watching"))
+            }
+            Body::ClientRefused { who, reason } => Phrase::new()
+                .marked(Mark::Refused)
+                .plain(format!("shared session refused {who}: {reason}")),
+            Body::StopRequested {
+                purpose,
+                attempt,
+                reason,
+            } => {
+                let what = match purpose {
+                    Purpose::Main => "the command".to_string(),
+                    p => purpose_words(*p),
+                };
+                step().marked(Mark::Interrupted).plain(format!(
+                    "stopping {what}{}: {reason}",
+                    again(*attempt)
+                ))
+            }
+            Body::RunInterrupted { reason } => Phrase::new()
+                .marked(Mark::Interrupted)
+                .plain(format!("run interrupted: {reason}")),
+            Body::RunResumed { in_doubt } => {
+                let p = Phrase::new().marked(Mark::Resumed);
+                match in_doubt {
+                    Some(id) => p.plain(format!(
+                        "{who} resumed the run; “{}” was in doubt",
+                        title(id, names)
+                    )),
+                    None => p.plain(format!("{who} resumed the run")),
+                }
+            }
+            Body::JournalRecovered { moved_to, bytes } => Phrase::new()
+                .plain(format!(
+                    "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
+                ))
+                .code(moved_to),
+            Body::RunFinished {
+                outcome,
+                exit_code,
+                reason,
+            } => {
+                let mark = match outcome {
+                    Outcome::Completed => Mark::Completed,
+                    Outcome::CompletedWithExceptions => Mark::Exceptions,
+                    Outcome::RolledBack => Mark::RolledBack,
+                    Outcome::Aborted => Mark::Aborted,
+                    Outcome::Refused => Mark::Refused,
+                    Outcome::Failed => Mark::Failed,
+                };
+                let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+                Phrase::new()
+                    .marked(mark)
+                    .plain(format!("run finished (exit {exit_code}){why}"))
+            }
+        }
+    }
+
+    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+        let command = match &started.body {
+            Body::CommandStarted { command, .. } => command_line(command),
+            _ => String::new(),
+        };
+        Phrase::new()
+            .plain(format!("{}: ", title_or_run(started, names)))
+            .code(command)
+            .plain(" was running when the journal stops: no result was recorded")
+    }
+
+    fn label(&self, marker: Marker) -> &'static str {
+        match marker {
+            Marker::Failed => "FAILED",
+            Marker::Approved => "APPROVED",
+            Marker::Refused => "REFUSED",
+            Marker::Rollback => "ROLLBACK",
+            Marker::Override => "OVERRIDE",
+            Marker::Waived => "WAIVED",
+            Marker::Mismatch => "MISMATCH",
+            Marker::WindowClosed => "WINDOW CLOSED",
+            Marker::Interrupted => "INTERRUPTED",
+            Marker::Resumed => "RESUMED",
+            Marker::Completed => "COMPLETED",
+            Marker::Exceptions => "COMPLETED WITH EXCEPTIONS",
+            Marker::RolledBack => "ROLLED BACK",
+            Marker::Aborted => "ABORTED",
+        }
+    }
+
+    fn actor(&self, actor: &Actor) -> String {
+        match actor.role {
+            Role::Operator => actor.user.clone(),
+            Role::Reviewer => format!("{} (reviewer)", actor.user),
+            Role::Shisa => "shisa".into(),
+        }
+    }
+
+    /// `12 ms`, `3.4 s`, `2m5s`.
+    fn duration(&self, ms: u64) -> String {
+        match ms {
+            0..1000 => format!("{ms} ms"),
+            1000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
+            _ => crate::runbook::duration::format(std::time::Duration::from_secs(ms / 1000)),
+        }
+    }
+}
+
+/// `verify 2`, `rollback 1`, `target lookup`.
+fn purpose_words(p: Purpose) -> String {
+    match p {
+        Purpose::Main => "command".into(),
+        Purpose::Describe => "target lookup".into(),
+        Purpose::Verify(n) => format!("verify {n}"),
+        Purpose::Rollback(n) => format!("rollback {n}"),
+    }
+}
+
+fn again(attempt: u32) -> String {
+    if attempt > 1 {
+        format!(" (attempt {attempt})")
+    } else {
+        String::new()
+    }
+}
+
+fn title_or_run(rec: &Record, names: &dyn Names) -> String {
+    step_title(rec, names).unwrap_or_else(|| "the run".into())
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}

@@ -1,0 +1,198 @@
+//! The phrasebook: every sentence shisa says about a journal record — in the TUI's timeline,
+//! headless lines, `watch --headless` and the export — comes from here, as structured text
+//! (plain runs, code spans and a mark) that each front end renders its own way.
+//!
+//! What is said is decided here once for every language (which records get no sentence,
+//! how a step is named, which mark a record carries); how it is said is a [`Phrasebook`],
+//! one per language (`en.rs`). Adding a language is adding a phrasebook: no caller changes.
+//! User-written text (titles, notes, reasons) passes through every phrasebook unchanged.
+
+mod en;
+mod mark;
+#[cfg(test)]
+mod tests;
+
+use crate::engine::Engine;
+use crate::journal::record::{Actor, Body, Choice, Purpose, Record};
+
+pub use en::English;
+pub use mark::{Mark, Marker};
+
+/// One piece of a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Run {
+    /// Words, including user-written text as it was written.
+    Plain(String),
+    /// A command, a typed value, a path: shown as code.
+    Code(String),
+}
+
+/// A sentence about one record: its mark (if it marks a moment) and its text. Nothing here
+/// is made safe for a terminal or a document yet; each renderer does that its own way.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Phrase {
+    pub mark: Option<Mark>,
+    pub runs: Vec<Run>,
+}
+
+impl Phrase {
+    pub fn new() -> Phrase {
+        Phrase::default()
+    }
+
+    pub fn marked(mut self, mark: Mark) -> Phrase {
+        self.mark = Some(mark);
+        self
+    }
+
+    pub fn plain(mut self, s: impl Into<String>) -> Phrase {
+        let s = s.into();
+        if s.is_empty() {
+            return self;
+        }
+        match self.runs.last_mut() {
+            Some(Run::Plain(p)) => p.push_str(&s),
+            _ => self.runs.push(Run::Plain(s)),
+        }
+        self
+    }
+
+    pub fn code(mut self, s: impl Into<String>) -> Phrase {
+        self.runs.push(Run::Code(s.into()));
+        self
+    }
+
+    /// The words alone, code in backticks.
+    pub fn text(&self) -> String {
+        self.runs
+            .iter()
+            .map(|r| match r {
+                Run::Plain(p) => p.clone(),
+                Run::Code(c) => format!("`{c}`"),
+            })
+            .collect()
+    }
+
+    /// One terminal line: the mark's sign and label, then the words (`✗ FAILED Deploy: …`).
+    /// Not yet made safe for a terminal: callers pass it through their sanitizer.
+    pub fn line(&self, book: &dyn Phrasebook) -> String {
+        let words = self.text();
+        match self.mark {
+            None => words,
+            Some(m) => match m.marker() {
+                Some(marker) => format!("{} {} {words}", m.sign(), book.label(marker)),
+                None => format!("{} {words}", m.sign()),
+            },
+        }
+    }
+}
+
+/// What a phrasebook may ask about the run beyond the record itself.
+pub trait Names {
+    /// A step's title as shown (secret values masked), or None to name it by its id.
+    fn title_of(&self, step: &str) -> Option<String>;
+
+    /// The command a `command_finished` record ends, when the caller knows it.
+    fn command_of(&self, _finished: &Record) -> Option<String> {
+        None
+    }
+}
+
+/// No names known: steps are named by their ids.
+impl Names for () {
+    fn title_of(&self, _step: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The engine's titles, rendered with the values it may show.
+impl Names for Engine {
+    fn title_of(&self, step: &str) -> Option<String> {
+        let i = self.step_index(step)?;
+        Some(self.rb.steps[i].title.render(&self.shown_vars()))
+    }
+}
+
+/// One language's words for records. Every record that [`phrase`] does not keep silent gets
+/// a whole sentence from one method call, so a language never has to glue English-shaped
+/// fragments together.
+pub trait Phrasebook: Sync {
+    /// The sentence for a record (never one of the [`silent`] ones).
+    fn record(&self, rec: &Record, names: &dyn Names) -> Phrase;
+
+    /// A command started and never finished before the journal stops (crash, halt).
+    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
+
+    /// The bold word for a marker (`FAILED`, `ROLLBACK`).
+    fn label(&self, marker: Marker) -> &'static str;
+
+    /// Who did it, as a timeline shows them: the account, marked if a reviewer.
+    fn actor(&self, actor: &Actor) -> String;
+
+    /// A duration in milliseconds, as a person reads it.
+    fn duration(&self, ms: u64) -> String;
+}
+
+/// The phrasebook shisa speaks today.
+pub static EN: English = English;
+
+/// The sentence for a record, or None when the record gets no sentence of its own.
+pub fn phrase(book: &dyn Phrasebook, rec: &Record, names: &dyn Names) -> Option<Phrase> {
+    (!silent(rec)).then(|| book.record(rec, names))
+}
+
+/// Records that speak through another: an expectation's miss through its command's result,
+/// an override choice through the override record that follows it, a successful target
+/// lookup through the resolved target.
+pub fn silent(rec: &Record) -> bool {
+    matches!(
+        rec.body,
+        Body::ExpectFailed { .. }
+            | Body::OperatorChoice {
+                choice: Choice::Override(_),
+                ..
+            }
+            | Body::CommandFinished {
+                ok: true,
+                purpose: Purpose::Describe,
+                ..
+            }
+    )
+}
+
+/// The step the record is about, by title (else its id); None for run-level records.
+pub fn step_title(rec: &Record, names: &dyn Names) -> Option<String> {
+    let id = rec.step.as_deref()?;
+    Some(title(id, names))
+}
+
+/// A step's title, or its id when it has none.
+pub fn title(id: &str, names: &dyn Names) -> String {
+    names
+        .title_of(id)
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| id.to_string())
+}
+
+/// A command as it reads in a sentence: its first non-blank line, with `…` if more follow,
+/// at most 160 characters.
+pub fn command_line(cmd: &str) -> String {
+    let mut lines = cmd.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("").trim();
+    let first = clip(first, 160);
+    if lines.next().is_some() {
+        format!("{first} …")
+    } else {
+        first
+    }
+}
+
+/// At most `max` characters, with `…` when cut.
+pub fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}

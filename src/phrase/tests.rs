@@ -1,0 +1,241 @@
+//! The English phrasebook on records that are easy to say wrongly.
+
+use std::collections::BTreeMap;
+
+use super::*;
+use crate::journal::record::{Actor, Choice, Prompt, Role, StepStatus};
+
+/// Titles known for two steps; `push` has a title with a person's own punctuation.
+struct Titles;
+
+impl Names for Titles {
+    fn title_of(&self, step: &str) -> Option<String> {
+        match step {
+            "push" => Some("Push the config to *all* hosts".into()),
+            "drain" => Some("Drain the edge".into()),
+            _ => None,
+        }
+    }
+
+    fn command_of(&self, _finished: &Record) -> Option<String> {
+        Some("curl -s https://eu.example/health".into())
+    }
+}
+
+fn rec(step: Option<&str>, role: Role, body: Body) -> Record {
+    Record {
+        seq: 9,
+        ts: "2023-12-05T17:15:02.113+09:00".into(),
+        body,
+        step: step.map(str::to_string),
+        actor: Actor {
+            role,
+            user: "ops1".into(),
+            uid: 1000,
+            host: "bastion-1".into(),
+        },
+        prev: "0".repeat(64),
+    }
+}
+
+fn say(r: &Record) -> Phrase {
+    phrase(&EN, r, &Titles).expect("a sentence")
+}
+
+#[test]
+fn a_failed_command_names_the_step_the_command_and_the_reason() {
+    let r = rec(
+        Some("push"),
+        Role::Shisa,
+        Body::CommandFinished {
+            purpose: Purpose::Verify(1),
+            attempt: 2,
+            exit: Some(1),
+            signal: None,
+            timed_out: false,
+            duration_ms: 1534,
+            bytes: 3,
+            sha256: String::new(),
+            log: String::new(),
+            ok: false,
+            failure: Some("exit 1 (expected 0)".into()),
+            captures: BTreeMap::new(),
+            background: Default::default(),
+        },
+    );
+    let p = say(&r);
+    assert_eq!(p.mark, Some(Mark::Failed));
+    assert_eq!(
+        p.runs,
+        vec![
+            Run::Plain("Push the config to *all* hosts: verify 1 failed: ".into()),
+            Run::Code("curl -s https://eu.example/health".into()),
+            Run::Plain(" — exit 1 (expected 0) (after 1.5 s) (attempt 2)".into()),
+        ]
+    );
+    assert_eq!(
+        p.line(&EN),
+        "✗ FAILED Push the config to *all* hosts: verify 1 failed: `curl -s https://eu.example/health` — exit 1 (expected 0) (after 1.5 s) (attempt 2)"
+    );
+    // Without the command (a terminal line), the sentence still stands.
+    let bare = phrase(&EN, &r, &()).unwrap();
+    assert_eq!(
+        bare.text(),
+        "push: verify 1 failed — exit 1 (expected 0) (after 1.5 s) (attempt 2)"
+    );
+}
+
+#[test]
+fn an_override_says_who_set_which_rule_aside_and_their_words() {
+    let window = rec(
+        None,
+        Role::Operator,
+        Body::Override {
+            what: "window".into(),
+            reason: "incident 42 *cannot* wait".into(),
+        },
+    );
+    assert_eq!(
+        say(&window).line(&EN),
+        "! OVERRIDE ops1 started outside the change window: “incident 42 *cannot* wait”"
+    );
+    let precheck = rec(
+        Some("drain"),
+        Role::Operator,
+        Body::Override {
+            what: "precheck".into(),
+            reason: "the check is known broken".into(),
+        },
+    );
+    assert_eq!(
+        say(&precheck).text(),
+        "Drain the edge: ops1 overrode the failed precheck: “the check is known broken”"
+    );
+    // The choice that led to it speaks through the override record.
+    let choice = rec(
+        Some("drain"),
+        Role::Operator,
+        Body::OperatorChoice {
+            prompt: Prompt::Precheck,
+            choice: Choice::Override("the check is known broken".into()),
+        },
+    );
+    assert!(silent(&choice) && phrase(&EN, &choice, &Titles).is_none());
+}
+
+#[test]
+fn steps_that_went_on_unproven_never_read_as_passed() {
+    let finished = |status, reason: Option<&str>| {
+        say(&rec(
+            Some("drain"),
+            Role::Shisa,
+            Body::StepFinished {
+                status,
+                reason: reason.map(str::to_string),
+            },
+        ))
+    };
+    let cases = [
+        (
+            StepStatus::Continued,
+            "! FAILED Drain the edge: step failed; the run continued past it, unproven",
+        ),
+        (
+            StepStatus::Overridden,
+            "! OVERRIDE Drain the edge: precheck failed and was overridden",
+        ),
+        (
+            StepStatus::Unproven,
+            "! OVERRIDE Drain the edge: accepted as done but unproven: no check confirmed it",
+        ),
+        (StepStatus::Ok, "✓ Drain the edge: done"),
+    ];
+    for (status, want) in cases {
+        assert_eq!(finished(status, None).line(&EN), want);
+    }
+    assert_eq!(
+        finished(StepStatus::Unproven, Some("checked by hand")).text(),
+        "Drain the edge: accepted as done but unproven: no check confirmed it — checked by hand"
+    );
+    assert_eq!(
+        finished(StepStatus::Continued, None)
+            .mark
+            .and_then(Mark::marker),
+        Some(Marker::Failed)
+    );
+}
+
+#[test]
+fn a_stop_names_the_step_and_the_command_being_stopped() {
+    let stop = |purpose, attempt| {
+        say(&rec(
+            Some("push"),
+            Role::Operator,
+            Body::StopRequested {
+                purpose,
+                attempt,
+                reason: "stopped by ops1 (Ctrl-C)".into(),
+            },
+        ))
+        .line(&EN)
+    };
+    assert_eq!(
+        stop(Purpose::Main, 1),
+        "? INTERRUPTED Push the config to *all* hosts: stopping the command: stopped by ops1 (Ctrl-C)"
+    );
+    assert_eq!(
+        stop(Purpose::Rollback(2), 3),
+        "? INTERRUPTED Push the config to *all* hosts: stopping rollback 2 (attempt 3): stopped by ops1 (Ctrl-C)"
+    );
+}
+
+#[test]
+fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
+    let r = rec(
+        None,
+        Role::Shisa,
+        Body::RollbackStarted {
+            plan: vec!["push".into(), "drain".into()],
+            without_rollback: vec!["notify".into()],
+        },
+    );
+    assert_eq!(
+        say(&r).line(&EN),
+        "↺ ROLLBACK rollback started: undoing Push the config to *all* hosts, then Drain the edge (no rollback defined for notify)"
+    );
+    let empty = rec(
+        None,
+        Role::Shisa,
+        Body::RollbackStarted {
+            plan: vec![],
+            without_rollback: vec![],
+        },
+    );
+    assert_eq!(say(&empty).text(), "rollback started: nothing to undo");
+}
+
+#[test]
+fn what_people_write_passes_through_as_written() {
+    let note = rec(
+        Some("push"),
+        Role::Reviewer,
+        Body::OperatorNote {
+            text: "`rm -rf` was *not* run — 確認済み".into(),
+        },
+    );
+    assert_eq!(
+        say(&note).runs,
+        vec![Run::Plain(
+            "note from ops1 (reviewer): “`rm -rf` was *not* run — 確認済み”".into()
+        )]
+    );
+    assert_eq!(say(&note).mark, None);
+}
+
+#[test]
+fn every_marker_has_a_word_and_marks_map_onto_markers() {
+    assert_eq!(Mark::Started.marker(), None);
+    assert_eq!(Mark::StepRolledBack.marker(), Some(Marker::Rollback));
+    assert_eq!(Marker::Exceptions.label(), "COMPLETED WITH EXCEPTIONS");
+    assert_eq!(Mark::Unproven.sign(), "!");
+}
