@@ -1,13 +1,13 @@
 //! Where a command's output goes: every byte, in the order it was read, to the judged copy
-//! of stdout (raw, for expectations and captures) and through one redactor to the log
-//! (hashed as written); from there, per stream, to the screen.
+//! of stdout (raw, for expectations and captures); then through two layers of redaction to
+//! the log (hashed as written), and through the first layer to the screen.
 //!
-//! Why one redactor over both streams: stdout and stderr share the log file, so a secret
-//! written half to each would land whole in the log past two separate redactors. Scrubbing
-//! the merged stream in write order makes the log exactly the redaction of what was
-//! written, whatever the interleaving. The screen assembles lines per stream, so each
-//! stream's share is scrubbed once more on its own: a secret written to stdout around a
-//! stray stderr byte is caught there too.
+//! Why two layers: each stream is scrubbed on its own first, so a secret written to stdout
+//! around a stray stderr byte is caught (a redactor over the merged bytes would see it cut
+//! in two and let both halves through). Stdout and stderr then share the log file, so what
+//! the first layer lets out is scrubbed again as one stream in write order: a secret
+//! written half to each stream cannot land whole in the log either. The screen assembles
+//! lines per stream and gets the first layer's output.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -27,8 +27,12 @@ pub(super) struct Output {
     log: Log,
     stdout: Vec<u8>,
     stdout_truncated: bool,
+    /// First layer: one redactor per stream.
+    streams: [Redactor; 2],
+    /// Second layer: both streams' scrubbed bytes, in the order they came out.
     merged: Redactor<Stream>,
-    screen: [Screen; 2],
+    /// Per stream, scrubbed bytes the screen has not been sent yet.
+    pending: [Vec<u8>; 2],
     step: usize,
     tx: mpsc::Sender<OutputChunk>,
     dropped: Arc<AtomicU64>,
@@ -39,11 +43,6 @@ struct Log {
     hasher: Hasher,
     bytes: u64,
     error: Option<std::io::Error>,
-}
-
-struct Screen {
-    redactor: Redactor,
-    pending: Vec<u8>,
 }
 
 /// What the log holds once the command is done.
@@ -62,10 +61,6 @@ impl Output {
         tx: mpsc::Sender<OutputChunk>,
         dropped: Arc<AtomicU64>,
     ) -> Output {
-        let screen = || Screen {
-            redactor: Redactor::new(redactions),
-            pending: Vec::new(),
-        };
         Output {
             log: Log {
                 file: BufWriter::with_capacity(1 << 16, file),
@@ -75,8 +70,9 @@ impl Output {
             },
             stdout: Vec::new(),
             stdout_truncated: false,
+            streams: [Redactor::new(redactions), Redactor::new(redactions)],
             merged: Redactor::new(redactions),
-            screen: [screen(), screen()],
+            pending: [Vec::new(), Vec::new()],
             step,
             tx,
             dropped,
@@ -94,13 +90,14 @@ impl Output {
             self.stdout_truncated |= bytes.len() > room;
         }
         let Output {
+            streams,
             merged,
             log,
-            screen,
+            pending,
             ..
         } = self;
-        merged.push(stream, bytes, &mut |s, clean| {
-            pass_on(log, screen, s, clean)
+        streams[stream as usize].push((), bytes, &mut |_, clean| {
+            pass_on(merged, log, pending, stream, clean)
         });
     }
 
@@ -111,11 +108,11 @@ impl Output {
 
     /// Sends what the screen has not seen yet.
     pub fn show(&mut self) {
-        for (screen, stream) in self.screen.iter_mut().zip([Stream::Stdout, Stream::Stderr]) {
-            if screen.pending.is_empty() {
+        for (pending, stream) in self.pending.iter_mut().zip([Stream::Stdout, Stream::Stderr]) {
+            if pending.is_empty() {
                 continue;
             }
-            let bytes = std::mem::take(&mut screen.pending);
+            let bytes = std::mem::take(pending);
             let len = bytes.len() as u64;
             let chunk = OutputChunk {
                 step: self.step,
@@ -132,16 +129,16 @@ impl Output {
     /// The end of the output: the rest is scrubbed, written and made durable.
     pub fn finish(mut self) -> std::io::Result<Written> {
         let Output {
+            streams,
             merged,
             log,
-            screen,
+            pending,
             ..
         } = &mut self;
-        merged.finish(&mut |s, clean| pass_on(log, screen, s, clean));
-        for s in screen.iter_mut() {
-            let pending = &mut s.pending;
-            s.redactor.finish(&mut |_, b| pending.extend_from_slice(b));
+        for (redactor, stream) in streams.iter_mut().zip([Stream::Stdout, Stream::Stderr]) {
+            redactor.finish(&mut |_, clean| pass_on(merged, log, pending, stream, clean));
         }
+        merged.finish(&mut |_, clean| log.write(clean));
         self.show();
         let log = &mut self.log;
         if let Some(e) = log.error.take() {
@@ -162,13 +159,17 @@ impl Output {
     }
 }
 
-/// Scrubbed bytes of one stream: to the log, and on to that stream's screen redactor.
-fn pass_on(log: &mut Log, screen: &mut [Screen; 2], stream: Stream, clean: &[u8]) {
-    log.write(clean);
-    let s = &mut screen[stream as usize];
-    let pending = &mut s.pending;
-    s.redactor
-        .push((), clean, &mut |_, b| pending.extend_from_slice(b));
+/// Bytes one stream's redactor let out: to that stream's screen, and through the second
+/// layer to the log.
+fn pass_on(
+    merged: &mut Redactor<Stream>,
+    log: &mut Log,
+    pending: &mut [Vec<u8>; 2],
+    stream: Stream,
+    clean: &[u8],
+) {
+    pending[stream as usize].extend_from_slice(clean);
+    merged.push(stream, clean, &mut |_, b| log.write(b));
 }
 
 impl Log {
