@@ -302,8 +302,8 @@ impl Engine {
 
     /// Journals the resolved target and refuses it where `deny` or `must_match` says so (no
     /// override exists). True when refused.
-    fn target_refused(&mut self, i: usize, resolved: &str, fx: &mut Vec<Effect>) -> bool {
-        let resolved = self.mask(resolved);
+    fn target_refused(&mut self, i: usize, real: &str, fx: &mut Vec<Effect>) -> bool {
+        let resolved = self.mask(real);
         let body = Body::TargetResolved {
             resolved: resolved.clone(),
         };
@@ -311,15 +311,17 @@ impl Engine {
         let Some(t) = &self.rb.steps[i].target else {
             return false;
         };
+        // The rules judge what the system said, not its masked form: a secret inside a
+        // target name must not hide it from `deny`.
         let denied = t
             .deny
             .iter()
-            .find(|d| d.is_match(&resolved))
+            .find(|d| d.is_match(real))
             .map(|d| ("deny", d));
         let unmatched = t
             .must_match
             .as_ref()
-            .filter(|m| !m.is_match(&resolved))
+            .filter(|m| !m.is_match(real))
             .map(|m| ("must_match", m));
         let Some((rule, p)) = denied.or(unmatched) else {
             return false;

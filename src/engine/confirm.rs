@@ -54,7 +54,7 @@ impl Engine {
             return refuse("no target is waiting to be confirmed");
         };
         let typed = self.mask(text.trim());
-        if text.trim() == resolved {
+        if self.names_target(text.trim(), &resolved) {
             self.emit(
                 fx,
                 Some(i),
@@ -98,6 +98,13 @@ impl Engine {
             allow_self,
         };
         self.emit(fx, Some(i), self.shisa(), body);
+    }
+
+    /// Whether typed text names the resolved target. The target is kept as journaled, with
+    /// secrets masked, so the typed text is masked the same way before comparing; typing
+    /// the mask itself (`[REDACTED:…]`) is not naming anything.
+    fn names_target(&self, typed: &str, resolved: &str) -> bool {
+        !typed.contains("[REDACTED:") && self.mask(typed) == resolved
     }
 
     /// The operator's own approval of the request waiting now.
@@ -158,7 +165,7 @@ impl Engine {
                 "{} is the operator; a different person must approve",
                 reviewer.user
             ))
-        } else if typed.trim() != expected {
+        } else if !self.names_target(typed.trim(), &expected) {
             Some(format!(
                 "the reviewer typed `{}`, which is not the resolved target",
                 self.mask(typed.trim())

@@ -1066,3 +1066,62 @@ steps:
         Program::Argv(vec!["use".into(), "hunt".into()])
     );
 }
+
+const SECRET_TARGET: &str = r#"version: 1
+name: t
+params:
+  tok: { secret: true }
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved
+  - id: drop
+    kind: action
+    target: { describe: describe, deny: ['^prod-'] }
+    run: drop
+    verify: [ { run: check } ]
+    rollback: [ { run: undo } ]
+"#;
+
+fn secret_target(tok: &str, target: &'static str) -> Sim {
+    let mut sim = Sim::new(SECRET_TARGET, &[("tok", tok)]).answers(move |s| {
+        let out = if s.purpose == Purpose::Describe {
+            format!("{target}\n")
+        } else {
+            String::new()
+        };
+        (0, out)
+    });
+    sim.e.params.secrets.push("tok".into());
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim
+}
+
+#[test]
+fn deny_judges_the_real_target_even_where_a_secret_masks_it() {
+    // The secret happens to be `prod`: the journal shows `[REDACTED:tok]-main`, which
+    // `^prod-` would not match.
+    let sim = secret_target("prod", "prod-main");
+    assert!(
+        !sim.ran().contains(&"drop:main".to_string()),
+        "{:?}",
+        sim.ran()
+    );
+    assert!(sim.kinds().contains(&"target_denied".to_string()));
+}
+
+#[test]
+fn the_real_target_is_typed_not_its_mask() {
+    let mut sim = secret_target("S3cretValue9", "db-S3cretValue9-01");
+    sim.send(Event::Typed("db-[REDACTED:tok]-01".into()));
+    assert!(matches!(sim.e.phase(), Phase::Confirm { misses: 1, .. }));
+    sim.send(Event::Typed("db-S3cretValue9-01".into()));
+    assert!(
+        sim.ran().contains(&"drop:main".to_string()),
+        "{:?}",
+        sim.ran()
+    );
+    let text = format!("{:?}", sim.journal);
+    assert!(!text.contains("S3cretValue9"), "{text}");
+}

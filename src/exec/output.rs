@@ -108,7 +108,11 @@ impl Output {
 
     /// Sends what the screen has not seen yet.
     pub fn show(&mut self) {
-        for (pending, stream) in self.pending.iter_mut().zip([Stream::Stdout, Stream::Stderr]) {
+        for (pending, stream) in self
+            .pending
+            .iter_mut()
+            .zip([Stream::Stdout, Stream::Stderr])
+        {
             if pending.is_empty() {
                 continue;
             }
