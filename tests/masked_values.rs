@@ -125,3 +125,17 @@ fn a_runbook_whose_path_holds_a_secret_is_resumed_by_naming_the_file() {
     );
     assert_eq!(resumed.code, 0, "{}", resumed.explain());
 }
+
+#[test]
+fn a_refused_value_is_shown_with_the_secret_inside_it_masked() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "p.yaml",
+        "version: 1\nname: p\nparams:\n  tok: { secret: true, from_env: TOK }\n  host: { pattern: '^[a-z0-9-]+$' }\nsteps:\n  \
+         - id: a\n    kind: verify\n    run: 'true'\n",
+    );
+    let run = s.run_with(&rb, &[&format!("host=db {TOKEN}")], "", with_token);
+    assert_eq!(run.code, 2, "{}", run.explain());
+    assert!(!run.stderr.contains(TOKEN), "{}", run.explain());
+    assert!(run.stderr.contains("[REDACTED:tok]"), "{}", run.explain());
+}

@@ -305,10 +305,14 @@ fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
         for step in &ended.left_in_place {
             eprintln!("shisa:   - {step}");
         }
-        eprintln!(
-            "shisa: their rollback commands are in `shisa plan`; `shisa resume {}` continues the run if it was stopped, not ended",
-            run_dir.display()
-        );
+        if ended.outcome.is_some() {
+            eprintln!("shisa: the run has ended; their rollback commands are in `shisa plan`");
+        } else {
+            eprintln!(
+                "shisa: their rollback commands are in `shisa plan`; `shisa resume {}` continues the run",
+                run_dir.display()
+            );
+        }
     }
     let verdict = reader::read(run_dir)
         .map_err(|e| e.to_string())

@@ -4,7 +4,7 @@ use crate::journal::record::{Body, Choice, Outcome, Prompt, StepStatus};
 
 use super::event::Effect;
 use super::state::Engine;
-use super::update::{Refusal, refuse};
+use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
     pub(super) fn choose(&mut self, choice: Choice, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
@@ -21,6 +21,11 @@ impl Engine {
                     .collect::<Vec<_>>()
                     .join(", ")
             ));
+        }
+        if let Choice::Abort(Some(r)) | Choice::Override(r) | Choice::Done(r) = &choice
+            && has_controls(r)
+        {
+            return refuse("a reason cannot hold control characters or line breaks");
         }
         let choice = match choice {
             Choice::Abort(r) => Choice::Abort(r.map(|r| self.mask(&r))),

@@ -1125,3 +1125,34 @@ fn the_real_target_is_typed_not_its_mask() {
     let text = format!("{:?}", sim.journal);
     assert!(!text.contains("S3cretValue9"), "{text}");
 }
+
+#[test]
+fn a_change_by_hand_is_not_shown_after_the_window_closed() {
+    let yaml = RUNBOOK.replace(
+        "  - id: tell\n    kind: manual\n    instructions: Tell the customer.\n",
+        "",
+    ) + "  - id: click\n    kind: manual\n    mutating: true\n    target: { describe: orgctl describe }\n    \
+           instructions: Click it.\n    waive: { verify: by hand, rollback: by hand }\n";
+    let mut org = org("quarantine-2023-12");
+    let mut sim = Sim::new(&yaml, &[("ou", "ou-1")]).answers(move |s| match s.step_id.as_str() {
+        "click" => (0, "quarantine-2023-12\n".into()),
+        _ => org(s),
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    sim.run();
+    assert!(
+        matches!(sim.e.phase(), Phase::Confirm { step: 3, .. }),
+        "{:?}",
+        sim.e.phase()
+    );
+    sim.now = friday_evening();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(
+        matches!(sim.e.phase(), Phase::Halted(_)),
+        "{:?}",
+        sim.e.phase()
+    );
+    assert_eq!(sim.finished, Some(4));
+}

@@ -259,6 +259,13 @@ impl Engine {
                     }
                     continue;
                 }
+                // A change made by hand starts when its instructions are shown: the window
+                // must still be open then (the target was typed, the approval came, since
+                // the step began).
+                Phase::Manual(i) if self.rb.steps[i].mutating => {
+                    self.window_halts(i, fx);
+                    return;
+                }
                 _ => return,
             };
             let waits = self.work(todo, fx);

@@ -130,7 +130,9 @@ impl<W: Write> Headless<W> {
                 )
             }
             Phase::InDoubt(i) => {
-                let proof = if e.rb.steps[i].verify.is_empty() {
+                let proof = if e.rb.steps[i].verify.is_empty()
+                    || !e.choices().contains(&ChoiceKind::Done)
+                {
                     ""
                 } else {
                     " (`done` runs its verify)"

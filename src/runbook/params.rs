@@ -208,6 +208,10 @@ pub fn resolve_with(
     if errors.is_empty() {
         Ok(out)
     } else {
+        // A refused value may contain a secret given alongside it.
+        for e in &mut errors {
+            e.message = out.mask_text(&e.message);
+        }
         Err(errors)
     }
 }
