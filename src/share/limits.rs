@@ -20,6 +20,14 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(300);
 /// Notes one user may send at once, then one per `NOTE_EVERY`.
 pub const NOTE_BURST: u32 = 5;
 pub const NOTE_EVERY: Duration = Duration::from_secs(1);
+/// Connections one user other than the operator may open at once, then one per
+/// `ARRIVAL_EVERY`: each watcher that joins and leaves writes two records.
+pub const ARRIVAL_BURST: u32 = 8;
+pub const ARRIVAL_EVERY: Duration = Duration::from_secs(2);
+/// Approvals one user may send at once, then one per `APPROVE_EVERY`: a refused one is
+/// journaled too.
+pub const APPROVE_BURST: u32 = 5;
+pub const APPROVE_EVERY: Duration = Duration::from_secs(2);
 /// Refusals of one user journaled at once, then one per `REFUSAL_EVERY`; the rest are
 /// counted and the count goes into the next refusal that is journaled.
 const REFUSAL_BURST: u32 = 5;
@@ -61,6 +69,8 @@ struct Counts {
     others: usize,
     per_user: HashMap<u32, usize>,
     notes: HashMap<u32, Bucket>,
+    arrivals: HashMap<u32, Bucket>,
+    approvals: HashMap<u32, Bucket>,
     /// Each user's refusal bucket and the refusals not journaled since the last one that was.
     refusals: HashMap<u32, (Bucket, u64)>,
 }
@@ -86,13 +96,17 @@ impl Limits {
         })
     }
 
+    pub fn operator_uid(&self) -> u32 {
+        self.operator_uid
+    }
+
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {
         // The counts stay consistent whatever panicked while holding them.
         self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// A place for a new connection of `uid`, or why there is none.
-    pub fn connect(self: &Arc<Self>, uid: u32) -> Result<Slot, String> {
+    pub fn connect(self: &Arc<Self>, uid: u32, now: Instant) -> Result<Slot, String> {
         let mut c = self.counts();
         if c.total >= MAX_CONNECTIONS {
             return Err(format!(
@@ -104,6 +118,17 @@ impl Limits {
             if mine >= PER_USER {
                 return Err(format!(
                     "you already hold {PER_USER} connections to this run, the most one user may; close one (a `shisa watch` left open?)"
+                ));
+            }
+            let arrivals = c
+                .arrivals
+                .entry(uid)
+                .or_insert_with(|| Bucket::full(ARRIVAL_BURST, now));
+            if let Err(wait) = arrivals.take(ARRIVAL_BURST, ARRIVAL_EVERY, now) {
+                return Err(format!(
+                    "too many connections: {ARRIVAL_BURST} at once, then one every {} s (try again in {:.1} s)",
+                    ARRIVAL_EVERY.as_secs(),
+                    wait.as_secs_f64()
                 ));
             }
             if c.others >= MAX_CONNECTIONS - OPERATOR_RESERVE {
@@ -129,6 +154,15 @@ impl Limits {
             .entry(uid)
             .or_insert_with(|| Bucket::full(NOTE_BURST, now))
             .take(NOTE_BURST, NOTE_EVERY, now)
+    }
+
+    /// Whether `uid` may send an approval now; if not, how long until it may.
+    pub fn approve(&self, uid: u32, now: Instant) -> Result<(), Duration> {
+        self.counts()
+            .approvals
+            .entry(uid)
+            .or_insert_with(|| Bucket::full(APPROVE_BURST, now))
+            .take(APPROVE_BURST, APPROVE_EVERY, now)
     }
 
     /// Whether a refusal of `uid` is journaled; if so, how many before it were not.
@@ -171,14 +205,51 @@ mod tests {
     const OP: u32 = 1000;
 
     #[test]
+    fn joining_and_leaving_over_and_over_is_slowed_but_not_for_the_operator() {
+        let l = Limits::new(OP);
+        let t0 = Instant::now();
+        for _ in 0..ARRIVAL_BURST {
+            drop(l.connect(2000, t0).unwrap());
+        }
+        let refused = l.connect(2000, t0).unwrap_err();
+        assert!(refused.starts_with("too many connections"), "{refused}");
+        assert!(l.connect(2000, t0 + ARRIVAL_EVERY).is_ok());
+        for _ in 0..100 {
+            drop(l.connect(OP, t0).unwrap());
+        }
+    }
+
+    #[test]
+    fn approvals_come_at_a_bounded_rate() {
+        let l = Limits::new(OP);
+        let t0 = Instant::now();
+        for _ in 0..APPROVE_BURST {
+            assert!(l.approve(2000, t0).is_ok());
+        }
+        assert!(l.approve(2000, t0).is_err());
+        assert!(
+            l.approve(3000, t0).is_ok(),
+            "another reviewer is not slowed"
+        );
+        assert!(l.approve(2000, t0 + APPROVE_EVERY).is_ok());
+    }
+
+    #[test]
     fn one_user_cannot_crowd_out_the_others_or_the_operator() {
         let l = Limits::new(OP);
-        let mallory: Vec<Slot> = (0..PER_USER).map(|_| l.connect(2000).unwrap()).collect();
-        assert!(l.connect(2000).unwrap_err().contains("you already hold 8"));
+        let t0 = Instant::now();
+        let mallory: Vec<Slot> = (0..PER_USER)
+            .map(|_| l.connect(2000, t0).unwrap())
+            .collect();
+        assert!(
+            l.connect(2000, t0)
+                .unwrap_err()
+                .contains("you already hold 8")
+        );
         // Reviewers together stop short of the operator's reserve...
         let mut others: Vec<Slot> = Vec::new();
         for uid in 3000.. {
-            match l.connect(uid) {
+            match l.connect(uid, t0) {
                 Ok(s) => others.push(s),
                 Err(e) => {
                     assert!(e.contains("kept for its operator"), "{e}");
@@ -192,12 +263,12 @@ mod tests {
         );
         // ...which the operator's account can still use, up to the whole limit.
         let mine: Vec<Slot> = (0..OPERATOR_RESERVE)
-            .map(|_| l.connect(OP).unwrap())
+            .map(|_| l.connect(OP, t0).unwrap())
             .collect();
-        assert!(l.connect(OP).unwrap_err().contains("already has 64"));
+        assert!(l.connect(OP, t0).unwrap_err().contains("already has 64"));
         drop(mallory);
         assert!(
-            l.connect(2000).is_ok(),
+            l.connect(2000, t0 + ARRIVAL_EVERY).is_ok(),
             "closed connections give their places back"
         );
         drop((others, mine));

@@ -13,7 +13,9 @@ use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 
 use super::frame::{self, Reader};
-use super::limits::{HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT};
+use super::limits::{
+    APPROVE_BURST, APPROVE_EVERY, HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT,
+};
 use super::peer::Peer;
 use super::protocol::{
     ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome,
@@ -106,7 +108,9 @@ pub fn spawn_listener(
                 tx: to_driver.clone(),
             };
             let place = if conn.peer.admitted(config.operator_uid, config.share_gid) {
-                limits.connect(conn.peer.uid).map_err(|m| (m.clone(), m))
+                limits
+                    .connect(conn.peer.uid, Instant::now())
+                    .map_err(|m| (m.clone(), m))
             } else {
                 let message = "this run is not shared with you".to_string();
                 let why = format!("not the operator and not in the shared group: {message}");
@@ -267,6 +271,17 @@ impl Conn {
         let (reply, answer) = oneshot::channel();
         let (id, peer) = (self.id, self.peer.clone());
         let msg = match msg {
+            Ok(ClientMsg::Approve { .. })
+                if peer.uid != self.limits.operator_uid()
+                    && self.limits.approve(peer.uid, Instant::now()).is_err() =>
+            {
+                let message = format!(
+                    "too many approvals: {APPROVE_BURST} at once, then one every {} s; this one was not considered",
+                    APPROVE_EVERY.as_secs()
+                );
+                self.refused(format!("an approval was not considered: {message}"));
+                return Some((false, message));
+            }
             Ok(ClientMsg::Approve {
                 run_id,
                 step,
