@@ -223,6 +223,20 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
 }
 
 #[test]
+fn a_format_stamp_that_is_not_a_format_number_is_refused() {
+    for stamp in ["\"1\"", "1.0", "-1", "0", "null", "18446744073709551616"] {
+        let s = Scratch::new();
+        let dir = halted_run(&s);
+        let mut all = lines(&dir);
+        all[0] = all[0].replace("\"format\":1,", &format!("\"format\":{stamp},"));
+        rechain(&dir, &all);
+        let (code, out) = verify(&s, &dir, None);
+        assert_ne!(code, 0, "{stamp}: {out}");
+        assert!(out.contains("format"), "{stamp}: {out}");
+    }
+}
+
+#[test]
 fn a_batch_cut_mid_write_keeps_its_complete_lines_and_resumes() {
     let s = Scratch::new();
     let run = finished_run(&s, 3);

@@ -209,6 +209,23 @@ fn a_timeout_ends_the_step_while_a_daemon_holds_the_pipe() {
     assert_eq!(names(&background(&run, "slow")["held_by"]), ["sleep"]);
 }
 
+#[test]
+fn a_command_that_exited_in_time_is_not_timed_out_by_what_it_left_behind() {
+    let _reap = Reap("sleep 33[.]34");
+    let s = Scratch::new();
+    let rb = s.write(
+        "quick.yaml",
+        "version: 1\nname: quick\nsteps:\n  - id: quick\n    kind: precheck\n    timeout: 1s\n    \
+         run: 'setsid sleep 33.34 & echo started'\n",
+    );
+    let run = finish_within(start(&s, &rb, |_| {}), 15);
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let finished = &run.records("command_finished", Some("quick"))[0];
+    assert_eq!(finished["data"]["timed_out"], false, "{finished}");
+    assert_eq!(finished["data"]["ok"], true, "{finished}");
+    assert_eq!(names(&background(&run, "quick")["held_by"]), ["sleep"]);
+}
+
 /// Stops shisa with `signals` while its command waits and a daemon holds the command's pipe.
 fn stop_while_a_daemon_holds_the_pipe(marker: &str, signals: &[nix::sys::signal::Signal]) {
     let s = Scratch::new();

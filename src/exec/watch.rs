@@ -102,7 +102,9 @@ impl Watch {
             if term.is_none() && self.wake.stop.load(Ordering::SeqCst) {
                 term = Some(self.signal(Signal::SIGTERM, now));
             }
-            if term.is_none() && limit.is_some_and(|l| now >= l) {
+            // The timeout limits the command itself: once it has exited, what it left
+            // holding its output is the stragglers' grace period's business.
+            if term.is_none() && exited.is_none() && limit.is_some_and(|l| now >= l) {
                 timed_out = true;
                 term = Some(self.signal(Signal::SIGTERM, now));
             }
@@ -149,7 +151,7 @@ impl Watch {
                 break;
             }
             let next = [
-                limit.filter(|_| term.is_none()),
+                limit.filter(|_| term.is_none() && exited.is_none()),
                 kill_at.filter(|_| kill.is_none()),
                 give_up,
             ]

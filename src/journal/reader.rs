@@ -88,9 +88,14 @@ pub fn read(run_dir: &Path) -> Result<Journal, ReadError> {
 /// The format stamped in the first line's `run_started`, if it has one (older journals
 /// have none and are format 1). Read loosely: a newer format may change anything else.
 pub fn format_of(bytes: &[u8]) -> Option<u64> {
+    stamp(bytes).and_then(|s| s.as_u64())
+}
+
+/// The raw `format` value of the first line, if there is one.
+fn stamp(bytes: &[u8]) -> Option<serde_json::Value> {
     let first = bytes.split(|&b| b == b'\n').next()?;
     let v: serde_json::Value = serde_json::from_slice(first).ok()?;
-    v.get("data")?.get("format")?.as_u64()
+    v.get("data")?.get("format").cloned()
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
@@ -133,6 +138,15 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
                 "prev does not match the hash of the line before (the line before was changed)"
                     .into(),
             ));
+        }
+        // A stamp is a format number, or the journal is not one this shisa can vouch for
+        // (`"1"`, `1.0`, `-1`, `null` would all slip past a check for "newer").
+        if n == 1
+            && let Some(s) = stamp(line).filter(|s| s.as_u64().is_none_or(|f| f == 0))
+        {
+            return Err(broken(format!(
+                "the journal's format stamp `{s}` is not a format number"
+            )));
         }
         // A newer shisa may write lines this one still parses, with another meaning.
         if let Some(f) = (n == 1)
