@@ -145,11 +145,11 @@ pub fn drive(s: Session) -> Result<Exit> {
     let (input_tx, input_rx) = mpsc::unbounded_channel();
     let needs_reviewer = s
         .engine
-        .rb
+        .runbook()
         .steps
         .iter()
         .any(|st| st.approval == Needs::Required { allow_self: false });
-    let operator_uid = s.engine.operator.uid;
+    let operator_uid = s.engine.operator().uid;
     let journal_path = s.writer.path().to_path_buf();
     let hub = {
         let _inside = rt.enter();

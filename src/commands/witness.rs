@@ -13,7 +13,6 @@ use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Record, Role};
 use crate::journal::writer::GENESIS;
 use crate::runbook::load_str;
-use crate::runbook::params::Params;
 use crate::share::protocol::{ClientMsg, Welcome};
 
 /// What a watcher knows: the records it got, checked link by link.
@@ -30,7 +29,7 @@ impl Witness {
     pub fn new(runbook_source: &str, operator: Actor) -> Witness {
         let engine = load_str("runbook", runbook_source)
             .ok()
-            .map(|l| Engine::new(Arc::new(l.runbook), operator, Params::default()));
+            .map(|l| Engine::witness(Arc::new(l.runbook), operator));
         Witness {
             engine,
             records: 0,
@@ -78,11 +77,6 @@ impl Witness {
             self.request = Some(self.head.clone());
         }
         if let Some(e) = &mut self.engine {
-            // The values as the journal shows them (secrets already masked), so commands
-            // read as the operator sees them.
-            if let crate::journal::record::Body::RunStarted { params, .. } = &rec.body {
-                e.params.values = params.clone();
-            }
             e.apply(&rec.entry());
         }
         Some(rec)

@@ -168,7 +168,7 @@ impl Driver {
         }
         fe.close(&self.engine);
         if let Some(hub) = &mut self.share {
-            let outcome = match (self.engine.finished, &self.fatal) {
+            let outcome = match (self.engine.finished(), &self.fatal) {
                 (Some((o, _)), _) => o.name().to_string(),
                 (None, Some(_)) => "stopped: journal error".to_string(),
                 (None, None) => "halted (resumable)".to_string(),
@@ -177,7 +177,7 @@ impl Driver {
             hub.end(&outcome, self.exit.unwrap_or(Exit::Failed).code(), &head)
                 .await;
         }
-        let outcome = self.engine.finished.map(|(o, _)| o);
+        let outcome = self.engine.finished().map(|(o, _)| o);
         let left_in_place = if outcome == Some(Outcome::Completed) {
             Vec::new()
         } else {
@@ -198,7 +198,8 @@ impl Driver {
     /// Mutating steps that finished ok and were not undone, by title.
     fn left_in_place(&self) -> Vec<String> {
         let e = &self.engine;
-        e.rb.steps
+        e.runbook()
+            .steps
             .iter()
             .enumerate()
             .filter(|&(j, _)| e.in_effect(j))
@@ -211,7 +212,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let event = intent.event(&self.engine.operator);
+            let event = intent.event(self.engine.operator());
             self.feed(event, fe);
         }
     }
@@ -340,8 +341,8 @@ impl Driver {
                 typed,
                 reply,
             } => {
-                if Some(&run_id) != self.engine.run_id.as_ref() {
-                    let this = self.engine.run_id.clone().unwrap_or_default();
+                if self.engine.run_id() != Some(run_id.as_str()) {
+                    let this = self.engine.run_id().unwrap_or_default().to_string();
                     let _ = reply.send((false, format!("this is run {this}, not {run_id}")));
                     return;
                 }
@@ -389,7 +390,7 @@ impl Driver {
 
     /// A connected peer as a journal actor: the operator's own account stays the operator.
     fn reviewer(&self, peer: &Peer) -> Actor {
-        let role = if peer.uid == self.engine.operator.uid {
+        let role = if peer.uid == self.engine.operator().uid {
             Role::Operator
         } else {
             Role::Reviewer
@@ -398,7 +399,7 @@ impl Driver {
             role,
             user: peer.user.clone(),
             uid: peer.uid,
-            host: self.engine.operator.host.clone(),
+            host: self.engine.operator().host.clone(),
         }
     }
 

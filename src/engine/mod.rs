@@ -15,6 +15,7 @@ pub mod event;
 pub mod expect;
 mod lifecycle;
 pub mod phase;
+mod read;
 pub mod rollback;
 pub mod state;
 pub mod update;

@@ -66,30 +66,33 @@ pub struct RollbackState {
 
 #[derive(Debug, Clone)]
 pub struct Engine {
-    pub rb: Arc<Runbook>,
-    pub operator: Actor,
-    pub params: Params,
+    pub(super) rb: Arc<Runbook>,
+    pub(super) operator: Actor,
+    pub(super) params: Params,
     /// Values captured by steps so far, as journaled (secrets masked).
-    pub captured: BTreeMap<String, String>,
+    pub(super) captured: BTreeMap<String, String>,
     /// The real values of captures that held a secret: kept in memory only, never
     /// journaled, so a replay does not have them (see `lost_captures`).
     pub(super) held: BTreeMap<String, String>,
-    pub steps: Vec<StepState>,
+    pub(super) steps: Vec<StepState>,
     /// The step in progress, or the next to begin (`steps.len()` when all are done).
-    pub current: usize,
-    pub run_id: Option<String>,
-    pub started: bool,
-    pub rollback: Option<RollbackState>,
-    pub in_doubt: Option<usize>,
-    pub interrupted: Option<String>,
-    pub finished: Option<(Outcome, Exit)>,
-    pub window_override: Option<String>,
-    pub watchers: BTreeSet<String>,
+    pub(super) current: usize,
+    pub(super) run_id: Option<String>,
+    pub(super) started: bool,
+    pub(super) rollback: Option<RollbackState>,
+    pub(super) in_doubt: Option<usize>,
+    pub(super) interrupted: Option<String>,
+    pub(super) finished: Option<(Outcome, Exit)>,
+    pub(super) window_override: Option<String>,
+    pub(super) watchers: BTreeSet<String>,
     /// When the event being handled happened (given to `update`); never part of the state
     /// a journal rebuilds.
     pub(super) now: DateTime<Utc>,
     /// Steps begin without anyone pressing Enter (headless mode).
     pub(super) auto_begin: bool,
+    /// A watcher's or an export's copy: it takes the run's values from `run_started`
+    /// (secrets masked there), since it was never given them.
+    pub(super) witness: bool,
 }
 
 impl Engine {
@@ -113,6 +116,7 @@ impl Engine {
             watchers: BTreeSet::new(),
             now: DateTime::UNIX_EPOCH,
             auto_begin: false,
+            witness: false,
         }
     }
 
@@ -120,6 +124,24 @@ impl Engine {
     pub fn begins_steps_itself(mut self) -> Engine {
         self.auto_begin = true;
         self
+    }
+
+    /// An engine that follows a run it does not drive (a watcher, an export): records are
+    /// applied as they come, and the run's values are the ones `run_started` shows.
+    pub fn witness(rb: Arc<Runbook>, operator: Actor) -> Engine {
+        let secrets = rb
+            .params
+            .iter()
+            .filter(|p| p.secret)
+            .map(|p| p.name.clone())
+            .collect();
+        let params = Params {
+            values: Default::default(),
+            secrets,
+        };
+        let mut e = Engine::new(rb, operator, params);
+        e.witness = true;
+        e
     }
 
     /// Rebuilds the state of a run from its journal.
@@ -195,9 +217,12 @@ impl Engine {
     pub fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
         match &entry.body {
-            Body::RunStarted { run_id, .. } => {
+            Body::RunStarted { run_id, params, .. } => {
                 self.started = true;
                 self.run_id = Some(run_id.clone());
+                if self.witness {
+                    self.params.values = params.clone();
+                }
             }
             Body::Override { what, reason } if what == "window" => {
                 self.window_override = Some(reason.clone())

@@ -10,7 +10,7 @@ use crate::journal::record::{Body, Purpose, Record, StepStatus};
 pub fn steps(ctx: &Ctx, state: RunState) -> Vec<StepBar> {
     let records = &ctx.src.journal.records;
     let mut order: Vec<String> = match &ctx.src.engine {
-        Some(e) => e.rb.steps.iter().map(|s| s.id.clone()).collect(),
+        Some(e) => e.runbook().steps.iter().map(|s| s.id.clone()).collect(),
         None => Vec::new(),
     };
     for r in records {
@@ -38,7 +38,7 @@ fn bar(ctx: &Ctx, id: &str, state: RunState) -> StepBar {
         rollback_ended: None,
     };
     if let Some(e) = &ctx.src.engine
-        && let Some(s) = e.rb.step(id)
+        && let Some(s) = e.runbook().step(id)
     {
         b.kind = s.kind.name().to_string();
         b.mutating = s.mutating;

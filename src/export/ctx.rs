@@ -34,7 +34,7 @@ impl<'a> Ctx<'a> {
         let mut titles = BTreeMap::new();
         if let Some(e) = &src.engine {
             let vars = e.shown_vars();
-            for s in &e.rb.steps {
+            for s in &e.runbook().steps {
                 titles.insert(s.id.clone(), s.title.render(&vars));
             }
         }

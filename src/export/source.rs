@@ -11,7 +11,6 @@ use nix::fcntl::{Flock, FlockArg};
 use crate::engine::Engine;
 use crate::journal::reader::{self, Broken, Journal};
 use crate::journal::record::{Body, Record};
-use crate::runbook::params::Params;
 use crate::runbook::{Runbook, load_file};
 
 /// What the run directory holds, as far as it can be trusted.
@@ -181,28 +180,16 @@ fn runbook_of(records: &[Record]) -> (Option<Arc<Runbook>>, Option<String>) {
 }
 
 fn replay(rb: Arc<Runbook>, records: &[Record]) -> Engine {
-    let Some(first) = records.first() else {
-        return Engine::new(
-            rb,
-            crate::identity::current(crate::journal::record::Role::Operator),
-            Params::default(),
-        );
-    };
     // Journaled values (secrets already masked) render titles as the run showed them.
-    let params = match &first.body {
-        Body::RunStarted { params, .. } => Params {
-            values: params.clone(),
-            secrets: rb
-                .params
-                .iter()
-                .filter(|p| p.secret)
-                .map(|p| p.name.clone())
-                .collect(),
-        },
-        _ => Params::default(),
-    };
-    let entries: Vec<_> = records.iter().map(Record::entry).collect();
-    Engine::replay(rb, first.actor.clone(), params, &entries)
+    let operator = records.first().map_or_else(
+        || crate::identity::current(crate::journal::record::Role::Operator),
+        |r| r.actor.clone(),
+    );
+    let mut e = Engine::witness(rb, operator);
+    for r in records {
+        e.apply(&r.entry());
+    }
+    e
 }
 
 #[cfg(test)]

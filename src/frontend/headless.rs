@@ -69,7 +69,7 @@ impl<W: Write> Headless<W> {
 
     /// The question for the current phase, if the operator is being asked something.
     fn question(&self, e: &Engine) -> Option<String> {
-        let title = |i: usize| e.rb.steps[i].title.render(&e.shown_vars());
+        let title = |i: usize| e.runbook().steps[i].title.render(&e.shown_vars());
         Some(match e.phase() {
             Phase::Confirm {
                 step,
@@ -83,7 +83,7 @@ impl<W: Write> Headless<W> {
                 )
             }
             Phase::Manual(i) => {
-                let what = e.rb.steps[i]
+                let what = e.runbook().steps[i]
                     .instructions
                     .as_ref()
                     .map(|t| t.render(&e.shown_vars()))
@@ -121,8 +121,8 @@ impl<W: Write> Headless<W> {
                 };
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
             }
-            Phase::InDoubt(i) if e.rollback.is_some() => {
-                let n = e.steps[i].rolled_back_cmds + 1;
+            Phase::InDoubt(i) if e.rollback().is_some() => {
+                let n = e.step(i).rolled_back_cmds + 1;
                 format!(
                     "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
                     title(i),
@@ -130,7 +130,7 @@ impl<W: Write> Headless<W> {
                 )
             }
             Phase::InDoubt(i) => {
-                let proof = if e.rb.steps[i].verify.is_empty()
+                let proof = if e.runbook().steps[i].verify.is_empty()
                     || !e.choices().contains(&ChoiceKind::Done)
                 {
                     ""

@@ -78,7 +78,7 @@ impl Hub {
     pub fn welcome(&self, e: &Engine, head: &str, records: u64, you: &Peer) -> Welcome {
         let pending = match (e.pending_approval(), self.request.as_ref()) {
             (Some(p), Some(request)) => Some(Pending {
-                title: e.rb.steps[p.step].title.render(&e.shown_vars()),
+                title: e.runbook().steps[p.step].title.render(&e.shown_vars()),
                 command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
                 step: p.step_id,
                 command_sha256: p.command_sha256,
@@ -91,17 +91,17 @@ impl Hub {
         let current = e
             .phase()
             .step()
-            .or(Some(e.current))
-            .and_then(|i| e.rb.steps.get(i))
+            .or(Some(e.current()))
+            .and_then(|i| e.runbook().steps.get(i))
             .map(|s| s.title.render(&e.shown_vars()));
         Welcome {
             protocol: PROTOCOL,
-            run_id: e.run_id.clone().unwrap_or_default(),
-            runbook_name: e.rb.name.clone(),
+            run_id: e.run_id().unwrap_or_default().to_string(),
+            runbook_name: e.runbook().name.clone(),
             runbook_source: self.runbook_source.clone(),
-            operator: e.operator.user.clone(),
-            operator_uid: e.operator.uid,
-            host: e.operator.host.clone(),
+            operator: e.operator().user.clone(),
+            operator_uid: e.operator().uid,
+            host: e.operator().host.clone(),
             started: self.started.clone(),
             head: head.to_string(),
             records,

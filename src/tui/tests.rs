@@ -89,7 +89,7 @@ impl Sim {
             runbook: RunbookRef {
                 path: "/work/runbooks/demo.yaml".into(),
                 sha256: "7e72fcead0b8".repeat(5),
-                name: sim.e.rb.name.clone(),
+                name: sim.e.runbook().name.clone(),
             },
             mode: "tui".into(),
             tool_version: "0.1.0".into(),
@@ -339,7 +339,7 @@ fn typed_target_goes_to_the_engine_and_nothing_is_prefilled() {
         sim.key(KeyCode::Enter),
         vec![Intent::Typed("quarantine-2023-12".into())]
     );
-    assert!(sim.e.steps[2].confirmed);
+    assert!(sim.e.step(2).confirmed);
 }
 
 #[test]
@@ -549,9 +549,9 @@ fn in_doubt_on_resume() {
         first.key(KeyCode::Enter);
         // shisa dies (kill -9) while the change runs: the journal ends at command_started.
         let e = Engine::replay(
-            first.e.rb.clone(),
+            first.e.runbook().clone(),
             operator(),
-            first.e.params.clone(),
+            first.e.params().clone(),
             &first.entries,
         );
         let mut sim = Sim::with_engine(e, w, h, false);

@@ -41,7 +41,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
 fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'static>>) {
     let t = v.theme;
     let e = v.e;
-    let step = &e.rb.steps[i];
+    let step = &e.runbook().steps[i];
     let vars = e.shown_vars();
     let changes = if step.mutating {
         " · ◆ changes something"
@@ -51,7 +51,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     let title = format!(
         " Step {} of {} · {}{changes} ",
         i + 1,
-        e.rb.steps.len(),
+        e.runbook().steps.len(),
         step.kind.name()
     );
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -62,7 +62,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     for row in wrap::words(&status, w) {
         lines.push(Line::styled(row, style));
     }
-    if let Some(r) = &e.rollback {
+    if let Some(r) = e.rollback() {
         let done = r.next.min(r.plan.len());
         lines.push(Line::styled(
             format!(
@@ -80,7 +80,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
             } else {
                 "·"
             };
-            let title = e.rb.steps[j].title.render(&vars);
+            let title = e.runbook().steps[j].title.render(&vars);
             lines.push(Line::raw(format!(" {mark} undo {title}")));
         }
     }
@@ -97,7 +97,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
         lines.extend(cmd.into_iter().flat_map(|l| wrap::chars(l, w)));
     }
     let mut then = Vec::new();
-    if detail && e.rollback.is_none() {
+    if detail && e.rollback().is_none() {
         let lists = [
             (
                 "verify",
@@ -192,7 +192,7 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             "? in doubt: it was under way when the run stopped".into(),
             t.warn(),
         ),
-        _ if v.e.steps[i].status.is_some() => ("done".into(), t.dim()),
+        _ if v.e.step(i).status.is_some() => ("done".into(), t.dim()),
         _ => ("working…".into(), t.dim()),
     }
 }
@@ -236,7 +236,7 @@ fn summary(v: &View) -> Vec<Line<'static>> {
     let t = v.theme;
     let e = v.e;
     let ok = e
-        .steps
+        .steps()
         .iter()
         .filter(|s| s.status == Some(crate::journal::record::StepStatus::Ok))
         .count();
@@ -255,7 +255,7 @@ fn summary(v: &View) -> Vec<Line<'static>> {
     };
     vec![
         head,
-        Line::raw(format!("{ok} of {} steps done", e.rb.steps.len())),
+        Line::raw(format!("{ok} of {} steps done", e.runbook().steps.len())),
         Line::styled(format!("run directory {}", v.ui.run_dir), t.dim()),
     ]
 }

@@ -76,7 +76,7 @@ fn input(text: &str, v: &View) -> Line<'static> {
 }
 
 fn title(e: &Engine, i: usize) -> String {
-    e.rb.steps[i].title.render(&e.shown_vars())
+    e.runbook().steps[i].title.render(&e.shown_vars())
 }
 
 fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
@@ -121,7 +121,7 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         (Question::Manual { note }, _) => {
             let mut d = Dialog::new(" Manual step: do it, then mark it done ", t.accent());
             d.text(&title(e, i), t.bold(), tw);
-            if let Some(text) = &e.rb.steps[i].instructions {
+            if let Some(text) = &e.runbook().steps[i].instructions {
                 d.text(text.render(&e.shown_vars()).trim(), Style::new(), tw);
             }
             d.line(Line::raw(""));
@@ -233,7 +233,7 @@ fn choice(
                 .shown_command(j, Purpose::Rollback(1))
                 .map(|c| c.lines().next().unwrap_or("").to_string())
                 .unwrap_or_default();
-            let more = match e.rb.steps[j].rollback.len() {
+            let more = match e.runbook().steps[j].rollback.len() {
                 0 | 1 => String::new(),
                 k => format!(" (+{} more)", k - 1),
             };

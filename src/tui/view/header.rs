@@ -17,7 +17,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let state = match e.phase() {
         Phase::Finished { outcome, .. } => format!("run {}", outcome.name()),
         Phase::Halted(_) => "run stopped".into(),
-        _ if e.rollback.is_some() => "ROLLING BACK".into(),
+        _ if e.rollback().is_some() => "ROLLING BACK".into(),
         _ => format!("elapsed {}", hms(v.elapsed)),
     };
     let badge = if v.ui.watcher {
@@ -26,7 +26,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         ""
     };
     let right = format!("{badge} {state} ");
-    let left = format!(" shisa │ {}", e.rb.name);
+    let left = format!(" shisa │ {}", e.runbook().name);
     let room = width.saturating_sub(right.chars().count());
     let left = fit(&left, room);
     let pad = room.saturating_sub(left.chars().count());
@@ -40,9 +40,9 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     // At 80 columns the host and the word "run" give way; the window and its time stay.
     let wide = width >= 100;
     let who = if wide {
-        format!("{}@{}", e.operator.user, e.operator.host)
+        format!("{}@{}", e.operator().user, e.operator().host)
     } else {
-        e.operator.user.clone()
+        e.operator().user.clone()
     };
     let mut second = vec![
         Span::raw(if wide {
@@ -54,7 +54,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         Span::raw(who),
         Span::styled(" · ", t.dim()),
     ];
-    match &e.rb.window {
+    match &e.runbook().window {
         None => second.push(Span::styled("no window", t.dim())),
         Some(w) => {
             let local = v
@@ -62,7 +62,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
                 .with_timezone(&w.timezone)
                 .format("%a %H:%M %Z")
                 .to_string();
-            match (w.verdict(v.now), &e.window_override) {
+            match (w.verdict(v.now), e.window_override()) {
                 (Verdict::Inside { .. }, _) => {
                     second.push(Span::styled(format!("window open {local}"), t.ok()))
                 }
@@ -77,7 +77,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         }
     }
     second.push(Span::styled(" · ", t.dim()));
-    let n = e.watchers.len();
+    let n = e.watchers().len();
     let watching = match n {
         0 if wide => "nobody watching".to_string(),
         0 => "0 watching".to_string(),

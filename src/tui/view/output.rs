@@ -17,7 +17,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let ui = v.ui;
     let step = ui.shown_step;
     let name = step
-        .map(|i| e.rb.steps[i].title.render(&e.shown_vars()))
+        .map(|i| e.runbook().steps[i].title.render(&e.shown_vars()))
         .unwrap_or_default();
     let inner_w = area.width.saturating_sub(2) as usize;
     let title = if name.is_empty() {

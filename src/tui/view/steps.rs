@@ -13,9 +13,9 @@ use crate::runbook::model::StepKind;
 
 /// The mark for a step's state; text, so it reads without colour.
 pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
-    let s = &e.steps[i];
+    let s = &e.step(i);
     let phase = e.phase();
-    let undoing = e.rollback.as_ref().is_some_and(|r| r.plan.contains(&i));
+    let undoing = e.rollback().is_some_and(|r| r.plan.contains(&i));
     match s.status {
         Some(StepStatus::Ok) if undoing => ("↺", t.warn()),
         Some(StepStatus::Ok) => ("✓", t.ok()),
@@ -42,11 +42,11 @@ pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let t = v.theme;
     let e = v.e;
-    let n = e.rb.steps.len();
+    let n = e.runbook().steps.len();
     let current = e
         .phase()
         .step()
-        .unwrap_or(e.current.min(n.saturating_sub(1)));
+        .unwrap_or(e.current().min(n.saturating_sub(1)));
     let block = Block::bordered()
         .title(format!(" Steps {}/{} ", (current + 1).min(n), n))
         .border_style(t.dim());
@@ -61,7 +61,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let lines: Vec<Line> = (first..n)
         .take(rows)
         .map(|i| {
-            let step = &e.rb.steps[i];
+            let step = &e.runbook().steps[i];
             let (m, style) = mark(e, i, t);
             // Narrow lists keep room for the title with short kind names (the help has a
             // legend); wide ones spell the kind out.

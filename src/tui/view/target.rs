@@ -18,10 +18,10 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     let Some(i) = e.phase().step() else {
         return area;
     };
-    if e.rb.steps[i].target.is_none() {
+    if e.runbook().steps[i].target.is_none() {
         return area;
     }
-    let s = &e.steps[i];
+    let s = &e.step(i);
     let describe = e.shown_command(i, Purpose::Describe).unwrap_or_default();
     let mut describe = describe.lines().next().unwrap_or("").to_string();
     if let Some((cmd, _)) = e.command_for(i, Purpose::Describe) {

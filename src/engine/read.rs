@@ -1,0 +1,64 @@
+//! What the world may read of the engine. Its fields are private: front ends, the driver,
+//! watchers and exports see the state through these, and change it only by sending events
+//! (or, replaying a journal, by `apply`).
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::exit::Exit;
+use crate::journal::record::{Actor, Outcome};
+use crate::runbook::Runbook;
+use crate::runbook::params::Params;
+
+use super::state::{Engine, RollbackState, StepState};
+
+impl Engine {
+    pub fn runbook(&self) -> &Arc<Runbook> {
+        &self.rb
+    }
+
+    /// Who runs it: every record the operator makes carries this actor.
+    pub fn operator(&self) -> &Actor {
+        &self.operator
+    }
+
+    /// The run's values (secret ones real: show them only through `shown_vars`/`mask`).
+    pub fn params(&self) -> &Params {
+        &self.params
+    }
+
+    pub fn step(&self, i: usize) -> &StepState {
+        &self.steps[i]
+    }
+
+    pub fn steps(&self) -> &[StepState] {
+        &self.steps
+    }
+
+    /// The step in progress, or the next to begin (`steps().len()` when all are done).
+    pub fn current(&self) -> usize {
+        self.current
+    }
+
+    pub fn run_id(&self) -> Option<&str> {
+        self.run_id.as_deref()
+    }
+
+    /// The rollback under way, if any.
+    pub fn rollback(&self) -> Option<&RollbackState> {
+        self.rollback.as_ref()
+    }
+
+    pub fn finished(&self) -> Option<(Outcome, Exit)> {
+        self.finished
+    }
+
+    /// The reason the change window was overridden, if it was.
+    pub fn window_override(&self) -> Option<&str> {
+        self.window_override.as_deref()
+    }
+
+    pub fn watchers(&self) -> &BTreeSet<String> {
+        &self.watchers
+    }
+}
