@@ -522,7 +522,7 @@ fn night_run(s: &Scratch) -> PathBuf {
     .op(
         None,
         Body::Override {
-            what: "window".into(),
+            what: shisa::journal::record::OverrideKind::Window,
             reason: "incident 42 cannot wait".into(),
         },
     )

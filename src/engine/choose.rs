@@ -1,5 +1,6 @@
 //! The operator's decisions after a failure or a crash, and the rollback they start.
 
+use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Choice, Outcome, Prompt, StepStatus};
 
 use super::event::Effect;
@@ -72,7 +73,7 @@ impl Engine {
             }
             Choice::Override(reason) => {
                 let body = Body::Override {
-                    what: "precheck".into(),
+                    what: OverrideKind::Precheck,
                     reason: reason.clone(),
                 };
                 self.emit(fx, Some(i), self.operator.clone(), body);

@@ -2,6 +2,7 @@
 //! gates a step must pass before it changes anything.
 
 use crate::exit::Exit;
+use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::model::Guard;
 use crate::runbook::window::Verdict;
@@ -107,7 +108,7 @@ impl Engine {
         if let Some(fake) = fake {
             let reason = format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it");
             let body = Body::Override {
-                what: "clock".into(),
+                what: OverrideKind::Clock,
                 reason,
             };
             self.emit(fx, None, self.operator.clone(), body);
@@ -124,7 +125,7 @@ impl Engine {
                 None,
                 self.operator.clone(),
                 Body::Override {
-                    what: "window".into(),
+                    what: OverrideKind::Window,
                     reason,
                 },
             );

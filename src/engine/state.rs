@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
+use crate::journal::record::OverrideKind;
 use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::Runbook;
 use crate::runbook::params::Params;
@@ -224,9 +225,10 @@ impl Engine {
                     self.params.values = params.clone();
                 }
             }
-            Body::Override { what, reason } if what == "window" => {
-                self.window_override = Some(reason.clone())
-            }
+            Body::Override {
+                what: OverrideKind::Window,
+                reason,
+            } => self.window_override = Some(reason.clone()),
             Body::StepStarted { .. } => {
                 if let Some(i) = idx {
                     self.steps[i].started = true;

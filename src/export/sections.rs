@@ -167,7 +167,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
 pub fn overrides(ctx: &Ctx) -> Vec<Override> {
     each(ctx, |i, r| {
         let (what, reason) = match &r.body {
-            Body::Override { what, reason } => (what.clone(), reason.clone()),
+            Body::Override { what, reason } => (what.name().to_string(), reason.clone()),
             Body::OperatorChoice {
                 choice: Choice::Done(reason),
                 ..

@@ -76,7 +76,7 @@ impl<W: Write> Headless<W> {
                 resolved,
                 misses,
             } => {
-                let left = 3 - misses;
+                let left = crate::engine::update::MAX_MISSES.saturating_sub(misses);
                 format!(
                     "? {}: type the target `{resolved}` to confirm ({left} tries left)",
                     title(step)

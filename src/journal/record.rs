@@ -165,6 +165,29 @@ pub struct RunbookRef {
     pub name: String,
 }
 
+/// What an `override` record set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverrideKind {
+    /// The run started (or resumed) outside its change window, with a reason.
+    Window,
+    /// A failed precheck was overridden, with a reason.
+    Precheck,
+    /// The clock was faked (`SHISA_FAKE_NOW`, debug builds only).
+    Clock,
+}
+
+impl OverrideKind {
+    /// The name the journal and the JSON export use.
+    pub fn name(self) -> &'static str {
+        match self {
+            OverrideKind::Window => "window",
+            OverrideKind::Precheck => "precheck",
+            OverrideKind::Clock => "clock",
+        }
+    }
+}
+
 /// What one record says. Serialized as `"kind": "...", "data": {...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -186,7 +209,7 @@ pub enum Body {
         reason: Option<String>,
     },
     Override {
-        what: String,
+        what: OverrideKind,
         reason: String,
     },
     Waiver {

@@ -2,6 +2,7 @@
 //! what a person wrote (a note, a reason) is quoted as written.
 
 use super::{Mark, Marker, Names, Phrase, Phrasebook, command_line, step_title, title};
+use crate::journal::record::OverrideKind;
 use crate::journal::record::{Actor, Body, Choice, Outcome, Purpose, Record, Role, StepStatus};
 
 pub struct English;
@@ -42,11 +43,14 @@ impl Phrasebook for English {
                     reason.as_deref().unwrap_or("outside the allowed times")
                 )),
             Body::Override { what, reason } => {
-                let text = match what.as_str() {
-                    "clock" => format!("the clock was faked for this run: {reason}"),
-                    "window" => format!("{who} started outside the change window: “{reason}”"),
-                    "precheck" => format!("{who} overrode the failed precheck: “{reason}”"),
-                    other => format!("{who} overrode the {other}: “{reason}”"),
+                let text = match what {
+                    OverrideKind::Clock => format!("the clock was faked for this run: {reason}"),
+                    OverrideKind::Window => {
+                        format!("{who} started outside the change window: “{reason}”")
+                    }
+                    OverrideKind::Precheck => {
+                        format!("{who} overrode the failed precheck: “{reason}”")
+                    }
                 };
                 step().marked(Mark::Override).plain(text)
             }

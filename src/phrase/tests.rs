@@ -91,7 +91,7 @@ fn an_override_says_who_set_which_rule_aside_and_their_words() {
         None,
         Role::Operator,
         Body::Override {
-            what: "window".into(),
+            what: crate::journal::record::OverrideKind::Window,
             reason: "incident 42 *cannot* wait".into(),
         },
     );
@@ -103,7 +103,7 @@ fn an_override_says_who_set_which_rule_aside_and_their_words() {
         Some("drain"),
         Role::Operator,
         Body::Override {
-            what: "precheck".into(),
+            what: crate::journal::record::OverrideKind::Precheck,
             reason: "the check is known broken".into(),
         },
     );
