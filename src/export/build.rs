@@ -99,7 +99,14 @@ fn summary(ctx: &Ctx) -> Summary {
             watchers.push(watcher.clone());
         }
     }
-    let (state, outcome, exit_code, reason, verdict, explanation) = state(ctx, finish);
+    let super::state::State {
+        state,
+        outcome,
+        exit_code,
+        reason,
+        verdict,
+        explanation,
+    } = state(ctx, finish);
     let times: Vec<Time> = vec![start, end];
     Summary {
         runbook,

@@ -6,16 +6,18 @@ use super::model::{Integrity, RunState, Summary};
 use super::source::Source;
 use crate::journal::record::Body;
 
-/// State, outcome key, exit code, reason, a short verdict, and the full explanation
-/// (a warning) when the run has not finished.
-pub type State = (
-    RunState,
-    Option<String>,
-    Option<u8>,
-    Option<String>,
-    String,
-    String,
-);
+/// How the run stands, for the summary.
+pub struct State {
+    pub state: RunState,
+    /// The outcome's key (`completed`, `rolled_back`, …) once it finished.
+    pub outcome: Option<String>,
+    pub exit_code: Option<u8>,
+    pub reason: Option<String>,
+    /// A short verdict.
+    pub verdict: String,
+    /// The full explanation (a warning) when the run has not finished.
+    pub explanation: String,
+}
 
 pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     let records = &ctx.src.journal.records;
@@ -33,14 +35,14 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));
         let verdict = format!("{} (exit {exit_code}){why}", outcome.name());
-        return (
-            RunState::Finished,
-            key,
-            Some(*exit_code),
-            reason.clone(),
+        return State {
+            state: RunState::Finished,
+            outcome: key,
+            exit_code: Some(*exit_code),
+            reason: reason.clone(),
             verdict,
-            String::new(),
-        );
+            explanation: String::new(),
+        };
     }
     let dir = ctx.src.run_dir.display();
     if ctx.src.live {
@@ -48,14 +50,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {}",
             ctx.zone.at(chrono::Utc::now().fixed_offset()).with_offset()
         );
-        return (
-            RunState::Live,
-            None,
-            None,
-            None,
-            "LIVE: still running".into(),
-            why,
-        );
+        return State::unfinished(RunState::Live, None, "LIVE: still running".into(), why);
     }
     let interrupted = records.iter().rev().find_map(|r| match &r.body {
         Body::RunInterrupted { reason } => Some(Some(reason.clone())),
@@ -68,7 +63,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             resume_hint(ctx)
         );
         let short = format!("HALTED: interrupted, not finished ({reason})");
-        return (RunState::Halted, None, None, Some(reason), short, why);
+        return State::unfinished(RunState::Halted, Some(reason), short, why);
     }
     let torn = match &ctx.src.journal.torn {
         Some(t) => format!(
@@ -82,7 +77,20 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         resume_hint(ctx)
     );
     let short = "CUT OFF: the journal ends without run_finished (crash or kill)".to_string();
-    (RunState::CutOff, None, None, None, short, why)
+    State::unfinished(RunState::CutOff, None, short, why)
+}
+
+impl State {
+    fn unfinished(state: RunState, reason: Option<String>, verdict: String, why: String) -> State {
+        State {
+            state,
+            outcome: None,
+            exit_code: None,
+            reason,
+            verdict,
+            explanation: why,
+        }
+    }
 }
 
 /// What resuming this run takes: only suggest `shisa resume` where it would be accepted.
