@@ -173,6 +173,11 @@ fn a_daemon_holding_stdout_does_not_hold_the_run() {
         names(&bg["killed"]).is_empty(),
         "a daemon outside the group is left alone: {bg}"
     );
+    assert!(
+        run.stdout.contains("held open by sleep (pid"),
+        "the operator is told: {}",
+        run.explain()
+    );
 }
 
 #[test]
@@ -189,6 +194,12 @@ fn a_child_left_holding_stdout_is_killed_and_the_kill_journaled() {
     let bg = background(&run, "start");
     assert_eq!(names(&bg["killed"]), ["sleep"], "{bg}");
     assert!(pids("sleep 33[.]32").is_empty());
+    assert!(
+        run.stdout
+            .contains("killed what it left running: sleep (pid"),
+        "the operator is told: {}",
+        run.explain()
+    );
 }
 
 #[test]

@@ -91,8 +91,10 @@ impl Phrasebook for English {
                 duration_ms,
                 ok,
                 failure,
+                background,
                 ..
             } => {
+                let left = left_behind(background);
                 let what = purpose_words(*purpose);
                 let took = self.duration(*duration_ms);
                 let command = names.command_of(rec);
@@ -116,7 +118,7 @@ impl Phrasebook for English {
                         }
                         _ => with(step(), &what, &format!("{what} ran")),
                     };
-                    p.plain(result + &again(*attempt))
+                    p.plain(result + &again(*attempt) + &left)
                 } else {
                     let why = failure.clone().unwrap_or_else(|| match (exit, signal) {
                         _ if *timed_out => "timed out".into(),
@@ -126,7 +128,7 @@ impl Phrasebook for English {
                     });
                     let lead = format!("{what} failed");
                     with(step().marked(Mark::Failed), &lead, &lead).plain(format!(
-                        " — {why} (after {took}){}",
+                        " — {why} (after {took}){}{left}",
                         again(*attempt)
                     ))
                 }
@@ -404,4 +406,32 @@ fn title_or_run(rec: &Record, names: &dyn Names) -> String {
 
 fn short(hash: &str) -> &str {
     &hash[..hash.len().min(12)]
+}
+
+/// What a command left running when it exited, said after its result: never silent.
+fn left_behind(b: &crate::journal::record::Background) -> String {
+    let list = |ps: &[crate::journal::record::BackgroundProcess]| {
+        ps.iter()
+            .map(|p| format!("{} (pid {})", p.name, p.pid))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut out = String::new();
+    if !b.killed.is_empty() {
+        out.push_str(&format!(
+            "; killed what it left running: {}",
+            list(&b.killed)
+        ));
+    }
+    if b.output_held_open {
+        let who = if b.held_by.is_empty() {
+            "a process shisa cannot see".to_string()
+        } else {
+            list(&b.held_by)
+        };
+        out.push_str(&format!(
+            "; its output was still held open by {who}, which was left running (output after that is not in the log)"
+        ));
+    }
+    out
 }
