@@ -884,23 +884,8 @@ fn in_flight() -> Engine {
         "version: 1\nname: t\nsteps:\n  - id: slow\n    kind: precheck\n    run: sleep 60\n",
         &[],
     );
-    sim.e
-        .update(
-            tuesday_10am(),
-            Event::Start(StartInfo {
-                run_id: "r".into(),
-                runbook: RunbookRef {
-                    path: "t.yaml".into(),
-                    sha256: "0".repeat(64),
-                    name: "t".into(),
-                },
-                mode: "headless".into(),
-                tool_version: "test".into(),
-                clock_faked: None,
-                outside_window: None,
-            }),
-        )
-        .unwrap();
+    // Start through the simulator; begin by hand, so that no one answers the command.
+    sim.start(tuesday_10am(), None);
     let fx = sim.e.update(tuesday_10am(), Event::Begin).unwrap();
     assert_eq!(order(&fx).last().map(String::as_str), Some("SPAWN"));
     sim.e
