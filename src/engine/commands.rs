@@ -137,7 +137,7 @@ impl Engine {
         let Some(purpose) = r.purpose else {
             return refuse("a result without a purpose");
         };
-        if self.steps.get(i).and_then(|s| s.in_flight) != Some((purpose, r.attempt)) {
+        if self.steps.get(i).and_then(|s| s.command.running()) != Some((purpose, r.attempt)) {
             return refuse("no such command is running");
         }
         let (j, resolved) = self.judged(i, purpose, &r);
@@ -360,6 +360,6 @@ impl Engine {
         self.steps
             .iter()
             .enumerate()
-            .find_map(|(i, s)| s.in_flight.map(|(p, a)| (i, p, a)))
+            .find_map(|(i, s)| s.command.running().map(|(p, a)| (i, p, a)))
     }
 }

@@ -5,7 +5,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind};
 
-use super::state::{Approval, Engine};
+use super::state::{Approval, CommandState, Engine};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -165,7 +165,7 @@ impl Engine {
             return Phase::Next(Todo::RunDone);
         };
         let s = &self.steps[i];
-        if let Some((prompt, reason)) = &s.failure {
+        if let CommandState::Asking { prompt, reason } = &s.command {
             return Phase::Failed {
                 step: i,
                 prompt: *prompt,
@@ -219,28 +219,27 @@ impl Engine {
 
     /// A command in flight, or a failed one about to be retried.
     fn waiting_on_command(&self, i: usize) -> Option<Phase> {
-        let s = &self.steps[i];
-        if let Some((prompt, reason)) = &s.failure {
-            return Some(Phase::Failed {
+        match &self.steps[i].command {
+            CommandState::Asking { prompt, reason } => Some(Phase::Failed {
                 step: i,
                 prompt: *prompt,
                 reason: reason.clone(),
-            });
-        }
-        if let Some((purpose, attempt)) = s.in_flight {
-            return Some(Phase::Running {
+            }),
+            &CommandState::Running { purpose, attempt } => Some(Phase::Running {
                 step: i,
                 purpose,
                 attempt,
-            });
-        }
-        match s.last {
-            Some((purpose, attempt, false)) => Some(Phase::RetryWait {
+            }),
+            &CommandState::Ended {
+                purpose,
+                attempt,
+                ok: false,
+            } => Some(Phase::RetryWait {
                 step: i,
                 purpose,
                 attempt: attempt + 1,
             }),
-            _ => None,
+            CommandState::Ended { ok: true, .. } | CommandState::Idle => None,
         }
     }
 

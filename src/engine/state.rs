@@ -34,11 +34,10 @@ pub struct StepState {
     pub misses: u32,
     pub approval: Approval,
     pub manual_done: bool,
-    /// The command running now.
-    pub in_flight: Option<(Purpose, u32)>,
-    /// The last command that finished: purpose, attempt, ok.
-    pub last: Option<(Purpose, u32, bool)>,
-    /// Attempts of `last`'s purpose since the operator last chose (for automatic retries).
+    /// Where the step's current command stands, or the failure waiting for a decision.
+    pub command: CommandState,
+    /// Attempts of the current command's purpose since the operator last chose (for
+    /// automatic retries).
     pub round: u32,
     /// Highest attempt number used, per purpose (log names never repeat).
     pub attempts: BTreeMap<Purpose, u32>,
@@ -47,12 +46,42 @@ pub struct StepState {
     /// Whether the step's own command ever started: a rollback is owed if it did.
     pub main_ran: bool,
     pub verified: u32,
-    /// A failure waiting for the operator's decision.
-    pub failure: Option<(Prompt, String)>,
     /// Rollback commands finished (or skipped) during a rollback.
     pub rolled_back_cmds: u32,
     /// The operator declared this in-doubt step done, with this reason.
     pub accepted: Option<String>,
+}
+
+/// A step's current command, one state at a time: none, running, ended (a failed one is
+/// retried after its delay), or a failure put to the operator.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum CommandState {
+    #[default]
+    Idle,
+    Running {
+        purpose: Purpose,
+        attempt: u32,
+    },
+    Ended {
+        purpose: Purpose,
+        attempt: u32,
+        ok: bool,
+    },
+    /// A failure waiting for the operator's decision.
+    Asking {
+        prompt: Prompt,
+        reason: String,
+    },
+}
+
+impl CommandState {
+    /// The command running now, if one is.
+    pub fn running(&self) -> Option<(Purpose, u32)> {
+        match self {
+            CommandState::Running { purpose, attempt } => Some((*purpose, *attempt)),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -239,11 +268,18 @@ impl Engine {
                 purpose, attempt, ..
             } => {
                 if let Some(s) = idx.map(|i| &mut self.steps[i]) {
-                    s.round = match s.last {
-                        Some((p, _, false)) if p == *purpose => s.round + 1,
+                    s.round = match s.command {
+                        CommandState::Ended {
+                            purpose: p,
+                            ok: false,
+                            ..
+                        } if p == *purpose => s.round + 1,
                         _ => 1,
                     };
-                    s.in_flight = Some((*purpose, *attempt));
+                    s.command = CommandState::Running {
+                        purpose: *purpose,
+                        attempt: *attempt,
+                    };
                     s.attempts.insert(*purpose, *attempt);
                     s.main_ran |= *purpose == Purpose::Main;
                 }
@@ -257,8 +293,11 @@ impl Engine {
             } => {
                 if let Some(i) = idx {
                     let s = &mut self.steps[i];
-                    s.in_flight = None;
-                    s.last = Some((*purpose, *attempt, *ok));
+                    s.command = CommandState::Ended {
+                        purpose: *purpose,
+                        attempt: *attempt,
+                        ok: *ok,
+                    };
                     if *ok {
                         match purpose {
                             Purpose::Main => s.main_done = true,
@@ -311,7 +350,10 @@ impl Engine {
             }
             Body::StepFailed { prompt, reason } => {
                 if let Some(i) = idx {
-                    self.steps[i].failure = Some((*prompt, reason.clone()));
+                    self.steps[i].command = CommandState::Asking {
+                        prompt: *prompt,
+                        reason: reason.clone(),
+                    };
                 }
             }
             Body::OperatorChoice { prompt, choice } => {
@@ -324,9 +366,7 @@ impl Engine {
                     let s = &mut self.steps[i];
                     s.status = Some(*status);
                     s.reason = reason.clone();
-                    s.failure = None;
-                    s.in_flight = None;
-                    s.last = None;
+                    s.command = CommandState::Idle;
                     if *status == StepStatus::RolledBack {
                         if let Some(r) = &mut self.rollback {
                             r.next += 1;
@@ -346,8 +386,7 @@ impl Engine {
                     .collect();
                 // The failure that led here is decided; failed commands are not retried.
                 for s in &mut self.steps {
-                    s.failure = None;
-                    s.last = None;
+                    s.command = CommandState::Idle;
                 }
                 self.in_doubt = None;
                 self.rollback = Some(RollbackState {
@@ -368,9 +407,11 @@ impl Engine {
                 self.interrupted = None;
                 // Whatever was running died with the old process.
                 for s in &mut self.steps {
-                    s.in_flight = None;
-                    if matches!(s.last, Some((_, _, false))) && s.failure.is_none() {
-                        s.last = None;
+                    if matches!(
+                        s.command,
+                        CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
+                    ) {
+                        s.command = CommandState::Idle;
                     }
                 }
                 self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
@@ -398,12 +439,10 @@ impl Engine {
             // Retry runs again what failed: the step's own command if that failed, else the
             // verify check that failed — never a change that already succeeded.
             (_, Choice::Retry) => {
-                s.failure = None;
-                s.last = None;
+                s.command = CommandState::Idle;
             }
             (Prompt::Rollback, Choice::Continue) => {
-                s.failure = None;
-                s.last = None;
+                s.command = CommandState::Idle;
                 s.rolled_back_cmds += 1;
                 if let Some(r) = &mut self.rollback {
                     r.incomplete = true;
@@ -420,8 +459,7 @@ impl Engine {
             (Prompt::InDoubt, Choice::Done(reason)) => {
                 s.main_done = true;
                 s.main_ran = true;
-                s.in_flight = None;
-                s.last = None;
+                s.command = CommandState::Idle;
                 s.accepted = Some(reason.clone());
                 self.in_doubt = None;
             }
