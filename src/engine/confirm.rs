@@ -88,9 +88,9 @@ impl Engine {
             .shown_command(i, Purpose::Main)
             .unwrap_or_else(|| format!("manual step `{}`", step.id));
         let expected = self.steps[i]
-            .resolved
-            .clone()
-            .unwrap_or_else(|| step.id.clone());
+            .target
+            .resolved()
+            .map_or_else(|| step.id.clone(), str::to_string);
         let body = Body::ApprovalRequested {
             command_sha256: sha256_hex(command.as_bytes()),
             command,

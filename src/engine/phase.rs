@@ -5,7 +5,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind};
 
-use super::state::{Approval, CommandState, Engine};
+use super::state::{Approval, CommandState, Engine, TargetState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -179,16 +179,16 @@ impl Engine {
             return p;
         }
         if step.target.is_some() {
-            match &s.resolved {
-                None => return Phase::Next(Todo::Describe(i)),
-                Some(resolved) if !s.confirmed => {
+            match &s.target {
+                TargetState::Unresolved => return Phase::Next(Todo::Describe(i)),
+                TargetState::Resolved { resolved, misses } => {
                     return Phase::Confirm {
                         step: i,
                         resolved: resolved.clone(),
-                        misses: s.misses,
+                        misses: *misses,
                     };
                 }
-                _ => {}
+                TargetState::Confirmed { .. } => {}
             }
         }
         if let Needs::Required { allow_self } = step.approval {

@@ -29,11 +29,8 @@ pub struct StepState {
     pub started: bool,
     pub status: Option<StepStatus>,
     pub reason: Option<String>,
-    pub resolved: Option<String>,
-    pub confirmed: bool,
-    pub misses: u32,
+    pub target: TargetState,
     pub approval: Approval,
-    pub manual_done: bool,
     /// Where the step's current command stands, or the failure waiting for a decision.
     pub command: CommandState,
     /// Attempts of the current command's purpose since the operator last chose (for
@@ -50,6 +47,38 @@ pub struct StepState {
     pub rolled_back_cmds: u32,
     /// The operator declared this in-doubt step done, with this reason.
     pub accepted: Option<String>,
+}
+
+/// Where a step's target confirmation stands.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TargetState {
+    /// Not asked yet (its `describe` has not run, or not to its end).
+    #[default]
+    Unresolved,
+    /// The system named it; waiting for the operator to type it (after `misses` misses).
+    Resolved {
+        resolved: String,
+        misses: u32,
+    },
+    Confirmed {
+        resolved: String,
+    },
+}
+
+impl TargetState {
+    /// The target as the system named it (secrets masked), once known.
+    pub fn resolved(&self) -> Option<&str> {
+        match self {
+            TargetState::Unresolved => None,
+            TargetState::Resolved { resolved, .. } | TargetState::Confirmed { resolved } => {
+                Some(resolved)
+            }
+        }
+    }
+
+    pub fn confirmed(&self) -> bool {
+        matches!(self, TargetState::Confirmed { .. })
+    }
 }
 
 /// A step's current command, one state at a time: none, running, ended (a failed one is
@@ -311,17 +340,26 @@ impl Engine {
             }
             Body::TargetResolved { resolved } => {
                 if let Some(i) = idx {
-                    self.steps[i].resolved = Some(resolved.clone());
+                    self.steps[i].target = TargetState::Resolved {
+                        resolved: resolved.clone(),
+                        misses: 0,
+                    };
                 }
             }
             Body::TargetConfirmed { .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].confirmed = true;
+                    if let Some(resolved) = self.steps[i].target.resolved() {
+                        self.steps[i].target = TargetState::Confirmed {
+                            resolved: resolved.to_string(),
+                        };
+                    }
                 }
             }
             Body::TargetMismatch { misses, .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].misses = *misses;
+                    if let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target {
+                        *m = *misses;
+                    }
                 }
             }
             Body::ApprovalRequested {
@@ -343,7 +381,6 @@ impl Engine {
             }
             Body::ManualDone { .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].manual_done = true;
                     self.steps[i].main_done = true;
                     self.steps[i].main_ran = true;
                 }
