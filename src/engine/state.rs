@@ -347,19 +347,19 @@ impl Engine {
                 }
             }
             Body::TargetConfirmed { .. } => {
-                if let Some(i) = idx {
-                    if let Some(resolved) = self.steps[i].target.resolved() {
-                        self.steps[i].target = TargetState::Confirmed {
-                            resolved: resolved.to_string(),
-                        };
-                    }
+                if let Some(i) = idx
+                    && let Some(resolved) = self.steps[i].target.resolved()
+                {
+                    self.steps[i].target = TargetState::Confirmed {
+                        resolved: resolved.to_string(),
+                    };
                 }
             }
             Body::TargetMismatch { misses, .. } => {
-                if let Some(i) = idx {
-                    if let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target {
-                        *m = *misses;
-                    }
+                if let Some(i) = idx
+                    && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
+                {
+                    *m = *misses;
                 }
             }
             Body::ApprovalRequested {
