@@ -4,34 +4,28 @@ use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Choice, Outcome, Prompt, StepStatus};
 
 use super::event::Effect;
+use super::messages as msg;
 use super::state::Engine;
 use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
     pub(super) fn choose(&mut self, choice: Choice, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let (Some(prompt), Some(i)) = (self.prompt(), self.phase().step()) else {
-            return refuse("nothing is waiting for a decision");
+            return refuse(msg::NO_DECISION_WAITING);
         };
         if !self.allows(&choice) {
-            return refuse(format!(
-                "`{}` is not possible here; choose {}",
-                choice.name(),
-                self.choices()
-                    .iter()
-                    .map(|k| k.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
+            let allowed: Vec<&str> = self.choices().iter().map(|k| k.name()).collect();
+            return refuse(msg::not_possible(choice.name(), &allowed));
         }
         if let Choice::Abort(Some(r)) | Choice::Override(r) | Choice::Done(r) = &choice
             && has_controls(r)
         {
-            return refuse("a reason cannot hold control characters or line breaks");
+            return refuse(msg::REASON_CONTROLS);
         }
         let choice = match choice {
             Choice::Abort(r) => Choice::Abort(r.map(|r| self.mask(&r))),
             Choice::Override(ref r) | Choice::Done(ref r) if r.trim().is_empty() => {
-                return refuse(format!("`{}` needs a reason", choice.name()));
+                return refuse(msg::needs_reason(choice.name()));
             }
             Choice::Override(r) => Choice::Override(self.mask(r.trim())),
             Choice::Done(r) => Choice::Done(self.mask(r.trim())),
@@ -56,8 +50,7 @@ impl Engine {
                 } else {
                     Outcome::Failed
                 };
-                let reason =
-                    reason.unwrap_or_else(|| "the operator stopped after a failure".into());
+                let reason = reason.unwrap_or_else(|| msg::STOPPED_AFTER_FAILURE.into());
                 return {
                     self.finish(fx, outcome, Some(reason));
                     Ok(())
@@ -67,7 +60,7 @@ impl Engine {
             Choice::Continue => {
                 let body = Body::StepFinished {
                     status: StepStatus::Continued,
-                    reason: Some("the operator chose to continue".into()),
+                    reason: Some(msg::CHOSE_CONTINUE.into()),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
             }
@@ -109,7 +102,7 @@ impl Engine {
         {
             let body = Body::StepFinished {
                 status: StepStatus::Failed,
-                reason: Some("rollback chosen".into()),
+                reason: Some(msg::ROLLBACK_CHOSEN.into()),
             };
             self.emit(fx, Some(failed), self.shisa(), body);
         }

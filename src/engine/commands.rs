@@ -11,6 +11,7 @@ use crate::runbook::show;
 
 use super::event::{CommandResult, Effect, Event, Program, Spawn};
 use super::expect::{Judgement, judge, resolve_target};
+use super::messages as msg;
 use super::state::Engine;
 use super::update::{Refusal, command_id, refuse};
 
@@ -69,10 +70,7 @@ impl Engine {
             .map(str::to_string)
             .collect();
         if !lost.is_empty() {
-            let reason = format!(
-                "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. Rerun the step that captured it, or do this part by hand",
-                lost.join(", ")
-            );
+            let reason = msg::lost_captures(purpose, &lost);
             // Running it again cannot bring the value back: roll back or stop (during a
             // rollback, skip this command or stop).
             let prompt = match purpose {
@@ -135,18 +133,16 @@ impl Engine {
     ) -> Result<(), Refusal> {
         let i = r.step;
         let Some(purpose) = r.purpose else {
-            return refuse("a result without a purpose");
+            return refuse(msg::RESULT_WITHOUT_PURPOSE);
         };
         if self.steps.get(i).and_then(|s| s.command.running()) != Some((purpose, r.attempt)) {
-            return refuse("no such command is running");
+            return refuse(msg::NO_SUCH_COMMAND);
         }
         let (j, resolved) = self.judged(i, purpose, &r);
         let captured = self.record_result(i, purpose, &r, &j, fx);
         if let Some(error) = &r.log_error {
             // Lost output is lost evidence: the result is journaled, then nothing more runs.
-            let reason = format!(
-                "cannot write the output log ({error}); the run stops here so nothing runs unrecorded"
-            );
+            let reason = msg::output_log_lost(error);
             let body = Body::RunInterrupted { reason };
             self.emit(fx, Some(i), self.shisa(), body);
             fx.push(Effect::Finish {
@@ -333,13 +329,7 @@ impl Engine {
             pattern: pattern.clone(),
         };
         self.emit(fx, Some(i), self.shisa(), body);
-        let why = if rule == "deny" {
-            "is denied by"
-        } else {
-            "does not match"
-        };
-        let reason =
-            format!("the target resolved to `{resolved}`, which {why} `{rule}: '{pattern}'`");
+        let reason = msg::target_refused(&resolved, rule, &pattern);
         self.gate(i, reason, fx);
         true
     }

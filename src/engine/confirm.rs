@@ -5,6 +5,7 @@ use crate::journal::record::{Actor, Body, Purpose, Role};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
+use super::messages as msg;
 use super::phase::Phase;
 use super::state::{Approval, Engine};
 use super::update::{MAX_MISSES, Refusal, refuse};
@@ -51,7 +52,7 @@ impl Engine {
             misses,
         } = self.phase()
         else {
-            return refuse("no target is waiting to be confirmed");
+            return refuse(msg::NO_TARGET_WAITING);
         };
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
@@ -71,11 +72,7 @@ impl Engine {
             };
             self.emit(fx, Some(i), self.operator.clone(), body);
             if misses >= MAX_MISSES {
-                self.gate(
-                    i,
-                    format!("{MAX_MISSES} typed targets did not match `{resolved}`"),
-                    fx,
-                );
+                self.gate(i, msg::too_many_misses(MAX_MISSES, &resolved), fx);
             }
         }
         Ok(())
@@ -110,7 +107,7 @@ impl Engine {
     /// The operator's own approval of the request waiting now.
     pub(super) fn own_offer(&self, typed: String) -> Result<Offer, Refusal> {
         let Some(pending) = self.pending_approval() else {
-            return refuse("no step is waiting for approval");
+            return refuse(msg::NO_APPROVAL_WAITING);
         };
         Ok(Offer {
             reviewer: self.operator.clone(),
@@ -140,36 +137,24 @@ impl Engine {
             allow_self,
         } = self.phase()
         else {
-            return refuse("no step is waiting for approval");
+            return refuse(msg::NO_APPROVAL_WAITING);
         };
         let Approval::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
-            return refuse("no step is waiting for approval");
+            return refuse(msg::NO_APPROVAL_WAITING);
         };
         let self_approved = reviewer.uid == self.operator.uid || same_login;
         let refusal = if self.rb.steps[i].id != step {
-            Some(format!(
-                "the approval names step `{step}`, but `{}` is waiting",
-                self.rb.steps[i].id
-            ))
+            Some(msg::approval_wrong_step(step, &self.rb.steps[i].id))
         } else if sha != command_sha256 {
-            Some("the approval is for a different command than the one waiting".to_string())
+            Some(msg::APPROVAL_OTHER_COMMAND.to_string())
         } else if !fresh {
-            Some("stale approval: the journal moved on since the reviewer looked".to_string())
+            Some(msg::APPROVAL_STALE.to_string())
         } else if self_approved && !allow_self && reviewer.uid != self.operator.uid {
-            Some(format!(
-                "{} is logged in as the operator (the same login session, through sudo or su); a different person must approve",
-                reviewer.user
-            ))
+            Some(msg::approval_same_login(&reviewer.user))
         } else if self_approved && !allow_self {
-            Some(format!(
-                "{} is the operator; a different person must approve",
-                reviewer.user
-            ))
+            Some(msg::approval_by_operator(&reviewer.user))
         } else if !self.names_target(typed.trim(), &expected) {
-            Some(format!(
-                "the reviewer typed `{}`, which is not the resolved target",
-                self.mask(typed.trim())
-            ))
+            Some(msg::approval_wrong_target(&self.mask(typed.trim())))
         } else {
             None
         };
@@ -185,7 +170,7 @@ impl Engine {
         if let Some(client) = client {
             let (granted, message) = match &refusal {
                 Some(reason) => (false, self.mask(reason)),
-                None => (true, "approved: the step runs now".to_string()),
+                None => (true, msg::APPROVED.to_string()),
             };
             fx.push(Effect::Reply {
                 client,

@@ -8,6 +8,7 @@ use crate::runbook::model::Guard;
 use crate::runbook::window::Verdict;
 
 use super::event::{Effect, StartInfo};
+use super::messages as msg;
 use super::phase::{Phase, Todo};
 use super::state::Engine;
 use super::update::{Refusal, refuse};
@@ -15,7 +16,7 @@ use super::update::{Refusal, refuse};
 impl Engine {
     pub(super) fn start(&mut self, info: StartInfo, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         if self.started {
-            return refuse("the run has already started");
+            return refuse(msg::ALREADY_STARTED);
         }
         let body = Body::RunStarted {
             run_id: info.run_id,
@@ -34,16 +35,7 @@ impl Engine {
                 .window
                 .as_ref()
                 .and_then(|w| w.next_opening(self.now));
-            let when = next
-                .map(|t| {
-                    format!(
-                        "; the window opens next {}",
-                        t.format("%a %Y-%m-%d %H:%M %Z")
-                    )
-                })
-                .unwrap_or_default();
-            let reason =
-                format!("{reason}{when}; to start now anyway, give --outside-window \"why\"");
+            let reason = msg::refused_outside_window(&reason, next);
             self.finish(fx, Outcome::Refused, Some(reason));
         }
         Ok(())
@@ -56,7 +48,7 @@ impl Engine {
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
         if !self.started {
-            return refuse("nothing to resume: the journal has no run_started");
+            return refuse(msg::NOTHING_TO_RESUME);
         }
         // Where the run stood when it stopped: an interrupted run reads as Halted, which
         // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
@@ -106,7 +98,7 @@ impl Engine {
     /// and resume, so it can never hide.
     pub(super) fn faked_clock(&mut self, fake: Option<String>, fx: &mut Vec<Effect>) {
         if let Some(fake) = fake {
-            let reason = format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it");
+            let reason = msg::clock_faked(&fake);
             let body = Body::Override {
                 what: OverrideKind::Clock,
                 reason,
@@ -149,16 +141,14 @@ impl Engine {
         let step = self.phase().step();
         self.emit(fx, step, self.shisa(), body);
         match reason {
-            Some(r) if self.window_override.is_none() => {
-                Some(format!("outside the change window: {r}"))
-            }
+            Some(r) if self.window_override.is_none() => Some(msg::outside_window(&r)),
             _ => None,
         }
     }
 
     pub(super) fn begin(&mut self, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Phase::Ready(i) = self.phase() else {
-            return refuse("no step is waiting to begin");
+            return refuse(msg::NO_STEP_READY);
         };
         self.start_step(i, fx);
         self.advance(fx);
@@ -176,10 +166,7 @@ impl Engine {
                 && let Some(si) = self.rb.guarding_snapshot(i)
                 && self.steps[si].status != Some(StepStatus::Ok)
             {
-                let reason = format!(
-                    "snapshot step `{}` has not succeeded in this run; `{}` cannot change anything without it",
-                    self.rb.steps[si].id, step.id
-                );
+                let reason = msg::snapshot_missing(&self.rb.steps[si].id, &step.id);
                 self.gate(i, reason, fx);
                 return;
             }
@@ -206,8 +193,7 @@ impl Engine {
         let Some(reason) = self.window_closed(fx) else {
             return false;
         };
-        let reason =
-            format!("{reason}; resume inside the window, or with --outside-window \"reason\"");
+        let reason = msg::halted_outside_window(&reason);
         self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
         fx.push(Effect::Finish {
             outcome: None,

@@ -14,6 +14,7 @@ mod confirm;
 pub mod event;
 pub mod expect;
 mod lifecycle;
+mod messages;
 pub mod phase;
 mod read;
 pub mod rollback;

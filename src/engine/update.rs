@@ -9,6 +9,7 @@ use crate::journal::record::{Actor, Body, Entry, Outcome, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::event::{Effect, Event};
+use super::messages as msg;
 use super::phase::{Phase, Todo};
 use super::state::{Engine, StepState};
 
@@ -43,7 +44,7 @@ impl Engine {
         if self.finished.is_some()
             && !matches!(event, Event::WatcherJoined(_) | Event::WatcherLeft(_))
         {
-            return refuse("the run is over");
+            return refuse(msg::RUN_OVER);
         }
         let while_halted = matches!(
             event,
@@ -57,7 +58,7 @@ impl Engine {
                 | Event::ClientRefused { .. }
         );
         if self.interrupted.is_some() && !while_halted {
-            return refuse("the run is halted; resume it first");
+            return refuse(msg::HALTED);
         }
         // Events that move a live run: each must leave it somewhere new, or start something.
         // (A result arriving while halted is only recorded; a resume may ask the same again.)
@@ -92,17 +93,17 @@ impl Engine {
                         attempt,
                     })
                 {
-                    return refuse("no retry is due");
+                    return refuse(msg::NO_RETRY_DUE);
                 }
                 self.spawn(step, purpose, &mut fx);
             }
             Event::Typed(text) => self.typed(text, &mut fx)?,
             Event::ManualDone(note) => {
                 let Phase::Manual(i) = self.phase() else {
-                    return refuse("no manual step is waiting");
+                    return refuse(msg::NO_MANUAL_STEP);
                 };
                 if note.as_deref().is_some_and(has_controls) {
-                    return refuse("a note cannot hold control characters or line breaks");
+                    return refuse(msg::NOTE_CONTROLS);
                 }
                 let note = note.map(|n| self.mask(&n)).filter(|n| !n.trim().is_empty());
                 self.emit(
@@ -117,10 +118,10 @@ impl Engine {
             Event::Note { actor, text } => {
                 let text = self.mask(text.trim());
                 if text.is_empty() {
-                    return refuse("an empty note");
+                    return refuse(msg::EMPTY_NOTE);
                 }
                 if has_controls(&text) {
-                    return refuse("a note cannot hold control characters or line breaks");
+                    return refuse(msg::NOTE_CONTROLS);
                 }
                 let step = self
                     .phase()
@@ -138,7 +139,7 @@ impl Engine {
             }
             Event::Stop(reason) => {
                 let Some((i, purpose, attempt)) = self.running() else {
-                    return refuse("no command is running");
+                    return refuse(msg::NO_COMMAND_RUNNING);
                 };
                 let body = Body::StopRequested {
                     purpose,
@@ -158,7 +159,7 @@ impl Engine {
             }
             Event::Abort(reason) => {
                 if matches!(self.phase(), Phase::Running { .. }) {
-                    return refuse("a command is running; stop it first");
+                    return refuse(msg::STOP_FIRST);
                 }
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
@@ -307,8 +308,7 @@ impl Engine {
     /// every test fails on such a loop.
     fn no_progress(&mut self, phase: Phase, after: &str, fx: &mut Vec<Effect>) {
         debug_assert!(false, "no progress at {phase:?} after {after}");
-        let reason =
-            format!("shisa made no progress at {phase:?} (a bug); the run stops here, resumable");
+        let reason = msg::no_progress(&format!("{phase:?}"));
         let body = Body::RunInterrupted { reason };
         self.emit(fx, phase.step(), self.shisa(), body);
         fx.push(Effect::Finish {
@@ -346,10 +346,7 @@ impl Engine {
                 if exceptions.is_empty() {
                     self.finish(fx, Outcome::Completed, None);
                 } else {
-                    let reason = format!(
-                        "every step ended, but {} went on without passing its checks",
-                        exceptions.join(", ")
-                    );
+                    let reason = msg::with_exceptions(&exceptions);
                     self.finish(fx, Outcome::CompletedWithExceptions, Some(reason));
                 }
             }
@@ -357,12 +354,9 @@ impl Engine {
                 let ok = !self.rollback.as_ref().is_some_and(|r| r.incomplete);
                 self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
                 let (outcome, reason) = if ok {
-                    (Outcome::RolledBack, "rolled back after a failure")
+                    (Outcome::RolledBack, msg::ROLLED_BACK)
                 } else {
-                    (
-                        Outcome::Failed,
-                        "rollback incomplete: a rollback command was skipped",
-                    )
+                    (Outcome::Failed, msg::ROLLBACK_INCOMPLETE)
                 };
                 self.finish(fx, outcome, Some(reason.into()));
             }
@@ -381,23 +375,14 @@ impl Engine {
             };
         };
         let harmless = step.kind == StepKind::Manual && !step.mutating;
-        if step.verify.is_empty() && !harmless {
-            Body::StepFinished {
-                status: StepStatus::Unproven,
-                reason: Some(format!(
-                    "marked done by the operator ({said}); no check proves it"
-                )),
-            }
-        } else {
-            let proof = if step.verify.is_empty() {
-                ""
+        let proven = !step.verify.is_empty() || harmless;
+        Body::StepFinished {
+            status: if proven {
+                StepStatus::Ok
             } else {
-                "; its verify passed"
-            };
-            Body::StepFinished {
-                status: StepStatus::Ok,
-                reason: Some(format!("marked done by the operator ({said}){proof}")),
-            }
+                StepStatus::Unproven
+            },
+            reason: Some(msg::accepted(said, proven, !step.verify.is_empty())),
         }
     }
 }

@@ -1,0 +1,146 @@
+//! Every sentence the engine says, in one place (as ripgrep keeps its messages): the
+//! reasons it journals (a run refused, halted, failed; a step accepted unproven) and the
+//! refusals it answers an event with. Front ends phrase records through `crate::phrase`;
+//! these are the engine's own words inside them.
+
+use chrono::DateTime;
+
+use crate::journal::record::Purpose;
+
+// Refusals: an event that does not fit where the run stands. Nothing is journaled.
+pub const RUN_OVER: &str = "the run is over";
+pub const HALTED: &str = "the run is halted; resume it first";
+pub const ALREADY_STARTED: &str = "the run has already started";
+pub const NOTHING_TO_RESUME: &str = "nothing to resume: the journal has no run_started";
+pub const NO_STEP_READY: &str = "no step is waiting to begin";
+pub const NO_RETRY_DUE: &str = "no retry is due";
+pub const NO_MANUAL_STEP: &str = "no manual step is waiting";
+pub const NO_TARGET_WAITING: &str = "no target is waiting to be confirmed";
+pub const NO_APPROVAL_WAITING: &str = "no step is waiting for approval";
+pub const NO_DECISION_WAITING: &str = "nothing is waiting for a decision";
+pub const NO_COMMAND_RUNNING: &str = "no command is running";
+pub const NO_SUCH_COMMAND: &str = "no such command is running";
+pub const RESULT_WITHOUT_PURPOSE: &str = "a result without a purpose";
+pub const STOP_FIRST: &str = "a command is running; stop it first";
+pub const EMPTY_NOTE: &str = "an empty note";
+pub const NOTE_CONTROLS: &str = "a note cannot hold control characters or line breaks";
+pub const REASON_CONTROLS: &str = "a reason cannot hold control characters or line breaks";
+
+pub fn not_possible(choice: &str, allowed: &[&str]) -> String {
+    format!(
+        "`{choice}` is not possible here; choose {}",
+        allowed.join(", ")
+    )
+}
+
+pub fn needs_reason(choice: &str) -> String {
+    format!("`{choice}` needs a reason")
+}
+
+// Reasons, journaled.
+
+pub fn outside_window(why: &str) -> String {
+    format!("outside the change window: {why}")
+}
+
+/// Refused at the start, with when it may start instead.
+pub fn refused_outside_window(why: &str, opens: Option<DateTime<chrono_tz::Tz>>) -> String {
+    let when = opens
+        .map(|t| {
+            format!(
+                "; the window opens next {}",
+                t.format("%a %Y-%m-%d %H:%M %Z")
+            )
+        })
+        .unwrap_or_default();
+    format!("{why}{when}; to start now anyway, give --outside-window \"why\"")
+}
+
+/// Halted before a change, resumable.
+pub fn halted_outside_window(why: &str) -> String {
+    format!("{why}; resume inside the window, or with --outside-window \"reason\"")
+}
+
+pub fn clock_faked(fake: &str) -> String {
+    format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it")
+}
+
+pub fn snapshot_missing(snapshot: &str, step: &str) -> String {
+    format!(
+        "snapshot step `{snapshot}` has not succeeded in this run; `{step}` cannot change anything without it"
+    )
+}
+
+pub fn target_refused(resolved: &str, rule: &str, pattern: &str) -> String {
+    let why = if rule == "deny" {
+        "is denied by"
+    } else {
+        "does not match"
+    };
+    format!("the target resolved to `{resolved}`, which {why} `{rule}: '{pattern}'`")
+}
+
+pub fn too_many_misses(misses: u32, resolved: &str) -> String {
+    format!("{misses} typed targets did not match `{resolved}`")
+}
+
+pub fn lost_captures(purpose: Purpose, names: &[String]) -> String {
+    format!(
+        "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. Rerun the step that captured it, or do this part by hand",
+        names.join(", ")
+    )
+}
+
+pub fn output_log_lost(error: &str) -> String {
+    format!("cannot write the output log ({error}); the run stops here so nothing runs unrecorded")
+}
+
+pub fn no_progress(phase: &str) -> String {
+    format!("shisa made no progress at {phase} (a bug); the run stops here, resumable")
+}
+
+pub fn with_exceptions(steps: &[&str]) -> String {
+    format!(
+        "every step ended, but {} went on without passing its checks",
+        steps.join(", ")
+    )
+}
+
+/// An in-doubt step the operator declared done.
+pub fn accepted(said: &str, proven: bool, has_verify: bool) -> String {
+    match (proven, has_verify) {
+        (false, _) => format!("marked done by the operator ({said}); no check proves it"),
+        (true, true) => format!("marked done by the operator ({said}); its verify passed"),
+        (true, false) => format!("marked done by the operator ({said})"),
+    }
+}
+
+pub fn approval_wrong_step(named: &str, waiting: &str) -> String {
+    format!("the approval names step `{named}`, but `{waiting}` is waiting")
+}
+
+pub const APPROVAL_OTHER_COMMAND: &str =
+    "the approval is for a different command than the one waiting";
+pub const APPROVAL_STALE: &str = "stale approval: the journal moved on since the reviewer looked";
+
+pub fn approval_same_login(user: &str) -> String {
+    format!(
+        "{user} is logged in as the operator (the same login session, through sudo or su); a different person must approve"
+    )
+}
+
+pub fn approval_by_operator(user: &str) -> String {
+    format!("{user} is the operator; a different person must approve")
+}
+
+pub fn approval_wrong_target(typed: &str) -> String {
+    format!("the reviewer typed `{typed}`, which is not the resolved target")
+}
+
+pub const APPROVED: &str = "approved: the step runs now";
+
+pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
+pub const CHOSE_CONTINUE: &str = "the operator chose to continue";
+pub const ROLLBACK_CHOSEN: &str = "rollback chosen";
+pub const ROLLED_BACK: &str = "rolled back after a failure";
+pub const ROLLBACK_INCOMPLETE: &str = "rollback incomplete: a rollback command was skipped";
