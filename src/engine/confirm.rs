@@ -7,7 +7,7 @@ use crate::runbook::model::Approval as Needs;
 use super::event::{Effect, Offer};
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::{Approval, Engine};
+use super::state::{ApprovalState, Engine};
 use super::update::{MAX_MISSES, Refusal, refuse};
 
 /// The approval the run waits for: what a reviewer must answer, and bind their answer to.
@@ -33,7 +33,7 @@ impl Engine {
         else {
             return None;
         };
-        let Approval::Requested { command_sha256, .. } = &self.steps[step].approval else {
+        let ApprovalState::Requested { command_sha256, .. } = &self.steps[step].approval else {
             return None;
         };
         Some(PendingApproval {
@@ -139,7 +139,7 @@ impl Engine {
         else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
-        let Approval::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
+        let ApprovalState::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
         let self_approved = reviewer.uid == self.operator.uid || same_login;

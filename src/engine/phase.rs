@@ -5,7 +5,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind};
 
-use super::state::{Approval, CommandState, Engine, TargetState};
+use super::state::{ApprovalState, CommandState, Engine, TargetState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -193,15 +193,15 @@ impl Engine {
         }
         if let Needs::Required { allow_self } = step.approval {
             match &s.approval {
-                Approval::NotRequested => return Phase::Next(Todo::RequestApproval(i)),
-                Approval::Requested { expected, .. } => {
+                ApprovalState::NotRequested => return Phase::Next(Todo::RequestApproval(i)),
+                ApprovalState::Requested { expected, .. } => {
                     return Phase::Approval {
                         step: i,
                         expected: expected.clone(),
                         allow_self,
                     };
                 }
-                Approval::Granted => {}
+                ApprovalState::Granted => {}
             }
         }
         if !s.main_done {

@@ -141,7 +141,7 @@ proptest! {
                         Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
                         Phase::Manual(_) => Event::ManualDone(None),
                         Phase::Approval { step, expected, .. } => {
-                            let state::Approval::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
+                            let state::ApprovalState::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
                             Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false, client: None })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {

@@ -13,7 +13,7 @@ use crate::runbook::Runbook;
 use crate::runbook::params::Params;
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Approval {
+pub enum ApprovalState {
     #[default]
     NotRequested,
     Requested {
@@ -30,7 +30,7 @@ pub struct StepState {
     pub status: Option<StepStatus>,
     pub reason: Option<String>,
     pub target: TargetState,
-    pub approval: Approval,
+    pub approval: ApprovalState,
     /// Where the step's current command stands, or the failure waiting for a decision.
     pub command: CommandState,
     /// Attempts of the current command's purpose since the operator last chose (for
@@ -368,7 +368,7 @@ impl Engine {
                 ..
             } => {
                 if let Some(i) = idx {
-                    self.steps[i].approval = Approval::Requested {
+                    self.steps[i].approval = ApprovalState::Requested {
                         command_sha256: command_sha256.clone(),
                         expected: expected.clone(),
                     };
@@ -376,7 +376,7 @@ impl Engine {
             }
             Body::ApprovalGranted { .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].approval = Approval::Granted;
+                    self.steps[i].approval = ApprovalState::Granted;
                 }
             }
             Body::ManualDone { .. } => {

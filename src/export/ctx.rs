@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::{Event, Marker};
+use super::model::{Marker, TimelineRow};
 use super::source::Source;
 use super::text::Text;
 use super::zone::{Time, Zone, parse_ts};
@@ -69,9 +69,9 @@ impl<'a> Ctx<'a> {
         self.times[i]
     }
 
-    pub fn event(&self, i: usize, marker: Option<Marker>, text: Text) -> Event {
+    pub fn event(&self, i: usize, marker: Option<Marker>, text: Text) -> TimelineRow {
         let rec = &self.src.journal.records[i];
-        Event {
+        TimelineRow {
             time: self.time(i),
             actor: crate::timeline::actor(rec),
             kind: rec.body.kind().to_string(),

@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::chart;
-use super::model::{Event, Report};
+use super::model::{Report, TimelineRow};
 use super::text::{Text, html_escape as esc};
 
 const STYLE: &str = r#"
@@ -191,7 +191,7 @@ fn timeline(o: &mut String, r: &Report) {
     o.push_str("</tbody>\n</table>\n");
 }
 
-fn event(e: &Event) -> String {
+fn event(e: &TimelineRow) -> String {
     match e.marker {
         Some(m) => format!(
             "<strong class=\"m m-{}\">{}</strong> {}",

@@ -4,7 +4,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Event, Report};
+use super::model::{Report, TimelineRow};
 use super::text::{Text, md_code, md_escape};
 
 pub fn render(r: &Report) -> String {
@@ -131,7 +131,7 @@ fn timeline(o: &mut String, r: &Report) {
     o.push('\n');
 }
 
-fn event(e: &Event) -> String {
+fn event(e: &TimelineRow) -> String {
     match e.marker {
         Some(m) => format!("**{}** {}", m.label(), e.text.to_markdown()),
         None => e.text.to_markdown(),

@@ -11,7 +11,7 @@ use super::zone::{Source, Time};
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub run: Summary,
-    pub timeline: Vec<Event>,
+    pub timeline: Vec<TimelineRow>,
     pub steps: Vec<StepBar>,
     pub snapshots: Vec<Snapshot>,
     pub targets: Vec<TargetCheck>,
@@ -91,7 +91,7 @@ pub use crate::phrase::Marker;
 
 /// One row of the timeline. A command's start and finish are one row, at its finish.
 #[derive(Debug, Clone, Serialize)]
-pub struct Event {
+pub struct TimelineRow {
     pub time: Time,
     pub actor: String,
     /// The journal record kind this row stands for.

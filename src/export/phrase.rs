@@ -5,15 +5,15 @@
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
-use super::model::Event;
+use super::model::TimelineRow;
 use super::text::Text;
 use crate::journal::record::{Body, Purpose, Record};
 use crate::phrase::{self, EN, Names, Phrase, Phrasebook, Run, command_line};
 
 /// Every row of the timeline, in journal order.
-pub fn timeline(ctx: &Ctx) -> Vec<Event> {
+pub fn timeline(ctx: &Ctx) -> Vec<TimelineRow> {
     let records = &ctx.src.journal.records;
-    let mut rows: Vec<Event> = Vec::new();
+    let mut rows: Vec<TimelineRow> = Vec::new();
     // Commands started and not yet finished: (step, purpose, attempt) → record index.
     let mut open: BTreeMap<(Option<String>, Purpose, u32), usize> = BTreeMap::new();
     for (i, rec) in records.iter().enumerate() {
@@ -60,7 +60,7 @@ pub fn timeline(ctx: &Ctx) -> Vec<Event> {
     rows
 }
 
-fn event(ctx: &Ctx, i: usize, p: Phrase) -> Event {
+fn event(ctx: &Ctx, i: usize, p: Phrase) -> TimelineRow {
     let text = p.runs.iter().fold(Text::new(), |t, r| match r {
         Run::Plain(s) => t.plain(s),
         Run::Code(c) => t.code(c),

@@ -93,7 +93,7 @@ pub struct Notice {
 }
 
 #[derive(Debug, Clone)]
-pub struct Entry {
+pub struct TimelineLine {
     pub clock: String,
     pub text: String,
     pub role: Role,
@@ -104,7 +104,7 @@ pub struct Ui {
     pub run_dir: String,
     pub watcher: bool,
     pub out: Scrollback,
-    pub timeline: VecDeque<Entry>,
+    pub timeline: VecDeque<TimelineLine>,
     /// Lines scrolled back from the newest output (0: following).
     pub scroll: usize,
     /// The step whose output is shown.
@@ -281,7 +281,7 @@ impl Ui {
             if self.timeline.len() == TIMELINE_KEEP {
                 self.timeline.pop_front();
             }
-            self.timeline.push_back(Entry {
+            self.timeline.push_back(TimelineLine {
                 clock: timeline::clock(&rec.ts).to_string(),
                 text,
                 role: rec.actor.role,
