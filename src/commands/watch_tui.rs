@@ -33,7 +33,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let mut copy_file = open_copy(copy)?;
     let clock = Clock::from_env().map_err(Error::Invalid)?;
     let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
-    let guard = tui::terminal::Guard::enter().map_err(failed)?;
+    let guard = tui::terminal::TerminalGuard::enter().map_err(failed)?;
     let terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
             .map_err(failed)?;

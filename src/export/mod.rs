@@ -35,7 +35,7 @@ pub use zone::Zone;
 /// (from the runbook, or as journaled by `window_checked`), else the machine's own.
 pub fn zone_for(src: &Source, flag: Option<chrono_tz::Tz>) -> Zone {
     if let Some(tz) = flag {
-        return Zone::iana(tz, zone::Source::Flag);
+        return Zone::iana(tz, zone::ZoneChoice::Flag);
     }
     let from_runbook = src
         .runbook
@@ -47,7 +47,7 @@ pub fn zone_for(src: &Source, flag: Option<chrono_tz::Tz>) -> Zone {
         _ => None,
     });
     match from_runbook.or(journaled) {
-        Some(tz) => Zone::iana(tz, zone::Source::Runbook),
+        Some(tz) => Zone::iana(tz, zone::ZoneChoice::Runbook),
         None => Zone::local(),
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::text::Text;
-use super::zone::{Source, Time};
+use super::zone::{Time, ZoneChoice};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -82,7 +82,7 @@ pub struct ZoneInfo {
     pub name: String,
     /// e.g. `Asia/Tokyo (UTC+09:00)`.
     pub label: String,
-    pub source: Source,
+    pub source: ZoneChoice,
     /// The run crossed midnight in this zone, so times carry their date.
     pub multi_day: bool,
 }

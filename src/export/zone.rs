@@ -17,18 +17,18 @@ enum Kind {
 /// Where the zone came from, said once in the export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
+pub enum ZoneChoice {
     Flag,
     Runbook,
     Local,
 }
 
-impl Source {
+impl ZoneChoice {
     pub fn says(self) -> &'static str {
         match self {
-            Source::Flag => "chosen with --tz",
-            Source::Runbook => "the runbook's change-window zone",
-            Source::Local => "this machine's local zone",
+            ZoneChoice::Flag => "chosen with --tz",
+            ZoneChoice::Runbook => "the runbook's change-window zone",
+            ZoneChoice::Local => "this machine's local zone",
         }
     }
 }
@@ -37,7 +37,7 @@ impl Source {
 pub struct Zone {
     kind: Kind,
     pub name: String,
-    pub source: Source,
+    pub source: ZoneChoice,
 }
 
 /// An IANA zone name, as `--tz` takes it.
@@ -48,7 +48,7 @@ pub fn parse(name: &str) -> Result<Tz, String> {
 }
 
 impl Zone {
-    pub fn iana(tz: Tz, source: Source) -> Zone {
+    pub fn iana(tz: Tz, source: ZoneChoice) -> Zone {
         Zone {
             kind: Kind::Iana(tz),
             name: tz.name().to_string(),
@@ -73,11 +73,11 @@ impl Zone {
             .into_iter()
             .flatten()
             .find_map(|name| name.parse::<Tz>().ok())
-            .map(|tz| Zone::iana(tz, Source::Local))
+            .map(|tz| Zone::iana(tz, ZoneChoice::Local))
             .unwrap_or(Zone {
                 kind: Kind::Local,
                 name: "local time".into(),
-                source: Source::Local,
+                source: ZoneChoice::Local,
             })
     }
 
@@ -167,7 +167,7 @@ mod tests {
 
     #[test]
     fn times_are_shown_in_the_chosen_zone_with_its_offset() {
-        let z = Zone::iana(parse("Asia/Tokyo").unwrap(), Source::Flag);
+        let z = Zone::iana(parse("Asia/Tokyo").unwrap(), ZoneChoice::Flag);
         let t = z.at(parse_ts("2023-12-05T08:15:02.113Z").unwrap());
         assert_eq!(t.rfc3339(), "2023-12-05T17:15:02.113+09:00");
         assert_eq!(t.clock(), "17:15:02.113");
@@ -177,14 +177,14 @@ mod tests {
 
     #[test]
     fn a_change_of_offset_during_the_run_is_named() {
-        let z = Zone::iana(parse("Europe/Berlin").unwrap(), Source::Runbook);
+        let z = Zone::iana(parse("Europe/Berlin").unwrap(), ZoneChoice::Runbook);
         let a = z.at(parse_ts("2024-03-31T00:30:00Z").unwrap());
         let b = z.at(parse_ts("2024-03-31T01:30:00Z").unwrap());
         assert_eq!(
             z.label(&[a, b]),
             "Europe/Berlin (UTC+01:00, then UTC+02:00)"
         );
-        let minus = Zone::iana(parse("America/St_Johns").unwrap(), Source::Flag);
+        let minus = Zone::iana(parse("America/St_Johns").unwrap(), ZoneChoice::Flag);
         let t = minus.at(parse_ts("2024-01-01T12:00:00Z").unwrap());
         assert_eq!(minus.label(&[t]), "America/St_Johns (UTC-03:30)");
     }

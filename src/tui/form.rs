@@ -13,7 +13,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::{Frame, Terminal};
 
 use super::keymap::{self, Action, Mode};
-use super::terminal::{Guard, signals};
+use super::terminal::{TerminalGuard, signals};
 use super::view::{Theme, centered};
 use crate::exit::Error;
 use crate::runbook::Runbook;
@@ -230,7 +230,7 @@ pub fn ask(
     let cancelled = || Error::Invalid("the parameter form was cancelled; nothing ran".into());
     // No async loop listens for signals yet: catch them here so the guard can restore.
     let caught = signals::catch();
-    let guard = Guard::enter().map_err(failed)?;
+    let guard = TerminalGuard::enter().map_err(failed)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::stdout())).map_err(failed)?;
     let outcome = loop {
         if caught.arrived() {

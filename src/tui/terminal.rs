@@ -1,4 +1,4 @@
-//! Owning the operator's terminal: raw mode and the alternate screen go on when a [`Guard`]
+//! Owning the operator's terminal: raw mode and the alternate screen go on when a [`TerminalGuard`]
 //! is made and come off when it drops — on a normal exit, an error, a signal that ends the
 //! run, or a panic (the hook restores first, so the panic message lands on a usable screen).
 
@@ -18,11 +18,11 @@ static HOOK: Once = Once::new();
 
 /// Restores the terminal when dropped.
 #[must_use = "the terminal is restored when the guard drops"]
-pub struct Guard(());
+pub struct TerminalGuard(());
 
-impl Guard {
+impl TerminalGuard {
     /// Raw mode + alternate screen. If entering fails half-way, what was done is undone.
-    pub fn enter() -> io::Result<Guard> {
+    pub fn enter() -> io::Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
         ENTERED.store(true, Ordering::SeqCst);
@@ -38,11 +38,11 @@ impl Guard {
             restore();
             return Err(e);
         }
-        Ok(Guard(()))
+        Ok(TerminalGuard(()))
     }
 }
 
-impl Drop for Guard {
+impl Drop for TerminalGuard {
     fn drop(&mut self) {
         restore();
     }
