@@ -69,7 +69,7 @@ fn take_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> String {
 
 /// Bidirectional overrides and isolates make text display in another order than it is
 /// (a target that reads `Root` but is not, a forged line).
-fn is_bidi_control(c: char) -> bool {
+pub fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}')
 }
 

@@ -139,3 +139,62 @@ fn a_refused_value_is_shown_with_the_secret_inside_it_masked() {
     assert!(!run.stderr.contains(TOKEN), "{}", run.explain());
     assert!(run.stderr.contains("[REDACTED:tok]"), "{}", run.explain());
 }
+
+#[test]
+fn a_lost_capture_is_unset_for_commands_never_masked_text() {
+    let s = Scratch::new();
+    // The rollback reads the capture only through the environment: nothing in its text names
+    // it, so only its absence can keep masked text away.
+    let rb = s.write(
+        "cap.yaml",
+        &CAPTURE.replace(
+            "rollback: [ { run: 'echo \"restore $cid\" >> \"$SHISA_RUN_DIR/effects\"' } ]",
+            "rollback: [ { run: '(env | grep ^cid= || echo unset) >> \"$SHISA_RUN_DIR/effects\"' } ]",
+        ),
+    );
+    let first = s.run_with(&rb, &[], "", with_token);
+    assert_eq!(first.code, 3, "{}", first.explain());
+    let dir = first.dir().to_path_buf();
+    let resumed = resume(&s, &dir, &[], "rollback\n");
+    let e = effects(&dir);
+    assert!(
+        !e.contains("REDACTED"),
+        "masked text reached a command: {e}"
+    );
+    assert!(e.contains("unset"), "{e}\n{}", resumed.explain());
+}
+
+#[test]
+fn a_capture_that_starts_a_secret_stays_masked_in_titles_checks_and_logs() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "prefix.yaml",
+        "version: 1\nname: p\nparams:\n  tok: { secret: true, from_env: TOK }\nsteps:\n  \
+         - id: snap\n    kind: snapshot\n    run: echo \"id=$tok\"\n    capture: { cid: 'id=([a-z0-9]+)' }\n  \
+         - id: look\n    kind: verify\n    title: \"restore point {{ cid }}\"\n    run: 'echo \"$cid\"'\n    \
+         expect: { stdout_contains: 'nope {{ cid }}' }\n",
+    );
+    let mut c = s.shisa();
+    c.env("TOK", "abcd1234-zz")
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let run = Run::from(feed(c, "abort\n"));
+    assert_eq!(run.code, 1, "{}", run.explain());
+    for (name, text) in [
+        ("stdout", run.stdout.clone()),
+        (
+            "journal",
+            std::fs::read_to_string(run.dir().join("journal.jsonl")).unwrap(),
+        ),
+        (
+            "log",
+            std::fs::read_to_string(run.dir().join("output/look.1.log")).unwrap(),
+        ),
+    ] {
+        assert!(
+            !text.contains("abcd1234"),
+            "the start of the secret in the {name}:\n{text}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::exit::Exit;
 use crate::hash::sha256_hex;
 use crate::journal::record::{Body, Prompt, Purpose};
-use crate::runbook::model::{Arg, Check, Command, StepKind};
+use crate::runbook::model::{Arg, Check, Command, Expect, StepKind};
 use crate::runbook::show;
 
 use super::event::{CommandResult, Effect, Event, Program, Spawn};
@@ -23,15 +23,23 @@ pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
     }
 }
 
-/// Whether the command reads the value `name` (as `$name` in a script or a `{{ name }}`
-/// argv element).
-fn reads(cmd: &Command, name: &str) -> bool {
-    match cmd {
+/// Whether the command, or what its result is judged against, reads the value `name` (as
+/// `$name` in a script, a `{{ name }}` argv element, or `{{ name }}` in an expectation).
+fn reads(cmd: &Command, expect: Option<&Expect>, name: &str) -> bool {
+    let in_command = match cmd {
         Command::Run { script, .. } => show::script_refs(script).any(|r| r == name),
         Command::Argv { args, .. } => args
             .iter()
             .any(|a| matches!(a, Arg::Var { name: n, .. } if n == name)),
-    }
+    };
+    let in_expect = expect.is_some_and(|e| {
+        e.stdout_contains
+            .iter()
+            .chain(&e.stdout_not_contains)
+            .chain(&e.stdout_equals)
+            .any(|t| t.vars().any(|(v, _)| v == name))
+    });
+    in_command || in_expect
 }
 
 impl Engine {
@@ -63,10 +71,16 @@ impl Engine {
         let Some((cmd, check)) = self.command_for(i, purpose) else {
             return;
         };
+        let step = &self.rb.steps[i];
+        let expect = match purpose {
+            Purpose::Main => Some(&step.expect),
+            Purpose::Describe => None,
+            _ => check.map(|c| &c.expect),
+        };
         let lost: Vec<String> = self
             .lost_captures()
             .into_iter()
-            .filter(|k| reads(&cmd, k))
+            .filter(|k| reads(&cmd, expect, k))
             .map(str::to_string)
             .collect();
         if !lost.is_empty() {
@@ -123,6 +137,7 @@ impl Engine {
             env,
             timeout,
             log,
+            redact: self.redactions(),
         }));
     }
 
@@ -299,7 +314,7 @@ impl Engine {
     /// Journals the resolved target and refuses it where `deny` or `must_match` says so (no
     /// override exists). True when refused.
     fn target_refused(&mut self, i: usize, real: &str, fx: &mut Vec<Effect>) -> bool {
-        let resolved = self.mask(real);
+        let resolved = self.mask_capture(real);
         let body = Body::TargetResolved {
             resolved: resolved.clone(),
         };

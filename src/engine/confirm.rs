@@ -99,7 +99,8 @@ impl Engine {
 
     /// Whether typed text names the resolved target. The target is kept as journaled, with
     /// secrets masked, so the typed text is masked the same way before comparing; typing
-    /// the mask itself (`[REDACTED:…]`) is not naming anything.
+    /// the mask itself (`[REDACTED:…]`) is not naming anything for the operator, who knows
+    /// the secret. A reviewer sees only the masked target and may type it as shown.
     fn names_target(&self, typed: &str, resolved: &str) -> bool {
         !typed.contains("[REDACTED:") && self.mask(typed) == resolved
     }
@@ -153,7 +154,7 @@ impl Engine {
             Some(msg::approval_same_login(&reviewer.user))
         } else if self_approved && !allow_self {
             Some(msg::approval_by_operator(&reviewer.user))
-        } else if !self.names_target(typed.trim(), &expected) {
+        } else if !(self.names_target(typed.trim(), &expected) || typed.trim() == expected) {
             Some(msg::approval_wrong_target(&self.mask(typed.trim())))
         } else {
             None

@@ -182,4 +182,7 @@ pub struct Spawn {
     pub timeout: Option<Duration>,
     /// Output log path, relative to the run directory.
     pub log: String,
+    /// Values to scrub from this command's output besides the run's secrets: captured
+    /// values that held a secret, known only since they were captured.
+    pub redact: Vec<(String, String)>,
 }

@@ -250,13 +250,14 @@ impl Engine {
             // During a rollback the question is about one rollback command.
             Phase::InDoubt(_) if self.rollback.is_some() => vec![K::Rerun, K::Done],
             // `done` says the step's own command finished: not where it never started, and
-            // not where what it printed matters (a snapshot, a capture), because nobody can
-            // say what that was.
+            // not where what it printed matters (a snapshot, a capture) and its result is not
+            // in the journal, because nobody can say what that was.
             Phase::InDoubt(step)
                 if self.rb.steps[step].kind != StepKind::Manual
                     && (!self.steps[step].main_ran
-                        || self.rb.steps[step].kind == StepKind::Snapshot
-                        || !self.rb.steps[step].capture.is_empty()) =>
+                        || (!self.steps[step].main_done
+                            && (self.rb.steps[step].kind == StepKind::Snapshot
+                                || !self.rb.steps[step].capture.is_empty()))) =>
             {
                 vec![K::Rerun, K::Rollback]
             }

@@ -225,9 +225,32 @@ impl Engine {
     /// the journal holds them masked).
     pub fn vars(&self) -> BTreeMap<String, String> {
         let mut v = self.params.values.clone();
-        v.extend(self.captured.clone());
+        // A capture whose real value is gone is left out: an unset variable fails loudly
+        // (`set -u`), masked text would not.
+        let lost = self.lost_captures();
+        v.extend(
+            self.captured
+                .iter()
+                .filter(|(k, _)| !lost.contains(&k.as_str()))
+                .map(|(k, val)| (k.clone(), val.clone())),
+        );
         v.extend(self.held.clone());
         v
+    }
+
+    /// What to scrub from text shown or written: the secret parameters, and the real values
+    /// of captures that held a secret (each stands for its masked form).
+    pub fn redactions(&self) -> Vec<(String, String)> {
+        let mut out = self.params.redactions();
+        for (k, real) in &self.held {
+            if let Some(shown) = self.captured.get(k)
+                && shown != real
+                && !real.is_empty()
+            {
+                out.push((real.clone(), shown.clone()));
+            }
+        }
+        out
     }
 
     /// The same, with secrets masked: for anything shown or journaled.
@@ -243,7 +266,16 @@ impl Engine {
 
     /// Replaces secret values in text shown or journaled.
     pub fn mask(&self, text: &str) -> String {
-        self.params.mask_text(text)
+        let mut out = self.params.mask_text(text);
+        for (k, real) in &self.held {
+            if let Some(shown) = self.captured.get(k)
+                && shown != real
+                && !real.is_empty()
+            {
+                out = out.replace(real.as_str(), shown);
+            }
+        }
+        out
     }
 
     /// A captured value as journaled and shown: secrets in it masked, and the whole value

@@ -100,10 +100,13 @@ impl Runner {
             .write(true)
             .create_new(true)
             .open(&log_path)?;
+        // The run's secrets, and whatever this command's values add (never fewer).
+        let mut redactions = self.redactions.clone();
+        redactions.extend(spawn.redact.iter().cloned());
         let mut output = Output::new(
             file,
             spawn.step,
-            &self.redactions,
+            &redactions,
             self.output_tx.clone(),
             self.dropped.clone(),
         );

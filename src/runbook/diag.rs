@@ -134,7 +134,7 @@ fn source_line(source: &str, line: u32) -> Option<&str> {
 pub fn printable(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() && c != '\t' {
+            if (c.is_control() && c != '\t') || crate::text_safety::is_bidi_control(c) {
                 '\u{fffd}'
             } else {
                 c
