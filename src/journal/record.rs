@@ -359,6 +359,42 @@ pub enum Body {
     },
 }
 
+/// Every record kind, as `Body::kind` names it (a test keeps the two in step): what a
+/// torn last line may begin to name, and nothing else.
+pub const KINDS: &[&str] = &[
+    "run_started",
+    "window_checked",
+    "override",
+    "waiver",
+    "step_started",
+    "command_started",
+    "command_finished",
+    "expect_failed",
+    "target_resolved",
+    "target_denied",
+    "target_confirmed",
+    "target_mismatch",
+    "snapshot_recorded",
+    "approval_requested",
+    "approval_granted",
+    "approval_refused",
+    "manual_done",
+    "operator_note",
+    "step_failed",
+    "operator_choice",
+    "step_finished",
+    "rollback_started",
+    "rollback_finished",
+    "watcher_joined",
+    "client_refused",
+    "watcher_left",
+    "run_interrupted",
+    "run_resumed",
+    "journal_recovered",
+    "stop_requested",
+    "run_finished",
+];
+
 impl Body {
     /// The stable kind name, as written in the `kind` field.
     pub fn kind(&self) -> &'static str {

@@ -200,7 +200,7 @@ fn a_tail_that_no_crash_could_leave_is_damage() {
     );
     // The same record, whole but for its newline, with this journal's head: a crash.
     let mut b = bytes.clone();
-    b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"x\",\"kind\":\"k\",\"data\":{{}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
+    b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"2023-12-05T17:15:02.113+09:00\",\"kind\":\"operator_note\",\"data\":{{}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
     assert!(parse(&b).unwrap().torn.is_some());
 }
 
@@ -316,4 +316,42 @@ proptest::proptest! {
             proptest::prop_assert!(j.is_ok(), "cut at {}: {:?}", cut, j.err());
         }
     }
+}
+
+#[test]
+fn a_torn_tail_names_only_a_kind_and_a_time_the_writer_writes() {
+    let prev = "ab".repeat(32);
+    let ts = "2023-12-05T17:15:02.113+09:00";
+    let ok = |t: &str| super::torn::check(t.as_bytes(), 3, &prev);
+    assert!(ok(r#"{"seq":3,"ts":"2023-12-05T17:1"#).is_ok());
+    assert!(ok(&format!(r#"{{"seq":3,"ts":"{ts}","kind":"run_fin"#)).is_ok());
+    assert!(ok(r#"{"seq":3,"ts":"x"#).is_err(), "any ts");
+    assert!(
+        ok(r#"{"seq":3,"ts":"2023-12-05T17:15:02Z","#).is_err(),
+        "another format"
+    );
+    assert!(
+        ok(&format!(r#"{{"seq":3,"ts":"{ts}","kind":"bogus_kind"#)).is_err(),
+        "a kind no record has"
+    );
+}
+
+#[test]
+fn the_kinds_list_names_every_kind_a_body_can_have() {
+    let source = include_str!("record.rs");
+    let body = source
+        .split("pub fn kind(&self) -> &'static str {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n    }\n").next())
+        .expect("Body::kind");
+    let named: Vec<&str> = body
+        .split("=> \"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .collect();
+    let mut listed = crate::journal::record::KINDS.to_vec();
+    let mut named_sorted = named.clone();
+    listed.sort_unstable();
+    named_sorted.sort_unstable();
+    assert_eq!(listed, named_sorted);
 }

@@ -15,6 +15,8 @@
 //!
 //! [`Record`]: super::record::Record
 
+use super::record::KINDS;
+
 /// The envelope's fields in the order `Record` serializes them; `step` may be absent.
 const FIELDS: &[&str] = &["seq", "ts", "kind", "data", "step", "actor", "prev"];
 const ACTOR: &[&str] = &["role", "user", "uid", "host"];
@@ -99,7 +101,8 @@ impl<'a> Prefix<'a> {
             Ok(Some(match field {
                 "seq" => Field::Number(Some(seq)),
                 "kind" => Field::Kind,
-                "ts" | "step" => Field::Text(None),
+                "ts" => Field::Time,
+                "step" => Field::Text(None),
                 "data" => Field::Object,
                 "actor" => Field::Actor,
                 _ => Field::Text(Some(prev)),
@@ -207,10 +210,31 @@ impl<'a> Prefix<'a> {
             }
             Field::Kind => {
                 let (kind, done) = self.text()?;
-                if kind.iter().all(|c| c.is_ascii_lowercase() || *c == b'_') {
+                let known = KINDS.iter().any(|k| {
+                    let k = k.as_bytes();
+                    if done { k == kind } else { k.starts_with(kind) }
+                });
+                if known {
                     Ok(done)
                 } else {
                     self.bad("a kind no record has")
+                }
+            }
+            Field::Time => {
+                let (ts, done) = self.text()?;
+                // `to_rfc3339_opts(Millis)`: 2023-12-05T17:15:02.113+09:00, and nothing else.
+                const SHAPE: &[u8] = b"dddd-dd-ddTdd:dd:dd.ddd+dd:dd";
+                let fits = ts.len() <= SHAPE.len()
+                    && (!done || ts.len() == SHAPE.len())
+                    && ts.iter().zip(SHAPE).all(|(c, s)| match s {
+                        b'd' => c.is_ascii_digit(),
+                        b'+' => *c == b'+' || *c == b'-',
+                        s => c == s,
+                    });
+                if fits {
+                    Ok(done)
+                } else {
+                    self.bad("a time the writer does not write")
                 }
             }
             Field::Any(depth) => self.value(depth),
@@ -383,7 +407,9 @@ enum Field<'a> {
     Object,
     Actor,
     Role,
-    /// A kind name: lower case and underscores.
+    /// A record kind's name (`KINDS`).
     Kind,
+    /// The record's time, as the writer formats it.
+    Time,
     Any(usize),
 }
