@@ -26,18 +26,21 @@ mkdir -p "$work/sock" && chmod 1777 "$work/sock"
 
 now() { date +%s.%N; }
 calc() { awk "BEGIN { print $* }"; }
+once() { # seconds for one run of a command
+  local a b
+  a=$(now)
+  if ! "$@" >/dev/null 2>&1 </dev/null; then
+    echo "bench: \`$*\` failed; a failed run is not a measurement" >&2
+    exit 1
+  fi
+  b=$(now)
+  calc "$b - $a"
+}
 # median of N timings of a command (seconds)
 median() {
   local -a t=()
   for ((i = 0; i < REPS; i++)); do
-    local a b
-    a=$(now)
-    if ! "$@" >/dev/null 2>&1 </dev/null; then
-      echo "bench: \`$*\` failed; a failed run is not a measurement" >&2
-      exit 1
-    fi
-    b=$(now)
-    t+=("$(calc "$b - $a")")
+    t+=("$(once "$@")")
   done
   printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
@@ -72,16 +75,6 @@ run200() { "$shisa" run "$work/200.yaml" --headless; }
 # The floor and shisa alternate within each repetition, so a neighbour that slows the
 # machine for a while slows both alike; the ratio is the median of the per-repetition
 # ratios, shown with their range.
-once() { # seconds for one run of a command
-  local a b
-  a=$(now)
-  if ! "$@" >/dev/null 2>&1 </dev/null; then
-    echo "bench: \`$*\` failed; a failed run is not a measurement" >&2
-    exit 1
-  fi
-  b=$(now)
-  calc "$b - $a"
-}
 mid() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tf=() ts=() rs=()
 for ((i = 0; i < REPS; i++)); do

@@ -603,15 +603,7 @@ fn approval_needs_another_person_typing_the_target() {
         panic!("{:?}", sim.e.phase())
     };
     assert_eq!(expected, "quarantine-2023-12");
-    let Some(Body::ApprovalRequested { command_sha256, .. }) = sim
-        .journal
-        .iter()
-        .map(|e| &e.body)
-        .find(|b| matches!(b, Body::ApprovalRequested { .. }))
-        .cloned()
-    else {
-        panic!()
-    };
+    let command_sha256 = requested_sha(&sim);
     let offer = |who: Actor, typed: &str, fresh: bool| {
         Event::Approval(Offer {
             reviewer: who,
@@ -864,6 +856,17 @@ fn notes_are_accepted_at_any_time_and_events_out_of_turn_are_refused() {
     assert_eq!(vars.get("ou").map(String::as_str), Some("ou-1"));
 }
 
+/// The command hash the approval request binds an approval to.
+fn requested_sha(sim: &Sim) -> String {
+    sim.journal
+        .iter()
+        .find_map(|e| match &e.body {
+            Body::ApprovalRequested { command_sha256, .. } => Some(command_sha256.clone()),
+            _ => None,
+        })
+        .expect("an approval request")
+}
+
 /// The kinds of what `update` returned, in order: records by kind, then the other effects.
 fn order(fx: &[Effect]) -> Vec<String> {
     fx.iter()
@@ -969,15 +972,7 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
         .unwrap();
     assert_eq!(order(&fx), ["approval_refused"]);
     // A reviewer's client hears the engine's verdict.
-    let Some(Body::ApprovalRequested { command_sha256, .. }) = sim
-        .journal
-        .iter()
-        .map(|e| &e.body)
-        .find(|b| matches!(b, Body::ApprovalRequested { .. }))
-        .cloned()
-    else {
-        panic!("no request")
-    };
+    let command_sha256 = requested_sha(&sim);
     let fx = sim
         .e
         .update(
