@@ -74,7 +74,7 @@ pub enum Command {
     },
     /// Export a run's journal as a postmortem timeline
     Export {
-        /// The run's directory (printed at its start and end)
+        /// The run's directory (printed at its start and end), or its run id
         run_dir: PathBuf,
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
@@ -87,7 +87,7 @@ pub enum Command {
     },
     /// Check a run's journal hash chain (exit 0 intact, 1 broken)
     Verify {
-        /// The run's directory (printed at its start and end)
+        /// The run's directory (printed at its start and end), or its run id
         run_dir: PathBuf,
         /// The chain head kept elsewhere (printed at the end of the run)
         #[arg(long, value_name = "HASH")]
@@ -127,7 +127,7 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct ResumeArgs {
-    /// The run's directory (printed at its start and end)
+    /// The run's directory (printed at its start and end), or its run id
     pub run_dir: PathBuf,
     /// Line mode over stdin/stdout
     #[arg(long)]

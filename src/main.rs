@@ -53,7 +53,9 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),
-        Command::Verify { run_dir, head } => commands::verify::run(&run_dir, head.as_deref()),
+        Command::Verify { run_dir, head } => {
+            commands::verify::run(&commands::session::find_run(&run_dir), head.as_deref())
+        }
         Command::Sessions => commands::share_clients::sessions(),
         Command::Watch {
             run_id,
@@ -69,7 +71,12 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             format,
             output,
             tz,
-        } => commands::export::run(&run_dir, format, output.as_deref(), tz.as_deref()),
+        } => commands::export::run(
+            &commands::session::find_run(&run_dir),
+            format,
+            output.as_deref(),
+            tz.as_deref(),
+        ),
         Command::Schema => print_out(&shisa::runbook::schema::schema_text()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "shisa", &mut std::io::stdout());

@@ -222,3 +222,29 @@ fn a_faked_clock_on_resume_is_journaled_like_on_start() {
         "the faked clock on resume left no trace"
     );
 }
+
+#[test]
+fn a_run_id_works_wherever_a_run_directory_does() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "ask.yaml",
+        "version: 1\nname: ask\nsteps:\n  - id: ask\n    kind: manual\n    instructions: wait\n",
+    );
+    let first = s.run(&rb, &[], "");
+    assert_eq!(first.code, 3, "{}", first.explain());
+    let id = first
+        .dir()
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let verify = s.shisa().args(["verify", &id]).output().unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{verify:?}");
+    let export = s.shisa().args(["export", &id]).output().unwrap();
+    assert_eq!(export.status.code(), Some(0), "{export:?}");
+    let mut c = s.shisa();
+    c.args(["resume", &id, "--headless"]);
+    let resumed = Run::from(common::feed(c, "done it was done\n"));
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+}

@@ -18,10 +18,9 @@ use crate::journal::writer::Writer;
 use crate::runbook::{load_file, params};
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
-    crate::journal::writer::refuse_linked_dir(&args.run_dir)
-        .map_err(|e| Error::Refused(e.to_string()))?;
-    let run_dir = args
-        .run_dir
+    let given = session::find_run(&args.run_dir);
+    crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
+    let run_dir = given
         .canonicalize()
         .map_err(|e| Error::Invalid(format!("{}: {e}", args.run_dir.display())))?;
     let lock = session::lock(&run_dir)?;

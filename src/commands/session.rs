@@ -60,6 +60,21 @@ pub fn lock(run_dir: &Path) -> Result<RunLock> {
     }
 }
 
+/// A run named on the command line: a run directory, or a run id looked up in the journal
+/// directory. Anything else is returned as given, for the command to say what is wrong.
+pub fn find_run(arg: &Path) -> PathBuf {
+    if arg.exists() {
+        return arg.to_path_buf();
+    }
+    let id = arg
+        .to_str()
+        .filter(|s| !s.is_empty() && !s.contains('/') && *s != "." && *s != "..");
+    match id.map(|id| default_journal_dir().join(id)) {
+        Some(dir) if dir.is_dir() => dir,
+        _ => arg.to_path_buf(),
+    }
+}
+
 /// `$SHISA_JOURNAL_DIR`, else `$XDG_STATE_HOME/shisa/runs`, else `~/.local/state/shisa/runs`.
 pub fn default_journal_dir() -> PathBuf {
     let env = |k: &str| {
