@@ -156,7 +156,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
 
 /// Whether journaled text stands in for a secret.
 fn masked(text: &str) -> bool {
-    text.contains("[REDACTED:")
+    params::is_masked(text)
 }
 
 /// The values to resume with: from the journal, except the ones it could not keep

@@ -102,7 +102,7 @@ impl Engine {
     /// the mask itself (`[REDACTED:…]`) is not naming anything for the operator, who knows
     /// the secret. A reviewer sees only the masked target and may type it as shown.
     fn names_target(&self, typed: &str, resolved: &str) -> bool {
-        !typed.contains("[REDACTED:") && self.mask(typed) == resolved
+        !crate::runbook::params::is_masked(typed) && self.mask(typed) == resolved
     }
 
     /// The operator's own approval of the request waiting now.

@@ -10,7 +10,7 @@ use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::Runbook;
-use crate::runbook::params::Params;
+use crate::runbook::params::{self, Params};
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ApprovalState {
@@ -242,15 +242,19 @@ impl Engine {
     /// of captures that held a secret (each stands for its masked form).
     pub fn redactions(&self) -> Vec<(String, String)> {
         let mut out = self.params.redactions();
-        for (k, real) in &self.held {
-            if let Some(shown) = self.captured.get(k)
-                && shown != real
-                && !real.is_empty()
-            {
-                out.push((real.clone(), shown.clone()));
-            }
-        }
+        out.extend(
+            self.held_masks()
+                .map(|(real, shown)| (real.to_string(), shown.to_string())),
+        );
         out
+    }
+
+    /// Each held capture's real value and the masked form it stands for.
+    fn held_masks(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.held.iter().filter_map(|(k, real)| {
+            let shown = self.captured.get(k)?;
+            (shown != real && !real.is_empty()).then_some((real.as_str(), shown.as_str()))
+        })
     }
 
     /// The same, with secrets masked: for anything shown or journaled.
@@ -267,13 +271,8 @@ impl Engine {
     /// Replaces secret values in text shown or journaled.
     pub fn mask(&self, text: &str) -> String {
         let mut out = self.params.mask_text(text);
-        for (k, real) in &self.held {
-            if let Some(shown) = self.captured.get(k)
-                && shown != real
-                && !real.is_empty()
-            {
-                out = out.replace(real.as_str(), shown);
-            }
+        for (real, shown) in self.held_masks() {
+            out = out.replace(real, shown);
         }
         out
     }
@@ -299,7 +298,7 @@ impl Engine {
     pub fn lost_captures(&self) -> Vec<&str> {
         self.captured
             .iter()
-            .filter(|(k, v)| v.contains("[REDACTED:") && !self.held.contains_key(*k))
+            .filter(|(k, v)| params::is_masked(v) && !self.held.contains_key(*k))
             .map(|(k, _)| k.as_str())
             .collect()
     }

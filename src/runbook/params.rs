@@ -71,6 +71,11 @@ pub fn mask(name: &str) -> String {
     format!("[REDACTED:{name}]")
 }
 
+/// Whether text holds a mask (`mask`'s output): a stand-in for a secret, not a value.
+pub fn is_masked(text: &str) -> bool {
+    text.contains("[REDACTED:")
+}
+
 /// Checks one value against a parameter's `pattern`, `choices` and `deny` rules.
 pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
