@@ -8,7 +8,9 @@ use crate::clock::Clock;
 use crate::engine::phase::offered;
 use crate::exit::{Error, Result};
 use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
-use crate::runbook::model::{Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind};
+use crate::runbook::model::{
+    Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind, Undo,
+};
 use crate::runbook::params::{self, Params};
 use crate::runbook::{duration, load_file, show};
 
@@ -219,7 +221,16 @@ fn step_block(
         field(o, "retry", &retry_text(step.retry));
     }
     checks(o, "verify", &step.verify, values);
-    checks(o, "rollback", &step.rollback, values);
+    for (n, u) in step.rollback.iter().enumerate() {
+        match u {
+            Undo::Run(c) => check(o, &format!("rollback {}", n + 1), c, values),
+            Undo::Manual { instructions, .. } => field_lines(
+                o,
+                &format!("rollback {} (by hand)", n + 1),
+                &instructions.render(values),
+            ),
+        }
+    }
     for (g, w) in &step.waive {
         field(o, "WAIVED", &format!("{}: {}", g.name(), w.reason));
     }
@@ -251,15 +262,18 @@ fn retry_text(r: crate::runbook::model::Retry) -> String {
 
 fn checks(o: &mut String, label: &str, list: &[Check], values: &BTreeMap<String, String>) {
     for (n, c) in list.iter().enumerate() {
-        let head = format!("{label} {}", n + 1);
-        command_field(o, &head, &c.command, values);
-        let expect = show::expectations(&c.expect, values);
-        if !expect.is_empty() {
-            field(o, "", &format!("expect {}", expect.join("; ")));
-        }
-        if c.retry.attempts > 1 {
-            field(o, "", &format!("retry {}", retry_text(c.retry)));
-        }
+        check(o, &format!("{label} {}", n + 1), c, values);
+    }
+}
+
+fn check(o: &mut String, head: &str, c: &Check, values: &BTreeMap<String, String>) {
+    command_field(o, head, &c.command, values);
+    let expect = show::expectations(&c.expect, values);
+    if !expect.is_empty() {
+        field(o, "", &format!("expect {}", expect.join("; ")));
+    }
+    if c.retry.attempts > 1 {
+        field(o, "", &format!("retry {}", retry_text(c.retry)));
     }
 }
 

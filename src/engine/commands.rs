@@ -46,14 +46,14 @@ impl Engine {
     /// The command behind a purpose, with its expectations and limits.
     pub fn command_for(&self, i: usize, purpose: Purpose) -> Option<(Command, Option<&Check>)> {
         let step = &self.rb.steps[i];
-        let (list, n) = match purpose {
+        let nth = |n: u32| (n as usize).checked_sub(1);
+        let check = match purpose {
             Purpose::Describe => return step.target.as_ref().map(|t| (t.describe.clone(), None)),
             Purpose::Main => return step.command.clone().map(|c| (c, None)),
-            Purpose::Verify(n) => (&step.verify, n),
-            Purpose::Rollback(n) => (&step.rollback, n),
+            Purpose::Verify(n) => step.verify.get(nth(n)?)?,
+            Purpose::Rollback(n) => step.rollback.get(nth(n)?)?.check()?,
         };
-        list.get((n as usize).checked_sub(1)?)
-            .map(|c| (c.command.clone(), Some(c)))
+        Some((check.command.clone(), Some(check)))
     }
 
     /// The command as people see it: values filled in, secrets masked.

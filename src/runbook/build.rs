@@ -31,6 +31,7 @@ pub fn build(root: &Node) -> Built {
         params: Vec::new(),
         window: None,
         steps: Vec::new(),
+        loops: Vec::new(),
     };
     let mut broken_steps = Vec::new();
     let Some(top) = cx.map(root, "the runbook", Some(keys::TOP)) else {
@@ -121,6 +122,7 @@ fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
             secret: false,
             from_env: None,
             default: None,
+            list: false,
         };
         if !value.is_null() {
             let what = format!("parameter `{name}`");

@@ -8,7 +8,7 @@ use super::fields::Cx;
 use super::keys;
 use super::model::{
     Approval, Capture, Check, Command, Expect, Guard, Layout, OnFailure, Retry, Step, StepKind,
-    Target, Waiver,
+    Target, Undo, Waiver,
 };
 use super::names;
 use super::node::{Node, Value};
@@ -156,7 +156,10 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
     let rollback = f
         .get("rollback")
         .map(|n| checks(cx, n, "`rollback`"))
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(Undo::Run)
+        .collect();
     let waive = f.get("waive").map(|n| waivers(cx, n)).unwrap_or_default();
     let on_failure = match f.get("on_failure") {
         None => OnFailure::Ask,
@@ -207,6 +210,17 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             waive,
             on_failure,
             allow_override,
+            in_loop: None,
+            iteration: None,
+            when: None,
+            choices: Vec::new(),
+            links: Vec::new(),
+            wait: None,
+            wait_until: None,
+            closes: None,
+            checkpoint: None,
+            point_of_no_return: None,
+            read_only: None,
         },
         kind_known,
     ))
@@ -387,6 +401,7 @@ fn checks(cx: &mut Cx, node: &Node, what: &str) -> Vec<super::model::Check> {
             expect,
             retry,
             timeout,
+            wait_until: None,
         });
     }
     out

@@ -149,7 +149,7 @@ fn variables(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 captured.insert(&c.name, &step.id);
             }
         }
-        for check in step.verify.iter().chain(&step.rollback) {
+        for check in step.checks() {
             for (name, pos) in command_vars(Some(&check.command)).chain(expect_vars(&check.expect))
             {
                 unknown_var(step, &name, pos, &params, &captured, out);
@@ -249,12 +249,7 @@ fn mentions(step: &Step, name: &str) -> bool {
                 .iter()
                 .filter_map(|t| script_of(Some(&t.describe))),
         )
-        .chain(
-            step.verify
-                .iter()
-                .chain(&step.rollback)
-                .filter_map(|c| script_of(Some(&c.command))),
-        );
+        .chain(step.checks().filter_map(|c| script_of(Some(&c.command))));
     scripts
         .into_iter()
         .any(|s| script_refs(s).any(|r| r == name))
@@ -272,7 +267,7 @@ fn scripts(
         .command
         .iter()
         .chain(step.target.iter().map(|t| &t.describe))
-        .chain(step.verify.iter().chain(&step.rollback).map(|c| &c.command));
+        .chain(step.checks().map(|c| &c.command));
     for cmd in cmds {
         let Some(script) = script_of(Some(cmd)) else {
             continue;

@@ -69,7 +69,7 @@ fn commands(step: &Step) -> impl Iterator<Item = &Command> {
     step.command
         .iter()
         .chain(step.target.iter().map(|t| &t.describe))
-        .chain(step.verify.iter().chain(&step.rollback).map(|c| &c.command))
+        .chain(step.checks().map(|c| &c.command))
 }
 
 /// A parameter as a whole argv element. Captures are left alone: their regex already

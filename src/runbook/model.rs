@@ -19,7 +19,11 @@ pub struct Runbook {
     pub path: Vec<PathDir>,
     pub params: Vec<Param>,
     pub window: Option<Window>,
+    /// Every step, in order. Steps inside a `for_each` block name it in `in_loop`; after
+    /// [`super::expand`] they appear once per item, with their `iteration`.
     pub steps: Vec<Step>,
+    /// The `for_each` blocks, in order of appearance.
+    pub loops: Vec<Loop>,
 }
 
 impl Runbook {
@@ -75,6 +79,69 @@ pub struct Param {
     pub secret: bool,
     pub from_env: Option<String>,
     pub default: Option<String>,
+    /// `list: true`: the value is a list of items (`-p nodes=a,b` or `-p nodes=a -p
+    /// nodes=b`), each checked against `pattern`, `choices` and `deny`.
+    pub list: bool,
+}
+
+/// A `for_each` block: its steps run once per item of a list parameter, in order.
+#[derive(Debug, Clone)]
+pub struct Loop {
+    pub id: String,
+    pub pos: Pos,
+    /// The name each item is known by inside the block (`{{ node }}`, `$node`).
+    pub var: String,
+    /// The list parameter iterated over.
+    pub list: String,
+    pub title: Option<Template>,
+}
+
+/// Which pass of a loop an expanded step belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iteration {
+    pub loop_id: String,
+    pub var: String,
+    pub item: String,
+    /// 0-based.
+    pub index: usize,
+    pub count: usize,
+}
+
+/// A reference to another step by id (`closes`, `when: { choice: }`), with its place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepRef {
+    pub id: String,
+    pub pos: Pos,
+}
+
+/// `when:` — the step runs only if this holds; otherwise it is skipped, journaled with
+/// the condition.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub pos: Pos,
+    pub test: When,
+}
+
+#[derive(Debug, Clone)]
+pub enum When {
+    Param { name: String, equals: String },
+    Capture { name: String, matches: Pattern },
+    Choice { step: StepRef, equals: String },
+}
+
+/// One answer a manual step offers (`choices: { key: label }`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoiceOption {
+    pub key: String,
+    pub label: String,
+    pub pos: Pos,
+}
+
+/// `wait_until: { every, deadline }`: poll the command until its expectations hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WaitUntil {
+    pub every: Duration,
+    pub deadline: Duration,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -120,11 +187,74 @@ pub struct Step {
     pub timeout: Option<Duration>,
     pub retry: Retry,
     pub verify: Vec<Check>,
-    pub rollback: Vec<Check>,
+    pub rollback: Vec<Undo>,
     pub waive: BTreeMap<Guard, Waiver>,
     pub on_failure: OnFailure,
     /// A failed precheck may be overridden by the operator, with a reason.
     pub allow_override: bool,
+    /// The `for_each` block this step belongs to (template steps, before expansion).
+    pub in_loop: Option<String>,
+    /// Set by expansion: the loop pass this copy of the step runs in.
+    pub iteration: Option<Iteration>,
+    pub when: Option<Condition>,
+    /// A manual step's answers; the one chosen is journaled and usable in `when`.
+    pub choices: Vec<ChoiceOption>,
+    /// Dashboards, tickets, docs: shown with the step, kept in the export.
+    pub links: Vec<String>,
+    /// A manual step's minimum duration: `done` is refused until it has passed.
+    pub wait: Option<Duration>,
+    /// The step's own command is polled until its expectations hold.
+    pub wait_until: Option<WaitUntil>,
+    /// This step undoes that earlier one: once it is done, neither is rolled back.
+    pub closes: Option<StepRef>,
+    /// Ends a phase: once this step is done, a later failure rolls back only later steps.
+    pub checkpoint: Option<String>,
+    /// Asks for an extra typed confirmation; once it starts, earlier steps are not rolled
+    /// back automatically.
+    pub point_of_no_return: Option<String>,
+    /// Why an `action` with `mutating: false` changes nothing.
+    pub read_only: Option<String>,
+}
+
+impl Step {
+    /// Verify checks and rollback commands: every command the step may run besides its
+    /// own and its `describe`.
+    pub fn checks(&self) -> impl Iterator<Item = &Check> {
+        self.verify
+            .iter()
+            .chain(self.rollback.iter().filter_map(Undo::check))
+    }
+
+    /// The id as written in the runbook, without the loop and item (`stop` for
+    /// `roll[es-data-2]/stop`).
+    pub fn base_id(&self) -> &str {
+        self.id.rsplit('/').next().unwrap_or(&self.id)
+    }
+}
+
+/// A `rollback:` entry: a command, or instructions a person carries out and marks done.
+#[derive(Debug, Clone)]
+// Runbooks hold a handful of these; boxing the common case would cost more than it saves.
+#[allow(clippy::large_enum_variant)]
+pub enum Undo {
+    Run(Check),
+    Manual { instructions: Template, pos: Pos },
+}
+
+impl Undo {
+    pub fn check(&self) -> Option<&Check> {
+        match self {
+            Undo::Run(c) => Some(c),
+            Undo::Manual { .. } => None,
+        }
+    }
+
+    pub fn pos(&self) -> Pos {
+        match self {
+            Undo::Run(c) => c.pos,
+            Undo::Manual { pos, .. } => *pos,
+        }
+    }
 }
 
 /// A command as written. Values reach it only as environment variables (`run`) or as whole
@@ -202,6 +332,51 @@ pub struct Expect {
     pub stdout_not_contains: Vec<Template>,
     pub stdout_matches: Vec<Pattern>,
     pub stdout_equals: Option<Template>,
+    /// `stdout_number: { lt: '{{ size_before }}' }`: stdout read as a number and compared.
+    pub stdout_number: Vec<NumberCheck>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NumberCheck {
+    pub op: Compare,
+    pub value: Template,
+    pub pos: Pos,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Eq,
+}
+
+impl Compare {
+    pub const ALL: [(&'static str, Compare); 5] = [
+        ("lt", Compare::Lt),
+        ("le", Compare::Le),
+        ("gt", Compare::Gt),
+        ("ge", Compare::Ge),
+        ("eq", Compare::Eq),
+    ];
+
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, c)| *c == self)
+            .map_or("?", |(n, _)| n)
+    }
+
+    pub fn holds(self, left: f64, right: f64) -> bool {
+        match self {
+            Compare::Lt => left < right,
+            Compare::Le => left <= right,
+            Compare::Gt => left > right,
+            Compare::Ge => left >= right,
+            Compare::Eq => left == right,
+        }
+    }
 }
 
 impl Expect {
@@ -209,7 +384,8 @@ impl Expect {
         !(self.stdout_contains.is_empty()
             && self.stdout_not_contains.is_empty()
             && self.stdout_matches.is_empty()
-            && self.stdout_equals.is_none())
+            && self.stdout_equals.is_none()
+            && self.stdout_number.is_empty())
     }
 }
 
@@ -264,6 +440,7 @@ pub struct Check {
     pub expect: Expect,
     pub retry: Retry,
     pub timeout: Option<Duration>,
+    pub wait_until: Option<WaitUntil>,
 }
 
 /// The four habits a mutating step must keep, unless waived with a reason.
