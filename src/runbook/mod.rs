@@ -11,6 +11,7 @@ mod build_command;
 mod build_step;
 pub mod diag;
 pub mod duration;
+pub mod expand;
 mod fields;
 pub mod keys;
 mod lint;

@@ -218,7 +218,10 @@ impl<B: Backend> App<B> {
             }
             (Some(Question::Manual { note }), false) if settled => {
                 let note = note.trim().to_string();
-                vec![Intent::ManualDone((!note.is_empty()).then_some(note))]
+                vec![Intent::ManualDone {
+                    choice: None,
+                    note: (!note.is_empty()).then_some(note),
+                }]
             }
             (Some(Question::Choice { choices, selected }), false) if settled => {
                 let Some(&kind) = choices.get(*selected) else {

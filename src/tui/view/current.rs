@@ -42,7 +42,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     let t = v.theme;
     let e = v.e;
     let step = &e.runbook().steps[i];
-    let vars = e.shown_vars();
+    let vars = e.shown_step_vars(i);
     let changes = if step.mutating {
         " · ◆ changes something"
     } else {

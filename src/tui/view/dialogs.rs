@@ -76,7 +76,7 @@ fn input(text: &str, v: &View) -> Line<'static> {
 }
 
 fn title(e: &Engine, i: usize) -> String {
-    e.runbook().steps[i].title.render(&e.shown_vars())
+    e.title(i)
 }
 
 fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
@@ -217,6 +217,8 @@ fn choice(
         let crate::engine::RollbackPlan {
             undo: plan,
             without_rollback: without,
+            kept,
+            ..
         } = e.rollback_plan(i);
         d.line(Line::raw(""));
         if plan.is_empty() {
@@ -250,6 +252,9 @@ fn choice(
                 tw,
             );
         }
+        for &j in &kept {
+            d.text(&format!(" = {} stays as it is", title(e, j)), t.dim(), tw);
+        }
     }
     d.draw(f, area, w);
 }
@@ -257,6 +262,9 @@ fn choice(
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     match (choice, prompt) {
         (K::Rollback, _) => "undo the changes made so far (listed below)",
+        (K::RollbackItem, _) => {
+            "undo only this loop pass; earlier passes, already verified, stay as they are"
+        }
         (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
         (K::Retry, _) => "run the failed command again",
         (K::Abort, _) => "end the run here and change nothing more (asks a reason)",

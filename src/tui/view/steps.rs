@@ -72,7 +72,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
             };
             let marker = if step.mutating { "◆" } else { " " };
             let kind = format!("{name:<pad$}{marker}");
-            let title = step.title.render(&e.shown_vars());
+            let title = e.title(i);
             let title = fit(&title, width.saturating_sub(pad + 4));
             let line = Line::from(vec![
                 Span::styled(format!("{m} "), style),
