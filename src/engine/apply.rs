@@ -9,7 +9,8 @@ use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::state::{
-    ApprovalState, CommandState, Engine, RollbackState, StepState, TargetState, WaitState, unrolled,
+    ApprovalState, CommandState, Engine, RollbackState, StepState, TargetState, WaitState,
+    pass_key, unrolled,
 };
 
 impl Engine {
@@ -86,6 +87,14 @@ impl Engine {
                         }
                     }
                     self.captured.extend(captures.clone());
+                    if let Some(it) = &self.rb.steps[i].iteration
+                        && !captures.is_empty()
+                    {
+                        self.pass_captured
+                            .entry(pass_key(it))
+                            .or_default()
+                            .extend(captures.clone());
+                    }
                 }
             }
             Body::TargetResolved { resolved } => {

@@ -525,3 +525,60 @@ steps:
     });
     assert_eq!(reused.as_deref(), Some("roll[n1]/stop"));
 }
+
+#[test]
+fn undoing_an_earlier_pass_uses_what_that_pass_captured() {
+    let mut rb = base(
+        r#"version: 1
+name: roll
+params:
+  nodes: {}
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo "$node"
+    capture: { old: 'v=(\S+)' }
+  - id: deploy
+    kind: action
+    run: echo deploy "$node"
+    verify: [ { run: "true" } ]
+    rollback: [ { argv: [deploy, '{{ old }}'] } ]
+    waive: { target: a loop test }
+"#,
+    );
+    in_loop(&mut rb, "roll", "node", "nodes", 0..2);
+    let mut sim = Sim::with(rb, &[("nodes", "n1,n2")]).answers(|s| match s.purpose {
+        Purpose::Main if s.step_id.ends_with("/snap") => {
+            (0, format!("v=old-{}\n", &s.step_id[5..7]))
+        }
+        Purpose::Verify(1) if s.step_id == "roll[n2]/deploy" => (1, String::new()),
+        _ => (0, String::new()),
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Choice(Choice::Rollback));
+    let undone: Vec<(String, Vec<String>)> = sim
+        .spawned
+        .iter()
+        .filter(|s| matches!(s.purpose, Purpose::Rollback(_)))
+        .map(|s| {
+            let Program::Argv(a) = &s.program else {
+                panic!()
+            };
+            (s.step_id.clone(), a.clone())
+        })
+        .collect();
+    assert_eq!(
+        undone,
+        [
+            (
+                "roll[n2]/deploy".to_string(),
+                vec!["deploy".to_string(), "old-n2".into()]
+            ),
+            (
+                "roll[n1]/deploy".to_string(),
+                vec!["deploy".to_string(), "old-n1".into()]
+            ),
+        ]
+    );
+}

@@ -12,6 +12,11 @@ use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
 
+/// The name of a loop pass, as the ids of its steps begin.
+pub(super) fn pass_key(it: &crate::runbook::model::Iteration) -> String {
+    format!("{}[{}]", it.loop_id, it.item)
+}
+
 /// The runbook with its loops unrolled for these values (shared as is when it has none).
 pub(super) fn unrolled(written: &Arc<Runbook>, params: &Params) -> Arc<Runbook> {
     if written.loops.is_empty() {
@@ -164,8 +169,12 @@ pub struct Engine {
     pub(super) written: Arc<Runbook>,
     pub(super) operator: Actor,
     pub(super) params: Params,
-    /// Values captured by steps so far, as journaled (secrets masked).
+    /// Values captured by steps so far, as journaled (secrets masked); the latest capture
+    /// of a name wins.
     pub(super) captured: BTreeMap<String, String>,
+    /// Captures made inside each loop pass (`roll[n1]`): a step of that pass sees its own
+    /// pass's values first, so undoing pass 1 after pass 2 uses what pass 1 saved.
+    pub(super) pass_captured: BTreeMap<String, BTreeMap<String, String>>,
     /// The real values of captures that held a secret: kept in memory only, never
     /// journaled, so a replay does not have them (see `lost_captures`).
     pub(super) held: BTreeMap<String, String>,
@@ -200,6 +209,7 @@ impl Engine {
             operator,
             params,
             captured: BTreeMap::new(),
+            pass_captured: BTreeMap::new(),
             held: BTreeMap::new(),
             steps,
             current: 0,
@@ -263,6 +273,12 @@ impl Engine {
     pub fn step_vars(&self, i: usize) -> BTreeMap<String, String> {
         let mut v = self.vars();
         if let Some(it) = self.rb.steps.get(i).and_then(|s| s.iteration.as_ref()) {
+            let lost = self.lost_captures();
+            v.extend(
+                self.pass_values(it)
+                    .filter(|(k, _)| !lost.contains(&k.as_str()) && !self.held.contains_key(*k))
+                    .map(|(k, val)| (k.clone(), val.clone())),
+            );
             v.insert(it.var.clone(), it.item.clone());
         }
         v
@@ -272,9 +288,21 @@ impl Engine {
     pub fn shown_step_vars(&self, i: usize) -> BTreeMap<String, String> {
         let mut v = self.shown_vars();
         if let Some(it) = self.rb.steps.get(i).and_then(|s| s.iteration.as_ref()) {
+            v.extend(
+                self.pass_values(it)
+                    .map(|(k, val)| (k.clone(), self.mask(val))),
+            );
             v.insert(it.var.clone(), self.mask(&it.item));
         }
         v
+    }
+
+    /// What the steps of one loop pass captured.
+    fn pass_values<'a>(
+        &'a self,
+        it: &crate::runbook::model::Iteration,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> {
+        self.pass_captured.get(&pass_key(it)).into_iter().flatten()
     }
 
     /// Step `i`'s title with its values filled in, as shown.
