@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Report, when};
+use super::model::{RunReport, when};
 use super::text::{Text, html_escape, md_block, md_code, md_escape};
 
 /// A list item: its text, nested items, and lines shown as a block (an output excerpt).
@@ -173,7 +173,7 @@ fn section(
     }
 }
 
-pub fn render(o: &mut String, r: &Report, m: &dyn Markup) {
+pub fn render(o: &mut String, r: &RunReport, m: &dyn Markup) {
     let t = |time| when(r, time);
     let e = |s: &str| m.esc(s);
     let c = |s: &str| m.code(s, true);
@@ -294,7 +294,7 @@ pub fn render(o: &mut String, r: &Report, m: &dyn Markup) {
     integrity(o, r, m);
 }
 
-fn failures(o: &mut String, r: &Report, m: &dyn Markup) {
+fn failures(o: &mut String, r: &RunReport, m: &dyn Markup) {
     m.h2(o, "failures", "Failures");
     if r.failures.is_empty() {
         return m.none(o);
@@ -350,7 +350,7 @@ fn failures(o: &mut String, r: &Report, m: &dyn Markup) {
     }
 }
 
-fn rollbacks(o: &mut String, r: &Report, m: &dyn Markup) {
+fn rollbacks(o: &mut String, r: &RunReport, m: &dyn Markup) {
     m.h2(o, "rollbacks", "Rollbacks");
     if r.rollbacks.is_empty() {
         return m.none(o);
@@ -403,7 +403,7 @@ fn rollbacks(o: &mut String, r: &Report, m: &dyn Markup) {
     m.list(o, items);
 }
 
-fn integrity(o: &mut String, r: &Report, m: &dyn Markup) {
+fn integrity(o: &mut String, r: &RunReport, m: &dyn Markup) {
     let i = &r.integrity;
     let verdict = if i.verify_passed {
         "passed".to_string()

@@ -1,4 +1,4 @@
-//! Builds the [`Report`] from a run directory: the summary, and the assembly of the rest —
+//! Builds the [`RunReport`] from a run directory: the summary, and the assembly of the rest —
 //! the run's state and integrity (`state.rs`), the chart's steps (`bars.rs`), the timeline
 //! rows (`phrase.rs`) and the postmortem sections (`sections.rs`), all over one shared
 //! context (`ctx.rs`).
@@ -6,20 +6,20 @@
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
-use super::model::{Report, RunbookInfo, Summary, ZoneInfo};
-use super::source::Source;
+use super::model::{RunReport, RunbookInfo, Summary, ZoneInfo};
+use super::source::OpenedRun;
 use super::state::{integrity, state, warnings};
 use super::zone::{Time, Zone};
 use super::{bars, failures, phrase, sections};
 use crate::journal::record::{Body, Role};
 
-pub fn report(src: &Source, zone: &Zone) -> Report {
+pub fn report(src: &OpenedRun, zone: &Zone) -> RunReport {
     let ctx = Ctx::new(src, zone);
     let timeline = phrase::timeline(&ctx);
     let integrity = integrity(src);
     let run = summary(&ctx);
     let warnings = warnings(src, &run, &integrity);
-    Report {
+    RunReport {
         steps: bars::steps(&ctx, run.state),
         snapshots: sections::snapshots(&ctx),
         targets: sections::targets(&ctx),

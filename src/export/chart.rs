@@ -9,7 +9,7 @@ use std::fmt::Write;
 use super::axis::{Axis, ticks};
 use super::layout::{BAR, LABEL, LEGEND, ROW, TOP, W};
 use super::marks::{legend, shape};
-use super::model::{BarStatus, Marker, Report, RunState};
+use super::model::{BarStatus, Marker, RunReport, RunState};
 use super::text::{clip, html_escape as esc};
 use super::zone::Time;
 
@@ -28,7 +28,7 @@ fn colour(s: BarStatus) -> &'static str {
     }
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &RunReport) -> String {
     let run = &r.run;
     let now = (run.state == RunState::Live)
         .then(|| super::zone::Time(chrono::Utc::now().with_timezone(run.start.0.offset())));
@@ -202,7 +202,7 @@ fn status_class(s: BarStatus) -> &'static str {
 }
 
 /// Markers at their moment, on their step's lane (run-level ones on the first lane).
-fn markers(o: &mut String, r: &Report, axis: &Axis) {
+fn markers(o: &mut String, r: &RunReport, axis: &Axis) {
     for e in &r.timeline {
         let Some(m) = e.marker else { continue };
         // The hatched segment already shows each rollback command and step.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::model::{Marker, TimelineRow};
-use super::source::Source;
+use super::source::OpenedRun;
 use super::text::Text;
 use super::zone::{Time, Zone, parse_ts};
 use crate::journal::record::{Body, Record};
@@ -13,14 +13,14 @@ use crate::journal::record::{Body, Record};
 /// What the renderers share while building: the source, the zone, each record's time and
 /// each step's title.
 pub struct Ctx<'a> {
-    pub src: &'a Source,
+    pub src: &'a OpenedRun,
     pub zone: &'a Zone,
     pub times: Vec<Time>,
     titles: BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(src: &'a Source, zone: &'a Zone) -> Ctx<'a> {
+    pub fn new(src: &'a OpenedRun, zone: &'a Zone) -> Ctx<'a> {
         let records = &src.journal.records;
         let mut times: Vec<Time> = Vec::with_capacity(records.len());
         for r in records {

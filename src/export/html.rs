@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::chart;
-use super::model::{Report, TimelineRow};
+use super::model::{RunReport, TimelineRow};
 use super::text::{Text, html_escape as esc};
 
 const STYLE: &str = r#"
@@ -51,7 +51,7 @@ tr.marked td { background: #fffaf0; }
 /// checks (and curious readers) can see the chart rendered. The page needs no script.
 const SELF_CHECK: &str = "document.addEventListener('DOMContentLoaded',function(){var c=document.getElementById('chart');if(!c)return;var n=0;c.querySelectorAll('rect.bar').forEach(function(b){if(b.getBBox().width>0)n++});var d=document.documentElement.dataset;d.chartBarsDrawn=n;d.chartWidth=Math.round(c.getBoundingClientRect().width);});";
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &RunReport) -> String {
     let run = &r.run;
     let title = format!("Postmortem timeline: {}", run.runbook.name);
     let mut o = String::new();
@@ -120,7 +120,7 @@ fn base64(bytes: &[u8]) -> String {
 
 pub use super::model::when;
 
-fn summary(o: &mut String, r: &Report) {
+fn summary(o: &mut String, r: &RunReport) {
     let run = &r.run;
     let code = |s: &str| Text::new().code(s).to_html();
     let list = |v: &[String]| {
@@ -171,7 +171,7 @@ fn summary(o: &mut String, r: &Report) {
     o.push_str("</table>\n");
 }
 
-fn timeline(o: &mut String, r: &Report) {
+fn timeline(o: &mut String, r: &RunReport) {
     o.push_str("<table id=\"timeline\">\n<thead><tr><th>Time</th><th>Actor</th><th>Event</th></tr></thead>\n<tbody>\n");
     for e in &r.timeline {
         let class = if e.marker.is_some() {

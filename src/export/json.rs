@@ -38,17 +38,17 @@
 
 use serde::Serialize;
 
-use super::model::Report;
+use super::model::RunReport;
 
 #[derive(Serialize)]
 struct Document<'a> {
     format: &'static str,
     version: u32,
     #[serde(flatten)]
-    report: &'a Report,
+    report: &'a RunReport,
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &RunReport) -> String {
     let doc = Document {
         format: "shisa-export",
         version: 1,

@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
-use super::model::{Report, TimelineRow};
+use super::model::{RunReport, TimelineRow};
 use super::text::{Text, md_code, md_escape};
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &RunReport) -> String {
     let mut o = String::new();
     let run = &r.run;
     let _ = writeln!(
@@ -30,7 +30,7 @@ pub fn render(r: &Report) -> String {
 
 pub use super::model::when;
 
-fn summary(o: &mut String, r: &Report) {
+fn summary(o: &mut String, r: &RunReport) {
     let run = &r.run;
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -86,7 +86,7 @@ fn summary(o: &mut String, r: &Report) {
     o.push('\n');
 }
 
-pub fn end_text(r: &Report) -> String {
+pub fn end_text(r: &RunReport) -> String {
     use super::model::RunState::*;
     let end = r.run.end.with_offset();
     match r.run.state {
@@ -97,7 +97,7 @@ pub fn end_text(r: &Report) -> String {
     }
 }
 
-fn timeline(o: &mut String, r: &Report) {
+fn timeline(o: &mut String, r: &RunReport) {
     let z = &r.run.timezone;
     let _ = write!(
         o,

@@ -2,7 +2,7 @@
 //! live or cut off by a crash — becomes a summary, a timeline and the sections of a
 //! postmortem, as Markdown, JSON or one self-contained HTML page.
 //!
-//! `source` reads the run directory, `build` turns it into a format-free [`Report`]
+//! `source` reads the run directory, `build` turns it into a format-free [`RunReport`]
 //! (`phrase` makes the timeline's rows from `crate::phrase`'s sentences, `sections` the
 //! rest), and `markdown`, `json`
 //! and `html` render it.
@@ -27,13 +27,13 @@ mod state;
 pub mod text;
 pub mod zone;
 
-pub use model::Report;
-pub use source::{OpenError, Source};
+pub use model::RunReport;
+pub use source::{OpenError, OpenedRun};
 pub use zone::Zone;
 
 /// The zone for a run's times: `--tz` when given, else the runbook's change-window zone
 /// (from the runbook, or as journaled by `window_checked`), else the machine's own.
-pub fn zone_for(src: &Source, flag: Option<chrono_tz::Tz>) -> Zone {
+pub fn zone_for(src: &OpenedRun, flag: Option<chrono_tz::Tz>) -> Zone {
     if let Some(tz) = flag {
         return Zone::iana(tz, zone::ZoneChoice::Flag);
     }

@@ -9,17 +9,17 @@ use super::text::Text;
 use super::zone::{Time, ZoneChoice};
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
+pub struct RunReport {
     pub run: Summary,
     pub timeline: Vec<TimelineRow>,
     pub steps: Vec<StepBar>,
     pub snapshots: Vec<Snapshot>,
     pub targets: Vec<TargetCheck>,
-    pub approvals: Vec<Approval>,
+    pub approvals: Vec<ApprovalDecision>,
     pub failures: Vec<Failure>,
     pub rollbacks: Vec<Rollback>,
     pub overrides: Vec<Override>,
-    pub waivers: Vec<Waiver>,
+    pub waivers: Vec<GuardWaived>,
     pub notes: Vec<Note>,
     pub integrity: Integrity,
     /// Things a reader must not miss (a live, cut-off or damaged run), loudest first.
@@ -188,7 +188,7 @@ pub struct TargetCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Approval {
+pub struct ApprovalDecision {
     pub time: Time,
     pub step: String,
     pub step_title: String,
@@ -254,7 +254,7 @@ pub struct Override {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Waiver {
+pub struct GuardWaived {
     pub step: String,
     pub step_title: String,
     pub guard: String,
@@ -285,7 +285,7 @@ pub struct Integrity {
 }
 
 /// A time as the timeline shows it: the clock alone when the run stays within one day.
-pub fn when(r: &Report, t: &super::zone::Time) -> String {
+pub fn when(r: &RunReport, t: &super::zone::Time) -> String {
     if r.run.timezone.multi_day {
         t.full()
     } else {

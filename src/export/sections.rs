@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{
-    Approval, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck, Waiver,
+    ApprovalDecision, GuardWaived, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck,
 };
 use super::text::command_line;
 use crate::journal::record::{Body, Choice, Purpose, Record};
@@ -70,7 +70,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
     })
 }
 
-pub fn approvals(ctx: &Ctx) -> Vec<Approval> {
+pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
     each(ctx, |i, r| {
         let (typed, result, detail) = match &r.body {
             Body::ApprovalGranted {
@@ -90,7 +90,7 @@ pub fn approvals(ctx: &Ctx) -> Vec<Approval> {
             _ => return None,
         };
         let (step, step_title) = step(ctx, r);
-        Some(Approval {
+        Some(ApprovalDecision {
             time: ctx.time(i),
             step,
             step_title,
@@ -185,13 +185,13 @@ pub fn overrides(ctx: &Ctx) -> Vec<Override> {
 }
 
 /// Each waiver once, though the journal repeats it whenever its step begins.
-pub fn waivers(ctx: &Ctx) -> Vec<Waiver> {
-    let mut out: Vec<Waiver> = Vec::new();
+pub fn waivers(ctx: &Ctx) -> Vec<GuardWaived> {
+    let mut out: Vec<GuardWaived> = Vec::new();
     for r in &ctx.src.journal.records {
         if let Body::Waiver { guard, reason } = &r.body {
             let (step, step_title) = step(ctx, r);
             if !out.iter().any(|w| w.step == step && &w.guard == guard) {
-                out.push(Waiver {
+                out.push(GuardWaived {
                     step,
                     step_title,
                     guard: guard.clone(),

@@ -14,7 +14,7 @@ use crate::journal::record::{Body, Record};
 use crate::runbook::{Runbook, load_file};
 
 /// What the run directory holds, as far as it can be trusted.
-pub struct Source {
+pub struct OpenedRun {
     pub run_dir: PathBuf,
     pub journal: Journal,
     /// The first broken line; `journal` then holds only the lines before it.
@@ -42,7 +42,7 @@ pub enum OpenError {
     Broken(String),
 }
 
-pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
+pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
     if !run_dir.is_dir() {
         return Err(OpenError::NotARun(format!(
             "{} is not a directory; give the run directory printed at the start and end of a run",
@@ -87,7 +87,7 @@ pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
     let engine = runbook
         .as_ref()
         .map(|rb| replay(rb.clone(), &journal.records));
-    Ok(Source {
+    Ok(OpenedRun {
         run_dir: run_dir.to_path_buf(),
         journal,
         broken,

@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{Integrity, RunState, Summary};
-use super::source::Source;
+use super::source::OpenedRun;
 use crate::journal::record::Body;
 
 /// How the run stands, for the summary.
@@ -110,7 +110,7 @@ fn resume_hint(ctx: &Ctx) -> String {
     }
 }
 
-pub fn integrity(src: &Source) -> Integrity {
+pub fn integrity(src: &OpenedRun) -> Integrity {
     let j = &src.journal;
     let (verify_passed, detail) = match (&src.broken, &src.logs) {
         (Some(b), _) => (
@@ -143,7 +143,7 @@ pub fn integrity(src: &Source) -> Integrity {
     }
 }
 
-pub fn warnings(src: &Source, run: &Summary, integrity: &Integrity) -> Vec<String> {
+pub fn warnings(src: &OpenedRun, run: &Summary, integrity: &Integrity) -> Vec<String> {
     let mut w = Vec::new();
     if !integrity.verify_passed {
         w.push(format!(
