@@ -1,5 +1,6 @@
-//! What an export says about a run, independent of its format. The Markdown and HTML
-//! renderers draw it; the JSON export is this structure serialized (see `json.rs`).
+//! What an export says about its runs, independent of its format. The Markdown and HTML
+//! renderers draw it; the JSON export is this structure serialized (see `json.rs` and
+//! `assets/export.schema.json`).
 
 use std::collections::BTreeMap;
 
@@ -8,10 +9,46 @@ use serde::Serialize;
 use super::text::Text;
 use super::zone::{Time, ZoneChoice};
 
+/// The whole document: one run, or several merged into one timeline by time.
+#[derive(Debug, Clone, Serialize)]
+pub struct Postmortem {
+    pub lang: crate::phrase::Lang,
+    /// `condensed` (the default) or `full` (a row for every record).
+    pub timeline_mode: &'static str,
+    pub timezone: ZoneInfo,
+    /// In order of their start.
+    pub runs: Vec<RunReport>,
+    pub timeline: Vec<TimelineRow>,
+    /// Every run's warnings, each naming its run when there are several.
+    pub warnings: Vec<String>,
+}
+
+impl Postmortem {
+    /// Whether rows must name their run.
+    pub fn merged(&self) -> bool {
+        self.runs.len() > 1
+    }
+
+    /// The words of the document's language.
+    pub fn words(&self) -> &'static dyn super::words::DocumentWords {
+        super::words::of(self.lang)
+    }
+
+    /// How a row names its run in a merged export: `#2 Runbook name`.
+    pub fn run_label(&self, run: usize) -> String {
+        let name = self
+            .runs
+            .get(run)
+            .map_or("", |r| r.run.runbook.name.as_str());
+        format!("#{} {name}", run + 1)
+    }
+}
+
+/// One run: its summary, integrity, the chart's steps and the sections after the timeline.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {
+    #[serde(flatten)]
     pub run: Summary,
-    pub timeline: Vec<TimelineRow>,
     pub steps: Vec<StepBar>,
     pub snapshots: Vec<Snapshot>,
     pub targets: Vec<TargetCheck>,
@@ -50,7 +87,6 @@ pub struct Summary {
     /// For a run that has not finished: what that means and what to do (also a warning).
     #[serde(skip_serializing_if = "String::is_empty")]
     pub explanation: String,
-    pub timezone: ZoneInfo,
     pub params: BTreeMap<String, String>,
     pub mode: String,
     pub tool_version: String,
@@ -89,12 +125,18 @@ pub struct ZoneInfo {
 
 pub use crate::phrase::Marker;
 
-/// One row of the timeline. A command's start and finish are one row, at its finish.
+/// One row of the timeline: one record, or several condensed into one (`condense.rs`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineRow {
+    /// The run it belongs to.
+    pub run_id: String,
+    /// Its index in `runs`.
+    #[serde(skip)]
+    pub run: usize,
     pub time: Time,
     pub actor: String,
-    /// The journal record kind this row stands for.
+    /// The journal record kind this row stands for, or `step_passed` / `command_attempts`
+    /// for a condensed row.
     #[serde(rename = "type")]
     pub kind: String,
     pub marker: Option<Marker>,
@@ -106,7 +148,12 @@ pub struct TimelineRow {
     pub step_title: Option<String>,
     pub exit_code: Option<i32>,
     pub duration_ms: Option<u64>,
+    /// The record whose time the row shows.
     pub seq: u64,
+    /// The first and last records the row stands for.
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// The SHA-256 of `seq`'s journal line.
     pub record_hash: String,
 }
 
@@ -206,6 +253,8 @@ pub struct Failure {
     pub step_title: String,
     /// Which command: `main`, `describe`, `verify-2`, `rollback-1`; absent for a gate.
     pub purpose: Option<String>,
+    #[serde(skip)]
+    pub purpose_of: Option<crate::journal::record::Purpose>,
     pub attempt: Option<u32>,
     pub command: Option<String>,
     pub exit_code: Option<i32>,
@@ -249,6 +298,9 @@ pub struct Override {
     pub by: String,
     /// `window`, `clock`, `precheck`, `in_doubt`.
     pub what: String,
+    /// None for an in-doubt step declared done.
+    #[serde(skip)]
+    pub kind: Option<crate::journal::record::OverrideKind>,
     pub step_title: Option<String>,
     pub reason: String,
 }
@@ -284,11 +336,7 @@ pub struct Integrity {
     pub untrusted_lines: usize,
 }
 
-/// A time as the timeline shows it: the clock alone when the run stays within one day.
-pub fn when(r: &RunReport, t: &super::zone::Time) -> String {
-    if r.run.timezone.multi_day {
-        t.full()
-    } else {
-        t.clock()
-    }
+/// A time as the timeline and the sections show it, in the document's language.
+pub fn when(p: &Postmortem, t: &Time) -> String {
+    p.words().row_time(t, p.timezone.multi_day)
 }

@@ -31,9 +31,12 @@ pub fn snapshots(ctx: &Ctx) -> Vec<Snapshot> {
 pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
     each(ctx, |i, r| {
         let (resolved, typed, result, detail) = match &r.body {
-            Body::TargetConfirmed { resolved, typed } => {
-                (resolved, Some(typed.clone()), "confirmed", None)
-            }
+            Body::TargetConfirmed { resolved, typed } => (
+                resolved,
+                Some(typed.clone()),
+                "confirmed",
+                ctx.words.target_confirmed(),
+            ),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -42,7 +45,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 resolved,
                 Some(typed.clone()),
                 "mismatch",
-                Some(format!("miss {misses} of 3; nothing ran")),
+                ctx.words.target_mismatch(*misses),
             ),
             Body::TargetDenied {
                 resolved,
@@ -52,7 +55,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 resolved,
                 None,
                 "denied",
-                Some(format!("refused by the {rule} rule '{pattern}'")),
+                ctx.words.target_denied(rule, pattern),
             ),
             _ => return None,
         };
@@ -63,9 +66,9 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
             step_title,
             resolved: resolved.clone(),
             typed,
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             result: result.into(),
-            detail,
+            detail: Some(detail),
         })
     })
 }
@@ -94,7 +97,7 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             time: ctx.time(i),
             step,
             step_title,
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             typed,
             result: result.into(),
             detail,
@@ -113,7 +116,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
                 without_rollback,
             } => out.push(Rollback {
                 started: ctx.time(i),
-                by: crate::timeline::actor(r),
+                by: ctx.actor(r),
                 plan: plan.iter().map(|id| ctx.title_of(id)).collect(),
                 without_rollback: without_rollback.iter().map(|id| ctx.title_of(id)).collect(),
                 commands: Vec::new(),
@@ -166,18 +169,19 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
 
 pub fn overrides(ctx: &Ctx) -> Vec<Override> {
     each(ctx, |i, r| {
-        let (what, reason) = match &r.body {
-            Body::Override { what, reason } => (what.name().to_string(), reason.clone()),
+        let (kind, reason) = match &r.body {
+            Body::Override { what, reason } => (Some(*what), reason.clone()),
             Body::OperatorChoice {
                 choice: Choice::Done(reason),
                 ..
-            } => ("in_doubt".to_string(), reason.clone()),
+            } => (None, reason.clone()),
             _ => return None,
         };
         Some(Override {
             time: ctx.time(i),
-            by: crate::timeline::actor(r),
-            what,
+            by: ctx.actor(r),
+            what: kind.map_or("in_doubt", |k| k.name()).to_string(),
+            kind,
             step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
             reason,
         })
@@ -207,12 +211,12 @@ pub fn notes(ctx: &Ctx) -> Vec<Note> {
     each(ctx, |i, r| {
         let text = match &r.body {
             Body::OperatorNote { text } => text.clone(),
-            Body::ManualDone { note: Some(n) } => format!("(marking the step done) {n}"),
+            Body::ManualDone { note: Some(n) } => ctx.words.note_on_done(n),
             _ => return None,
         };
         Some(Note {
             time: ctx.time(i),
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
             text,
         })
