@@ -85,7 +85,7 @@ pub struct Summary {
     /// Short: the outcome, or why there is none yet.
     pub verdict: String,
     /// For a run that has not finished: what that means and what to do (also a warning).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    /// Empty once the run has finished.
     pub explanation: String,
     pub params: BTreeMap<String, String>,
     pub mode: String,
