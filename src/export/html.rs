@@ -56,7 +56,7 @@ const SELF_CHECK: &str = "document.addEventListener('DOMContentLoaded',function(
 
 pub fn render(p: &Postmortem) -> String {
     let w = p.words();
-    let names: Vec<&str> = p.runs.iter().map(|r| r.run.runbook.name.as_str()).collect();
+    let names = p.runbook_names();
     let title = w.title(&names);
     let mut o = String::new();
     // Only this page's own style and script may apply, by hash: even if some text slipped

@@ -13,7 +13,7 @@ use super::words::{DocumentWords, Label};
 
 pub fn render(p: &Postmortem) -> String {
     let mut o = String::new();
-    let names: Vec<&str> = p.runs.iter().map(|r| r.run.runbook.name.as_str()).collect();
+    let names = p.runbook_names();
     let _ = writeln!(o, "# {}\n", md_escape(&p.words().title(&names)));
     for w in &p.warnings {
         let _ = writeln!(
@@ -71,7 +71,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
         (Start, w.moment(&run.start)),
         (End, end_text(w, r)),
         (Duration, duration(p, r)),
-        (Outcome, format!("**{}**", md_escape(&run.verdict))),
+        (
+            Outcome,
+            format!("**{}**", Text::ticked(&run.verdict).to_markdown()),
+        ),
         (
             Parameters,
             if params.is_empty() {
@@ -118,7 +121,7 @@ fn runs(o: &mut String, p: &Postmortem) {
             md_escape(&run.operator),
             w.moment(&run.start),
             end_text(w, r),
-            md_escape(&run.verdict),
+            Text::ticked(&run.verdict).to_markdown(),
             md_code(&r.integrity.chain_head, true)
         );
     }

@@ -34,6 +34,17 @@ impl Postmortem {
         super::words::of(self.lang)
     }
 
+    /// The runbooks' names, each once, in order of their first run (for the title).
+    pub fn runbook_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for r in &self.runs {
+            if !names.contains(&r.run.runbook.name.as_str()) {
+                names.push(&r.run.runbook.name);
+            }
+        }
+        names
+    }
+
     /// How a row names its run in a merged export: `#2 Runbook name`.
     pub fn run_label(&self, run: usize) -> String {
         let name = self
