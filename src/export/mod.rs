@@ -10,6 +10,7 @@
 
 mod after_timeline;
 mod axis;
+mod bar_status;
 mod bars;
 pub mod build;
 mod chart;

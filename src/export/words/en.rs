@@ -1,7 +1,7 @@
 //! English: the words of an export document around its records (the default).
 
 use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
-use crate::export::model::BarStatus;
+use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
 

@@ -4,7 +4,7 @@
 use chrono::Datelike;
 
 use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
-use crate::export::model::BarStatus;
+use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
 use crate::phrase::{JA, Marker, Phrasebook};

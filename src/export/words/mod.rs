@@ -6,8 +6,8 @@
 mod en;
 mod ja;
 
+use super::bar_status::BarStatus;
 use super::markup::Markup;
-use super::model::BarStatus;
 use super::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind};
 use crate::phrase::Lang;
