@@ -297,7 +297,10 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     assert_eq!(json["runs"][0]["failures"][0]["purpose"], "verify-1");
     assert_eq!(json["runs"][0]["rollbacks"][0]["ok"], true);
     assert_eq!(
-        json["runs"][0]["rollbacks"][0]["commands"].as_array().unwrap().len(),
+        json["runs"][0]["rollbacks"][0]["commands"]
+            .as_array()
+            .unwrap()
+            .len(),
         2
     );
     assert_eq!(
@@ -306,7 +309,10 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     );
     assert_eq!(json["runs"][0]["targets"][0]["typed"], "accounts-api");
     assert_eq!(json["runs"][0]["integrity"]["verify_passed"], true);
-    assert_eq!(json["runs"][0]["integrity"]["chain_head"], head_printed_by(&run));
+    assert_eq!(
+        json["runs"][0]["integrity"]["chain_head"],
+        head_printed_by(&run)
+    );
     let deploy = json["runs"][0]["steps"]
         .as_array()
         .unwrap()
@@ -992,4 +998,57 @@ fn html_exports_render_in_a_real_browser() {
     assert!(dom.contains(">22:30<") && dom.contains(">00:00<"), "{dom}");
     assert!(dom.contains(">Tue Dec 05<"), "the first day is dated");
     assert!(dom.contains(">Wed Dec 06<"), "the new day is dated");
+}
+
+#[test]
+fn a_merged_html_export_draws_each_run_on_its_own_lane() {
+    if browser::chromium().is_none() {
+        return;
+    }
+    let s = Scratch::new();
+    let done = completed(&s);
+    let back = rolled_back(&s);
+    let file = s.path().join("merged.html");
+    let o = s
+        .shisa()
+        .arg("export")
+        .args([back.dir(), done.dir()])
+        .args([
+            "--format",
+            "html",
+            "--lang",
+            "ja",
+            "-o",
+            file.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let html = std::fs::read_to_string(&file).unwrap();
+    no_control_characters(&html);
+    assert!(html.contains("<html lang=\"ja\">"));
+    let dom = browser::dump_dom(&file);
+    // One bar per run, in the order they started, each with its run's outcome.
+    assert!(
+        dom.contains("data-chart-bars-drawn=\"2\""),
+        "{}",
+        &dom[..dom.len().min(800)]
+    );
+    let first = dom
+        .find("#1 Demo - isolate a quarantine OU")
+        .expect("run #1's lane");
+    let second = dom
+        .find("#2 Deploy the accounts API")
+        .expect("run #2's lane");
+    assert!(first < second);
+    assert!(dom.contains("class=\"bar ok\"") && dom.contains("class=\"bar rolled-back\""));
+    assert!(
+        dom.contains("<th>実行</th>"),
+        "a run column in the timeline"
+    );
 }
