@@ -488,6 +488,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             failure: (!ok).then(|| "exit 1 (expected 0)".into()),
             captures: Default::default(),
             background: Default::default(),
+            not_yet: None,
         };
     let started = |index, title: &str, kind: &str, mutating| Body::StepStarted {
         index,
@@ -578,6 +579,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         Body::TargetConfirmed {
             resolved: "quarantine-2023-12".into(),
             typed: "quarantine-2023-12".into(),
+            reused_from: None,
         },
     )
     .shisa(
@@ -673,6 +675,8 @@ fn night_run(s: &Scratch) -> PathBuf {
         Some("tell"),
         Body::ManualDone {
             note: Some("posted in #inc-42".into()),
+            choice: None,
+            undo: None,
         },
     )
     .shisa(Some("tell"), finished())

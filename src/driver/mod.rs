@@ -203,7 +203,7 @@ impl Driver {
             .iter()
             .enumerate()
             .filter(|&(j, _)| e.in_effect(j))
-            .map(|(_, step)| format!("{} ({})", step.title.render(&e.shown_vars()), step.id))
+            .map(|(j, step)| format!("{} ({})", e.title(j), step.id))
             .collect()
     }
 

@@ -43,7 +43,8 @@ impl Engine {
         );
         match choice {
             Choice::Retry | Choice::Rerun => {}
-            Choice::Rollback => self.start_rollback(i, fx),
+            Choice::Rollback => self.start_rollback(i, false, fx),
+            Choice::RollbackItem => self.start_rollback(i, true, fx),
             Choice::Abort(reason) => {
                 let outcome = if prompt == Prompt::Gate {
                     Outcome::Refused
@@ -85,13 +86,19 @@ impl Engine {
     }
 
     /// Undo: the failed step first (if its command ran), then every completed mutating step
-    /// in reverse order. Steps without rollback commands are named, not skipped silently.
-    pub(super) fn start_rollback(&mut self, failed: usize, fx: &mut Vec<Effect>) {
-        let plan = self.rollback_plan(failed);
+    /// in reverse order (only those of the failed loop pass with `only_pass`). Steps without
+    /// rollback commands, and changes kept on purpose, are named, never skipped silently.
+    pub(super) fn start_rollback(&mut self, failed: usize, only_pass: bool, fx: &mut Vec<Effect>) {
+        let plan = if only_pass {
+            self.rollback_plan_of_pass(failed)
+        } else {
+            self.rollback_plan(failed)
+        };
         let ids = |v: Vec<usize>| v.into_iter().map(|j| self.rb.steps[j].id.clone()).collect();
         let body = Body::RollbackStarted {
             plan: ids(plan.undo),
             without_rollback: ids(plan.without_rollback),
+            kept: ids(plan.kept),
         };
         self.emit(fx, Some(failed), self.operator.clone(), body);
         if self.steps[failed].status.is_none()

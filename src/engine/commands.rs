@@ -6,17 +6,22 @@ use std::collections::BTreeMap;
 use crate::exit::Exit;
 use crate::hash::sha256_hex;
 use crate::journal::record::{Body, Prompt, Purpose};
-use crate::runbook::model::{Arg, Check, Command, Expect, StepKind};
+use chrono::{DateTime, Utc};
+
+use crate::runbook::expand::file_safe;
+use crate::runbook::model::{Arg, Check, Command, Expect, StepKind, WaitUntil};
 use crate::runbook::show;
 
 use super::event::{CommandResult, Effect, Event, Program, Spawn};
 use super::expect::{Judgement, judge, resolve_target};
+use super::manual::{later, millis, stamp};
 use super::messages as msg;
-use super::state::Engine;
+use super::state::{Engine, WaitState};
 use super::update::{Refusal, command_id, refuse};
 
 /// Where a command's output goes, relative to the run directory: the one naming rule.
 pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
+    let step = file_safe(step);
     match purpose {
         Purpose::Main => format!("output/{step}.{attempt}.log"),
         p => format!("output/{step}.{p}.{attempt}.log"),
@@ -59,7 +64,7 @@ impl Engine {
     /// The command as people see it: values filled in, secrets masked.
     pub fn shown_command(&self, i: usize, purpose: Purpose) -> Option<String> {
         let (cmd, _) = self.command_for(i, purpose)?;
-        Some(self.mask(&show::command(&cmd, &self.shown_vars())))
+        Some(self.mask(&show::command(&cmd, &self.shown_step_vars(i))))
     }
 
     pub(super) fn spawn(&mut self, i: usize, purpose: Purpose, fx: &mut Vec<Effect>) {
@@ -95,12 +100,13 @@ impl Engine {
             self.emit(fx, Some(i), self.shisa(), body);
             return;
         }
+        let timeout = check.map_or(self.rb.steps[i].timeout, |c| c.timeout);
+        self.start_polling(i, purpose, fx);
         let step = &self.rb.steps[i];
         let attempt = self.steps[i].attempts.get(&purpose).copied().unwrap_or(0) + 1;
         let log = log_path(&step.id, purpose, attempt);
-        let timeout = check.map_or(step.timeout, |c| c.timeout);
-        let vars = self.vars();
-        let shown = self.shown_vars();
+        let vars = self.step_vars(i);
+        let shown = self.shown_step_vars(i);
         let program = match &cmd {
             Command::Run { script, .. } => Program::Script(script.clone()),
             Command::Argv { args, .. } => Program::Argv(show::argv(args, &vars)),
@@ -153,8 +159,30 @@ impl Engine {
         if self.steps.get(i).and_then(|s| s.command.running()) != Some((purpose, r.attempt)) {
             return refuse(msg::NO_SUCH_COMMAND);
         }
-        let (j, resolved) = self.judged(i, purpose, &r);
-        let captured = self.record_result(i, purpose, &r, &j, fx);
+        let (mut j, resolved) = self.judged(i, purpose, &r);
+        let poll = self.polling(i, purpose);
+        // A poll that does not hold yet is not a failure while its deadline has not passed.
+        let not_yet = poll.is_some_and(|until| self.now < until)
+            && j.failure.is_some()
+            && r.log_error.is_none()
+            && self.interrupted.is_none();
+        if poll.is_some()
+            && !not_yet
+            && let Some(f) = j.failure.take()
+        {
+            let polls = self.polls(i);
+            j.failure = Some(msg::wait_deadline(&self.deadline_text(i), polls, &f));
+        }
+        let captured = self.record_result(i, purpose, &r, &j, not_yet, fx);
+        if poll.is_some() && !not_yet && self.interrupted.is_none() && r.log_error.is_none() {
+            let body = Body::WaitFinished {
+                purpose,
+                polls: self.polls(i),
+                waited_ms: self.waited_ms(i),
+                met: j.ok(),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        }
         if let Some(error) = &r.log_error {
             // Lost output is lost evidence: the result is journaled, then nothing more runs.
             let reason = msg::output_log_lost(error);
@@ -171,8 +199,29 @@ impl Engine {
             // more. On resume the step is in doubt.
             return Ok(());
         }
+        if not_yet {
+            let every = self
+                .wait_until_of(i, purpose)
+                .map(|w| w.every)
+                .unwrap_or_default();
+            let event = Event::RetryDue {
+                step: i,
+                purpose,
+                attempt: r.attempt + 1,
+            };
+            fx.push(Effect::Timer {
+                after: every,
+                event,
+            });
+            return Ok(());
+        }
         if let Some(failure) = j.failure {
-            self.failed(i, purpose, r.attempt, &failure, fx);
+            if poll.is_some() {
+                // The deadline passed: no automatic retry, the operator decides.
+                self.ask(i, purpose, &failure, fx);
+            } else {
+                self.failed(i, purpose, r.attempt, &failure, fx);
+            }
             return Ok(());
         }
         if purpose == Purpose::Main && self.rb.steps[i].kind == StepKind::Snapshot {
@@ -206,7 +255,7 @@ impl Engine {
             }
         };
         let mask = |t: &str| self.mask(t);
-        let mut j = judge(r, &expect, &captures, &self.vars(), timeout, &mask);
+        let mut j = judge(r, &expect, &captures, &self.step_vars(i), timeout, &mask);
         let resolved = match purpose {
             Purpose::Describe if j.ok() => {
                 let capture = step.target.as_ref().and_then(|t| t.capture.as_ref());
@@ -229,6 +278,7 @@ impl Engine {
         purpose: Purpose,
         r: &CommandResult,
         j: &Judgement,
+        not_yet: bool,
         fx: &mut Vec<Effect>,
     ) -> BTreeMap<String, String> {
         let captured: BTreeMap<String, String> = j
@@ -248,7 +298,12 @@ impl Engine {
             log: log_path(&self.rb.steps[i].id, purpose, r.attempt),
             background: r.background.masked(|n| self.mask(n)),
             ok: j.ok(),
-            failure: j.failure.as_ref().map(|f| self.mask(f)),
+            failure: j
+                .failure
+                .as_ref()
+                .filter(|_| !not_yet)
+                .map(|f| self.mask(f)),
+            not_yet: j.failure.as_ref().filter(|_| not_yet).map(|f| self.mask(f)),
             captures: if j.ok() {
                 captured.clone()
             } else {
@@ -263,7 +318,8 @@ impl Engine {
                 }
             }
         }
-        for (expectation, detail) in &j.unmet {
+        let unmet = if not_yet { &[][..] } else { &j.unmet[..] };
+        for (expectation, detail) in unmet {
             let body = Body::ExpectFailed {
                 purpose,
                 attempt: r.attempt,
@@ -297,6 +353,11 @@ impl Engine {
             });
             return;
         }
+        self.ask(i, purpose, failure, fx);
+    }
+
+    /// Puts a failure to the operator.
+    fn ask(&mut self, i: usize, purpose: Purpose, failure: &str, fx: &mut Vec<Effect>) {
         let prompt = match (purpose, self.rb.steps[i].kind) {
             (Purpose::Rollback(_), _) => Prompt::Rollback,
             (_, StepKind::Precheck) => Prompt::Precheck,
@@ -358,6 +419,51 @@ impl Engine {
                 .and_then(|(_, c)| c.map(|c| c.retry))
                 .unwrap_or_default(),
         }
+    }
+
+    /// The `wait_until` of a command, if it is polled.
+    pub fn wait_until_of(&self, i: usize, purpose: Purpose) -> Option<WaitUntil> {
+        match purpose {
+            Purpose::Main => self.rb.steps[i].wait_until,
+            Purpose::Verify(_) => self
+                .command_for(i, purpose)
+                .and_then(|(_, c)| c.and_then(|c| c.wait_until)),
+            Purpose::Describe | Purpose::Rollback(_) => None,
+        }
+    }
+
+    /// The deadline of the wait this command belongs to, while it is being polled.
+    fn polling(&self, i: usize, purpose: Purpose) -> Option<DateTime<Utc>> {
+        match &self.steps[i].wait {
+            WaitState::Active {
+                purpose: p, until, ..
+            } if *p == purpose => Some(*until),
+            _ => None,
+        }
+    }
+
+    fn polls(&self, i: usize) -> u32 {
+        match &self.steps[i].wait {
+            WaitState::Active { polls, .. } => *polls,
+            _ => 0,
+        }
+    }
+
+    /// Journals the start of a wait before its first poll.
+    fn start_polling(&mut self, i: usize, purpose: Purpose, fx: &mut Vec<Effect>) {
+        let Some(w) = self.wait_until_of(i, purpose) else {
+            return;
+        };
+        if self.polling(i, purpose).is_some() {
+            return;
+        }
+        let body = Body::WaitStarted {
+            purpose,
+            every_ms: Some(millis(w.every)),
+            deadline_ms: millis(w.deadline),
+            until: stamp(later(self.now, w.deadline)),
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
     }
 
     /// The command in flight, if any: step, purpose, attempt.

@@ -46,6 +46,14 @@ impl Engine {
     }
 
     pub(super) fn typed(&mut self, text: String, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        if let Phase::NoReturn {
+            step,
+            expected,
+            reason,
+        } = self.phase()
+        {
+            return self.no_return_typed(step, &expected, reason, &text, fx);
+        }
         let Phase::Confirm {
             step: i,
             resolved,
@@ -60,7 +68,11 @@ impl Engine {
                 fx,
                 Some(i),
                 self.operator.clone(),
-                Body::TargetConfirmed { resolved, typed },
+                Body::TargetConfirmed {
+                    resolved,
+                    typed,
+                    reused_from: None,
+                },
             );
             self.advance(fx);
         } else {

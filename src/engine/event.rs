@@ -25,9 +25,18 @@ pub enum Event {
         purpose: Purpose,
         attempt: u32,
     },
-    /// The operator typed the target back.
+    /// The operator typed the target back (or the step's name at its point of no return).
     Typed(String),
-    ManualDone(Option<String>),
+    /// A manual step (or a manual rollback entry) is done; `choice` is the answer picked
+    /// where the step offers `choices`.
+    ManualDone {
+        choice: Option<String>,
+        note: Option<String>,
+    },
+    /// A manual step's `wait` has run out.
+    WaitOver {
+        step: usize,
+    },
     Choice(Choice),
     Note {
         actor: Actor,
@@ -70,7 +79,8 @@ impl Event {
             Event::CommandDone(_) => "command done",
             Event::RetryDue { .. } => "retry due",
             Event::Typed(_) => "typed target",
-            Event::ManualDone(_) => "manual done",
+            Event::ManualDone { .. } => "manual done",
+            Event::WaitOver { .. } => "wait over",
             Event::Choice(_) => "choice",
             Event::Note { .. } => "note",
             Event::Approval(_) => "approval",

@@ -76,8 +76,12 @@ pub fn judge(
                 .push((format!("stdout does not contain {:?}", mask(&want)), seen()));
         }
     }
+    // `echo green` prints `green\n`: the one newline a command ends with is not part of
+    // what `^green$` is meant to see.
+    let one_line = out.strip_suffix('\n').unwrap_or(out);
+    let one_line = one_line.strip_suffix('\r').unwrap_or(one_line);
     for p in &expect.stdout_matches {
-        if !p.is_match(out) {
+        if !p.is_match(one_line) {
             j.unmet
                 .push((format!("stdout matches /{}/", p.source), seen()));
         }
@@ -89,6 +93,22 @@ pub fn judge(
                 format!("stdout is {:?}", mask(want.trim())),
                 format!("{:?}", clip(shown.trim())),
             ));
+        }
+    }
+    for n in &expect.stdout_number {
+        let want = n.value.render(vars);
+        let what = format!("stdout {} {}", n.op.name(), mask(want.trim()));
+        match (out.trim().parse::<f64>(), want.trim().parse::<f64>()) {
+            (Ok(have), Ok(limit)) if n.op.holds(have, limit) => {}
+            (Ok(_), Ok(_)) => j.unmet.push((what, format!("{:?}", clip(shown.trim())))),
+            (Err(_), _) => j.unmet.push((
+                format!("{what} (stdout a number)"),
+                format!("{:?}", clip(shown.trim())),
+            )),
+            (_, Err(_)) => j.unmet.push((
+                what,
+                format!("the limit {:?} is not a number", mask(want.trim())),
+            )),
         }
     }
     if j.failure.is_none()

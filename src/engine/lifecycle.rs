@@ -91,6 +91,7 @@ impl Engine {
         self.faked_clock(clock_faked, fx);
         self.outside_window(outside, fx);
         self.advance(fx);
+        self.rearm_wait(fx);
         Ok(())
     }
 
@@ -180,7 +181,7 @@ impl Engine {
         }
         let body = Body::StepStarted {
             index: i,
-            title: self.mask(&step.title.render(&self.vars())),
+            title: self.mask(&step.title.render(&self.step_vars(i))),
             step_kind: step.kind.name().to_string(),
             mutating: step.mutating,
         };

@@ -144,3 +144,63 @@ pub const CHOSE_CONTINUE: &str = "the operator chose to continue";
 pub const ROLLBACK_CHOSEN: &str = "rollback chosen";
 pub const ROLLED_BACK: &str = "rolled back after a failure";
 pub const ROLLBACK_INCOMPLETE: &str = "rollback incomplete: a rollback command was skipped";
+
+pub fn skipped_param(name: &str, have: &str, wanted: &str) -> String {
+    format!("skipped: `when` needs parameter `{name}` = `{wanted}`, and it is `{have}`")
+}
+
+pub fn skipped_capture(name: &str, have: &str, pattern: &str) -> String {
+    format!("skipped: `when` needs capture `{name}` to match /{pattern}/, and it is `{have}`")
+}
+
+pub fn skipped_capture_unset(name: &str, pattern: &str) -> String {
+    format!("skipped: `when` needs capture `{name}` to match /{pattern}/, and no step captured it")
+}
+
+pub fn skipped_choice(step: &str, chosen: Option<&str>, wanted: &str) -> String {
+    match chosen {
+        Some(c) => format!("skipped: `when` needs `{step}` answered `{wanted}`, and it was `{c}`"),
+        None => {
+            format!("skipped: `when` needs `{step}` answered `{wanted}`, and it was not answered")
+        }
+    }
+}
+
+pub fn choice_needed(keys: &[&str]) -> String {
+    format!("this step needs an answer: one of {}", keys.join(", "))
+}
+
+pub fn unknown_choice(given: &str, keys: &[&str]) -> String {
+    format!(
+        "`{given}` is not an answer here; answer one of: {}",
+        keys.join(", ")
+    )
+}
+
+pub fn no_choices_here(given: &str) -> String {
+    format!("this step has no answers to pick; `{given}` cannot be chosen")
+}
+
+pub fn wait_not_over(until: &str) -> String {
+    format!("not yet: this step waits until {until}; `done` is accepted from then")
+}
+
+pub const NO_WAIT_RUNNING: &str = "no wait is running";
+
+pub fn no_return_mismatch(expected: &str) -> String {
+    format!("that is not the step's name; type `{expected}` to pass its point of no return")
+}
+
+pub fn wait_deadline(deadline: &str, polls: u32, last: &str) -> String {
+    format!("still not met after {deadline} ({polls} polls): {last}")
+}
+
+pub fn rolled_back_keeping(kept: &[&str], why: &str) -> String {
+    format!(
+        "rolled back after a failure; left in place ({why}): {}",
+        kept.join(", ")
+    )
+}
+
+pub const KEPT_WHY: &str =
+    "a checkpoint, a point of no return, or earlier loop passes kept by the operator";

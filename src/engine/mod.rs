@@ -8,12 +8,15 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod apply;
 mod choose;
 mod commands;
 mod confirm;
 pub mod event;
 pub mod expect;
+mod flow;
 mod lifecycle;
+mod manual;
 mod messages;
 pub mod phase;
 mod read;
@@ -30,6 +33,9 @@ pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;

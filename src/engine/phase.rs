@@ -1,11 +1,13 @@
 //! Where the run stands, derived from state alone: what the engine waits for, or what it
 //! must do next. Front ends draw and prompt from this; `update` acts on it.
 
+use chrono::{DateTime, Utc};
+
 use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
-use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind};
+use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind, Undo};
 
-use super::state::{ApprovalState, CommandState, Engine, TargetState};
+use super::state::{ApprovalState, CommandState, Engine, TargetState, WaitState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -37,6 +39,22 @@ pub enum Phase {
     },
     /// Waiting for a person to do a manual step and mark it done.
     Manual(usize),
+    /// A manual step's `wait`: its instructions are shown, `done` is accepted from `until`.
+    Waiting {
+        step: usize,
+        until: DateTime<Utc>,
+    },
+    /// Waiting for the operator to type the step's name at its point of no return.
+    NoReturn {
+        step: usize,
+        expected: String,
+        reason: String,
+    },
+    /// Waiting for a person to carry out a manual rollback entry (number `n`).
+    ManualUndo {
+        step: usize,
+        n: u32,
+    },
     /// Waiting for the operator's decision after a failure.
     Failed {
         step: usize,
@@ -57,6 +75,12 @@ pub enum Phase {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Todo {
+    /// The step's `when` does not hold: it is skipped.
+    Skip(usize),
+    /// The target was confirmed at that earlier step of the same loop pass.
+    ReuseTarget(usize, usize),
+    /// A manual step's `wait` begins.
+    StartWait(usize),
     Describe(usize),
     RequestApproval(usize),
     Main(usize),
@@ -79,13 +103,19 @@ impl Phase {
     pub fn step(&self) -> Option<usize> {
         match self {
             Phase::Ready(i) | Phase::Manual(i) | Phase::InDoubt(i) => Some(*i),
-            Phase::Running { step, .. }
+            Phase::Waiting { step, .. }
+            | Phase::NoReturn { step, .. }
+            | Phase::ManualUndo { step, .. }
+            | Phase::Running { step, .. }
             | Phase::RetryWait { step, .. }
             | Phase::Confirm { step, .. }
             | Phase::Approval { step, .. }
             | Phase::Failed { step, .. } => Some(*step),
             Phase::Next(t) => match t {
-                Todo::Describe(i)
+                Todo::Skip(i)
+                | Todo::ReuseTarget(i, _)
+                | Todo::StartWait(i)
+                | Todo::Describe(i)
                 | Todo::RequestApproval(i)
                 | Todo::Main(i)
                 | Todo::Verify(i, _)
@@ -105,6 +135,8 @@ impl Phase {
             Phase::Confirm { .. }
                 | Phase::Approval { .. }
                 | Phase::Manual(_)
+                | Phase::NoReturn { .. }
+                | Phase::ManualUndo { .. }
                 | Phase::Failed { .. }
                 | Phase::InDoubt(_)
         )
@@ -151,10 +183,10 @@ impl Engine {
                 return p;
             }
             let n = self.steps[i].rolled_back_cmds;
-            return if (n as usize) < self.rb.steps[i].rollback.len() {
-                Phase::Next(Todo::RollbackCmd(i, n + 1))
-            } else {
-                Phase::Next(Todo::RollbackStepDone(i))
+            return match self.rb.steps[i].rollback.get(n as usize) {
+                Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
+                Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),
+                None => Phase::Next(Todo::RollbackStepDone(i)),
             };
         }
         if let Some(i) = self.in_doubt {
@@ -173,7 +205,10 @@ impl Engine {
             };
         }
         if !s.started {
-            return Phase::Ready(i);
+            return match self.condition(i) {
+                Err(_) => Phase::Next(Todo::Skip(i)),
+                Ok(()) => Phase::Ready(i),
+            };
         }
         if let Some(p) = self.waiting_on_command(i) {
             return p;
@@ -181,6 +216,12 @@ impl Engine {
         if step.target.is_some() {
             match &s.target {
                 TargetState::Unresolved => return Phase::Next(Todo::Describe(i)),
+                TargetState::Resolved {
+                    resolved,
+                    misses: 0,
+                } if let Some(j) = self.confirmed_before(i, resolved) => {
+                    return Phase::Next(Todo::ReuseTarget(i, j));
+                }
                 TargetState::Resolved { resolved, misses } => {
                     return Phase::Confirm {
                         step: i,
@@ -204,11 +245,25 @@ impl Engine {
                 ApprovalState::Granted => {}
             }
         }
+        if let Some(reason) = &step.point_of_no_return
+            && !s.no_return
+            && !s.main_done
+        {
+            return Phase::NoReturn {
+                step: i,
+                expected: step.base_id().to_string(),
+                reason: reason.clone(),
+            };
+        }
         if !s.main_done {
-            return if step.kind == StepKind::Manual {
-                Phase::Manual(i)
-            } else {
-                Phase::Next(Todo::Main(i))
+            return match (step.kind, step.wait, &s.wait) {
+                (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
+                (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
+                    step: i,
+                    until: *until,
+                },
+                (StepKind::Manual, ..) => Phase::Manual(i),
+                _ => Phase::Next(Todo::Main(i)),
             };
         }
         if (s.verified as usize) < step.verify.len() {
@@ -245,6 +300,20 @@ impl Engine {
 
     /// The answers the operator may give at the current prompt.
     pub fn choices(&self) -> Vec<ChoiceKind> {
+        let mut offered = self.choices_offered();
+        // In a loop, the operator may undo only the pass that failed and keep the earlier
+        // ones (each already verified) where they are.
+        if let Some(at) = offered.iter().position(|k| *k == K::Rollback)
+            && let Some(i) = self.phase().step()
+            && self.rollback.is_none()
+            && self.rollback_plan(i).kept != self.rollback_plan_of_pass(i).kept
+        {
+            offered.insert(at + 1, K::RollbackItem);
+        }
+        offered
+    }
+
+    fn choices_offered(&self) -> Vec<ChoiceKind> {
         match self.phase() {
             Phase::Failed { step, prompt, .. } => offered(&self.rb.steps[step], prompt),
             // During a rollback the question is about one rollback command.

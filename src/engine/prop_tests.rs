@@ -9,8 +9,15 @@ use proptest::prelude::*;
 
 use super::*;
 use crate::journal::record::{Actor, Entry, Role, RunbookRef};
+use std::time::Duration;
+
+use crate::runbook::Pos;
 use crate::runbook::load_str;
+use crate::runbook::model::{
+    ChoiceOption, Condition, Loop, Param, Runbook, StepKind, StepRef, Undo, WaitUntil, When,
+};
 use crate::runbook::params::Params;
+use crate::runbook::template::Template;
 
 fn operator() -> Actor {
     Actor {
@@ -30,6 +37,9 @@ struct Shape {
     retry: u8,
     approval: bool,
     allow_continue: bool,
+    /// A format addition on this step: 1 `when`, 2 checkpoint, 3 point of no return,
+    /// 4 polled verify, 5 manual wait or `closes`, 6 manual rollback entry, 7 choices.
+    extra: u8,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -41,9 +51,10 @@ fn shape() -> impl Strategy<Value = Shape> {
         1u8..3,
         any::<bool>(),
         any::<bool>(),
+        0u8..8,
     )
         .prop_map(
-            |(kind, target, verify, rollback, retry, approval, allow_continue)| Shape {
+            |(kind, target, verify, rollback, retry, approval, allow_continue, extra)| Shape {
                 kind,
                 target,
                 verify,
@@ -51,8 +62,89 @@ fn shape() -> impl Strategy<Value = Shape> {
                 retry,
                 approval,
                 allow_continue,
+                extra,
             },
         )
+}
+
+/// Sets the drawn format additions on the loaded runbook (the loader's own tests cover the
+/// YAML); with `looped`, every step after the snapshot runs once per item of two.
+fn extras(rb: &mut Runbook, shapes: &[Shape], looped: bool) {
+    let at = Pos::new(1, 1);
+    rb.params.push(Param {
+        name: "items".into(),
+        pos: at,
+        description: None,
+        pattern: None,
+        choices: Vec::new(),
+        deny: Vec::new(),
+        secret: false,
+        from_env: None,
+        default: None,
+        list: true,
+    });
+    let mut last_mutating: Option<String> = None;
+    for (i, shape) in shapes.iter().enumerate() {
+        let step = &mut rb.steps[i + 1];
+        match shape.extra {
+            1 => {
+                step.when = Some(Condition {
+                    pos: at,
+                    test: When::Param {
+                        name: "items".into(),
+                        equals: if shape.target { "a,b" } else { "x" }.into(),
+                    },
+                })
+            }
+            2 => step.checkpoint = Some("phase over".into()),
+            3 if step.mutating => step.point_of_no_return = Some("no way back".into()),
+            4 => {
+                if let Some(c) = step.verify.first_mut() {
+                    c.wait_until = Some(WaitUntil {
+                        every: Duration::from_secs(10),
+                        deadline: Duration::from_secs(35),
+                    });
+                }
+            }
+            5 if step.kind == StepKind::Manual => step.wait = Some(Duration::from_secs(60)),
+            5 => {
+                step.closes = last_mutating.clone().map(|id| StepRef { id, pos: at });
+            }
+            6 if step.mutating => step.rollback.insert(
+                0,
+                Undo::Manual {
+                    instructions: Template::literal("undo by hand"),
+                    pos: at,
+                },
+            ),
+            7 if step.kind == StepKind::Manual => {
+                step.choices = ["go", "stop"]
+                    .iter()
+                    .map(|k| ChoiceOption {
+                        key: (*k).into(),
+                        label: (*k).into(),
+                        pos: at,
+                    })
+                    .collect()
+            }
+            _ => {}
+        }
+        if step.mutating {
+            last_mutating = Some(step.id.clone());
+        }
+    }
+    if looped {
+        for step in &mut rb.steps[1..] {
+            step.in_loop = Some("each".into());
+        }
+        rb.loops.push(Loop {
+            id: "each".into(),
+            pos: at,
+            var: "item".into(),
+            list: "items".into(),
+            title: None,
+        });
+    }
 }
 
 /// A runbook that passes lint: a snapshot first, then steps of the drawn shapes.
@@ -92,7 +184,7 @@ fn runbook(shapes: &[Shape]) -> String {
 }
 
 fn same(live: &Engine, journal: &[Entry]) -> Result<(), TestCaseError> {
-    let replayed = Engine::replay(live.rb.clone(), operator(), Params::default(), journal);
+    let replayed = Engine::replay(live.rb.clone(), operator(), live.params.clone(), journal);
     prop_assert_eq!(&replayed.steps, &live.steps);
     prop_assert_eq!(replayed.current, live.current);
     prop_assert_eq!(&replayed.rollback, &live.rollback);
@@ -117,9 +209,14 @@ proptest! {
         shapes in prop::collection::vec(shape(), 1..6),
         dice in prop::collection::vec(any::<u8>(), 200),
         crash_at in 0usize..60,
+        looped in any::<bool>(),
     ) {
-        let loaded = load_str("p.yaml", &runbook(&shapes)).map_err(|r| TestCaseError::fail(r.render(false)))?;
-        let mut e = Engine::new(Arc::new(loaded.runbook), operator(), Params::default());
+        let mut loaded = load_str("p.yaml", &runbook(&shapes)).map_err(|r| TestCaseError::fail(r.render(false)))?;
+        extras(&mut loaded.runbook, &shapes, looped);
+        let mut params = Params::default();
+        params.values.insert("items".into(), "a,b".into());
+        let mut e = Engine::new(Arc::new(loaded.runbook), operator(), params);
+        let mut clock = now();
         let mut journal: Vec<Entry> = Vec::new();
         let mut queue = vec![Event::Start(StartInfo {
             run_id: "r".into(),
@@ -139,7 +236,19 @@ proptest! {
                     match e.phase() {
                         Phase::Ready(_) => Event::Begin,
                         Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
-                        Phase::Manual(_) => Event::ManualDone(None),
+                        Phase::Manual(i) => Event::ManualDone {
+                            choice: e.rb.steps[i].choices.first().map(|c| c.key.clone()),
+                            note: None,
+                        },
+                        Phase::ManualUndo { .. } => Event::ManualDone {
+                            choice: None,
+                            note: None,
+                        },
+                        Phase::NoReturn { expected, .. } => Event::Typed(expected),
+                        Phase::Waiting { step, until } => {
+                            clock = clock.max(until);
+                            Event::WaitOver { step }
+                        }
                         Phase::Approval { step, expected, .. } => {
                             let state::ApprovalState::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
                             Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false, client: None })
@@ -154,7 +263,7 @@ proptest! {
                 }
             };
             events += 1;
-            let effects = e.update(now(), event).map_err(|r| TestCaseError::fail(r.0))?;
+            let effects = e.update(clock, event).map_err(|r| TestCaseError::fail(r.0))?;
             for fx in effects {
                 match fx {
                     Effect::Journal(entry) => journal.push(entry),
@@ -169,7 +278,10 @@ proptest! {
                             ..Default::default()
                         }));
                     }
-                    Effect::Timer { event, .. } => queue.insert(0, event),
+                    Effect::Timer { after, event } => {
+                        clock += after;
+                        queue.insert(0, event);
+                    }
                     Effect::Finish { .. } | Effect::Stop | Effect::Reply { .. } => {}
                 }
             }
@@ -177,9 +289,9 @@ proptest! {
             // A crash here: the journal so far, replayed and resumed, must be a state the
             // engine can go on from.
             if events == crash_at && e.finished.is_none() {
-                let mut resumed = Engine::replay(e.rb.clone(), operator(), Params::default(), &journal);
+                let mut resumed = Engine::replay(e.written.clone(), operator(), e.params.clone(), &journal);
                 let mut resumed_journal = journal.clone();
-                if let Ok(fx) = resumed.update(now(), Event::Resume { outside_window: None, clock_faked: None }) {
+                if let Ok(fx) = resumed.update(clock, Event::Resume { outside_window: None, clock_faked: None }) {
                     resumed_journal.extend(fx.into_iter().filter_map(|f| match f { Effect::Journal(j) => Some(j), _ => None }));
                     same(&resumed, &resumed_journal)?;
                     // Nothing runs across a crash by itself: a step or rollback command

@@ -1,32 +1,71 @@
 //! The one rollback order: the engine follows it when the operator chooses rollback, and the
-//! failure dialog shows it before they choose.
+//! failure dialog, `plan` and the export show it.
 
 use crate::journal::record::StepStatus;
 
 use super::state::Engine;
 
-/// What a rollback undoes, in order, and the changes it cannot undo.
+/// What a rollback undoes, in order, and the changes it cannot or will not undo.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RollbackPlan {
     /// Steps whose rollback commands run, in this order.
     pub undo: Vec<usize>,
     /// Steps that changed something but define no rollback: named, never skipped silently.
     pub without_rollback: Vec<usize>,
+    /// Changes left in place on purpose: before a completed checkpoint or a started point
+    /// of no return, or (rolling back one loop pass) in earlier passes.
+    pub kept: Vec<usize>,
+    /// The checkpoint or point of no return that keeps them, if one does.
+    pub kept_by: Option<usize>,
 }
 
 impl Engine {
     /// Whether step `j`'s change is in place: it changes something, the run went on past it,
-    /// and (where it failed and was continued past) its own command did run.
+    /// (where it failed and was continued past) its own command did run, and no later step
+    /// that `closes` it has undone it.
     pub fn in_effect(&self, j: usize) -> bool {
         let s = &self.steps[j];
         self.rb.steps[j].mutating
             && s.status.is_some_and(StepStatus::went_on)
             && (s.status != Some(StepStatus::Continued) || s.main_ran)
+            && !self.closed(j)
+    }
+
+    /// Step `j` was undone by a later step that `closes` it, or is itself such a step: the
+    /// pair cancels out, and rolling back either alone would leave the system half-way.
+    fn closed(&self, j: usize) -> bool {
+        let done = |k: usize| self.steps[k].status.is_some_and(StepStatus::went_on);
+        let id = &self.rb.steps[j].id;
+        let closer = self.rb.steps[j].closes.is_some() && done(j);
+        closer
+            || self
+                .rb
+                .steps
+                .iter()
+                .enumerate()
+                .any(|(k, s)| k > j && s.closes.as_ref().is_some_and(|r| &r.id == id) && done(k))
     }
 
     /// Changes that are in place and not rolled back.
     pub fn changes_made(&self) -> bool {
         (0..self.steps.len()).any(|j| self.in_effect(j))
+    }
+
+    /// The first step a rollback may reach back to, and the step that set it: after a
+    /// completed checkpoint only later steps are undone; once a point of no return has been
+    /// passed, nothing before it is.
+    fn floor(&self) -> Option<(usize, usize)> {
+        let done = |k: usize| self.steps[k].status.is_some_and(StepStatus::went_on);
+        (0..self.rb.steps.len()).rev().find_map(|k| {
+            let s = &self.rb.steps[k];
+            if s.checkpoint.is_some() && done(k) {
+                Some((k + 1, k))
+            } else if s.point_of_no_return.is_some() && self.steps[k].no_return {
+                Some((k, k))
+            } else {
+                None
+            }
+        })
     }
 
     /// The rollback if it were chosen now at a failure of step `failed`: the failed step
@@ -36,20 +75,58 @@ impl Engine {
         if let Some(r) = &self.rollback {
             return RollbackPlan {
                 undo: r.plan[r.next.min(r.plan.len())..].to_vec(),
-                without_rollback: Vec::new(),
+                kept: r.kept.clone(),
+                ..RollbackPlan::default()
             };
         }
         let f = &self.steps[failed];
         let failed_ran = self.rb.steps[failed].mutating && f.main_ran && f.status.is_none();
-        let order = failed_ran.then_some(failed).into_iter().chain(
-            (0..self.rb.steps.len())
-                .rev()
-                .filter(|&j| j != failed && self.in_effect(j)),
-        );
-        let (undo, without_rollback) = order.partition(|&j| !self.rb.steps[j].rollback.is_empty());
+        let changed: Vec<usize> = failed_ran
+            .then_some(failed)
+            .into_iter()
+            .chain(
+                (0..self.rb.steps.len())
+                    .rev()
+                    .filter(|&j| j != failed && self.in_effect(j)),
+            )
+            .collect();
+        let (floor, kept_by) = match self.floor() {
+            Some((floor, by)) => (floor, Some(by)),
+            None => (0, None),
+        };
+        let (reach, kept): (Vec<usize>, Vec<usize>) =
+            changed.into_iter().partition(|&j| j >= floor);
+        let (undo, without_rollback) = reach
+            .into_iter()
+            .partition(|&j| !self.rb.steps[j].rollback.is_empty());
         RollbackPlan {
             undo,
             without_rollback,
+            kept_by: kept_by.filter(|_| !kept.is_empty()),
+            kept,
         }
+    }
+
+    /// The same, limited to the loop pass step `failed` belongs to: earlier passes are kept.
+    pub fn rollback_plan_of_pass(&self, failed: usize) -> RollbackPlan {
+        let mut plan = self.rollback_plan(failed);
+        let pass = |j: usize| {
+            self.rb.steps[j]
+                .iteration
+                .as_ref()
+                .map(|it| (it.loop_id.clone(), it.index))
+        };
+        let Some(here) = pass(failed) else {
+            return plan;
+        };
+        let other = |j: &usize| pass(*j).as_ref() != Some(&here);
+        let mut kept: Vec<usize> = plan.undo.iter().copied().filter(other).collect();
+        kept.extend(plan.without_rollback.iter().copied().filter(other));
+        plan.undo.retain(|j| !other(j));
+        plan.without_rollback.retain(|j| !other(j));
+        kept.extend(plan.kept);
+        kept.sort_unstable_by(|a, b| b.cmp(a));
+        plan.kept = kept;
+        plan
     }
 }

@@ -7,10 +7,24 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
-use crate::journal::record::OverrideKind;
-use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Prompt, Purpose, StepStatus};
+use crate::journal::record::{Actor, Entry, Outcome, Prompt, Purpose, StepStatus};
 use crate::runbook::Runbook;
+use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
+
+/// The name of a loop pass, as the ids of its steps begin.
+pub(super) fn pass_key(it: &crate::runbook::model::Iteration) -> String {
+    format!("{}[{}]", it.loop_id, it.item)
+}
+
+/// The runbook with its loops unrolled for these values (shared as is when it has none).
+pub(super) fn unrolled(written: &Arc<Runbook>, params: &Params) -> Arc<Runbook> {
+    if written.loops.is_empty() {
+        written.clone()
+    } else {
+        Arc::new(expand(written, params))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum ApprovalState {
@@ -47,6 +61,28 @@ pub struct StepState {
     pub rolled_back_cmds: u32,
     /// The operator declared this in-doubt step done, with this reason.
     pub accepted: Option<String>,
+    /// The answer picked at a manual step with `choices`.
+    pub chosen: Option<String>,
+    /// A `wait` or `wait_until` in progress or over.
+    pub wait: WaitState,
+    /// The operator confirmed this step's point of no return.
+    pub no_return: bool,
+}
+
+/// Where a step's wait stands: a manual step's minimum time, or the polls of a command.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum WaitState {
+    #[default]
+    None,
+    Active {
+        purpose: Purpose,
+        until: DateTime<Utc>,
+        deadline_ms: u64,
+        /// Polls started so far.
+        polls: u32,
+    },
+    /// A manual step's wait ran out: `done` is accepted.
+    Passed,
 }
 
 /// Where a step's target confirmation stands.
@@ -56,12 +92,11 @@ pub enum TargetState {
     #[default]
     Unresolved,
     /// The system named it; waiting for the operator to type it (after `misses` misses).
-    Resolved {
-        resolved: String,
-        misses: u32,
-    },
+    Resolved { resolved: String, misses: u32 },
     Confirmed {
         resolved: String,
+        /// Who typed it (at this step, or where it was first confirmed).
+        by: String,
     },
 }
 
@@ -70,7 +105,7 @@ impl TargetState {
     pub fn resolved(&self) -> Option<&str> {
         match self {
             TargetState::Unresolved => None,
-            TargetState::Resolved { resolved, .. } | TargetState::Confirmed { resolved } => {
+            TargetState::Resolved { resolved, .. } | TargetState::Confirmed { resolved, .. } => {
                 Some(resolved)
             }
         }
@@ -121,15 +156,25 @@ pub struct RollbackState {
     pub next: usize,
     /// A rollback command failed and the operator skipped it.
     pub incomplete: bool,
+    /// Changes left in place on purpose (before a checkpoint or a point of no return, or
+    /// earlier loop passes).
+    pub kept: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Engine {
+    /// The runbook as this run executes it: loops unrolled for its parameters.
     pub(super) rb: Arc<Runbook>,
+    /// As written: a witness unrolls it once `run_started` gives the values.
+    pub(super) written: Arc<Runbook>,
     pub(super) operator: Actor,
     pub(super) params: Params,
-    /// Values captured by steps so far, as journaled (secrets masked).
+    /// Values captured by steps so far, as journaled (secrets masked); the latest capture
+    /// of a name wins.
     pub(super) captured: BTreeMap<String, String>,
+    /// Captures made inside each loop pass (`roll[n1]`): a step of that pass sees its own
+    /// pass's values first, so undoing pass 1 after pass 2 uses what pass 1 saved.
+    pub(super) pass_captured: BTreeMap<String, BTreeMap<String, String>>,
     /// The real values of captures that held a secret: kept in memory only, never
     /// journaled, so a replay does not have them (see `lost_captures`).
     pub(super) held: BTreeMap<String, String>,
@@ -155,13 +200,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    pub fn new(rb: Arc<Runbook>, operator: Actor, params: Params) -> Engine {
+    pub fn new(written: Arc<Runbook>, operator: Actor, params: Params) -> Engine {
+        let rb = unrolled(&written, &params);
         let steps = vec![StepState::default(); rb.steps.len()];
         Engine {
             rb,
+            written,
             operator,
             params,
             captured: BTreeMap::new(),
+            pass_captured: BTreeMap::new(),
             held: BTreeMap::new(),
             steps,
             current: 0,
@@ -219,6 +267,51 @@ impl Engine {
 
     pub fn step_index(&self, id: &str) -> Option<usize> {
         self.rb.step_index(id)
+    }
+
+    /// The values step `i` sees: the run's, and its loop item under the loop's name.
+    pub fn step_vars(&self, i: usize) -> BTreeMap<String, String> {
+        let mut v = self.vars();
+        if let Some(it) = self.rb.steps.get(i).and_then(|s| s.iteration.as_ref()) {
+            let lost = self.lost_captures();
+            v.extend(
+                self.pass_values(it)
+                    .filter(|(k, _)| !lost.contains(&k.as_str()) && !self.held.contains_key(*k))
+                    .map(|(k, val)| (k.clone(), val.clone())),
+            );
+            v.insert(it.var.clone(), it.item.clone());
+        }
+        v
+    }
+
+    /// The same, as shown: secrets masked.
+    pub fn shown_step_vars(&self, i: usize) -> BTreeMap<String, String> {
+        let mut v = self.shown_vars();
+        if let Some(it) = self.rb.steps.get(i).and_then(|s| s.iteration.as_ref()) {
+            v.extend(
+                self.pass_values(it)
+                    .map(|(k, val)| (k.clone(), self.mask(val))),
+            );
+            v.insert(it.var.clone(), self.mask(&it.item));
+        }
+        v
+    }
+
+    /// What the steps of one loop pass captured.
+    fn pass_values<'a>(
+        &'a self,
+        it: &crate::runbook::model::Iteration,
+    ) -> impl Iterator<Item = (&'a String, &'a String)> {
+        self.pass_captured.get(&pass_key(it)).into_iter().flatten()
+    }
+
+    /// Step `i`'s title with its values filled in, as shown.
+    pub fn title(&self, i: usize) -> String {
+        self.rb
+            .steps
+            .get(i)
+            .map(|s| s.title.render(&self.shown_step_vars(i)))
+            .unwrap_or_default()
     }
 
     /// Every value a command may see: parameters, then captures (their real values where
@@ -301,246 +394,5 @@ impl Engine {
             .filter(|(k, v)| params::is_masked(v) && !self.held.contains_key(*k))
             .map(|(k, _)| k.as_str())
             .collect()
-    }
-
-    /// Applies one journal entry. The only place state changes.
-    pub fn apply(&mut self, entry: &Entry) {
-        let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
-        match &entry.body {
-            Body::RunStarted { run_id, params, .. } => {
-                self.started = true;
-                self.run_id = Some(run_id.clone());
-                if self.witness {
-                    self.params.values = params.clone();
-                }
-            }
-            Body::Override {
-                what: OverrideKind::Window,
-                reason,
-            } => self.window_override = Some(reason.clone()),
-            Body::StepStarted { .. } => {
-                if let Some(i) = idx {
-                    self.steps[i].started = true;
-                    self.current = i;
-                }
-            }
-            Body::CommandStarted {
-                purpose, attempt, ..
-            } => {
-                if let Some(s) = idx.map(|i| &mut self.steps[i]) {
-                    s.round = match s.command {
-                        CommandState::Ended {
-                            purpose: p,
-                            ok: false,
-                            ..
-                        } if p == *purpose => s.round + 1,
-                        _ => 1,
-                    };
-                    s.command = CommandState::Running {
-                        purpose: *purpose,
-                        attempt: *attempt,
-                    };
-                    s.attempts.insert(*purpose, *attempt);
-                    s.main_ran |= *purpose == Purpose::Main;
-                }
-            }
-            Body::CommandFinished {
-                purpose,
-                attempt,
-                ok,
-                captures,
-                ..
-            } => {
-                if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.command = CommandState::Ended {
-                        purpose: *purpose,
-                        attempt: *attempt,
-                        ok: *ok,
-                    };
-                    if *ok {
-                        match purpose {
-                            Purpose::Main => s.main_done = true,
-                            Purpose::Verify(n) => s.verified = s.verified.max(*n),
-                            Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
-                            Purpose::Describe => {}
-                        }
-                    }
-                    self.captured.extend(captures.clone());
-                }
-            }
-            Body::TargetResolved { resolved } => {
-                if let Some(i) = idx {
-                    self.steps[i].target = TargetState::Resolved {
-                        resolved: resolved.clone(),
-                        misses: 0,
-                    };
-                }
-            }
-            Body::TargetConfirmed { .. } => {
-                if let Some(i) = idx
-                    && let Some(resolved) = self.steps[i].target.resolved()
-                {
-                    self.steps[i].target = TargetState::Confirmed {
-                        resolved: resolved.to_string(),
-                    };
-                }
-            }
-            Body::TargetMismatch { misses, .. } => {
-                if let Some(i) = idx
-                    && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
-                {
-                    *m = *misses;
-                }
-            }
-            Body::ApprovalRequested {
-                command_sha256,
-                expected,
-                ..
-            } => {
-                if let Some(i) = idx {
-                    self.steps[i].approval = ApprovalState::Requested {
-                        command_sha256: command_sha256.clone(),
-                        expected: expected.clone(),
-                    };
-                }
-            }
-            Body::ApprovalGranted { .. } => {
-                if let Some(i) = idx {
-                    self.steps[i].approval = ApprovalState::Granted;
-                }
-            }
-            Body::ManualDone { .. } => {
-                if let Some(i) = idx {
-                    self.steps[i].main_done = true;
-                    self.steps[i].main_ran = true;
-                }
-            }
-            Body::StepFailed { prompt, reason } => {
-                if let Some(i) = idx {
-                    self.steps[i].command = CommandState::Asking {
-                        prompt: *prompt,
-                        reason: reason.clone(),
-                    };
-                }
-            }
-            Body::OperatorChoice { prompt, choice } => {
-                if let Some(i) = idx {
-                    self.apply_choice(i, *prompt, choice);
-                }
-            }
-            Body::StepFinished { status, reason } => {
-                if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.status = Some(*status);
-                    s.reason = reason.clone();
-                    s.command = CommandState::Idle;
-                    if *status == StepStatus::RolledBack {
-                        if let Some(r) = &mut self.rollback {
-                            r.next += 1;
-                        }
-                    } else if i >= self.current {
-                        self.current = i + 1;
-                    }
-                    if self.in_doubt == Some(i) {
-                        self.in_doubt = None;
-                    }
-                }
-            }
-            Body::RollbackStarted { plan, .. } => {
-                let plan = plan
-                    .iter()
-                    .filter_map(|id| self.rb.step_index(id))
-                    .collect();
-                // The failure that led here is decided; failed commands are not retried.
-                for s in &mut self.steps {
-                    s.command = CommandState::Idle;
-                }
-                self.in_doubt = None;
-                self.rollback = Some(RollbackState {
-                    plan,
-                    next: 0,
-                    incomplete: false,
-                });
-            }
-            Body::RollbackFinished { .. } => {}
-            Body::WatcherJoined { watcher } => {
-                self.watchers.insert(watcher.clone());
-            }
-            Body::WatcherLeft { watcher } => {
-                self.watchers.remove(watcher);
-            }
-            Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
-            Body::RunResumed { in_doubt } => {
-                self.interrupted = None;
-                // Whatever was running died with the old process.
-                for s in &mut self.steps {
-                    if matches!(
-                        s.command,
-                        CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
-                    ) {
-                        s.command = CommandState::Idle;
-                    }
-                }
-                self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
-            }
-            Body::RunFinished { outcome, .. } => {
-                self.finished = Some((*outcome, Exit::from(*outcome)))
-            }
-            Body::WindowChecked { .. }
-            | Body::StopRequested { .. }
-            | Body::Override { .. }
-            | Body::Waiver { .. }
-            | Body::ExpectFailed { .. }
-            | Body::TargetDenied { .. }
-            | Body::SnapshotRecorded { .. }
-            | Body::ApprovalRefused { .. }
-            | Body::OperatorNote { .. }
-            | Body::ClientRefused { .. }
-            | Body::JournalRecovered { .. } => {}
-        }
-    }
-
-    fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
-        let s = &mut self.steps[i];
-        match (prompt, choice) {
-            // Retry runs again what failed: the step's own command if that failed, else the
-            // verify check that failed — never a change that already succeeded.
-            (_, Choice::Retry) => {
-                s.command = CommandState::Idle;
-            }
-            (Prompt::Rollback, Choice::Continue) => {
-                s.command = CommandState::Idle;
-                s.rolled_back_cmds += 1;
-                if let Some(r) = &mut self.rollback {
-                    r.incomplete = true;
-                }
-            }
-            // A rollback command in doubt: run it again, or count it done.
-            (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
-            (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
-                s.rolled_back_cmds += 1;
-                self.in_doubt = None;
-            }
-            // The operator says the step's own part finished: what is left (its verify)
-            // runs from here.
-            (Prompt::InDoubt, Choice::Done(reason)) => {
-                s.main_done = true;
-                s.main_ran = true;
-                s.command = CommandState::Idle;
-                s.accepted = Some(reason.clone());
-                self.in_doubt = None;
-            }
-            (Prompt::InDoubt, Choice::Rerun) => {
-                // Start the step over, but keep counting attempts so no log is overwritten.
-                let attempts = std::mem::take(&mut s.attempts);
-                *s = StepState {
-                    attempts,
-                    ..StepState::default()
-                };
-                self.in_doubt = None;
-            }
-            _ => {}
-        }
     }
 }

@@ -69,7 +69,8 @@ impl Engine {
                     | Event::CommandDone(_)
                     | Event::RetryDue { .. }
                     | Event::Typed(_)
-                    | Event::ManualDone(_)
+                    | Event::ManualDone { .. }
+                    | Event::WaitOver { .. }
                     | Event::Choice(_)
             );
         let before = moves.then(|| (self.progress_mark(), event.name()));
@@ -98,22 +99,8 @@ impl Engine {
                 self.spawn(step, purpose, &mut fx);
             }
             Event::Typed(text) => self.typed(text, &mut fx)?,
-            Event::ManualDone(note) => {
-                let Phase::Manual(i) = self.phase() else {
-                    return refuse(msg::NO_MANUAL_STEP);
-                };
-                if note.as_deref().is_some_and(has_controls) {
-                    return refuse(msg::NOTE_CONTROLS);
-                }
-                let note = note.map(|n| self.mask(&n)).filter(|n| !n.trim().is_empty());
-                self.emit(
-                    &mut fx,
-                    Some(i),
-                    self.operator.clone(),
-                    Body::ManualDone { note },
-                );
-                self.advance(&mut fx);
-            }
+            Event::ManualDone { choice, note } => self.manual_done(choice, note, &mut fx)?,
+            Event::WaitOver { step } => self.wait_over(step, &mut fx)?,
             Event::Choice(choice) => self.choose(choice, &mut fx)?,
             Event::Note { actor, text } => {
                 let text = self.mask(text.trim());
@@ -320,6 +307,32 @@ impl Engine {
     /// Does one piece of work; true when the run now waits (a command, a person, the end).
     fn work(&mut self, todo: Todo, fx: &mut Vec<Effect>) -> bool {
         match todo {
+            Todo::Skip(i) => {
+                let reason = self.condition(i).err();
+                let body = Body::StepFinished {
+                    status: StepStatus::Skipped,
+                    reason,
+                };
+                self.emit(fx, Some(i), self.shisa(), body);
+                return false;
+            }
+            Todo::ReuseTarget(i, j) => {
+                let resolved = self.steps[i]
+                    .target
+                    .resolved()
+                    .unwrap_or_default()
+                    .to_string();
+                let body = Body::TargetConfirmed {
+                    resolved,
+                    typed: String::new(),
+                    reused_from: Some(self.rb.steps[j].id.clone()),
+                };
+                self.emit(fx, Some(i), self.shisa(), body);
+                return false;
+            }
+            Todo::StartWait(i) => {
+                self.start_wait(i, fx);
+            }
             Todo::Describe(i) => self.spawn(i, Purpose::Describe, fx),
             Todo::Main(i) => self.spawn(i, Purpose::Main, fx),
             Todo::Verify(i, n) => self.spawn(i, Purpose::Verify(n), fx),
@@ -353,12 +366,21 @@ impl Engine {
             Todo::RollbackDone => {
                 let ok = !self.rollback.as_ref().is_some_and(|r| r.incomplete);
                 self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
-                let (outcome, reason) = if ok {
-                    (Outcome::RolledBack, msg::ROLLED_BACK)
-                } else {
-                    (Outcome::Failed, msg::ROLLBACK_INCOMPLETE)
+                let kept: Vec<&str> = self
+                    .rollback
+                    .iter()
+                    .flat_map(|r| &r.kept)
+                    .map(|&j| self.rb.steps[j].id.as_str())
+                    .collect();
+                let (outcome, reason) = match (ok, kept.is_empty()) {
+                    (false, _) => (Outcome::Failed, msg::ROLLBACK_INCOMPLETE.to_string()),
+                    (true, true) => (Outcome::RolledBack, msg::ROLLED_BACK.to_string()),
+                    (true, false) => (
+                        Outcome::RolledBack,
+                        msg::rolled_back_keeping(&kept, msg::KEPT_WHY),
+                    ),
                 };
-                self.finish(fx, outcome, Some(reason.into()));
+                self.finish(fx, outcome, Some(reason));
             }
         }
         true

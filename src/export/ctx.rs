@@ -33,9 +33,8 @@ impl<'a> Ctx<'a> {
         }
         let mut titles = BTreeMap::new();
         if let Some(e) = &src.engine {
-            let vars = e.shown_vars();
-            for s in &e.runbook().steps {
-                titles.insert(s.id.clone(), s.title.render(&vars));
+            for (i, s) in e.runbook().steps.iter().enumerate() {
+                titles.insert(s.id.clone(), e.title(i));
             }
         }
         for r in records {

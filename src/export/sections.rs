@@ -31,9 +31,9 @@ pub fn snapshots(ctx: &Ctx) -> Vec<Snapshot> {
 pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
     each(ctx, |i, r| {
         let (resolved, typed, result, detail) = match &r.body {
-            Body::TargetConfirmed { resolved, typed } => {
-                (resolved, Some(typed.clone()), "confirmed", None)
-            }
+            Body::TargetConfirmed {
+                resolved, typed, ..
+            } => (resolved, Some(typed.clone()), "confirmed", None),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -111,6 +111,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
             Body::RollbackStarted {
                 plan,
                 without_rollback,
+                ..
             } => out.push(Rollback {
                 started: ctx.time(i),
                 by: crate::timeline::actor(r),
@@ -207,7 +208,7 @@ pub fn notes(ctx: &Ctx) -> Vec<Note> {
     each(ctx, |i, r| {
         let text = match &r.body {
             Body::OperatorNote { text } => text.clone(),
-            Body::ManualDone { note: Some(n) } => format!("(marking the step done) {n}"),
+            Body::ManualDone { note: Some(n), .. } => format!("(marking the step done) {n}"),
             _ => return None,
         };
         Some(Note {

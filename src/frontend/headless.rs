@@ -69,7 +69,14 @@ impl<W: Write> Headless<W> {
 
     /// The question for the current phase, if the operator is being asked something.
     fn question(&self, e: &Engine) -> Option<String> {
-        let title = |i: usize| e.runbook().steps[i].title.render(&e.shown_vars());
+        let title = |i: usize| e.title(i);
+        let instructions = |i: usize| {
+            e.runbook().steps[i]
+                .instructions
+                .as_ref()
+                .map(|t| t.render(&e.shown_step_vars(i)))
+                .unwrap_or_default()
+        };
         Some(match e.phase() {
             Phase::Confirm {
                 step,
@@ -83,17 +90,51 @@ impl<W: Write> Headless<W> {
                 )
             }
             Phase::Manual(i) => {
-                let what = e.runbook().steps[i]
-                    .instructions
-                    .as_ref()
-                    .map(|t| t.render(&e.shown_vars()))
-                    .unwrap_or_default();
+                let step = &e.runbook().steps[i];
+                let links = match step.links.len() {
+                    0 => String::new(),
+                    _ => format!(" (see {})", step.links.join(", ")),
+                };
+                let answer = if step.choices.is_empty() {
+                    "answer `done`, `done <note>` or `abort`".to_string()
+                } else {
+                    let keys: Vec<String> = step
+                        .choices
+                        .iter()
+                        .map(|c| format!("`{}` ({})", c.key, one_line(&c.label)))
+                        .collect();
+                    format!(
+                        "answer one of {}, optionally followed by a note; or `abort`",
+                        keys.join(", ")
+                    )
+                };
                 format!(
-                    "? {}: {} — answer `done`, `done <note>` or `abort`",
+                    "? {}: {}{links} — {answer}",
                     title(i),
+                    instructions(i).trim()
+                )
+            }
+            Phase::ManualUndo { step, n } => {
+                let what = match e.runbook().steps[step].rollback.get(n as usize - 1) {
+                    Some(crate::runbook::model::Undo::Manual { instructions, .. }) => {
+                        instructions.render(&e.shown_step_vars(step))
+                    }
+                    _ => String::new(),
+                };
+                format!(
+                    "? rollback {n} of {} is done by hand: {} — answer `done`, `done <note>` or `abort`",
+                    title(step),
                     what.trim()
                 )
             }
+            Phase::NoReturn {
+                step,
+                expected,
+                reason,
+            } => format!(
+                "? {} is a point of no return: {reason}. Once it starts, earlier steps are not rolled back. Type `{expected}` to go on, or `abort`",
+                title(step)
+            ),
             Phase::Approval {
                 step, allow_self, ..
             } => {
@@ -162,8 +203,39 @@ impl<W: Write> Headless<W> {
         let reason = || (!rest.is_empty()).then(|| rest.to_string());
         match e.phase() {
             Phase::Confirm { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
-            Phase::Manual(_) => match word {
-                "done" => Ok(vec![Intent::ManualDone(reason())]),
+            Phase::Manual(i) if !e.runbook().steps[i].choices.is_empty() => {
+                let step = &e.runbook().steps[i];
+                if word == "abort" {
+                    return Ok(vec![Intent::Abort(
+                        reason().unwrap_or_else(|| "the operator aborted".into()),
+                    )]);
+                }
+                if step.choices.iter().any(|c| c.key == word) {
+                    return Ok(vec![Intent::ManualDone {
+                        choice: Some(word.to_string()),
+                        note: reason(),
+                    }]);
+                }
+                let keys: Vec<&str> = step.choices.iter().map(|c| c.key.as_str()).collect();
+                Err(format!(
+                    "answer one of {}, or `abort`",
+                    keys.iter()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
+            Phase::NoReturn { .. } if word == "abort" => {
+                Ok(vec![Intent::Abort(reason().unwrap_or_else(|| {
+                    "the operator stopped at the point of no return".into()
+                }))])
+            }
+            Phase::NoReturn { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
+            Phase::Manual(_) | Phase::ManualUndo { .. } => match word {
+                "done" => Ok(vec![Intent::ManualDone {
+                    choice: None,
+                    note: reason(),
+                }]),
                 "abort" => Ok(vec![Intent::Abort(
                     reason().unwrap_or_else(|| "the operator aborted".into()),
                 )]),
@@ -357,6 +429,23 @@ impl<W: Write> Headless<W> {
         }
         if let Some(text) = timeline::describe(rec, Some(e)) {
             self.line(&text);
+        }
+        // A manual step's wait: its instructions now, so the time is used; `done` is asked
+        // for once it has run out.
+        if let crate::journal::record::Body::WaitStarted { every_ms: None, .. } = rec.body
+            && let Phase::Waiting { step, until } = e.phase()
+        {
+            let what = e.runbook().steps[step]
+                .instructions
+                .as_ref()
+                .map(|t| t.render(&e.shown_step_vars(step)))
+                .unwrap_or_default();
+            let from = until.with_timezone(&chrono::Local).format("%H:%M:%S");
+            self.line(&format!(
+                "{}: {} (`done` is asked for at {from})",
+                e.title(step),
+                what.trim()
+            ));
         }
     }
 }

@@ -13,7 +13,12 @@ use crate::journal::record::{Actor, Choice, Record};
 pub enum Intent {
     Begin,
     Typed(String),
-    ManualDone(Option<String>),
+    /// A manual step (or manual rollback entry) is done: the answer picked where the step
+    /// offers `choices`, and a note.
+    ManualDone {
+        choice: Option<String>,
+        note: Option<String>,
+    },
     Choice(Choice),
     Note(String),
     /// Approve the step waiting for approval, typing its target. From the operator this is
@@ -35,7 +40,7 @@ impl Intent {
         match self {
             Intent::Begin => Event::Begin,
             Intent::Typed(t) => Event::Typed(t),
-            Intent::ManualDone(n) => Event::ManualDone(n),
+            Intent::ManualDone { choice, note } => Event::ManualDone { choice, note },
             Intent::Choice(c) => Event::Choice(c),
             Intent::Note(text) => Event::Note {
                 actor: operator.clone(),

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 #[serde(tag = "choice", content = "reason", rename_all = "snake_case")]
 pub enum Choice {
     Rollback,
+    /// Roll back only the failed loop pass; earlier passes stay as they are.
+    RollbackItem,
     Retry,
     Abort(Option<String>),
     Continue,
@@ -20,6 +22,7 @@ impl Choice {
     pub fn kind(&self) -> ChoiceKind {
         match self {
             Choice::Rollback => ChoiceKind::Rollback,
+            Choice::RollbackItem => ChoiceKind::RollbackItem,
             Choice::Retry => ChoiceKind::Retry,
             Choice::Abort(_) => ChoiceKind::Abort,
             Choice::Continue => ChoiceKind::Continue,
@@ -38,6 +41,7 @@ impl Choice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChoiceKind {
     Rollback,
+    RollbackItem,
     Retry,
     Abort,
     Continue,
@@ -55,8 +59,9 @@ pub enum ReasonNeed {
 }
 
 impl ChoiceKind {
-    pub const ALL: [ChoiceKind; 7] = [
+    pub const ALL: [ChoiceKind; 8] = [
         ChoiceKind::Rollback,
+        ChoiceKind::RollbackItem,
         ChoiceKind::Retry,
         ChoiceKind::Abort,
         ChoiceKind::Continue,
@@ -69,6 +74,7 @@ impl ChoiceKind {
     pub fn name(self) -> &'static str {
         match self {
             ChoiceKind::Rollback => "rollback",
+            ChoiceKind::RollbackItem => "rollback-item",
             ChoiceKind::Retry => "retry",
             ChoiceKind::Abort => "abort",
             ChoiceKind::Continue => "continue",
@@ -97,6 +103,7 @@ impl ChoiceKind {
         let given = (!reason.is_empty()).then(|| reason.to_string());
         match self {
             ChoiceKind::Rollback => Choice::Rollback,
+            ChoiceKind::RollbackItem => Choice::RollbackItem,
             ChoiceKind::Retry => Choice::Retry,
             ChoiceKind::Abort => Choice::Abort(given),
             ChoiceKind::Continue => Choice::Continue,

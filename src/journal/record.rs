@@ -249,6 +249,30 @@ pub enum Body {
         captures: BTreeMap<String, String>,
         #[serde(default, skip_serializing_if = "Background::is_empty")]
         background: Background,
+        /// A poll of `wait_until` that does not meet its expectations yet: not a failure,
+        /// the next poll follows.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        not_yet: Option<String>,
+    },
+    /// A command is polled until its expectations hold, until `until` at the latest.
+    WaitStarted {
+        purpose: Purpose,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        every_ms: Option<u64>,
+        deadline_ms: u64,
+        /// RFC 3339, UTC: when the wait ends (a manual step's `done` is accepted from then).
+        until: String,
+    },
+    WaitFinished {
+        purpose: Purpose,
+        polls: u32,
+        waited_ms: u64,
+        met: bool,
+    },
+    /// The operator typed the step's name at its point of no return.
+    NoReturnConfirmed {
+        reason: String,
+        typed: String,
     },
     ExpectFailed {
         purpose: Purpose,
@@ -267,6 +291,9 @@ pub enum Body {
     TargetConfirmed {
         resolved: String,
         typed: String,
+        /// Not typed again: the same target was confirmed at this step earlier in the run.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reused_from: Option<String>,
     },
     TargetMismatch {
         resolved: String,
@@ -296,6 +323,12 @@ pub enum Body {
     ManualDone {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
+        /// The answer picked from the step's `choices`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        choice: Option<String>,
+        /// A manual rollback entry (its number) was carried out, not the step itself.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        undo: Option<u32>,
     },
     OperatorNote {
         text: String,
@@ -318,6 +351,10 @@ pub enum Body {
         plan: Vec<String>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         without_rollback: Vec<String>,
+        /// Changes left in place on purpose: before a checkpoint or a point of no return,
+        /// or earlier loop passes when only the failed one is rolled back.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<String>,
     },
     RollbackFinished {
         ok: bool,
@@ -369,6 +406,9 @@ pub const KINDS: &[&str] = &[
     "step_started",
     "command_started",
     "command_finished",
+    "wait_started",
+    "wait_finished",
+    "no_return_confirmed",
     "expect_failed",
     "target_resolved",
     "target_denied",
@@ -406,6 +446,9 @@ impl Body {
             Body::StepStarted { .. } => "step_started",
             Body::CommandStarted { .. } => "command_started",
             Body::CommandFinished { .. } => "command_finished",
+            Body::WaitStarted { .. } => "wait_started",
+            Body::WaitFinished { .. } => "wait_finished",
+            Body::NoReturnConfirmed { .. } => "no_return_confirmed",
             Body::ExpectFailed { .. } => "expect_failed",
             Body::TargetResolved { .. } => "target_resolved",
             Body::TargetDenied { .. } => "target_denied",
@@ -486,6 +529,7 @@ mod tests {
             body: Body::TargetConfirmed {
                 resolved: "quarantine-2023-12".into(),
                 typed: "quarantine-2023-12".into(),
+                reused_from: None,
             },
             step: Some("attach-deny".into()),
             actor: actor(),

@@ -92,9 +92,17 @@ impl Phrasebook for English {
                 ok,
                 failure,
                 background,
+                not_yet,
                 ..
             } => {
                 let left = left_behind(background);
+                if let Some(why) = not_yet {
+                    let what = purpose_words(*purpose);
+                    return step().plain(format!(
+                        "{what}: not yet — {why} (poll {attempt}, {})",
+                        self.duration(*duration_ms)
+                    ));
+                }
                 let what = purpose_words(*purpose);
                 let took = self.duration(*duration_ms);
                 let command = names.command_of(rec);
@@ -155,10 +163,73 @@ impl Phrasebook for English {
                 .code(resolved)
                 .plain(format!(" refused by the {rule} rule "))
                 .code(pattern),
+            Body::TargetConfirmed {
+                resolved,
+                reused_from: Some(earlier),
+                ..
+            } => step()
+                .plain("target ")
+                .code(resolved)
+                .plain(" already confirmed at ")
+                .code(title(earlier, names))
+                .plain(" in this loop pass; not asked again"),
             Body::TargetConfirmed { typed, .. } => step()
                 .plain(format!("{who} typed "))
                 .code(typed)
                 .plain(", matching the resolved target"),
+            Body::WaitStarted {
+                purpose: Purpose::Main,
+                every_ms: None,
+                deadline_ms,
+                ..
+            } => step().plain(format!(
+                "waiting {} before the manual step can be marked done",
+                self.duration(*deadline_ms)
+            )),
+            Body::WaitStarted {
+                purpose,
+                every_ms,
+                deadline_ms,
+                ..
+            } => step().plain(format!(
+                "polling {} every {} until it holds, for at most {}",
+                purpose_words(*purpose),
+                self.duration(every_ms.unwrap_or(0)),
+                self.duration(*deadline_ms)
+            )),
+            Body::WaitFinished {
+                polls: 0,
+                waited_ms,
+                ..
+            } => step().plain(format!(
+                "waited {}; the step may be marked done",
+                self.duration(*waited_ms)
+            )),
+            Body::WaitFinished {
+                purpose,
+                polls,
+                waited_ms,
+                met: true,
+            } => step().plain(format!(
+                "{} held after {} ({polls} polls)",
+                purpose_words(*purpose),
+                self.duration(*waited_ms)
+            )),
+            Body::WaitFinished {
+                purpose,
+                polls,
+                waited_ms,
+                met: false,
+            } => step().marked(Mark::Failed).plain(format!(
+                "{} still did not hold after {} ({polls} polls)",
+                purpose_words(*purpose),
+                self.duration(*waited_ms)
+            )),
+            Body::NoReturnConfirmed { reason, typed } => step()
+                .marked(Mark::Override)
+                .plain(format!("{who} passed the point of no return, typing "))
+                .code(typed)
+                .plain(format!(" — {reason}")),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -197,11 +268,20 @@ impl Phrasebook for English {
             Body::ApprovalRefused { reason, .. } => step()
                 .marked(Mark::Refused)
                 .plain(format!("approval by {who} refused: {reason}")),
-            Body::ManualDone { note: Some(n) } => {
-                step().plain(format!("{who} marked the manual step done: “{n}”"))
-            }
-            Body::ManualDone { note: None } => {
-                step().plain(format!("{who} marked the manual step done"))
+            Body::ManualDone {
+                note,
+                choice,
+                undo,
+            } => {
+                let what = match (undo, choice) {
+                    (Some(n), _) => format!("{who} carried out manual rollback {n}"),
+                    (None, Some(c)) => format!("{who} answered “{c}”"),
+                    (None, None) => format!("{who} marked the manual step done"),
+                };
+                match note {
+                    Some(n) => step().plain(format!("{what}: “{n}”")),
+                    None => step().plain(what),
+                }
             }
             Body::OperatorNote { text } => Phrase::new().plain(format!(
                 "note from {}: “{text}”",
@@ -214,6 +294,9 @@ impl Phrasebook for English {
                 let p = step();
                 match choice {
                     Choice::Rollback => p.plain(format!("{who} chose to roll back")),
+                    Choice::RollbackItem => {
+                        p.plain(format!("{who} chose to roll back this loop pass only"))
+                    }
                     Choice::Retry => p.plain(format!("{who} chose to retry")),
                     Choice::Abort(Some(r)) => p.plain(format!("{who} chose to abort: “{r}”")),
                     Choice::Abort(None) => p.plain(format!("{who} chose to abort")),
@@ -251,6 +334,7 @@ impl Phrasebook for English {
             Body::RollbackStarted {
                 plan,
                 without_rollback,
+                kept,
             } => {
                 let titles = |ids: &[String]| -> Vec<String> {
                     ids.iter().map(|id| title(id, names)).collect()
@@ -263,6 +347,10 @@ impl Phrasebook for English {
                 if !without_rollback.is_empty() {
                     let none = titles(without_rollback).join(", ");
                     s.push_str(&format!(" (no rollback defined for {none})"));
+                }
+                if !kept.is_empty() {
+                    let stay = titles(kept).join(", ");
+                    s.push_str(&format!("; left in place: {stay}"));
                 }
                 Phrase::new().marked(Mark::Rollback).plain(s)
             }

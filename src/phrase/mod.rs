@@ -109,7 +109,7 @@ impl Names for () {
 impl Names for Engine {
     fn title_of(&self, step: &str) -> Option<String> {
         let i = self.step_index(step)?;
-        Some(self.runbook().steps[i].title.render(&self.shown_vars()))
+        Some(self.title(i))
     }
 }
 

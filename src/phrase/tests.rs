@@ -61,6 +61,7 @@ fn a_failed_command_names_the_step_the_command_and_the_reason() {
             failure: Some("exit 1 (expected 0)".into()),
             captures: BTreeMap::new(),
             background: Default::default(),
+            not_yet: None,
         },
     );
     let p = say(&r);
@@ -197,6 +198,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
         Body::RollbackStarted {
             plan: vec!["push".into(), "drain".into()],
             without_rollback: vec!["notify".into()],
+            kept: vec![],
         },
     );
     assert_eq!(
@@ -209,6 +211,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
         Body::RollbackStarted {
             plan: vec![],
             without_rollback: vec![],
+            kept: vec![],
         },
     );
     assert_eq!(say(&empty).text(), "rollback started: nothing to undo");

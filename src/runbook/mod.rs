@@ -14,6 +14,7 @@ mod build_loop;
 mod build_step;
 pub mod diag;
 pub mod duration;
+pub mod expand;
 mod fields;
 pub mod keys;
 mod lint;

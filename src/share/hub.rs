@@ -78,7 +78,7 @@ impl Hub {
     pub fn welcome(&self, e: &Engine, head: &str, records: u64, you: &Peer) -> Welcome {
         let pending = match (e.pending_approval(), self.request.as_ref()) {
             (Some(p), Some(request)) => Some(Pending {
-                title: e.runbook().steps[p.step].title.render(&e.shown_vars()),
+                title: e.title(p.step),
                 command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
                 step: p.step_id,
                 command_sha256: p.command_sha256,
@@ -92,8 +92,8 @@ impl Hub {
             .phase()
             .step()
             .or(Some(e.current()))
-            .and_then(|i| e.runbook().steps.get(i))
-            .map(|s| s.title.render(&e.shown_vars()));
+            .filter(|&i| i < e.runbook().steps.len())
+            .map(|i| e.title(i));
         Welcome {
             protocol: PROTOCOL,
             run_id: e.run_id().unwrap_or_default().to_string(),

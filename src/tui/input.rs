@@ -93,6 +93,16 @@ impl<B: Backend> App<B> {
                 }
             }
             Action::Prev | Action::Next => {
+                if let (Some(Question::Manual { answer, .. }), Phase::Manual(i)) =
+                    (&mut ui.question, e.phase())
+                {
+                    let n = e.runbook().steps[i].choices.len().max(1);
+                    *answer = if action == Action::Next {
+                        (*answer + 1) % n
+                    } else {
+                        (*answer + n - 1) % n
+                    };
+                }
                 if let Some(Question::Choice { choices, selected }) = &mut ui.question {
                     let n = choices.len().max(1);
                     *selected = if action == Action::Next {
@@ -211,14 +221,28 @@ impl<B: Backend> App<B> {
             (Some(Question::Confirm { input }), false) => {
                 let typed = std::mem::take(input);
                 if typed.trim().is_empty() {
-                    ui.notice("type the target exactly as shown", false);
+                    let what = match e.phase() {
+                        Phase::NoReturn { .. } => "type the step's name exactly as shown",
+                        _ => "type the target exactly as shown",
+                    };
+                    ui.notice(what, false);
                     return Vec::new();
                 }
                 vec![Intent::Typed(typed)]
             }
-            (Some(Question::Manual { note }), false) if settled => {
+            (Some(Question::Manual { note, answer }), false) if settled => {
                 let note = note.trim().to_string();
-                vec![Intent::ManualDone((!note.is_empty()).then_some(note))]
+                let choice = match e.phase() {
+                    Phase::Manual(i) => e.runbook().steps[i]
+                        .choices
+                        .get(*answer)
+                        .map(|c| c.key.clone()),
+                    _ => None,
+                };
+                vec![Intent::ManualDone {
+                    choice,
+                    note: (!note.is_empty()).then_some(note),
+                }]
             }
             (Some(Question::Choice { choices, selected }), false) if settled => {
                 let Some(&kind) = choices.get(*selected) else {
@@ -261,7 +285,7 @@ fn field(ui: &mut Ui) -> Option<&mut String> {
     }
     match &mut ui.question {
         Some(Question::Confirm { input }) => Some(input),
-        Some(Question::Manual { note }) => Some(note),
+        Some(Question::Manual { note, .. }) => Some(note),
         _ => None,
     }
 }

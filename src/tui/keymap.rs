@@ -279,6 +279,19 @@ pub const BINDINGS: &[Binding] = &[
         "cancel: nothing runs",
     ),
     b(Key::Ctrl('c'), &[M::Form], A::Leave, "cancel: nothing runs"),
+    // A manual step that offers answers.
+    b(
+        Key::Plain(K::Tab),
+        &[M::Manual],
+        A::Next,
+        "select the next / previous answer (a step with answers)",
+    ),
+    b(
+        Key::Plain(K::BackTab),
+        &[M::Manual],
+        A::Prev,
+        "select the next / previous answer (a step with answers)",
+    ),
     // Choices after a failure or about a step in doubt.
     b(Key::Plain(K::Left), &[M::Choice], A::Prev, SELECT),
     b(Key::Plain(K::BackTab), &[M::Choice], A::Prev, SELECT),
@@ -295,6 +308,12 @@ pub const BINDINGS: &[Binding] = &[
         &[M::Choice],
         A::Pick(ChoiceKind::Rollback),
         PICK,
+    ),
+    b(
+        Key::Plain(K::Char('i')),
+        &[M::Choice],
+        A::Pick(ChoiceKind::RollbackItem),
+        "select rollback-item: undo only the failed loop pass",
     ),
     b(
         Key::Plain(K::Char('t')),

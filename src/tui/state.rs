@@ -23,8 +23,11 @@ pub enum Question {
     Confirm {
         input: String,
     },
+    /// A manual step (or a manual rollback entry): an optional note, and where the step
+    /// offers answers, the one selected.
     Manual {
         note: String,
+        answer: usize,
     },
     Waiting,
     Choice {
@@ -36,11 +39,12 @@ pub enum Question {
 impl Question {
     pub fn for_phase(phase: &Phase, e: &Engine) -> Option<Question> {
         Some(match phase {
-            Phase::Confirm { .. } => Question::Confirm {
+            Phase::Confirm { .. } | Phase::NoReturn { .. } => Question::Confirm {
                 input: String::new(),
             },
-            Phase::Manual(_) => Question::Manual {
+            Phase::Manual(_) | Phase::ManualUndo { .. } => Question::Manual {
                 note: String::new(),
+                answer: 0,
             },
             Phase::Approval { .. } => Question::Waiting,
             Phase::Failed { .. } | Phase::InDoubt(_) => {

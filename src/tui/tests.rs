@@ -409,7 +409,10 @@ fn manual_step_then_finished() {
         snap!("manual_step", sim);
         assert_eq!(
             sim.key(KeyCode::Enter),
-            vec![Intent::ManualDone(Some("posted in #inc-4411".into()))]
+            vec![Intent::ManualDone {
+                choice: None,
+                note: Some("posted in #inc-4411".into())
+            }]
         );
         sim.app.close(&sim.e);
         assert!(sim.app.lingers());

@@ -42,14 +42,24 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     let t = v.theme;
     let e = v.e;
     let step = &e.runbook().steps[i];
-    let vars = e.shown_vars();
+    let vars = e.shown_step_vars(i);
     let changes = if step.mutating {
         " · ◆ changes something"
     } else {
         ""
     };
+    let pass = match &step.iteration {
+        Some(it) => format!(
+            " · {} item {} of {} ({})",
+            it.loop_id,
+            it.index + 1,
+            it.count,
+            it.item
+        ),
+        None => String::new(),
+    };
     let title = format!(
-        " Step {} of {} · {}{changes} ",
+        " Step {} of {}{pass} · {}{changes} ",
         i + 1,
         e.runbook().steps.len(),
         step.kind.name()
@@ -186,6 +196,26 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         Phase::Manual(_) => (
             "a person does this step, then marks it done".into(),
             t.accent(),
+        ),
+        Phase::Waiting { until, .. } => {
+            let left = (until - v.now).num_seconds().max(0);
+            let clock = until.with_timezone(&chrono::Local).format("%H:%M:%S");
+            (
+                format!(
+                    "⏳ do this step now; `done` is accepted at {clock} (in {}:{:02})",
+                    left / 60,
+                    left % 60
+                ),
+                t.accent(),
+            )
+        }
+        Phase::NoReturn { .. } => (
+            "point of no return: type the step's name to go on".into(),
+            t.bad(),
+        ),
+        Phase::ManualUndo { n, .. } => (
+            format!("rollback {n} is done by hand, then marked done"),
+            t.warn(),
         ),
         Phase::Failed { reason, .. } => (format!("✗ FAILED: {reason}"), t.bad()),
         Phase::InDoubt(_) => (

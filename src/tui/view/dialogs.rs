@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 use super::{View, centered, fit, wrap};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
+use crate::runbook::model::Undo;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
@@ -76,7 +77,7 @@ fn input(text: &str, v: &View) -> Line<'static> {
 }
 
 fn title(e: &Engine, i: usize) -> String {
-    e.runbook().steps[i].title.render(&e.shown_vars())
+    e.title(i)
 }
 
 fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
@@ -118,16 +119,79 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             }
             d.draw(f, area, w);
         }
-        (Question::Manual { note }, _) => {
-            let mut d = Dialog::new(" Manual step: do it, then mark it done ", t.accent());
+        (
+            Question::Confirm { input: typed },
+            Phase::NoReturn {
+                expected, reason, ..
+            },
+        ) => {
+            let mut d = Dialog::new(" Point of no return ", t.bad().patch(t.bold()));
             d.text(&title(e, i), t.bold(), tw);
-            if let Some(text) = &e.runbook().steps[i].instructions {
-                d.text(text.render(&e.shown_vars()).trim(), Style::new(), tw);
+            d.text(&reason, t.warn(), tw);
+            d.text(
+                "Once this step starts, shisa offers no automatic rollback of the steps before it: only forward fixes, this step's own rollback instructions, or stopping.",
+                Style::new(),
+                tw,
+            );
+            d.line(Line::raw(""));
+            d.text(
+                &format!("Type `{expected}` to go on (Esc hides this, q quits):"),
+                Style::new(),
+                tw,
+            );
+            d.line(input(typed, v));
+            d.draw(f, area, w);
+        }
+        (Question::Manual { note, .. }, Phase::ManualUndo { n, .. }) => {
+            let mut d = Dialog::new(" Rollback by hand: do it, then mark it done ", t.warn());
+            d.text(&format!("{} — rollback {n}", title(e, i)), t.bold(), tw);
+            if let Some(Undo::Manual { instructions, .. }) =
+                e.runbook().steps[i].rollback.get(n as usize - 1)
+            {
+                d.text(
+                    instructions.render(&e.shown_step_vars(i)).trim(),
+                    Style::new(),
+                    tw,
+                );
             }
             d.line(Line::raw(""));
             d.text("Note for the journal (optional):", t.dim(), tw);
             d.line(input(note, v));
-            d.text("Enter marks the step done.", t.dim(), tw);
+            d.text("Enter marks this rollback done.", t.dim(), tw);
+            d.draw(f, area, w);
+        }
+        (Question::Manual { note, answer }, _) => {
+            let step = &e.runbook().steps[i];
+            let mut d = Dialog::new(" Manual step: do it, then mark it done ", t.accent());
+            d.text(&title(e, i), t.bold(), tw);
+            if let Some(text) = &step.instructions {
+                d.text(text.render(&e.shown_step_vars(i)).trim(), Style::new(), tw);
+            }
+            for link in &step.links {
+                d.text(&format!("→ {link}"), t.accent(), tw);
+            }
+            d.line(Line::raw(""));
+            if !step.choices.is_empty() {
+                d.text("Answer (Tab selects):", t.dim(), tw);
+                for (n, c) in step.choices.iter().enumerate() {
+                    let (mark, style) = if n == *answer {
+                        ("▶", t.selected())
+                    } else {
+                        (" ", Style::new())
+                    };
+                    d.line(Line::styled(
+                        fit(&format!("{mark} {}: {}", c.key, c.label), tw),
+                        style,
+                    ));
+                }
+            }
+            d.text("Note for the journal (optional):", t.dim(), tw);
+            d.line(input(note, v));
+            let enter = match step.choices.get(*answer) {
+                Some(c) => format!("Enter answers `{}` and marks the step done.", c.key),
+                None => "Enter marks the step done.".to_string(),
+            };
+            d.text(&enter, t.dim(), tw);
             d.draw(f, area, w);
         }
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
@@ -217,6 +281,8 @@ fn choice(
         let crate::engine::RollbackPlan {
             undo: plan,
             without_rollback: without,
+            kept,
+            ..
         } = e.rollback_plan(i);
         d.line(Line::raw(""));
         if plan.is_empty() {
@@ -238,6 +304,13 @@ fn choice(
                 k => format!(" (+{} more)", k - 1),
             };
             d.line(Line::raw(fit(&format!(" {}. {}", n + 1, title(e, j)), tw)));
+            if matches!(
+                e.runbook().steps[j].rollback.first(),
+                Some(Undo::Manual { .. })
+            ) {
+                d.line(Line::styled(fit("    (by hand)", tw), t.dim()));
+                continue;
+            }
             d.line(Line::styled(
                 fit(&format!("    $ {cmd}{more}"), tw),
                 t.dim(),
@@ -250,6 +323,9 @@ fn choice(
                 tw,
             );
         }
+        for &j in &kept {
+            d.text(&format!(" = {} stays as it is", title(e, j)), t.dim(), tw);
+        }
     }
     d.draw(f, area, w);
 }
@@ -257,6 +333,9 @@ fn choice(
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     match (choice, prompt) {
         (K::Rollback, _) => "undo the changes made so far (listed below)",
+        (K::RollbackItem, _) => {
+            "undo only this loop pass; earlier passes, already verified, stay as they are"
+        }
         (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
         (K::Retry, _) => "run the failed command again",
         (K::Abort, _) => "end the run here and change nothing more (asks a reason)",

@@ -16,9 +16,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let e = v.e;
     let ui = v.ui;
     let step = ui.shown_step;
-    let name = step
-        .map(|i| e.runbook().steps[i].title.render(&e.shown_vars()))
-        .unwrap_or_default();
+    let name = step.map(|i| e.title(i)).unwrap_or_default();
     let inner_w = area.width.saturating_sub(2) as usize;
     let title = if name.is_empty() {
         " Output ".to_string()

@@ -72,7 +72,11 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
             };
             let marker = if step.mutating { "◆" } else { " " };
             let kind = format!("{name:<pad$}{marker}");
-            let title = step.title.render(&e.shown_vars());
+            // A loop pass shows its item first: the list reads as "n1 · stop, n1 · start, …".
+            let title = match &step.iteration {
+                Some(it) => format!("{} · {}", it.item, e.title(i)),
+                None => e.title(i),
+            };
             let title = fit(&title, width.saturating_sub(pad + 4));
             let line = Line::from(vec![
                 Span::styled(format!("{m} "), style),

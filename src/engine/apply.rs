@@ -1,0 +1,326 @@
+//! Journal entries applied to the state: the only place it changes, so a replayed journal
+//! rebuilds exactly the state the live run had.
+
+use chrono::{DateTime, Utc};
+
+use crate::exit::Exit;
+use crate::journal::record::OverrideKind;
+use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
+use crate::runbook::model::StepKind;
+
+use super::state::{
+    ApprovalState, CommandState, Engine, RollbackState, StepState, TargetState, WaitState,
+    pass_key, unrolled,
+};
+
+impl Engine {
+    /// Applies one journal entry. The only place state changes.
+    pub fn apply(&mut self, entry: &Entry) {
+        let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
+        match &entry.body {
+            Body::RunStarted { run_id, params, .. } => {
+                self.started = true;
+                self.run_id = Some(run_id.clone());
+                if self.witness {
+                    self.params.values = params.clone();
+                    self.rb = unrolled(&self.written, &self.params);
+                    self.steps = vec![StepState::default(); self.rb.steps.len()];
+                }
+            }
+            Body::Override {
+                what: OverrideKind::Window,
+                reason,
+            } => self.window_override = Some(reason.clone()),
+            Body::StepStarted { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].started = true;
+                    self.current = i;
+                }
+            }
+            Body::CommandStarted {
+                purpose, attempt, ..
+            } => {
+                if let Some(s) = idx.map(|i| &mut self.steps[i]) {
+                    s.round = match s.command {
+                        CommandState::Ended {
+                            purpose: p,
+                            ok: false,
+                            ..
+                        } if p == *purpose => s.round + 1,
+                        _ => 1,
+                    };
+                    s.command = CommandState::Running {
+                        purpose: *purpose,
+                        attempt: *attempt,
+                    };
+                    s.attempts.insert(*purpose, *attempt);
+                    s.main_ran |= *purpose == Purpose::Main;
+                    if let WaitState::Active {
+                        purpose: p, polls, ..
+                    } = &mut s.wait
+                        && p == purpose
+                    {
+                        *polls += 1;
+                    }
+                }
+            }
+            Body::CommandFinished {
+                purpose,
+                attempt,
+                ok,
+                captures,
+                ..
+            } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.command = CommandState::Ended {
+                        purpose: *purpose,
+                        attempt: *attempt,
+                        ok: *ok,
+                    };
+                    if *ok {
+                        match purpose {
+                            Purpose::Main => s.main_done = true,
+                            Purpose::Verify(n) => s.verified = s.verified.max(*n),
+                            Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
+                            Purpose::Describe => {}
+                        }
+                    }
+                    self.captured.extend(captures.clone());
+                    if let Some(it) = &self.rb.steps[i].iteration
+                        && !captures.is_empty()
+                    {
+                        self.pass_captured
+                            .entry(pass_key(it))
+                            .or_default()
+                            .extend(captures.clone());
+                    }
+                }
+            }
+            Body::TargetResolved { resolved } => {
+                if let Some(i) = idx {
+                    self.steps[i].target = TargetState::Resolved {
+                        resolved: resolved.clone(),
+                        misses: 0,
+                    };
+                }
+            }
+            Body::TargetConfirmed { reused_from, .. } => {
+                let earlier = reused_from.as_deref().and_then(|id| self.rb.step_index(id));
+                let by = match earlier.map(|j| &self.steps[j].target) {
+                    Some(TargetState::Confirmed { by, .. }) => by.clone(),
+                    _ => entry.actor.user.clone(),
+                };
+                if let Some(i) = idx
+                    && let Some(resolved) = self.steps[i].target.resolved()
+                {
+                    self.steps[i].target = TargetState::Confirmed {
+                        resolved: resolved.to_string(),
+                        by,
+                    };
+                }
+            }
+            Body::WaitStarted {
+                purpose,
+                deadline_ms,
+                until,
+                ..
+            } => {
+                if let Some(i) = idx {
+                    let until = DateTime::parse_from_rfc3339(until)
+                        .map(|t| t.with_timezone(&Utc))
+                        .unwrap_or(DateTime::UNIX_EPOCH);
+                    self.steps[i].wait = WaitState::Active {
+                        purpose: *purpose,
+                        until,
+                        deadline_ms: *deadline_ms,
+                        polls: 0,
+                    };
+                }
+            }
+            Body::WaitFinished { purpose, .. } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.wait =
+                        if self.rb.steps[i].kind == StepKind::Manual && *purpose == Purpose::Main {
+                            WaitState::Passed
+                        } else {
+                            WaitState::None
+                        };
+                }
+            }
+            Body::NoReturnConfirmed { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].no_return = true;
+                }
+            }
+            Body::TargetMismatch { misses, .. } => {
+                if let Some(i) = idx
+                    && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
+                {
+                    *m = *misses;
+                }
+            }
+            Body::ApprovalRequested {
+                command_sha256,
+                expected,
+                ..
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].approval = ApprovalState::Requested {
+                        command_sha256: command_sha256.clone(),
+                        expected: expected.clone(),
+                    };
+                }
+            }
+            Body::ApprovalGranted { .. } => {
+                if let Some(i) = idx {
+                    self.steps[i].approval = ApprovalState::Granted;
+                }
+            }
+            Body::ManualDone {
+                choice, undo: None, ..
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].main_done = true;
+                    self.steps[i].main_ran = true;
+                    self.steps[i].chosen = choice.clone();
+                }
+            }
+            Body::ManualDone { undo: Some(n), .. } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.rolled_back_cmds = s.rolled_back_cmds.max(*n);
+                }
+            }
+            Body::StepFailed { prompt, reason } => {
+                if let Some(i) = idx {
+                    self.steps[i].command = CommandState::Asking {
+                        prompt: *prompt,
+                        reason: reason.clone(),
+                    };
+                }
+            }
+            Body::OperatorChoice { prompt, choice } => {
+                if let Some(i) = idx {
+                    self.apply_choice(i, *prompt, choice);
+                }
+            }
+            Body::StepFinished { status, reason } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    s.status = Some(*status);
+                    s.reason = reason.clone();
+                    s.command = CommandState::Idle;
+                    if *status == StepStatus::RolledBack {
+                        if let Some(r) = &mut self.rollback {
+                            r.next += 1;
+                        }
+                    } else if i >= self.current {
+                        self.current = i + 1;
+                    }
+                    if self.in_doubt == Some(i) {
+                        self.in_doubt = None;
+                    }
+                }
+            }
+            Body::RollbackStarted { plan, kept, .. } => {
+                let ids = |v: &Vec<String>| {
+                    v.iter()
+                        .filter_map(|id| self.rb.step_index(id))
+                        .collect::<Vec<_>>()
+                };
+                let (plan, kept) = (ids(plan), ids(kept));
+                // The failure that led here is decided; failed commands are not retried.
+                for s in &mut self.steps {
+                    s.command = CommandState::Idle;
+                }
+                self.in_doubt = None;
+                self.rollback = Some(RollbackState {
+                    plan,
+                    next: 0,
+                    incomplete: false,
+                    kept,
+                });
+            }
+            Body::RollbackFinished { .. } => {}
+            Body::WatcherJoined { watcher } => {
+                self.watchers.insert(watcher.clone());
+            }
+            Body::WatcherLeft { watcher } => {
+                self.watchers.remove(watcher);
+            }
+            Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
+            Body::RunResumed { in_doubt } => {
+                self.interrupted = None;
+                // Whatever was running died with the old process.
+                for s in &mut self.steps {
+                    if matches!(
+                        s.command,
+                        CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
+                    ) {
+                        s.command = CommandState::Idle;
+                    }
+                }
+                self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
+            }
+            Body::RunFinished { outcome, .. } => {
+                self.finished = Some((*outcome, Exit::from(*outcome)))
+            }
+            Body::WindowChecked { .. }
+            | Body::StopRequested { .. }
+            | Body::Override { .. }
+            | Body::Waiver { .. }
+            | Body::ExpectFailed { .. }
+            | Body::TargetDenied { .. }
+            | Body::SnapshotRecorded { .. }
+            | Body::ApprovalRefused { .. }
+            | Body::OperatorNote { .. }
+            | Body::ClientRefused { .. }
+            | Body::JournalRecovered { .. } => {}
+        }
+    }
+
+    fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
+        let s = &mut self.steps[i];
+        match (prompt, choice) {
+            // Retry runs again what failed: the step's own command if that failed, else the
+            // verify check that failed — never a change that already succeeded.
+            (_, Choice::Retry) => {
+                s.command = CommandState::Idle;
+            }
+            (Prompt::Rollback, Choice::Continue) => {
+                s.command = CommandState::Idle;
+                s.rolled_back_cmds += 1;
+                if let Some(r) = &mut self.rollback {
+                    r.incomplete = true;
+                }
+            }
+            // A rollback command in doubt: run it again, or count it done.
+            (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
+            (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
+                s.rolled_back_cmds += 1;
+                self.in_doubt = None;
+            }
+            // The operator says the step's own part finished: what is left (its verify)
+            // runs from here.
+            (Prompt::InDoubt, Choice::Done(reason)) => {
+                s.main_done = true;
+                s.main_ran = true;
+                s.command = CommandState::Idle;
+                s.accepted = Some(reason.clone());
+                self.in_doubt = None;
+            }
+            (Prompt::InDoubt, Choice::Rerun) => {
+                // Start the step over, but keep counting attempts so no log is overwritten.
+                let attempts = std::mem::take(&mut s.attempts);
+                *s = StepState {
+                    attempts,
+                    ..StepState::default()
+                };
+                self.in_doubt = None;
+            }
+            _ => {}
+        }
+    }
+}
