@@ -127,15 +127,16 @@ fn mutating_step_needs_verify_and_rollback() {
     let text = GOOD.split("    verify:").next().unwrap().to_string();
     let (code, _, stderr) = check_text(&text);
     assert_eq!(code, 2);
+    // One error for the step, naming both guards and both fixes.
     assert!(
-        stderr.contains("mutating step `flip` has no `verify` checks"),
+        stderr.contains("mutating step `flip` has no `verify` checks and no `rollback`"),
         "{stderr}"
     );
     assert!(
-        stderr.contains("mutating step `flip` has no `rollback`"),
+        stderr.contains("add `verify:` health checks") && stderr.contains("add `rollback:`"),
         "{stderr}"
     );
-    assert_eq!(stderr.matches("--> rb.yaml:11:11").count(), 2, "{stderr}");
+    assert_eq!(stderr.matches("--> rb.yaml:11:11").count(), 1, "{stderr}");
 }
 
 #[test]

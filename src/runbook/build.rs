@@ -3,7 +3,7 @@
 
 use chrono_tz::Tz;
 
-use super::build_step::steps;
+use super::build_loop::steps;
 use super::diag::{Diagnostic, did_you_mean};
 use super::fields::Cx;
 use super::keys;
@@ -89,7 +89,10 @@ pub fn build(root: &Node) -> Built {
         runbook.window = window(&mut cx, n);
     }
     match top.get("steps") {
-        Some(n) => (runbook.steps, broken_steps) = steps(&mut cx, n),
+        Some(n) => {
+            let list = steps(&mut cx, n, &runbook.params);
+            (runbook.steps, broken_steps, runbook.loops) = (list.steps, list.broken, list.loops);
+        }
         None => cx.error(
             Diagnostic::error(top.pos, "the runbook has no `steps`")
                 .hint("add `steps:` with at least one step"),
@@ -151,6 +154,16 @@ fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
                 .and_then(|n| cx.bool(n, "`secret`"))
                 .unwrap_or(false);
             p.from_env = f.get("from_env").and_then(|n| cx.string(n, "`from_env`"));
+            if let Some(n) = f.get("list") {
+                p.list = cx.bool(n, "`list`").unwrap_or(false);
+                if p.list && p.secret {
+                    cx.error(
+                        Diagnostic::error(n.pos, format!("parameter `{name}` is both a list and a secret"))
+                            .width(n.width())
+                            .hint("each item of a list is shown as the loop runs, in the journal's step names and on screen; keep secrets in a parameter of their own"),
+                    );
+                }
+            }
             if let Some(n) = f.get("default") {
                 if p.secret {
                     cx.error(

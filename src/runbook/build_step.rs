@@ -1,44 +1,21 @@
-//! Reads `steps:` — each step, its command, expectations, target, verify and rollback.
+//! Reads one step: its kind, command, target, approval and waivers; expectations, verify
+//! and rollback come from `build_check.rs`, the control-flow keys from `build_flow.rs`.
 
 use std::collections::BTreeMap;
 
+use super::build_check::{expect, retry, rollback, verify};
 use super::build_command::{argv_command, command, run_script};
+use super::build_flow::{StepFacts, flow};
 use super::diag::Diagnostic;
 use super::fields::Cx;
 use super::keys;
-use super::model::{
-    Approval, Capture, Check, Command, Expect, Guard, Layout, OnFailure, Retry, Step, StepKind,
-    Target, Undo, Waiver,
-};
+use super::model::{Approval, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver};
 use super::names;
 use super::node::{Node, Value};
 use super::template::Template;
 
-pub fn steps(cx: &mut Cx, node: &Node) -> (Vec<Step>, Vec<usize>) {
-    let Some(items) = cx.seq(node, "`steps`") else {
-        return (Vec::new(), Vec::new());
-    };
-    if items.is_empty() {
-        cx.error(
-            Diagnostic::error(node.pos, "`steps` is empty")
-                .hint("a runbook needs at least one step"),
-        );
-    }
-    let mut out = Vec::new();
-    let mut broken = Vec::new();
-    for item in items {
-        if let Some((step, kind_known)) = step(cx, item) {
-            if !kind_known {
-                broken.push(out.len());
-            }
-            out.push(step);
-        }
-    }
-    (out, broken)
-}
-
 /// Returns the step and whether its kind was readable.
-fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
+pub fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
     let f = cx.map(node, "a step", Some(keys::STEP))?;
     let id = match f.get("id") {
         Some(n) => {
@@ -105,6 +82,15 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
                     .hint("a manual step is done by a person: give it `instructions:`, or make it an `action`"),
             );
         }
+        for key in ["timeout", "retry"] {
+            if let Some(at) = f.key_pos(key) {
+                cx.error(
+                    Diagnostic::error(at, format!("`{key}` on manual step `{id}` would be ignored: it has no command"))
+                        .width(key.len())
+                        .hint("a person is not timed out or retried; for a minimum time before `done` is accepted, write `wait: 30m`"),
+                );
+            }
+        }
         if instructions.is_none() {
             cx.error(
                 Diagnostic::error(f.pos, format!("manual step `{id}` has no `instructions`"))
@@ -149,17 +135,11 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
         .unwrap_or(Approval::None);
     let timeout = f.get("timeout").and_then(|n| cx.duration(n, "`timeout`"));
     let retry = f.get("retry").map(|n| retry(cx, n)).unwrap_or_default();
-    let verify = f
-        .get("verify")
-        .map(|n| checks(cx, n, "`verify`"))
-        .unwrap_or_default();
+    let verify = f.get("verify").map(|n| verify(cx, n)).unwrap_or_default();
     let rollback = f
         .get("rollback")
-        .map(|n| checks(cx, n, "`rollback`"))
-        .unwrap_or_default()
-        .into_iter()
-        .map(Undo::Run)
-        .collect();
+        .map(|n| rollback(cx, n))
+        .unwrap_or_default();
     let waive = f.get("waive").map(|n| waivers(cx, n)).unwrap_or_default();
     let on_failure = match f.get("on_failure") {
         None => OnFailure::Ask,
@@ -189,6 +169,17 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             v
         }
     };
+    let flow = flow(
+        cx,
+        &f,
+        &StepFacts {
+            id: &id,
+            kind,
+            mutating,
+            mutating_written: f.has("mutating"),
+            retry_pos: f.key_pos("retry"),
+        },
+    );
     Some((
         Step {
             id,
@@ -212,47 +203,18 @@ fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             allow_override,
             in_loop: None,
             iteration: None,
-            when: None,
-            choices: Vec::new(),
-            links: Vec::new(),
-            wait: None,
-            wait_until: None,
-            closes: None,
-            checkpoint: None,
-            point_of_no_return: None,
-            read_only: None,
+            when: flow.when,
+            choices: flow.choices,
+            links: flow.links,
+            wait: flow.wait,
+            wait_until: flow.wait_until,
+            closes: flow.closes,
+            checkpoint: flow.checkpoint,
+            point_of_no_return: flow.point_of_no_return,
+            read_only: flow.read_only,
         },
         kind_known,
     ))
-}
-
-fn expect(cx: &mut Cx, node: &Node) -> Expect {
-    let mut e = Expect::default();
-    let Some(f) = cx.map(node, "`expect`", Some(keys::EXPECT)) else {
-        return e;
-    };
-    if let Some(n) = f.get("exit") {
-        e.exit = cx.int(n, "`exit`", 0..=255).map_or(0, |v| v as i32);
-    }
-    let mut templates = |key: &str| -> Vec<Template> {
-        let Some(n) = f.get(key) else {
-            return Vec::new();
-        };
-        cx.strings(n, &format!("`{key}`"))
-            .into_iter()
-            .filter_map(|(text, at)| cx.template_text(at, &text, &format!("`{key}`")))
-            .collect()
-    };
-    e.stdout_contains = templates("stdout_contains");
-    e.stdout_not_contains = templates("stdout_not_contains");
-    e.stdout_equals = f
-        .get("stdout_equals")
-        .and_then(|n| cx.template(n, "`stdout_equals`"));
-    e.stdout_matches = f
-        .get("stdout_matches")
-        .map(|n| cx.patterns(n, "`stdout_matches`"))
-        .unwrap_or_default();
-    e
 }
 
 fn captures(cx: &mut Cx, node: &Node) -> Vec<Capture> {
@@ -348,63 +310,6 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
     } else {
         Approval::None
     }
-}
-
-fn retry(cx: &mut Cx, node: &Node) -> Retry {
-    let mut r = Retry::default();
-    let Some(f) = cx.map(node, "`retry`", Some(keys::RETRY)) else {
-        return r;
-    };
-    match f.get("attempts") {
-        Some(n) => r.attempts = cx.int(n, "`attempts`", 1..=100).map_or(1, |v| v as u32),
-        None => cx.error(
-            Diagnostic::error(f.pos, "`retry` has no `attempts`")
-                .hint("e.g. `retry: { attempts: 3, delay: 5s }`"),
-        ),
-    }
-    if let Some(d) = f.get("delay").and_then(|n| cx.duration(n, "`delay`")) {
-        r.delay = d;
-    }
-    r
-}
-
-fn checks(cx: &mut Cx, node: &Node, what: &str) -> Vec<super::model::Check> {
-    let Some(items) = cx.seq(node, what) else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for item in items {
-        let Some(f) = cx.map(item, &format!("an entry of {what}"), Some(keys::CHECK)) else {
-            continue;
-        };
-        let command = command(cx, &f, &format!("an entry of {what}"));
-        if !f.has("run") && !f.has("argv") {
-            cx.error(
-                Diagnostic::error(f.pos, format!("this entry of {what} has neither `run` nor `argv`"))
-                    .hint("give the command as `run:` (a bash script) or `argv:` (a program and its arguments)"),
-            );
-        }
-        let expect = f.get("expect").map(|n| expect(cx, n)).unwrap_or_default();
-        let retry = f.get("retry").map(|n| retry(cx, n)).unwrap_or_default();
-        let timeout = f.get("timeout").and_then(|n| cx.duration(n, "`timeout`"));
-        // A check whose command was refused still counts as present, so the safety lint
-        // does not add "has no verify" on top of the error already reported; a runbook
-        // with any error never runs.
-        let command = command.unwrap_or(Command::Run {
-            script: String::new(),
-            pos: f.pos,
-            layout: Layout::Start,
-        });
-        out.push(Check {
-            pos: f.pos,
-            command,
-            expect,
-            retry,
-            timeout,
-            wait_until: None,
-        });
-    }
-    out
 }
 
 fn waivers(cx: &mut Cx, node: &Node) -> BTreeMap<Guard, Waiver> {

@@ -55,6 +55,11 @@ impl Diagnostic {
         self
     }
 
+    pub fn severity(mut self, severity: Severity) -> Diagnostic {
+        self.severity = severity;
+        self
+    }
+
     pub fn width(mut self, width: usize) -> Diagnostic {
         self.width = u32::try_from(width.max(1)).unwrap_or(1);
         self

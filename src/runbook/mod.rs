@@ -7,7 +7,10 @@
 )]
 
 mod build;
+mod build_check;
 mod build_command;
+mod build_flow;
+mod build_loop;
 mod build_step;
 pub mod diag;
 pub mod duration;
@@ -15,11 +18,15 @@ pub mod expand;
 mod fields;
 pub mod keys;
 mod lint;
+mod lint_flow;
+mod lint_guards;
 mod lint_values;
+mod lint_vars;
 mod load;
 pub mod model;
 mod names;
 mod node;
+mod noop;
 pub mod params;
 pub mod schema;
 mod script;
@@ -195,3 +202,10 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod flow_tests;
+#[cfg(test)]
+mod lint_tests;
+#[cfg(test)]
+mod step_tests;

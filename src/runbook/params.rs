@@ -76,8 +76,62 @@ pub fn is_masked(text: &str) -> bool {
     text.contains("[REDACTED:")
 }
 
-/// Checks one value against a parameter's `pattern`, `choices` and `deny` rules.
+/// The separator of a list parameter's items, in `-p nodes=a,b` and in the stored value.
+pub const LIST_SEPARATOR: char = ',';
+
+/// The items of a list parameter's value, in the order given. The value is stored as the
+/// items joined with `,` (so `Params.values` stays one string per name); `check_value`
+/// has refused empty items, so no item contains or is lost to a separator.
+pub fn items(value: &str) -> Vec<&str> {
+    value.split(LIST_SEPARATOR).collect()
+}
+
+/// Checks a value against a parameter's `pattern`, `choices` and `deny` rules; for a list
+/// parameter, each item, and that there is at least one and none is given twice.
 pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
+    if !p.list {
+        return check_item(p, value);
+    }
+    if value.is_empty() {
+        return Err("a list needs at least one item".into());
+    }
+    let items = items(value);
+    for (n, item) in items.iter().enumerate() {
+        if item.is_empty() {
+            return Err(format!(
+                "item {} is empty (items are separated by single commas, and an item cannot contain one)",
+                n + 1
+            ));
+        }
+        if item.trim() != *item {
+            return Err(format!(
+                "item `{item}` has spaces around it (write `a,b`, not `a, b`)"
+            ));
+        }
+        // Each item names one pass of a loop (`roll[item]/step` in the journal): two
+        // passes with one name could not be told apart on resume or in the rollback.
+        if items[..n].contains(item) {
+            return Err(format!("item `{item}` is given twice"));
+        }
+        check_item(p, item).map_err(|why| format!("item `{item}`: {why}"))?;
+    }
+    Ok(())
+}
+
+/// The place of the rule that refused a value, for the error (the parameter if none).
+fn refusing_rule(p: &Param, value: &str) -> Pos {
+    let denied = |v: &str| p.deny.iter().find(|d| d.is_match(v)).map(|d| d.pos);
+    let found = if p.list {
+        items(value).into_iter().find_map(denied)
+    } else {
+        denied(value)
+    };
+    found
+        .or(p.pattern.as_ref().map(|pat| pat.pos))
+        .unwrap_or(p.pos)
+}
+
+fn check_item(p: &Param, value: &str) -> Result<(), String> {
     if let Some(c) = value.chars().find(|c| c.is_control()) {
         return Err(format!("it contains the control character {:?}", c));
     }
@@ -117,7 +171,7 @@ pub fn resolve_with(
     missing_ok: bool,
 ) -> Result<Params, Vec<Diagnostic>> {
     let mut errors = Vec::new();
-    let mut cli: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut cli: BTreeMap<&str, String> = BTreeMap::new();
     // Mistakes in `-p` are on the command line, not anywhere in the file.
     let top = Pos::default();
     for (name, value) in given {
@@ -135,18 +189,26 @@ pub fn resolve_with(
                 )
                 .hint(hint),
             );
-        } else if cli.insert(name, value).is_some() {
-            errors.push(
-                Diagnostic::error(top, format!("`-p {name}=…` is given twice"))
-                    .hint("give each parameter once"),
-            );
+        } else if let Some(before) = cli.get_mut(name.as_str()) {
+            // A list parameter's `-p` may repeat: each adds items (`-p nodes=a -p nodes=b`).
+            if rb.param(name).is_some_and(|p| p.list) {
+                before.push(LIST_SEPARATOR);
+                before.push_str(value);
+            } else {
+                errors.push(
+                    Diagnostic::error(top, format!("`-p {name}=…` is given twice"))
+                        .hint("give each parameter once (only a parameter with `list: true` takes several)"),
+                );
+            }
+        } else {
+            cli.insert(name, value.clone());
         }
     }
     let mut out = Params::default();
     for p in &rb.params {
         let value = cli
             .get(p.name.as_str())
-            .map(|v| v.to_string())
+            .cloned()
             .or_else(|| p.from_env.as_deref().and_then(&env))
             .or_else(|| p.default.clone());
         let Some(value) = value else {
@@ -185,13 +247,7 @@ pub fn resolve_with(
             } else {
                 value.clone()
             };
-            let rule_pos = p
-                .deny
-                .iter()
-                .find(|d| d.is_match(&value))
-                .map(|d| d.pos)
-                .or(p.pattern.as_ref().map(|pat| pat.pos))
-                .unwrap_or(p.pos);
+            let rule_pos = refusing_rule(p, &value);
             errors.push(
                 Diagnostic::error(
                     rule_pos,
@@ -295,5 +351,80 @@ mod tests {
         assert_eq!(shown["url"], "https://u:[REDACTED:tok]@h");
         assert_eq!(shown["tok"], "[REDACTED:tok]");
         assert_eq!(p.values["url"], "https://u:s3cret@h", "values stay usable");
+    }
+
+    const LIST: &str = "version: 1\nname: t\nparams:\n  nodes: { list: true, pattern: '^es-[0-9]+$', deny: ['^es-0$'] }\n  one: { default: x }\nsteps:\n  - id: a\n    kind: precheck\n    run: echo \"$nodes\" \"$one\"\n";
+
+    fn list(given: &[(&str, &str)]) -> Result<Params, Vec<Diagnostic>> {
+        let rb = match crate::runbook::load_str("t.yaml", LIST) {
+            Ok(l) => l.runbook,
+            Err(r) => panic!("{}", r.render(false)),
+        };
+        let given: Vec<(String, String)> = given
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        resolve(&rb, &given, |_| None)
+    }
+
+    fn refusal(given: &[(&str, &str)]) -> String {
+        match list(given) {
+            Ok(p) => panic!("accepted {:?}", p.values),
+            Err(e) => e[0].message.clone(),
+        }
+    }
+
+    #[test]
+    fn a_list_comes_from_commas_or_repeated_p_and_keeps_its_order() {
+        let p = list(&[("nodes", "es-2,es-1")]).unwrap();
+        assert_eq!(items(&p.values["nodes"]), ["es-2", "es-1"]);
+        let p = list(&[("nodes", "es-3"), ("one", "y"), ("nodes", "es-1,es-2")]).unwrap();
+        assert_eq!(items(&p.values["nodes"]), ["es-3", "es-1", "es-2"]);
+        assert_eq!(p.values["one"], "y");
+    }
+
+    #[test]
+    fn each_item_is_checked_and_an_empty_or_repeated_one_is_refused() {
+        let m = refusal(&[("nodes", "es-1,db-2")]);
+        assert!(
+            m.contains("item `db-2`: it does not match `pattern: '^es-[0-9]+$'`"),
+            "{m}"
+        );
+        let m = refusal(&[("nodes", "es-1,es-0")]);
+        assert!(
+            m.contains("item `es-0`: it matches `deny: '^es-0$'`"),
+            "{m}"
+        );
+        for (given, why) in [
+            (vec![("nodes", "")], "a list needs at least one item"),
+            (vec![("nodes", "es-1,,es-2")], "item 2 is empty"),
+            (vec![("nodes", "es-1"), ("nodes", "")], "item 2 is empty"),
+            (
+                vec![("nodes", "es-1, es-2")],
+                "item ` es-2` has spaces around it",
+            ),
+            (
+                vec![("nodes", "es-1"), ("nodes", "es-1")],
+                "item `es-1` is given twice",
+            ),
+        ] {
+            let m = refusal(&given);
+            assert!(m.starts_with("parameter `nodes` = `"), "{m}");
+            assert!(m.contains(why), "{given:?}: {m}");
+        }
+    }
+
+    #[test]
+    fn a_plain_parameter_given_twice_is_still_an_error() {
+        let m = refusal(&[("nodes", "es-1"), ("one", "a"), ("one", "b")]);
+        assert_eq!(m, "`-p one=…` is given twice");
+    }
+
+    #[test]
+    fn the_error_points_at_the_rule_that_refused_an_item() {
+        let e = list(&[("nodes", "es-1,es-0")]).unwrap_err();
+        assert_eq!((e[0].pos.line, e[0].pos.col), (4, 55), "the deny pattern");
+        let e = list(&[("nodes", "x")]).unwrap_err();
+        assert_eq!((e[0].pos.line, e[0].pos.col), (4, 33), "the pattern");
     }
 }

@@ -47,6 +47,23 @@ pub fn schema() -> Value {
         "type": "string",
         "description": "A bash script (bash -euo pipefail -c). Values arrive as environment variables (\"$name\"); `{{ }}` is not allowed here."
     });
+    let bound = json!({ "oneOf": [
+        { "type": "number" },
+        { "type": "string", "pattern": "^(\\s*[-+]?[0-9.eE+-]+\\s*|\\{\\{\\s*[A-Za-z_][A-Za-z0-9_]*\\s*\\}\\})$" }
+    ], "description": "A number, or one value read as a number: '{{ size_before }}'" });
+    let number = object(
+        keys::NUMBER,
+        Value::Object(
+            keys::NUMBER
+                .iter()
+                .map(|k| (k.to_string(), bound.clone()))
+                .collect(),
+        ),
+        &[],
+    );
+    let mut number_with_min = number;
+    number_with_min["minProperties"] = json!(1);
+    number_with_min["description"] = json!("stdout read as a number and compared: lt le gt ge eq");
     let expect = object(
         keys::EXPECT,
         json!({
@@ -55,8 +72,18 @@ pub fn schema() -> Value {
             "stdout_not_contains": string_or_list,
             "stdout_matches": regex_list,
             "stdout_equals": { "type": "string", "description": "Compared after trimming whitespace" },
+            "stdout_number": number_with_min,
         }),
         &[],
+    );
+    let wait_until = object(
+        keys::WAIT_UNTIL,
+        json!({ "every": duration, "deadline": duration }),
+        &["every", "deadline"],
+    );
+    let mut wait_until = wait_until;
+    wait_until["description"] = json!(
+        "Poll until the expectations hold: every 30s, fail after the deadline. Not with `retry`."
     );
     let retry = object(
         keys::RETRY,
@@ -69,9 +96,41 @@ pub fn schema() -> Value {
     let check = json!({
         "allOf": [object(keys::CHECK, json!({
             "run": run, "argv": argv, "expect": expect, "retry": retry, "timeout": duration,
+            "wait_until": wait_until,
         }), &[])],
         "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }],
     });
+    // A rollback command runs once: the loader refuses `wait_until` there with a reason.
+    let undo_keys: Vec<&str> = keys::CHECK
+        .iter()
+        .copied()
+        .filter(|k| *k != "wait_until")
+        .collect();
+    let undo = json!({ "oneOf": [
+        {
+            "allOf": [object(&undo_keys, json!({
+                "run": run, "argv": argv, "expect": expect, "retry": retry, "timeout": duration,
+            }), &[])],
+            "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }],
+        },
+        object(&["manual"], json!({
+            "manual": { "type": "string", "minLength": 1,
+                        "description": "Instructions a person carries out to undo the change, then marks done" },
+        }), &["manual"]),
+    ]});
+    let step_id = json!({ "type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$" });
+    let identifier = "^[A-Za-z_][A-Za-z0-9_]*$";
+    let env_name = json!({ "type": "string", "pattern": "^[a-z_][a-z0-9_]*$" });
+    let because = |what: &str| json!({ "type": "string", "minLength": 1, "description": what });
+    let when = json!({
+        "oneOf": [
+            object(&["param", "equals"], json!({ "param": env_name, "equals": { "type": ["string", "number", "boolean"] } }), &["param", "equals"]),
+            object(&["capture", "matches"], json!({ "capture": env_name, "matches": regex }), &["capture", "matches"]),
+            object(&["choice", "equals"], json!({ "choice": step_id, "equals": { "type": "string", "pattern": identifier } }), &["choice", "equals"]),
+        ],
+        "description": "The step runs only if this holds; otherwise it is skipped and journaled with the condition",
+    });
+    let link = json!({ "type": "string", "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://\\S+$" });
     let reason = json!({ "type": "string", "minLength": 1, "description": "Why skipping this guard is safe" });
     let step = json!({
         "allOf": [object(keys::STEP, json!({
@@ -102,14 +161,41 @@ pub fn schema() -> Value {
             "timeout": duration,
             "retry": retry,
             "verify": { "type": "array", "items": check },
-            "rollback": { "type": "array", "items": check },
+            "rollback": { "type": "array", "items": undo },
             "waive": object(keys::WAIVE, json!({
                 "snapshot": reason, "target": reason, "verify": reason, "rollback": reason,
             }), &[]),
             "on_failure": { "enum": keys::ON_FAILURE },
             "allow_override": { "type": "boolean", "description": "Prechecks only: the operator may go on with a reason" },
+            "when": when,
+            "choices": { "type": "object", "minProperties": 1,
+                         "propertyNames": { "pattern": identifier, "not": { "enum": ["done", "abort", "note"] } },
+                         "additionalProperties": { "type": "string", "minLength": 1 },
+                         "description": "Manual steps: key: label; the key chosen is journaled and usable in `when`" },
+            "links": { "oneOf": [link, { "type": "array", "items": link }],
+                       "description": "Dashboards, tickets, docs (http or https) shown with the step" },
+            "wait": { "allOf": [duration], "description": "Manual steps: `done` is refused until this has passed" },
+            "wait_until": wait_until,
+            "closes": { "allOf": [step_id], "description": "An earlier mutating step this one undoes: neither is rolled back once this is done" },
+            "checkpoint": because("Ends a phase: a later failure rolls back only the steps after this one"),
+            "point_of_no_return": because("Asks for an extra typed confirmation; once started, earlier steps are not rolled back automatically"),
+            "read_only": because("Why an action with `mutating: false` changes nothing"),
         }), &["id", "kind"])],
     });
+    let block = object(
+        keys::LOOP,
+        json!({
+            "id": step_id,
+            "title": { "type": "string" },
+            "for_each": object(keys::FOR_EACH, json!({
+                "var": env_name,
+                "in": { "type": "string", "description": "A parameter with `list: true`" },
+            }), &["var", "in"]),
+            "steps": { "type": "array", "minItems": 1, "items": step,
+                       "description": "Run once per item, in order; one level only" },
+        }),
+        &["id", "for_each", "steps"],
+    );
     let param = object(
         keys::PARAM,
         json!({
@@ -120,6 +206,7 @@ pub fn schema() -> Value {
             "secret": { "type": "boolean" },
             "from_env": { "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$" },
             "default": { "type": "string" },
+            "list": { "type": "boolean", "description": "One or more items: -p name=a,b or -p name=a -p name=b; each checked against the rules" },
         }),
         &[],
     );
@@ -144,7 +231,7 @@ pub fn schema() -> Value {
                 "allow": { "type": "array", "items": window_span },
                 "deny": { "type": "array", "items": window_span },
             }), &["timezone"]),
-            "steps": { "type": "array", "minItems": 1, "items": step },
+            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block] } },
         }),
         &["version", "name", "steps"],
     );
@@ -173,16 +260,61 @@ pub fn schema_text() -> String {
 mod tests {
     use super::*;
 
+    fn names(v: &Value) -> Vec<&str> {
+        v.as_object()
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    /// The properties of every object schema in `v`'s `oneOf`, in order, as one list.
+    fn union(v: &Value) -> Vec<&str> {
+        let mut out = Vec::new();
+        for branch in v["oneOf"].as_array().into_iter().flatten() {
+            let object = if branch["allOf"].is_array() {
+                &branch["allOf"][0]
+            } else {
+                branch
+            };
+            for k in names(&object["properties"]) {
+                if !out.contains(&k) {
+                    out.push(k);
+                }
+            }
+        }
+        out
+    }
+
     #[test]
-    fn step_properties_are_exactly_the_loader_keys() {
+    fn every_mapping_lists_exactly_the_loader_keys() {
         let s = schema();
-        let props = &s["properties"]["steps"]["items"]["allOf"][0]["properties"];
-        let names: Vec<&str> = props
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        assert_eq!(names, keys::STEP);
+        let steps = &s["properties"]["steps"]["items"]["oneOf"];
+        let step = &steps[0]["allOf"][0]["properties"];
+        let block = &steps[1]["properties"];
+        assert_eq!(names(step), keys::STEP);
+        assert_eq!(names(block), keys::LOOP);
+        assert_eq!(names(&block["for_each"]["properties"]), keys::FOR_EACH);
+        let param = &s["properties"]["params"]["additionalProperties"]["oneOf"][1];
+        assert_eq!(names(&param["properties"]), keys::PARAM);
+        assert_eq!(names(&step["expect"]["properties"]), keys::EXPECT);
+        assert_eq!(
+            names(&step["expect"]["properties"]["stdout_number"]["properties"]),
+            keys::NUMBER
+        );
+        assert_eq!(names(&step["wait_until"]["properties"]), keys::WAIT_UNTIL);
+        let check = &step["verify"]["items"]["allOf"][0]["properties"];
+        assert_eq!(names(check), keys::CHECK);
+        assert_eq!(names(&check["wait_until"]["properties"]), keys::WAIT_UNTIL);
+        let sorted = |mut v: Vec<&'static str>| {
+            v.sort_unstable();
+            v
+        };
+        let mut when = union(&step["when"]);
+        when.sort_unstable();
+        assert_eq!(when, sorted(keys::WHEN.to_vec()));
+        // The loader reads `wait_until` on a rollback entry only to refuse it with a reason.
+        let mut undo = union(&step["rollback"]["items"]);
+        undo.push("wait_until");
+        undo.sort_unstable();
+        assert_eq!(undo, sorted(keys::UNDO.to_vec()));
     }
 }
