@@ -246,13 +246,25 @@ impl Operator {
     /// with the confirmed target when a second person's approval is awaited.
     pub fn go_along(mut self, answers: Answers, mut approve: impl FnMut(&str)) -> Run {
         let mut target = String::new();
+        let mut last = (String::new(), 0);
         while let Some(q) = self.question(60) {
+            // An answer that was not taken brings the same question back: walk away.
+            last = if last.0 == q {
+                (q.clone(), last.1 + 1)
+            } else {
+                (q.clone(), 0)
+            };
+            if last.1 >= 2 {
+                return self.finish(60);
+            }
             let reply = if let Some(t) = asked_target(&q) {
                 target = t.to_string();
                 Some(target.clone())
             } else if q.contains("waiting for another person") {
                 approve(&target);
                 continue;
+            } else if q.contains(" rollback command failed: ") {
+                None
             } else if q.contains(" precheck failed: ") {
                 answers.precheck_failed.map(str::to_string)
             } else if q.contains(" failed: ") || q.contains("refused by a safety gate") {
