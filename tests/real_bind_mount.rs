@@ -14,7 +14,7 @@ use common::real::{Answers, Operator};
 use common::{Scratch, needs};
 
 fn tools() -> bool {
-    needs::root()
+    needs::root_to("mount and chown in a private mount namespace")
         && needs::tool(&["unshare"], "apt-get install util-linux").is_some()
         && needs::tool(&["findmnt"], "apt-get install util-linux").is_some()
 }
