@@ -134,11 +134,14 @@ pub struct Operator {
     stdin: Option<ChildStdin>,
     lines: Receiver<String>,
     seen: Vec<String>,
+    /// Waited for; until then a drop (a failed assertion) stops the run.
+    ended: bool,
 }
 
 impl Operator {
     pub fn start(mut c: Command) -> Operator {
         let mut child = c
+            .process_group(0)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -159,6 +162,7 @@ impl Operator {
             stdin,
             lines,
             seen: Vec::new(),
+            ended: false,
         }
     }
 
@@ -199,6 +203,7 @@ impl Operator {
         self.stdin = None;
         while self.question(secs).is_some() {}
         let status = self.child.wait().unwrap();
+        self.ended = true;
         let stdout = self.seen.join("\n");
         let run_dir = stdout.lines().find_map(|l| {
             l.split_once("run directory ")
@@ -210,6 +215,25 @@ impl Operator {
             stderr: String::new(),
             run_dir,
         }
+    }
+}
+
+impl Drop for Operator {
+    /// A test that fails mid-run stops it: TERM to its process group (shisa stops its
+    /// commands), KILL after 10 s.
+    fn drop(&mut self) {
+        if self.ended {
+            return;
+        }
+        self.stdin = None;
+        let group = nix::unistd::Pid::from_raw(-(self.child.id() as i32));
+        let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.wait();
     }
 }
 
