@@ -98,6 +98,7 @@ fn run_in_namespace(
     h: &Path,
     setup: &str,
     data_dir: &str,
+    extra: &[&str],
     answers: Answers,
 ) -> Outcome {
     let rb = common::runbook("real/redis-volume.yaml");
@@ -126,6 +127,9 @@ fn run_in_namespace(
     ))
     .arg("-p")
     .arg(format!("host_root={}", h.display()));
+    for p in extra {
+        c.arg("-p").arg(p);
+    }
     for (k, v) in shisa.get_envs() {
         match v {
             Some(v) => c.env(k, v),
@@ -168,6 +172,7 @@ fn a_data_directory_that_is_the_host_root_under_another_name_is_refused() {
         &h,
         r#"mount --bind "$H" "$H/srv/hostfs""#,
         &h.join("srv/hostfs").display().to_string(),
+        &[],
         Answers {
             precheck_failed: None,
             step_failed: None,
@@ -187,6 +192,39 @@ fn a_data_directory_that_is_the_host_root_under_another_name_is_refused() {
 }
 
 #[test]
+fn the_count_of_owners_that_would_change_stops_a_root_in_disguise_first() {
+    if !tools() {
+        return;
+    }
+    let s = Scratch::new();
+    let h = host(s.path());
+    let before = owners_outside_data(&h);
+    // The blast radius, counted before anything else: the whole tree would change owner.
+    let o = run_in_namespace(
+        &s,
+        &h,
+        r#"mount --bind "$H" "$H/srv/hostfs""#,
+        &h.join("srv/hostfs").display().to_string(),
+        &["max_changes=5"],
+        Answers {
+            precheck_failed: Some("abort that is far more than a data directory"),
+            step_failed: None,
+        },
+    );
+    assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
+    assert_eq!(o.mounts, vec!["/srv/hostfs".to_string()]);
+    assert_eq!(o.run.code, 1, "{}", o.run.explain());
+    assert_eq!(o.run.records("step_failed", Some("blast-radius")).len(), 1);
+    assert!(
+        o.run
+            .stdout
+            .contains("path(s) would change owner (at most 5)"),
+        "{}",
+        o.run.explain()
+    );
+}
+
+#[test]
 fn a_mount_inside_the_data_directory_stops_the_change() {
     if !tools() {
         return;
@@ -200,6 +238,7 @@ fn a_mount_inside_the_data_directory_stops_the_change() {
         &h,
         r#"mount --bind "$H/home/ops1" "$H/srv/redis/data/backup""#,
         &h.join("srv/redis/data").display().to_string(),
+        &[],
         Answers {
             precheck_failed: Some("abort a home directory is mounted inside"),
             step_failed: None,
@@ -232,6 +271,7 @@ fn a_failed_chown_is_rolled_back_and_the_volume_unmounted() {
         &h,
         r#"d="$H/srv/redis/data"; mount --bind "$d" "$d"; mount -o remount,bind,ro "$d""#,
         &h.join("srv/redis/data").display().to_string(),
+        &[],
         Answers {
             precheck_failed: None,
             step_failed: Some("rollback"),
@@ -262,6 +302,7 @@ fn its_own_data_directory_is_mounted_and_handed_to_redis() {
         &h,
         "",
         &h.join("srv/redis/data").display().to_string(),
+        &[],
         Answers {
             precheck_failed: None,
             step_failed: None,
