@@ -142,10 +142,13 @@ impl Sshd {
         out
     }
 
-    /// Server-side processes whose command line is exactly `cmdline`.
+    /// Processes whose command line is exactly `cmdline`, anywhere on the machine: what a
+    /// session started is reparented when the session ends, so it is looked for by its
+    /// (unique) command line, not by ancestry.
     pub fn running(&self, cmdline: &str) -> Vec<i32> {
-        self.descendants()
+        procs::all()
             .into_iter()
+            .filter(|s| !s.is_gone())
             .filter(|s| {
                 std::fs::read(format!("/proc/{}/cmdline", s.pid))
                     .is_ok_and(|c| String::from_utf8_lossy(&c).replace('\0', " ").trim() == cmdline)
