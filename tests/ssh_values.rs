@@ -171,3 +171,28 @@ fn values_arrive_byte_identical_and_inert() {
         panic!("{e}");
     }
 }
+
+#[test]
+fn with_sudo_the_same_request_runs_through_sudo_n() {
+    let Some(server) = Sshd::start() else { return };
+    if common::needs::tool(&["sudo"], "apt-get install sudo (.ci/run does)").is_none() {
+        return;
+    }
+    let mut s = server.session("r-sudo");
+    let host = shisa::remote::Host::new("alpha", None, true).unwrap();
+    let opened = s
+        .transport
+        .open(&host, &server.dir().join("sudo.ssh.log"))
+        .unwrap();
+    assert!(opened.ready(), "{opened:?}");
+    let value = "it's $(id) `id` \"quoted\" -n\nline two ✓".to_string();
+    let env = vec![("v".to_string(), value.clone())];
+    // sudo sets SUDO_USER in what it runs: the command went through it.
+    let ran = s.run(
+        &host,
+        Program::Script(r#"printf '%s\0' "$v" "$(id -u)" "${SUDO_USER-}""#.into()),
+        &env,
+    );
+    assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+    assert_eq!(fields(&ran.result.stdout), [value.as_str(), "0", "root"]);
+}
