@@ -167,3 +167,37 @@ fn a_local_ssh_killed_outright_still_ends_the_remote_command() {
     let left = server.wait_gone("sleep 34.6", Duration::from_secs(3));
     assert!(left.is_empty(), "still running on the server: {left:?}");
 }
+
+/// shisa gone (a crash, kill -9) closes ssh's stdin and nothing else: ssh lives on in its
+/// own process group. That end of file alone stops the remote command.
+#[test]
+fn the_end_of_stdin_alone_stops_the_remote_command() {
+    let Some(server) = Sshd::start() else { return };
+    let s = server.session("r-eof");
+    let host = server.host("gamma");
+    let log = server.dir().join("eof.ssh.log");
+    let inv = s
+        .transport
+        .invocation(&host, &Program::Script("sleep 34.7".into()), &[], &log)
+        .unwrap();
+    let mut child = std::process::Command::new(&inv.argv[0])
+        .args(&inv.argv[1..])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, &inv.stdin).unwrap();
+    started(&server, "sleep 34.7");
+    drop(stdin);
+    let left = server.wait_gone("sleep 34.7", Duration::from_secs(3));
+    assert!(left.is_empty(), "still running on the server: {left:?}");
+    // ssh then ends with the prelude's status: the command died of TERM (128 + 15).
+    let status = child.wait().unwrap();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(
+        shisa::remote::classify(status.code(), &text),
+        Outcome::Exited(143)
+    );
+}

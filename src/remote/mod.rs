@@ -17,10 +17,12 @@
 //!    `Transport::close_all()` (masters from before a crash are not reused).
 //! 2. Before the first command on a host: `Transport::open(host, log)`; anything but
 //!    `Outcome::Exited(0)` refuses the step before anything runs there.
-//! 3. Per command: `Transport::invocation(host, program, env, ssh_log)` gives the local argv
-//!    and the stdin bytes; `exec::runner::Runner::start_fed` spawns it with those bytes on
-//!    stdin (held open until it exits); when it ends, `classify(exit, ssh_log text)` says
-//!    whether it was the remote command's exit or ssh's failure, and which.
+//! 3. Per command: `Transport::remote_spawn(host, &spawn, run_dir)` turns the engine's
+//!    `Spawn` into the local one (ssh, no step values in its environment), the stdin bytes
+//!    and the ssh log path; `exec::runner::Runner::start_fed(&spawn, stdin)` spawns it with
+//!    those bytes on stdin (held open until it exits); when it ends, `classify(result.exit,
+//!    ssh log text)` says whether it was the remote command's exit or ssh's failure, and
+//!    which. (`Transport::invocation` is the same without the `Spawn`.)
 //! 4. At the end of the run: `Transport::close(host)` for each host (or `close_all`).
 
 mod classify;
@@ -28,10 +30,12 @@ mod control;
 mod host;
 pub mod prelude;
 mod request;
+mod spawn;
 mod ssh;
 
 pub use classify::{Class, Failure, Outcome, classify, remote_status};
 pub use control::ControlDir;
 pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};
+pub use spawn::{RemoteSpawn, ssh_log_path};
 pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, Opened, Transport};

@@ -23,7 +23,9 @@ use std::process::{Command, Stdio};
 use super::classify::{Outcome, classify};
 use super::control::ControlDir;
 use super::host::Host;
-use super::prelude::{probe_command, remote_command};
+use super::prelude::{
+    EXIT_NOT_FOUND, EXIT_SUDO_REFUSED, EXIT_TOOLS_MISSING, probe_command, remote_command,
+};
 use super::request::{RequestError, encode};
 use crate::engine::Program;
 
@@ -179,6 +181,35 @@ impl Opened {
     pub fn ready(&self) -> bool {
         self.outcome == Outcome::Exited(0)
     }
+
+    /// Why the host is not ready, in plain words with the fix; `None` when it is.
+    pub fn problem(&self) -> Option<String> {
+        let said = self.stderr.trim();
+        let said = if said.is_empty() {
+            String::new()
+        } else {
+            format!(" It said: {said}")
+        };
+        match &self.outcome {
+            Outcome::Exited(0) => None,
+            Outcome::Failed(f) => Some(f.to_string()),
+            Outcome::Exited(EXIT_NOT_FOUND) => Some(format!(
+                "bash is not on the host's PATH for this login; shisa runs remote commands \
+                 with bash. Install it, or log in as a user whose PATH has it.{said}"
+            )),
+            Outcome::Exited(EXIT_TOOLS_MISSING) => Some(format!(
+                "a tool the remote side needs (env, cat, sleep) is missing on the host.{said}"
+            )),
+            Outcome::Exited(EXIT_SUDO_REFUSED) => Some(format!(
+                "`sudo -n` was refused: the host uses `sudo: true`, so the login user needs \
+                 passwordless sudo (a NOPASSWD rule) for bash.{said}"
+            )),
+            Outcome::Exited(code) => Some(format!(
+                "the check on the host exited {code} (the login shell or its startup files \
+                 failed).{said}"
+            )),
+        }
+    }
 }
 
 fn opt(o: &str) -> [String; 2] {
@@ -213,6 +244,7 @@ fn close_socket(ssh: &Path, socket: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::Failure;
 
     fn transport() -> Transport {
         let control = ControlDir::choose(Path::new("/tmp/shisa"), "r1").unwrap();
@@ -308,6 +340,39 @@ mod tests {
         );
         assert!(a.contains(&"-n".to_string()));
         assert_eq!(a.last().unwrap(), &probe_command(false));
+    }
+
+    #[test]
+    fn a_host_that_is_not_ready_says_why() {
+        let o = |outcome, stderr: &str| Opened {
+            outcome,
+            stderr: stderr.into(),
+        };
+        assert_eq!(o(Outcome::Exited(0), "").problem(), None);
+        let sudo = o(
+            Outcome::Exited(252),
+            "shisa-remote: sudo -n refused on db-1: …\n",
+        )
+        .problem()
+        .unwrap();
+        assert!(
+            sudo.contains("NOPASSWD") && sudo.contains("refused on db-1"),
+            "{sudo}"
+        );
+        assert!(
+            o(Outcome::Exited(127), "")
+                .problem()
+                .unwrap()
+                .contains("bash")
+        );
+        let key = Failure::HostKeyUnknown {
+            host: "h".into(),
+            port: None,
+        };
+        assert_eq!(
+            o(Outcome::Failed(key.clone()), "").problem(),
+            Some(key.to_string())
+        );
     }
 
     #[test]

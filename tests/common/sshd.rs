@@ -298,7 +298,7 @@ LogLevel VERBOSE
 }
 
 /// One run's worth of remote commands through the real runner, as the driver will spawn
-/// them: `Transport::invocation`, then `Runner::start_fed`, then `classify`.
+/// them: `Transport::remote_spawn`, then `Runner::start_fed`, then `classify`.
 pub struct Session {
     pub transport: Transport,
     run_dir: tempfile::TempDir,
@@ -340,24 +340,29 @@ impl Session {
     ) -> (Running, PathBuf) {
         self.count += 1;
         let n = self.count;
-        let ssh_log = self.run_dir.path().join(format!("c{n}.ssh.log"));
-        let inv = self
-            .transport
-            .invocation(host, &program, env, &ssh_log)
-            .unwrap();
+        // The engine's spawn, as it would ask for a local command …
         let spawn = Spawn {
             step: 0,
             step_id: format!("c{n}"),
             purpose: Purpose::Main,
             attempt: 1,
-            program: Program::Argv(inv.argv),
-            env: Vec::new(),
+            program,
+            env: env.to_vec(),
             timeout,
             log: format!("output/c{n}.log"),
             redact: Vec::new(),
         };
-        let running = self.runner.start_fed(&spawn, inv.stdin).unwrap().unwrap();
-        (running, ssh_log)
+        // … made remote, and started by the real runner.
+        let remote = self
+            .transport
+            .remote_spawn(host, &spawn, self.run_dir.path())
+            .unwrap();
+        let running = self
+            .runner
+            .start_fed(&remote.spawn, remote.stdin)
+            .unwrap()
+            .unwrap();
+        (running, remote.ssh_log)
     }
 
     /// Waits for the command started last and judges it.
