@@ -54,6 +54,8 @@ pub fn probe_command(sudo: bool) -> String {
     wrap(PROBE, sudo)
 }
 
+/// `--norc` everywhere: Debian's bash reads bashrc when sshd starts it, even for `-c`, and a
+/// bashrc may print, fail under `set -u`, or read stdin, which holds the request.
 fn wrap(script: &str, sudo: bool) -> String {
     if sudo {
         format!(
