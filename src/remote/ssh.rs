@@ -11,7 +11,9 @@
 //!   is one more session over it. A command never leaves a master behind of its own
 //!   (`ControlPersist=no` on its command line): if the master is gone, it connects directly.
 //! - `-E LOG -o LogLevel=DEBUG2`: ssh's own words go to a log of their own, never into the
-//!   command's output, and say whether an exit status came back (`classify`).
+//!   command's output, and say whether an exit status came back (`classify`). `open` logs
+//!   at `INFO`: the master it starts keeps writing to that log for as long as it lives,
+//!   and its probe's status is never 255.
 //! - `-T`: no terminal. The data stays bytes, and stopping is done by closing stdin (see
 //!   `prelude.bash`), not by a terminal's hangup.
 //! - `ServerAliveInterval=15`, `ServerAliveCountMax=4`: a connection that dies silently is
@@ -88,7 +90,7 @@ impl Transport {
         ssh_log: &Path,
     ) -> Result<Invocation, RequestError> {
         let stdin = encode(program, env)?;
-        let mut argv = self.base(host, ssh_log);
+        let mut argv = self.base(host, ssh_log, "DEBUG2");
         argv.extend(opt("ControlPersist=no"));
         argv.push("--".into());
         argv.push(host.destination().into());
@@ -100,7 +102,7 @@ impl Transport {
     /// host key, bash and the tools the prelude needs, `sudo -n` if the host uses it).
     /// Run it before the first command on the host, and again after a lost connection.
     pub fn open_command(&self, host: &Host, ssh_log: &Path) -> Command {
-        let mut argv = self.base(host, ssh_log);
+        let mut argv = self.base(host, ssh_log, "INFO");
         argv.extend(opt(&format!("ControlPersist={CONTROL_PERSIST}")));
         argv.extend(["-n".to_string(), "--".into(), host.destination().into()]);
         argv.push(probe_command(host.sudo()));
@@ -140,14 +142,14 @@ impl Transport {
     }
 
     /// The options every ssh command line of a run shares.
-    fn base(&self, host: &Host, ssh_log: &Path) -> Vec<String> {
+    fn base(&self, host: &Host, ssh_log: &Path, level: &str) -> Vec<String> {
         let mut argv = vec![self.ssh.to_string_lossy().into_owned()];
         if let Some(config) = &self.config {
             argv.extend(["-F".to_string(), config.to_string_lossy().into_owned()]);
         }
         argv.extend(["-E".to_string(), ssh_log.to_string_lossy().into_owned()]);
         for o in [
-            "LogLevel=DEBUG2".to_string(),
+            format!("LogLevel={level}"),
             "BatchMode=yes".into(),
             "StrictHostKeyChecking=yes".into(),
             "ControlMaster=auto".into(),
@@ -334,6 +336,7 @@ mod tests {
             .map(|s| s.to_string_lossy().into_owned())
             .collect();
         assert_eq!(value_after(&a, "-F", ""), ["/cfg"]);
+        assert_eq!(value_after(&a, "-o", "LogLevel="), ["LogLevel=INFO"]);
         assert_eq!(
             value_after(&a, "-o", "ControlPersist="),
             [format!("ControlPersist={CONTROL_PERSIST}").as_str()]
