@@ -18,6 +18,7 @@ pub mod identity;
 pub mod journal;
 pub mod pending;
 pub mod phrase;
+pub mod remote;
 pub mod runbook;
 pub mod share;
 pub mod term;

@@ -8,6 +8,7 @@
 
 use std::fs::File;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -92,6 +93,21 @@ impl Runner {
     /// Starts the command. A command that cannot start still reports a result (with
     /// `spawn_error`) and still gets a log saying why.
     pub fn start(&self, spawn: &Spawn) -> std::io::Result<Option<Running>> {
+        self.start_with(spawn, None)
+    }
+
+    /// Starts the command with `stdin` written to its standard input, which then stays open
+    /// until the command has exited and is closed first when it is stopped. A remote command
+    /// (`crate::remote`) gets its request this way, and takes end of file as "stop".
+    pub fn start_fed(&self, spawn: &Spawn, stdin: Vec<u8>) -> std::io::Result<Option<Running>> {
+        self.start_with(spawn, Some(stdin))
+    }
+
+    fn start_with(
+        &self,
+        spawn: &Spawn,
+        stdin: Option<Vec<u8>>,
+    ) -> std::io::Result<Option<Running>> {
         let log_path = self.run_dir.join(&spawn.log);
         if let Some(parent) = log_path.parent() {
             std::fs::create_dir_all(parent)?;
@@ -112,7 +128,11 @@ impl Runner {
         );
         let wake = Arc::new(Wake::new()?);
         let started = Instant::now();
-        let child = match self.command(spawn).spawn() {
+        let mut cmd = self.command(spawn);
+        if stdin.is_some() {
+            cmd.stdin(Stdio::piped());
+        }
+        let mut child = match cmd.spawn() {
             Ok(child) => child,
             Err(e) => {
                 output.note(format!("shisa: could not start the command: {e}\n").as_bytes());
@@ -132,7 +152,11 @@ impl Runner {
         };
         let pgid = child.id() as i32;
         self.note_group(spawn, pgid);
-        let watch = Watch::new(child, spawn, started, wake.clone());
+        let held = match (stdin, child.stdin.take()) {
+            (Some(bytes), Some(pipe)) => Some(feed(pipe, bytes)?),
+            _ => None,
+        };
+        let watch = Watch::new(child, spawn, started, wake.clone()).holding(held);
         let done = self.done_tx.clone();
         std::thread::Builder::new()
             .name(format!("command {pgid}"))
@@ -191,6 +215,20 @@ impl Runner {
             let _ = f.write_all(line.as_bytes());
         }
     }
+}
+
+/// Writes `bytes` to the command's stdin from a thread of its own (the command may read
+/// slowly, or die first: then the write fails and that is all), and returns the pipe for
+/// the command's thread to hold open.
+fn feed(pipe: std::process::ChildStdin, bytes: Vec<u8>) -> std::io::Result<OwnedFd> {
+    let pipe = OwnedFd::from(pipe);
+    let mut writer = File::from(pipe.try_clone()?);
+    std::thread::Builder::new()
+        .name("command stdin".into())
+        .spawn(move || {
+            let _ = writer.write_all(&bytes);
+        })?;
+    Ok(pipe)
 }
 
 /// bash, found once: a PATH search per command costs a failed execve per PATH entry.

@@ -146,3 +146,35 @@ fn a_timeout_is_reported_and_leaves_nothing_of_the_group() {
     assert!(alive("sleep 35.73").is_empty());
     assert!(ran.took < Duration::from_secs(3), "{:?}", ran.took);
 }
+
+#[test]
+fn fed_bytes_arrive_and_a_stop_closes_stdin_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), Vec::new());
+    // It ignores TERM: only the end of its stdin lets it finish before KILL.
+    let script = "trap '' TERM; head -c 11; cat >/dev/null; echo ' eof seen'";
+    let spawn = Spawn {
+        step: 0,
+        step_id: "fed".into(),
+        purpose: Purpose::Main,
+        attempt: 1,
+        program: Program::Script(script.into()),
+        env: Vec::new(),
+        timeout: None,
+        log: "output/fed.1.log".into(),
+        redact: Vec::new(),
+    };
+    let t = Instant::now();
+    let running = runner
+        .start_fed(&spawn, b"hello\0world".to_vec())
+        .unwrap()
+        .unwrap();
+    // Held open: still running after the bytes are read.
+    std::thread::sleep(Duration::from_millis(400));
+    assert!(rx.done.try_recv().is_err(), "ended before its stdin closed");
+    running.stop();
+    let result = rx.done.blocking_recv().unwrap();
+    assert_eq!(result.stdout, "hello\0world eof seen\n");
+    assert_eq!(result.exit, Some(0));
+    assert!(t.elapsed() < super::watch::KILL_AFTER, "{:?}", t.elapsed());
+}

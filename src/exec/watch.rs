@@ -50,6 +50,9 @@ pub(super) struct Watch {
     pidfd: Option<OwnedFd>,
     stdout: Option<ChildStdout>,
     stderr: Option<ChildStderr>,
+    /// The command's stdin, when it was fed (`Runner::start_fed`): open while it runs,
+    /// closed first on a stop or timeout, so a command that reads it sees end of file.
+    stdin: Option<OwnedFd>,
     wake: Arc<Wake>,
     spawn: Spawn,
     started: Instant,
@@ -82,10 +85,17 @@ impl Watch {
             pidfd,
             stdout,
             stderr,
+            stdin: None,
             wake,
             spawn: spawn.clone(),
             started,
         }
+    }
+
+    /// Holds the command's stdin open until the command is reaped (see `stdin`).
+    pub fn holding(mut self, stdin: Option<OwnedFd>) -> Watch {
+        self.stdin = stdin;
+        self
     }
 
     pub fn run(mut self, mut output: Output) -> CommandResult {
@@ -100,12 +110,14 @@ impl Watch {
         loop {
             let now = Instant::now();
             if term.is_none() && self.wake.stop.load(Ordering::SeqCst) {
+                self.stdin = None;
                 term = Some(self.signal(Signal::SIGTERM, now));
             }
             // The timeout limits the command itself: once it has exited, what it left
             // holding its output is the stragglers' grace period's business.
             if term.is_none() && exited.is_none() && limit.is_some_and(|l| now >= l) {
                 timed_out = true;
+                self.stdin = None;
                 term = Some(self.signal(Signal::SIGTERM, now));
             }
             let open = self.stdout.is_some() || self.stderr.is_some();

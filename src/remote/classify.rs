@@ -1,0 +1,353 @@
+//! What an ssh exit means. OpenSSH exits with the remote command's status, or 255 for its
+//! own failures — and 255 is also a status a remote command may return. shisa runs ssh with
+//! `-E LOG -o LogLevel=DEBUG2`, so ssh's own words go to a log file of their own (never into
+//! the command's output) and include the line that says whether an exit status came back:
+//! `Received exit status from master N` (a multiplexed session), `Exit status N` (a direct
+//! one; -1 when none came). With that line a 255 is the command's; without it, ssh's own
+//! messages say what went wrong. Pure functions over text captured from the real client
+//! (OpenSSH 9.2); the tests hold those texts.
+
+use std::fmt;
+
+/// How a remote command ended, as far as shisa can know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The remote command ran and exited with this status (0: success).
+    Exited(i32),
+    /// ssh itself failed: the command did not run, or its end is unknown.
+    Failed(Failure),
+}
+
+/// The ways ssh fails, each with its own explanation and fix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No key for the host in known_hosts: it cannot be told from an impostor.
+    HostKeyUnknown { host: String, port: Option<u16> },
+    /// The host's key differs from the one known: reinstalled, or someone in between.
+    HostKeyChanged {
+        host: String,
+        port: Option<u16>,
+        fingerprint: Option<String>,
+    },
+    /// Host key verification failed for another reason (revoked key, wrong key type).
+    HostKeyRejected,
+    /// The host refused the login.
+    AuthFailed { methods: String },
+    /// Nothing listens for ssh there.
+    Refused { host: String, port: Option<u16> },
+    /// The name does not resolve.
+    Unresolved { host: String },
+    /// No answer in time.
+    TimedOut,
+    /// No route to the host.
+    Unreachable,
+    /// The connection went away while the command ran: no exit status came back.
+    ConnectionLost,
+    /// The local ssh was stopped by a signal (shisa's stop or timeout).
+    Interrupted,
+    /// ssh failed and said something not recognised (kept, last lines first shown).
+    Other { said: String },
+}
+
+/// The three kinds of trouble the design keeps apart on screen and in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Class {
+    /// The host could not be verified: nothing ran.
+    HostKey,
+    /// The login was refused: nothing ran.
+    Auth,
+    /// The connection failed or was lost (before the command, or with its end unknown).
+    Connection,
+}
+
+/// Judges an ssh exit: `exit` is ssh's exit code (`None`: killed by a signal), `log` the
+/// text of its `-E` log.
+pub fn classify(exit: Option<i32>, log: &str) -> Outcome {
+    match exit {
+        Some(255) => {}
+        Some(code) => return Outcome::Exited(code),
+        None => return Outcome::Failed(Failure::Interrupted),
+    }
+    if remote_status(log) == Some(255) {
+        return Outcome::Exited(255);
+    }
+    Outcome::Failed(failure(log))
+}
+
+/// The last exit status ssh says came back from the remote side.
+pub fn remote_status(log: &str) -> Option<i32> {
+    log.lines()
+        .rev()
+        .find_map(|l| {
+            let l = l.trim_end();
+            l.strip_prefix("debug2: Received exit status from master ")
+                .or_else(|| l.strip_prefix("debug1: Exit status "))
+        })
+        .and_then(|n| n.trim().parse::<i32>().ok())
+        .filter(|n| *n >= 0)
+}
+
+fn failure(log: &str) -> Failure {
+    let said: Vec<&str> = log
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.is_empty() && !l.starts_with("debug"))
+        .collect();
+    let has = |s: &str| said.iter().any(|l| l.contains(s));
+    let line_with = |s: &str| said.iter().find(|l| l.contains(s)).copied();
+    if let Some(l) = line_with("host key is known for ") {
+        // "No ED25519 host key is known for [127.0.0.2]:2299 and you have requested …"
+        let (host, port) = host_port(between(l, "is known for ", " and you"));
+        return Failure::HostKeyUnknown { host, port };
+    }
+    if has("REMOTE HOST IDENTIFICATION HAS CHANGED") || has("has changed and you have requested") {
+        let (host, port) = line_with("Host key for ")
+            .map(|l| host_port(between(l, "Host key for ", " has changed")))
+            .unwrap_or_default();
+        let fingerprint = said
+            .iter()
+            .find_map(|l| l.trim().strip_prefix("SHA256:"))
+            .map(|f| format!("SHA256:{}", f.trim_end_matches('.')));
+        return Failure::HostKeyChanged {
+            host,
+            port,
+            fingerprint,
+        };
+    }
+    if has("Host key verification failed") {
+        return Failure::HostKeyRejected;
+    }
+    if let Some(l) = line_with("Permission denied (") {
+        let methods = between(l, "Permission denied (", ")").to_string();
+        return Failure::AuthFailed { methods };
+    }
+    if let Some(l) = line_with("Could not resolve hostname ") {
+        let host = between(l, "Could not resolve hostname ", ":").to_string();
+        return Failure::Unresolved { host };
+    }
+    if let Some(l) = line_with(": Connection refused").filter(|l| l.contains("connect to host ")) {
+        // "ssh: connect to host 127.0.0.1 port 2300: Connection refused"
+        let host = between(l, "connect to host ", " port ").to_string();
+        let port = between(l, " port ", ":").parse().ok();
+        return Failure::Refused { host, port };
+    }
+    if has("timed out") || has("Connection timed out") {
+        return Failure::TimedOut;
+    }
+    if has("No route to host") || has("Network is unreachable") {
+        return Failure::Unreachable;
+    }
+    let lost = [
+        "Control master terminated unexpectedly",
+        "debug1: Exit status -1",
+        "closed by remote host",
+        "Broken pipe",
+        "Connection reset",
+        "not responding",
+    ];
+    if lost.iter().any(|s| log.contains(s)) {
+        return Failure::ConnectionLost;
+    }
+    if log.contains("Exiting on signal") || said.iter().any(|l| l.starts_with("Killed by signal")) {
+        return Failure::Interrupted;
+    }
+    Failure::Other {
+        said: said.join("\n"),
+    }
+}
+
+/// The text after `start` and before `end` (or to the end of the line).
+fn between<'a>(line: &'a str, start: &str, end: &str) -> &'a str {
+    let rest = line.split_once(start).map_or("", |(_, r)| r);
+    rest.split_once(end).map_or(rest, |(m, _)| m)
+}
+
+/// `[host]:port` as known_hosts writes a host on another port, or a plain host.
+fn host_port(s: &str) -> (String, Option<u16>) {
+    if let Some(rest) = s.strip_prefix('[')
+        && let Some((host, port)) = rest.split_once("]:")
+    {
+        return (host.to_string(), port.parse().ok());
+    }
+    (s.to_string(), None)
+}
+
+impl Failure {
+    /// A stable name for the journal.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::HostKeyUnknown { .. } => "host_key_unknown",
+            Failure::HostKeyChanged { .. } => "host_key_changed",
+            Failure::HostKeyRejected => "host_key_rejected",
+            Failure::AuthFailed { .. } => "auth_failed",
+            Failure::Refused { .. } => "connection_refused",
+            Failure::Unresolved { .. } => "unresolved",
+            Failure::TimedOut => "timed_out",
+            Failure::Unreachable => "unreachable",
+            Failure::ConnectionLost => "connection_lost",
+            Failure::Interrupted => "interrupted",
+            Failure::Other { .. } => "ssh_failed",
+        }
+    }
+
+    pub fn class(&self) -> Class {
+        match self {
+            Failure::HostKeyUnknown { .. }
+            | Failure::HostKeyChanged { .. }
+            | Failure::HostKeyRejected => Class::HostKey,
+            Failure::AuthFailed { .. } => Class::Auth,
+            _ => Class::Connection,
+        }
+    }
+
+    /// Whether the remote command may have run (in part): only when the connection went
+    /// away or ssh was stopped after the session began. Every other failure happens before
+    /// anything runs remotely.
+    pub fn may_have_run(&self) -> bool {
+        matches!(
+            self,
+            Failure::ConnectionLost | Failure::Interrupted | Failure::Other { .. }
+        )
+    }
+
+    /// What happened, in plain words.
+    pub fn explain(&self) -> String {
+        match self {
+            Failure::HostKeyUnknown { host, .. } => format!(
+                "ssh does not know the host key of {host}, so it cannot tell the real host \
+                 from an impostor; shisa never accepts a new key by itself. Nothing ran there."
+            ),
+            Failure::HostKeyChanged {
+                host, fingerprint, ..
+            } => format!(
+                "{host} presented a host key that differs from the one in known_hosts{}. \
+                 Either the host was reinstalled, or someone is between you and it. Nothing \
+                 ran there.",
+                fingerprint
+                    .as_ref()
+                    .map(|f| format!(" (it now shows {f})"))
+                    .unwrap_or_default()
+            ),
+            Failure::HostKeyRejected => {
+                "ssh could not verify the host's key (host key verification failed). Nothing \
+                 ran there."
+                    .into()
+            }
+            Failure::AuthFailed { methods } => format!(
+                "the host refused the login (it accepts: {methods}); shisa never types a \
+                 password (BatchMode). Nothing ran there."
+            ),
+            Failure::Refused { host, port } => format!(
+                "nothing accepts ssh connections at {host} port {} (connection refused). \
+                 Nothing ran there.",
+                port.unwrap_or(22)
+            ),
+            Failure::Unresolved { host } => {
+                format!("the name {host} does not resolve to an address. Nothing ran there.")
+            }
+            Failure::TimedOut => {
+                "the host did not answer in time (connection timed out). Nothing ran there.".into()
+            }
+            Failure::Unreachable => {
+                "there is no route to the host (network unreachable). Nothing ran there.".into()
+            }
+            Failure::ConnectionLost => {
+                "the connection to the host was lost while the command ran, and no exit status \
+                 came back: whether the command finished is unknown. When its session closes, \
+                 the remote side stops it (TERM, then KILL after 5 s), if the host is up."
+                    .into()
+            }
+            Failure::Interrupted => {
+                "ssh was stopped on this side (a stop or a timeout); the remote side stops the \
+                 command when its session closes (TERM, then KILL after 5 s)."
+                    .into()
+            }
+            Failure::Other { said } => format!(
+                "ssh failed before an exit status came back{}",
+                last_line(said)
+                    .map(|l| format!(": {l}"))
+                    .unwrap_or_else(|| " and said nothing".into())
+            ),
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(&self) -> String {
+        let target = |host: &str, port: &Option<u16>| match port {
+            Some(p) => (format!("-p {p} {host}"), format!("[{host}]:{p}")),
+            None => (host.to_string(), host.to_string()),
+        };
+        match self {
+            Failure::HostKeyUnknown { host, port } => {
+                let (scan, _) = target(host, port);
+                format!(
+                    "Get the host's key fingerprint from someone who can see the host itself \
+                     (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console), then \
+                     add the key with `ssh-keyscan {scan} >> ~/.ssh/known_hosts` after checking \
+                     that `ssh-keyscan {scan} | ssh-keygen -lf -` shows the same fingerprint."
+                )
+            }
+            Failure::HostKeyChanged { host, port, .. } => {
+                let (scan, name) = target(host, port);
+                format!(
+                    "Ask the host's owner whether its key changed. Only if it did: \
+                     `ssh-keygen -R '{name}'`, then add the new key with `ssh-keyscan {scan} >> \
+                     ~/.ssh/known_hosts` after checking its fingerprint the same way."
+                )
+            }
+            Failure::HostKeyRejected => {
+                "Run `ssh -v HOST true` to see which key check failed (a revoked key, or a \
+                 key type known_hosts does not hold)."
+                    .into()
+            }
+            Failure::AuthFailed { .. } => {
+                "Check that `ssh -o BatchMode=yes HOST true` works for you: your key is loaded \
+                 (`ssh-add -l`), the login user is right (`user:` in `hosts:` or `User` in \
+                 ~/.ssh/config), and the key is in that user's ~/.ssh/authorized_keys."
+                    .into()
+            }
+            Failure::Refused { .. } => {
+                "Check that sshd runs on the host and that the port is right (`Port` in \
+                 ~/.ssh/config)."
+                    .into()
+            }
+            Failure::Unresolved { .. } => {
+                "Check the spelling, the `HostName` in ~/.ssh/config, and DNS.".into()
+            }
+            Failure::TimedOut | Failure::Unreachable => {
+                "Check the network path (VPN, bastion `ProxyJump`, firewall); `ssh -v HOST \
+                 true` shows where it stops."
+                    .into()
+            }
+            Failure::ConnectionLost => {
+                "Check the host is up, look at what the command changed, then retry or mark \
+                 the step done with a reason."
+                    .into()
+            }
+            Failure::Interrupted => {
+                "Look at what the command changed before going on; `ssh HOST pgrep -af …` \
+                 shows whether anything of it is still running."
+                    .into()
+            }
+            Failure::Other { .. } => {
+                "Run `ssh -v HOST true` to see why ssh fails; the full ssh log is kept beside \
+                 the output log."
+                    .into()
+            }
+        }
+    }
+}
+
+fn last_line(s: &str) -> Option<&str> {
+    s.lines().rev().map(str::trim).find(|l| !l.is_empty())
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.explain(), self.fix())
+    }
+}
+
+#[cfg(test)]
+#[path = "classify_tests.rs"]
+mod tests;
