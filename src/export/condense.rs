@@ -5,11 +5,9 @@
 //! but its own commands passing (and its snapshot) is one row. Anything a person did or
 //! decided, every failure that stopped the run and every marker keeps its own row.
 //!
-//! Hook for `wait_until`: its polls are commands of one check run again on a timer, so when
-//! the journal gains `wait_started` / `wait_finished` (polls, time waited), the polls between
-//! them are one [`Group::Attempts`] already; `wait_started` joins it as its first record and
-//! `wait_finished` as its last, and the phrasebook says "waited 14 min for `green`, 29 polls"
-//! from the count and the times — see `attempts` below, the one place to extend.
+//! The polls of a `wait_until` are attempts of one check run again on a timer: with the
+//! `wait_started` before them and the `wait_finished` after, they are one row ("held after
+//! waiting 14 min (29 polls)"), see `waits`.
 
 use std::collections::BTreeMap;
 
@@ -65,7 +63,7 @@ pub fn groups(records: &[Record], full: bool) -> Vec<Group> {
     if full {
         return (0..records.len()).map(Group::One).collect();
     }
-    let mut out = steps(records, attempts(records, commands(records)));
+    let mut out = steps(records, waits(records, attempts(records, commands(records))));
     out.sort_by_key(Group::at);
     out
 }
@@ -106,7 +104,7 @@ pub fn follows_failed_command(records: &[Record], i: usize) -> bool {
     records[..i]
         .iter()
         .rev()
-        .find(|r| !matches!(r.body, Body::ExpectFailed { .. }))
+        .find(|r| !matches!(r.body, Body::ExpectFailed { .. } | Body::WaitFinished { .. }))
         .is_some_and(|r| {
             r.step == rec.step && matches!(r.body, Body::CommandFinished { ok: false, .. })
         })
@@ -146,6 +144,88 @@ fn attempts(records: &[Record], groups: Vec<Group>) -> Vec<Group> {
         out.push(Group::Command { start, finish });
     }
     out
+}
+
+/// A `wait_started`, the polls of its command and the `wait_finished` after them become the
+/// polls' one row: the count and the time waited are in it.
+fn waits(records: &[Record], groups: Vec<Group>) -> Vec<Group> {
+    let mut out = Vec::with_capacity(groups.len());
+    let mut k = 0;
+    while k < groups.len() {
+        let polls = match (&groups[k], groups.get(k + 1), groups.get(k + 2)) {
+            (Group::One(ws), Some(g), Some(Group::One(wf)))
+                if wait_of(&records[*ws], true) == wait_of(&records[*wf], false)
+                    && wait_of(&records[*ws], true).is_some() =>
+            {
+                let who = wait_of(&records[*ws], true);
+                match g {
+                    Group::Command { start, finish }
+                        if attempt_of(&records[*finish]).map(|(s, p, ..)| (s, p)) == who =>
+                    {
+                        Some(vec![(*start, *finish)])
+                    }
+                    Group::Attempts(v)
+                        if v.last()
+                            .and_then(|(_, f)| attempt_of(&records[*f]))
+                            .map(|(s, p, ..)| (s, p))
+                            == who =>
+                    {
+                        Some(v.clone())
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match polls {
+            Some(v) => {
+                out.push(Group::Attempts(v));
+                k += 3;
+            }
+            None => {
+                out.push(groups[k].clone());
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+/// (step, purpose) of a `wait_started` (`start`) or `wait_finished` of a polled command.
+fn wait_of(rec: &Record, start: bool) -> Option<(Option<&str>, Purpose)> {
+    match (&rec.body, start) {
+        (
+            Body::WaitStarted {
+                purpose,
+                every_ms: Some(_),
+                ..
+            },
+            true,
+        ) => Some((rec.step.as_deref(), *purpose)),
+        (Body::WaitFinished { purpose, .. }, false) => Some((rec.step.as_deref(), *purpose)),
+        _ => None,
+    }
+}
+
+/// How many polls a group of attempts was, if they were the polls of a `wait_until` (a
+/// poll that does not hold yet is journaled `not_yet`, or a wait was journaled around them).
+pub fn polled(records: &[Record], attempts: &[(Option<usize>, usize)]) -> Option<u32> {
+    let first = attempts.first()?.0.unwrap_or(attempts.first()?.1);
+    let waited = records[..first]
+        .iter()
+        .rev()
+        .take(2)
+        .any(|r| matches!(r.body, Body::WaitStarted { .. }));
+    let not_yet = attempts.iter().any(|(_, f)| {
+        matches!(
+            &records[*f].body,
+            Body::CommandFinished {
+                not_yet: Some(_),
+                ..
+            }
+        )
+    });
+    (waited || not_yet).then(|| u32::try_from(attempts.len()).unwrap_or(u32::MAX))
 }
 
 /// (step, purpose, attempt, ok) of a finished command.

@@ -63,6 +63,7 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                     .rev()
                     .find_map(|(_, f)| failure(&records[*f]))
                     .map(str::to_string),
+                polls: condense::polled(records, v),
             };
             let mut r = event(ctx, g, "command_attempts", book.attempts(&a));
             r.exit_code = a.ran.exit;
@@ -141,8 +142,12 @@ fn ran(records: &[Record], attempts: &[(Option<usize>, usize)]) -> Ran {
 fn failure(rec: &Record) -> Option<&str> {
     match &rec.body {
         Body::CommandFinished {
-            ok: false, failure, ..
-        } => Some(failure.as_deref().unwrap_or("")).filter(|f| !f.is_empty()),
+            ok: false,
+            failure,
+            not_yet,
+            ..
+        } => Some(failure.as_deref().or(not_yet.as_deref()).unwrap_or(""))
+            .filter(|f| !f.is_empty()),
         _ => None,
     }
 }

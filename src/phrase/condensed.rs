@@ -60,4 +60,6 @@ pub struct Attempts {
     pub took_ms: u64,
     /// Why the last attempt that missed missed (the journal's words), if one did.
     pub last_miss: Option<String>,
+    /// The attempts were the polls of a `wait_until`: how many.
+    pub polls: Option<u32>,
 }

@@ -515,6 +515,19 @@ impl Phrasebook for English {
         let n = a.ran.attempts;
         let took = self.duration(a.took_ms);
         let miss = a.last_miss.as_deref().unwrap_or("failed");
+        match (a.polls, a.ran.ok) {
+            (Some(polls), true) => {
+                return p.plain(format!(
+                    "held after waiting {took} ({polls} polls; before that: {miss})"
+                ));
+            }
+            (Some(polls), false) => {
+                return p.marked(Mark::Failed).plain(format!(
+                    "still did not hold after waiting {took} ({polls} polls) — {miss}"
+                ));
+            }
+            (None, _) => {}
+        }
         if a.ran.ok {
             let before = if n == 2 { "the first" } else { "the others" };
             p.plain(format!(

@@ -523,6 +523,19 @@ impl Phrasebook for Japanese {
             p = p.code(c).plain(" ");
         }
         let miss = a.last_miss.as_deref().unwrap_or("失敗");
+        match (a.polls, a.ran.ok) {
+            (Some(polls), true) => {
+                return p.plain(format!(
+                    "が {took} 待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
+                ));
+            }
+            (Some(polls), false) => {
+                return p.marked(Mark::Failed).plain(format!(
+                    "は {took} 待っても条件を満たさなかった（確認 {polls} 回）: {miss}"
+                ));
+            }
+            (None, _) => {}
+        }
         if a.ran.ok {
             p.plain(format!(
                 "が {n} 回目で成功（最初の試行から {took}。それまでの {} 回は {miss}）",
