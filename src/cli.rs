@@ -72,10 +72,12 @@ pub enum Command {
         /// The note (one line)
         text: String,
     },
-    /// Export a run's journal as a postmortem timeline
+    /// Export runs' journals as one postmortem timeline
     Export {
-        /// The run's directory (printed at its start and end), or its run id
-        run_dir: PathBuf,
+        /// Each run's directory (printed at its start and end), or its run id; several runs
+        /// are merged into one timeline by time
+        #[arg(required = true, num_args = 1.., value_name = "RUN")]
+        runs: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = ExportFormat::Md)]
         format: ExportFormat,
         /// Write to FILE instead of standard output
@@ -84,6 +86,12 @@ pub enum Command {
         /// Time zone for the timeline (IANA name); default: the runbook's window zone, else this machine's
         #[arg(long, value_name = "ZONE")]
         tz: Option<String>,
+        /// The language shisa writes the export in; what people wrote stays as written
+        #[arg(long, value_enum, default_value_t = ExportLang::En)]
+        lang: ExportLang,
+        /// A row for every journal record, instead of the condensed timeline
+        #[arg(long)]
+        full: bool,
     },
     /// Check a run's journal hash chain (exit 0 intact, 1 broken)
     Verify {
@@ -146,6 +154,21 @@ pub struct ResumeArgs {
     /// value); it must be the very file the run started with (same SHA-256)
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportLang {
+    En,
+    Ja,
+}
+
+impl From<ExportLang> for crate::phrase::Lang {
+    fn from(l: ExportLang) -> crate::phrase::Lang {
+        match l {
+            ExportLang::En => crate::phrase::Lang::En,
+            ExportLang::Ja => crate::phrase::Lang::Ja,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -67,16 +67,23 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Note { run_id, text } => commands::share_clients::note(&run_id, &text),
         Command::Export {
-            run_dir,
+            runs,
             format,
             output,
             tz,
-        } => commands::export::run(
-            &commands::session::find_run(&run_dir),
-            format,
-            output.as_deref(),
-            tz.as_deref(),
-        ),
+            lang,
+            full,
+        } => {
+            let runs: Vec<_> = runs
+                .iter()
+                .map(|r| commands::session::find_run(r))
+                .collect();
+            let opts = shisa::export::Options {
+                lang: lang.into(),
+                full,
+            };
+            commands::export::run(&runs, format, output.as_deref(), tz.as_deref(), opts)
+        }
         Command::Schema => print_out(&shisa::runbook::schema::schema_text()),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "shisa", &mut std::io::stdout());

@@ -12,6 +12,8 @@ fn bundled() -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .flatten()
+        // Runbooks only: `runbooks/real/` is a directory.
+        .filter(|e| e.path().extension().is_some_and(|x| x == "yaml"))
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
     out.sort();

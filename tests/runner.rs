@@ -130,7 +130,7 @@ fn a_timed_out_commands_children_that_ignore_term_are_gone_before_rollback() {
     let rb = s.write(
         "stubborn.yaml",
         "version: 1\nname: stubborn\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
-         - id: change\n    kind: action\n    waive: { target: \"test\" }\n    timeout: 500ms\n    \
+         - id: change\n    kind: action\n    waive: { target: \"test\" }\n    timeout: 1500ms\n    \
          run: '(trap \"\" TERM; exec sleep 33.21) >/dev/null 2>&1 & sleep 60'\n    \
          verify: [ { run: 'true' } ]\n    \
          rollback: [ { run: 'if pgrep -f \"sleep 33[.]21\" >/dev/null; then echo alive; else echo gone; fi > \"$SHISA_RUN_DIR/seen\"' } ]\n",
@@ -187,7 +187,7 @@ fn a_child_left_holding_stdout_is_killed_and_the_kill_journaled() {
     let rb = s.write(
         "child.yaml",
         "version: 1\nname: child\nsteps:\n  - id: start\n    kind: precheck\n    \
-         run: 'sleep 33.32 & echo started'\n",
+         run: 'sleep 33.32 & sleep 0.3; echo started'\n",
     );
     let run = finish_within(start(&s, &rb, |_| {}), 15);
     assert_eq!(run.code, 0, "{}", run.explain());
@@ -208,7 +208,7 @@ fn a_timeout_ends_the_step_while_a_daemon_holds_the_pipe() {
     let s = Scratch::new();
     let rb = s.write(
         "slow.yaml",
-        "version: 1\nname: slow\nsteps:\n  - id: slow\n    kind: precheck\n    timeout: 500ms\n    \
+        "version: 1\nname: slow\nsteps:\n  - id: slow\n    kind: precheck\n    timeout: 1500ms\n    \
          run: 'setsid sleep 33.33 & sleep 60'\n",
     );
     let mut live = start(&s, &rb, |_| {});

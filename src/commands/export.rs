@@ -1,36 +1,54 @@
-//! `shisa export RUN_DIR [--format md|json|html] [-o FILE] [--tz ZONE]`: the run's journal
-//! as a postmortem. Exit 0 when the export is written from a journal that verifies (live,
-//! halted and cut-off runs included: the export says so); 1 when the journal or an output
-//! log fails verification: the export is still written, with only the lines that verify and
-//! a loud warning, because a damaged journal is exactly when a timeline is needed, but a
-//! script must not mistake it for a clean record (if not even the first line verifies,
-//! nothing is written); 2 for a bad invocation (no such run directory, no journal, unknown
-//! zone), and nothing is written.
+//! `shisa export RUN [RUN…] [--format md|json|html] [-o FILE] [--tz ZONE] [--lang en|ja]
+//! [--full]`: the runs' journals as one postmortem, their timelines merged by time. Exit 0
+//! when the export is written from journals that all verify (live, halted and cut-off runs
+//! included: the export says so); 1 when a journal or an output log fails verification: the
+//! export is still written, with only the lines that verify and a loud warning, because a
+//! damaged journal is exactly when a timeline is needed, but a script must not mistake it
+//! for a clean record (if not even the first line of a journal verifies, nothing is
+//! written); 2 for a bad invocation (no such run directory, no journal, unknown zone), and
+//! nothing is written.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::ExportFormat;
 use crate::exit::{Error, Exit, Result};
-use crate::export::{self, OpenError, build, html, json, markdown, source};
+use crate::export::{self, OpenError, Options, build, html, json, markdown, source};
 
 pub fn run(
-    run_dir: &Path,
+    runs: &[PathBuf],
     format: ExportFormat,
     output: Option<&Path>,
     tz: Option<&str>,
+    opts: Options,
 ) -> Result<Exit> {
     let flag = tz
         .map(export::zone::parse)
         .transpose()
         .map_err(Error::Invalid)?;
-    let src = source::open(run_dir).map_err(|e| match e {
-        OpenError::NotARun(m) => Error::Invalid(m),
-        OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
-    })?;
-    let zone = export::zone_for(&src, flag);
-    let report = build::report(&src, &zone);
+    let mut opened = Vec::with_capacity(runs.len());
+    for dir in runs {
+        let src = source::open(dir).map_err(|e| match e {
+            OpenError::NotARun(m) => Error::Invalid(m),
+            OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
+        })?;
+        if opened
+            .iter()
+            .any(|o: &source::OpenedRun| o.journal.records.first() == src.journal.records.first())
+        {
+            return Err(Error::Invalid(format!(
+                "{} is given twice (the same run under two names)",
+                dir.display()
+            )));
+        }
+        opened.push(src);
+    }
+    let Some(first) = build::first_run(&opened) else {
+        return Err(Error::Invalid("no run to export".into()));
+    };
+    let zone = export::zone_for(first, flag);
+    let report = build::postmortem(&opened, &zone, opts);
     let text = match format {
         ExportFormat::Md => markdown::render(&report),
         ExportFormat::Json => json::render(&report),
@@ -42,14 +60,13 @@ pub fn run(
         eprintln!("shisa: {w}");
     }
     if let Some(path) = output {
-        eprintln!(
-            "shisa: wrote the {} export of run {} to {}",
-            name(format),
-            report.run.run_id,
-            path.display()
-        );
+        let ids: Vec<&str> = report.runs.iter().map(|r| r.run.run_id.as_str()).collect();
+        let said = report
+            .words()
+            .wrote(name(format), &ids.join(", "), &path.display().to_string());
+        eprintln!("shisa: {said}");
     }
-    Ok(if report.integrity.verify_passed {
+    Ok(if report.runs.iter().all(|r| r.integrity.verify_passed) {
         Exit::Ok
     } else {
         Exit::Failed

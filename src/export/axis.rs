@@ -78,7 +78,15 @@ impl Axis {
     }
 }
 
-pub fn ticks(o: &mut String, axis: &Axis, end: Time, bottom: f64, multi_day: bool) {
+/// `date` says a day above its first tick when the run crosses midnight.
+pub fn ticks(
+    o: &mut String,
+    axis: &Axis,
+    end: Time,
+    bottom: f64,
+    multi_day: bool,
+    date: &dyn Fn(&Time) -> String,
+) {
     let step = tick_step(axis.span as i64, W - LABEL - RIGHT);
     let offset_ms = axis.t0.0.offset().local_minus_utc() as i64 * 1000;
     let local0 = axis.t0.0.timestamp_millis() + offset_ms;
@@ -104,7 +112,7 @@ pub fn ticks(o: &mut String, axis: &Axis, end: Time, bottom: f64, multi_day: boo
                 o,
                 "<text class=\"tick-date\" x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 TOP - 24.0,
-                t.0.format("%a %b %d")
+                esc(&date(&t))
             );
         }
         last_day = Some(day);

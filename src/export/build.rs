@@ -1,36 +1,105 @@
-//! Builds the [`Report`] from a run directory: the summary, and the assembly of the rest —
-//! the run's state and integrity (`state.rs`), the chart's steps (`bars.rs`), the timeline
-//! rows (`phrase.rs`) and the postmortem sections (`sections.rs`), all over one shared
-//! context (`ctx.rs`).
+//! Builds the [`Postmortem`] from opened runs: each run's summary, and the assembly of the
+//! rest — its state and integrity (`state.rs`), the chart's steps (`bars.rs`), the timeline
+//! rows (`rows.rs`) and the postmortem sections (`sections.rs`), over one shared context
+//! (`ctx.rs`) — then the runs' rows merged into one timeline by time.
 
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
-use super::model::{Report, RunbookInfo, Summary, ZoneInfo};
-use super::source::Source;
+use super::model::{Postmortem, RunReport, RunbookInfo, Summary, TimelineRow, ZoneInfo};
+use super::source::OpenedRun;
 use super::state::{integrity, state, warnings};
 use super::zone::{Time, Zone};
-use super::{bars, failures, phrase, sections};
+use super::{bars, failures, rows, sections};
 use crate::journal::record::{Body, Role};
+use crate::phrase::Lang;
 
-pub fn report(src: &Source, zone: &Zone) -> Report {
-    let ctx = Ctx::new(src, zone);
-    let timeline = phrase::timeline(&ctx);
-    let integrity = integrity(src);
-    let run = summary(&ctx);
-    let warnings = warnings(src, &run, &integrity);
-    Report {
-        steps: bars::steps(&ctx, run.state),
-        snapshots: sections::snapshots(&ctx),
-        targets: sections::targets(&ctx),
-        approvals: sections::approvals(&ctx),
-        failures: failures::failures(&ctx),
-        rollbacks: sections::rollbacks(&ctx),
-        overrides: sections::overrides(&ctx),
-        waivers: sections::waivers(&ctx),
-        notes: sections::notes(&ctx),
-        run,
+/// What the reader asked for besides the runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub lang: Lang,
+    /// Every record its own row.
+    pub full: bool,
+}
+
+/// The document for `runs` (any order; they are put in order of their start), with times in
+/// `zone`.
+pub fn postmortem(runs: &[OpenedRun], zone: &Zone, opts: Options) -> Postmortem {
+    let mut order: Vec<&OpenedRun> = runs.iter().collect();
+    order.sort_by_key(|r| start_of(r));
+    let mut reports = Vec::with_capacity(order.len());
+    let mut timeline: Vec<TimelineRow> = Vec::new();
+    for (k, src) in order.iter().enumerate() {
+        let ctx = Ctx::new(src, zone, opts.lang);
+        let report = run_report(&ctx);
+        timeline.extend(rows::timeline(&ctx, k, &report.run.run_id, opts.full));
+        reports.push(report);
+    }
+    // Stable: rows at the same moment keep their run's order, and each run's own order.
+    timeline.sort_by_key(|r| r.time);
+    let starts: Vec<Time> = reports.iter().map(|r| r.run.start).collect();
+    let ends: Vec<Time> = reports.iter().map(|r| r.run.end).collect();
+    let (first, last) = (starts.iter().min().copied(), ends.iter().max().copied());
+    let mut times = starts.clone();
+    times.extend(ends);
+    times.sort();
+    let merged = reports.len() > 1;
+    let warnings = reports
+        .iter()
+        .enumerate()
+        .flat_map(|(k, r)| {
+            r.warnings.iter().map(move |w| {
+                if merged {
+                    format!("#{} {}: {w}", k + 1, r.run.run_id)
+                } else {
+                    w.clone()
+                }
+            })
+        })
+        .collect();
+    Postmortem {
+        lang: opts.lang,
+        timeline_mode: if opts.full { "full" } else { "condensed" },
+        timezone: ZoneInfo {
+            name: zone.name.clone(),
+            label: zone.label(&times),
+            source: zone.source,
+            multi_day: matches!((first, last), (Some(a), Some(b)) if a.date() != b.date()),
+        },
+        runs: reports,
         timeline,
+        warnings,
+    }
+}
+
+/// When the run started, as journaled (runs whose first time does not parse go first).
+fn start_of(src: &OpenedRun) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    src.journal
+        .records
+        .first()
+        .and_then(|r| super::zone::parse_ts(&r.ts))
+}
+
+/// The run the zone is taken from when `--tz` is not given: the first to start.
+pub fn first_run(runs: &[OpenedRun]) -> Option<&OpenedRun> {
+    runs.iter().min_by_key(|r| start_of(r))
+}
+
+fn run_report(ctx: &Ctx) -> RunReport {
+    let integrity = integrity(ctx);
+    let run = summary(ctx);
+    let warnings = warnings(ctx, &run, &integrity);
+    RunReport {
+        steps: bars::steps(ctx, run.state),
+        snapshots: sections::snapshots(ctx),
+        targets: sections::targets(ctx),
+        approvals: sections::approvals(ctx),
+        failures: failures::failures(ctx),
+        rollbacks: sections::rollbacks(ctx),
+        overrides: sections::overrides(ctx),
+        waivers: sections::waivers(ctx),
+        notes: sections::notes(ctx),
+        run,
         integrity,
         warnings,
     }
@@ -50,6 +119,7 @@ fn summary(ctx: &Ctx) -> Summary {
         .run_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
+    let note = ctx.runbook_note();
     let (run_id, runbook, params, mode, tool_version, clock_faked) = match &first.body {
         Body::RunStarted {
             run_id,
@@ -65,7 +135,7 @@ fn summary(ctx: &Ctx) -> Summary {
                 path: runbook.path.clone(),
                 sha256: runbook.sha256.clone(),
                 matches_file: ctx.src.runbook.is_some(),
-                note: ctx.src.runbook_note.clone(),
+                note,
             },
             params.clone(),
             mode.clone(),
@@ -79,7 +149,7 @@ fn summary(ctx: &Ctx) -> Summary {
                 path: String::new(),
                 sha256: String::new(),
                 matches_file: false,
-                note: ctx.src.runbook_note.clone(),
+                note,
             },
             BTreeMap::new(),
             String::new(),
@@ -107,7 +177,6 @@ fn summary(ctx: &Ctx) -> Summary {
         verdict,
         explanation,
     } = state(ctx, finish);
-    let times: Vec<Time> = vec![start, end];
     Summary {
         runbook,
         run_id,
@@ -124,12 +193,6 @@ fn summary(ctx: &Ctx) -> Summary {
         reason,
         verdict,
         explanation,
-        timezone: ZoneInfo {
-            name: ctx.zone.name.clone(),
-            label: ctx.zone.label(&times),
-            source: ctx.zone.source,
-            multi_day: start.date() != end.date(),
-        },
         params,
         mode,
         tool_version,

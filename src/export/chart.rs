@@ -9,8 +9,9 @@ use std::fmt::Write;
 use super::axis::{Axis, ticks};
 use super::layout::{BAR, LABEL, LEGEND, ROW, TOP, W};
 use super::marks::{legend, shape};
-use super::model::{BarStatus, Marker, Report, RunState};
+use super::model::{BarStatus, Marker, Postmortem, RunReport, RunState, StepBar};
 use super::text::{clip, html_escape as esc};
+use super::words::Label;
 use super::zone::Time;
 
 fn colour(s: BarStatus) -> &'static str {
@@ -28,31 +29,54 @@ fn colour(s: BarStatus) -> &'static str {
     }
 }
 
-pub fn render(r: &Report) -> String {
-    let run = &r.run;
-    let now = (run.state == RunState::Live)
-        .then(|| super::zone::Time(chrono::Utc::now().with_timezone(run.start.0.offset())));
-    let last = now.unwrap_or(run.end).max(run.end);
+/// One run: a lane for the run and one per step. Several: one lane per run, its bar from
+/// its start to its end, its markers on it.
+pub fn render(p: &Postmortem) -> String {
+    let w = p.words();
+    let lanes: Vec<StepBar> = if p.merged() {
+        p.runs
+            .iter()
+            .enumerate()
+            .map(|(k, r)| run_bar(p, k, r))
+            .collect()
+    } else {
+        p.runs.first().map(|r| r.steps.clone()).unwrap_or_default()
+    };
+    let Some(first) = p.runs.first() else {
+        return String::new();
+    };
+    let start = p
+        .runs
+        .iter()
+        .map(|r| r.run.start)
+        .min()
+        .unwrap_or(first.run.start);
+    let recorded_end = p
+        .runs
+        .iter()
+        .map(|r| r.run.end)
+        .max()
+        .unwrap_or(first.run.end);
+    let live = p.runs.iter().any(|r| r.run.state == RunState::Live);
+    let finished = p.runs.iter().all(|r| r.run.state == RunState::Finished);
+    let now = live.then(|| Time(chrono::Utc::now().with_timezone(start.0.offset())));
+    let last = now.unwrap_or(recorded_end).max(recorded_end);
     // A run that has not finished gets room after its last moment: what happened there is
     // unknown, and steps in progress or in doubt reach into it.
-    let recorded = last.millis_since(run.start).max(10);
-    let pad = if run.state == RunState::Finished {
-        0
-    } else {
-        recorded / 10
-    };
+    let recorded = last.millis_since(start).max(10);
+    let pad = if finished { 0 } else { recorded / 10 };
     let end = Time(last.0 + chrono::Duration::milliseconds(pad));
     let span = (recorded + pad) as f64;
-    let axis = Axis {
-        t0: run.start,
-        span,
-    };
-    let lanes = r.steps.len() + 1;
-    let h = TOP + ROW * lanes as f64 + 26.0 + LEGEND;
+    let axis = Axis { t0: start, span };
+    // One run: its own lane first; merged runs are their own lanes.
+    let own = usize::from(!p.merged());
+    let count = lanes.len() + own;
+    let h = TOP + ROW * count as f64 + 26.0 + LEGEND;
     let mut o = String::new();
     let _ = write!(
         o,
-        "<svg id=\"chart\" role=\"img\" viewBox=\"0 0 {W} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" aria-label=\"Timeline chart: one bar per step on a time axis\">"
+        "<svg id=\"chart\" role=\"img\" viewBox=\"0 0 {W} {h}\" width=\"100%\" preserveAspectRatio=\"xMinYMin meet\" aria-label=\"{}\">",
+        esc(w.label(Label::Timeline))
     );
     o.push_str(concat!(
         "<defs><pattern id=\"open\" width=\"8\" height=\"8\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">",
@@ -60,24 +84,29 @@ pub fn render(r: &Report) -> String {
         "<pattern id=\"hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">",
         "<rect width=\"6\" height=\"6\" fill=\"#f3d48a\"/><rect width=\"3\" height=\"6\" fill=\"#e0a526\"/></pattern></defs>"
     ));
-    let bottom = TOP + ROW * lanes as f64;
-    ticks(&mut o, &axis, end, bottom, run.timezone.multi_day);
-    // Lanes: the run itself, then one per step.
-    lane(&mut o, 0, "Run", "run-level events", None);
-    for (k, s) in r.steps.iter().enumerate() {
-        let hint = format!("{} — {} ({})", s.id, s.status.label(), s.kind);
-        lane(&mut o, k + 1, &s.title, &hint, Some(s.status));
-        bar(&mut o, &axis, k + 1, s, (last, end));
+    let bottom = TOP + ROW * count as f64;
+    ticks(&mut o, &axis, end, bottom, p.timezone.multi_day, &|t| {
+        w.chart_date(t)
+    });
+    if own == 1 {
+        lane(&mut o, 0, w.label(Label::ChartRunLane), "", None);
+    }
+    for (k, s) in lanes.iter().enumerate() {
+        let hint = format!("{} — {} ({})", s.id, w.bar_status(s.status), s.kind);
+        lane(&mut o, k + own, &s.title, &hint, Some(s.status));
+        bar(&mut o, p, &axis, k + own, s, (last, end));
     }
     // The end of the record: now for a live run, the last line for a cut-off one.
-    let cut = match run.state {
-        RunState::Live => Some(("now", last)),
-        RunState::CutOff | RunState::Halted => Some(("journal ends", run.end)),
-        RunState::Finished => None,
+    let cut = if live {
+        Some((w.label(Label::ChartNow), last))
+    } else if !finished {
+        Some((w.label(Label::ChartJournalEnds), recorded_end))
+    } else {
+        None
     };
     if let Some((label, t)) = cut {
         let x = axis.x(t);
-        // Labelled in the run's own lane, where no step's text can be.
+        // Labelled in the first lane, where no step's text can be.
         let (lx, anchor) = if x + 90.0 < W {
             (x + 4.0, "start")
         } else {
@@ -89,10 +118,35 @@ pub fn render(r: &Report) -> String {
             TOP + ROW / 2.0 + 4.0
         );
     }
-    markers(&mut o, r, &axis);
-    legend(&mut o, bottom + 44.0);
+    markers(&mut o, p, &lanes, own, &axis);
+    legend(&mut o, bottom + 44.0, w);
     o.push_str("</svg>");
     o
+}
+
+/// A run drawn as one bar, coloured by how it ended.
+fn run_bar(p: &Postmortem, k: usize, r: &RunReport) -> StepBar {
+    let run = &r.run;
+    let status = match (run.state, run.outcome.as_deref()) {
+        (RunState::Live, _) => BarStatus::Running,
+        (RunState::Halted | RunState::CutOff, _) => BarStatus::InDoubt,
+        (_, Some("completed")) => BarStatus::Ok,
+        (_, Some("completed_with_exceptions")) => BarStatus::Continued,
+        (_, Some("rolled_back")) => BarStatus::RolledBack,
+        _ => BarStatus::Failed,
+    };
+    let finished = run.state == RunState::Finished;
+    StepBar {
+        id: run.run_id.clone(),
+        title: p.run_label(k),
+        kind: run.verdict.clone(),
+        mutating: false,
+        status,
+        started: Some(run.start),
+        ended: finished.then_some(run.end),
+        rollback_started: None,
+        rollback_ended: None,
+    }
 }
 
 fn lane(o: &mut String, k: usize, title: &str, hint: &str, status: Option<BarStatus>) {
@@ -118,13 +172,15 @@ fn lane(o: &mut String, k: usize, title: &str, hint: &str, status: Option<BarSta
 
 /// `ends`: the last moment recorded (now, for a live run) and the axis end, where a step in
 /// doubt fades out.
-fn bar(o: &mut String, axis: &Axis, k: usize, s: &super::model::StepBar, ends: (Time, Time)) {
+fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends: (Time, Time)) {
+    let words = p.words();
     let Some(start) = s.started else {
         let _ = write!(
             o,
-            "<text class=\"not-run\" x=\"{:.1}\" y=\"{:.1}\">not reached</text>",
+            "<text class=\"not-run\" x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             LABEL + 4.0,
-            TOP + ROW * k as f64 + ROW / 2.0 + 4.0
+            TOP + ROW * k as f64 + ROW / 2.0 + 4.0,
+            words.label(Label::ChartNotReached)
         );
         return;
     };
@@ -139,9 +195,12 @@ fn bar(o: &mut String, axis: &Axis, k: usize, s: &super::model::StepBar, ends: (
     let w = (x1 - x0).max(3.0);
     let last = s.rollback_ended.unwrap_or(stop).max(stop);
     let took = match s.status {
-        BarStatus::InDoubt => "in doubt: no end recorded".to_string(),
-        BarStatus::Running => "running".to_string(),
-        _ => super::phrase::ms(last.millis_since(start).max(0) as u64),
+        BarStatus::InDoubt => words.label(Label::ChartInDoubt).to_string(),
+        BarStatus::Running => words.label(Label::ChartRunning).to_string(),
+        _ => p
+            .lang
+            .book()
+            .duration(last.millis_since(start).max(0) as u64),
     };
     let _ = write!(
         o,
@@ -150,7 +209,7 @@ fn bar(o: &mut String, axis: &Axis, k: usize, s: &super::model::StepBar, ends: (
         esc(&s.id),
         colour(s.status),
         esc(&s.title),
-        s.status.label(),
+        words.bar_status(s.status),
         start.clock()
     );
     let mut after = x0 + w;
@@ -159,7 +218,8 @@ fn bar(o: &mut String, axis: &Axis, k: usize, s: &super::model::StepBar, ends: (
         let rw = (rx1 - rx0).max(3.0);
         let _ = write!(
             o,
-            "<rect class=\"rollback-seg\" x=\"{rx0:.1}\" y=\"{y:.1}\" width=\"{rw:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"url(#hatch)\"><title>rollback of {} from {} to {}</title></rect>",
+            "<rect class=\"rollback-seg\" x=\"{rx0:.1}\" y=\"{y:.1}\" width=\"{rw:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"url(#hatch)\"><title>{} {} {}–{}</title></rect>",
+            words.label(Label::LegendRollback),
             esc(&s.title),
             a.clock(),
             b.clock()
@@ -201,9 +261,11 @@ fn status_class(s: BarStatus) -> &'static str {
     }
 }
 
-/// Markers at their moment, on their step's lane (run-level ones on the first lane).
-fn markers(o: &mut String, r: &Report, axis: &Axis) {
-    for e in &r.timeline {
+/// Markers at their moment, on their lane: their step's (run-level ones on the run's own
+/// lane), or their run's when several are merged.
+fn markers(o: &mut String, p: &Postmortem, lanes: &[StepBar], own: usize, axis: &Axis) {
+    let book = p.lang.book();
+    for e in &p.timeline {
         let Some(m) = e.marker else { continue };
         // The hatched segment already shows each rollback command and step.
         let repeat = matches!(e.kind.as_str(), "command_finished" | "step_finished")
@@ -211,11 +273,14 @@ fn markers(o: &mut String, r: &Report, axis: &Axis) {
         if repeat {
             continue;
         }
-        let lane = e
-            .step
-            .as_ref()
-            .and_then(|id| r.steps.iter().position(|s| &s.id == id))
-            .map_or(0, |k| k + 1);
+        let lane = if p.merged() {
+            e.run
+        } else {
+            e.step
+                .as_ref()
+                .and_then(|id| lanes.iter().position(|s| &s.id == id))
+                .map_or(0, |k| k + own)
+        };
         let x = axis.x(e.time);
         let y = TOP + ROW * lane as f64 + ROW / 2.0;
         let drawn = if e.kind == "run_finished" {
@@ -237,7 +302,7 @@ fn markers(o: &mut String, r: &Report, axis: &Axis) {
                 "{open} data-seq=\"{}\"><title>{} {} — {}</title></{}>",
                 e.seq,
                 e.time.clock(),
-                m.label(),
+                book.label(m),
                 esc(&e.summary),
                 open.split_whitespace()
                     .next()

@@ -1,26 +1,26 @@
-//! What the parts of a report share while it is built: the source, the zone, each
-//! record's time and each step's title, and the few questions about records that several
-//! sections ask.
+//! What the parts of one run's report share while it is built: the opened run, the zone,
+//! the language, each record's time and each step's title, and the few questions about
+//! records that several sections ask.
 
 use std::collections::BTreeMap;
 
-use super::model::{Marker, TimelineRow};
-use super::source::Source;
-use super::text::Text;
+use super::source::{OpenedRun, RunbookProblem};
+use super::words::{self, DocumentWords};
 use super::zone::{Time, Zone, parse_ts};
 use crate::journal::record::{Body, Record};
+use crate::phrase::{Lang, Phrasebook};
 
-/// What the renderers share while building: the source, the zone, each record's time and
-/// each step's title.
 pub struct Ctx<'a> {
-    pub src: &'a Source,
+    pub src: &'a OpenedRun,
     pub zone: &'a Zone,
+    pub book: &'static dyn Phrasebook,
+    pub words: &'static dyn DocumentWords,
     pub times: Vec<Time>,
     titles: BTreeMap<String, String>,
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(src: &'a Source, zone: &'a Zone) -> Ctx<'a> {
+    pub fn new(src: &'a OpenedRun, zone: &'a Zone, lang: Lang) -> Ctx<'a> {
         let records = &src.journal.records;
         let mut times: Vec<Time> = Vec::with_capacity(records.len());
         for r in records {
@@ -46,6 +46,8 @@ impl<'a> Ctx<'a> {
         Ctx {
             src,
             zone,
+            book: lang.book(),
+            words: words::of(lang),
             times,
             titles,
         }
@@ -58,44 +60,39 @@ impl<'a> Ctx<'a> {
             .unwrap_or_else(|| id.to_string())
     }
 
+    /// The record's step by title; the run's own word for run-level records.
     pub fn title(&self, rec: &Record) -> String {
-        rec.step
-            .as_deref()
-            .map_or_else(|| "the run".into(), |id| self.title_of(id))
+        rec.step.as_deref().map_or_else(
+            || self.words.label(super::words::Label::Run).to_string(),
+            |id| self.title_of(id),
+        )
     }
 
     pub fn time(&self, i: usize) -> Time {
         self.times[i]
     }
 
-    pub fn event(&self, i: usize, marker: Option<Marker>, text: Text) -> TimelineRow {
-        let rec = &self.src.journal.records[i];
-        TimelineRow {
-            time: self.time(i),
-            actor: crate::timeline::actor(rec),
-            kind: rec.body.kind().to_string(),
-            marker,
-            summary: text.to_plain(),
-            text,
-            step: rec.step.clone(),
-            step_title: rec.step.as_ref().map(|id| self.title_of(id)),
-            exit_code: None,
-            duration_ms: None,
-            seq: rec.seq,
-            record_hash: self.src.journal.hashes[i].clone(),
-        }
+    /// Who did it, as the timeline names them.
+    pub fn actor(&self, rec: &Record) -> String {
+        self.book.actor(&rec.actor)
+    }
+
+    /// Why the runbook is not available, in the export's language.
+    pub fn runbook_note(&self) -> Option<String> {
+        self.src.runbook_problem.as_ref().map(|p| match p {
+            RunbookProblem::NoRunStarted => self.words.no_run_started(),
+            RunbookProblem::Changed { path, sha } => self.words.runbook_changed(path, sha),
+            RunbookProblem::Unreadable { path } => self.words.runbook_unreadable(path),
+        })
     }
 
     /// Whether the record (a step_failed) comes right after a failed command of its step.
     pub fn follows_failed_command(&self, rec: &Record) -> bool {
         let records = &self.src.journal.records;
-        let i = (rec.seq as usize).saturating_sub(1).min(records.len());
-        records[..i]
-            .iter()
-            .rev()
-            .find(|r| !matches!(r.body, Body::ExpectFailed { .. }))
-            .is_some_and(|r| {
-                r.step == rec.step && matches!(r.body, Body::CommandFinished { ok: false, .. })
-            })
+        let i = (rec.seq as usize)
+            .saturating_sub(1)
+            .min(records.len().saturating_sub(1));
+        records.get(i).is_some_and(|r| std::ptr::eq(r, rec))
+            && super::condense::follows_failed_command(records, i)
     }
 }

@@ -42,12 +42,13 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                     }
                     _ => None,
                 });
-                let (last_lines, log_problem) = tail(&ctx.src.run_dir, log);
+                let (last_lines, log_problem) = tail(ctx, log);
                 Some(Failure {
                     time: ctx.time(i),
                     step,
                     step_title,
                     purpose: Some(purpose.to_string()),
+                    purpose_of: Some(*purpose),
                     attempt: Some(*attempt),
                     command,
                     exit_code: *exit,
@@ -66,6 +67,7 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                 step,
                 step_title,
                 purpose: None,
+                purpose_of: None,
                 attempt: None,
                 command: None,
                 exit_code: None,
@@ -84,17 +86,13 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
 
 /// The last lines of an output log (at most the last 64 KiB are read), made safe to print.
 /// The log is already redacted by the runner; nothing unredacted is read here.
-pub fn tail(run_dir: &Path, log: &str) -> (Vec<String>, Option<String>) {
+fn tail(ctx: &Ctx, log: &str) -> (Vec<String>, Option<String>) {
+    let run_dir: &Path = &ctx.src.run_dir;
     if log.is_empty() {
-        return (Vec::new(), Some("no output log was recorded".into()));
+        return (Vec::new(), Some(ctx.words.log_none()));
     }
     if log.contains("..") || log.starts_with('/') {
-        return (
-            Vec::new(),
-            Some(format!(
-                "log path `{log}` leaves the run directory; not read"
-            )),
-        );
+        return (Vec::new(), Some(ctx.words.log_outside(log)));
     }
     let read = || -> std::io::Result<(Vec<u8>, bool)> {
         let mut f = std::fs::File::open(run_dir.join(log))?;
@@ -117,7 +115,7 @@ pub fn tail(run_dir: &Path, log: &str) -> (Vec<String>, Option<String>) {
         lines.pop();
     }
     if lines.is_empty() {
-        return (Vec::new(), Some("the command printed nothing".into()));
+        return (Vec::new(), Some(ctx.words.log_empty()));
     }
     let from = lines.len().saturating_sub(LAST_LINES);
     let out = lines[from..]

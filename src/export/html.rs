@@ -5,8 +5,11 @@
 use std::fmt::Write;
 
 use super::chart;
-use super::model::{Report, TimelineRow};
+use super::markdown::{duration, end_text};
+use super::markup::{Html, Markup};
+use super::model::{Postmortem, RunReport, TimelineRow, when};
 use super::text::{Text, html_escape as esc};
+use super::words::Label;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -51,39 +54,46 @@ tr.marked td { background: #fffaf0; }
 /// checks (and curious readers) can see the chart rendered. The page needs no script.
 const SELF_CHECK: &str = "document.addEventListener('DOMContentLoaded',function(){var c=document.getElementById('chart');if(!c)return;var n=0;c.querySelectorAll('rect.bar').forEach(function(b){if(b.getBBox().width>0)n++});var d=document.documentElement.dataset;d.chartBarsDrawn=n;d.chartWidth=Math.round(c.getBoundingClientRect().width);});";
 
-pub fn render(r: &Report) -> String {
-    let run = &r.run;
-    let title = format!("Postmortem timeline: {}", run.runbook.name);
+pub fn render(p: &Postmortem) -> String {
+    let w = p.words();
+    let names = p.runbook_names();
+    let title = w.title(&names);
     let mut o = String::new();
     // Only this page's own style and script may apply, by hash: even if some text slipped
     // through escaping, it could neither run nor load anything.
     let _ = write!(
         o,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        "<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src {}; script-src {}\">\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n<h1>{}</h1>\n",
+        p.lang.tag(),
         csp_hash(STYLE),
         csp_hash(SELF_CHECK),
         esc(&title),
         esc(&title)
     );
-    for w in &r.warnings {
-        let _ = writeln!(o, "<div class=\"warn\">{}</div>", Text::ticked(w).to_html());
+    for warning in &p.warnings {
+        let _ = writeln!(
+            o,
+            "<div class=\"warn\">{}</div>",
+            Text::ticked(warning).to_html()
+        );
     }
-    summary(&mut o, r);
-    let z = &run.timezone;
+    if p.merged() {
+        runs(&mut o, p);
+    } else if let Some(r) = p.runs.first() {
+        summary(&mut o, p, r);
+    }
+    let z = &p.timezone;
+    let day = p.runs.first().map(|r| r.run.start.date());
+    let day = day.filter(|_| !z.multi_day);
     let _ = writeln!(
         o,
-        "<h2>Timeline</h2>\n<p class=\"zone\">Times are {}, {}.{}</p>\n{}",
-        esc(&z.label),
-        z.source.says(),
-        if z.multi_day {
-            String::new()
-        } else {
-            format!(" All on {}.", run.start.date())
-        },
-        chart::render(r)
+        "<h2>{}</h2>\n<p class=\"zone\">{}</p>\n{}",
+        w.label(Label::Timeline),
+        esc(&w.zone_line(&z.label, z.source, day.as_deref())),
+        chart::render(p)
     );
-    timeline(&mut o, r);
-    super::after_timeline::render(&mut o, r, &super::after_timeline::Html);
+    timeline(&mut o, p);
+    super::after_timeline::render(&mut o, p, &Html);
     let _ = write!(
         o,
         "<script>{SELF_CHECK}</script>\n</main>\n</body>\n</html>\n"
@@ -118,14 +128,13 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-pub use super::model::when;
-
-fn summary(o: &mut String, r: &Report) {
+fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
+    let w = p.words();
     let run = &r.run;
     let code = |s: &str| Text::new().code(s).to_html();
     let list = |v: &[String]| {
         if v.is_empty() {
-            "none".to_string()
+            w.label(Label::Nobody).to_string()
         } else {
             esc(&v.join(", "))
         }
@@ -135,9 +144,10 @@ fn summary(o: &mut String, r: &Report) {
         .iter()
         .map(|(k, v)| code(&format!("{k}={v}")))
         .collect();
-    let rows: Vec<(&str, String)> = vec![
+    use Label::*;
+    let rows: Vec<(Label, String)> = vec![
         (
-            "Runbook",
+            Runbook,
             format!(
                 "{} ({}, SHA-256 {})",
                 esc(&run.runbook.name),
@@ -145,64 +155,122 @@ fn summary(o: &mut String, r: &Report) {
                 code(&run.runbook.sha256)
             ),
         ),
-        ("Run id", code(&run.run_id)),
-        ("Operator", esc(&run.operator)),
-        ("Reviewers", list(&run.reviewers)),
-        ("Watchers", list(&run.watchers)),
-        ("Host", esc(&run.host)),
-        ("Start", run.start.with_offset()),
-        ("End", super::markdown::end_text(r)),
-        ("Duration", super::phrase::ms(run.duration_ms.max(0) as u64)),
-        ("Outcome", format!("<strong>{}</strong>", esc(&run.verdict))),
+        (RunId, code(&run.run_id)),
+        (Operator, esc(&run.operator)),
+        (Reviewers, list(&run.reviewers)),
+        (Watchers, list(&run.watchers)),
+        (Host, esc(&run.host)),
+        (Start, esc(&w.moment(&run.start))),
+        (End, esc(&end_text(w, r))),
+        (Duration, esc(&duration(p, r))),
+        (Outcome, format!("<strong>{}</strong>", esc(&run.verdict))),
         (
-            "Parameters",
+            Parameters,
             if params.is_empty() {
-                "none".into()
+                w.label(Nobody).into()
             } else {
                 params.join(", ")
             },
         ),
-        ("Journal chain head", code(&r.integrity.chain_head)),
+        (ChainHead, code(&r.integrity.chain_head)),
     ];
-    o.push_str("<h2>Summary</h2>\n<table class=\"kv\" id=\"summary\">\n");
+    let _ = writeln!(
+        o,
+        "<h2>{}</h2>\n<table class=\"kv\" id=\"summary\">",
+        w.label(Summary)
+    );
     for (k, v) in rows {
-        let _ = writeln!(o, "<tr><th>{k}</th><td>{v}</td></tr>");
+        let _ = writeln!(o, "<tr><th>{}</th><td>{v}</td></tr>", w.label(k));
     }
     o.push_str("</table>\n");
 }
 
-fn timeline(o: &mut String, r: &Report) {
-    o.push_str("<table id=\"timeline\">\n<thead><tr><th>Time</th><th>Actor</th><th>Event</th></tr></thead>\n<tbody>\n");
-    for e in &r.timeline {
+/// Several runs: one row each.
+fn runs(o: &mut String, p: &Postmortem) {
+    let w = p.words();
+    let code = |s: &str| Text::new().code(s).to_html();
+    use Label::*;
+    let head = [
+        Run, RunId, Runbook, Operator, Start, End, Outcome, ChainHead,
+    ];
+    let _ = write!(
+        o,
+        "<h2>{}</h2>\n<table id=\"runs\"><thead><tr>",
+        w.label(Runs)
+    );
+    for h in head {
+        let _ = write!(o, "<th>{}</th>", w.label(h));
+    }
+    o.push_str("</tr></thead><tbody>\n");
+    for (k, r) in p.runs.iter().enumerate() {
+        let run = &r.run;
+        let _ = writeln!(
+            o,
+            "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong></td><td>{}</td></tr>",
+            k + 1,
+            code(&run.run_id),
+            esc(&run.runbook.name),
+            esc(&run.operator),
+            esc(&w.moment(&run.start)),
+            esc(&end_text(w, r)),
+            esc(&run.verdict),
+            code(&r.integrity.chain_head)
+        );
+    }
+    o.push_str("</tbody></table>\n");
+}
+
+fn timeline(o: &mut String, p: &Postmortem) {
+    let w = p.words();
+    let run = if p.merged() {
+        format!("<th>{}</th>", w.label(Label::Run))
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        o,
+        "<table id=\"timeline\">\n<thead><tr><th>{}</th>{run}<th>{}</th><th>{}</th></tr></thead>\n<tbody>",
+        w.label(Label::Time),
+        w.label(Label::Actor),
+        w.label(Label::Event)
+    );
+    for e in &p.timeline {
         let class = if e.marker.is_some() {
             " class=\"marked\""
         } else {
             ""
         };
+        let run = if p.merged() {
+            format!("<td>{}</td>", esc(&p.run_label(e.run)))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             o,
-            "<tr{class} data-seq=\"{}\"><td class=\"time\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{class} data-seq=\"{}\"><td class=\"time\">{}</td>{run}<td>{}</td><td>{}</td></tr>",
             e.seq,
-            when(r, &e.time),
+            when(p, &e.time),
             esc(&e.actor),
-            event(e)
+            event(p, e)
         );
     }
     o.push_str("</tbody>\n</table>\n");
 }
 
-fn event(e: &TimelineRow) -> String {
+fn event(p: &Postmortem, e: &TimelineRow) -> String {
     match e.marker {
-        Some(m) => format!(
-            "<strong class=\"m m-{}\">{}</strong> {}",
-            m.label().replace(' ', "_"),
-            m.label(),
-            e.text.to_html()
-        ),
+        Some(m) => Html.marker(&marker_key(m), p.lang.book().label(m)) + " " + &e.text.to_html(),
         None => e.text.to_html(),
     }
 }
 
+/// A marker's stable name (`WINDOW_CLOSED`), for a class the style sheet colours.
+pub fn marker_key(m: crate::phrase::Marker) -> String {
+    serde_json::to_value(m)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
 #[cfg(test)]
 mod tests {
     use super::*;

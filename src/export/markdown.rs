@@ -1,40 +1,45 @@
-//! The postmortem as GitHub-flavoured Markdown: a summary table, the timeline table
-//! `| Time | Actor | Event |` with the zone stated once, then one section per concern. It
-//! pastes into a Google-SRE-style or PagerDuty-style postmortem document as it is.
+//! The postmortem as GitHub-flavoured Markdown: a summary table (one row per run when
+//! several are merged), the timeline table `| Time | Actor | Event |` (with a run column
+//! when merged) with the zone stated once, then one section per concern. It pastes into a
+//! Google-SRE-style or PagerDuty-style postmortem document — or a 時系列の報告 — as it is.
 
 use std::fmt::Write;
 
-use super::model::{Report, TimelineRow};
+use super::markup::Markdown;
+use super::model::{Postmortem, RunReport, TimelineRow, when};
+use super::state::how_unfinished;
 use super::text::{Text, md_code, md_escape};
+use super::words::{DocumentWords, Label};
 
-pub fn render(r: &Report) -> String {
+pub fn render(p: &Postmortem) -> String {
     let mut o = String::new();
-    let run = &r.run;
-    let _ = writeln!(
-        o,
-        "# Postmortem timeline: {}\n",
-        md_escape(&run.runbook.name)
-    );
-    for w in &r.warnings {
+    let names = p.runbook_names();
+    let _ = writeln!(o, "# {}\n", md_escape(&p.words().title(&names)));
+    for w in &p.warnings {
         let _ = writeln!(
             o,
-            "> **Warning:** {}\n",
+            "> **{}** {}\n",
+            p.words().label(Label::Warning),
             Text::ticked(w).to_markdown_inline()
         );
     }
-    summary(&mut o, r);
-    timeline(&mut o, r);
-    super::after_timeline::render(&mut o, r, &super::after_timeline::Markdown);
+    if p.merged() {
+        runs(&mut o, p);
+    } else if let Some(run) = p.runs.first() {
+        summary(&mut o, p, run);
+    }
+    timeline(&mut o, p);
+    super::after_timeline::render(&mut o, p, &Markdown);
     o
 }
 
-pub use super::model::when;
-
-fn summary(o: &mut String, r: &Report) {
+/// One run's summary as a two-column table.
+fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
+    let w = p.words();
     let run = &r.run;
     let list = |v: &[String]| {
         if v.is_empty() {
-            "none".to_string()
+            w.label(Label::Nobody).to_string()
         } else {
             v.iter()
                 .map(|s| md_escape(s))
@@ -47,9 +52,10 @@ fn summary(o: &mut String, r: &Report) {
         .iter()
         .map(|(k, v)| md_code(&format!("{k}={v}"), true))
         .collect();
-    let mut rows: Vec<(&str, String)> = vec![
+    use Label::*;
+    let mut rows: Vec<(Label, String)> = vec![
         (
-            "Runbook",
+            Runbook,
             format!(
                 "{} ({}, SHA-256 {})",
                 md_escape(&run.runbook.name),
@@ -57,83 +63,135 @@ fn summary(o: &mut String, r: &Report) {
                 md_code(&run.runbook.sha256, true)
             ),
         ),
-        ("Run id", md_code(&run.run_id, true)),
-        ("Operator", md_escape(&run.operator)),
-        ("Reviewers", list(&run.reviewers)),
-        ("Watchers", list(&run.watchers)),
-        ("Host", md_escape(&run.host)),
-        ("Start", run.start.with_offset()),
-        ("End", end_text(r)),
-        ("Duration", super::phrase::ms(run.duration_ms.max(0) as u64)),
-        ("Outcome", format!("**{}**", md_escape(&run.verdict))),
+        (RunId, md_code(&run.run_id, true)),
+        (Operator, md_escape(&run.operator)),
+        (Reviewers, list(&run.reviewers)),
+        (Watchers, list(&run.watchers)),
+        (Host, md_escape(&run.host)),
+        (Start, w.moment(&run.start)),
+        (End, end_text(w, r)),
+        (Duration, duration(p, r)),
         (
-            "Parameters",
+            Outcome,
+            format!("**{}**", Text::ticked(&run.verdict).to_markdown()),
+        ),
+        (
+            Parameters,
             if params.is_empty() {
-                "none".into()
+                w.label(Nobody).into()
             } else {
                 params.join(", ")
             },
         ),
-        ("Journal chain head", md_code(&r.integrity.chain_head, true)),
+        (ChainHead, md_code(&r.integrity.chain_head, true)),
     ];
     if let Some(fake) = &run.clock_faked {
-        rows.push(("Clock", format!("faked: {}", md_escape(fake))));
+        rows.push((Clock, md_escape(fake)));
     }
-    o.push_str("## Summary\n\n| | |\n|---|---|\n");
+    let _ = writeln!(o, "## {}\n\n| | |\n|---|---|", w.label(Summary));
     for (k, v) in rows {
-        let _ = writeln!(o, "| {k} | {v} |");
+        let _ = writeln!(o, "| {} | {v} |", w.label(k));
     }
     o.push('\n');
 }
 
-pub fn end_text(r: &Report) -> String {
-    use super::model::RunState::*;
-    let end = r.run.end.with_offset();
-    match r.run.state {
-        Finished => end,
-        Live => format!("not yet: still running (last record {end})"),
-        Halted => format!("not finished: halted (last record {end})"),
-        CutOff => format!("not finished: cut off (last record {end})"),
-    }
-}
-
-fn timeline(o: &mut String, r: &Report) {
-    let z = &r.run.timezone;
-    let _ = write!(
+/// Several runs: one row each, with what a reader compares across them.
+fn runs(o: &mut String, p: &Postmortem) {
+    let w = p.words();
+    use Label::*;
+    let head = [
+        Run, RunId, Runbook, Operator, Start, End, Outcome, ChainHead,
+    ];
+    let names: Vec<&str> = head.iter().map(|l| w.label(*l)).collect();
+    let _ = writeln!(
         o,
-        "## Timeline\n\nTimes are {}, {}.",
-        md_escape(&z.label),
-        z.source.says()
+        "## {}\n\n| {} |\n|{}",
+        w.label(Runs),
+        names.join(" | "),
+        "---|".repeat(names.len())
     );
-    if !z.multi_day {
-        let _ = write!(o, " All on {}.", r.run.start.date());
-    }
-    o.push_str("\n\n| Time | Actor | Event |\n|---|---|---|\n");
-    for e in &r.timeline {
+    for (k, r) in p.runs.iter().enumerate() {
+        let run = &r.run;
         let _ = writeln!(
             o,
-            "| {} | {} | {} |",
-            when(r, &e.time),
-            md_escape(&e.actor),
-            event(e)
+            "| #{} | {} | {} | {} | {} | {} | **{}** | {} |",
+            k + 1,
+            md_code(&run.run_id, true),
+            md_escape(&run.runbook.name),
+            md_escape(&run.operator),
+            w.moment(&run.start),
+            end_text(w, r),
+            Text::ticked(&run.verdict).to_markdown(),
+            md_code(&r.integrity.chain_head, true)
         );
-    }
-    use super::model::RunState::*;
-    let end = match r.run.state {
-        Finished => None,
-        Live => Some("The run is still going on; later events are not in this export."),
-        Halted => Some("The journal ends here: the run is halted, not finished."),
-        CutOff => Some("The journal ends here, without run_finished: the run was cut off."),
-    };
-    if let Some(end) = end {
-        let _ = writeln!(o, "\n*{end}*");
     }
     o.push('\n');
 }
 
-fn event(e: &TimelineRow) -> String {
+pub fn duration(p: &Postmortem, r: &RunReport) -> String {
+    p.lang.book().duration(r.run.duration_ms.max(0) as u64)
+}
+
+pub fn end_text(w: &dyn DocumentWords, r: &RunReport) -> String {
+    let end = w.moment(&r.run.end);
+    match how_unfinished(&r.run) {
+        None => end,
+        Some(u) => w.end_unfinished(u, &end),
+    }
+}
+
+fn timeline(o: &mut String, p: &Postmortem) {
+    let w = p.words();
+    let z = &p.timezone;
+    let day = p.runs.first().map(|r| r.run.start.date());
+    let day = day.filter(|_| !z.multi_day);
+    let _ = write!(
+        o,
+        "## {}\n\n{}",
+        w.label(Label::Timeline),
+        md_escape(&w.zone_line(&z.label, z.source, day.as_deref()))
+    );
+    let mut head = vec![w.label(Label::Time)];
+    if p.merged() {
+        head.push(w.label(Label::Run));
+    }
+    head.extend([w.label(Label::Actor), w.label(Label::Event)]);
+    let _ = write!(
+        o,
+        "\n\n| {} |\n|{}\n",
+        head.join(" | "),
+        "---|".repeat(head.len())
+    );
+    for e in &p.timeline {
+        let run = if p.merged() {
+            format!(" {} |", md_escape(&p.run_label(e.run)))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            o,
+            "| {} |{run} {} | {} |",
+            when(p, &e.time),
+            md_escape(&e.actor),
+            event(p, e)
+        );
+    }
+    for (k, r) in p.runs.iter().enumerate() {
+        if let Some(u) = how_unfinished(&r.run) {
+            let who = if p.merged() {
+                format!("{}: ", p.run_label(k))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(o, "\n*{}{}*", md_escape(&who), w.timeline_stops(u));
+        }
+    }
+    o.push('\n');
+}
+
+fn event(p: &Postmortem, e: &TimelineRow) -> String {
     match e.marker {
-        Some(m) => format!("**{}** {}", m.label(), e.text.to_markdown()),
+        Some(m) => format!("**{}** {}", p.lang.book().label(m), e.text.to_markdown()),
         None => e.text.to_markdown(),
     }
 }

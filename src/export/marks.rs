@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::model::Marker;
+use super::words::{DocumentWords, Label};
 
 /// The shape of a marker, centred on (x, y).
 pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
@@ -56,13 +57,14 @@ pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
     })
 }
 
-pub fn legend(o: &mut String, y: f64) {
+pub fn legend(o: &mut String, y: f64, w: &dyn DocumentWords) {
+    use Label::*;
     let items: [(&str, &str); 5] = [
-        ("#2e9d4e", "ok"),
-        ("#d64545", "failed"),
-        ("#e0a526", "rolled back"),
-        ("url(#hatch)", "rollback running"),
-        ("url(#open)", "in progress / cut off"),
+        ("#2e9d4e", w.label(LegendOk)),
+        ("#d64545", w.label(LegendFailed)),
+        ("#e0a526", w.label(LegendRolledBack)),
+        ("url(#hatch)", w.label(LegendRollbackRunning)),
+        ("url(#open)", w.label(LegendOpen)),
     ];
     let mut x = 8.0;
     for (fill, label) in items {
@@ -73,14 +75,14 @@ pub fn legend(o: &mut String, y: f64) {
             x + 28.0,
             y
         );
-        x += 40.0 + label.len() as f64 * 7.0;
+        x += 40.0 + text_width(label);
     }
     let marks = [
-        (Marker::Approved, "approval"),
-        (Marker::Failed, "failure / refusal"),
-        (Marker::Rollback, "rollback"),
-        (Marker::Override, "override"),
-        (Marker::Completed, "run finished"),
+        (Marker::Approved, w.label(LegendApproval)),
+        (Marker::Failed, w.label(LegendFailure)),
+        (Marker::Rollback, w.label(LegendRollback)),
+        (Marker::Override, w.label(LegendOverride)),
+        (Marker::Completed, w.label(LegendFinished)),
     ];
     let mut x = 14.0;
     let y2 = y + 24.0;
@@ -93,6 +95,11 @@ pub fn legend(o: &mut String, y: f64) {
             "<text class=\"legend\" x=\"{:.1}\" y=\"{y2:.1}\">{label}</text>",
             x + 12.0
         );
-        x += 40.0 + label.len() as f64 * 7.0;
+        x += 40.0 + text_width(label);
     }
+}
+
+/// About how wide a label is drawn: a CJK character takes twice a Latin one.
+fn text_width(label: &str) -> f64 {
+    unicode_width::UnicodeWidthStr::width(label) as f64 * 7.0
 }

@@ -1,17 +1,20 @@
-//! Postmortem export: a run's journal — finished, failed, rolled back, still
-//! live or cut off by a crash — becomes a summary, a timeline and the sections of a
-//! postmortem, as Markdown, JSON or one self-contained HTML page.
+//! Postmortem export: the journals of one or more runs — finished, failed, rolled back,
+//! still live or cut off by a crash — become one document: a summary, a timeline merged by
+//! time, and the sections of a postmortem, as Markdown, JSON or one self-contained HTML page,
+//! in English or Japanese.
 //!
-//! `source` reads the run directory, `build` turns it into a format-free [`Report`]
-//! (`phrase` makes the timeline's rows from `crate::phrase`'s sentences, `sections` the
-//! rest), and `markdown`, `json`
-//! and `html` render it.
+//! `source` opens a run directory, `build` turns the runs into a format-free [`Postmortem`]
+//! (`condense` decides which records a timeline row stands for, `rows` says each row with
+//! `crate::phrase`'s sentences, `sections` and `failures` the rest, `words` the document's
+//! own words per language), and `markdown`, `json` and `html` render it.
 
 mod after_timeline;
 mod axis;
+mod bar_status;
 mod bars;
 pub mod build;
 mod chart;
+mod condense;
 mod ctx;
 mod failures;
 pub mod html;
@@ -19,21 +22,24 @@ pub mod json;
 mod layout;
 pub mod markdown;
 mod marks;
+mod markup;
 pub mod model;
-mod phrase;
+mod rows;
 mod sections;
 pub mod source;
 mod state;
 pub mod text;
+pub mod words;
 pub mod zone;
 
-pub use model::Report;
-pub use source::{OpenError, Source};
+pub use build::Options;
+pub use model::{Postmortem, RunReport};
+pub use source::{OpenError, OpenedRun};
 pub use zone::Zone;
 
 /// The zone for a run's times: `--tz` when given, else the runbook's change-window zone
 /// (from the runbook, or as journaled by `window_checked`), else the machine's own.
-pub fn zone_for(src: &Source, flag: Option<chrono_tz::Tz>) -> Zone {
+pub fn zone_for(src: &OpenedRun, flag: Option<chrono_tz::Tz>) -> Zone {
     if let Some(tz) = flag {
         return Zone::iana(tz, zone::ZoneChoice::Flag);
     }

@@ -1,5 +1,6 @@
-//! What an export says about a run, independent of its format. The Markdown and HTML
-//! renderers draw it; the JSON export is this structure serialized (see `json.rs`).
+//! What an export says about its runs, independent of its format. The Markdown and HTML
+//! renderers draw it; the JSON export is this structure serialized (see `json.rs` and
+//! `assets/export.schema.json`).
 
 use std::collections::BTreeMap;
 
@@ -8,18 +9,65 @@ use serde::Serialize;
 use super::text::Text;
 use super::zone::{Time, ZoneChoice};
 
+/// The whole document: one run, or several merged into one timeline by time.
 #[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    pub run: Summary,
+pub struct Postmortem {
+    pub lang: crate::phrase::Lang,
+    /// `condensed` (the default) or `full` (a row for every record).
+    pub timeline_mode: &'static str,
+    pub timezone: ZoneInfo,
+    /// In order of their start.
+    pub runs: Vec<RunReport>,
     pub timeline: Vec<TimelineRow>,
+    /// Every run's warnings, each naming its run when there are several.
+    pub warnings: Vec<String>,
+}
+
+impl Postmortem {
+    /// Whether rows must name their run.
+    pub fn merged(&self) -> bool {
+        self.runs.len() > 1
+    }
+
+    /// The words of the document's language.
+    pub fn words(&self) -> &'static dyn super::words::DocumentWords {
+        super::words::of(self.lang)
+    }
+
+    /// The runbooks' names, each once, in order of their first run (for the title).
+    pub fn runbook_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = Vec::new();
+        for r in &self.runs {
+            if !names.contains(&r.run.runbook.name.as_str()) {
+                names.push(&r.run.runbook.name);
+            }
+        }
+        names
+    }
+
+    /// How a row names its run in a merged export: `#2 Runbook name`.
+    pub fn run_label(&self, run: usize) -> String {
+        let name = self
+            .runs
+            .get(run)
+            .map_or("", |r| r.run.runbook.name.as_str());
+        format!("#{} {name}", run + 1)
+    }
+}
+
+/// One run: its summary, integrity, the chart's steps and the sections after the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    #[serde(flatten)]
+    pub run: Summary,
     pub steps: Vec<StepBar>,
     pub snapshots: Vec<Snapshot>,
     pub targets: Vec<TargetCheck>,
-    pub approvals: Vec<Approval>,
+    pub approvals: Vec<ApprovalDecision>,
     pub failures: Vec<Failure>,
     pub rollbacks: Vec<Rollback>,
     pub overrides: Vec<Override>,
-    pub waivers: Vec<Waiver>,
+    pub waivers: Vec<GuardWaived>,
     pub notes: Vec<Note>,
     pub integrity: Integrity,
     /// Things a reader must not miss (a live, cut-off or damaged run), loudest first.
@@ -48,9 +96,8 @@ pub struct Summary {
     /// Short: the outcome, or why there is none yet.
     pub verdict: String,
     /// For a run that has not finished: what that means and what to do (also a warning).
-    #[serde(skip_serializing_if = "String::is_empty")]
+    /// Empty once the run has finished.
     pub explanation: String,
-    pub timezone: ZoneInfo,
     pub params: BTreeMap<String, String>,
     pub mode: String,
     pub tool_version: String,
@@ -89,12 +136,18 @@ pub struct ZoneInfo {
 
 pub use crate::phrase::Marker;
 
-/// One row of the timeline. A command's start and finish are one row, at its finish.
+/// One row of the timeline: one record, or several condensed into one (`condense.rs`).
 #[derive(Debug, Clone, Serialize)]
 pub struct TimelineRow {
+    /// The run it belongs to.
+    pub run_id: String,
+    /// Its index in `runs`.
+    #[serde(skip)]
+    pub run: usize,
     pub time: Time,
     pub actor: String,
-    /// The journal record kind this row stands for.
+    /// The journal record kind this row stands for, or `step_passed` / `command_attempts`
+    /// for a condensed row.
     #[serde(rename = "type")]
     pub kind: String,
     pub marker: Option<Marker>,
@@ -106,49 +159,16 @@ pub struct TimelineRow {
     pub step_title: Option<String>,
     pub exit_code: Option<i32>,
     pub duration_ms: Option<u64>,
+    /// The record whose time the row shows.
     pub seq: u64,
+    /// The first and last records the row stands for.
+    pub first_seq: u64,
+    pub last_seq: u64,
+    /// The SHA-256 of `seq`'s journal line.
     pub record_hash: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BarStatus {
-    Ok,
-    Failed,
-    RolledBack,
-    Skipped,
-    /// Failed, and the operator went on past it.
-    Continued,
-    /// A failed precheck, overridden.
-    Overridden,
-    /// In doubt, declared done with nothing left to prove it.
-    Unproven,
-    /// Started and not finished while the run is live.
-    Running,
-    /// Started and not finished when the journal stops (crash, halt): in doubt.
-    InDoubt,
-    /// Started and never finished in a run that ended (aborted or refused at a prompt).
-    Stopped,
-    NotStarted,
-}
-
-impl BarStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            BarStatus::Ok => "ok",
-            BarStatus::Failed => "failed",
-            BarStatus::RolledBack => "rolled back",
-            BarStatus::Skipped => "skipped",
-            BarStatus::Continued => "failed, continued past",
-            BarStatus::Overridden => "failed, overridden",
-            BarStatus::Unproven => "accepted unproven",
-            BarStatus::Running => "in progress",
-            BarStatus::InDoubt => "in doubt (cut off)",
-            BarStatus::Stopped => "stopped unfinished",
-            BarStatus::NotStarted => "not reached",
-        }
-    }
-}
+pub use super::bar_status::BarStatus;
 
 /// A runbook step as the chart draws it.
 #[derive(Debug, Clone, Serialize)]
@@ -188,7 +208,7 @@ pub struct TargetCheck {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Approval {
+pub struct ApprovalDecision {
     pub time: Time,
     pub step: String,
     pub step_title: String,
@@ -206,6 +226,8 @@ pub struct Failure {
     pub step_title: String,
     /// Which command: `main`, `describe`, `verify-2`, `rollback-1`; absent for a gate.
     pub purpose: Option<String>,
+    #[serde(skip)]
+    pub purpose_of: Option<crate::journal::record::Purpose>,
     pub attempt: Option<u32>,
     pub command: Option<String>,
     pub exit_code: Option<i32>,
@@ -249,12 +271,15 @@ pub struct Override {
     pub by: String,
     /// `window`, `clock`, `precheck`, `in_doubt`.
     pub what: String,
+    /// None for an in-doubt step declared done.
+    #[serde(skip)]
+    pub kind: Option<crate::journal::record::OverrideKind>,
     pub step_title: Option<String>,
     pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Waiver {
+pub struct GuardWaived {
     pub step: String,
     pub step_title: String,
     pub guard: String,
@@ -284,11 +309,7 @@ pub struct Integrity {
     pub untrusted_lines: usize,
 }
 
-/// A time as the timeline shows it: the clock alone when the run stays within one day.
-pub fn when(r: &Report, t: &super::zone::Time) -> String {
-    if r.run.timezone.multi_day {
-        t.full()
-    } else {
-        t.clock()
-    }
+/// A time as the timeline and the sections show it, in the document's language.
+pub fn when(p: &Postmortem, t: &Time) -> String {
+    p.words().row_time(t, p.timezone.multi_day)
 }

@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{
-    Approval, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck, Waiver,
+    ApprovalDecision, GuardWaived, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck,
 };
 use super::text::command_line;
 use crate::journal::record::{Body, Choice, Purpose, Record};
@@ -33,7 +33,12 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
         let (resolved, typed, result, detail) = match &r.body {
             Body::TargetConfirmed {
                 resolved, typed, ..
-            } => (resolved, Some(typed.clone()), "confirmed", None),
+            } => (
+                resolved,
+                Some(typed.clone()),
+                "confirmed",
+                ctx.words.target_confirmed(),
+            ),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -42,7 +47,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 resolved,
                 Some(typed.clone()),
                 "mismatch",
-                Some(format!("miss {misses} of 3; nothing ran")),
+                ctx.words.target_mismatch(*misses),
             ),
             Body::TargetDenied {
                 resolved,
@@ -52,7 +57,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 resolved,
                 None,
                 "denied",
-                Some(format!("refused by the {rule} rule '{pattern}'")),
+                ctx.words.target_denied(rule, pattern),
             ),
             _ => return None,
         };
@@ -63,14 +68,14 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
             step_title,
             resolved: resolved.clone(),
             typed,
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             result: result.into(),
-            detail,
+            detail: Some(detail),
         })
     })
 }
 
-pub fn approvals(ctx: &Ctx) -> Vec<Approval> {
+pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
     each(ctx, |i, r| {
         let (typed, result, detail) = match &r.body {
             Body::ApprovalGranted {
@@ -90,11 +95,11 @@ pub fn approvals(ctx: &Ctx) -> Vec<Approval> {
             _ => return None,
         };
         let (step, step_title) = step(ctx, r);
-        Some(Approval {
+        Some(ApprovalDecision {
             time: ctx.time(i),
             step,
             step_title,
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             typed,
             result: result.into(),
             detail,
@@ -114,7 +119,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
                 ..
             } => out.push(Rollback {
                 started: ctx.time(i),
-                by: crate::timeline::actor(r),
+                by: ctx.actor(r),
                 plan: plan.iter().map(|id| ctx.title_of(id)).collect(),
                 without_rollback: without_rollback.iter().map(|id| ctx.title_of(id)).collect(),
                 commands: Vec::new(),
@@ -167,18 +172,19 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
 
 pub fn overrides(ctx: &Ctx) -> Vec<Override> {
     each(ctx, |i, r| {
-        let (what, reason) = match &r.body {
-            Body::Override { what, reason } => (what.name().to_string(), reason.clone()),
+        let (kind, reason) = match &r.body {
+            Body::Override { what, reason } => (Some(*what), reason.clone()),
             Body::OperatorChoice {
                 choice: Choice::Done(reason),
                 ..
-            } => ("in_doubt".to_string(), reason.clone()),
+            } => (None, reason.clone()),
             _ => return None,
         };
         Some(Override {
             time: ctx.time(i),
-            by: crate::timeline::actor(r),
-            what,
+            by: ctx.actor(r),
+            what: kind.map_or("in_doubt", |k| k.name()).to_string(),
+            kind,
             step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
             reason,
         })
@@ -186,13 +192,13 @@ pub fn overrides(ctx: &Ctx) -> Vec<Override> {
 }
 
 /// Each waiver once, though the journal repeats it whenever its step begins.
-pub fn waivers(ctx: &Ctx) -> Vec<Waiver> {
-    let mut out: Vec<Waiver> = Vec::new();
+pub fn waivers(ctx: &Ctx) -> Vec<GuardWaived> {
+    let mut out: Vec<GuardWaived> = Vec::new();
     for r in &ctx.src.journal.records {
         if let Body::Waiver { guard, reason } = &r.body {
             let (step, step_title) = step(ctx, r);
             if !out.iter().any(|w| w.step == step && &w.guard == guard) {
-                out.push(Waiver {
+                out.push(GuardWaived {
                     step,
                     step_title,
                     guard: guard.clone(),
@@ -208,12 +214,12 @@ pub fn notes(ctx: &Ctx) -> Vec<Note> {
     each(ctx, |i, r| {
         let text = match &r.body {
             Body::OperatorNote { text } => text.clone(),
-            Body::ManualDone { note: Some(n), .. } => format!("(marking the step done) {n}"),
+            Body::ManualDone { note: Some(n), .. } => ctx.words.note_on_done(n),
             _ => return None,
         };
         Some(Note {
             time: ctx.time(i),
-            by: crate::timeline::actor(r),
+            by: ctx.actor(r),
             step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
             text,
         })

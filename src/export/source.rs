@@ -14,7 +14,7 @@ use crate::journal::record::{Body, Record};
 use crate::runbook::{Runbook, load_file};
 
 /// What the run directory holds, as far as it can be trusted.
-pub struct Source {
+pub struct OpenedRun {
     pub run_dir: PathBuf,
     pub journal: Journal,
     /// The first broken line; `journal` then holds only the lines before it.
@@ -26,9 +26,24 @@ pub struct Source {
     /// Another process holds the run's lock: the run is going on now.
     pub live: bool,
     pub runbook: Option<Arc<Runbook>>,
-    pub runbook_note: Option<String>,
+    /// Why the runbook is not available, when it is not.
+    pub runbook_problem: Option<RunbookProblem>,
     /// The run replayed through the engine, when the runbook is available.
     pub engine: Option<Engine>,
+}
+
+/// Why the run's runbook cannot name its steps: said in the export's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunbookProblem {
+    NoRunStarted,
+    /// The file changed since the run; `sha` is its new SHA-256, shortened.
+    Changed {
+        path: String,
+        sha: String,
+    },
+    Unreadable {
+        path: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +57,7 @@ pub enum OpenError {
     Broken(String),
 }
 
-pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
+pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
     if !run_dir.is_dir() {
         return Err(OpenError::NotARun(format!(
             "{} is not a directory; give the run directory printed at the start and end of a run",
@@ -83,11 +98,11 @@ pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
     let logs = broken
         .is_none()
         .then(|| reader::check_logs(run_dir, &journal));
-    let (runbook, runbook_note) = runbook_of(&journal.records);
+    let (runbook, runbook_problem) = runbook_of(&journal.records);
     let engine = runbook
         .as_ref()
         .map(|rb| replay(rb.clone(), &journal.records));
-    Ok(Source {
+    Ok(OpenedRun {
         run_dir: run_dir.to_path_buf(),
         journal,
         broken,
@@ -95,7 +110,7 @@ pub fn open(run_dir: &Path) -> Result<Source, OpenError> {
         logs,
         live,
         runbook,
-        runbook_note,
+        runbook_problem,
         engine,
     })
 }
@@ -150,32 +165,21 @@ fn lock_held(run_dir: &Path) -> bool {
 }
 
 /// The runbook the run used, if its file is still there with the journaled SHA-256.
-fn runbook_of(records: &[Record]) -> (Option<Arc<Runbook>>, Option<String>) {
+fn runbook_of(records: &[Record]) -> (Option<Arc<Runbook>>, Option<RunbookProblem>) {
     let Some(Body::RunStarted { runbook, .. }) = records.first().map(|r| &r.body) else {
-        return (
-            None,
-            Some("the journal does not begin with run_started".into()),
-        );
+        return (None, Some(RunbookProblem::NoRunStarted));
     };
-    let fallback =
-        "steps are named as the journal recorded them, and steps never reached are not listed";
+    let path = runbook.path.clone();
     match load_file(Path::new(&runbook.path)) {
         Ok(l) if l.sha256 == runbook.sha256 => (Some(Arc::new(l.runbook)), None),
         Ok(l) => (
             None,
-            Some(format!(
-                "{} has changed since the run (SHA-256 {} now); {fallback}",
-                runbook.path,
-                &l.sha256[..12]
-            )),
+            Some(RunbookProblem::Changed {
+                path,
+                sha: l.sha256.chars().take(12).collect(),
+            }),
         ),
-        Err(_) => (
-            None,
-            Some(format!(
-                "{} cannot be read or is no longer valid; {fallback}",
-                runbook.path
-            )),
-        ),
+        Err(_) => (None, Some(RunbookProblem::Unreadable { path })),
     }
 }
 

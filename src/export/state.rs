@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{Integrity, RunState, Summary};
-use super::source::Source;
+use super::words::Unfinished;
 use crate::journal::record::Body;
 
 /// How the run stands, for the summary.
@@ -21,116 +21,79 @@ pub struct State {
 
 pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     let records = &ctx.src.journal.records;
+    let w = ctx.words;
     if let Some(Body::RunFinished {
         outcome,
         exit_code,
         reason,
     }) = finish.map(|i| &records[i].body)
     {
-        let why = reason
-            .as_ref()
-            .map(|r| format!(": {r}"))
-            .unwrap_or_default();
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));
-        let verdict = format!("{} (exit {exit_code}){why}", outcome.name());
         return State {
             state: RunState::Finished,
             outcome: key,
             exit_code: Some(*exit_code),
             reason: reason.clone(),
-            verdict,
+            verdict: w.verdict(*outcome, *exit_code, reason.as_deref()),
             explanation: String::new(),
         };
     }
-    let dir = ctx.src.run_dir.display();
-    if ctx.src.live {
-        let why = format!(
-            "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {}",
-            ctx.zone.at(chrono::Utc::now().fixed_offset()).with_offset()
-        );
-        return State::unfinished(RunState::Live, None, "LIVE: still running".into(), why);
-    }
+    let dir = ctx.src.run_dir.display().to_string();
+    let now = w.moment(&ctx.zone.at(chrono::Utc::now().fixed_offset()));
     let interrupted = records.iter().rev().find_map(|r| match &r.body {
         Body::RunInterrupted { reason } => Some(Some(reason.clone())),
         Body::RunResumed { .. } => Some(None),
         _ => None,
     });
-    if let Some(Some(reason)) = interrupted {
-        let why = format!(
-            "HALTED: the run was interrupted ({reason}) and has not finished; {}",
-            resume_hint(ctx)
-        );
-        let short = format!("HALTED: interrupted, not finished ({reason})");
-        return State::unfinished(RunState::Halted, Some(reason), short, why);
-    }
-    let torn = match &ctx.src.journal.torn {
-        Some(t) => format!(
-            "; its last line is torn ({} bytes without a newline), so the crash came while a record was being written",
-            t.len()
-        ),
-        None => String::new(),
+    let (state, u, reason) = if ctx.src.live {
+        (RunState::Live, Unfinished::Live { at: &now }, None)
+    } else if let Some(Some(reason)) = &interrupted {
+        (
+            RunState::Halted,
+            Unfinished::Halted { reason },
+            Some(reason.clone()),
+        )
+    } else {
+        let torn = ctx.src.journal.torn.as_ref().map(Vec::len);
+        (RunState::CutOff, Unfinished::CutOff { torn }, None)
     };
-    let why = format!(
-        "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; {}",
-        resume_hint(ctx)
-    );
-    let short = "CUT OFF: the journal ends without run_finished (crash or kill)".to_string();
-    State::unfinished(RunState::CutOff, None, short, why)
-}
-
-impl State {
-    fn unfinished(state: RunState, reason: Option<String>, verdict: String, why: String) -> State {
-        State {
-            state,
-            outcome: None,
-            exit_code: None,
-            reason,
-            verdict,
-            explanation: why,
-        }
+    State {
+        state,
+        outcome: None,
+        exit_code: None,
+        reason,
+        verdict: w.unfinished_short(u),
+        explanation: w.unfinished_long(u, &dir, &resume_hint(ctx)),
     }
 }
 
 /// What resuming this run takes: only suggest `shisa resume` where it would be accepted.
 fn resume_hint(ctx: &Ctx) -> String {
-    let dir = ctx.src.run_dir.display();
+    let dir = ctx.src.run_dir.display().to_string();
     if ctx.src.broken.is_some() {
-        format!("a damaged journal is never resumed (`shisa verify {dir}` shows where it breaks)")
+        ctx.words.resume_damaged(&dir)
     } else if ctx.src.runbook.is_none() {
-        let why = ctx
-            .src
-            .runbook_note
-            .as_deref()
-            .unwrap_or("the runbook is not as it was when the run started");
-        format!("resuming needs the runbook exactly as it was ({why})")
+        let why = ctx.runbook_note().unwrap_or_default();
+        ctx.words.resume_needs_runbook(&why)
     } else {
-        format!("`shisa resume {dir}` continues it")
+        ctx.words.resume_hint(&dir)
     }
 }
 
-pub fn integrity(src: &Source) -> Integrity {
+pub fn integrity(ctx: &Ctx) -> Integrity {
+    let src = ctx.src;
+    let w = ctx.words;
     let j = &src.journal;
     let (verify_passed, detail) = match (&src.broken, &src.logs) {
         (Some(b), _) => (
             false,
-            format!(
-                "BROKEN at line {}: {}; only the {} records before it are shown",
-                b.line,
-                b.reason,
-                j.records.len()
-            ),
+            w.chain_broken(b.line, &b.reason, Some(j.records.len())),
         ),
-        (None, Some(Err(b))) => (false, format!("BROKEN at line {}: {}", b.line, b.reason)),
-        (None, Some(Ok(n))) => (
-            true,
-            format!(
-                "chain intact over {} records, {n} output logs match",
-                j.records.len()
-            ),
-        ),
-        (None, None) => (true, "chain intact".into()),
+        (None, Some(Err(b))) => (false, w.chain_broken(b.line, &b.reason, None)),
+        (None, Some(Ok(n))) => (true, w.chain_intact(j.records.len(), Some(*n))),
+        (None, None) => (true, w.chain_intact(j.records.len(), None)),
     };
     Integrity {
         records: j.records.len(),
@@ -143,19 +106,28 @@ pub fn integrity(src: &Source) -> Integrity {
     }
 }
 
-pub fn warnings(src: &Source, run: &Summary, integrity: &Integrity) -> Vec<String> {
+pub fn warnings(ctx: &Ctx, run: &Summary, integrity: &Integrity) -> Vec<String> {
     let mut w = Vec::new();
     if !integrity.verify_passed {
-        w.push(format!(
-            "JOURNAL INTEGRITY: {}. Treat this export as evidence of tampering or damage, not as the record of the run.",
-            integrity.detail
-        ));
+        w.push(ctx.words.integrity_warning(&integrity.detail));
     }
     if run.state != RunState::Finished {
         w.push(run.explanation.clone());
     }
-    if let Some(note) = &src.runbook_note {
-        w.push(format!("Runbook: {note}."));
+    if let Some(note) = ctx.runbook_note() {
+        w.push(ctx.words.runbook_warning(&note));
     }
     w
+}
+
+/// The unfinished state a summary's end cell and the timeline's last line speak of.
+pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
+    match run.state {
+        RunState::Finished => None,
+        RunState::Live => Some(Unfinished::Live { at: "" }),
+        RunState::Halted => Some(Unfinished::Halted {
+            reason: run.reason.as_deref().unwrap_or(""),
+        }),
+        RunState::CutOff => Some(Unfinished::CutOff { torn: None }),
+    }
 }

@@ -5,14 +5,14 @@
 use crate::text_safety::one_line;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Span {
+pub enum TextSpan {
     Plain(String),
     Code(String),
 }
 
 /// A sentence made of spans. Build it with [`Text::plain`] and [`Text::code`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Text(pub Vec<Span>);
+pub struct Text(pub Vec<TextSpan>);
 
 impl Text {
     pub fn new() -> Text {
@@ -22,13 +22,13 @@ impl Text {
     pub fn plain(mut self, s: impl AsRef<str>) -> Text {
         let s = one_line(s.as_ref());
         if !s.is_empty() {
-            self.0.push(Span::Plain(s));
+            self.0.push(TextSpan::Plain(s));
         }
         self
     }
 
     pub fn code(mut self, s: impl AsRef<str>) -> Text {
-        self.0.push(Span::Code(one_line(s.as_ref())));
+        self.0.push(TextSpan::Code(one_line(s.as_ref())));
         self
     }
 
@@ -50,8 +50,8 @@ impl Text {
         self.0
             .iter()
             .map(|s| match s {
-                Span::Plain(p) => p.clone(),
-                Span::Code(c) => format!("`{c}`"),
+                TextSpan::Plain(p) => p.clone(),
+                TextSpan::Code(c) => format!("`{c}`"),
             })
             .collect()
     }
@@ -70,8 +70,8 @@ impl Text {
         self.0
             .iter()
             .map(|s| match s {
-                Span::Plain(p) => md_escape(p),
-                Span::Code(c) => md_code(c, cell),
+                TextSpan::Plain(p) => md_escape(p),
+                TextSpan::Code(c) => md_code(c, cell),
             })
             .collect()
     }
@@ -80,8 +80,8 @@ impl Text {
         self.0
             .iter()
             .map(|s| match s {
-                Span::Plain(p) => html_escape(p),
-                Span::Code(c) => format!("<code>{}</code>", html_escape(c)),
+                TextSpan::Plain(p) => html_escape(p),
+                TextSpan::Code(c) => format!("<code>{}</code>", html_escape(c)),
             })
             .collect()
     }

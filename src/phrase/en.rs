@@ -1,7 +1,9 @@
 //! English: the words shisa speaks by default. Steps are named by title, people by account;
 //! what a person wrote (a note, a reason) is quoted as written.
 
-use super::{Mark, Marker, Names, Phrase, Phrasebook, command_line, step_title, title};
+use super::{
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
+};
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{Actor, Body, Choice, Outcome, Purpose, Record, Role, StepStatus};
 
@@ -466,6 +468,61 @@ impl Phrasebook for English {
             0..1000 => format!("{ms} ms"),
             1000..60_000 => format!("{:.1} s", ms as f64 / 1000.0),
             _ => crate::runbook::duration::format(std::time::Duration::from_secs(ms / 1000)),
+        }
+    }
+
+    fn step_passed(&self, s: &StepPassed) -> Phrase {
+        let mut p = Phrase::new().marked(Mark::Done).plain(format!(
+            "{}: done ({})",
+            s.title,
+            self.duration(s.took_ms)
+        ));
+        if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
+            p = p.plain(" — ran ").code(cmd);
+        }
+        match s.checks() {
+            0 => {}
+            1 => p = p.plain(", its check passed"),
+            n => p = p.plain(format!(", all {n} checks passed")),
+        }
+        let n = s.most_attempts();
+        if n > 1 {
+            p = p.plain(format!(" (after up to {n} attempts)"));
+        }
+        match &s.snapshot {
+            Some(caps) if !caps.is_empty() => {
+                let list: Vec<String> = caps.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                p.plain("; snapshot taken (")
+                    .code(list.join(", "))
+                    .plain(")")
+            }
+            Some(_) => p.plain("; snapshot taken"),
+            None => p,
+        }
+    }
+
+    fn attempts(&self, a: &Attempts) -> Phrase {
+        let mut p = match &a.step {
+            Some(t) => Phrase::new().plain(format!("{t}: ")),
+            None => Phrase::new(),
+        };
+        if a.ran.purpose != Purpose::Main {
+            p = p.plain(format!("{} ", purpose_words(a.ran.purpose)));
+        }
+        if let Some(c) = &a.ran.command {
+            p = p.code(c).plain(" ");
+        }
+        let n = a.ran.attempts;
+        let took = self.duration(a.took_ms);
+        let miss = a.last_miss.as_deref().unwrap_or("failed");
+        if a.ran.ok {
+            let before = if n == 2 { "the first" } else { "the others" };
+            p.plain(format!(
+                "passed on attempt {n}, {took} after the first ({before}: {miss})"
+            ))
+        } else {
+            p.marked(Mark::Failed)
+                .plain(format!("failed all {n} attempts over {took} — {miss}"))
         }
     }
 }

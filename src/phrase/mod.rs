@@ -4,10 +4,14 @@
 //!
 //! What is said is decided here once for every language (which records get no sentence,
 //! how a step is named, which mark a record carries); how it is said is a [`Phrasebook`],
-//! one per language (`en.rs`). Adding a language is adding a phrasebook: no caller changes.
+//! one per language (`en.rs`, `ja.rs`). Adding a language is adding a phrasebook here, the
+//! export's words around the records (`export/words/`) and a [`Lang`] variant; no caller
+//! changes.
 //! User-written text (titles, notes, reasons) passes through every phrasebook unchanged.
 
+mod condensed;
 mod en;
+mod ja;
 mod mark;
 #[cfg(test)]
 mod tests;
@@ -15,8 +19,37 @@ mod tests;
 use crate::engine::Engine;
 use crate::journal::record::{Actor, Body, Choice, Purpose, Record};
 
+pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
+pub use ja::{Japanese, purpose_words as purpose_ja};
 pub use mark::{Mark, Marker};
+
+/// The languages shisa writes an export in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Ja,
+}
+
+impl Lang {
+    /// The sentences about records.
+    pub fn book(self) -> &'static dyn Phrasebook {
+        match self {
+            Lang::En => &EN,
+            Lang::Ja => &JA,
+        }
+    }
+
+    /// The BCP 47 tag (`en`, `ja`), for an HTML page's `lang`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        }
+    }
+}
 
 /// One piece of a sentence.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,10 +164,19 @@ pub trait Phrasebook: Sync {
 
     /// A duration in milliseconds, as a person reads it.
     fn duration(&self, ms: u64) -> String;
+
+    /// A step whose start and end an export merges into one row: nothing happened between
+    /// them but its own commands passing (see `export/condense.rs`).
+    fn step_passed(&self, s: &StepPassed) -> Phrase;
+
+    /// Repeated attempts of one check, collapsed into one row.
+    fn attempts(&self, a: &Attempts) -> Phrase;
 }
 
-/// The phrasebook shisa speaks today.
+/// The phrasebook shisa speaks by default (the TUI, headless and watch speak it).
 pub static EN: English = English;
+/// Japanese, as a 時系列の報告 (timeline) of a Japanese postmortem is written.
+pub static JA: Japanese = Japanese;
 
 /// The sentence for a record, or None when the record gets no sentence of its own.
 pub fn phrase(book: &dyn Phrasebook, rec: &Record, names: &dyn Names) -> Option<Phrase> {

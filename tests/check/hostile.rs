@@ -213,6 +213,9 @@ fn the_bundled_runbooks_pass_without_warnings() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/runbooks");
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
+        if path.is_dir() {
+            continue; // runbooks/real/: tests/real_check.rs
+        }
         let out = shisa().arg("check").arg(&path).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{}: {stderr}", path.display());

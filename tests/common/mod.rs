@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod needs;
+pub mod real;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

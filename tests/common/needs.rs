@@ -57,9 +57,14 @@ pub fn tool(names: &[&str], install: &str) -> Option<PathBuf> {
 
 /// Root, to act as a second user; otherwise skipped (failed in CI).
 pub fn root() -> bool {
+    root_to("act as a second user")
+}
+
+/// Root, for `why`; otherwise skipped (failed in CI).
+pub fn root_to(why: &str) -> bool {
     nix::unistd::getuid().is_root()
         || missing(
-            "root (to act as a second user)",
+            &format!("root (to {why})"),
             "run the tests as root; .ci/run does",
         )
 }

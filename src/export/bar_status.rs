@@ -1,0 +1,44 @@
+//! A step's state as the chart draws it and the JSON names it: its own small module, so the
+//! model and each language's words can both name it.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BarStatus {
+    Ok,
+    Failed,
+    RolledBack,
+    Skipped,
+    /// Failed, and the operator went on past it.
+    Continued,
+    /// A failed precheck, overridden.
+    Overridden,
+    /// In doubt, declared done with nothing left to prove it.
+    Unproven,
+    /// Started and not finished while the run is live.
+    Running,
+    /// Started and not finished when the journal stops (crash, halt): in doubt.
+    InDoubt,
+    /// Started and never finished in a run that ended (aborted or refused at a prompt).
+    Stopped,
+    NotStarted,
+}
+
+impl BarStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            BarStatus::Ok => "ok",
+            BarStatus::Failed => "failed",
+            BarStatus::RolledBack => "rolled back",
+            BarStatus::Skipped => "skipped",
+            BarStatus::Continued => "failed, continued past",
+            BarStatus::Overridden => "failed, overridden",
+            BarStatus::Unproven => "accepted unproven",
+            BarStatus::Running => "in progress",
+            BarStatus::InDoubt => "in doubt (cut off)",
+            BarStatus::Stopped => "stopped unfinished",
+            BarStatus::NotStarted => "not reached",
+        }
+    }
+}

@@ -1,0 +1,245 @@
+//! Which journal records each timeline row stands for. `--full` gives every record a row.
+//! By default the timeline is condensed, as a person writes a 時系列: a command's start and
+//! finish are one row; attempts of one command run again without a person deciding in
+//! between (`retry:`) are one row; and a step whose start and end have nothing between them
+//! but its own commands passing (and its snapshot) is one row. Anything a person did or
+//! decided, every failure that stopped the run and every marker keeps its own row.
+//!
+//! Hook for `wait_until`: its polls are commands of one check run again on a timer, so when
+//! the journal gains `wait_started` / `wait_finished` (polls, time waited), the polls between
+//! them are one [`Group::Attempts`] already; `wait_started` joins it as its first record and
+//! `wait_finished` as its last, and the phrasebook says "waited 14 min for `green`, 29 polls"
+//! from the count and the times — see `attempts` below, the one place to extend.
+
+use std::collections::BTreeMap;
+
+use crate::journal::record::{Body, Purpose, Record, StepStatus};
+use crate::phrase;
+
+/// What one timeline row stands for: indexes into the run's records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Group {
+    /// One record, its own row.
+    One(usize),
+    /// A command: its start (when journaled) and its finish.
+    Command { start: Option<usize>, finish: usize },
+    /// A command started and not finished when the journal stops.
+    Unfinished(usize),
+    /// Attempts of one command, in order: each start (when journaled) and finish.
+    Attempts(Vec<(Option<usize>, usize)>),
+    /// A step that passed with nothing but its own commands between its start and end.
+    Step {
+        start: usize,
+        finish: usize,
+        inner: Vec<Group>,
+    },
+}
+
+impl Group {
+    /// The record whose time the row shows; rows of a run follow this order.
+    pub fn at(&self) -> usize {
+        match self {
+            Group::One(i) | Group::Unfinished(i) => *i,
+            Group::Command { finish, .. } => *finish,
+            Group::Attempts(v) => v.last().map_or(0, |(_, f)| *f),
+            Group::Step { start, .. } => *start,
+        }
+    }
+
+    /// The first and last record the row covers.
+    pub fn span(&self) -> (usize, usize) {
+        match self {
+            Group::One(i) | Group::Unfinished(i) => (*i, *i),
+            Group::Command { start, finish } => (start.unwrap_or(*finish), *finish),
+            Group::Attempts(v) => {
+                let first = v.first().map_or(0, |(s, f)| s.unwrap_or(*f));
+                (first, v.last().map_or(first, |(_, f)| *f))
+            }
+            Group::Step { start, finish, .. } => (*start, *finish),
+        }
+    }
+}
+
+/// The rows of one run, in journal order.
+pub fn groups(records: &[Record], full: bool) -> Vec<Group> {
+    if full {
+        return (0..records.len()).map(Group::One).collect();
+    }
+    let mut out = steps(records, attempts(records, commands(records)));
+    out.sort_by_key(Group::at);
+    out
+}
+
+/// A command's start and finish as one group; records that speak through another (see
+/// `phrase::silent`) and a step failure right after its failed command get none.
+fn commands(records: &[Record]) -> Vec<Group> {
+    let mut out = Vec::new();
+    let mut open: BTreeMap<(Option<&str>, Purpose, u32), usize> = BTreeMap::new();
+    for (i, rec) in records.iter().enumerate() {
+        match &rec.body {
+            Body::CommandStarted {
+                purpose, attempt, ..
+            } => {
+                open.insert((rec.step.as_deref(), *purpose, *attempt), i);
+            }
+            Body::CommandFinished {
+                purpose, attempt, ..
+            } => {
+                let start = open.remove(&(rec.step.as_deref(), *purpose, *attempt));
+                if !phrase::silent(rec) {
+                    out.push(Group::Command { start, finish: i });
+                }
+            }
+            Body::StepFailed { .. } if follows_failed_command(records, i) => {}
+            _ if phrase::silent(rec) => {}
+            _ => out.push(Group::One(i)),
+        }
+    }
+    out.extend(open.into_values().map(Group::Unfinished));
+    out
+}
+
+/// Whether record `i` (a step failure) comes right after a failed command of its step: the
+/// command's row already says it.
+pub fn follows_failed_command(records: &[Record], i: usize) -> bool {
+    let rec = &records[i];
+    records[..i]
+        .iter()
+        .rev()
+        .find(|r| !matches!(r.body, Body::ExpectFailed { .. }))
+        .is_some_and(|r| {
+            r.step == rec.step && matches!(r.body, Body::CommandFinished { ok: false, .. })
+        })
+}
+
+/// Consecutive attempts of one command (same step and purpose, attempt numbers in a row,
+/// every one but the last failed) collapse into one group.
+fn attempts(records: &[Record], groups: Vec<Group>) -> Vec<Group> {
+    let mut out: Vec<Group> = Vec::new();
+    for g in groups {
+        let Group::Command { start, finish } = g else {
+            out.push(g);
+            continue;
+        };
+        let next = attempt_of(&records[finish]);
+        let joins = |prev: &(Option<usize>, usize)| {
+            let before = attempt_of(&records[prev.1]);
+            matches!((before, next), (Some((s0, p0, a0, false)), Some((s1, p1, a1, _)))
+                if s0 == s1 && p0 == p1 && a1 == a0 + 1)
+        };
+        if let Some(Group::Attempts(v)) = out.last_mut()
+            && v.last().is_some_and(joins)
+        {
+            v.push((start, finish));
+            continue;
+        }
+        if let Some(last) = out.last_mut()
+            && let Group::Command {
+                start: s0,
+                finish: f0,
+            } = *last
+            && joins(&(s0, f0))
+        {
+            *last = Group::Attempts(vec![(s0, f0), (start, finish)]);
+            continue;
+        }
+        out.push(Group::Command { start, finish });
+    }
+    out
+}
+
+/// (step, purpose, attempt, ok) of a finished command.
+fn attempt_of(rec: &Record) -> Option<(Option<&str>, Purpose, u32, bool)> {
+    match &rec.body {
+        Body::CommandFinished {
+            purpose,
+            attempt,
+            ok,
+            ..
+        } => Some((rec.step.as_deref(), *purpose, *attempt, *ok)),
+        _ => None,
+    }
+}
+
+/// A step's start, its quiet groups and its passing end become one group. Waivers the step
+/// journals as it begins keep their own rows (they are markers) without breaking the merge.
+fn steps(records: &[Record], groups: Vec<Group>) -> Vec<Group> {
+    let mut out = Vec::with_capacity(groups.len());
+    let mut k = 0;
+    while k < groups.len() {
+        let Group::One(start) = groups[k] else {
+            out.push(groups[k].clone());
+            k += 1;
+            continue;
+        };
+        let rec = &records[start];
+        if !matches!(rec.body, Body::StepStarted { .. }) {
+            out.push(groups[k].clone());
+            k += 1;
+            continue;
+        }
+        let (mut inner, mut aside) = (Vec::new(), Vec::new());
+        let mut j = k + 1;
+        let mut merged = None;
+        while let Some(g) = groups.get(j) {
+            match quiet(records, g, rec.step.as_deref()) {
+                Quiet::Inner => inner.push(g.clone()),
+                Quiet::Aside => aside.push(g.clone()),
+                Quiet::Passed(finish) => {
+                    merged = Some(finish);
+                    break;
+                }
+                Quiet::No => break,
+            }
+            j += 1;
+        }
+        match merged {
+            Some(finish) => {
+                out.extend(aside);
+                out.push(Group::Step {
+                    start,
+                    finish,
+                    inner,
+                });
+                k = j + 1;
+            }
+            None => {
+                out.push(groups[k].clone());
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+enum Quiet {
+    /// Part of the step's merged row.
+    Inner,
+    /// Its own row, without breaking the merge.
+    Aside,
+    /// The step's end, passed: the record's index.
+    Passed(usize),
+    No,
+}
+
+fn quiet(records: &[Record], g: &Group, step: Option<&str>) -> Quiet {
+    let mine = |i: usize| records[i].step.as_deref() == step;
+    let passed = |i: usize| {
+        matches!(&records[i].body,
+            Body::CommandFinished { ok: true, purpose, .. } if !matches!(purpose, Purpose::Rollback(_)))
+    };
+    match g {
+        Group::Command { finish, .. } if mine(*finish) && passed(*finish) => Quiet::Inner,
+        Group::Attempts(v) if v.last().is_some_and(|(_, f)| mine(*f) && passed(*f)) => Quiet::Inner,
+        Group::One(i) if mine(*i) => match &records[*i].body {
+            Body::SnapshotRecorded { .. } => Quiet::Inner,
+            Body::Waiver { .. } => Quiet::Aside,
+            Body::StepFinished {
+                status: StepStatus::Ok,
+                ..
+            } => Quiet::Passed(*i),
+            _ => Quiet::No,
+        },
+        _ => Quiet::No,
+    }
+}

@@ -1,0 +1,382 @@
+//! English: the words of an export document around its records (the default).
+
+use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
+use crate::export::bar_status::BarStatus;
+use crate::export::zone::{Time, ZoneChoice};
+use crate::journal::record::{Outcome, OverrideKind, Purpose};
+
+pub struct English;
+
+const FALLBACK: &str =
+    "steps are named as the journal recorded them, and steps never reached are not listed";
+
+impl DocumentWords for English {
+    fn label(&self, l: Label) -> &'static str {
+        use Label::*;
+        match l {
+            Summary => "Summary",
+            Runs => "Runs",
+            Timeline => "Timeline",
+            Snapshots => "Snapshots taken",
+            Targets => "Targets confirmed",
+            Approvals => "Approvals",
+            Failures => "Failures",
+            Rollbacks => "Rollbacks",
+            Overrides => "Overrides and waivers",
+            Notes => "Notes",
+            Integrity => "Integrity",
+            Runbook => "Runbook",
+            RunId => "Run id",
+            Run => "Run",
+            Operator => "Operator",
+            Reviewers => "Reviewers",
+            Watchers => "Watchers",
+            Host => "Host",
+            Start => "Start",
+            End => "End",
+            Duration => "Duration",
+            Outcome => "Outcome",
+            Parameters => "Parameters",
+            ChainHead => "Journal chain head",
+            Clock => "Clock",
+            Time => "Time",
+            Actor => "Actor",
+            Event => "Event",
+            Step => "Step",
+            Captured => "Captured",
+            OutputLog => "Output log",
+            Resolved => "Resolved",
+            Typed => "Typed",
+            By => "By",
+            Result => "Result",
+            Reviewer => "Reviewer",
+            Kind => "Kind",
+            What => "What",
+            Reason => "Reason",
+            From => "From",
+            Note => "Note",
+            Records => "Records",
+            Verify => "Journal",
+            Warning => "Warning:",
+            Nobody => "none",
+            NoneYet => "None.",
+            TheRunbook => "the runbook",
+            ChartRunLane => "Run",
+            ChartNotReached => "not reached",
+            ChartJournalEnds => "journal ends",
+            ChartNow => "now",
+            ChartInDoubt => "in doubt: no end recorded",
+            ChartRunning => "running",
+            LegendOk => "ok",
+            LegendFailed => "failed",
+            LegendRolledBack => "rolled back",
+            LegendRollbackRunning => "rollback running",
+            LegendOpen => "in progress / cut off",
+            LegendApproval => "approval",
+            LegendFailure => "failure / refusal",
+            LegendRollback => "rollback",
+            LegendOverride => "override",
+            LegendFinished => "run finished",
+        }
+    }
+
+    fn title(&self, names: &[&str]) -> String {
+        format!("Postmortem timeline: {}", names.join(" + "))
+    }
+
+    fn zone_line(&self, label: &str, source: ZoneChoice, day: Option<&str>) -> String {
+        let says = match source {
+            ZoneChoice::Flag => "chosen with --tz",
+            ZoneChoice::Runbook => "the runbook's change-window zone",
+            ZoneChoice::Local => "this machine's local zone",
+        };
+        let day = day.map(|d| format!(" All on {d}.")).unwrap_or_default();
+        format!("Times are {label}, {says}.{day}")
+    }
+
+    fn row_time(&self, t: &Time, multi_day: bool) -> String {
+        if multi_day { t.full() } else { t.clock() }
+    }
+
+    fn moment(&self, t: &Time) -> String {
+        t.with_offset()
+    }
+
+    fn chart_date(&self, t: &Time) -> String {
+        t.0.format("%a %b %d").to_string()
+    }
+
+    fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
+        let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
+        format!("{} (exit {exit}){why}", outcome.name())
+    }
+
+    fn unfinished_short(&self, u: Unfinished) -> String {
+        match u {
+            Unfinished::Live { .. } => "LIVE: still running".into(),
+            Unfinished::Halted { reason } => {
+                format!("HALTED: interrupted, not finished ({reason})")
+            }
+            Unfinished::CutOff { .. } => {
+                "CUT OFF: the journal ends without run_finished (crash or kill)".into()
+            }
+        }
+    }
+
+    fn unfinished_long(&self, u: Unfinished, dir: &str, resume: &str) -> String {
+        match u {
+            Unfinished::Live { at } => format!(
+                "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {at}"
+            ),
+            Unfinished::Halted { reason } => {
+                format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}")
+            }
+            Unfinished::CutOff { torn } => {
+                let torn = torn
+                    .map(|n| format!("; its last line is torn ({n} bytes without a newline), so the crash came while a record was being written"))
+                    .unwrap_or_default();
+                format!(
+                    "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; {resume}"
+                )
+            }
+        }
+    }
+
+    fn resume_hint(&self, dir: &str) -> String {
+        format!("`shisa resume {dir}` continues it")
+    }
+
+    fn resume_damaged(&self, dir: &str) -> String {
+        format!("a damaged journal is never resumed (`shisa verify {dir}` shows where it breaks)")
+    }
+
+    fn resume_needs_runbook(&self, why: &str) -> String {
+        format!("resuming needs the runbook exactly as it was ({why})")
+    }
+
+    fn end_unfinished(&self, u: Unfinished, end: &str) -> String {
+        match u {
+            Unfinished::Live { .. } => format!("not yet: still running (last record {end})"),
+            Unfinished::Halted { .. } => format!("not finished: halted (last record {end})"),
+            Unfinished::CutOff { .. } => format!("not finished: cut off (last record {end})"),
+        }
+    }
+
+    fn timeline_stops(&self, u: Unfinished) -> &'static str {
+        match u {
+            Unfinished::Live { .. } => {
+                "The run is still going on; later events are not in this export."
+            }
+            Unfinished::Halted { .. } => "The journal ends here: the run is halted, not finished.",
+            Unfinished::CutOff { .. } => {
+                "The journal ends here, without run_finished: the run was cut off."
+            }
+        }
+    }
+
+    fn chain_intact(&self, records: usize, logs: Option<usize>) -> String {
+        match logs {
+            Some(n) => format!("chain intact over {records} records, {n} output logs match"),
+            None => "chain intact".into(),
+        }
+    }
+
+    fn chain_broken(&self, line: usize, reason: &str, kept: Option<usize>) -> String {
+        match kept {
+            Some(n) => {
+                format!("BROKEN at line {line}: {reason}; only the {n} records before it are shown")
+            }
+            None => format!("BROKEN at line {line}: {reason}"),
+        }
+    }
+
+    fn integrity_warning(&self, detail: &str) -> String {
+        format!(
+            "JOURNAL INTEGRITY: {detail}. Treat this export as evidence of tampering or damage, not as the record of the run."
+        )
+    }
+
+    fn runbook_warning(&self, note: &str) -> String {
+        format!("Runbook: {note}.")
+    }
+
+    fn runbook_changed(&self, path: &str, sha: &str) -> String {
+        format!("{path} has changed since the run (SHA-256 {sha} now); {FALLBACK}")
+    }
+
+    fn runbook_unreadable(&self, path: &str) -> String {
+        format!("{path} cannot be read or is no longer valid; {FALLBACK}")
+    }
+
+    fn no_run_started(&self) -> String {
+        "the journal does not begin with run_started".into()
+    }
+
+    fn verify_line(&self, m: &dyn Markup, passed: bool, detail: &str) -> String {
+        let verdict = if passed {
+            "passed".to_string()
+        } else {
+            m.strong("FAILED")
+        };
+        format!(
+            "{}: {verdict} ({})",
+            m.code("shisa verify", false),
+            m.esc(detail)
+        )
+    }
+
+    fn torn_line(&self, bytes: usize) -> String {
+        format!("The last line is torn ({bytes} bytes): a crash mid-write, not tampering.")
+    }
+
+    fn untrusted_line(&self, lines: usize) -> String {
+        format!("{lines} line(s) after the break are left out of this export.")
+    }
+
+    fn compare_head(&self, m: &dyn Markup) -> String {
+        format!(
+            "Compare the head with the one printed at the end of the run or kept by a watcher: {}.",
+            m.code("shisa verify RUN_DIR --head HASH", false)
+        )
+    }
+
+    fn bar_status(&self, s: BarStatus) -> &'static str {
+        s.label()
+    }
+
+    fn target_confirmed(&self) -> String {
+        "confirmed".into()
+    }
+
+    fn target_mismatch(&self, misses: u32) -> String {
+        format!("mismatch: miss {misses} of 3; nothing ran")
+    }
+
+    fn target_denied(&self, rule: &str, pattern: &str) -> String {
+        format!("denied: refused by the {rule} rule '{pattern}'")
+    }
+
+    fn approval_result(&self, self_approved: bool, refused: Option<&str>) -> String {
+        match (refused, self_approved) {
+            (Some(r), _) => format!("refused {r}"),
+            (None, true) => "self approved".into(),
+            (None, false) => "approved".into(),
+        }
+    }
+
+    fn override_what(&self, kind: Option<OverrideKind>, step: Option<&str>) -> String {
+        let what = kind.map_or("in-doubt", |k| k.name());
+        match step {
+            Some(s) => format!("{what} ({s})"),
+            None => what.to_string(),
+        }
+    }
+
+    fn waiver_what(&self, guard: &str, step: &str) -> String {
+        format!("{guard} guard ({step})")
+    }
+
+    fn note_on_done(&self, note: &str) -> String {
+        format!("(marking the step done) {note}")
+    }
+
+    fn failure_status(
+        &self,
+        exit: Option<i32>,
+        signal: Option<i32>,
+        timed_out: bool,
+        attempt: u32,
+    ) -> Option<String> {
+        let mut status = Vec::new();
+        status.extend(exit.map(|c| format!("exit code {c}")));
+        status.extend(signal.map(|s| format!("signal {s}")));
+        if timed_out {
+            status.push("timed out".into());
+        }
+        if attempt > 1 {
+            status.push(format!("attempt {attempt}"));
+        }
+        (!status.is_empty()).then(|| status.join(", "))
+    }
+
+    fn purpose(&self, p: Purpose) -> String {
+        p.to_string().replace('-', " ")
+    }
+
+    fn failure_command(&self, m: &dyn Markup, command: &str) -> String {
+        format!("Command: {}", m.code(command, false))
+    }
+
+    fn failure_state(&self, status: &str) -> String {
+        format!("Status: {status}")
+    }
+
+    fn failure_reason(&self, m: &dyn Markup, reason: &str) -> String {
+        format!("Failure: {}", m.esc(reason))
+    }
+
+    fn failure_last_lines(&self, m: &dyn Markup, n: usize, log: &str) -> String {
+        format!("Last {n} line(s) of {}:", m.code(log, false))
+    }
+
+    fn failure_log_problem(&self, m: &dyn Markup, log: &str, problem: &str) -> String {
+        format!("Output log {}: {}", m.code(log, false), m.esc(problem))
+    }
+
+    fn log_none(&self) -> String {
+        "no output log was recorded".into()
+    }
+
+    fn log_empty(&self) -> String {
+        "the command printed nothing".into()
+    }
+
+    fn log_outside(&self, log: &str) -> String {
+        format!("log path `{log}` leaves the run directory; not read")
+    }
+
+    fn rollback_line(&self, m: &dyn Markup, r: &RollbackLine) -> String {
+        let plan = if r.plan.is_empty() {
+            "nothing".to_string()
+        } else {
+            let steps: Vec<String> = r.plan.iter().map(|p| m.esc(p)).collect();
+            steps.join(", then ")
+        };
+        let result = match r.ok {
+            Some(true) => format!("finished at {}: every step undone", r.finished),
+            Some(false) => format!(
+                "finished {}: a rollback command failed and was skipped",
+                m.strong("INCOMPLETE")
+            ),
+            None => format!("{} before the journal ends", m.strong("did not finish")),
+        };
+        format!(
+            "{} {} by {}: undoing {plan}; {result}.",
+            r.at,
+            m.marker("ROLLBACK", "ROLLBACK"),
+            m.esc(r.by)
+        )
+    }
+
+    fn rollback_without(&self, m: &dyn Markup, steps: &[String]) -> String {
+        let steps: Vec<String> = steps.iter().map(|p| m.esc(p)).collect();
+        format!("No rollback defined for: {}", steps.join(", "))
+    }
+
+    fn rollback_command_result(
+        &self,
+        ok: bool,
+        exit: Option<i32>,
+        failure: Option<&str>,
+    ) -> String {
+        match (failure, exit) {
+            (Some(f), _) if !ok => format!(" — FAILED: {f}"),
+            (_, Some(code)) => format!(" → exit {code}"),
+            _ => String::new(),
+        }
+    }
+
+    fn wrote(&self, format: &str, runs: &str, path: &str) -> String {
+        format!("wrote the {format} export of run {runs} to {path}")
+    }
+}

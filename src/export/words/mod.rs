@@ -1,0 +1,234 @@
+//! What an export says around the records — headings, labels, verdicts, integrity notes,
+//! the chart's words — per language. Like record sentences, each is a whole sentence from
+//! one method: a language never glues fragments shaped for another. The sentences about
+//! records themselves come from `crate::phrase`.
+
+mod en;
+mod ja;
+
+use super::bar_status::BarStatus;
+use super::markup::Markup;
+use super::zone::{Time, ZoneChoice};
+use crate::journal::record::{Outcome, OverrideKind};
+use crate::phrase::Lang;
+
+/// The document words of a language.
+pub fn of(lang: Lang) -> &'static dyn DocumentWords {
+    match lang {
+        Lang::En => &en::English,
+        Lang::Ja => &ja::Japanese,
+    }
+}
+
+/// A fixed word or heading of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Label {
+    // Headings.
+    Summary,
+    Runs,
+    Timeline,
+    Snapshots,
+    Targets,
+    Approvals,
+    Failures,
+    Rollbacks,
+    Overrides,
+    Notes,
+    Integrity,
+    // Summary rows and table heads.
+    Runbook,
+    RunId,
+    Run,
+    Operator,
+    Reviewers,
+    Watchers,
+    Host,
+    Start,
+    End,
+    Duration,
+    Outcome,
+    Parameters,
+    ChainHead,
+    Clock,
+    Time,
+    Actor,
+    Event,
+    Step,
+    Captured,
+    OutputLog,
+    Resolved,
+    Typed,
+    By,
+    Result,
+    Reviewer,
+    Kind,
+    What,
+    Reason,
+    From,
+    Note,
+    Records,
+    Verify,
+    // Short words.
+    /// Before a warning a reader must not miss.
+    Warning,
+    /// An empty list in a summary cell.
+    Nobody,
+    /// An empty section.
+    NoneYet,
+    /// Where the runbook, not a person, decided (a waiver's time and author).
+    TheRunbook,
+    // The chart.
+    ChartRunLane,
+    ChartNotReached,
+    ChartJournalEnds,
+    ChartNow,
+    ChartInDoubt,
+    ChartRunning,
+    LegendOk,
+    LegendFailed,
+    LegendRolledBack,
+    LegendRollbackRunning,
+    LegendOpen,
+    LegendApproval,
+    LegendFailure,
+    LegendRollback,
+    LegendOverride,
+    LegendFinished,
+}
+
+/// How a run that has not finished stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unfinished<'a> {
+    /// Another process holds the run; `at` is when this export was made.
+    Live { at: &'a str },
+    /// Interrupted (resumable), with the journaled reason.
+    Halted { reason: &'a str },
+    /// The journal stops without `run_finished`; `torn` bytes of a last line cut short.
+    CutOff { torn: Option<usize> },
+}
+
+/// The words of an export document in one language.
+pub trait DocumentWords: Sync {
+    fn label(&self, l: Label) -> &'static str;
+
+    /// The document's title: one runbook, or several (`names` in order of their runs).
+    fn title(&self, names: &[&str]) -> String;
+
+    /// The line under the timeline heading: which zone, chosen how, and the day when the
+    /// whole timeline is on one.
+    fn zone_line(&self, label: &str, source: ZoneChoice, day: Option<&str>) -> String;
+
+    /// A row's time in the timeline and the sections.
+    fn row_time(&self, t: &Time, multi_day: bool) -> String;
+
+    /// A moment in full, with its offset (the summary's start and end).
+    fn moment(&self, t: &Time) -> String;
+
+    /// A date above the chart's ticks when the run crosses midnight.
+    fn chart_date(&self, t: &Time) -> String;
+
+    /// A finished run's outcome, exit code and journaled reason.
+    fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String;
+
+    /// A short verdict for a run that has not finished.
+    fn unfinished_short(&self, u: Unfinished) -> String;
+
+    /// What an unfinished run means, ending with what to do (`resume`, a sentence).
+    fn unfinished_long(&self, u: Unfinished, dir: &str, resume: &str) -> String;
+
+    /// How to continue it: `shisa resume DIR`.
+    fn resume_hint(&self, dir: &str) -> String;
+    /// Why it cannot be resumed: the journal is damaged.
+    fn resume_damaged(&self, dir: &str) -> String;
+    /// Why it cannot be resumed: the runbook is not as it was (`why`, shisa's words).
+    fn resume_needs_runbook(&self, why: &str) -> String;
+
+    /// The summary's end cell for an unfinished run (`end` is the last record's time).
+    fn end_unfinished(&self, u: Unfinished, end: &str) -> String;
+    /// The line under a timeline that stops before `run_finished`.
+    fn timeline_stops(&self, u: Unfinished) -> &'static str;
+
+    /// `verify` passes: how many records and logs checked out (logs None when not asked).
+    fn chain_intact(&self, records: usize, logs: Option<usize>) -> String;
+    /// `verify` fails at `line`; `kept` records before it are shown when the chain broke.
+    fn chain_broken(&self, line: usize, reason: &str, kept: Option<usize>) -> String;
+    /// The loud warning for a journal that does not verify.
+    fn integrity_warning(&self, detail: &str) -> String;
+    /// The warning when the runbook file is not as the run used it.
+    fn runbook_warning(&self, note: &str) -> String;
+    /// The runbook's file changed since the run (sha is the new hash, shortened).
+    fn runbook_changed(&self, path: &str, sha: &str) -> String;
+    /// The runbook's file is gone or no longer valid.
+    fn runbook_unreadable(&self, path: &str) -> String;
+    /// No `run_started` record opens the journal.
+    fn no_run_started(&self) -> String;
+
+    /// The integrity section's lines (markup): the verdict of `shisa verify`, a torn
+    /// tail, lines left out, and how to compare the head.
+    fn verify_line(&self, m: &dyn Markup, passed: bool, detail: &str) -> String;
+    fn torn_line(&self, bytes: usize) -> String;
+    fn untrusted_line(&self, lines: usize) -> String;
+    fn compare_head(&self, m: &dyn Markup) -> String;
+
+    /// A step's state as the chart names it (the JSON keeps the stable key).
+    fn bar_status(&self, s: BarStatus) -> &'static str;
+
+    /// A target check's result: `confirmed`, `mismatch` (misses so far), `denied` (rule,
+    /// pattern).
+    fn target_confirmed(&self) -> String;
+    fn target_mismatch(&self, misses: u32) -> String;
+    fn target_denied(&self, rule: &str, pattern: &str) -> String;
+
+    /// An approval's result; `reason` is the reviewer's or shisa's words for a refusal.
+    fn approval_result(&self, self_approved: bool, refused: Option<&str>) -> String;
+
+    /// What an override set aside; the in-doubt kind has no journal name of its own.
+    fn override_what(&self, kind: Option<OverrideKind>, step: Option<&str>) -> String;
+    /// A waiver: the guard the runbook waives for a step.
+    fn waiver_what(&self, guard: &str, step: &str) -> String;
+    /// A note written when marking a manual step done.
+    fn note_on_done(&self, note: &str) -> String;
+
+    /// A failure's status (exit code, signal, time-out, attempt), None when nothing to say.
+    fn failure_status(
+        &self,
+        exit: Option<i32>,
+        signal: Option<i32>,
+        timed_out: bool,
+        attempt: u32,
+    ) -> Option<String>;
+    /// A command's purpose as a failure's heading names it (`verify 2`, `rollback 1`).
+    fn purpose(&self, p: crate::journal::record::Purpose) -> String;
+    /// A failure's lines (markup): what ran, its status, why, and the output log.
+    fn failure_command(&self, m: &dyn Markup, command: &str) -> String;
+    fn failure_state(&self, status: &str) -> String;
+    fn failure_reason(&self, m: &dyn Markup, reason: &str) -> String;
+    fn failure_last_lines(&self, m: &dyn Markup, n: usize, log: &str) -> String;
+    fn failure_log_problem(&self, m: &dyn Markup, log: &str, problem: &str) -> String;
+    /// Why no output lines can be shown.
+    fn log_none(&self) -> String;
+    fn log_empty(&self) -> String;
+    fn log_outside(&self, log: &str) -> String;
+
+    /// A rollback's line (markup): when, by whom, the steps in order, and how it ended.
+    fn rollback_line(&self, m: &dyn Markup, r: &RollbackLine) -> String;
+    fn rollback_without(&self, m: &dyn Markup, steps: &[String]) -> String;
+    /// A rollback command's result after its text: `→ exit 0`, `— FAILED: …`.
+    fn rollback_command_result(&self, ok: bool, exit: Option<i32>, failure: Option<&str>)
+    -> String;
+
+    /// The stderr line after writing an export to a file.
+    fn wrote(&self, format: &str, runs: &str, path: &str) -> String;
+}
+
+/// What a rollback line says; times are already formatted, names plain text.
+pub struct RollbackLine<'a> {
+    pub at: &'a str,
+    pub by: &'a str,
+    /// Step titles in the order undone; empty when nothing was undone.
+    pub plan: &'a [String],
+    /// `Some(true)` every step undone at `finished`, `Some(false)` incomplete, None while
+    /// running or cut off.
+    pub ok: Option<bool>,
+    pub finished: &'a str,
+}

@@ -1,0 +1,609 @@
+//! Japanese: records as a 時系列の報告 says them — plain form, the step named by its title
+//! in 「」, people by account. What a person wrote (a title, a note, a reason) is kept as
+//! written. Reasons shisa journaled itself (a failure's detail) are quoted as journaled.
+
+use super::{
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
+};
+use crate::journal::record::{
+    Actor, Background, Body, Choice, Outcome, OverrideKind, Purpose, Record, Role, StepStatus,
+};
+
+pub struct Japanese;
+
+impl Phrasebook for Japanese {
+    fn record(&self, rec: &Record, names: &dyn Names) -> Phrase {
+        let who = &rec.actor.user;
+        // The step a sentence is about, in 「」, followed by a colon.
+        let step = || match step_title(rec, names) {
+            Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+            None => Phrase::new(),
+        };
+        let named = || format!("「{}」", title_or_run(rec, names));
+        let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
+        match &rec.body {
+            Body::RunStarted {
+                run_id,
+                runbook,
+                mode,
+                ..
+            } => Phrase::new()
+                .plain(format!(
+                    "{who} が {} で手順書「{}」の実行 ",
+                    rec.actor.host, runbook.name
+                ))
+                .code(run_id)
+                .plain(format!(" を開始（{mode} モード、手順書の sha256 "))
+                .code(short(&runbook.sha256))
+                .plain("）"),
+            Body::WindowChecked {
+                inside: true,
+                local,
+                ..
+            } => Phrase::new().plain(format!("作業時間帯内であることを確認（{local}）")),
+            Body::WindowChecked { local, reason, .. } => {
+                Phrase::new().marked(Mark::WindowClosed).plain(format!(
+                    "作業時間帯外（{local}）: {}",
+                    reason.as_deref().unwrap_or("許可された時間帯の外")
+                ))
+            }
+            Body::Override { what, reason } => {
+                let text = match what {
+                    OverrideKind::Clock => format!("この実行では時計を偽装している: {reason}"),
+                    OverrideKind::Window => {
+                        format!("{who} が作業時間帯外での開始を決定: 「{reason}」")
+                    }
+                    OverrideKind::Precheck => {
+                        format!("{who} が失敗した事前チェックをオーバーライド: 「{reason}」")
+                    }
+                };
+                step().marked(Mark::Override).plain(text)
+            }
+            Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
+                "手順書が {guard} ガードを免除している: 「{reason}」"
+            )),
+            Body::StepStarted {
+                step_kind,
+                mutating,
+                ..
+            } => {
+                let m = if *mutating { "、変更を伴う" } else { "" };
+                Phrase::new().marked(Mark::Started).plain(format!(
+                    "{}を開始（{}{m}）",
+                    named(),
+                    kind_words(step_kind)
+                ))
+            }
+            Body::CommandStarted {
+                purpose,
+                attempt,
+                command,
+                ..
+            } => step()
+                .plain(lead(*purpose))
+                .code(command_line(command))
+                .plain(format!(" を実行中{}", again(*attempt))),
+            Body::CommandFinished {
+                purpose,
+                attempt,
+                exit,
+                signal,
+                timed_out,
+                duration_ms,
+                ok,
+                failure,
+                background,
+                not_yet,
+                ..
+            } => {
+                if let Some(why) = not_yet {
+                    return step().plain(format!(
+                        "{}: まだ条件を満たさない — {why}（{} 回目の確認、{}）",
+                        purpose_words(*purpose),
+                        attempt,
+                        self.duration(*duration_ms)
+                    ));
+                }
+                let left = left_behind(background);
+                let what = purpose_words(*purpose);
+                let took = self.duration(*duration_ms);
+                let command = names.command_of(rec);
+                if *ok {
+                    let result = match exit {
+                        Some(code) => format!(" → 終了コード {code}（{took}）"),
+                        None => format!("（{took}）"),
+                    };
+                    let p = match (purpose, &command) {
+                        (Purpose::Main, Some(c)) => step().code(c).plain(" を実行"),
+                        (Purpose::Main, None) => step().plain("コマンドを実行"),
+                        (Purpose::Verify(_), Some(c)) => {
+                            step().plain(format!("{what} 成功: ")).code(c)
+                        }
+                        (Purpose::Verify(_), None) => step().plain(format!("{what} 成功")),
+                        (_, Some(c)) => step().plain(format!("{what}: ")).code(c),
+                        (_, None) => step().plain(format!("{what}を実行")),
+                    };
+                    p.plain(result + &again(*attempt) + &left)
+                } else {
+                    let why = failure.clone().unwrap_or_else(|| match (exit, signal) {
+                        _ if *timed_out => "タイムアウト".into(),
+                        (_, Some(s)) => format!("シグナル {s} で強制終了"),
+                        (Some(c), _) => format!("終了コード {c}"),
+                        (None, None) => "失敗".into(),
+                    });
+                    let p = step().marked(Mark::Failed).plain(format!("{what} 失敗"));
+                    let p = match &command {
+                        Some(c) => p.plain(": ").code(c),
+                        None => p,
+                    };
+                    p.plain(format!(" — {why}（{took} 経過）{}{left}", again(*attempt)))
+                }
+            }
+            Body::ExpectFailed {
+                purpose,
+                expectation,
+                detail,
+                ..
+            } => step().plain(format!(
+                "{} が期待「{expectation}」を満たさない: {detail}",
+                purpose_words(*purpose)
+            )),
+            Body::TargetResolved { resolved } => step().plain("実際の対象は ").code(resolved),
+            Body::TargetDenied {
+                resolved,
+                rule,
+                pattern,
+            } => step()
+                .marked(Mark::Refused)
+                .plain("対象 ")
+                .code(resolved)
+                .plain(format!(" は {rule} ルール "))
+                .code(pattern)
+                .plain(" に該当するため拒否"),
+            Body::TargetConfirmed {
+                resolved,
+                reused_from: Some(earlier),
+                ..
+            } => step()
+                .plain("対象 ")
+                .code(resolved)
+                .plain(" はこのループ回の「")
+                .plain(title(earlier, names))
+                .plain("」で確認済みのため、再入力は求めない"),
+            Body::TargetConfirmed { typed, .. } => step()
+                .plain(format!("{who} が "))
+                .code(typed)
+                .plain(" と入力し、実際の対象と一致"),
+            Body::WaitStarted {
+                purpose: Purpose::Main,
+                every_ms: None,
+                deadline_ms,
+                ..
+            } => step().plain(format!(
+                "手作業ステップの待機を開始（{} 経過後に完了を記録できる）",
+                self.duration(*deadline_ms)
+            )),
+            Body::WaitStarted {
+                purpose,
+                every_ms,
+                deadline_ms,
+                ..
+            } => step().plain(format!(
+                "{}を {} ごとに確認し、条件を満たすまで最大 {} 待つ",
+                purpose_words(*purpose),
+                self.duration(every_ms.unwrap_or(0)),
+                self.duration(*deadline_ms)
+            )),
+            Body::WaitFinished {
+                polls: 0,
+                waited_ms,
+                ..
+            } => step().plain(format!(
+                "{} 待機した。完了を記録できる",
+                self.duration(*waited_ms)
+            )),
+            Body::WaitFinished {
+                purpose,
+                polls,
+                waited_ms,
+                met: true,
+            } => step().plain(format!(
+                "{}が {} 後に条件を満たした（確認 {polls} 回）",
+                purpose_words(*purpose),
+                self.duration(*waited_ms)
+            )),
+            Body::WaitFinished {
+                purpose,
+                polls,
+                waited_ms,
+                met: false,
+            } => step().marked(Mark::Failed).plain(format!(
+                "{}は {} 待っても条件を満たさなかった（確認 {polls} 回）",
+                purpose_words(*purpose),
+                self.duration(*waited_ms)
+            )),
+            Body::NoReturnConfirmed { reason, typed } => step()
+                .marked(Mark::Override)
+                .plain(format!("{who} が "))
+                .code(typed)
+                .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
+            Body::TargetMismatch {
+                resolved,
+                typed,
+                misses,
+            } => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} が "))
+                .code(typed)
+                .plain(" と入力したが、実際の対象 ")
+                .code(resolved)
+                .plain(format!(
+                    " と一致しない（3 回中 {misses} 回目）。何も実行していない"
+                )),
+            Body::SnapshotRecorded { captures, .. } => {
+                let list: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let p = step().plain("スナップショットを取得");
+                if list.is_empty() {
+                    p
+                } else {
+                    p.plain("（").code(list.join(", ")).plain("）")
+                }
+            }
+            Body::ApprovalRequested { expected, .. } => step()
+                .plain("第二者の承認待ち（承認者は ")
+                .code(expected)
+                .plain(" と入力する必要がある）"),
+            Body::ApprovalGranted {
+                typed,
+                self_approved,
+            } => {
+                let how = if *self_approved {
+                    format!("{who} が自分のステップを承認（手順書で許可されている）。入力は ")
+                } else {
+                    format!("{who} が承認。独立に入力した値は ")
+                };
+                step().marked(Mark::Approved).plain(how).code(typed)
+            }
+            Body::ApprovalRefused { reason, .. } => step()
+                .marked(Mark::Refused)
+                .plain(format!("{who} の承認を拒否: {reason}")),
+            Body::ManualDone { note, choice, undo } => {
+                let what = match (undo, choice) {
+                    (Some(n), _) => format!("{who} が手作業のロールバック {n} を実施"),
+                    (None, Some(c)) => format!("{who} が「{c}」と回答"),
+                    (None, None) => format!("{who} が手作業の完了を記録"),
+                };
+                match note {
+                    Some(n) => step().plain(format!("{what}: 「{n}」")),
+                    None => step().plain(what),
+                }
+            }
+            Body::OperatorNote { text } => {
+                Phrase::new().plain(format!("{} のメモ: 「{text}」", self.actor(&rec.actor)))
+            }
+            Body::StepFailed { reason, .. } => step()
+                .marked(Mark::Failed)
+                .plain(format!("ステップ失敗: {reason}")),
+            Body::OperatorChoice { choice, .. } => {
+                let p = step();
+                match choice {
+                    Choice::Rollback => p.plain(format!("{who} がロールバックを選択")),
+                    Choice::RollbackItem => {
+                        p.plain(format!("{who} がこのループ回だけのロールバックを選択"))
+                    }
+                    Choice::Retry => p.plain(format!("{who} が再試行を選択")),
+                    Choice::Abort(Some(r)) => p.plain(format!("{who} が中止を選択: 「{r}」")),
+                    Choice::Abort(None) => p.plain(format!("{who} が中止を選択")),
+                    Choice::Continue => p.plain(format!("{who} が失敗を越えて続行することを選択")),
+                    Choice::Rerun => p.plain(format!("{who} が未確定ステップの再実行を選択")),
+                    Choice::Override(r) => p
+                        .marked(Mark::Override)
+                        .plain(format!("{who} がオーバーライドを選択: 「{r}」")),
+                    Choice::Done(r) => p.marked(Mark::Override).plain(format!(
+                        "{who} が未確定ステップを再実行せずに完了とした: 「{r}」"
+                    )),
+                }
+            }
+            Body::StepFinished { status, reason } => {
+                let why = why(reason);
+                let t = named();
+                let (mark, words) = match status {
+                    StepStatus::Ok => (Mark::Done, format!("{t}が完了")),
+                    StepStatus::Failed => (Mark::Failed, format!("{t}が失敗")),
+                    StepStatus::Skipped => (Mark::Skipped, format!("{t}をスキップ")),
+                    StepStatus::RolledBack => (Mark::StepRolledBack, format!("{t}を戻した")),
+                    StepStatus::Continued => (
+                        Mark::Continued,
+                        format!("{t}は失敗したが、未検証のまま実行を続行"),
+                    ),
+                    StepStatus::Overridden => (
+                        Mark::Override,
+                        format!("{t}: 事前チェックが失敗し、オーバーライドされた"),
+                    ),
+                    StepStatus::Unproven => (
+                        Mark::Unproven,
+                        format!("{t}を完了として受け入れたが未検証（確認で裏付けられていない）"),
+                    ),
+                };
+                Phrase::new().marked(mark).plain(format!("{words}{why}"))
+            }
+            Body::RollbackStarted {
+                plan,
+                without_rollback,
+                kept,
+            } => {
+                let titles = |ids: &[String]| -> Vec<String> {
+                    ids.iter()
+                        .map(|id| format!("「{}」", title(id, names)))
+                        .collect()
+                };
+                let mut s = if plan.is_empty() {
+                    "ロールバック開始: 戻すステップはない".to_string()
+                } else {
+                    format!("ロールバック開始: {}の順に戻す", titles(plan).join("→"))
+                };
+                if !without_rollback.is_empty() {
+                    let none = titles(without_rollback).join("、");
+                    s.push_str(&format!("（ロールバックが定義されていない: {none}）"));
+                }
+                if !kept.is_empty() {
+                    let stay = titles(kept).join("、");
+                    s.push_str(&format!("。そのまま残す: {stay}"));
+                }
+                Phrase::new().marked(Mark::Rollback).plain(s)
+            }
+            Body::RollbackFinished { ok: true } => Phrase::new()
+                .marked(Mark::Rollback)
+                .plain("ロールバック完了。すべてのステップを戻した"),
+            Body::RollbackFinished { ok: false } => Phrase::new()
+                .marked(Mark::Failed)
+                .plain("ロールバックは不完全なまま終了: 失敗したロールバックコマンドを飛ばした"),
+            Body::WatcherJoined { watcher } => {
+                Phrase::new().plain(format!("{watcher} が閲覧を開始"))
+            }
+            Body::WatcherLeft { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を終了")),
+            Body::ClientRefused { who, reason } => Phrase::new()
+                .marked(Mark::Refused)
+                .plain(format!("共有セッションが {who} の接続を拒否: {reason}")),
+            Body::StopRequested {
+                purpose,
+                attempt,
+                reason,
+            } => {
+                let what = match purpose {
+                    Purpose::Main => "コマンド".to_string(),
+                    p => purpose_words(*p),
+                };
+                step()
+                    .marked(Mark::Interrupted)
+                    .plain(format!("{what}{}を停止中: {reason}", again(*attempt)))
+            }
+            Body::RunInterrupted { reason } => Phrase::new()
+                .marked(Mark::Interrupted)
+                .plain(format!("実行を中断: {reason}")),
+            Body::RunResumed { in_doubt } => {
+                let p = Phrase::new().marked(Mark::Resumed);
+                match in_doubt {
+                    Some(id) => p.plain(format!(
+                        "{who} が実行を再開。「{}」は未確定だった",
+                        title(id, names)
+                    )),
+                    None => p.plain(format!("{who} が実行を再開")),
+                }
+            }
+            Body::JournalRecovered { moved_to, bytes } => Phrase::new()
+                .plain(format!(
+                    "ジャーナルの途切れた最終行（{bytes} バイト、書き込み中のクラッシュ）を "
+                ))
+                .code(moved_to)
+                .plain(" に退避"),
+            Body::RunFinished {
+                outcome,
+                exit_code,
+                reason,
+            } => {
+                let mark = match outcome {
+                    Outcome::Completed => Mark::Completed,
+                    Outcome::CompletedWithExceptions => Mark::Exceptions,
+                    Outcome::RolledBack => Mark::RolledBack,
+                    Outcome::Aborted => Mark::Aborted,
+                    Outcome::Refused => Mark::Refused,
+                    Outcome::Failed => Mark::Failed,
+                };
+                let why = reason
+                    .as_ref()
+                    .map(|r| format!("：{r}"))
+                    .unwrap_or_default();
+                Phrase::new()
+                    .marked(mark)
+                    .plain(format!("実行終了（終了コード {exit_code}）{why}"))
+            }
+        }
+    }
+
+    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+        let command = match &started.body {
+            Body::CommandStarted { command, .. } => command_line(command),
+            _ => String::new(),
+        };
+        Phrase::new()
+            .plain(format!("「{}」: ", title_or_run(started, names)))
+            .code(command)
+            .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
+    }
+
+    fn label(&self, marker: Marker) -> &'static str {
+        match marker {
+            Marker::Failed => "失敗",
+            Marker::Approved => "承認",
+            Marker::Refused => "拒否",
+            Marker::Rollback => "ロールバック",
+            Marker::Override => "オーバーライド",
+            Marker::Waived => "免除",
+            Marker::Mismatch => "不一致",
+            Marker::WindowClosed => "作業時間帯外",
+            Marker::Interrupted => "中断",
+            Marker::Resumed => "再開",
+            Marker::Completed => "完了",
+            Marker::Exceptions => "例外ありで完了",
+            Marker::RolledBack => "ロールバック済み",
+            Marker::Aborted => "中止",
+        }
+    }
+
+    fn actor(&self, actor: &Actor) -> String {
+        match actor.role {
+            Role::Operator => actor.user.clone(),
+            Role::Reviewer => format!("{}（レビュアー）", actor.user),
+            Role::Shisa => "shisa".into(),
+        }
+    }
+
+    /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
+    fn duration(&self, ms: u64) -> String {
+        match ms {
+            0..1000 => format!("{ms} ミリ秒"),
+            1000..60_000 => format!("{:.1} 秒", ms as f64 / 1000.0),
+            _ => {
+                let s = ms / 1000;
+                let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+                let mut out = String::new();
+                if h > 0 {
+                    out.push_str(&format!("{h}時間"));
+                }
+                if m > 0 {
+                    out.push_str(&format!("{m}分"));
+                }
+                if s > 0 {
+                    out.push_str(&format!("{s}秒"));
+                }
+                out
+            }
+        }
+    }
+
+    fn step_passed(&self, s: &StepPassed) -> Phrase {
+        let mut p = Phrase::new().marked(Mark::Done).plain(format!(
+            "「{}」が完了（{}）",
+            s.title,
+            self.duration(s.took_ms)
+        ));
+        if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
+            p = p.plain(": ").code(cmd).plain(" を実行");
+        }
+        let checks = s.checks();
+        if checks > 0 {
+            p = p.plain(format!("、確認 {checks} 件すべて成功"));
+        }
+        let n = s.most_attempts();
+        if n > 1 {
+            p = p.plain(format!("（最大 {n} 回目で成功）"));
+        }
+        match &s.snapshot {
+            Some(caps) if !caps.is_empty() => {
+                let list: Vec<String> = caps.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                p.plain("、スナップショットを取得（")
+                    .code(list.join(", "))
+                    .plain("）")
+            }
+            Some(_) => p.plain("、スナップショットを取得"),
+            None => p,
+        }
+    }
+
+    fn attempts(&self, a: &Attempts) -> Phrase {
+        let mut p = match &a.step {
+            Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+            None => Phrase::new(),
+        };
+        let n = a.ran.attempts;
+        let took = self.duration(a.took_ms);
+        p = p.plain(lead(a.ran.purpose));
+        if let Some(c) = &a.ran.command {
+            p = p.code(c).plain(" ");
+        }
+        let miss = a.last_miss.as_deref().unwrap_or("失敗");
+        if a.ran.ok {
+            p.plain(format!(
+                "が {n} 回目で成功（最初の試行から {took}。それまでの {} 回は {miss}）",
+                n - 1
+            ))
+        } else {
+            p.marked(Mark::Failed)
+                .plain(format!("が {n} 回とも失敗（{took}）: {miss}"))
+        }
+    }
+}
+
+/// `確認 2`, `ロールバック 1`, `対象の確認`.
+pub fn purpose_words(p: Purpose) -> String {
+    match p {
+        Purpose::Main => "コマンド".into(),
+        Purpose::Describe => "対象の確認".into(),
+        Purpose::Verify(n) => format!("確認 {n}"),
+        Purpose::Rollback(n) => format!("ロールバック {n}"),
+    }
+}
+
+/// What goes before a command's text: nothing for the step's own command.
+fn lead(p: Purpose) -> String {
+    match p {
+        Purpose::Main => String::new(),
+        p => format!("{} ", purpose_words(p)),
+    }
+}
+
+fn kind_words(kind: &str) -> &str {
+    match kind {
+        "precheck" => "事前チェック",
+        "snapshot" => "スナップショット",
+        "action" => "作業",
+        "verify" => "確認",
+        "manual" => "手作業",
+        other => other,
+    }
+}
+
+fn again(attempt: u32) -> String {
+    if attempt > 1 {
+        format!("（{attempt} 回目）")
+    } else {
+        String::new()
+    }
+}
+
+fn title_or_run(rec: &Record, names: &dyn Names) -> String {
+    step_title(rec, names).unwrap_or_else(|| "実行".into())
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+/// What a command left running when it exited, said after its result: never silent.
+fn left_behind(b: &Background) -> String {
+    let list = |ps: &[crate::journal::record::BackgroundProcess]| {
+        ps.iter()
+            .map(|p| format!("{} (pid {})", p.name, p.pid))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let mut out = String::new();
+    if !b.killed.is_empty() {
+        out.push_str(&format!(
+            "。残っていたプロセスを強制終了: {}",
+            list(&b.killed)
+        ));
+    }
+    if b.output_held_open {
+        let who = if b.held_by.is_empty() {
+            "shisa から見えないプロセス".to_string()
+        } else {
+            list(&b.held_by)
+        };
+        out.push_str(&format!(
+            "。出力は {who} が開いたままで、そのプロセスは残した（以降の出力はログにない）"
+        ));
+    }
+    out
+}

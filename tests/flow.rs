@@ -1,0 +1,397 @@
+//! Loops, waits, conditions, choices, `closes` and points of no return through the real
+//! binary, headless: what the journal, the effects on disk and the exit code say.
+
+mod common;
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use common::{Scratch, journal};
+
+/// Three passes over `nodes`; each pass appends to `$SHISA_RUN_DIR/effects` and undoes by
+/// appending an `undo` line. `FAIL_ON` makes that node's verify fail.
+const LOOP: &str = r#"version: 1
+name: loop
+params:
+  nodes: { list: true, pattern: '^n[0-9]$' }
+  fail_on: { pattern: '^(n[0-9]|none)$', default: none }
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved
+  - id: roll
+    for_each: { var: node, in: nodes }
+    steps:
+      - id: stop
+        kind: action
+        title: Stop {{ node }}
+        run: echo "stop $node" >> "$SHISA_RUN_DIR/effects"
+        verify: [ { run: "true" } ]
+        rollback: [ { run: echo "undo stop $node" >> "$SHISA_RUN_DIR/effects" } ]
+        waive: { target: loop test }
+      - id: start
+        kind: action
+        title: Start {{ node }}
+        run: sleep 0.2; echo "start $node" >> "$SHISA_RUN_DIR/effects"
+        verify: [ { run: 'test "$node" != "$fail_on"' } ]
+        rollback: [ { run: echo "undo start $node" >> "$SHISA_RUN_DIR/effects" } ]
+        waive: { target: loop test }
+"#;
+
+fn effects(dir: &Path) -> Vec<String> {
+    std::fs::read_to_string(dir.join("effects"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn a_failure_in_pass_two_of_three_rolls_back_pass_two_then_pass_one() {
+    let s = Scratch::new();
+    let rb = s.write("loop.yaml", LOOP);
+    let run = s.run(&rb, &["nodes=n1,n2,n3", "fail_on=n2"], "rollback\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    assert_eq!(run.outcome(), "rolled_back");
+    assert_eq!(
+        effects(run.dir()),
+        [
+            "stop n1",
+            "start n1",
+            "stop n2",
+            "start n2",
+            "undo start n2",
+            "undo stop n2",
+            "undo start n1",
+            "undo stop n1"
+        ]
+    );
+    // The journal names the pass of every record; the logs are per pass.
+    assert_eq!(run.records("step_failed", Some("roll[n2]/start")).len(), 1);
+    assert_eq!(
+        run.records("step_finished", Some("roll[n2]/start"))[0]["data"]["status"],
+        "rolled_back"
+    );
+    assert!(run.dir().join("output/roll@n1~stop.1.log").exists());
+    assert!(run.stdout.contains("rollback-item"), "{}", run.stdout);
+}
+
+#[test]
+fn rollback_item_undoes_only_the_failed_pass() {
+    let s = Scratch::new();
+    let rb = s.write("loop.yaml", LOOP);
+    let run = s.run(
+        &rb,
+        &["nodes=n1", "nodes=n2", "fail_on=n2"],
+        "rollback-item\n",
+    );
+    assert_eq!(
+        effects(run.dir()),
+        [
+            "stop n1",
+            "start n1",
+            "stop n2",
+            "start n2",
+            "undo start n2",
+            "undo stop n2"
+        ],
+        "{}",
+        run.explain()
+    );
+    let kept = &run.records("rollback_started", None)[0]["data"]["kept"];
+    assert_eq!(
+        kept,
+        &serde_json::json!(["roll[n1]/start", "roll[n1]/stop"])
+    );
+}
+
+#[test]
+fn kill_9_inside_pass_two_resumes_there_without_repeating_pass_one() {
+    let s = Scratch::new();
+    let rb = s.write("loop.yaml", LOOP);
+    let mut child = s
+        .shisa()
+        .args([
+            "run",
+            rb.to_str().unwrap(),
+            "--headless",
+            "-p",
+            "nodes=n1,n2,n3",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let run_dir = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let dir = std::fs::read_dir(s.journals())
+            .ok()
+            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        if let Some(dir) = dir
+            && effects(&dir).iter().any(|l| l == "stop n2")
+        {
+            break dir;
+        }
+    };
+    // `start n2` sleeps 0.2 s before it writes: the kill lands inside pass two.
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(s.verify(&run_dir).status.code(), Some(0));
+    // The killed run's command finishes on its own (a resume refuses to run beside it).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !shisa::exec::survivors::of_run(&run_dir).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the command never ended"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let resumed = s.resume(&run_dir, "rerun\n");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    let lines = effects(&run_dir);
+    for once in ["stop n1", "start n1", "stop n2", "start n3"] {
+        assert_eq!(
+            lines.iter().filter(|l| *l == once).count(),
+            1,
+            "{once}: {lines:?}"
+        );
+    }
+    let resumed_at = journal(&run_dir)
+        .into_iter()
+        .find(|r| r["kind"] == "run_resumed")
+        .unwrap();
+    assert!(
+        resumed_at["data"]["in_doubt"]
+            .as_str()
+            .is_none_or(|id| id.starts_with("roll[n2]/")),
+        "{resumed_at}"
+    );
+}
+
+const POLL: &str = r#"version: 1
+name: poll
+params:
+  green_at: { pattern: '^[0-9]+$' }
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo 0 > "$SHISA_RUN_DIR/polls"
+  - id: restart
+    kind: action
+    run: echo restarted
+    waive: { target: poll test }
+    verify:
+      - run: |
+          n=$(( $(cat "$SHISA_RUN_DIR/polls") + 1 )); echo "$n" > "$SHISA_RUN_DIR/polls"
+          if [ "$n" -ge "$green_at" ]; then echo green; else echo yellow; fi
+        wait_until: { every: 100ms, deadline: 2s }
+        expect: { stdout_equals: green }
+    rollback: [ { run: echo undone > "$SHISA_RUN_DIR/undone" } ]
+"#;
+
+#[test]
+fn a_poll_that_holds_on_the_fourth_try_leaves_no_failure_in_journal_or_export() {
+    let s = Scratch::new();
+    let rb = s.write("poll.yaml", POLL);
+    let run = s.run(&rb, &["green_at=4"], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert_eq!(run.outcome(), "completed");
+    let kinds = run.kinds();
+    assert!(
+        !kinds
+            .iter()
+            .any(|k| k == "step_failed" || k == "expect_failed")
+    );
+    let done = run.records("wait_finished", Some("restart"));
+    assert_eq!(done[0]["data"]["polls"], 4);
+    assert_eq!(done[0]["data"]["met"], true);
+    let polls = run.records("command_finished", Some("restart"));
+    assert_eq!(
+        polls
+            .iter()
+            .filter(|r| r["data"]["not_yet"].is_string())
+            .count(),
+        3
+    );
+    assert!(polls.iter().all(|r| r["data"]["failure"].is_null()));
+    let export = s
+        .shisa()
+        .args(["export", run.dir().to_str().unwrap(), "--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&export.stdout);
+    assert!(export.status.success(), "{md}");
+    assert!(!md.contains("FAILED"), "{md}");
+}
+
+#[test]
+fn a_deadline_that_passes_is_a_failure_with_rollback_offered() {
+    let s = Scratch::new();
+    let rb = s.write("poll.yaml", POLL);
+    let run = s.run(&rb, &["green_at=999"], "rollback\n");
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    assert!(
+        run.stdout.contains("still not met after 2s"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.dir().join("undone").exists());
+    let done = run.records("wait_finished", Some("restart"));
+    assert_eq!(done[0]["data"]["met"], false);
+}
+
+const CHOICE: &str = r#"version: 1
+name: choice
+steps:
+  - id: decide
+    kind: manual
+    instructions: Is the reclaimable space large?
+    choices: { defrag: Defragment each member, capacity: Stop here - capacity problem }
+    links: ['https://grafana.example/d/etcd']
+  - id: defrag
+    kind: verify
+    when: { choice: decide, equals: defrag }
+    run: touch "$SHISA_RUN_DIR/defragged"
+  - id: report
+    kind: verify
+    run: "true"
+"#;
+
+#[test]
+fn when_on_a_choice_skips_the_step_and_journals_why() {
+    let s = Scratch::new();
+    let rb = s.write("choice.yaml", CHOICE);
+    let run = s.run(&rb, &[], "maybe\ncapacity db at 90% of quota\n");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        run.stdout.contains("https://grafana.example/d/etcd"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("not understood"), "{}", run.stdout);
+    let answered = run.records("manual_done", Some("decide"));
+    assert_eq!(answered[0]["data"]["choice"], "capacity");
+    assert_eq!(answered[0]["data"]["note"], "db at 90% of quota");
+    let skipped = run.records("step_finished", Some("defrag"));
+    assert_eq!(skipped[0]["data"]["status"], "skipped");
+    assert!(
+        skipped[0]["data"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("`capacity`")
+    );
+    assert!(!run.dir().join("defragged").exists());
+    let other = s.run(&rb, &[], "defrag\n");
+    assert!(
+        other.dir().join("defragged").exists(),
+        "{}",
+        other.explain()
+    );
+}
+
+const PHASES: &str = r#"version: 1
+name: phases
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved
+  - id: disable-allocation
+    kind: action
+    run: echo disable >> "$SHISA_RUN_DIR/effects"
+    verify: [ { run: "true" } ]
+    rollback: [ { run: echo undo-disable >> "$SHISA_RUN_DIR/effects" } ]
+    waive: { target: phases test }
+  - id: reenable-allocation
+    kind: action
+    closes: disable-allocation
+    run: echo enable >> "$SHISA_RUN_DIR/effects"
+    verify: [ { run: "true" } ]
+    waive: { target: phases test }
+  - id: backup
+    kind: action
+    run: echo backup >> "$SHISA_RUN_DIR/effects"
+    verify: [ { run: "true" } ]
+    rollback: [ { run: echo undo-backup >> "$SHISA_RUN_DIR/effects" } ]
+    waive: { target: phases test }
+  - id: link-upgrade
+    kind: action
+    point_of_no_return: "link mode: the old cluster is unusable once the new server starts"
+    run: echo upgrade >> "$SHISA_RUN_DIR/effects"
+    verify: [ { run: "false" } ]
+    rollback: [ { manual: Restore from the backup taken in `backup` } ]
+    waive: { target: phases test }
+"#;
+
+#[test]
+fn closes_and_a_point_of_no_return_shape_the_rollback() {
+    let s = Scratch::new();
+    let rb = s.write("phases.yaml", PHASES);
+    // A wrong name at the point of no return is refused and asked again.
+    let run = s.run(
+        &rb,
+        &[],
+        "yes\nlink-upgrade\nrollback\ndone restored from backup-0001\n",
+    );
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    assert!(run.stdout.contains("point of no return"), "{}", run.stdout);
+    assert!(run.stdout.contains("type `link-upgrade`"), "{}", run.stdout);
+    assert_eq!(
+        run.records("no_return_confirmed", Some("link-upgrade"))
+            .len(),
+        1
+    );
+    // Nothing before the point of no return is undone automatically; its own rollback
+    // was done by hand.
+    assert_eq!(
+        effects(run.dir()),
+        ["disable", "enable", "backup", "upgrade"],
+        "{}",
+        run.explain()
+    );
+    let manual = run.records("manual_done", Some("link-upgrade"));
+    assert_eq!(manual[0]["data"]["undo"], 1);
+    let kept = &run.records("rollback_started", None)[0]["data"]["kept"];
+    assert_eq!(kept, &serde_json::json!(["backup"]));
+}
+
+#[test]
+fn closes_takes_the_earlier_step_out_of_the_rollback() {
+    let s = Scratch::new();
+    let without_ponr = PHASES.replace(
+        "    point_of_no_return: \"link mode: the old cluster is unusable once the new server starts\"\n",
+        "",
+    );
+    let rb = s.write("closes.yaml", &without_ponr);
+    let run = s.run(&rb, &[], "rollback\ndone restored\n");
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    assert_eq!(
+        effects(run.dir()),
+        ["disable", "enable", "backup", "upgrade", "undo-backup"],
+        "{}",
+        run.explain()
+    );
+}
+
+#[test]
+fn the_rolling_restart_runbook_runs_offline() {
+    let s = Scratch::new();
+    let run = s.run(
+        &common::runbook("rolling-restart.yaml"),
+        &[],
+        "svc-1\nsvc-2\nsvc-3\nkeep looks fine\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert_eq!(run.outcome(), "completed");
+    // One typed target per node: the deploy step reuses the drain's confirmation.
+    assert_eq!(run.records("target_confirmed", None).len(), 6);
+    assert_eq!(
+        run.records("target_confirmed", None)
+            .iter()
+            .filter(|r| r["data"]["reused_from"].is_string())
+            .count(),
+        3
+    );
+    assert_eq!(run.records("wait_finished", None).len(), 4);
+}
