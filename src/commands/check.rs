@@ -28,8 +28,13 @@ pub fn run(files: &[PathBuf]) -> Exit {
                     .filter(|s| s.kind == StepKind::Manual)
                     .count();
                 let waivers: usize = rb.steps.iter().map(|s| s.waive.len()).sum();
+                // Steps of a `for_each` block are counted once, as written.
+                let loops = match rb.loops.len() {
+                    0 => String::new(),
+                    n => format!(", {n} for_each block(s)"),
+                };
                 println!(
-                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s)",
+                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s){loops}",
                     path.display(),
                     rb.steps.len(),
                     mutating,

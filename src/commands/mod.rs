@@ -3,6 +3,8 @@
 pub mod check;
 pub mod export;
 pub mod plan;
+mod plan_map;
+mod plan_step;
 pub mod resume;
 pub mod run;
 pub mod session;

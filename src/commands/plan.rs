@@ -1,18 +1,19 @@
 //! `shisa plan`: everything a run would do, resolved, for a reviewer to read; nothing runs.
+//! Loops are shown unrolled as a run executes them (`runbook::expand`), one pass per item;
+//! each step's fields are in `plan_step.rs`, the rollback map in `plan_map.rs`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::clock::Clock;
-use crate::engine::phase::offered;
 use crate::exit::{Error, Result};
-use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
-use crate::runbook::model::{
-    Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind, Undo,
-};
+use crate::runbook::expand::expand;
+use crate::runbook::model::Runbook;
 use crate::runbook::params::{self, Params};
-use crate::runbook::{duration, load_file, show};
+use crate::runbook::{load_file, show};
+
+use super::plan_map::rollback_map;
+use super::plan_step::step_block;
 
 pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String> {
     let loaded = load_file(path)?;
@@ -27,7 +28,25 @@ pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String>
     ))
 }
 
+/// How `resolve_params_with(.., missing_ok)` marks a parameter with no value yet.
+fn is_missing(value: &str) -> bool {
+    value.ends_with(": no value yet>")
+}
+
+/// The runbook as a run would execute it. A loop over a list not given yet is shown as
+/// one pass over a stand-in item, `<node>`, so its steps are still read before the run.
+fn unrolled(rb: &Runbook, params: &Params) -> Runbook {
+    let mut values = params.clone();
+    for l in &rb.loops {
+        if values.values.get(&l.list).is_none_or(|v| is_missing(v)) {
+            values.values.insert(l.list.clone(), format!("<{}>", l.var));
+        }
+    }
+    expand(rb, &values)
+}
+
 pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Clock) -> String {
+    let flat = unrolled(rb, params);
     let mut values = params.shown();
     for step in &rb.steps {
         for c in &step.capture {
@@ -55,7 +74,7 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
     let missing: Vec<&str> = params
         .values
         .iter()
-        .filter(|(_, v)| v.ends_with(": no value yet>"))
+        .filter(|(_, v)| is_missing(v))
         .map(|(k, _)| k.as_str())
         .collect();
     if !missing.is_empty() {
@@ -66,14 +85,87 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
         );
     }
     window(&mut o, rb, clock);
-    let mutating = rb.steps.iter().filter(|s| s.mutating).count();
-    let _ = writeln!(o, "\nSteps ({}; {} mutating)", rb.steps.len(), mutating);
-    for (i, step) in rb.steps.iter().enumerate() {
-        step_block(&mut o, rb, i, step, &values);
+    loops(&mut o, rb, params);
+    for s in flat.steps.iter().filter(|s| s.point_of_no_return.is_some()) {
+        let _ = writeln!(
+            o,
+            "  NO RETURN {}: {} — earlier steps are not rolled back once it starts",
+            s.id,
+            s.point_of_no_return.as_deref().unwrap_or_default()
+        );
     }
-    rollback_map(&mut o, rb);
+    let mutating = flat.steps.iter().filter(|s| s.mutating).count();
+    let _ = writeln!(o, "\nSteps ({}; {} mutating)", flat.steps.len(), mutating);
+    for (i, step) in flat.steps.iter().enumerate() {
+        if let Some(it) = &step.iteration
+            && i.checked_sub(1)
+                .and_then(|p| flat.steps.get(p))
+                .and_then(|p| p.iteration.as_ref())
+                .is_none_or(|p| p.loop_id != it.loop_id || p.index != it.index)
+        {
+            let _ = writeln!(
+                o,
+                "\n  ── {} · pass {} of {}: {} = {}",
+                it.loop_id,
+                it.index + 1,
+                it.count,
+                it.var,
+                show::quote(&params.mask_text(&it.item))
+            );
+        }
+        let mut here = values.clone();
+        if let Some(it) = &step.iteration {
+            here.insert(it.var.clone(), params.mask_text(&it.item));
+        }
+        step_block(&mut o, &flat, i, step, &here);
+    }
+    rollback_map(&mut o, &flat);
     let _ = writeln!(o, "\nNothing has run.");
     o
+}
+
+/// Each `for_each` block: what it walks, and the items where the list is given.
+fn loops(o: &mut String, rb: &Runbook, params: &Params) {
+    for l in &rb.loops {
+        let steps: Vec<&str> = rb
+            .steps
+            .iter()
+            .filter(|s| s.in_loop.as_deref() == Some(l.id.as_str()))
+            .map(|s| s.id.as_str())
+            .collect();
+        let items = match params.values.get(&l.list) {
+            Some(v) if !is_missing(v) => {
+                let items = params::items(v);
+                let shown: Vec<String> = items
+                    .iter()
+                    .map(|i| show::quote(&params.mask_text(i)))
+                    .collect();
+                format!(
+                    "{} item(s), in this order: {}",
+                    items.len(),
+                    shown.join(", ")
+                )
+            }
+            _ => format!(
+                "no items yet (pass `-p {}=a,b`); one pass shown with <{}>",
+                l.list, l.var
+            ),
+        };
+        let title = l
+            .title
+            .as_ref()
+            .map(|t| format!(" — {t}"))
+            .unwrap_or_default();
+        let _ = writeln!(
+            o,
+            "  loop      {}{title}: for each {} in {}, one at a time: {}",
+            l.id,
+            l.var,
+            l.list,
+            steps.join(", ")
+        );
+        let _ = writeln!(o, "            {items}");
+    }
 }
 
 fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
@@ -128,214 +220,5 @@ fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
                 "            `shisa run` refuses (exit 4) unless given --outside-window \"reason\""
             );
         }
-    }
-}
-
-fn step_block(
-    o: &mut String,
-    rb: &Runbook,
-    i: usize,
-    step: &Step,
-    values: &BTreeMap<String, String>,
-) {
-    let mut tags = vec![step.kind.name().to_string()];
-    if step.mutating {
-        tags.push("MUTATING".into());
-    }
-    if let Approval::Required { allow_self } = step.approval {
-        tags.push(if allow_self {
-            "approval (self allowed)".into()
-        } else {
-            "approval required".into()
-        });
-    }
-    let _ = writeln!(o, "\n  {:>2}  {}  · {}", i + 1, step.id, tags.join(" · "));
-    let _ = writeln!(o, "      {}", step.title.render(values));
-    if let Some(text) = &step.instructions {
-        field_lines(o, "do", &text.render(values));
-    }
-    if step.mutating {
-        match (rb.guarding_snapshot(i), step.waive.get(&Guard::Snapshot)) {
-            (Some(s), _) => field(
-                o,
-                "guard",
-                &format!(
-                    "snapshot `{}` (step {}) must have succeeded in this run",
-                    rb.steps[s].id,
-                    s + 1
-                ),
-            ),
-            (None, Some(w)) => field(o, "guard", &format!("no snapshot — WAIVED: {}", w.reason)),
-            (None, None) => field(o, "guard", "no snapshot"),
-        }
-    }
-    if let Some(t) = &step.target {
-        command_field(o, "target", &t.describe, values);
-        let mut rules = vec![match &t.capture {
-            Some(c) => format!("capture /{}/", c.source),
-            None => "first line of output".into(),
-        }];
-        rules.extend(
-            t.must_match
-                .iter()
-                .map(|m| format!("must match /{}/", m.source)),
-        );
-        rules.extend(t.deny.iter().map(|d| format!("deny /{}/", d.source)));
-        field(o, "", &rules.join(" · "));
-        field(
-            o,
-            "",
-            "the operator types the resolved target back; 3 misses end the run",
-        );
-    }
-    if let Approval::Required { allow_self } = step.approval {
-        let who = if allow_self {
-            "the operator may approve their own step (recorded as such)"
-        } else {
-            "a different OS user"
-        };
-        field(
-            o,
-            "approval",
-            &format!("{who}, connected with `shisa approve`, types the target independently"),
-        );
-    }
-    if let Some(cmd) = &step.command {
-        command_field(o, "", cmd, values);
-    }
-    let expect = show::expectations(&step.expect, values);
-    if !expect.is_empty() {
-        field(o, "expect", &expect.join("; "));
-    }
-    for c in &step.capture {
-        field(
-            o,
-            "capture",
-            &format!("{} ← /{}/", c.name, c.pattern.source),
-        );
-    }
-    if let Some(t) = step.timeout {
-        field(o, "timeout", &duration::format(t));
-    }
-    if step.retry.attempts > 1 {
-        field(o, "retry", &retry_text(step.retry));
-    }
-    checks(o, "verify", &step.verify, values);
-    for (n, u) in step.rollback.iter().enumerate() {
-        match u {
-            Undo::Run(c) => check(o, &format!("rollback {}", n + 1), c, values),
-            Undo::Manual { instructions, .. } => field_lines(
-                o,
-                &format!("rollback {} (by hand)", n + 1),
-                &instructions.render(values),
-            ),
-        }
-    }
-    for (g, w) in &step.waive {
-        field(o, "WAIVED", &format!("{}: {}", g.name(), w.reason));
-    }
-    // Said only where it differs from the usual rollback / retry / abort.
-    let prompt = match step.kind {
-        StepKind::Precheck => Prompt::Precheck,
-        _ => Prompt::Failure,
-    };
-    if prompt == Prompt::Precheck || step.on_failure == OnFailure::AllowContinue {
-        let answers: Vec<String> = offered(step, prompt)
-            .into_iter()
-            .map(|k| match (k, k.reason()) {
-                (ChoiceKind::Rollback, _) => "rollback (default)".to_string(),
-                (_, ReasonNeed::Required) => format!("{} with a reason", k.name()),
-                _ => k.name().to_string(),
-            })
-            .collect();
-        field(o, "on fail", &answers.join(", "));
-    }
-}
-
-fn retry_text(r: crate::runbook::model::Retry) -> String {
-    format!(
-        "{} attempts, {} apart",
-        r.attempts,
-        duration::format(r.delay)
-    )
-}
-
-fn checks(o: &mut String, label: &str, list: &[Check], values: &BTreeMap<String, String>) {
-    for (n, c) in list.iter().enumerate() {
-        check(o, &format!("{label} {}", n + 1), c, values);
-    }
-}
-
-fn check(o: &mut String, head: &str, c: &Check, values: &BTreeMap<String, String>) {
-    command_field(o, head, &c.command, values);
-    let expect = show::expectations(&c.expect, values);
-    if !expect.is_empty() {
-        field(o, "", &format!("expect {}", expect.join("; ")));
-    }
-    if c.retry.attempts > 1 {
-        field(o, "", &format!("retry {}", retry_text(c.retry)));
-    }
-}
-
-fn command_field(o: &mut String, label: &str, cmd: &Command, values: &BTreeMap<String, String>) {
-    let kind = match cmd {
-        Command::Run { .. } => "run",
-        Command::Argv { .. } => "argv",
-    };
-    let label = if label.is_empty() {
-        kind.to_string()
-    } else {
-        format!("{label} ({kind})")
-    };
-    field_lines(o, &label, &show::command(cmd, values));
-    let env = show::script_env(cmd, values);
-    if !env.is_empty() {
-        let list: Vec<String> = env
-            .iter()
-            .map(|(k, v)| format!("{k}={}", show::quote(v)))
-            .collect();
-        field(o, "", &format!("with {}", list.join(" ")));
-    }
-}
-
-fn field(o: &mut String, label: &str, text: &str) {
-    let _ = writeln!(o, "      {label:<18}{text}");
-}
-
-fn field_lines(o: &mut String, label: &str, text: &str) {
-    for (n, line) in text.lines().enumerate() {
-        field(o, if n == 0 { label } else { "" }, line);
-    }
-}
-
-fn rollback_map(o: &mut String, rb: &Runbook) {
-    let mutating: Vec<usize> = (0..rb.steps.len())
-        .filter(|&i| rb.steps[i].mutating)
-        .collect();
-    if mutating.is_empty() {
-        return;
-    }
-    let _ = writeln!(
-        o,
-        "\nRollback map (on failure the operator chooses rollback by default):"
-    );
-    for &i in &mutating {
-        let undo: Vec<String> = std::iter::once(i)
-            .chain(mutating.iter().copied().filter(|&j| j < i).rev())
-            .map(|j| {
-                let s = &rb.steps[j];
-                match (s.rollback.len(), s.waive.get(&Guard::Rollback)) {
-                    (0, Some(w)) => format!("{} (no rollback: {})", s.id, w.reason),
-                    (0, None) => format!("{} (no rollback)", s.id),
-                    (n, _) => format!("{} ({n} command{})", s.id, if n == 1 { "" } else { "s" }),
-                }
-            })
-            .collect();
-        let _ = writeln!(
-            o,
-            "  if {:<20} fails → undo {}",
-            rb.steps[i].id,
-            undo.join(", then ")
-        );
     }
 }

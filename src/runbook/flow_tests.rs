@@ -350,6 +350,13 @@ fn the_loop_variable_is_known_inside_its_block_only() {
         pos_of(&text, "'{{ node }}']\n    verify", 0),
         "item of `for_each` block `roll`",
     );
+    let text = edit("title: Restart {{ node }}", "title: Restart {{ nod }}");
+    refused(
+        &text,
+        "unknown variable `nod` in the title of block `roll`",
+        pos_of(&text, "{{ nod }}", 0),
+        "did you mean `node`?",
+    );
     // A capture taken once per item has no single value after the block.
     let text = edit(
         "run: esctl count",

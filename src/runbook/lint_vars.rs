@@ -107,8 +107,34 @@ impl<'a> Scope<'a> {
 pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
     let mut scope = Scope::new(rb);
     let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut block_seen: Option<&str> = None;
     for step in &rb.steps {
         let in_loop = step.in_loop.as_deref();
+        // A block's title is read where the block begins, with its variable known.
+        if in_loop.is_some() && in_loop != block_seen {
+            block_seen = in_loop;
+            let title = rb.loops.iter().find(|l| Some(l.id.as_str()) == in_loop);
+            for (name, pos) in title
+                .and_then(|l| l.title.as_ref())
+                .into_iter()
+                .flat_map(template_vars)
+            {
+                if let Err(why) = scope.lookup(&name, in_loop) {
+                    out.push(
+                        Diagnostic::error(
+                            pos,
+                            format!(
+                                "unknown variable `{name}` in the title of block `{}`",
+                                in_loop.unwrap_or_default()
+                            ),
+                        )
+                        .width(name.len() + 6)
+                        .hint(unknown_hint(&scope, &name, in_loop, &why)),
+                    );
+                }
+                used.insert(name);
+            }
+        }
         let vars = template_vars(&step.title)
             .chain(step.instructions.iter().flat_map(template_vars))
             .chain(command_vars(step.command.as_ref()))

@@ -22,6 +22,10 @@ pub fn does_nothing(cmd: &Command) -> bool {
 }
 
 fn script_does_nothing(script: &str) -> bool {
+    // An empty script stands for a command the loader refused: that error is enough.
+    if script.trim().is_empty() {
+        return false;
+    }
     let mut chars = script.chars().peekable();
     // The first word of the current command, and whether it is complete.
     let mut first = String::new();

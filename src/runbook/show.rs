@@ -113,6 +113,16 @@ pub fn expectations(e: &super::model::Expect, values: &BTreeMap<String, String>)
             .iter()
             .map(|t| format!("stdout is exactly {:?}", t.render(values))),
     );
+    out.extend(e.stdout_number.iter().map(|n| {
+        let op = match n.op {
+            super::model::Compare::Lt => "<",
+            super::model::Compare::Le => "<=",
+            super::model::Compare::Gt => ">",
+            super::model::Compare::Ge => ">=",
+            super::model::Compare::Eq => "=",
+        };
+        format!("stdout is a number {op} {}", n.value.render(values))
+    }));
     out
 }
 

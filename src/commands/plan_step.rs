@@ -1,0 +1,285 @@
+//! One step of `shisa plan`: what it runs, what guards it, and the DESIGN §11 keys that
+//! change when it runs or how it ends — its condition, answers, waits, phase marks.
+
+use std::fmt::Write as _;
+
+use crate::engine::phase::offered;
+use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
+use crate::runbook::model::{
+    Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind, Undo, WaitUntil, When,
+};
+use crate::runbook::{duration, show};
+
+/// Values by name, as `plan` shows them (secrets masked, captures as placeholders).
+pub type Values = std::collections::BTreeMap<String, String>;
+
+pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &Values) {
+    let mut tags = vec![step.kind.name().to_string()];
+    if step.mutating {
+        tags.push("MUTATING".into());
+    }
+    if let Approval::Required { allow_self } = step.approval {
+        tags.push(if allow_self {
+            "approval (self allowed)".into()
+        } else {
+            "approval required".into()
+        });
+    }
+    if step.point_of_no_return.is_some() {
+        tags.push("POINT OF NO RETURN".into());
+    }
+    if step.checkpoint.is_some() {
+        tags.push("checkpoint".into());
+    }
+    let _ = writeln!(o, "\n  {:>2}  {}  · {}", i + 1, step.id, tags.join(" · "));
+    let _ = writeln!(o, "      {}", step.title.render(values));
+    if let Some(c) = &step.when {
+        field(
+            o,
+            "when",
+            &format!(
+                "{}; otherwise skipped (journaled with why)",
+                condition(rb, &c.test)
+            ),
+        );
+    }
+    if let Some(text) = &step.instructions {
+        field_lines(o, "do", &text.render(values));
+    }
+    for link in &step.links {
+        field(o, "link", link);
+    }
+    for c in &step.choices {
+        field(o, "choice", &format!("{} — {}", c.key, c.label));
+    }
+    if let Some(w) = step.wait {
+        field(
+            o,
+            "wait",
+            &format!(
+                "`done` is refused until {} have passed",
+                duration::format(w)
+            ),
+        );
+    }
+    if step.mutating {
+        guard(o, rb, i, step);
+    }
+    if let Some(reason) = &step.point_of_no_return {
+        field(o, "NO RETURN", reason);
+        field(
+            o,
+            "",
+            &format!(
+                "before it starts the operator types `{}`; once it has started, earlier steps are not rolled back automatically",
+                step.base_id()
+            ),
+        );
+    }
+    if let Some(t) = &step.target {
+        command_field(o, "target", &t.describe, values);
+        let mut rules = vec![match &t.capture {
+            Some(c) => format!("capture /{}/", c.source),
+            None => "first line of output".into(),
+        }];
+        rules.extend(
+            t.must_match
+                .iter()
+                .map(|m| format!("must match /{}/", m.source)),
+        );
+        rules.extend(t.deny.iter().map(|d| format!("deny /{}/", d.source)));
+        field(o, "", &rules.join(" · "));
+        field(
+            o,
+            "",
+            "the operator types the resolved target back; 3 misses end the run",
+        );
+    }
+    if let Approval::Required { allow_self } = step.approval {
+        let who = if allow_self {
+            "the operator may approve their own step (recorded as such)"
+        } else {
+            "a different OS user"
+        };
+        field(
+            o,
+            "approval",
+            &format!("{who}, connected with `shisa approve`, types the target independently"),
+        );
+    }
+    if let Some(cmd) = &step.command {
+        command_field(o, "", cmd, values);
+    }
+    let expect = show::expectations(&step.expect, values);
+    if !expect.is_empty() {
+        field(o, "expect", &expect.join("; "));
+    }
+    if let Some(w) = step.wait_until {
+        field(o, "poll", &polling(w));
+    }
+    for c in &step.capture {
+        field(
+            o,
+            "capture",
+            &format!("{} ← /{}/", c.name, c.pattern.source),
+        );
+    }
+    if let Some(t) = step.timeout {
+        field(o, "timeout", &duration::format(t));
+    }
+    if step.retry.attempts > 1 {
+        field(o, "retry", &retry_text(step.retry));
+    }
+    for (n, c) in step.verify.iter().enumerate() {
+        check(o, &format!("verify {}", n + 1), c, values);
+    }
+    for (n, u) in step.rollback.iter().enumerate() {
+        match u {
+            Undo::Run(c) => check(o, &format!("rollback {}", n + 1), c, values),
+            Undo::Manual { instructions, .. } => field_lines(
+                o,
+                &format!("rollback {} by hand", n + 1),
+                &instructions.render(values),
+            ),
+        }
+    }
+    if let Some(r) = &step.closes {
+        field(
+            o,
+            "closes",
+            &format!("`{}`: once this is done, neither step is rolled back", r.id),
+        );
+    }
+    if let Some(reason) = &step.checkpoint {
+        field(o, "CHECKPOINT", reason);
+        field(
+            o,
+            "",
+            "once this is done, a later failure rolls back only the steps after it",
+        );
+    }
+    if let Some(reason) = &step.read_only {
+        field(o, "read-only", reason);
+    }
+    for (g, w) in &step.waive {
+        field(o, "WAIVED", &format!("{}: {}", g.name(), w.reason));
+    }
+    on_failure(o, step);
+}
+
+fn guard(o: &mut String, rb: &Runbook, i: usize, step: &Step) {
+    match (rb.guarding_snapshot(i), step.waive.get(&Guard::Snapshot)) {
+        (Some(s), _) => field(
+            o,
+            "guard",
+            &format!(
+                "snapshot `{}` (step {}) must have succeeded in this run",
+                rb.steps[s].id,
+                s + 1
+            ),
+        ),
+        (None, Some(w)) => field(o, "guard", &format!("no snapshot — WAIVED: {}", w.reason)),
+        (None, None) => field(o, "guard", "no snapshot"),
+    }
+}
+
+/// Said only where it differs from the usual rollback / retry / abort.
+fn on_failure(o: &mut String, step: &Step) {
+    let prompt = match step.kind {
+        StepKind::Precheck => Prompt::Precheck,
+        _ => Prompt::Failure,
+    };
+    if prompt == Prompt::Precheck || step.on_failure == OnFailure::AllowContinue {
+        let answers: Vec<String> = offered(step, prompt)
+            .into_iter()
+            .map(|k| match (k, k.reason()) {
+                (ChoiceKind::Rollback, _) => "rollback (default)".to_string(),
+                (_, ReasonNeed::Required) => format!("{} with a reason", k.name()),
+                _ => k.name().to_string(),
+            })
+            .collect();
+        field(o, "on fail", &answers.join(", "));
+    }
+}
+
+/// A `when` as a reviewer reads it.
+pub fn condition(rb: &Runbook, test: &When) -> String {
+    match test {
+        When::Param { name, equals } => {
+            format!("only if parameter {name} = {}", show::quote(equals))
+        }
+        When::Capture { name, matches } => {
+            format!("only if capture {name} matches /{}/", matches.source)
+        }
+        When::Choice { step, equals } => {
+            let label = rb
+                .step(&step.id)
+                .and_then(|s| s.choices.iter().find(|c| &c.key == equals))
+                .map(|c| format!(" ({})", c.label))
+                .unwrap_or_default();
+            format!("only if the answer at `{}` is `{equals}`{label}", step.id)
+        }
+    }
+}
+
+fn polling(w: WaitUntil) -> String {
+    format!(
+        "every {} until it holds (a poll that does not is not a failure); fails after {}",
+        duration::format(w.every),
+        duration::format(w.deadline)
+    )
+}
+
+fn retry_text(r: crate::runbook::model::Retry) -> String {
+    format!(
+        "{} attempts, {} apart",
+        r.attempts,
+        duration::format(r.delay)
+    )
+}
+
+fn check(o: &mut String, head: &str, c: &Check, values: &Values) {
+    command_field(o, head, &c.command, values);
+    let expect = show::expectations(&c.expect, values);
+    if !expect.is_empty() {
+        field(o, "", &format!("expect {}", expect.join("; ")));
+    }
+    if let Some(w) = c.wait_until {
+        field(o, "", &format!("poll {}", polling(w)));
+    }
+    if c.retry.attempts > 1 {
+        field(o, "", &format!("retry {}", retry_text(c.retry)));
+    }
+}
+
+fn command_field(o: &mut String, label: &str, cmd: &Command, values: &Values) {
+    let kind = match cmd {
+        Command::Run { .. } => "run",
+        Command::Argv { .. } => "argv",
+    };
+    let label = if label.is_empty() {
+        kind.to_string()
+    } else {
+        format!("{label} ({kind})")
+    };
+    field_lines(o, &label, &show::command(cmd, values));
+    let env = show::script_env(cmd, values);
+    if !env.is_empty() {
+        let list: Vec<String> = env
+            .iter()
+            .map(|(k, v)| format!("{k}={}", show::quote(v)))
+            .collect();
+        field(o, "", &format!("with {}", list.join(" ")));
+    }
+}
+
+pub fn field(o: &mut String, label: &str, text: &str) {
+    // At least one space, also after a label longer than the column.
+    let _ = writeln!(o, "      {label:<17} {text}");
+}
+
+fn field_lines(o: &mut String, label: &str, text: &str) {
+    for (n, line) in text.lines().enumerate() {
+        field(o, if n == 0 { label } else { "" }, line);
+    }
+}
