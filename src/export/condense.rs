@@ -63,7 +63,10 @@ pub fn groups(records: &[Record], full: bool) -> Vec<Group> {
     if full {
         return (0..records.len()).map(Group::One).collect();
     }
-    let mut out = steps(records, waits(records, attempts(records, commands(records))));
+    let mut out = steps(
+        records,
+        waits(records, attempts(records, commands(records))),
+    );
     out.sort_by_key(Group::at);
     out
 }
@@ -104,7 +107,12 @@ pub fn follows_failed_command(records: &[Record], i: usize) -> bool {
     records[..i]
         .iter()
         .rev()
-        .find(|r| !matches!(r.body, Body::ExpectFailed { .. } | Body::WaitFinished { .. }))
+        .find(|r| {
+            !matches!(
+                r.body,
+                Body::ExpectFailed { .. } | Body::WaitFinished { .. }
+            )
+        })
         .is_some_and(|r| {
             r.step == rec.step && matches!(r.body, Body::CommandFinished { ok: false, .. })
         })

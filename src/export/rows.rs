@@ -146,8 +146,9 @@ fn failure(rec: &Record) -> Option<&str> {
             failure,
             not_yet,
             ..
-        } => Some(failure.as_deref().or(not_yet.as_deref()).unwrap_or(""))
-            .filter(|f| !f.is_empty()),
+        } => {
+            Some(failure.as_deref().or(not_yet.as_deref()).unwrap_or("")).filter(|f| !f.is_empty())
+        }
         _ => None,
     }
 }

@@ -109,7 +109,18 @@ pub fn check_value(p: &Param, value: &str) -> Result<(), String> {
             ));
         }
         // Each item names one pass of a loop (`roll[item]/step` in the journal): two
-        // passes with one name could not be told apart on resume or in the rollback.
+        // passes with one name could not be told apart on resume or in the rollback, and
+        // an item with a bracket or a slash would make that name ambiguous.
+        if let Some(c) = item
+            .chars()
+            .find(|c| matches!(c, '[' | ']' | '/') || c.is_control())
+        {
+            return Err(format!(
+                "item `{}` contains `{}`, which cannot be part of a loop pass's name",
+                item.escape_debug(),
+                c.escape_debug()
+            ));
+        }
         if items[..n].contains(item) {
             return Err(format!("item `{item}` is given twice"));
         }
@@ -407,6 +418,7 @@ mod tests {
                 vec![("nodes", "es-1"), ("nodes", "es-1")],
                 "item `es-1` is given twice",
             ),
+            (vec![("nodes", "es-1]/x")], "item `es-1]/x` contains `]`"),
         ] {
             let m = refusal(&given);
             assert!(m.starts_with("parameter `nodes` = `"), "{m}");
