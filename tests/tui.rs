@@ -315,3 +315,73 @@ fn a_watcher_approves_from_its_own_screen() {
     assert!(screen.contains("copy verified:"), "{screen}");
     assert!(screen.contains("shisa exited 0"), "{screen}");
 }
+
+#[test]
+fn the_rolling_restart_runs_to_completion_with_keys_alone() {
+    let scratch = Scratch::new();
+    let Some(pane) = Pane::start(
+        &scratch,
+        &shell(&scratch, "run runbooks/rolling-restart.yaml"),
+    ) else {
+        return;
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut typed = Vec::new();
+    let mut answered = false;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "the run never ended; the screen shows:\n{}",
+            pane.screen()
+        );
+        let screen = pane.screen();
+        if screen.contains("The run is over") {
+            assert!(screen.contains("completed (exit 0)"), "{screen}");
+            pane.keys(&["Enter"]);
+            break;
+        }
+        if screen.contains("Confirm the target") && screen.contains("> █") {
+            // The node this pass is about, as the step heading names it: `(svc-2)`.
+            let node = screen
+                .split("item ")
+                .nth(1)
+                .and_then(|r| r.split_once('('))
+                .and_then(|(_, r)| r.split_once(')'))
+                .map(|(n, _)| n.to_string())
+                .unwrap_or_else(|| panic!("no item in the heading:\n{screen}"));
+            pane.type_text(&node);
+            pane.keys(&["Enter"]);
+            typed.push(node);
+            pane.wait_for(&["Timeline"]);
+            std::thread::sleep(Duration::from_millis(150));
+            continue;
+        }
+        if screen.contains("Answer (Tab selects)") {
+            // Enter acts once the question has been on screen long enough to be read.
+            if !answered {
+                pane.type_text("error rates flat");
+                answered = true;
+            }
+            std::thread::sleep(Duration::from_millis(1500));
+            pane.keys(&["Enter"]);
+            continue;
+        }
+        if screen.contains("Press Enter to begin") {
+            pane.keys(&["Enter"]);
+            std::thread::sleep(Duration::from_millis(150));
+            continue;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 0"), "{screen}");
+    // One typed target per node: the deploy step of each pass reuses the drain's.
+    assert_eq!(typed, ["svc-1", "svc-2", "svc-3"]);
+    let dir = the_run_dir(&scratch);
+    let j = journal(&dir);
+    let answer = record(&j, "manual_done");
+    assert_eq!(answer["data"]["choice"], "keep");
+    assert_eq!(answer["data"]["note"], "error rates flat");
+    assert_eq!(j.last().unwrap()["data"]["outcome"], "completed");
+    assert!(scratch.verify(&dir).status.success());
+}

@@ -20,7 +20,11 @@ pub mod terminal;
 pub mod view;
 
 #[cfg(test)]
+#[macro_use]
 mod tests;
+
+#[cfg(test)]
+mod flow_tests;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -20,9 +20,9 @@ use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::journal::record::{Actor, Choice, Entry, Record, Role, RunbookRef};
 use crate::runbook::{load_file, load_str, params};
 
-const RUN_ID: &str = "20231205T011500Z-3f9a";
+pub(super) const RUN_ID: &str = "20231205T011500Z-3f9a";
 
-fn operator() -> Actor {
+pub(super) fn operator() -> Actor {
     Actor {
         role: Role::Operator,
         user: "ops1".into(),
@@ -32,7 +32,7 @@ fn operator() -> Actor {
 }
 
 /// Tuesday 10:15 in Tokyo.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     "2023-12-05T01:15:00Z".parse().unwrap()
 }
 
@@ -68,16 +68,18 @@ steps:
 
 /// Plays the driver: feeds events to a real engine, shows its records to the app with fixed
 /// times, and turns the app's intents back into events.
-struct Sim {
-    e: Engine,
-    app: App<TestBackend>,
+pub(super) struct Sim {
+    pub(super) e: Engine,
+    pub(super) app: App<TestBackend>,
     seq: u64,
-    spawned: Option<Spawn>,
+    pub(super) spawned: Option<Spawn>,
     entries: Vec<Entry>,
+    /// When the next event happens (fixed unless a test moves it).
+    pub(super) at: DateTime<Utc>,
 }
 
 impl Sim {
-    fn new(loaded: crate::runbook::Loaded, w: u16, h: u16) -> Sim {
+    pub(super) fn new(loaded: crate::runbook::Loaded, w: u16, h: u16) -> Sim {
         let params = params::resolve(&loaded.runbook, &[], |k| {
             (k == "KEY_TOKEN").then(|| "hunter2".to_string())
         })
@@ -120,13 +122,14 @@ impl Sim {
             seq: 0,
             spawned: None,
             entries: Vec::new(),
+            at: now(),
         }
     }
 
-    fn feed(&mut self, event: Event) {
+    pub(super) fn feed(&mut self, event: Event) {
         let fx = self
             .e
-            .update(now(), event)
+            .update(self.at, event)
             .expect("the engine accepts the event");
         for effect in fx {
             match effect {
@@ -164,7 +167,7 @@ impl Sim {
     }
 
     /// The running command ends, after printing `stdout`.
-    fn done(&mut self, exit: i32, stdout: &str) {
+    pub(super) fn done(&mut self, exit: i32, stdout: &str) {
         if !stdout.is_empty() {
             self.output(Stream::Stdout, stdout);
         }
@@ -183,7 +186,7 @@ impl Sim {
     }
 
     /// A key, as the operator presses it once the screen is up.
-    fn key(&mut self, code: KeyCode) -> Vec<Intent> {
+    pub(super) fn key(&mut self, code: KeyCode) -> Vec<Intent> {
         self.key_event(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
@@ -198,7 +201,7 @@ impl Sim {
         intents
     }
 
-    fn typed(&mut self, text: &str) {
+    pub(super) fn typed(&mut self, text: &str) {
         for c in text.chars() {
             self.key(KeyCode::Char(c));
         }
@@ -211,7 +214,7 @@ impl Sim {
         self.feed(intent.event(&operator()));
     }
 
-    fn screen(&mut self) -> String {
+    pub(super) fn screen(&mut self) -> String {
         // The first frame shows the phase; the next one (a tick later) knows it was seen.
         self.app.draw(&self.e);
         self.app.draw(&self.e);
@@ -266,7 +269,7 @@ impl Sim {
     }
 }
 
-fn sizes() -> [(u16, u16); 2] {
+pub(super) fn sizes() -> [(u16, u16); 2] {
     [(80, 24), (120, 40)]
 }
 

@@ -199,10 +199,9 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         ),
         Phase::Waiting { until, .. } => {
             let left = (until - v.now).num_seconds().max(0);
-            let clock = until.with_timezone(&chrono::Local).format("%H:%M:%S");
             (
                 format!(
-                    "⏳ do this step now; `done` is accepted at {clock} (in {}:{:02})",
+                    "do this step now; it can be marked done in {}:{:02}",
                     left / 60,
                     left % 60
                 ),

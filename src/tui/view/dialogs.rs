@@ -135,7 +135,7 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             );
             d.line(Line::raw(""));
             d.text(
-                &format!("Type `{expected}` to go on (Esc hides this, q quits):"),
+                &format!("Type `{expected}` to go on (Esc hides this question):"),
                 Style::new(),
                 tw,
             );
