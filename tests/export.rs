@@ -241,14 +241,14 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     timeline_rows(&md);
     for want in [
         "| Outcome | **rolled back (exit 1): rolled back after a failure** |",
-        "**FAILED** Deploy the template to the prod stage: verify 1 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
+        "**FAILED** Deploy the template to the prod stage: verify 2 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
         "chose to roll back",
         "**ROLLBACK** rollback started: undoing Deploy the template to the prod stage",
         "**ROLLED BACK** run finished (exit 1)",
         "### ",
         "- Command: `apictl call --token none`",
         "- Status: exit code 0",
-        "- Last 1 line(s) of `output/deploy.verify-1.1.log`:\n\n  ```text\n  403\n  ```",
+        "- Last 1 line(s) of `output/deploy.verify-2.1.log`:\n\n  ```text\n  403\n  ```",
         "## Rollbacks\n\n- ",
         "`apictl rollback --to dep-0001` → exit 0",
     ] {
@@ -294,7 +294,7 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
         json["runs"][0]["failures"][0]["last_lines"],
         serde_json::json!(["403"])
     );
-    assert_eq!(json["runs"][0]["failures"][0]["purpose"], "verify-1");
+    assert_eq!(json["runs"][0]["failures"][0]["purpose"], "verify-2");
     assert_eq!(json["runs"][0]["rollbacks"][0]["ok"], true);
     assert_eq!(
         json["runs"][0]["rollbacks"][0]["commands"]

@@ -516,6 +516,7 @@ impl Phrasebook for English {
         let took = self.duration(a.took_ms);
         let miss = a.last_miss.as_deref().unwrap_or("failed");
         match (a.polls, a.ran.ok) {
+            (Some(1), true) => return p.plain("held at the first poll"),
             (Some(polls), true) => {
                 return p.plain(format!(
                     "held after waiting {took} ({polls} polls; before that: {miss})"

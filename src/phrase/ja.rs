@@ -524,6 +524,7 @@ impl Phrasebook for Japanese {
         }
         let miss = a.last_miss.as_deref().unwrap_or("失敗");
         match (a.polls, a.ran.ok) {
+            (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
             (Some(polls), true) => {
                 return p.plain(format!(
                     "が {took} 待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
