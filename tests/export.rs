@@ -491,6 +491,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         env: Default::default(),
         command_sha256: "c".repeat(64),
         log: log.into(),
+        host: None,
     };
     let done =
         |purpose, attempt, ms, ok: bool, log: &str, bytes: u64, sha: &str| Body::CommandFinished {
@@ -508,6 +509,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             captures: Default::default(),
             background: Default::default(),
             not_yet: None,
+            ssh_failure: None,
         };
     let started = |index, title: &str, kind: &str, mutating| Body::StepStarted {
         index,

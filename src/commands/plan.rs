@@ -71,6 +71,7 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
             .collect();
         let _ = writeln!(o, "  params    {}", list.join("  "));
     }
+    hosts(&mut o, rb);
     let missing: Vec<&str> = params
         .values
         .iter()
@@ -165,6 +166,31 @@ fn loops(o: &mut String, rb: &Runbook, params: &Params) {
             steps.join(", ")
         );
         let _ = writeln!(o, "            {items}");
+    }
+}
+
+/// The `hosts:` entries and the steps that run on each (over ssh, `on:`).
+fn hosts(o: &mut String, rb: &Runbook) {
+    for (n, h) in rb.hosts.iter().enumerate() {
+        let steps: Vec<&str> = rb
+            .steps
+            .iter()
+            .filter(|s| s.on.as_ref().is_some_and(|on| on.name == h.name))
+            .map(|s| s.id.as_str())
+            .collect();
+        let label = if n == 0 { "hosts" } else { "" };
+        let user = h
+            .user
+            .as_deref()
+            .map(|u| format!(" as {u}"))
+            .unwrap_or_default();
+        let sudo = if h.sudo { " (sudo -n)" } else { "" };
+        let on = if steps.is_empty() {
+            String::new()
+        } else {
+            format!(" — steps on it: {}", steps.join(", "))
+        };
+        let _ = writeln!(o, "  {label:<8}  {}: ssh {}{user}{sudo}{on}", h.name, h.ssh);
     }
 }
 

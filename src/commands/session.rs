@@ -205,7 +205,14 @@ pub fn drive(s: Session) -> Result<Exit> {
     } else {
         s.engine.begins_steps_itself()
     };
+    let has_hosts = !engine.runbook().hosts.is_empty();
     let mut driver = Driver::new(engine, s.writer, s.runner, s.clock);
+    if has_hosts {
+        let base = crate::share::socket_dir::dir();
+        let remote = crate::driver::remote::Remote::for_run(&base, &s.run_id, s.run_dir.clone())
+            .map_err(|e| Error::Failed(format!("cannot set up the ssh control directory: {e}")))?;
+        driver = driver.with_remote(remote);
+    }
     driver.share = hub;
     if interactive {
         return drive_tui(

@@ -25,6 +25,7 @@ use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
 pub mod ports;
+pub mod remote;
 #[cfg(test)]
 mod tests;
 
@@ -50,6 +51,8 @@ pub struct Driver {
     later: Vec<Event>,
     /// Shared-session clients waiting for the engine's verdict on an approval.
     replies: HashMap<u64, oneshot::Sender<(bool, String)>>,
+    /// ssh connections, for runbooks with `hosts:`.
+    remote: Option<remote::Remote>,
 }
 
 /// How the run ended, for the caller to report.
@@ -85,7 +88,14 @@ impl Driver {
             share: None,
             later: Vec::new(),
             replies: HashMap::new(),
+            remote: None,
         }
+    }
+
+    /// Runs `on:` commands through these connections.
+    pub fn with_remote(mut self, remote: remote::Remote) -> Driver {
+        self.remote = Some(remote);
+        self
     }
 
     fn witness(&mut self, w: &Written, fe: &mut dyn FrontEnd) {
@@ -114,6 +124,10 @@ impl Driver {
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         let mut input_open = true;
+        // Masters left by a crashed run are not reused: close them before anything runs.
+        if let Some(r) = &mut self.remote {
+            r.close_all();
+        }
         for event in first {
             self.feed(event, fe);
         }
@@ -140,6 +154,10 @@ impl Driver {
                         self.output(&chunk, fe);
                     }
                     self.running = None;
+                    let mut result = result;
+                    if let Some(r) = &mut self.remote {
+                        r.finished(&mut result);
+                    }
                     self.feed(Event::CommandDone(result), fe);
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
@@ -167,6 +185,9 @@ impl Driver {
             }
         }
         fe.close(&self.engine);
+        if let Some(r) = &mut self.remote {
+            r.close_all();
+        }
         if let Some(hub) = &mut self.share {
             let outcome = match (self.engine.finished(), &self.fatal) {
                 (Some((o, _)), _) => o.name().to_string(),
@@ -262,8 +283,11 @@ impl Driver {
                         ),
                     }
                 }
-                Effect::Spawn(spawn) => match self.runner.start(&spawn) {
-                    Ok(running) => self.running = running,
+                Effect::Spawn(spawn) => match self.start(&spawn) {
+                    Ok(remote::Started::Running(running)) => self.running = running,
+                    Ok(remote::Started::Refused(result)) => {
+                        self.later.push(Event::CommandDone(*result))
+                    }
                     Err(e) => self.fail(
                         format!(
                             "cannot create the output log {} ({e}); the run stops here",
@@ -297,6 +321,22 @@ impl Driver {
             }
         }
         written
+    }
+
+    /// Starts a command where the engine says it runs: here, or on a host.
+    fn start(&mut self, spawn: &crate::engine::Spawn) -> std::io::Result<remote::Started> {
+        let target = match self.engine.remote_target(spawn.step, spawn.purpose) {
+            None => return self.runner.start(spawn).map(remote::Started::Running),
+            Some(Ok(t)) => t,
+            // The engine refuses such a step before it spawns; never reached.
+            Some(Err(why)) => return Err(std::io::Error::other(why)),
+        };
+        match &mut self.remote {
+            Some(r) => r.start(self.runner.as_mut(), spawn, &target),
+            None => Err(std::io::Error::other(
+                "this run has no ssh connections set up for `on:` steps",
+            )),
+        }
     }
 
     fn output(&mut self, chunk: &OutputChunk, fe: &mut dyn FrontEnd) {

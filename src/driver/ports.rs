@@ -61,11 +61,33 @@ impl Stoppable for Running {
 pub trait Launcher {
     /// None when the command could not start (its result is reported all the same).
     fn start(&mut self, spawn: &Spawn) -> std::io::Result<Option<Box<dyn Stoppable>>>;
+
+    /// Starts it with `stdin` on its standard input, held open until it exits and closed
+    /// first on a stop (a remote command: see `driver::remote`).
+    fn start_fed(
+        &mut self,
+        spawn: &Spawn,
+        stdin: Vec<u8>,
+    ) -> std::io::Result<Option<Box<dyn Stoppable>>> {
+        let _ = (spawn, stdin);
+        Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "this launcher cannot run remote commands",
+        ))
+    }
 }
 
 impl Launcher for Runner {
     fn start(&mut self, spawn: &Spawn) -> std::io::Result<Option<Box<dyn Stoppable>>> {
         Ok(Runner::start(self, spawn)?.map(|r| Box::new(r) as Box<dyn Stoppable>))
+    }
+
+    fn start_fed(
+        &mut self,
+        spawn: &Spawn,
+        stdin: Vec<u8>,
+    ) -> std::io::Result<Option<Box<dyn Stoppable>>> {
+        Ok(Runner::start_fed(self, spawn, stdin)?.map(|r| Box::new(r) as Box<dyn Stoppable>))
     }
 }
 

@@ -100,11 +100,24 @@ impl Engine {
             self.emit(fx, Some(i), self.shisa(), body);
             return;
         }
+        let host = match self.remote_target(i, purpose) {
+            None => None,
+            Some(Ok(t)) => Some(self.mask(&t.label())),
+            Some(Err(reason)) => {
+                // Nothing can run where the host is not known: a gate, like a lost value.
+                let prompt = match purpose {
+                    Purpose::Rollback(_) => Prompt::Rollback,
+                    _ => Prompt::Gate,
+                };
+                let body = Body::StepFailed { prompt, reason };
+                self.emit(fx, Some(i), self.shisa(), body);
+                return;
+            }
+        };
         let timeout = check.map_or(self.rb.steps[i].timeout, |c| c.timeout);
         self.start_polling(i, purpose, fx);
-        let step = &self.rb.steps[i];
         let attempt = self.steps[i].attempts.get(&purpose).copied().unwrap_or(0) + 1;
-        let log = log_path(&step.id, purpose, attempt);
+        let log = self.log_of(i, purpose, attempt);
         let vars = self.step_vars(i);
         let shown = self.shown_step_vars(i);
         let program = match &cmd {
@@ -123,8 +136,9 @@ impl Engine {
             command,
             env,
             log: log.clone(),
+            host,
         };
-        let step_id = step.id.clone();
+        let step_id = self.rb.steps[i].id.clone();
         self.emit(fx, Some(i), self.shisa(), body);
         let mut env: Vec<(String, String)> = vars.into_iter().collect();
         env.push(("SHISA_STEP".into(), step_id.clone()));
@@ -158,6 +172,20 @@ impl Engine {
         };
         if self.steps.get(i).and_then(|s| s.command.running()) != Some((purpose, r.attempt)) {
             return refuse(msg::NO_SUCH_COMMAND);
+        }
+        // The connection went away mid-command: whether it finished is unknown. The run
+        // halts with the step in doubt (journaled before the result, as a stop is), and
+        // resume asks the operator.
+        let lost = r
+            .remote
+            .as_ref()
+            .filter(|f| f.may_have_run && self.interrupted.is_none())
+            .map(|f| f.message.clone());
+        if let Some(why) = &lost {
+            let body = Body::RunInterrupted {
+                reason: self.mask(why),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
         }
         let (mut j, resolved) = self.judged(i, purpose, &r);
         let poll = self.polling(i, purpose);
@@ -197,6 +225,12 @@ impl Engine {
         if self.interrupted.is_some() {
             // The run was stopped while this command ran: record how it ended, do nothing
             // more. On resume the step is in doubt.
+            if lost.is_some() {
+                fx.push(Effect::Finish {
+                    outcome: None,
+                    exit: Exit::Failed,
+                });
+            }
             return Ok(());
         }
         if not_yet {
@@ -225,7 +259,7 @@ impl Engine {
             return Ok(());
         }
         if purpose == Purpose::Main && self.rb.steps[i].kind == StepKind::Snapshot {
-            let log = log_path(&self.rb.steps[i].id, purpose, r.attempt);
+            let log = self.log_of(i, purpose, r.attempt);
             let body = Body::SnapshotRecorded {
                 captures: captured,
                 log,
@@ -256,6 +290,13 @@ impl Engine {
         };
         let mask = |t: &str| self.mask(t);
         let mut j = judge(r, &expect, &captures, &self.step_vars(i), timeout, &mask);
+        if let Some(f) = &r.remote {
+            // ssh's own failure: the exit status is ssh's, not the command's, so no
+            // expectation was judged; the failure says which and how to fix it.
+            j.unmet.clear();
+            j.captures.clear();
+            j.failure = Some(self.mask(&f.message));
+        }
         let resolved = match purpose {
             Purpose::Describe if j.ok() => {
                 let capture = step.target.as_ref().and_then(|t| t.capture.as_ref());
@@ -295,7 +336,7 @@ impl Engine {
             duration_ms: r.duration_ms,
             bytes: r.bytes,
             sha256: r.sha256.clone(),
-            log: log_path(&self.rb.steps[i].id, purpose, r.attempt),
+            log: self.log_of(i, purpose, r.attempt),
             background: r.background.masked(|n| self.mask(n)),
             ok: j.ok(),
             failure: j
@@ -309,6 +350,7 @@ impl Engine {
             } else {
                 Default::default()
             },
+            ssh_failure: Engine::ssh_failure(r),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         if j.ok() {

@@ -144,6 +144,8 @@ pub struct CommandResult {
     pub log_error: Option<String>,
     /// What the command left behind once it had exited (daemons, killed children).
     pub background: Background,
+    /// A remote command: ssh itself failed (set by the driver from ssh's log).
+    pub remote: Option<RemoteFailure>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -195,4 +197,16 @@ pub struct Spawn {
     /// Values to scrub from this command's output besides the run's secrets: captured
     /// values that held a secret, known only since they were captured.
     pub redact: Vec<(String, String)>,
+}
+
+/// Why ssh itself failed, as the driver found it (`remote::classify`): the remote command
+/// did not run, or its end is unknown.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RemoteFailure {
+    /// A stable name for the journal (`host_key_unknown`, `auth_failed`, …).
+    pub kind: String,
+    /// What happened and how to fix it, in plain words.
+    pub message: String,
+    /// The command may have run (in part): the connection went away mid-command.
+    pub may_have_run: bool,
 }

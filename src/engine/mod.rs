@@ -20,13 +20,16 @@ mod manual;
 mod messages;
 pub mod phase;
 mod read;
+pub mod remote;
 pub mod rollback;
 pub mod state;
 pub mod update;
 
 pub use confirm::PendingApproval;
+pub use event::RemoteFailure;
 pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
+pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
 pub use state::{Engine, StepState};
 pub use update::Refusal;

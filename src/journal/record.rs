@@ -230,6 +230,9 @@ pub enum Body {
         env: BTreeMap<String, String>,
         command_sha256: String,
         log: String,
+        /// The host the command ran on (`on:`), as `user@destination`; absent: locally.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        host: Option<String>,
     },
     CommandFinished {
         purpose: Purpose,
@@ -253,6 +256,11 @@ pub enum Body {
         /// the next poll follows.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         not_yet: Option<String>,
+        /// A remote command whose ssh failed: which way (`host_key_unknown`,
+        /// `auth_failed`, `connection_refused`, `connection_lost`, … see
+        /// `remote::Failure::kind`). Absent: the exit status is the command's own.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ssh_failure: Option<String>,
     },
     /// A command is polled until its expectations hold, until `until` at the latest.
     WaitStarted {

@@ -126,6 +126,7 @@ fn every_prefix_of_the_next_record_is_a_torn_tail() {
         captures: [("k".to_string(), "[v]".to_string())].into(),
         background: Default::default(),
         not_yet: None,
+        ssh_failure: None,
     };
     let bytes = write(dir.path(), vec![started(), note("a"), tricky]);
     let text = std::str::from_utf8(&bytes).unwrap();

@@ -62,6 +62,7 @@ fn a_failed_command_names_the_step_the_command_and_the_reason() {
             captures: BTreeMap::new(),
             background: Default::default(),
             not_yet: None,
+            ssh_failure: None,
         },
     );
     let p = say(&r);

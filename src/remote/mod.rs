@@ -27,7 +27,7 @@
 
 mod classify;
 mod control;
-mod host;
+pub mod host;
 pub mod prelude;
 mod request;
 mod spawn;

@@ -32,6 +32,7 @@ pub fn build(root: &Node) -> Built {
         window: None,
         steps: Vec::new(),
         loops: Vec::new(),
+        hosts: Vec::new(),
     };
     let mut broken_steps = Vec::new();
     let Some(top) = cx.map(root, "the runbook", Some(keys::TOP)) else {
@@ -88,6 +89,9 @@ pub fn build(root: &Node) -> Built {
     if let Some(n) = top.get("window") {
         runbook.window = window(&mut cx, n);
     }
+    if let Some(n) = top.get("hosts") {
+        runbook.hosts = super::build_hosts::hosts(&mut cx, n);
+    }
     match top.get("steps") {
         Some(n) => {
             let list = steps(&mut cx, n, &runbook.params);
@@ -98,6 +102,7 @@ pub fn build(root: &Node) -> Built {
                 .hint("add `steps:` with at least one step"),
         ),
     }
+    super::build_hosts::check_on(&mut cx, &runbook);
     Built {
         runbook,
         diags: cx.diags,

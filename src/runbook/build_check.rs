@@ -215,5 +215,6 @@ fn check(cx: &mut Cx, f: &super::fields::Fields<'_>, what: &str) -> Check {
         retry,
         timeout,
         wait_until: wait,
+        on: super::build_hosts::on(cx, f),
     }
 }

@@ -212,6 +212,7 @@ pub fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             checkpoint: flow.checkpoint,
             point_of_no_return: flow.point_of_no_return,
             read_only: flow.read_only,
+            on: super::build_hosts::on(cx, &f),
         },
         kind_known,
     ))
@@ -273,6 +274,7 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
     Some(Target {
         pos: f.pos,
         describe: describe?,
+        on: super::build_hosts::on(cx, &f),
         capture,
         must_match,
         deny,

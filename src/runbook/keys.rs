@@ -8,8 +8,11 @@ pub const TOP: &[&str] = &[
     "path",
     "params",
     "window",
+    "hosts",
     "steps",
 ];
+/// A `hosts:` entry.
+pub const HOST: &[&str] = &["ssh", "user", "sudo"];
 pub const PARAM: &[&str] = &[
     "description",
     "pattern",
@@ -49,6 +52,7 @@ pub const STEP: &[&str] = &[
     "checkpoint",
     "point_of_no_return",
     "read_only",
+    "on",
 ];
 /// A `for_each` block in `steps:`, told from a step by its `for_each` (or `steps`) key.
 pub const LOOP: &[&str] = &["id", "title", "for_each", "steps"];
@@ -64,14 +68,23 @@ pub const EXPECT: &[&str] = &[
     "stdout_number",
 ];
 pub const NUMBER: &[&str] = &["lt", "le", "gt", "ge", "eq"];
-pub const TARGET: &[&str] = &["describe", "capture", "must_match", "deny"];
+pub const TARGET: &[&str] = &["describe", "on", "capture", "must_match", "deny"];
 pub const APPROVAL: &[&str] = &["required", "allow_self"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
-pub const CHECK: &[&str] = &["run", "argv", "expect", "retry", "timeout", "wait_until"];
+pub const CHECK: &[&str] = &[
+    "run",
+    "argv",
+    "on",
+    "expect",
+    "retry",
+    "timeout",
+    "wait_until",
+];
 /// A `rollback:` entry: a check, or `manual:` instructions alone.
 pub const UNDO: &[&str] = &[
     "run",
     "argv",
+    "on",
     "expect",
     "retry",
     "timeout",

@@ -10,6 +10,7 @@ mod build;
 mod build_check;
 mod build_command;
 mod build_flow;
+mod build_hosts;
 mod build_loop;
 mod build_step;
 pub mod diag;
@@ -205,6 +206,8 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
 
 #[cfg(test)]
 mod flow_tests;
+#[cfg(test)]
+mod hosts_tests;
 #[cfg(test)]
 mod lint_tests;
 #[cfg(test)]

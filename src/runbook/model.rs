@@ -24,11 +24,17 @@ pub struct Runbook {
     pub steps: Vec<Step>,
     /// The `for_each` blocks, in order of appearance.
     pub loops: Vec<Loop>,
+    /// `hosts:`: the remote hosts steps may run `on:`, in order of appearance.
+    pub hosts: Vec<HostDef>,
 }
 
 impl Runbook {
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn host(&self, name: &str) -> Option<&HostDef> {
+        self.hosts.iter().find(|h| h.name == name)
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {
@@ -45,6 +51,25 @@ impl Runbook {
             .iter()
             .rposition(|s| s.kind == StepKind::Snapshot)
     }
+}
+
+/// A `hosts:` entry: how to reach a remote host with the system's ssh client. `ssh` is a
+/// destination as the user's `~/.ssh/config` knows it, and may hold values
+/// (`'{{ node }}'`), filled in per step and checked as a plain host name when it runs.
+#[derive(Debug, Clone)]
+pub struct HostDef {
+    pub name: String,
+    pub pos: Pos,
+    pub ssh: Template,
+    pub user: Option<String>,
+    pub sudo: bool,
+}
+
+/// An `on: NAME` key: the command runs on that `hosts:` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnHost {
+    pub name: String,
+    pub pos: Pos,
 }
 
 /// A `path:` entry: one directory, relative to the runbook file.
@@ -214,6 +239,9 @@ pub struct Step {
     pub point_of_no_return: Option<String>,
     /// Why an `action` with `mutating: false` changes nothing.
     pub read_only: Option<String>,
+    /// `on:`: the step's commands (describe, run, verify, rollback) run on this host,
+    /// unless an entry names its own.
+    pub on: Option<OnHost>,
 }
 
 impl Step {
@@ -406,6 +434,8 @@ pub struct Waiver {
 pub struct Target {
     pub pos: Pos,
     pub describe: Command,
+    /// `on:` inside `target:`: where `describe` runs, if not where the step does.
+    pub on: Option<OnHost>,
     pub capture: Option<Pattern>,
     pub must_match: Option<Pattern>,
     pub deny: Vec<Pattern>,
@@ -441,6 +471,8 @@ pub struct Check {
     pub retry: Retry,
     pub timeout: Option<Duration>,
     pub wait_until: Option<WaitUntil>,
+    /// `on:` on a verify or rollback entry: where it runs, if not where the step does.
+    pub on: Option<OnHost>,
 }
 
 /// The four habits a mutating step must keep, unless waived with a reason.

@@ -93,9 +93,11 @@ pub fn schema() -> Value {
         }),
         &["attempts"],
     );
+    let on = json!({ "type": "string", "pattern": "^[a-z_][a-z0-9_]*$",
+                     "description": "A `hosts:` entry: the command runs there over ssh" });
     let check = json!({
         "allOf": [object(keys::CHECK, json!({
-            "run": run, "argv": argv, "expect": expect, "retry": retry, "timeout": duration,
+            "run": run, "argv": argv, "on": on, "expect": expect, "retry": retry, "timeout": duration,
             "wait_until": wait_until,
         }), &[])],
         "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }],
@@ -109,7 +111,7 @@ pub fn schema() -> Value {
     let undo = json!({ "oneOf": [
         {
             "allOf": [object(&undo_keys, json!({
-                "run": run, "argv": argv, "expect": expect, "retry": retry, "timeout": duration,
+                "run": run, "argv": argv, "on": on, "expect": expect, "retry": retry, "timeout": duration,
             }), &[])],
             "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }],
         },
@@ -147,6 +149,7 @@ pub fn schema() -> Value {
                          "description": "name: regex; group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
             "target": object(keys::TARGET, json!({
                 "describe": { "oneOf": [run, argv], "description": "Asks the system what will really be touched" },
+                "on": on,
                 "capture": regex,
                 "must_match": regex,
                 "deny": regex_list,
@@ -180,6 +183,7 @@ pub fn schema() -> Value {
             "checkpoint": because("Ends a phase: a later failure rolls back only the steps after this one"),
             "point_of_no_return": because("Asks for an extra typed confirmation; once started, earlier steps are not rolled back automatically"),
             "read_only": because("Why an action with `mutating: false` changes nothing"),
+            "on": on,
         }), &["id", "kind"])],
     });
     let block = object(
@@ -231,6 +235,15 @@ pub fn schema() -> Value {
                 "allow": { "type": "array", "items": window_span },
                 "deny": { "type": "array", "items": window_span },
             }), &["timezone"]),
+            "hosts": { "type": "object",
+                       "propertyNames": { "pattern": "^[a-z_][a-z0-9_]*$" },
+                       "additionalProperties": object(keys::HOST, json!({
+                           "ssh": { "type": "string", "minLength": 1,
+                                    "description": "The ssh destination as ~/.ssh/config knows it; may read values: '{{ node }}'" },
+                           "user": { "type": "string", "pattern": "^[A-Za-z0-9._][A-Za-z0-9._-]{0,63}$" },
+                           "sudo": { "type": "boolean", "description": "Run commands as root through `sudo -n` (needs NOPASSWD)" },
+                       }), &["ssh"]),
+                       "description": "Remote hosts, reached with the system's OpenSSH client (BatchMode, strict host keys)" },
             "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block] } },
         }),
         &["version", "name", "steps"],

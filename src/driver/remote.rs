@@ -1,0 +1,170 @@
+//! The driver's side of remote commands (ARCHITECTURE.md, "Remote commands"): the engine
+//! says where a command runs (`Engine::remote_target`); this opens the host's
+//! ControlMaster before the first command there, starts ssh with the request on its stdin,
+//! and, when it ends, reads ssh's own log to tell the remote command's exit from ssh's
+//! failure (`remote::classify`). It decides nothing the journal does not say: a failure
+//! goes back to the engine in the result, which journals it and puts it to the operator.
+//!
+//! Opening a host blocks the loop for at most ssh's connect timeout
+//! (`remote::CONNECT_TIMEOUT_S`), once per host and run: nothing else can happen while
+//! the first command on a host waits for its connection anyway.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::engine::{CommandResult, RemoteFailure, RemoteTarget, Spawn};
+use crate::hash::sha256_hex;
+use crate::remote::{ControlDir, Failure, Host, Outcome, Transport, classify, ssh_log_path};
+
+use super::ports::{Launcher, Stoppable};
+
+/// The environment variable naming an ssh configuration file to read instead of
+/// `~/.ssh/config` (`ssh -F`). OpenSSH finds `~` from the password database, not `$HOME`.
+pub const SSH_CONFIG_ENV: &str = "SHISA_SSH_CONFIG";
+
+/// A run's ssh connections.
+pub struct Remote {
+    transport: Transport,
+    run_dir: PathBuf,
+    /// Hosts whose master is open and checked.
+    opened: HashSet<Host>,
+    /// The remote command in flight: its ssh log and host, read when it ends.
+    running: Option<(PathBuf, Host)>,
+}
+
+/// What starting a command came to.
+pub enum Started {
+    Running(Option<Box<dyn Stoppable>>),
+    /// Nothing ran: the result to feed back (the host could not be reached or used).
+    Refused(Box<CommandResult>),
+}
+
+impl Remote {
+    pub fn new(transport: Transport, run_dir: PathBuf) -> Remote {
+        Remote {
+            transport,
+            run_dir,
+            opened: HashSet::new(),
+            running: None,
+        }
+    }
+
+    /// The run's connections: its control directory under `socket_base`, ssh from PATH,
+    /// the user's configuration (or `$SHISA_SSH_CONFIG`).
+    pub fn for_run(socket_base: &Path, run_id: &str, run_dir: PathBuf) -> std::io::Result<Remote> {
+        crate::share::socket_dir::ensure(socket_base).map_err(std::io::Error::other)?;
+        let mut t = Transport::new(ControlDir::create(socket_base, run_id)?);
+        if let Some(cfg) = std::env::var_os(SSH_CONFIG_ENV).filter(|v| !v.is_empty()) {
+            t = t.with_config(PathBuf::from(cfg));
+        }
+        Ok(Remote::new(t, run_dir))
+    }
+
+    /// Closes every master of the run: before anything runs (a resume does not reuse a
+    /// connection from before a crash) and at the end.
+    pub fn close_all(&mut self) {
+        self.opened.clear();
+        self.transport.close_all();
+    }
+
+    /// Starts `spawn` on `target`, opening the host first if this run has not yet.
+    pub fn start(
+        &mut self,
+        runner: &mut dyn Launcher,
+        spawn: &Spawn,
+        target: &RemoteTarget,
+    ) -> std::io::Result<Started> {
+        let host = match Host::new(&target.destination, target.user.as_deref(), target.sudo) {
+            Ok(h) => h,
+            Err(e) => return self.refused(spawn, "bad_destination", &e.to_string()),
+        };
+        if !self.opened.contains(&host) {
+            let log = self
+                .run_dir
+                .join(ssh_log_path(&spawn.log.replace(".log", ".open.log")));
+            if let Some(parent) = log.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            let opened = self.transport.open(&host, &log)?;
+            if let Some(problem) = opened.problem() {
+                let kind = match &opened.outcome {
+                    Outcome::Failed(f) => f.kind(),
+                    Outcome::Exited(_) => "host_not_ready",
+                };
+                return self.refused(spawn, kind, &problem);
+            }
+            self.opened.insert(host.clone());
+        }
+        let rs = match self.transport.remote_spawn(&host, spawn, &self.run_dir) {
+            Ok(rs) => rs,
+            Err(e) => return self.refused(spawn, "bad_request", &e.to_string()),
+        };
+        let running = runner.start_fed(&rs.spawn, rs.stdin)?;
+        self.running = Some((rs.ssh_log, host));
+        Ok(Started::Running(running))
+    }
+
+    /// A remote command ended: whether ssh itself failed, and how, goes into the result.
+    pub fn finished(&mut self, result: &mut CommandResult) {
+        let Some((log, host)) = self.running.take() else {
+            return;
+        };
+        if result.spawn_error.is_some() {
+            return;
+        }
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        match classify(result.exit, &text) {
+            Outcome::Exited(_) => {}
+            // shisa's own stop or timeout: the result says so already.
+            Outcome::Failed(Failure::Interrupted) => {}
+            Outcome::Failed(f) => {
+                // The master may be gone with the connection: open it again next time.
+                self.opened.remove(&host);
+                result.remote = Some(RemoteFailure {
+                    kind: f.kind().into(),
+                    message: f.to_string(),
+                    may_have_run: f.may_have_run(),
+                });
+            }
+        }
+    }
+
+    /// Nothing ran: the reason goes to the command's output log (the evidence the journal
+    /// points at) and back to the engine as the result.
+    fn refused(&self, spawn: &Spawn, kind: &str, message: &str) -> std::io::Result<Started> {
+        refused(&self.run_dir, spawn, kind, message).map(|r| Started::Refused(Box::new(r)))
+    }
+}
+
+/// The result of a command that could not start on its host.
+fn refused(
+    run_dir: &Path,
+    spawn: &Spawn,
+    kind: &str,
+    message: &str,
+) -> std::io::Result<CommandResult> {
+    let path = run_dir.join(&spawn.log);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let text = format!("shisa: nothing ran: {message}\n");
+    std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&path)?
+        .write_all(text.as_bytes())?;
+    Ok(CommandResult {
+        step: spawn.step,
+        purpose: Some(spawn.purpose),
+        attempt: spawn.attempt,
+        bytes: text.len() as u64,
+        sha256: sha256_hex(text.as_bytes()),
+        remote: Some(RemoteFailure {
+            kind: kind.into(),
+            message: message.into(),
+            may_have_run: false,
+        }),
+        ..Default::default()
+    })
+}
