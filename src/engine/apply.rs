@@ -289,6 +289,11 @@ impl Engine {
             (_, Choice::Retry) => {
                 s.command = CommandState::Idle;
             }
+            // The window override is on record (its own `override` entry): the step goes
+            // on from where the window stopped it.
+            (Prompt::Window, Choice::Override(_)) => {
+                s.command = CommandState::Idle;
+            }
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;
                 s.rolled_back_cmds += 1;

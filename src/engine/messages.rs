@@ -56,6 +56,11 @@ pub fn refused_outside_window(why: &str, opens: Option<DateTime<chrono_tz::Tz>>)
     format!("{why}{when}; to start now anyway, give --outside-window \"why\"")
 }
 
+/// Asked before a change, at a screen.
+pub fn window_closed_mid_run(why: &str) -> String {
+    format!("{why}; the change has not started. Override (the reason is journaled) or abort")
+}
+
 /// Halted before a change, resumable.
 pub fn halted_outside_window(why: &str) -> String {
     format!("{why}; resume inside the window, or with --outside-window \"reason\"")

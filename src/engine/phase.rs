@@ -154,6 +154,9 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
         Prompt::Gate => vec![K::Rollback, K::Abort],
         Prompt::Rollback => vec![K::Retry, K::Continue, K::Abort],
         Prompt::InDoubt => vec![K::Rerun, K::Done, K::Rollback],
+        // Not `retry`: the window does not reopen on request, and asking again in the same
+        // minute would be the same question.
+        Prompt::Window => vec![K::Override, K::Abort],
         Prompt::Failure if step.on_failure == OnFailure::AllowContinue => {
             vec![K::Rollback, K::Retry, K::Abort, K::Continue]
         }

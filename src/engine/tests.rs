@@ -8,7 +8,9 @@ use chrono::{DateTime, Utc};
 
 use super::*;
 use crate::journal::record::ChoiceKind as K;
-use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Purpose, Role, RunbookRef};
+use crate::journal::record::{
+    Actor, Body, Choice, Entry, Outcome, OverrideKind, Prompt, Purpose, Role, RunbookRef,
+};
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
 
@@ -352,16 +354,56 @@ fn friday_evening_refuses_to_start_unless_overridden() {
 }
 
 #[test]
-fn the_window_closing_mid_run_halts_before_the_mutating_step() {
+fn the_window_closing_mid_run_asks_the_operator_before_the_mutating_step() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
     sim.start(tuesday_10am(), None);
     sim.send(Event::Begin);
     sim.send(Event::Begin);
     sim.now = friday_evening();
     sim.send(Event::Begin);
+    assert_eq!(sim.finished, None, "an operator at the screen is asked");
+    assert!(matches!(
+        sim.e.phase(),
+        Phase::Failed {
+            step: 2,
+            prompt: Prompt::Window,
+            ..
+        }
+    ));
+    assert_eq!(sim.e.choices(), vec![K::Override, K::Abort]);
+    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    // An override needs a reason; with one it is journaled and the step can begin.
+    assert!(
+        sim.e
+            .update(sim.now, Event::Choice(Choice::Override(" ".into())))
+            .is_err()
+    );
+    sim.send(Event::Choice(Choice::Override(
+        "INC-42 is still spreading".into(),
+    )));
+    assert!(sim.journal.iter().any(|e| matches!(
+        &e.body,
+        Body::Override { what: OverrideKind::Window, reason } if reason == "INC-42 is still spreading"
+    )));
+    assert_eq!(sim.e.phase(), Phase::Ready(2));
+    sim.send(Event::Begin);
+    assert!(matches!(sim.e.phase(), Phase::Confirm { step: 2, .. }));
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(sim.ran().contains(&"attach:main".to_string()));
+}
+
+#[test]
+fn the_window_closing_mid_run_halts_a_line_mode_run() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.e = sim.e.clone().begins_steps_itself();
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+    sim.now = friday_evening();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
     assert_eq!(sim.finished, Some(4));
     assert!(matches!(sim.e.phase(), Phase::Halted(_)));
-    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
 }
 
 #[test]
@@ -373,8 +415,15 @@ fn the_window_closing_while_the_target_is_typed_stops_the_change_from_starting()
     // The step began inside the window; the operator types the target after it closed.
     sim.now = friday_evening();
     sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(
+        sim.e.phase(),
+        Phase::Failed {
+            prompt: Prompt::Window,
+            ..
+        }
+    ));
+    sim.send(Event::Choice(Choice::Abort(None)));
     assert_eq!(sim.finished, Some(4));
-    assert!(matches!(sim.e.phase(), Phase::Halted(_)));
     assert!(
         !sim.ran().contains(&"attach:main".to_string()),
         "the change started outside the window: {:?}",
@@ -1147,9 +1196,16 @@ fn a_change_by_hand_is_not_shown_after_the_window_closed() {
     sim.now = friday_evening();
     sim.send(Event::Typed("quarantine-2023-12".into()));
     assert!(
-        matches!(sim.e.phase(), Phase::Halted(_)),
+        matches!(
+            sim.e.phase(),
+            Phase::Failed {
+                prompt: Prompt::Window,
+                ..
+            }
+        ),
         "{:?}",
         sim.e.phase()
     );
+    sim.send(Event::Choice(Choice::Abort(Some("next window".into()))));
     assert_eq!(sim.finished, Some(4));
 }

@@ -128,4 +128,7 @@ pub enum Prompt {
     Rollback,
     /// A step was in progress when the run was cut off.
     InDoubt,
+    /// The change window closed before a change could start (an operator at the screen
+    /// may override it, journaled, instead of the run ending).
+    Window,
 }

@@ -5,7 +5,9 @@ use super::{
     Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
 };
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Actor, Body, Choice, Outcome, Purpose, Record, Role, StepStatus};
+use crate::journal::record::{
+    Actor, Body, Choice, Outcome, Prompt, Purpose, Record, Role, StepStatus,
+};
 
 pub struct English;
 
@@ -289,6 +291,12 @@ impl Phrasebook for English {
                 "note from {}: “{text}”",
                 self.actor(&rec.actor)
             )),
+            Body::StepFailed {
+                prompt: Prompt::Window,
+                reason,
+            } => step()
+                .marked(Mark::WindowClosed)
+                .plain(format!("stopped before the change: {reason}")),
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("step failed: {reason}")),

@@ -6,7 +6,8 @@ use super::{
     Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
 };
 use crate::journal::record::{
-    Actor, Background, Body, Choice, Outcome, OverrideKind, Purpose, Record, Role, StepStatus,
+    Actor, Background, Body, Choice, Outcome, OverrideKind, Prompt, Purpose, Record, Role,
+    StepStatus,
 };
 
 pub struct Japanese;
@@ -281,6 +282,12 @@ impl Phrasebook for Japanese {
             Body::OperatorNote { text } => {
                 Phrase::new().plain(format!("{} のメモ: 「{text}」", self.actor(&rec.actor)))
             }
+            Body::StepFailed {
+                prompt: Prompt::Window,
+                reason,
+            } => step()
+                .marked(Mark::WindowClosed)
+                .plain(format!("変更の前に停止: {reason}")),
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("ステップ失敗: {reason}")),

@@ -22,6 +22,9 @@ pub mod view;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
+mod gates_tests;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

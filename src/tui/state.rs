@@ -109,6 +109,8 @@ pub struct Ui {
     pub watcher: bool,
     pub out: Scrollback,
     pub timeline: VecDeque<TimelineLine>,
+    /// The newest record's time as journaled (its offset names the zone without a window).
+    pub last_ts: Option<String>,
     /// Lines scrolled back from the newest output (0: following).
     pub scroll: usize,
     /// The step whose output is shown.
@@ -152,6 +154,7 @@ impl Ui {
             watcher,
             out: Scrollback::new(color),
             timeline: VecDeque::new(),
+            last_ts: None,
             scroll: 0,
             shown_step: None,
             focus: None,
@@ -228,6 +231,7 @@ impl Ui {
 
     pub fn record(&mut self, rec: &Record, e: &Engine) {
         self.dirty = true;
+        self.last_ts = Some(rec.ts.clone());
         let step = rec.step.as_deref().and_then(|id| e.step_index(id));
         let mut added = 0;
         match &rec.body {
@@ -286,7 +290,7 @@ impl Ui {
                 self.timeline.pop_front();
             }
             self.timeline.push_back(TimelineLine {
-                clock: timeline::clock(&rec.ts).to_string(),
+                clock: timeline::clock_in(&rec.ts, e.runbook().window.as_ref().map(|w| w.timezone)),
                 text,
                 role: rec.actor.role,
             });

@@ -20,9 +20,9 @@ use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::journal::record::{Actor, Choice, Entry, Record, Role, RunbookRef};
 use crate::runbook::{load_file, load_str, params};
 
-const RUN_ID: &str = "20231205T011500Z-3f9a";
+pub(super) const RUN_ID: &str = "20231205T011500Z-3f9a";
 
-fn operator() -> Actor {
+pub(super) fn operator() -> Actor {
     Actor {
         role: Role::Operator,
         user: "ops1".into(),
@@ -32,16 +32,16 @@ fn operator() -> Actor {
 }
 
 /// Tuesday 10:15 in Tokyo.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     "2023-12-05T01:15:00Z".parse().unwrap()
 }
 
-fn demo() -> crate::runbook::Loaded {
+pub(super) fn demo() -> crate::runbook::Loaded {
     load_file(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("runbooks/demo.yaml")).unwrap()
 }
 
 /// A runbook with a second person's approval and a window, for the waiting screens.
-const APPROVAL: &str = r#"
+pub(super) const APPROVAL: &str = r#"
 version: 1
 name: Rotate the API signing key
 window: { timezone: Asia/Tokyo, allow: ['Mon-Fri 09:00-18:00'] }
@@ -68,16 +68,18 @@ steps:
 
 /// Plays the driver: feeds events to a real engine, shows its records to the app with fixed
 /// times, and turns the app's intents back into events.
-struct Sim {
-    e: Engine,
-    app: App<TestBackend>,
+pub(super) struct Sim {
+    pub(super) e: Engine,
+    pub(super) app: App<TestBackend>,
     seq: u64,
-    spawned: Option<Spawn>,
-    entries: Vec<Entry>,
+    pub(super) spawned: Option<Spawn>,
+    pub(super) entries: Vec<Entry>,
+    /// When the next event happens (the engine's clock).
+    pub(super) at: DateTime<Utc>,
 }
 
 impl Sim {
-    fn new(loaded: crate::runbook::Loaded, w: u16, h: u16) -> Sim {
+    pub(super) fn new(loaded: crate::runbook::Loaded, w: u16, h: u16) -> Sim {
         let params = params::resolve(&loaded.runbook, &[], |k| {
             (k == "KEY_TOKEN").then(|| "hunter2".to_string())
         })
@@ -99,7 +101,7 @@ impl Sim {
         sim
     }
 
-    fn with_engine(e: Engine, w: u16, h: u16, watcher: bool) -> Sim {
+    pub(super) fn with_engine(e: Engine, w: u16, h: u16, watcher: bool) -> Sim {
         let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut app = App::new(
             terminal,
@@ -120,13 +122,14 @@ impl Sim {
             seq: 0,
             spawned: None,
             entries: Vec::new(),
+            at: now(),
         }
     }
 
-    fn feed(&mut self, event: Event) {
+    pub(super) fn feed(&mut self, event: Event) {
         let fx = self
             .e
-            .update(now(), event)
+            .update(self.at, event)
             .expect("the engine accepts the event");
         for effect in fx {
             match effect {
@@ -135,7 +138,12 @@ impl Sim {
                     let s = self.seq;
                     let rec = Record {
                         seq: s,
-                        ts: format!("2023-12-05T10:15:{:02}.{:03}+09:00", s % 60, s * 37 % 1000),
+                        // Journal times follow the engine's clock, a second per record.
+                        ts: (self.at
+                            + chrono::Duration::seconds(s as i64 % 60)
+                            + chrono::Duration::milliseconds((s * 37 % 1000) as i64))
+                        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
                         body: entry.body.clone(),
                         step: entry.step.clone(),
                         actor: entry.actor.clone(),
@@ -152,7 +160,7 @@ impl Sim {
         assert!(intents.is_empty(), "the TUI never acts on its own");
     }
 
-    fn output(&mut self, stream: Stream, text: &str) {
+    pub(super) fn output(&mut self, stream: Stream, text: &str) {
         let step = self.spawned.as_ref().expect("a command runs").step;
         let chunk = OutputChunk {
             step,
@@ -164,7 +172,7 @@ impl Sim {
     }
 
     /// The running command ends, after printing `stdout`.
-    fn done(&mut self, exit: i32, stdout: &str) {
+    pub(super) fn done(&mut self, exit: i32, stdout: &str) {
         if !stdout.is_empty() {
             self.output(Stream::Stdout, stdout);
         }
@@ -183,11 +191,11 @@ impl Sim {
     }
 
     /// A key, as the operator presses it once the screen is up.
-    fn key(&mut self, code: KeyCode) -> Vec<Intent> {
+    pub(super) fn key(&mut self, code: KeyCode) -> Vec<Intent> {
         self.key_event(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
-    fn key_event(&mut self, ev: KeyEvent) -> Vec<Intent> {
+    pub(super) fn key_event(&mut self, ev: KeyEvent) -> Vec<Intent> {
         self.app.draw(&self.e);
         let intents = self
             .app
@@ -198,7 +206,7 @@ impl Sim {
         intents
     }
 
-    fn typed(&mut self, text: &str) {
+    pub(super) fn typed(&mut self, text: &str) {
         for c in text.chars() {
             self.key(KeyCode::Char(c));
         }
@@ -211,7 +219,7 @@ impl Sim {
         self.feed(intent.event(&operator()));
     }
 
-    fn screen(&mut self) -> String {
+    pub(super) fn screen(&mut self) -> String {
         // The first frame shows the phase; the next one (a tick later) knows it was seen.
         self.app.draw(&self.e);
         self.app.draw(&self.e);
@@ -219,7 +227,7 @@ impl Sim {
     }
 
     /// Demo: through the precheck and the snapshot, to the target confirmation.
-    fn reach_confirm(&mut self) {
+    pub(super) fn reach_confirm(&mut self) {
         self.key(KeyCode::Enter);
         self.done(
             0,
@@ -236,7 +244,7 @@ impl Sim {
     }
 
     /// Demo: the target typed right, the change made and verified, the manual step waiting.
-    fn reach_manual(&mut self) {
+    pub(super) fn reach_manual(&mut self) {
         self.reach_confirm();
         self.typed("quarantine-2023-12");
         self.key(KeyCode::Enter);
@@ -252,7 +260,7 @@ impl Sim {
     }
 
     /// Demo: verify-2 finds the policy on the root: the step fails.
-    fn reach_failure(&mut self) {
+    pub(super) fn reach_failure(&mut self) {
         self.reach_confirm();
         self.typed("quarantine-2023-12");
         self.key(KeyCode::Enter);
@@ -266,7 +274,7 @@ impl Sim {
     }
 }
 
-fn sizes() -> [(u16, u16); 2] {
+pub(super) fn sizes() -> [(u16, u16); 2] {
     [(80, 24), (120, 40)]
 }
 
@@ -279,6 +287,7 @@ macro_rules! snap {
         insta::assert_snapshot!(format!("{}_{}x{}", $name, w, h), $sim.screen());
     }};
 }
+pub(super) use snap;
 
 #[test]
 fn idle() {
@@ -485,7 +494,7 @@ fn notes_at_any_time() {
     assert!(sim.screen().contains("note from ops1: “paged the vendor”"));
 }
 
-fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {
+pub(super) fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {
     let mut sim = Sim::new(load_str("approval.yaml", APPROVAL).unwrap(), w, h);
     sim.key(KeyCode::Enter);
     sim.done(0, "");

@@ -242,6 +242,7 @@ fn choice(
         Some(Prompt::Gate) => " Refused by a safety gate ",
         Some(Prompt::Rollback) => " A rollback command failed ",
         Some(Prompt::InDoubt) => " Step in doubt ",
+        Some(Prompt::Window) => " The change window closed ",
         _ => " Step failed ",
     };
     let mut d = Dialog::new(heading, t.bad());
@@ -345,6 +346,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
         (K::Continue, _) => {
             "record this step as failed and go on; the run can end only with exceptions (exit 5)"
         }
+        (K::Override, Some(Prompt::Window)) => {
+            "make the change outside the window (asks a reason, journaled as an override)"
+        }
         (K::Override, _) => {
             "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
         }
@@ -376,6 +380,9 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         Overlay::Reason { why, input: text } => {
             let q = match why {
                 ReasonFor::Choice(K::Abort) => "Why abort? (optional)",
+                ReasonFor::Choice(K::Override) if v.e.prompt() == Some(Prompt::Window) => {
+                    "Why make this change outside the window?"
+                }
                 ReasonFor::Choice(K::Override) => "Why override the failed precheck?",
                 ReasonFor::Choice(K::Done) => "Why do you know the step finished?",
                 ReasonFor::Choice(_) => "Reason:",
