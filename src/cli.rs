@@ -57,13 +57,17 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         copy: Option<PathBuf>,
     },
-    /// Give the second signature on the step waiting for approval (exit 0 granted, 1 refused)
+    /// Give the second signature on the step waiting for approval (exit 0 granted, 1 not),
+    /// or reject it with a reason (exit 0 when the rejection is recorded)
     Approve {
         /// Run id, as `shisa sessions` lists it
         run_id: String,
         /// The target as you read it (asked for when not given)
-        #[arg(long, value_name = "VALUE")]
+        #[arg(long, value_name = "VALUE", conflicts_with = "reject")]
         typed: Option<String>,
+        /// Say no instead, with the reason the operator will read; the step does not run
+        #[arg(long, value_name = "REASON")]
+        reject: Option<String>,
     },
     /// Add a reviewer's note to a live run's timeline
     Note {

@@ -62,9 +62,16 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             headless,
             copy,
         } => commands::watch::run(run_id.as_deref(), headless, copy.as_ref()),
-        Command::Approve { run_id, typed } => {
-            commands::share_clients::approve(&run_id, typed.as_deref())
-        }
+        Command::Approve {
+            run_id,
+            typed,
+            reject: None,
+        } => commands::share_clients::approve(&run_id, typed.as_deref()),
+        Command::Approve {
+            run_id,
+            reject: Some(reason),
+            ..
+        } => commands::share_clients::reject(&run_id, &reason),
         Command::Note { run_id, text } => commands::share_clients::note(&run_id, &text),
         Command::Export {
             runs,

@@ -82,6 +82,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
                         let line = match intent {
                             Intent::Approve(typed) => format!("approve {typed}"),
                             Intent::Note(text) => format!("note {text}"),
+                            Intent::Reject(reason) => format!("reject {reason}"),
                             _ => continue,
                         };
                         if let Some(msg) = command(&line, &witness, &w.run_id) {

@@ -275,6 +275,7 @@ impl Engine {
             | Body::TargetDenied { .. }
             | Body::SnapshotRecorded { .. }
             | Body::ApprovalRefused { .. }
+            | Body::ApprovalRejected { .. }
             | Body::OperatorNote { .. }
             | Body::ClientRefused { .. }
             | Body::JournalRecovered { .. } => {}
@@ -286,6 +287,12 @@ impl Engine {
         match (prompt, choice) {
             // Retry runs again what failed: the step's own command if that failed, else the
             // verify check that failed — never a change that already succeeded.
+            // After a rejection, "retry" asks for approval again: a new request, which the
+            // old one's answers cannot meet.
+            (Prompt::Rejected, Choice::Retry) => {
+                s.command = CommandState::Idle;
+                s.approval = ApprovalState::NotRequested;
+            }
             (_, Choice::Retry) => {
                 s.command = CommandState::Idle;
             }

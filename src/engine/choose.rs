@@ -46,7 +46,8 @@ impl Engine {
             Choice::Rollback => self.start_rollback(i, false, fx),
             Choice::RollbackItem => self.start_rollback(i, true, fx),
             Choice::Abort(reason) => {
-                let outcome = if matches!(prompt, Prompt::Gate | Prompt::Window) {
+                let outcome = if matches!(prompt, Prompt::Gate | Prompt::Window | Prompt::Rejected)
+                {
                     Outcome::Refused
                 } else {
                     Outcome::Failed

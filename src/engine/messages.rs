@@ -138,11 +138,26 @@ pub fn approval_by_operator(user: &str) -> String {
     format!("{user} is the operator; a different person must approve")
 }
 
-pub fn approval_wrong_target(typed: &str) -> String {
-    format!("the reviewer typed `{typed}`, which is not the resolved target")
+pub const APPROVED: &str = "approved: the step runs now";
+
+pub fn approval_mistyped(typed: &str) -> String {
+    format!(
+        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (type it again)"
+    )
 }
 
-pub const APPROVED: &str = "approved: the step runs now";
+pub fn operator_rejects(user: &str) -> String {
+    format!("{user} is the operator: abort the step instead of rejecting it")
+}
+
+pub const REJECTION_NEEDS_REASON: &str = "a rejection needs a reason for the operator";
+pub const REJECTION_CONTROLS: &str = "a rejection's reason must be one line of text";
+pub const REJECTED: &str = "rejected: the step does not run; the operator is told and decides";
+
+/// The question the operator gets after a rejection.
+pub fn rejected_by(user: &str, reason: &str) -> String {
+    format!("{user} rejected the approval: “{reason}”")
+}
 
 pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
 pub const CHOSE_CONTINUE: &str = "the operator chose to continue";

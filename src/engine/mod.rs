@@ -20,12 +20,13 @@ mod manual;
 mod messages;
 pub mod phase;
 mod read;
+mod reject;
 pub mod rollback;
 pub mod state;
 pub mod update;
 
 pub use confirm::PendingApproval;
-pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
+pub use event::{CommandResult, Effect, Event, Offer, Program, Rejection, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
 pub use rollback::RollbackPlan;
 pub use state::{Engine, StepState};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{
     Actor, Body, Choice, Entry, Outcome, OverrideKind, Prompt, Purpose, Role, RunbookRef,
@@ -639,6 +640,105 @@ steps:
     rollback: [ { run: undo } ]
 "#;
 
+/// The approval runbook, at its approval request; with the request's command hash.
+fn at_approval() -> (Sim, String) {
+    let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
+        let out = if s.purpose == Purpose::Describe {
+            "quarantine-2023-12\n"
+        } else {
+            ""
+        };
+        (0, out.into())
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    let sha = requested_sha(&sim);
+    (sim, sha)
+}
+
+fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
+    Event::Reject(Rejection {
+        reviewer: who,
+        step: "attach".into(),
+        command_sha256: sha.into(),
+        reason: reason.into(),
+        fresh: true,
+        same_login: false,
+        client,
+    })
+}
+
+#[test]
+fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
+    let (mut sim, sha) = at_approval();
+    // The operator cannot reject their own step, and a rejection needs a reason.
+    assert!(
+        sim.e
+            .update(sim.now, rejection(operator(), &sha, "no", None))
+            .is_err()
+    );
+    assert!(
+        sim.e
+            .update(sim.now, rejection(reviewer(), &sha, "  ", None))
+            .is_err()
+    );
+    let fx = sim
+        .e
+        .update(
+            sim.now,
+            rejection(reviewer(), &sha, "the OU id is not the ticket's", Some(7)),
+        )
+        .unwrap();
+    let kinds: Vec<&str> = fx
+        .iter()
+        .filter_map(|f| match f {
+            Effect::Journal(e) => Some(e.body.kind()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["approval_rejected", "step_failed"]);
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::Reply {
+            client: 7,
+            granted: true,
+            ..
+        }
+    )));
+    let Phase::Failed {
+        prompt: Prompt::Rejected,
+        reason,
+        ..
+    } = sim.e.phase()
+    else {
+        panic!("{:?}", sim.e.phase())
+    };
+    assert!(reason.contains("rev1 rejected the approval: “the OU id is not the ticket's”"));
+    assert!(
+        !sim.spawned
+            .iter()
+            .any(|s| s.purpose == Purpose::Main && s.step_id == "attach")
+    );
+    // No change was made yet: rollback is not offered.
+    assert_eq!(sim.e.choices(), vec![K::Retry, K::Abort]);
+    // Asking again makes a new request: an answer to the old one is stale.
+    sim.send(Event::Choice(Choice::Retry));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    let requests = sim
+        .journal
+        .iter()
+        .filter(|e| matches!(e.body, Body::ApprovalRequested { .. }))
+        .count();
+    assert_eq!(requests, 2);
+    sim.send(rejection(reviewer(), &sha, "still wrong", None));
+    sim.send(Event::Choice(Choice::Abort(Some(
+        "ticket to be fixed".into(),
+    ))));
+    assert_eq!(sim.finished, Some(4));
+}
+
 #[test]
 fn approval_needs_another_person_typing_the_target() {
     let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
@@ -697,15 +797,27 @@ fn approval_needs_another_person_typing_the_target() {
             _ => None,
         })
         .collect();
-    assert_eq!(refusals.len(), 4);
+    assert_eq!(refusals.len(), 3);
     assert!(
-        refusals[3].contains("is logged in as the operator"),
+        refusals[2].contains("is logged in as the operator"),
         "{}",
-        refusals[3]
+        refusals[2]
     );
     assert!(refusals[0].contains("ops1 is the operator"));
-    assert!(refusals[1].contains("not the resolved target"));
-    assert!(refusals[2].contains("stale"));
+    assert!(refusals[1].contains("stale"));
+    // The reviewer's wrong target is a miss, theirs, not a refusal of the approval; it does
+    // not count against the operator's three tries.
+    let missed: Vec<&Entry> = sim
+        .journal
+        .iter()
+        .filter(|e| matches!(e.body, Body::TargetMismatch { .. }))
+        .collect();
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].actor.role, Role::Reviewer);
+    assert!(matches!(
+        &missed[0].body,
+        Body::TargetMismatch { typed, misses: 0, .. } if typed == "Root"
+    ));
     assert!(!sim.ran().contains(&"attach:main".to_string()));
     sim.send(offer(reviewer(), "quarantine-2023-12", true));
     assert_eq!(sim.finished, Some(0));

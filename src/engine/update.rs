@@ -120,6 +120,7 @@ impl Engine {
             Event::Approval(offer) => {
                 self.approval(offer, &mut fx)?;
             }
+            Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
             Event::SelfApproval { typed } => {
                 let offer = self.own_offer(typed)?;
                 self.approval(offer, &mut fx)?;

@@ -25,6 +25,9 @@ pub enum Intent {
     /// a self-approval (refused unless the runbook says `allow_self`); from a watcher it
     /// goes to the share server as the reviewer's signature.
     Approve(String),
+    /// A watcher rejects the step waiting for approval, with a reason (sent to the share
+    /// server). The operator cannot reject their own step: the engine refuses it.
+    Reject(String),
     /// Stop the running command (TERM, then KILL).
     Stop,
     /// End the run for good.
@@ -47,6 +50,15 @@ impl Intent {
                 text,
             },
             Intent::Approve(typed) => Event::SelfApproval { typed },
+            Intent::Reject(reason) => Event::Reject(crate::engine::Rejection {
+                reviewer: operator.clone(),
+                step: String::new(),
+                command_sha256: String::new(),
+                reason,
+                fresh: true,
+                same_login: true,
+                client: None,
+            }),
             Intent::Stop => Event::Stop("the operator stopped it".into()),
             Intent::Abort(reason) => Event::Abort(reason),
             Intent::Interrupt(reason) => Event::Interrupt(reason),

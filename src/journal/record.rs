@@ -320,6 +320,11 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         typed: Option<String>,
     },
+    /// A reviewer said no, with a reason: the step does not run, and the operator decides
+    /// what happens next (ask again, roll back, abort).
+    ApprovalRejected {
+        reason: String,
+    },
     ManualDone {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -418,6 +423,7 @@ pub const KINDS: &[&str] = &[
     "approval_requested",
     "approval_granted",
     "approval_refused",
+    "approval_rejected",
     "manual_done",
     "operator_note",
     "step_failed",
@@ -458,6 +464,7 @@ impl Body {
             Body::ApprovalRequested { .. } => "approval_requested",
             Body::ApprovalGranted { .. } => "approval_granted",
             Body::ApprovalRefused { .. } => "approval_refused",
+            Body::ApprovalRejected { .. } => "approval_rejected",
             Body::ManualDone { .. } => "manual_done",
             Body::OperatorNote { .. } => "operator_note",
             Body::StepFailed { .. } => "step_failed",

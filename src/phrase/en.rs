@@ -234,6 +234,17 @@ impl Phrasebook for English {
                 .plain(format!("{who} passed the point of no return, typing "))
                 .code(typed)
                 .plain(format!(" — {reason}")),
+            // A reviewer's miss is theirs alone: it does not count against the operator's
+            // three tries, and the approval still waits.
+            Body::TargetMismatch {
+                resolved, typed, ..
+            } if rec.actor.role == Role::Reviewer => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} typed "))
+                .code(typed)
+                .plain(", which is not ")
+                .code(resolved)
+                .plain("; nothing was approved"),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -269,6 +280,9 @@ impl Phrasebook for English {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
+            Body::ApprovalRejected { reason } => step()
+                .marked(Mark::Refused)
+                .plain(format!("{who} rejected the approval: “{reason}”")),
             Body::ApprovalRefused { reason, .. } => step()
                 .marked(Mark::Refused)
                 .plain(format!("approval by {who} refused: {reason}")),

@@ -229,6 +229,15 @@ impl Phrasebook for Japanese {
                 .code(typed)
                 .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
             Body::TargetMismatch {
+                resolved, typed, ..
+            } if rec.actor.role == Role::Reviewer => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} が "))
+                .code(typed)
+                .plain(" と入力したが、実際の対象 ")
+                .code(resolved)
+                .plain(" と一致しない。承認されていない"),
+            Body::TargetMismatch {
                 resolved,
                 typed,
                 misses,
@@ -265,6 +274,9 @@ impl Phrasebook for Japanese {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
+            Body::ApprovalRejected { reason } => step()
+                .marked(Mark::Refused)
+                .plain(format!("{who} が承認を却下: 「{reason}」")),
             Body::ApprovalRefused { reason, .. } => step()
                 .marked(Mark::Refused)
                 .plain(format!("{who} の承認を拒否: {reason}")),

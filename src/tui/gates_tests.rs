@@ -7,9 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyCode;
 
-use super::tests::{APPROVAL, Sim, sizes, snap};
+use super::tests::{APPROVAL, Sim, approval_sim, sizes, snap};
 use crate::engine::Phase;
-use crate::frontend::Intent;
+use crate::frontend::{FrontEnd, Intent};
 use crate::journal::record::{Choice, Prompt};
 use crate::runbook::load_str;
 
@@ -70,5 +70,67 @@ fn a_window_closing_mid_run_offers_the_override_instead_of_ending() {
         );
         assert!(sim.screen().contains("window CLOSED, overridden") || w < 100);
         assert_eq!(sim.e.phase(), Phase::Ready(1));
+    }
+}
+
+fn rev2() -> crate::journal::record::Actor {
+    crate::journal::record::Actor {
+        role: crate::journal::record::Role::Reviewer,
+        user: "rev2".into(),
+        uid: 1002,
+        host: "bastion-1".into(),
+    }
+}
+
+#[test]
+fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, false);
+        sim.feed(crate::engine::Event::WatcherJoined(
+            "rev2 (uid 1002, pid 4242)".into(),
+        ));
+        let pending = sim.e.pending_approval().unwrap();
+        sim.feed(crate::engine::Event::Reject(crate::engine::Rejection {
+            reviewer: rev2(),
+            step: pending.step_id,
+            command_sha256: pending.command_sha256,
+            reason: "key k-2023-live is still in use by billing".into(),
+            fresh: true,
+            same_login: false,
+            client: None,
+        }));
+        let screen = sim.screen();
+        assert!(screen.contains("Rejected by a reviewer"), "{screen}");
+        assert!(screen.contains("rev2 rejected the approval"), "{screen}");
+        assert!(screen.contains("watching: rev2"), "{screen}");
+        assert!(sim.spawned.is_none(), "the step did not run");
+        snap!("reviewer_rejected", sim);
+        // Retry asks for approval again (rollback: the snapshot changed nothing).
+        assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Choice(Choice::Retry)]);
+        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    }
+}
+
+#[test]
+fn a_watcher_rejects_with_a_reason_and_can_hide_the_request() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, true);
+        assert!(sim.screen().contains("Approval wanted"));
+        // Esc hides the request so the evidence under it can be read; r still rejects.
+        sim.key(KeyCode::Esc);
+        assert!(!sim.screen().contains("Approval wanted"));
+        sim.key(KeyCode::Char('r'));
+        assert!(sim.key(KeyCode::Enter).is_empty(), "a reason is needed");
+        sim.typed("billing still uses it");
+        snap!("watcher_reject", sim);
+        let enter =
+            crossterm::event::KeyEvent::new(KeyCode::Enter, crossterm::event::KeyModifiers::NONE);
+        let intents = sim
+            .app
+            .input(crate::frontend::Input::Key(enter), &sim.e, false);
+        assert_eq!(
+            intents,
+            vec![Intent::Reject("billing still uses it".into())]
+        );
     }
 }

@@ -88,7 +88,8 @@ impl<B: Backend> App<B> {
                     ui.help = None;
                 } else if ui.overlay.is_some() {
                     ui.overlay = None;
-                } else if ui.question.is_some() {
+                } else if ui.question.is_some() || ui.watcher {
+                    // A watcher hides the approval request to read the screen under it.
                     ui.hidden = true;
                 }
             }
@@ -146,10 +147,13 @@ impl<B: Backend> App<B> {
                     ui.notice(text, false);
                 }
             },
-            Action::Approve => match e.phase() {
+            Action::Approve | Action::Reject => match e.phase() {
                 Phase::Approval { .. } => {
-                    ui.overlay = Some(Overlay::Approve {
-                        input: String::new(),
+                    let input = String::new();
+                    ui.overlay = Some(if action == Action::Approve {
+                        Overlay::Approve { input }
+                    } else {
+                        Overlay::Reject { input }
                     })
                 }
                 _ => ui.notice("no step is waiting for approval", false),
@@ -195,6 +199,12 @@ impl<B: Backend> App<B> {
                     };
                 }
                 Overlay::Approve { input } => return vec![Intent::Approve(input.trim().into())],
+                Overlay::Reject { input } if input.trim().is_empty() => {
+                    ui.overlay = Some(Overlay::Reject { input });
+                    ui.notice("a rejection needs a reason for the operator", false);
+                    return Vec::new();
+                }
+                Overlay::Reject { input } => return vec![Intent::Reject(input.trim().into())],
                 Overlay::Reason { why, input } => (input.trim().to_string(), (why, input)),
                 other => {
                     ui.overlay = Some(other);
@@ -273,7 +283,10 @@ impl<B: Backend> App<B> {
 fn field(ui: &mut Ui) -> Option<&mut String> {
     match &mut ui.overlay {
         Some(
-            Overlay::Note { input } | Overlay::Reason { input, .. } | Overlay::Approve { input },
+            Overlay::Note { input }
+            | Overlay::Reason { input, .. }
+            | Overlay::Approve { input }
+            | Overlay::Reject { input },
         ) => {
             return Some(input);
         }

@@ -88,6 +88,8 @@ pub enum Action {
     Pick(ChoiceKind),
     ApproveSelf,
     Approve,
+    /// A reviewer says no, with a reason.
+    Reject,
     Yes,
     No,
     AbortRun,
@@ -412,6 +414,18 @@ pub const BINDINGS: &[Binding] = &[
         "approve the waiting step, typing its target",
     ),
     b(
+        Key::Plain(K::Char('r')),
+        &[M::Watcher],
+        A::Reject,
+        "reject the waiting step, with a reason for the operator",
+    ),
+    b(
+        Key::Plain(K::Esc),
+        &[M::Watcher],
+        A::Hide,
+        "hide the approval request (a and r still work)",
+    ),
+    b(
         Key::Ctrl('c'),
         &[M::Finished, M::Watcher],
         A::Leave,
@@ -477,10 +491,11 @@ mod tests {
 
     #[test]
     fn the_watcher_has_no_operator_keys() {
-        for code in [K::Enter, K::Char('r'), K::Char('t')] {
+        for code in [K::Enter, K::Char('t'), K::Char('c')] {
             assert_eq!(resolve(&key(code), M::Watcher), None, "{code:?}");
         }
         assert_eq!(resolve(&key(K::Char('a')), M::Watcher), Some(A::Approve));
+        assert_eq!(resolve(&key(K::Char('r')), M::Watcher), Some(A::Reject));
         assert_eq!(resolve(&key(K::Char('n')), M::Watcher), Some(A::Note));
     }
 

@@ -84,6 +84,10 @@ pub enum Overlay {
     Approve {
         input: String,
     },
+    /// A watcher rejects the waiting step: the reason the operator will read.
+    Reject {
+        input: String,
+    },
     Quit,
     /// Stop the running command?
     Stop,
@@ -221,7 +225,9 @@ impl Ui {
                 why: ReasonFor::Choice(_),
                 ..
             }) => true,
-            Some(Overlay::Approve { .. }) => !matches!(phase, Phase::Approval { .. }),
+            Some(Overlay::Approve { .. } | Overlay::Reject { .. }) => {
+                !matches!(phase, Phase::Approval { .. })
+            }
             _ => false,
         };
         if stale {

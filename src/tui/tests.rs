@@ -533,7 +533,7 @@ fn watcher_mode_is_read_only_but_approves_and_notes() {
         let mut sim = approval_sim(w, h, true);
         snap!("watcher", sim);
         let app = &mut sim.app;
-        for code in [KeyCode::Enter, KeyCode::Char('r'), KeyCode::Char('q')] {
+        for code in [KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('q')] {
             let intents = app.input(
                 Input::Key(KeyEvent::new(code, KeyModifiers::NONE)),
                 &sim.e,

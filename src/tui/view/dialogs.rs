@@ -18,8 +18,8 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let ui = v.ui;
     if let (Some(q), false) = (&ui.question, ui.hidden) {
         question(f, area, v, q);
-    } else if ui.watcher {
-        watcher(f, area, v);
+    } else if ui.watcher && !ui.hidden {
+        super::review::request(f, area, v);
     }
     match &ui.overlay {
         Some(o) => overlay(f, area, v, o),
@@ -28,29 +28,29 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     }
 }
 
-struct Dialog {
+pub(super) struct Dialog {
     title: String,
     style: Style,
     lines: Vec<Line<'static>>,
 }
 
 impl Dialog {
-    fn new(title: impl Into<String>, style: Style) -> Dialog {
+    pub(super) fn new(title: impl Into<String>, style: Style) -> Dialog {
         Dialog {
             title: title.into(),
             style,
             lines: Vec::new(),
         }
     }
-    fn text(&mut self, text: &str, style: Style, width: usize) {
+    pub(super) fn text(&mut self, text: &str, style: Style, width: usize) {
         for row in wrap::words(text, width) {
             self.lines.push(Line::styled(row, style));
         }
     }
-    fn line(&mut self, line: Line<'static>) {
+    pub(super) fn line(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }
-    fn draw(self, f: &mut Frame, area: Rect, width: u16) {
+    pub(super) fn draw(self, f: &mut Frame, area: Rect, width: u16) {
         let h = self.lines.len() as u16 + 2;
         let rect = centered(area, width, h);
         f.render_widget(Clear, rect);
@@ -63,12 +63,12 @@ impl Dialog {
 }
 
 /// Width of a dialog in `area`, and of the text inside it.
-fn widths(area: Rect) -> (u16, usize) {
+pub(super) fn widths(area: Rect) -> (u16, usize) {
     let w = area.width.saturating_sub(4).min(76);
     (w, w.saturating_sub(2) as usize)
 }
 
-fn input(text: &str, v: &View) -> Line<'static> {
+pub(super) fn input(text: &str, v: &View) -> Line<'static> {
     Line::from(vec![
         Span::styled("> ", v.theme.accent()),
         Span::styled(text.to_string(), v.theme.bold()),
@@ -243,6 +243,7 @@ fn choice(
         Some(Prompt::Rollback) => " A rollback command failed ",
         Some(Prompt::InDoubt) => " Step in doubt ",
         Some(Prompt::Window) => " The change window closed ",
+        Some(Prompt::Rejected) => " Rejected by a reviewer ",
         _ => " Step failed ",
     };
     let mut d = Dialog::new(heading, t.bad());
@@ -338,6 +339,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
             "undo only this loop pass; earlier passes, already verified, stay as they are"
         }
         (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
+        (K::Retry, Some(Prompt::Rejected)) => {
+            "ask for approval again: another reviewer, or the same one once their concern is met"
+        }
         (K::Retry, _) => "run the failed command again",
         (K::Abort, _) => "end the run here and change nothing more (asks a reason)",
         (K::Continue, Some(Prompt::Rollback)) => {
@@ -412,6 +416,7 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             }
             d.line(input(text, v));
         }
+        Overlay::Reject { input: text } => d = super::review::reject(v, text, tw),
         Overlay::Quit => {
             d = Dialog::new(" Quit? ", t.warn());
             d.text(
@@ -443,21 +448,6 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         }
     }
     d.draw(f, area, w);
-}
-
-fn watcher(f: &mut Frame, area: Rect, v: &View) {
-    let t = v.theme;
-    if let Phase::Approval { step, .. } = v.e.phase() {
-        let (w, tw) = widths(area);
-        let mut d = Dialog::new(" Approval wanted ", t.accent());
-        d.text(&title(v.e, step), t.bold(), tw);
-        d.text(
-            "waits for a second person. Press a and type the target as you read it.",
-            Style::new(),
-            tw,
-        );
-        d.draw(f, area, w);
-    }
 }
 
 /// The run is over (or stopped): say how, and how to leave.

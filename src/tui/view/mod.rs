@@ -8,6 +8,7 @@ mod header;
 mod help;
 mod keys;
 mod output;
+mod review;
 mod steps;
 mod target;
 mod timeline;
