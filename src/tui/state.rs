@@ -137,8 +137,10 @@ pub struct Ui {
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
     pub dwell: Duration,
-    started: Instant,
-    ended: Option<Duration>,
+    /// When the run started and ended, as journaled: elapsed counts from the run's start,
+    /// for a watcher who joined late and for a resumed run alike.
+    began: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
     /// Tests draw at a fixed moment.
     pub frozen: Option<(DateTime<Utc>, Duration)>,
     pub dirty: bool,
@@ -173,8 +175,8 @@ impl Ui {
             last_miss: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
-            started: Instant::now(),
-            ended: None,
+            began: None,
+            ended_at: None,
             frozen: None,
             dirty: true,
             closed: false,
@@ -183,11 +185,16 @@ impl Ui {
         }
     }
 
-    pub fn elapsed(&self) -> Duration {
-        match self.frozen {
-            Some((_, d)) => d,
-            None => self.ended.unwrap_or_else(|| self.started.elapsed()),
+    pub fn elapsed(&self, now: DateTime<Utc>) -> Duration {
+        if let Some((_, d)) = self.frozen {
+            return d;
         }
+        let Some(began) = self.began else {
+            return Duration::ZERO;
+        };
+        (self.ended_at.unwrap_or(now) - began)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
     }
 
     /// Whether the current phase has been on screen long enough to act on it: a key typed
@@ -241,11 +248,12 @@ impl Ui {
         let step = rec.step.as_deref().and_then(|id| e.step_index(id));
         let mut added = 0;
         match &rec.body {
-            Body::RunStarted { .. } | Body::RunResumed { .. } => {
-                self.started = Instant::now();
-                self.ended = None;
+            Body::RunStarted { .. } => {
+                self.began = journal_time(&rec.ts);
+                self.ended_at = None;
             }
-            Body::RunFinished { .. } => self.ended = Some(self.started.elapsed()),
+            Body::RunResumed { .. } => self.ended_at = None,
+            Body::RunFinished { .. } => self.ended_at = journal_time(&rec.ts),
             Body::CommandStarted {
                 purpose,
                 attempt,
@@ -345,4 +353,11 @@ impl Ui {
             _ => true,
         }
     }
+}
+
+/// A record's time (RFC 3339 with offset) as UTC.
+fn journal_time(ts: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(ts)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }
