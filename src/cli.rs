@@ -44,6 +44,8 @@ pub enum Command {
     },
     /// Continue an interrupted run
     Resume(ResumeArgs),
+    /// Undo the changes an ended run left in place, in reverse, with the same gates
+    Rollback(RollbackArgs),
     /// List the live shared sessions on this host that you can join
     Sessions,
     /// Watch a live run, read-only (approve with `a`, note with `n`)
@@ -156,6 +158,31 @@ pub struct ResumeArgs {
     pub outside_window: Option<String>,
     /// The runbook, where the journal cannot say where it is (its path held a secret's
     /// value); it must be the very file the run started with (same SHA-256)
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The run's directory (printed at its start and end), or its run id
+    pub run: PathBuf,
+    /// Why the changes are undone now (journaled)
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Line mode over stdin/stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// A secret the journal could not keep, given again
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Let members of GROUP watch (socket mode 0660)
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
+    /// Undo outside the change window; the reason is journaled as an override
+    #[arg(long, value_name = "REASON")]
+    pub outside_window: Option<String>,
+    /// The runbook, where the journal cannot say where it is; it must be the very file the
+    /// run started with (same SHA-256)
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
 }

@@ -53,6 +53,7 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),
+        Command::Rollback(args) => commands::rollback::run(&args, clock()?),
         Command::Verify { run_dir, head } => {
             commands::verify::run(&commands::session::find_run(&run_dir), head.as_deref())
         }

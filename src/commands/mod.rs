@@ -4,6 +4,7 @@ pub mod check;
 pub mod export;
 pub mod plan;
 pub mod resume;
+pub mod rollback;
 pub mod run;
 pub mod session;
 pub mod share_clients;

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
@@ -244,6 +243,11 @@ impl Engine {
                 });
             }
             Body::RollbackFinished { .. } => {}
+            Body::RollbackRequested { .. } => {
+                self.finished = None;
+                self.interrupted = None;
+                self.requested = true;
+            }
             Body::WatcherJoined { watcher } => {
                 self.watchers.insert(watcher.clone());
             }
@@ -265,7 +269,7 @@ impl Engine {
                 self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
             }
             Body::RunFinished { outcome, .. } => {
-                self.finished = Some((*outcome, Exit::from(*outcome)))
+                self.finished = Some((*outcome, self.exit_of(*outcome)))
             }
             Body::WindowChecked { .. }
             | Body::StopRequested { .. }

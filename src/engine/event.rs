@@ -63,6 +63,12 @@ pub enum Event {
         who: String,
         reason: String,
     },
+    /// Undo the changes in place now: an ended run's (`shisa rollback`), or a live run's
+    /// instead of leaving them (the quit dialog). Same order and gates as any rollback.
+    RollbackRequested {
+        reason: String,
+        outside_window: Option<String>,
+    },
     /// The operator ends the run for good (`abort` at a prompt).
     Abort(String),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
@@ -88,6 +94,7 @@ impl Event {
             Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
             Event::Reject(_) => "reject",
+            Event::RollbackRequested { .. } => "rollback requested",
             Event::Stop(_) => "stop",
             Event::Recovered { .. } => "journal recovered",
             Event::ClientRefused { .. } => "client refused",

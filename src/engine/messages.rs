@@ -224,3 +224,19 @@ pub fn rolled_back_keeping(kept: &[&str], why: &str) -> String {
 
 pub const KEPT_WHY: &str =
     "a checkpoint, a point of no return, or earlier loop passes kept by the operator";
+
+// A rollback asked for by the operator.
+
+pub const ROLLED_BACK_ON_REQUEST: &str = "rolled back, as the operator asked";
+pub const ROLLBACK_NEEDS_REASON: &str = "a rollback needs a reason: it is journaled";
+pub const NOTHING_TO_UNDO: &str =
+    "nothing to undo: no change of this run is in place (or none can be rolled back)";
+pub const ROLLBACK_RUNNING: &str = "a rollback is already under way";
+pub const ROLLBACK_NOT_NOW: &str =
+    "not now: let the running command end, or answer the question on screen (it offers rollback)";
+pub const ROLLBACK_HALTED: &str = "this run stopped without ending: `shisa resume` continues it, and its quit dialog offers the rollback";
+pub const ROLLBACK_INSTEAD: &str = "the operator rolled back instead of going on";
+
+pub fn rollback_outside_window(why: &str) -> String {
+    format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
+}

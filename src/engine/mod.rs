@@ -15,6 +15,7 @@ mod confirm;
 pub mod event;
 pub mod expect;
 mod flow;
+mod later;
 mod lifecycle;
 mod manual;
 mod messages;

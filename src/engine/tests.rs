@@ -1321,3 +1321,103 @@ fn a_change_by_hand_is_not_shown_after_the_window_closed() {
     sim.send(Event::Choice(Choice::Abort(Some("next window".into()))));
     assert_eq!(sim.finished, Some(4));
 }
+
+/// RUNBOOK up to its manual step: the policy attached and verified, in place.
+fn changed_then_manual() -> Sim {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    sim.run();
+    assert_eq!(sim.e.phase(), Phase::Manual(3));
+    sim
+}
+
+fn rollback_requested(reason: &str, outside: Option<&str>) -> Event {
+    Event::RollbackRequested {
+        reason: reason.into(),
+        outside_window: outside.map(str::to_string),
+    }
+}
+
+#[test]
+fn an_ended_runs_changes_are_rolled_back_later_on_request() {
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort("customer asked to wait".into()));
+    assert_eq!(sim.finished, Some(3));
+    assert_eq!(
+        sim.e.rollback_plan_now().undo,
+        vec![2],
+        "attach is in place"
+    );
+    // A reason is required; outside the window a rollback is a change like any other.
+    assert!(
+        sim.e
+            .update(sim.now, rollback_requested(" ", None))
+            .is_err()
+    );
+    sim.now = friday_evening();
+    let refused = sim
+        .e
+        .update(sim.now, rollback_requested("undo", None))
+        .unwrap_err();
+    assert!(refused.0.contains("--outside-window"), "{refused}");
+    sim.send(rollback_requested("INC-42 closed", Some("customer outage")));
+    assert!(
+        sim.ran().contains(&"attach:rollback-1".to_string()),
+        "{:?}",
+        sim.ran()
+    );
+    assert_eq!(
+        sim.finished,
+        Some(0),
+        "a requested rollback that undid everything"
+    );
+    let kinds = sim.kinds();
+    let from = kinds
+        .iter()
+        .position(|k| k == "rollback_requested")
+        .unwrap();
+    assert_eq!(kinds[from - 1], "run_finished");
+    assert_eq!(
+        &kinds[from..],
+        [
+            "rollback_requested",
+            "override",
+            "window_checked",
+            "rollback_started",
+            "command_started",
+            "command_finished",
+            "step_finished",
+            "rollback_finished",
+            "run_finished"
+        ]
+    );
+    // Nothing is left to undo: asking again is refused.
+    assert!(
+        sim.e
+            .update(sim.now, rollback_requested("again", Some("x")))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_live_run_rolls_back_instead_of_leaving_its_changes() {
+    let mut sim = changed_then_manual();
+    sim.send(rollback_requested("customer withdrew consent", None));
+    assert!(sim.ran().contains(&"attach:rollback-1".to_string()));
+    assert_eq!(sim.finished, Some(0));
+    assert_eq!(
+        sim.e.step(3).status,
+        Some(crate::journal::record::StepStatus::Skipped)
+    );
+    // Before any change there is nothing to undo.
+    let mut fresh = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    fresh.start(tuesday_10am(), None);
+    assert!(
+        fresh
+            .e
+            .update(fresh.now, rollback_requested("x", None))
+            .is_err()
+    );
+}

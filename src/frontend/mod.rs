@@ -32,6 +32,8 @@ pub enum Intent {
     Stop,
     /// End the run for good.
     Abort(String),
+    /// Undo the changes in place now, instead of leaving them (the quit dialog).
+    RollbackNow(String),
     /// Stop now; the run can be resumed.
     Interrupt(String),
 }
@@ -61,6 +63,10 @@ impl Intent {
             }),
             Intent::Stop => Event::Stop("the operator stopped it".into()),
             Intent::Abort(reason) => Event::Abort(reason),
+            Intent::RollbackNow(reason) => Event::RollbackRequested {
+                reason,
+                outside_window: None,
+            },
             Intent::Interrupt(reason) => Event::Interrupt(reason),
         }
     }

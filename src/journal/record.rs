@@ -364,6 +364,12 @@ pub enum Body {
     RollbackFinished {
         ok: bool,
     },
+    /// The operator asks to undo the changes an ended run left in place (`shisa rollback`),
+    /// or, before the end, to roll back instead of leaving them: the continuation's first
+    /// record after a `run_finished`.
+    RollbackRequested {
+        reason: String,
+    },
     WatcherJoined {
         watcher: String,
     },
@@ -431,6 +437,7 @@ pub const KINDS: &[&str] = &[
     "step_finished",
     "rollback_started",
     "rollback_finished",
+    "rollback_requested",
     "watcher_joined",
     "client_refused",
     "watcher_left",
@@ -472,6 +479,7 @@ impl Body {
             Body::StepFinished { .. } => "step_finished",
             Body::RollbackStarted { .. } => "rollback_started",
             Body::RollbackFinished { .. } => "rollback_finished",
+            Body::RollbackRequested { .. } => "rollback_requested",
             Body::WatcherJoined { .. } => "watcher_joined",
             Body::ClientRefused { .. } => "client_refused",
             Body::WatcherLeft { .. } => "watcher_left",

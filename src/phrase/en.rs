@@ -378,6 +378,11 @@ impl Phrasebook for English {
                 }
                 Phrase::new().marked(Mark::Rollback).plain(s)
             }
+            Body::RollbackRequested { reason } => Phrase::new()
+                .marked(Mark::Rollback)
+                .plain(format!(
+                    "{who} asked to roll back the changes left in place: “{reason}”"
+                )),
             Body::RollbackFinished { ok: true } => Phrase::new()
                 .marked(Mark::Rollback)
                 .plain("rollback finished; every step undone"),

@@ -371,6 +371,9 @@ impl Phrasebook for Japanese {
                 }
                 Phrase::new().marked(Mark::Rollback).plain(s)
             }
+            Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(
+                format!("{who} が残った変更のロールバックを要求: 「{reason}」"),
+            ),
             Body::RollbackFinished { ok: true } => Phrase::new()
                 .marked(Mark::Rollback)
                 .plain("ロールバック完了。すべてのステップを戻した"),

@@ -134,3 +134,59 @@ fn a_watcher_rejects_with_a_reason_and_can_hide_the_request() {
         );
     }
 }
+
+#[test]
+fn quitting_lists_the_changes_in_place_and_offers_rollback_first() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(super::tests::demo(), w, h);
+        sim.reach_manual();
+        // The manual step's note field takes letters: hide it, then quit.
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        let screen = sim.screen();
+        assert!(
+            screen.contains("Changes of this run in place now:"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("◆ Attach Deny-all to the quarantine OU"),
+            "{screen}"
+        );
+        snap!("quit_with_changes_in_place", sim);
+        // Abort lists what stays and how to undo it later.
+        sim.key(KeyCode::Char('a'));
+        let screen = sim.screen();
+        assert!(screen.contains("These stay in place:"), "{screen}");
+        assert!(
+            screen.contains("shisa rollback 20231205T011500Z-3f9a"),
+            "{screen}"
+        );
+        snap!("abort_leaves_changes", sim);
+        // Esc, then rollback first: a reason, then the rollback runs.
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        sim.key(KeyCode::Char('r'));
+        assert!(sim.key(KeyCode::Enter).is_empty(), "a reason is asked");
+        sim.typed("customer withdrew");
+        assert_eq!(
+            sim.key(KeyCode::Enter),
+            vec![Intent::RollbackNow("customer withdrew".into())]
+        );
+        let rollback = sim.spawned.as_ref().expect("the rollback command runs");
+        assert_eq!(rollback.step_id, "attach-deny");
+        assert!(sim.e.rollback().is_some());
+    }
+}
+
+#[test]
+fn n_is_a_note_never_a_no() {
+    let mut sim = Sim::new(super::tests::demo(), 80, 24);
+    sim.key(KeyCode::Char('q'));
+    assert!(sim.key(KeyCode::Char('n')).is_empty());
+    assert!(
+        sim.screen().contains("Quit?"),
+        "n did not answer the question"
+    );
+    sim.key(KeyCode::Esc);
+    assert!(!sim.screen().contains("Quit?"));
+}

@@ -180,6 +180,14 @@ impl<B: Backend> App<B> {
                     });
                 }
             }
+            Action::RollbackNow => {
+                if ui.overlay == Some(Overlay::Quit) && !ui.running && e.changes_made() {
+                    ui.overlay = Some(Overlay::Reason {
+                        why: ReasonFor::RollbackNow,
+                        input: String::new(),
+                    });
+                }
+            }
             Action::Leave => ui.left = true,
         }
         Vec::new()
@@ -214,6 +222,12 @@ impl<B: Backend> App<B> {
             let (why, input) = keep;
             let reason = (!text.is_empty()).then(|| text.clone());
             return match why {
+                ReasonFor::RollbackNow if text.is_empty() => {
+                    ui.overlay = Some(Overlay::Reason { why, input });
+                    ui.notice("a rollback needs a reason for the journal", false);
+                    Vec::new()
+                }
+                ReasonFor::RollbackNow => vec![Intent::RollbackNow(text)],
                 ReasonFor::AbortRun => vec![Intent::Abort(
                     reason.unwrap_or_else(|| "the operator aborted the run".into()),
                 )],

@@ -93,6 +93,8 @@ pub enum Action {
     Yes,
     No,
     AbortRun,
+    /// Roll back the changes in place instead of leaving them (asks a reason).
+    RollbackNow,
     Leave,
 }
 
@@ -364,12 +366,17 @@ pub const BINDINGS: &[Binding] = &[
     b(Key::Plain(K::Char('y')), &[M::Ask], A::Yes, "yes"),
     b(Key::Plain(K::Enter), &[M::Ask], A::Yes, "yes"),
     b(
+        Key::Plain(K::Char('r')),
+        &[M::Ask],
+        A::RollbackNow,
+        "roll back the changes in place first (asks a reason)",
+    ),
+    b(
         Key::Plain(K::Char('a')),
         &[M::Ask],
         A::AbortRun,
-        "abort the run for good (asks a reason)",
+        "abort the run for good; changes stay in place (asks a reason)",
     ),
-    b(Key::Plain(K::Char('n')), &[M::Ask], A::No, "no"),
     b(Key::Plain(K::Esc), &[M::Ask], A::No, "no"),
     // Help.
     b(Key::Plain(K::Esc), &[M::Help], A::Hide, "close the help"),

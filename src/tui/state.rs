@@ -67,6 +67,8 @@ pub enum ReasonFor {
     Choice(ChoiceKind),
     /// Abort the whole run from the quit question.
     AbortRun,
+    /// Undo the changes in place, from the quit question, instead of leaving them.
+    RollbackNow,
 }
 
 /// Dialogs opened by the operator on top of whatever the run asks.

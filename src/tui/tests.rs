@@ -465,7 +465,7 @@ fn quit_asks_and_explains_resuming() {
     sim.key(KeyCode::Enter);
     sim.key(KeyCode::Char('q'));
     snap!("quit_while_running", sim);
-    assert!(sim.key(KeyCode::Char('n')).is_empty());
+    assert!(sim.key(KeyCode::Esc).is_empty());
     sim.key(KeyCode::Char('q'));
     let intents = sim.key(KeyCode::Char('y'));
     assert_eq!(intents, vec![Intent::Interrupt("the operator quit".into())]);

@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{View, centered, fit, wrap};
+use super::dialog::{Dialog, input, widths};
+use super::{View, fit};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::runbook::model::Undo;
@@ -26,54 +26,6 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         None if ui.question.is_none() && !ui.watcher => end(f, area, v),
         None => {}
     }
-}
-
-pub(super) struct Dialog {
-    title: String,
-    style: Style,
-    lines: Vec<Line<'static>>,
-}
-
-impl Dialog {
-    pub(super) fn new(title: impl Into<String>, style: Style) -> Dialog {
-        Dialog {
-            title: title.into(),
-            style,
-            lines: Vec::new(),
-        }
-    }
-    pub(super) fn text(&mut self, text: &str, style: Style, width: usize) {
-        for row in wrap::words(text, width) {
-            self.lines.push(Line::styled(row, style));
-        }
-    }
-    pub(super) fn line(&mut self, line: Line<'static>) {
-        self.lines.push(line);
-    }
-    pub(super) fn draw(self, f: &mut Frame, area: Rect, width: u16) {
-        let h = self.lines.len() as u16 + 2;
-        let rect = centered(area, width, h);
-        f.render_widget(Clear, rect);
-        let block = Block::bordered()
-            .border_type(BorderType::Thick)
-            .border_style(self.style)
-            .title(Line::styled(self.title, self.style));
-        f.render_widget(Paragraph::new(self.lines).block(block), rect);
-    }
-}
-
-/// Width of a dialog in `area`, and of the text inside it.
-pub(super) fn widths(area: Rect) -> (u16, usize) {
-    let w = area.width.saturating_sub(4).min(76);
-    (w, w.saturating_sub(2) as usize)
-}
-
-pub(super) fn input(text: &str, v: &View) -> Line<'static> {
-    Line::from(vec![
-        Span::styled("> ", v.theme.accent()),
-        Span::styled(text.to_string(), v.theme.bold()),
-        Span::styled("█", v.theme.accent()),
-    ])
 }
 
 fn title(e: &Engine, i: usize) -> String {
@@ -391,10 +343,14 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
                 ReasonFor::Choice(K::Done) => "Why do you know the step finished?",
                 ReasonFor::Choice(_) => "Reason:",
                 ReasonFor::AbortRun => "Why abort the run for good? (optional)",
+                ReasonFor::RollbackNow => "Why roll back now? (journaled)",
             };
             d = Dialog::new(" Reason for the journal ", t.warn());
             d.text(q, Style::new(), tw);
             d.line(input(text, v));
+            if *why == ReasonFor::AbortRun {
+                super::abort::left_behind(&mut d, v, tw);
+            }
         }
         Overlay::Approve { input: text } => {
             d = Dialog::new(" Approve ", t.accent());
@@ -435,7 +391,7 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
                     tw,
                 );
             } else {
-                d.text("Or press a to abort the run for good.", t.dim(), tw);
+                super::abort::in_place(&mut d, v, tw);
             }
         }
         Overlay::Stop => {

@@ -89,7 +89,10 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         Mode::Ask => {
             let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
             if v.ui.overlay == Some(Overlay::Quit) && !running {
-                h.push((Action::AbortRun, "abort for good"));
+                if v.e.changes_made() {
+                    h.push((Action::RollbackNow, "roll back first"));
+                }
+                h.push((Action::AbortRun, "abort, leave them"));
             }
             h
         }

@@ -2,7 +2,9 @@
 //! pane, each in its own file. Nothing here changes state, so the watcher's screen and the
 //! snapshot tests draw exactly what the operator sees.
 
+mod abort;
 mod current;
+mod dialog;
 mod dialogs;
 mod header;
 mod help;

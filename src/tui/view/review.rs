@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 use super::View;
-use super::dialogs::{Dialog, input, widths};
+use super::dialog::{Dialog, input, widths};
 use crate::engine::Phase;
 
 /// A step waits for a second person: what it is, and the three things the reviewer can do.
