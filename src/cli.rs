@@ -41,6 +41,10 @@ pub enum Command {
         /// A parameter value
         #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
+        /// Also run each target's read-only `describe` now and say whether `deny` or
+        /// `must_match` will refuse it (exit 4 if one would)
+        #[arg(long)]
+        resolve: bool,
     },
     /// Continue an interrupted run
     Resume(ResumeArgs),

@@ -44,12 +44,18 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
     let clock = || Clock::from_env().map_err(Error::Invalid);
     match cli.command {
         Command::Check { runbooks } => Ok(commands::check::run(&runbooks)),
-        Command::Plan { runbook, params } => {
-            let text = commands::plan::run(&runbook, &params, &clock()?)?;
+        Command::Plan {
+            runbook,
+            params,
+            resolve,
+        } => {
+            let (text, refused) =
+                commands::plan::run_resolved(&runbook, &params, &clock()?, resolve)?;
             // Titles, instructions and scripts come from the file: none may act on the
             // reviewer's terminal.
             let text: Vec<String> = text.lines().map(shisa::runbook::diag::printable).collect();
-            print_out(&(text.join("\n") + "\n"))
+            let printed = print_out(&(text.join("\n") + "\n"))?;
+            Ok(if refused { Exit::Refused } else { printed })
         }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),

@@ -3,6 +3,7 @@
 pub mod check;
 pub mod export;
 pub mod plan;
+pub mod plan_resolve;
 pub mod resume;
 pub mod rollback;
 pub mod run;
