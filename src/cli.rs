@@ -113,11 +113,9 @@ pub enum Command {
     },
     /// Print the JSON Schema of the runbook format
     Schema,
-    /// Print shell completions
-    #[command(hide = true)]
+    /// Print shell completions (bash, zsh, fish, …)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
-    #[command(hide = true)]
     Man,
 }
 
@@ -211,4 +209,20 @@ pub enum ExportFormat {
     Md,
     Json,
     Html,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_lists_every_command_including_completions_man_and_rollback() {
+        let help = super::Cli::command().render_help().to_string();
+        for name in ["completions", "man", "rollback", "approve", "plan"] {
+            assert!(
+                help.lines().any(|l| l.trim_start().starts_with(name)),
+                "{name} missing:\n{help}"
+            );
+        }
+    }
 }

@@ -190,3 +190,17 @@ fn n_is_a_note_never_a_no() {
     sim.key(KeyCode::Esc);
     assert!(!sim.screen().contains("Quit?"));
 }
+
+#[test]
+fn the_chooser_shows_the_key_of_each_choice() {
+    let mut sim = Sim::new(super::tests::demo(), 80, 24);
+    sim.reach_failure();
+    let screen = sim.screen();
+    assert!(
+        screen.contains("▶[r]ollback   re[t]ry   [a]bort…"),
+        "{screen}"
+    );
+    // The bracketed key is the one that selects it.
+    sim.key(KeyCode::Char('t'));
+    assert!(sim.screen().contains("▶re[t]ry"));
+}

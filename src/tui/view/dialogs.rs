@@ -213,19 +213,20 @@ fn choice(
     }
     d.line(Line::raw(""));
     let mut row = Vec::new();
-    for (n, c) in choices.iter().enumerate() {
-        let c = match c.reason() {
-            ReasonNeed::None => c.name().to_string(),
-            _ => format!("{}…", c.name()),
+    for (n, &c) in choices.iter().enumerate() {
+        let name = keyed(c);
+        let name = match c.reason() {
+            ReasonNeed::None => name,
+            _ => format!("{name}…"),
         };
-        // Brackets as well as reverse video: the choice reads without colour or attributes.
+        // A mark as well as reverse video: the choice reads without colour or attributes.
         let (label, style) = if n == selected {
-            (format!("[{c}]"), t.selected())
+            (format!("▶{name}"), t.selected())
         } else {
-            (format!(" {c} "), Style::new())
+            (format!(" {name}"), Style::new())
         };
         row.push(Span::styled(label, style));
-        row.push(Span::raw(" "));
+        row.push(Span::raw("  "));
     }
     d.line(Line::from(row));
     if let Some(&chosen) = choices.get(selected) {
@@ -282,6 +283,20 @@ fn choice(
         }
     }
     d.draw(f, area, w);
+}
+
+/// The choice's name with the key that selects it bracketed, `[r]ollback`, `re[t]ry`: from
+/// the keymap, so the screen cannot disagree with the keys.
+fn keyed(c: ChoiceKind) -> String {
+    let name = c.name();
+    let key = crate::tui::keymap::key_for(
+        crate::tui::keymap::Action::Pick(c),
+        crate::tui::keymap::Mode::Choice,
+    );
+    match key.and_then(|k| name.find(k.as_str()).map(|at| (k, at))) {
+        Some((k, at)) => format!("{}[{k}]{}", &name[..at], &name[at + k.len()..]),
+        None => name.to_string(),
+    }
 }
 
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
