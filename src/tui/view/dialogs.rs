@@ -149,21 +149,37 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
             let mut d = Dialog::new(" Waiting for approval ", t.accent());
             d.text(&title(e, i), t.bold(), tw);
-            d.text(
-                "waiting for approval by another person, who runs:",
-                Style::new(),
-                tw,
-            );
-            d.line(Line::styled(
-                format!("  shisa approve {}", v.ui.run_id),
-                t.accent(),
-            ));
-            d.text("and types the target themselves.", Style::new(), tw);
+            // Where the runbook allows it, approving yourself comes first: nobody else may
+            // be able to join (a run not shared with anyone).
             if allow_self {
-                d.line(Line::raw(""));
                 d.text(
                     "This runbook lets you approve it yourself: press a, then type the target. It is journaled as a self-approval.",
+                    Style::new(),
+                    tw,
+                );
+                d.line(Line::raw(""));
+                d.text(
+                    "A second person who can join this run may approve instead:",
                     t.dim(),
+                    tw,
+                );
+                d.line(Line::styled(
+                    format!("  shisa approve {}", v.ui.run_id),
+                    t.dim(),
+                ));
+            } else {
+                d.text(
+                    "waiting for approval by another person, who runs:",
+                    Style::new(),
+                    tw,
+                );
+                d.line(Line::styled(
+                    format!("  shisa approve {}", v.ui.run_id),
+                    t.accent(),
+                ));
+                d.text(
+                    "and types the target themselves (or rejects it).",
+                    Style::new(),
                     tw,
                 );
             }
