@@ -41,9 +41,15 @@ pub enum Command {
         /// A parameter value
         #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
         params: Vec<String>,
+        /// Also run each target's read-only `describe` now and say whether `deny` or
+        /// `must_match` will refuse it (exit 4 if one would)
+        #[arg(long)]
+        resolve: bool,
     },
     /// Continue an interrupted run
     Resume(ResumeArgs),
+    /// Undo the changes an ended run left in place, in reverse, with the same gates
+    Rollback(RollbackArgs),
     /// List the live shared sessions on this host that you can join
     Sessions,
     /// Watch a live run, read-only (approve with `a`, note with `n`)
@@ -57,13 +63,17 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         copy: Option<PathBuf>,
     },
-    /// Give the second signature on the step waiting for approval (exit 0 granted, 1 refused)
+    /// Give the second signature on the step waiting for approval (exit 0 granted, 1 not),
+    /// or reject it with a reason (exit 0 when the rejection is recorded)
     Approve {
         /// Run id, as `shisa sessions` lists it
         run_id: String,
         /// The target as you read it (asked for when not given)
-        #[arg(long, value_name = "VALUE")]
+        #[arg(long, value_name = "VALUE", conflicts_with = "reject")]
         typed: Option<String>,
+        /// Say no instead, with the reason the operator will read; the step does not run
+        #[arg(long, value_name = "REASON")]
+        reject: Option<String>,
     },
     /// Add a reviewer's note to a live run's timeline
     Note {
@@ -103,11 +113,9 @@ pub enum Command {
     },
     /// Print the JSON Schema of the runbook format
     Schema,
-    /// Print shell completions
-    #[command(hide = true)]
+    /// Print shell completions (bash, zsh, fish, …)
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff)
-    #[command(hide = true)]
     Man,
 }
 
@@ -156,6 +164,31 @@ pub struct ResumeArgs {
     pub runbook: Option<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+pub struct RollbackArgs {
+    /// The run's directory (printed at its start and end), or its run id
+    pub run: PathBuf,
+    /// Why the changes are undone now (journaled)
+    #[arg(long, value_name = "TEXT", required = true)]
+    pub reason: String,
+    /// Line mode over stdin/stdout
+    #[arg(long)]
+    pub headless: bool,
+    /// A secret the journal could not keep, given again
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Let members of GROUP watch (socket mode 0660)
+    #[arg(long, value_name = "GROUP")]
+    pub share_with: Option<String>,
+    /// Undo outside the change window; the reason is journaled as an override
+    #[arg(long, value_name = "REASON")]
+    pub outside_window: Option<String>,
+    /// The runbook, where the journal cannot say where it is; it must be the very file the
+    /// run started with (same SHA-256)
+    #[arg(long, value_name = "FILE")]
+    pub runbook: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportLang {
     En,
@@ -176,4 +209,20 @@ pub enum ExportFormat {
     Md,
     Json,
     Html,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn help_lists_every_command_including_completions_man_and_rollback() {
+        let help = super::Cli::command().render_help().to_string();
+        for name in ["completions", "man", "rollback", "approve", "plan"] {
+            assert!(
+                help.lines().any(|l| l.trim_start().starts_with(name)),
+                "{name} missing:\n{help}"
+            );
+        }
+    }
 }

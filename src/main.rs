@@ -44,15 +44,22 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
     let clock = || Clock::from_env().map_err(Error::Invalid);
     match cli.command {
         Command::Check { runbooks } => Ok(commands::check::run(&runbooks)),
-        Command::Plan { runbook, params } => {
-            let text = commands::plan::run(&runbook, &params, &clock()?)?;
+        Command::Plan {
+            runbook,
+            params,
+            resolve,
+        } => {
+            let (text, refused) =
+                commands::plan::run_resolved(&runbook, &params, &clock()?, resolve)?;
             // Titles, instructions and scripts come from the file: none may act on the
             // reviewer's terminal.
             let text: Vec<String> = text.lines().map(shisa::runbook::diag::printable).collect();
-            print_out(&(text.join("\n") + "\n"))
+            let printed = print_out(&(text.join("\n") + "\n"))?;
+            Ok(if refused { Exit::Refused } else { printed })
         }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),
+        Command::Rollback(args) => commands::rollback::run(&args, clock()?),
         Command::Verify { run_dir, head } => {
             commands::verify::run(&commands::session::find_run(&run_dir), head.as_deref())
         }
@@ -62,9 +69,16 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             headless,
             copy,
         } => commands::watch::run(run_id.as_deref(), headless, copy.as_ref()),
-        Command::Approve { run_id, typed } => {
-            commands::share_clients::approve(&run_id, typed.as_deref())
-        }
+        Command::Approve {
+            run_id,
+            typed,
+            reject: None,
+        } => commands::share_clients::approve(&run_id, typed.as_deref()),
+        Command::Approve {
+            run_id,
+            reject: Some(reason),
+            ..
+        } => commands::share_clients::reject(&run_id, &reason),
         Command::Note { run_id, text } => commands::share_clients::note(&run_id, &text),
         Command::Export {
             runs,

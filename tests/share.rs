@@ -42,7 +42,7 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
         .unwrap();
     assert_eq!(own.status.code(), Some(1), "{}", text(&own));
     assert!(
-        text(&own).contains("REFUSED — root is the operator"),
+        text(&own).contains("NOT APPROVED — root is the operator"),
         "{}",
         text(&own)
     );
@@ -53,8 +53,11 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
         .unwrap();
     assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
     assert!(
+        text(&wrong).contains(
+            "NOT APPROVED — `Root` is not the resolved target: nothing was approved; the approval still waits"
+        ),
+        "{}",
         text(&wrong)
-            .contains("REFUSED — the reviewer typed `Root`, which is not the resolved target")
     );
     assert!(
         !op.output().contains("attach-policy --policy"),
@@ -72,10 +75,14 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
     let run = op.finish();
     assert_eq!(run.code, 0, "{}", run.explain());
     let refused: Vec<_> = run.records("approval_refused", Some("attach-deny"));
-    assert_eq!(refused.len(), 2);
+    assert_eq!(refused.len(), 1);
     assert_eq!(refused[0]["actor"]["user"], "root");
-    assert_eq!(refused[1]["actor"]["user"], "nobody");
-    assert_eq!(refused[1]["actor"]["role"], "reviewer");
+    // The reviewer's wrong target is journaled as their miss, not as a refusal.
+    let missed: Vec<_> = run.records("target_mismatch", Some("attach-deny"));
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0]["actor"]["user"], "nobody");
+    assert_eq!(missed[0]["actor"]["role"], "reviewer");
+    assert_eq!(missed[0]["data"]["typed"], "Root");
     let granted = &run.records("approval_granted", Some("attach-deny"))[0];
     assert_eq!(granted["actor"]["user"], "nobody");
     assert_eq!(granted["data"]["typed"], "quarantine-2023-12");

@@ -45,6 +45,37 @@ fn unrolled(rb: &Runbook, params: &Params) -> Runbook {
     expand(rb, &values)
 }
 
+/// `plan`, and with `resolve` the targets resolved now (`plan_resolve.rs`): the text, and
+/// whether a target would be refused.
+pub fn run_resolved(
+    path: &Path,
+    assignments: &[String],
+    clock: &Clock,
+    resolve: bool,
+) -> Result<(String, bool)> {
+    if !resolve {
+        return Ok((run(path, assignments, clock)?, false));
+    }
+    let loaded = load_file(path)?;
+    let given = params::split_all(assignments).map_err(Error::Invalid)?;
+    let params = loaded.resolve_params_with(&given, true)?;
+    let mut text = render(
+        &loaded.runbook,
+        &path.display().to_string(),
+        &loaded.sha256,
+        &params,
+        clock,
+    );
+    let (section, refused) = super::plan_resolve::section(&loaded.runbook, path, &params);
+    // Before the closing line, which must stay true: only describe commands ran.
+    if let Some(at) = text.rfind("\nNothing has run.") {
+        text.truncate(at);
+        text.push_str(&section);
+        text.push_str("\nNothing but the describe commands above has run.\n");
+    }
+    Ok((text, refused))
+}
+
 pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Clock) -> String {
     let flat = unrolled(rb, params);
     let mut values = params.shown();

@@ -161,7 +161,7 @@ fn masked(text: &str) -> bool {
 
 /// The values to resume with: from the journal, except the ones it could not keep
 /// (secrets, and values containing one), which come again with `-p` — and only those.
-fn resume_params(
+pub(super) fn resume_params(
     rb: &crate::runbook::model::Runbook,
     journaled: &std::collections::BTreeMap<String, String>,
     assignments: &[String],
@@ -206,7 +206,7 @@ fn resume_params(
 
 /// A command of this run that has no result in the journal and is still alive (shisa was
 /// killed, the command was not): resuming now could run it a second time beside itself.
-fn refuse_while_commands_survive(
+pub(super) fn refuse_while_commands_survive(
     run_dir: &Path,
     records: &[crate::journal::record::Record],
     secrets: &[(String, String)],

@@ -328,7 +328,10 @@ fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
             eprintln!("shisa:   - {step}");
         }
         if ended.outcome.is_some() {
-            eprintln!("shisa: the run has ended; their rollback commands are in `shisa plan`");
+            eprintln!(
+                "shisa: the run has ended; `shisa rollback {} --reason \"why\"` undoes them",
+                run_dir.display()
+            );
         } else {
             eprintln!(
                 "shisa: their rollback commands are in `shisa plan`; `shisa resume {}` continues the run",

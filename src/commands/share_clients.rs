@@ -142,7 +142,46 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
         println!("APPROVED — {}", one_line(&message));
         Ok(Exit::Ok)
     } else {
-        println!("REFUSED — {}", one_line(&message));
+        // A mistyped target is not a refusal of anything: the request still waits.
+        println!("NOT APPROVED — {}", one_line(&message));
+        Ok(Exit::Failed)
+    }
+}
+
+/// The reviewer says no, with a reason the operator reads at once; the step does not run.
+pub fn reject(run_id: &str, reason: &str) -> Result<Exit> {
+    if reason.trim().is_empty() {
+        return Err(Error::Invalid(
+            "--reject needs a reason for the operator".into(),
+        ));
+    }
+    let rt = runtime()?;
+    let mut conn = connect(&rt, run_id, Want::Approve)?;
+    let w = conn.welcome.clone();
+    let Some(p) = w.pending else {
+        println!(
+            "run {} ({}): no step is waiting for approval",
+            w.run_id, w.runbook_name
+        );
+        return Ok(Exit::Failed);
+    };
+    println!("run      {} — {}", w.run_id, w.runbook_name);
+    println!("step     {} ({})", p.title, p.step);
+    let msg = ClientMsg::Reject {
+        run_id: w.run_id,
+        step: p.step,
+        command_sha256: p.command_sha256,
+        request: p.request,
+        reason: reason.trim().to_string(),
+    };
+    let (ok, message) = rt
+        .block_on(client::request(&mut conn, &msg))
+        .map_err(Error::Failed)?;
+    if ok {
+        println!("REJECTED — {}", one_line(&message));
+        Ok(Exit::Ok)
+    } else {
+        println!("NOT RECORDED — {}", one_line(&message));
         Ok(Exit::Failed)
     }
 }

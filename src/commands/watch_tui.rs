@@ -82,6 +82,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
                         let line = match intent {
                             Intent::Approve(typed) => format!("approve {typed}"),
                             Intent::Note(text) => format!("note {text}"),
+                            Intent::Reject(reason) => format!("reject {reason}"),
                             _ => continue,
                         };
                         if let Some(msg) = command(&line, &witness, &w.run_id) {
@@ -133,8 +134,9 @@ fn show<B: ratatui::backend::Backend>(
             } else {
                 Stream::Stdout
             };
-            let mut bytes = text.into_bytes();
-            bytes.push(b'\n');
+            // The text keeps the run's own line ends (a piece may end mid-line): adding one
+            // here drew a blank row after every piece.
+            let bytes = text.into_bytes();
             app.show(
                 Shown::Output(&OutputChunk {
                     step,
@@ -163,4 +165,119 @@ fn show<B: ratatui::backend::Backend>(
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use ratatui::backend::TestBackend;
+
+    use super::*;
+    use crate::journal::record::{Actor, Body, Record, Role, RunbookRef};
+
+    const RUNBOOK: &str =
+        "version: 1\nname: w\nsteps:\n  - id: look\n    kind: precheck\n    run: ls\n";
+
+    fn record(seq: u64, ts: &str, step: Option<&str>, body: Body) -> String {
+        let rec = Record {
+            seq,
+            ts: ts.into(),
+            body,
+            step: step.map(str::to_string),
+            actor: Actor {
+                role: Role::Operator,
+                user: "ops1".into(),
+                uid: 1000,
+                host: "h".into(),
+            },
+            prev: String::new(),
+        };
+        serde_json::to_string(&rec).unwrap()
+    }
+
+    /// A watcher that joins 90 seconds into a run, then receives output.
+    fn joined_late() -> (tui::App<TestBackend>, Witness) {
+        let operator = Actor {
+            role: Role::Operator,
+            user: "ops1".into(),
+            uid: 1000,
+            host: "h".into(),
+        };
+        let mut witness = Witness::new(RUNBOOK, operator);
+        let mut app = tui::App::new(
+            ratatui::Terminal::new(TestBackend::new(80, 24)).unwrap(),
+            tui::Options {
+                run_id: "r".into(),
+                run_dir: "(watching)".into(),
+                clock: Clock::from_env().unwrap(),
+                color: false,
+                watcher: true,
+                dropped: None,
+            },
+        );
+        let started = Body::RunStarted {
+            run_id: "r".into(),
+            runbook: RunbookRef {
+                path: "w.yaml".into(),
+                sha256: "0".repeat(64),
+                name: "w".into(),
+            },
+            params: Default::default(),
+            tool_version: "t".into(),
+            mode: "tui".into(),
+            clock_faked: None,
+        };
+        let begun = Body::StepStarted {
+            index: 0,
+            title: "look".into(),
+            step_kind: "precheck".into(),
+            mutating: false,
+        };
+        let mut end = None;
+        for line in [
+            record(1, "2023-12-05T10:00:00.000+09:00", None, started),
+            record(2, "2023-12-05T10:00:01.000+09:00", Some("look"), begun),
+        ] {
+            assert!(show(
+                &mut app,
+                &mut witness,
+                None,
+                Ok(ServerMsg::Record { line }),
+                &mut end
+            ));
+        }
+        (app, witness)
+    }
+
+    #[test]
+    fn output_pieces_keep_their_own_line_ends() {
+        let (mut app, mut witness) = joined_late();
+        let mut end = None;
+        for text in ["one\ntwo\n", "three\n", "par", "tial\n"] {
+            let msg = ServerMsg::Output {
+                step: 0,
+                stderr: false,
+                text: text.into(),
+            };
+            assert!(show(&mut app, &mut witness, None, Ok(msg), &mut end));
+        }
+        let lines: Vec<String> = app
+            .ui
+            .out
+            .get(0)
+            .unwrap()
+            .lines
+            .iter()
+            .map(|l| String::from_utf8_lossy(&l.raw).into_owned())
+            .collect();
+        assert_eq!(lines, ["one", "two", "three", "partial"]);
+    }
+
+    #[test]
+    fn elapsed_counts_from_the_runs_start_not_from_joining() {
+        let (app, _) = joined_late();
+        let now: chrono::DateTime<chrono::Utc> = "2023-12-05T01:01:30Z".parse().unwrap();
+        assert_eq!(app.ui.elapsed(now), Duration::from_secs(90));
+    }
 }

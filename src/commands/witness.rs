@@ -91,8 +91,8 @@ pub fn open_copy(copy: Option<&PathBuf>) -> Result<Option<std::fs::File>> {
     .transpose()
 }
 
-/// A line the watcher typed, as the message to send: `note <text>`, or `approve <target>`
-/// for the step the witness sees waiting. `None` for anything else.
+/// A line the watcher typed, as the message to send: `note <text>`, `approve <target>` or
+/// `reject <reason>` for the step the witness sees waiting. `None` for anything else.
 pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
     let (word, rest) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
     match word {
@@ -107,6 +107,16 @@ pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg>
                 command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
                 typed: rest.trim().to_string(),
+            })
+        }
+        "reject" if !rest.trim().is_empty() => {
+            let pending = witness.engine.as_ref()?.pending_approval()?;
+            Some(ClientMsg::Reject {
+                run_id: run_id.to_string(),
+                step: pending.step_id,
+                command_sha256: pending.command_sha256,
+                request: witness.request.clone()?,
+                reason: rest.trim().to_string(),
             })
         }
         _ => None,

@@ -11,7 +11,7 @@ use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::engine::{CommandResult, Effect, Engine, Event, Offer};
+use crate::engine::{CommandResult, Effect, Engine, Event, Offer, Rejection};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
@@ -400,6 +400,39 @@ impl Driver {
                     client: Some(id),
                 });
                 // The engine answers with `Effect::Reply`; an event it refuses is answered here.
+                self.replies.insert(id, reply);
+                let refused = self.try_feed(event, fe).err();
+                if let Some(reply) = self.replies.remove(&id) {
+                    let why = refused.unwrap_or_else(|| "no decision was recorded".into());
+                    let _ = reply.send((false, why));
+                }
+            }
+            ShareMsg::Reject {
+                id,
+                peer,
+                run_id,
+                step,
+                command_sha256,
+                request,
+                reason,
+                reply,
+            } => {
+                if self.engine.run_id() != Some(run_id.as_str()) {
+                    let this = self.engine.run_id().unwrap_or_default().to_string();
+                    let _ = reply.send((false, format!("this is run {this}, not {run_id}")));
+                    return;
+                }
+                let fresh = hub.request.as_deref() == Some(request.as_str());
+                let event = Event::Reject(Rejection {
+                    reviewer: self.reviewer(&peer),
+                    step,
+                    command_sha256,
+                    reason,
+                    fresh,
+                    same_login: peer.login_uid.is_some()
+                        && peer.login_uid == crate::identity::login_uid(None),
+                    client: Some(id),
+                });
                 self.replies.insert(id, reply);
                 let refused = self.try_feed(event, fe).err();
                 if let Some(reply) = self.replies.remove(&id) {

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
@@ -244,6 +243,11 @@ impl Engine {
                 });
             }
             Body::RollbackFinished { .. } => {}
+            Body::RollbackRequested { .. } => {
+                self.finished = None;
+                self.interrupted = None;
+                self.requested = true;
+            }
             Body::WatcherJoined { watcher } => {
                 self.watchers.insert(watcher.clone());
             }
@@ -265,7 +269,7 @@ impl Engine {
                 self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
             }
             Body::RunFinished { outcome, .. } => {
-                self.finished = Some((*outcome, Exit::from(*outcome)))
+                self.finished = Some((*outcome, self.exit_of(*outcome)))
             }
             Body::WindowChecked { .. }
             | Body::StopRequested { .. }
@@ -275,6 +279,7 @@ impl Engine {
             | Body::TargetDenied { .. }
             | Body::SnapshotRecorded { .. }
             | Body::ApprovalRefused { .. }
+            | Body::ApprovalRejected { .. }
             | Body::OperatorNote { .. }
             | Body::ClientRefused { .. }
             | Body::JournalRecovered { .. } => {}
@@ -286,7 +291,18 @@ impl Engine {
         match (prompt, choice) {
             // Retry runs again what failed: the step's own command if that failed, else the
             // verify check that failed — never a change that already succeeded.
+            // After a rejection, "retry" asks for approval again: a new request, which the
+            // old one's answers cannot meet.
+            (Prompt::Rejected, Choice::Retry) => {
+                s.command = CommandState::Idle;
+                s.approval = ApprovalState::NotRequested;
+            }
             (_, Choice::Retry) => {
+                s.command = CommandState::Idle;
+            }
+            // The window override is on record (its own `override` entry): the step goes
+            // on from where the window stopped it.
+            (Prompt::Window, Choice::Override(_)) => {
                 s.command = CommandState::Idle;
             }
             (Prompt::Rollback, Choice::Continue) => {

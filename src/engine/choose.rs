@@ -46,7 +46,8 @@ impl Engine {
             Choice::Rollback => self.start_rollback(i, false, fx),
             Choice::RollbackItem => self.start_rollback(i, true, fx),
             Choice::Abort(reason) => {
-                let outcome = if prompt == Prompt::Gate {
+                let outcome = if matches!(prompt, Prompt::Gate | Prompt::Window | Prompt::Rejected)
+                {
                     Outcome::Refused
                 } else {
                     Outcome::Failed
@@ -64,6 +65,13 @@ impl Engine {
                     reason: Some(msg::CHOSE_CONTINUE.into()),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
+            }
+            Choice::Override(reason) if prompt == Prompt::Window => {
+                let body = Body::Override {
+                    what: OverrideKind::Window,
+                    reason,
+                };
+                self.emit(fx, Some(i), self.operator.clone(), body);
             }
             Choice::Override(reason) => {
                 let body = Body::Override {

@@ -427,17 +427,7 @@ impl Engine {
         };
         // The rules judge what the system said, not its masked form: a secret inside a
         // target name must not hide it from `deny`.
-        let denied = t
-            .deny
-            .iter()
-            .find(|d| d.is_match(real))
-            .map(|d| ("deny", d));
-        let unmatched = t
-            .must_match
-            .as_ref()
-            .filter(|m| !m.is_match(real))
-            .map(|m| ("must_match", m));
-        let Some((rule, p)) = denied.or(unmatched) else {
+        let Some((rule, p)) = super::expect::target_refusal(t, real) else {
             return false;
         };
         let pattern = p.source.clone();

@@ -166,11 +166,11 @@ impl Engine {
             Some(msg::approval_same_login(&reviewer.user))
         } else if self_approved && !allow_self {
             Some(msg::approval_by_operator(&reviewer.user))
-        } else if !(self.names_target(typed.trim(), &expected) || typed.trim() == expected) {
-            Some(msg::approval_wrong_target(&self.mask(typed.trim())))
         } else {
             None
         };
+        let mistyped = refusal.is_none()
+            && !(self.names_target(typed.trim(), &expected) || typed.trim() == expected);
         let reviewer = Actor {
             role: if self_approved {
                 Role::Operator
@@ -183,6 +183,7 @@ impl Engine {
         if let Some(client) = client {
             let (granted, message) = match &refusal {
                 Some(reason) => (false, self.mask(reason)),
+                None if mistyped => (false, msg::approval_mistyped(&typed)),
                 None => (true, msg::APPROVED.to_string()),
             };
             fx.push(Effect::Reply {
@@ -192,6 +193,16 @@ impl Engine {
             });
         }
         match refusal {
+            // A mistyped target is a miss, like the operator's, not a refusal of the
+            // approval: the request still waits for the right target (or a rejection).
+            None if mistyped => {
+                let body = Body::TargetMismatch {
+                    resolved: expected,
+                    typed,
+                    misses: 0,
+                };
+                self.emit(fx, Some(i), reviewer, body);
+            }
             Some(reason) => {
                 self.emit(
                     fx,

@@ -44,6 +44,8 @@ pub enum Event {
     },
     /// An approval offered by a reviewer through the shared session.
     Approval(Offer),
+    /// A reviewer rejects the step waiting for approval, with a reason.
+    Reject(Rejection),
     /// The operator approves their own step, typing its target (refused unless the step
     /// says `allow_self`); the engine builds the offer from the request it made.
     SelfApproval {
@@ -60,6 +62,12 @@ pub enum Event {
     ClientRefused {
         who: String,
         reason: String,
+    },
+    /// Undo the changes in place now: an ended run's (`shisa rollback`), or a live run's
+    /// instead of leaving them (the quit dialog). Same order and gates as any rollback.
+    RollbackRequested {
+        reason: String,
+        outside_window: Option<String>,
     },
     /// The operator ends the run for good (`abort` at a prompt).
     Abort(String),
@@ -85,6 +93,8 @@ impl Event {
             Event::Note { .. } => "note",
             Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
+            Event::Reject(_) => "reject",
+            Event::RollbackRequested { .. } => "rollback requested",
             Event::Stop(_) => "stop",
             Event::Recovered { .. } => "journal recovered",
             Event::ClientRefused { .. } => "client refused",
@@ -109,6 +119,21 @@ pub struct Offer {
     /// operator (through `sudo` or `su`), whatever the uids.
     pub same_login: bool,
     /// The shared-session client waiting for the verdict (`Effect::Reply`).
+    pub client: Option<u64>,
+}
+
+/// A reviewer's "no" to the step waiting for approval, bound like an approval to the run's
+/// step, command and request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejection {
+    pub reviewer: Actor,
+    pub step: String,
+    pub command_sha256: String,
+    pub reason: String,
+    /// False when it answers a request that is no longer the current one.
+    pub fresh: bool,
+    /// The reviewer is the operator's own login (through `sudo` or `su`).
+    pub same_login: bool,
     pub client: Option<u64>,
 }
 

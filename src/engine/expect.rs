@@ -146,6 +146,25 @@ pub fn capture(p: &Pattern, text: &str) -> Option<String> {
     (!v.is_empty()).then(|| v.to_string())
 }
 
+/// The rule that refuses a resolved target, if one does: a `deny` pattern it matches, else
+/// a `must_match` it does not. The one judgement the run and `plan --resolve` both make.
+pub fn target_refusal<'a>(
+    t: &'a crate::runbook::model::Target,
+    real: &str,
+) -> Option<(&'static str, &'a Pattern)> {
+    let denied = t
+        .deny
+        .iter()
+        .find(|d| d.is_match(real))
+        .map(|d| ("deny", d));
+    let unmatched = t
+        .must_match
+        .as_ref()
+        .filter(|m| !m.is_match(real))
+        .map(|m| ("must_match", m));
+    denied.or(unmatched)
+}
+
 /// What the target's `describe` resolved to: the capture, else the first non-empty line.
 pub fn resolve_target(capture_pattern: Option<&Pattern>, stdout: &str) -> Option<String> {
     match capture_pattern {

@@ -189,11 +189,21 @@ impl Engine {
     }
 
     /// Checks the window before step `i` changes anything; closed (and not overridden), the
-    /// run halts, resumable inside the window. True when it halted.
+    /// operator at a screen is asked (override with a reason, or abort); in line mode,
+    /// where a script drives the run, it halts, resumable inside the window. True when the
+    /// change must not start now.
     pub(super) fn window_halts(&mut self, i: usize, fx: &mut Vec<Effect>) -> bool {
         let Some(reason) = self.window_closed(fx) else {
             return false;
         };
+        if !self.auto_begin {
+            let body = Body::StepFailed {
+                prompt: Prompt::Window,
+                reason: msg::window_closed_mid_run(&reason),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+            return true;
+        }
         let reason = msg::halted_outside_window(&reason);
         self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
         fx.push(Effect::Finish {

@@ -56,6 +56,11 @@ pub fn refused_outside_window(why: &str, opens: Option<DateTime<chrono_tz::Tz>>)
     format!("{why}{when}; to start now anyway, give --outside-window \"why\"")
 }
 
+/// Asked before a change, at a screen.
+pub fn window_closed_mid_run(why: &str) -> String {
+    format!("{why}; the change has not started. Override (the reason is journaled) or abort")
+}
+
 /// Halted before a change, resumable.
 pub fn halted_outside_window(why: &str) -> String {
     format!("{why}; resume inside the window, or with --outside-window \"reason\"")
@@ -133,11 +138,26 @@ pub fn approval_by_operator(user: &str) -> String {
     format!("{user} is the operator; a different person must approve")
 }
 
-pub fn approval_wrong_target(typed: &str) -> String {
-    format!("the reviewer typed `{typed}`, which is not the resolved target")
+pub const APPROVED: &str = "approved: the step runs now";
+
+pub fn approval_mistyped(typed: &str) -> String {
+    format!(
+        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (type it again)"
+    )
 }
 
-pub const APPROVED: &str = "approved: the step runs now";
+pub fn operator_rejects(user: &str) -> String {
+    format!("{user} is the operator: abort the step instead of rejecting it")
+}
+
+pub const REJECTION_NEEDS_REASON: &str = "a rejection needs a reason for the operator";
+pub const REJECTION_CONTROLS: &str = "a rejection's reason must be one line of text";
+pub const REJECTED: &str = "rejected: the step does not run; the operator is told and decides";
+
+/// The question the operator gets after a rejection.
+pub fn rejected_by(user: &str, reason: &str) -> String {
+    format!("{user} rejected the approval: “{reason}”")
+}
 
 pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
 pub const CHOSE_CONTINUE: &str = "the operator chose to continue";
@@ -204,3 +224,19 @@ pub fn rolled_back_keeping(kept: &[&str], why: &str) -> String {
 
 pub const KEPT_WHY: &str =
     "a checkpoint, a point of no return, or earlier loop passes kept by the operator";
+
+// A rollback asked for by the operator.
+
+pub const ROLLED_BACK_ON_REQUEST: &str = "rolled back, as the operator asked";
+pub const ROLLBACK_NEEDS_REASON: &str = "a rollback needs a reason: it is journaled";
+pub const NOTHING_TO_UNDO: &str =
+    "nothing to undo: no change of this run is in place (or none can be rolled back)";
+pub const ROLLBACK_RUNNING: &str = "a rollback is already under way";
+pub const ROLLBACK_NOT_NOW: &str =
+    "not now: let the running command end, or answer the question on screen (it offers rollback)";
+pub const ROLLBACK_HALTED: &str = "this run stopped without ending: `shisa resume` continues it, and its quit dialog offers the rollback";
+pub const ROLLBACK_INSTEAD: &str = "the operator rolled back instead of going on";
+
+pub fn rollback_outside_window(why: &str) -> String {
+    format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
+}

@@ -154,6 +154,12 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
         Prompt::Gate => vec![K::Rollback, K::Abort],
         Prompt::Rollback => vec![K::Retry, K::Continue, K::Abort],
         Prompt::InDoubt => vec![K::Rerun, K::Done, K::Rollback],
+        // Not `retry`: the window does not reopen on request, and asking again in the same
+        // minute would be the same question.
+        Prompt::Window => vec![K::Override, K::Abort],
+        // Ask for approval again (another reviewer, or the same one after a fix elsewhere),
+        // undo what was done, or stop.
+        Prompt::Rejected => vec![K::Retry, K::Rollback, K::Abort],
         Prompt::Failure if step.on_failure == OnFailure::AllowContinue => {
             vec![K::Rollback, K::Retry, K::Abort, K::Continue]
         }
@@ -315,6 +321,16 @@ impl Engine {
 
     fn choices_offered(&self) -> Vec<ChoiceKind> {
         match self.phase() {
+            // Nothing to undo: rolling back would only end the run under another name.
+            Phase::Failed {
+                step,
+                prompt: Prompt::Rejected,
+                ..
+            } if !self.changes_made() => {
+                let mut offered = offered(&self.rb.steps[step], Prompt::Rejected);
+                offered.retain(|k| *k != K::Rollback);
+                offered
+            }
             Phase::Failed { step, prompt, .. } => offered(&self.rb.steps[step], prompt),
             // During a rollback the question is about one rollback command.
             Phase::InDoubt(_) if self.rollback.is_some() => vec![K::Rerun, K::Done],

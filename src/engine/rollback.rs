@@ -79,15 +79,26 @@ impl Engine {
                 ..RollbackPlan::default()
             };
         }
-        let f = &self.steps[failed];
-        let failed_ran = self.rb.steps[failed].mutating && f.main_ran && f.status.is_none();
+        self.plan_from(Some(failed))
+    }
+
+    /// The changes in place now, as a rollback would undo them with no step failing: what
+    /// `shisa rollback` undoes, and what the abort dialog says stays in place.
+    pub fn rollback_plan_now(&self) -> RollbackPlan {
+        self.plan_from(None)
+    }
+
+    fn plan_from(&self, failed: Option<usize>) -> RollbackPlan {
+        let failed_ran = failed.filter(|&f| {
+            let s = &self.steps[f];
+            self.rb.steps[f].mutating && s.main_ran && s.status.is_none()
+        });
         let changed: Vec<usize> = failed_ran
-            .then_some(failed)
             .into_iter()
             .chain(
                 (0..self.rb.steps.len())
                     .rev()
-                    .filter(|&j| j != failed && self.in_effect(j)),
+                    .filter(|&j| Some(j) != failed && self.in_effect(j)),
             )
             .collect();
         let (floor, kept_by) = match self.floor() {

@@ -188,6 +188,9 @@ pub struct Engine {
     pub(super) interrupted: Option<String>,
     pub(super) finished: Option<(Outcome, Exit)>,
     pub(super) window_override: Option<String>,
+    /// The operator asked for this rollback (`rollback_requested`), rather than choosing
+    /// it at a failure: undoing everything it set out to is then a success (exit 0).
+    pub(super) requested: bool,
     pub(super) watchers: BTreeSet<String>,
     /// When the event being handled happened (given to `update`); never part of the state
     /// a journal rebuilds.
@@ -220,6 +223,7 @@ impl Engine {
             interrupted: None,
             finished: None,
             window_override: None,
+            requested: false,
             watchers: BTreeSet::new(),
             now: DateTime::UNIX_EPOCH,
             auto_begin: false,

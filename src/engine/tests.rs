@@ -7,8 +7,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
-use crate::journal::record::{Actor, Body, Choice, Entry, Outcome, Purpose, Role, RunbookRef};
+use crate::journal::record::{
+    Actor, Body, Choice, Entry, Outcome, OverrideKind, Prompt, Purpose, Role, RunbookRef,
+};
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
 
@@ -352,16 +355,56 @@ fn friday_evening_refuses_to_start_unless_overridden() {
 }
 
 #[test]
-fn the_window_closing_mid_run_halts_before_the_mutating_step() {
+fn the_window_closing_mid_run_asks_the_operator_before_the_mutating_step() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
     sim.start(tuesday_10am(), None);
     sim.send(Event::Begin);
     sim.send(Event::Begin);
     sim.now = friday_evening();
     sim.send(Event::Begin);
+    assert_eq!(sim.finished, None, "an operator at the screen is asked");
+    assert!(matches!(
+        sim.e.phase(),
+        Phase::Failed {
+            step: 2,
+            prompt: Prompt::Window,
+            ..
+        }
+    ));
+    assert_eq!(sim.e.choices(), vec![K::Override, K::Abort]);
+    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    // An override needs a reason; with one it is journaled and the step can begin.
+    assert!(
+        sim.e
+            .update(sim.now, Event::Choice(Choice::Override(" ".into())))
+            .is_err()
+    );
+    sim.send(Event::Choice(Choice::Override(
+        "INC-42 is still spreading".into(),
+    )));
+    assert!(sim.journal.iter().any(|e| matches!(
+        &e.body,
+        Body::Override { what: OverrideKind::Window, reason } if reason == "INC-42 is still spreading"
+    )));
+    assert_eq!(sim.e.phase(), Phase::Ready(2));
+    sim.send(Event::Begin);
+    assert!(matches!(sim.e.phase(), Phase::Confirm { step: 2, .. }));
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(sim.ran().contains(&"attach:main".to_string()));
+}
+
+#[test]
+fn the_window_closing_mid_run_halts_a_line_mode_run() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.e = sim.e.clone().begins_steps_itself();
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+    sim.now = friday_evening();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
     assert_eq!(sim.finished, Some(4));
     assert!(matches!(sim.e.phase(), Phase::Halted(_)));
-    assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
 }
 
 #[test]
@@ -373,8 +416,15 @@ fn the_window_closing_while_the_target_is_typed_stops_the_change_from_starting()
     // The step began inside the window; the operator types the target after it closed.
     sim.now = friday_evening();
     sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(
+        sim.e.phase(),
+        Phase::Failed {
+            prompt: Prompt::Window,
+            ..
+        }
+    ));
+    sim.send(Event::Choice(Choice::Abort(None)));
     assert_eq!(sim.finished, Some(4));
-    assert!(matches!(sim.e.phase(), Phase::Halted(_)));
     assert!(
         !sim.ran().contains(&"attach:main".to_string()),
         "the change started outside the window: {:?}",
@@ -590,6 +640,105 @@ steps:
     rollback: [ { run: undo } ]
 "#;
 
+/// The approval runbook, at its approval request; with the request's command hash.
+fn at_approval() -> (Sim, String) {
+    let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
+        let out = if s.purpose == Purpose::Describe {
+            "quarantine-2023-12\n"
+        } else {
+            ""
+        };
+        (0, out.into())
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    let sha = requested_sha(&sim);
+    (sim, sha)
+}
+
+fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
+    Event::Reject(Rejection {
+        reviewer: who,
+        step: "attach".into(),
+        command_sha256: sha.into(),
+        reason: reason.into(),
+        fresh: true,
+        same_login: false,
+        client,
+    })
+}
+
+#[test]
+fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
+    let (mut sim, sha) = at_approval();
+    // The operator cannot reject their own step, and a rejection needs a reason.
+    assert!(
+        sim.e
+            .update(sim.now, rejection(operator(), &sha, "no", None))
+            .is_err()
+    );
+    assert!(
+        sim.e
+            .update(sim.now, rejection(reviewer(), &sha, "  ", None))
+            .is_err()
+    );
+    let fx = sim
+        .e
+        .update(
+            sim.now,
+            rejection(reviewer(), &sha, "the OU id is not the ticket's", Some(7)),
+        )
+        .unwrap();
+    let kinds: Vec<&str> = fx
+        .iter()
+        .filter_map(|f| match f {
+            Effect::Journal(e) => Some(e.body.kind()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(kinds, ["approval_rejected", "step_failed"]);
+    assert!(fx.iter().any(|f| matches!(
+        f,
+        Effect::Reply {
+            client: 7,
+            granted: true,
+            ..
+        }
+    )));
+    let Phase::Failed {
+        prompt: Prompt::Rejected,
+        reason,
+        ..
+    } = sim.e.phase()
+    else {
+        panic!("{:?}", sim.e.phase())
+    };
+    assert!(reason.contains("rev1 rejected the approval: “the OU id is not the ticket's”"));
+    assert!(
+        !sim.spawned
+            .iter()
+            .any(|s| s.purpose == Purpose::Main && s.step_id == "attach")
+    );
+    // No change was made yet: rollback is not offered.
+    assert_eq!(sim.e.choices(), vec![K::Retry, K::Abort]);
+    // Asking again makes a new request: an answer to the old one is stale.
+    sim.send(Event::Choice(Choice::Retry));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    let requests = sim
+        .journal
+        .iter()
+        .filter(|e| matches!(e.body, Body::ApprovalRequested { .. }))
+        .count();
+    assert_eq!(requests, 2);
+    sim.send(rejection(reviewer(), &sha, "still wrong", None));
+    sim.send(Event::Choice(Choice::Abort(Some(
+        "ticket to be fixed".into(),
+    ))));
+    assert_eq!(sim.finished, Some(4));
+}
+
 #[test]
 fn approval_needs_another_person_typing_the_target() {
     let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
@@ -648,15 +797,27 @@ fn approval_needs_another_person_typing_the_target() {
             _ => None,
         })
         .collect();
-    assert_eq!(refusals.len(), 4);
+    assert_eq!(refusals.len(), 3);
     assert!(
-        refusals[3].contains("is logged in as the operator"),
+        refusals[2].contains("is logged in as the operator"),
         "{}",
-        refusals[3]
+        refusals[2]
     );
     assert!(refusals[0].contains("ops1 is the operator"));
-    assert!(refusals[1].contains("not the resolved target"));
-    assert!(refusals[2].contains("stale"));
+    assert!(refusals[1].contains("stale"));
+    // The reviewer's wrong target is a miss, theirs, not a refusal of the approval; it does
+    // not count against the operator's three tries.
+    let missed: Vec<&Entry> = sim
+        .journal
+        .iter()
+        .filter(|e| matches!(e.body, Body::TargetMismatch { .. }))
+        .collect();
+    assert_eq!(missed.len(), 1);
+    assert_eq!(missed[0].actor.role, Role::Reviewer);
+    assert!(matches!(
+        &missed[0].body,
+        Body::TargetMismatch { typed, misses: 0, .. } if typed == "Root"
+    ));
     assert!(!sim.ran().contains(&"attach:main".to_string()));
     sim.send(offer(reviewer(), "quarantine-2023-12", true));
     assert_eq!(sim.finished, Some(0));
@@ -1147,9 +1308,116 @@ fn a_change_by_hand_is_not_shown_after_the_window_closed() {
     sim.now = friday_evening();
     sim.send(Event::Typed("quarantine-2023-12".into()));
     assert!(
-        matches!(sim.e.phase(), Phase::Halted(_)),
+        matches!(
+            sim.e.phase(),
+            Phase::Failed {
+                prompt: Prompt::Window,
+                ..
+            }
+        ),
         "{:?}",
         sim.e.phase()
     );
+    sim.send(Event::Choice(Choice::Abort(Some("next window".into()))));
     assert_eq!(sim.finished, Some(4));
+}
+
+/// RUNBOOK up to its manual step: the policy attached and verified, in place.
+fn changed_then_manual() -> Sim {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    sim.run();
+    assert_eq!(sim.e.phase(), Phase::Manual(3));
+    sim
+}
+
+fn rollback_requested(reason: &str, outside: Option<&str>) -> Event {
+    Event::RollbackRequested {
+        reason: reason.into(),
+        outside_window: outside.map(str::to_string),
+    }
+}
+
+#[test]
+fn an_ended_runs_changes_are_rolled_back_later_on_request() {
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort("customer asked to wait".into()));
+    assert_eq!(sim.finished, Some(3));
+    assert_eq!(
+        sim.e.rollback_plan_now().undo,
+        vec![2],
+        "attach is in place"
+    );
+    // A reason is required; outside the window a rollback is a change like any other.
+    assert!(
+        sim.e
+            .update(sim.now, rollback_requested(" ", None))
+            .is_err()
+    );
+    sim.now = friday_evening();
+    let refused = sim
+        .e
+        .update(sim.now, rollback_requested("undo", None))
+        .unwrap_err();
+    assert!(refused.0.contains("--outside-window"), "{refused}");
+    sim.send(rollback_requested("INC-42 closed", Some("customer outage")));
+    assert!(
+        sim.ran().contains(&"attach:rollback-1".to_string()),
+        "{:?}",
+        sim.ran()
+    );
+    assert_eq!(
+        sim.finished,
+        Some(0),
+        "a requested rollback that undid everything"
+    );
+    let kinds = sim.kinds();
+    let from = kinds
+        .iter()
+        .position(|k| k == "rollback_requested")
+        .unwrap();
+    assert_eq!(kinds[from - 1], "run_finished");
+    assert_eq!(
+        &kinds[from..],
+        [
+            "rollback_requested",
+            "override",
+            "window_checked",
+            "rollback_started",
+            "command_started",
+            "command_finished",
+            "step_finished",
+            "rollback_finished",
+            "run_finished"
+        ]
+    );
+    // Nothing is left to undo: asking again is refused.
+    assert!(
+        sim.e
+            .update(sim.now, rollback_requested("again", Some("x")))
+            .is_err()
+    );
+}
+
+#[test]
+fn a_live_run_rolls_back_instead_of_leaving_its_changes() {
+    let mut sim = changed_then_manual();
+    sim.send(rollback_requested("customer withdrew consent", None));
+    assert!(sim.ran().contains(&"attach:rollback-1".to_string()));
+    assert_eq!(sim.finished, Some(0));
+    assert_eq!(
+        sim.e.step(3).status,
+        Some(crate::journal::record::StepStatus::Skipped)
+    );
+    // Before any change there is nothing to undo.
+    let mut fresh = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    fresh.start(tuesday_10am(), None);
+    assert!(
+        fresh
+            .e
+            .update(fresh.now, rollback_requested("x", None))
+            .is_err()
+    );
 }

@@ -42,7 +42,10 @@ impl Engine {
         self.now = now;
         let mut fx = Vec::new();
         if self.finished.is_some()
-            && !matches!(event, Event::WatcherJoined(_) | Event::WatcherLeft(_))
+            && !matches!(
+                event,
+                Event::WatcherJoined(_) | Event::WatcherLeft(_) | Event::RollbackRequested { .. }
+            )
         {
             return refuse(msg::RUN_OVER);
         }
@@ -120,6 +123,11 @@ impl Engine {
             Event::Approval(offer) => {
                 self.approval(offer, &mut fx)?;
             }
+            Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::RollbackRequested {
+                reason,
+                outside_window,
+            } => self.request_rollback(reason, outside_window, &mut fx)?,
             Event::SelfApproval { typed } => {
                 let offer = self.own_offer(typed)?;
                 self.approval(offer, &mut fx)?;
@@ -207,13 +215,23 @@ impl Engine {
         self.operator.as_shisa()
     }
 
+    /// The exit code an outcome ends with. A rollback the operator asked for, that undid
+    /// all it set out to, did what was asked: exit 0, not the failure a rollback after a
+    /// failed step reports.
+    pub(super) fn exit_of(&self, outcome: Outcome) -> Exit {
+        match outcome {
+            Outcome::RolledBack if self.requested => Exit::Ok,
+            o => Exit::from(o),
+        }
+    }
+
     pub(super) fn finish(
         &mut self,
         fx: &mut Vec<Effect>,
         outcome: Outcome,
         reason: Option<String>,
     ) {
-        let exit = Exit::from(outcome);
+        let exit = self.exit_of(outcome);
         let reason = reason.map(|r| self.mask(&r));
         self.emit(
             fx,
@@ -374,6 +392,9 @@ impl Engine {
                     .collect();
                 let (outcome, reason) = match (ok, kept.is_empty()) {
                     (false, _) => (Outcome::Failed, msg::ROLLBACK_INCOMPLETE.to_string()),
+                    (true, true) if self.requested => {
+                        (Outcome::RolledBack, msg::ROLLED_BACK_ON_REQUEST.to_string())
+                    }
                     (true, true) => (Outcome::RolledBack, msg::ROLLED_BACK.to_string()),
                     (true, false) => (
                         Outcome::RolledBack,

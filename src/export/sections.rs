@@ -92,6 +92,7 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             Body::ApprovalRefused { reason, typed } => {
                 (typed.clone(), "refused", Some(reason.clone()))
             }
+            Body::ApprovalRejected { reason } => (None, "rejected", Some(reason.clone())),
             _ => return None,
         };
         let (step, step_title) = step(ctx, r);

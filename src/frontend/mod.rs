@@ -25,10 +25,15 @@ pub enum Intent {
     /// a self-approval (refused unless the runbook says `allow_self`); from a watcher it
     /// goes to the share server as the reviewer's signature.
     Approve(String),
+    /// A watcher rejects the step waiting for approval, with a reason (sent to the share
+    /// server). The operator cannot reject their own step: the engine refuses it.
+    Reject(String),
     /// Stop the running command (TERM, then KILL).
     Stop,
     /// End the run for good.
     Abort(String),
+    /// Undo the changes in place now, instead of leaving them (the quit dialog).
+    RollbackNow(String),
     /// Stop now; the run can be resumed.
     Interrupt(String),
 }
@@ -47,8 +52,21 @@ impl Intent {
                 text,
             },
             Intent::Approve(typed) => Event::SelfApproval { typed },
+            Intent::Reject(reason) => Event::Reject(crate::engine::Rejection {
+                reviewer: operator.clone(),
+                step: String::new(),
+                command_sha256: String::new(),
+                reason,
+                fresh: true,
+                same_login: true,
+                client: None,
+            }),
             Intent::Stop => Event::Stop("the operator stopped it".into()),
             Intent::Abort(reason) => Event::Abort(reason),
+            Intent::RollbackNow(reason) => Event::RollbackRequested {
+                reason,
+                outside_window: None,
+            },
             Intent::Interrupt(reason) => Event::Interrupt(reason),
         }
     }

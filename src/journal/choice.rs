@@ -128,4 +128,9 @@ pub enum Prompt {
     Rollback,
     /// A step was in progress when the run was cut off.
     InDoubt,
+    /// A reviewer rejected the step's approval, with a reason.
+    Rejected,
+    /// The change window closed before a change could start (an operator at the screen
+    /// may override it, journaled, instead of the run ending).
+    Window,
 }

@@ -328,6 +328,11 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         typed: Option<String>,
     },
+    /// A reviewer said no, with a reason: the step does not run, and the operator decides
+    /// what happens next (ask again, roll back, abort).
+    ApprovalRejected {
+        reason: String,
+    },
     ManualDone {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         note: Option<String>,
@@ -366,6 +371,12 @@ pub enum Body {
     },
     RollbackFinished {
         ok: bool,
+    },
+    /// The operator asks to undo the changes an ended run left in place (`shisa rollback`),
+    /// or, before the end, to roll back instead of leaving them: the continuation's first
+    /// record after a `run_finished`.
+    RollbackRequested {
+        reason: String,
     },
     WatcherJoined {
         watcher: String,
@@ -426,6 +437,7 @@ pub const KINDS: &[&str] = &[
     "approval_requested",
     "approval_granted",
     "approval_refused",
+    "approval_rejected",
     "manual_done",
     "operator_note",
     "step_failed",
@@ -433,6 +445,7 @@ pub const KINDS: &[&str] = &[
     "step_finished",
     "rollback_started",
     "rollback_finished",
+    "rollback_requested",
     "watcher_joined",
     "client_refused",
     "watcher_left",
@@ -466,6 +479,7 @@ impl Body {
             Body::ApprovalRequested { .. } => "approval_requested",
             Body::ApprovalGranted { .. } => "approval_granted",
             Body::ApprovalRefused { .. } => "approval_refused",
+            Body::ApprovalRejected { .. } => "approval_rejected",
             Body::ManualDone { .. } => "manual_done",
             Body::OperatorNote { .. } => "operator_note",
             Body::StepFailed { .. } => "step_failed",
@@ -473,6 +487,7 @@ impl Body {
             Body::StepFinished { .. } => "step_finished",
             Body::RollbackStarted { .. } => "rollback_started",
             Body::RollbackFinished { .. } => "rollback_finished",
+            Body::RollbackRequested { .. } => "rollback_requested",
             Body::WatcherJoined { .. } => "watcher_joined",
             Body::ClientRefused { .. } => "client_refused",
             Body::WatcherLeft { .. } => "watcher_left",

@@ -5,7 +5,9 @@ use super::{
     Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
 };
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Actor, Body, Choice, Outcome, Purpose, Record, Role, StepStatus};
+use crate::journal::record::{
+    Actor, Body, Choice, Outcome, Prompt, Purpose, Record, Role, StepStatus,
+};
 
 pub struct English;
 
@@ -232,6 +234,17 @@ impl Phrasebook for English {
                 .plain(format!("{who} passed the point of no return, typing "))
                 .code(typed)
                 .plain(format!(" — {reason}")),
+            // A reviewer's miss is theirs alone: it does not count against the operator's
+            // three tries, and the approval still waits.
+            Body::TargetMismatch {
+                resolved, typed, ..
+            } if rec.actor.role == Role::Reviewer => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} typed "))
+                .code(typed)
+                .plain(", which is not ")
+                .code(resolved)
+                .plain("; nothing was approved"),
             Body::TargetMismatch {
                 resolved,
                 typed,
@@ -267,6 +280,9 @@ impl Phrasebook for English {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
+            Body::ApprovalRejected { reason } => step()
+                .marked(Mark::Refused)
+                .plain(format!("{who} rejected the approval: “{reason}”")),
             Body::ApprovalRefused { reason, .. } => step()
                 .marked(Mark::Refused)
                 .plain(format!("approval by {who} refused: {reason}")),
@@ -289,6 +305,12 @@ impl Phrasebook for English {
                 "note from {}: “{text}”",
                 self.actor(&rec.actor)
             )),
+            Body::StepFailed {
+                prompt: Prompt::Window,
+                reason,
+            } => step()
+                .marked(Mark::WindowClosed)
+                .plain(format!("stopped before the change: {reason}")),
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("step failed: {reason}")),
@@ -356,6 +378,11 @@ impl Phrasebook for English {
                 }
                 Phrase::new().marked(Mark::Rollback).plain(s)
             }
+            Body::RollbackRequested { reason } => Phrase::new()
+                .marked(Mark::Rollback)
+                .plain(format!(
+                    "{who} asked to roll back the changes left in place: “{reason}”"
+                )),
             Body::RollbackFinished { ok: true } => Phrase::new()
                 .marked(Mark::Rollback)
                 .plain("rollback finished; every step undone"),

@@ -6,7 +6,8 @@ use super::{
     Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
 };
 use crate::journal::record::{
-    Actor, Background, Body, Choice, Outcome, OverrideKind, Purpose, Record, Role, StepStatus,
+    Actor, Background, Body, Choice, Outcome, OverrideKind, Prompt, Purpose, Record, Role,
+    StepStatus,
 };
 
 pub struct Japanese;
@@ -228,6 +229,15 @@ impl Phrasebook for Japanese {
                 .code(typed)
                 .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
             Body::TargetMismatch {
+                resolved, typed, ..
+            } if rec.actor.role == Role::Reviewer => step()
+                .marked(Mark::Mismatch)
+                .plain(format!("{who} が "))
+                .code(typed)
+                .plain(" と入力したが、実際の対象 ")
+                .code(resolved)
+                .plain(" と一致しない。承認されていない"),
+            Body::TargetMismatch {
                 resolved,
                 typed,
                 misses,
@@ -264,6 +274,9 @@ impl Phrasebook for Japanese {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
+            Body::ApprovalRejected { reason } => step()
+                .marked(Mark::Refused)
+                .plain(format!("{who} が承認を却下: 「{reason}」")),
             Body::ApprovalRefused { reason, .. } => step()
                 .marked(Mark::Refused)
                 .plain(format!("{who} の承認を拒否: {reason}")),
@@ -281,6 +294,12 @@ impl Phrasebook for Japanese {
             Body::OperatorNote { text } => {
                 Phrase::new().plain(format!("{} のメモ: 「{text}」", self.actor(&rec.actor)))
             }
+            Body::StepFailed {
+                prompt: Prompt::Window,
+                reason,
+            } => step()
+                .marked(Mark::WindowClosed)
+                .plain(format!("変更の前に停止: {reason}")),
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("ステップ失敗: {reason}")),
@@ -352,6 +371,9 @@ impl Phrasebook for Japanese {
                 }
                 Phrase::new().marked(Mark::Rollback).plain(s)
             }
+            Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(
+                format!("{who} が残った変更のロールバックを要求: 「{reason}」"),
+            ),
             Body::RollbackFinished { ok: true } => Phrase::new()
                 .marked(Mark::Rollback)
                 .plain("ロールバック完了。すべてのステップを戻した"),

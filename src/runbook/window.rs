@@ -146,10 +146,20 @@ impl Window {
 
     /// The next minute, within eight days, at which a change could start.
     pub fn next_opening(&self, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
+        self.next_minute(now, true)
+    }
+
+    /// The next minute, within eight days, at which a change could no longer start: what
+    /// the header counts down to while the window is open.
+    pub fn next_closing(&self, now: DateTime<Utc>) -> Option<DateTime<Tz>> {
+        self.next_minute(now, false)
+    }
+
+    fn next_minute(&self, now: DateTime<Utc>, inside: bool) -> Option<DateTime<Tz>> {
         let start = now.with_second(0)?.with_nanosecond(0)? + Duration::minutes(1);
         (0..8 * 24 * 60)
             .map(|m| start + Duration::minutes(m))
-            .find(|t| self.verdict(*t).is_inside())
+            .find(|t| self.verdict(*t).is_inside() == inside)
             .map(|t| self.timezone.from_utc_datetime(&t.naive_utc()))
     }
 }
@@ -189,6 +199,13 @@ mod tests {
         assert!(!w.verdict(tokyo("2023-12-05T16:00:00+09:00")).is_inside());
         let next = w.next_opening(tokyo("2023-12-08T17:15:00+09:00")).unwrap();
         assert_eq!(next.to_rfc3339(), "2023-12-11T10:00:00+09:00");
+        let closes = w.next_closing(tokyo("2023-12-05T14:57:30+09:00")).unwrap();
+        assert_eq!(closes.to_rfc3339(), "2023-12-05T16:00:00+09:00");
+        let always = window(&[], &[]);
+        assert_eq!(
+            always.next_closing(tokyo("2023-12-05T14:57:30+09:00")),
+            None
+        );
     }
 
     #[test]

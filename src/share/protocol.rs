@@ -38,7 +38,11 @@
 //!    `result` (`ok` true or false and a message). An approval names the run, the step, the
 //!    SHA-256 of the exact command and the hash of the approval request it answers; if any
 //!    differs from what is waiting now, it is stale and refused.
-//! 5. `info`: the server sends `welcome` and closes (used by `shisa sessions`).
+//! 5. `reject` (from a watcher or `shisa approve --reject`): a reviewer's "no" to the step
+//!    waiting for approval, bound like an approval (run, step, command, request) and carrying
+//!    a one-line reason. It is journaled as `approval_rejected`; the step does not run and
+//!    the operator decides what happens next. `result` says whether it was recorded.
+//! 6. `info`: the server sends `welcome` and closes (used by `shisa sessions`).
 
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +78,13 @@ pub enum ClientMsg {
     },
     Note {
         text: String,
+    },
+    Reject {
+        run_id: String,
+        step: String,
+        command_sha256: String,
+        request: String,
+        reason: String,
     },
 }
 

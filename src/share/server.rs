@@ -51,6 +51,16 @@ pub enum ShareMsg {
         text: String,
         reply: oneshot::Sender<(bool, String)>,
     },
+    Reject {
+        id: u64,
+        peer: Peer,
+        run_id: String,
+        step: String,
+        command_sha256: String,
+        request: String,
+        reason: String,
+        reply: oneshot::Sender<(bool, String)>,
+    },
     Left {
         id: u64,
     },
@@ -271,7 +281,7 @@ impl Conn {
         let (reply, answer) = oneshot::channel();
         let (id, peer) = (self.id, self.peer.clone());
         let msg = match msg {
-            Ok(ClientMsg::Approve { .. })
+            Ok(ClientMsg::Approve { .. } | ClientMsg::Reject { .. })
                 if peer.uid != self.limits.operator_uid()
                     && self.limits.approve(peer.uid, Instant::now()).is_err() =>
             {
@@ -296,6 +306,22 @@ impl Conn {
                 command_sha256,
                 request,
                 typed,
+                reply,
+            },
+            Ok(ClientMsg::Reject {
+                run_id,
+                step,
+                command_sha256,
+                request,
+                reason,
+            }) => ShareMsg::Reject {
+                id,
+                peer,
+                run_id,
+                step,
+                command_sha256,
+                request,
+                reason,
                 reply,
             },
             Ok(ClientMsg::Note { text }) => match self.limits.note(peer.uid, Instant::now()) {

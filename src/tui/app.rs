@@ -106,7 +106,7 @@ impl<B: Backend> App<B> {
             e,
             ui,
             now: ui.frozen.map_or_else(|| self.clock.now(), |(t, _)| t),
-            elapsed: ui.elapsed(),
+            elapsed: ui.elapsed(self.clock.now()),
             theme: self.theme,
             mode,
             settled: ui.settled(),
@@ -226,7 +226,7 @@ impl<B: Backend> FrontEnd for App<B> {
     /// Draws when something changed, and once a second for the clocks: never more often
     /// than the driver's tick, however fast output arrives.
     fn tick(&mut self, e: &Engine) {
-        let second = self.ui.elapsed().as_secs();
+        let second = self.ui.elapsed(self.clock.now()).as_secs();
         if second != self.last_second {
             self.last_second = second;
             self.ui.dirty = true;

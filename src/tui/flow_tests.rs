@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crossterm::event::KeyCode;
 
-use super::tests::{Sim, sizes};
+use super::tests::{Sim, sizes, snap};
 use crate::engine::{Event, Phase};
 use crate::journal::record::Purpose;
 use crate::runbook::{load_file, load_str};

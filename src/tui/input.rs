@@ -88,7 +88,8 @@ impl<B: Backend> App<B> {
                     ui.help = None;
                 } else if ui.overlay.is_some() {
                     ui.overlay = None;
-                } else if ui.question.is_some() {
+                } else if ui.question.is_some() || ui.watcher {
+                    // A watcher hides the approval request to read the screen under it.
                     ui.hidden = true;
                 }
             }
@@ -146,10 +147,13 @@ impl<B: Backend> App<B> {
                     ui.notice(text, false);
                 }
             },
-            Action::Approve => match e.phase() {
+            Action::Approve | Action::Reject => match e.phase() {
                 Phase::Approval { .. } => {
-                    ui.overlay = Some(Overlay::Approve {
-                        input: String::new(),
+                    let input = String::new();
+                    ui.overlay = Some(if action == Action::Approve {
+                        Overlay::Approve { input }
+                    } else {
+                        Overlay::Reject { input }
                     })
                 }
                 _ => ui.notice("no step is waiting for approval", false),
@@ -176,6 +180,14 @@ impl<B: Backend> App<B> {
                     });
                 }
             }
+            Action::RollbackNow => {
+                if ui.overlay == Some(Overlay::Quit) && !ui.running && e.changes_made() {
+                    ui.overlay = Some(Overlay::Reason {
+                        why: ReasonFor::RollbackNow,
+                        input: String::new(),
+                    });
+                }
+            }
             Action::Leave => ui.left = true,
         }
         Vec::new()
@@ -195,6 +207,12 @@ impl<B: Backend> App<B> {
                     };
                 }
                 Overlay::Approve { input } => return vec![Intent::Approve(input.trim().into())],
+                Overlay::Reject { input } if input.trim().is_empty() => {
+                    ui.overlay = Some(Overlay::Reject { input });
+                    ui.notice("a rejection needs a reason for the operator", false);
+                    return Vec::new();
+                }
+                Overlay::Reject { input } => return vec![Intent::Reject(input.trim().into())],
                 Overlay::Reason { why, input } => (input.trim().to_string(), (why, input)),
                 other => {
                     ui.overlay = Some(other);
@@ -204,6 +222,12 @@ impl<B: Backend> App<B> {
             let (why, input) = keep;
             let reason = (!text.is_empty()).then(|| text.clone());
             return match why {
+                ReasonFor::RollbackNow if text.is_empty() => {
+                    ui.overlay = Some(Overlay::Reason { why, input });
+                    ui.notice("a rollback needs a reason for the journal", false);
+                    Vec::new()
+                }
+                ReasonFor::RollbackNow => vec![Intent::RollbackNow(text)],
                 ReasonFor::AbortRun => vec![Intent::Abort(
                     reason.unwrap_or_else(|| "the operator aborted the run".into()),
                 )],
@@ -273,7 +297,10 @@ impl<B: Backend> App<B> {
 fn field(ui: &mut Ui) -> Option<&mut String> {
     match &mut ui.overlay {
         Some(
-            Overlay::Note { input } | Overlay::Reason { input, .. } | Overlay::Approve { input },
+            Overlay::Note { input }
+            | Overlay::Reason { input, .. }
+            | Overlay::Approve { input }
+            | Overlay::Reject { input },
         ) => {
             return Some(input);
         }

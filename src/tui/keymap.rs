@@ -88,9 +88,13 @@ pub enum Action {
     Pick(ChoiceKind),
     ApproveSelf,
     Approve,
+    /// A reviewer says no, with a reason.
+    Reject,
     Yes,
     No,
     AbortRun,
+    /// Roll back the changes in place instead of leaving them (asks a reason).
+    RollbackNow,
     Leave,
 }
 
@@ -362,12 +366,17 @@ pub const BINDINGS: &[Binding] = &[
     b(Key::Plain(K::Char('y')), &[M::Ask], A::Yes, "yes"),
     b(Key::Plain(K::Enter), &[M::Ask], A::Yes, "yes"),
     b(
+        Key::Plain(K::Char('r')),
+        &[M::Ask],
+        A::RollbackNow,
+        "roll back the changes in place first (asks a reason)",
+    ),
+    b(
         Key::Plain(K::Char('a')),
         &[M::Ask],
         A::AbortRun,
-        "abort the run for good (asks a reason)",
+        "abort the run for good; changes stay in place (asks a reason)",
     ),
-    b(Key::Plain(K::Char('n')), &[M::Ask], A::No, "no"),
     b(Key::Plain(K::Esc), &[M::Ask], A::No, "no"),
     // Help.
     b(Key::Plain(K::Esc), &[M::Help], A::Hide, "close the help"),
@@ -410,6 +419,18 @@ pub const BINDINGS: &[Binding] = &[
         &[M::Watcher],
         A::Approve,
         "approve the waiting step, typing its target",
+    ),
+    b(
+        Key::Plain(K::Char('r')),
+        &[M::Watcher],
+        A::Reject,
+        "reject the waiting step, with a reason for the operator",
+    ),
+    b(
+        Key::Plain(K::Esc),
+        &[M::Watcher],
+        A::Hide,
+        "hide the approval request (a and r still work)",
     ),
     b(
         Key::Ctrl('c'),
@@ -477,10 +498,11 @@ mod tests {
 
     #[test]
     fn the_watcher_has_no_operator_keys() {
-        for code in [K::Enter, K::Char('r'), K::Char('t')] {
+        for code in [K::Enter, K::Char('t'), K::Char('c')] {
             assert_eq!(resolve(&key(code), M::Watcher), None, "{code:?}");
         }
         assert_eq!(resolve(&key(K::Char('a')), M::Watcher), Some(A::Approve));
+        assert_eq!(resolve(&key(K::Char('r')), M::Watcher), Some(A::Reject));
         assert_eq!(resolve(&key(K::Char('n')), M::Watcher), Some(A::Note));
     }
 

@@ -20,11 +20,13 @@ pub mod terminal;
 pub mod view;
 
 #[cfg(test)]
-#[macro_use]
 mod tests;
 
 #[cfg(test)]
 mod flow_tests;
+
+#[cfg(test)]
+mod gates_tests;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -67,6 +67,8 @@ pub enum ReasonFor {
     Choice(ChoiceKind),
     /// Abort the whole run from the quit question.
     AbortRun,
+    /// Undo the changes in place, from the quit question, instead of leaving them.
+    RollbackNow,
 }
 
 /// Dialogs opened by the operator on top of whatever the run asks.
@@ -82,6 +84,10 @@ pub enum Overlay {
     /// Approve the waiting step by typing its target (a watcher, or the operator where the
     /// runbook allows self-approval).
     Approve {
+        input: String,
+    },
+    /// A watcher rejects the waiting step: the reason the operator will read.
+    Reject {
         input: String,
     },
     Quit,
@@ -109,6 +115,8 @@ pub struct Ui {
     pub watcher: bool,
     pub out: Scrollback,
     pub timeline: VecDeque<TimelineLine>,
+    /// The newest record's time as journaled (its offset names the zone without a window).
+    pub last_ts: Option<String>,
     /// Lines scrolled back from the newest output (0: following).
     pub scroll: usize,
     /// The step whose output is shown.
@@ -131,8 +139,10 @@ pub struct Ui {
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
     pub dwell: Duration,
-    started: Instant,
-    ended: Option<Duration>,
+    /// When the run started and ended, as journaled: elapsed counts from the run's start,
+    /// for a watcher who joined late and for a resumed run alike.
+    began: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
     /// Tests draw at a fixed moment.
     pub frozen: Option<(DateTime<Utc>, Duration)>,
     pub dirty: bool,
@@ -152,6 +162,7 @@ impl Ui {
             watcher,
             out: Scrollback::new(color),
             timeline: VecDeque::new(),
+            last_ts: None,
             scroll: 0,
             shown_step: None,
             focus: None,
@@ -166,8 +177,8 @@ impl Ui {
             last_miss: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
-            started: Instant::now(),
-            ended: None,
+            began: None,
+            ended_at: None,
             frozen: None,
             dirty: true,
             closed: false,
@@ -176,11 +187,16 @@ impl Ui {
         }
     }
 
-    pub fn elapsed(&self) -> Duration {
-        match self.frozen {
-            Some((_, d)) => d,
-            None => self.ended.unwrap_or_else(|| self.started.elapsed()),
+    pub fn elapsed(&self, now: DateTime<Utc>) -> Duration {
+        if let Some((_, d)) = self.frozen {
+            return d;
         }
+        let Some(began) = self.began else {
+            return Duration::ZERO;
+        };
+        (self.ended_at.unwrap_or(now) - began)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
     }
 
     /// Whether the current phase has been on screen long enough to act on it: a key typed
@@ -218,7 +234,9 @@ impl Ui {
                 why: ReasonFor::Choice(_),
                 ..
             }) => true,
-            Some(Overlay::Approve { .. }) => !matches!(phase, Phase::Approval { .. }),
+            Some(Overlay::Approve { .. } | Overlay::Reject { .. }) => {
+                !matches!(phase, Phase::Approval { .. })
+            }
             _ => false,
         };
         if stale {
@@ -228,14 +246,16 @@ impl Ui {
 
     pub fn record(&mut self, rec: &Record, e: &Engine) {
         self.dirty = true;
+        self.last_ts = Some(rec.ts.clone());
         let step = rec.step.as_deref().and_then(|id| e.step_index(id));
         let mut added = 0;
         match &rec.body {
-            Body::RunStarted { .. } | Body::RunResumed { .. } => {
-                self.started = Instant::now();
-                self.ended = None;
+            Body::RunStarted { .. } => {
+                self.began = journal_time(&rec.ts);
+                self.ended_at = None;
             }
-            Body::RunFinished { .. } => self.ended = Some(self.started.elapsed()),
+            Body::RunResumed { .. } => self.ended_at = None,
+            Body::RunFinished { .. } => self.ended_at = journal_time(&rec.ts),
             Body::CommandStarted {
                 purpose,
                 attempt,
@@ -286,7 +306,7 @@ impl Ui {
                 self.timeline.pop_front();
             }
             self.timeline.push_back(TimelineLine {
-                clock: timeline::clock(&rec.ts).to_string(),
+                clock: timeline::clock_in(&rec.ts, e.runbook().window.as_ref().map(|w| w.timezone)),
                 text,
                 role: rec.actor.role,
             });
@@ -335,4 +355,11 @@ impl Ui {
             _ => true,
         }
     }
+}
+
+/// A record's time (RFC 3339 with offset) as UTC.
+fn journal_time(ts: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(ts)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
 }

@@ -249,6 +249,10 @@ impl DocumentWords for English {
     }
 
     fn target_mismatch(&self, misses: u32) -> String {
+        // 0: a reviewer's miss, which is not counted against the operator's tries.
+        if misses == 0 {
+            return "mismatch: the reviewer's miss; nothing was approved".into();
+        }
         format!("mismatch: miss {misses} of 3; nothing ran")
     }
 

@@ -277,6 +277,10 @@ impl DocumentWords for Japanese {
     }
 
     fn target_mismatch(&self, misses: u32) -> String {
+        // 0: a reviewer's miss, which is not counted against the operator's tries.
+        if misses == 0 {
+            return "不一致（レビュー担当者の入力）。承認されていない".into();
+        }
         format!("不一致（3 回中 {misses} 回目）。何も実行していない")
     }
 

@@ -6,9 +6,9 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{View, centered, fit, wrap};
+use super::dialog::{Dialog, input, widths};
+use super::{View, fit};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::runbook::model::Undo;
@@ -18,62 +18,14 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let ui = v.ui;
     if let (Some(q), false) = (&ui.question, ui.hidden) {
         question(f, area, v, q);
-    } else if ui.watcher {
-        watcher(f, area, v);
+    } else if ui.watcher && !ui.hidden {
+        super::review::request(f, area, v);
     }
     match &ui.overlay {
         Some(o) => overlay(f, area, v, o),
         None if ui.question.is_none() && !ui.watcher => end(f, area, v),
         None => {}
     }
-}
-
-struct Dialog {
-    title: String,
-    style: Style,
-    lines: Vec<Line<'static>>,
-}
-
-impl Dialog {
-    fn new(title: impl Into<String>, style: Style) -> Dialog {
-        Dialog {
-            title: title.into(),
-            style,
-            lines: Vec::new(),
-        }
-    }
-    fn text(&mut self, text: &str, style: Style, width: usize) {
-        for row in wrap::words(text, width) {
-            self.lines.push(Line::styled(row, style));
-        }
-    }
-    fn line(&mut self, line: Line<'static>) {
-        self.lines.push(line);
-    }
-    fn draw(self, f: &mut Frame, area: Rect, width: u16) {
-        let h = self.lines.len() as u16 + 2;
-        let rect = centered(area, width, h);
-        f.render_widget(Clear, rect);
-        let block = Block::bordered()
-            .border_type(BorderType::Thick)
-            .border_style(self.style)
-            .title(Line::styled(self.title, self.style));
-        f.render_widget(Paragraph::new(self.lines).block(block), rect);
-    }
-}
-
-/// Width of a dialog in `area`, and of the text inside it.
-fn widths(area: Rect) -> (u16, usize) {
-    let w = area.width.saturating_sub(4).min(76);
-    (w, w.saturating_sub(2) as usize)
-}
-
-fn input(text: &str, v: &View) -> Line<'static> {
-    Line::from(vec![
-        Span::styled("> ", v.theme.accent()),
-        Span::styled(text.to_string(), v.theme.bold()),
-        Span::styled("█", v.theme.accent()),
-    ])
 }
 
 fn title(e: &Engine, i: usize) -> String {
@@ -197,21 +149,37 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
             let mut d = Dialog::new(" Waiting for approval ", t.accent());
             d.text(&title(e, i), t.bold(), tw);
-            d.text(
-                "waiting for approval by another person, who runs:",
-                Style::new(),
-                tw,
-            );
-            d.line(Line::styled(
-                format!("  shisa approve {}", v.ui.run_id),
-                t.accent(),
-            ));
-            d.text("and types the target themselves.", Style::new(), tw);
+            // Where the runbook allows it, approving yourself comes first: nobody else may
+            // be able to join (a run not shared with anyone).
             if allow_self {
-                d.line(Line::raw(""));
                 d.text(
                     "This runbook lets you approve it yourself: press a, then type the target. It is journaled as a self-approval.",
+                    Style::new(),
+                    tw,
+                );
+                d.line(Line::raw(""));
+                d.text(
+                    "A second person who can join this run may approve instead:",
                     t.dim(),
+                    tw,
+                );
+                d.line(Line::styled(
+                    format!("  shisa approve {}", v.ui.run_id),
+                    t.dim(),
+                ));
+            } else {
+                d.text(
+                    "waiting for approval by another person, who runs:",
+                    Style::new(),
+                    tw,
+                );
+                d.line(Line::styled(
+                    format!("  shisa approve {}", v.ui.run_id),
+                    t.accent(),
+                ));
+                d.text(
+                    "and types the target themselves (or rejects it).",
+                    Style::new(),
                     tw,
                 );
             }
@@ -242,6 +210,8 @@ fn choice(
         Some(Prompt::Gate) => " Refused by a safety gate ",
         Some(Prompt::Rollback) => " A rollback command failed ",
         Some(Prompt::InDoubt) => " Step in doubt ",
+        Some(Prompt::Window) => " The change window closed ",
+        Some(Prompt::Rejected) => " Rejected by a reviewer ",
         _ => " Step failed ",
     };
     let mut d = Dialog::new(heading, t.bad());
@@ -259,19 +229,20 @@ fn choice(
     }
     d.line(Line::raw(""));
     let mut row = Vec::new();
-    for (n, c) in choices.iter().enumerate() {
-        let c = match c.reason() {
-            ReasonNeed::None => c.name().to_string(),
-            _ => format!("{}…", c.name()),
+    for (n, &c) in choices.iter().enumerate() {
+        let name = keyed(c);
+        let name = match c.reason() {
+            ReasonNeed::None => name,
+            _ => format!("{name}…"),
         };
-        // Brackets as well as reverse video: the choice reads without colour or attributes.
+        // A mark as well as reverse video: the choice reads without colour or attributes.
         let (label, style) = if n == selected {
-            (format!("[{c}]"), t.selected())
+            (format!("▶{name}"), t.selected())
         } else {
-            (format!(" {c} "), Style::new())
+            (format!(" {name}"), Style::new())
         };
         row.push(Span::styled(label, style));
-        row.push(Span::raw(" "));
+        row.push(Span::raw("  "));
     }
     d.line(Line::from(row));
     if let Some(&chosen) = choices.get(selected) {
@@ -330,6 +301,20 @@ fn choice(
     d.draw(f, area, w);
 }
 
+/// The choice's name with the key that selects it bracketed, `[r]ollback`, `re[t]ry`: from
+/// the keymap, so the screen cannot disagree with the keys.
+fn keyed(c: ChoiceKind) -> String {
+    let name = c.name();
+    let key = crate::tui::keymap::key_for(
+        crate::tui::keymap::Action::Pick(c),
+        crate::tui::keymap::Mode::Choice,
+    );
+    match key.and_then(|k| name.find(k.as_str()).map(|at| (k, at))) {
+        Some((k, at)) => format!("{}[{k}]{}", &name[..at], &name[at + k.len()..]),
+        None => name.to_string(),
+    }
+}
+
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     match (choice, prompt) {
         (K::Rollback, _) => "undo the changes made so far (listed below)",
@@ -337,6 +322,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
             "undo only this loop pass; earlier passes, already verified, stay as they are"
         }
         (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
+        (K::Retry, Some(Prompt::Rejected)) => {
+            "ask for approval again: another reviewer, or the same one once their concern is met"
+        }
         (K::Retry, _) => "run the failed command again",
         (K::Abort, _) => "end the run here and change nothing more (asks a reason)",
         (K::Continue, Some(Prompt::Rollback)) => {
@@ -344,6 +332,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
         }
         (K::Continue, _) => {
             "record this step as failed and go on; the run can end only with exceptions (exit 5)"
+        }
+        (K::Override, Some(Prompt::Window)) => {
+            "make the change outside the window (asks a reason, journaled as an override)"
         }
         (K::Override, _) => {
             "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
@@ -376,14 +367,21 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         Overlay::Reason { why, input: text } => {
             let q = match why {
                 ReasonFor::Choice(K::Abort) => "Why abort? (optional)",
+                ReasonFor::Choice(K::Override) if v.e.prompt() == Some(Prompt::Window) => {
+                    "Why make this change outside the window?"
+                }
                 ReasonFor::Choice(K::Override) => "Why override the failed precheck?",
                 ReasonFor::Choice(K::Done) => "Why do you know the step finished?",
                 ReasonFor::Choice(_) => "Reason:",
                 ReasonFor::AbortRun => "Why abort the run for good? (optional)",
+                ReasonFor::RollbackNow => "Why roll back now? (journaled)",
             };
             d = Dialog::new(" Reason for the journal ", t.warn());
             d.text(q, Style::new(), tw);
             d.line(input(text, v));
+            if *why == ReasonFor::AbortRun {
+                super::abort::left_behind(&mut d, v, tw);
+            }
         }
         Overlay::Approve { input: text } => {
             d = Dialog::new(" Approve ", t.accent());
@@ -405,6 +403,7 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             }
             d.line(input(text, v));
         }
+        Overlay::Reject { input: text } => d = super::review::reject(v, text, tw),
         Overlay::Quit => {
             d = Dialog::new(" Quit? ", t.warn());
             d.text(
@@ -423,7 +422,7 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
                     tw,
                 );
             } else {
-                d.text("Or press a to abort the run for good.", t.dim(), tw);
+                super::abort::in_place(&mut d, v, tw);
             }
         }
         Overlay::Stop => {
@@ -436,21 +435,6 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         }
     }
     d.draw(f, area, w);
-}
-
-fn watcher(f: &mut Frame, area: Rect, v: &View) {
-    let t = v.theme;
-    if let Phase::Approval { step, .. } = v.e.phase() {
-        let (w, tw) = widths(area);
-        let mut d = Dialog::new(" Approval wanted ", t.accent());
-        d.text(&title(v.e, step), t.bold(), tw);
-        d.text(
-            "waits for a second person. Press a and type the target as you read it.",
-            Style::new(),
-            tw,
-        );
-        d.draw(f, area, w);
-    }
 }
 
 /// The run is over (or stopped): say how, and how to leave.

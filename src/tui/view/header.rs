@@ -1,14 +1,19 @@
-//! Two lines at the top: what runs and for how long; who runs it, the change window in the
-//! runbook's own time zone, and who is watching.
+//! Two lines at the top: what runs and for how long; who runs it, when the change window
+//! closes (and how long is left) in the runbook's own time zone, and who is watching.
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{View, fit, hms};
-use crate::engine::Phase;
+use super::{Theme, View, fit, hms};
+use crate::engine::{Engine, Phase};
 use crate::runbook::window::Verdict;
+
+/// Under this, the countdown turns to a warning.
+const CLOSING_SOON_SECS: i64 = 15 * 60;
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let t = v.theme;
@@ -54,39 +59,99 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         Span::raw(who),
         Span::styled(" · ", t.dim()),
     ];
-    match &e.runbook().window {
-        None => second.push(Span::styled("no window", t.dim())),
-        Some(w) => {
-            let local = v
-                .now
-                .with_timezone(&w.timezone)
-                .format("%a %H:%M %Z")
-                .to_string();
-            match (w.verdict(v.now), e.window_override()) {
-                (Verdict::Inside { .. }, _) => {
-                    second.push(Span::styled(format!("window open {local}"), t.ok()))
-                }
-                (Verdict::Outside { .. }, Some(_)) => second.push(Span::styled(
-                    format!("window CLOSED, overridden {local}"),
-                    t.warn(),
-                )),
-                (Verdict::Outside { .. }, None) => {
-                    second.push(Span::styled(format!("window CLOSED {local}"), t.bad()))
-                }
+    let (text, style) = window(e, v.now, t);
+    // "window closes 16:00 JST": at 80 columns "closes 16:00 JST" says the same.
+    let text = if wide {
+        text
+    } else {
+        text.strip_prefix("window ")
+            .filter(|rest| rest.starts_with("closes"))
+            .map_or(text.clone(), str::to_string)
+    };
+    second.push(Span::styled(text, style));
+    second.push(Span::styled(" · ", t.dim()));
+    let (text, style) = watching(e, t);
+    second.push(Span::styled(text, style));
+    // One line, whatever the names: cut at the edge rather than wrapped into the panes.
+    let used: usize = second.iter().map(|s| s.content.chars().count()).sum();
+    if used > width
+        && let Some(last) = second.last_mut()
+    {
+        let room = width.saturating_sub(used - last.content.chars().count());
+        *last = Span::styled(fit(&last.content, room), last.style);
+    }
+    f.render_widget(Paragraph::new(vec![top, Line::from(second)]), area);
+}
+
+/// The change window as the operator needs it mid-run: open until when, and how long is
+/// left; or closed, and whether an override is on record.
+pub fn window(e: &Engine, now: DateTime<Utc>, t: Theme) -> (String, Style) {
+    let Some(w) = &e.runbook().window else {
+        return ("no change window".into(), t.dim());
+    };
+    match (w.verdict(now), e.window_override()) {
+        (Verdict::Inside { .. }, _) => match w.next_closing(now) {
+            Some(at) => {
+                let left = (at.with_timezone(&Utc) - now).num_seconds();
+                let text = format!(
+                    "window closes {} (in {})",
+                    at.format("%H:%M %Z"),
+                    countdown(left)
+                );
+                let style = if left <= CLOSING_SOON_SECS {
+                    t.warn()
+                } else {
+                    t.ok()
+                };
+                (text, style)
             }
+            None => ("window open".into(), t.ok()),
+        },
+        (Verdict::Outside { .. }, Some(_)) => ("window CLOSED, overridden".into(), t.warn()),
+        (Verdict::Outside { .. }, None) => {
+            let opens = w
+                .next_opening(now)
+                .map(|at| format!(", opens {}", at.format("%a %H:%M %Z")))
+                .unwrap_or_default();
+            (format!("window CLOSED{opens}"), t.bad())
         }
     }
-    second.push(Span::styled(" · ", t.dim()));
-    let n = e.watchers().len();
-    let watching = match n {
-        0 if wide => "nobody watching".to_string(),
-        0 => "0 watching".to_string(),
-        1 => "1 watching".to_string(),
-        n => format!("{n} watching"),
-    };
-    second.push(Span::styled(
-        watching,
-        if n > 0 { t.accent() } else { t.dim() },
-    ));
-    f.render_widget(Paragraph::new(vec![top, Line::from(second)]), area);
+}
+
+/// `1h03m`, `12m05s`, `2d04h`: minutes matter most, seconds only near the end.
+pub fn countdown(secs: i64) -> String {
+    let s = secs.max(0);
+    match s {
+        0..3600 => format!("{}m{:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s / 60 % 60),
+        _ => format!("{}d{:02}h", s / 86400, s / 3600 % 24),
+    }
+}
+
+/// Who is watching, by name: the operator knows who sees the screen.
+fn watching(e: &Engine, t: Theme) -> (String, Style) {
+    // A watcher is journaled as `user (uid, pid)`; the header names people, once each.
+    let mut names: Vec<&str> = e
+        .watchers()
+        .iter()
+        .map(|w| w.split(" (").next().unwrap_or(w))
+        .collect();
+    names.dedup();
+    if names.is_empty() {
+        return ("nobody watching".into(), t.dim());
+    }
+    (format!("watching: {}", names.join(", ")), t.accent())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::countdown;
+
+    #[test]
+    fn countdowns_read_at_a_glance() {
+        assert_eq!(countdown(3780), "1h03m");
+        assert_eq!(countdown(725), "12m05s");
+        assert_eq!(countdown(-5), "0m00s");
+        assert_eq!(countdown(2 * 86400 + 4 * 3600 + 59), "2d04h");
+    }
 }

@@ -89,7 +89,10 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         Mode::Ask => {
             let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
             if v.ui.overlay == Some(Overlay::Quit) && !running {
-                h.push((Action::AbortRun, "abort for good"));
+                if v.e.changes_made() {
+                    h.push((Action::RollbackNow, "roll back first"));
+                }
+                h.push((Action::AbortRun, "abort, leave them"));
             }
             h
         }
@@ -100,11 +103,23 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
             (Action::Help, "help"),
         ],
         Mode::Form => vec![(Action::Submit, "next / start"), (Action::Leave, "cancel")],
-        Mode::Watcher => vec![
-            (Action::Approve, "approve"),
-            (Action::Note, "note"),
-            (Action::Help, "help"),
-            (Action::Leave, "leave"),
-        ],
+        // Approve and reject only while a step waits for them: no stale offers.
+        Mode::Watcher => {
+            let mut h = Vec::new();
+            if matches!(v.e.phase(), Phase::Approval { .. }) {
+                h.push((Action::Approve, "approve"));
+                h.push((Action::Reject, "reject"));
+                if !v.ui.hidden {
+                    h.push((Action::Hide, "hide"));
+                }
+            }
+            h.extend([
+                (Action::Note, "note"),
+                (Action::PageUp, "scroll"),
+                (Action::Help, "help"),
+                (Action::Leave, "leave"),
+            ]);
+            h
+        }
     }
 }

@@ -2,12 +2,15 @@
 //! pane, each in its own file. Nothing here changes state, so the watcher's screen and the
 //! snapshot tests draw exactly what the operator sees.
 
+mod abort;
 mod current;
+mod dialog;
 mod dialogs;
 mod header;
 mod help;
 mod keys;
 mod output;
+mod review;
 mod steps;
 mod target;
 mod timeline;

@@ -13,7 +13,14 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let block = Block::new()
         .borders(Borders::TOP)
         .border_style(t.dim())
-        .title(" Timeline ");
+        .title(format!(
+            " Timeline · times in {} ",
+            crate::timeline::zone_name(
+                v.e.runbook().window.as_ref().map(|w| w.timezone),
+                v.now,
+                v.ui.last_ts.as_deref()
+            )
+        ));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let n = inner.height as usize;

@@ -1,0 +1,192 @@
+//! `shisa plan --resolve`: run every target's read-only `describe` command now and judge what
+//! it names with the run's own rule (`deny`, then `must_match`), so the operator learns
+//! before any precheck or snapshot that a step will be refused. Only `describe` commands
+//! run — by contract they change nothing — each with the step's values, the runbook's
+//! `path:` and a throwaway `SHISA_RUN_DIR`; a describe that reads a value captured during
+//! the run cannot be resolved up front and says so.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::path::Path;
+use std::process::{Command as Process, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::engine::Engine;
+use crate::engine::expect::{resolve_target, target_refusal};
+use crate::journal::record::{Purpose, Role};
+use crate::runbook::model::{Arg, Command, Runbook};
+use crate::runbook::params::Params;
+use crate::runbook::show;
+
+/// A describe that takes longer than this (or the step's own timeout) is stopped.
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Stdout kept from a describe: a target is a name, not a listing.
+const MAX_STDOUT: u64 = 1 << 20;
+
+/// The section `plan --resolve` adds, and whether any target would be refused.
+pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, bool) {
+    let mut o = String::new();
+    let _ = writeln!(
+        o,
+        "\nTargets, resolved now (only the read-only `describe` commands ran)"
+    );
+    if params
+        .values
+        .values()
+        .any(|v| v.ends_with(": no value yet>"))
+    {
+        let _ = writeln!(o, "  not resolved: give every parameter a value first");
+        return (o, false);
+    }
+    let engine = Engine::new(
+        Arc::new(rb.clone()),
+        crate::identity::current(Role::Operator),
+        params.clone(),
+    );
+    let captured: Vec<String> = engine
+        .runbook()
+        .steps
+        .iter()
+        .flat_map(|s| s.capture.iter().map(|c| c.name.clone()))
+        .collect();
+    let scratch = std::env::temp_dir().join(format!("shisa-plan-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&scratch);
+    let base = crate::commands::session::base_env(rb, runbook_path, &scratch, "plan");
+    let mut refused = false;
+    let mut any = false;
+    for (i, step) in engine.runbook().steps.iter().enumerate() {
+        let Some(target) = &step.target else {
+            continue;
+        };
+        any = true;
+        let title = engine.title(i);
+        let _ = writeln!(o, "  {}. {title}", i + 1);
+        let shown = engine
+            .shown_command(i, Purpose::Describe)
+            .unwrap_or_default();
+        let _ = writeln!(o, "     describe  $ {shown}");
+        if let Some(name) = reads_capture(&target.describe, &captured) {
+            let _ = writeln!(
+                o,
+                "     not resolved: it reads `{name}`, captured during the run"
+            );
+            continue;
+        }
+        let vars = engine.step_vars(i);
+        let timeout = step
+            .timeout
+            .unwrap_or(DESCRIBE_TIMEOUT)
+            .min(DESCRIBE_TIMEOUT);
+        let out = match describe(&target.describe, &vars, &base, &step.id, timeout) {
+            Ok(out) => out,
+            Err(why) => {
+                let _ = writeln!(o, "     not resolved: {}", engine.mask(&why));
+                continue;
+            }
+        };
+        let Some(real) = resolve_target(target.capture.as_ref(), &out) else {
+            let _ = writeln!(
+                o,
+                "     WOULD FAIL: the describe printed nothing the target is taken from"
+            );
+            refused = true;
+            continue;
+        };
+        let name = engine.mask(&real);
+        match target_refusal(target, &real) {
+            Some((rule, p)) => {
+                refused = true;
+                let _ = writeln!(
+                    o,
+                    "     REFUSED: resolves to `{name}`, refused by {rule} '{}' — the run would stop at this step, after the {i} before it",
+                    p.source
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "     ok: resolves to `{name}` (the operator types it back)"
+                );
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    if !any {
+        let _ = writeln!(o, "  (no step names a target)");
+    }
+    (o, refused)
+}
+
+/// The first value captured during the run that the command reads, if any.
+fn reads_capture<'a>(cmd: &Command, captured: &'a [String]) -> Option<&'a str> {
+    captured.iter().map(String::as_str).find(|name| match cmd {
+        Command::Run { script, .. } => {
+            script.contains(&format!("${name}")) || script.contains(&format!("${{{name}}}"))
+        }
+        Command::Argv { args, .. } => args
+            .iter()
+            .any(|a| matches!(a, Arg::Var { name: n, .. } if n == name)),
+    })
+}
+
+/// Runs one describe command and returns its stdout; a non-zero exit or a timeout is an
+/// error, as it would be in the run.
+fn describe(
+    cmd: &Command,
+    vars: &std::collections::BTreeMap<String, String>,
+    base: &[(String, String)],
+    step: &str,
+    timeout: Duration,
+) -> Result<String, String> {
+    let mut p = match cmd {
+        Command::Run { script, .. } => {
+            let mut p = Process::new("bash");
+            p.args(["-euo", "pipefail", "-c", script]);
+            p
+        }
+        Command::Argv { args, .. } => {
+            let argv = show::argv(args, vars);
+            let Some((program, rest)) = argv.split_first() else {
+                return Err("an empty argv".into());
+            };
+            let mut p = Process::new(program);
+            p.args(rest);
+            p
+        }
+    };
+    p.envs(vars.iter())
+        .envs(base.iter().map(|(k, v)| (k, v)))
+        .env("SHISA_STEP", step)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = p.spawn().map_err(|e| format!("cannot start it: {e}"))?;
+    let stdout = child.stdout.take();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(s) = stdout {
+            let _ = s.take(MAX_STDOUT).read_to_string(&mut text);
+        }
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!("timed out after {} s", timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => return Err(e.to_string()),
+        }
+    };
+    let text = reader.join().unwrap_or_default();
+    if status.success() {
+        Ok(text)
+    } else {
+        Err(format!("the describe failed ({status})"))
+    }
+}

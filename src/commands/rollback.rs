@@ -1,0 +1,138 @@
+//! `shisa rollback RUN --reason TEXT`: undo the changes an ended run left in place (it was
+//! aborted, failed, completed with exceptions — or completed, as a planned revert). The same
+//! journal goes on (`rollback_requested`, then the rollback as the engine orders it); the
+//! runbook must be the one the run started with, and the change window holds as for any
+//! change.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::resume::{refuse_while_commands_survive, resume_params};
+use super::session::{self, Session};
+use crate::cli::RollbackArgs;
+use crate::clock::Clock;
+use crate::engine::{Engine, Event};
+use crate::exec::runner::Runner;
+use crate::exit::{Error, Exit, Result};
+use crate::journal::reader::{self, ReadError};
+use crate::journal::record::{Body, Entry, Role};
+use crate::journal::writer::Writer;
+use crate::runbook::{load_file, params};
+
+pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
+    if args.reason.trim().is_empty() {
+        return Err(Error::Invalid(
+            "--reason is required: a rollback is journaled with why".into(),
+        ));
+    }
+    let given = session::find_run(&args.run);
+    crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
+    let run_dir = given
+        .canonicalize()
+        .map_err(|e| Error::Invalid(format!("{}: {e}", args.run.display())))?;
+    let lock = session::lock(&run_dir)?;
+    let journal = reader::read(&run_dir).map_err(|e| match e {
+        ReadError::Broken(b) => Error::Refused(format!(
+            "the journal is damaged at line {} ({}); a damaged journal is never continued — `shisa verify {}` shows the damage",
+            b.line,
+            b.reason,
+            run_dir.display()
+        )),
+        other => Error::Invalid(other.to_string()),
+    })?;
+    if journal.torn.is_some() {
+        return Err(Error::Refused(
+            "the journal ends with a torn line (a crash mid-write): `shisa resume` recovers it first"
+                .into(),
+        ));
+    }
+    let Some(Body::RunStarted {
+        run_id,
+        runbook,
+        params: journaled,
+        ..
+    }) = journal.records.first().map(|r| &r.body)
+    else {
+        return Err(Error::Invalid(format!(
+            "{} has no run_started record: nothing to roll back",
+            run_dir.display()
+        )));
+    };
+    if reader::ended_at(&journal.records, journal.records.len()).is_none() {
+        return Err(Error::Invalid(format!(
+            "this run has not ended: `shisa resume {}` continues it, and its quit dialog offers the rollback",
+            run_dir.display()
+        )));
+    }
+    let path = match &args.runbook {
+        Some(file) => file.as_path(),
+        None if params::is_masked(&runbook.path) => {
+            return Err(Error::Invalid(format!(
+                "the runbook's path is masked in the journal ({}): give the file with --runbook FILE (SHA-256 {})",
+                runbook.path, runbook.sha256
+            )));
+        }
+        None => Path::new(&runbook.path),
+    };
+    let loaded = load_file(path)?;
+    if loaded.sha256 != runbook.sha256 {
+        return Err(Error::Refused(format!(
+            "{} changed since the run started (sha256 {} then, {} now); the rollback commands must be the ones the run had. Put the runbook back as it was, or give that file with --runbook FILE",
+            path.display(),
+            &runbook.sha256[..12.min(runbook.sha256.len())],
+            &loaded.sha256[..12.min(loaded.sha256.len())]
+        )));
+    }
+    let values = resume_params(&loaded.runbook, journaled, &args.params)?;
+    let params = loaded.resolve_params(&values)?;
+    refuse_while_commands_survive(&run_dir, &journal.records, &params.redactions())?;
+    let share_gid = args
+        .share_with
+        .as_deref()
+        .map(super::run::share_group)
+        .transpose()?;
+    let operator = crate::identity::current(Role::Operator);
+    let entries: Vec<Entry> = journal.records.iter().map(|r| r.entry()).collect();
+    let engine = Engine::replay(
+        Arc::new(loaded.runbook.clone()),
+        operator,
+        params.clone(),
+        &entries,
+    );
+    let request = Event::RollbackRequested {
+        reason: args.reason.clone(),
+        outside_window: args.outside_window.clone(),
+    };
+    // Ask the engine first, on a copy: a request it would refuse (nothing in place, the
+    // window closed) is said here, and the journal gets nothing.
+    engine
+        .clone()
+        .update(clock.now(), request.clone())
+        .map_err(|r| Error::Refused(r.0))?;
+    let redactions = params.redactions();
+    let writer = Writer::resume(
+        &run_dir,
+        journal.records.len() as u64 + 1,
+        journal.head().to_string(),
+        &redactions,
+    )
+    .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
+    let runner = Runner::new(
+        run_dir.clone(),
+        session::base_env(&loaded.runbook, path, &run_dir, run_id),
+        redactions,
+    );
+    session::drive(Session {
+        engine,
+        writer,
+        runner,
+        clock,
+        run_dir,
+        run_id: run_id.clone(),
+        headless: !session::is_interactive(args.headless),
+        first: vec![request],
+        share_gid,
+        runbook_source: loaded.source.clone(),
+        _lock: lock,
+    })
+}

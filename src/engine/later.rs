@@ -1,0 +1,95 @@
+//! A rollback the operator asks for instead of one chosen at a failure: of an ended run
+//! whose changes were left in place (`shisa rollback RUN --reason`, journaled as the
+//! continuation `rollback_requested`), or of a live run from the quit dialog. The order is
+//! the one rollback order (`rollback_plan_now`); the change window is checked as for any
+//! change.
+
+use crate::journal::record::{Body, StepStatus};
+use crate::runbook::window::Verdict;
+
+use super::event::Effect;
+use super::messages as msg;
+use super::phase::Phase;
+use super::state::Engine;
+use super::update::{Refusal, has_controls, refuse};
+
+impl Engine {
+    pub(super) fn request_rollback(
+        &mut self,
+        reason: String,
+        outside_window: Option<String>,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
+        let reason = self.mask(reason.trim());
+        if reason.is_empty() {
+            return refuse(msg::ROLLBACK_NEEDS_REASON);
+        }
+        if has_controls(&reason) {
+            return refuse(msg::REASON_CONTROLS);
+        }
+        if self.interrupted.is_some() {
+            return refuse(msg::ROLLBACK_HALTED);
+        }
+        if self.finished.is_none() {
+            match self.phase() {
+                _ if self.rollback.is_some() => return refuse(msg::ROLLBACK_RUNNING),
+                Phase::Ready(_)
+                | Phase::Confirm { .. }
+                | Phase::Approval { .. }
+                | Phase::Manual(_)
+                | Phase::Waiting { .. }
+                | Phase::NoReturn { .. } => {}
+                _ => return refuse(msg::ROLLBACK_NOT_NOW),
+            }
+        }
+        let plan = self.rollback_plan_now();
+        if plan.undo.is_empty() && plan.without_rollback.is_empty() {
+            return refuse(msg::NOTHING_TO_UNDO);
+        }
+        // Undoing is changing: the window holds for it as for the change itself.
+        let overridden = self.window_override.is_some()
+            || outside_window
+                .as_deref()
+                .is_some_and(|r| !r.trim().is_empty());
+        if let Some(w) = &self.rb.window
+            && let Verdict::Outside { reason: why, .. } = w.verdict(self.now)
+            && !overridden
+        {
+            return refuse(msg::rollback_outside_window(&why));
+        }
+        // The step under way (not started, or waiting on a person) ends here: it changed
+        // nothing yet, and the run goes no further.
+        let current = self.phase().step().filter(|&i| {
+            self.finished.is_none() && self.steps[i].started && self.steps[i].status.is_none()
+        });
+        let step = self
+            .finished
+            .is_none()
+            .then(|| self.phase().step())
+            .flatten();
+        self.emit(
+            fx,
+            step,
+            self.operator.clone(),
+            Body::RollbackRequested { reason },
+        );
+        self.outside_window(outside_window, fx);
+        self.window_closed(fx);
+        if let Some(i) = current {
+            let body = Body::StepFinished {
+                status: StepStatus::Skipped,
+                reason: Some(msg::ROLLBACK_INSTEAD.into()),
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        }
+        let ids = |v: Vec<usize>| v.into_iter().map(|j| self.rb.steps[j].id.clone()).collect();
+        let body = Body::RollbackStarted {
+            plan: ids(plan.undo),
+            without_rollback: ids(plan.without_rollback),
+            kept: ids(plan.kept),
+        };
+        self.emit(fx, None, self.operator.clone(), body);
+        self.advance(fx);
+        Ok(())
+    }
+}

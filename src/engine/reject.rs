@@ -1,0 +1,79 @@
+//! A reviewer's rejection: bound like an approval to the waiting request, journaled with the
+//! reviewer's reason, and then a question for the operator (ask again, roll back, abort) —
+//! the step does not run.
+
+use crate::journal::record::{Body, Prompt, Role};
+
+use super::event::{Effect, Rejection};
+use super::messages as msg;
+use super::phase::Phase;
+use super::state::{ApprovalState, Engine};
+use super::update::{Refusal, has_controls, refuse};
+
+impl Engine {
+    pub(super) fn reject(&mut self, r: Rejection, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        let Phase::Approval { step: i, .. } = self.phase() else {
+            return refuse(msg::NO_APPROVAL_WAITING);
+        };
+        let ApprovalState::Requested { command_sha256, .. } = &self.steps[i].approval else {
+            return refuse(msg::NO_APPROVAL_WAITING);
+        };
+        let reason = self.mask(r.reason.trim());
+        let refusal = if r.reviewer.uid == self.operator.uid || r.same_login {
+            Some(msg::operator_rejects(&r.reviewer.user))
+        } else if self.rb.steps[i].id != r.step {
+            Some(msg::approval_wrong_step(&r.step, &self.rb.steps[i].id))
+        } else if &r.command_sha256 != command_sha256 {
+            Some(msg::APPROVAL_OTHER_COMMAND.to_string())
+        } else if !r.fresh {
+            Some(msg::APPROVAL_STALE.to_string())
+        } else if reason.is_empty() {
+            Some(msg::REJECTION_NEEDS_REASON.to_string())
+        } else if has_controls(&reason) {
+            Some(msg::REJECTION_CONTROLS.to_string())
+        } else {
+            None
+        };
+        if let Some(why) = refusal {
+            // Nothing is journaled for a rejection that does not count: the one who sent it
+            // is told why; the run is where it was.
+            return match r.client {
+                Some(client) => {
+                    fx.push(Effect::Reply {
+                        client,
+                        granted: false,
+                        message: self.mask(&why),
+                    });
+                    Ok(())
+                }
+                None => refuse(why),
+            };
+        }
+        let reviewer = crate::journal::record::Actor {
+            role: Role::Reviewer,
+            ..r.reviewer
+        };
+        let user = reviewer.user.clone();
+        self.emit(
+            fx,
+            Some(i),
+            reviewer,
+            Body::ApprovalRejected {
+                reason: reason.clone(),
+            },
+        );
+        if let Some(client) = r.client {
+            fx.push(Effect::Reply {
+                client,
+                granted: true,
+                message: msg::REJECTED.to_string(),
+            });
+        }
+        let body = Body::StepFailed {
+            prompt: Prompt::Rejected,
+            reason: msg::rejected_by(&user, &reason),
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+        Ok(())
+    }
+}

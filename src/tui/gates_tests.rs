@@ -1,0 +1,206 @@
+//! Screens around the gates that stop a change mid-run: the change window counting down and
+//! closing, a reviewer's rejection, and what an abort leaves in place. Same harness as
+//! `tests.rs` (a real engine, fixed times), snapshots at 80×24 and 120×40.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use crossterm::event::KeyCode;
+
+use super::tests::{APPROVAL, Sim, approval_sim, sizes, snap};
+use crate::engine::Phase;
+use crate::frontend::{FrontEnd, Intent};
+use crate::journal::record::{Choice, Prompt};
+use crate::runbook::load_str;
+
+fn tokyo(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text).unwrap().into()
+}
+
+/// The approval runbook (window Mon-Fri 09:00-18:00 JST), run up to the change at `at`.
+fn near_closing(w: u16, h: u16, at: &str) -> Sim {
+    let mut sim = Sim::new(load_str("approval.yaml", APPROVAL).unwrap(), w, h);
+    sim.at = tokyo(at);
+    sim.app.ui.frozen = Some((sim.at, Duration::from_secs(83)));
+    sim
+}
+
+#[test]
+fn the_header_counts_down_to_the_window_closing() {
+    for (w, h) in sizes() {
+        let mut sim = near_closing(w, h, "2023-12-05T17:50:00+09:00");
+        let screen = sim.screen();
+        assert!(screen.contains("closes 18:00 JST (in 10m00s)"), "{screen}");
+        assert!(screen.contains("times in JST"), "{screen}");
+        snap!("window_countdown", sim);
+    }
+}
+
+#[test]
+fn a_window_closing_mid_run_offers_the_override_instead_of_ending() {
+    for (w, h) in sizes() {
+        let mut sim = near_closing(w, h, "2023-12-05T17:58:00+09:00");
+        sim.key(KeyCode::Enter);
+        sim.done(0, "");
+        // The snapshot is taken; the change's step begins after 18:00.
+        sim.at = tokyo("2023-12-05T18:01:00+09:00");
+        sim.app.ui.frozen = Some((sim.at, Duration::from_secs(190)));
+        sim.key(KeyCode::Enter);
+        assert!(matches!(
+            sim.e.phase(),
+            Phase::Failed {
+                prompt: Prompt::Window,
+                ..
+            }
+        ));
+        assert!(sim.spawned.is_none(), "nothing ran after the window closed");
+        let screen = sim.screen();
+        assert!(screen.contains("The change window closed"), "{screen}");
+        snap!("window_closed_mid_run", sim);
+        // `o` selects the override, which asks why; the reason goes to the journal.
+        sim.key(KeyCode::Char('o'));
+        assert!(
+            sim.key(KeyCode::Enter).is_empty(),
+            "a reason is asked first"
+        );
+        sim.typed("INC-42 spreading");
+        assert_eq!(
+            sim.key(KeyCode::Enter),
+            vec![Intent::Choice(Choice::Override("INC-42 spreading".into()))]
+        );
+        assert!(sim.screen().contains("window CLOSED, overridden") || w < 100);
+        assert_eq!(sim.e.phase(), Phase::Ready(1));
+    }
+}
+
+fn rev2() -> crate::journal::record::Actor {
+    crate::journal::record::Actor {
+        role: crate::journal::record::Role::Reviewer,
+        user: "rev2".into(),
+        uid: 1002,
+        host: "bastion-1".into(),
+    }
+}
+
+#[test]
+fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, false);
+        sim.feed(crate::engine::Event::WatcherJoined(
+            "rev2 (uid 1002, pid 4242)".into(),
+        ));
+        let pending = sim.e.pending_approval().unwrap();
+        sim.feed(crate::engine::Event::Reject(crate::engine::Rejection {
+            reviewer: rev2(),
+            step: pending.step_id,
+            command_sha256: pending.command_sha256,
+            reason: "key k-2023-live is still in use by billing".into(),
+            fresh: true,
+            same_login: false,
+            client: None,
+        }));
+        let screen = sim.screen();
+        assert!(screen.contains("Rejected by a reviewer"), "{screen}");
+        assert!(screen.contains("rev2 rejected the approval"), "{screen}");
+        assert!(screen.contains("watching: rev2"), "{screen}");
+        assert!(sim.spawned.is_none(), "the step did not run");
+        snap!("reviewer_rejected", sim);
+        // Retry asks for approval again (rollback: the snapshot changed nothing).
+        assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Choice(Choice::Retry)]);
+        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    }
+}
+
+#[test]
+fn a_watcher_rejects_with_a_reason_and_can_hide_the_request() {
+    for (w, h) in sizes() {
+        let mut sim = approval_sim(w, h, true);
+        assert!(sim.screen().contains("Approval wanted"));
+        // Esc hides the request so the evidence under it can be read; r still rejects.
+        sim.key(KeyCode::Esc);
+        assert!(!sim.screen().contains("Approval wanted"));
+        sim.key(KeyCode::Char('r'));
+        assert!(sim.key(KeyCode::Enter).is_empty(), "a reason is needed");
+        sim.typed("billing still uses it");
+        snap!("watcher_reject", sim);
+        let enter =
+            crossterm::event::KeyEvent::new(KeyCode::Enter, crossterm::event::KeyModifiers::NONE);
+        let intents = sim
+            .app
+            .input(crate::frontend::Input::Key(enter), &sim.e, false);
+        assert_eq!(
+            intents,
+            vec![Intent::Reject("billing still uses it".into())]
+        );
+    }
+}
+
+#[test]
+fn quitting_lists_the_changes_in_place_and_offers_rollback_first() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(super::tests::demo(), w, h);
+        sim.reach_manual();
+        // The manual step's note field takes letters: hide it, then quit.
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        let screen = sim.screen();
+        assert!(
+            screen.contains("Changes of this run in place now:"),
+            "{screen}"
+        );
+        assert!(
+            screen.contains("◆ Attach Deny-all to the quarantine OU"),
+            "{screen}"
+        );
+        snap!("quit_with_changes_in_place", sim);
+        // Abort lists what stays and how to undo it later.
+        sim.key(KeyCode::Char('a'));
+        let screen = sim.screen();
+        assert!(screen.contains("These stay in place:"), "{screen}");
+        assert!(
+            screen.contains("shisa rollback 20231205T011500Z-3f9a"),
+            "{screen}"
+        );
+        snap!("abort_leaves_changes", sim);
+        // Esc, then rollback first: a reason, then the rollback runs.
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        sim.key(KeyCode::Char('r'));
+        assert!(sim.key(KeyCode::Enter).is_empty(), "a reason is asked");
+        sim.typed("customer withdrew");
+        assert_eq!(
+            sim.key(KeyCode::Enter),
+            vec![Intent::RollbackNow("customer withdrew".into())]
+        );
+        let rollback = sim.spawned.as_ref().expect("the rollback command runs");
+        assert_eq!(rollback.step_id, "attach-deny");
+        assert!(sim.e.rollback().is_some());
+    }
+}
+
+#[test]
+fn n_is_a_note_never_a_no() {
+    let mut sim = Sim::new(super::tests::demo(), 80, 24);
+    sim.key(KeyCode::Char('q'));
+    assert!(sim.key(KeyCode::Char('n')).is_empty());
+    assert!(
+        sim.screen().contains("Quit?"),
+        "n did not answer the question"
+    );
+    sim.key(KeyCode::Esc);
+    assert!(!sim.screen().contains("Quit?"));
+}
+
+#[test]
+fn the_chooser_shows_the_key_of_each_choice() {
+    let mut sim = Sim::new(super::tests::demo(), 80, 24);
+    sim.reach_failure();
+    let screen = sim.screen();
+    assert!(
+        screen.contains("▶[r]ollback   re[t]ry   [a]bort…"),
+        "{screen}"
+    );
+    // The bracketed key is the one that selects it.
+    sim.key(KeyCode::Char('t'));
+    assert!(sim.screen().contains("▶re[t]ry"));
+}

@@ -1,0 +1,80 @@
+//! What quitting or aborting leaves behind: the changes in place, listed by name (never left
+//! silently), with rolling back offered first; from the one rollback order
+//! (`Engine::rollback_plan_now`).
+
+use ratatui::style::Style;
+use ratatui::text::Line;
+
+use super::View;
+use super::dialog::Dialog;
+
+/// The quit dialog, no command running: what is in place, and the three ways on.
+pub fn in_place(d: &mut Dialog, v: &View, tw: usize) {
+    let t = v.theme;
+    let plan = v.e.rollback_plan_now();
+    if plan.undo.is_empty() && plan.without_rollback.is_empty() && plan.kept.is_empty() {
+        d.text(
+            "No change of this run is in place. Or press a to abort the run for good.",
+            t.dim(),
+            tw,
+        );
+        return;
+    }
+    d.line(Line::raw(""));
+    d.text("Changes of this run in place now:", t.warn(), tw);
+    list(d, v, tw);
+    d.line(Line::raw(""));
+    if plan.undo.is_empty() && plan.without_rollback.is_empty() {
+        d.text("Or press a to abort the run for good.", t.dim(), tw);
+        return;
+    }
+    d.text(
+        "Press r to roll them back first (in reverse, asks a reason), or a to abort for good and leave them in place.",
+        Style::new(),
+        tw,
+    );
+}
+
+/// The reason for aborting: what stays, and how to undo it later.
+pub fn left_behind(d: &mut Dialog, v: &View, tw: usize) {
+    let t = v.theme;
+    if !v.e.changes_made() {
+        return;
+    }
+    d.line(Line::raw(""));
+    d.text("These stay in place:", t.warn(), tw);
+    list(d, v, tw);
+    d.text(
+        &format!(
+            "Undo them later with `shisa rollback {} --reason …`, or Esc and r to roll back now.",
+            v.ui.run_id
+        ),
+        t.dim(),
+        tw,
+    );
+}
+
+fn list(d: &mut Dialog, v: &View, tw: usize) {
+    let t = v.theme;
+    let plan = v.e.rollback_plan_now();
+    for &j in &plan.undo {
+        d.text(&format!(" ◆ {}", v.e.title(j)), Style::new(), tw);
+    }
+    for &j in &plan.without_rollback {
+        d.text(
+            &format!(" ! {} (no rollback defined)", v.e.title(j)),
+            t.warn(),
+            tw,
+        );
+    }
+    for &j in &plan.kept {
+        d.text(
+            &format!(
+                " = {} (kept: past a checkpoint or point of no return)",
+                v.e.title(j)
+            ),
+            t.dim(),
+            tw,
+        );
+    }
+}

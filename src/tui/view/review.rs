@@ -1,0 +1,48 @@
+//! The reviewer's dialogs on the watcher's screen: the approval request (hideable, so the
+//! evidence under it can be read) and the rejection with its reason.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use super::View;
+use super::dialog::{Dialog, input, widths};
+use crate::engine::Phase;
+
+/// A step waits for a second person: what it is, and the three things the reviewer can do.
+pub fn request(f: &mut Frame, area: Rect, v: &View) {
+    let t = v.theme;
+    let Phase::Approval { step, .. } = v.e.phase() else {
+        return;
+    };
+    let (w, tw) = widths(area);
+    let mut d = Dialog::new(" Approval wanted ", t.accent());
+    d.text(&v.e.title(step), t.bold(), tw);
+    d.text(
+        "waits for a second person. Press a and type the target as you read it, or r to reject it with a reason for the operator.",
+        Style::new(),
+        tw,
+    );
+    d.text(
+        "Esc hides this to read the steps and their output (↑ PgUp scroll).",
+        t.dim(),
+        tw,
+    );
+    d.draw(f, area, w);
+}
+
+/// The reason for a rejection, as the operator will read it.
+pub fn reject(v: &View, text: &str, tw: usize) -> Dialog {
+    let t = v.theme;
+    let mut d = Dialog::new(" Reject ", t.bad());
+    if let Some(i) = v.e.phase().step() {
+        d.text(&v.e.title(i), t.bold(), tw);
+    }
+    d.text(
+        "The step will not run. Why? The operator reads this at once and decides what happens next:",
+        Style::new(),
+        tw,
+    );
+    d.line(input(text, v));
+    d
+}
