@@ -44,6 +44,22 @@ pub enum Command {
     },
     /// Continue an interrupted run
     Resume(ResumeArgs),
+    /// List past and live runs, newest first: id, runbook, operator, start, duration,
+    /// outcome, changes left in place
+    Runs {
+        /// Every run, not only the newest 20
+        #[arg(long)]
+        all: bool,
+        /// Only runs of this runbook (its path then, or the same content)
+        #[arg(long, value_name = "FILE")]
+        runbook: Option<PathBuf>,
+        /// One JSON array, for scripts
+        #[arg(long)]
+        json: bool,
+        /// Where run directories are (default: $SHISA_JOURNAL_DIR, $XDG_STATE_HOME/shisa/runs, ~/.local/state/shisa/runs)
+        #[arg(long, value_name = "DIR")]
+        journal_dir: Option<PathBuf>,
+    },
     /// List the live shared sessions on this host that you can join
     Sessions,
     /// Watch a live run, read-only (approve with `a`, note with `n`)

@@ -18,7 +18,7 @@ use crate::journal::writer::Writer;
 use crate::runbook::{load_file, params};
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
-    let given = session::find_run(&args.run_dir);
+    let given = session::find_run(&args.run_dir)?;
     crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
     let run_dir = given
         .canonicalize()

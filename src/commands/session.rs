@@ -61,18 +61,29 @@ pub fn lock(run_dir: &Path) -> Result<RunLock> {
 }
 
 /// A run named on the command line: a run directory, or a run id looked up in the journal
-/// directory. Anything else is returned as given, for the command to say what is wrong.
-pub fn find_run(arg: &Path) -> PathBuf {
+/// directory (one lookup of that name: nothing else there is read).
+pub fn find_run(arg: &Path) -> Result<PathBuf> {
     if arg.exists() {
-        return arg.to_path_buf();
+        return Ok(arg.to_path_buf());
     }
     let id = arg
         .to_str()
         .filter(|s| !s.is_empty() && !s.contains('/') && *s != "." && *s != "..");
-    match id.map(|id| default_journal_dir().join(id)) {
-        Some(dir) if dir.is_dir() => dir,
-        _ => arg.to_path_buf(),
+    let dir = default_journal_dir();
+    if let Some(found) = id.map(|id| dir.join(id)).filter(|d| d.is_dir()) {
+        return Ok(found);
     }
+    let what = match id {
+        Some(_) => format!(
+            "no run directory `{}` here, and no run with that id in {}",
+            arg.display(),
+            dir.display()
+        ),
+        None => format!("no run directory {}", arg.display()),
+    };
+    Err(Error::Invalid(format!(
+        "{what}; `shisa runs` lists the runs (a run is named by its directory or its id, e.g. 20231205T081500Z-3f9a)"
+    )))
 }
 
 /// `$SHISA_JOURNAL_DIR`, else `$XDG_STATE_HOME/shisa/runs`, else `~/.local/state/shisa/runs`.
