@@ -265,6 +265,7 @@ fn drive_tui(
 ) -> Result<Exit> {
     let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
     let guard = tui::terminal::TerminalGuard::enter().map_err(failed)?;
+    guard.bracketed_paste().map_err(failed)?;
     let terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
             .map_err(failed)?;

@@ -253,8 +253,18 @@ impl Engine {
             Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
-                // Whatever was running died with the old process.
+                // Whatever was running died with the old process. A step that stopped at its
+                // typed target (three misses, or a quit) changed nothing, and its target may
+                // have changed since: it begins again, as the operator's rerun would.
                 for s in &mut self.steps {
+                    if s.status.is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+                        let attempts = std::mem::take(&mut s.attempts);
+                        *s = StepState {
+                            attempts,
+                            ..StepState::default()
+                        };
+                        continue;
+                    }
                     if matches!(
                         s.command,
                         CommandState::Running { .. } | CommandState::Ended { ok: false, .. }

@@ -397,7 +397,7 @@ impl<W: Write> FrontEnd for Headless<W> {
                 Vec::new()
             }
             Input::CtrlC => vec![Intent::Interrupt("interrupted by Ctrl-C".into())],
-            Input::Key(_) | Input::Resize => Vec::new(),
+            Input::Key(_) | Input::Resize | Input::Paste(_) => Vec::new(),
         }
     }
 

@@ -61,6 +61,9 @@ pub enum Input {
     Eof,
     Key(crossterm::event::KeyEvent),
     Resize,
+    /// Text pasted into the terminal (bracketed paste): kept apart from typing, because a
+    /// target must be typed, never pasted.
+    Paste(String),
     /// Ctrl-C arrived as a signal (line mode; the TUI sees it as a key).
     CtrlC,
 }

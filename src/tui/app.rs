@@ -149,14 +149,19 @@ impl<B: Backend> App<B> {
         let Some(e) = &self.last else {
             return Vec::new();
         };
+        let safe = crate::text_safety::one_line;
         match e.phase() {
             Phase::Halted(reason) => vec![
-                format!("shisa: the run stopped: {reason}"),
-                format!("shisa: it can be resumed: shisa resume {}", self.ui.run_dir),
+                format!("shisa: the run stopped: {}", safe(&reason)),
+                format!("shisa: it can be resumed: shisa resume {}", self.ui.run_id),
             ],
             Phase::Finished { outcome, exit } => {
+                let why = match &self.ui.end_reason {
+                    Some(r) => format!(": {}", safe(r)),
+                    None => String::new(),
+                };
                 vec![format!(
-                    "shisa: run finished: {} (exit {exit})",
+                    "shisa: run finished: {} (exit {exit}){why}",
                     outcome.name()
                 )]
             }
@@ -202,6 +207,11 @@ impl<B: Backend> FrontEnd for App<B> {
             }
             Input::Resize => {
                 self.ui.dirty = true;
+                Vec::new()
+            }
+            Input::Paste(text) => {
+                self.paste(&text);
+                self.draw(e);
                 Vec::new()
             }
             // A signal from outside (kill -INT): the same as the key.

@@ -127,6 +127,8 @@ pub struct Ui {
     pub notice: Option<Notice>,
     pub running: bool,
     pub last_miss: Option<String>,
+    /// Why the run ended, as `run_finished` says (the final dialog and the last words).
+    pub end_reason: Option<String>,
     /// When a frame first showed the current phase.
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
@@ -164,6 +166,7 @@ impl Ui {
             notice: None,
             running: false,
             last_miss: None,
+            end_reason: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
             started: Instant::now(),
@@ -235,7 +238,10 @@ impl Ui {
                 self.started = Instant::now();
                 self.ended = None;
             }
-            Body::RunFinished { .. } => self.ended = Some(self.started.elapsed()),
+            Body::RunFinished { reason, .. } => {
+                self.ended = Some(self.started.elapsed());
+                self.end_reason = reason.clone();
+            }
             Body::CommandStarted {
                 purpose,
                 attempt,

@@ -745,3 +745,6 @@ fn scrolling_back_holds_still_while_output_arrives() {
     sim.key(KeyCode::End);
     assert!(sim.screen().contains("line 51"));
 }
+
+// After `snap!`: macros are in scope only below their definition.
+mod interruptions;

@@ -12,6 +12,7 @@ use super::{View, centered, fit, wrap};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::runbook::model::Undo;
+use crate::text_safety::one_line;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
@@ -23,7 +24,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     }
     match &ui.overlay {
         Some(o) => overlay(f, area, v, o),
-        None if ui.question.is_none() && !ui.watcher => end(f, area, v),
+        None if ui.question.is_none() && !ui.watcher && !ui.hidden => end(f, area, v),
         None => {}
     }
 }
@@ -453,7 +454,8 @@ fn watcher(f: &mut Frame, area: Rect, v: &View) {
     }
 }
 
-/// The run is over (or stopped): say how, and how to leave.
+/// The run is over (or stopped): say how and why, where its record is, and how to leave.
+/// Nothing here is cut to fit: the reason and the directory wrap.
 fn end(f: &mut Frame, area: Rect, v: &View) {
     let t = v.theme;
     let (w, tw) = widths(area);
@@ -470,22 +472,23 @@ fn end(f: &mut Frame, area: Rect, v: &View) {
                 style,
                 tw,
             );
+            if let Some(why) = &v.ui.end_reason {
+                d.text(&one_line(why), Style::new(), tw);
+            }
             d
         }
         Phase::Halted(reason) => {
             let mut d = Dialog::new(" Run stopped ", t.warn());
-            d.text(&reason, t.warn(), tw);
+            d.text(&one_line(&reason), t.warn(), tw);
             d.text("It can be resumed with:", Style::new(), tw);
-            d.line(Line::styled(
-                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
-                t.accent(),
-            ));
+            d.text(&format!("  shisa resume {}", v.ui.run_id), t.accent(), tw);
             d
         }
         _ => return,
     };
+    d.text(&format!("run directory {}", v.ui.run_dir), t.dim(), tw);
     d.text(
-        "Press Enter to leave; the journal is verified on the way out.",
+        "Enter leaves (the journal is verified on the way out); Esc hides this.",
         t.dim(),
         tw,
     );
