@@ -139,6 +139,10 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         outside_window: args.outside_window.clone(),
         clock_faked: clock.faked(),
     });
+    let past = crate::frontend::evidence::Past {
+        records: journal.records.clone(),
+        run_dir: run_dir.clone(),
+    };
     session::drive(Session {
         engine,
         writer,
@@ -150,6 +154,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         first,
         share_gid,
         runbook_source: loaded.source.clone(),
+        past: Some(past),
         _lock: lock,
     })
 }

@@ -109,6 +109,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         first: vec![first],
         share_gid,
         runbook_source: loaded.source.clone(),
+        past: None,
         _lock: lock,
     })
 }

@@ -158,6 +158,8 @@ pub struct Session {
     pub share_gid: Option<u32>,
     /// The runbook's text, sent to watchers so they draw the steps by their titles.
     pub runbook_source: String,
+    /// A resumed run's journal so far: its timeline, and the evidence for a step in doubt.
+    pub past: Option<crate::frontend::evidence::Past>,
     pub _lock: RunLock,
 }
 
@@ -226,6 +228,7 @@ pub fn drive(s: Session) -> Result<Exit> {
                 run_id: s.run_id,
                 clock: s.clock,
                 first: s.first,
+                past: s.past,
             },
             driver,
             input_tx,
@@ -238,6 +241,9 @@ pub fn drive(s: Session) -> Result<Exit> {
         run_dir.clone(),
         s.run_id.clone(),
     );
+    if let Some(past) = s.past {
+        fe.remember(past);
+    }
     spawn_stdin_reader(input_tx);
     let ended: Ended = rt.block_on(async {
         let signals = crate::driver::ports::os_signals();
@@ -253,6 +259,7 @@ struct TuiRun {
     run_id: String,
     clock: Clock,
     first: Vec<Event>,
+    past: Option<crate::frontend::evidence::Past>,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
@@ -280,6 +287,9 @@ fn drive_tui(
             dropped: Some(driver.dropped.clone()),
         },
     );
+    if let Some(past) = r.past {
+        app.remember(past, &driver.engine);
+    }
     let keys = tui::Keys::spawn(r.rt.handle(), input_tx);
     let ended: Ended = r.rt.block_on(async {
         let signals = crate::driver::ports::os_signals();

@@ -2,6 +2,7 @@
 //! the engine's state and turn operator input into intents; the driver owns everything else,
 //! so a safety rule cannot hold in one front end and not the other.
 
+pub mod evidence;
 pub mod headless;
 
 use crate::engine::{Engine, Event};

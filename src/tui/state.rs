@@ -49,11 +49,17 @@ impl Question {
             Phase::Approval { .. } => Question::Waiting,
             Phase::Failed { .. } | Phase::InDoubt(_) => {
                 let choices = e.choices();
-                // Rollback is the default wherever it is offered.
-                let selected = choices
-                    .iter()
-                    .position(|c| *c == ChoiceKind::Rollback)
-                    .unwrap_or(0);
+                // Rollback is the default wherever it is offered and would undo something;
+                // where it would undo nothing, the first other answer is.
+                let undoes = phase
+                    .step()
+                    .is_some_and(|i| !e.rollback_plan(i).undo.is_empty());
+                let selected = if undoes {
+                    choices.iter().position(|c| *c == ChoiceKind::Rollback)
+                } else {
+                    choices.iter().position(|c| *c != ChoiceKind::Rollback)
+                }
+                .unwrap_or(0);
                 Question::Choice { choices, selected }
             }
             _ => return None,
@@ -129,6 +135,8 @@ pub struct Ui {
     pub last_miss: Option<String>,
     /// Why the run ended, as `run_finished` says (the final dialog and the last words).
     pub end_reason: Option<String>,
+    /// What the journal knows about the step a resumed run found in doubt.
+    pub evidence: Option<crate::frontend::evidence::InDoubt>,
     /// When a frame first showed the current phase.
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
@@ -167,6 +175,7 @@ impl Ui {
             running: false,
             last_miss: None,
             end_reason: None,
+            evidence: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
             started: Instant::now(),
@@ -184,6 +193,16 @@ impl Ui {
             Some((_, d)) => d,
             None => self.ended.unwrap_or_else(|| self.started.elapsed()),
         }
+    }
+
+    /// The run started at `ts` (RFC 3339), `now` being the clock's time: elapsed counts
+    /// from there, across resumes.
+    pub fn started_at(&mut self, ts: &str, now: DateTime<Utc>) {
+        let Ok(t) = DateTime::parse_from_rfc3339(ts) else {
+            return;
+        };
+        let ago = (now - t.with_timezone(&Utc)).to_std().unwrap_or_default();
+        self.started = Instant::now().checked_sub(ago).unwrap_or_else(Instant::now);
     }
 
     /// Whether the current phase has been on screen long enough to act on it: a key typed
@@ -234,7 +253,9 @@ impl Ui {
         let step = rec.step.as_deref().and_then(|id| e.step_index(id));
         let mut added = 0;
         match &rec.body {
-            Body::RunStarted { .. } | Body::RunResumed { .. } => {
+            // Elapsed counts from the run's start; a resume does not reset it (`started_at`
+            // sets it from the journal).
+            Body::RunStarted { .. } => {
                 self.started = Instant::now();
                 self.ended = None;
             }

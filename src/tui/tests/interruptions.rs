@@ -149,3 +149,124 @@ fn three_misses_stop_the_run_resumably_and_say_how() {
         format!("shisa: it can be resumed: shisa resume {RUN_ID}")
     );
 }
+
+/// The demo cut off by SIGHUP while its change ran (TERM sent, 2m13s in), then resumed.
+fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
+    let mut first = Sim::new(demo(), w, h);
+    first.reach_confirm();
+    first.typed("quarantine-2023-12");
+    first.key(KeyCode::Enter);
+    first.output(
+        Stream::Stdout,
+        "attaching p-denyall01 to ou-7x2q-quar2312\nwaiting for the API…\n",
+    );
+    first.feed(Event::Interrupt("the terminal went away".into()));
+    let s = first.spawned.take().expect("the change runs");
+    first.feed(Event::CommandDone(CommandResult {
+        step: s.step,
+        purpose: Some(s.purpose),
+        attempt: s.attempt,
+        signal: Some(15),
+        duration_ms: 133_200,
+        ..Default::default()
+    }));
+    assert!(matches!(first.e.phase(), Phase::Halted(_)));
+    std::fs::create_dir_all(logs.join("output")).unwrap();
+    let log: String = (1..=12)
+        .map(|n| format!("attach: retry {n} of 12 (API throttled)\n"))
+        .collect();
+    std::fs::write(logs.join("output/attach-deny.1.log"), log).unwrap();
+    // The journal as `resume` reads it: each entry with a time, 10:15 + seq seconds.
+    let records: Vec<Record> = first
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(n, entry)| Record {
+            seq: n as u64 + 1,
+            ts: format!("2023-12-05T10:{:02}:{:02}.000+09:00", 13 + n / 60, n % 60),
+            body: entry.body.clone(),
+            step: entry.step.clone(),
+            actor: entry.actor.clone(),
+            prev: String::new(),
+        })
+        .collect();
+    let e = Engine::replay(
+        first.e.runbook().clone(),
+        operator(),
+        first.e.params().clone(),
+        &first.entries,
+    );
+    let mut sim = Sim::with_engine(e, w, h, false);
+    let past = crate::frontend::evidence::Past {
+        records,
+        run_dir: logs.to_path_buf(),
+    };
+    sim.app.remember(past, &sim.e);
+    sim.feed(Event::Resume {
+        clock_faked: None,
+        outside_window: None,
+    });
+    assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+    sim
+}
+
+#[test]
+fn resume_shows_what_the_journal_knows_about_the_step_in_doubt() {
+    for (w, h) in sizes() {
+        let logs = tempfile::tempdir().unwrap();
+        let mut sim = resumed_in_doubt(w, h, logs.path());
+        let screen = sim.screen();
+        for evidence in [
+            "its command ran 2m13s and was stopped by signal 15 (TERM)",
+            "the terminal went away",
+            "retry 12 of 12",
+        ] {
+            assert!(screen.contains(evidence), "{evidence} missing:\n{screen}");
+        }
+        if h >= 30 {
+            assert!(screen.contains("retry 10 of 12"), "{screen}");
+        }
+        // The timeline holds the run so far, not only the resume.
+        assert!(
+            sim.app.ui.timeline.len() > 10,
+            "{:?}",
+            sim.app.ui.timeline.len()
+        );
+        snap!("in_doubt_with_evidence", sim);
+        // Esc: the output pane behind has the log's last lines.
+        sim.key(KeyCode::Esc);
+        let behind = sim.screen();
+        assert!(behind.contains("retry 11 of 12"), "{behind}");
+    }
+}
+
+#[test]
+fn rollback_is_not_preselected_where_it_would_undo_nothing() {
+    // Cut off during the target lookup: no change was made, so rollback would undo nothing.
+    let mut first = Sim::new(demo(), 80, 24);
+    first.key(KeyCode::Enter);
+    first.done(
+        0,
+        "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
+    );
+    first.key(KeyCode::Enter);
+    first.done(0, "saved attachments.json (3 attachments)\n");
+    first.key(KeyCode::Enter);
+    assert!(matches!(first.e.phase(), Phase::Running { .. }));
+    let e = Engine::replay(
+        first.e.runbook().clone(),
+        operator(),
+        first.e.params().clone(),
+        &first.entries,
+    );
+    let mut sim = Sim::with_engine(e, 80, 24, false);
+    sim.feed(Event::Resume {
+        clock_faked: None,
+        outside_window: None,
+    });
+    assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+    let screen = sim.screen();
+    assert!(screen.contains("Rollback would undo nothing"), "{screen}");
+    assert!(screen.contains("[rerun]"), "{screen}");
+    assert!(!screen.contains("[rollback]"), "{screen}");
+}

@@ -33,6 +33,9 @@ struct Dialog {
     title: String,
     style: Style,
     lines: Vec<Line<'static>>,
+    /// Lines that give way, first ones first, when the dialog is taller than the screen
+    /// (output lines the pane behind also holds), so the choices and the plan stay.
+    optional: Vec<usize>,
 }
 
 impl Dialog {
@@ -41,7 +44,12 @@ impl Dialog {
             title: title.into(),
             style,
             lines: Vec::new(),
+            optional: Vec::new(),
         }
+    }
+    fn optional_line(&mut self, line: Line<'static>) {
+        self.optional.push(self.lines.len());
+        self.lines.push(line);
     }
     fn text(&mut self, text: &str, style: Style, width: usize) {
         for row in wrap::words(text, width) {
@@ -51,7 +59,15 @@ impl Dialog {
     fn line(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }
-    fn draw(self, f: &mut Frame, area: Rect, width: u16) {
+    fn draw(mut self, f: &mut Frame, area: Rect, width: u16) {
+        let mut gone = 0;
+        for &at in &self.optional {
+            if self.lines.len() + 2 <= area.height as usize {
+                break;
+            }
+            self.lines.remove(at - gone);
+            gone += 1;
+        }
         let h = self.lines.len() as u16 + 2;
         let rect = centered(area, width, h);
         f.render_widget(Clear, rect);
@@ -249,11 +265,14 @@ fn choice(
     d.text(&title(e, i), t.bold(), tw);
     match phase {
         Phase::Failed { reason, .. } => d.text(reason, t.bad(), tw),
-        _ => d.text(
-            "This step was under way when the run stopped. Did it finish?",
-            t.warn(),
-            tw,
-        ),
+        _ => {
+            d.text(
+                "This step was under way when the run stopped. Did it finish?",
+                t.warn(),
+                tw,
+            );
+            evidence(&mut d, v, i, area);
+        }
     }
     if let Some(log) = v.ui.out.get(i).and_then(|o| o.log.as_deref()) {
         d.text(&format!("output: {}/{log}", v.ui.run_dir), t.dim(), tw);
@@ -329,6 +348,32 @@ fn choice(
         }
     }
     d.draw(f, area, w);
+}
+
+/// What the journal knows about the step in doubt: what ran, how long, why it stopped,
+/// its last lines (fewer on a small screen; the output pane has them all).
+fn evidence(d: &mut Dialog, v: &View, i: usize, area: Rect) {
+    let t = v.theme;
+    let (_, tw) = widths(area);
+    let Some(ev) =
+        v.ui.evidence
+            .as_ref()
+            .filter(|ev| v.e.runbook().steps.get(i).is_some_and(|s| s.id == ev.step))
+    else {
+        return;
+    };
+    d.text(&one_line(&ev.ran()), Style::new(), tw);
+    d.text(&one_line(&ev.why()), t.warn(), tw);
+    let keep = if area.height < 30 { 3 } else { 6 };
+    if !ev.tail.is_empty() {
+        d.optional_line(Line::styled(fit("its last output lines:", tw), t.dim()));
+    }
+    for line in &ev.tail[ev.tail.len().saturating_sub(keep)..] {
+        d.optional_line(Line::styled(
+            fit(&format!(" │ {}", one_line(line)), tw),
+            t.dim(),
+        ));
+    }
 }
 
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
