@@ -69,6 +69,7 @@ impl Engine {
                 attempt,
                 ok,
                 captures,
+                failure,
                 ..
             } => {
                 if let Some(i) = idx {
@@ -78,10 +79,14 @@ impl Engine {
                         attempt: *attempt,
                         ok: *ok,
                     };
+                    if let Purpose::Verify(n) = purpose {
+                        let failed = failure.clone().unwrap_or_else(|| "failed".into());
+                        s.checks.insert(*n, (!*ok).then_some(failed));
+                    }
                     if *ok {
                         match purpose {
                             Purpose::Main => s.main_done = true,
-                            Purpose::Verify(n) => s.verified = s.verified.max(*n),
+                            Purpose::Verify(_) => {}
                             Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
                             Purpose::Describe => {}
                         }
@@ -298,6 +303,7 @@ impl Engine {
             // verify check that failed — never a change that already succeeded.
             (_, Choice::Retry) => {
                 s.command = CommandState::Idle;
+                s.checks.retain(|_, failure| failure.is_none());
             }
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;

@@ -23,6 +23,7 @@ mod read;
 pub mod rollback;
 pub mod state;
 pub mod update;
+mod verify_all;
 
 pub use confirm::PendingApproval;
 pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
@@ -39,3 +40,6 @@ mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod verify_all_tests;

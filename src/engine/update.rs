@@ -336,6 +336,7 @@ impl Engine {
             Todo::Describe(i) => self.spawn(i, Purpose::Describe, fx),
             Todo::Main(i) => self.spawn(i, Purpose::Main, fx),
             Todo::Verify(i, n) => self.spawn(i, Purpose::Verify(n), fx),
+            Todo::ChecksFailed(i) => self.checks_failed(i, fx),
             Todo::RollbackCmd(i, n) => self.spawn(i, Purpose::Rollback(n), fx),
             Todo::RequestApproval(i) => self.request_approval(i, fx),
             Todo::StepDone(i) => {

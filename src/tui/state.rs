@@ -17,6 +17,21 @@ use super::output::Scrollback;
 /// Timeline entries kept in memory (the journal has them all).
 const TIMELINE_KEEP: usize = 500;
 
+/// A command that failed: what it was and the last lines it printed, for the failure
+/// dialog (the output pane and the log have the rest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedCommand {
+    pub step: usize,
+    pub purpose: crate::journal::record::Purpose,
+    pub command: String,
+    /// Its output log, relative to the run directory.
+    pub log: String,
+    pub tail: Vec<String>,
+}
+
+/// Output lines of a failed command kept for its dialog.
+const FAILURE_TAIL: usize = 6;
+
 /// What the current phase asks of the operator, with what they have typed so far.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Question {
@@ -137,6 +152,9 @@ pub struct Ui {
     pub end_reason: Option<String>,
     /// What the journal knows about the step a resumed run found in doubt.
     pub evidence: Option<crate::frontend::evidence::InDoubt>,
+    /// The latest failed command, and the command started last (step, purpose, text).
+    pub failure: Option<FailedCommand>,
+    started_cmd: Option<(usize, crate::journal::record::Purpose, String, String)>,
     /// When a frame first showed the current phase.
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
@@ -176,6 +194,8 @@ impl Ui {
             last_miss: None,
             end_reason: None,
             evidence: None,
+            failure: None,
+            started_cmd: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
             started: Instant::now(),
@@ -284,6 +304,7 @@ impl Ui {
                     };
                     let text = format!("── {purpose}{again} $ {first}{more}");
                     added = self.out.command_started(i, text, log.clone());
+                    self.started_cmd = Some((i, *purpose, command.clone(), log.clone()));
                     self.focus = Some(i);
                 }
             }
@@ -292,6 +313,7 @@ impl Ui {
                 ok,
                 exit,
                 failure,
+                not_yet,
                 ..
             } => {
                 if let Some(i) = step {
@@ -301,6 +323,24 @@ impl Ui {
                         format!("FAILED: {}", failure.as_deref().unwrap_or("failed"))
                     };
                     added += self.out.marker(i, format!("── {purpose} {how}"));
+                    if !*ok && not_yet.is_none() {
+                        let (command, log) = match &self.started_cmd {
+                            Some((s, p, c, l)) if *s == i && p == purpose => (c.clone(), l.clone()),
+                            _ => Default::default(),
+                        };
+                        let tail = self
+                            .out
+                            .get(i)
+                            .map(|o| o.last_output(FAILURE_TAIL))
+                            .unwrap_or_default();
+                        self.failure = Some(FailedCommand {
+                            step: i,
+                            purpose: *purpose,
+                            command,
+                            log,
+                            tail,
+                        });
+                    }
                 }
             }
             Body::TargetMismatch { typed, .. } => self.last_miss = Some(typed.clone()),

@@ -270,3 +270,25 @@ fn rollback_is_not_preselected_where_it_would_undo_nothing() {
     assert!(screen.contains("[rerun]"), "{screen}");
     assert!(!screen.contains("[rollback]"), "{screen}");
 }
+
+#[test]
+fn a_failed_command_is_named_with_its_last_lines() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.key(KeyCode::Enter);
+        sim.output(Stream::Stderr, "orgctl: assuming role…\n");
+        sim.done(
+            0,
+            "arn:aws:sts::111122223333:assumed-role/ReadOnly/ops1\nwarning: session expires in 5m\n",
+        );
+        assert!(matches!(sim.e.phase(), Phase::Failed { .. }));
+        let screen = sim.screen();
+        assert!(screen.contains("$ orgctl whoami"), "{screen}");
+        assert!(
+            screen.contains("│ warning: session expires in 5m"),
+            "{screen}"
+        );
+        assert!(screen.contains("output/caller.1.log"), "{screen}");
+        snap!("failed_command_with_output", sim);
+    }
+}

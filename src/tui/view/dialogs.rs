@@ -6,13 +6,12 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::{View, centered, fit, wrap};
+use super::dialog::{Dialog, widths};
+use super::{View, fit};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::runbook::model::Undo;
-use crate::text_safety::one_line;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
@@ -24,65 +23,11 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     }
     match &ui.overlay {
         Some(o) => overlay(f, area, v, o),
-        None if ui.question.is_none() && !ui.watcher && !ui.hidden => end(f, area, v),
+        None if ui.question.is_none() && !ui.watcher && !ui.hidden => {
+            super::end::render(f, area, v)
+        }
         None => {}
     }
-}
-
-struct Dialog {
-    title: String,
-    style: Style,
-    lines: Vec<Line<'static>>,
-    /// Lines that give way, first ones first, when the dialog is taller than the screen
-    /// (output lines the pane behind also holds), so the choices and the plan stay.
-    optional: Vec<usize>,
-}
-
-impl Dialog {
-    fn new(title: impl Into<String>, style: Style) -> Dialog {
-        Dialog {
-            title: title.into(),
-            style,
-            lines: Vec::new(),
-            optional: Vec::new(),
-        }
-    }
-    fn optional_line(&mut self, line: Line<'static>) {
-        self.optional.push(self.lines.len());
-        self.lines.push(line);
-    }
-    fn text(&mut self, text: &str, style: Style, width: usize) {
-        for row in wrap::words(text, width) {
-            self.lines.push(Line::styled(row, style));
-        }
-    }
-    fn line(&mut self, line: Line<'static>) {
-        self.lines.push(line);
-    }
-    fn draw(mut self, f: &mut Frame, area: Rect, width: u16) {
-        let mut gone = 0;
-        for &at in &self.optional {
-            if self.lines.len() + 2 <= area.height as usize {
-                break;
-            }
-            self.lines.remove(at - gone);
-            gone += 1;
-        }
-        let h = self.lines.len() as u16 + 2;
-        let rect = centered(area, width, h);
-        f.render_widget(Clear, rect);
-        let block = Block::bordered()
-            .border_type(BorderType::Thick)
-            .border_style(self.style)
-            .title(Line::styled(self.title, self.style));
-        f.render_widget(Paragraph::new(self.lines).block(block), rect);
-    }
-}
-
-/// Width of a dialog in `area`, and of the text inside it.
-fn widths(area: Rect) -> (u16, usize) {
-    let w = area.width.saturating_sub(4).min(76);
-    (w, w.saturating_sub(2) as usize)
 }
 
 fn input(text: &str, v: &View) -> Line<'static> {
@@ -264,20 +209,31 @@ fn choice(
     let mut d = Dialog::new(heading, t.bad());
     d.text(&title(e, i), t.bold(), tw);
     match phase {
-        Phase::Failed { reason, .. } => d.text(reason, t.bad(), tw),
+        Phase::Failed { reason, prompt, .. } => {
+            d.text(reason, t.bad(), tw);
+            super::evidence::failure(&mut d, v, i, *prompt, area);
+        }
         _ => {
             d.text(
                 "This step was under way when the run stopped. Did it finish?",
                 t.warn(),
                 tw,
             );
-            evidence(&mut d, v, i, area);
+            super::evidence::in_doubt(&mut d, v, i, area);
         }
     }
-    if let Some(log) = v.ui.out.get(i).and_then(|o| o.log.as_deref()) {
+    // The failed command's log, not the latest command's (a later check may have passed).
+    let failed_log =
+        v.ui.failure
+            .as_ref()
+            .filter(|f| f.step == i)
+            .map(|f| f.log.as_str());
+    let log = failed_log.or_else(|| v.ui.out.get(i).and_then(|o| o.log.as_deref()));
+    if let Some(log) = log.filter(|l| !l.is_empty()) {
         d.text(&format!("output: {}/{log}", v.ui.run_dir), t.dim(), tw);
     }
-    d.line(Line::raw(""));
+    // Blank lines are the first to give way on a short screen.
+    d.ranked_line(0, Line::raw(""));
     let mut row = Vec::new();
     for (n, c) in choices.iter().enumerate() {
         let c = match c.reason() {
@@ -304,7 +260,7 @@ fn choice(
             kept,
             ..
         } = e.rollback_plan(i);
-        d.line(Line::raw(""));
+        d.ranked_line(0, Line::raw(""));
         if plan.is_empty() {
             d.text(
                 "Rollback would undo nothing: no change was made.",
@@ -348,32 +304,6 @@ fn choice(
         }
     }
     d.draw(f, area, w);
-}
-
-/// What the journal knows about the step in doubt: what ran, how long, why it stopped,
-/// its last lines (fewer on a small screen; the output pane has them all).
-fn evidence(d: &mut Dialog, v: &View, i: usize, area: Rect) {
-    let t = v.theme;
-    let (_, tw) = widths(area);
-    let Some(ev) =
-        v.ui.evidence
-            .as_ref()
-            .filter(|ev| v.e.runbook().steps.get(i).is_some_and(|s| s.id == ev.step))
-    else {
-        return;
-    };
-    d.text(&one_line(&ev.ran()), Style::new(), tw);
-    d.text(&one_line(&ev.why()), t.warn(), tw);
-    let keep = if area.height < 30 { 3 } else { 6 };
-    if !ev.tail.is_empty() {
-        d.optional_line(Line::styled(fit("its last output lines:", tw), t.dim()));
-    }
-    for line in &ev.tail[ev.tail.len().saturating_sub(keep)..] {
-        d.optional_line(Line::styled(
-            fit(&format!(" │ {}", one_line(line)), tw),
-            t.dim(),
-        ));
-    }
 }
 
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
@@ -497,45 +427,4 @@ fn watcher(f: &mut Frame, area: Rect, v: &View) {
         );
         d.draw(f, area, w);
     }
-}
-
-/// The run is over (or stopped): say how and why, where its record is, and how to leave.
-/// Nothing here is cut to fit: the reason and the directory wrap.
-fn end(f: &mut Frame, area: Rect, v: &View) {
-    let t = v.theme;
-    let (w, tw) = widths(area);
-    let mut d = match v.e.phase() {
-        Phase::Finished { outcome, exit } => {
-            let style = if exit == crate::exit::Exit::Ok {
-                t.ok().patch(t.bold())
-            } else {
-                t.bad()
-            };
-            let mut d = Dialog::new(format!(" Run {} ", outcome.name()), style);
-            d.text(
-                &format!("The run is over: {} (exit {exit}).", outcome.name()),
-                style,
-                tw,
-            );
-            if let Some(why) = &v.ui.end_reason {
-                d.text(&one_line(why), Style::new(), tw);
-            }
-            d
-        }
-        Phase::Halted(reason) => {
-            let mut d = Dialog::new(" Run stopped ", t.warn());
-            d.text(&one_line(&reason), t.warn(), tw);
-            d.text("It can be resumed with:", Style::new(), tw);
-            d.text(&format!("  shisa resume {}", v.ui.run_id), t.accent(), tw);
-            d
-        }
-        _ => return,
-    };
-    d.text(&format!("run directory {}", v.ui.run_dir), t.dim(), tw);
-    d.text(
-        "Enter leaves (the journal is verified on the way out); Esc hides this.",
-        t.dim(),
-        tw,
-    );
-    d.draw(f, area, w);
 }

@@ -3,7 +3,10 @@
 //! snapshot tests draw exactly what the operator sees.
 
 mod current;
+mod dialog;
 mod dialogs;
+mod end;
+mod evidence;
 mod header;
 mod help;
 mod keys;
