@@ -166,10 +166,14 @@ pub struct ResumeArgs {
     /// Continue outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
-    /// The runbook, where the journal cannot say where it is (its path held a secret's
-    /// value); it must be the very file the run started with (same SHA-256)
+    /// The runbook to go on with (default: the copy kept in the run directory). The same
+    /// file the run uses (e.g. where the journal had to mask its path), or with --reason an
+    /// edited one: every step the run has finished must be unchanged
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
+    /// Why the run goes on with an edited --runbook; journaled with the steps that differ
+    #[arg(long, value_name = "TEXT", requires = "runbook")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

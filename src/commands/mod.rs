@@ -6,6 +6,7 @@ pub mod plan;
 pub mod resume;
 pub mod run;
 pub mod run_history;
+pub mod runbook_copy;
 pub mod runs;
 pub mod runs_table;
 pub mod session;

@@ -292,7 +292,8 @@ impl Engine {
             | Body::ApprovalRefused { .. }
             | Body::OperatorNote { .. }
             | Body::ClientRefused { .. }
-            | Body::JournalRecovered { .. } => {}
+            | Body::JournalRecovered { .. }
+            | Body::RunbookChanged { .. } => {}
         }
     }
 

@@ -26,7 +26,7 @@ pub mod update;
 mod verify_all;
 
 pub use confirm::PendingApproval;
-pub use event::{CommandResult, Effect, Event, Offer, Program, Spawn, StartInfo};
+pub use event::{CommandResult, Effect, Event, Offer, Program, RunbookChange, Spawn, StartInfo};
 pub use phase::{Phase, Todo};
 pub use rollback::RollbackPlan;
 pub use state::{Engine, StepState};
