@@ -67,8 +67,9 @@ fn a_refused_run_says_why_on_screen_and_in_its_last_words() {
             .collect::<Vec<_>>()
             .join(" ");
         assert!(flat.contains("which is denied by"), "{screen}");
+        // The pane beside it cuts the directory at 80 columns; the dialog does not.
         assert!(
-            screen.contains(&format!("{RUN_ID}")) && flat.contains("/var/lib/shisa/runs/"),
+            screen.contains(&format!("/var/lib/shisa/runs/{RUN_ID}")),
             "{screen}"
         );
         snap!("refused_with_reason", sim);

@@ -69,7 +69,9 @@ pub(super) fn failure(d: &mut Dialog, v: &View, i: usize, prompt: Prompt, area: 
     let Some(f) = v.ui.failure.as_ref().filter(|f| f.step == i) else {
         return;
     };
-    if !(with_checks && matches!(f.purpose, Purpose::Verify(_))) && !f.command.is_empty() {
+    // A failed check is named in the list above; any other failed command is shown here.
+    let listed = with_checks && matches!(f.purpose, Purpose::Verify(_));
+    if !listed && !f.command.is_empty() {
         let row = fit(&format!("$ {}", one_line(&first(&f.command))), tw);
         d.line(Line::styled(row, Style::new()));
     }
