@@ -339,6 +339,26 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
     pane.wait_for(&["Step 2 of 2", "Press Enter to begin"]);
     pane.keys(&["Enter"]);
     pane.wait_for(&["Confirm the target", "thing-1", "> █"]);
+    // A paste (bracketed, as a terminal sends it) is refused: the target must be typed.
+    assert!(
+        pane.tmux()
+            .args(["set-buffer", "thing-1"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        pane.tmux()
+            .args(["paste-buffer", "-p", "-t", "t"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let refused = pane.wait_for(&["pasting is refused here"]);
+    assert!(
+        refused.contains("> █"),
+        "nothing went into the field:\n{refused}"
+    );
     pane.type_text("thing-1");
     pane.keys(&["Enter"]);
     pane.wait_for(&["step two"]);

@@ -293,3 +293,15 @@ fn a_failed_command_is_named_with_its_last_lines() {
         snap!("failed_command_with_output", sim);
     }
 }
+
+#[test]
+fn elapsed_counts_from_the_runs_start_across_a_resume() {
+    let mut ui = crate::tui::state::Ui::new(RUN_ID.into(), "/runs/x".into(), false, false);
+    ui.started_at("2023-12-05T10:13:00.000+09:00", now());
+    // now() is 10:15:00 in Tokyo: two minutes since the run started.
+    let e = ui.elapsed();
+    assert!(
+        e >= Duration::from_secs(120) && e < Duration::from_secs(130),
+        "{e:?}"
+    );
+}
