@@ -50,6 +50,22 @@ pub enum Command {
     Resume(ResumeArgs),
     /// Undo the changes an ended run left in place, in reverse, with the same gates
     Rollback(RollbackArgs),
+    /// List past and live runs, newest first: id, runbook, operator, start, duration,
+    /// outcome, changes left in place
+    Runs {
+        /// Every run, not only the newest 20
+        #[arg(long)]
+        all: bool,
+        /// Only runs of this runbook (its path then, or the same content)
+        #[arg(long, value_name = "FILE")]
+        runbook: Option<PathBuf>,
+        /// One JSON array, for scripts
+        #[arg(long)]
+        json: bool,
+        /// Where run directories are (default: $SHISA_JOURNAL_DIR, $XDG_STATE_HOME/shisa/runs, ~/.local/state/shisa/runs)
+        #[arg(long, value_name = "DIR")]
+        journal_dir: Option<PathBuf>,
+    },
     /// List the live shared sessions on this host that you can join
     Sessions,
     /// Watch a live run, read-only (approve with `a`, note with `n`)
@@ -158,10 +174,14 @@ pub struct ResumeArgs {
     /// Continue outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
-    /// The runbook, where the journal cannot say where it is (its path held a secret's
-    /// value); it must be the very file the run started with (same SHA-256)
+    /// The runbook to go on with (default: the copy kept in the run directory). The same
+    /// file the run uses (e.g. where the journal had to mask its path), or with --reason an
+    /// edited one: every step the run has finished must be unchanged
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
+    /// Why the run goes on with an edited --runbook; journaled with the steps that differ
+    #[arg(long, value_name = "TEXT", requires = "runbook")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -61,8 +61,19 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
         Command::Resume(args) => commands::resume::run(&args, clock()?),
         Command::Rollback(args) => commands::rollback::run(&args, clock()?),
         Command::Verify { run_dir, head } => {
-            commands::verify::run(&commands::session::find_run(&run_dir), head.as_deref())
+            commands::verify::run(&commands::session::find_run(&run_dir)?, head.as_deref())
         }
+        Command::Runs {
+            all,
+            runbook,
+            json,
+            journal_dir,
+        } => commands::runs::run(&commands::run_history::Options {
+            all,
+            runbook,
+            json,
+            journal_dir,
+        }),
         Command::Sessions => commands::share_clients::sessions(),
         Command::Watch {
             run_id,
@@ -91,7 +102,7 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             let runs: Vec<_> = runs
                 .iter()
                 .map(|r| commands::session::find_run(r))
-                .collect();
+                .collect::<Result<_, _>>()?;
             let opts = shisa::export::Options {
                 lang: lang.into(),
                 full,

@@ -824,7 +824,7 @@ fn bad_invocations_exit_2_and_write_nothing() {
     let out = s.path().join("out.md");
     let o = export(&s, &s.path().join("nope"), &["-o", out.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("is not a directory"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no run directory"));
     let o = export(&s, s.path(), &[]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no journal.jsonl"));

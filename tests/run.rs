@@ -56,7 +56,7 @@ fn the_demo_runs_green_and_its_journal_verifies() {
 }
 
 #[test]
-fn three_wrong_targets_end_the_run_before_the_change() {
+fn three_wrong_targets_refuse_the_step_and_the_run_resumes_where_it_stood() {
     let s = Scratch::new();
     let run = s.run(
         &runbook("demo.yaml"),
@@ -64,9 +64,44 @@ fn three_wrong_targets_end_the_run_before_the_change() {
         "quarantine\nRoot\nquarantine-2023-11\n",
     );
     assert_eq!(run.code, 4, "{}", run.explain());
-    assert_eq!(run.outcome(), "refused");
+    assert_eq!(
+        run.outcome(),
+        "",
+        "not finished for good: {}",
+        run.explain()
+    );
     assert_eq!(run.records("target_mismatch", None).len(), 3);
+    let stopped = &run.records("run_interrupted", Some("attach-deny"))[0];
+    let why = stopped["data"]["reason"].as_str().unwrap();
+    assert!(why.contains("did not match `quarantine-2023-12`"), "{why}");
+    assert!(
+        run.stdout.contains(why),
+        "the reason is printed: {}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("shisa resume"), "{}", run.stdout);
     assert!(!run.commands().contains(&"attach-deny:main".to_string()));
+
+    let resumed = s.resume(run.dir(), "quarantine-2023-12\ndone\n");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed");
+    let ran = resumed.commands();
+    // The precheck and the snapshot ran once, before the misses; the lookup twice.
+    assert_eq!(ran.iter().filter(|c| *c == "caller:main").count(), 1);
+    assert_eq!(
+        ran.iter().filter(|c| *c == "save-attachments:main").count(),
+        1
+    );
+    assert_eq!(
+        ran.iter().filter(|c| *c == "attach-deny:describe").count(),
+        2
+    );
+    assert!(ran.contains(&"attach-deny:main".to_string()));
+    assert!(
+        !resumed.stdout.contains("did it finish?"),
+        "a target never typed is not in doubt: {}",
+        resumed.stdout
+    );
 }
 
 #[test]

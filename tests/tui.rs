@@ -385,3 +385,119 @@ fn the_rolling_restart_runs_to_completion_with_keys_alone() {
     assert_eq!(j.last().unwrap()["data"]["outcome"], "completed");
     assert!(scratch.verify(&dir).status.success());
 }
+
+/// The terminal goes away (the tmux session is killed: SIGHUP) while a change runs; a new
+/// terminal resumes the run by its id and sees what the journal knows — how long the change
+/// ran, why it stopped, its last lines — rolls it back, and Esc on the final dialog hides it
+/// rather than quitting.
+#[test]
+fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it() {
+    let scratch = Scratch::new();
+    let rb = scratch.write(
+        "slow-change.yaml",
+        "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+         - id: change\n    kind: action\n    title: Change slowly\n    target: { describe: echo thing-1 }\n    \
+         run: 'echo step one; echo step two; sleep 60'\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'echo undone' } ]\n",
+    );
+    let args = format!("run '{}'", rb.display());
+    let Some(pane) = Pane::start(&scratch, &shell(&scratch, &args)) else {
+        return;
+    };
+    pane.wait_for(&["Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Step 2 of 2", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Confirm the target", "thing-1", "> █"]);
+    // A paste (bracketed, as a terminal sends it) is refused: the target must be typed.
+    assert!(
+        pane.tmux()
+            .args(["set-buffer", "thing-1"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert!(
+        pane.tmux()
+            .args(["paste-buffer", "-p", "-t", "t"])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let refused = pane.wait_for(&["pasting is refused here"]);
+    assert!(
+        refused.contains("> █"),
+        "nothing went into the field:\n{refused}"
+    );
+    pane.type_text("thing-1");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["step two"]);
+    let ok = pane
+        .tmux()
+        .args(["kill-session", "-t", "t"])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    drop(pane);
+
+    // shisa stops the change (TERM to its group), journals its result and lets go.
+    let dir = the_run_dir(&scratch);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !journal(&dir).iter().any(|r| {
+        r["kind"] == "command_finished" && r["step"] == "change" && r["data"]["purpose"] == "main"
+    }) {
+        assert!(Instant::now() < deadline, "{:#?}", journal(&dir));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        record(&journal(&dir), "run_interrupted")["data"]["reason"],
+        "SIGHUP: the terminal went away"
+    );
+
+    let id = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let Some(pane) = Pane::start(&scratch, &shell(&scratch, &format!("resume {id}"))) else {
+        return;
+    };
+    let screen = pane.wait_for(&[
+        "Step in doubt",
+        "its command ran",
+        "stopped by signal 15 (TERM)",
+        "the terminal went away",
+        "│ step two",
+        "Enter choose",
+    ]);
+    assert!(
+        screen.contains("▶[r]ollback"),
+        "rollback would undo the change:\n{screen}"
+    );
+    // The timeline holds the run before the resume, not only the resume line.
+    assert!(
+        screen.contains("INTERRUPTED run interrupted: SIGHUP"),
+        "{screen}"
+    );
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["The run is over: rolled back (exit 1)"]);
+    pane.keys(&["Escape"]);
+    let hidden = pane.wait_for(&["Enter leave"]);
+    std::thread::sleep(Duration::from_millis(300));
+    let hidden = if hidden.contains("The run is over") {
+        pane.screen()
+    } else {
+        hidden
+    };
+    assert!(!hidden.contains("The run is over"), "Esc hides:\n{hidden}");
+    assert!(
+        !hidden.contains("shisa exited"),
+        "Esc does not quit:\n{hidden}"
+    );
+    assert_eq!(pane.query("#{alternate_on}"), "1");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["The run is over: rolled back (exit 1)"]);
+    pane.keys(&["Enter"]);
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 1"), "{screen}");
+    assert!(
+        screen.contains("shisa: run finished: rolled back (exit 1): "),
+        "the reason is in the last words:\n{screen}"
+    );
+}

@@ -15,10 +15,10 @@ use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
 use crate::journal::writer::Writer;
-use crate::runbook::{load_file, params};
+use crate::runbook::params;
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
-    let given = session::find_run(&args.run_dir);
+    let given = session::find_run(&args.run_dir)?;
     crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
     let run_dir = given
         .canonicalize()
@@ -44,7 +44,6 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     })?;
     let Some(Body::RunStarted {
         run_id,
-        runbook,
         params: journaled,
         ..
     }) = journal.records.first().map(|r| &r.body)
@@ -66,27 +65,15 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             outcome.name()
         )));
     }
-    // Masking is for what is shown and stored: a path the journal holds masked is not a
-    // path, so the operator names the file, and its hash proves it is the same one.
-    let path = match &args.runbook {
-        Some(file) => file.as_path(),
-        None if masked(&runbook.path) => {
-            return Err(Error::Invalid(format!(
-                "the runbook's path is masked in the journal ({}): it contains a secret's value. Give the file with --runbook FILE (it must have SHA-256 {})",
-                runbook.path, runbook.sha256
-            )));
-        }
-        None => Path::new(&runbook.path),
-    };
-    let loaded = load_file(path)?;
-    if loaded.sha256 != runbook.sha256 {
-        return Err(Error::Refused(format!(
-            "{} changed since the run started (sha256 {} then, {} now); resuming would run steps the journal never saw. Put the runbook back as it was (e.g. `git log` / `git checkout` it), or start a new run; this run's journal stays as its record",
-            path.display(),
-            &runbook.sha256[..12],
-            &loaded.sha256[..12]
-        )));
-    }
+    // The copy kept in the run directory, or the file given (the same, or an edit).
+    let chosen = super::runbook_copy::choose(
+        &run_dir,
+        &journal.records,
+        args.runbook.as_deref(),
+        args.reason.as_deref(),
+    )?;
+    let loaded = chosen.loaded;
+    let path = chosen.base.as_path();
     let params = resume_params(&loaded.runbook, journaled, &args.params)?;
     let params = loaded.resolve_params(&params)?;
     // A value given again must be the one the run started with: masked the same way, it
@@ -109,6 +96,10 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     super::run::needs_sharing(&loaded.runbook, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
     let mut first = Vec::new();
+    if let Some(edit) = chosen.edit {
+        let change = edit.accept(&loaded, &params, &operator, &journal.records, &run_dir)?;
+        first.push(Event::RunbookChanged(change));
+    }
     let stamp = Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     if let Some((moved_to, bytes)) = reader::move_torn_tail(&run_dir, &journal, &stamp)
         .map_err(|e| Error::Failed(format!("cannot move the torn journal tail aside: {e}")))?
@@ -139,6 +130,10 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         outside_window: args.outside_window.clone(),
         clock_faked: clock.faked(),
     });
+    let past = crate::frontend::evidence::Past {
+        records: journal.records.clone(),
+        run_dir: run_dir.clone(),
+    };
     session::drive(Session {
         engine,
         writer,
@@ -150,6 +145,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         first,
         share_gid,
         runbook_source: loaded.source.clone(),
+        past: Some(past),
         _lock: lock,
     })
 }

@@ -25,7 +25,7 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
             "--reason is required: a rollback is journaled with why".into(),
         ));
     }
-    let given = session::find_run(&args.run);
+    let given = session::find_run(&args.run)?;
     crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
     let run_dir = given
         .canonicalize()
@@ -133,6 +133,7 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
         first: vec![request],
         share_gid,
         runbook_source: loaded.source.clone(),
+        past: None,
         _lock: lock,
     })
 }

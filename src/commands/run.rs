@@ -66,6 +66,14 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let journal_dir = journal_dir.canonicalize().unwrap_or(journal_dir);
     let (run_id, run_dir) = new_run_dir(&journal_dir)?;
     let lock = session::lock(&run_dir)?;
+    // The runbook as this run uses it, durable before `run_started` names its hash:
+    // `resume` reads this copy, whatever happens to the file.
+    super::runbook_copy::keep(&run_dir, loaded.source.as_bytes(), &loaded.sha256).map_err(|e| {
+        Error::Failed(format!(
+            "cannot keep a copy of the runbook in {}: {e}",
+            run_dir.display()
+        ))
+    })?;
 
     let redactions = params.redactions();
     let writer = Writer::create(&run_dir, &redactions).map_err(|e| {
@@ -109,6 +117,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         first: vec![first],
         share_gid,
         runbook_source: loaded.source.clone(),
+        past: None,
         _lock: lock,
     })
 }

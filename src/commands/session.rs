@@ -61,18 +61,29 @@ pub fn lock(run_dir: &Path) -> Result<RunLock> {
 }
 
 /// A run named on the command line: a run directory, or a run id looked up in the journal
-/// directory. Anything else is returned as given, for the command to say what is wrong.
-pub fn find_run(arg: &Path) -> PathBuf {
+/// directory (one lookup of that name: nothing else there is read).
+pub fn find_run(arg: &Path) -> Result<PathBuf> {
     if arg.exists() {
-        return arg.to_path_buf();
+        return Ok(arg.to_path_buf());
     }
     let id = arg
         .to_str()
         .filter(|s| !s.is_empty() && !s.contains('/') && *s != "." && *s != "..");
-    match id.map(|id| default_journal_dir().join(id)) {
-        Some(dir) if dir.is_dir() => dir,
-        _ => arg.to_path_buf(),
+    let dir = default_journal_dir();
+    if let Some(found) = id.map(|id| dir.join(id)).filter(|d| d.is_dir()) {
+        return Ok(found);
     }
+    let what = match id {
+        Some(_) => format!(
+            "no run directory `{}` here, and no run with that id in {}",
+            arg.display(),
+            dir.display()
+        ),
+        None => format!("no run directory {}", arg.display()),
+    };
+    Err(Error::Invalid(format!(
+        "{what}; `shisa runs` lists the runs (a run is named by its directory or its id, e.g. 20231205T081500Z-3f9a)"
+    )))
 }
 
 /// `$SHISA_JOURNAL_DIR`, else `$XDG_STATE_HOME/shisa/runs`, else `~/.local/state/shisa/runs`.
@@ -147,6 +158,8 @@ pub struct Session {
     pub share_gid: Option<u32>,
     /// The runbook's text, sent to watchers so they draw the steps by their titles.
     pub runbook_source: String,
+    /// A resumed run's journal so far: its timeline, and the evidence for a step in doubt.
+    pub past: Option<crate::frontend::evidence::Past>,
     pub _lock: RunLock,
 }
 
@@ -222,6 +235,7 @@ pub fn drive(s: Session) -> Result<Exit> {
                 run_id: s.run_id,
                 clock: s.clock,
                 first: s.first,
+                past: s.past,
             },
             driver,
             input_tx,
@@ -234,6 +248,9 @@ pub fn drive(s: Session) -> Result<Exit> {
         run_dir.clone(),
         s.run_id.clone(),
     );
+    if let Some(past) = s.past {
+        fe.remember(past);
+    }
     spawn_stdin_reader(input_tx);
     let ended: Ended = rt.block_on(async {
         let signals = crate::driver::ports::os_signals();
@@ -249,6 +266,7 @@ struct TuiRun {
     run_id: String,
     clock: Clock,
     first: Vec<Event>,
+    past: Option<crate::frontend::evidence::Past>,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
@@ -261,6 +279,7 @@ fn drive_tui(
 ) -> Result<Exit> {
     let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
     let guard = tui::terminal::TerminalGuard::enter().map_err(failed)?;
+    guard.bracketed_paste().map_err(failed)?;
     let terminal =
         ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
             .map_err(failed)?;
@@ -275,6 +294,9 @@ fn drive_tui(
             dropped: Some(driver.dropped.clone()),
         },
     );
+    if let Some(past) = r.past {
+        app.remember(past, &driver.engine);
+    }
     let keys = tui::Keys::spawn(r.rt.handle(), input_tx);
     let ended: Ended = r.rt.block_on(async {
         let signals = crate::driver::ports::os_signals();

@@ -68,6 +68,7 @@ impl Engine {
                 attempt,
                 ok,
                 captures,
+                failure,
                 ..
             } => {
                 if let Some(i) = idx {
@@ -77,10 +78,14 @@ impl Engine {
                         attempt: *attempt,
                         ok: *ok,
                     };
+                    if let Purpose::Verify(n) = purpose {
+                        let failed = failure.clone().unwrap_or_else(|| "failed".into());
+                        s.checks.insert(*n, (!*ok).then_some(failed));
+                    }
                     if *ok {
                         match purpose {
                             Purpose::Main => s.main_done = true,
-                            Purpose::Verify(n) => s.verified = s.verified.max(*n),
+                            Purpose::Verify(_) => {}
                             Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
                             Purpose::Describe => {}
                         }
@@ -257,8 +262,18 @@ impl Engine {
             Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
-                // Whatever was running died with the old process.
+                // Whatever was running died with the old process. A step that stopped at its
+                // typed target (three misses, or a quit) changed nothing, and its target may
+                // have changed since: it begins again, as the operator's rerun would.
                 for s in &mut self.steps {
+                    if s.status.is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+                        let attempts = std::mem::take(&mut s.attempts);
+                        *s = StepState {
+                            attempts,
+                            ..StepState::default()
+                        };
+                        continue;
+                    }
                     if matches!(
                         s.command,
                         CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
@@ -282,7 +297,8 @@ impl Engine {
             | Body::ApprovalRejected { .. }
             | Body::OperatorNote { .. }
             | Body::ClientRefused { .. }
-            | Body::JournalRecovered { .. } => {}
+            | Body::JournalRecovered { .. }
+            | Body::RunbookChanged { .. } => {}
         }
     }
 
@@ -299,6 +315,7 @@ impl Engine {
             }
             (_, Choice::Retry) => {
                 s.command = CommandState::Idle;
+                s.checks.retain(|_, failure| failure.is_none());
             }
             // The window override is on record (its own `override` entry): the step goes
             // on from where the window stopped it.

@@ -395,6 +395,11 @@ impl Engine {
             });
             return;
         }
+        if let Purpose::Verify(_) = purpose {
+            // The other checks run first; then one question names every failure.
+            self.advance(fx);
+            return;
+        }
         self.ask(i, purpose, failure, fx);
     }
 

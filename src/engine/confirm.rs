@@ -84,7 +84,14 @@ impl Engine {
             };
             self.emit(fx, Some(i), self.operator.clone(), body);
             if misses >= MAX_MISSES {
-                self.gate(i, msg::too_many_misses(MAX_MISSES, &resolved), fx);
+                // Refused for now, not for good: what the run did (prechecks, the snapshot)
+                // stands, and a resume asks again with the target looked up afresh.
+                let reason = msg::too_many_misses(MAX_MISSES, &resolved);
+                self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
+                fx.push(Effect::Finish {
+                    outcome: None,
+                    exit: crate::exit::Exit::Refused,
+                });
             }
         }
         Ok(())

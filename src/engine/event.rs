@@ -58,6 +58,9 @@ pub enum Event {
         moved_to: String,
         bytes: u64,
     },
+    /// The run goes on with an edited runbook (`resume --runbook FILE --reason`), checked
+    /// by `resume` against the steps the run has finished.
+    RunbookChanged(RunbookChange),
     /// The shared session turned a client away.
     ClientRefused {
         who: String,
@@ -75,6 +78,19 @@ pub enum Event {
     Interrupt(String),
     WatcherJoined(String),
     WatcherLeft(String),
+}
+
+/// An edited runbook the run goes on with: where it is, the definitions before and after
+/// (by hash), why, and which steps differ.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunbookChange {
+    pub path: String,
+    pub from_sha256: String,
+    pub to_sha256: String,
+    pub reason: String,
+    pub changed: Vec<String>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
 }
 
 impl Event {
@@ -97,6 +113,7 @@ impl Event {
             Event::RollbackRequested { .. } => "rollback requested",
             Event::Stop(_) => "stop",
             Event::Recovered { .. } => "journal recovered",
+            Event::RunbookChanged(_) => "runbook changed",
             Event::ClientRefused { .. } => "client refused",
             Event::Abort(_) => "abort",
             Event::Interrupt(_) => "interrupt",

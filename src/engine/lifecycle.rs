@@ -75,6 +75,9 @@ impl Engine {
             }
             // A failure waiting for a decision is known, not in doubt: ask the same again.
             Phase::Failed { .. } => None,
+            // Nothing of the step ran but its lookup: the step begins again, its target looked
+            // up and typed afresh (`apply` of `run_resumed`), never "did it finish?".
+            Phase::Confirm { .. } => None,
             p => p
                 .step()
                 .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),

@@ -85,8 +85,11 @@ pub fn target_refused(resolved: &str, rule: &str, pattern: &str) -> String {
     format!("the target resolved to `{resolved}`, which {why} `{rule}: '{pattern}'`")
 }
 
+/// Halted at the target, resumable: nothing of the step ran.
 pub fn too_many_misses(misses: u32, resolved: &str) -> String {
-    format!("{misses} typed targets did not match `{resolved}`")
+    format!(
+        "{misses} typed targets did not match `{resolved}`; the step did not start. `shisa resume` looks the target up again and asks for it afresh (the steps before it stay done)"
+    )
 }
 
 pub fn lost_captures(purpose: Purpose, names: &[String]) -> String {

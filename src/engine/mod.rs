@@ -21,15 +21,18 @@ mod manual;
 mod messages;
 pub mod phase;
 mod read;
-pub mod remote;
 mod reject;
+pub mod remote;
 pub mod rollback;
 pub mod state;
 pub mod update;
+mod verify_all;
 
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
-pub use event::{CommandResult, Effect, Event, Offer, Program, Rejection, Spawn, StartInfo};
+pub use event::{
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+};
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
@@ -44,3 +47,6 @@ mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod verify_all_tests;

@@ -85,6 +85,8 @@ pub enum Todo {
     RequestApproval(usize),
     Main(usize),
     Verify(usize, u32),
+    /// Every verify check has run and some failed: ask once, naming each.
+    ChecksFailed(usize),
     StepDone(usize),
     RunDone,
     RollbackCmd(usize, u32),
@@ -119,6 +121,7 @@ impl Phase {
                 | Todo::RequestApproval(i)
                 | Todo::Main(i)
                 | Todo::Verify(i, _)
+                | Todo::ChecksFailed(i)
                 | Todo::StepDone(i)
                 | Todo::RollbackCmd(i, _)
                 | Todo::RollbackStepDone(i) => Some(*i),
@@ -272,10 +275,7 @@ impl Engine {
                 _ => Phase::Next(Todo::Main(i)),
             };
         }
-        if (s.verified as usize) < step.verify.len() {
-            return Phase::Next(Todo::Verify(i, s.verified + 1));
-        }
-        Phase::Next(Todo::StepDone(i))
+        self.after_main(i)
     }
 
     /// A command in flight, or a failed one about to be retried.
@@ -291,6 +291,7 @@ impl Engine {
                 purpose,
                 attempt,
             }),
+            CommandState::Ended { ok: false, .. } if self.check_given_up(i) => None,
             &CommandState::Ended {
                 purpose,
                 attempt,

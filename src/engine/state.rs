@@ -56,7 +56,9 @@ pub struct StepState {
     pub main_done: bool,
     /// Whether the step's own command ever started: a rollback is owed if it did.
     pub main_ran: bool,
-    pub verified: u32,
+    /// This round's result of each verify check that has one (`None`: it passed; else its
+    /// failure). Retry forgets the failures, so only those run again (`verify_all.rs`).
+    pub checks: BTreeMap<u32, Option<String>>,
     /// Rollback commands finished (or skipped) during a rollback.
     pub rolled_back_cmds: u32,
     /// The operator declared this in-doubt step done, with this reason.

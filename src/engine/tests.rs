@@ -314,14 +314,24 @@ fn a_target_outside_must_match_is_refused() {
 }
 
 #[test]
-fn three_misses_end_the_run() {
+fn three_misses_halt_the_step_and_a_resume_asks_again_with_a_fresh_lookup() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
     sim.start(tuesday_10am(), None);
     sim.run();
     for typed in ["quarantine", "Root", "quarantine-2023-11"] {
         sim.send(Event::Typed(typed.into()));
     }
-    assert_eq!(sim.finished, Some(4));
+    assert_eq!(
+        sim.finished,
+        Some(4),
+        "refused (exit 4), and not finished for good"
+    );
+    assert!(
+        matches!(sim.e.phase(), Phase::Halted(ref r) if r.contains("shisa resume")),
+        "{:?}",
+        sim.e.phase()
+    );
+    assert!(!sim.kinds().contains(&"run_finished".to_string()));
     assert_eq!(
         sim.kinds()
             .iter()
@@ -329,7 +339,55 @@ fn three_misses_end_the_run() {
             .count(),
         3
     );
+    assert_eq!(
+        sim.kinds().last().map(String::as_str),
+        Some("run_interrupted")
+    );
     assert!(!sim.ran().contains(&"attach:main".to_string()));
+    let before = sim.ran();
+
+    // Resumed (a replayed journal, as `shisa resume` does): not in doubt, the target is
+    // looked up again and typed from a clean slate; the precheck and snapshot stay done.
+    let journal = sim.journal.clone();
+    let mut resumed = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    resumed.e = Engine::replay(
+        sim.e.rb.clone(),
+        operator(),
+        sim.e.params().clone(),
+        &journal,
+    );
+    resumed.send(Event::Resume {
+        outside_window: None,
+        clock_faked: None,
+    });
+    assert_eq!(
+        resumed.e.phase(),
+        Phase::Ready(2),
+        "nothing runs before the operator says"
+    );
+    assert!(resumed.ran().is_empty());
+    resumed.run();
+    assert!(
+        matches!(resumed.e.phase(), Phase::Confirm { misses: 0, .. }),
+        "{:?}",
+        resumed.e.phase()
+    );
+    assert_eq!(
+        resumed.ran(),
+        ["attach:describe"],
+        "only the lookup ran again"
+    );
+    resumed.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(resumed.ran().contains(&"attach:main".to_string()));
+    assert_eq!(before, ["caller:main", "save:main", "attach:describe"]);
+    assert!(
+        !resumed
+            .ran()
+            .iter()
+            .any(|r| r.starts_with("caller") || r.starts_with("save")),
+        "the precheck and the snapshot are not run again: {:?}",
+        resumed.ran()
+    );
 }
 
 #[test]

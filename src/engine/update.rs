@@ -58,6 +58,7 @@ impl Engine {
                 | Event::Resume { .. }
                 | Event::Stop(_)
                 | Event::Recovered { .. }
+                | Event::RunbookChanged(_)
                 | Event::ClientRefused { .. }
         );
         if self.interrupted.is_some() && !while_halted {
@@ -147,6 +148,18 @@ impl Engine {
             Event::Recovered { moved_to, bytes } => {
                 let body = Body::JournalRecovered { moved_to, bytes };
                 self.emit(&mut fx, None, self.shisa(), body);
+            }
+            Event::RunbookChanged(c) => {
+                let body = Body::RunbookChanged {
+                    path: self.mask(&c.path),
+                    from_sha256: c.from_sha256,
+                    to_sha256: c.to_sha256,
+                    reason: c.reason,
+                    changed: c.changed,
+                    added: c.added,
+                    removed: c.removed,
+                };
+                self.emit(&mut fx, None, self.operator.clone(), body);
             }
             Event::ClientRefused { who, reason } => {
                 let body = Body::ClientRefused { who, reason };
@@ -354,6 +367,7 @@ impl Engine {
             Todo::Describe(i) => self.spawn(i, Purpose::Describe, fx),
             Todo::Main(i) => self.spawn(i, Purpose::Main, fx),
             Todo::Verify(i, n) => self.spawn(i, Purpose::Verify(n), fx),
+            Todo::ChecksFailed(i) => self.checks_failed(i, fx),
             Todo::RollbackCmd(i, n) => self.spawn(i, Purpose::Rollback(n), fx),
             Todo::RequestApproval(i) => self.request_approval(i, fx),
             Todo::StepDone(i) => {

@@ -30,6 +30,8 @@ pub struct Headless<W: Write> {
     asking_stop: bool,
     partial: HashMap<(usize, bool), Vec<u8>>,
     last_ts: String,
+    /// A resumed run's journal before this process: the evidence for a step in doubt.
+    past: Option<super::evidence::Past>,
 }
 
 impl<W: Write> Headless<W> {
@@ -45,6 +47,34 @@ impl<W: Write> Headless<W> {
             asking_stop: false,
             partial: HashMap::new(),
             last_ts: String::new(),
+            past: None,
+        }
+    }
+
+    /// A resumed run's journal so far, for the evidence when a step turns out in doubt.
+    pub fn remember(&mut self, past: super::evidence::Past) {
+        self.past = Some(past);
+    }
+
+    /// What the journal knows about the step in doubt, before the question about it.
+    fn in_doubt(&mut self, id: &str, e: &Engine) {
+        let Some(ev) = self.past.as_ref().map(|p| p.in_doubt(id)) else {
+            return;
+        };
+        let title = e
+            .step_index(id)
+            .map_or_else(|| id.to_string(), |i| e.title(i));
+        let cmd = ev
+            .command_line()
+            .map(|c| format!(" {c}"))
+            .unwrap_or_default();
+        self.line(&format!("{title}: in doubt —{cmd} {}", ev.ran()));
+        self.line(&format!("{title}: {}", ev.why()));
+        for l in &ev.tail {
+            self.output_line(l.as_bytes(), false);
+        }
+        if let Some(c) = &ev.command {
+            self.line(&format!("{title}: output log {}/{}", self.run_dir, c.log));
         }
     }
 
@@ -397,7 +427,7 @@ impl<W: Write> FrontEnd for Headless<W> {
                 Vec::new()
             }
             Input::CtrlC => vec![Intent::Interrupt("interrupted by Ctrl-C".into())],
-            Input::Key(_) | Input::Resize => Vec::new(),
+            Input::Key(_) | Input::Resize | Input::Paste(_) => Vec::new(),
         }
     }
 
@@ -429,6 +459,9 @@ impl<W: Write> Headless<W> {
         }
         if let Some(text) = timeline::describe(rec, Some(e)) {
             self.line(&text);
+        }
+        if let crate::journal::record::Body::RunResumed { in_doubt: Some(id) } = &rec.body {
+            self.in_doubt(id, e);
         }
         // A manual step's wait: its instructions now, so the time is used; `done` is asked
         // for once it has run out.

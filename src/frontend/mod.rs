@@ -2,6 +2,7 @@
 //! the engine's state and turn operator input into intents; the driver owns everything else,
 //! so a safety rule cannot hold in one front end and not the other.
 
+pub mod evidence;
 pub mod headless;
 
 use crate::engine::{Engine, Event};
@@ -79,6 +80,9 @@ pub enum Input {
     Eof,
     Key(crossterm::event::KeyEvent),
     Resize,
+    /// Text pasted into the terminal (bracketed paste): kept apart from typing, because a
+    /// target must be typed, never pasted.
+    Paste(String),
     /// Ctrl-C arrived as a signal (line mode; the TUI sees it as a key).
     CtrlC,
 }

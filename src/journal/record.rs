@@ -400,6 +400,20 @@ pub enum Body {
         moved_to: String,
         bytes: u64,
     },
+    /// `resume --runbook FILE --reason`: the run goes on with an edited runbook, every step
+    /// it had finished unchanged; the copy in the run directory is named by `to_sha256`.
+    RunbookChanged {
+        path: String,
+        from_sha256: String,
+        to_sha256: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        changed: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        added: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        removed: Vec<String>,
+    },
     /// The running command is being stopped (TERM to its process group, then KILL): durable
     /// before the signal is sent.
     StopRequested {
@@ -452,6 +466,7 @@ pub const KINDS: &[&str] = &[
     "run_interrupted",
     "run_resumed",
     "journal_recovered",
+    "runbook_changed",
     "stop_requested",
     "run_finished",
 ];
@@ -494,6 +509,7 @@ impl Body {
             Body::RunInterrupted { .. } => "run_interrupted",
             Body::RunResumed { .. } => "run_resumed",
             Body::JournalRecovered { .. } => "journal_recovered",
+            Body::RunbookChanged { .. } => "runbook_changed",
             Body::StopRequested { .. } => "stop_requested",
             Body::RunFinished { .. } => "run_finished",
         }

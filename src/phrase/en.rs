@@ -430,6 +430,29 @@ impl Phrasebook for English {
                     "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
                 ))
                 .code(moved_to),
+            Body::RunbookChanged {
+                to_sha256,
+                reason,
+                changed,
+                added,
+                removed,
+                ..
+            } => {
+                let list = |what: &str, ids: &[String]| match ids {
+                    [] => String::new(),
+                    ids => format!("; {what}: {}", ids.join(", ")),
+                };
+                Phrase::new()
+                    .marked(Mark::Resumed)
+                    .plain(format!("{who} goes on with an edited runbook (sha256 "))
+                    .code(&to_sha256[..to_sha256.len().min(12)])
+                    .plain(format!(
+                        "), every finished step unchanged{}{}{} — “{reason}”",
+                        list("changed", changed),
+                        list("added", added),
+                        list("removed", removed)
+                    ))
+            }
             Body::RunFinished {
                 outcome,
                 exit_code,

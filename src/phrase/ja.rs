@@ -419,6 +419,29 @@ impl Phrasebook for Japanese {
                 ))
                 .code(moved_to)
                 .plain(" に退避"),
+            Body::RunbookChanged {
+                to_sha256,
+                reason,
+                changed,
+                added,
+                removed,
+                ..
+            } => {
+                let list = |what: &str, ids: &[String]| match ids {
+                    [] => String::new(),
+                    ids => format!("、{what}: {}", ids.join(", ")),
+                };
+                Phrase::new()
+                    .marked(Mark::Resumed)
+                    .plain(format!("{who} が編集後のランブック（sha256 "))
+                    .code(&to_sha256[..to_sha256.len().min(12)])
+                    .plain(format!(
+                        "）で続行。完了済みのステップは変更なし{}{}{} —「{reason}」",
+                        list("変更", changed),
+                        list("追加", added),
+                        list("削除", removed)
+                    ))
+            }
             Body::RunFinished {
                 outcome,
                 exit_code,

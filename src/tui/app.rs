@@ -11,7 +11,10 @@ use ratatui::backend::Backend;
 
 use crate::clock::Clock;
 use crate::engine::{Engine, Phase};
+use crate::exec::stream::Stream;
+use crate::frontend::evidence::Past;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
+use crate::journal::record::Body;
 
 use super::keymap::Mode;
 use super::state::{Overlay, Question, Ui};
@@ -42,6 +45,8 @@ pub struct App<B: Backend> {
     last_second: u64,
     settled_drawn: bool,
     last_draw: Option<std::time::Instant>,
+    /// A resumed run's journal before this process: the evidence for a step in doubt.
+    past: Option<Past>,
 }
 
 impl<B: Backend> App<B> {
@@ -56,6 +61,7 @@ impl<B: Backend> App<B> {
             last_second: 0,
             settled_drawn: false,
             last_draw: None,
+            past: None,
         }
     }
 
@@ -149,14 +155,19 @@ impl<B: Backend> App<B> {
         let Some(e) = &self.last else {
             return Vec::new();
         };
+        let safe = crate::text_safety::one_line;
         match e.phase() {
             Phase::Halted(reason) => vec![
-                format!("shisa: the run stopped: {reason}"),
-                format!("shisa: it can be resumed: shisa resume {}", self.ui.run_dir),
+                format!("shisa: the run stopped: {}", safe(&reason)),
+                format!("shisa: it can be resumed: shisa resume {}", self.ui.run_id),
             ],
             Phase::Finished { outcome, exit } => {
+                let why = match &self.ui.end_reason {
+                    Some(r) => format!(": {}", safe(r)),
+                    None => String::new(),
+                };
                 vec![format!(
-                    "shisa: run finished: {} (exit {exit})",
+                    "shisa: run finished: {} (exit {exit}){why}",
                     outcome.name()
                 )]
             }
@@ -167,12 +178,48 @@ impl<B: Backend> App<B> {
     pub fn left(&self) -> bool {
         self.ui.left
     }
+
+    /// A resumed run: its timeline so far, elapsed from its start, and (once the engine
+    /// names it) the evidence for a step in doubt.
+    pub fn remember(&mut self, past: Past, e: &Engine) {
+        for rec in &past.records {
+            self.ui.record(rec, e);
+        }
+        if let Some(first) = past.records.first() {
+            self.ui.started_at(&first.ts, self.clock.now());
+        }
+        self.past = Some(past);
+    }
+
+    /// The step in doubt: what its command did, and its last output lines in the pane.
+    fn in_doubt(&mut self, id: &str, e: &Engine) {
+        let Some(past) = &self.past else {
+            return;
+        };
+        let evidence = past.in_doubt(id);
+        if let (Some(i), Some(c)) = (e.step_index(id), &evidence.command)
+            && !evidence.tail.is_empty()
+        {
+            let from = format!("── the last lines of {} before the run stopped:", c.log);
+            self.ui.out.marker(i, from);
+            let mut bytes = evidence.tail.join("\n").into_bytes();
+            bytes.push(b'\n');
+            self.ui.out.push(i, Stream::Stdout, &bytes);
+            self.ui.focus = Some(i);
+        }
+        self.ui.evidence = Some(evidence);
+    }
 }
 
 impl<B: Backend> FrontEnd for App<B> {
     fn show(&mut self, what: Shown<'_>, e: &Engine) {
         match what {
-            Shown::Record(rec) => self.ui.record(rec, e),
+            Shown::Record(rec) => {
+                self.ui.record(rec, e);
+                if let Body::RunResumed { in_doubt: Some(id) } = &rec.body {
+                    self.in_doubt(id, e);
+                }
+            }
             Shown::Output(chunk) => self.ui.output(chunk),
             Shown::Refused(why) => self.ui.notice(format!("not possible: {why}"), true),
             Shown::Error(why) => self.ui.notice(format!("ERROR: {why}"), true),
@@ -202,6 +249,11 @@ impl<B: Backend> FrontEnd for App<B> {
             }
             Input::Resize => {
                 self.ui.dirty = true;
+                Vec::new()
+            }
+            Input::Paste(text) => {
+                self.paste(&text);
+                self.draw(e);
                 Vec::new()
             }
             // A signal from outside (kill -INT): the same as the key.

@@ -88,8 +88,10 @@ impl<B: Backend> App<B> {
                     ui.help = None;
                 } else if ui.overlay.is_some() {
                     ui.overlay = None;
-                } else if ui.question.is_some() || ui.watcher {
-                    // A watcher hides the approval request to read the screen under it.
+                } else if ui.question.is_some() || ui.watcher || mode == keymap::Mode::Finished {
+                    // A watcher hides the approval request to read the screen under it; the
+                    // final dialog hides too: the screen behind it (output, timeline) is what
+                    // the operator may want to read before leaving.
                     ui.hidden = true;
                 }
             }
@@ -187,6 +189,13 @@ impl<B: Backend> App<B> {
                         input: String::new(),
                     });
                 }
+            }
+            // Enter on a hidden final dialog shows it again, as it does a hidden question;
+            // q (or Enter on the dialog) leaves.
+            Action::Leave
+                if mode == keymap::Mode::Finished && ui.hidden && ev.code == KeyCode::Enter =>
+            {
+                ui.hidden = false
             }
             Action::Leave => ui.left = true,
         }
@@ -289,6 +298,35 @@ impl<B: Backend> App<B> {
                 Vec::new()
             }
             _ => Vec::new(),
+        }
+    }
+}
+
+impl<B: Backend> App<B> {
+    /// Pasted text goes into a note or a reason, on one line; a target (the operator's or
+    /// an approver's) is refused: typing it is the check, copying the screen is not.
+    pub(super) fn paste(&mut self, text: &str) {
+        let ui = &mut self.ui;
+        ui.dirty = true;
+        let target = match (&ui.overlay, &ui.question, ui.hidden) {
+            (Some(Overlay::Approve { .. }), _, _) => true,
+            (Some(_), _, _) => false,
+            (None, Some(Question::Confirm { .. }), false) => true,
+            _ => false,
+        };
+        if target {
+            ui.notice(
+                "pasting is refused here: type the target as you read it (that is the check)",
+                true,
+            );
+            return;
+        }
+        if let Some(field) = field(ui) {
+            let line: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            field.push_str(&line);
         }
     }
 }

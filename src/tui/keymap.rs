@@ -413,7 +413,12 @@ pub const BINDINGS: &[Binding] = &[
         A::Leave,
         "leave",
     ),
-    b(Key::Plain(K::Esc), &[M::Finished], A::Leave, "leave"),
+    b(
+        Key::Plain(K::Esc),
+        &[M::Finished],
+        A::Hide,
+        "hide the summary (Enter brings it back)",
+    ),
     b(
         Key::Plain(K::Char('a')),
         &[M::Watcher],

@@ -59,6 +59,7 @@ impl Keys {
                 let input = match events.next().await {
                     Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Input::Key(k),
                     Some(Ok(Event::Resize(..))) => Input::Resize,
+                    Some(Ok(Event::Paste(text))) => Input::Paste(text),
                     Some(Ok(_)) => continue,
                     Some(Err(_)) | None => Input::Eof,
                 };

@@ -75,6 +75,24 @@ impl StepOutput {
     }
 }
 
+impl StepOutput {
+    /// The last `n` lines the latest command printed: those between its header and the
+    /// marker of its result (the last line), made printable.
+    pub fn last_output(&self, n: usize) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .lines
+            .iter()
+            .rev()
+            .skip_while(|l| l.kind == LineKind::Marker)
+            .take_while(|l| l.kind != LineKind::Marker)
+            .take(n)
+            .map(|l| l.text(false))
+            .collect();
+        out.reverse();
+        out
+    }
+}
+
 impl OutLine {
     /// The line as it may be drawn: nothing that acts on a terminal, colours only if asked.
     pub fn text(&self, color: bool) -> String {

@@ -17,6 +17,21 @@ use super::output::Scrollback;
 /// Timeline entries kept in memory (the journal has them all).
 const TIMELINE_KEEP: usize = 500;
 
+/// A command that failed: what it was and the last lines it printed, for the failure
+/// dialog (the output pane and the log have the rest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailedCommand {
+    pub step: usize,
+    pub purpose: crate::journal::record::Purpose,
+    pub command: String,
+    /// Its output log, relative to the run directory.
+    pub log: String,
+    pub tail: Vec<String>,
+}
+
+/// Output lines of a failed command kept for its dialog.
+const FAILURE_TAIL: usize = 6;
+
 /// What the current phase asks of the operator, with what they have typed so far.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Question {
@@ -49,11 +64,17 @@ impl Question {
             Phase::Approval { .. } => Question::Waiting,
             Phase::Failed { .. } | Phase::InDoubt(_) => {
                 let choices = e.choices();
-                // Rollback is the default wherever it is offered.
-                let selected = choices
-                    .iter()
-                    .position(|c| *c == ChoiceKind::Rollback)
-                    .unwrap_or(0);
+                // Rollback is the default wherever it is offered and would undo something;
+                // where it would undo nothing, the first other answer is.
+                let undoes = phase
+                    .step()
+                    .is_some_and(|i| !e.rollback_plan(i).undo.is_empty());
+                let selected = if undoes {
+                    choices.iter().position(|c| *c == ChoiceKind::Rollback)
+                } else {
+                    choices.iter().position(|c| *c != ChoiceKind::Rollback)
+                }
+                .unwrap_or(0);
                 Question::Choice { choices, selected }
             }
             _ => return None,
@@ -135,6 +156,13 @@ pub struct Ui {
     pub notice: Option<Notice>,
     pub running: bool,
     pub last_miss: Option<String>,
+    /// Why the run ended, as `run_finished` says (the final dialog and the last words).
+    pub end_reason: Option<String>,
+    /// What the journal knows about the step a resumed run found in doubt.
+    pub evidence: Option<crate::frontend::evidence::InDoubt>,
+    /// The latest failed command, and the command started last (step, purpose, text).
+    pub failure: Option<FailedCommand>,
+    started_cmd: Option<(usize, crate::journal::record::Purpose, String, String)>,
     /// When a frame first showed the current phase.
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
@@ -175,6 +203,10 @@ impl Ui {
             notice: None,
             running: false,
             last_miss: None,
+            end_reason: None,
+            evidence: None,
+            failure: None,
+            started_cmd: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
             began: None,
@@ -197,6 +229,13 @@ impl Ui {
         (self.ended_at.unwrap_or(now) - began)
             .to_std()
             .unwrap_or(Duration::ZERO)
+    }
+
+    /// The run started at `ts` (RFC 3339): elapsed counts from there, across resumes.
+    pub fn started_at(&mut self, ts: &str, _now: DateTime<Utc>) {
+        if let Some(t) = journal_time(ts) {
+            self.began = Some(t);
+        }
     }
 
     /// Whether the current phase has been on screen long enough to act on it: a key typed
@@ -255,7 +294,10 @@ impl Ui {
                 self.ended_at = None;
             }
             Body::RunResumed { .. } => self.ended_at = None,
-            Body::RunFinished { .. } => self.ended_at = journal_time(&rec.ts),
+            Body::RunFinished { reason, .. } => {
+                self.ended_at = journal_time(&rec.ts);
+                self.end_reason = reason.clone();
+            }
             Body::CommandStarted {
                 purpose,
                 attempt,
@@ -277,6 +319,7 @@ impl Ui {
                     };
                     let text = format!("── {purpose}{again} $ {first}{more}");
                     added = self.out.command_started(i, text, log.clone());
+                    self.started_cmd = Some((i, *purpose, command.clone(), log.clone()));
                     self.focus = Some(i);
                 }
             }
@@ -285,6 +328,7 @@ impl Ui {
                 ok,
                 exit,
                 failure,
+                not_yet,
                 ..
             } => {
                 if let Some(i) = step {
@@ -294,6 +338,24 @@ impl Ui {
                         format!("FAILED: {}", failure.as_deref().unwrap_or("failed"))
                     };
                     added += self.out.marker(i, format!("── {purpose} {how}"));
+                    if !*ok && not_yet.is_none() {
+                        let (command, log) = match &self.started_cmd {
+                            Some((s, p, c, l)) if *s == i && p == purpose => (c.clone(), l.clone()),
+                            _ => Default::default(),
+                        };
+                        let tail = self
+                            .out
+                            .get(i)
+                            .map(|o| o.last_output(FAILURE_TAIL))
+                            .unwrap_or_default();
+                        self.failure = Some(FailedCommand {
+                            step: i,
+                            purpose: *purpose,
+                            command,
+                            log,
+                            tail,
+                        });
+                    }
                 }
             }
             Body::TargetMismatch { typed, .. } => self.last_miss = Some(typed.clone()),

@@ -7,6 +7,7 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use crossterm::cursor::Show;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -14,6 +15,8 @@ use crossterm::terminal::{
 
 /// Whether the terminal is in our hands now; restoring twice would print stray sequences.
 static ENTERED: AtomicBool = AtomicBool::new(false);
+/// Whether bracketed paste was turned on (and must be turned off on the way out).
+static PASTE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 
 /// Restores the terminal when dropped.
@@ -40,6 +43,13 @@ impl TerminalGuard {
         }
         Ok(TerminalGuard(()))
     }
+
+    /// Pasted text arrives as one event, not as keys, so the run screen can refuse a pasted
+    /// target (the parameter form does not ask for this: a token may be pasted there).
+    pub fn bracketed_paste(&self) -> io::Result<()> {
+        PASTE.store(true, Ordering::SeqCst);
+        execute!(io::stdout(), EnableBracketedPaste)
+    }
 }
 
 impl Drop for TerminalGuard {
@@ -53,6 +63,9 @@ impl Drop for TerminalGuard {
 pub fn restore() {
     if ENTERED.swap(false, Ordering::SeqCst) {
         let mut out = io::stdout();
+        if PASTE.swap(false, Ordering::SeqCst) {
+            let _ = execute!(out, DisableBracketedPaste);
+        }
         // Errors are ignored: the terminal may already be gone (SIGHUP), and there is no
         // one left to tell.
         let _ = execute!(out, LeaveAlternateScreen, Show);

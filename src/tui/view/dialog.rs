@@ -1,5 +1,5 @@
-//! The frame every modal dialog shares: a titled, bordered box of wrapped lines, centred
-//! on the body, and the text field drawn inside one.
+//! One modal box: a title, lines of text wrapped to its width, and the lines that may give
+//! way on a short screen. Every dialog (questions, evidence, the end) is drawn with it.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -13,6 +13,10 @@ pub(super) struct Dialog {
     title: String,
     style: Style,
     lines: Vec<Line<'static>>,
+    /// Lines that give way when the dialog is taller than the screen, lowest rank first
+    /// and in order within a rank (output lines the pane behind also holds go first), so
+    /// the question, the choices and the plan stay.
+    optional: Vec<(u8, usize)>,
 }
 
 impl Dialog {
@@ -21,7 +25,15 @@ impl Dialog {
             title: title.into(),
             style,
             lines: Vec::new(),
+            optional: Vec::new(),
         }
+    }
+    pub(super) fn optional_line(&mut self, line: Line<'static>) {
+        self.ranked_line(0, line);
+    }
+    pub(super) fn ranked_line(&mut self, rank: u8, line: Line<'static>) {
+        self.optional.push((rank, self.lines.len()));
+        self.lines.push(line);
     }
     pub(super) fn text(&mut self, text: &str, style: Style, width: usize) {
         for row in wrap::words(text, width) {
@@ -31,7 +43,20 @@ impl Dialog {
     pub(super) fn line(&mut self, line: Line<'static>) {
         self.lines.push(line);
     }
-    pub(super) fn draw(self, f: &mut Frame, area: Rect, width: u16) {
+    pub(super) fn draw(mut self, f: &mut Frame, area: Rect, width: u16) {
+        self.optional.sort_unstable();
+        let over = (self.lines.len() + 2).saturating_sub(area.height as usize);
+        let gone: std::collections::BTreeSet<usize> =
+            self.optional.iter().take(over).map(|&(_, at)| at).collect();
+        if !gone.is_empty() {
+            let lines = std::mem::take(&mut self.lines);
+            self.lines = lines
+                .into_iter()
+                .enumerate()
+                .filter(|(at, _)| !gone.contains(at))
+                .map(|(_, l)| l)
+                .collect();
+        }
         let h = self.lines.len() as u16 + 2;
         let rect = centered(area, width, h);
         f.render_widget(Clear, rect);

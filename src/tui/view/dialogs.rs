@@ -23,7 +23,9 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     }
     match &ui.overlay {
         Some(o) => overlay(f, area, v, o),
-        None if ui.question.is_none() && !ui.watcher => end(f, area, v),
+        None if ui.question.is_none() && !ui.watcher && !ui.hidden => {
+            super::end::render(f, area, v)
+        }
         None => {}
     }
 }
@@ -217,17 +219,31 @@ fn choice(
     let mut d = Dialog::new(heading, t.bad());
     d.text(&title(e, i), t.bold(), tw);
     match phase {
-        Phase::Failed { reason, .. } => d.text(reason, t.bad(), tw),
-        _ => d.text(
-            "This step was under way when the run stopped. Did it finish?",
-            t.warn(),
-            tw,
-        ),
+        Phase::Failed { reason, prompt, .. } => {
+            d.text(reason, t.bad(), tw);
+            super::evidence::failure(&mut d, v, i, *prompt, area);
+        }
+        _ => {
+            d.text(
+                "This step was under way when the run stopped. Did it finish?",
+                t.warn(),
+                tw,
+            );
+            super::evidence::in_doubt(&mut d, v, i, area);
+        }
     }
-    if let Some(log) = v.ui.out.get(i).and_then(|o| o.log.as_deref()) {
+    // The failed command's log, not the latest command's (a later check may have passed).
+    let failed_log =
+        v.ui.failure
+            .as_ref()
+            .filter(|f| f.step == i)
+            .map(|f| f.log.as_str());
+    let log = failed_log.or_else(|| v.ui.out.get(i).and_then(|o| o.log.as_deref()));
+    if let Some(log) = log.filter(|l| !l.is_empty()) {
         d.text(&format!("output: {}/{log}", v.ui.run_dir), t.dim(), tw);
     }
-    d.line(Line::raw(""));
+    // Blank lines are the first to give way on a short screen.
+    d.ranked_line(0, Line::raw(""));
     let mut row = Vec::new();
     for (n, &c) in choices.iter().enumerate() {
         let name = keyed(c);
@@ -255,7 +271,7 @@ fn choice(
             kept,
             ..
         } = e.rollback_plan(i);
-        d.line(Line::raw(""));
+        d.ranked_line(0, Line::raw(""));
         if plan.is_empty() {
             d.text(
                 "Rollback would undo nothing: no change was made.",
@@ -434,44 +450,5 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             );
         }
     }
-    d.draw(f, area, w);
-}
-
-/// The run is over (or stopped): say how, and how to leave.
-fn end(f: &mut Frame, area: Rect, v: &View) {
-    let t = v.theme;
-    let (w, tw) = widths(area);
-    let mut d = match v.e.phase() {
-        Phase::Finished { outcome, exit } => {
-            let style = if exit == crate::exit::Exit::Ok {
-                t.ok().patch(t.bold())
-            } else {
-                t.bad()
-            };
-            let mut d = Dialog::new(format!(" Run {} ", outcome.name()), style);
-            d.text(
-                &format!("The run is over: {} (exit {exit}).", outcome.name()),
-                style,
-                tw,
-            );
-            d
-        }
-        Phase::Halted(reason) => {
-            let mut d = Dialog::new(" Run stopped ", t.warn());
-            d.text(&reason, t.warn(), tw);
-            d.text("It can be resumed with:", Style::new(), tw);
-            d.line(Line::styled(
-                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
-                t.accent(),
-            ));
-            d
-        }
-        _ => return,
-    };
-    d.text(
-        "Press Enter to leave; the journal is verified on the way out.",
-        t.dim(),
-        tw,
-    );
     d.draw(f, area, w);
 }

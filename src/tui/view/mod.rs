@@ -6,6 +6,8 @@ mod abort;
 mod current;
 mod dialog;
 mod dialogs;
+mod end;
+mod evidence;
 mod header;
 mod help;
 mod keys;
