@@ -6,6 +6,7 @@ pub mod choice;
 pub mod reader;
 pub mod record;
 mod torn;
+mod torn_data;
 pub mod writer;
 
 #[cfg(test)]
