@@ -260,8 +260,13 @@ pub fn move_torn_tail(
         .create_new(true)
         .mode(0o600)
         .open(&aside)?;
-    io::Write::write_all(&mut out, torn)?;
-    out.sync_all()?;
+    // On a full disk the name is made but the bytes do not fit: take the name back, or an
+    // empty `journal.torn-*` would claim a tail was saved that was not.
+    if let Err(e) = io::Write::write_all(&mut out, torn).and_then(|()| out.sync_all()) {
+        drop(out);
+        let _ = fs::remove_file(&aside);
+        return Err(e);
+    }
     let path = journal_path(run_dir);
     let f = fs::OpenOptions::new()
         .write(true)
