@@ -237,7 +237,9 @@ impl Conn {
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
         tokio::pin!(idle);
         let mut queued = Vec::with_capacity(BATCH);
-        let mut wrote = Instant::now().checked_sub(FRAME).unwrap_or_else(Instant::now);
+        let mut wrote = Instant::now()
+            .checked_sub(FRAME)
+            .unwrap_or_else(Instant::now);
         loop {
             tokio::select! {
                 msg = frame::next(&mut frames) => {
