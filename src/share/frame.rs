@@ -104,6 +104,16 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Bytes, FrameError> {
     Ok(out.freeze())
 }
 
+/// A journal line as its frame (protocol 2): the line's own bytes are the body.
+pub fn record(line: &str) -> Result<Bytes, FrameError> {
+    let len = u32::try_from(line.len())
+        .map_err(|_| FrameError::TooLarge(line.len(), u32::MAX as usize))?;
+    let mut out = BytesMut::with_capacity(HEAD + line.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(line.as_bytes());
+    Ok(out.freeze())
+}
+
 pub async fn write<W: AsyncWrite + Unpin, T: Serialize>(
     w: &mut W,
     msg: &T,

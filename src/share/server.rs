@@ -354,7 +354,7 @@ async fn replay(writer: &mut OwnedWriteHalf, lines: Vec<String>) -> Result<(), F
     for chunk in lines.chunks(BATCH) {
         let mut out = chunk
             .iter()
-            .map(|line| frame::encode(&ServerMsg::Record { line: line.clone() }))
+            .map(|line| frame::record(line))
             .collect::<Result<Vec<Bytes>, _>>()?;
         write_frames(writer, &mut out).await?;
     }
