@@ -8,6 +8,12 @@
 #   ONLY=watchers benches/bench.sh   # just the watchers row (to compare two builds quickly)
 #   ONLY=perstep benches/bench.sh    # just the per-step rows
 #   SHISA_BIN=/path/to/shisa benches/bench.sh   # measure that binary instead of building one
+#   TMPDIR=/dev/shm benches/bench.sh  # journals on tmpfs: fsync costs nothing, so what is left
+#                                     # is CPU and scheduling (the watchers row, on a busy disk)
+#
+# The journal's fsyncs go through the filesystem's own journal, which every process on that
+# filesystem shares: on a machine where others write too, an fsync costs what their writes
+# cost, and the per-step row measures them. Run it when the machine is quiet (`uptime`).
 #
 # Prints a Markdown table (paste it into the README's Performance section).
 set -euo pipefail
@@ -45,6 +51,17 @@ median() {
   printf '%s\n' "${t[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 ratio() { awk "BEGIN { printf \"%.2f\", $1 / $2 }"; }
+# Runs a command and writes the user and system CPU seconds it and its children used to $1,
+# to the microsecond (`/usr/bin/time` rounds to 10 ms, more than a watcher now uses).
+cpu_to() {
+  local out=$1
+  shift
+  python3 -c 'import resource, subprocess, sys
+code = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "w").write("%.6f %.6f\n" % (r.ru_utime, r.ru_stime))
+sys.exit(code)' "$out" "$@"
+}
 ms() { awk "BEGIN { printf \"%.1f\", $1 * 1000 }"; }
 rows=()
 row() { rows+=("| $1 | $2 | $3 | $4 |"); }
@@ -201,7 +218,7 @@ watched() { # $1 = number of watchers; prints the seconds the 200 steps took aft
             # then the CPU seconds of the run's process and of all its watchers together
   local n=$1 fifo=$work/op.in
   rm -f "$fifo" "$work/op.out" "$work"/w*.cpu && mkfifo "$fifo"
-  /usr/bin/time -f '%U %S' -o "$work/op.cpu" "$shisa" run "$work/watched.yaml" --headless <"$fifo" >"$work/op.out" 2>&1 &
+  cpu_to "$work/op.cpu" "$shisa" run "$work/watched.yaml" --headless <"$fifo" >"$work/op.out" 2>&1 &
   local op=$!
   exec 9>"$fifo"
   # op.out starts empty: a stale one from the last run would already ask for `done`.
@@ -209,7 +226,7 @@ watched() { # $1 = number of watchers; prints the seconds the 200 steps took aft
   local id; id=$(ls "$SHISA_SOCKET_DIR" | sed -n 's/\.sock$//p' | head -1)
   local pids=()
   for ((w = 0; w < n; w++)); do
-    /usr/bin/time -f '%U %S' -o "$work/w$w.cpu" "$shisa" watch "$id" --headless </dev/null |
+    cpu_to "$work/w$w.cpu" "$shisa" watch "$id" --headless </dev/null |
       perl -MTime::HiRes=time -ne 'BEGIN { $| = 1 } printf "%.6f %s", time, $_' >"$work/w$w.out" &
     pids+=($!)
   done

@@ -66,3 +66,68 @@ fn a_full_disk_stops_the_run_before_the_next_command() {
         String::from_utf8_lossy(&verify.stdout)
     );
 }
+
+#[test]
+fn a_resume_on_a_full_disk_leaves_no_empty_torn_file() {
+    if !is_root() {
+        return;
+    }
+    let s = Scratch::new();
+    let runs = s.path().join("runs");
+    std::fs::create_dir(&runs).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&runs)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount tmpfs");
+    let _guard = Tmpfs(runs.clone());
+    // A run that halts at a manual step (no answer), then a crash's cut line after it.
+    let rb = s.write(
+        "halt.yaml",
+        "version: 1\nname: halt\nsteps:\n  - id: look\n    kind: manual\n    instructions: look\n",
+    );
+    let run = s.run(&rb, &[], "");
+    let dir = run.dir().to_path_buf();
+    let journal = dir.join("journal.jsonl");
+    let lines = std::fs::read_to_string(&journal).unwrap().lines().count();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&journal)
+        .unwrap();
+    std::io::Write::write_all(
+        &mut f,
+        format!("{{\"seq\":{},\"ts\":\"20", lines + 1).as_bytes(),
+    )
+    .unwrap();
+    drop(f);
+    // Fill the disk to the last byte.
+    let mut fill = std::fs::File::create(runs.join("fill")).unwrap();
+    while std::io::Write::write_all(&mut fill, &[0u8; 4096]).is_ok() {}
+    while std::io::Write::write_all(&mut fill, &[0u8]).is_ok() {}
+    drop(fill);
+    let resumed = s.resume(&dir, "");
+    assert_ne!(resumed.code, 0, "{}", resumed.explain());
+    assert!(
+        resumed
+            .stderr
+            .contains("cannot move the torn journal tail aside"),
+        "{}",
+        resumed.explain()
+    );
+    let aside: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("journal.torn-"))
+        .collect();
+    assert!(aside.is_empty(), "left behind on a full disk: {aside:?}");
+    // With room again, the tail is moved aside and the run goes on.
+    std::fs::remove_file(runs.join("fill")).unwrap();
+    let resumed = s.resume(&dir, "");
+    assert!(
+        resumed.kinds().contains(&"journal_recovered".to_string()),
+        "{}",
+        resumed.explain()
+    );
+}

@@ -339,7 +339,7 @@ fn a_client_refuses_a_server_that_is_not_the_runs_operator() {
         conn.read_exact(&mut len).unwrap();
         let mut hello = vec![0u8; u32::from_be_bytes(len) as usize];
         conn.read_exact(&mut hello).unwrap();
-        let welcome = serde_json::json!({"type": "welcome", "protocol": 1, "run_id": "x", "runbook_name": "evil\u{1b}]0;PWNED\u{7}",
+        let welcome = serde_json::json!({"type": "welcome", "protocol": 2, "run_id": "x", "runbook_name": "evil\u{1b}]0;PWNED\u{7}",
             "runbook_source": "", "operator": "alice", "operator_uid": 12345, "host": "h", "started": "", "head": "",
             "records": 0, "current_step": null, "pending": null, "you": "bob"});
         let body = serde_json::to_vec(&welcome).unwrap();
@@ -473,7 +473,7 @@ fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
         .unwrap();
     send(
         &mut conn,
-        &serde_json::json!({"type": "hello", "protocol": 1, "want": "watch"}),
+        &serde_json::json!({"type": "hello", "protocol": 2, "want": "watch"}),
     );
     for i in 0..50 {
         send(

@@ -20,6 +20,10 @@ use crate::timeline;
 
 pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Result<Exit> {
     let socket = client::find(run_id).map_err(Error::Invalid)?;
+    // A watcher yields the processor to the run it watches: on a busy machine twenty
+    // watchers waking at once would otherwise delay the run's next step. It still gets
+    // whatever is idle, and one that falls too far behind is dropped, never waited for.
+    let _ = rustix::process::nice(WATCHER_NICENESS);
     let rt = runtime()?;
     if crate::commands::session::is_interactive(headless) {
         super::watch_tui::run(&rt, socket, copy)
@@ -27,6 +31,9 @@ pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Resu
         rt.block_on(watch_lines(socket, copy))
     }
 }
+
+/// How much lower a watcher's scheduling priority is than the run's (nice(2)).
+const WATCHER_NICENESS: i32 = 10;
 
 async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
     let client::Connection {

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 mod output;
+mod pool;
 pub mod procs;
 pub mod redact;
 pub mod runner;

@@ -23,7 +23,16 @@ pub struct Stat {
 
 impl Stat {
     pub fn of(pid: i32) -> Option<Stat> {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        // One read into a buffer that holds any stat line (about 300 bytes; the name is
+        // at most 15): `read_to_string` grows its buffer from 32 bytes, six reads a time,
+        // and this runs for every command.
+        let mut buf = [0u8; 1024];
+        let mut f = std::fs::File::open(format!("/proc/{pid}/stat")).ok()?;
+        let n = std::io::Read::read(&mut f, &mut buf).ok()?;
+        let stat = std::str::from_utf8(&buf[..n]).ok()?;
+        if n == buf.len() {
+            return None;
+        }
         // The name is in parentheses and may itself hold spaces and parentheses.
         let (head, rest) = stat.rsplit_once(')')?;
         let name = head.split_once('(')?.1.to_string();

@@ -5,6 +5,7 @@
 //!
 //! One thread per command does all of it (`watch.rs`): it sleeps in poll(2) on the two
 //! pipes, a pidfd for the command and an eventfd for a stop, so nothing polls on a timer.
+//! The threads are kept for later commands (`pool.rs`).
 
 use std::fs::File;
 use std::io::Write;
@@ -12,13 +13,14 @@ use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::mpsc;
 
 use super::output::Output;
+use super::pool::Pool;
 use super::stream::OutputChunk;
 use super::wake::Wake;
 use super::watch::Watch;
@@ -38,6 +40,10 @@ pub struct Runner {
     done_tx: mpsc::UnboundedSender<CommandResult>,
     output_tx: mpsc::Sender<OutputChunk>,
     dropped: Arc<AtomicU64>,
+    /// The threads that watch commands, reused from one command to the next.
+    threads: Pool,
+    /// The process-group notes (`note_group`), open for the whole run.
+    groups: Mutex<Option<File>>,
 }
 
 /// The runner's other end, for the driver: results, screen output, and how much of it the
@@ -81,6 +87,8 @@ impl Runner {
             done_tx,
             output_tx,
             dropped: dropped.clone(),
+            threads: Pool::new(),
+            groups: Mutex::new(None),
         };
         let rx = RunnerRx {
             done,
@@ -109,13 +117,17 @@ impl Runner {
         stdin: Option<Vec<u8>>,
     ) -> std::io::Result<Option<Running>> {
         let log_path = self.run_dir.join(&spawn.log);
-        if let Some(parent) = log_path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&log_path)?;
+        let create = || File::options().write(true).create_new(true).open(&log_path);
+        // The log's directory is made when the first log needs it, not looked for each time.
+        let file = match create() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                if let Some(parent) = log_path.parent() {
+                    std::fs::create_dir_all(parent)?;
+                }
+                create()?
+            }
+            other => other?,
+        };
         // The run's secrets, and whatever this command's values add (never fewer).
         let mut redactions = self.redactions.clone();
         redactions.extend(spawn.redact.iter().cloned());
@@ -158,11 +170,9 @@ impl Runner {
         };
         let watch = Watch::new(child, spawn, started, wake.clone()).holding(held);
         let done = self.done_tx.clone();
-        std::thread::Builder::new()
-            .name(format!("command {pgid}"))
-            .spawn(move || {
-                let _ = done.send(watch.run(output));
-            })?;
+        self.threads.run(move || {
+            let _ = done.send(watch.run(output));
+        })?;
         Ok(Some(Running {
             step: spawn.step,
             pgid,
@@ -207,11 +217,18 @@ impl Runner {
         };
         let command = command_id(&spawn.step_id, spawn.purpose, spawn.attempt);
         let line = format!("{pgid} {} {command}\n", stat.start);
-        let file = File::options()
-            .append(true)
-            .create(true)
-            .open(self.run_dir.join(super::survivors::GROUPS));
-        if let Ok(mut f) = file {
+        let Ok(mut groups) = self.groups.lock() else {
+            return;
+        };
+        if groups.is_none() {
+            *groups = File::options()
+                .append(true)
+                .create(true)
+                .open(self.run_dir.join(super::survivors::GROUPS))
+                .ok();
+        }
+        if let Some(f) = groups.as_mut() {
+            // One write of a whole line to an append-only file: a crash never splits one.
             let _ = f.write_all(line.as_bytes());
         }
     }

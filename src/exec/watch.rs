@@ -106,7 +106,15 @@ impl Watch {
         let mut kill: Option<Instant> = None;
         let mut background = Background::default();
         let mut looked = false;
-        let mut buf = vec![0u8; 1 << 16];
+        // The read buffer stays with the thread (threads are reused, `pool.rs`): zeroing
+        // 64 KiB for every command was a tenth of a trivial step's CPU.
+        thread_local! {
+            static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 1 << 16]);
+        }
+        let mut buf = BUF.with_borrow_mut(std::mem::take);
+        if buf.is_empty() {
+            buf = vec![0u8; 1 << 16];
+        }
         loop {
             let now = Instant::now();
             if term.is_none() && self.wake.stop.load(Ordering::SeqCst) {
@@ -182,6 +190,7 @@ impl Watch {
                 procs::wait_gone(&left, Instant::now() + AFTER_KILL);
             }
         }
+        BUF.with_borrow_mut(|b| *b = buf);
         // Stop reading (a daemon may hold the pipes for good), then reap the command.
         self.stdout = None;
         self.stderr = None;

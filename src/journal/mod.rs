@@ -5,7 +5,9 @@ pub mod background;
 pub mod choice;
 pub mod reader;
 pub mod record;
+mod record_de;
 mod torn;
+mod torn_data;
 pub mod writer;
 
 #[cfg(test)]

@@ -198,6 +198,8 @@ pub fn ended_at(records: &[Record], upto: usize) -> Option<usize> {
 /// Checks each finished command's output log against the size and hash journaled for it.
 pub fn check_logs(run_dir: &Path, journal: &Journal) -> Result<usize, Broken> {
     let mut checked = 0;
+    // One buffer for all the logs: a run of trivial steps has hundreds of empty ones.
+    let mut buf = vec![0u8; 1 << 16];
     for (i, r) in journal.records.iter().enumerate() {
         let Body::CommandFinished {
             log, bytes, sha256, ..
@@ -216,7 +218,7 @@ pub fn check_logs(run_dir: &Path, journal: &Journal) -> Result<usize, Broken> {
             return Err(broken(format!("log path `{log}` leaves the run directory")));
         }
         let (size, hash) =
-            hash_file(&run_dir.join(log)).map_err(|e| broken(format!("{log}: {e}")))?;
+            hash_file(&run_dir.join(log), &mut buf).map_err(|e| broken(format!("{log}: {e}")))?;
         if size != *bytes || hash != *sha256 {
             return Err(broken(format!(
                 "{log} was changed after it was written ({size} bytes now, {bytes} journaled)"
@@ -227,13 +229,12 @@ pub fn check_logs(run_dir: &Path, journal: &Journal) -> Result<usize, Broken> {
     Ok(checked)
 }
 
-fn hash_file(path: &Path) -> io::Result<(u64, String)> {
+fn hash_file(path: &Path, buf: &mut [u8]) -> io::Result<(u64, String)> {
     let mut f = fs::File::open(path)?;
     let mut h = Hasher::default();
-    let mut buf = vec![0u8; 1 << 16];
     let mut size = 0u64;
     loop {
-        let n = f.read(&mut buf)?;
+        let n = f.read(buf)?;
         if n == 0 {
             return Ok((size, h.finish()));
         }
@@ -260,8 +261,13 @@ pub fn move_torn_tail(
         .create_new(true)
         .mode(0o600)
         .open(&aside)?;
-    io::Write::write_all(&mut out, torn)?;
-    out.sync_all()?;
+    // On a full disk the name is made but the bytes do not fit: take the name back, or an
+    // empty `journal.torn-*` would claim a tail was saved that was not.
+    if let Err(e) = io::Write::write_all(&mut out, torn).and_then(|()| out.sync_all()) {
+        drop(out);
+        let _ = fs::remove_file(&aside);
+        return Err(e);
+    }
     let path = journal_path(run_dir);
     let f = fs::OpenOptions::new()
         .write(true)

@@ -524,14 +524,14 @@ pub struct Entry {
     pub actor: Actor,
 }
 
-/// One line of `journal.jsonl`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One line of `journal.jsonl`. Read by hand (`record_de.rs`), without buffering the line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
     pub seq: u64,
     pub ts: String,
     #[serde(flatten)]
     pub body: Body,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub step: Option<String>,
     pub actor: Actor,
     pub prev: String,

@@ -202,7 +202,7 @@ fn a_tail_that_no_crash_could_leave_is_damage() {
     );
     // The same record, whole but for its newline, with this journal's head: a crash.
     let mut b = bytes.clone();
-    b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"2023-12-05T17:15:02.113+09:00\",\"kind\":\"operator_note\",\"data\":{{}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
+    b.extend_from_slice(format!("{{\"seq\":3,\"ts\":\"2023-12-05T17:15:02.113+09:00\",\"kind\":\"operator_note\",\"data\":{{\"text\":\"n\"}},\"actor\":{{\"role\":\"shisa\",\"user\":\"u\",\"uid\":1,\"host\":\"h\"}},\"prev\":\"{head}\"}}").as_bytes());
     assert!(parse(&b).unwrap().torn.is_some());
 }
 
@@ -356,4 +356,69 @@ fn the_kinds_list_names_every_kind_a_body_can_have() {
     listed.sort_unstable();
     named_sorted.sort_unstable();
     assert_eq!(listed, named_sorted);
+}
+
+#[test]
+fn a_torn_tail_says_only_what_a_record_of_its_kind_could_say() {
+    let prev = "ab".repeat(32);
+    let start = r#"{"seq":3,"ts":"2023-12-05T17:15:02.113+09:00","kind":"#;
+    let check = |kind: &str, data: &str| {
+        let tail = format!("{start}\"{kind}\",\"data\":{data}");
+        super::torn::check(tail.as_bytes(), 3, &prev)
+    };
+    // The start of real data: fields in order, optional ones left out, cut anywhere.
+    for (kind, data) in [
+        ("operator_note", r#"{"te"#),
+        ("operator_note", r#"{"text":"half a sente"#),
+        ("operator_note", r#"{"text":"an escape \u00"#),
+        ("step_finished", r#"{"status":"rolled_"#),
+        ("step_finished", r#"{"status":"ok","reason":"#),
+        (
+            "command_finished",
+            r#"{"purpose":"main","attempt":1,"exit":nu"#,
+        ),
+        (
+            "command_finished",
+            r#"{"purpose":"main","attempt":1,"exit":12"#,
+        ),
+        (
+            "command_finished",
+            r#"{"purpose":"main","attempt":1,"exit":0,"timed_out":false,"duration_ms":3,"bytes":0,"sha256":"","log":"l","ok":true,"captures":{"k":"v","#,
+        ),
+        (
+            "run_started",
+            r#"{"format":1,"run_id":"r","runbook":{"path":"p","sha"#,
+        ),
+        (
+            "operator_choice",
+            r#"{"prompt":"failure","choice":"abort","reason":"x"#,
+        ),
+        ("operator_note", r#"{"text":"whole"}"#),
+    ] {
+        assert!(
+            check(kind, data).is_ok(),
+            "{kind} {data}: {:?}",
+            check(kind, data)
+        );
+    }
+    // JSON, but no record of that kind could begin so: a field it does not have, fields
+    // out of order, a value of the wrong type, a closed object missing a field.
+    for (kind, data) in [
+        ("operator_note", r#"{"hidden":"anything at all"#),
+        ("operator_note", r#"{"texts"#),
+        ("operator_note", r#"{"text":"a","extra":1"#),
+        ("step_finished", r#"{"reason":"r","status":"ok""#),
+        ("command_finished", r#"{"purpose":"main","attempt":"one""#),
+        ("command_finished", r#"{"purpose":"main","attempt":{"#),
+        ("command_finished", r#"{"purpose":"sideways","attempt":1"#),
+        ("step_finished", r#"{"status":"done","#),
+        ("operator_note", r#"{}"#),
+        ("operator_note", r#"{"text":5}"#),
+        ("operator_note", r#"{"text":tr"#),
+    ] {
+        assert!(
+            check(kind, data).is_err(),
+            "{kind} {data} passed for a crash"
+        );
+    }
 }

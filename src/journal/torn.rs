@@ -9,6 +9,8 @@
 //! the next number and `prev` the hash of the last complete line (both possibly cut short).
 //! Anything else after the last newline is damage, reported as such.
 //!
+//! What `data` says is checked against the kind its line names (`torn_data.rs`).
+//!
 //! One exception: zero bytes at the very end. A filesystem may make a file longer before it
 //! writes the data (XFS after a power cut mid-write), which reads back as zeros; they carry
 //! nothing, so nothing can be hidden in them.
@@ -37,7 +39,11 @@ pub fn check(tail: &[u8], seq: u64, prev: &str) -> Result<(), String> {
             return Err(format!("invalid UTF-8 at byte {}", e.valid_up_to()));
         }
     }
-    let mut p = Prefix { b: tail, i: 0 };
+    let mut p = Prefix {
+        b: tail,
+        i: 0,
+        kind: None,
+    };
     let complete = p.envelope(&seq.to_string(), prev)?;
     if complete && p.i < tail.len() {
         return Err(format!("bytes after the end of the record at byte {}", p.i));
@@ -51,6 +57,8 @@ pub fn check(tail: &[u8], seq: u64, prev: &str) -> Result<(), String> {
 struct Prefix<'a> {
     b: &'a [u8],
     i: usize,
+    /// The record's kind, once its name is complete.
+    kind: Option<&'a [u8]>,
 }
 
 type Parsed = Result<bool, String>;
@@ -170,7 +178,18 @@ impl<'a> Prefix<'a> {
                 if self.peek().is_some_and(|c| c != b'{') {
                     return self.bad("expected an object");
                 }
-                self.value(1)
+                let start = self.i;
+                let done = self.value(1)?;
+                // The grammar holds; now what the data says must fit its kind.
+                let kind = self.kind.and_then(|k| std::str::from_utf8(k).ok());
+                match kind {
+                    Some(kind) if start < self.i => {
+                        super::torn_data::check(kind, &self.b[start..self.i], done)
+                            .map_err(|why| format!("{why} (data at byte {start})"))?;
+                    }
+                    _ => {}
+                }
+                Ok(done)
             }
             Field::Actor => {
                 let mut next = 0;
@@ -214,11 +233,13 @@ impl<'a> Prefix<'a> {
                     let k = k.as_bytes();
                     if done { k == kind } else { k.starts_with(kind) }
                 });
-                if known {
-                    Ok(done)
-                } else {
-                    self.bad("a kind no record has")
+                if !known {
+                    return self.bad("a kind no record has");
                 }
+                if done {
+                    self.kind = Some(kind);
+                }
+                Ok(done)
             }
             Field::Time => {
                 let (ts, done) = self.text()?;

@@ -125,21 +125,25 @@ impl Writer {
                 actor: entry.actor.clone(),
                 prev: head,
             };
-            let line = self.line(&record)?;
+            let (line, as_built) = self.line(&record)?;
             head = sha256_hex(&line);
             let start = bytes.len();
             bytes.extend_from_slice(&line);
             bytes.push(b'\n');
-            lines.push(start..start + line.len());
+            lines.push((start..start + line.len(), as_built.then_some(record)));
         }
         // One write call for the batch: a kill between batches never leaves part of a line.
         self.file.write_all(&bytes)?;
         self.file.sync_data()?;
         let mut written = Vec::with_capacity(lines.len());
-        for range in lines {
-            // What was written is what watchers and the front end get.
+        for (range, built) in lines {
+            // What was written is what watchers and the front end get: the record as built
+            // when its line is exactly its serialization, else the line read back.
             let line = &bytes[range];
-            let record = serde_json::from_slice(line).map_err(io::Error::other)?;
+            let record = match built {
+                Some(record) => record,
+                None => serde_json::from_slice(line).map_err(io::Error::other)?,
+            };
             let line = String::from_utf8(line.to_vec()).map_err(io::Error::other)?;
             written.push(Written { record, line });
         }
@@ -148,18 +152,25 @@ impl Writer {
         Ok(written)
     }
 
-    /// One record's line, without its newline, as it goes to disk.
-    fn line(&self, record: &Record) -> io::Result<Vec<u8>> {
+    /// One record's line, without its newline, as it goes to disk, and whether it is the
+    /// record's plain serialization (nothing masked, nothing stamped).
+    fn line(&self, record: &Record) -> io::Result<(Vec<u8>, bool)> {
+        let stamped = record.body.kind() == "run_started";
+        if self.scrub.is_empty() && !stamped {
+            return Ok((serde_json::to_vec(record).map_err(io::Error::other)?, true));
+        }
         // Secrets are masked in string values only: masking the serialized line would also
         // hit numbers and hashes (a PIN of 4242 in `"bytes":4242`) and corrupt the record.
         let mut value = serde_json::to_value(record).map_err(io::Error::other)?;
+        let mut masked = false;
         if let Some(data) = value.get_mut("data") {
-            scrub_strings(data, &self.scrub);
-            if record.body.kind() == "run_started" {
+            masked = scrub_strings(data, &self.scrub);
+            if stamped {
                 stamp_format(data);
             }
         }
-        serde_json::to_vec(&value).map_err(io::Error::other)
+        let line = serde_json::to_vec(&value).map_err(io::Error::other)?;
+        Ok((line, !masked && !stamped))
     }
 }
 
@@ -255,24 +266,27 @@ const STRUCTURAL: &[&str] = &[
     "moved_to",
 ];
 
-fn scrub_strings(v: &mut serde_json::Value, scrub: &[(String, String)]) {
+/// Masks the secrets in every free-text string; returns whether it masked any.
+fn scrub_strings(v: &mut serde_json::Value, scrub: &[(String, String)]) -> bool {
     match v {
         serde_json::Value::String(text) => {
+            let mut masked = false;
             for (secret, mask) in scrub {
                 if text.contains(secret.as_str()) {
                     *text = text.replace(secret.as_str(), mask);
+                    masked = true;
                 }
             }
+            masked
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(|i| scrub_strings(i, scrub)),
-        serde_json::Value::Object(map) => {
-            for (key, item) in map.iter_mut() {
-                if !STRUCTURAL.contains(&key.as_str()) {
-                    scrub_strings(item, scrub);
-                }
-            }
-        }
-        _ => {}
+        serde_json::Value::Array(items) => items
+            .iter_mut()
+            .fold(false, |m, i| scrub_strings(i, scrub) | m),
+        serde_json::Value::Object(map) => map
+            .iter_mut()
+            .filter(|(key, _)| !STRUCTURAL.contains(&key.as_str()))
+            .fold(false, |m, (_, item)| scrub_strings(item, scrub) | m),
+        _ => false,
     }
 }
 
@@ -327,6 +341,27 @@ mod tests {
             Writer::create(dir.path(), &[]).is_err(),
             "an existing journal is never replaced"
         );
+    }
+
+    #[test]
+    fn the_record_handed_on_is_the_line_written_masked_or_not() {
+        for secrets in [
+            vec![],
+            vec![("hunter22".to_string(), "[REDACTED:pw]".to_string())],
+        ] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut w = Writer::create(dir.path(), &secrets).unwrap();
+            let batch = [
+                entry("plain"),
+                entry("typed hunter22 here"),
+                entry("é \"q\" \t"),
+            ];
+            for written in w.append_all(&batch, Utc::now()).unwrap() {
+                let read: Record = serde_json::from_str(&written.line).unwrap();
+                assert_eq!(written.record, read, "{}", written.line);
+                assert!(secrets.is_empty() || !written.line.contains("hunter22"));
+            }
+        }
     }
 
     #[test]

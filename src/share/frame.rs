@@ -9,11 +9,10 @@ use std::marker::PhantomData;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio_util::codec::{Decoder, Encoder, FramedRead, LengthDelimitedCodec};
 
-use super::protocol::FrameError;
+use super::protocol::{FrameError, Message};
 
 const HEAD: usize = 4;
 
@@ -45,7 +44,7 @@ fn codec(cap: usize) -> LengthDelimitedCodec {
         .new_codec()
 }
 
-impl<T: DeserializeOwned> Decoder for Frames<T> {
+impl<T: Message> Decoder for Frames<T> {
     type Item = T;
     type Error = FrameError;
 
@@ -63,7 +62,7 @@ impl<T: DeserializeOwned> Decoder for Frames<T> {
         match self.inner.decode(src)? {
             Some(body) => {
                 self.mid = false;
-                serde_json::from_slice(&body)
+                T::from_frame(&body)
                     .map(Some)
                     .map_err(|e| FrameError::Garbage(e.to_string()))
             }
@@ -84,14 +83,12 @@ impl<T: DeserializeOwned> Decoder for Frames<T> {
 /// A stream of messages read from `r`.
 pub type Reader<R, T> = FramedRead<R, Frames<T>>;
 
-pub fn reader<R: AsyncRead, T: DeserializeOwned>(r: R, cap: usize) -> Reader<R, T> {
+pub fn reader<R: AsyncRead, T: Message>(r: R, cap: usize) -> Reader<R, T> {
     FramedRead::new(r, Frames::new(cap))
 }
 
 /// The next message; the end of the stream is `Closed`. Cancel-safe.
-pub async fn next<R: AsyncRead + Unpin, T: DeserializeOwned>(
-    r: &mut Reader<R, T>,
-) -> Result<T, FrameError> {
+pub async fn next<R: AsyncRead + Unpin, T: Message>(r: &mut Reader<R, T>) -> Result<T, FrameError> {
     r.next().await.unwrap_or(Err(FrameError::Closed))
 }
 
@@ -104,6 +101,16 @@ pub fn encode<T: Serialize>(msg: &T) -> Result<Bytes, FrameError> {
     codec(u32::MAX as usize)
         .encode(Bytes::from(body), &mut out)
         .map_err(|_| FrameError::TooLarge(len, u32::MAX as usize))?;
+    Ok(out.freeze())
+}
+
+/// A journal line as its frame (protocol 2): the line's own bytes are the body.
+pub fn record(line: &str) -> Result<Bytes, FrameError> {
+    let len = u32::try_from(line.len())
+        .map_err(|_| FrameError::TooLarge(line.len(), u32::MAX as usize))?;
+    let mut out = BytesMut::with_capacity(HEAD + line.len());
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(line.as_bytes());
     Ok(out.freeze())
 }
 

@@ -148,9 +148,7 @@ impl Hub {
         if self.watchers.is_empty() {
             return dropped;
         }
-        let Ok(bytes) = frame::encode(&ServerMsg::Record {
-            line: line.to_string(),
-        }) else {
+        let Ok(bytes) = frame::record(line) else {
             return dropped;
         };
         self.watchers

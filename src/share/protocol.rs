@@ -1,11 +1,14 @@
-//! The share protocol, version 1: how `watch`, `approve`, `note` and `sessions` talk to a
+//! The share protocol, version 2: how `watch`, `approve`, `note` and `sessions` talk to a
 //! live run over its Unix socket.
 //!
 //! **Transport.** A Unix stream socket `<dir>/<run-id>.sock`. shisa opens no
 //! network port; from another machine, SSH is the transport (`ssh -t host shisa watch`).
 //!
 //! **Frames.** Each message is a 4-byte big-endian length, then that many bytes of UTF-8
-//! JSON: one object with a `"type"` field. A client frame may be at most
+//! JSON: one object with a `"type"` field, except a journal record, whose frame body is
+//! the journal line itself, byte for byte (an object that begins `{"seq":`). So a record is
+//! neither escaped by the run nor unescaped by its watchers, and the watcher hashes the
+//! very bytes on disk (version 1 wrapped the line in a `record` object). A client frame may be at most
 //! [`MAX_CLIENT_FRAME`] bytes, a server frame at most [`MAX_SERVER_FRAME`]. A frame over
 //! the cap, bytes that are not JSON, or a type a client may not send ends the connection
 //! and is journaled as a refusal; the run goes on. (`frame.rs` reads and writes them.)
@@ -27,13 +30,14 @@
 //! a bounded rate per user, so a flood of them cannot fill the journal.
 //!
 //! **Conversation.**
-//! 1. Client: `{"type":"hello","protocol":1,"want":"watch"|"info"|"approve"|"note"}`.
+//! 1. Client: `{"type":"hello","protocol":2,"want":"watch"|"info"|"approve"|"note"}`.
 //! 2. Server: `welcome` — the run, its runbook (source text, so the client draws steps by
 //!    their titles), the chain head, the current step and any pending approval.
-//! 3. `watch`: the server sends every journal record so far as `record` frames holding the
-//!    exact line bytes (so the watcher's copy verifies on its own), then each new record and
+//! 3. `watch`: the server sends every journal record so far as record frames (the exact
+//!    line bytes, so the watcher's copy verifies on its own), then each new record and
 //!    `output` frames (already scrubbed of secrets and control sequences), then `end` when
-//!    the run is over. A watcher that cannot keep up is dropped, never waited for.
+//!    the run is over. A watcher that cannot keep up is dropped, never waited for. What
+//!    comes within 16 ms goes out in one write (`server.rs`, `FRAME`).
 //! 4. `approve` / `note` (from a watcher or a one-shot client): the server answers with
 //!    `result` (`ok` true or false and a message). An approval names the run, the step, the
 //!    SHA-256 of the exact command and the hash of the approval request it answers; if any
@@ -46,7 +50,7 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const PROTOCOL: u32 = 1;
+pub const PROTOCOL: u32 = 2;
 /// approve and note are small; anything larger is not a real client.
 pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
 /// A record line or an output piece, with room to spare.
@@ -146,6 +150,38 @@ pub enum ServerMsg {
     },
 }
 
+/// A message read from a frame's body. Serde's derive reads an internally tagged enum by
+/// first copying the whole message into a generic tree; a type may read its common
+/// messages more directly.
+pub trait Message: serde::de::DeserializeOwned {
+    fn from_frame(body: &[u8]) -> serde_json::Result<Self> {
+        serde_json::from_slice(body)
+    }
+}
+
+impl Message for ClientMsg {}
+
+impl Message for serde_json::Value {}
+
+impl Message for ServerMsg {
+    /// A body that begins `{"seq":` is a journal line (protocol 2); the line is handed on
+    /// as it came. Anything else is a tagged message.
+    fn from_frame(body: &[u8]) -> serde_json::Result<ServerMsg> {
+        if body.starts_with(RECORD_START) {
+            return match std::str::from_utf8(body) {
+                Ok(line) => Ok(ServerMsg::Record {
+                    line: line.to_string(),
+                }),
+                Err(e) => Err(serde::de::Error::custom(e)),
+            };
+        }
+        serde_json::from_slice(body)
+    }
+}
+
+/// How every journal line begins (`journal/writer.rs`), and so every record frame.
+pub const RECORD_START: &[u8] = br#"{"seq":"#;
+
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     #[error("the connection closed")]
@@ -168,7 +204,7 @@ mod tests {
         let (mut a, b) = tokio::io::duplex(1 << 16);
         let mut r = reader::<_, ClientMsg>(b, MAX_CLIENT_FRAME);
         let hello = ClientMsg::Hello {
-            protocol: 1,
+            protocol: PROTOCOL,
             want: Want::Watch,
         };
         write(&mut a, &hello).await.unwrap();
@@ -178,6 +214,32 @@ mod tests {
         };
         write(&mut a, &long).await.unwrap();
         assert!(matches!(next(&mut r).await, Err(FrameError::TooLarge(..))));
+    }
+
+    #[test]
+    fn a_record_frame_is_the_journal_line_itself() {
+        let line = r#"{"seq":1,"data":{"text":"a \"q\" \\ é"}}"#;
+        let frame = super::super::frame::record(line).unwrap();
+        assert_eq!(&frame[..4], &(line.len() as u32).to_be_bytes());
+        assert_eq!(
+            &frame[4..],
+            line.as_bytes(),
+            "nothing escaped, nothing added"
+        );
+        assert_eq!(
+            ServerMsg::from_frame(&frame[4..]).unwrap(),
+            ServerMsg::Record { line: line.into() }
+        );
+        // Every other message is a tagged object, read by the derive.
+        let end = serde_json::to_vec(&ServerMsg::Error {
+            message: "m".into(),
+        })
+        .unwrap();
+        assert!(matches!(
+            ServerMsg::from_frame(&end),
+            Ok(ServerMsg::Error { .. })
+        ));
+        assert!(ServerMsg::from_frame(&[b"{\"seq\":1,".as_slice(), &[0xff]].concat()).is_err());
     }
 
     #[tokio::test]

@@ -26,6 +26,10 @@ use crate::pending::or_pending;
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Frames written to a watcher in one system call, at most.
 const BATCH: usize = 256;
+/// A watcher is written to at most once a frame: what the run journals within one goes out
+/// with one write, so twenty watchers of a fast run wake twenty times a frame, not twenty
+/// times a record. The first record after a quiet spell goes out at once.
+const FRAME: Duration = Duration::from_millis(16);
 
 /// What a connection asks of the driver.
 pub enum ShareMsg {
@@ -243,6 +247,9 @@ impl Conn {
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
         tokio::pin!(idle);
         let mut queued = Vec::with_capacity(BATCH);
+        let mut wrote = Instant::now()
+            .checked_sub(FRAME)
+            .unwrap_or_else(Instant::now);
         loop {
             tokio::select! {
                 msg = frame::next(&mut frames) => {
@@ -253,8 +260,19 @@ impl Conn {
                     }
                 }
                 n = or_pending(live.as_mut().map(|rx| rx.recv_many(&mut queued, BATCH))) => {
+                    let mut end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
+                    if let (false, Some(rx)) = (end, live.as_mut()) {
+                        // Wait out the frame, then take what came meanwhile too.
+                        if let Some(wait) = (wrote + FRAME).checked_duration_since(Instant::now()) {
+                            tokio::time::sleep(wait).await;
+                        }
+                        while !end && queued.len() < BATCH {
+                            let Ok(more) = rx.try_recv() else { break };
+                            end = matches!(more, Live::End(_));
+                            queued.push(more);
+                        }
+                    }
                     // Everything waiting goes out in one write.
-                    let end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
                     let mut out: Vec<Bytes> = queued
                         .drain(..)
                         .map(|l| match l { Live::Frame(b) | Live::End(b) => b })
@@ -262,6 +280,7 @@ impl Conn {
                     if write_frames(&mut writer, &mut out).await.is_err() || end {
                         return;
                     }
+                    wrote = Instant::now();
                 }
                 _ = &mut idle, if want != Want::Watch => {
                     let message = format!("nothing asked for {} seconds", REQUEST_TIMEOUT.as_secs());
@@ -361,7 +380,7 @@ async fn replay(writer: &mut OwnedWriteHalf, lines: Vec<String>) -> Result<(), F
     for chunk in lines.chunks(BATCH) {
         let mut out = chunk
             .iter()
-            .map(|line| frame::encode(&ServerMsg::Record { line: line.clone() }))
+            .map(|line| frame::record(line))
             .collect::<Result<Vec<Bytes>, _>>()?;
         write_frames(writer, &mut out).await?;
     }
