@@ -398,3 +398,83 @@ fn the_rolling_restart_runbook_runs_offline() {
     );
     assert_eq!(run.records("wait_finished", None).len(), 4);
 }
+
+#[test]
+fn a_first_step_whose_condition_fails_is_skipped_and_the_run_goes_on() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "first.yaml",
+        "version: 1\nname: first\nparams: { mode: { choices: [fast, slow] } }\nsteps:\n  \
+         - { id: first, kind: precheck, when: { param: mode, equals: slow }, run: echo first }\n  \
+         - { id: second, kind: precheck, run: echo second }\n",
+    );
+    let run = s.run(&rb, &["mode=fast"], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert_eq!(
+        run.records("step_finished", Some("first"))[0]["data"]["status"],
+        "skipped"
+    );
+}
+
+#[test]
+fn a_failed_change_that_was_aborted_is_still_undone_by_a_later_rollback() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "abort.yaml",
+        r#"version: 1
+name: abort
+steps:
+  - { id: snap, kind: snapshot, run: 'echo saved > "$SHISA_RUN_DIR/snap"' }
+  - id: c2
+    kind: action
+    run: echo c2 >> "$SHISA_RUN_DIR/effects"; false
+    verify: [ { run: 'true' } ]
+    rollback: [ { run: echo undo c2 >> "$SHISA_RUN_DIR/effects" } ]
+    waive: { target: abort test }
+"#,
+    );
+    let run = s.run(&rb, &[], "abort enough\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let later = s
+        .shisa()
+        .args([
+            "rollback",
+            run.dir().to_str().unwrap(),
+            "--reason",
+            "undo it",
+            "--headless",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        later.status.success(),
+        "{}",
+        String::from_utf8_lossy(&later.stdout)
+    );
+    assert_eq!(effects(run.dir()), ["c2", "undo c2"]);
+}
+
+#[test]
+fn a_loop_item_that_holds_a_secret_is_refused_and_an_item_with_dots_verifies() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "items.yaml",
+        "version: 1\nname: items\nparams:\n  items: { list: true }\n  tok: { secret: true, from_env: TOK }\n\
+         steps:\n  - id: r\n    for_each: { var: it, in: items }\n    steps:\n      \
+         - { id: a, kind: precheck, run: 'echo \"$it\"' }\n",
+    );
+    let refused = s.run_with(&rb, &["items=hunter2,x"], "", |c| {
+        c.env("TOK", "hunter2");
+    });
+    assert_eq!(refused.code, 2, "{}", refused.explain());
+    assert!(
+        refused.stderr.contains("contains the value of a secret"),
+        "{}",
+        refused.explain()
+    );
+    let dots = s.run_with(&rb, &["items=x..y"], "", |c| {
+        c.env("TOK", "hunter2");
+    });
+    assert_eq!(dots.code, 0, "{}", dots.explain());
+    assert!(s.verify(dots.dir()).status.success());
+}

@@ -345,10 +345,13 @@ impl Engine {
                 self.in_doubt = None;
             }
             (Prompt::InDoubt, Choice::Rerun) => {
-                // Start the step over, but keep counting attempts so no log is overwritten.
+                // Start the step over, but keep counting attempts so no log is overwritten, and
+                // remember that its command ran before: whatever it changed may be in place.
                 let attempts = std::mem::take(&mut s.attempts);
+                let main_ran = s.main_ran;
                 *s = StepState {
                     attempts,
+                    main_ran,
                     ..StepState::default()
                 };
                 self.in_doubt = None;

@@ -582,3 +582,48 @@ steps:
         ]
     );
 }
+
+#[test]
+fn a_crash_during_a_manual_wait_resumes_the_wait_and_still_asks_for_the_answer() {
+    let mut rb = base(DECIDE);
+    rb.steps[0].wait = Some(Duration::from_secs(20));
+    rb.steps[0].choices = vec![ChoiceOption {
+        key: "keep".into(),
+        label: "Keep".into(),
+        pos: Pos::new(1, 1),
+    }];
+    let mut sim = Sim::with(rb, &[]);
+    sim.start(tuesday_10am(), None);
+    let begun = sim.e.update(sim.now, Event::Begin).unwrap();
+    let mut journal: Vec<_> = sim.journal.clone();
+    journal.extend(begun.into_iter().filter_map(|f| match f {
+        Effect::Journal(e) => Some(e),
+        _ => None,
+    }));
+    let mut resumed = Engine::replay(
+        sim.e.written.clone(),
+        super::tests::operator(),
+        sim.e.params.clone(),
+        &journal,
+    );
+    let later = tuesday_10am() + Duration::from_secs(6);
+    let fx = resumed
+        .update(
+            later,
+            Event::Resume {
+                outside_window: None,
+                clock_faked: None,
+            },
+        )
+        .unwrap();
+    assert!(matches!(resumed.phase(), Phase::Waiting { step: 0, .. }));
+    assert!(
+        fx.iter()
+            .any(|f| matches!(f, Effect::Timer { after, .. } if *after == Duration::from_secs(14)))
+    );
+    let fx = resumed
+        .update(later + Duration::from_secs(14), Event::WaitOver { step: 0 })
+        .unwrap();
+    assert!(!fx.is_empty());
+    assert_eq!(resumed.phase(), Phase::Manual(0));
+}

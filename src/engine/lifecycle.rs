@@ -37,7 +37,11 @@ impl Engine {
                 .and_then(|w| w.next_opening(self.now));
             let reason = msg::refused_outside_window(&reason, next);
             self.finish(fx, Outcome::Refused, Some(reason));
+            return Ok(());
         }
+        // Steps whose `when` does not hold are skipped at once, the first one too: nobody
+        // is asked to begin a step that will not run.
+        self.advance(fx);
         Ok(())
     }
 
@@ -78,6 +82,9 @@ impl Engine {
             // Nothing of the step ran but its lookup: the step begins again, its target looked
             // up and typed afresh (`apply` of `run_resumed`), never "did it finish?".
             Phase::Confirm { .. } => None,
+            // A manual step is asked again, as it was: its wait goes on for what is left
+            // (re-armed below) and its answer is still to be given.
+            Phase::Manual(_) | Phase::Waiting { .. } => None,
             p => p
                 .step()
                 .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),

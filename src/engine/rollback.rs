@@ -20,14 +20,15 @@ pub struct RollbackPlan {
 }
 
 impl Engine {
-    /// Whether step `j`'s change is in place: it changes something, the run went on past it,
-    /// (where it failed and was continued past) its own command did run, and no later step
-    /// that `closes` it has undone it.
+    /// Whether step `j`'s change may be in place: it changes something, its own command
+    /// started (a command that failed may still have changed something, so a failed or
+    /// aborted step counts too), it was not rolled back, and no later step that `closes` it
+    /// has undone it.
     pub fn in_effect(&self, j: usize) -> bool {
         let s = &self.steps[j];
         self.rb.steps[j].mutating
-            && s.status.is_some_and(StepStatus::went_on)
-            && (s.status != Some(StepStatus::Continued) || s.main_ran)
+            && s.main_ran
+            && !matches!(s.status, Some(StepStatus::RolledBack | StepStatus::Skipped))
             && !self.closed(j)
     }
 

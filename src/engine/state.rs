@@ -311,8 +311,28 @@ impl Engine {
         self.pass_captured.get(&pass_key(it)).into_iter().flatten()
     }
 
-    /// Step `i`'s title with its values filled in, as shown.
+    /// Step `i`'s title with its values filled in, as shown; in a loop pass, with its
+    /// item where the title does not name it, so `change` of pass `b` reads `change [b]`.
     pub fn title(&self, i: usize) -> String {
+        let Some(step) = self.rb.steps.get(i) else {
+            return String::new();
+        };
+        let title = step.title.render(&self.shown_step_vars(i));
+        match &step.iteration {
+            Some(it) => {
+                let item = self.mask(&it.item);
+                if title.contains(&item) {
+                    title
+                } else {
+                    format!("{title} [{item}]")
+                }
+            }
+            None => title,
+        }
+    }
+
+    /// The title alone, for a list that shows the item beside it.
+    pub fn bare_title(&self, i: usize) -> String {
         self.rb
             .steps
             .get(i)

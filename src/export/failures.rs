@@ -29,6 +29,7 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                 log,
                 ok: false,
                 failure,
+                not_yet: None,
                 ..
             } => {
                 let command = records[..i].iter().rev().find_map(|s| match &s.body {

@@ -98,7 +98,13 @@ pub fn file_safe(id: &str) -> String {
         Some((lp, item, base))
     });
     match parts {
-        Some((lp, item, base)) => format!("{}@{}~{}", escape(lp), escape(item), escape(base)),
+        // A dot in an item is encoded too: `..` must never appear in a log's path.
+        Some((lp, item, base)) => format!(
+            "{}@{}~{}",
+            escape(lp),
+            escape(item).replace('.', "%2E"),
+            escape(base)
+        ),
         None => escape(id),
     }
 }
@@ -189,7 +195,8 @@ steps:
         assert_eq!(file_safe("plain-id"), "plain-id");
         assert_ne!(file_safe("a[b~c]/d"), file_safe("a[b/c]/d"));
         assert_ne!(file_safe("l[x]]/s"), file_safe("l[x]/s"));
-        assert_eq!(file_safe("r[../x]/s"), "r@..%2Fx~s");
+        assert_eq!(file_safe("r[../x]/s"), "r@%2E%2E%2Fx~s");
+        assert!(!file_safe("r[x..y]/s").contains(".."));
         assert!(!file_safe("r[a b]/s").contains(' '));
     }
 }

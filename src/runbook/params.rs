@@ -277,6 +277,25 @@ pub fn resolve_with(
         }
         out.values.insert(p.name.clone(), value);
     }
+    // A list item names a loop pass in the journal and in file names, where no mask can
+    // reach it: an item that holds a secret is refused.
+    for p in rb.params.iter().filter(|p| p.list) {
+        let Some(value) = out.values.get(&p.name) else {
+            continue;
+        };
+        let leaks = items(value)
+            .into_iter()
+            .any(|item| out.mask_text(item) != item);
+        if leaks {
+            errors.push(
+                Diagnostic::error(
+                    p.pos,
+                    format!("an item of `{}` contains the value of a secret parameter", p.name),
+                )
+                .hint("a loop item names its pass in the journal and in file names; give items that are not secrets"),
+            );
+        }
+    }
     if errors.is_empty() {
         Ok(out)
     } else {

@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
             let kind = format!("{name:<pad$}{marker}");
             // A loop pass shows its item first: the list reads as "n1 · stop, n1 · start, …".
             let title = match &step.iteration {
-                Some(it) => format!("{} · {}", it.item, e.title(i)),
+                Some(it) => format!("{} · {}", it.item, e.bare_title(i)),
                 None => e.title(i),
             };
             let title = fit(&title, width.saturating_sub(pad + 4));
