@@ -98,7 +98,15 @@ pub fn judge(
     for n in &expect.stdout_number {
         let want = n.value.render(vars);
         let what = format!("stdout {} {}", n.op.name(), mask(want.trim()));
-        match (out.trim().parse::<f64>(), want.trim().parse::<f64>()) {
+        // `inf` and `NaN` parse as floats but are not what a check of a count means.
+        let number = |t: &str| {
+            t.trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .ok_or(())
+        };
+        match (number(out), number(&want)) {
             (Ok(have), Ok(limit)) if n.op.holds(have, limit) => {}
             (Ok(_), Ok(_)) => j.unmet.push((what, format!("{:?}", clip(shown.trim())))),
             (Err(_), _) => j.unmet.push((
@@ -342,5 +350,44 @@ mod tests {
             &same,
         );
         assert_eq!(j.failure.as_deref(), Some("timed out after 2m"));
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+    use crate::runbook::model::{Compare, NumberCheck};
+    use crate::runbook::template::Template;
+
+    fn holds(stdout: &str, op: Compare, limit: &str) -> bool {
+        let e = Expect {
+            stdout_number: vec![NumberCheck {
+                op,
+                value: Template::parse(limit).unwrap(),
+                pos: Default::default(),
+            }],
+            ..Default::default()
+        };
+        let r = CommandResult {
+            exit: Some(0),
+            stdout: stdout.into(),
+            ..Default::default()
+        };
+        judge(&r, &e, &[], &BTreeMap::new(), None, &|t: &str| {
+            t.to_string()
+        })
+        .ok()
+    }
+
+    #[test]
+    fn stdout_number_compares_finite_numbers_only() {
+        assert!(holds("41\n", Compare::Lt, "42"));
+        assert!(!holds("42\n", Compare::Lt, "42"));
+        assert!(holds("4.2e1", Compare::Eq, "42"));
+        assert!(!holds("inf\n", Compare::Gt, "1000"));
+        assert!(!holds("-inf\n", Compare::Le, "0"));
+        assert!(!holds("NaN\n", Compare::Ge, "0"));
+        assert!(!holds("1,000\n", Compare::Gt, "1"));
+        assert!(!holds("5\n", Compare::Lt, "inf"));
     }
 }
