@@ -18,6 +18,7 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 .iter()
                 .flat_map(|s| s.capture.iter().map(|c| c.name.as_str())),
         )
+        .chain(rb.loops.iter().map(|l| l.var.as_str()))
         .collect();
     let mut unpatterned: BTreeSet<&str> = BTreeSet::new();
     for step in &rb.steps {
@@ -82,7 +83,13 @@ fn argv_value<'a>(
     unpatterned: &mut BTreeSet<&'a str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some(p) = rb.param(name) else {
+    // A loop's item is a value of its list parameter: the same rules hold for it.
+    let list = step
+        .in_loop
+        .as_deref()
+        .and_then(|id| rb.loops.iter().find(|l| l.id == id && l.var == name))
+        .and_then(|l| rb.param(&l.list));
+    let Some(p) = rb.param(name).or(list) else {
         return;
     };
     let width = name.len() + 8;
@@ -104,14 +111,20 @@ fn argv_value<'a>(
             )),
         );
     } else if p.pattern.is_none() && p.choices.is_empty() && unpatterned.insert(&p.name) {
+        let whose = if p.name == name {
+            format!("`{name}`")
+        } else {
+            format!("`{name}` (an item of `{}`)", p.name)
+        };
         out.push(
             Diagnostic::warning(
                 pos,
-                format!("`{name}` fills a whole argv element but has no `pattern`"),
+                format!("{whose} fills a whole argv element but has no `pattern`"),
             )
             .width(width)
             .hint(format!(
-                "a value starting with `-` could be read as an option; give `{name}` a `pattern:` (e.g. '^[a-z0-9][a-z0-9-]*$') or `choices:`"
+                "a value starting with `-` could be read as an option; give `{}` a `pattern:` (e.g. '^[a-z0-9][a-z0-9-]*$') or `choices:`",
+                p.name
             )),
         );
     }
@@ -155,5 +168,18 @@ mod tests {
         assert_eq!(w.len(), 2, "{messages:?}");
         assert!(messages[0].starts_with("secret `tok` as a whole argv element"));
         assert!(messages[1].starts_with("`free` fills a whole argv element"));
+    }
+
+    #[test]
+    fn a_loop_item_is_held_to_its_lists_rules() {
+        let loose = "version: 1\nname: t\nparams:\n  items: { list: true }\nsteps:\n  - id: r\n    for_each: { var: it, in: items }\n    steps:\n      - { id: a, kind: precheck, argv: [ls, '{{ it }}'] }\n      - { id: b, kind: precheck, run: ls $it }\n";
+        let w = warnings(loose);
+        let messages: Vec<&str> = w.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(w.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("`it` (an item of `items`) fills a whole argv element"));
+        assert!(messages[1].starts_with("`$it` is not quoted"));
+        let strict = loose.replace("{ list: true }", "{ list: true, pattern: '^n[0-9]$' }");
+        let w = warnings(&strict);
+        assert_eq!(w.len(), 1, "{w:?}");
     }
 }
