@@ -198,3 +198,24 @@ fn missing_guards_are_one_error_naming_each() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_new_key_written_as_a_scalar_says_what_it_takes() {
+    let text = edit("when: { choice: decide, equals: go }", "when: yes");
+    refused(
+        &text,
+        "yes",
+        "`when` must be a mapping, found a string",
+        "write it as `{ param: … }`; `when` takes: param, capture, choice, equals, matches",
+    );
+    let text = edit(
+        "for_each: { var: node, in: nodes }",
+        "for_each: [node, nodes]",
+    );
+    refused(
+        &text,
+        "[node, nodes]",
+        "`for_each` must be a mapping, found a list",
+        "`for_each` takes: var, in",
+    );
+}

@@ -77,15 +77,23 @@ impl Cx {
             } else {
                 self.type_error(node, what, "a mapping (it is empty)");
             }
+            // Say what the mapping holds, so the fix is one read away.
+            if let (Some(known), Some(d)) = (known, self.diags.last_mut()) {
+                let example = known.first().copied().unwrap_or("key");
+                d.hint = Some(format!(
+                    "write it as `{{ {example}: … }}`; {what} takes: {}",
+                    known.join(", ")
+                ));
+            }
             return None;
         };
         let mut out: Vec<(&'a str, &'a Node, &'a Node)> = Vec::new();
         for (k, v) in pairs {
             let Value::Scalar { text, .. } = &k.value else {
-                self.error(Diagnostic::error(
-                    k.pos,
-                    format!("keys in {what} must be plain words"),
-                ));
+                self.error(
+                    Diagnostic::error(k.pos, format!("keys in {what} must be plain words"))
+                        .hint("write a plain name before the colon, e.g. `name: value`"),
+                );
                 continue;
             };
             if let Some((_, first, _)) = out.iter().find(|(name, _, _)| *name == text.as_str()) {
