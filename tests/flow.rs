@@ -478,3 +478,49 @@ fn a_loop_item_that_holds_a_secret_is_refused_and_an_item_with_dots_verifies() {
     assert_eq!(dots.code, 0, "{}", dots.explain());
     assert!(s.verify(dots.dir()).status.success());
 }
+
+#[test]
+fn a_wait_cut_off_by_a_crash_is_not_a_failure_in_the_export() {
+    let s = Scratch::new();
+    let rb = s.write("poll.yaml", POLL);
+    let mut child = s
+        .shisa()
+        .args([
+            "run",
+            rb.to_str().unwrap(),
+            "--headless",
+            "-p",
+            "green_at=999",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let run_dir = loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let dir = std::fs::read_dir(s.journals())
+            .ok()
+            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        if let Some(dir) = dir
+            && journal(&dir)
+                .iter()
+                .filter(|r| r["data"]["not_yet"].is_string())
+                .count()
+                >= 2
+        {
+            break dir;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let export = s
+        .shisa()
+        .args(["export", run_dir.to_str().unwrap(), "--format", "md"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&export.stdout);
+    assert!(md.contains("had not held yet after waiting"), "{md}");
+    assert!(!md.contains("**FAILED**"), "{md}");
+    assert!(md.contains("## Failures\n\nNone."), "{md}");
+}

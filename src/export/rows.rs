@@ -64,6 +64,15 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                     .find_map(|(_, f)| failure(&records[*f]))
                     .map(str::to_string),
                 polls: condense::polled(records, v),
+                pending: v.last().is_some_and(|(_, f)| {
+                    matches!(
+                        &records[*f].body,
+                        Body::CommandFinished {
+                            not_yet: Some(_),
+                            ..
+                        }
+                    )
+                }),
             };
             let mut r = event(ctx, g, "command_attempts", book.attempts(&a));
             r.exit_code = a.ran.exit;

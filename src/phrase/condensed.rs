@@ -62,4 +62,7 @@ pub struct Attempts {
     pub last_miss: Option<String>,
     /// The attempts were the polls of a `wait_until`: how many.
     pub polls: Option<u32>,
+    /// The last poll had not held yet when these rows end (the run stopped mid-wait, or
+    /// the wait goes on after a resume): not a failure.
+    pub pending: bool,
 }

@@ -566,6 +566,11 @@ impl Phrasebook for English {
         let took = self.duration(a.took_ms);
         let miss = a.last_miss.as_deref().unwrap_or("failed");
         match (a.polls, a.ran.ok) {
+            (Some(polls), false) if a.pending => {
+                return p.plain(format!(
+                    "had not held yet after waiting {took} ({polls} polls: {miss})"
+                ));
+            }
             (Some(1), true) => return p.plain("held at the first poll"),
             (Some(polls), true) => {
                 return p.plain(format!(

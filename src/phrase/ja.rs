@@ -569,6 +569,11 @@ impl Phrasebook for Japanese {
         }
         let miss = a.last_miss.as_deref().unwrap_or("失敗");
         match (a.polls, a.ran.ok) {
+            (Some(polls), false) if a.pending => {
+                return p.plain(format!(
+                    "は {took} 待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
+                ));
+            }
             (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
             (Some(polls), true) => {
                 return p.plain(format!(
