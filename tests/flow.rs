@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -38,6 +38,36 @@ steps:
         rollback: [ { run: echo "undo start $node" >> "$SHISA_RUN_DIR/effects" } ]
         waive: { target: loop test }
 "#;
+
+/// Starts a headless run of `rb` with one `-p` value, kills it (SIGKILL) as soon as
+/// `ready` holds for its run directory, and returns that directory.
+fn killed_once(s: &Scratch, rb: &Path, param: &str, ready: impl Fn(&Path) -> bool) -> PathBuf {
+    let mut child = s
+        .shisa()
+        .args(["run", rb.to_str().unwrap(), "--headless", "-p", param])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let dir = loop {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never got there"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        let dir = std::fs::read_dir(s.journals())
+            .ok()
+            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        if let Some(dir) = dir.filter(|d| ready(d)) {
+            break dir;
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    dir
+}
 
 fn effects(dir: &Path) -> Vec<String> {
     std::fs::read_to_string(dir.join("effects"))
@@ -110,34 +140,10 @@ fn rollback_item_undoes_only_the_failed_pass() {
 fn kill_9_inside_pass_two_resumes_there_without_repeating_pass_one() {
     let s = Scratch::new();
     let rb = s.write("loop.yaml", LOOP);
-    let mut child = s
-        .shisa()
-        .args([
-            "run",
-            rb.to_str().unwrap(),
-            "--headless",
-            "-p",
-            "nodes=n1,n2,n3",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let run_dir = loop {
-        std::thread::sleep(Duration::from_millis(20));
-        let dir = std::fs::read_dir(s.journals())
-            .ok()
-            .and_then(|d| d.flatten().map(|e| e.path()).max());
-        if let Some(dir) = dir
-            && effects(&dir).iter().any(|l| l == "stop n2")
-        {
-            break dir;
-        }
-    };
     // `start n2` sleeps 0.2 s before it writes: the kill lands inside pass two.
-    let _ = child.kill();
-    let _ = child.wait();
+    let run_dir = killed_once(&s, &rb, "nodes=n1,n2,n3", |dir| {
+        effects(dir).iter().any(|l| l == "stop n2")
+    });
     assert_eq!(s.verify(&run_dir).status.code(), Some(0));
     // The killed run's command finishes on its own (a resume refuses to run beside it).
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
@@ -483,37 +489,13 @@ fn a_loop_item_that_holds_a_secret_is_refused_and_an_item_with_dots_verifies() {
 fn a_wait_cut_off_by_a_crash_is_not_a_failure_in_the_export() {
     let s = Scratch::new();
     let rb = s.write("poll.yaml", POLL);
-    let mut child = s
-        .shisa()
-        .args([
-            "run",
-            rb.to_str().unwrap(),
-            "--headless",
-            "-p",
-            "green_at=999",
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let run_dir = loop {
-        std::thread::sleep(Duration::from_millis(20));
-        let dir = std::fs::read_dir(s.journals())
-            .ok()
-            .and_then(|d| d.flatten().map(|e| e.path()).max());
-        if let Some(dir) = dir
-            && journal(&dir)
-                .iter()
-                .filter(|r| r["data"]["not_yet"].is_string())
-                .count()
-                >= 2
-        {
-            break dir;
-        }
-    };
-    let _ = child.kill();
-    let _ = child.wait();
+    let run_dir = killed_once(&s, &rb, "green_at=999", |dir| {
+        journal(dir)
+            .iter()
+            .filter(|r| r["data"]["not_yet"].is_string())
+            .count()
+            >= 2
+    });
     let export = s
         .shisa()
         .args(["export", run_dir.to_str().unwrap(), "--format", "md"])

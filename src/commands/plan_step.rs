@@ -1,4 +1,4 @@
-//! One step of `shisa plan`: what it runs, what guards it, and the DESIGN §11 keys that
+//! One step of `shisa plan`: what it runs, what guards it, and the control-flow keys that
 //! change when it runs or how it ends — its condition, answers, waits, phase marks.
 
 use std::fmt::Write as _;

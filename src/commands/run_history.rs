@@ -1,4 +1,4 @@
-//! Reading the history of runs for `shisa runs` (DESIGN §13): id, runbook, operator, start,
+//! Reading the history of runs for `shisa runs`: id, runbook, operator, start,
 //! duration, outcome, changes left in place, of every run directory.
 //!
 //! It must answer at once on a journal directory of years of runs (`benches/runs.sh`: 1,000

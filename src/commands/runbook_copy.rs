@@ -1,4 +1,4 @@
-//! The runbook as the run used it, kept in the run directory (DESIGN §13): `resume` reads
+//! The runbook as the run used it, kept in the run directory: `resume` reads
 //! that copy, so moving, editing or deleting the file does not strand the run; and
 //! `resume --runbook FILE --reason TEXT` continues with an edited runbook only where every
 //! step the run has finished is defined exactly as before.

@@ -1,4 +1,4 @@
-//! What the journal knows about the step a resumed run finds in doubt (DESIGN §13): the
+//! What the journal knows about the step a resumed run finds in doubt: the
 //! command that was under way, how long it ran, why it stopped, its last output lines and
 //! its log. Derived once from the records (`from_records`, pure); `resume` adds the log's
 //! tail; both front ends show the same sentences (`InDoubt::lines`).

@@ -1,4 +1,4 @@
-//! Reads a step's control-flow keys (DESIGN §11): `when`, `choices`, `links`, `wait`,
+//! Reads a step's control-flow keys: `when`, `choices`, `links`, `wait`,
 //! `wait_until`, `closes`, `checkpoint`, `point_of_no_return`, `read_only`. What one step
 //! can say about itself is checked here; references to other steps in `lint_flow.rs`.
 
@@ -35,7 +35,7 @@ pub struct StepFacts<'a> {
     pub retry_pos: Option<super::diag::Pos>,
 }
 
-/// Answers a manual prompt already takes in line mode (DESIGN §6): a choice with one of
+/// Answers a manual prompt already takes in line mode: a choice with one of
 /// these keys could not be told from them.
 const RESERVED_CHOICES: &[&str] = &["done", "abort", "note"];
 

@@ -1,4 +1,4 @@
-//! The DESIGN §11 keys at load time: one runbook that uses every one of them loads, and
+//! The control-flow keys (loops, `when`, choices, waits, phases) at load time: one runbook that uses every one of them loads, and
 //! each mistake is refused with its message, its place and a hint.
 
 use super::diag::{Diagnostic, Severity};

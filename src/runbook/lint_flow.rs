@@ -1,4 +1,4 @@
-//! References between steps (DESIGN §11): what `when` tests and what `closes` undoes must
+//! References between steps: what `when` tests and what `closes` undoes must
 //! exist, come earlier, and be reachable from where the step runs — a top-level step
 //! cannot read into a `for_each` block, whose steps run once per item.
 

@@ -1,4 +1,4 @@
-//! The guards every mutating step must carry or waive (DESIGN §3), reported once per step
+//! The guards every mutating step must carry or waive, reported once per step
 //! with every missing guard named; and the ways a guard can be present but hollow: a
 //! snapshot or rollback that does nothing, a snapshot that `when` may skip.
 
@@ -36,7 +36,7 @@ fn guards(rb: &Runbook, index: usize, step: &Step, out: &mut Vec<Diagnostic>) {
         Guard::Snapshot => rb.guarding_snapshot(index).is_some(),
         Guard::Target => step.target.is_some(),
         Guard::Verify => !step.verify.is_empty(),
-        // A step that closes another is undone by that step's absence (DESIGN §11).
+        // A step that closes another is undone by that step's absence.
         Guard::Rollback => !step.rollback.is_empty() || step.closes.is_some(),
     };
     let mut missing = Vec::new();
@@ -113,7 +113,7 @@ fn missing_guards(step: &Step, missing: &[Guard]) -> Diagnostic {
     ))
 }
 
-/// How a hollow snapshot or rollback is reported. DESIGN §11 makes it an error; it is a
+/// How a hollow snapshot or rollback is reported. The format makes it an error; it is a
 /// warning until the engine, driver and end-to-end test fixtures (which snapshot with
 /// `echo saved` and roll back with `true`) are given real commands — then this becomes
 /// `Severity::Error` and nothing else changes.

@@ -1,4 +1,4 @@
-//! The safety lint on DESIGN §11 runbooks: grouped guard errors, hollow snapshots and
+//! The safety lint on runbooks with loops, conditions and phases: grouped guard errors, hollow snapshots and
 //! rollbacks, snapshots `when` may skip, `closes`, and `$name` read the way bash reads it.
 
 use super::diag::Severity;
@@ -66,7 +66,7 @@ fn a_snapshot_or_rollback_that_only_prints_is_reported() {
         "run: esctl export > \"$SHISA_RUN_DIR/s.json\" && echo \"saved s.json\"",
         "run: echo \"saved s.json\"",
     );
-    // DESIGN §11 makes these errors; see `HOLLOW` for why they are warnings for now.
+    // The format makes these errors; see `HOLLOW` for why they are warnings for now.
     reported(
         &text,
         HOLLOW,

@@ -1,6 +1,6 @@
 //! Recognises a command that changes nothing and saves nothing: only `echo`, `printf`,
 //! `true` or `:`. A snapshot or rollback made of such commands passes every gate while
-//! giving no way back (DESIGN §11). Where unsure (a redirection, `$( )`, a subshell, any
+//! giving no way back. Where unsure (a redirection, `$( )`, a subshell, any
 //! other program) it says "does something", so the lint built on it never refuses a real
 //! command.
 

@@ -1,4 +1,4 @@
-//! Each mistake in a step's DESIGN §11 keys is refused with its message, place and hint.
+//! Each mistake in a step's control-flow keys is refused with its message, place and hint.
 
 use super::flow_tests::{GOOD, edit, pos_of, refused};
 
