@@ -82,6 +82,17 @@ fn numbers(cx: &mut Cx, node: &Node) -> Vec<NumberCheck> {
             });
         }
     }
+    if let Some(at) = impossible(&out) {
+        cx.error(
+            Diagnostic::error(
+                at,
+                "no number can meet every comparison of this `stdout_number`",
+            )
+            .hint(
+                "the check could never pass; compare `lt`/`le` with a larger number than `gt`/`ge`",
+            ),
+        );
+    }
     if out.is_empty() && f.pairs().next().is_none() {
         cx.error(
             Diagnostic::error(node.pos, "`stdout_number` has no comparison")
@@ -89,6 +100,33 @@ fn numbers(cx: &mut Cx, node: &Node) -> Vec<NumberCheck> {
         );
     }
     out
+}
+
+/// Whether the literal comparisons (values given as numbers, not `{{ }}`) exclude every
+/// number: the place of the last one if so. The numbers that could pass lie in one
+/// interval; trying each bound, the points between them and one past each end finds it.
+fn impossible(checks: &[NumberCheck]) -> Option<super::diag::Pos> {
+    let literal: Vec<(Compare, f64)> = checks
+        .iter()
+        .filter(|c| c.value.vars().next().is_none())
+        .filter_map(|c| {
+            let v = c.value.to_string().trim().parse::<f64>().ok()?;
+            Some((c.op, v))
+        })
+        .collect();
+    if literal.len() < 2 {
+        return None;
+    }
+    let mut points: Vec<f64> = literal.iter().map(|(_, v)| *v).collect();
+    points.sort_by(f64::total_cmp);
+    let mut tries = points.clone();
+    tries.extend(points.windows(2).map(|w| (w[0] + w[1]) / 2.0));
+    tries.push(points[0] - 1.0);
+    tries.push(points[points.len() - 1] + 1.0);
+    let possible = tries
+        .iter()
+        .any(|x| literal.iter().all(|(op, v)| op.holds(*x, *v)));
+    (!possible).then(|| checks.last().map(|c| c.pos)).flatten()
 }
 
 fn is_number(text: &str) -> bool {

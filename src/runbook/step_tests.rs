@@ -331,6 +331,13 @@ fn stdout_number_compares_with_a_number_or_one_value() {
         pos_of(&text, "{} }", 0),
         "lt, le, gt, ge and eq",
     );
+    let text = edit("{ lt: 1000, ge: 0 }", "{ lt: 1, ge: 5 }");
+    refused(
+        &text,
+        "no number can meet every comparison",
+        pos_of(&text, "ge: 5", 0),
+        "could never pass",
+    );
     let text = edit("eq: '{{ snap }}'", "eq: '{{ snapp }}'");
     refused(
         &text,
