@@ -10,20 +10,13 @@ use super::session::{self, Session};
 use crate::cli::ResumeArgs;
 use crate::clock::Clock;
 use crate::engine::{Engine, Event};
-use crate::exec::runner::Runner;
 use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
-use crate::journal::writer::Writer;
 use crate::runbook::params;
 
 pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
-    let given = session::find_run(&args.run_dir)?;
-    crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
-    let run_dir = given
-        .canonicalize()
-        .map_err(|e| Error::Invalid(format!("{}: {e}", args.run_dir.display())))?;
-    let lock = session::lock(&run_dir)?;
+    let (run_dir, lock) = session::open_run(&args.run_dir)?;
     if args
         .outside_window
         .as_deref()
@@ -113,19 +106,14 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         params.clone(),
         &entries,
     );
-    let redactions = params.redactions();
-    let writer = Writer::resume(
+    let (writer, runner) = session::continue_run(
         &run_dir,
-        journal.records.len() as u64 + 1,
-        journal.head().to_string(),
-        &redactions,
-    )
-    .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
-    let runner = Runner::new(
-        run_dir.clone(),
-        session::base_env(&loaded.runbook, path, &run_dir, run_id),
-        redactions,
-    );
+        &journal,
+        &loaded.runbook,
+        path,
+        run_id,
+        params.redactions(),
+    )?;
     first.push(Event::Resume {
         outside_window: args.outside_window.clone(),
         clock_faked: clock.faked(),

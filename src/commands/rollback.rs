@@ -12,11 +12,9 @@ use super::session::{self, Session};
 use crate::cli::RollbackArgs;
 use crate::clock::Clock;
 use crate::engine::{Engine, Event};
-use crate::exec::runner::Runner;
 use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
-use crate::journal::writer::Writer;
 use crate::runbook::{load_file, params};
 
 pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
@@ -25,12 +23,7 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
             "--reason is required: a rollback is journaled with why".into(),
         ));
     }
-    let given = session::find_run(&args.run)?;
-    crate::journal::writer::refuse_linked_dir(&given).map_err(|e| Error::Refused(e.to_string()))?;
-    let run_dir = given
-        .canonicalize()
-        .map_err(|e| Error::Invalid(format!("{}: {e}", args.run.display())))?;
-    let lock = session::lock(&run_dir)?;
+    let (run_dir, lock) = session::open_run(&args.run)?;
     let journal = reader::read(&run_dir).map_err(|e| match e {
         ReadError::Broken(b) => Error::Refused(format!(
             "the journal is damaged at line {} ({}); a damaged journal is never continued — `shisa verify {}` shows the damage",
@@ -109,19 +102,14 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
         .clone()
         .update(clock.now(), request.clone())
         .map_err(|r| Error::Refused(r.0))?;
-    let redactions = params.redactions();
-    let writer = Writer::resume(
+    let (writer, runner) = session::continue_run(
         &run_dir,
-        journal.records.len() as u64 + 1,
-        journal.head().to_string(),
-        &redactions,
-    )
-    .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
-    let runner = Runner::new(
-        run_dir.clone(),
-        session::base_env(&loaded.runbook, path, &run_dir, run_id),
-        redactions,
-    );
+        &journal,
+        &loaded.runbook,
+        path,
+        run_id,
+        params.redactions(),
+    )?;
     session::drive(Session {
         engine,
         writer,

@@ -28,6 +28,43 @@ use crate::tui;
 pub struct RunLock(#[allow(dead_code)] Flock<File>);
 
 /// Locks a run directory so that two processes never drive one run.
+/// The run directory an existing run is continued in (`resume`, `rollback`): named by id
+/// or path, never through a symlink, canonical, and locked against a second process.
+pub fn open_run(given: &Path) -> Result<(PathBuf, RunLock)> {
+    let found = find_run(given)?;
+    crate::journal::writer::refuse_linked_dir(&found).map_err(|e| Error::Refused(e.to_string()))?;
+    let run_dir = found
+        .canonicalize()
+        .map_err(|e| Error::Invalid(format!("{}: {e}", given.display())))?;
+    let lock = lock(&run_dir)?;
+    Ok((run_dir, lock))
+}
+
+/// The journal of an existing run, opened to append after its last record, and a runner
+/// for its commands, both scrubbing the run's secrets.
+pub fn continue_run(
+    run_dir: &Path,
+    journal: &reader::Journal,
+    rb: &Runbook,
+    runbook_path: &Path,
+    run_id: &str,
+    redactions: Vec<(String, String)>,
+) -> Result<(Writer, (Runner, RunnerRx))> {
+    let writer = Writer::resume(
+        run_dir,
+        journal.records.len() as u64 + 1,
+        journal.head().to_string(),
+        &redactions,
+    )
+    .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
+    let runner = Runner::new(
+        run_dir.to_path_buf(),
+        base_env(rb, runbook_path, run_dir, run_id),
+        redactions,
+    );
+    Ok((writer, runner))
+}
+
 pub fn lock(run_dir: &Path) -> Result<RunLock> {
     let file = File::options()
         .create(true)
