@@ -99,11 +99,7 @@ impl Engine {
         }
         // A timer may fire a little early (or the clock moved): wait for the rest.
         if self.now < until {
-            let rest = (until - self.now).to_std().unwrap_or_default();
-            fx.push(Effect::Timer {
-                after: rest,
-                event: Event::WaitOver { step },
-            });
+            self.wait_timer(step, until, fx);
             return Ok(());
         }
         let waited = match &self.steps[i].wait {
@@ -124,12 +120,16 @@ impl Engine {
     /// The timer a resumed run owes a wait in progress (none is running in a new process).
     pub(super) fn rearm_wait(&self, fx: &mut Vec<Effect>) {
         if let Phase::Waiting { step, until } = self.phase() {
-            let rest = (until - self.now).to_std().unwrap_or_default();
-            fx.push(Effect::Timer {
-                after: rest,
-                event: Event::WaitOver { step },
-            });
+            self.wait_timer(step, until, fx);
         }
+    }
+
+    /// A timer for what is left of a manual step's wait.
+    fn wait_timer(&self, step: usize, until: DateTime<Utc>, fx: &mut Vec<Effect>) {
+        fx.push(Effect::Timer {
+            after: (until - self.now).to_std().unwrap_or_default(),
+            event: Event::WaitOver { step },
+        });
     }
 
     /// The operator names the step at its point of no return.
