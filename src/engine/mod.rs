@@ -25,6 +25,7 @@ mod reject;
 pub mod remote;
 pub mod rollback;
 pub mod state;
+mod step;
 pub mod update;
 mod verify_all;
 
