@@ -37,7 +37,7 @@ pub use event::{
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Engine, StepState};
+pub use state::{Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
@@ -48,6 +48,9 @@ mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod progress_tests;
 
 #[cfg(test)]
 mod verify_all_tests;

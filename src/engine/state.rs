@@ -12,7 +12,9 @@ use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
 
-pub use super::step::{ApprovalState, CommandState, StepState, TargetState, WaitState};
+pub use super::step::{
+    ApprovalState, CommandState, Ended, Progress, StepState, TargetState, WaitState,
+};
 
 /// The name of a loop pass, as the ids of its steps begin.
 pub(super) fn pass_key(it: &crate::runbook::model::Iteration) -> String {
