@@ -237,7 +237,7 @@ impl Engine {
                     s.command = CommandState::Idle;
                 }
                 for &j in &plan {
-                    self.steps[j].to_undo();
+                    self.steps[j].start_undo();
                 }
                 self.in_doubt = None;
                 self.rollback = Some(RollbackState {

@@ -150,7 +150,7 @@ impl StepState {
 
     /// A rollback reaches the step (one that was being undone when an earlier rollback
     /// stopped goes on from where it was).
-    pub(super) fn to_undo(&mut self) {
+    pub(super) fn start_undo(&mut self) {
         if !matches!(self.progress, Progress::Undoing { .. }) {
             let ended = self.progress.ended().cloned();
             self.progress = Progress::Undoing { ended, undone: 0 };
@@ -159,7 +159,7 @@ impl StepState {
 
     /// Its rollback entries up to `n` are finished or skipped.
     pub(super) fn undone_to(&mut self, n: u32) {
-        self.to_undo();
+        self.start_undo();
         if let Progress::Undoing { undone, .. } = &mut self.progress {
             *undone = (*undone).max(n);
         }
