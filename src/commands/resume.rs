@@ -105,7 +105,8 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         operator,
         params.clone(),
         &entries,
-    );
+    )
+    .operated_by(crate::identity::operator_who());
     let (writer, runner) = session::continue_run(
         &run_dir,
         &journal,

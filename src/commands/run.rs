@@ -88,7 +88,8 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         redactions,
     );
     let operator = crate::identity::current(Role::Operator);
-    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params)
+        .operated_by(crate::identity::operator_who());
     let headless = !session::is_interactive(args.headless);
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
@@ -196,13 +197,22 @@ pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(Strin
 
 /// A step that needs a second person's approval cannot get it from a run that only its
 /// operator's account can reach: say so before anything runs, not when the step is due.
+/// Likewise a step whose approvers must be in a group this host does not have: `check`
+/// accepts it (the runbook may be checked on another machine), a run here refuses.
 pub fn needs_sharing(rb: &crate::runbook::Runbook, share_gid: Option<u32>) -> Result<()> {
-    use crate::runbook::model::Approval;
-    let Some(step) = rb
-        .steps
-        .iter()
-        .find(|s| s.approval == Approval::Required { allow_self: false })
-    else {
+    if let Some((step, group)) = rb.steps.iter().find_map(|s| {
+        s.approval
+            .group()
+            .filter(|g| !crate::identity::group_exists(g))
+            .map(|g| (s, g))
+    }) {
+        return Err(Error::Invalid(format!(
+            "step `{}` needs approvals from members of group `{group}`, which this host does not have; \
+             create the group (or fix its name in the runbook) and start again (nothing has run)",
+            step.id
+        )));
+    }
+    let Some(step) = rb.steps.iter().find(|s| s.approval.needs_another_person()) else {
         return Ok(());
     };
     if share_gid.is_some() {

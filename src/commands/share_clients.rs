@@ -134,6 +134,7 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         typed,
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))
@@ -173,6 +174,7 @@ pub fn reject(run_id: &str, reason: &str) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         reason: reason.trim().to_string(),
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))

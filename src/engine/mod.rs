@@ -9,6 +9,7 @@
 )]
 
 mod apply;
+mod approvers;
 mod choose;
 mod commands;
 mod confirm;
@@ -28,10 +29,11 @@ pub mod state;
 pub mod update;
 mod verify_all;
 
+pub use approvers::Tally;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;

@@ -251,7 +251,7 @@ proptest! {
                         }
                         Phase::Approval { step, expected, .. } => {
                             let state::ApprovalState::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
-                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false, client: None })
+                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, who: crate::engine::Who::account(&operator()), client: None })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();

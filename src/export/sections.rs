@@ -81,6 +81,7 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             Body::ApprovalGranted {
                 typed,
                 self_approved,
+                ..
             } => {
                 let result = if *self_approved {
                     "self_approved"
@@ -89,10 +90,10 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
                 };
                 (Some(typed.clone()), result, None)
             }
-            Body::ApprovalRefused { reason, typed } => {
+            Body::ApprovalRefused { reason, typed, .. } => {
                 (typed.clone(), "refused", Some(reason.clone()))
             }
-            Body::ApprovalRejected { reason } => (None, "rejected", Some(reason.clone())),
+            Body::ApprovalRejected { reason, .. } => (None, "rejected", Some(reason.clone())),
             _ => return None,
         };
         let (step, step_title) = step(ctx, r);

@@ -284,12 +284,12 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
 fn approval(cx: &mut Cx, node: &Node) -> Approval {
     if let Value::Scalar { text, .. } = &node.value {
         return match text.as_str() {
-            "required" => Approval::Required { allow_self: false },
+            "required" => Approval::REQUIRED,
             "none" => Approval::None,
             other => {
                 cx.error(
                     Diagnostic::error(node.pos, format!("`approval: {other}` is not known")).width(node.width()).hint(
-                        "write `approval: required`, or `approval: { allow_self: true }` to let the operator approve",
+                        "write `approval: required`, `approval: { reviewers: 2, group: dba }`, or `approval: { allow_self: true }` to let the operator approve",
                     ),
                 );
                 Approval::None
@@ -307,11 +307,48 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
         .get("required")
         .and_then(|n| cx.bool(n, "`required`"))
         .unwrap_or(true);
+    // More than a handful of distinct people for one step is a typo, not a policy; a
+    // bound also keeps the count a small number everywhere it is shown.
+    let reviewers = f
+        .get("reviewers")
+        .and_then(|n| cx.int(n, "`approval.reviewers`", 1..=MAX_REVIEWERS))
+        .map_or(1, |n| n as u32);
+    let group = f.get("group").and_then(|n| {
+        let name = cx.string(n, "`approval.group`")?;
+        if is_group_name(&name) {
+            Some(name)
+        } else {
+            cx.error(
+                Diagnostic::error(n.pos, format!("`{name}` is not a group name"))
+                    .width(n.width())
+                    .hint("a group as the host's group database spells it: letters, digits, `_`, `-` and `.`, starting with a letter or `_`, at most 32 characters, e.g. `group: dba`"),
+            );
+            None
+        }
+    });
     if required {
-        Approval::Required { allow_self }
+        Approval::Required {
+            allow_self,
+            reviewers,
+            group,
+        }
     } else {
         Approval::None
     }
+}
+
+/// The most distinct approvers a step may ask for.
+const MAX_REVIEWERS: i64 = 9;
+
+/// A group name as `groupadd` accepts it (the portable subset): nothing a shell, a path or a
+/// terminal could read as anything but a name.
+fn is_group_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 32
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn waivers(cx: &mut Cx, node: &Node) -> BTreeMap<Guard, Waiver> {

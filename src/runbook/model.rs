@@ -441,10 +441,65 @@ pub struct Target {
     pub deny: Vec<Pattern>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Approval {
     None,
-    Required { allow_self: bool },
+    /// `reviewers` distinct people must approve (the operator counts as one of them only
+    /// with `allow_self`); with `group`, each must be a member of that group on this host.
+    Required {
+        allow_self: bool,
+        reviewers: u32,
+        group: Option<String>,
+    },
+}
+
+impl Approval {
+    /// `approval: required`: one second person, any group.
+    pub const REQUIRED: Approval = Approval::Required {
+        allow_self: false,
+        reviewers: 1,
+        group: None,
+    };
+
+    /// Whether someone other than the operator must reach the run to approve it.
+    pub fn needs_another_person(&self) -> bool {
+        match self {
+            Approval::None => false,
+            Approval::Required {
+                allow_self,
+                reviewers,
+                ..
+            } => !allow_self || *reviewers > 1,
+        }
+    }
+
+    /// Who must approve, as `plan` and the step pane say it, when it is more than the one
+    /// second person of `approval: required`: "2 distinct people of group `dba`".
+    pub fn who(&self) -> Option<String> {
+        let Approval::Required {
+            reviewers, group, ..
+        } = self
+        else {
+            return None;
+        };
+        let people = match reviewers {
+            1 => "1 person".to_string(),
+            n => format!("{n} distinct people"),
+        };
+        match group {
+            Some(g) => Some(format!("{people} of group `{g}`")),
+            None if *reviewers > 1 => Some(people),
+            None => None,
+        }
+    }
+
+    /// The group approvers must be in, if the step names one.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            Approval::Required { group, .. } => group.as_deref(),
+            Approval::None => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -151,6 +151,11 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
             let mut d = Dialog::new(" Waiting for approval ", t.accent());
             d.text(&title(e, i), t.bold(), tw);
+            // Counted approvals: who has approved so far, so the operator knows whom to
+            // chase (each arrival is also a line on the timeline).
+            if let Some(tally) = e.tally(i).filter(crate::engine::Tally::counted) {
+                d.text(&format!("Needs {}.", tally.waiting_for()), t.accent(), tw);
+            }
             // Where the runbook allows it, approving yourself comes first: nobody else may
             // be able to join (a run not shared with anyone).
             if allow_self {
