@@ -45,6 +45,9 @@ pub use update::Refusal;
 mod tests;
 
 #[cfg(test)]
+mod approvers_tests;
+
+#[cfg(test)]
 mod flow_tests;
 
 #[cfg(test)]

@@ -311,7 +311,18 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
     // bound also keeps the count a small number everywhere it is shown.
     let reviewers = f
         .get("reviewers")
-        .and_then(|n| cx.int(n, "`approval.reviewers`", 1..=MAX_REVIEWERS))
+        .and_then(|n| {
+            let v = cx.int(n, "`approval.reviewers`", i64::MIN..=i64::MAX)?;
+            if (1..=MAX_REVIEWERS).contains(&v) {
+                return Some(v as u32);
+            }
+            cx.error(
+                Diagnostic::error(n.pos, format!("`approval.reviewers` is {v}; it must be from 1 to {MAX_REVIEWERS}"))
+                    .width(n.width())
+                    .hint("the number of distinct people who must approve, e.g. `reviewers: 2`; for none, leave `approval` out"),
+            );
+            None
+        })
         .map_or(1, |n| n as u32);
     let group = f.get("group").and_then(|n| {
         let name = cx.string(n, "`approval.group`")?;

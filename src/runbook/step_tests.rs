@@ -488,3 +488,48 @@ fn a_list_cannot_be_secret() {
         "keep secrets in a parameter of their own",
     );
 }
+
+#[test]
+fn approval_names_how_many_people_and_a_group_name() {
+    let ok = edit(
+        "    run: esctl alloc off\n",
+        "    run: esctl alloc off\n    approval: { reviewers: 2, group: es-admins }\n",
+    );
+    let rb = match super::load_str("t.yaml", &ok) {
+        Ok(l) => l.runbook,
+        Err(d) => panic!("{d:#?}"),
+    };
+    let step = rb.steps.iter().find(|s| s.id == "disable-alloc").unwrap();
+    assert_eq!(
+        step.approval,
+        crate::runbook::model::Approval::Required {
+            allow_self: false,
+            reviewers: 2,
+            group: Some("es-admins".into()),
+        }
+    );
+    assert!(step.approval.needs_another_person());
+    let text = ok.replace("reviewers: 2", "reviewers: 0");
+    refused(
+        &text,
+        "`approval.reviewers` is 0; it must be from 1 to 9",
+        pos_of(&text, "0, group", 0),
+        "distinct people",
+    );
+    let text = ok.replace("reviewers: 2", "reviewers: two");
+    refused(&text, "`approval.reviewers`", pos_of(&text, "two", 0), "");
+    let text = ok.replace("group: es-admins", "group: 'dba; rm -rf /'");
+    refused(
+        &text,
+        "`dba; rm -rf /` is not a group name",
+        pos_of(&text, "'dba;", 0),
+        "group: dba",
+    );
+    let text = ok.replace("group: es-admins", "groups: es-admins");
+    refused(
+        &text,
+        "groups",
+        pos_of(&text, "groups", 0),
+        "did you mean `group`?",
+    );
+}
