@@ -76,15 +76,15 @@ impl Engine {
         Some(Tally {
             approvals,
             needed: *reviewers,
-            group: group.clone(),
+            group: group.as_ref().map(|g| g.resolve(&self.params.values)),
         })
     }
 
     /// Why `who` may not judge step `i` (approve or reject it): they are not in its group.
     pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<String> {
-        let group = self.rb.steps[i].approval.group()?;
-        (!who.groups.iter().any(|g| g == group))
-            .then(|| msg::not_in_group(&person_name(&who.person), group))
+        let group = self.tally(i)?.group?;
+        (!who.groups.iter().any(|g| *g == group))
+            .then(|| msg::not_in_group(&person_name(&who.person), &group))
     }
 
     /// Why this approval of step `i` does not count, if it does not: the operator without

@@ -107,7 +107,11 @@ impl Engine {
                 allow_self,
                 reviewers,
                 group,
-            } => (*allow_self, *reviewers, group.clone()),
+            } => (
+                *allow_self,
+                *reviewers,
+                group.as_ref().map(|g| g.resolve(&self.params.values)),
+            ),
             Needs::None => (false, 1, None),
         };
         let command = self

@@ -9,7 +9,10 @@ use super::build_flow::{StepFacts, flow};
 use super::diag::Diagnostic;
 use super::fields::Cx;
 use super::keys;
-use super::model::{Approval, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver};
+use super::model::{
+    Approval, ApproverGroup, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver,
+    is_group_name,
+};
 use super::names;
 use super::node::{Node, Value};
 use super::template::Template;
@@ -326,13 +329,19 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
         .map_or(1, |n| n as u32);
     let group = f.get("group").and_then(|n| {
         let name = cx.string(n, "`approval.group`")?;
-        if is_group_name(&name) {
-            Some(name)
+        let group = ApproverGroup {
+            text: name.clone(),
+            pos: n.pos,
+        };
+        // `{{ param }}` is checked against the declared parameters once they are all known
+        // (`build::approver_params`), its value when a run starts.
+        if group.param().is_some() || is_group_name(&name) {
+            Some(group)
         } else {
             cx.error(
                 Diagnostic::error(n.pos, format!("`{name}` is not a group name"))
                     .width(n.width())
-                    .hint("a group as the host's group database spells it: letters, digits, `_`, `-` and `.`, starting with a letter or `_`, at most 32 characters, e.g. `group: dba`"),
+                    .hint("a group as the host's group database spells it: letters, digits, `_`, `-` and `.`, starting with a letter or `_`, at most 32 characters, e.g. `group: dba`; or a parameter, `group: '{{ approvers }}'`"),
             );
             None
         }
@@ -350,17 +359,6 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
 
 /// The most distinct approvers a step may ask for.
 const MAX_REVIEWERS: i64 = 9;
-
-/// A group name as `groupadd` accepts it (the portable subset): nothing a shell, a path or a
-/// terminal could read as anything but a name.
-fn is_group_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= 32
-        && chars
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-}
 
 fn waivers(cx: &mut Cx, node: &Node) -> BTreeMap<Guard, Waiver> {
     let mut out = BTreeMap::new();

@@ -449,8 +449,46 @@ pub enum Approval {
     Required {
         allow_self: bool,
         reviewers: u32,
-        group: Option<String>,
+        group: Option<ApproverGroup>,
     },
+}
+
+/// `approval.group`: a group name, or `{{ param }}`, the value of a parameter (so one
+/// runbook serves hosts whose approver groups are named differently, and a demo can use
+/// the operator's own group).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApproverGroup {
+    pub text: String,
+    pub pos: Pos,
+}
+
+impl ApproverGroup {
+    /// The parameter named by `{{ param }}`, if that is how the group is written.
+    pub fn param(&self) -> Option<&str> {
+        let inner = self.text.strip_prefix("{{")?.strip_suffix("}}")?.trim();
+        (!inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then_some(inner)
+    }
+
+    /// The group for a run with these values. An unresolved `{{ param }}` stays as written:
+    /// no group has that name, so nobody is a member (fail closed), and a run refuses it.
+    pub fn resolve(&self, values: &BTreeMap<String, String>) -> String {
+        self.param()
+            .and_then(|p| values.get(p))
+            .cloned()
+            .unwrap_or_else(|| self.text.clone())
+    }
+}
+
+/// A group name as `groupadd` accepts it (the portable subset): nothing a shell, a path or
+/// a terminal could read as anything but a name.
+pub fn is_group_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 32
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 impl Approval {
@@ -487,16 +525,16 @@ impl Approval {
             n => format!("{n} distinct people"),
         };
         match group {
-            Some(g) => Some(format!("{people} of group `{g}`")),
+            Some(g) => Some(format!("{people} of group `{}`", g.text)),
             None if *reviewers > 1 => Some(people),
             None => None,
         }
     }
 
     /// The group approvers must be in, if the step names one.
-    pub fn group(&self) -> Option<&str> {
+    pub fn group(&self) -> Option<&ApproverGroup> {
         match self {
-            Approval::Required { group, .. } => group.as_deref(),
+            Approval::Required { group, .. } => group.as_ref(),
             Approval::None => None,
         }
     }
