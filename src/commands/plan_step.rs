@@ -19,7 +19,7 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         tags.push("MUTATING".into());
     }
     if let Approval::Required { allow_self, .. } = step.approval {
-        tags.push(match (step.approval.who(), allow_self) {
+        tags.push(match (step.approval.who_with(values), allow_self) {
             (Some(who), true) => format!("approval: {who} (self allowed)"),
             (Some(who), false) => format!("approval: {who}"),
             (None, true) => "approval (self allowed)".into(),
@@ -97,7 +97,7 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         );
     }
     if let Approval::Required { allow_self, .. } = step.approval {
-        if let Some(who) = step.approval.who() {
+        if let Some(who) = step.approval.who_with(values) {
             let counted = if allow_self {
                 "the operator may be one of them"
             } else {
@@ -116,7 +116,7 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         } else {
             "a different OS user"
         };
-        if step.approval.who().is_none() {
+        if step.approval.who_with(values).is_none() {
             field(
                 o,
                 "approval",

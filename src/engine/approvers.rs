@@ -25,23 +25,27 @@ impl Tally {
         self.needed > 1 || self.group.is_some()
     }
 
-    /// "2 distinct people of group `dba`; 1 so far: alice" — for the prompts that wait.
-    pub fn waiting_for(&self) -> String {
+    /// "2 distinct people of group `dba`".
+    pub fn wanted(&self) -> String {
         let people = match self.needed {
             1 => "1 person".to_string(),
             n => format!("{n} distinct people"),
         };
-        let of = self
-            .group
-            .as_ref()
-            .map(|g| format!(" of group `{g}`"))
-            .unwrap_or_default();
+        match &self.group {
+            Some(g) => format!("{people} of group `{g}`"),
+            None => people,
+        }
+    }
+
+    /// "2 distinct people of group `dba`; 1 of 2 so far: alice" — for the prompts that wait.
+    pub fn waiting_for(&self) -> String {
+        let wanted = self.wanted();
         let names: Vec<&str> = self.approvals.iter().map(|p| p.user.as_str()).collect();
         if names.is_empty() {
-            format!("{people}{of}; none so far")
+            format!("{wanted}; none so far")
         } else {
             format!(
-                "{people}{of}; {} of {} so far: {}",
+                "{wanted}; {} of {} so far: {}",
                 names.len(),
                 self.needed,
                 names.join(", ")

@@ -514,6 +514,11 @@ impl Approval {
     /// Who must approve, as `plan` and the step pane say it, when it is more than the one
     /// second person of `approval: required`: "2 distinct people of group `dba`".
     pub fn who(&self) -> Option<String> {
+        self.who_with(&BTreeMap::new())
+    }
+
+    /// `who`, with a `{{ param }}` group resolved from these values.
+    pub fn who_with(&self, values: &BTreeMap<String, String>) -> Option<String> {
         let Approval::Required {
             reviewers, group, ..
         } = self
@@ -525,7 +530,7 @@ impl Approval {
             n => format!("{n} distinct people"),
         };
         match group {
-            Some(g) => Some(format!("{people} of group `{}`", g.text)),
+            Some(g) => Some(format!("{people} of group `{}`", g.resolve(values))),
             None if *reviewers > 1 => Some(people),
             None => None,
         }

@@ -132,7 +132,8 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
         then.push(format!("rollback: {} command(s)", step.rollback.len()));
     }
     if let Approval::Required { allow_self, .. } = step.approval {
-        then.push(match (step.approval.who(), allow_self) {
+        let who = v.e.tally(i).filter(|t| t.counted()).map(|t| t.wanted());
+        then.push(match (who, allow_self) {
             (Some(who), true) => format!("approval: {who} (you may be one)"),
             (Some(who), false) => format!("approval: {who}"),
             (None, true) => "approval: a second person (or yourself, allowed)".into(),
