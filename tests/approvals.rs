@@ -197,6 +197,26 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         .output()
         .unwrap();
     assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+    // The postmortem says the same, in both languages: who counted, and as which account.
+    let export = |lang: &str| {
+        let o = Command::new(bin())
+            .args(["export", "--full", "--lang", lang])
+            .arg(run.dir())
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let en = export("en");
+    assert!(en.contains("1 of 2 approvals: nobody (nogroup)"), "{en}");
+    assert!(en.contains("nobody (as root)"), "{en}");
+    assert!(
+        en.contains("approval by daemon refused: daemon is not a member"),
+        "{en}"
+    );
+    let ja = export("ja");
+    assert!(ja.contains("承認 1/2: nobody（nogroup）"), "{ja}");
+    assert!(ja.contains("nobody（root として）"), "{ja}");
 }
 
 #[test]

@@ -101,7 +101,17 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             time: ctx.time(i),
             step,
             step_title,
-            by: ctx.actor(r),
+            by: match &r.body {
+                // The person counted, with the account when it was another (sudo).
+                Body::ApprovalGranted { person, .. }
+                | Body::ApprovalRefused { person, .. }
+                | Body::ApprovalRejected { person, .. }
+                    if person.as_ref().is_some_and(|p| p.user != r.actor.user) =>
+                {
+                    ctx.book.person(&r.actor, person)
+                }
+                _ => ctx.actor(r),
+            },
             typed,
             result: result.into(),
             detail,

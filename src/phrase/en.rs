@@ -567,6 +567,10 @@ impl Phrasebook for English {
         }
     }
 
+    fn person(&self, actor: &Actor, person: &Option<Person>) -> String {
+        person_words(actor, person)
+    }
+
     /// `12 ms`, `3.4 s`, `2m5s`.
     fn duration(&self, ms: u64) -> String {
         match ms {

@@ -557,6 +557,10 @@ impl Phrasebook for Japanese {
         }
     }
 
+    fn person(&self, actor: &Actor, person: &Option<Person>) -> String {
+        person_words(actor, person)
+    }
+
     /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
     fn duration(&self, ms: u64) -> String {
         match ms {
