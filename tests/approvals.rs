@@ -117,6 +117,10 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         out.contains("approved (1 of 2): the step waits for 1 more person"),
         "{out}"
     );
+    assert!(
+        out.contains("needs    2 distinct people of group `nogroup`; none so far"),
+        "the reviewer is told who is needed before typing: {out}"
+    );
     op.wait_for(
         "1 of 2 approvals: nobody (nogroup), independently typing",
         30,

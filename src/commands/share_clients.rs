@@ -104,6 +104,9 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
     println!("run      {} — {}", w.run_id, w.runbook_name);
     println!("operator {}@{}   you are {}", w.operator, w.host, w.you);
     println!("step     {} ({})", p.title, p.step);
+    if let Some(a) = &p.approvals {
+        println!("needs    {a}");
+    }
     println!("command  {}", p.command);
     println!();
     println!("    ┌{}┐", "─".repeat(p.target.chars().count() + 4));

@@ -112,6 +112,10 @@ pub struct Pending {
     pub allow_self: bool,
     /// Hash of the `approval_requested` record this approval answers.
     pub request: String,
+    /// For counted approvals: who is needed and who has approved so far, as a sentence
+    /// ("2 distinct people of group `dba`; 1 of 2 so far: alice").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
