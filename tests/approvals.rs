@@ -70,8 +70,7 @@ fn waiting(sh: &Shared) -> Live {
     op
 }
 
-fn approve(sh: &Shared, c: &mut Command) -> (Option<i32>, String) {
-    let _ = sh;
+fn approve(c: &mut Command) -> (Option<i32>, String) {
     let o = c.output().unwrap();
     (o.status.code(), text(&o))
 }
@@ -87,7 +86,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         return;
     };
     let sh = Shared::new();
-    let mut op = waiting(&sh);
+    let op = waiting(&sh);
     let id = sh.run_id();
     let mut watch = sh.as_nobody(&["watch", &id, "--headless"]);
     watch.stdin(Stdio::piped());
@@ -100,7 +99,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
 
     // daemon reaches the socket with nogroup as its process group, but the group database
     // does not list it: refused, to its face and in the journal.
-    let (code, out) = approve(&sh, &mut as_user(&sh, "daemon", &["-g", "nogroup"], &typed));
+    let (code, out) = approve(&mut as_user(&sh, "daemon", &["-g", "nogroup"], &typed));
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("NOT APPROVED — daemon is not a member of group `nogroup` on this host"),
@@ -111,7 +110,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         30,
     );
 
-    let (code, out) = approve(&sh, &mut sh.as_nobody(&typed));
+    let (code, out) = approve(&mut sh.as_nobody(&typed));
     assert_eq!(code, Some(0), "{out}");
     assert!(
         out.contains("approved (1 of 2): the step waits for 1 more person"),
@@ -133,7 +132,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
 
     // The same person again, from a second session, and through sudo (root's account
     // naming nobody as SUDO_USER): neither is a second approval.
-    let (code, out) = approve(&sh, &mut sh.as_nobody(&typed));
+    let (code, out) = approve(&mut sh.as_nobody(&typed));
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("nobody has already approved this step (two sessions of one person are one person); 1 of 2"),
@@ -141,7 +140,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
     );
     let mut sudo = sh.as_operator(&typed);
     sudo.env("SUDO_USER", "nobody").env("SUDO_UID", "65534");
-    let (code, out) = approve(&sh, &mut sudo);
+    let (code, out) = approve(&mut sudo);
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("nobody has already approved this step"),
@@ -156,7 +155,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         "nothing ran on one person's word"
     );
 
-    let (code, out) = approve(&sh, &mut as_user(&sh, &member, &[], &typed));
+    let (code, out) = approve(&mut as_user(&sh, &member, &[], &typed));
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("approved: the step runs now"), "{out}");
     op.wait_for(&format!("2 of 2 approvals: {member} (nogroup)"), 30);
@@ -236,41 +235,32 @@ fn a_rejection_after_one_approval_reaches_the_operator_and_the_journal() {
     let sh = Shared::new();
     let mut op = waiting(&sh);
     let id = sh.run_id();
-    let (code, out) = approve(
-        &sh,
-        &mut sh.as_nobody(&["approve", &id, "--typed", "admin@%"]),
-    );
+    let (code, out) = approve(&mut sh.as_nobody(&["approve", &id, "--typed", "admin@%"]));
     assert_eq!(code, Some(0), "{out}");
     op.wait_for("1 of 2 approvals: nobody (nogroup)", 30);
     // An outsider may not say no either (they may leave a note).
-    let (code, out) = approve(
+    let (code, out) = approve(&mut as_user(
         &sh,
-        &mut as_user(
-            &sh,
-            "daemon",
-            &["-g", "nogroup"],
-            &["approve", &id, "--reject", "no"],
-        ),
-    );
+        "daemon",
+        &["-g", "nogroup"],
+        &["approve", &id, "--reject", "no"],
+    ));
     assert_eq!(code, Some(1), "{out}");
     assert!(
         out.contains("daemon is not a member of group `nogroup`"),
         "{out}"
     );
-    let (code, out) = approve(
+    let (code, out) = approve(&mut as_user(
         &sh,
-        &mut as_user(
-            &sh,
-            &member,
-            &[],
-            &[
-                "approve",
-                &id,
-                "--reject",
-                "the API server logs in as admin too",
-            ],
-        ),
-    );
+        &member,
+        &[],
+        &[
+            "approve",
+            &id,
+            "--reject",
+            "the API server logs in as admin too",
+        ],
+    ));
     assert_eq!(code, Some(0), "{out}");
     op.wait_for(
         &format!("{member} rejected the approval: “the API server logs in as admin too”"),

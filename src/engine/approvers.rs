@@ -87,8 +87,7 @@ impl Engine {
     /// Why `who` may not judge step `i` (approve or reject it): they are not in its group.
     pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<String> {
         let group = self.tally(i)?.group?;
-        (!who.groups.iter().any(|g| *g == group))
-            .then(|| msg::not_in_group(&person_name(&who.person), &group))
+        (!who.groups.contains(&group)).then(|| msg::not_in_group(&person_name(&who.person), &group))
     }
 
     /// Why this approval of step `i` does not count, if it does not: the operator without

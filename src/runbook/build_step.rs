@@ -326,7 +326,7 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
             );
             None
         })
-        .map_or(1, |n| n as u32);
+        .unwrap_or(1);
     let group = f.get("group").and_then(|n| {
         let name = cx.string(n, "`approval.group`")?;
         let group = ApproverGroup {
