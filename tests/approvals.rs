@@ -78,11 +78,13 @@ fn approve(c: &mut Command) -> (Option<i32>, String) {
 #[test]
 fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_run() {
     if !is_root() {
-        eprintln!("SKIPPED an_outsider_is_refused…: needs root (runuser as other accounts)");
         return;
     }
     let Some(member) = second_member() else {
-        eprintln!("SKIPPED an_outsider_is_refused…: no second account in nogroup here");
+        common::needs::missing(
+            "a second account whose primary group is nogroup (sync, _apt or sshd)",
+            "Debian's base-passwd has `sync`",
+        );
         return;
     };
     let sh = Shared::new();
@@ -225,11 +227,13 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
 #[test]
 fn a_rejection_after_one_approval_reaches_the_operator_and_the_journal() {
     if !is_root() {
-        eprintln!("SKIPPED a_rejection_after_one_approval…: needs root (runuser)");
         return;
     }
     let Some(member) = second_member() else {
-        eprintln!("SKIPPED a_rejection_after_one_approval…: no second account in nogroup here");
+        common::needs::missing(
+            "a second account whose primary group is nogroup (sync, _apt or sshd)",
+            "Debian's base-passwd has `sync`",
+        );
         return;
     };
     let sh = Shared::new();
