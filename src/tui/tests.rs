@@ -216,7 +216,8 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        self.feed(intent.event(&operator()));
+        let event = intent.event(self.e.operator(), self.e.operator_person());
+        self.feed(event);
     }
 
     pub(super) fn screen(&mut self) -> String {
