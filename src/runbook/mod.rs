@@ -9,6 +9,7 @@
 mod build;
 mod build_check;
 mod build_command;
+mod build_envs;
 mod build_flow;
 mod build_hosts;
 mod build_loop;
@@ -204,6 +205,8 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
+#[cfg(test)]
+mod envs_tests;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]

@@ -26,9 +26,16 @@ pub struct Runbook {
     pub loops: Vec<Loop>,
     /// `hosts:`: the remote hosts steps may run `on:`, in order of appearance.
     pub hosts: Vec<HostDef>,
+    /// `environments:`: where the runbook may run (`run --env NAME`); empty when it does
+    /// not name any, and then `--env` is not taken.
+    pub environments: Vec<Environment>,
 }
 
 impl Runbook {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -63,6 +70,22 @@ pub struct HostDef {
     pub ssh: Template,
     pub user: Option<String>,
     pub sudo: bool,
+}
+
+/// An `environments:` entry: a name `run --env` takes, and the rehearsal it needs first.
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub name: String,
+    pub pos: Pos,
+    pub rehearsal: Option<Rehearsal>,
+}
+
+/// `needs_rehearsal: staging, within: 14d`: a run in this environment starts only on the
+/// evidence of a completed run of the same runbook in `env`, finished within `within`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rehearsal {
+    pub env: String,
+    pub within: Duration,
 }
 
 /// An `on: NAME` key: the command runs on that `hosts:` entry.
