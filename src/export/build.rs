@@ -128,6 +128,7 @@ fn summary(ctx: &Ctx) -> Summary {
             mode,
             tool_version,
             clock_faked,
+            ..
         } => (
             run_id.clone(),
             RunbookInfo {

@@ -80,6 +80,21 @@ pub struct Environment {
     pub rehearsal: Option<Rehearsal>,
 }
 
+impl Environment {
+    /// `production (needs a completed staging run within 14d)`, as `check` and `plan` say it.
+    pub fn describe(&self) -> String {
+        match &self.rehearsal {
+            None => self.name.clone(),
+            Some(r) => format!(
+                "{} (needs a completed {} run within {})",
+                self.name,
+                r.env,
+                super::duration::format_period(r.within)
+            ),
+        }
+    }
+}
+
 /// `needs_rehearsal: staging, within: 14d`: a run in this environment starts only on the
 /// evidence of a completed run of the same runbook in `env`, finished within `within`.
 #[derive(Debug, Clone, PartialEq, Eq)]
