@@ -99,7 +99,13 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     })?;
     let runner = Runner::new(
         run_dir.clone(),
-        session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
+        session::base_env(
+            &loaded.runbook,
+            &runbook_path,
+            &run_dir,
+            &run_id,
+            env.as_deref(),
+        ),
         redactions,
     );
     let operator = crate::identity::current(Role::Operator);

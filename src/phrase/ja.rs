@@ -33,15 +33,15 @@ impl Phrasebook for Japanese {
             } => {
                 let place = env
                     .as_ref()
-                    .map(|e| format!("環境 {e} で"))
+                    .map(|e| format!("環境 {e}、"))
                     .unwrap_or_default();
                 let p = Phrase::new()
                     .plain(format!(
-                        "{who} が {} で{place}手順書「{}」の実行 ",
+                        "{who} が {} で手順書「{}」の実行 ",
                         rec.actor.host, runbook.name
                     ))
                     .code(run_id)
-                    .plain(format!(" を開始（{mode} モード、手順書の sha256 "))
+                    .plain(format!(" を開始（{place}{mode} モード、手順書の sha256 "))
                     .code(short(&runbook.sha256))
                     .plain("）");
                 match rehearsal {

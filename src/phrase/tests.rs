@@ -280,7 +280,7 @@ fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
     );
     let ja = phrase(&crate::phrase::JA, &prod, &Titles).unwrap().text();
     assert!(
-        ja.contains("環境 production で")
+        ja.contains("を開始（環境 production、headless モード")
             && ja.contains("根拠は staging でのリハーサル実行 `20231201T090000Z-77aa`"),
         "{ja}"
     );
