@@ -286,12 +286,18 @@ pub fn refused_no_rehearsal(
             "a completed {needs} run of this version whose journal does not verify ({}: {why})",
             c.run_id
         ),
-        Nearest::NotCompleted(c) => format!(
-            "a {needs} run of this version that ended {}{} ({})",
-            c.outcome,
-            ago(c),
-            c.run_id
-        ),
+        Nearest::NotCompleted(c) => {
+            let how = match c.outcome.as_str() {
+                "live" => "is still running, started".to_string(),
+                o if o.starts_with("stopped") => "stopped before finishing (resumable)".to_string(),
+                o => format!("ended {o}"),
+            };
+            format!(
+                "a {needs} run of this version that {how}{} ({})",
+                ago(c),
+                c.run_id
+            )
+        }
         Nearest::OtherVersion(c) => format!(
             "a {needs} run of a different version of the runbook{} ({}), which is no evidence for this text",
             ago(c),
