@@ -389,3 +389,40 @@ fn a_resumed_production_run_goes_on_in_production_without_asking_again() {
         resumed.explain()
     );
 }
+
+#[test]
+fn check_and_plan_show_the_environments_and_what_each_needs() {
+    let s = Scratch::new();
+    let rb = runbook("redis-volume.yaml");
+    let check = s.shisa().arg("check").arg(&rb).output().unwrap();
+    assert_eq!(check.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains(
+            "; environments: staging, production (needs a completed staging run within 14d)"
+        ),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let plan = s.shisa().arg("plan").arg(&rb).output().unwrap();
+    let text = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        text.contains("  envs      staging\n            production (needs a completed staging run within 14d)\n"),
+        "{text}"
+    );
+    // A cycle is a runbook error with its place, exit 2.
+    let bad = s.write(
+        "cycle.yaml",
+        &gate("echo x").replace(
+            "staging: {}",
+            "staging: { needs_rehearsal: production, within: 1d }",
+        ),
+    );
+    let check = s.shisa().arg("check").arg(&bad).output().unwrap();
+    let err = String::from_utf8_lossy(&check.stderr);
+    assert_eq!(check.status.code(), Some(2), "{err}");
+    assert!(err.contains("cycle.yaml:4:31"), "{err}");
+    assert!(
+        err.contains("the rehearsals go round in a circle: staging → production → staging"),
+        "{err}"
+    );
+}
