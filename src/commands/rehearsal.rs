@@ -73,7 +73,10 @@ pub fn gather(
     let path = runbook_path.display().to_string();
     let mut verified = false;
     let mut runs = Vec::new();
-    for s in run_history::list(journal_dir, &all)? {
+    // Newest first by when each started: run ids sort by the second only.
+    let mut listed = run_history::list(journal_dir, &all)?;
+    listed.sort_by_cached_key(|s| std::cmp::Reverse(DateTime::parse_from_rfc3339(&s.started).ok()));
+    for s in listed {
         let this_runbook = s.runbook_sha256 == loaded.sha256
             || s.runbook_path == path
             || s.runbook == loaded.runbook.name;

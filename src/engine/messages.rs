@@ -320,6 +320,7 @@ fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     match m {
         m if m >= 2 * 24 * 60 => format!("{} days ago", m / (24 * 60)),
         m if m >= 120 => format!("{} hours ago", m / 60),
+        0 => "less than a minute ago".into(),
         1 => "1 minute ago".into(),
         m => format!("{m} minutes ago"),
     }
