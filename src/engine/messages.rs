@@ -288,15 +288,13 @@ pub fn refused_no_rehearsal(
         ),
         Nearest::NotCompleted(c) => {
             let how = match c.outcome.as_str() {
-                "live" => "is still running, started".to_string(),
-                o if o.starts_with("stopped") => "stopped before finishing (resumable)".to_string(),
-                o => format!("ended {o}"),
+                "live" => "is still running".to_string(),
+                o if o.starts_with("stopped") => {
+                    format!("stopped before finishing (resumable){}", ago(c))
+                }
+                o => format!("ended {o}{}", ago(c)),
             };
-            format!(
-                "a {needs} run of this version that {how}{} ({})",
-                ago(c),
-                c.run_id
-            )
+            format!("a {needs} run of this version that {how} ({})", c.run_id)
         }
         Nearest::OtherVersion(c) => format!(
             "a {needs} run of a different version of the runbook{} ({}), which is no evidence for this text",
