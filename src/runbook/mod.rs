@@ -16,6 +16,7 @@ mod build_loop;
 mod build_step;
 pub mod diag;
 pub mod duration;
+pub mod environment;
 pub mod expand;
 mod fields;
 pub mod keys;

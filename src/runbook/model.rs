@@ -10,6 +10,8 @@ use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
 
+pub use super::environment::{Environment, Rehearsal};
+
 #[derive(Debug, Clone)]
 pub struct Runbook {
     pub version: u32,
@@ -70,37 +72,6 @@ pub struct HostDef {
     pub ssh: Template,
     pub user: Option<String>,
     pub sudo: bool,
-}
-
-/// An `environments:` entry: a name `run --env` takes, and the rehearsal it needs first.
-#[derive(Debug, Clone)]
-pub struct Environment {
-    pub name: String,
-    pub pos: Pos,
-    pub rehearsal: Option<Rehearsal>,
-}
-
-impl Environment {
-    /// `production (needs a completed staging run within 14d)`, as `check` and `plan` say it.
-    pub fn describe(&self) -> String {
-        match &self.rehearsal {
-            None => self.name.clone(),
-            Some(r) => format!(
-                "{} (needs a completed {} run within {})",
-                self.name,
-                r.env,
-                super::duration::format_period(r.within)
-            ),
-        }
-    }
-}
-
-/// `needs_rehearsal: staging, within: 14d`: a run in this environment starts only on the
-/// evidence of a completed run of the same runbook in `env`, finished within `within`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rehearsal {
-    pub env: String,
-    pub within: Duration,
 }
 
 /// An `on: NAME` key: the command runs on that `hosts:` entry.
