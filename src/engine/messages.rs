@@ -248,6 +248,24 @@ pub fn no_such_environment(name: &str) -> String {
     format!("the runbook names no environment `{name}`; nothing has run")
 }
 
+/// A run that was nearly the rehearsal, as the refusal names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seen<'a> {
+    pub run_id: &'a str,
+    pub outcome: &'a str,
+    pub ended: Option<DateTime<Utc>>,
+}
+
+/// The closest thing to evidence that was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Nearest<'a> {
+    TooOld(Seen<'a>),
+    Broken(Seen<'a>, &'a str),
+    NotCompleted(Seen<'a>),
+    OtherVersion(Seen<'a>),
+    Nothing,
+}
+
 /// What a run in an environment that needs a rehearsal looked for.
 pub struct Looked<'a> {
     pub env: &'a str,
@@ -261,17 +279,12 @@ pub struct Looked<'a> {
 
 /// Refused at the start for want of a rehearsal: what was looked for, what was found
 /// nearest, and how to produce the evidence.
-pub fn refused_no_rehearsal(
-    l: Looked<'_>,
-    nearest: &super::rehearsal::Nearest<'_>,
-    now: DateTime<Utc>,
-) -> String {
-    use super::rehearsal::{Candidate, Nearest};
+pub fn refused_no_rehearsal(l: Looked<'_>, nearest: &Nearest<'_>, now: DateTime<Utc>) -> String {
     use crate::runbook::duration::format_period;
     let needs = l.needs;
     let within = format_period(l.within);
     let since = now - chrono::Duration::from_std(l.within).unwrap_or_default();
-    let ago = |c: &Candidate| {
+    let ago = |c: &Seen| {
         c.ended
             .map_or(String::new(), |t| format!(" {}", ago(now, t)))
     };
@@ -287,7 +300,7 @@ pub fn refused_no_rehearsal(
             c.run_id
         ),
         Nearest::NotCompleted(c) => {
-            let how = match c.outcome.as_str() {
+            let how = match c.outcome {
                 "live" => "is still running".to_string(),
                 o if o.starts_with("stopped") => {
                     format!("stopped before finishing (resumable){}", ago(c))

@@ -10,7 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::messages as msg;
+use super::messages::{self as msg, Nearest, Seen};
 use crate::journal::record::Rehearsed;
 use crate::runbook::Runbook;
 
@@ -45,16 +45,14 @@ impl Candidate {
     fn completed(&self) -> bool {
         self.outcome == "completed"
     }
-}
 
-/// The closest thing to evidence that was found, for the refusal.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Nearest<'a> {
-    TooOld(&'a Candidate),
-    Broken(&'a Candidate, &'a str),
-    NotCompleted(&'a Candidate),
-    OtherVersion(&'a Candidate),
-    Nothing,
+    fn seen(&self) -> Seen<'_> {
+        Seen {
+            run_id: &self.run_id,
+            outcome: &self.outcome,
+            ended: self.ended,
+        }
+    }
 }
 
 /// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: the refusal.
@@ -117,19 +115,19 @@ fn nearest<'a>(runs: &'a [Candidate], fresh: &dyn Fn(&Candidate) -> bool) -> Nea
     if let Some(c) = mine().find(|c| c.completed() && fresh(c))
         && let Some(Err(why)) = &c.journal
     {
-        return Nearest::Broken(c, why);
+        return Nearest::Broken(c.seen(), why);
     }
     if let Some(c) = mine().find(|c| c.completed()) {
         return match &c.journal {
-            Some(Err(why)) => Nearest::Broken(c, why),
-            _ => Nearest::TooOld(c),
+            Some(Err(why)) => Nearest::Broken(c.seen(), why),
+            _ => Nearest::TooOld(c.seen()),
         };
     }
     if let Some(c) = mine().next() {
-        return Nearest::NotCompleted(c);
+        return Nearest::NotCompleted(c.seen());
     }
     match runs.first() {
-        Some(c) => Nearest::OtherVersion(c),
+        Some(c) => Nearest::OtherVersion(c.seen()),
         None => Nearest::Nothing,
     }
 }
