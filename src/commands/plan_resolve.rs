@@ -31,11 +31,7 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
         o,
         "\nTargets, resolved now (only the read-only `describe` commands ran)"
     );
-    if params
-        .values
-        .values()
-        .any(|v| v.ends_with(": no value yet>"))
-    {
+    if !params.missing.is_empty() {
         let _ = writeln!(o, "  not resolved: give every parameter a value first");
         return (o, false);
     }

@@ -144,8 +144,8 @@ impl Engine {
             .map(|p| p.name.clone())
             .collect();
         let params = Params {
-            values: Default::default(),
             secrets,
+            ..Params::default()
         };
         let mut e = Engine::new(rb, operator, params);
         e.witness = true;
