@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use chrono::Utc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
@@ -270,7 +269,7 @@ impl Driver {
                     {
                         batch.push(e);
                     }
-                    match self.writer.append_all(&batch, Utc::now()) {
+                    match self.writer.append_all(&batch, self.clock.now()) {
                         Ok(ws) => {
                             for w in ws {
                                 self.witness(&w, fe);
