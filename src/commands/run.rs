@@ -13,17 +13,13 @@ use crate::exit::{Error, Exit, Result};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Role, RunbookRef};
 use crate::journal::writer::Writer;
-use crate::runbook::{Report, load_file, params};
+use crate::runbook::{load_file, params};
 use crate::term::stderr_color;
 
 pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let loaded = load_file(&args.runbook)?;
     if !loaded.warnings.is_empty() {
-        let report = Report {
-            file: args.runbook.display().to_string(),
-            source: loaded.source.clone(),
-            diags: loaded.warnings.clone(),
-        };
+        let report = loaded.report(loaded.warnings.clone());
         eprint!("{}", report.render(stderr_color()));
     }
     let given = params::split_all(&args.params).map_err(Error::Invalid)?;
@@ -68,7 +64,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let lock = session::lock(&run_dir)?;
     // The runbook as this run uses it, durable before `run_started` names its hash:
     // `resume` reads this copy, whatever happens to the file.
-    super::runbook_copy::keep(&run_dir, loaded.source.as_bytes(), &loaded.sha256).map_err(|e| {
+    super::runbook_copy::keep(&run_dir, &loaded).map_err(|e| {
         Error::Failed(format!(
             "cannot keep a copy of the runbook in {}: {e}",
             run_dir.display()

@@ -21,8 +21,16 @@ pub struct Built {
     pub broken_steps: Vec<usize>,
 }
 
-pub fn build(root: &Node) -> Built {
+pub fn build(lib: std::sync::Arc<super::fragments::Library>) -> Built {
     let mut cx = Cx::default();
+    cx.lib = lib.clone();
+    let Some(root) = lib.files.first().map(|f| &f.node) else {
+        return Built {
+            runbook: Runbook::default(),
+            diags: cx.diags,
+            broken_steps: Vec::new(),
+        };
+    };
     let mut runbook = Runbook {
         version: 1,
         name: String::new(),
@@ -110,7 +118,7 @@ pub fn build(root: &Node) -> Built {
     }
 }
 
-fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
+pub(super) fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
     let Some(map) = cx.map(node, "`params`", None) else {
         return Vec::new();
     };

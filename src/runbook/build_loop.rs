@@ -5,6 +5,7 @@
 //! rollback order ambiguous.
 
 use super::build_step::step;
+use super::build_use::{is_use, use_step};
 use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::fields::Cx;
 use super::keys;
@@ -41,6 +42,8 @@ pub fn steps(cx: &mut Cx, node: &Node, params: &[Param]) -> StepList {
             if let Some(var) = block(cx, item, params, &mut list) {
                 vars.push(var);
             }
+        } else if is_use(item) {
+            use_step(cx, item, None, &mut list);
         } else {
             push_step(cx, item, None, &mut list);
         }
@@ -154,6 +157,8 @@ fn block(cx: &mut Cx, node: &Node, params: &[Param], list: &mut StepList) -> Opt
                         Diagnostic::error(item.pos, format!("a `for_each` block inside block `{id}`: loops nest one level only"))
                             .hint("run the inner loop's steps in a runbook of their own, or make the outer list's items carry what the inner loop would walk"),
                     );
+                } else if is_use(item) {
+                    use_step(cx, item, Some(&id), list);
                 } else {
                     push_step(cx, item, Some(&id), list);
                 }

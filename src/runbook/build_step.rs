@@ -202,6 +202,7 @@ pub fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             on_failure,
             allow_override,
             in_loop: None,
+            bound: Vec::new(),
             iteration: None,
             when: flow.when,
             choices: flow.choices,

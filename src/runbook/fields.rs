@@ -16,6 +16,10 @@ pub struct Cx {
     pub diags: Vec<Diagnostic>,
     /// Compiled regexes by source: generated runbooks repeat the same few thousands of times.
     regexes: std::collections::HashMap<String, regex::Regex>,
+    /// The runbook's file and the fragments it reaches (`use:` steps are read from them).
+    pub lib: std::sync::Arc<super::fragments::Library>,
+    /// How many `use:` steps deep the reading is.
+    pub use_depth: usize,
 }
 
 /// A mapping whose keys have been checked against the keys its place accepts.

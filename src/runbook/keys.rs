@@ -9,8 +9,13 @@ pub const TOP: &[&str] = &[
     "params",
     "window",
     "hosts",
+    "uses",
     "steps",
 ];
+/// A fragment file (`uses:`): parameters and steps, and the fragments it uses in turn.
+pub const FRAGMENT: &[&str] = &["version", "name", "description", "params", "uses", "steps"];
+/// A `use:` step: the fragment's steps, inserted here with their ids prefixed by `id`.
+pub const USE: &[&str] = &["id", "use", "with"];
 /// A `hosts:` entry.
 pub const HOST: &[&str] = &["ssh", "user", "sudo"];
 pub const PARAM: &[&str] = &[

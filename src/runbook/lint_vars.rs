@@ -135,6 +135,28 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 used.insert(name);
             }
         }
+        // A fragment's step reads only its fragment's parameters (linted with the
+        // fragment); here, what `with:` gives them is read where the `use` is written.
+        if let Some(layer) = step.bound.first() {
+            let use_id = step.id.split('/').next().unwrap_or_default();
+            for b in layer {
+                for (name, pos) in template_vars(&b.value) {
+                    if let Err(why) = scope.lookup(&name, in_loop) {
+                        out.push(
+                            Diagnostic::error(
+                                pos,
+                                format!("unknown variable `{name}` in `with` of step `{use_id}`"),
+                            )
+                            .width(name.len() + 6)
+                            .hint(unknown_hint(&scope, &name, in_loop, &why)),
+                        );
+                    }
+                    used.insert(name);
+                }
+            }
+            captures(rb, &mut scope, step, out);
+            continue;
+        }
         let vars = template_vars(&step.title)
             .chain(step.instructions.iter().flat_map(template_vars))
             .chain(command_vars(step.command.as_ref()))
@@ -148,25 +170,7 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             unknown_var(&scope, step, &name, pos, out);
             used.insert(name);
         }
-        for c in &step.capture {
-            if rb.param(&c.name).is_some() {
-                out.push(
-                    Diagnostic::error(
-                        c.pos,
-                        format!("capture `{}` has the name of a parameter", c.name),
-                    )
-                    .hint("rename the capture"),
-                );
-            } else if let Some(other) = scope.capture(&c.name, step) {
-                out.push(
-                    Diagnostic::error(
-                        c.pos,
-                        format!("`{}` is already captured by step `{other}`", c.name),
-                    )
-                    .hint("rename one of them"),
-                );
-            }
-        }
+        captures(rb, &mut scope, step, out);
         for check in step.checks() {
             for (name, pos) in command_vars(Some(&check.command)).chain(expect_vars(&check.expect))
             {
@@ -196,6 +200,28 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                         "commands read it as \"${}\" in `run:` or '{{{{ {} }}}}' in `argv:`",
                         p.name, p.name
                     )),
+            );
+        }
+    }
+}
+
+fn captures<'a>(rb: &Runbook, scope: &mut Scope<'a>, step: &'a Step, out: &mut Vec<Diagnostic>) {
+    for c in &step.capture {
+        if rb.param(&c.name).is_some() {
+            out.push(
+                Diagnostic::error(
+                    c.pos,
+                    format!("capture `{}` has the name of a parameter", c.name),
+                )
+                .hint("rename the capture"),
+            );
+        } else if let Some(other) = scope.capture(&c.name, step) {
+            out.push(
+                Diagnostic::error(
+                    c.pos,
+                    format!("`{}` is already captured by step `{other}`", c.name),
+                )
+                .hint("rename one of them"),
             );
         }
     }

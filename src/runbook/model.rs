@@ -10,7 +10,7 @@ use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Runbook {
     pub version: u32,
     pub name: String,
@@ -242,6 +242,19 @@ pub struct Step {
     /// `on:`: the step's commands (describe, run, verify, rollback) run on this host,
     /// unless an entry names its own.
     pub on: Option<OnHost>,
+    /// A fragment's step (`use:`): the values of the fragment's parameters, one layer per
+    /// `use` it came through, outermost first. Each layer's templates are read with the
+    /// names known where that `use` was written (`Engine::step_vars`).
+    pub bound: Vec<Vec<Binding>>,
+}
+
+/// One fragment parameter's value at a `use:` (`with: { node: '{{ node }}' }`, or its
+/// default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub value: Template,
+    pub pos: Pos,
 }
 
 impl Step {
@@ -320,7 +333,7 @@ impl Layout {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         match self {
             Layout::Start => start,
-            Layout::Line { quoted } => Pos::new(
+            Layout::Line { quoted } => start.moved(
                 start.line,
                 start
                     .col
@@ -330,7 +343,7 @@ impl Layout {
             Layout::Block => {
                 let line = before.matches('\n').count();
                 let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
-                Pos::new(
+                start.moved(
                     start.line.saturating_add(count(line)),
                     start.col.saturating_add(count(col)),
                 )

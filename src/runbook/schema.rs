@@ -186,6 +186,16 @@ pub fn schema() -> Value {
             "on": on,
         }), &["id", "kind"])],
     });
+    let use_step = object(
+        keys::USE,
+        json!({
+            "id": step_id,
+            "use": { "type": "string", "description": "A fragment named under `uses:`: its steps are inserted here, ids prefixed `id/`" },
+            "with": { "type": "object", "additionalProperties": { "type": "string" },
+                      "description": "Values of the fragment's parameters; may read names known here: '{{ node }}'" },
+        }),
+        &["id", "use"],
+    );
     let block = object(
         keys::LOOP,
         json!({
@@ -195,7 +205,7 @@ pub fn schema() -> Value {
                 "var": env_name,
                 "in": { "type": "string", "description": "A parameter with `list: true`" },
             }), &["var", "in"]),
-            "steps": { "type": "array", "minItems": 1, "items": step,
+            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, use_step] },
                        "description": "Run once per item, in order; one level only" },
         }),
         &["id", "for_each", "steps"],
@@ -244,7 +254,10 @@ pub fn schema() -> Value {
                            "sudo": { "type": "boolean", "description": "Run commands as root through `sudo -n` (needs NOPASSWD)" },
                        }), &["ssh"]),
                        "description": "Remote hosts, reached with the system's OpenSSH client (BatchMode, strict host keys)" },
-            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block] } },
+            "uses": { "type": "object",
+                      "additionalProperties": { "type": "string", "minLength": 1 },
+                      "description": "Fragment files (version, params, steps) by name, relative to this file, beside or below the runbook" },
+            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block, use_step] } },
         }),
         &["version", "name", "steps"],
     );
@@ -305,6 +318,7 @@ mod tests {
         let block = &steps[1]["properties"];
         assert_eq!(names(step), keys::STEP);
         assert_eq!(names(block), keys::LOOP);
+        assert_eq!(names(&steps[2]["properties"]), keys::USE);
         assert_eq!(names(&block["for_each"]["properties"]), keys::FOR_EACH);
         let param = &s["properties"]["params"]["additionalProperties"]["oneOf"][1];
         assert_eq!(names(&param["properties"]), keys::PARAM);
