@@ -40,6 +40,9 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         given
     };
     let params = loaded.resolve_params(&given)?;
+    let operator = crate::identity::current(Role::Operator);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params.clone());
+    refuse_option_like(&engine)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
     needs_sharing(&loaded.runbook, share_gid)?;
     let runbook_path = args
@@ -83,8 +86,6 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
         redactions,
     );
-    let operator = crate::identity::current(Role::Operator);
-    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
     let headless = !session::is_interactive(args.headless);
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
@@ -116,6 +117,29 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         past: None,
         _lock: lock,
     })
+}
+
+/// A value that starts an argv element with `-` would be read as an option: refused
+/// before anything runs (exit 2).
+fn refuse_option_like(engine: &Engine) -> Result<()> {
+    let found = engine.option_like_values();
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    let all: Vec<String> = found
+        .iter()
+        .map(|o| format!("`{}` = {:?} in step `{}`", o.name, o.shown, o.step))
+        .collect();
+    Err(Error::Invalid(format!(
+        "{} starts an argv element with `-`, which the program would read as an option: {}. Nothing ran. Give a value that does not start with `-`; the runbook's author can rule such values out with the parameter's `pattern` (anchored with `^`), or pass the value after `--` or as `--flag={{{{ {} }}}}`",
+        if found.len() == 1 {
+            "a value"
+        } else {
+            "values"
+        },
+        all.join("; "),
+        first.name
+    )))
 }
 
 /// `<dir>/<run-id>/` with an id that sorts by time: `20231205T081500Z-3f9a`.

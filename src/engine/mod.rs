@@ -19,6 +19,7 @@ mod later;
 mod lifecycle;
 mod manual;
 mod messages;
+pub mod option_like;
 pub mod phase;
 mod read;
 mod reject;

@@ -215,24 +215,66 @@ impl Cx {
         }
     }
 
+    /// A pattern that may read values (`must_match`, `deny`, `stdout_matches`): each
+    /// `{{ name }}` stands for the value, regex-escaped.
+    pub fn pattern_with_values(&mut self, node: &Node, what: &str) -> Option<Pattern> {
+        let source = self.string(node, what)?;
+        if !Template::parse(&source).is_ok_and(|t| t.vars().next().is_some()) {
+            return self.pattern(node, what);
+        }
+        let t = self.template_text(node, &source, what)?;
+        // Checked with a stand-in value: escaped values are literals, so any value compiles.
+        let sample = t.render_with(|_| Some("x".into()));
+        let regex = self.compile(node, &sample, what)?;
+        Some(Pattern {
+            source,
+            regex,
+            pos: node.pos,
+            template: Some(t),
+        })
+    }
+
+    pub fn patterns_with_values(&mut self, node: &Node, what: &str) -> Vec<Pattern> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .filter_map(|n| self.pattern_with_values(n, what))
+            .collect()
+    }
+
     pub fn pattern(&mut self, node: &Node, what: &str) -> Option<Pattern> {
         let source = self.string(node, what)?;
-        if let Some(regex) = self.regexes.get(&source) {
-            let regex = regex.clone();
-            return Some(Pattern {
-                source,
-                regex,
-                pos: node.pos,
-            });
+        if let Some((name, at)) = Template::parse(&source)
+            .ok()
+            .and_then(|t| t.vars().next().map(|(n, at)| (n.to_string(), at)))
+        {
+            self.error(
+                Diagnostic::error(pos_in(node, at), format!("{what} cannot read a value (`{{{{ {name} }}}}`)"))
+                    .width(name.len() + 6)
+                    .hint("values may appear in `must_match`, `deny` and `stdout_matches` (as literal text); elsewhere write the pattern out"),
+            );
+            return None;
         }
-        match RegexBuilder::new(&source).size_limit(1 << 20).build() {
+        let regex = self.compile(node, &source, what)?;
+        Some(Pattern {
+            source,
+            regex,
+            pos: node.pos,
+            template: None,
+        })
+    }
+
+    fn compile(&mut self, node: &Node, source: &str, what: &str) -> Option<regex::Regex> {
+        if let Some(regex) = self.regexes.get(source) {
+            return Some(regex.clone());
+        }
+        match RegexBuilder::new(source).size_limit(1 << 20).build() {
             Ok(regex) => {
-                self.regexes.insert(source.clone(), regex.clone());
-                Some(Pattern {
-                    source,
-                    regex,
-                    pos: node.pos,
-                })
+                self.regexes.insert(source.to_string(), regex.clone());
+                Some(regex)
             }
             Err(e) => {
                 let detail = e.to_string();

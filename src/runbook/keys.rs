@@ -62,6 +62,8 @@ pub const STEP: &[&str] = &[
 /// A `for_each` block in `steps:`, told from a step by its `for_each` (or `steps`) key.
 pub const LOOP: &[&str] = &["id", "title", "for_each", "steps"];
 pub const FOR_EACH: &[&str] = &["var", "in"];
+/// A capture written as a mapping: `{ regex: '…', secret: true }`.
+pub const CAPTURE: &[&str] = &["regex", "secret"];
 pub const WHEN: &[&str] = &["param", "capture", "choice", "equals", "matches"];
 pub const WAIT_UNTIL: &[&str] = &["every", "deadline"];
 pub const EXPECT: &[&str] = &[

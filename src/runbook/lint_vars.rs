@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use regex::Regex;
 
 use super::diag::{Diagnostic, Pos, did_you_mean};
-use super::model::{Arg, Command, Expect, Runbook, Step, Undo};
+use super::model::{Arg, Command, Expect, Runbook, Step, Target, Undo};
 use super::script::expansions;
 use super::template::Template;
 
@@ -164,7 +164,7 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             .chain(
                 step.target
                     .iter()
-                    .flat_map(|t| command_vars(Some(&t.describe))),
+                    .flat_map(|t| command_vars(Some(&t.describe)).chain(target_pattern_vars(t))),
             );
         for (name, pos) in vars {
             unknown_var(&scope, step, &name, pos, out);
@@ -271,6 +271,15 @@ fn expect_vars(e: &Expect) -> impl Iterator<Item = (String, Pos)> + '_ {
         .chain(&e.stdout_not_contains)
         .chain(&e.stdout_equals)
         .chain(e.stdout_number.iter().map(|n| &n.value))
+        .chain(e.stdout_matches.iter().filter_map(|p| p.template.as_ref()))
+        .flat_map(template_vars)
+}
+
+fn target_pattern_vars(t: &Target) -> impl Iterator<Item = (String, Pos)> + '_ {
+    t.must_match
+        .iter()
+        .chain(&t.deny)
+        .filter_map(|p| p.template.as_ref())
         .flat_map(template_vars)
 }
 
@@ -279,9 +288,10 @@ fn command_vars(c: Option<&Command>) -> impl Iterator<Item = (String, Pos)> + '_
         Some(Command::Argv { args, .. }) => args,
         _ => &[],
     };
-    args.iter().filter_map(|a| match a {
-        Arg::Var { name, pos } => Some((name.clone(), *pos)),
-        Arg::Lit(_) => None,
+    args.iter().flat_map(|a| match a {
+        Arg::Var { name, pos } => vec![(name.clone(), *pos)],
+        Arg::Part { template, .. } => template_vars(template).collect(),
+        Arg::Lit(_) => Vec::new(),
     })
 }
 

@@ -30,6 +30,7 @@ pub mod model;
 mod names;
 mod node;
 mod noop;
+pub mod option_like;
 pub mod params;
 pub mod schema;
 mod script;

@@ -85,11 +85,32 @@ pub struct Pattern {
     pub source: String,
     pub regex: Regex,
     pub pos: Pos,
+    /// `must_match: '^{{ node }}$'`: the pattern reads values, each one inserted with its
+    /// regex metacharacters escaped (a value `a.b` matches only `a.b`), so it is compiled
+    /// per use ([`Pattern::matches`]); `regex` is then only the loader's syntax check.
+    pub template: Option<Template>,
 }
 
 impl Pattern {
+    /// For patterns that read no values (parameters' own rules, captures, `when`).
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
+    }
+
+    /// Whether `text` matches, the pattern's values taken from `vars`, as literals.
+    pub fn matches(&self, text: &str, vars: &BTreeMap<String, String>) -> bool {
+        match &self.template {
+            None => self.regex.is_match(text),
+            Some(t) => {
+                let source = t.render_with(|name| vars.get(name).map(|v| regex::escape(v)));
+                // Escaped values cannot break a pattern the loader compiled; a size limit
+                // can still refuse a huge value, and then nothing matches.
+                regex::RegexBuilder::new(&source)
+                    .size_limit(1 << 20)
+                    .build()
+                    .is_ok_and(|re| re.is_match(text))
+            }
+        }
     }
 }
 
@@ -363,7 +384,41 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Lit(String),
-    Var { name: String, pos: Pos },
+    /// A whole element that is one value (`'{{ node }}'`).
+    Var {
+        name: String,
+        pos: Pos,
+    },
+    /// Text and values in one element (`--field-selector=spec.nodeName={{ node }}`): still
+    /// one argv element whatever the values hold.
+    Part {
+        template: Template,
+        pos: Pos,
+    },
+}
+
+impl Arg {
+    /// Whether this element reads the value `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        match self {
+            Arg::Lit(_) => false,
+            Arg::Var { name: n, .. } => n == name,
+            Arg::Part { template, .. } => template.vars().any(|(n, _)| n == name),
+        }
+    }
+
+    /// The value this element starts with, if it starts with one: a value with a leading
+    /// `-` there makes the program read the element as an option.
+    pub fn leading_value(&self) -> Option<(&str, Pos)> {
+        match self {
+            Arg::Lit(_) => None,
+            Arg::Var { name, pos } => Some((name, *pos)),
+            Arg::Part { template, .. } => match template.parts.first() {
+                Some(super::template::Part::Var { name, pos, .. }) => Some((name, *pos)),
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -435,6 +490,9 @@ pub struct Capture {
     pub name: String,
     pub pos: Pos,
     pub pattern: Pattern,
+    /// `capture: { name: { regex: '…', secret: true } }`: masked like a secret parameter;
+    /// the capturing command's stdout is withheld from its log and the screen.
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -144,9 +144,12 @@ pub fn schema() -> Value {
             "argv": argv,
             "mutating": { "type": "boolean", "description": "Default: true for action, false otherwise" },
             "expect": expect,
-            "capture": { "type": "object", "additionalProperties": regex,
+            "capture": { "type": "object", "additionalProperties": { "oneOf": [regex, object(keys::CAPTURE, json!({
+                             "regex": regex,
+                             "secret": { "type": "boolean", "description": "Masked like a secret parameter; the command's stdout is kept out of its log and off the screen" },
+                         }), &["regex"])] },
                          "propertyNames": { "pattern": "^[a-z_][a-z0-9_]*$" },
-                         "description": "name: regex; group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
+                         "description": "name: regex (or { regex, secret: true }); group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
             "target": object(keys::TARGET, json!({
                 "describe": { "oneOf": [run, argv], "description": "Asks the system what will really be touched" },
                 "on": on,
