@@ -283,6 +283,7 @@ mod tests {
             name: "snap".into(),
             pos: Default::default(),
             pattern: pattern(r"saved (\S+)"),
+            secret: false,
         }];
         let j = judge(
             &result(0, "saved snap-0001\n"),
