@@ -167,3 +167,27 @@ fn a_secret_capture_is_used_but_never_written_or_shown() {
     assert_eq!(finished[0]["data"]["captures"]["pw"], "[REDACTED:pw]");
     assert!(run.stdout.contains("[REDACTED:pw]"), "{}", run.stdout);
 }
+
+#[test]
+fn a_resumed_run_that_lost_a_secret_capture_names_the_step_to_run_again() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "secret.yaml",
+        &SECRET.replace(
+            "  - id: use-it\n",
+            "  - id: pause\n    kind: manual\n    instructions: wait\n  - id: use-it\n",
+        ),
+    );
+    // No answer at the manual step: the run stops there, with the secret only in memory.
+    let run = s.run(&rb, &[], "");
+    assert_ne!(run.code, 0, "{}", run.explain());
+    let again = s.resume(run.dir(), "done\n");
+    let failed = again.records("step_failed", Some("use-it"));
+    assert_eq!(failed.len(), 1, "{}", again.explain());
+    let reason = failed[0]["data"]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("reads pw"), "{reason}");
+    assert!(reason.contains("Run `rotate` again"), "{reason}");
+    // The command never ran with the mask in place of the value.
+    assert!(again.records("command_started", Some("use-it")).is_empty());
+    assert_eq!(holds(run.dir(), "S3CR3T-XYZ-123"), Vec::<String>::new());
+}

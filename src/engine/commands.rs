@@ -89,7 +89,14 @@ impl Engine {
             .map(str::to_string)
             .collect();
         if !lost.is_empty() {
-            let reason = msg::lost_captures(purpose, &lost);
+            let by: Vec<String> = self
+                .rb
+                .steps
+                .iter()
+                .filter(|s| s.capture.iter().any(|c| lost.contains(&c.name)))
+                .map(|s| s.id.clone())
+                .collect();
+            let reason = msg::lost_captures(purpose, &lost, &by);
             // Running it again cannot bring the value back: roll back or stop (during a
             // rollback, skip this command or stop).
             let prompt = match purpose {

@@ -22,8 +22,7 @@ pub struct Built {
 }
 
 pub fn build(lib: std::sync::Arc<super::fragments::Library>) -> Built {
-    let mut cx = Cx::default();
-    cx.lib = lib.clone();
+    let mut cx = Cx::with_lib(lib.clone());
     let Some(root) = lib.files.first().map(|f| &f.node) else {
         return Built {
             runbook: Runbook::default(),

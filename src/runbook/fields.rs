@@ -54,6 +54,14 @@ impl<'a> Fields<'a> {
 }
 
 impl Cx {
+    /// A reader of the runbook in `lib` (and of the fragments it reaches).
+    pub fn with_lib(lib: std::sync::Arc<super::fragments::Library>) -> Cx {
+        Cx {
+            lib,
+            ..Cx::default()
+        }
+    }
+
     pub fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
