@@ -9,13 +9,13 @@
 
 use std::collections::BTreeSet;
 
-use super::build_loop::{StepList, steps};
 use super::diag::{Diagnostic, did_you_mean};
 use super::fields::Cx;
 use super::keys;
 use super::model::{Binding, Param, Runbook, StepRef, When};
 use super::names;
 use super::node::{Node, Value};
+use super::step_list::StepList;
 use super::template::Template;
 
 /// `use` inside `use` inside …: deeper than this is a runaway include, not a runbook.
@@ -33,8 +33,18 @@ pub fn is_use(node: &Node) -> bool {
     }
 }
 
+/// How a `steps:` list is read (`build_loop::steps`), handed in: a fragment's steps may
+/// `use` fragments in turn.
+pub type ReadSteps = fn(&mut Cx, &Node, &[Param]) -> StepList;
+
 /// Reads a `use:` step and appends the fragment's steps to `list`.
-pub fn use_step(cx: &mut Cx, node: &Node, in_loop: Option<&str>, list: &mut StepList) {
+pub fn use_step(
+    cx: &mut Cx,
+    node: &Node,
+    in_loop: Option<&str>,
+    list: &mut StepList,
+    steps: ReadSteps,
+) {
     let known: Vec<&str> = keys::USE.iter().chain(keys::STEP).copied().collect();
     let Some(f) = cx.map(node, "a `use` step", Some(&known)) else {
         return;
@@ -96,7 +106,7 @@ pub fn use_step(cx: &mut Cx, node: &Node, in_loop: Option<&str>, list: &mut Step
         return;
     }
     cx.use_depth += 1;
-    let fragment = fragment(cx, &file.node);
+    let fragment = fragment(cx, &file.node, steps);
     cx.use_depth -= 1;
     let Some((params, inner)) = fragment else {
         return;
@@ -141,7 +151,7 @@ pub fn use_step(cx: &mut Cx, node: &Node, in_loop: Option<&str>, list: &mut Step
 }
 
 /// Reads a fragment file: its parameters and its steps (linted on their own).
-fn fragment(cx: &mut Cx, root: &Node) -> Option<(Vec<Param>, StepList)> {
+fn fragment(cx: &mut Cx, root: &Node, steps: ReadSteps) -> Option<(Vec<Param>, StepList)> {
     let top = cx.map(root, "a fragment", Some(keys::FRAGMENT))?;
     match top.get("version") {
         None => cx.error(
@@ -164,7 +174,7 @@ fn fragment(cx: &mut Cx, root: &Node) -> Option<(Vec<Param>, StepList)> {
         }
     }
     let params = match top.get("params") {
-        Some(n) => super::build::params(cx, n),
+        Some(n) => super::build_params::params(cx, n),
         None => Vec::new(),
     };
     for p in &params {

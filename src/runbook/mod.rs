@@ -12,6 +12,7 @@ mod build_command;
 mod build_flow;
 mod build_hosts;
 mod build_loop;
+mod build_params;
 mod build_step;
 mod build_use;
 pub mod diag;
@@ -35,6 +36,7 @@ pub mod params;
 pub mod schema;
 mod script;
 pub mod show;
+mod step_list;
 pub mod template;
 pub mod window;
 
