@@ -9,6 +9,7 @@
 )]
 
 mod apply;
+mod approvers;
 mod choose;
 mod commands;
 mod confirm;
@@ -22,6 +23,7 @@ mod messages;
 pub mod option_like;
 pub mod phase;
 mod read;
+pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;
@@ -30,10 +32,11 @@ mod step;
 pub mod update;
 mod verify_all;
 
+pub use approvers::Tally;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
@@ -43,6 +46,9 @@ pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod approvers_tests;
 
 #[cfg(test)]
 mod flow_tests;

@@ -208,14 +208,9 @@ fn fragment(cx: &mut Cx, root: &Node, steps: ReadSteps) -> Option<(Vec<Param>, S
     // Linted alone: its parameters are the only names it may read from outside.
     let alone = Runbook {
         version: 1,
-        name: String::new(),
-        description: None,
-        path: Vec::new(),
         params: params.clone(),
-        window: None,
         steps: list.steps.clone(),
-        loops: Vec::new(),
-        hosts: Vec::new(),
+        ..Runbook::default()
     };
     let mut diags = Vec::new();
     super::lint_vars::lint(&alone, &mut diags);

@@ -10,12 +10,15 @@ pub const TOP: &[&str] = &[
     "window",
     "hosts",
     "uses",
+    "environments",
     "steps",
 ];
 /// A fragment file (`uses:`): parameters and steps, and the fragments it uses in turn.
 pub const FRAGMENT: &[&str] = &["version", "name", "description", "params", "uses", "steps"];
 /// A `use:` step: the fragment's steps, inserted here with their ids prefixed by `id`.
 pub const USE: &[&str] = &["id", "use", "with"];
+/// An `environments:` entry.
+pub const ENVIRONMENT: &[&str] = &["needs_rehearsal", "within"];
 /// A `hosts:` entry.
 pub const HOST: &[&str] = &["ssh", "user", "sudo"];
 pub const PARAM: &[&str] = &[
@@ -76,7 +79,7 @@ pub const EXPECT: &[&str] = &[
 ];
 pub const NUMBER: &[&str] = &["lt", "le", "gt", "ge", "eq"];
 pub const TARGET: &[&str] = &["describe", "on", "capture", "must_match", "deny"];
-pub const APPROVAL: &[&str] = &["required", "allow_self"];
+pub const APPROVAL: &[&str] = &["required", "allow_self", "reviewers", "group"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
 pub const CHECK: &[&str] = &[
     "run",
