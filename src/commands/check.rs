@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit::Exit;
-use crate::runbook::{Report, load_file, model::StepKind};
+use crate::runbook::{load_file, model::StepKind};
 use crate::term::stderr_color;
 
 pub fn run(files: &[PathBuf]) -> Exit {
@@ -13,11 +13,7 @@ pub fn run(files: &[PathBuf]) -> Exit {
         match load_file(path) {
             Ok(loaded) => {
                 if !loaded.warnings.is_empty() {
-                    let report = Report {
-                        file: path.display().to_string(),
-                        source: loaded.source.clone(),
-                        diags: loaded.warnings.clone(),
-                    };
+                    let report = loaded.report(loaded.warnings.clone());
                     eprint!("{}", report.render(color));
                 }
                 let rb = &loaded.runbook;

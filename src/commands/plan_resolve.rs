@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use crate::engine::Engine;
 use crate::engine::expect::{resolve_target, target_refusal};
 use crate::journal::record::{Purpose, Role};
-use crate::runbook::model::{Arg, Command, Runbook};
+use crate::runbook::model::{Command, Runbook};
 use crate::runbook::params::Params;
 use crate::runbook::show;
 
@@ -90,7 +90,7 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
             continue;
         };
         let name = engine.mask(&real);
-        match target_refusal(target, &real) {
+        match target_refusal(target, &real, &vars) {
             Some((rule, p)) => {
                 refused = true;
                 let _ = writeln!(
@@ -120,9 +120,7 @@ fn reads_capture<'a>(cmd: &Command, captured: &'a [String]) -> Option<&'a str> {
         Command::Run { script, .. } => {
             script.contains(&format!("${name}")) || script.contains(&format!("${{{name}}}"))
         }
-        Command::Argv { args, .. } => args
-            .iter()
-            .any(|a| matches!(a, Arg::Var { name: n, .. } if n == name)),
+        Command::Argv { args, .. } => args.iter().any(|a| a.reads(name)),
     })
 }
 

@@ -34,6 +34,9 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
     }
     let _ = writeln!(o, "\n  {:>2}  {}  · {}", i + 1, step.id, tags.join(" · "));
     let _ = writeln!(o, "      {}", step.title.render(values));
+    if let Some(on) = &step.on {
+        field(o, "on", &host(rb, on, values));
+    }
     if let Some(c) = &step.when {
         field(
             o,
@@ -79,6 +82,9 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
     }
     if let Some(t) = &step.target {
         command_field(o, "target", &t.describe, values);
+        if let Some(on) = &t.on {
+            field(o, "", &format!("on {}", host(rb, on, values)));
+        }
         let mut rules = vec![match &t.capture {
             Some(c) => format!("capture /{}/", c.source),
             None => "first line of output".into(),
@@ -148,11 +154,11 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         field(o, "retry", &retry_text(step.retry));
     }
     for (n, c) in step.verify.iter().enumerate() {
-        check(o, &format!("verify {}", n + 1), c, values);
+        check(o, rb, &format!("verify {}", n + 1), c, values);
     }
     for (n, u) in step.rollback.iter().enumerate() {
         match u {
-            Undo::Run(c) => check(o, &format!("rollback {}", n + 1), c, values),
+            Undo::Run(c) => check(o, rb, &format!("rollback {}", n + 1), c, values),
             Undo::Manual { instructions, .. } => field_lines(
                 o,
                 &format!("rollback {} by hand", n + 1),
@@ -255,8 +261,11 @@ fn retry_text(r: crate::runbook::model::Retry) -> String {
     )
 }
 
-fn check(o: &mut String, head: &str, c: &Check, values: &Values) {
+fn check(o: &mut String, rb: &Runbook, head: &str, c: &Check, values: &Values) {
     command_field(o, head, &c.command, values);
+    if let Some(on) = &c.on {
+        field(o, "", &format!("on {}", host(rb, on, values)));
+    }
     let expect = show::expectations(&c.expect, values);
     if !expect.is_empty() {
         field(o, "", &format!("expect {}", expect.join("; ")));
@@ -266,6 +275,23 @@ fn check(o: &mut String, head: &str, c: &Check, values: &Values) {
     }
     if c.retry.attempts > 1 {
         field(o, "", &format!("retry {}", retry_text(c.retry)));
+    }
+}
+
+/// Where an `on:` runs: the `hosts:` entry and the ssh destination with the values in.
+fn host(rb: &Runbook, on: &crate::runbook::model::OnHost, values: &Values) -> String {
+    match rb.host(&on.name) {
+        Some(h) => {
+            let dest = h.ssh.render(values);
+            let user = h
+                .user
+                .as_deref()
+                .map(|u| format!("{u}@"))
+                .unwrap_or_default();
+            let sudo = if h.sudo { ", as root (sudo)" } else { "" };
+            format!("host `{}` (ssh {user}{dest}{sudo})", on.name)
+        }
+        None => format!("host `{}`", on.name),
     }
 }
 

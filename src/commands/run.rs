@@ -13,17 +13,13 @@ use crate::exit::{Error, Exit, Result};
 use crate::hash::sha256_hex;
 use crate::journal::record::{Role, RunbookRef};
 use crate::journal::writer::Writer;
-use crate::runbook::{Report, load_file, params};
+use crate::runbook::{load_file, params};
 use crate::term::stderr_color;
 
 pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let loaded = load_file(&args.runbook)?;
     if !loaded.warnings.is_empty() {
-        let report = Report {
-            file: args.runbook.display().to_string(),
-            source: loaded.source.clone(),
-            diags: loaded.warnings.clone(),
-        };
+        let report = loaded.report(loaded.warnings.clone());
         eprint!("{}", report.render(stderr_color()));
     }
     let given = params::split_all(&args.params).map_err(Error::Invalid)?;
@@ -45,6 +41,10 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         given
     };
     let params = loaded.resolve_params(&given)?;
+    let operator = crate::identity::current(Role::Operator);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params.clone())
+        .operated_by(crate::identity::operator_who());
+    refuse_option_like(&engine)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
     needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let runbook_path = args
@@ -83,7 +83,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let lock = session::lock(&run_dir)?;
     // The runbook as this run uses it, durable before `run_started` names its hash:
     // `resume` reads this copy, whatever happens to the file.
-    super::runbook_copy::keep(&run_dir, loaded.source.as_bytes(), &loaded.sha256).map_err(|e| {
+    super::runbook_copy::keep(&run_dir, &loaded).map_err(|e| {
         Error::Failed(format!(
             "cannot keep a copy of the runbook in {}: {e}",
             run_dir.display()
@@ -108,9 +108,6 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         ),
         redactions,
     );
-    let operator = crate::identity::current(Role::Operator);
-    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params)
-        .operated_by(crate::identity::operator_who());
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
         runbook: RunbookRef {
@@ -143,6 +140,29 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         past: None,
         _lock: lock,
     })
+}
+
+/// A value that starts an argv element with `-` would be read as an option: refused
+/// before anything runs (exit 2).
+fn refuse_option_like(engine: &Engine) -> Result<()> {
+    let found = engine.option_like_values();
+    let Some(first) = found.first() else {
+        return Ok(());
+    };
+    let all: Vec<String> = found
+        .iter()
+        .map(|o| format!("`{}` = {:?} in step `{}`", o.name, o.shown, o.step))
+        .collect();
+    Err(Error::Invalid(format!(
+        "{} starts an argv element with `-`, which the program would read as an option: {}. Nothing ran. Give a value that does not start with `-`; the runbook's author can rule such values out with the parameter's `pattern` (anchored with `^`), or pass the value after `--` or as `--flag={{{{ {} }}}}`",
+        if found.len() == 1 {
+            "a value"
+        } else {
+            "values"
+        },
+        all.join("; "),
+        first.name
+    )))
 }
 
 /// `<dir>/<run-id>/` with an id that sorts by time: `20231205T081500Z-3f9a`.

@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -18,29 +18,57 @@ use crate::exit::{Error, Result};
 use crate::journal::record::{Actor, Body, Record};
 use crate::runbook::model::Step;
 use crate::runbook::params::{Params, is_masked};
-use crate::runbook::{Loaded, Runbook, load_file};
+use crate::runbook::{Loaded, Runbook, load_file, load_file_in};
 
 pub fn name(sha256: &str) -> String {
     format!("runbook-{}.yaml", &sha256[..sha256.len().min(16)])
 }
 
 /// Writes the runbook's exact bytes into the run directory and makes them durable, before
-/// any record names their hash. An identical copy already there is kept.
-pub fn keep(run_dir: &Path, bytes: &[u8], sha256: &str) -> std::io::Result<PathBuf> {
-    let path = run_dir.join(name(sha256));
-    if crate::hash::sha256_hex(&fs::read(&path).unwrap_or_default()) == sha256 {
-        return Ok(path);
+/// any record names their hash; the fragments it uses go under `runbook-<hash>.d/`, by
+/// their paths relative to the runbook. An identical copy already there is kept.
+pub fn keep(run_dir: &Path, loaded: &Loaded) -> std::io::Result<PathBuf> {
+    let path = run_dir.join(name(&loaded.sha256));
+    for f in &loaded.fragments {
+        let to = fragments_dir(&path).join(&f.rel);
+        if let Some(dir) = to.parent() {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)?;
+        }
+        write_once(&to, f.source.as_bytes())?;
+        if let Some(dir) = to.parent() {
+            crate::journal::writer::sync_dir(dir)?;
+        }
+    }
+    write_once(&path, loaded.source.as_bytes())?;
+    crate::journal::writer::sync_dir(run_dir)?;
+    Ok(path)
+}
+
+fn write_once(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if fs::read(path).is_ok_and(|had| had == bytes) {
+        return Ok(());
     }
     let mut f = fs::File::options()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)?;
+        .open(path)?;
     f.write_all(bytes)?;
-    f.sync_all()?;
-    crate::journal::writer::sync_dir(run_dir)?;
-    Ok(path)
+    f.sync_all()
+}
+
+/// Where the fragments of a kept copy are: `runbook-<hash>.d/`.
+fn fragments_dir(copy: &Path) -> PathBuf {
+    copy.with_extension("d")
+}
+
+/// Loads a kept copy, its fragments read from the copies kept beside it.
+pub fn load_copy(copy: &Path) -> std::result::Result<Loaded, crate::runbook::Report> {
+    load_file_in(copy, &fragments_dir(copy))
 }
 
 /// The copy of the runbook with this hash, if the run directory holds it (runs from before
@@ -110,8 +138,11 @@ pub fn choose(
         if is_masked(&first) {
             return Err(masked_path());
         }
+        let loaded = match &copy {
+            Some(c) => load_copy(c)?,
+            None => load_file(Path::new(&first))?,
+        };
         let from = copy.clone().unwrap_or_else(|| PathBuf::from(&first));
-        let loaded = load_file(&from)?;
         if loaded.sha256 != sha {
             return Err(Error::Refused(format!(
                 "{} changed since the run started (sha256 {} then, {} now); resuming would run steps the journal never saw. Put the runbook back as it was (e.g. `git log` / `git checkout` it), or start a new run; this run's journal stays as its record",
@@ -143,7 +174,7 @@ pub fn choose(
         )));
     };
     let old = match copy {
-        Some(c) => load_file(&c)?,
+        Some(c) => load_copy(&c)?,
         None if !is_masked(&first) => load_file(Path::new(&first))
             .ok()
             .filter(|l| l.sha256 == sha)
@@ -190,7 +221,7 @@ impl Edit {
                     self.path.display()
                 ))
             })?;
-        keep(run_dir, new.source.as_bytes(), &new.sha256).map_err(|e| {
+        keep(run_dir, new).map_err(|e| {
             Error::Failed(format!(
                 "cannot keep a copy of {} in {}: {e}",
                 self.path.display(),

@@ -9,8 +9,8 @@ use crate::journal::record::{Body, Prompt, Purpose};
 use chrono::{DateTime, Utc};
 
 use crate::runbook::expand::file_safe;
-use crate::runbook::model::{Arg, Check, Command, Expect, StepKind, WaitUntil};
-use crate::runbook::show;
+use crate::runbook::model::{Check, Command, Expect, StepKind, WaitUntil};
+use crate::runbook::{params, show};
 
 use super::event::{CommandResult, Effect, Event, Program, Spawn};
 use super::expect::{Judgement, judge, resolve_target};
@@ -33,15 +33,15 @@ pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
 fn reads(cmd: &Command, expect: Option<&Expect>, name: &str) -> bool {
     let in_command = match cmd {
         Command::Run { script, .. } => show::script_refs(script).any(|r| r == name),
-        Command::Argv { args, .. } => args
-            .iter()
-            .any(|a| matches!(a, Arg::Var { name: n, .. } if n == name)),
+        Command::Argv { args, .. } => args.iter().any(|a| a.reads(name)),
     };
     let in_expect = expect.is_some_and(|e| {
         e.stdout_contains
             .iter()
             .chain(&e.stdout_not_contains)
             .chain(&e.stdout_equals)
+            .chain(e.stdout_number.iter().map(|n| &n.value))
+            .chain(e.stdout_matches.iter().filter_map(|p| p.template.as_ref()))
             .any(|t| t.vars().any(|(v, _)| v == name))
     });
     in_command || in_expect
@@ -89,7 +89,14 @@ impl Engine {
             .map(str::to_string)
             .collect();
         if !lost.is_empty() {
-            let reason = msg::lost_captures(purpose, &lost);
+            let by: Vec<String> = self
+                .rb
+                .steps
+                .iter()
+                .filter(|s| s.capture.iter().any(|c| lost.contains(&c.name)))
+                .map(|s| s.id.clone())
+                .collect();
+            let reason = msg::lost_captures(purpose, &lost, &by);
             // Running it again cannot bring the value back: roll back or stop (during a
             // rollback, skip this command or stop).
             let prompt = match purpose {
@@ -158,6 +165,15 @@ impl Engine {
             timeout,
             log,
             redact: self.redactions(),
+            withhold_stdout: match purpose {
+                Purpose::Main => self.rb.steps[i]
+                    .capture
+                    .iter()
+                    .filter(|c| c.secret)
+                    .map(|c| c.name.clone())
+                    .collect(),
+                _ => Vec::new(),
+            },
         }));
     }
 
@@ -322,11 +338,46 @@ impl Engine {
         not_yet: bool,
         fx: &mut Vec<Effect>,
     ) -> BTreeMap<String, String> {
+        // A secret capture is journaled as its mask, and its value scrubbed from every
+        // sentence about this command (the engine learns it only now).
+        let secret = |k: &str| {
+            self.rb.steps[i]
+                .capture
+                .iter()
+                .any(|c| c.secret && c.name == k)
+                && purpose == Purpose::Main
+        };
+        let scrub: Vec<(String, String)> = j
+            .captures
+            .iter()
+            .filter(|(k, v)| secret(k) && !v.is_empty())
+            .map(|(k, v)| (v.clone(), params::mask(k)))
+            .collect();
+        let masked = |t: &str| {
+            scrub
+                .iter()
+                .fold(self.mask(t), |t, (real, shown)| t.replace(real, shown))
+        };
         let captured: BTreeMap<String, String> = j
             .captures
             .iter()
-            .map(|(k, v)| (k.clone(), self.mask_capture(v)))
+            .map(|(k, v)| {
+                let shown = if secret(k) {
+                    params::mask(k)
+                } else {
+                    self.mask_capture(v)
+                };
+                (k.clone(), shown)
+            })
             .collect();
+        let unmet: Vec<(String, String)> = if not_yet {
+            Vec::new()
+        } else {
+            j.unmet
+                .iter()
+                .map(|(e, d)| (masked(e), masked(d)))
+                .collect()
+        };
         let body = Body::CommandFinished {
             purpose,
             attempt: r.attempt,
@@ -339,12 +390,8 @@ impl Engine {
             log: self.log_of(i, purpose, r.attempt),
             background: r.background.masked(|n| self.mask(n)),
             ok: j.ok(),
-            failure: j
-                .failure
-                .as_ref()
-                .filter(|_| !not_yet)
-                .map(|f| self.mask(f)),
-            not_yet: j.failure.as_ref().filter(|_| not_yet).map(|f| self.mask(f)),
+            failure: j.failure.as_ref().filter(|_| !not_yet).map(|f| masked(f)),
+            not_yet: j.failure.as_ref().filter(|_| not_yet).map(|f| masked(f)),
             captures: if j.ok() {
                 captured.clone()
             } else {
@@ -360,13 +407,12 @@ impl Engine {
                 }
             }
         }
-        let unmet = if not_yet { &[][..] } else { &j.unmet[..] };
         for (expectation, detail) in unmet {
             let body = Body::ExpectFailed {
                 purpose,
                 attempt: r.attempt,
-                expectation: self.mask(expectation),
-                detail: self.mask(detail),
+                expectation,
+                detail,
             };
             self.emit(fx, Some(i), self.shisa(), body);
         }
@@ -432,7 +478,7 @@ impl Engine {
         };
         // The rules judge what the system said, not its masked form: a secret inside a
         // target name must not hide it from `deny`.
-        let Some((rule, p)) = super::expect::target_refusal(t, real) else {
+        let Some((rule, p)) = super::expect::target_refusal(t, real, &self.step_vars(i)) else {
             return false;
         };
         let pattern = p.source.clone();

@@ -117,6 +117,16 @@ impl Engine {
         let command = self
             .shown_command(i, Purpose::Main)
             .unwrap_or_else(|| format!("manual step `{}`", step.id));
+        // Where it runs is part of what the reviewer signs: the same command on another
+        // host is another change, and its hash must differ.
+        let command = match self.remote_target(i, Purpose::Main) {
+            Some(Ok(t)) => format!("on {}: {command}", self.mask(&t.label())),
+            Some(Err(_)) => format!(
+                "on `{}` (not resolved): {command}",
+                step.on.as_ref().map_or("?", |o| o.name.as_str())
+            ),
+            None => command,
+        };
         let expected = self.steps[i]
             .target
             .resolved()

@@ -272,6 +272,10 @@ pub struct Spawn {
     /// Values to scrub from this command's output besides the run's secrets: captured
     /// values that held a secret, known only since they were captured.
     pub redact: Vec<(String, String)>,
+    /// Secret captures this command's stdout is read for: its stdout is kept out of the
+    /// log and off the screen (judged in memory only), since the secret is in it before
+    /// anyone knows its value to scrub.
+    pub withhold_stdout: Vec<String>,
 }
 
 /// Why ssh itself failed, as the driver found it (`remote::classify`): the remote command

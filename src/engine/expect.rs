@@ -81,7 +81,7 @@ pub fn judge(
     let one_line = out.strip_suffix('\n').unwrap_or(out);
     let one_line = one_line.strip_suffix('\r').unwrap_or(one_line);
     for p in &expect.stdout_matches {
-        if !p.is_match(one_line) {
+        if !p.matches(one_line, vars) {
             j.unmet
                 .push((format!("stdout matches /{}/", p.source), seen()));
         }
@@ -159,16 +159,17 @@ pub fn capture(p: &Pattern, text: &str) -> Option<String> {
 pub fn target_refusal<'a>(
     t: &'a crate::runbook::model::Target,
     real: &str,
+    vars: &BTreeMap<String, String>,
 ) -> Option<(&'static str, &'a Pattern)> {
     let denied = t
         .deny
         .iter()
-        .find(|d| d.is_match(real))
+        .find(|d| d.matches(real, vars))
         .map(|d| ("deny", d));
     let unmatched = t
         .must_match
         .as_ref()
-        .filter(|m| !m.is_match(real))
+        .filter(|m| !m.matches(real, vars))
         .map(|m| ("must_match", m));
     denied.or(unmatched)
 }
@@ -225,6 +226,7 @@ mod tests {
 
     fn pattern(s: &str) -> Pattern {
         Pattern {
+            template: None,
             source: s.into(),
             regex: regex::Regex::new(s).unwrap(),
             pos: Default::default(),
@@ -281,6 +283,7 @@ mod tests {
             name: "snap".into(),
             pos: Default::default(),
             pattern: pattern(r"saved (\S+)"),
+            secret: false,
         }];
         let j = judge(
             &result(0, "saved snap-0001\n"),

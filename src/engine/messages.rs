@@ -92,9 +92,14 @@ pub fn too_many_misses(misses: u32, resolved: &str) -> String {
     )
 }
 
-pub fn lost_captures(purpose: Purpose, names: &[String]) -> String {
+pub fn lost_captures(purpose: Purpose, names: &[String], by: &[String]) -> String {
+    let steps: Vec<String> = by.iter().map(|s| format!("`{s}`")).collect();
+    let rerun = match steps.len() {
+        0 => "the step that captured it".to_string(),
+        _ => steps.join(", "),
+    };
     format!(
-        "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. Rerun the step that captured it, or do this part by hand",
+        "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. Run {rerun} again (in a new run, or by hand) to get a fresh value, or do this part by hand",
         names.join(", ")
     )
 }

@@ -20,6 +20,7 @@ mod later;
 mod lifecycle;
 mod manual;
 mod messages;
+pub mod option_like;
 pub mod phase;
 mod read;
 pub mod rehearsal;

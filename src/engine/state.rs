@@ -182,7 +182,26 @@ impl Engine {
             );
             v.insert(it.var.clone(), it.item.clone());
         }
+        self.bind(i, &mut v);
         v
+    }
+
+    /// A fragment's step: its parameters' values, each layer read with the names known
+    /// where its `use` was written.
+    fn bind(&self, i: usize, v: &mut BTreeMap<String, String>) {
+        for layer in self
+            .rb
+            .steps
+            .get(i)
+            .map(|s| &s.bound[..])
+            .unwrap_or_default()
+        {
+            let values: Vec<(String, String)> = layer
+                .iter()
+                .map(|b| (b.name.clone(), b.value.render(v)))
+                .collect();
+            v.extend(values);
+        }
     }
 
     /// The same, as shown: secrets masked.
@@ -195,6 +214,8 @@ impl Engine {
             );
             v.insert(it.var.clone(), self.mask(&it.item));
         }
+        // Rendered from values already masked, so a secret passed in stays masked.
+        self.bind(i, &mut v);
         v
     }
 

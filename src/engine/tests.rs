@@ -718,6 +718,44 @@ fn at_approval() -> (Sim, String) {
     (sim, sha)
 }
 
+#[test]
+fn the_approval_names_the_host_the_change_runs_on_and_its_hash_covers_it() {
+    let on = |host: &str| {
+        let yaml = APPROVAL
+            .replace("steps:\n", "params: { node: { pattern: '^web-[0-9]$' } }\nhosts: { box: { ssh: '{{ node }}' } }\nsteps:\n")
+            .replace("    approval: required\n", "    approval: required\n    on: box\n");
+        let mut sim = Sim::new(&yaml, &[("node", host)]).answers(|s| {
+            let out = if s.purpose == Purpose::Describe {
+                "quarantine-2023-12\n"
+            } else {
+                ""
+            };
+            (0, out.into())
+        });
+        sim.start(tuesday_10am(), None);
+        sim.run();
+        sim.send(Event::Typed("quarantine-2023-12".into()));
+        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+        let command = sim
+            .journal
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::ApprovalRequested { command, .. } => Some(command.clone()),
+                _ => None,
+            })
+            .unwrap();
+        (command, requested_sha(&sim))
+    };
+    let (one, sha_one) = on("web-1");
+    let (two, sha_two) = on("web-2");
+    assert_eq!(one, "on web-1: orgctl attach");
+    assert_eq!(two, "on web-2: orgctl attach");
+    assert_ne!(sha_one, sha_two);
+    // A local step's request is the command alone, as before.
+    let (_, local) = at_approval();
+    assert_ne!(local, sha_one);
+}
+
 fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
     Event::Reject(Rejection {
         who: Who::account(&who),

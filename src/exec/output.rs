@@ -36,6 +36,8 @@ pub(super) struct Output {
     step: usize,
     tx: mpsc::Sender<OutputChunk>,
     dropped: Arc<AtomicU64>,
+    /// Stdout holds a secret capture: judged from memory, never logged or shown.
+    withhold_stdout: bool,
 }
 
 struct Log {
@@ -60,8 +62,9 @@ impl Output {
         redactions: &[(String, String)],
         tx: mpsc::Sender<OutputChunk>,
         dropped: Arc<AtomicU64>,
+        withhold_stdout: &[String],
     ) -> Output {
-        Output {
+        let mut out = Output {
             log: Log {
                 file: BufWriter::with_capacity(1 << 16, file),
                 hasher: Hasher::default(),
@@ -76,7 +79,17 @@ impl Output {
             step,
             tx,
             dropped,
+            withhold_stdout: !withhold_stdout.is_empty(),
+        };
+        if out.withhold_stdout {
+            let note = format!(
+                "shisa: stdout is not kept or shown: it holds the secret capture {}\n",
+                withhold_stdout.join(", ")
+            );
+            out.log.write(note.as_bytes());
+            out.pending[Stream::Stderr as usize].extend_from_slice(note.as_bytes());
         }
+        out
     }
 
     /// Bytes just read from one of the command's pipes.
@@ -88,6 +101,9 @@ impl Output {
             self.stdout
                 .extend_from_slice(&bytes[..room.min(bytes.len())]);
             self.stdout_truncated |= bytes.len() > room;
+            if self.withhold_stdout {
+                return;
+            }
         }
         let Output {
             streams,

@@ -137,6 +137,7 @@ impl Runner {
             &redactions,
             self.output_tx.clone(),
             self.dropped.clone(),
+            &spawn.withhold_stdout,
         );
         let wake = Arc::new(Wake::new()?);
         let started = Instant::now();

@@ -31,6 +31,7 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
         timeout,
         log: "output/step.1.log".into(),
         redact: Vec::new(),
+        withhold_stdout: Vec::new(),
     };
     let t = Instant::now();
     let running = runner.start(&spawn).unwrap().unwrap();
@@ -163,6 +164,7 @@ fn fed_bytes_arrive_and_a_stop_closes_stdin_first() {
         timeout: None,
         log: "output/fed.1.log".into(),
         redact: Vec::new(),
+        withhold_stdout: Vec::new(),
     };
     let t = Instant::now();
     let running = runner

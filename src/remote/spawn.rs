@@ -76,6 +76,7 @@ mod tests {
             timeout: Some(Duration::from_secs(60)),
             log: "output/roll_es-data-2_stop.2.log".into(),
             redact: vec![("hunter2".into(), "[REDACTED:token]".into())],
+            withhold_stdout: Vec::new(),
         };
         let host = Host::new("es-data-2", Some("ops"), true).unwrap();
         let r = t.remote_spawn(&host, &spawn, Path::new("/runs/r")).unwrap();

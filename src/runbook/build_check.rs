@@ -35,7 +35,7 @@ pub fn expect(cx: &mut Cx, node: &Node) -> Expect {
         .and_then(|n| cx.template(n, "`stdout_equals`"));
     e.stdout_matches = f
         .get("stdout_matches")
-        .map(|n| cx.patterns(n, "`stdout_matches`"))
+        .map(|n| cx.patterns_with_values(n, "`stdout_matches`"))
         .unwrap_or_default();
     e.stdout_number = f
         .get("stdout_number")

@@ -1,6 +1,7 @@
 //! Reads a command: `run:` (a bash script) or `argv:` (a program and its arguments). Values
-//! reach a command only as environment variables or whole argv elements, never as shell
-//! text, so `{{ }}` inside a script is refused here.
+//! reach a command only as environment variables or inside argv elements (whole, or part
+//! of one: `--target={{ ou_id }}`), never as shell text, so `{{ }}` inside a script is
+//! refused here.
 
 use super::diag::Diagnostic;
 use super::fields::{Cx, Fields, layout, pos_in};
@@ -96,16 +97,25 @@ pub fn argv_command(cx: &mut Cx, node: &Node) -> Option<Command> {
                 name: name.to_string(),
                 pos: item.pos,
             });
-        } else if let Some(at) = text.find("{{") {
-            cx.error(
-                Diagnostic::error(
-                    pos_in(item, at),
-                    "a `{{ }}` variable must be a whole argv element",
-                )
-                .width(2)
-                .hint("split it: `[--target, '{{ ou_id }}']` instead of `--target={{ ou_id }}`"),
-            );
-            ok = false;
+        } else if text.contains("{{") {
+            // Part of an element: the values are spliced into this one element's text,
+            // never into a shell.
+            let Some(template) = cx.template_text(item, &text, "an argv element") else {
+                ok = false;
+                continue;
+            };
+            if i == 0 {
+                cx.error(
+                    Diagnostic::error(item.pos, "the program to run cannot come from a variable")
+                        .width(item.width())
+                        .hint("write the program's name or path literally"),
+                );
+                ok = false;
+            }
+            args.push(Arg::Part {
+                template,
+                pos: item.pos,
+            });
         } else {
             args.push(Arg::Lit(text));
         }

@@ -5,19 +5,15 @@
 //! rollback order ambiguous.
 
 use super::build_step::step;
+use super::build_use::{is_use, use_step};
 use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::fields::Cx;
 use super::keys;
-use super::model::{Loop, Param, Step};
+use super::model::{Loop, Param};
 use super::names;
 use super::node::{Node, Value};
 
-pub struct StepList {
-    pub steps: Vec<Step>,
-    /// Steps whose kind could not be read (indexes into `steps`).
-    pub broken: Vec<usize>,
-    pub loops: Vec<Loop>,
-}
+pub use super::step_list::StepList;
 
 pub fn steps(cx: &mut Cx, node: &Node, params: &[Param]) -> StepList {
     let mut list = StepList {
@@ -41,6 +37,8 @@ pub fn steps(cx: &mut Cx, node: &Node, params: &[Param]) -> StepList {
             if let Some(var) = block(cx, item, params, &mut list) {
                 vars.push(var);
             }
+        } else if is_use(item) {
+            use_step(cx, item, None, &mut list, steps);
         } else {
             push_step(cx, item, None, &mut list);
         }
@@ -154,6 +152,8 @@ fn block(cx: &mut Cx, node: &Node, params: &[Param], list: &mut StepList) -> Opt
                         Diagnostic::error(item.pos, format!("a `for_each` block inside block `{id}`: loops nest one level only"))
                             .hint("run the inner loop's steps in a runbook of their own, or make the outer list's items carry what the inner loop would walk"),
                     );
+                } else if is_use(item) {
+                    use_step(cx, item, Some(&id), list, steps);
                 } else {
                     push_step(cx, item, Some(&id), list);
                 }

@@ -205,6 +205,7 @@ pub fn step(cx: &mut Cx, node: &Node) -> Option<(Step, bool)> {
             on_failure,
             allow_override,
             in_loop: None,
+            bound: Vec::new(),
             iteration: None,
             when: flow.when,
             choices: flow.choices,
@@ -231,11 +232,34 @@ fn captures(cx: &mut Cx, node: &Node) -> Vec<Capture> {
             cx.error(d);
             continue;
         }
-        if let Some(pattern) = cx.pattern(value, &format!("capture `{name}`")) {
+        let what = format!("capture `{name}`");
+        let (regex, secret) = match &value.value {
+            super::node::Value::Map(_) => {
+                let Some(c) = cx.map(value, &what, Some(keys::CAPTURE)) else {
+                    continue;
+                };
+                let secret = c
+                    .get("secret")
+                    .and_then(|n| cx.bool(n, "`secret`"))
+                    .unwrap_or(false);
+                let Some(regex) = c.get("regex") else {
+                    cx.error(
+                        Diagnostic::error(c.pos, format!("{what} has no `regex`")).hint(
+                            "write `{ regex: '^(\\S+)$', secret: true }`: group 1 is the value",
+                        ),
+                    );
+                    continue;
+                };
+                (regex, secret)
+            }
+            _ => (value, false),
+        };
+        if let Some(pattern) = cx.pattern(regex, &what) {
             out.push(Capture {
                 name: name.to_string(),
                 pos: key.pos,
                 pattern,
+                secret,
             });
         }
     }
@@ -269,10 +293,10 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
     }
     let must_match = f
         .get("must_match")
-        .and_then(|n| cx.pattern(n, "`must_match`"));
+        .and_then(|n| cx.pattern_with_values(n, "`must_match`"));
     let deny = f
         .get("deny")
-        .map(|n| cx.patterns(n, "a target `deny` pattern"))
+        .map(|n| cx.patterns_with_values(n, "a target `deny` pattern"))
         .unwrap_or_default();
     Some(Target {
         pos: f.pos,

@@ -3,16 +3,25 @@
 
 use std::fmt::Write as _;
 
-/// A 1-based line and column in the runbook source.
+/// A 1-based line and column in the runbook source, and which file: 0 is the runbook
+/// itself, 1… the fragments it `uses` (`Loaded::fragments`, in the order they were read).
+/// `file` comes last so that a step's `Debug` text, with its places cut out, is the same
+/// wherever the step sits (`commands::runbook_copy::fingerprint`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Hash)]
 pub struct Pos {
     pub line: u32,
     pub col: u32,
+    pub file: u16,
 }
 
 impl Pos {
     pub fn new(line: u32, col: u32) -> Pos {
-        Pos { line, col }
+        Pos { line, col, file: 0 }
+    }
+
+    /// The same place, moved by `lines` and `cols` within its file.
+    pub fn moved(self, line: u32, col: u32) -> Pos {
+        Pos { line, col, ..self }
     }
 }
 

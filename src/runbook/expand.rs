@@ -101,12 +101,19 @@ pub fn file_safe(id: &str) -> String {
         // A dot in an item is encoded too: `..` must never appear in a log's path.
         Some((lp, item, base)) => format!(
             "{}@{}~{}",
-            escape(lp),
+            escape_id(lp),
             escape(item).replace('.', "%2E"),
-            escape(base)
+            escape_id(base)
         ),
-        None => escape(id),
+        None => escape_id(id),
     }
+}
+
+/// A step id part: a fragment's steps are `use-id/step` (`restart/drain`), written
+/// `restart~drain`. One to one: `~` in any part is escaped, and an id without a loop has
+/// no `@`.
+fn escape_id(part: &str) -> String {
+    part.split('/').map(escape).collect::<Vec<_>>().join("~")
 }
 
 fn escape(part: &str) -> String {
@@ -198,5 +205,10 @@ steps:
         assert_eq!(file_safe("r[../x]/s"), "r@%2E%2E%2Fx~s");
         assert!(!file_safe("r[x..y]/s").contains(".."));
         assert!(!file_safe("r[a b]/s").contains(' '));
+        // A fragment's steps, in a loop and not.
+        assert_eq!(file_safe("roll[n1]/drain/stop"), "roll@n1~drain~stop");
+        assert_eq!(file_safe("drain/stop"), "drain~stop");
+        assert_ne!(file_safe("a[b~c]/d"), file_safe("a[b]/c/d"));
+        assert_ne!(file_safe("a/b"), file_safe("a~b"));
     }
 }

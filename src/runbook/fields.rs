@@ -16,6 +16,10 @@ pub struct Cx {
     pub diags: Vec<Diagnostic>,
     /// Compiled regexes by source: generated runbooks repeat the same few thousands of times.
     regexes: std::collections::HashMap<String, regex::Regex>,
+    /// The runbook's file and the fragments it reaches (`use:` steps are read from them).
+    pub lib: std::sync::Arc<super::fragments::Library>,
+    /// How many `use:` steps deep the reading is.
+    pub use_depth: usize,
 }
 
 /// A mapping whose keys have been checked against the keys its place accepts.
@@ -50,6 +54,14 @@ impl<'a> Fields<'a> {
 }
 
 impl Cx {
+    /// A reader of the runbook in `lib` (and of the fragments it reaches).
+    pub fn with_lib(lib: std::sync::Arc<super::fragments::Library>) -> Cx {
+        Cx {
+            lib,
+            ..Cx::default()
+        }
+    }
+
     pub fn error(&mut self, d: Diagnostic) {
         self.diags.push(d);
     }
@@ -211,24 +223,66 @@ impl Cx {
         }
     }
 
+    /// A pattern that may read values (`must_match`, `deny`, `stdout_matches`): each
+    /// `{{ name }}` stands for the value, regex-escaped.
+    pub fn pattern_with_values(&mut self, node: &Node, what: &str) -> Option<Pattern> {
+        let source = self.string(node, what)?;
+        if !Template::parse(&source).is_ok_and(|t| t.vars().next().is_some()) {
+            return self.pattern(node, what);
+        }
+        let t = self.template_text(node, &source, what)?;
+        // Checked with a stand-in value: escaped values are literals, so any value compiles.
+        let sample = t.render_with(|_| Some("x".into()));
+        let regex = self.compile(node, &sample, what)?;
+        Some(Pattern {
+            source,
+            regex,
+            pos: node.pos,
+            template: Some(t),
+        })
+    }
+
+    pub fn patterns_with_values(&mut self, node: &Node, what: &str) -> Vec<Pattern> {
+        let items: Vec<&Node> = match &node.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![node],
+        };
+        items
+            .into_iter()
+            .filter_map(|n| self.pattern_with_values(n, what))
+            .collect()
+    }
+
     pub fn pattern(&mut self, node: &Node, what: &str) -> Option<Pattern> {
         let source = self.string(node, what)?;
-        if let Some(regex) = self.regexes.get(&source) {
-            let regex = regex.clone();
-            return Some(Pattern {
-                source,
-                regex,
-                pos: node.pos,
-            });
+        if let Some((name, at)) = Template::parse(&source)
+            .ok()
+            .and_then(|t| t.vars().next().map(|(n, at)| (n.to_string(), at)))
+        {
+            self.error(
+                Diagnostic::error(pos_in(node, at), format!("{what} cannot read a value (`{{{{ {name} }}}}`)"))
+                    .width(name.len() + 6)
+                    .hint("values may appear in `must_match`, `deny` and `stdout_matches` (as literal text); elsewhere write the pattern out"),
+            );
+            return None;
         }
-        match RegexBuilder::new(&source).size_limit(1 << 20).build() {
+        let regex = self.compile(node, &source, what)?;
+        Some(Pattern {
+            source,
+            regex,
+            pos: node.pos,
+            template: None,
+        })
+    }
+
+    fn compile(&mut self, node: &Node, source: &str, what: &str) -> Option<regex::Regex> {
+        if let Some(regex) = self.regexes.get(source) {
+            return Some(regex.clone());
+        }
+        match RegexBuilder::new(source).size_limit(1 << 20).build() {
             Ok(regex) => {
-                self.regexes.insert(source.clone(), regex.clone());
-                Some(Pattern {
-                    source,
-                    regex,
-                    pos: node.pos,
-                })
+                self.regexes.insert(source.to_string(), regex.clone());
+                Some(regex)
             }
             Err(e) => {
                 let detail = e.to_string();

@@ -9,9 +9,14 @@ pub const TOP: &[&str] = &[
     "params",
     "window",
     "hosts",
+    "uses",
     "environments",
     "steps",
 ];
+/// A fragment file (`uses:`): parameters and steps, and the fragments it uses in turn.
+pub const FRAGMENT: &[&str] = &["version", "name", "description", "params", "uses", "steps"];
+/// A `use:` step: the fragment's steps, inserted here with their ids prefixed by `id`.
+pub const USE: &[&str] = &["id", "use", "with"];
 /// An `environments:` entry.
 pub const ENVIRONMENT: &[&str] = &["needs_rehearsal", "within"];
 /// A `hosts:` entry.
@@ -60,6 +65,8 @@ pub const STEP: &[&str] = &[
 /// A `for_each` block in `steps:`, told from a step by its `for_each` (or `steps`) key.
 pub const LOOP: &[&str] = &["id", "title", "for_each", "steps"];
 pub const FOR_EACH: &[&str] = &["var", "in"];
+/// A capture written as a mapping: `{ regex: '…', secret: true }`.
+pub const CAPTURE: &[&str] = &["regex", "secret"];
 pub const WHEN: &[&str] = &["param", "capture", "choice", "equals", "matches"];
 pub const WAIT_UNTIL: &[&str] = &["every", "deadline"];
 pub const EXPECT: &[&str] = &[

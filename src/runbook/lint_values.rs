@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use super::diag::{Diagnostic, Pos};
-use super::model::{Arg, Command, Runbook, Step};
+use super::model::{Arg, Command, Param, Runbook, Step};
 use super::script::expansions;
 
 pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
@@ -25,9 +25,12 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         for cmd in commands(step) {
             match cmd {
                 Command::Argv { args, .. } => {
-                    for arg in args {
+                    for arg in args.iter().skip(1) {
                         if let Arg::Var { name, pos } = arg {
-                            argv_value(rb, step, name, *pos, &mut unpatterned, out);
+                            secret_argv(rb, step, name, *pos, out);
+                        }
+                        if let Some((name, pos)) = arg.leading_value() {
+                            argv_value(rb, step, name, pos, &mut unpatterned, out);
                         }
                     }
                 }
@@ -73,8 +76,43 @@ fn commands(step: &Step) -> impl Iterator<Item = &Command> {
         .chain(step.checks().map(|c| &c.command))
 }
 
-/// A parameter as a whole argv element. Captures are left alone: their regex already
-/// limits what they can be.
+/// The parameter behind a value a step reads: itself, or the list a loop item comes from.
+fn param_of<'a>(rb: &'a Runbook, step: &Step, name: &str) -> Option<&'a Param> {
+    // A loop's item is a value of its list parameter: the same rules hold for it.
+    let list = step
+        .in_loop
+        .as_deref()
+        .and_then(|id| rb.loops.iter().find(|l| l.id == id && l.var == name))
+        .and_then(|l| rb.param(&l.list));
+    rb.param(name).or(list)
+}
+
+/// A secret as a whole argv element.
+fn secret_argv(rb: &Runbook, step: &Step, name: &str, pos: Pos, out: &mut Vec<Diagnostic>) {
+    if !param_of(rb, step, name).is_some_and(|p| p.secret) {
+        return;
+    }
+    // A warning, not an error: `run: tool "$name"` puts the secret on the same command
+    // line and no lint can see it, so refusing only the visible form would push
+    // authors to the hidden one; some tools take a token only as an argument.
+    out.push(
+        Diagnostic::warning(
+            pos,
+            format!(
+                "secret `{name}` as a whole argv element is readable by every local user (`ps`, /proc/<pid>/cmdline) while step `{}` runs",
+                step.id
+            ),
+        )
+        .width(name.len() + 8)
+        .hint(format!(
+            "every command already gets it in its environment as `{name}`: have the tool read it from there, e.g. `run: TOOL_TOKEN=\"${name}\" tool`, or from stdin"
+        )),
+    );
+}
+
+/// A parameter at the start of an argv element: a value starting with `-` would be read
+/// as an option, and the run refuses one unless the parameter's rules already do.
+/// Captures are left alone: their regex already limits what they can be.
 fn argv_value<'a>(
     rb: &'a Runbook,
     step: &Step,
@@ -83,51 +121,40 @@ fn argv_value<'a>(
     unpatterned: &mut BTreeSet<&'a str>,
     out: &mut Vec<Diagnostic>,
 ) {
-    // A loop's item is a value of its list parameter: the same rules hold for it.
-    let list = step
-        .in_loop
-        .as_deref()
-        .and_then(|id| rb.loops.iter().find(|l| l.id == id && l.var == name))
-        .and_then(|l| rb.param(&l.list));
-    let Some(p) = rb.param(name).or(list) else {
+    let Some(p) = param_of(rb, step, name) else {
         return;
     };
-    let width = name.len() + 8;
-    if p.secret {
-        // A warning, not an error: `run: tool "$name"` puts the secret on the same command
-        // line and no lint can see it, so refusing only the visible form would push
-        // authors to the hidden one; some tools take a token only as an argument.
-        out.push(
-            Diagnostic::warning(
-                pos,
-                format!(
-                    "secret `{name}` as a whole argv element is readable by every local user (`ps`, /proc/<pid>/cmdline) while step `{}` runs",
-                    step.id
-                ),
-            )
-            .width(width)
+    if p.secret || rules_out_dash(p) || !unpatterned.insert(&p.name) {
+        return;
+    }
+    let whose = if p.name == name {
+        format!("`{name}`")
+    } else {
+        format!("`{name}` (an item of `{}`)", p.name)
+    };
+    let message = if p.pattern.is_none() && p.choices.is_empty() {
+        format!("{whose} fills a whole argv element but has no `pattern`")
+    } else {
+        format!("{whose} starts an argv element, and its `pattern` lets a value start with `-`")
+    };
+    out.push(
+        Diagnostic::warning(pos, message)
+            .width(name.len() + 8)
             .hint(format!(
-                "every command already gets it in its environment as `{name}`: have the tool read it from there, e.g. `run: TOOL_TOKEN=\"${name}\" tool`, or from stdin"
-            )),
-        );
-    } else if p.pattern.is_none() && p.choices.is_empty() && unpatterned.insert(&p.name) {
-        let whose = if p.name == name {
-            format!("`{name}`")
-        } else {
-            format!("`{name}` (an item of `{}`)", p.name)
-        };
-        out.push(
-            Diagnostic::warning(
-                pos,
-                format!("{whose} fills a whole argv element but has no `pattern`"),
-            )
-            .width(width)
-            .hint(format!(
-                "a value starting with `-` could be read as an option; give `{}` a `pattern:` (e.g. '^[a-z0-9][a-z0-9-]*$') or `choices:`",
+                "a value starting with `-` could be read as an option, and the run refuses one; give `{}` a `pattern:` anchored with `^` whose first character cannot be `-` (e.g. '^[a-z0-9][a-z0-9-]*$') or `choices:`",
                 p.name
             )),
-        );
-    }
+    );
+}
+
+/// Whether parameter `p`'s own rules already refuse a value starting with `-`.
+pub fn rules_out_dash(p: &Param) -> bool {
+    let by_pattern = p
+        .pattern
+        .as_ref()
+        .is_some_and(|pat| super::option_like::rules_out_leading_dash(&pat.source));
+    let by_choices = !p.choices.is_empty() && p.choices.iter().all(|c| !c.starts_with('-'));
+    by_pattern || by_choices
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use regex::Regex;
 
 use super::diag::{Diagnostic, Pos, did_you_mean};
-use super::model::{Arg, Command, Expect, Runbook, Step, Undo};
+use super::model::{Arg, Command, Expect, Runbook, Step, Target, Undo};
 use super::script::expansions;
 use super::template::Template;
 
@@ -135,6 +135,28 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 used.insert(name);
             }
         }
+        // A fragment's step reads only its fragment's parameters (linted with the
+        // fragment); here, what `with:` gives them is read where the `use` is written.
+        if let Some(layer) = step.bound.first() {
+            let use_id = step.id.split('/').next().unwrap_or_default();
+            for b in layer {
+                for (name, pos) in template_vars(&b.value) {
+                    if let Err(why) = scope.lookup(&name, in_loop) {
+                        out.push(
+                            Diagnostic::error(
+                                pos,
+                                format!("unknown variable `{name}` in `with` of step `{use_id}`"),
+                            )
+                            .width(name.len() + 6)
+                            .hint(unknown_hint(&scope, &name, in_loop, &why)),
+                        );
+                    }
+                    used.insert(name);
+                }
+            }
+            captures(rb, &mut scope, step, out);
+            continue;
+        }
         let vars = template_vars(&step.title)
             .chain(step.instructions.iter().flat_map(template_vars))
             .chain(command_vars(step.command.as_ref()))
@@ -142,31 +164,13 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             .chain(
                 step.target
                     .iter()
-                    .flat_map(|t| command_vars(Some(&t.describe))),
+                    .flat_map(|t| command_vars(Some(&t.describe)).chain(target_pattern_vars(t))),
             );
         for (name, pos) in vars {
             unknown_var(&scope, step, &name, pos, out);
             used.insert(name);
         }
-        for c in &step.capture {
-            if rb.param(&c.name).is_some() {
-                out.push(
-                    Diagnostic::error(
-                        c.pos,
-                        format!("capture `{}` has the name of a parameter", c.name),
-                    )
-                    .hint("rename the capture"),
-                );
-            } else if let Some(other) = scope.capture(&c.name, step) {
-                out.push(
-                    Diagnostic::error(
-                        c.pos,
-                        format!("`{}` is already captured by step `{other}`", c.name),
-                    )
-                    .hint("rename one of them"),
-                );
-            }
-        }
+        captures(rb, &mut scope, step, out);
         for check in step.checks() {
             for (name, pos) in command_vars(Some(&check.command)).chain(expect_vars(&check.expect))
             {
@@ -200,6 +204,28 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                         "commands read it as \"${}\" in `run:` or '{{{{ {} }}}}' in `argv:`",
                         p.name, p.name
                     )),
+            );
+        }
+    }
+}
+
+fn captures<'a>(rb: &Runbook, scope: &mut Scope<'a>, step: &'a Step, out: &mut Vec<Diagnostic>) {
+    for c in &step.capture {
+        if rb.param(&c.name).is_some() {
+            out.push(
+                Diagnostic::error(
+                    c.pos,
+                    format!("capture `{}` has the name of a parameter", c.name),
+                )
+                .hint("rename the capture"),
+            );
+        } else if let Some(other) = scope.capture(&c.name, step) {
+            out.push(
+                Diagnostic::error(
+                    c.pos,
+                    format!("`{}` is already captured by step `{other}`", c.name),
+                )
+                .hint("rename one of them"),
             );
         }
     }
@@ -249,6 +275,15 @@ fn expect_vars(e: &Expect) -> impl Iterator<Item = (String, Pos)> + '_ {
         .chain(&e.stdout_not_contains)
         .chain(&e.stdout_equals)
         .chain(e.stdout_number.iter().map(|n| &n.value))
+        .chain(e.stdout_matches.iter().filter_map(|p| p.template.as_ref()))
+        .flat_map(template_vars)
+}
+
+fn target_pattern_vars(t: &Target) -> impl Iterator<Item = (String, Pos)> + '_ {
+    t.must_match
+        .iter()
+        .chain(&t.deny)
+        .filter_map(|p| p.template.as_ref())
         .flat_map(template_vars)
 }
 
@@ -257,9 +292,10 @@ fn command_vars(c: Option<&Command>) -> impl Iterator<Item = (String, Pos)> + '_
         Some(Command::Argv { args, .. }) => args,
         _ => &[],
     };
-    args.iter().filter_map(|a| match a {
-        Arg::Var { name, pos } => Some((name.clone(), *pos)),
-        Arg::Lit(_) => None,
+    args.iter().flat_map(|a| match a {
+        Arg::Var { name, pos } => vec![(name.clone(), *pos)],
+        Arg::Part { template, .. } => template_vars(template).collect(),
+        Arg::Lit(_) => Vec::new(),
     })
 }
 

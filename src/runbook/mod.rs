@@ -14,12 +14,15 @@ mod build_envs;
 mod build_flow;
 mod build_hosts;
 mod build_loop;
+mod build_params;
 mod build_step;
+mod build_use;
 pub mod diag;
 pub mod duration;
 pub mod environment;
 pub mod expand;
 mod fields;
+pub mod fragments;
 pub mod keys;
 mod lint;
 mod lint_flow;
@@ -31,10 +34,12 @@ pub mod model;
 mod names;
 mod node;
 mod noop;
+pub mod option_like;
 pub mod params;
 pub mod schema;
 mod script;
 pub mod show;
+mod step_list;
 pub mod template;
 pub mod window;
 
@@ -54,6 +59,42 @@ pub struct Loaded {
     pub sha256: String,
     pub source: String,
     pub warnings: Vec<Diagnostic>,
+    /// The fragment files it uses (`uses:`), by path relative to the runbook's directory;
+    /// a diagnostic's `Pos::file` is 1 + an index here.
+    pub fragments: Vec<Fragment>,
+}
+
+/// A fragment file as read: what the run directory keeps a copy of.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    /// Relative to the runbook's directory (`fragments/drain.yaml`).
+    pub rel: String,
+    /// The path it was read from, for messages.
+    pub shown: String,
+    pub source: String,
+}
+
+/// The SHA-256 that names a runbook: `run_started` records it, the copy kept in the run
+/// directory is named by it, and `resume` compares it. It covers the runbook and every
+/// fragment it uses, so an edited fragment is an edited runbook. A runbook without
+/// fragments keeps the hash of its bytes (runs from before fragments resume as they were).
+pub fn runbook_sha256(main: &[u8], fragments: &[Fragment]) -> String {
+    if fragments.is_empty() {
+        return sha256_hex(main);
+    }
+    let mut files: Vec<(&str, String)> = fragments
+        .iter()
+        .map(|f| (f.rel.as_str(), sha256_hex(f.source.as_bytes())))
+        .collect();
+    files.sort();
+    let mut text = format!("shisa runbook files\nrunbook\0{}\n", sha256_hex(main));
+    for (rel, sha) in files {
+        text.push_str(rel);
+        text.push('\0');
+        text.push_str(&sha);
+        text.push('\n');
+    }
+    sha256_hex(text.as_bytes())
 }
 
 impl Loaded {
@@ -68,13 +109,22 @@ impl Loaded {
         given: &[(String, String)],
         missing_ok: bool,
     ) -> Result<params::Params, Report> {
-        params::resolve_with(&self.runbook, given, |k| std::env::var(k).ok(), missing_ok).map_err(
-            |diags| Report {
-                file: self.path.display().to_string(),
-                source: self.source.clone(),
-                diags,
-            },
-        )
+        params::resolve_with(&self.runbook, given, |k| std::env::var(k).ok(), missing_ok)
+            .map_err(|diags| self.report(diags))
+    }
+
+    /// Diagnostics about this runbook (its warnings, say), rendered against its files.
+    pub fn report(&self, diags: Vec<Diagnostic>) -> Report {
+        Report {
+            file: self.path.display().to_string(),
+            source: self.source.clone(),
+            diags,
+            others: self
+                .fragments
+                .iter()
+                .map(|f| (f.shown.clone(), f.source.clone()))
+                .collect(),
+        }
     }
 }
 
@@ -84,6 +134,9 @@ pub struct Report {
     pub file: String,
     pub source: String,
     pub diags: Vec<Diagnostic>,
+    /// The fragment files (name, text): a diagnostic with `Pos::file` n points into
+    /// `others[n - 1]`.
+    pub others: Vec<(String, String)>,
 }
 
 impl Report {
@@ -94,7 +147,14 @@ impl Report {
     pub fn render(&self, color: bool) -> String {
         let mut out = String::new();
         for d in &self.diags {
-            out.push_str(&d.render(&self.file, &self.source, color));
+            let (file, source) = match usize::from(d.pos.file).checked_sub(1) {
+                Some(i) => self
+                    .others
+                    .get(i)
+                    .map_or(("?", ""), |(f, s)| (f.as_str(), s.as_str())),
+                None => (self.file.as_str(), self.source.as_str()),
+            };
+            out.push_str(&d.render(file, source, color));
             out.push('\n');
         }
         out
@@ -105,31 +165,33 @@ impl Report {
             file: file.to_string(),
             source: String::new(),
             diags: vec![d],
+            others: Vec::new(),
         }
     }
 }
 
-/// Reads, parses, validates and lints a runbook file.
+/// Reads, parses, validates and lints a runbook file and the fragments it uses (relative
+/// to its directory).
 pub fn load_file(path: &Path) -> Result<Loaded, Report> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let base = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    load_file_in(path, base)
+}
+
+/// The same, with the fragments read from under `root` instead of the runbook's directory
+/// (a run's kept copy: `commands::runbook_copy`).
+pub fn load_file_in(path: &Path, root: &Path) -> Result<Loaded, Report> {
     let file = path.display().to_string();
     let bytes = read_capped(path).map_err(|d| Report::single(&file, d))?;
-    let sha256 = sha256_hex(&bytes);
-    let source = match String::from_utf8(bytes) {
-        Ok(s) => s,
-        Err(e) => {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let text = String::from_utf8_lossy(valid);
-            let line = text.matches('\n').count() + 1;
-            let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            let d = Diagnostic::error(
-                Pos::new(line as u32, col as u32),
-                "the runbook is not valid UTF-8",
-            )
-            .hint("save the file as UTF-8");
-            return Err(Report::single(&file, d));
-        }
-    };
-    let mut loaded = load_str(&file, &source)?;
+    let source = utf8(bytes).map_err(|d| Report::single(&file, d))?;
+    let rel = path
+        .file_name()
+        .map_or_else(|| file.clone(), |n| n.to_string_lossy().into_owned());
+    let mut loaded = load_with(&file, &source, &rel, Some(root))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let base = if base.as_os_str().is_empty() {
         Path::new(".")
@@ -139,34 +201,97 @@ pub fn load_file(path: &Path) -> Result<Loaded, Report> {
     loaded
         .warnings
         .extend(names::writable_path_dirs(&loaded.runbook, base));
-    loaded.warnings.sort_by_key(|d| (d.pos, d.severity));
+    loaded
+        .warnings
+        .sort_by_key(|d| (d.pos.file, d.pos, d.severity));
     loaded.path = path.to_path_buf();
-    loaded.sha256 = sha256;
     Ok(loaded)
 }
 
-/// Parses, validates and lints runbook text (the file name is for messages only).
+fn utf8(bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = String::from_utf8_lossy(valid);
+        let line = text.matches('\n').count() + 1;
+        let col = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Diagnostic::error(
+            Pos::new(line as u32, col as u32),
+            "the file is not valid UTF-8",
+        )
+        .hint("save the file as UTF-8")
+    })
+}
+
+/// Parses, validates and lints runbook text (the file name is for messages only). A
+/// runbook read this way has no directory, so it cannot use fragments.
 pub fn load_str(file: &str, source: &str) -> Result<Loaded, Report> {
-    let report = |diags| Report {
+    load_with(file, source, file, None)
+}
+
+fn load_with(file: &str, source: &str, rel: &str, root: Option<&Path>) -> Result<Loaded, Report> {
+    let report = |diags, others| Report {
         file: file.to_string(),
         source: source.to_string(),
         diags,
+        others,
     };
-    let node = load::parse(source).map_err(|d| report(vec![d]))?;
-    let built = build::build(&node);
-    let mut diags = built.diags;
+    let node = load::parse(source).map_err(|d| report(vec![d], Vec::new()))?;
+    let mut lib = fragments::Library::alone(rel, source, node);
+    let mut diags = Vec::new();
+    match root {
+        Some(root) => fragments::read_all(
+            &mut lib,
+            root,
+            &|p| read_capped(p).and_then(utf8),
+            &mut diags,
+        ),
+        None => {
+            if let Some(u) = top_key(&lib.files[0].node, "uses") {
+                diags.push(
+                    Diagnostic::error(u, "`uses` needs the runbook to be a file")
+                        .hint("fragments are read relative to the runbook's directory"),
+                );
+            }
+        }
+    }
+    let others: Vec<(String, String)> = lib
+        .fragments()
+        .map(|f| (f.shown.clone(), f.source.clone()))
+        .collect();
+    let fragments: Vec<Fragment> = lib
+        .fragments()
+        .map(|f| Fragment {
+            rel: f.rel.clone(),
+            shown: f.shown.clone(),
+            source: f.source.clone(),
+        })
+        .collect();
+    let built = build::build(std::sync::Arc::new(lib));
+    diags.extend(built.diags);
     diags.extend(lint::lint(&built.runbook, &built.broken_steps));
-    diags.sort_by_key(|d| (d.pos, d.severity));
+    diags.sort_by_key(|d| (d.pos.file, d.pos, d.severity));
+    // A fragment used twice reports its own mistakes once.
+    diags.dedup();
     if diags.iter().any(Diagnostic::is_error) {
-        return Err(report(diags));
+        return Err(report(diags, others));
     }
     Ok(Loaded {
         runbook: built.runbook,
         path: PathBuf::from(file),
-        sha256: sha256_hex(source.as_bytes()),
+        sha256: runbook_sha256(source.as_bytes(), &fragments),
         source: source.to_string(),
         warnings: diags,
+        fragments,
     })
+}
+
+fn top_key(node: &node::Node, key: &str) -> Option<Pos> {
+    match &node.value {
+        node::Value::Map(pairs) => pairs.iter().find_map(|(k, _)| {
+            matches!(&k.value, node::Value::Scalar { text, .. } if text == key).then_some(k.pos)
+        }),
+        _ => None,
+    }
 }
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {

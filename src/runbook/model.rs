@@ -13,7 +13,7 @@ use super::window::Window;
 
 pub use super::environment::{Environment, Rehearsal};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Runbook {
     pub version: u32,
     pub name: String,
@@ -95,11 +95,32 @@ pub struct Pattern {
     pub source: String,
     pub regex: Regex,
     pub pos: Pos,
+    /// `must_match: '^{{ node }}$'`: the pattern reads values, each one inserted with its
+    /// regex metacharacters escaped (a value `a.b` matches only `a.b`), so it is compiled
+    /// per use ([`Pattern::matches`]); `regex` is then only the loader's syntax check.
+    pub template: Option<Template>,
 }
 
 impl Pattern {
+    /// For patterns that read no values (parameters' own rules, captures, `when`).
     pub fn is_match(&self, text: &str) -> bool {
         self.regex.is_match(text)
+    }
+
+    /// Whether `text` matches, the pattern's values taken from `vars`, as literals.
+    pub fn matches(&self, text: &str, vars: &BTreeMap<String, String>) -> bool {
+        match &self.template {
+            None => self.regex.is_match(text),
+            Some(t) => {
+                let source = t.render_with(|name| vars.get(name).map(|v| regex::escape(v)));
+                // Escaped values cannot break a pattern the loader compiled; a size limit
+                // can still refuse a huge value, and then nothing matches.
+                regex::RegexBuilder::new(&source)
+                    .size_limit(1 << 20)
+                    .build()
+                    .is_ok_and(|re| re.is_match(text))
+            }
+        }
     }
 }
 
@@ -252,6 +273,19 @@ pub struct Step {
     /// `on:`: the step's commands (describe, run, verify, rollback) run on this host,
     /// unless an entry names its own.
     pub on: Option<OnHost>,
+    /// A fragment's step (`use:`): the values of the fragment's parameters, one layer per
+    /// `use` it came through, outermost first. Each layer's templates are read with the
+    /// names known where that `use` was written (`Engine::step_vars`).
+    pub bound: Vec<Vec<Binding>>,
+}
+
+/// One fragment parameter's value at a `use:` (`with: { node: '{{ node }}' }`, or its
+/// default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub name: String,
+    pub value: Template,
+    pub pos: Pos,
 }
 
 impl Step {
@@ -330,7 +364,7 @@ impl Layout {
         let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         match self {
             Layout::Start => start,
-            Layout::Line { quoted } => Pos::new(
+            Layout::Line { quoted } => start.moved(
                 start.line,
                 start
                     .col
@@ -340,7 +374,7 @@ impl Layout {
             Layout::Block => {
                 let line = before.matches('\n').count();
                 let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
-                Pos::new(
+                start.moved(
                     start.line.saturating_add(count(line)),
                     start.col.saturating_add(count(col)),
                 )
@@ -360,7 +394,41 @@ impl Command {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
     Lit(String),
-    Var { name: String, pos: Pos },
+    /// A whole element that is one value (`'{{ node }}'`).
+    Var {
+        name: String,
+        pos: Pos,
+    },
+    /// Text and values in one element (`--field-selector=spec.nodeName={{ node }}`): still
+    /// one argv element whatever the values hold.
+    Part {
+        template: Template,
+        pos: Pos,
+    },
+}
+
+impl Arg {
+    /// Whether this element reads the value `name`.
+    pub fn reads(&self, name: &str) -> bool {
+        match self {
+            Arg::Lit(_) => false,
+            Arg::Var { name: n, .. } => n == name,
+            Arg::Part { template, .. } => template.vars().any(|(n, _)| n == name),
+        }
+    }
+
+    /// The value this element starts with, if it starts with one: a value with a leading
+    /// `-` there makes the program read the element as an option.
+    pub fn leading_value(&self) -> Option<(&str, Pos)> {
+        match self {
+            Arg::Lit(_) => None,
+            Arg::Var { name, pos } => Some((name, *pos)),
+            Arg::Part { template, .. } => match template.parts.first() {
+                Some(super::template::Part::Var { name, pos, .. }) => Some((name, *pos)),
+                _ => None,
+            },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -432,6 +500,9 @@ pub struct Capture {
     pub name: String,
     pub pos: Pos,
     pub pattern: Pattern,
+    /// `capture: { name: { regex: '…', secret: true } }`: masked like a secret parameter;
+    /// the capturing command's stdout is withheld from its log and the screen.
+    pub secret: bool,
 }
 
 #[derive(Debug, Clone)]

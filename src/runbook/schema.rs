@@ -144,9 +144,12 @@ pub fn schema() -> Value {
             "argv": argv,
             "mutating": { "type": "boolean", "description": "Default: true for action, false otherwise" },
             "expect": expect,
-            "capture": { "type": "object", "additionalProperties": regex,
+            "capture": { "type": "object", "additionalProperties": { "oneOf": [regex, object(keys::CAPTURE, json!({
+                             "regex": regex,
+                             "secret": { "type": "boolean", "description": "Masked like a secret parameter; the command's stdout is kept out of its log and off the screen" },
+                         }), &["regex"])] },
                          "propertyNames": { "pattern": "^[a-z_][a-z0-9_]*$" },
-                         "description": "name: regex; group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
+                         "description": "name: regex (or { regex, secret: true }); group 1 (else the whole match) of stdout becomes {{ name }} / $name" },
             "target": object(keys::TARGET, json!({
                 "describe": { "oneOf": [run, argv], "description": "Asks the system what will really be touched" },
                 "on": on,
@@ -190,6 +193,16 @@ pub fn schema() -> Value {
             "on": on,
         }), &["id", "kind"])],
     });
+    let use_step = object(
+        keys::USE,
+        json!({
+            "id": step_id,
+            "use": { "type": "string", "description": "A fragment named under `uses:`: its steps are inserted here, ids prefixed `id/`" },
+            "with": { "type": "object", "additionalProperties": { "type": "string" },
+                      "description": "Values of the fragment's parameters; may read names known here: '{{ node }}'" },
+        }),
+        &["id", "use"],
+    );
     let block = object(
         keys::LOOP,
         json!({
@@ -199,7 +212,7 @@ pub fn schema() -> Value {
                 "var": env_name,
                 "in": { "type": "string", "description": "A parameter with `list: true`" },
             }), &["var", "in"]),
-            "steps": { "type": "array", "minItems": 1, "items": step,
+            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, use_step] },
                        "description": "Run once per item, in order; one level only" },
         }),
         &["id", "for_each", "steps"],
@@ -248,6 +261,9 @@ pub fn schema() -> Value {
                            "sudo": { "type": "boolean", "description": "Run commands as root through `sudo -n` (needs NOPASSWD)" },
                        }), &["ssh"]),
                        "description": "Remote hosts, reached with the system's OpenSSH client (BatchMode, strict host keys)" },
+            "uses": { "type": "object",
+                      "additionalProperties": { "type": "string", "minLength": 1 },
+                      "description": "Fragment files (version, params, steps) by name, relative to this file, beside or below the runbook" },
             "environments": { "type": "object",
                               "propertyNames": { "pattern": "^[a-z][a-z0-9_-]{0,39}$" },
                               "additionalProperties": { "oneOf": [{ "type": "null" }, object(keys::ENVIRONMENT, json!({
@@ -257,7 +273,7 @@ pub fn schema() -> Value {
                                               "description": "How recent that rehearsal must be, e.g. 14d, 36h" },
                               }), &[])] },
                               "description": "Where the runbook runs (`shisa run --env NAME`), and which environments need a rehearsal elsewhere first" },
-            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block] } },
+            "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block, use_step] } },
         }),
         &["version", "name", "steps"],
     );
@@ -318,6 +334,7 @@ mod tests {
         let block = &steps[1]["properties"];
         assert_eq!(names(step), keys::STEP);
         assert_eq!(names(block), keys::LOOP);
+        assert_eq!(names(&steps[2]["properties"]), keys::USE);
         assert_eq!(names(&block["for_each"]["properties"]), keys::FOR_EACH);
         let param = &s["properties"]["params"]["additionalProperties"]["oneOf"][1];
         assert_eq!(names(&param["properties"]), keys::PARAM);

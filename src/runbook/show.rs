@@ -28,6 +28,7 @@ pub fn argv(args: &[Arg], values: &BTreeMap<String, String>) -> Vec<String> {
                 .get(name)
                 .cloned()
                 .unwrap_or_else(|| format!("<{name}>")),
+            Arg::Part { template, .. } => template.render(values),
         })
         .collect()
 }

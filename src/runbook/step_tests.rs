@@ -509,7 +509,7 @@ fn approval_names_how_many_people_and_a_group_name() {
                 text: "es-admins".into(),
                 pos: {
                     let (line, col) = pos_of(&ok, "es-admins", 0);
-                    crate::runbook::diag::Pos { line, col }
+                    crate::runbook::diag::Pos::new(line, col)
                 },
             }),
         }

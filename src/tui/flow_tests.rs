@@ -87,7 +87,7 @@ fn a_loop_pass_shows_its_item_in_the_list_and_the_heading() {
         drive(
             &mut sim,
             None,
-            |s| matches!(s.e.phase(), Phase::Confirm { step, .. } if s.e.runbook().steps[step].id == "roll[svc-2]/drain"),
+            |s| matches!(s.e.phase(), Phase::Confirm { step, .. } if s.e.runbook().steps[step].id == "roll[svc-2]/restart/drain"),
         );
         snap!("loop_pass_confirm", sim);
     }

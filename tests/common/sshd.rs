@@ -351,6 +351,7 @@ impl Session {
             timeout,
             log: format!("output/c{n}.log"),
             redact: Vec::new(),
+            withhold_stdout: Vec::new(),
         };
         // … made remote, and started by the real runner.
         let remote = self
