@@ -28,6 +28,9 @@ mod flow_tests;
 #[cfg(test)]
 mod gates_tests;
 
+#[cfg(test)]
+mod layout_tests;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

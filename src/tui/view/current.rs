@@ -180,7 +180,8 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             } else {
                 " — Ctrl-C to stop it"
             };
-            (format!("⟳ {what}{hint}"), t.warn())
+            let clock = command_clock(v, i, purpose);
+            (format!("⟳ {what}{clock}{hint}"), t.warn())
         }
         Phase::RetryWait {
             purpose, attempt, ..
@@ -223,6 +224,24 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         ),
         _ if v.e.step(i).status.is_some() => ("done".into(), t.dim()),
         _ => ("working…".into(), t.dim()),
+    }
+}
+
+/// How long the running command has run, and what is left of its timeout: " · 0:42 of
+/// 5:00 (4:18 left)", or " · 0:42, no timeout".
+fn command_clock(v: &View, i: usize, purpose: Purpose) -> String {
+    let Some(began) = v.ui.command_began else {
+        return String::new();
+    };
+    let ran = (v.now - began).num_seconds().max(0);
+    let mmss = |s: i64| format!("{}:{:02}", s / 60, s % 60);
+    match v.e.timeout_of(i, purpose) {
+        Some(limit) => {
+            let limit = limit.as_secs() as i64;
+            let left = (limit - ran).max(0);
+            format!(" · {} of {} ({} left)", mmss(ran), mmss(limit), mmss(left))
+        }
+        None => format!(" · {}, no timeout", mmss(ran)),
     }
 }
 

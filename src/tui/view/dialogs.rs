@@ -16,19 +16,50 @@ use crate::tui::state::{Overlay, Question, ReasonFor};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let ui = v.ui;
-    if let (Some(q), false) = (&ui.question, ui.hidden) {
+    let asked = matches!((&ui.question, ui.hidden), (Some(_), false));
+    let reviewing = !asked && ui.watcher && !ui.hidden;
+    // A dialog of the operator's own (a reason, a note, quit) over the run's question: the
+    // two are stacked, the question above and cut to what it needs (its chooser stays),
+    // rather than one drawn over the middle of the other.
+    let (area, below) = match &ui.overlay {
+        Some(o) if asked || reviewing => {
+            let d = overlay(v, area, o);
+            let h = d
+                .height()
+                .min(area.height.saturating_sub(STACKED_QUESTION_ROWS));
+            let h = h.max(area.height / 2).min(d.height());
+            let top = Rect {
+                height: area.height - h,
+                ..area
+            };
+            let bottom = Rect {
+                y: area.y + area.height - h,
+                height: h,
+                ..area
+            };
+            (top, Some((d, bottom)))
+        }
+        _ => (area, None),
+    };
+    if let (Some(q), true) = (&ui.question, asked) {
         question(f, area, v, q);
-    } else if ui.watcher && !ui.hidden {
+    } else if reviewing {
         super::review::request(f, area, v);
     }
-    match &ui.overlay {
-        Some(o) => overlay(f, area, v, o),
-        None if ui.question.is_none() && !ui.watcher && !ui.hidden => {
+    let (w, _) = widths(area);
+    match (below, &ui.overlay) {
+        (Some((d, rect)), _) => d.draw(f, rect, w),
+        (None, Some(o)) => overlay(v, area, o).draw(f, area, w),
+        (None, None) if ui.question.is_none() && !ui.watcher && !ui.hidden => {
             super::end::render(f, area, v)
         }
-        None => {}
+        (None, None) => {}
     }
 }
+
+/// Rows the question keeps when a dialog is stacked under it: its heading, the step, the
+/// chooser and a line of explanation.
+const STACKED_QUESTION_ROWS: u16 = 7;
 
 fn title(e: &Engine, i: usize) -> String {
     e.title(i)
@@ -260,7 +291,7 @@ fn choice(
         row.push(Span::styled(label, style));
         row.push(Span::raw("  "));
     }
-    d.line(Line::from(row));
+    d.key_line(Line::from(row));
     if let Some(&chosen) = choices.get(selected) {
         d.text(&explain(chosen, prompt), t.dim(), tw);
     }
@@ -364,10 +395,10 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     .to_string()
 }
 
-fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
+fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
     let t = v.theme;
     let e = v.e;
-    let (w, tw) = widths(area);
+    let (_, tw) = widths(area);
     let step = e.phase().step();
     let mut d;
     match o {
@@ -450,5 +481,5 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             );
         }
     }
-    d.draw(f, area, w);
+    d
 }
