@@ -203,8 +203,8 @@ pub struct RollbackArgs {
     /// Undo outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
-    /// The runbook, where the journal cannot say where it is; it must be the very file the
-    /// run started with (same SHA-256)
+    /// The runbook (default: the copy kept in the run directory); it must be the very
+    /// runbook the run uses (same SHA-256): the rollback commands are the run's own
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
 }
