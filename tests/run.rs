@@ -80,7 +80,21 @@ fn three_wrong_targets_refuse_the_step_and_the_run_resumes_where_it_stood() {
         run.stdout
     );
     assert!(run.stdout.contains("shisa resume"), "{}", run.stdout);
+    assert!(run.stdout.contains("(1 try left)"), "{}", run.stdout);
     assert!(!run.commands().contains(&"attach-deny:main".to_string()));
+    // What --help says about exit 4 is what happened: halted, and resumable.
+    let help = s.shisa().arg("--help").output().unwrap();
+    // Read as words: clap wraps to the terminal's width.
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains(
+            "halted and resumable (three mistyped targets: `shisa resume RUN` asks again"
+        ),
+        "{help}"
+    );
 
     let resumed = s.resume(run.dir(), "quarantine-2023-12\ndone\n");
     assert_eq!(resumed.code, 0, "{}", resumed.explain());

@@ -115,8 +115,9 @@ impl<W: Write> Headless<W> {
             } => {
                 let left = crate::engine::update::MAX_MISSES.saturating_sub(misses);
                 format!(
-                    "? {}: type the target `{resolved}` to confirm ({left} tries left)",
-                    title(step)
+                    "? {}: type the target `{resolved}` to confirm ({left} {} left)",
+                    title(step),
+                    if left == 1 { "try" } else { "tries" }
                 )
             }
             Phase::Manual(i) => {

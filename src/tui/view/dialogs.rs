@@ -96,7 +96,10 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             let left = MAX_MISSES.saturating_sub(misses);
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
-                    &format!("`{miss}` is not the target — {left} tries left"),
+                    &format!(
+                        "`{miss}` is not the target — {left} {} left",
+                        if left == 1 { "try" } else { "tries" }
+                    ),
                     t.bad(),
                     tw,
                 ),
