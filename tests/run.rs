@@ -577,3 +577,31 @@ fn a_runbook_needing_a_second_person_does_not_start_unshared() {
     );
     assert!(run.run_dir.is_none(), "nothing ran");
 }
+
+/// `allow_self` on a run shared with nobody: the prompt sends the operator to no one else,
+/// and the operator who has just typed the target approves with `approve` alone; the
+/// journal has the target as typed (issue 14, items 9 and 12).
+#[test]
+fn self_approval_unshared_names_nobody_else_and_asks_no_second_typing() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "self.yaml",
+        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+         - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
+         approval: { allow_self: true }\n    run: echo flipped\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'true' } ]\n",
+    );
+    let run = s.run(&rb, &[], "flag-7\napprove\n");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        run.stdout.contains(
+            "Flip the flag: needs approval; `approve` to approve it yourself (you typed the target already)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("another person"), "{}", run.stdout);
+    let granted = &run.records("approval_granted", Some("change"))[0];
+    assert_eq!(granted["data"]["typed"], "flag-7");
+    assert_eq!(granted["data"]["self_approved"], true);
+}

@@ -288,7 +288,9 @@ fn a_watcher_approves_from_its_own_screen() {
     let mut op = common::Live::start(op);
     op.wait_for("type the target `flag-7`", 30);
     op.send("flag-7");
-    op.wait_for("waiting for another person", 30);
+    // Not shared with a group: nobody else can join, so nobody else is named; the
+    // operator's own second terminal may approve.
+    op.wait_for("needs approval; `approve` to approve it yourself", 30);
     let id = std::fs::read_dir(&sockets)
         .unwrap()
         .flatten()

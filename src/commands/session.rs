@@ -273,6 +273,7 @@ pub fn drive(s: Session) -> Result<Exit> {
                 clock: s.clock,
                 first: s.first,
                 past: s.past,
+                shared: s.share_gid.is_some(),
             },
             driver,
             input_tx,
@@ -285,6 +286,7 @@ pub fn drive(s: Session) -> Result<Exit> {
         run_dir.clone(),
         s.run_id.clone(),
     );
+    fe.shared = s.share_gid.is_some();
     if let Some(past) = s.past {
         fe.remember(past);
     }
@@ -304,6 +306,7 @@ struct TuiRun {
     clock: Clock,
     first: Vec<Event>,
     past: Option<crate::frontend::evidence::Past>,
+    shared: bool,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
@@ -331,6 +334,7 @@ fn drive_tui(
             dropped: Some(driver.dropped.clone()),
         },
     );
+    app.ui.shared = r.shared;
     if let Some(past) = r.past {
         app.remember(past, &driver.engine);
     }

@@ -32,6 +32,8 @@ pub struct Headless<W: Write> {
     last_ts: String,
     /// A resumed run's journal before this process: the evidence for a step in doubt.
     past: Option<super::evidence::Past>,
+    /// The run is shared with a group (`--share-with`): someone else can join to approve.
+    pub shared: bool,
 }
 
 impl<W: Write> Headless<W> {
@@ -48,6 +50,7 @@ impl<W: Write> Headless<W> {
             partial: HashMap::new(),
             last_ts: String::new(),
             past: None,
+            shared: false,
         }
     }
 
@@ -169,16 +172,27 @@ impl<W: Write> Headless<W> {
             Phase::Approval {
                 step, allow_self, ..
             } => {
-                let own = if allow_self {
-                    ", `approve <target>` to approve it yourself"
+                let own = if e.self_approval_needs_typing() {
+                    "`approve <target>` to approve it yourself"
                 } else {
-                    ""
+                    "`approve` to approve it yourself (you typed the target already)"
                 };
-                format!(
-                    "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
-                    title(step),
-                    self.run_id
-                )
+                // Unshared, nobody else can join: the operator is not sent to find someone.
+                match (allow_self, self.shared) {
+                    (true, false) => {
+                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
+                    }
+                    (true, true) => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`, or {own}; `abort` to stop",
+                        title(step),
+                        self.run_id
+                    ),
+                    (false, _) => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`; `abort` to stop",
+                        title(step),
+                        self.run_id
+                    ),
+                }
             }
             Phase::Failed {
                 step,

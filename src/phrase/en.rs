@@ -265,6 +265,13 @@ impl Phrasebook for English {
                     p.plain(" (").code(list.join(", ")).plain(")")
                 }
             }
+            Body::ApprovalRequested {
+                expected,
+                allow_self: true,
+                ..
+            } => step()
+                .plain("waiting for approval: the operator may approve it (the runbook allows it), or a second person, typing ")
+                .code(expected),
             Body::ApprovalRequested { expected, .. } => step()
                 .plain("waiting for a second person to approve (they must type ")
                 .code(expected)

@@ -259,6 +259,14 @@ impl Phrasebook for Japanese {
                     p.plain("（").code(list.join(", ")).plain("）")
                 }
             }
+            Body::ApprovalRequested {
+                expected,
+                allow_self: true,
+                ..
+            } => step()
+                .plain("承認待ち：オペレーター自身も承認できる（手順書で許可）。第二者が承認する場合は ")
+                .code(expected)
+                .plain(" と入力する"),
             Body::ApprovalRequested { expected, .. } => step()
                 .plain("第二者の承認待ち（承認者は ")
                 .code(expected)

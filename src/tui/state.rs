@@ -134,6 +134,8 @@ pub struct Ui {
     pub run_id: String,
     pub run_dir: String,
     pub watcher: bool,
+    /// The run is shared with a group (`--share-with`): someone else can join to approve.
+    pub shared: bool,
     pub out: Scrollback,
     pub timeline: VecDeque<TimelineLine>,
     /// The newest record's time as journaled (its offset names the zone without a window).
@@ -193,6 +195,7 @@ impl Ui {
             run_id,
             run_dir,
             watcher,
+            shared: false,
             out: Scrollback::new(color),
             timeline: VecDeque::new(),
             last_ts: None,

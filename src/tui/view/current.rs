@@ -132,7 +132,9 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
         then.push(format!("rollback: {} command(s)", step.rollback.len()));
     }
     if let Approval::Required { allow_self } = step.approval {
-        then.push(if allow_self {
+        then.push(if allow_self && !v.ui.shared && !v.ui.watcher {
+            "approval: yours (allowed; an unshared run has no one else)".into()
+        } else if allow_self {
             "approval: a second person (or yourself, allowed)".into()
         } else {
             "approval: a second person".into()
@@ -190,6 +192,14 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             t.warn(),
         ),
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
+        // Not shared, and the operator may approve: nobody else can join, so no one else is
+        // named.
+        Phase::Approval {
+            allow_self: true, ..
+        } if !watcher && !v.ui.shared => (
+            "waiting for your approval: press a (allowed for this step)".into(),
+            t.accent(),
+        ),
         Phase::Approval { .. } => (
             format!("waiting for a second person: shisa approve {}", v.ui.run_id),
             t.accent(),

@@ -188,21 +188,29 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             // Where the runbook allows it, approving yourself comes first: nobody else may
             // be able to join (a run not shared with anyone).
             if allow_self {
+                let how = if e.self_approval_needs_typing() {
+                    "press a, then type the target"
+                } else {
+                    "press a, then Enter (you typed the target already)"
+                };
                 d.text(
-                    "This runbook lets you approve it yourself: press a, then type the target. It is journaled as a self-approval.",
+                    &format!("This runbook lets you approve it yourself: {how}. It is journaled as a self-approval."),
                     Style::new(),
                     tw,
                 );
-                d.line(Line::raw(""));
-                d.text(
-                    "A second person who can join this run may approve instead:",
-                    t.dim(),
-                    tw,
-                );
-                d.line(Line::styled(
-                    format!("  shisa approve {}", v.ui.run_id),
-                    t.dim(),
-                ));
+                // Only a shared run can be joined by someone else.
+                if v.ui.shared {
+                    d.line(Line::raw(""));
+                    d.text(
+                        "A second person who can join this run may approve instead:",
+                        t.dim(),
+                        tw,
+                    );
+                    d.line(Line::styled(
+                        format!("  shisa approve {}", v.ui.run_id),
+                        t.dim(),
+                    ));
+                }
             } else {
                 d.text(
                     "waiting for approval by another person, who runs:",
@@ -444,9 +452,15 @@ fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
                     Style::new(),
                     tw,
                 );
-            } else {
+            } else if e.self_approval_needs_typing() {
                 d.text(
                     "You are the operator: this is journaled as a self-approval. Type the target, then Enter:",
+                    Style::new(),
+                    tw,
+                );
+            } else {
+                d.text(
+                    "You are the operator and typed the target already: Enter approves it, journaled as a self-approval.",
                     Style::new(),
                     tw,
                 );
