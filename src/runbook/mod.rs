@@ -168,14 +168,16 @@ pub fn load_str(file: &str, source: &str) -> Result<Loaded, Report> {
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let at = Pos::default();
-    let open_err =
-        |e: std::io::Error| Diagnostic::error(at, format!("cannot read the runbook: {e}"));
+    let open_err = |e: std::io::Error| {
+        Diagnostic::error(at, format!("cannot read the runbook: {e}"))
+            .hint("check the path, and that you may read the file")
+    };
     let meta = std::fs::metadata(path).map_err(open_err)?;
     if meta.is_dir() {
-        return Err(Diagnostic::error(
-            at,
-            "this is a directory, not a runbook file",
-        ));
+        return Err(
+            Diagnostic::error(at, "this is a directory, not a runbook file")
+                .hint("give the runbook's file, e.g. `runbooks/demo.yaml`"),
+        );
     }
     let too_big = |size: u64| {
         Diagnostic::error(
