@@ -292,3 +292,26 @@ fn every_error_has_a_hint_line() {
         assert!(errors > 0, "{name}: an error is reported:\n{text}");
     }
 }
+
+/// An unquoted `#` in prose starts a YAML comment: `check` warns that the instructions were
+/// cut there (exit 0, it is a warning), with the place and how to keep the `#`.
+#[test]
+fn a_hash_that_cut_instructions_is_a_warning_with_its_place() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "hash.yaml",
+        "version: 1\nname: t\nsteps:\n  - id: tell\n    kind: manual\n    title: Tell the customer\n    \
+         instructions: Post the status in #inc-4411 and wait\n",
+    );
+    let out = s.shisa().arg("check").arg(&rb).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning: `instructions` ends at “…in”: the ` #` after it starts a YAML comment"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("hash.yaml:7:38"), "{err}");
+    assert!(err.contains("hint: quote the whole value"), "{err}");
+}

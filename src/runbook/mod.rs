@@ -13,6 +13,7 @@ mod build_flow;
 mod build_hosts;
 mod build_loop;
 mod build_step;
+mod comments;
 pub mod diag;
 pub mod duration;
 pub mod expand;
@@ -153,6 +154,7 @@ pub fn load_str(file: &str, source: &str) -> Result<Loaded, Report> {
     let built = build::build(&node);
     let mut diags = built.diags;
     diags.extend(lint::lint(&built.runbook, &built.broken_steps));
+    diags.extend(comments::cut_by_comment(&node, source));
     diags.sort_by_key(|d| (d.pos, d.severity));
     if diags.iter().any(Diagnostic::is_error) {
         return Err(report(diags));
