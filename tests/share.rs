@@ -567,3 +567,53 @@ fn holding_run(s: &Scratch, yaml: &str) -> (Live, std::path::PathBuf) {
         .path();
     (op, sock)
 }
+
+/// A watcher who joins late is sent the output printed before it joined, each command's
+/// before the record that ends it (issue 14, item 9): the reviewer judging a precheck sees
+/// its evidence. The operator's own account always gets in, so no second user is needed.
+#[test]
+fn a_late_watcher_sees_the_output_printed_before_it_joined() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let rb = s.write(
+        "evidence.yaml",
+        "version: 1\nname: evidence\nsteps:\n  - id: lag\n    kind: precheck\n    title: Lag is low\n    \
+         run: 'for i in 1 2 3; do echo \"lag sample $i = 0.2s\"; done'\n  \
+         - id: tell\n    kind: manual\n    title: Tell them\n    instructions: Say it.\n",
+    );
+    let mut op = s.shisa();
+    op.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = Live::start(op);
+    op.wait_for("Tell them", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".sock").map(str::to_string)
+        })
+        .unwrap();
+    let mut watch = s.shisa();
+    watch
+        .env("SHISA_SOCKET_DIR", &sockets)
+        .env("NO_COLOR", "1")
+        .args(["watch", &id, "--headless"]);
+    let watcher = Live::start(watch);
+    watcher.wait_for("Tell them", 30);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let watched = watcher.finish();
+    let out = watched.stdout;
+    let sample = out
+        .find("│ lag sample 3 = 0.2s")
+        .unwrap_or_else(|| panic!("the backlog reached the watcher:\n{out}"));
+    // In the run's order: after the command started, before it finished.
+    let started = out.find("`for i in 1 2 3").unwrap_or(0);
+    let finished = out.find("Lag is low: done").unwrap_or(usize::MAX);
+    assert!(started < sample && sample < finished, "{out}");
+}
