@@ -248,6 +248,22 @@ pub fn drive(s: Session) -> Result<Exit> {
             h.socket.display()
         );
     }
+    // Shared with a group that cannot reach the socket is shared with no one: said now,
+    // with the fix, rather than found out by a reviewer told "no live run".
+    let unreachable = match (&hub, s.share_gid) {
+        (Some(h), Some(gid)) => {
+            let name = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map_or_else(|| gid.to_string(), |g| g.name);
+            let dir = h.socket.parent().unwrap_or(Path::new("/"));
+            crate::share::socket_dir::reachable_by(dir, gid, &name).err()
+        }
+        _ => None,
+    };
+    if let Some(why) = &unreachable {
+        eprintln!("shisa: {why}");
+    }
     let interactive = is_interactive(s.headless);
     // In the TUI the operator paces the run (Enter begins a step); in line mode nobody does.
     let engine = if interactive {
@@ -274,6 +290,7 @@ pub fn drive(s: Session) -> Result<Exit> {
                 first: s.first,
                 past: s.past,
                 shared: s.share_gid.is_some(),
+                unreachable,
             },
             driver,
             input_tx,
@@ -307,6 +324,8 @@ struct TuiRun {
     first: Vec<Event>,
     past: Option<crate::frontend::evidence::Past>,
     shared: bool,
+    /// Why the group the run is shared with cannot reach it, shown until the next key.
+    unreachable: Option<String>,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
@@ -335,6 +354,9 @@ fn drive_tui(
         },
     );
     app.ui.shared = r.shared;
+    if let Some(why) = r.unreachable {
+        app.ui.notice(why, true);
+    }
     if let Some(past) = r.past {
         app.remember(past, &driver.engine);
     }
