@@ -407,13 +407,13 @@ pub const BINDINGS: &[Binding] = &[
         Key::Plain(K::Char('[')),
         READING,
         A::EarlierStep,
-        "show an earlier / later step's output (End: back to the live one)",
+        "an earlier / later step's output (End: the live one)",
     ),
     b(
         Key::Plain(K::Char(']')),
         READING,
         A::LaterStep,
-        "show an earlier / later step's output (End: back to the live one)",
+        "an earlier / later step's output (End: the live one)",
     ),
     // The end, and watching.
     b(

@@ -129,7 +129,11 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
         then.push(format!("{n} verify check{}", if n == 1 { "" } else { "s" }));
     }
     if !detail && !step.rollback.is_empty() {
-        then.push(format!("rollback: {} command(s)", step.rollback.len()));
+        let n = step.rollback.len();
+        then.push(format!(
+            "rollback: {n} command{}",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if let Approval::Required { allow_self } = step.approval {
         then.push(if allow_self && !v.ui.shared && !v.ui.watcher {
