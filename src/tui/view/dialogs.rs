@@ -1,6 +1,6 @@
 //! Modal dialogs: the question the run asks (typed target, manual step, failure choices, a
-//! step in doubt, waiting for approval), the operator's own (note, reason, quit, stop), and
-//! the end of the run.
+//! step in doubt, waiting for approval) and the operator's own (note, reason, quit, stop);
+//! `modals.rs` places them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,58 +14,11 @@ use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, Reaso
 use crate::runbook::model::Undo;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
-pub fn render(f: &mut Frame, area: Rect, v: &View) {
-    let ui = v.ui;
-    let asked = matches!((&ui.question, ui.hidden), (Some(_), false));
-    let reviewing = !asked && ui.watcher && !ui.hidden;
-    // A dialog of the operator's own (a reason, a note, quit) over the run's question: the
-    // two are stacked, the question above and cut to what it needs (its chooser stays),
-    // rather than one drawn over the middle of the other.
-    let (area, below) = match &ui.overlay {
-        Some(o) if asked || reviewing => {
-            let d = overlay(v, area, o);
-            let h = d
-                .height()
-                .min(area.height.saturating_sub(STACKED_QUESTION_ROWS));
-            let h = h.max(area.height / 2).min(d.height());
-            let top = Rect {
-                height: area.height - h,
-                ..area
-            };
-            let bottom = Rect {
-                y: area.y + area.height - h,
-                height: h,
-                ..area
-            };
-            (top, Some((d, bottom)))
-        }
-        _ => (area, None),
-    };
-    if let (Some(q), true) = (&ui.question, asked) {
-        question(f, area, v, q);
-    } else if reviewing {
-        super::review::request(f, area, v);
-    }
-    let (w, _) = widths(area);
-    match (below, &ui.overlay) {
-        (Some((d, rect)), _) => d.draw(f, rect, w),
-        (None, Some(o)) => overlay(v, area, o).draw(f, area, w),
-        (None, None) if ui.question.is_none() && !ui.watcher && !ui.hidden => {
-            super::end::render(f, area, v)
-        }
-        (None, None) => {}
-    }
-}
-
-/// Rows the question keeps when a dialog is stacked under it: its heading, the step, the
-/// chooser and a line of explanation.
-const STACKED_QUESTION_ROWS: u16 = 7;
-
 fn title(e: &Engine, i: usize) -> String {
     e.title(i)
 }
 
-fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
+pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
     let t = v.theme;
     let e = v.e;
     let (w, tw) = widths(area);
@@ -406,7 +359,7 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     .to_string()
 }
 
-fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
+pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
     let t = v.theme;
     let e = v.e;
     let (_, tw) = widths(area);

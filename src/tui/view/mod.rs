@@ -11,6 +11,7 @@ mod evidence;
 mod header;
 mod help;
 mod keys;
+mod modals;
 mod output;
 mod review;
 mod steps;
@@ -136,7 +137,7 @@ pub fn render(f: &mut Frame, v: &View) -> usize {
     let scroll_room = output::render(f, rest, v);
     timeline::render(f, tl, v);
     keys::render(f, keybar, v);
-    dialogs::render(f, body, v);
+    modals::render(f, body, v);
     if let Some(at) = v.ui.help {
         help::render(f, area, v, at);
     }
