@@ -438,7 +438,8 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
     );
     pane.type_text("thing-1");
     pane.keys(&["Enter"]);
-    pane.wait_for(&["step two"]);
+    // The output line, not the command shown above it (which also says "step two").
+    pane.wait_for(&["│ step two"]);
     let ok = pane
         .tmux()
         .args(["kill-session", "-t", "t"])
