@@ -177,18 +177,24 @@ impl<W: Write> Headless<W> {
                 } else {
                     "`approve` to approve it yourself (you typed the target already)"
                 };
+                let or_own = if allow_self {
+                    format!(", or {own}")
+                } else {
+                    String::new()
+                };
                 // Unshared, nobody else can join: the operator is not sent to find someone.
-                match (allow_self, self.shared) {
-                    (true, false) => {
-                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
-                    }
-                    (true, true) => format!(
-                        "? {}: waiting for another person to run `shisa approve {}`, or {own}; `abort` to stop",
+                match (e.tally(step), allow_self, self.shared) {
+                    (Some(t), _, _) if t.counted() => format!(
+                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{or_own}; `abort` to stop",
                         title(step),
+                        t.waiting_for(),
                         self.run_id
                     ),
-                    (false, _) => format!(
-                        "? {}: waiting for another person to run `shisa approve {}`; `abort` to stop",
+                    (_, true, false) => {
+                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
+                    }
+                    _ => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`{or_own}; `abort` to stop",
                         title(step),
                         self.run_id
                     ),

@@ -47,6 +47,7 @@ pub enum ShareMsg {
         command_sha256: String,
         request: String,
         typed: String,
+        sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
     Note {
@@ -63,6 +64,7 @@ pub enum ShareMsg {
         command_sha256: String,
         request: String,
         reason: String,
+        sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
     Left {
@@ -319,6 +321,7 @@ impl Conn {
                 command_sha256,
                 request,
                 typed,
+                sudo_user,
             }) => ShareMsg::Approve {
                 id,
                 peer,
@@ -327,6 +330,7 @@ impl Conn {
                 command_sha256,
                 request,
                 typed,
+                sudo_user,
                 reply,
             },
             Ok(ClientMsg::Reject {
@@ -335,6 +339,7 @@ impl Conn {
                 command_sha256,
                 request,
                 reason,
+                sudo_user,
             }) => ShareMsg::Reject {
                 id,
                 peer,
@@ -343,6 +348,7 @@ impl Conn {
                 command_sha256,
                 request,
                 reason,
+                sudo_user,
                 reply,
             },
             Ok(ClientMsg::Note { text }) => match self.limits.note(peer.uid, Instant::now()) {

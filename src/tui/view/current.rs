@@ -135,13 +135,17 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
             if n == 1 { "" } else { "s" }
         ));
     }
-    if let Approval::Required { allow_self } = step.approval {
-        then.push(if allow_self && !v.ui.shared && !v.ui.watcher {
-            "approval: yours (allowed; an unshared run has no one else)".into()
-        } else if allow_self {
-            "approval: a second person (or yourself, allowed)".into()
-        } else {
-            "approval: a second person".into()
+    if let Approval::Required { allow_self, .. } = step.approval {
+        let who = v.e.tally(i).filter(|t| t.counted()).map(|t| t.wanted());
+        then.push(match (who, allow_self) {
+            (Some(who), true) => format!("approval: {who} (you may be one)"),
+            (Some(who), false) => format!("approval: {who}"),
+            // Unshared, nobody else can join.
+            (None, true) if !v.ui.shared && !v.ui.watcher => {
+                "approval: yours (allowed; an unshared run has no one else)".into()
+            }
+            (None, true) => "approval: a second person (or yourself, allowed)".into(),
+            (None, false) => "approval: a second person".into(),
         });
     }
     if !then.is_empty() {
@@ -199,15 +203,28 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         // Not shared, and the operator may approve: nobody else can join, so no one else is
         // named.
         Phase::Approval {
-            allow_self: true, ..
-        } if !watcher && !v.ui.shared => (
+            step,
+            allow_self: true,
+            ..
+        } if !watcher && !v.ui.shared && v.e.tally(step).is_none_or(|t| !t.counted()) => (
             "waiting for your approval: press a (allowed for this step)".into(),
             t.accent(),
         ),
-        Phase::Approval { .. } => (
-            format!("waiting for a second person: shisa approve {}", v.ui.run_id),
-            t.accent(),
-        ),
+        Phase::Approval { step, .. } => match v.e.tally(step).filter(|t| t.counted()) {
+            Some(tally) => (
+                format!(
+                    "waiting for approvals ({} of {}): shisa approve {}",
+                    tally.approvals.len(),
+                    tally.needed,
+                    v.ui.run_id
+                ),
+                t.accent(),
+            ),
+            None => (
+                format!("waiting for a second person: shisa approve {}", v.ui.run_id),
+                t.accent(),
+            ),
+        },
         Phase::Manual(_) => (
             "a person does this step, then marks it done".into(),
             t.accent(),
