@@ -28,17 +28,12 @@ pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String>
     ))
 }
 
-/// How `resolve_params_with(.., missing_ok)` marks a parameter with no value yet.
-fn is_missing(value: &str) -> bool {
-    value.ends_with(": no value yet>")
-}
-
 /// The runbook as a run would execute it. A loop over a list not given yet is shown as
 /// one pass over a stand-in item, `<node>`, so its steps are still read before the run.
 fn unrolled(rb: &Runbook, params: &Params) -> Runbook {
     let mut values = params.clone();
     for l in &rb.loops {
-        if values.values.get(&l.list).is_none_or(|v| is_missing(v)) {
+        if values.given(&l.list).is_none() {
             values.values.insert(l.list.clone(), format!("<{}>", l.var));
         }
     }
@@ -103,12 +98,18 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
         let _ = writeln!(o, "  params    {}", list.join("  "));
     }
     hosts(&mut o, rb);
-    let missing: Vec<&str> = params
-        .values
-        .iter()
-        .filter(|(_, v)| is_missing(v))
-        .map(|(k, _)| k.as_str())
-        .collect();
+    for (n, e) in rb.environments.iter().enumerate() {
+        let label = if n == 0 { "envs" } else { "" };
+        let _ = writeln!(o, "  {label:<9} {}", e.describe());
+    }
+    if !rb.environments.is_empty() {
+        let _ = writeln!(
+            o,
+            "  {:<9} `shisa run --env NAME`; a rehearsal counts if it completed (not with exceptions) with the same runbook sha256",
+            ""
+        );
+    }
+    let missing: Vec<&str> = params.missing.iter().map(String::as_str).collect();
     if !missing.is_empty() {
         let _ = writeln!(
             o,
@@ -165,8 +166,8 @@ fn loops(o: &mut String, rb: &Runbook, params: &Params) {
             .filter(|s| s.in_loop.as_deref() == Some(l.id.as_str()))
             .map(|s| s.id.as_str())
             .collect();
-        let items = match params.values.get(&l.list) {
-            Some(v) if !is_missing(v) => {
+        let items = match params.given(&l.list) {
+            Some(v) => {
                 let items = params::items(v);
                 let shown: Vec<String> = items
                     .iter()

@@ -1,7 +1,7 @@
 //! Parameter values: taken from `-p`, the environment (`from_env`) or a default, then
 //! validated against the runbook's rules before anything runs.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::diag::{Diagnostic, Pos, did_you_mean};
 use super::model::{Param, Runbook};
@@ -15,9 +15,20 @@ pub const MIN_SECRET_CHARS: usize = 4;
 pub struct Params {
     pub values: BTreeMap<String, String>,
     pub secrets: Vec<String>,
+    /// Parameters with no value yet (only where the caller allowed it, as `plan` does):
+    /// their entry in `values` is a stand-in to show, never a value to use.
+    pub missing: BTreeSet<String>,
 }
 
 impl Params {
+    /// A real value: given, from the environment or a default, not a stand-in.
+    pub fn given(&self, name: &str) -> Option<&str> {
+        if self.missing.contains(name) {
+            return None;
+        }
+        self.values.get(name).map(String::as_str)
+    }
+
     /// `(value, mask)` pairs to scrub from everything that is written or shown. A secret
     /// with surrounding whitespace is listed trimmed too: a command that prints it
     /// unquoted (`echo $token`) prints it without.
@@ -226,6 +237,7 @@ pub fn resolve_with(
             if missing_ok {
                 out.values
                     .insert(p.name.clone(), format!("<{}: no value yet>", p.name));
+                out.missing.insert(p.name.clone());
                 continue;
             }
             // A secret on the command line is in the process list and the shell's history.
