@@ -14,8 +14,9 @@ any change, a typed confirmation of the real target, pre-checks, post-change ver
 rollback, change windows, a second person's approval, and a hash-chained journal that becomes \
 the incident timeline.",
     after_help = "Exit codes: 0 completed · 1 a step failed (rolled back or stopped) · 2 invalid runbook, \
-parameters or invocation (nothing ran) · 3 aborted by the operator · 4 refused to start (change \
-window, locked run, safety gate) · 5 completed with exceptions (a failed check continued past, a \
+parameters or invocation (nothing ran) · 3 aborted by the operator · 4 refused (change window, \
+locked run, safety gate) or halted and resumable (three mistyped targets: `shisa resume RUN` asks \
+again, the steps before stay done) · 5 completed with exceptions (a failed check continued past, a \
 precheck overridden, or an in-doubt change accepted unproven)"
 )]
 pub struct Cli {
@@ -207,8 +208,8 @@ pub struct RollbackArgs {
     /// Undo outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
-    /// The runbook, where the journal cannot say where it is; it must be the very file the
-    /// run started with (same SHA-256)
+    /// The runbook (default: the copy kept in the run directory); it must be the very
+    /// runbook the run uses (same SHA-256): the rollback commands are the run's own
     #[arg(long, value_name = "FILE")]
     pub runbook: Option<PathBuf>,
 }

@@ -1068,3 +1068,39 @@ fn a_merged_html_export_draws_each_run_on_its_own_lane() {
         "a run column in the timeline"
     );
 }
+
+/// An export file is a document to hand on (0644) unless the run it comes from is private:
+/// shisa creates run directories 0700, so by default the export keeps to its owner too;
+/// a run directory opened to a team (chmod g+rx) gives an export others can read.
+#[test]
+fn an_export_file_is_as_private_as_its_run() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    let run = completed(&s);
+    let dir = run.dir().to_path_buf();
+    let export_to = |name: &str| -> u32 {
+        let out = s.path().join(name);
+        let o = std::process::Command::new("sh")
+            .arg("-c")
+            .arg("umask 022; exec \"$0\" export \"$1\" --format html -o \"$2\"")
+            .arg(common::bin())
+            .arg(&dir)
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        std::fs::metadata(&out).unwrap().permissions().mode() & 0o777
+    };
+    assert_eq!(
+        std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    assert_eq!(export_to("private.html"), 0o600);
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
+    assert_eq!(export_to("shared.html"), 0o644);
+}

@@ -220,3 +220,99 @@ fn a_new_key_written_as_a_scalar_says_what_it_takes() {
         "`for_each` takes: var, in",
     );
 }
+
+/// Every error has a hint line, including the ones about the file itself, YAML the loader
+/// refuses, a value of the wrong shape or out of range, and hosts and windows (issue 14,
+/// item 12): each case exits 2, and each `error:` is followed by `= hint:` before the next
+/// diagnostic.
+#[test]
+fn every_error_has_a_hint_line() {
+    let s = Scratch::new();
+    let head = "version: 1\nname: h\n";
+    let step = "steps:\n  - id: p\n    kind: precheck\n    run: 'true'\n";
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "env",
+            format!("{head}params:\n  t: {{ secret: true, from_env: 1BAD }}\n{step}"),
+        ),
+        (
+            "window",
+            format!("{head}window: {{ timezone: UTC, allow: ['Mon 9-5'] }}\n{step}"),
+        ),
+        (
+            "empty",
+            format!("{head}steps:\n  - id: p\n    kind: precheck\n    run: '  '\n"),
+        ),
+        (
+            "user",
+            format!("{head}hosts:\n  h: {{ ssh: web, user: '-x' }}\n{step}"),
+        ),
+        (
+            "dest",
+            format!("{head}hosts:\n  h: {{ ssh: '-oProxyCommand=x' }}\n{step}"),
+        ),
+        ("type", format!("{head}steps: x\n")),
+        (
+            "range",
+            format!(
+                "{head}steps:\n  - id: p\n    kind: precheck\n    run: 'false'\n    expect: {{ exit: 300 }}\n"
+            ),
+        ),
+        (
+            "default",
+            format!("{head}params:\n  p: {{ pattern: '^a$', default: b }}\n{step}"),
+        ),
+        (
+            "tag",
+            format!("{head}steps: !foo\n  - id: p\n    kind: precheck\n    run: 'true'\n"),
+        ),
+    ];
+    let mut files: Vec<(String, std::path::PathBuf)> = cases
+        .iter()
+        .map(|(name, text)| (name.to_string(), s.write(&format!("{name}.yaml"), text)))
+        .collect();
+    files.push(("missing".into(), s.path().join("no-such.yaml")));
+    files.push(("directory".into(), s.path().to_path_buf()));
+    for (name, path) in files {
+        let out = s.shisa().arg("check").arg(&path).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stderr).into_owned()
+            + &String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(2), "{name}:\n{text}");
+        let mut errors = 0;
+        let mut open: Option<&str> = None;
+        for line in text.lines() {
+            if line.starts_with("error:") || line.starts_with("warning:") {
+                assert!(open.is_none(), "{name}: no hint for {open:?}:\n{text}");
+                open = line.starts_with("error:").then_some(line);
+                errors += open.is_some() as usize;
+            } else if line.trim_start().starts_with("= hint:") {
+                open = None;
+            }
+        }
+        assert!(open.is_none(), "{name}: no hint for {open:?}:\n{text}");
+        assert!(errors > 0, "{name}: an error is reported:\n{text}");
+    }
+}
+
+/// An unquoted `#` in prose starts a YAML comment: `check` warns that the instructions were
+/// cut there (exit 0, it is a warning), with the place and how to keep the `#`.
+#[test]
+fn a_hash_that_cut_instructions_is_a_warning_with_its_place() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "hash.yaml",
+        "version: 1\nname: t\nsteps:\n  - id: tell\n    kind: manual\n    title: Tell the customer\n    \
+         instructions: Post the status in #inc-4411 and wait\n",
+    );
+    let out = s.shisa().arg("check").arg(&rb).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(
+            "warning: `instructions` ends at “…in”: the ` #` after it starts a YAML comment"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("hash.yaml:7:38"), "{err}");
+    assert!(err.contains("hint: quote the whole value"), "{err}");
+}

@@ -152,8 +152,9 @@ fn the_rollback_map_is_given_per_pass_and_honours_closes_and_phases() {
         map,
         &[
             "if roll[es-2]/stop      fails → undo roll[es-2]/stop (1 command, 1 by hand)\n",
-            "then, unless the operator stops after this pass: roll[es-1]/stop (1 command, 1 by hand), then disable-alloc (1 command)\n",
-            "if enable-alloc         fails → undo enable-alloc (no rollback), then roll[es-2]/stop",
+            "then, unless the operator stops after this pass: undo roll[es-1]/stop (1 command, 1 by hand), then undo disable-alloc (1 command)\n",
+            // A step without a rollback is never said to be undone.
+            "if enable-alloc         fails → enable-alloc stays (no rollback), then undo roll[es-2]/stop",
             // Once enable-alloc has closed disable-alloc, neither is undone.
             "if upgrade              fails → undo upgrade (1 by hand)\n",
             "stops at point of no return `upgrade`; kept in place: roll[es-2]/stop, roll[es-1]/stop\n",
@@ -204,4 +205,30 @@ fn bad_list_values_exit_2_and_name_the_item() {
         assert!(stderr.contains(why), "{args:?}: {stderr}");
         assert!(stderr.contains("rb.yaml"), "{stderr}");
     }
+}
+
+/// A change whose rollback is waived is not said to be undone: "m stays (rollback waived:
+/// …)", never "undo m (no rollback: …)" (issue 14, item 12).
+#[test]
+fn a_waived_rollback_reads_as_staying_not_as_an_undo() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "waived.yaml",
+        "version: 1\nname: waived\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved > \"$SHISA_RUN_DIR/s\"\n  \
+         - id: m\n    kind: action\n    target: { describe: echo flag }\n    run: flagctl flip\n    \
+         verify: [ { run: flagctl get } ]\n    waive: { rollback: flip back }\n  \
+         - id: n\n    kind: action\n    target: { describe: echo other }\n    run: flagctl set\n    \
+         verify: [ { run: flagctl get } ]\n    rollback: [ { run: flagctl unset } ]\n",
+    );
+    let out = s.shisa().arg("plan").arg(&rb).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    has_all(
+        &text,
+        &[
+            "if m                    fails → m stays (rollback waived: flip back)\n",
+            "if n                    fails → undo n (1 command), then m stays (rollback waived: flip back)\n",
+        ],
+    );
+    assert!(!text.contains("undo m"), "{text}");
 }

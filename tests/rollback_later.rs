@@ -92,3 +92,62 @@ fn a_run_that_has_not_ended_is_resumed_not_rolled_back() {
         undo.explain()
     );
 }
+
+/// The runbook file was edited after the run (its rollback command now differs): the
+/// rollback runs the run's own commands, from the copy kept in the run directory, as
+/// `resume` would; the edited file given with --runbook is refused.
+#[test]
+fn a_later_rollback_uses_the_runs_kept_copy_not_the_edited_file() {
+    let s = Scratch::new();
+    let sim = common::root().join("assets/sim");
+    let demo = std::fs::read_to_string(runbook("demo.yaml"))
+        .unwrap()
+        .replace(
+            "path: [../assets/sim]",
+            &format!("path: ['{}']", sim.display()),
+        );
+    let file = s.write("demo.yaml", &demo);
+    let run = s.run(
+        &file,
+        &[],
+        "quarantine-2023-12\nabort customer asked to wait\n",
+    );
+    assert_eq!(run.code, 3, "{}", run.explain());
+    let dir = run.dir().to_path_buf();
+    // Someone edits the file: its rollback would now do something else entirely.
+    let edited = demo.replace(
+        "argv: [orgctl, detach-policy,",
+        "argv: [orgctl, attach-policy,",
+    );
+    assert_ne!(edited, demo);
+    std::fs::write(&file, &edited).unwrap();
+
+    let refused = rollback(
+        &s,
+        &dir,
+        &["--reason", "undo", "--runbook", file.to_str().unwrap()],
+    );
+    assert_eq!(refused.code, 4, "{}", refused.explain());
+    assert!(
+        refused
+            .stderr
+            .contains("a rollback runs the run's own rollback commands"),
+        "{}",
+        refused.explain()
+    );
+
+    let undo = rollback(&s, &dir, &["--reason", "INC-42 closed"]);
+    assert_eq!(undo.code, 0, "{}", undo.explain());
+    let rolled: Vec<serde_json::Value> = undo
+        .records("command_started", Some("attach-deny"))
+        .into_iter()
+        .filter(|r| r["data"]["purpose"] == "rollback-1")
+        .collect();
+    assert_eq!(rolled.len(), 1, "{}", undo.explain());
+    let cmd = rolled[0]["data"]["command"].as_str().unwrap();
+    assert!(
+        cmd.contains("detach-policy"),
+        "the run's own rollback ran: {cmd}"
+    );
+    assert_eq!(s.verify(&dir).status.code(), Some(0));
+}

@@ -80,7 +80,21 @@ fn three_wrong_targets_refuse_the_step_and_the_run_resumes_where_it_stood() {
         run.stdout
     );
     assert!(run.stdout.contains("shisa resume"), "{}", run.stdout);
+    assert!(run.stdout.contains("(1 try left)"), "{}", run.stdout);
     assert!(!run.commands().contains(&"attach-deny:main".to_string()));
+    // What --help says about exit 4 is what happened: halted, and resumable.
+    let help = s.shisa().arg("--help").output().unwrap();
+    // Read as words: clap wraps to the terminal's width.
+    let help = String::from_utf8_lossy(&help.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        help.contains(
+            "halted and resumable (three mistyped targets: `shisa resume RUN` asks again"
+        ),
+        "{help}"
+    );
 
     let resumed = s.resume(run.dir(), "quarantine-2023-12\ndone\n");
     assert_eq!(resumed.code, 0, "{}", resumed.explain());
@@ -568,4 +582,32 @@ fn a_runbook_needing_a_second_person_does_not_start_unshared() {
         run.explain()
     );
     assert!(run.run_dir.is_none(), "nothing ran");
+}
+
+/// `allow_self` on a run shared with nobody: the prompt sends the operator to no one else,
+/// and the operator who has just typed the target approves with `approve` alone; the
+/// journal has the target as typed (issue 14, items 9 and 12).
+#[test]
+fn self_approval_unshared_names_nobody_else_and_asks_no_second_typing() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "self.yaml",
+        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+         - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
+         approval: { allow_self: true }\n    run: echo flipped\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'true' } ]\n",
+    );
+    let run = s.run(&rb, &[], "flag-7\napprove\n");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        run.stdout.contains(
+            "Flip the flag: needs approval; `approve` to approve it yourself (you typed the target already)"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("another person"), "{}", run.stdout);
+    let granted = &run.records("approval_granted", Some("change"))[0];
+    assert_eq!(granted["data"]["typed"], "flag-7");
+    assert_eq!(granted["data"]["self_approved"], true);
 }

@@ -567,3 +567,130 @@ fn holding_run(s: &Scratch, yaml: &str) -> (Live, std::path::PathBuf) {
         .path();
     (op, sock)
 }
+
+/// A watcher who joins late is sent the output printed before it joined, each command's
+/// before the record that ends it (issue 14, item 9): the reviewer judging a precheck sees
+/// its evidence. The operator's own account always gets in, so no second user is needed.
+#[test]
+fn a_late_watcher_sees_the_output_printed_before_it_joined() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let rb = s.write(
+        "evidence.yaml",
+        "version: 1\nname: evidence\nsteps:\n  - id: lag\n    kind: precheck\n    title: Lag is low\n    \
+         run: 'for i in 1 2 3; do echo \"lag sample $i = 0.2s\"; done'\n  \
+         - id: tell\n    kind: manual\n    title: Tell them\n    instructions: Say it.\n",
+    );
+    let mut op = s.shisa();
+    op.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = Live::start(op);
+    op.wait_for("Tell them", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".sock").map(str::to_string)
+        })
+        .unwrap();
+    let mut watch = s.shisa();
+    watch
+        .env("SHISA_SOCKET_DIR", &sockets)
+        .env("NO_COLOR", "1")
+        .args(["watch", &id, "--headless"]);
+    let watcher = Live::start(watch);
+    watcher.wait_for("Tell them", 30);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let watched = watcher.finish();
+    let out = watched.stdout;
+    let sample = out
+        .find("│ lag sample 3 = 0.2s")
+        .unwrap_or_else(|| panic!("the backlog reached the watcher:\n{out}"));
+    // In the run's order: after the command started, before it finished.
+    let started = out.find("`for i in 1 2 3").unwrap_or(0);
+    let finished = out.find("Lag is low: done").unwrap_or(usize::MAX);
+    assert!(started < sample && sample < finished, "{out}");
+}
+
+/// A run shared with a group whose members cannot enter the socket directory is shared
+/// with no one: the operator is told at start, with the fix; a reviewer is told they may
+/// not enter that directory, not that there is no live run (issue 14, item 9).
+#[test]
+fn a_socket_directory_the_group_cannot_reach_is_said_at_start_and_to_the_reviewer() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Scratch::new();
+    std::fs::set_permissions(s.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let closed = s.path().join("closed");
+    std::fs::create_dir(&closed).unwrap();
+    std::fs::set_permissions(&closed, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let sockets = closed.join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    std::fs::set_permissions(&sockets, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let group = common::my_group();
+    let rb = s.write(
+        "one.yaml",
+        "version: 1\nname: one\nsteps:\n  - id: p\n    kind: precheck\n    run: 'true'\n  \
+         - id: tell\n    kind: manual\n    title: Tell them\n    instructions: Say it.\n",
+    );
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless")
+        .arg("--share-with")
+        .arg(&group);
+    let run = common::Run::from(common::feed(c, "done\n"));
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        run.stderr.contains(&format!(
+            "members of `{group}` cannot reach this run's socket: {} (mode 0700)",
+            closed.canonicalize().unwrap().display()
+        )) && run.stderr.contains("Fix: `chmod o+x"),
+        "{}",
+        run.explain()
+    );
+
+    // The reviewer's side needs a second user.
+    if !is_root() {
+        return;
+    }
+    let mut op = s.shisa();
+    op.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless")
+        .arg("--share-with")
+        .arg("nogroup");
+    let mut op = Live::start(op);
+    op.wait_for("Tell them", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .find_map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.strip_suffix(".sock").map(str::to_string)
+        })
+        .unwrap();
+    let out = Command::new("runuser")
+        .args(["-u", "nobody", "--", "env", "NO_COLOR=1"])
+        .arg(format!("SHISA_SOCKET_DIR={}", sockets.display()))
+        .arg(bin())
+        .args(["approve", &id, "--typed", "x"])
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{said}");
+    assert!(
+        said.contains(&format!("you may not enter {}", closed.display())),
+        "{said}"
+    );
+    assert!(!said.contains("no live run"), "{said}");
+    op.send("done");
+    assert_eq!(op.finish().code, 0);
+}

@@ -18,6 +18,11 @@ struct Pane {
 impl Pane {
     /// Starts `shell` in a 100×30 pane; None when tmux is not installed.
     fn start(scratch: &Scratch, shell: &str) -> Option<Pane> {
+        Pane::start_sized(scratch, shell, 100, 30)
+    }
+
+    /// Starts `shell` in a pane of `w`×`h`.
+    fn start_sized(scratch: &Scratch, shell: &str, w: u16, h: u16) -> Option<Pane> {
         common::needs::tool(&["tmux"], "`apt-get install -y tmux`; .ci/run installs it")?;
         let pane = Pane {
             socket: scratch.path().join("tmux.sock"),
@@ -30,9 +35,9 @@ impl Pane {
                 "new-session",
                 "-d",
                 "-x",
-                "100",
+                &w.to_string(),
                 "-y",
-                "30",
+                &h.to_string(),
             ])
             .args(["-s", "t", shell])
             .status()
@@ -283,7 +288,9 @@ fn a_watcher_approves_from_its_own_screen() {
     let mut op = common::Live::start(op);
     op.wait_for("type the target `flag-7`", 30);
     op.send("flag-7");
-    op.wait_for("waiting for another person", 30);
+    // Not shared with a group: nobody else can join, so nobody else is named; the
+    // operator's own second terminal may approve.
+    op.wait_for("needs approval; `approve` to approve it yourself", 30);
     let id = std::fs::read_dir(&sockets)
         .unwrap()
         .flatten()
@@ -431,7 +438,8 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
     );
     pane.type_text("thing-1");
     pane.keys(&["Enter"]);
-    pane.wait_for(&["step two"]);
+    // The output line, not the command shown above it (which also says "step two").
+    pane.wait_for(&["│ step two"]);
     let ok = pane
         .tmux()
         .args(["kill-session", "-t", "t"])
@@ -500,4 +508,73 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
         screen.contains("shisa: run finished: rolled back (exit 1): "),
         "the reason is in the last words:\n{screen}"
     );
+}
+
+/// At 80×24 a long step title reads whole in the step list, and the output of an earlier
+/// step can be brought back and scrolled to its first line (issue 14, item 10).
+#[test]
+fn at_80x24_long_titles_read_whole_and_earlier_output_can_be_browsed() {
+    let scratch = Scratch::new();
+    let rb = scratch.write(
+        "long.yaml",
+        r#"version: 1
+name: Long titles
+steps:
+  - id: lag
+    kind: precheck
+    title: Replication lag on the standby is under one second
+    run: for i in $(seq -w 1 40); do echo "lag sample $i"; done
+  - id: disk
+    kind: precheck
+    title: The standby has room for another day of write-ahead log
+    run: echo "disk 41% used"
+"#,
+    );
+    let args = format!("run '{}'", rb.display());
+    let Some(pane) = Pane::start_sized(&scratch, &shell(&scratch, &args), 80, 24) else {
+        return;
+    };
+    let screen = pane.wait_for(&["Step 1 of 2", "Press Enter to begin"]);
+    // The step list is the left column: its rows, read together, hold each title whole.
+    let list = |screen: &str| -> String {
+        screen
+            .lines()
+            .map(|l| {
+                l.chars()
+                    .skip(1)
+                    .take(24)
+                    .collect::<String>()
+                    .trim()
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let read = list(&screen);
+    for title in [
+        "Replication lag on the standby is under one second",
+        "room for another day of write-ahead log",
+    ] {
+        assert!(read.contains(title), "{title} in the list:\n{screen}");
+    }
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["lag sample 40", "Step 2 of 2", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["The run is over: completed"]);
+    // The final dialog hides; then back to step 1's output, and to its first line.
+    pane.keys(&["Escape"]);
+    pane.wait_for(&["disk 41% used"]);
+    pane.keys(&["["]);
+    pane.wait_for(&["Output of step 1 of 2", "lag sample 40"]);
+    pane.keys(&["Home"]);
+    let screen = pane.wait_for(&["lag sample 01", "(the top)"]);
+    assert!(!screen.contains("disk 41% used"), "{screen}");
+    // Past the top nothing moves; End goes back to the live step.
+    pane.keys(&["PageUp"]);
+    pane.wait_for(&["lag sample 01", "(the top)"]);
+    pane.keys(&["End"]);
+    pane.wait_for(&["disk 41% used"]);
+    pane.keys(&["q"]);
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 0"), "{screen}");
 }

@@ -54,7 +54,7 @@ pub fn run(
         ExportFormat::Json => json::render(&report),
         ExportFormat::Html => html::render(&report),
     };
-    write(output, &text)?;
+    write(output, &text, file_mode(&opened))?;
     // Said on stderr too, so a reader of a redirected export cannot miss it.
     for w in &report.warnings {
         eprintln!("shisa: {w}");
@@ -81,14 +81,26 @@ fn name(f: ExportFormat) -> &'static str {
     }
 }
 
-/// Writes to FILE (created owner-only, like the run directory it comes from) or stdout.
-fn write(output: Option<&Path>, text: &str) -> Result<()> {
+/// The mode a new export file gets: a postmortem is a document to hand on, so others may
+/// read it (0644, less what the umask takes away), unless a run it comes from is private
+/// (its directory lets no one else in, as shisa creates it): then the export keeps to its
+/// owner too, and says no more than the journal it comes from would.
+fn file_mode(opened: &[source::OpenedRun]) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let private = opened.iter().any(|o| {
+        std::fs::metadata(&o.run_dir).map_or(true, |m| m.permissions().mode() & 0o077 == 0)
+    });
+    if private { 0o600 } else { 0o644 }
+}
+
+/// Writes to FILE (created with `mode`) or stdout.
+fn write(output: Option<&Path>, text: &str, mode: u32) -> Result<()> {
     let result = match output {
         Some(path) => std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .truncate(true)
-            .mode(0o600)
+            .mode(mode)
             .open(path)
             .and_then(|mut f| f.write_all(text.as_bytes()).and_then(|_| f.flush()))
             .map_err(|e| format!("cannot write {}: {e}", path.display())),

@@ -31,11 +31,11 @@ pub fn rollback_map(o: &mut String, rb: &Runbook) {
             (plan.reach.clone(), Vec::new())
         };
         let undo = if this_pass.is_empty() {
-            "nothing".to_string()
+            "nothing to undo".to_string()
         } else {
             list(rb, &this_pass, i)
         };
-        let _ = writeln!(o, "  if {:<20} fails → undo {undo}", rb.steps[i].id);
+        let _ = writeln!(o, "  if {:<20} fails → {undo}", rb.steps[i].id);
         if !earlier.is_empty() {
             let _ = writeln!(
                 o,
@@ -128,7 +128,8 @@ fn list(rb: &Runbook, steps: &[usize], failed: usize) -> String {
         .join(", then ")
 }
 
-/// A step as its rollback: how many commands and instructions, or why there is none.
+/// A step as its rollback: "undo ID (how many commands and instructions)", or, where it
+/// has none, "ID stays (why)": a step without a rollback is never said to be undone.
 /// `earlier` steps with a `when` may not have run at all.
 fn undo_of(s: &Step, earlier: bool) -> String {
     let runs = s
@@ -143,8 +144,10 @@ fn undo_of(s: &Step, earlier: bool) -> String {
         ""
     };
     let what = match (runs, by_hand, s.waive.get(&Guard::Rollback)) {
-        (0, 0, Some(w)) => format!("no rollback: {}", w.reason),
-        (0, 0, None) => "no rollback".to_string(),
+        (0, 0, Some(w)) => {
+            return format!("{} stays (rollback waived: {}{maybe})", s.id, w.reason);
+        }
+        (0, 0, None) => return format!("{} stays (no rollback{maybe})", s.id),
         (r, h, _) => {
             let mut parts = Vec::new();
             if r > 0 {
@@ -156,5 +159,5 @@ fn undo_of(s: &Step, earlier: bool) -> String {
             parts.join(", ")
         }
     };
-    format!("{} ({what}{maybe})", s.id)
+    format!("undo {} ({what}{maybe})", s.id)
 }

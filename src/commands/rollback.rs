@@ -1,10 +1,9 @@
 //! `shisa rollback RUN --reason TEXT`: undo the changes an ended run left in place (it was
 //! aborted, failed, completed with exceptions — or completed, as a planned revert). The same
 //! journal goes on (`rollback_requested`, then the rollback as the engine orders it); the
-//! runbook must be the one the run started with, and the change window holds as for any
-//! change.
+//! runbook is the copy kept in the run directory (`runbook_copy`, as for `resume`), and the
+//! change window holds as for any change.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use super::resume::{refuse_while_commands_survive, resume_params};
@@ -15,7 +14,6 @@ use crate::engine::{Engine, Event};
 use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
-use crate::runbook::{load_file, params};
 
 pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
     if args.reason.trim().is_empty() {
@@ -41,7 +39,6 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
     }
     let Some(Body::RunStarted {
         run_id,
-        runbook,
         params: journaled,
         ..
     }) = journal.records.first().map(|r| &r.body)
@@ -57,25 +54,13 @@ pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
             run_dir.display()
         )));
     }
-    let path = match &args.runbook {
-        Some(file) => file.as_path(),
-        None if params::is_masked(&runbook.path) => {
-            return Err(Error::Invalid(format!(
-                "the runbook's path is masked in the journal ({}): give the file with --runbook FILE (SHA-256 {})",
-                runbook.path, runbook.sha256
-            )));
-        }
-        None => Path::new(&runbook.path),
-    };
-    let loaded = load_file(path)?;
-    if loaded.sha256 != runbook.sha256 {
-        return Err(Error::Refused(format!(
-            "{} changed since the run started (sha256 {} then, {} now); the rollback commands must be the ones the run had. Put the runbook back as it was, or give that file with --runbook FILE",
-            path.display(),
-            &runbook.sha256[..12.min(runbook.sha256.len())],
-            &loaded.sha256[..12.min(loaded.sha256.len())]
-        )));
-    }
+    // The copy kept in the run directory, as `resume` reads it: moving or editing the file
+    // does not strand the run's changes. A file given must be that very runbook: the
+    // rollback commands are the run's own, never an edit's.
+    let chosen =
+        super::runbook_copy::choose_unchanged(&run_dir, &journal.records, args.runbook.as_deref())?;
+    let loaded = chosen.loaded;
+    let path = chosen.base.as_path();
     let values = resume_params(&loaded.runbook, journaled, &args.params)?;
     let params = loaded.resolve_params(&values)?;
     refuse_while_commands_survive(&run_dir, &journal.records, &params.redactions())?;

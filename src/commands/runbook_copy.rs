@@ -196,6 +196,27 @@ pub fn choose(
     })
 }
 
+/// The runbook as the run has it, for `shisa rollback`: the kept copy, or a file given
+/// that is that very runbook. An edit is refused: the rollback commands are the run's own.
+pub fn choose_unchanged(
+    run_dir: &Path,
+    records: &[Record],
+    given: Option<&Path>,
+) -> Result<Chosen> {
+    if let (Some(file), Some((_, sha))) = (given, current(records)) {
+        let loaded = load_file(file)?;
+        if loaded.sha256 != sha {
+            return Err(Error::Refused(format!(
+                "{} is not the runbook this run uses (sha256 {} there, {} here); a rollback runs the run's own rollback commands. Leave out --runbook: the copy kept in the run directory is used",
+                file.display(),
+                &sha[..sha.len().min(12)],
+                &loaded.sha256[..12]
+            )));
+        }
+    }
+    choose(run_dir, records, given, None)
+}
+
 impl Edit {
     /// Checks the edit step by step, with the loops unrolled for the run's values (the
     /// journal names each pass's steps), keeps a copy of the edited runbook, and says what

@@ -264,6 +264,22 @@ pub fn drive(s: Session) -> Result<Exit> {
             h.socket.display()
         );
     }
+    // Shared with a group that cannot reach the socket is shared with no one: said now,
+    // with the fix, rather than found out by a reviewer told "no live run".
+    let unreachable = match (&hub, s.share_gid) {
+        (Some(h), Some(gid)) => {
+            let name = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map_or_else(|| gid.to_string(), |g| g.name);
+            let dir = h.socket.parent().unwrap_or(Path::new("/"));
+            crate::share::socket_dir::reachable_by(dir, gid, &name).err()
+        }
+        _ => None,
+    };
+    if let Some(why) = &unreachable {
+        eprintln!("shisa: {why}");
+    }
     let interactive = is_interactive(s.headless);
     // In the TUI the operator paces the run (Enter begins a step); in line mode nobody does.
     let engine = if interactive {
@@ -289,6 +305,8 @@ pub fn drive(s: Session) -> Result<Exit> {
                 clock: s.clock,
                 first: s.first,
                 past: s.past,
+                shared: s.share_gid.is_some(),
+                unreachable,
             },
             driver,
             input_tx,
@@ -301,6 +319,7 @@ pub fn drive(s: Session) -> Result<Exit> {
         run_dir.clone(),
         s.run_id.clone(),
     );
+    fe.shared = s.share_gid.is_some();
     if let Some(past) = s.past {
         fe.remember(past);
     }
@@ -320,6 +339,9 @@ struct TuiRun {
     clock: Clock,
     first: Vec<Event>,
     past: Option<crate::frontend::evidence::Past>,
+    shared: bool,
+    /// Why the group the run is shared with cannot reach it, shown until the next key.
+    unreachable: Option<String>,
 }
 
 /// The same driver with the TUI in front: the terminal is taken for the run and the screen
@@ -347,6 +369,10 @@ fn drive_tui(
             dropped: Some(driver.dropped.clone()),
         },
     );
+    app.ui.shared = r.shared;
+    if let Some(why) = r.unreachable {
+        app.ui.notice(why, true);
+    }
     if let Some(past) = r.past {
         app.remember(past, &driver.engine);
     }

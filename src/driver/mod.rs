@@ -364,7 +364,7 @@ impl Driver {
                     self.writer.records(),
                     &peer,
                 );
-                let admission = hub.admit(id, want, welcome, &peer.describe());
+                let admission = hub.admit(id, want, welcome, &peer.describe(), &self.engine);
                 let watching = admission.live.is_some();
                 if reply.send(admission).is_ok() && watching {
                     self.feed(Event::WatcherJoined(peer.describe()), fe);

@@ -61,6 +61,14 @@ impl Engine {
         Some((check.command.clone(), Some(check)))
     }
 
+    /// How long a command may run: its check's own `timeout`, else its step's (a describe
+    /// and the main command use the step's). What spawn gives the runner, and what the
+    /// screen counts down.
+    pub fn timeout_of(&self, i: usize, purpose: Purpose) -> Option<std::time::Duration> {
+        let (_, check) = self.command_for(i, purpose)?;
+        check.map_or(self.rb.steps[i].timeout, |c| c.timeout)
+    }
+
     /// The command as people see it: values filled in, secrets masked.
     pub fn shown_command(&self, i: usize, purpose: Purpose) -> Option<String> {
         let (cmd, _) = self.command_for(i, purpose)?;
@@ -121,7 +129,7 @@ impl Engine {
                 return;
             }
         };
-        let timeout = check.map_or(self.rb.steps[i].timeout, |c| c.timeout);
+        let timeout = self.timeout_of(i, purpose);
         self.start_polling(i, purpose, fx);
         let attempt = self.steps[i].attempts.get(&purpose).copied().unwrap_or(0) + 1;
         let log = self.log_of(i, purpose, attempt);

@@ -150,10 +150,28 @@ impl Engine {
         !crate::runbook::params::is_masked(typed) && self.mask(typed) == resolved
     }
 
-    /// The operator's own approval of the request waiting now.
+    /// Whether the operator approving the waiting step themselves must type its target:
+    /// not where they typed that very target to confirm this step (asking twice in a row
+    /// checks nothing more). A step without a target is named by typing its id.
+    pub fn self_approval_needs_typing(&self) -> bool {
+        let Some(p) = self.pending_approval() else {
+            return true;
+        };
+        !matches!(&self.steps[p.step].target,
+            super::state::TargetState::Confirmed { resolved, by }
+                if *resolved == p.expected && *by == self.operator.user)
+    }
+
+    /// The operator's own approval of the request waiting now. Nothing typed, where the
+    /// operator confirmed the target already, approves that target (journaled as typed).
     pub(super) fn own_offer(&self, typed: String) -> Result<Offer, Refusal> {
         let Some(pending) = self.pending_approval() else {
             return refuse(msg::NO_APPROVAL_WAITING);
+        };
+        let typed = if typed.trim().is_empty() && !self.self_approval_needs_typing() {
+            pending.expected.clone()
+        } else {
+            typed
         };
         Ok(Offer {
             reviewer: self.operator.clone(),

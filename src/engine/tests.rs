@@ -1525,3 +1525,44 @@ fn a_live_run_rolls_back_instead_of_leaving_its_changes() {
             .is_err()
     );
 }
+
+/// With `allow_self`, the operator who has just typed the target to confirm the step
+/// approves it without typing it again: nothing typed approves the confirmed target.
+#[test]
+fn self_approval_after_typing_the_target_does_not_ask_for_it_again() {
+    let yaml = APPROVAL.replace("approval: required", "approval: { allow_self: true }");
+    let mut sim = Sim::new(&yaml, &[]).answers(|s| {
+        let out = if s.purpose == Purpose::Describe {
+            "quarantine-2023-12\n"
+        } else {
+            ""
+        };
+        (0, out.into())
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    assert!(!sim.e.self_approval_needs_typing());
+    let fx = sim
+        .e
+        .update(tuesday_10am(), Event::SelfApproval { typed: " ".into() })
+        .unwrap();
+    assert_eq!(order(&fx)[0], "approval_granted");
+    let granted = fx
+        .iter()
+        .find_map(|f| match f {
+            Effect::Journal(Entry {
+                body:
+                    Body::ApprovalGranted {
+                        typed,
+                        self_approved,
+                        ..
+                    },
+                ..
+            }) => Some((typed.clone(), *self_approved)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(granted, ("quarantine-2023-12".to_string(), true));
+}

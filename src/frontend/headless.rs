@@ -32,6 +32,8 @@ pub struct Headless<W: Write> {
     last_ts: String,
     /// A resumed run's journal before this process: the evidence for a step in doubt.
     past: Option<super::evidence::Past>,
+    /// The run is shared with a group (`--share-with`): someone else can join to approve.
+    pub shared: bool,
 }
 
 impl<W: Write> Headless<W> {
@@ -48,6 +50,7 @@ impl<W: Write> Headless<W> {
             partial: HashMap::new(),
             last_ts: String::new(),
             past: None,
+            shared: false,
         }
     }
 
@@ -115,8 +118,9 @@ impl<W: Write> Headless<W> {
             } => {
                 let left = crate::engine::update::MAX_MISSES.saturating_sub(misses);
                 format!(
-                    "? {}: type the target `{resolved}` to confirm ({left} tries left)",
-                    title(step)
+                    "? {}: type the target `{resolved}` to confirm ({left} {} left)",
+                    title(step),
+                    if left == 1 { "try" } else { "tries" }
                 )
             }
             Phase::Manual(i) => {
@@ -168,20 +172,29 @@ impl<W: Write> Headless<W> {
             Phase::Approval {
                 step, allow_self, ..
             } => {
-                let own = if allow_self {
-                    ", `approve <target>` to approve it yourself"
+                let own = if e.self_approval_needs_typing() {
+                    "`approve <target>` to approve it yourself"
                 } else {
-                    ""
+                    "`approve` to approve it yourself (you typed the target already)"
                 };
-                match e.tally(step) {
-                    Some(t) if t.counted() => format!(
-                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{own}; `abort` to stop",
+                let or_own = if allow_self {
+                    format!(", or {own}")
+                } else {
+                    String::new()
+                };
+                // Unshared, nobody else can join: the operator is not sent to find someone.
+                match (e.tally(step), allow_self, self.shared) {
+                    (Some(t), _, _) if t.counted() => format!(
+                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{or_own}; `abort` to stop",
                         title(step),
                         t.waiting_for(),
                         self.run_id
                     ),
+                    (_, true, false) => {
+                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
+                    }
                     _ => format!(
-                        "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
+                        "? {}: waiting for another person to run `shisa approve {}`{or_own}; `abort` to stop",
                         title(step),
                         self.run_id
                     ),

@@ -286,6 +286,15 @@ impl Phrasebook for English {
                 expected,
                 reviewers: None,
                 group: None,
+                allow_self: true,
+                ..
+            } => step()
+                .plain("waiting for approval: the operator may approve it (the runbook allows it), or a second person, typing ")
+                .code(expected),
+            Body::ApprovalRequested {
+                expected,
+                reviewers: None,
+                group: None,
                 ..
             } => step()
                 .plain("waiting for a second person to approve (they must type ")

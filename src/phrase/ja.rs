@@ -283,6 +283,16 @@ impl Phrasebook for Japanese {
                 expected,
                 reviewers: None,
                 group: None,
+                allow_self: true,
+                ..
+            } => step()
+                .plain("承認待ち：オペレーター自身も承認できる（手順書で許可）。第二者が承認する場合は ")
+                .code(expected)
+                .plain(" と入力する"),
+            Body::ApprovalRequested {
+                expected,
+                reviewers: None,
+                group: None,
                 ..
             } => step()
                 .plain("第二者の承認待ち（承認者は ")

@@ -160,7 +160,11 @@ fn window(cx: &mut Cx, node: &Node) -> Option<Window> {
             .filter_map(|(text, at)| match Span::parse(&text) {
                 Ok(s) => Some(s),
                 Err(msg) => {
-                    cx.error(Diagnostic::error(at.pos, msg).width(at.width()));
+                    cx.error(
+                        Diagnostic::error(at.pos, msg)
+                            .width(at.width())
+                            .hint("each span is `Days HH:MM-HH:MM` in the window's `timezone`, e.g. `Mon-Fri 09:00-18:00`; a span past midnight runs into the next day (`Fri 22:00-02:00`)"),
+                    );
                     None
                 }
             })

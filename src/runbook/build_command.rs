@@ -29,7 +29,10 @@ pub fn command(cx: &mut Cx, f: &Fields<'_>, what: &str) -> Option<Command> {
 pub fn run_script(cx: &mut Cx, node: &Node, what: &str) -> Option<Command> {
     let script = cx.string(node, what)?;
     if script.trim().is_empty() {
-        cx.error(Diagnostic::error(node.pos, format!("{what} is empty")));
+        cx.error(
+            Diagnostic::error(node.pos, format!("{what} is empty"))
+                .hint("write the command it runs (bash -euo pipefail -c), or remove the key"),
+        );
         return None;
     }
     if let Some(at) = script.find("{{") {

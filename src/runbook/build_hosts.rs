@@ -39,7 +39,11 @@ pub fn hosts(cx: &mut Cx, node: &Node) -> Vec<HostDef> {
             match Host::new("h", Some(&u), false) {
                 Ok(_) => Some(u),
                 Err(e) => {
-                    cx.error(Diagnostic::error(n.pos, e.to_string()).width(n.width()));
+                    cx.error(
+                        Diagnostic::error(n.pos, e.to_string())
+                            .width(n.width())
+                            .hint("give the login name alone (`user: deploy`); other ssh options belong in ~/.ssh/config"),
+                    );
                     None
                 }
             }
@@ -48,7 +52,11 @@ pub fn hosts(cx: &mut Cx, node: &Node) -> Vec<HostDef> {
         if ssh.vars().next().is_none() {
             let text = ssh.to_string();
             if let Err(e) = Host::new(&text, None, false) {
-                cx.error(Diagnostic::error(ssh_node.pos, e.to_string()).width(ssh_node.width()));
+                cx.error(
+                    Diagnostic::error(ssh_node.pos, e.to_string())
+                        .width(ssh_node.width())
+                        .hint("write the destination as ssh takes it (`ssh: web-1.example.net` or an alias from ~/.ssh/config); options belong in ~/.ssh/config"),
+                );
             }
         }
         let sudo = f

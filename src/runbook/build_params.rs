@@ -89,7 +89,8 @@ pub fn params(cx: &mut Cx, node: &Node) -> Vec<Param> {
                         n.pos,
                         format!("`{env}` is not an environment variable name"),
                     )
-                    .width(n.width()),
+                    .width(n.width())
+                    .hint("name the variable the value is read from: letters, digits and `_`, not starting with a digit (e.g. `from_env: API_TOKEN`)"),
                 );
             }
         }

@@ -53,6 +53,22 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// What a value of the expected shape looks like in YAML: the hint under a type error.
+fn shape_hint(expected: &str) -> String {
+    match expected {
+        e if e.starts_with("a mapping") => {
+            "write `key: value` pairs, indented under it, or `{ key: value }` on one line".into()
+        }
+        "a list" => {
+            "write one `- item` per line, indented under it, or `[a, b]` on one line".into()
+        }
+        "a string" => "quote it ('…') to make it text".into(),
+        "true or false" => "write `true` or `false`, unquoted".into(),
+        "a whole number" => "write digits only, unquoted (e.g. `3`)".into(),
+        other => format!("write {other} here"),
+    }
+}
+
 impl Cx {
     /// A reader of the runbook in `lib` (and of the fragments it reaches).
     pub fn with_lib(lib: std::sync::Arc<super::fragments::Library>) -> Cx {
@@ -72,7 +88,8 @@ impl Cx {
                 node.pos,
                 format!("{what} must be {expected}, found {}", node.describe()),
             )
-            .width(node.width()),
+            .width(node.width())
+            .hint(shape_hint(expected)),
         );
     }
 
@@ -212,7 +229,12 @@ impl Cx {
                             range.end()
                         ),
                     )
-                    .width(node.width()),
+                    .width(node.width())
+                    .hint(format!(
+                        "write a whole number from {} to {}",
+                        range.start(),
+                        range.end()
+                    )),
                 );
                 None
             }

@@ -61,13 +61,16 @@ fn param_defaults(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         if let Some(d) = &p.default
             && let Err(why) = super::params::check_value(p, d)
         {
-            out.push(Diagnostic::error(
-                p.pos,
-                format!(
-                    "the default of `{}` is refused by its own rules: {why}",
-                    p.name
-                ),
-            ));
+            out.push(
+                Diagnostic::error(
+                    p.pos,
+                    format!(
+                        "the default of `{}` is refused by its own rules: {why}",
+                        p.name
+                    ),
+                )
+                .hint("change the default so that it passes the parameter's `pattern`, `choices` and `deny`, or remove the default"),
+            );
         }
     }
 }

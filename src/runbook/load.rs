@@ -121,7 +121,8 @@ impl Builder {
                     return Err(Diagnostic::error(
                         at,
                         format!("YAML tag `{tag}` is not supported"),
-                    ));
+                    )
+                    .hint("remove the tag (`!…`): a runbook is plain YAML"));
                 }
                 if self.stack.len() >= MAX_DEPTH {
                     return Err(too_deep(at));
@@ -150,19 +151,26 @@ impl Builder {
                         },
                         a,
                     ),
-                    None => return Err(Diagnostic::error(at, "unbalanced YAML collection")),
+                    None => {
+                        return Err(Diagnostic::error(at, "unbalanced YAML collection")
+                            .hint("check the brackets and indentation around this line"));
+                    }
                 };
                 let weight = weight_of(&node);
                 self.attach(node, anchor, weight)?;
             }
             Event::Alias(id) => {
                 let Some(weight) = self.anchors.get(&id).map(|(_, w)| *w) else {
-                    return Err(Diagnostic::error(at, "alias to an unknown anchor"));
+                    return Err(Diagnostic::error(at, "alias to an unknown anchor").hint(
+                        "define the anchor (`&name`) before the alias (`*name`) that uses it",
+                    ));
                 };
                 // The copy is what costs memory; count it before making it.
                 self.count(weight, at)?;
                 let Some(node) = self.anchors.get(&id).map(|(n, _)| relocate(n.clone(), at)) else {
-                    return Err(Diagnostic::error(at, "alias to an unknown anchor"));
+                    return Err(Diagnostic::error(at, "alias to an unknown anchor").hint(
+                        "define the anchor (`&name`) before the alias (`*name`) that uses it",
+                    ));
                 };
                 self.attach(node, 0, weight)?;
             }

@@ -17,6 +17,7 @@ mod build_loop;
 mod build_params;
 mod build_step;
 mod build_use;
+mod comments;
 pub mod diag;
 pub mod duration;
 pub mod environment;
@@ -266,9 +267,12 @@ fn load_with(file: &str, source: &str, rel: &str, root: Option<&Path>) -> Result
             source: f.source.clone(),
         })
         .collect();
+    // Prose cut short by a `#` is looked for in the runbook's own file.
+    let cut = comments::cut_by_comment(&lib.files[0].node, source);
     let built = build::build(std::sync::Arc::new(lib));
     diags.extend(built.diags);
     diags.extend(lint::lint(&built.runbook, &built.broken_steps));
+    diags.extend(cut);
     diags.sort_by_key(|d| (d.pos.file, d.pos, d.severity));
     // A fragment used twice reports its own mistakes once.
     diags.dedup();
@@ -296,14 +300,16 @@ fn top_key(node: &node::Node, key: &str) -> Option<Pos> {
 
 fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let at = Pos::default();
-    let open_err =
-        |e: std::io::Error| Diagnostic::error(at, format!("cannot read the runbook: {e}"));
+    let open_err = |e: std::io::Error| {
+        Diagnostic::error(at, format!("cannot read the runbook: {e}"))
+            .hint("check the path, and that you may read the file")
+    };
     let meta = std::fs::metadata(path).map_err(open_err)?;
     if meta.is_dir() {
-        return Err(Diagnostic::error(
-            at,
-            "this is a directory, not a runbook file",
-        ));
+        return Err(
+            Diagnostic::error(at, "this is a directory, not a runbook file")
+                .hint("give the runbook's file, e.g. `runbooks/demo.yaml`"),
+        );
     }
     let too_big = |size: u64| {
         Diagnostic::error(

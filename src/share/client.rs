@@ -37,6 +37,11 @@ pub fn sockets() -> Vec<(String, PathBuf)> {
 /// The socket of `run_id`, or of the only live run when none is named.
 pub fn find(run_id: Option<&str>) -> Result<PathBuf, String> {
     let dir = socket_dir::dir();
+    // A directory on the way closed to this user hides every run behind it: said as such,
+    // not as "no live run".
+    if let Some(why) = closed_to_me(&dir) {
+        return Err(why);
+    }
     socket_dir::check(&dir).map_err(|e| format!("refusing the socket directory: {e}"))?;
     match run_id {
         Some(id) => {
@@ -102,6 +107,42 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
             Ok(()) => Err(format!("the run did not answer: {e}")),
         },
     }
+}
+
+/// The first directory on the way to `dir` (itself included) that this user may not
+/// enter or list, as a sentence with the fix; None when every one lets them through.
+fn closed_to_me(dir: &std::path::Path) -> Option<String> {
+    use nix::unistd::{AccessFlags, access};
+    let abs = if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        std::env::current_dir().ok()?.join(dir)
+    };
+    let mut ways: Vec<&std::path::Path> = abs.ancestors().collect();
+    ways.reverse();
+    let last = ways.len().saturating_sub(1);
+    for (n, d) in ways.into_iter().enumerate() {
+        // Every directory must be entered; the socket directory itself also listed.
+        let need = if n == last {
+            AccessFlags::X_OK | AccessFlags::R_OK
+        } else {
+            AccessFlags::X_OK
+        };
+        match access(d, need) {
+            Ok(()) => {}
+            Err(nix::errno::Errno::EACCES) => {
+                return Some(format!(
+                    "cannot reach live runs in {}: you may not enter {}. A run shared with your group still needs every directory on the way open to you: its operator (or an admin) runs `chmod o+x {}`, or starts the run with SHISA_SOCKET_DIR set to a directory you can enter",
+                    dir.display(),
+                    d.display(),
+                    d.display()
+                ));
+            }
+            // Missing: nothing is running there yet; the usual messages say so.
+            Err(_) => return None,
+        }
+    }
+    None
 }
 
 /// Sends one message and waits for its `result`.

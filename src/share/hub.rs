@@ -112,8 +112,16 @@ impl Hub {
         }
     }
 
-    /// Admits a connection: watchers get the journal so far and a live queue.
-    pub fn admit(&mut self, id: u64, want: Want, welcome: Welcome, user: &str) -> Admission {
+    /// Admits a connection: watchers get the journal so far, the output printed before
+    /// they joined (`backlog`), and a live queue.
+    pub fn admit(
+        &mut self,
+        id: u64,
+        want: Want,
+        welcome: Welcome,
+        user: &str,
+        e: &Engine,
+    ) -> Admission {
         if want != Want::Watch {
             return Admission {
                 welcome,
@@ -124,11 +132,8 @@ impl Hub {
         // The driver is the only writer and is here now: the file holds exactly the
         // records so far, and every later one goes through `record`.
         let text = std::fs::read_to_string(&self.journal).unwrap_or_default();
-        let replay = text
-            .split_inclusive('\n')
-            .filter(|l| l.ends_with('\n'))
-            .map(|l| l.trim_end().to_string())
-            .collect();
+        let run_dir = self.journal.parent().unwrap_or(std::path::Path::new("."));
+        let replay = super::backlog::replay(&text, run_dir, e).unwrap_or_default();
         let (tx, rx) = mpsc::channel(WATCHER_QUEUE);
         self.watchers.push(Watcher {
             id,

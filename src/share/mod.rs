@@ -1,6 +1,7 @@
 //! The shared session: a live run's Unix socket, its protocol, the server inside the run,
 //! and the client side used by `watch`, `approve`, `note` and `sessions`.
 
+pub mod backlog;
 pub mod client;
 pub mod frame;
 pub mod hub;

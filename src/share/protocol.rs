@@ -1,5 +1,10 @@
-//! The share protocol, version 2: how `watch`, `approve`, `note` and `sessions` talk to a
+//! The share protocol, version 3: how `watch`, `approve`, `note` and `sessions` talk to a
 //! live run over its Unix socket.
+//!
+//! **Versions.** 3 adds the output backlog (step 3 below): a watcher who joins late is sent
+//! the output printed before it joined, as the same `output` frames as live output. A
+//! version 2 client is still served (it reads `output` frames wherever they come, so the
+//! backlog reaches it too); anything else is refused with an `error` naming both versions.
 //!
 //! **Transport.** A Unix stream socket `<dir>/<run-id>.sock`. shisa opens no
 //! network port; from another machine, SSH is the transport (`ssh -t host shisa watch`).
@@ -34,7 +39,11 @@
 //! 2. Server: `welcome` — the run, its runbook (source text, so the client draws steps by
 //!    their titles), the chain head, the current step and any pending approval.
 //! 3. `watch`: the server sends every journal record so far as record frames (the exact
-//!    line bytes, so the watcher's copy verifies on its own), then each new record and
+//!    line bytes, so the watcher's copy verifies on its own) with each command's output
+//!    before the record that ends it — the end of its log, at most 64 KiB a command and
+//!    1 MiB in all, the newest kept first, with a first line saying what only the log
+//!    holds (`backlog.rs`); the output of a command still running follows the last record —
+//!    then each new record and
 //!    `output` frames (already scrubbed of secrets and control sequences), then `end` when
 //!    the run is over. A watcher that cannot keep up is dropped, never waited for. What
 //!    comes within 16 ms goes out in one write (`server.rs`, `FRAME`).
@@ -54,7 +63,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const PROTOCOL: u32 = 2;
+pub const PROTOCOL: u32 = 3;
+/// The oldest version a client may speak: 2 differs only in getting no backlog promise.
+pub const OLDEST_PROTOCOL: u32 = 2;
 /// approve and note are small; anything larger is not a real client.
 pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
 /// A record line or an output piece, with room to spare.

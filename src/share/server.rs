@@ -18,7 +18,7 @@ use super::limits::{
 };
 use super::peer::Peer;
 use super::protocol::{
-    ClientMsg, FrameError, MAX_CLIENT_FRAME, PROTOCOL, ServerMsg, Want, Welcome,
+    ClientMsg, FrameError, MAX_CLIENT_FRAME, OLDEST_PROTOCOL, PROTOCOL, ServerMsg, Want, Welcome,
 };
 use crate::pending::or_pending;
 
@@ -87,8 +87,9 @@ pub enum Live {
 
 pub struct Admission {
     pub welcome: Welcome,
-    /// For watchers: every record so far, then the live queue.
-    pub replay: Vec<String>,
+    /// For watchers: every record so far with the output backlog between them (frames
+    /// ready to write, `backlog::replay`), then the live queue.
+    pub replay: Vec<Bytes>,
     pub live: Option<mpsc::Receiver<Live>>,
 }
 
@@ -191,10 +192,11 @@ impl Conn {
         let mut frames = frame::reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
         let hello = tokio::time::timeout(HELLO_TIMEOUT, frame::next(&mut frames)).await;
         let want = match hello {
-            Ok(Ok(ClientMsg::Hello {
-                protocol: PROTOCOL,
-                want,
-            })) => want,
+            Ok(Ok(ClientMsg::Hello { protocol, want }))
+                if (OLDEST_PROTOCOL..=PROTOCOL).contains(&protocol) =>
+            {
+                want
+            }
             Ok(Ok(ClientMsg::Hello { protocol, .. })) => {
                 let message =
                     format!("protocol {protocol} is not spoken here (this run speaks {PROTOCOL})");
@@ -382,13 +384,9 @@ impl Conn {
 }
 
 /// The journal so far, in batches.
-async fn replay(writer: &mut OwnedWriteHalf, lines: Vec<String>) -> Result<(), FrameError> {
-    for chunk in lines.chunks(BATCH) {
-        let mut out = chunk
-            .iter()
-            .map(|line| frame::record(line))
-            .collect::<Result<Vec<Bytes>, _>>()?;
-        write_frames(writer, &mut out).await?;
+async fn replay(writer: &mut OwnedWriteHalf, frames: Vec<Bytes>) -> Result<(), FrameError> {
+    for chunk in frames.chunks(BATCH) {
+        write_frames(writer, &mut chunk.to_vec()).await?;
     }
     Ok(())
 }

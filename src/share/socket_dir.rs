@@ -77,6 +77,30 @@ fn safe(dir: &Path, meta: &fs::Metadata, what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether members of group `gid` (other than its owner) can reach a socket in `dir`: each
+/// directory on the way, `dir` included, must let them through (`x` for others, or for the
+/// group where the directory is the group's). `Err` names the first that does not, and the
+/// fix: a run shared with a group nobody in it can reach is shared with no one.
+pub fn reachable_by(dir: &Path, gid: u32, group: &str) -> Result<(), String> {
+    let real = fs::canonicalize(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for d in real.ancestors() {
+        let meta = fs::metadata(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        let mode = meta.mode();
+        let through = mode & 0o001 != 0 || (meta.gid() == gid && mode & 0o010 != 0);
+        if !through {
+            return Err(format!(
+                "members of `{group}` cannot reach this run's socket: {} (mode {:04o}) does not let them through. Fix: `chmod o+x {}` (or `chgrp {group} {} && chmod g+x {}`), or set SHISA_SOCKET_DIR to a directory they can enter",
+                d.display(),
+                mode & 0o7777,
+                d.display(),
+                d.display(),
+                d.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub fn socket_path(dir: &Path, run_id: &str) -> PathBuf {
     dir.join(format!("{run_id}.sock"))
 }

@@ -103,10 +103,6 @@ impl<B: Backend> App<B> {
             self.ui.shown_step = step;
             self.ui.scroll = 0;
         }
-        let kept = step
-            .and_then(|i| self.ui.out.get(i))
-            .map_or(0, |o| o.lines.len());
-        self.ui.scroll = self.ui.scroll.min(kept.saturating_sub(1));
         let ui = &self.ui;
         let v = View {
             e,
@@ -118,7 +114,13 @@ impl<B: Backend> App<B> {
             settled: ui.settled(),
             dropped,
         };
-        let _ = self.terminal.draw(|f| view::render(f, &v));
+        let mut room = None;
+        let _ = self.terminal.draw(|f| room = Some(view::render(f, &v)));
+        // Scrolling stops at the oldest kept line: a key past it changes nothing, and the
+        // way back down starts at once.
+        if let Some(room) = room {
+            self.ui.scroll = self.ui.scroll.min(room);
+        }
         self.ui.dirty = false;
         self.last_draw = Some(std::time::Instant::now());
         if self.ui.seen_at.is_none() {

@@ -66,7 +66,12 @@ impl<B: Backend> App<B> {
                 }
             }
             Action::Top => ui.scroll = usize::MAX / 2,
-            Action::Follow => ui.scroll = 0,
+            Action::Follow => {
+                ui.scroll = 0;
+                ui.browse = None;
+            }
+            Action::EarlierStep => ui.browse_step(e, true),
+            Action::LaterStep => ui.browse_step(e, false),
             Action::Type => {
                 if let (KeyCode::Char(c), Some(field)) = (ev.code, field(ui)) {
                     field.push(c);

@@ -77,6 +77,9 @@ pub enum Action {
     PageDown,
     Top,
     Follow,
+    /// Show the output of the step before (after) the one shown.
+    EarlierStep,
+    LaterStep,
     Type,
     Erase,
     ClearField,
@@ -400,6 +403,18 @@ pub const BINDINGS: &[Binding] = &[
     b(Key::Plain(K::PageDown), SCROLLING, A::PageDown, SCROLL),
     b(Key::Plain(K::Home), SCROLLING, A::Top, SCROLL),
     b(Key::Plain(K::End), SCROLLING, A::Follow, SCROLL),
+    b(
+        Key::Plain(K::Char('[')),
+        READING,
+        A::EarlierStep,
+        "an earlier / later step's output (End: the live one)",
+    ),
+    b(
+        Key::Plain(K::Char(']')),
+        READING,
+        A::LaterStep,
+        "an earlier / later step's output (End: the live one)",
+    ),
     // The end, and watching.
     b(
         Key::Plain(K::Enter),

@@ -31,6 +31,9 @@ mod env_tests;
 mod gates_tests;
 
 #[cfg(test)]
+mod layout_tests;
+
+#[cfg(test)]
 mod approvers_tests;
 
 use std::sync::{Arc, Mutex};

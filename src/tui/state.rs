@@ -134,6 +134,8 @@ pub struct Ui {
     pub run_id: String,
     pub run_dir: String,
     pub watcher: bool,
+    /// The run is shared with a group (`--share-with`): someone else can join to approve.
+    pub shared: bool,
     pub out: Scrollback,
     pub timeline: VecDeque<TimelineLine>,
     /// The newest record's time as journaled (its offset names the zone without a window).
@@ -163,6 +165,11 @@ pub struct Ui {
     /// The latest failed command, and the command started last (step, purpose, text).
     pub failure: Option<FailedCommand>,
     started_cmd: Option<(usize, crate::journal::record::Purpose, String, String)>,
+    /// When the latest command started, as journaled: its elapsed time and what is left of
+    /// its timeout are counted from here.
+    pub command_began: Option<DateTime<Utc>>,
+    /// The step whose output the operator chose to read (`[` / `]`); None: the live one.
+    pub browse: Option<usize>,
     /// When a frame first showed the current phase.
     pub seen_at: Option<Instant>,
     /// How long the plan must have been on screen before Enter acts on it.
@@ -188,6 +195,7 @@ impl Ui {
             run_id,
             run_dir,
             watcher,
+            shared: false,
             out: Scrollback::new(color),
             timeline: VecDeque::new(),
             last_ts: None,
@@ -207,6 +215,8 @@ impl Ui {
             evidence: None,
             failure: None,
             started_cmd: None,
+            command_began: None,
+            browse: None,
             seen_at: None,
             dwell: Duration::from_millis(300),
             began: None,
@@ -320,6 +330,7 @@ impl Ui {
                     let text = format!("── {purpose}{again} $ {first}{more}");
                     added = self.out.command_started(i, text, log.clone());
                     self.started_cmd = Some((i, *purpose, command.clone(), log.clone()));
+                    self.command_began = journal_time(&rec.ts);
                     self.focus = Some(i);
                 }
             }
@@ -382,6 +393,34 @@ impl Ui {
         self.dirty = true;
     }
 
+    /// The step before (or after) the one shown that has output: browsing earlier steps'
+    /// output (a reviewer judging the precheck's evidence, an operator after a failure).
+    /// Past the live step, browsing ends.
+    pub fn browse_step(&mut self, e: &Engine, back: bool) {
+        let shown = self.output_step(e);
+        let live = {
+            let saved = self.browse.take();
+            let live = self.output_step(e);
+            self.browse = saved;
+            live
+        };
+        let with_output: Vec<usize> = (0..e.runbook().steps.len())
+            .filter(|&i| self.out.get(i).is_some())
+            .collect();
+        let next = match (shown, back) {
+            (None, _) => None,
+            (Some(at), true) => with_output.iter().rev().find(|&&i| i < at).copied(),
+            (Some(at), false) => with_output.iter().find(|&&i| i > at).copied(),
+        };
+        match next {
+            Some(i) if Some(i) != live => self.browse = Some(i),
+            Some(_) => self.browse = None,
+            None if back => self.notice("no earlier step has output", false),
+            None => self.browse = None,
+        }
+        self.scroll = 0;
+    }
+
     /// Keeps a scrolled-back view still while lines arrive below it.
     fn follow(&mut self, step: Option<usize>, added: usize) {
         if self.scroll > 0 && step.is_some() && step == self.shown_step {
@@ -389,9 +428,12 @@ impl Ui {
         }
     }
 
-    /// The step whose output the pane shows: the phase's step once it has output, else the
-    /// step that printed last.
+    /// The step whose output the pane shows: the one the operator chose to read, else the
+    /// phase's step once it has output, else the step that printed last.
     pub fn output_step(&self, e: &Engine) -> Option<usize> {
+        if let Some(i) = self.browse.filter(|&i| self.out.get(i).is_some()) {
+            return Some(i);
+        }
         match e.phase().step() {
             Some(i) if self.out.get(i).is_some() => Some(i),
             _ => self.focus,

@@ -521,12 +521,28 @@ pub(super) fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {
 fn approval_waiting_and_self_approval() {
     for (w, h) in sizes() {
         let mut sim = approval_sim(w, h, false);
+        // Shared with nobody: nobody else is named, and the target typed a moment ago is
+        // not asked again.
+        let screen = sim.screen();
+        assert!(
+            screen.contains("press a, then Enter (you typed"),
+            "{screen}"
+        );
+        assert!(screen.contains("waiting for your approval"), "{screen}");
+        assert!(!screen.contains("approve instead"), "{screen}");
         snap!("approval_waiting", sim);
         sim.key(KeyCode::Char('a'));
-        sim.typed("k-2023-live");
+        let screen = sim.screen();
+        assert!(screen.contains("Enter approves it"), "{screen}");
         let intents = sim.key(KeyCode::Enter);
-        assert_eq!(intents, vec![Intent::Approve("k-2023-live".into())]);
+        assert_eq!(intents, vec![Intent::Approve(String::new())]);
         assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        // Shared with a group: a second person may approve instead.
+        let mut shared = approval_sim(w, h, false);
+        shared.app.ui.shared = true;
+        let screen = shared.screen();
+        assert!(screen.contains("may approve instead"), "{screen}");
+        snap!("approval_waiting_shared", shared);
         // The secret never reaches the screen.
         assert!(!sim.screen().contains("hunter2"));
     }

@@ -129,13 +129,21 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
         then.push(format!("{n} verify check{}", if n == 1 { "" } else { "s" }));
     }
     if !detail && !step.rollback.is_empty() {
-        then.push(format!("rollback: {} command(s)", step.rollback.len()));
+        let n = step.rollback.len();
+        then.push(format!(
+            "rollback: {n} command{}",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if let Approval::Required { allow_self, .. } = step.approval {
         let who = v.e.tally(i).filter(|t| t.counted()).map(|t| t.wanted());
         then.push(match (who, allow_self) {
             (Some(who), true) => format!("approval: {who} (you may be one)"),
             (Some(who), false) => format!("approval: {who}"),
+            // Unshared, nobody else can join.
+            (None, true) if !v.ui.shared && !v.ui.watcher => {
+                "approval: yours (allowed; an unshared run has no one else)".into()
+            }
             (None, true) => "approval: a second person (or yourself, allowed)".into(),
             (None, false) => "approval: a second person".into(),
         });
@@ -182,7 +190,8 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             } else {
                 " — Ctrl-C to stop it"
             };
-            (format!("⟳ {what}{hint}"), t.warn())
+            let clock = command_clock(v, i, purpose);
+            (format!("⟳ {what}{clock}{hint}"), t.warn())
         }
         Phase::RetryWait {
             purpose, attempt, ..
@@ -191,6 +200,16 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             t.warn(),
         ),
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
+        // Not shared, and the operator may approve: nobody else can join, so no one else is
+        // named.
+        Phase::Approval {
+            step,
+            allow_self: true,
+            ..
+        } if !watcher && !v.ui.shared && v.e.tally(step).is_none_or(|t| !t.counted()) => (
+            "waiting for your approval: press a (allowed for this step)".into(),
+            t.accent(),
+        ),
         Phase::Approval { step, .. } => match v.e.tally(step).filter(|t| t.counted()) {
             Some(tally) => (
                 format!(
@@ -236,6 +255,24 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         ),
         _ if v.e.step(i).status().is_some() => ("done".into(), t.dim()),
         _ => ("working…".into(), t.dim()),
+    }
+}
+
+/// How long the running command has run, and what is left of its timeout: " · 0:42 of
+/// 5:00 (4:18 left)", or " · 0:42, no timeout".
+fn command_clock(v: &View, i: usize, purpose: Purpose) -> String {
+    let Some(began) = v.ui.command_began else {
+        return String::new();
+    };
+    let ran = (v.now - began).num_seconds().max(0);
+    let mmss = |s: i64| format!("{}:{:02}", s / 60, s % 60);
+    match v.e.timeout_of(i, purpose) {
+        Some(limit) => {
+            let limit = limit.as_secs() as i64;
+            let left = (limit - ran).max(0);
+            format!(" · {} of {} ({} left)", mmss(ran), mmss(limit), mmss(left))
+        }
+        None => format!(" · {}, no timeout", mmss(ran)),
     }
 }
 

@@ -17,6 +17,8 @@ pub(super) struct Dialog {
     /// and in order within a rank (output lines the pane behind also holds go first), so
     /// the question, the choices and the plan stay.
     optional: Vec<(u8, usize)>,
+    /// The line that stays whatever else gives way (a chooser), with the title line.
+    key: Option<usize>,
 }
 
 impl Dialog {
@@ -26,7 +28,17 @@ impl Dialog {
             style,
             lines: Vec::new(),
             optional: Vec::new(),
+            key: None,
         }
+    }
+    /// A line that must stay in view however short the space (the choices).
+    pub(super) fn key_line(&mut self, line: Line<'static>) {
+        self.key = Some(self.lines.len());
+        self.lines.push(line);
+    }
+    /// Rows the whole dialog wants, borders included.
+    pub(super) fn height(&self) -> u16 {
+        (self.lines.len() + 2).min(u16::MAX as usize) as u16
     }
     pub(super) fn optional_line(&mut self, line: Line<'static>) {
         self.ranked_line(0, line);
@@ -46,8 +58,23 @@ impl Dialog {
     pub(super) fn draw(mut self, f: &mut Frame, area: Rect, width: u16) {
         self.optional.sort_unstable();
         let over = (self.lines.len() + 2).saturating_sub(area.height as usize);
-        let gone: std::collections::BTreeSet<usize> =
+        let mut gone: std::collections::BTreeSet<usize> =
             self.optional.iter().take(over).map(|&(_, at)| at).collect();
+        // Still too tall: with a key line, what follows it goes first (from the end), then
+        // what stands just above it (the heading line stays), so the chooser is never cut off.
+        if let Some(key) = self.key {
+            let mut left = over.saturating_sub(gone.len());
+            let after = (key + 1..self.lines.len()).rev();
+            let before = (1..key).rev();
+            for at in after.chain(before) {
+                if left == 0 {
+                    break;
+                }
+                if gone.insert(at) {
+                    left -= 1;
+                }
+            }
+        }
         if !gone.is_empty() {
             let lines = std::mem::take(&mut self.lines);
             self.lines = lines

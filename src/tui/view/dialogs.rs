@@ -1,6 +1,6 @@
 //! Modal dialogs: the question the run asks (typed target, manual step, failure choices, a
-//! step in doubt, waiting for approval), the operator's own (note, reason, quit, stop), and
-//! the end of the run.
+//! step in doubt, waiting for approval) and the operator's own (note, reason, quit, stop);
+//! `modals.rs` places them.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -14,27 +14,11 @@ use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, Reaso
 use crate::runbook::model::Undo;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
-pub fn render(f: &mut Frame, area: Rect, v: &View) {
-    let ui = v.ui;
-    if let (Some(q), false) = (&ui.question, ui.hidden) {
-        question(f, area, v, q);
-    } else if ui.watcher && !ui.hidden {
-        super::review::request(f, area, v);
-    }
-    match &ui.overlay {
-        Some(o) => overlay(f, area, v, o),
-        None if ui.question.is_none() && !ui.watcher && !ui.hidden => {
-            super::end::render(f, area, v)
-        }
-        None => {}
-    }
-}
-
 fn title(e: &Engine, i: usize) -> String {
     e.title(i)
 }
 
-fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
+pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
     let t = v.theme;
     let e = v.e;
     let (w, tw) = widths(area);
@@ -65,7 +49,10 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             let left = MAX_MISSES.saturating_sub(misses);
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
-                    &format!("`{miss}` is not the target — {left} tries left"),
+                    &format!(
+                        "`{miss}` is not the target — {left} {} left",
+                        if left == 1 { "try" } else { "tries" }
+                    ),
                     t.bad(),
                     tw,
                 ),
@@ -160,21 +147,29 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             // Where the runbook allows it, approving yourself comes first: nobody else may
             // be able to join (a run not shared with anyone).
             if allow_self {
+                let how = if e.self_approval_needs_typing() {
+                    "press a, then type the target"
+                } else {
+                    "press a, then Enter (you typed the target already)"
+                };
                 d.text(
-                    "This runbook lets you approve it yourself: press a, then type the target. It is journaled as a self-approval.",
+                    &format!("This runbook lets you approve it yourself: {how}. It is journaled as a self-approval."),
                     Style::new(),
                     tw,
                 );
-                d.line(Line::raw(""));
-                d.text(
-                    "A second person who can join this run may approve instead:",
-                    t.dim(),
-                    tw,
-                );
-                d.line(Line::styled(
-                    format!("  shisa approve {}", v.ui.run_id),
-                    t.dim(),
-                ));
+                // Only a shared run can be joined by someone else.
+                if v.ui.shared {
+                    d.line(Line::raw(""));
+                    d.text(
+                        "A second person who can join this run may approve instead:",
+                        t.dim(),
+                        tw,
+                    );
+                    d.line(Line::styled(
+                        format!("  shisa approve {}", v.ui.run_id),
+                        t.dim(),
+                    ));
+                }
             } else {
                 let who = if counted.is_some_and(|c| c.needed > 1) {
                     "waiting for approval by other people, each of whom runs:"
@@ -267,7 +262,7 @@ fn choice(
         row.push(Span::styled(label, style));
         row.push(Span::raw("  "));
     }
-    d.line(Line::from(row));
+    d.key_line(Line::from(row));
     if let Some(&chosen) = choices.get(selected) {
         d.text(&explain(chosen, prompt), t.dim(), tw);
     }
@@ -371,10 +366,10 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     .to_string()
 }
 
-fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
+pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
     let t = v.theme;
     let e = v.e;
-    let (w, tw) = widths(area);
+    let (_, tw) = widths(area);
     let step = e.phase().step();
     let mut d;
     match o {
@@ -417,9 +412,15 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
                     Style::new(),
                     tw,
                 );
-            } else {
+            } else if e.self_approval_needs_typing() {
                 d.text(
                     "You are the operator: this is journaled as a self-approval. Type the target, then Enter:",
+                    Style::new(),
+                    tw,
+                );
+            } else {
+                d.text(
+                    "You are the operator and typed the target already: Enter approves it, journaled as a self-approval.",
                     Style::new(),
                     tw,
                 );
@@ -457,5 +458,5 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             );
         }
     }
-    d.draw(f, area, w);
+    d
 }

@@ -1,5 +1,6 @@
-//! Two lines at the top: what runs and for how long; who runs it, when the change window
-//! closes (and how long is left) in the runbook's own time zone, and who is watching.
+//! Lines at the top: what runs and for how long; who runs it, when the change window
+//! closes (and how long is left) in the runbook's own time zone, and who is watching; and
+//! the run's parameters (secrets masked), when it has any.
 
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
@@ -91,7 +92,34 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         let room = width.saturating_sub(used - last.content.chars().count());
         *last = Span::styled(fit(&last.content, room), last.style);
     }
-    f.render_widget(Paragraph::new(vec![top, Line::from(second)]), area);
+    let mut lines = vec![top, Line::from(second)];
+    if area.height > 2 {
+        lines.push(params_line(e, width, t));
+    }
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// Rows the header takes: a third for the run's parameters, when it has any.
+pub fn height(e: &Engine) -> u16 {
+    if e.runbook().params.is_empty() { 2 } else { 3 }
+}
+
+/// The run's values in the runbook's order, secrets masked: what every command of this run
+/// will be given, in view for the whole run.
+fn params_line(e: &Engine, width: usize, t: Theme) -> Line<'static> {
+    let shown = e.params().shown();
+    let pairs: Vec<String> = e
+        .runbook()
+        .params
+        .iter()
+        .filter_map(|p| {
+            shown
+                .get(&p.name)
+                .map(|v| format!("{}={}", p.name, crate::text_safety::one_line(v)))
+        })
+        .collect();
+    let text = fit(&format!(" params: {}", pairs.join(" · ")), width);
+    Line::styled(text, t.dim())
 }
 
 /// The change window as the operator needs it mid-run: open until when, and how long is

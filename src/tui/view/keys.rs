@@ -46,6 +46,7 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
             h.extend([
                 (Action::Note, "note"),
                 (Action::PageUp, "scroll"),
+                (Action::EarlierStep, "earlier"),
                 (Action::Help, "help"),
                 (Action::Quit, "quit"),
             ]);
@@ -100,6 +101,7 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         Mode::Finished => vec![
             (Action::Leave, "leave"),
             (Action::PageUp, "scroll"),
+            (Action::EarlierStep, "earlier steps"),
             (Action::Help, "help"),
         ],
         Mode::Form => vec![(Action::Submit, "next / start"), (Action::Leave, "cancel")],
@@ -116,6 +118,7 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
             h.extend([
                 (Action::Note, "note"),
                 (Action::PageUp, "scroll"),
+                (Action::EarlierStep, "earlier"),
                 (Action::Help, "help"),
                 (Action::Leave, "leave"),
             ]);

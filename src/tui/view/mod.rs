@@ -11,6 +11,7 @@ mod evidence;
 mod header;
 mod help;
 mod keys;
+mod modals;
 mod output;
 mod review;
 mod steps;
@@ -109,7 +110,8 @@ impl Theme {
     }
 }
 
-pub fn render(f: &mut Frame, v: &View) {
+/// Draws the whole screen; returns how far back the output pane can scroll.
+pub fn render(f: &mut Frame, v: &View) -> usize {
     let area = f.area();
     let timeline_rows = match area.height {
         0..=20 => 2,
@@ -118,26 +120,28 @@ pub fn render(f: &mut Frame, v: &View) {
         _ => 8,
     };
     let [head, body, tl, keybar] = Layout::vertical([
-        Constraint::Length(2),
+        Constraint::Length(header::height(v.e)),
         Constraint::Min(6),
         Constraint::Length(timeline_rows),
         Constraint::Length(1),
     ])
     .areas(area);
     header::render(f, head, v);
-    let list_width = (area.width * 3 / 10).clamp(22, 44);
+    // At 80 columns the list gets 26: titles wrap in it rather than being cut.
+    let list_width = (area.width * 3 / 10).clamp(26, 44);
     let [left, right] =
         Layout::horizontal([Constraint::Length(list_width), Constraint::Min(30)]).areas(body);
     steps::render(f, left, v);
     let rest = current::render(f, right, v);
     let rest = target::render(f, rest, v);
-    output::render(f, rest, v);
+    let scroll_room = output::render(f, rest, v);
     timeline::render(f, tl, v);
     keys::render(f, keybar, v);
-    dialogs::render(f, body, v);
+    modals::render(f, body, v);
     if let Some(at) = v.ui.help {
         help::render(f, area, v, at);
     }
+    scroll_room
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.

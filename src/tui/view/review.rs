@@ -24,7 +24,7 @@ pub fn request(f: &mut Frame, area: Rect, v: &View) {
         tw,
     );
     d.text(
-        "Esc hides this to read the steps and their output (↑ PgUp scroll).",
+        "Esc hides this to read the steps and their output (↑ PgUp scroll, [ earlier steps).",
         t.dim(),
         tw,
     );

@@ -1,0 +1,204 @@
+//! What a watcher who joins late is sent: every journal record so far, and with each
+//! command the end of the output it printed, read back from its log (scrubbed of secrets
+//! when it was written) — a reviewer judging a precheck's evidence needs the output from
+//! before they joined. The output goes just before the record that ends its command (or,
+//! for the command still running, after the last record), so the watcher's screen reads in
+//! the run's order. Bounded: the last [`PER_COMMAND`] bytes of each log, at most [`TOTAL`]
+//! in all with the newest commands kept first; the logs have everything.
+
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Component, Path};
+
+use bytes::Bytes;
+
+use super::frame;
+use super::protocol::{FrameError, ServerMsg};
+use crate::engine::Engine;
+use crate::text_safety::sanitize;
+
+/// The end of one command's log a late watcher is sent.
+pub const PER_COMMAND: u64 = 64 * 1024;
+/// All commands' backlog together.
+pub const TOTAL: u64 = 1024 * 1024;
+
+/// A command whose output the journal names: where its record stands and its log.
+struct Command {
+    /// The index of the journal line its output goes before (`lines.len()`: after all).
+    before: usize,
+    step: usize,
+    log: String,
+}
+
+/// The frames a late watcher is sent before the live ones: each complete journal line as a
+/// record frame, with the commands' output backlog between them.
+pub fn replay(journal: &str, run_dir: &Path, e: &Engine) -> Result<Vec<Bytes>, FrameError> {
+    let lines: Vec<&str> = journal
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n'))
+        .map(str::trim_end)
+        .collect();
+    let commands = commands(&lines, e);
+    // The newest output matters most: the budget is spent from the last command back.
+    let mut budget = TOTAL;
+    let mut shares = vec![0u64; commands.len()];
+    for (n, share) in shares.iter_mut().enumerate().rev() {
+        let size = log_size(run_dir, &commands[n].log).min(PER_COMMAND);
+        *share = size.min(budget);
+        budget -= *share;
+    }
+    let mut frames = Vec::with_capacity(lines.len() + commands.len());
+    let mut next = commands.iter().zip(shares).peekable();
+    for (at, line) in lines.iter().enumerate() {
+        while let Some((c, share)) = next.next_if(|(c, _)| c.before == at) {
+            backlog(&mut frames, run_dir, c, share)?;
+        }
+        frames.push(frame::record(line)?);
+    }
+    for (c, share) in next {
+        backlog(&mut frames, run_dir, c, share)?;
+    }
+    Ok(frames)
+}
+
+/// Each command the journal names, in order: finished ones before their
+/// `command_finished`, the one still running (if any) at the end.
+fn commands(lines: &[&str], e: &Engine) -> Vec<Command> {
+    let mut out = Vec::new();
+    let mut running: Option<(usize, String)> = None;
+    for (at, line) in lines.iter().enumerate() {
+        let started = line.contains(r#""kind":"command_started""#);
+        let finished = line.contains(r#""kind":"command_finished""#);
+        if !started && !finished {
+            continue;
+        }
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        let (Some(step), Some(log)) = (
+            v["step"].as_str().and_then(|id| e.step_index(id)),
+            v["data"]["log"].as_str(),
+        ) else {
+            continue;
+        };
+        if started {
+            running = Some((step, log.to_string()));
+        } else {
+            running = None;
+            out.push(Command {
+                before: at,
+                step,
+                log: log.to_string(),
+            });
+        }
+    }
+    if let Some((step, log)) = running {
+        out.push(Command {
+            before: lines.len(),
+            step,
+            log,
+        });
+    }
+    out
+}
+
+/// A log named by the journal, inside the run directory and never through a link.
+fn open(run_dir: &Path, log: &str) -> Option<File> {
+    let rel = Path::new(log);
+    if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(run_dir.join(rel))
+        .ok()
+}
+
+fn log_size(run_dir: &Path, log: &str) -> u64 {
+    open(run_dir, log)
+        .and_then(|f| f.metadata().ok())
+        .map_or(0, |m| m.len())
+}
+
+/// The last `share` bytes of a command's log as output frames (one per piece of at most
+/// 16 KiB, cut at line ends), said to be cut where they are.
+fn backlog(
+    frames: &mut Vec<Bytes>,
+    run_dir: &Path,
+    c: &Command,
+    share: u64,
+) -> Result<(), FrameError> {
+    if share == 0 {
+        return Ok(());
+    }
+    let Some(mut f) = open(run_dir, &c.log) else {
+        return Ok(());
+    };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let from = len.saturating_sub(share);
+    let mut bytes = Vec::with_capacity(share as usize);
+    if f.seek(SeekFrom::Start(from)).is_err() || f.take(share).read_to_end(&mut bytes).is_err() {
+        return Ok(());
+    }
+    let mut text = String::new();
+    if from > 0 {
+        // Cut mid-log: start at the next whole line, and say what is left out.
+        let start = bytes.iter().position(|&b| b == b'\n').map_or(0, |n| n + 1);
+        bytes.drain(..start);
+        text.push_str(&format!(
+            "… {} earlier bytes of this output are only in {}\n",
+            from + start as u64,
+            c.log
+        ));
+    }
+    let lines: Vec<String> = String::from_utf8_lossy(&bytes)
+        .split('\n')
+        .map(|l| sanitize(l.as_bytes(), true))
+        .collect();
+    text.push_str(&lines.join("\n"));
+    for piece in pieces(&text, 16 * 1024) {
+        frames.push(frame::encode(&ServerMsg::Output {
+            step: c.step,
+            stderr: false,
+            text: piece.to_string(),
+        })?);
+    }
+    Ok(())
+}
+
+/// `text` in pieces of at most about `max` bytes, each ending at a line end where it can.
+fn pieces(text: &str, max: usize) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while rest.len() > max {
+        let mut cut = max;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let cut = rest[..cut].rfind('\n').map_or(cut, |n| n + 1);
+        let (piece, tail) = rest.split_at(cut.max(1));
+        out.push(piece);
+        rest = tail;
+    }
+    if !rest.is_empty() {
+        out.push(rest);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces;
+
+    #[test]
+    fn pieces_end_at_line_ends_and_lose_nothing() {
+        let text = "aaaa\nbbbb\ncccc\n";
+        let p = pieces(text, 11);
+        assert_eq!(p, ["aaaa\nbbbb\n", "cccc\n"]);
+        assert_eq!(p.concat(), text);
+        let long = "x".repeat(25);
+        assert_eq!(pieces(&long, 10).concat(), long);
+    }
+}

@@ -1,0 +1,216 @@
+//! The layout at 80×24 and 120×40 (issue 14, item 10): step titles read whole, the run's
+//! parameters in view, a running command's clock, a dialog stacked on a question without
+//! hiding its chooser, scrolling that stops at the top, and earlier steps' output. Same
+//! harness as `tests.rs`, snapshots at both sizes.
+
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+
+use super::tests::{Sim, demo, sizes, snap};
+use crate::engine::Phase;
+use crate::exec::stream::Stream;
+use crate::runbook::load_str;
+
+/// Titles as long as real ones get, a secret parameter, and a command with a timeout.
+const LONG: &str = r#"
+version: 1
+name: Fail over the primary database to the standby in the other zone
+params:
+  cluster: { default: pg-main-eu-west-1 }
+  standby: { default: pg-main-eu-west-1-b, pattern: '^pg-[a-z0-9-]+$' }
+  token: { secret: true, from_env: KEY_TOKEN }
+steps:
+  - id: lag
+    kind: precheck
+    title: Replication lag on the standby is under one second
+    run: pgctl lag "$standby"
+    timeout: 5m
+  - id: snap
+    kind: snapshot
+    title: Save the cluster configuration and the current primary's name
+    run: pgctl config "$cluster" > "$SHISA_RUN_DIR/config.txt"
+  - id: promote
+    kind: action
+    title: Promote the standby in the other availability zone to primary
+    target:
+      describe: pgctl describe "$standby"
+    run: pgctl promote "$standby"
+    verify:
+      - run: pgctl role "$standby"
+    rollback:
+      - argv: [pgctl, demote, '{{ standby }}']
+  - id: tell
+    kind: manual
+    title: Tell the application owners that writes go to the new primary now
+    instructions: Post in the incident channel.
+"#;
+
+fn long(w: u16, h: u16) -> Sim {
+    Sim::new(load_str("failover.yaml", LONG).unwrap(), w, h)
+}
+
+#[test]
+fn long_step_titles_wrap_in_the_list_and_parameters_show_masked() {
+    for (w, h) in sizes() {
+        let mut sim = long(w, h);
+        let screen = sim.screen();
+        // Every word of every title is on screen, in the list (at 80 columns it is 22
+        // wide, so a title takes several rows).
+        for word in [
+            "Replication",
+            "second",
+            "configuration",
+            "primary's",
+            "availability",
+            "owners",
+        ] {
+            assert!(screen.contains(word), "{word} at {w}x{h}:\n{screen}");
+        }
+        let list: Vec<String> = screen
+            .lines()
+            .skip(4)
+            .map(|l| l.chars().take(26).collect())
+            .collect();
+        assert!(
+            !list.concat().contains('…'),
+            "nothing is cut at {w}x{h}:\n{screen}"
+        );
+        assert!(
+            screen.contains("params: cluster=pg-main-eu-west-1 · standby=pg-main-eu-west-1-b"),
+            "{screen}"
+        );
+        assert!(screen.contains("token=[REDAC"), "{screen}");
+        assert!(!screen.contains("hunter2"), "{screen}");
+        snap!("long_titles", sim);
+    }
+}
+
+#[test]
+fn a_long_list_keeps_the_current_step_whole_and_in_view() {
+    let mut sim = long(80, 24);
+    sim.key(KeyCode::Enter);
+    sim.done(0, "lag 0.2s\n");
+    sim.key(KeyCode::Enter);
+    sim.done(0, "");
+    sim.key(KeyCode::Enter);
+    sim.done(0, "Name: pg-main-eu-west-1-b\n");
+    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+    sim.key(KeyCode::Esc);
+    let screen = sim.screen();
+    let list: String = screen
+        .lines()
+        .map(|l| l.chars().skip(1).take(24).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for word in ["Promote", "availability", "primary"] {
+        assert!(list.contains(word), "{word}:\n{screen}");
+    }
+}
+
+#[test]
+fn a_running_command_shows_its_elapsed_time_and_what_is_left_of_its_timeout() {
+    for (w, h) in sizes() {
+        let mut sim = long(w, h);
+        sim.key(KeyCode::Enter);
+        sim.output(Stream::Stdout, "checking lag on pg-main-eu-west-1-b\n");
+        // The command started with the first record after the run began; 42 s later:
+        let began = sim.app.ui.command_began.expect("the command started");
+        sim.app.ui.frozen = Some((began + chrono::Duration::seconds(42), Duration::ZERO));
+        let screen = sim.screen();
+        assert!(
+            screen.contains("0:42 of 5:00 (4:18 left)"),
+            "at {w}x{h}:\n{screen}"
+        );
+        snap!("command_clock", sim);
+    }
+    // Without a timeout, the clock says so.
+    let mut sim = Sim::new(demo(), 120, 40);
+    sim.key(KeyCode::Enter);
+    let began = sim.app.ui.command_began.unwrap();
+    sim.app.ui.frozen = Some((began + chrono::Duration::seconds(7), Duration::ZERO));
+    assert!(sim.screen().contains("0:07, no timeout"));
+}
+
+#[test]
+fn a_reason_asked_over_the_failure_leaves_its_chooser_in_view() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_failure();
+        sim.key(KeyCode::Char('a'));
+        sim.key(KeyCode::Enter);
+        let screen = sim.screen();
+        assert!(screen.contains("Why abort? (optional)"), "{screen}");
+        assert!(
+            screen.contains("[r]ollback") && screen.contains("▶[a]bort…"),
+            "the chooser stays in view under the reason at {w}x{h}:\n{screen}"
+        );
+        snap!("reason_over_failure", sim);
+        // A note over it, and quit over it, the same.
+        sim.key(KeyCode::Esc);
+        sim.key(KeyCode::Char('q'));
+        let screen = sim.screen();
+        assert!(screen.contains("Quit?"), "{screen}");
+        assert!(screen.contains("[r]ollback"), "{screen}");
+    }
+}
+
+/// The precheck printed more than a pane; the run has moved on.
+fn long_output(w: u16, h: u16) -> Sim {
+    let mut sim = Sim::new(demo(), w, h);
+    sim.key(KeyCode::Enter);
+    let text: String = (1..=60).map(|n| format!("line {n:02}\n")).collect();
+    sim.done(0, &format!("{text}role/BreakGlass\n"));
+    sim
+}
+
+#[test]
+fn home_and_page_up_stop_at_the_oldest_line() {
+    for (w, h) in sizes() {
+        let mut sim = long_output(w, h);
+        sim.key(KeyCode::Home);
+        let screen = sim.screen();
+        let rows: Vec<&str> = screen.lines().collect();
+        let first = rows
+            .iter()
+            .position(|r| r.contains("── main $ orgctl whoami"))
+            .unwrap_or_else(|| panic!("the first line is in view:\n{screen}"));
+        // The pane is full from its top row down: no blank rows above the first line.
+        assert!(rows[first - 1].contains("┌ Output"), "{screen}");
+        assert!(screen.contains("(the top)"), "{screen}");
+        snap!("scrolled_to_the_top", sim);
+        // Further up changes nothing; one page down moves at once.
+        let top = sim.screen();
+        sim.key(KeyCode::PageUp);
+        sim.key(KeyCode::Up);
+        assert_eq!(sim.screen(), top);
+        sim.key(KeyCode::PageDown);
+        assert_ne!(sim.screen(), top, "PgDn after Home moves at once");
+    }
+}
+
+#[test]
+fn earlier_steps_output_can_be_browsed() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(demo(), w, h);
+        sim.reach_manual();
+        sim.key(KeyCode::Esc);
+        let live = sim.screen();
+        assert!(!live.contains("assumed-role/BreakGlass"), "{live}");
+        // Back to the precheck, step by step (the manual step printed nothing: the change
+        // is the live output, then the snapshot, then the precheck).
+        sim.key(KeyCode::Char('['));
+        assert!(sim.screen().contains("Output of step 2 of 4"));
+        sim.key(KeyCode::Char('['));
+        let screen = sim.screen();
+        assert!(screen.contains("Output of step 1 of 4"), "{screen}");
+        assert!(screen.contains("assumed-role/BreakGlass"), "{screen}");
+        snap!("earlier_step_output", sim);
+        sim.key(KeyCode::Char('['));
+        assert!(sim.screen().contains("no earlier step has output"));
+        sim.key(KeyCode::Char(']'));
+        assert!(sim.screen().contains("Output of step 2 of 4"));
+        sim.key(KeyCode::End);
+        assert!(!sim.screen().contains("Output of step"));
+    }
+}
