@@ -64,25 +64,25 @@ steps:
   - id: snap
     kind: snapshot
     title: Save the state
-    run: echo saved
+    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
   - id: first
     kind: action
     title: First change
     run: echo one
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: slow
     kind: action
     title: The slow change
     run: echo started; sleep 60
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: last
     kind: action
     title: Never reached
     run: echo three
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
 "#;
 
 /// A `shisa run` in the background, killed (SIGKILL) and reaped when dropped.
@@ -461,7 +461,7 @@ steps:
   - id: save
     kind: snapshot
     title: Save the attachments
-    run: echo saved
+    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
   - id: attach
     kind: action
     title: Attach Deny-all to {{ ou }}
@@ -469,7 +469,7 @@ steps:
     approval: required
     run: 'true'
     verify: [ { run: 'true' } ]
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: tell
     kind: manual
     title: Tell the customer

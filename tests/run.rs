@@ -242,7 +242,7 @@ name: three changes
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
   - id: one
     kind: action
     target: { describe: echo one }

@@ -526,7 +526,7 @@ name: three
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: one
     kind: action
     run: change 1
@@ -688,7 +688,7 @@ name: approve
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: attach
     kind: action
     target: { describe: echo quarantine-2023-12 }
@@ -1290,7 +1290,7 @@ params:
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: drop
     kind: action
     target: { describe: describe, deny: ['^prod-'] }

@@ -10,7 +10,7 @@ name: checks
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: change
     kind: action
     target: { describe: echo thing }
