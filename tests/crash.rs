@@ -13,7 +13,7 @@ const STEPS: usize = 50;
 
 fn runbook(steps: usize) -> String {
     let mut y = String::from(
-        "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\" 2>/dev/null; echo saved\n",
+        "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n",
     );
     for i in 1..=steps {
         y.push_str(&format!(
@@ -143,7 +143,7 @@ fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
     let s = Scratch::new();
     let rb = s.write(
         "undo.yaml",
-        "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\" 2>/dev/null; echo saved\n  \
+        "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    waive: { target: \"test\" }\n    run: echo done\n    \
          verify: [ { run: 'false' } ]\n    \
          rollback: [ { run: 'echo undo >> \"$SHISA_RUN_DIR/undone\"; sleep 30.271' } ]\n",
@@ -205,7 +205,7 @@ fn end_of_input_leaves_the_run_resumable_and_names_changes_left_in_place() {
     let s = Scratch::new();
     let rb = s.write(
         "two.yaml",
-        "version: 1\nname: two\nsteps:\n  - id: snap\n    kind: snapshot\n    run: cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\" 2>/dev/null; echo saved\n  \
+        "version: 1\nname: two\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: first\n    kind: action\n    waive: { target: \"test\" }\n    run: echo one >> \"$SHISA_RUN_DIR/effects\"\n    \
          verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undo-one >> \"$SHISA_RUN_DIR/effects\"' } ]\n  \
          - id: second\n    kind: action\n    waive: { target: \"test\" }\n    run: 'false'\n    \

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use common::{Live, Scratch};
 
-const SLOW: &str = "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\" 2>/dev/null; echo saved\n  \
+const SLOW: &str = "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
      - id: change\n    kind: action\n    title: Change slowly\n    target: { describe: echo thing-1 }\n    \
      run: 'echo step one; echo step two; sleep 60'\n    verify: [ { run: 'true' } ]\n    \
      rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n";

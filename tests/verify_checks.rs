@@ -10,7 +10,7 @@ name: checks
 steps:
   - id: snap
     kind: snapshot
-    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: change
     kind: action
     title: Flip the flag
