@@ -64,7 +64,7 @@ steps:
   - id: snap
     kind: snapshot
     title: Save the state
-    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: first
     kind: action
     title: First change
@@ -461,7 +461,7 @@ steps:
   - id: save
     kind: snapshot
     title: Save the attachments
-    run: cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before" 2>/dev/null; echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: attach
     kind: action
     title: Attach Deny-all to {{ ou }}
@@ -510,6 +510,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             background: Default::default(),
             not_yet: None,
             ssh_failure: None,
+            // Written as a journal from before structured reasons: the sentence only.
+            why: None,
         };
     let started = |index, title: &str, kind: &str, mutating| Body::StepStarted {
         index,
@@ -654,6 +656,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         Body::StepFailed {
             prompt: Prompt::Failure,
             reason: "verify-1: exit 1 (expected 0)".into(),
+            why: None,
         },
     )
     .by(
@@ -708,6 +711,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             outcome: Outcome::Completed,
             exit_code: 0,
             reason: None,
+            why: None,
         },
     );
     dir

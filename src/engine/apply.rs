@@ -197,7 +197,7 @@ impl Engine {
                     s.rolled_back_cmds = s.rolled_back_cmds.max(*n);
                 }
             }
-            Body::StepFailed { prompt, reason } => {
+            Body::StepFailed { prompt, reason, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].command = CommandState::Asking {
                         prompt: *prompt,

@@ -18,7 +18,7 @@ mod flow;
 mod later;
 mod lifecycle;
 mod manual;
-mod messages;
+pub mod messages;
 pub mod phase;
 mod read;
 mod reject;

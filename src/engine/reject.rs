@@ -72,6 +72,7 @@ impl Engine {
         let body = Body::StepFailed {
             prompt: Prompt::Rejected,
             reason: msg::rejected_by(&user, &reason),
+            why: None,
         };
         self.emit(fx, Some(i), self.shisa(), body);
         Ok(())

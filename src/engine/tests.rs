@@ -922,7 +922,7 @@ steps:
 }
 
 /// The state a journal rebuilds, compared field by field with the live one.
-fn same_state(a: &Engine, b: &Engine) {
+pub(super) fn same_state(a: &Engine, b: &Engine) {
     assert_eq!(a.steps, b.steps);
     assert_eq!(a.current, b.current);
     assert_eq!(a.rollback, b.rollback);
