@@ -25,6 +25,7 @@ mod reject;
 pub mod remote;
 pub mod rollback;
 pub mod state;
+mod step;
 pub mod update;
 mod verify_all;
 
@@ -36,7 +37,7 @@ pub use event::{
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Engine, StepState};
+pub use state::{Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
@@ -47,6 +48,9 @@ mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod progress_tests;
 
 #[cfg(test)]
 mod verify_all_tests;
