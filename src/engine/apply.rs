@@ -263,11 +263,12 @@ impl Engine {
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
                 // Whatever was running died with the old process. A step that stopped at its
-                // typed target (three misses, or a quit) changed nothing, and its target may
-                // have changed since: it begins again, as the operator's rerun would.
+                // typed target (three misses, or a quit) changed nothing this time, and its
+                // target may have changed since: it begins again, as the operator's rerun
+                // would, still owing the rollback of an earlier attempt's command.
                 for s in &mut self.steps {
                     if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
-                        s.restart(false);
+                        s.restart(s.main_ran);
                         continue;
                     }
                     if matches!(

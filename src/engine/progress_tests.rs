@@ -198,3 +198,72 @@ fn a_rerun_begins_the_step_again_remembering_that_its_command_ran() {
     // Not begun again yet, but its change may be in place: a rollback still owes it.
     assert!(e.in_effect(2));
 }
+
+/// A change whose command ran before a crash, rerun, then halted at its typed target and
+/// resumed again: its earlier change may be in place, so a rollback still undoes it.
+#[test]
+fn a_rerun_halted_at_its_target_still_owes_the_rollback_of_its_earlier_attempt() {
+    use super::tests::operator;
+    use crate::journal::record::Body;
+    use crate::runbook::params::Params;
+    let mut sim = Sim::new(TWO_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
+    sim.start(tuesday_10am(), None);
+    loop {
+        sim.run();
+        match sim.e.phase() {
+            Phase::Confirm { resolved, .. } => sim.send(Event::Typed(resolved)),
+            _ => break,
+        }
+    }
+    let cut = sim
+        .journal
+        .iter()
+        .position(|e| {
+            e.step.as_deref() == Some("two")
+                && matches!(
+                    e.body,
+                    Body::CommandStarted {
+                        purpose: Purpose::Main,
+                        ..
+                    }
+                )
+        })
+        .expect("two's command started");
+    let replayed = |journal: &[crate::journal::record::Entry]| {
+        let mut r = Sim::new(TWO_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
+        r.e = Engine::replay(sim.e.rb.clone(), operator(), Params::default(), journal);
+        r.send(Event::Resume {
+            outside_window: None,
+            clock_faked: None,
+        });
+        r
+    };
+    let mut again = replayed(&sim.journal[..=cut]);
+    assert_eq!(again.e.phase(), Phase::InDoubt(2));
+    again.send(Event::Choice(Choice::Rerun));
+    again.run();
+    assert!(
+        matches!(again.e.phase(), Phase::Confirm { step: 2, .. }),
+        "{:?}",
+        again.e.phase()
+    );
+    for typed in ["x", "y", "z"] {
+        again.send(Event::Typed(typed.into()));
+    }
+    assert!(
+        matches!(again.e.phase(), Phase::Halted(_)),
+        "{:?}",
+        again.e.phase()
+    );
+    let whole: Vec<_> = sim.journal[..=cut]
+        .iter()
+        .chain(&again.journal)
+        .cloned()
+        .collect();
+    let last = replayed(&whole);
+    let plan = last.e.rollback_plan_now();
+    assert!(
+        plan.undo.contains(&2),
+        "two's first attempt may have changed something: {plan:?}"
+    );
+}
