@@ -9,6 +9,7 @@
 )]
 
 mod apply;
+mod approvers;
 mod choose;
 mod commands;
 mod confirm;
@@ -29,10 +30,11 @@ mod step;
 pub mod update;
 mod verify_all;
 
+pub use approvers::Tally;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
@@ -42,6 +44,9 @@ pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod approvers_tests;
 
 #[cfg(test)]
 mod flow_tests;

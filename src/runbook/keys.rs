@@ -69,7 +69,7 @@ pub const EXPECT: &[&str] = &[
 ];
 pub const NUMBER: &[&str] = &["lt", "le", "gt", "ge", "eq"];
 pub const TARGET: &[&str] = &["describe", "on", "capture", "must_match", "deny"];
-pub const APPROVAL: &[&str] = &["required", "allow_self"];
+pub const APPROVAL: &[&str] = &["required", "allow_self", "reviewers", "group"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
 pub const CHECK: &[&str] = &[
     "run",

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
+pub use super::approval::{Approval, ApproverGroup, is_group_name};
 use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
@@ -439,12 +440,6 @@ pub struct Target {
     pub capture: Option<Pattern>,
     pub must_match: Option<Pattern>,
     pub deny: Vec<Pattern>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Approval {
-    None,
-    Required { allow_self: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,6 +28,9 @@ mod flow_tests;
 #[cfg(test)]
 mod gates_tests;
 
+#[cfg(test)]
+mod approvers_tests;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
