@@ -22,6 +22,7 @@ mod manual;
 pub mod messages;
 pub mod phase;
 mod read;
+pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;
