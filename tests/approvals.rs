@@ -17,7 +17,7 @@ params:
 steps:
   - id: save
     kind: snapshot
-    run: echo "saved grants.sql"
+    run: 'echo "-- grants of admin@%" > "$SHISA_RUN_DIR/grants.sql" && echo "saved grants.sql"'
     capture: { snap: 'saved (\S+)' }
   - id: narrow
     kind: action
@@ -26,7 +26,7 @@ steps:
     approval: { reviewers: 2, group: '{{ approvers }}' }
     run: echo narrowed
     verify: [ { run: echo ok, expect: { stdout_equals: ok } } ]
-    rollback: [ { run: echo restored } ]
+    rollback: [ { run: 'echo restored >> "$SHISA_RUN_DIR/effects"' } ]
 "#;
 
 fn text(o: &std::process::Output) -> String {

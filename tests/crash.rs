@@ -13,13 +13,13 @@ const STEPS: usize = 50;
 
 fn runbook(steps: usize) -> String {
     let mut y = String::from(
-        "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n",
+        "version: 1\nname: crash me\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n",
     );
     for i in 1..=steps {
         y.push_str(&format!(
             "  - id: s{i}\n    kind: action\n    run: sleep 0.005; echo s{i} >> \"$SHISA_RUN_DIR/effects\"\n    \
              waive: {{ target: \"test step\" }}\n    verify: [ {{ run: 'grep -qx s{i} \"$SHISA_RUN_DIR/effects\"' }} ]\n    \
-             rollback: [ {{ run: 'true' }} ]\n"
+             rollback: [ {{ run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' }} ]\n"
         ));
     }
     y
@@ -143,7 +143,7 @@ fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
     let s = Scratch::new();
     let rb = s.write(
         "undo.yaml",
-        "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    waive: { target: \"test\" }\n    run: echo done\n    \
          verify: [ { run: 'false' } ]\n    \
          rollback: [ { run: 'echo undo >> \"$SHISA_RUN_DIR/undone\"; sleep 30.271' } ]\n",
@@ -205,11 +205,11 @@ fn end_of_input_leaves_the_run_resumable_and_names_changes_left_in_place() {
     let s = Scratch::new();
     let rb = s.write(
         "two.yaml",
-        "version: 1\nname: two\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: two\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: first\n    kind: action\n    waive: { target: \"test\" }\n    run: echo one >> \"$SHISA_RUN_DIR/effects\"\n    \
          verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undo-one >> \"$SHISA_RUN_DIR/effects\"' } ]\n  \
          - id: second\n    kind: action\n    waive: { target: \"test\" }\n    run: 'false'\n    \
-         verify: [ { run: 'true' } ]\n    rollback: [ { run: 'true' } ]\n",
+         verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
     );
     let stopped = s.run(&rb, &[], "");
     assert_eq!(stopped.code, 3, "{}", stopped.explain());

@@ -64,25 +64,25 @@ steps:
   - id: snap
     kind: snapshot
     title: Save the state
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: first
     kind: action
     title: First change
     run: echo one
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: slow
     kind: action
     title: The slow change
     run: echo started; sleep 60
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: last
     kind: action
     title: Never reached
     run: echo three
     waive: { target: "test", verify: "test" }
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
 "#;
 
 /// A `shisa run` in the background, killed (SIGKILL) and reaped when dropped.
@@ -463,7 +463,7 @@ steps:
   - id: save
     kind: snapshot
     title: Save the attachments
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: attach
     kind: action
     title: Attach Deny-all to {{ ou }}
@@ -471,7 +471,7 @@ steps:
     approval: required
     run: 'true'
     verify: [ { run: 'true' } ]
-    rollback: [ { run: 'true' } ]
+    rollback: [ { run: 'echo undone >> "$SHISA_RUN_DIR/undone"' } ]
   - id: tell
     kind: manual
     title: Tell the customer
@@ -512,6 +512,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             background: Default::default(),
             not_yet: None,
             ssh_failure: None,
+            // Written as a journal from before structured reasons: the sentence only.
+            why: None,
         };
     let started = |index, title: &str, kind: &str, mutating| Body::StepStarted {
         index,
@@ -664,6 +666,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         Body::StepFailed {
             prompt: Prompt::Failure,
             reason: "verify-1: exit 1 (expected 0)".into(),
+            why: None,
         },
     )
     .by(
@@ -718,6 +721,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             outcome: Outcome::Completed,
             exit_code: 0,
             reason: None,
+            why: None,
         },
     );
     dir

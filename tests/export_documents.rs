@@ -203,3 +203,75 @@ fn repeated_attempts_of_one_check_are_one_row_unless_full() {
     );
     assert_eq!(full["timeline_mode"], "full");
 }
+
+/// The engine's English reasons, which a Japanese document must say in Japanese.
+const ENGINE_ENGLISH: &[&str] = &[
+    "expected stdout",
+    ", saw ",
+    "checks failed",
+    "rolled back after a failure",
+    "exit 1 (expected 0)",
+];
+
+/// A run whose verify failed, exported in Japanese (condensed and `--full`): every reason
+/// the engine gave is said in Japanese.
+#[test]
+fn a_japanese_export_of_a_failed_verify_says_its_reasons_in_japanese() {
+    let s = Scratch::new();
+    let run = rolled_back(&s);
+    for args in [&["--lang", "ja"][..], &["--lang", "ja", "--full"]] {
+        let ja = export(&s, &[run.dir()], args);
+        for english in ENGINE_ENGLISH {
+            assert!(!ja.contains(english), "{english:?} in {args:?}:\n{ja}");
+        }
+        assert!(
+            ja.contains("期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""),
+            "{ja}"
+        );
+    }
+}
+
+/// A journal written before reasons were journaled as data holds the English sentences
+/// only. It still verifies and exports: in English word for word as the same run with the
+/// data, in Japanese with those sentences quoted as journaled.
+#[test]
+fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
+    let s = Scratch::new();
+    let run = rolled_back(&s);
+    let en = masked(&s, &run, &export(&s, &[run.dir()], &[]));
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut prev = String::new();
+    let mut old = String::new();
+    let mut stripped = 0;
+    for (n, line) in text.lines().enumerate() {
+        let mut v: Value = serde_json::from_str(line).unwrap();
+        let data = v["data"].as_object_mut().unwrap();
+        for field in ["why", "expected", "saw"] {
+            stripped += usize::from(data.remove(field).is_some());
+        }
+        if n > 0 {
+            v["prev"] = Value::String(prev.clone());
+        }
+        let line = serde_json::to_string(&v).unwrap();
+        prev = shisa::hash::sha256_hex(line.as_bytes());
+        old.push_str(&line);
+        old.push('\n');
+    }
+    assert!(stripped >= 4, "the run journaled its reasons as data");
+    std::fs::write(&path, old).unwrap();
+    let verified = s.verify(run.dir());
+    assert_eq!(
+        verified.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+    let en_old = masked(&s, &run, &export(&s, &[run.dir()], &[]));
+    assert_eq!(en_old, en);
+    let ja_old = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja_old.contains("expected stdout is \"401\", saw \"403\""),
+        "{ja_old}"
+    );
+}

@@ -19,7 +19,7 @@ params:
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: roll
     for_each: { var: node, in: nodes }
     steps:
@@ -305,7 +305,7 @@ name: phases
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: disable-allocation
     kind: action
     run: echo disable >> "$SHISA_RUN_DIR/effects"

@@ -55,7 +55,7 @@ fn a_value_containing_a_secret_comes_again_on_resume_never_masked() {
 }
 
 const CAPTURE: &str = "version: 1\nname: cap\nparams:\n  tok: { secret: true, from_env: TOK }\nsteps:\n  \
-     - id: snap\n    kind: snapshot\n    run: echo \"saved id=$tok-77\"\n    capture: { cid: 'id=(\\S+)' }\n  \
+     - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo \"saved id=$tok-77\"'\n    capture: { cid: 'id=(\\S+)' }\n  \
      - id: change\n    kind: action\n    run: echo changed >> \"$SHISA_RUN_DIR/effects\"\n    waive: { target: test }\n    \
      verify: [ { run: 'test -e \"$SHISA_RUN_DIR/healthy\"' } ]\n    \
      rollback: [ { run: 'echo \"restore $cid\" >> \"$SHISA_RUN_DIR/effects\"' } ]\n";
@@ -170,7 +170,7 @@ fn a_capture_that_starts_a_secret_stays_masked_in_titles_checks_and_logs() {
     let rb = s.write(
         "prefix.yaml",
         "version: 1\nname: p\nparams:\n  tok: { secret: true, from_env: TOK }\nsteps:\n  \
-         - id: snap\n    kind: snapshot\n    run: echo \"id=$tok\"\n    capture: { cid: 'id=([a-z0-9]+)' }\n  \
+         - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo \"id=$tok\"'\n    capture: { cid: 'id=([a-z0-9]+)' }\n  \
          - id: look\n    kind: verify\n    title: \"restore point {{ cid }}\"\n    run: 'echo \"$cid\"'\n    \
          expect: { stdout_contains: 'nope {{ cid }}' }\n",
     );

@@ -18,7 +18,7 @@ fn push_runbook(verify_waived: bool) -> String {
             .to_string()
     };
     format!(
-        "version: 1\nname: push\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: push\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: push\n    kind: action\n    run: echo pushed >> \"$SHISA_RUN_DIR/effects\"; sleep 30\n{verify}    \
          rollback:\n      - run: echo undone >> \"$SHISA_RUN_DIR/effects\"\n"
     )
@@ -143,9 +143,9 @@ fn continuing_past_a_failed_verify_is_not_completed() {
     let s = Scratch::new();
     let rb = s.write(
         "cont.yaml",
-        "version: 1\nname: cont\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: cont\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    run: 'true'\n    on_failure: continue\n    \
-         waive: { target: test }\n    verify: [ { run: 'false' } ]\n    rollback: [ { run: 'true' } ]\n  \
+         waive: { target: test }\n    verify: [ { run: 'false' } ]\n    rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n  \
          - id: after\n    kind: verify\n    run: 'true'\n",
     );
     let run = s.run(&rb, &[], "continue\n");

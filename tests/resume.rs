@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use common::{Live, Scratch};
 
-const SLOW: &str = "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+const SLOW: &str = "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
      - id: change\n    kind: action\n    title: Change slowly\n    target: { describe: echo thing-1 }\n    \
      run: 'echo step one; echo step two; sleep 60'\n    verify: [ { run: 'true' } ]\n    \
-     rollback: [ { run: 'echo undone' } ]\n";
+     rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n";
 
 /// Runs SLOW headless until its change prints, then sends `signal` to shisa.
 fn cut_off(s: &Scratch, signal: &str) -> std::path::PathBuf {

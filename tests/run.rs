@@ -262,7 +262,7 @@ name: three changes
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: one
     kind: action
     target: { describe: echo one }
@@ -545,7 +545,7 @@ fn escape_sequences_in_captures_never_reach_the_terminal_raw() {
     let rb = s.write(
         "esc.yaml",
         "version: 1\nname: esc\nsteps:\n  - id: snap\n    kind: snapshot\n    \
-         run: printf 'saved \\033]0;PWNED\\007\\033[2Jx\\n'\n    capture: { id: 'saved (\\S+)' }\n",
+         run: printf 'saved \\033]0;PWNED\\007\\033[2Jx\\n' | tee \"$SHISA_RUN_DIR/snapshot.txt\"\n    capture: { id: 'saved (\\S+)' }\n",
     );
     let run = s.run(&rb, &[], "");
     assert_eq!(run.code, 0, "{}", run.explain());

@@ -129,7 +129,7 @@ fn a_timed_out_commands_children_that_ignore_term_are_gone_before_rollback() {
     let s = Scratch::new();
     let rb = s.write(
         "stubborn.yaml",
-        "version: 1\nname: stubborn\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: stubborn\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    waive: { target: \"test\" }\n    timeout: 1500ms\n    \
          run: '(trap \"\" TERM; exec sleep 33.21) >/dev/null 2>&1 & sleep 60'\n    \
          verify: [ { run: 'true' } ]\n    \

@@ -275,10 +275,10 @@ fn a_watcher_approves_from_its_own_screen() {
     std::fs::create_dir(&sockets).unwrap();
     let rb = s.write(
         "self.yaml",
-        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
          approval: { allow_self: true }\n    run: echo flipped\n    verify: [ { run: 'true' } ]\n    \
-         rollback: [ { run: 'true' } ]\n",
+         rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
     );
     let mut op = s.shisa();
     op.env("SHISA_SOCKET_DIR", &sockets)
@@ -402,10 +402,10 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
     let scratch = Scratch::new();
     let rb = scratch.write(
         "slow-change.yaml",
-        "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: Slow change\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    title: Change slowly\n    target: { describe: echo thing-1 }\n    \
          run: 'echo step one; echo step two; sleep 60'\n    verify: [ { run: 'true' } ]\n    \
-         rollback: [ { run: 'echo undone' } ]\n",
+         rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
     );
     let args = format!("run '{}'", rb.display());
     let Some(pane) = Pane::start(&scratch, &shell(&scratch, &args)) else {

@@ -10,7 +10,7 @@ name: checks
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/effects" ] || cp "$SHISA_RUN_DIR/effects" "$SHISA_RUN_DIR/effects.before"; echo saved'
   - id: change
     kind: action
     title: Flip the flag
@@ -22,7 +22,7 @@ steps:
       - run: echo "403 for the anonymous user"
         expect: { stdout_contains: '401' }
     rollback:
-      - run: echo unflipped
+      - run: echo unflipped >> "$SHISA_RUN_DIR/effects"
 "#;
 
 #[test]

@@ -164,7 +164,7 @@ name: t
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: attach
     kind: action
     target: { describe: orgctl describe }

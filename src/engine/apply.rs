@@ -225,7 +225,7 @@ impl Engine {
                     self.steps[i].undone_to(*n);
                 }
             }
-            Body::StepFailed { prompt, reason } => {
+            Body::StepFailed { prompt, reason, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].command = CommandState::Asking {
                         prompt: *prompt,

@@ -11,7 +11,7 @@ name: approve
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: attach
     kind: action
     target: { describe: echo admin@% }

@@ -1,7 +1,7 @@
 //! The operator's decisions after a failure or a crash, and the rollback they start.
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Outcome, Prompt, StepStatus};
+use crate::journal::record::{Body, Choice, Outcome, Prompt, RunEnd, StepStatus};
 
 use super::event::Effect;
 use super::messages as msg;
@@ -52,11 +52,11 @@ impl Engine {
                 } else {
                     Outcome::Failed
                 };
-                let reason = reason.unwrap_or_else(|| msg::STOPPED_AFTER_FAILURE.into());
-                return {
-                    self.finish(fx, outcome, Some(reason));
-                    Ok(())
-                };
+                match reason {
+                    Some(reason) => self.finish(fx, outcome, Some(reason)),
+                    None => self.finish_because(fx, outcome, RunEnd::StoppedAfterFailure),
+                }
+                return Ok(());
             }
             Choice::Continue if prompt == Prompt::Rollback => {}
             Choice::Continue => {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::exit::Exit;
 use crate::hash::sha256_hex;
-use crate::journal::record::{Body, Prompt, Purpose};
+use crate::journal::record::{Body, CommandFailure, Prompt, Purpose, StepFailure};
 use chrono::{DateTime, Utc};
 
 use crate::runbook::expand::file_safe;
@@ -111,7 +111,11 @@ impl Engine {
                 Purpose::Rollback(_) => Prompt::Rollback,
                 _ => Prompt::Gate,
             };
-            let body = Body::StepFailed { prompt, reason };
+            let body = Body::StepFailed {
+                prompt,
+                reason,
+                why: None,
+            };
             self.emit(fx, Some(i), self.shisa(), body);
             return;
         }
@@ -124,7 +128,11 @@ impl Engine {
                     Purpose::Rollback(_) => Prompt::Rollback,
                     _ => Prompt::Gate,
                 };
-                let body = Body::StepFailed { prompt, reason };
+                let body = Body::StepFailed {
+                    prompt,
+                    reason,
+                    why: None,
+                };
                 self.emit(fx, Some(i), self.shisa(), body);
                 return;
             }
@@ -222,8 +230,11 @@ impl Engine {
             && !not_yet
             && let Some(f) = j.failure.take()
         {
-            let polls = self.polls(i);
-            j.failure = Some(msg::wait_deadline(&self.deadline_text(i), polls, &f));
+            j.failure = Some(CommandFailure::Deadline {
+                deadline_ms: self.deadline_ms(i),
+                polls: self.polls(i),
+                last: Box::new(f),
+            });
         }
         let captured = self.record_result(i, purpose, &r, &j, not_yet, fx);
         if poll.is_some() && !not_yet && self.interrupted.is_none() && r.log_error.is_none() {
@@ -319,14 +330,17 @@ impl Engine {
             // expectation was judged; the failure says which and how to fix it.
             j.unmet.clear();
             j.captures.clear();
-            j.failure = Some(self.mask(&f.message));
+            j.failure = Some(CommandFailure::Ssh {
+                kind: f.kind.clone(),
+                message: self.mask(&f.message),
+            });
         }
         let resolved = match purpose {
             Purpose::Describe if j.ok() => {
                 let capture = step.target.as_ref().and_then(|t| t.capture.as_ref());
                 let resolved = resolve_target(capture, &r.stdout);
                 if resolved.is_none() {
-                    j.failure = Some("`describe` printed nothing to confirm".into());
+                    j.failure = Some(CommandFailure::NothingDescribed);
                 }
                 resolved
             }
@@ -366,6 +380,8 @@ impl Engine {
                 .iter()
                 .fold(self.mask(t), |t, (real, shown)| t.replace(real, shown))
         };
+        let why = j.failure.as_ref().map(|f| f.map(&|t| masked(t)));
+        let said = why.as_ref().map(msg::command_failure);
         let captured: BTreeMap<String, String> = j
             .captures
             .iter()
@@ -378,12 +394,14 @@ impl Engine {
                 (k.clone(), shown)
             })
             .collect();
-        let unmet: Vec<(String, String)> = if not_yet {
+        // The judgement masked the run's secrets; a secret this command captured is known
+        // only now, so it is scrubbed here.
+        let unmet: Vec<_> = if not_yet {
             Vec::new()
         } else {
             j.unmet
                 .iter()
-                .map(|(e, d)| (masked(e), masked(d)))
+                .map(|(e, saw)| (e.map(&|t| masked(t)), saw.map(&|t| masked(t))))
                 .collect()
         };
         let body = Body::CommandFinished {
@@ -398,14 +416,15 @@ impl Engine {
             log: self.log_of(i, purpose, r.attempt),
             background: r.background.masked(|n| self.mask(n)),
             ok: j.ok(),
-            failure: j.failure.as_ref().filter(|_| !not_yet).map(|f| masked(f)),
-            not_yet: j.failure.as_ref().filter(|_| not_yet).map(|f| masked(f)),
+            failure: said.clone().filter(|_| !not_yet),
+            not_yet: said.filter(|_| not_yet),
             captures: if j.ok() {
                 captured.clone()
             } else {
                 Default::default()
             },
             ssh_failure: Engine::ssh_failure(r),
+            why,
         };
         self.emit(fx, Some(i), self.shisa(), body);
         if j.ok() {
@@ -415,12 +434,15 @@ impl Engine {
                 }
             }
         }
-        for (expectation, detail) in unmet {
+        for (expected, saw) in unmet {
+            let (expectation, detail) = msg::unmet(&expected, &saw);
             let body = Body::ExpectFailed {
                 purpose,
                 attempt: r.attempt,
-                expectation,
-                detail,
+                expectation: self.mask(&expectation),
+                detail: self.mask(&detail),
+                expected: Some(expected),
+                saw: Some(saw),
             };
             self.emit(fx, Some(i), self.shisa(), body);
         }
@@ -433,7 +455,7 @@ impl Engine {
         i: usize,
         purpose: Purpose,
         attempt: u32,
-        failure: &str,
+        failure: &CommandFailure,
         fx: &mut Vec<Effect>,
     ) {
         let retry = self.retry_of(i, purpose);
@@ -458,18 +480,22 @@ impl Engine {
     }
 
     /// Puts a failure to the operator.
-    fn ask(&mut self, i: usize, purpose: Purpose, failure: &str, fx: &mut Vec<Effect>) {
+    fn ask(&mut self, i: usize, purpose: Purpose, failure: &CommandFailure, fx: &mut Vec<Effect>) {
         let prompt = match (purpose, self.rb.steps[i].kind) {
             (Purpose::Rollback(_), _) => Prompt::Rollback,
             (_, StepKind::Precheck) => Prompt::Precheck,
             _ => Prompt::Failure,
         };
-        let what = match purpose {
-            Purpose::Main => String::new(),
-            p => format!("{p}: "),
+        let why = StepFailure::Command {
+            purpose,
+            failure: failure.map(&|t| self.mask(t)),
         };
-        let reason = self.mask(&format!("{what}{failure}"));
-        let body = Body::StepFailed { prompt, reason };
+        let reason = msg::step_failure(&why, &[]);
+        let body = Body::StepFailed {
+            prompt,
+            reason,
+            why: Some(why),
+        };
         self.emit(fx, Some(i), self.shisa(), body);
     }
 

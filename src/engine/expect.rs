@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::runbook::duration;
+use crate::journal::record::{CommandFailure, Excerpt, Expected, Saw};
 use crate::runbook::model::{Capture, Expect, Pattern};
 
 use super::event::CommandResult;
@@ -10,9 +10,9 @@ use super::event::CommandResult;
 #[derive(Debug, Default, PartialEq)]
 pub struct Judgement {
     /// The first reason the command counts as failed.
-    pub failure: Option<String>,
-    /// Each stdout expectation that did not hold: (what was expected, what was seen).
-    pub unmet: Vec<(String, String)>,
+    pub failure: Option<CommandFailure>,
+    /// Each stdout expectation that did not hold: what was expected, what was seen.
+    pub unmet: Vec<(Expected, Saw)>,
     pub captures: BTreeMap<String, String>,
 }
 
@@ -35,45 +35,46 @@ pub fn judge(
 ) -> Judgement {
     let mut j = Judgement::default();
     if let Some(e) = &r.spawn_error {
-        j.failure = Some(format!("could not start: {e}"));
+        j.failure = Some(CommandFailure::NotStarted { error: mask(e) });
         return j;
     }
     if let Some(e) = &r.log_error {
-        j.failure = Some(format!("its output log could not be written: {e}"));
+        j.failure = Some(CommandFailure::LogLost { error: mask(e) });
         return j;
     }
     if r.timed_out {
-        let limit = timeout
-            .map(duration::format)
-            .unwrap_or_else(|| "its limit".into());
-        j.failure = Some(format!("timed out after {limit}"));
+        let limit_ms = timeout.map(|t| t.as_millis().try_into().unwrap_or(u64::MAX));
+        j.failure = Some(CommandFailure::TimedOut { limit_ms });
         return j;
     }
     match (r.exit, r.signal) {
-        (_, Some(sig)) => {
-            j.failure = Some(format!("killed by signal {sig}"));
+        (_, Some(signal)) => {
+            j.failure = Some(CommandFailure::Killed { signal });
             return j;
         }
         (Some(code), None) if code != expect.exit => {
-            j.failure = Some(format!("exit {code} (expected {})", expect.exit));
+            j.failure = Some(CommandFailure::Exit {
+                code,
+                expected: expect.exit,
+            });
         }
         _ => {}
     }
     let out = r.stdout.as_str();
     let shown = mask(out);
-    let seen = || tail(&shown);
+    let seen = || Saw::output(&shown);
     for t in &expect.stdout_contains {
         let want = t.render(vars);
         if !out.contains(&want) {
             j.unmet
-                .push((format!("stdout contains {:?}", mask(&want)), seen()));
+                .push((Expected::Contains { text: mask(&want) }, seen()));
         }
     }
     for t in &expect.stdout_not_contains {
         let want = t.render(vars);
         if out.contains(&want) {
             j.unmet
-                .push((format!("stdout does not contain {:?}", mask(&want)), seen()));
+                .push((Expected::NotContains { text: mask(&want) }, seen()));
         }
     }
     // `echo green` prints `green\n`: the one newline a command ends with is not part of
@@ -82,22 +83,23 @@ pub fn judge(
     let one_line = one_line.strip_suffix('\r').unwrap_or(one_line);
     for p in &expect.stdout_matches {
         if !p.matches(one_line, vars) {
-            j.unmet
-                .push((format!("stdout matches /{}/", p.source), seen()));
+            let pattern = p.source.clone();
+            j.unmet.push((Expected::Matches { pattern }, seen()));
         }
     }
     if let Some(t) = &expect.stdout_equals {
         let want = t.render(vars);
         if out.trim() != want.trim() {
-            j.unmet.push((
-                format!("stdout is {:?}", mask(want.trim())),
-                format!("{:?}", clip(shown.trim())),
-            ));
+            let text = mask(want.trim());
+            j.unmet.push((Expected::Equals { text }, seen()));
         }
     }
     for n in &expect.stdout_number {
         let want = n.value.render(vars);
-        let what = format!("stdout {} {}", n.op.name(), mask(want.trim()));
+        let expected = Expected::Number {
+            op: n.op.name().to_string(),
+            limit: mask(want.trim()),
+        };
         // `inf` and `NaN` parse as floats but are not what a check of a count means.
         let number = |t: &str| {
             t.trim()
@@ -108,26 +110,22 @@ pub fn judge(
         };
         match (number(out), number(&want)) {
             (Ok(have), Ok(limit)) if n.op.holds(have, limit) => {}
-            (Ok(_), Ok(_)) => j.unmet.push((what, format!("{:?}", clip(shown.trim())))),
-            (Err(_), _) => j.unmet.push((
-                format!("{what} (stdout a number)"),
-                format!("{:?}", clip(shown.trim())),
-            )),
-            (_, Err(_)) => j.unmet.push((
-                what,
-                format!("the limit {:?} is not a number", mask(want.trim())),
-            )),
+            (Ok(_), Ok(_)) => j.unmet.push((expected, seen())),
+            (Err(_), _) => {
+                let saw = Excerpt::of(&shown).map_or(Saw::NoOutput, Saw::NotANumber);
+                j.unmet.push((expected, saw));
+            }
+            (_, Err(_)) => j.unmet.push((expected, Saw::LimitNotANumber)),
         }
     }
     if j.failure.is_none()
-        && let Some((what, saw)) = j.unmet.first()
+        && let Some((expected, saw)) = j.unmet.first()
     {
-        let note = if r.stdout_truncated {
-            " (only the first MiB of stdout is checked)"
-        } else {
-            ""
-        };
-        j.failure = Some(format!("expected {what}, saw {saw}{note}"));
+        j.failure = Some(CommandFailure::Unmet {
+            expected: expected.clone(),
+            saw: saw.clone(),
+            truncated: r.stdout_truncated,
+        });
     }
     for c in captures {
         match capture(&c.pattern, out) {
@@ -135,10 +133,10 @@ pub fn judge(
                 j.captures.insert(c.name.clone(), v);
             }
             None if j.failure.is_none() => {
-                j.failure = Some(format!(
-                    "capture `{}` found nothing matching /{}/ in stdout",
-                    c.name, c.pattern.source
-                ));
+                j.failure = Some(CommandFailure::NoCapture {
+                    name: c.name.clone(),
+                    pattern: c.pattern.source.clone(),
+                });
             }
             None => {}
         }
@@ -186,27 +184,6 @@ pub fn resolve_target(capture_pattern: Option<&Pattern>, stdout: &str) -> Option
     }
 }
 
-fn tail(out: &str) -> String {
-    let last = out
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
-    if last.is_empty() {
-        "no output".into()
-    } else {
-        format!("{:?}", clip(last))
-    }
-}
-
-fn clip(s: &str) -> String {
-    if s.chars().count() > 120 {
-        s.chars().take(117).collect::<String>() + "..."
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,6 +191,13 @@ mod tests {
 
     fn same(s: &str) -> String {
         s.to_string()
+    }
+
+    /// The failure in the engine's English, as journaled beside the data.
+    fn said(j: &Judgement) -> Option<String> {
+        j.failure
+            .as_ref()
+            .map(crate::engine::messages::command_failure)
     }
 
     fn result(exit: i32, stdout: &str) -> CommandResult {
@@ -252,12 +236,14 @@ mod tests {
             &same,
         );
         assert_eq!(
-            j.failure.as_deref(),
+            said(&j).as_deref(),
             Some("expected stdout contains \"p-deny\", saw \"attached nothing\"")
         );
         assert_eq!(
             judge(&result(3, ""), &Expect::default(), &[], &vars, None, &same)
                 .failure
+                .as_ref()
+                .map(crate::engine::messages::command_failure)
                 .as_deref(),
             Some("exit 3 (expected 0)")
         );
@@ -272,8 +258,41 @@ mod tests {
         assert!(judge(&result(0, "401\n"), &e, &[], &BTreeMap::new(), None, &same).ok());
         let j = judge(&result(0, "403\n"), &e, &[], &BTreeMap::new(), None, &same);
         assert_eq!(
-            j.failure.as_deref(),
+            said(&j).as_deref(),
             Some("expected stdout is \"401\", saw \"403\"")
+        );
+    }
+
+    /// The "saw" of a missed expectation shows what an operator needs to see why: a short
+    /// output whole, a long one by its first and last lines with the rest counted, every
+    /// line quoted so a terminal escape shows as text.
+    #[test]
+    fn what_was_seen_is_a_bounded_quoted_excerpt_of_stdout() {
+        let e = Expect {
+            stdout_matches: vec![pattern("^role/BreakGlass$")],
+            ..Default::default()
+        };
+        let two = "arn:aws:sts::1:assumed-role/ReadOnly/ops1\nwarning: session expires in 5m\n";
+        let j = judge(&result(0, two), &e, &[], &BTreeMap::new(), None, &same);
+        assert_eq!(
+            said(&j).as_deref(),
+            Some(
+                "expected stdout matches /^role/BreakGlass$/, saw \"arn:aws:sts::1:assumed-role/ReadOnly/ops1\" / \"warning: session expires in 5m\""
+            )
+        );
+        let long: String = (1..=40).map(|n| format!("pod-{n} Running\n")).collect();
+        let long = long.replace("pod-40 Running", "pod-40 \u{1b}[2JCrashLoop");
+        let j = judge(&result(0, &long), &e, &[], &BTreeMap::new(), None, &same);
+        assert_eq!(
+            said(&j).as_deref(),
+            Some(
+                "expected stdout matches /^role/BreakGlass$/, saw \"pod-1 Running\" / \"pod-2 Running\" / \"pod-3 Running\" / … 35 more lines … / \"pod-39 Running\" / \"pod-40 \\u{1b}[2JCrashLoop\""
+            )
+        );
+        let j = judge(&result(0, "\n \n"), &e, &[], &BTreeMap::new(), None, &same);
+        assert_eq!(
+            said(&j).as_deref(),
+            Some("expected stdout matches /^role/BreakGlass$/, saw no output")
         );
     }
 
@@ -305,7 +324,7 @@ mod tests {
             None,
             &same,
         );
-        assert!(j.failure.unwrap().contains("capture `snap` found nothing"));
+        assert!(said(&j).unwrap().contains("capture `snap` found nothing"));
     }
 
     #[test]
@@ -352,7 +371,7 @@ mod tests {
             Some(std::time::Duration::from_secs(120)),
             &same,
         );
-        assert_eq!(j.failure.as_deref(), Some("timed out after 2m"));
+        assert_eq!(said(&j).as_deref(), Some("timed out after 2m"));
     }
 }
 

@@ -41,18 +41,18 @@ params:
 steps:
   - id: snap
     kind: snapshot
-    run: echo "$node"
+    run: svcctl save "$node"
   - id: stop
     kind: action
-    run: echo stop "$node"
+    run: svcctl stop "$node"
     verify: [ { run: "true" } ]
-    rollback: [ { run: echo start "$node" } ]
+    rollback: [ { run: svcctl start "$node" } ]
     waive: { target: a loop test }
   - id: start
     kind: action
-    run: echo start "$node"
+    run: svcctl start "$node"
     verify: [ { run: "true" } ]
-    rollback: [ { run: echo stop "$node" } ]
+    rollback: [ { run: svcctl stop "$node" } ]
     waive: { target: a loop test }
 "#;
 
@@ -194,11 +194,11 @@ name: poll
 steps:
   - id: change
     kind: action
-    run: echo change
+    run: svcctl change
     verify:
       - run: curl health
         expect: { stdout_equals: green }
-    rollback: [ { run: echo undo } ]
+    rollback: [ { run: svcctl undo } ]
     waive: { target: a poll test, snapshot: a poll test }
 "#;
 
@@ -355,26 +355,26 @@ name: phases
 steps:
   - id: disable
     kind: action
-    run: echo disable
+    run: svcctl disable
     verify: [ { run: "true" } ]
-    rollback: [ { run: echo enable } ]
+    rollback: [ { run: svcctl enable } ]
     waive: { target: t, snapshot: s }
   - id: enable
     kind: action
-    run: echo enable
+    run: svcctl enable
     verify: [ { run: "true" } ]
     waive: { target: t, snapshot: s, rollback: closes disable }
   - id: backup
     kind: action
-    run: echo backup
+    run: svcctl backup
     verify: [ { run: "true" } ]
-    rollback: [ { run: echo drop-backup } ]
+    rollback: [ { run: svcctl drop-backup } ]
     waive: { target: t, snapshot: s }
   - id: upgrade
     kind: action
-    run: echo upgrade
+    run: svcctl upgrade
     verify: [ { run: "false" } ]
-    rollback: [ { run: echo downgrade } ]
+    rollback: [ { run: svcctl downgrade } ]
     waive: { target: t, snapshot: s }
 "#;
 
@@ -536,11 +536,11 @@ params:
 steps:
   - id: snap
     kind: snapshot
-    run: echo "$node"
+    run: svcctl save "$node"
     capture: { old: 'v=(\S+)' }
   - id: deploy
     kind: action
-    run: echo deploy "$node"
+    run: svcctl deploy "$node"
     verify: [ { run: "true" } ]
     rollback: [ { argv: [deploy, '{{ old }}'] } ]
     waive: { target: a loop test }

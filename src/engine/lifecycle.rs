@@ -222,6 +222,7 @@ impl Engine {
             let body = Body::StepFailed {
                 prompt: Prompt::Window,
                 reason: msg::window_closed_mid_run(&reason),
+                why: None,
             };
             self.emit(fx, Some(i), self.shisa(), body);
             return true;
@@ -245,6 +246,7 @@ impl Engine {
                 Body::StepFailed {
                     prompt: Prompt::Gate,
                     reason,
+                    why: None,
                 },
             );
         } else {

@@ -4,7 +4,6 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::journal::record::{Body, Purpose};
-use crate::runbook::duration;
 
 use super::event::{Effect, Event};
 use super::messages as msg;
@@ -169,12 +168,10 @@ impl Engine {
     }
 
     /// Says how long a deadline is, for people.
-    pub(super) fn deadline_text(&self, i: usize) -> String {
+    pub(super) fn deadline_ms(&self, i: usize) -> u64 {
         match &self.steps[i].wait {
-            WaitState::Active { deadline_ms, .. } => {
-                duration::format(std::time::Duration::from_millis(*deadline_ms))
-            }
-            _ => String::new(),
+            WaitState::Active { deadline_ms, .. } => *deadline_ms,
+            _ => 0,
         }
     }
 }

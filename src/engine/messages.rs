@@ -3,9 +3,14 @@
 //! refusals it answers an event with. Front ends phrase records through `crate::phrase`;
 //! these are the engine's own words inside them.
 
+use std::time::Duration;
+
 use chrono::{DateTime, Utc};
 
-use crate::journal::record::Purpose;
+use crate::journal::record::{
+    CommandFailure, Excerpt, Expected, Purpose, RunEnd, Saw, StepFailure,
+};
+use crate::runbook::duration;
 
 // Refusals: an event that does not fit where the run stands. Nothing is journaled.
 pub const RUN_OVER: &str = "the run is over";
@@ -265,6 +270,137 @@ pub const ROLLBACK_INSTEAD: &str = "the operator rolled back instead of going on
 
 pub fn rollback_outside_window(why: &str) -> String {
     format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
+}
+
+// Structured reasons, in the engine's English: the sentence journaled beside the data
+// (`journal::reason`), and what the English phrasebook says of it.
+
+/// Why a command failed (or a poll does not hold yet).
+pub fn command_failure(f: &CommandFailure) -> String {
+    match f {
+        CommandFailure::NotStarted { error } => format!("could not start: {error}"),
+        CommandFailure::LogLost { error } => {
+            format!("its output log could not be written: {error}")
+        }
+        CommandFailure::TimedOut { limit_ms } => {
+            let limit = limit_ms
+                .map(|ms| duration::format(Duration::from_millis(ms)))
+                .unwrap_or_else(|| "its limit".into());
+            format!("timed out after {limit}")
+        }
+        CommandFailure::Killed { signal } => format!("killed by signal {signal}"),
+        CommandFailure::Exit { code, expected } => format!("exit {code} (expected {expected})"),
+        CommandFailure::Unmet {
+            expected,
+            saw,
+            truncated,
+        } => {
+            let (what, seen) = unmet(expected, saw);
+            let note = if *truncated {
+                " (only the first MiB of stdout is checked)"
+            } else {
+                ""
+            };
+            format!("expected {what}, saw {seen}{note}")
+        }
+        CommandFailure::NoCapture { name, pattern } => {
+            format!("capture `{name}` found nothing matching /{pattern}/ in stdout")
+        }
+        CommandFailure::NothingDescribed => "`describe` printed nothing to confirm".into(),
+        CommandFailure::Ssh { message, .. } => message.clone(),
+        CommandFailure::Deadline {
+            deadline_ms,
+            polls,
+            last,
+        } => wait_deadline(
+            &duration::format(Duration::from_millis(*deadline_ms)),
+            *polls,
+            &command_failure(last),
+        ),
+    }
+}
+
+/// An expectation that did not hold: what it asked for, and what was seen instead.
+pub fn unmet(expected: &Expected, saw: &Saw) -> (String, String) {
+    let what = match expected {
+        Expected::Contains { text } => format!("stdout contains {text:?}"),
+        Expected::NotContains { text } => format!("stdout does not contain {text:?}"),
+        Expected::Matches { pattern } => format!("stdout matches /{pattern}/"),
+        Expected::Equals { text } => format!("stdout is {text:?}"),
+        Expected::Number { op, limit } => match saw {
+            Saw::NotANumber(_) | Saw::NoOutput => format!("stdout {op} {limit} (stdout a number)"),
+            _ => format!("stdout {op} {limit}"),
+        },
+    };
+    let seen = match (saw, expected) {
+        (Saw::NoOutput, _) => "no output".into(),
+        (Saw::Output(e) | Saw::NotANumber(e), _) => excerpt(e),
+        (Saw::LimitNotANumber, Expected::Number { limit, .. }) => {
+            format!("the limit {limit:?} is not a number")
+        }
+        (Saw::LimitNotANumber, _) => "a limit that is not a number".into(),
+    };
+    (what, seen)
+}
+
+/// Output lines, each quoted (so control characters show as escapes, never act), the
+/// middle of a long output counted rather than shown.
+pub fn excerpt(e: &Excerpt) -> String {
+    let quote = |l: &String| format!("{l:?}");
+    let head: Vec<String> = e.head.iter().map(quote).collect();
+    let tail: Vec<String> = e.tail.iter().map(quote).collect();
+    match e.skipped {
+        0 => head.into_iter().chain(tail).collect::<Vec<_>>().join(" / "),
+        n => {
+            let lines = if n == 1 { "line" } else { "lines" };
+            format!(
+                "{} / … {n} more {lines} … / {}",
+                head.join(" / "),
+                tail.join(" / ")
+            )
+        }
+    }
+}
+
+/// Why a step's question was asked, when commands' results are the reason.
+pub fn step_failure(f: &StepFailure, check_failures: &[(u32, String)]) -> String {
+    match f {
+        StepFailure::Command {
+            purpose: Purpose::Main,
+            failure,
+        } => command_failure(failure),
+        StepFailure::Command { purpose, failure } => {
+            format!("{purpose}: {}", command_failure(failure))
+        }
+        StepFailure::Checks { of, .. } => {
+            let named: Vec<String> = check_failures
+                .iter()
+                .map(|(k, why)| format!("{}: {why}", Purpose::Verify(*k)))
+                .collect();
+            match named.as_slice() {
+                [one] => one.clone(),
+                many => format!("{} of {of} checks failed — {}", many.len(), many.join("; ")),
+            }
+        }
+    }
+}
+
+/// Why a run ended, where shisa decided it.
+pub fn run_end(end: &RunEnd) -> String {
+    match end {
+        RunEnd::Exceptions { steps } => {
+            let steps: Vec<&str> = steps.iter().map(String::as_str).collect();
+            with_exceptions(&steps)
+        }
+        RunEnd::StoppedAfterFailure => STOPPED_AFTER_FAILURE.into(),
+        RunEnd::RolledBack => ROLLED_BACK.into(),
+        RunEnd::RolledBackKeeping { kept } => {
+            let kept: Vec<&str> = kept.iter().map(String::as_str).collect();
+            rolled_back_keeping(&kept, KEPT_WHY)
+        }
+        RunEnd::RolledBackOnRequest => ROLLED_BACK_ON_REQUEST.into(),
+        RunEnd::RollbackIncomplete => ROLLBACK_INCOMPLETE.into(),
+    }
 }
 
 pub fn no_such_environment(name: &str) -> String {

@@ -19,7 +19,7 @@ mod flow;
 mod later;
 mod lifecycle;
 mod manual;
-mod messages;
+pub mod messages;
 pub mod option_like;
 pub mod phase;
 mod read;

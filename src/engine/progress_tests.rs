@@ -12,7 +12,7 @@ name: two
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: one
     kind: action
     run: change 1

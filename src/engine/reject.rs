@@ -78,6 +78,7 @@ impl Engine {
         let body = Body::StepFailed {
             prompt: Prompt::Rejected,
             reason: msg::rejected_by(&user, &reason),
+            why: None,
         };
         self.emit(fx, Some(i), self.shisa(), body);
         Ok(())

@@ -528,7 +528,7 @@ name: three
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: one
     kind: action
     run: change 1
@@ -690,7 +690,7 @@ name: approve
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: attach
     kind: action
     target: { describe: echo quarantine-2023-12 }
@@ -968,7 +968,7 @@ steps:
 }
 
 /// The state a journal rebuilds, compared field by field with the live one.
-fn same_state(a: &Engine, b: &Engine) {
+pub(super) fn same_state(a: &Engine, b: &Engine) {
     assert_eq!(a.steps, b.steps);
     assert_eq!(a.current, b.current);
     assert_eq!(a.rollback, b.rollback);
@@ -1336,7 +1336,7 @@ params:
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: drop
     kind: action
     target: { describe: describe, deny: ['^prod-'] }

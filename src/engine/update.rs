@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
-use crate::journal::record::{Actor, Body, Entry, Outcome, Purpose, StepStatus};
+use crate::journal::record::{Actor, Body, Entry, Outcome, Purpose, RunEnd, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::event::{Effect, Event};
@@ -244,6 +244,22 @@ impl Engine {
         outcome: Outcome,
         reason: Option<String>,
     ) {
+        self.finish_with(fx, outcome, reason, None);
+    }
+
+    /// Finishes for a reason shisa decided: journaled as data and in the engine's words.
+    pub(super) fn finish_because(&mut self, fx: &mut Vec<Effect>, outcome: Outcome, why: RunEnd) {
+        let reason = msg::run_end(&why);
+        self.finish_with(fx, outcome, Some(reason), Some(why));
+    }
+
+    fn finish_with(
+        &mut self,
+        fx: &mut Vec<Effect>,
+        outcome: Outcome,
+        reason: Option<String>,
+        why: Option<RunEnd>,
+    ) {
         let exit = self.exit_of(outcome);
         let reason = reason.map(|r| self.mask(&r));
         self.emit(
@@ -254,6 +270,7 @@ impl Engine {
                 outcome,
                 exit_code: exit.code(),
                 reason,
+                why,
             },
         );
         fx.push(Effect::Finish {
@@ -391,31 +408,29 @@ impl Engine {
                 if exceptions.is_empty() {
                     self.finish(fx, Outcome::Completed, None);
                 } else {
-                    let reason = msg::with_exceptions(&exceptions);
-                    self.finish(fx, Outcome::CompletedWithExceptions, Some(reason));
+                    let steps = exceptions.into_iter().map(str::to_string).collect();
+                    let why = RunEnd::Exceptions { steps };
+                    self.finish_because(fx, Outcome::CompletedWithExceptions, why);
                 }
             }
             Todo::RollbackDone => {
                 let ok = !self.rollback.as_ref().is_some_and(|r| r.incomplete);
                 self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
-                let kept: Vec<&str> = self
+                let kept: Vec<String> = self
                     .rollback
                     .iter()
                     .flat_map(|r| &r.kept)
-                    .map(|&j| self.rb.steps[j].id.as_str())
+                    .map(|&j| self.rb.steps[j].id.clone())
                     .collect();
-                let (outcome, reason) = match (ok, kept.is_empty()) {
-                    (false, _) => (Outcome::Failed, msg::ROLLBACK_INCOMPLETE.to_string()),
+                let (outcome, why) = match (ok, kept.is_empty()) {
+                    (false, _) => (Outcome::Failed, RunEnd::RollbackIncomplete),
                     (true, true) if self.requested => {
-                        (Outcome::RolledBack, msg::ROLLED_BACK_ON_REQUEST.to_string())
+                        (Outcome::RolledBack, RunEnd::RolledBackOnRequest)
                     }
-                    (true, true) => (Outcome::RolledBack, msg::ROLLED_BACK.to_string()),
-                    (true, false) => (
-                        Outcome::RolledBack,
-                        msg::rolled_back_keeping(&kept, msg::KEPT_WHY),
-                    ),
+                    (true, true) => (Outcome::RolledBack, RunEnd::RolledBack),
+                    (true, false) => (Outcome::RolledBack, RunEnd::RolledBackKeeping { kept }),
                 };
-                self.finish(fx, outcome, Some(reason));
+                self.finish_because(fx, outcome, why);
             }
         }
         true

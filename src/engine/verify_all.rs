@@ -4,7 +4,8 @@
 //! step with failures asks once, naming each failed check. Retry runs only the failed ones
 //! again (`apply_choice`).
 
-use crate::journal::record::{Body, Prompt, Purpose};
+use super::messages as msg;
+use crate::journal::record::{Body, Prompt, Purpose, StepFailure};
 use crate::runbook::model::StepKind;
 
 use super::event::Effect;
@@ -45,20 +46,16 @@ impl Engine {
 
     /// Every check has run and some failed: one question, each failure named.
     pub(super) fn checks_failed(&mut self, i: usize, fx: &mut Vec<Effect>) {
-        let failures: Vec<String> = self.steps[i]
+        let failures: Vec<(u32, String)> = self.steps[i]
             .checks
             .iter()
-            .filter_map(|(k, f)| f.as_ref().map(|f| format!("{}: {f}", Purpose::Verify(*k))))
+            .filter_map(|(k, f)| f.clone().map(|f| (*k, f)))
             .collect();
-        let total = self.rb.steps[i].verify.len();
-        let reason = match failures.as_slice() {
-            [one] => one.clone(),
-            many => format!(
-                "{} of {total} checks failed — {}",
-                many.len(),
-                many.join("; ")
-            ),
+        let why = StepFailure::Checks {
+            failed: failures.iter().map(|f| f.0).collect(),
+            of: self.rb.steps[i].verify.len().try_into().unwrap_or(u32::MAX),
         };
+        let reason = msg::step_failure(&why, &failures);
         let prompt = match self.rb.steps[i].kind {
             StepKind::Precheck => Prompt::Precheck,
             _ => Prompt::Failure,
@@ -66,6 +63,7 @@ impl Engine {
         let body = Body::StepFailed {
             prompt,
             reason: self.mask(&reason),
+            why: Some(why),
         };
         self.emit(fx, Some(i), self.shisa(), body);
     }

@@ -3,14 +3,14 @@
 
 use super::tests::{Sim, tuesday_10am};
 use super::*;
-use crate::journal::record::{Body, Choice, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, CommandFailure, Purpose, StepFailure, StepStatus};
 
 const CHECKS: &str = r#"version: 1
 name: checks
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: cp state "$SHISA_RUN_DIR/state.bak"
   - id: change
     kind: action
     target: { describe: echo thing }
@@ -96,4 +96,80 @@ fn one_failed_check_reads_as_before() {
     assert!(sim.ran().contains(&"change:verify-3".to_string()));
     let reason = failed_reason(&sim);
     assert!(reason.starts_with("verify-2: "), "{reason}");
+}
+
+/// What a journal from before structured reasons holds: each record's sentence only.
+fn text_only(e: &crate::journal::record::Entry) -> crate::journal::record::Entry {
+    let mut e = e.clone();
+    match &mut e.body {
+        Body::CommandFinished { why, .. } => *why = None,
+        Body::StepFailed { why, .. } => *why = None,
+        Body::RunFinished { why, .. } => *why = None,
+        Body::ExpectFailed { expected, saw, .. } => {
+            *expected = None;
+            *saw = None;
+        }
+        _ => {}
+    }
+    e
+}
+
+#[test]
+fn failures_are_journaled_as_data_beside_their_sentence_and_old_journals_replay_alike() {
+    let mut sim = Sim::new(CHECKS, &[]).answers(answers(&[(1, 1), (3, 1), (3, 2)]));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("thing".into()));
+    // The question names the failed checks as data, and in the engine's English.
+    let (reason, why) = sim
+        .journal
+        .iter()
+        .find_map(|e| match &e.body {
+            Body::StepFailed { reason, why, .. } => Some((reason.clone(), why.clone())),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(
+        why,
+        Some(StepFailure::Checks {
+            failed: vec![1, 3],
+            of: 3
+        })
+    );
+    assert!(reason.starts_with("2 of 3 checks failed — verify-1: exit 1 (expected 0)"));
+    // Each failed command's reason is data, and its sentence is that data in English.
+    let failed: Vec<(Option<String>, Option<CommandFailure>)> = sim
+        .journal
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::CommandFinished {
+                ok: false,
+                failure,
+                why,
+                ..
+            } => Some((failure.clone(), why.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 3);
+    for (text, why) in &failed {
+        assert_eq!(
+            why,
+            &Some(CommandFailure::Exit {
+                code: 1,
+                expected: 0
+            })
+        );
+        assert_eq!(text.as_deref(), Some("exit 1 (expected 0)"));
+    }
+    // A journal written before the data existed replays to the same state.
+    let old: Vec<_> = sim.journal.iter().map(text_only).collect();
+    assert_ne!(old, sim.journal, "the run journaled structured reasons");
+    let replayed = Engine::replay(
+        sim.e.rb.clone(),
+        super::tests::operator(),
+        Default::default(),
+        &old,
+    );
+    super::tests::same_state(&sim.e, &replayed);
 }

@@ -9,6 +9,7 @@ use super::model::Failure;
 use super::sections::{each, step};
 use super::text::{clip, command_line};
 use crate::journal::record::Body;
+use crate::phrase::said;
 use crate::text_safety::{one_line, sanitize};
 
 /// How much of a failed command's output the failures section quotes.
@@ -30,6 +31,7 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                 ok: false,
                 failure,
                 not_yet: None,
+                why,
                 ..
             } => {
                 let command = records[..i].iter().rev().find_map(|s| match &s.body {
@@ -55,7 +57,10 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                     exit_code: *exit,
                     signal: *signal,
                     timed_out: *timed_out,
-                    reason: failure.clone().unwrap_or_else(|| "failed".into()),
+                    reason: said(why.as_ref(), failure.as_deref(), |w| {
+                        ctx.book.command_failure(w)
+                    })
+                    .unwrap_or_else(|| "failed".into()),
                     log: Some(log.clone()).filter(|l| !l.is_empty()),
                     last_lines,
                     log_problem,
@@ -63,23 +68,28 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                 })
             }
             // A gate's refusal: no command failed, the step did.
-            Body::StepFailed { reason, .. } if !ctx.follows_failed_command(r) => Some(Failure {
-                time: ctx.time(i),
-                step,
-                step_title,
-                purpose: None,
-                purpose_of: None,
-                attempt: None,
-                command: None,
-                exit_code: None,
-                signal: None,
-                timed_out: false,
-                reason: reason.clone(),
-                log: None,
-                last_lines: Vec::new(),
-                log_problem: None,
-                seq: r.seq,
-            }),
+            Body::StepFailed { reason, why, .. } if !ctx.follows_failed_command(r) => {
+                Some(Failure {
+                    time: ctx.time(i),
+                    step,
+                    step_title,
+                    purpose: None,
+                    purpose_of: None,
+                    attempt: None,
+                    command: None,
+                    exit_code: None,
+                    signal: None,
+                    timed_out: false,
+                    reason: said(why.as_ref(), Some(reason), |w| {
+                        ctx.book.step_failure(w, reason)
+                    })
+                    .unwrap_or_default(),
+                    log: None,
+                    last_lines: Vec::new(),
+                    log_problem: None,
+                    seq: r.seq,
+                })
+            }
             _ => None,
         }
     })

@@ -8,7 +8,9 @@ use super::ctx::Ctx;
 use super::model::TimelineRow;
 use super::text::Text;
 use crate::journal::record::{Body, Record};
-use crate::phrase::{Attempts, Names, Phrase, Ran, Run, StepPassed, command_line};
+use crate::phrase::{
+    Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
+};
 
 /// Every row of the run's timeline, in journal order; `run` is its index in the document.
 pub fn timeline(ctx: &Ctx, run: usize, run_id: &str, full: bool) -> Vec<TimelineRow> {
@@ -61,8 +63,7 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 last_miss: v
                     .iter()
                     .rev()
-                    .find_map(|(_, f)| failure(&records[*f]))
-                    .map(str::to_string),
+                    .find_map(|(_, f)| failure(book, &records[*f])),
                 polls: condense::polled(records, v),
                 pending: v.last().is_some_and(|(_, f)| {
                     matches!(
@@ -148,16 +149,21 @@ fn ran(records: &[Record], attempts: &[(Option<usize>, usize)]) -> Ran {
     }
 }
 
-fn failure(rec: &Record) -> Option<&str> {
+/// Why a failed command or an unmet poll missed, as the phrasebook says it.
+fn failure(book: &dyn Phrasebook, rec: &Record) -> Option<String> {
     match &rec.body {
         Body::CommandFinished {
             ok: false,
             failure,
             not_yet,
+            why,
             ..
-        } => {
-            Some(failure.as_deref().or(not_yet.as_deref()).unwrap_or("")).filter(|f| !f.is_empty())
-        }
+        } => said(
+            why.as_ref(),
+            failure.as_deref().or(not_yet.as_deref()),
+            |w| book.command_failure(w),
+        )
+        .filter(|f| !f.is_empty()),
         _ => None,
     }
 }

@@ -7,6 +7,7 @@ use super::model::{
 };
 use super::text::command_line;
 use crate::journal::record::{Body, Choice, Purpose, Record};
+use crate::phrase::said;
 
 pub fn step(ctx: &Ctx, r: &Record) -> (String, String) {
     (r.step.clone().unwrap_or_default(), ctx.title(r))
@@ -148,6 +149,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
                 exit,
                 ok,
                 failure,
+                why,
                 ..
             } => {
                 let command = commands
@@ -166,7 +168,9 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
                         command,
                         exit_code: *exit,
                         ok: *ok,
-                        failure: failure.clone(),
+                        failure: said(why.as_ref(), failure.as_deref(), |w| {
+                            ctx.book.command_failure(w)
+                        }),
                     });
                 }
             }

@@ -26,8 +26,10 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         outcome,
         exit_code,
         reason,
+        why,
     }) = finish.map(|i| &records[i].body)
     {
+        let reason = crate::phrase::said(why.as_ref(), reason.as_deref(), |w| ctx.book.run_end(w));
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));

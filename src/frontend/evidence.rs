@@ -332,6 +332,7 @@ mod tests {
                     captures: Default::default(),
                     background: Default::default(),
                     not_yet: None,
+                    why: None,
                 },
             ),
         ];

@@ -4,7 +4,9 @@
 pub mod background;
 pub mod choice;
 pub mod person;
+pub mod purpose;
 pub mod reader;
+pub mod reason;
 pub mod record;
 mod record_de;
 mod torn;

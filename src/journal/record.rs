@@ -2,14 +2,14 @@
 //! shared by the engine (which decides records), the writer, the reader and the exporters.
 
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
 pub use super::person::Person;
+pub use super::purpose::Purpose;
+pub use super::reason::{CommandFailure, Excerpt, Expected, RunEnd, Saw, StepFailure};
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).
@@ -40,60 +40,6 @@ impl Actor {
             role: Role::Shisa,
             ..self.clone()
         }
-    }
-}
-
-/// Which command of a step: the target's `describe`, the step's own, or one of its verify
-/// or rollback commands (1-based).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(into = "String", try_from = "String")]
-pub enum Purpose {
-    Describe,
-    Main,
-    Verify(u32),
-    Rollback(u32),
-}
-
-impl fmt::Display for Purpose {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Purpose::Describe => f.write_str("describe"),
-            Purpose::Main => f.write_str("main"),
-            Purpose::Verify(n) => write!(f, "verify-{n}"),
-            Purpose::Rollback(n) => write!(f, "rollback-{n}"),
-        }
-    }
-}
-
-impl FromStr for Purpose {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Purpose, String> {
-        let n = |rest: &str| {
-            rest.parse::<u32>()
-                .map_err(|_| format!("bad command purpose `{s}`"))
-        };
-        match s {
-            "describe" => Ok(Purpose::Describe),
-            "main" => Ok(Purpose::Main),
-            _ => match s.split_once('-') {
-                Some(("verify", rest)) => Ok(Purpose::Verify(n(rest)?)),
-                Some(("rollback", rest)) => Ok(Purpose::Rollback(n(rest)?)),
-                _ => Err(format!("bad command purpose `{s}`")),
-            },
-        }
-    }
-}
-
-impl From<Purpose> for String {
-    fn from(p: Purpose) -> String {
-        p.to_string()
-    }
-}
-
-impl TryFrom<String> for Purpose {
-    type Error = String;
-    fn try_from(s: String) -> Result<Purpose, String> {
-        s.parse()
     }
 }
 
@@ -280,6 +226,9 @@ pub enum Body {
         /// `remote::Failure::kind`). Absent: the exit status is the command's own.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ssh_failure: Option<String>,
+        /// `failure` or `not_yet` as data, for every phrasebook (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<CommandFailure>,
     },
     /// A command is polled until its expectations hold, until `until` at the latest.
     WaitStarted {
@@ -306,6 +255,11 @@ pub enum Body {
         attempt: u32,
         expectation: String,
         detail: String,
+        /// `expectation` and `detail` as data (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected: Option<Expected>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        saw: Option<Saw>,
     },
     TargetResolved {
         resolved: String,
@@ -389,6 +343,10 @@ pub enum Body {
     StepFailed {
         prompt: Prompt,
         reason: String,
+        /// `reason` as data, where a command's result is the reason (absent in old
+        /// journals, and for a gate, the window or a rejection).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<StepFailure>,
     },
     OperatorChoice {
         prompt: Prompt,
@@ -466,6 +424,10 @@ pub enum Body {
         exit_code: u8,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// `reason` as data, where shisa decided the end (absent in old journals, and where
+        /// the reason is the operator's own words).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<RunEnd>,
     },
 }
 

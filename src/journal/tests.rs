@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::Utc;
 
 use super::reader::{self, ReadError, journal_path, parse};
-use super::record::{Actor, Body, Entry, Outcome, Role, RunbookRef};
+use super::record::{Actor, Body, CommandFailure, Entry, Expected, Outcome, Role, RunbookRef, Saw};
 use super::writer::{JOURNAL, Writer};
 use crate::hash::sha256_hex;
 
@@ -51,6 +51,7 @@ fn finished() -> Body {
         outcome: Outcome::Completed,
         exit_code: 0,
         reason: None,
+        why: None,
     }
 }
 
@@ -129,6 +130,19 @@ fn every_prefix_of_the_next_record_is_a_torn_tail() {
         background: Default::default(),
         not_yet: None,
         ssh_failure: None,
+        // A structured reason nests tagged objects, an array and escapes: a cut anywhere
+        // inside it (a tag cut mid-word) is still a crash's torn tail.
+        why: Some(CommandFailure::Deadline {
+            deadline_ms: 120_000,
+            polls: 5,
+            last: Box::new(CommandFailure::Unmet {
+                expected: Expected::Matches {
+                    pattern: "^ok\"$".into(),
+                },
+                saw: Saw::output("a\n\u{1b}[31mb\n"),
+                truncated: true,
+            }),
+        }),
     };
     let bytes = write(dir.path(), vec![started(), note("a"), tricky]);
     let text = std::str::from_utf8(&bytes).unwrap();

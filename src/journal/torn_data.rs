@@ -63,10 +63,11 @@ pub(super) fn check(kind: &str, data: &[u8], closed: bool) -> Result<(), String>
         (Err(Wrong::Missing(field)), true) => Err(format!("the data has no `{field}`")),
         (Err(Wrong::Missing(_)), false) => Ok(()),
         (Err(Wrong::Other(why)), _) => {
-            // Was it only the cut value, and a string cut mid-word?
-            let cut_string = cut.is_some_and(|(_, v)| v.starts_with('"'));
+            // Was it only the cut value, and a string cut mid-word — at the top or inside a
+            // nested value, such as the tag of a structured reason (`{"kind":"ex`)?
+            let cut_word = cut.is_some_and(|(_, v)| v.starts_with(['"', '{', '[']));
             let earlier = matches!(deserialize(kind, &whole), Err(Wrong::Other(_)));
-            if cut_string && !earlier && !why.starts_with("invalid type") {
+            if cut_word && !earlier && !why.starts_with("invalid type") {
                 Ok(())
             } else {
                 Err(format!("the data is not `{kind}`'s: {why}"))
@@ -337,6 +338,7 @@ const FIELDS: &[(&str, Names)] = &[
             "background",
             "not_yet",
             "ssh_failure",
+            "why",
         ],
     ),
     (
@@ -347,7 +349,14 @@ const FIELDS: &[(&str, Names)] = &[
     ("no_return_confirmed", &["reason", "typed"]),
     (
         "expect_failed",
-        &["purpose", "attempt", "expectation", "detail"],
+        &[
+            "purpose",
+            "attempt",
+            "expectation",
+            "detail",
+            "expected",
+            "saw",
+        ],
     ),
     ("target_resolved", &["resolved"]),
     ("target_denied", &["resolved", "rule", "pattern"]),
@@ -380,7 +389,7 @@ const FIELDS: &[(&str, Names)] = &[
     ("approval_rejected", &["reason", "person"]),
     ("manual_done", &["note", "choice", "undo"]),
     ("operator_note", &["text"]),
-    ("step_failed", &["prompt", "reason"]),
+    ("step_failed", &["prompt", "reason", "why"]),
     ("operator_choice", &["prompt", "choice", "reason"]),
     ("step_finished", &["status", "reason"]),
     ("rollback_started", &["plan", "without_rollback", "kept"]),
@@ -405,7 +414,7 @@ const FIELDS: &[(&str, Names)] = &[
         ],
     ),
     ("stop_requested", &["purpose", "attempt", "reason"]),
-    ("run_finished", &["outcome", "exit_code", "reason"]),
+    ("run_finished", &["outcome", "exit_code", "reason", "why"]),
 ];
 
 fn fields(kind: &str) -> Option<Names> {

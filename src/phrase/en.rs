@@ -2,11 +2,14 @@
 //! what a person wrote (a note, a reason) is quoted as written.
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, said, step_title,
+    title,
 };
+use crate::engine::messages as msg;
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{
-    Actor, Body, Choice, Outcome, Person, Prompt, Purpose, Record, Role, StepStatus,
+    Actor, Body, Choice, CommandFailure, Expected, Outcome, Person, Prompt, Purpose, Record, Role,
+    RunEnd, Saw, StepFailure, StepStatus,
 };
 
 pub struct English;
@@ -114,10 +117,14 @@ impl Phrasebook for English {
                 failure,
                 background,
                 not_yet,
+                why,
                 ..
             } => {
                 let left = left_behind(background);
-                if let Some(why) = not_yet {
+                let say = |text: &Option<String>| {
+                    said(why.as_ref(), text.as_deref(), |w| self.command_failure(w))
+                };
+                if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
                     let what = purpose_words(*purpose);
                     return step().plain(format!(
                         "{what}: not yet — {why} (poll {attempt}, {})",
@@ -149,7 +156,7 @@ impl Phrasebook for English {
                     };
                     p.plain(result + &again(*attempt) + &left)
                 } else {
-                    let why = failure.clone().unwrap_or_else(|| match (exit, signal) {
+                    let why = say(failure).unwrap_or_else(|| match (exit, signal) {
                         _ if *timed_out => "timed out".into(),
                         (_, Some(s)) => format!("killed by signal {s}"),
                         (Some(c), _) => format!("exit {c}"),
@@ -166,11 +173,16 @@ impl Phrasebook for English {
                 purpose,
                 expectation,
                 detail,
+                expected,
+                saw,
                 ..
-            } => step().plain(format!(
-                "{} did not meet “{expectation}”: {detail}",
-                purpose_words(*purpose)
-            )),
+            } => {
+                let clause = match (expected, saw) {
+                    (Some(e), Some(s)) => self.unmet(e, s),
+                    _ => format!("did not meet “{expectation}”: {detail}"),
+                };
+                step().plain(format!("{} {clause}", purpose_words(*purpose)))
+            }
             Body::TargetResolved { resolved } => {
                 step().plain("the target resolves to ").code(resolved)
             }
@@ -389,9 +401,11 @@ impl Phrasebook for English {
             Body::StepFailed {
                 prompt: Prompt::Window,
                 reason,
+                ..
             } => step()
                 .marked(Mark::WindowClosed)
                 .plain(format!("stopped before the change: {reason}")),
+            // The journaled sentence is this phrasebook's own words for `why`.
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("step failed: {reason}")),
@@ -538,6 +552,7 @@ impl Phrasebook for English {
                 outcome,
                 exit_code,
                 reason,
+                why,
             } => {
                 let mark = match outcome {
                     Outcome::Completed => Mark::Completed,
@@ -547,7 +562,9 @@ impl Phrasebook for English {
                     Outcome::Refused => Mark::Refused,
                     Outcome::Failed => Mark::Failed,
                 };
-                let why = reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default();
+                let why = said(why.as_ref(), reason.as_deref(), |w| self.run_end(w))
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default();
                 Phrase::new()
                     .marked(mark)
                     .plain(format!("run finished (exit {exit_code}){why}"))
@@ -634,6 +651,25 @@ impl Phrasebook for English {
             Some(_) => p.plain("; snapshot taken"),
             None => p,
         }
+    }
+
+    fn command_failure(&self, f: &CommandFailure) -> String {
+        msg::command_failure(f)
+    }
+
+    fn unmet(&self, expected: &Expected, saw: &Saw) -> String {
+        let (what, seen) = msg::unmet(expected, saw);
+        format!("did not meet “{what}”: {seen}")
+    }
+
+    /// The journaled sentence is this phrasebook's own words for `f`, each check's reason
+    /// included.
+    fn step_failure(&self, _f: &StepFailure, journaled: &str) -> String {
+        journaled.to_string()
+    }
+
+    fn run_end(&self, e: &RunEnd) -> String {
+        msg::run_end(e)
     }
 
     fn attempts(&self, a: &Attempts) -> Phrase {

@@ -1,13 +1,16 @@
 //! Japanese: records as a 時系列の報告 says them — plain form, the step named by its title
 //! in 「」, people by account. What a person wrote (a title, a note, a reason) is kept as
-//! written. Reasons shisa journaled itself (a failure's detail) are quoted as journaled.
+//! written. Reasons shisa journaled as data are said in Japanese (`ja_words.rs`); an old
+//! journal's reasons, English sentences only, are quoted as journaled.
 
+use super::ja_words::{self as words, purpose_words};
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, said, step_title,
+    title,
 };
 use crate::journal::record::{
-    Actor, Background, Body, Choice, Outcome, OverrideKind, Person, Prompt, Purpose, Record, Role,
-    StepStatus,
+    Actor, Background, Body, Choice, CommandFailure, Expected, Outcome, OverrideKind, Person,
+    Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
 };
 
 pub struct Japanese;
@@ -115,9 +118,13 @@ impl Phrasebook for Japanese {
                 failure,
                 background,
                 not_yet,
+                why,
                 ..
             } => {
-                if let Some(why) = not_yet {
+                let say = |text: &Option<String>| {
+                    said(why.as_ref(), text.as_deref(), |w| self.command_failure(w))
+                };
+                if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
                     return step().plain(format!(
                         "{}: まだ条件を満たさない — {why}（{} 回目の確認、{}）",
                         purpose_words(*purpose),
@@ -146,7 +153,7 @@ impl Phrasebook for Japanese {
                     };
                     p.plain(result + &again(*attempt) + &left)
                 } else {
-                    let why = failure.clone().unwrap_or_else(|| match (exit, signal) {
+                    let why = say(failure).unwrap_or_else(|| match (exit, signal) {
                         _ if *timed_out => "タイムアウト".into(),
                         (_, Some(s)) => format!("シグナル {s} で強制終了"),
                         (Some(c), _) => format!("終了コード {c}"),
@@ -164,11 +171,17 @@ impl Phrasebook for Japanese {
                 purpose,
                 expectation,
                 detail,
+                expected,
+                saw,
                 ..
-            } => step().plain(format!(
-                "{} が期待「{expectation}」を満たさない: {detail}",
-                purpose_words(*purpose)
-            )),
+            } => {
+                let clause = match (expected, saw) {
+                    (Some(e), Some(s)) => self.unmet(e, s),
+                    // An old journal: the English words, quoted as journaled.
+                    _ => format!(" が期待「{expectation}」を満たさない: {detail}"),
+                };
+                step().plain(format!("{}{clause}", purpose_words(*purpose)))
+            }
             Body::TargetResolved { resolved } => step().plain("実際の対象は ").code(resolved),
             Body::TargetDenied {
                 resolved,
@@ -380,12 +393,16 @@ impl Phrasebook for Japanese {
             Body::StepFailed {
                 prompt: Prompt::Window,
                 reason,
+                ..
             } => step()
                 .marked(Mark::WindowClosed)
                 .plain(format!("変更の前に停止: {reason}")),
-            Body::StepFailed { reason, .. } => step()
-                .marked(Mark::Failed)
-                .plain(format!("ステップ失敗: {reason}")),
+            Body::StepFailed { reason, why, .. } => {
+                let reason = said(why.as_ref(), Some(reason), |w| self.step_failure(w, reason));
+                step()
+                    .marked(Mark::Failed)
+                    .plain(format!("ステップ失敗: {}", reason.unwrap_or_default()))
+            }
             Body::OperatorChoice { choice, .. } => {
                 let p = step();
                 match choice {
@@ -529,6 +546,7 @@ impl Phrasebook for Japanese {
                 outcome,
                 exit_code,
                 reason,
+                why,
             } => {
                 let mark = match outcome {
                     Outcome::Completed => Mark::Completed,
@@ -538,8 +556,7 @@ impl Phrasebook for Japanese {
                     Outcome::Refused => Mark::Refused,
                     Outcome::Failed => Mark::Failed,
                 };
-                let why = reason
-                    .as_ref()
+                let why = said(why.as_ref(), reason.as_deref(), |w| self.run_end(w))
                     .map(|r| format!("：{r}"))
                     .unwrap_or_default();
                 Phrase::new()
@@ -593,25 +610,7 @@ impl Phrasebook for Japanese {
 
     /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
     fn duration(&self, ms: u64) -> String {
-        match ms {
-            0..1000 => format!("{ms} ミリ秒"),
-            1000..60_000 => format!("{:.1} 秒", ms as f64 / 1000.0),
-            _ => {
-                let s = ms / 1000;
-                let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-                let mut out = String::new();
-                if h > 0 {
-                    out.push_str(&format!("{h}時間"));
-                }
-                if m > 0 {
-                    out.push_str(&format!("{m}分"));
-                }
-                if s > 0 {
-                    out.push_str(&format!("{s}秒"));
-                }
-                out
-            }
-        }
+        words::duration(ms)
     }
 
     fn step_passed(&self, s: &StepPassed) -> Phrase {
@@ -641,6 +640,22 @@ impl Phrasebook for Japanese {
             Some(_) => p.plain("、スナップショットを取得"),
             None => p,
         }
+    }
+
+    fn command_failure(&self, f: &CommandFailure) -> String {
+        words::command_failure(f)
+    }
+
+    fn unmet(&self, expected: &Expected, saw: &Saw) -> String {
+        words::unmet(expected, saw)
+    }
+
+    fn step_failure(&self, f: &StepFailure, _journaled: &str) -> String {
+        words::step_failure(f)
+    }
+
+    fn run_end(&self, e: &RunEnd) -> String {
+        words::run_end(e)
     }
 
     fn attempts(&self, a: &Attempts) -> Phrase {
@@ -686,7 +701,6 @@ impl Phrasebook for Japanese {
     }
 }
 
-/// `確認 2`, `ロールバック 1`, `対象の確認`.
 /// The person behind an approval, and the account that connected when it was another
 /// (`alice（root として）`: `sudo shisa approve`).
 fn person_words(actor: &Actor, person: &Option<Person>) -> String {
@@ -694,15 +708,6 @@ fn person_words(actor: &Actor, person: &Option<Person>) -> String {
         Some(p) if p.user != actor.user => format!("{}（{} として）", p.user, actor.user),
         Some(p) => p.user.clone(),
         None => actor.user.clone(),
-    }
-}
-
-pub fn purpose_words(p: Purpose) -> String {
-    match p {
-        Purpose::Main => "コマンド".into(),
-        Purpose::Describe => "対象の確認".into(),
-        Purpose::Verify(n) => format!("確認 {n}"),
-        Purpose::Rollback(n) => format!("ロールバック {n}"),
     }
 }
 

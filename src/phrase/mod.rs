@@ -12,16 +12,20 @@
 mod condensed;
 mod en;
 mod ja;
+mod ja_words;
 mod mark;
 #[cfg(test)]
 mod tests;
 
 use crate::engine::Engine;
-use crate::journal::record::{Actor, Body, Choice, Purpose, Record};
+use crate::journal::record::{
+    Actor, Body, Choice, CommandFailure, Expected, Purpose, Record, RunEnd, Saw, StepFailure,
+};
 
 pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
-pub use ja::{Japanese, purpose_words as purpose_ja};
+pub use ja::Japanese;
+pub use ja_words::purpose_words as purpose_ja;
 pub use mark::{Mark, Marker};
 
 /// The languages shisa writes an export in.
@@ -175,6 +179,26 @@ pub trait Phrasebook: Sync {
 
     /// Repeated attempts of one check, collapsed into one row.
     fn attempts(&self, a: &Attempts) -> Phrase;
+
+    /// Why a command failed, or why a poll does not hold yet (`journal::reason`).
+    fn command_failure(&self, f: &CommandFailure) -> String;
+
+    /// What an expectation asked for and what was seen instead (`expect_failed`).
+    fn unmet(&self, expected: &Expected, saw: &Saw) -> String;
+
+    /// Why a step's question was asked, where commands' results are the reason;
+    /// `journaled` is the engine's English sentence for it, which names each failed check's
+    /// reason too (the data leaves those to each check's own `command_finished`).
+    fn step_failure(&self, f: &StepFailure, journaled: &str) -> String;
+
+    /// Why a run ended, where shisa decided it.
+    fn run_end(&self, e: &RunEnd) -> String;
+}
+
+/// A reason as a phrasebook says it: from the journaled data where there is some, else the
+/// sentence an older journal holds, as written.
+pub fn said<T>(why: Option<&T>, text: Option<&str>, say: impl Fn(&T) -> String) -> Option<String> {
+    why.map(say).or_else(|| text.map(str::to_string))
 }
 
 /// The phrasebook shisa speaks by default (the TUI, headless and watch speak it).

@@ -1,4 +1,4 @@
-//! The English phrasebook on records that are easy to say wrongly.
+//! The phrasebooks on records that are easy to say wrongly.
 
 use std::collections::BTreeMap;
 
@@ -63,6 +63,8 @@ fn a_failed_command_names_the_step_the_command_and_the_reason() {
             background: Default::default(),
             not_yet: None,
             ssh_failure: None,
+            // A journal from before structured reasons: the sentence only.
+            why: None,
         },
     );
     let p = say(&r);
@@ -242,6 +244,193 @@ fn every_marker_has_a_word_and_marks_map_onto_markers() {
     assert_eq!(Mark::StepRolledBack.marker(), Some(Marker::Rollback));
     assert_eq!(Marker::Exceptions.label(), "COMPLETED WITH EXCEPTIONS");
     assert_eq!(Mark::Unproven.sign(), "!");
+}
+
+/// A command's reason journaled as data is said in each language; the same record as an
+/// older journal holds it (the English sentence only) still reads, quoted as journaled.
+#[test]
+fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_kept() {
+    use crate::journal::record::{CommandFailure, Expected, Saw};
+    let failed = |why: Option<CommandFailure>| {
+        rec(
+            Some("push"),
+            Role::Shisa,
+            Body::CommandFinished {
+                purpose: Purpose::Verify(2),
+                attempt: 1,
+                exit: Some(0),
+                signal: None,
+                timed_out: false,
+                duration_ms: 40,
+                bytes: 4,
+                sha256: String::new(),
+                log: String::new(),
+                ok: false,
+                failure: Some("expected stdout is \"401\", saw \"403\"".into()),
+                captures: BTreeMap::new(),
+                background: Default::default(),
+                not_yet: None,
+                ssh_failure: None,
+                why,
+            },
+        )
+    };
+    let why = CommandFailure::Unmet {
+        expected: Expected::Equals { text: "401".into() },
+        saw: Saw::output("403\n"),
+        truncated: false,
+    };
+    let new = failed(Some(why));
+    let old = failed(None);
+    // English says the data in the very words the engine journaled beside it.
+    assert_eq!(
+        phrase(&EN, &new, &()).unwrap().text(),
+        phrase(&EN, &old, &()).unwrap().text()
+    );
+    let ja = phrase(&JA, &new, &()).unwrap().text();
+    assert_eq!(
+        ja,
+        "「push」: 確認 2 失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\"（40 ミリ秒 経過）"
+    );
+    let ja_old = phrase(&JA, &old, &()).unwrap().text();
+    assert!(
+        ja_old.contains("— expected stdout is \"401\", saw \"403\"（"),
+        "{ja_old}"
+    );
+}
+
+/// Every reason the engine journals as data has Japanese words of its own: none of the
+/// engine's English is left in them (values from the run are quoted as they were).
+#[test]
+fn no_english_is_left_in_japanese_reasons() {
+    use crate::journal::record::{
+        CommandFailure as F, Excerpt, Expected, RunEnd, Saw, StepFailure,
+    };
+    let long: String = (1..=9).map(|n| format!("line{n}\n")).collect();
+    let unmet = |expected, saw| F::Unmet {
+        expected,
+        saw,
+        truncated: true,
+    };
+    let failures = [
+        F::NotStarted {
+            error: "ENOENT".into(),
+        },
+        F::LogLost {
+            error: "ENOSPC".into(),
+        },
+        F::TimedOut {
+            limit_ms: Some(120_000),
+        },
+        F::TimedOut { limit_ms: None },
+        F::Killed { signal: 9 },
+        F::Exit {
+            code: 3,
+            expected: 0,
+        },
+        unmet(Expected::Contains { text: "ok".into() }, Saw::output(&long)),
+        unmet(Expected::NotContains { text: "err".into() }, Saw::NoOutput),
+        unmet(
+            Expected::Matches {
+                pattern: "^ok$".into(),
+            },
+            Saw::output("no"),
+        ),
+        unmet(
+            Expected::Number {
+                op: "lt".into(),
+                limit: "5".into(),
+            },
+            Saw::NotANumber(Excerpt::of("n/a").unwrap()),
+        ),
+        unmet(
+            Expected::Number {
+                op: "ge".into(),
+                limit: "x".into(),
+            },
+            Saw::LimitNotANumber,
+        ),
+        F::NoCapture {
+            name: "id".into(),
+            pattern: "id=(\\S+)".into(),
+        },
+        F::NothingDescribed,
+        F::Deadline {
+            deadline_ms: 600_000,
+            polls: 29,
+            last: Box::new(unmet(
+                Expected::Equals {
+                    text: "green".into(),
+                },
+                Saw::output("yellow"),
+            )),
+        },
+    ];
+    let english = [
+        "expected",
+        "saw",
+        "exit",
+        "timed",
+        "killed",
+        "could not",
+        "capture",
+        "stdout",
+        "polls",
+        "output",
+        "limit",
+        "number",
+        "describe printed",
+        "line",
+        "more",
+    ];
+    let mut said: Vec<String> = failures.iter().map(|f| JA.command_failure(f)).collect();
+    said.push(JA.step_failure(
+        &StepFailure::Checks {
+            failed: vec![1, 3],
+            of: 4,
+        },
+        "2 of 4 checks failed",
+    ));
+    said.push(JA.step_failure(
+        &StepFailure::Command {
+            purpose: Purpose::Rollback(1),
+            failure: F::Killed { signal: 15 },
+        },
+        "rollback-1: killed by signal 15",
+    ));
+    for end in [
+        RunEnd::Exceptions {
+            steps: vec!["push".into()],
+        },
+        RunEnd::StoppedAfterFailure,
+        RunEnd::RolledBack,
+        RunEnd::RolledBackKeeping {
+            kept: vec!["push".into()],
+        },
+        RunEnd::RolledBackOnRequest,
+        RunEnd::RollbackIncomplete,
+    ] {
+        said.push(JA.run_end(&end));
+    }
+    for s in &said {
+        // Values from the run are quoted; what is around them must be Japanese.
+        let words: String = s
+            .split('"')
+            .step_by(2)
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase();
+        for e in english {
+            assert!(!words.contains(e), "{e:?} in {s}");
+        }
+    }
+    assert!(
+        said[6].contains(
+            "\"line1\" / \"line2\" / \"line3\" / …（ほか 4 行）… / \"line8\" / \"line9\""
+        ),
+        "{}",
+        said[6]
+    );
 }
 
 #[test]

@@ -7,7 +7,7 @@ use super::fields::{Cx, Fields};
 use super::keys;
 use super::model::{ChoiceOption, Condition, StepKind, StepRef, WaitUntil, When};
 use super::names;
-use super::node::Node;
+use super::node::{Node, Value};
 use super::template::is_identifier;
 
 /// The flow keys of one step, as read.
@@ -150,9 +150,22 @@ pub fn retry_and_wait(at: super::diag::Pos) -> Diagnostic {
         .hint("`wait_until` already runs the check again until it holds or the deadline passes, and a poll that does not hold yet is not a failure to retry; keep `wait_until` and remove `retry`")
 }
 
-/// A non-empty reason, as `checkpoint`, `point_of_no_return` and `read_only` need.
+/// A non-empty reason, as `checkpoint`, `point_of_no_return` and `read_only` need. A plain
+/// `true`, `yes` or number is a flag, not a reason: the plan, the export and the operator
+/// would read "true" where they need to learn why.
 fn reason(cx: &mut Cx, f: &Fields<'_>, key: &str) -> Option<String> {
     let node = f.get(key)?;
+    if let Some(flag) = flag(node) {
+        cx.error(
+            Diagnostic::error(node.pos, format!("`{key}` needs a reason, not `{flag}`"))
+                .width(node.width())
+                .hint(format!(
+                    "say why in words, e.g. `{key}: \"{}\"`; the reason is shown in `plan` and journaled",
+                    example(key)
+                )),
+        );
+        return None;
+    }
     let text = if node.is_null() {
         None
     } else {
@@ -181,6 +194,22 @@ fn reason(cx: &mut Cx, f: &Fields<'_>, key: &str) -> Option<String> {
             );
             None
         }
+    }
+}
+
+/// A plain scalar YAML tools read as a boolean or a number, as written.
+fn flag(node: &Node) -> Option<&str> {
+    match &node.value {
+        Value::Scalar {
+            text, plain: true, ..
+        } if matches!(
+            text.to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        ) || text.parse::<f64>().is_ok() =>
+        {
+            Some(text)
+        }
+        _ => None,
     }
 }
 

@@ -2,7 +2,7 @@
 //! with every missing guard named; and the ways a guard can be present but hollow: a
 //! snapshot or rollback that does nothing, a snapshot that `when` may skip.
 
-use super::diag::{Diagnostic, Severity};
+use super::diag::Diagnostic;
 use super::model::{Condition, Guard, Runbook, Step, StepKind, Undo, When};
 use super::noop::does_nothing;
 
@@ -113,21 +113,14 @@ fn missing_guards(step: &Step, missing: &[Guard]) -> Diagnostic {
     ))
 }
 
-/// How a hollow snapshot or rollback is reported. The format makes it an error; it is a
-/// warning until the engine, driver and end-to-end test fixtures (which snapshot with
-/// `echo saved` and roll back with `true`) are given real commands — then this becomes
-/// `Severity::Error` and nothing else changes.
-pub const HOLLOW: Severity = Severity::Warning;
-
 /// A snapshot or rollback made only of `echo`, `printf`, `true` or `:` satisfies the gate
-/// and gives no way back.
+/// and gives no way back, so it is an error (DESIGN §11), never a warning to scroll past.
 fn hollow(step: &Step, out: &mut Vec<Diagnostic>) {
     if step.kind == StepKind::Snapshot
         && let Some(cmd) = step.command.as_ref().filter(|c| does_nothing(c))
     {
         out.push(
             Diagnostic::error(cmd.pos(), format!("snapshot step `{}` saves nothing: it only prints", step.id))
-                .severity(HOLLOW)
                 .hint("a snapshot saves the state the rollback restores, e.g. `tool export > \"$SHISA_RUN_DIR/before.json\"`; if nothing can be saved, drop the step and `waive: { snapshot: \"why\" }` on the change"),
         );
     }
@@ -139,7 +132,6 @@ fn hollow(step: &Step, out: &mut Vec<Diagnostic>) {
     if all_hollow && let Some(first) = step.rollback.first() {
         out.push(
             Diagnostic::error(first.pos(), format!("the rollback of step `{}` undoes nothing: it only prints", step.id))
-                .severity(HOLLOW)
                 .hint("give the commands that undo the change, or `- manual: \"what a person does to undo it\"`, or `waive: { rollback: \"why\" }`"),
         );
     }

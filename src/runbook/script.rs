@@ -214,10 +214,17 @@ impl<'a> Scan<'a> {
         match self.peek(0) {
             Some(b'{') => {
                 self.i += 1;
+                // `${#name}` is a length and `${!name}` indirection: each reads the variable
+                // (so it is used, and must be set under `set -u`), but a length is never
+                // split and what indirection splits is another variable's value.
+                let read_only_name = matches!(self.peek(0), Some(b'#' | b'!'))
+                    && self.peek(1).is_some_and(is_name_start);
+                if read_only_name {
+                    self.i += 1;
+                }
                 let name = self.name();
-                // `${#name}` is a length and `${!name}` indirection: names, but not values.
                 if !name.is_empty() {
-                    self.push(name, start, split);
+                    self.push(name, start, split && !read_only_name);
                 }
                 self.skip_braces();
             }
@@ -436,6 +443,16 @@ mod tests {
         assert_eq!(split("[[ $a ]] && echo $b"), ["b"]);
         assert_eq!(split("cat <<-EOF\n\t$x\n\tEOF\necho $y"), ["y"]);
         assert_eq!(split("x=1 cmd $y"), ["y"]);
+    }
+
+    #[test]
+    fn a_length_or_indirection_reads_the_name_without_splitting_it() {
+        let names: Vec<(&str, usize, bool)> =
+            expansions("test ${#tok} -gt 8 && echo ${!ref} ${#} ${!}")
+                .into_iter()
+                .map(|e| (e.name, e.offset, e.split))
+                .collect();
+        assert_eq!(names, [("tok", 5, false), ("ref", 27, false)]);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Each mistake in a step's control-flow keys is refused with its message, place and hint.
 
-use super::flow_tests::{GOOD, edit, pos_of, refused};
+use super::flow_tests::{GOOD, edit, load, pos_of, refused};
 
 #[test]
 fn when_names_a_known_param_and_a_value_it_can_take() {
@@ -404,6 +404,39 @@ fn reasons_are_required_and_belong_where_they_mean_something() {
         "`checkpoint` needs a reason",
         pos_of(&text, "''", 0),
         "checkpoint: \"",
+    );
+    // A flag is not a reason: `true` would be all the plan and the export could say.
+    let text = edit("checkpoint: allocation is back on", "checkpoint: true");
+    refused(
+        &text,
+        "`checkpoint` needs a reason, not `true`",
+        pos_of(&text, "true\n", 0),
+        "checkpoint: \"the new primary serves traffic",
+    );
+    let text = edit(
+        "point_of_no_return: the tuning rewrites the index",
+        "point_of_no_return: yes",
+    );
+    refused(
+        &text,
+        "`point_of_no_return` needs a reason, not `yes`",
+        pos_of(&text, "yes\n", 0),
+        "point_of_no_return: \"",
+    );
+    let text = edit("read_only: only counts documents", "read_only: 1");
+    refused(
+        &text,
+        "`read_only` needs a reason, not `1`",
+        pos_of(&text, "1\n    run: esctl count", 0),
+        "read_only: \"",
+    );
+    // Quoted, the same word is a reason the author chose to write.
+    assert!(
+        load(&edit(
+            "checkpoint: allocation is back on",
+            "checkpoint: 'true'"
+        ))
+        .is_ok()
     );
     let text = edit(
         "point_of_no_return: the tuning rewrites the index",

@@ -340,13 +340,19 @@ impl Ui {
                 exit,
                 failure,
                 not_yet,
+                why,
                 ..
             } => {
                 if let Some(i) = step {
                     let how = if *ok {
                         format!("ok (exit {})", exit.unwrap_or(0))
                     } else {
-                        format!("FAILED: {}", failure.as_deref().unwrap_or("failed"))
+                        let said = failure.as_ref().and_then(|text| {
+                            crate::phrase::said(why.as_ref(), Some(text), |w| {
+                                crate::phrase::Lang::En.book().command_failure(w)
+                            })
+                        });
+                        format!("FAILED: {}", said.as_deref().unwrap_or("failed"))
                     };
                     added += self.out.marker(i, format!("── {purpose} {how}"));
                     if !*ok && not_yet.is_none() {

@@ -1,0 +1,193 @@
+//! Japanese words `ja.rs` builds its sentences with: a command's purpose, a duration, and
+//! the reasons shisa journals as data (`journal::reason`) — why a command failed, why a
+//! step's question was asked, why a run ended — each said whole, in the plain form `ja.rs`
+//! uses. Values from the run (an expected text, a pattern, output
+//! lines) stay as they were, quoted; output lines are quoted with escapes, so a control
+//! character in them shows and never acts.
+
+use crate::journal::record::{
+    CommandFailure, Excerpt, Expected, Purpose, RunEnd, Saw, StepFailure,
+};
+
+pub fn command_failure(f: &CommandFailure) -> String {
+    match f {
+        CommandFailure::NotStarted { error } => format!("起動できなかった（{error}）"),
+        CommandFailure::LogLost { error } => format!("出力ログに書き込めなかった（{error}）"),
+        CommandFailure::TimedOut { limit_ms: Some(ms) } => {
+            format!("制限時間 {} を過ぎてタイムアウト", duration(*ms))
+        }
+        CommandFailure::TimedOut { limit_ms: None } => "制限時間を過ぎてタイムアウト".into(),
+        CommandFailure::Killed { signal } => format!("シグナル {signal} で強制終了"),
+        CommandFailure::Exit { code, expected } => {
+            format!("終了コード {code}（期待は {expected}）")
+        }
+        CommandFailure::Unmet {
+            expected,
+            saw,
+            truncated,
+        } => {
+            let note = if *truncated {
+                "（標準出力は最初の 1 MiB だけを確認した）"
+            } else {
+                ""
+            };
+            format!(
+                "期待「{}」に対し、{}{note}",
+                expectation(expected, saw),
+                seen(expected, saw)
+            )
+        }
+        CommandFailure::NoCapture { name, pattern } => {
+            format!("取得値 `{name}` の /{pattern}/ に一致するものが標準出力にない")
+        }
+        CommandFailure::NothingDescribed => "`describe` が確認する対象を何も出力しなかった".into(),
+        // The transport's explanation names ssh's own words and the fix; it is kept as is.
+        CommandFailure::Ssh { kind, message } => format!("ssh 自体の失敗（{kind}）: {message}"),
+        CommandFailure::Deadline {
+            deadline_ms,
+            polls,
+            last,
+        } => format!(
+            "{} 待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認: {}",
+            duration(*deadline_ms),
+            command_failure(last)
+        ),
+    }
+}
+
+/// The clause after a check's name in an `expect_failed` sentence.
+pub fn unmet(expected: &Expected, saw: &Saw) -> String {
+    format!(
+        "が期待「{}」を満たさない: {}",
+        expectation(expected, saw),
+        seen(expected, saw)
+    )
+}
+
+fn expectation(expected: &Expected, saw: &Saw) -> String {
+    match expected {
+        Expected::Contains { text } => format!("標準出力に {text:?} を含む"),
+        Expected::NotContains { text } => format!("標準出力に {text:?} を含まない"),
+        Expected::Matches { pattern } => format!("標準出力が /{pattern}/ に一致する"),
+        Expected::Equals { text } => format!("標準出力が {text:?} である"),
+        Expected::Number { op, limit } => {
+            let number = match saw {
+                Saw::NotANumber(_) | Saw::NoOutput => "数値で、",
+                _ => "",
+            };
+            format!("標準出力が{number}{limit} {}", compare(op))
+        }
+    }
+}
+
+fn compare(op: &str) -> &'static str {
+    match op {
+        "lt" => "未満",
+        "le" => "以下",
+        "gt" => "より大きい",
+        "ge" => "以上",
+        "eq" => "と等しい",
+        _ => "と比べて条件を満たす",
+    }
+}
+
+fn seen(expected: &Expected, saw: &Saw) -> String {
+    match (saw, expected) {
+        (Saw::NoOutput, _) => "出力がなかった".into(),
+        (Saw::Output(e), _) => format!("実際の出力は {}", excerpt(e)),
+        (Saw::NotANumber(e), _) => format!("出力は数値でなかった: {}", excerpt(e)),
+        (Saw::LimitNotANumber, Expected::Number { limit, .. }) => {
+            format!("比べる値 {limit:?} が数値でない（手順書の誤り）")
+        }
+        (Saw::LimitNotANumber, _) => "比べる値が数値でない（手順書の誤り）".into(),
+    }
+}
+
+fn excerpt(e: &Excerpt) -> String {
+    let quote = |l: &String| format!("{l:?}");
+    let head: Vec<String> = e.head.iter().map(quote).collect();
+    let tail: Vec<String> = e.tail.iter().map(quote).collect();
+    match e.skipped {
+        0 => head.into_iter().chain(tail).collect::<Vec<_>>().join(" / "),
+        n => format!(
+            "{} / …（ほか {n} 行）… / {}",
+            head.join(" / "),
+            tail.join(" / ")
+        ),
+    }
+}
+
+pub fn step_failure(f: &StepFailure) -> String {
+    match f {
+        StepFailure::Command {
+            purpose: Purpose::Main,
+            failure,
+        } => command_failure(failure),
+        StepFailure::Command { purpose, failure } => {
+            format!("{}: {}", purpose_words(*purpose), command_failure(failure))
+        }
+        StepFailure::Checks { failed, of } => {
+            let named: Vec<String> = failed
+                .iter()
+                .map(|k| purpose_words(Purpose::Verify(*k)))
+                .collect();
+            format!(
+                "確認 {of} 件のうち {} 件が失敗（{}）",
+                failed.len(),
+                named.join("、")
+            )
+        }
+    }
+}
+
+pub fn run_end(e: &RunEnd) -> String {
+    match e {
+        RunEnd::Exceptions { steps } => format!(
+            "すべてのステップが終わったが、{} は確認を通らないまま先へ進んだ",
+            steps.join("、")
+        ),
+        RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
+        RunEnd::RolledBack => "失敗の後、ロールバックした".into(),
+        RunEnd::RolledBackKeeping { kept } => format!(
+            "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）: {}",
+            kept.join("、")
+        ),
+        RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
+        RunEnd::RollbackIncomplete => {
+            "ロールバックは未完了: 実行されなかったロールバックコマンドがある".into()
+        }
+    }
+}
+
+/// Which command of a step, in words (`確認 2`, `ロールバック 1`).
+pub fn purpose_words(p: Purpose) -> String {
+    match p {
+        Purpose::Main => "コマンド".into(),
+        Purpose::Describe => "対象の確認".into(),
+        Purpose::Verify(n) => format!("確認 {n}"),
+        Purpose::Rollback(n) => format!("ロールバック {n}"),
+    }
+}
+
+/// A duration as a Japanese timeline says one (`2分30秒`, `1.5 秒`).
+pub fn duration(ms: u64) -> String {
+    match ms {
+        0..1000 => format!("{ms} ミリ秒"),
+        1000..60_000 => format!("{:.1} 秒", ms as f64 / 1000.0),
+        _ => {
+            let s = ms / 1000;
+            let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
+            let mut out = String::new();
+            if h > 0 {
+                out.push_str(&format!("{h}時間"));
+            }
+            if m > 0 {
+                out.push_str(&format!("{m}分"));
+            }
+            if s > 0 {
+                out.push_str(&format!("{s}秒"));
+            }
+            out
+        }
+    }
+}
