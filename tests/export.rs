@@ -593,6 +593,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         Some("attach"),
         Body::TargetResolved {
             resolved: "quarantine-2023-12".into(),
+            blind: false,
         },
     )
     .op(
@@ -601,6 +602,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             resolved: "quarantine-2023-12".into(),
             typed: "quarantine-2023-12".into(),
             reused_from: None,
+            blind: false,
         },
     )
     .shisa(
@@ -610,6 +612,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             command_sha256: "c".repeat(64),
             expected: "quarantine-2023-12".into(),
             allow_self: false,
+            blind: false,
         },
     )
     .wait(1800)

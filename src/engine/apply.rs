@@ -87,7 +87,7 @@ impl Engine {
                             Purpose::Main => s.main_done = true,
                             Purpose::Verify(_) => {}
                             Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
-                            Purpose::Describe => {}
+                            Purpose::Describe | Purpose::Impact => {}
                         }
                     }
                     self.captured.extend(captures.clone());
@@ -101,7 +101,22 @@ impl Engine {
                     }
                 }
             }
-            Body::TargetResolved { resolved } => {
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].impact = Some(super::state::Counted {
+                        count: *count,
+                        unit: unit.clone(),
+                        at_most: *at_most,
+                        listed: listed.clone(),
+                    });
+                }
+            }
+            Body::TargetResolved { resolved, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].target = TargetState::Resolved {
                         resolved: resolved.clone(),

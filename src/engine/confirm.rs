@@ -20,6 +20,9 @@ pub struct PendingApproval {
     /// The resolved target the reviewer must type.
     pub expected: String,
     pub allow_self: bool,
+    /// `confirm: blind`: the reviewer names the target before it is shown to them, so
+    /// `expected` must not be shown to a reviewer.
+    pub blind: bool,
 }
 
 impl Engine {
@@ -42,6 +45,7 @@ impl Engine {
             command_sha256: command_sha256.clone(),
             expected,
             allow_self,
+            blind: self.blind(step),
         })
     }
 
@@ -54,13 +58,19 @@ impl Engine {
         {
             return self.no_return_typed(step, &expected, reason, &text, fx);
         }
-        let Phase::Confirm {
-            step: i,
-            resolved,
-            misses,
-        } = self.phase()
-        else {
-            return refuse(msg::NO_TARGET_WAITING);
+        // Blind or echo, the check is the same: what was typed names the resolved target.
+        // Only what is shown before, and said after a miss, differs.
+        let (i, resolved, misses, blind) = match self.phase() {
+            Phase::Confirm {
+                step,
+                resolved,
+                misses,
+            } => (step, resolved, misses, false),
+            Phase::Blind { step, misses } => {
+                let resolved = self.steps[step].target.resolved().unwrap_or_default();
+                (step, resolved.to_string(), misses, true)
+            }
+            _ => return refuse(msg::NO_TARGET_WAITING),
         };
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
@@ -72,6 +82,7 @@ impl Engine {
                     resolved,
                     typed,
                     reused_from: None,
+                    blind,
                 },
             );
             self.advance(fx);
@@ -79,14 +90,19 @@ impl Engine {
             let misses = misses + 1;
             let body = Body::TargetMismatch {
                 resolved: resolved.clone(),
-                typed,
+                typed: typed.clone(),
                 misses,
+                blind,
             };
             self.emit(fx, Some(i), self.operator.clone(), body);
             if misses >= MAX_MISSES {
                 // Refused for now, not for good: what the run did (prechecks, the snapshot)
                 // stands, and a resume asks again with the target looked up afresh.
-                let reason = msg::too_many_misses(MAX_MISSES, &resolved);
+                let reason = if blind {
+                    msg::too_many_blind_misses(MAX_MISSES, &typed, &resolved)
+                } else {
+                    msg::too_many_misses(MAX_MISSES, &resolved)
+                };
                 self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
                 fx.push(Effect::Finish {
                     outcome: None,
@@ -112,6 +128,7 @@ impl Engine {
             command,
             expected,
             allow_self,
+            blind: self.blind(i),
         };
         self.emit(fx, Some(i), self.shisa(), body);
     }
@@ -207,6 +224,7 @@ impl Engine {
                     resolved: expected,
                     typed,
                     misses: 0,
+                    blind: self.blind(i),
                 };
                 self.emit(fx, Some(i), reviewer, body);
             }

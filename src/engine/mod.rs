@@ -9,12 +9,14 @@
 )]
 
 mod apply;
+pub mod blind;
 mod choose;
 mod commands;
 mod confirm;
 pub mod event;
 pub mod expect;
 mod flow;
+pub mod impact;
 mod later;
 mod lifecycle;
 mod manual;
@@ -28,6 +30,7 @@ pub mod state;
 pub mod update;
 mod verify_all;
 
+pub use blind::Viewer;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
@@ -36,7 +39,7 @@ pub use event::{
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Engine, StepState};
+pub use state::{Counted, Engine, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]

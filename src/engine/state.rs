@@ -69,6 +69,19 @@ pub struct StepState {
     pub wait: WaitState,
     /// The operator confirmed this step's point of no return.
     pub no_return: bool,
+    /// The target's `impact` count, once its command has run (`target_impact`).
+    pub impact: Option<Counted>,
+}
+
+/// What a target's `impact` command counted (`engine/impact.rs`), as journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub count: u64,
+    /// What is counted (`accounts`), as the command named it.
+    pub unit: Option<String>,
+    pub at_most: u64,
+    /// The first things touched, as the command listed them.
+    pub listed: Vec<String>,
 }
 
 /// Where a step's wait stands: a manual step's minimum time, or the polls of a command.

@@ -112,13 +112,9 @@ impl<W: Write> Headless<W> {
                 step,
                 resolved,
                 misses,
-            } => {
-                let left = crate::engine::update::MAX_MISSES.saturating_sub(misses);
-                format!(
-                    "? {}: type the target `{resolved}` to confirm ({left} tries left)",
-                    title(step)
-                )
-            }
+            } => ask(&title(step), Some(&resolved), misses),
+            // Blind: the phase does not carry the resolved target, so it cannot be printed.
+            Phase::Blind { step, misses } => ask(&title(step), None, misses),
             Phase::Manual(i) => {
                 let step = &e.runbook().steps[i];
                 let links = match step.links.len() {
@@ -232,7 +228,9 @@ impl<W: Write> Headless<W> {
         }
         let reason = || (!rest.is_empty()).then(|| rest.to_string());
         match e.phase() {
-            Phase::Confirm { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
+            Phase::Confirm { .. } | Phase::Blind { .. } => {
+                Ok(vec![Intent::Typed(answer.to_string())])
+            }
             Phase::Manual(i) if !e.runbook().steps[i].choices.is_empty() => {
                 let step = &e.runbook().steps[i];
                 if word == "abort" {
@@ -481,4 +479,14 @@ impl<W: Write> Headless<W> {
             ));
         }
     }
+}
+
+/// The target question, in the words that say which confirmation is in force.
+fn ask(title: &str, resolved: Option<&str>, misses: u32) -> String {
+    use crate::phrase::Phrasebook as _;
+    let ask = crate::phrase::TargetAsk {
+        resolved,
+        tries_left: crate::engine::update::MAX_MISSES.saturating_sub(misses),
+    };
+    format!("? {title}: {}", crate::phrase::EN.target_ask(&ask).text())
 }

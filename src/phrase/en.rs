@@ -154,8 +154,28 @@ impl Phrasebook for English {
                 "{} did not meet “{expectation}”: {detail}",
                 purpose_words(*purpose)
             )),
-            Body::TargetResolved { resolved } => {
+            Body::TargetResolved { blind: true, .. } => step().plain(
+                "the target is resolved; blind confirmation: it is shown once the operator names the target they intend",
+            ),
+            Body::TargetResolved { resolved, .. } => {
                 step().plain("the target resolves to ").code(resolved)
+            }
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                let p = step().plain(self.impact(*count, unit.as_deref(), *at_most).text());
+                let p = if count > at_most {
+                    p.marked(Mark::Refused)
+                } else {
+                    p
+                };
+                match listed.len() {
+                    0 => p,
+                    _ => p.plain(": ").code(listed.join("; ")),
+                }
             }
             Body::TargetDenied {
                 resolved,
@@ -177,6 +197,10 @@ impl Phrasebook for English {
                 .plain(" already confirmed at ")
                 .code(title(earlier, names))
                 .plain(" in this loop pass; not asked again"),
+            // The value is not said: a reviewer who must name it blind may read this line.
+            Body::TargetConfirmed { blind: true, .. } => step().plain(format!(
+                "{who} named the intended target blind, and it is the one the system resolved"
+            )),
             Body::TargetConfirmed { typed, .. } => step()
                 .plain(format!("{who} typed "))
                 .code(typed)
@@ -236,6 +260,27 @@ impl Phrasebook for English {
                 .plain(format!(" — {reason}")),
             // A reviewer's miss is theirs alone: it does not count against the operator's
             // three tries, and the approval still waits.
+            // Blind: what was named is said, what the system resolved is not (it would
+            // give the answer away to the next try).
+            Body::TargetMismatch {
+                typed,
+                misses,
+                blind: true,
+                ..
+            } => {
+                let after = if rec.actor.role == Role::Reviewer {
+                    "; nothing was approved".to_string()
+                } else {
+                    format!(" (miss {misses} of 3); nothing ran")
+                };
+                step()
+                    .marked(Mark::Mismatch)
+                    .plain(format!("{who} named "))
+                    .code(typed)
+                    .plain(format!(
+                        " blind, which is not the target the system resolved{after}"
+                    ))
+            }
             Body::TargetMismatch {
                 resolved, typed, ..
             } if rec.actor.role == Role::Reviewer => step()
@@ -249,6 +294,7 @@ impl Phrasebook for English {
                 resolved,
                 typed,
                 misses,
+                ..
             } => step()
                 .marked(Mark::Mismatch)
                 .plain(format!("{who} typed "))
@@ -265,6 +311,9 @@ impl Phrasebook for English {
                     p.plain(" (").code(list.join(", ")).plain(")")
                 }
             }
+            Body::ApprovalRequested { blind: true, .. } => step().plain(
+                "waiting for a second person to approve (blind: they name the target they intend before it is shown to them)",
+            ),
             Body::ApprovalRequested { expected, .. } => step()
                 .plain("waiting for a second person to approve (they must type ")
                 .code(expected)
@@ -551,6 +600,29 @@ impl Phrasebook for English {
         }
     }
 
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            Phrase::new().plain(format!(
+                "this touches {count}{what}, more than the {at_most} allowed"
+            ))
+        } else {
+            Phrase::new().plain(format!("this touches {count}{what} (at most {at_most})"))
+        }
+    }
+
+    fn target_ask(&self, ask: &super::TargetAsk<'_>) -> Phrase {
+        self.ask(ask)
+    }
+
+    fn reviewer_ask(&self, blind: bool) -> Phrase {
+        Phrase::new().plain(if blind {
+            "blind confirmation: name the target you intend, from the ticket; it is not shown to you before you name it"
+        } else {
+            "type the target to approve"
+        })
+    }
+
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
             Some(t) => Phrase::new().plain(format!("{t}: ")),
@@ -596,11 +668,27 @@ impl Phrasebook for English {
     }
 }
 
+impl English {
+    pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
+        let left = a.tries_left;
+        match a.resolved {
+            Some(resolved) => Phrase::new()
+                .plain("type the target ")
+                .code(resolved)
+                .plain(format!(" to confirm ({left} tries left)")),
+            None => Phrase::new().plain(format!(
+                "blind confirmation — name the target you intend, from the ticket; the system's answer is shown only once they match ({left} tries left)"
+            )),
+        }
+    }
+}
+
 /// `verify 2`, `rollback 1`, `target lookup`.
 fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "command".into(),
         Purpose::Describe => "target lookup".into(),
+        Purpose::Impact => "impact count".into(),
         Purpose::Verify(n) => format!("verify {n}"),
         Purpose::Rollback(n) => format!("rollback {n}"),
     }

@@ -149,7 +149,27 @@ impl Phrasebook for Japanese {
                 "{} が期待「{expectation}」を満たさない: {detail}",
                 purpose_words(*purpose)
             )),
-            Body::TargetResolved { resolved } => step().plain("実際の対象は ").code(resolved),
+            Body::TargetResolved { blind: true, .. } => step().plain(
+                "対象を取得した。ブラインド確認のため、作業者が意図する対象を入力するまで表示しない",
+            ),
+            Body::TargetResolved { resolved, .. } => step().plain("実際の対象は ").code(resolved),
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                let p = step().plain(self.impact(*count, unit.as_deref(), *at_most).text());
+                let p = if count > at_most {
+                    p.marked(Mark::Refused)
+                } else {
+                    p
+                };
+                match listed.len() {
+                    0 => p,
+                    _ => p.plain(": ").code(listed.join("; ")),
+                }
+            }
             Body::TargetDenied {
                 resolved,
                 rule,
@@ -171,6 +191,9 @@ impl Phrasebook for Japanese {
                 .plain(" はこのループ回の「")
                 .plain(title(earlier, names))
                 .plain("」で確認済みのため、再入力は求めない"),
+            Body::TargetConfirmed { blind: true, .. } => step().plain(format!(
+                "{who} が意図する対象をブラインドで入力し、実際の対象と一致"
+            )),
             Body::TargetConfirmed { typed, .. } => step()
                 .plain(format!("{who} が "))
                 .code(typed)
@@ -229,6 +252,23 @@ impl Phrasebook for Japanese {
                 .code(typed)
                 .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
             Body::TargetMismatch {
+                typed,
+                misses,
+                blind: true,
+                ..
+            } => {
+                let after = if rec.actor.role == Role::Reviewer {
+                    "。承認されていない".to_string()
+                } else {
+                    format!("（3 回中 {misses} 回目）。何も実行していない")
+                };
+                step()
+                    .marked(Mark::Mismatch)
+                    .plain(format!("{who} がブラインドで "))
+                    .code(typed)
+                    .plain(format!(" と入力したが、実際の対象と一致しない{after}"))
+            }
+            Body::TargetMismatch {
                 resolved, typed, ..
             } if rec.actor.role == Role::Reviewer => step()
                 .marked(Mark::Mismatch)
@@ -241,6 +281,7 @@ impl Phrasebook for Japanese {
                 resolved,
                 typed,
                 misses,
+                ..
             } => step()
                 .marked(Mark::Mismatch)
                 .plain(format!("{who} が "))
@@ -259,6 +300,9 @@ impl Phrasebook for Japanese {
                     p.plain("（").code(list.join(", ")).plain("）")
                 }
             }
+            Body::ApprovalRequested { blind: true, .. } => step().plain(
+                "第二者の承認待ち（ブラインド: 承認者は対象が表示される前に、意図する対象を入力する）",
+            ),
             Body::ApprovalRequested { expected, .. } => step()
                 .plain("第二者の承認待ち（承認者は ")
                 .code(expected)
@@ -556,6 +600,29 @@ impl Phrasebook for Japanese {
         }
     }
 
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            Phrase::new().plain(format!(
+                "影響範囲は {count}{what} で、上限 {at_most} を超える"
+            ))
+        } else {
+            Phrase::new().plain(format!("影響範囲は {count}{what}（上限 {at_most}）"))
+        }
+    }
+
+    fn target_ask(&self, ask: &super::TargetAsk<'_>) -> Phrase {
+        self.ask(ask)
+    }
+
+    fn reviewer_ask(&self, blind: bool) -> Phrase {
+        Phrase::new().plain(if blind {
+            "ブラインド確認: チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
+        } else {
+            "承認するには対象を入力してください"
+        })
+    }
+
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
             Some(t) => Phrase::new().plain(format!("「{t}」: ")),
@@ -600,10 +667,26 @@ impl Phrasebook for Japanese {
 }
 
 /// `確認 2`, `ロールバック 1`, `対象の確認`.
+impl Japanese {
+    pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
+        let left = a.tries_left;
+        match a.resolved {
+            Some(resolved) => Phrase::new()
+                .plain("対象 ")
+                .code(resolved)
+                .plain(format!(" を入力して確認してください（残り {left} 回）")),
+            None => Phrase::new().plain(format!(
+                "ブラインド確認 — チケットにある、意図する対象を入力してください。一致するまで実際の対象は表示しません（残り {left} 回）"
+            )),
+        }
+    }
+}
+
 pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),
         Purpose::Describe => "対象の確認".into(),
+        Purpose::Impact => "影響範囲の計数".into(),
         Purpose::Verify(n) => format!("確認 {n}"),
         Purpose::Rollback(n) => format!("ロールバック {n}"),
     }

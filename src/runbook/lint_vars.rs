@@ -143,6 +143,12 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 step.target
                     .iter()
                     .flat_map(|t| command_vars(Some(&t.describe))),
+            )
+            .chain(
+                step.target
+                    .iter()
+                    .flat_map(|t| &t.impact)
+                    .flat_map(|i| command_vars(Some(&i.command))),
             );
         for (name, pos) in vars {
             unknown_var(&scope, step, &name, pos, out);
@@ -275,6 +281,12 @@ fn scripts(
         .command
         .iter()
         .chain(step.target.iter().map(|t| &t.describe))
+        .chain(
+            step.target
+                .iter()
+                .flat_map(|t| &t.impact)
+                .map(|i| &i.command),
+        )
         .chain(step.checks().map(|c| &c.command));
     for cmd in cmds {
         let Command::Run {

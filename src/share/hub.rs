@@ -82,9 +82,11 @@ impl Hub {
                 command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
                 step: p.step_id,
                 command_sha256: p.command_sha256,
-                target: p.expected,
+                // Blind: the reviewer names it first; the server does not send it.
+                target: if p.blind { String::new() } else { p.expected },
                 allow_self: p.allow_self,
                 request: request.clone(),
+                blind: p.blind,
             }),
             _ => None,
         };

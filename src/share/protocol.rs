@@ -103,6 +103,9 @@ pub struct Pending {
     pub allow_self: bool,
     /// Hash of the `approval_requested` record this approval answers.
     pub request: String,
+    /// `confirm: blind`: `target` is left empty; the reviewer names the target they intend.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blind: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -189,6 +189,10 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             t.warn(),
         ),
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
+        Phase::Blind { .. } => (
+            "waiting for the intended target to be named (blind)".into(),
+            t.accent(),
+        ),
         Phase::Approval { .. } => (
             format!("waiting for a second person: shisa approve {}", v.ui.run_id),
             t.accent(),

@@ -11,6 +11,7 @@ use super::dialog::{Dialog, input, widths};
 use super::{View, fit};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
+use crate::phrase::Phrasebook as _;
 use crate::runbook::model::Undo;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
@@ -59,6 +60,9 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             for row in super::target::band(&resolved, tw, 3, t.target()) {
                 d.line(row);
             }
+            if let Some(c) = e.impact(i) {
+                d.text(&impact_text(c), impact_style(v, c), tw);
+            }
             d.line(Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
             d.line(input(typed, v));
@@ -66,6 +70,34 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
                     &format!("`{miss}` is not the target — {left} tries left"),
+                    t.bad(),
+                    tw,
+                ),
+                _ => d.text(&format!("{left} tries; then the run stops"), t.dim(), tw),
+            }
+            d.draw(f, area, w);
+        }
+        (Question::Confirm { input: typed }, Phase::Blind { misses, .. }) => {
+            let mut d = Dialog::new(
+                " Name the target — blind confirmation ",
+                t.warn().patch(t.bold()),
+            );
+            d.text(&title(e, i), t.bold(), tw);
+            let left = MAX_MISSES.saturating_sub(misses);
+            let ask = crate::phrase::TargetAsk {
+                resolved: None,
+                tries_left: left,
+            };
+            d.text(&crate::phrase::EN.target_ask(&ask).text(), Style::new(), tw);
+            if let Some(c) = e.impact(i) {
+                d.text(&impact_text(c), impact_style(v, c), tw);
+            }
+            d.line(Line::raw(""));
+            d.text("The target you intend, then Enter:", Style::new(), tw);
+            d.line(input(typed, v));
+            match &v.ui.last_miss {
+                Some(miss) if misses > 0 => d.text(
+                    &format!("`{miss}` is not the target the system resolved — {left} tries left"),
                     t.bad(),
                     tw,
                 ),
@@ -404,7 +436,14 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
             if let Some(i) = step {
                 d.text(&title(e, i), t.bold(), tw);
             }
-            if v.ui.watcher {
+            let blind = step.is_some_and(|i| e.blind(i));
+            if v.ui.watcher && blind {
+                d.text(
+                    &crate::phrase::EN.reviewer_ask(true).text(),
+                    Style::new(),
+                    tw,
+                );
+            } else if v.ui.watcher {
                 d.text(
                     "Type the target as you read it from the system, then Enter:",
                     Style::new(),
@@ -451,4 +490,20 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         }
     }
     d.draw(f, area, w);
+}
+
+/// The blast radius line, in the phrasebook's words.
+pub fn impact_text(c: &crate::engine::Counted) -> String {
+    use crate::phrase::Phrasebook as _;
+    crate::phrase::EN
+        .impact(c.count, c.unit.as_deref(), c.at_most)
+        .text()
+}
+
+fn impact_style(v: &View, c: &crate::engine::Counted) -> Style {
+    if c.count > c.at_most {
+        v.theme.bad()
+    } else {
+        v.theme.warn()
+    }
 }

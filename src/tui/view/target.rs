@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::{View, fit};
+use crate::engine::Viewer;
 use crate::journal::record::Purpose;
 use crate::runbook::show;
 
@@ -22,6 +23,13 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         return area;
     }
     let s = &e.step(i);
+    let viewer = if v.ui.watcher {
+        Viewer::Reviewer
+    } else {
+        Viewer::Operator
+    };
+    // Blind: what the system resolved stays off this screen until this viewer named it.
+    let resolved = s.target.resolved().filter(|_| e.reveals_target(i, viewer));
     let describe = e.shown_command(i, Purpose::Describe).unwrap_or_default();
     let mut describe = describe.lines().next().unwrap_or("").to_string();
     if let Some((cmd, _)) = e.command_for(i, Purpose::Describe) {
@@ -30,17 +38,13 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         }
     }
     let tall = area.height >= 16;
-    let h: u16 = if s.target.resolved().is_some() && tall {
-        5
-    } else {
-        3
-    };
+    let h: u16 = if resolved.is_some() && tall { 5 } else { 3 };
     if area.height < h + 3 {
         return area;
     }
     let pane = Rect { height: h, ..area };
     let inner_w = pane.width.saturating_sub(2) as usize;
-    let (title, body) = match s.target.resolved() {
+    let (title, body) = match resolved {
         Some(resolved) => {
             let title = if s.target.confirmed() {
                 " TARGET ✓ confirmed "
@@ -50,6 +54,16 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
             let rows = if tall { 3 } else { 1 };
             (title, band(resolved, inner_w, rows, t.target()))
         }
+        None if s.target.resolved().is_some() => (
+            " TARGET — blind confirmation ",
+            vec![Line::styled(
+                fit(
+                    "hidden until it is named: type the target you intend, from the ticket",
+                    inner_w,
+                ),
+                t.warn(),
+            )],
+        ),
         None => (
             " TARGET ",
             vec![Line::styled(
@@ -65,6 +79,21 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         .border_type(BorderType::Double)
         .border_style(t.warn())
         .title(Line::styled(title, t.warn().patch(t.bold())));
+    if let Some(c) = e.impact(i) {
+        let style = if c.count > c.at_most {
+            t.bad()
+        } else {
+            t.warn()
+        };
+        let text = format!(" {} ", super::dialogs::impact_text(c));
+        block = block.title(
+            Line::styled(
+                fit(&text, inner_w.saturating_sub(title.chars().count() + 2)),
+                style.patch(t.bold()),
+            )
+            .right_aligned(),
+        );
+    }
     if s.target.resolved().is_some() {
         block = block.title_bottom(Line::styled(
             fit(&format!(" from: {describe} "), inner_w),
