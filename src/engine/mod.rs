@@ -49,6 +49,9 @@ mod tests;
 mod flow_tests;
 
 #[cfg(test)]
+mod blind_tests;
+
+#[cfg(test)]
 mod prop_tests;
 
 #[cfg(test)]
