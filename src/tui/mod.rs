@@ -26,6 +26,8 @@ mod tests;
 mod flow_tests;
 
 #[cfg(test)]
+mod blind_tests;
+#[cfg(test)]
 mod gates_tests;
 
 use std::sync::{Arc, Mutex};
