@@ -262,7 +262,7 @@ impl DocumentWords for English {
     }
 
     fn target_mismatch_blind(&self, intended: &str, resolved: &str, miss: &str) -> String {
-        format!("blind: intended `{intended}`, the system resolved `{resolved}` — {miss}")
+        format!("blind: intended “{intended}”, the system resolved “{resolved}” — {miss}")
     }
 
     fn target_impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> String {

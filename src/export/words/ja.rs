@@ -289,7 +289,7 @@ impl DocumentWords for Japanese {
     }
 
     fn target_mismatch_blind(&self, intended: &str, resolved: &str, miss: &str) -> String {
-        format!("ブラインド: 意図した対象 `{intended}`、実際の対象 `{resolved}` — {miss}")
+        format!("ブラインド: 意図した対象「{intended}」、実際の対象「{resolved}」 — {miss}")
     }
 
     fn target_impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> String {
