@@ -137,7 +137,9 @@ fn locking_out_the_console_is_refused_by_its_impact_before_anything_changes() {
         &["new_host=10.0.3.%"],
         "",
         |c| {
-            c.env("SHISA_FAKE_NOW", OFF_PEAK);
+            c.env("SHISA_FAKE_NOW", OFF_PEAK)
+                .arg("--share-with")
+                .arg(common::my_group());
         },
     );
     assert_eq!(run.code, 4, "{}", run.explain());
