@@ -61,7 +61,11 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                 d.line(row);
             }
             if let Some(c) = e.impact(i) {
-                d.text(&impact_text(c), impact_style(v, c), tw);
+                d.text(
+                    &super::target::impact_text(c),
+                    super::target::impact_style(v, c),
+                    tw,
+                );
             }
             d.line(Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
@@ -90,7 +94,11 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             };
             d.text(&crate::phrase::EN.target_ask(&ask).text(), Style::new(), tw);
             if let Some(c) = e.impact(i) {
-                d.text(&impact_text(c), impact_style(v, c), tw);
+                d.text(
+                    &super::target::impact_text(c),
+                    super::target::impact_style(v, c),
+                    tw,
+                );
             }
             d.line(Line::raw(""));
             d.text("The target you intend, then Enter:", Style::new(), tw);
@@ -490,20 +498,4 @@ fn overlay(f: &mut Frame, area: Rect, v: &View, o: &Overlay) {
         }
     }
     d.draw(f, area, w);
-}
-
-/// The blast radius line, in the phrasebook's words.
-pub fn impact_text(c: &crate::engine::Counted) -> String {
-    use crate::phrase::Phrasebook as _;
-    crate::phrase::EN
-        .impact(c.count, c.unit.as_deref(), c.at_most)
-        .text()
-}
-
-fn impact_style(v: &View, c: &crate::engine::Counted) -> Style {
-    if c.count > c.at_most {
-        v.theme.bad()
-    } else {
-        v.theme.warn()
-    }
 }

@@ -85,7 +85,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         } else {
             t.warn()
         };
-        let text = format!(" {} ", super::dialogs::impact_text(c));
+        let text = format!(" {} ", impact_text(c));
         block = block.title(
             Line::styled(
                 fit(&text, inner_w.saturating_sub(title.chars().count() + 2)),
@@ -118,5 +118,21 @@ pub fn band(target: &str, width: usize, rows: usize, style: Style) -> Vec<Line<'
     match rows {
         1 => vec![middle],
         _ => vec![pad.clone(), middle, pad],
+    }
+}
+
+/// The blast radius line, in the phrasebook's words.
+pub fn impact_text(c: &crate::engine::Counted) -> String {
+    use crate::phrase::Phrasebook as _;
+    crate::phrase::EN
+        .impact(c.count, c.unit.as_deref(), c.at_most)
+        .text()
+}
+
+pub fn impact_style(v: &View, c: &crate::engine::Counted) -> Style {
+    if c.count > c.at_most {
+        v.theme.bad()
+    } else {
+        v.theme.warn()
     }
 }
