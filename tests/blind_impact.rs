@@ -319,3 +319,51 @@ steps:
         assert!(err.contains(says), "{body}: want {says}\n{err}");
     }
 }
+
+#[test]
+fn a_reviewer_names_a_blind_target_before_it_is_shown_to_them() {
+    if !common::is_root() {
+        return;
+    }
+    let sh = common::Shared::new();
+    let mut op = sh.operator(
+        &runbook("quarantine-accounts.yaml"),
+        &["target_id=ou-7x2q-quar2312", "policy_id=p-denyall01"],
+    );
+    op.wait_for("blind confirmation — name the target you intend", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person to run `shisa approve", 30);
+    let id = sh.run_id();
+    let text = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+    let wrong = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-11"])
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "{}", text(&wrong));
+    // The reviewer is told to name it, and is shown neither the target nor the answer.
+    assert!(
+        text(&wrong).contains("blind confirmation: name the target you intend"),
+        "{}",
+        text(&wrong)
+    );
+    assert!(
+        !text(&wrong).contains("quarantine-2023-12"),
+        "{}",
+        text(&wrong)
+    );
+    let right = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(right.status.code(), Some(0), "{}", text(&right));
+    op.wait_for("Tell the customer", 30);
+    op.send("done posted");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let miss = &run.records("target_mismatch", Some("attach-deny"))[0];
+    assert_eq!(miss["actor"]["role"], "reviewer");
+    assert_eq!(miss["data"]["blind"], true);
+    assert_eq!(miss["data"]["typed"], "quarantine-2023-11");
+    let requested = &run.records("approval_requested", Some("attach-deny"))[0];
+    assert_eq!(requested["data"]["blind"], true);
+}
