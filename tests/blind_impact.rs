@@ -128,6 +128,16 @@ fn naming_the_intended_ou_goes_on_and_the_export_shows_both() {
     let rb = blind_runbook(&s);
     let run = s.run(&rb, &["target_id=ou-7x2q-quar2312"], "quarantine-2023-12\n");
     assert_eq!(run.code, 0, "{}", run.explain());
+    // Named and matched: only now is the operator told what the system resolved.
+    let (before, after) = run
+        .stdout
+        .split_once("named the intended target blind")
+        .expect("confirmed blind");
+    assert!(!before.contains("resolves to"), "{before}");
+    assert!(
+        after.contains("the target resolves to `quarantine-2023-12`"),
+        "{after}"
+    );
     let confirmed = &run.records("target_confirmed", Some("attach"))[0];
     assert_eq!(confirmed["data"]["blind"], true);
     assert_eq!(confirmed["data"]["typed"], "quarantine-2023-12");

@@ -461,6 +461,26 @@ impl<W: Write> Headless<W> {
         if let crate::journal::record::Body::RunResumed { in_doubt: Some(id) } = &rec.body {
             self.in_doubt(id, e);
         }
+        // Blind: named and matched, the target may now be said to the operator, in the
+        // words an echo target is said in (the record itself keeps it from watchers).
+        if let crate::journal::record::Body::TargetConfirmed {
+            resolved,
+            blind: true,
+            ..
+        } = &rec.body
+            && rec.actor.role == crate::journal::record::Role::Operator
+        {
+            let revealed = Record {
+                body: crate::journal::record::Body::TargetResolved {
+                    resolved: resolved.clone(),
+                    blind: false,
+                },
+                ..rec.clone()
+            };
+            if let Some(text) = timeline::describe(&revealed, Some(e)) {
+                self.line(&text);
+            }
+        }
         // A manual step's wait: its instructions now, so the time is used; `done` is asked
         // for once it has run out.
         if let crate::journal::record::Body::WaitStarted { every_ms: None, .. } = rec.body
