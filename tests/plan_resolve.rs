@@ -83,6 +83,17 @@ fn the_impact_is_counted_and_a_blind_target_is_not_shown() {
         "{text}"
     );
     assert!(!text.contains("`quarantine-2023-12`"), "{text}");
+    // The plan says which confirmation is in force, for the operator and the reviewer.
+    assert!(
+        text.contains(
+            "blind: the operator names the intended target before the resolved one is shown"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("connected with `shisa approve`, names the target blind"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -115,10 +115,19 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         } else {
             "a different OS user"
         };
+        let blind = step
+            .target
+            .as_ref()
+            .is_some_and(|t| t.confirm == Confirm::Blind);
+        let how = if blind {
+            "names the target blind, before it is shown to them"
+        } else {
+            "types the target independently"
+        };
         field(
             o,
             "approval",
-            &format!("{who}, connected with `shisa approve`, types the target independently"),
+            &format!("{who}, connected with `shisa approve`, {how}"),
         );
     }
     if let Some(cmd) = &step.command {
