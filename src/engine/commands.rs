@@ -192,16 +192,7 @@ impl Engine {
             self.emit(fx, Some(i), self.shisa(), body);
         }
         let (mut j, resolved) = self.judged(i, purpose, &r);
-        let count = match purpose {
-            Purpose::Impact if j.ok() => match super::impact::parse(&r.stdout) {
-                Ok(c) => Some(c),
-                Err(why) => {
-                    j.failure = Some(why);
-                    None
-                }
-            },
-            _ => None,
-        };
+        let count = super::impact::count_of(purpose, &r.stdout, &mut j);
         let poll = self.polling(i, purpose);
         // A poll that does not hold yet is not a failure while its deadline has not passed.
         let not_yet = poll.is_some_and(|until| self.now < until)
@@ -265,10 +256,7 @@ impl Engine {
         }
         if let Some(failure) = j.failure {
             if purpose == Purpose::Impact {
-                // Without a count the blast radius is unknown: refused, like a count above
-                // the limit (no retry, no override).
-                let reason = msg::impact_unknown(&self.mask(&failure));
-                self.gate(i, reason, fx);
+                self.uncounted(i, &failure, fx);
             } else if poll.is_some() {
                 // The deadline passed: no automatic retry, the operator decides.
                 self.ask(i, purpose, &failure, fx);

@@ -9,9 +9,10 @@
 //! later non-empty line names one thing touched (`admin-console 10.0.8.20`), of which the
 //! first [`LISTED`] are shown and journaled.
 
-use crate::journal::record::Body;
+use crate::journal::record::{Body, Purpose};
 
 use super::event::Effect;
+use super::expect::Judgement;
 use super::messages as msg;
 use super::state::{Counted, Engine};
 
@@ -49,7 +50,27 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// An impact command's count, read from its stdout once it ran well; no count is its
+/// failure (`uncounted` refuses the step).
+pub(super) fn count_of(
+    purpose: Purpose,
+    stdout: &str,
+    j: &mut Judgement,
+) -> Option<(u64, Option<String>, Vec<String>)> {
+    if purpose != Purpose::Impact || !j.ok() {
+        return None;
+    }
+    parse(stdout).map_err(|why| j.failure = Some(why)).ok()
+}
+
 impl Engine {
+    /// Without a count the blast radius is unknown: refused, like a count above the limit
+    /// (no retry, no override).
+    pub(super) fn uncounted(&mut self, i: usize, failure: &str, fx: &mut Vec<Effect>) {
+        let reason = msg::impact_unknown(&self.mask(failure));
+        self.gate(i, reason, fx);
+    }
+
     /// The count of step `i`'s target, once its impact command has run.
     pub fn impact(&self, i: usize) -> Option<&Counted> {
         self.steps.get(i)?.impact.as_ref()
