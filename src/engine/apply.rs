@@ -8,8 +8,8 @@ use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::state::{
-    ApprovalState, CommandState, Engine, RollbackState, StepState, TargetState, WaitState,
-    pass_key, unrolled,
+    ApprovalState, CommandState, Engine, Progress, RollbackState, StepState, TargetState,
+    WaitState, pass_key, unrolled,
 };
 
 impl Engine {
@@ -32,7 +32,7 @@ impl Engine {
             } => self.window_override = Some(reason.clone()),
             Body::StepStarted { .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].started = true;
+                    self.steps[i].begin();
                     self.current = i;
                 }
             }
@@ -84,9 +84,9 @@ impl Engine {
                     }
                     if *ok {
                         match purpose {
-                            Purpose::Main => s.main_done = true,
+                            Purpose::Main => s.part_done(),
                             Purpose::Verify(_) => {}
-                            Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
+                            Purpose::Rollback(n) => s.undone_to(*n),
                             Purpose::Describe | Purpose::Impact => {}
                         }
                     }
@@ -201,15 +201,15 @@ impl Engine {
                 choice, undo: None, ..
             } => {
                 if let Some(i) = idx {
-                    self.steps[i].main_done = true;
-                    self.steps[i].main_ran = true;
-                    self.steps[i].chosen = choice.clone();
+                    let s = &mut self.steps[i];
+                    s.part_done();
+                    s.main_ran = true;
+                    s.chosen = choice.clone();
                 }
             }
             Body::ManualDone { undo: Some(n), .. } => {
                 if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.rolled_back_cmds = s.rolled_back_cmds.max(*n);
+                    self.steps[i].undone_to(*n);
                 }
             }
             Body::StepFailed { prompt, reason } => {
@@ -227,10 +227,7 @@ impl Engine {
             }
             Body::StepFinished { status, reason } => {
                 if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.status = Some(*status);
-                    s.reason = reason.clone();
-                    s.command = CommandState::Idle;
+                    self.steps[i].finish(*status, reason.clone());
                     if *status == StepStatus::RolledBack {
                         if let Some(r) = &mut self.rollback {
                             r.next += 1;
@@ -253,6 +250,9 @@ impl Engine {
                 // The failure that led here is decided; failed commands are not retried.
                 for s in &mut self.steps {
                     s.command = CommandState::Idle;
+                }
+                for &j in &plan {
+                    self.steps[j].start_undo();
                 }
                 self.in_doubt = None;
                 self.rollback = Some(RollbackState {
@@ -278,15 +278,12 @@ impl Engine {
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
                 // Whatever was running died with the old process. A step that stopped at its
-                // typed target (three misses, or a quit) changed nothing, and its target may
-                // have changed since: it begins again, as the operator's rerun would.
+                // typed target (three misses, or a quit) changed nothing this time, and its
+                // target may have changed since: it begins again, as the operator's rerun
+                // would, still owing the rollback of an earlier attempt's command.
                 for s in &mut self.steps {
-                    if s.status.is_none() && matches!(s.target, TargetState::Resolved { .. }) {
-                        let attempts = std::mem::take(&mut s.attempts);
-                        *s = StepState {
-                            attempts,
-                            ..StepState::default()
-                        };
+                    if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+                        s.restart(s.main_ran);
                         continue;
                     }
                     if matches!(
@@ -339,7 +336,7 @@ impl Engine {
             }
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;
-                s.rolled_back_cmds += 1;
+                s.undone_to(s.undone() + 1);
                 if let Some(r) = &mut self.rollback {
                     r.incomplete = true;
                 }
@@ -347,28 +344,23 @@ impl Engine {
             // A rollback command in doubt: run it again, or count it done.
             (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
             (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
-                s.rolled_back_cmds += 1;
+                s.undone_to(s.undone() + 1);
                 self.in_doubt = None;
             }
             // The operator says the step's own part finished: what is left (its verify)
             // runs from here.
             (Prompt::InDoubt, Choice::Done(reason)) => {
-                s.main_done = true;
+                s.progress = Progress::Verifying {
+                    accepted: Some(reason.clone()),
+                };
                 s.main_ran = true;
                 s.command = CommandState::Idle;
-                s.accepted = Some(reason.clone());
                 self.in_doubt = None;
             }
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten, and
                 // remember that its command ran before: whatever it changed may be in place.
-                let attempts = std::mem::take(&mut s.attempts);
-                let main_ran = s.main_ran;
-                *s = StepState {
-                    attempts,
-                    main_ran,
-                    ..StepState::default()
-                };
+                s.restart(s.main_ran);
                 self.in_doubt = None;
             }
             _ => {}

@@ -38,13 +38,13 @@ impl Engine {
         let Some(s) = self.steps.get(i) else {
             return false;
         };
-        let named = s.target.confirmed() || s.status.is_some();
+        let named = s.target.confirmed() || s.status().is_some();
         match viewer {
             Viewer::Operator => named,
             Viewer::Reviewer => {
                 let approved = self.rb.steps[i].approval == Approval::None
                     || s.approval == ApprovalState::Granted;
-                named && (approved || s.status.is_some())
+                named && (approved || s.status().is_some())
             }
         }
     }

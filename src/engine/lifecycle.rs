@@ -85,9 +85,7 @@ impl Engine {
             // A manual step is asked again, as it was: its wait goes on for what is left
             // (re-armed below) and its answer is still to be given.
             Phase::Manual(_) | Phase::Waiting { .. } => None,
-            p => p
-                .step()
-                .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),
+            p => p.step().filter(|&i| self.steps[i].underway()),
         };
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         self.emit(
@@ -175,7 +173,7 @@ impl Engine {
             }
             if !step.waive.contains_key(&Guard::Snapshot)
                 && let Some(si) = self.rb.guarding_snapshot(i)
-                && self.steps[si].status != Some(StepStatus::Ok)
+                && self.steps[si].status() != Some(StepStatus::Ok)
             {
                 let reason = msg::snapshot_missing(&self.rb.steps[si].id, &step.id);
                 self.gate(i, reason, fx);

@@ -27,6 +27,7 @@ mod reject;
 pub mod remote;
 pub mod rollback;
 pub mod state;
+mod step;
 pub mod update;
 mod verify_all;
 
@@ -39,7 +40,7 @@ pub use event::{
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Counted, Engine, StepState};
+pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
@@ -53,6 +54,9 @@ mod blind_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod progress_tests;
 
 #[cfg(test)]
 mod verify_all_tests;

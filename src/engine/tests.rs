@@ -593,7 +593,7 @@ fn failure_at_the_third_change_rolls_back_in_reverse() {
             "one:rollback-1"
         ]
     );
-    let statuses: Vec<_> = sim.e.steps.iter().map(|s| s.status).collect();
+    let statuses: Vec<_> = sim.e.steps.iter().map(|s| s.status()).collect();
     use crate::journal::record::StepStatus::*;
     assert_eq!(
         statuses,
@@ -1466,7 +1466,7 @@ fn a_live_run_rolls_back_instead_of_leaving_its_changes() {
     assert!(sim.ran().contains(&"attach:rollback-1".to_string()));
     assert_eq!(sim.finished, Some(0));
     assert_eq!(
-        sim.e.step(3).status,
+        sim.e.step(3).status(),
         Some(crate::journal::record::StepStatus::Skipped)
     );
     // Before any change there is nothing to undo.

@@ -189,7 +189,7 @@ impl<W: Write> Headless<W> {
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
             }
             Phase::InDoubt(i) if e.rollback().is_some() => {
-                let n = e.step(i).rolled_back_cmds + 1;
+                let n = e.step(i).undone() + 1;
                 format!(
                     "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
                     title(i),

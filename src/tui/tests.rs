@@ -354,7 +354,7 @@ fn typed_target_goes_to_the_engine_and_nothing_is_prefilled() {
         sim.key(KeyCode::Enter),
         vec![Intent::Typed("quarantine-2023-12".into())]
     );
-    assert!(sim.e.step(2).target.confirmed());
+    assert!(sim.e.step(2).target().confirmed());
 }
 
 #[test]

@@ -225,7 +225,7 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             "? in doubt: it was under way when the run stopped".into(),
             t.warn(),
         ),
-        _ if v.e.step(i).status.is_some() => ("done".into(), t.dim()),
+        _ if v.e.step(i).status().is_some() => ("done".into(), t.dim()),
         _ => ("working…".into(), t.dim()),
     }
 }
@@ -271,7 +271,7 @@ fn summary(v: &View) -> Vec<Line<'static>> {
     let ok = e
         .steps()
         .iter()
-        .filter(|s| s.status == Some(crate::journal::record::StepStatus::Ok))
+        .filter(|s| s.status() == Some(crate::journal::record::StepStatus::Ok))
         .count();
     let head = match e.phase() {
         Phase::Finished { outcome, exit } => Line::styled(

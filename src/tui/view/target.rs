@@ -29,7 +29,10 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         Viewer::Operator
     };
     // Blind: what the system resolved stays off this screen until this viewer named it.
-    let resolved = s.target.resolved().filter(|_| e.reveals_target(i, viewer));
+    let resolved = s
+        .target()
+        .resolved()
+        .filter(|_| e.reveals_target(i, viewer));
     let describe = e.shown_command(i, Purpose::Describe).unwrap_or_default();
     let mut describe = describe.lines().next().unwrap_or("").to_string();
     if let Some((cmd, _)) = e.command_for(i, Purpose::Describe) {
@@ -46,7 +49,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     let inner_w = pane.width.saturating_sub(2) as usize;
     let (title, body) = match resolved {
         Some(resolved) => {
-            let title = if s.target.confirmed() {
+            let title = if s.target().confirmed() {
                 " TARGET ✓ confirmed "
             } else {
                 " TARGET, as the system names it "
@@ -54,7 +57,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
             let rows = if tall { 3 } else { 1 };
             (title, band(resolved, inner_w, rows, t.target()))
         }
-        None if s.target.resolved().is_some() => (
+        None if s.target().resolved().is_some() => (
             " TARGET — blind confirmation ",
             vec![Line::styled(
                 fit(
@@ -94,7 +97,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
             .right_aligned(),
         );
     }
-    if s.target.resolved().is_some() {
+    if s.target().resolved().is_some() {
         block = block.title_bottom(Line::styled(
             fit(&format!(" from: {describe} "), inner_w),
             t.dim(),
