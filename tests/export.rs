@@ -612,6 +612,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             command_sha256: "c".repeat(64),
             expected: "quarantine-2023-12".into(),
             allow_self: false,
+            reviewers: None,
+            group: None,
             blind: false,
         },
     )
@@ -622,6 +624,10 @@ fn night_run(s: &Scratch) -> PathBuf {
         Body::ApprovalGranted {
             typed: "quarantine-2023-12".into(),
             self_approved: false,
+            person: None,
+            count: None,
+            needed: None,
+            group: None,
         },
     )
     .shisa(Some("attach"), cmd(Purpose::Main, 1, "true", ""))

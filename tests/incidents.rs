@@ -97,12 +97,15 @@ fn narrow_with_approval(new_host: &str) -> (Shared, Live) {
         "nogroup",
         "-p",
         new_host,
+        // The approver must be in this group on the host: `nobody` is, by the user database.
+        "-p",
+        "approvers=nogroup",
     ]);
     c.env("SHISA_FAKE_NOW", OFF_PEAK);
     let mut op = Live::start(c);
     op.wait_for("type the target `admin@%`", 30);
     op.send("admin@%");
-    op.wait_for("waiting for another person", 30);
+    op.wait_for("waiting for approval by 1 person of group `nogroup`", 30);
     let ok = sh
         .as_nobody(&["approve", &sh.run_id(), "--typed", "admin@%"])
         .output()
@@ -134,7 +137,10 @@ fn locking_out_the_console_is_refused_by_its_impact_before_anything_changes() {
     let s = Scratch::new();
     let run = s.run_with(
         &runbook("narrow-db-admin.yaml"),
-        &["new_host=10.0.3.%"],
+        &[
+            "new_host=10.0.3.%",
+            &format!("approvers={}", common::my_group()),
+        ],
         "",
         |c| {
             c.env("SHISA_FAKE_NOW", OFF_PEAK)

@@ -19,11 +19,12 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
     if step.mutating {
         tags.push("MUTATING".into());
     }
-    if let Approval::Required { allow_self } = step.approval {
-        tags.push(if allow_self {
-            "approval (self allowed)".into()
-        } else {
-            "approval required".into()
+    if let Approval::Required { allow_self, .. } = step.approval {
+        tags.push(match (step.approval.who_with(values), allow_self) {
+            (Some(who), true) => format!("approval: {who} (self allowed)"),
+            (Some(who), false) => format!("approval: {who}"),
+            (None, true) => "approval (self allowed)".into(),
+            (None, false) => "approval required".into(),
         });
     }
     if step.point_of_no_return.is_some() {
@@ -109,7 +110,21 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         };
         field(o, "", how);
     }
-    if let Approval::Required { allow_self } = step.approval {
+    if let Approval::Required { allow_self, .. } = step.approval {
+        if let Some(who) = step.approval.who_with(values) {
+            let counted = if allow_self {
+                "the operator may be one of them"
+            } else {
+                "the operator is not counted"
+            };
+            field(
+                o,
+                "approval",
+                &format!(
+                    "{who}, each connected with `shisa approve` and typing the target independently; two sessions of one person count once; {counted}"
+                ),
+            );
+        }
         let who = if allow_self {
             "the operator may approve their own step (recorded as such)"
         } else {
@@ -124,11 +139,13 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         } else {
             "types the target independently"
         };
-        field(
-            o,
-            "approval",
-            &format!("{who}, connected with `shisa approve`, {how}"),
-        );
+        if step.approval.who_with(values).is_none() {
+            field(
+                o,
+                "approval",
+                &format!("{who}, connected with `shisa approve`, {how}"),
+            );
+        }
     }
     if let Some(cmd) = &step.command {
         command_field(o, "", cmd, values);

@@ -45,7 +45,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     };
     let params = loaded.resolve_params(&given)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
-    needs_sharing(&loaded.runbook, share_gid)?;
+    needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let runbook_path = args
         .runbook
         .canonicalize()
@@ -88,7 +88,8 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         redactions,
     );
     let operator = crate::identity::current(Role::Operator);
-    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params)
+        .operated_by(crate::identity::operator_who());
     let headless = !session::is_interactive(args.headless);
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
@@ -196,13 +197,37 @@ pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(Strin
 
 /// A step that needs a second person's approval cannot get it from a run that only its
 /// operator's account can reach: say so before anything runs, not when the step is due.
-pub fn needs_sharing(rb: &crate::runbook::Runbook, share_gid: Option<u32>) -> Result<()> {
-    use crate::runbook::model::Approval;
-    let Some(step) = rb
-        .steps
-        .iter()
-        .find(|s| s.approval == Approval::Required { allow_self: false })
-    else {
+/// Likewise a step whose approvers must be in a group this host does not have: `check`
+/// accepts it (the runbook may be checked on another machine), a run here refuses.
+pub fn needs_sharing(
+    rb: &crate::runbook::Runbook,
+    values: &std::collections::BTreeMap<String, String>,
+    share_gid: Option<u32>,
+) -> Result<()> {
+    use crate::runbook::model::is_group_name;
+    for step in &rb.steps {
+        let Some(group) = step.approval.group() else {
+            continue;
+        };
+        let name = group.resolve(values);
+        if !is_group_name(&name) {
+            return Err(Error::Invalid(format!(
+                "step `{}` needs approvals from group `{name}` (`{}`), which is not a group name; \
+                 give a group this host has, e.g. -p {}=dba (nothing has run)",
+                step.id,
+                group.text,
+                group.param().unwrap_or("approvers")
+            )));
+        }
+        if !crate::identity::group_exists(&name) {
+            return Err(Error::Invalid(format!(
+                "step `{}` needs approvals from members of group `{name}`, which this host does not have; \
+                 create the group, or name one this host has, and start again (nothing has run)",
+                step.id
+            )));
+        }
+    }
+    let Some(step) = rb.steps.iter().find(|s| s.approval.needs_another_person()) else {
         return Ok(());
     };
     if share_gid.is_some() {

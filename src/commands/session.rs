@@ -19,7 +19,6 @@ use crate::frontend::headless::Headless;
 use crate::journal::reader;
 use crate::journal::writer::Writer;
 use crate::runbook::Runbook;
-use crate::runbook::model::Approval as Needs;
 use crate::share::hub::Hub;
 use crate::term::stdout_color;
 use crate::tui;
@@ -213,7 +212,7 @@ pub fn drive(s: Session) -> Result<Exit> {
         .runbook()
         .steps
         .iter()
-        .any(|st| st.approval == Needs::Required { allow_self: false });
+        .any(|st| st.approval.needs_another_person());
     let operator_uid = s.engine.operator().uid;
     let journal_path = s.writer.path().to_path_buf();
     let hub = {

@@ -105,6 +105,9 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
     println!("run      {} — {}", w.run_id, w.runbook_name);
     println!("operator {}@{}   you are {}", w.operator, w.host, w.you);
     println!("step     {} ({})", p.title, p.step);
+    if let Some(a) = &p.approvals {
+        println!("needs    {a}");
+    }
     println!("command  {}", p.command);
     println!();
     if p.blind {
@@ -145,6 +148,7 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         typed,
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))
@@ -184,6 +188,7 @@ pub fn reject(run_id: &str, reason: &str) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         reason: reason.trim().to_string(),
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, Entry, Person, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::state::{
@@ -189,12 +189,33 @@ impl Engine {
                     self.steps[i].approval = ApprovalState::Requested {
                         command_sha256: command_sha256.clone(),
                         expected: expected.clone(),
+                        approvals: Vec::new(),
                     };
                 }
             }
-            Body::ApprovalGranted { .. } => {
+            // One more person approved: the step may run once as many as it needs have
+            // (a journal from before `person` counts its actor's account).
+            Body::ApprovalGranted { person, .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].approval = ApprovalState::Granted;
+                    let needed = match &self.rb.steps[i].approval {
+                        crate::runbook::model::Approval::Required { reviewers, .. } => *reviewers,
+                        crate::runbook::model::Approval::None => 1,
+                    };
+                    let person = person.clone().unwrap_or_else(|| Person {
+                        user: entry.actor.user.clone(),
+                        uid: entry.actor.uid,
+                        login_uid: None,
+                        sudo_user: None,
+                    });
+                    let state = &mut self.steps[i].approval;
+                    if let ApprovalState::Requested { approvals, .. } = state {
+                        approvals.push(person);
+                        if approvals.len() as u32 >= needed {
+                            *state = ApprovalState::Granted;
+                        }
+                    } else {
+                        *state = ApprovalState::Granted;
+                    }
                 }
             }
             Body::ManualDone {

@@ -156,7 +156,7 @@ fn a_reviewer_names_the_target_blind_too() {
             command_sha256: pending.command_sha256.clone(),
             typed: typed.into(),
             fresh: true,
-            same_login: false,
+            who: Who::account(&reviewer()),
             client: Some(7),
         })
     };

@@ -161,10 +161,28 @@ pub const APPROVAL_OTHER_COMMAND: &str =
     "the approval is for a different command than the one waiting";
 pub const APPROVAL_STALE: &str = "stale approval: the journal moved on since the reviewer looked";
 
-pub fn approval_same_login(user: &str) -> String {
+pub fn approval_same_login(person: &str) -> String {
     format!(
-        "{user} is logged in as the operator (the same login session, through sudo or su); a different person must approve"
+        "this is {person}, the operator, under another account (the same login uid, or sudo); a different person must approve"
     )
+}
+
+pub fn not_in_group(person: &str, group: &str) -> String {
+    format!(
+        "{person} is not a member of group `{group}` on this host; only its members may approve or reject this step"
+    )
+}
+
+pub fn already_approved(person: &str, have: u32, needed: u32) -> String {
+    format!(
+        "{person} has already approved this step (two sessions of one person are one person); {have} of {needed} approvals so far, another person must approve"
+    )
+}
+
+pub fn approved_so_far(have: u32, needed: u32) -> String {
+    let more = needed.saturating_sub(have);
+    let people = if more == 1 { "person" } else { "people" };
+    format!("approved ({have} of {needed}): the step waits for {more} more {people}")
 }
 
 pub fn approval_by_operator(user: &str) -> String {

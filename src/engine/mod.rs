@@ -9,6 +9,7 @@
 )]
 
 mod apply;
+mod approvers;
 pub mod blind;
 mod choose;
 mod commands;
@@ -31,11 +32,12 @@ mod step;
 pub mod update;
 mod verify_all;
 
+pub use approvers::Tally;
 pub use blind::Viewer;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
@@ -45,6 +47,9 @@ pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod approvers_tests;
 
 #[cfg(test)]
 mod flow_tests;

@@ -294,7 +294,7 @@ impl Engine {
                 TargetState::Confirmed { .. } => {}
             }
         }
-        if let Needs::Required { allow_self } = step.approval {
+        if let Needs::Required { allow_self, .. } = step.approval {
             match &s.approval {
                 ApprovalState::NotRequested => {
                     return Some(Phase::Next(Todo::RequestApproval(i)));

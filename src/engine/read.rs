@@ -22,6 +22,11 @@ impl Engine {
         &self.operator
     }
 
+    /// The person the operator is (login uid, `SUDO_USER`, groups), as the session said.
+    pub fn operator_person(&self) -> &super::event::Who {
+        &self.operator_who
+    }
+
     /// The run's values (secret ones real: show them only through `shown_vars`/`mask`).
     pub fn params(&self) -> &Params {
         &self.params

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+use super::event::Who;
 use crate::exit::Exit;
 use crate::journal::record::{Actor, Entry, Outcome};
 use crate::runbook::Runbook;
@@ -50,6 +51,9 @@ pub struct Engine {
     /// As written: a witness unrolls it once `run_started` gives the values.
     pub(super) written: Arc<Runbook>,
     pub(super) operator: Actor,
+    /// The person the operator is (see `Who`): their own approval counts only with
+    /// `allow_self`, and an approval from the same person by another account is theirs.
+    pub(super) operator_who: Who,
     pub(super) params: Params,
     /// Values captured by steps so far, as journaled (secrets masked); the latest capture
     /// of a name wins.
@@ -91,6 +95,7 @@ impl Engine {
         Engine {
             rb,
             written,
+            operator_who: Who::account(&operator),
             operator,
             params,
             captured: BTreeMap::new(),
@@ -111,6 +116,13 @@ impl Engine {
             auto_begin: false,
             witness: false,
         }
+    }
+
+    /// The person the operator is, as the session looked it up (login uid, `SUDO_USER`,
+    /// groups).
+    pub fn operated_by(mut self, who: Who) -> Engine {
+        self.operator_who = who;
+        self
     }
 
     /// Steps begin on their own as the previous one ends (headless: nobody paces the run).

@@ -14,6 +14,8 @@ pub enum ApprovalState {
     Requested {
         command_sha256: String,
         expected: String,
+        /// The people who approved this request so far, in order.
+        approvals: Vec<crate::journal::record::Person>,
     },
     Granted,
 }

@@ -10,7 +10,7 @@ use super::*;
 use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{
-    Actor, Body, Choice, Entry, Outcome, OverrideKind, Prompt, Purpose, Role, RunbookRef,
+    Actor, Body, Choice, Entry, Outcome, OverrideKind, Person, Prompt, Purpose, Role, RunbookRef,
 };
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
@@ -718,12 +718,12 @@ fn at_approval() -> (Sim, String) {
 
 fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
     Event::Reject(Rejection {
+        who: Who::account(&who),
         reviewer: who,
         step: "attach".into(),
         command_sha256: sha.into(),
         reason: reason.into(),
         fresh: true,
-        same_login: false,
         client,
     })
 }
@@ -824,12 +824,12 @@ fn approval_needs_another_person_typing_the_target() {
     let command_sha256 = requested_sha(&sim);
     let offer = |who: Actor, typed: &str, fresh: bool| {
         Event::Approval(Offer {
+            who: Who::account(&who),
             reviewer: who,
             step: "attach".into(),
             command_sha256: command_sha256.clone(),
             typed: typed.into(),
             fresh,
-            same_login: false,
             client: None,
         })
     };
@@ -843,7 +843,13 @@ fn approval_needs_another_person_typing_the_target() {
         command_sha256: command_sha256.clone(),
         typed: "quarantine-2023-12".into(),
         fresh: true,
-        same_login: true,
+        who: Who {
+            person: Person {
+                login_uid: Some(1000),
+                ..Who::account(&operator()).person
+            },
+            groups: Vec::new(),
+        },
         client: None,
     }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
@@ -857,7 +863,7 @@ fn approval_needs_another_person_typing_the_target() {
         .collect();
     assert_eq!(refusals.len(), 3);
     assert!(
-        refusals[2].contains("is logged in as the operator"),
+        refusals[2].contains("this is ops1, the operator, under another account"),
         "{}",
         refusals[2]
     );
@@ -1219,7 +1225,7 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
                 command_sha256,
                 typed: "quarantine-2023-12".into(),
                 fresh: true,
-                same_login: false,
+                who: Who::account(&reviewer()),
                 client: Some(7),
             }),
         )

@@ -169,11 +169,19 @@ impl<W: Write> Headless<W> {
                 } else {
                     ""
                 };
-                format!(
-                    "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
-                    title(step),
-                    self.run_id
-                )
+                match e.tally(step) {
+                    Some(t) if t.counted() => format!(
+                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{own}; `abort` to stop",
+                        title(step),
+                        t.waiting_for(),
+                        self.run_id
+                    ),
+                    _ => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
+                        title(step),
+                        self.run_id
+                    ),
+                }
             }
             Phase::Failed {
                 step,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
+pub use super::person::Person;
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).
@@ -344,6 +345,12 @@ pub enum Body {
         command_sha256: String,
         expected: String,
         allow_self: bool,
+        /// How many distinct people must approve (absent: one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reviewers: Option<u32>,
+        /// The group each of them must be in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
         /// `confirm: blind`: the reviewer names the target before it is shown to them.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         blind: bool,
@@ -351,16 +358,31 @@ pub enum Body {
     ApprovalGranted {
         typed: String,
         self_approved: bool,
+        /// The person counted (absent in journals from before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
+        /// This approval is the `count`th of `needed` distinct people's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needed: Option<u32>,
+        /// The group the person was found in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
     ApprovalRefused {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         typed: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
     },
     /// A reviewer said no, with a reason: the step does not run, and the operator decides
     /// what happens next (ask again, roll back, abort).
     ApprovalRejected {
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
     },
     ManualDone {
         #[serde(default, skip_serializing_if = "Option::is_none")]

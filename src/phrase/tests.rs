@@ -294,6 +294,8 @@ fn blind_records_keep_the_resolved_target_unsaid_in_both_languages() {
                 command_sha256: "0".repeat(64),
                 expected: "Root".into(),
                 allow_self: false,
+                reviewers: None,
+                group: None,
                 blind: true,
             },
         ),

@@ -79,7 +79,7 @@ pub const TARGET: &[&str] = &[
 ];
 /// `target: { impact: … }`: a read-only count and its limit.
 pub const IMPACT: &[&str] = &["run", "argv", "at_most"];
-pub const APPROVAL: &[&str] = &["required", "allow_self"];
+pub const APPROVAL: &[&str] = &["required", "allow_self", "reviewers", "group"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
 pub const CHECK: &[&str] = &[
     "run",

@@ -6,6 +6,7 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod approval;
 mod build;
 mod build_check;
 mod build_command;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
+pub use super::approval::{Approval, ApproverGroup, is_group_name};
 use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
@@ -476,12 +477,6 @@ pub struct Impact {
     pub pos: Pos,
     pub command: Command,
     pub at_most: u64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Approval {
-    None,
-    Required { allow_self: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

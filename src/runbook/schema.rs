@@ -167,6 +167,10 @@ pub fn schema() -> Value {
                 object(keys::APPROVAL, json!({
                     "required": { "type": "boolean" },
                     "allow_self": { "type": "boolean" },
+                    "reviewers": { "type": "integer", "minimum": 1, "maximum": 9,
+                                   "description": "How many distinct people must approve (two sessions of one person count once)" },
+                    "group": { "type": "string", "pattern": "^([A-Za-z_][A-Za-z0-9_.-]{0,31}|\\{\\{ *[A-Za-z0-9_]+ *\\}\\})$",
+                               "description": "Each approver must be a member of this group on the host that runs the step; or '{{ param }}', a parameter's value" },
                 }), &[]),
             ]},
             "timeout": duration,

@@ -86,6 +86,7 @@ impl Hub {
                 target: if p.blind { String::new() } else { p.expected },
                 allow_self: p.allow_self,
                 request: request.clone(),
+                approvals: p.tally.counted().then(|| p.tally.waiting_for()),
                 blind: p.blind,
             }),
             _ => None,

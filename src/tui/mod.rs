@@ -30,6 +30,9 @@ mod blind_tests;
 #[cfg(test)]
 mod gates_tests;
 
+#[cfg(test)]
+mod approvers_tests;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::form::{self, Form, Step};
+use super::form::{self, Form, FormStep};
 use super::output::MAX_LINES;
 use super::{App, Options};
 use crate::clock::Clock;
@@ -220,7 +220,8 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        self.feed(intent.event(&operator()));
+        let event = intent.event(self.e.operator(), self.e.operator_person());
+        self.feed(event);
     }
 
     pub(super) fn screen(&mut self) -> String {
@@ -608,7 +609,7 @@ steps:
     }
     assert_eq!(
         f.key(&key(KeyCode::Enter)),
-        Step::Going,
+        FormStep::Going,
         "denied: not accepted"
     );
     assert_eq!(f.at, 0);
@@ -621,7 +622,7 @@ steps:
     let mut bad = Form::new(rb, &missing);
     bad.fields[0].value = "db-prod-all".into();
     bad.key(&key(KeyCode::Enter));
-    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Going);
+    assert_eq!(f.key(&key(KeyCode::Enter)), FormStep::Going);
     for c in "s3cr3t".chars() {
         f.key(&key(KeyCode::Char(c)));
     }
@@ -639,7 +640,7 @@ steps:
         "{screen}"
     );
     insta::assert_snapshot!("parameter_form_80x24", screen);
-    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Done);
+    assert_eq!(f.key(&key(KeyCode::Enter)), FormStep::Done);
     assert_eq!(
         f.values(),
         vec![
@@ -648,7 +649,7 @@ steps:
         ]
     );
     let esc = Form::new(rb, &missing).key(&key(KeyCode::Esc));
-    assert_eq!(esc, Step::Cancel);
+    assert_eq!(esc, FormStep::Cancel);
 }
 
 #[test]

@@ -131,11 +131,13 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     if !detail && !step.rollback.is_empty() {
         then.push(format!("rollback: {} command(s)", step.rollback.len()));
     }
-    if let Approval::Required { allow_self } = step.approval {
-        then.push(if allow_self {
-            "approval: a second person (or yourself, allowed)".into()
-        } else {
-            "approval: a second person".into()
+    if let Approval::Required { allow_self, .. } = step.approval {
+        let who = v.e.tally(i).filter(|t| t.counted()).map(|t| t.wanted());
+        then.push(match (who, allow_self) {
+            (Some(who), true) => format!("approval: {who} (you may be one)"),
+            (Some(who), false) => format!("approval: {who}"),
+            (None, true) => "approval: a second person (or yourself, allowed)".into(),
+            (None, false) => "approval: a second person".into(),
         });
     }
     if !then.is_empty() {
@@ -193,10 +195,21 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             "waiting for the intended target to be named (blind)".into(),
             t.accent(),
         ),
-        Phase::Approval { .. } => (
-            format!("waiting for a second person: shisa approve {}", v.ui.run_id),
-            t.accent(),
-        ),
+        Phase::Approval { step, .. } => match v.e.tally(step).filter(|t| t.counted()) {
+            Some(tally) => (
+                format!(
+                    "waiting for approvals ({} of {}): shisa approve {}",
+                    tally.approvals.len(),
+                    tally.needed,
+                    v.ui.run_id
+                ),
+                t.accent(),
+            ),
+            None => (
+                format!("waiting for a second person: shisa approve {}", v.ui.run_id),
+                t.accent(),
+            ),
+        },
         Phase::Manual(_) => (
             "a person does this step, then marks it done".into(),
             t.accent(),
