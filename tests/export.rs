@@ -417,6 +417,8 @@ fn a_halted_run_says_how_to_resume_it() {
             tool_version: "0.1.0".into(),
             mode: "headless".into(),
             clock_faked: None,
+            env: None,
+            rehearsal: None,
         },
     )
     .op(
@@ -539,6 +541,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             tool_version: "0.1.0".into(),
             mode: "tui".into(),
             clock_faked: None,
+            env: None,
+            rehearsal: None,
         },
     )
     .op(

@@ -95,6 +95,8 @@ fn narrow_with_approval(new_host: &str) -> (Shared, Live) {
         "--headless",
         "--share-with",
         "nogroup",
+        "--env",
+        "staging",
         "-p",
         new_host,
         // The approver must be in this group on the host: `nobody` is, by the user database.

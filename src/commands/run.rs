@@ -36,6 +36,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             "--outside-window needs a reason: it is journaled as the override".into(),
         ));
     }
+    let env = super::rehearsal::choose(&loaded.runbook, args.env.as_deref())?;
     warn_secret_on_command_line(&loaded.runbook, &given);
     // A terminal asks for what is missing; headless runs treat it as an error.
     let given = if session::is_interactive(args.headless) {
@@ -64,6 +65,20 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             ))
         })?;
     let journal_dir = journal_dir.canonicalize().unwrap_or(journal_dir);
+    let headless = !session::is_interactive(args.headless);
+    // Read before this run's own directory exists: it is never its own rehearsal.
+    let rehearsals = super::rehearsal::gather(
+        &journal_dir,
+        &loaded,
+        &runbook_path,
+        env.as_deref(),
+        super::rehearsal::rehearse_command(
+            &loaded,
+            &runbook_path,
+            args.journal_dir.as_ref().map(|_| journal_dir.as_path()),
+            headless,
+        ),
+    )?;
     let (run_id, run_dir) = new_run_dir(&journal_dir)?;
     let lock = session::lock(&run_dir)?;
     // The runbook as this run uses it, durable before `run_started` names its hash:
@@ -84,13 +99,18 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     })?;
     let runner = Runner::new(
         run_dir.clone(),
-        session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
+        session::base_env(
+            &loaded.runbook,
+            &runbook_path,
+            &run_dir,
+            &run_id,
+            env.as_deref(),
+        ),
         redactions,
     );
     let operator = crate::identity::current(Role::Operator);
     let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params)
         .operated_by(crate::identity::operator_who());
-    let headless = !session::is_interactive(args.headless);
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
         runbook: RunbookRef {
@@ -106,6 +126,8 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         clock_faked: clock.faked(),
         outside_window: args.outside_window.clone(),
+        env,
+        rehearsals,
     });
     session::drive(Session {
         engine,

@@ -17,9 +17,16 @@ impl Engine {
     pub fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
         match &entry.body {
-            Body::RunStarted { run_id, params, .. } => {
+            Body::RunStarted {
+                run_id,
+                params,
+                env,
+                rehearsal,
+                ..
+            } => {
                 self.started = true;
                 self.run_id = Some(run_id.clone());
+                self.env = env.clone().map(|e| (e, rehearsal.clone()));
                 if self.witness {
                     self.params.values = params.clone();
                     self.rb = unrolled(&self.written, &self.params);

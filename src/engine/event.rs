@@ -191,6 +191,10 @@ pub struct StartInfo {
     pub tool_version: String,
     pub clock_faked: Option<String>,
     pub outside_window: Option<String>,
+    /// `run --env NAME`.
+    pub env: Option<String>,
+    /// Where the environment needs a rehearsal: the runs that could be it.
+    pub rehearsals: Option<super::rehearsal::Rehearsals>,
 }
 
 /// How a command ended, as the runner saw it.

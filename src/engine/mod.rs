@@ -24,6 +24,7 @@ mod manual;
 mod messages;
 pub mod phase;
 mod read;
+pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;

@@ -245,6 +245,8 @@ proptest! {
             tool_version: "t".into(),
             clock_faked: None,
             outside_window: None,
+            env: None,
+            rehearsals: None,
         })];
         let mut roll = dice.into_iter().cycle();
         let mut events = 0;

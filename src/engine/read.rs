@@ -49,6 +49,11 @@ impl Engine {
         self.run_id.as_deref()
     }
 
+    /// The environment the run is in (`run --env`), and the rehearsal it started on.
+    pub fn env(&self) -> Option<(&str, Option<&crate::journal::record::Rehearsed>)> {
+        self.env.as_ref().map(|(e, r)| (e.as_str(), r.as_ref()))
+    }
+
     /// The rollback under way, if any.
     pub fn rollback(&self) -> Option<&RollbackState> {
         self.rollback.as_ref()

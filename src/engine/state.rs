@@ -68,6 +68,8 @@ pub struct Engine {
     /// The step in progress, or the next to begin (`steps.len()` when all are done).
     pub(super) current: usize,
     pub(super) run_id: Option<String>,
+    /// `run --env`, and the rehearsal the run started on (from `run_started`).
+    pub(super) env: Option<(String, Option<crate::journal::record::Rehearsed>)>,
     pub(super) started: bool,
     pub(super) rollback: Option<RollbackState>,
     pub(super) in_doubt: Option<usize>,
@@ -104,6 +106,7 @@ impl Engine {
             steps,
             current: 0,
             run_id: None,
+            env: None,
             started: false,
             rollback: None,
             in_doubt: None,

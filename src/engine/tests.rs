@@ -99,6 +99,8 @@ impl Sim {
             tool_version: "test".into(),
             clock_faked: None,
             outside_window: outside.map(str::to_string),
+            env: None,
+            rehearsals: None,
         };
         self.send(Event::Start(info));
     }

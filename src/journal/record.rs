@@ -170,6 +170,18 @@ pub struct RunbookRef {
     pub name: String,
 }
 
+/// The evidence a run in an environment with `needs_rehearsal` started on: a completed run
+/// of the same runbook in the rehearsal environment, its journal verified up to this head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rehearsed {
+    pub run_id: String,
+    pub env: String,
+    /// The SHA-256 of its journal's last line when it was checked (`shisa verify --head`).
+    pub chain_head: String,
+    /// When it finished (its `run_finished` record's time).
+    pub finished: String,
+}
+
 /// What an `override` record set aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -205,6 +217,12 @@ pub enum Body {
         mode: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         clock_faked: Option<String>,
+        /// `run --env NAME`: where this run changes things.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        env: Option<String>,
+        /// The rehearsal the environment needed and this run started on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rehearsal: Option<Rehearsed>,
     },
     WindowChecked {
         timezone: String,

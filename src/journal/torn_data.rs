@@ -299,6 +299,8 @@ const FIELDS: &[(&str, Names)] = &[
             "tool_version",
             "mode",
             "clock_faked",
+            "env",
+            "rehearsal",
         ],
     ),
     ("window_checked", &["timezone", "local", "inside", "reason"]),

@@ -25,16 +25,33 @@ impl Phrasebook for English {
                 run_id,
                 runbook,
                 mode,
+                env,
+                rehearsal,
                 ..
-            } => Phrase::new()
-                .plain(format!("{who} started run "))
-                .code(run_id)
-                .plain(format!(
-                    " of “{}” on {} ({mode} mode; runbook sha256 ",
-                    runbook.name, rec.actor.host
-                ))
-                .code(short(&runbook.sha256))
-                .plain(")"),
+            } => {
+                let p = Phrase::new()
+                    .plain(format!("{who} started run "))
+                    .code(run_id)
+                    .plain(format!(
+                        " of “{}” on {} ({mode} mode; runbook sha256 ",
+                        runbook.name, rec.actor.host
+                    ))
+                    .code(short(&runbook.sha256))
+                    .plain(")");
+                let p = match env {
+                    Some(env) => p.plain(format!(" in {env}")),
+                    None => p,
+                };
+                match rehearsal {
+                    Some(r) => p
+                        .plain(format!(", on the evidence of {} run ", r.env))
+                        .code(&r.run_id)
+                        .plain(format!(" (completed {}; journal verified, chain head ", r.finished))
+                        .code(short(&r.chain_head))
+                        .plain(")"),
+                    None => p,
+                }
+            }
             Body::WindowChecked {
                 inside: true,
                 local,

@@ -27,16 +27,36 @@ impl Phrasebook for Japanese {
                 run_id,
                 runbook,
                 mode,
+                env,
+                rehearsal,
                 ..
-            } => Phrase::new()
-                .plain(format!(
-                    "{who} が {} で手順書「{}」の実行 ",
-                    rec.actor.host, runbook.name
-                ))
-                .code(run_id)
-                .plain(format!(" を開始（{mode} モード、手順書の sha256 "))
-                .code(short(&runbook.sha256))
-                .plain("）"),
+            } => {
+                let place = env
+                    .as_ref()
+                    .map(|e| format!("環境 {e}、"))
+                    .unwrap_or_default();
+                let p = Phrase::new()
+                    .plain(format!(
+                        "{who} が {} で手順書「{}」の実行 ",
+                        rec.actor.host, runbook.name
+                    ))
+                    .code(run_id)
+                    .plain(format!(" を開始（{place}{mode} モード、手順書の sha256 "))
+                    .code(short(&runbook.sha256))
+                    .plain("）");
+                match rehearsal {
+                    Some(r) => p
+                        .plain(format!("。根拠は {} でのリハーサル実行 ", r.env))
+                        .code(&r.run_id)
+                        .plain(format!(
+                            "（{} に完了、ジャーナル検証済み、チェーンヘッド ",
+                            r.finished
+                        ))
+                        .code(short(&r.chain_head))
+                        .plain("）"),
+                    None => p,
+                }
+            }
             Body::WindowChecked {
                 inside: true,
                 local,

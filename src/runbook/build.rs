@@ -33,6 +33,7 @@ pub fn build(root: &Node) -> Built {
         steps: Vec::new(),
         loops: Vec::new(),
         hosts: Vec::new(),
+        environments: Vec::new(),
     };
     let mut broken_steps = Vec::new();
     let Some(top) = cx.map(root, "the runbook", Some(keys::TOP)) else {
@@ -91,6 +92,9 @@ pub fn build(root: &Node) -> Built {
     }
     if let Some(n) = top.get("hosts") {
         runbook.hosts = super::build_hosts::hosts(&mut cx, n);
+    }
+    if let Some(n) = top.get("environments") {
+        runbook.environments = super::build_envs::environments(&mut cx, n);
     }
     match top.get("steps") {
         Some(n) => {

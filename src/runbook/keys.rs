@@ -9,8 +9,11 @@ pub const TOP: &[&str] = &[
     "params",
     "window",
     "hosts",
+    "environments",
     "steps",
 ];
+/// An `environments:` entry.
+pub const ENVIRONMENT: &[&str] = &["needs_rehearsal", "within"];
 /// A `hosts:` entry.
 pub const HOST: &[&str] = &["ssh", "user", "sudo"];
 pub const PARAM: &[&str] = &[

@@ -11,6 +11,8 @@ use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
 
+pub use super::environment::{Environment, Rehearsal};
+
 #[derive(Debug, Clone)]
 pub struct Runbook {
     pub version: u32,
@@ -27,9 +29,16 @@ pub struct Runbook {
     pub loops: Vec<Loop>,
     /// `hosts:`: the remote hosts steps may run `on:`, in order of appearance.
     pub hosts: Vec<HostDef>,
+    /// `environments:`: where the runbook may run (`run --env NAME`); empty when it does
+    /// not name any, and then `--env` is not taken.
+    pub environments: Vec<Environment>,
 }
 
 impl Runbook {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }

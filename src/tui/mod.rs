@@ -28,6 +28,8 @@ mod flow_tests;
 #[cfg(test)]
 mod blind_tests;
 #[cfg(test)]
+mod env_tests;
+#[cfg(test)]
 mod gates_tests;
 
 #[cfg(test)]

@@ -97,6 +97,8 @@ impl Sim {
             tool_version: "0.1.0".into(),
             clock_faked: None,
             outside_window: None,
+            env: None,
+            rehearsals: None,
         }));
         sim
     }
