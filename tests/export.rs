@@ -599,6 +599,7 @@ fn night_run(s: &Scratch) -> PathBuf {
         Some("attach"),
         Body::TargetResolved {
             resolved: "quarantine-2023-12".into(),
+            blind: false,
         },
     )
     .op(
@@ -607,6 +608,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             resolved: "quarantine-2023-12".into(),
             typed: "quarantine-2023-12".into(),
             reused_from: None,
+            blind: false,
         },
     )
     .shisa(
@@ -618,6 +620,7 @@ fn night_run(s: &Scratch) -> PathBuf {
             allow_self: false,
             reviewers: None,
             group: None,
+            blind: false,
         },
     )
     .wait(1800)

@@ -37,7 +37,7 @@ fn the_production_ou_refusal_is_known_before_anything_runs() {
         text.contains("the run would stop at this step, after the 5 before it"),
         "{text}"
     );
-    assert!(text.contains("Nothing but the describe commands above has run."));
+    assert!(text.contains("Nothing but the read-only describe and impact commands above has run."));
     // No run directory, no journal: a plan is not a run.
     assert!(!s.journals().exists() || std::fs::read_dir(s.journals()).unwrap().next().is_none());
 }
@@ -55,6 +55,61 @@ fn the_root_is_refused_by_deny_and_the_quarantine_ou_resolves() {
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains("ok: resolves to `quarantine-2023-12`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_impact_is_counted_and_a_blind_target_is_not_shown() {
+    let s = Scratch::new();
+    let (code, text) = plan(
+        &s,
+        "quarantine-accounts.yaml",
+        &["target_id=ou-7x2q-quar2312", "policy_id=p-denyall01"],
+    );
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("impact    $ orgctl count-accounts --under \"$target_id\""),
+        "{text}"
+    );
+    assert!(
+        text.contains("ok: this touches 2 accounts (at most 3)"),
+        "{text}"
+    );
+    assert!(text.contains("· 456789012345 customer-0412"), "{text}");
+    // Blind: judged, but the answer the operator must name is not printed beforehand.
+    assert!(
+        text.contains("ok: resolved, not shown (blind confirmation"),
+        "{text}"
+    );
+    assert!(!text.contains("`quarantine-2023-12`"), "{text}");
+    // The plan says which confirmation is in force, for the operator and the reviewer.
+    assert!(
+        text.contains(
+            "blind: the operator names the intended target before the resolved one is shown"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("connected with `shisa approve`, names the target blind"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_narrowing_that_cuts_a_session_is_refused_by_its_impact() {
+    let s = Scratch::new();
+    let (code, text) = plan(&s, "narrow-db-admin.yaml", &["new_host=10.0.3.%"]);
+    assert_eq!(code, 4, "{text}");
+    assert!(
+        text.contains("REFUSED: this touches 1 sessions, more than the 0 allowed"),
+        "{text}"
+    );
+    assert!(text.contains("· admin-console 10.0.8.20"), "{text}");
+    let (code, text) = plan(&s, "narrow-db-admin.yaml", &["new_host=10.0.%"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains("ok: this touches 0 sessions (at most 0)"),
         "{text}"
     );
 }

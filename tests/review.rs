@@ -21,7 +21,7 @@ fn text(o: &std::process::Output) -> String {
 /// The quarantine runbook, waiting for a second person at `attach-deny`.
 fn waiting(sh: &Shared) -> Live {
     let mut op = sh.operator(&runbook("quarantine-accounts.yaml"), &QUARANTINE);
-    op.wait_for("type the target `quarantine-2023-12`", 30);
+    op.wait_for("name the target you intend", 30);
     op.send("quarantine-2023-12");
     op.wait_for("waiting for another person to run `shisa approve", 30);
     op

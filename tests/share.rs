@@ -26,7 +26,7 @@ fn only_a_second_person_typing_the_real_target_can_approve() {
     }
     let sh = Shared::new();
     let mut op = sh.operator(&runbook("quarantine-accounts.yaml"), &QUARANTINE);
-    op.wait_for("type the target `quarantine-2023-12`", 30);
+    op.wait_for("name the target you intend", 30);
     op.send("quarantine-2023-12");
     op.wait_for("waiting for another person to run `shisa approve", 30);
     let id = sh.run_id();
@@ -99,7 +99,7 @@ fn a_late_watcher_gets_the_whole_journal_then_live_records_and_its_copy_verifies
     }
     let sh = Shared::new();
     let mut op = sh.operator(&runbook("quarantine-accounts.yaml"), &QUARANTINE);
-    op.wait_for("type the target", 30);
+    op.wait_for("name the target you intend", 30);
     op.send("quarantine-2023-12");
     op.wait_for("waiting for another person", 30);
     let id = sh.run_id();

@@ -66,7 +66,7 @@ pub fn run_resolved(
     if let Some(at) = text.rfind("\nNothing has run.") {
         text.truncate(at);
         text.push_str(&section);
-        text.push_str("\nNothing but the describe commands above has run.\n");
+        text.push_str("\nNothing but the read-only describe and impact commands above has run.\n");
     }
     Ok((text, refused))
 }

@@ -1,6 +1,8 @@
 //! `shisa plan --resolve`: run every target's read-only `describe` command now and judge what
-//! it names with the run's own rule (`deny`, then `must_match`), so the operator learns
-//! before any precheck or snapshot that a step will be refused. Only `describe` commands
+//! it names with the run's own rule (`deny`, then `must_match`), then its `impact` count
+//! against `at_most`, so the operator learns before any precheck or snapshot that a step
+//! will be refused. A blind target is judged but not shown (the operator names it in the
+//! run). Only `describe` commands
 //! run — by contract they change nothing — each with the step's values, the runbook's
 //! `path:` and a throwaway `SHISA_RUN_DIR`; a describe that reads a value captured during
 //! the run cannot be resolved up front and says so.
@@ -15,7 +17,8 @@ use std::time::{Duration, Instant};
 use crate::engine::Engine;
 use crate::engine::expect::{resolve_target, target_refusal};
 use crate::journal::record::{Purpose, Role};
-use crate::runbook::model::{Command, Runbook};
+use crate::phrase::{EN, Phrasebook as _};
+use crate::runbook::model::{Command, Confirm, Impact, Runbook};
 use crate::runbook::params::Params;
 use crate::runbook::show;
 
@@ -29,7 +32,7 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
     let mut o = String::new();
     let _ = writeln!(
         o,
-        "\nTargets, resolved now (only the read-only `describe` commands ran)"
+        "\nTargets, resolved now (only the read-only `describe` and `impact` commands ran)"
     );
     if !params.missing.is_empty() {
         let _ = writeln!(o, "  not resolved: give every parameter a value first");
@@ -99,6 +102,14 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
                     p.source
                 );
             }
+            // Blind: the operator names it during the run before seeing it; a plan printed
+            // beforehand must not hand them the answer.
+            None if target.confirm == Confirm::Blind => {
+                let _ = writeln!(
+                    o,
+                    "     ok: resolved, not shown (blind confirmation: the operator names the target they intend during the run)"
+                );
+            }
             None => {
                 let _ = writeln!(
                     o,
@@ -106,12 +117,56 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
                 );
             }
         }
+        if let Some(impact) = &target.impact
+            && target_refusal(target, &real, &vars).is_none()
+        {
+            refused |= counted(&mut o, &engine, i, impact, &vars, &base, &step.id, timeout);
+        }
     }
     let _ = std::fs::remove_dir_all(&scratch);
     if !any {
         let _ = writeln!(o, "  (no step names a target)");
     }
     (o, refused)
+}
+
+/// Runs a target's impact count and says what it found; true when the step would be refused
+/// (above `at_most`, or no count).
+#[allow(clippy::too_many_arguments)]
+fn counted(
+    o: &mut String,
+    engine: &Engine,
+    i: usize,
+    impact: &Impact,
+    vars: &std::collections::BTreeMap<String, String>,
+    base: &[(String, String)],
+    step: &str,
+    timeout: Duration,
+) -> bool {
+    let shown = engine.shown_command(i, Purpose::Impact).unwrap_or_default();
+    let _ = writeln!(o, "     impact    $ {shown}");
+    let out = describe(&impact.command, vars, base, step, timeout).and_then(|out| {
+        crate::engine::impact::parse(&out).map_err(|f| crate::engine::messages::command_failure(&f))
+    });
+    let (count, unit, listed) = match out {
+        Ok(c) => c,
+        Err(why) => {
+            let _ = writeln!(
+                o,
+                "     REFUSED: the blast radius is unknown: {}",
+                engine.mask(&why)
+            );
+            return true;
+        }
+    };
+    let said = EN.impact(count, unit.as_deref(), impact.at_most).text();
+    let over = count > impact.at_most;
+    let lead = if over { "REFUSED" } else { "ok" };
+    let _ = writeln!(o, "     {lead}: {}", engine.mask(&said));
+    for l in &listed {
+        let _ = writeln!(o, "       · {}", engine.mask(l));
+    }
+    over
 }
 
 /// The first value captured during the run that the command reads, if any.
@@ -181,6 +236,6 @@ fn describe(
     if status.success() {
         Ok(text)
     } else {
-        Err(format!("the describe failed ({status})"))
+        Err(format!("it failed ({status})"))
     }
 }

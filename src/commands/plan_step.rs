@@ -6,7 +6,8 @@ use std::fmt::Write as _;
 use crate::engine::phase::offered;
 use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
 use crate::runbook::model::{
-    Approval, Check, Command, Guard, OnFailure, Runbook, Step, StepKind, Undo, WaitUntil, When,
+    Approval, Check, Command, Confirm, Guard, OnFailure, Runbook, Step, StepKind, Undo, WaitUntil,
+    When,
 };
 use crate::runbook::{duration, show};
 
@@ -96,11 +97,24 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         );
         rules.extend(t.deny.iter().map(|d| format!("deny /{}/", d.source)));
         field(o, "", &rules.join(" · "));
-        field(
-            o,
-            "",
-            "the operator types the resolved target back; 3 misses end the run",
-        );
+        if let Some(impact) = &t.impact {
+            command_field(o, "impact", &impact.command, values);
+            field(
+                o,
+                "",
+                &format!(
+                    "refused, with no override, if it counts more than {}",
+                    impact.at_most
+                ),
+            );
+        }
+        let how = match t.confirm {
+            Confirm::Echo => "the operator types the resolved target back; 3 misses end the run",
+            Confirm::Blind => {
+                "blind: the operator names the intended target before the resolved one is shown; 3 misses end the run"
+            }
+        };
+        field(o, "", how);
     }
     if let Approval::Required { allow_self, .. } = step.approval {
         if let Some(who) = step.approval.who_with(values) {
@@ -122,11 +136,20 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
         } else {
             "a different OS user"
         };
+        let blind = step
+            .target
+            .as_ref()
+            .is_some_and(|t| t.confirm == Confirm::Blind);
+        let how = if blind {
+            "names the target blind, before it is shown to them"
+        } else {
+            "types the target independently"
+        };
         if step.approval.who_with(values).is_none() {
             field(
                 o,
                 "approval",
-                &format!("{who}, connected with `shisa approve`, types the target independently"),
+                &format!("{who}, connected with `shisa approve`, {how}"),
             );
         }
     }

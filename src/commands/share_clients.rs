@@ -1,5 +1,6 @@
 //! `shisa sessions`, `shisa approve` and `shisa note`: short conversations with a live run.
 
+use crate::phrase::{EN, Phrasebook as _};
 use std::io::{BufRead, Write};
 use std::time::Duration;
 
@@ -109,19 +110,29 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
     }
     println!("command  {}", p.command);
     println!();
-    println!("    ┌{}┐", "─".repeat(p.target.chars().count() + 4));
-    println!(
-        "    │  {}  │   ← the target, as the system resolved it",
-        p.target
-    );
-    println!("    └{}┘", "─".repeat(p.target.chars().count() + 4));
+    if p.blind {
+        // The server did not send the target: the reviewer names the one they intend.
+        println!("target   {}", EN.reviewer_ask(true).text());
+    } else {
+        println!("    ┌{}┐", "─".repeat(p.target.chars().count() + 4));
+        println!(
+            "    │  {}  │   ← the target, as the system resolved it",
+            p.target
+        );
+        println!("    └{}┘", "─".repeat(p.target.chars().count() + 4));
+    }
     if w.you == w.operator && !p.allow_self {
         println!("note: you are the operator; this step needs a different person's approval");
     }
     let typed = match typed {
         Some(t) => t.to_string(),
         None => {
-            print!("type the target to approve: ");
+            let ask = if p.blind {
+                "the target you intend: "
+            } else {
+                "type the target to approve: "
+            };
+            print!("{ask}");
             let _ = std::io::stdout().flush();
             let mut line = String::new();
             std::io::stdin()

@@ -339,6 +339,10 @@ impl Driver {
     }
 
     fn output(&mut self, chunk: &OutputChunk, fe: &mut dyn FrontEnd) {
+        // A blind target's lookup prints the answer the operator must name unaided.
+        if !self.engine.shows_output(chunk.step) {
+            return;
+        }
         fe.show(Shown::Output(chunk), &self.engine);
         if let Some(hub) = &mut self.share {
             hub.output(chunk);

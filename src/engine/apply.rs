@@ -94,7 +94,7 @@ impl Engine {
                             Purpose::Main => s.part_done(),
                             Purpose::Verify(_) => {}
                             Purpose::Rollback(n) => s.undone_to(*n),
-                            Purpose::Describe => {}
+                            Purpose::Describe | Purpose::Impact => {}
                         }
                     }
                     self.captured.extend(captures.clone());
@@ -108,7 +108,22 @@ impl Engine {
                     }
                 }
             }
-            Body::TargetResolved { resolved } => {
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].impact = Some(super::state::Counted {
+                        count: *count,
+                        unit: unit.clone(),
+                        at_most: *at_most,
+                        listed: listed.clone(),
+                    });
+                }
+            }
+            Body::TargetResolved { resolved, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].target = TargetState::Resolved {
                         resolved: resolved.clone(),

@@ -54,6 +54,10 @@ impl Engine {
         let nth = |n: u32| (n as usize).checked_sub(1);
         let check = match purpose {
             Purpose::Describe => return step.target.as_ref().map(|t| (t.describe.clone(), None)),
+            Purpose::Impact => {
+                let impact = step.target.as_ref()?.impact.as_ref()?;
+                return Some((impact.command.clone(), None));
+            }
             Purpose::Main => return step.command.clone().map(|c| (c, None)),
             Purpose::Verify(n) => step.verify.get(nth(n)?)?,
             Purpose::Rollback(n) => step.rollback.get(nth(n)?)?.check()?,
@@ -87,7 +91,7 @@ impl Engine {
         let step = &self.rb.steps[i];
         let expect = match purpose {
             Purpose::Main => Some(&step.expect),
-            Purpose::Describe => None,
+            Purpose::Describe | Purpose::Impact => None,
             _ => check.map(|c| &c.expect),
         };
         let lost: Vec<String> = self
@@ -220,6 +224,7 @@ impl Engine {
             self.emit(fx, Some(i), self.shisa(), body);
         }
         let (mut j, resolved) = self.judged(i, purpose, &r);
+        let count = super::impact::count_of(purpose, &r.stdout, &mut j);
         let poll = self.polling(i, purpose);
         // A poll that does not hold yet is not a failure while its deadline has not passed.
         let not_yet = poll.is_some_and(|until| self.now < until)
@@ -285,7 +290,9 @@ impl Engine {
             return Ok(());
         }
         if let Some(failure) = j.failure {
-            if poll.is_some() {
+            if purpose == Purpose::Impact {
+                self.uncounted(i, &failure, fx);
+            } else if poll.is_some() {
                 // The deadline passed: no automatic retry, the operator decides.
                 self.ask(i, purpose, &failure, fx);
             } else {
@@ -306,6 +313,11 @@ impl Engine {
         {
             return Ok(());
         }
+        if let Some(count) = count
+            && self.counted(i, count, fx)
+        {
+            return Ok(());
+        }
         self.advance(fx);
         Ok(())
     }
@@ -315,7 +327,7 @@ impl Engine {
         let step = &self.rb.steps[i];
         let (expect, captures, timeout) = match purpose {
             Purpose::Main => (step.expect.clone(), step.capture.clone(), step.timeout),
-            Purpose::Describe => (Default::default(), Vec::new(), step.timeout),
+            Purpose::Describe | Purpose::Impact => (Default::default(), Vec::new(), step.timeout),
             Purpose::Verify(_) | Purpose::Rollback(_) => {
                 let check = self.command_for(i, purpose).and_then(|(_, c)| c.cloned());
                 check
@@ -505,6 +517,7 @@ impl Engine {
         let resolved = self.mask_capture(real);
         let body = Body::TargetResolved {
             resolved: resolved.clone(),
+            blind: self.blind(i),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         let Some(t) = &self.rb.steps[i].target else {
@@ -530,7 +543,7 @@ impl Engine {
     pub(super) fn retry_of(&self, i: usize, purpose: Purpose) -> crate::runbook::model::Retry {
         match purpose {
             Purpose::Main => self.rb.steps[i].retry,
-            Purpose::Describe => Default::default(),
+            Purpose::Describe | Purpose::Impact => Default::default(),
             p => self
                 .command_for(i, p)
                 .and_then(|(_, c)| c.map(|c| c.retry))
@@ -545,7 +558,7 @@ impl Engine {
             Purpose::Verify(_) => self
                 .command_for(i, purpose)
                 .and_then(|(_, c)| c.and_then(|c| c.wait_until)),
-            Purpose::Describe | Purpose::Rollback(_) => None,
+            Purpose::Describe | Purpose::Impact | Purpose::Rollback(_) => None,
         }
     }
 

@@ -22,6 +22,9 @@ pub struct PendingApproval {
     pub allow_self: bool,
     /// Who has approved so far, and how many distinct people are needed.
     pub tally: super::approvers::Tally,
+    /// `confirm: blind`: the reviewer names the target before it is shown to them, so
+    /// `expected` must not be shown to a reviewer.
+    pub blind: bool,
 }
 
 impl Engine {
@@ -45,6 +48,7 @@ impl Engine {
             expected,
             allow_self,
             tally: self.tally(step)?,
+            blind: self.blind(step),
         })
     }
 
@@ -57,13 +61,19 @@ impl Engine {
         {
             return self.no_return_typed(step, &expected, reason, &text, fx);
         }
-        let Phase::Confirm {
-            step: i,
-            resolved,
-            misses,
-        } = self.phase()
-        else {
-            return refuse(msg::NO_TARGET_WAITING);
+        // Blind or echo, the check is the same: what was typed names the resolved target.
+        // Only what is shown before, and said after a miss, differs.
+        let (i, resolved, misses, blind) = match self.phase() {
+            Phase::Confirm {
+                step,
+                resolved,
+                misses,
+            } => (step, resolved, misses, false),
+            Phase::Blind { step, misses } => {
+                let resolved = self.steps[step].target.resolved().unwrap_or_default();
+                (step, resolved.to_string(), misses, true)
+            }
+            _ => return refuse(msg::NO_TARGET_WAITING),
         };
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
@@ -75,6 +85,7 @@ impl Engine {
                     resolved,
                     typed,
                     reused_from: None,
+                    blind,
                 },
             );
             self.advance(fx);
@@ -82,14 +93,19 @@ impl Engine {
             let misses = misses + 1;
             let body = Body::TargetMismatch {
                 resolved: resolved.clone(),
-                typed,
+                typed: typed.clone(),
                 misses,
+                blind,
             };
             self.emit(fx, Some(i), self.operator.clone(), body);
             if misses >= MAX_MISSES {
                 // Refused for now, not for good: what the run did (prechecks, the snapshot)
                 // stands, and a resume asks again with the target looked up afresh.
-                let reason = msg::too_many_misses(MAX_MISSES, &resolved);
+                let reason = if blind {
+                    msg::too_many_blind_misses(MAX_MISSES, &typed, &resolved)
+                } else {
+                    msg::too_many_misses(MAX_MISSES, &resolved)
+                };
                 self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
                 fx.push(Effect::Finish {
                     outcome: None,
@@ -138,6 +154,7 @@ impl Engine {
             allow_self,
             reviewers: (reviewers > 1).then_some(reviewers),
             group,
+            blind: self.blind(i),
         };
         self.emit(fx, Some(i), self.shisa(), body);
     }
@@ -253,6 +270,7 @@ impl Engine {
                     resolved: expected,
                     typed,
                     misses: 0,
+                    blind: self.blind(i),
                 };
                 self.emit(fx, Some(i), reviewer, body);
             }

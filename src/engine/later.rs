@@ -35,6 +35,7 @@ impl Engine {
                 _ if self.rollback.is_some() => return refuse(msg::ROLLBACK_RUNNING),
                 Phase::Ready(_)
                 | Phase::Confirm { .. }
+                | Phase::Blind { .. }
                 | Phase::Approval { .. }
                 | Phase::Manual(_)
                 | Phase::Waiting { .. }

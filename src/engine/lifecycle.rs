@@ -95,7 +95,7 @@ impl Engine {
             Phase::Failed { .. } => None,
             // Nothing of the step ran but its lookup: the step begins again, its target looked
             // up and typed afresh (`apply` of `run_resumed`), never "did it finish?".
-            Phase::Confirm { .. } => None,
+            Phase::Confirm { .. } | Phase::Blind { .. } => None,
             // A manual step is asked again, as it was: its wait goes on for what is left
             // (re-armed below) and its answer is still to be given.
             Phase::Manual(_) | Phase::Waiting { .. } => None,

@@ -90,6 +90,36 @@ pub fn target_refused(resolved: &str, rule: &str, pattern: &str) -> String {
     format!("the target resolved to `{resolved}`, which {why} `{rule}: '{pattern}'`")
 }
 
+/// Halted at a blind target, resumable: only now, with the step refused for the moment,
+/// is the resolved target said, beside what was intended.
+pub fn too_many_blind_misses(misses: u32, intended: &str, resolved: &str) -> String {
+    format!(
+        "{misses} named targets did not match what the system resolved: the last named was `{intended}`, the system resolved `{resolved}`. The step did not start. Find out why before going on; `shisa resume` looks the target up again and asks for it afresh (the steps before it stay done)"
+    )
+}
+
+pub const IMPACT_NOTHING: &str =
+    "the impact command printed nothing: its first line must be the count, a whole number";
+
+pub fn impact_not_a_count(first: &str) -> String {
+    format!(
+        "the impact command's first line `{first}` is not a count: it must begin with a whole number (e.g. `412 accounts`)"
+    )
+}
+
+/// The impact command failed or printed no count: the blast radius is unknown, so the step
+/// does not run.
+pub fn impact_unknown(why: &str) -> String {
+    format!("the blast radius is unknown, so the step is refused: {why}")
+}
+
+pub fn impact_over(resolved: &str, count: u64, unit: Option<&str>, at_most: u64) -> String {
+    let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+    format!(
+        "the target `{resolved}` touches {count}{what}, more than `at_most: {at_most}`; refused, with no override"
+    )
+}
+
 /// Halted at the target, resumable: nothing of the step ran.
 pub fn too_many_misses(misses: u32, resolved: &str) -> String {
     format!(
@@ -307,6 +337,10 @@ pub fn command_failure(f: &CommandFailure) -> String {
             format!("capture `{name}` found nothing matching /{pattern}/ in stdout")
         }
         CommandFailure::NothingDescribed => "`describe` printed nothing to confirm".into(),
+        CommandFailure::NoCount { first_line: None } => IMPACT_NOTHING.into(),
+        CommandFailure::NoCount {
+            first_line: Some(first),
+        } => impact_not_a_count(first),
         CommandFailure::Ssh { message, .. } => message.clone(),
         CommandFailure::Deadline {
             deadline_ms,

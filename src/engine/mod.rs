@@ -10,12 +10,14 @@
 
 mod apply;
 mod approvers;
+pub mod blind;
 mod choose;
 mod commands;
 mod confirm;
 pub mod event;
 pub mod expect;
 mod flow;
+pub mod impact;
 mod later;
 mod lifecycle;
 mod manual;
@@ -33,6 +35,7 @@ pub mod update;
 mod verify_all;
 
 pub use approvers::Tally;
+pub use blind::Viewer;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
@@ -41,7 +44,7 @@ pub use event::{
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Ended, Engine, Progress, StepState};
+pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
@@ -52,6 +55,9 @@ mod approvers_tests;
 
 #[cfg(test)]
 mod flow_tests;
+
+#[cfg(test)]
+mod blind_tests;
 
 #[cfg(test)]
 mod prop_tests;

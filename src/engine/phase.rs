@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
-use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind, Undo};
+use crate::runbook::model::{Approval as Needs, Confirm, OnFailure, Step, StepKind, Undo};
 
 use super::state::{ApprovalState, CommandState, Engine, Progress, TargetState, WaitState};
 
@@ -29,6 +29,12 @@ pub enum Phase {
     Confirm {
         step: usize,
         resolved: String,
+        misses: u32,
+    },
+    /// `confirm: blind`: waiting for the operator to name the target they intend. The
+    /// resolved target is deliberately not here: nothing may show it before it is named.
+    Blind {
+        step: usize,
         misses: u32,
     },
     /// Waiting for a second person's approval.
@@ -82,6 +88,8 @@ pub enum Todo {
     /// A manual step's `wait` begins.
     StartWait(usize),
     Describe(usize),
+    /// The target's `impact` count runs.
+    Impact(usize),
     RequestApproval(usize),
     Main(usize),
     Verify(usize, u32),
@@ -111,6 +119,7 @@ impl Phase {
             | Phase::Running { step, .. }
             | Phase::RetryWait { step, .. }
             | Phase::Confirm { step, .. }
+            | Phase::Blind { step, .. }
             | Phase::Approval { step, .. }
             | Phase::Failed { step, .. } => Some(*step),
             Phase::Next(t) => match t {
@@ -118,6 +127,7 @@ impl Phase {
                 | Todo::ReuseTarget(i, _)
                 | Todo::StartWait(i)
                 | Todo::Describe(i)
+                | Todo::Impact(i)
                 | Todo::RequestApproval(i)
                 | Todo::Main(i)
                 | Todo::Verify(i, _)
@@ -136,6 +146,7 @@ impl Phase {
         matches!(
             self,
             Phase::Confirm { .. }
+                | Phase::Blind { .. }
                 | Phase::Approval { .. }
                 | Phase::Manual(_)
                 | Phase::NoReturn { .. }
@@ -253,14 +264,25 @@ impl Engine {
     /// The typed target and the approval a begun step waits for, before its own part.
     fn confirming(&self, i: usize, step: &Step) -> Option<Phase> {
         let s = &self.steps[i];
-        if step.target.is_some() {
+        if let Some(t) = &step.target {
             match &s.target {
                 TargetState::Unresolved => return Some(Phase::Next(Todo::Describe(i))),
+                // The blast radius is counted before anyone is asked to confirm anything.
+                TargetState::Resolved { .. } if self.impact_due(i) => {
+                    return Some(Phase::Next(Todo::Impact(i)));
+                }
                 TargetState::Resolved {
                     resolved,
                     misses: 0,
                 } if let Some(j) = self.confirmed_before(i, resolved) => {
                     return Some(Phase::Next(Todo::ReuseTarget(i, j)));
+                }
+                // Blind: the phase does not carry the resolved target at all.
+                TargetState::Resolved { misses, .. } if t.confirm == Confirm::Blind => {
+                    return Some(Phase::Blind {
+                        step: i,
+                        misses: *misses,
+                    });
                 }
                 TargetState::Resolved { resolved, misses } => {
                     return Some(Phase::Confirm {

@@ -41,6 +41,8 @@ struct Shape {
     /// A format addition on this step: 1 `when`, 2 checkpoint, 3 point of no return,
     /// 4 polled verify, 5 manual wait or `closes`, 6 manual rollback entry, 7 choices.
     extra: u8,
+    /// The target's gates: bit 1 `confirm: blind`, bit 2 an `impact` count.
+    gates: u8,
 }
 
 fn shape() -> impl Strategy<Value = Shape> {
@@ -52,18 +54,21 @@ fn shape() -> impl Strategy<Value = Shape> {
         1u8..3,
         0u8..3,
         any::<bool>(),
-        0u8..8,
+        (0u8..8, 0u8..4),
     )
         .prop_map(
-            |(kind, target, verify, rollback, retry, approval, allow_continue, extra)| Shape {
-                kind,
-                target,
-                verify,
-                rollback,
-                retry,
-                approval,
-                allow_continue,
-                extra,
+            |(kind, target, verify, rollback, retry, approval, allow_continue, (extra, gates))| {
+                Shape {
+                    kind,
+                    target,
+                    verify,
+                    rollback,
+                    retry,
+                    approval,
+                    allow_continue,
+                    extra,
+                    gates,
+                }
             },
         )
 }
@@ -164,7 +169,19 @@ fn runbook(shapes: &[Shape]) -> String {
         }
         let mutating = matches!(kind, "action" | "manual");
         if mutating || s.target {
-            y.push_str(&format!("    target: {{ describe: d{i} }}\n"));
+            let blind = if s.gates & 1 != 0 {
+                ", confirm: blind"
+            } else {
+                ""
+            };
+            let impact = if s.gates & 2 != 0 {
+                format!(", impact: {{ run: n{i}, at_most: 3 }}")
+            } else {
+                String::new()
+            };
+            y.push_str(&format!(
+                "    target: {{ describe: d{i}{blind}{impact} }}\n"
+            ));
         }
         match s.approval {
             1 if mutating => y.push_str("    approval: { allow_self: true }\n"),
@@ -241,6 +258,10 @@ proptest! {
                     match e.phase() {
                         Phase::Ready(_) => Event::Begin,
                         Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
+                        Phase::Blind { step, .. } => {
+                            let resolved = e.steps[step].target.resolved().unwrap_or_default().to_string();
+                            Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved })
+                        }
                         Phase::Manual(i) => Event::ManualDone {
                             choice: e.rb.steps[i].choices.first().map(|c| c.key.clone()),
                             note: None,
@@ -286,7 +307,13 @@ proptest! {
                             purpose: Some(s.purpose),
                             attempt: s.attempt,
                             exit: Some(i32::from(d % 5 == 0)),
-                            stdout: format!("t{}\n", s.step),
+                            // An impact count: within `at_most: 3`, above it, or no count.
+                            stdout: match (s.purpose, d % 7) {
+                                (crate::journal::record::Purpose::Impact, 0) => "lots\n".into(),
+                                (crate::journal::record::Purpose::Impact, 1) => "9 things\n".into(),
+                                (crate::journal::record::Purpose::Impact, n) => format!("{} things\nx\n", n % 4),
+                                _ => format!("t{}\n", s.step),
+                            },
                             ..Default::default()
                         }));
                     }

@@ -37,7 +37,8 @@ impl Engine {
         let step = self.rb.steps.get(i)?;
         let own = match purpose {
             Purpose::Main => None,
-            Purpose::Describe => step.target.as_ref().and_then(|t| t.on.clone()),
+            // The count runs where the lookup did: it asks the same system.
+            Purpose::Describe | Purpose::Impact => step.target.as_ref().and_then(|t| t.on.clone()),
             Purpose::Verify(_) | Purpose::Rollback(_) => self
                 .command_for(i, purpose)
                 .and_then(|(_, c)| c.and_then(|c| c.on.clone())),

@@ -14,7 +14,7 @@ use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
 
 pub use super::step::{
-    ApprovalState, CommandState, Ended, Progress, StepState, TargetState, WaitState,
+    ApprovalState, CommandState, Counted, Ended, Progress, StepState, TargetState, WaitState,
 };
 
 /// The name of a loop pass, as the ids of its steps begin.

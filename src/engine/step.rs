@@ -48,6 +48,19 @@ pub struct StepState {
     /// The operator confirmed this step's point of no return: no rollback reaches back
     /// past it, however the step ends.
     pub(super) no_return: bool,
+    /// The target's `impact` count, once its command has run (`target_impact`).
+    pub(super) impact: Option<Counted>,
+}
+
+/// What a target's `impact` command counted (`engine/impact.rs`), as journaled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    pub count: u64,
+    /// What is counted (`accounts`), as the command named it.
+    pub unit: Option<String>,
+    pub at_most: u64,
+    /// The first things touched, as the command listed them.
+    pub listed: Vec<String>,
 }
 
 /// Where one step is in its life, one state at a time: a step cannot be both ended and

@@ -374,6 +374,7 @@ impl Engine {
                     resolved,
                     typed: String::new(),
                     reused_from: Some(self.rb.steps[j].id.clone()),
+                    blind: self.blind(i),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
                 return false;
@@ -382,6 +383,7 @@ impl Engine {
                 self.start_wait(i, fx);
             }
             Todo::Describe(i) => self.spawn(i, Purpose::Describe, fx),
+            Todo::Impact(i) => self.spawn(i, Purpose::Impact, fx),
             Todo::Main(i) => self.spawn(i, Purpose::Main, fx),
             Todo::Verify(i, n) => self.spawn(i, Purpose::Verify(n), fx),
             Todo::ChecksFailed(i) => self.checks_failed(i, fx),

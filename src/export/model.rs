@@ -205,8 +205,13 @@ pub struct TargetCheck {
     pub step_title: String,
     pub resolved: String,
     pub typed: Option<String>,
+    /// `blind` where the person named the target they intended before the resolved one
+    /// was shown (then `intended` is what they named); else `echo`.
+    pub confirm: String,
+    pub intended: Option<String>,
     pub by: String,
-    /// `confirmed`, `mismatch`, `denied`.
+    /// `confirmed`, `mismatch`, `denied`, `impact` (the blast radius counted, within its
+    /// limit) or `impact_refused` (above it).
     pub result: String,
     pub detail: Option<String>,
 }

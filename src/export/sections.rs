@@ -30,26 +30,59 @@ pub fn snapshots(ctx: &Ctx) -> Vec<Snapshot> {
 }
 
 pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
+    // What each step's target last resolved to: an impact count is about that target.
+    let mut last: std::collections::BTreeMap<String, (String, bool)> = Default::default();
     each(ctx, |i, r| {
+        let mut blind = false;
         let (resolved, typed, result, detail) = match &r.body {
+            Body::TargetResolved { resolved, blind } => {
+                let step = r.step.clone().unwrap_or_default();
+                last.insert(step, (resolved.clone(), *blind));
+                return None;
+            }
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                let (resolved, b) = last.get(r.step.as_deref().unwrap_or_default())?;
+                blind = *b;
+                let over = count > at_most;
+                let result = if over { "impact_refused" } else { "impact" };
+                let mut detail = ctx.words.target_impact(*count, unit.as_deref(), *at_most);
+                if !listed.is_empty() {
+                    detail.push_str(&format!(": {}", listed.join("; ")));
+                }
+                (resolved, None, result, detail)
+            }
             Body::TargetConfirmed {
-                resolved, typed, ..
-            } => (
                 resolved,
-                Some(typed.clone()),
-                "confirmed",
-                ctx.words.target_confirmed(),
-            ),
+                typed,
+                blind: b,
+                ..
+            } => {
+                blind = *b;
+                let detail = if blind {
+                    ctx.words.target_confirmed_blind()
+                } else {
+                    ctx.words.target_confirmed()
+                };
+                (resolved, Some(typed.clone()), "confirmed", detail)
+            }
             Body::TargetMismatch {
                 resolved,
                 typed,
                 misses,
-            } => (
-                resolved,
-                Some(typed.clone()),
-                "mismatch",
-                ctx.words.target_mismatch(*misses),
-            ),
+                blind: b,
+            } => {
+                blind = *b;
+                let mut detail = ctx.words.target_mismatch(*misses);
+                if blind {
+                    detail = ctx.words.target_mismatch_blind(typed, resolved, &detail);
+                }
+                (resolved, Some(typed.clone()), "mismatch", detail)
+            }
             Body::TargetDenied {
                 resolved,
                 rule,
@@ -68,7 +101,9 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
             step,
             step_title,
             resolved: resolved.clone(),
+            intended: typed.clone().filter(|_| blind),
             typed,
+            confirm: if blind { "blind" } else { "echo" }.into(),
             by: ctx.actor(r),
             result: result.into(),
             detail: Some(detail),

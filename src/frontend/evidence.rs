@@ -194,6 +194,7 @@ impl InDoubt {
         let what = match c.purpose {
             Purpose::Main => "its command".to_string(),
             Purpose::Describe => "its target lookup".to_string(),
+            Purpose::Impact => "its impact count".to_string(),
             Purpose::Verify(n) => format!("its verify {n}"),
             Purpose::Rollback(n) => format!("its rollback {n}"),
         };

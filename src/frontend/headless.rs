@@ -115,14 +115,9 @@ impl<W: Write> Headless<W> {
                 step,
                 resolved,
                 misses,
-            } => {
-                let left = crate::engine::update::MAX_MISSES.saturating_sub(misses);
-                format!(
-                    "? {}: type the target `{resolved}` to confirm ({left} {} left)",
-                    title(step),
-                    if left == 1 { "try" } else { "tries" }
-                )
-            }
+            } => ask(&title(step), Some(&resolved), misses),
+            // Blind: the phase does not carry the resolved target, so it cannot be printed.
+            Phase::Blind { step, misses } => ask(&title(step), None, misses),
             Phase::Manual(i) => {
                 let step = &e.runbook().steps[i];
                 let links = match step.links.len() {
@@ -253,7 +248,9 @@ impl<W: Write> Headless<W> {
         }
         let reason = || (!rest.is_empty()).then(|| rest.to_string());
         match e.phase() {
-            Phase::Confirm { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
+            Phase::Confirm { .. } | Phase::Blind { .. } => {
+                Ok(vec![Intent::Typed(answer.to_string())])
+            }
             Phase::Manual(i) if !e.runbook().steps[i].choices.is_empty() => {
                 let step = &e.runbook().steps[i];
                 if word == "abort" {
@@ -484,6 +481,26 @@ impl<W: Write> Headless<W> {
         if let crate::journal::record::Body::RunResumed { in_doubt: Some(id) } = &rec.body {
             self.in_doubt(id, e);
         }
+        // Blind: named and matched, the target may now be said to the operator, in the
+        // words an echo target is said in (the record itself keeps it from watchers).
+        if let crate::journal::record::Body::TargetConfirmed {
+            resolved,
+            blind: true,
+            ..
+        } = &rec.body
+            && rec.actor.role == crate::journal::record::Role::Operator
+        {
+            let revealed = Record {
+                body: crate::journal::record::Body::TargetResolved {
+                    resolved: resolved.clone(),
+                    blind: false,
+                },
+                ..rec.clone()
+            };
+            if let Some(text) = timeline::describe(&revealed, Some(e)) {
+                self.line(&text);
+            }
+        }
         // A manual step's wait: its instructions now, so the time is used; `done` is asked
         // for once it has run out.
         if let crate::journal::record::Body::WaitStarted { every_ms: None, .. } = rec.body
@@ -502,4 +519,14 @@ impl<W: Write> Headless<W> {
             ));
         }
     }
+}
+
+/// The target question, in the words that say which confirmation is in force.
+fn ask(title: &str, resolved: Option<&str>, misses: u32) -> String {
+    use crate::phrase::Phrasebook as _;
+    let ask = crate::phrase::TargetAsk {
+        resolved,
+        tries_left: crate::engine::update::MAX_MISSES.saturating_sub(misses),
+    };
+    format!("? {title}: {}", crate::phrase::EN.target_ask(&ask).text())
 }

@@ -12,6 +12,8 @@ use serde::{Deserialize, Serialize};
 #[serde(into = "String", try_from = "String")]
 pub enum Purpose {
     Describe,
+    /// The target's `impact` count, run after `describe`.
+    Impact,
     Main,
     Verify(u32),
     Rollback(u32),
@@ -21,6 +23,7 @@ impl fmt::Display for Purpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Purpose::Describe => f.write_str("describe"),
+            Purpose::Impact => f.write_str("impact"),
             Purpose::Main => f.write_str("main"),
             Purpose::Verify(n) => write!(f, "verify-{n}"),
             Purpose::Rollback(n) => write!(f, "rollback-{n}"),
@@ -37,6 +40,7 @@ impl FromStr for Purpose {
         };
         match s {
             "describe" => Ok(Purpose::Describe),
+            "impact" => Ok(Purpose::Impact),
             "main" => Ok(Purpose::Main),
             _ => match s.split_once('-') {
                 Some(("verify", rest)) => Ok(Purpose::Verify(n(rest)?)),

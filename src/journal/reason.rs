@@ -47,6 +47,11 @@ pub enum CommandFailure {
     },
     /// The target's `describe` printed nothing to confirm.
     NothingDescribed,
+    /// The target's `impact` printed no count: nothing at all, or this first line.
+    NoCount {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        first_line: Option<String>,
+    },
     /// ssh itself failed (`kind` as in `command_finished.ssh_failure`); `message` is the
     /// transport's explanation, which names ssh's own words and the fix.
     Ssh {
@@ -206,6 +211,9 @@ impl CommandFailure {
                 expected: expected.map(f),
                 saw: saw.map(f),
                 truncated: *truncated,
+            },
+            F::NoCount { first_line } => F::NoCount {
+                first_line: first_line.as_deref().map(f),
             },
             F::NoCapture { name, pattern } => F::NoCapture {
                 name: name.clone(),

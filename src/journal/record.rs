@@ -263,6 +263,21 @@ pub enum Body {
     },
     TargetResolved {
         resolved: String,
+        /// `confirm: blind`: the value stays off every screen until someone names it.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        blind: bool,
+    },
+    /// The target's `impact` count: how many things the step touches, and its limit. Above
+    /// `at_most` the step is refused with no override.
+    TargetImpact {
+        count: u64,
+        /// What is counted, as the command named it (`accounts`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unit: Option<String>,
+        at_most: u64,
+        /// What is touched, one per line as the command listed it (the first few).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        listed: Vec<String>,
     },
     TargetDenied {
         resolved: String,
@@ -275,11 +290,18 @@ pub enum Body {
         /// Not typed again: the same target was confirmed at this step earlier in the run.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reused_from: Option<String>,
+        /// `confirm: blind`: `typed` is the target the person intended, named before the
+        /// resolved one was shown.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        blind: bool,
     },
     TargetMismatch {
         resolved: String,
         typed: String,
         misses: u32,
+        /// `confirm: blind`: `typed` is the intended target; `resolved` was not shown.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        blind: bool,
     },
     SnapshotRecorded {
         #[serde(default)]
@@ -297,6 +319,9 @@ pub enum Body {
         /// The group each of them must be in.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         group: Option<String>,
+        /// `confirm: blind`: the reviewer names the target before it is shown to them.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        blind: bool,
     },
     ApprovalGranted {
         typed: String,
@@ -446,6 +471,7 @@ pub const KINDS: &[&str] = &[
     "no_return_confirmed",
     "expect_failed",
     "target_resolved",
+    "target_impact",
     "target_denied",
     "target_confirmed",
     "target_mismatch",
@@ -489,6 +515,7 @@ impl Body {
             Body::NoReturnConfirmed { .. } => "no_return_confirmed",
             Body::ExpectFailed { .. } => "expect_failed",
             Body::TargetResolved { .. } => "target_resolved",
+            Body::TargetImpact { .. } => "target_impact",
             Body::TargetDenied { .. } => "target_denied",
             Body::TargetConfirmed { .. } => "target_confirmed",
             Body::TargetMismatch { .. } => "target_mismatch",
@@ -571,6 +598,7 @@ mod tests {
                 resolved: "quarantine-2023-12".into(),
                 typed: "quarantine-2023-12".into(),
                 reused_from: None,
+                blind: false,
             },
             step: Some("attach-deny".into()),
             actor: actor(),

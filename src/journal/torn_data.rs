@@ -358,10 +358,14 @@ const FIELDS: &[(&str, Names)] = &[
             "saw",
         ],
     ),
-    ("target_resolved", &["resolved"]),
+    ("target_resolved", &["resolved", "blind"]),
+    ("target_impact", &["count", "unit", "at_most", "listed"]),
     ("target_denied", &["resolved", "rule", "pattern"]),
-    ("target_confirmed", &["resolved", "typed", "reused_from"]),
-    ("target_mismatch", &["resolved", "typed", "misses"]),
+    (
+        "target_confirmed",
+        &["resolved", "typed", "reused_from", "blind"],
+    ),
+    ("target_mismatch", &["resolved", "typed", "misses", "blind"]),
     ("snapshot_recorded", &["captures", "log"]),
     (
         "approval_requested",
@@ -372,6 +376,7 @@ const FIELDS: &[(&str, Names)] = &[
             "allow_self",
             "reviewers",
             "group",
+            "blind",
         ],
     ),
     (

@@ -183,8 +183,28 @@ impl Phrasebook for English {
                 };
                 step().plain(format!("{} {clause}", purpose_words(*purpose)))
             }
-            Body::TargetResolved { resolved } => {
+            Body::TargetResolved { blind: true, .. } => step().plain(
+                "the target is resolved; blind confirmation: it is shown once the operator names the target they intend",
+            ),
+            Body::TargetResolved { resolved, .. } => {
                 step().plain("the target resolves to ").code(resolved)
+            }
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                let p = step().plain(self.impact(*count, unit.as_deref(), *at_most).text());
+                let p = if count > at_most {
+                    p.marked(Mark::Refused)
+                } else {
+                    p
+                };
+                match listed.len() {
+                    0 => p,
+                    _ => p.plain(": ").code(listed.join("; ")),
+                }
             }
             Body::TargetDenied {
                 resolved,
@@ -206,6 +226,10 @@ impl Phrasebook for English {
                 .plain(" already confirmed at ")
                 .code(title(earlier, names))
                 .plain(" in this loop pass; not asked again"),
+            // The value is not said: a reviewer who must name it blind may read this line.
+            Body::TargetConfirmed { blind: true, .. } => step().plain(format!(
+                "{who} named the intended target blind, and it is the one the system resolved"
+            )),
             Body::TargetConfirmed { typed, .. } => step()
                 .plain(format!("{who} typed "))
                 .code(typed)
@@ -265,6 +289,27 @@ impl Phrasebook for English {
                 .plain(format!(" — {reason}")),
             // A reviewer's miss is theirs alone: it does not count against the operator's
             // three tries, and the approval still waits.
+            // Blind: what was named is said, what the system resolved is not (it would
+            // give the answer away to the next try).
+            Body::TargetMismatch {
+                typed,
+                misses,
+                blind: true,
+                ..
+            } => {
+                let after = if rec.actor.role == Role::Reviewer {
+                    "; nothing was approved".to_string()
+                } else {
+                    format!(" (miss {misses} of 3); nothing ran")
+                };
+                step()
+                    .marked(Mark::Mismatch)
+                    .plain(format!("{who} named "))
+                    .code(typed)
+                    .plain(format!(
+                        " blind, which is not the target the system resolved{after}"
+                    ))
+            }
             Body::TargetMismatch {
                 resolved, typed, ..
             } if rec.actor.role == Role::Reviewer => step()
@@ -278,6 +323,7 @@ impl Phrasebook for English {
                 resolved,
                 typed,
                 misses,
+                ..
             } => step()
                 .marked(Mark::Mismatch)
                 .plain(format!("{who} typed "))
@@ -294,6 +340,9 @@ impl Phrasebook for English {
                     p.plain(" (").code(list.join(", ")).plain(")")
                 }
             }
+            Body::ApprovalRequested { blind: true, .. } => step().plain(
+                "waiting for a second person to approve (blind: they name the target they intend before it is shown to them)",
+            ),
             Body::ApprovalRequested {
                 expected,
                 reviewers: None,
@@ -672,6 +721,29 @@ impl Phrasebook for English {
         msg::run_end(e)
     }
 
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            Phrase::new().plain(format!(
+                "this touches {count}{what}, more than the {at_most} allowed"
+            ))
+        } else {
+            Phrase::new().plain(format!("this touches {count}{what} (at most {at_most})"))
+        }
+    }
+
+    fn target_ask(&self, ask: &super::TargetAsk<'_>) -> Phrase {
+        self.ask(ask)
+    }
+
+    fn reviewer_ask(&self, blind: bool) -> Phrase {
+        Phrase::new().plain(if blind {
+            "blind confirmation: name the target you intend, from the ticket; it is not shown to you before you name it"
+        } else {
+            "type the target to approve"
+        })
+    }
+
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
             Some(t) => Phrase::new().plain(format!("{t}: ")),
@@ -717,6 +789,26 @@ impl Phrasebook for English {
     }
 }
 
+fn tries(n: u32) -> &'static str {
+    if n == 1 { "try" } else { "tries" }
+}
+
+impl English {
+    pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
+        let left = a.tries_left;
+        match a.resolved {
+            Some(resolved) => Phrase::new()
+                .plain("type the target ")
+                .code(resolved)
+                .plain(format!(" to confirm ({left} {} left)", tries(left))),
+            None => Phrase::new().plain(format!(
+                "blind confirmation — name the target you intend, from the ticket; the system's answer is shown only once they match ({left} {} left)",
+                tries(left)
+            )),
+        }
+    }
+}
+
 /// `verify 2`, `rollback 1`, `target lookup`.
 /// The person behind an approval: their name, and the account that connected when it was
 /// another (`alice (as root)`: `sudo shisa approve`).
@@ -732,6 +824,7 @@ fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "command".into(),
         Purpose::Describe => "target lookup".into(),
+        Purpose::Impact => "impact count".into(),
         Purpose::Verify(n) => format!("verify {n}"),
         Purpose::Rollback(n) => format!("rollback {n}"),
     }

@@ -182,7 +182,27 @@ impl Phrasebook for Japanese {
                 };
                 step().plain(format!("{}{clause}", purpose_words(*purpose)))
             }
-            Body::TargetResolved { resolved } => step().plain("実際の対象は ").code(resolved),
+            Body::TargetResolved { blind: true, .. } => step().plain(
+                "対象を取得した。ブラインド確認のため、作業者が意図する対象を入力するまで表示しない",
+            ),
+            Body::TargetResolved { resolved, .. } => step().plain("実際の対象は ").code(resolved),
+            Body::TargetImpact {
+                count,
+                unit,
+                at_most,
+                listed,
+            } => {
+                let p = step().plain(self.impact(*count, unit.as_deref(), *at_most).text());
+                let p = if count > at_most {
+                    p.marked(Mark::Refused)
+                } else {
+                    p
+                };
+                match listed.len() {
+                    0 => p,
+                    _ => p.plain(": ").code(listed.join("; ")),
+                }
+            }
             Body::TargetDenied {
                 resolved,
                 rule,
@@ -204,6 +224,9 @@ impl Phrasebook for Japanese {
                 .plain(" はこのループ回の「")
                 .plain(title(earlier, names))
                 .plain("」で確認済みのため、再入力は求めない"),
+            Body::TargetConfirmed { blind: true, .. } => step().plain(format!(
+                "{who} が意図する対象をブラインドで入力し、実際の対象と一致"
+            )),
             Body::TargetConfirmed { typed, .. } => step()
                 .plain(format!("{who} が "))
                 .code(typed)
@@ -262,6 +285,23 @@ impl Phrasebook for Japanese {
                 .code(typed)
                 .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
             Body::TargetMismatch {
+                typed,
+                misses,
+                blind: true,
+                ..
+            } => {
+                let after = if rec.actor.role == Role::Reviewer {
+                    "。承認されていない".to_string()
+                } else {
+                    format!("（3 回中 {misses} 回目）。何も実行していない")
+                };
+                step()
+                    .marked(Mark::Mismatch)
+                    .plain(format!("{who} がブラインドで "))
+                    .code(typed)
+                    .plain(format!(" と入力したが、実際の対象と一致しない{after}"))
+            }
+            Body::TargetMismatch {
                 resolved, typed, ..
             } if rec.actor.role == Role::Reviewer => step()
                 .marked(Mark::Mismatch)
@@ -274,6 +314,7 @@ impl Phrasebook for Japanese {
                 resolved,
                 typed,
                 misses,
+                ..
             } => step()
                 .marked(Mark::Mismatch)
                 .plain(format!("{who} が "))
@@ -292,6 +333,9 @@ impl Phrasebook for Japanese {
                     p.plain("（").code(list.join(", ")).plain("）")
                 }
             }
+            Body::ApprovalRequested { blind: true, .. } => step().plain(
+                "第二者の承認待ち（ブラインド: 承認者は対象が表示される前に、意図する対象を入力する）",
+            ),
             Body::ApprovalRequested {
                 expected,
                 reviewers: None,
@@ -658,6 +702,29 @@ impl Phrasebook for Japanese {
         words::run_end(e)
     }
 
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            Phrase::new().plain(format!(
+                "影響範囲は {count}{what} で、上限 {at_most} を超える"
+            ))
+        } else {
+            Phrase::new().plain(format!("影響範囲は {count}{what}（上限 {at_most}）"))
+        }
+    }
+
+    fn target_ask(&self, ask: &super::TargetAsk<'_>) -> Phrase {
+        self.ask(ask)
+    }
+
+    fn reviewer_ask(&self, blind: bool) -> Phrase {
+        Phrase::new().plain(if blind {
+            "ブラインド確認: チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
+        } else {
+            "承認するには対象を入力してください"
+        })
+    }
+
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
             Some(t) => Phrase::new().plain(format!("「{t}」: ")),
@@ -697,6 +764,21 @@ impl Phrasebook for Japanese {
         } else {
             p.marked(Mark::Failed)
                 .plain(format!("が {n} 回とも失敗（{took}）: {miss}"))
+        }
+    }
+}
+
+impl Japanese {
+    pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
+        let left = a.tries_left;
+        match a.resolved {
+            Some(resolved) => Phrase::new()
+                .plain("対象 ")
+                .code(resolved)
+                .plain(format!(" を入力して確認してください（残り {left} 回）")),
+            None => Phrase::new().plain(format!(
+                "ブラインド確認 — チケットにある、意図する対象を入力してください。一致するまで実際の対象は表示しません（残り {left} 回）"
+            )),
         }
     }
 }

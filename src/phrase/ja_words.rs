@@ -41,6 +41,14 @@ pub fn command_failure(f: &CommandFailure) -> String {
             format!("取得値 `{name}` の /{pattern}/ に一致するものが標準出力にない")
         }
         CommandFailure::NothingDescribed => "`describe` が確認する対象を何も出力しなかった".into(),
+        CommandFailure::NoCount { first_line: None } => {
+            "影響範囲の計数が何も出力しなかった（1 行目は件数、整数であること）".into()
+        }
+        CommandFailure::NoCount {
+            first_line: Some(first),
+        } => format!(
+            "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例: `412 accounts`）"
+        ),
         // The transport's explanation names ssh's own words and the fix; it is kept as is.
         CommandFailure::Ssh { kind, message } => format!("ssh 自体の失敗（{kind}）: {message}"),
         CommandFailure::Deadline {
@@ -164,6 +172,7 @@ pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),
         Purpose::Describe => "対象の確認".into(),
+        Purpose::Impact => "影響範囲の計数".into(),
         Purpose::Verify(n) => format!("確認 {n}"),
         Purpose::Rollback(n) => format!("ロールバック {n}"),
     }

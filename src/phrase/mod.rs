@@ -193,12 +193,30 @@ pub trait Phrasebook: Sync {
 
     /// Why a run ended, where shisa decided it.
     fn run_end(&self, e: &RunEnd) -> String;
+
+    /// A target's blast radius, as shown beside it: "touches 412 accounts (at most 500)".
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase;
+
+    /// The question that asks the operator for a step's target, saying which confirmation
+    /// is in force (blind: name it first; echo: type back what is shown).
+    fn target_ask(&self, ask: &TargetAsk<'_>) -> Phrase;
+
+    /// What a reviewer is asked to type to approve (blind or echo).
+    fn reviewer_ask(&self, blind: bool) -> Phrase;
 }
 
 /// A reason as a phrasebook says it: from the journaled data where there is some, else the
 /// sentence an older journal holds, as written.
 pub fn said<T>(why: Option<&T>, text: Option<&str>, say: impl Fn(&T) -> String) -> Option<String> {
     why.map(say).or_else(|| text.map(str::to_string))
+}
+
+/// A target question, for [`Phrasebook::target_ask`].
+#[derive(Debug, Clone, Copy)]
+pub struct TargetAsk<'a> {
+    /// None with `confirm: blind`: the resolved target is not shown before it is named.
+    pub resolved: Option<&'a str>,
+    pub tries_left: u32,
 }
 
 /// The phrasebook shisa speaks by default (the TUI, headless and watch speak it).

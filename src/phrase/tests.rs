@@ -433,6 +433,120 @@ fn no_english_is_left_in_japanese_reasons() {
     );
 }
 
+/// Blind records never say the resolved target, in either language; what was named is said.
+#[test]
+fn blind_records_keep_the_resolved_target_unsaid_in_both_languages() {
+    let records = [
+        rec(
+            Some("drain"),
+            Role::Shisa,
+            Body::TargetResolved {
+                resolved: "Root".into(),
+                blind: true,
+            },
+        ),
+        rec(
+            Some("drain"),
+            Role::Operator,
+            Body::TargetMismatch {
+                resolved: "Root".into(),
+                typed: "quarantine-2023-12".into(),
+                misses: 1,
+                blind: true,
+            },
+        ),
+        rec(
+            Some("drain"),
+            Role::Reviewer,
+            Body::TargetMismatch {
+                resolved: "Root".into(),
+                typed: "quarantine-2023-11".into(),
+                misses: 0,
+                blind: true,
+            },
+        ),
+        rec(
+            Some("drain"),
+            Role::Operator,
+            Body::TargetConfirmed {
+                resolved: "Root".into(),
+                typed: "Root".into(),
+                reused_from: None,
+                blind: true,
+            },
+        ),
+        rec(
+            Some("drain"),
+            Role::Shisa,
+            Body::ApprovalRequested {
+                command: "orgctl attach".into(),
+                command_sha256: "0".repeat(64),
+                expected: "Root".into(),
+                allow_self: false,
+                reviewers: None,
+                group: None,
+                blind: true,
+            },
+        ),
+    ];
+    for book in [&EN as &dyn Phrasebook, &JA] {
+        for r in &records {
+            let text = phrase(book, r, &Titles).expect("a sentence").text();
+            assert!(!text.contains("Root"), "{text}");
+        }
+        let named = phrase(book, &records[1], &Titles).unwrap().text();
+        assert!(named.contains("`quarantine-2023-12`"), "{named}");
+    }
+    assert_eq!(
+        say(&records[1]).line(&EN),
+        "✗ MISMATCH Drain the edge: ops1 named `quarantine-2023-12` blind, which is not the target the system resolved (miss 1 of 3); nothing ran"
+    );
+}
+
+#[test]
+fn the_impact_and_the_target_question_in_both_languages() {
+    let over = rec(
+        Some("drain"),
+        Role::Shisa,
+        Body::TargetImpact {
+            count: 412,
+            unit: Some("accounts".into()),
+            at_most: 50,
+            listed: vec!["111 a".into()],
+        },
+    );
+    let p = say(&over);
+    assert_eq!(p.mark, Some(Mark::Refused));
+    assert_eq!(
+        p.text(),
+        "Drain the edge: this touches 412 accounts, more than the 50 allowed: `111 a`"
+    );
+    assert_eq!(
+        JA.impact(3, Some("accounts"), 50).text(),
+        "影響範囲は 3 accounts（上限 50）"
+    );
+    let blind = TargetAsk {
+        resolved: None,
+        tries_left: 2,
+    };
+    assert!(
+        EN.target_ask(&blind)
+            .text()
+            .starts_with("blind confirmation — name the target you intend")
+    );
+    assert!(JA.target_ask(&blind).text().starts_with("ブラインド確認"));
+    let echo = TargetAsk {
+        resolved: Some("quarantine-2023-12"),
+        tries_left: 3,
+    };
+    assert_eq!(
+        EN.target_ask(&echo).text(),
+        "type the target `quarantine-2023-12` to confirm (3 tries left)"
+    );
+    assert!(JA.target_ask(&echo).text().contains("`quarantine-2023-12`"));
+    assert!(JA.reviewer_ask(true).text().starts_with("ブラインド確認"));
+}
+
 #[test]
 fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
     let started = |env: Option<&str>, rehearsal| {

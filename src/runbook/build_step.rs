@@ -10,8 +10,8 @@ use super::diag::Diagnostic;
 use super::fields::Cx;
 use super::keys;
 use super::model::{
-    Approval, ApproverGroup, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver,
-    is_group_name,
+    Approval, ApproverGroup, Capture, Confirm, Guard, Impact, OnFailure, Step, StepKind, Target,
+    Waiver, is_group_name,
 };
 use super::names;
 use super::node::{Node, Value};
@@ -298,6 +298,8 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
         .get("deny")
         .map(|n| cx.patterns_with_values(n, "a target `deny` pattern"))
         .unwrap_or_default();
+    let confirm = f.get("confirm").map(|n| confirm(cx, n)).unwrap_or_default();
+    let impact = f.get("impact").and_then(|n| impact(cx, n));
     Some(Target {
         pos: f.pos,
         describe: describe?,
@@ -305,6 +307,52 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
         capture,
         must_match,
         deny,
+        confirm,
+        impact,
+    })
+}
+
+fn confirm(cx: &mut Cx, node: &Node) -> Confirm {
+    let text = cx.string(node, "`confirm`").unwrap_or_default();
+    match Confirm::ALL.iter().find(|(name, _)| *name == text) {
+        Some((_, c)) => *c,
+        None => {
+            cx.error(
+                Diagnostic::error(node.pos, format!("`confirm: {text}` is not known"))
+                    .width(node.width())
+                    .hint("write `confirm: blind` (name the intended target first, from the ticket) or `confirm: echo` (type back what is shown; the default)"),
+            );
+            Confirm::Echo
+        }
+    }
+}
+
+/// Largest `at_most`: a count an operator can read, and exact as a JSON number.
+const MAX_AT_MOST: i64 = 1 << 40;
+
+fn impact(cx: &mut Cx, node: &Node) -> Option<Impact> {
+    let f = cx.map(node, "`impact`", Some(keys::IMPACT))?;
+    let command = command(cx, &f, "`impact`");
+    if command.is_none() && !f.has("run") && !f.has("argv") {
+        cx.error(
+            Diagnostic::error(f.pos, "`impact` has no command").hint(
+                "add `run:` or `argv:`: a read-only command that prints how many things the step touches, e.g. `run: orgctl count-accounts --under \"$ou_id\"`",
+            ),
+        );
+    }
+    let at_most = match f.get("at_most") {
+        Some(n) => cx.int(n, "`at_most`", 0..=MAX_AT_MOST),
+        None => {
+            cx.error(Diagnostic::error(f.pos, "`impact` has no `at_most`").hint(
+                "add `at_most: N`: the most this step may touch; above it the step is refused, with no override",
+            ));
+            None
+        }
+    };
+    Some(Impact {
+        pos: f.pos,
+        command: command?,
+        at_most: u64::try_from(at_most?).ok()?,
     })
 }
 

@@ -78,7 +78,17 @@ pub const EXPECT: &[&str] = &[
     "stdout_number",
 ];
 pub const NUMBER: &[&str] = &["lt", "le", "gt", "ge", "eq"];
-pub const TARGET: &[&str] = &["describe", "on", "capture", "must_match", "deny"];
+pub const TARGET: &[&str] = &[
+    "describe",
+    "on",
+    "capture",
+    "must_match",
+    "deny",
+    "confirm",
+    "impact",
+];
+/// `target: { impact: … }`: a read-only count and its limit.
+pub const IMPACT: &[&str] = &["run", "argv", "at_most"];
 pub const APPROVAL: &[&str] = &["required", "allow_self", "reviewers", "group"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
 pub const CHECK: &[&str] = &[

@@ -73,6 +73,12 @@ fn commands(step: &Step) -> impl Iterator<Item = &Command> {
     step.command
         .iter()
         .chain(step.target.iter().map(|t| &t.describe))
+        .chain(
+            step.target
+                .iter()
+                .flat_map(|t| &t.impact)
+                .map(|i| &i.command),
+        )
         .chain(step.checks().map(|c| &c.command))
 }
 

@@ -165,6 +165,12 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
                 step.target
                     .iter()
                     .flat_map(|t| command_vars(Some(&t.describe)).chain(target_pattern_vars(t))),
+            )
+            .chain(
+                step.target
+                    .iter()
+                    .flat_map(|t| &t.impact)
+                    .flat_map(|i| command_vars(Some(&i.command))),
             );
         for (name, pos) in vars {
             unknown_var(&scope, step, &name, pos, out);
@@ -315,6 +321,12 @@ fn scripts(
         .command
         .iter()
         .chain(step.target.iter().map(|t| &t.describe))
+        .chain(
+            step.target
+                .iter()
+                .flat_map(|t| &t.impact)
+                .map(|i| &i.command),
+        )
         .chain(step.checks().map(|c| &c.command));
     for cmd in cmds {
         let Command::Run {

@@ -156,6 +156,14 @@ pub fn schema() -> Value {
                 "capture": regex,
                 "must_match": regex,
                 "deny": regex_list,
+                "confirm": { "enum": ["echo", "blind"],
+                             "description": "echo (default): type back the target shown; blind: name the intended target first, then it is compared and shown" },
+                "impact": { "allOf": [object(keys::IMPACT, json!({
+                    "run": run,
+                    "argv": argv,
+                    "at_most": { "type": "integer", "minimum": 0, "maximum": 1_099_511_627_776_u64 },
+                }), &["at_most"]), { "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }] }],
+                    "description": "A read-only count of what the step touches (first line of stdout: the number, optionally followed by what it counts; later lines: what is touched), run after describe where describe runs; above at_most the step is refused with no override" },
             }), &["describe"]),
             "approval": { "oneOf": [
                 { "enum": ["required", "none"] },

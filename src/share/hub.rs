@@ -82,10 +82,12 @@ impl Hub {
                 command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
                 step: p.step_id,
                 command_sha256: p.command_sha256,
-                target: p.expected,
+                // Blind: the reviewer names it first; the server does not send it.
+                target: if p.blind { String::new() } else { p.expected },
                 allow_self: p.allow_self,
                 request: request.clone(),
                 approvals: p.tally.counted().then(|| p.tally.waiting_for()),
+                blind: p.blind,
             }),
             _ => None,
         };

@@ -127,6 +127,9 @@ pub struct Pending {
     /// ("2 distinct people of group `dba`; 1 of 2 so far: alice").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<String>,
+    /// `confirm: blind`: `target` is left empty; the reviewer names the target they intend.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub blind: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

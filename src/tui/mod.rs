@@ -26,6 +26,8 @@ mod tests;
 mod flow_tests;
 
 #[cfg(test)]
+mod blind_tests;
+#[cfg(test)]
 mod env_tests;
 #[cfg(test)]
 mod gates_tests;

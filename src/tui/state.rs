@@ -54,9 +54,11 @@ pub enum Question {
 impl Question {
     pub fn for_phase(phase: &Phase, e: &Engine) -> Option<Question> {
         Some(match phase {
-            Phase::Confirm { .. } | Phase::NoReturn { .. } => Question::Confirm {
-                input: String::new(),
-            },
+            Phase::Confirm { .. } | Phase::Blind { .. } | Phase::NoReturn { .. } => {
+                Question::Confirm {
+                    input: String::new(),
+                }
+            }
             Phase::Manual(_) | Phase::ManualUndo { .. } => Question::Manual {
                 note: String::new(),
                 answer: 0,

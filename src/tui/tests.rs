@@ -164,6 +164,10 @@ impl Sim {
 
     pub(super) fn output(&mut self, stream: Stream, text: &str) {
         let step = self.spawned.as_ref().expect("a command runs").step;
+        // As the driver does: a blind target's lookup is not shown as it comes.
+        if !self.e.shows_output(step) {
+            return;
+        }
         let chunk = OutputChunk {
             step,
             stream,

@@ -260,6 +260,24 @@ impl DocumentWords for English {
         format!("mismatch: miss {misses} of 3; nothing ran")
     }
 
+    fn target_confirmed_blind(&self) -> String {
+        "confirmed blind: the intended target, named before it was shown, is the one resolved"
+            .into()
+    }
+
+    fn target_mismatch_blind(&self, intended: &str, resolved: &str, miss: &str) -> String {
+        format!("blind: intended “{intended}”, the system resolved “{resolved}” — {miss}")
+    }
+
+    fn target_impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> String {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            format!("impact: touches {count}{what}, more than at_most {at_most}; refused")
+        } else {
+            format!("impact: touches {count}{what} (at most {at_most})")
+        }
+    }
+
     fn target_denied(&self, rule: &str, pattern: &str) -> String {
         format!("denied: refused by the {rule} rule '{pattern}'")
     }

@@ -288,6 +288,23 @@ impl DocumentWords for Japanese {
         format!("不一致（3 回中 {misses} 回目）。何も実行していない")
     }
 
+    fn target_confirmed_blind(&self) -> String {
+        "ブラインドで一致（表示前に入力した意図する対象が実際の対象と一致）".into()
+    }
+
+    fn target_mismatch_blind(&self, intended: &str, resolved: &str, miss: &str) -> String {
+        format!("ブラインド: 意図した対象「{intended}」、実際の対象「{resolved}」 — {miss}")
+    }
+
+    fn target_impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> String {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            format!("影響範囲: {count}{what}。上限 {at_most} を超えるため拒否")
+        } else {
+            format!("影響範囲: {count}{what}（上限 {at_most}）")
+        }
+    }
+
     fn target_denied(&self, rule: &str, pattern: &str) -> String {
         format!("拒否: {rule} ルール '{pattern}' に該当")
     }

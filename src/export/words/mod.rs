@@ -182,6 +182,13 @@ pub trait DocumentWords: Sync {
     fn target_confirmed(&self) -> String;
     fn target_mismatch(&self, misses: u32) -> String;
     fn target_denied(&self, rule: &str, pattern: &str) -> String;
+    /// Blind: the person named the intended target first, and it matched.
+    fn target_confirmed_blind(&self) -> String;
+    /// Blind: what was intended beside what the system resolved, after `miss` (the
+    /// ordinary mismatch words).
+    fn target_mismatch_blind(&self, intended: &str, resolved: &str, miss: &str) -> String;
+    /// The blast radius counted, against its limit.
+    fn target_impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> String;
 
     /// An approval's result; `reason` is the reviewer's or shisa's words for a refusal.
     fn approval_result(&self, self_approved: bool, refused: Option<&str>) -> String;

@@ -200,6 +200,10 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             t.warn(),
         ),
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
+        Phase::Blind { .. } => (
+            "waiting for the intended target to be named (blind)".into(),
+            t.accent(),
+        ),
         // Not shared, and the operator may approve: nobody else can join, so no one else is
         // named.
         Phase::Approval {

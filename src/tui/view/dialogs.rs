@@ -11,6 +11,7 @@ use super::dialog::{Dialog, input, widths};
 use super::{View, fit};
 use crate::engine::{Engine, Phase, update::MAX_MISSES};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
+use crate::phrase::Phrasebook as _;
 use crate::runbook::model::Undo;
 use crate::tui::state::{Overlay, Question, ReasonFor};
 
@@ -43,6 +44,13 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             for row in super::target::band(&resolved, tw, 3, t.target()) {
                 d.line(row);
             }
+            if let Some(c) = e.impact(i) {
+                d.text(
+                    &super::target::impact_text(c),
+                    super::target::impact_style(v, c),
+                    tw,
+                );
+            }
             d.line(Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
             d.line(input(typed, v));
@@ -53,6 +61,38 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                         "`{miss}` is not the target — {left} {} left",
                         if left == 1 { "try" } else { "tries" }
                     ),
+                    t.bad(),
+                    tw,
+                ),
+                _ => d.text(&format!("{left} tries; then the run stops"), t.dim(), tw),
+            }
+            d.draw(f, area, w);
+        }
+        (Question::Confirm { input: typed }, Phase::Blind { misses, .. }) => {
+            let mut d = Dialog::new(
+                " Name the target — blind confirmation ",
+                t.warn().patch(t.bold()),
+            );
+            d.text(&title(e, i), t.bold(), tw);
+            let left = MAX_MISSES.saturating_sub(misses);
+            let ask = crate::phrase::TargetAsk {
+                resolved: None,
+                tries_left: left,
+            };
+            d.text(&crate::phrase::EN.target_ask(&ask).text(), Style::new(), tw);
+            if let Some(c) = e.impact(i) {
+                d.text(
+                    &super::target::impact_text(c),
+                    super::target::impact_style(v, c),
+                    tw,
+                );
+            }
+            d.line(Line::raw(""));
+            d.text("The target you intend, then Enter:", Style::new(), tw);
+            d.line(input(typed, v));
+            match &v.ui.last_miss {
+                Some(miss) if misses > 0 => d.text(
+                    &format!("`{miss}` is not the target the system resolved — {left} tries left"),
                     t.bad(),
                     tw,
                 ),
@@ -406,7 +446,14 @@ pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
             if let Some(i) = step {
                 d.text(&title(e, i), t.bold(), tw);
             }
-            if v.ui.watcher {
+            let blind = step.is_some_and(|i| e.blind(i));
+            if v.ui.watcher && blind {
+                d.text(
+                    &crate::phrase::EN.reviewer_ask(true).text(),
+                    Style::new(),
+                    tw,
+                );
+            } else if v.ui.watcher {
                 d.text(
                     "Type the target as you read it from the system, then Enter:",
                     Style::new(),

@@ -18,11 +18,13 @@ pub fn request(f: &mut Frame, area: Rect, v: &View) {
     let (w, tw) = widths(area);
     let mut d = Dialog::new(" Approval wanted ", t.accent());
     d.text(&v.e.title(step), t.bold(), tw);
-    d.text(
-        "waits for a second person. Press a and type the target as you read it, or r to reject it with a reason for the operator.",
-        Style::new(),
-        tw,
-    );
+    // Blind: the reviewer names the target they intend; nothing is there to read back yet.
+    let how = if v.e.blind(step) {
+        "waits for a second person. Press a and name the target you intend, from the ticket (it is shown once named), or r to reject it with a reason for the operator."
+    } else {
+        "waits for a second person. Press a and type the target as you read it, or r to reject it with a reason for the operator."
+    };
+    d.text(how, Style::new(), tw);
     d.text(
         "Esc hides this to read the steps and their output (↑ PgUp scroll, [ earlier steps).",
         t.dim(),

@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use super::{View, fit};
+use crate::engine::Viewer;
 use crate::journal::record::Purpose;
 use crate::runbook::show;
 
@@ -22,6 +23,16 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         return area;
     }
     let s = &e.step(i);
+    let viewer = if v.ui.watcher {
+        Viewer::Reviewer
+    } else {
+        Viewer::Operator
+    };
+    // Blind: what the system resolved stays off this screen until this viewer named it.
+    let resolved = s
+        .target()
+        .resolved()
+        .filter(|_| e.reveals_target(i, viewer));
     let describe = e.shown_command(i, Purpose::Describe).unwrap_or_default();
     let mut describe = describe.lines().next().unwrap_or("").to_string();
     if let Some((cmd, _)) = e.command_for(i, Purpose::Describe) {
@@ -30,17 +41,13 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         }
     }
     let tall = area.height >= 16;
-    let h: u16 = if s.target().resolved().is_some() && tall {
-        5
-    } else {
-        3
-    };
+    let h: u16 = if resolved.is_some() && tall { 5 } else { 3 };
     if area.height < h + 3 {
         return area;
     }
     let pane = Rect { height: h, ..area };
     let inner_w = pane.width.saturating_sub(2) as usize;
-    let (title, body) = match s.target().resolved() {
+    let (title, body) = match resolved {
         Some(resolved) => {
             let title = if s.target().confirmed() {
                 " TARGET ✓ confirmed "
@@ -50,6 +57,16 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
             let rows = if tall { 3 } else { 1 };
             (title, band(resolved, inner_w, rows, t.target()))
         }
+        None if s.target().resolved().is_some() => (
+            " TARGET — blind confirmation ",
+            vec![Line::styled(
+                fit(
+                    "hidden until it is named: type the target you intend, from the ticket",
+                    inner_w,
+                ),
+                t.warn(),
+            )],
+        ),
         None => (
             " TARGET ",
             vec![Line::styled(
@@ -65,6 +82,21 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         .border_type(BorderType::Double)
         .border_style(t.warn())
         .title(Line::styled(title, t.warn().patch(t.bold())));
+    if let Some(c) = e.impact(i) {
+        let style = if c.count > c.at_most {
+            t.bad()
+        } else {
+            t.warn()
+        };
+        let text = format!(" {} ", impact_text(c));
+        block = block.title(
+            Line::styled(
+                fit(&text, inner_w.saturating_sub(title.chars().count() + 2)),
+                style.patch(t.bold()),
+            )
+            .right_aligned(),
+        );
+    }
     if s.target().resolved().is_some() {
         block = block.title_bottom(Line::styled(
             fit(&format!(" from: {describe} "), inner_w),
@@ -89,5 +121,21 @@ pub fn band(target: &str, width: usize, rows: usize, style: Style) -> Vec<Line<'
     match rows {
         1 => vec![middle],
         _ => vec![pad.clone(), middle, pad],
+    }
+}
+
+/// The blast radius line, in the phrasebook's words.
+pub fn impact_text(c: &crate::engine::Counted) -> String {
+    use crate::phrase::Phrasebook as _;
+    crate::phrase::EN
+        .impact(c.count, c.unit.as_deref(), c.at_most)
+        .text()
+}
+
+pub fn impact_style(v: &View, c: &crate::engine::Counted) -> Style {
+    if c.count > c.at_most {
+        v.theme.bad()
+    } else {
+        v.theme.warn()
     }
 }
