@@ -7,6 +7,7 @@ mod plan_map;
 pub mod plan_resolve;
 mod plan_step;
 pub mod resume;
+pub mod review;
 pub mod rollback;
 pub mod run;
 pub mod run_history;

@@ -1,0 +1,645 @@
+//! Drives the pure engine through every path `shisa review` reports: all commands
+//! succeeding, each command failing once (every attempt and poll of it), each answer of a
+//! manual step, each way a `when` on a capture can go, and `continue` where a failure
+//! offers it. Command results are made up (`madeup.rs`); nothing runs, no journal is
+//! written. What happens on each path — the choices offered, the rollback order, the
+//! values each command receives — is the engine's own answer, read as it runs.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use crate::engine::{Effect, Engine, Event, Offer, Phase, RollbackPlan, Spawn, StartInfo};
+use crate::journal::record::{Actor, ChoiceKind, Outcome, Prompt, Purpose, Role, RunbookRef};
+use crate::runbook::Runbook;
+use crate::runbook::model::{Capture, Expect, Pattern, When};
+use crate::runbook::params::Params;
+
+use super::madeup;
+use super::reads::{Value, reads};
+
+/// How many paths are followed at most: past this the review says it stopped short.
+const MAX_PATHS: usize = 20_000;
+
+/// A failure on one path and what the engine does about it.
+#[derive(Debug, Clone)]
+pub struct FailureRow {
+    pub step: usize,
+    pub purpose: Purpose,
+    /// Decisions earlier on the path (answers, made-up values a `when` tests).
+    pub after: Vec<String>,
+    pub prompt: Prompt,
+    /// Why the step failed, as the engine says it.
+    pub reason: String,
+    pub choices: Vec<ChoiceKind>,
+    /// `Engine::rollback_plan` at the failure: what a rollback undoes, in order.
+    pub plan: RollbackPlan,
+    /// With `rollback-item` offered: the plan limited to the failed loop pass.
+    pub pass_plan: Option<RollbackPlan>,
+    /// What the rollback ran once chosen, in order (or nothing, when it is not offered).
+    pub undone: Vec<Undone>,
+    pub outcome: Option<Outcome>,
+}
+
+/// One rollback entry as the engine ran it on a path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Undone {
+    pub step: usize,
+    pub entry: u32,
+    /// A `manual:` entry: a person carries it out.
+    pub manual: bool,
+    /// Each value the command reads, and where it came from on this path.
+    pub values: Vec<(String, Value)>,
+}
+
+/// A path with no failure on it: its decisions and how the run ends.
+#[derive(Debug, Clone)]
+pub struct Branch {
+    pub decisions: Vec<String>,
+    pub skipped: Vec<(usize, String)>,
+    pub outcome: Option<Outcome>,
+}
+
+/// A command that reads a captured value that was never set on its path.
+#[derive(Debug, Clone)]
+pub struct UnsetRead {
+    pub step: usize,
+    pub purpose: Purpose,
+    pub name: String,
+    pub after: Vec<String>,
+}
+
+/// What the walk found, over every path.
+#[derive(Debug, Default)]
+pub struct Walk {
+    pub rows: Vec<FailureRow>,
+    pub branches: Vec<Branch>,
+    pub unset: Vec<UnsetRead>,
+    /// Per step: some path began it (it ran).
+    pub ran: Vec<bool>,
+    /// Per step: some path got to it (ran, or skipped by its `when`).
+    pub reached: Vec<bool>,
+    /// Where a path could not go on, and why (made-up output the engine did not accept).
+    pub stuck: Vec<(usize, String)>,
+    pub paths: usize,
+    pub cut_short: bool,
+}
+
+#[derive(Clone)]
+enum Pending {
+    Spawn(Box<Spawn>),
+    Timer(std::time::Duration, Box<Event>),
+}
+
+#[derive(Clone, Default)]
+struct PathInfo {
+    decisions: Vec<String>,
+    failing: Option<(usize, Purpose)>,
+    /// The failure row this path fills in, once its prompt came.
+    row: Option<usize>,
+    /// Made-up values chosen for captures that a `when` tests: (step, name) → holds.
+    wishes: BTreeMap<(usize, String), bool>,
+    /// A made-up value this path needs cannot exist: the path is not one.
+    abandoned: bool,
+}
+
+#[derive(Clone)]
+struct Cursor {
+    e: Engine,
+    now: DateTime<Utc>,
+    pending: Option<Pending>,
+    path: PathInfo,
+    ended: Option<String>,
+}
+
+impl Cursor {
+    fn send(&mut self, ev: Event) {
+        match self.e.update(self.now, ev) {
+            Ok(fx) => {
+                for f in fx {
+                    match f {
+                        Effect::Spawn(s) => self.pending = Some(Pending::Spawn(Box::new(s))),
+                        Effect::Timer { after, event } => {
+                            self.pending = Some(Pending::Timer(after, Box::new(event)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(r) => self.ended = Some(r.0),
+        }
+    }
+}
+
+fn actor(role: Role, user: &str, uid: u32) -> Actor {
+    Actor {
+        role,
+        user: user.into(),
+        uid,
+        host: "review".into(),
+    }
+}
+
+/// A fixed, ordinary moment: the walk's clock only moves by the engine's own timers.
+fn start_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2024-01-09T10:00:00Z")
+        .map(Into::into)
+        .unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+struct Walker {
+    rb: Arc<Runbook>,
+    capture_names: BTreeSet<String>,
+    /// Capture name → the `when` patterns that test it.
+    tested: BTreeMap<String, Vec<Pattern>>,
+    tokens: BTreeMap<(String, String, Option<bool>), Option<String>>,
+    owners: BTreeMap<String, String>,
+    seen: HashSet<(usize, Purpose, Vec<usize>)>,
+    out: Walk,
+}
+
+/// Walks `written` with `params` (loops unrolled by the engine for these values).
+pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
+    let e =
+        Engine::new(written, actor(Role::Operator, "operator", 1000), params).begins_steps_itself();
+    let rb = e.runbook().clone();
+    let n = rb.steps.len();
+    let mut tested: BTreeMap<String, Vec<Pattern>> = BTreeMap::new();
+    for s in &rb.steps {
+        if let Some(When::Capture { name, matches }) = s.when.as_ref().map(|c| &c.test) {
+            tested
+                .entry(name.clone())
+                .or_default()
+                .push(matches.clone());
+        }
+    }
+    let mut w = Walker {
+        capture_names: rb
+            .steps
+            .iter()
+            .flat_map(|s| s.capture.iter().map(|c| c.name.clone()))
+            .collect(),
+        rb: rb.clone(),
+        tested,
+        tokens: BTreeMap::new(),
+        owners: BTreeMap::new(),
+        seen: HashSet::new(),
+        out: Walk {
+            ran: vec![false; n],
+            reached: vec![false; n],
+            ..Walk::default()
+        },
+    };
+    let info = StartInfo {
+        run_id: "review".into(),
+        runbook: RunbookRef {
+            path: String::new(),
+            sha256: sha256.into(),
+            name: rb.name.clone(),
+        },
+        mode: "review".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        clock_faked: None,
+        outside_window: Some("shisa review: nothing runs".into()),
+    };
+    let mut c = Cursor {
+        e,
+        now: start_time(),
+        pending: None,
+        path: PathInfo::default(),
+        ended: None,
+    };
+    c.send(Event::Start(info));
+    let mut stack = vec![c];
+    while let Some(c) = stack.pop() {
+        if w.out.paths >= MAX_PATHS {
+            w.out.cut_short = true;
+            break;
+        }
+        w.out.paths += 1;
+        w.follow(c, &mut stack);
+    }
+    w.out
+        .rows
+        .sort_by_key(|r| (r.step, r.purpose, r.after.len()));
+    w.out
+}
+
+impl Walker {
+    fn follow(&mut self, mut c: Cursor, stack: &mut Vec<Cursor>) {
+        loop {
+            if let Some(why) = c.ended.take() {
+                self.stuck(&c, why);
+                return self.end(&c);
+            }
+            match c.pending.take() {
+                Some(Pending::Timer(after, ev)) => {
+                    c.now = c
+                        .now
+                        .checked_add_signed(chrono::TimeDelta::from_std(after).unwrap_or_default())
+                        .unwrap_or(c.now);
+                    c.send(*ev);
+                }
+                Some(Pending::Spawn(s)) => {
+                    if !self.result(&mut c, &s, stack) {
+                        return;
+                    }
+                }
+                None => {
+                    if !self.prompt(&mut c, stack) {
+                        return self.end(&c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Answers what the engine waits for; false when the path is over.
+    fn prompt(&mut self, c: &mut Cursor, stack: &mut Vec<Cursor>) -> bool {
+        match c.e.phase() {
+            Phase::Ready(_) => c.send(Event::Begin),
+            Phase::Confirm { resolved, .. } => c.send(Event::Typed(resolved)),
+            Phase::NoReturn { expected, .. } => c.send(Event::Typed(expected)),
+            Phase::Approval { .. } => {
+                let Some(p) = c.e.pending_approval() else {
+                    return false;
+                };
+                c.send(Event::Approval(Offer {
+                    reviewer: actor(Role::Reviewer, "reviewer", 1001),
+                    step: p.step_id,
+                    command_sha256: p.command_sha256,
+                    typed: p.expected,
+                    fresh: true,
+                    same_login: false,
+                    client: None,
+                }));
+            }
+            Phase::Manual(i) => {
+                let keys: Vec<String> = self.rb.steps[i]
+                    .choices
+                    .iter()
+                    .map(|o| o.key.clone())
+                    .collect();
+                for k in keys.iter().skip(1) {
+                    let mut f = c.clone();
+                    f.path
+                        .decisions
+                        .push(format!("`{}` answered `{k}`", self.rb.steps[i].id));
+                    f.send(Event::ManualDone {
+                        choice: Some(k.clone()),
+                        note: None,
+                    });
+                    stack.push(f);
+                }
+                if let Some(k) = keys.first() {
+                    c.path
+                        .decisions
+                        .push(format!("`{}` answered `{k}`", self.rb.steps[i].id));
+                }
+                c.send(Event::ManualDone {
+                    choice: keys.first().cloned(),
+                    note: None,
+                });
+            }
+            Phase::ManualUndo { step, n } => {
+                if let Some(r) = c.path.row {
+                    self.out.rows[r].undone.push(Undone {
+                        step,
+                        entry: n,
+                        manual: true,
+                        values: Vec::new(),
+                    });
+                }
+                c.send(Event::ManualDone {
+                    choice: None,
+                    note: None,
+                });
+            }
+            Phase::Waiting { step, until } => {
+                c.now = until;
+                c.send(Event::WaitOver { step });
+            }
+            Phase::Failed {
+                step,
+                prompt,
+                reason,
+            } => return self.failed(c, step, prompt, reason, stack),
+            _ => return false,
+        }
+        true
+    }
+
+    /// A failure prompt: on a failure path, the row is written and rollback chosen (abort
+    /// where rollback is not offered); elsewhere the path is stuck.
+    fn failed(
+        &mut self,
+        c: &mut Cursor,
+        step: usize,
+        prompt: Prompt,
+        reason: String,
+        stack: &mut Vec<Cursor>,
+    ) -> bool {
+        if c.path.failing.is_none() || c.path.row.is_some() {
+            self.stuck(c, reason);
+            return false;
+        }
+        let choices = c.e.choices();
+        let pass_plan = choices
+            .contains(&ChoiceKind::RollbackItem)
+            .then(|| c.e.rollback_plan_of_pass(step));
+        let (fs, fp) = c.path.failing.unwrap_or((step, Purpose::Main));
+        self.out.rows.push(FailureRow {
+            step: fs,
+            purpose: fp,
+            after: c.path.decisions.clone(),
+            prompt,
+            reason,
+            choices: choices.clone(),
+            plan: c.e.rollback_plan(step),
+            pass_plan,
+            undone: Vec::new(),
+            outcome: None,
+        });
+        if choices.contains(&ChoiceKind::Continue) && prompt != Prompt::Rollback {
+            let mut f = c.clone();
+            f.path.decisions.push(format!(
+                "`{}` failed and the operator chose `continue`",
+                self.rb.steps[step].id
+            ));
+            f.send(Event::Choice(ChoiceKind::Continue.with("")));
+            stack.push(f);
+        }
+        c.path.row = Some(self.out.rows.len() - 1);
+        let pick = if choices.contains(&ChoiceKind::Rollback) {
+            ChoiceKind::Rollback
+        } else {
+            ChoiceKind::Abort
+        };
+        c.send(Event::Choice(pick.with("")));
+        true
+    }
+
+    /// Feeds the result of a spawned command: made-up success, or failure where this path
+    /// fails it; forks the path where this command fails once, and where a capture a
+    /// `when` tests could go either way.
+    /// False when this path is replaced by the forks it made.
+    fn result(&mut self, c: &mut Cursor, s: &Spawn, stack: &mut Vec<Cursor>) -> bool {
+        self.check_reads(c, s);
+        let in_rollback = c.e.rollback().is_some();
+        if in_rollback {
+            if let (Some(r), Purpose::Rollback(n)) = (c.path.row, s.purpose) {
+                let values = self.values(c, s);
+                let u = Undone {
+                    step: s.step,
+                    entry: n,
+                    manual: false,
+                    values,
+                };
+                if self.out.rows[r].undone.last() != Some(&u) {
+                    self.out.rows[r].undone.push(u);
+                }
+            }
+        } else if c.path.failing == Some((s.step, s.purpose)) && c.path.row.is_none() {
+            self.feed_failure(c, s);
+            return true;
+        } else if c.path.failing.is_none() && s.attempt == 1 {
+            let key = (s.step, s.purpose, c.e.rollback_plan_now().undo);
+            if self.seen.insert(key) {
+                let mut f = c.clone();
+                f.path.failing = Some((s.step, s.purpose));
+                self.feed_failure(&mut f, s);
+                stack.push(f);
+            }
+        }
+        let step = &self.rb.steps[s.step];
+        if s.purpose == Purpose::Main && !in_rollback {
+            let tested: Vec<String> = step
+                .capture
+                .iter()
+                .filter(|cap| self.tested.contains_key(&cap.name))
+                .map(|cap| cap.name.clone())
+                .collect();
+            if let Some(name) = tested.first()
+                && !c.path.wishes.contains_key(&(s.step, name.clone()))
+            {
+                for holds in [false, true] {
+                    let mut f = c.clone();
+                    f.path.wishes.insert((s.step, name.clone()), holds);
+                    let how = if holds { "to match" } else { "not to match" };
+                    f.path.decisions.push(format!(
+                        "`{name}` (captured by `{}`) made up {how} the `when` that tests it",
+                        step.id
+                    ));
+                    f.pending = Some(Pending::Spawn(Box::new(s.clone())));
+                    stack.push(f);
+                }
+                return false;
+            }
+        }
+        self.feed_success(c, s);
+        true
+    }
+
+    fn feed_failure(&mut self, c: &mut Cursor, s: &Spawn) {
+        let exit = self.expect_of(s).map_or(0, |e| e.exit);
+        let exit = match s.purpose {
+            Purpose::Describe => 1,
+            _ => madeup::failing_exit(exit),
+        };
+        let mut r = madeup::result(exit, "");
+        (r.step, r.purpose, r.attempt) = (s.step, Some(s.purpose), s.attempt);
+        c.send(Event::CommandDone(r));
+    }
+
+    fn feed_success(&mut self, c: &mut Cursor, s: &Spawn) {
+        let rb = self.rb.clone();
+        let step = &rb.steps[s.step];
+        let vars = c.e.step_vars(s.step);
+        let out = match s.purpose {
+            Purpose::Describe => step
+                .target
+                .as_ref()
+                .and_then(|t| madeup::describe(t, step.base_id()))
+                .map(|(out, _)| out),
+            Purpose::Main => {
+                let mut wanted = BTreeMap::new();
+                for cap in &step.capture {
+                    let wish = c.path.wishes.get(&(s.step, cap.name.clone())).copied();
+                    match self.token(s.step, cap, wish) {
+                        Some(v) => {
+                            wanted.insert(cap.name.clone(), v);
+                        }
+                        None => {
+                            // This way of the `when` cannot come about: no path here.
+                            c.path.abandoned = true;
+                            c.pending = None;
+                            c.ended = Some(String::new());
+                            return;
+                        }
+                    }
+                }
+                madeup::passing(&step.expect, &step.capture, &wanted, &vars)
+            }
+            _ => self
+                .expect_of(s)
+                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &vars)),
+        };
+        let exit = self.expect_of(s).map_or(0, |e| e.exit);
+        let Some(out) = out else {
+            self.stuck(
+                c,
+                format!(
+                    "no made-up output of `{}` ({}) meets its expectations",
+                    step.id, s.purpose
+                ),
+            );
+            c.pending = None;
+            c.ended = Some(String::new());
+            return;
+        };
+        let mut r = madeup::result(exit, &out);
+        (r.step, r.purpose, r.attempt) = (s.step, Some(s.purpose), s.attempt);
+        c.send(Event::CommandDone(r));
+    }
+
+    fn expect_of(&self, s: &Spawn) -> Option<&Expect> {
+        let step = &self.rb.steps[s.step];
+        let nth = |n: u32| (n as usize).checked_sub(1);
+        match s.purpose {
+            Purpose::Main => Some(&step.expect),
+            Purpose::Describe => None,
+            Purpose::Verify(n) => step.verify.get(nth(n)?).map(|c| &c.expect),
+            Purpose::Rollback(n) => step.rollback.get(nth(n)?)?.check().map(|c| &c.expect),
+        }
+    }
+
+    /// The made-up value of a capture: one no other capture has, so that where it turns
+    /// up later says which step set it; with `wish`, one that matches (or fails) every
+    /// `when` that tests it.
+    fn token(&mut self, step: usize, cap: &Capture, wish: Option<bool>) -> Option<String> {
+        let id = self.rb.steps[step].id.clone();
+        let key = (id.clone(), cap.name.clone(), wish);
+        if let Some(v) = self.tokens.get(&key) {
+            return v.clone();
+        }
+        let whens = self.tested.get(&cap.name).cloned().unwrap_or_default();
+        let mut candidates: Vec<String> = Vec::new();
+        if wish == Some(true) {
+            for p in &whens {
+                candidates
+                    .extend((0..madeup::SEEDS).filter_map(|s| madeup::sample(&p.source, s, None)));
+            }
+        }
+        candidates.push(format!("{}-of-{}", cap.name, self.rb.steps[step].base_id()));
+        candidates.extend((0..madeup::SEEDS).filter_map(|s| madeup::capturable(&cap.pattern, s)));
+        let found = candidates.into_iter().find(|v| {
+            let fits = madeup::line_capturing(&cap.pattern, v).is_some();
+            let free = self.owners.get(v).is_none_or(|o| *o == id);
+            let wished = match wish {
+                None => true,
+                Some(h) => whens.iter().all(|p| p.is_match(v) == h),
+            };
+            fits && free && wished
+        });
+        if let Some(v) = &found {
+            self.owners.insert(v.clone(), id);
+        }
+        self.tokens.insert(key, found.clone());
+        found
+    }
+
+    /// Each value a command reads, and where it came from on this path.
+    fn values(&self, c: &Cursor, s: &Spawn) -> Vec<(String, Value)> {
+        let Some((cmd, check)) = c.e.command_for(s.step, s.purpose) else {
+            return Vec::new();
+        };
+        let env: BTreeMap<&str, &str> = s
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let item = self.rb.steps[s.step].iteration.as_ref();
+        reads(&cmd, check.map(|c| &c.expect))
+            .into_iter()
+            .map(|name| {
+                let v = match env.get(name.as_str()) {
+                    None => Value::Unset,
+                    Some(_) if item.is_some_and(|it| it.var == name) => {
+                        Value::Item(c.e.mask(item.map_or("", |it| &it.item)))
+                    }
+                    Some(v)
+                        if self.capture_names.contains(&name) && self.rb.param(&name).is_none() =>
+                    {
+                        match self.owners.get(*v) {
+                            Some(by) => Value::Captured(by.clone()),
+                            None => Value::Given(c.e.mask(v)),
+                        }
+                    }
+                    Some(v) => Value::Given(c.e.mask(v)),
+                };
+                (name, v)
+            })
+            .collect()
+    }
+
+    /// A command about to run that reads a capture no step set on this path.
+    fn check_reads(&mut self, c: &Cursor, s: &Spawn) {
+        for (name, v) in self.values(c, s) {
+            if v == Value::Unset && self.capture_names.contains(&name) {
+                let known = self
+                    .out
+                    .unset
+                    .iter()
+                    .any(|u| u.step == s.step && u.purpose == s.purpose && u.name == name);
+                if !known {
+                    self.out.unset.push(UnsetRead {
+                        step: s.step,
+                        purpose: s.purpose,
+                        name,
+                        after: c.path.decisions.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn stuck(&mut self, c: &Cursor, why: String) {
+        let step = c.e.phase().step().unwrap_or(c.e.current());
+        if !why.is_empty() && !self.out.stuck.iter().any(|(s, w)| *s == step && *w == why) {
+            self.out.stuck.push((step, why));
+        }
+    }
+
+    /// A path is over: which steps it reached, and (without a failure) how it ended.
+    fn end(&mut self, c: &Cursor) {
+        if c.path.abandoned {
+            return;
+        }
+        let mut skipped = Vec::new();
+        for (i, s) in c.e.steps().iter().enumerate() {
+            if s.started {
+                self.out.ran[i] = true;
+                self.out.reached[i] = true;
+            } else if s.status == Some(crate::journal::record::StepStatus::Skipped) {
+                self.out.reached[i] = true;
+                skipped.push((i, c.e.condition(i).err().unwrap_or_default()));
+            }
+        }
+        if c.path.failing.is_none() {
+            let outcome = match c.e.phase() {
+                Phase::Finished { outcome, .. } => Some(outcome),
+                _ => None,
+            };
+            self.out.branches.push(Branch {
+                decisions: c.path.decisions.clone(),
+                skipped,
+                outcome,
+            });
+        } else if let Some(r) = c.path.row
+            && let Phase::Finished { outcome, .. } = c.e.phase()
+        {
+            self.out.rows[r].outcome = Some(outcome);
+        }
+    }
+}
