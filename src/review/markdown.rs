@@ -10,8 +10,8 @@ use crate::runbook::duration;
 use crate::runbook::model::Step;
 use crate::runbook::show;
 
+use super::paths::{FailureRow, Undone};
 use super::reads::Value;
-use super::walk::{FailureRow, Undone};
 use super::{Finding, Review};
 
 /// What the command line contributes: the file, its hash, and how each value was chosen.
@@ -33,7 +33,7 @@ pub fn render(r: &Review, h: &Header) -> String {
     let _ = writeln!(o, "# Review: {}\n", cell(&rb.name));
     let _ = writeln!(
         o,
-        "`{}` · sha256 `{}` · {} steps as run ({mutating} change things)\n",
+        "`{}` · sha256 `{}` · {} steps as run, {mutating} of them changing something\n",
         h.file,
         &h.sha256[..16.min(h.sha256.len())],
         rb.steps.len()

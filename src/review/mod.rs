@@ -5,9 +5,11 @@
 //! are findings. `markdown.rs` writes it all down (English only: the command offers no
 //! `--lang`).
 
+mod answers;
 pub mod checklist;
 pub mod madeup;
 pub mod markdown;
+pub mod paths;
 pub mod reads;
 pub mod walk;
 
@@ -20,7 +22,7 @@ use crate::runbook::model::When;
 use crate::runbook::params::Params;
 
 pub use checklist::{Answer, Point};
-pub use walk::Walk;
+pub use paths::Walk;
 
 /// The kinds of path that would break.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

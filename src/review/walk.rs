@@ -10,111 +10,47 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{Effect, Engine, Event, Offer, Phase, RollbackPlan, Spawn, StartInfo};
-use crate::journal::record::{Actor, ChoiceKind, Outcome, Prompt, Purpose, Role, RunbookRef};
+use crate::engine::{Effect, Engine, Event, Offer, Phase, Spawn, StartInfo};
+use crate::journal::record::{Actor, ChoiceKind, Prompt, Purpose, Role, RunbookRef};
 use crate::runbook::Runbook;
-use crate::runbook::model::{Capture, Expect, Pattern, When};
+use crate::runbook::model::{Pattern, When};
 use crate::runbook::params::Params;
 
-use super::madeup;
+use super::paths::{Branch, FailureRow, Undone, UnsetRead, Walk};
 use super::reads::{Value, reads};
 
 /// How many paths are followed at most: past this the review says it stopped short.
 const MAX_PATHS: usize = 20_000;
 
-/// A failure on one path and what the engine does about it.
-#[derive(Debug, Clone)]
-pub struct FailureRow {
-    pub step: usize,
-    pub purpose: Purpose,
-    /// Decisions earlier on the path (answers, made-up values a `when` tests).
-    pub after: Vec<String>,
-    pub prompt: Prompt,
-    /// Why the step failed, as the engine says it.
-    pub reason: String,
-    pub choices: Vec<ChoiceKind>,
-    /// `Engine::rollback_plan` at the failure: what a rollback undoes, in order.
-    pub plan: RollbackPlan,
-    /// With `rollback-item` offered: the plan limited to the failed loop pass.
-    pub pass_plan: Option<RollbackPlan>,
-    /// What the rollback ran once chosen, in order (or nothing, when it is not offered).
-    pub undone: Vec<Undone>,
-    pub outcome: Option<Outcome>,
-}
-
-/// One rollback entry as the engine ran it on a path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Undone {
-    pub step: usize,
-    pub entry: u32,
-    /// A `manual:` entry: a person carries it out.
-    pub manual: bool,
-    /// Each value the command reads, and where it came from on this path.
-    pub values: Vec<(String, Value)>,
-}
-
-/// A path with no failure on it: its decisions and how the run ends.
-#[derive(Debug, Clone)]
-pub struct Branch {
-    pub decisions: Vec<String>,
-    pub skipped: Vec<(usize, String)>,
-    pub outcome: Option<Outcome>,
-}
-
-/// A command that reads a captured value that was never set on its path.
-#[derive(Debug, Clone)]
-pub struct UnsetRead {
-    pub step: usize,
-    pub purpose: Purpose,
-    pub name: String,
-    pub after: Vec<String>,
-}
-
-/// What the walk found, over every path.
-#[derive(Debug, Default)]
-pub struct Walk {
-    pub rows: Vec<FailureRow>,
-    pub branches: Vec<Branch>,
-    pub unset: Vec<UnsetRead>,
-    /// Per step: some path began it (it ran).
-    pub ran: Vec<bool>,
-    /// Per step: some path got to it (ran, or skipped by its `when`).
-    pub reached: Vec<bool>,
-    /// Where a path could not go on, and why (made-up output the engine did not accept).
-    pub stuck: Vec<(usize, String)>,
-    pub paths: usize,
-    pub cut_short: bool,
-}
-
 #[derive(Clone)]
-enum Pending {
+pub(super) enum Pending {
     Spawn(Box<Spawn>),
     Timer(std::time::Duration, Box<Event>),
 }
 
 #[derive(Clone, Default)]
-struct PathInfo {
-    decisions: Vec<String>,
-    failing: Option<(usize, Purpose)>,
+pub(super) struct PathInfo {
+    pub(super) decisions: Vec<String>,
+    pub(super) failing: Option<(usize, Purpose)>,
     /// The failure row this path fills in, once its prompt came.
-    row: Option<usize>,
+    pub(super) row: Option<usize>,
     /// Made-up values chosen for captures that a `when` tests: (step, name) → holds.
-    wishes: BTreeMap<(usize, String), bool>,
+    pub(super) wishes: BTreeMap<(usize, String), bool>,
     /// A made-up value this path needs cannot exist: the path is not one.
-    abandoned: bool,
+    pub(super) abandoned: bool,
 }
 
 #[derive(Clone)]
-struct Cursor {
-    e: Engine,
-    now: DateTime<Utc>,
-    pending: Option<Pending>,
-    path: PathInfo,
-    ended: Option<String>,
+pub(super) struct Cursor {
+    pub(super) e: Engine,
+    pub(super) now: DateTime<Utc>,
+    pub(super) pending: Option<Pending>,
+    pub(super) path: PathInfo,
+    pub(super) ended: Option<String>,
 }
 
 impl Cursor {
-    fn send(&mut self, ev: Event) {
+    pub(super) fn send(&mut self, ev: Event) {
         match self.e.update(self.now, ev) {
             Ok(fx) => {
                 for f in fx {
@@ -148,15 +84,16 @@ fn start_time() -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
-struct Walker {
-    rb: Arc<Runbook>,
-    capture_names: BTreeSet<String>,
+pub(super) struct Walker {
+    pub(super) rb: Arc<Runbook>,
+    pub(super) capture_names: BTreeSet<String>,
     /// Capture name → the `when` patterns that test it.
-    tested: BTreeMap<String, Vec<Pattern>>,
-    tokens: BTreeMap<(String, String, Option<bool>), Option<String>>,
-    owners: BTreeMap<String, String>,
-    seen: HashSet<(usize, Purpose, Vec<usize>)>,
-    out: Walk,
+    pub(super) tested: BTreeMap<String, Vec<Pattern>>,
+    pub(super) tokens: BTreeMap<(String, String, Option<bool>), Option<String>>,
+    pub(super) owners: BTreeMap<String, String>,
+    /// Failures already followed: step, command, changes in place, captures set.
+    pub(super) seen: HashSet<(usize, Purpose, Vec<usize>, Vec<String>)>,
+    pub(super) out: Walk,
 }
 
 /// Walks `written` with `params` (loops unrolled by the engine for these values).
@@ -404,7 +341,14 @@ impl Walker {
             self.feed_failure(c, s);
             return true;
         } else if c.path.failing.is_none() && s.attempt == 1 {
-            let key = (s.step, s.purpose, c.e.rollback_plan_now().undo);
+            // The same failure with the same changes in place and the same values set
+            // reads the same: one row for it, whichever branch came first.
+            let set: Vec<String> =
+                c.e.vars()
+                    .into_keys()
+                    .filter(|k| self.capture_names.contains(k))
+                    .collect();
+            let key = (s.step, s.purpose, c.e.rollback_plan_now().undo, set);
             if self.seen.insert(key) {
                 let mut f = c.clone();
                 f.path.failing = Some((s.step, s.purpose));
@@ -441,114 +385,6 @@ impl Walker {
         true
     }
 
-    fn feed_failure(&mut self, c: &mut Cursor, s: &Spawn) {
-        let exit = self.expect_of(s).map_or(0, |e| e.exit);
-        let exit = match s.purpose {
-            Purpose::Describe => 1,
-            _ => madeup::failing_exit(exit),
-        };
-        let mut r = madeup::result(exit, "");
-        (r.step, r.purpose, r.attempt) = (s.step, Some(s.purpose), s.attempt);
-        c.send(Event::CommandDone(r));
-    }
-
-    fn feed_success(&mut self, c: &mut Cursor, s: &Spawn) {
-        let rb = self.rb.clone();
-        let step = &rb.steps[s.step];
-        let vars = c.e.step_vars(s.step);
-        let out = match s.purpose {
-            Purpose::Describe => step
-                .target
-                .as_ref()
-                .and_then(|t| madeup::describe(t, step.base_id()))
-                .map(|(out, _)| out),
-            Purpose::Main => {
-                let mut wanted = BTreeMap::new();
-                for cap in &step.capture {
-                    let wish = c.path.wishes.get(&(s.step, cap.name.clone())).copied();
-                    match self.token(s.step, cap, wish) {
-                        Some(v) => {
-                            wanted.insert(cap.name.clone(), v);
-                        }
-                        None => {
-                            // This way of the `when` cannot come about: no path here.
-                            c.path.abandoned = true;
-                            c.pending = None;
-                            c.ended = Some(String::new());
-                            return;
-                        }
-                    }
-                }
-                madeup::passing(&step.expect, &step.capture, &wanted, &vars)
-            }
-            _ => self
-                .expect_of(s)
-                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &vars)),
-        };
-        let exit = self.expect_of(s).map_or(0, |e| e.exit);
-        let Some(out) = out else {
-            self.stuck(
-                c,
-                format!(
-                    "no made-up output of `{}` ({}) meets its expectations",
-                    step.id, s.purpose
-                ),
-            );
-            c.pending = None;
-            c.ended = Some(String::new());
-            return;
-        };
-        let mut r = madeup::result(exit, &out);
-        (r.step, r.purpose, r.attempt) = (s.step, Some(s.purpose), s.attempt);
-        c.send(Event::CommandDone(r));
-    }
-
-    fn expect_of(&self, s: &Spawn) -> Option<&Expect> {
-        let step = &self.rb.steps[s.step];
-        let nth = |n: u32| (n as usize).checked_sub(1);
-        match s.purpose {
-            Purpose::Main => Some(&step.expect),
-            Purpose::Describe => None,
-            Purpose::Verify(n) => step.verify.get(nth(n)?).map(|c| &c.expect),
-            Purpose::Rollback(n) => step.rollback.get(nth(n)?)?.check().map(|c| &c.expect),
-        }
-    }
-
-    /// The made-up value of a capture: one no other capture has, so that where it turns
-    /// up later says which step set it; with `wish`, one that matches (or fails) every
-    /// `when` that tests it.
-    fn token(&mut self, step: usize, cap: &Capture, wish: Option<bool>) -> Option<String> {
-        let id = self.rb.steps[step].id.clone();
-        let key = (id.clone(), cap.name.clone(), wish);
-        if let Some(v) = self.tokens.get(&key) {
-            return v.clone();
-        }
-        let whens = self.tested.get(&cap.name).cloned().unwrap_or_default();
-        let mut candidates: Vec<String> = Vec::new();
-        if wish == Some(true) {
-            for p in &whens {
-                candidates
-                    .extend((0..madeup::SEEDS).filter_map(|s| madeup::sample(&p.source, s, None)));
-            }
-        }
-        candidates.push(format!("{}-of-{}", cap.name, self.rb.steps[step].base_id()));
-        candidates.extend((0..madeup::SEEDS).filter_map(|s| madeup::capturable(&cap.pattern, s)));
-        let found = candidates.into_iter().find(|v| {
-            let fits = madeup::line_capturing(&cap.pattern, v).is_some();
-            let free = self.owners.get(v).is_none_or(|o| *o == id);
-            let wished = match wish {
-                None => true,
-                Some(h) => whens.iter().all(|p| p.is_match(v) == h),
-            };
-            fits && free && wished
-        });
-        if let Some(v) = &found {
-            self.owners.insert(v.clone(), id);
-        }
-        self.tokens.insert(key, found.clone());
-        found
-    }
-
     /// Each value a command reads, and where it came from on this path.
     fn values(&self, c: &Cursor, s: &Spawn) -> Vec<(String, Value)> {
         let Some((cmd, check)) = c.e.command_for(s.step, s.purpose) else {
@@ -562,6 +398,12 @@ impl Walker {
         let item = self.rb.steps[s.step].iteration.as_ref();
         reads(&cmd, check.map(|c| &c.expect))
             .into_iter()
+            // Shell variables of the script's own are not values shisa gives.
+            .filter(|name| {
+                self.rb.param(name).is_some()
+                    || self.capture_names.contains(name)
+                    || item.is_some_and(|it| &it.var == name)
+            })
             .map(|name| {
                 let v = match env.get(name.as_str()) {
                     None => Value::Unset,
@@ -604,7 +446,7 @@ impl Walker {
         }
     }
 
-    fn stuck(&mut self, c: &Cursor, why: String) {
+    pub(super) fn stuck(&mut self, c: &Cursor, why: String) {
         let step = c.e.phase().step().unwrap_or(c.e.current());
         if !why.is_empty() && !self.out.stuck.iter().any(|(s, w)| *s == step && *w == why) {
             self.out.stuck.push((step, why));
