@@ -182,3 +182,6 @@ fn unreached_why(rb: &Runbook, w: &Walk, i: usize) -> String {
 pub fn has_findings(r: &Review) -> bool {
     !r.findings.is_empty()
 }
+
+#[cfg(test)]
+mod tests;

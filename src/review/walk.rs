@@ -38,6 +38,8 @@ pub(super) struct PathInfo {
     pub(super) wishes: BTreeMap<(usize, String), bool>,
     /// A made-up value this path needs cannot exist: the path is not one.
     pub(super) abandoned: bool,
+    /// From here on, the path is one already followed: not followed again.
+    pub(super) joined: bool,
 }
 
 #[derive(Clone)]
@@ -84,6 +86,18 @@ fn start_time() -> DateTime<Utc> {
         .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
+/// A fork point: the step, whether the path has failed already, the changes in place and
+/// kept, the captures set (with the values a later `when` tests), the answers a later
+/// `when` reads.
+type ForkKey = (
+    usize,
+    bool,
+    Vec<usize>,
+    Vec<usize>,
+    Vec<(String, String)>,
+    Vec<Option<String>>,
+);
+
 pub(super) struct Walker {
     pub(super) rb: Arc<Runbook>,
     pub(super) capture_names: BTreeSet<String>,
@@ -91,6 +105,8 @@ pub(super) struct Walker {
     pub(super) tested: BTreeMap<String, Vec<Pattern>>,
     pub(super) tokens: BTreeMap<(String, String, Option<bool>), Option<String>>,
     pub(super) owners: BTreeMap<String, String>,
+    /// Where paths were before a fork, as far as what follows depends on it (`joins`).
+    pub(super) forks: HashSet<ForkKey>,
     /// Failures already followed: step, command, changes in place, captures set.
     pub(super) seen: HashSet<(usize, Purpose, Vec<usize>, Vec<String>)>,
     pub(super) out: Walk,
@@ -122,6 +138,7 @@ pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
         tokens: BTreeMap::new(),
         owners: BTreeMap::new(),
         seen: HashSet::new(),
+        forks: HashSet::new(),
         out: Walk {
             ran: vec![false; n],
             reached: vec![false; n],
@@ -213,6 +230,10 @@ impl Walker {
                 }));
             }
             Phase::Manual(i) => {
+                if !self.rb.steps[i].choices.is_empty() && self.joins(c, i) {
+                    c.path.joined = true;
+                    return false;
+                }
                 let keys: Vec<String> = self.rb.steps[i]
                     .choices
                     .iter()
@@ -356,7 +377,8 @@ impl Walker {
                 stack.push(f);
             }
         }
-        let step = &self.rb.steps[s.step];
+        let rb = self.rb.clone();
+        let step = &rb.steps[s.step];
         if s.purpose == Purpose::Main && !in_rollback {
             let tested: Vec<String> = step
                 .capture
@@ -367,6 +389,11 @@ impl Walker {
             if let Some(name) = tested.first()
                 && !c.path.wishes.contains_key(&(s.step, name.clone()))
             {
+                if self.joins(c, s.step) {
+                    c.path.joined = true;
+                    self.end(c);
+                    return false;
+                }
                 for holds in [false, true] {
                     let mut f = c.clone();
                     f.path.wishes.insert((s.step, name.clone()), holds);
@@ -383,6 +410,39 @@ impl Walker {
         }
         self.feed_success(c, s);
         true
+    }
+
+    /// Whether a path at fork point `at` is where another path has already been, in all
+    /// that decides what follows: if so, following it again would only repeat rows (and
+    /// forks compound: twenty two-answer steps would be a million paths).
+    pub(super) fn joins(&mut self, c: &Cursor, at: usize) -> bool {
+        let captured: Vec<(String, String)> =
+            c.e.vars()
+                .into_iter()
+                .filter(|(k, _)| self.capture_names.contains(k))
+                .map(|(k, v)| match self.tested.contains_key(&k) {
+                    true => (k, v),
+                    false => (k, String::new()),
+                })
+                .collect();
+        let answers: Vec<Option<String>> = self.rb.steps[at..]
+            .iter()
+            .filter_map(|s| match s.when.as_ref().map(|w| &w.test) {
+                Some(When::Choice { step, .. }) => self.rb.step_index(&step.id),
+                _ => None,
+            })
+            .map(|j| c.e.step(j).chosen.clone())
+            .collect();
+        let plan = c.e.rollback_plan_now();
+        let key = (
+            at,
+            c.path.failing.is_some(),
+            plan.undo,
+            plan.kept,
+            captured,
+            answers,
+        );
+        !self.forks.insert(key)
     }
 
     /// Each value a command reads, and where it came from on this path.
@@ -467,6 +527,9 @@ impl Walker {
                 self.out.reached[i] = true;
                 skipped.push((i, c.e.condition(i).err().unwrap_or_default()));
             }
+        }
+        if c.path.joined {
+            return;
         }
         if c.path.failing.is_none() {
             let outcome = match c.e.phase() {
