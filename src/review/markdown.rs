@@ -119,6 +119,19 @@ fn ids(rb: &Runbook, v: &[usize]) -> String {
         .join(", ")
 }
 
+/// A long list (everything before a checkpoint) as its count and its ends.
+fn few(rb: &Runbook, v: &[usize]) -> String {
+    match v {
+        [first, .., last] if v.len() > 6 => format!(
+            "{} changes, `{}` … `{}`",
+            v.len(),
+            rb.steps[*first].id,
+            rb.steps[*last].id
+        ),
+        _ => ids(rb, v),
+    }
+}
+
 fn failures(o: &mut String, rb: &Runbook, rows: &[FailureRow]) {
     let _ = writeln!(o, "## Failure modes\n");
     if rows.is_empty() {
@@ -159,7 +172,7 @@ fn failures(o: &mut String, rb: &Runbook, rows: &[FailureRow]) {
                 .kept_by
                 .map(|k| format!(" (by `{}`)", rb.steps[k].id))
                 .unwrap_or_default();
-            not_undone.push(format!("kept{by}: {}", ids(rb, &row.plan.kept)));
+            not_undone.push(format!("kept{by}: {}", few(rb, &row.plan.kept)));
         }
         if !row.choices.contains(&ChoiceKind::Rollback) && !row.plan.undo.is_empty() {
             not_undone.push(format!("left in place: {}", ids(rb, &row.plan.undo)));

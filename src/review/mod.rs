@@ -108,16 +108,17 @@ pub fn findings(rb: &Runbook, w: &Walk) -> Vec<Finding> {
             ),
         });
     }
+    // Steps, and the captures they take, that no path ran: what a `when` may wait on.
+    let mut idle: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for (_, t) in rb.steps.iter().enumerate().filter(|(j, _)| !w.ran[*j]) {
+        idle.insert(t.id.as_str());
+        idle.extend(t.capture.iter().map(|c| c.name.as_str()));
+    }
+    let never_ran = |id: &str| idle.contains(id);
     for (i, s) in rb.steps.iter().enumerate() {
         if w.ran[i] {
             continue;
         }
-        let never_ran = |id: &str| {
-            rb.steps
-                .iter()
-                .enumerate()
-                .any(|(j, t)| !w.ran[j] && (t.id == id || t.capture.iter().any(|c| c.name == id)))
-        };
         let when = s.when.as_ref();
         let upstream = when.and_then(|c| match &c.test {
             When::Param { .. } => None,
