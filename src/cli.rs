@@ -170,6 +170,10 @@ pub struct RunArgs {
     /// Start outside the change window; the reason is journaled as an override
     #[arg(long, value_name = "REASON")]
     pub outside_window: Option<String>,
+    /// The runbook's environment to run in (required when it names `environments:`); one
+    /// that `needs_rehearsal` starts only on a recent completed run of the same runbook there
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -417,6 +417,8 @@ fn a_halted_run_says_how_to_resume_it() {
             tool_version: "0.1.0".into(),
             mode: "headless".into(),
             clock_faked: None,
+            env: None,
+            rehearsal: None,
         },
     )
     .op(
@@ -539,6 +541,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             tool_version: "0.1.0".into(),
             mode: "tui".into(),
             clock_faked: None,
+            env: None,
+            rehearsal: None,
         },
     )
     .op(
@@ -610,6 +614,8 @@ fn night_run(s: &Scratch) -> PathBuf {
             command_sha256: "c".repeat(64),
             expected: "quarantine-2023-12".into(),
             allow_self: false,
+            reviewers: None,
+            group: None,
         },
     )
     .wait(1800)
@@ -619,6 +625,10 @@ fn night_run(s: &Scratch) -> PathBuf {
         Body::ApprovalGranted {
             typed: "quarantine-2023-12".into(),
             self_approved: false,
+            person: None,
+            count: None,
+            needed: None,
+            group: None,
         },
     )
     .shisa(Some("attach"), cmd(Purpose::Main, 1, "true", ""))

@@ -1,6 +1,7 @@
-//! `shisa check` on DESIGN §11 runbooks through the real binary: a runbook using loops,
-//! conditions, choices, waits and phases passes; each mistake exits 2 at its
-//! `file:line:column` with a hint; nothing runs either way.
+//! `shisa check` on runbooks using the format's control flow (README, "Loops, waits,
+//! decisions, phases") through the real binary: a runbook using loops, conditions, choices,
+//! waits and phases passes; each mistake exits 2 at its `file:line:column` with a hint;
+//! nothing runs either way.
 
 mod common;
 

@@ -1,6 +1,7 @@
-//! `shisa plan` on DESIGN §11 runbooks through the real binary: list parameters from the
-//! command line, loops unrolled per item, conditions, waits, choices, phases and the
-//! rollback map per pass; bad values exit 2; nothing runs.
+//! `shisa plan` on runbooks using the format's control flow (README, "Loops, waits,
+//! decisions, phases") through the real binary: list parameters from the command line,
+//! loops unrolled per item, conditions, waits, choices, phases and the rollback map per
+//! pass; bad values exit 2; nothing runs.
 
 mod common;
 

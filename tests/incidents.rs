@@ -94,14 +94,19 @@ fn narrow_with_approval(new_host: &str) -> (Shared, Live) {
         "--headless",
         "--share-with",
         "nogroup",
+        "--env",
+        "staging",
         "-p",
         new_host,
+        // The approver must be in this group on the host: `nobody` is, by the user database.
+        "-p",
+        "approvers=nogroup",
     ]);
     c.env("SHISA_FAKE_NOW", OFF_PEAK);
     let mut op = Live::start(c);
     op.wait_for("type the target `admin@%`", 30);
     op.send("admin@%");
-    op.wait_for("waiting for another person", 30);
+    op.wait_for("waiting for approval by 1 person of group `nogroup`", 30);
     let ok = sh
         .as_nobody(&["approve", &sh.run_id(), "--typed", "admin@%"])
         .output()

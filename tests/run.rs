@@ -193,7 +193,10 @@ fn outside_the_window_nothing_starts_unless_overridden_with_a_reason() {
     };
     let run = s.run_with(
         &runbook("narrow-db-admin.yaml"),
-        &["new_host=10.0.%"],
+        &[
+            "new_host=10.0.%",
+            &format!("approvers={}", common::my_group()),
+        ],
         "",
         peak,
     );
@@ -213,7 +216,10 @@ fn outside_the_window_nothing_starts_unless_overridden_with_a_reason() {
 
     let run = s.run_with(
         &runbook("narrow-db-admin.yaml"),
-        &["new_host=10.0.%"],
+        &[
+            "new_host=10.0.%",
+            &format!("approvers={}", common::my_group()),
+        ],
         "10.0.%\nadmin@%\n",
         |c| {
             peak(c);

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use shisa::engine::Program;
-use shisa::remote::{Host, Outcome, Transport, classify};
+use shisa::remote::{Host, SshOutcome, Transport, classify};
 
 use sshd::Sshd;
 
@@ -42,7 +42,11 @@ fn ours(t: &Transport, host: &Host, log: &Path) {
     let status = child.wait().unwrap();
     drop(stdin);
     let text = std::fs::read_to_string(log).unwrap();
-    assert_eq!(classify(status.code(), &text), Outcome::Exited(0), "{text}");
+    assert_eq!(
+        classify(status.code(), &text),
+        SshOutcome::Exited(0),
+        "{text}"
+    );
     std::fs::remove_file(log).unwrap();
 }
 

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use shisa::engine::Program;
-use shisa::remote::{Class, Failure, Host, Outcome};
+use shisa::remote::{Class, Failure, Host, SshOutcome};
 
 use sshd::{STRANGER, Sshd};
 
@@ -23,7 +23,7 @@ fn an_unknown_host_key_refuses_before_anything_runs() {
         .transport
         .open(&host, &server.dir().join("stranger.ssh.log"))
         .unwrap();
-    let Outcome::Failed(f) = &opened.outcome else {
+    let SshOutcome::Failed(f) = &opened.outcome else {
         panic!("{opened:?}")
     };
     assert_eq!(
@@ -43,7 +43,7 @@ fn an_unknown_host_key_refuses_before_anything_runs() {
     // Straight to a command, without `open`: refused the same way, and it did not run.
     let canary = server.dir().join("ran");
     let ran = s.script(&host, &format!("touch '{}'", canary.display()));
-    assert_eq!(ran.outcome, Outcome::Failed(f.clone()));
+    assert_eq!(ran.outcome, SshOutcome::Failed(f.clone()));
     assert!(!canary.exists());
     assert_eq!(ran.result.stdout, "");
     // Nothing was added to known_hosts (never `accept-new`).
@@ -69,7 +69,7 @@ fn a_changed_host_key_and_a_refused_login_are_their_own_errors() {
         .collect();
     std::fs::write(server.known_hosts(), changed).unwrap();
     let ran = s.script(&server.host("alpha"), "echo ran");
-    let Outcome::Failed(f) = &ran.outcome else {
+    let SshOutcome::Failed(f) = &ran.outcome else {
         panic!("{}", ran.ssh_log)
     };
     assert!(
@@ -84,7 +84,7 @@ fn a_changed_host_key_and_a_refused_login_are_their_own_errors() {
     let ran = s.script(&nobody, "echo ran");
     assert_eq!(
         ran.outcome,
-        Outcome::Failed(Failure::AuthFailed {
+        SshOutcome::Failed(Failure::AuthFailed {
             methods: "publickey".into()
         }),
         "{}",
@@ -110,7 +110,7 @@ fn a_refused_connection_names_the_port() {
     let opened = t.open(&host, &server.dir().join("r.log")).unwrap();
     assert_eq!(
         opened.outcome,
-        Outcome::Failed(Failure::Refused {
+        SshOutcome::Failed(Failure::Refused {
             host: "127.0.0.1".into(),
             port: Some(port)
         })
@@ -128,9 +128,9 @@ fn a_remote_exit_even_255_is_the_commands_and_a_cut_connection_is_not() {
             .unwrap()
             .ready()
     );
-    assert_eq!(s.script(&host, "exit 3").outcome, Outcome::Exited(3));
+    assert_eq!(s.script(&host, "exit 3").outcome, SshOutcome::Exited(3));
     let ran = s.script(&host, "echo bye; exit 255");
-    assert_eq!(ran.outcome, Outcome::Exited(255), "{}", ran.ssh_log);
+    assert_eq!(ran.outcome, SshOutcome::Exited(255), "{}", ran.ssh_log);
     assert_eq!(ran.result.stdout, "bye\n");
 
     let t = Instant::now();
@@ -144,7 +144,7 @@ fn a_remote_exit_even_255_is_the_commands_and_a_cut_connection_is_not() {
     server.cut_connections();
     let ran = s.finish(&log, t);
     assert_eq!(ran.result.exit, Some(255));
-    let Outcome::Failed(f) = &ran.outcome else {
+    let SshOutcome::Failed(f) = &ran.outcome else {
         panic!("{}", ran.ssh_log)
     };
     assert_eq!(f, &Failure::ConnectionLost, "{}", ran.ssh_log);
@@ -176,7 +176,7 @@ fn a_dead_master_leaves_no_trap_and_close_cleans_up() {
     assert!(socket.exists(), "the dead master's socket stays behind");
     // The next command is not fooled by it.
     let ran = s.script(&host, "echo fine");
-    assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+    assert_eq!(ran.outcome, SshOutcome::Exited(0), "{}", ran.ssh_log);
     assert_eq!(ran.result.stdout, "fine\n");
     // A stale socket (a crash) is swept on resume, and a live master is closed.
     assert!(

@@ -8,7 +8,7 @@ mod sshd;
 use std::time::{Duration, Instant};
 
 use shisa::engine::Program;
-use shisa::remote::{Failure, Outcome};
+use shisa::remote::{Failure, SshOutcome};
 
 use sshd::Sshd;
 
@@ -44,7 +44,7 @@ fn a_stop_ends_the_remote_command() {
     let ran = s.finish(&log, t);
     assert_eq!(
         ran.outcome,
-        Outcome::Failed(Failure::Interrupted),
+        SshOutcome::Failed(Failure::Interrupted),
         "{}",
         ran.ssh_log
     );
@@ -53,7 +53,7 @@ fn a_stop_ends_the_remote_command() {
     assert!(left.is_empty(), "still running on the server: {left:?}");
     // The master survives a stopped session: the next command runs over it.
     let ran = s.script(&host, "echo next");
-    assert_eq!(ran.outcome, Outcome::Exited(0));
+    assert_eq!(ran.outcome, SshOutcome::Exited(0));
     assert!(ran.ssh_log.contains("from master"), "{}", ran.ssh_log);
 }
 
@@ -121,7 +121,7 @@ fn what_a_command_leaves_in_its_group_does_not_hold_the_step() {
     let mut s = server.session("r-left");
     let host = server.host("alpha");
     let ran = s.script(&host, "sleep 34.4 >/dev/null 2>&1 & echo started");
-    assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+    assert_eq!(ran.outcome, SshOutcome::Exited(0), "{}", ran.ssh_log);
     assert_eq!(ran.result.stdout, "started\n");
     // The prelude gives it 2 s, then TERM.
     assert!(ran.took < Duration::from_secs(8), "{:?}", ran.took);
@@ -132,7 +132,7 @@ fn what_a_command_leaves_in_its_group_does_not_hold_the_step() {
     );
     // One that holds the output open would hold the session: it is ended the same way.
     let ran = s.script(&host, "sleep 34.5 & echo started");
-    assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+    assert_eq!(ran.outcome, SshOutcome::Exited(0), "{}", ran.ssh_log);
     assert!(ran.took < Duration::from_secs(8), "{:?}", ran.took);
     assert!(
         server
@@ -163,7 +163,7 @@ fn a_local_ssh_killed_outright_still_ends_the_remote_command() {
     .unwrap();
     let ran = s.finish(&log, t);
     assert_eq!(ran.result.signal, Some(9));
-    assert_eq!(ran.outcome, Outcome::Failed(Failure::Interrupted));
+    assert_eq!(ran.outcome, SshOutcome::Failed(Failure::Interrupted));
     let left = server.wait_gone("sleep 34.6", Duration::from_secs(3));
     assert!(left.is_empty(), "still running on the server: {left:?}");
 }
@@ -198,6 +198,6 @@ fn the_end_of_stdin_alone_stops_the_remote_command() {
     let text = std::fs::read_to_string(&log).unwrap();
     assert_eq!(
         shisa::remote::classify(status.code(), &text),
-        Outcome::Exited(143)
+        SshOutcome::Exited(143)
     );
 }

@@ -7,7 +7,7 @@ mod sshd;
 
 use proptest::prelude::*;
 use shisa::engine::Program;
-use shisa::remote::Outcome;
+use shisa::remote::SshOutcome;
 
 use sshd::{ALIASES, Sshd};
 
@@ -39,7 +39,7 @@ fn each_alias_runs_its_commands_on_its_own_address_over_its_own_master() {
             &host,
             r#"set -- $SSH_CONNECTION; printf '%s\0' "$3" "$(id -u)""#,
         );
-        assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+        assert_eq!(ran.outcome, SshOutcome::Exited(0), "{}", ran.ssh_log);
         assert_eq!(fields(&ran.result.stdout), [addr, "0"]);
         // It went over the master `open` started, not a connection of its own.
         assert!(
@@ -57,13 +57,13 @@ fn a_script_runs_under_bash_with_errexit_nounset_and_pipefail() {
     let mut s = server.session("r-bash");
     let host = server.host("alpha");
     let ran = s.script(&host, "false | true; echo not reached");
-    assert_eq!(ran.outcome, Outcome::Exited(1));
+    assert_eq!(ran.outcome, SshOutcome::Exited(1));
     assert_eq!(ran.result.stdout, "");
     let ran = s.script(&host, "echo \"$undefined_variable\"");
-    assert_eq!(ran.outcome, Outcome::Exited(1));
+    assert_eq!(ran.outcome, SshOutcome::Exited(1));
     // The command's stdin is not the request stream.
     let ran = s.script(&host, "cat; echo done");
-    assert_eq!(ran.outcome, Outcome::Exited(0));
+    assert_eq!(ran.outcome, SshOutcome::Exited(0));
     assert_eq!(ran.result.stdout, "done\n");
 }
 
@@ -156,13 +156,13 @@ fn values_arrive_byte_identical_and_inert() {
         let names: Vec<String> = (0..vals.len()).map(|i| format!("\"$v_{i}\"")).collect();
         let script = format!("printf '%s\\0' {}", names.join(" "));
         let ran = s.borrow_mut().run(&host, Program::Script(script), &env);
-        prop_assert_eq!(&ran.outcome, &Outcome::Exited(0), "{}", ran.ssh_log);
+        prop_assert_eq!(&ran.outcome, &SshOutcome::Exited(0), "{}", ran.ssh_log);
         prop_assert_eq!(fields(&ran.result.stdout), sent.clone());
 
         let mut argv = vec!["printf".to_string(), "%s\\0".to_string()];
         argv.extend(sent.iter().cloned());
         let ran = s.borrow_mut().run(&host, Program::Argv(argv), &env);
-        prop_assert_eq!(&ran.outcome, &Outcome::Exited(0), "{}", ran.ssh_log);
+        prop_assert_eq!(&ran.outcome, &SshOutcome::Exited(0), "{}", ran.ssh_log);
         prop_assert_eq!(fields(&ran.result.stdout), sent);
         prop_assert!(!canary.exists(), "a value was run as shell text");
         Ok(())
@@ -193,6 +193,6 @@ fn with_sudo_the_same_request_runs_through_sudo_n() {
         Program::Script(r#"printf '%s\0' "$v" "$(id -u)" "${SUDO_USER-}""#.into()),
         &env,
     );
-    assert_eq!(ran.outcome, Outcome::Exited(0), "{}", ran.ssh_log);
+    assert_eq!(ran.outcome, SshOutcome::Exited(0), "{}", ran.ssh_log);
     assert_eq!(fields(&ran.result.stdout), [value.as_str(), "0", "root"]);
 }

@@ -34,12 +34,13 @@ pub fn run(files: &[PathBuf]) -> Exit {
                     n => format!(", {n} for_each block(s)"),
                 };
                 println!(
-                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s){loops}",
+                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s){loops}{}",
                     path.display(),
                     rb.steps.len(),
                     mutating,
                     manual,
-                    waivers
+                    waivers,
+                    environments(rb)
                 );
             }
             Err(report) => {
@@ -54,4 +55,13 @@ pub fn run(files: &[PathBuf]) -> Exit {
         }
     }
     if failed { Exit::Invalid } else { Exit::Ok }
+}
+
+/// `; environments: staging, production (needs a completed staging run within 14d)`.
+fn environments(rb: &crate::runbook::Runbook) -> String {
+    if rb.environments.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = rb.environments.iter().map(|e| e.describe()).collect();
+    format!("; environments: {}", list.join(", "))
 }

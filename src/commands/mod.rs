@@ -6,6 +6,7 @@ pub mod plan;
 mod plan_map;
 pub mod plan_resolve;
 mod plan_step;
+pub mod rehearsal;
 pub mod resume;
 pub mod review;
 pub mod rollback;

@@ -103,6 +103,17 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
         let _ = writeln!(o, "  params    {}", list.join("  "));
     }
     hosts(&mut o, rb);
+    for (n, e) in rb.environments.iter().enumerate() {
+        let label = if n == 0 { "envs" } else { "" };
+        let _ = writeln!(o, "  {label:<9} {}", e.describe());
+    }
+    if !rb.environments.is_empty() {
+        let _ = writeln!(
+            o,
+            "  {:<9} `shisa run --env NAME`; a rehearsal counts if it completed (not with exceptions) with the same runbook sha256",
+            ""
+        );
+    }
     let missing: Vec<&str> = params
         .values
         .iter()

@@ -52,7 +52,7 @@ pub fn section(rb: &Runbook, runbook_path: &Path, params: &Params) -> (String, b
         .collect();
     let scratch = std::env::temp_dir().join(format!("shisa-plan-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&scratch);
-    let base = crate::commands::session::base_env(rb, runbook_path, &scratch, "plan");
+    let base = crate::commands::session::base_env(rb, runbook_path, &scratch, "plan", None);
     let mut refused = false;
     let mut any = false;
     for (i, step) in engine.runbook().steps.iter().enumerate() {

@@ -18,11 +18,12 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
     if step.mutating {
         tags.push("MUTATING".into());
     }
-    if let Approval::Required { allow_self } = step.approval {
-        tags.push(if allow_self {
-            "approval (self allowed)".into()
-        } else {
-            "approval required".into()
+    if let Approval::Required { allow_self, .. } = step.approval {
+        tags.push(match (step.approval.who_with(values), allow_self) {
+            (Some(who), true) => format!("approval: {who} (self allowed)"),
+            (Some(who), false) => format!("approval: {who}"),
+            (None, true) => "approval (self allowed)".into(),
+            (None, false) => "approval required".into(),
         });
     }
     if step.point_of_no_return.is_some() {
@@ -95,17 +96,33 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
             "the operator types the resolved target back; 3 misses end the run",
         );
     }
-    if let Approval::Required { allow_self } = step.approval {
+    if let Approval::Required { allow_self, .. } = step.approval {
+        if let Some(who) = step.approval.who_with(values) {
+            let counted = if allow_self {
+                "the operator may be one of them"
+            } else {
+                "the operator is not counted"
+            };
+            field(
+                o,
+                "approval",
+                &format!(
+                    "{who}, each connected with `shisa approve` and typing the target independently; two sessions of one person count once; {counted}"
+                ),
+            );
+        }
         let who = if allow_self {
             "the operator may approve their own step (recorded as such)"
         } else {
             "a different OS user"
         };
-        field(
-            o,
-            "approval",
-            &format!("{who}, connected with `shisa approve`, types the target independently"),
-        );
+        if step.approval.who_with(values).is_none() {
+            field(
+                o,
+                "approval",
+                &format!("{who}, connected with `shisa approve`, types the target independently"),
+            );
+        }
     }
     if let Some(cmd) = &step.command {
         command_field(o, "", cmd, values);

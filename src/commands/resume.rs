@@ -86,7 +86,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         .as_deref()
         .map(super::run::share_group)
         .transpose()?;
-    super::run::needs_sharing(&loaded.runbook, share_gid)?;
+    super::run::needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
     let mut first = Vec::new();
     if let Some(edit) = chosen.edit {
@@ -105,7 +105,8 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         operator,
         params.clone(),
         &entries,
-    );
+    )
+    .operated_by(crate::identity::operator_who());
     let (writer, runner) = session::continue_run(
         &run_dir,
         &journal,

@@ -36,6 +36,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             "--outside-window needs a reason: it is journaled as the override".into(),
         ));
     }
+    let env = super::rehearsal::choose(&loaded.runbook, args.env.as_deref())?;
     warn_secret_on_command_line(&loaded.runbook, &given);
     // A terminal asks for what is missing; headless runs treat it as an error.
     let given = if session::is_interactive(args.headless) {
@@ -45,7 +46,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     };
     let params = loaded.resolve_params(&given)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
-    needs_sharing(&loaded.runbook, share_gid)?;
+    needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let runbook_path = args
         .runbook
         .canonicalize()
@@ -64,6 +65,20 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
             ))
         })?;
     let journal_dir = journal_dir.canonicalize().unwrap_or(journal_dir);
+    let headless = !session::is_interactive(args.headless);
+    // Read before this run's own directory exists: it is never its own rehearsal.
+    let rehearsals = super::rehearsal::gather(
+        &journal_dir,
+        &loaded,
+        &runbook_path,
+        env.as_deref(),
+        super::rehearsal::rehearse_command(
+            &loaded,
+            &runbook_path,
+            args.journal_dir.as_ref().map(|_| journal_dir.as_path()),
+            headless,
+        ),
+    )?;
     let (run_id, run_dir) = new_run_dir(&journal_dir)?;
     let lock = session::lock(&run_dir)?;
     // The runbook as this run uses it, durable before `run_started` names its hash:
@@ -84,12 +99,18 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     })?;
     let runner = Runner::new(
         run_dir.clone(),
-        session::base_env(&loaded.runbook, &runbook_path, &run_dir, &run_id),
+        session::base_env(
+            &loaded.runbook,
+            &runbook_path,
+            &run_dir,
+            &run_id,
+            env.as_deref(),
+        ),
         redactions,
     );
     let operator = crate::identity::current(Role::Operator);
-    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params);
-    let headless = !session::is_interactive(args.headless);
+    let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params)
+        .operated_by(crate::identity::operator_who());
     let first = Event::Start(StartInfo {
         run_id: run_id.clone(),
         runbook: RunbookRef {
@@ -105,6 +126,8 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         clock_faked: clock.faked(),
         outside_window: args.outside_window.clone(),
+        env,
+        rehearsals,
     });
     session::drive(Session {
         engine,
@@ -196,13 +219,37 @@ pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(Strin
 
 /// A step that needs a second person's approval cannot get it from a run that only its
 /// operator's account can reach: say so before anything runs, not when the step is due.
-pub fn needs_sharing(rb: &crate::runbook::Runbook, share_gid: Option<u32>) -> Result<()> {
-    use crate::runbook::model::Approval;
-    let Some(step) = rb
-        .steps
-        .iter()
-        .find(|s| s.approval == Approval::Required { allow_self: false })
-    else {
+/// Likewise a step whose approvers must be in a group this host does not have: `check`
+/// accepts it (the runbook may be checked on another machine), a run here refuses.
+pub fn needs_sharing(
+    rb: &crate::runbook::Runbook,
+    values: &std::collections::BTreeMap<String, String>,
+    share_gid: Option<u32>,
+) -> Result<()> {
+    use crate::runbook::model::is_group_name;
+    for step in &rb.steps {
+        let Some(group) = step.approval.group() else {
+            continue;
+        };
+        let name = group.resolve(values);
+        if !is_group_name(&name) {
+            return Err(Error::Invalid(format!(
+                "step `{}` needs approvals from group `{name}` (`{}`), which is not a group name; \
+                 give a group this host has, e.g. -p {}=dba (nothing has run)",
+                step.id,
+                group.text,
+                group.param().unwrap_or("approvers")
+            )));
+        }
+        if !crate::identity::group_exists(&name) {
+            return Err(Error::Invalid(format!(
+                "step `{}` needs approvals from members of group `{name}`, which this host does not have; \
+                 create the group, or name one this host has, and start again (nothing has run)",
+                step.id
+            )));
+        }
+    }
+    let Some(step) = rb.steps.iter().find(|s| s.approval.needs_another_person()) else {
         return Ok(());
     };
     if share_gid.is_some() {

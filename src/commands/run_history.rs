@@ -41,6 +41,8 @@ pub struct RunSummary {
     pub runbook: String,
     pub runbook_path: String,
     pub runbook_sha256: String,
+    /// `run --env NAME`, when the run named one.
+    pub env: Option<String>,
     pub operator: String,
     pub started: String,
     /// From the first record to the last (to now, for a live run).
@@ -148,6 +150,8 @@ struct Line<'a> {
 struct Data<'a> {
     #[serde(default)]
     runbook: Option<crate::journal::record::RunbookRef>,
+    #[serde(borrow, default)]
+    env: Option<Cow<'a, str>>,
     #[serde(default)]
     status: Option<StepStatus>,
     #[serde(borrow, default)]
@@ -179,6 +183,7 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
         runbook: String::new(),
         runbook_path: String::new(),
         runbook_sha256: String::new(),
+        env: None,
         operator: String::new(),
         started: String::new(),
         duration_ms: 0,
@@ -227,6 +232,7 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
                     run.runbook_path = rb.path;
                     run.runbook_sha256 = rb.sha256;
                 }
+                run.env = line.data.env.map(|e| e.to_string());
                 if let Some(who) = &line.actor {
                     run.operator = format!("{}@{}", who.user, who.host);
                 }

@@ -19,7 +19,6 @@ use crate::frontend::headless::Headless;
 use crate::journal::reader;
 use crate::journal::writer::Writer;
 use crate::runbook::Runbook;
-use crate::runbook::model::Approval as Needs;
 use crate::share::hub::Hub;
 use crate::term::stdout_color;
 use crate::tui;
@@ -57,9 +56,14 @@ pub fn continue_run(
         &redactions,
     )
     .map_err(|e| Error::Failed(format!("cannot open the journal: {e}")))?;
+    // The run stays in the environment it started in: `run_started` says which.
+    let run_env = match journal.records.first().map(|r| &r.body) {
+        Some(crate::journal::record::Body::RunStarted { env, .. }) => env.as_deref(),
+        _ => None,
+    };
     let runner = Runner::new(
         run_dir.to_path_buf(),
-        base_env(rb, runbook_path, run_dir, run_id),
+        base_env(rb, runbook_path, run_dir, run_id, run_env),
         redactions,
     );
     Ok((writer, runner))
@@ -143,17 +147,22 @@ pub fn private_dir(path: &Path, all: bool) -> std::io::Result<()> {
     b.create(path)
 }
 
-/// The environment every command of the run gets, on top of shisa's own.
+/// The environment every command of the run gets, on top of shisa's own; `SHISA_ENV` is
+/// the run's `--env`, so a command can refuse a context that is not the one named.
 pub fn base_env(
     rb: &Runbook,
     runbook_path: &Path,
     run_dir: &Path,
     run_id: &str,
+    run_env: Option<&str>,
 ) -> Vec<(String, String)> {
     let mut env = vec![
         ("SHISA_RUN_DIR".to_string(), run_dir.display().to_string()),
         ("SHISA_RUN_ID".to_string(), run_id.to_string()),
     ];
+    if let Some(name) = run_env {
+        env.push(("SHISA_ENV".to_string(), name.to_string()));
+    }
     let base = runbook_path
         .parent()
         .map(Path::to_path_buf)
@@ -203,6 +212,13 @@ pub struct Session {
 pub fn drive(s: Session) -> Result<Exit> {
     let run_dir = s.run_dir.display().to_string();
     println!("shisa: run {} — run directory {run_dir}", s.run_id);
+    // A continued run (its journal replayed) goes on in the environment it started in.
+    if let Some((env, rehearsal)) = s.engine.env() {
+        let on = rehearsal
+            .map(|r| format!(", rehearsed by {} run {}", r.env, r.run_id))
+            .unwrap_or_default();
+        println!("shisa: environment {env}{on} (as the run started)");
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -213,7 +229,7 @@ pub fn drive(s: Session) -> Result<Exit> {
         .runbook()
         .steps
         .iter()
-        .any(|st| st.approval == Needs::Required { allow_self: false });
+        .any(|st| st.approval.needs_another_person());
     let operator_uid = s.engine.operator().uid;
     let journal_path = s.writer.path().to_path_buf();
     let hub = {

@@ -104,6 +104,9 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
     println!("run      {} — {}", w.run_id, w.runbook_name);
     println!("operator {}@{}   you are {}", w.operator, w.host, w.you);
     println!("step     {} ({})", p.title, p.step);
+    if let Some(a) = &p.approvals {
+        println!("needs    {a}");
+    }
     println!("command  {}", p.command);
     println!();
     println!("    ┌{}┐", "─".repeat(p.target.chars().count() + 4));
@@ -134,6 +137,7 @@ pub fn approve(run_id: &str, typed: Option<&str>) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         typed,
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))
@@ -173,6 +177,7 @@ pub fn reject(run_id: &str, reason: &str) -> Result<Exit> {
         command_sha256: p.command_sha256,
         request: p.request,
         reason: reason.trim().to_string(),
+        sudo_user: crate::share::client::sudo_user(),
     };
     let (ok, message) = rt
         .block_on(client::request(&mut conn, &msg))

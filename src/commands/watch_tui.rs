@@ -227,6 +227,8 @@ mod tests {
             tool_version: "t".into(),
             mode: "tui".into(),
             clock_faked: None,
+            env: None,
+            rehearsal: None,
         };
         let begun = Body::StepStarted {
             index: 0,

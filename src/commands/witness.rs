@@ -107,6 +107,7 @@ pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg>
                 command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
                 typed: rest.trim().to_string(),
+                sudo_user: crate::share::client::sudo_user(),
             })
         }
         "reject" if !rest.trim().is_empty() => {
@@ -117,6 +118,7 @@ pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg>
                 command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
                 reason: rest.trim().to_string(),
+                sudo_user: crate::share::client::sudo_user(),
             })
         }
         _ => None,

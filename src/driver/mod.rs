@@ -233,7 +233,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let event = intent.event(self.engine.operator());
+            let event = intent.event(self.engine.operator(), self.engine.operator_person());
             self.feed(event, fe);
         }
     }
@@ -379,6 +379,7 @@ impl Driver {
                 command_sha256,
                 request,
                 typed,
+                sudo_user,
                 reply,
             } => {
                 if self.engine.run_id() != Some(run_id.as_str()) {
@@ -388,15 +389,14 @@ impl Driver {
                 }
                 let fresh = hub.request.as_deref() == Some(request.as_str());
                 let reviewer = self.reviewer(&peer);
-                let same_login =
-                    peer.login_uid.is_some() && peer.login_uid == crate::identity::login_uid(None);
+                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
                 let event = Event::Approval(Offer {
                     reviewer,
                     step,
                     command_sha256,
                     typed,
                     fresh,
-                    same_login,
+                    who,
                     client: Some(id),
                 });
                 // The engine answers with `Effect::Reply`; an event it refuses is answered here.
@@ -415,6 +415,7 @@ impl Driver {
                 command_sha256,
                 request,
                 reason,
+                sudo_user,
                 reply,
             } => {
                 if self.engine.run_id() != Some(run_id.as_str()) {
@@ -429,8 +430,7 @@ impl Driver {
                     command_sha256,
                     reason,
                     fresh,
-                    same_login: peer.login_uid.is_some()
-                        && peer.login_uid == crate::identity::login_uid(None),
+                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
                     client: Some(id),
                 });
                 self.replies.insert(id, reply);

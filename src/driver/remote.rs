@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::engine::{CommandResult, RemoteFailure, RemoteTarget, Spawn};
 use crate::hash::sha256_hex;
-use crate::remote::{ControlDir, Failure, Host, Outcome, Transport, classify, ssh_log_path};
+use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify, ssh_log_path};
 
 use super::ports::{Launcher, Stoppable};
 
@@ -89,8 +89,8 @@ impl Remote {
             let opened = self.transport.open(&host, &log)?;
             if let Some(problem) = opened.problem() {
                 let kind = match &opened.outcome {
-                    Outcome::Failed(f) => f.kind(),
-                    Outcome::Exited(_) => "host_not_ready",
+                    SshOutcome::Failed(f) => f.kind(),
+                    SshOutcome::Exited(_) => "host_not_ready",
                 };
                 return self.refused(spawn, kind, &problem);
             }
@@ -115,10 +115,10 @@ impl Remote {
         }
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         match classify(result.exit, &text) {
-            Outcome::Exited(_) => {}
+            SshOutcome::Exited(_) => {}
             // shisa's own stop or timeout: the result says so already.
-            Outcome::Failed(Failure::Interrupted) => {}
-            Outcome::Failed(f) => {
+            SshOutcome::Failed(Failure::Interrupted) => {}
+            SshOutcome::Failed(f) => {
                 // The master may be gone with the connection: open it again next time.
                 self.opened.remove(&host);
                 result.remote = Some(RemoteFailure {

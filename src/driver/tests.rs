@@ -214,6 +214,8 @@ fn drive(
         tool_version: "test".into(),
         clock_faked: None,
         outside_window: None,
+        env: None,
+        rehearsals: None,
     });
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Prompt, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, Entry, Person, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::state::{
-    ApprovalState, CommandState, Engine, RollbackState, StepState, TargetState, WaitState,
-    pass_key, unrolled,
+    ApprovalState, CommandState, Engine, Progress, RollbackState, StepState, TargetState,
+    WaitState, pass_key, unrolled,
 };
 
 impl Engine {
@@ -17,9 +17,16 @@ impl Engine {
     pub fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.step_index(id));
         match &entry.body {
-            Body::RunStarted { run_id, params, .. } => {
+            Body::RunStarted {
+                run_id,
+                params,
+                env,
+                rehearsal,
+                ..
+            } => {
                 self.started = true;
                 self.run_id = Some(run_id.clone());
+                self.env = env.clone().map(|e| (e, rehearsal.clone()));
                 if self.witness {
                     self.params.values = params.clone();
                     self.rb = unrolled(&self.written, &self.params);
@@ -33,7 +40,7 @@ impl Engine {
             } => self.window_override = Some(reason.clone()),
             Body::StepStarted { .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].started = true;
+                    self.steps[i].begin();
                     self.current = i;
                 }
             }
@@ -85,9 +92,9 @@ impl Engine {
                     }
                     if *ok {
                         match purpose {
-                            Purpose::Main => s.main_done = true,
+                            Purpose::Main => s.part_done(),
                             Purpose::Verify(_) => {}
-                            Purpose::Rollback(n) => s.rolled_back_cmds = s.rolled_back_cmds.max(*n),
+                            Purpose::Rollback(n) => s.undone_to(*n),
                             Purpose::Describe => {}
                         }
                     }
@@ -175,27 +182,48 @@ impl Engine {
                     self.steps[i].approval = ApprovalState::Requested {
                         command_sha256: command_sha256.clone(),
                         expected: expected.clone(),
+                        approvals: Vec::new(),
                     };
                 }
             }
-            Body::ApprovalGranted { .. } => {
+            // One more person approved: the step may run once as many as it needs have
+            // (a journal from before `person` counts its actor's account).
+            Body::ApprovalGranted { person, .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].approval = ApprovalState::Granted;
+                    let needed = match &self.rb.steps[i].approval {
+                        crate::runbook::model::Approval::Required { reviewers, .. } => *reviewers,
+                        crate::runbook::model::Approval::None => 1,
+                    };
+                    let person = person.clone().unwrap_or_else(|| Person {
+                        user: entry.actor.user.clone(),
+                        uid: entry.actor.uid,
+                        login_uid: None,
+                        sudo_user: None,
+                    });
+                    let state = &mut self.steps[i].approval;
+                    if let ApprovalState::Requested { approvals, .. } = state {
+                        approvals.push(person);
+                        if approvals.len() as u32 >= needed {
+                            *state = ApprovalState::Granted;
+                        }
+                    } else {
+                        *state = ApprovalState::Granted;
+                    }
                 }
             }
             Body::ManualDone {
                 choice, undo: None, ..
             } => {
                 if let Some(i) = idx {
-                    self.steps[i].main_done = true;
-                    self.steps[i].main_ran = true;
-                    self.steps[i].chosen = choice.clone();
+                    let s = &mut self.steps[i];
+                    s.part_done();
+                    s.main_ran = true;
+                    s.chosen = choice.clone();
                 }
             }
             Body::ManualDone { undo: Some(n), .. } => {
                 if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.rolled_back_cmds = s.rolled_back_cmds.max(*n);
+                    self.steps[i].undone_to(*n);
                 }
             }
             Body::StepFailed { prompt, reason } => {
@@ -213,10 +241,7 @@ impl Engine {
             }
             Body::StepFinished { status, reason } => {
                 if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.status = Some(*status);
-                    s.reason = reason.clone();
-                    s.command = CommandState::Idle;
+                    self.steps[i].finish(*status, reason.clone());
                     if *status == StepStatus::RolledBack {
                         if let Some(r) = &mut self.rollback {
                             r.next += 1;
@@ -239,6 +264,9 @@ impl Engine {
                 // The failure that led here is decided; failed commands are not retried.
                 for s in &mut self.steps {
                     s.command = CommandState::Idle;
+                }
+                for &j in &plan {
+                    self.steps[j].start_undo();
                 }
                 self.in_doubt = None;
                 self.rollback = Some(RollbackState {
@@ -264,15 +292,12 @@ impl Engine {
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
                 // Whatever was running died with the old process. A step that stopped at its
-                // typed target (three misses, or a quit) changed nothing, and its target may
-                // have changed since: it begins again, as the operator's rerun would.
+                // typed target (three misses, or a quit) changed nothing this time, and its
+                // target may have changed since: it begins again, as the operator's rerun
+                // would, still owing the rollback of an earlier attempt's command.
                 for s in &mut self.steps {
-                    if s.status.is_none() && matches!(s.target, TargetState::Resolved { .. }) {
-                        let attempts = std::mem::take(&mut s.attempts);
-                        *s = StepState {
-                            attempts,
-                            ..StepState::default()
-                        };
+                    if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+                        s.restart(s.main_ran);
                         continue;
                     }
                     if matches!(
@@ -325,7 +350,7 @@ impl Engine {
             }
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;
-                s.rolled_back_cmds += 1;
+                s.undone_to(s.undone() + 1);
                 if let Some(r) = &mut self.rollback {
                     r.incomplete = true;
                 }
@@ -333,28 +358,23 @@ impl Engine {
             // A rollback command in doubt: run it again, or count it done.
             (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
             (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
-                s.rolled_back_cmds += 1;
+                s.undone_to(s.undone() + 1);
                 self.in_doubt = None;
             }
             // The operator says the step's own part finished: what is left (its verify)
             // runs from here.
             (Prompt::InDoubt, Choice::Done(reason)) => {
-                s.main_done = true;
+                s.progress = Progress::Verifying {
+                    accepted: Some(reason.clone()),
+                };
                 s.main_ran = true;
                 s.command = CommandState::Idle;
-                s.accepted = Some(reason.clone());
                 self.in_doubt = None;
             }
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten, and
                 // remember that its command ran before: whatever it changed may be in place.
-                let attempts = std::mem::take(&mut s.attempts);
-                let main_ran = s.main_ran;
-                *s = StepState {
-                    attempts,
-                    main_ran,
-                    ..StepState::default()
-                };
+                s.restart(s.main_ran);
                 self.in_doubt = None;
             }
             _ => {}

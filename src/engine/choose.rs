@@ -109,7 +109,7 @@ impl Engine {
             kept: ids(plan.kept),
         };
         self.emit(fx, Some(failed), self.operator.clone(), body);
-        if self.steps[failed].status.is_none()
+        if self.steps[failed].status().is_none()
             && !self
                 .rollback
                 .as_ref()

@@ -20,6 +20,8 @@ pub struct PendingApproval {
     /// The resolved target the reviewer must type.
     pub expected: String,
     pub allow_self: bool,
+    /// Who has approved so far, and how many distinct people are needed.
+    pub tally: super::approvers::Tally,
 }
 
 impl Engine {
@@ -42,6 +44,7 @@ impl Engine {
             command_sha256: command_sha256.clone(),
             expected,
             allow_self,
+            tally: self.tally(step)?,
         })
     }
 
@@ -99,7 +102,18 @@ impl Engine {
 
     pub(super) fn request_approval(&mut self, i: usize, fx: &mut Vec<Effect>) {
         let step = &self.rb.steps[i];
-        let allow_self = matches!(step.approval, Needs::Required { allow_self: true });
+        let (allow_self, reviewers, group) = match &step.approval {
+            Needs::Required {
+                allow_self,
+                reviewers,
+                group,
+            } => (
+                *allow_self,
+                *reviewers,
+                group.as_ref().map(|g| g.resolve(&self.params.values)),
+            ),
+            Needs::None => (false, 1, None),
+        };
         let command = self
             .shown_command(i, Purpose::Main)
             .unwrap_or_else(|| format!("manual step `{}`", step.id));
@@ -112,6 +126,8 @@ impl Engine {
             command,
             expected,
             allow_self,
+            reviewers: (reviewers > 1).then_some(reviewers),
+            group,
         };
         self.emit(fx, Some(i), self.shisa(), body);
     }
@@ -135,7 +151,7 @@ impl Engine {
             command_sha256: pending.command_sha256,
             typed,
             fresh: true,
-            same_login: true,
+            who: self.operator_who(),
             client: None,
         })
     }
@@ -147,7 +163,7 @@ impl Engine {
             command_sha256: sha,
             typed,
             fresh,
-            same_login,
+            who,
             client,
         } = offer;
         let (step, sha) = (step.as_str(), sha.as_str());
@@ -162,19 +178,15 @@ impl Engine {
         let ApprovalState::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
-        let self_approved = reviewer.uid == self.operator.uid || same_login;
+        let self_approved = self.is_operator(&who);
         let refusal = if self.rb.steps[i].id != step {
             Some(msg::approval_wrong_step(step, &self.rb.steps[i].id))
         } else if sha != command_sha256 {
             Some(msg::APPROVAL_OTHER_COMMAND.to_string())
         } else if !fresh {
             Some(msg::APPROVAL_STALE.to_string())
-        } else if self_approved && !allow_self && reviewer.uid != self.operator.uid {
-            Some(msg::approval_same_login(&reviewer.user))
-        } else if self_approved && !allow_self {
-            Some(msg::approval_by_operator(&reviewer.user))
         } else {
-            None
+            self.approver_refusal(i, &reviewer, &who, allow_self)
         };
         let mistyped = refusal.is_none()
             && !(self.names_target(typed.trim(), &expected) || typed.trim() == expected);
@@ -187,10 +199,15 @@ impl Engine {
             ..reviewer
         };
         let typed = self.mask(typed.trim());
+        let tally = self.tally(i);
+        let (count, needed) = tally
+            .as_ref()
+            .map_or((1, 1), |t| (t.approvals.len() as u32 + 1, t.needed));
         if let Some(client) = client {
             let (granted, message) = match &refusal {
                 Some(reason) => (false, self.mask(reason)),
                 None if mistyped => (false, msg::approval_mistyped(&typed)),
+                None if count < needed => (true, msg::approved_so_far(count, needed)),
                 None => (true, msg::APPROVED.to_string()),
             };
             fx.push(Effect::Reply {
@@ -199,6 +216,7 @@ impl Engine {
                 message,
             });
         }
+        let person = Some(who.person);
         match refusal {
             // A mistyped target is a miss, like the operator's, not a refusal of the
             // approval: the request still waits for the right target (or a rejection).
@@ -218,10 +236,12 @@ impl Engine {
                     Body::ApprovalRefused {
                         reason,
                         typed: Some(typed),
+                        person,
                     },
                 );
             }
             None => {
+                let counted = tally.as_ref().is_some_and(super::approvers::Tally::counted);
                 self.emit(
                     fx,
                     Some(i),
@@ -229,6 +249,10 @@ impl Engine {
                     Body::ApprovalGranted {
                         typed,
                         self_approved,
+                        person,
+                        count: counted.then_some(count),
+                        needed: counted.then_some(needed),
+                        group: tally.and_then(|t| t.group),
                     },
                 );
                 self.advance(fx);

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use crate::exit::Exit;
-use crate::journal::record::{Actor, Background, Choice, Entry, Outcome, Purpose, RunbookRef};
+use crate::journal::record::{
+    Actor, Background, Choice, Entry, Outcome, Person, Purpose, RunbookRef,
+};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
@@ -123,6 +125,34 @@ impl Event {
     }
 }
 
+/// Who the person offering an approval or a rejection is, as the host says: gathered by the
+/// driver from the kernel (`SO_PEERCRED`, the peer's audit login uid) and the user and
+/// group databases, never from the client's word (but for the `SUDO_USER` a root peer
+/// names: root could be anyone anyway). The engine decides what it means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Who {
+    /// The human counted; journaled with the decision.
+    pub person: Person,
+    /// The groups the person is a member of on this host, by name.
+    pub groups: Vec<String>,
+}
+
+impl Who {
+    /// A person who is just the account, in no group: tests, and an operator whose
+    /// identity the session did not look up.
+    pub fn account(actor: &Actor) -> Who {
+        Who {
+            person: Person {
+                user: actor.user.clone(),
+                uid: actor.uid,
+                login_uid: None,
+                sudo_user: None,
+            },
+            groups: Vec::new(),
+        }
+    }
+}
+
 /// An approval offered for the step waiting for one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Offer {
@@ -132,9 +162,9 @@ pub struct Offer {
     pub typed: String,
     /// False when the approval answers a request that is no longer the current one.
     pub fresh: bool,
-    /// The kernel's audit login uid says the reviewer is the human who is logged in as the
-    /// operator (through `sudo` or `su`), whatever the uids.
-    pub same_login: bool,
+    /// The person behind the account: the same person as the operator, or as an earlier
+    /// approval, whatever the uids.
+    pub who: Who,
     /// The shared-session client waiting for the verdict (`Effect::Reply`).
     pub client: Option<u64>,
 }
@@ -149,8 +179,7 @@ pub struct Rejection {
     pub reason: String,
     /// False when it answers a request that is no longer the current one.
     pub fresh: bool,
-    /// The reviewer is the operator's own login (through `sudo` or `su`).
-    pub same_login: bool,
+    pub who: Who,
     pub client: Option<u64>,
 }
 
@@ -162,6 +191,10 @@ pub struct StartInfo {
     pub tool_version: String,
     pub clock_faked: Option<String>,
     pub outside_window: Option<String>,
+    /// `run --env NAME`.
+    pub env: Option<String>,
+    /// Where the environment needs a rehearsal: the runs that could be it.
+    pub rehearsals: Option<super::rehearsal::Rehearsals>,
 }
 
 /// How a command ended, as the runner saw it.

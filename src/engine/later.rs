@@ -59,9 +59,10 @@ impl Engine {
         }
         // The step under way (not started, or waiting on a person) ends here: it changed
         // nothing yet, and the run goes no further.
-        let current = self.phase().step().filter(|&i| {
-            self.finished.is_none() && self.steps[i].started && self.steps[i].status.is_none()
-        });
+        let current = self
+            .phase()
+            .step()
+            .filter(|&i| self.finished.is_none() && self.steps[i].underway());
         let step = self
             .finished
             .is_none()

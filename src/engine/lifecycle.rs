@@ -18,6 +18,13 @@ impl Engine {
         if self.started {
             return refuse(msg::ALREADY_STARTED);
         }
+        let evidence = super::rehearsal::judge(
+            &self.rb,
+            info.env.as_deref(),
+            &info.runbook.sha256,
+            info.rehearsals.as_ref(),
+            self.now,
+        );
         let body = Body::RunStarted {
             run_id: info.run_id,
             runbook: info.runbook,
@@ -25,10 +32,17 @@ impl Engine {
             tool_version: info.tool_version,
             mode: info.mode,
             clock_faked: info.clock_faked.clone(),
+            env: info.env,
+            rehearsal: evidence.clone().ok().flatten(),
         };
         self.emit(fx, None, self.operator.clone(), body);
         self.faked_clock(info.clock_faked, fx);
         self.outside_window(info.outside_window, fx);
+        // No evidence, no start: before the window, since no window makes up for it.
+        if let Err(reason) = evidence {
+            self.finish(fx, Outcome::Refused, Some(reason));
+            return Ok(());
+        }
         if let Some(reason) = self.window_closed(fx) {
             let next = self
                 .rb
@@ -85,9 +99,7 @@ impl Engine {
             // A manual step is asked again, as it was: its wait goes on for what is left
             // (re-armed below) and its answer is still to be given.
             Phase::Manual(_) | Phase::Waiting { .. } => None,
-            p => p
-                .step()
-                .filter(|&i| self.steps[i].started && self.steps[i].status.is_none()),
+            p => p.step().filter(|&i| self.steps[i].underway()),
         };
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         self.emit(
@@ -175,7 +187,7 @@ impl Engine {
             }
             if !step.waive.contains_key(&Guard::Snapshot)
                 && let Some(si) = self.rb.guarding_snapshot(i)
-                && self.steps[si].status != Some(StepStatus::Ok)
+                && self.steps[si].status() != Some(StepStatus::Ok)
             {
                 let reason = msg::snapshot_missing(&self.rb.steps[si].id, &step.id);
                 self.gate(i, reason, fx);

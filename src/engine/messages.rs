@@ -3,7 +3,7 @@
 //! refusals it answers an event with. Front ends phrase records through `crate::phrase`;
 //! these are the engine's own words inside them.
 
-use chrono::DateTime;
+use chrono::{DateTime, Utc};
 
 use crate::journal::record::Purpose;
 
@@ -131,10 +131,28 @@ pub const APPROVAL_OTHER_COMMAND: &str =
     "the approval is for a different command than the one waiting";
 pub const APPROVAL_STALE: &str = "stale approval: the journal moved on since the reviewer looked";
 
-pub fn approval_same_login(user: &str) -> String {
+pub fn approval_same_login(person: &str) -> String {
     format!(
-        "{user} is logged in as the operator (the same login session, through sudo or su); a different person must approve"
+        "this is {person}, the operator, under another account (the same login uid, or sudo); a different person must approve"
     )
+}
+
+pub fn not_in_group(person: &str, group: &str) -> String {
+    format!(
+        "{person} is not a member of group `{group}` on this host; only its members may approve or reject this step"
+    )
+}
+
+pub fn already_approved(person: &str, have: u32, needed: u32) -> String {
+    format!(
+        "{person} has already approved this step (two sessions of one person are one person); {have} of {needed} approvals so far, another person must approve"
+    )
+}
+
+pub fn approved_so_far(have: u32, needed: u32) -> String {
+    let more = needed.saturating_sub(have);
+    let people = if more == 1 { "person" } else { "people" };
+    format!("approved ({have} of {needed}): the step waits for {more} more {people}")
 }
 
 pub fn approval_by_operator(user: &str) -> String {
@@ -242,4 +260,97 @@ pub const ROLLBACK_INSTEAD: &str = "the operator rolled back instead of going on
 
 pub fn rollback_outside_window(why: &str) -> String {
     format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
+}
+
+pub fn no_such_environment(name: &str) -> String {
+    format!("the runbook names no environment `{name}`; nothing has run")
+}
+
+/// A run that was nearly the rehearsal, as the refusal names it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Seen<'a> {
+    pub run_id: &'a str,
+    pub outcome: &'a str,
+    pub ended: Option<DateTime<Utc>>,
+}
+
+/// The closest thing to evidence that was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Nearest<'a> {
+    TooOld(Seen<'a>),
+    Broken(Seen<'a>, &'a str),
+    NotCompleted(Seen<'a>),
+    OtherVersion(Seen<'a>),
+    Nothing,
+}
+
+/// What a run in an environment that needs a rehearsal looked for.
+pub struct Looked<'a> {
+    pub env: &'a str,
+    pub needs: &'a str,
+    pub within: std::time::Duration,
+    pub sha256: &'a str,
+    pub looked_in: &'a str,
+    /// The command that produces the evidence, `{env}` standing for the environment.
+    pub rehearse: &'a str,
+}
+
+/// Refused at the start for want of a rehearsal: what was looked for, what was found
+/// nearest, and how to produce the evidence.
+pub fn refused_no_rehearsal(l: Looked<'_>, nearest: &Nearest<'_>, now: DateTime<Utc>) -> String {
+    use crate::runbook::duration::format_period;
+    let needs = l.needs;
+    let within = format_period(l.within);
+    let since = now - chrono::Duration::from_std(l.within).unwrap_or_default();
+    let ago = |c: &Seen| {
+        c.ended
+            .map_or(String::new(), |t| format!(" {}", ago(now, t)))
+    };
+    let found = match nearest {
+        Nearest::Nothing => format!("no {needs} run of this runbook"),
+        Nearest::TooOld(c) => format!(
+            "a {needs} run of this version that completed{}, longer ago than {within} ({})",
+            ago(c),
+            c.run_id
+        ),
+        Nearest::Broken(c, why) => format!(
+            "a completed {needs} run of this version whose journal does not verify ({}: {why})",
+            c.run_id
+        ),
+        Nearest::NotCompleted(c) => {
+            let how = match c.outcome {
+                "live" => "is still running".to_string(),
+                o if o.starts_with("stopped") => {
+                    format!("stopped before finishing (resumable){}", ago(c))
+                }
+                o => format!("ended {o}{}", ago(c)),
+            };
+            format!("a {needs} run of this version that {how} ({})", c.run_id)
+        }
+        Nearest::OtherVersion(c) => format!(
+            "a {needs} run of a different version of the runbook{} ({}), which is no evidence for this text",
+            ago(c),
+            c.run_id
+        ),
+    };
+    format!(
+        "`{}` needs a rehearsal in `{needs}`: a completed run of this runbook (sha256 {}) with --env {needs}, finished within {within} (since {} UTC), in {}; found {found}. Rehearse it first: {}",
+        l.env,
+        &l.sha256[..16.min(l.sha256.len())],
+        since.format("%Y-%m-%d %H:%M"),
+        l.looked_in,
+        l.rehearse.replace("{env}", needs),
+    )
+}
+
+/// `16 days ago`, `5 hours ago`, `12 minutes ago`.
+fn ago(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let m = now.signed_duration_since(then).num_minutes().max(0);
+    match m {
+        m if m >= 2 * 24 * 60 => format!("{} days ago", m / (24 * 60)),
+        m if m >= 120 => format!("{} hours ago", m / 60),
+        0 => "less than a minute ago".into(),
+        1 => "1 minute ago".into(),
+        m => format!("{m} minutes ago"),
+    }
 }

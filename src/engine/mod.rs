@@ -9,6 +9,7 @@
 )]
 
 mod apply;
+mod approvers;
 mod choose;
 mod commands;
 mod confirm;
@@ -21,32 +22,41 @@ mod manual;
 mod messages;
 pub mod phase;
 mod read;
+pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;
 pub mod state;
+mod step;
 pub mod update;
 mod verify_all;
 
+pub use approvers::Tally;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo,
+    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::RollbackPlan;
-pub use state::{Engine, StepState};
+pub use state::{Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
 mod tests;
 
 #[cfg(test)]
+mod approvers_tests;
+
+#[cfg(test)]
 mod flow_tests;
 
 #[cfg(test)]
 mod prop_tests;
+
+#[cfg(test)]
+mod progress_tests;
 
 #[cfg(test)]
 mod verify_all_tests;

@@ -7,7 +7,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, OnFailure, Step, StepKind, Undo};
 
-use super::state::{ApprovalState, CommandState, Engine, TargetState, WaitState};
+use super::state::{ApprovalState, CommandState, Engine, Progress, TargetState, WaitState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -191,7 +191,7 @@ impl Engine {
             if let Some(p) = self.waiting_on_command(i) {
                 return p;
             }
-            let n = self.steps[i].rolled_back_cmds;
+            let n = self.steps[i].undone();
             return match self.rb.steps[i].rollback.get(n as usize) {
                 Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
                 Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),
@@ -205,58 +205,33 @@ impl Engine {
         let Some(step) = self.rb.steps.get(i) else {
             return Phase::Next(Todo::RunDone);
         };
-        let s = &self.steps[i];
-        if let CommandState::Asking { prompt, reason } = &s.command {
-            return Phase::Failed {
-                step: i,
-                prompt: *prompt,
-                reason: reason.clone(),
-            };
-        }
-        if !s.started {
-            return match self.condition(i) {
-                Err(_) => Phase::Next(Todo::Skip(i)),
-                Ok(()) => Phase::Ready(i),
-            };
-        }
         if let Some(p) = self.waiting_on_command(i) {
             return p;
         }
-        if step.target.is_some() {
-            match &s.target {
-                TargetState::Unresolved => return Phase::Next(Todo::Describe(i)),
-                TargetState::Resolved {
-                    resolved,
-                    misses: 0,
-                } if let Some(j) = self.confirmed_before(i, resolved) => {
-                    return Phase::Next(Todo::ReuseTarget(i, j));
-                }
-                TargetState::Resolved { resolved, misses } => {
-                    return Phase::Confirm {
-                        step: i,
-                        resolved: resolved.clone(),
-                        misses: *misses,
-                    };
-                }
-                TargetState::Confirmed { .. } => {}
+        let s = &self.steps[i];
+        let main_done = match &s.progress {
+            Progress::NotStarted => {
+                return match self.condition(i) {
+                    Err(_) => Phase::Next(Todo::Skip(i)),
+                    Ok(()) => Phase::Ready(i),
+                };
             }
+            Progress::Underway => false,
+            // Declared done after a crash that cut off its `describe`, a manual step still
+            // has its target typed and its approval given before its checks run.
+            Progress::Verifying { .. } => true,
+            // Never the step in progress: `step_finished` moves the run past it, and only a
+            // rollback (above) undoes steps. Taken as done, the run moves on from it.
+            Progress::Finished(_) | Progress::Undoing { .. } => true,
+        };
+        if let Some(p) = self.confirming(i, step) {
+            return p;
         }
-        if let Needs::Required { allow_self } = step.approval {
-            match &s.approval {
-                ApprovalState::NotRequested => return Phase::Next(Todo::RequestApproval(i)),
-                ApprovalState::Requested { expected, .. } => {
-                    return Phase::Approval {
-                        step: i,
-                        expected: expected.clone(),
-                        allow_self,
-                    };
-                }
-                ApprovalState::Granted => {}
-            }
+        if main_done {
+            return self.after_main(i);
         }
         if let Some(reason) = &step.point_of_no_return
             && !s.no_return
-            && !s.main_done
         {
             return Phase::NoReturn {
                 step: i,
@@ -264,18 +239,55 @@ impl Engine {
                 reason: reason.clone(),
             };
         }
-        if !s.main_done {
-            return match (step.kind, step.wait, &s.wait) {
-                (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
-                (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
-                    step: i,
-                    until: *until,
-                },
-                (StepKind::Manual, ..) => Phase::Manual(i),
-                _ => Phase::Next(Todo::Main(i)),
-            };
+        match (step.kind, step.wait, &s.wait) {
+            (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
+            (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
+                step: i,
+                until: *until,
+            },
+            (StepKind::Manual, ..) => Phase::Manual(i),
+            _ => Phase::Next(Todo::Main(i)),
         }
-        self.after_main(i)
+    }
+
+    /// The typed target and the approval a begun step waits for, before its own part.
+    fn confirming(&self, i: usize, step: &Step) -> Option<Phase> {
+        let s = &self.steps[i];
+        if step.target.is_some() {
+            match &s.target {
+                TargetState::Unresolved => return Some(Phase::Next(Todo::Describe(i))),
+                TargetState::Resolved {
+                    resolved,
+                    misses: 0,
+                } if let Some(j) = self.confirmed_before(i, resolved) => {
+                    return Some(Phase::Next(Todo::ReuseTarget(i, j)));
+                }
+                TargetState::Resolved { resolved, misses } => {
+                    return Some(Phase::Confirm {
+                        step: i,
+                        resolved: resolved.clone(),
+                        misses: *misses,
+                    });
+                }
+                TargetState::Confirmed { .. } => {}
+            }
+        }
+        if let Needs::Required { allow_self, .. } = step.approval {
+            match &s.approval {
+                ApprovalState::NotRequested => {
+                    return Some(Phase::Next(Todo::RequestApproval(i)));
+                }
+                ApprovalState::Requested { expected, .. } => {
+                    return Some(Phase::Approval {
+                        step: i,
+                        expected: expected.clone(),
+                        allow_self,
+                    });
+                }
+                ApprovalState::Granted => {}
+            }
+        }
+        None
     }
 
     /// A command in flight, or a failed one about to be retried.
@@ -341,7 +353,7 @@ impl Engine {
             Phase::InDoubt(step)
                 if self.rb.steps[step].kind != StepKind::Manual
                     && (!self.steps[step].main_ran
-                        || (!self.steps[step].main_done
+                        || (!self.steps[step].main_done()
                             && (self.rb.steps[step].kind == StepKind::Snapshot
                                 || !self.rb.steps[step].capture.is_empty()))) =>
             {

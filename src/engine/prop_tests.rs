@@ -35,7 +35,8 @@ struct Shape {
     verify: u8,
     rollback: u8,
     retry: u8,
-    approval: bool,
+    /// 0 none, 1 the operator may approve, 2 two distinct people (the operator may be one).
+    approval: u8,
     allow_continue: bool,
     /// A format addition on this step: 1 `when`, 2 checkpoint, 3 point of no return,
     /// 4 polled verify, 5 manual wait or `closes`, 6 manual rollback entry, 7 choices.
@@ -49,7 +50,7 @@ fn shape() -> impl Strategy<Value = Shape> {
         0u8..3,
         0u8..3,
         1u8..3,
-        any::<bool>(),
+        0u8..3,
         any::<bool>(),
         0u8..8,
     )
@@ -165,8 +166,10 @@ fn runbook(shapes: &[Shape]) -> String {
         if mutating || s.target {
             y.push_str(&format!("    target: {{ describe: d{i} }}\n"));
         }
-        if mutating && s.approval {
-            y.push_str("    approval: { allow_self: true }\n");
+        match s.approval {
+            1 if mutating => y.push_str("    approval: { allow_self: true }\n"),
+            2 if mutating => y.push_str("    approval: { allow_self: true, reviewers: 2 }\n"),
+            _ => {}
         }
         if mutating {
             let v = s.verify.max(1);
@@ -225,6 +228,8 @@ proptest! {
             tool_version: "t".into(),
             clock_faked: None,
             outside_window: None,
+            env: None,
+            rehearsals: None,
         })];
         let mut roll = dice.into_iter().cycle();
         let mut events = 0;
@@ -251,7 +256,14 @@ proptest! {
                         }
                         Phase::Approval { step, expected, .. } => {
                             let state::ApprovalState::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
-                            Event::Approval(Offer { reviewer: operator(), step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, same_login: false, client: None })
+                            // The operator or one of two reviewers, drawn: the same person twice is
+                            // refused and journaled, and replay must count people as the run did.
+                            let reviewer = match d % 3 {
+                                0 => operator(),
+                                n => Actor { role: Role::Reviewer, user: format!("rev{n}"), uid: 1000 + u32::from(n), host: "bastion-1".into() },
+                            };
+                            let who = crate::engine::Who::account(&reviewer);
+                            Event::Approval(Offer { reviewer, step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, who, client: None })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();

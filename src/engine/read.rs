@@ -22,6 +22,11 @@ impl Engine {
         &self.operator
     }
 
+    /// The person the operator is (login uid, `SUDO_USER`, groups), as the session said.
+    pub fn operator_person(&self) -> &super::event::Who {
+        &self.operator_who
+    }
+
     /// The run's values (secret ones real: show them only through `shown_vars`/`mask`).
     pub fn params(&self) -> &Params {
         &self.params
@@ -42,6 +47,11 @@ impl Engine {
 
     pub fn run_id(&self) -> Option<&str> {
         self.run_id.as_deref()
+    }
+
+    /// The environment the run is in (`run --env`), and the rehearsal it started on.
+    pub fn env(&self) -> Option<(&str, Option<&crate::journal::record::Rehearsed>)> {
+        self.env.as_ref().map(|(e, r)| (e.as_str(), r.as_ref()))
     }
 
     /// The rollback under way, if any.

@@ -1,6 +1,9 @@
 //! A reviewer's rejection: bound like an approval to the waiting request, journaled with the
 //! reviewer's reason, and then a question for the operator (ask again, roll back, abort) —
-//! the step does not run.
+//! the step does not run. With `approval.reviewers` above one, a rejection stops the step
+//! however many approvals came before it: one "no" from the group outweighs the "yes"es
+//! until the operator decides, and asking again is a new request that every approver
+//! must answer again (the earlier ones approved before the objection was known).
 
 use crate::journal::record::{Body, Prompt, Role};
 
@@ -19,8 +22,10 @@ impl Engine {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
         let reason = self.mask(r.reason.trim());
-        let refusal = if r.reviewer.uid == self.operator.uid || r.same_login {
+        let refusal = if self.is_operator(&r.who) {
             Some(msg::operator_rejects(&r.reviewer.user))
+        } else if let Some(why) = self.outside_group(i, &r.who) {
+            Some(why)
         } else if self.rb.steps[i].id != r.step {
             Some(msg::approval_wrong_step(&r.step, &self.rb.steps[i].id))
         } else if &r.command_sha256 != command_sha256 {
@@ -60,6 +65,7 @@ impl Engine {
             reviewer,
             Body::ApprovalRejected {
                 reason: reason.clone(),
+                person: Some(r.who.person),
             },
         );
         if let Some(client) = r.client {

@@ -34,13 +34,16 @@ impl Engine {
         let s = &self.steps[j];
         self.rb.steps[j].mutating
             && s.main_ran
-            && !matches!(s.status, Some(StepStatus::RolledBack | StepStatus::Skipped))
+            && !matches!(
+                s.status(),
+                Some(StepStatus::RolledBack | StepStatus::Skipped)
+            )
     }
 
     /// `closed` for every step at once, in one pass over the closers: a plan over many
     /// steps then costs O(n), not O(n²) (`shisa review` asks for one at every failure).
     fn closed_all(&self) -> Vec<bool> {
-        let done = |k: usize| self.steps[k].status.is_some_and(StepStatus::went_on);
+        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
         let mut closed = vec![false; self.rb.steps.len()];
         let closers: Vec<(usize, &str)> = (self.rb.steps.iter().enumerate())
             .filter_map(|(k, s)| Some((k, s.closes.as_ref()?.id.as_str())))
@@ -64,7 +67,7 @@ impl Engine {
     /// Step `j` was undone by a later step that `closes` it, or is itself such a step: the
     /// pair cancels out, and rolling back either alone would leave the system half-way.
     fn closed(&self, j: usize) -> bool {
-        let done = |k: usize| self.steps[k].status.is_some_and(StepStatus::went_on);
+        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
         let id = &self.rb.steps[j].id;
         let closer = self.rb.steps[j].closes.is_some() && done(j);
         closer
@@ -86,7 +89,7 @@ impl Engine {
     /// completed checkpoint only later steps are undone; once a point of no return has been
     /// passed, nothing before it is.
     fn floor(&self) -> Option<(usize, usize)> {
-        let done = |k: usize| self.steps[k].status.is_some_and(StepStatus::went_on);
+        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
         (0..self.rb.steps.len()).rev().find_map(|k| {
             let s = &self.rb.steps[k];
             if s.checkpoint.is_some() && done(k) {
@@ -122,7 +125,7 @@ impl Engine {
     fn plan_from(&self, failed: Option<usize>) -> RollbackPlan {
         let failed_ran = failed.filter(|&f| {
             let s = &self.steps[f];
-            self.rb.steps[f].mutating && s.main_ran && s.status.is_none()
+            self.rb.steps[f].mutating && s.main_ran && s.status().is_none()
         });
         let closed = self.closed_all();
         let changed: Vec<usize> = failed_ran

@@ -10,7 +10,7 @@ use super::*;
 use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{
-    Actor, Body, Choice, Entry, Outcome, OverrideKind, Prompt, Purpose, Role, RunbookRef,
+    Actor, Body, Choice, Entry, Outcome, OverrideKind, Person, Prompt, Purpose, Role, RunbookRef,
 };
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
@@ -99,6 +99,8 @@ impl Sim {
             tool_version: "test".into(),
             clock_faked: None,
             outside_window: outside.map(str::to_string),
+            env: None,
+            rehearsals: None,
         };
         self.send(Event::Start(info));
     }
@@ -593,7 +595,7 @@ fn failure_at_the_third_change_rolls_back_in_reverse() {
             "one:rollback-1"
         ]
     );
-    let statuses: Vec<_> = sim.e.steps.iter().map(|s| s.status).collect();
+    let statuses: Vec<_> = sim.e.steps.iter().map(|s| s.status()).collect();
     use crate::journal::record::StepStatus::*;
     assert_eq!(
         statuses,
@@ -718,12 +720,12 @@ fn at_approval() -> (Sim, String) {
 
 fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
     Event::Reject(Rejection {
+        who: Who::account(&who),
         reviewer: who,
         step: "attach".into(),
         command_sha256: sha.into(),
         reason: reason.into(),
         fresh: true,
-        same_login: false,
         client,
     })
 }
@@ -824,12 +826,12 @@ fn approval_needs_another_person_typing_the_target() {
     let command_sha256 = requested_sha(&sim);
     let offer = |who: Actor, typed: &str, fresh: bool| {
         Event::Approval(Offer {
+            who: Who::account(&who),
             reviewer: who,
             step: "attach".into(),
             command_sha256: command_sha256.clone(),
             typed: typed.into(),
             fresh,
-            same_login: false,
             client: None,
         })
     };
@@ -843,7 +845,13 @@ fn approval_needs_another_person_typing_the_target() {
         command_sha256: command_sha256.clone(),
         typed: "quarantine-2023-12".into(),
         fresh: true,
-        same_login: true,
+        who: Who {
+            person: Person {
+                login_uid: Some(1000),
+                ..Who::account(&operator()).person
+            },
+            groups: Vec::new(),
+        },
         client: None,
     }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
@@ -857,7 +865,7 @@ fn approval_needs_another_person_typing_the_target() {
         .collect();
     assert_eq!(refusals.len(), 3);
     assert!(
-        refusals[2].contains("is logged in as the operator"),
+        refusals[2].contains("this is ops1, the operator, under another account"),
         "{}",
         refusals[2]
     );
@@ -1219,7 +1227,7 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
                 command_sha256,
                 typed: "quarantine-2023-12".into(),
                 fresh: true,
-                same_login: false,
+                who: Who::account(&reviewer()),
                 client: Some(7),
             }),
         )
@@ -1466,7 +1474,7 @@ fn a_live_run_rolls_back_instead_of_leaving_its_changes() {
     assert!(sim.ran().contains(&"attach:rollback-1".to_string()));
     assert_eq!(sim.finished, Some(0));
     assert_eq!(
-        sim.e.step(3).status,
+        sim.e.step(3).status(),
         Some(crate::journal::record::StepStatus::Skipped)
     );
     // Before any change there is nothing to undo.

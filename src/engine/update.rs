@@ -11,7 +11,7 @@ use crate::runbook::model::StepKind;
 use super::event::{Effect, Event};
 use super::messages as msg;
 use super::phase::{Phase, Todo};
-use super::state::{Engine, StepState};
+use super::state::{Engine, Progress, StepState};
 
 /// Why an event was not accepted (the state is unchanged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -385,7 +385,7 @@ impl Engine {
             }
             Todo::RunDone => {
                 let exceptions: Vec<&str> = (self.rb.steps.iter().zip(&self.steps))
-                    .filter(|(_, s)| s.status.is_some_and(StepStatus::is_exception))
+                    .filter(|(_, s)| s.status().is_some_and(StepStatus::is_exception))
                     .map(|(step, _)| step.id.as_str())
                     .collect();
                 if exceptions.is_empty() {
@@ -425,7 +425,10 @@ impl Engine {
     /// declared an in-doubt step done and no check ran to prove it — unproven.
     pub(super) fn step_done(&self, i: usize) -> Body {
         let (step, s) = (&self.rb.steps[i], &self.steps[i]);
-        let Some(said) = &s.accepted else {
+        let Progress::Verifying {
+            accepted: Some(said),
+        } = &s.progress
+        else {
             return Body::StepFinished {
                 status: StepStatus::Ok,
                 reason: None,

@@ -83,7 +83,7 @@ fn a_failed_check_does_not_stop_the_others_and_one_question_names_each_failure()
     sim.answer = Box::new(answers(&[]));
     sim.send(Event::Choice(Choice::Retry));
     assert_eq!(sim.ran()[before..], ["change:verify-1", "change:verify-3"]);
-    assert_eq!(sim.e.step(1).status, Some(StepStatus::Ok));
+    assert_eq!(sim.e.step(1).status(), Some(StepStatus::Ok));
     assert_eq!(sim.finished, Some(0), "{:?}", sim.e.phase());
 }
 

@@ -120,6 +120,10 @@ fn summary(ctx: &Ctx) -> Summary {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned());
     let note = ctx.runbook_note();
+    let (env, rehearsal) = match &first.body {
+        Body::RunStarted { env, rehearsal, .. } => (env.clone(), rehearsal.clone()),
+        _ => (None, None),
+    };
     let (run_id, runbook, params, mode, tool_version, clock_faked) = match &first.body {
         Body::RunStarted {
             run_id,
@@ -128,6 +132,7 @@ fn summary(ctx: &Ctx) -> Summary {
             mode,
             tool_version,
             clock_faked,
+            ..
         } => (
             run_id.clone(),
             RunbookInfo {
@@ -197,5 +202,7 @@ fn summary(ctx: &Ctx) -> Summary {
         mode,
         tool_version,
         clock_faked,
+        env,
+        rehearsal,
     }
 }

@@ -145,7 +145,7 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
         .map(|(k, v)| code(&format!("{k}={v}")))
         .collect();
     use Label::*;
-    let rows: Vec<(Label, String)> = vec![
+    let mut rows: Vec<(Label, String)> = vec![
         (
             Runbook,
             format!(
@@ -174,6 +174,17 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
         ),
         (ChainHead, code(&r.integrity.chain_head)),
     ];
+    if let Some(env) = &run.env {
+        rows.push((Environment, esc(env)));
+    }
+    if let Some(rh) = &run.rehearsal {
+        rows.push((
+            RehearsalRun,
+            format!("{} ({})", code(&rh.run_id), esc(&rh.env)),
+        ));
+        rows.push((RehearsalFinished, esc(&rh.finished)));
+        rows.push((RehearsalChainHead, code(&rh.chain_head)));
+    }
     let _ = writeln!(
         o,
         "<h2>{}</h2>\n<table class=\"kv\" id=\"summary\">",

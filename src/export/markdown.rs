@@ -88,6 +88,17 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     if let Some(fake) = &run.clock_faked {
         rows.push((Clock, md_escape(fake)));
     }
+    if let Some(env) = &run.env {
+        rows.push((Environment, md_escape(env)));
+    }
+    if let Some(rh) = &run.rehearsal {
+        rows.push((
+            RehearsalRun,
+            format!("{} ({})", md_code(&rh.run_id, true), md_escape(&rh.env)),
+        ));
+        rows.push((RehearsalFinished, md_escape(&rh.finished)));
+        rows.push((RehearsalChainHead, md_code(&rh.chain_head, true)));
+    }
     let _ = writeln!(o, "## {}\n\n| | |\n|---|---|", w.label(Summary));
     for (k, v) in rows {
         let _ = writeln!(o, "| {} | {v} |", w.label(k));

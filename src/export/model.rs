@@ -102,6 +102,10 @@ pub struct Summary {
     pub mode: String,
     pub tool_version: String,
     pub clock_faked: Option<String>,
+    /// `run --env`: the environment the run changed.
+    pub env: Option<String>,
+    /// The completed run in the rehearsal environment this run started on.
+    pub rehearsal: Option<crate::journal::record::Rehearsed>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

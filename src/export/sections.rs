@@ -81,6 +81,7 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             Body::ApprovalGranted {
                 typed,
                 self_approved,
+                ..
             } => {
                 let result = if *self_approved {
                     "self_approved"
@@ -89,10 +90,10 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
                 };
                 (Some(typed.clone()), result, None)
             }
-            Body::ApprovalRefused { reason, typed } => {
+            Body::ApprovalRefused { reason, typed, .. } => {
                 (typed.clone(), "refused", Some(reason.clone()))
             }
-            Body::ApprovalRejected { reason } => (None, "rejected", Some(reason.clone())),
+            Body::ApprovalRejected { reason, .. } => (None, "rejected", Some(reason.clone())),
             _ => return None,
         };
         let (step, step_title) = step(ctx, r);
@@ -100,7 +101,17 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
             time: ctx.time(i),
             step,
             step_title,
-            by: ctx.actor(r),
+            by: match &r.body {
+                // The person counted, with the account when it was another (sudo).
+                Body::ApprovalGranted { person, .. }
+                | Body::ApprovalRefused { person, .. }
+                | Body::ApprovalRejected { person, .. }
+                    if person.as_ref().is_some_and(|p| p.user != r.actor.user) =>
+                {
+                    ctx.book.person(&r.actor, person)
+                }
+                _ => ctx.actor(r),
+            },
             typed,
             result: result.into(),
             detail,

@@ -173,11 +173,19 @@ impl<W: Write> Headless<W> {
                 } else {
                     ""
                 };
-                format!(
-                    "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
-                    title(step),
-                    self.run_id
-                )
+                match e.tally(step) {
+                    Some(t) if t.counted() => format!(
+                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{own}; `abort` to stop",
+                        title(step),
+                        t.waiting_for(),
+                        self.run_id
+                    ),
+                    _ => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`{own}; `abort` to stop",
+                        title(step),
+                        self.run_id
+                    ),
+                }
             }
             Phase::Failed {
                 step,
@@ -193,7 +201,7 @@ impl<W: Write> Headless<W> {
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
             }
             Phase::InDoubt(i) if e.rollback().is_some() => {
-                let n = e.step(i).rolled_back_cmds + 1;
+                let n = e.step(i).undone() + 1;
                 format!(
                     "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
                     title(i),

@@ -42,7 +42,7 @@ pub enum Intent {
 impl Intent {
     /// The engine event an operator's intent becomes: one mapping for the driver and the
     /// in-process tests, so neither decides anything the engine does not see.
-    pub fn event(self, operator: &Actor) -> Event {
+    pub fn event(self, operator: &Actor, person: &crate::engine::Who) -> Event {
         match self {
             Intent::Begin => Event::Begin,
             Intent::Typed(t) => Event::Typed(t),
@@ -53,13 +53,14 @@ impl Intent {
                 text,
             },
             Intent::Approve(typed) => Event::SelfApproval { typed },
+            // The operator's own "no" is refused by the engine: they abort instead.
             Intent::Reject(reason) => Event::Reject(crate::engine::Rejection {
                 reviewer: operator.clone(),
                 step: String::new(),
                 command_sha256: String::new(),
                 reason,
                 fresh: true,
-                same_login: true,
+                who: person.clone(),
                 client: None,
             }),
             Intent::Stop => Event::Stop("the operator stopped it".into()),

@@ -3,6 +3,7 @@
 
 pub mod background;
 pub mod choice;
+pub mod person;
 pub mod reader;
 pub mod record;
 mod record_de;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
+pub use super::person::Person;
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).
@@ -165,6 +166,18 @@ pub struct RunbookRef {
     pub name: String,
 }
 
+/// The evidence a run in an environment with `needs_rehearsal` started on: a completed run
+/// of the same runbook in the rehearsal environment, its journal verified up to this head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rehearsed {
+    pub run_id: String,
+    pub env: String,
+    /// The SHA-256 of its journal's last line when it was checked (`shisa verify --head`).
+    pub chain_head: String,
+    /// When it finished (its `run_finished` record's time).
+    pub finished: String,
+}
+
 /// What an `override` record set aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -200,6 +213,12 @@ pub enum Body {
         mode: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         clock_faked: Option<String>,
+        /// `run --env NAME`: where this run changes things.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        env: Option<String>,
+        /// The rehearsal the environment needed and this run started on.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        rehearsal: Option<Rehearsed>,
     },
     WindowChecked {
         timezone: String,
@@ -318,20 +337,41 @@ pub enum Body {
         command_sha256: String,
         expected: String,
         allow_self: bool,
+        /// How many distinct people must approve (absent: one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reviewers: Option<u32>,
+        /// The group each of them must be in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
     ApprovalGranted {
         typed: String,
         self_approved: bool,
+        /// The person counted (absent in journals from before it was recorded).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
+        /// This approval is the `count`th of `needed` distinct people's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        count: Option<u32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needed: Option<u32>,
+        /// The group the person was found in.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
     },
     ApprovalRefused {
         reason: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         typed: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
     },
     /// A reviewer said no, with a reason: the step does not run, and the operator decides
     /// what happens next (ask again, roll back, abort).
     ApprovalRejected {
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        person: Option<Person>,
     },
     ManualDone {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,6 +37,8 @@ fn started() -> Body {
         tool_version: "0.1.0".into(),
         mode: "headless".into(),
         clock_faked: None,
+        env: None,
+        rehearsal: None,
     }
 }
 

@@ -6,7 +6,7 @@ use super::{
 };
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{
-    Actor, Body, Choice, Outcome, Prompt, Purpose, Record, Role, StepStatus,
+    Actor, Body, Choice, Outcome, Person, Prompt, Purpose, Record, Role, StepStatus,
 };
 
 pub struct English;
@@ -25,16 +25,33 @@ impl Phrasebook for English {
                 run_id,
                 runbook,
                 mode,
+                env,
+                rehearsal,
                 ..
-            } => Phrase::new()
-                .plain(format!("{who} started run "))
-                .code(run_id)
-                .plain(format!(
-                    " of “{}” on {} ({mode} mode; runbook sha256 ",
-                    runbook.name, rec.actor.host
-                ))
-                .code(short(&runbook.sha256))
-                .plain(")"),
+            } => {
+                let p = Phrase::new()
+                    .plain(format!("{who} started run "))
+                    .code(run_id)
+                    .plain(format!(
+                        " of “{}” on {} ({mode} mode; runbook sha256 ",
+                        runbook.name, rec.actor.host
+                    ))
+                    .code(short(&runbook.sha256))
+                    .plain(")");
+                let p = match env {
+                    Some(env) => p.plain(format!(" in {env}")),
+                    None => p,
+                };
+                match rehearsal {
+                    Some(r) => p
+                        .plain(format!(", on the evidence of {} run ", r.env))
+                        .code(&r.run_id)
+                        .plain(format!(" (completed {}; journal verified, chain head ", r.finished))
+                        .code(short(&r.chain_head))
+                        .plain(")"),
+                    None => p,
+                }
+            }
             Body::WindowChecked {
                 inside: true,
                 local,
@@ -265,14 +282,63 @@ impl Phrasebook for English {
                     p.plain(" (").code(list.join(", ")).plain(")")
                 }
             }
-            Body::ApprovalRequested { expected, .. } => step()
+            Body::ApprovalRequested {
+                expected,
+                reviewers: None,
+                group: None,
+                ..
+            } => step()
                 .plain("waiting for a second person to approve (they must type ")
                 .code(expected)
                 .plain(")"),
+            Body::ApprovalRequested {
+                expected,
+                reviewers,
+                group,
+                ..
+            } => {
+                let n = reviewers.unwrap_or(1);
+                let people = if n == 1 {
+                    "1 person".to_string()
+                } else {
+                    format!("{n} distinct people")
+                };
+                let of = group
+                    .as_ref()
+                    .map(|g| format!(" of group {g}"))
+                    .unwrap_or_default();
+                step()
+                    .plain(format!("waiting for {people}{of} to approve (each must type "))
+                    .code(expected)
+                    .plain(")")
+            }
             Body::ApprovalGranted {
                 typed,
                 self_approved,
+                person,
+                count: Some(count),
+                needed: Some(needed),
+                group,
             } => {
+                let who = person_words(&rec.actor, person);
+                let group = group.as_ref().map(|g| format!(" ({g})")).unwrap_or_default();
+                let how = if *self_approved {
+                    ", the operator (the runbook allows it), typing "
+                } else {
+                    ", independently typing "
+                };
+                step()
+                    .marked(Mark::Approved)
+                    .plain(format!("{count} of {needed} approvals: {who}{group}{how}"))
+                    .code(typed)
+            }
+            Body::ApprovalGranted {
+                typed,
+                self_approved,
+                person,
+                ..
+            } => {
+                let who = person_words(&rec.actor, person);
                 let how = if *self_approved {
                     format!("{who} approved their own step (the runbook allows it), typing ")
                 } else {
@@ -280,12 +346,18 @@ impl Phrasebook for English {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
-            Body::ApprovalRejected { reason } => step()
-                .marked(Mark::Refused)
-                .plain(format!("{who} rejected the approval: “{reason}”")),
-            Body::ApprovalRefused { reason, .. } => step()
-                .marked(Mark::Refused)
-                .plain(format!("approval by {who} refused: {reason}")),
+            Body::ApprovalRejected { reason, person } => {
+                let who = person_words(&rec.actor, person);
+                step()
+                    .marked(Mark::Refused)
+                    .plain(format!("{who} rejected the approval: “{reason}”"))
+            }
+            Body::ApprovalRefused { reason, person, .. } => {
+                let who = person_words(&rec.actor, person);
+                step()
+                    .marked(Mark::Refused)
+                    .plain(format!("approval by {who} refused: {reason}"))
+            }
             Body::ManualDone {
                 note,
                 choice,
@@ -512,6 +584,10 @@ impl Phrasebook for English {
         }
     }
 
+    fn person(&self, actor: &Actor, person: &Option<Person>) -> String {
+        person_words(actor, person)
+    }
+
     /// `12 ms`, `3.4 s`, `2m5s`.
     fn duration(&self, ms: u64) -> String {
         match ms {
@@ -597,6 +673,16 @@ impl Phrasebook for English {
 }
 
 /// `verify 2`, `rollback 1`, `target lookup`.
+/// The person behind an approval: their name, and the account that connected when it was
+/// another (`alice (as root)`: `sudo shisa approve`).
+fn person_words(actor: &Actor, person: &Option<Person>) -> String {
+    match person {
+        Some(p) if p.user != actor.user => format!("{} (as {})", p.user, actor.user),
+        Some(p) => p.user.clone(),
+        None => actor.user.clone(),
+    }
+}
+
 fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "command".into(),

@@ -6,7 +6,7 @@ use super::{
     Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, step_title, title,
 };
 use crate::journal::record::{
-    Actor, Background, Body, Choice, Outcome, OverrideKind, Prompt, Purpose, Record, Role,
+    Actor, Background, Body, Choice, Outcome, OverrideKind, Person, Prompt, Purpose, Record, Role,
     StepStatus,
 };
 
@@ -27,16 +27,36 @@ impl Phrasebook for Japanese {
                 run_id,
                 runbook,
                 mode,
+                env,
+                rehearsal,
                 ..
-            } => Phrase::new()
-                .plain(format!(
-                    "{who} が {} で手順書「{}」の実行 ",
-                    rec.actor.host, runbook.name
-                ))
-                .code(run_id)
-                .plain(format!(" を開始（{mode} モード、手順書の sha256 "))
-                .code(short(&runbook.sha256))
-                .plain("）"),
+            } => {
+                let place = env
+                    .as_ref()
+                    .map(|e| format!("環境 {e}、"))
+                    .unwrap_or_default();
+                let p = Phrase::new()
+                    .plain(format!(
+                        "{who} が {} で手順書「{}」の実行 ",
+                        rec.actor.host, runbook.name
+                    ))
+                    .code(run_id)
+                    .plain(format!(" を開始（{place}{mode} モード、手順書の sha256 "))
+                    .code(short(&runbook.sha256))
+                    .plain("）");
+                match rehearsal {
+                    Some(r) => p
+                        .plain(format!("。根拠は {} でのリハーサル実行 ", r.env))
+                        .code(&r.run_id)
+                        .plain(format!(
+                            "（{} に完了、ジャーナル検証済み、チェーンヘッド ",
+                            r.finished
+                        ))
+                        .code(short(&r.chain_head))
+                        .plain("）"),
+                    None => p,
+                }
+            }
             Body::WindowChecked {
                 inside: true,
                 local,
@@ -259,14 +279,61 @@ impl Phrasebook for Japanese {
                     p.plain("（").code(list.join(", ")).plain("）")
                 }
             }
-            Body::ApprovalRequested { expected, .. } => step()
+            Body::ApprovalRequested {
+                expected,
+                reviewers: None,
+                group: None,
+                ..
+            } => step()
                 .plain("第二者の承認待ち（承認者は ")
                 .code(expected)
                 .plain(" と入力する必要がある）"),
+            Body::ApprovalRequested {
+                expected,
+                reviewers,
+                group,
+                ..
+            } => {
+                let n = reviewers.unwrap_or(1);
+                let of = group
+                    .as_ref()
+                    .map(|g| format!("グループ {g} の"))
+                    .unwrap_or_default();
+                step()
+                    .plain(format!("{of}別々の {n} 人の承認待ち（各承認者は "))
+                    .code(expected)
+                    .plain(" と入力する必要がある）")
+            }
             Body::ApprovalGranted {
                 typed,
                 self_approved,
+                person,
+                count: Some(count),
+                needed: Some(needed),
+                group,
             } => {
+                let who = person_words(&rec.actor, person);
+                let group = group
+                    .as_ref()
+                    .map(|g| format!("（{g}）"))
+                    .unwrap_or_default();
+                let how = if *self_approved {
+                    "。オペレーター本人（手順書で許可されている）。入力は "
+                } else {
+                    "。独立に入力した値は "
+                };
+                step()
+                    .marked(Mark::Approved)
+                    .plain(format!("承認 {count}/{needed}: {who}{group}{how}"))
+                    .code(typed)
+            }
+            Body::ApprovalGranted {
+                typed,
+                self_approved,
+                person,
+                ..
+            } => {
+                let who = person_words(&rec.actor, person);
                 let how = if *self_approved {
                     format!("{who} が自分のステップを承認（手順書で許可されている）。入力は ")
                 } else {
@@ -274,12 +341,18 @@ impl Phrasebook for Japanese {
                 };
                 step().marked(Mark::Approved).plain(how).code(typed)
             }
-            Body::ApprovalRejected { reason } => step()
-                .marked(Mark::Refused)
-                .plain(format!("{who} が承認を却下: 「{reason}」")),
-            Body::ApprovalRefused { reason, .. } => step()
-                .marked(Mark::Refused)
-                .plain(format!("{who} の承認を拒否: {reason}")),
+            Body::ApprovalRejected { reason, person } => {
+                let who = person_words(&rec.actor, person);
+                step()
+                    .marked(Mark::Refused)
+                    .plain(format!("{who} が承認を却下: 「{reason}」"))
+            }
+            Body::ApprovalRefused { reason, person, .. } => {
+                let who = person_words(&rec.actor, person);
+                step()
+                    .marked(Mark::Refused)
+                    .plain(format!("{who} の承認を拒否: {reason}"))
+            }
             Body::ManualDone { note, choice, undo } => {
                 let what = match (undo, choice) {
                     (Some(n), _) => format!("{who} が手作業のロールバック {n} を実施"),
@@ -504,6 +577,10 @@ impl Phrasebook for Japanese {
         }
     }
 
+    fn person(&self, actor: &Actor, person: &Option<Person>) -> String {
+        person_words(actor, person)
+    }
+
     /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
     fn duration(&self, ms: u64) -> String {
         match ms {
@@ -600,6 +677,16 @@ impl Phrasebook for Japanese {
 }
 
 /// `確認 2`, `ロールバック 1`, `対象の確認`.
+/// The person behind an approval, and the account that connected when it was another
+/// (`alice（root として）`: `sudo shisa approve`).
+fn person_words(actor: &Actor, person: &Option<Person>) -> String {
+    match person {
+        Some(p) if p.user != actor.user => format!("{}（{} として）", p.user, actor.user),
+        Some(p) => p.user.clone(),
+        None => actor.user.clone(),
+    }
+}
+
 pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),

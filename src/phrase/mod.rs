@@ -162,6 +162,10 @@ pub trait Phrasebook: Sync {
     /// Who did it, as a timeline shows them: the account, marked if a reviewer.
     fn actor(&self, actor: &Actor) -> String;
 
+    /// The person behind an approval or a rejection, and the account that connected when it
+    /// was another (`sudo shisa approve`): `nobody (as root)`.
+    fn person(&self, actor: &Actor, person: &Option<crate::journal::record::Person>) -> String;
+
     /// A duration in milliseconds, as a person reads it.
     fn duration(&self, ms: u64) -> String;
 

@@ -243,3 +243,49 @@ fn every_marker_has_a_word_and_marks_map_onto_markers() {
     assert_eq!(Marker::Exceptions.label(), "COMPLETED WITH EXCEPTIONS");
     assert_eq!(Mark::Unproven.sign(), "!");
 }
+
+#[test]
+fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
+    let started = |env: Option<&str>, rehearsal| {
+        rec(
+            None,
+            Role::Operator,
+            Body::RunStarted {
+                run_id: "20231205T081500Z-3f9a".into(),
+                runbook: crate::journal::record::RunbookRef {
+                    path: "/rb/q.yaml".into(),
+                    sha256: "ab".repeat(32),
+                    name: "Quarantine".into(),
+                },
+                params: BTreeMap::new(),
+                tool_version: "0.1.0".into(),
+                mode: "headless".into(),
+                clock_faked: None,
+                env: env.map(str::to_string),
+                rehearsal,
+            },
+        )
+    };
+    let evidence = crate::journal::record::Rehearsed {
+        run_id: "20231201T090000Z-77aa".into(),
+        env: "staging".into(),
+        chain_head: "cd".repeat(32),
+        finished: "2023-12-01T09:04:00.000+00:00".into(),
+    };
+    let prod = started(Some("production"), Some(evidence));
+    assert_eq!(
+        say(&prod).text(),
+        "ops1 started run `20231205T081500Z-3f9a` of “Quarantine” on bastion-1 (headless mode; runbook sha256 `abababababab`) in production, \
+         on the evidence of staging run `20231201T090000Z-77aa` (completed 2023-12-01T09:04:00.000+00:00; journal verified, chain head `cdcdcdcdcdcd`)"
+    );
+    let ja = phrase(&crate::phrase::JA, &prod, &Titles).unwrap().text();
+    assert!(
+        ja.contains("を開始（環境 production、headless モード")
+            && ja.contains("根拠は staging でのリハーサル実行 `20231201T090000Z-77aa`"),
+        "{ja}"
+    );
+    let staging = say(&started(Some("staging"), None)).text();
+    assert!(staging.ends_with("`abababababab`) in staging"), "{staging}");
+    let plain = say(&started(None, None)).text();
+    assert!(plain.ends_with("`abababababab`)"), "{plain}");
+}

@@ -11,7 +11,7 @@ use std::fmt;
 
 /// How a remote command ended, as far as shisa can know.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum SshOutcome {
     /// The remote command ran and exited with this status (0: success).
     Exited(i32),
     /// ssh itself failed: the command did not run, or its end is unknown.
@@ -62,16 +62,16 @@ pub enum Class {
 
 /// Judges an ssh exit: `exit` is ssh's exit code (`None`: killed by a signal), `log` the
 /// text of its `-E` log.
-pub fn classify(exit: Option<i32>, log: &str) -> Outcome {
+pub fn classify(exit: Option<i32>, log: &str) -> SshOutcome {
     match exit {
         Some(255) => {}
-        Some(code) => return Outcome::Exited(code),
-        None => return Outcome::Failed(Failure::Interrupted),
+        Some(code) => return SshOutcome::Exited(code),
+        None => return SshOutcome::Failed(Failure::Interrupted),
     }
     if remote_status(log) == Some(255) {
-        return Outcome::Exited(255);
+        return SshOutcome::Exited(255);
     }
-    Outcome::Failed(failure(log))
+    SshOutcome::Failed(failure(log))
 }
 
 /// The last exit status ssh says came back from the remote side.

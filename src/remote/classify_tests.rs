@@ -22,18 +22,18 @@ fn mux(last: &str) -> String {
 #[test]
 fn a_status_that_came_back_is_the_commands_even_255() {
     let log = mux("debug2: Received exit status from master 255");
-    assert_eq!(classify(Some(255), &log), Outcome::Exited(255));
+    assert_eq!(classify(Some(255), &log), SshOutcome::Exited(255));
     let direct = crlf(
         "debug1: Sending command: exec bash --norc -c '…'
 debug1: client_input_channel_req: channel 0 rtype exit-status reply 0
 Transferred: sent 3472, received 3280 bytes, in 0.3 seconds
 debug1: Exit status 255",
     );
-    assert_eq!(classify(Some(255), &direct), Outcome::Exited(255));
-    assert_eq!(classify(Some(3), ""), Outcome::Exited(3));
+    assert_eq!(classify(Some(255), &direct), SshOutcome::Exited(255));
+    assert_eq!(classify(Some(3), ""), SshOutcome::Exited(3));
     assert_eq!(
         classify(Some(0), &mux("debug2: Received exit status from master 0")),
-        Outcome::Exited(0)
+        SshOutcome::Exited(0)
     );
 }
 
@@ -42,7 +42,7 @@ fn a_lost_connection_is_not_an_exit_status() {
     let mux_lost = mux("debug2: Control master terminated unexpectedly");
     assert_eq!(
         classify(Some(255), &mux_lost),
-        Outcome::Failed(Failure::ConnectionLost)
+        SshOutcome::Failed(Failure::ConnectionLost)
     );
     let direct_lost = crlf(
         "debug1: Sending command: sleep 4
@@ -53,7 +53,7 @@ debug1: Exit status -1",
     );
     assert_eq!(
         classify(Some(255), &direct_lost),
-        Outcome::Failed(Failure::ConnectionLost)
+        SshOutcome::Failed(Failure::ConnectionLost)
     );
     assert!(Failure::ConnectionLost.may_have_run());
     assert_eq!(Failure::ConnectionLost.class(), Class::Connection);
@@ -64,13 +64,13 @@ fn a_stopped_ssh_is_interrupted() {
     let log = mux("debug2: Exiting on signal: Terminated");
     assert_eq!(
         classify(Some(255), &log),
-        Outcome::Failed(Failure::Interrupted)
+        SshOutcome::Failed(Failure::Interrupted)
     );
-    assert_eq!(classify(None, ""), Outcome::Failed(Failure::Interrupted));
+    assert_eq!(classify(None, ""), SshOutcome::Failed(Failure::Interrupted));
     let direct = crlf("debug1: channel 0: free: client-session, nchannels 1\nKilled by signal 15.");
     assert_eq!(
         classify(Some(255), &direct),
-        Outcome::Failed(Failure::Interrupted)
+        SshOutcome::Failed(Failure::Interrupted)
     );
 }
 
@@ -84,7 +84,7 @@ Host key verification failed.",
         host: "127.0.0.2".into(),
         port: Some(2299),
     };
-    assert_eq!(classify(Some(255), &log), Outcome::Failed(f.clone()));
+    assert_eq!(classify(Some(255), &log), SshOutcome::Failed(f.clone()));
     assert_eq!(f.class(), Class::HostKey);
     assert!(!f.may_have_run());
     assert!(
@@ -97,7 +97,7 @@ Host key verification failed.",
     );
     assert_eq!(
         classify(Some(255), &plain),
-        Outcome::Failed(Failure::HostKeyUnknown {
+        SshOutcome::Failed(Failure::HostKeyUnknown {
             host: "db-1".into(),
             port: None
         })
@@ -123,7 +123,7 @@ Offending ED25519 key in /home/ops/.ssh/known_hosts:2
 Host key for [127.0.0.2]:2299 has changed and you have requested strict checking.
 Host key verification failed.",
     );
-    let Outcome::Failed(f) = classify(Some(255), &log) else {
+    let SshOutcome::Failed(f) = classify(Some(255), &log) else {
         panic!("not a failure")
     };
     assert_eq!(
@@ -148,7 +148,7 @@ fn a_refused_login_is_an_auth_failure() {
     let f = Failure::AuthFailed {
         methods: "publickey".into(),
     };
-    assert_eq!(classify(Some(255), &log), Outcome::Failed(f.clone()));
+    assert_eq!(classify(Some(255), &log), SshOutcome::Failed(f.clone()));
     assert_eq!(f.class(), Class::Auth);
 }
 
@@ -179,7 +179,7 @@ fn connection_failures_each_say_what_failed() {
     ];
     for (text, want) in cases {
         let got = classify(Some(255), &crlf(text));
-        assert_eq!(got, Outcome::Failed(want.clone()), "{text}");
+        assert_eq!(got, SshOutcome::Failed(want.clone()), "{text}");
         assert_eq!(want.class(), Class::Connection);
         assert!(!want.may_have_run());
         assert!(!want.explain().is_empty() && !want.fix().is_empty());
@@ -202,14 +202,14 @@ fn anything_else_is_kept_in_ssh_s_words() {
     // A reset is a lost connection; an unknown message is kept.
     assert_eq!(
         classify(Some(255), &log),
-        Outcome::Failed(Failure::ConnectionLost)
+        SshOutcome::Failed(Failure::ConnectionLost)
     );
-    let Outcome::Failed(f) = classify(Some(255), &crlf("weird thing\nanother thing")) else {
+    let SshOutcome::Failed(f) = classify(Some(255), &crlf("weird thing\nanother thing")) else {
         panic!()
     };
     assert_eq!(f.kind(), "ssh_failed");
     assert!(f.explain().ends_with(": another thing"), "{}", f.explain());
-    let Outcome::Failed(silent) = classify(Some(255), "") else {
+    let SshOutcome::Failed(silent) = classify(Some(255), "") else {
         panic!()
     };
     assert!(silent.explain().contains("said nothing"));

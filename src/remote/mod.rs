@@ -16,7 +16,7 @@
 //! 1. `ControlDir::create(socket_dir, run_id)` and `Transport::new(dir)`; on resume, first
 //!    `Transport::close_all()` (masters from before a crash are not reused).
 //! 2. Before the first command on a host: `Transport::open(host, log)`; anything but
-//!    `Outcome::Exited(0)` refuses the step before anything runs there.
+//!    `SshOutcome::Exited(0)` refuses the step before anything runs there.
 //! 3. Per command: `Transport::remote_spawn(host, &spawn, run_dir)` turns the engine's
 //!    `Spawn` into the local one (ssh, no step values in its environment), the stdin bytes
 //!    and the ssh log path; `exec::runner::Runner::start_fed(&spawn, stdin)` spawns it with
@@ -33,7 +33,7 @@ mod request;
 mod spawn;
 mod ssh;
 
-pub use classify::{Class, Failure, Outcome, classify, remote_status};
+pub use classify::{Class, Failure, SshOutcome, classify, remote_status};
 pub use control::ControlDir;
 pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};

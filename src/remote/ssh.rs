@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::classify::{Outcome, classify};
+use super::classify::{SshOutcome, classify};
 use super::control::ControlDir;
 use super::host::Host;
 use super::prelude::{
@@ -175,13 +175,13 @@ impl Transport {
 /// prelude's probe explains a missing tool or a refused sudo there).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Opened {
-    pub outcome: Outcome,
+    pub outcome: SshOutcome,
     pub stderr: String,
 }
 
 impl Opened {
     pub fn ready(&self) -> bool {
-        self.outcome == Outcome::Exited(0)
+        self.outcome == SshOutcome::Exited(0)
     }
 
     /// Why the host is not ready, in plain words with the fix; `None` when it is.
@@ -193,20 +193,20 @@ impl Opened {
             format!(" It said: {said}")
         };
         match &self.outcome {
-            Outcome::Exited(0) => None,
-            Outcome::Failed(f) => Some(f.to_string()),
-            Outcome::Exited(EXIT_NOT_FOUND) => Some(format!(
+            SshOutcome::Exited(0) => None,
+            SshOutcome::Failed(f) => Some(f.to_string()),
+            SshOutcome::Exited(EXIT_NOT_FOUND) => Some(format!(
                 "bash is not on the host's PATH for this login; shisa runs remote commands \
                  with bash. Install it, or log in as a user whose PATH has it.{said}"
             )),
-            Outcome::Exited(EXIT_TOOLS_MISSING) => Some(format!(
+            SshOutcome::Exited(EXIT_TOOLS_MISSING) => Some(format!(
                 "a tool the remote side needs (env, cat, sleep) is missing on the host.{said}"
             )),
-            Outcome::Exited(EXIT_SUDO_REFUSED) => Some(format!(
+            SshOutcome::Exited(EXIT_SUDO_REFUSED) => Some(format!(
                 "`sudo -n` was refused: the host uses `sudo: true`, so the login user needs \
                  passwordless sudo (a NOPASSWD rule) for bash.{said}"
             )),
-            Outcome::Exited(code) => Some(format!(
+            SshOutcome::Exited(code) => Some(format!(
                 "the check on the host exited {code} (the login shell or its startup files \
                  failed).{said}"
             )),
@@ -351,9 +351,9 @@ mod tests {
             outcome,
             stderr: stderr.into(),
         };
-        assert_eq!(o(Outcome::Exited(0), "").problem(), None);
+        assert_eq!(o(SshOutcome::Exited(0), "").problem(), None);
         let sudo = o(
-            Outcome::Exited(252),
+            SshOutcome::Exited(252),
             "shisa-remote: sudo -n refused on db-1: …\n",
         )
         .problem()
@@ -363,7 +363,7 @@ mod tests {
             "{sudo}"
         );
         assert!(
-            o(Outcome::Exited(127), "")
+            o(SshOutcome::Exited(127), "")
                 .problem()
                 .unwrap()
                 .contains("bash")
@@ -373,7 +373,7 @@ mod tests {
             port: None,
         };
         assert_eq!(
-            o(Outcome::Failed(key.clone()), "").problem(),
+            o(SshOutcome::Failed(key.clone()), "").problem(),
             Some(key.to_string())
         );
     }

@@ -273,11 +273,24 @@ fn blind(cx: &Ctx) -> (Answer, Vec<String>) {
     pending(cx, "confirms its target blind (`target.confirm: blind`)")
 }
 
-fn rehearsal(_cx: &Ctx) -> (Answer, Vec<String>) {
-    (
-        Answer::No,
-        vec!["not declared: the runbook has no `environments` with `needs_rehearsal`".into()],
-    )
+/// An environment that needs a completed rehearsal run first (`run --env` refuses without).
+fn rehearsal(cx: &Ctx) -> (Answer, Vec<String>) {
+    let envs = &cx.rb.environments;
+    if envs.is_empty() {
+        return (
+            Answer::No,
+            vec!["not declared: the runbook has no `environments`".into()],
+        );
+    }
+    let ev = envs
+        .iter()
+        .map(|e| format!("`{}` ({}:{})", e.describe(), cx.file, e.pos.line))
+        .collect();
+    if envs.iter().any(|e| e.rehearsal.is_some()) {
+        (Answer::Yes, ev)
+    } else {
+        (Answer::No, ev)
+    }
 }
 
 /// A key this build does not read yet: every targeted change answers "not declared".

@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{Effect, Engine, Event, Offer, Phase, Spawn, StartInfo};
+use crate::engine::{Effect, Engine, Event, Offer, Phase, Progress, Spawn, StartInfo, Who};
 use crate::journal::record::{Actor, ChoiceKind, Prompt, Purpose, Role, RunbookRef};
 use crate::runbook::Runbook;
-use crate::runbook::model::{Pattern, When};
+use crate::runbook::model::{Approval, Pattern, When};
 use crate::runbook::params::Params;
 
 use super::paths::{Branch, FailureRow, Undone, UnsetRead, Walk};
@@ -40,6 +40,10 @@ pub(super) struct PathInfo {
     pub(super) abandoned: bool,
     /// From here on, the path is one already followed: not followed again.
     pub(super) joined: bool,
+    /// Approvals given on this path: each comes from another person.
+    pub(super) approvals: u32,
+    /// The answer given at each manual step with `choices`.
+    pub(super) answers: BTreeMap<usize, String>,
 }
 
 #[derive(Clone)]
@@ -156,6 +160,9 @@ pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         clock_faked: None,
         outside_window: Some("shisa review: nothing runs".into()),
+        // No environment: the rehearsal gate is the checklist's, the walk is the steps'.
+        env: None,
+        rehearsals: None,
     };
     let mut c = Cursor {
         e,
@@ -215,17 +222,24 @@ impl Walker {
             Phase::Ready(_) => c.send(Event::Begin),
             Phase::Confirm { resolved, .. } => c.send(Event::Typed(resolved)),
             Phase::NoReturn { expected, .. } => c.send(Event::Typed(expected)),
-            Phase::Approval { .. } => {
+            Phase::Approval { step, .. } => {
                 let Some(p) = c.e.pending_approval() else {
                     return false;
                 };
+                // Each approval from another person, a member of the group the step names.
+                c.path.approvals += 1;
+                let reviewer = actor(Role::Reviewer, "reviewer", 1000 + c.path.approvals);
+                let mut who = Who::account(&reviewer);
+                if let Approval::Required { group: Some(g), .. } = &self.rb.steps[step].approval {
+                    who.groups.push(g.resolve(&c.e.step_vars(step)));
+                }
                 c.send(Event::Approval(Offer {
-                    reviewer: actor(Role::Reviewer, "reviewer", 1001),
+                    reviewer,
                     step: p.step_id,
                     command_sha256: p.command_sha256,
                     typed: p.expected,
                     fresh: true,
-                    same_login: false,
+                    who,
                     client: None,
                 }));
             }
@@ -244,6 +258,7 @@ impl Walker {
                     f.path
                         .decisions
                         .push(format!("`{}` answered `{k}`", self.rb.steps[i].id));
+                    f.path.answers.insert(i, k.clone());
                     f.send(Event::ManualDone {
                         choice: Some(k.clone()),
                         note: None,
@@ -251,6 +266,7 @@ impl Walker {
                     stack.push(f);
                 }
                 if let Some(k) = keys.first() {
+                    c.path.answers.insert(i, k.clone());
                     c.path
                         .decisions
                         .push(format!("`{}` answered `{k}`", self.rb.steps[i].id));
@@ -431,7 +447,7 @@ impl Walker {
                 Some(When::Choice { step, .. }) => self.rb.step_index(&step.id),
                 _ => None,
             })
-            .map(|j| c.e.step(j).chosen.clone())
+            .map(|j| c.path.answers.get(&j).cloned())
             .collect();
         let plan = c.e.rollback_plan_now();
         let key = (
@@ -520,10 +536,11 @@ impl Walker {
         }
         let mut skipped = Vec::new();
         for (i, s) in c.e.steps().iter().enumerate() {
-            if s.started {
+            let was_skipped = s.status() == Some(crate::journal::record::StepStatus::Skipped);
+            if *s.progress() != Progress::NotStarted && !was_skipped {
                 self.out.ran[i] = true;
                 self.out.reached[i] = true;
-            } else if s.status == Some(crate::journal::record::StepStatus::Skipped) {
+            } else if was_skipped {
                 self.out.reached[i] = true;
                 skipped.push((i, c.e.condition(i).err().unwrap_or_default()));
             }

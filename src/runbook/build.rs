@@ -33,6 +33,7 @@ pub fn build(root: &Node) -> Built {
         steps: Vec::new(),
         loops: Vec::new(),
         hosts: Vec::new(),
+        environments: Vec::new(),
     };
     let mut broken_steps = Vec::new();
     let Some(top) = cx.map(root, "the runbook", Some(keys::TOP)) else {
@@ -92,6 +93,9 @@ pub fn build(root: &Node) -> Built {
     if let Some(n) = top.get("hosts") {
         runbook.hosts = super::build_hosts::hosts(&mut cx, n);
     }
+    if let Some(n) = top.get("environments") {
+        runbook.environments = super::build_envs::environments(&mut cx, n);
+    }
     match top.get("steps") {
         Some(n) => {
             let list = steps(&mut cx, n, &runbook.params);
@@ -103,6 +107,7 @@ pub fn build(root: &Node) -> Built {
         ),
     }
     super::build_hosts::check_on(&mut cx, &runbook);
+    approver_params(&mut cx, &runbook);
     Built {
         runbook,
         diags: cx.diags,
@@ -258,4 +263,36 @@ fn window(cx: &mut Cx, node: &Node) -> Option<Window> {
         allow,
         deny,
     })
+}
+
+/// `approval.group: '{{ param }}'` names a declared parameter that holds one plain value: not
+/// a secret (the group is journaled and shown) and not a list.
+fn approver_params(cx: &mut Cx, rb: &Runbook) {
+    for step in &rb.steps {
+        let Some(group) = step.approval.group() else {
+            continue;
+        };
+        let Some(name) = group.param() else {
+            continue;
+        };
+        let problem = match rb.params.iter().find(|p| p.name == name) {
+            None => Some(format!(
+                "`approval.group` reads parameter `{name}`, which is not declared"
+            )),
+            Some(p) if p.secret => Some(format!(
+                "`approval.group` reads secret parameter `{name}`; the group is journaled and shown"
+            )),
+            Some(p) if p.list => Some(format!(
+                "`approval.group` reads list parameter `{name}`; it names one group"
+            )),
+            Some(_) => None,
+        };
+        if let Some(message) = problem {
+            cx.error(
+                Diagnostic::error(group.pos, message)
+                    .width(group.text.chars().count())
+                    .hint("declare it under `params:` with a `pattern` for group names, e.g. `approvers: { pattern: '^[a-z_][a-z0-9_-]*$', default: dba }`"),
+            );
+        }
+    }
 }

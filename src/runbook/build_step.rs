@@ -9,7 +9,10 @@ use super::build_flow::{StepFacts, flow};
 use super::diag::Diagnostic;
 use super::fields::Cx;
 use super::keys;
-use super::model::{Approval, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver};
+use super::model::{
+    Approval, ApproverGroup, Capture, Guard, OnFailure, Step, StepKind, Target, Waiver,
+    is_group_name,
+};
 use super::names;
 use super::node::{Node, Value};
 use super::template::Template;
@@ -284,12 +287,12 @@ fn target(cx: &mut Cx, node: &Node) -> Option<Target> {
 fn approval(cx: &mut Cx, node: &Node) -> Approval {
     if let Value::Scalar { text, .. } = &node.value {
         return match text.as_str() {
-            "required" => Approval::Required { allow_self: false },
+            "required" => Approval::REQUIRED,
             "none" => Approval::None,
             other => {
                 cx.error(
                     Diagnostic::error(node.pos, format!("`approval: {other}` is not known")).width(node.width()).hint(
-                        "write `approval: required`, or `approval: { allow_self: true }` to let the operator approve",
+                        "write `approval: required`, `approval: { reviewers: 2, group: dba }`, or `approval: { allow_self: true }` to let the operator approve",
                     ),
                 );
                 Approval::None
@@ -307,12 +310,55 @@ fn approval(cx: &mut Cx, node: &Node) -> Approval {
         .get("required")
         .and_then(|n| cx.bool(n, "`required`"))
         .unwrap_or(true);
+    // More than a handful of distinct people for one step is a typo, not a policy; a
+    // bound also keeps the count a small number everywhere it is shown.
+    let reviewers = f
+        .get("reviewers")
+        .and_then(|n| {
+            let v = cx.int(n, "`approval.reviewers`", i64::MIN..=i64::MAX)?;
+            if (1..=MAX_REVIEWERS).contains(&v) {
+                return Some(v as u32);
+            }
+            cx.error(
+                Diagnostic::error(n.pos, format!("`approval.reviewers` is {v}; it must be from 1 to {MAX_REVIEWERS}"))
+                    .width(n.width())
+                    .hint("the number of distinct people who must approve, e.g. `reviewers: 2`; for none, leave `approval` out"),
+            );
+            None
+        })
+        .unwrap_or(1);
+    let group = f.get("group").and_then(|n| {
+        let name = cx.string(n, "`approval.group`")?;
+        let group = ApproverGroup {
+            text: name.clone(),
+            pos: n.pos,
+        };
+        // `{{ param }}` is checked against the declared parameters once they are all known
+        // (`build::approver_params`), its value when a run starts.
+        if group.param().is_some() || is_group_name(&name) {
+            Some(group)
+        } else {
+            cx.error(
+                Diagnostic::error(n.pos, format!("`{name}` is not a group name"))
+                    .width(n.width())
+                    .hint("a group as the host's group database spells it: letters, digits, `_`, `-` and `.`, starting with a letter or `_`, at most 32 characters, e.g. `group: dba`; or a parameter, `group: '{{ approvers }}'`"),
+            );
+            None
+        }
+    });
     if required {
-        Approval::Required { allow_self }
+        Approval::Required {
+            allow_self,
+            reviewers,
+            group,
+        }
     } else {
         Approval::None
     }
 }
+
+/// The most distinct approvers a step may ask for.
+const MAX_REVIEWERS: i64 = 9;
 
 fn waivers(cx: &mut Cx, node: &Node) -> BTreeMap<Guard, Waiver> {
     let mut out = BTreeMap::new();

@@ -9,8 +9,11 @@ pub const TOP: &[&str] = &[
     "params",
     "window",
     "hosts",
+    "environments",
     "steps",
 ];
+/// An `environments:` entry.
+pub const ENVIRONMENT: &[&str] = &["needs_rehearsal", "within"];
 /// A `hosts:` entry.
 pub const HOST: &[&str] = &["ssh", "user", "sudo"];
 pub const PARAM: &[&str] = &[
@@ -69,7 +72,7 @@ pub const EXPECT: &[&str] = &[
 ];
 pub const NUMBER: &[&str] = &["lt", "le", "gt", "ge", "eq"];
 pub const TARGET: &[&str] = &["describe", "on", "capture", "must_match", "deny"];
-pub const APPROVAL: &[&str] = &["required", "allow_self"];
+pub const APPROVAL: &[&str] = &["required", "allow_self", "reviewers", "group"];
 pub const RETRY: &[&str] = &["attempts", "delay"];
 pub const CHECK: &[&str] = &[
     "run",

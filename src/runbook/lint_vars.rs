@@ -183,6 +183,10 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
             }
         }
         scripts(&scope, step, in_loop, &mut used, out);
+        // `approval.group: '{{ approvers }}'` reads a parameter (checked by the builder).
+        if let Some(p) = step.approval.group().and_then(|g| g.param()) {
+            used.insert(p.to_string());
+        }
     }
     for l in &rb.loops {
         used.insert(l.list.clone());

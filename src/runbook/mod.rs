@@ -6,15 +6,18 @@
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod approval;
 mod build;
 mod build_check;
 mod build_command;
+mod build_envs;
 mod build_flow;
 mod build_hosts;
 mod build_loop;
 mod build_step;
 pub mod diag;
 pub mod duration;
+pub mod environment;
 pub mod expand;
 mod fields;
 pub mod keys;
@@ -204,6 +207,8 @@ fn read_capped(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     Ok(bytes)
 }
 
+#[cfg(test)]
+mod envs_tests;
 #[cfg(test)]
 mod flow_tests;
 #[cfg(test)]

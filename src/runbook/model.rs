@@ -6,9 +6,12 @@ use std::time::Duration;
 
 use regex::Regex;
 
+pub use super::approval::{Approval, ApproverGroup, is_group_name};
 use super::diag::Pos;
 use super::template::Template;
 use super::window::Window;
+
+pub use super::environment::{Environment, Rehearsal};
 
 #[derive(Debug, Clone)]
 pub struct Runbook {
@@ -26,9 +29,16 @@ pub struct Runbook {
     pub loops: Vec<Loop>,
     /// `hosts:`: the remote hosts steps may run `on:`, in order of appearance.
     pub hosts: Vec<HostDef>,
+    /// `environments:`: where the runbook may run (`run --env NAME`); empty when it does
+    /// not name any, and then `--env` is not taken.
+    pub environments: Vec<Environment>,
 }
 
 impl Runbook {
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+
     pub fn param(&self, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| p.name == name)
     }
@@ -439,12 +449,6 @@ pub struct Target {
     pub capture: Option<Pattern>,
     pub must_match: Option<Pattern>,
     pub deny: Vec<Pattern>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Approval {
-    None,
-    Required { allow_self: bool },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -159,6 +159,10 @@ pub fn schema() -> Value {
                 object(keys::APPROVAL, json!({
                     "required": { "type": "boolean" },
                     "allow_self": { "type": "boolean" },
+                    "reviewers": { "type": "integer", "minimum": 1, "maximum": 9,
+                                   "description": "How many distinct people must approve (two sessions of one person count once)" },
+                    "group": { "type": "string", "pattern": "^([A-Za-z_][A-Za-z0-9_.-]{0,31}|\\{\\{ *[A-Za-z0-9_]+ *\\}\\})$",
+                               "description": "Each approver must be a member of this group on the host that runs the step; or '{{ param }}', a parameter's value" },
                 }), &[]),
             ]},
             "timeout": duration,
@@ -244,6 +248,15 @@ pub fn schema() -> Value {
                            "sudo": { "type": "boolean", "description": "Run commands as root through `sudo -n` (needs NOPASSWD)" },
                        }), &["ssh"]),
                        "description": "Remote hosts, reached with the system's OpenSSH client (BatchMode, strict host keys)" },
+            "environments": { "type": "object",
+                              "propertyNames": { "pattern": "^[a-z][a-z0-9_-]{0,39}$" },
+                              "additionalProperties": { "oneOf": [{ "type": "null" }, object(keys::ENVIRONMENT, json!({
+                                  "needs_rehearsal": { "type": "string",
+                                                       "description": "Another environment: a run here needs a completed run of the same runbook (same SHA-256) there first" },
+                                  "within": { "type": "string", "pattern": "^([0-9]+(d|h|m|s|ms))+$",
+                                              "description": "How recent that rehearsal must be, e.g. 14d, 36h" },
+                              }), &[])] },
+                              "description": "Where the runbook runs (`shisa run --env NAME`), and which environments need a rehearsal elsewhere first" },
             "steps": { "type": "array", "minItems": 1, "items": { "oneOf": [step, block] } },
         }),
         &["version", "name", "steps"],
@@ -308,6 +321,9 @@ mod tests {
         assert_eq!(names(&block["for_each"]["properties"]), keys::FOR_EACH);
         let param = &s["properties"]["params"]["additionalProperties"]["oneOf"][1];
         assert_eq!(names(&param["properties"]), keys::PARAM);
+        let env = &s["properties"]["environments"]["additionalProperties"]["oneOf"][1];
+        assert_eq!(names(&env["properties"]), keys::ENVIRONMENT);
+        assert_eq!(names(&s["properties"]), keys::TOP);
         assert_eq!(names(&step["expect"]["properties"]), keys::EXPECT);
         assert_eq!(
             names(&step["expect"]["properties"]["stdout_number"]["properties"]),

@@ -488,3 +488,101 @@ fn a_list_cannot_be_secret() {
         "keep secrets in a parameter of their own",
     );
 }
+
+#[test]
+fn approval_names_how_many_people_and_a_group_name() {
+    let ok = edit(
+        "    run: esctl alloc off\n",
+        "    run: esctl alloc off\n    approval: { reviewers: 2, group: es-admins }\n",
+    );
+    let rb = match super::load_str("t.yaml", &ok) {
+        Ok(l) => l.runbook,
+        Err(d) => panic!("{d:#?}"),
+    };
+    let step = rb.steps.iter().find(|s| s.id == "disable-alloc").unwrap();
+    assert_eq!(
+        step.approval,
+        crate::runbook::model::Approval::Required {
+            allow_self: false,
+            reviewers: 2,
+            group: Some(crate::runbook::model::ApproverGroup {
+                text: "es-admins".into(),
+                pos: {
+                    let (line, col) = pos_of(&ok, "es-admins", 0);
+                    crate::runbook::diag::Pos { line, col }
+                },
+            }),
+        }
+    );
+    assert!(step.approval.needs_another_person());
+    let text = ok.replace("reviewers: 2", "reviewers: 0");
+    refused(
+        &text,
+        "`approval.reviewers` is 0; it must be from 1 to 9",
+        pos_of(&text, "0, group", 0),
+        "distinct people",
+    );
+    let text = ok.replace("reviewers: 2", "reviewers: two");
+    refused(&text, "`approval.reviewers`", pos_of(&text, "two", 0), "");
+    let text = ok.replace("group: es-admins", "group: 'dba; rm -rf /'");
+    refused(
+        &text,
+        "`dba; rm -rf /` is not a group name",
+        pos_of(&text, "'dba;", 0),
+        "group: dba",
+    );
+    let text = ok.replace("group: es-admins", "groups: es-admins");
+    refused(
+        &text,
+        "groups",
+        pos_of(&text, "groups", 0),
+        "did you mean `group`?",
+    );
+}
+
+#[test]
+fn approval_group_may_be_a_declared_plain_parameter() {
+    let with = |params: &str, group: &str| {
+        edit(
+            "    run: esctl alloc off\n",
+            &format!("    run: esctl alloc off\n    approval: {{ group: '{group}' }}\n"),
+        )
+        .replace("params:\n", &format!("params:\n{params}"))
+    };
+    let ok = with(
+        "  approvers: { pattern: '^[a-z_][a-z0-9_-]*$' }\n",
+        "{{ approvers }}",
+    );
+    let l = match super::load_str("t.yaml", &ok) {
+        Ok(l) => l,
+        Err(d) => panic!("{d:#?}"),
+    };
+    assert!(l.warnings.is_empty(), "{:#?}", l.warnings);
+    let step = l
+        .runbook
+        .steps
+        .iter()
+        .find(|s| s.id == "disable-alloc")
+        .unwrap();
+    let group = step.approval.group().unwrap();
+    assert_eq!(group.param(), Some("approvers"));
+    let values = [("approvers".to_string(), "es-admins".to_string())].into();
+    assert_eq!(group.resolve(&values), "es-admins");
+    // Unresolved, it stays a name no group has: nobody is a member.
+    assert_eq!(group.resolve(&Default::default()), "{{ approvers }}");
+
+    let text = with("", "{{ approvers }}");
+    refused(
+        &text,
+        "`approval.group` reads parameter `approvers`, which is not declared",
+        pos_of(&text, "'{{ approvers", 0),
+        "declare it under `params:`",
+    );
+    let text = with("  approvers: { secret: true }\n", "{{ approvers }}");
+    refused(
+        &text,
+        "reads secret parameter `approvers`",
+        pos_of(&text, "'{{ approvers", 0),
+        "declare it",
+    );
+}

@@ -195,3 +195,9 @@ pub fn remove_if_stale_and_mine(socket: &std::path::Path) -> bool {
         .is_err_and(|e| e.kind() == std::io::ErrorKind::ConnectionRefused);
     mine && dead && std::fs::remove_file(socket).is_ok()
 }
+
+/// The `SUDO_USER` this client runs with (`sudo shisa approve`), sent with an approval or a
+/// rejection. The server believes it only from a root peer.
+pub fn sudo_user() -> Option<String> {
+    std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty())
+}

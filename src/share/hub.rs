@@ -85,6 +85,7 @@ impl Hub {
                 target: p.expected,
                 allow_self: p.allow_self,
                 request: request.clone(),
+                approvals: p.tally.counted().then(|| p.tally.waiting_for()),
             }),
             _ => None,
         };

@@ -46,6 +46,10 @@
 //!    waiting for approval, bound like an approval (run, step, command, request) and carrying
 //!    a one-line reason. It is journaled as `approval_rejected`; the step does not run and
 //!    the operator decides what happens next. `result` says whether it was recorded.
+//!    Both may carry `sudo_user`, the client's `SUDO_USER`: the server takes it only from a
+//!    root peer (root could act as anyone anyway), to name the person behind `sudo shisa
+//!    approve`; the audit login uid, read by the server from `/proc/<pid>/loginuid`, wins
+//!    over it. Who counts as one person, and group membership, are the server's lookups.
 //! 6. `info`: the server sends `welcome` and closes (used by `shisa sessions`).
 
 use serde::{Deserialize, Serialize};
@@ -79,6 +83,9 @@ pub enum ClientMsg {
         command_sha256: String,
         request: String,
         typed: String,
+        /// `SUDO_USER` of the client: taken only from a root peer (see `identity::who`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sudo_user: Option<String>,
     },
     Note {
         text: String,
@@ -89,6 +96,8 @@ pub enum ClientMsg {
         command_sha256: String,
         request: String,
         reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sudo_user: Option<String>,
     },
 }
 
@@ -103,6 +112,10 @@ pub struct Pending {
     pub allow_self: bool,
     /// Hash of the `approval_requested` record this approval answers.
     pub request: String,
+    /// For counted approvals: who is needed and who has approved so far, as a sentence
+    /// ("2 distinct people of group `dba`; 1 of 2 so far: alice").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

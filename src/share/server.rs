@@ -47,6 +47,7 @@ pub enum ShareMsg {
         command_sha256: String,
         request: String,
         typed: String,
+        sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
     Note {
@@ -63,6 +64,7 @@ pub enum ShareMsg {
         command_sha256: String,
         request: String,
         reason: String,
+        sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
     Left {
@@ -317,6 +319,7 @@ impl Conn {
                 command_sha256,
                 request,
                 typed,
+                sudo_user,
             }) => ShareMsg::Approve {
                 id,
                 peer,
@@ -325,6 +328,7 @@ impl Conn {
                 command_sha256,
                 request,
                 typed,
+                sudo_user,
                 reply,
             },
             Ok(ClientMsg::Reject {
@@ -333,6 +337,7 @@ impl Conn {
                 command_sha256,
                 request,
                 reason,
+                sudo_user,
             }) => ShareMsg::Reject {
                 id,
                 peer,
@@ -341,6 +346,7 @@ impl Conn {
                 command_sha256,
                 request,
                 reason,
+                sudo_user,
                 reply,
             },
             Ok(ClientMsg::Note { text }) => match self.limits.note(peer.uid, Instant::now()) {

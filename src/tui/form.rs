@@ -33,7 +33,7 @@ pub struct Form {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub enum Step {
+pub enum FormStep {
     Going,
     Done,
     Cancel,
@@ -84,13 +84,13 @@ impl Form {
         f.error.is_none()
     }
 
-    pub fn key(&mut self, ev: &KeyEvent) -> Step {
+    pub fn key(&mut self, ev: &KeyEvent) -> FormStep {
         let Some(action) = keymap::resolve(ev, Mode::Form) else {
-            return Step::Going;
+            return FormStep::Going;
         };
         let n = self.fields.len();
         if n == 0 {
-            return Step::Done;
+            return FormStep::Done;
         }
         let field = &mut self.fields[self.at];
         match action {
@@ -106,25 +106,25 @@ impl Form {
             Action::ClearField => field.value.clear(),
             Action::Next => self.at = (self.at + 1) % n,
             Action::Prev => self.at = (self.at + n - 1) % n,
-            Action::Leave => return Step::Cancel,
+            Action::Leave => return FormStep::Cancel,
             Action::Submit => {
                 if !self.check(self.at) {
-                    return Step::Going;
+                    return FormStep::Going;
                 }
                 if self.at + 1 < n {
                     self.at += 1;
-                    return Step::Going;
+                    return FormStep::Going;
                 }
                 // The last field: everything must hold before anything runs.
                 if let Some(bad) = (0..n).find(|&i| !self.check(i)) {
                     self.at = bad;
-                    return Step::Going;
+                    return FormStep::Going;
                 }
-                return Step::Done;
+                return FormStep::Done;
             }
             _ => {}
         }
-        Step::Going
+        FormStep::Going
     }
 }
 
@@ -246,9 +246,9 @@ pub fn ask(
         }
         match event::read() {
             Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => match form.key(&k) {
-                Step::Going => {}
-                Step::Done => break Ok(()),
-                Step::Cancel => break Err(cancelled()),
+                FormStep::Going => {}
+                FormStep::Done => break Ok(()),
+                FormStep::Cancel => break Err(cancelled()),
             },
             Ok(_) => {}
             Err(e) => break Err(failed(e)),

@@ -96,7 +96,7 @@ fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
             command_sha256: pending.command_sha256,
             reason: "key k-2023-live is still in use by billing".into(),
             fresh: true,
-            same_login: false,
+            who: crate::engine::Who::account(&rev2()),
             client: None,
         }));
         let screen = sim.screen();

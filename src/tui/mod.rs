@@ -26,7 +26,12 @@ mod tests;
 mod flow_tests;
 
 #[cfg(test)]
+mod env_tests;
+#[cfg(test)]
 mod gates_tests;
+
+#[cfg(test)]
+mod approvers_tests;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

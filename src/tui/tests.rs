@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::form::{self, Form, Step};
+use super::form::{self, Form, FormStep};
 use super::output::MAX_LINES;
 use super::{App, Options};
 use crate::clock::Clock;
@@ -97,6 +97,8 @@ impl Sim {
             tool_version: "0.1.0".into(),
             clock_faked: None,
             outside_window: None,
+            env: None,
+            rehearsals: None,
         }));
         sim
     }
@@ -216,7 +218,8 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        self.feed(intent.event(&operator()));
+        let event = intent.event(self.e.operator(), self.e.operator_person());
+        self.feed(event);
     }
 
     pub(super) fn screen(&mut self) -> String {
@@ -350,7 +353,7 @@ fn typed_target_goes_to_the_engine_and_nothing_is_prefilled() {
         sim.key(KeyCode::Enter),
         vec![Intent::Typed("quarantine-2023-12".into())]
     );
-    assert!(sim.e.step(2).target.confirmed());
+    assert!(sim.e.step(2).target().confirmed());
 }
 
 #[test]
@@ -604,7 +607,7 @@ steps:
     }
     assert_eq!(
         f.key(&key(KeyCode::Enter)),
-        Step::Going,
+        FormStep::Going,
         "denied: not accepted"
     );
     assert_eq!(f.at, 0);
@@ -617,7 +620,7 @@ steps:
     let mut bad = Form::new(rb, &missing);
     bad.fields[0].value = "db-prod-all".into();
     bad.key(&key(KeyCode::Enter));
-    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Going);
+    assert_eq!(f.key(&key(KeyCode::Enter)), FormStep::Going);
     for c in "s3cr3t".chars() {
         f.key(&key(KeyCode::Char(c)));
     }
@@ -635,7 +638,7 @@ steps:
         "{screen}"
     );
     insta::assert_snapshot!("parameter_form_80x24", screen);
-    assert_eq!(f.key(&key(KeyCode::Enter)), Step::Done);
+    assert_eq!(f.key(&key(KeyCode::Enter)), FormStep::Done);
     assert_eq!(
         f.values(),
         vec![
@@ -644,7 +647,7 @@ steps:
         ]
     );
     let esc = Form::new(rb, &missing).key(&key(KeyCode::Esc));
-    assert_eq!(esc, Step::Cancel);
+    assert_eq!(esc, FormStep::Cancel);
 }
 
 #[test]

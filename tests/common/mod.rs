@@ -23,6 +23,16 @@ pub fn runbook(name: &str) -> PathBuf {
     root().join("runbooks").join(name)
 }
 
+/// The environment a test runs `runbook` in when it does not say: a runbook that names
+/// `environments:` (the four incident runbooks do) refuses to run without `--env`, and its
+/// rehearsal environment, `staging`, needs no evidence of its own.
+pub fn default_env(runbook: &Path) -> Option<&'static str> {
+    let text = std::fs::read_to_string(runbook).ok()?;
+    text.lines()
+        .any(|l| l.starts_with("environments:"))
+        .then_some("staging")
+}
+
 /// A scratch place for journals and runbooks written by the test.
 pub struct Scratch {
     pub dir: tempfile::TempDir,
@@ -72,6 +82,9 @@ impl Scratch {
     ) -> Run {
         let mut c = self.shisa();
         c.arg("run").arg(runbook).arg("--headless");
+        if let Some(env) = default_env(runbook) {
+            c.arg("--env").arg(env);
+        }
         for p in params {
             c.arg("-p").arg(p);
         }
@@ -311,6 +324,9 @@ impl Shared {
             .arg("--headless")
             .arg("--share-with")
             .arg("nogroup");
+        if let Some(env) = default_env(rb) {
+            c.arg("--env").arg(env);
+        }
         for p in params {
             c.arg("-p").arg(p);
         }

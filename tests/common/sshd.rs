@@ -23,7 +23,7 @@ use shisa::engine::{CommandResult, Program, Spawn};
 use shisa::exec::procs;
 use shisa::exec::runner::{Runner, RunnerRx, Running};
 use shisa::journal::record::Purpose;
-use shisa::remote::{ControlDir, Host, Outcome, Transport, classify};
+use shisa::remote::{ControlDir, Host, SshOutcome, Transport, classify};
 
 use crate::common::needs;
 
@@ -310,7 +310,7 @@ pub struct Session {
 /// What a remote command came to.
 pub struct Ran {
     pub result: CommandResult,
-    pub outcome: Outcome,
+    pub outcome: SshOutcome,
     pub ssh_log: String,
     pub took: Duration,
 }

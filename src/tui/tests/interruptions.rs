@@ -22,6 +22,8 @@ fn demo_with(ou_id: &str, w: u16, h: u16) -> Sim {
         tool_version: "0.1.0".into(),
         clock_faked: None,
         outside_window: None,
+        env: None,
+        rehearsals: None,
     }));
     sim
 }

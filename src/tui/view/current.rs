@@ -131,11 +131,13 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     if !detail && !step.rollback.is_empty() {
         then.push(format!("rollback: {} command(s)", step.rollback.len()));
     }
-    if let Approval::Required { allow_self } = step.approval {
-        then.push(if allow_self {
-            "approval: a second person (or yourself, allowed)".into()
-        } else {
-            "approval: a second person".into()
+    if let Approval::Required { allow_self, .. } = step.approval {
+        let who = v.e.tally(i).filter(|t| t.counted()).map(|t| t.wanted());
+        then.push(match (who, allow_self) {
+            (Some(who), true) => format!("approval: {who} (you may be one)"),
+            (Some(who), false) => format!("approval: {who}"),
+            (None, true) => "approval: a second person (or yourself, allowed)".into(),
+            (None, false) => "approval: a second person".into(),
         });
     }
     if !then.is_empty() {
@@ -189,10 +191,21 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             t.warn(),
         ),
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
-        Phase::Approval { .. } => (
-            format!("waiting for a second person: shisa approve {}", v.ui.run_id),
-            t.accent(),
-        ),
+        Phase::Approval { step, .. } => match v.e.tally(step).filter(|t| t.counted()) {
+            Some(tally) => (
+                format!(
+                    "waiting for approvals ({} of {}): shisa approve {}",
+                    tally.approvals.len(),
+                    tally.needed,
+                    v.ui.run_id
+                ),
+                t.accent(),
+            ),
+            None => (
+                format!("waiting for a second person: shisa approve {}", v.ui.run_id),
+                t.accent(),
+            ),
+        },
         Phase::Manual(_) => (
             "a person does this step, then marks it done".into(),
             t.accent(),
@@ -221,7 +234,7 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             "? in doubt: it was under way when the run stopped".into(),
             t.warn(),
         ),
-        _ if v.e.step(i).status.is_some() => ("done".into(), t.dim()),
+        _ if v.e.step(i).status().is_some() => ("done".into(), t.dim()),
         _ => ("working…".into(), t.dim()),
     }
 }
@@ -267,7 +280,7 @@ fn summary(v: &View) -> Vec<Line<'static>> {
     let ok = e
         .steps()
         .iter()
-        .filter(|s| s.status == Some(crate::journal::record::StepStatus::Ok))
+        .filter(|s| s.status() == Some(crate::journal::record::StepStatus::Ok))
         .count();
     let head = match e.phase() {
         Phase::Finished { outcome, exit } => Line::styled(

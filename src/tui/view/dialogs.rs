@@ -151,6 +151,12 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
             let mut d = Dialog::new(" Waiting for approval ", t.accent());
             d.text(&title(e, i), t.bold(), tw);
+            // Counted approvals: who has approved so far, so the operator knows whom to
+            // chase (each arrival is also a line on the timeline).
+            let counted = e.tally(i).filter(crate::engine::Tally::counted);
+            if let Some(tally) = &counted {
+                d.text(&format!("Needs {}.", tally.waiting_for()), t.accent(), tw);
+            }
             // Where the runbook allows it, approving yourself comes first: nobody else may
             // be able to join (a run not shared with anyone).
             if allow_self {
@@ -170,11 +176,12 @@ fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     t.dim(),
                 ));
             } else {
-                d.text(
-                    "waiting for approval by another person, who runs:",
-                    Style::new(),
-                    tw,
-                );
+                let who = if counted.is_some_and(|c| c.needed > 1) {
+                    "waiting for approval by other people, each of whom runs:"
+                } else {
+                    "waiting for approval by another person, who runs:"
+                };
+                d.text(who, Style::new(), tw);
                 d.line(Line::styled(
                     format!("  shisa approve {}", v.ui.run_id),
                     t.accent(),

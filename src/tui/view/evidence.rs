@@ -48,7 +48,7 @@ pub(super) fn failure(d: &mut Dialog, v: &View, i: usize, prompt: Prompt, area: 
         return;
     }
     let first = |c: &str| c.lines().next().unwrap_or("").to_string();
-    let checks = &e.step(i).checks;
+    let checks = e.step(i).checks();
     let with_checks = prompt != Prompt::Rollback && !checks.is_empty();
     if with_checks {
         for n in 1..=e.runbook().steps[i].verify.len() as u32 {

@@ -31,7 +31,18 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         ""
     };
     let right = format!("{badge} {state} ");
-    let left = format!(" shisa │ {}", e.runbook().name);
+    // The environment is what the operator must never be wrong about: before the name,
+    // so a narrow screen cuts the name rather than it; the rehearsal where there is room.
+    let left = match e.env() {
+        Some((env, Some(r))) if width >= 100 => format!(
+            " shisa │ {env} │ {} │ rehearsed: {} run {}",
+            e.runbook().name,
+            r.env,
+            r.run_id
+        ),
+        Some((env, _)) => format!(" shisa │ {env} │ {}", e.runbook().name),
+        None => format!(" shisa │ {}", e.runbook().name),
+    };
     let room = width.saturating_sub(right.chars().count());
     let left = fit(&left, room);
     let pad = room.saturating_sub(left.chars().count());

@@ -16,7 +16,7 @@ pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
     let s = &e.step(i);
     let phase = e.phase();
     let undoing = e.rollback().is_some_and(|r| r.plan.contains(&i));
-    match s.status {
+    match s.status() {
         Some(StepStatus::Ok) if undoing => ("↺", t.warn()),
         Some(StepStatus::Ok) => ("✓", t.ok()),
         Some(StepStatus::Failed) => ("✗", t.bad()),
@@ -33,7 +33,7 @@ pub fn mark(e: &Engine, i: usize, t: Theme) -> (&'static str, Style) {
             Phase::Failed { step, .. } if step == i => ("✗", t.bad()),
             Phase::InDoubt(j) if j == i => ("?", t.warn()),
             p if p.step() == Some(i) => ("▶", t.accent()),
-            _ if s.started => ("…", t.warn()),
+            _ if s.underway() => ("…", t.warn()),
             _ => ("·", t.dim()),
         },
     }

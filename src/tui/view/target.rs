@@ -30,7 +30,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         }
     }
     let tall = area.height >= 16;
-    let h: u16 = if s.target.resolved().is_some() && tall {
+    let h: u16 = if s.target().resolved().is_some() && tall {
         5
     } else {
         3
@@ -40,9 +40,9 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
     }
     let pane = Rect { height: h, ..area };
     let inner_w = pane.width.saturating_sub(2) as usize;
-    let (title, body) = match s.target.resolved() {
+    let (title, body) = match s.target().resolved() {
         Some(resolved) => {
-            let title = if s.target.confirmed() {
+            let title = if s.target().confirmed() {
                 " TARGET ✓ confirmed "
             } else {
                 " TARGET, as the system names it "
@@ -65,7 +65,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> Rect {
         .border_type(BorderType::Double)
         .border_style(t.warn())
         .title(Line::styled(title, t.warn().patch(t.bold())));
-    if s.target.resolved().is_some() {
+    if s.target().resolved().is_some() {
         block = block.title_bottom(Line::styled(
             fit(&format!(" from: {describe} "), inner_w),
             t.dim(),

@@ -1,0 +1,127 @@
+//! Whether a person's approval counts: `approval.reviewers` distinct people, each a member of
+//! `approval.group` on this host, the operator only with `allow_self` and never twice. Two
+//! sessions of one person (two terminals, or `sudo`) are one person: people are told apart
+//! by `Who::person`, which the driver looked up from the kernel, not by account.
+
+use crate::journal::record::{Actor, Person};
+use crate::runbook::model::Approval as Needs;
+
+use super::event::Who;
+use super::messages as msg;
+use super::state::{ApprovalState, Engine};
+
+/// Where an approval request stands: who has approved and how many are needed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// The people who approved, in order.
+    pub approvals: Vec<Person>,
+    pub needed: u32,
+    pub group: Option<String>,
+}
+
+impl Tally {
+    /// Whether this request is more than one person's say (counted, or a group's).
+    pub fn counted(&self) -> bool {
+        self.needed > 1 || self.group.is_some()
+    }
+
+    /// "2 distinct people of group `dba`".
+    pub fn wanted(&self) -> String {
+        let people = match self.needed {
+            1 => "1 person".to_string(),
+            n => format!("{n} distinct people"),
+        };
+        match &self.group {
+            Some(g) => format!("{people} of group `{g}`"),
+            None => people,
+        }
+    }
+
+    /// "2 distinct people of group `dba`; 1 of 2 so far: alice" — for the prompts that wait.
+    pub fn waiting_for(&self) -> String {
+        let wanted = self.wanted();
+        let names: Vec<&str> = self.approvals.iter().map(|p| p.user.as_str()).collect();
+        if names.is_empty() {
+            format!("{wanted}; none so far")
+        } else {
+            format!(
+                "{wanted}; {} of {} so far: {}",
+                names.len(),
+                self.needed,
+                names.join(", ")
+            )
+        }
+    }
+}
+
+impl Engine {
+    /// Whether `who` is the person running the run.
+    pub(super) fn is_operator(&self, who: &Who) -> bool {
+        who.person.uid == self.operator_who.person.uid
+    }
+
+    /// The person the operator is, for their own approval.
+    pub(super) fn operator_who(&self) -> Who {
+        self.operator_who.clone()
+    }
+
+    /// The approvals step `i` needs and has.
+    pub fn tally(&self, i: usize) -> Option<Tally> {
+        let Needs::Required {
+            reviewers, group, ..
+        } = &self.rb.steps.get(i)?.approval
+        else {
+            return None;
+        };
+        let approvals = match &self.steps[i].approval {
+            ApprovalState::Requested { approvals, .. } => approvals.clone(),
+            ApprovalState::NotRequested | ApprovalState::Granted => Vec::new(),
+        };
+        Some(Tally {
+            approvals,
+            needed: *reviewers,
+            group: group.as_ref().map(|g| g.resolve(&self.params.values)),
+        })
+    }
+
+    /// Why `who` may not judge step `i` (approve or reject it): they are not in its group.
+    pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<String> {
+        let group = self.tally(i)?.group?;
+        (!who.groups.contains(&group)).then(|| msg::not_in_group(&person_name(&who.person), &group))
+    }
+
+    /// Why this approval of step `i` does not count, if it does not: the operator without
+    /// `allow_self`, someone outside the group, or a person who already approved.
+    pub(super) fn approver_refusal(
+        &self,
+        i: usize,
+        reviewer: &Actor,
+        who: &Who,
+        allow_self: bool,
+    ) -> Option<String> {
+        let tally = self.tally(i)?;
+        if self.is_operator(who) && !allow_self {
+            return Some(if reviewer.uid == self.operator.uid {
+                msg::approval_by_operator(&reviewer.user)
+            } else {
+                msg::approval_same_login(&person_name(&who.person))
+            });
+        }
+        if let Some(why) = self.outside_group(i, who) {
+            return Some(why);
+        }
+        let again = tally.approvals.iter().any(|p| p.uid == who.person.uid);
+        again.then(|| {
+            msg::already_approved(
+                &person_name(&who.person),
+                tally.approvals.len() as u32,
+                tally.needed,
+            )
+        })
+    }
+}
+
+/// The person as a refusal names them.
+fn person_name(p: &Person) -> String {
+    p.user.clone()
+}

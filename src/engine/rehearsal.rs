@@ -1,0 +1,137 @@
+//! Rehearsal evidence (DESIGN §12, incident 002's remedy: test in a verification
+//! environment, approve on its evidence). A run in an environment with `needs_rehearsal`
+//! starts only on a *completed* run of the same runbook (same SHA-256) in the rehearsal
+//! environment, finished within the period, whose journal verifies. The front of `run`
+//! reads the journal directory and checks journals (I/O); what counts, and what the
+//! refusal says was nearest, is decided here, at the engine's clock.
+//!
+//! `completed_with_exceptions` is no rehearsal: a check continued past, a precheck
+//! overridden or a change accepted unproven is exactly what a rehearsal is there to catch.
+
+use chrono::{DateTime, Utc};
+
+use super::messages::{self as msg, Nearest, Seen};
+use crate::journal::record::Rehearsed;
+use crate::runbook::Runbook;
+
+/// What the journal directory holds that could be this run's rehearsal.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rehearsals {
+    /// The journal directory that was searched, as the refusal names it.
+    pub looked_in: String,
+    /// The command that would produce the evidence, with `{env}` where the rehearsal
+    /// environment's name goes.
+    pub rehearse: String,
+    /// Runs of this runbook (this version or another) in the rehearsal environment.
+    pub runs: Vec<Candidate>,
+}
+
+/// One run in the rehearsal environment, as the journal directory says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    pub run_id: String,
+    /// Its runbook has the SHA-256 this run's has.
+    pub same_version: bool,
+    /// `completed`, `aborted`, `completed with exceptions`, `live`, `stopped (resumable)` …
+    pub outcome: String,
+    /// When it finished, or last acted.
+    pub ended: Option<DateTime<Utc>>,
+    /// For a completed run of this version: its journal checked, with the chain head, or
+    /// why it does not verify. `None`: not checked (not needed).
+    pub journal: Option<Result<String, String>>,
+}
+
+impl Candidate {
+    fn completed(&self) -> bool {
+        self.outcome == "completed"
+    }
+
+    fn seen(&self) -> Seen<'_> {
+        Seen {
+            run_id: &self.run_id,
+            outcome: &self.outcome,
+            ended: self.ended,
+        }
+    }
+}
+
+/// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: the refusal.
+pub fn judge(
+    rb: &Runbook,
+    env: Option<&str>,
+    sha256: &str,
+    found: Option<&Rehearsals>,
+    now: DateTime<Utc>,
+) -> Result<Option<Rehearsed>, String> {
+    let Some(name) = env else {
+        return Ok(None);
+    };
+    let Some(e) = rb.environment(name) else {
+        return Err(msg::no_such_environment(name));
+    };
+    let Some(needs) = &e.rehearsal else {
+        return Ok(None);
+    };
+    let empty = Rehearsals::default();
+    let found = found.unwrap_or(&empty);
+    let fresh = |c: &Candidate| {
+        c.ended.is_some_and(|t| {
+            now.signed_duration_since(t).to_std().unwrap_or_default() <= needs.within
+        })
+    };
+    // Candidates come newest first; the newest that qualifies and verifies is the evidence.
+    let evidence = found.runs.iter().find_map(|c| match &c.journal {
+        Some(Ok(head)) if c.same_version && c.completed() && fresh(c) => Some((c, head)),
+        _ => None,
+    });
+    if let Some((c, head)) = evidence {
+        return Ok(Some(Rehearsed {
+            run_id: c.run_id.clone(),
+            env: needs.env.clone(),
+            chain_head: head.clone(),
+            finished: c
+                .ended
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, false))
+                .unwrap_or_default(),
+        }));
+    }
+    let nearest = nearest(&found.runs, &fresh);
+    Err(msg::refused_no_rehearsal(
+        msg::Looked {
+            env: name,
+            needs: &needs.env,
+            within: needs.within,
+            sha256,
+            looked_in: &found.looked_in,
+            rehearse: &found.rehearse,
+        },
+        &nearest,
+        now,
+    ))
+}
+
+fn nearest<'a>(runs: &'a [Candidate], fresh: &dyn Fn(&Candidate) -> bool) -> Nearest<'a> {
+    let mine = || runs.iter().filter(|c| c.same_version);
+    if let Some(c) = mine().find(|c| c.completed() && fresh(c))
+        && let Some(Err(why)) = &c.journal
+    {
+        return Nearest::Broken(c.seen(), why);
+    }
+    if let Some(c) = mine().find(|c| c.completed()) {
+        return match &c.journal {
+            Some(Err(why)) => Nearest::Broken(c.seen(), why),
+            _ => Nearest::TooOld(c.seen()),
+        };
+    }
+    if let Some(c) = mine().next() {
+        return Nearest::NotCompleted(c.seen());
+    }
+    match runs.first() {
+        Some(c) => Nearest::OtherVersion(c.seen()),
+        None => Nearest::Nothing,
+    }
+}
+
+#[cfg(test)]
+#[path = "rehearsal_tests.rs"]
+mod tests;
