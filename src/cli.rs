@@ -47,6 +47,21 @@ pub enum Command {
         #[arg(long)]
         resolve: bool,
     },
+    /// Markdown for the change ticket: incident 002's review points answered from the
+    /// runbook, and the failure-mode table from driving the engine through every
+    /// single-failure path with made-up results; nothing runs
+    Review {
+        /// The runbook file
+        #[arg(value_name = "RUNBOOK")]
+        runbook: PathBuf,
+        /// A parameter value (one without is given a made-up value its rules accept)
+        #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Exit 1 when a path breaks (a value never set, a step no path reaches, a `when`
+        /// that never holds), for CI on a runbook repository
+        #[arg(long)]
+        strict: bool,
+    },
     /// Continue an interrupted run
     Resume(ResumeArgs),
     /// Undo the changes an ended run left in place, in reverse, with the same gates
@@ -243,7 +258,14 @@ mod tests {
     #[test]
     fn help_lists_every_command_including_completions_man_and_rollback() {
         let help = super::Cli::command().render_help().to_string();
-        for name in ["completions", "man", "rollback", "approve", "plan"] {
+        for name in [
+            "completions",
+            "man",
+            "rollback",
+            "approve",
+            "plan",
+            "review",
+        ] {
             assert!(
                 help.lines().any(|l| l.trim_start().starts_with(name)),
                 "{name} missing:\n{help}"

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod pending;
 pub mod phrase;
 pub mod remote;
+pub mod review;
 pub mod runbook;
 pub mod share;
 pub mod term;

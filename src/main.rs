@@ -57,6 +57,18 @@ fn dispatch(cli: Cli) -> Result<Exit, Error> {
             let printed = print_out(&(text.join("\n") + "\n"))?;
             Ok(if refused { Exit::Refused } else { printed })
         }
+        Command::Review {
+            runbook,
+            params,
+            strict,
+        } => {
+            let (text, found) = commands::review::run(&runbook, &params)?;
+            // Titles, instructions and scripts come from the file: none may act on the
+            // reader's terminal.
+            let text: Vec<String> = text.lines().map(shisa::runbook::diag::printable).collect();
+            print_out(&(text.join("\n") + "\n"))?;
+            Ok(commands::review::exit(found, strict))
+        }
         Command::Run(args) => commands::run::run(&args, clock()?),
         Command::Resume(args) => commands::resume::run(&args, clock()?),
         Command::Rollback(args) => commands::rollback::run(&args, clock()?),

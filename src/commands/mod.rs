@@ -8,6 +8,7 @@ pub mod plan_resolve;
 mod plan_step;
 pub mod rehearsal;
 pub mod resume;
+pub mod review;
 pub mod rollback;
 pub mod run;
 pub mod run_history;

@@ -15,7 +15,7 @@ use super::state::{
 impl Engine {
     /// Applies one journal entry. The only place state changes.
     pub fn apply(&mut self, entry: &Entry) {
-        let idx = entry.step.as_deref().and_then(|id| self.rb.step_index(id));
+        let idx = entry.step.as_deref().and_then(|id| self.step_index(id));
         match &entry.body {
             Body::RunStarted {
                 run_id,
@@ -30,6 +30,7 @@ impl Engine {
                 if self.witness {
                     self.params.values = params.clone();
                     self.rb = unrolled(&self.written, &self.params);
+                    self.index = super::state::index_of(&self.rb);
                     self.steps = vec![StepState::default(); self.rb.steps.len()];
                 }
             }
@@ -132,7 +133,7 @@ impl Engine {
                 }
             }
             Body::TargetConfirmed { reused_from, .. } => {
-                let earlier = reused_from.as_deref().and_then(|id| self.rb.step_index(id));
+                let earlier = reused_from.as_deref().and_then(|id| self.step_index(id));
                 let by = match earlier.map(|j| &self.steps[j].target) {
                     Some(TargetState::Confirmed { by, .. }) => by.clone(),
                     _ => entry.actor.user.clone(),
@@ -271,7 +272,7 @@ impl Engine {
             Body::RollbackStarted { plan, kept, .. } => {
                 let ids = |v: &Vec<String>| {
                     v.iter()
-                        .filter_map(|id| self.rb.step_index(id))
+                        .filter_map(|id| self.step_index(id))
                         .collect::<Vec<_>>()
                 };
                 let (plan, kept) = (ids(plan), ids(kept));
@@ -321,7 +322,7 @@ impl Engine {
                         s.command = CommandState::Idle;
                     }
                 }
-                self.in_doubt = in_doubt.as_deref().and_then(|id| self.rb.step_index(id));
+                self.in_doubt = in_doubt.as_deref().and_then(|id| self.step_index(id));
             }
             Body::RunFinished { outcome, .. } => {
                 self.finished = Some((*outcome, self.exit_of(*outcome)))

@@ -1,4 +1,4 @@
-//! `confirm: blind` (DESIGN §12, incident 002): a person names the target they intend, from
+//! `confirm: blind` (incident 002): a person names the target they intend, from
 //! the ticket, before the resolved one is shown; a copy of the screen cannot pass that. The
 //! check itself is the typed-target check (`confirm.rs`); this says what may be shown when,
 //! so every front end (TUI, line mode, watchers, `shisa approve`) keeps the same secret.

@@ -36,7 +36,6 @@ impl Engine {
             },
             When::Choice { step, equals } => {
                 let chosen = self
-                    .rb
                     .step_index(&step.id)
                     .and_then(|j| self.steps[j].chosen.as_deref());
                 match chosen {

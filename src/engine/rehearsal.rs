@@ -1,4 +1,4 @@
-//! Rehearsal evidence (DESIGN §12, incident 002's remedy: test in a verification
+//! Rehearsal evidence (incident 002's remedy: test in a verification
 //! environment, approve on its evidence). A run in an environment with `needs_rehearsal`
 //! starts only on a *completed* run of the same runbook (same SHA-256) in the rehearsal
 //! environment, finished within the period, whose journal verifies. The front of `run`

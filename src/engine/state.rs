@@ -1,7 +1,7 @@
 //! The engine's state, changed only by [`Engine::apply`] of journal entries. That is what
 //! makes a replayed journal rebuild exactly the state the live run had.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -20,6 +20,15 @@ pub use super::step::{
 /// The name of a loop pass, as the ids of its steps begin.
 pub(super) fn pass_key(it: &crate::runbook::model::Iteration) -> String {
     format!("{}[{}]", it.loop_id, it.item)
+}
+
+/// Each step's id and its place (the first, were an id given twice).
+pub(super) fn index_of(rb: &Runbook) -> Arc<HashMap<String, usize>> {
+    let mut index = HashMap::with_capacity(rb.steps.len());
+    for (i, s) in rb.steps.iter().enumerate() {
+        index.entry(s.id.clone()).or_insert(i);
+    }
+    Arc::new(index)
 }
 
 /// The runbook with its loops unrolled for these values (shared as is when it has none).
@@ -48,6 +57,9 @@ pub struct RollbackState {
 pub struct Engine {
     /// The runbook as this run executes it: loops unrolled for its parameters.
     pub(super) rb: Arc<Runbook>,
+    /// Step ids to their place in `rb`: every record names its step by id, and a run of
+    /// many steps looks one up for each record (`step_index`).
+    pub(super) index: Arc<HashMap<String, usize>>,
     /// As written: a witness unrolls it once `run_started` gives the values.
     pub(super) written: Arc<Runbook>,
     pub(super) operator: Actor,
@@ -95,6 +107,7 @@ impl Engine {
         let rb = unrolled(&written, &params);
         let steps = vec![StepState::default(); rb.steps.len()];
         Engine {
+            index: index_of(&rb),
             rb,
             written,
             operator_who: Who::account(&operator),
@@ -167,7 +180,7 @@ impl Engine {
     }
 
     pub fn step_index(&self, id: &str) -> Option<usize> {
-        self.rb.step_index(id)
+        self.index.get(id).copied()
     }
 
     /// The values step `i` sees: the run's, and its loop item under the loop's name.

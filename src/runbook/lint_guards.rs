@@ -114,7 +114,7 @@ fn missing_guards(step: &Step, missing: &[Guard]) -> Diagnostic {
 }
 
 /// A snapshot or rollback made only of `echo`, `printf`, `true` or `:` satisfies the gate
-/// and gives no way back, so it is an error (DESIGN §11), never a warning to scroll past.
+/// and gives no way back, so it is an error, never a warning to scroll past.
 fn hollow(step: &Step, out: &mut Vec<Diagnostic>) {
     if step.kind == StepKind::Snapshot
         && let Some(cmd) = step.command.as_ref().filter(|c| does_nothing(c))

@@ -527,7 +527,7 @@ pub struct Target {
     pub impact: Option<Impact>,
 }
 
-/// How a target is confirmed (DESIGN §12).
+/// How a target is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Confirm {
     /// The resolved target is shown; the operator types it back.

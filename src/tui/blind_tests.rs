@@ -1,4 +1,4 @@
-//! The blind target prompt and the blast radius beside the target (DESIGN §12), drawn at
+//! The blind target prompt and the blast radius beside the target, drawn at
 //! 80×24 and 120×40 with the same harness as `tests.rs`.
 
 use crossterm::event::KeyCode;
