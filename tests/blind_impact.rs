@@ -248,7 +248,7 @@ name: No count
 steps:
   - id: snap
     kind: snapshot
-    run: echo saved
+    run: '[ ! -e "$SHISA_RUN_DIR/changed" ] || cp "$SHISA_RUN_DIR/changed" "$SHISA_RUN_DIR/changed.before"; echo saved'
   - id: change
     kind: action
     target:

@@ -592,10 +592,10 @@ fn self_approval_unshared_names_nobody_else_and_asks_no_second_typing() {
     let s = Scratch::new();
     let rb = s.write(
         "self.yaml",
-        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: echo saved\n  \
+        "version: 1\nname: self approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: 'echo off > \"$SHISA_RUN_DIR/flag.before\"'\n  \
          - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
-         approval: { allow_self: true }\n    run: echo flipped\n    verify: [ { run: 'true' } ]\n    \
-         rollback: [ { run: 'true' } ]\n",
+         approval: { allow_self: true }\n    run: echo on > \"$SHISA_RUN_DIR/flag\"\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'cp \"$SHISA_RUN_DIR/flag.before\" \"$SHISA_RUN_DIR/flag\"' } ]\n",
     );
     let run = s.run(&rb, &[], "flag-7\napprove\n");
     assert_eq!(run.code, 0, "{}", run.explain());
