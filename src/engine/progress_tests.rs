@@ -1,7 +1,7 @@
 //! A step's life as one state at a time (`Progress`): what each record moves it to, and
 //! what a rollback keeps of how a step had ended.
 
-use super::tests::{Sim, tuesday_10am};
+use super::tests::{Sim, confirm_all, main_started, tuesday_10am};
 use super::*;
 use crate::journal::record::{Choice, Purpose, StepStatus};
 
@@ -204,31 +204,11 @@ fn a_rerun_begins_the_step_again_remembering_that_its_command_ran() {
 #[test]
 fn a_rerun_halted_at_its_target_still_owes_the_rollback_of_its_earlier_attempt() {
     use super::tests::operator;
-    use crate::journal::record::Body;
     use crate::runbook::params::Params;
     let mut sim = Sim::new(TWO_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
     sim.start(tuesday_10am(), None);
-    loop {
-        sim.run();
-        match sim.e.phase() {
-            Phase::Confirm { resolved, .. } => sim.send(Event::Typed(resolved)),
-            _ => break,
-        }
-    }
-    let cut = sim
-        .journal
-        .iter()
-        .position(|e| {
-            e.step.as_deref() == Some("two")
-                && matches!(
-                    e.body,
-                    Body::CommandStarted {
-                        purpose: Purpose::Main,
-                        ..
-                    }
-                )
-        })
-        .expect("two's command started");
+    confirm_all(&mut sim);
+    let cut = main_started(&sim.journal, "two");
     let replayed = |journal: &[crate::journal::record::Entry]| {
         let mut r = Sim::new(TWO_CHANGES, &[]).answers(|s| (0, format!("{}\n", s.step_id)));
         r.e = Engine::replay(sim.e.rb.clone(), operator(), Params::default(), journal);

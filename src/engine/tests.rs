@@ -557,7 +557,7 @@ fn three_changes(fail_verify_of: &'static str) -> Sim {
     })
 }
 
-fn confirm_all(sim: &mut Sim) {
+pub(super) fn confirm_all(sim: &mut Sim) {
     loop {
         sim.run();
         match sim.e.phase() {
@@ -1006,7 +1006,7 @@ fn replaying_the_journal_rebuilds_the_live_state_at_every_point() {
 }
 
 /// Where a step's own command started in a journal: the point a crash cuts at.
-fn main_started(journal: &[Entry], step: &str) -> usize {
+pub(super) fn main_started(journal: &[Entry], step: &str) -> usize {
     journal
         .iter()
         .position(|e| {
