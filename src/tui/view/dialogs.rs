@@ -64,7 +64,11 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     t.bad(),
                     tw,
                 ),
-                _ => d.text(&format!("{left} tries; then the run stops"), t.dim(), tw),
+                _ => d.text(
+                    &format!("{left} tries; then the run halts (`shisa resume` asks again)"),
+                    t.dim(),
+                    tw,
+                ),
             }
             d.draw(f, area, w);
         }
@@ -96,7 +100,11 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     t.bad(),
                     tw,
                 ),
-                _ => d.text(&format!("{left} tries; then the run stops"), t.dim(), tw),
+                _ => d.text(
+                    &format!("{left} tries; then the run halts (`shisa resume` asks again)"),
+                    t.dim(),
+                    tw,
+                ),
             }
             d.draw(f, area, w);
         }
