@@ -1,7 +1,7 @@
 //! Counted approvals: `approval: { reviewers: N, group: NAME }`. People, not accounts, are
 //! counted; a group's non-member is refused; a rejection stops the step whatever came before.
 
-use super::tests::{Sim, operator, tuesday_10am};
+use super::tests::{Sim, operator, to_approval};
 use super::*;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{Actor, Body, Choice, Person, Prompt, Purpose, Role};
@@ -43,27 +43,7 @@ fn person(user: &str, uid: u32, groups: &[&str]) -> Who {
 }
 
 fn at_approval(yaml: &str) -> (Sim, String) {
-    let mut sim = Sim::new(yaml, &[]).answers(|s| {
-        let out = if s.purpose == Purpose::Describe {
-            "admin@%\n"
-        } else {
-            ""
-        };
-        (0, out.into())
-    });
-    sim.start(tuesday_10am(), None);
-    sim.run();
-    sim.send(Event::Typed("admin@%".into()));
-    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
-    let sha = sim
-        .journal
-        .iter()
-        .find_map(|e| match &e.body {
-            Body::ApprovalRequested { command_sha256, .. } => Some(command_sha256.clone()),
-            _ => None,
-        })
-        .unwrap();
-    (sim, sha)
+    to_approval(yaml, &[], "admin@%")
 }
 
 fn offer(sha: &str, reviewer: Actor, who: Who) -> Event {

@@ -702,17 +702,24 @@ steps:
 
 /// The approval runbook, at its approval request; with the request's command hash.
 fn at_approval() -> (Sim, String) {
-    let mut sim = Sim::new(APPROVAL, &[]).answers(|s| {
+    to_approval(APPROVAL, &[], "quarantine-2023-12")
+}
+
+/// Runs `yaml` until its step waits for approval, its `describe` naming `target` and the
+/// operator typing it back; returns the sim and the requested command's hash.
+pub(super) fn to_approval(yaml: &str, params: &[(&str, &str)], target: &str) -> (Sim, String) {
+    let described = format!("{target}\n");
+    let mut sim = Sim::new(yaml, params).answers(move |s| {
         let out = if s.purpose == Purpose::Describe {
-            "quarantine-2023-12\n"
+            described.clone()
         } else {
-            ""
+            String::new()
         };
-        (0, out.into())
+        (0, out)
     });
     sim.start(tuesday_10am(), None);
     sim.run();
-    sim.send(Event::Typed("quarantine-2023-12".into()));
+    sim.send(Event::Typed(target.into()));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
     let sha = requested_sha(&sim);
     (sim, sha)
@@ -724,18 +731,7 @@ fn the_approval_names_the_host_the_change_runs_on_and_its_hash_covers_it() {
         let yaml = APPROVAL
             .replace("steps:\n", "params: { node: { pattern: '^web-[0-9]$' } }\nhosts: { box: { ssh: '{{ node }}' } }\nsteps:\n")
             .replace("    approval: required\n", "    approval: required\n    on: box\n");
-        let mut sim = Sim::new(&yaml, &[("node", host)]).answers(|s| {
-            let out = if s.purpose == Purpose::Describe {
-                "quarantine-2023-12\n"
-            } else {
-                ""
-            };
-            (0, out.into())
-        });
-        sim.start(tuesday_10am(), None);
-        sim.run();
-        sim.send(Event::Typed("quarantine-2023-12".into()));
-        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+        let (sim, sha) = to_approval(&yaml, &[("node", host)], "quarantine-2023-12");
         let command = sim
             .journal
             .iter()
@@ -744,7 +740,7 @@ fn the_approval_names_the_host_the_change_runs_on_and_its_hash_covers_it() {
                 _ => None,
             })
             .unwrap();
-        (command, requested_sha(&sim))
+        (command, sha)
     };
     let (one, sha_one) = on("web-1");
     let (two, sha_two) = on("web-2");
