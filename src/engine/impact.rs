@@ -95,13 +95,21 @@ impl Engine {
         (count, unit, listed): (u64, Option<String>, Vec<String>),
         fx: &mut Vec<Effect>,
     ) -> bool {
-        let Some(at_most) = self.rb.steps[i]
+        let Some(limit) = self.rb.steps[i]
             .target
             .as_ref()
             .and_then(|t| t.impact.as_ref())
-            .map(|m| m.at_most)
+            .map(|m| m.at_most.clone())
         else {
             return false;
+        };
+        let at_most = match limit.resolve(&self.step_vars(i)) {
+            Ok(n) => n,
+            Err(e) => {
+                let reason = msg::impact_unknown(&self.mask(&msg::limit_unusable(&e)));
+                self.gate(i, reason, fx);
+                return true;
+            }
         };
         let body = Body::TargetImpact {
             count,

@@ -348,6 +348,8 @@ mod flow_tests;
 #[cfg(test)]
 mod hosts_tests;
 #[cfg(test)]
+mod limit_tests;
+#[cfg(test)]
 mod lint_tests;
 #[cfg(test)]
 mod step_tests;

@@ -9,7 +9,7 @@ pub use super::command::{Arg, Command, Layout, OnHost};
 use super::diag::Pos;
 pub use super::environment::{Environment, Rehearsal};
 pub use super::expect::{Capture, Compare, Expect, NumberCheck, Pattern};
-pub use super::target::{Confirm, Impact, Target};
+pub use super::target::{Confirm, Impact, Limit, LimitError, Target};
 use super::template::Template;
 use super::window::Window;
 
