@@ -423,6 +423,23 @@ fn at_most_from_a_parameter_limits_the_run_and_a_bad_value_stops_it_before_it_st
         plan_out.contains("refused, with no override, if it counts more than 2 (max)"),
         "{plan_out}"
     );
+    // `review` makes up a count for the limit, so the walk gets past it.
+    let review = s
+        .shisa()
+        .args(["review", "--strict"])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&review.stdout);
+    assert_eq!(review.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("- `max` = `10` (made up: no value given)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("| every command succeeds | — | completed |"),
+        "{text}"
+    );
     // `plan --resolve` runs the count against the value, and exits 4 for a refusal.
     let resolved = s
         .shisa()
