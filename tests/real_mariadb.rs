@@ -81,10 +81,17 @@ fn start(dir: &Path) -> Db {
     let data = dir.join("data");
     let socket = dir.join("mysqld.sock");
     let port = free_port();
+    // A tmpdir of its own: a starting mariadbd deletes every `#sql*` file in its tmpdir as
+    // left over from a crash, and in a shared /tmp those are another server's live
+    // temporary tables. Under load a concurrent test's (or another checkout's) start-up
+    // deleted the bootstrap's `tmp_user_sys`: "Unknown table 'mysql.tmp_user_sys'".
+    let tmp = dir.join("tmp");
+    std::fs::create_dir_all(&tmp).unwrap();
     let init = Command::new("mariadb-install-db")
         .args(["--no-defaults", "--user=root", "--skip-test-db"])
         .arg("--auth-root-authentication-method=socket")
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .output()
         .unwrap();
     assert!(
@@ -101,6 +108,7 @@ fn start(dir: &Path) -> Db {
             "--innodb-buffer-pool-size=16M",
         ])
         .arg(format!("--datadir={}", data.display()))
+        .arg(format!("--tmpdir={}", tmp.display()))
         .arg(format!("--socket={}", socket.display()))
         .arg(format!("--port={port}"))
         .arg(format!("--pid-file={}", dir.join("mysqld.pid").display()));
