@@ -176,6 +176,7 @@ fn a_data_directory_that_is_the_host_root_under_another_name_is_refused() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     // The host's own word: nothing outside the data directory changed owner.
@@ -209,6 +210,7 @@ fn the_count_of_owners_that_would_change_stops_a_root_in_disguise_first() {
         Answers {
             precheck_failed: Some("abort that is far more than a data directory"),
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
@@ -242,6 +244,7 @@ fn a_mount_inside_the_data_directory_stops_the_change() {
         Answers {
             precheck_failed: Some("abort a home directory is mounted inside"),
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
@@ -275,6 +278,7 @@ fn a_failed_chown_is_rolled_back_and_the_volume_unmounted() {
         Answers {
             precheck_failed: None,
             step_failed: Some("rollback"),
+            intended: None,
         },
     );
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
@@ -306,6 +310,7 @@ fn its_own_data_directory_is_mounted_and_handed_to_redis() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(o.run.code, 0, "{}", o.run.explain());

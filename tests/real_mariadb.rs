@@ -225,6 +225,7 @@ fn a_pattern_that_leaves_the_application_out_is_stopped_before_the_change() {
         Answers {
             precheck_failed: Some("abort the API server logs in from 127.0.0.1"),
             step_failed: None,
+            intended: None,
         },
     );
     // The database's own word first: the account is as it was, the application logs in.
@@ -256,6 +257,7 @@ fn overridden_the_lockout_is_caught_by_verify_and_rolled_back() {
         Answers {
             precheck_failed: Some("override that session is a stale cron job"),
             step_failed: Some("rollback"),
+            intended: None,
         },
     );
     // The account is back with its password and its grants: the application logs in.
@@ -291,6 +293,7 @@ fn a_pattern_that_keeps_every_client_goes_through() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(run.code, 0, "{}", run.explain());
