@@ -90,7 +90,7 @@ fn blind_confirmation_refuses_the_root_even_though_deny_does_not_name_it() {
         assert_eq!(m["data"]["blind"], true);
     }
     assert!(
-        !run.commands().iter().any(|c| c.contains("attach-policy")),
+        !run.commands().iter().any(|c| c == "attach:main"),
         "the change never started: {:?}",
         run.commands()
     );
@@ -231,7 +231,7 @@ fn an_impact_above_at_most_refuses_before_anything_changes() {
     assert!(run.records("approval_requested", None).is_empty());
     assert!(run.records("target_confirmed", None).is_empty());
     assert!(
-        !run.commands().iter().any(|c| c.contains("attach-policy")),
+        !run.commands().iter().any(|c| c == "attach-deny:main"),
         "{:?}",
         run.commands()
     );
