@@ -489,3 +489,70 @@ fn at_most_from_a_parameter_limits_the_run_and_a_bad_value_stops_it_before_it_st
         runs_before
     );
 }
+
+#[test]
+fn a_fragments_at_most_takes_the_value_its_use_passes() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path().join("lib")).unwrap();
+    s.write(
+        "lib/change.yaml",
+        r#"version: 1
+name: one counted change
+params:
+  limit: { pattern: '^[0-9a-z]+$' }
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo none > "$SHISA_RUN_DIR/before"; echo saved
+  - id: change
+    kind: action
+    target:
+      describe: echo thing
+      impact: { run: echo 3 things, at_most: '{{ limit }}' }
+    run: touch "$SHISA_RUN_DIR/changed"
+    verify: [{ run: test -e "$SHISA_RUN_DIR/changed" }]
+    rollback: [{ run: rm "$SHISA_RUN_DIR/changed" }]
+"#,
+    );
+    let rb = s.write(
+        "main.yaml",
+        r#"version: 1
+name: uses a counted change
+params:
+  max: { pattern: '^[0-9a-z]+$' }
+uses:
+  change: lib/change.yaml
+steps:
+  - id: c
+    use: change
+    with: { limit: '{{ max }}' }
+"#,
+    );
+    let check = s.shisa().arg("check").arg(&rb).output().unwrap();
+    assert_eq!(check.status.code(), Some(0), "{check:?}");
+    let run = s.run(&rb, &["max=2"], "thing\n");
+    assert_eq!(run.code, 4, "{}", run.explain());
+    assert_eq!(
+        run.records("target_impact", Some("c/change"))[0]["data"]["at_most"],
+        2
+    );
+    assert!(!run.dir().join("changed").exists());
+    let run = s.run(&rb, &["max=3"], "thing\n");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(run.dir().join("changed").exists());
+    // Refused before the run starts, pointing into the fragment.
+    let run = s.run(&rb, &["max=ten"], "thing\n");
+    assert_eq!(run.code, 2, "{}", run.explain());
+    assert!(
+        run.stderr.contains("lib/change.yaml:13:46"),
+        "{}",
+        run.explain()
+    );
+    assert!(
+        run.stderr.contains(
+            "step `c/change`: `at_most` reads `limit` = `ten`, which is not a whole number"
+        ),
+        "{}",
+        run.explain()
+    );
+}
