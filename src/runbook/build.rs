@@ -7,10 +7,9 @@ use super::build_loop::steps;
 use super::diag::{Diagnostic, did_you_mean};
 use super::fields::Cx;
 use super::keys;
-use super::model::{Limit, PathDir, Runbook};
+use super::model::{PathDir, Runbook};
 use super::names;
 use super::node::Node;
-use super::target::whole;
 use super::window::{Span, Window};
 
 pub struct Built {
@@ -115,7 +114,7 @@ pub fn build(lib: std::sync::Arc<super::fragments::Library>) -> Built {
     }
     super::build_hosts::check_on(&mut cx, &runbook);
     approver_params(&mut cx, &runbook);
-    limit_params(&mut cx, &runbook);
+    super::build_limits::limit_params(&mut cx, &runbook);
     Built {
         runbook,
         diags: cx.diags,
@@ -214,45 +213,6 @@ fn approver_params(cx: &mut Cx, rb: &Runbook) {
                 Diagnostic::error(group.pos, message)
                     .width(group.text.chars().count())
                     .hint("declare it under `params:` with a `pattern` for group names, e.g. `approvers: { pattern: '^[a-z_][a-z0-9_-]*$', default: dba }`"),
-            );
-        }
-    }
-}
-
-/// `impact.at_most: '{{ param }}'` names a declared parameter (of the runbook, or of the
-/// fragment the step is written in) that holds one plain number: not a secret (the limit is
-/// journaled and shown), not a list, and a default, if any, that is a whole number.
-pub(super) fn limit_params(cx: &mut Cx, rb: &Runbook) {
-    for step in rb.steps.iter().filter(|s| s.bound.is_empty()) {
-        let Some(Limit::Param { name, pos }) = step
-            .target
-            .as_ref()
-            .and_then(|t| t.impact.as_ref())
-            .map(|i| &i.at_most)
-        else {
-            continue;
-        };
-        let problem = match rb.param(name) {
-            None => Some(format!(
-                "`at_most` reads parameter `{name}`, which is not declared"
-            )),
-            Some(p) if p.secret => Some(format!(
-                "`at_most` reads secret parameter `{name}`; the limit is journaled and shown"
-            )),
-            Some(p) if p.list => Some(format!(
-                "`at_most` reads list parameter `{name}`; it is one number"
-            )),
-            Some(p) => p
-                .default
-                .as_deref()
-                .filter(|d| whole(d).is_none())
-                .map(|d| format!("`at_most` reads parameter `{name}`, whose default `{d}` is not a whole number")),
-        };
-        if let Some(message) = problem {
-            cx.error(
-                Diagnostic::error(*pos, message)
-                    .width(name.chars().count() + 8)
-                    .hint(format!("declare it under `params:` as a whole number, e.g. `{name}: {{ pattern: '^[0-9]{{1,6}}$' }}`, or write the number: `at_most: 3`")),
             );
         }
     }

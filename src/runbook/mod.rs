@@ -13,6 +13,7 @@ mod build_command;
 mod build_envs;
 mod build_flow;
 mod build_hosts;
+mod build_limits;
 mod build_loop;
 mod build_params;
 mod build_step;
