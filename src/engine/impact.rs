@@ -154,7 +154,7 @@ impl Engine {
         let at_most = match limit.resolve(&self.step_vars(i)) {
             Ok(n) => n,
             Err(e) => {
-                let reason = msg::impact_unknown(&self.mask(&msg::limit_unusable(&e)));
+                let reason = self.mask(&msg::limit_refused(&e));
                 self.gate(i, reason, fx);
                 return true;
             }

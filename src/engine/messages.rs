@@ -136,6 +136,14 @@ pub fn limit_unusable(e: &LimitError) -> String {
     }
 }
 
+/// The limit could not be read, so the count cannot be judged: refused, like no count.
+pub fn limit_refused(e: &LimitError) -> String {
+    format!(
+        "the step's limit is unknown, so the step is refused: {}",
+        limit_unusable(e)
+    )
+}
+
 /// Halted at the target, resumable: nothing of the step ran.
 pub fn too_many_misses(misses: u32, resolved: &str) -> String {
     format!(
