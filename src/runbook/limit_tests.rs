@@ -1,7 +1,7 @@
 //! `impact.at_most: '{{ param }}'`: which parameters it may read, at load; what values a run
 //! accepts, when the parameters are resolved. Each mistake with its message, place and hint.
 
-use super::flow_tests::{GOOD, edit, load, pos_of, refused};
+use super::flow_tests::{edit, load, pos_of, refused};
 use super::model::Limit;
 use super::params;
 
