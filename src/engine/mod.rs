@@ -43,7 +43,7 @@ pub use event::{
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
-pub use rollback::RollbackPlan;
+pub use rollback::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};
 pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
