@@ -48,7 +48,7 @@ pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod approvers_tests;

@@ -705,6 +705,12 @@ fn at_approval() -> (Sim, String) {
     to_approval(APPROVAL, &[], "quarantine-2023-12")
 }
 
+/// An engine waiting for a reviewer to approve step `attach`, typing
+/// `quarantine-2023-12`: for the tests of what a watcher sends.
+pub(crate) fn engine_at_approval() -> Engine {
+    at_approval().0.e
+}
+
 /// Runs `yaml` until its step waits for approval, its `describe` naming `target` and the
 /// operator typing it back; returns the sim and the requested command's hash.
 pub(super) fn to_approval(yaml: &str, params: &[(&str, &str)], target: &str) -> (Sim, String) {
