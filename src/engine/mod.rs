@@ -12,6 +12,7 @@ mod apply;
 mod approvers;
 pub mod blind;
 mod choose;
+mod client;
 mod commands;
 mod confirm;
 pub mod event;
@@ -39,7 +40,8 @@ pub use blind::Viewer;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
+    ClientAnswer, CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn,
+    StartInfo, Verdict, Who,
 };
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;

@@ -125,6 +125,7 @@ impl Engine {
                 self.approval(offer, &mut fx)?;
             }
             Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::ClientAnswer(answer) => self.client_answer(answer, &mut fx)?,
             Event::RollbackRequested {
                 reason,
                 outside_window,
