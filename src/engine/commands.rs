@@ -8,7 +8,6 @@ use crate::hash::sha256_hex;
 use crate::journal::record::{Body, CommandFailure, Prompt, Purpose, StepFailure};
 use chrono::{DateTime, Utc};
 
-use crate::runbook::expand::file_safe;
 use crate::runbook::model::{Check, Command, Expect, StepKind, WaitUntil};
 use crate::runbook::{params, show};
 
@@ -18,15 +17,6 @@ use super::manual::{later, millis, stamp};
 use super::messages as msg;
 use super::state::{Engine, WaitState};
 use super::update::{Refusal, command_id, refuse};
-
-/// Where a command's output goes, relative to the run directory: the one naming rule.
-pub fn log_path(step: &str, purpose: Purpose, attempt: u32) -> String {
-    let step = file_safe(step);
-    match purpose {
-        Purpose::Main => format!("output/{step}.{attempt}.log"),
-        p => format!("output/{step}.{p}.{attempt}.log"),
-    }
-}
 
 /// Whether the command, or what its result is judged against, reads the value `name` (as
 /// `$name` in a script, a `{{ name }}` argv element, or `{{ name }}` in an expectation).

@@ -21,6 +21,7 @@ mod flow;
 pub mod impact;
 mod later;
 mod lifecycle;
+pub mod logs;
 mod manual;
 pub mod messages;
 pub mod option_like;
@@ -43,6 +44,7 @@ pub use event::{
     ClientAnswer, CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn,
     StartInfo, Verdict, Who,
 };
+pub use logs::{LogKind, log_path};
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
 pub use rollback::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};
