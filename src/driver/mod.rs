@@ -228,7 +228,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let event = intent.event(self.engine.operator(), self.engine.operator_person());
+            let event = intent.event(self.engine.operator());
             self.feed(event, fe);
         }
     }

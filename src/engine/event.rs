@@ -48,6 +48,9 @@ pub enum Event {
     Approval(Offer),
     /// A reviewer rejects the step waiting for approval, with a reason.
     Reject(Rejection),
+    /// The operator tries to reject their own step (the watcher's reject key, pressed in
+    /// the operator's own screen): refused, naming what to do instead (abort).
+    OperatorRejects,
     /// A shared-session client's answer to an approval request, as the driver received it:
     /// the engine decides whether it names this run and answers the request waiting now.
     ClientAnswer(ClientAnswer),
@@ -114,7 +117,7 @@ impl Event {
             Event::Note { .. } => "note",
             Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
-            Event::Reject(_) => "reject",
+            Event::Reject(_) | Event::OperatorRejects => "reject",
             Event::ClientAnswer(a) => match a.verdict {
                 Verdict::Approve { .. } => "approval",
                 Verdict::Reject { .. } => "reject",

@@ -770,6 +770,24 @@ fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event 
     })
 }
 
+/// The operator's reject intent carries no made-up step, hash or request: it is its own
+/// event, which the engine refuses, naming what to do instead.
+#[test]
+fn the_operators_own_rejection_is_refused_and_says_to_abort() {
+    let (mut sim, _) = at_approval();
+    let event = crate::frontend::Intent::Reject("changed my mind".into()).event(&operator());
+    assert_eq!(event, Event::OperatorRejects);
+    let before = sim.journal.len();
+    let refused = sim.e.update(tuesday_10am(), event).unwrap_err();
+    assert_eq!(refused.0, messages::operator_rejects("ops1"));
+    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    assert_eq!(sim.journal.len(), before);
+    let mut idle = Sim::new(APPROVAL, &[]);
+    idle.start(tuesday_10am(), None);
+    let refused = idle.e.update(tuesday_10am(), Event::OperatorRejects);
+    assert_eq!(refused.unwrap_err().0, messages::NO_APPROVAL_WAITING);
+}
+
 #[test]
 fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
     let (mut sim, sha) = at_approval();

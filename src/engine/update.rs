@@ -125,6 +125,7 @@ impl Engine {
                 self.approval(offer, &mut fx)?;
             }
             Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::OperatorRejects => self.operator_rejects()?,
             Event::ClientAnswer(answer) => self.client_answer(answer, &mut fx)?,
             Event::RollbackRequested {
                 reason,
