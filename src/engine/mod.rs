@@ -13,6 +13,7 @@ mod approvers;
 pub mod blind;
 mod choose;
 mod client;
+mod command_done;
 mod commands;
 mod confirm;
 pub mod event;
