@@ -33,7 +33,7 @@ impl Engine {
         let lost = r
             .remote
             .as_ref()
-            .filter(|f| f.may_have_run && self.interrupted.is_none())
+            .filter(|f| f.may_have_run && self.halted().is_none())
             .map(|f| f.message.clone());
         if let Some(why) = &lost {
             let body = Body::RunInterrupted {
@@ -48,7 +48,7 @@ impl Engine {
         let not_yet = poll.is_some_and(|until| self.now < until)
             && j.failure.is_some()
             && r.log_error.is_none()
-            && self.interrupted.is_none();
+            && self.halted().is_none();
         if poll.is_some()
             && !not_yet
             && let Some(f) = j.failure.take()
@@ -60,7 +60,7 @@ impl Engine {
             });
         }
         let captured = self.record_result(i, purpose, &r, &j, not_yet, fx);
-        if poll.is_some() && !not_yet && self.interrupted.is_none() && r.log_error.is_none() {
+        if poll.is_some() && !not_yet && self.halted().is_none() && r.log_error.is_none() {
             let body = Body::WaitFinished {
                 purpose,
                 polls: self.polls(i),
@@ -80,7 +80,7 @@ impl Engine {
             });
             return Ok(());
         }
-        if self.interrupted.is_some() {
+        if self.halted().is_some() {
             // The run was stopped while this command ran: record how it ended, do nothing
             // more. On resume the step is in doubt.
             if lost.is_some() {

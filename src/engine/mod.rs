@@ -32,6 +32,7 @@ pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;
+mod run_progress;
 pub mod state;
 mod step;
 pub mod update;

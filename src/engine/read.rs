@@ -56,11 +56,11 @@ impl Engine {
 
     /// The rollback under way, if any.
     pub fn rollback(&self) -> Option<&RollbackState> {
-        self.rollback.as_ref()
+        self.rollback_state()
     }
 
     pub fn finished(&self) -> Option<(Outcome, Exit)> {
-        self.finished
+        self.finished_as()
     }
 
     /// The reason the change window was overridden, if it was.

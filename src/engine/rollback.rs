@@ -221,7 +221,7 @@ impl Engine {
     /// first (if its command ran), then every change in place, newest first. During a
     /// rollback, what is left of it.
     pub fn rollback_plan(&self, failed: usize) -> RollbackPlan {
-        if let Some(r) = &self.rollback {
+        if let Some(r) = self.rollback_state() {
             return RollbackPlan {
                 undo: r.plan[r.next.min(r.plan.len())..].to_vec(),
                 kept: r.kept.clone(),

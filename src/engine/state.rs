@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::event::Who;
-use crate::exit::Exit;
-use crate::journal::record::{Actor, Entry, Outcome};
+use super::run_progress::RunProgress;
+use crate::journal::record::{Actor, Entry};
 use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
@@ -82,11 +82,8 @@ pub struct Engine {
     pub(super) run_id: Option<String>,
     /// `run --env`, and the rehearsal the run started on (from `run_started`).
     pub(super) env: Option<(String, Option<crate::journal::record::Rehearsed>)>,
-    pub(super) started: bool,
-    pub(super) rollback: Option<RollbackState>,
-    pub(super) in_doubt: Option<usize>,
-    pub(super) interrupted: Option<String>,
-    pub(super) finished: Option<(Outcome, Exit)>,
+    /// Where the run as a whole stands (`run_progress.rs`).
+    pub(super) run: RunProgress,
     pub(super) window_override: Option<String>,
     /// The operator asked for this rollback (`rollback_requested`), rather than choosing
     /// it at a failure: undoing everything it set out to is then a success (exit 0).
@@ -120,11 +117,7 @@ impl Engine {
             current: 0,
             run_id: None,
             env: None,
-            started: false,
-            rollback: None,
-            in_doubt: None,
-            interrupted: None,
-            finished: None,
+            run: RunProgress::NotStarted,
             window_override: None,
             requested: false,
             watchers: BTreeSet::new(),

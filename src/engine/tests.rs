@@ -991,8 +991,7 @@ steps:
 pub(super) fn same_state(a: &Engine, b: &Engine) {
     assert_eq!(a.steps, b.steps);
     assert_eq!(a.current, b.current);
-    assert_eq!(a.rollback, b.rollback);
-    assert_eq!(a.finished, b.finished);
+    assert_eq!(a.run, b.run);
     assert_eq!(a.captured, b.captured);
     assert_eq!(a.phase(), b.phase());
 }
