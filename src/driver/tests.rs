@@ -414,12 +414,12 @@ impl FrontEnd for Reviewed {
     }
 }
 
-/// Runs `REVIEWED` with reviewers sending `asks`; returns how it ended, the log, the
-/// replies in order and the bodies of the `end` frames a watcher got.
-fn reviewed(
-    asks: Vec<Ask>,
-    fail_on: Option<&'static str>,
-) -> (Ended, Vec<String>, Vec<(bool, String)>, Vec<String>) {
+/// What a reviewed run gave: how it ended, the log, the replies in order and the bodies
+/// of the `end` frames a watcher got.
+type Seen = (Ended, Vec<String>, Vec<(bool, String)>, Vec<String>);
+
+/// Runs `REVIEWED` with reviewers sending `asks`.
+fn reviewed(asks: Vec<Ask>, fail_on: Option<&'static str>) -> Seen {
     let (hub, share, live) = Hub::detached();
     let mut fe = Reviewed {
         operator: Operator {

@@ -428,7 +428,8 @@ fn the_plan_supposed_for_shisa_plan_is_the_one_the_run_makes() {
         });
     };
     let checkpoint = |rb: &mut Runbook| rb.steps[2].checkpoint = Some("backup taken".into());
-    let edits: [(&str, &dyn Fn(&mut Runbook)); 4] = [
+    type Edit<'a> = (&'a str, &'a dyn Fn(&mut Runbook));
+    let edits: [Edit; 4] = [
         ("nothing", &|_| {}),
         ("closes", &closes),
         ("checkpoint", &checkpoint),
