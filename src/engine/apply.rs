@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Person, Prompt, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, Entry, Outcome, Person, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
@@ -366,6 +366,30 @@ impl Engine {
             | Body::JournalRecovered { .. }
             | Body::RunbookChanged { .. } => {}
         }
+    }
+
+    /// Step `i` ended: it is no longer in doubt, if it was.
+    pub(super) fn settle_doubt(&mut self, i: usize) {
+        if let Some(g) = self.going_mut()
+            && g.in_doubt == Some(i)
+        {
+            g.in_doubt = None;
+        }
+    }
+
+    /// `run_finished`: the run ends, keeping the rollback it ended with.
+    pub(super) fn finish_run(&mut self, outcome: Outcome) {
+        let exit = self.exit_of(outcome);
+        let rollback = match std::mem::take(&mut self.run) {
+            RunProgress::Going(g) => g.rollback,
+            RunProgress::Finished { rollback, .. } => rollback,
+            RunProgress::NotStarted => None,
+        };
+        self.run = RunProgress::Finished {
+            outcome,
+            exit,
+            rollback,
+        };
     }
 
     fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {

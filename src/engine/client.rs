@@ -52,8 +52,8 @@ impl Engine {
     }
 }
 
-/// The answer to a client that named another run. (Kept here, not in `messages.rs`, only
-/// while another change owns that file; it belongs there.)
+/// The answer to a client that named another run. It belongs with the engine's other
+/// sentences in `messages.rs`, and moves there with that file's next change.
 fn wrong_run(this: &str, named: &str) -> String {
     format!("this is run {this}, not {named}")
 }

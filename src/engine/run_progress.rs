@@ -6,8 +6,6 @@
 use crate::exit::Exit;
 use crate::journal::record::Outcome;
 
-use super::state::{Engine, RollbackState};
-
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum RunProgress {
     /// No `run_started` yet.
@@ -36,71 +34,15 @@ pub struct Going {
     pub halted: Option<String>,
 }
 
-impl Engine {
-    pub(super) fn started(&self) -> bool {
-        !matches!(self.run, RunProgress::NotStarted)
-    }
-
-    pub(super) fn going(&self) -> Option<&Going> {
-        match &self.run {
-            RunProgress::Going(g) => Some(g),
-            _ => None,
-        }
-    }
-
-    pub(super) fn going_mut(&mut self) -> Option<&mut Going> {
-        match &mut self.run {
-            RunProgress::Going(g) => Some(g),
-            _ => None,
-        }
-    }
-
-    /// The rollback under way, or the one the run finished with.
-    pub(super) fn rollback_state(&self) -> Option<&RollbackState> {
-        match &self.run {
-            RunProgress::Going(g) => g.rollback.as_ref(),
-            RunProgress::Finished { rollback, .. } => rollback.as_ref(),
-            RunProgress::NotStarted => None,
-        }
-    }
-
-    pub(super) fn rollback_mut(&mut self) -> Option<&mut RollbackState> {
-        self.going_mut().and_then(|g| g.rollback.as_mut())
-    }
-
-    /// Why the run is halted, if it is.
-    pub(super) fn halted(&self) -> Option<&str> {
-        self.going().and_then(|g| g.halted.as_deref())
-    }
-
-    /// Step `i` ended: it is no longer in doubt, if it was.
-    pub(super) fn settle_doubt(&mut self, i: usize) {
-        if let Some(g) = self.going_mut()
-            && g.in_doubt == Some(i)
-        {
-            g.in_doubt = None;
-        }
-    }
-
-    pub(super) fn finished_as(&self) -> Option<(Outcome, Exit)> {
-        match self.run {
-            RunProgress::Finished { outcome, exit, .. } => Some((outcome, exit)),
-            _ => None,
-        }
-    }
-
-    /// `run_finished`: the run ends, keeping the rollback it ended with.
-    pub(super) fn finish_run(&mut self, outcome: Outcome) {
-        let exit = self.exit_of(outcome);
-        let rollback = match std::mem::take(&mut self.run) {
-            RunProgress::Going(g) => g.rollback,
-            RunProgress::Finished { rollback, .. } => rollback,
-            RunProgress::NotStarted => None,
-        };
-        self.run = RunProgress::Finished {
-            outcome,
-            exit,
-            rollback,
-        };
-    }
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackState {
+    /// Step indexes to undo, in order.
+    pub plan: Vec<usize>,
+    /// How many of `plan` are done.
+    pub next: usize,
+    /// A rollback command failed and the operator skipped it.
+    pub incomplete: bool,
+    /// Changes left in place on purpose (before a checkpoint or a point of no return, or
+    /// earlier loop passes).
+    pub kept: Vec<usize>,
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::event::Who;
-use super::run_progress::RunProgress;
+pub use super::run_progress::{RollbackState, RunProgress};
 use crate::journal::record::{Actor, Entry};
 use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
@@ -38,19 +38,6 @@ pub(super) fn unrolled(written: &Arc<Runbook>, params: &Params) -> Arc<Runbook> 
     } else {
         Arc::new(expand(written, params))
     }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollbackState {
-    /// Step indexes to undo, in order.
-    pub plan: Vec<usize>,
-    /// How many of `plan` are done.
-    pub next: usize,
-    /// A rollback command failed and the operator skipped it.
-    pub incomplete: bool,
-    /// Changes left in place on purpose (before a checkpoint or a point of no return, or
-    /// earlier loop passes).
-    pub kept: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
