@@ -498,7 +498,8 @@ pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
                 tw,
             );
             d.line(Line::styled(
-                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
+                // The id, as the stop dialog and the last words give it: it fits 80 columns.
+                fit(&format!("  shisa resume {}", v.ui.run_id), tw),
                 t.accent(),
             ));
             if v.ui.running {
