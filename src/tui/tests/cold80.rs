@@ -150,10 +150,13 @@ fn a_notice_longer_than_the_bottom_line_wraps_instead_of_losing_its_end() {
     let mut sim = Sim::new(demo(), 80, 24);
     sim.reach_confirm();
     sim.app.ui.notice = Some(crate::tui::state::Notice {
-        text: "not possible: `admin@10` is not the resolved target: nothing was approved; the approval still waits (type it again)".into(),
+        text: "not possible: `admin@10` is not the resolved target: nothing was approved; the approval still waits (approve again to type it afresh: `a` in watch, or `shisa approve` anew)".into(),
         error: true,
     });
     let screen = sim.screen();
-    assert!(flat(&screen).contains("(type it again)"), "{screen}");
+    assert!(
+        flat(&screen).contains("or `shisa approve` anew)"),
+        "{screen}"
+    );
     snap!("long_notice", sim);
 }

@@ -120,7 +120,7 @@ pub fn render(f: &mut Frame, v: &View) -> usize {
         _ => 8,
     };
     // A notice longer than the line wraps onto rows the timeline lends it: its end is
-    // often what to do next ("type it again").
+    // often what to do next ("approve again …").
     let keybar_rows = keys::rows(v, area.width);
     let [head, body, tl, keybar] = Layout::vertical([
         Constraint::Length(header::height(v.e)),
