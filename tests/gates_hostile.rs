@@ -1,0 +1,80 @@
+//! The safety gates of DESIGN §12 under a hostile pass: each test is a way someone got past
+//! a gate (or read what it hides) through the real binary, kept so it stays closed.
+
+mod common;
+
+use common::{Live, Scratch, Shared, root};
+
+/// Incident 002 with only the blind confirmation in the way: the lookup resolves Root.
+fn blind_runbook(s: &Scratch) -> std::path::PathBuf {
+    let sim = root().join("assets/sim");
+    s.write(
+        "blind.yaml",
+        &format!(
+            r#"version: 1
+name: Quarantine, blind
+path: ['{}']
+params:
+  target_id: {{ pattern: '^(r-[0-9a-z]{{4,32}}|ou-[0-9a-z]{{4,32}}-[0-9a-z]{{8,32}})$' }}
+steps:
+  - id: save
+    kind: snapshot
+    title: Save every policy attachment
+    run: orgctl export-attachments > "$SHISA_RUN_DIR/attachments.json"
+  - id: attach
+    kind: action
+    title: Attach the Deny-all policy
+    target:
+      describe: orgctl describe --id "$target_id"
+      capture: 'Name:\s*(\S+)'
+      confirm: blind
+    argv: [orgctl, attach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
+    verify:
+      - run: orgctl policies --target "$target_id"
+        expect: {{ stdout_contains: p-denyall01 }}
+    rollback:
+      - argv: [orgctl, detach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
+"#,
+            sim.display()
+        ),
+    )
+}
+
+/// A late watcher is sent the output of earlier commands from their logs; the blind
+/// lookup's log holds the very name the operator must come up with unaided. Anyone who may
+/// watch (the operator in a second terminal included) read `Name: Root` there before it
+/// was named.
+#[test]
+fn a_late_watcher_is_not_sent_the_blind_lookups_output_before_the_target_is_named() {
+    let sh = Shared::new();
+    let rb = blind_runbook(&sh.s);
+    let mut c = sh.s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sh.sockets)
+        .env("ORGCTL_STATE", sh.s.path().join("org"))
+        .arg("run")
+        .arg(&rb)
+        .args(["--headless", "-p", "target_id=r-7x2q"]);
+    let mut op = Live::start(c);
+    op.wait_for("blind confirmation — name the target you intend", 30);
+    let id = sh.run_id();
+
+    let watcher = Live::start(sh.as_operator(&["watch", &id, "--headless"]));
+    watcher.wait_for("started watching", 30);
+    watcher.wait_for("the target is resolved; blind confirmation", 30);
+    // The lookup ran and its record came; its output did not.
+    watcher.wait_for("target lookup", 30);
+    let seen = watcher.output();
+    assert!(
+        !seen.contains("Root") && !seen.contains("ROOT"),
+        "the watcher was shown the blind lookup's output:\n{seen}"
+    );
+    // The rest of the backlog still comes: the snapshot's command and its end.
+    assert!(seen.contains("snapshot taken"), "{seen}");
+
+    op.close_stdin();
+    let run = op.finish();
+    assert_eq!(run.code, 3, "{}", run.explain());
+    let mut w = watcher;
+    let _ = w.child.kill();
+    let _ = w.child.wait();
+}
