@@ -78,3 +78,43 @@ fn a_late_watcher_is_not_sent_the_blind_lookups_output_before_the_target_is_name
     let _ = w.child.kill();
     let _ = w.child.wait();
 }
+
+/// A count printed with its thousands grouped by a space (`printf "%'d"` in many locales,
+/// `numfmt --grouping`) was read as its first group: `1 000 accounts` passed `at_most: 3`
+/// as a count of 1, and the step ran.
+#[test]
+fn a_count_with_grouped_digits_is_not_read_as_its_first_group() {
+    let s = Scratch::new();
+    for printed in ["1 000 accounts", "1\u{202f}000 accounts", "2 4"] {
+        let rb = s.write(
+            "grouped.yaml",
+            &format!(
+                r#"version: 1
+name: Grouped count
+steps:
+  - id: snap
+    kind: snapshot
+    run: 'touch "$SHISA_RUN_DIR/saved"'
+  - id: change
+    kind: action
+    target:
+      describe: echo thing
+      impact: {{ run: printf '%s\n' '{printed}', at_most: 3 }}
+    run: touch "$SHISA_RUN_DIR/changed"
+    verify: [{{ run: test -e "$SHISA_RUN_DIR/changed" }}]
+    rollback: [{{ run: rm "$SHISA_RUN_DIR/changed" }}]
+"#
+            ),
+        );
+        let run = s.run(&rb, &[], "thing\n");
+        assert_eq!(run.code, 4, "{printed}: {}", run.explain());
+        assert!(
+            run.stdout
+                .contains("the blast radius is unknown, so the step is refused"),
+            "{printed}: {}",
+            run.explain()
+        );
+        assert!(run.records("target_impact", None).is_empty(), "{printed}");
+        assert!(!run.dir().join("changed").exists(), "{printed}");
+    }
+}
