@@ -118,3 +118,51 @@ steps:
         assert!(!run.dir().join("changed").exists(), "{printed}");
     }
 }
+
+/// A runbook that needs a staging rehearsal before production; its precheck reads
+/// `$SHISA_ENV` so each run says where it ran.
+fn env_runbook(s: &Scratch, name: &str, says: &str) -> std::path::PathBuf {
+    s.write(
+        name,
+        &format!(
+            r#"version: 1
+name: Env gate
+environments:
+  staging: {{}}
+  production: {{ needs_rehearsal: staging, within: 14d }}
+steps:
+  - id: look
+    kind: precheck
+    run: echo "{says} in $SHISA_ENV"
+"#
+        ),
+    )
+}
+
+fn run_env(s: &Scratch, rb: &std::path::Path, env: &str, fake_now: Option<&str>) -> common::Run {
+    let mut c = s.shisa();
+    c.arg("run").arg(rb).args(["--headless", "--env", env]);
+    if let Some(t) = fake_now {
+        c.env("SHISA_FAKE_NOW", t);
+    }
+    common::Run::from(common::feed(c, ""))
+}
+
+/// A staging run stamped in the future (a clock set ahead, then put right; here the debug
+/// build's faked clock) was "finished within 14d" for ever: a negative age read as fresh.
+#[test]
+fn a_rehearsal_stamped_after_now_is_no_evidence() {
+    let s = Scratch::new();
+    let rb = env_runbook(&s, "env.yaml", "looked");
+    let staging = run_env(&s, &rb, "staging", Some("2099-01-01T00:00:00Z"));
+    assert_eq!(staging.code, 0, "{}", staging.explain());
+    let prod = run_env(&s, &rb, "production", None);
+    assert_eq!(prod.code, 4, "{}", prod.explain());
+    assert!(
+        prod.stdout.contains("completed after this run's clock")
+            || prod.stderr.contains("completed after this run's clock"),
+        "{}",
+        prod.explain()
+    );
+    assert!(prod.records("step_started", None).is_empty(), "nothing ran");
+}

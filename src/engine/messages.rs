@@ -453,6 +453,8 @@ pub struct Seen<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Nearest<'a> {
     TooOld(Seen<'a>),
+    /// Completed, but stamped after this run's clock.
+    Ahead(Seen<'a>),
     Broken(Seen<'a>, &'a str),
     NotCompleted(Seen<'a>),
     OtherVersion(Seen<'a>),
@@ -487,6 +489,13 @@ pub fn refused_no_rehearsal(l: Looked<'_>, nearest: &Nearest<'_>, now: DateTime<
             "a {needs} run of this version that completed{}, longer ago than {within} ({})",
             ago(c),
             c.run_id
+        ),
+        Nearest::Ahead(c) => format!(
+            "a {needs} run of this version that completed after this run's clock ({}, at {}): a clock was wrong then or is now, so it proves no period",
+            c.run_id,
+            c.ended.map_or(String::new(), |t| t
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string())
         ),
         Nearest::Broken(c, why) => format!(
             "a completed {needs} run of this version whose journal does not verify ({}: {why})",
