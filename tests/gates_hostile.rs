@@ -166,3 +166,48 @@ fn a_rehearsal_stamped_after_now_is_no_evidence() {
     );
     assert!(prod.records("step_started", None).is_empty(), "nothing ran");
 }
+
+/// `resume --runbook FILE --reason` lets a run go on with an edited runbook where every
+/// finished step is unchanged. Such a staging run rehearsed the edited text, not the one it
+/// started with: yet it was the evidence for the first version (whose failing precheck
+/// never passed anywhere) and none for the second.
+#[test]
+fn a_rehearsal_resumed_with_an_edited_runbook_is_evidence_for_the_edit_only() {
+    let s = Scratch::new();
+    let first = env_runbook(&s, "v1.yaml", "v1");
+    let text = std::fs::read_to_string(&first).unwrap();
+    // The first version's precheck fails in staging; the edit fixes it.
+    std::fs::write(&first, text.replace("echo \"v1", "false \"v1")).unwrap();
+    let edited = s.write("v2.yaml", &text.replace("echo \"v1", "echo \"v2"));
+
+    let staging = run_env(&s, &first, "staging", None);
+    assert_eq!(staging.code, 3, "{}", staging.explain());
+    let mut c = s.shisa();
+    c.arg("resume")
+        .arg(staging.dir())
+        .arg("--runbook")
+        .arg(&edited)
+        .args(["--reason", "the precheck was wrong", "--headless"]);
+    let resumed = common::Run::from(common::feed(c, "retry\n"));
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    let id = staging
+        .dir()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+
+    let prod_first = run_env(&s, &first, "production", None);
+    assert_eq!(prod_first.code, 4, "{}", prod_first.explain());
+    assert!(prod_first.records("step_started", None).is_empty());
+
+    let prod_edited = run_env(&s, &edited, "production", None);
+    assert_eq!(prod_edited.code, 0, "{}", prod_edited.explain());
+    let started = &prod_edited.records("run_started", None)[0];
+    assert_eq!(
+        started["data"]["rehearsal"]["run_id"],
+        id.as_str(),
+        "{started}"
+    );
+}

@@ -128,7 +128,18 @@ fn check(
     else {
         return Err("its journal does not begin with run_started".into());
     };
-    if runbook.sha256 != sha256 || e.as_deref() != Some(env) {
+    // A run resumed with an edited runbook rehearsed the last edit (every step finished
+    // before an edit is unchanged by it), not the text it started with.
+    let rehearsed = j
+        .records
+        .iter()
+        .rev()
+        .find_map(|r| match &r.body {
+            Body::RunbookChanged { to_sha256, .. } => Some(to_sha256),
+            _ => None,
+        })
+        .unwrap_or(&runbook.sha256);
+    if rehearsed != sha256 || e.as_deref() != Some(env) {
         return Err("its verified journal names another runbook or environment".into());
     }
     let finished = reader::ended_at(&j.records, j.records.len())
