@@ -211,3 +211,31 @@ fn a_rehearsal_resumed_with_an_edited_runbook_is_evidence_for_the_edit_only() {
         "{started}"
     );
 }
+
+/// A staging run's directory copied under another run id was the evidence, named by the
+/// copy's id: the production run and its export cited a run that never happened.
+#[test]
+fn a_rehearsal_copied_under_another_run_id_is_no_evidence() {
+    let s = Scratch::new();
+    let rb = env_runbook(&s, "env.yaml", "looked");
+    let staging = run_env(&s, &rb, "staging", None);
+    assert_eq!(staging.code, 0, "{}", staging.explain());
+    // The copy, then the original moved out of the journal directory.
+    let copy = s.journals().join("20261201T000000Z-beef");
+    let status = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(staging.dir())
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    std::fs::rename(staging.dir(), s.path().join("moved")).unwrap();
+
+    let prod = run_env(&s, &rb, "production", None);
+    assert_eq!(prod.code, 4, "{}", prod.explain());
+    assert!(
+        prod.stdout.contains("20261201T000000Z-beef") && prod.stdout.contains("not its own"),
+        "{}",
+        prod.explain()
+    );
+}
