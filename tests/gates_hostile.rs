@@ -239,3 +239,51 @@ fn a_rehearsal_copied_under_another_run_id_is_no_evidence() {
         prod.explain()
     );
 }
+
+/// `shisa review`'s failure-mode table promises one row per way a single command can fail.
+/// An impact count that fails with no change in place ends the run refused, with no
+/// question, and the walk wrote rows only at questions: the row was missing (incident
+/// 002's own runbook included). The row now says what the real run does.
+#[test]
+fn the_review_has_a_row_for_an_impact_count_that_fails_and_it_matches_the_real_run() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "count.yaml",
+        r#"version: 1
+name: Count fails
+steps:
+  - id: snap
+    kind: snapshot
+    run: 'touch "$SHISA_RUN_DIR/saved"'
+  - id: change
+    kind: action
+    target:
+      describe: echo thing
+      impact: { run: 'exit 3', at_most: 5 }
+    run: touch "$SHISA_RUN_DIR/changed"
+    verify: [{ run: test -e "$SHISA_RUN_DIR/changed" }]
+    rollback: [{ run: rm "$SHISA_RUN_DIR/changed" }]
+"#,
+    );
+    let doc = s.shisa().arg("review").arg(&rb).output().unwrap();
+    let doc = String::from_utf8_lossy(&doc.stdout).into_owned();
+    let row = doc
+        .lines()
+        .find(|l| l.contains("`change` — its target's `impact` count"))
+        .unwrap_or_else(|| panic!("no row for the impact count:\n{doc}"));
+    assert!(
+        row.contains("nothing: the run ends")
+            && row.contains("the blast radius is unknown, so the step is refused: exit 1")
+            && row.ends_with("| refused |"),
+        "{row}"
+    );
+
+    let run = s.run(&rb, &[], "");
+    assert_eq!(run.code, 4, "{}", run.explain());
+    assert_eq!(run.outcome(), "refused");
+    assert!(
+        !run.stdout.contains("? "),
+        "nothing was asked: {}",
+        run.stdout
+    );
+}
