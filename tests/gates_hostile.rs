@@ -287,3 +287,64 @@ steps:
         run.stdout
     );
 }
+
+/// Two ✓ in `shisa review`'s checklist that were false: "rehearsal evidence required" when
+/// one environment needed it but production did not (`run --env production` ran with no
+/// evidence), and "a notice step" for a manual step that only mentioned the customer.
+#[test]
+fn the_review_checklist_gives_no_tick_for_a_rehearsal_production_skips_or_a_mere_mention() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "loose.yaml",
+        r#"version: 1
+name: Loose
+environments:
+  staging: {}
+  qa: { needs_rehearsal: staging, within: 14d }
+  production: {}
+steps:
+  - id: save
+    kind: snapshot
+    run: 'touch "$SHISA_RUN_DIR/saved"'
+  - id: lookup
+    kind: manual
+    title: Look up the customer id in the CRM
+    instructions: Open the CRM and note the customer id for the ticket.
+  - id: change
+    kind: action
+    target: { describe: echo thing }
+    run: touch "$SHISA_RUN_DIR/changed"
+    verify: [{ run: test -e "$SHISA_RUN_DIR/changed" }]
+    rollback: [{ run: rm "$SHISA_RUN_DIR/changed" }]
+"#,
+    );
+    let doc = s.shisa().arg("review").arg(&rb).output().unwrap();
+    let doc = String::from_utf8_lossy(&doc.stdout).into_owned();
+    let point = |name: &str| {
+        doc.lines()
+            .find(|l| l.starts_with(&format!("| {name}")))
+            .unwrap_or_else(|| panic!("no {name}:\n{doc}"))
+            .to_string()
+    };
+    let rehearsal = point("Rehearsal evidence required");
+    assert!(
+        rehearsal.contains("| ✗ |")
+            && rehearsal.contains("`production` starts with no rehearsal evidence"),
+        "{rehearsal}"
+    );
+    let notice = point("A notice step");
+    assert!(
+        notice.contains("| a human must judge |")
+            && notice.contains("`lookup` (")
+            && notice.contains("mentions the customer but says no notice"),
+        "{notice}"
+    );
+
+    // What the ✗ says is what happens: production runs with no evidence at all.
+    let mut c = s.shisa();
+    c.arg("run")
+        .arg(&rb)
+        .args(["--headless", "--env", "production"]);
+    let run = common::Run::from(common::feed(c, "done\nthing\n"));
+    assert_eq!(run.code, 0, "{}", run.explain());
+}
