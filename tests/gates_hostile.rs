@@ -348,3 +348,81 @@ steps:
     let run = common::Run::from(common::feed(c, "done\nthing\n"));
     assert_eq!(run.code, 0, "{}", run.explain());
 }
+
+/// Production started on the evidence of a rehearsed version, stopped at a manual step, and
+/// was resumed with an edited runbook (`resume --runbook FILE --reason`): the edited step,
+/// never rehearsed anywhere, ran in production. The evidence was checked at the start only.
+#[test]
+fn resuming_production_with_an_unrehearsed_edit_is_refused_and_a_rehearsed_one_goes_on() {
+    let s = Scratch::new();
+    let text = r#"version: 1
+name: Env resume
+environments:
+  staging: {}
+  production: { needs_rehearsal: staging, within: 14d }
+steps:
+  - id: look
+    kind: precheck
+    run: "true"
+  - id: ask
+    kind: manual
+    title: Wait here
+    instructions: Press done when ready.
+  - id: after
+    kind: precheck
+    run: echo "VERSION in $SHISA_ENV"
+"#;
+    let first = s.write("v1.yaml", &text.replace("VERSION", "rehearsed"));
+    let edited = s.write("v2.yaml", &text.replace("VERSION", "unrehearsed"));
+    let feed = |mut c: std::process::Command, stdin: &str| {
+        c.arg("--headless");
+        common::Run::from(common::feed(c, stdin))
+    };
+    let run = |rb: &std::path::Path, env: &str, stdin: &str| {
+        let mut c = s.shisa();
+        c.arg("run").arg(rb).args(["--env", env]);
+        feed(c, stdin)
+    };
+    let resume = |dir: &std::path::Path, rb: &std::path::Path| {
+        let mut c = s.shisa();
+        c.arg("resume")
+            .arg(dir)
+            .arg("--runbook")
+            .arg(rb)
+            .args(["--reason", "a late edit"]);
+        feed(c, "done\n")
+    };
+    assert_eq!(run(&first, "staging", "done\n").code, 0);
+    let prod = run(&first, "production", "");
+    assert_eq!(
+        prod.code,
+        3,
+        "stopped at the manual step: {}",
+        prod.explain()
+    );
+
+    let refused = resume(prod.dir(), &edited);
+    assert_eq!(refused.code, 4, "{}", refused.explain());
+    let all = format!("{}{}", refused.stdout, refused.stderr);
+    assert!(
+        all.contains("`production` needs a rehearsal in `staging`")
+            && all.contains("a different version of the runbook"),
+        "{all}"
+    );
+    assert!(
+        !common::journal(prod.dir())
+            .iter()
+            .any(|r| r["kind"] == "runbook_changed" || r["kind"] == "run_resumed"),
+        "the refused resume wrote nothing"
+    );
+
+    // Rehearse the edit, and the same resume goes on.
+    assert_eq!(run(&edited, "staging", "done\n").code, 0);
+    let went_on = resume(prod.dir(), &edited);
+    assert_eq!(went_on.code, 0, "{}", went_on.explain());
+    assert!(
+        went_on.stdout.contains("unrehearsed in production"),
+        "{}",
+        went_on.explain()
+    );
+}
