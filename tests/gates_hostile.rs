@@ -426,3 +426,52 @@ steps:
         went_on.explain()
     );
 }
+
+/// `shisa approve` took any number of blind guesses from one reviewer; three misses and
+/// their fourth try is refused, to their face and on the operator's screen.
+#[test]
+fn a_reviewer_has_three_blind_guesses_through_shisa_approve() {
+    if !common::is_root() {
+        return;
+    }
+    let sh = Shared::new();
+    let mut op = sh.operator(
+        &common::runbook("quarantine-accounts.yaml"),
+        &["target_id=ou-7x2q-quar2312", "policy_id=p-denyall01"],
+    );
+    op.wait_for("blind confirmation — name the target you intend", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person to run `shisa approve", 30);
+    let id = sh.run_id();
+    let approve = |typed: &str| {
+        let o = sh
+            .as_nobody(&["approve", &id, "--typed", typed])
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+        )
+    };
+    for guess in ["quarantine-2023-10", "quarantine-2023-11", "Root"] {
+        let (code, out) = approve(guess);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(out.contains("is not the resolved target"), "{out}");
+    }
+    let (code, out) = approve("quarantine-2023-12");
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains(
+            "you named the target wrong 3 times; a blind confirmation gives no more tries"
+        ),
+        "{out}"
+    );
+    op.wait_for("you named the target wrong 3 times", 30);
+    op.send("abort enough");
+    let run = op.finish();
+    assert!(
+        run.records("approval_granted", None).is_empty(),
+        "{}",
+        run.explain()
+    );
+}

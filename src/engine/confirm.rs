@@ -201,6 +201,16 @@ impl Engine {
         })
     }
 
+    /// How many times `user` named step `i`'s blind target wrong at the approval waiting.
+    fn blind_misses_of(&self, i: usize, user: &str) -> u32 {
+        match &self.steps[i].approval {
+            ApprovalState::Requested { missed, .. } => {
+                missed.iter().filter(|u| *u == user).count() as u32
+            }
+            _ => 0,
+        }
+    }
+
     pub(super) fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Offer {
             reviewer,
@@ -230,6 +240,8 @@ impl Engine {
             Some(msg::APPROVAL_OTHER_COMMAND.to_string())
         } else if !fresh {
             Some(msg::APPROVAL_STALE.to_string())
+        } else if self.blind(i) && self.blind_misses_of(i, &reviewer.user) >= MAX_MISSES {
+            Some(msg::reviewer_out_of_blind_tries(MAX_MISSES))
         } else {
             self.approver_refusal(i, &reviewer, &who, allow_self)
         };

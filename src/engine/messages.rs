@@ -201,6 +201,13 @@ pub fn approval_by_operator(user: &str) -> String {
 
 pub const APPROVED: &str = "approved: the step runs now";
 
+/// A reviewer who named a blind target wrong as often as the operator may.
+pub fn reviewer_out_of_blind_tries(max: u32) -> String {
+    format!(
+        "you named the target wrong {max} times; a blind confirmation gives no more tries: another person must approve (or reject)"
+    )
+}
+
 pub fn approval_mistyped(typed: &str) -> String {
     format!(
         "`{typed}` is not the resolved target: nothing was approved; the approval still waits (type it again)"
