@@ -475,3 +475,37 @@ fn a_reviewer_has_three_blind_guesses_through_shisa_approve() {
         run.explain()
     );
 }
+
+/// An empty line at the blind prompt (Enter pressed twice, a paste ending in a blank line)
+/// was a miss: three Enters halted the run, and the halt names the resolved target, which
+/// `shisa resume` then accepts typed back, a copy after all. An empty line is no try.
+#[test]
+fn an_empty_line_at_the_blind_prompt_is_not_a_miss() {
+    let s = Scratch::new();
+    let rb = blind_runbook(&s);
+    let run = s.run_with(
+        &rb,
+        &["target_id=ou-7x2q-quar2312"],
+        "\n\n  \n\nquarantine-2023-12\n",
+        |c| {
+            c.env("ORGCTL_STATE", s.path().join("org"));
+        },
+    );
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(
+        run.records("target_mismatch", None).is_empty(),
+        "{}",
+        run.explain()
+    );
+    assert!(
+        run.stdout
+            .contains("nothing was typed: name the target you intend"),
+        "{}",
+        run.explain()
+    );
+    let (before, _) = run
+        .stdout
+        .split_once("named the intended target blind")
+        .expect("confirmed blind");
+    assert!(!before.contains("resolved `"), "{before}");
+}

@@ -75,6 +75,15 @@ impl Engine {
             }
             _ => return refuse(msg::NO_TARGET_WAITING),
         };
+        // An empty line (Enter pressed twice, a paste ending in a blank line) is no try: a
+        // miss for it would spend the tries whose end names the resolved target.
+        if text.trim().is_empty() && !resolved.is_empty() {
+            return refuse(if blind {
+                msg::NOTHING_NAMED
+            } else {
+                msg::NOTHING_TYPED
+            });
+        }
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
             self.emit(

@@ -21,6 +21,10 @@ pub const NO_STEP_READY: &str = "no step is waiting to begin";
 pub const NO_RETRY_DUE: &str = "no retry is due";
 pub const NO_MANUAL_STEP: &str = "no manual step is waiting";
 pub const NO_TARGET_WAITING: &str = "no target is waiting to be confirmed";
+pub const NOTHING_NAMED: &str =
+    "nothing was typed: name the target you intend (an empty line is not a try)";
+pub const NOTHING_TYPED: &str =
+    "nothing was typed: type the target shown (an empty line is not a try)";
 pub const NO_APPROVAL_WAITING: &str = "no step is waiting for approval";
 pub const NO_DECISION_WAITING: &str = "nothing is waiting for a decision";
 pub const NO_COMMAND_RUNNING: &str = "no command is running";
