@@ -254,7 +254,7 @@ impl Engine {
                     self.apply_choice(i, *prompt, choice);
                 }
             }
-            Body::StepFinished { status, reason } => {
+            Body::StepFinished { status, reason, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].finish(*status, reason.clone());
                     if *status == StepStatus::RolledBack {
@@ -303,7 +303,7 @@ impl Engine {
             Body::WatcherLeft { watcher } => {
                 self.watchers.remove(watcher);
             }
-            Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
+            Body::RunInterrupted { reason, .. } => self.interrupted = Some(reason.clone()),
             Body::RunResumed { in_doubt } => {
                 self.interrupted = None;
                 // Whatever was running died with the old process. A step that stopped at its

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::exit::Exit;
 use crate::hash::sha256_hex;
-use crate::journal::record::{Body, CommandFailure, Prompt, Purpose, StepFailure};
+use crate::journal::record::{Body, CommandFailure, Gate, Halt, Prompt, Purpose, StepFailure};
 use chrono::{DateTime, Utc};
 
 use crate::runbook::expand::file_safe;
@@ -108,36 +108,30 @@ impl Engine {
                 .filter(|s| s.capture.iter().any(|c| lost.contains(&c.name)))
                 .map(|s| s.id.clone())
                 .collect();
-            let reason = msg::lost_captures(purpose, &lost, &by);
+            let gate = Gate::LostCaptures {
+                purpose,
+                names: lost,
+                by,
+            };
             // Running it again cannot bring the value back: roll back or stop (during a
             // rollback, skip this command or stop).
             let prompt = match purpose {
                 Purpose::Rollback(_) => Prompt::Rollback,
                 _ => Prompt::Gate,
             };
-            let body = Body::StepFailed {
-                prompt,
-                reason,
-                why: None,
-            };
-            self.emit(fx, Some(i), self.shisa(), body);
+            self.ask_gate(i, gate, prompt, fx);
             return;
         }
         let host = match self.remote_target(i, purpose) {
             None => None,
             Some(Ok(t)) => Some(self.mask(&t.label())),
-            Some(Err(reason)) => {
+            Some(Err(gate)) => {
                 // Nothing can run where the host is not known: a gate, like a lost value.
                 let prompt = match purpose {
                     Purpose::Rollback(_) => Prompt::Rollback,
                     _ => Prompt::Gate,
                 };
-                let body = Body::StepFailed {
-                    prompt,
-                    reason,
-                    why: None,
-                };
-                self.emit(fx, Some(i), self.shisa(), body);
+                self.ask_gate(i, gate, prompt, fx);
                 return;
             }
         };
@@ -217,11 +211,9 @@ impl Engine {
             .as_ref()
             .filter(|f| f.may_have_run && self.interrupted.is_none())
             .map(|f| f.message.clone());
-        if let Some(why) = &lost {
-            let body = Body::RunInterrupted {
-                reason: self.mask(why),
-            };
-            self.emit(fx, Some(i), self.shisa(), body);
+        if let Some(message) = &lost {
+            let message = self.mask(message);
+            self.journal_halt(Some(i), Halt::ConnectionLost { message }, fx);
         }
         let (mut j, resolved) = self.judged(i, purpose, &r);
         let count = super::impact::count_of(purpose, &r.stdout, &mut j);
@@ -253,13 +245,8 @@ impl Engine {
         }
         if let Some(error) = &r.log_error {
             // Lost output is lost evidence: the result is journaled, then nothing more runs.
-            let reason = msg::output_log_lost(error);
-            let body = Body::RunInterrupted { reason };
-            self.emit(fx, Some(i), self.shisa(), body);
-            fx.push(Effect::Finish {
-                outcome: None,
-                exit: Exit::Failed,
-            });
+            let error = self.mask(error);
+            self.halt(Some(i), Halt::OutputLogLost { error }, Exit::Failed, fx);
             return Ok(());
         }
         if self.interrupted.is_some() {
@@ -535,8 +522,12 @@ impl Engine {
             pattern: pattern.clone(),
         };
         self.emit(fx, Some(i), self.shisa(), body);
-        let reason = msg::target_refused(&resolved, rule, &pattern);
-        self.gate(i, reason, fx);
+        let gate = Gate::Target {
+            resolved,
+            rule: rule.into(),
+            pattern,
+        };
+        self.gate(i, gate, fx);
         true
     }
 

@@ -1,7 +1,7 @@
 //! The typed target and the second person's approval.
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Purpose, Role};
+use crate::journal::record::{Actor, Body, Halt, Purpose, Role};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
@@ -101,16 +101,19 @@ impl Engine {
             if misses >= MAX_MISSES {
                 // Refused for now, not for good: what the run did (prechecks, the snapshot)
                 // stands, and a resume asks again with the target looked up afresh.
-                let reason = if blind {
-                    msg::too_many_blind_misses(MAX_MISSES, &typed, &resolved)
+                let why = if blind {
+                    Halt::BlindMisses {
+                        misses: MAX_MISSES,
+                        intended: typed,
+                        resolved,
+                    }
                 } else {
-                    msg::too_many_misses(MAX_MISSES, &resolved)
+                    Halt::Misses {
+                        misses: MAX_MISSES,
+                        resolved,
+                    }
                 };
-                self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
-                fx.push(Effect::Finish {
-                    outcome: None,
-                    exit: crate::exit::Exit::Refused,
-                });
+                self.halt(Some(i), why, crate::exit::Exit::Refused, fx);
             }
         }
         Ok(())
@@ -132,17 +135,17 @@ impl Engine {
         };
         let command = self
             .shown_command(i, Purpose::Main)
-            .unwrap_or_else(|| format!("manual step `{}`", step.id));
+            .unwrap_or_else(|| msg::manual_step(&step.id));
         // Where it runs is part of what the reviewer signs: the same command on another
         // host is another change, and its hash must differ.
-        let command = match self.remote_target(i, Purpose::Main) {
-            Some(Ok(t)) => format!("on {}: {command}", self.mask(&t.label())),
-            Some(Err(_)) => format!(
-                "on `{}` (not resolved): {command}",
-                step.on.as_ref().map_or("?", |o| o.name.as_str())
-            ),
-            None => command,
-        };
+        let host = self.remote_target(i, Purpose::Main).map(|t| {
+            t.map(|t| self.mask(&t.label()))
+                .map_err(|_| step.on.as_ref().map_or("?", |o| o.name.as_str()))
+        });
+        let host = host
+            .as_ref()
+            .map(|h| h.as_ref().map(String::as_str).map_err(|e| *e));
+        let command = msg::approval_command(host, &command);
         let expected = self.steps[i]
             .target
             .resolved()

@@ -5,7 +5,7 @@
 //! until the operator decides, and asking again is a new request that every approver
 //! must answer again (the earlier ones approved before the objection was known).
 
-use crate::journal::record::{Body, Prompt, Role};
+use crate::journal::record::{Body, Prompt, Role, StepFailure};
 
 use super::event::{Effect, Rejection};
 use super::messages as msg;
@@ -75,10 +75,11 @@ impl Engine {
                 message: msg::REJECTED.to_string(),
             });
         }
+        let why = StepFailure::Rejected { by: user, reason };
         let body = Body::StepFailed {
             prompt: Prompt::Rejected,
-            reason: msg::rejected_by(&user, &reason),
-            why: None,
+            reason: msg::step_failure(&why, &[]),
+            why: Some(why),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         Ok(())

@@ -1070,7 +1070,7 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
     );
     let mut journal = sim.journal[..=cut].to_vec();
     for event in [
-        Event::Interrupt("SIGTERM".into()),
+        Event::Interrupt(crate::journal::record::Halt::Sigterm),
         Event::CommandDone(CommandResult {
             step: 2,
             purpose: Some(Purpose::Main),
@@ -1195,7 +1195,10 @@ fn a_stop_is_journaled_before_the_signal() {
 fn an_interrupt_journals_then_stops_the_command_then_ends() {
     let mut e = in_flight();
     let fx = e
-        .update(tuesday_10am(), Event::Interrupt("SIGTERM".into()))
+        .update(
+            tuesday_10am(),
+            Event::Interrupt(crate::journal::record::Halt::Sigterm),
+        )
         .unwrap();
     assert_eq!(order(&fx), ["run_interrupted", "STOP", "FINISH 3"]);
 }

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::gate::{Gate, NoRehearsal, Shut};
 use super::purpose::Purpose;
 
 /// Why a command counts as failed, or why a poll of `wait_until` does not hold yet.
@@ -237,8 +238,7 @@ impl CommandFailure {
     }
 }
 
-/// Why a step's question (`step_failed`) was asked, when a command's result is the reason.
-/// Other questions (a gate, the window, a rejection) are still said in `reason` only.
+/// Why a step's question (`step_failed`) was asked.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum StepFailure {
@@ -250,10 +250,16 @@ pub enum StepFailure {
     /// Verify checks failed, `failed` of `of` (each one's reason is in its own
     /// `command_finished`).
     Checks { failed: Vec<u32>, of: u32 },
+    /// A safety gate refused the step after the run had changed things.
+    Gate { gate: Gate },
+    /// The change window shut before the step changed anything (asked at a screen).
+    Window { shut: Shut },
+    /// A reviewer rejected the approval; `reason` is theirs, as written.
+    Rejected { by: String, reason: String },
 }
 
 /// Why a run ended, where shisa decided it (an operator's own words stay in `reason`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RunEnd {
     /// Every step ended, but these went on without passing their checks.
@@ -271,6 +277,23 @@ pub enum RunEnd {
     RolledBackOnRequest,
     /// A rollback command was skipped.
     RollbackIncomplete,
+    /// A safety gate refused a step before the run changed anything.
+    Refused {
+        gate: Gate,
+    },
+    /// Refused at the start, outside the change window; `opens` is when it opens next
+    /// (as `local` is written), if within eight days.
+    OutsideWindow {
+        shut: Shut,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opens: Option<String>,
+    },
+    /// Refused at the start: the environment needs a rehearsal, and none was found.
+    NoRehearsal(Box<NoRehearsal>),
+    /// `run --env NAME` names no environment of the runbook.
+    NoSuchEnvironment {
+        name: String,
+    },
 }
 
 #[cfg(test)]

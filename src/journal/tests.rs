@@ -356,7 +356,7 @@ fn a_torn_tail_names_only_a_kind_and_a_time_the_writer_writes() {
 
 #[test]
 fn the_kinds_list_names_every_kind_a_body_can_have() {
-    let source = include_str!("record.rs");
+    let source = include_str!("kinds.rs");
     let body = source
         .split("pub fn kind(&self) -> &'static str {")
         .nth(1)
