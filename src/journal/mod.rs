@@ -4,8 +4,7 @@
 pub mod actor;
 pub mod background;
 pub mod choice;
-pub mod gate;
-mod kinds;
+pub mod kinds;
 pub mod outcome;
 pub mod person;
 pub mod purpose;
@@ -14,6 +13,7 @@ pub mod reason;
 pub mod record;
 mod record_de;
 pub mod run_ref;
+pub mod stops;
 mod torn;
 mod torn_data;
 pub mod writer;

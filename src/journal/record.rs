@@ -8,13 +8,14 @@ use serde::{Deserialize, Serialize};
 pub use super::actor::{Actor, Role};
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
-pub use super::gate::{Gate, Halt, Nearest, NoRehearsal, Shut, Skip, StepEnd};
-pub use super::kinds::KINDS;
 pub use super::outcome::{Outcome, StepStatus};
 pub use super::person::Person;
 pub use super::purpose::Purpose;
-pub use super::reason::{CommandFailure, Excerpt, Expected, RunEnd, Saw, StepFailure};
+pub use super::reason::{CommandFailure, Excerpt, Expected, Saw};
 pub use super::run_ref::{Rehearsed, RunbookRef};
+pub use super::stops::{
+    Gate, Halt, Nearest, NoRehearsal, RunEnd, Shut, Skip, StepEnd, StepFailure,
+};
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).

@@ -478,7 +478,7 @@ mod tests {
         assert_eq!(table, declared);
         assert_eq!(
             table.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
-            crate::journal::record::KINDS
+            crate::journal::kinds::KINDS
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Change windows: `Days HH:MM-HH:MM` in an IANA time zone, and the verdict for a moment.
 //! The clock is always a parameter, so tests and `plan` ask about any moment.
 
-use crate::journal::gate::Shut;
+use crate::journal::stops::Shut;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 

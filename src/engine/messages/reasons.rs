@@ -1,4 +1,4 @@
-//! The reasons the engine journals as data (`journal::reason`, `journal::gate`), in its
+//! The reasons the engine journals as data (`journal::reason`, `journal::stops`), in its
 //! English: the sentence journaled beside the data, and what the English phrasebook says
 //! of it. Each is a function of the data alone, so a journal's sentence and a phrasebook's
 //! agree word for word.

@@ -1,5 +1,5 @@
 //! The refusal of a run whose environment needs a rehearsal none was found for, in the
-//! engine's English, from the journaled data (`journal::gate::NoRehearsal`).
+//! engine's English, from the journaled data (`journal::stops::NoRehearsal`).
 
 use chrono::{DateTime, Utc};
 

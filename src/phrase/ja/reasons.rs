@@ -1,4 +1,4 @@
-//! The reasons shisa journals as data (`journal::reason`, `journal::gate`), in Japanese as
+//! The reasons shisa journals as data (`journal::reason`, `journal::stops`), in Japanese as
 //! a 時系列の報告 says them: why a step's question was asked, why a step ended or was
 //! skipped, why a run halted or ended. Each is said whole from its data; what a person
 //! wrote (a reviewer's reason, the operator's words) and the system's own words (an ssh

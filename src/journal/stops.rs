@@ -1,4 +1,5 @@
-//! Why a rule stopped a step or a run, as data: a safety gate, the change window, a `when`
+//! Why a step asked, ended or stopped, and why a run halted or ended, as data: a command's
+//! failure (`reason.rs`) or checks, a safety gate, the change window, a rejection, a `when`
 //! that does not hold, a halt, a missing rehearsal, a step ended by the operator's choice.
 //! Journaled beside the engine's English sentence (`engine::messages` words each), so every
 //! phrasebook says them in its own language; journals from before these fields hold the
@@ -12,6 +13,64 @@ use serde::{Deserialize, Serialize};
 
 use super::purpose::Purpose;
 use super::reason::CommandFailure;
+
+/// Why a step's question (`step_failed`) was asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepFailure {
+    /// One command failed: which, and why.
+    Command {
+        purpose: Purpose,
+        failure: CommandFailure,
+    },
+    /// Verify checks failed, `failed` of `of` (each one's reason is in its own
+    /// `command_finished`).
+    Checks { failed: Vec<u32>, of: u32 },
+    /// A safety gate refused the step after the run had changed things.
+    Gate { gate: Gate },
+    /// The change window shut before the step changed anything (asked at a screen).
+    Window { shut: Shut },
+    /// A reviewer rejected the approval; `reason` is theirs, as written.
+    Rejected { by: String, reason: String },
+}
+
+/// Why a run ended, where shisa decided it (an operator's own words stay in `reason`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum RunEnd {
+    /// Every step ended, but these went on without passing their checks.
+    Exceptions {
+        steps: Vec<String>,
+    },
+    /// The operator stopped after a failure, giving no words of their own.
+    StoppedAfterFailure,
+    RolledBack,
+    /// Rolled back, leaving these steps' changes in place (a checkpoint, a point of no
+    /// return, or earlier loop passes the operator kept).
+    RolledBackKeeping {
+        kept: Vec<String>,
+    },
+    RolledBackOnRequest,
+    /// A rollback command was skipped.
+    RollbackIncomplete,
+    /// A safety gate refused a step before the run changed anything.
+    Refused {
+        gate: Gate,
+    },
+    /// Refused at the start, outside the change window; `opens` is when it opens next
+    /// (as `local` is written), if within eight days.
+    OutsideWindow {
+        shut: Shut,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        opens: Option<String>,
+    },
+    /// Refused at the start: the environment needs a rehearsal, and none was found.
+    NoRehearsal(Box<NoRehearsal>),
+    /// `run --env NAME` names no environment of the runbook.
+    NoSuchEnvironment {
+        name: String,
+    },
+}
 
 /// Why the change window is shut at `local` (the run's time in the window's zone, as
 /// `window_checked.local` says it).
