@@ -7,7 +7,6 @@
 
 use serde::{Deserialize, Serialize};
 
-
 /// Why a command counts as failed, or why a poll of `wait_until` does not hold yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "failure", rename_all = "snake_case")]
