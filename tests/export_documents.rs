@@ -427,3 +427,54 @@ fn weekdays(text: &str) -> String {
     let text = en.replace_all(text, "<day> <date>");
     ja.replace_all(&text, "<date>（<day>）<time>").into_owned()
 }
+
+/// A change a second person must approve.
+const REVIEWED: &str = r#"version: 1
+name: Rotate the API key
+steps:
+  - id: rotate
+    kind: action
+    title: Rotate the API key
+    approval: { reviewers: 1 }
+    waive: { snapshot: "the old key stays valid for a day", target: "one key per run" }
+    run: touch "$SHISA_RUN_DIR/rotated"
+    verify:
+      - run: test -e "$SHISA_RUN_DIR/rotated"
+    rollback:
+      - run: rm "$SHISA_RUN_DIR/rotated"
+"#;
+
+/// A reviewer's rejection reaches the document in both languages: shisa's words around it
+/// in the document's language, the reviewer's reason as they wrote it.
+#[test]
+fn a_rejected_approval_in_both_languages() {
+    if !common::is_root() {
+        return;
+    }
+    let sh = common::Shared::new();
+    let rb = sh.s.write("reviewed.yaml", REVIEWED);
+    let mut op = sh.operator(&rb, &[]);
+    op.wait_for("to run `shisa approve", 30);
+    let id = sh.run_id();
+    let o = sh
+        .as_nobody(&["approve", &id, "--reject", "the old key is still in the CI secrets"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    op.wait_for("answer `retry`, `abort <reason>`", 30);
+    op.send("abort until CI is moved to the new key");
+    let run = op.finish();
+    assert_eq!(run.outcome(), "refused", "{}", run.explain());
+    let asked = run.records("step_failed", Some("rotate"));
+    assert_eq!(asked[0]["data"]["why"]["kind"], "rejected", "{asked:?}");
+    let s = &sh.s;
+    let en = export(s, &[run.dir()], &[]);
+    insta::assert_snapshot!("rejected_en", masked(s, &run, &en));
+    let ja = export(s, &[run.dir()], &["--lang", "ja"]);
+    assert!(!ja.contains("rejected the approval"), "{ja}");
+    assert!(
+        ja.contains("nobody が承認を却下: 「the old key is still in the CI secrets」"),
+        "{ja}"
+    );
+    insta::assert_snapshot!("rejected_ja", masked(s, &run, &ja));
+}
