@@ -457,10 +457,20 @@ fn a_rejected_approval_in_both_languages() {
     op.wait_for("to run `shisa approve", 30);
     let id = sh.run_id();
     let o = sh
-        .as_nobody(&["approve", &id, "--reject", "the old key is still in the CI secrets"])
+        .as_nobody(&[
+            "approve",
+            &id,
+            "--reject",
+            "the old key is still in the CI secrets",
+        ])
         .output()
         .unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     op.wait_for("answer `retry`, `abort <reason>`", 30);
     op.send("abort until CI is moved to the new key");
     let run = op.finish();

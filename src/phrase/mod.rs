@@ -14,6 +14,8 @@ mod en;
 mod ja;
 mod mark;
 #[cfg(test)]
+mod reason_tests;
+#[cfg(test)]
 mod tests;
 
 use crate::engine::Engine;
