@@ -4,7 +4,7 @@
 //!
 //! What is said is decided here once for every language (which records get no sentence,
 //! how a step is named, which mark a record carries); how it is said is a [`Phrasebook`],
-//! one per language (`en.rs`, `ja.rs`). Adding a language is adding a phrasebook here, the
+//! one per language (`en/`, `ja/`). Adding a language is adding a phrasebook here, the
 //! export's words around the records (`export/words/`) and a [`Lang`] variant; no caller
 //! changes.
 //! User-written text (titles, notes, reasons) passes through every phrasebook unchanged.

@@ -1,4 +1,5 @@
-//! English: A step's commands: its start, each command, its checks and waits, its snapshot, a stop.
+//! English: a step's commands: its start, each command, its checks and waits, its
+//! snapshot, a stop.
 
 use super::*;
 

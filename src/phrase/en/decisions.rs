@@ -1,4 +1,5 @@
-//! English: What people decided: approvals, manual steps, notes, the questions a step asked and its end.
+//! English: what people decided: approvals, manual steps, notes, the questions a
+//! step asked and how it ended.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! English: The run as a whole: its start, the window, overrides, watchers, halts, rollbacks and its end.
+//! English: the run as a whole: its start, the window, overrides, watchers, halts,
+//! rollbacks and its end.
 
 use super::*;
 

@@ -1,4 +1,5 @@
-//! English: A step's target: what it resolved to, its count, the rules, what was typed; the point of no return.
+//! English: a step's target: what it resolved to, its count, the rules, what was
+//! typed; the point of no return.
 
 use super::*;
 

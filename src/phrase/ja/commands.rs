@@ -1,4 +1,5 @@
-//! Japanese: A step's commands: its start, each command, its checks and waits, its snapshot, a stop.
+//! Japanese: a step's commands: its start, each command, its checks and waits, its
+//! snapshot, a stop.
 
 use super::*;
 

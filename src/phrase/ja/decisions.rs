@@ -1,4 +1,5 @@
-//! Japanese: What people decided: approvals, manual steps, notes, the questions a step asked and its end.
+//! Japanese: what people decided: approvals, manual steps, notes, the questions a
+//! step asked and how it ended.
 
 use super::*;
 

@@ -1,6 +1,6 @@
 //! Japanese: records as a 時系列の報告 says them — plain form, the step named by its title
 //! in 「」, people by account. What a person wrote (a title, a note, a reason) is kept as
-//! written. Reasons shisa journaled as data are said in Japanese (`ja_words.rs`); an old
+//! written. Reasons shisa journaled as data are said in Japanese (`words.rs`, `reasons.rs`); an old
 //! journal's reasons, English sentences only, are quoted as journaled.
 
 mod commands;

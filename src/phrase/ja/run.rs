@@ -1,4 +1,5 @@
-//! Japanese: The run as a whole: its start, the window, overrides, watchers, halts, rollbacks and its end.
+//! Japanese: the run as a whole: its start, the window, overrides, watchers, halts,
+//! rollbacks and its end.
 
 use super::*;
 
