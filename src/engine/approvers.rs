@@ -3,11 +3,10 @@
 //! sessions of one person (two terminals, or `sudo`) are one person: people are told apart
 //! by `Who::person`, which the driver looked up from the kernel, not by account.
 
-use crate::journal::record::{Actor, Person};
+use crate::journal::record::{Actor, NotCounted, Person};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
-use super::messages as msg;
 use super::state::{ApprovalState, Engine};
 
 /// Where an approval request stands: who has approved and how many are needed.
@@ -85,9 +84,12 @@ impl Engine {
     }
 
     /// Why `who` may not judge step `i` (approve or reject it): they are not in its group.
-    pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<String> {
+    pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<NotCounted> {
         let group = self.tally(i)?.group?;
-        (!who.groups.contains(&group)).then(|| msg::not_in_group(&person_name(&who.person), &group))
+        (!who.groups.contains(&group)).then(|| NotCounted::NotInGroup {
+            person: person_name(&who.person),
+            group,
+        })
     }
 
     /// Why this approval of step `i` does not count, if it does not: the operator without
@@ -98,25 +100,27 @@ impl Engine {
         reviewer: &Actor,
         who: &Who,
         allow_self: bool,
-    ) -> Option<String> {
+    ) -> Option<NotCounted> {
         let tally = self.tally(i)?;
         if self.is_operator(who) && !allow_self {
             return Some(if reviewer.uid == self.operator.uid {
-                msg::approval_by_operator(&reviewer.user)
+                NotCounted::Operator {
+                    user: reviewer.user.clone(),
+                }
             } else {
-                msg::approval_same_login(&person_name(&who.person))
+                NotCounted::SameLogin {
+                    person: person_name(&who.person),
+                }
             });
         }
         if let Some(why) = self.outside_group(i, who) {
             return Some(why);
         }
         let again = tally.approvals.iter().any(|p| p.uid == who.person.uid);
-        again.then(|| {
-            msg::already_approved(
-                &person_name(&who.person),
-                tally.approvals.len() as u32,
-                tally.needed,
-            )
+        again.then(|| NotCounted::AlreadyApproved {
+            person: person_name(&who.person),
+            have: tally.approvals.len() as u32,
+            needed: tally.needed,
         })
     }
 }

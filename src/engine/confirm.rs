@@ -1,7 +1,7 @@
 //! The typed target and the second person's approval.
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Halt, Purpose, Role};
+use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose, Role};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
@@ -228,11 +228,14 @@ impl Engine {
         };
         let self_approved = self.is_operator(&who);
         let refusal = if self.rb.steps[i].id != step {
-            Some(msg::approval_wrong_step(step, &self.rb.steps[i].id))
+            Some(NotCounted::WrongStep {
+                named: step.into(),
+                waiting: self.rb.steps[i].id.clone(),
+            })
         } else if sha != command_sha256 {
-            Some(msg::APPROVAL_OTHER_COMMAND.to_string())
+            Some(NotCounted::OtherCommand)
         } else if !fresh {
-            Some(msg::APPROVAL_STALE.to_string())
+            Some(NotCounted::Stale)
         } else {
             self.approver_refusal(i, &reviewer, &who, allow_self)
         };
@@ -253,7 +256,7 @@ impl Engine {
             .map_or((1, 1), |t| (t.approvals.len() as u32 + 1, t.needed));
         if let Some(client) = client {
             let (granted, message) = match &refusal {
-                Some(reason) => (false, self.mask(reason)),
+                Some(why) => (false, self.mask(&msg::not_counted(why))),
                 None if mistyped => (false, msg::approval_mistyped(&typed)),
                 None if count < needed => (true, msg::approved_so_far(count, needed)),
                 None => (true, msg::APPROVED.to_string()),
@@ -277,17 +280,14 @@ impl Engine {
                 };
                 self.emit(fx, Some(i), reviewer, body);
             }
-            Some(reason) => {
-                self.emit(
-                    fx,
-                    Some(i),
-                    reviewer,
-                    Body::ApprovalRefused {
-                        reason,
-                        typed: Some(typed),
-                        person,
-                    },
-                );
+            Some(why) => {
+                let body = Body::ApprovalRefused {
+                    reason: msg::not_counted(&why),
+                    typed: Some(typed),
+                    person,
+                    why: Some(why),
+                };
+                self.emit(fx, Some(i), reviewer, body);
             }
             None => {
                 let counted = tally.as_ref().is_some_and(super::approvers::Tally::counted);

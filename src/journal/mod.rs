@@ -5,6 +5,7 @@ pub mod actor;
 pub mod background;
 pub mod choice;
 pub mod kinds;
+pub mod not_counted;
 pub mod outcome;
 pub mod person;
 pub mod purpose;

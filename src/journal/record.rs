@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 pub use super::actor::{Actor, Role};
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
+pub use super::not_counted::NotCounted;
 pub use super::outcome::{Outcome, StepStatus};
 pub use super::person::Person;
 pub use super::purpose::Purpose;
@@ -244,6 +245,9 @@ pub enum Body {
         typed: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         person: Option<Person>,
+        /// `reason` as data (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<NotCounted>,
     },
     /// A reviewer said no, with a reason: the step does not run, and the operator decides
     /// what happens next (ask again, roll back, abort).

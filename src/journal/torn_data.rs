@@ -393,7 +393,7 @@ const FIELDS: &[(&str, Names)] = &[
             "group",
         ],
     ),
-    ("approval_refused", &["reason", "typed", "person"]),
+    ("approval_refused", &["reason", "typed", "person", "why"]),
     ("approval_rejected", &["reason", "person"]),
     ("manual_done", &["note", "choice", "undo"]),
     ("operator_note", &["text"]),

@@ -20,8 +20,8 @@ mod tests;
 
 use crate::engine::Engine;
 use crate::journal::record::{
-    Actor, Body, Choice, CommandFailure, Expected, Halt, Purpose, Record, RunEnd, Saw, Shut,
-    StepEnd, StepFailure,
+    Actor, Body, Choice, CommandFailure, Expected, Halt, NotCounted, Purpose, Record, RunEnd, Saw,
+    Shut, StepEnd, StepFailure,
 };
 
 pub use condensed::{Attempts, Ran, StepPassed};
@@ -204,6 +204,9 @@ pub trait Phrasebook: Sync {
 
     /// Why the change window is shut.
     fn shut(&self, s: &Shut) -> String;
+
+    /// Why a reviewer's approval did not count.
+    fn not_counted(&self, n: &NotCounted) -> String;
 
     /// A target's blast radius, as shown beside it: "touches 412 accounts (at most 500)".
     fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase;

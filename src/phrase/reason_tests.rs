@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::engine::messages as msg;
-use crate::journal::record::{Gate, Nearest, NoRehearsal, Skip};
+use crate::journal::record::{Gate, Nearest, NoRehearsal, NotCounted, Skip};
 
 fn shut() -> Shut {
     Shut::Denied {
@@ -241,6 +241,32 @@ fn english_says_each_reason_as_the_engine_journals_it_and_japanese_says_it_whole
         let journaled = msg::step_failure(&f, &[]);
         assert_eq!(EN.step_failure(&f, &journaled), journaled);
         japanese(&JA.step_failure(&f, &journaled), &journaled);
+    }
+    for n in [
+        NotCounted::WrongStep {
+            named: "a".into(),
+            waiting: "b".into(),
+        },
+        NotCounted::OtherCommand,
+        NotCounted::Stale,
+        NotCounted::Operator {
+            user: "ops1".into(),
+        },
+        NotCounted::SameLogin {
+            person: "ops1".into(),
+        },
+        NotCounted::NotInGroup {
+            person: "daemon".into(),
+            group: "dba".into(),
+        },
+        NotCounted::AlreadyApproved {
+            person: "alice".into(),
+            have: 1,
+            needed: 2,
+        },
+    ] {
+        assert_eq!(EN.not_counted(&n), msg::not_counted(&n));
+        japanese(&JA.not_counted(&n), &msg::not_counted(&n));
     }
     assert_eq!(EN.shut(&shut()), msg::shut(&shut()));
     japanese(&JA.shut(&shut()), &msg::shut(&shut()));

@@ -46,40 +46,10 @@ pub fn clock_faked(fake: &str) -> String {
     format!("the clock reads {fake} (SHISA_FAKE_NOW); window checks use it")
 }
 
-pub fn approval_wrong_step(named: &str, waiting: &str) -> String {
-    format!("the approval names step `{named}`, but `{waiting}` is waiting")
-}
-
-pub const APPROVAL_OTHER_COMMAND: &str =
-    "the approval is for a different command than the one waiting";
-pub const APPROVAL_STALE: &str = "stale approval: the journal moved on since the reviewer looked";
-
-pub fn approval_same_login(person: &str) -> String {
-    format!(
-        "this is {person}, the operator, under another account (the same login uid, or sudo); a different person must approve"
-    )
-}
-
-pub fn not_in_group(person: &str, group: &str) -> String {
-    format!(
-        "{person} is not a member of group `{group}` on this host; only its members may approve or reject this step"
-    )
-}
-
-pub fn already_approved(person: &str, have: u32, needed: u32) -> String {
-    format!(
-        "{person} has already approved this step (two sessions of one person are one person); {have} of {needed} approvals so far, another person must approve"
-    )
-}
-
 pub fn approved_so_far(have: u32, needed: u32) -> String {
     let more = needed.saturating_sub(have);
     let people = if more == 1 { "person" } else { "people" };
     format!("approved ({have} of {needed}): the step waits for {more} more {people}")
-}
-
-pub fn approval_by_operator(user: &str) -> String {
-    format!("{user} is the operator; a different person must approve")
 }
 
 pub const APPROVED: &str = "approved: the step runs now";

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use crate::journal::record::{
-    CommandFailure, Excerpt, Expected, Gate, Halt, Purpose, RunEnd, Saw, Shut, Skip, StepEnd,
-    StepFailure,
+    CommandFailure, Excerpt, Expected, Gate, Halt, NotCounted, Purpose, RunEnd, Saw, Shut, Skip,
+    StepEnd, StepFailure,
 };
 use crate::runbook::duration;
 
@@ -99,6 +99,37 @@ pub fn excerpt(e: &Excerpt) -> String {
                 tail.join(" / ")
             )
         }
+    }
+}
+
+/// Why a reviewer's approval did not count.
+pub fn not_counted(n: &NotCounted) -> String {
+    match n {
+        NotCounted::WrongStep { named, waiting } => {
+            format!("the approval names step `{named}`, but `{waiting}` is waiting")
+        }
+        NotCounted::OtherCommand => {
+            "the approval is for a different command than the one waiting".into()
+        }
+        NotCounted::Stale => {
+            "stale approval: the journal moved on since the reviewer looked".into()
+        }
+        NotCounted::Operator { user } => {
+            format!("{user} is the operator; a different person must approve")
+        }
+        NotCounted::SameLogin { person } => format!(
+            "this is {person}, the operator, under another account (the same login uid, or sudo); a different person must approve"
+        ),
+        NotCounted::NotInGroup { person, group } => format!(
+            "{person} is not a member of group `{group}` on this host; only its members may approve or reject this step"
+        ),
+        NotCounted::AlreadyApproved {
+            person,
+            have,
+            needed,
+        } => format!(
+            "{person} has already approved this step (two sessions of one person are one person); {have} of {needed} approvals so far, another person must approve"
+        ),
     }
 }
 

@@ -94,7 +94,11 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 .marked(Mark::Refused)
                 .plain(format!("{who} rejected the approval: “{reason}”"))
         }
-        Body::ApprovalRefused { reason, person, .. } => {
+        Body::ApprovalRefused {
+            reason, person, why, ..
+        } => {
+            let reason =
+                said(why.as_ref(), Some(reason), |w| book.not_counted(w)).unwrap_or_default();
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)

@@ -16,7 +16,7 @@ use crate::journal::record::{
     Actor, Body, Choice, CommandFailure, Expected, Outcome, Person, Prompt, Purpose, Record, Role,
     RunEnd, Saw, StepFailure, StepStatus,
 };
-use crate::journal::record::{Halt, Shut, StepEnd};
+use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
 
 pub struct English;
 
@@ -174,6 +174,10 @@ impl Phrasebook for English {
 
     fn shut(&self, s: &Shut) -> String {
         msg::shut(s)
+    }
+
+    fn not_counted(&self, n: &NotCounted) -> String {
+        msg::not_counted(n)
     }
 
     fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {

@@ -96,7 +96,14 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .marked(Mark::Refused)
                 .plain(format!("{who} が承認を却下: 「{reason}」"))
         }
-        Body::ApprovalRefused { reason, person, .. } => {
+        Body::ApprovalRefused {
+            reason,
+            person,
+            why,
+            ..
+        } => {
+            let reason =
+                said(why.as_ref(), Some(reason), |w| book.not_counted(w)).unwrap_or_default();
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)

@@ -18,7 +18,7 @@ use crate::journal::record::{
     Actor, Background, Body, Choice, CommandFailure, Expected, Outcome, OverrideKind, Person,
     Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
 };
-use crate::journal::record::{Halt, Shut, StepEnd};
+use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
 pub use words::purpose_words;
 
 pub struct Japanese;
@@ -169,6 +169,10 @@ impl Phrasebook for Japanese {
 
     fn shut(&self, s: &Shut) -> String {
         reasons::shut(s)
+    }
+
+    fn not_counted(&self, n: &NotCounted) -> String {
+        reasons::not_counted(n)
     }
 
     fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {

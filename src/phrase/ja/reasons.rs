@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::words::{command_failure, duration, purpose_words};
 use crate::journal::record::{
-    Gate, Halt, Nearest, NoRehearsal, Purpose, RunEnd, Shut, Skip, StepEnd, StepFailure,
+    Gate, Halt, Nearest, NoRehearsal, NotCounted, Purpose, RunEnd, Shut, Skip, StepEnd, StepFailure,
 };
 
 pub fn step_failure(f: &StepFailure) -> String {
@@ -259,6 +259,33 @@ pub fn skip(s: &Skip) -> String {
             wanted,
         } => format!(
             "スキップ: `when` は `{step}` の回答が `{wanted}` であることを求めるが、回答がなかった"
+        ),
+    }
+}
+
+/// Why a reviewer's approval did not count.
+pub fn not_counted(n: &NotCounted) -> String {
+    match n {
+        NotCounted::WrongStep { named, waiting } => {
+            format!("承認はステップ `{named}` に対するものだが、待っているのは `{waiting}`")
+        }
+        NotCounted::OtherCommand => "承認は待っているものとは別のコマンドに対するもの".into(),
+        NotCounted::Stale => "古い承認: レビュアーが確認した後にジャーナルが先に進んでいる".into(),
+        NotCounted::Operator { user } => {
+            format!("{user} はオペレーター本人。別の人が承認する必要がある")
+        }
+        NotCounted::SameLogin { person } => format!(
+            "別アカウント（同じログイン UID、または sudo）のオペレーター本人 {person}。別の人が承認する必要がある"
+        ),
+        NotCounted::NotInGroup { person, group } => format!(
+            "{person} はこのホストのグループ `{group}` のメンバーではない。このステップを承認・却下できるのはそのメンバーだけ"
+        ),
+        NotCounted::AlreadyApproved {
+            person,
+            have,
+            needed,
+        } => format!(
+            "{person} はこのステップを承認済み（同じ人の 2 つのセッションは 1 人と数える）。承認は {needed} 人中 {have} 人。別の人の承認が必要"
         ),
     }
 }
