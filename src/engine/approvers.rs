@@ -7,6 +7,7 @@ use crate::journal::record::{Actor, NotCounted, Person};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
+use super::messages as msg;
 use super::state::{ApprovalState, Engine};
 
 /// Where an approval request stands: who has approved and how many are needed.
@@ -24,32 +25,15 @@ impl Tally {
         self.needed > 1 || self.group.is_some()
     }
 
-    /// "2 distinct people of group `dba`".
+    /// "2 distinct people of group `dba`" (the engine's words: `messages`).
     pub fn wanted(&self) -> String {
-        let people = match self.needed {
-            1 => "1 person".to_string(),
-            n => format!("{n} distinct people"),
-        };
-        match &self.group {
-            Some(g) => format!("{people} of group `{g}`"),
-            None => people,
-        }
+        msg::approvals_wanted(self.needed, self.group.as_deref())
     }
 
     /// "2 distinct people of group `dba`; 1 of 2 so far: alice" — for the prompts that wait.
     pub fn waiting_for(&self) -> String {
-        let wanted = self.wanted();
         let names: Vec<&str> = self.approvals.iter().map(|p| p.user.as_str()).collect();
-        if names.is_empty() {
-            format!("{wanted}; none so far")
-        } else {
-            format!(
-                "{wanted}; {} of {} so far: {}",
-                names.len(),
-                self.needed,
-                names.join(", ")
-            )
-        }
+        msg::approvals_waiting(&self.wanted(), &names, self.needed)
     }
 }
 

@@ -52,6 +52,31 @@ pub fn approved_so_far(have: u32, needed: u32) -> String {
     format!("approved ({have} of {needed}): the step waits for {more} more {people}")
 }
 
+/// Who must approve: "1 person", "2 distinct people of group `dba`".
+pub fn approvals_wanted(needed: u32, group: Option<&str>) -> String {
+    let people = match needed {
+        1 => "1 person".to_string(),
+        n => format!("{n} distinct people"),
+    };
+    match group {
+        Some(g) => format!("{people} of group `{g}`"),
+        None => people,
+    }
+}
+
+/// Who must approve, and who has so far.
+pub fn approvals_waiting(wanted: &str, names: &[&str], needed: u32) -> String {
+    if names.is_empty() {
+        format!("{wanted}; none so far")
+    } else {
+        format!(
+            "{wanted}; {} of {needed} so far: {}",
+            names.len(),
+            names.join(", ")
+        )
+    }
+}
+
 pub const APPROVED: &str = "approved: the step runs now";
 
 pub fn approval_mistyped(typed: &str) -> String {
