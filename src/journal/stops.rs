@@ -112,6 +112,13 @@ pub enum Gate {
         /// The steps that captured them.
         by: Vec<String>,
     },
+    /// `at_most` reads a parameter whose value is no limit (`value` absent: it has none),
+    /// so the count cannot be judged.
+    LimitUnknown {
+        name: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<String>,
+    },
     /// `on:` names no entry of `hosts:`.
     UnknownHost { on: String },
     /// The host's `ssh:` did not resolve to a usable destination; `error` is the check's
@@ -257,6 +264,18 @@ pub enum Nearest {
 }
 
 impl Gate {
+    /// The limit of a step's `at_most` could not be read.
+    pub fn limit_unknown(e: crate::runbook::target::LimitError) -> Gate {
+        use crate::runbook::target::LimitError;
+        match e {
+            LimitError::Missing { name } => Gate::LimitUnknown { name, value: None },
+            LimitError::NotWhole { name, value } => Gate::LimitUnknown {
+                name,
+                value: Some(value),
+            },
+        }
+    }
+
     /// Every string a run's values could be in passed through `f` (masking).
     pub fn map(&self, f: &dyn Fn(&str) -> String) -> Gate {
         match self {
@@ -282,6 +301,10 @@ impl Gate {
                 count: *count,
                 unit: unit.as_deref().map(f),
                 at_most: *at_most,
+            },
+            Gate::LimitUnknown { name, value } => Gate::LimitUnknown {
+                name: name.clone(),
+                value: value.as_deref().map(f),
             },
             Gate::UnusableHost { host, error } => Gate::UnusableHost {
                 host: host.clone(),

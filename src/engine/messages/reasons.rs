@@ -10,6 +10,7 @@ use crate::journal::record::{
     StepEnd, StepFailure,
 };
 use crate::runbook::duration;
+use crate::runbook::target::{LimitError, MAX_AT_MOST};
 
 /// Why a command failed (or a poll does not hold yet).
 pub fn command_failure(f: &CommandFailure) -> String {
@@ -307,10 +308,38 @@ pub fn gate(g: &Gate) -> String {
                 names.join(", ")
             )
         }
+        Gate::LimitUnknown { name, value } => {
+            let e = match value {
+                None => LimitError::Missing { name: name.clone() },
+                Some(v) => LimitError::NotWhole {
+                    name: name.clone(),
+                    value: v.clone(),
+                },
+            };
+            format!(
+                "the step's limit is unknown, so the step is refused: {}",
+                limit_unusable(&e)
+            )
+        }
         Gate::UnknownHost { on } => format!("`on: {on}` names no host in `hosts:`"),
         Gate::UnusableHost { host, error } => {
             format!("host `{host}` does not resolve to a usable ssh destination: {error}")
         }
+    }
+}
+
+/// `at_most: '{{ param }}'` whose value is not a limit: the step cannot be judged, so it is
+/// refused. A run refuses to start with a runbook parameter's bad value
+/// (`params::resolve`); a fragment's parameter may be bound from a capture, known only
+/// when the step is due.
+pub fn limit_unusable(e: &LimitError) -> String {
+    match e {
+        LimitError::Missing { name } => {
+            format!("`at_most` reads `{name}`, which has no value")
+        }
+        LimitError::NotWhole { name, value } => format!(
+            "`at_most` reads `{name}` = `{value}`, which is not a whole number from 0 to {MAX_AT_MOST}"
+        ),
     }
 }
 

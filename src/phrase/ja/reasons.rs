@@ -220,6 +220,16 @@ pub fn gate(g: &Gate) -> String {
                 names.join("、")
             )
         }
+        Gate::LimitUnknown { name, value: None } => format!(
+            "上限が不明のため、ステップを拒否: `at_most` が読むパラメーター `{name}` に値がない"
+        ),
+        Gate::LimitUnknown {
+            name,
+            value: Some(v),
+        } => format!(
+            "上限が不明のため、ステップを拒否: `at_most` が読む `{name}` の値 `{v}` は 0 から {} までの整数ではない",
+            crate::runbook::target::MAX_AT_MOST
+        ),
         Gate::UnknownHost { on } => format!("`on: {on}` が `hosts:` にないホストを指している"),
         Gate::UnusableHost { host, error } => {
             format!("ホスト `{host}` が使用できる ssh の接続先にならない: {error}")
