@@ -177,7 +177,12 @@ fn rehearsed_edit(
         clock.now(),
     )
     .map(|_| ())
-    .map_err(|reason| Error::Refused(format!("the edited runbook cannot go on: {reason}")))
+    .map_err(|end| {
+        Error::Refused(format!(
+            "the edited runbook cannot go on: {}",
+            crate::engine::messages::run_end(&end)
+        ))
+    })
 }
 
 /// Whether journaled text stands in for a secret.

@@ -268,7 +268,7 @@ impl Engine {
                     self.apply_choice(i, *prompt, choice);
                 }
             }
-            Body::StepFinished { status, reason } => {
+            Body::StepFinished { status, reason, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].finish(*status, reason.clone());
                     if *status == StepStatus::RolledBack {
@@ -332,7 +332,7 @@ impl Engine {
             Body::WatcherLeft { watcher } => {
                 self.watchers.remove(watcher);
             }
-            Body::RunInterrupted { reason } => {
+            Body::RunInterrupted { reason, .. } => {
                 if let Some(g) = self.going_mut() {
                     g.halted = Some(reason.clone());
                 }

@@ -9,7 +9,7 @@
 //! later non-empty line names one thing touched (`admin-console 10.0.8.20`), of which the
 //! first [`LISTED`] are shown and journaled.
 
-use crate::journal::record::{Body, CommandFailure, Purpose};
+use crate::journal::record::{Body, CommandFailure, Gate, Purpose};
 use crate::runbook::diag::Pos;
 use crate::runbook::model::Limit;
 
@@ -120,8 +120,10 @@ impl Engine {
     /// Without a count the blast radius is unknown: refused, like a count above the limit
     /// (no retry, no override).
     pub(super) fn uncounted(&mut self, i: usize, failure: &CommandFailure, fx: &mut Vec<Effect>) {
-        let reason = msg::impact_unknown(&msg::command_failure(&failure.map(&|t| self.mask(t))));
-        self.gate(i, reason, fx);
+        let gate = Gate::ImpactUnknown {
+            failure: failure.clone(),
+        };
+        self.gate(i, gate, fx);
     }
 
     /// The count of step `i`'s target, once its impact command has run.
@@ -157,8 +159,7 @@ impl Engine {
         let at_most = match limit.resolve(&self.step_vars(i)) {
             Ok(n) => n,
             Err(e) => {
-                let reason = self.mask(&msg::limit_refused(&e));
-                self.gate(i, reason, fx);
+                self.gate(i, Gate::limit_unknown(e), fx);
                 return true;
             }
         };
@@ -172,14 +173,13 @@ impl Engine {
         if count <= at_most {
             return false;
         }
-        let resolved = self.steps[i].target.resolved().unwrap_or_default();
-        let reason = msg::impact_over(
-            resolved,
+        let gate = Gate::ImpactOver {
+            resolved: self.steps[i].target.resolved().unwrap_or_default().into(),
             count,
-            self.impact(i).and_then(|c| c.unit.as_deref()),
+            unit: self.impact(i).and_then(|c| c.unit.clone()),
             at_most,
-        );
-        self.gate(i, reason, fx);
+        };
+        self.gate(i, gate, fx);
         true
     }
 }

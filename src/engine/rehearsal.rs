@@ -10,8 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::messages::{self as msg, Nearest, Seen};
-use crate::journal::record::Rehearsed;
+use crate::journal::record::{Nearest, NoRehearsal, Rehearsed, RunEnd};
 use crate::runbook::Runbook;
 
 /// What the journal directory holds that could be this run's rehearsal.
@@ -46,28 +45,29 @@ impl Candidate {
         self.outcome == "completed"
     }
 
-    fn seen(&self) -> Seen<'_> {
-        Seen {
-            run_id: &self.run_id,
-            outcome: &self.outcome,
-            ended: self.ended,
-        }
+    fn ended(&self) -> Option<String> {
+        self.ended.map(rfc3339)
     }
 }
 
-/// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: the refusal.
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: why the run is
+/// refused, as journaled.
 pub fn judge(
     rb: &Runbook,
     env: Option<&str>,
     sha256: &str,
     found: Option<&Rehearsals>,
     now: DateTime<Utc>,
-) -> Result<Option<Rehearsed>, String> {
+) -> Result<Option<Rehearsed>, RunEnd> {
     let Some(name) = env else {
         return Ok(None);
     };
     let Some(e) = rb.environment(name) else {
-        return Err(msg::no_such_environment(name));
+        return Err(RunEnd::NoSuchEnvironment { name: name.into() });
     };
     let Some(needs) = &e.rehearsal else {
         return Ok(None);
@@ -98,19 +98,17 @@ pub fn judge(
                 .unwrap_or_default(),
         }));
     }
-    let nearest = nearest(&found.runs, &fresh, now);
-    Err(msg::refused_no_rehearsal(
-        msg::Looked {
-            env: name,
-            needs: &needs.env,
-            within: needs.within,
-            sha256,
-            looked_in: &found.looked_in,
-            rehearse: &found.rehearse,
-        },
-        &nearest,
-        now,
-    ))
+    let since = now - chrono::Duration::from_std(needs.within).unwrap_or_default();
+    Err(RunEnd::NoRehearsal(Box::new(NoRehearsal {
+        env: name.into(),
+        needs: needs.env.clone(),
+        within_s: needs.within.as_secs(),
+        sha256: sha256.into(),
+        since: rfc3339(since),
+        looked_in: found.looked_in.clone(),
+        rehearse: found.rehearse.replace("{env}", &needs.env),
+        nearest: nearest(&found.runs, &fresh, now),
+    })))
 }
 
 /// How far a rehearsal's finish may lie after this run's clock: the same host's clock read
@@ -121,33 +119,46 @@ fn stamped_ahead(ended: DateTime<Utc>, now: DateTime<Utc>) -> bool {
     ended > now + CLOCK_SLACK
 }
 
-fn nearest<'a>(
-    runs: &'a [Candidate],
-    fresh: &dyn Fn(&Candidate) -> bool,
-    now: DateTime<Utc>,
-) -> Nearest<'a> {
+fn nearest(runs: &[Candidate], fresh: &dyn Fn(&Candidate) -> bool, now: DateTime<Utc>) -> Nearest {
     let mine = || runs.iter().filter(|c| c.same_version);
     if let Some(c) =
         mine().find(|c| c.completed() && c.ended.is_some_and(|t| stamped_ahead(t, now)))
     {
-        return Nearest::Ahead(c.seen());
+        return Nearest::Ahead {
+            run_id: c.run_id.clone(),
+            ended: c.ended(),
+        };
     }
+    let broken = |c: &Candidate, why: &str| Nearest::Broken {
+        run_id: c.run_id.clone(),
+        why: why.into(),
+    };
     if let Some(c) = mine().find(|c| c.completed() && fresh(c))
         && let Some(Err(why)) = &c.journal
     {
-        return Nearest::Broken(c.seen(), why);
+        return broken(c, why);
     }
     if let Some(c) = mine().find(|c| c.completed()) {
         return match &c.journal {
-            Some(Err(why)) => Nearest::Broken(c.seen(), why),
-            _ => Nearest::TooOld(c.seen()),
+            Some(Err(why)) => broken(c, why),
+            _ => Nearest::TooOld {
+                run_id: c.run_id.clone(),
+                ended: c.ended(),
+            },
         };
     }
     if let Some(c) = mine().next() {
-        return Nearest::NotCompleted(c.seen());
+        return Nearest::NotCompleted {
+            run_id: c.run_id.clone(),
+            outcome: c.outcome.clone(),
+            ended: c.ended(),
+        };
     }
     match runs.first() {
-        Some(c) => Nearest::OtherVersion(c.seen()),
+        Some(c) => Nearest::OtherVersion {
+            run_id: c.run_id.clone(),
+            ended: c.ended(),
+        },
         None => Nearest::Nothing,
     }
 }

@@ -561,7 +561,12 @@ impl Walker {
                 self.out.reached[i] = true;
             } else if was_skipped {
                 self.out.reached[i] = true;
-                skipped.push((i, c.e.condition(i).err().unwrap_or_default()));
+                let why = c.e.condition(i).err();
+                skipped.push((
+                    i,
+                    why.map(|w| crate::engine::messages::skip(&w))
+                        .unwrap_or_default(),
+                ));
             }
         }
         if c.path.joined {
