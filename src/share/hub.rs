@@ -37,7 +37,8 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Binds the run's socket and starts accepting. Must run inside the tokio runtime.
+    /// Binds the run's socket (inside the tokio runtime) and starts accepting on the share
+    /// server's own thread.
     pub fn start(
         run_id: &str,
         share_gid: Option<u32>,
@@ -57,7 +58,8 @@ impl Hub {
                 share_gid,
             },
             tx,
-        );
+        )
+        .map_err(|e| format!("cannot start the share server: {e}"))?;
         Ok(Hub {
             rx,
             watchers: Vec::new(),
