@@ -3,8 +3,9 @@
 //! watchers in exactly the order they reach the journal.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::frame;
 use super::peer::Peer;
@@ -28,6 +29,8 @@ struct Watcher {
 pub struct Hub {
     pub rx: mpsc::UnboundedReceiver<ShareMsg>,
     watchers: Vec<Watcher>,
+    /// Raised when the run ends, so a connection waiting out its frame writes the end now.
+    ended: Arc<Notify>,
     /// Hash of the `approval_requested` record now waiting, if any.
     pub request: Option<String>,
     pub socket: PathBuf,
@@ -63,6 +66,7 @@ impl Hub {
         Ok(Hub {
             rx,
             watchers: Vec::new(),
+            ended: Arc::new(Notify::new()),
             request: None,
             socket,
             runbook_source,
@@ -131,6 +135,7 @@ impl Hub {
                 welcome,
                 replay: Vec::new(),
                 live: None,
+                ended: Arc::clone(&self.ended),
             };
         }
         // The driver is the only writer and is here now: the file holds exactly the
@@ -148,6 +153,7 @@ impl Hub {
             welcome,
             replay,
             live: Some(rx),
+            ended: Arc::clone(&self.ended),
         }
     }
 
@@ -212,6 +218,8 @@ impl Hub {
         for w in &watchers {
             let _ = w.tx.try_send(Live::End(bytes.clone()));
         }
+        // A connection that is waiting out its frame goes now: the run's end waits for it.
+        self.ended.notify_waiters();
         let drained = async {
             for w in &watchers {
                 w.tx.closed().await;

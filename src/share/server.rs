@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::frame::{self, Reader};
 use super::limits::{
@@ -91,6 +91,8 @@ pub struct Admission {
     /// ready to write, `backlog::replay`), then the live queue.
     pub replay: Vec<Bytes>,
     pub live: Option<mpsc::Receiver<Live>>,
+    /// Raised when the run ends (`Hub::end`).
+    pub ended: Arc<Notify>,
 }
 
 pub struct Config {
@@ -265,7 +267,8 @@ impl Conn {
             return;
         }
         if replay(&mut writer, admission.replay).await.is_ok() {
-            self.converse(want, frames, writer, admission.live).await;
+            let live = admission.live.map(|rx| (rx, admission.ended));
+            self.converse(want, frames, writer, live).await;
         }
         let _ = self.tx.send(ShareMsg::Left { id: self.id });
     }
@@ -276,7 +279,7 @@ impl Conn {
         want: Want,
         mut frames: Reader<OwnedReadHalf, ClientMsg>,
         mut writer: OwnedWriteHalf,
-        mut live: Option<mpsc::Receiver<Live>>,
+        mut live: Option<(mpsc::Receiver<Live>, Arc<Notify>)>,
     ) {
         // A watcher may stay as long as it reads; a one-shot client says what it wants.
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
@@ -294,12 +297,16 @@ impl Conn {
                         return;
                     }
                 }
-                n = or_pending(live.as_mut().map(|rx| rx.recv_many(&mut queued, BATCH))) => {
+                n = or_pending(live.as_mut().map(|(rx, _)| rx.recv_many(&mut queued, BATCH))) => {
                     let mut end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
-                    if let (false, Some(rx)) = (end, live.as_mut()) {
-                        // Wait out the frame, then take what came meanwhile too.
+                    if let (false, Some((rx, ended))) = (end, live.as_mut()) {
+                        // Wait out the frame, then take what came meanwhile too; the run's
+                        // end cuts the wait short (the run waits for its last frames).
                         if let Some(wait) = (wrote + FRAME).checked_duration_since(Instant::now()) {
-                            tokio::time::sleep(wait).await;
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = ended.notified() => {}
+                            }
                         }
                         while !end && queued.len() < BATCH {
                             let Ok(more) = rx.try_recv() else { break };
