@@ -259,6 +259,7 @@ impl Hub {
                 user: "watcher".into(),
                 tx: watcher,
             }],
+            ended: Arc::new(Notify::new()),
             request: None,
             socket: PathBuf::new(),
             runbook_source: String::new(),
