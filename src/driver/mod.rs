@@ -165,6 +165,11 @@ impl Driver {
                     self.share_msg(msg, fe);
                 }
                 got = input.recv(), if input_open => {
+                    // What a watcher had already been answered about comes before what the
+                    // operator typed after: the share server runs on its own thread, so its
+                    // queued messages are taken first, or a run ended by this input would
+                    // lose the refusals its clients already saw.
+                    self.drain_share(fe);
                     // A closed input answers at once forever: say end-of-input once, then
                     // stop asking, or the loop spins for the rest of the run.
                     input_open = got.is_some();
@@ -438,6 +443,12 @@ impl Driver {
             ShareMsg::Refused { who, reason } => {
                 self.feed(Event::ClientRefused { who, reason }, fe)
             }
+        }
+    }
+
+    fn drain_share(&mut self, fe: &mut dyn FrontEnd) {
+        while let Some(msg) = self.share.as_mut().and_then(|hub| hub.rx.try_recv().ok()) {
+            self.share_msg(msg, fe);
         }
     }
 

@@ -216,8 +216,10 @@ impl Conn {
 
     /// Says why the connection ends, journals it, and ends it.
     async fn cut_off(&self, writer: &mut OwnedWriteHalf, reason: String) {
+        // Queued for the journal before the client hears it, so nothing it was told is
+        // missing from the journal's order of events.
+        self.refused(reason.clone());
         let _ = write_timed(writer, &error(&reason)).await;
-        self.refused(reason);
     }
 
     async fn serve(self, stream: UnixStream) {
