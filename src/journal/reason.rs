@@ -250,6 +250,15 @@ pub enum StepFailure {
     /// Verify checks failed, `failed` of `of` (each one's reason is in its own
     /// `command_finished`).
     Checks { failed: Vec<u32>, of: u32 },
+    /// The command reads captures that held a secret, gone with the stop or crash before
+    /// (secrets are never written); step `by` captured them and may run again (`mutating`:
+    /// it is a change, and running it makes the change again).
+    LostCapture {
+        purpose: Purpose,
+        names: Vec<String>,
+        by: String,
+        mutating: bool,
+    },
 }
 
 /// Why a run ended, where shisa decided it (an operator's own words stay in `reason`).

@@ -458,6 +458,12 @@ impl Phrasebook for English {
             Body::StepFailed { reason, .. } => step()
                 .marked(Mark::Failed)
                 .plain(format!("step failed: {reason}")),
+            Body::OperatorChoice {
+                prompt: Prompt::LostCapture,
+                choice: Choice::Rerun,
+            } => step().plain(format!(
+                "{who} chose to run the step that captured the lost value again"
+            )),
             Body::OperatorChoice { choice, .. } => {
                 let p = step();
                 match choice {
@@ -574,6 +580,23 @@ impl Phrasebook for English {
                     "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
                 ))
                 .code(moved_to),
+            Body::CaptureRerun {
+                needed_by,
+                names,
+                mutating,
+            } => {
+                let p = step()
+                    .marked(Mark::Resumed)
+                    .plain("runs again to capture ")
+                    .code(names.join(", "))
+                    .plain(", lost when the run stopped, for ")
+                    .code(needed_by);
+                if *mutating {
+                    p.plain(": a change, made again; its target and approval are asked again")
+                } else {
+                    p
+                }
+            }
             Body::RunbookChanged {
                 to_sha256,
                 reason,

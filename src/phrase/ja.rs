@@ -447,6 +447,12 @@ impl Phrasebook for Japanese {
                     .marked(Mark::Failed)
                     .plain(format!("ステップ失敗: {}", reason.unwrap_or_default()))
             }
+            Body::OperatorChoice {
+                prompt: Prompt::LostCapture,
+                choice: Choice::Rerun,
+            } => step().plain(format!(
+                "{who} が失われた値を取得したステップの再実行を選択"
+            )),
             Body::OperatorChoice { choice, .. } => {
                 let p = step();
                 match choice {
@@ -563,6 +569,24 @@ impl Phrasebook for Japanese {
                 ))
                 .code(moved_to)
                 .plain(" に退避"),
+            Body::CaptureRerun {
+                needed_by,
+                names,
+                mutating,
+            } => {
+                let p = step()
+                    .marked(Mark::Resumed)
+                    .plain("実行の停止で失われた ")
+                    .code(names.join(", "))
+                    .plain(" を取得し直すため再実行（")
+                    .code(needed_by)
+                    .plain(" が使う）");
+                if *mutating {
+                    p.plain("。変更を伴うため、変更をもう一度行い、対象の確認と承認もやり直す")
+                } else {
+                    p
+                }
+            }
             Body::RunbookChanged {
                 to_sha256,
                 reason,
