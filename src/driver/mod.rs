@@ -23,6 +23,7 @@ use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+mod opening;
 pub mod ports;
 pub mod remote;
 #[cfg(test)]
@@ -52,6 +53,9 @@ pub struct Driver {
     replies: HashMap<u64, oneshot::Sender<(bool, String)>>,
     /// ssh connections, for runbooks with `hosts:`.
     remote: Option<remote::Remote>,
+    /// Hosts' masters opened off the loop report here (`opening.rs`).
+    open_tx: mpsc::UnboundedSender<opening::OpenDone>,
+    open_rx: mpsc::UnboundedReceiver<opening::OpenDone>,
 }
 
 /// How the run ended, for the caller to report.
@@ -71,6 +75,7 @@ impl Driver {
         clock: Clock,
     ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        let (open_tx, open_rx) = mpsc::unbounded_channel();
         Driver {
             engine,
             writer: Box::new(writer),
@@ -88,6 +93,8 @@ impl Driver {
             later: Vec::new(),
             replies: HashMap::new(),
             remote: None,
+            open_tx,
+            open_rx,
         }
     }
 
@@ -160,6 +167,15 @@ impl Driver {
                     self.feed(Event::CommandDone(result), fe);
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
+                Some(done) = self.open_rx.recv() => {
+                    self.running = None;
+                    let spawn = done.spawn.clone();
+                    let started = match &mut self.remote {
+                        Some(r) => r.opened(self.runner.as_mut(), done),
+                        None => Err(std::io::Error::other("no ssh connections")),
+                    };
+                    self.started(started, &spawn, fe);
+                }
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
                 Some(msg) = or_pending(self.share.as_mut().map(|hub| hub.rx.recv())) => {
                     self.share_msg(msg, fe);
@@ -282,19 +298,10 @@ impl Driver {
                         ),
                     }
                 }
-                Effect::Spawn(spawn) => match self.start(&spawn) {
-                    Ok(remote::Started::Running(running)) => self.running = running,
-                    Ok(remote::Started::Refused(result)) => {
-                        self.later.push(Event::CommandDone(*result))
-                    }
-                    Err(e) => self.fail(
-                        format!(
-                            "cannot create the output log {} ({e}); the run stops here",
-                            spawn.log
-                        ),
-                        fe,
-                    ),
-                },
+                Effect::Spawn(spawn) => {
+                    let started = self.start(&spawn);
+                    self.started(started, &spawn, fe);
+                }
                 Effect::Timer { after, event } => {
                     let tx = self.timer_tx.clone();
                     tokio::spawn(async move {
@@ -322,6 +329,28 @@ impl Driver {
         written
     }
 
+    /// What starting a command came to: it runs (or its host is being opened), or its
+    /// result is fed back at once.
+    fn started(
+        &mut self,
+        started: std::io::Result<remote::Started>,
+        spawn: &crate::engine::Spawn,
+        fe: &mut dyn FrontEnd,
+    ) {
+        match started {
+            Ok(remote::Started::Running(running)) => self.running = running,
+            Ok(remote::Started::Opening(opening)) => self.running = Some(opening),
+            Ok(remote::Started::Refused(result)) => self.later.push(Event::CommandDone(*result)),
+            Err(e) => self.fail(
+                format!(
+                    "cannot create the output log {} ({e}); the run stops here",
+                    spawn.log
+                ),
+                fe,
+            ),
+        }
+    }
+
     /// Starts a command where the engine says it runs: here, or on a host.
     fn start(&mut self, spawn: &crate::engine::Spawn) -> std::io::Result<remote::Started> {
         let target = match self.engine.remote_target(spawn.step, spawn.purpose) {
@@ -331,7 +360,7 @@ impl Driver {
             Some(Err(why)) => return Err(std::io::Error::other(why)),
         };
         match &mut self.remote {
-            Some(r) => r.start(self.runner.as_mut(), spawn, &target),
+            Some(r) => r.start(self.runner.as_mut(), spawn, &target, &self.open_tx),
             None => Err(std::io::Error::other(
                 "this run has no ssh connections set up for `on:` steps",
             )),
