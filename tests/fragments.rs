@@ -256,3 +256,25 @@ fn resume_sees_an_edited_fragment_as_an_edited_runbook() {
     let effects = std::fs::read_to_string(run.dir().join("effects")).unwrap();
     assert_eq!(effects, "look node-n1 plain\n");
 }
+
+#[test]
+fn plan_shows_a_fragments_steps_with_the_values_their_use_gives() {
+    let s = scratch(&with_mark(MARK, MAIN));
+    let out = s
+        .shisa()
+        .arg("plan")
+        .arg(s.path().join("main.yaml"))
+        .args(["-p", "nodes=n1,n2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for n in ["n1", "n2"] {
+        assert!(text.contains(&format!("roll[{n}]/m/look")), "{text}");
+        assert!(text.contains(&format!("Look at node-{n}\n")), "{text}");
+        assert!(
+            text.contains(&format!("with who=node-{n} how=plain")),
+            "{text}"
+        );
+    }
+}
