@@ -369,6 +369,8 @@ steps:
     c.arg("run").arg(&rb).arg("--headless");
     c.env("SHISA_SSH_CONFIG", &config)
         .env("SHISA_SOCKET_DIR", &sockets);
+    // A group of its own, as a shell gives a job: Ctrl-C at a terminal reaches the group.
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
     let mut live = Live::start(c);
     live.wait_for("is running", 10);
     // The connection is being opened: ssh is waiting for the greeting.
@@ -379,7 +381,9 @@ steps:
     );
     let pid = nix::unistd::Pid::from_raw(live.child.id() as i32);
     let asked = std::time::Instant::now();
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    // To the whole group, as the terminal sends it: the ssh opening the host must not get
+    // it (it is in a group of its own), or it would die behind shisa's back.
+    nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGINT).unwrap();
     // The loop answers at once, not after ssh gives up.
     live.wait_for("Ctrl-C: stop the running command", 1);
     live.send("stop");
