@@ -335,15 +335,11 @@ fn processes_naming(needle: &str) -> Vec<i32> {
         .collect()
 }
 
-#[test]
-fn a_host_that_never_answers_does_not_hold_the_run_and_ctrl_c_stops_the_connecting() {
-    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
-    else {
-        return;
-    };
-    let s = Scratch::new();
-    // Accepts connections (the kernel does, into the backlog) and never says a word: ssh
-    // waits for the server's greeting up to its connect timeout (15 s).
+/// A host that takes connections (the kernel does, into the backlog) and never says a
+/// word: ssh waits for the server's greeting up to its connect timeout (15 s). Returns the
+/// listener (keep it), and `shisa run --headless` of a one-step runbook on that host, the
+/// step's extra keys in `extra`, with its ssh configuration.
+fn silent_host(s: &Scratch, extra: &str) -> (std::net::TcpListener, PathBuf, Command) {
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = silent.local_addr().unwrap().port();
     let config = s.write(
@@ -354,21 +350,26 @@ fn a_host_that_never_answers_does_not_hold_the_run_and_ctrl_c_stops_the_connecti
     std::fs::create_dir_all(&sockets).unwrap();
     let rb = s.write(
         "silent.yaml",
-        r#"version: 1
-name: Silent host
-hosts:
-  h: { ssh: silent }
-steps:
-  - id: look
-    kind: precheck
-    on: h
-    run: hostname
-"#,
+        &format!(
+            "version: 1\nname: Silent host\nhosts:\n  h: {{ ssh: silent }}\nsteps:\n  \
+             - id: look\n    kind: precheck\n    on: h\n    run: hostname\n{extra}"
+        ),
     );
     let mut c = s.shisa();
     c.arg("run").arg(&rb).arg("--headless");
     c.env("SHISA_SSH_CONFIG", &config)
         .env("SHISA_SOCKET_DIR", &sockets);
+    (silent, config, c)
+}
+
+#[test]
+fn a_host_that_never_answers_does_not_hold_the_run_and_ctrl_c_stops_the_connecting() {
+    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
+    else {
+        return;
+    };
+    let s = Scratch::new();
+    let (silent, config, mut c) = silent_host(&s, "");
     // A group of its own, as a shell gives a job: Ctrl-C at a terminal reaches the group.
     std::os::unix::process::CommandExt::process_group(&mut c, 0);
     let mut live = Live::start(c);
@@ -418,6 +419,33 @@ steps:
     assert!(
         processes_naming(&config.display().to_string()).is_empty(),
         "the connecting ssh was left behind"
+    );
+    drop(silent);
+}
+
+#[test]
+fn a_steps_timeout_covers_opening_its_host() {
+    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
+    else {
+        return;
+    };
+    let s = Scratch::new();
+    let (silent, _, c) = silent_host(&s, "    timeout: 2s\n");
+    let began = std::time::Instant::now();
+    let run = Run::from(common::feed(c, "abort\n"));
+    let took = began.elapsed();
+    // Well before ssh's own 15 s: the step's 2 s counted from its start.
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?}\n{}",
+        run.explain()
+    );
+    assert_eq!(ssh_failures(&run), ["timed_out"], "{}", run.explain());
+    assert!(
+        run.stdout
+            .contains("silent did not answer within the command's timeout"),
+        "{}",
+        run.explain()
     );
     drop(silent);
 }

@@ -26,13 +26,17 @@ pub struct OpenDone {
     pub host: Host,
     pub spawn: Spawn,
     pub opened: std::io::Result<Opened>,
-    /// shisa stopped it: nothing ran on the host.
-    pub stopped: bool,
+    /// Set when shisa stops it, up to when the driver reads this: a stop that comes after
+    /// the open ended, before its end was handled, still keeps the command from starting.
+    pub stopped: Arc<AtomicBool>,
+    /// The command's own timeout ran out while the host was being opened.
+    pub timed_out: bool,
     /// How long it took, for the result of a command it kept from running.
     pub took: std::time::Duration,
 }
 
 /// An open in flight, as the driver holds a running command: it can be stopped.
+#[derive(Clone)]
 pub struct Opening {
     pid: Pid,
     /// Set once the child is reaped; until then its pid cannot be anyone else's.
@@ -40,13 +44,22 @@ pub struct Opening {
     stopped: Arc<AtomicBool>,
 }
 
+impl Opening {
+    /// TERMs the open's process group unless it has ended; `why` is set when it is ended
+    /// here.
+    fn end(&self, why: &AtomicBool) {
+        let reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
+        if !*reaped {
+            why.store(true, Ordering::SeqCst);
+            let _ = killpg(self.pid, Signal::SIGTERM);
+        }
+    }
+}
+
 impl Stoppable for Opening {
     fn stop(&self) {
         self.stopped.store(true, Ordering::SeqCst);
-        let reaped = self.reaped.lock().unwrap_or_else(|e| e.into_inner());
-        if !*reaped {
-            let _ = killpg(self.pid, Signal::SIGTERM);
-        }
+        self.end(&AtomicBool::new(false));
     }
 }
 
@@ -73,6 +86,18 @@ pub fn start(
         reaped: reaped.clone(),
         stopped: stopped.clone(),
     };
+    // The command's timeout counts from its start, the open included: a host that takes
+    // the connection and then says nothing must not hold the step past it.
+    let (over_tx, over_rx) = std::sync::mpsc::channel::<()>();
+    let timed_out = Arc::new(AtomicBool::new(false));
+    if let Some(limit) = spawn.timeout {
+        let (o, flag) = (opening.clone(), timed_out.clone());
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = over_rx.recv_timeout(limit) {
+                o.end(&flag);
+            }
+        });
+    }
     std::thread::spawn(move || {
         let mut stderr = Vec::new();
         if let Some(mut pipe) = child.stderr.take() {
@@ -87,12 +112,14 @@ pub fn start(
             *r = true;
             child.wait()
         };
+        drop(over_tx);
         let opened = status.map(|s| Opened::judge(s.code(), &stderr, &log));
         let _ = done.send(OpenDone {
             host,
             spawn,
             opened,
-            stopped: stopped.load(Ordering::SeqCst),
+            stopped,
+            timed_out: timed_out.load(Ordering::SeqCst),
             took: began.elapsed(),
         });
     });

@@ -111,6 +111,7 @@ impl Remote {
             spawn,
             opened,
             stopped,
+            timed_out,
             took,
         } = done;
         let refused = |r: &Self, kind: &str, why: &str| {
@@ -120,12 +121,20 @@ impl Remote {
             }
             Ok(started)
         };
-        if stopped {
+        if stopped.load(std::sync::atomic::Ordering::SeqCst) {
             let why = format!(
                 "stopped while connecting to {}; nothing ran there",
                 host.destination()
             );
             return refused(self, "stopped_connecting", &why);
+        }
+        if timed_out {
+            let why = format!(
+                "{} did not answer within the command's timeout ({} s) while shisa connected; nothing ran there",
+                host.destination(),
+                spawn.timeout.unwrap_or(took).as_secs()
+            );
+            return refused(self, "timed_out", &why);
         }
         let opened = opened?;
         if let Some(problem) = opened.problem() {
