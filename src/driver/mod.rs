@@ -23,6 +23,7 @@ use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+mod launch;
 mod opening;
 pub mod ports;
 pub mod remote;
@@ -167,15 +168,7 @@ impl Driver {
                     self.feed(Event::CommandDone(result), fe);
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
-                Some(done) = self.open_rx.recv() => {
-                    self.running = None;
-                    let spawn = done.spawn.clone();
-                    let started = match &mut self.remote {
-                        Some(r) => r.opened(self.runner.as_mut(), done),
-                        None => Err(std::io::Error::other("no ssh connections")),
-                    };
-                    self.started(started, &spawn, fe);
-                }
+                Some(done) = self.open_rx.recv() => self.open_done(done, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
                 Some(msg) = or_pending(self.share.as_mut().map(|hub| hub.rx.recv())) => {
                     self.share_msg(msg, fe);
@@ -327,44 +320,6 @@ impl Driver {
             }
         }
         written
-    }
-
-    /// What starting a command came to: it runs (or its host is being opened), or its
-    /// result is fed back at once.
-    fn started(
-        &mut self,
-        started: std::io::Result<remote::Started>,
-        spawn: &crate::engine::Spawn,
-        fe: &mut dyn FrontEnd,
-    ) {
-        match started {
-            Ok(remote::Started::Running(running)) => self.running = running,
-            Ok(remote::Started::Opening(opening)) => self.running = Some(opening),
-            Ok(remote::Started::Refused(result)) => self.later.push(Event::CommandDone(*result)),
-            Err(e) => self.fail(
-                format!(
-                    "cannot create the output log {} ({e}); the run stops here",
-                    spawn.log
-                ),
-                fe,
-            ),
-        }
-    }
-
-    /// Starts a command where the engine says it runs: here, or on a host.
-    fn start(&mut self, spawn: &crate::engine::Spawn) -> std::io::Result<remote::Started> {
-        let target = match self.engine.remote_target(spawn.step, spawn.purpose) {
-            None => return self.runner.start(spawn).map(remote::Started::Running),
-            Some(Ok(t)) => t,
-            // The engine refuses such a step before it spawns; never reached.
-            Some(Err(why)) => return Err(std::io::Error::other(why)),
-        };
-        match &mut self.remote {
-            Some(r) => r.start(self.runner.as_mut(), spawn, &target, &self.open_tx),
-            None => Err(std::io::Error::other(
-                "this run has no ssh connections set up for `on:` steps",
-            )),
-        }
     }
 
     fn output(&mut self, chunk: &OutputChunk, fe: &mut dyn FrontEnd) {
