@@ -16,7 +16,7 @@ use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::engine::Spawn;
+use crate::engine::{RemoteTarget, Spawn};
 use crate::remote::{Host, Opened, Transport};
 
 use super::ports::Stoppable;
@@ -25,6 +25,7 @@ use super::ports::Stoppable;
 pub struct OpenDone {
     pub host: Host,
     pub spawn: Spawn,
+    pub target: RemoteTarget,
     pub opened: std::io::Result<Opened>,
     /// Set when shisa stops it, up to when the driver reads this: a stop that comes after
     /// the open ended, before its end was handled, still keeps the command from starting.
@@ -68,7 +69,7 @@ pub fn start(
     transport: &Transport,
     host: Host,
     log: PathBuf,
-    spawn: Spawn,
+    (spawn, target): (Spawn, RemoteTarget),
     done: UnboundedSender<OpenDone>,
 ) -> std::io::Result<Opening> {
     // A group of its own, as every command has: Ctrl-C at the terminal reaches shisa,
@@ -117,6 +118,7 @@ pub fn start(
         let _ = done.send(OpenDone {
             host,
             spawn,
+            target,
             opened,
             stopped,
             timed_out: timed_out.load(Ordering::SeqCst),

@@ -13,9 +13,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{CommandResult, RemoteFailure, RemoteTarget, Spawn};
+use crate::engine::{CommandResult, LogKind, RemoteFailure, RemoteTarget, Spawn, log_path};
 use crate::hash::sha256_hex;
-use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify, ssh_log_path};
+use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify};
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -87,15 +87,14 @@ impl Remote {
             Err(e) => return self.refused(spawn, "bad_destination", &e.to_string()),
         };
         if self.opened.contains(&host) {
-            return self.launch(runner, spawn, host);
+            return self.launch(runner, spawn, target, host);
         }
-        let log = self
-            .run_dir
-            .join(ssh_log_path(&spawn.log.replace(".log", ".open.log")));
+        let log = self.run_dir.join(ssh_log(spawn, target, LogKind::SshOpen));
         if let Some(parent) = log.parent() {
             std::fs::create_dir_all(parent)?;
         }
-        let opening = opening::start(&self.transport, host, log, spawn.clone(), done.clone())?;
+        let waiting = (spawn.clone(), target.clone());
+        let opening = opening::start(&self.transport, host, log, waiting, done.clone())?;
         Ok(Started::Opening(Box::new(opening)))
     }
 
@@ -109,6 +108,7 @@ impl Remote {
         let OpenDone {
             host,
             spawn,
+            target,
             opened,
             stopped,
             timed_out,
@@ -145,7 +145,7 @@ impl Remote {
             return refused(self, kind, &problem);
         }
         self.opened.insert(host.clone());
-        self.launch(runner, &spawn, host)
+        self.launch(runner, &spawn, &target, host)
     }
 
     /// Starts `spawn` over `host`'s open master.
@@ -153,9 +153,11 @@ impl Remote {
         &mut self,
         runner: &mut dyn Launcher,
         spawn: &Spawn,
+        target: &RemoteTarget,
         host: Host,
     ) -> std::io::Result<Started> {
-        let rs = match self.transport.remote_spawn(&host, spawn, &self.run_dir) {
+        let log = self.run_dir.join(ssh_log(spawn, target, LogKind::Ssh));
+        let rs = match self.transport.remote_spawn(&host, spawn, log) {
             Ok(rs) => rs,
             Err(e) => return self.refused(spawn, "bad_request", &e.to_string()),
         };
@@ -226,4 +228,15 @@ fn refused(
         }),
         ..Default::default()
     })
+}
+
+/// Where ssh's own log of a command (or of opening its host) goes: beside its output log.
+fn ssh_log(spawn: &Spawn, target: &RemoteTarget, kind: LogKind) -> String {
+    log_path(
+        &spawn.step_id,
+        spawn.purpose,
+        spawn.attempt,
+        Some(&target.destination),
+        kind,
+    )
 }

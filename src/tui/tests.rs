@@ -222,7 +222,7 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        let event = intent.event(self.e.operator(), self.e.operator_person());
+        let event = intent.event(self.e.operator());
         self.feed(event);
     }
 
