@@ -227,7 +227,7 @@ pub const APPROVED: &str = "approved: the step runs now";
 
 pub fn approval_mistyped(typed: &str) -> String {
     format!(
-        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (type it again)"
+        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (approve again to type it afresh: `a` in watch, or `shisa approve` anew)"
     )
 }
 
