@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Outcome, Person, Prompt, Purpose, StepStatus};
+use crate::journal::record::{
+    Body, Choice, Entry, Outcome, Person, Prompt, Purpose, Role, StepStatus,
+};
 use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
@@ -188,11 +190,19 @@ impl Engine {
                     self.steps[i].no_return = true;
                 }
             }
-            Body::TargetMismatch { misses, .. } => {
+            Body::TargetMismatch { misses, blind, .. } => {
                 if let Some(i) = idx
                     && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
                 {
                     *m = *misses;
+                }
+                // A reviewer's wrong blind guess at the approval waiting now.
+                if let Some(i) = idx
+                    && *blind
+                    && entry.actor.role == Role::Reviewer
+                    && let ApprovalState::Requested { missed, .. } = &mut self.steps[i].approval
+                {
+                    missed.push(entry.actor.user.clone());
                 }
             }
             Body::ApprovalRequested {
@@ -205,6 +215,7 @@ impl Engine {
                         command_sha256: command_sha256.clone(),
                         expected: expected.clone(),
                         approvals: Vec::new(),
+                        missed: Vec::new(),
                     };
                 }
             }

@@ -75,6 +75,15 @@ impl Engine {
             }
             _ => return refuse(msg::NO_TARGET_WAITING),
         };
+        // An empty line (Enter pressed twice, a paste ending in a blank line) is no try: a
+        // miss for it would spend the tries whose end names the resolved target.
+        if text.trim().is_empty() && !resolved.is_empty() {
+            return refuse(if blind {
+                msg::NOTHING_NAMED
+            } else {
+                msg::NOTHING_TYPED
+            });
+        }
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
             self.emit(
@@ -201,6 +210,16 @@ impl Engine {
         })
     }
 
+    /// How many times `user` named step `i`'s blind target wrong at the approval waiting.
+    fn blind_misses_of(&self, i: usize, user: &str) -> u32 {
+        match &self.steps[i].approval {
+            ApprovalState::Requested { missed, .. } => {
+                missed.iter().filter(|u| *u == user).count() as u32
+            }
+            _ => 0,
+        }
+    }
+
     pub(super) fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Offer {
             reviewer,
@@ -230,6 +249,8 @@ impl Engine {
             Some(msg::APPROVAL_OTHER_COMMAND.to_string())
         } else if !fresh {
             Some(msg::APPROVAL_STALE.to_string())
+        } else if self.blind(i) && self.blind_misses_of(i, &reviewer.user) >= MAX_MISSES {
+            Some(msg::reviewer_out_of_blind_tries(MAX_MISSES))
         } else {
             self.approver_refusal(i, &reviewer, &who, allow_self)
         };

@@ -34,8 +34,11 @@ pub fn parse(stdout: &str) -> Result<(u64, Option<String>, Vec<String>), Command
     let (number, rest) = first
         .split_once(char::is_whitespace)
         .map_or((first, ""), |(n, r)| (n, r.trim()));
-    // Digits only: `1,000`, `-1`, `4e2` and `NaN` are not what a count of things is.
-    let count = (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+    // Digits only: `1,000`, `-1`, `4e2` and `NaN` are not what a count of things is. Nor
+    // is a number followed by more digits: `1 000` is a thousand grouped by a space (or a
+    // narrow no-break space), never a count of 1 with the unit `000`.
+    let grouped = rest.starts_with(|c: char| c.is_numeric());
+    let count = (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !grouped)
         .then(|| number.parse::<u64>().ok())
         .flatten()
         .ok_or_else(|| CommandFailure::NoCount {
@@ -217,6 +220,9 @@ mod tests {
             "+3\n",
             "99999999999999999999999\n",
             "accounts: 4\n",
+            "1 000 accounts\n",
+            "1\u{202f}000\n",
+            "2\t4\n",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was read as a count");
         }

@@ -22,6 +22,10 @@ pub const NO_STEP_READY: &str = "no step is waiting to begin";
 pub const NO_RETRY_DUE: &str = "no retry is due";
 pub const NO_MANUAL_STEP: &str = "no manual step is waiting";
 pub const NO_TARGET_WAITING: &str = "no target is waiting to be confirmed";
+pub const NOTHING_NAMED: &str =
+    "nothing was typed: name the target you intend (an empty line is not a try)";
+pub const NOTHING_TYPED: &str =
+    "nothing was typed: type the target shown (an empty line is not a try)";
 pub const NO_APPROVAL_WAITING: &str = "no step is waiting for approval";
 pub const NO_DECISION_WAITING: &str = "nothing is waiting for a decision";
 pub const NO_COMMAND_RUNNING: &str = "no command is running";
@@ -224,6 +228,13 @@ pub fn approval_by_operator(user: &str) -> String {
 }
 
 pub const APPROVED: &str = "approved: the step runs now";
+
+/// A reviewer who named a blind target wrong as often as the operator may.
+pub fn reviewer_out_of_blind_tries(max: u32) -> String {
+    format!(
+        "you named the target wrong {max} times; a blind confirmation gives no more tries: another person must approve (or reject)"
+    )
+}
 
 pub fn approval_mistyped(typed: &str) -> String {
     format!(
@@ -498,6 +509,8 @@ pub struct Seen<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Nearest<'a> {
     TooOld(Seen<'a>),
+    /// Completed, but stamped after this run's clock.
+    Ahead(Seen<'a>),
     Broken(Seen<'a>, &'a str),
     NotCompleted(Seen<'a>),
     OtherVersion(Seen<'a>),
@@ -532,6 +545,13 @@ pub fn refused_no_rehearsal(l: Looked<'_>, nearest: &Nearest<'_>, now: DateTime<
             "a {needs} run of this version that completed{}, longer ago than {within} ({})",
             ago(c),
             c.run_id
+        ),
+        Nearest::Ahead(c) => format!(
+            "a {needs} run of this version that completed after this run's clock ({}, at {}): a clock was wrong then or is now, so it proves no period",
+            c.run_id,
+            c.ended.map_or(String::new(), |t| t
+                .format("%Y-%m-%d %H:%M UTC")
+                .to_string())
         ),
         Nearest::Broken(c, why) => format!(
             "a completed {needs} run of this version whose journal does not verify ({}: {why})",

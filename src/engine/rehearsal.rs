@@ -74,9 +74,12 @@ pub fn judge(
     };
     let empty = Rehearsals::default();
     let found = found.unwrap_or(&empty);
+    // Within the period, and not after now: a finish stamped later than this run's clock
+    // came from a clock that was wrong then or is wrong now, and proves no period.
     let fresh = |c: &Candidate| {
         c.ended.is_some_and(|t| {
-            now.signed_duration_since(t).to_std().unwrap_or_default() <= needs.within
+            !stamped_ahead(t, now)
+                && now.signed_duration_since(t).to_std().unwrap_or_default() <= needs.within
         })
     };
     // Candidates come newest first; the newest that qualifies and verifies is the evidence.
@@ -95,7 +98,7 @@ pub fn judge(
                 .unwrap_or_default(),
         }));
     }
-    let nearest = nearest(&found.runs, &fresh);
+    let nearest = nearest(&found.runs, &fresh, now);
     Err(msg::refused_no_rehearsal(
         msg::Looked {
             env: name,
@@ -110,8 +113,25 @@ pub fn judge(
     ))
 }
 
-fn nearest<'a>(runs: &'a [Candidate], fresh: &dyn Fn(&Candidate) -> bool) -> Nearest<'a> {
+/// How far a rehearsal's finish may lie after this run's clock: the same host's clock read
+/// twice, or two hosts sharing a journal directory a little apart; no more.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(1);
+
+fn stamped_ahead(ended: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    ended > now + CLOCK_SLACK
+}
+
+fn nearest<'a>(
+    runs: &'a [Candidate],
+    fresh: &dyn Fn(&Candidate) -> bool,
+    now: DateTime<Utc>,
+) -> Nearest<'a> {
     let mine = || runs.iter().filter(|c| c.same_version);
+    if let Some(c) =
+        mine().find(|c| c.completed() && c.ended.is_some_and(|t| stamped_ahead(t, now)))
+    {
+        return Nearest::Ahead(c.seen());
+    }
     if let Some(c) = mine().find(|c| c.completed() && fresh(c))
         && let Some(Err(why)) = &c.journal
     {

@@ -172,3 +172,18 @@ fn a_run_exactly_at_the_edge_of_the_period_counts_and_one_past_it_does_not() {
         .is_err()
     );
 }
+
+#[test]
+fn a_run_finished_after_now_is_no_evidence_beyond_a_minute_of_slack() {
+    let judged = |ahead: Duration| {
+        let mut r = run("r1", 0, "completed", true, Some(Ok("h")));
+        r.ended = Some(now() + ahead);
+        judge(&rb(), Some("production"), "x", Some(&found(vec![r])), now())
+    };
+    assert!(judged(Duration::seconds(30)).is_ok());
+    let e = judged(Duration::days(400)).unwrap_err();
+    assert!(
+        e.contains("completed after this run's clock (r1, at 2028-01-06 08:00 UTC)"),
+        "{e}"
+    );
+}
