@@ -28,6 +28,7 @@ pub mod messages;
 pub mod option_like;
 pub mod phase;
 mod read;
+mod recapture;
 pub mod rehearsal;
 mod reject;
 pub mod remote;
@@ -71,5 +72,7 @@ mod prop_tests;
 #[cfg(test)]
 mod progress_tests;
 
+#[cfg(test)]
+mod recapture_tests;
 #[cfg(test)]
 mod verify_all_tests;

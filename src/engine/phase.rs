@@ -172,6 +172,8 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
         // Not `retry`: the window does not reopen on request, and asking again in the same
         // minute would be the same question.
         Prompt::Window => vec![K::Override, K::Abort],
+        // Run the step that captured the lost value again (its gates again), undo, or stop.
+        Prompt::LostCapture => vec![K::Rerun, K::Rollback, K::Abort],
         // Ask for approval again (another reviewer, or the same one after a fix elsewhere),
         // undo what was done, or stop.
         Prompt::Rejected => vec![K::Retry, K::Rollback, K::Abort],
@@ -217,7 +219,7 @@ impl Engine {
         if let Some(i) = going.in_doubt {
             return Phase::InDoubt(i);
         }
-        let i = self.current;
+        let i = self.at();
         let Some(step) = self.rb.steps.get(i) else {
             return Phase::Next(Todo::RunDone);
         };
@@ -368,6 +370,15 @@ impl Engine {
                 ..
             } if !self.changes_made() => {
                 let mut offered = offered(&self.rb.steps[step], Prompt::Rejected);
+                offered.retain(|k| *k != K::Rollback);
+                offered
+            }
+            Phase::Failed {
+                step,
+                prompt: Prompt::LostCapture,
+                ..
+            } if !self.changes_made() => {
+                let mut offered = offered(&self.rb.steps[step], Prompt::LostCapture);
                 offered.retain(|k| *k != K::Rollback);
                 offered
             }

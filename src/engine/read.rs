@@ -43,7 +43,7 @@ impl Engine {
 
     /// The step in progress, or the next to begin (`steps().len()` when all are done).
     pub fn current(&self) -> usize {
-        self.current
+        self.at()
     }
 
     pub fn run_id(&self) -> Option<&str> {

@@ -66,6 +66,9 @@ pub struct Engine {
     pub(super) steps: Vec<StepState>,
     /// The step in progress, or the next to begin (`steps.len()` when all are done).
     pub(super) current: usize,
+    /// Earlier steps running again for a secret capture lost in a stop (`capture_rerun`),
+    /// innermost last: the run is at the last one until it ends, then back where it was.
+    pub(super) recapture: Vec<usize>,
     pub(super) run_id: Option<String>,
     /// `run --env`, and the rehearsal the run started on (from `run_started`).
     pub(super) env: Option<(String, Option<crate::journal::record::Rehearsed>)>,
@@ -102,6 +105,7 @@ impl Engine {
             held: BTreeMap::new(),
             steps,
             current: 0,
+            recapture: Vec::new(),
             run_id: None,
             env: None,
             run: RunProgress::NotStarted,

@@ -110,6 +110,7 @@ fn prompt_name(p: Prompt) -> &'static str {
         Prompt::InDoubt => "in doubt",
         Prompt::Rejected => "rejected",
         Prompt::Window => "window",
+        Prompt::LostCapture => "lost capture",
     }
 }
 
