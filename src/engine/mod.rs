@@ -31,6 +31,7 @@ pub mod remote;
 pub mod rollback;
 pub mod state;
 mod step;
+pub mod steps;
 pub mod update;
 mod verify_all;
 
