@@ -25,7 +25,8 @@ impl Walker {
     pub(super) fn feed_success(&mut self, c: &mut Cursor, s: &Spawn) {
         let rb = self.rb.clone();
         let step = &rb.steps[s.step];
-        let vars = c.e.step_vars(s.step);
+        // The values only where output is judged against them: most commands a walk feeds
+        // are rollbacks with no check.
         let out = match s.purpose {
             Purpose::Describe => step
                 .target
@@ -56,11 +57,11 @@ impl Walker {
                         }
                     }
                 }
-                madeup::passing(&step.expect, &step.capture, &wanted, &vars)
+                madeup::passing(&step.expect, &step.capture, &wanted, &c.e.step_vars(s.step))
             }
             _ => self
                 .expect_of(s)
-                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &vars)),
+                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &c.e.step_vars(s.step))),
         };
         let exit = self.expect_of(s).map_or(0, |e| e.exit);
         let Some(out) = out else {

@@ -44,6 +44,8 @@ pub(super) struct PathInfo {
     pub(super) approvals: u32,
     /// The answer given at each manual step with `choices`.
     pub(super) answers: BTreeMap<usize, String>,
+    /// The stretch of rollback this path records for others to share (`suffix.rs`).
+    pub(super) recording: super::suffix::Recording,
 }
 
 #[derive(Clone)]
@@ -113,6 +115,8 @@ pub(super) struct Walker {
     pub(super) forks: HashSet<ForkKey>,
     /// Failures already followed: step, command, changes in place, captures set.
     pub(super) seen: HashSet<(usize, Purpose, Vec<usize>, Vec<String>)>,
+    /// Rollbacks already followed, shared by the failure paths that end in them.
+    pub(super) suffixes: super::suffix::Suffixes,
     pub(super) out: Walk,
 }
 
@@ -143,6 +147,7 @@ pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
         owners: BTreeMap::new(),
         seen: HashSet::new(),
         forks: HashSet::new(),
+        suffixes: Default::default(),
         out: Walk {
             ran: vec![false; n],
             reached: vec![false; n],
@@ -192,7 +197,7 @@ impl Walker {
         loop {
             if let Some(why) = c.ended.take() {
                 self.stuck(&c, why);
-                return self.end(&c);
+                return self.end(&mut c);
             }
             match c.pending.take() {
                 Some(Pending::Timer(after, ev)) => {
@@ -209,7 +214,7 @@ impl Walker {
                 }
                 None => {
                     if !self.prompt(&mut c, stack) {
-                        return self.end(&c);
+                        return self.end(&mut c);
                     }
                 }
             }
@@ -287,12 +292,14 @@ impl Walker {
             }
             Phase::ManualUndo { step, n } => {
                 if let Some(r) = c.path.row {
-                    self.out.rows[r].undone.push(Undone {
+                    let u = Undone {
                         step,
                         entry: n,
                         manual: true,
                         values: Vec::new(),
-                    });
+                    };
+                    Self::record(c, &u, false);
+                    self.out.rows[r].undone.push(u);
                 }
                 c.send(Event::ManualDone {
                     choice: None,
@@ -370,6 +377,9 @@ impl Walker {
     fn result(&mut self, c: &mut Cursor, s: &Spawn, stack: &mut Vec<Cursor>) -> bool {
         self.check_reads(c, s);
         let in_rollback = c.e.rollback().is_some();
+        if in_rollback && self.shared_suffix(c, s) {
+            return false;
+        }
         if in_rollback {
             if let (Some(r), Purpose::Rollback(n)) = (c.path.row, s.purpose) {
                 let values = self.values(c, s);
@@ -379,6 +389,7 @@ impl Walker {
                     manual: false,
                     values,
                 };
+                Self::record(c, &u, true);
                 if self.out.rows[r].undone.last() != Some(&u) {
                     self.out.rows[r].undone.push(u);
                 }
@@ -539,7 +550,12 @@ impl Walker {
     }
 
     /// A path is over: which steps it reached, and (without a failure) how it ended.
-    fn end(&mut self, c: &Cursor) {
+    pub(super) fn end(&mut self, c: &mut Cursor) {
+        let finished = match c.e.phase() {
+            Phase::Finished { outcome, .. } => Some(outcome),
+            _ => None,
+        };
+        self.close_at_end(c, finished);
         if c.path.abandoned {
             return;
         }
