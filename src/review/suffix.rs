@@ -14,49 +14,14 @@
 //! with the same values and end alike, so the second takes the first's record instead of
 //! walking it again.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use crate::engine::Spawn;
 use crate::journal::record::{Outcome, Purpose};
 
 use super::paths::Undone;
+use super::shared::{Segment, SuffixKey, Then};
 use super::walk::{Cursor, Walker};
-
-/// What decides the rest of a rollback: the steps left in its plan, the changes kept,
-/// whether it is incomplete, the run's values, and each loop pass's values.
-pub(super) type SuffixKey = (
-    Vec<usize>,
-    Vec<usize>,
-    bool,
-    BTreeMap<String, String>,
-    Vec<BTreeMap<String, String>>,
-);
-
-/// One rollback step's stretch of a recorded rollback, up to the next shared point.
-pub(super) struct Segment {
-    /// The entries the row was given, each with whether it was given only when unlike the
-    /// row's last entry (commands; a manual entry is always given).
-    entries: Vec<(Undone, bool)>,
-    then: Then,
-}
-
-enum Then {
-    /// The rollback went on from another shared point.
-    Segment(usize),
-    /// The path ended here: how the run ended, if it did (a path that got stuck has none).
-    End(Option<Outcome>),
-}
-
-/// The rollbacks recorded so far.
-#[derive(Default)]
-pub(super) struct Suffixes {
-    ids: HashMap<SuffixKey, usize>,
-    /// By id; `None` while the path that records it is still being followed.
-    segments: Vec<Option<Segment>>,
-}
-
-/// The segment a path is recording: its id and the entries so far.
-pub(super) type Recording = Option<(usize, Vec<(Undone, bool)>)>;
 
 impl Walker {
     /// At the first rollback command of a step on a failure path: if this rest of the
@@ -66,7 +31,7 @@ impl Walker {
         let Some(r) = c.path.row else {
             return false;
         };
-        if s.purpose != Purpose::Rollback(1) {
+        if s.purpose != Purpose::Rollback(1) || !self.suffixes.share {
             return false;
         }
         let Some(key) = self.suffix_key(c) else {

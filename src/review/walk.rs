@@ -45,7 +45,7 @@ pub(super) struct PathInfo {
     /// The answer given at each manual step with `choices`.
     pub(super) answers: BTreeMap<usize, String>,
     /// The stretch of rollback this path records for others to share (`suffix.rs`).
-    pub(super) recording: super::suffix::Recording,
+    pub(super) recording: super::shared::Recording,
 }
 
 #[derive(Clone)]
@@ -116,12 +116,23 @@ pub(super) struct Walker {
     /// Failures already followed: step, command, changes in place, captures set.
     pub(super) seen: HashSet<(usize, Purpose, Vec<usize>, Vec<String>)>,
     /// Rollbacks already followed, shared by the failure paths that end in them.
-    pub(super) suffixes: super::suffix::Suffixes,
+    pub(super) suffixes: super::shared::Suffixes,
     pub(super) out: Walk,
 }
 
 /// Walks `written` with `params` (loops unrolled by the engine for these values).
 pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
+    walk_sharing(written, params, sha256, true)
+}
+
+/// The same, sharing rollbacks already walked between failure paths or (to test that
+/// sharing changes nothing) walking every one.
+pub(super) fn walk_sharing(
+    written: Arc<Runbook>,
+    params: Params,
+    sha256: &str,
+    share: bool,
+) -> Walk {
     let e =
         Engine::new(written, actor(Role::Operator, "operator", 1000), params).begins_steps_itself();
     let rb = e.runbook().clone();
@@ -147,7 +158,7 @@ pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
         owners: BTreeMap::new(),
         seen: HashSet::new(),
         forks: HashSet::new(),
-        suffixes: Default::default(),
+        suffixes: super::shared::Suffixes::new(share),
         out: Walk {
             ran: vec![false; n],
             reached: vec![false; n],
