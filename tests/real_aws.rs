@@ -1,8 +1,9 @@
 //! Incident 3 with the real AWS CLI: `runbooks/real/quarantine-accounts.yaml` attaches a
 //! Deny-all policy, against moto's AWS Organizations emulator started by the test on a
 //! loopback port. The test builds the organization (a Production OU with eight accounts,
-//! a quarantine OU with three), makes the incident's mistake (the root as the target) and
-//! then asks the emulator, with the AWS CLI, where the policy is attached.
+//! the quarantine OU with three, last month's quarantine OU with one), makes the incident's
+//! mistakes (the root as the target, another OU than the ticket's, more accounts than the
+//! ticket's) and then asks the emulator, with the AWS CLI, where the policy is attached.
 
 mod common;
 
@@ -29,14 +30,16 @@ def account(name, parent):
     org.move_account(AccountId=a, SourceParentId=root, DestinationParentId=parent)
     return a
 prod, quarantine = ou("Production"), ou("quarantine-2023-12")
+older = ou("quarantine-2023-11")
 for i in range(8):
     account("prod-%d" % i, prod)
 for i in range(3):
     account("customer-%d" % i, quarantine)
+account("customer-old", older)
 deny = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}]}
 policy = org.create_policy(Name="deny-all", Type="SERVICE_CONTROL_POLICY",
                            Description="Quarantine", Content=json.dumps(deny))
-print(json.dumps({"root": root, "prod": prod, "quarantine": quarantine,
+print(json.dumps({"root": root, "prod": prod, "quarantine": quarantine, "older": older,
                   "policy": policy["Policy"]["PolicySummary"]["Id"]}))
 "#;
 
@@ -47,6 +50,8 @@ struct Org {
     aws_bin: PathBuf,
     root: String,
     quarantine: String,
+    /// Last month's quarantine OU: named like the right one, not the ticket's.
+    older: String,
     policy: String,
 }
 
@@ -119,6 +124,7 @@ fn start(dir: &std::path::Path) -> Option<Org> {
         aws_bin,
         root: id("root"),
         quarantine: id("quarantine"),
+        older: id("older"),
         policy: id("policy"),
     })
 }
@@ -201,37 +207,8 @@ impl Org {
     }
 }
 
-#[test]
-fn the_root_as_target_is_stopped_by_the_count_of_accounts_under_it() {
-    let sh = Shared::new();
-    let Some(org) = start(&sh.s.path().join("moto")) else {
-        return;
-    };
-    let root = org.root.clone();
-    let run = org.quarantine(
-        &sh,
-        &root,
-        "3",
-        Answers {
-            precheck_failed: Some("abort the root holds every account"),
-            step_failed: None,
-        },
-    );
-    // Organizations' own word: the policy is nowhere, the root keeps only FullAWSAccess.
-    assert_eq!(org.deny_targets(), "", "{}", run.explain());
-    assert_eq!(org.root_policies(), "p-FullAWSAccess");
-    assert_eq!(run.code, 1, "{}", run.explain());
-    assert_eq!(run.records("step_failed", Some("blast-radius")).len(), 1);
-    // Eleven member accounts and the management account.
-    assert!(
-        run.stdout.contains(&format!(
-            "│ 12 account(s) under {root} lose access (at most 3)"
-        )),
-        "{}",
-        run.explain()
-    );
-    org.stop();
-}
+/// What the ticket names: the OU the operator and the reviewer name blind.
+const TICKET_OU: &str = "quarantine-2023-12";
 
 #[test]
 fn the_root_as_target_is_refused_at_confirmation() {
@@ -240,7 +217,8 @@ fn the_root_as_target_is_refused_at_confirmation() {
         return;
     };
     let root = org.root.clone();
-    // The operator's count is too generous: the target check still names the root.
+    // The operator's count is too generous: Organizations still names the root, and `deny`
+    // refuses it before the count runs or anyone is asked anything.
     let run = org.quarantine(
         &sh,
         &root,
@@ -248,14 +226,93 @@ fn the_root_as_target_is_refused_at_confirmation() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: Some(TICKET_OU),
         },
     );
+    // Organizations' own word: the policy is nowhere, the root keeps only FullAWSAccess.
     assert_eq!(org.deny_targets(), "", "{}", run.explain());
     assert_eq!(org.root_policies(), "p-FullAWSAccess");
     assert_eq!(run.code, 4, "{}", run.explain());
     let denied = &run.records("target_denied", Some("attach-deny"))[0];
     assert_eq!(denied["data"]["resolved"], "Root");
     assert!(run.records("approval_requested", None).is_empty());
+    assert!(
+        !run.stdout.contains("name the target you intend"),
+        "{}",
+        run.explain()
+    );
+    org.stop();
+}
+
+#[test]
+fn another_ou_than_the_tickets_is_refused_by_the_blind_confirmation() {
+    let sh = Shared::new();
+    let Some(org) = start(&sh.s.path().join("moto")) else {
+        return;
+    };
+    // Last month's OU id pasted from the wrong ticket: it passes `must_match`, and a
+    // screen showing "quarantine-2023-11" would be copied back. Named blind, it is not.
+    let older = org.older.clone();
+    let run = org.quarantine(
+        &sh,
+        &older,
+        "3",
+        Answers {
+            precheck_failed: None,
+            step_failed: None,
+            intended: Some(TICKET_OU),
+        },
+    );
+    assert_eq!(org.deny_targets(), "", "{}", run.explain());
+    assert_eq!(run.code, 4, "{}", run.explain());
+    let misses = run.records("target_mismatch", Some("attach-deny"));
+    assert_eq!(misses.len(), 3, "{}", run.explain());
+    for m in &misses {
+        assert_eq!(m["data"]["typed"], TICKET_OU);
+        assert_eq!(m["data"]["resolved"], "quarantine-2023-11");
+        assert_eq!(m["data"]["blind"], true);
+    }
+    assert!(run.records("approval_requested", None).is_empty());
+    org.stop();
+}
+
+#[test]
+fn more_accounts_than_the_ticket_names_are_refused_by_the_count() {
+    let sh = Shared::new();
+    let Some(org) = start(&sh.s.path().join("moto")) else {
+        return;
+    };
+    // The right OU, but the ticket says two accounts and Organizations counts three:
+    // refused by the count, before the blind question, with no override.
+    let quarantine = org.quarantine.clone();
+    let run = org.quarantine(
+        &sh,
+        &quarantine,
+        "2",
+        Answers {
+            precheck_failed: None,
+            step_failed: None,
+            intended: Some(TICKET_OU),
+        },
+    );
+    assert_eq!(org.deny_targets(), "", "{}", run.explain());
+    assert_eq!(org.root_policies(), "p-FullAWSAccess");
+    assert_eq!(run.code, 4, "{}", run.explain());
+    let impact = &run.records("target_impact", Some("attach-deny"))[0];
+    assert_eq!(impact["data"]["count"], 3);
+    assert_eq!(impact["data"]["at_most"], 2);
+    assert_eq!(impact["data"]["listed"].as_array().map(Vec::len), Some(3));
+    assert!(
+        run.stdout
+            .contains("this touches 3 account(s), more than the 2 allowed"),
+        "{}",
+        run.explain()
+    );
+    assert!(
+        !run.stdout.contains("name the target you intend"),
+        "{}",
+        run.explain()
+    );
     org.stop();
 }
 
@@ -273,10 +330,15 @@ fn the_quarantine_ou_gets_the_policy_and_nothing_else_does() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: Some(TICKET_OU),
         },
     );
     assert_eq!(run.code, 0, "{}", run.explain());
     assert_eq!(org.deny_targets(), org.quarantine);
     assert_eq!(org.root_policies(), "p-FullAWSAccess");
+    let impact = &run.records("target_impact", Some("attach-deny"))[0];
+    assert_eq!(impact["data"]["count"], 3);
+    let confirmed = &run.records("target_confirmed", Some("attach-deny"))[0];
+    assert_eq!(confirmed["data"]["typed"], TICKET_OU, "{confirmed}");
     org.stop();
 }

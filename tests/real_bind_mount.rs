@@ -176,6 +176,7 @@ fn a_data_directory_that_is_the_host_root_under_another_name_is_refused() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     // The host's own word: nothing outside the data directory changed owner.
@@ -189,38 +190,63 @@ fn a_data_directory_that_is_the_host_root_under_another_name_is_refused() {
     assert_eq!(o.run.code, 4, "{}", o.run.explain());
     let denied = &o.run.records("target_denied", Some("mount-and-chown"))[0];
     assert_eq!(denied["data"]["resolved"], "/");
+    // Refused on its name, before the count or the change.
+    assert!(o.run.records("target_impact", None).is_empty());
+    assert!(
+        !o.run.commands().iter().any(|c| c == "mount-and-chown:main"),
+        "{:?}",
+        o.run.commands()
+    );
 }
 
 #[test]
-fn the_count_of_owners_that_would_change_stops_a_root_in_disguise_first() {
+fn a_data_directory_with_more_to_chown_than_max_changes_is_refused_by_its_count() {
     if !tools() {
         return;
     }
     let s = Scratch::new();
     let h = host(s.path());
     let before = owners_outside_data(&h);
-    // The blast radius, counted before anything else: the whole tree would change owner.
+    // The ticket is for a fresh volume: at most two paths to hand over. This one holds a
+    // dump and a backup directory besides itself: three.
     let o = run_in_namespace(
         &s,
         &h,
-        r#"mount --bind "$H" "$H/srv/hostfs""#,
-        &h.join("srv/hostfs").display().to_string(),
-        &["max_changes=5"],
+        "",
+        &h.join("srv/redis/data").display().to_string(),
+        &["max_changes=2"],
         Answers {
-            precheck_failed: Some("abort that is far more than a data directory"),
+            precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
+    // The host's own word: nothing changed owner, inside the data directory or out, and
+    // nothing was mounted.
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
-    assert_eq!(o.mounts, vec!["/srv/hostfs".to_string()]);
-    assert_eq!(o.run.code, 1, "{}", o.run.explain());
-    assert_eq!(o.run.records("step_failed", Some("blast-radius")).len(), 1);
+    assert_eq!(owner(&h.join("srv/redis/data")), (0, 0));
+    assert_eq!(owner(&h.join("srv/redis/data/dump.rdb")), (0, 0));
+    assert!(o.mounts.is_empty(), "{:?}", o.mounts);
+    assert_eq!(o.run.code, 4, "{}", o.run.explain());
+    let impact = &o.run.records("target_impact", Some("mount-and-chown"))[0];
+    assert_eq!(impact["data"]["count"], 3, "{impact}");
+    assert_eq!(impact["data"]["at_most"], 2);
+    let listed: Vec<&str> = impact["data"]["listed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect();
     assert!(
-        o.run
-            .stdout
-            .contains("path(s) would change owner (at most 5)"),
-        "{}",
-        o.run.explain()
+        listed
+            .iter()
+            .any(|l| l.ends_with("/srv/redis/data/dump.rdb")),
+        "{listed:?}"
+    );
+    assert!(
+        !o.run.commands().iter().any(|c| c == "mount-and-chown:main"),
+        "{:?}",
+        o.run.commands()
     );
 }
 
@@ -242,6 +268,7 @@ fn a_mount_inside_the_data_directory_stops_the_change() {
         Answers {
             precheck_failed: Some("abort a home directory is mounted inside"),
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
@@ -275,6 +302,7 @@ fn a_failed_chown_is_rolled_back_and_the_volume_unmounted() {
         Answers {
             precheck_failed: None,
             step_failed: Some("rollback"),
+            intended: None,
         },
     );
     assert_eq!(owners_outside_data(&h), before, "{}", o.run.explain());
@@ -306,6 +334,7 @@ fn its_own_data_directory_is_mounted_and_handed_to_redis() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(o.run.code, 0, "{}", o.run.explain());
@@ -313,4 +342,10 @@ fn its_own_data_directory_is_mounted_and_handed_to_redis() {
     assert_eq!(owner(&h.join("srv/redis/data")), (999, 999));
     assert_eq!(owner(&h.join("srv/redis/data/dump.rdb")), (999, 999));
     assert_eq!(o.mounts, vec!["/var/lib/containers/redis/data".to_string()]);
+    // The form the refusals above look for: the change's own command, as step:purpose.
+    assert!(
+        o.run.commands().iter().any(|c| c == "mount-and-chown:main"),
+        "{:?}",
+        o.run.commands()
+    );
 }

@@ -167,6 +167,7 @@ fn a_release_that_drops_the_authorizer_is_rolled_back_by_the_unhappy_path_verify
         Answers {
             precheck_failed: None,
             step_failed: Some("rollback"),
+            intended: None,
         },
     );
     // nginx's own answers: the authorizer is back in front of the handler.
@@ -195,6 +196,7 @@ fn a_release_that_keeps_the_authorizer_goes_live() {
         Answers {
             precheck_failed: None,
             step_failed: None,
+            intended: None,
         },
     );
     assert_eq!(run.code, 0, "{}", run.explain());

@@ -75,7 +75,8 @@ fn a_rejection_reaches_the_operator_with_its_reason_and_nothing_runs() {
         rejected[0]["data"]["reason"],
         "OU id is not the one in INC-42"
     );
-    assert!(!run.commands().iter().any(|c| c.contains("attach-policy")));
+    // `commands()` names each as step:purpose.
+    assert!(!run.commands().iter().any(|c| c == "attach-deny:main"));
 }
 
 #[test]

@@ -123,3 +123,27 @@ fn a_run_id_is_accepted_wherever_a_run_directory_is_and_a_wrong_one_is_explained
         assert!(!err.contains("os error"), "{cmd}: {err}");
     }
 }
+
+/// A change whose command ran and failed may be in place: the run's last words say so, and
+/// so must the history a returning operator reads (the cold pass found it empty).
+#[test]
+fn a_failed_change_left_in_place_is_listed_as_the_runs_last_words_list_it() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "half.yaml",
+        "version: 1\nname: Half a change\nsteps:\n  - id: save\n    kind: snapshot\n    run: cp /etc/hostname \"$SHISA_RUN_DIR/saved\"\n  - id: change\n    kind: action\n    waive: { target: \"a test of the history\" }\n    run: 'echo half > \"$SHISA_RUN_DIR/state\"; exit 1'\n    verify: [ { run: 'test -s \"$SHISA_RUN_DIR/state\"' } ]\n    rollback: [ { run: 'cp \"$SHISA_RUN_DIR/saved\" \"$SHISA_RUN_DIR/state\"' } ]\n",
+    );
+    let run = s.run(&rb, &[], "abort vendor says wait\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    assert!(
+        run.stderr.contains("CHANGES LEFT IN PLACE") && run.stderr.contains("(change)"),
+        "{}",
+        run.explain()
+    );
+    let (_, json, _) = runs(&s, &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["outcome"], "failed");
+    assert_eq!(v[0]["left_in_place"], serde_json::json!(["change"]));
+    let (_, table, _) = runs(&s, &[]);
+    assert!(table.contains("! changes left in place: change"), "{table}");
+}

@@ -486,7 +486,8 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
     pane.keys(&["Enter"]);
     pane.wait_for(&["The run is over: rolled back (exit 1)"]);
     pane.keys(&["Escape"]);
-    let hidden = pane.wait_for(&["Enter leave"]);
+    // Hidden, the summary's footer says Enter brings it back and q leaves.
+    let hidden = pane.wait_for(&["Enter show the summary", "q leave"]);
     std::thread::sleep(Duration::from_millis(300));
     let hidden = if hidden.contains("The run is over") {
         pane.screen()

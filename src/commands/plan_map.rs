@@ -1,13 +1,14 @@
 //! The rollback map of `shisa plan`: for each change, what a rollback would undo if it
-//! failed there, with every earlier step done. It follows the engine's order
-//! (`Engine::rollback_plan`): the failed step, then each change in place, newest first; a
-//! step that `closes` another cancels both; a completed checkpoint or a started point of no
+//! failed there, with every earlier step done. The order is the engine's own
+//! (`engine::rollback_plan_supposing`, the rule `Engine::rollback_plan` follows at run time
+//! from what really ran): the failed step, then each change in place, newest first; a step
+//! that `closes` another cancels both; a completed checkpoint or a started point of no
 //! return keeps what is before it; inside a loop pass, that pass comes first and the
-//! operator may stop there. The engine decides at run time from what really ran; this is
-//! the same rule read off the runbook, for a reviewer.
+//! operator may stop there. This file only says it.
 
 use std::fmt::Write as _;
 
+use crate::engine::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};
 use crate::runbook::model::{Guard, Runbook, Step, Undo};
 
 pub fn rollback_map(o: &mut String, rb: &Runbook) {
@@ -22,14 +23,12 @@ pub fn rollback_map(o: &mut String, rb: &Runbook) {
         "\nRollback map (on failure the operator chooses rollback by default):"
     );
     for &i in &mutating {
-        let plan = plan_at(rb, i);
-        let (this_pass, earlier): (Vec<usize>, Vec<usize>) = if rb.steps[i].iteration.is_some() {
-            plan.reach
-                .iter()
-                .partition(|&&j| same_pass(&rb.steps[j], &rb.steps[i]))
-        } else {
-            (plan.reach.clone(), Vec::new())
-        };
+        let plan = rollback_plan_supposing(rb, i);
+        let this_pass = reach(&rollback_plan_of_pass_supposing(rb, i), i);
+        let earlier: Vec<usize> = reach(&plan, i)
+            .into_iter()
+            .filter(|j| !this_pass.contains(j))
+            .collect();
         let undo = if this_pass.is_empty() {
             "nothing to undo".to_string()
         } else {
@@ -44,7 +43,7 @@ pub fn rollback_map(o: &mut String, rb: &Runbook) {
                 list(rb, &earlier, i)
             );
         }
-        if let Some(by) = plan.kept_by {
+        if let Some(by) = plan.stops_at {
             let why = if rb.steps[by].checkpoint.is_some() {
                 "after checkpoint"
             } else {
@@ -68,56 +67,17 @@ pub fn rollback_map(o: &mut String, rb: &Runbook) {
     }
 }
 
-/// What a rollback at a failure of step `failed` reaches, newest first, and what it keeps.
-struct Plan {
-    reach: Vec<usize>,
-    kept: Vec<usize>,
-    kept_by: Option<usize>,
-}
-
-fn plan_at(rb: &Runbook, failed: usize) -> Plan {
-    let closed_before = |j: usize| {
-        let id = &rb.steps[j].id;
-        rb.steps[j + 1..failed]
-            .iter()
-            .any(|s| s.closes.as_ref().is_some_and(|r| &r.id == id))
-    };
-    let in_place = |j: usize| {
-        let s = &rb.steps[j];
-        s.mutating && s.closes.is_none() && !closed_before(j)
-    };
-    let changed: Vec<usize> = std::iter::once(failed)
-        .chain((0..failed).rev().filter(|&j| in_place(j)))
+/// Every change the plan reaches, with or without a rollback, in the engine's order: the
+/// failed step first, then newest first.
+fn reach(plan: &RollbackPlan, failed: usize) -> Vec<usize> {
+    let mut all: Vec<usize> = plan
+        .undo
+        .iter()
+        .chain(&plan.without_rollback)
+        .copied()
         .collect();
-    // The latest completed checkpoint (before the failure) or started point of no return
-    // (the failed step's own included): nothing before it is undone.
-    let floor = (0..=failed).rev().find_map(|k| {
-        let s = &rb.steps[k];
-        if k < failed && s.checkpoint.is_some() {
-            Some((k + 1, k))
-        } else if s.point_of_no_return.is_some() {
-            Some((k, k))
-        } else {
-            None
-        }
-    });
-    let (floor, kept_by) = match floor {
-        Some((f, by)) => (f, Some(by)),
-        None => (0, None),
-    };
-    let (reach, kept) = changed.into_iter().partition(|&j| j >= floor);
-    Plan {
-        reach,
-        kept,
-        kept_by,
-    }
-}
-
-fn same_pass(a: &Step, b: &Step) -> bool {
-    match (&a.iteration, &b.iteration) {
-        (Some(x), Some(y)) => x.loop_id == y.loop_id && x.index == y.index,
-        _ => false,
-    }
+    all.sort_unstable_by_key(|&j| (j != failed, std::cmp::Reverse(j)));
+    all
 }
 
 fn list(rb: &Runbook, steps: &[usize], failed: usize) -> String {

@@ -159,8 +159,16 @@ fn counted(
             return true;
         }
     };
-    let said = EN.impact(count, unit.as_deref(), impact.at_most).text();
-    let over = count > impact.at_most;
+    let at_most = match impact.at_most.resolve(vars) {
+        Ok(n) => n,
+        Err(e) => {
+            let why = crate::engine::messages::limit_unusable(&e);
+            let _ = writeln!(o, "     REFUSED: {}", engine.mask(&why));
+            return true;
+        }
+    };
+    let said = EN.impact(count, unit.as_deref(), at_most).text();
+    let over = count > at_most;
     let lead = if over { "REFUSED" } else { "ok" };
     let _ = writeln!(o, "     {lead}: {}", engine.mask(&said));
     for l in &listed {

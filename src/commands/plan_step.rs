@@ -104,7 +104,7 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
                 "",
                 &format!(
                     "refused, with no override, if it counts more than {}",
-                    impact.at_most
+                    limit_shown(&impact.at_most, values)
                 ),
             );
         }
@@ -315,6 +315,20 @@ fn host(rb: &Runbook, on: &crate::runbook::model::OnHost, values: &Values) -> St
             format!("host `{}` (ssh {user}{dest}{sudo})", on.name)
         }
         None => format!("host `{}`", on.name),
+    }
+}
+
+/// `3`; `23 (max_accounts)` for a limit a parameter gives; the stand-in as `plan` shows it
+/// when the parameter has no value yet.
+fn limit_shown(limit: &crate::runbook::model::Limit, values: &Values) -> String {
+    match limit.param() {
+        None => limit.to_string(),
+        Some(name) => format!(
+            "{} ({name})",
+            values
+                .get(name)
+                .map_or_else(|| limit.to_string(), Clone::clone)
+        ),
     }
 }
 

@@ -10,6 +10,7 @@ use crate::review::{self, madeup, markdown};
 use crate::runbook::load_file;
 use crate::runbook::model::{Param, Runbook};
 use crate::runbook::params::{self, Params};
+use crate::runbook::target::whole;
 
 /// The Markdown, and whether anything was found.
 pub fn run(path: &Path, assignments: &[String]) -> Result<(String, bool)> {
@@ -53,7 +54,10 @@ fn fill(rb: &Runbook, mut p: Params) -> (Params, Vec<String>) {
             continue;
         };
         let (value, how) = if is_missing(&v) {
-            (made_up(param), " (made up: no value given)")
+            (
+                made_up(param, is_limit(rb, &param.name)),
+                " (made up: no value given)",
+            )
         } else {
             (v, "")
         };
@@ -84,8 +88,20 @@ fn fill(rb: &Runbook, mut p: Params) -> (Params, Vec<String>) {
     (p, lines)
 }
 
-/// A value the parameter's rules accept (one item for a list), else its name.
-fn made_up(p: &Param) -> String {
+/// Whether an `impact.at_most` reads the parameter: its made-up value must be a count.
+fn is_limit(rb: &Runbook, name: &str) -> bool {
+    rb.steps.iter().any(|s| {
+        s.target
+            .as_ref()
+            .and_then(|t| t.impact.as_ref())
+            .and_then(|i| i.at_most.param())
+            == Some(name)
+    })
+}
+
+/// A value the parameter's rules accept (one item for a list; a whole number for a
+/// `limit`), else its name.
+fn made_up(p: &Param, limit: bool) -> String {
     let one = Param {
         list: false,
         ..p.clone()
@@ -94,11 +110,18 @@ fn made_up(p: &Param) -> String {
         .pattern
         .iter()
         .flat_map(|pat| (0..madeup::SEEDS).filter_map(|s| madeup::sample(&pat.source, s, None)));
+    let fallback = if limit {
+        "10".to_string()
+    } else {
+        format!("{}-sample", p.name)
+    };
     p.choices
         .iter()
         .cloned()
         .chain(from_pattern)
+        .chain(limit.then(|| "10".to_string()))
         .chain([format!("{}-sample", p.name)])
+        .filter(|v| !limit || whole(v).is_some())
         .find(|v| !v.contains(params::LIST_SEPARATOR) && params::check_value(&one, v).is_ok())
-        .unwrap_or_else(|| format!("{}-sample", p.name))
+        .unwrap_or(fallback)
 }

@@ -45,6 +45,7 @@ pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
     let engine = Engine::new(Arc::new(loaded.runbook.clone()), operator, params.clone())
         .operated_by(crate::identity::operator_who());
     refuse_option_like(&engine)?;
+    refuse_fragment_limits(&engine, &loaded)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
     needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let runbook_path = args
@@ -163,6 +164,24 @@ fn refuse_option_like(engine: &Engine) -> Result<()> {
         all.join("; "),
         first.name
     )))
+}
+
+/// A fragment's `at_most` bound to a value that is not a whole number: refused before
+/// anything runs (exit 2), pointing into the fragment.
+fn refuse_fragment_limits(engine: &Engine, loaded: &crate::runbook::Loaded) -> Result<()> {
+    let diags: Vec<crate::runbook::diag::Diagnostic> = engine
+        .unusable_fragment_limits()
+        .into_iter()
+        .map(|(pos, why)| {
+            crate::runbook::diag::Diagnostic::error(pos, why).hint(
+                "nothing has run; give a whole number (digits only) for the value the `use` step passes in `with:`",
+            )
+        })
+        .collect();
+    if diags.is_empty() {
+        return Ok(());
+    }
+    Err(loaded.report(diags).into())
 }
 
 /// `<dir>/<run-id>/` with an id that sorts by time: `20231205T081500Z-3f9a`.

@@ -208,6 +208,8 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
         let wanted = match kind {
             "run_started" => first.is_none(),
             "step_started" => raw.contains("\"mutating\":true"),
+            // Only a change's own command: from its start the change may be in place.
+            "command_started" => !changes.is_empty() && raw.contains("\"purpose\":\"main\""),
             "step_finished" => !changes.is_empty(),
             "run_finished" | "run_interrupted" | "run_resumed" | "rollback_requested" => true,
             _ => false,
@@ -237,16 +239,29 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
                     run.operator = format!("{}@{}", who.user, who.host);
                 }
             }
-            "step_started" => match changes.iter_mut().find(|(s, _)| s == step) {
-                Some(c) => c.1 = false,
-                None => changes.push((step.to_string(), false)),
-            },
+            // As the engine counts a change in place (`Engine::in_effect`): once its command
+            // has started, until it is rolled back or skipped — a failed, stopped or rerun
+            // step may have changed something, and the run's last words list it.
+            "step_started" => {
+                if !changes.iter().any(|(s, _)| s == step) {
+                    changes.push((step.to_string(), false));
+                }
+            }
+            "command_started" => {
+                if let Some(c) = changes.iter_mut().find(|(s, _)| s == step) {
+                    c.1 = true;
+                }
+            }
             "step_finished" => {
                 if let (Some(c), Some(status)) = (
                     changes.iter_mut().find(|(s, _)| s == step),
                     line.data.status,
                 ) {
-                    c.1 = status.went_on();
+                    if status.went_on() {
+                        c.1 = true;
+                    } else if matches!(status, StepStatus::RolledBack | StepStatus::Skipped) {
+                        c.1 = false;
+                    }
                 }
             }
             "run_finished" => {
@@ -365,5 +380,28 @@ mod tests {
         assert_eq!(s.operator, "ops1@h");
         assert_eq!(s.reason.as_deref(), Some("vendor outage"));
         assert!(!s.live);
+    }
+
+    #[test]
+    fn a_change_whose_command_started_is_left_in_place_though_its_step_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("20231205T081500Z-3f9b");
+        fs::create_dir(&run).unwrap();
+        let lines = [
+            r#"{"seq":1,"ts":"2023-12-05T08:15:00.000+00:00","kind":"run_started","data":{"runbook":{"path":"/r.yaml","sha256":"ab","name":"Demo"}},"actor":{"role":"operator","user":"ops1","uid":1,"host":"h"}}"#,
+            // `grow` ran its command, was stopped (failed) and the operator aborted.
+            r#"{"seq":2,"ts":"2023-12-05T08:15:01.000+00:00","kind":"step_started","step":"grow","data":{"mutating":true}}"#,
+            r#"{"seq":3,"ts":"2023-12-05T08:15:02.000+00:00","kind":"command_started","step":"grow","data":{"purpose":"describe","attempt":1}}"#,
+            r#"{"seq":4,"ts":"2023-12-05T08:15:03.000+00:00","kind":"command_started","step":"grow","data":{"purpose":"main","attempt":1}}"#,
+            r#"{"seq":5,"ts":"2023-12-05T08:15:04.000+00:00","kind":"step_finished","step":"grow","data":{"status":"failed"}}"#,
+            // `narrow` was refused at its target: its command never started.
+            r#"{"seq":6,"ts":"2023-12-05T08:15:05.000+00:00","kind":"step_started","step":"narrow","data":{"mutating":true}}"#,
+            r#"{"seq":7,"ts":"2023-12-05T08:15:06.000+00:00","kind":"command_started","step":"narrow","data":{"purpose":"describe","attempt":1}}"#,
+            r#"{"seq":8,"ts":"2023-12-05T08:15:07.000+00:00","kind":"step_finished","step":"narrow","data":{"status":"failed"}}"#,
+            r#"{"seq":9,"ts":"2023-12-05T08:16:05.000+00:00","kind":"run_finished","data":{"outcome":"failed","reason":"vendor says wait"}}"#,
+        ];
+        fs::write(run.join("journal.jsonl"), lines.join("\n")).unwrap();
+        let s = summarize(&run, "20231205T081500Z-3f9b", Utc::now()).unwrap();
+        assert_eq!(s.left_in_place, vec!["grow".to_string()]);
     }
 }

@@ -21,7 +21,11 @@ pub fn run(o: &Options) -> Result<Exit> {
     } else if runs.is_empty() {
         out.push_str(&format!("no runs in {}\n", dir.display()));
     } else {
-        out.push_str(&super::runs_table::table(&runs, Utc::now()));
+        out.push_str(&super::runs_table::table(
+            &runs,
+            Utc::now(),
+            terminal_width(),
+        ));
         if !o.all {
             out.push_str(&format!(
                 "(newest {RECENT} at most; --all lists every run in {})\n",
@@ -30,6 +34,15 @@ pub fn run(o: &Options) -> Result<Exit> {
         }
     }
     print(&out)
+}
+
+/// The terminal's width when the table goes to one; piped, lines are not cut to fit.
+fn terminal_width() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    crossterm::terminal::size().ok().map(|(w, _)| w as usize)
 }
 
 fn print(text: &str) -> Result<Exit> {

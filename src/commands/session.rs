@@ -435,7 +435,7 @@ fn report(run_dir: &Path, ended: &Ended) -> Result<Exit> {
             );
         } else {
             eprintln!(
-                "shisa: their rollback commands are in `shisa plan`; `shisa resume {}` continues the run",
+                "shisa: `shisa resume {}` continues the run; quitting it there with r rolls them back first",
                 run_dir.display()
             );
         }

@@ -10,7 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncBufReadExt;
 
 use super::share_clients::runtime;
-use super::witness::{Witness, command, finish, open_copy};
+use super::witness::{Ask, Witness, finish, message, open_copy};
 use crate::exit::{Error, Exit, Result};
 use crate::share::client;
 use crate::share::frame;
@@ -80,7 +80,7 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
             }
             line = stdin.next_line(), if stdin_open => match line {
                 Ok(Some(line)) => {
-                    if let Some(msg) = command(&line, &lines.witness, &w.run_id) {
+                    if let Some(msg) = Ask::parse(&line).and_then(|ask| message(ask, &lines.witness, &w.run_id)) {
                         let _ = frame::write(&mut writer, &msg).await;
                     } else if !line.trim().is_empty() {
                         let _ = writeln!(lines.out, "say `note <text>` or `approve <target>`");

@@ -8,11 +8,11 @@ use std::path::PathBuf;
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::witness::{Witness, command, finish, open_copy};
+use super::witness::{Ask, Witness, finish, message, open_copy};
 use crate::clock::Clock;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
-use crate::frontend::{FrontEnd, Input, Intent, Shown};
+use crate::frontend::{FrontEnd, Input, Shown};
 use crate::share::client;
 use crate::share::frame;
 use crate::share::protocol::{FrameError, ServerMsg, Want};
@@ -79,13 +79,8 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
                     let key = key.unwrap_or(Input::Eof);
                     let Some(e) = witness.engine.as_ref() else { break };
                     for intent in app.input(key, e, false) {
-                        let line = match intent {
-                            Intent::Approve(typed) => format!("approve {typed}"),
-                            Intent::Note(text) => format!("note {text}"),
-                            Intent::Reject(reason) => format!("reject {reason}"),
-                            _ => continue,
-                        };
-                        if let Some(msg) = command(&line, &witness, &w.run_id) {
+                        let Some(ask) = Ask::from_intent(intent) else { continue };
+                        if let Some(msg) = message(ask, &witness, &w.run_id) {
                             let _ = frame::write(&mut writer, &msg).await;
                         }
                     }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::exit::{Error, Exit, Result};
+use crate::frontend::Intent;
 use crate::hash::sha256_hex;
 use crate::journal::record::{Actor, Record, Role};
 use crate::journal::writer::GENESIS;
@@ -91,33 +92,76 @@ pub fn open_copy(copy: Option<&PathBuf>) -> Result<Option<std::fs::File>> {
     .transpose()
 }
 
-/// A line the watcher typed, as the message to send: `note <text>`, `approve <target>` or
-/// `reject <reason>` for the step the witness sees waiting. `None` for anything else.
-pub fn command(line: &str, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
-    let (word, rest) = line.trim().split_once(' ').unwrap_or((line.trim(), ""));
-    match word {
-        "note" if !rest.trim().is_empty() => Some(ClientMsg::Note {
-            text: rest.trim().to_string(),
+/// What a watcher asks of the run, as data: a typed target travels as typed, never
+/// through text that is split and trimmed again (the engine decides what a target matches).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ask {
+    Note(String),
+    /// Approve the step waiting for approval, typing its target.
+    Approve {
+        typed: String,
+    },
+    /// Reject it, with a reason.
+    Reject {
+        reason: String,
+    },
+}
+
+impl Ask {
+    /// A line typed to the line-mode watcher: `note <text>`, `approve <target>` or
+    /// `reject <reason>`. Everything after `approve ` is the typed target, spaces included.
+    pub fn parse(line: &str) -> Option<Ask> {
+        let line = line.trim_start();
+        let (word, rest) = line.split_once(' ').unwrap_or((line.trim_end(), ""));
+        match word {
+            "note" => Some(Ask::Note(rest.to_string())),
+            "approve" => Some(Ask::Approve {
+                typed: rest.to_string(),
+            }),
+            "reject" => Some(Ask::Reject {
+                reason: rest.to_string(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// What the TUI watcher's own intent asks, if it is one a watcher sends.
+    pub fn from_intent(intent: Intent) -> Option<Ask> {
+        match intent {
+            Intent::Note(text) => Some(Ask::Note(text)),
+            Intent::Approve(typed) => Some(Ask::Approve { typed }),
+            Intent::Reject(reason) => Some(Ask::Reject { reason }),
+            _ => None,
+        }
+    }
+}
+
+/// What a watcher asks, as the message to send for the step the witness sees waiting.
+/// `None` for a note or reason with no text, or nothing waiting to approve or reject.
+pub fn message(ask: Ask, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
+    match ask {
+        Ask::Note(text) if !text.trim().is_empty() => Some(ClientMsg::Note {
+            text: text.trim().to_string(),
         }),
-        "approve" => {
+        Ask::Approve { typed } => {
             let pending = witness.engine.as_ref()?.pending_approval()?;
             Some(ClientMsg::Approve {
                 run_id: run_id.to_string(),
                 step: pending.step_id,
                 command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
-                typed: rest.trim().to_string(),
+                typed,
                 sudo_user: crate::share::client::sudo_user(),
             })
         }
-        "reject" if !rest.trim().is_empty() => {
+        Ask::Reject { reason } if !reason.trim().is_empty() => {
             let pending = witness.engine.as_ref()?.pending_approval()?;
             Some(ClientMsg::Reject {
                 run_id: run_id.to_string(),
                 step: pending.step_id,
                 command_sha256: pending.command_sha256,
                 request: witness.request.clone()?,
-                reason: rest.trim().to_string(),
+                reason: reason.trim().to_string(),
                 sudo_user: crate::share::client::sudo_user(),
             })
         }
@@ -149,5 +193,70 @@ pub fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
             );
             Exit::Ok
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waiting() -> Witness {
+        Witness {
+            engine: Some(crate::engine::tests::engine_at_approval()),
+            records: 0,
+            head: GENESIS.to_string(),
+            broken: None,
+            request: Some("request-hash".into()),
+        }
+    }
+
+    fn typed(ask: Ask) -> String {
+        match message(ask, &waiting(), "run-1") {
+            Some(ClientMsg::Approve { typed, .. }) => typed,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The engine decides what a typed target matches: a watcher sends it as typed, spaces
+    /// and all, from the TUI's form and from the line watcher alike.
+    #[test]
+    fn a_typed_target_is_sent_as_typed_spaces_and_all() {
+        let tui = Ask::from_intent(Intent::Approve("  quarantine-2023-12 ".into()));
+        assert_eq!(typed(tui.unwrap()), "  quarantine-2023-12 ");
+        let line = Ask::parse("approve  quarantine-2023-12 ").unwrap();
+        assert_eq!(typed(line), " quarantine-2023-12 ");
+    }
+
+    #[test]
+    fn a_line_says_what_it_asks_and_empty_words_send_nothing() {
+        assert_eq!(
+            Ask::parse("  note disk at 80%"),
+            Some(Ask::Note("disk at 80%".into()))
+        );
+        assert_eq!(
+            Ask::parse("reject wrong ticket"),
+            Some(Ask::Reject {
+                reason: "wrong ticket".into()
+            })
+        );
+        assert_eq!(Ask::parse("approved x"), None);
+        let w = waiting();
+        assert_eq!(message(Ask::Note("  ".into()), &w, "run-1"), None);
+        assert_eq!(
+            message(
+                Ask::Reject {
+                    reason: String::new()
+                },
+                &w,
+                "run-1"
+            ),
+            None
+        );
+        let Some(ClientMsg::Reject { reason, step, .. }) =
+            message(Ask::parse("reject  wrong ticket ").unwrap(), &w, "run-1")
+        else {
+            panic!("a reason is sent")
+        };
+        assert_eq!((reason.as_str(), step.as_str()), ("wrong ticket", "attach"));
     }
 }

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::engine::{CommandResult, Effect, Engine, Event, Offer, Rejection};
+use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
@@ -188,11 +188,7 @@ impl Driver {
             r.close_all();
         }
         if let Some(hub) = &mut self.share {
-            let outcome = match (self.engine.finished(), &self.fatal) {
-                (Some((o, _)), _) => o.name().to_string(),
-                (None, Some(_)) => "stopped: journal error".to_string(),
-                (None, None) => "halted (resumable)".to_string(),
-            };
+            let outcome = self.engine.end_for_watchers(self.fatal.is_some());
             let head = self.writer.head().to_string();
             hub.end(&outcome, self.exit.unwrap_or(Exit::Failed).code(), &head)
                 .await;
@@ -232,7 +228,7 @@ impl Driver {
             if self.fatal.is_some() {
                 return;
             }
-            let event = intent.event(self.engine.operator(), self.engine.operator_person());
+            let event = intent.event(self.engine.operator());
             self.feed(event, fe);
         }
     }
@@ -385,30 +381,18 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
-                if self.engine.run_id() != Some(run_id.as_str()) {
-                    let this = self.engine.run_id().unwrap_or_default().to_string();
-                    let _ = reply.send((false, format!("this is run {this}, not {run_id}")));
-                    return;
-                }
-                let fresh = hub.request.as_deref() == Some(request.as_str());
-                let reviewer = self.reviewer(&peer);
-                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
-                let event = Event::Approval(Offer {
-                    reviewer,
+                let answer = ClientAnswer {
+                    client: id,
+                    run_id,
                     step,
                     command_sha256,
-                    typed,
-                    fresh,
-                    who,
-                    client: Some(id),
-                });
-                // The engine answers with `Effect::Reply`; an event it refuses is answered here.
-                self.replies.insert(id, reply);
-                let refused = self.try_feed(event, fe).err();
-                if let Some(reply) = self.replies.remove(&id) {
-                    let why = refused.unwrap_or_else(|| "no decision was recorded".into());
-                    let _ = reply.send((false, why));
-                }
+                    request,
+                    latest_request: hub.request.clone(),
+                    reviewer: self.reviewer(&peer),
+                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
+                    verdict: Verdict::Approve { typed },
+                };
+                self.answer(answer, reply, fe);
             }
             ShareMsg::Reject {
                 id,
@@ -421,27 +405,18 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
-                if self.engine.run_id() != Some(run_id.as_str()) {
-                    let this = self.engine.run_id().unwrap_or_default().to_string();
-                    let _ = reply.send((false, format!("this is run {this}, not {run_id}")));
-                    return;
-                }
-                let fresh = hub.request.as_deref() == Some(request.as_str());
-                let event = Event::Reject(Rejection {
-                    reviewer: self.reviewer(&peer),
+                let answer = ClientAnswer {
+                    client: id,
+                    run_id,
                     step,
                     command_sha256,
-                    reason,
-                    fresh,
+                    request,
+                    latest_request: hub.request.clone(),
+                    reviewer: self.reviewer(&peer),
                     who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
-                    client: Some(id),
-                });
-                self.replies.insert(id, reply);
-                let refused = self.try_feed(event, fe).err();
-                if let Some(reply) = self.replies.remove(&id) {
-                    let why = refused.unwrap_or_else(|| "no decision was recorded".into());
-                    let _ = reply.send((false, why));
-                }
+                    verdict: Verdict::Reject { reason },
+                };
+                self.answer(answer, reply, fe);
             }
             ShareMsg::Note {
                 peer, text, reply, ..
@@ -461,6 +436,23 @@ impl Driver {
             ShareMsg::Refused { who, reason } => {
                 self.feed(Event::ClientRefused { who, reason }, fe)
             }
+        }
+    }
+
+    /// Hands a client's answer to the engine. The engine answers with `Effect::Reply`; an
+    /// answer it refuses outright is answered here with its refusal.
+    fn answer(
+        &mut self,
+        answer: ClientAnswer,
+        reply: oneshot::Sender<(bool, String)>,
+        fe: &mut dyn FrontEnd,
+    ) {
+        let id = answer.client;
+        self.replies.insert(id, reply);
+        let refused = self.try_feed(Event::ClientAnswer(answer), fe).err();
+        if let Some(reply) = self.replies.remove(&id) {
+            let why = refused.unwrap_or_else(|| "no decision was recorded".into());
+            let _ = reply.send((false, why));
         }
     }
 

@@ -13,9 +13,9 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::engine::{CommandResult, RemoteFailure, RemoteTarget, Spawn};
+use crate::engine::{CommandResult, LogKind, RemoteFailure, RemoteTarget, Spawn, log_path};
 use crate::hash::sha256_hex;
-use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify, ssh_log_path};
+use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify};
 
 use super::ports::{Launcher, Stoppable};
 
@@ -80,9 +80,7 @@ impl Remote {
             Err(e) => return self.refused(spawn, "bad_destination", &e.to_string()),
         };
         if !self.opened.contains(&host) {
-            let log = self
-                .run_dir
-                .join(ssh_log_path(&spawn.log.replace(".log", ".open.log")));
+            let log = self.run_dir.join(ssh_log(spawn, target, LogKind::SshOpen));
             if let Some(parent) = log.parent() {
                 std::fs::create_dir_all(parent)?;
             }
@@ -96,7 +94,8 @@ impl Remote {
             }
             self.opened.insert(host.clone());
         }
-        let rs = match self.transport.remote_spawn(&host, spawn, &self.run_dir) {
+        let log = self.run_dir.join(ssh_log(spawn, target, LogKind::Ssh));
+        let rs = match self.transport.remote_spawn(&host, spawn, log) {
             Ok(rs) => rs,
             Err(e) => return self.refused(spawn, "bad_request", &e.to_string()),
         };
@@ -167,4 +166,15 @@ fn refused(
         }),
         ..Default::default()
     })
+}
+
+/// ssh's own log of `spawn` on `target`, beside its output log (`engine::log_path`).
+fn ssh_log(spawn: &Spawn, target: &RemoteTarget, kind: LogKind) -> String {
+    log_path(
+        &spawn.step_id,
+        spawn.purpose,
+        spawn.attempt,
+        Some(&target.destination),
+        kind,
+    )
 }

@@ -22,6 +22,9 @@ use crate::journal::record::{Actor, Entry, Record, Role, RunbookRef};
 use crate::journal::writer::Written;
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
+use crate::share::hub::Hub;
+use crate::share::peer::Peer;
+use crate::share::server::{Live, ShareMsg};
 
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -181,6 +184,36 @@ fn drive(
     hang: bool,
     stop: bool,
 ) -> (Ended, Vec<String>) {
+    let mut fe = Operator {
+        stop,
+        stopped: false,
+    };
+    drive_with(yaml, fail_on, hang, stop, &mut fe, None)
+}
+
+/// `drive` with any front end and, optionally, a shared session.
+fn drive_with(
+    yaml: &str,
+    fail_on: Option<&'static str>,
+    hang: bool,
+    stop: bool,
+    fe: &mut dyn FrontEnd,
+    share: Option<Hub>,
+) -> (Ended, Vec<String>) {
+    let (ended, log, _) = drive_shared(yaml, fail_on, hang, stop, fe, share.map(|h| (h, None)));
+    (ended, log)
+}
+
+/// `drive_with`, reading what one watcher is sent (the bodies of its `end` frames).
+fn drive_shared(
+    yaml: &str,
+    fail_on: Option<&'static str>,
+    hang: bool,
+    stop: bool,
+    fe: &mut dyn FrontEnd,
+    share: Option<(Hub, Option<mpsc::Receiver<Live>>)>,
+) -> (Ended, Vec<String>, Vec<String>) {
+    let (share, live) = share.map_or((None, None), |(h, l)| (Some(h), l));
     let rb = load_str("t.yaml", yaml).unwrap_or_else(|r| panic!("{}", r.render(false)));
     let engine = Engine::new(Arc::new(rb.runbook), operator(), Params::default());
     let log: Log = Rc::default();
@@ -202,7 +235,8 @@ fn drive(
         hang,
     };
     let clock = Clock::from_env().unwrap_or_else(|e| panic!("{e}"));
-    let driver = Driver::new(engine, journal, (launcher, rx), clock);
+    let mut driver = Driver::new(engine, journal, (launcher, rx), clock);
+    driver.share = share;
     let start = Event::Start(StartInfo {
         run_id: "r".into(),
         runbook: RunbookRef {
@@ -221,20 +255,31 @@ fn drive(
         .enable_all()
         .build()
         .unwrap();
-    let mut fe = Operator {
-        stop,
-        stopped: false,
-    };
     let (_input_tx, input) = mpsc::unbounded_channel();
     let (signal_tx, signals) = mpsc::unbounded_channel();
     // A stop ends the command but not the run: the test then ends it as SIGTERM would.
     if stop {
         let _ = signal_tx.send(Signal::Terminate);
     }
-    let ended = rt.block_on(driver.run(vec![start], &mut fe, input, signals));
+    let ends: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+    if let Some(mut live) = live {
+        let ends = ends.clone();
+        // Reads until the `end` frame, then lets go, as a watcher's connection would.
+        rt.spawn(async move {
+            while let Some(got) = live.recv().await {
+                if let Live::End(bytes) = got {
+                    let body = String::from_utf8_lossy(&bytes[4..]).into_owned();
+                    ends.lock().unwrap().push(body);
+                    break;
+                }
+            }
+        });
+    }
+    let ended = rt.block_on(driver.run(vec![start], fe, input, signals));
     drop(signal_tx);
     let log = log.borrow().clone();
-    (ended, log)
+    let ends = ends.lock().unwrap().clone();
+    (ended, log, ends)
 }
 
 fn position(log: &[String], what: &str) -> usize {
@@ -285,4 +330,207 @@ fn every_spawn_follows_the_record_that_announces_it() {
             assert_eq!(log[i - 1], "journal command_started", "{log:#?}");
         }
     }
+}
+
+const REVIEWED: &str = r#"version: 1
+name: t
+steps:
+  - id: snap
+    kind: snapshot
+    run: cp state "$SHISA_RUN_DIR/state.bak"
+  - id: attach
+    kind: action
+    target: { describe: orgctl describe }
+    approval: required
+    run: orgctl attach
+    verify: [ { run: orgctl check } ]
+    rollback: [ { run: orgctl detach } ]
+"#;
+
+/// One approval a reviewer's connection sends: the run it names, whether it answers an
+/// earlier request than the one waiting, what it types.
+struct Ask {
+    run_id: &'static str,
+    stale: bool,
+    typed: &'static str,
+}
+
+/// The operator's front end (begin, type the target, abort on failure) with reviewers
+/// sending `asks` over the shared session once the approval waits; keeps their replies.
+struct Reviewed {
+    operator: Operator,
+    share: mpsc::UnboundedSender<ShareMsg>,
+    asks: Vec<Ask>,
+    /// The hash of the latest `approval_requested` line, as a watcher computes it.
+    request: String,
+    replies: Vec<tokio::sync::oneshot::Receiver<(bool, String)>>,
+}
+
+impl FrontEnd for Reviewed {
+    fn show(&mut self, what: Shown<'_>, _: &Engine) {
+        if let Shown::Record(r) = what
+            && r.body.kind() == "approval_requested"
+        {
+            let line = serde_json::to_string(r).unwrap_or_default();
+            self.request = crate::hash::sha256_hex(line.as_bytes());
+        }
+    }
+
+    fn react(&mut self, e: &Engine, running: bool) -> Vec<Intent> {
+        let Some(pending) = e.pending_approval() else {
+            return self.operator.react(e, running);
+        };
+        for (n, ask) in self.asks.drain(..).enumerate() {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            self.replies.push(answer);
+            let _ = self.share.send(ShareMsg::Approve {
+                id: n as u64 + 1,
+                peer: Peer {
+                    uid: 4242,
+                    gid: 4242,
+                    pid: None,
+                    user: "rev1".into(),
+                    groups: Vec::new(),
+                    login_uid: None,
+                },
+                run_id: ask.run_id.into(),
+                step: pending.step_id.clone(),
+                command_sha256: pending.command_sha256.clone(),
+                request: if ask.stale {
+                    "0".repeat(64)
+                } else {
+                    self.request.clone()
+                },
+                typed: ask.typed.into(),
+                sudo_user: None,
+                reply,
+            });
+        }
+        Vec::new()
+    }
+
+    fn input(&mut self, _: Input, _: &Engine, _: bool) -> Vec<Intent> {
+        Vec::new()
+    }
+}
+
+/// What a reviewed run gave: how it ended, the log, the replies in order and the bodies
+/// of the `end` frames a watcher got.
+type Seen = (Ended, Vec<String>, Vec<(bool, String)>, Vec<String>);
+
+/// Runs `REVIEWED` with reviewers sending `asks`.
+fn reviewed(asks: Vec<Ask>, fail_on: Option<&'static str>) -> Seen {
+    let (hub, share, live) = Hub::detached();
+    let mut fe = Reviewed {
+        operator: Operator {
+            stop: false,
+            stopped: false,
+        },
+        share,
+        asks,
+        request: String::new(),
+        replies: Vec::new(),
+    };
+    let (ended, log, ends) = drive_shared(
+        REVIEWED,
+        fail_on,
+        false,
+        false,
+        &mut fe,
+        Some((hub, Some(live))),
+    );
+    let replies = (fe.replies.into_iter())
+        .map(|mut r| r.try_recv().unwrap_or((false, "no reply".into())))
+        .collect();
+    (ended, log, replies, ends)
+}
+
+const QUARANTINE: &str = "quarantine-2023-12";
+
+#[test]
+fn a_client_naming_another_run_is_answered_by_the_engine_and_nothing_is_journaled() {
+    let asks = vec![
+        Ask {
+            run_id: "other",
+            stale: false,
+            typed: QUARANTINE,
+        },
+        Ask {
+            run_id: "r",
+            stale: false,
+            typed: QUARANTINE,
+        },
+    ];
+    let (ended, log, replies, _) = reviewed(asks, None);
+    assert_eq!(replies[0], (false, "this is run r, not other".to_string()));
+    assert!(replies[1].0, "{replies:?}");
+    assert_eq!(ended.exit, Exit::Ok, "{log:#?}");
+    let approvals: Vec<&String> = log.iter().filter(|l| l.contains("approval_")).collect();
+    assert_eq!(
+        approvals,
+        ["journal approval_requested", "journal approval_granted"],
+        "{log:#?}"
+    );
+}
+
+#[test]
+fn an_answer_to_an_earlier_request_is_stale_by_the_engines_rule() {
+    let asks = vec![
+        Ask {
+            run_id: "r",
+            stale: true,
+            typed: QUARANTINE,
+        },
+        Ask {
+            run_id: "r",
+            stale: false,
+            typed: QUARANTINE,
+        },
+    ];
+    let (ended, log, replies, _) = reviewed(asks, None);
+    assert_eq!(
+        replies[0],
+        (false, crate::engine::messages::APPROVAL_STALE.to_string())
+    );
+    assert!(replies[1].0, "{replies:?}");
+    assert_eq!(ended.exit, Exit::Ok, "{log:#?}");
+    let refused = position(&log, "journal approval_refused");
+    let granted = position(&log, "journal approval_granted");
+    let change = position(&log, "SPAWN attach:main");
+    assert!(refused < granted && granted < change, "{log:#?}");
+}
+
+#[test]
+fn a_reviewers_typed_target_reaches_the_engine_as_typed() {
+    let asks = vec![Ask {
+        run_id: "r",
+        stale: false,
+        typed: "  quarantine-2023-12 ",
+    }];
+    let (ended, log, replies, _) = reviewed(asks, None);
+    // The engine, not the client or the driver, decides that spaces around it do not count.
+    assert_eq!(
+        replies,
+        [(true, crate::engine::messages::APPROVED.to_string())]
+    );
+    assert_eq!(ended.exit, Exit::Ok, "{log:#?}");
+}
+
+#[test]
+fn watchers_are_told_the_end_the_engine_names() {
+    let ok = || {
+        vec![Ask {
+            run_id: "r",
+            stale: false,
+            typed: QUARANTINE,
+        }]
+    };
+    let (_, _, _, ends) = reviewed(ok(), None);
+    assert_eq!(ends.len(), 1);
+    assert!(ends[0].contains(r#""outcome":"completed""#), "{ends:?}");
+    let (_, _, _, ends) = reviewed(ok(), Some("command_started"));
+    assert!(
+        ends[0].contains(r#""outcome":"stopped: journal error""#),
+        "{ends:?}"
+    );
 }

@@ -4,9 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Person, Prompt, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, Entry, Outcome, Person, Prompt, Purpose, StepStatus};
 use crate::runbook::model::StepKind;
 
+use super::run_progress::{Going, RunProgress};
 use super::state::{
     ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState, WaitState, pass_key,
     unrolled,
@@ -24,7 +25,9 @@ impl Engine {
                 rehearsal,
                 ..
             } => {
-                self.started = true;
+                if !self.started() {
+                    self.run = RunProgress::Going(Going::default());
+                }
                 self.run_id = Some(run_id.clone());
                 self.env = env.clone().map(|e| (e, rehearsal.clone()));
                 if self.witness {
@@ -258,15 +261,13 @@ impl Engine {
                 if let Some(i) = idx {
                     self.steps[i].finish(*status, reason.clone());
                     if *status == StepStatus::RolledBack {
-                        if let Some(r) = &mut self.rollback {
+                        if let Some(r) = self.rollback_mut() {
                             r.next += 1;
                         }
                     } else if i >= self.current {
                         self.current = i + 1;
                     }
-                    if self.in_doubt == Some(i) {
-                        self.in_doubt = None;
-                    }
+                    self.settle_doubt(i);
                 }
             }
             Body::RollbackStarted { plan, kept, .. } => {
@@ -286,18 +287,35 @@ impl Engine {
                 for &j in &plan {
                     self.steps[j].start_undo();
                 }
-                self.in_doubt = None;
-                self.rollback = Some(RollbackState {
+                let rollback = Some(RollbackState {
                     plan,
                     next: 0,
                     incomplete: false,
                     kept,
                 });
+                // A rollback is asked for of a going run, or of an ended one (which
+                // `rollback_requested` has set going again).
+                let halted = self.going_mut().and_then(|g| g.halted.take());
+                self.run = RunProgress::Going(Going {
+                    rollback,
+                    in_doubt: None,
+                    halted,
+                });
             }
             Body::RollbackFinished { .. } => {}
             Body::RollbackRequested { .. } => {
-                self.finished = None;
-                self.interrupted = None;
+                // An ended run goes again, to be undone; a going one is no longer halted.
+                match &mut self.run {
+                    RunProgress::Going(g) => g.halted = None,
+                    RunProgress::Finished { rollback, .. } => {
+                        let rollback = rollback.take();
+                        self.run = RunProgress::Going(Going {
+                            rollback,
+                            ..Going::default()
+                        });
+                    }
+                    RunProgress::NotStarted => {}
+                }
                 self.requested = true;
             }
             Body::WatcherJoined { watcher } => {
@@ -306,9 +324,12 @@ impl Engine {
             Body::WatcherLeft { watcher } => {
                 self.watchers.remove(watcher);
             }
-            Body::RunInterrupted { reason } => self.interrupted = Some(reason.clone()),
+            Body::RunInterrupted { reason } => {
+                if let Some(g) = self.going_mut() {
+                    g.halted = Some(reason.clone());
+                }
+            }
             Body::RunResumed { in_doubt } => {
-                self.interrupted = None;
                 // Whatever was running died with the old process. A step that stopped at its
                 // typed target (three misses, or a quit) changed nothing this time, and its
                 // target may have changed since: it begins again, as the operator's rerun
@@ -325,10 +346,14 @@ impl Engine {
                         s.command = CommandState::Idle;
                     }
                 }
-                self.in_doubt = in_doubt.as_deref().and_then(|id| self.step_index(id));
+                let in_doubt = in_doubt.as_deref().and_then(|id| self.step_index(id));
+                if let Some(g) = self.going_mut() {
+                    g.halted = None;
+                    g.in_doubt = in_doubt;
+                }
             }
             Body::RunFinished { outcome, .. } => {
-                self.finished = Some((*outcome, self.exit_of(*outcome)))
+                self.finish_run(*outcome);
             }
             Body::WindowChecked { .. }
             | Body::StopRequested { .. }
@@ -346,8 +371,38 @@ impl Engine {
         }
     }
 
+    /// Step `i` ended: it is no longer in doubt, if it was.
+    pub(super) fn settle_doubt(&mut self, i: usize) {
+        if let Some(g) = self.going_mut()
+            && g.in_doubt == Some(i)
+        {
+            g.in_doubt = None;
+        }
+    }
+
+    /// `run_finished`: the run ends, keeping the rollback it ended with.
+    pub(super) fn finish_run(&mut self, outcome: Outcome) {
+        let exit = self.exit_of(outcome);
+        let rollback = match std::mem::take(&mut self.run) {
+            RunProgress::Going(g) => g.rollback,
+            RunProgress::Finished { rollback, .. } => rollback,
+            RunProgress::NotStarted => None,
+        };
+        self.run = RunProgress::Finished {
+            outcome,
+            exit,
+            rollback,
+        };
+    }
+
     fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
         let s = &mut self.steps[i];
+        // The run-wide state beside the step's (a field apart, so both can change here).
+        let mut going = match &mut self.run {
+            RunProgress::Going(g) => Some(g),
+            _ => None,
+        };
+        let rolling_back = going.as_ref().is_some_and(|g| g.rollback.is_some());
         match (prompt, choice) {
             // Retry runs again what failed: the step's own command if that failed, else the
             // verify check that failed — never a change that already succeeded.
@@ -369,15 +424,15 @@ impl Engine {
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;
                 s.undone_to(s.undone() + 1);
-                if let Some(r) = &mut self.rollback {
+                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
                     r.incomplete = true;
                 }
             }
             // A rollback command in doubt: run it again, or count it done.
-            (Prompt::InDoubt, Choice::Rerun) if self.rollback.is_some() => self.in_doubt = None,
-            (Prompt::InDoubt, Choice::Done(_)) if self.rollback.is_some() => {
+            (Prompt::InDoubt, Choice::Rerun) if rolling_back => settle(going),
+            (Prompt::InDoubt, Choice::Done(_)) if rolling_back => {
                 s.undone_to(s.undone() + 1);
-                self.in_doubt = None;
+                settle(going);
             }
             // The operator says the step's own part finished: what is left (its verify)
             // runs from here.
@@ -387,15 +442,22 @@ impl Engine {
                 };
                 s.main_ran = true;
                 s.command = CommandState::Idle;
-                self.in_doubt = None;
+                settle(going);
             }
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten, and
                 // remember that its command ran before: whatever it changed may be in place.
                 s.restart(s.main_ran);
-                self.in_doubt = None;
+                settle(going);
             }
             _ => {}
         }
+    }
+}
+
+/// The step in doubt is settled: the operator said what happened.
+fn settle(going: Option<&mut Going>) {
+    if let Some(g) = going {
+        g.in_doubt = None;
     }
 }

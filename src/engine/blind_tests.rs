@@ -280,3 +280,63 @@ fn a_replayed_journal_rebuilds_the_count_and_the_blind_state() {
         Some((2, vec!["x".to_string()]))
     );
 }
+
+/// The quarantine runbook with its limit taken from the parameter `max` (the ticket's count).
+fn runbook_with_max() -> String {
+    runbook("none", 0)
+        .replace("at_most: 0", "at_most: '{{ max }}'")
+        .replace("params:\n", "params:\n  max: { pattern: '^[0-9]+$' }\n")
+}
+
+#[test]
+fn a_limit_from_a_parameter_is_the_parameters_value_journaled_as_a_number() {
+    let rb = runbook_with_max();
+    // Above the value: refused before anything changes, the limit journaled as the number.
+    let mut sim = Sim::new(&rb, &[("ou", "ou-1"), ("max", "3")])
+        .answers(org("quarantine-2023-12", "4 accounts\n"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(sim.finished, Some(4));
+    assert!(matches!(
+        bodies(&sim, "target_impact").as_slice(),
+        [Body::TargetImpact {
+            count: 4,
+            at_most: 3,
+            ..
+        }]
+    ));
+    assert!(!sim.ran().contains(&"attach:main".to_string()));
+    // At the value: the step goes on to the blind prompt.
+    let mut sim = Sim::new(&rb, &[("ou", "ou-1"), ("max", "4")])
+        .answers(org("quarantine-2023-12", "4 accounts\n"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    assert_eq!(sim.e.phase(), Phase::Blind { step: 1, misses: 0 });
+}
+
+#[test]
+fn a_limit_that_is_not_a_whole_number_when_the_step_is_due_refuses_it() {
+    // `run` refuses such a value before it starts (`params::resolve`); a fragment's
+    // parameter bound from a capture is known only now, and the engine fails closed.
+    for bad in ["ten", "-1", "1,000"] {
+        let mut sim = Sim::new(&runbook_with_max(), &[("ou", "ou-1"), ("max", bad)])
+            .answers(org("quarantine-2023-12", "1 account\n"));
+        sim.start(tuesday_10am(), None);
+        sim.run();
+        assert_eq!(sim.finished, Some(4), "{bad}");
+        assert!(bodies(&sim, "target_impact").is_empty());
+        assert!(!sim.ran().contains(&"attach:main".to_string()));
+        let Some(Body::StepFinished {
+            reason: Some(why), ..
+        }) = bodies(&sim, "step_finished").last().copied()
+        else {
+            panic!("no reason");
+        };
+        assert!(
+            why.contains(&format!(
+                "`at_most` reads `max` = `{bad}`, which is not a whole number"
+            )),
+            "{why}"
+        );
+    }
+}

@@ -111,8 +111,7 @@ impl Engine {
         self.emit(fx, Some(failed), self.operator.clone(), body);
         if self.steps[failed].status().is_none()
             && !self
-                .rollback
-                .as_ref()
+                .rollback_state()
                 .is_some_and(|r| r.plan.contains(&failed))
         {
             let body = Body::StepFinished {

@@ -48,6 +48,12 @@ pub enum Event {
     Approval(Offer),
     /// A reviewer rejects the step waiting for approval, with a reason.
     Reject(Rejection),
+    /// The operator tries to reject their own step (the watcher's reject key, pressed in
+    /// the operator's own screen): refused, naming what to do instead (abort).
+    OperatorRejects,
+    /// A shared-session client's answer to an approval request, as the driver received it:
+    /// the engine decides whether it names this run and answers the request waiting now.
+    ClientAnswer(ClientAnswer),
     /// The operator approves their own step, typing its target (refused unless the step
     /// says `allow_self`); the engine builds the offer from the request it made.
     SelfApproval {
@@ -111,7 +117,11 @@ impl Event {
             Event::Note { .. } => "note",
             Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
-            Event::Reject(_) => "reject",
+            Event::Reject(_) | Event::OperatorRejects => "reject",
+            Event::ClientAnswer(a) => match a.verdict {
+                Verdict::Approve { .. } => "approval",
+                Verdict::Reject { .. } => "reject",
+            },
             Event::RollbackRequested { .. } => "rollback requested",
             Event::Stop(_) => "stop",
             Event::Recovered { .. } => "journal recovered",
@@ -151,6 +161,35 @@ impl Who {
             groups: Vec::new(),
         }
     }
+}
+
+/// A shared-session client's approval or rejection, as it arrived, with the one fact only
+/// the journal writer has: the hash of the latest `approval_requested` line. Nothing in it
+/// is decided yet (`engine/client.rs` decides).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientAnswer {
+    /// The shared-session client waiting for the verdict (`Effect::Reply`).
+    pub client: u64,
+    /// The run the client names.
+    pub run_id: String,
+    pub step: String,
+    pub command_sha256: String,
+    /// The hash of the `approval_requested` line the client answers.
+    pub request: String,
+    /// The hash of the latest `approval_requested` line written in this run, if any.
+    pub latest_request: Option<String>,
+    pub reviewer: Actor,
+    pub who: Who,
+    pub verdict: Verdict,
+}
+
+/// What a client says of the step waiting for approval.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// Approve it, typing its target (exactly as typed: the engine compares).
+    Approve { typed: String },
+    /// Reject it, with a reason.
+    Reject { reason: String },
 }
 
 /// An approval offered for the step waiting for one.

@@ -413,6 +413,41 @@ fn a_checkpoint_limits_the_rollback_to_the_steps_after_it() {
     assert_eq!(rolled_back(&sim), ["upgrade"]);
 }
 
+/// `plan` asks the same rule with every step before the failure supposed passed: at a
+/// real failure after a real run, the engine's plan and the supposed one are the same,
+/// with a `closes` pair, a checkpoint and a point of no return.
+#[test]
+fn the_plan_supposed_for_shisa_plan_is_the_one_the_run_makes() {
+    let no_return = |rb: &mut Runbook| {
+        rb.steps[3].point_of_no_return = Some("the old cluster is unusable".into());
+    };
+    let closes = |rb: &mut Runbook| {
+        rb.steps[1].closes = Some(StepRef {
+            id: "disable".into(),
+            pos: Pos::new(1, 1),
+        });
+    };
+    let checkpoint = |rb: &mut Runbook| rb.steps[2].checkpoint = Some("backup taken".into());
+    type Edit<'a> = (&'a str, &'a dyn Fn(&mut Runbook));
+    let edits: [Edit; 4] = [
+        ("nothing", &|_| {}),
+        ("closes", &closes),
+        ("checkpoint", &checkpoint),
+        ("point of no return", &no_return),
+    ];
+    for (what, edit) in edits {
+        let mut sim = phases(edit);
+        sim.start(tuesday_10am(), None);
+        sim.run();
+        if matches!(sim.e.phase(), Phase::NoReturn { .. }) {
+            sim.send(Event::Typed("upgrade".into()));
+        }
+        let live = sim.e.rollback_plan(3);
+        assert!(!live.undo.is_empty(), "{what}: {live:?}");
+        assert_eq!(rollback_plan_supposing(sim.e.runbook(), 3), live, "{what}");
+    }
+}
+
 #[test]
 fn a_point_of_no_return_needs_its_name_typed_and_ends_automatic_rollback_before_it() {
     let mut sim = phases(|rb| {

@@ -10,6 +10,8 @@
 //! first [`LISTED`] are shown and journaled.
 
 use crate::journal::record::{Body, CommandFailure, Purpose};
+use crate::runbook::diag::Pos;
+use crate::runbook::model::Limit;
 
 use super::event::Effect;
 use super::expect::Judgement;
@@ -66,6 +68,52 @@ pub(super) fn count_of(
 }
 
 impl Engine {
+    /// A fragment's `at_most: '{{ param }}'` whose value, bound at its `use` and known now,
+    /// is not a whole number: where it is written and why. A run refuses to start with one
+    /// (the runbook's own steps are checked with its parameters, `params::resolve`); a
+    /// value bound from a capture is known only when the step is due, and judged then.
+    pub fn unusable_fragment_limits(&self) -> Vec<(Pos, String)> {
+        let captured: Vec<&str> = self
+            .rb
+            .steps
+            .iter()
+            .flat_map(|s| s.capture.iter().map(|c| c.name.as_str()))
+            .collect();
+        let mut out: Vec<(Pos, String)> = Vec::new();
+        for (i, step) in self.rb.steps.iter().enumerate() {
+            let Some(limit) = step
+                .target
+                .as_ref()
+                .and_then(|t| t.impact.as_ref())
+                .map(|m| &m.at_most)
+            else {
+                continue;
+            };
+            let Limit::Param { pos, .. } = limit else {
+                continue;
+            };
+            let from_capture = step
+                .bound
+                .iter()
+                .flatten()
+                .any(|b| b.value.vars().any(|(n, _)| captured.contains(&n)));
+            if step.bound.is_empty() || from_capture || out.iter().any(|(p, _)| p == pos) {
+                continue;
+            }
+            if let Err(e) = limit.resolve(&self.step_vars(i)) {
+                out.push((
+                    *pos,
+                    format!(
+                        "step `{}`: {}",
+                        step.id,
+                        self.mask(&msg::limit_unusable(&e))
+                    ),
+                ));
+            }
+        }
+        out
+    }
+
     /// Without a count the blast radius is unknown: refused, like a count above the limit
     /// (no retry, no override).
     pub(super) fn uncounted(&mut self, i: usize, failure: &CommandFailure, fx: &mut Vec<Effect>) {
@@ -95,13 +143,21 @@ impl Engine {
         (count, unit, listed): (u64, Option<String>, Vec<String>),
         fx: &mut Vec<Effect>,
     ) -> bool {
-        let Some(at_most) = self.rb.steps[i]
+        let Some(limit) = self.rb.steps[i]
             .target
             .as_ref()
             .and_then(|t| t.impact.as_ref())
-            .map(|m| m.at_most)
+            .map(|m| m.at_most.clone())
         else {
             return false;
+        };
+        let at_most = match limit.resolve(&self.step_vars(i)) {
+            Ok(n) => n,
+            Err(e) => {
+                let reason = self.mask(&msg::limit_refused(&e));
+                self.gate(i, reason, fx);
+                return true;
+            }
         };
         let body = Body::TargetImpact {
             count,

@@ -27,12 +27,12 @@ impl Engine {
         if has_controls(&reason) {
             return refuse(msg::REASON_CONTROLS);
         }
-        if self.interrupted.is_some() {
+        if self.halted().is_some() {
             return refuse(msg::ROLLBACK_HALTED);
         }
-        if self.finished.is_none() {
+        if self.finished_as().is_none() {
             match self.phase() {
-                _ if self.rollback.is_some() => return refuse(msg::ROLLBACK_RUNNING),
+                _ if self.rollback_state().is_some() => return refuse(msg::ROLLBACK_RUNNING),
                 Phase::Ready(_)
                 | Phase::Confirm { .. }
                 | Phase::Blind { .. }
@@ -63,9 +63,9 @@ impl Engine {
         let current = self
             .phase()
             .step()
-            .filter(|&i| self.finished.is_none() && self.steps[i].underway());
+            .filter(|&i| self.finished_as().is_none() && self.steps[i].underway());
         let step = self
-            .finished
+            .finished_as()
             .is_none()
             .then(|| self.phase().step())
             .flatten();

@@ -15,7 +15,7 @@ use super::update::{Refusal, refuse};
 
 impl Engine {
     pub(super) fn start(&mut self, info: StartInfo, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
-        if self.started {
+        if self.started() {
             return refuse(msg::ALREADY_STARTED);
         }
         let evidence = super::rehearsal::judge(
@@ -65,15 +65,17 @@ impl Engine {
         clock_faked: Option<String>,
         fx: &mut Vec<Effect>,
     ) -> Result<(), Refusal> {
-        if !self.started {
+        if !self.started() {
             return refuse(msg::NOTHING_TO_RESUME);
         }
         // Where the run stood when it stopped: an interrupted run reads as Halted, which
         // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
         // run again without asking.
-        let halted = self.interrupted.take();
+        let halted = self.going_mut().and_then(|g| g.halted.take());
         let stood = self.phase();
-        self.interrupted = halted;
+        if let Some(g) = self.going_mut() {
+            g.halted = halted;
+        }
         let in_doubt = match stood {
             // A rollback command cut off mid-way may or may not have undone its part, and
             // rollbacks are not always safe to repeat: the operator says which.
@@ -86,8 +88,8 @@ impl Engine {
                 step,
                 purpose: Purpose::Rollback(_),
                 ..
-            } if self.rollback.is_some() => Some(step),
-            _ if self.rollback.is_some() => None,
+            } if self.rollback_state().is_some() => Some(step),
+            _ if self.rollback_state().is_some() => None,
             Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
                 None
             }

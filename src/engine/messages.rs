@@ -11,6 +11,7 @@ use crate::journal::record::{
     CommandFailure, Excerpt, Expected, Purpose, RunEnd, Saw, StepFailure,
 };
 use crate::runbook::duration;
+use crate::runbook::target::{LimitError, MAX_AT_MOST};
 
 // Refusals: an event that does not fit where the run stands. Nothing is journaled.
 pub const RUN_OVER: &str = "the run is over";
@@ -120,6 +121,29 @@ pub fn impact_over(resolved: &str, count: u64, unit: Option<&str>, at_most: u64)
     )
 }
 
+/// `at_most: '{{ param }}'` whose value is not a limit: the step cannot be judged, so it is
+/// refused. A run refuses to start with a runbook parameter's bad value
+/// (`params::resolve`); a fragment's parameter may be bound from a capture, known only
+/// when the step is due.
+pub fn limit_unusable(e: &LimitError) -> String {
+    match e {
+        LimitError::Missing { name } => {
+            format!("`at_most` reads `{name}`, which has no value")
+        }
+        LimitError::NotWhole { name, value } => format!(
+            "`at_most` reads `{name}` = `{value}`, which is not a whole number from 0 to {MAX_AT_MOST}"
+        ),
+    }
+}
+
+/// The limit could not be read, so the count cannot be judged: refused, like no count.
+pub fn limit_refused(e: &LimitError) -> String {
+    format!(
+        "the step's limit is unknown, so the step is refused: {}",
+        limit_unusable(e)
+    )
+}
+
 /// Halted at the target, resumable: nothing of the step ran.
 pub fn too_many_misses(misses: u32, resolved: &str) -> String {
     format!(
@@ -203,7 +227,7 @@ pub const APPROVED: &str = "approved: the step runs now";
 
 pub fn approval_mistyped(typed: &str) -> String {
     format!(
-        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (type it again)"
+        "`{typed}` is not the resolved target: nothing was approved; the approval still waits (approve again to type it afresh: `a` in watch, or `shisa approve` anew)"
     )
 }
 

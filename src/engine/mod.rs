@@ -12,6 +12,8 @@ mod apply;
 mod approvers;
 pub mod blind;
 mod choose;
+mod client;
+mod command_done;
 mod commands;
 mod confirm;
 pub mod event;
@@ -20,6 +22,7 @@ mod flow;
 pub mod impact;
 mod later;
 mod lifecycle;
+pub mod logs;
 mod manual;
 pub mod messages;
 pub mod option_like;
@@ -29,6 +32,7 @@ pub mod rehearsal;
 mod reject;
 pub mod remote;
 pub mod rollback;
+mod run_progress;
 pub mod state;
 mod step;
 pub mod steps;
@@ -40,16 +44,18 @@ pub use blind::Viewer;
 pub use confirm::PendingApproval;
 pub use event::RemoteFailure;
 pub use event::{
-    CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn, StartInfo, Who,
+    ClientAnswer, CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn,
+    StartInfo, Verdict, Who,
 };
+pub use logs::{LogKind, log_path};
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
-pub use rollback::RollbackPlan;
+pub use rollback::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};
 pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 #[cfg(test)]
 mod approvers_tests;

@@ -7,6 +7,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, Confirm, OnFailure, Step, StepKind, Undo};
 
+use super::run_progress::RunProgress;
 use super::state::{ApprovalState, CommandState, Engine, Progress, TargetState, WaitState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,20 +184,24 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
 
 impl Engine {
     pub fn phase(&self) -> Phase {
-        if let Some((outcome, exit)) = self.finished {
-            return Phase::Finished { outcome, exit };
-        }
-        if let Some(reason) = &self.interrupted {
+        let going = match &self.run {
+            RunProgress::NotStarted => return Phase::NotStarted,
+            RunProgress::Finished { outcome, exit, .. } => {
+                return Phase::Finished {
+                    outcome: *outcome,
+                    exit: *exit,
+                };
+            }
+            RunProgress::Going(g) => g,
+        };
+        if let Some(reason) = &going.halted {
             return Phase::Halted(reason.clone());
         }
-        if !self.started {
-            return Phase::NotStarted;
-        }
-        if let Some(r) = &self.rollback {
+        if let Some(r) = &going.rollback {
             let Some(&i) = r.plan.get(r.next) else {
                 return Phase::Next(Todo::RollbackDone);
             };
-            if self.in_doubt == Some(i) {
+            if going.in_doubt == Some(i) {
                 return Phase::InDoubt(i);
             }
             if let Some(p) = self.waiting_on_command(i) {
@@ -209,7 +214,7 @@ impl Engine {
                 None => Phase::Next(Todo::RollbackStepDone(i)),
             };
         }
-        if let Some(i) = self.in_doubt {
+        if let Some(i) = going.in_doubt {
             return Phase::InDoubt(i);
         }
         let i = self.current;
@@ -346,7 +351,7 @@ impl Engine {
         // ones (each already verified) where they are.
         if let Some(at) = offered.iter().position(|k| *k == K::Rollback)
             && let Some(i) = self.phase().step()
-            && self.rollback.is_none()
+            && self.rollback_state().is_none()
             // Outside a loop the two plans are one (and each costs a pass over every step).
             && self.rb.steps[i].iteration.is_some()
             && self.rollback_plan(i).kept != self.rollback_plan_of_pass(i).kept
@@ -370,7 +375,7 @@ impl Engine {
             }
             Phase::Failed { step, prompt, .. } => offered(&self.rb.steps[step], prompt),
             // During a rollback the question is about one rollback command.
-            Phase::InDoubt(_) if self.rollback.is_some() => vec![K::Rerun, K::Done],
+            Phase::InDoubt(_) if self.rollback_state().is_some() => vec![K::Rerun, K::Done],
             // `done` says the step's own command finished: not where it never started, and
             // not where what it printed matters (a snapshot, a capture) and its result is not
             // in the journal, because nobody can say what that was.

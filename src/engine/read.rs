@@ -10,6 +10,7 @@ use crate::journal::record::{Actor, Outcome};
 use crate::runbook::Runbook;
 use crate::runbook::params::Params;
 
+use super::run_progress::{Going, RunProgress};
 use super::state::{Engine, RollbackState, StepState};
 
 impl Engine {
@@ -56,11 +57,11 @@ impl Engine {
 
     /// The rollback under way, if any.
     pub fn rollback(&self) -> Option<&RollbackState> {
-        self.rollback.as_ref()
+        self.rollback_state()
     }
 
     pub fn finished(&self) -> Option<(Outcome, Exit)> {
-        self.finished
+        self.finished_as()
     }
 
     /// The reason the change window was overridden, if it was.
@@ -70,5 +71,50 @@ impl Engine {
 
     pub fn watchers(&self) -> &BTreeSet<String> {
         &self.watchers
+    }
+
+    // Where the run as a whole stands (`run_progress.rs`).
+
+    pub(super) fn started(&self) -> bool {
+        !matches!(self.run, RunProgress::NotStarted)
+    }
+
+    pub(super) fn going(&self) -> Option<&Going> {
+        match &self.run {
+            RunProgress::Going(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    pub(super) fn going_mut(&mut self) -> Option<&mut Going> {
+        match &mut self.run {
+            RunProgress::Going(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// The rollback under way, or the one the run finished with.
+    pub(super) fn rollback_state(&self) -> Option<&RollbackState> {
+        match &self.run {
+            RunProgress::Going(g) => g.rollback.as_ref(),
+            RunProgress::Finished { rollback, .. } => rollback.as_ref(),
+            RunProgress::NotStarted => None,
+        }
+    }
+
+    pub(super) fn rollback_mut(&mut self) -> Option<&mut RollbackState> {
+        self.going_mut().and_then(|g| g.rollback.as_mut())
+    }
+
+    /// Why the run is halted, if it is.
+    pub(super) fn halted(&self) -> Option<&str> {
+        self.going().and_then(|g| g.halted.as_deref())
+    }
+
+    pub(super) fn finished_as(&self) -> Option<(Outcome, Exit)> {
+        match self.run {
+            RunProgress::Finished { outcome, exit, .. } => Some((outcome, exit)),
+            _ => None,
+        }
     }
 }

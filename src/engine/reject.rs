@@ -14,6 +14,14 @@ use super::state::{ApprovalState, Engine};
 use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
+    /// The operator cannot reject their own step: they abort it instead.
+    pub(super) fn operator_rejects(&self) -> Result<(), Refusal> {
+        match self.phase() {
+            Phase::Approval { .. } => refuse(msg::operator_rejects(&self.operator.user)),
+            _ => refuse(msg::NO_APPROVAL_WAITING),
+        }
+    }
+
     pub(super) fn reject(&mut self, r: Rejection, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Phase::Approval { step: i, .. } = self.phase() else {
             return refuse(msg::NO_APPROVAL_WAITING);

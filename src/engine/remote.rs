@@ -3,11 +3,10 @@
 //! log name and the driver agree on it; the driver only opens the connection and runs ssh.
 
 use crate::journal::record::Purpose;
-use crate::runbook::expand::file_safe;
 use crate::runbook::model::OnHost;
 
-use super::commands::log_path;
 use super::event::CommandResult;
+use super::logs::{LogKind, log_path};
 use super::state::Engine;
 
 /// A command's host, resolved: the `hosts:` entry's name and what its `ssh:` became.
@@ -75,15 +74,12 @@ impl Engine {
     /// The output log of a command: `log_path`, under `output/host-<destination>/` when it
     /// runs on a host, so each host's output is kept apart.
     pub fn log_of(&self, i: usize, purpose: Purpose, attempt: u32) -> String {
+        let host = match self.remote_target(i, purpose) {
+            Some(Ok(t)) => Some(t.destination),
+            _ => None,
+        };
         let id = &self.rb.steps[i].id;
-        match self.remote_target(i, purpose) {
-            Some(Ok(t)) => {
-                let local = log_path(id, purpose, attempt);
-                let name = local.strip_prefix("output/").unwrap_or(&local);
-                format!("output/host-{}/{name}", file_safe(&t.destination))
-            }
-            _ => log_path(id, purpose, attempt),
-        }
+        log_path(id, purpose, attempt, host.as_deref(), LogKind::Output)
     }
 
     /// The journaled name of an ssh failure in a result, if any.

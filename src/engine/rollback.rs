@@ -1,9 +1,15 @@
 //! The one rollback order: the engine follows it when the operator chooses rollback, and the
-//! failure dialog, `plan` and the export show it.
+//! failure dialog, `plan` and the export show it. The rule is a function of the runbook and
+//! what is known of each step (`History`): the engine asks it with what really ran, `plan`
+//! with what it supposes (`rollback_plan_supposing`), so the two cannot disagree.
+
+use std::collections::HashMap;
 
 use crate::journal::record::StepStatus;
+use crate::runbook::model::Runbook;
 
 use super::state::Engine;
+use super::step::StepState;
 
 /// What a rollback undoes, in order, and the changes it cannot or will not undo.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -17,6 +23,184 @@ pub struct RollbackPlan {
     pub kept: Vec<usize>,
     /// The checkpoint or point of no return that keeps them, if one does.
     pub kept_by: Option<usize>,
+    /// The checkpoint or point of no return a rollback stops at, even when nothing before
+    /// it changed (`plan` says so: "kept in place: nothing before it changed").
+    pub stops_at: Option<usize>,
+}
+
+/// What the rollback rule needs to know of each step.
+pub trait History {
+    /// The step's own command started (a command that failed may still have changed
+    /// something).
+    fn command_ran(&self, j: usize) -> bool;
+    /// How the step ended, if it has.
+    fn status(&self, j: usize) -> Option<StepStatus>;
+    /// The operator confirmed its point of no return.
+    fn no_return(&self, j: usize) -> bool;
+}
+
+impl History for [StepState] {
+    fn command_ran(&self, j: usize) -> bool {
+        self[j].main_ran
+    }
+    fn status(&self, j: usize) -> Option<StepStatus> {
+        self[j].status()
+    }
+    fn no_return(&self, j: usize) -> bool {
+        self[j].no_return
+    }
+}
+
+/// The same for a run's steps as the engine holds them (each shared between copies).
+impl History for super::steps::Steps {
+    fn command_ran(&self, j: usize) -> bool {
+        self[j].main_ran
+    }
+    fn status(&self, j: usize) -> Option<StepStatus> {
+        self[j].status()
+    }
+    fn no_return(&self, j: usize) -> bool {
+        self[j].no_return
+    }
+}
+
+/// What `plan` supposes at a failure of step `failed`: every earlier step ran and passed
+/// (its point of no return confirmed), the failed step's command ran, nothing after it.
+struct Supposed {
+    failed: usize,
+}
+
+impl History for Supposed {
+    fn command_ran(&self, j: usize) -> bool {
+        j <= self.failed
+    }
+    fn status(&self, j: usize) -> Option<StepStatus> {
+        (j < self.failed).then_some(StepStatus::Ok)
+    }
+    fn no_return(&self, j: usize) -> bool {
+        j <= self.failed
+    }
+}
+
+/// The rollback at a failure of step `failed` had every step before it passed: the engine's
+/// own rule (`Engine::rollback_plan`) asked of a run that has not happened, for `plan`.
+pub fn rollback_plan_supposing(rb: &Runbook, failed: usize) -> RollbackPlan {
+    plan_from(rb, &Supposed { failed }, Some(failed))
+}
+
+/// The same, limited to the loop pass of `failed` (`Engine::rollback_plan_of_pass`).
+pub fn rollback_plan_of_pass_supposing(rb: &Runbook, failed: usize) -> RollbackPlan {
+    of_pass(rb, rollback_plan_supposing(rb, failed), failed)
+}
+
+fn went_on(h: &(impl History + ?Sized), k: usize) -> bool {
+    h.status(k).is_some_and(StepStatus::went_on)
+}
+
+/// The step changes something, its command started, and it was neither rolled back nor
+/// skipped.
+fn ran_and_stays(rb: &Runbook, h: &(impl History + ?Sized), j: usize) -> bool {
+    rb.steps[j].mutating
+        && h.command_ran(j)
+        && !matches!(
+            h.status(j),
+            Some(StepStatus::RolledBack | StepStatus::Skipped)
+        )
+}
+
+/// `closed` for every step at once, in one pass over the closers: a plan over many
+/// steps then costs O(n), not O(n²) (`shisa review` asks for one at every failure).
+/// Step `j` is closed when a later step that `closes` it went on, or it is itself such a
+/// step: the pair cancels out, and rolling back either alone would leave the system
+/// half-way.
+fn closed_all(rb: &Runbook, h: &(impl History + ?Sized)) -> Vec<bool> {
+    let mut closed = vec![false; rb.steps.len()];
+    let closers: Vec<(usize, &str)> = (rb.steps.iter().enumerate())
+        .filter_map(|(k, s)| Some((k, s.closes.as_ref()?.id.as_str())))
+        .filter(|&(k, _)| went_on(h, k))
+        .collect();
+    if closers.is_empty() {
+        return closed;
+    }
+    let index: HashMap<&str, usize> = (rb.steps.iter().enumerate())
+        .map(|(j, s)| (s.id.as_str(), j))
+        .collect();
+    for (k, id) in closers {
+        closed[k] = true;
+        if let Some(&j) = index.get(id).filter(|&&j| j < k) {
+            closed[j] = true;
+        }
+    }
+    closed
+}
+
+/// The first step a rollback may reach back to, and the step that set it: after a
+/// completed checkpoint only later steps are undone; once a point of no return has been
+/// passed, nothing before it is.
+fn floor(rb: &Runbook, h: &(impl History + ?Sized)) -> Option<(usize, usize)> {
+    (0..rb.steps.len()).rev().find_map(|k| {
+        let s = &rb.steps[k];
+        if s.checkpoint.is_some() && went_on(h, k) {
+            Some((k + 1, k))
+        } else if s.point_of_no_return.is_some() && h.no_return(k) {
+            Some((k, k))
+        } else {
+            None
+        }
+    })
+}
+
+/// The failed step first (if its command ran and it has not ended), then every change in
+/// place, newest first, down to the floor.
+fn plan_from(rb: &Runbook, h: &(impl History + ?Sized), failed: Option<usize>) -> RollbackPlan {
+    let failed_ran =
+        failed.filter(|&f| rb.steps[f].mutating && h.command_ran(f) && h.status(f).is_none());
+    let closed = closed_all(rb, h);
+    let changed: Vec<usize> = failed_ran
+        .into_iter()
+        .chain(
+            (0..rb.steps.len())
+                .rev()
+                .filter(|&j| Some(j) != failed && ran_and_stays(rb, h, j) && !closed[j]),
+        )
+        .collect();
+    let (floor, stops_at) = match floor(rb, h) {
+        Some((floor, by)) => (floor, Some(by)),
+        None => (0, None),
+    };
+    let (reach, kept): (Vec<usize>, Vec<usize>) = changed.into_iter().partition(|&j| j >= floor);
+    let (undo, without_rollback) = reach
+        .into_iter()
+        .partition(|&j| !rb.steps[j].rollback.is_empty());
+    RollbackPlan {
+        undo,
+        without_rollback,
+        kept_by: stops_at.filter(|_| !kept.is_empty()),
+        kept,
+        stops_at,
+    }
+}
+
+/// `plan` limited to the loop pass step `failed` belongs to: earlier passes are kept.
+fn of_pass(rb: &Runbook, mut plan: RollbackPlan, failed: usize) -> RollbackPlan {
+    let pass = |j: usize| {
+        rb.steps[j]
+            .iteration
+            .as_ref()
+            .map(|it| (it.loop_id.as_str(), it.index))
+    };
+    let Some(here) = pass(failed) else {
+        return plan;
+    };
+    let other = |j: &usize| pass(*j) != Some(here);
+    let mut kept: Vec<usize> = plan.undo.iter().copied().filter(other).collect();
+    kept.extend(plan.without_rollback.iter().copied().filter(other));
+    plan.undo.retain(|j| !other(j));
+    plan.without_rollback.retain(|j| !other(j));
+    kept.extend(plan.kept);
+    kept.sort_unstable_by(|a, b| b.cmp(a));
+    plan.kept = kept;
+    plan
 }
 
 impl Engine {
@@ -25,154 +209,49 @@ impl Engine {
     /// aborted step counts too), it was not rolled back, and no later step that `closes` it
     /// has undone it.
     pub fn in_effect(&self, j: usize) -> bool {
-        self.ran_and_stays(j) && !self.closed(j)
+        ran_and_stays(&self.rb, &self.steps, j) && !self.closed(j)
     }
 
-    /// `in_effect` but for `closes`: the step changes something, its command started, and
-    /// it was neither rolled back nor skipped.
-    fn ran_and_stays(&self, j: usize) -> bool {
-        let s = &self.steps[j];
-        self.rb.steps[j].mutating
-            && s.main_ran
-            && !matches!(
-                s.status(),
-                Some(StepStatus::RolledBack | StepStatus::Skipped)
-            )
-    }
-
-    /// `closed` for every step at once, in one pass over the closers: a plan over many
-    /// steps then costs O(n), not O(n²) (`shisa review` asks for one at every failure).
-    fn closed_all(&self) -> Vec<bool> {
-        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
-        let mut closed = vec![false; self.rb.steps.len()];
-        let closers: Vec<(usize, &str)> = (self.rb.steps.iter().enumerate())
-            .filter_map(|(k, s)| Some((k, s.closes.as_ref()?.id.as_str())))
-            .filter(|&(k, _)| done(k))
-            .collect();
-        if closers.is_empty() {
-            return closed;
-        }
-        let index: std::collections::HashMap<&str, usize> = (self.rb.steps.iter().enumerate())
-            .map(|(j, s)| (s.id.as_str(), j))
-            .collect();
-        for (k, id) in closers {
-            closed[k] = true;
-            if let Some(&j) = index.get(id).filter(|&&j| j < k) {
-                closed[j] = true;
-            }
-        }
-        closed
-    }
-
-    /// Step `j` was undone by a later step that `closes` it, or is itself such a step: the
-    /// pair cancels out, and rolling back either alone would leave the system half-way.
+    /// One step's `closed_all`, without building it for every step.
     fn closed(&self, j: usize) -> bool {
-        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
+        let h = &self.steps;
         let id = &self.rb.steps[j].id;
-        let closer = self.rb.steps[j].closes.is_some() && done(j);
+        let closer = self.rb.steps[j].closes.is_some() && went_on(h, j);
         closer
-            || self
-                .rb
-                .steps
-                .iter()
-                .enumerate()
-                .any(|(k, s)| k > j && s.closes.as_ref().is_some_and(|r| &r.id == id) && done(k))
+            || (self.rb.steps.iter().enumerate()).any(|(k, s)| {
+                k > j && s.closes.as_ref().is_some_and(|r| &r.id == id) && went_on(h, k)
+            })
     }
 
     /// Changes that are in place and not rolled back.
     pub fn changes_made(&self) -> bool {
-        let closed = self.closed_all();
-        (0..self.steps.len()).any(|j| self.ran_and_stays(j) && !closed[j])
-    }
-
-    /// The first step a rollback may reach back to, and the step that set it: after a
-    /// completed checkpoint only later steps are undone; once a point of no return has been
-    /// passed, nothing before it is.
-    fn floor(&self) -> Option<(usize, usize)> {
-        let done = |k: usize| self.steps[k].status().is_some_and(StepStatus::went_on);
-        (0..self.rb.steps.len()).rev().find_map(|k| {
-            let s = &self.rb.steps[k];
-            if s.checkpoint.is_some() && done(k) {
-                Some((k + 1, k))
-            } else if s.point_of_no_return.is_some() && self.steps[k].no_return {
-                Some((k, k))
-            } else {
-                None
-            }
-        })
+        let h = &self.steps;
+        let closed = closed_all(&self.rb, h);
+        (0..self.steps.len()).any(|j| ran_and_stays(&self.rb, h, j) && !closed[j])
     }
 
     /// The rollback if it were chosen now at a failure of step `failed`: the failed step
     /// first (if its command ran), then every change in place, newest first. During a
     /// rollback, what is left of it.
     pub fn rollback_plan(&self, failed: usize) -> RollbackPlan {
-        if let Some(r) = &self.rollback {
+        if let Some(r) = self.rollback_state() {
             return RollbackPlan {
                 undo: r.plan[r.next.min(r.plan.len())..].to_vec(),
                 kept: r.kept.clone(),
                 ..RollbackPlan::default()
             };
         }
-        self.plan_from(Some(failed))
+        plan_from(&self.rb, &self.steps, Some(failed))
     }
 
     /// The changes in place now, as a rollback would undo them with no step failing: what
     /// `shisa rollback` undoes, and what the abort dialog says stays in place.
     pub fn rollback_plan_now(&self) -> RollbackPlan {
-        self.plan_from(None)
-    }
-
-    fn plan_from(&self, failed: Option<usize>) -> RollbackPlan {
-        let failed_ran = failed.filter(|&f| {
-            let s = &self.steps[f];
-            self.rb.steps[f].mutating && s.main_ran && s.status().is_none()
-        });
-        let closed = self.closed_all();
-        let changed: Vec<usize> = failed_ran
-            .into_iter()
-            .chain(
-                (0..self.rb.steps.len())
-                    .rev()
-                    .filter(|&j| Some(j) != failed && self.ran_and_stays(j) && !closed[j]),
-            )
-            .collect();
-        let (floor, kept_by) = match self.floor() {
-            Some((floor, by)) => (floor, Some(by)),
-            None => (0, None),
-        };
-        let (reach, kept): (Vec<usize>, Vec<usize>) =
-            changed.into_iter().partition(|&j| j >= floor);
-        let (undo, without_rollback) = reach
-            .into_iter()
-            .partition(|&j| !self.rb.steps[j].rollback.is_empty());
-        RollbackPlan {
-            undo,
-            without_rollback,
-            kept_by: kept_by.filter(|_| !kept.is_empty()),
-            kept,
-        }
+        plan_from(&self.rb, &self.steps, None)
     }
 
     /// The same, limited to the loop pass step `failed` belongs to: earlier passes are kept.
     pub fn rollback_plan_of_pass(&self, failed: usize) -> RollbackPlan {
-        let mut plan = self.rollback_plan(failed);
-        let pass = |j: usize| {
-            self.rb.steps[j]
-                .iteration
-                .as_ref()
-                .map(|it| (it.loop_id.clone(), it.index))
-        };
-        let Some(here) = pass(failed) else {
-            return plan;
-        };
-        let other = |j: &usize| pass(*j).as_ref() != Some(&here);
-        let mut kept: Vec<usize> = plan.undo.iter().copied().filter(other).collect();
-        kept.extend(plan.without_rollback.iter().copied().filter(other));
-        plan.undo.retain(|j| !other(j));
-        plan.without_rollback.retain(|j| !other(j));
-        kept.extend(plan.kept);
-        kept.sort_unstable_by(|a, b| b.cmp(a));
-        plan.kept = kept;
-        plan
+        of_pass(&self.rb, self.rollback_plan(failed), failed)
     }
 }

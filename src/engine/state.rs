@@ -7,8 +7,8 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::event::Who;
-use crate::exit::Exit;
-use crate::journal::record::{Actor, Entry, Outcome};
+pub use super::run_progress::{RollbackState, RunProgress};
+use crate::journal::record::{Actor, Entry};
 use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
@@ -41,19 +41,6 @@ pub(super) fn unrolled(written: &Arc<Runbook>, params: &Params) -> Arc<Runbook> 
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RollbackState {
-    /// Step indexes to undo, in order.
-    pub plan: Vec<usize>,
-    /// How many of `plan` are done.
-    pub next: usize,
-    /// A rollback command failed and the operator skipped it.
-    pub incomplete: bool,
-    /// Changes left in place on purpose (before a checkpoint or a point of no return, or
-    /// earlier loop passes).
-    pub kept: Vec<usize>,
-}
-
 #[derive(Debug, Clone)]
 pub struct Engine {
     /// The runbook as this run executes it: loops unrolled for its parameters.
@@ -83,11 +70,8 @@ pub struct Engine {
     pub(super) run_id: Option<String>,
     /// `run --env`, and the rehearsal the run started on (from `run_started`).
     pub(super) env: Option<(String, Option<crate::journal::record::Rehearsed>)>,
-    pub(super) started: bool,
-    pub(super) rollback: Option<RollbackState>,
-    pub(super) in_doubt: Option<usize>,
-    pub(super) interrupted: Option<String>,
-    pub(super) finished: Option<(Outcome, Exit)>,
+    /// Where the run as a whole stands (`run_progress.rs`).
+    pub(super) run: RunProgress,
     pub(super) window_override: Option<String>,
     /// The operator asked for this rollback (`rollback_requested`), rather than choosing
     /// it at a failure: undoing everything it set out to is then a success (exit 0).
@@ -121,11 +105,7 @@ impl Engine {
             current: 0,
             run_id: None,
             env: None,
-            started: false,
-            rollback: None,
-            in_doubt: None,
-            interrupted: None,
-            finished: None,
+            run: RunProgress::NotStarted,
             window_override: None,
             requested: false,
             watchers: BTreeSet::new(),

@@ -41,7 +41,7 @@ impl Engine {
     pub fn update(&mut self, now: DateTime<Utc>, event: Event) -> Result<Vec<Effect>, Refusal> {
         self.now = now;
         let mut fx = Vec::new();
-        if self.finished.is_some()
+        if self.finished_as().is_some()
             && !matches!(
                 event,
                 Event::WatcherJoined(_) | Event::WatcherLeft(_) | Event::RollbackRequested { .. }
@@ -61,12 +61,12 @@ impl Engine {
                 | Event::RunbookChanged(_)
                 | Event::ClientRefused { .. }
         );
-        if self.interrupted.is_some() && !while_halted {
+        if self.halted().is_some() && !while_halted {
             return refuse(msg::HALTED);
         }
         // Events that move a live run: each must leave it somewhere new, or start something.
         // (A result arriving while halted is only recorded; a resume may ask the same again.)
-        let moves = self.interrupted.is_none()
+        let moves = self.halted().is_none()
             && matches!(
                 event,
                 Event::Begin
@@ -125,6 +125,8 @@ impl Engine {
                 self.approval(offer, &mut fx)?;
             }
             Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::OperatorRejects => self.operator_rejects()?,
+            Event::ClientAnswer(answer) => self.client_answer(answer, &mut fx)?,
             Event::RollbackRequested {
                 reason,
                 outside_window,
@@ -416,10 +418,10 @@ impl Engine {
                 }
             }
             Todo::RollbackDone => {
-                let ok = !self.rollback.as_ref().is_some_and(|r| r.incomplete);
+                let ok = !self.rollback_state().is_some_and(|r| r.incomplete);
                 self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
                 let kept: Vec<String> = self
-                    .rollback
+                    .rollback_state()
                     .iter()
                     .flat_map(|r| &r.kept)
                     .map(|&j| self.rb.steps[j].id.clone())

@@ -112,6 +112,12 @@ impl Output {
             pending,
             ..
         } = self;
+        // A stream lets a line out as soon as its end cannot begin a secret. But while the
+        // other stream holds what may be a secret's start, its rest may be written here:
+        // this stream then holds back as much as a secret is long, so that the two halves
+        // reach the merged layer in the order they were written.
+        let other = streams[1 - stream as usize].holding();
+        streams[stream as usize].set_cautious(other);
         streams[stream as usize].push((), bytes, &mut |_, clean| {
             pass_on(merged, log, pending, stream, clean)
         });

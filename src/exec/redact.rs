@@ -5,7 +5,9 @@ use std::collections::VecDeque;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-/// Holds back just enough bytes that a secret split across reads is still caught whole.
+/// Holds back just enough bytes that a secret split across reads is still caught whole:
+/// only an end of the stream that could be the start of a secret, so a line of output with
+/// no such end reaches the screen (and the log) as soon as it is read.
 ///
 /// Every byte carries a tag (which stream it came from): one redactor can scrub stdout and
 /// stderr together, in the order they were written, and still say where each released piece
@@ -13,8 +15,12 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// starts.
 pub struct Redactor<T = ()> {
     ac: Option<AhoCorasick>,
+    secrets: Vec<Vec<u8>>,
     masks: Vec<Vec<u8>>,
     hold: usize,
+    /// Hold the whole `hold` whatever the end looks like: set while another stream holds
+    /// what may be a secret's start, whose rest may come here (see `exec/output.rs`).
+    cautious: bool,
     pending: Vec<u8>,
     /// The tags of `pending`, as runs of (tag, length).
     runs: VecDeque<(T, usize)>,
@@ -33,8 +39,10 @@ impl<T: Copy + PartialEq> Redactor<T> {
             .flatten();
         Redactor {
             hold: pairs.iter().map(|(s, _)| s.len()).max().unwrap_or(1) - 1,
+            secrets: pairs.iter().map(|(s, _)| s.as_bytes().to_vec()).collect(),
             masks: pairs.iter().map(|(_, m)| m.as_bytes().to_vec()).collect(),
             ac,
+            cautious: false,
             pending: Vec::new(),
             runs: VecDeque::new(),
         }
@@ -64,10 +72,41 @@ impl<T: Copy + PartialEq> Redactor<T> {
         self.release(0, out);
     }
 
-    /// Passes on all but the last `hold` bytes (more when a match runs past them).
+    /// Whether the end of what this redactor holds could be the start of a secret.
+    pub fn holding(&self) -> bool {
+        self.undecided(self.hold) > 0
+    }
+
+    pub fn set_cautious(&mut self, cautious: bool) {
+        self.cautious = cautious;
+    }
+
+    /// How many of the last bytes (at most `hold`) could be the start of a secret: the
+    /// longest end of `pending` that some secret begins with and runs past. Every earlier
+    /// position is then decided: what starts there is a whole secret or none.
+    fn undecided(&self, hold: usize) -> usize {
+        let n = self.pending.len();
+        (1..=hold.min(n))
+            .rev()
+            .find(|&k| {
+                let end = &self.pending[n - k..];
+                self.secrets
+                    .iter()
+                    .any(|s| s.len() > k && s.starts_with(end))
+            })
+            .unwrap_or(0)
+    }
+
+    /// Passes on all but the end that could still become a secret, at most `hold` bytes
+    /// (more when a match runs past them).
     fn release(&mut self, hold: usize, out: &mut impl FnMut(T, &[u8])) {
+        let held = if self.cautious {
+            hold
+        } else {
+            self.undecided(hold)
+        };
         let Some(ac) = &self.ac else { return };
-        let safe_end = self.pending.len().saturating_sub(hold);
+        let safe_end = self.pending.len().saturating_sub(held);
         let mut tags = Tags::new(&self.runs);
         let mut done = 0;
         for m in ac.find_iter(&self.pending) {
@@ -212,5 +251,52 @@ mod tests {
         assert_eq!(bytes, b"\xff\x00[REDACTED:pw]\xfe");
         let out = run(&mut Redactor::new(&[]), &[(3, b"abc")]);
         assert_eq!(out, [(3, b"abc".to_vec())]);
+    }
+
+    /// What came out of pushes so far, before `finish`.
+    fn pushed(r: &mut Redactor<u8>, pieces: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        for p in pieces {
+            r.push(0, p, &mut |_, b: &[u8]| out.extend_from_slice(b));
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_line_that_cannot_begin_a_secret_comes_out_at_once() {
+        // With a 10-byte secret, holding back 9 bytes would keep "node 1 resized\n" off the
+        // screen until the next line came: the operator saw "no".
+        let mut r = Redactor::new(&pairs());
+        assert_eq!(pushed(&mut r, &[b"node 1 resized\n"]), "node 1 resized\n");
+        // An end that could be the start of a secret waits, and only that end.
+        let mut r = Redactor::new(&pairs());
+        assert_eq!(pushed(&mut r, &[b"token tok-12"]), "token ");
+        assert_eq!(pushed(&mut r, &[b"3456 ok\n"]), "[REDACTED:tok] ok\n");
+        let mut r = Redactor::new(&pairs());
+        assert_eq!(pushed(&mut r, &[b"tok-1", b"x\n"]), "tok-1x\n");
+    }
+
+    #[test]
+    fn overlapping_secrets_are_masked_as_one_pass_would_for_every_two_cuts() {
+        let pairs = vec![
+            ("abcab".to_string(), "<1>".to_string()),
+            ("bcabx".to_string(), "<2>".to_string()),
+            ("aab".to_string(), "<3>".to_string()),
+        ];
+        let text = b"xaabcabcabxabcaabcabx";
+        let whole = joined(&run(&mut Redactor::new(&pairs), &[(0, text)]));
+        assert!(
+            !whole.contains("abcab") && !whole.contains("aab"),
+            "{whole}"
+        );
+        for i in 0..=text.len() {
+            for j in i..=text.len() {
+                let out = run(
+                    &mut Redactor::new(&pairs),
+                    &[(0, &text[..i]), (0, &text[i..j]), (0, &text[j..])],
+                );
+                assert_eq!(joined(&out), whole, "cuts at {i}, {j}");
+            }
+        }
     }
 }

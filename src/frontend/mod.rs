@@ -27,7 +27,8 @@ pub enum Intent {
     /// goes to the share server as the reviewer's signature.
     Approve(String),
     /// A watcher rejects the step waiting for approval, with a reason (sent to the share
-    /// server). The operator cannot reject their own step: the engine refuses it.
+    /// server). The operator cannot reject their own step: it becomes
+    /// `Event::OperatorRejects`, which the engine refuses.
     Reject(String),
     /// Stop the running command (TERM, then KILL).
     Stop,
@@ -42,7 +43,7 @@ pub enum Intent {
 impl Intent {
     /// The engine event an operator's intent becomes: one mapping for the driver and the
     /// in-process tests, so neither decides anything the engine does not see.
-    pub fn event(self, operator: &Actor, person: &crate::engine::Who) -> Event {
+    pub fn event(self, operator: &Actor) -> Event {
         match self {
             Intent::Begin => Event::Begin,
             Intent::Typed(t) => Event::Typed(t),
@@ -53,16 +54,9 @@ impl Intent {
                 text,
             },
             Intent::Approve(typed) => Event::SelfApproval { typed },
-            // The operator's own "no" is refused by the engine: they abort instead.
-            Intent::Reject(reason) => Event::Reject(crate::engine::Rejection {
-                reviewer: operator.clone(),
-                step: String::new(),
-                command_sha256: String::new(),
-                reason,
-                fresh: true,
-                who: person.clone(),
-                client: None,
-            }),
+            // The operator's own "no" is refused by the engine: they abort instead. Only a
+            // watcher's rejection carries a reason anywhere (`commands::witness::Ask`).
+            Intent::Reject(_) => Event::OperatorRejects,
             Intent::Stop => Event::Stop("the operator stopped it".into()),
             Intent::Abort(reason) => Event::Abort(reason),
             Intent::RollbackNow(reason) => Event::RollbackRequested {

@@ -37,5 +37,5 @@ pub use classify::{Class, Failure, SshOutcome, classify, remote_status};
 pub use control::ControlDir;
 pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};
-pub use spawn::{RemoteSpawn, ssh_log_path};
+pub use spawn::RemoteSpawn;
 pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, Opened, Transport};

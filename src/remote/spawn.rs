@@ -4,7 +4,7 @@
 //! request, so a `SendEnv` in the user's ssh configuration cannot send them (or log them)
 //! as environment variables.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::host::Host;
 use super::request::RequestError;
@@ -23,14 +23,14 @@ pub struct RemoteSpawn {
 }
 
 impl Transport {
-    /// `spawn` to be run on `host`; `run_dir` is where the spawn's log path is rooted.
+    /// `spawn` to be run on `host`, ssh logging to `ssh_log` (the engine's
+    /// `log_path(…, LogKind::Ssh)`, under the run directory).
     pub fn remote_spawn(
         &self,
         host: &Host,
         spawn: &Spawn,
-        run_dir: &Path,
+        ssh_log: PathBuf,
     ) -> Result<RemoteSpawn, RequestError> {
-        let ssh_log = run_dir.join(ssh_log_path(&spawn.log));
         let inv = self.invocation(host, &spawn.program, &spawn.env, &ssh_log)?;
         Ok(RemoteSpawn {
             spawn: Spawn {
@@ -41,14 +41,6 @@ impl Transport {
             stdin: inv.stdin,
             ssh_log,
         })
-    }
-}
-
-/// `output/roll.1.log` → `output/roll.1.ssh.log`: ssh's log beside the command's.
-pub fn ssh_log_path(log: &str) -> String {
-    match log.strip_suffix(".log") {
-        Some(stem) => format!("{stem}.ssh.log"),
-        None => format!("{log}.ssh.log"),
     }
 }
 
@@ -79,11 +71,9 @@ mod tests {
             withhold_stdout: Vec::new(),
         };
         let host = Host::new("es-data-2", Some("ops"), true).unwrap();
-        let r = t.remote_spawn(&host, &spawn, Path::new("/runs/r")).unwrap();
-        assert_eq!(
-            r.ssh_log,
-            Path::new("/runs/r/output/roll_es-data-2_stop.2.ssh.log")
-        );
+        let ssh_log = PathBuf::from("/runs/r/output/roll_es-data-2_stop.2.ssh.log");
+        let r = t.remote_spawn(&host, &spawn, ssh_log.clone()).unwrap();
+        assert_eq!(r.ssh_log, ssh_log);
         assert!(r.spawn.env.is_empty());
         let Program::Argv(argv) = &r.spawn.program else {
             panic!("{:?}", r.spawn.program)
@@ -104,11 +94,5 @@ mod tests {
             r.stdin,
             crate::remote::encode(&spawn.program, &spawn.env).unwrap()
         );
-    }
-
-    #[test]
-    fn the_ssh_log_sits_beside_the_output_log() {
-        assert_eq!(ssh_log_path("output/a.1.log"), "output/a.1.ssh.log");
-        assert_eq!(ssh_log_path("output/a"), "output/a.ssh.log");
     }
 }

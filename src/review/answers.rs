@@ -39,7 +39,14 @@ impl Walker {
                 .target
                 .as_ref()
                 .and_then(|t| t.impact.as_ref())
-                .map(|i| format!("{}\n", i.at_most)),
+                // A limit from a parameter: its value on this walk (review makes one up
+                // within the parameter's rules when none is given).
+                .map(|i| {
+                    format!(
+                        "{}\n",
+                        i.at_most.resolve(&c.e.step_vars(s.step)).unwrap_or(0)
+                    )
+                }),
             Purpose::Main => {
                 let mut wanted = BTreeMap::new();
                 for cap in &step.capture {

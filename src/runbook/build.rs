@@ -114,6 +114,7 @@ pub fn build(lib: std::sync::Arc<super::fragments::Library>) -> Built {
     }
     super::build_hosts::check_on(&mut cx, &runbook);
     approver_params(&mut cx, &runbook);
+    super::build_limits::limit_params(&mut cx, &runbook);
     Built {
         runbook,
         diags: cx.diags,

@@ -10,11 +10,12 @@ use super::diag::Diagnostic;
 use super::fields::Cx;
 use super::keys;
 use super::model::{
-    Approval, ApproverGroup, Capture, Confirm, Guard, Impact, OnFailure, Step, StepKind, Target,
-    Waiver, is_group_name,
+    Approval, ApproverGroup, Capture, Confirm, Guard, Impact, Limit, OnFailure, Step, StepKind,
+    Target, Waiver, is_group_name,
 };
 use super::names;
 use super::node::{Node, Value};
+use super::target::MAX_AT_MOST;
 use super::template::Template;
 
 /// Returns the step and whether its kind was readable.
@@ -327,9 +328,6 @@ fn confirm(cx: &mut Cx, node: &Node) -> Confirm {
     }
 }
 
-/// Largest `at_most`: a count an operator can read, and exact as a JSON number.
-const MAX_AT_MOST: i64 = 1 << 40;
-
 fn impact(cx: &mut Cx, node: &Node) -> Option<Impact> {
     let f = cx.map(node, "`impact`", Some(keys::IMPACT))?;
     let command = command(cx, &f, "`impact`");
@@ -341,7 +339,7 @@ fn impact(cx: &mut Cx, node: &Node) -> Option<Impact> {
         );
     }
     let at_most = match f.get("at_most") {
-        Some(n) => cx.int(n, "`at_most`", 0..=MAX_AT_MOST),
+        Some(n) => limit(cx, n),
         None => {
             cx.error(Diagnostic::error(f.pos, "`impact` has no `at_most`").hint(
                 "add `at_most: N`: the most this step may touch; above it the step is refused, with no override",
@@ -352,8 +350,34 @@ fn impact(cx: &mut Cx, node: &Node) -> Option<Impact> {
     Some(Impact {
         pos: f.pos,
         command: command?,
-        at_most: u64::try_from(at_most?).ok()?,
+        at_most: at_most?,
     })
+}
+
+/// `at_most: 3`, or `at_most: '{{ max_accounts }}'` (whether the parameter exists and
+/// what it may hold is checked once every parameter is known: `build::limit_params`).
+fn limit(cx: &mut Cx, node: &Node) -> Option<Limit> {
+    if let Value::Scalar {
+        text, plain: false, ..
+    } = &node.value
+    {
+        return match super::template::whole_var(text) {
+            Some(name) => Some(Limit::Param {
+                name: name.to_string(),
+                pos: node.pos,
+            }),
+            None => {
+                cx.error(
+                    Diagnostic::error(node.pos, format!("`at_most: '{text}'` is neither a number nor one parameter"))
+                        .width(node.width())
+                        .hint("write a whole number (`at_most: 3`), or the one parameter that holds it (`at_most: '{{ max_accounts }}'`)"),
+                );
+                None
+            }
+        };
+    }
+    let n = cx.int(node, "`at_most`", 0..=MAX_AT_MOST as i64)?;
+    u64::try_from(n).ok().map(Limit::Fixed)
 }
 
 fn approval(cx: &mut Cx, node: &Node) -> Approval {

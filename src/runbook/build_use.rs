@@ -212,6 +212,7 @@ fn fragment(cx: &mut Cx, root: &Node, steps: ReadSteps) -> Option<(Vec<Param>, S
         steps: list.steps.clone(),
         ..Runbook::default()
     };
+    super::build_limits::limit_params(cx, &alone);
     let mut diags = Vec::new();
     super::lint_vars::lint(&alone, &mut diags);
     for d in diags {

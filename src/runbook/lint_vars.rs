@@ -197,6 +197,15 @@ pub fn lint(rb: &Runbook, out: &mut Vec<Diagnostic>) {
         if let Some(p) = step.approval.group().and_then(|g| g.param()) {
             used.insert(p.to_string());
         }
+        // `impact.at_most: '{{ max }}'` reads one too (checked by the builder).
+        if let Some(p) = step
+            .target
+            .as_ref()
+            .and_then(|t| t.impact.as_ref())
+            .and_then(|i| i.at_most.param())
+        {
+            used.insert(p.to_string());
+        }
     }
     for l in &rb.loops {
         used.insert(l.list.clone());

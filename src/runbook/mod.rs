@@ -13,15 +13,18 @@ mod build_command;
 mod build_envs;
 mod build_flow;
 mod build_hosts;
+mod build_limits;
 mod build_loop;
 mod build_params;
 mod build_step;
 mod build_use;
+pub mod command;
 mod comments;
 pub mod diag;
 pub mod duration;
 pub mod environment;
 pub mod expand;
+pub mod expect;
 mod fields;
 pub mod fragments;
 pub mod keys;
@@ -41,6 +44,7 @@ pub mod schema;
 mod script;
 pub mod show;
 mod step_list;
+pub mod target;
 pub mod template;
 pub mod window;
 
@@ -344,6 +348,8 @@ mod envs_tests;
 mod flow_tests;
 #[cfg(test)]
 mod hosts_tests;
+#[cfg(test)]
+mod limit_tests;
 #[cfg(test)]
 mod lint_tests;
 #[cfg(test)]

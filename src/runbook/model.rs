@@ -4,14 +4,14 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use regex::Regex;
-
 pub use super::approval::{Approval, ApproverGroup, is_group_name};
+pub use super::command::{Arg, Command, Layout, OnHost};
 use super::diag::Pos;
+pub use super::environment::{Environment, Rehearsal};
+pub use super::expect::{Capture, Compare, Expect, NumberCheck, Pattern};
+pub use super::target::{Confirm, Impact, Limit, LimitError, Target};
 use super::template::Template;
 use super::window::Window;
-
-pub use super::environment::{Environment, Rehearsal};
 
 #[derive(Debug, Clone, Default)]
 pub struct Runbook {
@@ -75,53 +75,11 @@ pub struct HostDef {
     pub sudo: bool,
 }
 
-/// An `on: NAME` key: the command runs on that `hosts:` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OnHost {
-    pub name: String,
-    pub pos: Pos,
-}
-
 /// A `path:` entry: one directory, relative to the runbook file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PathDir {
     pub dir: String,
     pub pos: Pos,
-}
-
-/// A compiled regular expression that remembers its source text and place.
-#[derive(Debug, Clone)]
-pub struct Pattern {
-    pub source: String,
-    pub regex: Regex,
-    pub pos: Pos,
-    /// `must_match: '^{{ node }}$'`: the pattern reads values, each one inserted with its
-    /// regex metacharacters escaped (a value `a.b` matches only `a.b`), so it is compiled
-    /// per use ([`Pattern::matches`]); `regex` is then only the loader's syntax check.
-    pub template: Option<Template>,
-}
-
-impl Pattern {
-    /// For patterns that read no values (parameters' own rules, captures, `when`).
-    pub fn is_match(&self, text: &str) -> bool {
-        self.regex.is_match(text)
-    }
-
-    /// Whether `text` matches, the pattern's values taken from `vars`, as literals.
-    pub fn matches(&self, text: &str, vars: &BTreeMap<String, String>) -> bool {
-        match &self.template {
-            None => self.regex.is_match(text),
-            Some(t) => {
-                let source = t.render_with(|name| vars.get(name).map(|v| regex::escape(v)));
-                // Escaped values cannot break a pattern the loader compiled; a size limit
-                // can still refuse a huge value, and then nothing matches.
-                regex::RegexBuilder::new(&source)
-                    .size_limit(1 << 20)
-                    .build()
-                    .is_ok_and(|re| re.is_match(text))
-            }
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -329,234 +287,10 @@ impl Undo {
     }
 }
 
-/// A command as written. Values reach it only as environment variables (`run`) or as whole
-/// argv elements (`argv`); never as shell text.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Run {
-        script: String,
-        pos: Pos,
-        /// Where the script's text lies, to point at a place inside it.
-        layout: Layout,
-    },
-    Argv {
-        args: Vec<Arg>,
-        pos: Pos,
-    },
-}
-
-/// How a scalar's text lies in the file, so that a byte offset in it maps to a place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Layout {
-    /// Nothing maps: every offset is shown at the start.
-    #[default]
-    Start,
-    /// On one line, after an opening quote if `quoted`.
-    Line { quoted: bool },
-    /// A `|` block whose lines all start at the column of the first.
-    Block,
-}
-
-impl Layout {
-    /// The place of byte `offset` of `text`, which starts at `start`.
-    pub fn pos(self, start: Pos, text: &str, offset: usize) -> Pos {
-        let before = text.get(..offset).unwrap_or(text);
-        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        match self {
-            Layout::Start => start,
-            Layout::Line { quoted } => start.moved(
-                start.line,
-                start
-                    .col
-                    .saturating_add(u32::from(quoted))
-                    .saturating_add(count(before.chars().count())),
-            ),
-            Layout::Block => {
-                let line = before.matches('\n').count();
-                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count());
-                start.moved(
-                    start.line.saturating_add(count(line)),
-                    start.col.saturating_add(count(col)),
-                )
-            }
-        }
-    }
-}
-
-impl Command {
-    pub fn pos(&self) -> Pos {
-        match self {
-            Command::Run { pos, .. } | Command::Argv { pos, .. } => *pos,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Arg {
-    Lit(String),
-    /// A whole element that is one value (`'{{ node }}'`).
-    Var {
-        name: String,
-        pos: Pos,
-    },
-    /// Text and values in one element (`--field-selector=spec.nodeName={{ node }}`): still
-    /// one argv element whatever the values hold.
-    Part {
-        template: Template,
-        pos: Pos,
-    },
-}
-
-impl Arg {
-    /// Whether this element reads the value `name`.
-    pub fn reads(&self, name: &str) -> bool {
-        match self {
-            Arg::Lit(_) => false,
-            Arg::Var { name: n, .. } => n == name,
-            Arg::Part { template, .. } => template.vars().any(|(n, _)| n == name),
-        }
-    }
-
-    /// The value this element starts with, if it starts with one: a value with a leading
-    /// `-` there makes the program read the element as an option.
-    pub fn leading_value(&self) -> Option<(&str, Pos)> {
-        match self {
-            Arg::Lit(_) => None,
-            Arg::Var { name, pos } => Some((name, *pos)),
-            Arg::Part { template, .. } => match template.parts.first() {
-                Some(super::template::Part::Var { name, pos, .. }) => Some((name, *pos)),
-                _ => None,
-            },
-        }
-    }
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct Expect {
-    pub exit: i32,
-    pub stdout_contains: Vec<Template>,
-    pub stdout_not_contains: Vec<Template>,
-    pub stdout_matches: Vec<Pattern>,
-    pub stdout_equals: Option<Template>,
-    /// `stdout_number: { lt: '{{ size_before }}' }`: stdout read as a number and compared.
-    pub stdout_number: Vec<NumberCheck>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NumberCheck {
-    pub op: Compare,
-    pub value: Template,
-    pub pos: Pos,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Eq,
-}
-
-impl Compare {
-    pub const ALL: [(&'static str, Compare); 5] = [
-        ("lt", Compare::Lt),
-        ("le", Compare::Le),
-        ("gt", Compare::Gt),
-        ("ge", Compare::Ge),
-        ("eq", Compare::Eq),
-    ];
-
-    pub fn name(self) -> &'static str {
-        Self::ALL
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map_or("?", |(n, _)| n)
-    }
-
-    pub fn holds(self, left: f64, right: f64) -> bool {
-        match self {
-            Compare::Lt => left < right,
-            Compare::Le => left <= right,
-            Compare::Gt => left > right,
-            Compare::Ge => left >= right,
-            Compare::Eq => left == right,
-        }
-    }
-}
-
-impl Expect {
-    pub fn looks_at_stdout(&self) -> bool {
-        !(self.stdout_contains.is_empty()
-            && self.stdout_not_contains.is_empty()
-            && self.stdout_matches.is_empty()
-            && self.stdout_equals.is_none()
-            && self.stdout_number.is_empty())
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct Capture {
-    pub name: String,
-    pub pos: Pos,
-    pub pattern: Pattern,
-    /// `capture: { name: { regex: '…', secret: true } }`: masked like a secret parameter;
-    /// the capturing command's stdout is withheld from its log and the screen.
-    pub secret: bool,
-}
-
 #[derive(Debug, Clone)]
 pub struct Waiver {
     pub reason: String,
     pub pos: Pos,
-}
-
-#[derive(Debug, Clone)]
-pub struct Target {
-    pub pos: Pos,
-    pub describe: Command,
-    /// `on:` inside `target:`: where `describe` runs, if not where the step does.
-    pub on: Option<OnHost>,
-    pub capture: Option<Pattern>,
-    pub must_match: Option<Pattern>,
-    pub deny: Vec<Pattern>,
-    /// How the operator (and a reviewer) confirm it: `echo` types back what is shown,
-    /// `blind` names the intended target before the resolved one is shown.
-    pub confirm: Confirm,
-    /// `impact:`: a read-only count of what the step touches, refused above `at_most`.
-    pub impact: Option<Impact>,
-}
-
-/// How a target is confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Confirm {
-    /// The resolved target is shown; the operator types it back.
-    #[default]
-    Echo,
-    /// The operator names the target they intend (from the ticket) first; the resolved
-    /// one is shown only once the two match. Copying a screen cannot pass it.
-    Blind,
-}
-
-impl Confirm {
-    pub const ALL: &[(&str, Confirm)] = &[("echo", Confirm::Echo), ("blind", Confirm::Blind)];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Confirm::Echo => "echo",
-            Confirm::Blind => "blind",
-        }
-    }
-}
-
-/// The blast radius of a step: a read-only command that counts what it touches (run after
-/// `describe`, where `describe` runs), and the most it may touch. Above it the step is
-/// refused with no override, like a `deny` pattern.
-#[derive(Debug, Clone)]
-pub struct Impact {
-    pub pos: Pos,
-    pub command: Command,
-    pub at_most: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::diag::{Diagnostic, Pos, did_you_mean};
-use super::model::{Param, Runbook};
+use super::model::{Limit, LimitError, Param, Runbook};
+use super::target::MAX_AT_MOST;
 
 /// A secret shorter than this is refused: it would be masked wherever its few characters
 /// happen to occur, and is guessable.
@@ -308,6 +309,7 @@ pub fn resolve_with(
             );
         }
     }
+    errors.extend(unusable_limits(rb, &out));
     if errors.is_empty() {
         Ok(out)
     } else {
@@ -317,6 +319,41 @@ pub fn resolve_with(
         }
         Err(errors)
     }
+}
+
+/// `at_most: '{{ param }}'` on the runbook's own steps: the value must be a whole number,
+/// or the step could not be judged; refused before anything runs, pointing at the
+/// `at_most`. (A fragment's parameter may be bound from a capture: the engine refuses its
+/// step when it is due.)
+fn unusable_limits(rb: &Runbook, out: &Params) -> Vec<Diagnostic> {
+    let mut errors: Vec<Diagnostic> = Vec::new();
+    for step in rb.steps.iter().filter(|s| s.bound.is_empty()) {
+        let Some(limit) = step.target.as_ref().and_then(|t| t.impact.as_ref()) else {
+            continue;
+        };
+        let Limit::Param { name, pos } = &limit.at_most else {
+            continue;
+        };
+        if out.missing.contains(name) || errors.iter().any(|d| d.pos == *pos) {
+            continue;
+        }
+        if let Err(LimitError::NotWhole { value, .. }) = limit.at_most.resolve(&out.values) {
+            errors.push(
+                Diagnostic::error(
+                    *pos,
+                    format!(
+                        "step `{}`: `at_most` reads parameter `{name}` = `{value}`, which is not a whole number",
+                        step.id
+                    ),
+                )
+                .width(limit.at_most.to_string().chars().count() + 2)
+                .hint(format!(
+                    "nothing has run; give `-p {name}=N`, N a whole number from 0 to {MAX_AT_MOST} (digits only): the most this step may touch"
+                )),
+            );
+        }
+    }
+    errors
 }
 
 fn too_short(p: &Param) -> Diagnostic {

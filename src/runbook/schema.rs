@@ -161,7 +161,10 @@ pub fn schema() -> Value {
                 "impact": { "allOf": [object(keys::IMPACT, json!({
                     "run": run,
                     "argv": argv,
-                    "at_most": { "type": "integer", "minimum": 0, "maximum": 1_099_511_627_776_u64 },
+                    "at_most": { "oneOf": [
+                        { "type": "integer", "minimum": 0, "maximum": 1_099_511_627_776_u64 },
+                        { "type": "string", "pattern": "^\\{\\{ *[A-Za-z_][A-Za-z0-9_]* *\\}\\}$" },
+                    ], "description": "The most it may touch: a whole number, or '{{ param }}', a parameter whose value is one (refused at run start otherwise)" },
                 }), &["at_most"]), { "oneOf": [{ "required": ["run"] }, { "required": ["argv"] }] }],
                     "description": "A read-only count of what the step touches (first line of stdout: the number, optionally followed by what it counts; later lines: what is touched), run after describe where describe runs; above at_most the step is refused with no override" },
             }), &["describe"]),

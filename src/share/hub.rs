@@ -234,3 +234,27 @@ impl Drop for Hub {
         let _ = std::fs::remove_file(&self.socket);
     }
 }
+
+#[cfg(test)]
+impl Hub {
+    /// A hub with no socket, for the driver's in-process tests: the test sends what a
+    /// connection would, and reads what one watcher is sent.
+    pub fn detached() -> (Hub, mpsc::UnboundedSender<ShareMsg>, mpsc::Receiver<Live>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let (watcher, live) = mpsc::channel(WATCHER_QUEUE);
+        let hub = Hub {
+            rx,
+            watchers: vec![Watcher {
+                id: 0,
+                user: "watcher".into(),
+                tx: watcher,
+            }],
+            request: None,
+            socket: PathBuf::new(),
+            runbook_source: String::new(),
+            started: String::new(),
+            journal: PathBuf::new(),
+        };
+        (hub, tx, live)
+    }
+}

@@ -122,8 +122,11 @@ fn a_watching_reviewer_names_a_blind_target_before_seeing_it() {
         let mut rev = Sim::with_engine(sim.e.clone(), w, h, true);
         rev.app.ui.frozen = sim.app.ui.frozen;
         rev.feed(Event::WatcherJoined("rev2".into()));
+        assert!(rev.screen().contains("Approval wanted"), "{}", rev.screen());
         rev.key(KeyCode::Char('a'));
         let screen = rev.screen();
+        // The form answers the request and replaces it: the two stacked crowd 80×24.
+        assert!(!screen.contains("Approval wanted"), "{screen}");
         assert!(
             !screen.contains(RESOLVED),
             "shown to the reviewer:\n{screen}"
@@ -133,5 +136,8 @@ fn a_watching_reviewer_names_a_blind_target_before_seeing_it() {
             "{screen}"
         );
         snap!("blind_reviewer", rev);
+        // Cancelled, the request is back.
+        rev.key(KeyCode::Esc);
+        assert!(rev.screen().contains("Approval wanted"), "{}", rev.screen());
     }
 }

@@ -103,6 +103,8 @@ fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
         assert!(screen.contains("Rejected by a reviewer"), "{screen}");
         assert!(screen.contains("rev2 rejected the approval"), "{screen}");
         assert!(screen.contains("watching: rev2"), "{screen}");
+        // No command failed: no log is offered as if one had (the lookup's passed).
+        assert!(!screen.contains("output:"), "{screen}");
         assert!(sim.spawned.is_none(), "the step did not run");
         snap!("reviewer_rejected", sim);
         // Retry asks for approval again (rollback: the snapshot changed nothing).

@@ -130,6 +130,9 @@ pub struct TimelineLine {
     pub clock: String,
     pub text: String,
     pub role: Role,
+    /// The step's title as the text names it: a narrow strip shortens the title, not the
+    /// end of the line, which says what happened.
+    pub title: Option<String>,
 }
 
 pub struct Ui {
@@ -390,6 +393,7 @@ impl Ui {
                 clock: timeline::clock_in(&rec.ts, e.runbook().window.as_ref().map(|w| w.timezone)),
                 text,
                 role: rec.actor.role,
+                title: crate::phrase::step_title(rec, e),
             });
         }
     }

@@ -222,7 +222,7 @@ impl Sim {
         if intent == Intent::Stop {
             return;
         }
-        let event = intent.event(self.e.operator(), self.e.operator_person());
+        let event = intent.event(self.e.operator());
         self.feed(event);
     }
 
@@ -781,4 +781,5 @@ fn scrolling_back_holds_still_while_output_arrives() {
 }
 
 // After `snap!`: macros are in scope only below their definition.
+mod cold80;
 mod interruptions;

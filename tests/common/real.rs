@@ -257,12 +257,16 @@ pub fn venv_program(name: &str) -> Option<PathBuf> {
 }
 
 /// How the operator in these tests answers: they type back whatever target shisa names
-/// (as the incident's operators did), have the reviewer approve it, mark manual steps
+/// (as the incident's operators did), or name the ticket's one where the target is blind,
+/// have the reviewer approve it, mark manual steps
 /// done, and answer a failed precheck and a failed step as told; `None` walks away (end
 /// of input, which aborts and leaves things as they are).
 pub struct Answers<'a> {
     pub precheck_failed: Option<&'a str>,
     pub step_failed: Option<&'a str>,
+    /// For a blind target: the one the ticket names, which the operator (and then the
+    /// reviewer) names before the resolved one is shown.
+    pub intended: Option<&'a str>,
 }
 
 impl Operator {
@@ -278,12 +282,16 @@ impl Operator {
             } else {
                 (q.clone(), 0)
             };
-            if last.1 >= 2 {
+            // A blind target asks again after a miss, and halts the run after three.
+            if last.1 >= 2 && !q.contains("name the target you intend") {
                 return self.finish(60);
             }
             let reply = if let Some(t) = asked_target(&q) {
                 target = t.to_string();
                 Some(target.clone())
+            } else if q.contains("name the target you intend") {
+                target = answers.intended.unwrap_or_default().to_string();
+                answers.intended.map(str::to_string)
             } else if q.contains("waiting for another person") {
                 approve(&target);
                 continue;

@@ -356,7 +356,11 @@ impl Session {
         // … made remote, and started by the real runner.
         let remote = self
             .transport
-            .remote_spawn(host, &spawn, self.run_dir.path())
+            .remote_spawn(
+                host,
+                &spawn,
+                self.run_dir.path().join(format!("output/c{n}.ssh.log")),
+            )
             .unwrap();
         let running = self
             .runner

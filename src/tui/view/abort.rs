@@ -54,6 +54,21 @@ pub fn left_behind(d: &mut Dialog, v: &View, tw: usize) {
     );
 }
 
+/// The end (or stop) of a run: the changes it leaves in place, by name; false when none.
+pub fn left_at_end(d: &mut Dialog, v: &View, tw: usize) -> bool {
+    let left: Vec<usize> = (0..v.e.runbook().steps.len())
+        .filter(|&j| v.e.in_effect(j))
+        .collect();
+    if left.is_empty() {
+        return false;
+    }
+    d.text("Left in place, not rolled back:", v.theme.warn(), tw);
+    for j in left {
+        d.text(&format!(" ◆ {}", v.e.title(j)), Style::new(), tw);
+    }
+    true
+}
+
 fn list(d: &mut Dialog, v: &View, tw: usize) {
     let t = v.theme;
     let plan = v.e.rollback_plan_now();

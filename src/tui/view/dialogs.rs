@@ -288,7 +288,14 @@ fn choice(
             .as_ref()
             .filter(|f| f.step == i)
             .map(|f| f.log.as_str());
-    let log = failed_log.or_else(|| v.ui.out.get(i).and_then(|o| o.log.as_deref()));
+    // A reviewer's rejection or a closed window is no command's doing: the latest log (a
+    // lookup that passed) would only send the operator reading the wrong file.
+    let by_a_command = !matches!(prompt, Some(Prompt::Rejected | Prompt::Window));
+    let log = failed_log.or_else(|| {
+        by_a_command
+            .then(|| v.ui.out.get(i).and_then(|o| o.log.as_deref()))
+            .flatten()
+    });
     if let Some(log) = log.filter(|l| !l.is_empty()) {
         d.text(&format!("output: {}/{log}", v.ui.run_dir), t.dim(), tw);
     }
@@ -491,7 +498,8 @@ pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
                 tw,
             );
             d.line(Line::styled(
-                fit(&format!("  shisa resume {}", v.ui.run_dir), tw),
+                // The id, as the stop dialog and the last words give it: it fits 80 columns.
+                fit(&format!("  shisa resume {}", v.ui.run_id), tw),
                 t.accent(),
             ));
             if v.ui.running {

@@ -8,6 +8,7 @@ use ratatui::style::Style;
 use super::View;
 use super::dialog::{Dialog, widths};
 use crate::engine::Phase;
+use crate::journal::record::Outcome;
 use crate::text_safety::one_line;
 
 /// The run is over (or stopped): say how and why, where its record is, and how to leave.
@@ -31,11 +32,30 @@ pub(super) fn render(f: &mut Frame, area: Rect, v: &View) {
             if let Some(why) = &v.ui.end_reason {
                 d.text(&one_line(why), Style::new(), tw);
             }
+            // What the run leaves behind, never silently: the same list the last words
+            // on stdout give (`Engine::in_effect`); a completed run's changes are its point.
+            if outcome != Outcome::Completed && super::abort::left_at_end(&mut d, v, tw) {
+                d.text(
+                    &format!(
+                        "Undo them later with `shisa rollback {} --reason …`.",
+                        v.ui.run_id
+                    ),
+                    t.accent(),
+                    tw,
+                );
+            }
             d
         }
         Phase::Halted(reason) => {
             let mut d = Dialog::new(" Run stopped ", t.warn());
             d.text(&one_line(&reason), t.warn(), tw);
+            if super::abort::left_at_end(&mut d, v, tw) {
+                d.text(
+                    "Resume to go on, or quit it from there with r to roll them back.",
+                    t.dim(),
+                    tw,
+                );
+            }
             d.text("It can be resumed with:", Style::new(), tw);
             d.text(&format!("  shisa resume {}", v.ui.run_id), t.accent(), tw);
             d

@@ -15,7 +15,8 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     if let Some(n) = &v.ui.notice {
         let style = if n.error { t.bad() } else { t.warn() };
         f.render_widget(
-            Paragraph::new(Line::styled(format!(" {}", n.text), style)),
+            Paragraph::new(Line::styled(format!(" {}", n.text), style))
+                .wrap(ratatui::widgets::Wrap { trim: false }),
             area,
         );
         return;
@@ -27,7 +28,21 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
             spans.push(Span::raw(format!(" {text} ")));
         }
     }
+    // The summary hidden, Enter brings it back (as it does a hidden question): only q
+    // leaves from here, so say so rather than "Enter leave".
+    if v.mode == Mode::Finished && v.ui.hidden {
+        spans.push(Span::styled(" q", t.key()));
+        spans.push(Span::raw(" leave "));
+    }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// How many rows the bottom line needs: one, or up to three for a long notice.
+pub fn rows(v: &View, width: u16) -> u16 {
+    use unicode_width::UnicodeWidthStr;
+    let Some(n) = &v.ui.notice else { return 1 };
+    let need = (n.text.width() + 1).div_ceil(usize::from(width.max(1)));
+    need.clamp(1, 3) as u16
 }
 
 fn hints(v: &View) -> Vec<(Action, &'static str)> {
@@ -81,6 +96,7 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
                 h.push((Action::ApproveSelf, "approve it yourself"));
             }
             h.extend([
+                (Action::Hide, "hide"),
                 (Action::Note, "note"),
                 (Action::Help, "help"),
                 (Action::Quit, "quit"),
@@ -99,7 +115,14 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         }
         Mode::Help => vec![(Action::Hide, "close"), (Action::PageDown, "scroll")],
         Mode::Finished => vec![
-            (Action::Leave, "leave"),
+            (
+                Action::Leave,
+                if v.ui.hidden {
+                    "show the summary"
+                } else {
+                    "leave"
+                },
+            ),
             (Action::PageUp, "scroll"),
             (Action::EarlierStep, "earlier steps"),
             (Action::Help, "help"),

@@ -113,17 +113,20 @@ impl Theme {
 /// Draws the whole screen; returns how far back the output pane can scroll.
 pub fn render(f: &mut Frame, v: &View) -> usize {
     let area = f.area();
-    let timeline_rows = match area.height {
+    let timeline_rows: u16 = match area.height {
         0..=20 => 2,
         21..=30 => 4,
         31..=44 => 6,
         _ => 8,
     };
+    // A notice longer than the line wraps onto rows the timeline lends it: its end is
+    // often what to do next ("approve again …").
+    let keybar_rows = keys::rows(v, area.width);
     let [head, body, tl, keybar] = Layout::vertical([
         Constraint::Length(header::height(v.e)),
         Constraint::Min(6),
-        Constraint::Length(timeline_rows),
-        Constraint::Length(1),
+        Constraint::Length(timeline_rows.saturating_sub(keybar_rows - 1).max(1)),
+        Constraint::Length(keybar_rows),
     ])
     .areas(area);
     header::render(f, head, v);

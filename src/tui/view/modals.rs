@@ -1,5 +1,6 @@
 //! Where the modal dialogs go: the run's question (or a reviewer's request), a dialog of the
-//! operator's own stacked under it, or the end of the run.
+//! operator's own stacked under it (a reviewer's form instead of the request), or the end
+//! of the run.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -11,12 +12,14 @@ use super::dialogs::{overlay, question};
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let ui = v.ui;
     let asked = matches!((&ui.question, ui.hidden), (Some(_), false));
-    let reviewing = !asked && ui.watcher && !ui.hidden;
+    // A reviewer's own form (approve, reject) replaces the request it answers: the form
+    // names the step and says what to type, and the two stacked crowd an 80×24 screen.
+    let reviewing = !asked && ui.watcher && !ui.hidden && ui.overlay.is_none();
     // A dialog of the operator's own (a reason, a note, quit) over the run's question: the
     // two are stacked, the question above and cut to what it needs (its chooser stays),
     // rather than one drawn over the middle of the other.
     let (area, below) = match &ui.overlay {
-        Some(o) if asked || reviewing => {
+        Some(o) if asked => {
             let d = overlay(v, area, o);
             let h = d
                 .height()
