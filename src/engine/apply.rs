@@ -11,8 +11,8 @@ use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
 use super::state::{
-    ApprovalState, CommandState, Engine, Progress, RollbackState, StepState, TargetState,
-    WaitState, pass_key, unrolled,
+    ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState, WaitState, pass_key,
+    unrolled,
 };
 
 impl Engine {
@@ -36,7 +36,7 @@ impl Engine {
                     self.params.values = params.clone();
                     self.rb = unrolled(&self.written, &self.params);
                     self.index = super::state::index_of(&self.rb);
-                    self.steps = vec![StepState::default(); self.rb.steps.len()];
+                    self.steps = super::state::Steps::new(self.rb.steps.len());
                 }
             }
             Body::Override {
@@ -308,7 +308,10 @@ impl Engine {
                 };
                 let (plan, kept) = (ids(plan), ids(kept));
                 // The failure that led here is decided; failed commands are not retried.
-                for s in &mut self.steps {
+                for s in self
+                    .steps
+                    .iter_mut_where(|s| s.command != CommandState::Idle)
+                {
                     s.command = CommandState::Idle;
                 }
                 for &j in &plan {

@@ -36,6 +36,7 @@ pub mod rollback;
 mod run_progress;
 pub mod state;
 mod step;
+pub mod steps;
 pub mod update;
 mod verify_all;
 

@@ -354,6 +354,8 @@ impl Engine {
         if let Some(at) = offered.iter().position(|k| *k == K::Rollback)
             && let Some(i) = self.phase().step()
             && self.rollback_state().is_none()
+            // Outside a loop the two plans are one (and each costs a pass over every step).
+            && self.rb.steps[i].iteration.is_some()
             && self.rollback_plan(i).kept != self.rollback_plan_of_pass(i).kept
         {
             offered.insert(at + 1, K::RollbackItem);

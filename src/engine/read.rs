@@ -37,7 +37,7 @@ impl Engine {
         &self.steps[i]
     }
 
-    pub fn steps(&self) -> &[StepState] {
+    pub fn steps(&self) -> &super::state::Steps {
         &self.steps
     }
 
