@@ -122,7 +122,8 @@ impl DocumentWords for Japanese {
             Outcome::Failed => "失敗",
             Outcome::RolledBack => "ロールバック済み",
             Outcome::Aborted => "中止",
-            Outcome::Refused => "開始を拒否",
+            // A gate may refuse mid-run, after earlier steps ran: not "refused to start".
+            Outcome::Refused => "拒否により終了",
         };
         let why = reason.map(|r| format!("：{r}")).unwrap_or_default();
         format!("{name}（終了コード {exit}）{why}")
@@ -194,6 +195,7 @@ impl DocumentWords for Japanese {
 
     fn chain_intact(&self, records: usize, logs: Option<usize>) -> String {
         match logs {
+            Some(0) => format!("チェーンは {records} レコードすべて正常、出力ログなし"),
             Some(n) => format!("チェーンは {records} レコードすべて正常、出力ログ {n} 件も一致"),
             None => "チェーンは正常".into(),
         }
@@ -398,7 +400,10 @@ impl DocumentWords for Japanese {
             "戻すステップはない".to_string()
         } else {
             let steps: Vec<String> = r.plan.iter().map(|p| format!("「{}」", m.esc(p))).collect();
-            format!("{}の順に戻す", steps.join("→"))
+            match steps.as_slice() {
+                [one] => format!("{one}を戻す"),
+                many => format!("{}の順に戻す", many.join("→")),
+            }
         };
         let result = match r.ok {
             Some(true) => format!("{} に完了し、すべて戻した", r.finished),

@@ -121,7 +121,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             }
         }
         Body::OperatorNote { text } => {
-            Phrase::new().plain(format!("{} のメモ: 「{text}」", book.actor(&rec.actor)))
+            let who = book.actor(&rec.actor);
+            // A space only between a Latin name and kana: never after a full-width bracket.
+            let gap = if who.ends_with('）') { "" } else { " " };
+            Phrase::new().plain(format!("{who}{gap}のメモ: 「{text}」"))
         }
         Body::StepFailed {
             prompt: Prompt::Window,

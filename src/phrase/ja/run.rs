@@ -49,7 +49,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             inside: true,
             local,
             ..
-        } => Phrase::new().plain(format!("作業時間帯内であることを確認（{local}）")),
+        } => Phrase::new().plain(format!(
+            "作業時間帯内であることを確認（{}）",
+            reasons::local(local)
+        )),
         Body::WindowChecked {
             local, reason, why, ..
         } => Phrase::new().marked(Mark::WindowClosed).plain(format!(
@@ -86,7 +89,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let mut s = if plan.is_empty() {
                 "ロールバック開始: 戻すステップはない".to_string()
             } else {
-                format!("ロールバック開始: {}の順に戻す", titles(plan).join("→"))
+                match titles(plan).as_slice() {
+                    [one] => format!("ロールバック開始: {one}を戻す"),
+                    many => format!("ロールバック開始: {}の順に戻す", many.join("→")),
+                }
             };
             if !without_rollback.is_empty() {
                 let none = titles(without_rollback).join("、");
