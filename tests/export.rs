@@ -1057,6 +1057,17 @@ fn a_merged_html_export_draws_each_run_on_its_own_lane() {
     let html = std::fs::read_to_string(&file).unwrap();
     no_control_characters(&html);
     assert!(html.contains("<html lang=\"ja\">"));
+    // Each bar's tooltip is in Japanese too: "成功、10:28:45 から 112 ミリ秒".
+    let tips: Vec<&str> = html
+        .split("<rect class=\"bar ")
+        .skip(1)
+        .filter_map(|r| r.split_once("<title>"))
+        .filter_map(|(_, t)| t.split("</title></rect>").next())
+        .collect();
+    assert!(!tips.is_empty(), "bars carry tooltips");
+    for tip in &tips {
+        assert!(tip.contains(" から ") && !tip.contains(" from "), "{tip}");
+    }
     let dom = browser::dump_dom(&file);
     // One bar per run, in the order they started, each with its run's outcome.
     assert!(

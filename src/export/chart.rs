@@ -204,13 +204,12 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
     };
     let _ = write!(
         o,
-        "<rect class=\"bar {}\" data-step=\"{}\" x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>{} — {}, {took} from {}</title></rect>",
+        "<rect class=\"bar {}\" data-step=\"{}\" x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>{} — {}</title></rect>",
         status_class(s.status),
         esc(&s.id),
         colour(s.status),
         esc(&s.title),
-        words.bar_status(s.status),
-        start.clock()
+        esc(&words.bar_tip(words.bar_status(s.status), &took, &start.clock()))
     );
     let mut after = x0 + w;
     if let (Some(a), Some(b)) = (s.rollback_started, s.rollback_ended) {

@@ -248,6 +248,10 @@ impl DocumentWords for English {
         s.label()
     }
 
+    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
+        format!("{status}, {took} from {from}")
+    }
+
     fn target_confirmed(&self) -> String {
         "confirmed".into()
     }

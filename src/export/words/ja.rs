@@ -262,6 +262,10 @@ impl DocumentWords for Japanese {
         )
     }
 
+    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
+        format!("{status}、{from} から {took}")
+    }
+
     fn bar_status(&self, s: BarStatus) -> &'static str {
         match s {
             BarStatus::Ok => "成功",

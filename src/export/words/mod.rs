@@ -177,6 +177,9 @@ pub trait DocumentWords: Sync {
     /// A step's state as the chart names it (the JSON keeps the stable key).
     fn bar_status(&self, s: BarStatus) -> &'static str;
 
+    /// A bar's tooltip after the step's title: its state, how long it took, when it began.
+    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String;
+
     /// A target check's result: `confirmed`, `mismatch` (misses so far), `denied` (rule,
     /// pattern).
     fn target_confirmed(&self) -> String;
