@@ -240,7 +240,15 @@ impl Engine {
 
     /// A safety gate refused step `i`: stop, or let the operator undo earlier changes.
     pub(super) fn gate(&mut self, i: usize, reason: String, fx: &mut Vec<Effect>) {
-        if self.changes_made() {
+        // Refused before its rollback: look again, leave this change in place, or stop.
+        if self.undoing_gated(i) {
+            let body = Body::StepFailed {
+                prompt: Prompt::Rollback,
+                reason,
+                why: None,
+            };
+            self.emit(fx, Some(i), self.shisa(), body);
+        } else if self.changes_made() {
             self.emit(
                 fx,
                 Some(i),
