@@ -259,8 +259,10 @@ impl Engine {
             }
             Body::StepFinished { status, reason } => {
                 if let Some(i) = idx {
+                    let undoing =
+                        self.rollback_state().and_then(|r| r.plan.get(r.next)) == Some(&i);
                     self.steps[i].finish(*status, reason.clone());
-                    if *status == StepStatus::RolledBack {
+                    if *status == StepStatus::RolledBack || undoing {
                         if let Some(r) = self.rollback_mut() {
                             r.next += 1;
                         }
@@ -423,10 +425,8 @@ impl Engine {
     fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
         // Before a later rollback's gates are met, the question is about the step's whole
         // rollback: retry looks the target up again, continue leaves the change in place.
-        let before_gates = prompt == Prompt::Rollback && self.undoing_gated(i) && {
-            let s = &self.steps[i];
-            s.undone() == 0 && !self.undo_gates_met(i)
-        };
+        let before_gates =
+            prompt == Prompt::Rollback && self.undoing_gated(i) && !self.undo_gates_met(i);
         let entries = self.rb.steps[i].rollback.len() as u32;
         let s = &mut self.steps[i];
         // The run-wide state beside the step's (a field apart, so both can change here).

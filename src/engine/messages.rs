@@ -320,6 +320,9 @@ pub const ROLLBACK_RUNNING: &str = "a rollback is already under way";
 pub const ROLLBACK_NOT_NOW: &str =
     "not now: let the running command end, or answer the question on screen (it offers rollback)";
 pub const ROLLBACK_HALTED: &str = "this run stopped without ending: `shisa resume` continues it, and its quit dialog offers the rollback";
+/// A later rollback stopped at this step's gates and the operator went on without it.
+pub const LEFT_IN_PLACE: &str = "left in place: its rollback did not pass its gates (target, approval) and the operator went on";
+
 pub const ROLLBACK_INSTEAD: &str = "the operator rolled back instead of going on";
 
 /// What a reviewer approves when a later rollback undoes a step.

@@ -207,12 +207,15 @@ impl Engine {
             if let Some(p) = self.waiting_on_command(i) {
                 return p;
             }
+            let n = self.steps[i].undone();
+            // A later rollback meets the step's gates before any of its entries runs (none,
+            // once the operator chose to leave the change in place).
             if r.gated
+                && (n as usize) < self.rb.steps[i].rollback.len()
                 && let Some(p) = self.confirming(i, &self.rb.steps[i], true)
             {
                 return p;
             }
-            let n = self.steps[i].undone();
             return match self.rb.steps[i].rollback.get(n as usize) {
                 Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
                 Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),

@@ -141,6 +141,17 @@ fn a_rollback_stopped_part_way_goes_on_from_its_entry_when_asked_again() {
         reason: "finish the undo".into(),
         outside_window: None,
     });
+    // Asked for later, the step's target is looked up and typed again before the rest
+    // of its rollback.
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Confirm {
+            step: 1,
+            resolved: "one".into(),
+            misses: 0
+        }
+    );
+    sim.send(Event::Typed("one".into()));
     // The entry that ran is not run again: the rollback asks for the one it stopped at.
     assert_eq!(sim.e.phase(), Phase::ManualUndo { step: 1, n: 2 });
     let undo_1a = sim.ran().iter().filter(|r| *r == "one:rollback-1").count();

@@ -397,9 +397,18 @@ impl Engine {
                 return false;
             }
             Todo::RollbackStepDone(i) => {
-                let body = Body::StepFinished {
-                    status: StepStatus::RolledBack,
-                    reason: None,
+                // Skipped at its gates, the change stays in place and the step ends as it
+                // had: nothing says it was undone.
+                let left = self.undoing_gated(i) && !self.undo_gates_met(i);
+                let body = match self.steps[i].progress.ended() {
+                    _ if !left => Body::StepFinished {
+                        status: StepStatus::RolledBack,
+                        reason: None,
+                    },
+                    ended => Body::StepFinished {
+                        status: ended.map_or(StepStatus::Failed, |e| e.status),
+                        reason: Some(msg::LEFT_IN_PLACE.into()),
+                    },
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
                 return false;
