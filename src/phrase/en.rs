@@ -268,9 +268,10 @@ impl Phrasebook for English {
                 waited_ms,
                 met: true,
             } => step().plain(format!(
-                "{} held after {} ({polls} polls)",
+                "{} held after {} ({})",
                 purpose_words(*purpose),
-                self.duration(*waited_ms)
+                self.duration(*waited_ms),
+                super::counted(*polls, "poll", "polls")
             )),
             Body::WaitFinished {
                 purpose,
@@ -278,9 +279,10 @@ impl Phrasebook for English {
                 waited_ms,
                 met: false,
             } => step().marked(Mark::Failed).plain(format!(
-                "{} still did not hold after {} ({polls} polls)",
+                "{} still did not hold after {} ({})",
                 purpose_words(*purpose),
-                self.duration(*waited_ms)
+                self.duration(*waited_ms),
+                super::counted(*polls, "poll", "polls")
             )),
             Body::NoReturnConfirmed { reason, typed } => step()
                 .marked(Mark::Override)
@@ -761,18 +763,21 @@ impl Phrasebook for English {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "had not held yet after waiting {took} ({polls} polls: {miss})"
+                    "had not held yet after waiting {took} ({}: {miss})",
+                    super::counted(polls, "poll", "polls")
                 ));
             }
             (Some(1), true) => return p.plain("held at the first poll"),
             (Some(polls), true) => {
                 return p.plain(format!(
-                    "held after waiting {took} ({polls} polls; before that: {miss})"
+                    "held after waiting {took} ({}; before that: {miss})",
+                    super::counted(polls, "poll", "polls")
                 ));
             }
             (Some(polls), false) => {
                 return p.marked(Mark::Failed).plain(format!(
-                    "still did not hold after waiting {took} ({polls} polls) — {miss}"
+                    "still did not hold after waiting {took} ({}) — {miss}",
+                    super::counted(polls, "poll", "polls")
                 ));
             }
             (None, _) => {}
