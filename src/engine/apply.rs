@@ -294,6 +294,7 @@ impl Engine {
                     incomplete: false,
                     kept,
                     gated: reopened,
+                    failed: idx,
                 });
                 // A rollback is asked for of a going run, or of an ended one (which
                 // `rollback_requested` has set going again).

@@ -312,6 +312,21 @@ pub const KEPT_WHY: &str =
 
 // A rollback asked for by the operator.
 
+/// A rollback chosen at a failure, naming what failed.
+pub fn rolled_back_after(step: &str, checks: &[u32]) -> String {
+    match checks {
+        [] => format!("rolled back after `{step}` failed"),
+        [n] => format!("rolled back after verify {n} of `{step}` failed"),
+        [first @ .., last] => {
+            let n: Vec<String> = first.iter().map(u32::to_string).collect();
+            format!(
+                "rolled back after verify {} and {last} of `{step}` failed",
+                n.join(", ")
+            )
+        }
+    }
+}
+
 pub const ROLLED_BACK_ON_REQUEST: &str = "rolled back, as the operator asked";
 pub const ROLLBACK_NEEDS_REASON: &str = "a rollback needs a reason: it is journaled";
 pub const NOTHING_TO_UNDO: &str =
@@ -459,7 +474,11 @@ pub fn run_end(end: &RunEnd) -> String {
             with_exceptions(&steps)
         }
         RunEnd::StoppedAfterFailure => STOPPED_AFTER_FAILURE.into(),
-        RunEnd::RolledBack => ROLLED_BACK.into(),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } => rolled_back_after(step, checks),
+        RunEnd::RolledBack { failed: None, .. } => ROLLED_BACK.into(),
         RunEnd::RolledBackKeeping { kept } => {
             let kept: Vec<&str> = kept.iter().map(String::as_str).collect();
             rolled_back_keeping(&kept, KEPT_WHY)

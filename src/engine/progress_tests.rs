@@ -258,3 +258,34 @@ fn a_rerun_halted_at_its_target_still_owes_the_rollback_of_its_earlier_attempt()
         "two's first attempt may have changed something: {plan:?}"
     );
 }
+
+#[test]
+fn a_run_rolled_back_after_a_failed_check_names_the_step_and_the_check() {
+    let mut sim = at_the_failed_check();
+    sim.send(Event::Choice(Choice::Rollback));
+    while matches!(sim.e.phase(), Phase::ManualUndo { .. }) {
+        sim.send(Event::ManualDone {
+            choice: None,
+            note: None,
+        });
+    }
+    assert!(matches!(sim.e.phase(), Phase::Finished { .. }));
+    let why = sim.journal.iter().rev().find_map(|e| match &e.body {
+        crate::journal::record::Body::RunFinished { why, reason, .. } => {
+            Some((why.clone(), reason.clone()))
+        }
+        _ => None,
+    });
+    let (why, reason) = why.expect("run_finished");
+    assert_eq!(
+        why,
+        Some(crate::journal::reason::RunEnd::RolledBack {
+            failed: Some("two".into()),
+            checks: vec![1],
+        })
+    );
+    assert_eq!(
+        reason.as_deref(),
+        Some("rolled back after verify 1 of `two` failed")
+    );
+}

@@ -52,4 +52,6 @@ pub struct RollbackState {
     /// are asked for afresh before its rollback runs, since what was confirmed then may no
     /// longer be what the system says now.
     pub gated: bool,
+    /// The step whose failure the rollback was chosen at (none when asked for).
+    pub failed: Option<usize>,
 }

@@ -440,13 +440,31 @@ impl Engine {
                     (true, true) if self.requested => {
                         (Outcome::RolledBack, RunEnd::RolledBackOnRequest)
                     }
-                    (true, true) => (Outcome::RolledBack, RunEnd::RolledBack),
+                    (true, true) => (Outcome::RolledBack, self.rolled_back_after()),
                     (true, false) => (Outcome::RolledBack, RunEnd::RolledBackKeeping { kept }),
                 };
                 self.finish_because(fx, outcome, why);
             }
         }
         true
+    }
+
+    /// Why a rollback chosen at a failure ended the run: which step failed, and which of
+    /// its checks (none: its own command).
+    fn rolled_back_after(&self) -> RunEnd {
+        let failed = self.rollback_state().and_then(|r| r.failed);
+        let checks = failed
+            .map(|i| {
+                (self.steps[i].checks.iter())
+                    .filter(|(_, f)| f.is_some())
+                    .map(|(n, _)| *n)
+                    .collect()
+            })
+            .unwrap_or_default();
+        RunEnd::RolledBack {
+            failed: failed.map(|i| self.rb.steps[i].id.clone()),
+            checks,
+        }
     }
 
     /// How a step whose commands all finished closes: passed, or — when the operator

@@ -155,7 +155,21 @@ pub fn run_end(e: &RunEnd) -> String {
             steps.join("、")
         ),
         RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
-        RunEnd::RolledBack => "失敗の後、ロールバックした".into(),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } if checks.is_empty() => format!("{step} の失敗の後、ロールバックした"),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } => {
+            let n: Vec<String> = checks.iter().map(u32::to_string).collect();
+            format!(
+                "{step} の確認 {} の失敗の後、ロールバックした",
+                n.join("、")
+            )
+        }
+        RunEnd::RolledBack { failed: None, .. } => "失敗の後、ロールバックした".into(),
         RunEnd::RolledBackKeeping { kept } => format!(
             "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）: {}",
             kept.join("、")
