@@ -5,23 +5,9 @@
 #   SHISA_BIN=/path/to/shisa benches/export_merged.sh   # that binary (default: a release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [[ -n ${SHISA_BIN:-} ]]; then
-  shisa=$(realpath "$SHISA_BIN")
-else
-  cargo build --release --quiet
-  shisa=$PWD/target/release/shisa
-fi
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# shellcheck source=benches/common.sh
+source benches/common.sh
 export SHISA_JOURNAL_DIR=$work/runs
-{
-  echo "version: 1"
-  echo "name: Two hundred steps"
-  echo "steps:"
-  for i in $(seq 1 200); do
-    printf '  - id: s%d\n    kind: precheck\n    run: "true"\n' "$i"
-  done
-} > "$work/rb.yaml"
 for _ in $(seq 1 50); do
   "$shisa" run "$work/rb.yaml" --headless < /dev/null > /dev/null 2>&1
 done

@@ -435,6 +435,7 @@ fn a_halted_run_says_how_to_resume_it() {
         None,
         Body::RunInterrupted {
             reason: "outside the change window".into(),
+            why: None,
         },
     );
     let md = exported(&s, &dir, &[], 0);
@@ -524,6 +525,7 @@ fn night_run(s: &Scratch) -> PathBuf {
     let finished = || Body::StepFinished {
         status: StepStatus::Ok,
         reason: None,
+        why: None,
     };
     std::fs::create_dir_all(dir.join("output")).unwrap();
     let log = "output/attach.verify-1.1.log";

@@ -239,7 +239,158 @@ fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
     let s = Scratch::new();
     let run = rolled_back(&s);
     let en = masked(&s, &run, &export(&s, &[run.dir()], &[]));
-    let path = run.dir().join("journal.jsonl");
+    let stripped = as_before_structured_reasons(&s, run.dir());
+    assert!(stripped >= 4, "the run journaled its reasons as data");
+    let en_old = masked(&s, &run, &export(&s, &[run.dir()], &[]));
+    assert_eq!(en_old, en);
+    let ja_old = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja_old.contains("expected stdout is \"401\", saw \"403\""),
+        "{ja_old}"
+    );
+}
+
+/// A change guarded at every gate: a `when` that skips a step, a `deny` rule, a blast radius
+/// with a limit, a typed target.
+const GATED: &str = r#"version: 1
+name: Quarantine the OU
+params:
+  target: { pattern: '^[a-z0-9-]+$' }
+  region: { default: eu, pattern: '^(eu|us)$' }
+  count: { default: '3', pattern: '^[0-9]+$' }
+steps:
+  - id: tell-us
+    kind: precheck
+    title: The US desk knows
+    when: { param: region, equals: us }
+    run: echo told
+  - id: save
+    kind: snapshot
+    title: Save the attachments
+    run: echo saved > "$SHISA_RUN_DIR/attachments.txt"
+  - id: attach
+    kind: action
+    title: Attach Deny-all to the OU
+    target:
+      describe: echo "$target"
+      deny: ['^o-root$']
+      impact:
+        run: echo "$count accounts"
+        at_most: 100
+    run: touch "$SHISA_RUN_DIR/attached"
+    verify:
+      - run: test -e "$SHISA_RUN_DIR/attached"
+    rollback:
+      - run: rm "$SHISA_RUN_DIR/attached"
+"#;
+
+/// A change window that never opens.
+const FROZEN: &str = r#"version: 1
+name: Freeze week change
+window:
+  timezone: Asia/Tokyo
+  deny: ['* 00:00-24:00']
+steps:
+  - id: look
+    kind: precheck
+    title: Look around
+    run: echo fine
+"#;
+
+/// Production needs a staging rehearsal of the same text.
+const REHEARSED: &str = r#"version: 1
+name: Rotate the signing key
+environments:
+  staging: {}
+  production: { needs_rehearsal: staging, within: 14d }
+steps:
+  - id: look
+    kind: precheck
+    title: Look around
+    run: echo fine
+"#;
+
+/// Every way a rule stops a step or a run that reaches a document — a `when` skip, a `deny`
+/// refusal, a blast radius over its limit, three mistyped targets, input ending at a
+/// question, a closed change window, a missing rehearsal — merged into one export, whole,
+/// in both languages: each reason said by the language's phrasebook, none quoted in English.
+#[test]
+fn gates_halts_and_refusals_in_both_languages() {
+    let s = Scratch::new();
+    let gated = s.write("gated.yaml", GATED);
+    let frozen = s.write("frozen.yaml", FROZEN);
+    let rehearsed = s.write("rehearsed.yaml", REHEARSED);
+    let denied = s.run(&gated, &["target=o-root"], "");
+    assert_eq!(denied.outcome(), "refused", "{}", denied.explain());
+    let over = s.run(&gated, &["target=ou-1", "count=412"], "");
+    assert_eq!(over.outcome(), "refused", "{}", over.explain());
+    let missed = s.run(&gated, &["target=ou-1"], "ou-2\nou-3\nou-4\n");
+    assert_eq!(missed.code, 4, "{}", missed.explain());
+    let ended = s.run(&gated, &["target=ou-1"], "");
+    assert_eq!(ended.code, 3, "{}", ended.explain());
+    let closed = s.run(&frozen, &[], "");
+    assert_eq!(closed.outcome(), "refused", "{}", closed.explain());
+    let mut production = s.shisa();
+    production
+        .arg("run")
+        .arg(&rehearsed)
+        .args(["--headless", "--env", "production"]);
+    let unrehearsed = Run::from(common::feed(production, ""));
+    assert_eq!(
+        unrehearsed.outcome(),
+        "refused",
+        "{}",
+        unrehearsed.explain()
+    );
+    let runs = [&denied, &over, &missed, &ended, &closed, &unrehearsed].map(|r| r.dir());
+    // Every reason is journaled as data beside its sentence.
+    for (run, kind) in [
+        (&denied, "step_finished"),
+        (&denied, "run_finished"),
+        (&over, "run_finished"),
+        (&missed, "run_interrupted"),
+        (&ended, "run_interrupted"),
+        (&closed, "window_checked"),
+        (&closed, "run_finished"),
+        (&unrehearsed, "run_finished"),
+    ] {
+        let rec = run.records(kind, None);
+        let rec = rec.last().expect(kind);
+        assert!(rec["data"]["why"].is_object(), "{kind}: {rec}");
+    }
+    let en = export(&s, &runs, &[]);
+    insta::assert_snapshot!("gates_en", weekdays(&masked(&s, &denied, &en)));
+    let ja = export(&s, &runs, &["--lang", "ja"]);
+    for english in [
+        "skipped:",
+        "is denied by",
+        "more than `at_most",
+        "typed targets did not match",
+        "end of input",
+        "is inside the denied window",
+        "needs a rehearsal",
+    ] {
+        assert!(!ja.contains(english), "{english:?} in:\n{ja}");
+    }
+    insta::assert_snapshot!("gates_ja", weekdays(&masked(&s, &denied, &ja)));
+    // The same journals as an older shisa wrote them (sentences only) still verify and
+    // export, in English word for word.
+    for dir in runs {
+        assert!(
+            as_before_structured_reasons(&s, dir) >= 1,
+            "{}",
+            dir.display()
+        );
+    }
+    let old = export(&s, &runs, &[]);
+    assert_eq!(masked(&s, &denied, &old), masked(&s, &denied, &en));
+}
+
+/// Rewrites a run's journal as shisa wrote it before reasons were journaled as data: the
+/// data fields removed, the chain re-linked. Checks it still verifies; returns how many
+/// fields it removed.
+fn as_before_structured_reasons(s: &Scratch, dir: &Path) -> usize {
+    let path = dir.join("journal.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
     let mut prev = String::new();
     let mut old = String::new();
@@ -258,20 +409,82 @@ fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
         old.push_str(&line);
         old.push('\n');
     }
-    assert!(stripped >= 4, "the run journaled its reasons as data");
     std::fs::write(&path, old).unwrap();
-    let verified = s.verify(run.dir());
+    let verified = s.verify(dir);
     assert_eq!(
         verified.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&verified.stderr)
     );
-    let en_old = masked(&s, &run, &export(&s, &[run.dir()], &[]));
-    assert_eq!(en_old, en);
-    let ja_old = export(&s, &[run.dir()], &["--lang", "ja"]);
-    assert!(
-        ja_old.contains("expected stdout is \"401\", saw \"403\""),
-        "{ja_old}"
+    stripped
+}
+
+/// The day of the week a window names beside a masked date, masked too.
+fn weekdays(text: &str) -> String {
+    let en = Regex::new(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun) <date>").unwrap();
+    let ja = Regex::new(r"<date>（[月火水木金土日]）\d\d:\d\d").unwrap();
+    let text = en.replace_all(text, "<day> <date>");
+    ja.replace_all(&text, "<date>（<day>）<time>").into_owned()
+}
+
+/// A change a second person must approve.
+const REVIEWED: &str = r#"version: 1
+name: Rotate the API key
+steps:
+  - id: rotate
+    kind: action
+    title: Rotate the API key
+    approval: { reviewers: 1 }
+    waive: { snapshot: "the old key stays valid for a day", target: "one key per run" }
+    run: touch "$SHISA_RUN_DIR/rotated"
+    verify:
+      - run: test -e "$SHISA_RUN_DIR/rotated"
+    rollback:
+      - run: rm "$SHISA_RUN_DIR/rotated"
+"#;
+
+/// A reviewer's rejection reaches the document in both languages: shisa's words around it
+/// in the document's language, the reviewer's reason as they wrote it.
+#[test]
+fn a_rejected_approval_in_both_languages() {
+    if !common::is_root() {
+        return;
+    }
+    let sh = common::Shared::new();
+    let rb = sh.s.write("reviewed.yaml", REVIEWED);
+    let mut op = sh.operator(&rb, &[]);
+    op.wait_for("to run `shisa approve", 30);
+    let id = sh.run_id();
+    let o = sh
+        .as_nobody(&[
+            "approve",
+            &id,
+            "--reject",
+            "the old key is still in the CI secrets",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
     );
+    op.wait_for("answer `retry`, `abort <reason>`", 30);
+    op.send("abort until CI is moved to the new key");
+    let run = op.finish();
+    assert_eq!(run.outcome(), "refused", "{}", run.explain());
+    let asked = run.records("step_failed", Some("rotate"));
+    assert_eq!(asked[0]["data"]["why"]["kind"], "rejected", "{asked:?}");
+    let s = &sh.s;
+    let en = export(s, &[run.dir()], &[]);
+    insta::assert_snapshot!("rejected_en", masked(s, &run, &en));
+    let ja = export(s, &[run.dir()], &["--lang", "ja"]);
+    assert!(!ja.contains("rejected the approval"), "{ja}");
+    assert!(
+        ja.contains("nobody が承認を却下: 「the old key is still in the CI secrets」"),
+        "{ja}"
+    );
+    insta::assert_snapshot!("rejected_ja", masked(s, &run, &ja));
 }

@@ -264,7 +264,8 @@ fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
                 "            now {local}{faked}: INSIDE — a run may start"
             );
         }
-        crate::runbook::window::Verdict::Outside { local, reason } => {
+        v @ crate::runbook::window::Verdict::Outside { .. } => {
+            let (local, reason) = (v.local(), v.reason().unwrap_or_default());
             let _ = writeln!(o, "            now {local}{faked}: OUTSIDE — {reason}");
             if let Some(next) = w.next_opening(now) {
                 let _ = writeln!(

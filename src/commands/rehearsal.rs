@@ -123,12 +123,34 @@ fn check(
     let j = reader::read(dir).map_err(|e| e.to_string())?;
     reader::check_logs(dir, &j).map_err(|b| format!("broken at line {}: {}", b.line, b.reason))?;
     let Some(Body::RunStarted {
-        runbook, env: e, ..
+        runbook,
+        env: e,
+        run_id,
+        ..
     }) = j.records.first().map(|r| &r.body)
     else {
         return Err("its journal does not begin with run_started".into());
     };
-    if runbook.sha256 != sha256 || e.as_deref() != Some(env) {
+    // The evidence is cited by its directory's name: a copy under another name would cite
+    // a run that never happened.
+    let dir_name = dir.file_name().map(|n| n.to_string_lossy());
+    if dir_name.as_deref() != Some(run_id.as_str()) {
+        return Err(format!(
+            "its journal is of run {run_id}, not its own: a copy of another run's directory"
+        ));
+    }
+    // A run resumed with an edited runbook rehearsed the last edit (every step finished
+    // before an edit is unchanged by it), not the text it started with.
+    let rehearsed = j
+        .records
+        .iter()
+        .rev()
+        .find_map(|r| match &r.body {
+            Body::RunbookChanged { to_sha256, .. } => Some(to_sha256),
+            _ => None,
+        })
+        .unwrap_or(&runbook.sha256);
+    if rehearsed != sha256 || e.as_deref() != Some(env) {
         return Err("its verified journal names another runbook or environment".into());
     }
     let finished = reader::ended_at(&j.records, j.records.len())

@@ -38,6 +38,7 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     let Some(Body::RunStarted {
         run_id,
         params: journaled,
+        env,
         ..
     }) = journal.records.first().map(|r| &r.body)
     else {
@@ -93,6 +94,16 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
     super::run::needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
     let mut first = Vec::new();
+    if chosen.edit.is_some() {
+        rehearsed_edit(
+            &run_dir,
+            &loaded,
+            path,
+            env.as_deref(),
+            &clock,
+            args.headless,
+        )?;
+    }
     if let Some(edit) = chosen.edit {
         let change = edit.accept(&loaded, &params, &operator, &journal.records, &run_dir)?;
         first.push(Event::RunbookChanged(change));
@@ -140,6 +151,41 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
         runbook_source: loaded.source.clone(),
         past: Some(past),
         _lock: lock,
+    })
+}
+
+/// An edit of a run in an environment that needs a rehearsal goes on only on evidence of the
+/// edited version, as a new run of it would start: the steps it changes have run nowhere
+/// else. Refused (exit 4) before anything is journaled, so the run stays resumable.
+fn rehearsed_edit(
+    run_dir: &std::path::Path,
+    loaded: &crate::runbook::Loaded,
+    path: &std::path::Path,
+    env: Option<&str>,
+    clock: &Clock,
+    headless: bool,
+) -> Result<()> {
+    let journal_dir = run_dir.parent().unwrap_or(run_dir);
+    let rehearse = super::rehearsal::rehearse_command(
+        loaded,
+        path,
+        Some(journal_dir),
+        !session::is_interactive(headless),
+    );
+    let found = super::rehearsal::gather(journal_dir, loaded, path, env, rehearse)?;
+    crate::engine::rehearsal::judge(
+        &loaded.runbook,
+        env,
+        &loaded.sha256,
+        found.as_ref(),
+        clock.now(),
+    )
+    .map(|_| ())
+    .map_err(|end| {
+        Error::Refused(format!(
+            "the edited runbook cannot go on: {}",
+            crate::engine::messages::run_end(&end)
+        ))
     })
 }
 

@@ -158,6 +158,9 @@ struct Data<'a> {
     outcome: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     reason: Option<Cow<'a, str>>,
+    /// `runbook_changed`: the version the run went on with.
+    #[serde(borrow, default)]
+    to_sha256: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -211,7 +214,8 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
             // Only a change's own command: from its start the change may be in place.
             "command_started" => !changes.is_empty() && raw.contains("\"purpose\":\"main\""),
             "step_finished" => !changes.is_empty(),
-            "run_finished" | "run_interrupted" | "run_resumed" | "rollback_requested" => true,
+            "run_finished" | "run_interrupted" | "run_resumed" | "rollback_requested"
+            | "runbook_changed" => true,
             _ => false,
         };
         if first.is_none() && kind != "run_started" {
@@ -269,6 +273,12 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
                 run.reason = line.data.reason.map(|r| r.to_string());
             }
             "run_interrupted" => run.reason = line.data.reason.map(|r| r.to_string()),
+            // Resumed with an edited runbook: from here on the run is of that version.
+            "runbook_changed" => {
+                if let Some(sha) = line.data.to_sha256 {
+                    run.runbook_sha256 = sha.to_string();
+                }
+            }
             // A continuation (resume, rollback later) reopens the run.
             _ => {
                 ended = None;

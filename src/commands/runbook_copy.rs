@@ -419,6 +419,7 @@ mod tests {
                 Body::StepFinished {
                     status: StepStatus::Ok,
                     reason: None,
+                    why: None,
                 },
             ),
             started("b"),

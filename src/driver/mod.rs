@@ -16,7 +16,7 @@ use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Outcome, Record, Role};
+use crate::journal::record::{Actor, Body, Halt, Outcome, Record, Role};
 use crate::journal::writer::Written;
 use crate::pending::or_pending;
 use crate::share::hub::Hub;
@@ -175,8 +175,8 @@ impl Driver {
                 Some(sig) = signals.recv() => {
                     let intents = match sig {
                         Signal::Interrupt => fe.input(Input::CtrlC, &self.engine, self.running.is_some()),
-                        Signal::Terminate => vec![Intent::Interrupt("SIGTERM".into())],
-                        Signal::Hangup => vec![Intent::Interrupt("SIGHUP: the terminal went away".into())],
+                        Signal::Terminate => vec![Intent::Interrupt(Halt::Sigterm)],
+                        Signal::Hangup => vec![Intent::Interrupt(Halt::Sighup)],
                     };
                     self.intents(intents, fe);
                 }
@@ -324,7 +324,9 @@ impl Driver {
             None => return self.runner.start(spawn).map(remote::Started::Running),
             Some(Ok(t)) => t,
             // The engine refuses such a step before it spawns; never reached.
-            Some(Err(why)) => return Err(std::io::Error::other(why)),
+            Some(Err(why)) => {
+                return Err(std::io::Error::other(crate::engine::messages::gate(&why)));
+            }
         };
         match &mut self.remote {
             Some(r) => r.start(self.runner.as_mut(), spawn, &target),

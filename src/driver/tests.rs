@@ -490,7 +490,10 @@ fn an_answer_to_an_earlier_request_is_stale_by_the_engines_rule() {
     let (ended, log, replies, _) = reviewed(asks, None);
     assert_eq!(
         replies[0],
-        (false, crate::engine::messages::APPROVAL_STALE.to_string())
+        (
+            false,
+            crate::engine::messages::not_counted(&crate::journal::record::NotCounted::Stale)
+        )
     );
     assert!(replies[1].0, "{replies:?}");
     assert_eq!(ended.exit, Exit::Ok, "{log:#?}");

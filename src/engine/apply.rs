@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Entry, Outcome, Person, Prompt, Purpose, StepStatus};
+use crate::journal::record::{
+    Body, Choice, Entry, Outcome, Person, Prompt, Purpose, Role, StepStatus,
+};
 use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
@@ -184,11 +186,19 @@ impl Engine {
                     self.steps[i].no_return = true;
                 }
             }
-            Body::TargetMismatch { misses, .. } => {
+            Body::TargetMismatch { misses, blind, .. } => {
                 if let Some(i) = idx
                     && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
                 {
                     *m = *misses;
+                }
+                // A reviewer's wrong blind guess at the approval waiting now.
+                if let Some(i) = idx
+                    && *blind
+                    && entry.actor.role == Role::Reviewer
+                    && let ApprovalState::Requested { missed, .. } = &mut self.steps[i].approval
+                {
+                    missed.push(entry.actor.user.clone());
                 }
             }
             Body::ApprovalRequested {
@@ -201,6 +211,7 @@ impl Engine {
                         command_sha256: command_sha256.clone(),
                         expected: expected.clone(),
                         approvals: Vec::new(),
+                        missed: Vec::new(),
                     };
                 }
             }
@@ -257,7 +268,7 @@ impl Engine {
                     self.apply_choice(i, *prompt, choice);
                 }
             }
-            Body::StepFinished { status, reason } => {
+            Body::StepFinished { status, reason, .. } => {
                 if let Some(i) = idx {
                     let undoing =
                         self.rollback_state().and_then(|r| r.plan.get(r.next)) == Some(&i);
@@ -345,7 +356,7 @@ impl Engine {
             Body::WatcherLeft { watcher } => {
                 self.watchers.remove(watcher);
             }
-            Body::RunInterrupted { reason } => {
+            Body::RunInterrupted { reason, .. } => {
                 if let Some(g) = self.going_mut() {
                     g.halted = Some(reason.clone());
                 }

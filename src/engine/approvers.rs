@@ -3,7 +3,7 @@
 //! sessions of one person (two terminals, or `sudo`) are one person: people are told apart
 //! by `Who::person`, which the driver looked up from the kernel, not by account.
 
-use crate::journal::record::{Actor, Person};
+use crate::journal::record::{Actor, NotCounted, Person};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
@@ -25,32 +25,15 @@ impl Tally {
         self.needed > 1 || self.group.is_some()
     }
 
-    /// "2 distinct people of group `dba`".
+    /// "2 distinct people of group `dba`" (the engine's words: `messages`).
     pub fn wanted(&self) -> String {
-        let people = match self.needed {
-            1 => "1 person".to_string(),
-            n => format!("{n} distinct people"),
-        };
-        match &self.group {
-            Some(g) => format!("{people} of group `{g}`"),
-            None => people,
-        }
+        msg::approvals_wanted(self.needed, self.group.as_deref())
     }
 
     /// "2 distinct people of group `dba`; 1 of 2 so far: alice" — for the prompts that wait.
     pub fn waiting_for(&self) -> String {
-        let wanted = self.wanted();
         let names: Vec<&str> = self.approvals.iter().map(|p| p.user.as_str()).collect();
-        if names.is_empty() {
-            format!("{wanted}; none so far")
-        } else {
-            format!(
-                "{wanted}; {} of {} so far: {}",
-                names.len(),
-                self.needed,
-                names.join(", ")
-            )
-        }
+        msg::approvals_waiting(&self.wanted(), &names, self.needed)
     }
 }
 
@@ -85,9 +68,12 @@ impl Engine {
     }
 
     /// Why `who` may not judge step `i` (approve or reject it): they are not in its group.
-    pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<String> {
+    pub(super) fn outside_group(&self, i: usize, who: &Who) -> Option<NotCounted> {
         let group = self.tally(i)?.group?;
-        (!who.groups.contains(&group)).then(|| msg::not_in_group(&person_name(&who.person), &group))
+        (!who.groups.contains(&group)).then(|| NotCounted::NotInGroup {
+            person: person_name(&who.person),
+            group,
+        })
     }
 
     /// Why this approval of step `i` does not count, if it does not: the operator without
@@ -98,25 +84,27 @@ impl Engine {
         reviewer: &Actor,
         who: &Who,
         allow_self: bool,
-    ) -> Option<String> {
+    ) -> Option<NotCounted> {
         let tally = self.tally(i)?;
         if self.is_operator(who) && !allow_self {
             return Some(if reviewer.uid == self.operator.uid {
-                msg::approval_by_operator(&reviewer.user)
+                NotCounted::Operator {
+                    user: reviewer.user.clone(),
+                }
             } else {
-                msg::approval_same_login(&person_name(&who.person))
+                NotCounted::SameLogin {
+                    person: person_name(&who.person),
+                }
             });
         }
         if let Some(why) = self.outside_group(i, who) {
             return Some(why);
         }
         let again = tally.approvals.iter().any(|p| p.uid == who.person.uid);
-        again.then(|| {
-            msg::already_approved(
-                &person_name(&who.person),
-                tally.approvals.len() as u32,
-                tally.needed,
-            )
+        again.then(|| NotCounted::AlreadyApproved {
+            person: person_name(&who.person),
+            have: tally.approvals.len() as u32,
+            needed: tally.needed,
         })
     }
 }

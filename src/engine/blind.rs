@@ -55,4 +55,12 @@ impl Engine {
     pub fn shows_output(&self, step: usize) -> bool {
         !matches!(self.running(), Some((i, Purpose::Describe, _)) if i == step && self.blind(i))
     }
+
+    /// Whether a watcher who joins late may be sent the output `purpose` of step `step`
+    /// printed earlier (read back from its log): not a blind target's lookup before the
+    /// target is revealed to a reviewer, or the log would tell them (or the operator in a
+    /// second terminal) the name they must come up with unaided.
+    pub fn shows_logged_output(&self, step: usize, purpose: Purpose) -> bool {
+        purpose != Purpose::Describe || self.reveals_target(step, Viewer::Reviewer)
+    }
 }

@@ -281,6 +281,58 @@ fn a_replayed_journal_rebuilds_the_count_and_the_blind_state() {
     );
 }
 
+/// A reviewer had as many blind guesses as they liked: after enough misses any reviewer
+/// could name a target they were never told. Like the operator, three misses and no more:
+/// their later approvals are refused (another person may still approve).
+#[test]
+fn a_reviewer_gets_three_blind_tries_like_the_operator() {
+    let mut sim = Sim::new(&runbook("required", 10), &[("ou", "ou-1")])
+        .answers(org("quarantine-2023-12", "2 accounts\n"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("quarantine-2023-12".into()));
+    let pending = sim.e.pending_approval().expect("waiting for approval");
+    let offer = |typed: &str| {
+        Event::Approval(Offer {
+            reviewer: reviewer(),
+            step: "attach".into(),
+            command_sha256: pending.command_sha256.clone(),
+            typed: typed.into(),
+            fresh: true,
+            who: Who::account(&reviewer()),
+            client: Some(7),
+        })
+    };
+    for guess in ["quarantine-2023-10", "quarantine-2023-11", "root"] {
+        sim.send(offer(guess));
+        assert!(matches!(
+            sim.journal.last().unwrap().body,
+            Body::TargetMismatch { .. }
+        ));
+    }
+    sim.send(offer("quarantine-2023-12"));
+    match &sim.journal.last().unwrap().body {
+        Body::ApprovalRefused { reason, .. } => assert!(
+            reason.contains("named the target wrong 3 times"),
+            "{reason}"
+        ),
+        other => panic!("a fourth guess was taken: {other:?}"),
+    }
+    assert!(!sim.e.reveals_target(1, Viewer::Reviewer));
+    assert!(
+        sim.e.pending_approval().is_some(),
+        "still waiting for another person"
+    );
+    // The same state comes back from the journal.
+    let replayed = Engine::replay(
+        sim.e.runbook().clone(),
+        operator(),
+        sim.e.params().clone(),
+        &sim.journal,
+    );
+    assert_eq!(replayed.steps(), sim.e.steps());
+}
+
 /// The quarantine runbook with its limit taken from the parameter `max` (the ticket's count).
 fn runbook_with_max() -> String {
     runbook("none", 0)

@@ -1,7 +1,7 @@
 //! The operator's decisions after a failure or a crash, and the rollback they start.
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Choice, Outcome, Prompt, RunEnd, StepStatus};
+use crate::journal::record::{Body, Choice, Outcome, Prompt, RunEnd, StepEnd, StepStatus};
 
 use super::event::Effect;
 use super::messages as msg;
@@ -63,6 +63,7 @@ impl Engine {
                 let body = Body::StepFinished {
                     status: StepStatus::Continued,
                     reason: Some(msg::CHOSE_CONTINUE.into()),
+                    why: Some(StepEnd::ContinueChosen),
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
             }
@@ -82,6 +83,7 @@ impl Engine {
                 let body = Body::StepFinished {
                     status: StepStatus::Overridden,
                     reason: Some(reason),
+                    why: None,
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
             }
@@ -117,6 +119,7 @@ impl Engine {
             let body = Body::StepFinished {
                 status: StepStatus::Failed,
                 reason: Some(msg::ROLLBACK_CHOSEN.into()),
+                why: Some(StepEnd::RollbackChosen),
             };
             self.emit(fx, Some(failed), self.shisa(), body);
         }

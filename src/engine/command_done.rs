@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::exit::Exit;
-use crate::journal::record::{Body, CommandFailure, Prompt, Purpose, StepFailure};
+use crate::journal::record::{Body, CommandFailure, Gate, Halt, Prompt, Purpose, StepFailure};
 use crate::runbook::model::StepKind;
 use crate::runbook::params;
 
@@ -35,11 +35,9 @@ impl Engine {
             .as_ref()
             .filter(|f| f.may_have_run && self.halted().is_none())
             .map(|f| f.message.clone());
-        if let Some(why) = &lost {
-            let body = Body::RunInterrupted {
-                reason: self.mask(why),
-            };
-            self.emit(fx, Some(i), self.shisa(), body);
+        if let Some(message) = &lost {
+            let message = self.mask(message);
+            self.journal_halt(Some(i), Halt::ConnectionLost { message }, fx);
         }
         let (mut j, resolved) = self.judged(i, purpose, &r);
         let count = super::impact::count_of(purpose, &r.stdout, &mut j);
@@ -71,13 +69,8 @@ impl Engine {
         }
         if let Some(error) = &r.log_error {
             // Lost output is lost evidence: the result is journaled, then nothing more runs.
-            let reason = msg::output_log_lost(error);
-            let body = Body::RunInterrupted { reason };
-            self.emit(fx, Some(i), self.shisa(), body);
-            fx.push(Effect::Finish {
-                outcome: None,
-                exit: Exit::Failed,
-            });
+            let error = self.mask(error);
+            self.halt(Some(i), Halt::OutputLogLost { error }, Exit::Failed, fx);
             return Ok(());
         }
         if self.halted().is_some() {
@@ -361,8 +354,12 @@ impl Engine {
             pattern: pattern.clone(),
         };
         self.emit(fx, Some(i), self.shisa(), body);
-        let reason = msg::target_refused(&resolved, rule, &pattern);
-        self.gate(i, reason, fx);
+        let gate = Gate::Target {
+            resolved,
+            rule: rule.into(),
+            pattern,
+        };
+        self.gate(i, gate, fx);
         true
     }
 }

@@ -4,13 +4,12 @@
 use chrono::{DateTime, Utc};
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Body, Prompt, Purpose};
+use crate::journal::record::{Body, Gate, Prompt, Purpose};
 use crate::runbook::model::{Check, Command, Expect, WaitUntil};
 use crate::runbook::show;
 
 use super::event::{Effect, Program, Spawn};
 use super::manual::{later, millis, stamp};
-use super::messages as msg;
 use super::state::{Engine, WaitState};
 use super::update::command_id;
 
@@ -101,36 +100,30 @@ impl Engine {
                 .filter(|s| s.capture.iter().any(|c| lost.contains(&c.name)))
                 .map(|s| s.id.clone())
                 .collect();
-            let reason = msg::lost_captures(purpose, &lost, &by);
+            let gate = Gate::LostCaptures {
+                purpose,
+                names: lost,
+                by,
+            };
             // Running it again cannot bring the value back: roll back or stop (during a
             // rollback, skip this command or stop).
             let prompt = match purpose {
                 Purpose::Rollback(_) => Prompt::Rollback,
                 _ => Prompt::Gate,
             };
-            let body = Body::StepFailed {
-                prompt,
-                reason,
-                why: None,
-            };
-            self.emit(fx, Some(i), self.shisa(), body);
+            self.ask_gate(i, gate, prompt, fx);
             return;
         }
         let host = match self.remote_target(i, purpose) {
             None => None,
             Some(Ok(t)) => Some(self.mask(&t.label())),
-            Some(Err(reason)) => {
+            Some(Err(gate)) => {
                 // Nothing can run where the host is not known: a gate, like a lost value.
                 let prompt = match purpose {
                     Purpose::Rollback(_) => Prompt::Rollback,
                     _ => Prompt::Gate,
                 };
-                let body = Body::StepFailed {
-                    prompt,
-                    reason,
-                    why: None,
-                };
-                self.emit(fx, Some(i), self.shisa(), body);
+                self.ask_gate(i, gate, prompt, fx);
                 return;
             }
         };

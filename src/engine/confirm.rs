@@ -1,7 +1,7 @@
 //! The typed target and the second person's approval.
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Purpose, Role};
+use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose, Role};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
@@ -75,6 +75,15 @@ impl Engine {
             }
             _ => return refuse(msg::NO_TARGET_WAITING),
         };
+        // An empty line (Enter pressed twice, a paste ending in a blank line) is no try: a
+        // miss for it would spend the tries whose end names the resolved target.
+        if text.trim().is_empty() && !resolved.is_empty() {
+            return refuse(if blind {
+                msg::NOTHING_NAMED
+            } else {
+                msg::NOTHING_TYPED
+            });
+        }
         let typed = self.mask(text.trim());
         if self.names_target(text.trim(), &resolved) {
             self.emit(
@@ -101,16 +110,19 @@ impl Engine {
             if misses >= MAX_MISSES {
                 // Refused for now, not for good: what the run did (prechecks, the snapshot)
                 // stands, and a resume asks again with the target looked up afresh.
-                let reason = if blind {
-                    msg::too_many_blind_misses(MAX_MISSES, &typed, &resolved)
+                let why = if blind {
+                    Halt::BlindMisses {
+                        misses: MAX_MISSES,
+                        intended: typed,
+                        resolved,
+                    }
                 } else {
-                    msg::too_many_misses(MAX_MISSES, &resolved)
+                    Halt::Misses {
+                        misses: MAX_MISSES,
+                        resolved,
+                    }
                 };
-                self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
-                fx.push(Effect::Finish {
-                    outcome: None,
-                    exit: crate::exit::Exit::Refused,
-                });
+                self.halt(Some(i), why, crate::exit::Exit::Refused, fx);
             }
         }
         Ok(())
@@ -134,18 +146,18 @@ impl Engine {
             true => self.shown_rollback(i),
             false => self
                 .shown_command(i, Purpose::Main)
-                .unwrap_or_else(|| format!("manual step `{}`", step.id)),
+                .unwrap_or_else(|| msg::manual_step(&step.id)),
         };
         // Where it runs is part of what the reviewer signs: the same command on another
         // host is another change, and its hash must differ.
-        let command = match self.remote_target(i, Purpose::Main) {
-            Some(Ok(t)) => format!("on {}: {command}", self.mask(&t.label())),
-            Some(Err(_)) => format!(
-                "on `{}` (not resolved): {command}",
-                step.on.as_ref().map_or("?", |o| o.name.as_str())
-            ),
-            None => command,
-        };
+        let host = self.remote_target(i, Purpose::Main).map(|t| {
+            t.map(|t| self.mask(&t.label()))
+                .map_err(|_| step.on.as_ref().map_or("?", |o| o.name.as_str()))
+        });
+        let host = host
+            .as_ref()
+            .map(|h| h.as_ref().map(String::as_str).map_err(|e| *e));
+        let command = msg::approval_command(host, &command);
         let expected = self.steps[i]
             .target
             .resolved()
@@ -204,6 +216,16 @@ impl Engine {
         })
     }
 
+    /// How many times `user` named step `i`'s blind target wrong at the approval waiting.
+    fn blind_misses_of(&self, i: usize, user: &str) -> u32 {
+        match &self.steps[i].approval {
+            ApprovalState::Requested { missed, .. } => {
+                missed.iter().filter(|u| *u == user).count() as u32
+            }
+            _ => 0,
+        }
+    }
+
     pub(super) fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
         let Offer {
             reviewer,
@@ -228,11 +250,16 @@ impl Engine {
         };
         let self_approved = self.is_operator(&who);
         let refusal = if self.rb.steps[i].id != step {
-            Some(msg::approval_wrong_step(step, &self.rb.steps[i].id))
+            Some(NotCounted::WrongStep {
+                named: step.into(),
+                waiting: self.rb.steps[i].id.clone(),
+            })
         } else if sha != command_sha256 {
-            Some(msg::APPROVAL_OTHER_COMMAND.to_string())
+            Some(NotCounted::OtherCommand)
         } else if !fresh {
-            Some(msg::APPROVAL_STALE.to_string())
+            Some(NotCounted::Stale)
+        } else if self.blind(i) && self.blind_misses_of(i, &reviewer.user) >= MAX_MISSES {
+            Some(NotCounted::BlindTriesSpent { max: MAX_MISSES })
         } else {
             self.approver_refusal(i, &reviewer, &who, allow_self)
         };
@@ -253,7 +280,7 @@ impl Engine {
             .map_or((1, 1), |t| (t.approvals.len() as u32 + 1, t.needed));
         if let Some(client) = client {
             let (granted, message) = match &refusal {
-                Some(reason) => (false, self.mask(reason)),
+                Some(why) => (false, self.mask(&msg::not_counted(why))),
                 None if mistyped => (false, msg::approval_mistyped(&typed)),
                 None if count < needed => (true, msg::approved_so_far(count, needed)),
                 None => (true, msg::APPROVED.to_string()),
@@ -277,17 +304,14 @@ impl Engine {
                 };
                 self.emit(fx, Some(i), reviewer, body);
             }
-            Some(reason) => {
-                self.emit(
-                    fx,
-                    Some(i),
-                    reviewer,
-                    Body::ApprovalRefused {
-                        reason,
-                        typed: Some(typed),
-                        person,
-                    },
-                );
+            Some(why) => {
+                let body = Body::ApprovalRefused {
+                    reason: msg::not_counted(&why),
+                    typed: Some(typed),
+                    person,
+                    why: Some(why),
+                };
+                self.emit(fx, Some(i), reviewer, body);
             }
             None => {
                 let counted = tally.as_ref().is_some_and(super::approvers::Tally::counted);

@@ -83,7 +83,7 @@ pub enum Event {
     /// The operator ends the run for good (`abort` at a prompt).
     Abort(String),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
-    Interrupt(String),
+    Interrupt(crate::journal::record::Halt),
     WatcherJoined(String),
     WatcherLeft(String),
 }

@@ -1,9 +1,9 @@
 //! Which steps run and what they may skip: `when` conditions, and targets already typed in
 //! the same loop pass.
 
+use crate::journal::record::Skip;
 use crate::runbook::model::{Step, When};
 
-use super::messages as msg;
 use super::state::{Engine, TargetState};
 
 /// The loop pass a step belongs to (`None` at the top level): a target typed in one pass
@@ -16,7 +16,7 @@ fn pass(step: &Step) -> Option<(&str, usize)> {
 
 impl Engine {
     /// Whether step `i` is to run: `Err` holds why not, as journaled with the skip.
-    pub fn condition(&self, i: usize) -> Result<(), String> {
+    pub fn condition(&self, i: usize) -> Result<(), Skip> {
         let Some(cond) = self.rb.steps.get(i).and_then(|s| s.when.as_ref()) else {
             return Ok(());
         };
@@ -26,13 +26,20 @@ impl Engine {
                 if self.params.values.get(name) == Some(equals) {
                     Ok(())
                 } else {
-                    Err(msg::skipped_param(name, &have, &self.mask(equals)))
+                    Err(Skip::Param {
+                        name: name.clone(),
+                        have,
+                        wanted: self.mask(equals),
+                    })
                 }
             }
             When::Capture { name, matches } => match self.step_vars(i).get(name) {
                 Some(v) if matches.is_match(v) => Ok(()),
-                Some(v) => Err(msg::skipped_capture(name, &self.mask(v), &matches.source)),
-                None => Err(msg::skipped_capture_unset(name, &matches.source)),
+                v => Err(Skip::Capture {
+                    name: name.clone(),
+                    have: v.map(|v| self.mask(v)),
+                    pattern: matches.source.clone(),
+                }),
             },
             When::Choice { step, equals } => {
                 let chosen = self
@@ -40,7 +47,11 @@ impl Engine {
                     .and_then(|j| self.steps[j].chosen.as_deref());
                 match chosen {
                     Some(c) if c == equals => Ok(()),
-                    _ => Err(msg::skipped_choice(&step.id, chosen, equals)),
+                    _ => Err(Skip::Choice {
+                        step: step.id.clone(),
+                        chosen: chosen.map(str::to_string),
+                        wanted: equals.clone(),
+                    }),
                 }
             }
         }

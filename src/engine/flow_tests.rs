@@ -341,6 +341,7 @@ fn a_choice_decides_what_runs_and_a_skip_is_journaled_with_its_reason() {
         Body::StepFinished {
             status: StepStatus::Skipped,
             reason,
+            ..
         } => Some(reason.clone().unwrap_or_default()),
         _ => None,
     });

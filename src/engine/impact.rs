@@ -9,7 +9,7 @@
 //! later non-empty line names one thing touched (`admin-console 10.0.8.20`), of which the
 //! first [`LISTED`] are shown and journaled.
 
-use crate::journal::record::{Body, CommandFailure, Purpose};
+use crate::journal::record::{Body, CommandFailure, Gate, Purpose};
 use crate::runbook::diag::Pos;
 use crate::runbook::model::Limit;
 
@@ -34,8 +34,11 @@ pub fn parse(stdout: &str) -> Result<(u64, Option<String>, Vec<String>), Command
     let (number, rest) = first
         .split_once(char::is_whitespace)
         .map_or((first, ""), |(n, r)| (n, r.trim()));
-    // Digits only: `1,000`, `-1`, `4e2` and `NaN` are not what a count of things is.
-    let count = (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()))
+    // Digits only: `1,000`, `-1`, `4e2` and `NaN` are not what a count of things is. Nor
+    // is a number followed by more digits: `1 000` is a thousand grouped by a space (or a
+    // narrow no-break space), never a count of 1 with the unit `000`.
+    let grouped = rest.starts_with(|c: char| c.is_numeric());
+    let count = (!number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()) && !grouped)
         .then(|| number.parse::<u64>().ok())
         .flatten()
         .ok_or_else(|| CommandFailure::NoCount {
@@ -117,8 +120,10 @@ impl Engine {
     /// Without a count the blast radius is unknown: refused, like a count above the limit
     /// (no retry, no override).
     pub(super) fn uncounted(&mut self, i: usize, failure: &CommandFailure, fx: &mut Vec<Effect>) {
-        let reason = msg::impact_unknown(&msg::command_failure(&failure.map(&|t| self.mask(t))));
-        self.gate(i, reason, fx);
+        let gate = Gate::ImpactUnknown {
+            failure: failure.clone(),
+        };
+        self.gate(i, gate, fx);
     }
 
     /// The count of step `i`'s target, once its impact command has run.
@@ -154,8 +159,7 @@ impl Engine {
         let at_most = match limit.resolve(&self.step_vars(i)) {
             Ok(n) => n,
             Err(e) => {
-                let reason = self.mask(&msg::limit_refused(&e));
-                self.gate(i, reason, fx);
+                self.gate(i, Gate::limit_unknown(e), fx);
                 return true;
             }
         };
@@ -169,14 +173,13 @@ impl Engine {
         if count <= at_most {
             return false;
         }
-        let resolved = self.steps[i].target.resolved().unwrap_or_default();
-        let reason = msg::impact_over(
-            resolved,
+        let gate = Gate::ImpactOver {
+            resolved: self.steps[i].target.resolved().unwrap_or_default().into(),
             count,
-            self.impact(i).and_then(|c| c.unit.as_deref()),
+            unit: self.impact(i).and_then(|c| c.unit.clone()),
             at_most,
-        );
-        self.gate(i, reason, fx);
+        };
+        self.gate(i, gate, fx);
         true
     }
 }
@@ -217,6 +220,9 @@ mod tests {
             "+3\n",
             "99999999999999999999999\n",
             "accounts: 4\n",
+            "1 000 accounts\n",
+            "1\u{202f}000\n",
+            "2\t4\n",
         ] {
             assert!(parse(bad).is_err(), "{bad:?} was read as a count");
         }

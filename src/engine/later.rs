@@ -4,7 +4,7 @@
 //! the one rollback order (`rollback_plan_now`); the change window is checked as for any
 //! change.
 
-use crate::journal::record::{Body, Purpose, StepStatus};
+use crate::journal::record::{Body, Purpose, StepEnd, StepStatus};
 use crate::runbook::model::{Approval, Undo};
 use crate::runbook::window::Verdict;
 
@@ -56,10 +56,10 @@ impl Engine {
                 .as_deref()
                 .is_some_and(|r| !r.trim().is_empty());
         if let Some(w) = &self.rb.window
-            && let Verdict::Outside { reason: why, .. } = w.verdict(self.now)
+            && let Verdict::Outside { shut, .. } = w.verdict(self.now)
             && !overridden
         {
-            return refuse(msg::rollback_outside_window(&why));
+            return refuse(msg::rollback_outside_window(&msg::outside_window(&shut)));
         }
         // The step under way (not started, or waiting on a person) ends here: it changed
         // nothing yet, and the run goes no further.
@@ -84,6 +84,7 @@ impl Engine {
             let body = Body::StepFinished {
                 status: StepStatus::Skipped,
                 reason: Some(msg::ROLLBACK_INSTEAD.into()),
+                why: Some(StepEnd::RolledBackInstead),
             };
             self.emit(fx, Some(i), self.shisa(), body);
         }

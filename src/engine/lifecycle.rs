@@ -3,7 +3,9 @@
 
 use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{Body, Outcome, Prompt, Purpose, StepStatus};
+use crate::journal::record::{
+    Body, Gate, Halt, Outcome, Prompt, Purpose, RunEnd, Shut, StepEnd, StepFailure, StepStatus,
+};
 use crate::runbook::model::Guard;
 use crate::runbook::window::Verdict;
 
@@ -39,18 +41,19 @@ impl Engine {
         self.faked_clock(info.clock_faked, fx);
         self.outside_window(info.outside_window, fx);
         // No evidence, no start: before the window, since no window makes up for it.
-        if let Err(reason) = evidence {
-            self.finish(fx, Outcome::Refused, Some(reason));
+        if let Err(why) = evidence {
+            self.finish_because(fx, Outcome::Refused, why);
             return Ok(());
         }
-        if let Some(reason) = self.window_closed(fx) {
-            let next = self
+        if let Some(shut) = self.window_closed(fx) {
+            let opens = self
                 .rb
                 .window
                 .as_ref()
-                .and_then(|w| w.next_opening(self.now));
-            let reason = msg::refused_outside_window(&reason, next);
-            self.finish(fx, Outcome::Refused, Some(reason));
+                .and_then(|w| w.next_opening(self.now))
+                .map(|t| t.format("%a %Y-%m-%d %H:%M %Z").to_string());
+            let why = RunEnd::OutsideWindow { shut, opens };
+            self.finish_because(fx, Outcome::Refused, why);
             return Ok(());
         }
         // Steps whose `when` does not hold are skipped at once, the first one too: nobody
@@ -149,26 +152,24 @@ impl Engine {
         }
     }
 
-    /// Checks the change window; `Some(reason)` when it is closed and not overridden.
-    pub(super) fn window_closed(&mut self, fx: &mut Vec<Effect>) -> Option<String> {
+    /// Checks the change window; `Some(why)` when it is closed and not overridden.
+    pub(super) fn window_closed(&mut self, fx: &mut Vec<Effect>) -> Option<Shut> {
         let w = self.rb.window.as_ref()?;
         let verdict = w.verdict(self.now);
-        let (inside, reason) = match &verdict {
-            Verdict::Inside { .. } => (true, None),
-            Verdict::Outside { reason, .. } => (false, Some(reason.clone())),
+        let shut = match &verdict {
+            Verdict::Inside { .. } => None,
+            Verdict::Outside { shut, .. } => Some(shut.clone()),
         };
         let body = Body::WindowChecked {
             timezone: w.timezone.name().to_string(),
             local: verdict.local().to_string(),
-            inside,
-            reason: reason.clone(),
+            inside: shut.is_none(),
+            reason: verdict.reason(),
+            why: shut.clone(),
         };
         let step = self.phase().step();
         self.emit(fx, step, self.shisa(), body);
-        match reason {
-            Some(r) if self.window_override.is_none() => Some(msg::outside_window(&r)),
-            _ => None,
-        }
+        shut.filter(|_| self.window_override.is_none())
     }
 
     pub(super) fn begin(&mut self, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
@@ -191,8 +192,11 @@ impl Engine {
                 && let Some(si) = self.rb.guarding_snapshot(i)
                 && self.steps[si].status() != Some(StepStatus::Ok)
             {
-                let reason = msg::snapshot_missing(&self.rb.steps[si].id, &step.id);
-                self.gate(i, reason, fx);
+                let gate = Gate::SnapshotMissing {
+                    snapshot: self.rb.steps[si].id.clone(),
+                    step: step.id.clone(),
+                };
+                self.gate(i, gate, fx);
                 return;
             }
         }
@@ -217,55 +221,73 @@ impl Engine {
     /// where a script drives the run, it halts, resumable inside the window. True when the
     /// change must not start now.
     pub(super) fn window_halts(&mut self, i: usize, fx: &mut Vec<Effect>) -> bool {
-        let Some(reason) = self.window_closed(fx) else {
+        let Some(shut) = self.window_closed(fx) else {
             return false;
         };
         if !self.auto_begin {
+            let why = StepFailure::Window { shut };
             let body = Body::StepFailed {
                 prompt: Prompt::Window,
-                reason: msg::window_closed_mid_run(&reason),
-                why: None,
+                reason: msg::step_failure(&why, &[]),
+                why: Some(why),
             };
             self.emit(fx, Some(i), self.shisa(), body);
             return true;
         }
-        let reason = msg::halted_outside_window(&reason);
-        self.emit(fx, Some(i), self.shisa(), Body::RunInterrupted { reason });
-        fx.push(Effect::Finish {
-            outcome: None,
-            exit: Exit::Refused,
-        });
+        self.halt(Some(i), Halt::OutsideWindow { shut }, Exit::Refused, fx);
         true
     }
 
     /// A safety gate refused step `i`: stop, or let the operator undo earlier changes.
-    pub(super) fn gate(&mut self, i: usize, reason: String, fx: &mut Vec<Effect>) {
-        // Refused before its rollback: look again, leave this change in place, or stop.
+    pub(super) fn gate(&mut self, i: usize, gate: Gate, fx: &mut Vec<Effect>) {
+        let gate = gate.map(&|t| self.mask(t));
+        // Refused before a later rollback of the step: look again, leave this change in
+        // place, or stop.
         if self.undoing_gated(i) {
-            let body = Body::StepFailed {
-                prompt: Prompt::Rollback,
-                reason,
-                why: None,
-            };
-            self.emit(fx, Some(i), self.shisa(), body);
+            self.ask_gate(i, gate, Prompt::Rollback, fx);
         } else if self.changes_made() {
-            self.emit(
-                fx,
-                Some(i),
-                self.shisa(),
-                Body::StepFailed {
-                    prompt: Prompt::Gate,
-                    reason,
-                    why: None,
-                },
-            );
+            self.ask_gate(i, gate, Prompt::Gate, fx);
         } else {
+            let why = StepEnd::Refused { gate: gate.clone() };
             let body = Body::StepFinished {
                 status: StepStatus::Failed,
-                reason: Some(reason.clone()),
+                reason: Some(msg::step_end(&why)),
+                why: Some(why),
             };
             self.emit(fx, Some(i), self.shisa(), body);
-            self.finish(fx, Outcome::Refused, Some(reason));
+            self.finish_because(fx, Outcome::Refused, RunEnd::Refused { gate });
         }
+    }
+
+    /// A gate the operator is asked about at `prompt` whether or not anything changed yet
+    /// (a value lost with a secret, a host that does not resolve: roll back or stop).
+    pub(super) fn ask_gate(&mut self, i: usize, gate: Gate, prompt: Prompt, fx: &mut Vec<Effect>) {
+        let why = StepFailure::Gate {
+            gate: gate.map(&|t| self.mask(t)),
+        };
+        let body = Body::StepFailed {
+            prompt,
+            reason: msg::step_failure(&why, &[]),
+            why: Some(why),
+        };
+        self.emit(fx, Some(i), self.shisa(), body);
+    }
+
+    /// The run halts (resumable), journaled with its reason as data, then ends with `exit`.
+    pub(super) fn halt(&mut self, i: Option<usize>, why: Halt, exit: Exit, fx: &mut Vec<Effect>) {
+        self.journal_halt(i, why, fx);
+        fx.push(Effect::Finish {
+            outcome: None,
+            exit,
+        });
+    }
+
+    /// Journals a halt (`run_interrupted`), its reason as data.
+    pub(super) fn journal_halt(&mut self, i: Option<usize>, why: Halt, fx: &mut Vec<Effect>) {
+        let body = Body::RunInterrupted {
+            reason: self.mask(&msg::halt(&why)),
+            why: Some(why),
+        };
+        self.emit(fx, i, self.shisa(), body);
     }
 }

@@ -279,7 +279,7 @@ fn a_run_rolled_back_after_a_failed_check_names_the_step_and_the_check() {
     let (why, reason) = why.expect("run_finished");
     assert_eq!(
         why,
-        Some(crate::journal::reason::RunEnd::RolledBack {
+        Some(crate::journal::stops::RunEnd::RolledBack {
             failed: Some("two".into()),
             checks: vec![1],
         })

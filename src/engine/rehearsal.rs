@@ -10,8 +10,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::messages::{self as msg, Nearest, Seen};
-use crate::journal::record::Rehearsed;
+use crate::journal::record::{Nearest, NoRehearsal, Rehearsed, RunEnd};
 use crate::runbook::Runbook;
 
 /// What the journal directory holds that could be this run's rehearsal.
@@ -46,37 +45,41 @@ impl Candidate {
         self.outcome == "completed"
     }
 
-    fn seen(&self) -> Seen<'_> {
-        Seen {
-            run_id: &self.run_id,
-            outcome: &self.outcome,
-            ended: self.ended,
-        }
+    fn ended(&self) -> Option<String> {
+        self.ended.map(rfc3339)
     }
 }
 
-/// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: the refusal.
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// `Ok(None)`: no rehearsal needed. `Ok(Some)`: the evidence. `Err`: why the run is
+/// refused, as journaled.
 pub fn judge(
     rb: &Runbook,
     env: Option<&str>,
     sha256: &str,
     found: Option<&Rehearsals>,
     now: DateTime<Utc>,
-) -> Result<Option<Rehearsed>, String> {
+) -> Result<Option<Rehearsed>, RunEnd> {
     let Some(name) = env else {
         return Ok(None);
     };
     let Some(e) = rb.environment(name) else {
-        return Err(msg::no_such_environment(name));
+        return Err(RunEnd::NoSuchEnvironment { name: name.into() });
     };
     let Some(needs) = &e.rehearsal else {
         return Ok(None);
     };
     let empty = Rehearsals::default();
     let found = found.unwrap_or(&empty);
+    // Within the period, and not after now: a finish stamped later than this run's clock
+    // came from a clock that was wrong then or is wrong now, and proves no period.
     let fresh = |c: &Candidate| {
         c.ended.is_some_and(|t| {
-            now.signed_duration_since(t).to_std().unwrap_or_default() <= needs.within
+            !stamped_ahead(t, now)
+                && now.signed_duration_since(t).to_std().unwrap_or_default() <= needs.within
         })
     };
     // Candidates come newest first; the newest that qualifies and verifies is the evidence.
@@ -95,39 +98,67 @@ pub fn judge(
                 .unwrap_or_default(),
         }));
     }
-    let nearest = nearest(&found.runs, &fresh);
-    Err(msg::refused_no_rehearsal(
-        msg::Looked {
-            env: name,
-            needs: &needs.env,
-            within: needs.within,
-            sha256,
-            looked_in: &found.looked_in,
-            rehearse: &found.rehearse,
-        },
-        &nearest,
-        now,
-    ))
+    let since = now - chrono::Duration::from_std(needs.within).unwrap_or_default();
+    Err(RunEnd::NoRehearsal(Box::new(NoRehearsal {
+        env: name.into(),
+        needs: needs.env.clone(),
+        within_s: needs.within.as_secs(),
+        sha256: sha256.into(),
+        since: rfc3339(since),
+        looked_in: found.looked_in.clone(),
+        rehearse: found.rehearse.replace("{env}", &needs.env),
+        nearest: nearest(&found.runs, &fresh, now),
+    })))
 }
 
-fn nearest<'a>(runs: &'a [Candidate], fresh: &dyn Fn(&Candidate) -> bool) -> Nearest<'a> {
+/// How far a rehearsal's finish may lie after this run's clock: the same host's clock read
+/// twice, or two hosts sharing a journal directory a little apart; no more.
+const CLOCK_SLACK: chrono::Duration = chrono::Duration::minutes(1);
+
+fn stamped_ahead(ended: DateTime<Utc>, now: DateTime<Utc>) -> bool {
+    ended > now + CLOCK_SLACK
+}
+
+fn nearest(runs: &[Candidate], fresh: &dyn Fn(&Candidate) -> bool, now: DateTime<Utc>) -> Nearest {
     let mine = || runs.iter().filter(|c| c.same_version);
+    if let Some(c) =
+        mine().find(|c| c.completed() && c.ended.is_some_and(|t| stamped_ahead(t, now)))
+    {
+        return Nearest::Ahead {
+            run_id: c.run_id.clone(),
+            ended: c.ended(),
+        };
+    }
+    let broken = |c: &Candidate, why: &str| Nearest::Broken {
+        run_id: c.run_id.clone(),
+        why: why.into(),
+    };
     if let Some(c) = mine().find(|c| c.completed() && fresh(c))
         && let Some(Err(why)) = &c.journal
     {
-        return Nearest::Broken(c.seen(), why);
+        return broken(c, why);
     }
     if let Some(c) = mine().find(|c| c.completed()) {
         return match &c.journal {
-            Some(Err(why)) => Nearest::Broken(c.seen(), why),
-            _ => Nearest::TooOld(c.seen()),
+            Some(Err(why)) => broken(c, why),
+            _ => Nearest::TooOld {
+                run_id: c.run_id.clone(),
+                ended: c.ended(),
+            },
         };
     }
     if let Some(c) = mine().next() {
-        return Nearest::NotCompleted(c.seen());
+        return Nearest::NotCompleted {
+            run_id: c.run_id.clone(),
+            outcome: c.outcome.clone(),
+            ended: c.ended(),
+        };
     }
     match runs.first() {
-        Some(c) => Nearest::OtherVersion(c.seen()),
+        Some(c) => Nearest::OtherVersion {
+            run_id: c.run_id.clone(),
+            ended: c.ended(),
+        },
         None => Nearest::Nothing,
     }
 }

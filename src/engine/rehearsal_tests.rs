@@ -41,21 +41,23 @@ fn found(runs: Vec<Candidate>) -> Rehearsals {
 }
 
 fn refusal(runs: Vec<Candidate>) -> String {
-    judge(
+    let why = judge(
         &rb(),
         Some("production"),
         "ab".repeat(32).as_str(),
         Some(&found(runs)),
         now(),
     )
-    .unwrap_err()
+    .unwrap_err();
+    crate::engine::messages::run_end(&why)
 }
 
 #[test]
 fn no_environment_or_one_without_needs_takes_no_evidence() {
     assert_eq!(judge(&rb(), None, "x", None, now()), Ok(None));
     assert_eq!(judge(&rb(), Some("staging"), "x", None, now()), Ok(None));
-    let e = judge(&rb(), Some("qa"), "x", None, now()).unwrap_err();
+    let e =
+        crate::engine::messages::run_end(&judge(&rb(), Some("qa"), "x", None, now()).unwrap_err());
     assert!(e.contains("names no environment `qa`"), "{e}");
 }
 
@@ -170,5 +172,20 @@ fn a_run_exactly_at_the_edge_of_the_period_counts_and_one_past_it_does_not() {
             now()
         )
         .is_err()
+    );
+}
+
+#[test]
+fn a_run_finished_after_now_is_no_evidence_beyond_a_minute_of_slack() {
+    let judged = |ahead: Duration| {
+        let mut r = run("r1", 0, "completed", true, Some(Ok("h")));
+        r.ended = Some(now() + ahead);
+        judge(&rb(), Some("production"), "x", Some(&found(vec![r])), now())
+    };
+    assert!(judged(Duration::seconds(30)).is_ok());
+    let e = crate::engine::messages::run_end(&judged(Duration::days(400)).unwrap_err());
+    assert!(
+        e.contains("completed after this run's clock (r1, at 2028-01-06 08:00 UTC)"),
+        "{e}"
     );
 }

@@ -5,7 +5,7 @@
 //! until the operator decides, and asking again is a new request that every approver
 //! must answer again (the earlier ones approved before the objection was known).
 
-use crate::journal::record::{Body, Prompt, Role};
+use crate::journal::record::{Body, NotCounted, Prompt, Role, StepFailure};
 
 use super::event::{Effect, Rejection};
 use super::messages as msg;
@@ -33,13 +33,16 @@ impl Engine {
         let refusal = if self.is_operator(&r.who) {
             Some(msg::operator_rejects(&r.reviewer.user))
         } else if let Some(why) = self.outside_group(i, &r.who) {
-            Some(why)
+            Some(msg::not_counted(&why))
         } else if self.rb.steps[i].id != r.step {
-            Some(msg::approval_wrong_step(&r.step, &self.rb.steps[i].id))
+            Some(msg::not_counted(&NotCounted::WrongStep {
+                named: r.step.clone(),
+                waiting: self.rb.steps[i].id.clone(),
+            }))
         } else if &r.command_sha256 != command_sha256 {
-            Some(msg::APPROVAL_OTHER_COMMAND.to_string())
+            Some(msg::not_counted(&NotCounted::OtherCommand))
         } else if !r.fresh {
-            Some(msg::APPROVAL_STALE.to_string())
+            Some(msg::not_counted(&NotCounted::Stale))
         } else if reason.is_empty() {
             Some(msg::REJECTION_NEEDS_REASON.to_string())
         } else if has_controls(&reason) {
@@ -83,10 +86,11 @@ impl Engine {
                 message: msg::REJECTED.to_string(),
             });
         }
+        let why = StepFailure::Rejected { by: user, reason };
         let body = Body::StepFailed {
             prompt: Prompt::Rejected,
-            reason: msg::rejected_by(&user, &reason),
-            why: None,
+            reason: msg::step_failure(&why, &[]),
+            why: Some(why),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         Ok(())

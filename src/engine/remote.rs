@@ -2,7 +2,7 @@
 //! commands"). The engine resolves the host from the step's values, so the journal, the
 //! log name and the driver agree on it; the driver only opens the connection and runs ssh.
 
-use crate::journal::record::Purpose;
+use crate::journal::record::{Gate, Purpose};
 use crate::runbook::model::OnHost;
 
 use super::event::CommandResult;
@@ -45,16 +45,12 @@ impl Engine {
         own.or_else(|| step.on.clone())
     }
 
-    /// Where step `i`'s command for `purpose` runs: `None` locally; `Some(Err(why))` when
+    /// Where step `i`'s command for `purpose` runs: `None` locally; `Some(Err(gate))` when
     /// its host does not resolve to a destination shisa will pass to ssh.
-    pub fn remote_target(
-        &self,
-        i: usize,
-        purpose: Purpose,
-    ) -> Option<Result<RemoteTarget, String>> {
+    pub fn remote_target(&self, i: usize, purpose: Purpose) -> Option<Result<RemoteTarget, Gate>> {
         let on = self.on_of(i, purpose)?;
         let Some(def) = self.rb.host(&on.name) else {
-            return Some(Err(format!("`on: {}` names no host in `hosts:`", on.name)));
+            return Some(Err(Gate::UnknownHost { on: on.name }));
         };
         let destination = def.ssh.render(&self.step_vars(i));
         match crate::remote::host::Host::new(&destination, def.user.as_deref(), def.sudo) {
@@ -64,10 +60,10 @@ impl Engine {
                 user: def.user.clone(),
                 sudo: def.sudo,
             })),
-            Err(e) => Some(Err(self.mask(&format!(
-                "host `{}` does not resolve to a usable ssh destination: {e}",
-                def.name
-            )))),
+            Err(e) => Some(Err(Gate::UnusableHost {
+                host: def.name.clone(),
+                error: self.mask(&e.to_string()),
+            })),
         }
     }
 

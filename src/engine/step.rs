@@ -16,6 +16,9 @@ pub enum ApprovalState {
         expected: String,
         /// The people who approved this request so far, in order.
         approvals: Vec<crate::journal::record::Person>,
+        /// The reviewer account of each wrong blind guess at this request: a reviewer has
+        /// as many tries as the operator.
+        missed: Vec<String>,
     },
     Granted,
 }

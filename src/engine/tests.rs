@@ -433,6 +433,22 @@ fn the_window_closing_mid_run_asks_the_operator_before_the_mutating_step() {
     ));
     assert_eq!(sim.e.choices(), vec![K::Override, K::Abort]);
     assert!(!sim.ran().iter().any(|r| r.starts_with("attach")));
+    // Why it asks is journaled as data (every phrasebook says it), beside the sentence.
+    let asked = sim.journal.iter().rev().find_map(|e| match &e.body {
+        Body::StepFailed { reason, why, .. } => Some((reason.clone(), why.clone())),
+        _ => None,
+    });
+    let (reason, why) = asked.expect("step_failed");
+    assert!(
+        matches!(&why, Some(crate::journal::record::StepFailure::Window { shut })
+            if matches!(shut, crate::journal::record::Shut::Denied { span, .. } if span == "Fri 12:00-24:00")),
+        "{why:?}"
+    );
+    assert_eq!(
+        reason,
+        super::messages::step_failure(why.as_ref().unwrap(), &[])
+    );
+    assert!(reason.contains("the change has not started"), "{reason}");
     // An override needs a reason; with one it is journaled and the step can begin.
     assert!(
         sim.e
@@ -1093,7 +1109,7 @@ fn an_interrupt_mid_command_resumes_with_the_step_in_doubt() {
     );
     let mut journal = sim.journal[..=cut].to_vec();
     for event in [
-        Event::Interrupt("SIGTERM".into()),
+        Event::Interrupt(crate::journal::record::Halt::Sigterm),
         Event::CommandDone(CommandResult {
             step: 2,
             purpose: Some(Purpose::Main),
@@ -1218,7 +1234,10 @@ fn a_stop_is_journaled_before_the_signal() {
 fn an_interrupt_journals_then_stops_the_command_then_ends() {
     let mut e = in_flight();
     let fx = e
-        .update(tuesday_10am(), Event::Interrupt("SIGTERM".into()))
+        .update(
+            tuesday_10am(),
+            Event::Interrupt(crate::journal::record::Halt::Sigterm),
+        )
         .unwrap();
     assert_eq!(order(&fx), ["run_interrupted", "STOP", "FINISH 3"]);
 }

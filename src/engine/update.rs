@@ -5,7 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
-use crate::journal::record::{Actor, Body, Entry, Outcome, Purpose, RunEnd, StepStatus};
+use crate::journal::record::{
+    Actor, Body, Entry, Halt, Outcome, Purpose, RunEnd, StepEnd, StepStatus,
+};
 use crate::runbook::model::StepKind;
 
 use super::event::{Effect, Event};
@@ -173,16 +175,15 @@ impl Engine {
                 }
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
-            Event::Interrupt(reason) => {
+            Event::Interrupt(why) => {
                 // A running command is stopped, and its result is still journaled when it
                 // arrives; nothing runs after it (see command_done).
                 let running = self.running();
-                self.emit(
-                    &mut fx,
-                    None,
-                    self.operator.clone(),
-                    Body::RunInterrupted { reason },
-                );
+                let body = Body::RunInterrupted {
+                    reason: msg::halt(&why),
+                    why: Some(why),
+                };
+                self.emit(&mut fx, None, self.operator.clone(), body);
                 if running.is_some() {
                     fx.push(Effect::Stop);
                 }
@@ -345,23 +346,24 @@ impl Engine {
     /// every test fails on such a loop.
     fn no_progress(&mut self, phase: Phase, after: &str, fx: &mut Vec<Effect>) {
         debug_assert!(false, "no progress at {phase:?} after {after}");
-        let reason = msg::no_progress(&format!("{phase:?}"));
-        let body = Body::RunInterrupted { reason };
-        self.emit(fx, phase.step(), self.shisa(), body);
-        fx.push(Effect::Finish {
-            outcome: None,
-            exit: Exit::Failed,
-        });
+        let why = Halt::NoProgress {
+            phase: format!("{phase:?}"),
+        };
+        self.halt(phase.step(), why, Exit::Failed, fx);
     }
 
     /// Does one piece of work; true when the run now waits (a command, a person, the end).
     fn work(&mut self, todo: Todo, fx: &mut Vec<Effect>) -> bool {
         match todo {
             Todo::Skip(i) => {
-                let reason = self.condition(i).err();
+                let why = self
+                    .condition(i)
+                    .err()
+                    .map(|skip| StepEnd::Skipped { skip });
                 let body = Body::StepFinished {
                     status: StepStatus::Skipped,
-                    reason,
+                    reason: why.as_ref().map(msg::step_end),
+                    why,
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
                 return false;
@@ -404,10 +406,12 @@ impl Engine {
                     _ if !left => Body::StepFinished {
                         status: StepStatus::RolledBack,
                         reason: None,
+                        why: None,
                     },
                     ended => Body::StepFinished {
                         status: ended.map_or(StepStatus::Failed, |e| e.status),
-                        reason: Some(msg::LEFT_IN_PLACE.into()),
+                        reason: Some(msg::step_end(&StepEnd::LeftInPlace)),
+                        why: Some(StepEnd::LeftInPlace),
                     },
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
@@ -478,17 +482,24 @@ impl Engine {
             return Body::StepFinished {
                 status: StepStatus::Ok,
                 reason: None,
+                why: None,
             };
         };
         let harmless = step.kind == StepKind::Manual && !step.mutating;
         let proven = !step.verify.is_empty() || harmless;
+        let why = StepEnd::Accepted {
+            said: said.clone(),
+            proven,
+            has_verify: !step.verify.is_empty(),
+        };
         Body::StepFinished {
             status: if proven {
                 StepStatus::Ok
             } else {
                 StepStatus::Unproven
             },
-            reason: Some(msg::accepted(said, proven, !step.verify.is_empty())),
+            reason: Some(msg::step_end(&why)),
+            why: Some(why),
         }
     }
 }

@@ -126,8 +126,12 @@ pub fn approvals(ctx: &Ctx) -> Vec<ApprovalDecision> {
                 };
                 (Some(typed.clone()), result, None)
             }
-            Body::ApprovalRefused { reason, typed, .. } => {
-                (typed.clone(), "refused", Some(reason.clone()))
+            Body::ApprovalRefused {
+                reason, typed, why, ..
+            } => {
+                let reason =
+                    crate::phrase::said(why.as_ref(), Some(reason), |w| ctx.book.not_counted(w));
+                (typed.clone(), "refused", reason)
             }
             Body::ApprovalRejected { reason, .. } => (None, "rejected", Some(reason.clone())),
             _ => return None,

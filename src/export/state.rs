@@ -45,7 +45,11 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     let dir = ctx.src.run_dir.display().to_string();
     let now = w.moment(&ctx.zone.at(chrono::Utc::now().fixed_offset()));
     let interrupted = records.iter().rev().find_map(|r| match &r.body {
-        Body::RunInterrupted { reason } => Some(Some(reason.clone())),
+        Body::RunInterrupted { reason, why } => {
+            Some(crate::phrase::said(why.as_ref(), Some(reason), |w| {
+                ctx.book.halt(w)
+            }))
+        }
         Body::RunResumed { .. } => Some(None),
         _ => None,
     });

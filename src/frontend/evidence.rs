@@ -145,7 +145,7 @@ pub fn from_records(records: &[Record], step: &str) -> InDoubt {
         .iter()
         .rev()
         .find_map(|r| match &r.body {
-            Body::RunInterrupted { reason } => Some(Stopped::Interrupted(reason.clone())),
+            Body::RunInterrupted { reason, .. } => Some(Stopped::Interrupted(reason.clone())),
             _ => None,
         })
         .unwrap_or(Stopped::Unrecorded);
@@ -311,6 +311,7 @@ mod tests {
                 None,
                 Body::RunInterrupted {
                     reason: "the terminal went away".into(),
+                    why: None,
                 },
             ),
             rec(

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
-use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed, Record};
+use crate::journal::record::{ChoiceKind, Halt, Prompt, ReasonNeed, Record};
 use crate::text_safety::{one_line, sanitize};
 use crate::timeline;
 
@@ -326,9 +326,7 @@ impl<W: Write> Headless<W> {
             self.eof = false;
             // Nothing more runs (exit 3), but the run is not closed: whoever comes back can
             // still resume it and, say, roll back a step left in doubt.
-            return vec![Intent::Interrupt(
-                "end of input at a prompt; nothing more was run".into(),
-            )];
+            return vec![Intent::Interrupt(Halt::EndOfInput)];
         }
         Vec::new()
     }
@@ -444,7 +442,7 @@ impl<W: Write> FrontEnd for Headless<W> {
                 let _ = self.out.flush();
                 Vec::new()
             }
-            Input::CtrlC => vec![Intent::Interrupt("interrupted by Ctrl-C".into())],
+            Input::CtrlC => vec![Intent::Interrupt(Halt::CtrlC)],
             Input::Key(_) | Input::Resize | Input::Paste(_) => Vec::new(),
         }
     }

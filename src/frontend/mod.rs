@@ -37,7 +37,7 @@ pub enum Intent {
     /// Undo the changes in place now, instead of leaving them (the quit dialog).
     RollbackNow(String),
     /// Stop now; the run can be resumed.
-    Interrupt(String),
+    Interrupt(crate::journal::record::Halt),
 }
 
 impl Intent {

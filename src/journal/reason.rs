@@ -1,12 +1,11 @@
-//! Why a command failed, why a step's question was asked, why a run ended — as data. The
-//! engine journals each beside its English sentence (`engine::messages` words it, for
+//! Why a command failed, or a poll does not hold yet — as data (why a step asked, ended or
+//! stopped, and why a run ended, are in `stops.rs`). The engine journals each beside its
+//! English sentence (`engine::messages` words it, for
 //! people reading the journal itself and for older shisa); every phrasebook says the data
 //! in its own language, so a Japanese export never quotes an English reason. Journals
 //! written before these fields hold the sentence only, and are read and phrased as before.
 
 use serde::{Deserialize, Serialize};
-
-use super::purpose::Purpose;
 
 /// Why a command counts as failed, or why a poll of `wait_until` does not hold yet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,49 +234,6 @@ impl CommandFailure {
             other => other.clone(),
         }
     }
-}
-
-/// Why a step's question (`step_failed`) was asked, when a command's result is the reason.
-/// Other questions (a gate, the window, a rejection) are still said in `reason` only.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum StepFailure {
-    /// One command failed: which, and why.
-    Command {
-        purpose: Purpose,
-        failure: CommandFailure,
-    },
-    /// Verify checks failed, `failed` of `of` (each one's reason is in its own
-    /// `command_finished`).
-    Checks { failed: Vec<u32>, of: u32 },
-}
-
-/// Why a run ended, where shisa decided it (an operator's own words stay in `reason`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum RunEnd {
-    /// Every step ended, but these went on without passing their checks.
-    Exceptions {
-        steps: Vec<String>,
-    },
-    /// The operator stopped after a failure, giving no words of their own.
-    StoppedAfterFailure,
-    /// Rolled back after `failed` failed (absent in older journals): its own command, or
-    /// the verify checks numbered in `checks`.
-    RolledBack {
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        failed: Option<String>,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        checks: Vec<u32>,
-    },
-    /// Rolled back, leaving these steps' changes in place (a checkpoint, a point of no
-    /// return, or earlier loop passes the operator kept).
-    RolledBackKeeping {
-        kept: Vec<String>,
-    },
-    RolledBackOnRequest,
-    /// A rollback command was skipped.
-    RollbackIncomplete,
 }
 
 #[cfg(test)]

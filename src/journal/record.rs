@@ -5,124 +5,22 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use super::actor::{Actor, Role};
 pub use super::background::{Background, BackgroundProcess};
 pub use super::choice::{Choice, ChoiceKind, Prompt, ReasonNeed};
+pub use super::not_counted::NotCounted;
+pub use super::outcome::{Outcome, StepStatus};
 pub use super::person::Person;
 pub use super::purpose::Purpose;
-pub use super::reason::{CommandFailure, Excerpt, Expected, RunEnd, Saw, StepFailure};
+pub use super::reason::{CommandFailure, Excerpt, Expected, Saw};
+pub use super::run_ref::{Rehearsed, RunbookRef};
+pub use super::stops::{
+    Gate, Halt, Nearest, NoRehearsal, RunEnd, Shut, Skip, StepEnd, StepFailure,
+};
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).
 pub const FORMAT: u64 = 1;
-
-/// Who did something: the operator, a reviewer connected to the session, or shisa itself.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Actor {
-    pub role: Role,
-    pub user: String,
-    pub uid: u32,
-    pub host: String,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Operator,
-    Reviewer,
-    Shisa,
-}
-
-impl Actor {
-    /// shisa's own entries (command results, decisions it makes) carry the operator's
-    /// account, since shisa acts for them.
-    pub fn as_shisa(&self) -> Actor {
-        Actor {
-            role: Role::Shisa,
-            ..self.clone()
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StepStatus {
-    Ok,
-    Failed,
-    Skipped,
-    RolledBack,
-    /// The step failed and the operator went on past it (`on_failure: continue`).
-    Continued,
-    /// A failed precheck the operator overrode with a reason.
-    Overridden,
-    /// An in-doubt step the operator declared done, with no check left to prove it.
-    Unproven,
-}
-
-impl StepStatus {
-    /// The step ended and the run went on as if it had passed: what it did is in effect.
-    pub fn went_on(self) -> bool {
-        matches!(
-            self,
-            StepStatus::Ok | StepStatus::Continued | StepStatus::Overridden | StepStatus::Unproven
-        )
-    }
-
-    /// The run went on past this step without its checks passing: an exception the
-    /// outcome must carry.
-    pub fn is_exception(self) -> bool {
-        matches!(
-            self,
-            StepStatus::Continued | StepStatus::Overridden | StepStatus::Unproven
-        )
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Every step ended and passed its own checks.
-    Completed,
-    /// Every step ended, but the run went past a failed check, an overridden precheck or
-    /// an in-doubt change accepted without proof: the change is in place, not proven.
-    CompletedWithExceptions,
-    Failed,
-    RolledBack,
-    Aborted,
-    /// Refused by a gate (window, denied target, missing snapshot) before changing anything.
-    Refused,
-}
-
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Completed => "completed",
-            Outcome::CompletedWithExceptions => "completed with exceptions",
-            Outcome::Failed => "failed",
-            Outcome::RolledBack => "rolled back",
-            Outcome::Aborted => "aborted",
-            Outcome::Refused => "refused",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RunbookRef {
-    pub path: String,
-    pub sha256: String,
-    pub name: String,
-}
-
-/// The evidence a run in an environment with `needs_rehearsal` started on: a completed run
-/// of the same runbook in the rehearsal environment, its journal verified up to this head.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rehearsed {
-    pub run_id: String,
-    pub env: String,
-    /// The SHA-256 of its journal's last line when it was checked (`shisa verify --head`).
-    pub chain_head: String,
-    /// When it finished (its `run_finished` record's time).
-    pub finished: String,
-}
 
 /// What an `override` record set aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,6 +70,9 @@ pub enum Body {
         inside: bool,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// `reason` as data (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<Shut>,
     },
     Override {
         what: OverrideKind,
@@ -344,6 +245,9 @@ pub enum Body {
         typed: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         person: Option<Person>,
+        /// `reason` as data (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<NotCounted>,
     },
     /// A reviewer said no, with a reason: the step does not run, and the operator decides
     /// what happens next (ask again, roll back, abort).
@@ -368,8 +272,7 @@ pub enum Body {
     StepFailed {
         prompt: Prompt,
         reason: String,
-        /// `reason` as data, where a command's result is the reason (absent in old
-        /// journals, and for a gate, the window or a rejection).
+        /// `reason` as data (absent in old journals).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why: Option<StepFailure>,
     },
@@ -382,6 +285,10 @@ pub enum Body {
         status: StepStatus,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+        /// `reason` as data, where a rule or a choice ended the step (absent in old
+        /// journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<StepEnd>,
     },
     RollbackStarted {
         plan: Vec<String>,
@@ -414,6 +321,9 @@ pub enum Body {
     },
     RunInterrupted {
         reason: String,
+        /// `reason` as data (absent in old journals).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        why: Option<Halt>,
     },
     RunResumed {
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -454,95 +364,6 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why: Option<RunEnd>,
     },
-}
-
-/// Every record kind, as `Body::kind` names it (a test keeps the two in step): what a
-/// torn last line may begin to name, and nothing else.
-pub const KINDS: &[&str] = &[
-    "run_started",
-    "window_checked",
-    "override",
-    "waiver",
-    "step_started",
-    "command_started",
-    "command_finished",
-    "wait_started",
-    "wait_finished",
-    "no_return_confirmed",
-    "expect_failed",
-    "target_resolved",
-    "target_impact",
-    "target_denied",
-    "target_confirmed",
-    "target_mismatch",
-    "snapshot_recorded",
-    "approval_requested",
-    "approval_granted",
-    "approval_refused",
-    "approval_rejected",
-    "manual_done",
-    "operator_note",
-    "step_failed",
-    "operator_choice",
-    "step_finished",
-    "rollback_started",
-    "rollback_finished",
-    "rollback_requested",
-    "watcher_joined",
-    "client_refused",
-    "watcher_left",
-    "run_interrupted",
-    "run_resumed",
-    "journal_recovered",
-    "runbook_changed",
-    "stop_requested",
-    "run_finished",
-];
-
-impl Body {
-    /// The stable kind name, as written in the `kind` field.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Body::RunStarted { .. } => "run_started",
-            Body::WindowChecked { .. } => "window_checked",
-            Body::Override { .. } => "override",
-            Body::Waiver { .. } => "waiver",
-            Body::StepStarted { .. } => "step_started",
-            Body::CommandStarted { .. } => "command_started",
-            Body::CommandFinished { .. } => "command_finished",
-            Body::WaitStarted { .. } => "wait_started",
-            Body::WaitFinished { .. } => "wait_finished",
-            Body::NoReturnConfirmed { .. } => "no_return_confirmed",
-            Body::ExpectFailed { .. } => "expect_failed",
-            Body::TargetResolved { .. } => "target_resolved",
-            Body::TargetImpact { .. } => "target_impact",
-            Body::TargetDenied { .. } => "target_denied",
-            Body::TargetConfirmed { .. } => "target_confirmed",
-            Body::TargetMismatch { .. } => "target_mismatch",
-            Body::SnapshotRecorded { .. } => "snapshot_recorded",
-            Body::ApprovalRequested { .. } => "approval_requested",
-            Body::ApprovalGranted { .. } => "approval_granted",
-            Body::ApprovalRefused { .. } => "approval_refused",
-            Body::ApprovalRejected { .. } => "approval_rejected",
-            Body::ManualDone { .. } => "manual_done",
-            Body::OperatorNote { .. } => "operator_note",
-            Body::StepFailed { .. } => "step_failed",
-            Body::OperatorChoice { .. } => "operator_choice",
-            Body::StepFinished { .. } => "step_finished",
-            Body::RollbackStarted { .. } => "rollback_started",
-            Body::RollbackFinished { .. } => "rollback_finished",
-            Body::RollbackRequested { .. } => "rollback_requested",
-            Body::WatcherJoined { .. } => "watcher_joined",
-            Body::ClientRefused { .. } => "client_refused",
-            Body::WatcherLeft { .. } => "watcher_left",
-            Body::RunInterrupted { .. } => "run_interrupted",
-            Body::RunResumed { .. } => "run_resumed",
-            Body::JournalRecovered { .. } => "journal_recovered",
-            Body::RunbookChanged { .. } => "runbook_changed",
-            Body::StopRequested { .. } => "stop_requested",
-            Body::RunFinished { .. } => "run_finished",
-        }
-    }
 }
 
 /// A record as the engine decides it; the writer adds `seq`, `ts` and `prev`.

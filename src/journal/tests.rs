@@ -356,7 +356,7 @@ fn a_torn_tail_names_only_a_kind_and_a_time_the_writer_writes() {
 
 #[test]
 fn the_kinds_list_names_every_kind_a_body_can_have() {
-    let source = include_str!("record.rs");
+    let source = include_str!("kinds.rs");
     let body = source
         .split("pub fn kind(&self) -> &'static str {")
         .nth(1)
@@ -367,7 +367,7 @@ fn the_kinds_list_names_every_kind_a_body_can_have() {
         .skip(1)
         .filter_map(|s| s.split('"').next())
         .collect();
-    let mut listed = crate::journal::record::KINDS.to_vec();
+    let mut listed = crate::journal::kinds::KINDS.to_vec();
     let mut named_sorted = named.clone();
     listed.sort_unstable();
     named_sorted.sort_unstable();

@@ -17,7 +17,7 @@
 //!
 //! [`Record`]: super::record::Record
 
-use super::record::KINDS;
+use super::kinds::KINDS;
 
 /// The envelope's fields in the order `Record` serializes them; `step` may be absent.
 const FIELDS: &[&str] = &["seq", "ts", "kind", "data", "step", "actor", "prev"];

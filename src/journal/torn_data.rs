@@ -304,7 +304,10 @@ const FIELDS: &[(&str, Names)] = &[
             "rehearsal",
         ],
     ),
-    ("window_checked", &["timezone", "local", "inside", "reason"]),
+    (
+        "window_checked",
+        &["timezone", "local", "inside", "reason", "why"],
+    ),
     ("override", &["what", "reason"]),
     ("waiver", &["guard", "reason"]),
     ("step_started", &["index", "title", "step_kind", "mutating"]),
@@ -390,20 +393,20 @@ const FIELDS: &[(&str, Names)] = &[
             "group",
         ],
     ),
-    ("approval_refused", &["reason", "typed", "person"]),
+    ("approval_refused", &["reason", "typed", "person", "why"]),
     ("approval_rejected", &["reason", "person"]),
     ("manual_done", &["note", "choice", "undo"]),
     ("operator_note", &["text"]),
     ("step_failed", &["prompt", "reason", "why"]),
     ("operator_choice", &["prompt", "choice", "reason"]),
-    ("step_finished", &["status", "reason"]),
+    ("step_finished", &["status", "reason", "why"]),
     ("rollback_started", &["plan", "without_rollback", "kept"]),
     ("rollback_finished", &["ok"]),
     ("rollback_requested", &["reason"]),
     ("watcher_joined", &["watcher"]),
     ("client_refused", &["who", "reason"]),
     ("watcher_left", &["watcher"]),
-    ("run_interrupted", &["reason"]),
+    ("run_interrupted", &["reason", "why"]),
     ("run_resumed", &["in_doubt"]),
     ("journal_recovered", &["moved_to", "bytes"]),
     (
@@ -475,7 +478,7 @@ mod tests {
         assert_eq!(table, declared);
         assert_eq!(
             table.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(),
-            crate::journal::record::KINDS
+            crate::journal::kinds::KINDS
         );
     }
 }

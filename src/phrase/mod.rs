@@ -4,7 +4,7 @@
 //!
 //! What is said is decided here once for every language (which records get no sentence,
 //! how a step is named, which mark a record carries); how it is said is a [`Phrasebook`],
-//! one per language (`en.rs`, `ja.rs`). Adding a language is adding a phrasebook here, the
+//! one per language (`en/`, `ja/`). Adding a language is adding a phrasebook here, the
 //! export's words around the records (`export/words/`) and a [`Lang`] variant; no caller
 //! changes.
 //! User-written text (titles, notes, reasons) passes through every phrasebook unchanged.
@@ -12,20 +12,22 @@
 mod condensed;
 mod en;
 mod ja;
-mod ja_words;
 mod mark;
+#[cfg(test)]
+mod reason_tests;
 #[cfg(test)]
 mod tests;
 
 use crate::engine::Engine;
 use crate::journal::record::{
-    Actor, Body, Choice, CommandFailure, Expected, Purpose, Record, RunEnd, Saw, StepFailure,
+    Actor, Body, Choice, CommandFailure, Expected, Halt, NotCounted, Purpose, Record, RunEnd, Saw,
+    Shut, StepEnd, StepFailure,
 };
 
 pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
 pub use ja::Japanese;
-pub use ja_words::purpose_words as purpose_ja;
+pub use ja::purpose_words as purpose_ja;
 pub use mark::{Mark, Marker};
 
 /// The languages shisa writes an export in.
@@ -193,6 +195,18 @@ pub trait Phrasebook: Sync {
 
     /// Why a run ended, where shisa decided it.
     fn run_end(&self, e: &RunEnd) -> String;
+
+    /// Why a step ended, where a rule or a choice (not its commands) decided it.
+    fn step_end(&self, e: &StepEnd) -> String;
+
+    /// Why a run halted, resumable.
+    fn halt(&self, h: &Halt) -> String;
+
+    /// Why the change window is shut.
+    fn shut(&self, s: &Shut) -> String;
+
+    /// Why a reviewer's approval did not count.
+    fn not_counted(&self, n: &NotCounted) -> String;
 
     /// A target's blast radius, as shown beside it: "touches 412 accounts (at most 500)".
     fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase;

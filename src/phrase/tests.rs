@@ -136,6 +136,7 @@ fn steps_that_went_on_unproven_never_read_as_passed() {
             Body::StepFinished {
                 status,
                 reason: reason.map(str::to_string),
+                why: None,
             },
         ))
     };

@@ -312,11 +312,26 @@ fn rehearsal(cx: &Ctx) -> (Answer, Vec<String>) {
             vec!["not declared: the runbook has no `environments`".into()],
         );
     }
-    let ev = envs
+    let mut ev: Vec<String> = envs
         .iter()
         .map(|e| format!("`{}` ({}:{})", e.describe(), cx.file, e.pos.line))
         .collect();
-    if envs.iter().any(|e| e.rehearsal.is_some()) {
+    // Each environment needs a rehearsal or is where another rehearses; any other one
+    // (production without `needs_rehearsal`, say) starts with no evidence at all.
+    let rehearses_another = |name: &str| {
+        envs.iter()
+            .any(|e| e.rehearsal.as_ref().is_some_and(|r| r.env == name))
+    };
+    let loose: Vec<&str> = envs
+        .iter()
+        .filter(|e| e.rehearsal.is_none() && !rehearses_another(&e.name))
+        .map(|e| e.name.as_str())
+        .collect();
+    let any = envs.iter().any(|e| e.rehearsal.is_some());
+    for name in &loose {
+        ev.push(format!("`{name}` starts with no rehearsal evidence"));
+    }
+    if any && loose.is_empty() {
         (Answer::Yes, ev)
     } else {
         (Answer::No, ev)
@@ -352,33 +367,45 @@ fn manual_targets(cx: &Ctx) -> (Answer, Vec<String>) {
 const NOTICE: &[&str] = &[
     "notice",
     "notify",
-    "customer",
-    "stakeholder",
     "announce",
     "status page",
     "tell ",
+    "inform",
 ];
 
+/// Whom a notice is for: a step that names them without a word of telling may or may not
+/// be one ("look up the customer id" is not).
+const AUDIENCE: &[&str] = &["customer", "stakeholder"];
+
 fn notice(cx: &Ctx) -> (Answer, Vec<String>) {
-    let found: Vec<String> = cx
-        .rb
-        .steps
-        .iter()
-        .filter(|s| s.kind == StepKind::Manual)
-        .filter(|s| {
-            let words = format!(
-                "{} {}",
-                s.title.render(&Default::default()),
-                s.instructions
-                    .as_ref()
-                    .map(|t| t.render(&Default::default()))
-                    .unwrap_or_default()
-            )
-            .to_lowercase();
-            NOTICE.iter().any(|w| words.contains(w))
-        })
+    let words = |s: &Step| {
+        format!(
+            "{} {}",
+            s.title.render(&Default::default()),
+            s.instructions
+                .as_ref()
+                .map(|t| t.render(&Default::default()))
+                .unwrap_or_default()
+        )
+        .to_lowercase()
+    };
+    let manual = || cx.rb.steps.iter().filter(|s| s.kind == StepKind::Manual);
+    let found: Vec<String> = manual()
+        .filter(|s| NOTICE.iter().any(|w| words(s).contains(w)))
         .map(|s| cx.at(s))
         .collect();
+    let mentions: Vec<String> = manual()
+        .filter_map(|s| {
+            let who = AUDIENCE.iter().find(|w| words(s).contains(*w))?;
+            Some(format!(
+                "{}: mentions the {who} but says no notice, notify, announce or tell",
+                cx.at(s)
+            ))
+        })
+        .collect();
+    if found.is_empty() && !mentions.is_empty() {
+        return (Answer::Judge, mentions);
+    }
     if found.is_empty() {
         (Answer::No, vec!["no manual step tells customers or stakeholders (none mentions a notice, the customer or a stakeholder)".into()])
     } else {

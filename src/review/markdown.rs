@@ -153,12 +153,16 @@ fn failures(o: &mut String, rb: &Runbook, rows: &[FailureRow]) {
         if !row.after.is_empty() {
             fails.push_str(&format!(" (after {})", row.after.join(", ")));
         }
-        let asks = format!(
-            "{}: {}<br>“{}”",
-            prompt_name(row.prompt),
-            choices.join(" · "),
-            row.reason
-        );
+        let asks = if choices.is_empty() {
+            format!("nothing: the run ends<br>“{}”", row.reason)
+        } else {
+            format!(
+                "{}: {}<br>“{}”",
+                prompt_name(row.prompt),
+                choices.join(" · "),
+                row.reason
+            )
+        };
         let rolled = rollback_cell(rb, row);
         let mut not_undone = Vec::new();
         if !row.plan.without_rollback.is_empty() {
@@ -199,6 +203,10 @@ fn failures(o: &mut String, rb: &Runbook, rows: &[FailureRow]) {
 }
 
 fn rollback_cell(rb: &Runbook, row: &FailureRow) -> String {
+    // A run that ends without a question (a gate before any change) has nothing to undo.
+    if row.choices.is_empty() && row.plan.undo.is_empty() {
+        return "nothing to undo".into();
+    }
     if !row.choices.contains(&ChoiceKind::Rollback) {
         return "rollback not offered".into();
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::engine::{Effect, Engine, Event, Offer, Phase, Progress, Spawn, StartInfo, Who};
-use crate::journal::record::{Actor, ChoiceKind, Prompt, Purpose, Role, RunbookRef};
+use crate::journal::record::{Actor, Body, ChoiceKind, Entry, Prompt, Purpose, Role, RunbookRef};
 use crate::runbook::Runbook;
 use crate::runbook::model::{Approval, Pattern, When};
 use crate::runbook::params::Params;
@@ -44,6 +44,11 @@ pub(super) struct PathInfo {
     pub(super) approvals: u32,
     /// The answer given at each manual step with `choices`.
     pub(super) answers: BTreeMap<usize, String>,
+    /// The failure on this path has been asked about (its row is written, or it was
+    /// continued past).
+    pub(super) asked: bool,
+    /// Why the run finished, as `run_finished` says it.
+    pub(super) finished_why: Option<String>,
 }
 
 #[derive(Clone)]
@@ -65,6 +70,10 @@ impl Cursor {
                         Effect::Timer { after, event } => {
                             self.pending = Some(Pending::Timer(after, Box::new(event)));
                         }
+                        Effect::Journal(Entry {
+                            body: Body::RunFinished { reason, .. },
+                            ..
+                        }) => self.path.finished_why = reason,
                         _ => {}
                     }
                 }
@@ -327,6 +336,7 @@ impl Walker {
             self.stuck(c, reason);
             return false;
         }
+        c.path.asked = true;
         let choices = c.e.choices();
         let pass_plan = choices
             .contains(&ChoiceKind::RollbackItem)
@@ -551,7 +561,12 @@ impl Walker {
                 self.out.reached[i] = true;
             } else if was_skipped {
                 self.out.reached[i] = true;
-                skipped.push((i, c.e.condition(i).err().unwrap_or_default()));
+                let why = c.e.condition(i).err();
+                skipped.push((
+                    i,
+                    why.map(|w| crate::engine::messages::skip(&w))
+                        .unwrap_or_default(),
+                ));
             }
         }
         if c.path.joined {
@@ -571,6 +586,24 @@ impl Walker {
             && let Phase::Finished { outcome, .. } = c.e.phase()
         {
             self.out.rows[r].outcome = Some(outcome);
+        } else if let Some((step, purpose)) = c.path.failing
+            && !c.path.asked
+            && let Phase::Finished { outcome, .. } = c.e.phase()
+        {
+            // Ended with no question (a gate refusing before any change): a row all the
+            // same, asking nothing.
+            self.out.rows.push(FailureRow {
+                step,
+                purpose,
+                after: c.path.decisions.clone(),
+                prompt: Prompt::Gate,
+                reason: c.path.finished_why.clone().unwrap_or_default(),
+                choices: Vec::new(),
+                plan: c.e.rollback_plan(step),
+                pass_plan: None,
+                undone: Vec::new(),
+                outcome: Some(outcome),
+            });
         }
     }
 }

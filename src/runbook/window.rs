@@ -1,6 +1,7 @@
 //! Change windows: `Days HH:MM-HH:MM` in an IANA time zone, and the verdict for a moment.
 //! The clock is always a parameter, so tests and `plan` ask about any moment.
 
+use crate::journal::stops::Shut;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 
@@ -25,13 +26,27 @@ const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    Inside { local: String },
-    Outside { local: String, reason: String },
+    Inside {
+        local: String,
+    },
+    /// `shut` says why, as journaled (`window_checked.why`).
+    Outside {
+        local: String,
+        shut: Shut,
+    },
 }
 
 impl Verdict {
     pub fn is_inside(&self) -> bool {
         matches!(self, Verdict::Inside { .. })
+    }
+
+    /// Why it is shut, in the engine's English (`engine::messages::shut`); None inside.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Verdict::Inside { .. } => None,
+            Verdict::Outside { shut, .. } => Some(crate::engine::messages::shut(shut)),
+        }
     }
 
     pub fn local(&self) -> &str {
@@ -127,17 +142,19 @@ impl Window {
         let shown = local.format("%a %Y-%m-%d %H:%M %Z").to_string();
         if let Some(d) = self.deny.iter().find(|s| s.contains(weekday, minute)) {
             return Verdict::Outside {
-                reason: format!("{shown} is inside the denied window `{}`", d.text),
+                shut: Shut::Denied {
+                    local: shown.clone(),
+                    span: d.text.clone(),
+                },
                 local: shown,
             };
         }
         if !self.allow.is_empty() && !self.allow.iter().any(|s| s.contains(weekday, minute)) {
-            let list: Vec<&str> = self.allow.iter().map(|s| s.text.as_str()).collect();
             return Verdict::Outside {
-                reason: format!(
-                    "{shown} is outside every allowed window ({})",
-                    list.join("; ")
-                ),
+                shut: Shut::NotAllowed {
+                    local: shown.clone(),
+                    allowed: self.allow.iter().map(|s| s.text.clone()).collect(),
+                },
                 local: shown,
             };
         }
@@ -187,13 +204,10 @@ mod tests {
         let w = window(&["Mon-Thu 10:00-16:00"], &["Fri 12:00-24:00"]);
         // 2023-12-08 was a Friday.
         let v = w.verdict(tokyo("2023-12-08T17:15:00+09:00"));
+        assert_eq!(v.local(), "Fri 2023-12-08 17:15 JST");
         assert_eq!(
-            v,
-            Verdict::Outside {
-                local: "Fri 2023-12-08 17:15 JST".into(),
-                reason: "Fri 2023-12-08 17:15 JST is inside the denied window `Fri 12:00-24:00`"
-                    .into()
-            }
+            v.reason().as_deref(),
+            Some("Fri 2023-12-08 17:15 JST is inside the denied window `Fri 12:00-24:00`")
         );
         assert!(w.verdict(tokyo("2023-12-05T10:00:00+09:00")).is_inside());
         assert!(!w.verdict(tokyo("2023-12-05T16:00:00+09:00")).is_inside());

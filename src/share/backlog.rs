@@ -16,6 +16,7 @@ use bytes::Bytes;
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
 use crate::engine::Engine;
+use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
 
 /// The end of one command's log a late watcher is sent.
@@ -82,6 +83,12 @@ fn commands(lines: &[&str], e: &Engine) -> Vec<Command> {
         ) else {
             continue;
         };
+        // A blind lookup's output is the answer to a question not yet asked of everyone.
+        let purpose = serde_json::from_value::<Purpose>(v["data"]["purpose"].clone());
+        if purpose.is_ok_and(|p| !e.shows_logged_output(step, p)) {
+            running = None;
+            continue;
+        }
         if started {
             running = Some((step, log.to_string()));
         } else {

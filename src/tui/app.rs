@@ -271,7 +271,9 @@ impl<B: Backend> FrontEnd for App<B> {
                     self.ui.left = true;
                     return Vec::new();
                 }
-                vec![Intent::Interrupt("the terminal went away".into())]
+                vec![Intent::Interrupt(
+                    crate::journal::record::Halt::TerminalGone,
+                )]
             }
             Input::Line(_) => Vec::new(),
         }

@@ -169,7 +169,7 @@ impl<B: Backend> App<B> {
                 Some(Overlay::Stop) => return vec![Intent::Stop],
                 Some(Overlay::Quit) => {
                     ui.no_linger = true;
-                    return vec![Intent::Interrupt("the operator quit".into())];
+                    return vec![Intent::Interrupt(crate::journal::record::Halt::Quit)];
                 }
                 other => ui.overlay = other,
             },

@@ -477,7 +477,10 @@ fn quit_asks_and_explains_resuming() {
     assert!(sim.key(KeyCode::Esc).is_empty());
     sim.key(KeyCode::Char('q'));
     let intents = sim.key(KeyCode::Char('y'));
-    assert_eq!(intents, vec![Intent::Interrupt("the operator quit".into())]);
+    assert_eq!(
+        intents,
+        vec![Intent::Interrupt(crate::journal::record::Halt::Quit)]
+    );
     assert!(!sim.app.ui.lingers(&sim.e), "the operator chose to leave");
 }
 

@@ -163,7 +163,7 @@ fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
         Stream::Stdout,
         "attaching p-denyall01 to ou-7x2q-quar2312\nwaiting for the API…\n",
     );
-    first.feed(Event::Interrupt("the terminal went away".into()));
+    first.feed(Event::Interrupt(crate::journal::record::Halt::TerminalGone));
     let s = first.spawned.take().expect("the change runs");
     first.feed(Event::CommandDone(CommandResult {
         step: s.step,

@@ -1,13 +1,10 @@
-//! Japanese words `ja.rs` builds its sentences with: a command's purpose, a duration, and
-//! the reasons shisa journals as data (`journal::reason`) — why a command failed, why a
-//! step's question was asked, why a run ended — each said whole, in the plain form `ja.rs`
-//! uses. Values from the run (an expected text, a pattern, output
-//! lines) stay as they were, quoted; output lines are quoted with escapes, so a control
-//! character in them shows and never acts.
+//! Japanese words the phrasebook builds its sentences with: a command's purpose, a
+//! duration, and why a command failed (`journal::reason`), each said whole, in the plain
+//! form the timeline uses (the other reasons are in `reasons.rs`). Values from the run (an
+//! expected text, a pattern, output lines) stay as they were, quoted; output lines are
+//! quoted with escapes, so a control character in them shows and never acts.
 
-use crate::journal::record::{
-    CommandFailure, Excerpt, Expected, Purpose, RunEnd, Saw, StepFailure,
-};
+use crate::journal::record::{CommandFailure, Excerpt, Expected, Purpose, Saw};
 
 pub fn command_failure(f: &CommandFailure) -> String {
     match f {
@@ -122,62 +119,6 @@ fn excerpt(e: &Excerpt) -> String {
             head.join(" / "),
             tail.join(" / ")
         ),
-    }
-}
-
-pub fn step_failure(f: &StepFailure) -> String {
-    match f {
-        StepFailure::Command {
-            purpose: Purpose::Main,
-            failure,
-        } => command_failure(failure),
-        StepFailure::Command { purpose, failure } => {
-            format!("{}: {}", purpose_words(*purpose), command_failure(failure))
-        }
-        StepFailure::Checks { failed, of } => {
-            let named: Vec<String> = failed
-                .iter()
-                .map(|k| purpose_words(Purpose::Verify(*k)))
-                .collect();
-            format!(
-                "確認 {of} 件のうち {} 件が失敗（{}）",
-                failed.len(),
-                named.join("、")
-            )
-        }
-    }
-}
-
-pub fn run_end(e: &RunEnd) -> String {
-    match e {
-        RunEnd::Exceptions { steps } => format!(
-            "すべてのステップが終わったが、{} は確認を通らないまま先へ進んだ",
-            steps.join("、")
-        ),
-        RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
-        RunEnd::RolledBack {
-            failed: Some(step),
-            checks,
-        } if checks.is_empty() => format!("{step} の失敗の後、ロールバックした"),
-        RunEnd::RolledBack {
-            failed: Some(step),
-            checks,
-        } => {
-            let n: Vec<String> = checks.iter().map(u32::to_string).collect();
-            format!(
-                "{step} の確認 {} の失敗の後、ロールバックした",
-                n.join("、")
-            )
-        }
-        RunEnd::RolledBack { failed: None, .. } => "失敗の後、ロールバックした".into(),
-        RunEnd::RolledBackKeeping { kept } => format!(
-            "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）: {}",
-            kept.join("、")
-        ),
-        RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
-        RunEnd::RollbackIncomplete => {
-            "ロールバックは未完了: 実行されなかったロールバックコマンドがある".into()
-        }
     }
 }
 

@@ -1,0 +1,182 @@
+//! Japanese: a step's commands: its start, each command, its checks and waits, its
+//! snapshot, a stop.
+
+use super::*;
+
+pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
+    // The step a sentence is about, in 「」, followed by a colon.
+    let step = || match step_title(rec, names) {
+        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        None => Phrase::new(),
+    };
+    let named = || format!("「{}」", title_or_run(rec, names));
+    match &rec.body {
+        Body::StepStarted {
+            step_kind,
+            mutating,
+            ..
+        } => {
+            let m = if *mutating { "、変更を伴う" } else { "" };
+            Phrase::new().marked(Mark::Started).plain(format!(
+                "{}を開始（{}{m}）",
+                named(),
+                kind_words(step_kind)
+            ))
+        }
+        Body::CommandStarted {
+            purpose,
+            attempt,
+            command,
+            ..
+        } => step()
+            .plain(lead(*purpose))
+            .code(command_line(command))
+            .plain(format!(" を実行中{}", again(*attempt))),
+        Body::CommandFinished {
+            purpose,
+            attempt,
+            exit,
+            signal,
+            timed_out,
+            duration_ms,
+            ok,
+            failure,
+            background,
+            not_yet,
+            why,
+            ..
+        } => {
+            let say = |text: &Option<String>| {
+                said(why.as_ref(), text.as_deref(), |w| book.command_failure(w))
+            };
+            if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
+                return step().plain(format!(
+                    "{}: まだ条件を満たさない — {why}（{} 回目の確認、{}）",
+                    purpose_words(*purpose),
+                    attempt,
+                    book.duration(*duration_ms)
+                ));
+            }
+            let left = left_behind(background);
+            let what = purpose_words(*purpose);
+            let took = book.duration(*duration_ms);
+            let command = names.command_of(rec);
+            if *ok {
+                let result = match exit {
+                    Some(code) => format!(" → 終了コード {code}（{took}）"),
+                    None => format!("（{took}）"),
+                };
+                let p = match (purpose, &command) {
+                    (Purpose::Main, Some(c)) => step().code(c).plain(" を実行"),
+                    (Purpose::Main, None) => step().plain("コマンドを実行"),
+                    (Purpose::Verify(_), Some(c)) => step().plain(format!("{what} 成功: ")).code(c),
+                    (Purpose::Verify(_), None) => step().plain(format!("{what} 成功")),
+                    (_, Some(c)) => step().plain(format!("{what}: ")).code(c),
+                    (_, None) => step().plain(format!("{what}を実行")),
+                };
+                p.plain(result + &again(*attempt) + &left)
+            } else {
+                let why = say(failure).unwrap_or_else(|| match (exit, signal) {
+                    _ if *timed_out => "タイムアウト".into(),
+                    (_, Some(s)) => format!("シグナル {s} で強制終了"),
+                    (Some(c), _) => format!("終了コード {c}"),
+                    (None, None) => "失敗".into(),
+                });
+                let p = step().marked(Mark::Failed).plain(format!("{what} 失敗"));
+                let p = match &command {
+                    Some(c) => p.plain(": ").code(c),
+                    None => p,
+                };
+                p.plain(format!(" — {why}（{took} 経過）{}{left}", again(*attempt)))
+            }
+        }
+        Body::ExpectFailed {
+            purpose,
+            expectation,
+            detail,
+            expected,
+            saw,
+            ..
+        } => {
+            let clause = match (expected, saw) {
+                (Some(e), Some(s)) => book.unmet(e, s),
+                // An old journal: the English words, quoted as journaled.
+                _ => format!(" が期待「{expectation}」を満たさない: {detail}"),
+            };
+            step().plain(format!("{}{clause}", purpose_words(*purpose)))
+        }
+        Body::WaitStarted {
+            purpose: Purpose::Main,
+            every_ms: None,
+            deadline_ms,
+            ..
+        } => step().plain(format!(
+            "手作業ステップの待機を開始（{} 経過後に完了を記録できる）",
+            book.duration(*deadline_ms)
+        )),
+        Body::WaitStarted {
+            purpose,
+            every_ms,
+            deadline_ms,
+            ..
+        } => step().plain(format!(
+            "{}を {} ごとに確認し、条件を満たすまで最大 {} 待つ",
+            purpose_words(*purpose),
+            book.duration(every_ms.unwrap_or(0)),
+            book.duration(*deadline_ms)
+        )),
+        Body::WaitFinished {
+            polls: 0,
+            waited_ms,
+            ..
+        } => step().plain(format!(
+            "{} 待機した。完了を記録できる",
+            book.duration(*waited_ms)
+        )),
+        Body::WaitFinished {
+            purpose,
+            polls,
+            waited_ms,
+            met: true,
+        } => step().plain(format!(
+            "{}が {} 後に条件を満たした（確認 {polls} 回）",
+            purpose_words(*purpose),
+            book.duration(*waited_ms)
+        )),
+        Body::WaitFinished {
+            purpose,
+            polls,
+            waited_ms,
+            met: false,
+        } => step().marked(Mark::Failed).plain(format!(
+            "{}は {} 待っても条件を満たさなかった（確認 {polls} 回）",
+            purpose_words(*purpose),
+            book.duration(*waited_ms)
+        )),
+        Body::SnapshotRecorded { captures, .. } => {
+            let list: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let p = step().plain("スナップショットを取得");
+            if list.is_empty() {
+                p
+            } else {
+                p.plain("（").code(list.join(", ")).plain("）")
+            }
+        }
+        Body::StopRequested {
+            purpose,
+            attempt,
+            reason,
+        } => {
+            let what = match purpose {
+                Purpose::Main => "コマンド".to_string(),
+                p => purpose_words(*p),
+            };
+            step()
+                .marked(Mark::Interrupted)
+                .plain(format!("{what}{}を停止中: {reason}", again(*attempt)))
+        }
+        // The others are said by the other files of this phrasebook (`mod.rs` sends each
+        // record to its file).
+        _ => Phrase::new(),
+    }
+}

@@ -1,0 +1,330 @@
+//! Japanese: records as a 時系列の報告 says them — plain form, the step named by its title
+//! in 「」, people by account. What a person wrote (a title, a note, a reason) is kept as
+//! written. Reasons shisa journaled as data are said in Japanese (`words.rs`, `reasons.rs`); an old
+//! journal's reasons, English sentences only, are quoted as journaled.
+
+mod commands;
+mod decisions;
+mod reasons;
+mod run;
+mod targets;
+mod words;
+
+use super::{
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, said, step_title,
+    title,
+};
+use crate::journal::record::{
+    Actor, Background, Body, Choice, CommandFailure, Expected, Outcome, OverrideKind, Person,
+    Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
+};
+use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
+pub use words::purpose_words;
+
+pub struct Japanese;
+
+impl Phrasebook for Japanese {
+    fn record(&self, rec: &Record, names: &dyn Names) -> Phrase {
+        match &rec.body {
+            Body::RunStarted { .. }
+            | Body::WindowChecked { .. }
+            | Body::Override { .. }
+            | Body::Waiver { .. }
+            | Body::RollbackStarted { .. }
+            | Body::RollbackRequested { .. }
+            | Body::RollbackFinished { .. }
+            | Body::WatcherJoined { .. }
+            | Body::WatcherLeft { .. }
+            | Body::ClientRefused { .. }
+            | Body::RunInterrupted { .. }
+            | Body::RunResumed { .. }
+            | Body::JournalRecovered { .. }
+            | Body::RunbookChanged { .. }
+            | Body::RunFinished { .. } => run::say(self, rec, names),
+            Body::StepStarted { .. }
+            | Body::CommandStarted { .. }
+            | Body::CommandFinished { .. }
+            | Body::ExpectFailed { .. }
+            | Body::WaitStarted { .. }
+            | Body::WaitFinished { .. }
+            | Body::SnapshotRecorded { .. }
+            | Body::StopRequested { .. } => commands::say(self, rec, names),
+            Body::TargetResolved { .. }
+            | Body::TargetImpact { .. }
+            | Body::TargetDenied { .. }
+            | Body::TargetConfirmed { .. }
+            | Body::TargetMismatch { .. }
+            | Body::NoReturnConfirmed { .. } => targets::say(self, rec, names),
+            Body::ApprovalRequested { .. }
+            | Body::ApprovalGranted { .. }
+            | Body::ApprovalRejected { .. }
+            | Body::ApprovalRefused { .. }
+            | Body::ManualDone { .. }
+            | Body::OperatorNote { .. }
+            | Body::StepFailed { .. }
+            | Body::OperatorChoice { .. }
+            | Body::StepFinished { .. } => decisions::say(self, rec, names),
+        }
+    }
+
+    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+        let command = match &started.body {
+            Body::CommandStarted { command, .. } => command_line(command),
+            _ => String::new(),
+        };
+        Phrase::new()
+            .plain(format!("「{}」: ", title_or_run(started, names)))
+            .code(command)
+            .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
+    }
+
+    fn label(&self, marker: Marker) -> &'static str {
+        match marker {
+            Marker::Failed => "失敗",
+            Marker::Approved => "承認",
+            Marker::Refused => "拒否",
+            Marker::Rollback => "ロールバック",
+            Marker::Override => "オーバーライド",
+            Marker::Waived => "免除",
+            Marker::Mismatch => "不一致",
+            Marker::WindowClosed => "作業時間帯外",
+            Marker::Interrupted => "中断",
+            Marker::Resumed => "再開",
+            Marker::Completed => "完了",
+            Marker::Exceptions => "例外ありで完了",
+            Marker::RolledBack => "ロールバック済み",
+            Marker::Aborted => "中止",
+        }
+    }
+
+    fn actor(&self, actor: &Actor) -> String {
+        match actor.role {
+            Role::Operator => actor.user.clone(),
+            Role::Reviewer => format!("{}（レビュアー）", actor.user),
+            Role::Shisa => "shisa".into(),
+        }
+    }
+
+    fn person(&self, actor: &Actor, person: &Option<Person>) -> String {
+        person_words(actor, person)
+    }
+
+    /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
+    fn duration(&self, ms: u64) -> String {
+        words::duration(ms)
+    }
+
+    fn step_passed(&self, s: &StepPassed) -> Phrase {
+        let mut p = Phrase::new().marked(Mark::Done).plain(format!(
+            "「{}」が完了（{}）",
+            s.title,
+            self.duration(s.took_ms)
+        ));
+        if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
+            p = p.plain(": ").code(cmd).plain(" を実行");
+        }
+        let checks = s.checks();
+        if checks > 0 {
+            p = p.plain(format!("、確認 {checks} 件すべて成功"));
+        }
+        let n = s.most_attempts();
+        if n > 1 {
+            p = p.plain(format!("（最大 {n} 回目で成功）"));
+        }
+        match &s.snapshot {
+            Some(caps) if !caps.is_empty() => {
+                let list: Vec<String> = caps.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                p.plain("、スナップショットを取得（")
+                    .code(list.join(", "))
+                    .plain("）")
+            }
+            Some(_) => p.plain("、スナップショットを取得"),
+            None => p,
+        }
+    }
+
+    fn command_failure(&self, f: &CommandFailure) -> String {
+        words::command_failure(f)
+    }
+
+    fn unmet(&self, expected: &Expected, saw: &Saw) -> String {
+        words::unmet(expected, saw)
+    }
+
+    fn step_failure(&self, f: &StepFailure, _journaled: &str) -> String {
+        reasons::step_failure(f)
+    }
+
+    fn run_end(&self, e: &RunEnd) -> String {
+        reasons::run_end(e)
+    }
+
+    fn step_end(&self, e: &StepEnd) -> String {
+        reasons::step_end(e)
+    }
+
+    fn halt(&self, h: &Halt) -> String {
+        reasons::halt(h)
+    }
+
+    fn shut(&self, s: &Shut) -> String {
+        reasons::shut(s)
+    }
+
+    fn not_counted(&self, n: &NotCounted) -> String {
+        reasons::not_counted(n)
+    }
+
+    fn impact(&self, count: u64, unit: Option<&str>, at_most: u64) -> Phrase {
+        let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
+        if count > at_most {
+            Phrase::new().plain(format!(
+                "影響範囲は {count}{what} で、上限 {at_most} を超える"
+            ))
+        } else {
+            Phrase::new().plain(format!("影響範囲は {count}{what}（上限 {at_most}）"))
+        }
+    }
+
+    fn target_ask(&self, ask: &super::TargetAsk<'_>) -> Phrase {
+        self.ask(ask)
+    }
+
+    fn reviewer_ask(&self, blind: bool) -> Phrase {
+        Phrase::new().plain(if blind {
+            "ブラインド確認: チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
+        } else {
+            "承認するには対象を入力してください"
+        })
+    }
+
+    fn attempts(&self, a: &Attempts) -> Phrase {
+        let mut p = match &a.step {
+            Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+            None => Phrase::new(),
+        };
+        let n = a.ran.attempts;
+        let took = self.duration(a.took_ms);
+        p = p.plain(lead(a.ran.purpose));
+        if let Some(c) = &a.ran.command {
+            p = p.code(c).plain(" ");
+        }
+        let miss = a.last_miss.as_deref().unwrap_or("失敗");
+        match (a.polls, a.ran.ok) {
+            (Some(polls), false) if a.pending => {
+                return p.plain(format!(
+                    "は {took} 待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
+                ));
+            }
+            (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
+            (Some(polls), true) => {
+                return p.plain(format!(
+                    "が {took} 待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
+                ));
+            }
+            (Some(polls), false) => {
+                return p.marked(Mark::Failed).plain(format!(
+                    "は {took} 待っても条件を満たさなかった（確認 {polls} 回）: {miss}"
+                ));
+            }
+            (None, _) => {}
+        }
+        if a.ran.ok {
+            p.plain(format!(
+                "が {n} 回目で成功（最初の試行から {took}。それまでの {} 回は {miss}）",
+                n - 1
+            ))
+        } else {
+            p.marked(Mark::Failed)
+                .plain(format!("が {n} 回とも失敗（{took}）: {miss}"))
+        }
+    }
+}
+
+impl Japanese {
+    pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
+        let left = a.tries_left;
+        match a.resolved {
+            Some(resolved) => Phrase::new()
+                .plain("対象 ")
+                .code(resolved)
+                .plain(format!(" を入力して確認してください（残り {left} 回）")),
+            None => Phrase::new().plain(format!(
+                "ブラインド確認 — チケットにある、意図する対象を入力してください。一致するまで実際の対象は表示しません（残り {left} 回）"
+            )),
+        }
+    }
+}
+
+/// The person behind an approval, and the account that connected when it was another
+/// (`alice（root として）`: `sudo shisa approve`).
+fn person_words(actor: &Actor, person: &Option<Person>) -> String {
+    match person {
+        Some(p) if p.user != actor.user => format!("{}（{} として）", p.user, actor.user),
+        Some(p) => p.user.clone(),
+        None => actor.user.clone(),
+    }
+}
+
+/// What goes before a command's text: nothing for the step's own command.
+fn lead(p: Purpose) -> String {
+    match p {
+        Purpose::Main => String::new(),
+        p => format!("{} ", purpose_words(p)),
+    }
+}
+
+fn kind_words(kind: &str) -> &str {
+    match kind {
+        "precheck" => "事前チェック",
+        "snapshot" => "スナップショット",
+        "action" => "作業",
+        "verify" => "確認",
+        "manual" => "手作業",
+        other => other,
+    }
+}
+
+fn again(attempt: u32) -> String {
+    if attempt > 1 {
+        format!("（{attempt} 回目）")
+    } else {
+        String::new()
+    }
+}
+
+fn title_or_run(rec: &Record, names: &dyn Names) -> String {
+    step_title(rec, names).unwrap_or_else(|| "実行".into())
+}
+
+fn short(hash: &str) -> &str {
+    &hash[..hash.len().min(12)]
+}
+
+/// What a command left running when it exited, said after its result: never silent.
+fn left_behind(b: &Background) -> String {
+    let list = |ps: &[crate::journal::record::BackgroundProcess]| {
+        ps.iter()
+            .map(|p| format!("{} (pid {})", p.name, p.pid))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    let mut out = String::new();
+    if !b.killed.is_empty() {
+        out.push_str(&format!(
+            "。残っていたプロセスを強制終了: {}",
+            list(&b.killed)
+        ));
+    }
+    if b.output_held_open {
+        let who = if b.held_by.is_empty() {
+            "shisa から見えないプロセス".to_string()
+        } else {
+            list(&b.held_by)
+        };
+        out.push_str(&format!(
+            "。出力は {who} が開いたままで、そのプロセスは残した（以降の出力はログにない）"
+        ));
+    }
+    out
+}

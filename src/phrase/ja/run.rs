@@ -1,0 +1,185 @@
+//! Japanese: the run as a whole: its start, the window, overrides, watchers, halts,
+//! rollbacks and its end.
+
+use super::*;
+
+pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
+    let who = &rec.actor.user;
+    // The step a sentence is about, in 「」, followed by a colon.
+    let step = || match step_title(rec, names) {
+        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        None => Phrase::new(),
+    };
+    match &rec.body {
+        Body::RunStarted {
+            run_id,
+            runbook,
+            mode,
+            env,
+            rehearsal,
+            ..
+        } => {
+            let place = env
+                .as_ref()
+                .map(|e| format!("環境 {e}、"))
+                .unwrap_or_default();
+            let p = Phrase::new()
+                .plain(format!(
+                    "{who} が {} で手順書「{}」の実行 ",
+                    rec.actor.host, runbook.name
+                ))
+                .code(run_id)
+                .plain(format!(" を開始（{place}{mode} モード、手順書の sha256 "))
+                .code(short(&runbook.sha256))
+                .plain("）");
+            match rehearsal {
+                Some(r) => p
+                    .plain(format!("。根拠は {} でのリハーサル実行 ", r.env))
+                    .code(&r.run_id)
+                    .plain(format!(
+                        "（{} に完了、ジャーナル検証済み、チェーンヘッド ",
+                        r.finished
+                    ))
+                    .code(short(&r.chain_head))
+                    .plain("）"),
+                None => p,
+            }
+        }
+        Body::WindowChecked {
+            inside: true,
+            local,
+            ..
+        } => Phrase::new().plain(format!("作業時間帯内であることを確認（{local}）")),
+        Body::WindowChecked {
+            local, reason, why, ..
+        } => Phrase::new().marked(Mark::WindowClosed).plain(format!(
+            "作業時間帯外（{}）: {}",
+            reasons::local(local),
+            said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
+                .unwrap_or_else(|| "許可された時間帯の外".into())
+        )),
+        Body::Override { what, reason } => {
+            let text = match what {
+                OverrideKind::Clock => format!("この実行では時計を偽装している: {reason}"),
+                OverrideKind::Window => {
+                    format!("{who} が作業時間帯外での開始を決定: 「{reason}」")
+                }
+                OverrideKind::Precheck => {
+                    format!("{who} が失敗した事前チェックをオーバーライド: 「{reason}」")
+                }
+            };
+            step().marked(Mark::Override).plain(text)
+        }
+        Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
+            "手順書が {guard} ガードを免除している: 「{reason}」"
+        )),
+        Body::RollbackStarted {
+            plan,
+            without_rollback,
+            kept,
+        } => {
+            let titles = |ids: &[String]| -> Vec<String> {
+                ids.iter()
+                    .map(|id| format!("「{}」", title(id, names)))
+                    .collect()
+            };
+            let mut s = if plan.is_empty() {
+                "ロールバック開始: 戻すステップはない".to_string()
+            } else {
+                format!("ロールバック開始: {}の順に戻す", titles(plan).join("→"))
+            };
+            if !without_rollback.is_empty() {
+                let none = titles(without_rollback).join("、");
+                s.push_str(&format!("（ロールバックが定義されていない: {none}）"));
+            }
+            if !kept.is_empty() {
+                let stay = titles(kept).join("、");
+                s.push_str(&format!("。そのまま残す: {stay}"));
+            }
+            Phrase::new().marked(Mark::Rollback).plain(s)
+        }
+        Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
+            "{who} が残った変更のロールバックを要求: 「{reason}」"
+        )),
+        Body::RollbackFinished { ok: true } => Phrase::new()
+            .marked(Mark::Rollback)
+            .plain("ロールバック完了。すべてのステップを戻した"),
+        Body::RollbackFinished { ok: false } => Phrase::new()
+            .marked(Mark::Failed)
+            .plain("ロールバックは不完全なまま終了: 失敗したロールバックコマンドを飛ばした"),
+        Body::WatcherJoined { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を開始")),
+        Body::WatcherLeft { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を終了")),
+        Body::ClientRefused { who, reason } => Phrase::new()
+            .marked(Mark::Refused)
+            .plain(format!("共有セッションが {who} の接続を拒否: {reason}")),
+        Body::RunInterrupted { reason, why } => {
+            let reason = said(why.as_ref(), Some(reason), |w| book.halt(w)).unwrap_or_default();
+            Phrase::new()
+                .marked(Mark::Interrupted)
+                .plain(format!("実行を中断: {reason}"))
+        }
+        Body::RunResumed { in_doubt } => {
+            let p = Phrase::new().marked(Mark::Resumed);
+            match in_doubt {
+                Some(id) => p.plain(format!(
+                    "{who} が実行を再開。「{}」は未確定だった",
+                    title(id, names)
+                )),
+                None => p.plain(format!("{who} が実行を再開")),
+            }
+        }
+        Body::JournalRecovered { moved_to, bytes } => Phrase::new()
+            .plain(format!(
+                "ジャーナルの途切れた最終行（{bytes} バイト、書き込み中のクラッシュ）を "
+            ))
+            .code(moved_to)
+            .plain(" に退避"),
+        Body::RunbookChanged {
+            to_sha256,
+            reason,
+            changed,
+            added,
+            removed,
+            ..
+        } => {
+            let list = |what: &str, ids: &[String]| match ids {
+                [] => String::new(),
+                ids => format!("、{what}: {}", ids.join(", ")),
+            };
+            Phrase::new()
+                .marked(Mark::Resumed)
+                .plain(format!("{who} が編集後のランブック（sha256 "))
+                .code(&to_sha256[..to_sha256.len().min(12)])
+                .plain(format!(
+                    "）で続行。完了済みのステップは変更なし{}{}{} —「{reason}」",
+                    list("変更", changed),
+                    list("追加", added),
+                    list("削除", removed)
+                ))
+        }
+        Body::RunFinished {
+            outcome,
+            exit_code,
+            reason,
+            why,
+        } => {
+            let mark = match outcome {
+                Outcome::Completed => Mark::Completed,
+                Outcome::CompletedWithExceptions => Mark::Exceptions,
+                Outcome::RolledBack => Mark::RolledBack,
+                Outcome::Aborted => Mark::Aborted,
+                Outcome::Refused => Mark::Refused,
+                Outcome::Failed => Mark::Failed,
+            };
+            let why = said(why.as_ref(), reason.as_deref(), |w| book.run_end(w))
+                .map(|r| format!("：{r}"))
+                .unwrap_or_default();
+            Phrase::new()
+                .marked(mark)
+                .plain(format!("実行終了（終了コード {exit_code}）{why}"))
+        }
+        // The others are said by the other files of this phrasebook (`mod.rs` sends each
+        // record to its file).
+        _ => Phrase::new(),
+    }
+}
