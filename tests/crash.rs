@@ -198,6 +198,62 @@ fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
     );
 }
 
+/// A command's result is not fsync'd on its own: it rides with the next record that must be
+/// durable (the next command's start, a question, the run's end). A kill -9 after the
+/// command exited and before that commit leaves the journal with the command's start and no
+/// result, its effect done. Here the command itself kills shisa as its last act, which
+/// leaves exactly that journal every time. `resume` must ask about the change, never run it
+/// again on its own, and go no further than the question.
+#[test]
+fn a_kill_after_a_command_ended_but_before_its_result_was_durable_asks_on_resume() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "late.yaml",
+        "version: 1\nname: late\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
+         - id: change\n    kind: action\n    waive: { target: \"test\" }\n    \
+         run: 'echo changed >> \"$SHISA_RUN_DIR/effects\"; kill -9 $PPID'\n    \
+         verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n  \
+         - id: after\n    kind: action\n    waive: { target: \"test\" }\n    run: echo after >> \"$SHISA_RUN_DIR/effects\"\n    \
+         verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
+    );
+    let killed = s.run(&rb, &[], "");
+    assert_ne!(killed.code, 0, "{}", killed.explain());
+    let run_dir = std::fs::read_dir(s.journals())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let before = journal(&run_dir);
+    let last = before.last().unwrap();
+    assert_eq!(
+        (last["kind"].as_str(), last["step"].as_str()),
+        (Some("command_started"), Some("change")),
+        "the journal ends at the change's start: {before:#?}"
+    );
+    wait_until_gone(&run_dir);
+    assert_eq!(s.verify(&run_dir).status.code(), Some(0));
+
+    let resumed = s.resume(&run_dir, "");
+    assert!(
+        resumed.stdout.contains("? change was in progress"),
+        "resume asks about the change: {}",
+        resumed.explain()
+    );
+    let effects = std::fs::read_to_string(run_dir.join("effects")).unwrap();
+    assert_eq!(effects, "changed\n", "nothing ran again, nothing ran after");
+    let started = resumed.records("command_started", Some("change"));
+    assert_eq!(
+        started
+            .iter()
+            .filter(|r| r["data"]["purpose"] == "main")
+            .count(),
+        1,
+        "the change was started once"
+    );
+    assert!(resumed.records("step_started", Some("after")).is_empty());
+}
+
 /// End of input at a prompt stops the run without closing it: a later resume can still
 /// roll back, and a run that ends with changes not undone says which.
 #[test]

@@ -42,6 +42,15 @@ steps:
     run: echo "look $who $how" >> "$SHISA_RUN_DIR/effects"
 "#;
 
+/// A scratch directory holding `files` (path, text), their directories made as needed.
+fn scratch(files: &[(&str, &str)]) -> Scratch {
+    let s = Scratch::new();
+    for (name, text) in files {
+        put(&s, name, text);
+    }
+    s
+}
+
 /// Writes a file under the scratch directory, its directories made as needed.
 fn put(s: &Scratch, name: &str, text: &str) -> std::path::PathBuf {
     let p = s.path().join(name);
@@ -50,19 +59,29 @@ fn put(s: &Scratch, name: &str, text: &str) -> std::path::PathBuf {
     p
 }
 
-fn check(s: &Scratch, file: &Path) -> (i32, String) {
-    let out = s.shisa().arg("check").arg(file).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+/// `shisa check` of `runbook` among `files` refuses it (exit 2): what it said.
+fn refused(files: &[(&str, &str)], runbook: &str) -> String {
+    let s = scratch(files);
+    let out = s
+        .shisa()
+        .arg("check")
+        .arg(s.path().join(runbook))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    err
+}
+
+/// The usual pair: `lib/mark.yaml` as given, and `main.yaml` using it.
+fn with_mark<'a>(mark: &'a str, main: &'a str) -> [(&'a str, &'a str); 2] {
+    [("lib/mark.yaml", mark), ("main.yaml", main)]
 }
 
 #[test]
 fn a_fragments_steps_run_under_prefixed_ids_with_their_values() {
-    let s = Scratch::new();
-    put(&s, "lib/mark.yaml", MARK);
-    let rb = put(&s, "main.yaml", MAIN);
+    let s = scratch(&with_mark(MARK, MAIN));
+    let rb = s.path().join("main.yaml");
     let run = s.run(&rb, &["nodes=n1,n2"], "");
     assert_eq!(run.code, 0, "{}", run.explain());
     let started: Vec<String> = run
@@ -128,15 +147,8 @@ fn walk(dir: &Path) -> Vec<String> {
 
 #[test]
 fn an_error_in_a_fragment_names_the_fragments_file_line_and_column() {
-    let s = Scratch::new();
-    put(
-        &s,
-        "lib/mark.yaml",
-        &MARK.replace("    kind: precheck\n", "    kind: precheck\n    rn: oops\n"),
-    );
-    let rb = put(&s, "main.yaml", MAIN);
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
+    let mark = MARK.replace("    kind: precheck\n", "    kind: precheck\n    rn: oops\n");
+    let err = refused(&with_mark(&mark, MAIN), "main.yaml");
     assert!(err.contains("unknown key `rn` in a step"), "{err}");
     assert!(err.contains("lib/mark.yaml:9:5"), "{err}");
     assert!(err.contains("9 |     rn: oops"), "{err}");
@@ -144,15 +156,8 @@ fn an_error_in_a_fragment_names_the_fragments_file_line_and_column() {
 
 #[test]
 fn a_fragment_reading_a_name_it_was_not_given_is_refused_in_its_own_file() {
-    let s = Scratch::new();
-    put(
-        &s,
-        "lib/mark.yaml",
-        &MARK.replace("{{ who }}", "{{ node }}"),
-    );
-    let rb = put(&s, "main.yaml", MAIN);
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
+    let mark = MARK.replace("{{ who }}", "{{ node }}");
+    let err = refused(&with_mark(&mark, MAIN), "main.yaml");
     assert!(
         err.contains("unknown variable `node` in step `look`"),
         "{err}"
@@ -162,18 +167,11 @@ fn a_fragment_reading_a_name_it_was_not_given_is_refused_in_its_own_file() {
 
 #[test]
 fn unknown_and_missing_fragment_parameters_are_errors_at_the_use() {
-    let s = Scratch::new();
-    put(&s, "lib/mark.yaml", MARK);
-    let rb = put(
-        &s,
-        "main.yaml",
-        &MAIN.replace(
-            "with: { who: 'node-{{ node }}' }",
-            "with: { whom: 'node-{{ node }}' }",
-        ),
+    let main = MAIN.replace(
+        "with: { who: 'node-{{ node }}' }",
+        "with: { whom: 'node-{{ node }}' }",
     );
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
+    let err = refused(&with_mark(MARK, &main), "main.yaml");
     assert!(
         err.contains("fragment `mark` has no parameter `whom`"),
         "{err}"
@@ -188,20 +186,10 @@ fn unknown_and_missing_fragment_parameters_are_errors_at_the_use() {
 
 #[test]
 fn fragments_that_include_each_other_are_refused_naming_the_circle() {
-    let s = Scratch::new();
-    put(
-        &s,
-        "lib/mark.yaml",
-        &MARK.replace("steps:\n", "uses: { back: ../lib/other.yaml }\nsteps:\n"),
-    );
-    put(
-        &s,
-        "lib/other.yaml",
-        "version: 1\nuses: { again: mark.yaml }\nsteps:\n  - { id: x, kind: precheck, run: \"true\" }\n",
-    );
-    let rb = put(&s, "main.yaml", MAIN);
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
+    let mark = MARK.replace("steps:\n", "uses: { back: ../lib/other.yaml }\nsteps:\n");
+    let other = "version: 1\nuses: { again: mark.yaml }\nsteps:\n  - { id: x, kind: precheck, run: \"true\" }\n";
+    let [m, main] = with_mark(&mark, MAIN);
+    let err = refused(&[m, main, ("lib/other.yaml", other)], "main.yaml");
     assert!(
         err.contains("fragments include each other in a circle"),
         "{err}"
@@ -213,15 +201,11 @@ fn fragments_that_include_each_other_are_refused_naming_the_circle() {
 
 #[test]
 fn a_fragment_outside_the_runbooks_directory_is_refused() {
-    let s = Scratch::new();
-    let rb = put(
-        &s,
+    let main = MAIN.replace("lib/mark.yaml", "../mark.yaml");
+    let err = refused(
+        &[("sub/main.yaml", &main), ("mark.yaml", MARK)],
         "sub/main.yaml",
-        &MAIN.replace("lib/mark.yaml", "../mark.yaml"),
     );
-    put(&s, "mark.yaml", MARK);
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("lies outside the runbook's directory"),
         "{err}"
@@ -230,30 +214,19 @@ fn a_fragment_outside_the_runbooks_directory_is_refused() {
 
 #[test]
 fn a_literal_value_a_fragment_refuses_is_an_error() {
-    let s = Scratch::new();
-    put(&s, "lib/mark.yaml", MARK);
-    let rb = put(
-        &s,
-        "main.yaml",
-        &MAIN.replace("'node-{{ node }}'", "'db-1'"),
-    );
-    let (code, err) = check(&s, &rb);
-    assert_eq!(code, 2, "{err}");
+    let main = MAIN.replace("'node-{{ node }}'", "'db-1'");
+    let err = refused(&with_mark(MARK, &main), "main.yaml");
     assert!(err.contains("is refused by fragment `mark`"), "{err}");
 }
 
 #[test]
 fn resume_sees_an_edited_fragment_as_an_edited_runbook() {
-    let s = Scratch::new();
-    put(&s, "lib/mark.yaml", MARK);
-    let rb = put(
-        &s,
-        "main.yaml",
-        &MAIN.replace(
-            "  - id: after\n",
-            "  - id: pause\n    kind: manual\n    instructions: wait\n  - id: after\n",
-        ),
+    let main = MAIN.replace(
+        "  - id: after\n",
+        "  - id: pause\n    kind: manual\n    instructions: wait\n  - id: after\n",
     );
+    let s = scratch(&with_mark(MARK, &main));
+    let rb = s.path().join("main.yaml");
     // No answer at the manual step: the run stops there, resumable.
     let run = s.run(&rb, &["nodes=n1"], "");
     assert!(run.dir().is_dir(), "{}", run.explain());
@@ -282,4 +255,26 @@ fn resume_sees_an_edited_fragment_as_an_edited_runbook() {
     assert_eq!(again.code, 0, "{}", again.explain());
     let effects = std::fs::read_to_string(run.dir().join("effects")).unwrap();
     assert_eq!(effects, "look node-n1 plain\n");
+}
+
+#[test]
+fn plan_shows_a_fragments_steps_with_the_values_their_use_gives() {
+    let s = scratch(&with_mark(MARK, MAIN));
+    let out = s
+        .shisa()
+        .arg("plan")
+        .arg(s.path().join("main.yaml"))
+        .args(["-p", "nodes=n1,n2"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    for n in ["n1", "n2"] {
+        assert!(text.contains(&format!("roll[{n}]/m/look")), "{text}");
+        assert!(text.contains(&format!("Look at node-{n}\n")), "{text}");
+        assert!(
+            text.contains(&format!("with who=node-{n} how=plain")),
+            "{text}"
+        );
+    }
 }

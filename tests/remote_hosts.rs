@@ -319,3 +319,133 @@ fn the_rolling_config_push_runbook_runs_on_three_hosts() {
         "version = 2.5.0\nnode = gamma\n"
     );
 }
+
+/// The processes whose command line names `needle` (the test's own ssh configuration).
+fn processes_naming(needle: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| {
+            let pid: i32 = e.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline)
+                .contains(needle)
+                .then_some(pid)
+        })
+        .collect()
+}
+
+/// A host that takes connections (the kernel does, into the backlog) and never says a
+/// word: ssh waits for the server's greeting up to its connect timeout (15 s). Returns the
+/// listener (keep it), and `shisa run --headless` of a one-step runbook on that host, the
+/// step's extra keys in `extra`, with its ssh configuration.
+fn silent_host(s: &Scratch, extra: &str) -> (std::net::TcpListener, PathBuf, Command) {
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let config = s.write(
+        "ssh_config",
+        &format!("Host silent\n  HostName 127.0.0.1\n  Port {port}\n  User nobody\n"),
+    );
+    let sockets = s.path().join("s");
+    std::fs::create_dir_all(&sockets).unwrap();
+    let rb = s.write(
+        "silent.yaml",
+        &format!(
+            "version: 1\nname: Silent host\nhosts:\n  h: {{ ssh: silent }}\nsteps:\n  \
+             - id: look\n    kind: precheck\n    on: h\n    run: hostname\n{extra}"
+        ),
+    );
+    let mut c = s.shisa();
+    c.arg("run").arg(&rb).arg("--headless");
+    c.env("SHISA_SSH_CONFIG", &config)
+        .env("SHISA_SOCKET_DIR", &sockets);
+    (silent, config, c)
+}
+
+#[test]
+fn a_host_that_never_answers_does_not_hold_the_run_and_ctrl_c_stops_the_connecting() {
+    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
+    else {
+        return;
+    };
+    let s = Scratch::new();
+    let (silent, config, mut c) = silent_host(&s, "");
+    // A group of its own, as a shell gives a job: Ctrl-C at a terminal reaches the group.
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
+    let mut live = Live::start(c);
+    live.wait_for("is running", 10);
+    // The connection is being opened: ssh is waiting for the greeting.
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        !processes_naming(&config.display().to_string()).is_empty(),
+        "no ssh is opening the host"
+    );
+    let pid = nix::unistd::Pid::from_raw(live.child.id() as i32);
+    let asked = std::time::Instant::now();
+    // To the whole group, as the terminal sends it: the ssh opening the host must not get
+    // it (it is in a group of its own), or it would die behind shisa's back.
+    nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    // The loop answers at once, not after ssh gives up.
+    live.wait_for("Ctrl-C: stop the running command", 1);
+    live.send("stop");
+    live.wait_for("stopped while connecting to silent; nothing ran there", 2);
+    let stopped_in = asked.elapsed();
+    live.close_stdin();
+    let run = live.finish();
+    assert!(
+        stopped_in < Duration::from_secs(3),
+        "the stop took {stopped_in:?}\n{}",
+        run.explain()
+    );
+    // Journaled: the stop, then the command's end, with nothing run on the host.
+    let kinds: Vec<String> = run
+        .records("stop_requested", Some("look"))
+        .iter()
+        .chain(&run.records("command_finished", Some("look")))
+        .map(|r| r["kind"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["stop_requested", "command_finished"],
+        "{}",
+        run.explain()
+    );
+    assert_eq!(
+        ssh_failures(&run),
+        ["stopped_connecting"],
+        "{}",
+        run.explain()
+    );
+    assert!(
+        processes_naming(&config.display().to_string()).is_empty(),
+        "the connecting ssh was left behind"
+    );
+    drop(silent);
+}
+
+#[test]
+fn a_steps_timeout_covers_opening_its_host() {
+    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
+    else {
+        return;
+    };
+    let s = Scratch::new();
+    let (silent, _, c) = silent_host(&s, "    timeout: 2s\n");
+    let began = std::time::Instant::now();
+    let run = Run::from(common::feed(c, "abort\n"));
+    let took = began.elapsed();
+    // Well before ssh's own 15 s: the step's 2 s counted from its start.
+    assert!(
+        took < Duration::from_secs(8),
+        "took {took:?}\n{}",
+        run.explain()
+    );
+    assert_eq!(ssh_failures(&run), ["timed_out"], "{}", run.explain());
+    assert!(
+        run.stdout
+            .contains("silent did not answer within the command's timeout"),
+        "{}",
+        run.explain()
+    );
+    drop(silent);
+}

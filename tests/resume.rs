@@ -20,7 +20,10 @@ fn cut_off(s: &Scratch, signal: &str) -> std::path::PathBuf {
     let mut live = Live::start(c);
     live.wait_for("type the target", 30);
     live.send("thing-1");
-    live.wait_for("step two", 30);
+    // The output line, not the line announcing the command (which also says "step two"):
+    // that one is printed before the command is spawned, and a kill then finds nothing
+    // running.
+    live.wait_for("│ step two", 30);
     let pid = live.child.id().to_string();
     assert!(
         std::process::Command::new("kill")

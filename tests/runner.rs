@@ -10,10 +10,23 @@ use common::{Live, Run, Scratch, feed};
 
 const TOKEN: &str = "s3cr3t-Hunter2-value-40-characters-long!";
 
-/// Processes whose command line matches `pattern` (a regex that does not match itself).
+/// The test's own copy of its sleep markers: every `33.NN` (and the pattern `33[.]NN`) gets
+/// this process's id appended. Other checkouts on the machine run these same tests at the
+/// same time, and `pgrep` looks machine-wide: without it one test saw, and `Reap` killed,
+/// another checkout's sleeps. The digits only lengthen a sleep a little.
+fn own(text: &str) -> String {
+    let marker = regex::Regex::new(r"33(\.|\[\.\])(\d\d)").unwrap();
+    let pid = std::process::id();
+    marker
+        .replace_all(text, format!("33${{1}}${{2}}{pid}").as_str())
+        .into_owned()
+}
+
+/// Processes whose command line matches `pattern` (a regex that does not match itself), with
+/// its markers made this test process's own (`own`).
 fn pids(pattern: &str) -> Vec<i32> {
     let out = Command::new("pgrep")
-        .args(["-f", pattern])
+        .args(["-f", &own(pattern)])
         .output()
         .unwrap();
     String::from_utf8_lossy(&out.stdout)
@@ -129,11 +142,11 @@ fn a_timed_out_commands_children_that_ignore_term_are_gone_before_rollback() {
     let s = Scratch::new();
     let rb = s.write(
         "stubborn.yaml",
-        "version: 1\nname: stubborn\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
+        &own("version: 1\nname: stubborn\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
          - id: change\n    kind: action\n    waive: { target: \"test\" }\n    timeout: 1500ms\n    \
          run: '(trap \"\" TERM; exec sleep 33.21) >/dev/null 2>&1 & sleep 60'\n    \
          verify: [ { run: 'true' } ]\n    \
-         rollback: [ { run: 'if pgrep -f \"sleep 33[.]21\" >/dev/null; then echo alive; else echo gone; fi > \"$SHISA_RUN_DIR/seen\"' } ]\n",
+         rollback: [ { run: 'if pgrep -f \"sleep 33[.]21\" >/dev/null; then echo alive; else echo gone; fi > \"$SHISA_RUN_DIR/seen\"' } ]\n"),
     );
     let run = s.run(&rb, &[], "rollback\n");
     assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
@@ -157,8 +170,8 @@ fn a_daemon_holding_stdout_does_not_hold_the_run() {
     let s = Scratch::new();
     let rb = s.write(
         "daemon.yaml",
-        "version: 1\nname: daemon\nsteps:\n  - id: start\n    kind: precheck\n    \
-         run: 'setsid sleep 33.31 & echo started'\n  - id: after\n    kind: precheck\n    run: 'echo next'\n",
+        &own("version: 1\nname: daemon\nsteps:\n  - id: start\n    kind: precheck\n    \
+         run: 'setsid sleep 33.31 & echo started'\n  - id: after\n    kind: precheck\n    run: 'echo next'\n"),
     );
     let started = Instant::now();
     let run = finish_within(start(&s, &rb, |_| {}), 15);
@@ -186,8 +199,10 @@ fn a_child_left_holding_stdout_is_killed_and_the_kill_journaled() {
     let s = Scratch::new();
     let rb = s.write(
         "child.yaml",
-        "version: 1\nname: child\nsteps:\n  - id: start\n    kind: precheck\n    \
+        &own(
+            "version: 1\nname: child\nsteps:\n  - id: start\n    kind: precheck\n    \
          run: 'sleep 33.32 & sleep 0.3; echo started'\n",
+        ),
     );
     let run = finish_within(start(&s, &rb, |_| {}), 15);
     assert_eq!(run.code, 0, "{}", run.explain());
@@ -208,8 +223,8 @@ fn a_timeout_ends_the_step_while_a_daemon_holds_the_pipe() {
     let s = Scratch::new();
     let rb = s.write(
         "slow.yaml",
-        "version: 1\nname: slow\nsteps:\n  - id: slow\n    kind: precheck\n    timeout: 1500ms\n    \
-         run: 'setsid sleep 33.33 & sleep 60'\n",
+        &own("version: 1\nname: slow\nsteps:\n  - id: slow\n    kind: precheck\n    timeout: 1500ms\n    \
+         run: 'setsid sleep 33.33 & sleep 60'\n"),
     );
     let mut live = start(&s, &rb, |_| {});
     live.send("abort too slow");
@@ -226,8 +241,8 @@ fn a_command_that_exited_in_time_is_not_timed_out_by_what_it_left_behind() {
     let s = Scratch::new();
     let rb = s.write(
         "quick.yaml",
-        "version: 1\nname: quick\nsteps:\n  - id: quick\n    kind: precheck\n    timeout: 1s\n    \
-         run: 'setsid sleep 33.34 & echo started'\n",
+        &own("version: 1\nname: quick\nsteps:\n  - id: quick\n    kind: precheck\n    timeout: 1s\n    \
+         run: 'setsid sleep 33.34 & echo started'\n"),
     );
     let run = finish_within(start(&s, &rb, |_| {}), 15);
     assert_eq!(run.code, 0, "{}", run.explain());
@@ -242,10 +257,10 @@ fn stop_while_a_daemon_holds_the_pipe(marker: &str, signals: &[nix::sys::signal:
     let s = Scratch::new();
     let rb = s.write(
         "held.yaml",
-        &format!(
+        &own(&format!(
             "version: 1\nname: held\nsteps:\n  - id: held\n    kind: precheck\n    \
              run: 'setsid sleep {marker} & echo started; sleep 60'\n"
-        ),
+        )),
     );
     let mut live = start(&s, &rb, |_| {});
     live.wait_for("started", 10);
@@ -336,11 +351,11 @@ fn resume_finds_a_survivor_that_cleared_its_environment_and_masks_its_argv() {
         let s = Scratch::new();
         let rb = s.write(
             "survive.yaml",
-            &format!(
+            &own(&format!(
                 "version: 1\nname: survive\nparams:\n  token: {{ secret: true, from_env: RUNNER_TOKEN }}\nsteps:\n  \
                  - id: long\n    kind: precheck\n    run: 'echo started; {}'\n",
                 run_line.replace('\'', "''")
-            ),
+            )),
         );
         let mut live = start(&s, &rb, |c| {
             c.env("RUNNER_TOKEN", TOKEN);

@@ -475,6 +475,10 @@ fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
         &mut conn,
         &serde_json::json!({"type": "hello", "protocol": 2, "want": "watch"}),
     );
+    // The bucket gives one note back each second, so how many count depends on how long
+    // the run took to answer the flood: on a loaded machine that can be seconds. The bound
+    // is taken from the time the flood really took, not assumed.
+    let began = std::time::Instant::now();
     for i in 0..50 {
         send(
             &mut conn,
@@ -488,10 +492,15 @@ fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
             results.push(msg);
         }
     }
+    let seconds = began.elapsed().as_secs() as usize;
     let accepted = results.iter().filter(|r| r["ok"] == true).count();
     assert!(
-        (5..=6).contains(&accepted),
-        "a burst of 5 (and one more if a second passed): {accepted}"
+        (5..=6 + seconds).contains(&accepted),
+        "a burst of 5, then one a second ({seconds} s passed): {accepted}"
+    );
+    assert!(
+        accepted < 50,
+        "the flood took {seconds} s and none was refused"
     );
     let refusal = results.iter().find(|r| r["ok"] == false).unwrap();
     assert!(
@@ -506,8 +515,13 @@ fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
     assert_eq!(run.code, 0, "{}", run.explain());
     assert_eq!(run.records("operator_note", None).len(), accepted);
     // Refusals are journaled, but a flood of them only in part.
+    // Five at once, then one every 10 s, each naming how many were not journaled.
     let refused = run.records("client_refused", None);
-    assert!((1..=6).contains(&refused.len()), "{}", run.explain());
+    assert!(
+        (1..=6 + seconds / 10).contains(&refused.len()),
+        "{}",
+        run.explain()
+    );
 }
 
 const HOLD: &str =

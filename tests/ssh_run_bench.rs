@@ -5,23 +5,18 @@
 //! log, the request on stdin, ssh's own log judged. A benchmark, not a check:
 //! `benches/ssh_run.sh` runs it (`--ignored`) and prints the figure.
 
+#[path = "common/ssh_bench.rs"]
+mod bench;
 mod common;
 #[path = "common/sshd.rs"]
 mod sshd;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Instant;
 
+use bench::{env_or, open_master, plain};
 use common::Scratch;
 use sshd::Sshd;
-
-fn env_or(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn runbook(n: usize) -> String {
     let mut s = String::from("version: 1\nname: on bench\nhosts:\n  box: { ssh: alpha }\nsteps:\n");
@@ -31,27 +26,6 @@ fn runbook(n: usize) -> String {
         ));
     }
     s
-}
-
-/// The baseline: plain ssh over an open master, remote `true`.
-fn plain(server: &Sshd, socket: &Path) {
-    let status = Command::new("ssh")
-        .arg("-F")
-        .arg(server.config())
-        .arg("-o")
-        .arg(format!("ControlPath={}", socket.display()))
-        .args(["alpha", "true"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
 }
 
 #[test]
@@ -64,14 +38,7 @@ fn a_run_of_on_steps_against_plain_ssh() {
     let rb = s.write("on.yaml", &runbook(n));
     let sockets = server.dir().join("s");
     std::fs::create_dir_all(&sockets).unwrap();
-    let t = server.transport("base");
-    let host = server.host("alpha");
-    assert!(
-        t.open(&host, &server.dir().join("open.log"))
-            .unwrap()
-            .ready()
-    );
-    let socket = t.control().socket(&host);
+    let (t, _, socket) = open_master(&server, "base");
     plain(&server, &socket);
     let whole = || {
         let a = Instant::now();
@@ -94,27 +61,8 @@ fn a_run_of_on_steps_against_plain_ssh() {
         took
     };
     whole();
-    let (mut o, mut p, mut r) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..reps {
-        let a = Instant::now();
-        for _ in 0..n {
-            plain(&server, &socket);
-        }
-        let tp = a.elapsed().as_secs_f64() / n as f64;
-        let to = whole() / n as f64;
-        o.push(to);
-        p.push(tp);
-        r.push(to / tp);
-    }
-    let mut sorted = r.clone();
-    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    println!(
-        "SSH_RUN_BENCH {:.2} {:.2} {:.3} {:.3} {:.3} {n} {reps}",
-        median(&mut o) * 1000.0,
-        median(&mut p) * 1000.0,
-        median(&mut r),
-        sorted[0],
-        sorted[sorted.len() - 1],
-    );
+    bench::compare("SSH_RUN_BENCH", (n, reps), &server, &socket, || {
+        whole() / n as f64
+    });
     t.close_all();
 }

@@ -461,6 +461,9 @@ fn resume_after_sighup_shows_the_evidence_and_esc_on_the_final_dialog_hides_it()
         record(&journal(&dir), "run_interrupted")["data"]["reason"],
         "SIGHUP: the terminal went away"
     );
+    // The record comes before shisa has let go of the run: a resume started in that moment
+    // would find it locked. Wait for the lock itself.
+    common::wait_released(&dir, 30);
 
     let id = dir.file_name().unwrap().to_string_lossy().into_owned();
     let Some(pane) = Pane::start(&scratch, &shell(&scratch, &format!("resume {id}"))) else {

@@ -168,26 +168,102 @@ fn a_secret_capture_is_used_but_never_written_or_shown() {
     assert!(run.stdout.contains("[REDACTED:pw]"), "{}", run.stdout);
 }
 
+/// `SECRET` with a manual step between the capture and its use: with no answer there the
+/// run stops, the secret only in memory.
+fn secret_paused(rotate: &str) -> String {
+    SECRET
+        .replace(
+            "  - id: use-it\n",
+            "  - id: pause\n    kind: manual\n    instructions: wait\n  - id: use-it\n",
+        )
+        .replace("  - id: rotate\n    kind: snapshot\n", rotate)
+}
+
 #[test]
-fn a_resumed_run_that_lost_a_secret_capture_names_the_step_to_run_again() {
+fn a_resumed_run_that_lost_a_secret_capture_runs_the_capturing_step_again_when_asked() {
     let s = Scratch::new();
     let rb = s.write(
         "secret.yaml",
-        &SECRET.replace(
-            "  - id: use-it\n",
-            "  - id: pause\n    kind: manual\n    instructions: wait\n  - id: use-it\n",
-        ),
+        &secret_paused("  - id: rotate\n    kind: snapshot\n"),
     );
-    // No answer at the manual step: the run stops there, with the secret only in memory.
     let run = s.run(&rb, &[], "");
     assert_ne!(run.code, 0, "{}", run.explain());
-    let again = s.resume(run.dir(), "done\n");
+    let again = s.resume(run.dir(), "done\nrerun\n");
+    // Asked, with the step to run again named, before anything ran with the mask.
     let failed = again.records("step_failed", Some("use-it"));
     assert_eq!(failed.len(), 1, "{}", again.explain());
+    assert_eq!(failed[0]["data"]["prompt"], "lost_capture");
     let reason = failed[0]["data"]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("reads pw"), "{reason}");
-    assert!(reason.contains("Run `rotate` again"), "{reason}");
-    // The command never ran with the mask in place of the value.
-    assert!(again.records("command_started", Some("use-it")).is_empty());
+    assert!(reason.contains("`rerun` runs `rotate` again"), "{reason}");
+    assert!(
+        again
+            .stdout
+            .contains("cannot run: a captured secret is gone"),
+        "{}",
+        again.explain()
+    );
+    assert!(
+        again.stdout.contains("answer `rerun`, `abort"),
+        "{}",
+        again.explain()
+    );
+    // Journaled, the step ran again, and the run went on with the fresh value.
+    let rerun = again.records("capture_rerun", Some("rotate"));
+    assert_eq!(rerun.len(), 1, "{}", again.explain());
+    assert_eq!(rerun[0]["data"]["needed_by"], "use-it");
+    assert_eq!(rerun[0]["data"]["mutating"], false);
+    assert!(
+        again
+            .stdout
+            .contains("runs again to capture `pw`, lost when the run stopped, for `use-it`"),
+        "{}",
+        again.explain()
+    );
+    assert_eq!(again.code, 0, "{}", again.explain());
+    assert_eq!(again.outcome(), "completed");
+    assert_eq!(again.records("command_started", Some("rotate")).len(), 2);
+    // Still nowhere on disk or screen.
+    assert_eq!(holds(run.dir(), "S3CR3T-XYZ-123"), Vec::<String>::new());
+    assert!(!again.stdout.contains("S3CR3T"), "{}", again.stdout);
+}
+
+#[test]
+fn a_lost_capture_of_a_change_says_it_is_made_again_and_asks_its_target_again() {
+    let s = Scratch::new();
+    let rotate = "  - id: rotate\n    kind: action\n    target: { describe: echo db-1, must_match: '^db-' }\n    \
+                  waive: { snapshot: scratch, verify: use-it proves it }\n    \
+                  rollback: [ { run: 'rm -f \"$SHISA_RUN_DIR/none\"' } ]\n";
+    let rb = s.write("secret.yaml", &secret_paused(rotate));
+    let run = s.run(&rb, &[], "db-1\n");
+    assert_ne!(run.code, 0, "{}", run.explain());
+    assert_eq!(run.records("target_confirmed", Some("rotate")).len(), 1);
+    // Run it again: its target is typed again before the change is made again.
+    let again = s.resume(run.dir(), "done\nrerun\ndb-1\n");
+    let reason = again.records("step_failed", Some("use-it"))[0]["data"]["reason"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        reason.contains("`rotate` changes something: running it again makes that change again, and its target and approval are asked again"),
+        "{reason}"
+    );
+    assert!(
+        again.stdout.contains("answer `rerun`, `rollback`, `abort"),
+        "{}",
+        again.explain()
+    );
+    let rerun = again.records("capture_rerun", Some("rotate"));
+    assert_eq!(rerun[0]["data"]["mutating"], true, "{}", again.explain());
+    assert!(
+        again
+            .stdout
+            .contains("a change, made again; its target and approval are asked again"),
+        "{}",
+        again.explain()
+    );
+    assert_eq!(again.records("target_confirmed", Some("rotate")).len(), 2);
+    assert_eq!(again.code, 0, "{}", again.explain());
+    assert_eq!(again.outcome(), "completed");
     assert_eq!(holds(run.dir(), "S3CR3T-XYZ-123"), Vec::<String>::new());
 }

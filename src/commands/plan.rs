@@ -150,6 +150,15 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Cloc
         if let Some(it) = &step.iteration {
             here.insert(it.var.clone(), params.mask_text(&it.item));
         }
+        // A fragment's step sees its parameters' values, as the engine gives them
+        // (`Engine::bind`): each layer read with the names known where its `use` was.
+        for layer in &step.bound {
+            let bound: Vec<(String, String)> = layer
+                .iter()
+                .map(|b| (b.name.clone(), b.value.render(&here)))
+                .collect();
+            here.extend(bound);
+        }
         step_block(&mut o, &flat, i, step, &here);
     }
     rollback_map(&mut o, &flat);

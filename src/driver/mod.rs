@@ -23,6 +23,8 @@ use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+mod launch;
+mod opening;
 pub mod ports;
 pub mod remote;
 #[cfg(test)]
@@ -52,6 +54,9 @@ pub struct Driver {
     replies: HashMap<u64, oneshot::Sender<(bool, String)>>,
     /// ssh connections, for runbooks with `hosts:`.
     remote: Option<remote::Remote>,
+    /// Hosts' masters opened off the loop report here (`opening.rs`).
+    open_tx: mpsc::UnboundedSender<opening::OpenDone>,
+    open_rx: mpsc::UnboundedReceiver<opening::OpenDone>,
 }
 
 /// How the run ended, for the caller to report.
@@ -71,6 +76,7 @@ impl Driver {
         clock: Clock,
     ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
+        let (open_tx, open_rx) = mpsc::unbounded_channel();
         Driver {
             engine,
             writer: Box::new(writer),
@@ -88,6 +94,8 @@ impl Driver {
             later: Vec::new(),
             replies: HashMap::new(),
             remote: None,
+            open_tx,
+            open_rx,
         }
     }
 
@@ -160,11 +168,17 @@ impl Driver {
                     self.feed(Event::CommandDone(result), fe);
                 }
                 Some(chunk) = self.output_rx.recv() => self.output(&chunk, fe),
+                Some(done) = self.open_rx.recv() => self.open_done(done, fe),
                 Some(event) = self.timer_rx.recv() => self.feed(event, fe),
                 Some(msg) = or_pending(self.share.as_mut().map(|hub| hub.rx.recv())) => {
                     self.share_msg(msg, fe);
                 }
                 got = input.recv(), if input_open => {
+                    // What a watcher had already been answered about comes before what the
+                    // operator typed after: the share server runs on its own thread, so its
+                    // queued messages are taken first, or a run ended by this input would
+                    // lose the refusals its clients already saw.
+                    self.drain_share(fe);
                     // A closed input answers at once forever: say end-of-input once, then
                     // stop asking, or the loop spins for the rest of the run.
                     input_open = got.is_some();
@@ -278,19 +292,10 @@ impl Driver {
                         ),
                     }
                 }
-                Effect::Spawn(spawn) => match self.start(&spawn) {
-                    Ok(remote::Started::Running(running)) => self.running = running,
-                    Ok(remote::Started::Refused(result)) => {
-                        self.later.push(Event::CommandDone(*result))
-                    }
-                    Err(e) => self.fail(
-                        format!(
-                            "cannot create the output log {} ({e}); the run stops here",
-                            spawn.log
-                        ),
-                        fe,
-                    ),
-                },
+                Effect::Spawn(spawn) => {
+                    let started = self.start(&spawn);
+                    self.started(started, &spawn, fe);
+                }
                 Effect::Timer { after, event } => {
                     let tx = self.timer_tx.clone();
                     tokio::spawn(async move {
@@ -316,24 +321,6 @@ impl Driver {
             }
         }
         written
-    }
-
-    /// Starts a command where the engine says it runs: here, or on a host.
-    fn start(&mut self, spawn: &crate::engine::Spawn) -> std::io::Result<remote::Started> {
-        let target = match self.engine.remote_target(spawn.step, spawn.purpose) {
-            None => return self.runner.start(spawn).map(remote::Started::Running),
-            Some(Ok(t)) => t,
-            // The engine refuses such a step before it spawns; never reached.
-            Some(Err(why)) => {
-                return Err(std::io::Error::other(crate::engine::messages::gate(&why)));
-            }
-        };
-        match &mut self.remote {
-            Some(r) => r.start(self.runner.as_mut(), spawn, &target),
-            None => Err(std::io::Error::other(
-                "this run has no ssh connections set up for `on:` steps",
-            )),
-        }
     }
 
     fn output(&mut self, chunk: &OutputChunk, fe: &mut dyn FrontEnd) {
@@ -438,6 +425,12 @@ impl Driver {
             ShareMsg::Refused { who, reason } => {
                 self.feed(Event::ClientRefused { who, reason }, fe)
             }
+        }
+    }
+
+    fn drain_share(&mut self, fe: &mut dyn FrontEnd) {
+        while let Some(msg) = self.share.as_mut().and_then(|hub| hub.rx.try_recv().ok()) {
+            self.share_msg(msg, fe);
         }
     }
 

@@ -5,9 +5,9 @@
 //! failure (`remote::classify`). It decides nothing the journal does not say: a failure
 //! goes back to the engine in the result, which journals it and puts it to the operator.
 //!
-//! Opening a host blocks the loop for at most ssh's connect timeout
-//! (`remote::CONNECT_TIMEOUT_S`), once per host and run: nothing else can happen while
-//! the first command on a host waits for its connection anyway.
+//! Opening a host does not block the loop (`opening.rs`): the first command on a host
+//! waits for its connection while keys, watchers and signals are served, and a stop
+//! during the open ends it (nothing ran there).
 
 use std::collections::HashSet;
 use std::io::Write;
@@ -17,6 +17,9 @@ use crate::engine::{CommandResult, LogKind, RemoteFailure, RemoteTarget, Spawn, 
 use crate::hash::sha256_hex;
 use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify};
 
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::opening::{self, OpenDone};
 use super::ports::{Launcher, Stoppable};
 
 /// The environment variable naming an ssh configuration file to read instead of
@@ -38,6 +41,8 @@ pub enum Started {
     Running(Option<Box<dyn Stoppable>>),
     /// Nothing ran: the result to feed back (the host could not be reached or used).
     Refused(Box<CommandResult>),
+    /// The host's master is being opened; the command starts when it is (`opened`).
+    Opening(Box<dyn Stoppable>),
 }
 
 impl Remote {
@@ -68,32 +73,89 @@ impl Remote {
         self.transport.close_all();
     }
 
-    /// Starts `spawn` on `target`, opening the host first if this run has not yet.
+    /// Starts `spawn` on `target`, or, when this run has not opened the host yet, starts
+    /// opening it: the open's end comes back on `done`, for [`opened`](Self::opened).
     pub fn start(
         &mut self,
         runner: &mut dyn Launcher,
         spawn: &Spawn,
         target: &RemoteTarget,
+        done: &UnboundedSender<OpenDone>,
     ) -> std::io::Result<Started> {
         let host = match Host::new(&target.destination, target.user.as_deref(), target.sudo) {
             Ok(h) => h,
             Err(e) => return self.refused(spawn, "bad_destination", &e.to_string()),
         };
-        if !self.opened.contains(&host) {
-            let log = self.run_dir.join(ssh_log(spawn, target, LogKind::SshOpen));
-            if let Some(parent) = log.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            let opened = self.transport.open(&host, &log)?;
-            if let Some(problem) = opened.problem() {
-                let kind = match &opened.outcome {
-                    SshOutcome::Failed(f) => f.kind(),
-                    SshOutcome::Exited(_) => "host_not_ready",
-                };
-                return self.refused(spawn, kind, &problem);
-            }
-            self.opened.insert(host.clone());
+        if self.opened.contains(&host) {
+            return self.launch(runner, spawn, target, host);
         }
+        let log = self.run_dir.join(ssh_log(spawn, target, LogKind::SshOpen));
+        if let Some(parent) = log.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let waiting = (spawn.clone(), target.clone());
+        let opening = opening::start(&self.transport, host, log, waiting, done.clone())?;
+        Ok(Started::Opening(Box::new(opening)))
+    }
+
+    /// An open ended: the command that waited for it starts, or is refused with the reason
+    /// (a stop during the open among them: nothing ran on the host).
+    pub fn opened(
+        &mut self,
+        runner: &mut dyn Launcher,
+        done: OpenDone,
+    ) -> std::io::Result<Started> {
+        let OpenDone {
+            host,
+            spawn,
+            target,
+            opened,
+            stopped,
+            timed_out,
+            took,
+        } = done;
+        let refused = |r: &Self, kind: &str, why: &str| {
+            let mut started = r.refused(&spawn, kind, why)?;
+            if let Started::Refused(result) = &mut started {
+                result.duration_ms = took.as_millis() as u64;
+            }
+            Ok(started)
+        };
+        if stopped.load(std::sync::atomic::Ordering::SeqCst) {
+            let why = format!(
+                "stopped while connecting to {}; nothing ran there",
+                host.destination()
+            );
+            return refused(self, "stopped_connecting", &why);
+        }
+        if timed_out {
+            let why = format!(
+                "{} did not answer within the command's timeout ({} s) while shisa connected; nothing ran there",
+                host.destination(),
+                spawn.timeout.unwrap_or(took).as_secs()
+            );
+            return refused(self, "timed_out", &why);
+        }
+        let opened = opened?;
+        if let Some(problem) = opened.problem() {
+            let kind = match &opened.outcome {
+                SshOutcome::Failed(f) => f.kind(),
+                SshOutcome::Exited(_) => "host_not_ready",
+            };
+            return refused(self, kind, &problem);
+        }
+        self.opened.insert(host.clone());
+        self.launch(runner, &spawn, &target, host)
+    }
+
+    /// Starts `spawn` over `host`'s open master.
+    fn launch(
+        &mut self,
+        runner: &mut dyn Launcher,
+        spawn: &Spawn,
+        target: &RemoteTarget,
+        host: Host,
+    ) -> std::io::Result<Started> {
         let log = self.run_dir.join(ssh_log(spawn, target, LogKind::Ssh));
         let rs = match self.transport.remote_spawn(&host, spawn, log) {
             Ok(rs) => rs,
@@ -168,7 +230,7 @@ fn refused(
     })
 }
 
-/// ssh's own log of `spawn` on `target`, beside its output log (`engine::log_path`).
+/// Where ssh's own log of a command (or of opening its host) goes: beside its output log.
 fn ssh_log(spawn: &Spawn, target: &RemoteTarget, kind: LogKind) -> String {
     log_path(
         &spawn.step_id,

@@ -11,8 +11,8 @@ use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
 use super::state::{
-    ApprovalState, CommandState, Engine, Progress, RollbackState, StepState, TargetState,
-    WaitState, pass_key, unrolled,
+    ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState, WaitState, pass_key,
+    unrolled,
 };
 
 impl Engine {
@@ -36,7 +36,7 @@ impl Engine {
                     self.params.values = params.clone();
                     self.rb = unrolled(&self.written, &self.params);
                     self.index = super::state::index_of(&self.rb);
-                    self.steps = vec![StepState::default(); self.rb.steps.len()];
+                    self.steps = super::state::Steps::new(self.rb.steps.len());
                 }
             }
             Body::Override {
@@ -46,7 +46,11 @@ impl Engine {
             Body::StepStarted { .. } => {
                 if let Some(i) = idx {
                     self.steps[i].begin();
-                    self.current = i;
+                    // A step running again for a lost capture is a detour: the run comes
+                    // back to where it was once it ends.
+                    if !self.recapture.contains(&i) {
+                        self.current = i;
+                    }
                 }
             }
             Body::CommandStarted {
@@ -263,6 +267,19 @@ impl Engine {
                     };
                 }
             }
+            // The capturing step begins again from its start, through its gates, keeping its
+            // attempt numbers (no log is overwritten), that its command ran, and a point of no
+            // return it passed: the change it made is in place, so no rollback reaches back
+            // past it whatever its rerun comes to.
+            Body::CaptureRerun { .. } => {
+                if let Some(i) = idx {
+                    let s = &mut self.steps[i];
+                    let no_return = s.no_return;
+                    s.restart(true);
+                    s.no_return = no_return;
+                    self.recapture.push(i);
+                }
+            }
             Body::OperatorChoice { prompt, choice } => {
                 if let Some(i) = idx {
                     self.apply_choice(i, *prompt, choice);
@@ -277,6 +294,8 @@ impl Engine {
                         if let Some(r) = self.rollback_mut() {
                             r.next += 1;
                         }
+                    } else if self.recapture.last() == Some(&i) {
+                        self.recapture.pop();
                     } else if i >= self.current {
                         self.current = i + 1;
                     }
@@ -291,12 +310,16 @@ impl Engine {
                 };
                 let (plan, kept) = (ids(plan), ids(kept));
                 // The failure that led here is decided; failed commands are not retried.
-                for s in &mut self.steps {
+                for s in self
+                    .steps
+                    .iter_mut_where(|s| s.command != CommandState::Idle)
+                {
                     s.command = CommandState::Idle;
                 }
                 for &j in &plan {
                     self.steps[j].start_undo();
                 }
+                self.recapture.clear();
                 let reopened = self.going_mut().is_some_and(|g| g.reopened);
                 let plan_gated = plan.clone();
                 let rollback = Some(RollbackState {
@@ -501,6 +524,9 @@ impl Engine {
                 s.command = CommandState::Idle;
                 settle(going);
             }
+            // The step that needs the value tries again once the capturing step has run
+            // again (`capture_rerun`, journaled next, starts that).
+            (Prompt::LostCapture, Choice::Rerun) => s.command = CommandState::Idle,
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten, and
                 // remember that its command ran before: whatever it changed may be in place.

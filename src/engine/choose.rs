@@ -42,12 +42,15 @@ impl Engine {
             },
         );
         match choice {
+            Choice::Rerun if prompt == Prompt::LostCapture => self.recapture(i, fx),
             Choice::Retry | Choice::Rerun => {}
             Choice::Rollback => self.start_rollback(i, false, fx),
             Choice::RollbackItem => self.start_rollback(i, true, fx),
             Choice::Abort(reason) => {
-                let outcome = if matches!(prompt, Prompt::Gate | Prompt::Window | Prompt::Rejected)
-                {
+                let outcome = if matches!(
+                    prompt,
+                    Prompt::Gate | Prompt::Window | Prompt::Rejected | Prompt::LostCapture
+                ) {
                     Outcome::Refused
                 } else {
                     Outcome::Failed

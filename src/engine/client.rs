@@ -4,6 +4,7 @@
 //! on what arrived and the hash of the latest request's line, which only its writer knows.
 
 use super::event::{ClientAnswer, Effect, Offer, Rejection, Verdict};
+use super::messages as msg;
 use super::state::Engine;
 use super::update::Refusal;
 
@@ -18,7 +19,7 @@ impl Engine {
             fx.push(Effect::Reply {
                 client: a.client,
                 granted: false,
-                message: wrong_run(self.run_id().unwrap_or_default(), &a.run_id),
+                message: msg::wrong_run(self.run_id().unwrap_or_default(), &a.run_id),
             });
             return Ok(());
         }
@@ -50,12 +51,6 @@ impl Engine {
             ),
         }
     }
-}
-
-/// The answer to a client that named another run. It belongs with the engine's other
-/// sentences in `messages.rs`, and moves there with that file's next change.
-fn wrong_run(this: &str, named: &str) -> String {
-    format!("this is run {this}, not {named}")
 }
 
 impl Engine {

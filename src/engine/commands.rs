@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Body, Gate, Prompt, Purpose};
+use crate::journal::record::{Body, Prompt, Purpose};
 use crate::runbook::model::{Check, Command, Expect, WaitUntil};
 use crate::runbook::show;
 
@@ -15,7 +15,7 @@ use super::update::command_id;
 
 /// Whether the command, or what its result is judged against, reads the value `name` (as
 /// `$name` in a script, a `{{ name }}` argv element, or `{{ name }}` in an expectation).
-fn reads(cmd: &Command, expect: Option<&Expect>, name: &str) -> bool {
+pub(super) fn reads(cmd: &Command, expect: Option<&Expect>, name: &str) -> bool {
     let in_command = match cmd {
         Command::Run { script, .. } => show::script_refs(script).any(|r| r == name),
         Command::Argv { args, .. } => args.iter().any(|a| a.reads(name)),
@@ -77,41 +77,10 @@ impl Engine {
         if changes && self.window_halts(i, fx) {
             return;
         }
-        let Some((cmd, check)) = self.command_for(i, purpose) else {
+        let Some((cmd, _)) = self.command_for(i, purpose) else {
             return;
         };
-        let step = &self.rb.steps[i];
-        let expect = match purpose {
-            Purpose::Main => Some(&step.expect),
-            Purpose::Describe | Purpose::Impact => None,
-            _ => check.map(|c| &c.expect),
-        };
-        let lost: Vec<String> = self
-            .lost_captures()
-            .into_iter()
-            .filter(|k| reads(&cmd, expect, k))
-            .map(str::to_string)
-            .collect();
-        if !lost.is_empty() {
-            let by: Vec<String> = self
-                .rb
-                .steps
-                .iter()
-                .filter(|s| s.capture.iter().any(|c| lost.contains(&c.name)))
-                .map(|s| s.id.clone())
-                .collect();
-            let gate = Gate::LostCaptures {
-                purpose,
-                names: lost,
-                by,
-            };
-            // Running it again cannot bring the value back: roll back or stop (during a
-            // rollback, skip this command or stop).
-            let prompt = match purpose {
-                Purpose::Rollback(_) => Prompt::Rollback,
-                _ => Prompt::Gate,
-            };
-            self.ask_gate(i, gate, prompt, fx);
+        if self.lost_halts(i, purpose, fx) {
             return;
         }
         let host = match self.remote_target(i, purpose) {

@@ -28,6 +28,7 @@ pub mod messages;
 pub mod option_like;
 pub mod phase;
 mod read;
+mod recapture;
 pub mod rehearsal;
 mod reject;
 pub mod remote;
@@ -35,6 +36,7 @@ pub mod rollback;
 mod run_progress;
 pub mod state;
 mod step;
+pub mod steps;
 pub mod update;
 mod verify_all;
 
@@ -73,5 +75,7 @@ mod later_tests;
 #[cfg(test)]
 mod progress_tests;
 
+#[cfg(test)]
+mod recapture_tests;
 #[cfg(test)]
 mod verify_all_tests;

@@ -172,6 +172,8 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
         // Not `retry`: the window does not reopen on request, and asking again in the same
         // minute would be the same question.
         Prompt::Window => vec![K::Override, K::Abort],
+        // Run the step that captured the lost value again (its gates again), undo, or stop.
+        Prompt::LostCapture => vec![K::Rerun, K::Rollback, K::Abort],
         // Ask for approval again (another reviewer, or the same one after a fix elsewhere),
         // undo what was done, or stop.
         Prompt::Rejected => vec![K::Retry, K::Rollback, K::Abort],
@@ -225,7 +227,7 @@ impl Engine {
         if let Some(i) = going.in_doubt {
             return Phase::InDoubt(i);
         }
-        let i = self.current;
+        let i = self.at();
         let Some(step) = self.rb.steps.get(i) else {
             return Phase::Next(Todo::RunDone);
         };
@@ -367,6 +369,8 @@ impl Engine {
         if let Some(at) = offered.iter().position(|k| *k == K::Rollback)
             && let Some(i) = self.phase().step()
             && self.rollback_state().is_none()
+            // Outside a loop the two plans are one (and each costs a pass over every step).
+            && self.rb.steps[i].iteration.is_some()
             && self.rollback_plan(i).kept != self.rollback_plan_of_pass(i).kept
         {
             offered.insert(at + 1, K::RollbackItem);
@@ -383,6 +387,15 @@ impl Engine {
                 ..
             } if !self.changes_made() => {
                 let mut offered = offered(&self.rb.steps[step], Prompt::Rejected);
+                offered.retain(|k| *k != K::Rollback);
+                offered
+            }
+            Phase::Failed {
+                step,
+                prompt: Prompt::LostCapture,
+                ..
+            } if !self.changes_made() => {
+                let mut offered = offered(&self.rb.steps[step], Prompt::LostCapture);
                 offered.retain(|k| *k != K::Rollback);
                 offered
             }

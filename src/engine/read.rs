@@ -37,13 +37,13 @@ impl Engine {
         &self.steps[i]
     }
 
-    pub fn steps(&self) -> &[StepState] {
+    pub fn steps(&self) -> &super::state::Steps {
         &self.steps
     }
 
     /// The step in progress, or the next to begin (`steps().len()` when all are done).
     pub fn current(&self) -> usize {
-        self.current
+        self.at()
     }
 
     pub fn run_id(&self) -> Option<&str> {

@@ -51,6 +51,19 @@ impl History for [StepState] {
     }
 }
 
+/// The same for a run's steps as the engine holds them (each shared between copies).
+impl History for super::steps::Steps {
+    fn command_ran(&self, j: usize) -> bool {
+        self[j].main_ran
+    }
+    fn status(&self, j: usize) -> Option<StepStatus> {
+        self[j].status()
+    }
+    fn no_return(&self, j: usize) -> bool {
+        self[j].no_return
+    }
+}
+
 /// What `plan` supposes at a failure of step `failed`: every earlier step ran and passed
 /// (its point of no return confirmed), the failed step's command ran, nothing after it.
 struct Supposed {
@@ -196,12 +209,12 @@ impl Engine {
     /// aborted step counts too), it was not rolled back, and no later step that `closes` it
     /// has undone it.
     pub fn in_effect(&self, j: usize) -> bool {
-        ran_and_stays(&self.rb, &self.steps[..], j) && !self.closed(j)
+        ran_and_stays(&self.rb, &self.steps, j) && !self.closed(j)
     }
 
     /// One step's `closed_all`, without building it for every step.
     fn closed(&self, j: usize) -> bool {
-        let h = &self.steps[..];
+        let h = &self.steps;
         let id = &self.rb.steps[j].id;
         let closer = self.rb.steps[j].closes.is_some() && went_on(h, j);
         closer
@@ -212,7 +225,7 @@ impl Engine {
 
     /// Changes that are in place and not rolled back.
     pub fn changes_made(&self) -> bool {
-        let h = &self.steps[..];
+        let h = &self.steps;
         let closed = closed_all(&self.rb, h);
         (0..self.steps.len()).any(|j| ran_and_stays(&self.rb, h, j) && !closed[j])
     }
@@ -228,13 +241,13 @@ impl Engine {
                 ..RollbackPlan::default()
             };
         }
-        plan_from(&self.rb, &self.steps[..], Some(failed))
+        plan_from(&self.rb, &self.steps, Some(failed))
     }
 
     /// The changes in place now, as a rollback would undo them with no step failing: what
     /// `shisa rollback` undoes, and what the abort dialog says stays in place.
     pub fn rollback_plan_now(&self) -> RollbackPlan {
-        plan_from(&self.rb, &self.steps[..], None)
+        plan_from(&self.rb, &self.steps, None)
     }
 
     /// The same, limited to the loop pass step `failed` belongs to: earlier passes are kept.

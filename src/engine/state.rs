@@ -16,6 +16,7 @@ use crate::runbook::params::{self, Params};
 pub use super::step::{
     ApprovalState, CommandState, Counted, Ended, Progress, StepState, TargetState, WaitState,
 };
+pub use super::steps::Steps;
 
 /// The name of a loop pass, as the ids of its steps begin.
 pub(super) fn pass_key(it: &crate::runbook::model::Iteration) -> String {
@@ -63,9 +64,12 @@ pub struct Engine {
     /// The real values of captures that held a secret: kept in memory only, never
     /// journaled, so a replay does not have them (see `lost_captures`).
     pub(super) held: BTreeMap<String, String>,
-    pub(super) steps: Vec<StepState>,
+    pub(super) steps: Steps,
     /// The step in progress, or the next to begin (`steps.len()` when all are done).
     pub(super) current: usize,
+    /// Earlier steps running again for a secret capture lost in a stop (`capture_rerun`),
+    /// innermost last: the run is at the last one until it ends, then back where it was.
+    pub(super) recapture: Vec<usize>,
     pub(super) run_id: Option<String>,
     /// `run --env`, and the rehearsal the run started on (from `run_started`).
     pub(super) env: Option<(String, Option<crate::journal::record::Rehearsed>)>,
@@ -89,7 +93,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(written: Arc<Runbook>, operator: Actor, params: Params) -> Engine {
         let rb = unrolled(&written, &params);
-        let steps = vec![StepState::default(); rb.steps.len()];
+        let steps = Steps::new(rb.steps.len());
         Engine {
             index: index_of(&rb),
             rb,
@@ -102,6 +106,7 @@ impl Engine {
             held: BTreeMap::new(),
             steps,
             current: 0,
+            recapture: Vec::new(),
             run_id: None,
             env: None,
             run: RunProgress::NotStarted,

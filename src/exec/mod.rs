@@ -7,6 +7,7 @@ mod pool;
 pub mod procs;
 pub mod redact;
 pub mod runner;
+mod spare;
 pub mod stream;
 pub mod survivors;
 mod wake;

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 
 use super::output::Output;
 use super::pool::Pool;
+use super::spare::Spares;
 use super::stream::OutputChunk;
 use super::wake::Wake;
 use super::watch::Watch;
@@ -44,6 +45,8 @@ pub struct Runner {
     threads: Pool,
     /// The process-group notes (`note_group`), open for the whole run.
     groups: Mutex<Option<File>>,
+    /// The next log's inode, made while the command before it runs (`spare.rs`).
+    spares: Arc<Spares>,
 }
 
 /// The runner's other end, for the driver: results, screen output, and how much of it the
@@ -81,6 +84,7 @@ impl Runner {
         let (output_tx, output) = mpsc::channel(SCREEN_BACKLOG);
         let dropped = Arc::new(AtomicU64::new(0));
         let runner = Runner {
+            spares: Arc::new(Spares::new(run_dir.join("output"))),
             run_dir,
             base_env,
             redactions,
@@ -119,14 +123,17 @@ impl Runner {
         let log_path = self.run_dir.join(&spawn.log);
         let create = || File::options().write(true).create_new(true).open(&log_path);
         // The log's directory is made when the first log needs it, not looked for each time.
-        let file = match create() {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                if let Some(parent) = log_path.parent() {
-                    std::fs::create_dir_all(parent)?;
+        let file = match self.spares.take(&log_path) {
+            Some(named) => named?,
+            None => match create() {
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    if let Some(parent) = log_path.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
+                    create()?
                 }
-                create()?
-            }
-            other => other?,
+                other => other?,
+            },
         };
         // The run's secrets, and whatever this command's values add (never fewer).
         let mut redactions = self.redactions.clone();
@@ -165,6 +172,9 @@ impl Runner {
         };
         let pgid = child.id() as i32;
         self.note_group(spawn, pgid);
+        // The next command's log, made now on another thread while this one starts.
+        let spares = Arc::clone(&self.spares);
+        let _ = self.threads.run(move || spares.prepare());
         let held = match (stdin, child.stdin.take()) {
             (Some(bytes), Some(pipe)) => Some(feed(pipe, bytes)?),
             _ => None,

@@ -18,6 +18,17 @@ struct Ran {
 
 /// Runs `script` with `$token` set to the secret; stops it after `stop_after` if given.
 fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) -> Ran {
+    let t = Instant::now();
+    let waited = stop_after.map(|after| move || t.elapsed() >= after);
+    run_until(
+        script,
+        timeout,
+        waited.as_ref().map(|w| w as &dyn Fn() -> bool),
+    )
+}
+
+/// Runs `script` as `run` does; stops it once `ready` holds, if given.
+fn run_until(script: &str, timeout: Option<Duration>, ready: Option<&dyn Fn() -> bool>) -> Ran {
     let dir = tempfile::tempdir().unwrap();
     let secrets = vec![(SECRET.to_string(), "[REDACTED:token]".to_string())];
     let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), secrets);
@@ -35,8 +46,11 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
     };
     let t = Instant::now();
     let running = runner.start(&spawn).unwrap().unwrap();
-    if let Some(after) = stop_after {
-        std::thread::sleep(after);
+    if let Some(ready) = ready {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !ready() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         running.stop();
     }
     let result = rx.done.blocking_recv().unwrap();
@@ -48,6 +62,12 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
         took,
         _dir: dir,
     }
+}
+
+/// A command line no other process on the machine has: other checkouts run these same tests
+/// at the same time, and `alive` looks machine-wide. The digits lengthen the sleep a little.
+fn unique(line: &str) -> String {
+    format!("{line}{}", std::process::id())
 }
 
 fn alive(pattern: &str) -> Vec<i32> {
@@ -93,11 +113,18 @@ fn a_secret_written_half_to_each_stream_is_masked_in_the_log() {
 
 #[test]
 fn a_stop_ends_children_that_ignore_term_before_the_result() {
-    let line = "sleep 35.71";
-    let ran = run(
-        &format!("(trap '' TERM; exec {line}) >/dev/null 2>&1 & sleep 60"),
+    let line = &unique("sleep 35.71");
+    // Stopped once the child ignores TERM, not after a fixed while: on a loaded machine a
+    // TERM that came before the trap was set ended the child at once.
+    let marks = tempfile::tempdir().unwrap();
+    let ready = marks.path().join("trapped");
+    let ran = run_until(
+        &format!(
+            "(trap '' TERM; : > '{}'; exec {line}) >/dev/null 2>&1 & sleep 60",
+            ready.display()
+        ),
         None,
-        Some(Duration::from_millis(300)),
+        Some(&|| ready.exists()),
     );
     let left = alive(line);
     kill(&left);
@@ -119,7 +146,7 @@ fn a_stop_ends_children_that_ignore_term_before_the_result() {
 
 #[test]
 fn a_daemon_holding_the_output_is_named_and_left_behind() {
-    let line = "sleep 35.72";
+    let line = &unique("sleep 35.72");
     let ran = run(&format!("setsid {line} & echo started"), None, None);
     let left = alive(line);
     kill(&left);
@@ -138,13 +165,14 @@ fn a_daemon_holding_the_output_is_named_and_left_behind() {
 
 #[test]
 fn a_timeout_is_reported_and_leaves_nothing_of_the_group() {
+    let line = unique("sleep 35.73");
     let ran = run(
-        "sleep 35.73 & sleep 35.73",
+        &format!("{line} & {line}"),
         Some(Duration::from_millis(200)),
         None,
     );
     assert!(ran.result.timed_out);
-    assert!(alive("sleep 35.73").is_empty());
+    assert!(alive(&line).is_empty());
     assert!(ran.took < Duration::from_secs(3), "{:?}", ran.took);
 }
 

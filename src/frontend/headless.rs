@@ -204,6 +204,7 @@ impl<W: Write> Headless<W> {
                     Prompt::Precheck => "precheck failed",
                     Prompt::Gate => "refused by a safety gate",
                     Prompt::Rollback => "rollback command failed",
+                    Prompt::LostCapture => "cannot run: a captured secret is gone",
                     _ => "failed",
                 };
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))

@@ -133,4 +133,7 @@ pub enum Prompt {
     /// The change window closed before a change could start (an operator at the screen
     /// may override it, journaled, instead of the run ending).
     Window,
+    /// A command needs a captured secret that a stop or crash took with it (secrets are
+    /// never written): the step that captured it may run again first.
+    LostCapture,
 }

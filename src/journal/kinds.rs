@@ -41,6 +41,7 @@ pub const KINDS: &[&str] = &[
     "run_resumed",
     "journal_recovered",
     "runbook_changed",
+    "capture_rerun",
     "stop_requested",
     "run_finished",
 ];
@@ -85,6 +86,7 @@ impl Body {
             Body::RunResumed { .. } => "run_resumed",
             Body::JournalRecovered { .. } => "journal_recovered",
             Body::RunbookChanged { .. } => "runbook_changed",
+            Body::CaptureRerun { .. } => "capture_rerun",
             Body::StopRequested { .. } => "stop_requested",
             Body::RunFinished { .. } => "run_finished",
         }

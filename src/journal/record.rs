@@ -347,6 +347,15 @@ pub enum Body {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         removed: Vec<String>,
     },
+    /// The operator chose to run this step again for the secret `names` it captures, lost
+    /// when the run stopped, which step `needed_by` reads. It begins again from its start,
+    /// through its gates (a change: its target and approval are asked again); once it
+    /// ends, the run goes on at `needed_by`.
+    CaptureRerun {
+        needed_by: String,
+        names: Vec<String>,
+        mutating: bool,
+    },
     /// The running command is being stopped (TERM to its process group, then KILL): durable
     /// before the signal is sent.
     StopRequested {

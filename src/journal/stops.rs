@@ -32,6 +32,15 @@ pub enum StepFailure {
     Window { shut: Shut },
     /// A reviewer rejected the approval; `reason` is theirs, as written.
     Rejected { by: String, reason: String },
+    /// The command reads captures that held a secret, gone with the stop or crash before
+    /// (secrets are never written); step `by` captured them and may run again (`mutating`:
+    /// it is a change, and running it makes the change again).
+    LostCapture {
+        purpose: Purpose,
+        names: Vec<String>,
+        by: String,
+        mutating: bool,
+    },
 }
 
 /// Why a run ended, where shisa decided it (an operator's own words stay in `reason`).

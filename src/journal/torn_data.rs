@@ -421,6 +421,7 @@ const FIELDS: &[(&str, Names)] = &[
             "removed",
         ],
     ),
+    ("capture_rerun", &["needed_by", "names", "mutating"]),
     ("stop_requested", &["purpose", "attempt", "reason"]),
     ("run_finished", &["outcome", "exit_code", "reason", "why"]),
 ];

@@ -118,11 +118,7 @@ impl Transport {
     /// `Exited(0)` when the host is ready. Blocks for at most about the connect timeout.
     pub fn open(&self, host: &Host, ssh_log: &Path) -> std::io::Result<Opened> {
         let out = self.open_command(host, ssh_log).output()?;
-        let log = std::fs::read_to_string(ssh_log).unwrap_or_default();
-        Ok(Opened {
-            outcome: classify(out.status.code(), &log),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        })
+        Ok(Opened::judge(out.status.code(), &out.stderr, ssh_log))
     }
 
     /// Closes `host`'s master (`ssh -O exit`), at the end of a run and on resume. A socket
@@ -180,6 +176,15 @@ pub struct Opened {
 }
 
 impl Opened {
+    /// How an open ended: its exit `status`, what it said on `stderr`, and ssh's own log.
+    pub fn judge(status: Option<i32>, stderr: &[u8], ssh_log: &Path) -> Opened {
+        let log = std::fs::read_to_string(ssh_log).unwrap_or_default();
+        Opened {
+            outcome: classify(status, &log),
+            stderr: String::from_utf8_lossy(stderr).into_owned(),
+        }
+    }
+
     pub fn ready(&self) -> bool {
         self.outcome == SshOutcome::Exited(0)
     }

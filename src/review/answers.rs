@@ -25,7 +25,8 @@ impl Walker {
     pub(super) fn feed_success(&mut self, c: &mut Cursor, s: &Spawn) {
         let rb = self.rb.clone();
         let step = &rb.steps[s.step];
-        let vars = c.e.step_vars(s.step);
+        // The values only where output is judged against them: most commands a walk feeds
+        // are rollbacks with no check.
         let out = match s.purpose {
             Purpose::Describe => step
                 .target
@@ -40,7 +41,12 @@ impl Walker {
                 .and_then(|t| t.impact.as_ref())
                 // A limit from a parameter: its value on this walk (review makes one up
                 // within the parameter's rules when none is given).
-                .map(|i| format!("{}\n", i.at_most.resolve(&vars).unwrap_or(0))),
+                .map(|i| {
+                    format!(
+                        "{}\n",
+                        i.at_most.resolve(&c.e.step_vars(s.step)).unwrap_or(0)
+                    )
+                }),
             Purpose::Main => {
                 let mut wanted = BTreeMap::new();
                 for cap in &step.capture {
@@ -58,11 +64,11 @@ impl Walker {
                         }
                     }
                 }
-                madeup::passing(&step.expect, &step.capture, &wanted, &vars)
+                madeup::passing(&step.expect, &step.capture, &wanted, &c.e.step_vars(s.step))
             }
             _ => self
                 .expect_of(s)
-                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &vars)),
+                .and_then(|e| madeup::passing(e, &[], &BTreeMap::new(), &c.e.step_vars(s.step))),
         };
         let exit = self.expect_of(s).map_or(0, |e| e.exit);
         let Some(out) = out else {

@@ -1,7 +1,7 @@
 //! `shisa review` as Markdown for a change ticket. English only: the command offers no
 //! `--lang`, and what it says is about the runbook, not about journal records.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use crate::journal::record::{ChoiceKind, Prompt, Purpose};
@@ -110,6 +110,7 @@ fn prompt_name(p: Prompt) -> &'static str {
         Prompt::InDoubt => "in doubt",
         Prompt::Rejected => "rejected",
         Prompt::Window => "window",
+        Prompt::LostCapture => "lost capture",
     }
 }
 
@@ -213,12 +214,17 @@ fn rollback_cell(rb: &Runbook, row: &FailureRow) -> String {
     if row.plan.undo.is_empty() {
         return "nothing to undo".into();
     }
+    // Counted in one pass: a row's rollback may undo hundreds of steps.
+    let mut ran: BTreeMap<usize, usize> = BTreeMap::new();
+    for u in &row.undone {
+        *ran.entry(u.step).or_default() += 1;
+    }
     let mut out: Vec<String> = row
         .plan
         .undo
         .iter()
         .map(|&j| {
-            let n = row.undone.iter().filter(|u| u.step == j).count();
+            let n = ran.get(&j).copied().unwrap_or(0);
             format!("`{}` ({n})", rb.steps[j].id)
         })
         .collect();
@@ -269,11 +275,18 @@ fn ranges(rows: &[usize]) -> String {
 /// Each rollback command once, with the values it gets, and the rows where it does.
 fn values(o: &mut String, rb: &Runbook, rows: &[FailureRow]) {
     let mut seen: Vec<(&Undone, Vec<usize>)> = Vec::new();
+    // Where each command's entries are in `seen`: thousands of rows each undo many steps,
+    // and a search of all of `seen` for each would cost their product.
+    let mut at: HashMap<(usize, u32), Vec<usize>> = HashMap::new();
     for (n, row) in rows.iter().enumerate() {
         for u in &row.undone {
-            match seen.iter_mut().find(|(s, _)| *s == u) {
-                Some((_, rows)) => rows.push(n + 1),
-                None => seen.push((u, vec![n + 1])),
+            let same = at.entry((u.step, u.entry)).or_default();
+            match same.iter().find(|&&k| seen[k].0 == u) {
+                Some(&k) => seen[k].1.push(n + 1),
+                None => {
+                    same.push(seen.len());
+                    seen.push((u, vec![n + 1]));
+                }
             }
         }
     }

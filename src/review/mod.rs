@@ -11,6 +11,8 @@ pub mod madeup;
 pub mod markdown;
 pub mod paths;
 pub mod reads;
+mod shared;
+mod suffix;
 pub mod walk;
 
 use std::sync::Arc;

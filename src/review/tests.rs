@@ -227,3 +227,62 @@ fn each_failure_rows_rollbacks_are_the_ones_the_engine_ran_in_its_plans_order() 
         }
     }
 }
+
+/// What a walk reports, all of it, as text to compare.
+fn walked(w: &super::Walk) -> String {
+    format!(
+        "{:#?}\n{:#?}\n{:#?}\n{:?}\n{:?}\n{:?}\n{}",
+        w.rows, w.branches, w.unset, w.stuck, w.ran, w.reached, w.paths
+    )
+}
+
+/// Sharing a rollback already walked between the failure paths that end in it changes
+/// nothing the walk reports: every bundled runbook, and one with no checkpoint where each
+/// failure undoes every earlier change (some entries by hand, some reading a capture).
+#[test]
+fn sharing_rollbacks_between_failure_paths_changes_no_row() {
+    let mut chain = String::from(
+        "version: 1\nname: t\nsteps:\n  - id: save\n    kind: snapshot\n    run: export\n    capture: { snap: 'saved (\\S+)' }\n",
+    );
+    for i in 1..=6 {
+        chain.push_str(&format!(
+            "  - id: c{i}\n    kind: action\n    target: {{ describe: describe c{i}, capture: 'Name: (\\S+)', must_match: '^svc-' }}\n    run: set {i}\n    verify: [ {{ run: get {i}, expect: {{ stdout_equals: 'on' }} }} ]\n    rollback:\n      - run: restore \"$snap\" {i}\n"
+        ));
+        if i % 2 == 0 {
+            chain.push_str("      - manual: Check the dashboard.\n");
+        }
+    }
+    let mut runbooks = vec![("chain".to_string(), chain)];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["runbooks", "runbooks/real"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "yaml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                runbooks.push((path.display().to_string(), text));
+            }
+        }
+    }
+    for (name, text) in runbooks {
+        let loaded = match name.as_str() {
+            "chain" => load_str(&name, &text).unwrap_or_else(|r| panic!("{}", r.render(false))),
+            // From its file: a bundled runbook may use fragments beside it.
+            _ => crate::runbook::load_file(std::path::Path::new(&name)).unwrap(),
+        };
+        compare(&name, loaded);
+    }
+
+    fn compare(name: &str, loaded: crate::runbook::Loaded) {
+        let mut params: Params = loaded.resolve_params_with(&[], true).unwrap();
+        for v in params.values.values_mut() {
+            if v.ends_with(": no value yet>") {
+                *v = "x-1".into();
+            }
+        }
+        let rb = std::sync::Arc::new(loaded.runbook);
+        let shared = super::walk::walk_sharing(rb.clone(), params.clone(), "s", true);
+        let each = super::walk::walk_sharing(rb, params, "s", false);
+        assert!(!each.rows.is_empty(), "{name}");
+        assert_eq!(walked(&shared), walked(&each), "{name}");
+    }
+}

@@ -49,6 +49,8 @@ pub(super) struct PathInfo {
     pub(super) asked: bool,
     /// Why the run finished, as `run_finished` says it.
     pub(super) finished_why: Option<String>,
+    /// The stretch of rollback this path records for others to share (`suffix.rs`).
+    pub(super) recording: super::shared::Recording,
 }
 
 #[derive(Clone)]
@@ -122,11 +124,24 @@ pub(super) struct Walker {
     pub(super) forks: HashSet<ForkKey>,
     /// Failures already followed: step, command, changes in place, captures set.
     pub(super) seen: HashSet<(usize, Purpose, Vec<usize>, Vec<String>)>,
+    /// Rollbacks already followed, shared by the failure paths that end in them.
+    pub(super) suffixes: super::shared::Suffixes,
     pub(super) out: Walk,
 }
 
 /// Walks `written` with `params` (loops unrolled by the engine for these values).
 pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
+    walk_sharing(written, params, sha256, true)
+}
+
+/// The same, sharing rollbacks already walked between failure paths or (to test that
+/// sharing changes nothing) walking every one.
+pub(super) fn walk_sharing(
+    written: Arc<Runbook>,
+    params: Params,
+    sha256: &str,
+    share: bool,
+) -> Walk {
     let e =
         Engine::new(written, actor(Role::Operator, "operator", 1000), params).begins_steps_itself();
     let rb = e.runbook().clone();
@@ -152,6 +167,7 @@ pub fn walk(written: Arc<Runbook>, params: Params, sha256: &str) -> Walk {
         owners: BTreeMap::new(),
         seen: HashSet::new(),
         forks: HashSet::new(),
+        suffixes: super::shared::Suffixes::new(share),
         out: Walk {
             ran: vec![false; n],
             reached: vec![false; n],
@@ -201,7 +217,7 @@ impl Walker {
         loop {
             if let Some(why) = c.ended.take() {
                 self.stuck(&c, why);
-                return self.end(&c);
+                return self.end(&mut c);
             }
             match c.pending.take() {
                 Some(Pending::Timer(after, ev)) => {
@@ -218,7 +234,7 @@ impl Walker {
                 }
                 None => {
                     if !self.prompt(&mut c, stack) {
-                        return self.end(&c);
+                        return self.end(&mut c);
                     }
                 }
             }
@@ -296,12 +312,14 @@ impl Walker {
             }
             Phase::ManualUndo { step, n } => {
                 if let Some(r) = c.path.row {
-                    self.out.rows[r].undone.push(Undone {
+                    let u = Undone {
                         step,
                         entry: n,
                         manual: true,
                         values: Vec::new(),
-                    });
+                    };
+                    Self::record(c, &u, false);
+                    self.out.rows[r].undone.push(u);
                 }
                 c.send(Event::ManualDone {
                     choice: None,
@@ -380,6 +398,9 @@ impl Walker {
     fn result(&mut self, c: &mut Cursor, s: &Spawn, stack: &mut Vec<Cursor>) -> bool {
         self.check_reads(c, s);
         let in_rollback = c.e.rollback().is_some();
+        if in_rollback && self.shared_suffix(c, s) {
+            return false;
+        }
         if in_rollback {
             if let (Some(r), Purpose::Rollback(n)) = (c.path.row, s.purpose) {
                 let values = self.values(c, s);
@@ -389,6 +410,7 @@ impl Walker {
                     manual: false,
                     values,
                 };
+                Self::record(c, &u, true);
                 if self.out.rows[r].undone.last() != Some(&u) {
                     self.out.rows[r].undone.push(u);
                 }
@@ -549,7 +571,12 @@ impl Walker {
     }
 
     /// A path is over: which steps it reached, and (without a failure) how it ended.
-    fn end(&mut self, c: &Cursor) {
+    pub(super) fn end(&mut self, c: &mut Cursor) {
+        let finished = match c.e.phase() {
+            Phase::Finished { outcome, .. } => Some(outcome),
+            _ => None,
+        };
+        self.close_at_end(c, finished);
         if c.path.abandoned {
             return;
         }

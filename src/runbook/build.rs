@@ -52,26 +52,7 @@ pub fn build(lib: std::sync::Arc<super::fragments::Library>) -> Built {
             broken_steps,
         };
     };
-    match top.get("version") {
-        None => cx.error(
-            Diagnostic::error(top.pos, "the runbook has no `version`")
-                .hint("add `version: 1` as the first line"),
-        ),
-        Some(v) => {
-            if let Some(n) = cx.int(v, "`version`", 0..=i64::from(u32::MAX))
-                && n != 1
-            {
-                cx.error(
-                    Diagnostic::error(
-                        v.pos,
-                        format!("runbook format version {n} is not supported"),
-                    )
-                    .width(v.width())
-                    .hint("this shisa reads `version: 1`"),
-                );
-            }
-        }
-    }
+    cx.version(&top, "runbook");
     match top.get("name") {
         Some(n) => runbook.name = cx.string(n, "`name`").unwrap_or_default(),
         None => cx.error(

@@ -153,26 +153,7 @@ pub fn use_step(
 /// Reads a fragment file: its parameters and its steps (linted on their own).
 fn fragment(cx: &mut Cx, root: &Node, steps: ReadSteps) -> Option<(Vec<Param>, StepList)> {
     let top = cx.map(root, "a fragment", Some(keys::FRAGMENT))?;
-    match top.get("version") {
-        None => cx.error(
-            Diagnostic::error(top.pos, "the fragment has no `version`")
-                .hint("add `version: 1` as the first line"),
-        ),
-        Some(v) => {
-            if let Some(n) = cx.int(v, "`version`", 0..=i64::from(u32::MAX))
-                && n != 1
-            {
-                cx.error(
-                    Diagnostic::error(
-                        v.pos,
-                        format!("fragment format version {n} is not supported"),
-                    )
-                    .width(v.width())
-                    .hint("this shisa reads `version: 1`"),
-                );
-            }
-        }
-    }
+    cx.version(&top, "fragment");
     let params = match top.get("params") {
         Some(n) => super::build_params::params(cx, n),
         None => Vec::new(),

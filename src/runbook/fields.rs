@@ -155,6 +155,31 @@ impl Cx {
         })
     }
 
+    /// A file's `version`, which must be there and be 1: `what` is the kind of file
+    /// (`runbook`, `fragment`), both read by one rule.
+    pub fn version(&mut self, top: &Fields<'_>, what: &str) {
+        match top.get("version") {
+            None => self.error(
+                Diagnostic::error(top.pos, format!("the {what} has no `version`"))
+                    .hint("add `version: 1` as the first line"),
+            ),
+            Some(v) => {
+                if let Some(n) = self.int(v, "`version`", 0..=i64::from(u32::MAX))
+                    && n != 1
+                {
+                    self.error(
+                        Diagnostic::error(
+                            v.pos,
+                            format!("{what} format version {n} is not supported"),
+                        )
+                        .width(v.width())
+                        .hint("this shisa reads `version: 1`"),
+                    );
+                }
+            }
+        }
+    }
+
     pub fn seq<'a>(&mut self, node: &'a Node, what: &str) -> Option<&'a [Node]> {
         match &node.value {
             Value::Seq(items) => Some(items),

@@ -3,8 +3,9 @@
 //! watchers in exactly the order they reach the journal.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::frame;
 use super::peer::Peer;
@@ -28,6 +29,8 @@ struct Watcher {
 pub struct Hub {
     pub rx: mpsc::UnboundedReceiver<ShareMsg>,
     watchers: Vec<Watcher>,
+    /// Raised when the run ends, so a connection waiting out its frame writes the end now.
+    ended: Arc<Notify>,
     /// Hash of the `approval_requested` record now waiting, if any.
     pub request: Option<String>,
     pub socket: PathBuf,
@@ -37,7 +40,8 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Binds the run's socket and starts accepting. Must run inside the tokio runtime.
+    /// Binds the run's socket (inside the tokio runtime) and starts accepting on the share
+    /// server's own thread.
     pub fn start(
         run_id: &str,
         share_gid: Option<u32>,
@@ -57,10 +61,12 @@ impl Hub {
                 share_gid,
             },
             tx,
-        );
+        )
+        .map_err(|e| format!("cannot start the share server: {e}"))?;
         Ok(Hub {
             rx,
             watchers: Vec::new(),
+            ended: Arc::new(Notify::new()),
             request: None,
             socket,
             runbook_source,
@@ -129,6 +135,7 @@ impl Hub {
                 welcome,
                 replay: Vec::new(),
                 live: None,
+                ended: Arc::clone(&self.ended),
             };
         }
         // The driver is the only writer and is here now: the file holds exactly the
@@ -146,6 +153,7 @@ impl Hub {
             welcome,
             replay,
             live: Some(rx),
+            ended: Arc::clone(&self.ended),
         }
     }
 
@@ -210,6 +218,8 @@ impl Hub {
         for w in &watchers {
             let _ = w.tx.try_send(Live::End(bytes.clone()));
         }
+        // A connection that is waiting out its frame goes now: the run's end waits for it.
+        self.ended.notify_waiters();
         let drained = async {
             for w in &watchers {
                 w.tx.closed().await;
@@ -249,6 +259,7 @@ impl Hub {
                 user: "watcher".into(),
                 tx: watcher,
             }],
+            ended: Arc::new(Notify::new()),
             request: None,
             socket: PathBuf::new(),
             runbook_source: String::new(),

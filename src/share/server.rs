@@ -10,7 +10,7 @@ use bytes::Bytes;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::frame::{self, Reader};
 use super::limits::{
@@ -91,6 +91,8 @@ pub struct Admission {
     /// ready to write, `backlog::replay`), then the live queue.
     pub replay: Vec<Bytes>,
     pub live: Option<mpsc::Receiver<Live>>,
+    /// Raised when the run ends (`Hub::end`).
+    pub ended: Arc<Notify>,
 }
 
 pub struct Config {
@@ -98,57 +100,88 @@ pub struct Config {
     pub share_gid: Option<u32>,
 }
 
+/// Starts accepting on the run's socket, on a thread of the share server's own.
+///
+/// Everything a watcher costs — its connection's task, waking once a frame, writing the
+/// frames queued for it — happens on that thread, not on the driver's: the driver only
+/// queues each record's shared bytes (`Hub::record`), so twenty watchers never sit between
+/// one command's end and the next command's start. On two cores the server and the run
+/// proceed side by side.
 pub fn spawn_listener(
     listener: UnixListener,
     config: Config,
     to_driver: mpsc::UnboundedSender<ShareMsg>,
-) {
-    tokio::spawn(async move {
-        let limits = Limits::new(config.operator_uid);
-        let mut next_id = 0u64;
-        loop {
-            let (mut stream, _) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(_) => {
-                    // Out of descriptors, most likely: wait instead of spinning.
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
+) -> std::io::Result<()> {
+    // A listener belongs to the runtime it was made in: hand it over as a plain socket.
+    let listener = listener.into_std()?;
+    std::thread::Builder::new()
+        .name("share".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(listener) = UnixListener::from_std(listener) {
+                    accept(listener, config, to_driver).await;
                 }
-            };
-            let Ok(peer) = Peer::of(&stream) else {
-                continue;
-            };
-            let conn = Conn {
-                id: next_id + 1,
-                peer,
-                limits: Arc::clone(&limits),
-                tx: to_driver.clone(),
-            };
-            let place = if conn.peer.admitted(config.operator_uid, config.share_gid) {
-                limits
-                    .connect(conn.peer.uid, Instant::now())
-                    .map_err(|m| (m.clone(), m))
-            } else {
-                let message = "this run is not shared with you".to_string();
-                let why = format!("not the operator and not in the shared group: {message}");
-                Err((message, why))
-            };
-            let slot = match place {
-                Ok(slot) => slot,
-                Err((message, why)) => {
-                    // A fresh socket's buffer takes this at once: no client can stall it.
-                    let _ = frame::write(&mut stream, &error(&message)).await;
-                    conn.refused(why);
-                    continue;
-                }
-            };
-            next_id += 1;
-            tokio::spawn(async move {
-                conn.serve(stream).await;
-                drop(slot);
             });
-        }
-    });
+        })?;
+    Ok(())
+}
+
+/// Accepts connections for as long as the process lives; each gets a task of its own.
+async fn accept(
+    listener: UnixListener,
+    config: Config,
+    to_driver: mpsc::UnboundedSender<ShareMsg>,
+) {
+    let limits = Limits::new(config.operator_uid);
+    let mut next_id = 0u64;
+    loop {
+        let (mut stream, _) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Out of descriptors, most likely: wait instead of spinning.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let Ok(peer) = Peer::of(&stream) else {
+            continue;
+        };
+        let conn = Conn {
+            id: next_id + 1,
+            peer,
+            limits: Arc::clone(&limits),
+            tx: to_driver.clone(),
+        };
+        let place = if conn.peer.admitted(config.operator_uid, config.share_gid) {
+            limits
+                .connect(conn.peer.uid, Instant::now())
+                .map_err(|m| (m.clone(), m))
+        } else {
+            let message = "this run is not shared with you".to_string();
+            let why = format!("not the operator and not in the shared group: {message}");
+            Err((message, why))
+        };
+        let slot = match place {
+            Ok(slot) => slot,
+            Err((message, why)) => {
+                // A fresh socket's buffer takes this at once: no client can stall it.
+                let _ = frame::write(&mut stream, &error(&message)).await;
+                conn.refused(why);
+                continue;
+            }
+        };
+        next_id += 1;
+        tokio::spawn(async move {
+            conn.serve(stream).await;
+            drop(slot);
+        });
+    }
 }
 
 fn error(message: &str) -> ServerMsg {
@@ -183,8 +216,10 @@ impl Conn {
 
     /// Says why the connection ends, journals it, and ends it.
     async fn cut_off(&self, writer: &mut OwnedWriteHalf, reason: String) {
+        // Queued for the journal before the client hears it, so nothing it was told is
+        // missing from the journal's order of events.
+        self.refused(reason.clone());
         let _ = write_timed(writer, &error(&reason)).await;
-        self.refused(reason);
     }
 
     async fn serve(self, stream: UnixStream) {
@@ -234,7 +269,8 @@ impl Conn {
             return;
         }
         if replay(&mut writer, admission.replay).await.is_ok() {
-            self.converse(want, frames, writer, admission.live).await;
+            let live = admission.live.map(|rx| (rx, admission.ended));
+            self.converse(want, frames, writer, live).await;
         }
         let _ = self.tx.send(ShareMsg::Left { id: self.id });
     }
@@ -245,7 +281,7 @@ impl Conn {
         want: Want,
         mut frames: Reader<OwnedReadHalf, ClientMsg>,
         mut writer: OwnedWriteHalf,
-        mut live: Option<mpsc::Receiver<Live>>,
+        mut live: Option<(mpsc::Receiver<Live>, Arc<Notify>)>,
     ) {
         // A watcher may stay as long as it reads; a one-shot client says what it wants.
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
@@ -263,12 +299,16 @@ impl Conn {
                         return;
                     }
                 }
-                n = or_pending(live.as_mut().map(|rx| rx.recv_many(&mut queued, BATCH))) => {
+                n = or_pending(live.as_mut().map(|(rx, _)| rx.recv_many(&mut queued, BATCH))) => {
                     let mut end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
-                    if let (false, Some(rx)) = (end, live.as_mut()) {
-                        // Wait out the frame, then take what came meanwhile too.
+                    if let (false, Some((rx, ended))) = (end, live.as_mut()) {
+                        // Wait out the frame, then take what came meanwhile too; the run's
+                        // end cuts the wait short (the run waits for its last frames).
                         if let Some(wait) = (wrote + FRAME).checked_duration_since(Instant::now()) {
-                            tokio::time::sleep(wait).await;
+                            tokio::select! {
+                                _ = tokio::time::sleep(wait) => {}
+                                _ = ended.notified() => {}
+                            }
                         }
                         while !end && queued.len() < BATCH {
                             let Ok(more) = rx.try_recv() else { break };

@@ -2,6 +2,7 @@
 //! closing, a reviewer's rejection, and what an abort leaves in place. Same harness as
 //! `tests.rs` (a real engine, fixed times), snapshots at 80×24 and 120×40.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -205,4 +206,69 @@ fn the_chooser_shows_the_key_of_each_choice() {
     // The bracketed key is the one that selects it.
     sim.key(KeyCode::Char('t'));
     assert!(sim.screen().contains("▶re[t]ry"));
+}
+
+const SECRET_CAPTURE: &str = r#"version: 1
+name: rotate a password
+steps:
+  - id: rotate
+    kind: snapshot
+    run: make-password
+    capture: { pw: { regex: 'new password: (\S+)', secret: true } }
+  - id: pause
+    kind: manual
+    instructions: Wait for the replicas.
+  - id: use-it
+    kind: verify
+    run: 'login "$pw"'
+"#;
+
+#[test]
+fn a_resumed_run_that_lost_a_secret_capture_offers_to_run_its_step_again() {
+    for (w, h) in sizes() {
+        let loaded = || load_str("rotate.yaml", SECRET_CAPTURE).unwrap();
+        let mut first = Sim::new(loaded(), w, h);
+        first.key(KeyCode::Enter);
+        first.done(0, "new password: hunter2-fresh\n");
+        assert!(matches!(
+            first.e.phase(),
+            Phase::Ready(1) | Phase::Manual(1)
+        ));
+        // A restart: the journal is replayed into an engine that never saw the secret.
+        let e = crate::engine::Engine::replay(
+            Arc::new(loaded().runbook),
+            super::tests::operator(),
+            first.e.params().clone(),
+            &first.entries,
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        sim.feed(crate::engine::Event::Resume {
+            outside_window: None,
+            clock_faked: None,
+        });
+        sim.key(KeyCode::Enter);
+        sim.feed(crate::engine::Event::ManualDone {
+            choice: None,
+            note: None,
+        });
+        sim.key(KeyCode::Enter);
+        assert!(matches!(
+            sim.e.phase(),
+            Phase::Failed {
+                prompt: Prompt::LostCapture,
+                ..
+            }
+        ));
+        assert!(sim.spawned.is_none(), "nothing ran with the mask in place");
+        let screen = sim.screen();
+        assert!(screen.contains("A captured secret is gone"), "{screen}");
+        assert!(!screen.contains("hunter2"), "{screen}");
+        snap!("lost_capture_offer", sim);
+        sim.key(KeyCode::Char('e'));
+        assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Choice(Choice::Rerun)]);
+        // The capturing step is where the run is now: Enter begins it again.
+        assert_eq!(sim.e.phase(), Phase::Ready(0));
+        sim.key(KeyCode::Enter);
+        assert_eq!(sim.spawned.as_ref().map(|s| s.step), Some(0));
+    }
 }

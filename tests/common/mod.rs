@@ -205,6 +205,28 @@ pub fn journal(run_dir: &Path) -> Vec<Value> {
         .collect()
 }
 
+/// Waits until no process drives the run any more: the shisa that held the run directory's
+/// lock (`.lock`, an exclusive `flock`) has let go of it, as it does only when it exits. A
+/// journal record says what a run decided, not that its process is gone; a second shisa
+/// started before then is refused as "locked".
+#[allow(dead_code)]
+pub fn wait_released(run_dir: &Path, secs: u64) {
+    use nix::fcntl::{Flock, FlockArg};
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let file = std::fs::File::open(run_dir.join(".lock")).expect("the run's lock file");
+        match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(held) => return drop(held),
+            Err(_) => assert!(
+                std::time::Instant::now() < deadline,
+                "{} is still locked after {secs} s",
+                run_dir.display()
+            ),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A run in progress: its stdin stays open for answers, its stdout is collected as it comes.
 pub struct Live {
     pub child: std::process::Child,

@@ -155,3 +155,8 @@ pub fn rollback_of(step: &str, entries: &str) -> String {
 pub fn rollback_outside_window(why: &str) -> String {
     format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
 }
+
+/// The answer to a shared-session client that named another run.
+pub fn wrong_run(this: &str, named: &str) -> String {
+    format!("this is run {this}, not {named}")
+}

@@ -161,7 +161,28 @@ pub fn step_failure(f: &StepFailure, check_failures: &[(u32, String)]) -> String
         StepFailure::Gate { gate: g } => gate(g),
         StepFailure::Window { shut: s } => window_closed_mid_run(&outside_window(s)),
         StepFailure::Rejected { by, reason } => rejected_by(by, reason),
+        StepFailure::LostCapture {
+            purpose,
+            names,
+            by,
+            mutating,
+        } => lost_capture_offer(*purpose, names, by, *mutating),
     }
+}
+
+/// A resumed run lost a secret capture: the step that captured it can run again.
+pub fn lost_capture_offer(purpose: Purpose, names: &[String], by: &str, mutating: bool) -> String {
+    let change = if mutating {
+        format!(
+            " `{by}` changes something: running it again makes that change again, and its target and approval are asked again"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{purpose} reads {}, captured with a secret in it before the run stopped; secrets are never written, so the value is gone. `rerun` runs `{by}` again for a fresh value, then this goes on.{change}",
+        names.join(", ")
+    )
 }
 
 /// Why a run ended, where shisa decided it.

@@ -138,6 +138,12 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         Body::StepFailed { reason, .. } => step()
             .marked(Mark::Failed)
             .plain(format!("step failed: {reason}")),
+        Body::OperatorChoice {
+            prompt: Prompt::LostCapture,
+            choice: Choice::Rerun,
+        } => step().plain(format!(
+            "{who} chose to run the step that captured the lost value again"
+        )),
         Body::OperatorChoice { choice, .. } => {
             let p = step();
             match choice {

@@ -37,6 +37,7 @@ impl Phrasebook for English {
             | Body::RunResumed { .. }
             | Body::JournalRecovered { .. }
             | Body::RunbookChanged { .. }
+            | Body::CaptureRerun { .. }
             | Body::RunFinished { .. } => run::say(self, rec, names),
             Body::StepStarted { .. }
             | Body::CommandStarted { .. }

@@ -131,6 +131,23 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
             ))
             .code(moved_to),
+        Body::CaptureRerun {
+            needed_by,
+            names,
+            mutating,
+        } => {
+            let p = step()
+                .marked(Mark::Resumed)
+                .plain("runs again to capture ")
+                .code(names.join(", "))
+                .plain(", lost when the run stopped, for ")
+                .code(needed_by);
+            if *mutating {
+                p.plain(": a change, made again; its target and approval are asked again")
+            } else {
+                p
+            }
+        }
         Body::RunbookChanged {
             to_sha256,
             reason,

@@ -140,6 +140,12 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .marked(Mark::Failed)
                 .plain(format!("ステップ失敗: {}", reason.unwrap_or_default()))
         }
+        Body::OperatorChoice {
+            prompt: Prompt::LostCapture,
+            choice: Choice::Rerun,
+        } => step().plain(format!(
+            "{who} が失われた値を取得したステップの再実行を選択"
+        )),
         Body::OperatorChoice { choice, .. } => {
             let p = step();
             match choice {

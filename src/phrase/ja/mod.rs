@@ -40,6 +40,7 @@ impl Phrasebook for Japanese {
             | Body::RunResumed { .. }
             | Body::JournalRecovered { .. }
             | Body::RunbookChanged { .. }
+            | Body::CaptureRerun { .. }
             | Body::RunFinished { .. } => run::say(self, rec, names),
             Body::StepStarted { .. }
             | Body::CommandStarted { .. }

@@ -37,6 +37,25 @@ pub fn step_failure(f: &StepFailure) -> String {
             outside_window(s)
         ),
         StepFailure::Rejected { by, reason } => format!("{by} が承認を却下: 「{reason}」"),
+        StepFailure::LostCapture {
+            purpose,
+            names,
+            by,
+            mutating,
+        } => {
+            let change = if *mutating {
+                format!(
+                    "`{by}` は変更を伴うステップで、再実行するとその変更をもう一度行う（対象の確認と承認もやり直す）。"
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "{} は {} を読むが、これは秘密を含む取得値で、実行の停止とともに失われた（秘密は書き出さない）。`rerun` で `{by}` を再実行して新しい値を取得し、その後ここから続ける。{change}",
+                purpose_words(*purpose),
+                names.join("、")
+            )
+        }
     }
 }
 

@@ -134,6 +134,24 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             ))
             .code(moved_to)
             .plain(" に退避"),
+        Body::CaptureRerun {
+            needed_by,
+            names,
+            mutating,
+        } => {
+            let p = step()
+                .marked(Mark::Resumed)
+                .plain("実行の停止で失われた ")
+                .code(names.join(", "))
+                .plain(" を取得し直すため再実行（")
+                .code(needed_by)
+                .plain(" が使う）");
+            if *mutating {
+                p.plain("。変更を伴うため、変更をもう一度行い、対象の確認と承認もやり直す")
+            } else {
+                p
+            }
+        }
         Body::RunbookChanged {
             to_sha256,
             reason,

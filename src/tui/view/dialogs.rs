@@ -264,6 +264,7 @@ fn choice(
         Some(Prompt::InDoubt) => " Step in doubt ",
         Some(Prompt::Window) => " The change window closed ",
         Some(Prompt::Rejected) => " Rejected by a reviewer ",
+        Some(Prompt::LostCapture) => " A captured secret is gone ",
         _ => " Step failed ",
     };
     let mut d = Dialog::new(heading, t.bad());
@@ -411,6 +412,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
         }
         (K::Override, _) => {
             "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
+        }
+        (K::Rerun, Some(Prompt::LostCapture)) => {
+            "run the step that captured it again (a change asks for its target and approval again), then go on"
         }
         (K::Rerun, _) => "run the step again from its start",
         (K::Done, Some(Prompt::InDoubt)) => {

@@ -44,7 +44,8 @@ pub(super) fn failure(d: &mut Dialog, v: &View, i: usize, prompt: Prompt, area: 
     let t = v.theme;
     let e = v.e;
     let (_, tw) = widths(area);
-    if prompt == Prompt::Gate {
+    // Nothing ran: no command's output to show.
+    if matches!(prompt, Prompt::Gate | Prompt::LostCapture) {
         return;
     }
     let first = |c: &str| c.lines().next().unwrap_or("").to_string();
