@@ -82,7 +82,25 @@ fn the_good_runbook_passes() {
     let (code, stdout, stderr) = check_text(GOOD);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("ok — 2 steps (1 mutating, 0 manual), 0 waiver(s)"),
+        stdout.contains("ok — 2 steps (1 mutating, 0 manual), 0 waivers"),
+        "{stdout}"
+    );
+}
+
+/// Counts agree with their nouns: one step, one waiver.
+#[test]
+fn a_one_step_runbook_is_counted_in_the_singular() {
+    let one = r#"version: 1
+name: one
+steps:
+  - id: look
+    kind: precheck
+    run: uname -a
+"#;
+    let (code, stdout, stderr) = check_text(one);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("ok — 1 step (0 mutating, 0 manual), 0 waivers"),
         "{stdout}"
     );
 }
@@ -153,7 +171,7 @@ fn a_waiver_needs_a_reason_and_one_with_a_reason_is_accepted() {
         + "    waive: { rollback: \"the flag service keeps history\" }\n";
     let (code, stdout, stderr) = check_text(&text);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("1 waiver(s)"));
+    assert!(stdout.contains("1 waiver"));
 }
 
 #[test]

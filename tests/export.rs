@@ -240,7 +240,7 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     let md = exported(&s, run.dir(), &[], 0);
     timeline_rows(&md);
     for want in [
-        "| Outcome | **rolled back (exit 1): rolled back after a failure** |",
+        "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |",
         "**FAILED** Deploy the template to the prod stage: verify 2 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
         "chose to roll back",
         "**ROLLBACK** rollback started: undoing Deploy the template to the prod stage",

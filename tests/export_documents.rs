@@ -209,7 +209,7 @@ const ENGINE_ENGLISH: &[&str] = &[
     "expected stdout",
     ", saw ",
     "checks failed",
-    "rolled back after a failure",
+    "rolled back after",
     "exit 1 (expected 0)",
 ];
 

@@ -94,7 +94,7 @@ fn a_runbook_with_loops_and_decisions_passes_and_nothing_runs() {
     let (code, stdout, stderr) = check(&s, GOOD);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("ok — 4 steps (1 mutating, 1 manual), 0 waiver(s), 1 for_each block(s)"),
+        stdout.contains("ok — 4 steps (1 mutating, 1 manual), 0 waivers, 1 for_each block"),
         "{stdout}"
     );
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::exit::Exit;
+use crate::phrase::counted;
 use crate::runbook::{load_file, model::StepKind};
 use crate::term::stderr_color;
 
@@ -27,15 +28,18 @@ pub fn run(files: &[PathBuf]) -> Exit {
                 // Steps of a `for_each` block are counted once, as written.
                 let loops = match rb.loops.len() {
                     0 => String::new(),
-                    n => format!(", {n} for_each block(s)"),
+                    n => format!(
+                        ", {}",
+                        counted(n as u64, "for_each block", "for_each blocks")
+                    ),
                 };
                 println!(
-                    "{}: ok — {} steps ({} mutating, {} manual), {} waiver(s){loops}{}",
+                    "{}: ok — {} ({} mutating, {} manual), {}{loops}{}",
                     path.display(),
-                    rb.steps.len(),
+                    counted(rb.steps.len() as u64, "step", "steps"),
                     mutating,
                     manual,
-                    waivers,
+                    counted(waivers as u64, "waiver", "waivers"),
                     environments(rb)
                 );
             }

@@ -47,12 +47,16 @@ pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
             run_dir.display()
         )));
     };
+    // Ended, and not continued since (a later `shisa rollback` that stopped at its typed
+    // target or its approval is resumed like any halted run).
+    let ended = reader::ended_at(&journal.records, journal.records.len()).is_some();
     if let Some(Body::RunFinished { outcome, .. }) = journal
         .records
         .iter()
         .rev()
         .map(|r| &r.body)
         .find(|b| matches!(b, Body::RunFinished { .. }))
+        .filter(|_| ended)
     {
         return Err(Error::Invalid(format!(
             "this run already finished ({}); there is nothing to resume",

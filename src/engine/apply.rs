@@ -287,8 +287,10 @@ impl Engine {
             }
             Body::StepFinished { status, reason, .. } => {
                 if let Some(i) = idx {
+                    let undoing =
+                        self.rollback_state().and_then(|r| r.plan.get(r.next)) == Some(&i);
                     self.steps[i].finish(*status, reason.clone());
-                    if *status == StepStatus::RolledBack {
+                    if *status == StepStatus::RolledBack || undoing {
                         if let Some(r) = self.rollback_mut() {
                             r.next += 1;
                         }
@@ -318,20 +320,38 @@ impl Engine {
                     self.steps[j].start_undo();
                 }
                 self.recapture.clear();
+                let reopened = self.going_mut().is_some_and(|g| g.reopened);
+                let plan_gated = plan.clone();
                 let rollback = Some(RollbackState {
                     plan,
                     next: 0,
                     incomplete: false,
                     kept,
+                    gated: reopened,
+                    failed: idx,
                 });
                 // A rollback is asked for of a going run, or of an ended one (which
                 // `rollback_requested` has set going again).
-                let halted = self.going_mut().and_then(|g| g.halted.take());
+                let (halted, reopened) = self
+                    .going_mut()
+                    .map_or((None, false), |g| (g.halted.take(), g.reopened));
                 self.run = RunProgress::Going(Going {
                     rollback,
                     in_doubt: None,
                     halted,
+                    reopened,
                 });
+                // Later, the gates are met afresh: the target as the system names it now,
+                // and a new approval (of the rollback, not of the change).
+                if reopened {
+                    for &j in &plan_gated {
+                        let s = &mut self.steps[j];
+                        if self.rb.steps[j].target.is_some() {
+                            s.target = TargetState::Unresolved;
+                        }
+                        s.approval = ApprovalState::NotRequested;
+                    }
+                }
             }
             Body::RollbackFinished { .. } => {}
             Body::RollbackRequested { .. } => {
@@ -342,8 +362,12 @@ impl Engine {
                         let rollback = rollback.take();
                         self.run = RunProgress::Going(Going {
                             rollback,
+                            reopened: true,
                             ..Going::default()
                         });
+                        // The run's own `--outside-window` was a decision about then: a
+                        // rollback later is judged by the window now, and its own override.
+                        self.window_override = None;
                     }
                     RunProgress::NotStarted => {}
                 }
@@ -366,6 +390,13 @@ impl Engine {
                 // target may have changed since: it begins again, as the operator's rerun
                 // would, still owing the rollback of an earlier attempt's command.
                 for s in &mut self.steps {
+                    // Stopped at the target before its rollback: looked up afresh too.
+                    if matches!(s.progress, Progress::Undoing { .. })
+                        && matches!(s.target, TargetState::Resolved { .. })
+                    {
+                        s.target = TargetState::Unresolved;
+                        continue;
+                    }
                     if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
                         s.restart(s.main_ran);
                         continue;
@@ -427,6 +458,11 @@ impl Engine {
     }
 
     fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
+        // Before a later rollback's gates are met, the question is about the step's whole
+        // rollback: retry looks the target up again, continue leaves the change in place.
+        let before_gates =
+            prompt == Prompt::Rollback && self.undoing_gated(i) && !self.undo_gates_met(i);
+        let entries = self.rb.steps[i].rollback.len() as u32;
         let s = &mut self.steps[i];
         // The run-wide state beside the step's (a field apart, so both can change here).
         let mut going = match &mut self.run {
@@ -439,6 +475,19 @@ impl Engine {
             // verify check that failed — never a change that already succeeded.
             // After a rejection, "retry" asks for approval again: a new request, which the
             // old one's answers cannot meet.
+            (Prompt::Rollback, Choice::Retry) if before_gates => {
+                s.command = CommandState::Idle;
+                if matches!(s.target, TargetState::Resolved { .. }) {
+                    s.target = TargetState::Unresolved;
+                }
+            }
+            (Prompt::Rollback, Choice::Continue) if before_gates => {
+                s.command = CommandState::Idle;
+                s.undone_to(entries);
+                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
+                    r.incomplete = true;
+                }
+            }
             (Prompt::Rejected, Choice::Retry) => {
                 s.command = CommandState::Idle;
                 s.approval = ApprovalState::NotRequested;

@@ -306,6 +306,9 @@ impl Engine {
     fn ask(&mut self, i: usize, purpose: Purpose, failure: &CommandFailure, fx: &mut Vec<Effect>) {
         let prompt = match (purpose, self.rb.steps[i].kind) {
             (Purpose::Rollback(_), _) => Prompt::Rollback,
+            // The target looked up again before a later rollback: the same question as a
+            // rollback command's failure (retry, leave this change in place, or stop).
+            (Purpose::Describe, _) if self.undoing_gated(i) => Prompt::Rollback,
             (_, StepKind::Precheck) => Prompt::Precheck,
             _ => Prompt::Failure,
         };
@@ -336,7 +339,12 @@ impl Engine {
         };
         // The rules judge what the system said, not its masked form: a secret inside a
         // target name must not hide it from `deny`.
-        let Some((rule, p)) = super::expect::target_refusal(t, real, &self.step_vars(i)) else {
+        let refusal = super::expect::target_refusal(t, real, &self.step_vars(i));
+        // Before a later rollback the change is in place, so what `must_match` expected to
+        // find before it may well be gone (the host pattern was narrowed): only `deny`
+        // (what must never be touched) still holds.
+        let refusal = refusal.filter(|(rule, _)| *rule == "deny" || !self.undoing_gated(i));
+        let Some((rule, p)) = refusal else {
             return false;
         };
         let pattern = p.source.clone();

@@ -67,7 +67,14 @@ impl Engine {
     pub(super) fn spawn(&mut self, i: usize, purpose: Purpose, fx: &mut Vec<Effect>) {
         // Typing the target or waiting for approval takes time: the window may have closed
         // since the step began. The change itself must start inside it.
-        if purpose == Purpose::Main && self.rb.steps[i].mutating && self.window_halts(i, fx) {
+        // A rollback command changes things too; before it, the window may also have closed
+        // (a target typed, an approval awaited).
+        let changes = match purpose {
+            Purpose::Main => self.rb.steps[i].mutating,
+            Purpose::Rollback(_) => true,
+            _ => false,
+        };
+        if changes && self.window_halts(i, fx) {
             return;
         }
         let Some((cmd, _)) = self.command_for(i, purpose) else {

@@ -142,9 +142,12 @@ impl Engine {
             ),
             Needs::None => (false, 1, None),
         };
-        let command = self
-            .shown_command(i, Purpose::Main)
-            .unwrap_or_else(|| msg::manual_step(&step.id));
+        let command = match self.undoing_gated(i) {
+            true => self.shown_rollback(i),
+            false => self
+                .shown_command(i, Purpose::Main)
+                .unwrap_or_else(|| msg::manual_step(&step.id)),
+        };
         // Where it runs is part of what the reviewer signs: the same command on another
         // host is another change, and its hash must differ.
         let host = self.remote_target(i, Purpose::Main).map(|t| {

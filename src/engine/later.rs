@@ -4,13 +4,14 @@
 //! the one rollback order (`rollback_plan_now`); the change window is checked as for any
 //! change.
 
-use crate::journal::record::{Body, StepEnd, StepStatus};
+use crate::journal::record::{Body, Purpose, StepEnd, StepStatus};
+use crate::runbook::model::{Approval, Undo};
 use crate::runbook::window::Verdict;
 
 use super::event::Effect;
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::Engine;
+use super::state::{ApprovalState, Engine, TargetState};
 use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
@@ -47,8 +48,10 @@ impl Engine {
         if plan.undo.is_empty() && plan.without_rollback.is_empty() {
             return refuse(msg::NOTHING_TO_UNDO);
         }
-        // Undoing is changing: the window holds for it as for the change itself.
-        let overridden = self.window_override.is_some()
+        // Undoing is changing: the window holds for it as for the change itself. An ended
+        // run's override was a decision about then, not now: only a new one counts.
+        let carried = self.finished_as().is_none() && self.window_override.is_some();
+        let overridden = carried
             || outside_window
                 .as_deref()
                 .is_some_and(|r| !r.trim().is_empty());
@@ -94,5 +97,43 @@ impl Engine {
         self.emit(fx, None, self.operator.clone(), body);
         self.advance(fx);
         Ok(())
+    }
+}
+
+impl Engine {
+    /// Step `i` is the one a later rollback (`shisa rollback`) is undoing: its gates are
+    /// met afresh before its rollback runs.
+    pub(super) fn undoing_gated(&self, i: usize) -> bool {
+        self.rollback_state()
+            .is_some_and(|r| r.gated && r.plan.get(r.next) == Some(&i))
+    }
+
+    /// Whether step `i`'s gates (typed target, approval) are met for its rollback; a step
+    /// without them is met at once.
+    pub(super) fn undo_gates_met(&self, i: usize) -> bool {
+        let step = &self.rb.steps[i];
+        let s = &self.steps[i];
+        let target = step.target.is_none() || matches!(s.target, TargetState::Confirmed { .. });
+        let approval =
+            matches!(step.approval, Approval::None) || matches!(s.approval, ApprovalState::Granted);
+        target && approval
+    }
+
+    /// What a reviewer approves when a later rollback undoes step `i`: its rollback, every
+    /// entry as it will run (or be done by hand), and where.
+    pub(super) fn shown_rollback(&self, i: usize) -> String {
+        let step = &self.rb.steps[i];
+        let entries: Vec<String> = (1..=step.rollback.len() as u32)
+            .map(|n| match &step.rollback[n as usize - 1] {
+                Undo::Run(_) => self
+                    .shown_command(i, Purpose::Rollback(n))
+                    .unwrap_or_default(),
+                Undo::Manual { instructions, .. } => {
+                    let what = instructions.render(&self.shown_step_vars(i));
+                    format!("by hand: {}", self.mask(what.trim()))
+                }
+            })
+            .collect();
+        msg::rollback_of(&step.id, &entries.join("; "))
     }
 }

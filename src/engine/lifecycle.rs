@@ -241,7 +241,11 @@ impl Engine {
     /// A safety gate refused step `i`: stop, or let the operator undo earlier changes.
     pub(super) fn gate(&mut self, i: usize, gate: Gate, fx: &mut Vec<Effect>) {
         let gate = gate.map(&|t| self.mask(t));
-        if self.changes_made() {
+        // Refused before a later rollback of the step: look again, leave this change in
+        // place, or stop.
+        if self.undoing_gated(i) {
+            self.ask_gate(i, gate, Prompt::Rollback, fx);
+        } else if self.changes_made() {
             self.ask_gate(i, gate, Prompt::Gate, fx);
         } else {
             let why = StepEnd::Refused { gate: gate.clone() };

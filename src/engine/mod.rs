@@ -71,6 +71,8 @@ mod blind_tests;
 mod prop_tests;
 
 #[cfg(test)]
+mod later_tests;
+#[cfg(test)]
 mod progress_tests;
 
 #[cfg(test)]

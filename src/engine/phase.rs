@@ -210,6 +210,14 @@ impl Engine {
                 return p;
             }
             let n = self.steps[i].undone();
+            // A later rollback meets the step's gates before any of its entries runs (none,
+            // once the operator chose to leave the change in place).
+            if r.gated
+                && (n as usize) < self.rb.steps[i].rollback.len()
+                && let Some(p) = self.confirming(i, &self.rb.steps[i], true)
+            {
+                return p;
+            }
             return match self.rb.steps[i].rollback.get(n as usize) {
                 Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
                 Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),
@@ -242,7 +250,7 @@ impl Engine {
             // rollback (above) undoes steps. Taken as done, the run moves on from it.
             Progress::Finished(_) | Progress::Undoing { .. } => true,
         };
-        if let Some(p) = self.confirming(i, step) {
+        if let Some(p) = self.confirming(i, step, false) {
             return p;
         }
         if main_done {
@@ -268,20 +276,23 @@ impl Engine {
         }
     }
 
-    /// The typed target and the approval a begun step waits for, before its own part.
-    fn confirming(&self, i: usize, step: &Step) -> Option<Phase> {
+    /// The typed target and the approval a begun step waits for, before its own part — or,
+    /// `undoing` in a later rollback, before its rollback: then the blast radius is not
+    /// counted again (it measured the change, not its undoing) and no earlier step's old
+    /// confirmation stands in for this one.
+    fn confirming(&self, i: usize, step: &Step, undoing: bool) -> Option<Phase> {
         let s = &self.steps[i];
         if let Some(t) = &step.target {
             match &s.target {
                 TargetState::Unresolved => return Some(Phase::Next(Todo::Describe(i))),
                 // The blast radius is counted before anyone is asked to confirm anything.
-                TargetState::Resolved { .. } if self.impact_due(i) => {
+                TargetState::Resolved { .. } if !undoing && self.impact_due(i) => {
                     return Some(Phase::Next(Todo::Impact(i)));
                 }
                 TargetState::Resolved {
                     resolved,
                     misses: 0,
-                } if let Some(j) = self.confirmed_before(i, resolved) => {
+                } if !undoing && let Some(j) = self.confirmed_before(i, resolved) => {
                     return Some(Phase::Next(Todo::ReuseTarget(i, j)));
                 }
                 // Blind: the phase does not carry the resolved target at all.
@@ -349,6 +360,10 @@ impl Engine {
     /// The answers the operator may give at the current prompt.
     pub fn choices(&self) -> Vec<ChoiceKind> {
         let mut offered = self.choices_offered();
+        // Undoing already: a refused target or a rejected approval cannot start another.
+        if self.rollback_state().is_some() {
+            offered.retain(|k| !matches!(k, K::Rollback | K::RollbackItem));
+        }
         // In a loop, the operator may undo only the pass that failed and keep the earlier
         // ones (each already verified) where they are.
         if let Some(at) = offered.iter().position(|k| *k == K::Rollback)

@@ -141,6 +141,17 @@ fn a_rollback_stopped_part_way_goes_on_from_its_entry_when_asked_again() {
         reason: "finish the undo".into(),
         outside_window: None,
     });
+    // Asked for later, the step's target is looked up and typed again before the rest
+    // of its rollback.
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Confirm {
+            step: 1,
+            resolved: "one".into(),
+            misses: 0
+        }
+    );
+    sim.send(Event::Typed("one".into()));
     // The entry that ran is not run again: the rollback asks for the one it stopped at.
     assert_eq!(sim.e.phase(), Phase::ManualUndo { step: 1, n: 2 });
     let undo_1a = sim.ran().iter().filter(|r| *r == "one:rollback-1").count();
@@ -245,5 +256,36 @@ fn a_rerun_halted_at_its_target_still_owes_the_rollback_of_its_earlier_attempt()
     assert!(
         plan.undo.contains(&2),
         "two's first attempt may have changed something: {plan:?}"
+    );
+}
+
+#[test]
+fn a_run_rolled_back_after_a_failed_check_names_the_step_and_the_check() {
+    let mut sim = at_the_failed_check();
+    sim.send(Event::Choice(Choice::Rollback));
+    while matches!(sim.e.phase(), Phase::ManualUndo { .. }) {
+        sim.send(Event::ManualDone {
+            choice: None,
+            note: None,
+        });
+    }
+    assert!(matches!(sim.e.phase(), Phase::Finished { .. }));
+    let why = sim.journal.iter().rev().find_map(|e| match &e.body {
+        crate::journal::record::Body::RunFinished { why, reason, .. } => {
+            Some((why.clone(), reason.clone()))
+        }
+        _ => None,
+    });
+    let (why, reason) = why.expect("run_finished");
+    assert_eq!(
+        why,
+        Some(crate::journal::stops::RunEnd::RolledBack {
+            failed: Some("two".into()),
+            checks: vec![1],
+        })
+    );
+    assert_eq!(
+        reason.as_deref(),
+        Some("rolled back after verify 1 of `two` failed")
     );
 }

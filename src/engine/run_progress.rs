@@ -32,6 +32,9 @@ pub struct Going {
     pub in_doubt: Option<usize>,
     /// The run stopped (a signal, a quit, the window, a crash), resumable; the reason.
     pub halted: Option<String>,
+    /// An ended run set going again by `rollback_requested`: the rollback it starts is
+    /// `gated`.
+    pub reopened: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,4 +48,10 @@ pub struct RollbackState {
     /// Changes left in place on purpose (before a checkpoint or a point of no return, or
     /// earlier loop passes).
     pub kept: Vec<usize>,
+    /// Asked for of an ended run (`shisa rollback`): each step's typed target and approval
+    /// are asked for afresh before its rollback runs, since what was confirmed then may no
+    /// longer be what the system says now.
+    pub gated: bool,
+    /// The step whose failure the rollback was chosen at (none when asked for).
+    pub failed: Option<usize>,
 }

@@ -1505,6 +1505,17 @@ fn an_ended_runs_changes_are_rolled_back_later_on_request() {
         .unwrap_err();
     assert!(refused.0.contains("--outside-window"), "{refused}");
     sim.send(rollback_requested("INC-42 closed", Some("customer outage")));
+    // The target is looked up again and typed again before anything is undone.
+    assert_eq!(
+        sim.e.phase(),
+        Phase::Confirm {
+            step: 2,
+            resolved: "quarantine-2023-12".into(),
+            misses: 0
+        }
+    );
+    assert!(!sim.ran().contains(&"attach:rollback-1".to_string()));
+    sim.send(Event::Typed("quarantine-2023-12".into()));
     assert!(
         sim.ran().contains(&"attach:rollback-1".to_string()),
         "{:?}",
@@ -1528,6 +1539,11 @@ fn an_ended_runs_changes_are_rolled_back_later_on_request() {
             "override",
             "window_checked",
             "rollback_started",
+            "command_started",
+            "command_finished",
+            "target_resolved",
+            "target_confirmed",
+            "window_checked",
             "command_started",
             "command_finished",
             "step_finished",

@@ -399,10 +399,20 @@ impl Engine {
                 return false;
             }
             Todo::RollbackStepDone(i) => {
-                let body = Body::StepFinished {
-                    status: StepStatus::RolledBack,
-                    reason: None,
-                    why: None,
+                // Skipped at its gates, the change stays in place and the step ends as it
+                // had: nothing says it was undone.
+                let left = self.undoing_gated(i) && !self.undo_gates_met(i);
+                let body = match self.steps[i].progress.ended() {
+                    _ if !left => Body::StepFinished {
+                        status: StepStatus::RolledBack,
+                        reason: None,
+                        why: None,
+                    },
+                    ended => Body::StepFinished {
+                        status: ended.map_or(StepStatus::Failed, |e| e.status),
+                        reason: Some(msg::step_end(&StepEnd::LeftInPlace)),
+                        why: Some(StepEnd::LeftInPlace),
+                    },
                 };
                 self.emit(fx, Some(i), self.shisa(), body);
                 return false;
@@ -434,13 +444,31 @@ impl Engine {
                     (true, true) if self.requested => {
                         (Outcome::RolledBack, RunEnd::RolledBackOnRequest)
                     }
-                    (true, true) => (Outcome::RolledBack, RunEnd::RolledBack),
+                    (true, true) => (Outcome::RolledBack, self.rolled_back_after()),
                     (true, false) => (Outcome::RolledBack, RunEnd::RolledBackKeeping { kept }),
                 };
                 self.finish_because(fx, outcome, why);
             }
         }
         true
+    }
+
+    /// Why a rollback chosen at a failure ended the run: which step failed, and which of
+    /// its checks (none: its own command).
+    fn rolled_back_after(&self) -> RunEnd {
+        let failed = self.rollback_state().and_then(|r| r.failed);
+        let checks = failed
+            .map(|i| {
+                (self.steps[i].checks.iter())
+                    .filter(|(_, f)| f.is_some())
+                    .map(|(n, _)| *n)
+                    .collect()
+            })
+            .unwrap_or_default();
+        RunEnd::RolledBack {
+            failed: failed.map(|i| self.rb.steps[i].id.clone()),
+            checks,
+        }
     }
 
     /// How a step whose commands all finished closes: passed, or — when the operator

@@ -53,7 +53,14 @@ pub enum RunEnd {
     },
     /// The operator stopped after a failure, giving no words of their own.
     StoppedAfterFailure,
-    RolledBack,
+    /// Rolled back after `failed` failed (absent in older journals): its own command, or
+    /// the verify checks numbered in `checks`.
+    RolledBack {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        failed: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        checks: Vec<u32>,
+    },
     /// Rolled back, leaving these steps' changes in place (a checkpoint, a point of no
     /// return, or earlier loop passes the operator kept).
     RolledBackKeeping {
@@ -218,6 +225,9 @@ pub enum StepEnd {
     RollbackChosen,
     /// The operator rolled back instead of going on.
     RolledBackInstead,
+    /// A later rollback stopped at this step's gates (target, approval) and the operator
+    /// went on without undoing it: its change stays in place.
+    LeftInPlace,
     /// An in-doubt step the operator declared done, in their own words (`said`).
     Accepted {
         said: String,

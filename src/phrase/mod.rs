@@ -225,6 +225,12 @@ pub fn said<T>(why: Option<&T>, text: Option<&str>, say: impl Fn(&T) -> String) 
     why.map(say).or_else(|| text.map(str::to_string))
 }
 
+/// An English count with its noun: "1 poll", "3 polls" (Japanese has no plural).
+pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// A target question, for [`Phrasebook::target_ask`].
 #[derive(Debug, Clone, Copy)]
 pub struct TargetAsk<'a> {

@@ -168,6 +168,7 @@ fn step_ends() -> Vec<StepEnd> {
         StepEnd::ContinueChosen,
         StepEnd::RollbackChosen,
         StepEnd::RolledBackInstead,
+        StepEnd::LeftInPlace,
         StepEnd::Accepted {
             said: "checked by hand".into(),
             proven: false,

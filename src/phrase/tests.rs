@@ -404,7 +404,14 @@ fn no_english_is_left_in_japanese_reasons() {
             steps: vec!["push".into()],
         },
         RunEnd::StoppedAfterFailure,
-        RunEnd::RolledBack,
+        RunEnd::RolledBack {
+            failed: None,
+            checks: vec![],
+        },
+        RunEnd::RolledBack {
+            failed: Some("attach".into()),
+            checks: vec![2],
+        },
         RunEnd::RolledBackKeeping {
             kept: vec!["push".into()],
         },
@@ -592,4 +599,26 @@ fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
     assert!(staging.ends_with("`abababababab`) in staging"), "{staging}");
     let plain = say(&started(None, None)).text();
     assert!(plain.ends_with("`abababababab`)"), "{plain}");
+}
+
+#[test]
+fn one_poll_is_said_in_the_singular() {
+    let waited = |polls: u32, met: bool| {
+        rec(
+            Some("push"),
+            Role::Shisa,
+            Body::WaitFinished {
+                purpose: Purpose::Main,
+                polls,
+                waited_ms: 2_000,
+                met,
+            },
+        )
+    };
+    let one = say(&waited(1, false)).text();
+    assert!(one.contains("(1 poll)"), "{one}");
+    let many = say(&waited(3, true)).text();
+    assert!(many.contains("(3 polls)"), "{many}");
+    let ja = phrase(&JA, &waited(1, true), &Titles).unwrap().text();
+    assert!(ja.contains("確認 1 回"), "{ja}");
 }

@@ -147,6 +147,11 @@ pub const ROLLBACK_NOT_NOW: &str =
     "not now: let the running command end, or answer the question on screen (it offers rollback)";
 pub const ROLLBACK_HALTED: &str = "this run stopped without ending: `shisa resume` continues it, and its quit dialog offers the rollback";
 
+/// What a reviewer approves when a later rollback undoes a step.
+pub fn rollback_of(step: &str, entries: &str) -> String {
+    format!("rollback of `{step}`: {entries}")
+}
+
 pub fn rollback_outside_window(why: &str) -> String {
     format!("{why}; a rollback changes things too: give --outside-window \"why\" to undo now")
 }

@@ -190,7 +190,11 @@ pub fn run_end(end: &RunEnd) -> String {
     match end {
         RunEnd::Exceptions { steps } => with_exceptions(steps),
         RunEnd::StoppedAfterFailure => STOPPED_AFTER_FAILURE.into(),
-        RunEnd::RolledBack => ROLLED_BACK.into(),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } => rolled_back_after(step, checks),
+        RunEnd::RolledBack { failed: None, .. } => ROLLED_BACK.into(),
         RunEnd::RolledBackKeeping { kept } => format!(
             "rolled back after a failure; left in place ({KEPT_WHY}): {}",
             kept.join(", ")
@@ -223,6 +227,7 @@ pub fn step_end(end: &StepEnd) -> String {
         StepEnd::ContinueChosen => CHOSE_CONTINUE.into(),
         StepEnd::RollbackChosen => ROLLBACK_CHOSEN.into(),
         StepEnd::RolledBackInstead => ROLLBACK_INSTEAD.into(),
+        StepEnd::LeftInPlace => LEFT_IN_PLACE.into(),
         StepEnd::Accepted {
             said,
             proven,
@@ -429,6 +434,24 @@ pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
 pub const CHOSE_CONTINUE: &str = "the operator chose to continue";
 pub const ROLLBACK_CHOSEN: &str = "rollback chosen";
 pub const ROLLED_BACK: &str = "rolled back after a failure";
+
+/// A rollback chosen at a failure, naming what failed.
+pub fn rolled_back_after(step: &str, checks: &[u32]) -> String {
+    match checks {
+        [] => format!("rolled back after `{step}` failed"),
+        [n] => format!("rolled back after verify {n} of `{step}` failed"),
+        [first @ .., last] => {
+            let n: Vec<String> = first.iter().map(u32::to_string).collect();
+            format!(
+                "rolled back after verify {} and {last} of `{step}` failed",
+                n.join(", ")
+            )
+        }
+    }
+}
+
+/// A later rollback stopped at this step's gates and the operator went on without it.
+pub const LEFT_IN_PLACE: &str = "left in place: its rollback did not pass its gates (target, approval) and the operator went on";
 pub const ROLLBACK_INCOMPLETE: &str = "rollback incomplete: a rollback command was skipped";
 pub const KEPT_WHY: &str =
     "a checkpoint, a point of no return, or earlier loop passes kept by the operator";

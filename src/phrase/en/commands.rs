@@ -144,9 +144,10 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: true,
         } => step().plain(format!(
-            "{} held after {} ({polls} polls)",
+            "{} held after {} ({})",
             purpose_words(*purpose),
-            book.duration(*waited_ms)
+            book.duration(*waited_ms),
+            crate::phrase::counted(*polls, "poll", "polls")
         )),
         Body::WaitFinished {
             purpose,
@@ -154,9 +155,10 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: false,
         } => step().marked(Mark::Failed).plain(format!(
-            "{} still did not hold after {} ({polls} polls)",
+            "{} still did not hold after {} ({})",
             purpose_words(*purpose),
-            book.duration(*waited_ms)
+            book.duration(*waited_ms),
+            crate::phrase::counted(*polls, "poll", "polls")
         )),
         Body::SnapshotRecorded { captures, .. } => {
             let list: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -221,18 +221,21 @@ impl Phrasebook for English {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "had not held yet after waiting {took} ({polls} polls: {miss})"
+                    "had not held yet after waiting {took} ({}: {miss})",
+                    crate::phrase::counted(polls, "poll", "polls")
                 ));
             }
             (Some(1), true) => return p.plain("held at the first poll"),
             (Some(polls), true) => {
                 return p.plain(format!(
-                    "held after waiting {took} ({polls} polls; before that: {miss})"
+                    "held after waiting {took} ({}; before that: {miss})",
+                    crate::phrase::counted(polls, "poll", "polls")
                 ));
             }
             (Some(polls), false) => {
                 return p.marked(Mark::Failed).plain(format!(
-                    "still did not hold after waiting {took} ({polls} polls) — {miss}"
+                    "still did not hold after waiting {took} ({}) — {miss}",
+                    crate::phrase::counted(polls, "poll", "polls")
                 ));
             }
             (None, _) => {}

@@ -66,7 +66,21 @@ pub fn run_end(e: &RunEnd) -> String {
             steps.join("、")
         ),
         RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
-        RunEnd::RolledBack => "失敗の後、ロールバックした".into(),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } if checks.is_empty() => format!("{step} の失敗の後、ロールバックした"),
+        RunEnd::RolledBack {
+            failed: Some(step),
+            checks,
+        } => {
+            let n: Vec<String> = checks.iter().map(u32::to_string).collect();
+            format!(
+                "{step} の確認 {} の失敗の後、ロールバックした",
+                n.join("、")
+            )
+        }
+        RunEnd::RolledBack { failed: None, .. } => "失敗の後、ロールバックした".into(),
         RunEnd::RolledBackKeeping { kept } => format!(
             "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）: {}",
             kept.join("、")
@@ -100,6 +114,9 @@ pub fn step_end(e: &StepEnd) -> String {
         StepEnd::ContinueChosen => "オペレーターが続行を選択".into(),
         StepEnd::RollbackChosen => "ロールバックを選択".into(),
         StepEnd::RolledBackInstead => "オペレーターが先へ進まずにロールバックした".into(),
+        StepEnd::LeftInPlace => {
+            "後からのロールバックがこのステップの確認（対象、承認）を通らず、オペレーターはこの変更を残して先へ進んだ".into()
+        }
         StepEnd::Accepted {
             said,
             proven,
