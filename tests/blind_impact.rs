@@ -1,47 +1,12 @@
 //! Blind target confirmation and the blast radius (`impact` / `at_most`), through the real
-//! binary against the simulators (DESIGN §12; incidents 002 and 001).
+//! binary against the simulators (incidents 002 and 001).
 
 mod common;
 
 use std::process::Command;
 
+use common::blind::blind_runbook;
 use common::{Scratch, root, runbook};
-
-/// Incident 002 with every other guard taken away: no `deny`, no `must_match`. Only the
-/// blind confirmation stands between the operator and the organization root.
-fn blind_runbook(s: &Scratch) -> std::path::PathBuf {
-    let sim = root().join("assets/sim");
-    s.write(
-        "blind.yaml",
-        &format!(
-            r#"version: 1
-name: Quarantine, blind
-path: ['{}']
-params:
-  target_id: {{ pattern: '^(r-[0-9a-z]{{4,32}}|ou-[0-9a-z]{{4,32}}-[0-9a-z]{{8,32}})$' }}
-steps:
-  - id: save
-    kind: snapshot
-    title: Save every policy attachment
-    run: orgctl export-attachments > "$SHISA_RUN_DIR/attachments.json"
-  - id: attach
-    kind: action
-    title: Attach the Deny-all policy
-    target:
-      describe: orgctl describe --id "$target_id"
-      capture: 'Name:\s*(\S+)'
-      confirm: blind
-    argv: [orgctl, attach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
-    verify:
-      - run: orgctl policies --target "$target_id"
-        expect: {{ stdout_contains: p-denyall01 }}
-    rollback:
-      - argv: [orgctl, detach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
-"#,
-            sim.display()
-        ),
-    )
-}
 
 /// Asks a simulator about the world a run left behind.
 fn sim(run: &common::Run, tool: &str, args: &[&str]) -> String {

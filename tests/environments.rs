@@ -1,4 +1,4 @@
-//! `environments:` and `run --env` through the real binary (DESIGN §12, incident 002's
+//! `environments:` and `run --env` through the real binary (incident 002's
 //! remedy): production starts only on a completed, verified staging run of the same
 //! runbook within the period, names it in `run_started` and the export; otherwise it is
 //! refused with exit 4, nothing runs, and the refusal says what was looked for, what was

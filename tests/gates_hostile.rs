@@ -1,44 +1,10 @@
-//! The safety gates of DESIGN §12 under a hostile pass: each test is a way someone got past
+//! The safety gates (blind targets, impact, rehearsal, approvals, review) under a hostile pass: each test is a way someone got past
 //! a gate (or read what it hides) through the real binary, kept so it stays closed.
 
 mod common;
 
-use common::{Live, Scratch, Shared, root};
-
-/// Incident 002 with only the blind confirmation in the way: the lookup resolves Root.
-fn blind_runbook(s: &Scratch) -> std::path::PathBuf {
-    let sim = root().join("assets/sim");
-    s.write(
-        "blind.yaml",
-        &format!(
-            r#"version: 1
-name: Quarantine, blind
-path: ['{}']
-params:
-  target_id: {{ pattern: '^(r-[0-9a-z]{{4,32}}|ou-[0-9a-z]{{4,32}}-[0-9a-z]{{8,32}})$' }}
-steps:
-  - id: save
-    kind: snapshot
-    title: Save every policy attachment
-    run: orgctl export-attachments > "$SHISA_RUN_DIR/attachments.json"
-  - id: attach
-    kind: action
-    title: Attach the Deny-all policy
-    target:
-      describe: orgctl describe --id "$target_id"
-      capture: 'Name:\s*(\S+)'
-      confirm: blind
-    argv: [orgctl, attach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
-    verify:
-      - run: orgctl policies --target "$target_id"
-        expect: {{ stdout_contains: p-denyall01 }}
-    rollback:
-      - argv: [orgctl, detach-policy, --policy, p-denyall01, --target, '{{{{ target_id }}}}']
-"#,
-            sim.display()
-        ),
-    )
-}
+use common::blind::blind_runbook;
+use common::{Live, Scratch, Shared};
 
 /// A late watcher is sent the output of earlier commands from their logs; the blind
 /// lookup's log holds the very name the operator must come up with unaided. Anyone who may

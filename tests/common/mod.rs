@@ -2,6 +2,7 @@
 //! journal directory, feed stdin, and read back what a user would look at.
 #![allow(dead_code)]
 
+pub mod blind;
 pub mod needs;
 pub mod real;
 
