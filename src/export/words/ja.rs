@@ -146,7 +146,10 @@ impl DocumentWords for Japanese {
                 "実行中: この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す"
             ),
             Unfinished::Halted { reason } => {
-                format!("中断: この実行は中断され（{reason}）、完了していない。{resume}")
+                // The reason stands as its own sentence: pasted inside brackets it nests
+                // its own （…） and reads as a frame around a frame.
+                let reason = reason.trim_end_matches('。');
+                format!("中断（再開可能）: {reason}。この実行は完了していない。{resume}")
             }
             Unfinished::CutOff { torn } => {
                 let torn = torn
