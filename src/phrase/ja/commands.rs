@@ -82,12 +82,20 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     (Some(c), _) => format!("終了コード {c}"),
                     (None, None) => "失敗".into(),
                 });
-                let p = step().marked(Mark::Failed).plain(format!("{what} 失敗"));
+                // "コマンドが失敗", "確認 2 が失敗": a space only after a number.
+                let gap = if what.ends_with(|c: char| c.is_ascii_digit()) {
+                    " "
+                } else {
+                    ""
+                };
+                let p = step()
+                    .marked(Mark::Failed)
+                    .plain(format!("{what}{gap}が失敗"));
                 let p = match &command {
                     Some(c) => p.plain(": ").code(c),
                     None => p,
                 };
-                p.plain(format!(" — {why}（{took} 経過）{}{left}", again(*attempt)))
+                p.plain(format!(" — {why}、{took}後{}{left}", again(*attempt)))
             }
         }
         Body::ExpectFailed {

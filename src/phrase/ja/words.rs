@@ -16,7 +16,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
         CommandFailure::TimedOut { limit_ms: None } => "制限時間を過ぎてタイムアウト".into(),
         CommandFailure::Killed { signal } => format!("シグナル {signal} で強制終了"),
         CommandFailure::Exit { code, expected } => {
-            format!("終了コード {code}（期待は {expected}）")
+            format!("終了コード {code}（期待値 {expected}）")
         }
         CommandFailure::Unmet {
             expected,
