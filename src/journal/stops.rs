@@ -9,6 +9,7 @@
 //! The system's own words (an ssh transport's explanation, a journal check's error) are
 //! carried as they were said: no phrasebook can translate them.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::purpose::Purpose;
@@ -251,6 +252,30 @@ pub struct NoRehearsal {
     /// The command that produces the evidence.
     pub rehearse: String,
     pub nearest: Nearest,
+}
+
+impl NoRehearsal {
+    /// The period looked in: its start, and its end (this run's clock at the refusal).
+    pub fn period(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        let since = utc(&self.since);
+        let now = since.map(|s| s + chrono::Duration::seconds(self.within_s as i64));
+        (since, now)
+    }
+}
+
+/// A journaled RFC 3339 time, read back in UTC.
+pub fn utc(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A journaled time to the minute, `2023-12-05 17:15 UTC`, the same in every language;
+/// empty when there is none.
+pub fn utc_minute(text: Option<&str>) -> String {
+    text.and_then(utc).map_or(String::new(), |t| {
+        t.format("%Y-%m-%d %H:%M UTC").to_string()
+    })
 }
 
 /// The closest thing to evidence that was found; `ended` in RFC 3339 UTC.

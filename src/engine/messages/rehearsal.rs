@@ -4,14 +4,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::{Nearest, NoRehearsal};
+use crate::journal::stops::{utc, utc_minute};
 use crate::runbook::duration::format_period;
 
 /// What was looked for, what was found nearest, and how to produce the evidence.
 pub fn refused_no_rehearsal(n: &NoRehearsal) -> String {
     let needs = &n.needs;
     let within = format_period(std::time::Duration::from_secs(n.within_s));
-    let since = utc(&n.since);
-    let now = since.map(|s| s + chrono::Duration::seconds(n.within_s as i64));
+    let (since, now) = n.period();
     let ago = |ended: &Option<String>| match (now, ended.as_deref().and_then(utc)) {
         (Some(now), Some(t)) => format!(" {}", ago(now, t)),
         _ => String::new(),
@@ -24,9 +24,7 @@ pub fn refused_no_rehearsal(n: &NoRehearsal) -> String {
         ),
         Nearest::Ahead { run_id, ended } => format!(
             "a {needs} run of this version that completed after this run's clock ({run_id}, at {}): a clock was wrong then or is now, so it proves no period",
-            ended.as_deref().and_then(utc).map_or(String::new(), |t| t
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string())
+            utc_minute(ended.as_deref())
         ),
         Nearest::Broken { run_id, why } => format!(
             "a completed {needs} run of this version whose journal does not verify ({run_id}: {why})"
@@ -61,12 +59,6 @@ pub fn refused_no_rehearsal(n: &NoRehearsal) -> String {
         n.looked_in,
         n.rehearse,
     )
-}
-
-fn utc(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// `16 days ago`, `5 hours ago`, `12 minutes ago`.

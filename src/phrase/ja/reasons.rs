@@ -10,6 +10,7 @@ use super::words::{command_failure, duration, purpose_words};
 use crate::journal::record::{
     Gate, Halt, Nearest, NoRehearsal, NotCounted, Purpose, RunEnd, Shut, Skip, StepEnd, StepFailure,
 };
+use crate::journal::stops::{utc, utc_minute};
 
 pub fn step_failure(f: &StepFailure) -> String {
     match f {
@@ -343,8 +344,7 @@ pub fn not_counted(n: &NotCounted) -> String {
 fn no_rehearsal(n: &NoRehearsal) -> String {
     let needs = &n.needs;
     let within = period(n.within_s);
-    let since = utc(&n.since);
-    let now = since.map(|s| s + chrono::Duration::seconds(n.within_s as i64));
+    let (since, now) = n.period();
     let ago = |ended: &Option<String>| match (now, ended.as_deref().and_then(utc)) {
         (Some(now), Some(t)) => format!("{}、", ago(now, t)),
         _ => String::new(),
@@ -357,9 +357,7 @@ fn no_rehearsal(n: &NoRehearsal) -> String {
         ),
         Nearest::Ahead { run_id, ended } => format!(
             "この版の {needs} での完了した実行（{run_id}、{} 終了）はあるが、この実行の時計より後の時刻になっている: どちらかの時計が誤っており、期間の根拠にならない",
-            ended.as_deref().and_then(utc).map_or(String::new(), |t| t
-                .format("%Y-%m-%d %H:%M UTC")
-                .to_string())
+            utc_minute(ended.as_deref())
         ),
         Nearest::Broken { run_id, why } => format!(
             "この版の {needs} での完了した実行はあるが、ジャーナルを検証できない（{run_id}: {why}）"
@@ -419,12 +417,6 @@ fn period(s: u64) -> String {
         s if s % 3600 == 0 => format!("{} 時間", s / 3600),
         s => duration(s * 1000),
     }
-}
-
-fn utc(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// `16 日前`, `5 時間前`, `12 分前`.
