@@ -274,7 +274,11 @@ fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
             );
         }
         v @ crate::runbook::window::Verdict::Outside { .. } => {
-            let (local, reason) = (v.local(), v.reason().unwrap_or_default());
+            let reason = v
+                .shut()
+                .map(crate::engine::messages::shut)
+                .unwrap_or_default();
+            let local = v.local();
             let _ = writeln!(o, "            now {local}{faked}: OUTSIDE — {reason}");
             if let Some(next) = w.next_opening(now) {
                 let _ = writeln!(
