@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clock::Clock;
 use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
@@ -30,13 +29,13 @@ pub mod remote;
 #[cfg(test)]
 mod tests;
 
-use ports::{JournalSink, Launcher, Signal, Stoppable};
+use ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 
 pub struct Driver {
     pub engine: Engine,
     writer: Box<dyn JournalSink>,
     runner: Box<dyn Launcher>,
-    clock: Clock,
+    clock: Box<dyn Clock>,
     running: Option<Box<dyn Stoppable>>,
     exit: Option<Exit>,
     /// The run was halted while a command ran: wait for its result, then stop.
@@ -73,7 +72,7 @@ impl Driver {
         engine: Engine,
         writer: impl JournalSink + 'static,
         (runner, rx): (impl Launcher + 'static, RunnerRx),
-        clock: Clock,
+        clock: impl Clock + 'static,
     ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         let (open_tx, open_rx) = mpsc::unbounded_channel();
@@ -81,7 +80,7 @@ impl Driver {
             engine,
             writer: Box::new(writer),
             runner: Box::new(runner),
-            clock,
+            clock: Box::new(clock),
             running: None,
             exit: None,
             fatal: None,

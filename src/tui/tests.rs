@@ -13,7 +13,7 @@ use ratatui::backend::TestBackend;
 use super::form::{self, Form, FormStep};
 use super::output::MAX_LINES;
 use super::{App, Options};
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
@@ -110,7 +110,7 @@ impl Sim {
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: format!("/var/lib/shisa/runs/{RUN_ID}"),
-                clock: Clock::from_env().unwrap(),
+                clock: SystemClock::from_env().unwrap(),
                 color: false,
                 watcher,
                 dropped: None,
@@ -682,7 +682,7 @@ fn no_color_means_no_colour_anywhere() {
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: "/runs/x".into(),
-                clock: Clock::from_env().unwrap(),
+                clock: SystemClock::from_env().unwrap(),
                 color,
                 watcher: false,
                 dropped: None,
