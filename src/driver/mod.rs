@@ -22,6 +22,8 @@ use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+#[cfg(test)]
+pub(crate) mod fake;
 mod launch;
 mod opening;
 pub mod ports;
@@ -96,6 +98,14 @@ impl Driver {
             open_tx,
             open_rx,
         }
+    }
+
+    /// Where a test sends an event the loop feeds as it feeds a timer's: what reaches the
+    /// engine by other roads (a reviewer's verdict, a timer the test plays), for the TUI's
+    /// tests, which drive this loop rather than a copy of it.
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> mpsc::UnboundedSender<Event> {
+        self.timer_tx.clone()
     }
 
     /// Runs `on:` commands through these connections.

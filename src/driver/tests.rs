@@ -3,13 +3,14 @@
 //! takes time, signals and input from the test. One shared log shows the order in which the
 //! driver did things, so "journal before effect" is checked without the binary.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
+use super::fake::FakeClock;
 use super::ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 use super::{Driver, Ended};
 use crate::engine::{CommandResult, Engine, Event, Phase, Spawn, StartInfo};
@@ -26,24 +27,6 @@ use crate::share::peer::Peer;
 use crate::share::server::{Live, ShareMsg};
 
 type Log = Rc<RefCell<Vec<String>>>;
-
-/// The time the driver reads: it stands still until a command the launcher starts takes
-/// some (`FakeLauncher::takes`).
-#[derive(Clone)]
-struct FakeClock(Rc<Cell<DateTime<Utc>>>);
-
-impl FakeClock {
-    fn at(rfc3339: &str) -> FakeClock {
-        let t = DateTime::parse_from_rfc3339(rfc3339).unwrap_or_else(|e| panic!("{e}"));
-        FakeClock(Rc::new(Cell::new(t.with_timezone(&Utc))))
-    }
-}
-
-impl Clock for FakeClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0.get()
-    }
-}
 
 /// Keeps records in memory; fails the batch that holds a record of kind `fail_on`.
 struct FakeJournal {
@@ -128,7 +111,7 @@ impl Launcher for FakeLauncher {
         self.log
             .borrow_mut()
             .push(format!("SPAWN {}:{}", spawn.step_id, spawn.purpose));
-        self.clock.0.set(self.clock.now() + self.takes);
+        self.clock.set(self.clock.now() + self.takes);
         let result = CommandResult {
             step: spawn.step,
             purpose: Some(spawn.purpose),
