@@ -1,4 +1,5 @@
-//! The wall clock, read in one place. In a debug build (the tests), `SHISA_FAKE_NOW`
+//! The wall clock, read in one place: the driver reads it through its clock port
+//! (`driver::ports::Clock`), where tests plug in a fake one. In a debug build (the tests), `SHISA_FAKE_NOW`
 //! (RFC 3339) shifts it, and every run or resume journals that the clock was faked. A
 //! release build never reads the variable: a test hook must not move a production decision
 //! such as the change window.
@@ -8,25 +9,25 @@ use chrono::{DateTime, Utc};
 pub const FAKE_NOW_VAR: &str = "SHISA_FAKE_NOW";
 
 #[derive(Debug, Clone, Copy)]
-pub struct Clock {
+pub struct SystemClock {
     /// Fixed offset from the real clock, when faked; time still passes normally.
     offset: Option<chrono::Duration>,
 }
 
-impl Clock {
-    pub fn from_env() -> Result<Clock, String> {
+impl SystemClock {
+    pub fn from_env() -> Result<SystemClock, String> {
         if !cfg!(debug_assertions) {
             if std::env::var_os(FAKE_NOW_VAR).is_some() {
                 eprintln!("shisa: {FAKE_NOW_VAR} is ignored: a release build reads the real clock");
             }
-            return Ok(Clock { offset: None });
+            return Ok(SystemClock { offset: None });
         }
         match std::env::var(FAKE_NOW_VAR) {
-            Err(_) => Ok(Clock { offset: None }),
+            Err(_) => Ok(SystemClock { offset: None }),
             Ok(text) => {
                 let fake = DateTime::parse_from_rfc3339(&text)
                     .map_err(|e| format!("{FAKE_NOW_VAR}=`{text}` is not an RFC 3339 time: {e}"))?;
-                Ok(Clock {
+                Ok(SystemClock {
                     offset: Some(fake.with_timezone(&Utc) - Utc::now()),
                 })
             }

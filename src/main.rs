@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser};
 
 use shisa::cli::{Cli, Command};
-use shisa::clock::Clock;
+use shisa::clock::SystemClock;
 use shisa::commands;
 use shisa::exit::{Error, Exit};
 use shisa::term::stderr_color;
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<Exit, Error> {
-    let clock = || Clock::from_env().map_err(Error::Invalid);
+    let clock = || SystemClock::from_env().map_err(Error::Invalid);
     match cli.command {
         Command::Check { runbooks } => Ok(commands::check::run(&runbooks)),
         Command::Plan {

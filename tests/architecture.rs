@@ -96,6 +96,52 @@ fn source_files_form_no_module_cycle() {
     );
 }
 
+/// Directories (the top-level modules: `engine`, `runbook`, `tui`, …) form no cycle either.
+/// Files can be acyclic while their directories are not — `runbook/window.rs` naming
+/// `engine::messages` while `engine/` names `runbook` — and then neither layer can be read
+/// or moved without the other (ARCHITECTURE.md, "Code map").
+#[test]
+fn top_level_modules_form_no_cycle() {
+    let files = sources();
+    let mut by_dir: BTreeMap<(String, String), String> = BTreeMap::new();
+    for ((from, to), via) in edges(&files) {
+        let (a, b) = (top_level(&from), top_level(&to));
+        if a != b && !a.is_empty() && !b.is_empty() {
+            by_dir
+                .entry((a, b))
+                .or_insert_with(|| format!("{via}, in src/{from}"));
+        }
+    }
+    let report: Vec<String> = cycles(&by_dir)
+        .iter()
+        .map(|(group, cycle)| {
+            let mut line = format!("{} -- for example {}", group.join(", "), cycle[0]);
+            for pair in cycle.windows(2) {
+                let via = &by_dir[&(pair[0].clone(), pair[1].clone())];
+                line.push_str(&format!("\n    -> {} ({via})", pair[1]));
+            }
+            line
+        })
+        .collect();
+    assert!(
+        report.is_empty(),
+        "{} cycle(s) among the top-level modules of src/; the lower one must not name the \
+         higher (move what both need down):\n  {}",
+        report.len(),
+        report.join("\n  ")
+    );
+}
+
+/// `engine/update/x.rs` and `engine.rs` are `engine`; `lib.rs` is the root, "".
+fn top_level(file: &str) -> String {
+    let first = file.split('/').next().unwrap_or(file);
+    match first.strip_suffix(".rs") {
+        Some("lib") => String::new(),
+        Some(stem) => stem.to_string(),
+        None => first.to_string(),
+    }
+}
+
 #[test]
 fn engine_names_no_io_and_no_edge() {
     let word = Regex::new(r"\b[A-Za-z_]\w*\b").unwrap();

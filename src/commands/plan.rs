@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::exit::{Error, Result};
 use crate::runbook::expand::expand;
 use crate::runbook::model::Runbook;
@@ -15,7 +15,7 @@ use crate::runbook::{load_file, show};
 use super::plan_map::rollback_map;
 use super::plan_step::step_block;
 
-pub fn run(path: &Path, assignments: &[String], clock: &Clock) -> Result<String> {
+pub fn run(path: &Path, assignments: &[String], clock: &SystemClock) -> Result<String> {
     let loaded = load_file(path)?;
     let given = params::split_all(assignments).map_err(Error::Invalid)?;
     let params = loaded.resolve_params_with(&given, true)?;
@@ -45,7 +45,7 @@ fn unrolled(rb: &Runbook, params: &Params) -> Runbook {
 pub fn run_resolved(
     path: &Path,
     assignments: &[String],
-    clock: &Clock,
+    clock: &SystemClock,
     resolve: bool,
 ) -> Result<(String, bool)> {
     if !resolve {
@@ -71,7 +71,7 @@ pub fn run_resolved(
     Ok((text, refused))
 }
 
-pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Clock) -> String {
+pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &SystemClock) -> String {
     let flat = unrolled(rb, params);
     let mut values = params.shown();
     for step in &rb.steps {
@@ -235,7 +235,7 @@ fn hosts(o: &mut String, rb: &Runbook) {
     }
 }
 
-fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
+fn window(o: &mut String, rb: &Runbook, clock: &SystemClock) {
     let Some(w) = &rb.window else {
         let _ = writeln!(o, "  window    none: changes may start at any time");
         return;
@@ -274,7 +274,11 @@ fn window(o: &mut String, rb: &Runbook, clock: &Clock) {
             );
         }
         v @ crate::runbook::window::Verdict::Outside { .. } => {
-            let (local, reason) = (v.local(), v.reason().unwrap_or_default());
+            let reason = v
+                .shut()
+                .map(crate::engine::messages::shut)
+                .unwrap_or_default();
+            let local = v.local();
             let _ = writeln!(o, "            now {local}{faked}: OUTSIDE — {reason}");
             if let Some(next) = w.next_opening(now) {
                 let _ = writeln!(

@@ -8,14 +8,14 @@ use chrono::Utc;
 
 use super::session::{self, Session};
 use crate::cli::ResumeArgs;
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::engine::{Engine, Event};
 use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
 use crate::runbook::params;
 
-pub fn run(args: &ResumeArgs, clock: Clock) -> Result<Exit> {
+pub fn run(args: &ResumeArgs, clock: SystemClock) -> Result<Exit> {
     let (run_dir, lock) = session::open_run(&args.run_dir)?;
     if args
         .outside_window
@@ -162,7 +162,7 @@ fn rehearsed_edit(
     loaded: &crate::runbook::Loaded,
     path: &std::path::Path,
     env: Option<&str>,
-    clock: &Clock,
+    clock: &SystemClock,
     headless: bool,
 ) -> Result<()> {
     let journal_dir = run_dir.parent().unwrap_or(run_dir);

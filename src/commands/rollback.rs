@@ -9,13 +9,13 @@ use std::sync::Arc;
 use super::resume::{refuse_while_commands_survive, resume_params};
 use super::session::{self, Session};
 use crate::cli::RollbackArgs;
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::engine::{Engine, Event};
 use crate::exit::{Error, Exit, Result};
 use crate::journal::reader::{self, ReadError};
 use crate::journal::record::{Body, Entry, Role};
 
-pub fn run(args: &RollbackArgs, clock: Clock) -> Result<Exit> {
+pub fn run(args: &RollbackArgs, clock: SystemClock) -> Result<Exit> {
     if args.reason.trim().is_empty() {
         return Err(Error::Invalid(
             "--reason is required: a rollback is journaled with why".into(),

@@ -6,7 +6,7 @@ use chrono::Utc;
 
 use super::session::{self, Session};
 use crate::cli::RunArgs;
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::engine::{Engine, Event, StartInfo};
 use crate::exec::runner::Runner;
 use crate::exit::{Error, Exit, Result};
@@ -16,7 +16,7 @@ use crate::journal::writer::Writer;
 use crate::runbook::{load_file, params};
 use crate::term::stderr_color;
 
-pub fn run(args: &RunArgs, clock: Clock) -> Result<Exit> {
+pub fn run(args: &RunArgs, clock: SystemClock) -> Result<Exit> {
     let loaded = load_file(&args.runbook)?;
     if !loaded.warnings.is_empty() {
         let report = loaded.report(loaded.warnings.clone());

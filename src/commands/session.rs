@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 use tokio::sync::mpsc;
 
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::driver::{Driver, Ended};
 use crate::engine::{Engine, Event};
 use crate::exec::runner::{Runner, RunnerRx};
@@ -194,7 +194,7 @@ pub struct Session {
     pub engine: Engine,
     pub writer: Writer,
     pub runner: (Runner, RunnerRx),
-    pub clock: Clock,
+    pub clock: SystemClock,
     pub run_dir: PathBuf,
     pub run_id: String,
     pub headless: bool,
@@ -336,7 +336,7 @@ struct TuiRun {
     rt: tokio::runtime::Runtime,
     run_dir: PathBuf,
     run_id: String,
-    clock: Clock,
+    clock: SystemClock,
     first: Vec<Event>,
     past: Option<crate::frontend::evidence::Past>,
     shared: bool,

@@ -9,7 +9,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
 use super::witness::{Ask, Witness, finish, message, open_copy};
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::{FrontEnd, Input, Shown};
@@ -31,7 +31,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
         ));
     }
     let mut copy_file = open_copy(copy)?;
-    let clock = Clock::from_env().map_err(Error::Invalid)?;
+    let clock = SystemClock::from_env().map_err(Error::Invalid)?;
     let failed = |e: std::io::Error| Error::Failed(format!("cannot set up the terminal: {e}"));
     let guard = tui::terminal::TerminalGuard::enter().map_err(failed)?;
     let terminal =
@@ -205,7 +205,7 @@ mod tests {
             tui::Options {
                 run_id: "r".into(),
                 run_dir: "(watching)".into(),
-                clock: Clock::from_env().unwrap(),
+                clock: SystemClock::from_env().unwrap(),
                 color: false,
                 watcher: true,
                 dropped: None,

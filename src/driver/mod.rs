@@ -9,7 +9,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::clock::Clock;
 use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
@@ -23,6 +22,8 @@ use crate::share::hub::Hub;
 use crate::share::peer::Peer;
 use crate::share::server::ShareMsg;
 
+#[cfg(test)]
+pub(crate) mod fake;
 mod launch;
 mod opening;
 pub mod ports;
@@ -30,13 +31,13 @@ pub mod remote;
 #[cfg(test)]
 mod tests;
 
-use ports::{JournalSink, Launcher, Signal, Stoppable};
+use ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 
 pub struct Driver {
     pub engine: Engine,
     writer: Box<dyn JournalSink>,
     runner: Box<dyn Launcher>,
-    clock: Clock,
+    clock: Box<dyn Clock>,
     running: Option<Box<dyn Stoppable>>,
     exit: Option<Exit>,
     /// The run was halted while a command ran: wait for its result, then stop.
@@ -73,7 +74,7 @@ impl Driver {
         engine: Engine,
         writer: impl JournalSink + 'static,
         (runner, rx): (impl Launcher + 'static, RunnerRx),
-        clock: Clock,
+        clock: impl Clock + 'static,
     ) -> Driver {
         let (timer_tx, timer_rx) = mpsc::unbounded_channel();
         let (open_tx, open_rx) = mpsc::unbounded_channel();
@@ -81,7 +82,7 @@ impl Driver {
             engine,
             writer: Box::new(writer),
             runner: Box::new(runner),
-            clock,
+            clock: Box::new(clock),
             running: None,
             exit: None,
             fatal: None,
@@ -97,6 +98,14 @@ impl Driver {
             open_tx,
             open_rx,
         }
+    }
+
+    /// Where a test sends an event the loop feeds as it feeds a timer's: what reaches the
+    /// engine by other roads (a reviewer's verdict, a timer the test plays), for the TUI's
+    /// tests, which drive this loop rather than a copy of it.
+    #[cfg(test)]
+    pub(crate) fn events(&self) -> mpsc::UnboundedSender<Event> {
+        self.timer_tx.clone()
     }
 
     /// Runs `on:` commands through these connections.

@@ -1,12 +1,15 @@
 //! What the driver needs from the outside world, as traits: the journal it writes, the
-//! runner it starts commands with, and the signals that reach the process. The real ones
-//! are the journal writer, the runner and the OS; tests plug in fakes, so the ordering
-//! rules (a record is durable before the effect it announces) are checked in-process.
+//! runner it starts commands with, the clock it reads and the signals that reach the
+//! process. The real ones are the journal writer, the runner, the system clock and the OS;
+//! tests plug in fakes, so the ordering rules (a record is durable before the effect it
+//! announces) and the rules that hang on the time (the change window) are checked
+//! in-process (ARCHITECTURE.md, "The engine decides; the driver performs").
 
 use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
+use crate::clock::SystemClock;
 use crate::engine::Spawn;
 use crate::exec::runner::{Runner, Running};
 use crate::journal::record::Entry;
@@ -41,6 +44,20 @@ impl JournalSink for Writer {
 
     fn records(&self) -> u64 {
         Writer::records(self)
+    }
+}
+
+/// The time an event reaches the engine and a record is stamped with. The engine never
+/// reads a clock itself (its purity is tested in tests/architecture.rs): this is the one
+/// reading of the time a run's decisions depend on.
+pub trait Clock {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real one: the system clock, shifted by `SHISA_FAKE_NOW` in debug builds only.
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        SystemClock::now(self)
     }
 }
 

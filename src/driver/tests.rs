@@ -1,7 +1,7 @@
 //! The real driver loop in-process, with fake ports: a journal that logs each batch (and can
-//! fail), a launcher that logs each spawn and stop, signals and input from the test. One
-//! shared log shows the order in which the driver did things, so "journal before effect"
-//! is checked without the binary.
+//! fail), a launcher that logs each spawn and stop, a clock that moves only when a command
+//! takes time, signals and input from the test. One shared log shows the order in which the
+//! driver did things, so "journal before effect" is checked without the binary.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,9 +10,9 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc;
 
-use super::ports::{JournalSink, Launcher, Signal, Stoppable};
+use super::fake::FakeClock;
+use super::ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 use super::{Driver, Ended};
-use crate::clock::Clock;
 use crate::engine::{CommandResult, Engine, Event, Phase, Spawn, StartInfo};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
@@ -33,6 +33,8 @@ struct FakeJournal {
     log: Log,
     fail_on: Option<&'static str>,
     records: u64,
+    /// Every record written, as the driver stamped it.
+    kept: Rc<RefCell<Vec<Record>>>,
 }
 
 impl JournalSink for FakeJournal {
@@ -59,6 +61,7 @@ impl JournalSink for FakeJournal {
                 actor: e.actor.clone(),
                 prev: "0".repeat(64),
             };
+            self.kept.borrow_mut().push(record.clone());
             out.push(Written {
                 line: serde_json::to_string(&record).unwrap_or_default(),
                 record,
@@ -82,6 +85,9 @@ struct FakeLauncher {
     done: mpsc::UnboundedSender<CommandResult>,
     /// Commands whose result the test sends itself (after a stop); others succeed at once.
     hang: bool,
+    /// Each command moves this clock on by `takes` before its result comes back.
+    clock: FakeClock,
+    takes: chrono::Duration,
 }
 
 struct FakeRunning {
@@ -105,6 +111,7 @@ impl Launcher for FakeLauncher {
         self.log
             .borrow_mut()
             .push(format!("SPAWN {}:{}", spawn.step_id, spawn.purpose));
+        self.clock.set(self.clock.now() + self.takes);
         let result = CommandResult {
             step: spawn.step,
             purpose: Some(spawn.purpose),
@@ -213,6 +220,30 @@ fn drive_shared(
     fe: &mut dyn FrontEnd,
     share: Option<(Hub, Option<mpsc::Receiver<Live>>)>,
 ) -> (Ended, Vec<String>, Vec<String>) {
+    // Tuesday 10:15 in Tokyo, inside any office-hours window; commands take no time.
+    let clock = FakeClock::at("2023-12-05T10:15:00+09:00");
+    let (ended, log, ends, _) = drive_full(
+        yaml,
+        (fail_on, hang, stop),
+        fe,
+        share,
+        (clock, chrono::Duration::zero()),
+    );
+    (ended, log, ends)
+}
+
+/// Everything a driven run gave: how it ended, the log, the `end` frames a watcher got and
+/// the records as written.
+type Full = (Ended, Vec<String>, Vec<String>, Vec<Record>);
+
+/// `drive_shared` on `clock`, each command taking `takes` of it.
+fn drive_full(
+    yaml: &str,
+    (fail_on, hang, stop): (Option<&'static str>, bool, bool),
+    fe: &mut dyn FrontEnd,
+    share: Option<(Hub, Option<mpsc::Receiver<Live>>)>,
+    (clock, takes): (FakeClock, chrono::Duration),
+) -> Full {
     let (share, live) = share.map_or((None, None), |(h, l)| (Some(h), l));
     let rb = load_str("t.yaml", yaml).unwrap_or_else(|r| panic!("{}", r.render(false)));
     let engine = Engine::new(Arc::new(rb.runbook), operator(), Params::default());
@@ -224,17 +255,20 @@ fn drive_shared(
         output,
         dropped: Arc::default(),
     };
+    let kept: Rc<RefCell<Vec<Record>>> = Rc::default();
     let journal = FakeJournal {
         log: log.clone(),
         fail_on,
         records: 0,
+        kept: kept.clone(),
     };
     let launcher = FakeLauncher {
         log: log.clone(),
         done: done_tx,
         hang,
+        clock: clock.clone(),
+        takes,
     };
-    let clock = Clock::from_env().unwrap_or_else(|e| panic!("{e}"));
     let mut driver = Driver::new(engine, journal, (launcher, rx), clock);
     driver.share = share;
     let start = Event::Start(StartInfo {
@@ -279,7 +313,8 @@ fn drive_shared(
     drop(signal_tx);
     let log = log.borrow().clone();
     let ends = ends.lock().unwrap().clone();
-    (ended, log, ends)
+    let kept = kept.borrow().clone();
+    (ended, log, ends, kept)
 }
 
 fn position(log: &[String], what: &str) -> usize {
@@ -536,4 +571,74 @@ fn watchers_are_told_the_end_the_engine_names() {
         ends[0].contains(r#""outcome":"stopped: journal error""#),
         "{ends:?}"
     );
+}
+
+/// Office hours in Tokyo: a precheck and a snapshot, then the change.
+const WINDOWED: &str = r#"version: 1
+name: t
+window: { timezone: Asia/Tokyo, allow: ['Mon-Fri 09:00-18:00'] }
+steps:
+  - id: check
+    kind: precheck
+    run: orgctl check
+  - id: snap
+    kind: snapshot
+    run: cp state "$SHISA_RUN_DIR/state.bak"
+  - id: attach
+    kind: action
+    target: { describe: orgctl describe }
+    approval: { allow_self: true }
+    run: orgctl attach
+    verify: [ { run: orgctl check } ]
+    rollback: [ { run: orgctl detach } ]
+"#;
+
+#[test]
+fn a_window_that_closes_between_a_changes_start_and_its_spawn_refuses_it_by_the_drivers_clock() {
+    // 17:10 in Tokyo, each command taking 20 minutes of the fake clock: the change begins
+    // at 17:50, inside the window, and its target lookup ends at 18:10, after it closed.
+    let clock = FakeClock::at("2023-12-05T17:10:00+09:00");
+    let mut fe = Operator {
+        stop: false,
+        stopped: false,
+    };
+    let (ended, log, _, records) = drive_full(
+        WINDOWED,
+        (None, false, false),
+        &mut fe,
+        None,
+        (clock, chrono::Duration::minutes(20)),
+    );
+    let spawns: Vec<&String> = log.iter().filter(|l| l.starts_with("SPAWN")).collect();
+    assert_eq!(spawns.len(), 3, "{log:#?}");
+    assert_eq!(
+        spawns[..2],
+        ["SPAWN check:main", "SPAWN snap:main"],
+        "{log:#?}"
+    );
+    assert!(
+        spawns[2].starts_with("SPAWN attach:") && spawns[2] != "SPAWN attach:main",
+        "only the change's lookup ran: {log:#?}"
+    );
+    let checks: Vec<(bool, &str)> = (records.iter())
+        .filter_map(|r| match &r.body {
+            crate::journal::record::Body::WindowChecked { inside, local, .. } => {
+                Some((*inside, local.as_str()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        checks,
+        [
+            (true, "Tue 2023-12-05 17:10 JST"),
+            (true, "Tue 2023-12-05 17:50 JST"),
+            (false, "Tue 2023-12-05 18:10 JST")
+        ],
+        "{log:#?}"
+    );
+    // The records are stamped by the same clock, not the machine's.
+    let last = records.last().map(|r| r.ts.clone()).unwrap_or_default();
+    assert!(last.starts_with("2023-12-05T09:10:00"), "{records:#?}");
+    assert_ne!(ended.exit, Exit::Ok, "{log:#?}");
 }

@@ -7,7 +7,6 @@ use crate::journal::record::{
     Body, Gate, Halt, Outcome, Prompt, Purpose, RunEnd, Shut, StepEnd, StepFailure, StepStatus,
 };
 use crate::runbook::model::Guard;
-use crate::runbook::window::Verdict;
 
 use super::event::{Effect, StartInfo};
 use super::messages as msg;
@@ -156,15 +155,12 @@ impl Engine {
     pub(super) fn window_closed(&mut self, fx: &mut Vec<Effect>) -> Option<Shut> {
         let w = self.rb.window.as_ref()?;
         let verdict = w.verdict(self.now);
-        let shut = match &verdict {
-            Verdict::Inside { .. } => None,
-            Verdict::Outside { shut, .. } => Some(shut.clone()),
-        };
+        let shut = verdict.shut().cloned();
         let body = Body::WindowChecked {
             timezone: w.timezone.name().to_string(),
             local: verdict.local().to_string(),
             inside: shut.is_none(),
-            reason: verdict.reason(),
+            reason: shut.as_ref().map(msg::shut),
             why: shut.clone(),
         };
         let step = self.phase().step();

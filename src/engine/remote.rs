@@ -53,7 +53,7 @@ impl Engine {
             return Some(Err(Gate::UnknownHost { on: on.name }));
         };
         let destination = def.ssh.render(&self.step_vars(i));
-        match crate::remote::host::Host::new(&destination, def.user.as_deref(), def.sudo) {
+        match crate::runbook::host::Host::new(&destination, def.user.as_deref(), def.sudo) {
             Ok(_) => Some(Ok(RemoteTarget {
                 alias: def.name.clone(),
                 destination,

@@ -89,16 +89,9 @@ pub enum RunEnd {
     },
 }
 
-/// Why the change window is shut at `local` (the run's time in the window's zone, as
-/// `window_checked.local` says it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "shut", rename_all = "snake_case")]
-pub enum Shut {
-    /// Inside a `deny` span.
-    Denied { local: String, span: String },
-    /// Outside every `allow` span.
-    NotAllowed { local: String, allowed: Vec<String> },
-}
+/// Why the change window is shut: the window's own verdict, journaled as it is. It lives
+/// with the window (`runbook::window`), which the journal may name and not the reverse.
+pub use crate::runbook::window::Shut;
 
 /// A safety gate that refused a step before it changed anything.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

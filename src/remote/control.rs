@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 
 use nix::unistd::Uid;
 
-use super::host::Host;
 use crate::hash::sha256_hex;
+use crate::runbook::host::Host;
 
 /// The most a socket path may take, counting ssh's temporary suffix and the final NUL.
 const SUN_PATH: usize = 104;

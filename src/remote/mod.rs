@@ -27,15 +27,14 @@
 
 mod classify;
 mod control;
-pub mod host;
 pub mod prelude;
 mod request;
 mod spawn;
 mod ssh;
 
+pub use crate::runbook::host::{Host, HostError};
 pub use classify::{Class, Failure, SshOutcome, classify, remote_status};
 pub use control::ControlDir;
-pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};
 pub use spawn::RemoteSpawn;
 pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, Opened, Transport};

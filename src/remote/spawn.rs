@@ -6,10 +6,10 @@
 
 use std::path::PathBuf;
 
-use super::host::Host;
 use super::request::RequestError;
 use super::ssh::Transport;
 use crate::engine::{Program, Spawn};
+use crate::runbook::host::Host;
 
 /// What the runner needs to run a spawn on a host (`Runner::start_fed(&spawn, stdin)`).
 #[derive(Debug, Clone, PartialEq)]

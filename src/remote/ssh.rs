@@ -24,12 +24,12 @@ use std::process::{Command, Stdio};
 
 use super::classify::{SshOutcome, classify};
 use super::control::ControlDir;
-use super::host::Host;
 use super::prelude::{
     EXIT_NOT_FOUND, EXIT_SUDO_REFUSED, EXIT_TOOLS_MISSING, probe_command, remote_command,
 };
 use super::request::{RequestError, encode};
 use crate::engine::Program;
+use crate::runbook::host::Host;
 
 /// How long a master idles before it exits on its own, when nothing closes it (a crash).
 pub const CONTROL_PERSIST: &str = "10m";

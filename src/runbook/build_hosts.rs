@@ -5,10 +5,10 @@
 
 use super::diag::{Diagnostic, did_you_mean};
 use super::fields::{Cx, Fields};
+use super::host::Host;
 use super::keys;
 use super::model::{HostDef, OnHost, Runbook};
 use super::node::Node;
-use crate::remote::host::Host;
 
 pub fn hosts(cx: &mut Cx, node: &Node) -> Vec<HostDef> {
     let Some(map) = cx.map(node, "`hosts`", None) else {

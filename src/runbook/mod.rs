@@ -27,6 +27,7 @@ pub mod expand;
 pub mod expect;
 mod fields;
 pub mod fragments;
+pub mod host;
 pub mod keys;
 mod lint;
 mod lint_flow;

@@ -1,9 +1,9 @@
 //! Change windows: `Days HH:MM-HH:MM` in an IANA time zone, and the verdict for a moment.
 //! The clock is always a parameter, so tests and `plan` ask about any moment.
 
-use crate::journal::stops::Shut;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone)]
 pub struct Window {
@@ -36,16 +36,28 @@ pub enum Verdict {
     },
 }
 
+/// Why the change window is shut at `local` (the run's time in the window's zone, as
+/// `window_checked.local` says it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "shut", rename_all = "snake_case")]
+pub enum Shut {
+    /// Inside a `deny` span.
+    Denied { local: String, span: String },
+    /// Outside every `allow` span.
+    NotAllowed { local: String, allowed: Vec<String> },
+}
+
 impl Verdict {
     pub fn is_inside(&self) -> bool {
         matches!(self, Verdict::Inside { .. })
     }
 
-    /// Why it is shut, in the engine's English (`engine::messages::shut`); None inside.
-    pub fn reason(&self) -> Option<String> {
+    /// Why it is shut, as data (the engine words it: `engine::messages::shut`); None
+    /// inside. The window names no sentence, so the loader stays below the engine.
+    pub fn shut(&self) -> Option<&Shut> {
         match self {
             Verdict::Inside { .. } => None,
-            Verdict::Outside { shut, .. } => Some(crate::engine::messages::shut(shut)),
+            Verdict::Outside { shut, .. } => Some(shut),
         }
     }
 
@@ -206,8 +218,11 @@ mod tests {
         let v = w.verdict(tokyo("2023-12-08T17:15:00+09:00"));
         assert_eq!(v.local(), "Fri 2023-12-08 17:15 JST");
         assert_eq!(
-            v.reason().as_deref(),
-            Some("Fri 2023-12-08 17:15 JST is inside the denied window `Fri 12:00-24:00`")
+            v.shut(),
+            Some(&Shut::Denied {
+                local: "Fri 2023-12-08 17:15 JST".into(),
+                span: "Fri 12:00-24:00".into()
+            })
         );
         assert!(w.verdict(tokyo("2023-12-05T10:00:00+09:00")).is_inside());
         assert!(!w.verdict(tokyo("2023-12-05T16:00:00+09:00")).is_inside());

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use crate::clock::Clock;
+use crate::clock::SystemClock;
 use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
 use crate::frontend::evidence::Past;
@@ -26,7 +26,7 @@ const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
 pub struct Options {
     pub run_id: String,
     pub run_dir: String,
-    pub clock: Clock,
+    pub clock: SystemClock,
     pub color: bool,
     /// `shisa watch`: the same screen, read-only.
     pub watcher: bool,
@@ -37,7 +37,7 @@ pub struct Options {
 pub struct App<B: Backend> {
     pub terminal: Terminal<B>,
     pub ui: Ui,
-    clock: Clock,
+    clock: SystemClock,
     theme: Theme,
     dropped: Option<Arc<AtomicU64>>,
     /// The engine as the run left it, for the screen that stays after the driver returns.

@@ -41,12 +41,12 @@ fn two_keyops(w: u16, h: u16) -> Sim {
     sim.done(0, "k-2023-live\n");
     sim.typed("k-2023-live");
     sim.key(KeyCode::Enter);
-    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    assert!(matches!(sim.e().phase(), Phase::Approval { .. }));
     sim
 }
 
 fn approve(sim: &mut Sim, user: &str, uid: u32) {
-    let pending = sim.e.pending_approval().unwrap();
+    let pending = sim.e().pending_approval().unwrap();
     let (reviewer, who) = reviewer(user, uid);
     sim.feed(Event::Approval(Offer {
         reviewer,
@@ -70,14 +70,14 @@ fn each_approval_is_on_the_operators_screen_as_it_arrives() {
             "{screen}"
         );
         assert!(screen.contains("1 of 2 so far: rev2"), "{screen}");
-        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Approval { .. }));
         snap!("approval_1_of_2", sim);
         // The same person again does not move the count.
         approve(&mut sim, "rev2", 1002);
-        assert_eq!(sim.e.pending_approval().unwrap().tally.approvals.len(), 1);
+        assert_eq!(sim.e().pending_approval().unwrap().tally.approvals.len(), 1);
         assert!(sim.screen().contains("approval by rev2 refus"));
         approve(&mut sim, "rev3", 1003);
-        assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Running { .. }));
     }
 }
 
@@ -85,7 +85,7 @@ fn each_approval_is_on_the_operators_screen_as_it_arrives() {
 fn a_rejection_after_an_approval_is_on_the_operators_screen() {
     let mut sim = two_keyops(120, 40);
     approve(&mut sim, "rev2", 1002);
-    let pending = sim.e.pending_approval().unwrap();
+    let pending = sim.e().pending_approval().unwrap();
     let (reviewer, who) = reviewer("rev3", 1003);
     sim.feed(Event::Reject(Rejection {
         reviewer,

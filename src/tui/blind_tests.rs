@@ -63,7 +63,7 @@ fn at_target(confirm: &str, w: u16, h: u16) -> Sim {
 fn the_blind_prompt_asks_for_the_intent_and_shows_the_count_not_the_target() {
     for (w, h) in sizes() {
         let mut sim = at_target("blind", w, h);
-        assert!(matches!(sim.e.phase(), Phase::Blind { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Blind { .. }));
         let screen = sim.screen();
         assert!(
             !screen.contains(RESOLVED),
@@ -87,7 +87,7 @@ fn the_blind_prompt_asks_for_the_intent_and_shows_the_count_not_the_target() {
             sim.key(KeyCode::Enter),
             vec![Intent::Typed(RESOLVED.into())]
         );
-        assert!(sim.e.reveals_target(1, crate::engine::Viewer::Operator));
+        assert!(sim.e().reveals_target(1, crate::engine::Viewer::Operator));
         // At 80×24 the approval question covers the target box.
         if h >= 40 {
             let screen = sim.screen();
@@ -101,7 +101,7 @@ fn the_blind_prompt_asks_for_the_intent_and_shows_the_count_not_the_target() {
 fn the_impact_line_stands_beside_an_echo_target() {
     for (w, h) in sizes() {
         let mut sim = at_target("echo", w, h);
-        assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Confirm { .. }));
         let screen = sim.screen();
         assert!(screen.contains(RESOLVED), "{screen}");
         assert!(
@@ -118,9 +118,9 @@ fn a_watching_reviewer_names_a_blind_target_before_seeing_it() {
         let mut sim = at_target("blind", w, h);
         sim.typed(RESOLVED);
         sim.key(KeyCode::Enter);
-        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
-        let mut rev = Sim::with_engine(sim.e.clone(), w, h, true);
-        rev.app.ui.frozen = sim.app.ui.frozen;
+        assert!(matches!(sim.e().phase(), Phase::Approval { .. }));
+        let mut rev = Sim::with_engine(sim.e(), w, h, true);
+        rev.app().ui.frozen = sim.app().ui.frozen;
         rev.feed(Event::WatcherJoined("rev2".into()));
         assert!(rev.screen().contains("Approval wanted"), "{}", rev.screen());
         rev.key(KeyCode::Char('a'));

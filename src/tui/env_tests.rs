@@ -35,7 +35,7 @@ fn started(w: u16, h: u16) -> Sim {
         runbook: RunbookRef {
             path: "/work/runbooks/q.yaml".into(),
             sha256: sha,
-            name: sim.e.runbook().name.clone(),
+            name: sim.e().runbook().name.clone(),
         },
         mode: "tui".into(),
         tool_version: "0.1.0".into(),
@@ -49,7 +49,7 @@ fn started(w: u16, h: u16) -> Sim {
                 run_id: "20231201T090000Z-77aa".into(),
                 same_version: true,
                 outcome: "completed".into(),
-                ended: Some(sim.at - Duration::days(4)),
+                ended: Some(sim.at() - Duration::days(4)),
                 journal: Some(Ok("cd".repeat(32))),
             }],
         }),

@@ -20,7 +20,7 @@ fn rolling() -> crate::runbook::Loaded {
 /// What the simulator would print for the command now running; `broken` never turns
 /// healthy after a deploy.
 fn answer(sim: &Sim, broken: Option<&str>) -> (i32, String) {
-    let s = sim.spawned.as_ref().expect("a command runs");
+    let s = sim.spawned().expect("a command runs");
     let node = s
         .step_id
         .split_once('[')
@@ -48,12 +48,12 @@ fn drive(sim: &mut Sim, broken: Option<&str>, stop: impl Fn(&Sim) -> bool) {
         if stop(sim) {
             return;
         }
-        if sim.spawned.is_some() {
+        if sim.spawned().is_some() {
             let (exit, out) = answer(sim, broken);
             sim.done(exit, &out);
             continue;
         }
-        match sim.e.phase() {
+        match sim.e().phase() {
             Phase::Ready(_) => {
                 sim.key(KeyCode::Enter);
             }
@@ -67,7 +67,7 @@ fn drive(sim: &mut Sim, broken: Option<&str>, stop: impl Fn(&Sim) -> bool) {
                 purpose,
                 attempt,
             } => {
-                sim.at += Duration::from_secs(1);
+                sim.set_at(sim.at() + Duration::from_secs(1));
                 sim.feed(Event::RetryDue {
                     step,
                     purpose,
@@ -87,7 +87,7 @@ fn a_loop_pass_shows_its_item_in_the_list_and_the_heading() {
         drive(
             &mut sim,
             None,
-            |s| matches!(s.e.phase(), Phase::Confirm { step, .. } if s.e.runbook().steps[step].id == "roll[svc-2]/restart/drain"),
+            |s| matches!(s.e().phase(), Phase::Confirm { step, .. } if s.e().runbook().steps[step].id == "roll[svc-2]/restart/drain"),
         );
         snap!("loop_pass_confirm", sim);
     }
@@ -98,7 +98,7 @@ fn a_failed_pass_offers_to_roll_back_that_pass_only() {
     for (w, h) in sizes() {
         let mut sim = Sim::new(rolling(), w, h);
         drive(&mut sim, Some("svc-2"), |s| {
-            matches!(s.e.phase(), Phase::Failed { .. })
+            matches!(s.e().phase(), Phase::Failed { .. })
         });
         snap!("loop_pass_failed", sim);
     }
@@ -109,11 +109,11 @@ fn a_manual_wait_counts_down_then_asks_for_an_answer() {
     for (w, h) in sizes() {
         let mut sim = Sim::new(rolling(), w, h);
         drive(&mut sim, None, |s| {
-            matches!(s.e.phase(), Phase::Waiting { .. })
+            matches!(s.e().phase(), Phase::Waiting { .. })
         });
         snap!("manual_wait", sim);
-        sim.at += Duration::from_secs(10);
-        let Phase::Waiting { step, .. } = sim.e.phase() else {
+        sim.set_at(sim.at() + Duration::from_secs(10));
+        let Phase::Waiting { step, .. } = sim.e().phase() else {
             unreachable!()
         };
         sim.feed(Event::WaitOver { step });
@@ -148,7 +148,7 @@ fn a_point_of_no_return_and_a_rollback_by_hand() {
         sim.key(KeyCode::Enter);
         sim.done(0, "backup written\n");
         sim.key(KeyCode::Enter);
-        assert!(matches!(sim.e.phase(), Phase::NoReturn { .. }));
+        assert!(matches!(sim.e().phase(), Phase::NoReturn { .. }));
         sim.typed("link-up");
         snap!("point_of_no_return", sim);
         sim.typed("grade");
@@ -157,9 +157,9 @@ fn a_point_of_no_return_and_a_rollback_by_hand() {
         sim.done(1, "no response\n");
         sim.key(KeyCode::Enter);
         assert!(
-            matches!(sim.e.phase(), Phase::ManualUndo { .. }),
+            matches!(sim.e().phase(), Phase::ManualUndo { .. }),
             "{:?}",
-            sim.e.phase()
+            sim.e().phase()
         );
         snap!("rollback_by_hand", sim);
     }

@@ -21,8 +21,8 @@ fn tokyo(text: &str) -> DateTime<Utc> {
 /// The approval runbook (window Mon-Fri 09:00-18:00 JST), run up to the change at `at`.
 fn near_closing(w: u16, h: u16, at: &str) -> Sim {
     let mut sim = Sim::new(load_str("approval.yaml", APPROVAL).unwrap(), w, h);
-    sim.at = tokyo(at);
-    sim.app.ui.frozen = Some((sim.at, Duration::from_secs(83)));
+    sim.set_at(tokyo(at));
+    sim.app().ui.frozen = Some((sim.at(), Duration::from_secs(83)));
     sim
 }
 
@@ -44,17 +44,20 @@ fn a_window_closing_mid_run_offers_the_override_instead_of_ending() {
         sim.key(KeyCode::Enter);
         sim.done(0, "");
         // The snapshot is taken; the change's step begins after 18:00.
-        sim.at = tokyo("2023-12-05T18:01:00+09:00");
-        sim.app.ui.frozen = Some((sim.at, Duration::from_secs(190)));
+        sim.set_at(tokyo("2023-12-05T18:01:00+09:00"));
+        sim.app().ui.frozen = Some((sim.at(), Duration::from_secs(190)));
         sim.key(KeyCode::Enter);
         assert!(matches!(
-            sim.e.phase(),
+            sim.e().phase(),
             Phase::Failed {
                 prompt: Prompt::Window,
                 ..
             }
         ));
-        assert!(sim.spawned.is_none(), "nothing ran after the window closed");
+        assert!(
+            sim.spawned().is_none(),
+            "nothing ran after the window closed"
+        );
         let screen = sim.screen();
         assert!(screen.contains("The change window closed"), "{screen}");
         snap!("window_closed_mid_run", sim);
@@ -70,7 +73,7 @@ fn a_window_closing_mid_run_offers_the_override_instead_of_ending() {
             vec![Intent::Choice(Choice::Override("INC-42 spreading".into()))]
         );
         assert!(sim.screen().contains("window CLOSED, overridden") || w < 100);
-        assert_eq!(sim.e.phase(), Phase::Ready(1));
+        assert_eq!(sim.e().phase(), Phase::Ready(1));
     }
 }
 
@@ -90,7 +93,7 @@ fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
         sim.feed(crate::engine::Event::WatcherJoined(
             "rev2 (uid 1002, pid 4242)".into(),
         ));
-        let pending = sim.e.pending_approval().unwrap();
+        let pending = sim.e().pending_approval().unwrap();
         sim.feed(crate::engine::Event::Reject(crate::engine::Rejection {
             reviewer: rev2(),
             step: pending.step_id,
@@ -106,11 +109,11 @@ fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
         assert!(screen.contains("watching: rev2"), "{screen}");
         // No command failed: no log is offered as if one had (the lookup's passed).
         assert!(!screen.contains("output:"), "{screen}");
-        assert!(sim.spawned.is_none(), "the step did not run");
+        assert!(sim.spawned().is_none(), "the step did not run");
         snap!("reviewer_rejected", sim);
         // Retry asks for approval again (rollback: the snapshot changed nothing).
         assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Choice(Choice::Retry)]);
-        assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Approval { .. }));
     }
 }
 
@@ -129,8 +132,8 @@ fn a_watcher_rejects_with_a_reason_and_can_hide_the_request() {
         let enter =
             crossterm::event::KeyEvent::new(KeyCode::Enter, crossterm::event::KeyModifiers::NONE);
         let intents = sim
-            .app
-            .input(crate::frontend::Input::Key(enter), &sim.e, false);
+            .app()
+            .input(crate::frontend::Input::Key(enter), &sim.e(), false);
         assert_eq!(
             intents,
             vec![Intent::Reject("billing still uses it".into())]
@@ -175,9 +178,9 @@ fn quitting_lists_the_changes_in_place_and_offers_rollback_first() {
             sim.key(KeyCode::Enter),
             vec![Intent::RollbackNow("customer withdrew".into())]
         );
-        let rollback = sim.spawned.as_ref().expect("the rollback command runs");
+        let rollback = sim.spawned().expect("the rollback command runs");
         assert_eq!(rollback.step_id, "attach-deny");
-        assert!(sim.e.rollback().is_some());
+        assert!(sim.e().rollback().is_some());
     }
 }
 
@@ -231,15 +234,15 @@ fn a_resumed_run_that_lost_a_secret_capture_offers_to_run_its_step_again() {
         first.key(KeyCode::Enter);
         first.done(0, "new password: hunter2-fresh\n");
         assert!(matches!(
-            first.e.phase(),
+            first.e().phase(),
             Phase::Ready(1) | Phase::Manual(1)
         ));
         // A restart: the journal is replayed into an engine that never saw the secret.
         let e = crate::engine::Engine::replay(
             Arc::new(loaded().runbook),
             super::tests::operator(),
-            first.e.params().clone(),
-            &first.entries,
+            first.e().params().clone(),
+            &first.entries(),
         );
         let mut sim = Sim::with_engine(e, w, h, false);
         sim.feed(crate::engine::Event::Resume {
@@ -253,13 +256,16 @@ fn a_resumed_run_that_lost_a_secret_capture_offers_to_run_its_step_again() {
         });
         sim.key(KeyCode::Enter);
         assert!(matches!(
-            sim.e.phase(),
+            sim.e().phase(),
             Phase::Failed {
                 prompt: Prompt::LostCapture,
                 ..
             }
         ));
-        assert!(sim.spawned.is_none(), "nothing ran with the mask in place");
+        assert!(
+            sim.spawned().is_none(),
+            "nothing ran with the mask in place"
+        );
         let screen = sim.screen();
         assert!(screen.contains("A captured secret is gone"), "{screen}");
         assert!(!screen.contains("hunter2"), "{screen}");
@@ -267,8 +273,8 @@ fn a_resumed_run_that_lost_a_secret_capture_offers_to_run_its_step_again() {
         sim.key(KeyCode::Char('e'));
         assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Choice(Choice::Rerun)]);
         // The capturing step is where the run is now: Enter begins it again.
-        assert_eq!(sim.e.phase(), Phase::Ready(0));
+        assert_eq!(sim.e().phase(), Phase::Ready(0));
         sim.key(KeyCode::Enter);
-        assert_eq!(sim.spawned.as_ref().map(|s| s.step), Some(0));
+        assert_eq!(sim.spawned().as_ref().map(|s| s.step), Some(0));
     }
 }

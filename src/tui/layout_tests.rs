@@ -95,7 +95,7 @@ fn a_long_list_keeps_the_current_step_whole_and_in_view() {
     sim.done(0, "");
     sim.key(KeyCode::Enter);
     sim.done(0, "Name: pg-main-eu-west-1-b\n");
-    assert!(matches!(sim.e.phase(), Phase::Confirm { .. }));
+    assert!(matches!(sim.e().phase(), Phase::Confirm { .. }));
     sim.key(KeyCode::Esc);
     let screen = sim.screen();
     let list: String = screen
@@ -115,8 +115,8 @@ fn a_running_command_shows_its_elapsed_time_and_what_is_left_of_its_timeout() {
         sim.key(KeyCode::Enter);
         sim.output(Stream::Stdout, "checking lag on pg-main-eu-west-1-b\n");
         // The command started with the first record after the run began; 42 s later:
-        let began = sim.app.ui.command_began.expect("the command started");
-        sim.app.ui.frozen = Some((began + chrono::Duration::seconds(42), Duration::ZERO));
+        let began = sim.app().ui.command_began.expect("the command started");
+        sim.app().ui.frozen = Some((began + chrono::Duration::seconds(42), Duration::ZERO));
         let screen = sim.screen();
         assert!(
             screen.contains("0:42 of 5:00 (4:18 left)"),
@@ -127,8 +127,8 @@ fn a_running_command_shows_its_elapsed_time_and_what_is_left_of_its_timeout() {
     // Without a timeout, the clock says so.
     let mut sim = Sim::new(demo(), 120, 40);
     sim.key(KeyCode::Enter);
-    let began = sim.app.ui.command_began.unwrap();
-    sim.app.ui.frozen = Some((began + chrono::Duration::seconds(7), Duration::ZERO));
+    let began = sim.app().ui.command_began.unwrap();
+    sim.app().ui.frozen = Some((began + chrono::Duration::seconds(7), Duration::ZERO));
     assert!(sim.screen().contains("0:07, no timeout"));
 }
 

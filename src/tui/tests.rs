@@ -1,23 +1,35 @@
 //! Every screen, drawn through `TestBackend` and kept as insta snapshots. A real engine is
-//! driven in process (the driver's part played by [`Sim`]), command results are made up, and
-//! time is fixed, so each snapshot is exactly what an operator would see in that state.
+//! driven by the real driver loop (`Driver::run`, in-process, with fake ports: see [`Sim`]),
+//! command results are made up, and time is fixed, so each snapshot is exactly what an
+//! operator would see in that state.
 
+use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use tokio::sync::mpsc;
 
 use super::form::{self, Form, FormStep};
 use super::output::MAX_LINES;
 use super::{App, Options};
-use crate::clock::Clock;
-use crate::engine::{CommandResult, Effect, Engine, Event, Phase, Spawn, StartInfo};
+use crate::clock::SystemClock;
+use crate::driver::fake::FakeClock;
+use crate::driver::ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
+use crate::driver::{Driver, Ended};
+use crate::engine::{CommandResult, Engine, Event, Phase, Spawn, StartInfo};
+use crate::exec::runner::RunnerRx;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::journal::record::{Actor, Choice, Entry, Record, Role, RunbookRef};
+use crate::journal::writer::Written;
 use crate::runbook::{load_file, load_str, params};
 
 pub(super) const RUN_ID: &str = "20231205T011500Z-3f9a";
@@ -66,16 +78,161 @@ steps:
       - argv: [keyctl, restore, '{{ key_id }}']
 "#;
 
-/// Plays the driver: feeds events to a real engine, shows its records to the app with fixed
-/// times, and turns the app's intents back into events.
-pub(super) struct Sim {
-    pub(super) e: Engine,
-    pub(super) app: App<TestBackend>,
+/// What the fake ports and the front end saw, shared with the test between two turns of the
+/// driver's loop.
+#[derive(Default)]
+struct World {
+    /// The engine as the driver last handed it to the front end.
+    e: RefCell<Option<Engine>>,
+    /// The command the launcher was last asked to start, until the test answers it.
+    spawned: RefCell<Option<Spawn>>,
+    /// Commands the driver signalled to stop (`Effect::Stop`), by step id.
+    stopped: RefCell<Vec<String>>,
+    entries: RefCell<Vec<Entry>>,
+    /// What the screen answered to the last input.
+    intents: RefCell<Vec<Intent>>,
+    /// Events the engine refused, as the driver showed them.
+    refused: RefCell<Vec<String>>,
+}
+
+/// Keeps entries in memory, each stamped a second after the last by the driver's clock, in
+/// Tokyo time, so the timeline's times are fixed.
+struct Journal {
+    world: Rc<World>,
     seq: u64,
-    pub(super) spawned: Option<Spawn>,
-    pub(super) entries: Vec<Entry>,
-    /// When the next event happens (the engine's clock).
-    pub(super) at: DateTime<Utc>,
+}
+
+impl JournalSink for Journal {
+    fn append_all(
+        &mut self,
+        entries: &[Entry],
+        now: DateTime<Utc>,
+    ) -> std::io::Result<Vec<Written>> {
+        let mut out = Vec::new();
+        for entry in entries {
+            self.seq += 1;
+            let s = self.seq;
+            let record = Record {
+                seq: s,
+                ts: (now
+                    + chrono::Duration::seconds(s as i64 % 60)
+                    + chrono::Duration::milliseconds((s * 37 % 1000) as i64))
+                .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+                body: entry.body.clone(),
+                step: entry.step.clone(),
+                actor: entry.actor.clone(),
+                prev: String::new(),
+            };
+            self.world.entries.borrow_mut().push(entry.clone());
+            out.push(Written {
+                line: serde_json::to_string(&record).unwrap(),
+                record,
+            });
+        }
+        Ok(out)
+    }
+
+    fn head(&self) -> &str {
+        ""
+    }
+
+    fn records(&self) -> u64 {
+        self.seq
+    }
+}
+
+/// Starts nothing: keeps the command for the test to answer (`Sim::done`).
+struct Launch(Rc<World>);
+
+struct Started(Rc<World>, String);
+
+impl Stoppable for Started {
+    fn stop(&self) {
+        self.0.stopped.borrow_mut().push(self.1.clone());
+    }
+}
+
+impl Launcher for Launch {
+    fn start(&mut self, spawn: &Spawn) -> std::io::Result<Option<Box<dyn Stoppable>>> {
+        *self.0.spawned.borrow_mut() = Some(spawn.clone());
+        Ok(Some(Box::new(Started(
+            self.0.clone(),
+            spawn.step_id.clone(),
+        ))))
+    }
+}
+
+/// The app as the driver's front end, telling the test what it was shown and answered.
+struct Screen {
+    app: Rc<RefCell<App<TestBackend>>>,
+    world: Rc<World>,
+}
+
+impl Screen {
+    fn saw(&self, e: &Engine) {
+        *self.world.e.borrow_mut() = Some(e.clone());
+    }
+}
+
+impl FrontEnd for Screen {
+    fn show(&mut self, what: Shown<'_>, e: &Engine) {
+        if let Shown::Refused(why) = &what {
+            self.world.refused.borrow_mut().push(why.to_string());
+        }
+        self.app.borrow_mut().show(what, e);
+    }
+
+    fn react(&mut self, e: &Engine, running: bool) -> Vec<Intent> {
+        self.saw(e);
+        let intents = self.app.borrow_mut().react(e, running);
+        assert!(intents.is_empty(), "the TUI never acts on its own");
+        intents
+    }
+
+    fn input(&mut self, input: Input, e: &Engine, running: bool) -> Vec<Intent> {
+        self.saw(e);
+        let intents = self.app.borrow_mut().input(input, e, running);
+        *self.world.intents.borrow_mut() = intents.clone();
+        intents
+    }
+
+    fn tick(&mut self, e: &Engine) {
+        self.app.borrow_mut().tick(e);
+    }
+
+    fn close(&mut self, e: &Engine) {
+        self.saw(e);
+        self.app.borrow_mut().close(e);
+    }
+}
+
+type Run = Pin<Box<dyn Future<Output = Ended>>>;
+
+/// The world around the real driver loop: the test presses keys, prints output, ends
+/// commands and moves the clock; the loop (`Driver::run`, in-process) feeds the engine and
+/// performs every effect it asks for, as in a run, and the app draws what it is shown.
+/// Each call turns the loop until it waits for the outside again. A timer the engine asks
+/// for (a poll's retry, a wait's end) is armed by the driver in tokio time, which these
+/// turns never let pass: the test plays its event with `feed`, at the clock it set.
+pub(super) struct Sim {
+    app: Rc<RefCell<App<TestBackend>>>,
+    world: Rc<World>,
+    clock: FakeClock,
+    rt: tokio::runtime::Runtime,
+    /// The driver until the first event starts its loop.
+    idle: Option<(
+        Driver,
+        mpsc::UnboundedReceiver<Input>,
+        mpsc::UnboundedReceiver<Signal>,
+    )>,
+    run: Option<Run>,
+    ended: Option<Ended>,
+    keys: mpsc::UnboundedSender<Input>,
+    _signals: mpsc::UnboundedSender<Signal>,
+    results: mpsc::UnboundedSender<CommandResult>,
+    output: mpsc::Sender<OutputChunk>,
+    events: mpsc::UnboundedSender<Event>,
 }
 
 impl Sim {
@@ -86,12 +243,13 @@ impl Sim {
         .unwrap();
         let e = Engine::new(Arc::new(loaded.runbook), operator(), params);
         let mut sim = Sim::with_engine(e, w, h, false);
+        let name = sim.e().runbook().name.clone();
         sim.feed(Event::Start(StartInfo {
             run_id: RUN_ID.into(),
             runbook: RunbookRef {
                 path: "/work/runbooks/demo.yaml".into(),
                 sha256: "7e72fcead0b8".repeat(5),
-                name: sim.e.runbook().name.clone(),
+                name,
             },
             mode: "tui".into(),
             tool_version: "0.1.0".into(),
@@ -103,6 +261,7 @@ impl Sim {
         sim
     }
 
+    /// A screen on `e`, its loop started by the first event fed (a start or a resume).
     pub(super) fn with_engine(e: Engine, w: u16, h: u16, watcher: bool) -> Sim {
         let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut app = App::new(
@@ -110,7 +269,7 @@ impl Sim {
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: format!("/var/lib/shisa/runs/{RUN_ID}"),
-                clock: Clock::from_env().unwrap(),
+                clock: SystemClock::from_env().unwrap(),
                 color: false,
                 watcher,
                 dropped: None,
@@ -118,63 +277,129 @@ impl Sim {
         );
         app.ui.frozen = Some((now(), Duration::from_secs(83)));
         app.ui.dwell = Duration::ZERO;
-        Sim {
-            e,
-            app,
+        let world = Rc::new(World::default());
+        *world.e.borrow_mut() = Some(e.clone());
+        let clock = FakeClock::new(now());
+        let (results, done) = mpsc::unbounded_channel();
+        let (output, output_rx) = mpsc::channel(64);
+        let rx = RunnerRx {
+            done,
+            output: output_rx,
+            dropped: Arc::default(),
+        };
+        let journal = Journal {
+            world: world.clone(),
             seq: 0,
-            spawned: None,
-            entries: Vec::new(),
-            at: now(),
+        };
+        let driver = Driver::new(e, journal, (Launch(world.clone()), rx), clock.clone());
+        let events = driver.events();
+        let (keys, input) = mpsc::unbounded_channel();
+        let (signals, signals_rx) = mpsc::unbounded_channel();
+        Sim {
+            app: Rc::new(RefCell::new(app)),
+            world,
+            clock,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+            idle: Some((driver, input, signals_rx)),
+            run: None,
+            ended: None,
+            keys,
+            _signals: signals,
+            results,
+            output,
+            events,
         }
     }
 
-    pub(super) fn feed(&mut self, event: Event) {
-        let fx = self
-            .e
-            .update(self.at, event)
-            .expect("the engine accepts the event");
-        for effect in fx {
-            match effect {
-                Effect::Journal(entry) => {
-                    self.seq += 1;
-                    let s = self.seq;
-                    let rec = Record {
-                        seq: s,
-                        // Journal times follow the engine's clock, a second per record.
-                        ts: (self.at
-                            + chrono::Duration::seconds(s as i64 % 60)
-                            + chrono::Duration::milliseconds((s * 37 % 1000) as i64))
-                        .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap())
-                        .to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
-                        body: entry.body.clone(),
-                        step: entry.step.clone(),
-                        actor: entry.actor.clone(),
-                        prev: String::new(),
-                    };
-                    self.entries.push(entry);
-                    self.app.show(Shown::Record(&rec), &self.e);
-                }
-                Effect::Spawn(s) => self.spawned = Some(s),
-                _ => {}
-            }
+    /// The screen.
+    pub(super) fn app(&self) -> std::cell::RefMut<'_, App<TestBackend>> {
+        self.app.borrow_mut()
+    }
+
+    /// The engine as the driver last handed it to the screen.
+    pub(super) fn e(&self) -> Engine {
+        self.world.e.borrow().clone().unwrap()
+    }
+
+    /// The command running now (the launcher was asked to start it; no result yet).
+    pub(super) fn spawned(&self) -> Option<Spawn> {
+        self.world.spawned.borrow().clone()
+    }
+
+    /// The commands the driver signalled to stop, by step id.
+    pub(super) fn stopped(&self) -> Vec<String> {
+        self.world.stopped.borrow().clone()
+    }
+
+    /// What the journal holds so far, in order.
+    pub(super) fn entries(&self) -> Vec<Entry> {
+        self.world.entries.borrow().clone()
+    }
+
+    /// The driver's clock: when the next event happens.
+    pub(super) fn at(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub(super) fn set_at(&mut self, at: DateTime<Utc>) {
+        self.clock.set(at);
+    }
+
+    /// The driver's loop has returned: the run is over and the driver closed the screen.
+    pub(super) fn ended(&self) -> bool {
+        self.ended.is_some()
+    }
+
+    /// Turns the loop until it waits for the outside again: one poll does it, since every
+    /// fake answers at once and the loop runs without tokio's cooperative budget.
+    fn settle(&mut self) {
+        let Some(run) = self.run.as_mut() else {
+            return;
+        };
+        let got = self.rt.block_on(std::future::poll_fn(|cx| {
+            Poll::Ready(run.as_mut().poll(cx))
+        }));
+        if let Poll::Ready(ended) = got {
+            self.run = None;
+            self.ended = Some(ended);
         }
-        let intents = self.app.react(&self.e, self.spawned.is_some());
-        assert!(intents.is_empty(), "the TUI never acts on its own");
+    }
+
+    /// An event reaches the loop as it would from outside the screen: the first starts the
+    /// loop (a start or a resume), a command's result comes back as the runner's does, and
+    /// the rest (a reviewer's verdict, a timer, a watcher) as a timer's event does. The
+    /// engine must accept it.
+    pub(super) fn feed(&mut self, event: Event) {
+        let refused = self.world.refused.borrow().len();
+        if let Some((driver, input, signals)) = self.idle.take() {
+            let mut screen = Screen {
+                app: self.app.clone(),
+                world: self.world.clone(),
+            };
+            let run = async move { driver.run(vec![event], &mut screen, input, signals).await };
+            self.run = Some(Box::pin(tokio::task::unconstrained(run)));
+        } else if let Event::CommandDone(result) = event {
+            self.results.send(result).unwrap();
+        } else {
+            self.events.send(event).unwrap();
+        }
+        self.settle();
+        let refused = &self.world.refused.borrow()[refused..];
+        assert!(refused.is_empty(), "the engine refused it: {refused:?}");
     }
 
     pub(super) fn output(&mut self, stream: Stream, text: &str) {
-        let step = self.spawned.as_ref().expect("a command runs").step;
-        // As the driver does: a blind target's lookup is not shown as it comes.
-        if !self.e.shows_output(step) {
-            return;
-        }
+        let step = self.spawned().expect("a command runs").step;
         let chunk = OutputChunk {
             step,
             stream,
             bytes: text.as_bytes().to_vec(),
         };
-        self.app.show(Shown::Output(&chunk), &self.e);
-        let _ = self.app.react(&self.e, true);
+        self.output.try_send(chunk).unwrap();
+        self.settle();
     }
 
     /// The running command ends, after printing `stdout`.
@@ -182,7 +407,7 @@ impl Sim {
         if !stdout.is_empty() {
             self.output(Stream::Stdout, stdout);
         }
-        let s = self.spawned.take().expect("a command runs");
+        let s = self.take_spawned().expect("a command runs");
         self.feed(Event::CommandDone(CommandResult {
             step: s.step,
             purpose: Some(s.purpose),
@@ -196,20 +421,34 @@ impl Sim {
         }));
     }
 
-    /// A key, as the operator presses it once the screen is up.
+    /// The running command, for the test to answer itself.
+    pub(super) fn take_spawned(&mut self) -> Option<Spawn> {
+        self.world.spawned.borrow_mut().take()
+    }
+
+    /// A key, as the operator presses it once the screen is up; what the screen answered.
     pub(super) fn key(&mut self, code: KeyCode) -> Vec<Intent> {
         self.key_event(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
     pub(super) fn key_event(&mut self, ev: KeyEvent) -> Vec<Intent> {
-        self.app.draw(&self.e);
-        let intents = self
-            .app
-            .input(Input::Key(ev), &self.e, self.spawned.is_some());
-        for intent in intents.clone() {
-            self.intent(intent);
+        let e = self.e();
+        self.app().draw(&e);
+        if self.ended() {
+            // The loop has returned; the screen that stays takes the key, as in `shisa run`.
+            self.app().after_input(Input::Key(ev));
+            return Vec::new();
         }
-        intents
+        self.world.intents.borrow_mut().clear();
+        let refused = self.world.refused.borrow().len();
+        self.keys.send(Input::Key(ev)).unwrap();
+        self.settle();
+        let refused = &self.world.refused.borrow()[refused..];
+        assert!(
+            refused.is_empty(),
+            "the engine refused the key's intent: {refused:?}"
+        );
+        self.world.intents.borrow().clone()
     }
 
     pub(super) fn typed(&mut self, text: &str) {
@@ -218,19 +457,13 @@ impl Sim {
         }
     }
 
-    fn intent(&mut self, intent: Intent) {
-        if intent == Intent::Stop {
-            return;
-        }
-        let event = intent.event(self.e.operator());
-        self.feed(event);
-    }
-
     pub(super) fn screen(&mut self) -> String {
         // The first frame shows the phase; the next one (a tick later) knows it was seen.
-        self.app.draw(&self.e);
-        self.app.draw(&self.e);
-        self.app.terminal.backend().to_string()
+        let e = self.e();
+        let mut app = self.app();
+        app.draw(&e);
+        app.draw(&e);
+        app.terminal.backend().to_string()
     }
 
     /// Demo: through the precheck and the snapshot, to the target confirmation.
@@ -247,7 +480,7 @@ impl Sim {
             0,
             "Id: ou-7x2q-quar2312\nType: ORGANIZATIONAL_UNIT\nName: quarantine-2023-12\nParent: r-7x2q\n",
         );
-        assert!(matches!(self.e.phase(), Phase::Confirm { .. }));
+        assert!(matches!(self.e().phase(), Phase::Confirm { .. }));
     }
 
     /// Demo: the target typed right, the change made and verified, the manual step waiting.
@@ -263,7 +496,7 @@ impl Sim {
         self.done(0, "p-FullAWSAccess\n");
         self.done(0, "allowed\n");
         self.key(KeyCode::Enter);
-        assert!(matches!(self.e.phase(), Phase::Manual(3)));
+        assert!(matches!(self.e().phase(), Phase::Manual(3)));
     }
 
     /// Demo: verify-2 finds the policy on the root: the step fails.
@@ -279,7 +512,7 @@ impl Sim {
         self.done(0, "p-FullAWSAccess\np-denyall01\n");
         // The other checks still run (an account in Production is still allowed).
         self.done(0, "allowed\n");
-        assert!(matches!(self.e.phase(), Phase::Failed { .. }));
+        assert!(matches!(self.e().phase(), Phase::Failed { .. }));
     }
 }
 
@@ -290,7 +523,7 @@ pub(super) fn sizes() -> [(u16, u16); 2] {
 macro_rules! snap {
     ($name:expr, $sim:expr) => {{
         let (w, h) = {
-            let a = $sim.app.terminal.backend().buffer().area;
+            let a = $sim.app().terminal.backend().buffer().area;
             (a.width, a.height)
         };
         insta::assert_snapshot!(format!("{}_{}x{}", $name, w, h), $sim.screen());
@@ -329,7 +562,7 @@ fn running_with_output() {
         }
         sim.output(Stream::Stderr, "warning: slow API, retrying\n");
         sim.output(Stream::Stdout, "progress 10%\rprogress 80%");
-        assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Running { .. }));
         snap!("running_with_output", sim);
     }
 }
@@ -357,7 +590,7 @@ fn typed_target_goes_to_the_engine_and_nothing_is_prefilled() {
         sim.key(KeyCode::Enter),
         vec![Intent::Typed("quarantine-2023-12".into())]
     );
-    assert!(sim.e.step(2).target().confirmed());
+    assert!(sim.e().step(2).target().confirmed());
 }
 
 #[test]
@@ -386,8 +619,11 @@ fn rollback_in_progress_then_finished() {
         );
         snap!("rollback_in_progress", sim);
         sim.done(0, "");
-        assert!(matches!(sim.e.phase(), Phase::Finished { .. }));
-        sim.app.close(&sim.e);
+        assert!(matches!(sim.e().phase(), Phase::Finished { .. }));
+        assert!(
+            sim.ended(),
+            "the driver closed the screen when the run ended"
+        );
         snap!("finished_rolled_back", sim);
     }
 }
@@ -410,7 +646,7 @@ fn abort_asks_a_reason_and_only_allowed_choices_are_taken() {
         vec![Intent::Choice(Choice::Abort(Some("vendor outage".into())))]
     );
     assert!(matches!(
-        sim.e.phase(),
+        sim.e().phase(),
         Phase::Finished {
             exit: crate::exit::Exit::Failed,
             ..
@@ -432,14 +668,17 @@ fn manual_step_then_finished() {
                 note: Some("posted in #inc-4411".into())
             }]
         );
-        sim.app.close(&sim.e);
-        assert!(sim.app.lingers());
+        assert!(
+            sim.ended(),
+            "the driver closed the screen when the run ended"
+        );
+        assert!(sim.app().lingers());
         snap!("finished", sim);
-        sim.app.after_input(Input::Key(KeyEvent::new(
+        sim.app().after_input(Input::Key(KeyEvent::new(
             KeyCode::Enter,
             KeyModifiers::NONE,
         )));
-        assert!(sim.app.left());
+        assert!(sim.app().left());
     }
 }
 
@@ -459,12 +698,12 @@ fn help_lists_the_keymap() {
 #[test]
 fn enter_begins_only_a_step_whose_plan_was_drawn() {
     let mut sim = Sim::new(demo(), 80, 24);
-    sim.app.ui.dwell = Duration::from_secs(3600);
+    sim.app().ui.dwell = Duration::from_secs(3600);
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-    let intents = sim.app.input(Input::Key(enter), &sim.e, false);
+    let intents = sim.app().input(Input::Key(enter), &sim.e(), false);
     assert!(intents.is_empty(), "typed ahead: nothing begins");
     assert!(sim.screen().contains("read what the step will do first"));
-    sim.app.ui.dwell = Duration::ZERO;
+    sim.app().ui.dwell = Duration::ZERO;
     assert_eq!(sim.key(KeyCode::Enter), vec![Intent::Begin]);
 }
 
@@ -481,7 +720,11 @@ fn quit_asks_and_explains_resuming() {
         intents,
         vec![Intent::Interrupt(crate::journal::record::Halt::Quit)]
     );
-    assert!(!sim.app.ui.lingers(&sim.e), "the operator chose to leave");
+    assert!(
+        !sim.app().ui.lingers(&sim.e()),
+        "the operator chose to leave"
+    );
+    assert_eq!(sim.stopped(), ["caller"], "the running command is stopped");
 }
 
 #[test]
@@ -492,6 +735,10 @@ fn ctrl_c_while_running_offers_to_stop_the_command() {
     assert!(sim.key_event(ctrl_c).is_empty());
     assert!(sim.screen().contains("Stop the running command?"));
     assert_eq!(sim.key(KeyCode::Char('y')), vec![Intent::Stop]);
+    // The driver performed it: the stop journaled, then the command signalled.
+    let last = sim.entries().last().map(|e| e.body.kind());
+    assert_eq!(last, Some("stop_requested"));
+    assert_eq!(sim.stopped(), ["caller"]);
 }
 
 #[test]
@@ -514,10 +761,10 @@ pub(super) fn approval_sim(w: u16, h: u16, watcher: bool) -> Sim {
     sim.done(0, "k-2023-live\n");
     sim.typed("k-2023-live");
     sim.key(KeyCode::Enter);
-    assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
+    assert!(matches!(sim.e().phase(), Phase::Approval { .. }));
     if watcher {
-        let mut w = Sim::with_engine(sim.e.clone(), w, h, true);
-        w.app.ui.frozen = sim.app.ui.frozen;
+        let mut w = Sim::with_engine(sim.e(), w, h, true);
+        w.app().ui.frozen = sim.app().ui.frozen;
         w.feed(Event::WatcherJoined("rev2".into()));
         return w;
     }
@@ -543,10 +790,10 @@ fn approval_waiting_and_self_approval() {
         assert!(screen.contains("Enter approves it"), "{screen}");
         let intents = sim.key(KeyCode::Enter);
         assert_eq!(intents, vec![Intent::Approve(String::new())]);
-        assert!(matches!(sim.e.phase(), Phase::Running { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Running { .. }));
         // Shared with a group: a second person may approve instead.
         let mut shared = approval_sim(w, h, false);
-        shared.app.ui.shared = true;
+        shared.app().ui.shared = true;
         let screen = shared.screen();
         assert!(screen.contains("may approve instead"), "{screen}");
         snap!("approval_waiting_shared", shared);
@@ -560,22 +807,25 @@ fn watcher_mode_is_read_only_but_approves_and_notes() {
     for (w, h) in sizes() {
         let mut sim = approval_sim(w, h, true);
         snap!("watcher", sim);
-        let app = &mut sim.app;
-        for code in [KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('q')] {
-            let intents = app.input(
-                Input::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-                &sim.e,
-                false,
-            );
-            assert!(intents.is_empty(), "{code:?}");
+        let e = sim.e();
+        {
+            let mut app = sim.app();
+            for code in [KeyCode::Enter, KeyCode::Char('t'), KeyCode::Char('q')] {
+                let intents = app.input(
+                    Input::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+                    &e,
+                    false,
+                );
+                assert!(intents.is_empty(), "{code:?}");
+            }
+            assert!(app.left(), "q leaves the watcher's screen");
+            app.ui.left = false;
         }
-        assert!(app.left(), "q leaves the watcher's screen");
-        app.ui.left = false;
         let intents = sim.key(KeyCode::Char('a'));
         assert!(intents.is_empty());
         sim.typed("k-2023-live");
         let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-        let intents = sim.app.input(Input::Key(enter), &sim.e, false);
+        let intents = sim.app().input(Input::Key(enter), &sim.e(), false);
         assert_eq!(intents, vec![Intent::Approve("k-2023-live".into())]);
     }
 }
@@ -589,17 +839,17 @@ fn in_doubt_on_resume() {
         first.key(KeyCode::Enter);
         // shisa dies (kill -9) while the change runs: the journal ends at command_started.
         let e = Engine::replay(
-            first.e.runbook().clone(),
+            first.e().runbook().clone(),
             operator(),
-            first.e.params().clone(),
-            &first.entries,
+            first.e().params().clone(),
+            &first.entries(),
         );
         let mut sim = Sim::with_engine(e, w, h, false);
         sim.feed(Event::Resume {
             clock_faked: None,
             outside_window: None,
         });
-        assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+        assert_eq!(sim.e().phase(), Phase::InDoubt(2));
         snap!("in_doubt", sim);
     }
 }
@@ -677,27 +927,31 @@ steps:
 fn no_color_means_no_colour_anywhere() {
     for color in [true, false] {
         let mut sim = Sim::new(demo(), 80, 24);
-        sim.app = App::new(
+        *sim.app() = App::new(
             Terminal::new(TestBackend::new(80, 24)).unwrap(),
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: "/runs/x".into(),
-                clock: Clock::from_env().unwrap(),
+                clock: SystemClock::from_env().unwrap(),
                 color,
                 watcher: false,
                 dropped: None,
             },
         );
-        sim.app.ui.frozen = Some((now(), Duration::ZERO));
-        sim.app.ui.dwell = Duration::ZERO;
-        let _ = sim.app.react(&sim.e, false);
+        sim.app().ui.frozen = Some((now(), Duration::ZERO));
+        sim.app().ui.dwell = Duration::ZERO;
+        let _ = sim.app().react(&sim.e(), false);
         sim.key(KeyCode::Enter);
         sim.output(Stream::Stdout, "\x1b[31mred\x1b[0m\n");
         sim.screen();
-        let coloured =
-            sim.app.terminal.backend().buffer().content.iter().any(|c| {
-                c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset
-            });
+        let coloured = sim
+            .app()
+            .terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .any(|c| c.fg != ratatui::style::Color::Reset || c.bg != ratatui::style::Color::Reset);
         assert_eq!(coloured, color);
     }
 }
@@ -712,9 +966,12 @@ fn a_flood_keeps_memory_bounded_and_frames_cheap() {
     for _ in 0..200 {
         sim.output(Stream::Stdout, &chunk);
     }
-    let out = sim.app.ui.out.get(0).unwrap();
-    assert_eq!(out.lines.len(), MAX_LINES);
-    assert!(out.dropped > 100_000);
+    {
+        let app = sim.app();
+        let out = app.ui.out.get(0).unwrap();
+        assert_eq!(out.lines.len(), MAX_LINES);
+        assert!(out.dropped > 100_000);
+    }
     let screen = sim.screen();
     assert!(screen.contains("earlier lines only in the log"), "{screen}");
     // Generous even for a debug build on a loaded machine; the point is "not per line".
@@ -748,7 +1005,7 @@ fn the_target_stands_out_without_colour() {
     let mut sim = Sim::new(demo(), 80, 24);
     sim.reach_confirm();
     sim.screen();
-    let buf = sim.app.terminal.backend().buffer().clone();
+    let buf = sim.app().terminal.backend().buffer().clone();
     let area = buf.area;
     // The band: a row of the dialog where the target is drawn in reverse video, padded.
     let banded = (0..area.height).any(|y| {

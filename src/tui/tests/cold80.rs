@@ -5,7 +5,7 @@
 use super::*;
 
 fn press(sim: &mut Sim, code: KeyCode) {
-    sim.app
+    sim.app()
         .after_input(Input::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
@@ -20,13 +20,16 @@ fn aborted_in_place(w: u16, h: u16) -> Sim {
     sim.typed("pager storm");
     sim.key(KeyCode::Enter);
     assert!(matches!(
-        sim.e.phase(),
+        sim.e().phase(),
         Phase::Finished {
             exit: crate::exit::Exit::Aborted,
             ..
         }
     ));
-    sim.app.close(&sim.e);
+    assert!(
+        sim.ended(),
+        "the driver closed the screen when the run ended"
+    );
     sim
 }
 
@@ -70,7 +73,10 @@ fn a_completed_run_lists_nothing_as_left_in_place() {
     let mut sim = Sim::new(demo(), 80, 24);
     sim.reach_manual();
     sim.key(KeyCode::Enter);
-    sim.app.close(&sim.e);
+    assert!(
+        sim.ended(),
+        "the driver closed the screen when the run ended"
+    );
     let screen = sim.screen();
     assert!(screen.contains("completed (exit 0)"), "{screen}");
     assert!(!screen.contains("Left in place"), "{screen}");
@@ -87,7 +93,7 @@ fn a_hidden_summary_says_enter_shows_it_and_q_leaves() {
     assert!(hidden.contains("q leave"), "{hidden}");
     assert!(!hidden.contains("Enter leave"), "{hidden}");
     press(&mut sim, KeyCode::Char('q'));
-    assert!(sim.app.left());
+    assert!(sim.app().left());
 }
 
 #[test]
@@ -149,7 +155,7 @@ fn at_80_columns_the_timeline_keeps_what_happened_to_a_long_titled_step() {
 fn a_notice_longer_than_the_bottom_line_wraps_instead_of_losing_its_end() {
     let mut sim = Sim::new(demo(), 80, 24);
     sim.reach_confirm();
-    sim.app.ui.notice = Some(crate::tui::state::Notice {
+    sim.app().ui.notice = Some(crate::tui::state::Notice {
         text: "not possible: `admin@10` is not the resolved target: nothing was approved; the approval still waits (approve again to type it afresh: `a` in watch, or `shisa approve` anew)".into(),
         error: true,
     });

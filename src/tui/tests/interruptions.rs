@@ -16,7 +16,7 @@ fn demo_with(ou_id: &str, w: u16, h: u16) -> Sim {
         runbook: RunbookRef {
             path: "/work/runbooks/demo.yaml".into(),
             sha256: "7e72fcead0b8".repeat(5),
-            name: sim.e.runbook().name.clone(),
+            name: sim.e().runbook().name.clone(),
         },
         mode: "tui".into(),
         tool_version: "0.1.0".into(),
@@ -40,18 +40,21 @@ fn refused(w: u16, h: u16) -> Sim {
     sim.key(KeyCode::Enter);
     sim.done(0, "Id: r-7x2q\nType: ROOT\nName: Root\nParent: -\n");
     assert!(matches!(
-        sim.e.phase(),
+        sim.e().phase(),
         Phase::Finished {
             exit: crate::exit::Exit::Refused,
             ..
         }
     ));
-    sim.app.close(&sim.e);
+    assert!(
+        sim.ended(),
+        "the driver closed the screen when the run ended"
+    );
     sim
 }
 
 fn press(sim: &mut Sim, code: KeyCode) {
-    sim.app
+    sim.app()
         .after_input(Input::Key(KeyEvent::new(code, KeyModifiers::NONE)));
 }
 
@@ -76,7 +79,7 @@ fn a_refused_run_says_why_on_screen_and_in_its_last_words() {
         );
         snap!("refused_with_reason", sim);
         assert_eq!(
-            sim.app.farewell(),
+            sim.app().farewell(),
             vec![format!("shisa: run finished: refused (exit 4): {why}")]
         );
     }
@@ -87,14 +90,14 @@ fn esc_on_the_final_dialog_hides_it_and_enter_brings_it_back() {
     let mut sim = refused(80, 24);
     assert!(sim.screen().contains("The run is over"));
     press(&mut sim, KeyCode::Esc);
-    assert!(!sim.app.left(), "Esc does not quit");
+    assert!(!sim.app().left(), "Esc does not quit");
     let hidden = sim.screen();
     assert!(!hidden.contains("The run is over"), "{hidden}");
     press(&mut sim, KeyCode::Enter);
-    assert!(!sim.app.left(), "Enter on a hidden dialog shows it first");
+    assert!(!sim.app().left(), "Enter on a hidden dialog shows it first");
     assert!(sim.screen().contains("The run is over"));
     press(&mut sim, KeyCode::Enter);
-    assert!(sim.app.left());
+    assert!(sim.app().left());
 }
 
 #[test]
@@ -102,8 +105,8 @@ fn a_pasted_target_is_refused_and_a_pasted_note_is_taken() {
     let mut sim = Sim::new(demo(), 80, 24);
     sim.reach_confirm();
     let intents = sim
-        .app
-        .input(Input::Paste("quarantine-2023-12".into()), &sim.e, false);
+        .app()
+        .input(Input::Paste("quarantine-2023-12".into()), &sim.e(), false);
     assert!(intents.is_empty());
     let screen = sim.screen();
     assert!(screen.contains("pasting is refused here"), "{screen}");
@@ -113,13 +116,13 @@ fn a_pasted_target_is_refused_and_a_pasted_note_is_taken() {
         Vec::<Intent>::new(),
         "nothing was typed"
     );
-    assert!(matches!(sim.e.phase(), Phase::Confirm { misses: 0, .. }));
+    assert!(matches!(sim.e().phase(), Phase::Confirm { misses: 0, .. }));
     // A note is another matter: put the question away, open a note, paste into it.
     sim.key(KeyCode::Esc);
     sim.key(KeyCode::Char('n'));
     let _ = sim
-        .app
-        .input(Input::Paste("ticket\nINC-4411".into()), &sim.e, false);
+        .app()
+        .input(Input::Paste("ticket\nINC-4411".into()), &sim.e(), false);
     assert_eq!(
         sim.key(KeyCode::Enter),
         vec![Intent::Note("ticket INC-4411".into())]
@@ -134,15 +137,18 @@ fn three_misses_stop_the_run_resumably_and_say_how() {
         sim.typed(typed);
         sim.key(KeyCode::Enter);
     }
-    assert!(matches!(sim.e.phase(), Phase::Halted(_)));
-    sim.app.close(&sim.e);
+    assert!(matches!(sim.e().phase(), Phase::Halted(_)));
+    assert!(
+        sim.ended(),
+        "the driver closed the screen when the run ended"
+    );
     let screen = sim.screen();
     assert!(screen.contains("Run stopped"), "{screen}");
     assert!(
         screen.contains(&format!("shisa resume {RUN_ID}")),
         "{screen}"
     );
-    let words = sim.app.farewell();
+    let words = sim.app().farewell();
     assert!(
         words[0].contains("did not match `quarantine-2023-12`"),
         "{words:?}"
@@ -164,7 +170,7 @@ fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
         "attaching p-denyall01 to ou-7x2q-quar2312\nwaiting for the API…\n",
     );
     first.feed(Event::Interrupt(crate::journal::record::Halt::TerminalGone));
-    let s = first.spawned.take().expect("the change runs");
+    let s = first.take_spawned().expect("the change runs");
     first.feed(Event::CommandDone(CommandResult {
         step: s.step,
         purpose: Some(s.purpose),
@@ -173,7 +179,7 @@ fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
         duration_ms: 133_200,
         ..Default::default()
     }));
-    assert!(matches!(first.e.phase(), Phase::Halted(_)));
+    assert!(matches!(first.e().phase(), Phase::Halted(_)));
     std::fs::create_dir_all(logs.join("output")).unwrap();
     let log: String = (1..=12)
         .map(|n| format!("attach: retry {n} of 12 (API throttled)\n"))
@@ -181,7 +187,7 @@ fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
     std::fs::write(logs.join("output/attach-deny.1.log"), log).unwrap();
     // The journal as `resume` reads it: each entry with a time, 10:15 + seq seconds.
     let records: Vec<Record> = first
-        .entries
+        .entries()
         .iter()
         .enumerate()
         .map(|(n, entry)| Record {
@@ -194,22 +200,22 @@ fn resumed_in_doubt(w: u16, h: u16, logs: &std::path::Path) -> Sim {
         })
         .collect();
     let e = Engine::replay(
-        first.e.runbook().clone(),
+        first.e().runbook().clone(),
         operator(),
-        first.e.params().clone(),
-        &first.entries,
+        first.e().params().clone(),
+        &first.entries(),
     );
     let mut sim = Sim::with_engine(e, w, h, false);
     let past = crate::frontend::evidence::Past {
         records,
         run_dir: logs.to_path_buf(),
     };
-    sim.app.remember(past, &sim.e);
+    sim.app().remember(past, &sim.e());
     sim.feed(Event::Resume {
         clock_faked: None,
         outside_window: None,
     });
-    assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+    assert_eq!(sim.e().phase(), Phase::InDoubt(2));
     sim
 }
 
@@ -231,9 +237,9 @@ fn resume_shows_what_the_journal_knows_about_the_step_in_doubt() {
         }
         // The timeline holds the run so far, not only the resume.
         assert!(
-            sim.app.ui.timeline.len() > 10,
+            sim.app().ui.timeline.len() > 10,
             "{:?}",
-            sim.app.ui.timeline.len()
+            sim.app().ui.timeline.len()
         );
         snap!("in_doubt_with_evidence", sim);
         // Esc: the output pane behind has the log's last lines.
@@ -255,19 +261,19 @@ fn rollback_is_not_preselected_where_it_would_undo_nothing() {
     first.key(KeyCode::Enter);
     first.done(0, "saved attachments.json (3 attachments)\n");
     first.key(KeyCode::Enter);
-    assert!(matches!(first.e.phase(), Phase::Running { .. }));
+    assert!(matches!(first.e().phase(), Phase::Running { .. }));
     let e = Engine::replay(
-        first.e.runbook().clone(),
+        first.e().runbook().clone(),
         operator(),
-        first.e.params().clone(),
-        &first.entries,
+        first.e().params().clone(),
+        &first.entries(),
     );
     let mut sim = Sim::with_engine(e, 80, 24, false);
     sim.feed(Event::Resume {
         clock_faked: None,
         outside_window: None,
     });
-    assert_eq!(sim.e.phase(), Phase::InDoubt(2));
+    assert_eq!(sim.e().phase(), Phase::InDoubt(2));
     let screen = sim.screen();
     assert!(screen.contains("Rollback would undo nothing"), "{screen}");
     // The selected choice is the one marked ▶ (its key in brackets).
@@ -285,7 +291,7 @@ fn a_failed_command_is_named_with_its_last_lines() {
             0,
             "arn:aws:sts::111122223333:assumed-role/ReadOnly/ops1\nwarning: session expires in 5m\n",
         );
-        assert!(matches!(sim.e.phase(), Phase::Failed { .. }));
+        assert!(matches!(sim.e().phase(), Phase::Failed { .. }));
         let screen = sim.screen();
         assert!(screen.contains("$ orgctl whoami"), "{screen}");
         assert!(
