@@ -248,7 +248,7 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
         "### ",
         "- Command: `apictl call --token none`",
         "- Status: exit code 0",
-        "- Last 1 line(s) of `output/deploy.verify-2.1.log`:\n\n  ```text\n  403\n  ```",
+        "- The last line of `output/deploy.verify-2.1.log`:\n\n  ```text\n  403\n  ```",
         "## Rollbacks\n\n- ",
         "`apictl rollback --to dep-0001` → exit 0",
     ] {

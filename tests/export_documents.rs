@@ -488,3 +488,99 @@ fn a_rejected_approval_in_both_languages() {
     );
     insta::assert_snapshot!("rejected_ja", masked(s, &run, &ja));
 }
+
+/// What a merged HTML chart says of each run's lane — its name and tooltip, its bar's state
+/// and tooltip, the words beside the bar — one line per lane, in lane order.
+fn chart_lanes(html: &str) -> String {
+    let svg = html
+        .split_once("<svg id=\"chart\"")
+        .and_then(|(_, rest)| rest.split_once("</svg>"))
+        .map(|(svg, _)| svg)
+        .expect("the page draws a chart");
+    let label =
+        Regex::new(r#"<text class="step-label[^"]*"[^>]*><title>([^<]*)</title>([^<]*)</text>"#)
+            .unwrap();
+    let bar = Regex::new(r#"<rect class="bar ([a-z-]+)"[^>]*><title>([^<]*)</title>"#).unwrap();
+    let took = Regex::new(r#"<text class="took"[^>]*>([^<]*)</text>"#).unwrap();
+    let labels: Vec<_> = label.captures_iter(svg).collect();
+    let bars: Vec<_> = bar.captures_iter(svg).collect();
+    let tooks: Vec<_> = took.captures_iter(svg).collect();
+    assert_eq!(labels.len(), bars.len(), "one bar per lane:\n{svg}");
+    let mut out = String::new();
+    for (k, l) in labels.iter().enumerate() {
+        out.push_str(&format!(
+            "{}\n  lane: {}\n  bar ({}): {}\n  beside: {}\n",
+            &l[2],
+            &l[1],
+            &bars[k][1],
+            &bars[k][2],
+            tooks.get(k).map_or("—", |t| t.get(1).unwrap().as_str())
+        ));
+    }
+    out
+}
+
+/// The HTML chart of a merged export names each run's lane by how it ended: a run a gate
+/// refused is "refused" (拒否), not "failed"; a halted run "halted, resumable" (中断（再開
+/// 可能）), not cut off, its bar ending where it stopped. The tooltips say the verdict in
+/// one bracket style.
+#[test]
+fn a_merged_chart_names_refused_and_halted_runs_in_both_languages() {
+    let s = Scratch::new();
+    let done = completed(&s);
+    let refused = s.run(&runbook("demo.yaml"), &["ou_id=r-7x2q"], "");
+    assert_eq!(refused.outcome(), "refused", "{}", refused.explain());
+    let halted = s.run(&runbook("demo.yaml"), &[], "");
+    assert_eq!(halted.code, 3, "{}", halted.explain());
+    let runs = [done.dir(), refused.dir(), halted.dir()];
+    for (lang, name) in [("en", "chart_lanes_en"), ("ja", "chart_lanes_ja")] {
+        let html = export(&s, &runs, &["--format", "html", "--lang", lang]);
+        let lanes = chart_lanes(&html);
+        insta::assert_snapshot!(name, masked(&s, &done, &lanes));
+    }
+    let html = export(&s, &runs, &["--format", "html", "--lang", "ja"]);
+    assert!(!chart_lanes(&html).contains("途絶"), "{html}");
+}
+
+/// Without `--tz`, a merged export whose first run has no change window takes the zone of
+/// a later run's window — not the machine's — and says whose it is.
+#[test]
+fn a_merged_export_takes_any_runs_window_zone_and_says_whose() {
+    let s = Scratch::new();
+    let first = completed(&s);
+    let windowed = s.write(
+        "windowed.yaml",
+        "version: 1\nname: Night change\nwindow:\n  timezone: America/New_York\n  deny: []\nsteps:\n  - id: look\n    kind: precheck\n    title: Look around\n    run: echo fine\n",
+    );
+    let second = s.run(&windowed, &[], "");
+    assert_eq!(second.code, 0, "{}", second.explain());
+    let runs = [first.dir(), second.dir()];
+    // The machine says Tokyo; the second run's runbook says New York.
+    let en = export(&s, &runs, &[]);
+    assert!(
+        en.contains(
+            "Times are America/New\\_York (UTC-05:00), the change-window zone of run \\#2's runbook, “Night change”."
+        ),
+        "{en}"
+    );
+    let ja = export(&s, &runs, &["--lang", "ja"]);
+    assert!(
+        ja.contains("日時は America/New\\_York (UTC-05:00)（実行 \\#2 の手順書「Night change」の作業時間帯のタイムゾーン）で記す。"),
+        "{ja}"
+    );
+    let json: Value = serde_json::from_str(&export(&s, &runs, &["--format", "json"])).unwrap();
+    assert_eq!(json["timezone"]["source"], "runbook");
+    assert_eq!(
+        json["timezone"]["from_run"],
+        second.journal()[0]["data"]["run_id"]
+    );
+    // `--tz` still wins, and names no run.
+    let json: Value = serde_json::from_str(&export(
+        &s,
+        &runs,
+        &["--format", "json", "--tz", "Europe/Berlin"],
+    ))
+    .unwrap();
+    assert_eq!(json["timezone"]["source"], "flag");
+    assert_eq!(json["timezone"]["from_run"], Value::Null);
+}

@@ -44,10 +44,10 @@ pub fn run(
         }
         opened.push(src);
     }
-    let Some(first) = build::first_run(&opened) else {
+    if opened.is_empty() {
         return Err(Error::Invalid("no run to export".into()));
-    };
-    let zone = export::zone_for(first, flag);
+    }
+    let zone = export::zone_for(&opened, flag);
     let report = build::postmortem(&opened, &zone, opts);
     let text = match format {
         ExportFormat::Md => markdown::render(&report),
@@ -63,7 +63,7 @@ pub fn run(
         let ids: Vec<&str> = report.runs.iter().map(|r| r.run.run_id.as_str()).collect();
         let said = report
             .words()
-            .wrote(name(format), &ids.join(", "), &path.display().to_string());
+            .wrote(name(format), &ids, &path.display().to_string());
         eprintln!("shisa: {said}");
     }
     Ok(if report.runs.iter().all(|r| r.integrity.verify_passed) {

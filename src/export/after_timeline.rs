@@ -152,18 +152,13 @@ fn failures(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     }
     for (k, run) in p.runs.iter().enumerate() {
         for f in &run.failures {
-            let what = f
-                .purpose_of
-                .map(|x| format!(", {}", w.purpose(x)))
-                .unwrap_or_default();
             m.h3(
                 o,
                 &format!(
-                    "{}{} — {}{}",
+                    "{}{} — {}",
                     prefix(p, m, k),
                     when(p, &f.time),
-                    m.esc(&f.step_title),
-                    m.esc(&what)
+                    m.esc(&w.failure_heading(&f.step_title, f.purpose_of))
                 ),
             );
             let mut items = Vec::new();
@@ -215,7 +210,7 @@ fn rollbacks(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             for cmd in &rb.commands {
                 let tail = w.rollback_command_result(cmd.ok, cmd.exit_code, cmd.failure.as_deref());
                 let text = Text::new()
-                    .plain(format!("{} {}: ", when(p, &cmd.time), cmd.step_title))
+                    .plain(w.rollback_command_lead(&when(p, &cmd.time), &cmd.step_title))
                     .code(&cmd.command)
                     .plain(tail);
                 item.sub.push(m.rich(&text));

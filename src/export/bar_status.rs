@@ -20,6 +20,13 @@ pub enum BarStatus {
     Running,
     /// Started and not finished when the journal stops (crash, halt): in doubt.
     InDoubt,
+    /// A safety gate refused it before its command ran (a denied target, a blast radius
+    /// over its limit); on a merged chart's run lane, the run ended refused. New within the
+    /// JSON's version 2, documented in `assets/export.schema.json` (before, `failed`).
+    Refused,
+    /// A merged chart's run lane only (never a step, so never in the JSON): the run was
+    /// halted and can be resumed, not cut off.
+    Halted,
     /// Started and never finished in a run that ended (aborted or refused at a prompt).
     Stopped,
     NotStarted,
@@ -37,6 +44,8 @@ impl BarStatus {
             BarStatus::Unproven => "accepted unproven",
             BarStatus::Running => "in progress",
             BarStatus::InDoubt => "in doubt (cut off)",
+            BarStatus::Refused => "refused",
+            BarStatus::Halted => "halted, resumable",
             BarStatus::Stopped => "stopped unfinished",
             BarStatus::NotStarted => "not reached",
         }

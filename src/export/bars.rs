@@ -3,7 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{BarStatus, RunState, StepBar};
-use crate::journal::record::{Body, Purpose, Record, StepStatus};
+use crate::journal::record::{Body, Purpose, Record, StepEnd, StepStatus};
 
 /// The steps as the chart draws them: runbook order when the runbook is known, else the
 /// order the journal started them.
@@ -44,6 +44,7 @@ fn bar(ctx: &Ctx, id: &str, state: RunState) -> StepBar {
         b.mutating = s.mutating;
     }
     let mut last_status = None;
+    let mut refused = false;
     for (i, r) in records.iter().enumerate() {
         let t = ctx.time(i);
         match &r.body {
@@ -56,8 +57,9 @@ fn bar(ctx: &Ctx, id: &str, state: RunState) -> StepBar {
                 b.kind = step_kind.clone();
                 b.mutating = *mutating;
             }
-            Body::StepFinished { status, .. } if mine(&r) => {
+            Body::StepFinished { status, why, .. } if mine(&r) => {
                 b.ended.get_or_insert(t);
+                refused = matches!(why, Some(StepEnd::Refused { .. }));
                 if *status == StepStatus::RolledBack {
                     b.rollback_ended = Some(t);
                 }
@@ -80,6 +82,7 @@ fn bar(ctx: &Ctx, id: &str, state: RunState) -> StepBar {
     }
     b.status = match (last_status, b.started) {
         (Some(StepStatus::Ok), _) => BarStatus::Ok,
+        (Some(StepStatus::Failed), _) if refused => BarStatus::Refused,
         (Some(StepStatus::Failed), _) => BarStatus::Failed,
         (Some(StepStatus::Skipped), _) => BarStatus::Skipped,
         (Some(StepStatus::RolledBack), _) => BarStatus::RolledBack,

@@ -25,8 +25,7 @@ pub struct Options {
 /// The document for `runs` (any order; they are put in order of their start), with times in
 /// `zone`.
 pub fn postmortem(runs: &[OpenedRun], zone: &Zone, opts: Options) -> Postmortem {
-    let mut order: Vec<&OpenedRun> = runs.iter().collect();
-    order.sort_by_key(|r| start_of(r));
+    let order = in_order(runs);
     let mut reports = Vec::with_capacity(order.len());
     let mut timeline: Vec<TimelineRow> = Vec::new();
     for (k, src) in order.iter().enumerate() {
@@ -64,6 +63,11 @@ pub fn postmortem(runs: &[OpenedRun], zone: &Zone, opts: Options) -> Postmortem 
             name: zone.name.clone(),
             label: zone.label(&times),
             source: zone.source,
+            from_run: zone.from_run,
+            from_run_id: zone
+                .from_run
+                .and_then(|k| reports.get(k))
+                .map(|r| r.run.run_id.clone()),
             multi_day: matches!((first, last), (Some(a), Some(b)) if a.date() != b.date()),
         },
         runs: reports,
@@ -80,9 +84,11 @@ fn start_of(src: &OpenedRun) -> Option<chrono::DateTime<chrono::FixedOffset>> {
         .and_then(|r| super::zone::parse_ts(&r.ts))
 }
 
-/// The run the zone is taken from when `--tz` is not given: the first to start.
-pub fn first_run(runs: &[OpenedRun]) -> Option<&OpenedRun> {
-    runs.iter().min_by_key(|r| start_of(r))
+/// The runs in the order the document lists them: by their start, stable.
+pub fn in_order(runs: &[OpenedRun]) -> Vec<&OpenedRun> {
+    let mut order: Vec<&OpenedRun> = runs.iter().collect();
+    order.sort_by_key(|r| start_of(r));
+    order
 }
 
 fn run_report(ctx: &Ctx) -> RunReport {

@@ -25,6 +25,9 @@ fn colour(s: BarStatus) -> &'static str {
         BarStatus::Unproven => "#b08900",
         BarStatus::Running | BarStatus::InDoubt => "url(#open)",
         BarStatus::Stopped => "#8a8a8a",
+        // The legend's red: a refusal stops the run as a failure does.
+        BarStatus::Refused => "#d64545",
+        BarStatus::Halted => "url(#open)",
         BarStatus::NotStarted => "none",
     }
 }
@@ -58,7 +61,12 @@ pub fn render(p: &Postmortem) -> String {
         .max()
         .unwrap_or(first.run.end);
     let live = p.runs.iter().any(|r| r.run.state == RunState::Live);
-    let finished = p.runs.iter().all(|r| r.run.state == RunState::Finished);
+    // A merged chart draws a halted run as one bar to its last record: it stopped there,
+    // and nothing of it reaches past (its steps in doubt are the run's own chart's).
+    let settled = |r: &RunReport| {
+        r.run.state == RunState::Finished || (p.merged() && r.run.state == RunState::Halted)
+    };
+    let finished = p.runs.iter().all(settled);
     let now = live.then(|| Time(chrono::Utc::now().with_timezone(start.0.offset())));
     let last = now.unwrap_or(recorded_end).max(recorded_end);
     // A run that has not finished gets room after its last moment: what happened there is
@@ -92,7 +100,11 @@ pub fn render(p: &Postmortem) -> String {
         lane(&mut o, 0, w.label(Label::ChartRunLane), "", None);
     }
     for (k, s) in lanes.iter().enumerate() {
-        let hint = format!("{} — {} ({})", s.id, w.bar_status(s.status), s.kind);
+        let hint = if p.merged() {
+            w.run_lane(&s.id, s.status, &s.kind)
+        } else {
+            w.step_lane(&s.id, s.status, &s.kind)
+        };
         lane(&mut o, k + own, &s.title, &hint, Some(s.status));
         bar(&mut o, p, &axis, k + own, s, (last, end));
     }
@@ -129,13 +141,15 @@ fn run_bar(p: &Postmortem, k: usize, r: &RunReport) -> StepBar {
     let run = &r.run;
     let status = match (run.state, run.outcome.as_deref()) {
         (RunState::Live, _) => BarStatus::Running,
-        (RunState::Halted | RunState::CutOff, _) => BarStatus::InDoubt,
+        (RunState::Halted, _) => BarStatus::Halted,
+        (RunState::CutOff, _) => BarStatus::InDoubt,
         (_, Some("completed")) => BarStatus::Ok,
+        (_, Some("refused")) => BarStatus::Refused,
         (_, Some("completed_with_exceptions")) => BarStatus::Continued,
         (_, Some("rolled_back")) => BarStatus::RolledBack,
         _ => BarStatus::Failed,
     };
-    let finished = run.state == RunState::Finished;
+    let finished = matches!(run.state, RunState::Finished | RunState::Halted);
     StepBar {
         id: run.run_id.clone(),
         title: p.run_label(k),
@@ -194,14 +208,19 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
     let (x0, x1) = (axis.x(start), axis.x(stop));
     let w = (x1 - x0).max(3.0);
     let last = s.rollback_ended.unwrap_or(stop).max(stop);
+    let duration = p
+        .lang
+        .book()
+        .duration(last.millis_since(start).max(0) as u64);
+    // A halted run's bar ends where it stopped; beside it, that it can go on.
+    let halted = s.status == BarStatus::Halted;
     let took = match s.status {
         BarStatus::InDoubt => words.label(Label::ChartInDoubt).to_string(),
         BarStatus::Running => words.label(Label::ChartRunning).to_string(),
-        _ => p
-            .lang
-            .book()
-            .duration(last.millis_since(start).max(0) as u64),
+        BarStatus::Halted => words.bar_status(BarStatus::Halted).to_string(),
+        _ => duration.clone(),
     };
+    let tip_took = if halted { &duration } else { &took };
     let _ = write!(
         o,
         "<rect class=\"bar {}\" data-step=\"{}\" x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{BAR}\" rx=\"2\" fill=\"{}\"><title>{} — {}</title></rect>",
@@ -209,7 +228,7 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
         esc(&s.id),
         colour(s.status),
         esc(&s.title),
-        esc(&words.bar_tip(words.bar_status(s.status), &took, &start.clock()))
+        esc(&words.bar_tip(words.bar_status(s.status), tip_took, &start.clock()))
     );
     let mut after = x0 + w;
     if let (Some(a), Some(b)) = (s.rollback_started, s.rollback_ended) {
@@ -226,7 +245,11 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
         after = after.max(rx0 + rw);
     }
     // The label goes after the bar, or before it when the bar runs to the edge.
-    let width = took.chars().count() as f64 * 6.7;
+    // A kana or kanji is about twice as wide as a Latin letter at this size.
+    let width: f64 = took
+        .chars()
+        .map(|c| if c.is_ascii() { 6.7 } else { 12.5 })
+        .sum();
     let place = if after + 5.0 + width < W {
         Some((after + 5.0, "start"))
     } else if x0 - 5.0 - width > LABEL {
@@ -256,6 +279,8 @@ fn status_class(s: BarStatus) -> &'static str {
         BarStatus::Running => "running",
         BarStatus::InDoubt => "in-doubt",
         BarStatus::Stopped => "stopped",
+        BarStatus::Refused => "refused",
+        BarStatus::Halted => "halted",
         BarStatus::NotStarted => "not-started",
     }
 }

@@ -11,7 +11,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::journal::record::{Body, Purpose, Record, StepStatus};
+use crate::journal::record::{Body, Outcome, Purpose, Record, RunEnd, StepEnd, StepStatus};
 use crate::phrase;
 
 /// What one timeline row stands for: indexes into the run's records.
@@ -31,13 +31,20 @@ pub enum Group {
         finish: usize,
         inner: Vec<Group>,
     },
+    /// A gate's refusal (`at`: a denied target, a count over its limit) and the step's end
+    /// right after it (`end`), refused for that reason: the refusal's row says it once.
+    Refusal { at: usize, end: usize },
+    /// A `run_finished` refused for the reason the step's refusal just said: its row says
+    /// how the run ended, not the reason again.
+    EndSaid(usize),
 }
 
 impl Group {
     /// The record whose time the row shows; rows of a run follow this order.
     pub fn at(&self) -> usize {
         match self {
-            Group::One(i) | Group::Unfinished(i) => *i,
+            Group::One(i) | Group::Unfinished(i) | Group::EndSaid(i) => *i,
+            Group::Refusal { at, .. } => *at,
             Group::Command { finish, .. } => *finish,
             Group::Attempts(v) => v.last().map_or(0, |(_, f)| *f),
             Group::Step { start, .. } => *start,
@@ -47,7 +54,8 @@ impl Group {
     /// The first and last record the row covers.
     pub fn span(&self) -> (usize, usize) {
         match self {
-            Group::One(i) | Group::Unfinished(i) => (*i, *i),
+            Group::One(i) | Group::Unfinished(i) | Group::EndSaid(i) => (*i, *i),
+            Group::Refusal { at, end } => (*at, *end),
             Group::Command { start, finish } => (start.unwrap_or(*finish), *finish),
             Group::Attempts(v) => {
                 let first = v.first().map_or(0, |(s, f)| s.unwrap_or(*f));
@@ -92,6 +100,12 @@ fn commands(records: &[Record]) -> Vec<Group> {
                 }
             }
             Body::StepFailed { .. } if follows_failed_command(records, i) => {}
+            Body::StepFinished { .. } if refusal_said(records, i) => {
+                if let Some(last) = out.last_mut() {
+                    *last = Group::Refusal { at: i - 1, end: i };
+                }
+            }
+            Body::RunFinished { .. } if end_said(records, i) => out.push(Group::EndSaid(i)),
             _ if phrase::silent(rec) => {}
             _ => out.push(Group::One(i)),
         }
@@ -116,6 +130,59 @@ pub fn follows_failed_command(records: &[Record], i: usize) -> bool {
         .is_some_and(|r| {
             r.step == rec.step && matches!(r.body, Body::CommandFinished { ok: false, .. })
         })
+}
+
+/// Whether record `i`, a step's end, is refused by a gate whose refusal the record right
+/// before it (its own row) already says: a denied target, or a count over its limit. (A
+/// journal from before reasons were data has no `why`: a failed end right after such a
+/// refusal is that refusal all the same.)
+fn refusal_said(records: &[Record], i: usize) -> bool {
+    let rec = &records[i];
+    let refused = matches!(
+        &rec.body,
+        Body::StepFinished {
+            status: StepStatus::Failed,
+            why: Some(StepEnd::Refused { .. }) | None,
+            ..
+        }
+    );
+    let Some(before) = i.checked_sub(1).map(|b| &records[b]) else {
+        return false;
+    };
+    let says = match &before.body {
+        Body::TargetDenied { .. } => true,
+        Body::TargetImpact { count, at_most, .. } => count > at_most,
+        _ => false,
+    };
+    refused && says && before.step == rec.step
+}
+
+/// Whether record `i`, the run's end, is refused for the very reason the step's end right
+/// before it gave (the same gate; in an older journal, the same sentence): that row, or the
+/// refusal it joins, has said it.
+fn end_said(records: &[Record], i: usize) -> bool {
+    let Body::RunFinished {
+        outcome: Outcome::Refused,
+        why,
+        reason,
+        ..
+    } = &records[i].body
+    else {
+        return false;
+    };
+    let Some(Body::StepFinished {
+        status: StepStatus::Failed,
+        why: step_why,
+        reason: step_reason,
+    }) = i.checked_sub(1).map(|b| &records[b].body)
+    else {
+        return false;
+    };
+    match (why, step_why) {
+        (Some(RunEnd::Refused { gate }), Some(StepEnd::Refused { gate: g })) => g == gate,
+        (None, None) => reason.is_some() && reason == step_reason,
+        _ => false,
+    }
 }
 
 /// Consecutive attempts of one command (same step and purpose, attempt numbers in a row,

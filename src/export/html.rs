@@ -89,7 +89,7 @@ pub fn render(p: &Postmortem) -> String {
         o,
         "<h2>{}</h2>\n<p class=\"zone\">{}</p>\n{}",
         w.label(Label::Timeline),
-        esc(&w.zone_line(&z.label, z.source, day.as_deref())),
+        esc(&w.zone_line(&z.label, z.source, p.zone_from().as_ref(), day.as_deref())),
         chart::render(p)
     );
     timeline(&mut o, p);
@@ -163,7 +163,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
         (Start, esc(&w.moment(&run.start))),
         (End, esc(&end_text(w, r))),
         (Duration, esc(&duration(p, r))),
-        (Outcome, format!("<strong>{}</strong>", esc(&run.verdict))),
+        (
+            Outcome,
+            format!("<strong>{}</strong>", Text::ticked(&run.verdict).to_html()),
+        ),
         (
             Parameters,
             if params.is_empty() {
@@ -224,7 +227,7 @@ fn runs(o: &mut String, p: &Postmortem) {
             esc(&run.operator),
             esc(&w.moment(&run.start)),
             esc(&end_text(w, r)),
-            esc(&run.verdict),
+            Text::ticked(&run.verdict).to_html(),
             code(&r.integrity.chain_head)
         );
     }

@@ -160,7 +160,7 @@ fn timeline(o: &mut String, p: &Postmortem) {
         o,
         "## {}\n\n{}",
         w.label(Label::Timeline),
-        md_escape(&w.zone_line(&z.label, z.source, day.as_deref()))
+        md_escape(&w.zone_line(&z.label, z.source, p.zone_from().as_ref(), day.as_deref()))
     );
     let mut head = vec![w.label(Label::Time)];
     if p.merged() {

@@ -37,12 +37,30 @@ pub use model::{Postmortem, RunReport};
 pub use source::{OpenError, OpenedRun};
 pub use zone::Zone;
 
-/// The zone for a run's times: `--tz` when given, else the runbook's change-window zone
-/// (from the runbook, or as journaled by `window_checked`), else the machine's own.
-pub fn zone_for(src: &OpenedRun, flag: Option<chrono_tz::Tz>) -> Zone {
+/// The zone for the runs' times: `--tz` when given, else the change-window zone of the
+/// first run (in order of their start) whose runbook has a window — any run's, not only the
+/// first's: a window's zone is where the people of that change work — else the machine's.
+/// The zone says which run it came from, and the document says so.
+pub fn zone_for(runs: &[OpenedRun], flag: Option<chrono_tz::Tz>) -> Zone {
     if let Some(tz) = flag {
         return Zone::iana(tz, zone::ZoneChoice::Flag);
     }
+    let windowed = build::in_order(runs)
+        .into_iter()
+        .enumerate()
+        .find_map(|(k, src)| window_zone(src).map(|tz| (k, tz)));
+    match windowed {
+        Some((k, tz)) => {
+            let mut z = Zone::iana(tz, zone::ZoneChoice::Runbook);
+            z.from_run = Some(k);
+            z
+        }
+        None => Zone::local(),
+    }
+}
+
+/// A run's change-window zone: from its runbook, or as journaled by `window_checked`.
+fn window_zone(src: &OpenedRun) -> Option<chrono_tz::Tz> {
     let from_runbook = src
         .runbook
         .as_ref()
@@ -52,8 +70,5 @@ pub fn zone_for(src: &OpenedRun, flag: Option<chrono_tz::Tz>) -> Zone {
         crate::journal::record::Body::WindowChecked { timezone, .. } => timezone.parse().ok(),
         _ => None,
     });
-    match from_runbook.or(journaled) {
-        Some(tz) => Zone::iana(tz, zone::ZoneChoice::Runbook),
-        None => Zone::local(),
-    }
+    from_runbook.or(journaled)
 }

@@ -45,6 +45,14 @@ impl Postmortem {
         names
     }
 
+    /// Whose runbook's window zone the times are in, when several runs are merged: the
+    /// run's number and its runbook's name. With one run, "the runbook" says it.
+    pub fn zone_from(&self) -> Option<(usize, String)> {
+        let k = self.timezone.from_run.filter(|_| self.merged())?;
+        let r = self.runs.get(k)?;
+        Some((k + 1, r.run.runbook.name.clone()))
+    }
+
     /// How a row names its run in a merged export: `#2 Runbook name`.
     pub fn run_label(&self, run: usize) -> String {
         let name = self
@@ -134,6 +142,12 @@ pub struct ZoneInfo {
     /// e.g. `Asia/Tokyo (UTC+09:00)`.
     pub label: String,
     pub source: ZoneChoice,
+    /// Whose runbook's window zone it is (an index into `runs`), for the zone line.
+    #[serde(skip)]
+    pub from_run: Option<usize>,
+    /// The same run by its id in the JSON; null unless `source` is `runbook`.
+    #[serde(rename = "from_run")]
+    pub from_run_id: Option<String>,
     /// The run crossed midnight in this zone, so times carry their date.
     pub multi_day: bool,
 }

@@ -46,6 +46,16 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             finished(&mut r, &records[*finish]);
             r
         }
+        Group::Refusal { at, .. } => event(ctx, g, "", book.record(&records[*at], &known(None))),
+        Group::EndSaid(i) => {
+            // The reason was said by the refusal's row just above: the end without it.
+            let mut end = records[*i].clone();
+            if let Body::RunFinished { reason, why, .. } = &mut end.body {
+                *reason = None;
+                *why = None;
+            }
+            event(ctx, g, "", book.record(&end, &known(None)))
+        }
         Group::Unfinished(i) => {
             let p = if ctx.src.live {
                 book.record(&records[*i], &known(None))

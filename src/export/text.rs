@@ -33,14 +33,11 @@ impl Text {
     }
 
     /// Text written with backticks around code (`like this`), as shisa's own messages are.
+    /// The same rule as `Phrase::ticked` (backticks that do not pair stay text).
     pub fn ticked(s: &str) -> Text {
         let mut t = Text::new();
-        for (i, part) in s.split('`').enumerate() {
-            t = if i % 2 == 1 {
-                t.code(part)
-            } else {
-                t.plain(part)
-            };
+        for (code, part) in crate::phrase::ticked(s) {
+            t = if code { t.code(part) } else { t.plain(part) };
         }
         t
     }

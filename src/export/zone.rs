@@ -38,6 +38,8 @@ pub struct Zone {
     kind: Kind,
     pub name: String,
     pub source: ZoneChoice,
+    /// For a runbook's zone: which run's (its index in order of the runs' start).
+    pub from_run: Option<usize>,
 }
 
 /// An IANA zone name, as `--tz` takes it.
@@ -53,6 +55,7 @@ impl Zone {
             kind: Kind::Iana(tz),
             name: tz.name().to_string(),
             source,
+            from_run: None,
         }
     }
 
@@ -78,6 +81,7 @@ impl Zone {
                 kind: Kind::Local,
                 name: "local time".into(),
                 source: ZoneChoice::Local,
+                from_run: None,
             })
     }
 

@@ -27,6 +27,7 @@ use crate::journal::record::{
 pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
 pub use ja::Japanese;
+pub use ja::kind_words as kind_ja;
 pub use ja::purpose_words as purpose_ja;
 pub use mark::{Mark, Marker};
 
@@ -98,6 +99,20 @@ impl Phrase {
 
     pub fn code(mut self, s: impl Into<String>) -> Phrase {
         self.runs.push(Run::Code(s.into()));
+        self
+    }
+
+    /// shisa's own sentence with code in backticks (a reason: `` the target `Root` ``), its
+    /// code as code: the one rule every part of an export follows for shisa's reasons, so a
+    /// reason reads the same in a timeline row as in the summary (`export::text::Text::ticked`).
+    pub fn ticked(mut self, s: &str) -> Phrase {
+        for (code, part) in ticked(s) {
+            self = if code {
+                self.code(part)
+            } else {
+                self.plain(part)
+            };
+        }
         self
     }
 
@@ -223,6 +238,19 @@ pub trait Phrasebook: Sync {
 /// sentence an older journal holds, as written.
 pub fn said<T>(why: Option<&T>, text: Option<&str>, say: impl Fn(&T) -> String) -> Option<String> {
     why.map(say).or_else(|| text.map(str::to_string))
+}
+
+/// A sentence with code in backticks, split into (is code, text) parts. Backticks that do
+/// not pair (an odd count: a value or a person's words holding one) are kept as text.
+pub fn ticked(s: &str) -> Vec<(bool, &str)> {
+    if s.matches('`').count() % 2 == 1 {
+        return vec![(false, s)];
+    }
+    s.split('`')
+        .enumerate()
+        .map(|(i, part)| (i % 2 == 1, part))
+        .filter(|(code, part)| *code || !part.is_empty())
+        .collect()
 }
 
 /// An English count with its noun: "1 poll", "3 polls" (Japanese has no plural).

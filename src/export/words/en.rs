@@ -72,10 +72,10 @@ impl DocumentWords for English {
             ChartInDoubt => "in doubt: no end recorded",
             ChartRunning => "running",
             LegendOk => "ok",
-            LegendFailed => "failed",
+            LegendFailed => "failed / refused",
             LegendRolledBack => "rolled back",
             LegendRollbackRunning => "rollback running",
-            LegendOpen => "in progress / cut off",
+            LegendOpen => "in progress / halted / cut off",
             LegendApproval => "approval",
             LegendFailure => "failure / refusal",
             LegendRollback => "rollback",
@@ -88,11 +88,20 @@ impl DocumentWords for English {
         format!("Postmortem timeline: {}", names.join(" + "))
     }
 
-    fn zone_line(&self, label: &str, source: ZoneChoice, day: Option<&str>) -> String {
-        let says = match source {
-            ZoneChoice::Flag => "chosen with --tz",
-            ZoneChoice::Runbook => "the runbook's change-window zone",
-            ZoneChoice::Local => "this machine's local zone",
+    fn zone_line(
+        &self,
+        label: &str,
+        source: ZoneChoice,
+        from: Option<&(usize, String)>,
+        day: Option<&str>,
+    ) -> String {
+        let says = match (source, from) {
+            (ZoneChoice::Flag, _) => "chosen with --tz".to_string(),
+            (ZoneChoice::Runbook, Some((n, name))) => {
+                format!("the change-window zone of run #{n}'s runbook, “{name}”")
+            }
+            (ZoneChoice::Runbook, None) => "the runbook's change-window zone".to_string(),
+            (ZoneChoice::Local, _) => "this machine's local zone".to_string(),
         };
         let day = day.map(|d| format!(" All on {d}.")).unwrap_or_default();
         format!("Times are {label}, {says}.{day}")
@@ -234,7 +243,10 @@ impl DocumentWords for English {
     }
 
     fn untrusted_line(&self, lines: usize) -> String {
-        format!("{lines} line(s) after the break are left out of this export.")
+        match lines {
+            1 => "1 line after the break is left out of this export.".into(),
+            n => format!("{n} lines after the break are left out of this export."),
+        }
     }
 
     fn compare_head(&self, m: &dyn Markup) -> String {
@@ -242,6 +254,14 @@ impl DocumentWords for English {
             "Compare the head with the one printed at the end of the run or kept by a watcher: {}.",
             m.code("shisa verify RUN_DIR --head HASH", false)
         )
+    }
+
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String {
+        format!("{id} — {} ({kind})", self.bar_status(status))
+    }
+
+    fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String {
+        format!("{id} — {} ({verdict})", self.bar_status(status))
     }
 
     fn bar_status(&self, s: BarStatus) -> &'static str {
@@ -329,8 +349,11 @@ impl DocumentWords for English {
         (!status.is_empty()).then(|| status.join(", "))
     }
 
-    fn purpose(&self, p: Purpose) -> String {
-        p.to_string().replace('-', " ")
+    fn failure_heading(&self, step: &str, p: Option<Purpose>) -> String {
+        match p {
+            Some(p) => format!("{step}, {}", p.to_string().replace('-', " ")),
+            None => step.to_string(),
+        }
     }
 
     fn failure_command(&self, m: &dyn Markup, command: &str) -> String {
@@ -342,11 +365,17 @@ impl DocumentWords for English {
     }
 
     fn failure_reason(&self, m: &dyn Markup, reason: &str) -> String {
-        format!("Failure: {}", m.esc(reason))
+        format!(
+            "Failure: {}",
+            m.rich(&crate::export::text::Text::ticked(reason))
+        )
     }
 
     fn failure_last_lines(&self, m: &dyn Markup, n: usize, log: &str) -> String {
-        format!("Last {n} line(s) of {}:", m.code(log, false))
+        match n {
+            1 => format!("The last line of {}:", m.code(log, false)),
+            n => format!("The last {n} lines of {}:", m.code(log, false)),
+        }
     }
 
     fn failure_log_problem(&self, m: &dyn Markup, log: &str, problem: &str) -> String {
@@ -406,7 +435,15 @@ impl DocumentWords for English {
         }
     }
 
-    fn wrote(&self, format: &str, runs: &str, path: &str) -> String {
-        format!("wrote the {format} export of run {runs} to {path}")
+    fn rollback_command_lead(&self, at: &str, step: &str) -> String {
+        format!("{at} {step}: ")
+    }
+
+    fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String {
+        let runs = match runs {
+            [one] => format!("run {one}"),
+            many => format!("runs {}", many.join(", ")),
+        };
+        format!("wrote the {format} export of {runs} to {path}")
     }
 }

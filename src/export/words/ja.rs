@@ -75,10 +75,10 @@ impl DocumentWords for Japanese {
             ChartInDoubt => "未確定: 終了の記録なし",
             ChartRunning => "実行中",
             LegendOk => "成功",
-            LegendFailed => "失敗",
+            LegendFailed => "失敗／拒否",
             LegendRolledBack => "ロールバック済み",
             LegendRollbackRunning => "ロールバック中",
-            LegendOpen => "実行中／途絶",
+            LegendOpen => "実行中／中断／途絶",
             LegendApproval => "承認",
             LegendFailure => "失敗／拒否",
             LegendRollback => "ロールバック",
@@ -91,11 +91,20 @@ impl DocumentWords for Japanese {
         format!("時系列の報告: {}", names.join("、"))
     }
 
-    fn zone_line(&self, label: &str, source: ZoneChoice, _day: Option<&str>) -> String {
-        let says = match source {
-            ZoneChoice::Flag => "--tz で指定",
-            ZoneChoice::Runbook => "手順書の作業時間帯のタイムゾーン",
-            ZoneChoice::Local => "このマシンのタイムゾーン",
+    fn zone_line(
+        &self,
+        label: &str,
+        source: ZoneChoice,
+        from: Option<&(usize, String)>,
+        _day: Option<&str>,
+    ) -> String {
+        let says = match (source, from) {
+            (ZoneChoice::Flag, _) => "--tz で指定".to_string(),
+            (ZoneChoice::Runbook, Some((n, name))) => {
+                format!("実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン")
+            }
+            (ZoneChoice::Runbook, None) => "手順書の作業時間帯のタイムゾーン".to_string(),
+            (ZoneChoice::Local, _) => "このマシンのタイムゾーン".to_string(),
         };
         format!("日時は {label}（{says}）で記す。")
     }
@@ -105,8 +114,10 @@ impl DocumentWords for Japanese {
         t.0.format("%Y-%m-%d %H:%M").to_string()
     }
 
+    /// As the timeline writes times (`2023-12-05 17:15`): the zone is stated once, under
+    /// the timeline's heading.
     fn moment(&self, t: &Time) -> String {
-        t.0.format("%Y-%m-%d %H:%M:%S (UTC%:z)").to_string()
+        t.0.format("%Y-%m-%d %H:%M").to_string()
     }
 
     fn chart_date(&self, t: &Time) -> String {
@@ -132,7 +143,11 @@ impl DocumentWords for Japanese {
     fn unfinished_short(&self, u: Unfinished) -> String {
         match u {
             Unfinished::Live { .. } => "実行中: まだ終わっていない".into(),
-            Unfinished::Halted { reason } => format!("中断: 未完了（{reason}）"),
+            // As the chart's lane says it; the reason is sentences of its own, not a
+            // bracketed aside holding its own 。
+            Unfinished::Halted { reason } => {
+                format!("中断（再開可能）: {}", reason.trim_end_matches('。'))
+            }
             Unfinished::CutOff { .. } => {
                 "途絶: run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了）"
                     .into()
@@ -269,6 +284,20 @@ impl DocumentWords for Japanese {
         format!("{status}、{from} から {took}")
     }
 
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String {
+        format!(
+            "{id} — {}（{}）",
+            self.bar_status(status),
+            crate::phrase::kind_ja(kind)
+        )
+    }
+
+    /// The verdict alone: it names the state already (`完了（終了コード 0）`), and beside
+    /// the state word it would nest one bracket in another of another style.
+    fn run_lane(&self, id: &str, _status: BarStatus, verdict: &str) -> String {
+        format!("{id} — {verdict}")
+    }
+
     fn bar_status(&self, s: BarStatus) -> &'static str {
         match s {
             BarStatus::Ok => "成功",
@@ -280,6 +309,8 @@ impl DocumentWords for Japanese {
             BarStatus::Unproven => "未検証のまま受け入れ",
             BarStatus::Running => "実行中",
             BarStatus::InDoubt => "未確定（途絶）",
+            BarStatus::Refused => "拒否",
+            BarStatus::Halted => "中断（再開可能）",
             BarStatus::Stopped => "未完了で停止",
             BarStatus::NotStarted => "未実施",
         }
@@ -366,8 +397,13 @@ impl DocumentWords for Japanese {
         (!status.is_empty()).then(|| status.join("、"))
     }
 
-    fn purpose(&self, p: Purpose) -> String {
-        crate::phrase::purpose_ja(p)
+    /// 「手順」の確認 2: the step in brackets as every timeline row names it, then which
+    /// command, joined with の (not an English comma and a bare noun).
+    fn failure_heading(&self, step: &str, p: Option<Purpose>) -> String {
+        match p {
+            Some(p) => format!("「{step}」の{}", crate::phrase::purpose_ja(p)),
+            None => format!("「{step}」"),
+        }
     }
 
     fn failure_command(&self, m: &dyn Markup, command: &str) -> String {
@@ -379,7 +415,10 @@ impl DocumentWords for Japanese {
     }
 
     fn failure_reason(&self, m: &dyn Markup, reason: &str) -> String {
-        format!("失敗の内容: {}", m.esc(reason))
+        format!(
+            "失敗の内容: {}",
+            m.rich(&crate::export::text::Text::ticked(reason))
+        )
     }
 
     fn failure_last_lines(&self, m: &dyn Markup, n: usize, log: &str) -> String {
@@ -447,7 +486,13 @@ impl DocumentWords for Japanese {
         }
     }
 
-    fn wrote(&self, format: &str, runs: &str, path: &str) -> String {
+    /// The step in 「」 as every timeline row names it.
+    fn rollback_command_lead(&self, at: &str, step: &str) -> String {
+        format!("{at} 「{step}」: ")
+    }
+
+    fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String {
+        let runs = runs.join("、");
         format!("実行 {runs} の {format} エクスポートを {path} に書き出した")
     }
 }

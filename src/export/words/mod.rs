@@ -118,9 +118,16 @@ pub trait DocumentWords: Sync {
     /// The document's title: one runbook, or several (`names` in order of their runs).
     fn title(&self, names: &[&str]) -> String;
 
-    /// The line under the timeline heading: which zone, chosen how, and the day when the
-    /// whole timeline is on one.
-    fn zone_line(&self, label: &str, source: ZoneChoice, day: Option<&str>) -> String;
+    /// The line under the timeline heading: which zone, chosen how (`from`: the number and
+    /// runbook of the merged run whose window zone it is), and the day when the whole
+    /// timeline is on one.
+    fn zone_line(
+        &self,
+        label: &str,
+        source: ZoneChoice,
+        from: Option<&(usize, String)>,
+        day: Option<&str>,
+    ) -> String;
 
     /// A row's time in the timeline and the sections.
     fn row_time(&self, t: &Time, multi_day: bool) -> String;
@@ -177,6 +184,11 @@ pub trait DocumentWords: Sync {
     /// A step's state as the chart names it (the JSON keeps the stable key).
     fn bar_status(&self, s: BarStatus) -> &'static str;
 
+    /// A step's lane tooltip: its id, its state and its kind (`action`, as journaled).
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String;
+    /// A run's lane tooltip in a merged chart: its id, its state and its verdict.
+    fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String;
+
     /// A bar's tooltip after the step's title: its state, how long it took, when it began.
     fn bar_tip(&self, status: &str, took: &str, from: &str) -> String;
 
@@ -211,8 +223,9 @@ pub trait DocumentWords: Sync {
         timed_out: bool,
         attempt: u32,
     ) -> Option<String>;
-    /// A command's purpose as a failure's heading names it (`verify 2`, `rollback 1`).
-    fn purpose(&self, p: crate::journal::record::Purpose) -> String;
+    /// A failure's heading after its time: the step, and which of its commands failed
+    /// (`verify 2`, `rollback 1`) when one did.
+    fn failure_heading(&self, step: &str, p: Option<crate::journal::record::Purpose>) -> String;
     /// A failure's lines (markup): what ran, its status, why, and the output log.
     fn failure_command(&self, m: &dyn Markup, command: &str) -> String;
     fn failure_state(&self, status: &str) -> String;
@@ -227,12 +240,14 @@ pub trait DocumentWords: Sync {
     /// A rollback's line (markup): when, by whom, the steps in order, and how it ended.
     fn rollback_line(&self, m: &dyn Markup, r: &RollbackLine) -> String;
     fn rollback_without(&self, m: &dyn Markup, steps: &[String]) -> String;
+    /// Before a rollback command's text: when, and the step it undoes (plain text).
+    fn rollback_command_lead(&self, at: &str, step: &str) -> String;
     /// A rollback command's result after its text: `→ exit 0`, `— FAILED: …`.
     fn rollback_command_result(&self, ok: bool, exit: Option<i32>, failure: Option<&str>)
     -> String;
 
     /// The stderr line after writing an export to a file.
-    fn wrote(&self, format: &str, runs: &str, path: &str) -> String;
+    fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String;
 }
 
 /// What a rollback line says; times are already formatted, names plain text.

@@ -93,7 +93,9 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 });
                 let lead = format!("{what} failed");
                 with(step().marked(Mark::Failed), &lead, &lead)
-                    .plain(format!(" — {why} (after {took}){}{left}", again(*attempt)))
+                    .plain(" — ")
+                    .ticked(&why)
+                    .plain(format!(" (after {took}){}{left}", again(*attempt)))
             }
         }
         Body::ExpectFailed {

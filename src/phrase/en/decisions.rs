@@ -102,7 +102,8 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)
-                .plain(format!("approval by {who} refused: {reason}"))
+                .plain(format!("approval by {who} refused: "))
+                .ticked(&reason)
         }
         Body::ManualDone {
             note,
@@ -132,12 +133,14 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             step()
                 .marked(Mark::WindowClosed)
-                .plain(format!("stopped before the change: {reason}"))
+                .plain("stopped before the change: ")
+                .ticked(&reason)
         }
         // The journaled sentence is this phrasebook's own words for `why`.
         Body::StepFailed { reason, .. } => step()
             .marked(Mark::Failed)
-            .plain(format!("step failed: {reason}")),
+            .plain("step failed: ")
+            .ticked(reason),
         Body::OperatorChoice {
             prompt: Prompt::LostCapture,
             choice: Choice::Rerun,
@@ -188,7 +191,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                     "accepted as done but unproven: no check confirmed it",
                 ),
             };
-            step().marked(mark).plain(format!("{words}{why}"))
+            step().marked(mark).plain(words).ticked(&why)
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

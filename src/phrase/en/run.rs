@@ -52,11 +52,13 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         } => Phrase::new().plain(format!("change window open ({local})")),
         Body::WindowChecked {
             local, reason, why, ..
-        } => Phrase::new().marked(Mark::WindowClosed).plain(format!(
-            "change window closed ({local}): {}",
-            said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
-                .unwrap_or_else(|| "outside the allowed times".into())
-        )),
+        } => Phrase::new()
+            .marked(Mark::WindowClosed)
+            .plain(format!("change window closed ({local}): "))
+            .ticked(
+                &said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
+                    .unwrap_or_else(|| "outside the allowed times".into()),
+            ),
         Body::Override { what, reason } => {
             let text = match what {
                 OverrideKind::Clock => format!("the clock was faked for this run: {reason}"),
@@ -114,7 +116,8 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             let reason = said(why.as_ref(), Some(reason), |w| book.halt(w)).unwrap_or_default();
             Phrase::new()
                 .marked(Mark::Interrupted)
-                .plain(format!("run interrupted: {reason}"))
+                .plain("run interrupted: ")
+                .ticked(&reason)
         }
         Body::RunResumed { in_doubt } => {
             let p = Phrase::new().marked(Mark::Resumed);
@@ -190,7 +193,8 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             Phrase::new()
                 .marked(mark)
-                .plain(format!("run finished (exit {exit_code}){why}"))
+                .plain(format!("run finished (exit {exit_code})"))
+                .ticked(&why)
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

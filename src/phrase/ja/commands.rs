@@ -95,7 +95,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     Some(c) => p.plain(": ").code(c),
                     None => p,
                 };
-                p.plain(format!(" — {why}、{took}後{}{left}", again(*attempt)))
+                p.plain(" — ")
+                    .ticked(&why)
+                    .plain(format!("、{took}後{}{left}", again(*attempt)))
             }
         }
         Body::ExpectFailed {

@@ -107,7 +107,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)
-                .plain(format!("{who} の承認を拒否: {reason}"))
+                .plain(format!("{who} の承認を拒否: "))
+                .ticked(&reason)
         }
         Body::ManualDone { note, choice, undo } => {
             let what = match (undo, choice) {
@@ -135,13 +136,15 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             step()
                 .marked(Mark::WindowClosed)
-                .plain(format!("変更の前に停止: {reason}"))
+                .plain("変更の前に停止: ")
+                .ticked(&reason)
         }
         Body::StepFailed { reason, why, .. } => {
             let reason = said(why.as_ref(), Some(reason), |w| book.step_failure(w, reason));
             step()
                 .marked(Mark::Failed)
-                .plain(format!("ステップ失敗: {}", reason.unwrap_or_default()))
+                .plain("ステップ失敗: ")
+                .ticked(&reason.unwrap_or_default())
         }
         Body::OperatorChoice {
             prompt: Prompt::LostCapture,
@@ -195,7 +198,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     format!("{t}を完了として受け入れたが未検証（確認で裏付けられていない）"),
                 ),
             };
-            Phrase::new().marked(mark).plain(format!("{words}{why}"))
+            Phrase::new().marked(mark).plain(words).ticked(&why)
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

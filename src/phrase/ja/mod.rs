@@ -275,7 +275,8 @@ fn lead(p: Purpose) -> String {
     }
 }
 
-fn kind_words(kind: &str) -> &str {
+/// A step's kind (`action`) in Japanese (`作業`); an unknown one as journaled.
+pub fn kind_words(kind: &str) -> &str {
     match kind {
         "precheck" => "事前チェック",
         "snapshot" => "スナップショット",

@@ -55,12 +55,13 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         )),
         Body::WindowChecked {
             local, reason, why, ..
-        } => Phrase::new().marked(Mark::WindowClosed).plain(format!(
-            "作業時間帯外（{}）: {}",
-            reasons::local(local),
-            said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
-                .unwrap_or_else(|| "許可された時間帯の外".into())
-        )),
+        } => Phrase::new()
+            .marked(Mark::WindowClosed)
+            .plain(format!("作業時間帯外（{}）: ", reasons::local(local)))
+            .ticked(
+                &said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
+                    .unwrap_or_else(|| "許可された時間帯の外".into()),
+            ),
         Body::Override { what, reason } => {
             let text = match what {
                 OverrideKind::Clock => format!("この実行では時計を偽装している: {reason}"),
@@ -122,7 +123,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let reason = said(why.as_ref(), Some(reason), |w| book.halt(w)).unwrap_or_default();
             Phrase::new()
                 .marked(Mark::Interrupted)
-                .plain(format!("実行を中断: {reason}"))
+                .plain("実行を中断: ")
+                .ticked(&reason)
         }
         Body::RunResumed { in_doubt } => {
             let p = Phrase::new().marked(Mark::Resumed);
@@ -200,7 +202,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             Phrase::new()
                 .marked(mark)
-                .plain(format!("実行終了（終了コード {exit_code}）{why}"))
+                .plain(format!("実行終了（終了コード {exit_code}）"))
+                .ticked(&why)
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).
