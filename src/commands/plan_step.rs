@@ -4,10 +4,9 @@
 use std::fmt::Write as _;
 
 use crate::engine::phase::{USUAL_FAILURE_CHOICES, failure_prompt, offered};
-use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
+use crate::journal::record::{ChoiceKind, ReasonNeed};
 use crate::runbook::model::{
-    Approval, Check, Command, Confirm, Guard, OnFailure, Runbook, Step, StepKind, Undo, WaitUntil,
-    When,
+    Approval, Check, Command, Confirm, Guard, Runbook, Step, Undo, WaitUntil, When,
 };
 use crate::runbook::{duration, show};
 

@@ -525,7 +525,7 @@ fn ask(title: &str, resolved: Option<&str>, misses: u32) -> String {
     use crate::phrase::Phrasebook as _;
     let ask = crate::phrase::TargetAsk {
         resolved,
-        tries_left: crate::engine::update::MAX_MISSES.saturating_sub(misses),
+        tries_left: crate::engine::tries_left(misses),
     };
     format!("? {title}: {}", crate::phrase::EN.target_ask(&ask).text())
 }

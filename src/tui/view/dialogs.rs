@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 
 use super::dialog::{Dialog, input, widths};
 use super::{View, fit};
-use crate::engine::{Engine, Phase, update::MAX_MISSES};
+use crate::engine::{Engine, Phase, tries_left};
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::phrase::Phrasebook as _;
 use crate::runbook::model::Undo;
@@ -54,7 +54,7 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             d.line(Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
             d.line(input(typed, v));
-            let left = MAX_MISSES.saturating_sub(misses);
+            let left = tries_left(misses);
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
                     &format!(
@@ -78,7 +78,7 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                 t.warn().patch(t.bold()),
             );
             d.text(&title(e, i), t.bold(), tw);
-            let left = MAX_MISSES.saturating_sub(misses);
+            let left = tries_left(misses);
             let ask = crate::phrase::TargetAsk {
                 resolved: None,
                 tries_left: left,
