@@ -208,11 +208,7 @@ impl Driver {
                 .await;
         }
         let outcome = self.engine.finished().map(|(o, _)| o);
-        let left_in_place = if outcome == Some(Outcome::Completed) {
-            Vec::new()
-        } else {
-            self.left_in_place()
-        };
+        let left_in_place = self.left_in_place();
         let (exit, error) = match self.fatal {
             Some(error) => (Exit::Failed, Some(error)),
             None => (self.exit.unwrap_or(Exit::Failed), None),
@@ -225,15 +221,11 @@ impl Driver {
         }
     }
 
-    /// Mutating steps that finished ok and were not undone, by title.
+    /// The changes the engine says the run leaves in place, by title and id.
     fn left_in_place(&self) -> Vec<String> {
         let e = &self.engine;
-        e.runbook()
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| e.in_effect(j))
-            .map(|(j, step)| format!("{} ({})", e.title(j), step.id))
+        (e.left_in_place().into_iter())
+            .map(|j| format!("{} ({})", e.title(j), e.runbook().steps[j].id))
             .collect()
     }
 
