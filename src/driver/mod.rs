@@ -10,13 +10,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::clock::Clock;
-use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict};
+use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict, Who};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Halt, Outcome, Record, Role};
+use crate::journal::record::{Actor, Body, Halt, Outcome, Record};
 use crate::journal::writer::Written;
 use crate::pending::or_pending;
 use crate::share::hub::Hub;
@@ -362,6 +362,7 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
+                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
                 let answer = ClientAnswer {
                     client: id,
                     run_id,
@@ -369,8 +370,8 @@ impl Driver {
                     command_sha256,
                     request,
                     latest_request: hub.request.clone(),
-                    reviewer: self.reviewer(&peer),
-                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
+                    reviewer: self.reviewer(&peer, &who),
+                    who,
                     verdict: Verdict::Approve { typed },
                 };
                 self.answer(answer, reply, fe);
@@ -386,6 +387,7 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
+                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
                 let answer = ClientAnswer {
                     client: id,
                     run_id,
@@ -393,8 +395,8 @@ impl Driver {
                     command_sha256,
                     request,
                     latest_request: hub.request.clone(),
-                    reviewer: self.reviewer(&peer),
-                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
+                    reviewer: self.reviewer(&peer, &who),
+                    who,
                     verdict: Verdict::Reject { reason },
                 };
                 self.answer(answer, reply, fe);
@@ -402,7 +404,9 @@ impl Driver {
             ShareMsg::Note {
                 peer, text, reply, ..
             } => {
-                let actor = self.reviewer(&peer);
+                // A note carries no `SUDO_USER`: the login uid alone tells root's person.
+                let who = crate::identity::who(peer.uid, peer.login_uid, None);
+                let actor = self.reviewer(&peer, &who);
                 let answer = match self.try_feed(Event::Note { actor, text }, fe) {
                     Ok(_) => (true, "noted".to_string()),
                     Err(refusal) => (false, refusal),
@@ -443,15 +447,10 @@ impl Driver {
         }
     }
 
-    /// A connected peer as a journal actor: the operator's own account stays the operator.
-    fn reviewer(&self, peer: &Peer) -> Actor {
-        let role = if peer.uid == self.engine.operator().uid {
-            Role::Operator
-        } else {
-            Role::Reviewer
-        };
+    /// A connected peer as a journal actor, in the role the engine gives the person it is.
+    fn reviewer(&self, peer: &Peer, who: &Who) -> Actor {
         Actor {
-            role,
+            role: self.engine.role_of(who),
             user: peer.user.clone(),
             uid: peer.uid,
             host: self.engine.operator().host.clone(),

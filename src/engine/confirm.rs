@@ -1,7 +1,7 @@
 //! The typed target and the second person's approval.
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose, Role};
+use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
@@ -276,11 +276,7 @@ impl Engine {
         let mistyped = refusal.is_none()
             && !(self.names_target(typed.trim(), &expected) || typed.trim() == expected);
         let reviewer = Actor {
-            role: if self_approved {
-                Role::Operator
-            } else {
-                Role::Reviewer
-            },
+            role: self.role_of(&who),
             ..reviewer
         };
         let typed = self.mask(typed.trim());
