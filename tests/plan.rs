@@ -111,3 +111,60 @@ fn a_plan_shows_placeholders_for_values_not_given_yet() {
         "{text}"
     );
 }
+
+/// `plan` names a step's failure choices where they differ from the usual ones, and they
+/// are the ones the run then offers: a precheck that may be overridden, a change the
+/// operator may go on past. A plain change says nothing.
+#[test]
+fn plan_names_the_failure_choices_the_run_offers_where_they_are_not_the_usual() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "choices.yaml",
+        r#"version: 1
+name: Choices
+steps:
+  - id: healthy
+    kind: precheck
+    run: "false"
+    allow_override: true
+  - id: tune
+    kind: action
+    run: "true"
+    on_failure: continue
+    waive: { snapshot: test, target: test, verify: test, rollback: test }
+  - id: push
+    kind: action
+    run: "true"
+    waive: { snapshot: test, target: test, verify: test, rollback: test }
+"#,
+    );
+    let out = s
+        .shisa()
+        .args(["plan", rb.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let on_fail: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter_map(|l| l.strip_prefix("on fail"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        on_fail,
+        [
+            "retry, abort, override with a reason",
+            "rollback (default), retry, abort, continue"
+        ],
+        "{text}"
+    );
+    // The precheck's question, when the run reaches it, offers exactly that.
+    let run = s.run(&rb, &[], "abort\n");
+    assert!(
+        run.stdout
+            .contains("— answer `retry`, `abort <reason>`, `override <reason>`"),
+        "{}",
+        run.explain()
+    );
+}

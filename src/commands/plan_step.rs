@@ -3,11 +3,10 @@
 
 use std::fmt::Write as _;
 
-use crate::engine::phase::offered;
-use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
+use crate::engine::phase::{USUAL_FAILURE_CHOICES, failure_prompt, offered};
+use crate::journal::record::{ChoiceKind, ReasonNeed};
 use crate::runbook::model::{
-    Approval, Check, Command, Confirm, Guard, OnFailure, Runbook, Step, StepKind, Undo, WaitUntil,
-    When,
+    Approval, Check, Command, Confirm, Guard, Runbook, Step, Undo, WaitUntil, When,
 };
 use crate::runbook::{duration, show};
 
@@ -229,14 +228,12 @@ fn guard(o: &mut String, rb: &Runbook, i: usize, step: &Step) {
     }
 }
 
-/// Said only where it differs from the usual rollback / retry / abort.
+/// The choices a failure of this step offers, said only where they differ from the usual
+/// ones: both from the engine (`failure_prompt`, `offered`), so `plan` says what the run asks.
 fn on_failure(o: &mut String, step: &Step) {
-    let prompt = match step.kind {
-        StepKind::Precheck => Prompt::Precheck,
-        _ => Prompt::Failure,
-    };
-    if prompt == Prompt::Precheck || step.on_failure == OnFailure::AllowContinue {
-        let answers: Vec<String> = offered(step, prompt)
+    let offered = offered(step, failure_prompt(step));
+    if offered != USUAL_FAILURE_CHOICES {
+        let answers: Vec<String> = offered
             .into_iter()
             .map(|k| match (k, k.reason()) {
                 (ChoiceKind::Rollback, _) => "rollback (default)".to_string(),

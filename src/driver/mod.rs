@@ -9,13 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict};
+use crate::engine::{ClientAnswer, CommandResult, Effect, Engine, Event, Verdict, Who};
 use crate::exec::runner::RunnerRx;
 use crate::exec::stream::OutputChunk;
 use crate::exit::Exit;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Halt, Outcome, Record, Role};
+use crate::journal::record::{Actor, Body, Halt, Outcome, Record};
 use crate::journal::writer::Written;
 use crate::pending::or_pending;
 use crate::share::hub::Hub;
@@ -217,11 +217,7 @@ impl Driver {
                 .await;
         }
         let outcome = self.engine.finished().map(|(o, _)| o);
-        let left_in_place = if outcome == Some(Outcome::Completed) {
-            Vec::new()
-        } else {
-            self.left_in_place()
-        };
+        let left_in_place = self.left_in_place();
         let (exit, error) = match self.fatal {
             Some(error) => (Exit::Failed, Some(error)),
             None => (self.exit.unwrap_or(Exit::Failed), None),
@@ -234,15 +230,11 @@ impl Driver {
         }
     }
 
-    /// Mutating steps that finished ok and were not undone, by title.
+    /// The changes the engine says the run leaves in place, by title and id.
     fn left_in_place(&self) -> Vec<String> {
         let e = &self.engine;
-        e.runbook()
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|&(j, _)| e.in_effect(j))
-            .map(|(j, step)| format!("{} ({})", e.title(j), step.id))
+        (e.left_in_place().into_iter())
+            .map(|j| format!("{} ({})", e.title(j), e.runbook().steps[j].id))
             .collect()
     }
 
@@ -379,6 +371,7 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
+                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
                 let answer = ClientAnswer {
                     client: id,
                     run_id,
@@ -386,8 +379,8 @@ impl Driver {
                     command_sha256,
                     request,
                     latest_request: hub.request.clone(),
-                    reviewer: self.reviewer(&peer),
-                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
+                    reviewer: self.reviewer(&peer, &who),
+                    who,
                     verdict: Verdict::Approve { typed },
                 };
                 self.answer(answer, reply, fe);
@@ -403,6 +396,7 @@ impl Driver {
                 sudo_user,
                 reply,
             } => {
+                let who = crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref());
                 let answer = ClientAnswer {
                     client: id,
                     run_id,
@@ -410,8 +404,8 @@ impl Driver {
                     command_sha256,
                     request,
                     latest_request: hub.request.clone(),
-                    reviewer: self.reviewer(&peer),
-                    who: crate::identity::who(peer.uid, peer.login_uid, sudo_user.as_deref()),
+                    reviewer: self.reviewer(&peer, &who),
+                    who,
                     verdict: Verdict::Reject { reason },
                 };
                 self.answer(answer, reply, fe);
@@ -419,7 +413,9 @@ impl Driver {
             ShareMsg::Note {
                 peer, text, reply, ..
             } => {
-                let actor = self.reviewer(&peer);
+                // A note carries no `SUDO_USER`: the login uid alone tells root's person.
+                let who = crate::identity::who(peer.uid, peer.login_uid, None);
+                let actor = self.reviewer(&peer, &who);
                 let answer = match self.try_feed(Event::Note { actor, text }, fe) {
                     Ok(_) => (true, "noted".to_string()),
                     Err(refusal) => (false, refusal),
@@ -460,15 +456,10 @@ impl Driver {
         }
     }
 
-    /// A connected peer as a journal actor: the operator's own account stays the operator.
-    fn reviewer(&self, peer: &Peer) -> Actor {
-        let role = if peer.uid == self.engine.operator().uid {
-            Role::Operator
-        } else {
-            Role::Reviewer
-        };
+    /// A connected peer as a journal actor, in the role the engine gives the person it is.
+    fn reviewer(&self, peer: &Peer, who: &Who) -> Actor {
         Actor {
-            role,
+            role: self.engine.role_of(who),
             user: peer.user.clone(),
             uid: peer.uid,
             host: self.engine.operator().host.clone(),

@@ -3,7 +3,7 @@
 //! sessions of one person (two terminals, or `sudo`) are one person: people are told apart
 //! by `Who::person`, which the driver looked up from the kernel, not by account.
 
-use crate::journal::record::{Actor, NotCounted, Person};
+use crate::journal::record::{Actor, NotCounted, Person, Role};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
@@ -41,6 +41,17 @@ impl Engine {
     /// Whether `who` is the person running the run.
     pub(super) fn is_operator(&self, who: &Who) -> bool {
         who.person.uid == self.operator_who.person.uid
+    }
+
+    /// The role `who` acts in at this run: the person running it is its operator from any
+    /// account or session of theirs (`sudo` included), anyone else a reviewer. The one
+    /// rule: approvals, rejections and a connected client's notes are journaled by it.
+    pub fn role_of(&self, who: &Who) -> Role {
+        if self.is_operator(who) {
+            Role::Operator
+        } else {
+            Role::Reviewer
+        }
     }
 
     /// The person the operator is, for their own approval.

@@ -300,3 +300,21 @@ fn a_rejection_stops_the_step_after_an_approval_and_asking_again_starts_the_coun
     ));
     assert!(main_ran(&sim));
 }
+
+/// One rule for who is the operator: the operator's person from another account (`sudo`,
+/// a second login) acts as the operator; another person, even in the operator's group, as
+/// a reviewer. The driver labels a client's notes by it; approvals are journaled by it.
+#[test]
+fn the_operators_person_from_another_account_is_the_operator_and_anyone_else_a_reviewer() {
+    let (sim, _) = at_approval(TWO_DBAS);
+    let me = operator();
+    let mut via_sudo = person("root", 0, &[]);
+    via_sudo.person.uid = me.uid;
+    via_sudo.person.login_uid = Some(me.uid);
+    assert_eq!(sim.e.role_of(&via_sudo), Role::Operator);
+    assert_eq!(sim.e.role_of(&Who::account(&me)), Role::Operator);
+    assert_eq!(
+        sim.e.role_of(&person("alice", 1001, &["dba"])),
+        Role::Reviewer
+    );
+}

@@ -304,13 +304,12 @@ impl Engine {
 
     /// Puts a failure to the operator.
     fn ask(&mut self, i: usize, purpose: Purpose, failure: &CommandFailure, fx: &mut Vec<Effect>) {
-        let prompt = match (purpose, self.rb.steps[i].kind) {
-            (Purpose::Rollback(_), _) => Prompt::Rollback,
+        let prompt = match purpose {
+            Purpose::Rollback(_) => Prompt::Rollback,
             // The target looked up again before a later rollback: the same question as a
             // rollback command's failure (retry, leave this change in place, or stop).
-            (Purpose::Describe, _) if self.undoing_gated(i) => Prompt::Rollback,
-            (_, StepKind::Precheck) => Prompt::Precheck,
-            _ => Prompt::Failure,
+            Purpose::Describe if self.undoing_gated(i) => Prompt::Rollback,
+            _ => super::phase::failure_prompt(&self.rb.steps[i]),
         };
         let why = StepFailure::Command {
             purpose,

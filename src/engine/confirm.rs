@@ -1,14 +1,24 @@
 //! The typed target and the second person's approval.
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose, Role};
+use crate::journal::record::{Actor, Body, Halt, NotCounted, Purpose};
 use crate::runbook::model::Approval as Needs;
 
 use super::event::{Effect, Offer};
 use super::messages as msg;
 use super::phase::Phase;
 use super::state::{ApprovalState, Engine};
-use super::update::{MAX_MISSES, Refusal, refuse};
+use super::update::{Refusal, refuse};
+
+/// How many typed (or blind) targets may miss before the run halts, and how many wrong
+/// blind names a reviewer has for one request.
+pub const MAX_MISSES: u32 = 3;
+
+/// The tries left at a target after `misses`: the count the front ends show is the one
+/// the engine halts by (none left: the run has halted).
+pub fn tries_left(misses: u32) -> u32 {
+    MAX_MISSES.saturating_sub(misses)
+}
 
 /// The approval the run waits for: what a reviewer must answer, and bind their answer to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +117,7 @@ impl Engine {
                 blind,
             };
             self.emit(fx, Some(i), self.operator.clone(), body);
-            if misses >= MAX_MISSES {
+            if tries_left(misses) == 0 {
                 // Refused for now, not for good: what the run did (prechecks, the snapshot)
                 // stands, and a resume asks again with the target looked up afresh.
                 let why = if blind {
@@ -266,11 +276,7 @@ impl Engine {
         let mistyped = refusal.is_none()
             && !(self.names_target(typed.trim(), &expected) || typed.trim() == expected);
         let reviewer = Actor {
-            role: if self_approved {
-                Role::Operator
-            } else {
-                Role::Reviewer
-            },
+            role: self.role_of(&who),
             ..reviewer
         };
         let typed = self.mask(typed.trim());

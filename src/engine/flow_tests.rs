@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::tests::{Sim, tuesday_10am};
 use super::*;
 use crate::journal::record::ChoiceKind as K;
-use crate::journal::record::{Body, Choice, Purpose, StepStatus};
+use crate::journal::record::{Body, Choice, Outcome, Purpose, StepStatus};
 use crate::runbook::Pos;
 use crate::runbook::load_str;
 use crate::runbook::model::{
@@ -400,6 +400,38 @@ fn a_step_that_closes_another_takes_both_out_of_the_rollback() {
     sim.run();
     sim.send(Event::Choice(Choice::Rollback));
     assert_eq!(rolled_back(&sim), ["upgrade", "backup"]);
+}
+
+/// What a run leaves in place, as its end says it (`left_in_place`), is what a rollback
+/// would have undone: a `closes` pair cancels out in both. A completed run lists nothing.
+#[test]
+fn an_aborted_run_leaves_in_place_what_a_rollback_would_undo_and_a_completed_one_nothing() {
+    let mut sim = phases(|rb| {
+        rb.steps[1].closes = Some(StepRef {
+            id: "disable".into(),
+            pos: Pos::new(1, 1),
+        });
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    let mut undo = sim.e.rollback_plan(3).undo;
+    undo.sort_unstable();
+    sim.send(Event::Abort("stopping here".into()));
+    assert!(
+        matches!(sim.e.phase(), Phase::Finished { .. }),
+        "{:?}",
+        sim.e.phase()
+    );
+    assert_eq!(sim.e.left_in_place(), [2, 3]);
+    assert_eq!(sim.e.left_in_place(), undo);
+    assert!(!sim.e.in_effect(0) && !sim.e.in_effect(1) && sim.e.in_effect(3));
+
+    let mut done = Sim::with(base(PHASES), &[]);
+    done.start(tuesday_10am(), None);
+    done.run();
+    assert_eq!(done.e.finished().map(|f| f.0), Some(Outcome::Completed));
+    assert_eq!(done.e.in_place(), [0, 1, 2, 3], "its changes are in place…");
+    assert!(done.e.left_in_place().is_empty(), "…and are its point");
 }
 
 #[test]

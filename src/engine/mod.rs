@@ -42,7 +42,7 @@ mod verify_all;
 
 pub use approvers::Tally;
 pub use blind::Viewer;
-pub use confirm::PendingApproval;
+pub use confirm::{MAX_MISSES, PendingApproval, tries_left};
 pub use event::RemoteFailure;
 pub use event::{
     ClientAnswer, CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn,

@@ -160,6 +160,20 @@ impl Phase {
 
 use ChoiceKind as K;
 
+/// The choices at a failed change or a failed check of one: what `offered` gives for
+/// `Prompt::Failure` unless the step says otherwise (`plan` names only steps that do).
+pub const USUAL_FAILURE_CHOICES: [ChoiceKind; 3] = [K::Rollback, K::Retry, K::Abort];
+
+/// The question a failure of `step`'s own command or of its checks puts to the operator: a
+/// precheck's differs (nothing to roll back, perhaps an override). The engine asks it and
+/// `plan` prints its choices from the same function.
+pub fn failure_prompt(step: &Step) -> Prompt {
+    match step.kind {
+        StepKind::Precheck => Prompt::Precheck,
+        _ => Prompt::Failure,
+    }
+}
+
 /// What the operator may answer when `step` stops at `prompt`: the one list the engine
 /// enforces, the front ends offer and `plan` prints.
 pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
@@ -180,7 +194,7 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
         Prompt::Failure if step.on_failure == OnFailure::AllowContinue => {
             vec![K::Rollback, K::Retry, K::Abort, K::Continue]
         }
-        Prompt::Failure => vec![K::Rollback, K::Retry, K::Abort],
+        Prompt::Failure => USUAL_FAILURE_CHOICES.to_vec(),
     }
 }
 

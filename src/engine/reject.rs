@@ -5,7 +5,7 @@
 //! until the operator decides, and asking again is a new request that every approver
 //! must answer again (the earlier ones approved before the objection was known).
 
-use crate::journal::record::{Body, NotCounted, Prompt, Role, StepFailure};
+use crate::journal::record::{Body, NotCounted, Prompt, StepFailure};
 
 use super::event::{Effect, Rejection};
 use super::messages as msg;
@@ -65,8 +65,9 @@ impl Engine {
                 None => refuse(why),
             };
         }
+        // The operator was refused above: this is a reviewer's.
         let reviewer = crate::journal::record::Actor {
-            role: Role::Reviewer,
+            role: self.role_of(&r.who),
             ..r.reviewer
         };
         let user = reviewer.user.clone();

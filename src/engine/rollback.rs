@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use crate::journal::record::StepStatus;
+use crate::journal::record::{Outcome, StepStatus};
 use crate::runbook::model::Runbook;
 
 use super::state::Engine;
@@ -204,30 +204,35 @@ fn of_pass(rb: &Runbook, mut plan: RollbackPlan, failed: usize) -> RollbackPlan 
 }
 
 impl Engine {
-    /// Whether step `j`'s change may be in place: it changes something, its own command
-    /// started (a command that failed may still have changed something, so a failed or
-    /// aborted step counts too), it was not rolled back, and no later step that `closes` it
-    /// has undone it.
-    pub fn in_effect(&self, j: usize) -> bool {
-        ran_and_stays(&self.rb, &self.steps, j) && !self.closed(j)
+    /// The steps whose change may be in place now, in runbook order: each changes
+    /// something, its own command started (a command that failed may still have changed
+    /// something, so a failed or aborted step counts too), it was not rolled back, and no
+    /// later step that `closes` it has undone it (`closed_all`, the one rule for that).
+    pub fn in_place(&self) -> Vec<usize> {
+        let (rb, h) = (&self.rb, &self.steps);
+        let closed = closed_all(rb, h);
+        (0..h.len())
+            .filter(|&j| ran_and_stays(rb, h, j) && !closed[j])
+            .collect()
     }
 
-    /// One step's `closed_all`, without building it for every step.
-    fn closed(&self, j: usize) -> bool {
-        let h = &self.steps;
-        let id = &self.rb.steps[j].id;
-        let closer = self.rb.steps[j].closes.is_some() && went_on(h, j);
-        closer
-            || (self.rb.steps.iter().enumerate()).any(|(k, s)| {
-                k > j && s.closes.as_ref().is_some_and(|r| &r.id == id) && went_on(h, k)
-            })
+    /// Whether step `j`'s change may be in place (`in_place`).
+    pub fn in_effect(&self, j: usize) -> bool {
+        ran_and_stays(&self.rb, &self.steps, j) && !closed_all(&self.rb, &self.steps)[j]
+    }
+
+    /// The changes a run leaves behind, as its end (or stop) says them to the operator:
+    /// those in place, but none for a completed run, whose changes are its point.
+    pub fn left_in_place(&self) -> Vec<usize> {
+        match self.finished() {
+            Some((Outcome::Completed, _)) => Vec::new(),
+            _ => self.in_place(),
+        }
     }
 
     /// Changes that are in place and not rolled back.
     pub fn changes_made(&self) -> bool {
-        let h = &self.steps;
-        let closed = closed_all(&self.rb, h);
-        (0..self.steps.len()).any(|j| ran_and_stays(&self.rb, h, j) && !closed[j])
+        !self.in_place().is_empty()
     }
 
     /// The rollback if it were chosen now at a failure of step `failed`: the failed step

@@ -315,6 +315,26 @@ fn a_target_outside_must_match_is_refused() {
     assert!(sim.kinds().contains(&"target_denied".to_string()));
 }
 
+/// The tries the front ends say are left (`tries_left`) are the engine's own count: each
+/// miss takes one, and the run halts exactly when none is left.
+#[test]
+fn the_tries_said_to_be_left_count_down_to_the_halt() {
+    let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    let mut said = Vec::new();
+    while let Phase::Confirm { misses, .. } = sim.e.phase() {
+        said.push(super::tries_left(misses));
+        sim.send(Event::Typed("quarantine".into()));
+    }
+    assert_eq!(said, [3, 2, 1]);
+    assert!(
+        matches!(sim.e.phase(), Phase::Halted(_)),
+        "{:?}",
+        sim.e.phase()
+    );
+}
+
 #[test]
 fn three_misses_halt_the_step_and_a_resume_asks_again_with_a_fresh_lookup() {
     let mut sim = Sim::new(RUNBOOK, &[("ou", "ou-1")]).answers(org("quarantine-2023-12"));

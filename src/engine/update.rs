@@ -20,9 +20,6 @@ use super::state::{Engine, Progress, StepState};
 #[error("{0}")]
 pub struct Refusal(pub String);
 
-/// How many typed targets may miss before the run ends.
-pub const MAX_MISSES: u32 = 3;
-
 pub(super) fn refuse<T>(text: impl Into<String>) -> Result<T, Refusal> {
     Err(Refusal(text.into()))
 }

@@ -5,11 +5,10 @@
 //! again (`apply_choice`).
 
 use super::messages as msg;
-use crate::journal::record::{Body, Prompt, Purpose, StepFailure};
-use crate::runbook::model::StepKind;
+use crate::journal::record::{Body, Purpose, StepFailure};
 
 use super::event::Effect;
-use super::phase::{Phase, Todo};
+use super::phase::{Phase, Todo, failure_prompt};
 use super::state::{CommandState, Engine, WaitState};
 
 impl Engine {
@@ -56,12 +55,8 @@ impl Engine {
             of: self.rb.steps[i].verify.len().try_into().unwrap_or(u32::MAX),
         };
         let reason = msg::step_failure(&why, &failures);
-        let prompt = match self.rb.steps[i].kind {
-            StepKind::Precheck => Prompt::Precheck,
-            _ => Prompt::Failure,
-        };
         let body = Body::StepFailed {
-            prompt,
+            prompt: failure_prompt(&self.rb.steps[i]),
             reason: self.mask(&reason),
             why: Some(why),
         };

@@ -2,6 +2,7 @@
 //! typed; the point of no return.
 
 use super::*;
+use crate::engine::MAX_MISSES;
 
 pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
@@ -68,7 +69,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             .code(typed)
             .plain(format!(" — {reason}")),
         // A reviewer's miss is theirs alone: it does not count against the operator's
-        // three tries, and the approval still waits.
+        // tries (`engine::tries_left`), and the approval still waits.
         // Blind: what was named is said, what the system resolved is not (it would
         // give the answer away to the next try).
         Body::TargetMismatch {
@@ -80,7 +81,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             let after = if rec.actor.role == Role::Reviewer {
                 "; nothing was approved".to_string()
             } else {
-                format!(" (miss {misses} of 3); nothing ran")
+                format!(" (miss {misses} of {MAX_MISSES}); nothing ran")
             };
             step()
                 .marked(Mark::Mismatch)
@@ -110,7 +111,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             .code(typed)
             .plain(", which is not ")
             .code(resolved)
-            .plain(format!(" (miss {misses} of 3); nothing ran")),
+            .plain(format!(" (miss {misses} of {MAX_MISSES}); nothing ran")),
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).
         _ => Phrase::new(),

@@ -2,6 +2,7 @@
 //! typed; the point of no return.
 
 use super::*;
+use crate::engine::MAX_MISSES;
 
 pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
@@ -74,7 +75,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let after = if rec.actor.role == Role::Reviewer {
                 "。承認されていない".to_string()
             } else {
-                format!("（3 回中 {misses} 回目）。何も実行していない")
+                format!("（{MAX_MISSES} 回中 {misses} 回目）。何も実行していない")
             };
             step()
                 .marked(Mark::Mismatch)
@@ -103,7 +104,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             .plain(" と入力したが、実際の対象 ")
             .code(resolved)
             .plain(format!(
-                " と一致しない（3 回中 {misses} 回目）。何も実行していない"
+                " と一致しない（{MAX_MISSES} 回中 {misses} 回目）。何も実行していない"
             )),
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

@@ -56,9 +56,7 @@ pub fn left_behind(d: &mut Dialog, v: &View, tw: usize) {
 
 /// The end (or stop) of a run: the changes it leaves in place, by name; false when none.
 pub fn left_at_end(d: &mut Dialog, v: &View, tw: usize) -> bool {
-    let left: Vec<usize> = (0..v.e.runbook().steps.len())
-        .filter(|&j| v.e.in_effect(j))
-        .collect();
+    let left = v.e.left_in_place();
     if left.is_empty() {
         return false;
     }

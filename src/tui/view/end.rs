@@ -8,7 +8,6 @@ use ratatui::style::Style;
 use super::View;
 use super::dialog::{Dialog, widths};
 use crate::engine::Phase;
-use crate::journal::record::Outcome;
 use crate::text_safety::one_line;
 
 /// The run is over (or stopped): say how and why, where its record is, and how to leave.
@@ -33,8 +32,8 @@ pub(super) fn render(f: &mut Frame, area: Rect, v: &View) {
                 d.text(&one_line(why), Style::new(), tw);
             }
             // What the run leaves behind, never silently: the same list the last words
-            // on stdout give (`Engine::in_effect`); a completed run's changes are its point.
-            if outcome != Outcome::Completed && super::abort::left_at_end(&mut d, v, tw) {
+            // on stdout give (`Engine::left_in_place`: none for a completed run).
+            if super::abort::left_at_end(&mut d, v, tw) {
                 d.text(
                     &format!(
                         "Undo them later with `shisa rollback {} --reason …`.",

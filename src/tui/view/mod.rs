@@ -3,6 +3,7 @@
 //! snapshot tests draw exactly what the operator sees.
 
 mod abort;
+mod choice;
 mod current;
 mod dialog;
 mod dialogs;

@@ -1,0 +1,168 @@
+//! Line mode's questions: the one line, starting `? `, that asks the operator for each
+//! phase that waits for them, and the answers it lists (the engine's choices).
+
+use std::io::Write;
+
+use crate::engine::{Engine, Phase};
+use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
+use crate::text_safety::one_line;
+
+use super::Headless;
+
+impl<W: Write> Headless<W> {
+    /// The question for the current phase, if the operator is being asked something.
+    pub(super) fn question(&self, e: &Engine) -> Option<String> {
+        let title = |i: usize| e.title(i);
+        let instructions = |i: usize| {
+            e.runbook().steps[i]
+                .instructions
+                .as_ref()
+                .map(|t| t.render(&e.shown_step_vars(i)))
+                .unwrap_or_default()
+        };
+        Some(match e.phase() {
+            Phase::Confirm {
+                step,
+                resolved,
+                misses,
+            } => ask(&title(step), Some(&resolved), misses),
+            // Blind: the phase does not carry the resolved target, so it cannot be printed.
+            Phase::Blind { step, misses } => ask(&title(step), None, misses),
+            Phase::Manual(i) => {
+                let step = &e.runbook().steps[i];
+                let links = match step.links.len() {
+                    0 => String::new(),
+                    _ => format!(" (see {})", step.links.join(", ")),
+                };
+                let answer = if step.choices.is_empty() {
+                    "answer `done`, `done <note>` or `abort`".to_string()
+                } else {
+                    let keys: Vec<String> = step
+                        .choices
+                        .iter()
+                        .map(|c| format!("`{}` ({})", c.key, one_line(&c.label)))
+                        .collect();
+                    format!(
+                        "answer one of {}, optionally followed by a note; or `abort`",
+                        keys.join(", ")
+                    )
+                };
+                format!(
+                    "? {}: {}{links} — {answer}",
+                    title(i),
+                    instructions(i).trim()
+                )
+            }
+            Phase::ManualUndo { step, n } => {
+                let what = match e.runbook().steps[step].rollback.get(n as usize - 1) {
+                    Some(crate::runbook::model::Undo::Manual { instructions, .. }) => {
+                        instructions.render(&e.shown_step_vars(step))
+                    }
+                    _ => String::new(),
+                };
+                format!(
+                    "? rollback {n} of {} is done by hand: {} — answer `done`, `done <note>` or `abort`",
+                    title(step),
+                    what.trim()
+                )
+            }
+            Phase::NoReturn {
+                step,
+                expected,
+                reason,
+            } => format!(
+                "? {} is a point of no return: {reason}. Once it starts, earlier steps are not rolled back. Type `{expected}` to go on, or `abort`",
+                title(step)
+            ),
+            Phase::Approval {
+                step, allow_self, ..
+            } => {
+                let own = if e.self_approval_needs_typing() {
+                    "`approve <target>` to approve it yourself"
+                } else {
+                    "`approve` to approve it yourself (you typed the target already)"
+                };
+                let or_own = if allow_self {
+                    format!(", or {own}")
+                } else {
+                    String::new()
+                };
+                // Unshared, nobody else can join: the operator is not sent to find someone.
+                match (e.tally(step), allow_self, self.shared) {
+                    (Some(t), _, _) if t.counted() => format!(
+                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{or_own}; `abort` to stop",
+                        title(step),
+                        t.waiting_for(),
+                        self.run_id
+                    ),
+                    (_, true, false) => {
+                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
+                    }
+                    _ => format!(
+                        "? {}: waiting for another person to run `shisa approve {}`{or_own}; `abort` to stop",
+                        title(step),
+                        self.run_id
+                    ),
+                }
+            }
+            Phase::Failed {
+                step,
+                prompt,
+                reason,
+            } => {
+                let what = match prompt {
+                    Prompt::Precheck => "precheck failed",
+                    Prompt::Gate => "refused by a safety gate",
+                    Prompt::Rollback => "rollback command failed",
+                    Prompt::LostCapture => "cannot run: a captured secret is gone",
+                    _ => "failed",
+                };
+                format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
+            }
+            Phase::InDoubt(i) if e.rollback().is_some() => {
+                let n = e.step(i).undone() + 1;
+                format!(
+                    "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
+                    title(i),
+                    answers(e)
+                )
+            }
+            Phase::InDoubt(i) => {
+                let proof = if e.runbook().steps[i].verify.is_empty()
+                    || !e.choices().contains(&ChoiceKind::Done)
+                {
+                    ""
+                } else {
+                    " (`done` runs its verify)"
+                };
+                format!(
+                    "? {} was in progress when the run stopped; did it finish?{proof} — answer {}",
+                    title(i),
+                    answers(e)
+                )
+            }
+            _ => return None,
+        })
+    }
+}
+
+pub(super) fn answers(e: &Engine) -> String {
+    e.choices()
+        .iter()
+        .map(|c| match c.reason() {
+            ReasonNeed::None => format!("`{}`", c.name()),
+            _ => format!("`{} <reason>`", c.name()),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The target question, in the words that say which confirmation is in force.
+fn ask(title: &str, resolved: Option<&str>, misses: u32) -> String {
+    use crate::phrase::Phrasebook as _;
+    let ask = crate::phrase::TargetAsk {
+        resolved,
+        tries_left: crate::engine::tries_left(misses),
+    };
+    format!("? {title}: {}", crate::phrase::EN.target_ask(&ask).text())
+}
