@@ -74,6 +74,8 @@ pub(super) struct Sim {
     seq: u64,
     pub(super) spawned: Option<Spawn>,
     pub(super) entries: Vec<Entry>,
+    /// The same, as the journal's records the app was shown.
+    pub(super) records: Vec<Record>,
     /// When the next event happens (the engine's clock).
     pub(super) at: DateTime<Utc>,
 }
@@ -124,6 +126,7 @@ impl Sim {
             seq: 0,
             spawned: None,
             entries: Vec::new(),
+            records: Vec::new(),
             at: now(),
         }
     }
@@ -153,6 +156,7 @@ impl Sim {
                     };
                     self.entries.push(entry);
                     self.app.show(Shown::Record(&rec), &self.e);
+                    self.records.push(rec);
                 }
                 Effect::Spawn(s) => self.spawned = Some(s),
                 _ => {}
@@ -601,6 +605,66 @@ fn in_doubt_on_resume() {
         });
         assert_eq!(sim.e.phase(), Phase::InDoubt(2));
         snap!("in_doubt", sim);
+    }
+}
+
+/// The terminal went away while the operator read the lookup's answer: on resume, the
+/// output pane shows what each earlier command printed (read back from its log), the
+/// lookup's included, where it showed before the stop — not only the lines saying that a
+/// command ran.
+#[test]
+fn a_resumed_run_shows_the_lookups_earlier_output() {
+    for (w, h) in sizes() {
+        let mut first = Sim::new(demo(), w, h);
+        first.reach_confirm();
+        let dir = tempfile::tempdir().unwrap();
+        let printed = [
+            "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
+            "saved attachments.json (3 attachments)\n",
+            "Id: ou-7x2q-quar2312\nType: ORGANIZATIONAL_UNIT\nName: quarantine-2023-12\nParent: r-7x2q\n",
+        ];
+        let logs: Vec<String> = first
+            .records
+            .iter()
+            .filter_map(|r| match &r.body {
+                crate::journal::record::Body::CommandStarted { log, .. } => Some(log.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(logs.len(), printed.len(), "{logs:?}");
+        for (log, text) in logs.iter().zip(printed) {
+            let path = dir.path().join(log);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let e = Engine::replay(
+            first.e.runbook().clone(),
+            operator(),
+            first.e.params().clone(),
+            &first.entries,
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        sim.app.remember(
+            crate::frontend::evidence::Past {
+                records: first.records.clone(),
+                run_dir: dir.path().to_path_buf(),
+            },
+            &sim.e,
+        );
+        sim.feed(Event::Resume {
+            clock_faked: None,
+            outside_window: None,
+        });
+        // The step begins again on Enter (its lookup runs afresh); until then the pane
+        // shows what the lookup printed before the stop.
+        assert_eq!(sim.e.phase(), Phase::Ready(2));
+        let screen = sim.screen();
+        assert!(screen.contains("Name: quarantine-2023-12"), "{screen}");
+        snap!("resumed_lookup_output", sim);
+        // The earlier steps' output is there too, a key away.
+        sim.key(KeyCode::Char('['));
+        let screen = sim.screen();
+        assert!(screen.contains("saved attachments.json"), "{screen}");
     }
 }
 
