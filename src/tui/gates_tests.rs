@@ -192,9 +192,12 @@ fn n_is_a_note_never_a_no() {
     let mut sim = Sim::new(super::tests::demo(), 80, 24);
     sim.key(KeyCode::Char('q'));
     assert!(sim.key(KeyCode::Char('n')).is_empty());
+    let screen = sim.screen();
+    assert!(screen.contains("Quit?"), "n did not answer the question");
+    // Nothing changed yet: abort leaves nothing in place, and the keys say so.
     assert!(
-        sim.screen().contains("Quit?"),
-        "n did not answer the question"
+        screen.contains("a abort for good") && !screen.contains("leave them"),
+        "{screen}"
     );
     sim.key(KeyCode::Esc);
     assert!(!sim.screen().contains("Quit?"));

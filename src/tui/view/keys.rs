@@ -126,10 +126,13 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         Mode::Ask => {
             let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
             if v.ui.overlay == Some(Overlay::Quit) && !running {
+                // "Leave them" only where there is something to leave in place.
                 if v.e.changes_made() {
                     h.push((Action::RollbackNow, "roll back first"));
+                    h.push((Action::AbortRun, "abort, leave them"));
+                } else {
+                    h.push((Action::AbortRun, "abort for good"));
                 }
-                h.push((Action::AbortRun, "abort, leave them"));
             }
             h
         }
