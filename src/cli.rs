@@ -62,7 +62,7 @@ pub enum Command {
         #[arg(long)]
         strict: bool,
     },
-    /// Continue an interrupted run
+    /// Continue an interrupted run (one that has ended has nothing to resume: exit 2)
     Resume(ResumeArgs),
     /// Undo the changes an ended run left in place, in reverse, with the same gates
     Rollback(RollbackArgs),
@@ -100,7 +100,8 @@ pub enum Command {
     Approve {
         /// Run id, as `shisa sessions` lists it
         run_id: String,
-        /// The target as you read it (asked for when not given)
+        /// The target, typed by you: as shown, or for a blind step (not shown to you) the one
+        /// you intend, from the ticket (asked for when not given)
         #[arg(long, value_name = "VALUE", conflicts_with = "reject")]
         typed: Option<String>,
         /// Say no instead, with the reason the operator will read; the step does not run

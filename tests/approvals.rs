@@ -286,3 +286,123 @@ fn a_rejection_after_one_approval_reaches_the_operator_and_the_journal() {
     );
     assert!(run.records("approval_granted", None).len() == 1);
 }
+
+/// `shisa rollback RUN --reason`, shared with the group: the rollback of a step with a
+/// group's approval needs that group's approval again, given by real share clients from
+/// other OS accounts; each reviewer is told it is the rollback they approve, and the
+/// change's two approvals do not stand in for it.
+#[test]
+fn a_later_rollback_needs_the_groups_approval_again_from_real_clients() {
+    if !is_root() {
+        return;
+    }
+    let Some(member) = second_member() else {
+        common::needs::missing(
+            "a second account whose primary group is nogroup (sync, _apt or sshd)",
+            "Debian's base-passwd has `sync`",
+        );
+        return;
+    };
+    let sh = Shared::new();
+    let op = waiting(&sh);
+    let id = sh.run_id();
+    let typed = ["approve", id.as_str(), "--typed", "admin@%"];
+    for who in ["nobody", member.as_str()] {
+        let (code, out) = approve(&mut as_user(&sh, who, &[], &typed));
+        assert_eq!(code, Some(0), "{out}");
+    }
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let dir = run.dir().to_path_buf();
+
+    let mut c = sh.as_operator(&["rollback"]);
+    c.arg(&dir).args([
+        "--reason",
+        "INC-12: the API server lost its grants",
+        "--headless",
+        "--share-with",
+        "nogroup",
+    ]);
+    let mut undo = Live::start(c);
+    undo.wait_for(
+        "? rollback of Narrow admin@%: type the target `admin@%`",
+        30,
+    );
+    undo.send("admin@%");
+    undo.wait_for(
+        "? rollback of Narrow admin@%: waiting for approval by 2 distinct people of group `nogroup`; none so far",
+        30,
+    );
+    let mut watch = sh.as_nobody(&["watch", &id, "--headless"]);
+    watch.stdin(Stdio::piped());
+    let mut watcher = Live::start(watch);
+    watcher.wait_for(
+        "waiting for 2 distinct people of group nogroup to approve",
+        30,
+    );
+
+    let (code, out) = approve(&mut sh.as_nobody(&typed));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("command  rollback of `narrow`: ") && out.contains("restored"),
+        "the reviewer is shown that it is the rollback they approve: {out}"
+    );
+    assert!(
+        out.contains("approved (1 of 2): the step waits for 1 more person"),
+        "{out}"
+    );
+    undo.wait_for("1 of 2 approvals: nobody (nogroup)", 30);
+    assert!(
+        !dir.join("effects").exists(),
+        "nothing undone on one person's word"
+    );
+    let (code, out) = approve(&mut as_user(&sh, &member, &[], &typed));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("approved: the step runs now"), "{out}");
+    let undone = undo.finish();
+    assert_eq!(undone.code, 0, "{}", undone.explain());
+    watcher.close_stdin();
+    let watched = watcher.finish();
+    assert!(
+        watched
+            .stdout
+            .contains(&format!("2 of 2 approvals: {member}")),
+        "{}",
+        watched.stdout
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("effects")).unwrap(),
+        "restored\n"
+    );
+
+    let journal = common::journal(&dir);
+    let granted: Vec<&serde_json::Value> = journal
+        .iter()
+        .filter(|r| r["kind"] == "approval_granted" && r["step"] == "narrow")
+        .collect();
+    assert_eq!(granted.len(), 4, "two for the change, two for its rollback");
+    let people: Vec<&str> = granted[2..]
+        .iter()
+        .map(|r| r["data"]["person"]["user"].as_str().unwrap())
+        .collect();
+    assert_eq!(people, ["nobody", member.as_str()]);
+    assert_eq!(granted[3]["data"]["group"], "nogroup");
+    let requests: Vec<&serde_json::Value> = journal
+        .iter()
+        .filter(|r| r["kind"] == "approval_requested" && r["step"] == "narrow")
+        .collect();
+    assert_eq!(requests.len(), 2);
+    assert_ne!(
+        requests[0]["data"]["command_sha256"], requests[1]["data"]["command_sha256"],
+        "the change's approvals cannot stand for its rollback"
+    );
+    let last = journal.last().unwrap();
+    assert_eq!(last["kind"], "run_finished");
+    assert_eq!(last["data"]["outcome"], "rolled_back");
+    let verify = Command::new(bin())
+        .arg("verify")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(verify.status.code(), Some(0), "{}", text(&verify));
+}

@@ -521,3 +521,28 @@ steps:
         run.explain()
     );
 }
+
+/// A blind step's reviewer is never shown the target, so `approve --typed` must not tell
+/// them to type it "as you read it": the help names the blind case and what to type there.
+#[test]
+fn approve_help_tells_a_blind_reviewer_what_to_type() {
+    let out = Command::new(common::bin())
+        .args(["approve", "--help"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let help = String::from_utf8_lossy(&out.stdout);
+    let typed = help
+        .split("--typed")
+        .nth(1)
+        .and_then(|rest| rest.split("--reject").next())
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(!typed.contains("as you read it"), "{help}");
+    assert!(
+        typed.contains("for a blind step (not shown to you) the one you intend"),
+        "{help}"
+    );
+}

@@ -226,3 +226,36 @@ fn an_edited_runbook_goes_on_with_a_reason_only_where_finished_steps_are_unchang
         .count();
     assert_eq!(copies, 2, "both definitions are kept");
 }
+
+/// A run that has ended has nothing to resume: `resume` says how and when it ended and
+/// exits 2 (nothing to do: an invocation error, README "Exit codes"), never 0, and
+/// writes nothing to the journal.
+#[test]
+fn resuming_an_ended_run_says_how_it_ended_and_exits_2() {
+    let s = Scratch::new();
+    let rb = common::runbook("demo.yaml");
+    for (stdin, how) in [
+        ("quarantine-2023-12\ndone\n", ["completed", "(exit 0)"]),
+        (
+            "quarantine-2023-12\nabort customer asked to wait\n",
+            ["aborted: ", "customer asked to wait"],
+        ),
+    ] {
+        let run = s.run(&rb, &[], stdin);
+        let before = std::fs::read(run.dir().join("journal.jsonl")).unwrap();
+        let again = resume_with(&s, run.dir(), &[], "");
+        assert_eq!(again.code, 2, "{}", again.explain());
+        assert!(
+            again.stderr.contains("has already ended — ")
+                && how.iter().all(|h| again.stderr.contains(h))
+                && again.stderr.contains("there is nothing to resume"),
+            "{}",
+            again.explain()
+        );
+        assert_eq!(
+            std::fs::read(run.dir().join("journal.jsonl")).unwrap(),
+            before,
+            "nothing journaled"
+        );
+    }
+}

@@ -353,6 +353,21 @@ fn a_later_rollback_asks_for_a_new_approval_naming_the_rollback() {
         "no approval, nothing undone: {}",
         waiting.explain()
     );
+    // The questions say that what is typed and approved now is the undoing.
+    assert!(
+        waiting
+            .stdout
+            .contains("? rollback of Flip the switch: type the target `switch-b` to confirm"),
+        "{}",
+        waiting.explain()
+    );
+    assert!(
+        waiting.stdout.contains(
+            "? rollback of Flip the switch: needs approval; `approve` to approve it yourself"
+        ),
+        "{}",
+        waiting.explain()
+    );
     let kinds = waiting.kinds();
     let at = kinds
         .iter()

@@ -50,16 +50,31 @@ pub fn run(args: &ResumeArgs, clock: SystemClock) -> Result<Exit> {
     // Ended, and not continued since (a later `shisa rollback` that stopped at its typed
     // target or its approval is resumed like any halted run).
     let ended = reader::ended_at(&journal.records, journal.records.len()).is_some();
-    if let Some(Body::RunFinished { outcome, .. }) = journal
+    if let Some((
+        at,
+        Body::RunFinished {
+            outcome,
+            exit_code,
+            reason,
+            ..
+        },
+    )) = journal
         .records
         .iter()
         .rev()
-        .map(|r| &r.body)
-        .find(|b| matches!(b, Body::RunFinished { .. }))
+        .map(|r| (&r.ts, &r.body))
+        .find(|(_, b)| matches!(b, Body::RunFinished { .. }))
         .filter(|_| ended)
     {
+        // Nothing to do is an invocation that asks for nothing (exit 2, README "Exit
+        // codes"), not a success: a script that resumes "to be sure" must not read 0 as
+        // "the run went on and completed".
+        let why = reason
+            .as_deref()
+            .map(|r| format!(": {}", crate::text_safety::one_line(r)))
+            .unwrap_or_default();
         return Err(Error::Invalid(format!(
-            "this run already finished ({}); there is nothing to resume",
+            "run {run_id} has already ended — {}{why} (exit {exit_code}), at {at}; there is nothing to resume. `shisa export {run_id}` shows the run",
             outcome.name()
         )));
     }

@@ -35,6 +35,9 @@ pub struct PendingApproval {
     /// `confirm: blind`: the reviewer names the target before it is shown to them, so
     /// `expected` must not be shown to a reviewer.
     pub blind: bool,
+    /// What is approved, as the request journaled it (`approval_command`): for a later
+    /// rollback, the rollback, never the change.
+    pub command: String,
 }
 
 impl Engine {
@@ -59,6 +62,7 @@ impl Engine {
             allow_self,
             tally: self.tally(step)?,
             blind: self.blind(step),
+            command: self.approval_command(step),
         })
     }
 
@@ -138,20 +142,12 @@ impl Engine {
         Ok(())
     }
 
-    pub(super) fn request_approval(&mut self, i: usize, fx: &mut Vec<Effect>) {
+    /// The text a reviewer approves for step `i` (and whose hash the approval is bound
+    /// to): the command as shown, or its rollback in a later rollback, and where it runs.
+    /// One function, so the request journaled and what a reviewer joining later is sent
+    /// cannot differ.
+    fn approval_command(&self, i: usize) -> String {
         let step = &self.rb.steps[i];
-        let (allow_self, reviewers, group) = match &step.approval {
-            Needs::Required {
-                allow_self,
-                reviewers,
-                group,
-            } => (
-                *allow_self,
-                *reviewers,
-                group.as_ref().map(|g| g.resolve(&self.params.values)),
-            ),
-            Needs::None => (false, 1, None),
-        };
         let command = match self.undoing_gated(i) {
             true => self.shown_rollback(i),
             false => self
@@ -167,7 +163,24 @@ impl Engine {
         let host = host
             .as_ref()
             .map(|h| h.as_ref().map(String::as_str).map_err(|e| *e));
-        let command = msg::approval_command(host, &command);
+        msg::approval_command(host, &command)
+    }
+
+    pub(super) fn request_approval(&mut self, i: usize, fx: &mut Vec<Effect>) {
+        let step = &self.rb.steps[i];
+        let (allow_self, reviewers, group) = match &step.approval {
+            Needs::Required {
+                allow_self,
+                reviewers,
+                group,
+            } => (
+                *allow_self,
+                *reviewers,
+                group.as_ref().map(|g| g.resolve(&self.params.values)),
+            ),
+            Needs::None => (false, 1, None),
+        };
+        let command = self.approval_command(i);
         let expected = self.steps[i]
             .target
             .resolved()

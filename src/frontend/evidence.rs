@@ -34,15 +34,47 @@ impl Past {
     }
 }
 
+impl Past {
+    /// The end of an earlier command's log (at most [`EARLIER_BYTES`], whole lines, the
+    /// cut said), for the screen a resumed run rebuilds: the output the operator saw
+    /// before the stop, as a late watcher is sent it (`share/backlog.rs`).
+    pub fn earlier_output(&self, log: &str) -> Option<Vec<u8>> {
+        let rel = std::path::Path::new(log);
+        if !rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return None;
+        }
+        let (from, mut bytes) = read_end(&self.run_dir.join(rel), EARLIER_BYTES).ok()?;
+        if from > 0 {
+            let mut said =
+                format!("… earlier output of this command is only in {log}\n").into_bytes();
+            said.append(&mut bytes);
+            bytes = said;
+        }
+        Some(bytes)
+    }
+}
+
+/// How much of each earlier command's log a resumed screen reloads.
+pub const EARLIER_BYTES: u64 = 16 * 1024;
+
 /// The last lines of a log. Its name comes from the verified journal; links are not
 /// followed all the same.
 fn read_tail(path: &std::path::Path) -> std::io::Result<Vec<String>> {
+    let (_, bytes) = read_end(path, TAIL_BYTES)?;
+    Ok(tail(&bytes, TAIL_LINES))
+}
+
+/// The last `most` bytes of a file, from its first whole line, and where they start.
+fn read_end(path: &std::path::Path, most: u64) -> std::io::Result<(u64, Vec<u8>)> {
     let mut f = std::fs::File::options()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW)
         .open(path)?;
     let len = f.metadata()?.len();
-    let from = len.saturating_sub(TAIL_BYTES);
+    let from = len.saturating_sub(most);
     f.seek(SeekFrom::Start(from))?;
     let mut bytes = Vec::new();
     f.read_to_end(&mut bytes)?;
@@ -52,7 +84,7 @@ fn read_tail(path: &std::path::Path) -> std::io::Result<Vec<String>> {
     {
         bytes.drain(..=nl);
     }
-    Ok(tail(&bytes, TAIL_LINES))
+    Ok((from, bytes))
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

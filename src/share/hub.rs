@@ -14,7 +14,6 @@ use super::server::{Admission, Config, Live, ShareMsg, spawn_listener};
 use super::socket_dir;
 use crate::engine::Engine;
 use crate::exec::stream::{OutputChunk, Stream};
-use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
 
 /// Frames queued for one watcher before it counts as stuck and is dropped.
@@ -85,7 +84,9 @@ impl Hub {
         let pending = match (e.pending_approval(), self.request.as_ref()) {
             (Some(p), Some(request)) => Some(Pending {
                 title: e.title(p.step),
-                command: e.shown_command(p.step, Purpose::Main).unwrap_or_default(),
+                // As the request journaled it: a later rollback's reviewer approves the
+                // rollback, and must read that, not the change.
+                command: p.command,
                 step: p.step_id,
                 command_sha256: p.command_sha256,
                 // Blind: the reviewer names it first; the server does not send it.

@@ -14,7 +14,7 @@ use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
 use crate::frontend::evidence::Past;
 use crate::frontend::{FrontEnd, Input, Intent, Shown};
-use crate::journal::record::Body;
+use crate::journal::record::{Body, Purpose};
 
 use super::keymap::Mode;
 use super::state::{Overlay, Question, Ui};
@@ -47,6 +47,8 @@ pub struct App<B: Backend> {
     last_draw: Option<std::time::Instant>,
     /// A resumed run's journal before this process: the evidence for a step in doubt.
     past: Option<Past>,
+    /// The logs whose output a resumed screen read back into the pane.
+    reloaded: std::collections::HashSet<String>,
 }
 
 impl<B: Backend> App<B> {
@@ -62,6 +64,7 @@ impl<B: Backend> App<B> {
             settled_drawn: false,
             last_draw: None,
             past: None,
+            reloaded: Default::default(),
         }
     }
 
@@ -184,7 +187,31 @@ impl<B: Backend> App<B> {
     /// A resumed run: its timeline so far, elapsed from its start, and (once the engine
     /// names it) the evidence for a step in doubt.
     pub fn remember(&mut self, past: Past, e: &Engine) {
+        // Each finished command's output, read back from its log, goes where it went live:
+        // between its start and its end (the in-doubt command's tail is the evidence's).
+        let mut running: Option<(usize, Purpose, String)> = None;
         for rec in &past.records {
+            match &rec.body {
+                Body::CommandFinished { purpose, .. } => {
+                    if let Some((i, p, log)) = running.take()
+                        && p == *purpose
+                        && rec.step.as_deref().and_then(|id| e.step_index(id)) == Some(i)
+                        && earlier_shown(e, i, p)
+                        && let Some(bytes) = past.earlier_output(&log)
+                    {
+                        self.ui.out.push(i, Stream::Stdout, &bytes);
+                        self.reloaded.insert(log);
+                    }
+                }
+                Body::CommandStarted { purpose, log, .. } => {
+                    running = rec
+                        .step
+                        .as_deref()
+                        .and_then(|id| e.step_index(id))
+                        .map(|i| (i, *purpose, log.clone()));
+                }
+                _ => {}
+            }
             self.ui.record(rec, e);
         }
         if let Some(first) = past.records.first() {
@@ -199,18 +226,28 @@ impl<B: Backend> App<B> {
             return;
         };
         let evidence = past.in_doubt(id);
+        // A command that was stopped (its end journaled) had its output reloaded already,
+        // in place: its tail again would only repeat it.
         if let (Some(i), Some(c)) = (e.step_index(id), &evidence.command)
             && !evidence.tail.is_empty()
         {
-            let from = format!("── the last lines of {} before the run stopped:", c.log);
-            self.ui.out.marker(i, from);
-            let mut bytes = evidence.tail.join("\n").into_bytes();
-            bytes.push(b'\n');
-            self.ui.out.push(i, Stream::Stdout, &bytes);
+            if !self.reloaded.contains(&c.log) {
+                let from = format!("── the last lines of {} before the run stopped:", c.log);
+                self.ui.out.marker(i, from);
+                let mut bytes = evidence.tail.join("\n").into_bytes();
+                bytes.push(b'\n');
+                self.ui.out.push(i, Stream::Stdout, &bytes);
+            }
             self.ui.focus = Some(i);
         }
         self.ui.evidence = Some(evidence);
     }
+}
+
+/// Whether an earlier command's output may be shown again to the operator: not a blind
+/// lookup's before they named the target (it prints the very name; `engine/blind.rs`).
+fn earlier_shown(e: &Engine, i: usize, purpose: Purpose) -> bool {
+    purpose != Purpose::Describe || e.reveals_target(i, crate::engine::Viewer::Operator)
 }
 
 impl<B: Backend> FrontEnd for App<B> {

@@ -141,3 +141,53 @@ fn a_watching_reviewer_names_a_blind_target_before_seeing_it() {
         assert!(rev.screen().contains("Approval wanted"), "{}", rev.screen());
     }
 }
+
+/// Resumed at a blind target (the terminal went away at the question), the screen reloads
+/// each earlier command's output from its log — but not the lookup's, which prints the
+/// very name the operator must come up with unaided; the impact count's still shows.
+#[test]
+fn a_resumed_blind_target_does_not_reload_its_lookups_output() {
+    let first = at_target("blind", 80, 24);
+    assert!(matches!(first.e().phase(), Phase::Blind { .. }));
+    let dir = tempfile::tempdir().unwrap();
+    let mut logs = 0;
+    for r in &first.records() {
+        if let crate::journal::record::Body::CommandStarted { purpose, log, .. } = &r.body {
+            let text = match purpose {
+                crate::journal::record::Purpose::Describe => format!("Name: {RESOLVED}\n"),
+                crate::journal::record::Purpose::Impact => "2 accounts\n".to_string(),
+                _ => "saved\n".to_string(),
+            };
+            let path = dir.path().join(log);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+            logs += 1;
+        }
+    }
+    assert_eq!(logs, 3);
+    let e = crate::engine::Engine::replay(
+        first.e().runbook().clone(),
+        super::tests::operator(),
+        first.e().params().clone(),
+        &first.entries(),
+    );
+    let mut sim = Sim::with_engine(e, 80, 24, false);
+    let e = sim.e();
+    sim.app().remember(
+        crate::frontend::evidence::Past {
+            records: first.records(),
+            run_dir: dir.path().to_path_buf(),
+        },
+        &e,
+    );
+    sim.feed(Event::Resume {
+        clock_faked: None,
+        outside_window: None,
+    });
+    for _ in 0..5 {
+        sim.key(KeyCode::PageUp);
+    }
+    let screen = sim.screen();
+    assert!(screen.contains("2 accounts"), "{screen}");
+    assert!(!screen.contains(RESOLVED), "{screen}");
+}

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyCode;
 
 use super::tests::{APPROVAL, Sim, approval_sim, sizes, snap};
-use crate::engine::Phase;
+use crate::engine::{Engine, Event, Phase};
 use crate::frontend::{FrontEnd, Intent};
 use crate::journal::record::{Choice, Prompt};
 use crate::runbook::load_str;
@@ -60,6 +60,12 @@ fn a_window_closing_mid_run_offers_the_override_instead_of_ending() {
         );
         let screen = sim.screen();
         assert!(screen.contains("The change window closed"), "{screen}");
+        // The header says when the window opens and who watches, whole at 80 columns too.
+        assert!(
+            screen.contains("window CLOSED, opens Wed 09:00 JST")
+                && screen.contains("nobody watching"),
+            "{screen}"
+        );
         snap!("window_closed_mid_run", sim);
         // `o` selects the override, which asks why; the reason goes to the journal.
         sim.key(KeyCode::Char('o'));
@@ -189,9 +195,12 @@ fn n_is_a_note_never_a_no() {
     let mut sim = Sim::new(super::tests::demo(), 80, 24);
     sim.key(KeyCode::Char('q'));
     assert!(sim.key(KeyCode::Char('n')).is_empty());
+    let screen = sim.screen();
+    assert!(screen.contains("Quit?"), "n did not answer the question");
+    // Nothing changed yet: abort leaves nothing in place, and the keys say so.
     assert!(
-        sim.screen().contains("Quit?"),
-        "n did not answer the question"
+        screen.contains("a abort for good") && !screen.contains("leave them"),
+        "{screen}"
     );
     sim.key(KeyCode::Esc);
     assert!(!sim.screen().contains("Quit?"));
@@ -206,9 +215,75 @@ fn the_chooser_shows_the_key_of_each_choice() {
         screen.contains("▶[r]ollback   re[t]ry   [a]bort…"),
         "{screen}"
     );
+    // The footer says the letters select, as Tab does.
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("or r/t/a select"), "{screen}");
     // The bracketed key is the one that selects it.
     sim.key(KeyCode::Char('t'));
     assert!(sim.screen().contains("▶re[t]ry"));
+}
+
+/// `shisa rollback RUN --reason` of a completed run: the journal replayed, the rollback
+/// asked for, and the change's gates met again — the target looked up and typed, then a
+/// new approval. Both dialogs say that what is confirmed and approved is the rollback.
+#[test]
+fn a_later_rollback_asks_the_target_and_an_approval_naming_the_rollback() {
+    for (w, h) in sizes() {
+        let mut first = approval_sim(w, h, false);
+        first.key(KeyCode::Char('a'));
+        first.key(KeyCode::Enter);
+        first.done(0, "rotated k-2023-live\n");
+        first.done(0, "ok\n");
+        assert!(matches!(first.e().phase(), Phase::Finished { .. }));
+        let e = Engine::replay(
+            first.e().runbook().clone(),
+            super::tests::operator(),
+            first.e().params().clone(),
+            &first.entries(),
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        sim.feed(Event::RollbackRequested {
+            reason: "INC-7: clients fail with the new key".into(),
+            outside_window: None,
+        });
+        sim.done(0, "k-2023-live\n");
+        assert!(matches!(sim.e().phase(), Phase::Confirm { step: 1, .. }));
+        let screen = sim.screen();
+        assert!(
+            screen.contains("Rollback of Rotate k-2023-live"),
+            "{screen}"
+        );
+        assert!(screen.contains("ROLLING BACK"), "{screen}");
+        // What the gates let run is the rollback command, not the change's.
+        if w >= 100 {
+            assert!(
+                screen.contains("rollback-1 $ keyctl restore k-2023-live"),
+                "{screen}"
+            );
+            assert!(!screen.contains("keyctl rotate"), "{screen}");
+        }
+        snap!("rollback_later_target", sim);
+
+        sim.typed("k-2023-live");
+        sim.key(KeyCode::Enter);
+        assert!(matches!(sim.e().phase(), Phase::Approval { step: 1, .. }));
+        assert!(
+            sim.spawned().is_none(),
+            "nothing is undone before the approval"
+        );
+        let screen = sim.screen();
+        assert!(
+            screen.contains("Rollback of Rotate k-2023-live"),
+            "{screen}"
+        );
+        snap!("rollback_later_approval", sim);
+
+        sim.key(KeyCode::Char('a'));
+        sim.key(KeyCode::Enter);
+        let undo = sim.spawned().expect("the rollback command runs");
+        assert_eq!(undo.step_id, "rotate");
+        assert_eq!(undo.purpose, crate::journal::record::Purpose::Rollback(1));
+    }
 }
 
 const SECRET_CAPTURE: &str = r#"version: 1

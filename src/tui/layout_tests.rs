@@ -80,7 +80,12 @@ fn long_step_titles_wrap_in_the_list_and_parameters_show_masked() {
             screen.contains("params: cluster=pg-main-eu-west-1 · standby=pg-main-eu-west-1-b"),
             "{screen}"
         );
-        assert!(screen.contains("token=[REDAC"), "{screen}");
+        // At 80 columns the masked token is the value left out, and counted.
+        if w >= 100 {
+            assert!(screen.contains("token=[REDACTED:token]"), "{screen}");
+        } else {
+            assert!(screen.contains("· +1 more"), "{screen}");
+        }
         assert!(!screen.contains("hunter2"), "{screen}");
         snap!("long_titles", sim);
     }
@@ -212,5 +217,99 @@ fn earlier_steps_output_can_be_browsed() {
         assert!(sim.screen().contains("Output of step 2 of 4"));
         sim.key(KeyCode::End);
         assert!(!sim.screen().contains("Output of step"));
+    }
+}
+
+/// The parameters of `runbooks/narrow-db-admin.yaml`, with the value a run gives
+/// `new_host`: at 80 columns they take more than one row.
+const FOUR_PARAMS: &str = r#"
+version: 1
+name: Narrow the database master user's host
+params:
+  new_host: { default: 10.0.%, pattern: '^10\.[0-9.]+%$' }
+  console_ip: { default: 10.0.8.20 }
+  api_ip: { default: 10.0.3.7 }
+  approvers: { default: dba }
+steps:
+  - id: check
+    kind: precheck
+    run: dbadm whoami
+"#;
+
+/// The header's rows, as drawn: everything above the panes' top border.
+fn header_rows(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .take_while(|l| !l.contains('┌'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The pairs shown whole on the header's rows, and how many it says are left out.
+fn params_shown(head: &[String]) -> (Vec<String>, usize) {
+    let rows: Vec<&String> = head
+        .iter()
+        .skip_while(|row| !row.contains("params:"))
+        .collect();
+    let text = rows
+        .iter()
+        .map(|r| r.trim_matches('"').trim().trim_start_matches("params:"))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut pairs = Vec::new();
+    let mut more = 0;
+    for part in text.split(" · ").map(str::trim).filter(|p| !p.is_empty()) {
+        match part.strip_prefix('+').and_then(|m| m.strip_suffix(" more")) {
+            Some(n) => more = n.parse().unwrap(),
+            None => pairs.push(part.to_string()),
+        }
+    }
+    (pairs, more)
+}
+
+#[test]
+fn the_parameters_show_whole_or_counted_never_cut_mid_word() {
+    let all = [
+        "new_host=10.0.%",
+        "console_ip=10.0.8.20",
+        "api_ip=10.0.3.7",
+        "approvers=dba",
+    ];
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(load_str("narrow.yaml", FOUR_PARAMS).unwrap(), w, h);
+        let screen = sim.screen();
+        let head = header_rows(&screen);
+        assert!(
+            !head.concat().contains('…'),
+            "nothing cut at {w}x{h}:\n{screen}"
+        );
+        let (shown, more) = params_shown(&head);
+        // Whole pairs, in the runbook's order; the rest counted.
+        assert_eq!(shown, all[..shown.len()], "{screen}");
+        assert_eq!(shown.len() + more, all.len(), "{screen}");
+        if w >= 100 {
+            assert_eq!(more, 0, "{screen}");
+        }
+        snap!("four_params", sim);
+    }
+}
+
+#[test]
+fn parameters_beyond_their_rows_are_counted_not_cut() {
+    let many: String = (1..=9)
+        .map(|n| format!("  param_{n}: {{ default: value-number-{n} }}\n"))
+        .collect();
+    let source = FOUR_PARAMS.replace("params:\n", &format!("params:\n{many}"));
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(load_str("many.yaml", &source).unwrap(), w, h);
+        let screen = sim.screen();
+        let head = header_rows(&screen);
+        let rows = head.iter().filter(|r| r.contains('=')).count();
+        // A second row of values only where the screen is tall enough to spare it.
+        assert_eq!(rows, if h > 30 { 2 } else { 1 }, "{screen}");
+        let (shown, more) = params_shown(&head);
+        assert!(more > 0, "{screen}");
+        assert_eq!(shown.len() + more, 13, "{screen}");
+        assert!(!head.concat().contains('…'), "{screen}");
     }
 }

@@ -351,6 +351,10 @@ impl Ui {
                 if let Some(i) = step {
                     let how = if *ok {
                         format!("ok (exit {})", exit.unwrap_or(0))
+                    } else if let Some(text) = not_yet {
+                        // A poll of a wait that has not come true yet is not a failure:
+                        // the pane says what the timeline says.
+                        format!("not yet: {}", crate::text_safety::one_line(text))
                     } else {
                         let said = failure.as_ref().and_then(|text| {
                             crate::phrase::said(why.as_ref(), Some(text), |w| {

@@ -89,6 +89,8 @@ struct World {
     /// Commands the driver signalled to stop (`Effect::Stop`), by step id.
     stopped: RefCell<Vec<String>>,
     entries: RefCell<Vec<Entry>>,
+    /// The same, as the journal's records the app was shown.
+    records: RefCell<Vec<Record>>,
     /// What the screen answered to the last input.
     intents: RefCell<Vec<Intent>>,
     /// Events the engine refused, as the driver showed them.
@@ -125,6 +127,7 @@ impl JournalSink for Journal {
                 prev: String::new(),
             };
             self.world.entries.borrow_mut().push(entry.clone());
+            self.world.records.borrow_mut().push(record.clone());
             out.push(Written {
                 line: serde_json::to_string(&record).unwrap(),
                 record,
@@ -337,6 +340,11 @@ impl Sim {
     /// What the journal holds so far, in order.
     pub(super) fn entries(&self) -> Vec<Entry> {
         self.world.entries.borrow().clone()
+    }
+
+    /// The journal's records so far, as the screen was shown them.
+    pub(super) fn records(&self) -> Vec<Record> {
+        self.world.records.borrow().clone()
     }
 
     /// The driver's clock: when the next event happens.
@@ -851,6 +859,67 @@ fn in_doubt_on_resume() {
         });
         assert_eq!(sim.e().phase(), Phase::InDoubt(2));
         snap!("in_doubt", sim);
+    }
+}
+
+/// The terminal went away while the operator read the lookup's answer: on resume, the
+/// output pane shows what each earlier command printed (read back from its log), the
+/// lookup's included, where it showed before the stop — not only the lines saying that a
+/// command ran.
+#[test]
+fn a_resumed_run_shows_the_lookups_earlier_output() {
+    for (w, h) in sizes() {
+        let mut first = Sim::new(demo(), w, h);
+        first.reach_confirm();
+        let dir = tempfile::tempdir().unwrap();
+        let printed = [
+            "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
+            "saved attachments.json (3 attachments)\n",
+            "Id: ou-7x2q-quar2312\nType: ORGANIZATIONAL_UNIT\nName: quarantine-2023-12\nParent: r-7x2q\n",
+        ];
+        let logs: Vec<String> = first
+            .records()
+            .iter()
+            .filter_map(|r| match &r.body {
+                crate::journal::record::Body::CommandStarted { log, .. } => Some(log.clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(logs.len(), printed.len(), "{logs:?}");
+        for (log, text) in logs.iter().zip(printed) {
+            let path = dir.path().join(log);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let e = Engine::replay(
+            first.e().runbook().clone(),
+            operator(),
+            first.e().params().clone(),
+            &first.entries(),
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        let e = sim.e();
+        sim.app().remember(
+            crate::frontend::evidence::Past {
+                records: first.records(),
+                run_dir: dir.path().to_path_buf(),
+            },
+            &e,
+        );
+        sim.feed(Event::Resume {
+            clock_faked: None,
+            outside_window: None,
+        });
+        // The step begins again on Enter (its lookup runs afresh); until then the pane
+        // shows what the lookup printed before the stop.
+        assert_eq!(sim.e().phase(), Phase::Ready(2));
+        let screen = sim.screen();
+        assert!(screen.contains("Name: quarantine-2023-12"), "{screen}");
+        snap!("resumed_lookup_output", sim);
+        // The earlier steps' output is there too, a key away.
+        sim.key(KeyCode::Char('['));
+        let screen = sim.screen();
+        assert!(screen.contains("saved attachments.json"), "{screen}");
     }
 }
 

@@ -13,6 +13,12 @@ impl<W: Write> Headless<W> {
     /// The question for the current phase, if the operator is being asked something.
     pub(super) fn question(&self, e: &Engine) -> Option<String> {
         let title = |i: usize| e.title(i);
+        // A later rollback meets each step's target and approval again: the question must
+        // say that what is confirmed or approved now is the undoing, not the change.
+        let gate = |i: usize| match e.rollback() {
+            Some(_) => format!("rollback of {}", e.title(i)),
+            None => e.title(i),
+        };
         let instructions = |i: usize| {
             e.runbook().steps[i]
                 .instructions
@@ -25,9 +31,9 @@ impl<W: Write> Headless<W> {
                 step,
                 resolved,
                 misses,
-            } => ask(&title(step), Some(&resolved), misses),
+            } => ask(&gate(step), Some(&resolved), misses),
             // Blind: the phase does not carry the resolved target, so it cannot be printed.
-            Phase::Blind { step, misses } => ask(&title(step), None, misses),
+            Phase::Blind { step, misses } => ask(&gate(step), None, misses),
             Phase::Manual(i) => {
                 let step = &e.runbook().steps[i];
                 let links = match step.links.len() {
@@ -91,16 +97,16 @@ impl<W: Write> Headless<W> {
                 match (e.tally(step), allow_self, self.shared) {
                     (Some(t), _, _) if t.counted() => format!(
                         "? {}: waiting for approval by {}; each runs `shisa approve {}`{or_own}; `abort` to stop",
-                        title(step),
+                        gate(step),
                         t.waiting_for(),
                         self.run_id
                     ),
                     (_, true, false) => {
-                        format!("? {}: needs approval; {own}; `abort` to stop", title(step))
+                        format!("? {}: needs approval; {own}; `abort` to stop", gate(step))
                     }
                     _ => format!(
                         "? {}: waiting for another person to run `shisa approve {}`{or_own}; `abort` to stop",
-                        title(step),
+                        gate(step),
                         self.run_id
                     ),
                 }

@@ -101,6 +101,13 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     }
     let purpose = match e.phase() {
         Phase::Running { purpose, .. } | Phase::RetryWait { purpose, .. } => purpose,
+        // A later rollback meets the step's gates before its entries run: what they let
+        // run is the rollback, not the change (`engine/later.rs`).
+        Phase::Confirm { .. } | Phase::Blind { .. } | Phase::Approval { .. }
+            if e.rollback().is_some() =>
+        {
+            Purpose::Rollback(1)
+        }
         _ => Purpose::Main,
     };
     if let Some(cmd) = command(e, i, purpose) {
@@ -124,7 +131,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
                 lines.extend(wrap::chars(Line::styled(row, t.dim()), w));
             }
         }
-    } else if !step.verify.is_empty() {
+    } else if !step.verify.is_empty() && e.rollback().is_none() {
         let n = step.verify.len();
         then.push(format!("{n} verify check{}", if n == 1 { "" } else { "s" }));
     }

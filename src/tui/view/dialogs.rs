@@ -19,6 +19,15 @@ fn title(e: &Engine, i: usize) -> String {
     e.title(i)
 }
 
+/// The step a gate (typed target, approval) asks about. A later rollback meets the gates
+/// again: what is confirmed or approved then is the undoing, and the dialog says so.
+fn gated(e: &Engine, i: usize) -> String {
+    match e.rollback() {
+        Some(_) => format!("Rollback of {}", e.title(i)),
+        None => e.title(i),
+    }
+}
+
 pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
     let t = v.theme;
     let e = v.e;
@@ -34,7 +43,7 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
             },
         ) => {
             let mut d = Dialog::new(" Confirm the target ", t.warn().patch(t.bold()));
-            d.text(&title(e, i), t.bold(), tw);
+            d.text(&gated(e, i), t.bold(), tw);
             d.text(
                 "The system names the target of this step:",
                 Style::new(),
@@ -77,7 +86,7 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                 " Name the target — blind confirmation ",
                 t.warn().patch(t.bold()),
             );
-            d.text(&title(e, i), t.bold(), tw);
+            d.text(&gated(e, i), t.bold(), tw);
             let left = tries_left(misses);
             let ask = crate::phrase::TargetAsk {
                 resolved: None,
@@ -185,7 +194,7 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
         }
         (Question::Waiting, Phase::Approval { allow_self, .. }) => {
             let mut d = Dialog::new(" Waiting for approval ", t.accent());
-            d.text(&title(e, i), t.bold(), tw);
+            d.text(&gated(e, i), t.bold(), tw);
             // Counted approvals: who has approved so far, so the operator knows whom to
             // chase (each arrival is also a line on the timeline).
             let counted = e.tally(i).filter(crate::engine::Tally::counted);
@@ -282,7 +291,7 @@ pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
         Overlay::Approve { input: text } => {
             d = Dialog::new(" Approve ", t.accent());
             if let Some(i) = step {
-                d.text(&title(e, i), t.bold(), tw);
+                d.text(&gated(e, i), t.bold(), tw);
             }
             let blind = step.is_some_and(|i| e.blind(i));
             if v.ui.watcher && blind {

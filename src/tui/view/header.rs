@@ -8,6 +8,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
+use unicode_width::UnicodeWidthStr;
 
 use super::{Theme, View, fit, hms};
 use crate::engine::{Engine, Phase};
@@ -16,10 +17,27 @@ use crate::runbook::window::Verdict;
 /// Under this, the countdown turns to a warning.
 const CLOSING_SOON_SECS: i64 = 15 * 60;
 
-pub fn render(f: &mut Frame, area: Rect, v: &View) {
+/// The header's rows at this size, drawn as they are: the layout gives it as many rows as
+/// it needs, so nothing on it is cut at the edge (ARCHITECTURE.md, "front ends draw
+/// engine state").
+pub fn lines(v: &View, width: usize, height: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![top(v, width)];
+    lines.extend(who_and_when(v, width));
+    // At 24 rows and fewer the panes need the room more than a second row of values: the
+    // ones left out are counted there.
+    let rows = if height > 30 { 2 } else { 1 };
+    lines.extend(params_lines(v.e, width, rows, v.theme));
+    lines
+}
+
+pub fn render(f: &mut Frame, area: Rect, lines: Vec<Line<'static>>) {
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+/// What runs, and the run's state.
+fn top(v: &View, width: usize) -> Line<'static> {
     let t = v.theme;
     let e = v.e;
-    let width = area.width as usize;
     let state = match e.phase() {
         Phase::Finished { outcome, .. } => format!("run {}", outcome.name()),
         Phase::Halted(_) => "run stopped".into(),
@@ -47,13 +65,20 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let room = width.saturating_sub(right.chars().count());
     let left = fit(&left, room);
     let pad = room.saturating_sub(left.chars().count());
-    let top = Line::from(vec![
+    Line::from(vec![
         Span::raw(left),
         Span::raw(" ".repeat(pad)),
         Span::raw(right),
     ])
-    .style(t.bar());
+    .style(t.bar())
+}
 
+/// The run id, the operator, the change window and who is watching: on one row where they
+/// fit, else broken between them onto a second — a closed window's "opens Wed 09:00 JST"
+/// is what the operator looks for, and a name cut short is a different name.
+fn who_and_when(v: &View, width: usize) -> Vec<Line<'static>> {
+    let t = v.theme;
+    let e = v.e;
     // At 80 columns the host and the word "run" give way; the window and its time stay.
     let wide = width >= 100;
     let who = if wide {
@@ -61,16 +86,11 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     } else {
         e.operator().user.clone()
     };
-    let mut second = vec![
-        Span::raw(if wide {
-            format!(" run {}", v.ui.run_id)
-        } else {
-            format!(" {}", v.ui.run_id)
-        }),
-        Span::styled(" · ", t.dim()),
-        Span::raw(who),
-        Span::styled(" · ", t.dim()),
-    ];
+    let id = if wide {
+        format!("run {}", v.ui.run_id)
+    } else {
+        v.ui.run_id.clone()
+    };
     let (text, style) = window(e, v.now, t);
     // "window closes 16:00 JST": at 80 columns "closes 16:00 JST" says the same.
     let text = if wide {
@@ -80,33 +100,42 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
             .filter(|rest| rest.starts_with("closes"))
             .map_or(text.clone(), str::to_string)
     };
-    second.push(Span::styled(text, style));
-    second.push(Span::styled(" · ", t.dim()));
-    let (text, style) = watching(e, t);
-    second.push(Span::styled(text, style));
-    // One line, whatever the names: cut at the edge rather than wrapped into the panes.
-    let used: usize = second.iter().map(|s| s.content.chars().count()).sum();
-    if used > width
-        && let Some(last) = second.last_mut()
-    {
-        let room = width.saturating_sub(used - last.content.chars().count());
-        *last = Span::styled(fit(&last.content, room), last.style);
+    let room = width.saturating_sub(1);
+    let (watch, watch_style) = watching(e, room, t);
+    let parts = [
+        (id, Style::new()),
+        (who, Style::new()),
+        (text, style),
+        (watch, watch_style),
+    ];
+    let mut rows: Vec<Vec<Span<'static>>> = vec![Vec::new()];
+    let mut used = 0;
+    for (text, style) in parts {
+        let w = text.width();
+        let row = rows.last_mut().expect("one row at least");
+        if !row.is_empty() && used + 3 + w > room {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        let row = rows.last_mut().expect("one row at least");
+        if row.is_empty() {
+            row.push(Span::raw(" "));
+        } else {
+            row.push(Span::styled(" · ", t.dim()));
+            used += 3;
+        }
+        // Only a single part wider than the whole row is cut, and marked so.
+        row.push(Span::styled(fit(&text, room), style));
+        used += w.min(room);
     }
-    let mut lines = vec![top, Line::from(second)];
-    if area.height > 2 {
-        lines.push(params_line(e, width, t));
-    }
-    f.render_widget(Paragraph::new(lines), area);
-}
-
-/// Rows the header takes: a third for the run's parameters, when it has any.
-pub fn height(e: &Engine) -> u16 {
-    if e.runbook().params.is_empty() { 2 } else { 3 }
+    rows.into_iter().map(Line::from).collect()
 }
 
 /// The run's values in the runbook's order, secrets masked: what every command of this run
-/// will be given, in view for the whole run.
-fn params_line(e: &Engine, width: usize, t: Theme) -> Line<'static> {
+/// will be given, in view for the whole run. Whole `name=value` pairs, wrapped onto at most
+/// `max_rows` rows; what does not fit is counted ("+2 more"), never cut mid-word.
+fn params_lines(e: &Engine, width: usize, max_rows: usize, t: Theme) -> Vec<Line<'static>> {
+    const LEAD: &str = " params: ";
     let shown = e.params().shown();
     let pairs: Vec<String> = e
         .runbook()
@@ -118,8 +147,65 @@ fn params_line(e: &Engine, width: usize, t: Theme) -> Line<'static> {
                 .map(|v| format!("{}={}", p.name, crate::text_safety::one_line(v)))
         })
         .collect();
-    let text = fit(&format!(" params: {}", pairs.join(" · ")), width);
-    Line::styled(text, t.dim())
+    if pairs.is_empty() {
+        return Vec::new();
+    }
+    let room = width.saturating_sub(LEAD.len());
+    let mut rows: Vec<Vec<&str>> = Vec::new();
+    let mut next = 0;
+    while next < pairs.len() && rows.len() < max_rows.max(1) {
+        let mut row: Vec<&str> = Vec::new();
+        let mut used = 0;
+        while let Some(pair) = pairs.get(next) {
+            let add = pair.width() + if row.is_empty() { 0 } else { 3 };
+            if !row.is_empty() && used + add > room {
+                break;
+            }
+            row.push(pair);
+            used += add;
+            next += 1;
+        }
+        rows.push(row);
+    }
+    // Pairs left over: the last row gives up pairs until "+N more" fits beside them.
+    let mut more = None;
+    if next < pairs.len()
+        && let Some(last) = rows.last_mut()
+    {
+        loop {
+            let tail = format!("+{} more", pairs.len() - next);
+            let used = joined(last).width() + 3 + tail.width();
+            if used <= room || last.len() <= 1 {
+                more = Some(tail);
+                break;
+            }
+            last.pop();
+            next -= 1;
+        }
+    }
+    let count = rows.len();
+    rows.into_iter()
+        .enumerate()
+        .map(|(n, row)| {
+            let lead = if n == 0 {
+                LEAD.to_string()
+            } else {
+                " ".repeat(LEAD.len())
+            };
+            let mut text = joined(&row);
+            if n + 1 == count
+                && let Some(more) = &more
+            {
+                text = format!("{text} · {more}");
+            }
+            // Only a single value wider than the whole row is cut, and marked so.
+            Line::styled(format!("{lead}{}", fit(&text, room)), t.dim())
+        })
+        .collect()
+}
+
+fn joined(pairs: &[&str]) -> String {
+    pairs.join(" · ")
 }
 
 /// The change window as the operator needs it mid-run: open until when, and how long is
@@ -167,8 +253,9 @@ pub fn countdown(secs: i64) -> String {
     }
 }
 
-/// Who is watching, by name: the operator knows who sees the screen.
-fn watching(e: &Engine, t: Theme) -> (String, Style) {
+/// Who is watching, by name: the operator knows who sees the screen. The names that fit
+/// in `room`, and how many more.
+fn watching(e: &Engine, room: usize, t: Theme) -> (String, Style) {
     // A watcher is journaled as `user (uid, pid)`; the header names people, once each.
     let mut names: Vec<&str> = e
         .watchers()
@@ -179,7 +266,20 @@ fn watching(e: &Engine, t: Theme) -> (String, Style) {
     if names.is_empty() {
         return ("nobody watching".into(), t.dim());
     }
-    (format!("watching: {}", names.join(", ")), t.accent())
+    let mut shown = names.len();
+    loop {
+        let rest = names.len() - shown;
+        let more = if rest > 0 {
+            format!(" +{rest} more")
+        } else {
+            String::new()
+        };
+        let text = format!("watching: {}{more}", names[..shown].join(", "));
+        if text.width() <= room || shown <= 1 {
+            return (text, t.accent());
+        }
+        shown -= 1;
+    }
 }
 
 #[cfg(test)]

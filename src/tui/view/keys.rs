@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use super::View;
 use crate::engine::Phase;
 use crate::tui::keymap::{Action, Mode, key_for};
-use crate::tui::state::Overlay;
+use crate::tui::state::{Overlay, Question};
 
 pub fn render(f: &mut Frame, area: Rect, v: &View) {
     let t = v.theme;
@@ -25,6 +25,14 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
     for (action, text) in hints(v) {
         if let Some(key) = key_for(action, v.mode) {
             spans.push(Span::styled(format!(" {key}"), t.key()));
+            // The chooser's bracketed letters (`[r]ollback`) select as Tab does: said beside
+            // it, so a new operator learns them from the screen.
+            if action == Action::Next
+                && let Some(letters) = choice_letters(v)
+            {
+                spans.push(Span::raw(" or "));
+                spans.push(Span::styled(letters, t.key()));
+            }
             spans.push(Span::raw(format!(" {text} ")));
         }
     }
@@ -35,6 +43,18 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) {
         spans.push(Span::raw(" leave "));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The letters that select the chooser's choices, in its order (`r/t/a`), from the keymap.
+fn choice_letters(v: &View) -> Option<String> {
+    let Some(Question::Choice { choices, .. }) = &v.ui.question else {
+        return None;
+    };
+    let letters: Vec<String> = choices
+        .iter()
+        .filter_map(|&c| key_for(Action::Pick(c), Mode::Choice))
+        .collect();
+    (!letters.is_empty()).then(|| letters.join("/"))
 }
 
 /// How many rows the bottom line needs: one, or up to three for a long notice.
@@ -106,10 +126,13 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         Mode::Ask => {
             let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
             if v.ui.overlay == Some(Overlay::Quit) && !running {
+                // "Leave them" only where there is something to leave in place.
                 if v.e.changes_made() {
                     h.push((Action::RollbackNow, "roll back first"));
+                    h.push((Action::AbortRun, "abort, leave them"));
+                } else {
+                    h.push((Action::AbortRun, "abort for good"));
                 }
-                h.push((Action::AbortRun, "abort, leave them"));
             }
             h
         }

@@ -123,14 +123,15 @@ pub fn render(f: &mut Frame, v: &View) -> usize {
     // A notice longer than the line wraps onto rows the timeline lends it: its end is
     // often what to do next ("approve again …").
     let keybar_rows = keys::rows(v, area.width);
+    let head_lines = header::lines(v, area.width as usize, area.height as usize);
     let [head, body, tl, keybar] = Layout::vertical([
-        Constraint::Length(header::height(v.e)),
+        Constraint::Length(head_lines.len() as u16),
         Constraint::Min(6),
         Constraint::Length(timeline_rows.saturating_sub(keybar_rows - 1).max(1)),
         Constraint::Length(keybar_rows),
     ])
     .areas(area);
-    header::render(f, head, v);
+    header::render(f, head, head_lines);
     // At 80 columns the list gets 26: titles wrap in it rather than being cut.
     let list_width = (area.width * 3 / 10).clamp(26, 44);
     let [left, right] =

@@ -17,7 +17,12 @@ pub fn request(f: &mut Frame, area: Rect, v: &View) {
     };
     let (w, tw) = widths(area);
     let mut d = Dialog::new(" Approval wanted ", t.accent());
-    d.text(&v.e.title(step), t.bold(), tw);
+    // A later rollback asks again: the reviewer approves the undoing, not the change.
+    let what = match v.e.rollback() {
+        Some(_) => format!("Rollback of {}", v.e.title(step)),
+        None => v.e.title(step),
+    };
+    d.text(&what, t.bold(), tw);
     // Blind: the reviewer names the target they intend; nothing is there to read back yet.
     let how = if v.e.blind(step) {
         "waits for a second person. Press a and name the target you intend, from the ticket (it is shown once named), or r to reject it with a reason for the operator."
