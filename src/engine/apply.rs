@@ -501,9 +501,10 @@ impl Engine {
             (Prompt::Window, Choice::Override(_)) => {
                 s.command = CommandState::Idle;
             }
+            // The entry that failed is not undone, and neither is the step (`NotUndone`).
             (Prompt::Rollback, Choice::Continue) => {
                 s.command = CommandState::Idle;
-                s.undone_to(s.undone() + 1);
+                s.undo_failed(s.undone() + 1);
                 if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
                     r.incomplete = true;
                 }

@@ -78,4 +78,6 @@ mod progress_tests;
 #[cfg(test)]
 mod recapture_tests;
 #[cfg(test)]
+mod undo_failed_tests;
+#[cfg(test)]
 mod verify_all_tests;

@@ -402,7 +402,20 @@ impl Engine {
                 // Skipped at its gates, the change stays in place and the step ends as it
                 // had: nothing says it was undone.
                 let left = self.undoing_gated(i) && !self.undo_gates_met(i);
+                let failed = self.steps[i].undo_failures();
                 let body = match self.steps[i].progress.ended() {
+                    // A failed undo the operator went past: the change is in place, and the
+                    // step is drawn and counted as a failure, never as rolled back.
+                    _ if !left && !failed.is_empty() => {
+                        let why = StepEnd::NotUndone {
+                            failed: failed.to_vec(),
+                        };
+                        Body::StepFinished {
+                            status: StepStatus::Failed,
+                            reason: Some(msg::step_end(&why)),
+                            why: Some(why),
+                        }
+                    }
                     _ if !left => Body::StepFinished {
                         status: StepStatus::RolledBack,
                         reason: None,
@@ -440,7 +453,12 @@ impl Engine {
                     .map(|&j| self.rb.steps[j].id.clone())
                     .collect();
                 let (outcome, why) = match (ok, kept.is_empty()) {
-                    (false, _) => (Outcome::Failed, RunEnd::RollbackIncomplete),
+                    (false, _) => (
+                        Outcome::Failed,
+                        RunEnd::RollbackIncomplete {
+                            not_undone: self.not_undone(),
+                        },
+                    ),
                     (true, true) if self.requested => {
                         (Outcome::RolledBack, RunEnd::RolledBackOnRequest)
                     }
@@ -451,6 +469,18 @@ impl Engine {
             }
         }
         true
+    }
+
+    /// The steps the rollback reached and did not undo (a failed rollback command, or gates
+    /// the operator went past), in the rollback's order.
+    fn not_undone(&self) -> Vec<String> {
+        let Some(r) = self.rollback_state() else {
+            return Vec::new();
+        };
+        (r.plan.iter().take(r.next))
+            .filter(|&&j| self.steps[j].status() != Some(StepStatus::RolledBack))
+            .map(|&j| self.rb.steps[j].id.clone())
+            .collect()
     }
 
     /// Why a rollback chosen at a failure ended the run: which step failed, and which of
