@@ -9,6 +9,8 @@
 )]
 
 mod apply;
+mod apply_choice;
+mod apply_run;
 mod approvers;
 pub mod blind;
 mod choose;
