@@ -248,3 +248,53 @@ fn a_run_id_works_wherever_a_run_directory_does() {
     let resumed = Run::from(common::feed(c, "done it was done\n"));
     assert_eq!(resumed.code, 0, "{}", resumed.explain());
 }
+
+/// Two changes; `two`'s verify fails. `one`'s rollback fails until `fixed` exists in the run
+/// directory.
+const UNDO_FAILS: &str = "version: 1\nname: undo\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
+     - id: one\n    kind: action\n    run: echo one >> \"$SHISA_RUN_DIR/effects\"\n    waive: { target: test }\n    \
+     verify: [ { run: 'true' } ]\n    \
+     rollback: [ { run: '[ -e \"$SHISA_RUN_DIR/fixed\" ] || { echo permission denied >&2; exit 1; }; echo undo-one >> \"$SHISA_RUN_DIR/effects\"' } ]\n  \
+     - id: two\n    kind: action\n    run: echo two >> \"$SHISA_RUN_DIR/effects\"\n    waive: { target: test }\n    \
+     verify: [ { run: 'false' } ]\n    rollback: [ { run: 'echo undo-two >> \"$SHISA_RUN_DIR/effects\"' } ]\n";
+
+#[test]
+fn continuing_past_a_failed_undo_is_not_a_clean_rollback() {
+    let s = Scratch::new();
+    let rb = s.write("undo.yaml", UNDO_FAILS);
+    let run = s.run(&rb, &[], "rollback\ncontinue\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let one = run.records("step_finished", Some("one"));
+    let last = &one.last().unwrap()["data"];
+    assert_ne!(last["status"], "rolled_back", "{}", run.explain());
+    assert_eq!(last["why"]["kind"], "not_undone", "{last}");
+    let two = run.records("step_finished", Some("two"));
+    assert_eq!(two.last().unwrap()["data"]["status"], "rolled_back");
+    let end = run.records("run_finished", None);
+    assert_eq!(
+        end.last().unwrap()["data"]["why"]["not_undone"],
+        serde_json::json!(["one"]),
+        "{}",
+        run.explain()
+    );
+    // What the operator reads: `one` is not undone, and the run says so at its end.
+    assert!(
+        run.stdout
+            .contains("one: step failed — not undone: its rollback command 1 failed"),
+        "{}",
+        run.explain()
+    );
+    assert!(run.stdout.contains("not undone: one"), "{}", run.explain());
+
+    // The change is still owed: a later rollback undoes it once its command can pass.
+    std::fs::write(run.dir().join("fixed"), "").unwrap();
+    let mut c = s.shisa();
+    c.arg("rollback")
+        .arg(run.dir())
+        .args(["--headless", "--reason", "permissions fixed"]);
+    let later = Run::from(common::feed(c, ""));
+    assert_eq!(later.code, 0, "{}", later.explain());
+    let effects = std::fs::read_to_string(run.dir().join("effects")).unwrap();
+    assert_eq!(effects, "one\ntwo\nundo-two\nundo-one\n");
+}

@@ -4,19 +4,17 @@
 use chrono::{DateTime, Utc};
 
 use crate::journal::record::OverrideKind;
-use crate::journal::record::{
-    Body, Choice, Entry, Outcome, Person, Prompt, Purpose, Role, StepStatus,
-};
+use crate::journal::record::{Body, Entry, Person, Purpose, Role, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
 use super::state::{
-    ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState, WaitState, pass_key,
-    unrolled,
+    ApprovalState, CommandState, Engine, TargetState, WaitState, pass_key, unrolled,
 };
 
 impl Engine {
-    /// Applies one journal entry. The only place state changes.
+    /// Applies one journal entry. The only place state changes (`apply_choice.rs` and
+    /// `apply_run.rs` hold parts of it, called from here alone).
     pub fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.step_index(id));
         match &entry.body {
@@ -302,57 +300,7 @@ impl Engine {
                     self.settle_doubt(i);
                 }
             }
-            Body::RollbackStarted { plan, kept, .. } => {
-                let ids = |v: &Vec<String>| {
-                    v.iter()
-                        .filter_map(|id| self.step_index(id))
-                        .collect::<Vec<_>>()
-                };
-                let (plan, kept) = (ids(plan), ids(kept));
-                // The failure that led here is decided; failed commands are not retried.
-                for s in self
-                    .steps
-                    .iter_mut_where(|s| s.command != CommandState::Idle)
-                {
-                    s.command = CommandState::Idle;
-                }
-                for &j in &plan {
-                    self.steps[j].start_undo();
-                }
-                self.recapture.clear();
-                let reopened = self.going_mut().is_some_and(|g| g.reopened);
-                let plan_gated = plan.clone();
-                let rollback = Some(RollbackState {
-                    plan,
-                    next: 0,
-                    incomplete: false,
-                    kept,
-                    gated: reopened,
-                    failed: idx,
-                });
-                // A rollback is asked for of a going run, or of an ended one (which
-                // `rollback_requested` has set going again).
-                let (halted, reopened) = self
-                    .going_mut()
-                    .map_or((None, false), |g| (g.halted.take(), g.reopened));
-                self.run = RunProgress::Going(Going {
-                    rollback,
-                    in_doubt: None,
-                    halted,
-                    reopened,
-                });
-                // Later, the gates are met afresh: the target as the system names it now,
-                // and a new approval (of the rollback, not of the change).
-                if reopened {
-                    for &j in &plan_gated {
-                        let s = &mut self.steps[j];
-                        if self.rb.steps[j].target.is_some() {
-                            s.target = TargetState::Unresolved;
-                        }
-                        s.approval = ApprovalState::NotRequested;
-                    }
-                }
-            }
+            Body::RollbackStarted { plan, kept, .. } => self.rollback_started(plan, kept, idx),
             Body::RollbackFinished { .. } => {}
             Body::RollbackRequested { .. } => {
                 // An ended run goes again, to be undone; a going one is no longer halted.
@@ -384,36 +332,7 @@ impl Engine {
                     g.halted = Some(reason.clone());
                 }
             }
-            Body::RunResumed { in_doubt } => {
-                // Whatever was running died with the old process. A step that stopped at its
-                // typed target (three misses, or a quit) changed nothing this time, and its
-                // target may have changed since: it begins again, as the operator's rerun
-                // would, still owing the rollback of an earlier attempt's command.
-                for s in &mut self.steps {
-                    // Stopped at the target before its rollback: looked up afresh too.
-                    if matches!(s.progress, Progress::Undoing { .. })
-                        && matches!(s.target, TargetState::Resolved { .. })
-                    {
-                        s.target = TargetState::Unresolved;
-                        continue;
-                    }
-                    if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
-                        s.restart(s.main_ran);
-                        continue;
-                    }
-                    if matches!(
-                        s.command,
-                        CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
-                    ) {
-                        s.command = CommandState::Idle;
-                    }
-                }
-                let in_doubt = in_doubt.as_deref().and_then(|id| self.step_index(id));
-                if let Some(g) = self.going_mut() {
-                    g.halted = None;
-                    g.in_doubt = in_doubt;
-                }
-            }
+            Body::RunResumed { in_doubt } => self.run_resumed(in_doubt.as_deref()),
             Body::RunFinished { outcome, .. } => {
                 self.finish_run(*outcome);
             }
@@ -431,116 +350,5 @@ impl Engine {
             | Body::JournalRecovered { .. }
             | Body::RunbookChanged { .. } => {}
         }
-    }
-
-    /// Step `i` ended: it is no longer in doubt, if it was.
-    pub(super) fn settle_doubt(&mut self, i: usize) {
-        if let Some(g) = self.going_mut()
-            && g.in_doubt == Some(i)
-        {
-            g.in_doubt = None;
-        }
-    }
-
-    /// `run_finished`: the run ends, keeping the rollback it ended with.
-    pub(super) fn finish_run(&mut self, outcome: Outcome) {
-        let exit = self.exit_of(outcome);
-        let rollback = match std::mem::take(&mut self.run) {
-            RunProgress::Going(g) => g.rollback,
-            RunProgress::Finished { rollback, .. } => rollback,
-            RunProgress::NotStarted => None,
-        };
-        self.run = RunProgress::Finished {
-            outcome,
-            exit,
-            rollback,
-        };
-    }
-
-    fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
-        // Before a later rollback's gates are met, the question is about the step's whole
-        // rollback: retry looks the target up again, continue leaves the change in place.
-        let before_gates =
-            prompt == Prompt::Rollback && self.undoing_gated(i) && !self.undo_gates_met(i);
-        let entries = self.rb.steps[i].rollback.len() as u32;
-        let s = &mut self.steps[i];
-        // The run-wide state beside the step's (a field apart, so both can change here).
-        let mut going = match &mut self.run {
-            RunProgress::Going(g) => Some(g),
-            _ => None,
-        };
-        let rolling_back = going.as_ref().is_some_and(|g| g.rollback.is_some());
-        match (prompt, choice) {
-            // Retry runs again what failed: the step's own command if that failed, else the
-            // verify check that failed — never a change that already succeeded.
-            // After a rejection, "retry" asks for approval again: a new request, which the
-            // old one's answers cannot meet.
-            (Prompt::Rollback, Choice::Retry) if before_gates => {
-                s.command = CommandState::Idle;
-                if matches!(s.target, TargetState::Resolved { .. }) {
-                    s.target = TargetState::Unresolved;
-                }
-            }
-            (Prompt::Rollback, Choice::Continue) if before_gates => {
-                s.command = CommandState::Idle;
-                s.undone_to(entries);
-                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
-                    r.incomplete = true;
-                }
-            }
-            (Prompt::Rejected, Choice::Retry) => {
-                s.command = CommandState::Idle;
-                s.approval = ApprovalState::NotRequested;
-            }
-            (_, Choice::Retry) => {
-                s.command = CommandState::Idle;
-                s.checks.retain(|_, failure| failure.is_none());
-            }
-            // The window override is on record (its own `override` entry): the step goes
-            // on from where the window stopped it.
-            (Prompt::Window, Choice::Override(_)) => {
-                s.command = CommandState::Idle;
-            }
-            (Prompt::Rollback, Choice::Continue) => {
-                s.command = CommandState::Idle;
-                s.undone_to(s.undone() + 1);
-                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
-                    r.incomplete = true;
-                }
-            }
-            // A rollback command in doubt: run it again, or count it done.
-            (Prompt::InDoubt, Choice::Rerun) if rolling_back => settle(going),
-            (Prompt::InDoubt, Choice::Done(_)) if rolling_back => {
-                s.undone_to(s.undone() + 1);
-                settle(going);
-            }
-            // The operator says the step's own part finished: what is left (its verify)
-            // runs from here.
-            (Prompt::InDoubt, Choice::Done(reason)) => {
-                s.progress = Progress::Verifying {
-                    accepted: Some(reason.clone()),
-                };
-                s.main_ran = true;
-                s.command = CommandState::Idle;
-                settle(going);
-            }
-            // The step that needs the value tries again once the capturing step has run
-            // again (`capture_rerun`, journaled next, starts that).
-            (Prompt::LostCapture, Choice::Rerun) => s.command = CommandState::Idle,
-            (Prompt::InDoubt, Choice::Rerun) => {
-                // Start the step over, but keep counting attempts so no log is overwritten, and
-                // remember that its command ran before: whatever it changed may be in place.
-                s.restart(s.main_ran);
-                settle(going);
-            }
-            _ => {}
-        }
-    }
-}
-
-/// The step in doubt is settled: the operator said what happened.
-fn settle(going: Option<&mut Going>) {
-    if let Some(g) = going {
-        g.in_doubt = None;
     }
 }

@@ -9,6 +9,8 @@
 )]
 
 mod apply;
+mod apply_choice;
+mod apply_run;
 mod approvers;
 pub mod blind;
 mod choose;
@@ -16,6 +18,7 @@ mod client;
 mod command_done;
 mod commands;
 mod confirm;
+mod ends;
 pub mod event;
 pub mod expect;
 mod flow;
@@ -77,5 +80,7 @@ mod progress_tests;
 
 #[cfg(test)]
 mod recapture_tests;
+#[cfg(test)]
+mod undo_failed_tests;
 #[cfg(test)]
 mod verify_all_tests;

@@ -89,7 +89,8 @@ fn a_step_is_in_one_state_at_a_time_from_not_started_to_undone() {
         sim.e.step(2).progress(),
         &Progress::Undoing {
             ended: None,
-            undone: 0
+            undone: 0,
+            failed: vec![]
         }
     );
     // The step that passed keeps how it ended while it waits to be undone: its change is
@@ -98,7 +99,8 @@ fn a_step_is_in_one_state_at_a_time_from_not_started_to_undone() {
         sim.e.step(1).progress(),
         &Progress::Undoing {
             ended: ended(StepStatus::Ok),
-            undone: 0
+            undone: 0,
+            failed: vec![]
         }
     );
     assert_eq!(sim.e.step(1).status(), Some(StepStatus::Ok));

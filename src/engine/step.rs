@@ -86,7 +86,13 @@ pub enum Progress {
     /// In a rollback's plan, being undone: `undone` of its rollback entries are finished
     /// or skipped. `ended` is how it had ended before the rollback reached it (`None` for
     /// the failed step, which had not): what it did is in place until it is undone.
-    Undoing { ended: Option<Ended>, undone: u32 },
+    /// `failed` are the entries that failed and that the operator went on past: with any,
+    /// the step is not undone, however the rest of its rollback goes.
+    Undoing {
+        ended: Option<Ended>,
+        undone: u32,
+        failed: Vec<u32>,
+    },
 }
 
 /// How a step ended, as its `step_finished` says.
@@ -171,7 +177,11 @@ impl StepState {
     pub(super) fn start_undo(&mut self) {
         if !matches!(self.progress, Progress::Undoing { .. }) {
             let ended = self.progress.ended().cloned();
-            self.progress = Progress::Undoing { ended, undone: 0 };
+            self.progress = Progress::Undoing {
+                ended,
+                undone: 0,
+                failed: Vec::new(),
+            };
         }
     }
 
@@ -180,6 +190,24 @@ impl StepState {
         self.start_undo();
         if let Progress::Undoing { undone, .. } = &mut self.progress {
             *undone = (*undone).max(n);
+        }
+    }
+
+    /// Its rollback entry `n` failed and the operator went on past it.
+    pub(super) fn undo_failed(&mut self, n: u32) {
+        self.undone_to(n);
+        if let Progress::Undoing { failed, .. } = &mut self.progress
+            && !failed.contains(&n)
+        {
+            failed.push(n);
+        }
+    }
+
+    /// The rollback entries that failed and that the operator went on past.
+    pub fn undo_failures(&self) -> &[u32] {
+        match &self.progress {
+            Progress::Undoing { failed, .. } => failed,
+            _ => &[],
         }
     }
 

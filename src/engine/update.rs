@@ -8,12 +8,11 @@ use crate::exit::Exit;
 use crate::journal::record::{
     Actor, Body, Entry, Halt, Outcome, Purpose, RunEnd, StepEnd, StepStatus,
 };
-use crate::runbook::model::StepKind;
 
 use super::event::{Effect, Event};
 use super::messages as msg;
 use super::phase::{Phase, Todo};
-use super::state::{Engine, Progress, StepState};
+use super::state::{Engine, StepState};
 
 /// Why an event was not accepted (the state is unchanged).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -396,107 +395,13 @@ impl Engine {
                 return false;
             }
             Todo::RollbackStepDone(i) => {
-                // Skipped at its gates, the change stays in place and the step ends as it
-                // had: nothing says it was undone.
-                let left = self.undoing_gated(i) && !self.undo_gates_met(i);
-                let body = match self.steps[i].progress.ended() {
-                    _ if !left => Body::StepFinished {
-                        status: StepStatus::RolledBack,
-                        reason: None,
-                        why: None,
-                    },
-                    ended => Body::StepFinished {
-                        status: ended.map_or(StepStatus::Failed, |e| e.status),
-                        reason: Some(msg::step_end(&StepEnd::LeftInPlace)),
-                        why: Some(StepEnd::LeftInPlace),
-                    },
-                };
+                let body = self.rollback_step_done(i);
                 self.emit(fx, Some(i), self.shisa(), body);
                 return false;
             }
-            Todo::RunDone => {
-                let exceptions: Vec<&str> = (self.rb.steps.iter().zip(&self.steps))
-                    .filter(|(_, s)| s.status().is_some_and(StepStatus::is_exception))
-                    .map(|(step, _)| step.id.as_str())
-                    .collect();
-                if exceptions.is_empty() {
-                    self.finish(fx, Outcome::Completed, None);
-                } else {
-                    let steps = exceptions.into_iter().map(str::to_string).collect();
-                    let why = RunEnd::Exceptions { steps };
-                    self.finish_because(fx, Outcome::CompletedWithExceptions, why);
-                }
-            }
-            Todo::RollbackDone => {
-                let ok = !self.rollback_state().is_some_and(|r| r.incomplete);
-                self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
-                let kept: Vec<String> = self
-                    .rollback_state()
-                    .iter()
-                    .flat_map(|r| &r.kept)
-                    .map(|&j| self.rb.steps[j].id.clone())
-                    .collect();
-                let (outcome, why) = match (ok, kept.is_empty()) {
-                    (false, _) => (Outcome::Failed, RunEnd::RollbackIncomplete),
-                    (true, true) if self.requested => {
-                        (Outcome::RolledBack, RunEnd::RolledBackOnRequest)
-                    }
-                    (true, true) => (Outcome::RolledBack, self.rolled_back_after()),
-                    (true, false) => (Outcome::RolledBack, RunEnd::RolledBackKeeping { kept }),
-                };
-                self.finish_because(fx, outcome, why);
-            }
+            Todo::RunDone => self.run_done(fx),
+            Todo::RollbackDone => self.rollback_done(fx),
         }
         true
-    }
-
-    /// Why a rollback chosen at a failure ended the run: which step failed, and which of
-    /// its checks (none: its own command).
-    fn rolled_back_after(&self) -> RunEnd {
-        let failed = self.rollback_state().and_then(|r| r.failed);
-        let checks = failed
-            .map(|i| {
-                (self.steps[i].checks.iter())
-                    .filter(|(_, f)| f.is_some())
-                    .map(|(n, _)| *n)
-                    .collect()
-            })
-            .unwrap_or_default();
-        RunEnd::RolledBack {
-            failed: failed.map(|i| self.rb.steps[i].id.clone()),
-            checks,
-        }
-    }
-
-    /// How a step whose commands all finished closes: passed, or — when the operator
-    /// declared an in-doubt step done and no check ran to prove it — unproven.
-    pub(super) fn step_done(&self, i: usize) -> Body {
-        let (step, s) = (&self.rb.steps[i], &self.steps[i]);
-        let Progress::Verifying {
-            accepted: Some(said),
-        } = &s.progress
-        else {
-            return Body::StepFinished {
-                status: StepStatus::Ok,
-                reason: None,
-                why: None,
-            };
-        };
-        let harmless = step.kind == StepKind::Manual && !step.mutating;
-        let proven = !step.verify.is_empty() || harmless;
-        let why = StepEnd::Accepted {
-            said: said.clone(),
-            proven,
-            has_verify: !step.verify.is_empty(),
-        };
-        Body::StepFinished {
-            status: if proven {
-                StepStatus::Ok
-            } else {
-                StepStatus::Unproven
-            },
-            reason: Some(msg::step_end(&why)),
-            why: Some(why),
-        }
     }
 }

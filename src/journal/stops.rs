@@ -68,8 +68,12 @@ pub enum RunEnd {
         kept: Vec<String>,
     },
     RolledBackOnRequest,
-    /// A rollback command was skipped.
-    RollbackIncomplete,
+    /// A rollback command was skipped; `not_undone` names the steps whose change is still
+    /// in place because of it (absent in older journals).
+    RollbackIncomplete {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        not_undone: Vec<String>,
+    },
     /// A safety gate refused a step before the run changed anything.
     Refused {
         gate: Gate,
@@ -222,6 +226,11 @@ pub enum StepEnd {
     /// A later rollback stopped at this step's gates (target, approval) and the operator
     /// went on without undoing it: its change stays in place.
     LeftInPlace,
+    /// A rollback reached the step, its rollback commands numbered `failed` failed and the
+    /// operator went on past them: its change is not undone.
+    NotUndone {
+        failed: Vec<u32>,
+    },
     /// An in-doubt step the operator declared done, in their own words (`said`).
     Accepted {
         said: String,

@@ -169,6 +169,7 @@ fn step_ends() -> Vec<StepEnd> {
         StepEnd::RollbackChosen,
         StepEnd::RolledBackInstead,
         StepEnd::LeftInPlace,
+        StepEnd::NotUndone { failed: vec![1] },
         StepEnd::Accepted {
             said: "checked by hand".into(),
             proven: false,

@@ -416,7 +416,10 @@ fn no_english_is_left_in_japanese_reasons() {
             kept: vec!["push".into()],
         },
         RunEnd::RolledBackOnRequest,
-        RunEnd::RollbackIncomplete,
+        RunEnd::RollbackIncomplete { not_undone: vec![] },
+        RunEnd::RollbackIncomplete {
+            not_undone: vec!["push".into()],
+        },
     ] {
         said.push(JA.run_end(&end));
     }

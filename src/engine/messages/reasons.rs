@@ -200,7 +200,15 @@ pub fn run_end(end: &RunEnd) -> String {
             kept.join(", ")
         ),
         RunEnd::RolledBackOnRequest => ROLLED_BACK_ON_REQUEST.into(),
-        RunEnd::RollbackIncomplete => ROLLBACK_INCOMPLETE.into(),
+        RunEnd::RollbackIncomplete { not_undone } if not_undone.is_empty() => {
+            ROLLBACK_INCOMPLETE.into()
+        }
+        RunEnd::RollbackIncomplete { not_undone } => {
+            format!(
+                "{ROLLBACK_INCOMPLETE}; not undone: {}",
+                not_undone.join(", ")
+            )
+        }
         RunEnd::Refused { gate: g } => gate(g),
         RunEnd::OutsideWindow { shut, opens } => {
             let when = opens
@@ -228,6 +236,19 @@ pub fn step_end(end: &StepEnd) -> String {
         StepEnd::RollbackChosen => ROLLBACK_CHOSEN.into(),
         StepEnd::RolledBackInstead => ROLLBACK_INSTEAD.into(),
         StepEnd::LeftInPlace => LEFT_IN_PLACE.into(),
+        StepEnd::NotUndone { failed } => format!(
+            "not undone: {} {} failed and the operator went on past it; its change is still in place",
+            if failed.len() == 1 {
+                "its rollback command"
+            } else {
+                "its rollback commands"
+            },
+            failed
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         StepEnd::Accepted {
             said,
             proven,

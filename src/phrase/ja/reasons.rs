@@ -87,9 +87,13 @@ pub fn run_end(e: &RunEnd) -> String {
             kept.join("、")
         ),
         RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
-        RunEnd::RollbackIncomplete => {
+        RunEnd::RollbackIncomplete { not_undone } if not_undone.is_empty() => {
             "ロールバックは未完了: 実行されなかったロールバックコマンドがある".into()
         }
+        RunEnd::RollbackIncomplete { not_undone } => format!(
+            "ロールバックは未完了: 実行されなかったロールバックコマンドがある。戻っていない変更: {}",
+            not_undone.join("、")
+        ),
         RunEnd::Refused { gate: g } => gate(g),
         RunEnd::OutsideWindow { shut, opens } => {
             let next = opens
@@ -118,6 +122,10 @@ pub fn step_end(e: &StepEnd) -> String {
         StepEnd::LeftInPlace => {
             "後からのロールバックがこのステップの確認（対象、承認）を通らず、オペレーターはこの変更を残して先へ進んだ".into()
         }
+        StepEnd::NotUndone { failed } => format!(
+            "戻していない: ロールバックコマンド {} が失敗し、オペレーターはそのまま先へ進んだ。変更は残っている",
+            failed.iter().map(u32::to_string).collect::<Vec<_>>().join("、")
+        ),
         StepEnd::Accepted {
             said,
             proven,

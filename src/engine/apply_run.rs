@@ -1,0 +1,125 @@
+//! Journal entries that move the run as a whole (a rollback starting, a resume, the end),
+//! applied to the state: `apply.rs` sends each here. Like every change of state, only from
+//! a journal entry (ARCHITECTURE.md, replay).
+
+use crate::journal::record::Outcome;
+
+use super::run_progress::{Going, RunProgress};
+use super::state::{ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState};
+
+impl Engine {
+    /// `rollback_started`: the steps of `plan` are to be undone, in order; `kept` stay.
+    pub(super) fn rollback_started(
+        &mut self,
+        plan: &[String],
+        kept: &[String],
+        idx: Option<usize>,
+    ) {
+        let ids = |v: &[String]| {
+            v.iter()
+                .filter_map(|id| self.step_index(id))
+                .collect::<Vec<_>>()
+        };
+        let (plan, kept) = (ids(plan), ids(kept));
+        // The failure that led here is decided; failed commands are not retried.
+        for s in self
+            .steps
+            .iter_mut_where(|s| s.command != CommandState::Idle)
+        {
+            s.command = CommandState::Idle;
+        }
+        for &j in &plan {
+            self.steps[j].start_undo();
+        }
+        self.recapture.clear();
+        let reopened = self.going_mut().is_some_and(|g| g.reopened);
+        let plan_gated = plan.clone();
+        let rollback = Some(RollbackState {
+            plan,
+            next: 0,
+            incomplete: false,
+            kept,
+            gated: reopened,
+            failed: idx,
+        });
+        // A rollback is asked for of a going run, or of an ended one (which
+        // `rollback_requested` has set going again).
+        let (halted, reopened) = self
+            .going_mut()
+            .map_or((None, false), |g| (g.halted.take(), g.reopened));
+        self.run = RunProgress::Going(Going {
+            rollback,
+            in_doubt: None,
+            halted,
+            reopened,
+        });
+        // Later, the gates are met afresh: the target as the system names it now,
+        // and a new approval (of the rollback, not of the change).
+        if reopened {
+            for &j in &plan_gated {
+                let s = &mut self.steps[j];
+                if self.rb.steps[j].target.is_some() {
+                    s.target = TargetState::Unresolved;
+                }
+                s.approval = ApprovalState::NotRequested;
+            }
+        }
+    }
+
+    /// `run_resumed`: a new process goes on with the run, `in_doubt` naming the step (or
+    /// rollback command) whose outcome nobody knows.
+    pub(super) fn run_resumed(&mut self, in_doubt: Option<&str>) {
+        // Whatever was running died with the old process. A step that stopped at its
+        // typed target (three misses, or a quit) changed nothing this time, and its
+        // target may have changed since: it begins again, as the operator's rerun
+        // would, still owing the rollback of an earlier attempt's command.
+        for s in &mut self.steps {
+            // Stopped at the target before its rollback: looked up afresh too.
+            if matches!(s.progress, Progress::Undoing { .. })
+                && matches!(s.target, TargetState::Resolved { .. })
+            {
+                s.target = TargetState::Unresolved;
+                continue;
+            }
+            if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+                s.restart(s.main_ran);
+                continue;
+            }
+            if matches!(
+                s.command,
+                CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
+            ) {
+                s.command = CommandState::Idle;
+            }
+        }
+        let in_doubt = in_doubt.and_then(|id| self.step_index(id));
+        if let Some(g) = self.going_mut() {
+            g.halted = None;
+            g.in_doubt = in_doubt;
+        }
+    }
+
+    /// Step `i` ended: it is no longer in doubt, if it was.
+    pub(super) fn settle_doubt(&mut self, i: usize) {
+        if let Some(g) = self.going_mut()
+            && g.in_doubt == Some(i)
+        {
+            g.in_doubt = None;
+        }
+    }
+
+    /// `run_finished`: the run ends, keeping the rollback it ended with.
+    pub(super) fn finish_run(&mut self, outcome: Outcome) {
+        let exit = self.exit_of(outcome);
+        let rollback = match std::mem::take(&mut self.run) {
+            RunProgress::Going(g) => g.rollback,
+            RunProgress::Finished { rollback, .. } => rollback,
+            RunProgress::NotStarted => None,
+        };
+        self.run = RunProgress::Finished {
+            outcome,
+            exit,
+            rollback,
+        };
+    }
+}
