@@ -28,7 +28,9 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 const BATCH: usize = 256;
 /// A watcher is written to at most once a frame: what the run journals within one goes out
 /// with one write, so twenty watchers of a fast run wake twenty times a frame, not twenty
-/// times a record. The first record after a quiet spell goes out at once.
+/// times a record. The first record after a quiet spell goes out at once. Frames are one
+/// clock for every connection (`next_frame`), so the share thread wakes once a frame for all
+/// its watchers, not once for each.
 const FRAME: Duration = Duration::from_millis(16);
 
 /// What a connection asks of the driver.
@@ -139,6 +141,7 @@ async fn accept(
     to_driver: mpsc::UnboundedSender<ShareMsg>,
 ) {
     let limits = Limits::new(config.operator_uid);
+    let epoch = Instant::now();
     let mut next_id = 0u64;
     loop {
         let (mut stream, _) = match listener.accept().await {
@@ -154,6 +157,7 @@ async fn accept(
         };
         let conn = Conn {
             id: next_id + 1,
+            epoch,
             peer,
             limits: Arc::clone(&limits),
             tx: to_driver.clone(),
@@ -193,6 +197,8 @@ fn error(message: &str) -> ServerMsg {
 /// One connection, once it has a place.
 struct Conn {
     id: u64,
+    /// Where the frames every watcher is written in are counted from.
+    epoch: Instant,
     peer: Peer,
     limits: Arc<Limits>,
     tx: mpsc::UnboundedSender<ShareMsg>,
@@ -287,9 +293,8 @@ impl Conn {
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
         tokio::pin!(idle);
         let mut queued = Vec::with_capacity(BATCH);
-        let mut wrote = Instant::now()
-            .checked_sub(FRAME)
-            .unwrap_or_else(Instant::now);
+        // Nothing written yet: the first record goes out at once.
+        let mut wrote: Option<Instant> = None;
         loop {
             tokio::select! {
                 msg = frame::next(&mut frames) => {
@@ -304,7 +309,8 @@ impl Conn {
                     if let (false, Some((rx, ended))) = (end, live.as_mut()) {
                         // Wait out the frame, then take what came meanwhile too; the run's
                         // end cuts the wait short (the run waits for its last frames).
-                        if let Some(wait) = (wrote + FRAME).checked_duration_since(Instant::now()) {
+                        let due = wrote.map(|t| next_frame(self.epoch, t));
+                        if let Some(wait) = due.and_then(|d| d.checked_duration_since(Instant::now())) {
                             tokio::select! {
                                 _ = tokio::time::sleep(wait) => {}
                                 _ = ended.notified() => {}
@@ -324,7 +330,7 @@ impl Conn {
                     if write_frames(&mut writer, &mut out).await.is_err() || end {
                         return;
                     }
-                    wrote = Instant::now();
+                    wrote = Some(Instant::now());
                 }
                 _ = &mut idle, if want != Want::Watch => {
                     let message = format!("nothing asked for {} seconds", REQUEST_TIMEOUT.as_secs());
@@ -423,6 +429,18 @@ impl Conn {
     }
 }
 
+/// The start of the frame after the one `t` falls in, frames being counted from `epoch`.
+/// One write in a frame, the next not before the frame after: at most one a frame, and every
+/// connection waiting for the same instant, which the runtime's timer serves with one wake.
+fn next_frame(epoch: Instant, t: Instant) -> Instant {
+    let frame = FRAME.as_nanos();
+    let n = t.saturating_duration_since(epoch).as_nanos() / frame + 1;
+    u64::try_from(n * frame)
+        .ok()
+        .and_then(|ns| epoch.checked_add(Duration::from_nanos(ns)))
+        .unwrap_or(t + FRAME)
+}
+
 /// The journal so far, in batches.
 async fn replay(writer: &mut OwnedWriteHalf, frames: Vec<Bytes>) -> Result<(), FrameError> {
     for chunk in frames.chunks(BATCH) {
@@ -443,4 +461,28 @@ async fn write_frames(w: &mut OwnedWriteHalf, out: &mut Vec<Bytes>) -> Result<()
 
 async fn write_timed(w: &mut OwnedWriteHalf, msg: &ServerMsg) -> Result<(), FrameError> {
     write_frames(w, &mut vec![frame::encode(msg)?]).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Watchers written at different moments of one frame wait for the same instant, the
+    /// next frame's start: never sooner than that, never a frame or more later.
+    #[test]
+    fn every_watcher_waits_for_the_same_next_frame() {
+        let epoch = Instant::now();
+        let at = |ms: u64| epoch + Duration::from_millis(ms);
+        assert_eq!(next_frame(epoch, at(33)), at(48));
+        assert_eq!(next_frame(epoch, at(47)), at(48));
+        assert_eq!(
+            next_frame(epoch, at(48)),
+            at(64),
+            "a write at a frame's start waits a whole frame"
+        );
+        for ms in [0, 5, 15, 16, 1000, 86_400_000] {
+            let due = next_frame(epoch, at(ms));
+            assert!(due > at(ms) && due <= at(ms) + FRAME, "{ms} ms");
+        }
+    }
 }
