@@ -33,7 +33,9 @@ mod tests;
 use ports::{JournalSink, Launcher, Signal, Stoppable};
 
 pub struct Driver {
-    pub engine: Engine,
+    // Private: the engine changes only through `feed` (ARCHITECTURE.md, "The engine
+    // decides; the driver performs"); others read it through `engine()`.
+    engine: Engine,
     writer: Box<dyn JournalSink>,
     runner: Box<dyn Launcher>,
     clock: Clock,
@@ -97,6 +99,11 @@ impl Driver {
             open_tx,
             open_rx,
         }
+    }
+
+    /// The engine's state, to read (a front end drawing the end of the run).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Runs `on:` commands through these connections.

@@ -17,7 +17,7 @@ use super::state::{
 
 impl Engine {
     /// Applies one journal entry. The only place state changes.
-    pub fn apply(&mut self, entry: &Entry) {
+    pub(super) fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.step_index(id));
         match &entry.body {
             Body::RunStarted {

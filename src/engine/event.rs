@@ -44,10 +44,9 @@ pub enum Event {
         actor: Actor,
         text: String,
     },
-    /// An approval offered by a reviewer through the shared session.
-    Approval(Offer),
-    /// A reviewer rejects the step waiting for approval, with a reason.
-    Reject(Rejection),
+    /// A reviewer's answer given in this process (`shisa review`'s walk, tests), not
+    /// through the shared session: the engine builds the offer or rejection from it.
+    Answer(Answer),
     /// The operator tries to reject their own step (the watcher's reject key, pressed in
     /// the operator's own screen): refused, naming what to do instead (abort).
     OperatorRejects,
@@ -115,10 +114,10 @@ impl Event {
             Event::WaitOver { .. } => "wait over",
             Event::Choice(_) => "choice",
             Event::Note { .. } => "note",
-            Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
-            Event::Reject(_) | Event::OperatorRejects => "reject",
-            Event::ClientAnswer(a) => match a.verdict {
+            Event::OperatorRejects => "reject",
+            Event::Answer(Answer { verdict, .. })
+            | Event::ClientAnswer(ClientAnswer { verdict, .. }) => match verdict {
                 Verdict::Approve { .. } => "approval",
                 Verdict::Reject { .. } => "reject",
             },
@@ -183,6 +182,19 @@ pub struct ClientAnswer {
     pub verdict: Verdict,
 }
 
+/// A reviewer's answer to the approval request they were shown, handed to the engine in
+/// this process rather than by a shared-session client. It names the request by its step
+/// and command, as the reviewer received them (`Engine::pending_approval`); whether it
+/// counts is the engine's to say, as for a client's (`engine/client.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub step: String,
+    pub command_sha256: String,
+    pub reviewer: Actor,
+    pub who: Who,
+    pub verdict: Verdict,
+}
+
 /// What a client says of the step waiting for approval.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -192,9 +204,11 @@ pub enum Verdict {
     Reject { reason: String },
 }
 
-/// An approval offered for the step waiting for one.
+/// An approval offered for the step waiting for one. Built only by the engine — from a
+/// client's answer, an in-process answer or the operator's own (`own_offer`) — because
+/// `fresh` and `client` are its judgement, not the sender's word.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Offer {
+pub(super) struct Offer {
     pub reviewer: Actor,
     pub step: String,
     pub command_sha256: String,
@@ -209,9 +223,9 @@ pub struct Offer {
 }
 
 /// A reviewer's "no" to the step waiting for approval, bound like an approval to the run's
-/// step, command and request.
+/// step, command and request. Built only by the engine, as an `Offer` is.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rejection {
+pub(super) struct Rejection {
     pub reviewer: Actor,
     pub step: String,
     pub command_sha256: String,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{
     Actor, Body, Choice, Entry, Outcome, OverrideKind, Person, Prompt, Purpose, Role, RunbookRef,
@@ -723,8 +722,14 @@ fn at_approval() -> (Sim, String) {
 
 /// An engine waiting for a reviewer to approve step `attach`, typing
 /// `quarantine-2023-12`: for the tests of what a watcher sends.
-pub(crate) fn engine_at_approval() -> Engine {
-    at_approval().0.e
+/// A watcher's view of a run waiting for approval: its journal replayed.
+pub(crate) fn replay_at_approval() -> Replay {
+    let sim = at_approval().0;
+    let mut r = Replay::new(sim.e.written.clone(), operator());
+    for entry in &sim.journal {
+        r.apply(entry);
+    }
+    r
 }
 
 /// Runs `yaml` until its step waits for approval, its `describe` naming `target` and the
@@ -774,16 +779,32 @@ fn the_approval_names_the_host_the_change_runs_on_and_its_hash_covers_it() {
     assert_ne!(local, sha_one);
 }
 
-fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
-    Event::Reject(Rejection {
-        who: Who::account(&who),
-        reviewer: who,
-        step: "attach".into(),
-        command_sha256: sha.into(),
+/// A rejection given in this process (`client` None) or by shared-session client `client`
+/// of run `run`, answering the latest request.
+fn rejection(who: Actor, sha: &str, reason: &str, client: Option<(u64, &str)>) -> Event {
+    let verdict = Verdict::Reject {
         reason: reason.into(),
-        fresh: true,
-        client,
-    })
+    };
+    match client {
+        None => Event::Answer(event::Answer {
+            who: Who::account(&who),
+            reviewer: who,
+            step: "attach".into(),
+            command_sha256: sha.into(),
+            verdict,
+        }),
+        Some((client, run)) => Event::ClientAnswer(ClientAnswer {
+            client,
+            run_id: run.into(),
+            step: "attach".into(),
+            command_sha256: sha.into(),
+            request: "r1".into(),
+            latest_request: Some("r1".into()),
+            who: Who::account(&who),
+            reviewer: who,
+            verdict,
+        }),
+    }
 }
 
 /// The operator's reject intent carries no made-up step, hash or request: it is its own
@@ -822,7 +843,12 @@ fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
         .e
         .update(
             sim.now,
-            rejection(reviewer(), &sha, "the OU id is not the ticket's", Some(7)),
+            rejection(
+                reviewer(),
+                &sha,
+                "the OU id is not the ticket's",
+                Some((7, &sim.e.run_id().unwrap().to_string())),
+            ),
         )
         .unwrap();
     let kinds: Vec<&str> = fx
@@ -898,27 +924,34 @@ fn approval_needs_another_person_typing_the_target() {
     };
     assert_eq!(expected, "quarantine-2023-12");
     let command_sha256 = requested_sha(&sim);
+    // `fresh` false: a client's answer to an earlier request than the latest one.
+    let run_id = sim.e.run_id().unwrap().to_string();
     let offer = |who: Actor, typed: &str, fresh: bool| {
-        Event::Approval(Offer {
-            who: Who::account(&who),
-            reviewer: who,
+        Event::ClientAnswer(ClientAnswer {
+            client: 7,
+            run_id: run_id.clone(),
             step: "attach".into(),
             command_sha256: command_sha256.clone(),
-            typed: typed.into(),
-            fresh,
-            client: None,
+            request: "r1".into(),
+            latest_request: Some(if fresh { "r1" } else { "r2" }.into()),
+            who: Who::account(&who),
+            reviewer: who,
+            verdict: Verdict::Approve {
+                typed: typed.into(),
+            },
         })
     };
     sim.send(offer(operator(), "quarantine-2023-12", true));
     sim.send(offer(reviewer(), "Root", true));
     sim.send(offer(reviewer(), "quarantine-2023-12", false));
     // Another uid, but the same human logged in (sudo -u): still not a second person.
-    sim.send(Event::Approval(Offer {
+    sim.send(Event::Answer(event::Answer {
         reviewer: reviewer(),
         step: "attach".into(),
         command_sha256: command_sha256.clone(),
-        typed: "quarantine-2023-12".into(),
-        fresh: true,
+        verdict: Verdict::Approve {
+            typed: "quarantine-2023-12".into(),
+        },
         who: Who {
             person: Person {
                 login_uid: Some(1000),
@@ -926,7 +959,6 @@ fn approval_needs_another_person_typing_the_target() {
             },
             groups: Vec::new(),
         },
-        client: None,
     }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
     let refusals: Vec<String> = sim
@@ -1297,14 +1329,18 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
         .e
         .update(
             tuesday_10am(),
-            Event::Approval(Offer {
-                reviewer: reviewer(),
+            Event::ClientAnswer(ClientAnswer {
+                client: 7,
+                run_id: sim.e.run_id().unwrap().to_string(),
                 step: "attach".into(),
                 command_sha256,
-                typed: "quarantine-2023-12".into(),
-                fresh: true,
+                request: "r1".into(),
+                latest_request: Some("r1".into()),
+                reviewer: reviewer(),
                 who: Who::account(&reviewer()),
-                client: Some(7),
+                verdict: Verdict::Approve {
+                    typed: "quarantine-2023-12".into(),
+                },
             }),
         )
         .unwrap();

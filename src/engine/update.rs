@@ -123,10 +123,7 @@ impl Engine {
                     .filter(|&i| i < self.rb.steps.len());
                 self.emit(&mut fx, step, actor, Body::OperatorNote { text });
             }
-            Event::Approval(offer) => {
-                self.approval(offer, &mut fx)?;
-            }
-            Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::Answer(answer) => self.answer(answer, &mut fx)?,
             Event::OperatorRejects => self.operator_rejects()?,
             Event::ClientAnswer(answer) => self.client_answer(answer, &mut fx)?,
             Event::RollbackRequested {

@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::engine::{Effect, Engine, Event, Offer, Phase, Progress, Spawn, StartInfo, Who};
+use crate::engine::{
+    Answer, Effect, Engine, Event, Phase, Progress, Spawn, StartInfo, Verdict, Who,
+};
 use crate::journal::record::{Actor, Body, ChoiceKind, Entry, Prompt, Purpose, Role, RunbookRef};
 use crate::runbook::Runbook;
 use crate::runbook::model::{Approval, Pattern, When};
@@ -267,14 +269,12 @@ impl Walker {
                 if let Approval::Required { group: Some(g), .. } = &self.rb.steps[step].approval {
                     who.groups.push(g.resolve(&c.e.step_vars(step)));
                 }
-                c.send(Event::Approval(Offer {
+                c.send(Event::Answer(Answer {
                     reviewer,
                     step: p.step_id,
                     command_sha256: p.command_sha256,
-                    typed: p.expected,
-                    fresh: true,
                     who,
-                    client: None,
+                    verdict: Verdict::Approve { typed: p.expected },
                 }));
             }
             Phase::Manual(i) => {
