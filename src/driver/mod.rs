@@ -419,7 +419,7 @@ impl Driver {
             } => {
                 let actor = self.reviewer(&peer);
                 let answer = match self.try_feed(Event::Note { actor, text }, fe) {
-                    Ok(_) => (true, "noted".to_string()),
+                    Ok(_) => (true, crate::engine::messages::NOTED.to_string()),
                     Err(refusal) => (false, refusal),
                 };
                 let _ = reply.send(answer);

@@ -79,8 +79,9 @@ pub enum Event {
         reason: String,
         outside_window: Option<String>,
     },
-    /// The operator ends the run for good (`abort` at a prompt).
-    Abort(String),
+    /// The operator ends the run for good (`abort` at a prompt), with their reason, or
+    /// none: the engine then says what they stopped at (`messages::abort_unexplained`).
+    Abort(Option<String>),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
     Interrupt(crate::journal::record::Halt),
     WatcherJoined(String),

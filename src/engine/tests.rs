@@ -1521,7 +1521,7 @@ fn rollback_requested(reason: &str, outside: Option<&str>) -> Event {
 #[test]
 fn an_ended_runs_changes_are_rolled_back_later_on_request() {
     let mut sim = changed_then_manual();
-    sim.send(Event::Abort("customer asked to wait".into()));
+    sim.send(Event::Abort(Some("customer asked to wait".into())));
     assert_eq!(sim.finished, Some(3));
     assert_eq!(
         sim.e.rollback_plan_now().undo,
@@ -1655,4 +1655,35 @@ fn self_approval_after_typing_the_target_does_not_ask_for_it_again() {
         })
         .unwrap();
     assert_eq!(granted, ("quarantine-2023-12".to_string(), true));
+}
+
+/// An abort without a reason is journaled in the engine's words for where the run stood,
+/// so the TUI and headless (which send none) journal the same sentence.
+#[test]
+fn an_abort_without_a_reason_is_journaled_in_the_engines_words() {
+    let run_finished_reason = |sim: &Sim| {
+        sim.journal.iter().rev().find_map(|e| match &e.body {
+            Body::RunFinished { reason, .. } => reason.clone(),
+            _ => None,
+        })
+    };
+    let (mut sim, _) = at_approval();
+    sim.send(Event::Abort(None));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("the operator aborted while waiting for approval")
+    );
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort(None));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("the operator aborted")
+    );
+    // A reason given is the operator's, word for word.
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort(Some("customer asked to wait".into())));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("customer asked to wait")
+    );
 }

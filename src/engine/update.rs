@@ -170,6 +170,8 @@ impl Engine {
                 if matches!(self.phase(), Phase::Running { .. }) {
                     return refuse(msg::STOP_FIRST);
                 }
+                let reason =
+                    reason.unwrap_or_else(|| msg::abort_unexplained(&self.phase()).to_string());
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
             Event::Interrupt(why) => {

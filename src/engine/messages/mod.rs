@@ -32,6 +32,23 @@ pub const EMPTY_NOTE: &str = "an empty note";
 pub const NOTE_CONTROLS: &str = "a note cannot hold control characters or line breaks";
 pub const REASON_CONTROLS: &str = "a reason cannot hold control characters or line breaks";
 
+/// What a front end's stop means, journaled in `stop_requested`.
+pub const OPERATOR_STOPPED: &str = "the operator stopped it";
+
+/// The verdict a shared-session client hears on a note the engine took.
+pub const NOTED: &str = "noted";
+
+/// The reason journaled when the operator aborts without giving one: what they stopped
+/// at, the same words whichever front end they used.
+pub fn abort_unexplained(phase: &super::phase::Phase) -> &'static str {
+    use super::phase::Phase;
+    match phase {
+        Phase::NoReturn { .. } => "the operator stopped at the point of no return",
+        Phase::Approval { .. } => "the operator aborted while waiting for approval",
+        _ => "the operator aborted",
+    }
+}
+
 pub fn not_possible(choice: &str, allowed: &[&str]) -> String {
     format!(
         "`{choice}` is not possible here; choose {}",
