@@ -332,14 +332,43 @@ pub struct Spawn {
     pub withhold_stdout: Vec<String>,
 }
 
-/// Why ssh itself failed, as the driver found it (`remote::classify`): the remote command
-/// did not run, or its end is unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RemoteFailure {
-    /// A stable name for the journal (`host_key_unknown`, `auth_failed`, …).
-    pub kind: String,
-    /// What happened and how to fix it, in plain words.
-    pub message: String,
-    /// The command may have run (in part): the connection went away mid-command.
-    pub may_have_run: bool,
+/// Why a command on a host did not run, or ended unknown, as the driver found it: data
+/// only. Its journal name is `kind`; what it means and how to fix it is the engine's to say
+/// (`messages::remote_failure`), journaled beside that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteFailure {
+    /// ssh itself failed running the command, as `remote::classify` read its log.
+    Ssh(crate::remote::Failure),
+    /// Opening the host failed, or the opened host cannot run commands.
+    NotReady(crate::remote::NotReady),
+    /// A stop came while the host was being opened.
+    StoppedConnecting { host: String },
+    /// The command's timeout ran out while the host was being opened.
+    ConnectTimedOut { host: String, limit_s: u64 },
+    /// The host's entry makes no destination ssh accepts (`error` names why).
+    BadDestination { error: String },
+    /// The command could not be put into a request for the host (`error` names why).
+    BadRequest { error: String },
+}
+
+impl RemoteFailure {
+    /// The stable name journaled in `command_finished.ssh_failure`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RemoteFailure::Ssh(f) | RemoteFailure::NotReady(crate::remote::NotReady::Ssh(f)) => {
+                f.kind()
+            }
+            RemoteFailure::NotReady(_) => "host_not_ready",
+            RemoteFailure::StoppedConnecting { .. } => "stopped_connecting",
+            RemoteFailure::ConnectTimedOut { .. } => "timed_out",
+            RemoteFailure::BadDestination { .. } => "bad_destination",
+            RemoteFailure::BadRequest { .. } => "bad_request",
+        }
+    }
+
+    /// The command may have run (in part): the connection went away mid-command. Nothing
+    /// runs on a host before it is opened.
+    pub fn may_have_run(&self) -> bool {
+        matches!(self, RemoteFailure::Ssh(f) if f.may_have_run())
+    }
 }

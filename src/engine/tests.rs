@@ -1687,3 +1687,69 @@ fn an_abort_without_a_reason_is_journaled_in_the_engines_words() {
         Some("customer asked to wait")
     );
 }
+
+/// The driver reports how a command on a host failed as data; the engine journals its
+/// stable name and its own sentence for it (the same words the log of the command gets).
+#[test]
+fn a_remote_failure_is_journaled_by_its_kind_in_the_engines_words() {
+    let yaml = "version: 1\nname: r\nhosts: { box: { ssh: web-1 } }\nsteps:\n  - id: look\n    kind: precheck\n    on: box\n    run: uptime\n";
+    let cases = [
+        (
+            RemoteFailure::StoppedConnecting {
+                host: "web-1".into(),
+            },
+            "stopped_connecting",
+            "stopped while connecting to web-1; nothing ran there".to_string(),
+        ),
+        (
+            RemoteFailure::Ssh(crate::remote::Failure::Unresolved {
+                host: "web-1".into(),
+            }),
+            "unresolved",
+            messages::ssh_failure(&crate::remote::Failure::Unresolved {
+                host: "web-1".into(),
+            }),
+        ),
+    ];
+    for (failure, kind, sentence) in cases {
+        let mut sim = Sim::new(yaml, &[]);
+        sim.start(tuesday_10am(), None);
+        let spawn = sim
+            .e
+            .update(sim.now, Event::Begin)
+            .unwrap()
+            .into_iter()
+            .find_map(|f| match f {
+                Effect::Spawn(s) => Some(s),
+                _ => None,
+            })
+            .expect("the precheck spawns");
+        sim.send(Event::CommandDone(CommandResult {
+            step: spawn.step,
+            purpose: Some(spawn.purpose),
+            attempt: spawn.attempt,
+            exit: Some(255),
+            remote: Some(failure),
+            ..Default::default()
+        }));
+        let (ssh_failure, why) = sim
+            .journal
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::CommandFinished {
+                    ssh_failure, why, ..
+                } => Some((ssh_failure.clone(), why.clone())),
+                _ => None,
+            })
+            .expect("command_finished");
+        assert_eq!(ssh_failure.as_deref(), Some(kind));
+        assert_eq!(
+            why,
+            Some(crate::journal::reason::CommandFailure::Ssh {
+                kind: kind.into(),
+                message: sentence.clone(),
+            })
+        );
+        assert!(sentence.contains("web-1"), "{sentence}");
+    }
+}

@@ -38,4 +38,4 @@ pub use control::ControlDir;
 pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};
 pub use spawn::RemoteSpawn;
-pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, Opened, Transport};
+pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, NotReady, Opened, Transport};

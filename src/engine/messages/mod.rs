@@ -5,9 +5,11 @@
 
 mod reasons;
 mod rehearsal;
+mod ssh;
 
 pub use reasons::*;
 pub use rehearsal::refused_no_rehearsal;
+pub use ssh::{remote_failure, ssh_failure};
 
 // Refusals: an event that does not fit where the run stands. Nothing is journaled.
 pub const RUN_OVER: &str = "the run is over";
