@@ -847,7 +847,7 @@ fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
                 reviewer(),
                 &sha,
                 "the OU id is not the ticket's",
-                Some((7, &sim.e.run_id().unwrap().to_string())),
+                Some((7, sim.e.run_id().unwrap())),
             ),
         )
         .unwrap();
