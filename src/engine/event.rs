@@ -338,9 +338,9 @@ pub struct Spawn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteFailure {
     /// ssh itself failed running the command, as `remote::classify` read its log.
-    Ssh(crate::remote::Failure),
+    Ssh(crate::remote::classify::Failure),
     /// Opening the host failed, or the opened host cannot run commands.
-    NotReady(crate::remote::NotReady),
+    NotReady(crate::remote::classify::NotReady),
     /// A stop came while the host was being opened.
     StoppedConnecting { host: String },
     /// The command's timeout ran out while the host was being opened.
@@ -355,9 +355,8 @@ impl RemoteFailure {
     /// The stable name journaled in `command_finished.ssh_failure`.
     pub fn kind(&self) -> &'static str {
         match self {
-            RemoteFailure::Ssh(f) | RemoteFailure::NotReady(crate::remote::NotReady::Ssh(f)) => {
-                f.kind()
-            }
+            RemoteFailure::Ssh(f)
+            | RemoteFailure::NotReady(crate::remote::classify::NotReady::Ssh(f)) => f.kind(),
             RemoteFailure::NotReady(_) => "host_not_ready",
             RemoteFailure::StoppedConnecting { .. } => "stopped_connecting",
             RemoteFailure::ConnectTimedOut { .. } => "timed_out",

@@ -1702,11 +1702,11 @@ fn a_remote_failure_is_journaled_by_its_kind_in_the_engines_words() {
             "stopped while connecting to web-1; nothing ran there".to_string(),
         ),
         (
-            RemoteFailure::Ssh(crate::remote::Failure::Unresolved {
+            RemoteFailure::Ssh(crate::remote::classify::Failure::Unresolved {
                 host: "web-1".into(),
             }),
             "unresolved",
-            messages::ssh_failure(&crate::remote::Failure::Unresolved {
+            messages::ssh_failure(&crate::remote::classify::Failure::Unresolved {
                 host: "web-1".into(),
             }),
         ),

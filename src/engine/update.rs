@@ -170,8 +170,12 @@ impl Engine {
                 if matches!(self.phase(), Phase::Running { .. }) {
                     return refuse(msg::STOP_FIRST);
                 }
-                let reason =
-                    reason.unwrap_or_else(|| msg::abort_unexplained(&self.phase()).to_string());
+                let at = match self.phase() {
+                    Phase::NoReturn { .. } => msg::AbortedAt::NoReturn,
+                    Phase::Approval { .. } => msg::AbortedAt::Approval,
+                    _ => msg::AbortedAt::Elsewhere,
+                };
+                let reason = reason.unwrap_or_else(|| msg::abort_unexplained(at).to_string());
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
             Event::Interrupt(why) => {

@@ -48,6 +48,21 @@ pub enum Failure {
     Other { said: String },
 }
 
+/// Why an opened host cannot run commands; `said` is what the remote side wrote on stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// ssh itself failed while opening.
+    Ssh(Failure),
+    /// bash is not on the login's PATH.
+    NoBash { said: String },
+    /// A tool the prelude needs (env, cat, sleep) is missing.
+    ToolsMissing { said: String },
+    /// `sudo -n` was refused (a `sudo: true` host without a NOPASSWD rule).
+    SudoRefused { said: String },
+    /// The probe exited with another status: the login shell or its startup files failed.
+    CheckExited { code: i32, said: String },
+}
+
 /// The three kinds of trouble the design keeps apart on screen and in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Class {

@@ -25,7 +25,7 @@
 //!    which. (`Transport::invocation` is the same without the `Spawn`.)
 //! 4. At the end of the run: `Transport::close(host)` for each host (or `close_all`).
 
-mod classify;
+pub mod classify;
 mod control;
 pub mod host;
 pub mod prelude;
@@ -33,9 +33,9 @@ mod request;
 mod spawn;
 mod ssh;
 
-pub use classify::{Class, Failure, SshOutcome, classify, remote_status};
+pub use classify::{Class, Failure, NotReady, SshOutcome, classify, remote_status};
 pub use control::ControlDir;
 pub use host::{Host, HostError};
 pub use request::{MAGIC, RequestError, encode};
 pub use spawn::RemoteSpawn;
-pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, NotReady, Opened, Transport};
+pub use ssh::{CONNECT_TIMEOUT_S, CONTROL_PERSIST, Invocation, Opened, Transport};

@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::classify::{Failure, SshOutcome, classify};
+use super::classify::{NotReady, SshOutcome, classify};
 use super::control::ControlDir;
 use super::host::Host;
 use super::prelude::{
@@ -167,21 +167,6 @@ impl Transport {
     }
 }
 
-/// Why an opened host cannot run commands; `said` is what the remote side wrote on stderr.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotReady {
-    /// ssh itself failed while opening.
-    Ssh(Failure),
-    /// bash is not on the login's PATH.
-    NoBash { said: String },
-    /// A tool the prelude needs (env, cat, sleep) is missing.
-    ToolsMissing { said: String },
-    /// `sudo -n` was refused (a `sudo: true` host without a NOPASSWD rule).
-    SudoRefused { said: String },
-    /// The probe exited with another status: the login shell or its startup files failed.
-    CheckExited { code: i32, said: String },
-}
-
 /// What opening a host found: the judgement, and what the remote side said on stderr (the
 /// prelude's probe explains a missing tool or a refused sudo there).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,6 +236,7 @@ fn close_socket(ssh: &Path, socket: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::remote::Failure;
 
     fn transport() -> Transport {
         let control = ControlDir::choose(Path::new("/tmp/shisa"), "r1").unwrap();

@@ -6,18 +6,6 @@ use crate::runbook::model::When;
 use super::cursor::Cursor;
 use super::walk::Walker;
 
-/// A fork point: the step, whether the path has failed already, the changes in place and
-/// kept, the captures set (with the values a later `when` tests), the answers a later
-/// `when` reads.
-pub(super) type ForkKey = (
-    usize,
-    bool,
-    Vec<usize>,
-    Vec<usize>,
-    Vec<(String, String)>,
-    Vec<Option<String>>,
-);
-
 impl Walker {
     /// Whether a path at fork point `at` is where another path has already been, in all
     /// that decides what follows: if so, following it again would only repeat rows (and

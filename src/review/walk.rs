@@ -19,11 +19,22 @@ use crate::runbook::model::{Approval, Pattern, When};
 use crate::runbook::params::Params;
 
 use super::cursor::{Cursor, PathInfo, Pending, actor, start_time};
-use super::forks::ForkKey;
 use super::paths::{FailureRow, Undone, Walk};
 
 /// How many paths are followed at most: past this the review says it stopped short.
 const MAX_PATHS: usize = 20_000;
+
+/// A fork point: the step, whether the path has failed already, the changes in place and
+/// kept, the captures set (with the values a later `when` tests), the answers a later
+/// `when` reads.
+type ForkKey = (
+    usize,
+    bool,
+    Vec<usize>,
+    Vec<usize>,
+    Vec<(String, String)>,
+    Vec<Option<String>>,
+);
 
 pub(super) struct Walker {
     pub(super) rb: Arc<Runbook>,

@@ -40,14 +40,21 @@ pub const OPERATOR_STOPPED: &str = "the operator stopped it";
 /// The verdict a shared-session client hears on a note the engine took.
 pub const NOTED: &str = "noted";
 
+/// Where the operator aborted, for the reason journaled when they give none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortedAt {
+    NoReturn,
+    Approval,
+    Elsewhere,
+}
+
 /// The reason journaled when the operator aborts without giving one: what they stopped
 /// at, the same words whichever front end they used.
-pub fn abort_unexplained(phase: &super::phase::Phase) -> &'static str {
-    use super::phase::Phase;
-    match phase {
-        Phase::NoReturn { .. } => "the operator stopped at the point of no return",
-        Phase::Approval { .. } => "the operator aborted while waiting for approval",
-        _ => "the operator aborted",
+pub fn abort_unexplained(at: AbortedAt) -> &'static str {
+    match at {
+        AbortedAt::NoReturn => "the operator stopped at the point of no return",
+        AbortedAt::Approval => "the operator aborted while waiting for approval",
+        AbortedAt::Elsewhere => "the operator aborted",
     }
 }
 
