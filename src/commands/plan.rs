@@ -71,9 +71,18 @@ pub fn run_resolved(
     Ok((text, refused))
 }
 
+/// The values as shown, a parameter with no value yet by its stand-in.
+fn shown(params: &Params) -> std::collections::BTreeMap<String, String> {
+    let mut values = params.shown();
+    for name in &params.missing {
+        values.insert(name.clone(), crate::phrase::no_value_yet(name));
+    }
+    values
+}
+
 pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &SystemClock) -> String {
     let flat = unrolled(rb, params);
-    let mut values = params.shown();
+    let mut values = shown(params);
     for step in &rb.steps {
         for c in &step.capture {
             values.insert(c.name.clone(), format!("<{} from {}>", c.name, step.id));
@@ -87,7 +96,7 @@ pub fn render(rb: &Runbook, file: &str, sha: &str, params: &Params, clock: &Syst
         rb.name,
         &sha[..16.min(sha.len())]
     );
-    let shown = params.shown();
+    let shown = shown(params);
     if shown.is_empty() {
         let _ = writeln!(o, "  params    (none)");
     } else {

@@ -40,26 +40,18 @@ pub fn exit(found: bool, strict: bool) -> Exit {
     }
 }
 
-/// How `resolve_params_with(.., missing_ok)` marks a parameter with no value yet.
-fn is_missing(value: &str) -> bool {
-    value.ends_with(": no value yet>")
-}
-
 /// Every parameter with a value: missing ones made up within their rules. Returns the
 /// header lines that say which value came from where.
 fn fill(rb: &Runbook, mut p: Params) -> (Params, Vec<String>) {
     let mut lines = Vec::new();
     for param in &rb.params {
-        let Some(v) = p.values.get(&param.name).cloned() else {
-            continue;
-        };
-        let (value, how) = if is_missing(&v) {
-            (
+        let (value, how) = match p.values.get(&param.name) {
+            Some(v) => (v.clone(), ""),
+            None if p.missing.remove(&param.name) => (
                 made_up(param, is_limit(rb, &param.name)),
                 " (made up: no value given)",
-            )
-        } else {
-            (v, "")
+            ),
+            None => continue,
         };
         let shown = if param.secret {
             params::mask(&param.name)

@@ -374,7 +374,7 @@ fn drive_tui(
         app.ui.notice(why, true);
     }
     if let Some(past) = r.past {
-        app.remember(past, &driver.engine);
+        app.remember(past, driver.engine());
     }
     let keys = tui::Keys::spawn(r.rt.handle(), input_tx);
     let ended: Ended = r.rt.block_on(async {

@@ -113,7 +113,7 @@ impl<W: Write> Lines<W> {
                     let _ = writeln!(f, "{line}");
                 }
                 if let Some(rec) = self.witness.take(&line)
-                    && let Some(text) = timeline::describe(&rec, self.witness.engine.as_ref())
+                    && let Some(text) = timeline::describe(&rec, self.witness.engine.as_deref())
                 {
                     let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
                 }

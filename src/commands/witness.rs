@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::Engine;
+use crate::engine::Replay;
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::Intent;
 use crate::hash::sha256_hex;
@@ -18,7 +18,7 @@ use crate::share::protocol::{ClientMsg, Welcome};
 
 /// What a watcher knows: the records it got, checked link by link.
 pub struct Witness {
-    pub engine: Option<Engine>,
+    pub engine: Option<Replay>,
     pub records: u64,
     pub head: String,
     pub broken: Option<String>,
@@ -30,7 +30,7 @@ impl Witness {
     pub fn new(runbook_source: &str, operator: Actor) -> Witness {
         let engine = load_str("runbook", runbook_source)
             .ok()
-            .map(|l| Engine::witness(Arc::new(l.runbook), operator));
+            .map(|l| Replay::new(Arc::new(l.runbook), operator));
         Witness {
             engine,
             records: 0,
@@ -202,7 +202,7 @@ mod tests {
 
     fn waiting() -> Witness {
         Witness {
-            engine: Some(crate::engine::tests::engine_at_approval()),
+            engine: Some(crate::engine::tests::replay_at_approval()),
             records: 0,
             head: GENESIS.to_string(),
             broken: None,

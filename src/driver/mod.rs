@@ -34,7 +34,9 @@ mod tests;
 use ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 
 pub struct Driver {
-    pub engine: Engine,
+    // Private: the engine changes only through `feed` (ARCHITECTURE.md, "The engine
+    // decides; the driver performs"); others read it through `engine()`.
+    engine: Engine,
     writer: Box<dyn JournalSink>,
     runner: Box<dyn Launcher>,
     clock: Box<dyn Clock>,
@@ -98,6 +100,11 @@ impl Driver {
             open_tx,
             open_rx,
         }
+    }
+
+    /// The engine's state, to read (a front end drawing the end of the run).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     /// Where a test sends an event the loop feeds as it feeds a timer's: what reaches the
@@ -417,7 +424,7 @@ impl Driver {
                 let who = crate::identity::who(peer.uid, peer.login_uid, None);
                 let actor = self.reviewer(&peer, &who);
                 let answer = match self.try_feed(Event::Note { actor, text }, fe) {
-                    Ok(_) => (true, "noted".to_string()),
+                    Ok(_) => (true, crate::engine::messages::NOTED.to_string()),
                     Err(refusal) => (false, refusal),
                 };
                 let _ = reply.send(answer);

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use crate::engine::messages::remote_failure;
 use crate::engine::{CommandResult, LogKind, RemoteFailure, RemoteTarget, Spawn, log_path};
 use crate::hash::sha256_hex;
 use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify};
@@ -84,7 +85,10 @@ impl Remote {
     ) -> std::io::Result<Started> {
         let host = match Host::new(&target.destination, target.user.as_deref(), target.sudo) {
             Ok(h) => h,
-            Err(e) => return self.refused(spawn, "bad_destination", &e.to_string()),
+            Err(e) => {
+                let error = e.to_string();
+                return self.refused(spawn, RemoteFailure::BadDestination { error });
+            }
         };
         if self.opened.contains(&host) {
             return self.launch(runner, spawn, target, host);
@@ -114,35 +118,27 @@ impl Remote {
             timed_out,
             took,
         } = done;
-        let refused = |r: &Self, kind: &str, why: &str| {
-            let mut started = r.refused(&spawn, kind, why)?;
+        let refused = |r: &Self, why: RemoteFailure| {
+            let mut started = r.refused(&spawn, why)?;
             if let Started::Refused(result) = &mut started {
                 result.duration_ms = took.as_millis() as u64;
             }
             Ok(started)
         };
         if stopped.load(std::sync::atomic::Ordering::SeqCst) {
-            let why = format!(
-                "stopped while connecting to {}; nothing ran there",
-                host.destination()
-            );
-            return refused(self, "stopped_connecting", &why);
+            let host = host.destination().to_string();
+            return refused(self, RemoteFailure::StoppedConnecting { host });
         }
         if timed_out {
-            let why = format!(
-                "{} did not answer within the command's timeout ({} s) while shisa connected; nothing ran there",
-                host.destination(),
-                spawn.timeout.unwrap_or(took).as_secs()
-            );
-            return refused(self, "timed_out", &why);
+            let why = RemoteFailure::ConnectTimedOut {
+                host: host.destination().to_string(),
+                limit_s: spawn.timeout.unwrap_or(took).as_secs(),
+            };
+            return refused(self, why);
         }
         let opened = opened?;
-        if let Some(problem) = opened.problem() {
-            let kind = match &opened.outcome {
-                SshOutcome::Failed(f) => f.kind(),
-                SshOutcome::Exited(_) => "host_not_ready",
-            };
-            return refused(self, kind, &problem);
+        if let Some(problem) = opened.not_ready() {
+            return refused(self, RemoteFailure::NotReady(problem));
         }
         self.opened.insert(host.clone());
         self.launch(runner, &spawn, &target, host)
@@ -159,7 +155,10 @@ impl Remote {
         let log = self.run_dir.join(ssh_log(spawn, target, LogKind::Ssh));
         let rs = match self.transport.remote_spawn(&host, spawn, log) {
             Ok(rs) => rs,
-            Err(e) => return self.refused(spawn, "bad_request", &e.to_string()),
+            Err(e) => {
+                let error = e.to_string();
+                return self.refused(spawn, RemoteFailure::BadRequest { error });
+            }
         };
         let running = runner.start_fed(&rs.spawn, rs.stdin)?;
         self.running = Some((rs.ssh_log, host));
@@ -182,34 +181,25 @@ impl Remote {
             SshOutcome::Failed(f) => {
                 // The master may be gone with the connection: open it again next time.
                 self.opened.remove(&host);
-                result.remote = Some(RemoteFailure {
-                    kind: f.kind().into(),
-                    message: f.to_string(),
-                    may_have_run: f.may_have_run(),
-                });
+                result.remote = Some(RemoteFailure::Ssh(f));
             }
         }
     }
 
     /// Nothing ran: the reason goes to the command's output log (the evidence the journal
     /// points at) and back to the engine as the result.
-    fn refused(&self, spawn: &Spawn, kind: &str, message: &str) -> std::io::Result<Started> {
-        refused(&self.run_dir, spawn, kind, message).map(|r| Started::Refused(Box::new(r)))
+    fn refused(&self, spawn: &Spawn, why: RemoteFailure) -> std::io::Result<Started> {
+        refused(&self.run_dir, spawn, why).map(|r| Started::Refused(Box::new(r)))
     }
 }
 
 /// The result of a command that could not start on its host.
-fn refused(
-    run_dir: &Path,
-    spawn: &Spawn,
-    kind: &str,
-    message: &str,
-) -> std::io::Result<CommandResult> {
+fn refused(run_dir: &Path, spawn: &Spawn, why: RemoteFailure) -> std::io::Result<CommandResult> {
     let path = run_dir.join(&spawn.log);
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let text = format!("shisa: nothing ran: {message}\n");
+    let text = format!("shisa: nothing ran: {}\n", remote_failure(&why));
     std::fs::File::options()
         .write(true)
         .create_new(true)
@@ -221,11 +211,7 @@ fn refused(
         attempt: spawn.attempt,
         bytes: text.len() as u64,
         sha256: sha256_hex(text.as_bytes()),
-        remote: Some(RemoteFailure {
-            kind: kind.into(),
-            message: message.into(),
-            may_have_run: false,
-        }),
+        remote: Some(why),
         ..Default::default()
     })
 }

@@ -150,7 +150,7 @@ impl FrontEnd for Operator {
             Phase::Ready(_) => vec![Intent::Begin],
             Phase::Confirm { resolved, .. } => vec![Intent::Typed(resolved)],
             Phase::Approval { expected, .. } => vec![Intent::Approve(expected)],
-            Phase::Failed { .. } => vec![Intent::Abort("test over".into())],
+            Phase::Failed { .. } => vec![Intent::Abort(Some("test over".into()))],
             _ => Vec::new(),
         }
     }

@@ -15,7 +15,7 @@ use super::state::{
 impl Engine {
     /// Applies one journal entry. The only place state changes (`apply_choice.rs` and
     /// `apply_run.rs` hold parts of it, called from here alone).
-    pub fn apply(&mut self, entry: &Entry) {
+    pub(super) fn apply(&mut self, entry: &Entry) {
         let idx = entry.step.as_deref().and_then(|id| self.step_index(id));
         match &entry.body {
             Body::RunStarted {

@@ -47,14 +47,14 @@ fn at_approval(yaml: &str) -> (Sim, String) {
 }
 
 fn offer(sha: &str, reviewer: Actor, who: Who) -> Event {
-    Event::Approval(Offer {
+    Event::Answer(Answer {
         reviewer,
         step: "attach".into(),
         command_sha256: sha.into(),
-        typed: "admin@%".into(),
-        fresh: true,
         who,
-        client: None,
+        verdict: Verdict::Approve {
+            typed: "admin@%".into(),
+        },
     })
 }
 
@@ -183,14 +183,14 @@ fn a_non_member_is_refused_and_the_refusal_is_journaled() {
     let before = sim.journal.len();
     let r = sim.e.update(
         sim.now,
-        Event::Reject(Rejection {
+        Event::Answer(Answer {
             reviewer: account("eve", 1003),
             step: "attach".into(),
             command_sha256: sha.clone(),
-            reason: "no".into(),
-            fresh: true,
             who: person("eve", 1003, &["dev"]),
-            client: None,
+            verdict: Verdict::Reject {
+                reason: "no".into(),
+            },
         }),
     );
     assert!(r.is_err());
@@ -256,14 +256,14 @@ fn a_rejection_stops_the_step_after_an_approval_and_asking_again_starts_the_coun
         account("alice", 1001),
         person("alice", 1001, &["dba"]),
     ));
-    sim.send(Event::Reject(Rejection {
+    sim.send(Event::Answer(Answer {
         reviewer: account("bob", 1002),
         step: "attach".into(),
         command_sha256: sha.clone(),
-        reason: "the API server logs in as admin too".into(),
-        fresh: true,
         who: person("bob", 1002, &["dba"]),
-        client: None,
+        verdict: Verdict::Reject {
+            reason: "the API server logs in as admin too".into(),
+        },
     }));
     let rejected = sim
         .journal

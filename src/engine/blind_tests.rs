@@ -149,15 +149,20 @@ fn a_reviewer_names_the_target_blind_too() {
     assert!(pending.blind, "a reviewer is told not to be shown it");
     assert!(sim.e.reveals_target(1, Viewer::Operator));
     assert!(!sim.e.reveals_target(1, Viewer::Reviewer));
+    let run_id = sim.e.run_id().unwrap().to_string();
     let offer = |typed: &str| {
-        Event::Approval(Offer {
-            reviewer: reviewer(),
+        Event::ClientAnswer(ClientAnswer {
+            client: 7,
+            run_id: run_id.clone(),
             step: "attach".into(),
             command_sha256: pending.command_sha256.clone(),
-            typed: typed.into(),
-            fresh: true,
+            request: "r1".into(),
+            latest_request: Some("r1".into()),
+            reviewer: reviewer(),
             who: Who::account(&reviewer()),
-            client: Some(7),
+            verdict: Verdict::Approve {
+                typed: typed.into(),
+            },
         })
     };
     sim.send(offer("quarantine-2023-11"));
@@ -292,15 +297,20 @@ fn a_reviewer_gets_three_blind_tries_like_the_operator() {
     sim.run();
     sim.send(Event::Typed("quarantine-2023-12".into()));
     let pending = sim.e.pending_approval().expect("waiting for approval");
+    let run_id = sim.e.run_id().unwrap().to_string();
     let offer = |typed: &str| {
-        Event::Approval(Offer {
-            reviewer: reviewer(),
+        Event::ClientAnswer(ClientAnswer {
+            client: 7,
+            run_id: run_id.clone(),
             step: "attach".into(),
             command_sha256: pending.command_sha256.clone(),
-            typed: typed.into(),
-            fresh: true,
+            request: "r1".into(),
+            latest_request: Some("r1".into()),
+            reviewer: reviewer(),
             who: Who::account(&reviewer()),
-            client: Some(7),
+            verdict: Verdict::Approve {
+                typed: typed.into(),
+            },
         })
     };
     for guess in ["quarantine-2023-10", "quarantine-2023-11", "root"] {

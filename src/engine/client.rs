@@ -3,7 +3,7 @@
 //! then the approval or rejection rules (`confirm.rs`, `reject.rs`). The driver only passes
 //! on what arrived and the hash of the latest request's line, which only its writer knows.
 
-use super::event::{ClientAnswer, Effect, Offer, Rejection, Verdict};
+use super::event::{Answer, ClientAnswer, Effect, Offer, Rejection, Verdict};
 use super::messages as msg;
 use super::state::Engine;
 use super::update::Refusal;
@@ -24,6 +24,29 @@ impl Engine {
             return Ok(());
         }
         let fresh = a.latest_request.as_deref() == Some(a.request.as_str());
+        let answer = Answer {
+            step: a.step,
+            command_sha256: a.command_sha256,
+            reviewer: a.reviewer,
+            who: a.who,
+            verdict: a.verdict,
+        };
+        self.judge_answer(answer, fresh, Some(a.client), fx)
+    }
+
+    /// An answer given in this process: it answers the request waiting now (no journal
+    /// line of a request to tell an earlier one by), and no client waits for a reply.
+    pub(super) fn answer(&mut self, a: Answer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
+        self.judge_answer(a, true, None, fx)
+    }
+
+    fn judge_answer(
+        &mut self,
+        a: Answer,
+        fresh: bool,
+        client: Option<u64>,
+        fx: &mut Vec<Effect>,
+    ) -> Result<(), Refusal> {
         match a.verdict {
             Verdict::Approve { typed } => self.approval(
                 Offer {
@@ -33,7 +56,7 @@ impl Engine {
                     typed,
                     fresh,
                     who: a.who,
-                    client: Some(a.client),
+                    client,
                 },
                 fx,
             ),
@@ -45,7 +68,7 @@ impl Engine {
                     reason,
                     fresh,
                     who: a.who,
-                    client: Some(a.client),
+                    client,
                 },
                 fx,
             ),

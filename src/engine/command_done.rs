@@ -33,8 +33,8 @@ impl Engine {
         let lost = r
             .remote
             .as_ref()
-            .filter(|f| f.may_have_run && self.halted().is_none())
-            .map(|f| f.message.clone());
+            .filter(|f| f.may_have_run() && self.halted().is_none())
+            .map(msg::remote_failure);
         if let Some(message) = &lost {
             let message = self.mask(message);
             self.journal_halt(Some(i), Halt::ConnectionLost { message }, fx);
@@ -154,8 +154,8 @@ impl Engine {
             j.unmet.clear();
             j.captures.clear();
             j.failure = Some(CommandFailure::Ssh {
-                kind: f.kind.clone(),
-                message: self.mask(&f.message),
+                kind: f.kind().into(),
+                message: self.mask(&msg::remote_failure(f)),
             });
         }
         let resolved = match purpose {

@@ -44,10 +44,9 @@ pub enum Event {
         actor: Actor,
         text: String,
     },
-    /// An approval offered by a reviewer through the shared session.
-    Approval(Offer),
-    /// A reviewer rejects the step waiting for approval, with a reason.
-    Reject(Rejection),
+    /// A reviewer's answer given in this process (`shisa review`'s walk, tests), not
+    /// through the shared session: the engine builds the offer or rejection from it.
+    Answer(Answer),
     /// The operator tries to reject their own step (the watcher's reject key, pressed in
     /// the operator's own screen): refused, naming what to do instead (abort).
     OperatorRejects,
@@ -80,8 +79,9 @@ pub enum Event {
         reason: String,
         outside_window: Option<String>,
     },
-    /// The operator ends the run for good (`abort` at a prompt).
-    Abort(String),
+    /// The operator ends the run for good (`abort` at a prompt), with their reason, or
+    /// none: the engine then says what they stopped at (`messages::abort_unexplained`).
+    Abort(Option<String>),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
     Interrupt(crate::journal::record::Halt),
     WatcherJoined(String),
@@ -115,10 +115,10 @@ impl Event {
             Event::WaitOver { .. } => "wait over",
             Event::Choice(_) => "choice",
             Event::Note { .. } => "note",
-            Event::Approval(_) => "approval",
             Event::SelfApproval { .. } => "self-approval",
-            Event::Reject(_) | Event::OperatorRejects => "reject",
-            Event::ClientAnswer(a) => match a.verdict {
+            Event::OperatorRejects => "reject",
+            Event::Answer(Answer { verdict, .. })
+            | Event::ClientAnswer(ClientAnswer { verdict, .. }) => match verdict {
                 Verdict::Approve { .. } => "approval",
                 Verdict::Reject { .. } => "reject",
             },
@@ -183,6 +183,19 @@ pub struct ClientAnswer {
     pub verdict: Verdict,
 }
 
+/// A reviewer's answer to the approval request they were shown, handed to the engine in
+/// this process rather than by a shared-session client. It names the request by its step
+/// and command, as the reviewer received them (`Engine::pending_approval`); whether it
+/// counts is the engine's to say, as for a client's (`engine/client.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub step: String,
+    pub command_sha256: String,
+    pub reviewer: Actor,
+    pub who: Who,
+    pub verdict: Verdict,
+}
+
 /// What a client says of the step waiting for approval.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -192,9 +205,11 @@ pub enum Verdict {
     Reject { reason: String },
 }
 
-/// An approval offered for the step waiting for one.
+/// An approval offered for the step waiting for one. Built only by the engine — from a
+/// client's answer, an in-process answer or the operator's own (`own_offer`) — because
+/// `fresh` and `client` are its judgement, not the sender's word.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Offer {
+pub(super) struct Offer {
     pub reviewer: Actor,
     pub step: String,
     pub command_sha256: String,
@@ -209,9 +224,9 @@ pub struct Offer {
 }
 
 /// A reviewer's "no" to the step waiting for approval, bound like an approval to the run's
-/// step, command and request.
+/// step, command and request. Built only by the engine, as an `Offer` is.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rejection {
+pub(super) struct Rejection {
     pub reviewer: Actor,
     pub step: String,
     pub command_sha256: String,
@@ -317,14 +332,42 @@ pub struct Spawn {
     pub withhold_stdout: Vec<String>,
 }
 
-/// Why ssh itself failed, as the driver found it (`remote::classify`): the remote command
-/// did not run, or its end is unknown.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct RemoteFailure {
-    /// A stable name for the journal (`host_key_unknown`, `auth_failed`, …).
-    pub kind: String,
-    /// What happened and how to fix it, in plain words.
-    pub message: String,
-    /// The command may have run (in part): the connection went away mid-command.
-    pub may_have_run: bool,
+/// Why a command on a host did not run, or ended unknown, as the driver found it: data
+/// only. Its journal name is `kind`; what it means and how to fix it is the engine's to say
+/// (`messages::remote_failure`), journaled beside that name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteFailure {
+    /// ssh itself failed running the command, as `remote::classify` read its log.
+    Ssh(crate::remote::classify::Failure),
+    /// Opening the host failed, or the opened host cannot run commands.
+    NotReady(crate::remote::classify::NotReady),
+    /// A stop came while the host was being opened.
+    StoppedConnecting { host: String },
+    /// The command's timeout ran out while the host was being opened.
+    ConnectTimedOut { host: String, limit_s: u64 },
+    /// The host's entry makes no destination ssh accepts (`error` names why).
+    BadDestination { error: String },
+    /// The command could not be put into a request for the host (`error` names why).
+    BadRequest { error: String },
+}
+
+impl RemoteFailure {
+    /// The stable name journaled in `command_finished.ssh_failure`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            RemoteFailure::Ssh(f)
+            | RemoteFailure::NotReady(crate::remote::classify::NotReady::Ssh(f)) => f.kind(),
+            RemoteFailure::NotReady(_) => "host_not_ready",
+            RemoteFailure::StoppedConnecting { .. } => "stopped_connecting",
+            RemoteFailure::ConnectTimedOut { .. } => "timed_out",
+            RemoteFailure::BadDestination { .. } => "bad_destination",
+            RemoteFailure::BadRequest { .. } => "bad_request",
+        }
+    }
+
+    /// The command may have run (in part): the connection went away mid-command. Nothing
+    /// runs on a host before it is opened.
+    pub fn may_have_run(&self) -> bool {
+        matches!(self, RemoteFailure::Ssh(f) if f.may_have_run())
+    }
 }

@@ -416,7 +416,7 @@ fn an_aborted_run_leaves_in_place_what_a_rollback_would_undo_and_a_completed_one
     sim.run();
     let mut undo = sim.e.rollback_plan(3).undo;
     undo.sort_unstable();
-    sim.send(Event::Abort("stopping here".into()));
+    sim.send(Event::Abort(Some("stopping here".into())));
     assert!(
         matches!(sim.e.phase(), Phase::Finished { .. }),
         "{:?}",

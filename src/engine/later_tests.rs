@@ -65,7 +65,7 @@ fn aborted(outside: Option<&str>) -> (Sim, Rc<RefCell<String>>) {
     });
     sim.run();
     assert_eq!(sim.e.phase(), Phase::Manual(2), "{:?}", sim.kinds());
-    sim.send(Event::Abort("customer asked to wait".into()));
+    sim.send(Event::Abort(Some("customer asked to wait".into())));
     assert_eq!(sim.finished, Some(3));
     (sim, named)
 }

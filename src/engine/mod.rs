@@ -35,6 +35,7 @@ mod recapture;
 pub mod rehearsal;
 mod reject;
 pub mod remote;
+mod replay;
 pub mod rollback;
 mod run_progress;
 pub mod state;
@@ -48,12 +49,13 @@ pub use blind::Viewer;
 pub use confirm::{MAX_MISSES, PendingApproval, tries_left};
 pub use event::RemoteFailure;
 pub use event::{
-    ClientAnswer, CommandResult, Effect, Event, Offer, Program, Rejection, RunbookChange, Spawn,
-    StartInfo, Verdict, Who,
+    Answer, ClientAnswer, CommandResult, Effect, Event, Program, RunbookChange, Spawn, StartInfo,
+    Verdict, Who,
 };
 pub use logs::{LogKind, log_path};
 pub use phase::{Phase, Todo};
 pub use remote::RemoteTarget;
+pub use replay::Replay;
 pub use rollback::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};
 pub use state::{Counted, Ended, Engine, Progress, StepState};
 pub use update::Refusal;

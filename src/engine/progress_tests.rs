@@ -134,7 +134,7 @@ fn a_rollback_stopped_part_way_goes_on_from_its_entry_when_asked_again() {
         note: None,
     });
     assert_eq!(sim.e.phase(), Phase::ManualUndo { step: 1, n: 2 });
-    sim.send(Event::Abort("the database team takes over".into()));
+    sim.send(Event::Abort(Some("the database team takes over".into())));
     assert!(matches!(sim.e.phase(), Phase::Finished { .. }));
     // Half undone: its first entry ran, and it is still in effect.
     assert_eq!(sim.e.step(1).undone(), 1);

@@ -282,7 +282,7 @@ proptest! {
                                 n => Actor { role: Role::Reviewer, user: format!("rev{n}"), uid: 1000 + u32::from(n), host: "bastion-1".into() },
                             };
                             let who = crate::engine::Who::account(&reviewer);
-                            Event::Approval(Offer { reviewer, step: e.rb.steps[step].id.clone(), command_sha256, typed: expected, fresh: true, who, client: None })
+                            Event::Answer(Answer { reviewer, step: e.rb.steps[step].id.clone(), command_sha256, who, verdict: Verdict::Approve { typed: expected } })
                         }
                         Phase::Failed { .. } | Phase::InDoubt(_) => {
                             let choices = e.choices();

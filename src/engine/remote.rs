@@ -80,6 +80,6 @@ impl Engine {
 
     /// The journaled name of an ssh failure in a result, if any.
     pub(super) fn ssh_failure(r: &CommandResult) -> Option<String> {
-        r.remote.as_ref().map(|f| f.kind.clone())
+        r.remote.as_ref().map(|f| f.kind().to_string())
     }
 }

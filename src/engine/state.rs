@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::event::Who;
 pub use super::run_progress::{RollbackState, RunProgress};
-use crate::journal::record::{Actor, Entry};
+use crate::journal::record::Actor;
 use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
@@ -130,38 +130,6 @@ impl Engine {
     pub fn begins_steps_itself(mut self) -> Engine {
         self.auto_begin = true;
         self
-    }
-
-    /// An engine that follows a run it does not drive (a watcher, an export): records are
-    /// applied as they come, and the run's values are the ones `run_started` shows.
-    pub fn witness(rb: Arc<Runbook>, operator: Actor) -> Engine {
-        let secrets = rb
-            .params
-            .iter()
-            .filter(|p| p.secret)
-            .map(|p| p.name.clone())
-            .collect();
-        let params = Params {
-            secrets,
-            ..Params::default()
-        };
-        let mut e = Engine::new(rb, operator, params);
-        e.witness = true;
-        e
-    }
-
-    /// Rebuilds the state of a run from its journal.
-    pub fn replay<'a>(
-        rb: Arc<Runbook>,
-        operator: Actor,
-        params: Params,
-        entries: impl IntoIterator<Item = &'a Entry>,
-    ) -> Engine {
-        let mut e = Engine::new(rb, operator, params);
-        for entry in entries {
-            e.apply(entry);
-        }
-        e
     }
 
     pub fn step_index(&self, id: &str) -> Option<usize> {

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::*;
-use crate::engine::Rejection;
 use crate::journal::record::ChoiceKind as K;
 use crate::journal::record::{
     Actor, Body, Choice, Entry, Outcome, OverrideKind, Person, Prompt, Purpose, Role, RunbookRef,
@@ -743,8 +742,14 @@ fn at_approval() -> (Sim, String) {
 
 /// An engine waiting for a reviewer to approve step `attach`, typing
 /// `quarantine-2023-12`: for the tests of what a watcher sends.
-pub(crate) fn engine_at_approval() -> Engine {
-    at_approval().0.e
+/// A watcher's view of a run waiting for approval: its journal replayed.
+pub(crate) fn replay_at_approval() -> Replay {
+    let sim = at_approval().0;
+    let mut r = Replay::new(sim.e.written.clone(), operator());
+    for entry in &sim.journal {
+        r.apply(entry);
+    }
+    r
 }
 
 /// Runs `yaml` until its step waits for approval, its `describe` naming `target` and the
@@ -794,16 +799,32 @@ fn the_approval_names_the_host_the_change_runs_on_and_its_hash_covers_it() {
     assert_ne!(local, sha_one);
 }
 
-fn rejection(who: Actor, sha: &str, reason: &str, client: Option<u64>) -> Event {
-    Event::Reject(Rejection {
-        who: Who::account(&who),
-        reviewer: who,
-        step: "attach".into(),
-        command_sha256: sha.into(),
+/// A rejection given in this process (`client` None) or by shared-session client `client`
+/// of run `run`, answering the latest request.
+fn rejection(who: Actor, sha: &str, reason: &str, client: Option<(u64, &str)>) -> Event {
+    let verdict = Verdict::Reject {
         reason: reason.into(),
-        fresh: true,
-        client,
-    })
+    };
+    match client {
+        None => Event::Answer(event::Answer {
+            who: Who::account(&who),
+            reviewer: who,
+            step: "attach".into(),
+            command_sha256: sha.into(),
+            verdict,
+        }),
+        Some((client, run)) => Event::ClientAnswer(ClientAnswer {
+            client,
+            run_id: run.into(),
+            step: "attach".into(),
+            command_sha256: sha.into(),
+            request: "r1".into(),
+            latest_request: Some("r1".into()),
+            who: Who::account(&who),
+            reviewer: who,
+            verdict,
+        }),
+    }
 }
 
 /// The operator's reject intent carries no made-up step, hash or request: it is its own
@@ -842,7 +863,12 @@ fn a_reviewer_rejects_with_a_reason_and_the_operator_decides() {
         .e
         .update(
             sim.now,
-            rejection(reviewer(), &sha, "the OU id is not the ticket's", Some(7)),
+            rejection(
+                reviewer(),
+                &sha,
+                "the OU id is not the ticket's",
+                Some((7, sim.e.run_id().unwrap())),
+            ),
         )
         .unwrap();
     let kinds: Vec<&str> = fx
@@ -918,27 +944,34 @@ fn approval_needs_another_person_typing_the_target() {
     };
     assert_eq!(expected, "quarantine-2023-12");
     let command_sha256 = requested_sha(&sim);
+    // `fresh` false: a client's answer to an earlier request than the latest one.
+    let run_id = sim.e.run_id().unwrap().to_string();
     let offer = |who: Actor, typed: &str, fresh: bool| {
-        Event::Approval(Offer {
-            who: Who::account(&who),
-            reviewer: who,
+        Event::ClientAnswer(ClientAnswer {
+            client: 7,
+            run_id: run_id.clone(),
             step: "attach".into(),
             command_sha256: command_sha256.clone(),
-            typed: typed.into(),
-            fresh,
-            client: None,
+            request: "r1".into(),
+            latest_request: Some(if fresh { "r1" } else { "r2" }.into()),
+            who: Who::account(&who),
+            reviewer: who,
+            verdict: Verdict::Approve {
+                typed: typed.into(),
+            },
         })
     };
     sim.send(offer(operator(), "quarantine-2023-12", true));
     sim.send(offer(reviewer(), "Root", true));
     sim.send(offer(reviewer(), "quarantine-2023-12", false));
     // Another uid, but the same human logged in (sudo -u): still not a second person.
-    sim.send(Event::Approval(Offer {
+    sim.send(Event::Answer(event::Answer {
         reviewer: reviewer(),
         step: "attach".into(),
         command_sha256: command_sha256.clone(),
-        typed: "quarantine-2023-12".into(),
-        fresh: true,
+        verdict: Verdict::Approve {
+            typed: "quarantine-2023-12".into(),
+        },
         who: Who {
             person: Person {
                 login_uid: Some(1000),
@@ -946,7 +979,6 @@ fn approval_needs_another_person_typing_the_target() {
             },
             groups: Vec::new(),
         },
-        client: None,
     }));
     assert!(matches!(sim.e.phase(), Phase::Approval { .. }));
     let refusals: Vec<String> = sim
@@ -1317,14 +1349,18 @@ fn the_engine_builds_the_operators_own_approval_and_answers_a_reviewer() {
         .e
         .update(
             tuesday_10am(),
-            Event::Approval(Offer {
-                reviewer: reviewer(),
+            Event::ClientAnswer(ClientAnswer {
+                client: 7,
+                run_id: sim.e.run_id().unwrap().to_string(),
                 step: "attach".into(),
                 command_sha256,
-                typed: "quarantine-2023-12".into(),
-                fresh: true,
+                request: "r1".into(),
+                latest_request: Some("r1".into()),
+                reviewer: reviewer(),
                 who: Who::account(&reviewer()),
-                client: Some(7),
+                verdict: Verdict::Approve {
+                    typed: "quarantine-2023-12".into(),
+                },
             }),
         )
         .unwrap();
@@ -1505,7 +1541,7 @@ fn rollback_requested(reason: &str, outside: Option<&str>) -> Event {
 #[test]
 fn an_ended_runs_changes_are_rolled_back_later_on_request() {
     let mut sim = changed_then_manual();
-    sim.send(Event::Abort("customer asked to wait".into()));
+    sim.send(Event::Abort(Some("customer asked to wait".into())));
     assert_eq!(sim.finished, Some(3));
     assert_eq!(
         sim.e.rollback_plan_now().undo,
@@ -1639,4 +1675,101 @@ fn self_approval_after_typing_the_target_does_not_ask_for_it_again() {
         })
         .unwrap();
     assert_eq!(granted, ("quarantine-2023-12".to_string(), true));
+}
+
+/// An abort without a reason is journaled in the engine's words for where the run stood,
+/// so the TUI and headless (which send none) journal the same sentence.
+#[test]
+fn an_abort_without_a_reason_is_journaled_in_the_engines_words() {
+    let run_finished_reason = |sim: &Sim| {
+        sim.journal.iter().rev().find_map(|e| match &e.body {
+            Body::RunFinished { reason, .. } => reason.clone(),
+            _ => None,
+        })
+    };
+    let (mut sim, _) = at_approval();
+    sim.send(Event::Abort(None));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("the operator aborted while waiting for approval")
+    );
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort(None));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("the operator aborted")
+    );
+    // A reason given is the operator's, word for word.
+    let mut sim = changed_then_manual();
+    sim.send(Event::Abort(Some("customer asked to wait".into())));
+    assert_eq!(
+        run_finished_reason(&sim).as_deref(),
+        Some("customer asked to wait")
+    );
+}
+
+/// The driver reports how a command on a host failed as data; the engine journals its
+/// stable name and its own sentence for it (the same words the log of the command gets).
+#[test]
+fn a_remote_failure_is_journaled_by_its_kind_in_the_engines_words() {
+    let yaml = "version: 1\nname: r\nhosts: { box: { ssh: web-1 } }\nsteps:\n  - id: look\n    kind: precheck\n    on: box\n    run: uptime\n";
+    let cases = [
+        (
+            RemoteFailure::StoppedConnecting {
+                host: "web-1".into(),
+            },
+            "stopped_connecting",
+            "stopped while connecting to web-1; nothing ran there".to_string(),
+        ),
+        (
+            RemoteFailure::Ssh(crate::remote::classify::Failure::Unresolved {
+                host: "web-1".into(),
+            }),
+            "unresolved",
+            messages::ssh_failure(&crate::remote::classify::Failure::Unresolved {
+                host: "web-1".into(),
+            }),
+        ),
+    ];
+    for (failure, kind, sentence) in cases {
+        let mut sim = Sim::new(yaml, &[]);
+        sim.start(tuesday_10am(), None);
+        let spawn = sim
+            .e
+            .update(sim.now, Event::Begin)
+            .unwrap()
+            .into_iter()
+            .find_map(|f| match f {
+                Effect::Spawn(s) => Some(s),
+                _ => None,
+            })
+            .expect("the precheck spawns");
+        sim.send(Event::CommandDone(CommandResult {
+            step: spawn.step,
+            purpose: Some(spawn.purpose),
+            attempt: spawn.attempt,
+            exit: Some(255),
+            remote: Some(failure),
+            ..Default::default()
+        }));
+        let (ssh_failure, why) = sim
+            .journal
+            .iter()
+            .find_map(|e| match &e.body {
+                Body::CommandFinished {
+                    ssh_failure, why, ..
+                } => Some((ssh_failure.clone(), why.clone())),
+                _ => None,
+            })
+            .expect("command_finished");
+        assert_eq!(ssh_failure.as_deref(), Some(kind));
+        assert_eq!(
+            why,
+            Some(crate::journal::reason::CommandFailure::Ssh {
+                kind: kind.into(),
+                message: sentence.clone(),
+            })
+        );
+        assert!(sentence.contains("web-1"), "{sentence}");
+    }
 }

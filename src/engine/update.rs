@@ -119,10 +119,7 @@ impl Engine {
                     .filter(|&i| i < self.rb.steps.len());
                 self.emit(&mut fx, step, actor, Body::OperatorNote { text });
             }
-            Event::Approval(offer) => {
-                self.approval(offer, &mut fx)?;
-            }
-            Event::Reject(rejection) => self.reject(rejection, &mut fx)?,
+            Event::Answer(answer) => self.answer(answer, &mut fx)?,
             Event::OperatorRejects => self.operator_rejects()?,
             Event::ClientAnswer(answer) => self.client_answer(answer, &mut fx)?,
             Event::RollbackRequested {
@@ -169,6 +166,12 @@ impl Engine {
                 if matches!(self.phase(), Phase::Running { .. }) {
                     return refuse(msg::STOP_FIRST);
                 }
+                let at = match self.phase() {
+                    Phase::NoReturn { .. } => msg::AbortedAt::NoReturn,
+                    Phase::Approval { .. } => msg::AbortedAt::Approval,
+                    _ => msg::AbortedAt::Elsewhere,
+                };
+                let reason = reason.unwrap_or_else(|| msg::abort_unexplained(at).to_string());
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
             Event::Interrupt(why) => {

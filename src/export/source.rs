@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use nix::fcntl::{Flock, FlockArg};
 
-use crate::engine::Engine;
+use crate::engine::Replay;
 use crate::journal::reader::{self, Broken, Journal};
 use crate::journal::record::{Body, Record};
 use crate::runbook::{Runbook, load_file};
@@ -29,7 +29,7 @@ pub struct OpenedRun {
     /// Why the runbook is not available, when it is not.
     pub runbook_problem: Option<RunbookProblem>,
     /// The run replayed through the engine, when the runbook is available.
-    pub engine: Option<Engine>,
+    pub engine: Option<Replay>,
 }
 
 /// Why the run's runbook cannot name its steps: said in the export's language.
@@ -183,13 +183,13 @@ fn runbook_of(records: &[Record]) -> (Option<Arc<Runbook>>, Option<RunbookProble
     }
 }
 
-fn replay(rb: Arc<Runbook>, records: &[Record]) -> Engine {
+fn replay(rb: Arc<Runbook>, records: &[Record]) -> Replay {
     // Journaled values (secrets already masked) render titles as the run showed them.
     let operator = records.first().map_or_else(
         || crate::identity::current(crate::journal::record::Role::Operator),
         |r| r.actor.clone(),
     );
-    let mut e = Engine::witness(rb, operator);
+    let mut e = Replay::new(rb, operator);
     for r in records {
         e.apply(&r.entry());
     }

@@ -123,9 +123,7 @@ impl<W: Write> Headless<W> {
             Phase::Manual(i) if !e.runbook().steps[i].choices.is_empty() => {
                 let step = &e.runbook().steps[i];
                 if word == "abort" {
-                    return Ok(vec![Intent::Abort(
-                        reason().unwrap_or_else(|| "the operator aborted".into()),
-                    )]);
+                    return Ok(vec![Intent::Abort(reason())]);
                 }
                 if step.choices.iter().any(|c| c.key == word) {
                     return Ok(vec![Intent::ManualDone {
@@ -142,26 +140,18 @@ impl<W: Write> Headless<W> {
                         .join(", ")
                 ))
             }
-            Phase::NoReturn { .. } if word == "abort" => {
-                Ok(vec![Intent::Abort(reason().unwrap_or_else(|| {
-                    "the operator stopped at the point of no return".into()
-                }))])
-            }
+            Phase::NoReturn { .. } if word == "abort" => Ok(vec![Intent::Abort(reason())]),
             Phase::NoReturn { .. } => Ok(vec![Intent::Typed(answer.to_string())]),
             Phase::Manual(_) | Phase::ManualUndo { .. } => match word {
                 "done" => Ok(vec![Intent::ManualDone {
                     choice: None,
                     note: reason(),
                 }]),
-                "abort" => Ok(vec![Intent::Abort(
-                    reason().unwrap_or_else(|| "the operator aborted".into()),
-                )]),
+                "abort" => Ok(vec![Intent::Abort(reason())]),
                 _ => Err("answer `done`, `done <note>` or `abort`".into()),
             },
             Phase::Approval { allow_self, .. } => match word {
-                "abort" => Ok(vec![Intent::Abort(reason().unwrap_or_else(|| {
-                    "the operator aborted while waiting for approval".into()
-                }))]),
+                "abort" => Ok(vec![Intent::Abort(reason())]),
                 "approve" if allow_self => Ok(vec![Intent::Approve(rest.to_string())]),
                 _ => Err("waiting for approval: answer `abort`, or `note <text>`".into()),
             },

@@ -32,8 +32,8 @@ pub enum Intent {
     Reject(String),
     /// Stop the running command (TERM, then KILL).
     Stop,
-    /// End the run for good.
-    Abort(String),
+    /// End the run for good, with the operator's reason if they gave one.
+    Abort(Option<String>),
     /// Undo the changes in place now, instead of leaving them (the quit dialog).
     RollbackNow(String),
     /// Stop now; the run can be resumed.
@@ -57,7 +57,7 @@ impl Intent {
             // The operator's own "no" is refused by the engine: they abort instead. Only a
             // watcher's rejection carries a reason anywhere (`commands::witness::Ask`).
             Intent::Reject(_) => Event::OperatorRejects,
-            Intent::Stop => Event::Stop("the operator stopped it".into()),
+            Intent::Stop => Event::Stop(crate::engine::messages::OPERATOR_STOPPED.into()),
             Intent::Abort(reason) => Event::Abort(reason),
             Intent::RollbackNow(reason) => Event::RollbackRequested {
                 reason,

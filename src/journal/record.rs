@@ -124,7 +124,7 @@ pub enum Body {
         not_yet: Option<String>,
         /// A remote command whose ssh failed: which way (`host_key_unknown`,
         /// `auth_failed`, `connection_refused`, `connection_lost`, … see
-        /// `remote::Failure::kind`). Absent: the exit status is the command's own.
+        /// `engine::RemoteFailure::kind`). Absent: the exit status is the command's own.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ssh_failure: Option<String>,
         /// `failure` or `not_yet` as data, for every phrasebook (absent in old journals).

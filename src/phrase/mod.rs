@@ -254,6 +254,12 @@ pub fn ticked(s: &str) -> Vec<(bool, &str)> {
 }
 
 /// An English count with its noun: "1 poll", "3 polls" (Japanese has no plural).
+/// What `plan` shows in place of a parameter that has no value yet (`Params::missing`):
+/// never a value, so it is made only where a value is shown.
+pub fn no_value_yet(name: &str) -> String {
+    format!("<{name}: no value yet>")
+}
+
 pub fn counted(n: impl Into<u64>, one: &str, many: &str) -> String {
     let n = n.into();
     format!("{n} {}", if n == 1 { one } else { many })

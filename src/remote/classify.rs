@@ -7,8 +7,6 @@
 //! messages say what went wrong. Pure functions over text captured from the real client
 //! (OpenSSH 9.2); the tests hold those texts.
 
-use std::fmt;
-
 /// How a remote command ended, as far as shisa can know.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SshOutcome {
@@ -18,7 +16,8 @@ pub enum SshOutcome {
     Failed(Failure),
 }
 
-/// The ways ssh fails, each with its own explanation and fix.
+/// The ways ssh fails, as data: what each means and how to fix it is said by the engine
+/// (`engine::messages::ssh_failure`), which journals it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// No key for the host in known_hosts: it cannot be told from an impostor.
@@ -47,6 +46,21 @@ pub enum Failure {
     Interrupted,
     /// ssh failed and said something not recognised (kept, last lines first shown).
     Other { said: String },
+}
+
+/// Why an opened host cannot run commands; `said` is what the remote side wrote on stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReady {
+    /// ssh itself failed while opening.
+    Ssh(Failure),
+    /// bash is not on the login's PATH.
+    NoBash { said: String },
+    /// A tool the prelude needs (env, cat, sleep) is missing.
+    ToolsMissing { said: String },
+    /// `sudo -n` was refused (a `sudo: true` host without a NOPASSWD rule).
+    SudoRefused { said: String },
+    /// The probe exited with another status: the login shell or its startup files failed.
+    CheckExited { code: i32, said: String },
 }
 
 /// The three kinds of trouble the design keeps apart on screen and in the journal.
@@ -208,143 +222,6 @@ impl Failure {
             self,
             Failure::ConnectionLost | Failure::Interrupted | Failure::Other { .. }
         )
-    }
-
-    /// What happened, in plain words.
-    pub fn explain(&self) -> String {
-        match self {
-            Failure::HostKeyUnknown { host, .. } => format!(
-                "ssh does not know the host key of {host}, so it cannot tell the real host \
-                 from an impostor; shisa never accepts a new key by itself. Nothing ran there."
-            ),
-            Failure::HostKeyChanged {
-                host, fingerprint, ..
-            } => format!(
-                "{host} presented a host key that differs from the one in known_hosts{}. \
-                 Either the host was reinstalled, or someone is between you and it. Nothing \
-                 ran there.",
-                fingerprint
-                    .as_ref()
-                    .map(|f| format!(" (it now shows {f})"))
-                    .unwrap_or_default()
-            ),
-            Failure::HostKeyRejected => {
-                "ssh could not verify the host's key (host key verification failed). Nothing \
-                 ran there."
-                    .into()
-            }
-            Failure::AuthFailed { methods } => format!(
-                "the host refused the login (it accepts: {methods}); shisa never types a \
-                 password (BatchMode). Nothing ran there."
-            ),
-            Failure::Refused { host, port } => format!(
-                "nothing accepts ssh connections at {host} port {} (connection refused). \
-                 Nothing ran there.",
-                port.unwrap_or(22)
-            ),
-            Failure::Unresolved { host } => {
-                format!("the name {host} does not resolve to an address. Nothing ran there.")
-            }
-            Failure::TimedOut => {
-                "the host did not answer in time (connection timed out). Nothing ran there.".into()
-            }
-            Failure::Unreachable => {
-                "there is no route to the host (network unreachable). Nothing ran there.".into()
-            }
-            Failure::ConnectionLost => {
-                "the connection to the host was lost while the command ran, and no exit status \
-                 came back: whether the command finished is unknown. When its session closes, \
-                 the remote side stops it (TERM, then KILL after 5 s), if the host is up."
-                    .into()
-            }
-            Failure::Interrupted => {
-                "ssh was stopped on this side (a stop or a timeout); the remote side stops the \
-                 command when its session closes (TERM, then KILL after 5 s)."
-                    .into()
-            }
-            Failure::Other { said } => format!(
-                "ssh failed before an exit status came back{}",
-                last_line(said)
-                    .map(|l| format!(": {l}"))
-                    .unwrap_or_else(|| " and said nothing".into())
-            ),
-        }
-    }
-
-    /// What to do about it.
-    pub fn fix(&self) -> String {
-        let target = |host: &str, port: &Option<u16>| match port {
-            Some(p) => (format!("-p {p} {host}"), format!("[{host}]:{p}")),
-            None => (host.to_string(), host.to_string()),
-        };
-        match self {
-            Failure::HostKeyUnknown { host, port } => {
-                let (scan, _) = target(host, port);
-                format!(
-                    "Get the host's key fingerprint from someone who can see the host itself \
-                     (`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on its console), then \
-                     add the key with `ssh-keyscan {scan} >> ~/.ssh/known_hosts` after checking \
-                     that `ssh-keyscan {scan} | ssh-keygen -lf -` shows the same fingerprint."
-                )
-            }
-            Failure::HostKeyChanged { host, port, .. } => {
-                let (scan, name) = target(host, port);
-                format!(
-                    "Ask the host's owner whether its key changed. Only if it did: \
-                     `ssh-keygen -R '{name}'`, then add the new key with `ssh-keyscan {scan} >> \
-                     ~/.ssh/known_hosts` after checking its fingerprint the same way."
-                )
-            }
-            Failure::HostKeyRejected => {
-                "Run `ssh -v HOST true` to see which key check failed (a revoked key, or a \
-                 key type known_hosts does not hold)."
-                    .into()
-            }
-            Failure::AuthFailed { .. } => {
-                "Check that `ssh -o BatchMode=yes HOST true` works for you: your key is loaded \
-                 (`ssh-add -l`), the login user is right (`user:` in `hosts:` or `User` in \
-                 ~/.ssh/config), and the key is in that user's ~/.ssh/authorized_keys."
-                    .into()
-            }
-            Failure::Refused { .. } => {
-                "Check that sshd runs on the host and that the port is right (`Port` in \
-                 ~/.ssh/config)."
-                    .into()
-            }
-            Failure::Unresolved { .. } => {
-                "Check the spelling, the `HostName` in ~/.ssh/config, and DNS.".into()
-            }
-            Failure::TimedOut | Failure::Unreachable => {
-                "Check the network path (VPN, bastion `ProxyJump`, firewall); `ssh -v HOST \
-                 true` shows where it stops."
-                    .into()
-            }
-            Failure::ConnectionLost => {
-                "Check the host is up, look at what the command changed, then retry or mark \
-                 the step done with a reason."
-                    .into()
-            }
-            Failure::Interrupted => {
-                "Look at what the command changed before going on; `ssh HOST pgrep -af …` \
-                 shows whether anything of it is still running."
-                    .into()
-            }
-            Failure::Other { .. } => {
-                "Run `ssh -v HOST true` to see why ssh fails; the full ssh log is kept beside \
-                 the output log."
-                    .into()
-            }
-        }
-    }
-}
-
-fn last_line(s: &str) -> Option<&str> {
-    s.lines().rev().map(str::trim).find(|l| !l.is_empty())
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}", self.explain(), self.fix())
     }
 }
 

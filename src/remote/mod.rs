@@ -25,7 +25,7 @@
 //!    which. (`Transport::invocation` is the same without the `Spawn`.)
 //! 4. At the end of the run: `Transport::close(host)` for each host (or `close_all`).
 
-mod classify;
+pub mod classify;
 mod control;
 pub mod prelude;
 mod request;
@@ -33,7 +33,7 @@ mod spawn;
 mod ssh;
 
 pub use crate::runbook::host::{Host, HostError};
-pub use classify::{Class, Failure, SshOutcome, classify, remote_status};
+pub use classify::{Class, Failure, NotReady, SshOutcome, classify, remote_status};
 pub use control::ControlDir;
 pub use request::{MAGIC, RequestError, encode};
 pub use spawn::RemoteSpawn;

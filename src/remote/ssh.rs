@@ -22,7 +22,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::classify::{SshOutcome, classify};
+use super::classify::{NotReady, SshOutcome, classify};
 use super::control::ControlDir;
 use super::prelude::{
     EXIT_NOT_FOUND, EXIT_SUDO_REFUSED, EXIT_TOOLS_MISSING, probe_command, remote_command,
@@ -189,32 +189,17 @@ impl Opened {
         self.outcome == SshOutcome::Exited(0)
     }
 
-    /// Why the host is not ready, in plain words with the fix; `None` when it is.
-    pub fn problem(&self) -> Option<String> {
-        let said = self.stderr.trim();
-        let said = if said.is_empty() {
-            String::new()
-        } else {
-            format!(" It said: {said}")
-        };
+    /// Why the host is not ready, as data (the engine says it: `messages::remote_failure`);
+    /// `None` when it is.
+    pub fn not_ready(&self) -> Option<NotReady> {
+        let said = self.stderr.trim().to_string();
         match &self.outcome {
             SshOutcome::Exited(0) => None,
-            SshOutcome::Failed(f) => Some(f.to_string()),
-            SshOutcome::Exited(EXIT_NOT_FOUND) => Some(format!(
-                "bash is not on the host's PATH for this login; shisa runs remote commands \
-                 with bash. Install it, or log in as a user whose PATH has it.{said}"
-            )),
-            SshOutcome::Exited(EXIT_TOOLS_MISSING) => Some(format!(
-                "a tool the remote side needs (env, cat, sleep) is missing on the host.{said}"
-            )),
-            SshOutcome::Exited(EXIT_SUDO_REFUSED) => Some(format!(
-                "`sudo -n` was refused: the host uses `sudo: true`, so the login user needs \
-                 passwordless sudo (a NOPASSWD rule) for bash.{said}"
-            )),
-            SshOutcome::Exited(code) => Some(format!(
-                "the check on the host exited {code} (the login shell or its startup files \
-                 failed).{said}"
-            )),
+            SshOutcome::Failed(f) => Some(NotReady::Ssh(f.clone())),
+            SshOutcome::Exited(EXIT_NOT_FOUND) => Some(NotReady::NoBash { said }),
+            SshOutcome::Exited(EXIT_TOOLS_MISSING) => Some(NotReady::ToolsMissing { said }),
+            SshOutcome::Exited(EXIT_SUDO_REFUSED) => Some(NotReady::SudoRefused { said }),
+            SshOutcome::Exited(code) => Some(NotReady::CheckExited { code: *code, said }),
         }
     }
 }
@@ -356,30 +341,27 @@ mod tests {
             outcome,
             stderr: stderr.into(),
         };
-        assert_eq!(o(SshOutcome::Exited(0), "").problem(), None);
-        let sudo = o(
+        let said = |outcome, stderr: &str| {
+            let n = o(outcome, stderr).not_ready().unwrap();
+            crate::engine::messages::remote_failure(&crate::engine::RemoteFailure::NotReady(n))
+        };
+        assert_eq!(o(SshOutcome::Exited(0), "").not_ready(), None);
+        let sudo = said(
             SshOutcome::Exited(252),
             "shisa-remote: sudo -n refused on db-1: …\n",
-        )
-        .problem()
-        .unwrap();
+        );
         assert!(
             sudo.contains("NOPASSWD") && sudo.contains("refused on db-1"),
             "{sudo}"
         );
-        assert!(
-            o(SshOutcome::Exited(127), "")
-                .problem()
-                .unwrap()
-                .contains("bash")
-        );
+        assert!(said(SshOutcome::Exited(127), "").contains("bash"));
         let key = Failure::HostKeyUnknown {
             host: "h".into(),
             port: None,
         };
         assert_eq!(
-            o(SshOutcome::Failed(key.clone()), "").problem(),
-            Some(key.to_string())
+            said(SshOutcome::Failed(key.clone()), ""),
+            crate::engine::messages::ssh_failure(&key)
         );
     }
 

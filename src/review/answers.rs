@@ -7,8 +7,9 @@ use crate::engine::{Event, Spawn};
 use crate::journal::record::Purpose;
 use crate::runbook::model::{Capture, Expect};
 
+use super::cursor::Cursor;
 use super::madeup;
-use super::walk::{Cursor, Walker};
+use super::walk::Walker;
 
 impl Walker {
     pub(super) fn feed_failure(&mut self, c: &mut Cursor, s: &Spawn) {

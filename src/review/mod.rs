@@ -7,8 +7,12 @@
 
 mod answers;
 pub mod checklist;
+mod cursor;
+mod forks;
 pub mod madeup;
 pub mod markdown;
+mod path_end;
+mod path_values;
 pub mod paths;
 pub mod reads;
 mod shared;

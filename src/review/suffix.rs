@@ -19,9 +19,10 @@ use std::collections::BTreeSet;
 use crate::engine::Spawn;
 use crate::journal::record::{Outcome, Purpose};
 
+use super::cursor::Cursor;
 use super::paths::Undone;
 use super::shared::{Segment, SuffixKey, Then};
-use super::walk::{Cursor, Walker};
+use super::walk::Walker;
 
 impl Walker {
     /// At the first rollback command of a step on a failure path: if this rest of the

@@ -4,102 +4,25 @@
 //! offers it. Command results are made up (`madeup.rs`); nothing runs, no journal is
 //! written. What happens on each path — the choices offered, the rollback order, the
 //! values each command receives — is the engine's own answer, read as it runs.
+//!
+//! Here: the walk's loop and what it answers at each prompt and result. A path as it goes
+//! is `cursor.rs`; where paths meet again, `forks.rs`; the values a command reads on a
+//! path, `path_values.rs`; a path's end, `path_end.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
-
-use crate::engine::{Effect, Engine, Event, Offer, Phase, Progress, Spawn, StartInfo, Who};
-use crate::journal::record::{Actor, Body, ChoiceKind, Entry, Prompt, Purpose, Role, RunbookRef};
+use crate::engine::{Answer, Engine, Event, Phase, Spawn, StartInfo, Verdict, Who};
+use crate::journal::record::{ChoiceKind, Prompt, Purpose, Role, RunbookRef};
 use crate::runbook::Runbook;
 use crate::runbook::model::{Approval, Pattern, When};
 use crate::runbook::params::Params;
 
-use super::paths::{Branch, FailureRow, Undone, UnsetRead, Walk};
-use super::reads::{Value, reads};
+use super::cursor::{Cursor, PathInfo, Pending, actor, start_time};
+use super::paths::{FailureRow, Undone, Walk};
 
 /// How many paths are followed at most: past this the review says it stopped short.
 const MAX_PATHS: usize = 20_000;
-
-#[derive(Clone)]
-pub(super) enum Pending {
-    Spawn(Box<Spawn>),
-    Timer(std::time::Duration, Box<Event>),
-}
-
-#[derive(Clone, Default)]
-pub(super) struct PathInfo {
-    pub(super) decisions: Vec<String>,
-    pub(super) failing: Option<(usize, Purpose)>,
-    /// The failure row this path fills in, once its prompt came.
-    pub(super) row: Option<usize>,
-    /// Made-up values chosen for captures that a `when` tests: (step, name) → holds.
-    pub(super) wishes: BTreeMap<(usize, String), bool>,
-    /// A made-up value this path needs cannot exist: the path is not one.
-    pub(super) abandoned: bool,
-    /// From here on, the path is one already followed: not followed again.
-    pub(super) joined: bool,
-    /// Approvals given on this path: each comes from another person.
-    pub(super) approvals: u32,
-    /// The answer given at each manual step with `choices`.
-    pub(super) answers: BTreeMap<usize, String>,
-    /// The failure on this path has been asked about (its row is written, or it was
-    /// continued past).
-    pub(super) asked: bool,
-    /// Why the run finished, as `run_finished` says it.
-    pub(super) finished_why: Option<String>,
-    /// The stretch of rollback this path records for others to share (`suffix.rs`).
-    pub(super) recording: super::shared::Recording,
-}
-
-#[derive(Clone)]
-pub(super) struct Cursor {
-    pub(super) e: Engine,
-    pub(super) now: DateTime<Utc>,
-    pub(super) pending: Option<Pending>,
-    pub(super) path: PathInfo,
-    pub(super) ended: Option<String>,
-}
-
-impl Cursor {
-    pub(super) fn send(&mut self, ev: Event) {
-        match self.e.update(self.now, ev) {
-            Ok(fx) => {
-                for f in fx {
-                    match f {
-                        Effect::Spawn(s) => self.pending = Some(Pending::Spawn(Box::new(s))),
-                        Effect::Timer { after, event } => {
-                            self.pending = Some(Pending::Timer(after, Box::new(event)));
-                        }
-                        Effect::Journal(Entry {
-                            body: Body::RunFinished { reason, .. },
-                            ..
-                        }) => self.path.finished_why = reason,
-                        _ => {}
-                    }
-                }
-            }
-            Err(r) => self.ended = Some(r.0),
-        }
-    }
-}
-
-fn actor(role: Role, user: &str, uid: u32) -> Actor {
-    Actor {
-        role,
-        user: user.into(),
-        uid,
-        host: "review".into(),
-    }
-}
-
-/// A fixed, ordinary moment: the walk's clock only moves by the engine's own timers.
-fn start_time() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2024-01-09T10:00:00Z")
-        .map(Into::into)
-        .unwrap_or(DateTime::UNIX_EPOCH)
-}
 
 /// A fork point: the step, whether the path has failed already, the changes in place and
 /// kept, the captures set (with the values a later `when` tests), the answers a later
@@ -267,14 +190,12 @@ impl Walker {
                 if let Approval::Required { group: Some(g), .. } = &self.rb.steps[step].approval {
                     who.groups.push(g.resolve(&c.e.step_vars(step)));
                 }
-                c.send(Event::Approval(Offer {
+                c.send(Event::Answer(Answer {
                     reviewer,
                     step: p.step_id,
                     command_sha256: p.command_sha256,
-                    typed: p.expected,
-                    fresh: true,
                     who,
-                    client: None,
+                    verdict: Verdict::Approve { typed: p.expected },
                 }));
             }
             Phase::Manual(i) => {
@@ -467,170 +388,5 @@ impl Walker {
         }
         self.feed_success(c, s);
         true
-    }
-
-    /// Whether a path at fork point `at` is where another path has already been, in all
-    /// that decides what follows: if so, following it again would only repeat rows (and
-    /// forks compound: twenty two-answer steps would be a million paths).
-    pub(super) fn joins(&mut self, c: &Cursor, at: usize) -> bool {
-        let captured: Vec<(String, String)> =
-            c.e.vars()
-                .into_iter()
-                .filter(|(k, _)| self.capture_names.contains(k))
-                .map(|(k, v)| match self.tested.contains_key(&k) {
-                    true => (k, v),
-                    false => (k, String::new()),
-                })
-                .collect();
-        let answers: Vec<Option<String>> = self.rb.steps[at..]
-            .iter()
-            .filter_map(|s| match s.when.as_ref().map(|w| &w.test) {
-                Some(When::Choice { step, .. }) => self.rb.step_index(&step.id),
-                _ => None,
-            })
-            .map(|j| c.path.answers.get(&j).cloned())
-            .collect();
-        let plan = c.e.rollback_plan_now();
-        let key = (
-            at,
-            c.path.failing.is_some(),
-            plan.undo,
-            plan.kept,
-            captured,
-            answers,
-        );
-        !self.forks.insert(key)
-    }
-
-    /// Each value a command reads, and where it came from on this path.
-    fn values(&self, c: &Cursor, s: &Spawn) -> Vec<(String, Value)> {
-        let Some((cmd, check)) = c.e.command_for(s.step, s.purpose) else {
-            return Vec::new();
-        };
-        let env: BTreeMap<&str, &str> = s
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let item = self.rb.steps[s.step].iteration.as_ref();
-        reads(&cmd, check.map(|c| &c.expect))
-            .into_iter()
-            // Shell variables of the script's own are not values shisa gives.
-            .filter(|name| {
-                self.rb.param(name).is_some()
-                    || self.capture_names.contains(name)
-                    || item.is_some_and(|it| &it.var == name)
-            })
-            .map(|name| {
-                let v = match env.get(name.as_str()) {
-                    None => Value::Unset,
-                    Some(_) if item.is_some_and(|it| it.var == name) => {
-                        Value::Item(c.e.mask(item.map_or("", |it| &it.item)))
-                    }
-                    Some(v)
-                        if self.capture_names.contains(&name) && self.rb.param(&name).is_none() =>
-                    {
-                        match self.owners.get(*v) {
-                            Some(by) => Value::Captured(by.clone()),
-                            None => Value::Given(c.e.mask(v)),
-                        }
-                    }
-                    Some(v) => Value::Given(c.e.mask(v)),
-                };
-                (name, v)
-            })
-            .collect()
-    }
-
-    /// A command about to run that reads a capture no step set on this path.
-    fn check_reads(&mut self, c: &Cursor, s: &Spawn) {
-        for (name, v) in self.values(c, s) {
-            if v == Value::Unset && self.capture_names.contains(&name) {
-                let known = self
-                    .out
-                    .unset
-                    .iter()
-                    .any(|u| u.step == s.step && u.purpose == s.purpose && u.name == name);
-                if !known {
-                    self.out.unset.push(UnsetRead {
-                        step: s.step,
-                        purpose: s.purpose,
-                        name,
-                        after: c.path.decisions.clone(),
-                    });
-                }
-            }
-        }
-    }
-
-    pub(super) fn stuck(&mut self, c: &Cursor, why: String) {
-        let step = c.e.phase().step().unwrap_or(c.e.current());
-        if !why.is_empty() && !self.out.stuck.iter().any(|(s, w)| *s == step && *w == why) {
-            self.out.stuck.push((step, why));
-        }
-    }
-
-    /// A path is over: which steps it reached, and (without a failure) how it ended.
-    pub(super) fn end(&mut self, c: &mut Cursor) {
-        let finished = match c.e.phase() {
-            Phase::Finished { outcome, .. } => Some(outcome),
-            _ => None,
-        };
-        self.close_at_end(c, finished);
-        if c.path.abandoned {
-            return;
-        }
-        let mut skipped = Vec::new();
-        for (i, s) in c.e.steps().iter().enumerate() {
-            let was_skipped = s.status() == Some(crate::journal::record::StepStatus::Skipped);
-            if *s.progress() != Progress::NotStarted && !was_skipped {
-                self.out.ran[i] = true;
-                self.out.reached[i] = true;
-            } else if was_skipped {
-                self.out.reached[i] = true;
-                let why = c.e.condition(i).err();
-                skipped.push((
-                    i,
-                    why.map(|w| crate::engine::messages::skip(&w))
-                        .unwrap_or_default(),
-                ));
-            }
-        }
-        if c.path.joined {
-            return;
-        }
-        if c.path.failing.is_none() {
-            let outcome = match c.e.phase() {
-                Phase::Finished { outcome, .. } => Some(outcome),
-                _ => None,
-            };
-            self.out.branches.push(Branch {
-                decisions: c.path.decisions.clone(),
-                skipped,
-                outcome,
-            });
-        } else if let Some(r) = c.path.row
-            && let Phase::Finished { outcome, .. } = c.e.phase()
-        {
-            self.out.rows[r].outcome = Some(outcome);
-        } else if let Some((step, purpose)) = c.path.failing
-            && !c.path.asked
-            && let Phase::Finished { outcome, .. } = c.e.phase()
-        {
-            // Ended with no question (a gate refusing before any change): a row all the
-            // same, asking nothing.
-            self.out.rows.push(FailureRow {
-                step,
-                purpose,
-                after: c.path.decisions.clone(),
-                prompt: Prompt::Gate,
-                reason: c.path.finished_why.clone().unwrap_or_default(),
-                choices: Vec::new(),
-                plan: c.e.rollback_plan(step),
-                pass_plan: None,
-                undone: Vec::new(),
-                outcome: Some(outcome),
-            });
-        }
     }
 }

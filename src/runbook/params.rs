@@ -17,16 +17,14 @@ pub struct Params {
     pub values: BTreeMap<String, String>,
     pub secrets: Vec<String>,
     /// Parameters with no value yet (only where the caller allowed it, as `plan` does):
-    /// their entry in `values` is a stand-in to show, never a value to use.
+    /// they have no entry in `values`; what stands in for one where it is shown is
+    /// `phrase::no_value_yet`.
     pub missing: BTreeSet<String>,
 }
 
 impl Params {
-    /// A real value: given, from the environment or a default, not a stand-in.
+    /// A value given, from the environment or a default.
     pub fn given(&self, name: &str) -> Option<&str> {
-        if self.missing.contains(name) {
-            return None;
-        }
         self.values.get(name).map(String::as_str)
     }
 
@@ -236,8 +234,6 @@ pub fn resolve_with(
             .or_else(|| p.default.clone());
         let Some(value) = value else {
             if missing_ok {
-                out.values
-                    .insert(p.name.clone(), format!("<{}: no value yet>", p.name));
                 out.missing.insert(p.name.clone());
                 continue;
             }
@@ -400,6 +396,20 @@ mod tests {
         };
         let given = [("url".to_string(), url.to_string())];
         resolve(&rb, &given, |k| (k == "TOK").then(|| tok.to_string()))
+    }
+
+    /// Where `plan` allows a parameter with no value, it is missing, not a value: nothing
+    /// in `values` a command or a check could read as one.
+    #[test]
+    fn a_parameter_with_no_value_yet_is_missing_and_has_no_value() {
+        let rb = crate::runbook::load_str("t.yaml", RB).unwrap().runbook;
+        let tok = |k: &str| (k == "TOK").then(|| "s3cret".to_string());
+        let p = resolve_with(&rb, &[], tok, true).unwrap();
+        assert!(p.missing.contains("url"));
+        assert_eq!(p.values.get("url"), None);
+        assert_eq!(p.given("url"), None);
+        assert_eq!(p.given("tok"), Some("s3cret"));
+        assert!(resolve_with(&rb, &[], tok, false).is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use crossterm::event::KeyCode;
 
 use super::tests::{APPROVAL, Sim, sizes, snap};
-use crate::engine::{Event, Offer, Phase, Rejection, Who};
+use crate::engine::{Answer, Event, Phase, Verdict, Who};
 use crate::journal::record::{Actor, Person, Role};
 use crate::runbook::load_str;
 
@@ -48,14 +48,14 @@ fn two_keyops(w: u16, h: u16) -> Sim {
 fn approve(sim: &mut Sim, user: &str, uid: u32) {
     let pending = sim.e().pending_approval().unwrap();
     let (reviewer, who) = reviewer(user, uid);
-    sim.feed(Event::Approval(Offer {
+    sim.feed(Event::Answer(Answer {
         reviewer,
         step: pending.step_id,
         command_sha256: pending.command_sha256,
-        typed: "k-2023-live".into(),
-        fresh: true,
         who,
-        client: None,
+        verdict: Verdict::Approve {
+            typed: "k-2023-live".into(),
+        },
     }));
 }
 
@@ -87,14 +87,14 @@ fn a_rejection_after_an_approval_is_on_the_operators_screen() {
     approve(&mut sim, "rev2", 1002);
     let pending = sim.e().pending_approval().unwrap();
     let (reviewer, who) = reviewer("rev3", 1003);
-    sim.feed(Event::Reject(Rejection {
+    sim.feed(Event::Answer(Answer {
         reviewer,
         step: pending.step_id,
         command_sha256: pending.command_sha256,
-        reason: "billing still signs with k-2023-live".into(),
-        fresh: true,
         who,
-        client: None,
+        verdict: Verdict::Reject {
+            reason: "billing still signs with k-2023-live".into(),
+        },
     }));
     let screen = sim.screen();
     assert!(screen.contains("Rejected by a reviewer"), "{screen}");

@@ -100,14 +100,14 @@ fn a_reviewers_rejection_is_on_the_operators_screen_at_once() {
             "rev2 (uid 1002, pid 4242)".into(),
         ));
         let pending = sim.e().pending_approval().unwrap();
-        sim.feed(crate::engine::Event::Reject(crate::engine::Rejection {
+        sim.feed(crate::engine::Event::Answer(crate::engine::Answer {
             reviewer: rev2(),
             step: pending.step_id,
             command_sha256: pending.command_sha256,
-            reason: "key k-2023-live is still in use by billing".into(),
-            fresh: true,
             who: crate::engine::Who::account(&rev2()),
-            client: None,
+            verdict: crate::engine::Verdict::Reject {
+                reason: "key k-2023-live is still in use by billing".into(),
+            },
         }));
         let screen = sim.screen();
         assert!(screen.contains("Rejected by a reviewer"), "{screen}");

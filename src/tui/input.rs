@@ -242,9 +242,7 @@ impl<B: Backend> App<B> {
                     Vec::new()
                 }
                 ReasonFor::RollbackNow => vec![Intent::RollbackNow(text)],
-                ReasonFor::AbortRun => vec![Intent::Abort(
-                    reason.unwrap_or_else(|| "the operator aborted the run".into()),
-                )],
+                ReasonFor::AbortRun => vec![Intent::Abort(reason)],
                 ReasonFor::Choice(kind)
                     if text.trim().is_empty() && kind.reason() == ReasonNeed::Required =>
                 {

@@ -5,9 +5,11 @@
 
 mod reasons;
 mod rehearsal;
+mod ssh;
 
 pub use reasons::*;
 pub use rehearsal::refused_no_rehearsal;
+pub use ssh::{remote_failure, ssh_failure};
 
 // Refusals: an event that does not fit where the run stands. Nothing is journaled.
 pub const RUN_OVER: &str = "the run is over";
@@ -31,6 +33,30 @@ pub const STOP_FIRST: &str = "a command is running; stop it first";
 pub const EMPTY_NOTE: &str = "an empty note";
 pub const NOTE_CONTROLS: &str = "a note cannot hold control characters or line breaks";
 pub const REASON_CONTROLS: &str = "a reason cannot hold control characters or line breaks";
+
+/// What a front end's stop means, journaled in `stop_requested`.
+pub const OPERATOR_STOPPED: &str = "the operator stopped it";
+
+/// The verdict a shared-session client hears on a note the engine took.
+pub const NOTED: &str = "noted";
+
+/// Where the operator aborted, for the reason journaled when they give none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortedAt {
+    NoReturn,
+    Approval,
+    Elsewhere,
+}
+
+/// The reason journaled when the operator aborts without giving one: what they stopped
+/// at, the same words whichever front end they used.
+pub fn abort_unexplained(at: AbortedAt) -> &'static str {
+    match at {
+        AbortedAt::NoReturn => "the operator stopped at the point of no return",
+        AbortedAt::Approval => "the operator aborted while waiting for approval",
+        AbortedAt::Elsewhere => "the operator aborted",
+    }
+}
 
 pub fn not_possible(choice: &str, allowed: &[&str]) -> String {
     format!(
