@@ -338,9 +338,9 @@ pub struct Spawn {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RemoteFailure {
     /// ssh itself failed running the command, as `remote::classify` read its log.
-    Ssh(crate::remote::classify::Failure),
+    Ssh(crate::engine::ssh_failure::Failure),
     /// Opening the host failed, or the opened host cannot run commands.
-    NotReady(crate::remote::classify::NotReady),
+    NotReady(crate::engine::ssh_failure::NotReady),
     /// A stop came while the host was being opened.
     StoppedConnecting { host: String },
     /// The command's timeout ran out while the host was being opened.
@@ -356,7 +356,7 @@ impl RemoteFailure {
     pub fn kind(&self) -> &'static str {
         match self {
             RemoteFailure::Ssh(f)
-            | RemoteFailure::NotReady(crate::remote::classify::NotReady::Ssh(f)) => f.kind(),
+            | RemoteFailure::NotReady(crate::engine::ssh_failure::NotReady::Ssh(f)) => f.kind(),
             RemoteFailure::NotReady(_) => "host_not_ready",
             RemoteFailure::StoppedConnecting { .. } => "stopped_connecting",
             RemoteFailure::ConnectTimedOut { .. } => "timed_out",

@@ -38,6 +38,7 @@ pub mod remote;
 mod replay;
 pub mod rollback;
 mod run_progress;
+pub mod ssh_failure;
 pub mod state;
 mod step;
 pub mod steps;

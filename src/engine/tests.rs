@@ -1722,11 +1722,11 @@ fn a_remote_failure_is_journaled_by_its_kind_in_the_engines_words() {
             "stopped while connecting to web-1; nothing ran there".to_string(),
         ),
         (
-            RemoteFailure::Ssh(crate::remote::classify::Failure::Unresolved {
+            RemoteFailure::Ssh(crate::engine::ssh_failure::Failure::Unresolved {
                 host: "web-1".into(),
             }),
             "unresolved",
-            messages::ssh_failure(&crate::remote::classify::Failure::Unresolved {
+            messages::ssh_failure(&crate::engine::ssh_failure::Failure::Unresolved {
                 host: "web-1".into(),
             }),
         ),

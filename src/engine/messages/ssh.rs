@@ -3,7 +3,7 @@
 //! command's log, from the data the driver reports (`RemoteFailure`). The driver and the
 //! classifier (`remote::classify`) only say which failure it was.
 
-use crate::remote::classify::{Failure, NotReady};
+use crate::engine::ssh_failure::{Failure, NotReady};
 
 use crate::engine::RemoteFailure;
 
