@@ -204,6 +204,43 @@ fn repeated_attempts_of_one_check_are_one_row_unless_full() {
     assert_eq!(full["timeline_mode"], "full");
 }
 
+const NEVER_GREEN: &str = r#"version: 1
+name: Never green
+steps:
+  - id: health
+    kind: verify
+    title: The cluster is green
+    run: echo yellow
+    wait_until: { every: 100ms, deadline: 500ms }
+    expect: { stdout_equals: green }
+"#;
+
+/// A wait that ran out of time: its row says the time waited and the polls once, then the
+/// last poll's miss, in both languages (before, the deadline's own sentence followed again).
+#[test]
+fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
+    let s = Scratch::new();
+    let rb = s.write("never.yaml", NEVER_GREEN);
+    let run = s.run(&rb, &[], "abort not green\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let en = export(&s, &[run.dir()], &[]);
+    let row = en
+        .lines()
+        .find(|l| l.contains("still did not hold after waiting"))
+        .unwrap_or_else(|| panic!("{en}"));
+    assert_eq!(row.matches("polls").count(), 1, "{row}");
+    assert!(!row.contains("still not met after"), "{row}");
+    assert!(row.contains("polls) — expected stdout"), "{row}");
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    let row = ja
+        .lines()
+        .find(|l| l.contains("待っても条件を満たさなかった"))
+        .unwrap_or_else(|| panic!("{ja}"));
+    assert_eq!(row.matches("待っても").count(), 1, "{row}");
+    assert!(!row.contains("秒 待"), "{row}");
+    assert!(row.contains("回）：期待「標準出力が"), "{row}");
+}
+
 /// The engine's English reasons, which a Japanese document must say in Japanese.
 const ENGINE_ENGLISH: &[&str] = &[
     "expected stdout",
