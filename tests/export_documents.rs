@@ -602,7 +602,7 @@ fn a_merged_export_takes_any_runs_window_zone_and_says_whose() {
     );
     let ja = export(&s, &runs, &["--lang", "ja"]);
     assert!(
-        ja.contains("日時は America/New\\_York (UTC-05:00)（実行 \\#2 の手順書「Night change」の作業時間帯のタイムゾーン）で記す。"),
+        ja.contains("日時は実行 \\#2 の手順書「Night change」の作業時間帯のタイムゾーン America/New\\_York（UTC-05:00）で記す。"),
         "{ja}"
     );
     let json: Value = serde_json::from_str(&export(&s, &runs, &["--format", "json"])).unwrap();
