@@ -241,6 +241,28 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
     assert!(row.contains("回）：期待「標準出力が"), "{row}");
 }
 
+/// A loop's later step reuses the target confirmed at an earlier one: its row in the
+/// targets section says where it was confirmed, not an empty typed value.
+#[test]
+fn a_reused_target_confirmation_says_where_it_was_confirmed() {
+    let s = Scratch::new();
+    let run = s.run(
+        &runbook("rolling-restart.yaml"),
+        &[],
+        "svc-1\nsvc-2\nsvc-3\nkeep looks fine\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.explain());
+    for (args, says) in [
+        (&[][..], "not typed again: confirmed at "),
+        (&["--lang", "ja"][..], "再入力なし（「"),
+    ] {
+        let md = export(&s, &[run.dir()], args);
+        assert!(!md.contains("` `"), "an empty code span:\n{md}");
+        assert!(!md.contains("``"), "an empty code span:\n{md}");
+        assert_eq!(md.matches(says).count(), 3, "{md}");
+    }
+}
+
 /// The engine's English reasons, which a Japanese document must say in Japanese.
 const ENGINE_ENGLISH: &[&str] = &[
     "expected stdout",

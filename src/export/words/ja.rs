@@ -323,6 +323,10 @@ impl DocumentWords for Japanese {
         "一致".into()
     }
 
+    fn target_reused(&self, from: &str) -> String {
+        format!("再入力なし（「{from}」で確認済み）")
+    }
+
     fn target_mismatch(&self, misses: u32) -> String {
         // 0: a reviewer's miss, which is not counted against the operator's tries.
         if misses == 0 {
