@@ -243,7 +243,7 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
         "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |",
         "**FAILED** Deploy the template to the prod stage: verify 2 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
         "chose to roll back",
-        "**ROLLBACK** rollback started: undoing Deploy the template to the prod stage",
+        "**ROLLBACK** undoing Deploy the template to the prod stage",
         "**ROLLED BACK** run finished (exit 1)",
         "### ",
         "- Command: `apictl call --token none`",

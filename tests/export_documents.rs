@@ -204,6 +204,65 @@ fn repeated_attempts_of_one_check_are_one_row_unless_full() {
     assert_eq!(full["timeline_mode"], "full");
 }
 
+const NEVER_GREEN: &str = r#"version: 1
+name: Never green
+steps:
+  - id: health
+    kind: verify
+    title: The cluster is green
+    run: echo yellow
+    wait_until: { every: 100ms, deadline: 500ms }
+    expect: { stdout_equals: green }
+"#;
+
+/// A wait that ran out of time: its row says the time waited and the polls once, then the
+/// last poll's miss, in both languages (before, the deadline's own sentence followed again).
+#[test]
+fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
+    let s = Scratch::new();
+    let rb = s.write("never.yaml", NEVER_GREEN);
+    let run = s.run(&rb, &[], "abort not green\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let en = export(&s, &[run.dir()], &[]);
+    let row = en
+        .lines()
+        .find(|l| l.contains("still did not hold after waiting"))
+        .unwrap_or_else(|| panic!("{en}"));
+    assert_eq!(row.matches("polls").count(), 1, "{row}");
+    assert!(!row.contains("still not met after"), "{row}");
+    assert!(row.contains("polls) — expected stdout"), "{row}");
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    let row = ja
+        .lines()
+        .find(|l| l.contains("待っても条件を満たさなかった"))
+        .unwrap_or_else(|| panic!("{ja}"));
+    assert_eq!(row.matches("待っても").count(), 1, "{row}");
+    assert!(!row.contains("秒 待"), "{row}");
+    assert!(row.contains("回）：期待「標準出力が"), "{row}");
+}
+
+/// A loop's later step reuses the target confirmed at an earlier one: its row in the
+/// targets section says where it was confirmed, not an empty typed value.
+#[test]
+fn a_reused_target_confirmation_says_where_it_was_confirmed() {
+    let s = Scratch::new();
+    let run = s.run(
+        &runbook("rolling-restart.yaml"),
+        &[],
+        "svc-1\nsvc-2\nsvc-3\nkeep looks fine\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.explain());
+    for (args, says) in [
+        (&[][..], "not typed again: confirmed at "),
+        (&["--lang", "ja"][..], "再入力なし（「"),
+    ] {
+        let md = export(&s, &[run.dir()], args);
+        assert!(!md.contains("` `"), "an empty code span:\n{md}");
+        assert!(!md.contains("``"), "an empty code span:\n{md}");
+        assert_eq!(md.matches(says).count(), 3, "{md}");
+    }
+}
+
 /// The engine's English reasons, which a Japanese document must say in Japanese.
 const ENGINE_ENGLISH: &[&str] = &[
     "expected stdout",
@@ -565,7 +624,7 @@ fn a_merged_export_takes_any_runs_window_zone_and_says_whose() {
     );
     let ja = export(&s, &runs, &["--lang", "ja"]);
     assert!(
-        ja.contains("日時は America/New\\_York (UTC-05:00)（実行 \\#2 の手順書「Night change」の作業時間帯のタイムゾーン）で記す。"),
+        ja.contains("日時は実行 \\#2 の手順書「Night change」の作業時間帯のタイムゾーン America/New\\_York（UTC-05:00）で記す。"),
         "{ja}"
     );
     let json: Value = serde_json::from_str(&export(&s, &runs, &["--format", "json"])).unwrap();

@@ -7,7 +7,7 @@ use super::condense::{self, Group};
 use super::ctx::Ctx;
 use super::model::TimelineRow;
 use super::text::Text;
-use crate::journal::record::{Body, Record};
+use crate::journal::record::{Body, CommandFailure, Record};
 use crate::phrase::{
     Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
 };
@@ -169,7 +169,12 @@ fn failure(book: &dyn Phrasebook, rec: &Record) -> Option<String> {
             why,
             ..
         } => said(
-            why.as_ref(),
+            // A wait's deadline names its time and polls, which the row already says:
+            // the row gives the last poll's miss alone, so the sentence is said once.
+            why.as_ref().map(|w| match w {
+                CommandFailure::Deadline { last, .. } => last.as_ref(),
+                w => w,
+            }),
             failure.as_deref().or(not_yet.as_deref()),
             |w| book.command_failure(w),
         )

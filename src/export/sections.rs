@@ -60,15 +60,22 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 resolved,
                 typed,
                 blind: b,
-                ..
+                reused_from,
             } => {
                 blind = *b;
-                let detail = if blind {
-                    ctx.words.target_confirmed_blind()
+                // A loop's later passes reuse the first confirmation: nothing was typed, so
+                // the row says where it was confirmed rather than showing an empty value.
+                if let Some(from) = reused_from {
+                    let detail = ctx.words.target_reused(&ctx.title_of(from));
+                    (resolved, None, "confirmed", detail)
                 } else {
-                    ctx.words.target_confirmed()
-                };
-                (resolved, Some(typed.clone()), "confirmed", detail)
+                    let detail = if blind {
+                        ctx.words.target_confirmed_blind()
+                    } else {
+                        ctx.words.target_confirmed()
+                    };
+                    (resolved, Some(typed.clone()), "confirmed", detail)
+                }
             }
             Body::TargetMismatch {
                 resolved,

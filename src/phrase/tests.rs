@@ -207,7 +207,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
     );
     assert_eq!(
         say(&r).line(&EN),
-        "↺ ROLLBACK rollback started: undoing Push the config to *all* hosts, then Drain the edge (no rollback defined for notify)"
+        "↺ ROLLBACK undoing Push the config to *all* hosts, then Drain the edge (no rollback defined for notify)"
     );
     let empty = rec(
         None,
@@ -218,7 +218,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
             kept: vec![],
         },
     );
-    assert_eq!(say(&empty).text(), "rollback started: nothing to undo");
+    assert_eq!(say(&empty).text(), "nothing to undo");
 }
 
 #[test]

@@ -276,6 +276,10 @@ impl DocumentWords for English {
         "confirmed".into()
     }
 
+    fn target_reused(&self, from: &str) -> String {
+        format!("not typed again: confirmed at {from}")
+    }
+
     fn target_mismatch(&self, misses: u32) -> String {
         // 0: a reviewer's miss, which is not counted against the operator's tries.
         if misses == 0 {

@@ -99,14 +99,17 @@ impl DocumentWords for Japanese {
         _day: Option<&str>,
     ) -> String {
         let says = match (source, from) {
-            (ZoneChoice::Flag, _) => "--tz で指定".to_string(),
+            (ZoneChoice::Flag, _) => "--tz で指定した".to_string(),
             (ZoneChoice::Runbook, Some((n, name))) => {
                 format!("実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン")
             }
             (ZoneChoice::Runbook, None) => "手順書の作業時間帯のタイムゾーン".to_string(),
             (ZoneChoice::Local, _) => "このマシンのタイムゾーン".to_string(),
         };
-        format!("日時は {label}（{says}）で記す。")
+        // The label's offset in full-width brackets, and whose zone said before it rather
+        // than in a second bracket: one bracket style, none doubled (issue 17).
+        let label = label.replace(" (", "（").replace(')', "）");
+        format!("日時は{says} {label}で記す。")
     }
 
     /// Always with the date, to the minute: `2023-12-05 17:15`.
@@ -318,6 +321,10 @@ impl DocumentWords for Japanese {
 
     fn target_confirmed(&self) -> String {
         "一致".into()
+    }
+
+    fn target_reused(&self, from: &str) -> String {
+        format!("再入力なし（「{from}」で確認済み）")
     }
 
     fn target_mismatch(&self, misses: u32) -> String {

@@ -195,6 +195,8 @@ pub trait DocumentWords: Sync {
     /// A target check's result: `confirmed`, `mismatch` (misses so far), `denied` (rule,
     /// pattern).
     fn target_confirmed(&self) -> String;
+    /// Not typed again: the same target was confirmed at `from` (a step's title) earlier.
+    fn target_reused(&self, from: &str) -> String;
     fn target_mismatch(&self, misses: u32) -> String;
     fn target_denied(&self, rule: &str, pattern: &str) -> String;
     /// Blind: the person named the intended target first, and it matched.

@@ -82,9 +82,9 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             let titles =
                 |ids: &[String]| -> Vec<String> { ids.iter().map(|id| title(id, names)).collect() };
             let mut s = if plan.is_empty() {
-                "rollback started: nothing to undo".to_string()
+                "nothing to undo".to_string()
             } else {
-                format!("rollback started: undoing {}", titles(plan).join(", then "))
+                format!("undoing {}", titles(plan).join(", then "))
             };
             if !without_rollback.is_empty() {
                 let none = titles(without_rollback).join(", ");

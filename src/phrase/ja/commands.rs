@@ -159,7 +159,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: false,
         } => step().marked(Mark::Failed).plain(format!(
-            "{}は {} 待っても条件を満たさなかった（確認 {polls} 回）",
+            "{}は {}待っても条件を満たさなかった（確認 {polls} 回）",
             purpose_words(*purpose),
             book.duration(*waited_ms)
         )),

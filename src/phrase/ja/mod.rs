@@ -214,18 +214,18 @@ impl Phrasebook for Japanese {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "は {took} 待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
+                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
                 ));
             }
             (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
             (Some(polls), true) => {
                 return p.plain(format!(
-                    "が {took} 待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
+                    "が {took}待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
                 ));
             }
             (Some(polls), false) => {
                 return p.marked(Mark::Failed).plain(format!(
-                    "は {took} 待っても条件を満たさなかった（確認 {polls} 回）: {miss}"
+                    "は {took}待っても条件を満たさなかった（確認 {polls} 回）：{miss}"
                 ));
             }
             (None, _) => {}

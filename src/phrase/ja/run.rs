@@ -88,11 +88,11 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     .collect()
             };
             let mut s = if plan.is_empty() {
-                "ロールバック開始: 戻すステップはない".to_string()
+                "戻すステップはない".to_string()
             } else {
                 match titles(plan).as_slice() {
-                    [one] => format!("ロールバック開始: {one}を戻す"),
-                    many => format!("ロールバック開始: {}の順に戻す", many.join("→")),
+                    [one] => format!("{one}を戻す"),
+                    many => format!("{}の順に戻す", many.join("→")),
                 }
             };
             if !without_rollback.is_empty() {

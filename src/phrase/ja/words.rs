@@ -53,7 +53,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
             polls,
             last,
         } => format!(
-            "{} 待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認: {}",
+            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認: {}",
             duration(*deadline_ms),
             command_failure(last)
         ),
