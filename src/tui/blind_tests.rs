@@ -165,25 +165,7 @@ fn a_resumed_blind_target_does_not_reload_its_lookups_output() {
         }
     }
     assert_eq!(logs, 3);
-    let e = crate::engine::Engine::replay(
-        first.e().runbook().clone(),
-        super::tests::operator(),
-        first.e().params().clone(),
-        &first.entries(),
-    );
-    let mut sim = Sim::with_engine(e, 80, 24, false);
-    let e = sim.e();
-    sim.app().remember(
-        crate::frontend::evidence::Past {
-            records: first.records(),
-            run_dir: dir.path().to_path_buf(),
-        },
-        &e,
-    );
-    sim.feed(Event::Resume {
-        clock_faked: None,
-        outside_window: None,
-    });
+    let mut sim = Sim::resumed(&first, dir.path(), 80, 24);
     for _ in 0..5 {
         sim.key(KeyCode::PageUp);
     }

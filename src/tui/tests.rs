@@ -342,6 +342,32 @@ impl Sim {
         self.world.entries.borrow().clone()
     }
 
+    /// `shisa resume` of `first`'s run, its logs in `run_dir`: the journal replayed, the
+    /// screen shown what the journal and logs hold (as `commands/resume` does), then resumed.
+    pub(super) fn resumed(first: &Sim, run_dir: &std::path::Path, w: u16, h: u16) -> Sim {
+        let was = first.e();
+        let e = Engine::replay(
+            was.runbook().clone(),
+            operator(),
+            was.params().clone(),
+            &first.entries(),
+        );
+        let mut sim = Sim::with_engine(e, w, h, false);
+        let e = sim.e();
+        sim.app().remember(
+            crate::frontend::evidence::Past {
+                records: first.records(),
+                run_dir: run_dir.to_path_buf(),
+            },
+            &e,
+        );
+        sim.feed(Event::Resume {
+            clock_faked: None,
+            outside_window: None,
+        });
+        sim
+    }
+
     /// The journal's records so far, as the screen was shown them.
     pub(super) fn records(&self) -> Vec<Record> {
         self.world.records.borrow().clone()
@@ -891,25 +917,7 @@ fn a_resumed_run_shows_the_lookups_earlier_output() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, text).unwrap();
         }
-        let e = Engine::replay(
-            first.e().runbook().clone(),
-            operator(),
-            first.e().params().clone(),
-            &first.entries(),
-        );
-        let mut sim = Sim::with_engine(e, w, h, false);
-        let e = sim.e();
-        sim.app().remember(
-            crate::frontend::evidence::Past {
-                records: first.records(),
-                run_dir: dir.path().to_path_buf(),
-            },
-            &e,
-        );
-        sim.feed(Event::Resume {
-            clock_faked: None,
-            outside_window: None,
-        });
+        let mut sim = Sim::resumed(&first, dir.path(), w, h);
         // The step begins again on Enter (its lookup runs afresh); until then the pane
         // shows what the lookup printed before the stop.
         assert_eq!(sim.e().phase(), Phase::Ready(2));
