@@ -211,6 +211,29 @@ fn garbage_and_oversized_frames_are_cut_off_and_the_run_goes_on() {
     );
 }
 
+/// `SCHED_IDLE` in `sched_setscheduler(2)`.
+const SCHED_IDLE: u32 = 5;
+
+/// Each thread of a process with its scheduling policy and niceness, from
+/// `/proc/PID/task/TID/stat` (fields 41 and 19; the name in field 2 may hold spaces).
+fn scheduling(pid: u32) -> Vec<(String, u32, i32)> {
+    let mut threads = Vec::new();
+    for t in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .flatten()
+    {
+        let stat = std::fs::read_to_string(t.path().join("stat")).unwrap();
+        let after_name: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+        threads.push((
+            t.file_name().to_string_lossy().into_owned(),
+            after_name[41 - 3].parse().unwrap(),
+            after_name[19 - 3].parse().unwrap(),
+        ));
+    }
+    assert!(!threads.is_empty());
+    threads
+}
+
 #[test]
 fn twenty_watchers_all_get_the_whole_run() {
     let s = Scratch::new();
@@ -252,7 +275,18 @@ fn twenty_watchers_all_get_the_whole_run() {
         .collect();
     for w in &watchers {
         w.wait_for("▶ hold", 30);
+        // Twenty watchers must not slow the run: every thread of each yields the processor
+        // to any task that wants it (SCHED_IDLE), at the lowest niceness as well.
+        for (thread, policy, nice) in scheduling(w.child.id()) {
+            assert_eq!(policy, SCHED_IDLE, "watcher thread {thread}");
+            assert_eq!(nice, 19, "watcher thread {thread}");
+        }
     }
+    assert_eq!(
+        scheduling(op.child.id())[0].1,
+        0,
+        "the run itself keeps the normal policy"
+    );
     op.send("done");
     let run = op.finish();
     assert_eq!(run.code, 0);
