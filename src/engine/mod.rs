@@ -86,6 +86,8 @@ mod progress_tests;
 #[cfg(test)]
 mod recapture_tests;
 #[cfg(test)]
+mod stage_tests;
+#[cfg(test)]
 mod undo_failed_tests;
 #[cfg(test)]
 mod verify_all_tests;
