@@ -52,9 +52,7 @@ impl Engine {
         else {
             return None;
         };
-        let Some(Request { command_sha256, .. }) = self.steps[step].request() else {
-            return None;
-        };
+        let Request { command_sha256, .. } = self.steps[step].request()?;
         Some(PendingApproval {
             step,
             step_id: self.rb.steps[step].id.clone(),
