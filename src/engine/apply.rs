@@ -8,9 +8,8 @@ use crate::journal::record::{Body, Entry, Person, Purpose, Role, StepStatus};
 use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, RunProgress};
-use super::state::{
-    ApprovalState, CommandState, Engine, TargetState, WaitState, pass_key, unrolled,
-};
+use super::stage::{Asking, WaitState};
+use super::state::{Engine, pass_key, unrolled};
 
 impl Engine {
     /// Applies one journal entry. The only place state changes (`apply_choice.rs` and
@@ -54,28 +53,8 @@ impl Engine {
             Body::CommandStarted {
                 purpose, attempt, ..
             } => {
-                if let Some(s) = idx.map(|i| &mut self.steps[i]) {
-                    s.round = match s.command {
-                        CommandState::Ended {
-                            purpose: p,
-                            ok: false,
-                            ..
-                        } if p == *purpose => s.round + 1,
-                        _ => 1,
-                    };
-                    s.command = CommandState::Running {
-                        purpose: *purpose,
-                        attempt: *attempt,
-                    };
-                    s.attempts.insert(*purpose, *attempt);
-                    s.main_ran |= *purpose == Purpose::Main;
-                    if let WaitState::Active {
-                        purpose: p, polls, ..
-                    } = &mut s.wait
-                        && p == purpose
-                    {
-                        *polls += 1;
-                    }
+                if let Some(i) = idx {
+                    self.steps[i].command_started(*purpose, *attempt);
                 }
             }
             Body::CommandFinished {
@@ -86,13 +65,11 @@ impl Engine {
                 failure,
                 ..
             } => {
-                if let Some(i) = idx {
+                // Only the command that runs ends: a result for any other changes nothing.
+                if let Some(i) = idx
+                    && self.steps[i].command_ended(*purpose, *attempt, *ok)
+                {
                     let s = &mut self.steps[i];
-                    s.command = CommandState::Ended {
-                        purpose: *purpose,
-                        attempt: *attempt,
-                        ok: *ok,
-                    };
                     if let Purpose::Verify(n) = purpose {
                         let failed = failure.clone().unwrap_or_else(|| "failed".into());
                         s.checks.insert(*n, (!*ok).then_some(failed));
@@ -133,25 +110,17 @@ impl Engine {
             }
             Body::TargetResolved { resolved, .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].target = TargetState::Resolved {
-                        resolved: resolved.clone(),
-                        misses: 0,
-                    };
+                    self.steps[i].target_named(resolved.clone());
                 }
             }
             Body::TargetConfirmed { reused_from, .. } => {
                 let earlier = reused_from.as_deref().and_then(|id| self.step_index(id));
-                let by = match earlier.map(|j| &self.steps[j].target) {
-                    Some(TargetState::Confirmed { by, .. }) => by.clone(),
-                    _ => entry.actor.user.clone(),
+                let by = match earlier.and_then(|j| self.steps[j].confirmed.as_ref()) {
+                    Some(c) => c.by.clone(),
+                    None => entry.actor.user.clone(),
                 };
-                if let Some(i) = idx
-                    && let Some(resolved) = self.steps[i].target.resolved()
-                {
-                    self.steps[i].target = TargetState::Confirmed {
-                        resolved: resolved.to_string(),
-                        by,
-                    };
+                if let Some(i) = idx {
+                    self.steps[i].target_typed(by);
                 }
             }
             Body::WaitStarted {
@@ -160,11 +129,11 @@ impl Engine {
                 until,
                 ..
             } => {
-                if let Some(i) = idx {
+                if let Some(stage) = idx.and_then(|i| self.steps[i].progress.stage_mut()) {
                     let until = DateTime::parse_from_rfc3339(until)
                         .map(|t| t.with_timezone(&Utc))
                         .unwrap_or(DateTime::UNIX_EPOCH);
-                    self.steps[i].wait = WaitState::Active {
+                    stage.wait = WaitState::Active {
                         purpose: *purpose,
                         until,
                         deadline_ms: *deadline_ms,
@@ -174,13 +143,14 @@ impl Engine {
             }
             Body::WaitFinished { purpose, .. } => {
                 if let Some(i) = idx {
-                    let s = &mut self.steps[i];
-                    s.wait =
-                        if self.rb.steps[i].kind == StepKind::Manual && *purpose == Purpose::Main {
+                    let manual = self.rb.steps[i].kind == StepKind::Manual;
+                    if let Some(stage) = self.steps[i].progress.stage_mut() {
+                        stage.wait = if manual && *purpose == Purpose::Main {
                             WaitState::Passed
                         } else {
                             WaitState::None
                         };
+                    }
                 }
             }
             Body::NoReturnConfirmed { .. } => {
@@ -189,18 +159,15 @@ impl Engine {
                 }
             }
             Body::TargetMismatch { misses, blind, .. } => {
-                if let Some(i) = idx
-                    && let TargetState::Resolved { misses: m, .. } = &mut self.steps[i].target
-                {
-                    *m = *misses;
+                if let Some(i) = idx {
+                    self.steps[i].target_missed(*misses);
                 }
                 // A reviewer's wrong blind guess at the approval waiting now.
                 if let Some(i) = idx
                     && *blind
                     && entry.actor.role == Role::Reviewer
-                    && let ApprovalState::Requested { missed, .. } = &mut self.steps[i].approval
                 {
-                    missed.push(entry.actor.user.clone());
+                    self.steps[i].approval_missed(entry.actor.user.clone());
                 }
             }
             Body::ApprovalRequested {
@@ -209,12 +176,7 @@ impl Engine {
                 ..
             } => {
                 if let Some(i) = idx {
-                    self.steps[i].approval = ApprovalState::Requested {
-                        command_sha256: command_sha256.clone(),
-                        expected: expected.clone(),
-                        approvals: Vec::new(),
-                        missed: Vec::new(),
-                    };
+                    self.steps[i].approval_requested(command_sha256.clone(), expected.clone());
                 }
             }
             // One more person approved: the step may run once as many as it needs have
@@ -231,15 +193,7 @@ impl Engine {
                         login_uid: None,
                         sudo_user: None,
                     });
-                    let state = &mut self.steps[i].approval;
-                    if let ApprovalState::Requested { approvals, .. } = state {
-                        approvals.push(person);
-                        if approvals.len() as u32 >= needed {
-                            *state = ApprovalState::Granted;
-                        }
-                    } else {
-                        *state = ApprovalState::Granted;
-                    }
+                    self.steps[i].approval_granted(person, needed);
                 }
             }
             Body::ManualDone {
@@ -259,10 +213,10 @@ impl Engine {
             }
             Body::StepFailed { prompt, reason, .. } => {
                 if let Some(i) = idx {
-                    self.steps[i].command = CommandState::Asking {
+                    self.steps[i].ask(Asking {
                         prompt: *prompt,
                         reason: reason.clone(),
-                    };
+                    });
                 }
             }
             // The capturing step begins again from its start, through its gates, keeping its

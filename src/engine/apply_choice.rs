@@ -4,7 +4,7 @@
 use crate::journal::record::{Choice, Prompt};
 
 use super::run_progress::{Going, RunProgress};
-use super::state::{ApprovalState, CommandState, Engine, Progress, TargetState};
+use super::state::Engine;
 
 impl Engine {
     pub(super) fn apply_choice(&mut self, i: usize, prompt: Prompt, choice: &Choice) {
@@ -26,34 +26,32 @@ impl Engine {
             // After a rejection, "retry" asks for approval again: a new request, which the
             // old one's answers cannot meet.
             (Prompt::Rollback, Choice::Retry) if before_gates => {
-                s.command = CommandState::Idle;
-                if matches!(s.target, TargetState::Resolved { .. }) {
-                    s.target = TargetState::Unresolved;
-                }
+                s.settle_command();
+                s.forget_target(false);
             }
             (Prompt::Rollback, Choice::Continue) if before_gates => {
-                s.command = CommandState::Idle;
+                s.settle_command();
                 s.undone_to(entries);
                 if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
                     r.incomplete = true;
                 }
             }
             (Prompt::Rejected, Choice::Retry) => {
-                s.command = CommandState::Idle;
-                s.approval = ApprovalState::NotRequested;
+                s.settle_command();
+                s.forget_approval();
             }
             (_, Choice::Retry) => {
-                s.command = CommandState::Idle;
+                s.settle_command();
                 s.checks.retain(|_, failure| failure.is_none());
             }
             // The window override is on record (its own `override` entry): the step goes
             // on from where the window stopped it.
             (Prompt::Window, Choice::Override(_)) => {
-                s.command = CommandState::Idle;
+                s.settle_command();
             }
             // The entry that failed is not undone, and neither is the step (`NotUndone`).
             (Prompt::Rollback, Choice::Continue) => {
-                s.command = CommandState::Idle;
+                s.settle_command();
                 s.undo_failed(s.undone() + 1);
                 if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
                     r.incomplete = true;
@@ -68,16 +66,12 @@ impl Engine {
             // The operator says the step's own part finished: what is left (its verify)
             // runs from here.
             (Prompt::InDoubt, Choice::Done(reason)) => {
-                s.progress = Progress::Verifying {
-                    accepted: Some(reason.clone()),
-                };
-                s.main_ran = true;
-                s.command = CommandState::Idle;
+                s.accept(reason.clone());
                 settle(going);
             }
             // The step that needs the value tries again once the capturing step has run
             // again (`capture_rerun`, journaled next, starts that).
-            (Prompt::LostCapture, Choice::Rerun) => s.command = CommandState::Idle,
+            (Prompt::LostCapture, Choice::Rerun) => s.settle_command(),
             (Prompt::InDoubt, Choice::Rerun) => {
                 // Start the step over, but keep counting attempts so no log is overwritten, and
                 // remember that its command ran before: whatever it changed may be in place.

@@ -5,7 +5,8 @@
 use crate::journal::record::Outcome;
 
 use super::run_progress::{Going, RunProgress};
-use super::state::{ApprovalState, CommandState, Engine, Progress, RollbackState, TargetState};
+use super::stage::CommandState;
+use super::state::{Engine, Progress, RollbackState};
 
 impl Engine {
     /// `rollback_started`: the steps of `plan` are to be undone, in order; `kept` stay.
@@ -22,11 +23,8 @@ impl Engine {
         };
         let (plan, kept) = (ids(plan), ids(kept));
         // The failure that led here is decided; failed commands are not retried.
-        for s in self
-            .steps
-            .iter_mut_where(|s| s.command != CommandState::Idle)
-        {
-            s.command = CommandState::Idle;
+        for s in self.steps.iter_mut_where(|s| s.has_command()) {
+            s.settle_command();
         }
         for &j in &plan {
             self.steps[j].start_undo();
@@ -58,10 +56,8 @@ impl Engine {
         if reopened {
             for &j in &plan_gated {
                 let s = &mut self.steps[j];
-                if self.rb.steps[j].target.is_some() {
-                    s.target = TargetState::Unresolved;
-                }
-                s.approval = ApprovalState::NotRequested;
+                s.forget_target(true);
+                s.forget_approval();
             }
         }
     }
@@ -75,21 +71,20 @@ impl Engine {
         // would, still owing the rollback of an earlier attempt's command.
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
-            if matches!(s.progress, Progress::Undoing { .. })
-                && matches!(s.target, TargetState::Resolved { .. })
-            {
-                s.target = TargetState::Unresolved;
+            let named = s.stage().target.is_some();
+            if named && matches!(s.progress, Progress::Undoing { .. }) {
+                s.forget_target(false);
                 continue;
             }
-            if s.status().is_none() && matches!(s.target, TargetState::Resolved { .. }) {
+            if named {
                 s.restart(s.main_ran);
                 continue;
             }
             if matches!(
-                s.command,
+                s.stage().command,
                 CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
             ) {
-                s.command = CommandState::Idle;
+                s.settle_command();
             }
         }
         let in_doubt = in_doubt.and_then(|id| self.step_index(id));

@@ -8,7 +8,7 @@ use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
 use super::messages as msg;
-use super::state::{ApprovalState, Engine};
+use super::state::Engine;
 
 /// Where an approval request stands: who has approved and how many are needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,10 +67,10 @@ impl Engine {
         else {
             return None;
         };
-        let approvals = match &self.steps[i].approval {
-            ApprovalState::Requested { approvals, .. } => approvals.clone(),
-            ApprovalState::NotRequested | ApprovalState::Granted => Vec::new(),
-        };
+        let approvals = self.steps[i]
+            .request()
+            .map(|r| r.approvals.clone())
+            .unwrap_or_default();
         Some(Tally {
             approvals,
             needed: *reviewers,

@@ -9,7 +9,7 @@
 use crate::journal::record::Purpose;
 use crate::runbook::model::{Approval, Confirm};
 
-use super::state::{ApprovalState, Engine};
+use super::state::Engine;
 
 /// Who looks at the target: the operator, or a watcher who may be asked to approve.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,12 +38,11 @@ impl Engine {
         let Some(s) = self.steps.get(i) else {
             return false;
         };
-        let named = s.target.confirmed() || s.status().is_some();
+        let named = s.target().confirmed() || s.status().is_some();
         match viewer {
             Viewer::Operator => named,
             Viewer::Reviewer => {
-                let approved = self.rb.steps[i].approval == Approval::None
-                    || s.approval == ApprovalState::Granted;
+                let approved = self.rb.steps[i].approval == Approval::None || s.approved;
                 named && (approved || s.status().is_some())
             }
         }

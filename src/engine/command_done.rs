@@ -24,7 +24,7 @@ impl Engine {
         let Some(purpose) = r.purpose else {
             return refuse(msg::RESULT_WITHOUT_PURPOSE);
         };
-        if self.steps.get(i).and_then(|s| s.command.running()) != Some((purpose, r.attempt)) {
+        if self.steps.get(i).and_then(|s| s.running()) != Some((purpose, r.attempt)) {
             return refuse(msg::NO_SUCH_COMMAND);
         }
         // The connection went away mid-command: whether it finished is unknown. The run

@@ -10,7 +10,8 @@ use crate::runbook::show;
 
 use super::event::{Effect, Program, Spawn};
 use super::manual::{later, millis, stamp};
-use super::state::{Engine, WaitState};
+use super::stage::WaitState;
+use super::state::Engine;
 use super::update::command_id;
 
 /// Whether the command, or what its result is judged against, reads the value `name` (as
@@ -176,7 +177,7 @@ impl Engine {
 
     /// The deadline of the wait this command belongs to, while it is being polled.
     pub(super) fn polling(&self, i: usize, purpose: Purpose) -> Option<DateTime<Utc>> {
-        match &self.steps[i].wait {
+        match self.steps[i].wait() {
             WaitState::Active {
                 purpose: p, until, ..
             } if *p == purpose => Some(*until),
@@ -185,7 +186,7 @@ impl Engine {
     }
 
     pub(super) fn polls(&self, i: usize) -> u32 {
-        match &self.steps[i].wait {
+        match self.steps[i].wait() {
             WaitState::Active { polls, .. } => *polls,
             _ => 0,
         }
@@ -213,6 +214,6 @@ impl Engine {
         self.steps
             .iter()
             .enumerate()
-            .find_map(|(i, s)| s.command.running().map(|(p, a)| (i, p, a)))
+            .find_map(|(i, s)| s.running().map(|(p, a)| (i, p, a)))
     }
 }

@@ -7,7 +7,8 @@ use crate::runbook::model::Approval as Needs;
 use super::event::{Effect, Offer};
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::{ApprovalState, Engine};
+use super::stage::{Request, TargetState};
+use super::state::Engine;
 use super::update::{Refusal, refuse};
 
 /// How many typed (or blind) targets may miss before the run halts, and how many wrong
@@ -51,9 +52,7 @@ impl Engine {
         else {
             return None;
         };
-        let ApprovalState::Requested { command_sha256, .. } = &self.steps[step].approval else {
-            return None;
-        };
+        let Request { command_sha256, .. } = self.steps[step].request()?;
         Some(PendingApproval {
             step,
             step_id: self.rb.steps[step].id.clone(),
@@ -84,7 +83,7 @@ impl Engine {
                 misses,
             } => (step, resolved, misses, false),
             Phase::Blind { step, misses } => {
-                let resolved = self.steps[step].target.resolved().unwrap_or_default();
+                let resolved = self.steps[step].target().resolved().unwrap_or_default();
                 (step, resolved.to_string(), misses, true)
             }
             _ => return refuse(msg::NO_TARGET_WAITING),
@@ -182,7 +181,7 @@ impl Engine {
         };
         let command = self.approval_command(i);
         let expected = self.steps[i]
-            .target
+            .target()
             .resolved()
             .map_or_else(|| step.id.clone(), str::to_string);
         let body = Body::ApprovalRequested {
@@ -212,9 +211,9 @@ impl Engine {
         let Some(p) = self.pending_approval() else {
             return true;
         };
-        !matches!(&self.steps[p.step].target,
-            super::state::TargetState::Confirmed { resolved, by }
-                if *resolved == p.expected && *by == self.operator.user)
+        !matches!(self.steps[p.step].target(),
+            TargetState::Confirmed { resolved, by }
+                if resolved == p.expected && by == self.operator.user)
     }
 
     /// The operator's own approval of the request waiting now. Nothing typed, where the
@@ -241,12 +240,9 @@ impl Engine {
 
     /// How many times `user` named step `i`'s blind target wrong at the approval waiting.
     fn blind_misses_of(&self, i: usize, user: &str) -> u32 {
-        match &self.steps[i].approval {
-            ApprovalState::Requested { missed, .. } => {
-                missed.iter().filter(|u| *u == user).count() as u32
-            }
-            _ => 0,
-        }
+        self.steps[i]
+            .request()
+            .map_or(0, |r| r.missed.iter().filter(|u| *u == user).count() as u32)
     }
 
     pub(super) fn approval(&mut self, offer: Offer, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
@@ -268,7 +264,7 @@ impl Engine {
         else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
-        let ApprovalState::Requested { command_sha256, .. } = self.steps[i].approval.clone() else {
+        let Some(Request { command_sha256, .. }) = self.steps[i].request().cloned() else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
         let self_approved = self.is_operator(&who);

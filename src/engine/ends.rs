@@ -118,6 +118,7 @@ impl Engine {
         let (step, s) = (&self.rb.steps[i], &self.steps[i]);
         let Progress::Verifying {
             accepted: Some(said),
+            ..
         } = &s.progress
         else {
             return Body::StepFinished {

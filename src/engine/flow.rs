@@ -4,7 +4,8 @@
 use crate::journal::record::Skip;
 use crate::runbook::model::{Step, When};
 
-use super::state::{Engine, TargetState};
+use super::stage::TargetState;
+use super::state::Engine;
 
 /// The loop pass a step belongs to (`None` at the top level): a target typed in one pass
 /// says nothing about another.
@@ -64,7 +65,7 @@ impl Engine {
         here?;
         (0..i).rev().find(|&j| {
             pass(&self.rb.steps[j]) == here
-                && matches!(&self.steps[j].target,
+                && matches!(self.steps[j].target(),
                     TargetState::Confirmed { resolved: r, .. } if r == resolved)
         })
     }

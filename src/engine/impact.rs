@@ -174,7 +174,7 @@ impl Engine {
             return false;
         }
         let gate = Gate::ImpactOver {
-            resolved: self.steps[i].target.resolved().unwrap_or_default().into(),
+            resolved: self.steps[i].target().resolved().unwrap_or_default().into(),
             count,
             unit: self.impact(i).and_then(|c| c.unit.clone()),
             at_most,

@@ -11,7 +11,8 @@ use crate::runbook::window::Verdict;
 use super::event::Effect;
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::{ApprovalState, Engine, TargetState};
+use super::stage::TargetState;
+use super::state::Engine;
 use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
@@ -113,9 +114,8 @@ impl Engine {
     pub(super) fn undo_gates_met(&self, i: usize) -> bool {
         let step = &self.rb.steps[i];
         let s = &self.steps[i];
-        let target = step.target.is_none() || matches!(s.target, TargetState::Confirmed { .. });
-        let approval =
-            matches!(step.approval, Approval::None) || matches!(s.approval, ApprovalState::Granted);
+        let target = step.target.is_none() || matches!(s.target(), TargetState::Confirmed { .. });
+        let approval = matches!(step.approval, Approval::None) || s.approved;
         target && approval
     }
 

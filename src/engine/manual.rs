@@ -8,7 +8,8 @@ use crate::journal::record::{Body, Purpose};
 use super::event::{Effect, Event};
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::{Engine, WaitState};
+use super::stage::WaitState;
+use super::state::Engine;
 use super::update::{Refusal, has_controls, refuse};
 
 /// A time as the journal writes it.
@@ -101,7 +102,7 @@ impl Engine {
             self.wait_timer(step, until, fx);
             return Ok(());
         }
-        let waited = match &self.steps[i].wait {
+        let waited = match self.steps[i].wait() {
             WaitState::Active { deadline_ms, .. } => *deadline_ms,
             _ => 0,
         };
@@ -154,7 +155,7 @@ impl Engine {
 
     /// How long a wait ran, for `wait_finished`.
     pub(super) fn waited_ms(&self, i: usize) -> u64 {
-        match &self.steps[i].wait {
+        match self.steps[i].wait() {
             WaitState::Active {
                 until, deadline_ms, ..
             } => {
@@ -169,7 +170,7 @@ impl Engine {
 
     /// Says how long a deadline is, for people.
     pub(super) fn deadline_ms(&self, i: usize) -> u64 {
-        match &self.steps[i].wait {
+        match self.steps[i].wait() {
             WaitState::Active { deadline_ms, .. } => *deadline_ms,
             _ => 0,
         }

@@ -39,8 +39,10 @@ mod replay;
 pub mod rollback;
 mod run_progress;
 pub mod ssh_failure;
+mod stage;
 pub mod state;
 mod step;
+mod step_gates;
 pub mod steps;
 pub mod update;
 mod verify_all;
@@ -83,6 +85,8 @@ mod progress_tests;
 
 #[cfg(test)]
 mod recapture_tests;
+#[cfg(test)]
+mod stage_tests;
 #[cfg(test)]
 mod undo_failed_tests;
 #[cfg(test)]

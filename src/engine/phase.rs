@@ -7,8 +7,9 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, Confirm, OnFailure, Step, StepKind, Undo};
 
-use super::run_progress::RunProgress;
-use super::state::{ApprovalState, CommandState, Engine, Progress, TargetState, WaitState};
+use super::run_progress::{Going, RollbackState, RunProgress};
+use super::stage::{Asking, CommandState, NOTHING, Stage, TargetState, WaitState};
+use super::state::{Engine, Progress};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -199,6 +200,8 @@ pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
 }
 
 impl Engine {
+    /// Where the run stands: a `match` on the run's state, then on the current step's
+    /// `Progress` and what it has in flight (ARCHITECTURE.md, "One state at a time").
     pub fn phase(&self) -> Phase {
         let going = match &self.run {
             RunProgress::NotStarted => return Phase::NotStarted,
@@ -210,68 +213,67 @@ impl Engine {
             }
             RunProgress::Going(g) => g,
         };
-        if let Some(reason) = &going.halted {
-            return Phase::Halted(reason.clone());
+        match going {
+            Going {
+                halted: Some(reason),
+                ..
+            } => Phase::Halted(reason.clone()),
+            Going {
+                rollback: Some(r), ..
+            } => self.undoing(r, going.in_doubt),
+            Going {
+                in_doubt: Some(i), ..
+            } => Phase::InDoubt(*i),
+            Going { .. } => self.forward(),
         }
-        if let Some(r) = &going.rollback {
-            let Some(&i) = r.plan.get(r.next) else {
-                return Phase::Next(Todo::RollbackDone);
-            };
-            if going.in_doubt == Some(i) {
-                return Phase::InDoubt(i);
-            }
-            if let Some(p) = self.waiting_on_command(i) {
-                return p;
-            }
-            let n = self.steps[i].undone();
-            // A later rollback meets the step's gates before any of its entries runs (none,
-            // once the operator chose to leave the change in place).
-            if r.gated
-                && (n as usize) < self.rb.steps[i].rollback.len()
-                && let Some(p) = self.confirming(i, &self.rb.steps[i], true)
-            {
-                return p;
-            }
-            return match self.rb.steps[i].rollback.get(n as usize) {
-                Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
-                Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),
-                None => Phase::Next(Todo::RollbackStepDone(i)),
-            };
-        }
-        if let Some(i) = going.in_doubt {
-            return Phase::InDoubt(i);
-        }
+    }
+
+    /// Going forward: where the step the run is at stands.
+    fn forward(&self) -> Phase {
         let i = self.at();
         let Some(step) = self.rb.steps.get(i) else {
             return Phase::Next(Todo::RunDone);
         };
-        if let Some(p) = self.waiting_on_command(i) {
-            return p;
-        }
         let s = &self.steps[i];
-        let main_done = match &s.progress {
-            Progress::NotStarted => {
-                return match self.condition(i) {
-                    Err(_) => Phase::Next(Todo::Skip(i)),
-                    Ok(()) => Phase::Ready(i),
-                };
-            }
-            Progress::Underway => false,
+        match &s.progress {
+            Progress::NotStarted {
+                refused: Some(Asking { prompt, reason }),
+            } => Phase::Failed {
+                step: i,
+                prompt: *prompt,
+                reason: reason.clone(),
+            },
+            Progress::NotStarted { refused: None } => match self.condition(i) {
+                Err(_) => Phase::Next(Todo::Skip(i)),
+                Ok(()) => Phase::Ready(i),
+            },
+            Progress::Underway(stage) => self
+                .in_flight(i, &stage.command)
+                .or_else(|| self.confirming(i, step, false))
+                .unwrap_or_else(|| self.own_part(i, step, stage)),
             // Declared done after a crash that cut off its `describe`, a manual step still
             // has its target typed and its approval given before its checks run.
-            Progress::Verifying { .. } => true,
+            Progress::Verifying { stage, .. } => self.checks_due(i, step, stage),
             // Never the step in progress: `step_finished` moves the run past it, and only a
-            // rollback (above) undoes steps. Taken as done, the run moves on from it.
-            Progress::Finished(_) | Progress::Undoing { .. } => true,
-        };
-        if let Some(p) = self.confirming(i, step, false) {
-            return p;
+            // rollback undoes steps. Taken as done, the run moves on from it.
+            Progress::Undoing { stage, .. } => self.checks_due(i, step, stage),
+            Progress::Finished(_) => self.checks_due(i, step, &NOTHING),
         }
-        if main_done {
-            return self.after_main(i);
-        }
+    }
+
+    /// A step whose own part is done: what it has in flight, then its gates, then its
+    /// checks.
+    fn checks_due(&self, i: usize, step: &Step, stage: &Stage) -> Phase {
+        self.in_flight(i, &stage.command)
+            .or_else(|| self.confirming(i, step, false))
+            .unwrap_or_else(|| self.after_main(i))
+    }
+
+    /// A begun step past its gates, its own part not done: its point of no return, its
+    /// wait, a person's work or its command.
+    fn own_part(&self, i: usize, step: &Step, stage: &Stage) -> Phase {
         if let Some(reason) = &step.point_of_no_return
-            && !s.no_return
+            && !self.steps[i].no_return
         {
             return Phase::NoReturn {
                 step: i,
@@ -279,7 +281,7 @@ impl Engine {
                 reason: reason.clone(),
             };
         }
-        match (step.kind, step.wait, &s.wait) {
+        match (step.kind, step.wait, &stage.wait) {
             (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
             (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
                 step: i,
@@ -290,6 +292,39 @@ impl Engine {
         }
     }
 
+    /// A rollback under way: where the step it is at stands in being undone.
+    fn undoing(&self, r: &RollbackState, in_doubt: Option<usize>) -> Phase {
+        let Some(&i) = r.plan.get(r.next) else {
+            return Phase::Next(Todo::RollbackDone);
+        };
+        if in_doubt == Some(i) {
+            return Phase::InDoubt(i);
+        }
+        let step = &self.rb.steps[i];
+        // `rollback_started` puts every step of its plan in `Undoing`; in any other state
+        // nothing of it is undone and nothing is in flight.
+        let (n, stage) = match &self.steps[i].progress {
+            Progress::Undoing { undone, stage, .. } => (*undone, stage),
+            _ => (0, &NOTHING),
+        };
+        if let Some(p) = self.in_flight(i, &stage.command) {
+            return p;
+        }
+        // A later rollback meets the step's gates before any of its entries runs (none,
+        // once the operator chose to leave the change in place).
+        if r.gated
+            && (n as usize) < step.rollback.len()
+            && let Some(p) = self.confirming(i, step, true)
+        {
+            return p;
+        }
+        match step.rollback.get(n as usize) {
+            Some(Undo::Manual { .. }) => Phase::ManualUndo { step: i, n: n + 1 },
+            Some(Undo::Run(_)) => Phase::Next(Todo::RollbackCmd(i, n + 1)),
+            None => Phase::Next(Todo::RollbackStepDone(i)),
+        }
+    }
+
     /// The typed target and the approval a begun step waits for, before its own part — or,
     /// `undoing` in a later rollback, before its rollback: then the blast radius is not
     /// counted again (it measured the change, not its undoing) and no earlier step's old
@@ -297,7 +332,7 @@ impl Engine {
     fn confirming(&self, i: usize, step: &Step, undoing: bool) -> Option<Phase> {
         let s = &self.steps[i];
         if let Some(t) = &step.target {
-            match &s.target {
+            match s.target() {
                 TargetState::Unresolved => return Some(Phase::Next(Todo::Describe(i))),
                 // The blast radius is counted before anyone is asked to confirm anything.
                 TargetState::Resolved { .. } if !undoing && self.impact_due(i) => {
@@ -311,43 +346,39 @@ impl Engine {
                 }
                 // Blind: the phase does not carry the resolved target at all.
                 TargetState::Resolved { misses, .. } if t.confirm == Confirm::Blind => {
-                    return Some(Phase::Blind {
-                        step: i,
-                        misses: *misses,
-                    });
+                    return Some(Phase::Blind { step: i, misses });
                 }
                 TargetState::Resolved { resolved, misses } => {
                     return Some(Phase::Confirm {
                         step: i,
-                        resolved: resolved.clone(),
-                        misses: *misses,
+                        resolved: resolved.to_string(),
+                        misses,
                     });
                 }
                 TargetState::Confirmed { .. } => {}
             }
         }
         if let Needs::Required { allow_self, .. } = step.approval {
-            match &s.approval {
-                ApprovalState::NotRequested => {
-                    return Some(Phase::Next(Todo::RequestApproval(i)));
-                }
-                ApprovalState::Requested { expected, .. } => {
+            match (s.request(), s.approved) {
+                (Some(request), _) => {
                     return Some(Phase::Approval {
                         step: i,
-                        expected: expected.clone(),
+                        expected: request.expected.clone(),
                         allow_self,
                     });
                 }
-                ApprovalState::Granted => {}
+                (None, false) => return Some(Phase::Next(Todo::RequestApproval(i))),
+                (None, true) => {}
             }
         }
         None
     }
 
-    /// A command in flight, or a failed one about to be retried.
-    fn waiting_on_command(&self, i: usize) -> Option<Phase> {
-        match &self.steps[i].command {
-            CommandState::Asking { prompt, reason } => Some(Phase::Failed {
+    /// A command in flight, a failed one about to be retried, or a failure put to the
+    /// operator.
+    fn in_flight(&self, i: usize, command: &CommandState) -> Option<Phase> {
+        match command {
+            CommandState::Asking(Asking { prompt, reason }) => Some(Phase::Failed {
                 step: i,
                 prompt: *prompt,
                 reason: reason.clone(),

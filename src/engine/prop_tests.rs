@@ -257,7 +257,7 @@ proptest! {
                         Phase::Ready(_) => Event::Begin,
                         Phase::Confirm { resolved, .. } => Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved }),
                         Phase::Blind { step, .. } => {
-                            let resolved = e.steps[step].target.resolved().unwrap_or_default().to_string();
+                            let resolved = e.steps[step].target().resolved().unwrap_or_default().to_string();
                             Event::Typed(if d % 4 == 0 { "wrong".into() } else { resolved })
                         }
                         Phase::Manual(i) => Event::ManualDone {
@@ -274,7 +274,7 @@ proptest! {
                             Event::WaitOver { step }
                         }
                         Phase::Approval { step, expected, .. } => {
-                            let state::ApprovalState::Requested { command_sha256, .. } = e.steps[step].approval.clone() else { break };
+                            let Some(command_sha256) = e.steps[step].request().map(|r| r.command_sha256.clone()) else { break };
                             // The operator or one of two reviewers, drawn: the same person twice is
                             // refused and journaled, and replay must count people as the run did.
                             let reviewer = match d % 3 {

@@ -10,7 +10,8 @@ use crate::journal::record::{Body, NotCounted, Prompt, StepFailure};
 use super::event::{Effect, Rejection};
 use super::messages as msg;
 use super::phase::Phase;
-use super::state::{ApprovalState, Engine};
+use super::stage::Request;
+use super::state::Engine;
 use super::update::{Refusal, has_controls, refuse};
 
 impl Engine {
@@ -26,7 +27,7 @@ impl Engine {
         let Phase::Approval { step: i, .. } = self.phase() else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
-        let ApprovalState::Requested { command_sha256, .. } = &self.steps[i].approval else {
+        let Some(Request { command_sha256, .. }) = self.steps[i].request() else {
             return refuse(msg::NO_APPROVAL_WAITING);
         };
         let reason = self.mask(r.reason.trim());

@@ -13,9 +13,8 @@ use crate::runbook::Runbook;
 use crate::runbook::expand::expand;
 use crate::runbook::params::{self, Params};
 
-pub use super::step::{
-    ApprovalState, CommandState, Counted, Ended, Progress, StepState, TargetState, WaitState,
-};
+pub use super::stage::{Asking, CommandState, Stage, TargetState, WaitState};
+pub use super::step::{Confirmed, Counted, Ended, Progress, StepState};
 pub use super::steps::Steps;
 
 /// The name of a loop pass, as the ids of its steps begin.

@@ -1,38 +1,31 @@
 //! What is known about one step in a run: the state the engine keeps per step, changed
-//! (like all its state) only by `apply` of journal entries.
+//! (like all its state) only by `apply` of journal entries (ARCHITECTURE.md, "State changes
+//! only through records"). Its state is one `Progress` at a time, and what a begun step has
+//! in flight (`Stage`, `stage.rs`) lives inside the variants where it means something; what
+//! stays beside it is history. A record that finds the step in a state it cannot apply to
+//! leaves it as it is, as `apply` does with a record naming no step.
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use crate::journal::record::{Purpose, StepStatus};
 
-use crate::journal::record::{Prompt, Purpose, StepStatus};
+use super::stage::{Asking, CommandState, NOTHING, Named, Request, Stage, TargetState, WaitState};
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum ApprovalState {
-    #[default]
-    NotRequested,
-    Requested {
-        command_sha256: String,
-        expected: String,
-        /// The people who approved this request so far, in order.
-        approvals: Vec<crate::journal::record::Person>,
-        /// The reviewer account of each wrong blind guess at this request: a reviewer has
-        /// as many tries as the operator.
-        missed: Vec<String>,
-    },
-    Granted,
-}
-
-/// What is known about one step in this run: where it is in its life (`progress`), what it
-/// is doing there (its command, typed target, approval, wait: sub-states of their own,
-/// since each spans several stages), and what stays true of it in any state.
+/// What is known about one step in this run: where it is in its life, with what it has in
+/// flight there (`progress`), and its history: facts about what it did, true whatever
+/// its progress now and read after it moved on.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StepState {
     pub(super) progress: Progress,
-    pub(super) target: TargetState,
-    pub(super) approval: ApprovalState,
-    /// Where the step's current command stands, or the failure waiting for a decision.
-    pub(super) command: CommandState,
+    /// History: the target the operator typed (or an earlier step's confirmation of the
+    /// same target stood for), and who typed it. Read after the step ends: by later steps
+    /// of the same loop pass (`confirmed_before`), a self-approval, a blind target's
+    /// reveal. Forgotten only where the gate is met afresh (a later rollback, a step begun
+    /// again).
+    pub(super) confirmed: Option<Confirmed>,
+    /// History: as many people as the step needs approved its command (its rollback's, in
+    /// a later rollback). Forgotten where the approval is asked afresh.
+    pub(super) approved: bool,
     /// Attempts of the current command's purpose since the operator last chose (for
     /// automatic retries).
     pub(super) round: u32,
@@ -46,13 +39,18 @@ pub struct StepState {
     pub(super) checks: BTreeMap<u32, Option<String>>,
     /// The answer picked at a manual step with `choices` (read by later steps' `when`).
     pub(super) chosen: Option<String>,
-    /// A `wait` or `wait_until` in progress or over.
-    pub(super) wait: WaitState,
     /// The operator confirmed this step's point of no return: no rollback reaches back
     /// past it, however the step ends.
     pub(super) no_return: bool,
     /// The target's `impact` count, once its command has run (`target_impact`).
     pub(super) impact: Option<Counted>,
+}
+
+/// A target typed: as the system named it (secrets masked), and who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirmed {
+    pub(super) resolved: String,
+    pub(super) by: String,
 }
 
 /// What a target's `impact` command counted (`engine/impact.rs`), as journaled.
@@ -68,19 +66,23 @@ pub struct Counted {
 
 /// Where one step is in its life, one state at a time: a step cannot be both ended and
 /// under way, nor have its own part done before it began, nor count rollback entries
-/// outside a rollback.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// outside a rollback. A begun step's `Stage` is inside the variant, so nothing is in
+/// flight at a step that has not begun or has ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress {
     /// Not begun: never yet, or to begin again (a rerun after a crash; a typed target that
-    /// a resume asks afresh).
-    #[default]
-    NotStarted,
+    /// a resume asks afresh). `refused`: a gate (the change window, a missing snapshot)
+    /// stopped it from beginning, and the operator is asked what to do.
+    NotStarted { refused: Option<Asking> },
     /// Begun (`step_started`); its own part — its command, or a person's work — not done.
-    Underway,
+    Underway(Stage),
     /// Its own part is done: the command succeeded, the manual step was marked done, or the
     /// operator declared the step done after a crash (`accepted`, with their reason, which
     /// no result proves). Its verify checks are what is left.
-    Verifying { accepted: Option<String> },
+    Verifying {
+        accepted: Option<String>,
+        stage: Stage,
+    },
     /// Ended (`step_finished`).
     Finished(Ended),
     /// In a rollback's plan, being undone: `undone` of its rollback entries are finished
@@ -92,7 +94,14 @@ pub enum Progress {
         ended: Option<Ended>,
         undone: u32,
         failed: Vec<u32>,
+        stage: Stage,
     },
+}
+
+impl Default for Progress {
+    fn default() -> Progress {
+        Progress::NotStarted { refused: None }
+    }
 }
 
 /// How a step ended, as its `step_finished` says.
@@ -110,11 +119,40 @@ impl Progress {
             _ => None,
         }
     }
+
+    /// Whether the step has begun (it may have ended since).
+    pub fn begun(&self) -> bool {
+        !matches!(self, Progress::NotStarted { .. })
+    }
+
+    /// What the step has in flight, if it is begun and not ended (or being undone).
+    pub fn stage(&self) -> Option<&Stage> {
+        match self {
+            Progress::Underway(stage)
+            | Progress::Verifying { stage, .. }
+            | Progress::Undoing { stage, .. } => Some(stage),
+            Progress::NotStarted { .. } | Progress::Finished(_) => None,
+        }
+    }
+
+    pub(super) fn stage_mut(&mut self) -> Option<&mut Stage> {
+        match self {
+            Progress::Underway(stage)
+            | Progress::Verifying { stage, .. }
+            | Progress::Undoing { stage, .. } => Some(stage),
+            Progress::NotStarted { .. } | Progress::Finished(_) => None,
+        }
+    }
 }
 
 impl StepState {
     pub fn progress(&self) -> &Progress {
         &self.progress
+    }
+
+    /// What the step has in flight (nothing, where it has not begun or has ended).
+    pub fn stage(&self) -> &Stage {
+        self.progress.stage().unwrap_or(&NOTHING)
     }
 
     /// How the step ended, if it has.
@@ -126,7 +164,9 @@ impl StepState {
     pub fn underway(&self) -> bool {
         matches!(
             self.progress,
-            Progress::Underway | Progress::Verifying { .. } | Progress::Undoing { ended: None, .. }
+            Progress::Underway(_)
+                | Progress::Verifying { .. }
+                | Progress::Undoing { ended: None, .. }
         )
     }
 
@@ -138,8 +178,43 @@ impl StepState {
         }
     }
 
-    pub fn target(&self) -> &TargetState {
-        &self.target
+    /// Where its target confirmation stands: named and waiting to be typed (its stage),
+    /// else typed (its history), else not asked.
+    pub fn target(&self) -> TargetState<'_> {
+        match (&self.stage().target, &self.confirmed) {
+            (Some(Named { resolved, misses }), _) => TargetState::Resolved {
+                resolved,
+                misses: *misses,
+            },
+            (None, Some(Confirmed { resolved, by })) => TargetState::Confirmed { resolved, by },
+            (None, None) => TargetState::Unresolved,
+        }
+    }
+
+    /// The approval asked for and not yet given, if the step waits for one.
+    pub(super) fn request(&self) -> Option<&Request> {
+        self.stage().approval.as_ref()
+    }
+
+    /// The command running now, if one is.
+    pub fn running(&self) -> Option<(Purpose, u32)> {
+        self.stage().command.running()
+    }
+
+    /// The failure put to the operator, if one waits for a decision (before the step
+    /// began, or during it).
+    pub fn asking(&self) -> Option<&Asking> {
+        match &self.progress {
+            Progress::NotStarted { refused } => refused.as_ref(),
+            p => match &p.stage()?.command {
+                CommandState::Asking(a) => Some(a),
+                _ => None,
+            },
+        }
+    }
+
+    pub(super) fn wait(&self) -> &WaitState {
+        &self.stage().wait
     }
 
     /// Each verify check's result this round (`None`: passed).
@@ -152,37 +227,135 @@ impl StepState {
         matches!(self.progress, Progress::Verifying { .. })
     }
 
-    /// `step_started`: a step not begun is under way (any other state is left as it is).
+    /// `step_started`: a step not begun, and not held at a refused gate, is under way.
     pub(super) fn begin(&mut self) {
-        if self.progress == Progress::NotStarted {
-            self.progress = Progress::Underway;
+        if self.progress == Progress::default() {
+            self.progress = Progress::Underway(Stage::default());
         }
     }
 
-    /// The step's own part is done (its command succeeded, or a person marked it done).
+    /// The step's own part is done (its command succeeded, or a person marked it done):
+    /// what is in flight goes on into its checks.
     pub(super) fn part_done(&mut self) {
-        if self.progress == Progress::Underway {
-            self.progress = Progress::Verifying { accepted: None };
+        if let Progress::Underway(stage) = &mut self.progress {
+            let stage = std::mem::take(stage);
+            self.progress = Progress::Verifying {
+                accepted: None,
+                stage,
+            };
         }
     }
 
-    /// `step_finished`: the step ends, its command with it.
+    /// The operator declared the step in doubt done (`reason`): its checks are what is
+    /// left, and the command cut off is no longer in flight. Only a begun step can be.
+    pub(super) fn accept(&mut self, reason: String) {
+        let stage = match &mut self.progress {
+            Progress::Underway(stage) | Progress::Verifying { stage, .. } => std::mem::take(stage),
+            _ => return,
+        };
+        self.progress = Progress::Verifying {
+            accepted: Some(reason),
+            stage: Stage {
+                command: CommandState::Idle,
+                ..stage
+            },
+        };
+        self.main_ran = true;
+    }
+
+    /// `step_finished`: the step ends, and whatever it had in flight with it.
     pub(super) fn finish(&mut self, status: StepStatus, reason: Option<String>) {
         self.progress = Progress::Finished(Ended { status, reason });
-        self.command = CommandState::Idle;
+    }
+
+    /// `command_started`: only a begun step runs anything.
+    pub(super) fn command_started(&mut self, purpose: Purpose, attempt: u32) {
+        let Some(stage) = self.progress.stage_mut() else {
+            return;
+        };
+        self.round = match stage.command {
+            CommandState::Ended {
+                purpose: p,
+                ok: false,
+                ..
+            } if p == purpose => self.round + 1,
+            _ => 1,
+        };
+        stage.command = CommandState::Running { purpose, attempt };
+        if let WaitState::Active {
+            purpose: p, polls, ..
+        } = &mut stage.wait
+            && *p == purpose
+        {
+            *polls += 1;
+        }
+        self.attempts.insert(purpose, attempt);
+        self.main_ran |= purpose == Purpose::Main;
+    }
+
+    /// `command_finished`: only the command that runs ends.
+    pub(super) fn command_ended(&mut self, purpose: Purpose, attempt: u32, ok: bool) -> bool {
+        match self.progress.stage_mut() {
+            Some(stage) if stage.command.running() == Some((purpose, attempt)) => {
+                stage.command = CommandState::Ended {
+                    purpose,
+                    attempt,
+                    ok,
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `step_failed`: the operator is asked, before the step began (a refused gate) or
+    /// while it is in flight; an ended step asks nothing.
+    pub(super) fn ask(&mut self, asking: Asking) {
+        match &mut self.progress {
+            Progress::NotStarted { refused } => *refused = Some(asking),
+            p => {
+                if let Some(stage) = p.stage_mut() {
+                    stage.command = CommandState::Asking(asking);
+                }
+            }
+        }
+    }
+
+    /// The question is answered, or the command was cut off: nothing is in flight.
+    pub(super) fn settle_command(&mut self) {
+        match &mut self.progress {
+            Progress::NotStarted { refused } => *refused = None,
+            p => {
+                if let Some(stage) = p.stage_mut() {
+                    stage.command = CommandState::Idle;
+                }
+            }
+        }
+    }
+
+    /// Whether anything is in the command's place: a command, or a question.
+    pub(super) fn has_command(&self) -> bool {
+        self.stage().command != CommandState::Idle || self.asking().is_some()
     }
 
     /// A rollback reaches the step (one that was being undone when an earlier rollback
-    /// stopped goes on from where it was).
+    /// stopped goes on from where it was). A step the rollback finds in flight keeps what
+    /// it has (its typed target, a request); an ended one starts with nothing in flight.
     pub(super) fn start_undo(&mut self) {
-        if !matches!(self.progress, Progress::Undoing { .. }) {
-            let ended = self.progress.ended().cloned();
-            self.progress = Progress::Undoing {
-                ended,
-                undone: 0,
-                failed: Vec::new(),
-            };
-        }
+        let (ended, stage) = match &mut self.progress {
+            Progress::Undoing { .. } => return,
+            Progress::NotStarted { .. } => (None, Stage::default()),
+            Progress::Finished(e) => (Some(e.clone()), Stage::default()),
+            Progress::Underway(stage) | Progress::Verifying { stage, .. } => {
+                (None, std::mem::take(stage))
+            }
+        };
+        self.progress = Progress::Undoing {
+            ended,
+            undone: 0,
+            failed: Vec::new(),
+            stage,
+        };
     }
 
     /// Its rollback entries up to `n` are finished or skipped.
@@ -220,84 +393,5 @@ impl StepState {
             main_ran: ran,
             ..StepState::default()
         };
-    }
-}
-
-/// Where a step's wait stands: a manual step's minimum time, or the polls of a command.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum WaitState {
-    #[default]
-    None,
-    Active {
-        purpose: Purpose,
-        until: DateTime<Utc>,
-        deadline_ms: u64,
-        /// Polls started so far.
-        polls: u32,
-    },
-    /// A manual step's wait ran out: `done` is accepted.
-    Passed,
-}
-
-/// Where a step's target confirmation stands.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum TargetState {
-    /// Not asked yet (its `describe` has not run, or not to its end).
-    #[default]
-    Unresolved,
-    /// The system named it; waiting for the operator to type it (after `misses` misses).
-    Resolved { resolved: String, misses: u32 },
-    Confirmed {
-        resolved: String,
-        /// Who typed it (at this step, or where it was first confirmed).
-        by: String,
-    },
-}
-
-impl TargetState {
-    /// The target as the system named it (secrets masked), once known.
-    pub fn resolved(&self) -> Option<&str> {
-        match self {
-            TargetState::Unresolved => None,
-            TargetState::Resolved { resolved, .. } | TargetState::Confirmed { resolved, .. } => {
-                Some(resolved)
-            }
-        }
-    }
-
-    pub fn confirmed(&self) -> bool {
-        matches!(self, TargetState::Confirmed { .. })
-    }
-}
-
-/// A step's current command, one state at a time: none, running, ended (a failed one is
-/// retried after its delay), or a failure put to the operator.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum CommandState {
-    #[default]
-    Idle,
-    Running {
-        purpose: Purpose,
-        attempt: u32,
-    },
-    Ended {
-        purpose: Purpose,
-        attempt: u32,
-        ok: bool,
-    },
-    /// A failure waiting for the operator's decision.
-    Asking {
-        prompt: Prompt,
-        reason: String,
-    },
-}
-
-impl CommandState {
-    /// The command running now, if one is.
-    pub fn running(&self) -> Option<(Purpose, u32)> {
-        match self {
-            CommandState::Running { purpose, attempt } => Some((*purpose, *attempt)),
-            _ => None,
-        }
     }
 }

@@ -369,7 +369,7 @@ impl Engine {
             }
             Todo::ReuseTarget(i, j) => {
                 let resolved = self.steps[i]
-                    .target
+                    .target()
                     .resolved()
                     .unwrap_or_default()
                     .to_string();

@@ -9,7 +9,8 @@ use crate::journal::record::{Body, Purpose, StepFailure};
 
 use super::event::Effect;
 use super::phase::{Phase, Todo, failure_prompt};
-use super::state::{CommandState, Engine, WaitState};
+use super::stage::{CommandState, WaitState};
+use super::state::Engine;
 
 impl Engine {
     /// What comes after the step's own command: the next check without a result this
@@ -30,13 +31,13 @@ impl Engine {
     /// final for this round, so the run goes on to the next check rather than waiting.
     pub(super) fn check_given_up(&self, i: usize) -> bool {
         let s = &self.steps[i];
-        match s.command {
+        match s.stage().command {
             CommandState::Ended {
                 purpose: purpose @ Purpose::Verify(_),
                 ok: false,
                 ..
             } => {
-                !matches!(s.wait, WaitState::Active { .. })
+                !matches!(s.wait(), WaitState::Active { .. })
                     && s.round >= self.retry_of(i, purpose).attempts
             }
             _ => false,

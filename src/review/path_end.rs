@@ -1,7 +1,7 @@
 //! A path is over, or stuck: which steps it reached and skipped, how it ended, and the
 //! failure row it fills in (a row of its own when a gate ended the run with no question).
 
-use crate::engine::{Phase, Progress};
+use crate::engine::Phase;
 use crate::journal::record::Prompt;
 
 use super::cursor::Cursor;
@@ -29,7 +29,7 @@ impl Walker {
         let mut skipped = Vec::new();
         for (i, s) in c.e.steps().iter().enumerate() {
             let was_skipped = s.status() == Some(crate::journal::record::StepStatus::Skipped);
-            if *s.progress() != Progress::NotStarted && !was_skipped {
+            if s.progress().begun() && !was_skipped {
                 self.out.ran[i] = true;
                 self.out.reached[i] = true;
             } else if was_skipped {

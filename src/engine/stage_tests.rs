@@ -1,0 +1,303 @@
+//! What a step has in flight lives inside its `Progress` (`stage.rs`): the combinations the
+//! old product of sub-states could hold — an ended step with a running command, a request
+//! or a wait at a step not begun — cannot be built, and a record that would make one
+//! changes nothing, as a record naming no step of the runbook changes nothing.
+
+use std::collections::BTreeMap;
+
+use super::stage::{Asking, CommandState, Stage, TargetState, WaitState};
+use super::state::{Engine, Progress, StepState};
+use super::tests::{Sim, operator, same_state, tuesday_10am};
+use super::*;
+use crate::journal::record::{Body, Entry, Prompt, Purpose, StepStatus};
+use crate::runbook::params::Params;
+
+/// A step with everything in flight at once: a target named and missed once, an approval
+/// asked for, a wait being polled, its command running.
+fn busy() -> StepState {
+    let mut s = StepState::default();
+    s.begin();
+    s.target_named("db-1".into());
+    s.target_missed(1);
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.command_started(Purpose::Main, 1);
+    if let Some(stage) = s.progress.stage_mut() {
+        stage.wait = WaitState::Active {
+            purpose: Purpose::Main,
+            until: tuesday_10am(),
+            deadline_ms: 60_000,
+            polls: 1,
+        };
+    }
+    s
+}
+
+#[test]
+fn finishing_a_step_drops_everything_it_had_in_flight() {
+    let mut s = busy();
+    assert_eq!(s.running(), Some((Purpose::Main, 1)));
+    assert!(s.request().is_some());
+    assert_eq!(
+        s.target(),
+        TargetState::Resolved {
+            resolved: "db-1",
+            misses: 1
+        }
+    );
+    s.finish(StepStatus::Failed, None);
+    assert_eq!(s.status(), Some(StepStatus::Failed));
+    assert_eq!(s.running(), None);
+    assert_eq!(s.asking(), None);
+    assert_eq!(s.request(), None);
+    assert_eq!(*s.wait(), WaitState::None);
+    assert_eq!(*s.stage(), Stage::default());
+    // The target was named, never typed: nothing of it is history.
+    assert_eq!(s.target(), TargetState::Unresolved);
+    // What the step did stays: its command ran.
+    assert!(s.main_ran);
+}
+
+#[test]
+fn a_typed_target_and_a_granted_approval_outlive_the_step() {
+    let mut s = StepState::default();
+    s.begin();
+    s.target_named("db-1".into());
+    s.target_typed("ops1".into());
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.approval_granted(person("rev1"), 1);
+    assert_eq!(s.request(), None);
+    s.finish(StepStatus::Ok, None);
+    assert_eq!(
+        s.target(),
+        TargetState::Confirmed {
+            resolved: "db-1",
+            by: "ops1"
+        }
+    );
+    assert!(s.approved);
+    // A rollback reaching it starts with nothing in flight, what it confirmed still known.
+    s.start_undo();
+    assert!(matches!(
+        s.progress(),
+        Progress::Undoing {
+            ended: Some(_),
+            undone: 0,
+            ..
+        }
+    ));
+    assert_eq!(*s.stage(), Stage::default());
+    assert!(s.target().confirmed());
+}
+
+#[test]
+fn a_step_not_begun_runs_nothing_and_an_ended_one_asks_nothing() {
+    let fresh = StepState::default();
+    let mut s = fresh.clone();
+    s.command_started(Purpose::Main, 1);
+    s.target_named("db-1".into());
+    s.target_missed(2);
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.approval_missed("rev1".into());
+    assert!(!s.command_ended(Purpose::Main, 1, true));
+    s.part_done();
+    // Not even "its command ran": nothing did, so no rollback is owed for it.
+    assert_eq!(s, fresh);
+
+    let mut ended = busy();
+    ended.finish(StepStatus::Ok, None);
+    let before = ended.clone();
+    ended.ask(Asking {
+        prompt: Prompt::Failure,
+        reason: "late".into(),
+    });
+    ended.command_started(Purpose::Verify(1), 1);
+    ended.target_named("db-2".into());
+    ended.accept("said so".into());
+    ended.begin();
+    assert_eq!(ended, before);
+}
+
+#[test]
+fn a_refused_beginning_waits_before_the_step_and_only_its_answer_lets_it_begin() {
+    let mut s = StepState::default();
+    let window = Asking {
+        prompt: Prompt::Window,
+        reason: "the window is closed".into(),
+    };
+    s.ask(window.clone());
+    assert_eq!(
+        s.progress(),
+        &Progress::NotStarted {
+            refused: Some(window.clone())
+        }
+    );
+    assert_eq!(s.asking(), Some(&window));
+    assert!(!s.progress().begun());
+    // `step_started` while the question waits is out of turn: the question stays.
+    s.begin();
+    assert_eq!(s.asking(), Some(&window));
+    assert!(!s.progress().begun());
+    s.settle_command();
+    s.begin();
+    assert_eq!(s.progress(), &Progress::Underway(Stage::default()));
+}
+
+#[test]
+fn only_the_command_that_runs_ends() {
+    let mut s = busy();
+    assert!(!s.command_ended(Purpose::Main, 2, true));
+    assert!(!s.command_ended(Purpose::Verify(1), 1, true));
+    assert_eq!(s.running(), Some((Purpose::Main, 1)));
+    assert!(s.command_ended(Purpose::Main, 1, true));
+    assert_eq!(
+        s.stage().command,
+        CommandState::Ended {
+            purpose: Purpose::Main,
+            attempt: 1,
+            ok: true
+        }
+    );
+}
+
+fn person(user: &str) -> crate::journal::record::Person {
+    crate::journal::record::Person {
+        user: user.into(),
+        uid: 1001,
+        login_uid: None,
+        sudo_user: None,
+    }
+}
+
+const IN_FLIGHT: &str = r#"version: 1
+name: inflight
+steps:
+  - id: snap
+    kind: snapshot
+    run: cp state "$SHISA_RUN_DIR/state.bak"
+  - id: one
+    kind: action
+    run: change 1
+    target: { describe: echo db-1 }
+    approval: { allow_self: true }
+    verify: [ { run: check 1 } ]
+    rollback: [ { run: undo 1 } ]
+  - id: two
+    kind: action
+    run: change 2
+    waive: { target: "one host, named in the command" }
+    verify: [ { run: check 2 } ]
+    rollback: [ { run: undo 2 } ]
+  - id: tell
+    kind: manual
+    instructions: Tell the customer.
+"#;
+
+/// Records that only a begun step in flight can take: at a step not begun or ended, each
+/// is out of turn.
+fn out_of_turn(ended: bool) -> Vec<Body> {
+    let mut bodies = vec![
+        Body::CommandStarted {
+            purpose: Purpose::Main,
+            attempt: 7,
+            command: "change".into(),
+            env: BTreeMap::new(),
+            command_sha256: "0".repeat(64),
+            log: "x.log".into(),
+            host: None,
+        },
+        Body::WaitStarted {
+            purpose: Purpose::Main,
+            every_ms: None,
+            deadline_ms: 1000,
+            until: "2023-12-05T01:31:00Z".into(),
+        },
+        Body::TargetResolved {
+            resolved: "db-9".into(),
+            blind: false,
+        },
+        Body::TargetMismatch {
+            resolved: "db-9".into(),
+            typed: "db-8".into(),
+            misses: 1,
+            blind: false,
+        },
+        Body::ApprovalRequested {
+            command: "change".into(),
+            command_sha256: "0".repeat(64),
+            expected: "db-9".into(),
+            allow_self: true,
+            reviewers: None,
+            group: None,
+            blind: false,
+        },
+    ];
+    // Before a step begins, a question is how a gate refuses it: in turn there.
+    if ended {
+        bodies.push(Body::StepFailed {
+            prompt: Prompt::Failure,
+            reason: "late".into(),
+            why: None,
+        });
+    }
+    bodies
+}
+
+#[test]
+fn records_out_of_turn_leave_a_step_not_begun_or_ended_as_it_was() {
+    let mut sim = Sim::new(IN_FLIGHT, &[]).answers(|s| match s.purpose {
+        Purpose::Describe => (0, "db-1\n".into()),
+        _ => (0, String::new()),
+    });
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::Typed("db-1".into()));
+    sim.send(Event::SelfApproval {
+        typed: "db-1".into(),
+    });
+    sim.run();
+    sim.send(Event::ManualDone {
+        choice: None,
+        note: None,
+    });
+    assert_eq!(sim.finished, Some(0));
+    let rb = sim.e.rb.clone();
+    let mut tried = 0;
+    for n in 0..=sim.journal.len() {
+        let clean = Engine::replay(rb.clone(), operator(), Params::default(), &sim.journal[..n]);
+        for (k, s) in clean.steps.iter().enumerate() {
+            let ended = matches!(s.progress(), Progress::Finished(_));
+            if !ended && *s.progress() != Progress::default() {
+                continue;
+            }
+            let mut e = clean.clone();
+            for body in out_of_turn(ended) {
+                e.apply(&Entry {
+                    body,
+                    step: Some(rb.steps[k].id.clone()),
+                    actor: operator(),
+                });
+                tried += 1;
+            }
+            same_state(&clean, &e);
+        }
+    }
+    assert!(tried > 100, "{tried}");
+    // A result that arrives again once its step ended changes nothing either.
+    let result = (sim.journal.iter())
+        .find(|e| {
+            e.step.as_deref() == Some("one")
+                && matches!(
+                    e.body,
+                    Body::CommandFinished {
+                        purpose: Purpose::Main,
+                        ..
+                    }
+                )
+        })
+        .cloned()
+        .expect("one's result");
+    let clean = Engine::replay(rb.clone(), operator(), Params::default(), &sim.journal);
+    let mut again = clean.clone();
+    again.apply(&result);
+    same_state(&clean, &again);
+}
