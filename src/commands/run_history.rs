@@ -23,6 +23,9 @@ use crate::journal::record::StepStatus;
 /// Runs shown without `--all`: a screenful, the ones an operator comes back to.
 pub const RECENT: usize = 20;
 
+/// The outcome of a run whose journal a newer shisa wrote; the reason says which format.
+pub const UNREADABLE: &str = "unreadable";
+
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub all: bool,
@@ -220,6 +223,15 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
         };
         if first.is_none() && kind != "run_started" {
             return None;
+        }
+        // A newer shisa's journal is listed, saying why nothing more is read of it.
+        if first.is_none()
+            && let Err(newer) = crate::journal::reader::refuse_newer(raw.as_bytes())
+        {
+            run.outcome = UNREADABLE.to_string();
+            run.reason = Some(newer.to_string());
+            run.live = is_live(dir);
+            return Some(run);
         }
         if !wanted {
             continue;
