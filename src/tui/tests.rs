@@ -1120,3 +1120,4 @@ fn scrolling_back_holds_still_while_output_arrives() {
 // After `snap!`: macros are in scope only below their definition.
 mod cold80;
 mod interruptions;
+mod undo_failed;
