@@ -40,7 +40,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let options = tui::Options {
         run_id: w.run_id.clone(),
         run_dir: format!("(watching {} on {})", w.operator, w.host),
-        clock,
+        clock: Box::new(clock),
         color: stdout_color(),
         watcher: true,
         dropped: None,
@@ -208,7 +208,7 @@ mod tests {
             tui::Options {
                 run_id: "r".into(),
                 run_dir: "(watching)".into(),
-                clock: SystemClock::from_env().unwrap(),
+                clock: Box::new(SystemClock::from_env().unwrap()),
                 color: false,
                 watcher: true,
                 dropped: None,
