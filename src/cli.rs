@@ -273,4 +273,52 @@ mod tests {
             );
         }
     }
+
+    /// Help text is written in doc comments, where a number cannot come from `Exit`: this
+    /// holds each exit code it names to the enum, so a renumbering cannot leave it wrong.
+    #[test]
+    fn the_exit_codes_help_names_are_the_exit_enums() {
+        use crate::exit::Exit;
+        // Whitespace as one space: help wraps to the terminal's width.
+        let words = |s: String| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        let mut cmd = super::Cli::command();
+        let long = words(cmd.render_long_help().to_string());
+        for (exit, meaning) in [
+            (Exit::Ok, "completed"),
+            (Exit::Failed, "a step failed"),
+            (Exit::Invalid, "invalid runbook"),
+            (Exit::Aborted, "aborted by the operator"),
+            (Exit::Refused, "refused"),
+            (Exit::CompletedWithExceptions, "completed with exceptions"),
+        ] {
+            let said = format!("{exit} {meaning}");
+            assert!(long.contains(&said), "`{said}` missing:\n{long}");
+        }
+        let mut about = |name: &str| {
+            let sub = cmd.find_subcommand_mut(name).unwrap();
+            words(sub.render_long_help().to_string())
+        };
+        for (name, said) in [
+            ("plan", format!("exit {} if one would", Exit::Refused)),
+            (
+                "resume",
+                format!("nothing to resume: exit {}", Exit::Invalid),
+            ),
+            (
+                "review",
+                format!("Exit {} when a path breaks", Exit::Failed),
+            ),
+            (
+                "approve",
+                format!("exit {} granted, {} not", Exit::Ok, Exit::Failed),
+            ),
+            (
+                "verify",
+                format!("exit {} intact, {} broken", Exit::Ok, Exit::Failed),
+            ),
+        ] {
+            let help = about(name);
+            assert!(help.contains(&said), "{name}: `{said}` missing:\n{help}");
+        }
+    }
 }

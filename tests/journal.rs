@@ -205,21 +205,89 @@ fn a_journal_or_run_directory_behind_a_symbolic_link_is_refused() {
     );
 }
 
+/// Every reader refuses a journal a newer shisa wrote with the same sentence, naming both
+/// formats and what to do, and exits 2 as for any invocation that cannot go on (README,
+/// "Exit codes"); it neither parses what it cannot read nor writes to it.
 #[test]
 fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
     let s = Scratch::new();
     let dir = halted_run(&s);
     let mut all = lines(&dir);
-    assert!(all[0].contains("\"data\":{\"format\":1,"), "{}", all[0]);
-    all[0] = all[0].replace("\"format\":1,", "\"format\":2,");
+    assert!(all[0].contains("\"data\":{\"format\":2,"), "{}", all[0]);
+    all[0] = all[0].replace("\"format\":2,", "\"format\":3,");
     rechain(&dir, &all);
-    let want = "this journal was written by a newer shisa (format 2); this shisa reads format 1 — upgrade shisa";
+    let before = lines(&dir);
+    let want = "this journal was written by a newer shisa (format 3); this shisa reads format 2 — upgrade shisa";
     let (code, out) = verify(&s, &dir, None);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains(want), "{out}");
     let resumed = s.resume(&dir, "");
     assert_eq!(resumed.code, 2, "{}", resumed.explain());
     assert!(resumed.stderr.contains(want), "{}", resumed.explain());
+    for args in [
+        vec!["export"],
+        vec!["export", "--lang", "ja"],
+        vec!["rollback", "--reason", "undo it"],
+    ] {
+        let out = s
+            .shisa()
+            .args(&args[..1])
+            .arg(&dir)
+            .args(&args[1..])
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(want), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: nothing exported: {stdout}");
+    }
+    // The history lists the run and says why it cannot say more.
+    let out = s.shisa().args(["runs", "--json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v[0]["outcome"], "unreadable", "{v}");
+    assert_eq!(v[0]["reason"], want, "{v}");
+    assert_eq!(lines(&dir), before, "no reader wrote to it");
+}
+
+/// A journal stamped format 1 (before `not_undone` existed) still reads, verifies and
+/// resumes to the end, and so does one from before the stamp.
+#[test]
+fn a_format_1_journal_still_replays_and_resumes() {
+    for stamp in ["\"format\":1,", ""] {
+        let s = Scratch::new();
+        let dir = halted_run(&s);
+        let mut all = lines(&dir);
+        all[0] = all[0].replace("\"format\":2,", stamp);
+        rechain(&dir, &all);
+        // The journal was cut back after s1: s2's log is of a run that no longer happened.
+        for log in std::fs::read_dir(dir.join("output")).unwrap() {
+            let log = log.unwrap().path();
+            if !log
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("s1.")
+            {
+                std::fs::remove_file(log).unwrap();
+            }
+        }
+        let (code, out) = verify(&s, &dir, None);
+        assert_eq!(code, 0, "{stamp}: {out}");
+        let resumed = s.resume(&dir, "");
+        assert_eq!(resumed.code, 0, "{stamp}: {}", resumed.explain());
+        assert_eq!(resumed.outcome(), "completed", "{stamp}");
+        assert!(
+            resumed.records("step_finished", Some("s2")).len() == 1,
+            "{stamp}: the step after the halt ran: {}",
+            resumed.explain()
+        );
+        let (code, out) = verify(&s, &dir, None);
+        assert_eq!(code, 0, "{stamp}: {out}");
+    }
 }
 
 #[test]
@@ -228,7 +296,7 @@ fn a_format_stamp_that_is_not_a_format_number_is_refused() {
         let s = Scratch::new();
         let dir = halted_run(&s);
         let mut all = lines(&dir);
-        all[0] = all[0].replace("\"format\":1,", &format!("\"format\":{stamp},"));
+        all[0] = all[0].replace("\"format\":2,", &format!("\"format\":{stamp},"));
         rechain(&dir, &all);
         let (code, out) = verify(&s, &dir, None);
         assert_ne!(code, 0, "{stamp}: {out}");

@@ -151,11 +151,13 @@ steps:
         .filter_map(|l| l.strip_prefix("on fail"))
         .map(str::trim)
         .collect();
+    // The default is the engine's, as the TUI preselects it: rollback only where it would
+    // undo something, and `tune` has no rollback of its own, nor anything before it to undo.
     assert_eq!(
         on_fail,
         [
-            "retry, abort, override with a reason",
-            "rollback (default), retry, abort, continue"
+            "retry (default), abort, override with a reason",
+            "rollback, retry (default), abort, continue"
         ],
         "{text}"
     );

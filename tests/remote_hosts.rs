@@ -449,3 +449,48 @@ fn a_steps_timeout_covers_opening_its_host() {
     );
     drop(silent);
 }
+
+/// A run whose host refused the connection, exported in Japanese: the ssh failure is said
+/// in Japanese from its journaled kind (the journal keeps the engine's English beside it).
+#[test]
+fn a_japanese_export_says_the_hosts_refusal_in_japanese() {
+    let Some(_) = common::needs::tool(&["ssh"], "apt-get install openssh-client (.ci/run does)")
+    else {
+        return;
+    };
+    let s = Scratch::new();
+    let (_silent, config, c) = silent_host(&s, "");
+    // Pointed instead at a port nobody listens on any more: refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        &config,
+        format!("Host silent\n  HostName 127.0.0.1\n  Port {port}\n  User nobody\n"),
+    )
+    .unwrap();
+    let run = Run::from(common::feed(c, "abort the host is down\n"));
+    assert_ne!(run.code, 0, "{}", run.explain());
+    let finished = run.records("command_finished", Some("look"));
+    assert_eq!(
+        finished[0]["data"]["ssh_failure"],
+        "connection_refused",
+        "{}",
+        run.explain()
+    );
+    let out = s
+        .shisa()
+        .args(["export", "--lang", "ja"])
+        .arg(run.dir())
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{md}");
+    assert!(
+        md.contains("ホストが ssh の接続を拒否した（connection refused）")
+            && md.contains("ホスト上では何も実行されていない"),
+        "{md}"
+    );
+}

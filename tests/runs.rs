@@ -147,3 +147,56 @@ fn a_failed_change_left_in_place_is_listed_as_the_runs_last_words_list_it() {
     let (_, table, _) = runs(&s, &[]);
     assert!(table.contains("! changes left in place: change"), "{table}");
 }
+
+/// The history names what the engine says a run leaves in place, as the run's last words
+/// do: a change a later `closes:` step undid is not in place (the journal alone would list
+/// both of the pair, as `shisa runs` did before it asked the engine).
+#[test]
+fn a_change_a_later_step_closed_is_not_listed_as_left_in_place() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "pair.yaml",
+        r#"version: 1
+name: A closed pair
+steps:
+  - id: snap
+    kind: snapshot
+    run: 'echo up > "$SHISA_RUN_DIR/saved"'
+  - id: drain
+    kind: action
+    run: 'echo drain >> "$SHISA_RUN_DIR/effects"'
+    verify: [ { run: "true" } ]
+    rollback: [ { run: 'echo undo-drain >> "$SHISA_RUN_DIR/effects"' } ]
+    waive: { target: history test }
+  - id: undrain
+    kind: action
+    closes: drain
+    run: 'echo undrain >> "$SHISA_RUN_DIR/effects"'
+    verify: [ { run: "true" } ]
+    waive: { target: history test }
+  - id: push
+    kind: action
+    run: 'echo push >> "$SHISA_RUN_DIR/effects"; exit 1'
+    verify: [ { run: "true" } ]
+    rollback: [ { run: 'echo undo-push >> "$SHISA_RUN_DIR/effects"' } ]
+    waive: { target: history test }
+"#,
+    );
+    let run = s.run(&rb, &[], "abort vendor says wait\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    let last_words = run
+        .stderr
+        .split("CHANGES LEFT IN PLACE")
+        .nth(1)
+        .unwrap_or("");
+    assert!(
+        last_words.contains("(push)") && !last_words.contains("drain"),
+        "{}",
+        run.explain()
+    );
+    let (_, json, _) = runs(&s, &["--json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["left_in_place"], serde_json::json!(["push"]), "{json}");
+    let (_, table, _) = runs(&s, &[]);
+    assert!(table.contains("! changes left in place: push\n"), "{table}");
+}

@@ -5,8 +5,8 @@
 //! export is still written, with only the lines that verify and a loud warning, because a
 //! damaged journal is exactly when a timeline is needed, but a script must not mistake it
 //! for a clean record (if not even the first line of a journal verifies, nothing is
-//! written); 2 for a bad invocation (no such run directory, no journal, unknown zone), and
-//! nothing is written.
+//! written); 2 for a bad invocation (no such run directory, no journal, unknown zone, a
+//! journal a newer shisa wrote), and nothing is written.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -30,7 +30,7 @@ pub fn run(
     let mut opened = Vec::with_capacity(runs.len());
     for dir in runs {
         let src = source::open(dir).map_err(|e| match e {
-            OpenError::NotARun(m) => Error::Invalid(m),
+            OpenError::NotARun(m) | OpenError::Newer(m) => Error::Invalid(m),
             OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
         })?;
         if opened

@@ -14,6 +14,7 @@ pub mod run;
 pub mod run_history;
 pub mod runbook_copy;
 pub mod runs;
+mod runs_left;
 pub mod runs_table;
 pub mod session;
 pub mod share_clients;

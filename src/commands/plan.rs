@@ -298,7 +298,8 @@ fn window(o: &mut String, rb: &Runbook, clock: &SystemClock) {
             }
             let _ = writeln!(
                 o,
-                "            `shisa run` refuses (exit 4) unless given --outside-window \"reason\""
+                "            `shisa run` refuses (exit {}) unless given --outside-window \"reason\"",
+                crate::exit::Exit::Refused
             );
         }
     }

@@ -20,7 +20,7 @@ pub fn rollback_map(o: &mut String, rb: &Runbook) {
     }
     let _ = writeln!(
         o,
-        "\nRollback map (on failure the operator chooses rollback by default):"
+        "\nRollback map (at a failure, rollback is the default answer wherever it would undo something):"
     );
     for &i in &mutating {
         let plan = rollback_plan_supposing(rb, i);

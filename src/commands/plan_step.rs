@@ -3,8 +3,10 @@
 
 use std::fmt::Write as _;
 
+use crate::engine::default_choice::default_among;
 use crate::engine::phase::{USUAL_FAILURE_CHOICES, failure_prompt, offered};
-use crate::journal::record::{ChoiceKind, ReasonNeed};
+use crate::engine::rollback_plan_supposing;
+use crate::journal::record::ReasonNeed;
 use crate::runbook::model::{
     Approval, Check, Command, Confirm, Guard, Runbook, Step, Undo, WaitUntil, When,
 };
@@ -209,7 +211,7 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
     for (g, w) in &step.waive {
         field(o, "WAIVED", &format!("{}: {}", g.name(), w.reason));
     }
-    on_failure(o, step);
+    on_failure(o, rb, i, step);
 }
 
 fn guard(o: &mut String, rb: &Runbook, i: usize, step: &Step) {
@@ -229,16 +231,25 @@ fn guard(o: &mut String, rb: &Runbook, i: usize, step: &Step) {
 }
 
 /// The choices a failure of this step offers, said only where they differ from the usual
-/// ones: both from the engine (`failure_prompt`, `offered`), so `plan` says what the run asks.
-fn on_failure(o: &mut String, step: &Step) {
+/// ones, and the one the question starts on: all from the engine (`failure_prompt`,
+/// `offered`, `default_among` over the rollback it would make, every earlier step supposed
+/// passed), so `plan` says what the run asks.
+fn on_failure(o: &mut String, rb: &Runbook, i: usize, step: &Step) {
     let offered = offered(step, failure_prompt(step));
     if offered != USUAL_FAILURE_CHOICES {
-        let answers: Vec<String> = offered
-            .into_iter()
-            .map(|k| match (k, k.reason()) {
-                (ChoiceKind::Rollback, _) => "rollback (default)".to_string(),
-                (_, ReasonNeed::Required) => format!("{} with a reason", k.name()),
-                _ => k.name().to_string(),
+        let undoes = !rollback_plan_supposing(rb, i).undo.is_empty();
+        let default = default_among(&offered, undoes);
+        let answers: Vec<String> = (offered.iter().copied())
+            .map(|k| {
+                let name = match k.reason() {
+                    ReasonNeed::Required => format!("{} with a reason", k.name()),
+                    _ => k.name().to_string(),
+                };
+                if Some(k) == default {
+                    format!("{name} (default)")
+                } else {
+                    name
+                }
             })
             .collect();
         field(o, "on fail", &answers.join(", "));

@@ -3,9 +3,10 @@
 //!
 //! It must answer at once on a journal directory of years of runs (`benches/runs.sh`: 1,000
 //! runs), so it reads each journal once, line by line into a few borrowed fields, never
-//! verifying the chain or replaying the engine (`shisa verify` and `shisa export` do that
-//! for one run). Run ids sort by time, so the directory listing alone orders them; without
-//! `--all` only the newest are opened at all.
+//! verifying the chain (`shisa verify` and `shisa export` do that for one run); the engine
+//! replays only a run that did not complete and in which a change may have begun, to say
+//! what it leaves in place (`runs_left.rs`). Run ids sort by time, so the directory
+//! listing alone orders them; without `--all` only the newest are opened at all.
 
 use std::borrow::Cow;
 use std::fs::{self, File};
@@ -22,6 +23,9 @@ use crate::journal::record::StepStatus;
 
 /// Runs shown without `--all`: a screenful, the ones an operator comes back to.
 pub const RECENT: usize = 20;
+
+/// The outcome of a run whose journal a newer shisa wrote; the reason says which format.
+pub const UNREADABLE: &str = "unreadable";
 
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -51,9 +55,11 @@ pub struct RunSummary {
     /// ended without `run_finished` (resumable).
     pub outcome: String,
     pub live: bool,
-    /// Mutating steps that went on and were not rolled back, by step id; empty for a
-    /// completed run, whose changes are the point. Read from the journal alone: a change
-    /// a later `closes:` step undid is still listed (`shisa export` has the exact account).
+    /// The changes the run leaves in place, by step id, as the engine says them
+    /// (`runs_left.rs`: what the run's last words, the TUI and `shisa export` list); empty
+    /// for a completed run, whose changes are the point. Only when the runbook the run used
+    /// is gone, the journal's own account: changes begun and not rolled back (a change a
+    /// later `closes:` step undid is then still listed).
     pub left_in_place: Vec<String>,
     /// Why the run ended or stopped, when the journal says.
     pub reason: Option<String>,
@@ -199,8 +205,10 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
     // memchr-backed searches rather than byte by byte (a journal of 1,000 steps is 1 MB).
     let text = String::from_utf8_lossy(&bytes);
     let (mut first, mut last_raw, mut before_last) = (None, None, None);
-    // Mutating steps in order of starting, and whether each is in effect now.
+    // Mutating steps in order of starting, and whether each is in effect now by the
+    // journal alone; `begun`: some change may have begun, so the engine is asked.
     let mut changes: Vec<(String, bool)> = Vec::new();
+    let mut begun = false;
     let mut ended: Option<String> = None;
     for raw in text.split('\n') {
         let Some(kind) = kind_of(raw) else {
@@ -213,13 +221,22 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
             "step_started" => raw.contains("\"mutating\":true"),
             // Only a change's own command: from its start the change may be in place.
             "command_started" => !changes.is_empty() && raw.contains("\"purpose\":\"main\""),
-            "step_finished" => !changes.is_empty(),
+            "step_finished" | "manual_done" => !changes.is_empty(),
             "run_finished" | "run_interrupted" | "run_resumed" | "rollback_requested"
             | "runbook_changed" => true,
             _ => false,
         };
         if first.is_none() && kind != "run_started" {
             return None;
+        }
+        // A newer shisa's journal is listed, saying why nothing more is read of it.
+        if first.is_none()
+            && let Err(newer) = crate::journal::reader::refuse_newer(raw.as_bytes())
+        {
+            run.outcome = UNREADABLE.to_string();
+            run.reason = Some(newer.to_string());
+            run.live = is_live(dir);
+            return Some(run);
         }
         if !wanted {
             continue;
@@ -251,9 +268,10 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
                     changes.push((step.to_string(), false));
                 }
             }
-            "command_started" => {
+            "command_started" | "manual_done" => {
                 if let Some(c) = changes.iter_mut().find(|(s, _)| s == step) {
-                    c.1 = true;
+                    c.1 |= line.kind == "command_started";
+                    begun = true;
                 }
             }
             "step_finished" => {
@@ -263,6 +281,7 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
                 ) {
                     if status.went_on() {
                         c.1 = true;
+                        begun = true;
                     } else if matches!(status, StepStatus::RolledBack | StepStatus::Skipped) {
                         c.1 = false;
                     }
@@ -306,12 +325,15 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
         last
     };
     run.duration_ms = span_ms(first, until);
-    if ended.as_deref() != Some("completed") {
-        run.left_in_place = changes
-            .into_iter()
-            .filter(|(_, in_effect)| *in_effect)
-            .map(|(s, _)| s)
-            .collect();
+    if ended.as_deref() != Some("completed") && begun {
+        run.left_in_place =
+            super::runs_left::left_in_place(dir, &text, &run.runbook_path, &run.runbook_sha256)
+                .unwrap_or_else(|| {
+                    (changes.into_iter())
+                        .filter(|(_, in_effect)| *in_effect)
+                        .map(|(s, _)| s)
+                        .collect()
+                });
     }
     Some(run)
 }

@@ -363,7 +363,7 @@ fn drive_tui(
         tui::Options {
             run_id: r.run_id,
             run_dir: r.run_dir.display().to_string(),
-            clock: r.clock,
+            clock: Box::new(r.clock),
             color: stdout_color(),
             watcher: false,
             dropped: Some(driver.dropped.clone()),

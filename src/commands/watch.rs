@@ -136,6 +136,9 @@ impl<W: Write> Lines<W> {
                 {
                     let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
                 }
+                if let Some(why) = &self.witness.newer {
+                    return Some(Err(Error::Invalid(why.clone())));
+                }
             }
             Ok(ServerMsg::Output { text, stderr, .. }) => {
                 let bar = if stderr { "!" } else { "│" };

@@ -40,7 +40,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let options = tui::Options {
         run_id: w.run_id.clone(),
         run_dir: format!("(watching {} on {})", w.operator, w.host),
-        clock,
+        clock: Box::new(clock),
         color: stdout_color(),
         watcher: true,
         dropped: None,
@@ -59,7 +59,7 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
         // The screen is drawn on this tick only, however fast records arrive.
         let mut tick = tokio::time::interval(std::time::Duration::from_millis(50));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-        while !app.left() {
+        while !app.left() && witness.newer.is_none() {
             tokio::select! {
                 got = frame::next(&mut frames), if connected => {
                     // Take everything that has already arrived before drawing again.
@@ -95,6 +95,9 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     });
     drop(app);
     drop(guard);
+    if let Some(why) = witness.newer.take() {
+        return Err(Error::Invalid(why));
+    }
     Ok(finish(&mut std::io::stdout(), &witness, end.as_deref()))
 }
 
@@ -117,7 +120,7 @@ fn show<B: ratatui::backend::Backend>(
             app.show(Shown::Record(&rec), e);
             let _ = app.react(e, false);
         }
-        return true;
+        return witness.newer.is_none();
     }
     let Some(e) = &witness.engine else {
         return got.is_ok();
@@ -205,7 +208,7 @@ mod tests {
             tui::Options {
                 run_id: "r".into(),
                 run_dir: "(watching)".into(),
-                clock: SystemClock::from_env().unwrap(),
+                clock: Box::new(SystemClock::from_env().unwrap()),
                 color: false,
                 watcher: true,
                 dropped: None,

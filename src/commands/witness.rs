@@ -24,6 +24,8 @@ pub struct Witness {
     pub broken: Option<String>,
     /// Hash of the latest approval request, for approving from here.
     pub request: Option<String>,
+    /// The run's journal is of a newer format than this shisa reads: why the watch stops.
+    pub newer: Option<String>,
 }
 
 impl Witness {
@@ -37,6 +39,7 @@ impl Witness {
             head: GENESIS.to_string(),
             broken: None,
             request: None,
+            newer: None,
         }
     }
 
@@ -51,8 +54,21 @@ impl Witness {
         Witness::new(&w.runbook_source, operator)
     }
 
-    /// Takes one line; returns the record if it links to the chain.
+    /// Takes one line; returns the record if it links to the chain. A run whose journal a
+    /// newer shisa writes is not followed at all (`newer` says why): its records may mean
+    /// what this shisa would misread.
     pub fn take(&mut self, line: &str) -> Option<Record> {
+        if self.newer.is_some() {
+            return None;
+        }
+        if self.records == 0
+            && let Err(e) = crate::journal::reader::refuse_newer(line.as_bytes())
+        {
+            self.engine = None;
+            self.broken.get_or_insert(e.to_string());
+            self.newer = Some(e.to_string());
+            return None;
+        }
         let rec: Record = match serde_json::from_str(line) {
             Ok(r) => r,
             Err(e) => {
@@ -207,6 +223,7 @@ mod tests {
             head: GENESIS.to_string(),
             broken: None,
             request: Some("request-hash".into()),
+            newer: None,
         }
     }
 
@@ -225,6 +242,31 @@ mod tests {
         assert_eq!(typed(tui.unwrap()), "  quarantine-2023-12 ");
         let line = Ask::parse("approve  quarantine-2023-12 ").unwrap();
         assert_eq!(typed(line), " quarantine-2023-12 ");
+    }
+
+    /// A watcher of a run whose journal a newer shisa writes follows none of it and says
+    /// why, naming both formats.
+    #[test]
+    fn a_newer_journal_format_is_not_followed() {
+        let line = |format: u64| {
+            format!(
+                r#"{{"seq":1,"ts":"2023-12-05T08:15:00.000+00:00","kind":"run_started","data":{{"format":{format},"run_id":"r","runbook":{{"path":"/r.yaml","sha256":"ab","name":"Demo"}},"params":{{}}}},"actor":{{"role":"operator","user":"ops1","uid":1,"host":"h"}},"prev":"{GENESIS}"}}"#
+            )
+        };
+        let newer = crate::journal::record::FORMAT + 1;
+        let mut w = waiting();
+        assert!(w.take(&line(newer)).is_none());
+        assert!(w.take(&line(newer)).is_none(), "nor anything after it");
+        let why = w.newer.clone().unwrap();
+        assert!(
+            why.contains(&format!("(format {newer})"))
+                && why.contains(&format!("reads format {}", crate::journal::record::FORMAT)),
+            "{why}"
+        );
+        assert!(w.engine.is_none() && w.records == 0);
+        let mut out = Vec::new();
+        assert_eq!(finish(&mut out, &w, None), Exit::Failed);
+        assert!(String::from_utf8(out).unwrap().contains(&why));
     }
 
     #[test]

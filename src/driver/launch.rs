@@ -41,7 +41,12 @@ impl Driver {
             }
         };
         match &mut self.remote {
-            Some(r) => r.start(self.runner.as_mut(), spawn, &target, &self.open_tx),
+            Some(r) => r.start(
+                self.runner.as_mut(),
+                spawn,
+                &target,
+                (&self.open_tx, self.clock.now()),
+            ),
             None => Err(std::io::Error::other(
                 "this run has no ssh connections set up for `on:` steps",
             )),
@@ -54,7 +59,7 @@ impl Driver {
         self.running = None;
         let spawn = done.spawn.clone();
         let started = match &mut self.remote {
-            Some(r) => r.opened(self.runner.as_mut(), done),
+            Some(r) => r.opened(self.runner.as_mut(), done, self.clock.now()),
             None => Err(std::io::Error::other("no ssh connections")),
         };
         self.started(started, &spawn, fe);

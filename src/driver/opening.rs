@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use chrono::{DateTime, Utc};
 use nix::sys::signal::{Signal, killpg};
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::Pid;
@@ -32,8 +33,9 @@ pub struct OpenDone {
     pub stopped: Arc<AtomicBool>,
     /// The command's own timeout ran out while the host was being opened.
     pub timed_out: bool,
-    /// How long it took, for the result of a command it kept from running.
-    pub took: std::time::Duration,
+    /// When it began, by the driver's clock: how long it took, for the result of a command
+    /// it kept from running, is read on the same clock when its end is handled.
+    pub began: DateTime<Utc>,
 }
 
 /// An open in flight, as the driver holds a running command: it can be stopped.
@@ -64,13 +66,14 @@ impl Stoppable for Opening {
     }
 }
 
-/// Starts opening `host` for `spawn`; its end arrives on `done`.
+/// Starts opening `host` for `spawn` at `began` (the driver's clock); its end arrives on
+/// `done`.
 pub fn start(
     transport: &Transport,
     host: Host,
     log: PathBuf,
     (spawn, target): (Spawn, RemoteTarget),
-    done: UnboundedSender<OpenDone>,
+    (done, began): (UnboundedSender<OpenDone>, DateTime<Utc>),
 ) -> std::io::Result<Opening> {
     // A group of its own, as every command has: Ctrl-C at the terminal reaches shisa,
     // which decides, not the ssh (nor a ProxyCommand under it).
@@ -79,7 +82,6 @@ pub fn start(
         .process_group(0)
         .spawn()?;
     let pid = Pid::from_raw(child.id() as i32);
-    let began = std::time::Instant::now();
     let reaped = Arc::new(Mutex::new(false));
     let stopped = Arc::new(AtomicBool::new(false));
     let opening = Opening {
@@ -122,7 +124,7 @@ pub fn start(
             opened,
             stopped,
             timed_out: timed_out.load(Ordering::SeqCst),
-            took: began.elapsed(),
+            began,
         });
     });
     Ok(opening)

@@ -9,7 +9,6 @@ use chrono::{DateTime, Utc};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use crate::clock::SystemClock;
 use crate::engine::Spawn;
 use crate::exec::runner::{Runner, Running};
 use crate::journal::record::Entry;
@@ -47,19 +46,8 @@ impl JournalSink for Writer {
     }
 }
 
-/// The time an event reaches the engine and a record is stamped with. The engine never
-/// reads a clock itself (its purity is tested in tests/architecture.rs): this is the one
-/// reading of the time a run's decisions depend on.
-pub trait Clock {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real one: the system clock, shifted by `SHISA_FAKE_NOW` in debug builds only.
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        SystemClock::now(self)
-    }
-}
+/// The clock port: where the driver (and the TUI it draws for) reads the time.
+pub use crate::clock::Clock;
 
 /// A command in flight, as far as the driver is concerned: it can be stopped.
 pub trait Stoppable {

@@ -18,6 +18,7 @@ use crate::engine::{CommandResult, LogKind, RemoteFailure, RemoteTarget, Spawn, 
 use crate::hash::sha256_hex;
 use crate::remote::{ControlDir, Failure, Host, SshOutcome, Transport, classify};
 
+use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::opening::{self, OpenDone};
@@ -75,13 +76,14 @@ impl Remote {
     }
 
     /// Starts `spawn` on `target`, or, when this run has not opened the host yet, starts
-    /// opening it: the open's end comes back on `done`, for [`opened`](Self::opened).
+    /// opening it at `now` (the driver's clock): the open's end comes back on `done`, for
+    /// [`opened`](Self::opened).
     pub fn start(
         &mut self,
         runner: &mut dyn Launcher,
         spawn: &Spawn,
         target: &RemoteTarget,
-        done: &UnboundedSender<OpenDone>,
+        (done, now): (&UnboundedSender<OpenDone>, DateTime<Utc>),
     ) -> std::io::Result<Started> {
         let host = match Host::new(&target.destination, target.user.as_deref(), target.sudo) {
             Ok(h) => h,
@@ -98,16 +100,18 @@ impl Remote {
             std::fs::create_dir_all(parent)?;
         }
         let waiting = (spawn.clone(), target.clone());
-        let opening = opening::start(&self.transport, host, log, waiting, done.clone())?;
+        let opening = opening::start(&self.transport, host, log, waiting, (done.clone(), now))?;
         Ok(Started::Opening(Box::new(opening)))
     }
 
-    /// An open ended: the command that waited for it starts, or is refused with the reason
-    /// (a stop during the open among them: nothing ran on the host).
+    /// An open ended, its end handled at `now` (the driver's clock): the command that
+    /// waited for it starts, or is refused with the reason (a stop during the open among
+    /// them: nothing ran on the host).
     pub fn opened(
         &mut self,
         runner: &mut dyn Launcher,
         done: OpenDone,
+        now: DateTime<Utc>,
     ) -> std::io::Result<Started> {
         let OpenDone {
             host,
@@ -116,8 +120,9 @@ impl Remote {
             opened,
             stopped,
             timed_out,
-            took,
+            began,
         } = done;
+        let took = (now - began).to_std().unwrap_or_default();
         let refused = |r: &Self, why: RemoteFailure| {
             let mut started = r.refused(&spawn, why)?;
             if let Started::Refused(result) = &mut started {
@@ -225,4 +230,70 @@ fn ssh_log(spawn: &Spawn, target: &RemoteTarget, kind: LogKind) -> String {
         Some(&target.destination),
         kind,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+    use crate::engine::Program;
+    use crate::journal::record::Purpose;
+
+    struct NothingStarts;
+
+    impl Launcher for NothingStarts {
+        fn start(&mut self, spawn: &Spawn) -> std::io::Result<Option<Box<dyn Stoppable>>> {
+            panic!("nothing may start after a stopped open: {}", spawn.step_id)
+        }
+    }
+
+    /// A command kept from running by a stop while its host was opened: the time its
+    /// result says it took is read on the driver's clock (here moved 7 s by hand), from
+    /// the open's start to the handling of its end.
+    #[test]
+    fn a_stopped_open_took_what_the_drivers_clock_says() {
+        let dir = tempfile::tempdir().unwrap();
+        let control = ControlDir::create(dir.path(), "20231205T081500Z-3f9a").unwrap();
+        let mut remote = Remote::new(Transport::new(control), dir.path().to_path_buf());
+        let began = chrono::DateTime::parse_from_rfc3339("2023-12-05T08:15:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let spawn = Spawn {
+            step: 0,
+            step_id: "push".into(),
+            purpose: Purpose::Main,
+            attempt: 1,
+            program: Program::Script("true".into()),
+            env: Vec::new(),
+            timeout: None,
+            log: "output/push.main.1.log".into(),
+            redact: Vec::new(),
+            withhold_stdout: Vec::new(),
+        };
+        let done = OpenDone {
+            host: Host::new("db-1", None, false).unwrap(),
+            spawn,
+            target: RemoteTarget {
+                alias: "db".into(),
+                destination: "db-1".into(),
+                user: None,
+                sudo: false,
+            },
+            opened: Err(std::io::Error::other("stopped")),
+            stopped: Arc::new(AtomicBool::new(true)),
+            timed_out: false,
+            began,
+        };
+        let now = began + chrono::Duration::seconds(7);
+        let Ok(Started::Refused(result)) = remote.opened(&mut NothingStarts, done, now) else {
+            panic!("a stopped open refuses its command")
+        };
+        assert_eq!(result.duration_ms, 7_000);
+        assert!(matches!(
+            result.remote,
+            Some(RemoteFailure::StoppedConnecting { .. })
+        ));
+    }
 }

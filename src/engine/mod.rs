@@ -18,6 +18,7 @@ mod client;
 mod command_done;
 mod commands;
 mod confirm;
+pub mod default_choice;
 mod ends;
 pub mod event;
 pub mod expect;

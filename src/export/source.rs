@@ -55,6 +55,9 @@ pub enum OpenError {
     /// Not one line of the journal verifies: there is nothing trustworthy to export.
     #[error("{0}")]
     Broken(String),
+    /// A newer shisa wrote the journal (`reader::refuse_newer`): nothing is exported.
+    #[error("{0}")]
+    Newer(String),
 }
 
 pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
@@ -75,6 +78,8 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
     let held_before = lock_held(run_dir);
     let bytes = std::fs::read(&path)
         .map_err(|e| OpenError::Unreadable(format!("cannot read {}: {e}", path.display())))?;
+    // Refused whole, not exported as a journal broken at its first line: it is not damaged.
+    reader::refuse_newer(&bytes).map_err(|e| OpenError::Newer(e.to_string()))?;
     let (journal, broken, untrusted_lines) = parse_trusted(&bytes);
     if journal.records.is_empty() {
         return Err(match broken {

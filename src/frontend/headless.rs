@@ -8,6 +8,7 @@ use std::io::Write;
 use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
 use crate::journal::record::{ChoiceKind, Halt, Record};
+use crate::phrase::questions as say;
 use crate::text_safety::{one_line, sanitize};
 use crate::timeline;
 
@@ -255,7 +256,7 @@ impl<W: Write> FrontEnd for Headless<W> {
                 match line.trim() {
                     "stop" | "yes" | "y" => vec![Intent::Stop],
                     _ => {
-                        self.line("the command keeps running");
+                        self.line(say::KEEPS_RUNNING);
                         Vec::new()
                     }
                 }
@@ -285,7 +286,8 @@ impl<W: Write> FrontEnd for Headless<W> {
                 self.asking_stop = true;
                 let _ = writeln!(
                     self.out,
-                    "? Ctrl-C: stop the running command (TERM, then KILL after 5 s)? — answer `stop` or `continue`"
+                    "? {} — answer `stop` or `continue`",
+                    say::STOP_COMMAND
                 );
                 let _ = self.out.flush();
                 Vec::new()
@@ -300,10 +302,7 @@ impl<W: Write> FrontEnd for Headless<W> {
             self.output_line(&rest, stderr);
         }
         if let Phase::Halted(_) = e.phase() {
-            self.line(&format!(
-                "the run can be resumed: shisa resume {}",
-                self.run_dir
-            ));
+            self.line(&say::resumable(&self.run_dir));
         }
         let _ = self.out.flush();
     }

@@ -79,10 +79,19 @@ pub fn read(run_dir: &Path) -> Result<Journal, ReadError> {
             source: refuse_link(e, &path),
             path: path.clone(),
         })?;
-    if let Some(newer) = format_of(&bytes).filter(|f| *f > FORMAT) {
-        return Err(ReadError::Newer(newer));
-    }
+    refuse_newer(&bytes)?;
     parse(&bytes).map_err(ReadError::Broken)
+}
+
+/// Refuses a journal a newer shisa wrote (its first line stamps a format above
+/// [`FORMAT`]): its records may mean something this shisa would misread. Every reader asks
+/// this before anything else (`verify`, `resume`, `rollback`, `export`, `runs`, `watch`),
+/// so the refusal is the same clear sentence everywhere, not a parse error.
+pub fn refuse_newer(bytes: &[u8]) -> Result<(), ReadError> {
+    match format_of(bytes).filter(|f| *f > FORMAT) {
+        Some(newer) => Err(ReadError::Newer(newer)),
+        None => Ok(()),
+    }
 }
 
 /// The format stamped in the first line's `run_started`, if it has one (older journals

@@ -20,7 +20,10 @@ pub use super::stops::{
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
 /// `run_started`'s data (a journal without it is format 1, from before the stamp).
-pub const FORMAT: u64 = 1;
+/// Format 2 added a step's end `not_undone` (`step_finished.why`) and the `not_undone` list
+/// of a `rollback_incomplete` run end: a shisa that reads only format 1 would fail to parse
+/// them, so it refuses the journal by its stamp instead, naming both formats.
+pub const FORMAT: u64 = 2;
 
 /// What an `override` record set aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

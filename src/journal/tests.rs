@@ -252,33 +252,37 @@ fn run_started_carries_the_format_and_a_newer_one_is_refused() {
     let bytes = write(dir.path(), vec![started(), note("a")]);
     let text = String::from_utf8(bytes).unwrap();
     assert!(
-        text.contains("\"kind\":\"run_started\",\"data\":{\"format\":1,"),
+        text.contains("\"kind\":\"run_started\",\"data\":{\"format\":2,"),
         "{text}"
     );
     assert_eq!(reader::read(dir.path()).unwrap().records.len(), 2);
 
-    // A journal from before the stamp reads as format 1; one from a newer shisa is refused,
-    // even re-chained so that nothing else is wrong with it.
-    for (format, refused) in [("", false), ("\"format\":2,", true)] {
+    // A journal from before the stamp reads as format 1, and so does one stamped 1; one
+    // from a newer shisa is refused, even re-chained so that nothing else is wrong with it.
+    for (format, refused) in [
+        ("", false),
+        ("\"format\":1,", false),
+        ("\"format\":3,", true),
+    ] {
         let first = text
             .lines()
             .next()
             .unwrap()
-            .replace("\"format\":1,", format);
+            .replace("\"format\":2,", format);
         let second = text.lines().nth(1).unwrap();
         let old_prev = &second[second.find("\"prev\":\"").unwrap() + 8..][..64];
         let second = second.replace(old_prev, &sha256_hex(first.as_bytes()));
         fs::write(journal_path(dir.path()), format!("{first}\n{second}\n")).unwrap();
         match reader::read(dir.path()) {
-            Err(ReadError::Newer(2)) if refused => {}
+            Err(ReadError::Newer(3)) if refused => {}
             Ok(j) if !refused => assert_eq!(j.records.len(), 2),
             other => panic!("format {format:?}: {other:?}"),
         }
     }
-    let msg = ReadError::Newer(2).to_string();
+    let msg = ReadError::Newer(3).to_string();
     assert_eq!(
         msg,
-        "this journal was written by a newer shisa (format 2); this shisa reads format 1 — upgrade shisa"
+        "this journal was written by a newer shisa (format 3); this shisa reads format 2 — upgrade shisa"
     );
     assert!(parse(&fs::read(journal_path(dir.path())).unwrap()).is_err());
 }

@@ -26,6 +26,7 @@ use crate::journal::record::{
 
 pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
+pub use en::questions;
 pub use ja::Japanese;
 pub use ja::kind_words as kind_ja;
 pub use ja::purpose_words as purpose_ja;

@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
 
-use crate::clock::SystemClock;
+use crate::clock::Clock;
 use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
 use crate::frontend::evidence::Past;
@@ -26,7 +26,9 @@ const FRAME: std::time::Duration = std::time::Duration::from_millis(16);
 pub struct Options {
     pub run_id: String,
     pub run_dir: String,
-    pub clock: SystemClock,
+    /// The driver's clock (a fake one in tests): the elapsed time and the window's
+    /// countdown are counted to it, as the run's records are stamped by it.
+    pub clock: Box<dyn Clock>,
     pub color: bool,
     /// `shisa watch`: the same screen, read-only.
     pub watcher: bool,
@@ -37,7 +39,7 @@ pub struct Options {
 pub struct App<B: Backend> {
     pub terminal: Terminal<B>,
     pub ui: Ui,
-    clock: SystemClock,
+    clock: Box<dyn Clock>,
     theme: Theme,
     dropped: Option<Arc<AtomicU64>>,
     /// The engine as the run left it, for the screen that stays after the driver returns.

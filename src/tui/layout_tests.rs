@@ -137,6 +137,28 @@ fn a_running_command_shows_its_elapsed_time_and_what_is_left_of_its_timeout() {
     assert!(sim.screen().contains("0:07, no timeout"));
 }
 
+/// The screen's clocks count to the driver's clock, the one the records are stamped by,
+/// not to the system's: here a fake one, moved by the test, with nothing frozen.
+#[test]
+fn the_elapsed_time_and_a_commands_clock_follow_the_drivers_clock() {
+    let mut sim = Sim::new(demo(), 120, 40);
+    sim.app().ui.frozen = None;
+    sim.key(KeyCode::Enter);
+    let began = sim.app().ui.command_began.expect("the command started");
+    sim.set_at(began + chrono::Duration::seconds(7));
+    let screen = sim.screen();
+    assert!(screen.contains("0:07, no timeout"), "{screen}");
+    let elapsed = |screen: &str| {
+        let at = screen.find("elapsed ").expect("the header's clock") + 8;
+        screen[at..at + 8].to_string()
+    };
+    // The run began with its first records, seconds before the command.
+    let first = elapsed(&screen);
+    assert!(first.starts_with("00:00:"), "{screen}");
+    sim.set_at(began + chrono::Duration::seconds(3600 + 7));
+    assert_eq!(elapsed(&sim.screen()), format!("01{}", &first[2..]));
+}
+
 #[test]
 fn a_reason_asked_over_the_failure_leaves_its_chooser_in_view() {
     for (w, h) in sizes() {

@@ -66,17 +66,10 @@ impl Question {
             Phase::Approval { .. } => Question::Waiting,
             Phase::Failed { .. } | Phase::InDoubt(_) => {
                 let choices = e.choices();
-                // Rollback is the default wherever it is offered and would undo something;
-                // where it would undo nothing, the first other answer is.
-                let undoes = phase
-                    .step()
-                    .is_some_and(|i| !e.rollback_plan(i).undo.is_empty());
-                let selected = if undoes {
-                    choices.iter().position(|c| *c == ChoiceKind::Rollback)
-                } else {
-                    choices.iter().position(|c| *c != ChoiceKind::Rollback)
-                }
-                .unwrap_or(0);
+                // The engine's default (`engine/default_choice.rs`), as `plan` marks it.
+                let selected = (e.default_choice())
+                    .and_then(|d| choices.iter().position(|c| *c == d))
+                    .unwrap_or(0);
                 Question::Choice { choices, selected }
             }
             _ => return None,

@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 use super::form::{self, Form, FormStep};
 use super::output::MAX_LINES;
 use super::{App, Options};
-use crate::clock::SystemClock;
 use crate::driver::fake::FakeClock;
 use crate::driver::ports::{Clock, JournalSink, Launcher, Signal, Stoppable};
 use crate::driver::{Driver, Ended};
@@ -267,12 +266,14 @@ impl Sim {
     /// A screen on `e`, its loop started by the first event fed (a start or a resume).
     pub(super) fn with_engine(e: Engine, w: u16, h: u16, watcher: bool) -> Sim {
         let terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+        // One clock for the driver and the screen, as in a run.
+        let clock = FakeClock::new(now());
         let mut app = App::new(
             terminal,
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: format!("/var/lib/shisa/runs/{RUN_ID}"),
-                clock: SystemClock::from_env().unwrap(),
+                clock: Box::new(clock.clone()),
                 color: false,
                 watcher,
                 dropped: None,
@@ -282,7 +283,6 @@ impl Sim {
         app.ui.dwell = Duration::ZERO;
         let world = Rc::new(World::default());
         *world.e.borrow_mut() = Some(e.clone());
-        let clock = FakeClock::new(now());
         let (results, done) = mpsc::unbounded_channel();
         let (output, output_rx) = mpsc::channel(64);
         let rx = RunnerRx {
@@ -1009,7 +1009,7 @@ fn no_color_means_no_colour_anywhere() {
             Options {
                 run_id: RUN_ID.into(),
                 run_dir: "/runs/x".into(),
-                clock: SystemClock::from_env().unwrap(),
+                clock: Box::new(sim.clock.clone()),
                 color,
                 watcher: false,
                 dropped: None,
@@ -1120,3 +1120,4 @@ fn scrolling_back_holds_still_while_output_arrives() {
 // After `snap!`: macros are in scope only below their definition.
 mod cold80;
 mod interruptions;
+mod undo_failed;

@@ -4,7 +4,8 @@
 use std::io::Write;
 
 use crate::engine::{Engine, Phase};
-use crate::journal::record::{ChoiceKind, Prompt, ReasonNeed};
+use crate::journal::record::{ChoiceKind, ReasonNeed};
+use crate::phrase::questions as say;
 use crate::text_safety::one_line;
 
 use super::Headless;
@@ -67,27 +68,19 @@ impl<W: Write> Headless<W> {
                     _ => String::new(),
                 };
                 format!(
-                    "? rollback {n} of {} is done by hand: {} — answer `done`, `done <note>` or `abort`",
-                    title(step),
-                    what.trim()
+                    "? {} — answer `done`, `done <note>` or `abort`",
+                    say::manual_undo(n, &title(step), what.trim())
                 )
             }
             Phase::NoReturn {
                 step,
                 expected,
                 reason,
-            } => format!(
-                "? {} is a point of no return: {reason}. Once it starts, earlier steps are not rolled back. Type `{expected}` to go on, or `abort`",
-                title(step)
-            ),
+            } => format!("? {}", say::no_return(&title(step), &reason, &expected)),
             Phase::Approval {
                 step, allow_self, ..
             } => {
-                let own = if e.self_approval_needs_typing() {
-                    "`approve <target>` to approve it yourself"
-                } else {
-                    "`approve` to approve it yourself (you typed the target already)"
-                };
+                let own = say::approve_own(e.self_approval_needs_typing());
                 let or_own = if allow_self {
                     format!(", or {own}")
                 } else {
@@ -96,18 +89,18 @@ impl<W: Write> Headless<W> {
                 // Unshared, nobody else can join: the operator is not sent to find someone.
                 match (e.tally(step), allow_self, self.shared) {
                     (Some(t), _, _) if t.counted() => format!(
-                        "? {}: waiting for approval by {}; each runs `shisa approve {}`{or_own}; `abort` to stop",
-                        gate(step),
-                        t.waiting_for(),
-                        self.run_id
+                        "? {}{or_own}; `abort` to stop",
+                        say::awaiting_approval_by(&gate(step), &t.waiting_for(), &self.run_id)
                     ),
                     (_, true, false) => {
-                        format!("? {}: needs approval; {own}; `abort` to stop", gate(step))
+                        format!(
+                            "? {}; `abort` to stop",
+                            say::needs_own_approval(&gate(step), own)
+                        )
                     }
                     _ => format!(
-                        "? {}: waiting for another person to run `shisa approve {}`{or_own}; `abort` to stop",
-                        gate(step),
-                        self.run_id
+                        "? {}{or_own}; `abort` to stop",
+                        say::awaiting_another(&gate(step), &self.run_id)
                     ),
                 }
             }
@@ -116,34 +109,23 @@ impl<W: Write> Headless<W> {
                 prompt,
                 reason,
             } => {
-                let what = match prompt {
-                    Prompt::Precheck => "precheck failed",
-                    Prompt::Gate => "refused by a safety gate",
-                    Prompt::Rollback => "rollback command failed",
-                    Prompt::LostCapture => "cannot run: a captured secret is gone",
-                    _ => "failed",
-                };
+                let what = say::failed(prompt);
                 format!("? {} {what}: {reason} — answer {}", title(step), answers(e))
             }
             Phase::InDoubt(i) if e.rollback().is_some() => {
                 let n = e.step(i).undone() + 1;
                 format!(
-                    "? rollback {n} of {} was cut off mid-command; did it undo its part? — answer {}",
-                    title(i),
+                    "? {} — answer {}",
+                    say::undo_in_doubt(n, &title(i)),
                     answers(e)
                 )
             }
             Phase::InDoubt(i) => {
-                let proof = if e.runbook().steps[i].verify.is_empty()
-                    || !e.choices().contains(&ChoiceKind::Done)
-                {
-                    ""
-                } else {
-                    " (`done` runs its verify)"
-                };
+                let verifies = !e.runbook().steps[i].verify.is_empty()
+                    && e.choices().contains(&ChoiceKind::Done);
                 format!(
-                    "? {} was in progress when the run stopped; did it finish?{proof} — answer {}",
-                    title(i),
+                    "? {} — answer {}",
+                    say::in_doubt(&title(i), verifies),
                     answers(e)
                 )
             }

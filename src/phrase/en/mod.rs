@@ -3,6 +3,7 @@
 
 mod commands;
 mod decisions;
+pub mod questions;
 mod run;
 mod targets;
 

@@ -7,6 +7,7 @@ mod commands;
 mod decisions;
 mod reasons;
 mod run;
+mod ssh;
 mod targets;
 mod words;
 

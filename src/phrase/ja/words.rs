@@ -46,8 +46,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
         } => format!(
             "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例: `412 accounts`）"
         ),
-        // The transport's explanation names ssh's own words and the fix; it is kept as is.
-        CommandFailure::Ssh { kind, message } => format!("ssh 自体の失敗（{kind}）: {message}"),
+        CommandFailure::Ssh { kind, message } => super::ssh::failure(kind, message),
         CommandFailure::Deadline {
             deadline_ms,
             polls,

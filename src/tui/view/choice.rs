@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use super::dialog::{Dialog, widths};
 use super::{View, fit};
 use crate::engine::Phase;
+use crate::exit::Exit;
 use crate::journal::record::{ChoiceKind, ChoiceKind as K, Prompt, Purpose, ReasonNeed};
 use crate::runbook::model::Undo;
 
@@ -159,37 +160,43 @@ fn keyed(c: ChoiceKind) -> String {
 }
 
 fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
+    // The exit code comes from `Exit`, so a renumbering cannot leave the screen wrong.
+    let exceptions = Exit::CompletedWithExceptions;
     match (choice, prompt) {
-        (K::Rollback, _) => "undo the changes made so far (listed below)",
+        (K::Rollback, _) => "undo the changes made so far (listed below)".into(),
         (K::RollbackItem, _) => {
-            "undo only this loop pass; earlier passes, already verified, stay as they are"
+            "undo only this loop pass; earlier passes, already verified, stay as they are".into()
         }
-        (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again",
+        (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again".into(),
         (K::Retry, Some(Prompt::Rejected)) => {
             "ask for approval again: another reviewer, or the same one once their concern is met"
+                .into()
         }
-        (K::Retry, _) => "run the failed command again",
-        (K::Abort, _) => "end the run here and change nothing more (asks a reason)",
+        (K::Retry, _) => "run the failed command again".into(),
+        (K::Abort, _) => "end the run here and change nothing more (asks a reason)".into(),
+        // As the engine records it (`ends.rs`): the step ends not undone, still in place.
         (K::Continue, Some(Prompt::Rollback)) => {
-            "skip this rollback command; the rollback is recorded as incomplete"
+            "skip this rollback command: its step stays NOT UNDONE, its change still in place, and the rollback ends incomplete"
+                .into()
         }
-        (K::Continue, _) => {
-            "record this step as failed and go on; the run can end only with exceptions (exit 5)"
-        }
+        (K::Continue, _) => format!(
+            "record this step as failed and go on; the run can end only with exceptions (exit {exceptions})"
+        ),
         (K::Override, Some(Prompt::Window)) => {
-            "make the change outside the window (asks a reason, journaled as an override)"
+            "make the change outside the window (asks a reason, journaled as an override)".into()
         }
-        (K::Override, _) => {
-            "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit 5)"
-        }
+        (K::Override, _) => format!(
+            "go on as if the precheck passed (asks a reason); the run ends with exceptions (exit {exceptions})"
+        ),
         (K::Rerun, Some(Prompt::LostCapture)) => {
             "run the step that captured it again (a change asks for its target and approval again), then go on"
+                .into()
         }
-        (K::Rerun, _) => "run the step again from its start",
+        (K::Rerun, _) => "run the step again from its start".into(),
         (K::Done, Some(Prompt::InDoubt)) => {
             "it did finish (asks a reason): its verify runs next; with none, it stays unproven"
+                .into()
         }
-        (K::Done, _) => "it did finish: record it as done (asks a reason)",
+        (K::Done, _) => "it did finish: record it as done (asks a reason)".into(),
     }
-    .to_string()
 }
