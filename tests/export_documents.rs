@@ -161,6 +161,64 @@ fn two_runs_merge_into_one_timeline_by_time_in_both_languages() {
     }
 }
 
+/// The demo aborted at its manual step, after its change was made and verified.
+fn aborted_in_place(s: &Scratch) -> Run {
+    let run = s.run(
+        &runbook("demo.yaml"),
+        &[],
+        "quarantine-2023-12\nabort posting is blocked\n",
+    );
+    assert_eq!(run.outcome(), "aborted", "{}", run.explain());
+    run
+}
+
+/// An aborted run that left its change in place: the summary names the change, and the
+/// abort's row names the operator who aborted, not shisa, in both languages; the JSON lists
+/// the step, and a merged export says it beside the run's outcome.
+#[test]
+fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
+    let s = Scratch::new();
+    let run = aborted_in_place(&s);
+    let en = export(&s, &[run.dir()], &[]);
+    assert!(
+        en.contains("| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        "{en}"
+    );
+    insta::assert_snapshot!("aborted_in_place_en", masked(&s, &run, &en));
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja.contains(
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`） |"
+        ),
+        "{ja}"
+    );
+    insta::assert_snapshot!("aborted_in_place_ja", masked(&s, &run, &ja));
+
+    let user = run.journal()[0]["actor"]["user"].clone();
+    let json: Value =
+        serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
+    assert_eq!(
+        json["runs"][0]["left_in_place"],
+        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU" }])
+    );
+    let end = json["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&end["type"], &end["actor"]),
+        (&"run_finished".into(), &user)
+    );
+
+    let done = completed(&s);
+    let json: Value =
+        serde_json::from_str(&export(&s, &[done.dir()], &["--format", "json"])).unwrap();
+    assert_eq!(json["runs"][0]["left_in_place"], serde_json::json!([]));
+    let merged = export(&s, &[done.dir(), run.dir()], &[]);
+    assert!(
+        merged.contains("**aborted (exit 3): posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        "{merged}"
+    );
+    assert!(!merged.contains("**completed (exit 0)**; left"), "{merged}");
+}
+
 const RETRIED: &str = r#"version: 1
 name: Wait for green
 steps:

@@ -114,6 +114,17 @@ pub struct Summary {
     pub env: Option<String>,
     /// The completed run in the rehearsal environment this run started on.
     pub rehearsal: Option<crate::journal::record::Rehearsed>,
+    /// The changes the run leaves in place, not rolled back, in runbook order, as the
+    /// replayed engine decides it (`Engine::left_in_place`): none for a completed run,
+    /// whose changes are its point. None when the runbook is not there to replay.
+    pub left_in_place: Option<Vec<InPlace>>,
+}
+
+/// A step whose change may still be in effect.
+#[derive(Debug, Clone, Serialize)]
+pub struct InPlace {
+    pub step: String,
+    pub step_title: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -38,6 +38,7 @@ impl DocumentWords for English {
             Outcome => "Outcome",
             Parameters => "Parameters",
             ChainHead => "Journal chain head",
+            LeftInPlace => "Left in place, not rolled back",
             Clock => "Clock",
             Environment => "Environment",
             RehearsalRun => "Rehearsal run",
@@ -122,6 +123,18 @@ impl DocumentWords for English {
     fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
         let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
         format!("{} (exit {exit}){why}", outcome.name())
+    }
+
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+        let list: Vec<String> = steps
+            .iter()
+            .map(|(title, id)| format!("{} ({})", m.esc(title), m.code(id, true)))
+            .collect();
+        list.join(", ")
+    }
+
+    fn verdict_and_left(&self, verdict: &str, left: &str) -> String {
+        format!("{verdict}; left in place, not rolled back: {left}")
     }
 
     fn unfinished_short(&self, u: Unfinished) -> String {

@@ -41,6 +41,7 @@ impl DocumentWords for Japanese {
             Outcome => "結果",
             Parameters => "パラメーター",
             ChainHead => "ジャーナルのチェーンヘッド",
+            LeftInPlace => "戻していない変更",
             Clock => "時計",
             Environment => "環境",
             RehearsalRun => "リハーサル実行",
@@ -141,6 +142,18 @@ impl DocumentWords for Japanese {
         };
         let why = reason.map(|r| format!("：{r}")).unwrap_or_default();
         format!("{name}（終了コード {exit}）{why}")
+    }
+
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+        let list: Vec<String> = steps
+            .iter()
+            .map(|(title, id)| format!("「{}」（{}）", m.esc(title), m.code(id, true)))
+            .collect();
+        list.join("、")
+    }
+
+    fn verdict_and_left(&self, verdict: &str, left: &str) -> String {
+        format!("{verdict}。戻していない変更：{left}")
     }
 
     fn unfinished_short(&self, u: Unfinished) -> String {

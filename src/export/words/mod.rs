@@ -49,6 +49,8 @@ pub enum Label {
     Outcome,
     Parameters,
     ChainHead,
+    /// The changes a run leaves in place, not rolled back.
+    LeftInPlace,
     Clock,
     Environment,
     RehearsalRun,
@@ -140,6 +142,13 @@ pub trait DocumentWords: Sync {
 
     /// A finished run's outcome, exit code and journaled reason.
     fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String;
+
+    /// The changes a run leaves in place (markup), each step by its title and id (`steps`
+    /// holds plain (title, id) pairs); the label says they were not rolled back.
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;
+    /// A merged runs table's outcome cell: the verdict and the changes left in place, both
+    /// markup already.
+    fn verdict_and_left(&self, verdict: &str, left: &str) -> String;
 
     /// A short verdict for a run that has not finished.
     fn unfinished_short(&self, u: Unfinished) -> String;
