@@ -142,7 +142,7 @@ fn run_bar(p: &Postmortem, k: usize, r: &RunReport) -> StepBar {
     let status = match (run.state, run.outcome.as_deref()) {
         (RunState::Live, _) => BarStatus::Running,
         (RunState::Halted, _) => BarStatus::Halted,
-        (RunState::CutOff, _) => BarStatus::InDoubt,
+        (RunState::CutOff | RunState::Damaged, _) => BarStatus::InDoubt,
         (_, Some("completed")) => BarStatus::Ok,
         (_, Some("refused")) => BarStatus::Refused,
         (_, Some("completed_with_exceptions")) => BarStatus::Continued,

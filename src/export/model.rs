@@ -95,7 +95,8 @@ pub struct Summary {
     /// The `run_finished` time; for a live or cut-off run, the last record's.
     pub end: Time,
     pub duration_ms: i64,
-    /// `finished`, `live`, `halted` (interrupted, resumable) or `cut_off` (crashed).
+    /// `finished`, `live`, `halted` (interrupted, resumable), `cut_off` (crashed) or
+    /// `damaged` (its end lies past a break in the journal).
     pub state: RunState,
     /// `completed`, `failed`, `rolled_back`, `aborted`, `refused`; absent until finished.
     pub outcome: Option<String>,
@@ -134,6 +135,8 @@ pub enum RunState {
     Live,
     Halted,
     CutOff,
+    /// The journal breaks before its `run_finished` record: the run ended, how is unknown.
+    Damaged,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -144,8 +144,9 @@ impl DocumentWords for English {
                 format!("HALTED: interrupted, not finished ({reason})")
             }
             Unfinished::CutOff { .. } => {
-                "CUT OFF: the journal ends without run_finished (crash or kill)".into()
+                "CUT OFF: the journal ends without run_finished (a crash or a kill, likely)".into()
             }
+            Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
         }
     }
 
@@ -162,9 +163,10 @@ impl DocumentWords for English {
                     .map(|n| format!("; its last line is torn ({n} bytes without a newline), so the crash came while a record was being written"))
                     .unwrap_or_default();
                 format!(
-                    "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; {resume}"
+                    "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. Steps in progress then are in doubt; {resume}"
                 )
             }
+            Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal".into(),
         }
     }
 
@@ -185,6 +187,9 @@ impl DocumentWords for English {
             Unfinished::Live { .. } => format!("not yet: still running (last record {end})"),
             Unfinished::Halted { .. } => format!("not finished: halted (last record {end})"),
             Unfinished::CutOff { .. } => format!("not finished: cut off (last record {end})"),
+            Unfinished::Damaged => {
+                format!("unknown: its end is past the damage (last trusted record {end})")
+            }
         }
     }
 
@@ -196,6 +201,9 @@ impl DocumentWords for English {
             Unfinished::Halted { .. } => "The journal ends here: the run is halted, not finished.",
             Unfinished::CutOff { .. } => {
                 "The journal ends here, without run_finished: the run was cut off."
+            }
+            Unfinished::Damaged => {
+                "The trusted journal ends here; the lines past the damage, the run's end among them, are left out."
             }
         }
     }

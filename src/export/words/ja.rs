@@ -165,9 +165,10 @@ impl DocumentWords for Japanese {
                 format!("中断（再開可能）: {}", reason.trim_end_matches('。'))
             }
             Unfinished::CutOff { .. } => {
-                "途絶: run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了）"
+                "途絶: run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
                     .into()
             }
+            Unfinished::Damaged => "不明：終了の記録より前でジャーナルが破損している".into(),
         }
     }
 
@@ -187,9 +188,10 @@ impl DocumentWords for Japanese {
                     .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした"))
                     .unwrap_or_default();
                 format!(
-                    "途絶: ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した{torn}。その時点で進行中だったステップは未確定。{resume}"
+                    "途絶: ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
                 )
             }
+            Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない".into(),
         }
     }
 
@@ -210,6 +212,9 @@ impl DocumentWords for Japanese {
             Unfinished::Live { .. } => format!("未終了: 実行中（最終レコード {end}）"),
             Unfinished::Halted { .. } => format!("未完了: 中断（最終レコード {end}）"),
             Unfinished::CutOff { .. } => format!("未完了: 途絶（最終レコード {end}）"),
+            Unfinished::Damaged => {
+                format!("不明：終了の記録は破損箇所より後（信頼できる最後のレコード {end}）")
+            }
         }
     }
 
@@ -223,6 +228,9 @@ impl DocumentWords for Japanese {
             }
             Unfinished::CutOff { .. } => {
                 "ジャーナルは run_finished なしでここで終わる。実行は途絶した。"
+            }
+            Unfinished::Damaged => {
+                "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
             }
         }
     }

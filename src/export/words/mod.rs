@@ -111,6 +111,8 @@ pub enum Unfinished<'a> {
     Halted { reason: &'a str },
     /// The journal stops without `run_finished`; `torn` bytes of a last line cut short.
     CutOff { torn: Option<usize> },
+    /// The journal breaks before its `run_finished` record, which is there but untrusted.
+    Damaged,
 }
 
 /// The words of an export document in one language.
