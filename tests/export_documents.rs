@@ -172,6 +172,29 @@ fn aborted_in_place(s: &Scratch) -> Run {
     run
 }
 
+/// `--full` in Japanese gives every time to the second — a row per record, many within one
+/// second of each other — while the condensed timeline keeps the document style's minutes.
+#[test]
+fn a_full_japanese_timeline_gives_seconds() {
+    let s = Scratch::new();
+    let run = aborted_in_place(&s);
+    let rows = |md: &str, time: &str| {
+        let re = Regex::new(&format!(r"^\| \d{{4}}-\d\d-\d\d {time} \| ")).unwrap();
+        md.lines().filter(|l| re.is_match(l)).count()
+    };
+    let full = export(&s, &[run.dir()], &["--lang", "ja", "--full"]);
+    let records = run.journal().len();
+    // Every timeline row, and the sections' rows (a snapshot, a target check).
+    assert_eq!(rows(&full, r"\d\d:\d\d:\d\d"), records + 2, "{full}");
+    assert_eq!(rows(&full, r"\d\d:\d\d"), 0, "{full}");
+    let seconds = Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").unwrap();
+    let shown = seconds.replace_all(&full, "<date> <hh:mm:ss>");
+    insta::assert_snapshot!("aborted_in_place_full_ja", masked(&s, &run, &shown));
+    let condensed = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert_eq!(rows(&condensed, r"\d\d:\d\d:\d\d"), 0, "{condensed}");
+    assert!(rows(&condensed, r"\d\d:\d\d") > 10, "{condensed}");
+}
+
 /// An aborted run that left its change in place: the summary names the change, and the
 /// abort's row names the operator who aborted, not shisa, in both languages; the JSON lists
 /// the step, and a merged export says it beside the run's outcome.

@@ -346,7 +346,9 @@ pub struct Integrity {
     pub untrusted_lines: usize,
 }
 
-/// A time as the timeline and the sections show it, in the document's language.
+/// A time as the timeline and the sections show it, in the document's language: to the
+/// second in a `--full` timeline, where many records share a minute.
 pub fn when(p: &Postmortem, t: &Time) -> String {
-    p.words().row_time(t, p.timezone.multi_day)
+    p.words()
+        .row_time(t, p.timezone.multi_day, p.timeline_mode == "full")
 }

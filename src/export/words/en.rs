@@ -108,7 +108,8 @@ impl DocumentWords for English {
         format!("Times are {label}, {says}.{day}")
     }
 
-    fn row_time(&self, t: &Time, multi_day: bool) -> String {
+    /// Always to the millisecond, so `seconds` changes nothing.
+    fn row_time(&self, t: &Time, multi_day: bool, _seconds: bool) -> String {
         if multi_day { t.full() } else { t.clock() }
     }
 

@@ -113,9 +113,16 @@ impl DocumentWords for Japanese {
         format!("日時は{says} {label}で記す。")
     }
 
-    /// Always with the date, to the minute: `2023-12-05 17:15`.
-    fn row_time(&self, t: &Time, _multi_day: bool) -> String {
-        t.0.format("%Y-%m-%d %H:%M").to_string()
+    /// Always with the date, to the minute as the document style writes it
+    /// (`2023-12-05 17:15`); to the second in `--full` (`2023-12-05 17:15:42`), where a
+    /// minute can hold dozens of rows that would otherwise read alike.
+    fn row_time(&self, t: &Time, _multi_day: bool, seconds: bool) -> String {
+        let format = if seconds {
+            "%Y-%m-%d %H:%M:%S"
+        } else {
+            "%Y-%m-%d %H:%M"
+        };
+        t.0.format(format).to_string()
     }
 
     /// As the timeline writes times (`2023-12-05 17:15`): the zone is stated once, under

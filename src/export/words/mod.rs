@@ -133,8 +133,9 @@ pub trait DocumentWords: Sync {
         day: Option<&str>,
     ) -> String;
 
-    /// A row's time in the timeline and the sections.
-    fn row_time(&self, t: &Time, multi_day: bool) -> String;
+    /// A row's time in the timeline and the sections; `seconds` for a `--full` timeline,
+    /// whose rows within one minute must still be told apart.
+    fn row_time(&self, t: &Time, multi_day: bool, seconds: bool) -> String;
 
     /// A moment in full, with its offset (the summary's start and end).
     fn moment(&self, t: &Time) -> String;
