@@ -115,12 +115,11 @@ pub fn render(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             })
             .collect();
         rows.extend(r.waivers.iter().map(|x| {
-            let the_runbook = w.label(TheRunbook);
             vec![
-                format!("({the_runbook})"),
+                w.label(FromTheRunbook).into(),
                 waived.clone(),
                 e(&w.waiver_what(&x.guard, &x.step_title)),
-                the_runbook.into(),
+                w.label(TheRunbook).into(),
                 e(&x.reason),
             ]
         }));

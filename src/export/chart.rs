@@ -97,7 +97,8 @@ pub fn render(p: &Postmortem) -> String {
         w.chart_date(t)
     });
     if own == 1 {
-        lane(&mut o, 0, w.label(Label::ChartRunLane), "", None);
+        let tip = w.label(Label::ChartRunLaneTip);
+        lane(&mut o, 0, w.label(Label::ChartRunLane), tip, None);
     }
     for (k, s) in lanes.iter().enumerate() {
         let hint = if p.merged() {

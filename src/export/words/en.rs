@@ -66,6 +66,10 @@ impl DocumentWords for English {
             Nobody => "none",
             NoneYet => "None.",
             TheRunbook => "the runbook",
+            FromTheRunbook => "(the runbook)",
+            ChartRunLaneTip => {
+                "the run's own events: approvals, failures, rollbacks, overrides, its end"
+            }
             ChartRunLane => "Run",
             ChartNotReached => "not reached",
             ChartJournalEnds => "journal ends",

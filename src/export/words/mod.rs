@@ -81,10 +81,14 @@ pub enum Label {
     Nobody,
     /// An empty section.
     NoneYet,
-    /// Where the runbook, not a person, decided (a waiver's time and author).
+    /// Where the runbook, not a person, decided (a waiver's author).
     TheRunbook,
+    /// A waiver's time: the runbook decided it before the run, at no moment of it.
+    FromTheRunbook,
     // The chart.
     ChartRunLane,
+    /// The run lane's tooltip: what its markers are.
+    ChartRunLaneTip,
     ChartNotReached,
     ChartJournalEnds,
     ChartNow,

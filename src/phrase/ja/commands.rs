@@ -16,12 +16,15 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             mutating,
             ..
         } => {
-            let m = if *mutating { "、変更を伴う" } else { "" };
-            Phrase::new().marked(Mark::Started).plain(format!(
-                "{}を開始（{}{m}）",
-                named(),
-                kind_words(step_kind)
-            ))
+            // An action that changes something is a 変更作業, one word, not a list.
+            let kind = match (step_kind.as_str(), *mutating) {
+                ("action", true) => "変更作業".to_string(),
+                (k, true) => format!("{}、変更を伴う", kind_words(k)),
+                (k, false) => kind_words(k).to_string(),
+            };
+            Phrase::new()
+                .marked(Mark::Started)
+                .plain(format!("{}を開始（{kind}）", named()))
         }
         Body::CommandStarted {
             purpose,
@@ -88,16 +91,18 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 } else {
                     ""
                 };
+                // How long it ran before failing, said with the failure (39 ミリ秒後に失敗),
+                // not trailing the reason.
                 let p = step()
                     .marked(Mark::Failed)
-                    .plain(format!("{what}{gap}が失敗"));
+                    .plain(format!("{what}{gap}が {took}後に失敗"));
                 let p = match &command {
                     Some(c) => p.plain(": ").code(c),
                     None => p,
                 };
                 p.plain(" — ")
                     .ticked(&why)
-                    .plain(format!("、{took}後{}{left}", again(*attempt)))
+                    .plain(format!("{}{left}", again(*attempt)))
             }
         }
         Body::ExpectFailed {

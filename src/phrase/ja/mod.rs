@@ -19,7 +19,7 @@ use crate::journal::record::{
     Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
 };
 use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
-pub use words::purpose_words;
+pub use words::{guard_words, purpose_words};
 
 pub struct Japanese;
 
@@ -125,8 +125,10 @@ impl Phrasebook for Japanese {
             p = p.plain(": ").code(cmd).plain(" を実行");
         }
         let checks = s.checks();
-        if checks > 0 {
-            p = p.plain(format!("、確認 {checks} 件すべて成功"));
+        match checks {
+            0 => {}
+            1 => p = p.plain("、確認 1 件：成功"),
+            n => p = p.plain(format!("、確認 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
         if n > 1 {

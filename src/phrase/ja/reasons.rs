@@ -101,7 +101,7 @@ pub fn run_end(e: &RunEnd) -> String {
                 .map(|t| format!("。次に作業時間帯が開くのは {}", local(t)))
                 .unwrap_or_default();
             format!(
-                "{}{next}。今すぐ開始するには --outside-window \"理由\" を付ける",
+                "{}{next}。今すぐ開始するには --outside-window \"理由\" を付けること",
                 outside_window(shut)
             )
         }
@@ -170,7 +170,7 @@ pub fn halt(h: &Halt) -> String {
             "ブラインドで入力した対象が {misses} 回続けて実際の対象と一致しなかった。最後の入力は `{intended}`、実際の対象は `{resolved}`。ステップは開始していない。先へ進む前に原因を確かめること。{RESUME}"
         ),
         Halt::OutsideWindow { shut } => format!(
-            "{}。作業時間帯内に再開するか、--outside-window \"理由\" を付けて再開する",
+            "{}。作業時間帯内に再開するか、--outside-window \"理由\" を付けて再開すること",
             outside_window(shut)
         ),
     }
@@ -260,7 +260,7 @@ pub fn gate(g: &Gate) -> String {
                     .join("、"),
             };
             format!(
-                "{}が読む {} は、実行が止まる前にシークレットを含む値として取得された。シークレットは記録しないため、値は失われている。{rerun} をもう一度実行して（新しい実行で、または手作業で）値を取り直すか、この部分を手作業で行う",
+                "{}が読む {} は、実行が止まる前にシークレットを含む値として取得された。シークレットは記録しないため、値は失われている。{rerun} をもう一度実行して（新しい実行で、または手作業で）値を取り直すか、この部分を手作業で行うこと",
                 purpose_words(*purpose),
                 names.join("、")
             )
@@ -392,7 +392,7 @@ fn no_rehearsal(n: &NoRehearsal) -> String {
         ),
     };
     format!(
-        "`{}` にはリハーサルが必要: この版の手順書（sha256 {}）を --env {needs} で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行う: {}",
+        "`{}` にはリハーサルが必要: この版の手順書（sha256 {}）を --env {needs} で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行うこと: {}",
         n.env,
         &n.sha256[..16.min(n.sha256.len())],
         since.map_or_else(

@@ -75,7 +75,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             step().marked(Mark::Override).plain(text)
         }
         Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
-            "手順書が {guard} ガードを免除している: 「{reason}」"
+            "手順書が{}ガードを免除している: 「{reason}」",
+            words::guard_words(guard)
         )),
         Body::RollbackStarted {
             plan,

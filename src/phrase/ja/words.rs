@@ -123,6 +123,18 @@ fn excerpt(e: &Excerpt) -> String {
 }
 
 /// Which command of a step, in words (`確認 2`, `ロールバック 1`).
+/// A guard a runbook may waive (`waive:`), as the Japanese sentences name it: `target`
+/// reads 対象ガード, not a half-English `target ガード`.
+pub fn guard_words(guard: &str) -> &str {
+    match guard {
+        "snapshot" => "スナップショット",
+        "target" => "対象",
+        "verify" => "確認",
+        "rollback" => "ロールバック",
+        other => other,
+    }
+}
+
 pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),

@@ -59,6 +59,8 @@ pub fn label(l: Label) -> &'static str {
         Nobody => "なし",
         NoneYet => "なし。",
         TheRunbook => "手順書",
+        FromTheRunbook => "（手順書）",
+        ChartRunLaneTip => "実行全体の出来事：承認、失敗、ロールバック、オーバーライド、終了",
         ChartRunLane => "実行",
         ChartNotReached => "未実施",
         ChartJournalEnds => "ジャーナル終端",

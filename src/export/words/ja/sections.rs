@@ -39,7 +39,11 @@ pub fn target_impact(count: u64, unit: Option<&str>, at_most: u64) -> String {
 }
 
 pub fn target_denied(rule: &str, pattern: &str) -> String {
-    format!("拒否: {rule} ルール '{pattern}' に該当")
+    if rule == "deny" {
+        format!("拒否ルール '{pattern}' に該当するため拒否")
+    } else {
+        format!("{rule} のパターン '{pattern}' に一致しないため拒否")
+    }
 }
 
 pub fn approval_result(self_approved: bool, refused: Option<&str>) -> String {
@@ -64,7 +68,7 @@ pub fn override_what(kind: Option<OverrideKind>, step: Option<&str>) -> String {
 }
 
 pub fn waiver_what(guard: &str, step: &str) -> String {
-    format!("{guard} ガード（{step}）")
+    format!("{}ガード（{step}）", crate::phrase::guard_ja(guard))
 }
 
 pub fn note_on_done(note: &str) -> String {
@@ -83,10 +87,14 @@ pub fn failure_status(
     if timed_out {
         status.push("タイムアウト".into());
     }
-    if attempt > 1 {
-        status.push(format!("{attempt} 回目"));
+    let status = status.join("、");
+    // Which attempt first, as Japanese orders it: 15 回目の試行で終了コード 0.
+    match (attempt > 1, status.is_empty()) {
+        (true, true) => Some(format!("{attempt} 回目の試行")),
+        (true, false) => Some(format!("{attempt} 回目の試行で{status}")),
+        (false, true) => None,
+        (false, false) => Some(status),
     }
-    (!status.is_empty()).then(|| status.join("、"))
 }
 
 /// 「手順」の確認 2: the step in brackets as every timeline row names it, then which
