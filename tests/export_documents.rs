@@ -623,7 +623,7 @@ fn a_rejected_approval_in_both_languages() {
     let ja = export(s, &[run.dir()], &["--lang", "ja"]);
     assert!(!ja.contains("rejected the approval"), "{ja}");
     assert!(
-        ja.contains("nobody が承認を却下: 「the old key is still in the CI secrets」"),
+        ja.contains("nobody が承認を却下：「the old key is still in the CI secrets」"),
         "{ja}"
     );
     insta::assert_snapshot!("rejected_ja", masked(s, &run, &ja));

@@ -227,12 +227,8 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     for (k, run) in p.runs.iter().enumerate() {
         let i = &run.integrity;
         let mut lines = vec![
-            format!("{}: {}", w.label(Label::Records), i.records),
-            format!(
-                "{}: {}",
-                w.label(Label::ChainHead),
-                m.code(&i.chain_head, false)
-            ),
+            w.labelled(w.label(Label::Records), &i.records.to_string()),
+            w.labelled(w.label(Label::ChainHead), &m.code(&i.chain_head, false)),
             w.verify_line(m, i.verify_passed, &i.detail),
         ];
         if let Some(n) = i.torn_bytes {

@@ -43,13 +43,14 @@ pub fn postmortem(runs: &[OpenedRun], zone: &Zone, opts: Options) -> Postmortem 
     times.extend(ends);
     times.sort();
     let merged = reports.len() > 1;
+    let words = super::words::of(opts.lang);
     let warnings = reports
         .iter()
         .enumerate()
         .flat_map(|(k, r)| {
             r.warnings.iter().map(move |w| {
                 if merged {
-                    format!("#{} {}: {w}", k + 1, r.run.run_id)
+                    words.labelled(&format!("#{} {}", k + 1, r.run.run_id), w)
                 } else {
                     w.clone()
                 }

@@ -207,12 +207,13 @@ fn timeline(o: &mut String, p: &Postmortem) {
     }
     for (k, r) in p.runs.iter().enumerate() {
         if let Some(u) = how_unfinished(&r.run) {
-            let who = if p.merged() {
-                format!("{}: ", p.run_label(k))
+            let stops = w.timeline_stops(u);
+            let line = if p.merged() {
+                w.labelled(&md_escape(&p.run_label(k)), stops)
             } else {
-                String::new()
+                stops.to_string()
             };
-            let _ = writeln!(o, "\n*{}{}*", md_escape(&who), w.timeline_stops(u));
+            let _ = writeln!(o, "\n*{line}*");
         }
     }
     o.push('\n');

@@ -89,6 +89,10 @@ impl DocumentWords for English {
         }
     }
 
+    fn labelled(&self, label: &str, value: &str) -> String {
+        format!("{label}: {value}")
+    }
+
     fn title(&self, names: &[&str]) -> String {
         format!("Postmortem timeline: {}", names.join(" + "))
     }

@@ -123,6 +123,10 @@ pub enum Unfinished<'a> {
 pub trait DocumentWords: Sync {
     fn label(&self, l: Label) -> &'static str;
 
+    /// A label and what it labels, joined as the language punctuates it (`Records: 26`,
+    /// `レコード数：26`); both markup already.
+    fn labelled(&self, label: &str, value: &str) -> String;
+
     /// The document's title: one runbook, or several (`names` in order of their runs).
     fn title(&self, names: &[&str]) -> String;
 

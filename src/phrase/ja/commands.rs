@@ -6,7 +6,7 @@ use super::*;
 pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     let named = || format!("「{}」", title_or_run(rec, names));
@@ -54,7 +54,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
                 return step().plain(format!(
-                    "{}: まだ条件を満たさない — {why}（{} 回目の確認、{}）",
+                    "{}：まだ条件を満たさない — {why}（{} 回目の確認、{}）",
                     purpose_words(*purpose),
                     attempt,
                     book.duration(*duration_ms)
@@ -72,9 +72,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 let p = match (purpose, &command) {
                     (Purpose::Main, Some(c)) => step().code(c).plain(" を実行"),
                     (Purpose::Main, None) => step().plain("コマンドを実行"),
-                    (Purpose::Verify(_), Some(c)) => step().plain(format!("{what} 成功: ")).code(c),
+                    (Purpose::Verify(_), Some(c)) => step().plain(format!("{what} 成功：")).code(c),
                     (Purpose::Verify(_), None) => step().plain(format!("{what} 成功")),
-                    (_, Some(c)) => step().plain(format!("{what}: ")).code(c),
+                    (_, Some(c)) => step().plain(format!("{what}：")).code(c),
                     (_, None) => step().plain(format!("{what}を実行")),
                 };
                 p.plain(result + &again(*attempt) + &left)
@@ -97,7 +97,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     .marked(Mark::Failed)
                     .plain(format!("{what}{gap}が {took}後に失敗"));
                 let p = match &command {
-                    Some(c) => p.plain(": ").code(c),
+                    Some(c) => p.plain("：").code(c),
                     None => p,
                 };
                 p.plain(" — ")
@@ -116,7 +116,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let clause = match (expected, saw) {
                 (Some(e), Some(s)) => book.unmet(e, s),
                 // An old journal: the English words, quoted as journaled.
-                _ => format!(" が期待「{expectation}」を満たさない: {detail}"),
+                _ => format!(" が期待「{expectation}」を満たさない：{detail}"),
             };
             step().plain(format!("{}{clause}", purpose_words(*purpose)))
         }
@@ -188,7 +188,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             step()
                 .marked(Mark::Interrupted)
-                .plain(format!("{what}{}を停止中: {reason}", again(*attempt)))
+                .plain(format!("{what}{}を停止中：{reason}", again(*attempt)))
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

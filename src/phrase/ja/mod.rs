@@ -74,7 +74,7 @@ impl Phrasebook for Japanese {
             _ => String::new(),
         };
         Phrase::new()
-            .plain(format!("「{}」: ", title_or_run(started, names)))
+            .plain(format!("「{}」：", title_or_run(started, names)))
             .code(command)
             .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
     }
@@ -122,7 +122,7 @@ impl Phrasebook for Japanese {
             self.duration(s.took_ms)
         ));
         if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
-            p = p.plain(": ").code(cmd).plain(" を実行");
+            p = p.plain("：").code(cmd).plain(" を実行");
         }
         let checks = s.checks();
         match checks {
@@ -195,7 +195,7 @@ impl Phrasebook for Japanese {
 
     fn reviewer_ask(&self, blind: bool) -> Phrase {
         Phrase::new().plain(if blind {
-            "ブラインド確認: チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
+            "ブラインド確認：チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
         } else {
             "承認するには対象を入力してください"
         })
@@ -203,7 +203,7 @@ impl Phrasebook for Japanese {
 
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
-            Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+            Some(t) => Phrase::new().plain(format!("「{t}」：")),
             None => Phrase::new(),
         };
         let n = a.ran.attempts;
@@ -216,7 +216,7 @@ impl Phrasebook for Japanese {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
+                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回：{miss}）"
                 ));
             }
             (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
@@ -239,7 +239,7 @@ impl Phrasebook for Japanese {
             ))
         } else {
             p.marked(Mark::Failed)
-                .plain(format!("が {n} 回とも失敗（{took}）: {miss}"))
+                .plain(format!("が {n} 回とも失敗（{took}）：{miss}"))
         }
     }
 }
@@ -316,7 +316,7 @@ fn left_behind(b: &Background) -> String {
     let mut out = String::new();
     if !b.killed.is_empty() {
         out.push_str(&format!(
-            "。残っていたプロセスを強制終了: {}",
+            "。残っていたプロセスを強制終了：{}",
             list(&b.killed)
         ));
     }

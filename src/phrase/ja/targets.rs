@@ -8,7 +8,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     match &rec.body {
@@ -30,7 +30,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             match listed.len() {
                 0 => p,
-                _ => p.plain(": ").code(listed.join("; ")),
+                _ => p.plain("：").code(listed.join("; ")),
             }
         }
         // `deny` names what must never be touched (拒否ルール); any other rule, what the

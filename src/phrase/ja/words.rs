@@ -44,16 +44,16 @@ pub fn command_failure(f: &CommandFailure) -> String {
         CommandFailure::NoCount {
             first_line: Some(first),
         } => format!(
-            "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例: `412 accounts`）"
+            "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例：`412 accounts`）"
         ),
         // The transport's explanation names ssh's own words and the fix; it is kept as is.
-        CommandFailure::Ssh { kind, message } => format!("ssh 自体の失敗（{kind}）: {message}"),
+        CommandFailure::Ssh { kind, message } => format!("ssh 自体の失敗（{kind}）：{message}"),
         CommandFailure::Deadline {
             deadline_ms,
             polls,
             last,
         } => format!(
-            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認: {}",
+            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：{}",
             duration(*deadline_ms),
             command_failure(last)
         ),
@@ -63,7 +63,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
 /// The clause after a check's name in an `expect_failed` sentence.
 pub fn unmet(expected: &Expected, saw: &Saw) -> String {
     format!(
-        "が期待「{}」を満たさない: {}",
+        "が期待「{}」を満たさない：{}",
         expectation(expected, saw),
         seen(expected, saw)
     )
@@ -100,7 +100,7 @@ fn seen(expected: &Expected, saw: &Saw) -> String {
     match (saw, expected) {
         (Saw::NoOutput, _) => "出力がなかった".into(),
         (Saw::Output(e), _) => format!("実際の出力は {}", excerpt(e)),
-        (Saw::NotANumber(e), _) => format!("出力は数値でなかった: {}", excerpt(e)),
+        (Saw::NotANumber(e), _) => format!("出力は数値でなかった：{}", excerpt(e)),
         (Saw::LimitNotANumber, Expected::Number { limit, .. }) => {
             format!("比べる値 {limit:?} が数値でない（手順書の誤り）")
         }

@@ -16,20 +16,20 @@ pub fn chain_intact(records: usize, logs: Option<usize>) -> String {
 pub fn chain_broken(line: usize, reason: &str, kept: Option<usize>) -> String {
     match kept {
         Some(n) => {
-            format!("{line} 行目で破損: {reason}。それより前の {n} レコードのみを示す")
+            format!("{line} 行目で破損：{reason}。それより前の {n} レコードのみを示す")
         }
-        None => format!("{line} 行目で破損: {reason}"),
+        None => format!("{line} 行目で破損：{reason}"),
     }
 }
 
 pub fn integrity_warning(detail: &str) -> String {
     format!(
-        "ジャーナルの完全性: {detail}。このエクスポートは実行の記録ではなく、改ざんまたは破損の証拠として扱うこと。"
+        "ジャーナルの完全性：{detail}。このエクスポートは実行の記録ではなく、改ざんまたは破損の証拠として扱うこと。"
     )
 }
 
 pub fn runbook_warning(note: &str) -> String {
-    format!("手順書: {note}。")
+    format!("手順書：{note}。")
 }
 
 pub fn runbook_changed(path: &str, sha: &str) -> String {
@@ -51,7 +51,7 @@ pub fn verify_line(m: &dyn Markup, passed: bool, detail: &str) -> String {
         m.strong("失敗")
     };
     format!(
-        "{}: {verdict}（{}）",
+        "{}：{verdict}（{}）",
         m.code("shisa verify", false),
         m.esc(detail)
     )
@@ -69,7 +69,7 @@ pub fn untrusted_line(lines: usize) -> String {
 
 pub fn compare_head(m: &dyn Markup) -> String {
     format!(
-        "このヘッドを、実行終了時に表示されたものや閲覧者が控えたものと照合すること: {}。",
+        "このヘッドを、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{}。",
         m.code("shisa verify RUN_DIR --head HASH", false)
     )
 }

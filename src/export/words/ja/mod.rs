@@ -22,8 +22,13 @@ impl DocumentWords for Japanese {
         labels::label(l)
     }
 
+    /// A full-width colon, with no space after it, as Japanese text sets one.
+    fn labelled(&self, label: &str, value: &str) -> String {
+        format!("{label}：{value}")
+    }
+
     fn title(&self, names: &[&str]) -> String {
-        format!("時系列の報告: {}", names.join("、"))
+        format!("時系列の報告：{}", names.join("、"))
     }
 
     fn zone_line(

@@ -26,15 +26,15 @@ pub fn target_confirmed_blind() -> String {
 }
 
 pub fn target_mismatch_blind(intended: &str, resolved: &str, miss: &str) -> String {
-    format!("ブラインド: 意図した対象「{intended}」、実際の対象「{resolved}」 — {miss}")
+    format!("ブラインド：意図した対象「{intended}」、実際の対象「{resolved}」 — {miss}")
 }
 
 pub fn target_impact(count: u64, unit: Option<&str>, at_most: u64) -> String {
     let what = unit.map(|u| format!(" {u}")).unwrap_or_default();
     if count > at_most {
-        format!("影響範囲: {count}{what}。上限 {at_most} を超えるため拒否")
+        format!("影響範囲：{count}{what}。上限 {at_most} を超えるため拒否")
     } else {
-        format!("影響範囲: {count}{what}（上限 {at_most}）")
+        format!("影響範囲：{count}{what}（上限 {at_most}）")
     }
 }
 
@@ -48,7 +48,7 @@ pub fn target_denied(rule: &str, pattern: &str) -> String {
 
 pub fn approval_result(self_approved: bool, refused: Option<&str>) -> String {
     match (refused, self_approved) {
-        (Some(r), _) => format!("拒否: {r}"),
+        (Some(r), _) => format!("拒否：{r}"),
         (None, true) => "本人が承認".into(),
         (None, false) => "承認".into(),
     }
@@ -107,26 +107,26 @@ pub fn failure_heading(step: &str, p: Option<Purpose>) -> String {
 }
 
 pub fn failure_command(m: &dyn Markup, command: &str) -> String {
-    format!("コマンド: {}", m.code(command, false))
+    format!("コマンド：{}", m.code(command, false))
 }
 
 pub fn failure_state(status: &str) -> String {
-    format!("状態: {status}")
+    format!("状態：{status}")
 }
 
 pub fn failure_reason(m: &dyn Markup, reason: &str) -> String {
     format!(
-        "失敗の内容: {}",
+        "失敗の内容：{}",
         m.rich(&crate::export::text::Text::ticked(reason))
     )
 }
 
 pub fn failure_last_lines(m: &dyn Markup, n: usize, log: &str) -> String {
-    format!("{} の最後の {n} 行:", m.code(log, false))
+    format!("{} の最後の {n} 行：", m.code(log, false))
 }
 
 pub fn failure_log_problem(m: &dyn Markup, log: &str, problem: &str) -> String {
-    format!("出力ログ {}: {}", m.code(log, false), m.esc(problem))
+    format!("出力ログ {}：{}", m.code(log, false), m.esc(problem))
 }
 
 pub fn log_none() -> String {
@@ -154,14 +154,14 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
     let result = match r.ok {
         Some(true) => format!("{} に完了し、すべて戻した", r.finished),
         Some(false) => format!(
-            "{}: 失敗したロールバックコマンドを飛ばして終了した",
+            "{}：失敗したロールバックコマンドを飛ばして終了した",
             m.strong("不完全")
         ),
         None => format!("ジャーナルの終わりまでに{}", m.strong("完了していない")),
     };
     let label = JA.label(Marker::Rollback);
     format!(
-        "{} {} {} が開始: {plan}。{result}。",
+        "{} {} {} が開始：{plan}。{result}。",
         r.at,
         m.marker("ROLLBACK", label),
         m.esc(r.by)
@@ -170,12 +170,12 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
 
 pub fn rollback_without(m: &dyn Markup, steps: &[String]) -> String {
     let steps: Vec<String> = steps.iter().map(|p| format!("「{}」", m.esc(p))).collect();
-    format!("ロールバックが定義されていない: {}", steps.join("、"))
+    format!("ロールバックが定義されていない：{}", steps.join("、"))
 }
 
 pub fn rollback_command_result(ok: bool, exit: Option<i32>, failure: Option<&str>) -> String {
     match (failure, exit) {
-        (Some(f), _) if !ok => format!(" — 失敗: {f}"),
+        (Some(f), _) if !ok => format!(" — 失敗：{f}"),
         (_, Some(code)) => format!(" → 終了コード {code}"),
         _ => String::new(),
     }
@@ -183,5 +183,5 @@ pub fn rollback_command_result(ok: bool, exit: Option<i32>, failure: Option<&str
 
 /// The step in 「」 as every timeline row names it.
 pub fn rollback_command_lead(at: &str, step: &str) -> String {
-    format!("{at} 「{step}」: ")
+    format!("{at} 「{step}」：")
 }

@@ -32,14 +32,14 @@ pub fn verdict_and_left(verdict: &str, left: &str) -> String {
 
 pub fn unfinished_short(u: Unfinished) -> String {
     match u {
-        Unfinished::Live { .. } => "実行中: まだ終わっていない".into(),
+        Unfinished::Live { .. } => "実行中：まだ終わっていない".into(),
         // As the chart's lane says it; the reason is sentences of its own, not a
         // bracketed aside holding its own 。
         Unfinished::Halted { reason } => {
-            format!("中断（再開可能）: {}", reason.trim_end_matches('。'))
+            format!("中断（再開可能）：{}", reason.trim_end_matches('。'))
         }
         Unfinished::CutOff { .. } => {
-            "途絶: run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
+            "途絶：run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
                 .into()
         }
         Unfinished::Damaged => "不明：終了の記録より前でジャーナルが破損している".into(),
@@ -49,20 +49,20 @@ pub fn unfinished_short(u: Unfinished) -> String {
 pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
     match u {
         Unfinished::Live { at } => format!(
-            "実行中: この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す"
+            "実行中：この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す"
         ),
         Unfinished::Halted { reason } => {
             // The reason stands as its own sentence: pasted inside brackets it nests
             // its own （…） and reads as a frame around a frame.
             let reason = reason.trim_end_matches('。');
-            format!("中断（再開可能）: {reason}。この実行は完了していない。{resume}")
+            format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}")
         }
         Unfinished::CutOff { torn } => {
             let torn = torn
                 .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした"))
                 .unwrap_or_default();
             format!(
-                "途絶: ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
+                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
             )
         }
         Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない".into(),
@@ -83,9 +83,9 @@ pub fn resume_needs_runbook(why: &str) -> String {
 
 pub fn end_unfinished(u: Unfinished, end: &str) -> String {
     match u {
-        Unfinished::Live { .. } => format!("未終了: 実行中（最終レコード {end}）"),
-        Unfinished::Halted { .. } => format!("未完了: 中断（最終レコード {end}）"),
-        Unfinished::CutOff { .. } => format!("未完了: 途絶（最終レコード {end}）"),
+        Unfinished::Live { .. } => format!("未終了：実行中（最終レコード {end}）"),
+        Unfinished::Halted { .. } => format!("未完了：中断（最終レコード {end}）"),
+        Unfinished::CutOff { .. } => format!("未完了：途絶（最終レコード {end}）"),
         Unfinished::Damaged => {
             format!("不明：終了の記録は破損箇所より後（信頼できる最後のレコード {end}）")
         }
