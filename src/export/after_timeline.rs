@@ -238,11 +238,8 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             lines.push(w.untrusted_line(i.untrusted_lines));
         }
         if p.merged() {
-            let mut item = Item::new(format!(
-                "{} ({})",
-                m.esc(&p.run_label(k)),
-                m.code(&run.run.run_id, false)
-            ));
+            let mut item =
+                Item::new(w.aside(&m.esc(&p.run_label(k)), &m.code(&run.run.run_id, false)));
             item.sub = lines;
             items.push(item);
         } else {

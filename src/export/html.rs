@@ -148,11 +148,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     let mut rows: Vec<(Label, String)> = vec![
         (
             Runbook,
-            format!(
-                "{} ({}, SHA-256 {})",
-                esc(&run.runbook.name),
-                code(&run.runbook.path),
-                code(&run.runbook.sha256)
+            w.runbook_cell(
+                &esc(&run.runbook.name),
+                &code(&run.runbook.path),
+                &code(&run.runbook.sha256),
             ),
         ),
         (RunId, code(&run.run_id)),
@@ -184,10 +183,7 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
         rows.push((Environment, esc(env)));
     }
     if let Some(rh) = &run.rehearsal {
-        rows.push((
-            RehearsalRun,
-            format!("{} ({})", code(&rh.run_id), esc(&rh.env)),
-        ));
+        rows.push((RehearsalRun, w.aside(&code(&rh.run_id), &esc(&rh.env))));
         rows.push((RehearsalFinished, esc(&rh.finished)));
         rows.push((RehearsalChainHead, code(&rh.chain_head)));
     }

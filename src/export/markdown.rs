@@ -56,11 +56,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     let mut rows: Vec<(Label, String)> = vec![
         (
             Runbook,
-            format!(
-                "{} ({}, SHA-256 {})",
-                md_escape(&run.runbook.name),
-                md_code(&run.runbook.path, true),
-                md_code(&run.runbook.sha256, true)
+            w.runbook_cell(
+                &md_escape(&run.runbook.name),
+                &md_code(&run.runbook.path, true),
+                &md_code(&run.runbook.sha256, true),
             ),
         ),
         (RunId, md_code(&run.run_id, true)),
@@ -97,7 +96,7 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     if let Some(rh) = &run.rehearsal {
         rows.push((
             RehearsalRun,
-            format!("{} ({})", md_code(&rh.run_id, true), md_escape(&rh.env)),
+            w.aside(&md_code(&rh.run_id, true), &md_escape(&rh.env)),
         ));
         rows.push((RehearsalFinished, md_escape(&rh.finished)));
         rows.push((RehearsalChainHead, md_code(&rh.chain_head, true)));

@@ -89,6 +89,14 @@ impl DocumentWords for English {
         }
     }
 
+    fn aside(&self, text: &str, aside: &str) -> String {
+        format!("{text} ({aside})")
+    }
+
+    fn runbook_cell(&self, name: &str, path: &str, sha: &str) -> String {
+        format!("{name} ({path}, SHA-256 {sha})")
+    }
+
     fn labelled(&self, label: &str, value: &str) -> String {
         format!("{label}: {value}")
     }

@@ -123,6 +123,12 @@ pub enum Unfinished<'a> {
 pub trait DocumentWords: Sync {
     fn label(&self, l: Label) -> &'static str;
 
+    /// Something and, in brackets, what identifies it (`#2 Name (run-id)`,
+    /// `#2 Name（run-id）`); both markup already.
+    fn aside(&self, text: &str, aside: &str) -> String;
+    /// The summary's runbook cell: its name, its path and its SHA-256 (markup already).
+    fn runbook_cell(&self, name: &str, path: &str, sha: &str) -> String;
+
     /// A label and what it labels, joined as the language punctuates it (`Records: 26`,
     /// `レコード数：26`); both markup already.
     fn labelled(&self, label: &str, value: &str) -> String;

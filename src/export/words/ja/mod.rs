@@ -22,6 +22,15 @@ impl DocumentWords for Japanese {
         labels::label(l)
     }
 
+    /// Full-width brackets, as around every aside in Japanese text.
+    fn aside(&self, text: &str, aside: &str) -> String {
+        format!("{text}（{aside}）")
+    }
+
+    fn runbook_cell(&self, name: &str, path: &str, sha: &str) -> String {
+        format!("{name}（{path}、SHA-256 {sha}）")
+    }
+
     /// A full-width colon, with no space after it, as Japanese text sets one.
     fn labelled(&self, label: &str, value: &str) -> String {
         format!("{label}：{value}")
