@@ -220,7 +220,7 @@ fn an_outsider_is_refused_one_person_counts_once_and_two_members_let_the_step_ru
         "{en}"
     );
     let ja = export("ja");
-    assert!(ja.contains("承認 1/2: nobody（nogroup）"), "{ja}");
+    assert!(ja.contains("承認 1/2：nobody（nogroup）"), "{ja}");
     assert!(ja.contains("nobody（root として）"), "{ja}");
 }
 

@@ -331,7 +331,7 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     timeline_rows(&md);
     for want in [
         "> **Warning:** CUT OFF: the journal ends without `run_finished`",
-        "| Outcome | **CUT OFF: the journal ends without run\\_finished (crash or kill)** |",
+        "| Outcome | **CUT OFF: the journal ends without run\\_finished (a crash or a kill, likely)** |",
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         "*The journal ends here, without run_finished: the run was cut off.*",
         "`shisa resume ",
@@ -902,6 +902,69 @@ fn a_broken_journal_exports_only_what_verifies_and_exits_1() {
     assert!(o.stdout.is_empty());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("broken at line 1"), "{err}");
+}
+
+/// A finished run whose journal is damaged before its end: its `run_finished` line is there,
+/// past the damage, so the export gives the damage warning alone — no second one guessing
+/// that shisa was killed — in both languages. A run cut off with no end record still gets
+/// that guess, said as a guess.
+#[test]
+fn only_a_journal_without_an_end_is_called_cut_off_and_as_a_guess() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let damaged = text.replacen("\"typed\":\"quarantine-2023-12\"", "\"typed\":\"Root\"", 1);
+    assert_ne!(damaged, text);
+    std::fs::write(&path, damaged).unwrap();
+    let warnings = |md: &str| -> Vec<String> {
+        md.lines()
+            .filter(|l| l.starts_with("> **"))
+            .map(str::to_string)
+            .collect()
+    };
+    for (lang, damage, cut, unknown) in [
+        (
+            "en",
+            "JOURNAL INTEGRITY: BROKEN at line",
+            "CUT OFF",
+            "| Outcome | **UNKNOWN: the journal is damaged before its end** |",
+        ),
+        (
+            "ja",
+            "ジャーナルの完全性",
+            "途絶",
+            "| 結果 | **不明：終了の記録より前でジャーナルが破損している** |",
+        ),
+    ] {
+        let md = exported(&s, run.dir(), &["--lang", lang], 1);
+        let w = warnings(&md);
+        assert_eq!(w.len(), 1, "{md}");
+        assert!(w[0].contains(damage), "{md}");
+        assert!(!md.contains(cut), "{md}");
+        assert!(md.contains(unknown), "{md}");
+    }
+    let json: Value =
+        serde_json::from_str(&exported(&s, run.dir(), &["--format", "json"], 1)).unwrap();
+    assert_eq!(json["runs"][0]["state"], "damaged");
+    assert_eq!(json["runs"][0]["warnings"].as_array().unwrap().len(), 1);
+
+    let dir = crashed(&s);
+    for (lang, guess) in [
+        (
+            "en",
+            "shisa may have been killed, or its machine may have gone down",
+        ),
+        (
+            "ja",
+            "shisa が強制終了されたか、マシンが停止した可能性がある",
+        ),
+    ] {
+        let md = exported(&s, &dir, &["--lang", lang], 0);
+        let w = warnings(&md);
+        assert_eq!(w.len(), 1, "{md}");
+        assert!(w[0].contains(guess), "{md}");
+    }
 }
 
 /// Exports `run_dir` as HTML, loads it in headless chromium, and checks the page: it is

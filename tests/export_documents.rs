@@ -161,6 +161,87 @@ fn two_runs_merge_into_one_timeline_by_time_in_both_languages() {
     }
 }
 
+/// The demo aborted at its manual step, after its change was made and verified.
+fn aborted_in_place(s: &Scratch) -> Run {
+    let run = s.run(
+        &runbook("demo.yaml"),
+        &[],
+        "quarantine-2023-12\nabort posting is blocked\n",
+    );
+    assert_eq!(run.outcome(), "aborted", "{}", run.explain());
+    run
+}
+
+/// `--full` in Japanese gives every time to the second — a row per record, many within one
+/// second of each other — while the condensed timeline keeps the document style's minutes.
+#[test]
+fn a_full_japanese_timeline_gives_seconds() {
+    let s = Scratch::new();
+    let run = aborted_in_place(&s);
+    let rows = |md: &str, time: &str| {
+        let re = Regex::new(&format!(r"^\| \d{{4}}-\d\d-\d\d {time} \| ")).unwrap();
+        md.lines().filter(|l| re.is_match(l)).count()
+    };
+    let full = export(&s, &[run.dir()], &["--lang", "ja", "--full"]);
+    let records = run.journal().len();
+    // Every timeline row, and the sections' rows (a snapshot, a target check).
+    assert_eq!(rows(&full, r"\d\d:\d\d:\d\d"), records + 2, "{full}");
+    assert_eq!(rows(&full, r"\d\d:\d\d"), 0, "{full}");
+    let seconds = Regex::new(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d").unwrap();
+    let shown = seconds.replace_all(&full, "<date> <hh:mm:ss>");
+    insta::assert_snapshot!("aborted_in_place_full_ja", masked(&s, &run, &shown));
+    let condensed = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert_eq!(rows(&condensed, r"\d\d:\d\d:\d\d"), 0, "{condensed}");
+    assert!(rows(&condensed, r"\d\d:\d\d") > 10, "{condensed}");
+}
+
+/// An aborted run that left its change in place: the summary names the change, and the
+/// abort's row names the operator who aborted, not shisa, in both languages; the JSON lists
+/// the step, and a merged export says it beside the run's outcome.
+#[test]
+fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
+    let s = Scratch::new();
+    let run = aborted_in_place(&s);
+    let en = export(&s, &[run.dir()], &[]);
+    assert!(
+        en.contains("| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        "{en}"
+    );
+    insta::assert_snapshot!("aborted_in_place_en", masked(&s, &run, &en));
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja.contains(
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`） |"
+        ),
+        "{ja}"
+    );
+    insta::assert_snapshot!("aborted_in_place_ja", masked(&s, &run, &ja));
+
+    let user = run.journal()[0]["actor"]["user"].clone();
+    let json: Value =
+        serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
+    assert_eq!(
+        json["runs"][0]["left_in_place"],
+        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU" }])
+    );
+    let end = json["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&end["type"], &end["actor"]),
+        (&"run_finished".into(), &user)
+    );
+
+    let done = completed(&s);
+    let json: Value =
+        serde_json::from_str(&export(&s, &[done.dir()], &["--format", "json"])).unwrap();
+    assert_eq!(json["runs"][0]["left_in_place"], serde_json::json!([]));
+    let merged = export(&s, &[done.dir(), run.dir()], &[]);
+    assert!(
+        merged.contains("**aborted (exit 3): posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        "{merged}"
+    );
+    assert!(!merged.contains("**completed (exit 0)**; left"), "{merged}");
+}
+
 const RETRIED: &str = r#"version: 1
 name: Wait for green
 steps:
@@ -542,7 +623,7 @@ fn a_rejected_approval_in_both_languages() {
     let ja = export(s, &[run.dir()], &["--lang", "ja"]);
     assert!(!ja.contains("rejected the approval"), "{ja}");
     assert!(
-        ja.contains("nobody が承認を却下: 「the old key is still in the CI secrets」"),
+        ja.contains("nobody が承認を却下：「the old key is still in the CI secrets」"),
         "{ja}"
     );
     insta::assert_snapshot!("rejected_ja", masked(s, &run, &ja));

@@ -65,12 +65,20 @@ fn real_exports_match_the_schema() {
         "version: 1\nname: stop\nsteps:\n  - id: p\n    kind: precheck\n    run: exit 3\n",
     );
     let aborted = s.run(&secret, &[], "abort giving up\n");
+    // Aborted after its change: `left_in_place` names the step.
+    let left = s.run(
+        &runbook("demo.yaml"),
+        &[],
+        "quarantine-2023-12\nabort posting is blocked\n",
+    );
+    assert_eq!(left.outcome(), "aborted", "{}", left.explain());
     for lang in ["en", "ja"] {
         for runs in [
             vec![done.dir()],
             vec![back.dir()],
             vec![aborted.dir()],
-            vec![done.dir(), back.dir(), aborted.dir()],
+            vec![left.dir()],
+            vec![done.dir(), back.dir(), aborted.dir(), left.dir()],
         ] {
             for mode in [&[][..], &["--full"][..]] {
                 let mut args = vec!["--lang", lang];
@@ -79,6 +87,10 @@ fn real_exports_match_the_schema() {
                 valid(&doc);
                 assert_eq!(doc["lang"], lang);
                 assert_eq!(doc["runs"].as_array().unwrap().len(), runs.len());
+                let last = &doc["runs"][runs.len() - 1];
+                if runs.last() == Some(&left.dir()) {
+                    assert_eq!(last["left_in_place"][0]["step"], "attach-deny");
+                }
             }
         }
     }

@@ -115,12 +115,11 @@ pub fn render(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             })
             .collect();
         rows.extend(r.waivers.iter().map(|x| {
-            let the_runbook = w.label(TheRunbook);
             vec![
-                format!("({the_runbook})"),
+                w.label(FromTheRunbook).into(),
                 waived.clone(),
                 e(&w.waiver_what(&x.guard, &x.step_title)),
-                the_runbook.into(),
+                w.label(TheRunbook).into(),
                 e(&x.reason),
             ]
         }));
@@ -228,12 +227,8 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     for (k, run) in p.runs.iter().enumerate() {
         let i = &run.integrity;
         let mut lines = vec![
-            format!("{}: {}", w.label(Label::Records), i.records),
-            format!(
-                "{}: {}",
-                w.label(Label::ChainHead),
-                m.code(&i.chain_head, false)
-            ),
+            w.labelled(w.label(Label::Records), &i.records.to_string()),
+            w.labelled(w.label(Label::ChainHead), &m.code(&i.chain_head, false)),
             w.verify_line(m, i.verify_passed, &i.detail),
         ];
         if let Some(n) = i.torn_bytes {
@@ -243,11 +238,8 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             lines.push(w.untrusted_line(i.untrusted_lines));
         }
         if p.merged() {
-            let mut item = Item::new(format!(
-                "{} ({})",
-                m.esc(&p.run_label(k)),
-                m.code(&run.run.run_id, false)
-            ));
+            let mut item =
+                Item::new(w.aside(&m.esc(&p.run_label(k)), &m.code(&run.run.run_id, false)));
             item.sub = lines;
             items.push(item);
         } else {

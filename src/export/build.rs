@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
-use super::model::{Postmortem, RunReport, RunbookInfo, Summary, TimelineRow, ZoneInfo};
+use super::model::{InPlace, Postmortem, RunReport, RunbookInfo, Summary, TimelineRow, ZoneInfo};
 use super::source::OpenedRun;
 use super::state::{integrity, state, warnings};
 use super::zone::{Time, Zone};
@@ -43,13 +43,14 @@ pub fn postmortem(runs: &[OpenedRun], zone: &Zone, opts: Options) -> Postmortem 
     times.extend(ends);
     times.sort();
     let merged = reports.len() > 1;
+    let words = super::words::of(opts.lang);
     let warnings = reports
         .iter()
         .enumerate()
         .flat_map(|(k, r)| {
             r.warnings.iter().map(move |w| {
                 if merged {
-                    format!("#{} {}: {w}", k + 1, r.run.run_id)
+                    words.labelled(&format!("#{} {}", k + 1, r.run.run_id), w)
                 } else {
                     w.clone()
                 }
@@ -210,5 +211,21 @@ fn summary(ctx: &Ctx) -> Summary {
         clock_faked,
         env,
         rehearsal,
+        left_in_place: left_in_place(ctx),
     }
+}
+
+/// The engine's own answer, so the export says what the run's end said to the operator.
+fn left_in_place(ctx: &Ctx) -> Option<Vec<InPlace>> {
+    let e = ctx.src.engine.as_ref()?;
+    let steps = &e.runbook().steps;
+    let in_place = e.left_in_place().into_iter().filter_map(|j| steps.get(j));
+    Some(
+        in_place
+            .map(|s| InPlace {
+                step: s.id.clone(),
+                step_title: ctx.title_of(&s.id),
+            })
+            .collect(),
+    )
 }

@@ -97,7 +97,8 @@ pub fn render(p: &Postmortem) -> String {
         w.chart_date(t)
     });
     if own == 1 {
-        lane(&mut o, 0, w.label(Label::ChartRunLane), "", None);
+        let tip = w.label(Label::ChartRunLaneTip);
+        lane(&mut o, 0, w.label(Label::ChartRunLane), tip, None);
     }
     for (k, s) in lanes.iter().enumerate() {
         let hint = if p.merged() {
@@ -142,7 +143,7 @@ fn run_bar(p: &Postmortem, k: usize, r: &RunReport) -> StepBar {
     let status = match (run.state, run.outcome.as_deref()) {
         (RunState::Live, _) => BarStatus::Running,
         (RunState::Halted, _) => BarStatus::Halted,
-        (RunState::CutOff, _) => BarStatus::InDoubt,
+        (RunState::CutOff | RunState::Damaged, _) => BarStatus::InDoubt,
         (_, Some("completed")) => BarStatus::Ok,
         (_, Some("refused")) => BarStatus::Refused,
         (_, Some("completed_with_exceptions")) => BarStatus::Continued,

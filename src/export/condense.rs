@@ -106,6 +106,7 @@ fn commands(records: &[Record]) -> Vec<Group> {
                 }
             }
             Body::RunFinished { .. } if end_said(records, i) => out.push(Group::EndSaid(i)),
+            Body::WindowChecked { .. } if window_said_by_end(records, i) => {}
             _ if phrase::silent(rec) => {}
             _ => out.push(Group::One(i)),
         }
@@ -155,6 +156,38 @@ fn refusal_said(records: &[Record], i: usize) -> bool {
         _ => false,
     };
     refused && says && before.step == rec.step
+}
+
+/// Whether record `i`, a window check that found the window shut, is followed by the run's
+/// end refused for that very verdict: the end's row says it with the way forward (when the
+/// window opens, `--outside-window`), so the check's own row would say it a second time.
+/// (A journal from before reasons were data: the end's sentence holds the check's.)
+fn window_said_by_end(records: &[Record], i: usize) -> bool {
+    let Body::WindowChecked {
+        inside: false,
+        why,
+        reason,
+        ..
+    } = &records[i].body
+    else {
+        return false;
+    };
+    let Some(Body::RunFinished {
+        outcome: Outcome::Refused,
+        why: end_why,
+        reason: end_reason,
+        ..
+    }) = records.get(i + 1).map(|r| &r.body)
+    else {
+        return false;
+    };
+    match (why, end_why) {
+        (Some(shut), Some(RunEnd::OutsideWindow { shut: s, .. })) => s == shut,
+        (None, None) => {
+            matches!((reason, end_reason), (Some(a), Some(b)) if b.contains(a.as_str()))
+        }
+        _ => false,
+    }
 }
 
 /// Whether record `i`, the run's end, is refused for the very reason the step's end right

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use super::source::{OpenedRun, RunbookProblem};
 use super::words::{self, DocumentWords};
 use super::zone::{Time, Zone, parse_ts};
-use crate::journal::record::{Body, Record};
+use crate::journal::record::{Actor, Body, Outcome, Record, Role};
 use crate::phrase::{Lang, Phrasebook};
 
 pub struct Ctx<'a> {
@@ -72,9 +72,20 @@ impl<'a> Ctx<'a> {
         self.times[i]
     }
 
-    /// Who did it, as the timeline names them.
+    /// Who did it, as the timeline names them. shisa writes every `run_finished`, but an
+    /// `aborted` one is the operator's own abort — nothing else ends a run that way
+    /// (`Event::Abort`, `engine/update.rs`) — so it names the person the record carries.
     pub fn actor(&self, rec: &Record) -> String {
-        self.book.actor(&rec.actor)
+        match &rec.body {
+            Body::RunFinished {
+                outcome: Outcome::Aborted,
+                ..
+            } => self.book.actor(&Actor {
+                role: Role::Operator,
+                ..rec.actor.clone()
+            }),
+            _ => self.book.actor(&rec.actor),
+        }
     }
 
     /// Why the runbook is not available, in the export's language.

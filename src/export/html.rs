@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::chart;
-use super::markdown::{duration, end_text};
+use super::markdown::{duration, end_text, left_text};
 use super::markup::{Html, Markup};
 use super::model::{Postmortem, RunReport, TimelineRow, when};
 use super::text::{Text, html_escape as esc};
@@ -148,11 +148,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     let mut rows: Vec<(Label, String)> = vec![
         (
             Runbook,
-            format!(
-                "{} ({}, SHA-256 {})",
-                esc(&run.runbook.name),
-                code(&run.runbook.path),
-                code(&run.runbook.sha256)
+            w.runbook_cell(
+                &esc(&run.runbook.name),
+                &code(&run.runbook.path),
+                &code(&run.runbook.sha256),
             ),
         ),
         (RunId, code(&run.run_id)),
@@ -167,6 +166,9 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             Outcome,
             format!("<strong>{}</strong>", Text::ticked(&run.verdict).to_html()),
         ),
+    ];
+    rows.extend(left_text(w, &Html, r).map(|left| (LeftInPlace, left)));
+    rows.extend([
         (
             Parameters,
             if params.is_empty() {
@@ -176,15 +178,12 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             },
         ),
         (ChainHead, code(&r.integrity.chain_head)),
-    ];
+    ]);
     if let Some(env) = &run.env {
         rows.push((Environment, esc(env)));
     }
     if let Some(rh) = &run.rehearsal {
-        rows.push((
-            RehearsalRun,
-            format!("{} ({})", code(&rh.run_id), esc(&rh.env)),
-        ));
+        rows.push((RehearsalRun, w.aside(&code(&rh.run_id), &esc(&rh.env))));
         rows.push((RehearsalFinished, esc(&rh.finished)));
         rows.push((RehearsalChainHead, code(&rh.chain_head)));
     }
@@ -218,16 +217,20 @@ fn runs(o: &mut String, p: &Postmortem) {
     o.push_str("</tr></thead><tbody>\n");
     for (k, r) in p.runs.iter().enumerate() {
         let run = &r.run;
+        let verdict = format!("<strong>{}</strong>", Text::ticked(&run.verdict).to_html());
         let _ = writeln!(
             o,
-            "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><strong>{}</strong></td><td>{}</td></tr>",
+            "<tr><td>#{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             k + 1,
             code(&run.run_id),
             esc(&run.runbook.name),
             esc(&run.operator),
             esc(&w.moment(&run.start)),
             esc(&end_text(w, r)),
-            Text::ticked(&run.verdict).to_html(),
+            match left_text(w, &Html, r) {
+                Some(left) => w.verdict_and_left(&verdict, &left),
+                None => verdict,
+            },
             code(&r.integrity.chain_head)
         );
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Write;
 
-use super::markup::Markdown;
+use super::markup::{Markdown, Markup};
 use super::model::{Postmortem, RunReport, TimelineRow, when};
 use super::state::how_unfinished;
 use super::text::{Text, md_code, md_escape};
@@ -56,11 +56,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     let mut rows: Vec<(Label, String)> = vec![
         (
             Runbook,
-            format!(
-                "{} ({}, SHA-256 {})",
-                md_escape(&run.runbook.name),
-                md_code(&run.runbook.path, true),
-                md_code(&run.runbook.sha256, true)
+            w.runbook_cell(
+                &md_escape(&run.runbook.name),
+                &md_code(&run.runbook.path, true),
+                &md_code(&run.runbook.sha256, true),
             ),
         ),
         (RunId, md_code(&run.run_id, true)),
@@ -75,6 +74,9 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             Outcome,
             format!("**{}**", Text::ticked(&run.verdict).to_markdown()),
         ),
+    ];
+    rows.extend(left_text(w, &Markdown, r).map(|left| (LeftInPlace, left)));
+    rows.extend([
         (
             Parameters,
             if params.is_empty() {
@@ -84,7 +86,7 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             },
         ),
         (ChainHead, md_code(&r.integrity.chain_head, true)),
-    ];
+    ]);
     if let Some(fake) = &run.clock_faked {
         rows.push((Clock, md_escape(fake)));
     }
@@ -94,7 +96,7 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
     if let Some(rh) = &run.rehearsal {
         rows.push((
             RehearsalRun,
-            format!("{} ({})", md_code(&rh.run_id, true), md_escape(&rh.env)),
+            w.aside(&md_code(&rh.run_id, true), &md_escape(&rh.env)),
         ));
         rows.push((RehearsalFinished, md_escape(&rh.finished)));
         rows.push((RehearsalChainHead, md_code(&rh.chain_head, true)));
@@ -123,16 +125,20 @@ fn runs(o: &mut String, p: &Postmortem) {
     );
     for (k, r) in p.runs.iter().enumerate() {
         let run = &r.run;
+        let verdict = format!("**{}**", Text::ticked(&run.verdict).to_markdown());
         let _ = writeln!(
             o,
-            "| #{} | {} | {} | {} | {} | {} | **{}** | {} |",
+            "| #{} | {} | {} | {} | {} | {} | {} | {} |",
             k + 1,
             md_code(&run.run_id, true),
             md_escape(&run.runbook.name),
             md_escape(&run.operator),
             w.moment(&run.start),
             end_text(w, r),
-            Text::ticked(&run.verdict).to_markdown(),
+            match left_text(w, &Markdown, r) {
+                Some(left) => w.verdict_and_left(&verdict, &left),
+                None => verdict,
+            },
             md_code(&r.integrity.chain_head, true)
         );
     }
@@ -141,6 +147,17 @@ fn runs(o: &mut String, p: &Postmortem) {
 
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
     p.lang.book().duration(r.run.duration_ms.max(0) as u64)
+}
+
+/// The changes the run leaves in place, as its summary says them; None when it leaves none
+/// (or its runbook is not there to replay, so the export cannot tell).
+pub fn left_text(w: &dyn DocumentWords, m: &dyn Markup, r: &RunReport) -> Option<String> {
+    let left = r.run.left_in_place.as_ref().filter(|l| !l.is_empty())?;
+    let steps: Vec<(&str, &str)> = left
+        .iter()
+        .map(|s| (s.step_title.as_str(), s.step.as_str()))
+        .collect();
+    Some(w.left_in_place(m, &steps))
 }
 
 pub fn end_text(w: &dyn DocumentWords, r: &RunReport) -> String {
@@ -189,12 +206,13 @@ fn timeline(o: &mut String, p: &Postmortem) {
     }
     for (k, r) in p.runs.iter().enumerate() {
         if let Some(u) = how_unfinished(&r.run) {
-            let who = if p.merged() {
-                format!("{}: ", p.run_label(k))
+            let stops = w.timeline_stops(u);
+            let line = if p.merged() {
+                w.labelled(&md_escape(&p.run_label(k)), stops)
             } else {
-                String::new()
+                stops.to_string()
             };
-            let _ = writeln!(o, "\n*{}{}*", md_escape(&who), w.timeline_stops(u));
+            let _ = writeln!(o, "\n*{line}*");
         }
     }
     o.push('\n');

@@ -95,7 +95,8 @@ pub struct Summary {
     /// The `run_finished` time; for a live or cut-off run, the last record's.
     pub end: Time,
     pub duration_ms: i64,
-    /// `finished`, `live`, `halted` (interrupted, resumable) or `cut_off` (crashed).
+    /// `finished`, `live`, `halted` (interrupted, resumable), `cut_off` (crashed) or
+    /// `damaged` (its end lies past a break in the journal).
     pub state: RunState,
     /// `completed`, `failed`, `rolled_back`, `aborted`, `refused`; absent until finished.
     pub outcome: Option<String>,
@@ -114,6 +115,17 @@ pub struct Summary {
     pub env: Option<String>,
     /// The completed run in the rehearsal environment this run started on.
     pub rehearsal: Option<crate::journal::record::Rehearsed>,
+    /// The changes the run leaves in place, not rolled back, in runbook order, as the
+    /// replayed engine decides it (`Engine::left_in_place`): none for a completed run,
+    /// whose changes are its point. None when the runbook is not there to replay.
+    pub left_in_place: Option<Vec<InPlace>>,
+}
+
+/// A step whose change may still be in effect.
+#[derive(Debug, Clone, Serialize)]
+pub struct InPlace {
+    pub step: String,
+    pub step_title: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -123,6 +135,8 @@ pub enum RunState {
     Live,
     Halted,
     CutOff,
+    /// The journal breaks before its `run_finished` record: the run ended, how is unknown.
+    Damaged,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -332,7 +346,9 @@ pub struct Integrity {
     pub untrusted_lines: usize,
 }
 
-/// A time as the timeline and the sections show it, in the document's language.
+/// A time as the timeline and the sections show it, in the document's language: to the
+/// second in a `--full` timeline, where many records share a minute.
 pub fn when(p: &Postmortem, t: &Time) -> String {
-    p.words().row_time(t, p.timezone.multi_day)
+    p.words()
+        .row_time(t, p.timezone.multi_day, p.timeline_mode == "full")
 }

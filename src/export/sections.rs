@@ -52,7 +52,7 @@ pub fn targets(ctx: &Ctx) -> Vec<TargetCheck> {
                 let result = if over { "impact_refused" } else { "impact" };
                 let mut detail = ctx.words.target_impact(*count, unit.as_deref(), *at_most);
                 if !listed.is_empty() {
-                    detail.push_str(&format!(": {}", listed.join("; ")));
+                    detail = ctx.words.labelled(&detail, &listed.join("; "));
                 }
                 (resolved, None, result, detail)
             }

@@ -21,6 +21,9 @@ pub struct OpenedRun {
     pub broken: Option<Broken>,
     /// Complete lines after the break, left out.
     pub untrusted_lines: usize,
+    /// A `run_finished` line lies past the break: the run ended, but how cannot be trusted.
+    /// (Without one, the journal really stops, and the run was cut off.)
+    pub end_past_break: bool,
     /// `check_logs`' verdict (only asked when the chain is intact).
     pub logs: Option<Result<usize, Broken>>,
     /// Another process holds the run's lock: the run is going on now.
@@ -100,6 +103,7 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
         .iter()
         .any(|r| matches!(r.body, Body::RunFinished { .. }));
     let live = !finished && (held_before || lock_held(run_dir));
+    let end_past_break = broken.is_some() && ends_after(&bytes, journal.records.len());
     let logs = broken
         .is_none()
         .then(|| reader::check_logs(run_dir, &journal));
@@ -112,6 +116,7 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
         journal,
         broken,
         untrusted_lines,
+        end_past_break,
         logs,
         live,
         runbook,
@@ -157,6 +162,16 @@ fn parse_trusted(bytes: &[u8]) -> (Journal, Option<Broken>, usize) {
             (j, Some(b), left_out)
         }
     }
+}
+
+/// Whether any line after the first `kept` is a `run_finished` record, read as plain JSON:
+/// past a break nothing is trusted, but whether the run wrote its end is still a fact about
+/// the file.
+fn ends_after(bytes: &[u8], kept: usize) -> bool {
+    bytes.split(|c| *c == b'\n').skip(kept).any(|line| {
+        serde_json::from_slice::<serde_json::Value>(line)
+            .is_ok_and(|v| v.get("kind").and_then(|k| k.as_str()) == Some("run_finished"))
+    })
 }
 
 /// Whether another process holds `<run_dir>/.lock` (a live `run` or `resume`). Opened

@@ -55,6 +55,8 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     });
     let (state, u, reason) = if ctx.src.live {
         (RunState::Live, Unfinished::Live { at: &now }, None)
+    } else if ctx.src.end_past_break {
+        (RunState::Damaged, Unfinished::Damaged, None)
     } else if let Some(Some(reason)) = &interrupted {
         (
             RunState::Halted,
@@ -117,7 +119,8 @@ pub fn warnings(ctx: &Ctx, run: &Summary, integrity: &Integrity) -> Vec<String> 
     if !integrity.verify_passed {
         w.push(ctx.words.integrity_warning(&integrity.detail));
     }
-    if run.state != RunState::Finished {
+    // A damaged run's explanation is the damage, which the warning above already says.
+    if !matches!(run.state, RunState::Finished | RunState::Damaged) {
         w.push(run.explanation.clone());
     }
     if let Some(note) = ctx.runbook_note() {
@@ -135,5 +138,6 @@ pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
             reason: run.reason.as_deref().unwrap_or(""),
         }),
         RunState::CutOff => Some(Unfinished::CutOff { torn: None }),
+        RunState::Damaged => Some(Unfinished::Damaged),
     }
 }

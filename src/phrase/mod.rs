@@ -28,6 +28,7 @@ pub use condensed::{Attempts, Ran, StepPassed};
 pub use en::English;
 pub use en::questions;
 pub use ja::Japanese;
+pub use ja::guard_words as guard_ja;
 pub use ja::kind_words as kind_ja;
 pub use ja::purpose_words as purpose_ja;
 pub use mark::{Mark, Marker};

@@ -304,6 +304,6 @@ fn the_japanese_refusals_name_what_a_reader_needs() {
     );
     assert_eq!(
         rejected,
-        "alice が承認を却下: 「the grant list is being checked」"
+        "alice が承認を却下：「the grant list is being checked」"
     );
 }

@@ -291,11 +291,11 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
     let ja = phrase(&JA, &new, &()).unwrap().text();
     assert_eq!(
         ja,
-        "「push」: 確認 2 が失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\"、40 ミリ秒後"
+        "「push」：確認 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
     );
     let ja_old = phrase(&JA, &old, &()).unwrap().text();
     assert!(
-        ja_old.contains("— expected stdout is \"401\", saw \"403\"、"),
+        ja_old.ends_with("— expected stdout is \"401\", saw \"403\""),
         "{ja_old}"
     );
 }

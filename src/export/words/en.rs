@@ -38,6 +38,7 @@ impl DocumentWords for English {
             Outcome => "Outcome",
             Parameters => "Parameters",
             ChainHead => "Journal chain head",
+            LeftInPlace => "Left in place, not rolled back",
             Clock => "Clock",
             Environment => "Environment",
             RehearsalRun => "Rehearsal run",
@@ -65,6 +66,10 @@ impl DocumentWords for English {
             Nobody => "none",
             NoneYet => "None.",
             TheRunbook => "the runbook",
+            FromTheRunbook => "(the runbook)",
+            ChartRunLaneTip => {
+                "the run's own events: approvals, failures, rollbacks, overrides, its end"
+            }
             ChartRunLane => "Run",
             ChartNotReached => "not reached",
             ChartJournalEnds => "journal ends",
@@ -82,6 +87,18 @@ impl DocumentWords for English {
             LegendOverride => "override",
             LegendFinished => "run finished",
         }
+    }
+
+    fn aside(&self, text: &str, aside: &str) -> String {
+        format!("{text} ({aside})")
+    }
+
+    fn runbook_cell(&self, name: &str, path: &str, sha: &str) -> String {
+        format!("{name} ({path}, SHA-256 {sha})")
+    }
+
+    fn labelled(&self, label: &str, value: &str) -> String {
+        format!("{label}: {value}")
     }
 
     fn title(&self, names: &[&str]) -> String {
@@ -107,7 +124,8 @@ impl DocumentWords for English {
         format!("Times are {label}, {says}.{day}")
     }
 
-    fn row_time(&self, t: &Time, multi_day: bool) -> String {
+    /// Always to the millisecond, so `seconds` changes nothing.
+    fn row_time(&self, t: &Time, multi_day: bool, _seconds: bool) -> String {
         if multi_day { t.full() } else { t.clock() }
     }
 
@@ -124,6 +142,18 @@ impl DocumentWords for English {
         format!("{} (exit {exit}){why}", outcome.name())
     }
 
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+        let list: Vec<String> = steps
+            .iter()
+            .map(|(title, id)| format!("{} ({})", m.esc(title), m.code(id, true)))
+            .collect();
+        list.join(", ")
+    }
+
+    fn verdict_and_left(&self, verdict: &str, left: &str) -> String {
+        format!("{verdict}; left in place, not rolled back: {left}")
+    }
+
     fn unfinished_short(&self, u: Unfinished) -> String {
         match u {
             Unfinished::Live { .. } => "LIVE: still running".into(),
@@ -131,8 +161,9 @@ impl DocumentWords for English {
                 format!("HALTED: interrupted, not finished ({reason})")
             }
             Unfinished::CutOff { .. } => {
-                "CUT OFF: the journal ends without run_finished (crash or kill)".into()
+                "CUT OFF: the journal ends without run_finished (a crash or a kill, likely)".into()
             }
+            Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
         }
     }
 
@@ -149,9 +180,10 @@ impl DocumentWords for English {
                     .map(|n| format!("; its last line is torn ({n} bytes without a newline), so the crash came while a record was being written"))
                     .unwrap_or_default();
                 format!(
-                    "CUT OFF: the journal ends without `run_finished` and no process holds the run, so shisa was killed or its machine went down{torn}. Steps in progress then are in doubt; {resume}"
+                    "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. Steps in progress then are in doubt; {resume}"
                 )
             }
+            Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal".into(),
         }
     }
 
@@ -172,6 +204,9 @@ impl DocumentWords for English {
             Unfinished::Live { .. } => format!("not yet: still running (last record {end})"),
             Unfinished::Halted { .. } => format!("not finished: halted (last record {end})"),
             Unfinished::CutOff { .. } => format!("not finished: cut off (last record {end})"),
+            Unfinished::Damaged => {
+                format!("unknown: its end is past the damage (last trusted record {end})")
+            }
         }
     }
 
@@ -183,6 +218,9 @@ impl DocumentWords for English {
             Unfinished::Halted { .. } => "The journal ends here: the run is halted, not finished.",
             Unfinished::CutOff { .. } => {
                 "The journal ends here, without run_finished: the run was cut off."
+            }
+            Unfinished::Damaged => {
+                "The trusted journal ends here; the lines past the damage, the run's end among them, are left out."
             }
         }
     }

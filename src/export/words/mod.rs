@@ -49,6 +49,8 @@ pub enum Label {
     Outcome,
     Parameters,
     ChainHead,
+    /// The changes a run leaves in place, not rolled back.
+    LeftInPlace,
     Clock,
     Environment,
     RehearsalRun,
@@ -79,10 +81,14 @@ pub enum Label {
     Nobody,
     /// An empty section.
     NoneYet,
-    /// Where the runbook, not a person, decided (a waiver's time and author).
+    /// Where the runbook, not a person, decided (a waiver's author).
     TheRunbook,
+    /// A waiver's time: the runbook decided it before the run, at no moment of it.
+    FromTheRunbook,
     // The chart.
     ChartRunLane,
+    /// The run lane's tooltip: what its markers are.
+    ChartRunLaneTip,
     ChartNotReached,
     ChartJournalEnds,
     ChartNow,
@@ -109,11 +115,23 @@ pub enum Unfinished<'a> {
     Halted { reason: &'a str },
     /// The journal stops without `run_finished`; `torn` bytes of a last line cut short.
     CutOff { torn: Option<usize> },
+    /// The journal breaks before its `run_finished` record, which is there but untrusted.
+    Damaged,
 }
 
 /// The words of an export document in one language.
 pub trait DocumentWords: Sync {
     fn label(&self, l: Label) -> &'static str;
+
+    /// Something and, in brackets, what identifies it (`#2 Name (run-id)`,
+    /// `#2 Name（run-id）`); both markup already.
+    fn aside(&self, text: &str, aside: &str) -> String;
+    /// The summary's runbook cell: its name, its path and its SHA-256 (markup already).
+    fn runbook_cell(&self, name: &str, path: &str, sha: &str) -> String;
+
+    /// A label and what it labels, joined as the language punctuates it (`Records: 26`,
+    /// `レコード数：26`); both markup already.
+    fn labelled(&self, label: &str, value: &str) -> String;
 
     /// The document's title: one runbook, or several (`names` in order of their runs).
     fn title(&self, names: &[&str]) -> String;
@@ -129,8 +147,9 @@ pub trait DocumentWords: Sync {
         day: Option<&str>,
     ) -> String;
 
-    /// A row's time in the timeline and the sections.
-    fn row_time(&self, t: &Time, multi_day: bool) -> String;
+    /// A row's time in the timeline and the sections; `seconds` for a `--full` timeline,
+    /// whose rows within one minute must still be told apart.
+    fn row_time(&self, t: &Time, multi_day: bool, seconds: bool) -> String;
 
     /// A moment in full, with its offset (the summary's start and end).
     fn moment(&self, t: &Time) -> String;
@@ -140,6 +159,13 @@ pub trait DocumentWords: Sync {
 
     /// A finished run's outcome, exit code and journaled reason.
     fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String;
+
+    /// The changes a run leaves in place (markup), each step by its title and id (`steps`
+    /// holds plain (title, id) pairs); the label says they were not rolled back.
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;
+    /// A merged runs table's outcome cell: the verdict and the changes left in place, both
+    /// markup already.
+    fn verdict_and_left(&self, verdict: &str, left: &str) -> String;
 
     /// A short verdict for a run that has not finished.
     fn unfinished_short(&self, u: Unfinished) -> String;

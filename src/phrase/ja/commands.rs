@@ -6,7 +6,7 @@ use super::*;
 pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     let named = || format!("「{}」", title_or_run(rec, names));
@@ -16,12 +16,15 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             mutating,
             ..
         } => {
-            let m = if *mutating { "、変更を伴う" } else { "" };
-            Phrase::new().marked(Mark::Started).plain(format!(
-                "{}を開始（{}{m}）",
-                named(),
-                kind_words(step_kind)
-            ))
+            // An action that changes something is a 変更作業, one word, not a list.
+            let kind = match (step_kind.as_str(), *mutating) {
+                ("action", true) => "変更作業".to_string(),
+                (k, true) => format!("{}、変更を伴う", kind_words(k)),
+                (k, false) => kind_words(k).to_string(),
+            };
+            Phrase::new()
+                .marked(Mark::Started)
+                .plain(format!("{}を開始（{kind}）", named()))
         }
         Body::CommandStarted {
             purpose,
@@ -51,7 +54,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
                 return step().plain(format!(
-                    "{}: まだ条件を満たさない — {why}（{} 回目の確認、{}）",
+                    "{}：まだ条件を満たさない — {why}（{} 回目の確認、{}）",
                     purpose_words(*purpose),
                     attempt,
                     book.duration(*duration_ms)
@@ -69,9 +72,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 let p = match (purpose, &command) {
                     (Purpose::Main, Some(c)) => step().code(c).plain(" を実行"),
                     (Purpose::Main, None) => step().plain("コマンドを実行"),
-                    (Purpose::Verify(_), Some(c)) => step().plain(format!("{what} 成功: ")).code(c),
+                    (Purpose::Verify(_), Some(c)) => step().plain(format!("{what} 成功：")).code(c),
                     (Purpose::Verify(_), None) => step().plain(format!("{what} 成功")),
-                    (_, Some(c)) => step().plain(format!("{what}: ")).code(c),
+                    (_, Some(c)) => step().plain(format!("{what}：")).code(c),
                     (_, None) => step().plain(format!("{what}を実行")),
                 };
                 p.plain(result + &again(*attempt) + &left)
@@ -88,16 +91,18 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 } else {
                     ""
                 };
+                // How long it ran before failing, said with the failure (39 ミリ秒後に失敗),
+                // not trailing the reason.
                 let p = step()
                     .marked(Mark::Failed)
-                    .plain(format!("{what}{gap}が失敗"));
+                    .plain(format!("{what}{gap}が {took}後に失敗"));
                 let p = match &command {
-                    Some(c) => p.plain(": ").code(c),
+                    Some(c) => p.plain("：").code(c),
                     None => p,
                 };
                 p.plain(" — ")
                     .ticked(&why)
-                    .plain(format!("、{took}後{}{left}", again(*attempt)))
+                    .plain(format!("{}{left}", again(*attempt)))
             }
         }
         Body::ExpectFailed {
@@ -111,7 +116,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let clause = match (expected, saw) {
                 (Some(e), Some(s)) => book.unmet(e, s),
                 // An old journal: the English words, quoted as journaled.
-                _ => format!(" が期待「{expectation}」を満たさない: {detail}"),
+                _ => format!(" が期待「{expectation}」を満たさない：{detail}"),
             };
             step().plain(format!("{}{clause}", purpose_words(*purpose)))
         }
@@ -183,7 +188,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             step()
                 .marked(Mark::Interrupted)
-                .plain(format!("{what}{}を停止中: {reason}", again(*attempt)))
+                .plain(format!("{what}{}を停止中：{reason}", again(*attempt)))
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

@@ -7,14 +7,14 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     let named = || format!("「{}」", title_or_run(rec, names));
     let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
     match &rec.body {
         Body::ApprovalRequested { blind: true, .. } => step().plain(
-            "第二者の承認待ち（ブラインド: 承認者は対象が表示される前に、意図する対象を入力する）",
+            "第二者の承認待ち（ブラインド：承認者は対象が表示される前に、意図する対象を入力する）",
         ),
         Body::ApprovalRequested {
             expected,
@@ -73,7 +73,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             step()
                 .marked(Mark::Approved)
-                .plain(format!("承認 {count}/{needed}: {who}{group}{how}"))
+                .plain(format!("承認 {count}/{needed}：{who}{group}{how}"))
                 .code(typed)
         }
         Body::ApprovalGranted {
@@ -94,7 +94,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)
-                .plain(format!("{who} が承認を却下: 「{reason}」"))
+                .plain(format!("{who} が承認を却下：「{reason}」"))
         }
         Body::ApprovalRefused {
             reason,
@@ -107,7 +107,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = person_words(&rec.actor, person);
             step()
                 .marked(Mark::Refused)
-                .plain(format!("{who} の承認を拒否: "))
+                .plain(format!("{who} の承認を拒否："))
                 .ticked(&reason)
         }
         Body::ManualDone { note, choice, undo } => {
@@ -117,7 +117,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 (None, None) => format!("{who} が手作業の完了を記録"),
             };
             match note {
-                Some(n) => step().plain(format!("{what}: 「{n}」")),
+                Some(n) => step().plain(format!("{what}：「{n}」")),
                 None => step().plain(what),
             }
         }
@@ -125,7 +125,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = book.actor(&rec.actor);
             // A space only between a Latin name and kana: never after a full-width bracket.
             let gap = if who.ends_with('）') { "" } else { " " };
-            Phrase::new().plain(format!("{who}{gap}のメモ: 「{text}」"))
+            Phrase::new().plain(format!("{who}{gap}のメモ：「{text}」"))
         }
         Body::StepFailed {
             prompt: Prompt::Window,
@@ -136,14 +136,14 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             step()
                 .marked(Mark::WindowClosed)
-                .plain("変更の前に停止: ")
+                .plain("変更の前に停止：")
                 .ticked(&reason)
         }
         Body::StepFailed { reason, why, .. } => {
             let reason = said(why.as_ref(), Some(reason), |w| book.step_failure(w, reason));
             step()
                 .marked(Mark::Failed)
-                .plain("ステップ失敗: ")
+                .plain("ステップ失敗：")
                 .ticked(&reason.unwrap_or_default())
         }
         Body::OperatorChoice {
@@ -160,15 +160,15 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     p.plain(format!("{who} がこのループ回だけのロールバックを選択"))
                 }
                 Choice::Retry => p.plain(format!("{who} が再試行を選択")),
-                Choice::Abort(Some(r)) => p.plain(format!("{who} が中止を選択: 「{r}」")),
+                Choice::Abort(Some(r)) => p.plain(format!("{who} が中止を選択：「{r}」")),
                 Choice::Abort(None) => p.plain(format!("{who} が中止を選択")),
                 Choice::Continue => p.plain(format!("{who} が失敗を越えて続行することを選択")),
                 Choice::Rerun => p.plain(format!("{who} が未確定ステップの再実行を選択")),
                 Choice::Override(r) => p
                     .marked(Mark::Override)
-                    .plain(format!("{who} がオーバーライドを選択: 「{r}」")),
+                    .plain(format!("{who} がオーバーライドを選択：「{r}」")),
                 Choice::Done(r) => p.marked(Mark::Override).plain(format!(
-                    "{who} が未確定ステップを再実行せずに完了とした: 「{r}」"
+                    "{who} が未確定ステップを再実行せずに完了とした：「{r}」"
                 )),
             }
         }
@@ -191,7 +191,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 ),
                 StepStatus::Overridden => (
                     Mark::Override,
-                    format!("{t}: 事前チェックが失敗し、オーバーライドされた"),
+                    format!("{t}：事前チェックが失敗し、オーバーライドされた"),
                 ),
                 StepStatus::Unproven => (
                     Mark::Unproven,

@@ -20,7 +20,7 @@ use crate::journal::record::{
     Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
 };
 use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
-pub use words::purpose_words;
+pub use words::{guard_words, purpose_words};
 
 pub struct Japanese;
 
@@ -75,7 +75,7 @@ impl Phrasebook for Japanese {
             _ => String::new(),
         };
         Phrase::new()
-            .plain(format!("「{}」: ", title_or_run(started, names)))
+            .plain(format!("「{}」：", title_or_run(started, names)))
             .code(command)
             .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
     }
@@ -123,11 +123,13 @@ impl Phrasebook for Japanese {
             self.duration(s.took_ms)
         ));
         if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
-            p = p.plain(": ").code(cmd).plain(" を実行");
+            p = p.plain("：").code(cmd).plain(" を実行");
         }
         let checks = s.checks();
-        if checks > 0 {
-            p = p.plain(format!("、確認 {checks} 件すべて成功"));
+        match checks {
+            0 => {}
+            1 => p = p.plain("、確認 1 件：成功"),
+            n => p = p.plain(format!("、確認 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
         if n > 1 {
@@ -194,7 +196,7 @@ impl Phrasebook for Japanese {
 
     fn reviewer_ask(&self, blind: bool) -> Phrase {
         Phrase::new().plain(if blind {
-            "ブラインド確認: チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
+            "ブラインド確認：チケットにある、意図する対象を入力してください。入力するまで対象は表示しません"
         } else {
             "承認するには対象を入力してください"
         })
@@ -202,7 +204,7 @@ impl Phrasebook for Japanese {
 
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
-            Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+            Some(t) => Phrase::new().plain(format!("「{t}」：")),
             None => Phrase::new(),
         };
         let n = a.ran.attempts;
@@ -215,7 +217,7 @@ impl Phrasebook for Japanese {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回: {miss}）"
+                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回：{miss}）"
                 ));
             }
             (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
@@ -238,7 +240,7 @@ impl Phrasebook for Japanese {
             ))
         } else {
             p.marked(Mark::Failed)
-                .plain(format!("が {n} 回とも失敗（{took}）: {miss}"))
+                .plain(format!("が {n} 回とも失敗（{took}）：{miss}"))
         }
     }
 }
@@ -315,7 +317,7 @@ fn left_behind(b: &Background) -> String {
     let mut out = String::new();
     if !b.killed.is_empty() {
         out.push_str(&format!(
-            "。残っていたプロセスを強制終了: {}",
+            "。残っていたプロセスを強制終了：{}",
             list(&b.killed)
         ));
     }

@@ -19,7 +19,7 @@ pub fn step_failure(f: &StepFailure) -> String {
             failure,
         } => command_failure(failure),
         StepFailure::Command { purpose, failure } => {
-            format!("{}: {}", purpose_words(*purpose), command_failure(failure))
+            format!("{}：{}", purpose_words(*purpose), command_failure(failure))
         }
         StepFailure::Checks { failed, of } => {
             let named: Vec<String> = failed
@@ -37,7 +37,7 @@ pub fn step_failure(f: &StepFailure) -> String {
             "{}。変更はまだ始めていない。理由を記録してオーバーライドするか、中止する",
             outside_window(s)
         ),
-        StepFailure::Rejected { by, reason } => format!("{by} が承認を却下: 「{reason}」"),
+        StepFailure::Rejected { by, reason } => format!("{by} が承認を却下：「{reason}」"),
         StepFailure::LostCapture {
             purpose,
             names,
@@ -83,15 +83,15 @@ pub fn run_end(e: &RunEnd) -> String {
         }
         RunEnd::RolledBack { failed: None, .. } => "失敗の後、ロールバックした".into(),
         RunEnd::RolledBackKeeping { kept } => format!(
-            "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）: {}",
+            "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）：{}",
             kept.join("、")
         ),
         RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
         RunEnd::RollbackIncomplete { not_undone } if not_undone.is_empty() => {
-            "ロールバックは未完了: 実行されなかったロールバックコマンドがある".into()
+            "ロールバックは未完了：実行されなかったロールバックコマンドがある".into()
         }
         RunEnd::RollbackIncomplete { not_undone } => format!(
-            "ロールバックは未完了: 実行されなかったロールバックコマンドがある。戻っていない変更: {}",
+            "ロールバックは未完了：実行されなかったロールバックコマンドがある。戻っていない変更：{}",
             not_undone.join("、")
         ),
         RunEnd::Refused { gate: g } => gate(g),
@@ -101,7 +101,7 @@ pub fn run_end(e: &RunEnd) -> String {
                 .map(|t| format!("。次に作業時間帯が開くのは {}", local(t)))
                 .unwrap_or_default();
             format!(
-                "{}{next}。今すぐ開始するには --outside-window \"理由\" を付ける",
+                "{}{next}。今すぐ開始するには --outside-window \"理由\" を付けること",
                 outside_window(shut)
             )
         }
@@ -123,7 +123,7 @@ pub fn step_end(e: &StepEnd) -> String {
             "後からのロールバックがこのステップの確認（対象、承認）を通らず、オペレーターはこの変更を残して先へ進んだ".into()
         }
         StepEnd::NotUndone { failed } => format!(
-            "戻していない: ロールバックコマンド {} が失敗し、オペレーターはそのまま先へ進んだ。変更は残っている",
+            "戻していない：ロールバックコマンド {} が失敗し、オペレーターはそのまま先へ進んだ。変更は残っている",
             failed.iter().map(u32::to_string).collect::<Vec<_>>().join("、")
         ),
         StepEnd::Accepted {
@@ -170,7 +170,7 @@ pub fn halt(h: &Halt) -> String {
             "ブラインドで入力した対象が {misses} 回続けて実際の対象と一致しなかった。最後の入力は `{intended}`、実際の対象は `{resolved}`。ステップは開始していない。先へ進む前に原因を確かめること。{RESUME}"
         ),
         Halt::OutsideWindow { shut } => format!(
-            "{}。作業時間帯内に再開するか、--outside-window \"理由\" を付けて再開する",
+            "{}。作業時間帯内に再開するか、--outside-window \"理由\" を付けて再開すること",
             outside_window(shut)
         ),
     }
@@ -191,7 +191,7 @@ pub fn shut(s: &Shut) -> String {
 }
 
 fn outside_window(s: &Shut) -> String {
-    format!("作業時間帯外: {}", shut(s))
+    format!("作業時間帯外：{}", shut(s))
 }
 
 /// A window's local time (`Fri 2023-12-08 17:15 JST`) as a Japanese report writes one:
@@ -236,7 +236,7 @@ pub fn gate(g: &Gate) -> String {
             pattern,
         } => format!("対象 `{resolved}` は `{rule}: '{pattern}'` に一致しないため拒否"),
         Gate::ImpactUnknown { failure } => format!(
-            "影響範囲が不明のため、ステップを拒否: {}",
+            "影響範囲が不明のため、ステップを拒否：{}",
             command_failure(failure)
         ),
         Gate::ImpactOver {
@@ -260,19 +260,19 @@ pub fn gate(g: &Gate) -> String {
                     .join("、"),
             };
             format!(
-                "{}が読む {} は、実行が止まる前にシークレットを含む値として取得された。シークレットは記録しないため、値は失われている。{rerun} をもう一度実行して（新しい実行で、または手作業で）値を取り直すか、この部分を手作業で行う",
+                "{}が読む {} は、実行が止まる前にシークレットを含む値として取得された。シークレットは記録しないため、値は失われている。{rerun} をもう一度実行して（新しい実行で、または手作業で）値を取り直すか、この部分を手作業で行うこと",
                 purpose_words(*purpose),
                 names.join("、")
             )
         }
         Gate::LimitUnknown { name, value: None } => format!(
-            "上限が不明のため、ステップを拒否: `at_most` が読むパラメーター `{name}` に値がない"
+            "上限が不明のため、ステップを拒否：`at_most` が読むパラメーター `{name}` に値がない"
         ),
         Gate::LimitUnknown {
             name,
             value: Some(v),
         } => format!(
-            "上限が不明のため、ステップを拒否: `at_most` が読む `{name}` の値 `{v}` は 0 から {} までの整数ではない",
+            "上限が不明のため、ステップを拒否：`at_most` が読む `{name}` の値 `{v}` は 0 から {} までの整数ではない",
             crate::runbook::target::MAX_AT_MOST
         ),
         Gate::UnknownHost { on } => format!("`on: {on}` が `hosts:` にないホストを指している"),
@@ -285,35 +285,35 @@ pub fn gate(g: &Gate) -> String {
 pub fn skip(s: &Skip) -> String {
     match s {
         Skip::Param { name, have, wanted } => format!(
-            "スキップ: `when` はパラメーター `{name}` が `{wanted}` であることを求めるが、値は `{have}`"
+            "スキップ：`when` はパラメーター `{name}` が `{wanted}` であることを求めるが、値は `{have}`"
         ),
         Skip::Capture {
             name,
             have: Some(have),
             pattern,
         } => format!(
-            "スキップ: `when` は取得値 `{name}` が /{pattern}/ に一致することを求めるが、値は `{have}`"
+            "スキップ：`when` は取得値 `{name}` が /{pattern}/ に一致することを求めるが、値は `{have}`"
         ),
         Skip::Capture {
             name,
             have: None,
             pattern,
         } => format!(
-            "スキップ: `when` は取得値 `{name}` が /{pattern}/ に一致することを求めるが、どのステップも取得していない"
+            "スキップ：`when` は取得値 `{name}` が /{pattern}/ に一致することを求めるが、どのステップも取得していない"
         ),
         Skip::Choice {
             step,
             chosen: Some(c),
             wanted,
         } => format!(
-            "スキップ: `when` は `{step}` の回答が `{wanted}` であることを求めるが、回答は `{c}`"
+            "スキップ：`when` は `{step}` の回答が `{wanted}` であることを求めるが、回答は `{c}`"
         ),
         Skip::Choice {
             step,
             chosen: None,
             wanted,
         } => format!(
-            "スキップ: `when` は `{step}` の回答が `{wanted}` であることを求めるが、回答がなかった"
+            "スキップ：`when` は `{step}` の回答が `{wanted}` であることを求めるが、回答がなかった"
         ),
     }
 }
@@ -325,9 +325,9 @@ pub fn not_counted(n: &NotCounted) -> String {
             format!("承認はステップ `{named}` に対するものだが、待っているのは `{waiting}`")
         }
         NotCounted::OtherCommand => "承認は待っているものとは別のコマンドに対するもの".into(),
-        NotCounted::Stale => "古い承認: レビュアーが確認した後にジャーナルが先に進んでいる".into(),
+        NotCounted::Stale => "古い承認：レビュアーが確認した後にジャーナルが先に進んでいる".into(),
         NotCounted::BlindTriesSpent { max } => format!(
-            "対象の名前を {max} 回誤った。ブラインド確認にこれ以上の試行はない: 別の人が承認（または却下）する必要がある"
+            "対象の名前を {max} 回誤った。ブラインド確認にこれ以上の試行はない：別の人が承認（または却下）する必要がある"
         ),
         NotCounted::Operator { user } => {
             format!("{user} はオペレーター本人。別の人が承認する必要がある")
@@ -364,11 +364,11 @@ fn no_rehearsal(n: &NoRehearsal) -> String {
             ago(ended)
         ),
         Nearest::Ahead { run_id, ended } => format!(
-            "この版の {needs} での完了した実行（{run_id}、{} 終了）はあるが、この実行の時計より後の時刻になっている: どちらかの時計が誤っており、期間の根拠にならない",
+            "この版の {needs} での完了した実行（{run_id}、{} 終了）はあるが、この実行の時計より後の時刻になっている：どちらかの時計が誤っており、期間の根拠にならない",
             utc_minute(ended.as_deref())
         ),
         Nearest::Broken { run_id, why } => format!(
-            "この版の {needs} での完了した実行はあるが、ジャーナルを検証できない（{run_id}: {why}）"
+            "この版の {needs} での完了した実行はあるが、ジャーナルを検証できない（{run_id}：{why}）"
         ),
         Nearest::NotCompleted {
             run_id,
@@ -392,7 +392,7 @@ fn no_rehearsal(n: &NoRehearsal) -> String {
         ),
     };
     format!(
-        "`{}` にはリハーサルが必要: この版の手順書（sha256 {}）を --env {needs} で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行う: {}",
+        "`{}` にはリハーサルが必要：この版の手順書（sha256 {}）を --env {needs} で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行うこと：{}",
         n.env,
         &n.sha256[..16.min(n.sha256.len())],
         since.map_or_else(

@@ -7,7 +7,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     match &rec.body {
@@ -57,25 +57,26 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             local, reason, why, ..
         } => Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!("作業時間帯外（{}）: ", reasons::local(local)))
+            .plain(format!("作業時間帯外（{}）：", reasons::local(local)))
             .ticked(
                 &said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
                     .unwrap_or_else(|| "許可された時間帯の外".into()),
             ),
         Body::Override { what, reason } => {
             let text = match what {
-                OverrideKind::Clock => format!("この実行では時計を偽装している: {reason}"),
+                OverrideKind::Clock => format!("この実行では時計を偽装している：{reason}"),
                 OverrideKind::Window => {
-                    format!("{who} が作業時間帯外での開始を決定: 「{reason}」")
+                    format!("{who} が作業時間帯外での開始を決定：「{reason}」")
                 }
                 OverrideKind::Precheck => {
-                    format!("{who} が失敗した事前チェックをオーバーライド: 「{reason}」")
+                    format!("{who} が失敗した事前チェックをオーバーライド：「{reason}」")
                 }
             };
             step().marked(Mark::Override).plain(text)
         }
         Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
-            "手順書が {guard} ガードを免除している: 「{reason}」"
+            "手順書が{}ガードを免除している：「{reason}」",
+            words::guard_words(guard)
         )),
         Body::RollbackStarted {
             plan,
@@ -97,33 +98,33 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             if !without_rollback.is_empty() {
                 let none = titles(without_rollback).join("、");
-                s.push_str(&format!("（ロールバックが定義されていない: {none}）"));
+                s.push_str(&format!("（ロールバックが定義されていない：{none}）"));
             }
             if !kept.is_empty() {
                 let stay = titles(kept).join("、");
-                s.push_str(&format!("。そのまま残す: {stay}"));
+                s.push_str(&format!("。そのまま残す：{stay}"));
             }
             Phrase::new().marked(Mark::Rollback).plain(s)
         }
         Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
-            "{who} が残った変更のロールバックを要求: 「{reason}」"
+            "{who} が残った変更のロールバックを要求：「{reason}」"
         )),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
             .plain("ロールバック完了。すべてのステップを戻した"),
         Body::RollbackFinished { ok: false } => Phrase::new()
             .marked(Mark::Failed)
-            .plain("ロールバックは不完全なまま終了: 失敗したロールバックコマンドを飛ばした"),
+            .plain("ロールバックは不完全なまま終了：失敗したロールバックコマンドを飛ばした"),
         Body::WatcherJoined { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を開始")),
         Body::WatcherLeft { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を終了")),
         Body::ClientRefused { who, reason } => Phrase::new()
             .marked(Mark::Refused)
-            .plain(format!("共有セッションが {who} の接続を拒否: {reason}")),
+            .plain(format!("共有セッションが {who} の接続を拒否：{reason}")),
         Body::RunInterrupted { reason, why } => {
             let reason = said(why.as_ref(), Some(reason), |w| book.halt(w)).unwrap_or_default();
             Phrase::new()
                 .marked(Mark::Interrupted)
-                .plain("実行を中断: ")
+                .plain("実行を中断：")
                 .ticked(&reason)
         }
         Body::RunResumed { in_doubt } => {
@@ -170,7 +171,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         } => {
             let list = |what: &str, ids: &[String]| match ids {
                 [] => String::new(),
-                ids => format!("、{what}: {}", ids.join(", ")),
+                ids => format!("、{what}：{}", ids.join(", ")),
             };
             Phrase::new()
                 .marked(Mark::Resumed)

@@ -8,7 +8,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」: ")),
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
         None => Phrase::new(),
     };
     match &rec.body {
@@ -30,9 +30,22 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             match listed.len() {
                 0 => p,
-                _ => p.plain(": ").code(listed.join("; ")),
+                _ => p.plain("：").code(listed.join("; ")),
             }
         }
+        // `deny` names what must never be touched (拒否ルール); any other rule, what the
+        // target must match, so a refusal there is a miss, not a match.
+        Body::TargetDenied {
+            resolved,
+            rule,
+            pattern,
+        } if rule == "deny" => step()
+            .marked(Mark::Refused)
+            .plain("対象 ")
+            .code(resolved)
+            .plain(" は拒否ルール ")
+            .code(pattern)
+            .plain(" に該当するため拒否"),
         Body::TargetDenied {
             resolved,
             rule,
@@ -41,9 +54,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             .marked(Mark::Refused)
             .plain("対象 ")
             .code(resolved)
-            .plain(format!(" は {rule} ルール "))
+            .plain(format!(" は {rule} のパターン "))
             .code(pattern)
-            .plain(" に該当するため拒否"),
+            .plain(" に一致しないため拒否"),
         Body::TargetConfirmed {
             resolved,
             reused_from: Some(earlier),

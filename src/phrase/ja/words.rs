@@ -44,7 +44,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
         CommandFailure::NoCount {
             first_line: Some(first),
         } => format!(
-            "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例: `412 accounts`）"
+            "影響範囲の計数の 1 行目 `{first}` が件数ではない（整数で始まること。例：`412 accounts`）"
         ),
         CommandFailure::Ssh { kind, message } => super::ssh::failure(kind, message),
         CommandFailure::Deadline {
@@ -52,7 +52,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
             polls,
             last,
         } => format!(
-            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認: {}",
+            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：{}",
             duration(*deadline_ms),
             command_failure(last)
         ),
@@ -62,7 +62,7 @@ pub fn command_failure(f: &CommandFailure) -> String {
 /// The clause after a check's name in an `expect_failed` sentence.
 pub fn unmet(expected: &Expected, saw: &Saw) -> String {
     format!(
-        "が期待「{}」を満たさない: {}",
+        "が期待「{}」を満たさない：{}",
         expectation(expected, saw),
         seen(expected, saw)
     )
@@ -99,7 +99,7 @@ fn seen(expected: &Expected, saw: &Saw) -> String {
     match (saw, expected) {
         (Saw::NoOutput, _) => "出力がなかった".into(),
         (Saw::Output(e), _) => format!("実際の出力は {}", excerpt(e)),
-        (Saw::NotANumber(e), _) => format!("出力は数値でなかった: {}", excerpt(e)),
+        (Saw::NotANumber(e), _) => format!("出力は数値でなかった：{}", excerpt(e)),
         (Saw::LimitNotANumber, Expected::Number { limit, .. }) => {
             format!("比べる値 {limit:?} が数値でない（手順書の誤り）")
         }
@@ -122,6 +122,18 @@ fn excerpt(e: &Excerpt) -> String {
 }
 
 /// Which command of a step, in words (`確認 2`, `ロールバック 1`).
+/// A guard a runbook may waive (`waive:`), as the Japanese sentences name it: `target`
+/// reads 対象ガード, not a half-English `target ガード`.
+pub fn guard_words(guard: &str) -> &str {
+    match guard {
+        "snapshot" => "スナップショット",
+        "target" => "対象",
+        "verify" => "確認",
+        "rollback" => "ロールバック",
+        other => other,
+    }
+}
+
 pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),

@@ -1,0 +1,75 @@
+//! Japanese: what `shisa verify` would say of the journal, and the warnings when it or the
+//! runbook is not as the run left it.
+
+use super::super::Markup;
+
+const FALLBACK: &str = "ステップ名はジャーナルの記録どおりで、未実施のステップは載らない";
+
+pub fn chain_intact(records: usize, logs: Option<usize>) -> String {
+    match logs {
+        Some(0) => format!("チェーンは {records} レコードすべて正常、出力ログなし"),
+        Some(n) => format!("チェーンは {records} レコードすべて正常、出力ログ {n} 件も一致"),
+        None => "チェーンは正常".into(),
+    }
+}
+
+pub fn chain_broken(line: usize, reason: &str, kept: Option<usize>) -> String {
+    match kept {
+        Some(n) => {
+            format!("{line} 行目で破損：{reason}。それより前の {n} レコードのみを示す")
+        }
+        None => format!("{line} 行目で破損：{reason}"),
+    }
+}
+
+pub fn integrity_warning(detail: &str) -> String {
+    format!(
+        "ジャーナルの完全性：{detail}。このエクスポートは実行の記録ではなく、改ざんまたは破損の証拠として扱うこと。"
+    )
+}
+
+pub fn runbook_warning(note: &str) -> String {
+    format!("手順書：{note}。")
+}
+
+pub fn runbook_changed(path: &str, sha: &str) -> String {
+    format!("{path} は実行後に変更されている（現在の SHA-256 は {sha}）。{FALLBACK}")
+}
+
+pub fn runbook_unreadable(path: &str) -> String {
+    format!("{path} を読めないか、もう有効な手順書ではない。{FALLBACK}")
+}
+
+pub fn no_run_started() -> String {
+    "ジャーナルが run_started で始まっていない".into()
+}
+
+pub fn verify_line(m: &dyn Markup, passed: bool, detail: &str) -> String {
+    let verdict = if passed {
+        "成功".to_string()
+    } else {
+        m.strong("失敗")
+    };
+    format!(
+        "{}：{verdict}（{}）",
+        m.code("shisa verify", false),
+        m.esc(detail)
+    )
+}
+
+pub fn torn_line(bytes: usize) -> String {
+    format!(
+        "最終行が途切れている（{bytes} バイト）。書き込み中のクラッシュであり、改ざんではない。"
+    )
+}
+
+pub fn untrusted_line(lines: usize) -> String {
+    format!("破損箇所以降の {lines} 行は、このエクスポートから除外した。")
+}
+
+pub fn compare_head(m: &dyn Markup) -> String {
+    format!(
+        "このヘッドを、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{}。",
+        m.code("shisa verify RUN_DIR --head HASH", false)
+    )
+}

@@ -1,0 +1,108 @@
+//! Japanese: how a run ended or stands, as the summary, the runs table and the timeline's
+//! last line say it.
+
+use super::super::{Markup, Unfinished};
+use crate::journal::record::Outcome;
+
+pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
+    let name = match outcome {
+        Outcome::Completed => "完了",
+        Outcome::CompletedWithExceptions => "例外ありで完了",
+        Outcome::Failed => "失敗",
+        Outcome::RolledBack => "ロールバック済み",
+        Outcome::Aborted => "中止",
+        // A gate may refuse mid-run, after earlier steps ran: not "refused to start".
+        Outcome::Refused => "拒否により終了",
+    };
+    let why = reason.map(|r| format!("：{r}")).unwrap_or_default();
+    format!("{name}（終了コード {exit}）{why}")
+}
+
+pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    let list: Vec<String> = steps
+        .iter()
+        .map(|(title, id)| format!("「{}」（{}）", m.esc(title), m.code(id, true)))
+        .collect();
+    list.join("、")
+}
+
+pub fn verdict_and_left(verdict: &str, left: &str) -> String {
+    format!("{verdict}。戻していない変更：{left}")
+}
+
+pub fn unfinished_short(u: Unfinished) -> String {
+    match u {
+        Unfinished::Live { .. } => "実行中：まだ終わっていない".into(),
+        // As the chart's lane says it; the reason is sentences of its own, not a
+        // bracketed aside holding its own 。
+        Unfinished::Halted { reason } => {
+            format!("中断（再開可能）：{}", reason.trim_end_matches('。'))
+        }
+        Unfinished::CutOff { .. } => {
+            "途絶：run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
+                .into()
+        }
+        Unfinished::Damaged => "不明：終了の記録より前でジャーナルが破損している".into(),
+    }
+}
+
+pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
+    match u {
+        Unfinished::Live { at } => format!(
+            "実行中：この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す"
+        ),
+        Unfinished::Halted { reason } => {
+            // The reason stands as its own sentence: pasted inside brackets it nests
+            // its own （…） and reads as a frame around a frame.
+            let reason = reason.trim_end_matches('。');
+            format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}")
+        }
+        Unfinished::CutOff { torn } => {
+            let torn = torn
+                .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした"))
+                .unwrap_or_default();
+            format!(
+                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
+            )
+        }
+        Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない".into(),
+    }
+}
+
+pub fn resume_hint(dir: &str) -> String {
+    format!("`shisa resume {dir}` で再開できる")
+}
+
+pub fn resume_damaged(dir: &str) -> String {
+    format!("破損したジャーナルは再開できない（破損箇所は `shisa verify {dir}` で確認できる）")
+}
+
+pub fn resume_needs_runbook(why: &str) -> String {
+    format!("再開には実行時と同じ手順書が必要（{why}）")
+}
+
+pub fn end_unfinished(u: Unfinished, end: &str) -> String {
+    match u {
+        Unfinished::Live { .. } => format!("未終了：実行中（最終レコード {end}）"),
+        Unfinished::Halted { .. } => format!("未完了：中断（最終レコード {end}）"),
+        Unfinished::CutOff { .. } => format!("未完了：途絶（最終レコード {end}）"),
+        Unfinished::Damaged => {
+            format!("不明：終了の記録は破損箇所より後（信頼できる最後のレコード {end}）")
+        }
+    }
+}
+
+pub fn timeline_stops(u: Unfinished) -> &'static str {
+    match u {
+        Unfinished::Live { .. } => "実行は継続中。これ以降の出来事はこのエクスポートに含まれない。",
+        Unfinished::Halted { .. } => {
+            "ジャーナルはここで終わる。実行は中断されたままで、完了していない。"
+        }
+        Unfinished::CutOff { .. } => {
+            "ジャーナルは run_finished なしでここで終わる。実行は途絶した。"
+        }
+        Unfinished::Damaged => {
+            "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
+        }
+    }
+}
