@@ -254,6 +254,105 @@ fn a_kill_after_a_command_ended_but_before_its_result_was_durable_asks_on_resume
     assert!(resumed.records("step_started", Some("after")).is_empty());
 }
 
+/// `kill -9` while a lookup (`describe`, then `impact`) runs: it only read, so the resumed
+/// run asks nothing about it. The step begins again — the target looked up and typed
+/// afresh — and nothing is declared done. The lookup kills shisa itself as its first act
+/// (once), so the kill lands inside it every time.
+#[test]
+fn a_kill_during_a_lookup_leaves_nothing_in_doubt_and_the_step_asks_for_its_target_again() {
+    let kill_once =
+        "[ -e \"$SHISA_RUN_DIR/killed\" ] || { touch \"$SHISA_RUN_DIR/killed\"; kill -9 $PPID; }";
+    for lookup in ["describe", "impact"] {
+        let s = Scratch::new();
+        let (describe, impact) = match lookup {
+            "describe" => (format!("{kill_once}; echo thing-1"), "echo 1".to_string()),
+            _ => ("echo thing-1".to_string(), format!("{kill_once}; echo 1")),
+        };
+        let rb = s.write(
+            "lookup.yaml",
+            &format!(
+                "version: 1\nname: lookup\nsteps:\n  - id: snap\n    kind: snapshot\n    run: '[ ! -e \"$SHISA_RUN_DIR/effects\" ] || cp \"$SHISA_RUN_DIR/effects\" \"$SHISA_RUN_DIR/effects.before\"; echo saved'\n  \
+                 - id: change\n    kind: action\n    \
+                 target: {{ describe: '{describe}', impact: {{ run: '{impact}', at_most: 5 }} }}\n    \
+                 run: 'echo changed >> \"$SHISA_RUN_DIR/effects\"'\n    \
+                 verify: [ {{ run: 'true' }} ]\n    rollback: [ {{ run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' }} ]\n"
+            ),
+        );
+        let killed = s.run(&rb, &[], "thing-1\n");
+        assert_ne!(killed.code, 0, "{lookup}: {}", killed.explain());
+        let run_dir = std::fs::read_dir(s.journals())
+            .unwrap()
+            .flatten()
+            .next()
+            .unwrap()
+            .path();
+        let before = journal(&run_dir);
+        let last = before.last().unwrap();
+        assert_eq!(
+            (
+                last["kind"].as_str(),
+                last["step"].as_str(),
+                last["data"]["purpose"].as_str()
+            ),
+            (Some("command_started"), Some("change"), Some(lookup)),
+            "the journal ends at the lookup's start: {before:#?}"
+        );
+        wait_until_gone(&run_dir);
+
+        let resumed = s.resume(&run_dir, "thing-1\n");
+        assert_eq!(resumed.code, 0, "{lookup}: {}", resumed.explain());
+        assert_eq!(resumed.outcome(), "completed", "{lookup}");
+        let out = &resumed.stdout;
+        assert!(
+            !out.contains("in doubt") && !out.contains("was in progress"),
+            "{lookup}: no question about the lookup: {}",
+            resumed.explain()
+        );
+        let at_resume = out.find("resumed the run").expect("resume is said");
+        let asked = out[at_resume..].find("type the target");
+        assert!(asked.is_some(), "{lookup}: {}", resumed.explain());
+        let whole = resumed.journal();
+        let ran_resumed: Vec<_> = whole
+            .iter()
+            .filter(|r| r["kind"] == "run_resumed")
+            .collect();
+        assert_eq!(ran_resumed.len(), 1);
+        assert!(
+            ran_resumed[0]["data"]["in_doubt"].is_null(),
+            "{lookup}: {:#?}",
+            ran_resumed[0]
+        );
+        assert!(
+            whole.iter().all(|r| r["kind"] != "operator_choice"),
+            "{lookup}: nothing declared done, nobody asked"
+        );
+        let starts = |purpose: &str| {
+            whole
+                .iter()
+                .filter(|r| {
+                    r["kind"] == "command_started"
+                        && r["step"] == "change"
+                        && r["data"]["purpose"] == purpose
+                })
+                .count()
+        };
+        assert_eq!(starts(lookup), 2, "{lookup}: looked up again");
+        assert_eq!(
+            starts("main"),
+            1,
+            "{lookup}: the change ran once, after the target"
+        );
+        assert_eq!(
+            resumed.records("step_started", Some("change")).len(),
+            2,
+            "{lookup}: the step began again"
+        );
+        assert_eq!(resumed.records("step_started", Some("snap")).len(), 1);
+        let effects = std::fs::read_to_string(run_dir.join("effects")).unwrap();
+        assert_eq!(effects, "changed\n", "{lookup}");
+    }
+}
+
 /// End of input at a prompt stops the run without closing it: a later resume can still
 /// roll back, and a run that ends with changes not undone says which.
 #[test]

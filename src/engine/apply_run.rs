@@ -66,9 +66,11 @@ impl Engine {
     /// rollback command) whose outcome nobody knows.
     pub(super) fn run_resumed(&mut self, in_doubt: Option<&str>) {
         // Whatever was running died with the old process. A step that stopped at its
-        // typed target (three misses, or a quit) changed nothing this time, and its
-        // target may have changed since: it begins again, as the operator's rerun
-        // would, still owing the rollback of an earlier attempt's command.
+        // typed target (three misses, or a quit), or in its lookup (`describe`,
+        // `impact`, which only read), changed nothing this time, and its target may
+        // have changed since: it begins again, as the operator's rerun would, still
+        // owing the rollback of an earlier attempt's command (never in doubt:
+        // `Engine::resume`).
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
             let named = s.stage().target.is_some();
@@ -76,7 +78,7 @@ impl Engine {
                 s.forget_target(false);
                 continue;
             }
-            if named {
+            if named || s.looking_up() {
                 s.restart(s.main_ran);
                 continue;
             }

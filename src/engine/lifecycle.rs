@@ -100,6 +100,17 @@ impl Engine {
             // Nothing of the step ran but its lookup: the step begins again, its target looked
             // up and typed afresh (`apply` of `run_resumed`), never "did it finish?".
             Phase::Confirm { .. } | Phase::Blind { .. } => None,
+            // A lookup (`describe`, `impact`) cut off, or about to run, only read: nothing
+            // was changed, so nothing is in doubt, and the step begins again the same way.
+            Phase::Running {
+                purpose: Purpose::Describe | Purpose::Impact,
+                ..
+            }
+            | Phase::RetryWait {
+                purpose: Purpose::Describe | Purpose::Impact,
+                ..
+            }
+            | Phase::Next(Todo::Describe(_) | Todo::Impact(_)) => None,
             // A manual step is asked again, as it was: its wait goes on for what is left
             // (re-armed below) and its answer is still to be given.
             Phase::Manual(_) | Phase::Waiting { .. } => None,

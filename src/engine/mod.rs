@@ -87,6 +87,8 @@ mod progress_tests;
 #[cfg(test)]
 mod recapture_tests;
 #[cfg(test)]
+mod resume_tests;
+#[cfg(test)]
 mod stage_tests;
 #[cfg(test)]
 mod undo_failed_tests;

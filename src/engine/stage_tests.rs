@@ -1,7 +1,8 @@
 //! What a step has in flight lives inside its `Progress` (`stage.rs`): the combinations the
 //! old product of sub-states could hold — an ended step with a running command, a request
 //! or a wait at a step not begun — cannot be built, and a record that would make one
-//! changes nothing, as a record naming no step of the runbook changes nothing.
+//! changes nothing in flight, as a record naming no step of the runbook changes nothing
+//! (a command's start is still history: its attempt number and that a change started).
 
 use std::collections::BTreeMap;
 
@@ -100,8 +101,16 @@ fn a_step_not_begun_runs_nothing_and_an_ended_one_asks_nothing() {
     s.approval_missed("rev1".into());
     assert!(!s.command_ended(Purpose::Main, 1, true));
     s.part_done();
-    // Not even "its command ran": nothing did, so no rollback is owed for it.
-    assert_eq!(s, fresh);
+    // Nothing is in flight. That a change started is history all the same: the journal
+    // says it was spawned, so its rollback is owed and its log number is taken.
+    assert_eq!(
+        s,
+        StepState {
+            attempts: BTreeMap::from([(Purpose::Main, 1)]),
+            main_ran: true,
+            ..fresh
+        }
+    );
 
     let mut ended = busy();
     ended.finish(StepStatus::Ok, None);
@@ -114,7 +123,9 @@ fn a_step_not_begun_runs_nothing_and_an_ended_one_asks_nothing() {
     ended.target_named("db-2".into());
     ended.accept("said so".into());
     ended.begin();
-    assert_eq!(ended, before);
+    let mut numbered = before;
+    numbered.attempts.insert(Purpose::Verify(1), 1);
+    assert_eq!(ended, numbered);
 }
 
 #[test]
@@ -278,7 +289,12 @@ fn records_out_of_turn_leave_a_step_not_begun_or_ended_as_it_was() {
                 });
                 tried += 1;
             }
-            same_state(&clean, &e);
+            // Only history changes: the out-of-turn start of attempt 7 of the change.
+            let mut expected = clean.clone();
+            let h = &mut expected.steps[k];
+            h.attempts.insert(Purpose::Main, 7);
+            h.main_ran = true;
+            same_state(&expected, &e);
         }
     }
     assert!(tried > 100, "{tried}");

@@ -247,7 +247,9 @@ impl StepState {
     }
 
     /// The operator declared the step in doubt done (`reason`): its checks are what is
-    /// left, and the command cut off is no longer in flight. Only a begun step can be.
+    /// left, and the command cut off is no longer in flight, nor the wait it was polled
+    /// in (a stale wait would keep a check that used its retries from giving up,
+    /// `check_given_up`). Only a begun step can be.
     pub(super) fn accept(&mut self, reason: String) {
         let stage = match &mut self.progress {
             Progress::Underway(stage) | Progress::Verifying { stage, .. } => std::mem::take(stage),
@@ -257,6 +259,7 @@ impl StepState {
             accepted: Some(reason),
             stage: Stage {
                 command: CommandState::Idle,
+                wait: WaitState::None,
                 ..stage
             },
         };
@@ -268,8 +271,13 @@ impl StepState {
         self.progress = Progress::Finished(Ended { status, reason });
     }
 
-    /// `command_started`: only a begun step runs anything.
+    /// `command_started`: only a begun step runs anything. That the command started is
+    /// history, kept even from a record out of turn: the next attempt is numbered past it
+    /// (no log is overwritten), and a change that started owes its rollback.
     pub(super) fn command_started(&mut self, purpose: Purpose, attempt: u32) {
+        let used = self.attempts.entry(purpose).or_insert(0);
+        *used = (*used).max(attempt);
+        self.main_ran |= purpose == Purpose::Main;
         let Some(stage) = self.progress.stage_mut() else {
             return;
         };
@@ -289,8 +297,6 @@ impl StepState {
         {
             *polls += 1;
         }
-        self.attempts.insert(purpose, attempt);
-        self.main_ran |= purpose == Purpose::Main;
     }
 
     /// `command_finished`: only the command that runs ends.
@@ -331,6 +337,17 @@ impl StepState {
                 }
             }
         }
+    }
+
+    /// Under way in its lookup (`describe`, `impact`: running, or failed and due again),
+    /// before its own part: so far it has only read.
+    pub(super) fn looking_up(&self) -> bool {
+        let lookup = |p: &Purpose| matches!(p, Purpose::Describe | Purpose::Impact);
+        matches!(&self.progress, Progress::Underway(stage) if match &stage.command {
+            CommandState::Running { purpose, .. } => lookup(purpose),
+            CommandState::Ended { purpose, ok: false, .. } => lookup(purpose),
+            _ => false,
+        })
     }
 
     /// Whether anything is in the command's place: a command, or a question.

@@ -251,17 +251,11 @@ fn resume_shows_what_the_journal_knows_about_the_step_in_doubt() {
 
 #[test]
 fn rollback_is_not_preselected_where_it_would_undo_nothing() {
-    // Cut off during the target lookup: no change was made, so rollback would undo nothing.
+    // Cut off during the precheck's command: no change was made, so rollback would undo
+    // nothing. (A target lookup cut off is not in doubt at all: the step begins again.)
     let mut first = Sim::new(demo(), 80, 24);
     first.key(KeyCode::Enter);
-    first.done(
-        0,
-        "arn:aws:sts::111122223333:assumed-role/BreakGlass/ops1\n",
-    );
-    first.key(KeyCode::Enter);
-    first.done(0, "saved attachments.json (3 attachments)\n");
-    first.key(KeyCode::Enter);
-    assert!(matches!(first.e().phase(), Phase::Running { .. }));
+    assert!(matches!(first.e().phase(), Phase::Running { step: 0, .. }));
     let e = Engine::replay(
         first.e().runbook().clone(),
         operator(),
@@ -273,7 +267,7 @@ fn rollback_is_not_preselected_where_it_would_undo_nothing() {
         clock_faked: None,
         outside_window: None,
     });
-    assert_eq!(sim.e().phase(), Phase::InDoubt(2));
+    assert_eq!(sim.e().phase(), Phase::InDoubt(0));
     let screen = sim.screen();
     assert!(screen.contains("Rollback would undo nothing"), "{screen}");
     // The selected choice is the one marked ▶ (its key in brackets).
