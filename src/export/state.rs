@@ -22,14 +22,17 @@ pub struct State {
 pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     let records = &ctx.src.journal.records;
     let w = ctx.words;
-    if let Some(Body::RunFinished {
-        outcome,
-        exit_code,
-        reason,
-        why,
-    }) = finish.map(|i| &records[i].body)
+    if let Some(rec) = finish.map(|i| &records[i])
+        && let Body::RunFinished {
+            outcome,
+            exit_code,
+            reason,
+            why,
+        } = &rec.body
     {
-        let reason = crate::phrase::said(why.as_ref(), reason.as_deref(), |w| ctx.book.run_end(w));
+        // The record carries the operator whose abort ended the run (`Ctx::actor`).
+        let reason =
+            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user);
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));

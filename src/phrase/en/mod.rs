@@ -166,6 +166,11 @@ impl Phrasebook for English {
         msg::run_end(e)
     }
 
+    /// As the run's end said it: English is the engine's own language.
+    fn aborted(&self, at: msg::AbortedAt, _operator: &str) -> String {
+        msg::abort_unexplained(at).into()
+    }
+
     fn step_end(&self, e: &StepEnd) -> String {
         msg::step_end(e)
     }

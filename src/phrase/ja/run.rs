@@ -198,7 +198,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 Outcome::Refused => Mark::Refused,
                 Outcome::Failed => Mark::Failed,
             };
-            let why = said(why.as_ref(), reason.as_deref(), |w| book.run_end(w))
+            let why = run_end_said(book, why.as_ref(), reason.as_deref(), who)
                 .map(|r| format!("：{r}"))
                 .unwrap_or_default();
             Phrase::new()
