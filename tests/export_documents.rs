@@ -81,7 +81,7 @@ fn masked(s: &Scratch, run: &Run, text: &str) -> String {
         (r#""(duration_ms)": \d+"#.into(), r#""$1": 0"#),
         (format!(r"\| {u} \|"), "| <user> |"),
         (
-            format!(r"\b{u} (started|typed|chose|marked|が|の)"),
+            format!(r"\b{u} (started|typed|chose|marked|aborted|が|の)"),
             "<user> $1",
         ),
         (
@@ -195,11 +195,20 @@ fn an_abort_without_words_is_said_in_japanese() {
     ))
     .unwrap();
     assert_eq!(json["runs"][0]["verdict"], said.as_str(), "{json}");
+    // The last row says who aborted, at which step, and the change it leaves in place.
+    let row = format!(
+        "| {user} | **中止** {user} が「Tell the customer isolation is in place」で中止（終了コード 3）。「Attach Deny-all to the quarantine OU」の変更は戻していない |"
+    );
+    assert!(ja.contains(&row), "{ja}");
     let en = export(&s, &[run.dir()], &[]);
     assert!(
         en.contains("aborted (exit 3): the operator aborted"),
         "{en}"
     );
+    let row = format!(
+        "| {user} | **ABORTED** {user} aborted at “Tell the customer isolation is in place” (exit 3); “Attach Deny-all to the quarantine OU” left in place, not rolled back |"
+    );
+    assert!(en.contains(&row), "{en}");
 }
 
 /// `--full` in Japanese gives every time to the second — a row per record, many within one

@@ -177,6 +177,10 @@ pub trait Phrasebook: Sync {
     /// The sentence for a record (never one of the [`silent`] ones).
     fn record(&self, rec: &Record, names: &dyn Names) -> Phrase;
 
+    /// An `aborted` run's end, said with who aborted, at which step (`at`, the step under
+    /// way as the replayed engine has it) and the changes it leaves in place, by title.
+    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase;
+
     /// A command started and never finished before the journal stops (crash, halt).
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
 

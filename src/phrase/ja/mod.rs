@@ -70,6 +70,10 @@ impl Phrasebook for Japanese {
         }
     }
 
+    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
+        run::aborted_at(self, finished, at, left)
+    }
+
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
