@@ -161,7 +161,7 @@ impl DocumentWords for English {
                 format!("HALTED: interrupted, not finished ({reason})")
             }
             Unfinished::CutOff { .. } => {
-                "CUT OFF: the journal ends without run_finished (a crash or a kill, likely)".into()
+                "CUT OFF: the journal ends without run_finished (likely a crash or a kill)".into()
             }
             Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
         }
@@ -177,7 +177,7 @@ impl DocumentWords for English {
             }
             Unfinished::CutOff { torn } => {
                 let torn = torn
-                    .map(|n| format!("; its last line is torn ({n} bytes without a newline), so the crash came while a record was being written"))
+                    .map(|n| format!("; its last line is torn ({n} bytes without a newline), so likely a crash while a record was being written"))
                     .unwrap_or_default();
                 format!(
                     "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. Steps in progress then are in doubt; {resume}"
@@ -277,7 +277,7 @@ impl DocumentWords for English {
     }
 
     fn torn_line(&self, bytes: usize) -> String {
-        format!("The last line is torn ({bytes} bytes): a crash mid-write, not tampering.")
+        format!("The last line is torn ({bytes} bytes): likely a crash mid-write, not tampering.")
     }
 
     fn untrusted_line(&self, lines: usize) -> String {

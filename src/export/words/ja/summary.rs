@@ -59,7 +59,7 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
         }
         Unfinished::CutOff { torn } => {
             let torn = torn
-                .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした"))
+                .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い"))
                 .unwrap_or_default();
             format!(
                 "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
