@@ -331,7 +331,7 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     timeline_rows(&md);
     for want in [
         "> **Warning:** CUT OFF: the journal ends without `run_finished`",
-        "| Outcome | **CUT OFF: the journal ends without run\\_finished (a crash or a kill, likely)** |",
+        "| Outcome | **CUT OFF: the journal ends without run\\_finished (likely a crash or a kill)** |",
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         "*The journal ends here, without run_finished: the run was cut off.*",
         "`shisa resume ",
@@ -352,6 +352,16 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     };
     assert_eq!(status("first"), "ok");
     assert_eq!(status("slow"), "in_doubt");
+    // The warning names the change the cut leaves in doubt, as the replayed engine has it.
+    assert!(
+        md.contains("Whether “The slow change”'s change was made is unknown; `shisa resume "),
+        "{md}"
+    );
+    let ja = exported(&s, &dir, &["--lang", "ja"], 0);
+    assert!(
+        ja.contains("。「The slow change」の変更が適用されたかは不明。`shisa resume "),
+        "{ja}"
+    );
     assert_eq!(status("last"), "not_started");
 
     // A crash in the middle of a write leaves a torn last line: said, not called tampering.
@@ -370,10 +380,31 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         )),
         "{md}"
     );
+    // A likelihood, not a finding: the journal cannot tell a crash from a cut by hand.
     assert!(md.contains(&format!(
-        "- The last line is torn ({} bytes): a crash mid-write, not tampering.",
+        "its last line is torn ({} bytes without a newline), so likely a crash while a record was being written",
         torn.len()
-    )));
+    )), "{md}");
+    assert!(
+        md.contains(&format!(
+            "- The last line is torn ({} bytes): likely a crash mid-write, not tampering.",
+            torn.len()
+        )),
+        "{md}"
+    );
+    let ja = exported(&s, &dir, &["--lang", "ja"], 0);
+    for want in [
+        format!(
+            "最終行が {} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い",
+            torn.len()
+        ),
+        format!(
+            "- 最終行が途切れている（{} バイト）。書き込み中にクラッシュした可能性が高い（改ざんの可能性は低い）。",
+            torn.len()
+        ),
+    ] {
+        assert!(ja.contains(&want), "missing {want:?} in\n{ja}");
+    }
 }
 
 #[test]

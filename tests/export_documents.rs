@@ -81,7 +81,7 @@ fn masked(s: &Scratch, run: &Run, text: &str) -> String {
         (r#""(duration_ms)": \d+"#.into(), r#""$1": 0"#),
         (format!(r"\| {u} \|"), "| <user> |"),
         (
-            format!(r"\b{u} (started|typed|chose|marked|が|の)"),
+            format!(r"\b{u} (started|typed|chose|marked|aborted|が|の)"),
             "<user> $1",
         ),
         (
@@ -170,6 +170,45 @@ fn aborted_in_place(s: &Scratch) -> Run {
     );
     assert_eq!(run.outcome(), "aborted", "{}", run.explain());
     run
+}
+
+/// An abort without words is journaled with the engine's own English sentence; a Japanese
+/// export says it anew, naming who aborted, in the summary, the timeline and the JSON; an
+/// English one keeps the sentence.
+#[test]
+fn an_abort_without_words_is_said_in_japanese() {
+    let s = Scratch::new();
+    let run = s.run(&runbook("demo.yaml"), &[], "quarantine-2023-12\nabort\n");
+    assert_eq!(run.outcome(), "aborted", "{}", run.explain());
+    let user = run.journal()[0]["actor"]["user"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let said = format!("中止（終了コード 3）：{user} が中止した");
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(ja.contains(&format!("| 結果 | **{said}** |")), "{ja}");
+    assert!(!ja.contains("the operator"), "{ja}");
+    let json: Value = serde_json::from_str(&export(
+        &s,
+        &[run.dir()],
+        &["--lang", "ja", "--format", "json"],
+    ))
+    .unwrap();
+    assert_eq!(json["runs"][0]["verdict"], said.as_str(), "{json}");
+    // The last row says who aborted, at which step, and the change it leaves in place.
+    let row = format!(
+        "| {user} | **中止** {user} が「Tell the customer isolation is in place」で中止（終了コード 3）。「Attach Deny-all to the quarantine OU」の変更は戻していない |"
+    );
+    assert!(ja.contains(&row), "{ja}");
+    let en = export(&s, &[run.dir()], &[]);
+    assert!(
+        en.contains("aborted (exit 3): the operator aborted"),
+        "{en}"
+    );
+    let row = format!(
+        "| {user} | **ABORTED** {user} aborted at “Tell the customer isolation is in place” (exit 3); “Attach Deny-all to the quarantine OU” left in place, not rolled back |"
+    );
+    assert!(en.contains(&row), "{en}");
 }
 
 /// `--full` in Japanese gives every time to the second — a row per record, many within one

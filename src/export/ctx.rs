@@ -88,6 +88,25 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// For an `aborted` run's end, where the replayed engine stood: the step under way, and
+    /// the changes left in place (`Engine::left_in_place`), by title. None for any other
+    /// record, or without the runbook to replay.
+    pub fn abort_place(&self, rec: &Record) -> Option<(Option<String>, Vec<String>)> {
+        let Body::RunFinished {
+            outcome: Outcome::Aborted,
+            ..
+        } = &rec.body
+        else {
+            return None;
+        };
+        let e = self.src.engine.as_ref()?;
+        let steps = &e.runbook().steps;
+        let title = |j: usize| steps.get(j).map(|s| self.title_of(&s.id));
+        let at = title(e.current());
+        let left = e.left_in_place().into_iter().filter_map(title).collect();
+        Some((at, left))
+    }
+
     /// Why the runbook is not available, in the export's language.
     pub fn runbook_note(&self) -> Option<String> {
         self.src.runbook_problem.as_ref().map(|p| match p {

@@ -36,7 +36,11 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 Body::CommandFinished { .. } => start_of(records, *i),
                 _ => None,
             };
-            let mut r = event(ctx, g, "", book.record(&records[*i], &known(started)));
+            let p = match ctx.abort_place(&records[*i]) {
+                Some((at, left)) => book.aborted_at(&records[*i], at.as_deref(), &left),
+                None => book.record(&records[*i], &known(started)),
+            };
+            let mut r = event(ctx, g, "", p);
             finished(&mut r, &records[*i]);
             r
         }

@@ -22,14 +22,17 @@ pub struct State {
 pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
     let records = &ctx.src.journal.records;
     let w = ctx.words;
-    if let Some(Body::RunFinished {
-        outcome,
-        exit_code,
-        reason,
-        why,
-    }) = finish.map(|i| &records[i].body)
+    if let Some(rec) = finish.map(|i| &records[i])
+        && let Body::RunFinished {
+            outcome,
+            exit_code,
+            reason,
+            why,
+        } = &rec.body
     {
-        let reason = crate::phrase::said(why.as_ref(), reason.as_deref(), |w| ctx.book.run_end(w));
+        // The record carries the operator whose abort ended the run (`Ctx::actor`).
+        let reason =
+            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user);
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));
@@ -53,6 +56,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         Body::RunResumed { .. } => Some(None),
         _ => None,
     });
+    let doubt = in_doubt(ctx);
     let (state, u, reason) = if ctx.src.live {
         (RunState::Live, Unfinished::Live { at: &now }, None)
     } else if ctx.src.end_past_break {
@@ -65,7 +69,14 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         )
     } else {
         let torn = ctx.src.journal.torn.as_ref().map(Vec::len);
-        (RunState::CutOff, Unfinished::CutOff { torn }, None)
+        (
+            RunState::CutOff,
+            Unfinished::CutOff {
+                torn,
+                doubt: &doubt,
+            },
+            None,
+        )
     };
     State {
         state,
@@ -137,7 +148,23 @@ pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
         RunState::Halted => Some(Unfinished::Halted {
             reason: run.reason.as_deref().unwrap_or(""),
         }),
-        RunState::CutOff => Some(Unfinished::CutOff { torn: None }),
+        RunState::CutOff => Some(Unfinished::CutOff {
+            torn: None,
+            doubt: &[],
+        }),
         RunState::Damaged => Some(Unfinished::Damaged),
     }
+}
+
+/// The steps under way where the journal stops, as the replayed engine has them: whether
+/// their change was made is what a cut leaves unknown.
+fn in_doubt(ctx: &Ctx) -> Vec<(String, bool)> {
+    let Some(e) = ctx.src.engine.as_ref() else {
+        return Vec::new();
+    };
+    let steps = &e.runbook().steps;
+    (0..steps.len())
+        .filter(|j| e.step(*j).underway())
+        .map(|j| (ctx.title_of(&steps[j].id), steps[j].mutating))
+        .collect()
 }

@@ -19,6 +19,7 @@ mod reason_tests;
 mod tests;
 
 use crate::engine::Engine;
+use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
     Actor, Body, Choice, CommandFailure, Expected, Halt, NotCounted, Purpose, Record, RunEnd, Saw,
     Shut, StepEnd, StepFailure,
@@ -176,6 +177,10 @@ pub trait Phrasebook: Sync {
     /// The sentence for a record (never one of the [`silent`] ones).
     fn record(&self, rec: &Record, names: &dyn Names) -> Phrase;
 
+    /// An `aborted` run's end, said with who aborted, at which step (`at`, the step under
+    /// way as the replayed engine has it) and the changes it leaves in place, by title.
+    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase;
+
     /// A command started and never finished before the journal stops (crash, halt).
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
 
@@ -213,6 +218,10 @@ pub trait Phrasebook: Sync {
     /// Why a run ended, where shisa decided it.
     fn run_end(&self, e: &RunEnd) -> String;
 
+    /// The engine's reason for an abort the operator gave no words for
+    /// (`messages::abort_unexplained`), naming who aborted.
+    fn aborted(&self, at: AbortedAt, operator: &str) -> String;
+
     /// Why a step ended, where a rule or a choice (not its commands) decided it.
     fn step_end(&self, e: &StepEnd) -> String;
 
@@ -240,6 +249,23 @@ pub trait Phrasebook: Sync {
 /// sentence an older journal holds, as written.
 pub fn said<T>(why: Option<&T>, text: Option<&str>, say: impl Fn(&T) -> String) -> Option<String> {
     why.map(say).or_else(|| text.map(str::to_string))
+}
+
+/// Why a run ended as a phrasebook says it: `said`, and the engine's own sentence for an
+/// unexplained abort (journaled as text, not data) said anew in the book's language.
+pub fn run_end_said(
+    book: &dyn Phrasebook,
+    why: Option<&RunEnd>,
+    text: Option<&str>,
+    operator: &str,
+) -> Option<String> {
+    match (
+        why,
+        text.and_then(crate::engine::messages::unexplained_abort),
+    ) {
+        (None, Some(at)) => Some(book.aborted(at, operator)),
+        _ => said(why, text, |w| book.run_end(w)),
+    }
 }
 
 /// A sentence with code in backticks, split into (is code, text) parts. Backticks that do

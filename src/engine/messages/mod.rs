@@ -58,6 +58,19 @@ pub fn abort_unexplained(at: AbortedAt) -> &'static str {
     }
 }
 
+/// Which of the engine's own abort sentences a journaled reason is, if it is one: a
+/// reader in another language says it anew rather than quoting the English (the operator's
+/// own words match none and stay as written).
+pub fn unexplained_abort(reason: &str) -> Option<AbortedAt> {
+    [
+        AbortedAt::NoReturn,
+        AbortedAt::Approval,
+        AbortedAt::Elsewhere,
+    ]
+    .into_iter()
+    .find(|at| abort_unexplained(*at) == reason)
+}
+
 pub fn not_possible(choice: &str, allowed: &[&str]) -> String {
     format!(
         "`{choice}` is not possible here; choose {}",

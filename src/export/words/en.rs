@@ -161,7 +161,7 @@ impl DocumentWords for English {
                 format!("HALTED: interrupted, not finished ({reason})")
             }
             Unfinished::CutOff { .. } => {
-                "CUT OFF: the journal ends without run_finished (a crash or a kill, likely)".into()
+                "CUT OFF: the journal ends without run_finished (likely a crash or a kill)".into()
             }
             Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
         }
@@ -175,12 +175,19 @@ impl DocumentWords for English {
             Unfinished::Halted { reason } => {
                 format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}")
             }
-            Unfinished::CutOff { torn } => {
+            Unfinished::CutOff { torn, doubt } => {
                 let torn = torn
-                    .map(|n| format!("; its last line is torn ({n} bytes without a newline), so the crash came while a record was being written"))
+                    .map(|n| format!("; its last line is torn ({n} bytes without a newline), so likely a crash while a record was being written"))
                     .unwrap_or_default();
+                let named = |c: bool| doubt.iter().filter(|d| d.1 == c).map(|d| format!("“{}”", d.0)).collect::<Vec<_>>();
+                let doubt = match (named(true).as_slice(), named(false).as_slice()) {
+                    ([one], _) => format!("Whether {one}'s change was made is unknown"),
+                    ([], []) => "Steps in progress then are in doubt".into(),
+                    ([], others) => format!("{} did not end", others.join(", ")),
+                    (many, _) => format!("Whether the changes of {} were made is unknown", many.join(", ")),
+                };
                 format!(
-                    "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. Steps in progress then are in doubt; {resume}"
+                    "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}"
                 )
             }
             Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal".into(),
@@ -277,7 +284,7 @@ impl DocumentWords for English {
     }
 
     fn torn_line(&self, bytes: usize) -> String {
-        format!("The last line is torn ({bytes} bytes): a crash mid-write, not tampering.")
+        format!("The last line is torn ({bytes} bytes): likely a crash mid-write, not tampering.")
     }
 
     fn untrusted_line(&self, lines: usize) -> String {

@@ -113,8 +113,13 @@ pub enum Unfinished<'a> {
     Live { at: &'a str },
     /// Interrupted (resumable), with the journaled reason.
     Halted { reason: &'a str },
-    /// The journal stops without `run_finished`; `torn` bytes of a last line cut short.
-    CutOff { torn: Option<usize> },
+    /// The journal stops without `run_finished`; `torn` bytes of a last line cut short;
+    /// `doubt`: the steps under way at the cut, by title, and whether each changes
+    /// something (empty where the runbook is not there to replay).
+    CutOff {
+        torn: Option<usize>,
+        doubt: &'a [(String, bool)],
+    },
     /// The journal breaks before its `run_finished` record, which is there but untrusted.
     Damaged,
 }

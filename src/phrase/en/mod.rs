@@ -8,8 +8,8 @@ mod run;
 mod targets;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, said, step_title,
-    title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
+    said, step_title, title,
 };
 use crate::engine::messages as msg;
 use crate::journal::record::OverrideKind;
@@ -64,6 +64,10 @@ impl Phrasebook for English {
             | Body::OperatorChoice { .. }
             | Body::StepFinished { .. } => decisions::say(self, rec, names),
         }
+    }
+
+    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
+        run::aborted_at(self, finished, at, left)
     }
 
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
@@ -164,6 +168,11 @@ impl Phrasebook for English {
 
     fn run_end(&self, e: &RunEnd) -> String {
         msg::run_end(e)
+    }
+
+    /// As the run's end said it: English is the engine's own language.
+    fn aborted(&self, at: msg::AbortedAt, _operator: &str) -> String {
+        msg::abort_unexplained(at).into()
     }
 
     fn step_end(&self, e: &StepEnd) -> String {

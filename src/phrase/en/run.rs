@@ -201,3 +201,43 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         _ => Phrase::new(),
     }
 }
+
+/// An abort's row: who, where, why (unless the engine's sentence only says the operator
+/// aborted, which the row's start already says) and what stays in place.
+pub(super) fn aborted_at(
+    book: &English,
+    rec: &Record,
+    at: Option<&str>,
+    left: &[String],
+) -> Phrase {
+    let who = &rec.actor.user;
+    let Body::RunFinished {
+        exit_code,
+        reason,
+        why,
+        ..
+    } = &rec.body
+    else {
+        return Phrase::new();
+    };
+    let head = match at {
+        Some(step) => format!("{who} aborted at “{step}” (exit {exit_code})"),
+        None => format!("{who} aborted (exit {exit_code})"),
+    };
+    let words = match reason.as_deref().and_then(msg::unexplained_abort) {
+        Some(msg::AbortedAt::Elsewhere) => None,
+        _ => run_end_said(book, why.as_ref(), reason.as_deref(), who),
+    };
+    let left = match left {
+        [] => String::new(),
+        titles => {
+            let named: Vec<String> = titles.iter().map(|t| format!("“{t}”")).collect();
+            format!("; {} left in place, not rolled back", named.join(", "))
+        }
+    };
+    Phrase::new()
+        .marked(Mark::Aborted)
+        .plain(head)
+        .ticked(&words.map(|r| format!(": {r}")).unwrap_or_default())
+        .plain(left)
+}

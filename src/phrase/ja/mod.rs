@@ -12,9 +12,10 @@ mod targets;
 mod words;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, said, step_title,
-    title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
+    said, step_title, title,
 };
+use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
     Actor, Background, Body, Choice, CommandFailure, Expected, Outcome, OverrideKind, Person,
     Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
@@ -67,6 +68,10 @@ impl Phrasebook for Japanese {
             | Body::OperatorChoice { .. }
             | Body::StepFinished { .. } => decisions::say(self, rec, names),
         }
+    }
+
+    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
+        run::aborted_at(self, finished, at, left)
     }
 
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
@@ -161,6 +166,10 @@ impl Phrasebook for Japanese {
 
     fn run_end(&self, e: &RunEnd) -> String {
         reasons::run_end(e)
+    }
+
+    fn aborted(&self, at: AbortedAt, operator: &str) -> String {
+        reasons::aborted(at, operator)
     }
 
     fn step_end(&self, e: &StepEnd) -> String {

@@ -7,6 +7,7 @@
 use chrono::{DateTime, Utc};
 
 use super::words::{command_failure, duration, purpose_words};
+use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
     Gate, Halt, Nearest, NoRehearsal, NotCounted, Purpose, RunEnd, Shut, Skip, StepEnd, StepFailure,
 };
@@ -57,6 +58,15 @@ pub fn step_failure(f: &StepFailure) -> String {
                 names.join("、")
             )
         }
+    }
+}
+
+/// The engine's reason for an abort given without words, naming who aborted.
+pub fn aborted(at: AbortedAt, operator: &str) -> String {
+    match at {
+        AbortedAt::NoReturn => format!("{operator} が引き返せない地点の手前で止めた"),
+        AbortedAt::Approval => format!("{operator} が承認待ちの間に中止した"),
+        AbortedAt::Elsewhere => format!("{operator} が中止した"),
     }
 }
 

@@ -2,6 +2,7 @@
 //! rollbacks and its end.
 
 use super::*;
+use crate::engine::messages::unexplained_abort;
 
 pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
@@ -198,7 +199,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 Outcome::Refused => Mark::Refused,
                 Outcome::Failed => Mark::Failed,
             };
-            let why = said(why.as_ref(), reason.as_deref(), |w| book.run_end(w))
+            let why = run_end_said(book, why.as_ref(), reason.as_deref(), who)
                 .map(|r| format!("：{r}"))
                 .unwrap_or_default();
             Phrase::new()
@@ -210,4 +211,44 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         // record to its file).
         _ => Phrase::new(),
     }
+}
+
+/// An abort's row: who, where, why (unless the engine's sentence only says the operator
+/// aborted, which the row's start already says) and what stays in place.
+pub(super) fn aborted_at(
+    book: &Japanese,
+    rec: &Record,
+    at: Option<&str>,
+    left: &[String],
+) -> Phrase {
+    let who = &rec.actor.user;
+    let Body::RunFinished {
+        exit_code,
+        reason,
+        why,
+        ..
+    } = &rec.body
+    else {
+        return Phrase::new();
+    };
+    let head = match at {
+        Some(step) => format!("{who} が「{step}」で中止（終了コード {exit_code}）"),
+        None => format!("{who} が中止（終了コード {exit_code}）"),
+    };
+    let words = match reason.as_deref().and_then(unexplained_abort) {
+        Some(AbortedAt::Elsewhere) => None,
+        _ => run_end_said(book, why.as_ref(), reason.as_deref(), who),
+    };
+    let left = match left {
+        [] => String::new(),
+        titles => {
+            let named: Vec<String> = titles.iter().map(|t| format!("「{t}」")).collect();
+            format!("。{}の変更は戻していない", named.join("、"))
+        }
+    };
+    Phrase::new()
+        .marked(Mark::Aborted)
+        .plain(head)
+        .ticked(&words.map(|r| format!("：{r}")).unwrap_or_default())
+        .plain(left)
 }

@@ -59,7 +59,7 @@ pub fn verify_line(m: &dyn Markup, passed: bool, detail: &str) -> String {
 
 pub fn torn_line(bytes: usize) -> String {
     format!(
-        "最終行が途切れている（{bytes} バイト）。書き込み中のクラッシュであり、改ざんではない。"
+        "最終行が途切れている（{bytes} バイト）。書き込み中にクラッシュした可能性が高い（改ざんの可能性は低い）。"
     )
 }
 

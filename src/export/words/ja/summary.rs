@@ -57,12 +57,21 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
             let reason = reason.trim_end_matches('。');
             format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}")
         }
-        Unfinished::CutOff { torn } => {
+        Unfinished::CutOff { torn, doubt } => {
             let torn = torn
-                .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした"))
+                .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い"))
                 .unwrap_or_default();
+            let named = |c: bool| {
+                let v: Vec<String> = doubt.iter().filter(|d| d.1 == c).map(|d| format!("「{}」", d.0)).collect();
+                v.join("、")
+            };
+            let doubt = match (named(true), named(false)) {
+                (changes, _) if !changes.is_empty() => format!("{changes}の変更が適用されたかは不明"),
+                (_, others) if !others.is_empty() => format!("{others}は終わっていない"),
+                _ => "その時点で進行中だったステップは未確定".into(),
+            };
             format!(
-                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。その時点で進行中だったステップは未確定。{resume}"
+                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}"
             )
         }
         Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない".into(),
