@@ -353,6 +353,89 @@ fn a_kill_during_a_lookup_leaves_nothing_in_doubt_and_the_step_asks_for_its_targ
     }
 }
 
+/// `kill -9` while a change waits for its approval: nothing of it ran (its command starts
+/// only after the grant), so resume asks nothing about whether it finished. The step begins
+/// again, its target typed and its approval asked afresh (the new process's request), and
+/// the change runs once.
+#[test]
+fn a_kill_while_waiting_for_approval_leaves_nothing_in_doubt_and_asks_for_the_approval_again() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "approve.yaml",
+        "version: 1\nname: approve\nsteps:\n  - id: snap\n    kind: snapshot\n    run: 'echo off > \"$SHISA_RUN_DIR/flag.before\"'\n  \
+         - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
+         approval: { allow_self: true }\n    run: echo on >> \"$SHISA_RUN_DIR/effects\"\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
+    );
+    let mut c = s.shisa();
+    c.arg("run").arg(&rb).arg("--headless");
+    let mut live = common::Live::start(c);
+    live.wait_for("type the target", 30);
+    live.send("flag-7");
+    live.wait_for("needs approval", 30);
+    live.child.kill().unwrap(); // SIGKILL, at the question
+    live.child.wait().unwrap();
+    let run_dir = std::fs::read_dir(s.journals())
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .path();
+    let before = journal(&run_dir);
+    assert_eq!(
+        before.last().unwrap()["kind"],
+        "approval_requested",
+        "the journal ends at the request: {before:#?}"
+    );
+    wait_until_gone(&run_dir);
+
+    let resumed = s.resume(&run_dir, "flag-7\napprove\n");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    let out = &resumed.stdout;
+    assert!(
+        !out.contains("in doubt") && !out.contains("was in progress"),
+        "no question about a change that never ran: {}",
+        resumed.explain()
+    );
+    let whole = resumed.journal();
+    let at = |kind: &str| {
+        whole
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r["kind"] == kind && r["step"] == "change")
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>()
+    };
+    let resumed_at = whole
+        .iter()
+        .position(|r| r["kind"] == "run_resumed")
+        .expect("run_resumed");
+    assert!(
+        whole[resumed_at]["data"]["in_doubt"].is_null(),
+        "{:#?}",
+        whole[resumed_at]
+    );
+    let requests = at("approval_requested");
+    assert_eq!(requests.len(), 2, "asked again: {whole:#?}");
+    assert!(
+        requests[1] > resumed_at,
+        "the second request is the new process's"
+    );
+    let mains: Vec<_> = at("command_started")
+        .into_iter()
+        .filter(|&n| whole[n]["data"]["purpose"] == "main")
+        .collect();
+    assert_eq!(mains.len(), 1, "the change ran once");
+    assert!(mains[0] > requests[1], "after the approval asked afresh");
+    assert!(
+        whole.iter().all(|r| r["kind"] != "operator_choice"),
+        "nobody chose anything"
+    );
+    let effects = std::fs::read_to_string(run_dir.join("effects")).unwrap();
+    assert_eq!(effects, "on\n");
+}
+
 /// End of input at a prompt stops the run without closing it: a later resume can still
 /// roll back, and a run that ends with changes not undone says which.
 #[test]

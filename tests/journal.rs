@@ -216,12 +216,39 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
     assert!(all[0].contains("\"data\":{\"format\":2,"), "{}", all[0]);
     all[0] = all[0].replace("\"format\":2,", "\"format\":3,");
     rechain(&dir, &all);
-    let before = lines(&dir);
+    refused_by_every_reader(&s, &dir);
+}
+
+/// A newer shisa's resume of a run stamps its own format on `run_resumed`: from there on
+/// the journal is one this shisa may misread, so every reader refuses it as a whole.
+#[test]
+fn a_journal_resumed_by_a_newer_shisa_is_refused_by_its_resume_stamp() {
+    let s = Scratch::new();
+    let dir = halted_run(&s);
+    // The journal was cut back after s1: s2's log is of a run that no longer happened.
+    std::fs::remove_file(dir.join("output/s2.1.log")).unwrap();
+    let resumed = s.resume(&dir, "");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    let mut all = lines(&dir);
+    let at = all
+        .iter()
+        .position(|l| l.contains("\"kind\":\"run_resumed\""))
+        .expect("run_resumed");
+    assert!(all[at].contains("\"data\":{\"format\":2"), "{}", all[at]);
+    all[at] = all[at].replace("\"format\":2", "\"format\":3");
+    rechain(&dir, &all);
+    refused_by_every_reader(&s, &dir);
+}
+
+/// `verify`, `resume`, `export` and `rollback` refuse `dir` with the one sentence naming
+/// both formats (exit 2) and write nothing; `runs` lists it as unreadable, saying why.
+fn refused_by_every_reader(s: &Scratch, dir: &Path) {
+    let before = lines(dir);
     let want = "this journal was written by a newer shisa (format 3); this shisa reads format 2 — upgrade shisa";
-    let (code, out) = verify(&s, &dir, None);
+    let (code, out) = verify(s, dir, None);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains(want), "{out}");
-    let resumed = s.resume(&dir, "");
+    let resumed = s.resume(dir, "");
     assert_eq!(resumed.code, 2, "{}", resumed.explain());
     assert!(resumed.stderr.contains(want), "{}", resumed.explain());
     for args in [
@@ -232,7 +259,7 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
         let out = s
             .shisa()
             .args(&args[..1])
-            .arg(&dir)
+            .arg(dir)
             .args(&args[1..])
             .output()
             .unwrap();
@@ -250,7 +277,7 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v[0]["outcome"], "unreadable", "{v}");
     assert_eq!(v[0]["reason"], want, "{v}");
-    assert_eq!(lines(&dir), before, "no reader wrote to it");
+    assert_eq!(lines(dir), before, "no reader wrote to it");
 }
 
 /// A journal stamped format 1 (before `not_undone` existed) still reads, verifies and
@@ -287,6 +314,26 @@ fn a_format_1_journal_still_replays_and_resumes() {
         );
         let (code, out) = verify(&s, &dir, None);
         assert_eq!(code, 0, "{stamp}: {out}");
+        // What this shisa wrote is under its own stamp, the segment before under the old.
+        let all = lines(&dir);
+        let resumed_line = all
+            .iter()
+            .find(|l| l.contains("\"kind\":\"run_resumed\""))
+            .expect("run_resumed");
+        assert!(
+            resumed_line.contains("\"data\":{\"format\":2"),
+            "{stamp}: {resumed_line}"
+        );
+        assert!(!all[0].contains("\"format\":2"), "{stamp}: {}", all[0]);
+        // A journal of two formats exports whole.
+        let out = s.shisa().arg("export").arg(&dir).output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{stamp}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{stamp}: nothing exported");
     }
 }
 

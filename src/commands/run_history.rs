@@ -229,8 +229,9 @@ pub fn summarize(dir: &Path, id: &str, now: DateTime<Utc>) -> Option<RunSummary>
         if first.is_none() && kind != "run_started" {
             return None;
         }
-        // A newer shisa's journal is listed, saying why nothing more is read of it.
-        if first.is_none()
+        // A newer shisa's journal — from its start, or resumed or rolled back by one — is
+        // listed, saying why nothing more is read of it.
+        if (first.is_none() || matches!(kind, "run_resumed" | "rollback_requested"))
             && let Err(newer) = crate::journal::reader::refuse_newer(raw.as_bytes())
         {
             run.outcome = UNREADABLE.to_string();

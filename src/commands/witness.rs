@@ -55,15 +55,14 @@ impl Witness {
     }
 
     /// Takes one line; returns the record if it links to the chain. A run whose journal a
-    /// newer shisa writes is not followed at all (`newer` says why): its records may mean
-    /// what this shisa would misread.
+    /// newer shisa writes — from its start, or from a resume or rollback of it — is not
+    /// followed from there on (`newer` says why): its records may mean what this shisa
+    /// would misread.
     pub fn take(&mut self, line: &str) -> Option<Record> {
         if self.newer.is_some() {
             return None;
         }
-        if self.records == 0
-            && let Err(e) = crate::journal::reader::refuse_newer(line.as_bytes())
-        {
+        if let Err(e) = crate::journal::reader::refuse_newer(line.as_bytes()) {
             self.engine = None;
             self.broken.get_or_insert(e.to_string());
             self.newer = Some(e.to_string());
@@ -267,6 +266,13 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(finish(&mut out, &w, None), Exit::Failed);
         assert!(String::from_utf8(out).unwrap().contains(&why));
+        // Resumed by a newer shisa: followed up to there, not past it.
+        let resumed = format!(
+            r#"{{"seq":9,"ts":"2023-12-05T08:20:00.000+00:00","kind":"run_resumed","data":{{"format":{newer}}},"actor":{{"role":"operator","user":"ops1","uid":1,"host":"h"}},"prev":"{GENESIS}"}}"#
+        );
+        let mut w = waiting();
+        assert!(w.take(&resumed).is_none());
+        assert_eq!(w.newer.as_deref(), Some(why.as_str()));
     }
 
     #[test]

@@ -94,6 +94,12 @@ impl Engine {
             g.halted = None;
             g.in_doubt = in_doubt;
         }
+        // Its change had not started: it begins again, still owing the rollback of an
+        // earlier attempt's command (`Engine::begins_again`).
+        if let Some(i) = self.begins_again() {
+            let s = &mut self.steps[i];
+            s.restart(s.main_ran);
+        }
     }
 
     /// Step `i` ended: it is no longer in doubt, if it was.

@@ -4,15 +4,31 @@
 use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
 use crate::journal::record::{
-    Body, Gate, Halt, Outcome, Prompt, Purpose, RunEnd, Shut, StepEnd, StepFailure, StepStatus,
+    Body, Gate, Halt, Outcome, Prompt, RunEnd, Shut, StepEnd, StepFailure, StepStatus,
 };
 use crate::runbook::model::Guard;
 
 use super::event::{Effect, StartInfo};
 use super::messages as msg;
 use super::phase::{Phase, Todo};
-use super::state::Engine;
+use super::state::{Engine, Progress};
 use super::update::{Refusal, refuse};
+
+/// The step in doubt where the run stood (`stopped`: halted, its halt taken aside): one whose
+/// command that may change something (`Purpose::may_change`) was cut off — started and not
+/// ended, or ended by the stop that halted the run (killed part-way: how it ended is
+/// journaled, what it changed is not) — or that was in doubt already and not yet
+/// answered. Nothing else is: a failed attempt's result is known (a retry was due), a
+/// lookup or a check only reads and runs again, a question is asked again, and a step whose
+/// change had not started begins again (`Engine::begins_again`).
+fn cut_off(stood: &Phase, stopped: bool) -> Option<usize> {
+    match *stood {
+        Phase::InDoubt(step) => Some(step),
+        Phase::Running { step, purpose, .. } if purpose.may_change() => Some(step),
+        Phase::RetryWait { step, purpose, .. } if purpose.may_change() && stopped => Some(step),
+        _ => None,
+    }
+}
 
 impl Engine {
     pub(super) fn start(&mut self, info: StartInfo, fx: &mut Vec<Effect>) -> Result<(), Refusal> {
@@ -75,47 +91,11 @@ impl Engine {
         // run again without asking.
         let halted = self.going_mut().and_then(|g| g.halted.take());
         let stood = self.phase();
+        let stopped = halted.is_some();
         if let Some(g) = self.going_mut() {
             g.halted = halted;
         }
-        let in_doubt = match stood {
-            // A rollback command cut off mid-way may or may not have undone its part, and
-            // rollbacks are not always safe to repeat: the operator says which.
-            Phase::Running {
-                step,
-                purpose: Purpose::Rollback(_),
-                ..
-            }
-            | Phase::RetryWait {
-                step,
-                purpose: Purpose::Rollback(_),
-                ..
-            } if self.rollback_state().is_some() => Some(step),
-            _ if self.rollback_state().is_some() => None,
-            Phase::Ready(_) | Phase::Halted(_) | Phase::NotStarted | Phase::Next(Todo::RunDone) => {
-                None
-            }
-            // A failure waiting for a decision is known, not in doubt: ask the same again.
-            Phase::Failed { .. } => None,
-            // Nothing of the step ran but its lookup: the step begins again, its target looked
-            // up and typed afresh (`apply` of `run_resumed`), never "did it finish?".
-            Phase::Confirm { .. } | Phase::Blind { .. } => None,
-            // A lookup (`describe`, `impact`) cut off, or about to run, only read: nothing
-            // was changed, so nothing is in doubt, and the step begins again the same way.
-            Phase::Running {
-                purpose: Purpose::Describe | Purpose::Impact,
-                ..
-            }
-            | Phase::RetryWait {
-                purpose: Purpose::Describe | Purpose::Impact,
-                ..
-            }
-            | Phase::Next(Todo::Describe(_) | Todo::Impact(_)) => None,
-            // A manual step is asked again, as it was: its wait goes on for what is left
-            // (re-armed below) and its answer is still to be given.
-            Phase::Manual(_) | Phase::Waiting { .. } => None,
-            p => p.step().filter(|&i| self.steps[i].underway()),
-        };
+        let in_doubt = cut_off(&stood, stopped);
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         self.emit(
             fx,
@@ -130,6 +110,25 @@ impl Engine {
         self.advance(fx);
         self.rearm_wait(fx);
         Ok(())
+    }
+
+    /// The step a resume begins again: its change had not started when the old process
+    /// died — it waited for its approval or its point of no return, or was about to run
+    /// (write-ahead: `command_started` is durable before the spawn, so without one nothing
+    /// ran). Its target may have changed since, and the reviewers of the new process can
+    /// answer only a request it journals itself: the target is looked up and typed, and
+    /// the approval asked, afresh, as after a lookup cut off (`run_resumed`).
+    pub(super) fn begins_again(&self) -> Option<usize> {
+        match self.phase() {
+            Phase::Approval { step, .. }
+            | Phase::NoReturn { step, .. }
+            | Phase::Next(Todo::RequestApproval(step) | Todo::Main(step))
+                if matches!(self.steps[step].progress(), Progress::Underway(_)) =>
+            {
+                Some(step)
+            }
+            _ => None,
+        }
     }
 
     /// A faked clock decides window checks: it is journaled as an override, on every start

@@ -74,6 +74,9 @@ mod approvers_tests;
 mod flow_tests;
 
 #[cfg(test)]
+mod doubt_tests;
+
+#[cfg(test)]
 mod blind_tests;
 
 #[cfg(test)]

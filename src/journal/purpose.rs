@@ -19,6 +19,15 @@ pub enum Purpose {
     Rollback(u32),
 }
 
+impl Purpose {
+    /// Whether a command of this purpose may change something: the step's own command and
+    /// its rollback entries. A target's lookups and the verify checks only read, so one a
+    /// crash cut off is run again, never asked about (ARCHITECTURE.md, write-ahead).
+    pub fn may_change(self) -> bool {
+        matches!(self, Purpose::Main | Purpose::Rollback(_))
+    }
+}
+
 impl fmt::Display for Purpose {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

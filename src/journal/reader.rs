@@ -10,7 +10,7 @@ use std::io::{self, Read};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-use super::record::{Body, FORMAT, Record};
+use super::record::{Body, FORMAT, Record, STAMPED};
 use super::torn;
 use super::writer::{GENESIS, JOURNAL, refuse_link, sync_dir};
 use crate::hash::{Hasher, sha256_hex};
@@ -83,28 +83,54 @@ pub fn read(run_dir: &Path) -> Result<Journal, ReadError> {
     parse(&bytes).map_err(ReadError::Broken)
 }
 
-/// Refuses a journal a newer shisa wrote (its first line stamps a format above
-/// [`FORMAT`]): its records may mean something this shisa would misread. Every reader asks
-/// this before anything else (`verify`, `resume`, `rollback`, `export`, `runs`, `watch`),
-/// so the refusal is the same clear sentence everywhere, not a parse error.
+/// Refuses a journal a newer shisa wrote to (a record that opens a segment, [`STAMPED`],
+/// stamps a format above [`FORMAT`]: the run's start, or a newer shisa's resume or
+/// rollback of it): its records may mean something this shisa would misread. Every reader
+/// asks this before anything else (`verify`, `resume`, `rollback`, `export`, `runs`,
+/// `watch`, which asks it of each line), so the refusal is the same clear sentence
+/// everywhere, not a parse error. Segments of older formats read as they are.
 pub fn refuse_newer(bytes: &[u8]) -> Result<(), ReadError> {
-    match format_of(bytes).filter(|f| *f > FORMAT) {
+    match bytes
+        .split(|&b| b == b'\n')
+        .filter_map(format_of)
+        .find(|f| *f > FORMAT)
+    {
         Some(newer) => Err(ReadError::Newer(newer)),
         None => Ok(()),
     }
 }
 
-/// The format stamped in the first line's `run_started`, if it has one (older journals
-/// have none and are format 1). Read loosely: a newer format may change anything else.
-pub fn format_of(bytes: &[u8]) -> Option<u64> {
-    stamp(bytes).and_then(|s| s.as_u64())
+/// The format one line stamps, if it opens a segment and has a stamp (older ones have
+/// none and are format 1). Read loosely: a newer format may change anything else.
+pub fn format_of(line: &[u8]) -> Option<u64> {
+    stamp(line).and_then(|s| s.as_u64())
 }
 
-/// The raw `format` value of the first line, if there is one.
-fn stamp(bytes: &[u8]) -> Option<serde_json::Value> {
-    let first = bytes.split(|&b| b == b'\n').next()?;
-    let v: serde_json::Value = serde_json::from_slice(first).ok()?;
+/// The raw `format` value of a line that opens a segment, if it has one. Other lines are
+/// told by their kind, near the start of the line, and not parsed.
+fn stamp(line: &[u8]) -> Option<serde_json::Value> {
+    if !opens_segment(line) {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_slice(line).ok()?;
+    let kind = v.get("kind")?.as_str()?;
+    STAMPED.contains(&kind).then_some(())?;
     v.get("data")?.get("format").cloned()
+}
+
+/// Whether the line's kind is one of [`STAMPED`]: its first `"kind":"…"`, which the writer
+/// puts after only `seq` and `ts`.
+fn opens_segment(line: &[u8]) -> bool {
+    const KIND: &[u8] = b"\"kind\":\"";
+    let head = &line[..line.len().min(128)];
+    head.windows(KIND.len())
+        .position(|w| w == KIND)
+        .is_some_and(|at| {
+            let rest = &head[at + KIND.len()..];
+            STAMPED
+                .iter()
+                .any(|k| rest.starts_with(k.as_bytes()) && rest.get(k.len()) == Some(&b'"'))
+        })
 }
 
 pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
@@ -133,7 +159,7 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
         rest = &rest[end + 1..];
         let broken = |reason: String| Broken { line: n, reason };
         let record: Record = serde_json::from_slice(line).map_err(|e| match format_of(line) {
-            Some(f) if n == 1 && f > FORMAT => broken(newer_format(f)),
+            Some(f) if f > FORMAT => broken(newer_format(f)),
             _ => broken(format!("not a journal record ({e})")),
         })?;
         if record.seq != n as u64 {
@@ -150,19 +176,13 @@ pub fn parse(bytes: &[u8]) -> Result<Journal, Broken> {
         }
         // A stamp is a format number, or the journal is not one this shisa can vouch for
         // (`"1"`, `1.0`, `-1`, `null` would all slip past a check for "newer").
-        if n == 1
-            && let Some(s) = stamp(line).filter(|s| s.as_u64().is_none_or(|f| f == 0))
-        {
+        if let Some(s) = stamp(line).filter(|s| s.as_u64().is_none_or(|f| f == 0)) {
             return Err(broken(format!(
                 "the journal's format stamp `{s}` is not a format number"
             )));
         }
         // A newer shisa may write lines this one still parses, with another meaning.
-        if let Some(f) = (n == 1)
-            .then(|| format_of(line))
-            .flatten()
-            .filter(|f| *f > FORMAT)
-        {
+        if let Some(f) = format_of(line).filter(|f| *f > FORMAT) {
             return Err(broken(newer_format(f)));
         }
         let kind = record.body.kind();

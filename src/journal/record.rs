@@ -19,11 +19,18 @@ pub use super::stops::{
 };
 
 /// The journal format this shisa writes and the newest it reads, stamped as `"format"` in
-/// `run_started`'s data (a journal without it is format 1, from before the stamp).
+/// the data of every record that opens a segment ([`STAMPED`]; a record without it is
+/// format 1, from before the stamp).
 /// Format 2 added a step's end `not_undone` (`step_finished.why`) and the `not_undone` list
 /// of a `rollback_incomplete` run end: a shisa that reads only format 1 would fail to parse
 /// them, so it refuses the journal by its stamp instead, naming both formats.
 pub const FORMAT: u64 = 2;
+
+/// The records that open a segment of a journal: the run's start, and the first record of
+/// each shisa that goes on with it (`resume`, `shisa rollback`). Each is stamped with the
+/// format of the shisa that wrote it, since a format-1 run resumed by this shisa goes on
+/// in format 2, and a reader checks every stamp, not just the first.
+pub const STAMPED: &[&str] = &["run_started", "run_resumed", "rollback_requested"];
 
 /// What an `override` record set aside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

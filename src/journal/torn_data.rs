@@ -286,8 +286,8 @@ fn mark(open: &mut [(u8, usize)], len: usize) {
 }
 
 /// The data fields of each kind, in declaration order, which is the order serde writes
-/// them (optional ones may be absent). `run_started` begins with the format stamp the
-/// writer adds; `operator_choice` flattens `Choice` (`choice`, then `reason`). A test
+/// them (optional ones may be absent). The records that open a segment (`STAMPED`) begin
+/// with the format stamp the writer adds; `operator_choice` flattens `Choice` (`choice`, then `reason`). A test
 /// reads `Body` in `record.rs` and keeps this table in step with it.
 const FIELDS: &[(&str, Names)] = &[
     (
@@ -402,12 +402,12 @@ const FIELDS: &[(&str, Names)] = &[
     ("step_finished", &["status", "reason", "why"]),
     ("rollback_started", &["plan", "without_rollback", "kept"]),
     ("rollback_finished", &["ok"]),
-    ("rollback_requested", &["reason"]),
+    ("rollback_requested", &["format", "reason"]),
     ("watcher_joined", &["watcher"]),
     ("client_refused", &["who", "reason"]),
     ("watcher_left", &["watcher"]),
     ("run_interrupted", &["reason", "why"]),
-    ("run_resumed", &["in_doubt"]),
+    ("run_resumed", &["format", "in_doubt"]),
     ("journal_recovered", &["moved_to", "bytes"]),
     (
         "runbook_changed",
@@ -472,7 +472,8 @@ mod tests {
         let table: Vec<(String, Vec<String>)> = super::FIELDS
             .iter()
             .map(|(k, f)| {
-                let f = f.iter().filter(|f| **f != "format" || *k != "run_started");
+                let stamped = crate::journal::record::STAMPED.contains(k);
+                let f = f.iter().filter(move |f| **f != "format" || !stamped);
                 (k.to_string(), f.map(|s| s.to_string()).collect())
             })
             .collect();

@@ -26,7 +26,7 @@ use chrono::{DateTime, Local, SecondsFormat, Utc};
 use nix::fcntl::{OFlag, openat};
 use nix::sys::stat::Mode;
 
-use super::record::{Entry, FORMAT, Record};
+use super::record::{Entry, FORMAT, Record, STAMPED};
 use crate::hash::sha256_hex;
 
 pub const JOURNAL: &str = "journal.jsonl";
@@ -155,7 +155,7 @@ impl Writer {
     /// One record's line, without its newline, as it goes to disk, and whether it is the
     /// record's plain serialization (nothing masked, nothing stamped).
     fn line(&self, record: &Record) -> io::Result<(Vec<u8>, bool)> {
-        let stamped = record.body.kind() == "run_started";
+        let stamped = STAMPED.contains(&record.body.kind());
         if self.scrub.is_empty() && !stamped {
             return Ok((serde_json::to_vec(record).map_err(io::Error::other)?, true));
         }
@@ -174,8 +174,8 @@ impl Writer {
     }
 }
 
-/// Puts `"format"` first in `run_started`'s data, so a reader learns which format the
-/// journal is in before anything else in it.
+/// Puts `"format"` first in the data of a record that opens a segment, so a reader learns
+/// which format what follows is in before anything else in it.
 fn stamp_format(data: &mut serde_json::Value) {
     if let serde_json::Value::Object(map) = data {
         let rest = std::mem::take(map);
