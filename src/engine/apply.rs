@@ -133,23 +133,19 @@ impl Engine {
                     let until = DateTime::parse_from_rfc3339(until)
                         .map(|t| t.with_timezone(&Utc))
                         .unwrap_or(DateTime::UNIX_EPOCH);
-                    stage.wait = WaitState::Active {
+                    stage.wait_started(WaitState::Active {
                         purpose: *purpose,
                         until,
                         deadline_ms: *deadline_ms,
                         polls: 0,
-                    };
+                    });
                 }
             }
             Body::WaitFinished { purpose, .. } => {
                 if let Some(i) = idx {
                     let manual = self.rb.steps[i].kind == StepKind::Manual;
                     if let Some(stage) = self.steps[i].progress.stage_mut() {
-                        stage.wait = if manual && *purpose == Purpose::Main {
-                            WaitState::Passed
-                        } else {
-                            WaitState::None
-                        };
+                        stage.wait_finished(manual && *purpose == Purpose::Main);
                     }
                 }
             }

@@ -73,7 +73,7 @@ impl Engine {
         // `Engine::resume`).
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
-            let named = s.stage().target.is_some();
+            let named = s.stage().named().is_some();
             if named && matches!(s.progress, Progress::Undoing { .. }) {
                 s.forget_target(false);
                 continue;
@@ -83,8 +83,8 @@ impl Engine {
                 continue;
             }
             if matches!(
-                s.stage().command,
-                CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
+                s.stage().command(),
+                Some(CommandState::Running { .. } | CommandState::Ended { ok: false, .. })
             ) {
                 s.settle_command();
             }

@@ -248,7 +248,7 @@ impl Engine {
                 Ok(()) => Phase::Ready(i),
             },
             Progress::Underway(stage) => self
-                .in_flight(i, &stage.command)
+                .in_flight(i, stage)
                 .or_else(|| self.confirming(i, step, false))
                 .unwrap_or_else(|| self.own_part(i, step, stage)),
             // Declared done after a crash that cut off its `describe`, a manual step still
@@ -264,7 +264,7 @@ impl Engine {
     /// A step whose own part is done: what it has in flight, then its gates, then its
     /// checks.
     fn checks_due(&self, i: usize, step: &Step, stage: &Stage) -> Phase {
-        self.in_flight(i, &stage.command)
+        self.in_flight(i, stage)
             .or_else(|| self.confirming(i, step, false))
             .unwrap_or_else(|| self.after_main(i))
     }
@@ -281,9 +281,9 @@ impl Engine {
                 reason: reason.clone(),
             };
         }
-        match (step.kind, step.wait, &stage.wait) {
-            (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
-            (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
+        match (step.kind, step.wait, stage.wait()) {
+            (StepKind::Manual, Some(_), None) => Phase::Next(Todo::StartWait(i)),
+            (StepKind::Manual, _, Some(WaitState::Active { until, .. })) => Phase::Waiting {
                 step: i,
                 until: *until,
             },
@@ -307,7 +307,7 @@ impl Engine {
             Progress::Undoing { undone, stage, .. } => (*undone, stage),
             _ => (0, &NOTHING),
         };
-        if let Some(p) = self.in_flight(i, &stage.command) {
+        if let Some(p) = self.in_flight(i, stage) {
             return p;
         }
         // A later rollback meets the step's gates before any of its entries runs (none,
@@ -374,15 +374,17 @@ impl Engine {
         None
     }
 
-    /// A command in flight, a failed one about to be retried, or a failure put to the
-    /// operator.
-    fn in_flight(&self, i: usize, command: &CommandState) -> Option<Phase> {
-        match command {
-            CommandState::Asking(Asking { prompt, reason }) => Some(Phase::Failed {
+    /// A failure put to the operator, a command in flight, or a failed one about to be
+    /// retried.
+    fn in_flight(&self, i: usize, stage: &Stage) -> Option<Phase> {
+        if let Some(Asking { prompt, reason }) = stage.asking() {
+            return Some(Phase::Failed {
                 step: i,
                 prompt: *prompt,
                 reason: reason.clone(),
-            }),
+            });
+        }
+        match stage.command()? {
             &CommandState::Running { purpose, attempt } => Some(Phase::Running {
                 step: i,
                 purpose,
@@ -398,7 +400,9 @@ impl Engine {
                 purpose,
                 attempt: attempt + 1,
             }),
-            CommandState::Ended { ok: true, .. } | CommandState::Idle => None,
+            CommandState::Ended { ok: true, .. } | CommandState::Idle | CommandState::Asking(_) => {
+                None
+            }
         }
     }
 

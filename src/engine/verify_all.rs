@@ -31,13 +31,13 @@ impl Engine {
     /// final for this round, so the run goes on to the next check rather than waiting.
     pub(super) fn check_given_up(&self, i: usize) -> bool {
         let s = &self.steps[i];
-        match s.stage().command {
-            CommandState::Ended {
+        match s.stage().command() {
+            Some(&CommandState::Ended {
                 purpose: purpose @ Purpose::Verify(_),
                 ok: false,
                 ..
-            } => {
-                !matches!(s.wait(), WaitState::Active { .. })
+            }) => {
+                !matches!(s.wait(), Some(WaitState::Active { .. }))
                     && s.round >= self.retry_of(i, purpose).attempts
             }
             _ => false,
