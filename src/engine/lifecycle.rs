@@ -73,11 +73,7 @@ impl Engine {
         // Where the run stood when it stopped: an interrupted run reads as Halted, which
         // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
         // run again without asking.
-        let halted = self.going_mut().and_then(|g| g.halted.take());
-        let stood = self.phase();
-        if let Some(g) = self.going_mut() {
-            g.halted = halted;
-        }
+        let stood = self.phase_past_halt();
         let in_doubt = match stood {
             // A rollback command cut off mid-way may or may not have undone its part, and
             // rollbacks are not always safe to repeat: the operator says which.

@@ -89,6 +89,8 @@ mod recapture_tests;
 #[cfg(test)]
 mod resume_tests;
 #[cfg(test)]
+mod run_progress_tests;
+#[cfg(test)]
 mod stage_tests;
 #[cfg(test)]
 mod undo_failed_tests;

@@ -7,7 +7,7 @@ use crate::exit::Exit;
 use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
 use crate::runbook::model::{Approval as Needs, Confirm, OnFailure, Step, StepKind, Undo};
 
-use super::run_progress::{Going, RollbackState, RunProgress};
+use super::run_progress::{Going, Held, RollbackState, RunProgress, Way};
 use super::stage::{Asking, CommandState, NOTHING, Stage, TargetState, WaitState};
 use super::state::{Engine, Progress};
 
@@ -203,28 +203,41 @@ impl Engine {
     /// Where the run stands: a `match` on the run's state, then on the current step's
     /// `Progress` and what it has in flight (ARCHITECTURE.md, "One state at a time").
     pub fn phase(&self) -> Phase {
-        let going = match &self.run {
-            RunProgress::NotStarted => return Phase::NotStarted,
-            RunProgress::Finished { outcome, exit, .. } => {
-                return Phase::Finished {
-                    outcome: *outcome,
-                    exit: *exit,
-                };
-            }
-            RunProgress::Going(g) => g,
-        };
-        match going {
-            Going {
-                halted: Some(reason),
+        match &self.run {
+            RunProgress::NotStarted => Phase::NotStarted,
+            RunProgress::Finished { outcome, exit, .. } => Phase::Finished {
+                outcome: *outcome,
+                exit: *exit,
+            },
+            RunProgress::Going(Going {
+                held: Held::Halted { reason, .. },
                 ..
-            } => Phase::Halted(reason.clone()),
-            Going {
-                rollback: Some(r), ..
-            } => self.undoing(r, going.in_doubt),
-            Going {
-                in_doubt: Some(i), ..
-            } => Phase::InDoubt(*i),
-            Going { .. } => self.forward(),
+            }) => Phase::Halted(reason.clone()),
+            RunProgress::Going(g) => self.going_phase(g),
+        }
+    }
+
+    /// Where a halted run stood when it stopped (a step in doubt still in doubt), for
+    /// `resume`; otherwise the phase.
+    pub(super) fn phase_past_halt(&self) -> Phase {
+        match &self.run {
+            RunProgress::Going(g) => self.going_phase(g),
+            _ => self.phase(),
+        }
+    }
+
+    /// A going run, halted or not: undoing, a step in doubt, or forward.
+    fn going_phase(&self, g: &Going) -> Phase {
+        match (&g.way, g.in_doubt()) {
+            (
+                Way::Undoing(r)
+                | Way::Reopened {
+                    ended_with: Some(r),
+                },
+                in_doubt,
+            ) => self.undoing(r, in_doubt),
+            (Way::Forward | Way::Reopened { ended_with: None }, Some(i)) => Phase::InDoubt(i),
+            (Way::Forward | Way::Reopened { ended_with: None }, None) => self.forward(),
         }
     }
 
