@@ -13,6 +13,7 @@ mod apply_choice;
 mod apply_run;
 mod approvers;
 pub mod blind;
+pub mod choices;
 mod choose;
 mod client;
 mod command_done;

@@ -7,8 +7,9 @@
 use super::messages as msg;
 use crate::journal::record::{Body, Purpose, StepFailure};
 
+use super::choices::failure_prompt;
 use super::event::Effect;
-use super::phase::{Phase, Todo, failure_prompt};
+use super::phase::{Phase, Todo};
 use super::stage::{CommandState, WaitState};
 use super::state::Engine;
 
