@@ -175,6 +175,32 @@ fn a_typed_target_and_a_granted_approval_outlive_the_step() {
     assert!(s.target().confirmed());
 }
 
+/// A gate is named (or asked) and waiting, or met, never both: the one waits in the stage,
+/// the other is history, and only these setters move between them (`step_gates.rs`).
+#[test]
+fn a_gate_waiting_again_is_no_longer_met() {
+    let mut s = StepState::default();
+    s.begin();
+    s.target_named("db-1".into());
+    s.target_typed("ops1".into());
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.approval_granted(person("rev1"), 1);
+    assert!(s.target().confirmed() && s.approved);
+    s.target_named("db-2".into());
+    assert_eq!(s.confirmed, None);
+    assert_eq!(
+        s.target(),
+        TargetState::Resolved {
+            resolved: "db-2",
+            misses: 0
+        }
+    );
+    s.target_typed("ops1".into());
+    s.approval_requested("1".repeat(64), "db-2".into());
+    assert!(!s.approved);
+    assert!(s.request().is_some());
+}
+
 #[test]
 fn a_step_not_begun_runs_nothing_and_an_ended_one_asks_nothing() {
     let fresh = StepState::default();
