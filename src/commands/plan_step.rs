@@ -3,8 +3,8 @@
 
 use std::fmt::Write as _;
 
+use crate::engine::choices::{USUAL_FAILURE_CHOICES, failure_prompt, offered};
 use crate::engine::default_choice::default_among;
-use crate::engine::phase::{USUAL_FAILURE_CHOICES, failure_prompt, offered};
 use crate::engine::rollback_plan_supposing;
 use crate::journal::record::ReasonNeed;
 use crate::runbook::model::{

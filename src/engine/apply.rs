@@ -7,7 +7,7 @@ use crate::journal::record::OverrideKind;
 use crate::journal::record::{Body, Entry, Person, Purpose, Role, StepStatus};
 use crate::runbook::model::StepKind;
 
-use super::run_progress::{Going, RunProgress};
+use super::run_progress::{Going, Held, RunProgress, Way};
 use super::stage::{Asking, WaitState};
 use super::state::{Engine, pass_key, unrolled};
 
@@ -133,23 +133,19 @@ impl Engine {
                     let until = DateTime::parse_from_rfc3339(until)
                         .map(|t| t.with_timezone(&Utc))
                         .unwrap_or(DateTime::UNIX_EPOCH);
-                    stage.wait = WaitState::Active {
+                    stage.wait_started(WaitState::Active {
                         purpose: *purpose,
                         until,
                         deadline_ms: *deadline_ms,
                         polls: 0,
-                    };
+                    });
                 }
             }
             Body::WaitFinished { purpose, .. } => {
                 if let Some(i) = idx {
                     let manual = self.rb.steps[i].kind == StepKind::Manual;
                     if let Some(stage) = self.steps[i].progress.stage_mut() {
-                        stage.wait = if manual && *purpose == Purpose::Main {
-                            WaitState::Passed
-                        } else {
-                            WaitState::None
-                        };
+                        stage.wait_finished(manual && *purpose == Purpose::Main);
                     }
                 }
             }
@@ -259,13 +255,12 @@ impl Engine {
             Body::RollbackRequested { .. } => {
                 // An ended run goes again, to be undone; a going one is no longer halted.
                 match &mut self.run {
-                    RunProgress::Going(g) => g.halted = None,
+                    RunProgress::Going(g) => g.unhalt(),
                     RunProgress::Finished { rollback, .. } => {
-                        let rollback = rollback.take();
+                        let ended_with = rollback.take();
                         self.run = RunProgress::Going(Going {
-                            rollback,
-                            reopened: true,
-                            ..Going::default()
+                            way: Way::Reopened { ended_with },
+                            held: Held::Clear,
                         });
                         // The run's own `--outside-window` was a decision about then: a
                         // rollback later is judged by the window now, and its own override.
@@ -283,7 +278,7 @@ impl Engine {
             }
             Body::RunInterrupted { reason, .. } => {
                 if let Some(g) = self.going_mut() {
-                    g.halted = Some(reason.clone());
+                    g.halt(reason.clone());
                 }
             }
             Body::RunResumed { in_doubt } => self.run_resumed(in_doubt.as_deref()),

@@ -19,7 +19,7 @@ impl Engine {
             RunProgress::Going(g) => Some(g),
             _ => None,
         };
-        let rolling_back = going.as_ref().is_some_and(|g| g.rollback.is_some());
+        let rolling_back = going.as_ref().is_some_and(|g| g.rollback().is_some());
         match (prompt, choice) {
             // Retry runs again what failed: the step's own command if that failed, else the
             // verify check that failed — never a change that already succeeded.
@@ -32,7 +32,7 @@ impl Engine {
             (Prompt::Rollback, Choice::Continue) if before_gates => {
                 s.settle_command();
                 s.undone_to(entries);
-                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
+                if let Some(r) = going.as_mut().and_then(|g| g.rollback_mut()) {
                     r.incomplete = true;
                 }
             }
@@ -53,7 +53,7 @@ impl Engine {
             (Prompt::Rollback, Choice::Continue) => {
                 s.settle_command();
                 s.undo_failed(s.undone() + 1);
-                if let Some(r) = going.as_mut().and_then(|g| g.rollback.as_mut()) {
+                if let Some(r) = going.as_mut().and_then(|g| g.rollback_mut()) {
                     r.incomplete = true;
                 }
             }
@@ -86,6 +86,6 @@ impl Engine {
 /// The step in doubt is settled: the operator said what happened.
 fn settle(going: Option<&mut Going>) {
     if let Some(g) = going {
-        g.in_doubt = None;
+        g.settle_doubt();
     }
 }

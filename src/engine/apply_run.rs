@@ -4,7 +4,7 @@
 
 use crate::journal::record::Outcome;
 
-use super::run_progress::{Going, RunProgress};
+use super::run_progress::{Going, Held, RunProgress, Way};
 use super::stage::CommandState;
 use super::state::{Engine, Progress, RollbackState};
 
@@ -30,27 +30,32 @@ impl Engine {
             self.steps[j].start_undo();
         }
         self.recapture.clear();
-        let reopened = self.going_mut().is_some_and(|g| g.reopened);
-        let plan_gated = plan.clone();
-        let rollback = Some(RollbackState {
-            plan,
-            next: 0,
-            incomplete: false,
-            kept,
-            gated: reopened,
-            failed: idx,
-        });
         // A rollback is asked for of a going run, or of an ended one (which
-        // `rollback_requested` has set going again).
-        let (halted, reopened) = self
-            .going_mut()
-            .map_or((None, false), |g| (g.halted.take(), g.reopened));
-        self.run = RunProgress::Going(Going {
-            rollback,
-            in_doubt: None,
-            halted,
-            reopened,
-        });
+        // `rollback_requested` has set going again): then it is gated.
+        let (reopened, held) = match self.going() {
+            Some(g) => (
+                matches!(
+                    g.way,
+                    Way::Reopened { .. } | Way::Undoing(RollbackState { gated: true, .. })
+                ),
+                g.held.clone(),
+            ),
+            None => (false, Held::Clear),
+        };
+        let plan_gated = plan.clone();
+        let mut going = Going {
+            way: Way::Undoing(RollbackState {
+                plan,
+                next: 0,
+                incomplete: false,
+                kept,
+                gated: reopened,
+                failed: idx,
+            }),
+            held,
+        };
+        going.settle_doubt();
+        self.run = RunProgress::Going(going);
         // Later, the gates are met afresh: the target as the system names it now,
         // and a new approval (of the rollback, not of the change).
         if reopened {
@@ -73,7 +78,7 @@ impl Engine {
         // `Engine::resume`).
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
-            let named = s.stage().target.is_some();
+            let named = s.stage().named().is_some();
             if named && matches!(s.progress, Progress::Undoing { .. }) {
                 s.forget_target(false);
                 continue;
@@ -83,16 +88,15 @@ impl Engine {
                 continue;
             }
             if matches!(
-                s.stage().command,
-                CommandState::Running { .. } | CommandState::Ended { ok: false, .. }
+                s.stage().command(),
+                Some(CommandState::Running { .. } | CommandState::Ended { ok: false, .. })
             ) {
                 s.settle_command();
             }
         }
         let in_doubt = in_doubt.and_then(|id| self.step_index(id));
         if let Some(g) = self.going_mut() {
-            g.halted = None;
-            g.in_doubt = in_doubt;
+            g.held = in_doubt.map_or(Held::Clear, Held::InDoubt);
         }
         // Its change had not started: it begins again, still owing the rollback of an
         // earlier attempt's command (`Engine::begins_again`).
@@ -105,9 +109,9 @@ impl Engine {
     /// Step `i` ended: it is no longer in doubt, if it was.
     pub(super) fn settle_doubt(&mut self, i: usize) {
         if let Some(g) = self.going_mut()
-            && g.in_doubt == Some(i)
+            && g.in_doubt() == Some(i)
         {
-            g.in_doubt = None;
+            g.settle_doubt();
         }
     }
 
@@ -115,7 +119,7 @@ impl Engine {
     pub(super) fn finish_run(&mut self, outcome: Outcome) {
         let exit = self.exit_of(outcome);
         let rollback = match std::mem::take(&mut self.run) {
-            RunProgress::Going(g) => g.rollback,
+            RunProgress::Going(g) => g.into_rollback(),
             RunProgress::Finished { rollback, .. } => rollback,
             RunProgress::NotStarted => None,
         };

@@ -309,7 +309,7 @@ impl Engine {
             // The target looked up again before a later rollback: the same question as a
             // rollback command's failure (retry, leave this change in place, or stop).
             Purpose::Describe if self.undoing_gated(i) => Prompt::Rollback,
-            _ => super::phase::failure_prompt(&self.rb.steps[i]),
+            _ => super::choices::failure_prompt(&self.rb.steps[i]),
         };
         let why = StepFailure::Command {
             purpose,

@@ -178,16 +178,16 @@ impl Engine {
     /// The deadline of the wait this command belongs to, while it is being polled.
     pub(super) fn polling(&self, i: usize, purpose: Purpose) -> Option<DateTime<Utc>> {
         match self.steps[i].wait() {
-            WaitState::Active {
+            Some(WaitState::Active {
                 purpose: p, until, ..
-            } if *p == purpose => Some(*until),
+            }) if *p == purpose => Some(*until),
             _ => None,
         }
     }
 
     pub(super) fn polls(&self, i: usize) -> u32 {
         match self.steps[i].wait() {
-            WaitState::Active { polls, .. } => *polls,
+            Some(WaitState::Active { polls, .. }) => *polls,
             _ => 0,
         }
     }

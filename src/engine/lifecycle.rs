@@ -89,12 +89,8 @@ impl Engine {
         // Where the run stood when it stopped: an interrupted run reads as Halted, which
         // would hide a step cut off mid-command (SIGTERM, quitting while it ran) and let it
         // run again without asking.
-        let halted = self.going_mut().and_then(|g| g.halted.take());
-        let stood = self.phase();
-        let stopped = halted.is_some();
-        if let Some(g) = self.going_mut() {
-            g.halted = halted;
-        }
+        let stood = self.phase_past_halt();
+        let stopped = self.going().is_some_and(|g| g.halted().is_some());
         let in_doubt = cut_off(&stood, stopped);
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         self.emit(

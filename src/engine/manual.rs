@@ -103,7 +103,7 @@ impl Engine {
             return Ok(());
         }
         let waited = match self.steps[i].wait() {
-            WaitState::Active { deadline_ms, .. } => *deadline_ms,
+            Some(WaitState::Active { deadline_ms, .. }) => *deadline_ms,
             _ => 0,
         };
         let body = Body::WaitFinished {
@@ -156,9 +156,9 @@ impl Engine {
     /// How long a wait ran, for `wait_finished`.
     pub(super) fn waited_ms(&self, i: usize) -> u64 {
         match self.steps[i].wait() {
-            WaitState::Active {
+            Some(WaitState::Active {
                 until, deadline_ms, ..
-            } => {
+            }) => {
                 let deadline =
                     chrono::Duration::milliseconds(i64::try_from(*deadline_ms).unwrap_or(i64::MAX));
                 let started = *until - deadline;
@@ -171,7 +171,7 @@ impl Engine {
     /// Says how long a deadline is, for people.
     pub(super) fn deadline_ms(&self, i: usize) -> u64 {
         match self.steps[i].wait() {
-            WaitState::Active { deadline_ms, .. } => *deadline_ms,
+            Some(WaitState::Active { deadline_ms, .. }) => *deadline_ms,
             _ => 0,
         }
     }

@@ -13,6 +13,7 @@ mod apply_choice;
 mod apply_run;
 mod approvers;
 pub mod blind;
+pub mod choices;
 mod choose;
 mod client;
 mod command_done;
@@ -91,6 +92,8 @@ mod progress_tests;
 mod recapture_tests;
 #[cfg(test)]
 mod resume_tests;
+#[cfg(test)]
+mod run_progress_tests;
 #[cfg(test)]
 mod stage_tests;
 #[cfg(test)]

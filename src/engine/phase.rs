@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use crate::exit::Exit;
-use crate::journal::record::{Choice, ChoiceKind, Outcome, Prompt, Purpose};
-use crate::runbook::model::{Approval as Needs, Confirm, OnFailure, Step, StepKind, Undo};
+use crate::journal::record::{Outcome, Prompt, Purpose};
+use crate::runbook::model::{Approval as Needs, Confirm, Step, StepKind, Undo};
 
-use super::run_progress::{Going, RollbackState, RunProgress};
+use super::run_progress::{Going, Held, RollbackState, RunProgress, Way};
 use super::stage::{Asking, CommandState, NOTHING, Stage, TargetState, WaitState};
 use super::state::{Engine, Progress};
 
@@ -159,72 +159,45 @@ impl Phase {
     }
 }
 
-use ChoiceKind as K;
-
-/// The choices at a failed change or a failed check of one: what `offered` gives for
-/// `Prompt::Failure` unless the step says otherwise (`plan` names only steps that do).
-pub const USUAL_FAILURE_CHOICES: [ChoiceKind; 3] = [K::Rollback, K::Retry, K::Abort];
-
-/// The question a failure of `step`'s own command or of its checks puts to the operator: a
-/// precheck's differs (nothing to roll back, perhaps an override). The engine asks it and
-/// `plan` prints its choices from the same function.
-pub fn failure_prompt(step: &Step) -> Prompt {
-    match step.kind {
-        StepKind::Precheck => Prompt::Precheck,
-        _ => Prompt::Failure,
-    }
-}
-
-/// What the operator may answer when `step` stops at `prompt`: the one list the engine
-/// enforces, the front ends offer and `plan` prints.
-pub fn offered(step: &Step, prompt: Prompt) -> Vec<ChoiceKind> {
-    match prompt {
-        Prompt::Precheck if step.allow_override => vec![K::Retry, K::Abort, K::Override],
-        Prompt::Precheck => vec![K::Retry, K::Abort],
-        Prompt::Gate => vec![K::Rollback, K::Abort],
-        Prompt::Rollback => vec![K::Retry, K::Continue, K::Abort],
-        Prompt::InDoubt => vec![K::Rerun, K::Done, K::Rollback],
-        // Not `retry`: the window does not reopen on request, and asking again in the same
-        // minute would be the same question.
-        Prompt::Window => vec![K::Override, K::Abort],
-        // Run the step that captured the lost value again (its gates again), undo, or stop.
-        Prompt::LostCapture => vec![K::Rerun, K::Rollback, K::Abort],
-        // Ask for approval again (another reviewer, or the same one after a fix elsewhere),
-        // undo what was done, or stop.
-        Prompt::Rejected => vec![K::Retry, K::Rollback, K::Abort],
-        Prompt::Failure if step.on_failure == OnFailure::AllowContinue => {
-            vec![K::Rollback, K::Retry, K::Abort, K::Continue]
-        }
-        Prompt::Failure => USUAL_FAILURE_CHOICES.to_vec(),
-    }
-}
-
 impl Engine {
     /// Where the run stands: a `match` on the run's state, then on the current step's
     /// `Progress` and what it has in flight (ARCHITECTURE.md, "One state at a time").
     pub fn phase(&self) -> Phase {
-        let going = match &self.run {
-            RunProgress::NotStarted => return Phase::NotStarted,
-            RunProgress::Finished { outcome, exit, .. } => {
-                return Phase::Finished {
-                    outcome: *outcome,
-                    exit: *exit,
-                };
-            }
-            RunProgress::Going(g) => g,
-        };
-        match going {
-            Going {
-                halted: Some(reason),
+        match &self.run {
+            RunProgress::NotStarted => Phase::NotStarted,
+            RunProgress::Finished { outcome, exit, .. } => Phase::Finished {
+                outcome: *outcome,
+                exit: *exit,
+            },
+            RunProgress::Going(Going {
+                held: Held::Halted { reason, .. },
                 ..
-            } => Phase::Halted(reason.clone()),
-            Going {
-                rollback: Some(r), ..
-            } => self.undoing(r, going.in_doubt),
-            Going {
-                in_doubt: Some(i), ..
-            } => Phase::InDoubt(*i),
-            Going { .. } => self.forward(),
+            }) => Phase::Halted(reason.clone()),
+            RunProgress::Going(g) => self.going_phase(g),
+        }
+    }
+
+    /// Where a halted run stood when it stopped (a step in doubt still in doubt), for
+    /// `resume`; otherwise the phase.
+    pub(super) fn phase_past_halt(&self) -> Phase {
+        match &self.run {
+            RunProgress::Going(g) => self.going_phase(g),
+            _ => self.phase(),
+        }
+    }
+
+    /// A going run, halted or not: undoing, a step in doubt, or forward.
+    fn going_phase(&self, g: &Going) -> Phase {
+        match (&g.way, g.in_doubt()) {
+            (
+                Way::Undoing(r)
+                | Way::Reopened {
+                    ended_with: Some(r),
+                },
+                in_doubt,
+            ) => self.undoing(r, in_doubt),
+            (Way::Forward | Way::Reopened { ended_with: None }, Some(i)) => Phase::InDoubt(i),
+            (Way::Forward | Way::Reopened { ended_with: None }, None) => self.forward(),
         }
     }
 
@@ -248,7 +221,7 @@ impl Engine {
                 Ok(()) => Phase::Ready(i),
             },
             Progress::Underway(stage) => self
-                .in_flight(i, &stage.command)
+                .in_flight(i, stage)
                 .or_else(|| self.confirming(i, step, false))
                 .unwrap_or_else(|| self.own_part(i, step, stage)),
             // Declared done after a crash that cut off its `describe`, a manual step still
@@ -264,7 +237,7 @@ impl Engine {
     /// A step whose own part is done: what it has in flight, then its gates, then its
     /// checks.
     fn checks_due(&self, i: usize, step: &Step, stage: &Stage) -> Phase {
-        self.in_flight(i, &stage.command)
+        self.in_flight(i, stage)
             .or_else(|| self.confirming(i, step, false))
             .unwrap_or_else(|| self.after_main(i))
     }
@@ -281,9 +254,9 @@ impl Engine {
                 reason: reason.clone(),
             };
         }
-        match (step.kind, step.wait, &stage.wait) {
-            (StepKind::Manual, Some(_), WaitState::None) => Phase::Next(Todo::StartWait(i)),
-            (StepKind::Manual, _, WaitState::Active { until, .. }) => Phase::Waiting {
+        match (step.kind, step.wait, stage.wait()) {
+            (StepKind::Manual, Some(_), None) => Phase::Next(Todo::StartWait(i)),
+            (StepKind::Manual, _, Some(WaitState::Active { until, .. })) => Phase::Waiting {
                 step: i,
                 until: *until,
             },
@@ -307,7 +280,7 @@ impl Engine {
             Progress::Undoing { undone, stage, .. } => (*undone, stage),
             _ => (0, &NOTHING),
         };
-        if let Some(p) = self.in_flight(i, &stage.command) {
+        if let Some(p) = self.in_flight(i, stage) {
             return p;
         }
         // A later rollback meets the step's gates before any of its entries runs (none,
@@ -374,15 +347,17 @@ impl Engine {
         None
     }
 
-    /// A command in flight, a failed one about to be retried, or a failure put to the
-    /// operator.
-    fn in_flight(&self, i: usize, command: &CommandState) -> Option<Phase> {
-        match command {
-            CommandState::Asking(Asking { prompt, reason }) => Some(Phase::Failed {
+    /// A failure put to the operator, a command in flight, or a failed one about to be
+    /// retried.
+    fn in_flight(&self, i: usize, stage: &Stage) -> Option<Phase> {
+        if let Some(Asking { prompt, reason }) = stage.asking() {
+            return Some(Phase::Failed {
                 step: i,
                 prompt: *prompt,
                 reason: reason.clone(),
-            }),
+            });
+        }
+        match stage.command()? {
             &CommandState::Running { purpose, attempt } => Some(Phase::Running {
                 step: i,
                 purpose,
@@ -398,82 +373,9 @@ impl Engine {
                 purpose,
                 attempt: attempt + 1,
             }),
-            CommandState::Ended { ok: true, .. } | CommandState::Idle => None,
-        }
-    }
-
-    /// The answers the operator may give at the current prompt.
-    pub fn choices(&self) -> Vec<ChoiceKind> {
-        let mut offered = self.choices_offered();
-        // Undoing already: a refused target or a rejected approval cannot start another.
-        if self.rollback_state().is_some() {
-            offered.retain(|k| !matches!(k, K::Rollback | K::RollbackItem));
-        }
-        // In a loop, the operator may undo only the pass that failed and keep the earlier
-        // ones (each already verified) where they are.
-        if let Some(at) = offered.iter().position(|k| *k == K::Rollback)
-            && let Some(i) = self.phase().step()
-            && self.rollback_state().is_none()
-            // Outside a loop the two plans are one (and each costs a pass over every step).
-            && self.rb.steps[i].iteration.is_some()
-            && self.rollback_plan(i).kept != self.rollback_plan_of_pass(i).kept
-        {
-            offered.insert(at + 1, K::RollbackItem);
-        }
-        offered
-    }
-
-    fn choices_offered(&self) -> Vec<ChoiceKind> {
-        match self.phase() {
-            // Nothing to undo: rolling back would only end the run under another name.
-            Phase::Failed {
-                step,
-                prompt: Prompt::Rejected,
-                ..
-            } if !self.changes_made() => {
-                let mut offered = offered(&self.rb.steps[step], Prompt::Rejected);
-                offered.retain(|k| *k != K::Rollback);
-                offered
+            CommandState::Ended { ok: true, .. } | CommandState::Idle | CommandState::Asking(_) => {
+                None
             }
-            Phase::Failed {
-                step,
-                prompt: Prompt::LostCapture,
-                ..
-            } if !self.changes_made() => {
-                let mut offered = offered(&self.rb.steps[step], Prompt::LostCapture);
-                offered.retain(|k| *k != K::Rollback);
-                offered
-            }
-            Phase::Failed { step, prompt, .. } => offered(&self.rb.steps[step], prompt),
-            // During a rollback the question is about one rollback command.
-            Phase::InDoubt(_) if self.rollback_state().is_some() => vec![K::Rerun, K::Done],
-            // `done` says the step's own command finished: not where it never started, and
-            // not where what it printed matters (a snapshot, a capture) and its result is not
-            // in the journal, because nobody can say what that was.
-            Phase::InDoubt(step)
-                if self.rb.steps[step].kind != StepKind::Manual
-                    && (!self.steps[step].main_ran
-                        || (!self.steps[step].main_done()
-                            && (self.rb.steps[step].kind == StepKind::Snapshot
-                                || !self.rb.steps[step].capture.is_empty()))) =>
-            {
-                vec![K::Rerun, K::Rollback]
-            }
-            Phase::InDoubt(step) => offered(&self.rb.steps[step], Prompt::InDoubt),
-            _ => Vec::new(),
-        }
-    }
-
-    pub fn allows(&self, choice: &Choice) -> bool {
-        self.choices().contains(&choice.kind())
-    }
-
-    /// The prompt the current decision answers.
-    pub fn prompt(&self) -> Option<Prompt> {
-        match self.phase() {
-            Phase::Failed { prompt, .. } => Some(prompt),
-            Phase::InDoubt(_) => Some(Prompt::InDoubt),
-            _ => None,
         }
     }
 }

@@ -96,19 +96,19 @@ impl Engine {
     /// The rollback under way, or the one the run finished with.
     pub(super) fn rollback_state(&self) -> Option<&RollbackState> {
         match &self.run {
-            RunProgress::Going(g) => g.rollback.as_ref(),
+            RunProgress::Going(g) => g.rollback(),
             RunProgress::Finished { rollback, .. } => rollback.as_ref(),
             RunProgress::NotStarted => None,
         }
     }
 
     pub(super) fn rollback_mut(&mut self) -> Option<&mut RollbackState> {
-        self.going_mut().and_then(|g| g.rollback.as_mut())
+        self.going_mut().and_then(Going::rollback_mut)
     }
 
     /// Why the run is halted, if it is.
     pub(super) fn halted(&self) -> Option<&str> {
-        self.going().and_then(|g| g.halted.as_deref())
+        self.going().and_then(Going::halted)
     }
 
     pub(super) fn finished_as(&self) -> Option<(Outcome, Exit)> {

@@ -13,31 +13,44 @@ use super::*;
 use crate::journal::record::{Body, Entry, Prompt, Purpose, StepStatus};
 use crate::runbook::params::Params;
 
-/// A step with everything in flight at once: a target named and missed once, an approval
-/// asked for, a wait being polled, its command running.
+fn wait() -> WaitState {
+    WaitState::Active {
+        purpose: Purpose::Main,
+        until: tuesday_10am(),
+        deadline_ms: 60_000,
+        polls: 0,
+    }
+}
+
+/// A step whose target is named and missed once while its `impact` count runs.
 fn busy() -> StepState {
     let mut s = StepState::default();
     s.begin();
     s.target_named("db-1".into());
     s.target_missed(1);
+    s.command_started(Purpose::Impact, 1);
+    s
+}
+
+/// A step past its gates, its command polled in a `wait_until`.
+fn polling() -> StepState {
+    let mut s = StepState::default();
+    s.begin();
+    s.target_named("db-1".into());
+    s.target_typed("ops1".into());
     s.approval_requested("0".repeat(64), "db-1".into());
-    s.command_started(Purpose::Main, 1);
+    s.approval_granted(person("rev1"), 1);
     if let Some(stage) = s.progress.stage_mut() {
-        stage.wait = WaitState::Active {
-            purpose: Purpose::Main,
-            until: tuesday_10am(),
-            deadline_ms: 60_000,
-            polls: 1,
-        };
+        stage.wait_started(wait());
     }
+    s.command_started(Purpose::Main, 1);
     s
 }
 
 #[test]
 fn finishing_a_step_drops_everything_it_had_in_flight() {
     let mut s = busy();
-    assert_eq!(s.running(), Some((Purpose::Main, 1)));
-    assert!(s.request().is_some());
+    assert_eq!(s.running(), Some((Purpose::Impact, 1)));
     assert_eq!(
         s.target(),
         TargetState::Resolved {
@@ -49,13 +62,85 @@ fn finishing_a_step_drops_everything_it_had_in_flight() {
     assert_eq!(s.status(), Some(StepStatus::Failed));
     assert_eq!(s.running(), None);
     assert_eq!(s.asking(), None);
-    assert_eq!(s.request(), None);
-    assert_eq!(*s.wait(), WaitState::None);
     assert_eq!(*s.stage(), Stage::default());
     // The target was named, never typed: nothing of it is history.
     assert_eq!(s.target(), TargetState::Unresolved);
+
+    let mut s = polling();
+    assert_eq!(s.running(), Some((Purpose::Main, 1)));
+    assert!(matches!(s.wait(), Some(WaitState::Active { polls: 1, .. })));
+    s.finish(StepStatus::Failed, None);
+    assert_eq!((s.running(), s.wait()), (None, None));
     // What the step did stays: its command ran.
     assert!(s.main_ran);
+}
+
+#[test]
+fn what_cannot_happen_at_the_same_time_is_never_in_flight_together() {
+    // A target waiting to be typed: reviewers are not asked, and no wait begins.
+    let mut s = busy();
+    let before = s.clone();
+    s.approval_requested("0".repeat(64), "db-1".into());
+    if let Some(stage) = s.progress.stage_mut() {
+        stage.wait_started(wait());
+    }
+    assert_eq!(s, before);
+
+    // An approval waiting: no wait begins, no target is named; a command that starts
+    // means the step moved past the request, which no longer waits.
+    let mut s = StepState::default();
+    s.begin();
+    s.approval_requested("0".repeat(64), "db-1".into());
+    let before = s.clone();
+    s.target_named("db-2".into());
+    if let Some(stage) = s.progress.stage_mut() {
+        stage.wait_started(wait());
+    }
+    assert_eq!(s, before);
+    s.command_started(Purpose::Main, 1);
+    assert_eq!(s.request(), None);
+    assert_eq!(s.running(), Some((Purpose::Main, 1)));
+
+    // A command polled in its wait: no target is named, no approval asked for.
+    let mut s = polling();
+    let before = s.clone();
+    s.target_named("db-2".into());
+    s.approval_requested("0".repeat(64), "db-1".into());
+    assert_eq!(s, before);
+
+    // A rollback command runs only at a step being undone, and only a rollback (or the
+    // lookup of its gates) there: otherwise its start is history alone.
+    let mut s = StepState::default();
+    s.begin();
+    s.command_started(Purpose::Rollback(1), 1);
+    assert_eq!(s.running(), None);
+    assert_eq!(s.attempts.get(&Purpose::Rollback(1)), Some(&1));
+    s.finish(StepStatus::Ok, None);
+    s.start_undo();
+    s.command_started(Purpose::Main, 2);
+    assert_eq!((s.running(), s.main_ran), (None, true));
+    s.command_started(Purpose::Rollback(1), 2);
+    assert_eq!(s.running(), Some((Purpose::Rollback(1), 2)));
+}
+
+#[test]
+fn a_rejection_is_asked_beside_the_request_and_retry_asks_afresh() {
+    let mut s = StepState::default();
+    s.begin();
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.approval_granted(person("rev1"), 2);
+    let rejected = Asking {
+        prompt: Prompt::Rejected,
+        reason: "no".into(),
+    };
+    s.ask(rejected.clone());
+    assert_eq!(s.asking(), Some(&rejected));
+    // Who approved before the rejection is still counted while the operator decides.
+    assert_eq!(s.request().map(|r| r.approvals.len()), Some(1));
+    s.settle_command();
+    s.forget_approval();
+    assert_eq!((s.asking(), s.request(), s.approved), (None, None, false));
+    assert_eq!(*s.stage(), Stage::default());
 }
 
 #[test]
@@ -88,6 +173,32 @@ fn a_typed_target_and_a_granted_approval_outlive_the_step() {
     ));
     assert_eq!(*s.stage(), Stage::default());
     assert!(s.target().confirmed());
+}
+
+/// A gate is named (or asked) and waiting, or met, never both: the one waits in the stage,
+/// the other is history, and only these setters move between them (`step_gates.rs`).
+#[test]
+fn a_gate_waiting_again_is_no_longer_met() {
+    let mut s = StepState::default();
+    s.begin();
+    s.target_named("db-1".into());
+    s.target_typed("ops1".into());
+    s.approval_requested("0".repeat(64), "db-1".into());
+    s.approval_granted(person("rev1"), 1);
+    assert!(s.target().confirmed() && s.approved);
+    s.target_named("db-2".into());
+    assert_eq!(s.confirmed, None);
+    assert_eq!(
+        s.target(),
+        TargetState::Resolved {
+            resolved: "db-2",
+            misses: 0
+        }
+    );
+    s.target_typed("ops1".into());
+    s.approval_requested("1".repeat(64), "db-2".into());
+    assert!(!s.approved);
+    assert!(s.request().is_some());
 }
 
 #[test]
@@ -155,18 +266,18 @@ fn a_refused_beginning_waits_before_the_step_and_only_its_answer_lets_it_begin()
 
 #[test]
 fn only_the_command_that_runs_ends() {
-    let mut s = busy();
+    let mut s = polling();
     assert!(!s.command_ended(Purpose::Main, 2, true));
     assert!(!s.command_ended(Purpose::Verify(1), 1, true));
     assert_eq!(s.running(), Some((Purpose::Main, 1)));
     assert!(s.command_ended(Purpose::Main, 1, true));
     assert_eq!(
-        s.stage().command,
-        CommandState::Ended {
+        s.stage().command(),
+        Some(&CommandState::Ended {
             purpose: Purpose::Main,
             attempt: 1,
             ok: true
-        }
+        })
     );
 }
 

@@ -181,7 +181,7 @@ impl StepState {
     /// Where its target confirmation stands: named and waiting to be typed (its stage),
     /// else typed (its history), else not asked.
     pub fn target(&self) -> TargetState<'_> {
-        match (&self.stage().target, &self.confirmed) {
+        match (self.stage().named(), &self.confirmed) {
             (Some(Named { resolved, misses }), _) => TargetState::Resolved {
                 resolved,
                 misses: *misses,
@@ -193,12 +193,12 @@ impl StepState {
 
     /// The approval asked for and not yet given, if the step waits for one.
     pub(super) fn request(&self) -> Option<&Request> {
-        self.stage().approval.as_ref()
+        self.stage().request()
     }
 
     /// The command running now, if one is.
     pub fn running(&self) -> Option<(Purpose, u32)> {
-        self.stage().command.running()
+        self.stage().command().and_then(CommandState::running)
     }
 
     /// The failure put to the operator, if one waits for a decision (before the step
@@ -206,15 +206,13 @@ impl StepState {
     pub fn asking(&self) -> Option<&Asking> {
         match &self.progress {
             Progress::NotStarted { refused } => refused.as_ref(),
-            p => match &p.stage()?.command {
-                CommandState::Asking(a) => Some(a),
-                _ => None,
-            },
+            p => p.stage()?.asking(),
         }
     }
 
-    pub(super) fn wait(&self) -> &WaitState {
-        &self.stage().wait
+    /// The wait in progress or over, if the step waits.
+    pub(super) fn wait(&self) -> Option<&WaitState> {
+        self.stage().wait()
     }
 
     /// Each verify check's result this round (`None`: passed).
@@ -251,17 +249,14 @@ impl StepState {
     /// in (a stale wait would keep a check that used its retries from giving up,
     /// `check_given_up`). Only a begun step can be.
     pub(super) fn accept(&mut self, reason: String) {
-        let stage = match &mut self.progress {
+        let mut stage = match &mut self.progress {
             Progress::Underway(stage) | Progress::Verifying { stage, .. } => std::mem::take(stage),
             _ => return,
         };
+        stage.accepted();
         self.progress = Progress::Verifying {
             accepted: Some(reason),
-            stage: Stage {
-                command: CommandState::Idle,
-                wait: WaitState::None,
-                ..stage
-            },
+            stage,
         };
         self.main_ran = true;
     }
@@ -278,40 +273,22 @@ impl StepState {
         let used = self.attempts.entry(purpose).or_insert(0);
         *used = (*used).max(attempt);
         self.main_ran |= purpose == Purpose::Main;
-        let Some(stage) = self.progress.stage_mut() else {
-            return;
+        // A rollback command runs only at a step being undone, and nothing but a rollback
+        // (and the lookup a later rollback's gates need) there.
+        let fits = match (&self.progress, purpose) {
+            (Progress::Undoing { .. }, p) => matches!(p, Purpose::Rollback(_) | Purpose::Describe),
+            (_, p) => !matches!(p, Purpose::Rollback(_)),
         };
-        self.round = match stage.command {
-            CommandState::Ended {
-                purpose: p,
-                ok: false,
-                ..
-            } if p == purpose => self.round + 1,
-            _ => 1,
-        };
-        stage.command = CommandState::Running { purpose, attempt };
-        if let WaitState::Active {
-            purpose: p, polls, ..
-        } = &mut stage.wait
-            && *p == purpose
-        {
-            *polls += 1;
+        if let Some(stage) = self.progress.stage_mut().filter(|_| fits) {
+            stage.start_command(purpose, attempt, &mut self.round);
         }
     }
 
     /// `command_finished`: only the command that runs ends.
     pub(super) fn command_ended(&mut self, purpose: Purpose, attempt: u32, ok: bool) -> bool {
-        match self.progress.stage_mut() {
-            Some(stage) if stage.command.running() == Some((purpose, attempt)) => {
-                stage.command = CommandState::Ended {
-                    purpose,
-                    attempt,
-                    ok,
-                };
-                true
-            }
-            _ => false,
-        }
+        self.progress
+            .stage_mut()
+            .is_some_and(|stage| stage.end_command(purpose, attempt, ok))
     }
 
     /// `step_failed`: the operator is asked, before the step began (a refused gate) or
@@ -321,7 +298,7 @@ impl StepState {
             Progress::NotStarted { refused } => *refused = Some(asking),
             p => {
                 if let Some(stage) = p.stage_mut() {
-                    stage.command = CommandState::Asking(asking);
+                    stage.ask(asking);
                 }
             }
         }
@@ -333,7 +310,7 @@ impl StepState {
             Progress::NotStarted { refused } => *refused = None,
             p => {
                 if let Some(stage) = p.stage_mut() {
-                    stage.command = CommandState::Idle;
+                    stage.settle();
                 }
             }
         }
@@ -343,16 +320,19 @@ impl StepState {
     /// before its own part: so far it has only read.
     pub(super) fn looking_up(&self) -> bool {
         let lookup = |p: &Purpose| matches!(p, Purpose::Describe | Purpose::Impact);
-        matches!(&self.progress, Progress::Underway(stage) if match &stage.command {
-            CommandState::Running { purpose, .. } => lookup(purpose),
-            CommandState::Ended { purpose, ok: false, .. } => lookup(purpose),
+        matches!(&self.progress, Progress::Underway(stage) if match stage.command() {
+            Some(CommandState::Running { purpose, .. }) => lookup(purpose),
+            Some(CommandState::Ended { purpose, ok: false, .. }) => lookup(purpose),
             _ => false,
         })
     }
 
     /// Whether anything is in the command's place: a command, or a question.
     pub(super) fn has_command(&self) -> bool {
-        self.stage().command != CommandState::Idle || self.asking().is_some()
+        self.stage()
+            .command()
+            .is_some_and(|c| *c != CommandState::Idle)
+            || self.asking().is_some()
     }
 
     /// A rollback reaches the step (one that was being undone when an earlier rollback

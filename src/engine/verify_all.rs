@@ -7,8 +7,9 @@
 use super::messages as msg;
 use crate::journal::record::{Body, Purpose, StepFailure};
 
+use super::choices::failure_prompt;
 use super::event::Effect;
-use super::phase::{Phase, Todo, failure_prompt};
+use super::phase::{Phase, Todo};
 use super::stage::{CommandState, WaitState};
 use super::state::Engine;
 
@@ -31,13 +32,13 @@ impl Engine {
     /// final for this round, so the run goes on to the next check rather than waiting.
     pub(super) fn check_given_up(&self, i: usize) -> bool {
         let s = &self.steps[i];
-        match s.stage().command {
-            CommandState::Ended {
+        match s.stage().command() {
+            Some(&CommandState::Ended {
                 purpose: purpose @ Purpose::Verify(_),
                 ok: false,
                 ..
-            } => {
-                !matches!(s.wait(), WaitState::Active { .. })
+            }) => {
+                !matches!(s.wait(), Some(WaitState::Active { .. }))
                     && s.round >= self.retry_of(i, purpose).attempts
             }
             _ => false,
