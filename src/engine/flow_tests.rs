@@ -695,3 +695,46 @@ fn a_crash_during_a_manual_wait_resumes_the_wait_and_still_asks_for_the_answer()
     assert!(!fx.is_empty());
     assert_eq!(resumed.phase(), Phase::Manual(0));
 }
+
+#[test]
+fn a_crash_just_before_a_manual_wait_started_arms_one_timer_on_resume() {
+    // Cut after `step_started`, before `wait_started`: the resumed run starts the wait
+    // itself. Its timer is the only one, so no second `WaitOver` comes to be refused on
+    // the operator's screen once the wait is over.
+    let mut rb = base(DECIDE);
+    rb.steps[0].wait = Some(Duration::from_secs(20));
+    let mut sim = Sim::with(rb, &[]);
+    sim.start(tuesday_10am(), None);
+    let begun = sim.e.update(sim.now, Event::Begin).unwrap();
+    let mut journal: Vec<_> = sim.journal.clone();
+    journal.extend(begun.into_iter().filter_map(|f| match f {
+        Effect::Journal(e) => Some(e),
+        _ => None,
+    }));
+    let started = journal.pop().map(|e| e.body);
+    assert!(
+        matches!(started, Some(Body::WaitStarted { .. })),
+        "{started:?}"
+    );
+    let mut resumed = Engine::replay(
+        sim.e.written.clone(),
+        super::tests::operator(),
+        sim.e.params.clone(),
+        &journal,
+    );
+    let fx = resumed
+        .update(
+            tuesday_10am() + Duration::from_secs(6),
+            Event::Resume {
+                outside_window: None,
+                clock_faked: None,
+            },
+        )
+        .unwrap();
+    let timers = fx
+        .iter()
+        .filter(|f| matches!(f, Effect::Timer { .. }))
+        .count();
+    assert_eq!(timers, 1, "{fx:?}");
+    assert!(matches!(resumed.phase(), Phase::Waiting { step: 0, .. }));
+}

@@ -103,8 +103,10 @@ impl Engine {
         );
         self.faked_clock(clock_faked, fx);
         self.outside_window(outside, fx);
-        self.advance(fx);
+        // A wait already under way gets its timer before `advance`: one that `advance`
+        // starts now arms its own, and a second timer would fire into a finished wait.
         self.rearm_wait(fx);
+        self.advance(fx);
         Ok(())
     }
 
