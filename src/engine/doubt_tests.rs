@@ -275,3 +275,42 @@ fn a_step_is_in_doubt_after_a_crash_exactly_where_a_change_was_cut_off() {
     // The property covered both sides of the rule.
     assert!(cuts > 60 && doubted >= 8, "{cuts} cuts, {doubted} in doubt");
 }
+
+#[test]
+fn a_rollback_command_in_doubt_stays_in_doubt_when_the_run_is_stopped_at_the_question() {
+    // Killed while `undo two` ran; resumed, the operator is asked whether it finished and
+    // stops the run (SIGTERM) at that question instead of answering. Resumed again, the
+    // question comes back: the undo never runs again by itself.
+    let whole = whole(BACKWARD);
+    let cut = whole
+        .journal
+        .iter()
+        .position(|e| {
+            matches!(
+                e.body,
+                Body::CommandStarted {
+                    purpose: Purpose::Rollback(_),
+                    ..
+                }
+            ) && e.step.as_deref() == Some("two")
+        })
+        .expect("two's undo started");
+    let first = resumed(BACKWARD, &whole, &whole.journal[..=cut]);
+    let two = whole.e.rb.steps.iter().position(|s| s.id == "two").unwrap();
+    assert_eq!(first.e.phase(), Phase::InDoubt(two));
+    let mut journal = whole.journal[..=cut].to_vec();
+    journal.extend(first.journal.iter().cloned());
+    let stopped = interrupted(&whole, &journal);
+    assert!(
+        matches!(
+            stopped.last().map(|e| &e.body),
+            Some(Body::RunInterrupted { .. })
+        ),
+        "{:?}",
+        stopped.last()
+    );
+    let again = resumed(BACKWARD, &whole, &stopped);
+    assert_eq!(named_in_doubt(&again).as_deref(), Some("two"));
+    assert_eq!(again.e.phase(), Phase::InDoubt(two));
+    assert!(again.spawned.is_empty(), "{:?}", again.ran());
+}
