@@ -151,6 +151,14 @@ impl Phrasebook for English {
         }
     }
 
+    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+        format!(
+            "still did not hold after waiting {} ({}) — {miss}",
+            self.duration(waited_ms),
+            crate::phrase::counted(polls, "poll", "polls")
+        )
+    }
+
     fn command_failure(&self, f: &CommandFailure) -> String {
         msg::command_failure(f)
     }
@@ -243,10 +251,9 @@ impl Phrasebook for English {
                 ));
             }
             (Some(polls), false) => {
-                return p.marked(Mark::Failed).plain(format!(
-                    "still did not hold after waiting {took} ({}) — {miss}",
-                    crate::phrase::counted(polls, "poll", "polls")
-                ));
+                return p
+                    .marked(Mark::Failed)
+                    .plain(self.wait_missed(a.took_ms, polls, miss));
             }
             (None, _) => {}
         }

@@ -152,6 +152,13 @@ impl Phrasebook for Japanese {
         }
     }
 
+    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+        format!(
+            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：{miss}",
+            self.duration(waited_ms)
+        )
+    }
+
     fn command_failure(&self, f: &CommandFailure) -> String {
         words::command_failure(f)
     }
@@ -236,9 +243,9 @@ impl Phrasebook for Japanese {
                 ));
             }
             (Some(polls), false) => {
-                return p.marked(Mark::Failed).plain(format!(
-                    "は {took}待っても条件を満たさなかった（確認 {polls} 回）：{miss}"
-                ));
+                return p
+                    .marked(Mark::Failed)
+                    .plain(format!("は {}", self.wait_missed(a.took_ms, polls, miss)));
             }
             (None, _) => {}
         }

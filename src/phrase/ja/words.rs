@@ -52,7 +52,8 @@ pub fn command_failure(f: &CommandFailure) -> String {
             polls,
             last,
         } => format!(
-            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：{}",
+            // The limit, said as one: how long the wait lasted is `wait_missed`'s figure.
+            "制限時間 {}以内に条件を満たさなかった（確認 {polls} 回）— 最後の確認：{}",
             duration(*deadline_ms),
             command_failure(last)
         ),
