@@ -358,7 +358,7 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{ja}"));
     assert_eq!(row.matches("待っても").count(), 1, "{row}");
     assert!(!row.contains("秒 待"), "{row}");
-    assert!(row.contains("回）— 最後の確認：期待「標準出力が"), "{row}");
+    assert!(row.contains("回）— 最後の試行：期待「標準出力が"), "{row}");
 }
 
 const SLOW_GREEN: &str = r#"version: 1
@@ -400,7 +400,7 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
         ),
         (
             &["--lang", "ja"][..],
-            format!("{ja_took}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：期待"),
+            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：期待"),
         ),
     ] {
         let md = export(&s, &[run.dir()], args);
@@ -409,6 +409,10 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
         assert_eq!(row, 1, "the timeline's row: {says:?}\n{md}");
         let failure = failures.lines().find(|l| l.contains(&says));
         assert!(failure.is_some(), "the failures section: {says:?}\n{md}");
+        // A verify check is a 検証 and each poll a 試行: 確認 is the target's word alone.
+        if !args.is_empty() {
+            assert!(!md.replace("対象の確認", "").contains("確認"), "{md}");
+        }
         // No second figure for the same wait anywhere in the document.
         for limit in ["1s (", "1.0 s (", "1.0 秒待って"] {
             if en_took != "1.0 s" {

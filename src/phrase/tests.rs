@@ -291,7 +291,7 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
     let ja = phrase(&JA, &new, &()).unwrap().text();
     assert_eq!(
         ja,
-        "「push」：確認 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
+        "「push」：検証 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
     );
     let ja_old = phrase(&JA, &old, &()).unwrap().text();
     assert!(
@@ -623,5 +623,5 @@ fn one_poll_is_said_in_the_singular() {
     let many = say(&waited(3, true)).text();
     assert!(many.contains("(3 polls)"), "{many}");
     let ja = phrase(&JA, &waited(1, true), &Titles).unwrap().text();
-    assert!(ja.contains("確認 1 回"), "{ja}");
+    assert!(ja.contains("試行 1 回"), "{ja}");
 }

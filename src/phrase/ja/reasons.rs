@@ -28,7 +28,7 @@ pub fn step_failure(f: &StepFailure) -> String {
                 .map(|k| purpose_words(Purpose::Verify(*k)))
                 .collect();
             format!(
-                "確認 {of} 件のうち {} 件が失敗（{}）",
+                "検証 {of} 件のうち {} 件が失敗（{}）",
                 failed.len(),
                 named.join("、")
             )
@@ -73,7 +73,7 @@ pub fn aborted(at: AbortedAt, operator: &str) -> String {
 pub fn run_end(e: &RunEnd) -> String {
     match e {
         RunEnd::Exceptions { steps } => format!(
-            "すべてのステップが終わったが、{} は確認を通らないまま先へ進んだ",
+            "すべてのステップが終わったが、{} は検証を通らないまま先へ進んだ",
             steps.join("、")
         ),
         RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
@@ -87,7 +87,7 @@ pub fn run_end(e: &RunEnd) -> String {
         } => {
             let n: Vec<String> = checks.iter().map(u32::to_string).collect();
             format!(
-                "{step} の確認 {} の失敗の後、ロールバックした",
+                "{step} の検証 {} の失敗の後、ロールバックした",
                 n.join("、")
             )
         }
@@ -142,9 +142,9 @@ pub fn step_end(e: &StepEnd) -> String {
             has_verify,
         } => match (proven, has_verify) {
             (false, _) => {
-                format!("オペレーターが完了とした（「{said}」）。確認で裏付けられていない")
+                format!("オペレーターが完了とした（「{said}」）。検証で裏付けられていない")
             }
-            (true, true) => format!("オペレーターが完了とした（「{said}」）。確認は成功"),
+            (true, true) => format!("オペレーターが完了とした（「{said}」）。検証は成功"),
             (true, false) => format!("オペレーターが完了とした（「{said}」）"),
         },
     }
