@@ -589,7 +589,7 @@ fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
     let prod = started(Some("production"), Some(evidence));
     assert_eq!(
         say(&prod).text(),
-        "ops1 started run `20231205T081500Z-3f9a` of “Quarantine” on bastion-1 (headless mode; runbook sha256 `abababababab`) in production, \
+        "ops1 started run `20231205T081500Z-3f9a` of “Quarantine” on bastion-1 (headless mode; runbook SHA-256 `abababababab`) in production, \
          on the evidence of staging run `20231201T090000Z-77aa` (completed 2023-12-01T09:04:00.000+00:00; journal verified, chain head `cdcdcdcdcdcd`)"
     );
     let ja = phrase(&crate::phrase::JA, &prod, &Titles).unwrap().text();

@@ -31,6 +31,7 @@ pub fn label(l: Label) -> &'static str {
         Outcome => "Outcome",
         Parameters => "Parameters",
         ChainHead => "Journal chain head",
+        LastIntactHead => "Last intact record's hash",
         LeftInPlace => "Left in place, not rolled back",
         Clock => "Clock",
         Environment => "Environment",

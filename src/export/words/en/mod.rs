@@ -32,6 +32,10 @@ impl DocumentWords for English {
         format!("{label}: {value}")
     }
 
+    fn list(&self, items: &[String]) -> String {
+        items.join(", ")
+    }
+
     fn title(&self, names: &[&str]) -> String {
         format!("Postmortem timeline: {}", names.join(" + "))
     }

@@ -28,7 +28,7 @@ pub fn unfinished_short(u: Unfinished) -> String {
             format!("HALTED: interrupted, not finished ({reason})")
         }
         Unfinished::CutOff { .. } => {
-            "CUT OFF: the journal ends without run_finished (likely a crash or a kill)".into()
+            "CUT OFF: the journal ends without `run_finished` (likely a crash or a kill)".into()
         }
         Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
     }
@@ -37,10 +37,10 @@ pub fn unfinished_short(u: Unfinished) -> String {
 pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
     match u {
         Unfinished::Live { at } => format!(
-            "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {at}"
+            "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {at}."
         ),
         Unfinished::Halted { reason } => {
-            format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}")
+            format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}.")
         }
         Unfinished::CutOff { torn, doubt } => {
             let torn = torn
@@ -54,10 +54,10 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
                 (many, _) => format!("Whether the changes of {} were made is unknown", many.join(", ")),
             };
             format!(
-                "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}"
+                "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}."
             )
         }
-        Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal".into(),
+        Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal.".into(),
     }
 }
 
