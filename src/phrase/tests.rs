@@ -625,3 +625,27 @@ fn one_poll_is_said_in_the_singular() {
     let ja = phrase(&JA, &waited(1, true), &Titles).unwrap().text();
     assert!(ja.contains("試行 1 回"), "{ja}");
 }
+
+/// A torn last line is most likely a crash mid-write, but nothing proves it: the resume's
+/// row says it as a likelihood, as the integrity section does, in both languages (issue 17).
+#[test]
+fn a_recovered_torn_line_is_said_as_a_likely_crash() {
+    let recovered = rec(
+        None,
+        Role::Shisa,
+        Body::JournalRecovered {
+            moved_to: "journal.torn-1".into(),
+            bytes: 80,
+        },
+    );
+    let en = say(&recovered).text();
+    assert!(
+        en.contains("(80 bytes, likely from a crash mid-write)"),
+        "{en}"
+    );
+    let ja = phrase(&crate::phrase::JA, &recovered, &Titles)
+        .unwrap()
+        .text();
+    assert!(ja.contains("クラッシュによる可能性が高い"), "{ja}");
+    assert!(!ja.contains("書き込み中のクラッシュ）"), "{ja}");
+}

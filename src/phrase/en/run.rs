@@ -131,7 +131,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::JournalRecovered { moved_to, bytes } => Phrase::new()
             .plain(format!(
-                "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
+                "the torn last line of the journal ({bytes} bytes, likely from a crash mid-write) was moved to "
             ))
             .code(moved_to),
         Body::CaptureRerun {

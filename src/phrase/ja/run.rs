@@ -140,7 +140,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::JournalRecovered { moved_to, bytes } => Phrase::new()
             .plain(format!(
-                "ジャーナルの途切れた最終行（{bytes} バイト、書き込み中のクラッシュ）を "
+                "ジャーナルの途切れた最終行（{bytes} バイト。書き込み中のクラッシュによる可能性が高い）を "
             ))
             .code(moved_to)
             .plain(" に退避"),
