@@ -174,7 +174,7 @@ fn aborted_in_place(s: &Scratch) -> Run {
 
 /// An abort without words is journaled with the engine's own English sentence; a Japanese
 /// export says it anew, naming who aborted, in the summary, the timeline and the JSON; an
-/// English one keeps the sentence.
+/// English one names them too.
 #[test]
 fn an_abort_without_words_is_said_in_japanese() {
     let s = Scratch::new();
@@ -201,10 +201,14 @@ fn an_abort_without_words_is_said_in_japanese() {
     );
     assert!(ja.contains(&row), "{ja}");
     let en = export(&s, &[run.dir()], &[]);
+    // English names them too, from the same record (issue 17).
     assert!(
-        en.contains("aborted (exit 3): the operator aborted"),
+        en.contains(&format!(
+            "| Outcome | **aborted (exit 3): {user} aborted** |"
+        )),
         "{en}"
     );
+    assert!(!en.contains("the operator"), "{en}");
     let row = format!(
         "| {user} | **ABORTED** {user} aborted at “Tell the customer isolation is in place” (exit 3); “Attach Deny-all to the quarantine OU” left in place, not rolled back |"
     );
