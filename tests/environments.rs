@@ -95,7 +95,7 @@ fn production_without_a_staging_rehearsal_is_refused_with_exit_4_and_nothing_run
         &[
             "`production` needs a rehearsal in `staging`",
             &format!(
-                "a completed run of this runbook (sha256 {}) with --env staging",
+                "a completed run of this runbook (SHA-256 {}) with --env staging",
                 &sha[..16]
             ),
             "finished within 14d (since ",
@@ -249,7 +249,7 @@ fn a_staging_run_of_another_version_of_the_runbook_is_refused() {
         &[
             "found a staging run of a different version of the runbook",
             &run_id(&staging),
-            &format!("sha256 {}", &sha256_of(&rb)[..16]),
+            &format!("SHA-256 {}", &sha256_of(&rb)[..16]),
         ],
     );
 }

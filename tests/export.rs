@@ -331,7 +331,8 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     timeline_rows(&md);
     for want in [
         "> **Warning:** CUT OFF: the journal ends without `run_finished`",
-        "| Outcome | **CUT OFF: the journal ends without run\\_finished (likely a crash or a kill)** |",
+        // The record's name as code, in the summary as in the warning (issue 17).
+        "| Outcome | **CUT OFF: the journal ends without `run_finished` (likely a crash or a kill)** |",
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         "*The journal ends here, without run_finished: the run was cut off.*",
         "`shisa resume ",
@@ -919,6 +920,18 @@ fn a_broken_journal_exports_only_what_verifies_and_exits_1() {
     assert!(md.contains("- `shisa verify`: **FAILED**"), "{md}");
     // The edited line is not shown, and neither is anything after it.
     assert!(!md.contains("`Root`"), "{md}");
+    // The hash shown is the last intact record's, not the run's head: labelled so, in the
+    // summary and the integrity section, in both languages (issue 17).
+    assert!(!md.contains("chain head"), "{md}");
+    assert!(md.contains("| Last intact record's hash | `"), "{md}");
+    assert!(md.contains("- Last intact record's hash: `"), "{md}");
+    let ja = exported(&s, run.dir(), &["--lang", "ja"], 1);
+    assert!(!ja.contains("チェーンヘッド"), "{ja}");
+    assert!(
+        ja.contains("| 破損前の最後のレコードのハッシュ | `"),
+        "{ja}"
+    );
+    assert!(ja.contains("- 破損前の最後のレコードのハッシュ：`"), "{ja}");
     let json: Value =
         serde_json::from_str(&exported(&s, run.dir(), &["--format", "json"], 1)).unwrap();
     assert_eq!(json["runs"][0]["integrity"]["records"], edited - 1);

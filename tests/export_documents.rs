@@ -174,7 +174,7 @@ fn aborted_in_place(s: &Scratch) -> Run {
 
 /// An abort without words is journaled with the engine's own English sentence; a Japanese
 /// export says it anew, naming who aborted, in the summary, the timeline and the JSON; an
-/// English one keeps the sentence.
+/// English one names them too.
 #[test]
 fn an_abort_without_words_is_said_in_japanese() {
     let s = Scratch::new();
@@ -201,10 +201,14 @@ fn an_abort_without_words_is_said_in_japanese() {
     );
     assert!(ja.contains(&row), "{ja}");
     let en = export(&s, &[run.dir()], &[]);
+    // English names them too, from the same record (issue 17).
     assert!(
-        en.contains("aborted (exit 3): the operator aborted"),
+        en.contains(&format!(
+            "| Outcome | **aborted (exit 3): {user} aborted** |"
+        )),
         "{en}"
     );
+    assert!(!en.contains("the operator"), "{en}");
     let row = format!(
         "| {user} | **ABORTED** {user} aborted at “Tell the customer isolation is in place” (exit 3); “Attach Deny-all to the quarantine OU” left in place, not rolled back |"
     );
@@ -358,7 +362,68 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{ja}"));
     assert_eq!(row.matches("待っても").count(), 1, "{row}");
     assert!(!row.contains("秒 待"), "{row}");
-    assert!(row.contains("回）：期待「標準出力が"), "{row}");
+    assert!(row.contains("回）— 最後の試行：期待「標準出力が"), "{row}");
+}
+
+const SLOW_GREEN: &str = r#"version: 1
+name: Never green
+steps:
+  - id: health
+    kind: verify
+    title: The cluster is green
+    run: echo yellow
+    wait_until: { every: 300ms, deadline: 1s }
+    expect: { stdout_equals: green }
+"#;
+
+/// One wait, one figure: the timeline's row and the failures section say how long the
+/// wait lasted from its journaled start to its journaled end — not the limit, and not the
+/// first poll to the last — in the same words, in both languages (issue 17).
+#[test]
+fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
+    let s = Scratch::new();
+    let rb = s.write("slow-green.yaml", SLOW_GREEN);
+    let run = s.run(&rb, &[], "abort not green\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let at = |kind: &str| {
+        let ts = run.records(kind, Some("health"))[0]["ts"].clone();
+        chrono::DateTime::parse_from_rfc3339(ts.as_str().unwrap()).unwrap()
+    };
+    let waited = (at("wait_finished") - at("wait_started")).num_milliseconds();
+    // Past its 1 s limit: the figure is the wait's own, said as the books say seconds.
+    assert!(waited >= 1000, "{waited}");
+    let polls = run.records("wait_finished", Some("health"))[0]["data"]["polls"].clone();
+    let (en_took, ja_took) = (
+        format!("{:.1} s", waited as f64 / 1000.0),
+        format!("{:.1} 秒", waited as f64 / 1000.0),
+    );
+    for (args, says) in [
+        (
+            &[][..],
+            format!("still did not hold after waiting {en_took} ({polls} polls) — expected stdout"),
+        ),
+        (
+            &["--lang", "ja"][..],
+            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：期待"),
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], args);
+        let (timeline, failures) = md.split_once("\n### ").unwrap_or_else(|| panic!("{md}"));
+        let row = timeline.lines().filter(|l| l.contains(&says)).count();
+        assert_eq!(row, 1, "the timeline's row: {says:?}\n{md}");
+        let failure = failures.lines().find(|l| l.contains(&says));
+        assert!(failure.is_some(), "the failures section: {says:?}\n{md}");
+        // A verify check is a 検証 and each poll a 試行: 確認 is the target's word alone.
+        if !args.is_empty() {
+            assert!(!md.replace("対象の確認", "").contains("確認"), "{md}");
+        }
+        // No second figure for the same wait anywhere in the document.
+        for limit in ["1s (", "1.0 s (", "1.0 秒待って"] {
+            if en_took != "1.0 s" {
+                assert!(!md.contains(limit), "{limit:?} in\n{md}");
+            }
+        }
+    }
 }
 
 /// A loop's later step reuses the target confirmed at an earlier one: its row in the

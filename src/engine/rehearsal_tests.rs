@@ -95,7 +95,7 @@ fn each_refusal_names_what_was_looked_for_and_how_to_produce_it() {
     let e = refusal(Vec::new());
     for words in [
         "`production` needs a rehearsal in `staging`",
-        "a completed run of this runbook (sha256 abababababababab) with --env staging",
+        "a completed run of this runbook (SHA-256 abababababababab) with --env staging",
         "finished within 14d (since 2026-11-18 08:00 UTC)",
         "in /var/lib/shisa/runs",
         "found no staging run of this runbook",

@@ -228,7 +228,7 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
         let i = &run.integrity;
         let mut lines = vec![
             w.labelled(w.label(Label::Records), &i.records.to_string()),
-            w.labelled(w.label(Label::ChainHead), &m.code(&i.chain_head, false)),
+            w.labelled(w.label(i.head_label()), &m.code(&i.chain_head, false)),
             w.verify_line(m, i.verify_passed, &i.detail),
         ];
         if let Some(n) = i.torn_bytes {

@@ -116,6 +116,47 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// How long the wait that record `i` (a poll, or the `wait_finished`) belongs to lasted,
+    /// as the operator lived it: from its journaled `wait_started` to its `wait_finished`,
+    /// or to `i` itself while no end follows it (a cut-off or halted wait). The one figure
+    /// the timeline's row and the failures section both give (issue 17): not the limit,
+    /// and not the first poll's start to the last poll's end. None outside a wait.
+    pub fn waited_ms(&self, i: usize) -> Option<u64> {
+        let records = &self.src.journal.records;
+        let rec = records.get(i)?;
+        let (purpose, end) = match &rec.body {
+            Body::WaitFinished { purpose, .. } => (*purpose, i),
+            Body::CommandFinished { purpose, .. } => {
+                let same = |r: &&Record| r.step == rec.step;
+                // The wait's end is journaled with the last poll's result, before anything
+                // else of the step begins.
+                let end = records[i + 1..]
+                    .iter()
+                    .take_while(|r| {
+                        same(r)
+                            && !matches!(
+                                r.body,
+                                Body::CommandStarted { .. } | Body::WaitStarted { .. }
+                            )
+                    })
+                    .position(|r| matches!(&r.body, Body::WaitFinished { purpose: p, .. } if p == purpose))
+                    .map_or(i, |k| i + 1 + k);
+                (*purpose, end)
+            }
+            _ => return None,
+        };
+        // The nearest start or end of a wait of this check before `i`: an end means `i` is
+        // past that wait, in none.
+        let start = records[..i].iter().rposition(|r| {
+            r.step == rec.step
+                && matches!(&r.body, Body::WaitStarted { purpose: p, .. } | Body::WaitFinished { purpose: p, .. } if *p == purpose)
+        })?;
+        if !matches!(records[start].body, Body::WaitStarted { .. }) {
+            return None;
+        }
+        u64::try_from(self.time(end).millis_since(self.time(start))).ok()
+    }
+
     /// Whether the record (a step_failed) comes right after a failed command of its step.
     pub fn follows_failed_command(&self, rec: &Record) -> bool {
         let records = &self.src.journal.records;

@@ -8,7 +8,7 @@ use super::ctx::Ctx;
 use super::model::Failure;
 use super::sections::{each, step};
 use super::text::{clip, command_line};
-use crate::journal::record::Body;
+use crate::journal::record::{Body, CommandFailure};
 use crate::phrase::said;
 use crate::text_safety::{one_line, sanitize};
 
@@ -57,10 +57,23 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                     exit_code: *exit,
                     signal: *signal,
                     timed_out: *timed_out,
-                    reason: said(why.as_ref(), failure.as_deref(), |w| {
-                        ctx.book.command_failure(w)
-                    })
-                    .unwrap_or_else(|| "failed".into()),
+                    reason: match why {
+                        // A wait that ran out of time: as long as it lasted, as its timeline
+                        // row says it, not its limit.
+                        Some(CommandFailure::Deadline {
+                            deadline_ms,
+                            polls,
+                            last,
+                        }) => {
+                            let waited = ctx.waited_ms(i).unwrap_or(*deadline_ms);
+                            ctx.book
+                                .wait_missed(waited, *polls, &ctx.book.command_failure(last))
+                        }
+                        _ => said(why.as_ref(), failure.as_deref(), |w| {
+                            ctx.book.command_failure(w)
+                        })
+                        .unwrap_or_else(|| "failed".into()),
+                    },
                     log: Some(log.clone()).filter(|l| !l.is_empty()),
                     last_lines,
                     log_problem,

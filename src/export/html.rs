@@ -174,10 +174,10 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             if params.is_empty() {
                 w.label(Nobody).into()
             } else {
-                params.join(", ")
+                w.list(&params)
             },
         ),
-        (ChainHead, code(&r.integrity.chain_head)),
+        (r.integrity.head_label(), code(&r.integrity.chain_head)),
     ]);
     if let Some(env) = &run.env {
         rows.push((Environment, esc(env)));

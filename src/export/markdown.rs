@@ -82,10 +82,13 @@ fn summary(o: &mut String, p: &Postmortem, r: &RunReport) {
             if params.is_empty() {
                 w.label(Nobody).into()
             } else {
-                params.join(", ")
+                w.list(&params)
             },
         ),
-        (ChainHead, md_code(&r.integrity.chain_head, true)),
+        (
+            r.integrity.head_label(),
+            md_code(&r.integrity.chain_head, true),
+        ),
     ]);
     if let Some(fake) = &run.clock_faked {
         rows.push((Clock, md_escape(fake)));

@@ -346,6 +346,18 @@ pub struct Integrity {
     pub untrusted_lines: usize,
 }
 
+impl Integrity {
+    /// What `chain_head` is: the run's head, or, past a break (lines left out), only the
+    /// last intact record's hash, which no head printed at the run's end will match.
+    pub fn head_label(&self) -> super::words::Label {
+        if self.untrusted_lines > 0 {
+            super::words::Label::LastIntactHead
+        } else {
+            super::words::Label::ChainHead
+        }
+    }
+}
+
 /// A time as the timeline and the sections show it, in the document's language: to the
 /// second in a `--full` timeline, where many records share a minute.
 pub fn when(p: &Postmortem, t: &Time) -> String {

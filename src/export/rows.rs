@@ -36,9 +36,19 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 Body::CommandFinished { .. } => start_of(records, *i),
                 _ => None,
             };
-            let p = match ctx.abort_place(&records[*i]) {
-                Some((at, left)) => book.aborted_at(&records[*i], at.as_deref(), &left),
-                None => book.record(&records[*i], &known(started)),
+            let p = match (ctx.abort_place(&records[*i]), &records[*i].body) {
+                (Some((at, left)), _) => book.aborted_at(&records[*i], at.as_deref(), &left),
+                // A wait's end says the one figure of its wait (`Ctx::waited_ms`).
+                (None, Body::WaitFinished { .. }) => {
+                    let mut end = records[*i].clone();
+                    if let (Body::WaitFinished { waited_ms, .. }, Some(ms)) =
+                        (&mut end.body, ctx.waited_ms(*i))
+                    {
+                        *waited_ms = ms;
+                    }
+                    book.record(&end, &known(started))
+                }
+                (None, _) => book.record(&records[*i], &known(started)),
             };
             let mut r = event(ctx, g, "", p);
             finished(&mut r, &records[*i]);
@@ -70,15 +80,20 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
         }
         Group::Attempts(v) => {
             let (first, last) = g.span();
+            let polls = condense::polled(records, v);
+            // Polls took as long as their wait, journaled start to end, as the failures
+            // section says it too; retries from the first start to the last end.
+            let waited = polls.and_then(|_| ctx.waited_ms(last));
             let a = Attempts {
                 step: records[last].step.as_deref().map(|id| ctx.title_of(id)),
                 ran: ran(records, v),
-                took_ms: ctx.time(last).millis_since(ctx.time(first)).max(0) as u64,
+                took_ms: waited
+                    .unwrap_or_else(|| ctx.time(last).millis_since(ctx.time(first)).max(0) as u64),
                 last_miss: v
                     .iter()
                     .rev()
                     .find_map(|(_, f)| failure(book, &records[*f])),
-                polls: condense::polled(records, v),
+                polls,
                 pending: v.last().is_some_and(|(_, f)| {
                     matches!(
                         &records[*f].body,

@@ -56,7 +56,8 @@ pub struct Attempts {
     /// The step's title, or its id.
     pub step: Option<String>,
     pub ran: Ran,
-    /// From the first attempt's start to the last one's end.
+    /// From the first attempt's start to the last one's end; for polls, the wait's own
+    /// start to its end (in an export, `Ctx::waited_ms`).
     pub took_ms: u64,
     /// Why the last attempt that missed missed (the journal's words), if one did.
     pub last_miss: Option<String>,

@@ -204,6 +204,11 @@ pub trait Phrasebook: Sync {
     /// Repeated attempts of one check, collapsed into one row.
     fn attempts(&self, a: &Attempts) -> Phrase;
 
+    /// A wait that ran out of time: how long it lasted (in an export, `Ctx::waited_ms`), its
+    /// polls and why the last one missed. One sentence for the timeline's row and the
+    /// failures section alike, so the two never give the wait two figures (issue 17).
+    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String;
+
     /// Why a command failed, or why a poll does not hold yet (`journal::reason`).
     fn command_failure(&self, f: &CommandFailure) -> String;
 

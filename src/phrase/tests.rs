@@ -291,7 +291,7 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
     let ja = phrase(&JA, &new, &()).unwrap().text();
     assert_eq!(
         ja,
-        "「push」：確認 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
+        "「push」：検証 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
     );
     let ja_old = phrase(&JA, &old, &()).unwrap().text();
     assert!(
@@ -589,7 +589,7 @@ fn a_run_in_an_environment_names_it_and_the_rehearsal_it_started_on() {
     let prod = started(Some("production"), Some(evidence));
     assert_eq!(
         say(&prod).text(),
-        "ops1 started run `20231205T081500Z-3f9a` of “Quarantine” on bastion-1 (headless mode; runbook sha256 `abababababab`) in production, \
+        "ops1 started run `20231205T081500Z-3f9a` of “Quarantine” on bastion-1 (headless mode; runbook SHA-256 `abababababab`) in production, \
          on the evidence of staging run `20231201T090000Z-77aa` (completed 2023-12-01T09:04:00.000+00:00; journal verified, chain head `cdcdcdcdcdcd`)"
     );
     let ja = phrase(&crate::phrase::JA, &prod, &Titles).unwrap().text();
@@ -623,5 +623,29 @@ fn one_poll_is_said_in_the_singular() {
     let many = say(&waited(3, true)).text();
     assert!(many.contains("(3 polls)"), "{many}");
     let ja = phrase(&JA, &waited(1, true), &Titles).unwrap().text();
-    assert!(ja.contains("確認 1 回"), "{ja}");
+    assert!(ja.contains("試行 1 回"), "{ja}");
+}
+
+/// A torn last line is most likely a crash mid-write, but nothing proves it: the resume's
+/// row says it as a likelihood, as the integrity section does, in both languages (issue 17).
+#[test]
+fn a_recovered_torn_line_is_said_as_a_likely_crash() {
+    let recovered = rec(
+        None,
+        Role::Shisa,
+        Body::JournalRecovered {
+            moved_to: "journal.torn-1".into(),
+            bytes: 80,
+        },
+    );
+    let en = say(&recovered).text();
+    assert!(
+        en.contains("(80 bytes, likely from a crash mid-write)"),
+        "{en}"
+    );
+    let ja = phrase(&crate::phrase::JA, &recovered, &Titles)
+        .unwrap()
+        .text();
+    assert!(ja.contains("クラッシュによる可能性が高い"), "{ja}");
+    assert!(!ja.contains("書き込み中のクラッシュ）"), "{ja}");
 }

@@ -49,7 +49,7 @@ pub fn refused_no_rehearsal(n: &NoRehearsal) -> String {
         ),
     };
     format!(
-        "`{}` needs a rehearsal in `{needs}`: a completed run of this runbook (sha256 {}) with --env {needs}, finished within {within} (since {} UTC), in {}; found {found}. Rehearse it first: {}",
+        "`{}` needs a rehearsal in `{needs}`: a completed run of this runbook (SHA-256 {}) with --env {needs}, finished within {within} (since {} UTC), in {}; found {found}. Rehearse it first: {}",
         n.env,
         &n.sha256[..16.min(n.sha256.len())],
         since.map_or_else(

@@ -49,6 +49,9 @@ pub enum Label {
     Outcome,
     Parameters,
     ChainHead,
+    /// The chain head's place when the journal breaks: the hash of the last record before
+    /// the break, which is not the run's head.
+    LastIntactHead,
     /// The changes a run leaves in place, not rolled back.
     LeftInPlace,
     Clock,
@@ -137,6 +140,10 @@ pub trait DocumentWords: Sync {
     /// A label and what it labels, joined as the language punctuates it (`Records: 26`,
     /// `レコード数：26`); both markup already.
     fn labelled(&self, label: &str, value: &str) -> String;
+
+    /// Items of one list in a cell (the run's parameters), joined as the language lists
+    /// them (`a, b`, `a、b`); markup already.
+    fn list(&self, items: &[String]) -> String;
 
     /// The document's title: one runbook, or several (`names` in order of their runs).
     fn title(&self, names: &[&str]) -> String;

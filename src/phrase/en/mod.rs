@@ -151,6 +151,14 @@ impl Phrasebook for English {
         }
     }
 
+    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+        format!(
+            "still did not hold after waiting {} ({}) — {miss}",
+            self.duration(waited_ms),
+            crate::phrase::counted(polls, "poll", "polls")
+        )
+    }
+
     fn command_failure(&self, f: &CommandFailure) -> String {
         msg::command_failure(f)
     }
@@ -170,9 +178,14 @@ impl Phrasebook for English {
         msg::run_end(e)
     }
 
-    /// As the run's end said it: English is the engine's own language.
-    fn aborted(&self, at: msg::AbortedAt, _operator: &str) -> String {
-        msg::abort_unexplained(at).into()
+    /// The engine's sentence with "the operator" named, as the Japanese book names them:
+    /// a postmortem says who aborted (issue 17).
+    fn aborted(&self, at: msg::AbortedAt, operator: &str) -> String {
+        match at {
+            msg::AbortedAt::NoReturn => format!("{operator} stopped at the point of no return"),
+            msg::AbortedAt::Approval => format!("{operator} aborted while waiting for approval"),
+            msg::AbortedAt::Elsewhere => format!("{operator} aborted"),
+        }
     }
 
     fn step_end(&self, e: &StepEnd) -> String {
@@ -243,10 +256,9 @@ impl Phrasebook for English {
                 ));
             }
             (Some(polls), false) => {
-                return p.marked(Mark::Failed).plain(format!(
-                    "still did not hold after waiting {took} ({}) — {miss}",
-                    crate::phrase::counted(polls, "poll", "polls")
-                ));
+                return p
+                    .marked(Mark::Failed)
+                    .plain(self.wait_missed(a.took_ms, polls, miss));
             }
             (None, _) => {}
         }

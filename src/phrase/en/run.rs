@@ -23,7 +23,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 .plain(format!("{who} started run "))
                 .code(run_id)
                 .plain(format!(
-                    " of “{}” on {} ({mode} mode; runbook sha256 ",
+                    " of “{}” on {} ({mode} mode; runbook SHA-256 ",
                     runbook.name, rec.actor.host
                 ))
                 .code(short(&runbook.sha256))
@@ -131,7 +131,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::JournalRecovered { moved_to, bytes } => Phrase::new()
             .plain(format!(
-                "the torn last line of the journal ({bytes} bytes, a crash mid-write) was moved to "
+                "the torn last line of the journal ({bytes} bytes, likely from a crash mid-write) was moved to "
             ))
             .code(moved_to),
         Body::CaptureRerun {
@@ -165,7 +165,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             };
             Phrase::new()
                 .marked(Mark::Resumed)
-                .plain(format!("{who} goes on with an edited runbook (sha256 "))
+                .plain(format!("{who} goes on with an edited runbook (SHA-256 "))
                 .code(&to_sha256[..to_sha256.len().min(12)])
                 .plain(format!(
                     "), every finished step unchanged{}{}{} — “{reason}”",

@@ -54,7 +54,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
                 return step().plain(format!(
-                    "{}：まだ条件を満たさない — {why}（{} 回目の確認、{}）",
+                    "{}：まだ条件を満たさない — {why}（{} 回目の試行、{}）",
                     purpose_words(*purpose),
                     attempt,
                     book.duration(*duration_ms)
@@ -85,17 +85,11 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     (Some(c), _) => format!("終了コード {c}"),
                     (None, None) => "失敗".into(),
                 });
-                // "コマンドが失敗", "確認 2 が失敗": a space only after a number.
-                let gap = if what.ends_with(|c: char| c.is_ascii_digit()) {
-                    " "
-                } else {
-                    ""
-                };
                 // How long it ran before failing, said with the failure (39 ミリ秒後に失敗),
                 // not trailing the reason.
                 let p = step()
                     .marked(Mark::Failed)
-                    .plain(format!("{what}{gap}が {took}後に失敗"));
+                    .plain(format!("{}が {took}後に失敗", spaced(what.clone())));
                 let p = match &command {
                     Some(c) => p.plain("：").code(c),
                     None => p,
@@ -116,9 +110,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let clause = match (expected, saw) {
                 (Some(e), Some(s)) => book.unmet(e, s),
                 // An old journal: the English words, quoted as journaled.
-                _ => format!(" が期待「{expectation}」を満たさない：{detail}"),
+                _ => format!("が期待「{expectation}」を満たさない：{detail}"),
             };
-            step().plain(format!("{}{clause}", purpose_words(*purpose)))
+            step().plain(format!("{}{clause}", spaced(purpose_words(*purpose))))
         }
         Body::WaitStarted {
             purpose: Purpose::Main,
@@ -135,8 +129,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             deadline_ms,
             ..
         } => step().plain(format!(
-            "{}を {} ごとに確認し、条件を満たすまで最大 {} 待つ",
-            purpose_words(*purpose),
+            "{}を {}ごとに試行し、条件を満たすまで最大 {}待つ",
+            spaced(purpose_words(*purpose)),
             book.duration(every_ms.unwrap_or(0)),
             book.duration(*deadline_ms)
         )),
@@ -154,8 +148,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: true,
         } => step().plain(format!(
-            "{}が {} 後に条件を満たした（確認 {polls} 回）",
-            purpose_words(*purpose),
+            "{}が {}後に条件を満たした（試行 {polls} 回）",
+            spaced(purpose_words(*purpose)),
             book.duration(*waited_ms)
         )),
         Body::WaitFinished {
@@ -164,8 +158,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: false,
         } => step().marked(Mark::Failed).plain(format!(
-            "{}は {}待っても条件を満たさなかった（確認 {polls} 回）",
-            purpose_words(*purpose),
+            "{}は {}待っても条件を満たさなかった（試行 {polls} 回）",
+            spaced(purpose_words(*purpose)),
             book.duration(*waited_ms)
         )),
         Body::SnapshotRecorded { captures, .. } => {

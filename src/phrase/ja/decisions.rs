@@ -195,7 +195,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 ),
                 StepStatus::Unproven => (
                     Mark::Unproven,
-                    format!("{t}を完了として受け入れたが未検証（確認で裏付けられていない）"),
+                    format!("{t}を完了として受け入れたが未検証（検証で裏付けられていない）"),
                 ),
             };
             Phrase::new().marked(mark).plain(words).ticked(&why)

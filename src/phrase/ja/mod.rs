@@ -133,8 +133,8 @@ impl Phrasebook for Japanese {
         let checks = s.checks();
         match checks {
             0 => {}
-            1 => p = p.plain("、確認 1 件：成功"),
-            n => p = p.plain(format!("、確認 {n} 件すべて成功")),
+            1 => p = p.plain("、検証 1 件：成功"),
+            n => p = p.plain(format!("、検証 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
         if n > 1 {
@@ -150,6 +150,13 @@ impl Phrasebook for Japanese {
             Some(_) => p.plain("、スナップショットを取得"),
             None => p,
         }
+    }
+
+    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+        format!(
+            "{}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：{miss}",
+            self.duration(waited_ms)
+        )
     }
 
     fn command_failure(&self, f: &CommandFailure) -> String {
@@ -226,19 +233,19 @@ impl Phrasebook for Japanese {
         match (a.polls, a.ran.ok) {
             (Some(polls), false) if a.pending => {
                 return p.plain(format!(
-                    "は {took}待った時点でまだ条件を満たしていなかった（確認 {polls} 回：{miss}）"
+                    "は {took}待った時点でまだ条件を満たしていなかった（試行 {polls} 回：{miss}）"
                 ));
             }
-            (Some(1), true) => return p.plain("が初回の確認で条件を満たした"),
+            (Some(1), true) => return p.plain("が初回の試行で条件を満たした"),
             (Some(polls), true) => {
                 return p.plain(format!(
-                    "が {took}待って条件を満たした（確認 {polls} 回。それまでは {miss}）"
+                    "が {took}待って条件を満たした（試行 {polls} 回。それまでは {miss}）"
                 ));
             }
             (Some(polls), false) => {
-                return p.marked(Mark::Failed).plain(format!(
-                    "は {took}待っても条件を満たさなかった（確認 {polls} 回）：{miss}"
-                ));
+                return p
+                    .marked(Mark::Failed)
+                    .plain(format!("は {}", self.wait_missed(a.took_ms, polls, miss)));
             }
             (None, _) => {}
         }
@@ -293,9 +300,19 @@ pub fn kind_words(kind: &str) -> &str {
         "precheck" => "事前チェック",
         "snapshot" => "スナップショット",
         "action" => "作業",
-        "verify" => "確認",
+        "verify" => "検証",
         "manual" => "手作業",
         other => other,
+    }
+}
+
+/// A command's name before a particle: "コマンドが失敗", "検証 2 が失敗" — a space only
+/// after a number.
+fn spaced(what: String) -> String {
+    if what.ends_with(|c: char| c.is_ascii_digit()) {
+        what + " "
+    } else {
+        what
     }
 }
 

@@ -28,7 +28,7 @@ pub fn step_failure(f: &StepFailure) -> String {
                 .map(|k| purpose_words(Purpose::Verify(*k)))
                 .collect();
             format!(
-                "確認 {of} 件のうち {} 件が失敗（{}）",
+                "検証 {of} 件のうち {} 件が失敗（{}）",
                 failed.len(),
                 named.join("、")
             )
@@ -73,21 +73,21 @@ pub fn aborted(at: AbortedAt, operator: &str) -> String {
 pub fn run_end(e: &RunEnd) -> String {
     match e {
         RunEnd::Exceptions { steps } => format!(
-            "すべてのステップが終わったが、{} は確認を通らないまま先へ進んだ",
+            "すべてのステップが終わったが、{} は検証を通らないまま先へ進んだ",
             steps.join("、")
         ),
         RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
-        } if checks.is_empty() => format!("{step} の失敗の後、ロールバックした"),
+        } if checks.is_empty() => format!("`{step}` の失敗の後、ロールバックした"),
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
         } => {
             let n: Vec<String> = checks.iter().map(u32::to_string).collect();
             format!(
-                "{step} の確認 {} の失敗の後、ロールバックした",
+                "`{step}` の検証 {} の失敗の後、ロールバックした",
                 n.join("、")
             )
         }
@@ -111,7 +111,7 @@ pub fn run_end(e: &RunEnd) -> String {
                 .map(|t| format!("。次に作業時間帯が開くのは {}", local(t)))
                 .unwrap_or_default();
             format!(
-                "{}{next}。今すぐ開始するには --outside-window \"理由\" を付けること",
+                "{}{next}。今すぐ開始するには `--outside-window \"理由\"` を付けること",
                 outside_window(shut)
             )
         }
@@ -142,9 +142,9 @@ pub fn step_end(e: &StepEnd) -> String {
             has_verify,
         } => match (proven, has_verify) {
             (false, _) => {
-                format!("オペレーターが完了とした（「{said}」）。確認で裏付けられていない")
+                format!("オペレーターが完了とした（「{said}」）。検証で裏付けられていない")
             }
-            (true, true) => format!("オペレーターが完了とした（「{said}」）。確認は成功"),
+            (true, true) => format!("オペレーターが完了とした（「{said}」）。検証は成功"),
             (true, false) => format!("オペレーターが完了とした（「{said}」）"),
         },
     }
@@ -180,7 +180,7 @@ pub fn halt(h: &Halt) -> String {
             "ブラインドで入力した対象が {misses} 回続けて実際の対象と一致しなかった。最後の入力は `{intended}`、実際の対象は `{resolved}`。ステップは開始していない。先へ進む前に原因を確かめること。{RESUME}"
         ),
         Halt::OutsideWindow { shut } => format!(
-            "{}。作業時間帯内に再開するか、--outside-window \"理由\" を付けて再開すること",
+            "{}。作業時間帯内に再開するか、`--outside-window \"理由\"` を付けて再開すること",
             outside_window(shut)
         ),
     }
@@ -402,7 +402,7 @@ fn no_rehearsal(n: &NoRehearsal) -> String {
         ),
     };
     format!(
-        "`{}` にはリハーサルが必要：この版の手順書（sha256 {}）を --env {needs} で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行うこと：{}",
+        "`{}` にはリハーサルが必要：この版の手順書（SHA-256 {}）を `--env {needs}` で完了し、{within}以内（{} UTC 以降）に終わった実行を {} で探したが、{found}。先にリハーサルを行うこと：{}",
         n.env,
         &n.sha256[..16.min(n.sha256.len())],
         since.map_or_else(

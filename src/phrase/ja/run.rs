@@ -30,7 +30,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     rec.actor.host, runbook.name
                 ))
                 .code(run_id)
-                .plain(format!(" を開始（{place}{mode} モード、手順書の sha256 "))
+                .plain(format!(" を開始（{place}{mode} モード、手順書の SHA-256 "))
                 .code(short(&runbook.sha256))
                 .plain("）");
             match rehearsal {
@@ -140,7 +140,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::JournalRecovered { moved_to, bytes } => Phrase::new()
             .plain(format!(
-                "ジャーナルの途切れた最終行（{bytes} バイト、書き込み中のクラッシュ）を "
+                "ジャーナルの途切れた最終行（{bytes} バイト。書き込み中のクラッシュによる可能性が高い）を "
             ))
             .code(moved_to)
             .plain(" に退避"),
@@ -176,7 +176,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             };
             Phrase::new()
                 .marked(Mark::Resumed)
-                .plain(format!("{who} が編集後のランブック（sha256 "))
+                .plain(format!("{who} が編集後の手順書（SHA-256 "))
                 .code(&to_sha256[..to_sha256.len().min(12)])
                 .plain(format!(
                     "）で続行。完了済みのステップは変更なし{}{}{} —「{reason}」",

@@ -52,7 +52,8 @@ pub fn command_failure(f: &CommandFailure) -> String {
             polls,
             last,
         } => format!(
-            "{}待っても条件を満たさなかった（確認 {polls} 回）— 最後の確認：{}",
+            // The limit, said as one: how long the wait lasted is `wait_missed`'s figure.
+            "制限時間 {}以内に条件を満たさなかった（試行 {polls} 回）— 最後の試行：{}",
             duration(*deadline_ms),
             command_failure(last)
         ),
@@ -121,14 +122,14 @@ fn excerpt(e: &Excerpt) -> String {
     }
 }
 
-/// Which command of a step, in words (`確認 2`, `ロールバック 1`).
+/// Which command of a step, in words (`検証 2`, `ロールバック 1`).
 /// A guard a runbook may waive (`waive:`), as the Japanese sentences name it: `target`
 /// reads 対象ガード, not a half-English `target ガード`.
 pub fn guard_words(guard: &str) -> &str {
     match guard {
         "snapshot" => "スナップショット",
         "target" => "対象",
-        "verify" => "確認",
+        "verify" => "検証",
         "rollback" => "ロールバック",
         other => other,
     }
@@ -139,7 +140,9 @@ pub fn purpose_words(p: Purpose) -> String {
         Purpose::Main => "コマンド".into(),
         Purpose::Describe => "対象の確認".into(),
         Purpose::Impact => "影響範囲の計数".into(),
-        Purpose::Verify(n) => format!("確認 {n}"),
+        // A verify check is a 検証; 確認 is kept for the target's (対象の確認), and each
+        // poll of a wait is a 試行 (issue 17).
+        Purpose::Verify(n) => format!("検証 {n}"),
         Purpose::Rollback(n) => format!("ロールバック {n}"),
     }
 }

@@ -31,6 +31,7 @@ pub fn label(l: Label) -> &'static str {
         Outcome => "結果",
         Parameters => "パラメーター",
         ChainHead => "ジャーナルのチェーンヘッド",
+        LastIntactHead => "破損前の最後のレコードのハッシュ",
         LeftInPlace => "戻していない変更",
         Clock => "時計",
         Environment => "環境",

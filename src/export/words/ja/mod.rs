@@ -36,6 +36,11 @@ impl DocumentWords for Japanese {
         format!("{label}：{value}")
     }
 
+    /// The Japanese list mark: an English comma between code spans reads as English.
+    fn list(&self, items: &[String]) -> String {
+        items.join("、")
+    }
+
     fn title(&self, names: &[&str]) -> String {
         format!("時系列の報告：{}", names.join("、"))
     }

@@ -97,7 +97,7 @@ pub fn failure_status(
     }
 }
 
-/// 「手順」の確認 2: the step in brackets as every timeline row names it, then which
+/// 「手順」の検証 2: the step in brackets as every timeline row names it, then which
 /// command, joined with の (not an English comma and a bare noun).
 pub fn failure_heading(step: &str, p: Option<Purpose>) -> String {
     match p {

@@ -39,7 +39,7 @@ pub fn unfinished_short(u: Unfinished) -> String {
             format!("中断（再開可能）：{}", reason.trim_end_matches('。'))
         }
         Unfinished::CutOff { .. } => {
-            "途絶：run_finished がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
+            "途絶：`run_finished` がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
                 .into()
         }
         Unfinished::Damaged => "不明：終了の記録より前でジャーナルが破損している".into(),
@@ -49,13 +49,13 @@ pub fn unfinished_short(u: Unfinished) -> String {
 pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
     match u {
         Unfinished::Live { at } => format!(
-            "実行中：この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す"
+            "実行中：この実行はまだ続いている（別の shisa プロセスが {dir} を保持している）。このエクスポートは {at} 時点のジャーナルを示す。"
         ),
         Unfinished::Halted { reason } => {
             // The reason stands as its own sentence: pasted inside brackets it nests
             // its own （…） and reads as a frame around a frame.
             let reason = reason.trim_end_matches('。');
-            format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}")
+            format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}。")
         }
         Unfinished::CutOff { torn, doubt } => {
             let torn = torn
@@ -71,10 +71,10 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
                 _ => "その時点で進行中だったステップは未確定".into(),
             };
             format!(
-                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}"
+                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}。"
             )
         }
-        Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない".into(),
+        Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない。".into(),
     }
 }
 

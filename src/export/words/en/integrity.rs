@@ -1,0 +1,76 @@
+//! English: what `shisa verify` would say of the journal, and the warnings when it or the
+//! runbook is not as the run left it.
+
+use super::super::Markup;
+
+const FALLBACK: &str =
+    "steps are named as the journal recorded them, and steps never reached are not listed";
+
+pub fn chain_intact(records: usize, logs: Option<usize>) -> String {
+    match logs {
+        Some(n) => format!("chain intact over {records} records, {n} output logs match"),
+        None => "chain intact".into(),
+    }
+}
+
+pub fn chain_broken(line: usize, reason: &str, kept: Option<usize>) -> String {
+    match kept {
+        Some(n) => {
+            format!("BROKEN at line {line}: {reason}; only the {n} records before it are shown")
+        }
+        None => format!("BROKEN at line {line}: {reason}"),
+    }
+}
+
+pub fn integrity_warning(detail: &str) -> String {
+    format!(
+        "JOURNAL INTEGRITY: {detail}. Treat this export as evidence of tampering or damage, not as the record of the run."
+    )
+}
+
+pub fn runbook_warning(note: &str) -> String {
+    format!("Runbook: {note}.")
+}
+
+pub fn runbook_changed(path: &str, sha: &str) -> String {
+    format!("{path} has changed since the run (SHA-256 {sha} now); {FALLBACK}")
+}
+
+pub fn runbook_unreadable(path: &str) -> String {
+    format!("{path} cannot be read or is no longer valid; {FALLBACK}")
+}
+
+pub fn no_run_started() -> String {
+    "the journal does not begin with run_started".into()
+}
+
+pub fn verify_line(m: &dyn Markup, passed: bool, detail: &str) -> String {
+    let verdict = if passed {
+        "passed".to_string()
+    } else {
+        m.strong("FAILED")
+    };
+    format!(
+        "{}: {verdict} ({})",
+        m.code("shisa verify", false),
+        m.esc(detail)
+    )
+}
+
+pub fn torn_line(bytes: usize) -> String {
+    format!("The last line is torn ({bytes} bytes): likely a crash mid-write, not tampering.")
+}
+
+pub fn untrusted_line(lines: usize) -> String {
+    match lines {
+        1 => "1 line after the break is left out of this export.".into(),
+        n => format!("{n} lines after the break are left out of this export."),
+    }
+}
+
+pub fn compare_head(m: &dyn Markup) -> String {
+    format!(
+        "Compare the head with the one printed at the end of the run or kept by a watcher: {}.",
+        m.code("shisa verify RUN_DIR --head HASH", false)
+    )
+}

@@ -1,0 +1,100 @@
+//! English: how a run ended or stands, as the summary, the runs table and the timeline's
+//! last line say it.
+
+use super::super::{Markup, Unfinished};
+use crate::journal::record::Outcome;
+
+pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
+    let why = reason.map(|r| format!(": {r}")).unwrap_or_default();
+    format!("{} (exit {exit}){why}", outcome.name())
+}
+
+pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    let list: Vec<String> = steps
+        .iter()
+        .map(|(title, id)| format!("{} ({})", m.esc(title), m.code(id, true)))
+        .collect();
+    list.join(", ")
+}
+
+pub fn verdict_and_left(verdict: &str, left: &str) -> String {
+    format!("{verdict}; left in place, not rolled back: {left}")
+}
+
+pub fn unfinished_short(u: Unfinished) -> String {
+    match u {
+        Unfinished::Live { .. } => "LIVE: still running".into(),
+        Unfinished::Halted { reason } => {
+            format!("HALTED: interrupted, not finished ({reason})")
+        }
+        Unfinished::CutOff { .. } => {
+            "CUT OFF: the journal ends without `run_finished` (likely a crash or a kill)".into()
+        }
+        Unfinished::Damaged => "UNKNOWN: the journal is damaged before its end".into(),
+    }
+}
+
+pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
+    match u {
+        Unfinished::Live { at } => format!(
+            "LIVE: the run is still going on (another shisa process holds {dir}); this export shows the journal as written at {at}."
+        ),
+        Unfinished::Halted { reason } => {
+            format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}.")
+        }
+        Unfinished::CutOff { torn, doubt } => {
+            let torn = torn
+                .map(|n| format!("; its last line is torn ({n} bytes without a newline), so likely a crash while a record was being written"))
+                .unwrap_or_default();
+            let named = |c: bool| doubt.iter().filter(|d| d.1 == c).map(|d| format!("“{}”", d.0)).collect::<Vec<_>>();
+            let doubt = match (named(true).as_slice(), named(false).as_slice()) {
+                ([one], _) => format!("Whether {one}'s change was made is unknown"),
+                ([], []) => "Steps in progress then are in doubt".into(),
+                ([], others) => format!("{} did not end", others.join(", ")),
+                (many, _) => format!("Whether the changes of {} were made is unknown", many.join(", ")),
+            };
+            format!(
+                "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}."
+            )
+        }
+        Unfinished::Damaged => "UNKNOWN: the journal has a `run_finished` record, but past the damage, where no line can be trusted; how the run ended is not known from this journal.".into(),
+    }
+}
+
+pub fn resume_hint(dir: &str) -> String {
+    format!("`shisa resume {dir}` continues it")
+}
+
+pub fn resume_damaged(dir: &str) -> String {
+    format!("a damaged journal is never resumed (`shisa verify {dir}` shows where it breaks)")
+}
+
+pub fn resume_needs_runbook(why: &str) -> String {
+    format!("resuming needs the runbook exactly as it was ({why})")
+}
+
+pub fn end_unfinished(u: Unfinished, end: &str) -> String {
+    match u {
+        Unfinished::Live { .. } => format!("not yet: still running (last record {end})"),
+        Unfinished::Halted { .. } => format!("not finished: halted (last record {end})"),
+        Unfinished::CutOff { .. } => format!("not finished: cut off (last record {end})"),
+        Unfinished::Damaged => {
+            format!("unknown: its end is past the damage (last trusted record {end})")
+        }
+    }
+}
+
+pub fn timeline_stops(u: Unfinished) -> &'static str {
+    match u {
+        Unfinished::Live { .. } => {
+            "The run is still going on; later events are not in this export."
+        }
+        Unfinished::Halted { .. } => "The journal ends here: the run is halted, not finished.",
+        Unfinished::CutOff { .. } => {
+            "The journal ends here, without run_finished: the run was cut off."
+        }
+        Unfinished::Damaged => {
+            "The trusted journal ends here; the lines past the damage, the run's end among them, are left out."
+        }
+    }
+}
