@@ -302,6 +302,85 @@ fn twenty_watchers_all_get_the_whole_run() {
     }
 }
 
+/// Watchers joining one after another while the run journals records as fast as it can:
+/// each gets the journal so far, then every later record exactly once — a record lost or
+/// sent twice where a join meets the live records breaks the watcher's hash chain, and it
+/// does not say "copy verified".
+#[test]
+fn watchers_joining_while_records_fly_each_get_every_record_once() {
+    let s = Scratch::new();
+    let sockets = s.path().join("sock");
+    std::fs::create_dir(&sockets).unwrap();
+    let mut yaml = String::from(
+        "version: 1\nname: racing\nsteps:\n  - id: hold\n    kind: manual\n    instructions: go\n",
+    );
+    for i in 0..300 {
+        yaml.push_str(&format!(
+            "  - id: p{i}\n    kind: precheck\n    run: sleep 0.01\n"
+        ));
+    }
+    let rb = s.write("racing.yaml", &yaml);
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("run")
+        .arg(&rb)
+        .arg("--headless");
+    let mut op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let id = std::fs::read_dir(&sockets)
+        .unwrap()
+        .flatten()
+        .next()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .trim_end_matches(".sock")
+        .to_string();
+    op.send("done");
+    let watchers: Vec<Live> = (0..12)
+        .map(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(60));
+            let mut w = s.shisa();
+            w.env("SHISA_SOCKET_DIR", &sockets)
+                .args(["watch", &id, "--headless"])
+                .stdin(std::process::Stdio::piped());
+            Live::start(w)
+        })
+        .collect();
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let journal = run.journal();
+    let kinds: Vec<&str> = journal
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    let first_command = kinds.iter().position(|k| *k == "command_started").unwrap();
+    let last_command = kinds
+        .iter()
+        .rposition(|k| *k == "command_finished")
+        .unwrap();
+    let joined: Vec<usize> = (kinds.iter().enumerate())
+        .filter(|(_, k)| **k == "watcher_joined")
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(joined.len(), 12, "{kinds:?}");
+    assert!(
+        joined
+            .iter()
+            .all(|&i| first_command < i && i < last_command),
+        "every watcher joined while commands ran: {joined:?} between {first_command} and {last_command}"
+    );
+    let n = journal.len();
+    for w in watchers {
+        let out = w.finish();
+        assert!(
+            out.stdout.contains(&format!("copy verified: {n} records")),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
 #[test]
 fn the_server_checks_identity_itself_even_when_the_kernel_would_let_a_peer_in() {
     if !is_root() {

@@ -128,10 +128,7 @@ impl Driver {
             if matches!(w.record.body, Body::ApprovalRequested { .. }) {
                 hub.request = Some(sha256_hex(w.line.as_bytes()));
             }
-            for user in hub.record(&w.line) {
-                self.later
-                    .push(Event::WatcherLeft(format!("{user} — dropped: not reading")));
-            }
+            hub.record(&w.line);
         }
     }
 
@@ -429,9 +426,13 @@ impl Driver {
                 };
                 let _ = reply.send(answer);
             }
-            ShareMsg::Left { id } => {
+            ShareMsg::Left { id, why } => {
                 if let Some(user) = hub.remove(id) {
-                    self.feed(Event::WatcherLeft(user), fe);
+                    let left = match why {
+                        Some(why) => format!("{user} — {why}"),
+                        None => user,
+                    };
+                    self.feed(Event::WatcherLeft(left), fe);
                 }
             }
             ShareMsg::Refused { who, reason } => {

@@ -22,9 +22,10 @@ use crate::journal::record::{Actor, Entry, Record, Role, RunbookRef};
 use crate::journal::writer::Written;
 use crate::runbook::load_str;
 use crate::runbook::params::Params;
+use crate::share::feed::{Cursor, Next};
 use crate::share::hub::Hub;
 use crate::share::peer::Peer;
-use crate::share::server::{Live, ShareMsg};
+use crate::share::server::ShareMsg;
 
 type Log = Rc<RefCell<Vec<String>>>;
 
@@ -218,7 +219,7 @@ fn drive_shared(
     hang: bool,
     stop: bool,
     fe: &mut dyn FrontEnd,
-    share: Option<(Hub, Option<mpsc::Receiver<Live>>)>,
+    share: Option<(Hub, Option<Cursor>)>,
 ) -> (Ended, Vec<String>, Vec<String>) {
     // Tuesday 10:15 in Tokyo, inside any office-hours window; commands take no time.
     let clock = FakeClock::at("2023-12-05T10:15:00+09:00");
@@ -241,7 +242,7 @@ fn drive_full(
     yaml: &str,
     (fail_on, hang, stop): (Option<&'static str>, bool, bool),
     fe: &mut dyn FrontEnd,
-    share: Option<(Hub, Option<mpsc::Receiver<Live>>)>,
+    share: Option<(Hub, Option<Cursor>)>,
     (clock, takes): (FakeClock, chrono::Duration),
 ) -> Full {
     let (share, live) = share.map_or((None, None), |(h, l)| (Some(h), l));
@@ -298,14 +299,16 @@ fn drive_full(
     let ends: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     if let Some(mut live) = live {
         let ends = ends.clone();
+        rt.spawn(live.feed().pace());
         // Reads until the `end` frame, then lets go, as a watcher's connection would.
         rt.spawn(async move {
-            while let Some(got) = live.recv().await {
-                if let Live::End(bytes) = got {
-                    let body = String::from_utf8_lossy(&bytes[4..]).into_owned();
-                    ends.lock().unwrap().push(body);
-                    break;
-                }
+            let mut got = Vec::new();
+            while live.next(&mut got).await == Next::Frames {
+                got.clear();
+            }
+            if let Some(bytes) = got.last() {
+                let body = String::from_utf8_lossy(&bytes[4..]).into_owned();
+                ends.lock().unwrap().push(body);
             }
         });
     }

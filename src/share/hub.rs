@@ -1,35 +1,34 @@
 //! The driver's side of the shared session: who is watching, what they are sent, and the
 //! approval request an approval must answer. It lives in the driver's loop, so records reach
-//! watchers in exactly the order they reach the journal.
+//! watchers in exactly the order they reach the journal, each appended once to the one log
+//! every watcher reads from (`feed.rs`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{mpsc, oneshot};
 
+use super::feed::Feed;
 use super::frame;
 use super::peer::Peer;
 use super::protocol::{PROTOCOL, Pending, ServerMsg, Want, Welcome};
-use super::server::{Admission, Config, Live, ShareMsg, spawn_listener};
+use super::server::{Admission, Config, ShareMsg, spawn_listener};
 use super::socket_dir;
 use crate::engine::Engine;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::text_safety::sanitize;
 
-/// Frames queued for one watcher before it counts as stuck and is dropped.
-const WATCHER_QUEUE: usize = 2048;
-
 struct Watcher {
     id: u64,
     user: String,
-    tx: mpsc::Sender<Live>,
+    /// Closed when the watcher's connection is done with the log.
+    gone: oneshot::Receiver<()>,
 }
 
 pub struct Hub {
     pub rx: mpsc::UnboundedReceiver<ShareMsg>,
     watchers: Vec<Watcher>,
-    /// Raised when the run ends, so a connection waiting out its frame writes the end now.
-    ended: Arc<Notify>,
+    feed: Arc<Feed>,
     /// Hash of the `approval_requested` record now waiting, if any.
     pub request: Option<String>,
     pub socket: PathBuf,
@@ -53,6 +52,7 @@ impl Hub {
         let gid = share_gid.map(nix::unistd::Gid::from_raw);
         let (listener, socket) = socket_dir::bind(&dir, run_id, gid)?;
         let (tx, rx) = mpsc::unbounded_channel();
+        let feed = Feed::new();
         spawn_listener(
             listener,
             Config {
@@ -60,12 +60,13 @@ impl Hub {
                 share_gid,
             },
             tx,
+            Arc::clone(&feed),
         )
         .map_err(|e| format!("cannot start the share server: {e}"))?;
         Ok(Hub {
             rx,
             watchers: Vec::new(),
-            ended: Arc::new(Notify::new()),
+            feed,
             request: None,
             socket,
             runbook_source,
@@ -122,7 +123,7 @@ impl Hub {
     }
 
     /// Admits a connection: watchers get the journal so far, the output printed before
-    /// they joined (`backlog`), and a live queue.
+    /// they joined (`backlog`), and their place in the live log.
     pub fn admit(
         &mut self,
         id: u64,
@@ -136,51 +137,40 @@ impl Hub {
                 welcome,
                 replay: Vec::new(),
                 live: None,
-                ended: Arc::clone(&self.ended),
             };
         }
         // The driver is the only writer and is here now: the file holds exactly the
-        // records so far, and every later one goes through `record`.
+        // records so far, and every later one goes through `record`, after the place taken
+        // here: the replay and the live log meet with no gap and no overlap.
         let text = std::fs::read_to_string(&self.journal).unwrap_or_default();
         let run_dir = self.journal.parent().unwrap_or(std::path::Path::new("."));
         let replay = super::backlog::replay(&text, run_dir, e).unwrap_or_default();
-        let (tx, rx) = mpsc::channel(WATCHER_QUEUE);
+        let (cursor, gone) = self.feed.subscribe();
         self.watchers.push(Watcher {
             id,
             user: user.to_string(),
-            tx,
+            gone,
         });
         Admission {
             welcome,
             replay,
-            live: Some(rx),
-            ended: Arc::clone(&self.ended),
+            live: Some(cursor),
         }
     }
 
-    /// Sends a record to every watcher; returns those dropped for not keeping up. The frame
-    /// is encoded once and its bytes shared: twenty watchers cost one encoding, not twenty.
-    pub fn record(&mut self, line: &str) -> Vec<String> {
-        let mut dropped = Vec::new();
+    /// Appends a record to the one log every watcher reads: framed once, appended once,
+    /// whether one watcher or twenty (`feed.rs`). A watcher that falls too far behind is
+    /// cut off by its own connection, which says why (`ShareMsg::Left`).
+    pub fn record(&mut self, line: &str) {
         if self.watchers.is_empty() {
-            return dropped;
+            return;
         }
-        let Ok(bytes) = frame::record(line) else {
-            return dropped;
-        };
-        self.watchers
-            .retain(|w| match w.tx.try_send(Live::Frame(bytes.clone())) {
-                Ok(()) => true,
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    dropped.push(w.user.clone());
-                    false
-                }
-                Err(mpsc::error::TrySendError::Closed(_)) => false,
-            });
-        dropped
+        if let Ok(bytes) = frame::record(line) {
+            self.feed.record(bytes);
+        }
     }
 
-    /// Output is best effort: a watcher with a full queue misses it (the log has it).
+    /// Output is best effort: a watcher too far behind misses it (the log has it).
     pub fn output(&mut self, chunk: &OutputChunk) {
         if self.watchers.is_empty() {
             return;
@@ -197,17 +187,16 @@ impl Hub {
         }) else {
             return;
         };
-        for w in &self.watchers {
-            if w.tx.capacity() > WATCHER_QUEUE / 2 {
-                let _ = w.tx.try_send(Live::Frame(bytes.clone()));
-            }
-        }
+        self.feed.output(bytes);
     }
 
     /// Tells every watcher the run is over and gives them a moment to read the rest: the
-    /// process must not exit with their last records still queued.
+    /// process must not exit with their last records still unwritten.
     pub async fn end(&mut self, outcome: &str, exit: u8, head: &str) {
         let watchers: Vec<Watcher> = self.watchers.drain(..).collect();
+        if watchers.is_empty() {
+            return;
+        }
         let end = ServerMsg::End {
             outcome: outcome.to_string(),
             exit,
@@ -216,14 +205,11 @@ impl Hub {
         let Ok(bytes) = frame::encode(&end) else {
             return;
         };
-        for w in &watchers {
-            let _ = w.tx.try_send(Live::End(bytes.clone()));
-        }
-        // A connection that is waiting out its frame goes now: the run's end waits for it.
-        self.ended.notify_waiters();
+        // Announced at once, not at the next frame: the run's end waits for its watchers.
+        self.feed.end(bytes);
         let drained = async {
-            for w in &watchers {
-                w.tx.closed().await;
+            for w in watchers {
+                let _ = w.gone.await;
             }
         };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(3), drained).await;
@@ -249,18 +235,19 @@ impl Drop for Hub {
 #[cfg(test)]
 impl Hub {
     /// A hub with no socket, for the driver's in-process tests: the test sends what a
-    /// connection would, and reads what one watcher is sent.
-    pub fn detached() -> (Hub, mpsc::UnboundedSender<ShareMsg>, mpsc::Receiver<Live>) {
+    /// connection would, and reads what one watcher is sent (pacing it with `Feed::pace`).
+    pub fn detached() -> (Hub, mpsc::UnboundedSender<ShareMsg>, super::feed::Cursor) {
         let (tx, rx) = mpsc::unbounded_channel();
-        let (watcher, live) = mpsc::channel(WATCHER_QUEUE);
+        let feed = Feed::new();
+        let (live, gone) = feed.subscribe();
         let hub = Hub {
             rx,
             watchers: vec![Watcher {
                 id: 0,
                 user: "watcher".into(),
-                tx: watcher,
+                gone,
             }],
-            ended: Arc::new(Notify::new()),
+            feed,
             request: None,
             socket: PathBuf::new(),
             runbook_source: String::new(),

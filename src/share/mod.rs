@@ -3,6 +3,7 @@
 
 pub mod backlog;
 pub mod client;
+pub mod feed;
 pub mod frame;
 pub mod hub;
 pub mod limits;

@@ -1,7 +1,8 @@
 //! Accepts connections on the run's socket. Each connection gets its own task: it checks the
 //! peer, reads the client's frames under the size cap, and passes approvals and notes to the
-//! driver. It writes to the client from a bounded queue of frames encoded once for all
-//! watchers, so a slow watcher only ever slows itself — and is dropped when its queue fills.
+//! driver. A watcher's connection writes from its own place in the one log the driver appends
+//! each frame to once (`feed.rs`), once a frame, so a slow watcher only ever slows itself —
+//! and is cut off when it falls too far behind.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,8 +11,9 @@ use bytes::Bytes;
 use tokio::net::UnixListener;
 use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
+use super::feed::{BATCH, Cursor, Feed, Next, WATCHER_QUEUE};
 use super::frame::{self, Reader};
 use super::limits::{
     APPROVE_BURST, APPROVE_EVERY, HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT,
@@ -24,16 +26,6 @@ use crate::pending::or_pending;
 
 /// A watcher that does not read for this long is gone.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Frames written to a watcher in one system call, at most.
-const BATCH: usize = 256;
-/// A watcher is written to at most once a frame: what the run journals within one goes out
-/// with one write, so twenty watchers of a fast run wake twenty times a frame, not twenty
-/// times a record. The first record after a quiet spell goes out at once. Frames are one
-/// clock for every connection (`next_frame`), so the share thread wakes once a frame for all
-/// its watchers, not once for each. 50 ms is the watch TUI's own drawing tick and below what
-/// a person reading along notices; at 16 ms twenty watchers cost a 200-step run 1.16×, at
-/// 50 ms 1.05× (README, Performance).
-const FRAME: Duration = Duration::from_millis(50);
 
 /// What a connection asks of the driver.
 pub enum ShareMsg {
@@ -71,32 +63,18 @@ pub enum ShareMsg {
         sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
-    Left {
-        id: u64,
-    },
+    /// A connection ended; `why`, when the server cut it off.
+    Left { id: u64, why: Option<String> },
     /// A connection was refused or cut off; journaled.
-    Refused {
-        who: String,
-        reason: String,
-    },
-}
-
-/// What goes down a watcher's live queue: frames already encoded, shared by all watchers.
-#[derive(Clone)]
-pub enum Live {
-    Frame(Bytes),
-    /// The `end` frame: the last one, after which the connection closes.
-    End(Bytes),
+    Refused { who: String, reason: String },
 }
 
 pub struct Admission {
     pub welcome: Welcome,
     /// For watchers: every record so far with the output backlog between them (frames
-    /// ready to write, `backlog::replay`), then the live queue.
+    /// ready to write, `backlog::replay`), then their place in the live log.
     pub replay: Vec<Bytes>,
-    pub live: Option<mpsc::Receiver<Live>>,
-    /// Raised when the run ends (`Hub::end`).
-    pub ended: Arc<Notify>,
+    pub live: Option<Cursor>,
 }
 
 pub struct Config {
@@ -106,15 +84,16 @@ pub struct Config {
 
 /// Starts accepting on the run's socket, on a thread of the share server's own.
 ///
-/// Everything a watcher costs — its connection's task, waking once a frame, writing the
-/// frames queued for it — happens on that thread, not on the driver's: the driver only
-/// queues each record's shared bytes (`Hub::record`), so twenty watchers never sit between
-/// one command's end and the next command's start. On two cores the server and the run
-/// proceed side by side.
+/// Everything a watcher costs — its connection's task, waking once a frame, writing what it
+/// has not yet sent — happens on that thread, not on the driver's: the driver only appends
+/// each record once to `feed` (`Hub::record`), and the feed's pacer runs here too, so twenty
+/// watchers never sit between one command's end and the next command's start. On two cores
+/// the server and the run proceed side by side.
 pub fn spawn_listener(
     listener: UnixListener,
     config: Config,
     to_driver: mpsc::UnboundedSender<ShareMsg>,
+    feed: Arc<Feed>,
 ) -> std::io::Result<()> {
     // A listener belongs to the runtime it was made in: hand it over as a plain socket.
     let listener = listener.into_std()?;
@@ -128,6 +107,7 @@ pub fn spawn_listener(
                 return;
             };
             rt.block_on(async move {
+                tokio::spawn(feed.pace());
                 if let Ok(listener) = UnixListener::from_std(listener) {
                     accept(listener, config, to_driver).await;
                 }
@@ -143,7 +123,6 @@ async fn accept(
     to_driver: mpsc::UnboundedSender<ShareMsg>,
 ) {
     let limits = Limits::new(config.operator_uid);
-    let epoch = Instant::now();
     let mut next_id = 0u64;
     loop {
         let (mut stream, _) = match listener.accept().await {
@@ -159,7 +138,6 @@ async fn accept(
         };
         let conn = Conn {
             id: next_id + 1,
-            epoch,
             peer,
             limits: Arc::clone(&limits),
             tx: to_driver.clone(),
@@ -199,8 +177,6 @@ fn error(message: &str) -> ServerMsg {
 /// One connection, once it has a place.
 struct Conn {
     id: u64,
-    /// Where the frames every watcher is written in are counted from.
-    epoch: Instant,
     peer: Peer,
     limits: Arc<Limits>,
     tx: mpsc::UnboundedSender<ShareMsg>,
@@ -276,68 +252,50 @@ impl Conn {
         if write_timed(&mut writer, &welcome).await.is_err() || want == Want::Info {
             return;
         }
+        let mut why = None;
         if replay(&mut writer, admission.replay).await.is_ok() {
-            let live = admission.live.map(|rx| (rx, admission.ended));
-            self.converse(want, frames, writer, live).await;
+            why = self.converse(want, frames, writer, admission.live).await;
         }
-        let _ = self.tx.send(ShareMsg::Left { id: self.id });
+        let _ = self.tx.send(ShareMsg::Left { id: self.id, why });
     }
 
-    /// After the welcome: the client's requests, and for a watcher the live records.
+    /// After the welcome: the client's requests, and for a watcher the live records. Returns
+    /// why the server cut a watcher off, if it did.
     async fn converse(
         &self,
         want: Want,
         mut frames: Reader<OwnedReadHalf, ClientMsg>,
         mut writer: OwnedWriteHalf,
-        mut live: Option<(mpsc::Receiver<Live>, Arc<Notify>)>,
-    ) {
+        mut live: Option<Cursor>,
+    ) -> Option<String> {
         // A watcher may stay as long as it reads; a one-shot client says what it wants.
         let idle = tokio::time::sleep(REQUEST_TIMEOUT);
         tokio::pin!(idle);
-        let mut queued = Vec::with_capacity(BATCH);
-        // Nothing written yet: the first record goes out at once.
-        let mut wrote: Option<Instant> = None;
+        let mut out = Vec::with_capacity(BATCH);
         loop {
             tokio::select! {
                 msg = frame::next(&mut frames) => {
-                    let Some((ok, message)) = self.request(msg, &mut writer).await else { return };
+                    let (ok, message) = self.request(msg, &mut writer).await?;
                     let answer = ServerMsg::Result { ok, message };
                     if write_timed(&mut writer, &answer).await.is_err() || want != Want::Watch {
-                        return;
+                        return None;
                     }
                 }
-                n = or_pending(live.as_mut().map(|(rx, _)| rx.recv_many(&mut queued, BATCH))) => {
-                    let mut end = n == 0 || matches!(queued.last(), Some(Live::End(_)));
-                    if let (false, Some((rx, ended))) = (end, live.as_mut()) {
-                        // Wait out the frame, then take what came meanwhile too; the run's
-                        // end cuts the wait short (the run waits for its last frames).
-                        let due = wrote.map(|t| next_frame(self.epoch, t));
-                        if let Some(wait) = due.and_then(|d| d.checked_duration_since(Instant::now())) {
-                            tokio::select! {
-                                _ = tokio::time::sleep(wait) => {}
-                                _ = ended.notified() => {}
-                            }
-                        }
-                        while !end && queued.len() < BATCH {
-                            let Ok(more) = rx.try_recv() else { break };
-                            end = matches!(more, Live::End(_));
-                            queued.push(more);
-                        }
+                // Woken once a frame with everyone else; what came since goes out in one write.
+                next = or_pending(live.as_mut().map(|c| c.next(&mut out))) => {
+                    if next == Next::Behind {
+                        let why = format!("dropped: not reading ({WATCHER_QUEUE} records behind the run)");
+                        let _ = write_timed(&mut writer, &error(&why)).await;
+                        return Some(why);
                     }
-                    // Everything waiting goes out in one write.
-                    let mut out: Vec<Bytes> = queued
-                        .drain(..)
-                        .map(|l| match l { Live::Frame(b) | Live::End(b) => b })
-                        .collect();
-                    if write_frames(&mut writer, &mut out).await.is_err() || end {
-                        return;
+                    if write_frames(&mut writer, &mut out).await.is_err() || next == Next::End {
+                        return None;
                     }
-                    wrote = Some(Instant::now());
                 }
                 _ = &mut idle, if want != Want::Watch => {
                     let message = format!("nothing asked for {} seconds", REQUEST_TIMEOUT.as_secs());
                     let _ = write_timed(&mut writer, &error(&message)).await;
-                    return;
+                    return None;
                 }
             }
         }
@@ -431,18 +389,6 @@ impl Conn {
     }
 }
 
-/// The start of the frame after the one `t` falls in, frames being counted from `epoch`.
-/// One write in a frame, the next not before the frame after: at most one a frame, and every
-/// connection waiting for the same instant, which the runtime's timer serves with one wake.
-fn next_frame(epoch: Instant, t: Instant) -> Instant {
-    let frame = FRAME.as_nanos();
-    let n = t.saturating_duration_since(epoch).as_nanos() / frame + 1;
-    u64::try_from(n * frame)
-        .ok()
-        .and_then(|ns| epoch.checked_add(Duration::from_nanos(ns)))
-        .unwrap_or(t + FRAME)
-}
-
 /// The journal so far, in batches.
 async fn replay(writer: &mut OwnedWriteHalf, frames: Vec<Bytes>) -> Result<(), FrameError> {
     for chunk in frames.chunks(BATCH) {
@@ -463,28 +409,4 @@ async fn write_frames(w: &mut OwnedWriteHalf, out: &mut Vec<Bytes>) -> Result<()
 
 async fn write_timed(w: &mut OwnedWriteHalf, msg: &ServerMsg) -> Result<(), FrameError> {
     write_frames(w, &mut vec![frame::encode(msg)?]).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Watchers written at different moments of one frame wait for the same instant, the
-    /// next frame's start: never sooner than that, never a frame or more later.
-    #[test]
-    fn every_watcher_waits_for_the_same_next_frame() {
-        let epoch = Instant::now();
-        let at = |ms: u64| epoch + Duration::from_millis(ms);
-        assert_eq!(next_frame(epoch, at(120)), at(150));
-        assert_eq!(next_frame(epoch, at(149)), at(150));
-        assert_eq!(
-            next_frame(epoch, at(150)),
-            at(200),
-            "a write at a frame's start waits a whole frame"
-        );
-        for ms in [0, 5, 49, 50, 1000, 86_400_000] {
-            let due = next_frame(epoch, at(ms));
-            assert!(due > at(ms) && due <= at(ms) + FRAME, "{ms} ms");
-        }
-    }
 }

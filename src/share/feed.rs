@@ -1,0 +1,281 @@
+//! The one write path from the run to every watcher (ARCHITECTURE.md, "Watchers never slow
+//! the run down much"). The driver appends each frame once to one shared log, whoever is
+//! watching; a pacer on the share thread announces what arrived once a frame and wakes every
+//! connection with one call; each connection keeps its own place in the log and writes what
+//! it has not yet sent in one write. So the driver's work per record is the same for one
+//! watcher or twenty: one append under a lock, and at most one wake of the pacer a frame.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use tokio::sync::{Notify, oneshot};
+
+/// Records kept for a watcher that has not yet sent them: one further behind than this is
+/// cut off, so a stuck watcher costs bounded memory and never holds the run.
+pub const WATCHER_QUEUE: usize = 2048;
+/// Output is best effort (the logs have all of it): a watcher behind skips the oldest
+/// output rather than being cut off, and output never pushes a record out.
+const OUTPUT_KEPT: usize = WATCHER_QUEUE / 2;
+const OUTPUT_BYTES: usize = 8 << 20;
+/// Frames written to a watcher in one system call, at most.
+pub const BATCH: usize = 256;
+/// A watcher is written to at most once a frame: what the run journals within one goes out
+/// with one write. The first record after a quiet spell goes out at once. 50 ms is the watch
+/// TUI's own drawing tick and below what a person reading along notices; at 16 ms twenty
+/// watchers cost a 200-step run 1.16×, at 50 ms 1.05× (README, Performance).
+pub const FRAME: Duration = Duration::from_millis(50);
+
+pub struct Feed {
+    state: Mutex<State>,
+    /// The driver wakes the pacer with it, only when the pacer waits for something to
+    /// arrive: at most once a frame, however many records the frame holds.
+    arrived: Notify,
+    /// The pacer wakes every connection with it, once a frame.
+    flushed: Notify,
+    /// What the driver's side has done, for the test that holds it to one append a frame
+    /// whatever the number of watchers.
+    stored: AtomicU64,
+    woke: AtomicU64,
+}
+
+#[derive(Default)]
+struct State {
+    /// Records (and the `end` frame) with their place in the log.
+    records: VecDeque<(u64, Bytes)>,
+    output: VecDeque<(u64, Bytes)>,
+    output_bytes: usize,
+    /// The place the next frame gets.
+    next: u64,
+    /// Frames before this place may be written: the pacer moves it once a frame.
+    announced: u64,
+    /// A watcher whose place is before this missed a record, so it is cut off.
+    lost: u64,
+    /// The place of the `end` frame, once the run has ended.
+    end: Option<u64>,
+    /// The pacer waits for something to arrive.
+    idle: bool,
+}
+
+/// What a connection's next wait gave.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    Frames,
+    /// The frames end with the `end` frame: write them and close.
+    End,
+    /// A record this watcher had not sent is gone: it fell too far behind.
+    Behind,
+}
+
+/// One watcher's place in the log. Dropping it tells the driver the watcher is done.
+pub struct Cursor {
+    feed: Arc<Feed>,
+    next: u64,
+    _gone: oneshot::Sender<()>,
+}
+
+impl Feed {
+    pub fn new() -> Arc<Feed> {
+        Arc::new(Feed {
+            state: Mutex::default(),
+            arrived: Notify::new(),
+            flushed: Notify::new(),
+            stored: AtomicU64::new(0),
+            woke: AtomicU64::new(0),
+        })
+    }
+
+    /// Nothing here panics while holding the lock; a poisoned one still holds whole frames.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A watcher's place: the frame appended next is the first it gets. The driver takes it
+    /// where it read the journal for the replay, so the two meet with no gap or overlap.
+    pub fn subscribe(self: &Arc<Feed>) -> (Cursor, oneshot::Receiver<()>) {
+        let (gone, done) = oneshot::channel();
+        let next = self.lock().next;
+        let cursor = Cursor {
+            feed: Arc::clone(self),
+            next,
+            _gone: gone,
+        };
+        (cursor, done)
+    }
+
+    /// Appends a journal record's frame; every watcher gets it or is cut off.
+    pub fn record(&self, frame: Bytes) {
+        let wake = {
+            let mut s = self.lock();
+            let at = s.next;
+            s.next += 1;
+            s.records.push_back((at, frame));
+            if s.records.len() > WATCHER_QUEUE
+                && let Some((gone, _)) = s.records.pop_front()
+            {
+                s.lost = gone + 1;
+            }
+            std::mem::take(&mut s.idle)
+        };
+        self.stored(wake);
+    }
+
+    /// Appends an output frame; a watcher too far behind misses it.
+    pub fn output(&self, frame: Bytes) {
+        let wake = {
+            let mut s = self.lock();
+            let at = s.next;
+            s.next += 1;
+            s.output_bytes += frame.len();
+            s.output.push_back((at, frame));
+            while s.output.len() > OUTPUT_KEPT || s.output_bytes > OUTPUT_BYTES {
+                let Some((_, gone)) = s.output.pop_front() else {
+                    break;
+                };
+                s.output_bytes -= gone.len();
+            }
+            std::mem::take(&mut s.idle)
+        };
+        self.stored(wake);
+    }
+
+    fn stored(&self, wake: bool) {
+        self.stored.fetch_add(1, Ordering::Relaxed);
+        if wake {
+            self.woke.fetch_add(1, Ordering::Relaxed);
+            self.arrived.notify_one();
+        }
+    }
+
+    /// Appends the `end` frame and announces everything at once, without waiting for the
+    /// frame: the run's end waits for its watchers, not for the clock.
+    pub fn end(&self, frame: Bytes) {
+        {
+            let mut s = self.lock();
+            let at = s.next;
+            s.next += 1;
+            s.records.push_back((at, frame));
+            s.end = Some(at);
+            s.announced = s.next;
+        }
+        self.flushed.notify_waiters();
+    }
+
+    /// Frames appended, and wakes of the pacer, by the driver's side so far.
+    pub fn driver_work(&self) -> (u64, u64) {
+        (
+            self.stored.load(Ordering::Relaxed),
+            self.woke.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The pacer, on the share thread: waits for something to arrive, for the next frame's
+    /// start if it wrote within this one, then announces what arrived and wakes every
+    /// connection with one call. Frames are counted from `epoch`, one clock for all.
+    pub async fn pace(self: Arc<Feed>) {
+        let epoch = Instant::now();
+        let mut last: Option<Instant> = None;
+        loop {
+            loop {
+                let arrived = self.arrived.notified();
+                {
+                    let mut s = self.lock();
+                    if s.end.is_some() {
+                        return;
+                    }
+                    if s.next > s.announced {
+                        break;
+                    }
+                    s.idle = true;
+                }
+                arrived.await;
+            }
+            if let Some(due) = last.map(|t| next_frame(epoch, t)) {
+                tokio::time::sleep_until(due.into()).await;
+            }
+            {
+                let mut s = self.lock();
+                s.announced = s.next;
+            }
+            self.flushed.notify_waiters();
+            last = Some(Instant::now());
+        }
+    }
+}
+
+impl Cursor {
+    #[cfg(test)]
+    pub fn feed(&self) -> Arc<Feed> {
+        Arc::clone(&self.feed)
+    }
+
+    /// Waits for the next frames announced for this watcher and puts them in `out` (at most
+    /// [`BATCH`]). Cancel-safe: the place moves only when frames are taken, and nothing
+    /// awaits after that.
+    pub async fn next(&mut self, out: &mut Vec<Bytes>) -> Next {
+        let feed = Arc::clone(&self.feed);
+        loop {
+            let flushed = feed.flushed.notified();
+            tokio::pin!(flushed);
+            // Registered before looking, so a flush between the look and the wait counts.
+            flushed.as_mut().enable();
+            if let Some(next) = self.take(out) {
+                return next;
+            }
+            flushed.await;
+        }
+    }
+
+    /// What is announced and not yet taken, in the log's order, records and output merged.
+    fn take(&mut self, out: &mut Vec<Bytes>) -> Option<Next> {
+        let s = self.feed.lock();
+        if self.next < s.lost {
+            return Some(Next::Behind);
+        }
+        let from = |q: &VecDeque<(u64, Bytes)>| q.partition_point(|(at, _)| *at < self.next);
+        let mut records = s.records.range(from(&s.records)..).peekable();
+        let mut output = s.output.range(from(&s.output)..).peekable();
+        let (mut took, mut end) = (0, false);
+        while took < BATCH {
+            let pick = match (records.peek(), output.peek()) {
+                (Some(r), Some(o)) if o.0 < r.0 => output.next(),
+                (Some(_), _) => records.next(),
+                (None, _) => output.next(),
+            };
+            let Some((at, frame)) = pick.filter(|(at, _)| *at < s.announced) else {
+                // All announced is taken; output that went before it was taken is skipped.
+                self.next = self.next.max(s.announced);
+                break;
+            };
+            out.push(frame.clone());
+            took += 1;
+            self.next = at + 1;
+            if s.end == Some(*at) {
+                end = true;
+                break;
+            }
+        }
+        match (took, end) {
+            (0, _) => None,
+            (_, true) => Some(Next::End),
+            (_, false) => Some(Next::Frames),
+        }
+    }
+}
+
+/// The start of the frame after the one `t` falls in, frames being counted from `epoch`.
+/// One write in a frame, the next not before the frame after: at most one a frame.
+fn next_frame(epoch: Instant, t: Instant) -> Instant {
+    let frame = FRAME.as_nanos();
+    let n = t.saturating_duration_since(epoch).as_nanos() / frame + 1;
+    u64::try_from(n * frame)
+        .ok()
+        .and_then(|ns| epoch.checked_add(Duration::from_nanos(ns)))
+        .unwrap_or(t + FRAME)
+}
+
+#[cfg(test)]
+#[path = "feed_tests.rs"]
+mod tests;

@@ -1,0 +1,277 @@
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+
+use super::*;
+
+/// Watchers written at different moments of one frame wait for the same instant, the next
+/// frame's start: never sooner than that, never a frame or more later.
+#[test]
+fn every_watcher_waits_for_the_same_next_frame() {
+    let epoch = Instant::now();
+    let at = |ms: u64| epoch + Duration::from_millis(ms);
+    assert_eq!(next_frame(epoch, at(120)), at(150));
+    assert_eq!(next_frame(epoch, at(149)), at(150));
+    assert_eq!(
+        next_frame(epoch, at(150)),
+        at(200),
+        "a write at a frame's start waits a whole frame"
+    );
+    for ms in [0, 5, 49, 50, 1000, 86_400_000] {
+        let due = next_frame(epoch, at(ms));
+        assert!(due > at(ms) && due <= at(ms) + FRAME, "{ms} ms");
+    }
+}
+
+fn record(n: usize) -> Bytes {
+    Bytes::from(format!("record {n}"))
+}
+
+fn out(n: usize) -> Bytes {
+    Bytes::from(format!("output {n}"))
+}
+
+/// What one watcher's connection got: every frame in order, and how many writes it took.
+#[derive(Default)]
+struct Got {
+    frames: Vec<Bytes>,
+    writes: usize,
+    last: Option<Next>,
+}
+
+async fn read_all(mut cursor: Cursor) -> Got {
+    let mut got = Got::default();
+    let mut batch = Vec::new();
+    loop {
+        let next = cursor.next(&mut batch).await;
+        got.writes += 1;
+        got.frames.append(&mut batch);
+        if next != Next::Frames {
+            got.last = Some(next);
+            return got;
+        }
+    }
+}
+
+/// The share thread: the pacer and `n` watchers' connections, on a runtime of their own as
+/// in `server::spawn_listener`; the caller is the driver.
+fn share_thread(feed: &Arc<Feed>, cursors: Vec<Cursor>) -> std::thread::JoinHandle<Vec<Got>> {
+    let feed = Arc::clone(feed);
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            tokio::spawn(feed.pace());
+            let readers: Vec<_> = cursors
+                .into_iter()
+                .map(|c| tokio::spawn(read_all(c)))
+                .collect();
+            let mut all = Vec::new();
+            for r in readers {
+                all.push(r.await.unwrap());
+            }
+            all
+        })
+    })
+}
+
+/// The run's cost must not grow with its watchers: with one watcher or twenty, the driver
+/// appends each record once and wakes the share thread at most once a frame, and each
+/// watcher is written at most once a frame — and still gets every record, once, in order.
+#[test]
+fn the_drivers_work_per_record_is_the_same_for_one_watcher_or_twenty() {
+    const RECORDS: usize = 400;
+    for watchers in [1, 20] {
+        let feed = Feed::new();
+        let (cursors, gone): (Vec<_>, Vec<_>) = (0..watchers).map(|_| feed.subscribe()).unzip();
+        let share = share_thread(&feed, cursors);
+        let started = Instant::now();
+        for n in 0..RECORDS {
+            feed.record(record(n));
+            if n % 2 == 0 {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        }
+        feed.end(Bytes::from_static(b"end"));
+        let took = started.elapsed();
+        let got = share.join().unwrap();
+        for g in gone {
+            assert!(
+                g.blocking_recv().is_err(),
+                "every watcher let go at the end"
+            );
+        }
+        let frames = (took.as_millis() / FRAME.as_millis()) as u64 + 2;
+        let (stored, woke) = feed.driver_work();
+        assert_eq!(
+            stored, RECORDS as u64,
+            "{watchers} watchers: one append a record"
+        );
+        assert!(
+            woke <= frames,
+            "{watchers} watchers: the driver woke the share thread {woke} times in {took:?} ({frames} frames)"
+        );
+        let want: Vec<Bytes> = (0..RECORDS)
+            .map(record)
+            .chain([Bytes::from_static(b"end")])
+            .collect();
+        for (i, g) in got.iter().enumerate() {
+            assert_eq!(g.last, Some(Next::End), "watcher {i}");
+            assert!(
+                g.frames == want,
+                "watcher {i} of {watchers}: not every record once, in order"
+            );
+            // One write a frame, the end's own, and one more if a frame held over a BATCH.
+            assert!(
+                g.writes as u64 <= frames + 2,
+                "watcher {i} of {watchers}: {} writes in {took:?} ({frames} frames)",
+                g.writes
+            );
+        }
+    }
+}
+
+/// A watcher joining while records arrive — between an append and the frame that announces
+/// it, or mid-frame — gets, after the records so far (its replay, read where it joined),
+/// every later record exactly once: no gap, no overlap.
+#[test]
+fn a_watcher_joining_while_records_arrive_misses_nothing_and_gets_nothing_twice() {
+    const RECORDS: usize = 300;
+    let feed = Feed::new();
+    let (first, _gone) = feed.subscribe();
+    let (joins_tx, joins_rx) = std::sync::mpsc::channel::<(Vec<Bytes>, Cursor)>();
+    let pacer = Arc::clone(&feed);
+    let share = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            tokio::spawn(pacer.pace());
+            let mut readers = vec![tokio::spawn(
+                async move { (Vec::new(), read_all(first).await) },
+            )];
+            loop {
+                match joins_rx.try_recv() {
+                    Ok((replay, cursor)) => {
+                        readers.push(tokio::spawn(
+                            async move { (replay, read_all(cursor).await) },
+                        ))
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Empty) => {
+                        tokio::time::sleep(Duration::from_micros(300)).await
+                    }
+                    Err(std::sync::mpsc::TryRecvError::Disconnected) => break,
+                }
+            }
+            let mut all = Vec::new();
+            for r in readers {
+                all.push(r.await.unwrap());
+            }
+            all
+        })
+    });
+    // The driver: the journal so far is the replay a joiner gets; it joins between two
+    // appends, as `Hub::admit` does in the driver's loop.
+    let mut journal = Vec::new();
+    let mut gone = Vec::new();
+    for n in 0..RECORDS {
+        feed.record(record(n));
+        journal.push(record(n));
+        if n % 7 == 3 {
+            let (cursor, g) = feed.subscribe();
+            gone.push(g);
+            joins_tx.send((journal.clone(), cursor)).unwrap();
+        }
+        if n % 5 == 0 {
+            std::thread::sleep(Duration::from_micros(700));
+        }
+    }
+    drop(joins_tx);
+    // Let the share thread take the last joiners before the end.
+    std::thread::sleep(Duration::from_millis(20));
+    feed.end(Bytes::from_static(b"end"));
+    let all = share.join().unwrap();
+    assert_eq!(all.len(), 1 + RECORDS.div_ceil(7));
+    let want: Vec<Bytes> = (0..RECORDS)
+        .map(record)
+        .chain([Bytes::from_static(b"end")])
+        .collect();
+    for (i, (replay, got)) in all.into_iter().enumerate() {
+        let seen: Vec<Bytes> = replay.into_iter().chain(got.frames).collect();
+        assert!(seen == want, "watcher {i}: {seen:?}");
+    }
+}
+
+/// Everything a watcher can take now: reads until three frames pass with nothing new.
+async fn taken(c: &mut Cursor) -> (Vec<Bytes>, Option<Next>) {
+    let mut frames = Vec::new();
+    loop {
+        match tokio::time::timeout(FRAME * 3, c.next(&mut frames)).await {
+            Ok(Next::Frames) => continue,
+            Ok(other) => return (frames, Some(other)),
+            Err(_) => return (frames, None),
+        }
+    }
+}
+
+fn records(frames: &[Bytes]) -> Vec<Bytes> {
+    frames
+        .iter()
+        .filter(|f| f.starts_with(b"record"))
+        .cloned()
+        .collect()
+}
+
+/// Bounded memory: a watcher that stops reading is cut off once a record it has not sent
+/// would have to be kept past [`WATCHER_QUEUE`]; a flood of output never cuts anyone off
+/// (output is best effort: the oldest goes) and never pushes out a record.
+#[tokio::test]
+async fn a_watcher_too_far_behind_is_cut_off_and_output_never_costs_a_record() {
+    let feed = Feed::new();
+    tokio::spawn(Arc::clone(&feed).pace());
+    let (mut at_limit, _g1) = feed.subscribe();
+    let (mut past_limit, _g2) = feed.subscribe();
+    feed.record(record(0));
+    for n in 0..10 * OUTPUT_KEPT {
+        feed.output(out(n));
+    }
+    for n in 1..WATCHER_QUEUE {
+        feed.record(record(n));
+    }
+    {
+        let s = feed.lock();
+        assert_eq!(s.output.len(), OUTPUT_KEPT, "the oldest output went");
+        assert!(s.output_bytes <= OUTPUT_BYTES);
+    }
+    let (got, end) = taken(&mut at_limit).await;
+    assert_eq!(end, None);
+    let want: Vec<Bytes> = (0..WATCHER_QUEUE).map(record).collect();
+    assert!(
+        records(&got) == want,
+        "every record, in order, through the flood"
+    );
+    assert_eq!(got.len(), WATCHER_QUEUE + OUTPUT_KEPT);
+    assert_eq!(
+        got[1],
+        out(9 * OUTPUT_KEPT),
+        "the newest output kept, in its place"
+    );
+    // One record more than is kept for a watcher that has read nothing.
+    feed.record(record(WATCHER_QUEUE));
+    assert_eq!(taken(&mut past_limit).await.1, Some(Next::Behind));
+    let (got, end) = taken(&mut at_limit).await;
+    assert_eq!(
+        (got, end),
+        (vec![record(WATCHER_QUEUE)], None),
+        "the reader is fine"
+    );
+    feed.end(Bytes::from_static(b"end"));
+    let (got, end) = taken(&mut at_limit).await;
+    assert_eq!(
+        (got, end),
+        (vec![Bytes::from_static(b"end")], Some(Next::End))
+    );
+}
