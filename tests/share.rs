@@ -637,6 +637,34 @@ fn a_flood_of_notes_is_refused_past_the_rate_and_does_not_flood_the_journal() {
     );
 }
 
+#[test]
+fn a_watcher_that_stops_reading_is_dropped_and_the_journal_says_why() {
+    // A client says hello as a watcher and never reads: its socket fills with the run's
+    // output, the server's write waits its 5 s, and the watcher is cut off. The run goes
+    // on, and the journal says the watcher was dropped, not that it simply left.
+    let mut yaml = String::from(HOLD);
+    for i in 0..16 {
+        yaml.push_str(&format!(
+            "  - id: p{i}\n    kind: precheck\n    run: seq 1 20000; sleep 0.5\n"
+        ));
+    }
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, &yaml);
+    let mut conn = UnixStream::connect(&sock).unwrap();
+    send(
+        &mut conn,
+        &serde_json::json!({"type": "hello", "protocol": 2, "want": "watch"}),
+    );
+    op.send("done");
+    let run = op.finish();
+    drop(conn);
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let left = run.records("watcher_left", None);
+    assert_eq!(left.len(), 1, "{}", run.explain());
+    let said = left[0]["data"]["watcher"].as_str().unwrap_or_default();
+    assert!(said.ends_with("dropped: stopped reading for 5 s"), "{said}");
+}
+
 const HOLD: &str =
     "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n";
 

@@ -46,7 +46,7 @@
 //!    then each new record and
 //!    `output` frames (already scrubbed of secrets and control sequences), then `end` when
 //!    the run is over. A watcher that cannot keep up is dropped, never waited for. What
-//!    comes within one 50 ms frame goes out in one write (`server.rs`, `FRAME`).
+//!    comes within one 50 ms frame goes out in one write (`feed.rs`, `FRAME`).
 //! 4. `approve` / `note` (from a watcher or a one-shot client): the server answers with
 //!    `result` (`ok` true or false and a message). An approval names the run, the step, the
 //!    SHA-256 of the exact command and the hash of the approval request it answers; if any

@@ -248,14 +248,18 @@ impl Conn {
         let Ok(admission) = admitted.await else {
             return;
         };
+        // From here on the hub may count this connection as a watcher (its join is
+        // journaled), so every way out says it left: `Left` of one that never joined is a
+        // no-op.
         let welcome = ServerMsg::Welcome(Box::new(admission.welcome));
-        if write_timed(&mut writer, &welcome).await.is_err() || want == Want::Info {
-            return;
-        }
-        let mut why = None;
-        if replay(&mut writer, admission.replay).await.is_ok() {
-            why = self.converse(want, frames, writer, admission.live).await;
-        }
+        let why = match write_timed(&mut writer, &welcome).await {
+            Err(e) => stopped_reading(&e),
+            Ok(()) if want == Want::Info => None,
+            Ok(()) => match replay(&mut writer, admission.replay).await {
+                Err(e) => stopped_reading(&e),
+                Ok(()) => self.converse(want, frames, writer, admission.live).await,
+            },
+        };
         let _ = self.tx.send(ShareMsg::Left { id: self.id, why });
     }
 
@@ -288,8 +292,10 @@ impl Conn {
                         let _ = write_timed(&mut writer, &error(&why)).await;
                         return Some(why);
                     }
-                    if write_frames(&mut writer, &mut out).await.is_err() || next == Next::End {
-                        return None;
+                    match write_frames(&mut writer, &mut out).await {
+                        Err(e) => return stopped_reading(&e),
+                        Ok(()) if next == Next::End => return None,
+                        Ok(()) => {}
                     }
                 }
                 _ = &mut idle, if want != Want::Watch => {
@@ -404,6 +410,19 @@ async fn write_frames(w: &mut OwnedWriteHalf, out: &mut Vec<Bytes>) -> Result<()
             std::io::ErrorKind::TimedOut,
             "the watcher stopped reading",
         ))),
+    }
+}
+
+/// Why a watcher was cut off when a write to it failed: one that stopped reading is
+/// dropped, and the journal says so (ARCHITECTURE.md, share section); one that closed its
+/// end simply left.
+fn stopped_reading(e: &FrameError) -> Option<String> {
+    match e {
+        FrameError::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => Some(format!(
+            "dropped: stopped reading for {} s",
+            WRITE_TIMEOUT.as_secs()
+        )),
+        _ => None,
     }
 }
 
