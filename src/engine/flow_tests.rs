@@ -738,3 +738,94 @@ fn a_crash_just_before_a_manual_wait_started_arms_one_timer_on_resume() {
     assert_eq!(timers, 1, "{fx:?}");
     assert!(matches!(resumed.phase(), Phase::Waiting { step: 0, .. }));
 }
+
+#[test]
+fn a_rollback_asked_for_after_an_abort_between_polls_names_its_target_and_undoes_once() {
+    // The check's first poll says "not yet"; the operator aborts while the next poll is
+    // due. A later `shisa rollback` looks the target up, and the target it names is asked
+    // for: the wait the check left behind does not swallow it (it did, and `describe`
+    // then ran again and again).
+    const POLLED: &str = r#"version: 1
+name: polled
+steps:
+  - id: snap
+    kind: snapshot
+    run: cp state "$SHISA_RUN_DIR/state.bak"
+  - id: push
+    kind: action
+    target:
+      describe: echo db-1
+    run: push config
+    verify:
+      - run: svcctl status
+        wait_until: { every: 30s, deadline: 10m }
+        expect: { stdout_equals: green }
+    rollback: [ { run: undo push } ]
+"#;
+    let mut sim = Sim::new(POLLED, &[]).answers(|s| match s.purpose {
+        Purpose::Describe => (0, "db-1\n".into()),
+        Purpose::Verify(_) => (0, "yellow\n".into()),
+        _ => (0, String::new()),
+    });
+    // Plays the runner but holds every timer back: the next poll stays due.
+    fn until_timer(sim: &mut Sim, event: Event) {
+        let mut queue = vec![event];
+        while let Some(ev) = queue.pop() {
+            let fx = sim.e.update(sim.now, ev).unwrap();
+            for f in fx {
+                match f {
+                    Effect::Journal(e) => sim.journal.push(e),
+                    Effect::Spawn(s) => {
+                        let (exit, stdout) = (sim.answer)(&s);
+                        queue.push(Event::CommandDone(crate::engine::CommandResult {
+                            step: s.step,
+                            purpose: Some(s.purpose),
+                            attempt: s.attempt,
+                            exit: Some(exit),
+                            stdout,
+                            ..Default::default()
+                        }));
+                        sim.spawned.push(s);
+                        assert!(sim.spawned.len() < 20, "{:?}", sim.ran());
+                    }
+                    Effect::Finish { exit, .. } => sim.finished = Some(exit.code()),
+                    _ => {}
+                }
+            }
+        }
+    }
+    sim.start(tuesday_10am(), None);
+    until_timer(&mut sim, Event::Begin);
+    until_timer(&mut sim, Event::Begin);
+    until_timer(&mut sim, Event::Typed("db-1".into()));
+    assert!(
+        sim.ran().contains(&"push:verify-1".to_string()),
+        "{:?}",
+        sim.ran()
+    );
+    until_timer(&mut sim, Event::Abort(Some("enough".into())));
+    assert!(sim.finished.is_some());
+    until_timer(
+        &mut sim,
+        Event::RollbackRequested {
+            reason: "undo".into(),
+            outside_window: None,
+        },
+    );
+    assert!(
+        matches!(sim.e.phase(), Phase::Confirm { .. }),
+        "{:?}: {:?}",
+        sim.e.phase(),
+        sim.ran()
+    );
+    let describes = sim.ran().iter().filter(|r| *r == "push:describe").count();
+    assert_eq!(describes, 2, "{:?}", sim.ran());
+    // A new process replaying the journal stands at the same question.
+    let replayed = Engine::replay(
+        sim.e.written.clone(),
+        super::tests::operator(),
+        sim.e.params.clone(),
+        &sim.journal,
+    );
+    assert_eq!(replayed.phase(), sim.e.phase());
+}

@@ -343,8 +343,13 @@ impl StepState {
             Progress::Undoing { .. } => return,
             Progress::NotStarted { .. } => (None, Stage::default()),
             Progress::Finished(e) => (Some(e.clone()), Stage::default()),
+            // A wait belongs to the step's own part or its checks, not to its undo: kept,
+            // it would leave no room for the target the undo names.
             Progress::Underway(stage) | Progress::Verifying { stage, .. } => {
-                (None, std::mem::take(stage))
+                match std::mem::take(stage) {
+                    Stage::Waiting { .. } => (None, Stage::default()),
+                    stage => (None, stage),
+                }
             }
         };
         self.progress = Progress::Undoing {
