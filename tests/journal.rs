@@ -213,8 +213,8 @@ fn a_journal_from_a_newer_shisa_is_refused_with_an_upgrade_hint() {
     let s = Scratch::new();
     let dir = halted_run(&s);
     let mut all = lines(&dir);
-    assert!(all[0].contains("\"data\":{\"format\":2,"), "{}", all[0]);
-    all[0] = all[0].replace("\"format\":2,", "\"format\":3,");
+    assert!(all[0].contains("\"data\":{\"format\":3,"), "{}", all[0]);
+    all[0] = all[0].replace("\"format\":3,", "\"format\":4,");
     rechain(&dir, &all);
     refused_by_every_reader(&s, &dir);
 }
@@ -234,8 +234,8 @@ fn a_journal_resumed_by_a_newer_shisa_is_refused_by_its_resume_stamp() {
         .iter()
         .position(|l| l.contains("\"kind\":\"run_resumed\""))
         .expect("run_resumed");
-    assert!(all[at].contains("\"data\":{\"format\":2"), "{}", all[at]);
-    all[at] = all[at].replace("\"format\":2", "\"format\":3");
+    assert!(all[at].contains("\"data\":{\"format\":3"), "{}", all[at]);
+    all[at] = all[at].replace("\"format\":3", "\"format\":4");
     rechain(&dir, &all);
     refused_by_every_reader(&s, &dir);
 }
@@ -244,7 +244,7 @@ fn a_journal_resumed_by_a_newer_shisa_is_refused_by_its_resume_stamp() {
 /// both formats (exit 2) and write nothing; `runs` lists it as unreadable, saying why.
 fn refused_by_every_reader(s: &Scratch, dir: &Path) {
     let before = lines(dir);
-    let want = "this journal was written by a newer shisa (format 3); this shisa reads format 2 — upgrade shisa";
+    let want = "this journal was written by a newer shisa (format 4); this shisa reads format 3 — upgrade shisa";
     let (code, out) = verify(s, dir, None);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains(want), "{out}");
@@ -284,11 +284,11 @@ fn refused_by_every_reader(s: &Scratch, dir: &Path) {
 /// resumes to the end, and so does one from before the stamp.
 #[test]
 fn a_format_1_journal_still_replays_and_resumes() {
-    for stamp in ["\"format\":1,", ""] {
+    for stamp in ["\"format\":1,", "", "\"format\":2,"] {
         let s = Scratch::new();
         let dir = halted_run(&s);
         let mut all = lines(&dir);
-        all[0] = all[0].replace("\"format\":2,", stamp);
+        all[0] = all[0].replace("\"format\":3,", stamp);
         rechain(&dir, &all);
         // The journal was cut back after s1: s2's log is of a run that no longer happened.
         for log in std::fs::read_dir(dir.join("output")).unwrap() {
@@ -321,10 +321,10 @@ fn a_format_1_journal_still_replays_and_resumes() {
             .find(|l| l.contains("\"kind\":\"run_resumed\""))
             .expect("run_resumed");
         assert!(
-            resumed_line.contains("\"data\":{\"format\":2"),
+            resumed_line.contains("\"data\":{\"format\":3"),
             "{stamp}: {resumed_line}"
         );
-        assert!(!all[0].contains("\"format\":2"), "{stamp}: {}", all[0]);
+        assert!(!all[0].contains("\"format\":3"), "{stamp}: {}", all[0]);
         // A journal of two formats exports whole.
         let out = s.shisa().arg("export").arg(&dir).output().unwrap();
         assert_eq!(
@@ -343,7 +343,7 @@ fn a_format_stamp_that_is_not_a_format_number_is_refused() {
         let s = Scratch::new();
         let dir = halted_run(&s);
         let mut all = lines(&dir);
-        all[0] = all[0].replace("\"format\":2,", &format!("\"format\":{stamp},"));
+        all[0] = all[0].replace("\"format\":3,", &format!("\"format\":{stamp},"));
         rechain(&dir, &all);
         let (code, out) = verify(&s, &dir, None);
         assert_ne!(code, 0, "{stamp}: {out}");

@@ -24,7 +24,11 @@ pub use super::stops::{
 /// Format 2 added a step's end `not_undone` (`step_finished.why`) and the `not_undone` list
 /// of a `rollback_incomplete` run end: a shisa that reads only format 1 would fail to parse
 /// them, so it refuses the journal by its stamp instead, naming both formats.
-pub const FORMAT: u64 = 2;
+/// Format 3 changed what `run_resumed` means: a step cut off where nothing can have changed
+/// (at its approval, its point of no return, before its command's `command_started`)
+/// begins again, its approval asked afresh. A format-2 shisa would replay such a journal
+/// with the old request still standing, which the new process no longer honours.
+pub const FORMAT: u64 = 3;
 
 /// The records that open a segment of a journal: the run's start, and the first record of
 /// each shisa that goes on with it (`resume`, `shisa rollback`). Each is stamped with the

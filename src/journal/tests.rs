@@ -252,7 +252,7 @@ fn run_started_carries_the_format_and_a_newer_one_is_refused() {
     let bytes = write(dir.path(), vec![started(), note("a")]);
     let text = String::from_utf8(bytes).unwrap();
     assert!(
-        text.contains("\"kind\":\"run_started\",\"data\":{\"format\":2,"),
+        text.contains("\"kind\":\"run_started\",\"data\":{\"format\":3,"),
         "{text}"
     );
     assert_eq!(reader::read(dir.path()).unwrap().records.len(), 2);
@@ -262,27 +262,28 @@ fn run_started_carries_the_format_and_a_newer_one_is_refused() {
     for (format, refused) in [
         ("", false),
         ("\"format\":1,", false),
-        ("\"format\":3,", true),
+        ("\"format\":2,", false),
+        ("\"format\":4,", true),
     ] {
         let first = text
             .lines()
             .next()
             .unwrap()
-            .replace("\"format\":2,", format);
+            .replace("\"format\":3,", format);
         let second = text.lines().nth(1).unwrap();
         let old_prev = &second[second.find("\"prev\":\"").unwrap() + 8..][..64];
         let second = second.replace(old_prev, &sha256_hex(first.as_bytes()));
         fs::write(journal_path(dir.path()), format!("{first}\n{second}\n")).unwrap();
         match reader::read(dir.path()) {
-            Err(ReadError::Newer(3)) if refused => {}
+            Err(ReadError::Newer(4)) if refused => {}
             Ok(j) if !refused => assert_eq!(j.records.len(), 2),
             other => panic!("format {format:?}: {other:?}"),
         }
     }
-    let msg = ReadError::Newer(3).to_string();
+    let msg = ReadError::Newer(4).to_string();
     assert_eq!(
         msg,
-        "this journal was written by a newer shisa (format 3); this shisa reads format 2 — upgrade shisa"
+        "this journal was written by a newer shisa (format 4); this shisa reads format 3 — upgrade shisa"
     );
     assert!(parse(&fs::read(journal_path(dir.path())).unwrap()).is_err());
 }
