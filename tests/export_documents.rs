@@ -828,3 +828,97 @@ fn a_merged_export_takes_any_runs_window_zone_and_says_whose() {
     assert_eq!(json["timezone"]["source"], "flag");
     assert_eq!(json["timezone"]["from_run"], Value::Null);
 }
+
+/// `export`, for runs whose export exits `code` (1: a damaged journal among them).
+fn export_exiting(s: &Scratch, runs: &[&Path], args: &[&str], code: i32) -> String {
+    let o = s
+        .shisa()
+        .arg("export")
+        .args(runs)
+        .args(args)
+        .env("TZ", "Asia/Tokyo")
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// A completed demo run whose 14th journal line (the target the change step resolved) was
+/// edited afterwards, as a cold reader did: line 15's `prev` no longer matches it.
+fn damaged_at_its_change(s: &Scratch) -> Run {
+    let run = completed(s);
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().nth(13).unwrap();
+    assert!(line.contains("\"kind\":\"target_resolved\""), "{line}");
+    let edited = text.replacen(
+        "\"resolved\":\"quarantine-2023-12\"",
+        "\"resolved\":\"quarantine-2023-11\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    run
+}
+
+/// The x where an SVG element's attribute `a` puts it, for the one element `re` matches.
+fn svg_x(svg: &str, re: &str, a: &str) -> f64 {
+    let m = Regex::new(re)
+        .unwrap()
+        .find(svg)
+        .expect(re)
+        .as_str()
+        .to_string();
+    let v = Regex::new(&format!(r#"\b{a}="([0-9.]+)""#)).unwrap();
+    v.captures(&m).unwrap()[1].parse().unwrap()
+}
+
+/// A damaged journal's chart says damaged (破損), as the summary does, not in doubt or cut
+/// off: the run ended, its end is among the lines left out. The step whose end lies past
+/// the break has its bar end at the last intact record, where the chart marks the break,
+/// not at a journal end padded after it; a merged chart's lane for the run says the same.
+#[test]
+fn a_damaged_journals_chart_says_damaged_and_stops_at_the_break() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    for (lang, damaged, breaks, not) in [
+        ("en", "damaged", "journal breaks", ["in doubt", "cut off)"]),
+        ("ja", "破損", "破損箇所", ["途絶）", "未確定"]),
+    ] {
+        let html = export_exiting(&s, &[run.dir()], &["--format", "html", "--lang", lang], 1);
+        let svg = html.split_once("<svg id=\"chart\"").unwrap().1;
+        let svg = svg.split_once("</svg>").unwrap().0;
+        assert!(
+            svg.contains(&format!("<title>attach-deny — {damaged}")),
+            "{svg}"
+        );
+        for word in not {
+            assert!(!svg.contains(word), "{word}: {svg}");
+        }
+        assert!(svg.contains(&format!("\">{breaks}</text>")), "{svg}");
+        assert!(
+            svg.contains(&format!("\">{damaged}</text>")),
+            "legend: {svg}"
+        );
+        let bar = r#"<rect class="bar damaged" data-step="attach-deny"[^>]*>"#;
+        let (x, w) = (svg_x(svg, bar, "x"), svg_x(svg, bar, "width"));
+        let cut = svg_x(svg, r#"<line class="cut"[^>]*>"#, "x1");
+        assert!((x + w - cut).abs() < 0.2, "bar ends at {} not {cut}", x + w);
+    }
+    let done = completed(&s);
+    for (lang, name) in [("en", "chart_damaged_en"), ("ja", "chart_damaged_ja")] {
+        let html = export_exiting(
+            &s,
+            &[run.dir(), done.dir()],
+            &["--format", "html", "--lang", lang],
+            1,
+        );
+        insta::assert_snapshot!(name, masked(&s, &done, &chart_lanes(&html)));
+    }
+}

@@ -94,6 +94,10 @@ pub enum Label {
     ChartRunLaneTip,
     ChartNotReached,
     ChartJournalEnds,
+    /// Where a damaged journal's trusted records end: the records after it are left out.
+    ChartJournalBreaks,
+    /// Beside a bar whose end lies past the break.
+    ChartDamaged,
     ChartNow,
     ChartInDoubt,
     ChartRunning,
@@ -102,6 +106,8 @@ pub enum Label {
     LegendRolledBack,
     LegendRollbackRunning,
     LegendOpen,
+    /// Drawn only when a chart has such a bar.
+    LegendDamaged,
     LegendApproval,
     LegendFailure,
     LegendRollback,
