@@ -922,3 +922,30 @@ fn a_damaged_journals_chart_says_damaged_and_stops_at_the_break() {
         insta::assert_snapshot!(name, masked(&s, &done, &chart_lanes(&html)));
     }
 }
+
+/// A merged chart's lane for an aborted run says aborted (中止), not failed (失敗): someone
+/// stopped the run, nothing it ran failed. The legend names that colour when it is drawn.
+#[test]
+fn a_merged_chart_says_an_aborted_run_was_aborted() {
+    let s = Scratch::new();
+    let aborted = aborted_in_place(&s);
+    let done = completed(&s);
+    for (lang, name, word, failed) in [
+        ("en", "chart_aborted_en", "aborted", "failed"),
+        ("ja", "chart_aborted_ja", "中止", "失敗"),
+    ] {
+        let html = export(
+            &s,
+            &[aborted.dir(), done.dir()],
+            &["--format", "html", "--lang", lang],
+        );
+        let lanes = chart_lanes(&html);
+        assert!(!lanes.contains(failed), "{lanes}");
+        assert!(
+            html.contains("<text class=\"legend\" x=")
+                && html.contains(&format!("\">{word}</text>")),
+            "{html}"
+        );
+        insta::assert_snapshot!(name, masked(&s, &aborted, &lanes));
+    }
+}

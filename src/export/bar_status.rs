@@ -33,6 +33,9 @@ pub enum BarStatus {
     /// its bar ends at the last intact record. New within the JSON's version 2, documented
     /// in `assets/export.schema.json` (before, `in_doubt`).
     Damaged,
+    /// A merged chart's run lane only (never a step, so never in the JSON): someone
+    /// aborted the run, which is not a failure of anything it ran.
+    Aborted,
     NotStarted,
 }
 
@@ -52,6 +55,7 @@ impl BarStatus {
             BarStatus::Halted => "halted, resumable",
             BarStatus::Stopped => "stopped unfinished",
             BarStatus::Damaged => "damaged",
+            BarStatus::Aborted => "aborted",
             BarStatus::NotStarted => "not reached",
         }
     }

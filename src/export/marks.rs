@@ -20,6 +20,7 @@ pub fn colour(s: BarStatus) -> &'static str {
         BarStatus::Stopped => "#8a8a8a",
         // Dark: the bar stops where the trusted record does, not where the work did.
         BarStatus::Damaged => "#4b3b3b",
+        BarStatus::Aborted => "#5f6b7a",
         // The legend's red: a refusal stops the run as a failure does.
         BarStatus::Refused => "#d64545",
         BarStatus::Halted => "url(#open)",
@@ -88,6 +89,9 @@ pub fn legend(o: &mut String, y: f64, w: &dyn DocumentWords, drawn: &[BarStatus]
         ("url(#hatch)", w.label(LegendRollbackRunning)),
         ("url(#open)", w.label(LegendOpen)),
     ];
+    if drawn.contains(&BarStatus::Aborted) {
+        items.push((colour(BarStatus::Aborted), w.label(LegendAborted)));
+    }
     if drawn.contains(&BarStatus::Damaged) {
         items.push((colour(BarStatus::Damaged), w.label(LegendDamaged)));
     }

@@ -108,6 +108,7 @@ pub enum Label {
     LegendOpen,
     /// Drawn only when a chart has such a bar.
     LegendDamaged,
+    LegendAborted,
     LegendApproval,
     LegendFailure,
     LegendRollback,
