@@ -949,3 +949,43 @@ fn a_merged_chart_says_an_aborted_run_was_aborted() {
         insta::assert_snapshot!(name, masked(&s, &aborted, &lanes));
     }
 }
+
+/// Line 14 edited: line 15's `prev` gives it away. The export says which line fails its
+/// check and why (line 14 or 15 was altered), and counts what it shows and leaves out
+/// exactly — lines 1–13 shown, lines 14–28 left out — in both languages.
+#[test]
+fn a_damaged_journal_names_its_lines_exactly_in_both_languages() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    let total = std::fs::read_to_string(run.dir().join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    for (lang, broken, left_out) in [
+        (
+            "en",
+            "BROKEN at line 15: its prev does not match the hash of line 14, so line 14 or line 15 was altered; only the 13 records on lines 1–13 are shown".to_string(),
+            format!("- Lines 14–{total} ({} lines) are left out of this export.", total - 13),
+        ),
+        (
+            "ja",
+            "15 行目で破損：15 行目の prev が 14 行目のハッシュと一致しないため、14 行目か 15 行目が改変されている。1〜13 行目の 13 レコードのみを示す".to_string(),
+            format!("- 14〜{total} 行目（{} 行）は、このエクスポートから除外した。", total - 13),
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert_eq!(md.matches(&broken).count(), 2, "warning and integrity: {md}");
+        assert!(md.contains(&left_out), "{md}");
+        // The timeline shows exactly those 13 records' rows, up to the change's start.
+        let json: Value = serde_json::from_str(&export_exiting(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json", "--full"],
+            1,
+        ))
+        .unwrap();
+        let rows = json["timeline"].as_array().unwrap();
+        assert_eq!(rows.last().unwrap()["seq"], 13, "{json}");
+        assert_eq!(json["runs"][0]["integrity"]["records"], 13);
+    }
+}

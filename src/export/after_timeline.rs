@@ -235,7 +235,9 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             lines.push(w.torn_line(n));
         }
         if i.untrusted_lines > 0 {
-            lines.push(w.untrusted_line(i.untrusted_lines));
+            // The shown records are lines 1 to `records`; the rest follow them.
+            let first = i.records + 1;
+            lines.push(w.untrusted_line(first, i.records + i.untrusted_lines));
         }
         if p.merged() {
             let mut item =

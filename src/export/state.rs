@@ -106,6 +106,7 @@ pub fn integrity(ctx: &Ctx) -> Integrity {
     let w = ctx.words;
     let j = &src.journal;
     let (verify_passed, detail) = match (&src.broken, &src.logs) {
+        (Some(b), _) if src.prev_mismatch => (false, w.chain_altered(b.line, j.records.len())),
         (Some(b), _) => (
             false,
             w.chain_broken(b.line, &b.reason, Some(j.records.len())),

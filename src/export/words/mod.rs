@@ -206,8 +206,11 @@ pub trait DocumentWords: Sync {
 
     /// `verify` passes: how many records and logs checked out (logs None when not asked).
     fn chain_intact(&self, records: usize, logs: Option<usize>) -> String;
-    /// `verify` fails at `line`; `kept` records before it are shown when the chain broke.
+    /// `verify` fails at `line`; when the chain broke, lines 1 to `kept` are shown.
     fn chain_broken(&self, line: usize, reason: &str, kept: Option<usize>) -> String;
+    /// `line`'s `prev` does not match the line before: one of the two was altered, and
+    /// lines 1 to `kept` (the two before it) are shown.
+    fn chain_altered(&self, line: usize, kept: usize) -> String;
     /// The loud warning for a journal that does not verify.
     fn integrity_warning(&self, detail: &str) -> String;
     /// The warning when the runbook file is not as the run used it.
@@ -223,7 +226,8 @@ pub trait DocumentWords: Sync {
     /// tail, lines left out, and how to compare the head.
     fn verify_line(&self, m: &dyn Markup, passed: bool, detail: &str) -> String;
     fn torn_line(&self, bytes: usize) -> String;
-    fn untrusted_line(&self, lines: usize) -> String;
+    /// Lines `first` to `last` are left out (past the break, or the altered one and on).
+    fn untrusted_line(&self, first: usize, last: usize) -> String;
     fn compare_head(&self, m: &dyn Markup) -> String;
 
     /// A step's state as the chart names it (the JSON keeps the stable key).
