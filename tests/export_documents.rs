@@ -989,3 +989,46 @@ fn a_damaged_journal_names_its_lines_exactly_in_both_languages() {
         assert_eq!(json["runs"][0]["integrity"]["records"], 13);
     }
 }
+
+/// A damaged journal has no head to compare: its export does not ask for a comparison, and
+/// a merged runs table labels its hash cell as the last intact record's, in both languages.
+#[test]
+fn a_damaged_journals_hash_is_never_offered_as_its_head() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    let done = completed(&s);
+    for (lang, compare, label) in [
+        ("en", "Compare the head", "Last intact record's hash: `"),
+        ("ja", "このヘッドを", "破損前の最後のレコードのハッシュ：`"),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(!md.contains(compare), "{md}");
+        for format in ["md", "html"] {
+            let merged = export_exiting(
+                &s,
+                &[run.dir(), done.dir()],
+                &["--lang", lang, "--format", format],
+                1,
+            );
+            // The runs table alone: the HTML timeline's rows begin with a run number too.
+            let table = match merged.split_once("<table id=\"runs\">") {
+                Some((_, t)) => t.split_once("</table>").unwrap().0,
+                None => merged.as_str(),
+            };
+            let rows: Vec<&str> = table
+                .lines()
+                .filter(|l| l.starts_with("| #") || l.starts_with("<tr><td>#"))
+                .collect();
+            assert_eq!(rows.len(), 2, "{merged}");
+            let label = if format == "html" {
+                label.replace('`', "<code>")
+            } else {
+                label.to_string()
+            };
+            assert!(rows[0].contains(&label), "{}", rows[0]);
+            assert!(!rows[1].contains(&label), "{}", rows[1]);
+            // The intact run's head can still be compared.
+            assert!(merged.contains(compare), "{merged}");
+        }
+    }
+}

@@ -142,10 +142,19 @@ fn runs(o: &mut String, p: &Postmortem) {
                 Some(left) => w.verdict_and_left(&verdict, &left),
                 None => verdict,
             },
-            md_code(&r.integrity.chain_head, true)
+            head_cell(w, r, md_code(&r.integrity.chain_head, true))
         );
     }
     o.push('\n');
+}
+
+/// The runs table's head cell (markup in `hash`): a damaged run's hash is labelled as the
+/// last intact record's, which is not the run's head the column is named for.
+pub fn head_cell(w: &dyn DocumentWords, r: &RunReport, hash: String) -> String {
+    match r.integrity.head_label() {
+        Label::ChainHead => hash,
+        other => w.labelled(w.label(other), &hash),
+    }
 }
 
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
