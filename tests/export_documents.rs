@@ -1032,3 +1032,34 @@ fn a_damaged_journals_hash_is_never_offered_as_its_head() {
         }
     }
 }
+
+/// A damaged run's end is unknown, so its duration is too: the summary gives the time up
+/// to the last intact record and says that is what it is, in both languages; the JSON
+/// schema says what `end` and `duration_ms` hold for such a run.
+#[test]
+fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    for (lang, row) in [
+        (
+            "en",
+            r"\| Duration \| unknown; \d+ ms until the last intact record \|",
+        ),
+        (
+            "ja",
+            r"\| 所要時間 \| 不明（破損前の最後のレコードまで \d+ ミリ秒） \|",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(Regex::new(row).unwrap().is_match(&md), "{row} in\n{md}");
+    }
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("assets/export.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let run_props = &schema["$defs"]["run"]["properties"];
+    for field in ["end", "duration_ms"] {
+        let said = run_props[field]["description"].as_str().unwrap_or_default();
+        assert!(said.contains("damaged"), "{field}: {said}");
+    }
+}

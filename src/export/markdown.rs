@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::markup::{Markdown, Markup};
-use super::model::{Postmortem, RunReport, TimelineRow, when};
+use super::model::{Postmortem, RunReport, RunState, TimelineRow, when};
 use super::state::how_unfinished;
 use super::text::{Text, md_code, md_escape};
 use super::words::{DocumentWords, Label};
@@ -157,8 +157,15 @@ pub fn head_cell(w: &dyn DocumentWords, r: &RunReport, hash: String) -> String {
     }
 }
 
+/// A damaged run's end is unknown, so its duration is only up to the last intact record,
+/// and says so.
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
-    p.lang.book().duration(r.run.duration_ms.max(0) as u64)
+    let d = p.lang.book().duration(r.run.duration_ms.max(0) as u64);
+    if r.run.state == RunState::Damaged {
+        p.words().duration_to_break(&d)
+    } else {
+        d
+    }
 }
 
 /// The changes the run leaves in place, as its summary says them; None when it leaves none

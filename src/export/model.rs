@@ -92,8 +92,10 @@ pub struct Summary {
     pub reviewers: Vec<String>,
     pub watchers: Vec<String>,
     pub start: Time,
-    /// The `run_finished` time; for a live or cut-off run, the last record's.
+    /// The `run_finished` time; for a live or cut-off run, the last record's; for a
+    /// damaged one, the last intact record's (its real end is past the break, unknown).
     pub end: Time,
+    /// `start` to `end`: for a damaged run, only up to the last intact record.
     pub duration_ms: i64,
     /// `finished`, `live`, `halted` (interrupted, resumable), `cut_off` (crashed) or
     /// `damaged` (its end lies past a break in the journal).

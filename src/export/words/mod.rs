@@ -201,6 +201,9 @@ pub trait DocumentWords: Sync {
 
     /// The summary's end cell for an unfinished run (`end` is the last record's time).
     fn end_unfinished(&self, u: Unfinished, end: &str) -> String;
+    /// A damaged run's duration cell: `took` (already said) is only up to the last intact
+    /// record, its end being unknown.
+    fn duration_to_break(&self, took: &str) -> String;
     /// The line under a timeline that stops before `run_finished`.
     fn timeline_stops(&self, u: Unfinished) -> &'static str;
 

@@ -120,6 +120,10 @@ impl DocumentWords for English {
         integrity::chain_broken(line, reason, kept)
     }
 
+    fn duration_to_break(&self, took: &str) -> String {
+        format!("unknown; {took} until the last intact record")
+    }
+
     fn chain_altered(&self, line: usize, kept: usize) -> String {
         integrity::chain_altered(line, kept)
     }

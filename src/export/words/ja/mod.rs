@@ -138,6 +138,10 @@ impl DocumentWords for Japanese {
         integrity::chain_broken(line, reason, kept)
     }
 
+    fn duration_to_break(&self, took: &str) -> String {
+        format!("不明（破損前の最後のレコードまで {took}）")
+    }
+
     fn chain_altered(&self, line: usize, kept: usize) -> String {
         integrity::chain_altered(line, kept)
     }
