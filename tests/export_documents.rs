@@ -1063,3 +1063,70 @@ fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
         assert!(said.contains("damaged"), "{field}: {said}");
     }
 }
+
+/// The completed demo's journal cut after its first `keep` lines, plus half of the next
+/// line, as a crash mid-write leaves it.
+fn cut_after(s: &Scratch, keep: usize) -> Run {
+    let run = completed(s);
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let next = lines[keep];
+    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..next.len() / 2]);
+    std::fs::write(&path, cut).unwrap();
+    run
+}
+
+/// The line number (1-based) of the change step's first record of `kind` with `purpose`.
+fn line_of(run: &Run, kind: &str, purpose: &str) -> usize {
+    run.journal()
+        .iter()
+        .position(|r| {
+            r["step"] == "attach-deny" && r["kind"] == kind && r["data"]["purpose"] == purpose
+        })
+        .unwrap()
+        + 1
+}
+
+/// A journal cut off says what was in flight at the cut, not that the change's fate is
+/// unknown when the timeline shows its command exited 0: after verify check 1 passed, that
+/// verification stopped there; with the change command started and not ended, that it was
+/// running. Both languages.
+#[test]
+fn a_cut_off_journal_names_what_was_in_flight() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let checks = line_of(&whole, "command_finished", "verify-1");
+    let change = line_of(&whole, "command_started", "main");
+    let verifying = cut_after(&s, checks);
+    let running = cut_after(&s, change);
+    let cases = [
+        (
+            &verifying,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command exited 0; verification stopped after check 1 of 3 passed, so the change is not verified",
+        ),
+        (
+            &verifying,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは終了コード 0 で終わったが、検証は 3 件中 1 件目まで成功した後で止まっており、変更は検証されていない",
+        ),
+        (
+            &running,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command was running, so whether its change was made is unknown",
+        ),
+        (
+            &running,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは実行中だったため、変更が適用されたかは不明",
+        ),
+    ];
+    for (run, lang, said) in cases {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
+        assert!(warning.contains(said), "{said}\nin {warning}");
+    }
+    let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
+    assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
+}

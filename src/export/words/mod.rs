@@ -124,14 +124,36 @@ pub enum Unfinished<'a> {
     /// Interrupted (resumable), with the journaled reason.
     Halted { reason: &'a str },
     /// The journal stops without `run_finished`; `torn` bytes of a last line cut short;
-    /// `doubt`: the steps under way at the cut, by title, and whether each changes
-    /// something (empty where the runbook is not there to replay).
+    /// `doubt`: the steps under way at the cut and how far each had got (empty where the
+    /// runbook is not there to replay).
     CutOff {
         torn: Option<usize>,
-        doubt: &'a [(String, bool)],
+        doubt: &'a [CutStep],
     },
     /// The journal breaks before its `run_finished` record, which is there but untrusted.
     Damaged,
+}
+
+/// A step under way where a cut-off journal stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutStep {
+    pub title: String,
+    /// It changes something: what was in flight may have changed it.
+    pub mutating: bool,
+    pub at: CutAt,
+}
+
+/// How far a step had got where the journal stops: only what was in flight is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutAt {
+    /// Its change command had started and not ended: whether it changed anything is unknown.
+    ChangeRunning,
+    /// Its change command ended with exit 0; `passed` of its `of` verify checks passed,
+    /// and verification went no further in the journal.
+    Verifying { passed: u32, of: u32 },
+    /// Anywhere else (before its change command, or after one that failed): whether its
+    /// change was made is not told by the journal.
+    Unknown,
 }
 
 /// The words of an export document in one language.
