@@ -1130,3 +1130,38 @@ fn a_cut_off_journal_names_what_was_in_flight() {
     let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
     assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
 }
+
+/// A run started with `--outside-window` meets its shut window at each check: every such
+/// row names its step and says the run went on under the override, in both languages,
+/// rather than three identical "WINDOW CLOSED" rows that name nothing and read as stops.
+#[test]
+fn a_shut_window_passed_under_the_override_says_so_at_each_step() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "night.yaml",
+        "version: 1\nname: Night change\nwindow:\n  timezone: Asia/Tokyo\n  allow: [\"Mon 00:00-00:01\"]\nsteps:\n  - id: look\n    kind: precheck\n    title: Look around\n    run: echo fine\n  - id: change\n    kind: action\n    title: Make the change\n    run: echo changed\n    waive: { snapshot: \"test\", target: \"test\", rollback: \"test\" }\n    verify:\n      - run: echo ok\n",
+    );
+    let run = s.run_with(&rb, &[], "", |c| {
+        c.arg("--outside-window").arg("INC-42: now");
+    });
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let checks = run.records("window_checked", None).len();
+    assert!(checks >= 2, "{}", run.explain());
+    for (lang, said) in [
+        ("en", ": change window closed ("),
+        ("ja", "」：作業時間帯外（"),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let rows: Vec<&str> = md.lines().filter(|l| l.contains(said)).collect();
+        assert_eq!(rows.len(), checks, "{md}");
+        let under = if lang == "en" {
+            "), continuing under the override: "
+        } else {
+            "）だが、オーバーライドにより続行："
+        };
+        assert!(rows.iter().all(|r| r.contains(under)), "{md}");
+        for title in ["Look around", "Make the change"] {
+            assert!(rows.iter().any(|r| r.contains(title)), "{title}: {md}");
+        }
+    }
+}
