@@ -1165,3 +1165,27 @@ fn a_shut_window_passed_under_the_override_says_so_at_each_step() {
         }
     }
 }
+
+/// A note given when marking a manual step done stays exactly as written in the JSON, in
+/// every language; when it was written is its own field. The document still says it.
+#[test]
+fn a_json_note_is_kept_as_written_in_both_languages() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    for lang in ["en", "ja"] {
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let notes = json["runs"][0]["notes"].as_array().unwrap();
+        assert_eq!(notes.len(), 1, "{json}");
+        assert_eq!(notes[0]["text"], "posted", "{lang}");
+        assert_eq!(notes[0]["written"], "marking_done", "{lang}");
+    }
+    let md = export(&s, &[run.dir()], &["--lang", "ja"]);
+    // The notes section, after the timeline's row of the same moment.
+    let row = md.lines().rfind(|l| l.contains("posted")).unwrap();
+    assert!(row.contains("完了") && row.ends_with("posted |"), "{row}");
+}

@@ -4,7 +4,7 @@
 //! merged export each row (or heading) names its run first.
 
 use super::markup::{Item, Markup};
-use super::model::{Postmortem, RunReport, when};
+use super::model::{NoteWritten, Postmortem, RunReport, when};
 use super::text::Text;
 use super::words::{Label, RollbackLine};
 use crate::phrase::Marker;
@@ -128,7 +128,14 @@ pub fn render(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     section(o, p, m, ("notes", Notes), &[Time, From, Step, Note], |r| {
         r.notes
             .iter()
-            .map(|n| vec![t(&n.time), e(&n.by), opt(&n.step_title), e(&n.text)])
+            .map(|n| {
+                // The document says when it was written; the JSON keeps the two apart.
+                let text = match n.written {
+                    NoteWritten::Note => n.text.clone(),
+                    NoteWritten::MarkingDone => w.note_on_done(&n.text),
+                };
+                vec![t(&n.time), e(&n.by), opt(&n.step_title), e(&text)]
+            })
             .collect()
     });
     integrity(o, p, m);

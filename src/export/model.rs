@@ -330,7 +330,19 @@ pub struct Note {
     pub time: Time,
     pub by: String,
     pub step_title: Option<String>,
+    /// As its author wrote it: shisa's words about it go in `written`, not into it.
     pub text: String,
+    pub written: NoteWritten,
+}
+
+/// When a note was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteWritten {
+    /// An operator's note on its own.
+    Note,
+    /// The note given when marking a manual step done.
+    MarkingDone,
 }
 
 #[derive(Debug, Clone, Serialize)]
