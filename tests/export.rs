@@ -353,14 +353,15 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     };
     assert_eq!(status("first"), "ok");
     assert_eq!(status("slow"), "in_doubt");
-    // The warning names the change the cut leaves in doubt, as the replayed engine has it.
+    // The warning names the change the cut leaves in doubt, as the replayed engine has it,
+    // and what was in flight: its command.
     assert!(
-        md.contains("Whether “The slow change”'s change was made is unknown; `shisa resume "),
+        md.contains("“The slow change”'s change command was running, so whether its change was made is unknown; `shisa resume "),
         "{md}"
     );
     let ja = exported(&s, &dir, &["--lang", "ja"], 0);
     assert!(
-        ja.contains("。「The slow change」の変更が適用されたかは不明。`shisa resume "),
+        ja.contains("。「The slow change」の変更コマンドは実行中だったため、変更が適用されたかは不明。`shisa resume "),
         "{ja}"
     );
     assert_eq!(status("last"), "not_started");

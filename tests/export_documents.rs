@@ -828,3 +828,364 @@ fn a_merged_export_takes_any_runs_window_zone_and_says_whose() {
     assert_eq!(json["timezone"]["source"], "flag");
     assert_eq!(json["timezone"]["from_run"], Value::Null);
 }
+
+/// `export`, for runs whose export exits `code` (1: a damaged journal among them).
+fn export_exiting(s: &Scratch, runs: &[&Path], args: &[&str], code: i32) -> String {
+    let o = s
+        .shisa()
+        .arg("export")
+        .args(runs)
+        .args(args)
+        .env("TZ", "Asia/Tokyo")
+        .output()
+        .unwrap();
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "{out}\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// A completed demo run whose 14th journal line (the target the change step resolved) was
+/// edited afterwards, as a cold reader did: line 15's `prev` no longer matches it.
+fn damaged_at_its_change(s: &Scratch) -> Run {
+    let run = completed(s);
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().nth(13).unwrap();
+    assert!(line.contains("\"kind\":\"target_resolved\""), "{line}");
+    let edited = text.replacen(
+        "\"resolved\":\"quarantine-2023-12\"",
+        "\"resolved\":\"quarantine-2023-11\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    run
+}
+
+/// The x where an SVG element's attribute `a` puts it, for the one element `re` matches.
+fn svg_x(svg: &str, re: &str, a: &str) -> f64 {
+    let m = Regex::new(re)
+        .unwrap()
+        .find(svg)
+        .expect(re)
+        .as_str()
+        .to_string();
+    let v = Regex::new(&format!(r#"\b{a}="([0-9.]+)""#)).unwrap();
+    v.captures(&m).unwrap()[1].parse().unwrap()
+}
+
+/// A damaged journal's chart says damaged (破損), as the summary does, not in doubt or cut
+/// off: the run ended, its end is among the lines left out. The step whose end lies past
+/// the break has its bar end at the last intact record, where the chart marks the break,
+/// not at a journal end padded after it; a merged chart's lane for the run says the same.
+#[test]
+fn a_damaged_journals_chart_says_damaged_and_stops_at_the_break() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    for (lang, damaged, breaks, not) in [
+        ("en", "damaged", "journal breaks", ["in doubt", "cut off)"]),
+        ("ja", "破損", "破損箇所", ["途絶）", "未確定"]),
+    ] {
+        let html = export_exiting(&s, &[run.dir()], &["--format", "html", "--lang", lang], 1);
+        let svg = html.split_once("<svg id=\"chart\"").unwrap().1;
+        let svg = svg.split_once("</svg>").unwrap().0;
+        assert!(
+            svg.contains(&format!("<title>attach-deny — {damaged}")),
+            "{svg}"
+        );
+        for word in not {
+            assert!(!svg.contains(word), "{word}: {svg}");
+        }
+        assert!(svg.contains(&format!("\">{breaks}</text>")), "{svg}");
+        assert!(
+            svg.contains(&format!("\">{damaged}</text>")),
+            "legend: {svg}"
+        );
+        let bar = r#"<rect class="bar damaged" data-step="attach-deny"[^>]*>"#;
+        let (x, w) = (svg_x(svg, bar, "x"), svg_x(svg, bar, "width"));
+        let cut = svg_x(svg, r#"<line class="cut"[^>]*>"#, "x1");
+        assert!((x + w - cut).abs() < 0.2, "bar ends at {} not {cut}", x + w);
+    }
+    let done = completed(&s);
+    for (lang, name) in [("en", "chart_damaged_en"), ("ja", "chart_damaged_ja")] {
+        let html = export_exiting(
+            &s,
+            &[run.dir(), done.dir()],
+            &["--format", "html", "--lang", lang],
+            1,
+        );
+        insta::assert_snapshot!(name, masked(&s, &done, &chart_lanes(&html)));
+    }
+}
+
+/// A merged chart's lane for an aborted run says aborted (中止), not failed (失敗): someone
+/// stopped the run, nothing it ran failed. The legend names that colour when it is drawn.
+#[test]
+fn a_merged_chart_says_an_aborted_run_was_aborted() {
+    let s = Scratch::new();
+    let aborted = aborted_in_place(&s);
+    let done = completed(&s);
+    for (lang, name, word, failed) in [
+        ("en", "chart_aborted_en", "aborted", "failed"),
+        ("ja", "chart_aborted_ja", "中止", "失敗"),
+    ] {
+        let html = export(
+            &s,
+            &[aborted.dir(), done.dir()],
+            &["--format", "html", "--lang", lang],
+        );
+        let lanes = chart_lanes(&html);
+        assert!(!lanes.contains(failed), "{lanes}");
+        assert!(
+            html.contains("<text class=\"legend\" x=")
+                && html.contains(&format!("\">{word}</text>")),
+            "{html}"
+        );
+        insta::assert_snapshot!(name, masked(&s, &aborted, &lanes));
+    }
+}
+
+/// Line 14 edited: line 15's `prev` gives it away. The export says which line fails its
+/// check and why (line 14 or 15 was altered), and counts what it shows and leaves out
+/// exactly — lines 1–13 shown, lines 14–28 left out — in both languages.
+#[test]
+fn a_damaged_journal_names_its_lines_exactly_in_both_languages() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    let total = std::fs::read_to_string(run.dir().join("journal.jsonl"))
+        .unwrap()
+        .lines()
+        .count();
+    for (lang, broken, left_out) in [
+        (
+            "en",
+            "BROKEN at line 15: its prev does not match the hash of line 14, so line 14 or line 15 was altered; only the 13 records on lines 1–13 are shown".to_string(),
+            format!("- Lines 14–{total} ({} lines) are left out of this export.", total - 13),
+        ),
+        (
+            "ja",
+            "15 行目で破損：15 行目の prev が 14 行目のハッシュと一致しないため、14 行目か 15 行目が改変されている。1〜13 行目の 13 レコードのみを示す".to_string(),
+            format!("- 14〜{total} 行目（{} 行）は、このエクスポートから除外した。", total - 13),
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert_eq!(md.matches(&broken).count(), 2, "warning and integrity: {md}");
+        assert!(md.contains(&left_out), "{md}");
+        // The timeline shows exactly those 13 records' rows, up to the change's start.
+        let json: Value = serde_json::from_str(&export_exiting(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json", "--full"],
+            1,
+        ))
+        .unwrap();
+        let rows = json["timeline"].as_array().unwrap();
+        assert_eq!(rows.last().unwrap()["seq"], 13, "{json}");
+        assert_eq!(json["runs"][0]["integrity"]["records"], 13);
+    }
+}
+
+/// A damaged journal has no head to compare: its export does not ask for a comparison, and
+/// a merged runs table labels its hash cell as the last intact record's, in both languages.
+#[test]
+fn a_damaged_journals_hash_is_never_offered_as_its_head() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    let done = completed(&s);
+    for (lang, compare, label) in [
+        ("en", "Compare the head", "Last intact record's hash: `"),
+        ("ja", "このヘッドを", "破損前の最後のレコードのハッシュ：`"),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(!md.contains(compare), "{md}");
+        for format in ["md", "html"] {
+            let merged = export_exiting(
+                &s,
+                &[run.dir(), done.dir()],
+                &["--lang", lang, "--format", format],
+                1,
+            );
+            // The runs table alone: the HTML timeline's rows begin with a run number too.
+            let table = match merged.split_once("<table id=\"runs\">") {
+                Some((_, t)) => t.split_once("</table>").unwrap().0,
+                None => merged.as_str(),
+            };
+            let rows: Vec<&str> = table
+                .lines()
+                .filter(|l| l.starts_with("| #") || l.starts_with("<tr><td>#"))
+                .collect();
+            assert_eq!(rows.len(), 2, "{merged}");
+            let label = if format == "html" {
+                label.replace('`', "<code>")
+            } else {
+                label.to_string()
+            };
+            assert!(rows[0].contains(&label), "{}", rows[0]);
+            assert!(!rows[1].contains(&label), "{}", rows[1]);
+            // The intact run's head can still be compared.
+            assert!(merged.contains(compare), "{merged}");
+        }
+    }
+}
+
+/// A damaged run's end is unknown, so its duration is too: the summary gives the time up
+/// to the last intact record and says that is what it is, in both languages; the JSON
+/// schema says what `end` and `duration_ms` hold for such a run.
+#[test]
+fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
+    let s = Scratch::new();
+    let run = damaged_at_its_change(&s);
+    for (lang, row) in [
+        (
+            "en",
+            r"\| Duration \| unknown; \d+ ms until the last intact record \|",
+        ),
+        (
+            "ja",
+            r"\| 所要時間 \| 不明（破損前の最後のレコードまで \d+ ミリ秒） \|",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(Regex::new(row).unwrap().is_match(&md), "{row} in\n{md}");
+    }
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("assets/export.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let run_props = &schema["$defs"]["run"]["properties"];
+    for field in ["end", "duration_ms"] {
+        let said = run_props[field]["description"].as_str().unwrap_or_default();
+        assert!(said.contains("damaged"), "{field}: {said}");
+    }
+}
+
+/// The completed demo's journal cut after its first `keep` lines, plus half of the next
+/// line, as a crash mid-write leaves it.
+fn cut_after(s: &Scratch, keep: usize) -> Run {
+    let run = completed(s);
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let next = lines[keep];
+    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..next.len() / 2]);
+    std::fs::write(&path, cut).unwrap();
+    run
+}
+
+/// The line number (1-based) of the change step's first record of `kind` with `purpose`.
+fn line_of(run: &Run, kind: &str, purpose: &str) -> usize {
+    run.journal()
+        .iter()
+        .position(|r| {
+            r["step"] == "attach-deny" && r["kind"] == kind && r["data"]["purpose"] == purpose
+        })
+        .unwrap()
+        + 1
+}
+
+/// A journal cut off says what was in flight at the cut, not that the change's fate is
+/// unknown when the timeline shows its command exited 0: after verify check 1 passed, that
+/// verification stopped there; with the change command started and not ended, that it was
+/// running. Both languages.
+#[test]
+fn a_cut_off_journal_names_what_was_in_flight() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let checks = line_of(&whole, "command_finished", "verify-1");
+    let change = line_of(&whole, "command_started", "main");
+    let verifying = cut_after(&s, checks);
+    let running = cut_after(&s, change);
+    let cases = [
+        (
+            &verifying,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command exited 0; verification stopped after check 1 of 3 passed, so the change is not verified",
+        ),
+        (
+            &verifying,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは終了コード 0 で終わったが、検証は 3 件中 1 件目まで成功した後で止まっており、変更は検証されていない",
+        ),
+        (
+            &running,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command was running, so whether its change was made is unknown",
+        ),
+        (
+            &running,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは実行中だったため、変更が適用されたかは不明",
+        ),
+    ];
+    for (run, lang, said) in cases {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
+        assert!(warning.contains(said), "{said}\nin {warning}");
+    }
+    let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
+    assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
+}
+
+/// A run started with `--outside-window` meets its shut window at each check: every such
+/// row names its step and says the run went on under the override, in both languages,
+/// rather than three identical "WINDOW CLOSED" rows that name nothing and read as stops.
+#[test]
+fn a_shut_window_passed_under_the_override_says_so_at_each_step() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "night.yaml",
+        "version: 1\nname: Night change\nwindow:\n  timezone: Asia/Tokyo\n  allow: [\"Mon 00:00-00:01\"]\nsteps:\n  - id: look\n    kind: precheck\n    title: Look around\n    run: echo fine\n  - id: change\n    kind: action\n    title: Make the change\n    run: echo changed\n    waive: { snapshot: \"test\", target: \"test\", rollback: \"test\" }\n    verify:\n      - run: echo ok\n",
+    );
+    let run = s.run_with(&rb, &[], "", |c| {
+        c.arg("--outside-window").arg("INC-42: now");
+    });
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let checks = run.records("window_checked", None).len();
+    assert!(checks >= 2, "{}", run.explain());
+    for (lang, said) in [
+        ("en", ": change window closed ("),
+        ("ja", "」：作業時間帯外（"),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let rows: Vec<&str> = md.lines().filter(|l| l.contains(said)).collect();
+        assert_eq!(rows.len(), checks, "{md}");
+        let under = if lang == "en" {
+            "), continuing under the override: "
+        } else {
+            "）だが、オーバーライドにより続行："
+        };
+        assert!(rows.iter().all(|r| r.contains(under)), "{md}");
+        for title in ["Look around", "Make the change"] {
+            assert!(rows.iter().any(|r| r.contains(title)), "{title}: {md}");
+        }
+    }
+}
+
+/// A note given when marking a manual step done stays exactly as written in the JSON, in
+/// every language; when it was written is its own field. The document still says it.
+#[test]
+fn a_json_note_is_kept_as_written_in_both_languages() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    for lang in ["en", "ja"] {
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let notes = json["runs"][0]["notes"].as_array().unwrap();
+        assert_eq!(notes.len(), 1, "{json}");
+        assert_eq!(notes[0]["text"], "posted", "{lang}");
+        assert_eq!(notes[0]["written"], "marking_done", "{lang}");
+    }
+    let md = export(&s, &[run.dir()], &["--lang", "ja"]);
+    // The notes section, after the timeline's row of the same moment.
+    let row = md.lines().rfind(|l| l.contains("posted")).unwrap();
+    assert!(row.contains("完了") && row.ends_with("posted |"), "{row}");
+}

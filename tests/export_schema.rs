@@ -169,3 +169,43 @@ fn the_check_catches_what_the_schema_does_not_allow() {
         );
     }
 }
+
+/// A damaged journal's export (it exits 1) matches the schema too: its run's `state` is
+/// `damaged`, and so is the status of the step whose end lies past the break.
+#[test]
+fn a_damaged_journals_export_matches_the_schema() {
+    let s = Scratch::new();
+    let run = s.run(
+        &runbook("demo.yaml"),
+        &[],
+        "quarantine-2023-12\ndone posted\n",
+    );
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let edited = text.replacen(
+        "\"resolved\":\"quarantine-2023-12\"",
+        "\"resolved\":\"x\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    let o = s
+        .shisa()
+        .args(["export", "--format", "json"])
+        .arg(run.dir())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["runs"][0]["state"], "damaged");
+    let steps = doc["runs"][0]["steps"].as_array().unwrap();
+    let attach = steps.iter().find(|s| s["id"] == "attach-deny").unwrap();
+    assert_eq!(attach["status"], "damaged", "{attach}");
+    valid(&doc);
+}

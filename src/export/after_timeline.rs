@@ -4,7 +4,7 @@
 //! merged export each row (or heading) names its run first.
 
 use super::markup::{Item, Markup};
-use super::model::{Postmortem, RunReport, when};
+use super::model::{NoteWritten, Postmortem, RunReport, when};
 use super::text::Text;
 use super::words::{Label, RollbackLine};
 use crate::phrase::Marker;
@@ -128,7 +128,14 @@ pub fn render(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     section(o, p, m, ("notes", Notes), &[Time, From, Step, Note], |r| {
         r.notes
             .iter()
-            .map(|n| vec![t(&n.time), e(&n.by), opt(&n.step_title), e(&n.text)])
+            .map(|n| {
+                // The document says when it was written; the JSON keeps the two apart.
+                let text = match n.written {
+                    NoteWritten::Note => n.text.clone(),
+                    NoteWritten::MarkingDone => w.note_on_done(&n.text),
+                };
+                vec![t(&n.time), e(&n.by), opt(&n.step_title), e(&text)]
+            })
             .collect()
     });
     integrity(o, p, m);
@@ -235,7 +242,9 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             lines.push(w.torn_line(n));
         }
         if i.untrusted_lines > 0 {
-            lines.push(w.untrusted_line(i.untrusted_lines));
+            // The shown records are lines 1 to `records`; the rest follow them.
+            let first = i.records + 1;
+            lines.push(w.untrusted_line(first, i.records + i.untrusted_lines));
         }
         if p.merged() {
             let mut item =
@@ -246,6 +255,13 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             items.extend(lines.into_iter().map(Item::new));
         }
     }
-    items.push(Item::new(w.compare_head(m)));
+    // Past a break only the last intact record's hash is shown, which no head printed at
+    // the run's end will match: the comparison is offered only for a run's real head.
+    if p.runs
+        .iter()
+        .any(|r| r.integrity.head_label() == Label::ChainHead)
+    {
+        items.push(Item::new(w.compare_head(m)));
+    }
     m.list(o, items);
 }

@@ -29,6 +29,13 @@ pub enum BarStatus {
     Halted,
     /// Started and never finished in a run that ended (aborted or refused at a prompt).
     Stopped,
+    /// Started, its end past a break in the journal: what became of it is not trusted, and
+    /// its bar ends at the last intact record. New within the JSON's version 2, documented
+    /// in `assets/export.schema.json` (before, `in_doubt`).
+    Damaged,
+    /// A merged chart's run lane only (never a step, so never in the JSON): someone
+    /// aborted the run, which is not a failure of anything it ran.
+    Aborted,
     NotStarted,
 }
 
@@ -47,6 +54,8 @@ impl BarStatus {
             BarStatus::Refused => "refused",
             BarStatus::Halted => "halted, resumable",
             BarStatus::Stopped => "stopped unfinished",
+            BarStatus::Damaged => "damaged",
+            BarStatus::Aborted => "aborted",
             BarStatus::NotStarted => "not reached",
         }
     }

@@ -91,6 +91,8 @@ fn bar(ctx: &Ctx, id: &str, state: RunState) -> StepBar {
         (Some(StepStatus::Unproven), _) => BarStatus::Unproven,
         (None, Some(_)) if state == RunState::Live => BarStatus::Running,
         (None, Some(_)) if state == RunState::Finished => BarStatus::Stopped,
+        // Its end is among the lines left out past the break, not missing.
+        (None, Some(_)) if state == RunState::Damaged => BarStatus::Damaged,
         (None, Some(_)) => BarStatus::InDoubt,
         (None, None) => BarStatus::NotStarted,
     };

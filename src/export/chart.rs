@@ -8,29 +8,11 @@ use std::fmt::Write;
 
 use super::axis::{Axis, ticks};
 use super::layout::{BAR, LABEL, LEGEND, ROW, TOP, W};
-use super::marks::{legend, shape};
+use super::marks::{colour, legend, shape};
 use super::model::{BarStatus, Marker, Postmortem, RunReport, RunState, StepBar};
 use super::text::{clip, html_escape as esc};
 use super::words::Label;
 use super::zone::Time;
-
-fn colour(s: BarStatus) -> &'static str {
-    match s {
-        BarStatus::Ok => "#2e9d4e",
-        BarStatus::Failed => "#d64545",
-        BarStatus::RolledBack => "#e0a526",
-        BarStatus::Skipped => "#c9c9c9",
-        BarStatus::Continued => "#c2410c",
-        BarStatus::Overridden => "#7a3fb0",
-        BarStatus::Unproven => "#b08900",
-        BarStatus::Running | BarStatus::InDoubt => "url(#open)",
-        BarStatus::Stopped => "#8a8a8a",
-        // The legend's red: a refusal stops the run as a failure does.
-        BarStatus::Refused => "#d64545",
-        BarStatus::Halted => "url(#open)",
-        BarStatus::NotStarted => "none",
-    }
-}
 
 /// One run: a lane for the run and one per step. Several: one lane per run, its bar from
 /// its start to its end, its markers on it.
@@ -63,8 +45,11 @@ pub fn render(p: &Postmortem) -> String {
     let live = p.runs.iter().any(|r| r.run.state == RunState::Live);
     // A merged chart draws a halted run as one bar to its last record: it stopped there,
     // and nothing of it reaches past (its steps in doubt are the run's own chart's).
+    // A damaged run ended too, past the break: nothing of it is open, its bars stop at the
+    // last intact record.
     let settled = |r: &RunReport| {
-        r.run.state == RunState::Finished || (p.merged() && r.run.state == RunState::Halted)
+        matches!(r.run.state, RunState::Finished | RunState::Damaged)
+            || (p.merged() && r.run.state == RunState::Halted)
     };
     let finished = p.runs.iter().all(settled);
     let now = live.then(|| Time(chrono::Utc::now().with_timezone(start.0.offset())));
@@ -114,6 +99,8 @@ pub fn render(p: &Postmortem) -> String {
         Some((w.label(Label::ChartNow), last))
     } else if !finished {
         Some((w.label(Label::ChartJournalEnds), recorded_end))
+    } else if !p.merged() && first.run.state == RunState::Damaged {
+        Some((w.label(Label::ChartJournalBreaks), recorded_end))
     } else {
         None
     };
@@ -132,7 +119,8 @@ pub fn render(p: &Postmortem) -> String {
         );
     }
     markers(&mut o, p, &lanes, own, &axis);
-    legend(&mut o, bottom + 44.0, w);
+    let drawn: Vec<BarStatus> = lanes.iter().map(|s| s.status).collect();
+    legend(&mut o, bottom + 44.0, w, &drawn);
     o.push_str("</svg>");
     o
 }
@@ -143,14 +131,20 @@ fn run_bar(p: &Postmortem, k: usize, r: &RunReport) -> StepBar {
     let status = match (run.state, run.outcome.as_deref()) {
         (RunState::Live, _) => BarStatus::Running,
         (RunState::Halted, _) => BarStatus::Halted,
-        (RunState::CutOff | RunState::Damaged, _) => BarStatus::InDoubt,
+        (RunState::CutOff, _) => BarStatus::InDoubt,
+        (RunState::Damaged, _) => BarStatus::Damaged,
         (_, Some("completed")) => BarStatus::Ok,
+        (_, Some("aborted")) => BarStatus::Aborted,
         (_, Some("refused")) => BarStatus::Refused,
         (_, Some("completed_with_exceptions")) => BarStatus::Continued,
         (_, Some("rolled_back")) => BarStatus::RolledBack,
         _ => BarStatus::Failed,
     };
-    let finished = matches!(run.state, RunState::Finished | RunState::Halted);
+    // A damaged run's bar ends at its last intact record: its `end` (README, "damaged").
+    let finished = matches!(
+        run.state,
+        RunState::Finished | RunState::Halted | RunState::Damaged
+    );
     StepBar {
         id: run.run_id.clone(),
         title: p.run_label(k),
@@ -213,10 +207,12 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
         .lang
         .book()
         .duration(last.millis_since(start).max(0) as u64);
-    // A halted run's bar ends where it stopped; beside it, that it can go on.
-    let halted = s.status == BarStatus::Halted;
+    // A halted run's bar ends where it stopped, beside it that it can go on; a damaged
+    // one's at its last intact record, beside it that the rest is left out.
+    let halted = matches!(s.status, BarStatus::Halted | BarStatus::Damaged);
     let took = match s.status {
         BarStatus::InDoubt => words.label(Label::ChartInDoubt).to_string(),
+        BarStatus::Damaged => words.label(Label::ChartDamaged).to_string(),
         BarStatus::Running => words.label(Label::ChartRunning).to_string(),
         BarStatus::Halted => words.bar_status(BarStatus::Halted).to_string(),
         _ => duration.clone(),
@@ -280,6 +276,8 @@ fn status_class(s: BarStatus) -> &'static str {
         BarStatus::Running => "running",
         BarStatus::InDoubt => "in-doubt",
         BarStatus::Stopped => "stopped",
+        BarStatus::Damaged => "damaged",
+        BarStatus::Aborted => "aborted",
         BarStatus::Refused => "refused",
         BarStatus::Halted => "halted",
         BarStatus::NotStarted => "not-started",

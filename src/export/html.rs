@@ -5,7 +5,7 @@
 use std::fmt::Write;
 
 use super::chart;
-use super::markdown::{duration, end_text, left_text};
+use super::markdown::{duration, end_text, head_cell, left_text};
 use super::markup::{Html, Markup};
 use super::model::{Postmortem, RunReport, TimelineRow, when};
 use super::text::{Text, html_escape as esc};
@@ -231,7 +231,7 @@ fn runs(o: &mut String, p: &Postmortem) {
                 Some(left) => w.verdict_and_left(&verdict, &left),
                 None => verdict,
             },
-            code(&r.integrity.chain_head)
+            head_cell(w, r, code(&r.integrity.chain_head))
         );
     }
     o.push_str("</tbody></table>\n");

@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::markup::{Markdown, Markup};
-use super::model::{Postmortem, RunReport, TimelineRow, when};
+use super::model::{Postmortem, RunReport, RunState, TimelineRow, when};
 use super::state::how_unfinished;
 use super::text::{Text, md_code, md_escape};
 use super::words::{DocumentWords, Label};
@@ -142,14 +142,30 @@ fn runs(o: &mut String, p: &Postmortem) {
                 Some(left) => w.verdict_and_left(&verdict, &left),
                 None => verdict,
             },
-            md_code(&r.integrity.chain_head, true)
+            head_cell(w, r, md_code(&r.integrity.chain_head, true))
         );
     }
     o.push('\n');
 }
 
+/// The runs table's head cell (markup in `hash`): a damaged run's hash is labelled as the
+/// last intact record's, which is not the run's head the column is named for.
+pub fn head_cell(w: &dyn DocumentWords, r: &RunReport, hash: String) -> String {
+    match r.integrity.head_label() {
+        Label::ChainHead => hash,
+        other => w.labelled(w.label(other), &hash),
+    }
+}
+
+/// A damaged run's end is unknown, so its duration is only up to the last intact record,
+/// and says so.
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
-    p.lang.book().duration(r.run.duration_ms.max(0) as u64)
+    let d = p.lang.book().duration(r.run.duration_ms.max(0) as u64);
+    if r.run.state == RunState::Damaged {
+        p.words().duration_to_break(&d)
+    } else {
+        d
+    }
 }
 
 /// The changes the run leaves in place, as its summary says them; None when it leaves none

@@ -1,10 +1,32 @@
 //! The chart's marker shapes (approval diamond, failure triangle, rollback triangle,
-//! override square, run-end circle) and its legend.
+//! override square, run-end circle), the bars' colours, and its legend.
 
 use std::fmt::Write;
 
-use super::model::Marker;
+use super::model::{BarStatus, Marker};
 use super::words::{DocumentWords, Label};
+
+/// A bar's fill by its state (the legend's colours).
+pub fn colour(s: BarStatus) -> &'static str {
+    match s {
+        BarStatus::Ok => "#2e9d4e",
+        BarStatus::Failed => "#d64545",
+        BarStatus::RolledBack => "#e0a526",
+        BarStatus::Skipped => "#c9c9c9",
+        BarStatus::Continued => "#c2410c",
+        BarStatus::Overridden => "#7a3fb0",
+        BarStatus::Unproven => "#b08900",
+        BarStatus::Running | BarStatus::InDoubt => "url(#open)",
+        BarStatus::Stopped => "#8a8a8a",
+        // Dark: the bar stops where the trusted record does, not where the work did.
+        BarStatus::Damaged => "#4b3b3b",
+        BarStatus::Aborted => "#5f6b7a",
+        // The legend's red: a refusal stops the run as a failure does.
+        BarStatus::Refused => "#d64545",
+        BarStatus::Halted => "url(#open)",
+        BarStatus::NotStarted => "none",
+    }
+}
 
 /// The shape of a marker, centred on (x, y).
 pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
@@ -57,15 +79,22 @@ pub fn shape(m: Marker, x: f64, y: f64) -> Option<String> {
     })
 }
 
-pub fn legend(o: &mut String, y: f64, w: &dyn DocumentWords) {
+/// `drawn`: the states of the bars on the chart; a rare one gets its entry only when drawn.
+pub fn legend(o: &mut String, y: f64, w: &dyn DocumentWords, drawn: &[BarStatus]) {
     use Label::*;
-    let items: [(&str, &str); 5] = [
+    let mut items: Vec<(&str, &str)> = vec![
         ("#2e9d4e", w.label(LegendOk)),
         ("#d64545", w.label(LegendFailed)),
         ("#e0a526", w.label(LegendRolledBack)),
         ("url(#hatch)", w.label(LegendRollbackRunning)),
         ("url(#open)", w.label(LegendOpen)),
     ];
+    if drawn.contains(&BarStatus::Aborted) {
+        items.push((colour(BarStatus::Aborted), w.label(LegendAborted)));
+    }
+    if drawn.contains(&BarStatus::Damaged) {
+        items.push((colour(BarStatus::Damaged), w.label(LegendDamaged)));
+    }
     let mut x = 8.0;
     for (fill, label) in items {
         let _ = write!(

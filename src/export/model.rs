@@ -92,8 +92,10 @@ pub struct Summary {
     pub reviewers: Vec<String>,
     pub watchers: Vec<String>,
     pub start: Time,
-    /// The `run_finished` time; for a live or cut-off run, the last record's.
+    /// The `run_finished` time; for a live or cut-off run, the last record's; for a
+    /// damaged one, the last intact record's (its real end is past the break, unknown).
     pub end: Time,
+    /// `start` to `end`: for a damaged run, only up to the last intact record.
     pub duration_ms: i64,
     /// `finished`, `live`, `halted` (interrupted, resumable), `cut_off` (crashed) or
     /// `damaged` (its end lies past a break in the journal).
@@ -328,7 +330,19 @@ pub struct Note {
     pub time: Time,
     pub by: String,
     pub step_title: Option<String>,
+    /// As its author wrote it: shisa's words about it go in `written`, not into it.
     pub text: String,
+    pub written: NoteWritten,
+}
+
+/// When a note was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoteWritten {
+    /// An operator's note on its own.
+    Note,
+    /// The note given when marking a manual step done.
+    MarkingDone,
 }
 
 #[derive(Debug, Clone, Serialize)]

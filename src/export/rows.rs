@@ -48,6 +48,9 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                     }
                     book.record(&end, &known(started))
                 }
+                (None, Body::WindowChecked { inside: false, .. }) if overridden(&records[..*i]) => {
+                    book.window_overridden(&records[*i], &known(started))
+                }
                 (None, _) => book.record(&records[*i], &known(started)),
             };
             let mut r = event(ctx, g, "", p);
@@ -203,6 +206,20 @@ fn failure(book: &dyn Phrasebook, rec: &Record) -> Option<String> {
 }
 
 /// The start of a finished command (for `--full`, where each is its own row).
+/// Whether the run was started outside its window on purpose (`--outside-window`): a shut
+/// window it meets afterwards is gone past under that override, not a stop.
+fn overridden(before: &[Record]) -> bool {
+    before.iter().any(|r| {
+        matches!(
+            r.body,
+            Body::Override {
+                what: crate::journal::record::OverrideKind::Window,
+                ..
+            }
+        )
+    })
+}
+
 fn start_of(records: &[Record], finish: usize) -> Option<usize> {
     let Body::CommandFinished {
         purpose, attempt, ..

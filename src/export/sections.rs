@@ -3,7 +3,8 @@
 
 use super::ctx::Ctx;
 use super::model::{
-    ApprovalDecision, GuardWaived, Note, Override, Rollback, RollbackCommand, Snapshot, TargetCheck,
+    ApprovalDecision, GuardWaived, Note, NoteWritten, Override, Rollback, RollbackCommand,
+    Snapshot, TargetCheck,
 };
 use super::text::command_line;
 use crate::journal::record::{Body, Choice, Purpose, Record};
@@ -274,9 +275,9 @@ pub fn waivers(ctx: &Ctx) -> Vec<GuardWaived> {
 
 pub fn notes(ctx: &Ctx) -> Vec<Note> {
     each(ctx, |i, r| {
-        let text = match &r.body {
-            Body::OperatorNote { text } => text.clone(),
-            Body::ManualDone { note: Some(n), .. } => ctx.words.note_on_done(n),
+        let (text, written) = match &r.body {
+            Body::OperatorNote { text } => (text.clone(), NoteWritten::Note),
+            Body::ManualDone { note: Some(n), .. } => (n.clone(), NoteWritten::MarkingDone),
             _ => return None,
         };
         Some(Note {
@@ -284,6 +285,7 @@ pub fn notes(ctx: &Ctx) -> Vec<Note> {
             by: ctx.actor(r),
             step_title: r.step.as_ref().map(|id| ctx.title_of(id)),
             text,
+            written,
         })
     })
 }

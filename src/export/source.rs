@@ -21,6 +21,9 @@ pub struct OpenedRun {
     pub broken: Option<Broken>,
     /// Complete lines after the break, left out.
     pub untrusted_lines: usize,
+    /// The broken line is well formed but its `prev` is not the hash of the line before:
+    /// that line or this one was altered, and neither is shown.
+    pub prev_mismatch: bool,
     /// A `run_finished` line lies past the break: the run ended, but how cannot be trusted.
     /// (Without one, the journal really stops, and the run was cut off.)
     pub end_past_break: bool,
@@ -103,6 +106,10 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
         .iter()
         .any(|r| matches!(r.body, Body::RunFinished { .. }));
     let live = !finished && (held_before || lock_held(run_dir));
+    // `parse_trusted` keeps one line fewer exactly when the break is a `prev` mismatch.
+    let prev_mismatch = broken
+        .as_ref()
+        .is_some_and(|b| journal.records.len() + 2 == b.line);
     let end_past_break = broken.is_some() && ends_after(&bytes, journal.records.len());
     let logs = broken
         .is_none()
@@ -116,6 +123,7 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
         journal,
         broken,
         untrusted_lines,
+        prev_mismatch,
         end_past_break,
         logs,
         live,

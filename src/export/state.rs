@@ -3,8 +3,8 @@
 
 use super::ctx::Ctx;
 use super::model::{Integrity, RunState, Summary};
-use super::words::Unfinished;
-use crate::journal::record::Body;
+use super::words::{CutAt, CutStep, Unfinished};
+use crate::journal::record::{Body, Purpose};
 
 /// How the run stands, for the summary.
 pub struct State {
@@ -106,6 +106,7 @@ pub fn integrity(ctx: &Ctx) -> Integrity {
     let w = ctx.words;
     let j = &src.journal;
     let (verify_passed, detail) = match (&src.broken, &src.logs) {
+        (Some(b), _) if src.prev_mismatch => (false, w.chain_altered(b.line, j.records.len())),
         (Some(b), _) => (
             false,
             w.chain_broken(b.line, &b.reason, Some(j.records.len())),
@@ -156,15 +157,86 @@ pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
     }
 }
 
-/// The steps under way where the journal stops, as the replayed engine has them: whether
-/// their change was made is what a cut leaves unknown.
-fn in_doubt(ctx: &Ctx) -> Vec<(String, bool)> {
+/// The steps under way where the journal stops, as the replayed engine has them, and how
+/// far each had got: what was in flight at the cut is what it leaves unknown.
+fn in_doubt(ctx: &Ctx) -> Vec<CutStep> {
     let Some(e) = ctx.src.engine.as_ref() else {
         return Vec::new();
     };
     let steps = &e.runbook().steps;
     (0..steps.len())
         .filter(|j| e.step(*j).underway())
-        .map(|j| (ctx.title_of(&steps[j].id), steps[j].mutating))
+        .map(|j| CutStep {
+            title: ctx.title_of(&steps[j].id),
+            mutating: steps[j].mutating,
+            at: cut_at(ctx, &steps[j].id, steps[j].verify.len() as u32),
+        })
         .collect()
+}
+
+/// How far step `id` had got in its last start: its change command running, or ended with
+/// exit 0 and how many of its `of` verify checks then passed.
+fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
+    let mut at = CutAt::Unknown;
+    for r in ctx
+        .src
+        .journal
+        .records
+        .iter()
+        .filter(|r| r.step.as_deref() == Some(id))
+    {
+        at = match (&r.body, at) {
+            (Body::StepStarted { .. }, _) => CutAt::Unknown,
+            (
+                Body::CommandStarted {
+                    purpose: Purpose::Main,
+                    ..
+                },
+                _,
+            ) => CutAt::ChangeRunning,
+            (
+                Body::CommandFinished {
+                    purpose: Purpose::Main,
+                    exit: Some(0),
+                    ..
+                },
+                _,
+            ) => CutAt::Verifying { passed: 0, of },
+            (
+                Body::CommandFinished {
+                    purpose: Purpose::Main,
+                    ..
+                },
+                _,
+            ) => CutAt::Unknown,
+            (
+                Body::CommandFinished {
+                    purpose: Purpose::Verify(n),
+                    exit: Some(0),
+                    ..
+                },
+                CutAt::Verifying { passed, of },
+            ) => CutAt::Verifying {
+                passed: passed.max(*n),
+                of,
+            },
+            // A failed check, a rollback: no longer a plain verification under way.
+            (
+                Body::CommandFinished {
+                    purpose: Purpose::Verify(_) | Purpose::Rollback(_),
+                    ..
+                },
+                _,
+            )
+            | (
+                Body::CommandStarted {
+                    purpose: Purpose::Rollback(_),
+                    ..
+                },
+                _,
+            ) => CutAt::Unknown,
+            (_, at) => at,
+        };
+    }
+    at
 }

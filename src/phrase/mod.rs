@@ -184,6 +184,11 @@ pub trait Phrasebook: Sync {
     /// A command started and never finished before the journal stops (crash, halt).
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
 
+    /// A window check that found the window shut in a run started with `--outside-window`:
+    /// at which step, and that the run went on under that override (the export; a live
+    /// front end shows the override at the start).
+    fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase;
+
     /// The bold word for a marker (`FAILED`, `ROLLBACK`).
     fn label(&self, marker: Marker) -> &'static str;
 

@@ -94,6 +94,10 @@ pub enum Label {
     ChartRunLaneTip,
     ChartNotReached,
     ChartJournalEnds,
+    /// Where a damaged journal's trusted records end: the records after it are left out.
+    ChartJournalBreaks,
+    /// Beside a bar whose end lies past the break.
+    ChartDamaged,
     ChartNow,
     ChartInDoubt,
     ChartRunning,
@@ -102,6 +106,9 @@ pub enum Label {
     LegendRolledBack,
     LegendRollbackRunning,
     LegendOpen,
+    /// Drawn only when a chart has such a bar.
+    LegendDamaged,
+    LegendAborted,
     LegendApproval,
     LegendFailure,
     LegendRollback,
@@ -117,14 +124,36 @@ pub enum Unfinished<'a> {
     /// Interrupted (resumable), with the journaled reason.
     Halted { reason: &'a str },
     /// The journal stops without `run_finished`; `torn` bytes of a last line cut short;
-    /// `doubt`: the steps under way at the cut, by title, and whether each changes
-    /// something (empty where the runbook is not there to replay).
+    /// `doubt`: the steps under way at the cut and how far each had got (empty where the
+    /// runbook is not there to replay).
     CutOff {
         torn: Option<usize>,
-        doubt: &'a [(String, bool)],
+        doubt: &'a [CutStep],
     },
     /// The journal breaks before its `run_finished` record, which is there but untrusted.
     Damaged,
+}
+
+/// A step under way where a cut-off journal stops.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CutStep {
+    pub title: String,
+    /// It changes something: what was in flight may have changed it.
+    pub mutating: bool,
+    pub at: CutAt,
+}
+
+/// How far a step had got where the journal stops: only what was in flight is unknown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CutAt {
+    /// Its change command had started and not ended: whether it changed anything is unknown.
+    ChangeRunning,
+    /// Its change command ended with exit 0; `passed` of its `of` verify checks passed,
+    /// and verification went no further in the journal.
+    Verifying { passed: u32, of: u32 },
+    /// Anywhere else (before its change command, or after one that failed): whether its
+    /// change was made is not told by the journal.
+    Unknown,
 }
 
 /// The words of an export document in one language.
@@ -194,13 +223,19 @@ pub trait DocumentWords: Sync {
 
     /// The summary's end cell for an unfinished run (`end` is the last record's time).
     fn end_unfinished(&self, u: Unfinished, end: &str) -> String;
+    /// A damaged run's duration cell: `took` (already said) is only up to the last intact
+    /// record, its end being unknown.
+    fn duration_to_break(&self, took: &str) -> String;
     /// The line under a timeline that stops before `run_finished`.
     fn timeline_stops(&self, u: Unfinished) -> &'static str;
 
     /// `verify` passes: how many records and logs checked out (logs None when not asked).
     fn chain_intact(&self, records: usize, logs: Option<usize>) -> String;
-    /// `verify` fails at `line`; `kept` records before it are shown when the chain broke.
+    /// `verify` fails at `line`; when the chain broke, lines 1 to `kept` are shown.
     fn chain_broken(&self, line: usize, reason: &str, kept: Option<usize>) -> String;
+    /// `line`'s `prev` does not match the line before: one of the two was altered, and
+    /// lines 1 to `kept` (the two before it) are shown.
+    fn chain_altered(&self, line: usize, kept: usize) -> String;
     /// The loud warning for a journal that does not verify.
     fn integrity_warning(&self, detail: &str) -> String;
     /// The warning when the runbook file is not as the run used it.
@@ -216,7 +251,8 @@ pub trait DocumentWords: Sync {
     /// tail, lines left out, and how to compare the head.
     fn verify_line(&self, m: &dyn Markup, passed: bool, detail: &str) -> String;
     fn torn_line(&self, bytes: usize) -> String;
-    fn untrusted_line(&self, lines: usize) -> String;
+    /// Lines `first` to `last` are left out (past the break, or the altered one and on).
+    fn untrusted_line(&self, first: usize, last: usize) -> String;
     fn compare_head(&self, m: &dyn Markup) -> String;
 
     /// A step's state as the chart names it (the JSON keeps the stable key).

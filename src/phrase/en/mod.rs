@@ -81,6 +81,24 @@ impl Phrasebook for English {
             .plain(" was running when the journal stops: no result was recorded")
     }
 
+    fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
+        let Body::WindowChecked {
+            local, reason, why, ..
+        } = &checked.body
+        else {
+            return self.record(checked, names);
+        };
+        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
+            .unwrap_or_else(|| "outside the allowed times".into());
+        Phrase::new()
+            .marked(Mark::WindowClosed)
+            .plain(format!(
+                "{}: change window closed ({local}), continuing under the override: ",
+                title_or_run(checked, names)
+            ))
+            .ticked(&shut)
+    }
+
     fn label(&self, marker: Marker) -> &'static str {
         match marker {
             Marker::Failed => "FAILED",

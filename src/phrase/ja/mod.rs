@@ -85,6 +85,25 @@ impl Phrasebook for Japanese {
             .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
     }
 
+    fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
+        let Body::WindowChecked {
+            local, reason, why, ..
+        } = &checked.body
+        else {
+            return self.record(checked, names);
+        };
+        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
+            .unwrap_or_else(|| "許可された時間帯の外".into());
+        Phrase::new()
+            .marked(Mark::WindowClosed)
+            .plain(format!(
+                "「{}」：作業時間帯外（{}）だが、オーバーライドにより続行：",
+                title_or_run(checked, names),
+                reasons::local(local)
+            ))
+            .ticked(&shut)
+    }
+
     fn label(&self, marker: Marker) -> &'static str {
         match marker {
             Marker::Failed => "失敗",

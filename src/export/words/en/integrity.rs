@@ -16,10 +16,19 @@ pub fn chain_intact(records: usize, logs: Option<usize>) -> String {
 pub fn chain_broken(line: usize, reason: &str, kept: Option<usize>) -> String {
     match kept {
         Some(n) => {
-            format!("BROKEN at line {line}: {reason}; only the {n} records before it are shown")
+            format!(
+                "BROKEN at line {line}: {reason}; only the {n} records on lines 1–{n} are shown"
+            )
         }
         None => format!("BROKEN at line {line}: {reason}"),
     }
+}
+
+pub fn chain_altered(line: usize, kept: usize) -> String {
+    let before = line - 1;
+    format!(
+        "BROKEN at line {line}: its prev does not match the hash of line {before}, so line {before} or line {line} was altered; only the {kept} records on lines 1–{kept} are shown"
+    )
 }
 
 pub fn integrity_warning(detail: &str) -> String {
@@ -61,10 +70,12 @@ pub fn torn_line(bytes: usize) -> String {
     format!("The last line is torn ({bytes} bytes): likely a crash mid-write, not tampering.")
 }
 
-pub fn untrusted_line(lines: usize) -> String {
-    match lines {
-        1 => "1 line after the break is left out of this export.".into(),
-        n => format!("{n} lines after the break are left out of this export."),
+pub fn untrusted_line(first: usize, last: usize) -> String {
+    if first == last {
+        format!("Line {first} is left out of this export.")
+    } else {
+        let n = last + 1 - first;
+        format!("Lines {first}–{last} ({n} lines) are left out of this export.")
     }
 }
 

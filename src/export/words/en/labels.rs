@@ -67,6 +67,10 @@ pub fn label(l: Label) -> &'static str {
         ChartRunLane => "Run",
         ChartNotReached => "not reached",
         ChartJournalEnds => "journal ends",
+        ChartJournalBreaks => "journal breaks",
+        ChartDamaged => "damaged: later records left out",
+        LegendDamaged => "damaged",
+        LegendAborted => "aborted",
         ChartNow => "now",
         ChartInDoubt => "in doubt: no end recorded",
         ChartRunning => "running",
@@ -95,6 +99,8 @@ pub fn step_lane(id: &str, status: BarStatus, kind: &str) -> String {
     format!("{id} — {} ({kind})", bar_status(status))
 }
 
-pub fn run_lane(id: &str, status: BarStatus, verdict: &str) -> String {
-    format!("{id} — {} ({verdict})", bar_status(status))
+/// The verdict alone, as in Japanese: it names the state already (`aborted (exit 3): …`),
+/// and beside the state word it said it twice, one bracket inside another.
+pub fn run_lane(id: &str, _status: BarStatus, verdict: &str) -> String {
+    format!("{id} — {verdict}")
 }

@@ -120,6 +120,14 @@ impl DocumentWords for English {
         integrity::chain_broken(line, reason, kept)
     }
 
+    fn duration_to_break(&self, took: &str) -> String {
+        format!("unknown; {took} until the last intact record")
+    }
+
+    fn chain_altered(&self, line: usize, kept: usize) -> String {
+        integrity::chain_altered(line, kept)
+    }
+
     fn integrity_warning(&self, detail: &str) -> String {
         integrity::integrity_warning(detail)
     }
@@ -148,8 +156,8 @@ impl DocumentWords for English {
         integrity::torn_line(bytes)
     }
 
-    fn untrusted_line(&self, lines: usize) -> String {
-        integrity::untrusted_line(lines)
+    fn untrusted_line(&self, first: usize, last: usize) -> String {
+        integrity::untrusted_line(first, last)
     }
 
     fn compare_head(&self, m: &dyn Markup) -> String {

@@ -1,7 +1,7 @@
 //! English: how a run ended or stands, as the summary, the runs table and the timeline's
 //! last line say it.
 
-use super::super::{Markup, Unfinished};
+use super::super::{CutAt, CutStep, Markup, Unfinished};
 use crate::journal::record::Outcome;
 
 pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
@@ -46,12 +46,12 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
             let torn = torn
                 .map(|n| format!("; its last line is torn ({n} bytes without a newline), so likely a crash while a record was being written"))
                 .unwrap_or_default();
-            let named = |c: bool| doubt.iter().filter(|d| d.1 == c).map(|d| format!("“{}”", d.0)).collect::<Vec<_>>();
-            let doubt = match (named(true).as_slice(), named(false).as_slice()) {
-                ([one], _) => format!("Whether {one}'s change was made is unknown"),
+            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating).map(cut_step).collect();
+            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| format!("“{}”", d.title)).collect();
+            let doubt = match (changes.as_slice(), others.as_slice()) {
                 ([], []) => "Steps in progress then are in doubt".into(),
                 ([], others) => format!("{} did not end", others.join(", ")),
-                (many, _) => format!("Whether the changes of {} were made is unknown", many.join(", ")),
+                (changes, _) => changes.join("; "),
             };
             format!(
                 "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}."
@@ -96,5 +96,26 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
         Unfinished::Damaged => {
             "The trusted journal ends here; the lines past the damage, the run's end among them, are left out."
         }
+    }
+}
+
+/// What a step that changes something had done where the journal stops: only what was in
+/// flight is unknown.
+fn cut_step(s: &CutStep) -> String {
+    let t = &s.title;
+    match s.at {
+        CutAt::ChangeRunning => {
+            format!("“{t}”'s change command was running, so whether its change was made is unknown")
+        }
+        CutAt::Verifying { passed, of } if passed >= of => format!(
+            "“{t}”'s change command exited 0 and all {of} of its verify checks passed, but the step's end was not recorded"
+        ),
+        CutAt::Verifying { passed: 0, of } => format!(
+            "“{t}”'s change command exited 0; verification stopped before check 1 of {of} ended, so the change is not verified"
+        ),
+        CutAt::Verifying { passed, of } => format!(
+            "“{t}”'s change command exited 0; verification stopped after check {passed} of {of} passed, so the change is not verified"
+        ),
+        CutAt::Unknown => format!("Whether “{t}”'s change was made is unknown"),
     }
 }

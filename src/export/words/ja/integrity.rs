@@ -16,10 +16,17 @@ pub fn chain_intact(records: usize, logs: Option<usize>) -> String {
 pub fn chain_broken(line: usize, reason: &str, kept: Option<usize>) -> String {
     match kept {
         Some(n) => {
-            format!("{line} 行目で破損：{reason}。それより前の {n} レコードのみを示す")
+            format!("{line} 行目で破損：{reason}。1〜{n} 行目の {n} レコードのみを示す")
         }
         None => format!("{line} 行目で破損：{reason}"),
     }
+}
+
+pub fn chain_altered(line: usize, kept: usize) -> String {
+    let before = line - 1;
+    format!(
+        "{line} 行目で破損：{line} 行目の prev が {before} 行目のハッシュと一致しないため、{before} 行目か {line} 行目が改変されている。1〜{kept} 行目の {kept} レコードのみを示す"
+    )
 }
 
 pub fn integrity_warning(detail: &str) -> String {
@@ -63,8 +70,13 @@ pub fn torn_line(bytes: usize) -> String {
     )
 }
 
-pub fn untrusted_line(lines: usize) -> String {
-    format!("破損箇所以降の {lines} 行は、このエクスポートから除外した。")
+pub fn untrusted_line(first: usize, last: usize) -> String {
+    if first == last {
+        format!("{first} 行目は、このエクスポートから除外した。")
+    } else {
+        let n = last + 1 - first;
+        format!("{first}〜{last} 行目（{n} 行）は、このエクスポートから除外した。")
+    }
 }
 
 pub fn compare_head(m: &dyn Markup) -> String {

@@ -65,6 +65,10 @@ pub fn label(l: Label) -> &'static str {
         ChartRunLane => "実行",
         ChartNotReached => "未実施",
         ChartJournalEnds => "ジャーナル終端",
+        ChartJournalBreaks => "破損箇所",
+        ChartDamaged => "破損：以降の記録は除外",
+        LegendDamaged => "破損",
+        LegendAborted => "中止",
         ChartNow => "現在",
         ChartInDoubt => "未確定：終了の記録なし",
         ChartRunning => "実行中",
@@ -95,6 +99,8 @@ pub fn bar_status(s: BarStatus) -> &'static str {
         BarStatus::Refused => "拒否",
         BarStatus::Halted => "中断（再開可能）",
         BarStatus::Stopped => "未完了で停止",
+        BarStatus::Damaged => "破損",
+        BarStatus::Aborted => "中止",
         BarStatus::NotStarted => "未実施",
     }
 }

@@ -1,7 +1,7 @@
 //! Japanese: how a run ended or stands, as the summary, the runs table and the timeline's
 //! last line say it.
 
-use super::super::{Markup, Unfinished};
+use super::super::{CutAt, CutStep, Markup, Unfinished};
 use crate::journal::record::Outcome;
 
 pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
@@ -61,14 +61,12 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
             let torn = torn
                 .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い"))
                 .unwrap_or_default();
-            let named = |c: bool| {
-                let v: Vec<String> = doubt.iter().filter(|d| d.1 == c).map(|d| format!("「{}」", d.0)).collect();
-                v.join("、")
-            };
-            let doubt = match (named(true), named(false)) {
-                (changes, _) if !changes.is_empty() => format!("{changes}の変更が適用されたかは不明"),
-                (_, others) if !others.is_empty() => format!("{others}は終わっていない"),
-                _ => "その時点で進行中だったステップは未確定".into(),
+            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating).map(cut_step).collect();
+            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| format!("「{}」", d.title)).collect();
+            let doubt = match (changes.is_empty(), others.is_empty()) {
+                (false, _) => changes.join("。"),
+                (true, false) => format!("{}は終わっていない", others.join("、")),
+                (true, true) => "その時点で進行中だったステップは未確定".into(),
             };
             format!(
                 "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}。"
@@ -113,5 +111,26 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
         Unfinished::Damaged => {
             "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
         }
+    }
+}
+
+/// What a step that changes something had done where the journal stops: only what was in
+/// flight is unknown.
+fn cut_step(s: &CutStep) -> String {
+    let t = &s.title;
+    match s.at {
+        CutAt::ChangeRunning => {
+            format!("「{t}」の変更コマンドは実行中だったため、変更が適用されたかは不明")
+        }
+        CutAt::Verifying { passed, of } if passed >= of => format!(
+            "「{t}」の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない"
+        ),
+        CutAt::Verifying { passed: 0, of } => format!(
+            "「{t}」の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 1 件目が終わる前に止まっており、変更は検証されていない"
+        ),
+        CutAt::Verifying { passed, of } => format!(
+            "「{t}」の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 {passed} 件目まで成功した後で止まっており、変更は検証されていない"
+        ),
+        CutAt::Unknown => format!("「{t}」の変更が適用されたかは不明"),
     }
 }
