@@ -1040,18 +1040,22 @@ fn a_damaged_journals_hash_is_never_offered_as_its_head() {
 fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
     let s = Scratch::new();
     let run = damaged_at_its_change(&s);
-    for (lang, row) in [
+    for (lang, row, end) in [
         (
             "en",
             r"\| Duration \| unknown; \d+ ms until the last intact record \|",
+            "(last intact record ",
         ),
         (
             "ja",
             r"\| 所要時間 \| 不明（破損前の最後のレコードまで \d+ ミリ秒） \|",
+            "（破損前の最後のレコード ",
         ),
     ] {
         let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
         assert!(Regex::new(row).unwrap().is_match(&md), "{row} in\n{md}");
+        // The end cell names the same record the duration runs to, in the same words.
+        assert!(md.contains(end), "{end} in\n{md}");
     }
     let schema: Value = serde_json::from_str(
         &std::fs::read_to_string(common::root().join("assets/export.schema.json")).unwrap(),

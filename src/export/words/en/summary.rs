@@ -79,7 +79,7 @@ pub fn end_unfinished(u: Unfinished, end: &str) -> String {
         Unfinished::Halted { .. } => format!("not finished: halted (last record {end})"),
         Unfinished::CutOff { .. } => format!("not finished: cut off (last record {end})"),
         Unfinished::Damaged => {
-            format!("unknown: its end is past the damage (last trusted record {end})")
+            format!("unknown: its end is past the damage (last intact record {end})")
         }
     }
 }

@@ -94,7 +94,7 @@ pub fn end_unfinished(u: Unfinished, end: &str) -> String {
         Unfinished::Halted { .. } => format!("未完了：中断（最終レコード {end}）"),
         Unfinished::CutOff { .. } => format!("未完了：途絶（最終レコード {end}）"),
         Unfinished::Damaged => {
-            format!("不明：終了の記録は破損箇所より後（信頼できる最後のレコード {end}）")
+            format!("不明：終了の記録は破損箇所より後（破損前の最後のレコード {end}）")
         }
     }
 }
