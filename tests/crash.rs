@@ -41,11 +41,7 @@ fn crash_and_resume(s: &Scratch, rb: &std::path::Path, delay: Duration) -> Optio
     let _ = child.kill(); // SIGKILL
     let _ = child.wait();
     drop(child.stdin.take());
-    let run_dir = std::fs::read_dir(s.journals())
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .max()?;
+    let run_dir = s.newest_run_dir()?;
     let before = journal(&run_dir);
     if before.is_empty() {
         return None;
@@ -156,12 +152,7 @@ fn an_interrupted_rollback_command_is_in_doubt_on_resume() {
     op.wait_for("change: rollback 1 `echo undo", 30);
     let _ = op.child.kill(); // SIGKILL mid-rollback
     let _ = op.child.wait();
-    let run_dir = std::fs::read_dir(s.journals())
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
+    let run_dir = s.run_dir();
     // The orphaned rollback command is still running: resume refuses and says how to stop it.
     let refused = s.resume(&run_dir, "");
     assert_eq!(refused.code, 4, "{}", refused.explain());
@@ -218,12 +209,7 @@ fn a_kill_after_a_command_ended_but_before_its_result_was_durable_asks_on_resume
     );
     let killed = s.run(&rb, &[], "");
     assert_ne!(killed.code, 0, "{}", killed.explain());
-    let run_dir = std::fs::read_dir(s.journals())
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
+    let run_dir = s.run_dir();
     let before = journal(&run_dir);
     let last = before.last().unwrap();
     assert_eq!(
@@ -280,12 +266,7 @@ fn a_kill_during_a_lookup_leaves_nothing_in_doubt_and_the_step_asks_for_its_targ
         );
         let killed = s.run(&rb, &[], "thing-1\n");
         assert_ne!(killed.code, 0, "{lookup}: {}", killed.explain());
-        let run_dir = std::fs::read_dir(s.journals())
-            .unwrap()
-            .flatten()
-            .next()
-            .unwrap()
-            .path();
+        let run_dir = s.run_dir();
         let before = journal(&run_dir);
         let last = before.last().unwrap();
         assert_eq!(
@@ -375,12 +356,7 @@ fn a_kill_while_waiting_for_approval_leaves_nothing_in_doubt_and_asks_for_the_ap
     live.wait_for("needs approval", 30);
     live.child.kill().unwrap(); // SIGKILL, at the question
     live.child.wait().unwrap();
-    let run_dir = std::fs::read_dir(s.journals())
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path();
+    let run_dir = s.run_dir();
     let before = journal(&run_dir);
     assert_eq!(
         before.last().unwrap()["kind"],

@@ -118,9 +118,7 @@ fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let dir = std::fs::read_dir(s.journals())
-            .ok()
-            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        let dir = s.newest_run_dir();
         if let Some(dir) = dir {
             let started = journal(&dir)
                 .iter()

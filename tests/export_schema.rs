@@ -115,9 +115,7 @@ fn a_live_run_and_a_cut_off_one_match_the_schema() {
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let dir = loop {
-        let dir = std::fs::read_dir(s.journals())
-            .ok()
-            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        let dir = s.newest_run_dir();
         if let Some(dir) = dir
             && common::journal(&dir)
                 .iter()

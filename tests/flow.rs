@@ -57,9 +57,7 @@ fn killed_once(s: &Scratch, rb: &Path, param: &str, ready: impl Fn(&Path) -> boo
             "the run never got there"
         );
         std::thread::sleep(Duration::from_millis(20));
-        let dir = std::fs::read_dir(s.journals())
-            .ok()
-            .and_then(|d| d.flatten().map(|e| e.path()).max());
+        let dir = s.newest_run_dir();
         if let Some(dir) = dir.filter(|d| ready(d)) {
             break dir;
         }

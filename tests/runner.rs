@@ -331,15 +331,6 @@ fn resume(s: &Scratch, dir: &std::path::Path) -> Run {
     Run::from(feed(c, ""))
 }
 
-fn only_run_dir(s: &Scratch) -> std::path::PathBuf {
-    std::fs::read_dir(s.journals())
-        .unwrap()
-        .flatten()
-        .next()
-        .unwrap()
-        .path()
-}
-
 #[test]
 fn resume_finds_a_survivor_that_cleared_its_environment_and_masks_its_argv() {
     let _reap = (Reap("sleep 33[.]51"), Reap("^x-.* 33[.]52"));
@@ -364,12 +355,11 @@ fn resume_finds_a_survivor_that_cleared_its_environment_and_masks_its_argv() {
         // The runner notes the command's process group just after it spawns it; a kill
         // before that moment is a window this test does not aim at.
         wait_until("the group noted", 10, || {
-            std::fs::read_to_string(only_run_dir(&s).join("groups"))
-                .is_ok_and(|t| !t.trim().is_empty())
+            std::fs::read_to_string(s.run_dir().join("groups")).is_ok_and(|t| !t.trim().is_empty())
         });
         let _ = live.child.kill(); // SIGKILL: the command lives on
         let _ = live.child.wait();
-        let refused = resume(&s, &only_run_dir(&s));
+        let refused = resume(&s, &s.run_dir());
         assert_eq!(refused.code, 4, "{run_line}: {}", refused.explain());
         assert!(
             refused

@@ -54,6 +54,22 @@ impl Scratch {
         self.path().join("runs")
     }
 
+    /// The newest run directory, if a run made one (run ids begin with their UTC start, so
+    /// the greatest name is the latest run).
+    pub fn newest_run_dir(&self) -> Option<PathBuf> {
+        std::fs::read_dir(self.journals())
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .max()
+    }
+
+    /// The run directory of a scratch whose run must have made one.
+    pub fn run_dir(&self) -> PathBuf {
+        self.newest_run_dir()
+            .unwrap_or_else(|| panic!("no run directory in {}", self.journals().display()))
+    }
+
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let p = self.path().join(name);
         std::fs::write(&p, text).unwrap();
