@@ -354,7 +354,10 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{en}"));
     assert_eq!(row.matches("polls").count(), 1, "{row}");
     assert!(!row.contains("still not met after"), "{row}");
-    assert!(row.contains("polls) — expected stdout"), "{row}");
+    assert!(
+        row.contains("polls); on the last try, expected stdout"),
+        "{row}"
+    );
     let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
     let row = ja
         .lines()
@@ -362,7 +365,11 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{ja}"));
     assert_eq!(row.matches("待っても").count(), 1, "{row}");
     assert!(!row.contains("秒 待"), "{row}");
-    assert!(row.contains("回）— 最後の試行：期待「標準出力が"), "{row}");
+    // A sentence ends before the last try: no em dash inside a Japanese sentence.
+    assert!(
+        row.contains("回）。最後の試行では、期待「標準出力が"),
+        "{row}"
+    );
 }
 
 const SLOW_GREEN: &str = r#"version: 1
@@ -400,11 +407,11 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
     for (args, says) in [
         (
             &[][..],
-            format!("still did not hold after waiting {en_took} ({polls} polls) — expected stdout"),
+            format!("still did not hold after waiting {en_took} ({polls} polls); on the last try"),
         ),
         (
             &["--lang", "ja"][..],
-            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：期待"),
+            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）。最後の試行"),
         ),
     ] {
         let md = export(&s, &[run.dir()], args);
@@ -422,6 +429,69 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
             if en_took != "1.0 s" {
                 assert!(!md.contains(limit), "{limit:?} in\n{md}");
             }
+        }
+    }
+}
+
+/// `--full` too: the wait that ran out gives one figure, the journaled start to end, once,
+/// in its last poll's row; that poll's own time is the last try's, never the check's; the
+/// `wait_finished` and `step_failed` rows name no time, and nothing says the limit as if
+/// it were how long the wait took (issue 17: "failed after 71 ms", "after 1s" then "1.2 s").
+#[test]
+fn a_full_export_of_a_wait_that_ran_out_says_its_one_figure_once() {
+    let s = Scratch::new();
+    let rb = s.write("slow-green.yaml", SLOW_GREEN);
+    let run = s.run(&rb, &[], "abort not green\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let at = |kind: &str| {
+        let ts = run.records(kind, Some("health"))[0]["ts"].clone();
+        chrono::DateTime::parse_from_rfc3339(ts.as_str().unwrap()).unwrap()
+    };
+    let waited = (at("wait_finished") - at("wait_started")).num_milliseconds() as f64 / 1000.0;
+    let last = run.records("command_finished", Some("health"));
+    let last = last.last().unwrap()["data"]["duration_ms"]
+        .as_u64()
+        .unwrap();
+    let polls = run.records("wait_finished", Some("health"))[0]["data"]["polls"].clone();
+    let time = Regex::new(r"\d m?s\b|秒").unwrap();
+    for (args, figure, try_said, ends) in [
+        (
+            &["--full"][..],
+            format!("still did not hold after waiting {waited:.1} s ({polls} polls)"),
+            format!("on the last try ({last} ms), expected stdout"),
+            [
+                "stopped polling the command: it never held",
+                "step failed: the command did not hold within its wait",
+            ],
+        ),
+        (
+            &["--full", "--lang", "ja"][..],
+            format!("{waited:.1} 秒待っても条件を満たさなかった（試行 {polls} 回）"),
+            format!("。最後の試行（{last} ミリ秒）では、期待"),
+            [
+                "コマンドの試行を終了（一度も条件を満たさなかった）",
+                "ステップ失敗：コマンドが待機時間内に条件を満たさなかった",
+            ],
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], args);
+        let timeline = md.split_once("\n### ").unwrap_or_else(|| panic!("{md}")).0;
+        let rows: Vec<&str> = timeline.lines().filter(|l| l.contains(&figure)).collect();
+        assert_eq!(rows.len(), 1, "{figure:?} once in the timeline\n{md}");
+        assert!(rows[0].contains(&try_said), "{try_said:?} in {}", rows[0]);
+        for end in ends {
+            let row = timeline.lines().find(|l| l.contains(end));
+            let row = row.unwrap_or_else(|| panic!("{end:?}\n{md}"));
+            assert!(!time.is_match(row.rsplit(" | ").nth(1).unwrap()), "{row}");
+        }
+        for old in [
+            "still not met after",
+            "still did not hold after 1",
+            "ミリ秒後に失敗",
+            "制限時間",
+            "— 最後の試行",
+        ] {
+            assert!(!timeline.contains(old), "{old:?} in\n{md}");
         }
     }
 }

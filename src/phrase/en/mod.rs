@@ -169,12 +169,23 @@ impl Phrasebook for English {
         }
     }
 
-    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+    fn wait_missed(
+        &self,
+        waited_ms: u64,
+        polls: u32,
+        miss: &str,
+        last_try_ms: Option<u64>,
+    ) -> String {
+        let last = last_try_ms.map_or_else(String::new, |ms| format!(" ({})", self.duration(ms)));
         format!(
-            "still did not hold after waiting {} ({}) — {miss}",
+            "still did not hold after waiting {} ({}); on the last try{last}, {miss}",
             self.duration(waited_ms),
             crate::phrase::counted(polls, "poll", "polls")
         )
+    }
+
+    fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+        commands::ran_out(self, rec, waited_ms, names)
     }
 
     fn command_failure(&self, f: &CommandFailure) -> String {
@@ -276,7 +287,7 @@ impl Phrasebook for English {
             (Some(polls), false) => {
                 return p
                     .marked(Mark::Failed)
-                    .plain(self.wait_missed(a.took_ms, polls, miss));
+                    .plain(self.wait_missed(a.took_ms, polls, miss, None));
             }
             (None, _) => {}
         }

@@ -171,11 +171,22 @@ impl Phrasebook for Japanese {
         }
     }
 
-    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+    fn wait_missed(
+        &self,
+        waited_ms: u64,
+        polls: u32,
+        miss: &str,
+        last_try_ms: Option<u64>,
+    ) -> String {
+        let last = last_try_ms.map_or_else(String::new, |ms| format!("（{}）", self.duration(ms)));
         format!(
-            "{}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：{miss}",
+            "{}待っても条件を満たさなかった（試行 {polls} 回）。最後の試行{last}では、{miss}",
             self.duration(waited_ms)
         )
+    }
+
+    fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+        commands::ran_out(self, rec, waited_ms, names)
     }
 
     fn command_failure(&self, f: &CommandFailure) -> String {
@@ -262,9 +273,10 @@ impl Phrasebook for Japanese {
                 ));
             }
             (Some(polls), false) => {
-                return p
-                    .marked(Mark::Failed)
-                    .plain(format!("は {}", self.wait_missed(a.took_ms, polls, miss)));
+                return p.marked(Mark::Failed).plain(format!(
+                    "は {}",
+                    self.wait_missed(a.took_ms, polls, miss, None)
+                ));
             }
             (None, _) => {}
         }
