@@ -891,6 +891,59 @@ fn bad_invocations_exit_2_and_write_nothing() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// One rule for every export error: the invocation is refused in English whatever `--lang`
+/// says (the document's language, not the command's), exit 2, nothing written. The same run
+/// given twice names both names and what to do, as the other refusals say what to do.
+#[test]
+fn under_lang_ja_a_bad_invocation_is_refused_in_english_as_every_error_is() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    let out = s.path().join("out.md");
+    let out_arg = out.to_str().unwrap();
+    let mut again = run.dir().as_os_str().to_owned();
+    again.push("/");
+    let twice = s
+        .shisa()
+        .arg("export")
+        .arg(run.dir())
+        .arg(&again)
+        .args(["--lang", "ja", "-o", out_arg])
+        .output()
+        .unwrap();
+    let nope = s.path().join("nope");
+    let cases = [
+        (
+            twice,
+            "are the same run (one journal under two names); give each run once",
+        ),
+        (
+            export(&s, &nope, &["--lang", "ja", "-o", out_arg]),
+            "no run directory",
+        ),
+        (
+            export(
+                &s,
+                run.dir(),
+                &["--lang", "ja", "--tz", "Mars/Olympus", "-o", out_arg],
+            ),
+            "is not an IANA time zone name",
+        ),
+    ];
+    for (o, says) in cases {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{says:?} in {err}");
+        assert!(
+            err.is_ascii(),
+            "English, one language for every error: {err}"
+        );
+        assert!(
+            o.stdout.is_empty() && !out.exists(),
+            "nothing written: {err}"
+        );
+    }
+}
+
 #[test]
 fn a_broken_journal_exports_only_what_verifies_and_exits_1() {
     let s = Scratch::new();
