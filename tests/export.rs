@@ -789,7 +789,7 @@ fn a_long_run_over_midnight_speaks_in_the_runbooks_zone() {
     }
     let berlin = exported(&s, &dir, &["--tz", "Europe/Berlin"], 0);
     assert!(
-        berlin.contains("Times are Europe/Berlin (UTC+01:00), chosen with --tz."),
+        berlin.contains("Times are Europe/Berlin (UTC+01:00), chosen with `--tz`."),
         "{berlin}"
     );
     assert!(berlin.contains("| 14:30:00.000 | ops1 |"), "{berlin}");

@@ -496,6 +496,39 @@ fn a_full_export_of_a_wait_that_ran_out_says_its_one_figure_once() {
     }
 }
 
+/// The zone chosen with `--tz` is named as other option names are (code, set off by spaces
+/// in Japanese), in Markdown and HTML; a Japanese summary's start and end give the offset,
+/// as the English ones do (second cold read, item 10).
+#[test]
+fn the_tz_option_is_code_and_the_japanese_summary_gives_the_offset() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    let tz = ["--tz", "Asia/Kolkata"];
+    let ja = export(&s, &[run.dir()], &[&tz[..], &["--lang", "ja"]].concat());
+    assert!(
+        ja.contains("日時は `--tz` で指定した Asia/Kolkata（UTC+05:30）で記す。"),
+        "{ja}"
+    );
+    let start = Regex::new(r"\| 開始 \| \d{4}-\d\d-\d\d \d\d:\d\d UTC\+05:30 \|").unwrap();
+    assert!(start.is_match(&ja), "{ja}");
+    let html = export(
+        &s,
+        &[run.dir()],
+        &[&tz[..], &["--lang", "ja", "--format", "html"]].concat(),
+    );
+    assert!(
+        html.contains("日時は <code>--tz</code> で指定した"),
+        "{html}"
+    );
+    let en = export(&s, &[run.dir()], &tz);
+    assert!(
+        en.contains("Asia/Kolkata (UTC+05:30), chosen with `--tz`."),
+        "{en}"
+    );
+    let html = export(&s, &[run.dir()], &[&tz[..], &["--format", "html"]].concat());
+    assert!(html.contains("chosen with <code>--tz</code>."), "{html}");
+}
+
 /// A loop's later step reuses the target confirmed at an earlier one: its row in the
 /// targets section says where it was confirmed, not an empty typed value.
 #[test]

@@ -179,9 +179,10 @@ pub trait DocumentWords: Sync {
 
     /// The line under the timeline heading: which zone, chosen how (`from`: the number and
     /// runbook of the merged run whose window zone it is), and the day when the whole
-    /// timeline is on one.
+    /// timeline is on one; markup, the option that chose it as code, as other option names.
     fn zone_line(
         &self,
+        m: &dyn Markup,
         label: &str,
         source: ZoneChoice,
         from: Option<&(usize, String)>,
