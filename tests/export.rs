@@ -1029,7 +1029,7 @@ fn only_a_journal_without_an_end_is_called_cut_off_and_as_a_guess() {
         (
             "ja",
             "ジャーナルの完全性",
-            "途絶",
+            "異常終了",
             "| 結果 | **不明：終了の記録より前でジャーナルが破損している** |",
         ),
     ] {

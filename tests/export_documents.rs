@@ -886,7 +886,7 @@ fn a_merged_chart_names_refused_and_halted_runs_in_both_languages() {
         insta::assert_snapshot!(name, masked(&s, &done, &lanes));
     }
     let html = export(&s, &runs, &["--format", "html", "--lang", "ja"]);
-    assert!(!chart_lanes(&html).contains("途絶"), "{html}");
+    assert!(!chart_lanes(&html).contains("異常終了"), "{html}");
 }
 
 /// Without `--tz`, a merged export whose first run has no change window takes the zone of
@@ -992,7 +992,7 @@ fn a_damaged_journals_chart_says_damaged_and_stops_at_the_break() {
     let run = damaged_at_its_change(&s);
     for (lang, damaged, breaks, not) in [
         ("en", "damaged", "journal breaks", ["in doubt", "cut off)"]),
-        ("ja", "破損", "破損箇所", ["途絶）", "未確定"]),
+        ("ja", "破損", "破損箇所", ["（異常終了）", "未確定"]),
     ] {
         let html = export_exiting(&s, &[run.dir()], &["--format", "html", "--lang", lang], 1);
         let svg = html.split_once("<svg id=\"chart\"").unwrap().1;
@@ -1236,6 +1236,40 @@ fn a_cut_off_journal_names_what_was_in_flight() {
     }
     let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
     assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
+    // Its outcome is named as a Japanese report names it, in the warning, the summary's
+    // end and outcome, and the timeline's last line; no bracket holds another.
+    for said in [
+        "> **警告：** 異常終了（記録途絶）：ジャーナルが `run_finished` なしで終わっており、この実行のプロセスも残っていない。",
+        "| 終了 | 未完了：異常終了（記録途絶、最終レコード ",
+        "| 結果 | **異常終了（記録途絶）：",
+        "実行は異常終了し、記録はここで途絶えている。",
+    ] {
+        assert!(md.contains(said), "{said}\nin {md}");
+    }
+    assert!(!md.contains("途絶："), "{md}");
+    for l in md.lines().filter(|l| l.contains("記録途絶")) {
+        assert!(!nested(l), "{l}");
+    }
+}
+
+/// Whether a bracket opens inside one of its own kind (（…（…）…）, 「…「…」…」, “…“…”…”).
+fn nested(line: &str) -> bool {
+    let mut open: Vec<char> = Vec::new();
+    for c in line.chars() {
+        match c {
+            '（' | '「' | '“' => {
+                if open.contains(&c) {
+                    return true;
+                }
+                open.push(c);
+            }
+            '）' | '」' | '”' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A run started with `--outside-window` meets its shut window at each check: every such
@@ -1254,19 +1288,18 @@ fn a_shut_window_passed_under_the_override_says_so_at_each_step() {
     assert_eq!(run.code, 0, "{}", run.explain());
     let checks = run.records("window_checked", None).len();
     assert!(checks >= 2, "{}", run.explain());
+    // The time is said once, in the reason, and no bracket holds another (its weekday's).
     for (lang, said) in [
-        ("en", ": change window closed ("),
-        ("ja", "」：作業時間帯外（"),
+        ("en", "; continuing under the override |"),
+        ("ja", "）の外。オーバーライドにより続行 |"),
     ] {
         let md = export(&s, &[run.dir()], &["--lang", lang]);
         let rows: Vec<&str> = md.lines().filter(|l| l.contains(said)).collect();
         assert_eq!(rows.len(), checks, "{md}");
-        let under = if lang == "en" {
-            "), continuing under the override: "
-        } else {
-            "）だが、オーバーライドにより続行："
-        };
-        assert!(rows.iter().all(|r| r.contains(under)), "{md}");
+        for r in &rows {
+            assert_eq!(r.matches(" JST").count(), 1, "{r}");
+            assert!(!nested(r), "{r}");
+        }
         for title in ["Look around", "Make the change"] {
             assert!(rows.iter().any(|r| r.contains(title)), "{title}: {md}");
         }

@@ -88,15 +88,19 @@ impl Phrasebook for English {
         else {
             return self.record(checked, names);
         };
-        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
-            .unwrap_or_else(|| "outside the allowed times".into());
+        // The reason names the local time: said once, as the Japanese book says it.
+        let shut = match (why, reason) {
+            (Some(w), _) => self.shut(w),
+            (None, r) => format!(
+                "change window closed ({local}): {}",
+                r.as_deref().unwrap_or("outside the allowed times")
+            ),
+        };
         Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!(
-                "{}: change window closed ({local}), continuing under the override: ",
-                title_or_run(checked, names)
-            ))
+            .plain(format!("{}: ", title_or_run(checked, names)))
             .ticked(&shut)
+            .plain("; continuing under the override")
     }
 
     fn label(&self, marker: Marker) -> &'static str {

@@ -92,16 +92,20 @@ impl Phrasebook for Japanese {
         else {
             return self.record(checked, names);
         };
-        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
-            .unwrap_or_else(|| "許可された時間帯の外".into());
+        // The reason names the time (its weekday in （）): said once, outside any bracket.
+        let shut = match (why, reason) {
+            (Some(w), _) => self.shut(w),
+            (None, r) => format!(
+                "作業時間帯外（{}）：{}",
+                reasons::local(local),
+                r.as_deref().unwrap_or("許可された時間帯の外")
+            ),
+        };
         Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!(
-                "「{}」：作業時間帯外（{}）だが、オーバーライドにより続行：",
-                title_or_run(checked, names),
-                reasons::local(local)
-            ))
+            .plain(format!("「{}」：", title_or_run(checked, names)))
             .ticked(&shut)
+            .plain("。オーバーライドにより続行")
     }
 
     fn label(&self, marker: Marker) -> &'static str {
