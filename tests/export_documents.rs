@@ -278,8 +278,15 @@ fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
         serde_json::from_str(&export(&s, &[done.dir()], &["--format", "json"])).unwrap();
     assert_eq!(json["runs"][0]["left_in_place"], serde_json::json!([]));
     let merged = export(&s, &[done.dir(), run.dir()], &[]);
+    // Who aborted is named with their reason, as without one (second cold read, item 10).
+    let who = user.as_str().unwrap();
     assert!(
-        merged.contains("**aborted (exit 3): posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        merged.contains(&format!("**aborted (exit 3): {who} aborted: posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |")),
+        "{merged}"
+    );
+    let merged = export(&s, &[done.dir(), run.dir()], &["--lang", "ja"]);
+    assert!(
+        merged.contains(&format!("**中止（終了コード 3）：{who} が中止した。理由：posting is blocked**。戻していない変更：")),
         "{merged}"
     );
     assert!(!merged.contains("**completed (exit 0)**; left"), "{merged}");

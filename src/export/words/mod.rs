@@ -202,6 +202,10 @@ pub trait DocumentWords: Sync {
     /// A finished run's outcome, exit code and journaled reason.
     fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String;
 
+    /// An abort's reason as the verdict gives it: who aborted, then their words as written,
+    /// as an abort without words names who too (`Phrasebook::aborted`).
+    fn aborted_by(&self, who: &str, reason: &str) -> String;
+
     /// The changes a run leaves in place (markup), each step by its title and id (`steps`
     /// holds plain (title, id) pairs); the label says they were not rolled back.
     fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;

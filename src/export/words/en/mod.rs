@@ -81,6 +81,10 @@ impl DocumentWords for English {
         summary::left_in_place(m, steps)
     }
 
+    fn aborted_by(&self, who: &str, reason: &str) -> String {
+        format!("{who} aborted: {reason}")
+    }
+
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String {
         summary::verdict_and_left(verdict, left)
     }

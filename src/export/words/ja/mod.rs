@@ -102,6 +102,10 @@ impl DocumentWords for Japanese {
         summary::left_in_place(m, steps)
     }
 
+    fn aborted_by(&self, who: &str, reason: &str) -> String {
+        format!("{who} が中止した。理由：{reason}")
+    }
+
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String {
         summary::verdict_and_left(verdict, left)
     }
