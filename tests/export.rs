@@ -800,29 +800,57 @@ fn a_long_run_over_midnight_speaks_in_the_runbooks_zone() {
     assert_eq!(json["runs"][0]["approvals"][0]["by"], "ops2 (reviewer)");
 }
 
+/// The machine's zone names the times, whatever day it is: a run now, and one that
+/// crosses midnight in Kolkata (the fake clock of debug builds starts it 0.3 s before),
+/// whose rows then carry their date. Before, the test failed when the wall clock did that.
 #[test]
 fn without_a_window_zone_the_machines_own_is_used() {
-    let s = Scratch::new();
-    let run = completed(&s);
-    let o = s
-        .shisa()
-        .arg("export")
-        .arg(run.dir())
-        .env("TZ", "Asia/Kolkata")
-        .output()
-        .unwrap();
-    let md = String::from_utf8(o.stdout).unwrap();
-    assert!(
-        md.contains("Times are Asia/Kolkata (UTC+05:30), this machine's local zone."),
-        "{md}"
-    );
-    let first = run.journal()[0]["ts"].as_str().unwrap().to_string();
-    let local = chrono::DateTime::parse_from_rfc3339(&first)
-        .unwrap()
-        .with_timezone(&"Asia/Kolkata".parse::<chrono_tz::Tz>().unwrap())
-        .format("| %H:%M:%S%.3f |")
+    for start in [None, Some("2026-12-02T18:29:59.700Z")] {
+        let s = Scratch::new();
+        let run = s.run_with(
+            &runbook("demo.yaml"),
+            &[],
+            "quarantine-2023-12\ndone posted\n",
+            |c| {
+                if let Some(t) = start {
+                    c.env("SHISA_FAKE_NOW", t);
+                }
+            },
+        );
+        assert_eq!(run.code, 0, "{}", run.explain());
+        let o = s
+            .shisa()
+            .arg("export")
+            .arg(run.dir())
+            .env("TZ", "Asia/Kolkata")
+            .output()
+            .unwrap();
+        let md = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            md.contains("Times are Asia/Kolkata (UTC+05:30), this machine's local zone."),
+            "{md}"
+        );
+        // The first record's time in Kolkata; with its date when the run crosses midnight
+        // there, as the timeline then dates every row.
+        let kolkata = "Asia/Kolkata".parse::<chrono_tz::Tz>().unwrap();
+        let at = |r: &Value| {
+            chrono::DateTime::parse_from_rfc3339(r["ts"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&kolkata)
+        };
+        let journal = run.journal();
+        let (first, last) = (at(&journal[0]), at(journal.last().unwrap()));
+        let crosses = first.date_naive() != last.date_naive();
+        // (The run now may cross it too, if the wall clock is there: either way is right.)
+        assert!(crosses || start.is_none(), "{first} to {last}");
+        let local = if crosses {
+            first.format("| %Y-%m-%d %H:%M:%S%.3f |")
+        } else {
+            first.format("| %H:%M:%S%.3f |")
+        }
         .to_string();
-    assert!(md.contains(&local), "{local} in\n{md}");
+        assert!(md.contains(&local), "{local} in\n{md}");
+    }
 }
 
 const SECRET: &str = r#"version: 1
