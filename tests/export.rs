@@ -105,29 +105,41 @@ impl Drop for Running {
 /// the run (still going) and its run directory.
 fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     let rb = s.write("slow.yaml", SLOW);
-    let child = Running(
+    // Its output goes to files in the scratch dir, so a run that never reaches its step
+    // says why in the failure (it flaked once with its stderr in /dev/null).
+    let (out, err) = (s.path().join("slow.stdout"), s.path().join("slow.stderr"));
+    let mut child = Running(
         s.shisa()
             .arg("run")
             .arg(&rb)
             .arg("--headless")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .unwrap(),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let dir = s.newest_run_dir();
-        if let Some(dir) = dir {
-            let started = journal(&dir)
+        if let Some(dir) = &dir {
+            let started = journal(dir)
                 .iter()
                 .any(|r| r["kind"] == "command_started" && r["step"] == "slow");
             if started {
-                return (child, dir);
+                return (child, dir.clone());
             }
         }
-        assert!(Instant::now() < deadline, "the slow step never started");
+        if Instant::now() >= deadline {
+            let exited = child.0.try_wait();
+            let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| e.to_string());
+            panic!(
+                "the slow step never started (run directory {dir:?}; shisa exited: {exited:?})\n\
+                 stdout:\n{}\nstderr:\n{}",
+                read(&out),
+                read(&err)
+            );
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
