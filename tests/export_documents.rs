@@ -486,6 +486,12 @@ fn a_full_export_of_a_wait_that_ran_out_says_its_one_figure_once() {
         let rows: Vec<&str> = timeline.lines().filter(|l| l.contains(&figure)).collect();
         assert_eq!(rows.len(), 1, "{figure:?} once in the timeline\n{md}");
         assert!(rows[0].contains(&try_said), "{try_said:?} in {}", rows[0]);
+        if args.contains(&"ja") {
+            assert!(
+                timeline.contains("コマンドはまだ条件を満たさない（1 回目の試行、"),
+                "{md}"
+            );
+        }
         for end in ends {
             let row = timeline.lines().find(|l| l.contains(end));
             let row = row.unwrap_or_else(|| panic!("{end:?}\n{md}"));
@@ -497,6 +503,8 @@ fn a_full_export_of_a_wait_that_ran_out_says_its_one_figure_once() {
             "ミリ秒後に失敗",
             "制限時間",
             "— 最後の試行",
+            // Each poll's miss after a colon, not an em dash, in a Japanese sentence.
+            "まだ条件を満たさない —",
         ] {
             assert!(!timeline.contains(old), "{old:?} in\n{md}");
         }

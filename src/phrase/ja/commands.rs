@@ -53,9 +53,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 said(why.as_ref(), text.as_deref(), |w| book.command_failure(w))
             };
             if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
+                // A colon, not an em dash, inside a Japanese sentence (issue 17).
                 return step().plain(format!(
-                    "{}：まだ条件を満たさない — {why}（{} 回目の試行、{}）",
-                    purpose_words(*purpose),
+                    "{}はまだ条件を満たさない（{} 回目の試行、{}）：{why}",
+                    spaced(purpose_words(*purpose)),
                     attempt,
                     book.duration(*duration_ms)
                 ));
