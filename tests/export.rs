@@ -105,29 +105,41 @@ impl Drop for Running {
 /// the run (still going) and its run directory.
 fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     let rb = s.write("slow.yaml", SLOW);
-    let child = Running(
+    // Its output goes to files in the scratch dir, so a run that never reaches its step
+    // says why in the failure (it flaked once with its stderr in /dev/null).
+    let (out, err) = (s.path().join("slow.stdout"), s.path().join("slow.stderr"));
+    let mut child = Running(
         s.shisa()
             .arg("run")
             .arg(&rb)
             .arg("--headless")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(std::fs::File::create(&out).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .unwrap(),
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let dir = s.newest_run_dir();
-        if let Some(dir) = dir {
-            let started = journal(&dir)
+        if let Some(dir) = &dir {
+            let started = journal(dir)
                 .iter()
                 .any(|r| r["kind"] == "command_started" && r["step"] == "slow");
             if started {
-                return (child, dir);
+                return (child, dir.clone());
             }
         }
-        assert!(Instant::now() < deadline, "the slow step never started");
+        if Instant::now() >= deadline {
+            let exited = child.0.try_wait();
+            let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_else(|e| e.to_string());
+            panic!(
+                "the slow step never started (run directory {dir:?}; shisa exited: {exited:?})\n\
+                 stdout:\n{}\nstderr:\n{}",
+                read(&out),
+                read(&err)
+            );
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -789,7 +801,7 @@ fn a_long_run_over_midnight_speaks_in_the_runbooks_zone() {
     }
     let berlin = exported(&s, &dir, &["--tz", "Europe/Berlin"], 0);
     assert!(
-        berlin.contains("Times are Europe/Berlin (UTC+01:00), chosen with --tz."),
+        berlin.contains("Times are Europe/Berlin (UTC+01:00), chosen with `--tz`."),
         "{berlin}"
     );
     assert!(berlin.contains("| 14:30:00.000 | ops1 |"), "{berlin}");
@@ -800,29 +812,57 @@ fn a_long_run_over_midnight_speaks_in_the_runbooks_zone() {
     assert_eq!(json["runs"][0]["approvals"][0]["by"], "ops2 (reviewer)");
 }
 
+/// The machine's zone names the times, whatever day it is: a run now, and one that
+/// crosses midnight in Kolkata (the fake clock of debug builds starts it 0.3 s before),
+/// whose rows then carry their date. Before, the test failed when the wall clock did that.
 #[test]
 fn without_a_window_zone_the_machines_own_is_used() {
-    let s = Scratch::new();
-    let run = completed(&s);
-    let o = s
-        .shisa()
-        .arg("export")
-        .arg(run.dir())
-        .env("TZ", "Asia/Kolkata")
-        .output()
-        .unwrap();
-    let md = String::from_utf8(o.stdout).unwrap();
-    assert!(
-        md.contains("Times are Asia/Kolkata (UTC+05:30), this machine's local zone."),
-        "{md}"
-    );
-    let first = run.journal()[0]["ts"].as_str().unwrap().to_string();
-    let local = chrono::DateTime::parse_from_rfc3339(&first)
-        .unwrap()
-        .with_timezone(&"Asia/Kolkata".parse::<chrono_tz::Tz>().unwrap())
-        .format("| %H:%M:%S%.3f |")
+    for start in [None, Some("2026-12-02T18:29:59.700Z")] {
+        let s = Scratch::new();
+        let run = s.run_with(
+            &runbook("demo.yaml"),
+            &[],
+            "quarantine-2023-12\ndone posted\n",
+            |c| {
+                if let Some(t) = start {
+                    c.env("SHISA_FAKE_NOW", t);
+                }
+            },
+        );
+        assert_eq!(run.code, 0, "{}", run.explain());
+        let o = s
+            .shisa()
+            .arg("export")
+            .arg(run.dir())
+            .env("TZ", "Asia/Kolkata")
+            .output()
+            .unwrap();
+        let md = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            md.contains("Times are Asia/Kolkata (UTC+05:30), this machine's local zone."),
+            "{md}"
+        );
+        // The first record's time in Kolkata; with its date when the run crosses midnight
+        // there, as the timeline then dates every row.
+        let kolkata = "Asia/Kolkata".parse::<chrono_tz::Tz>().unwrap();
+        let at = |r: &Value| {
+            chrono::DateTime::parse_from_rfc3339(r["ts"].as_str().unwrap())
+                .unwrap()
+                .with_timezone(&kolkata)
+        };
+        let journal = run.journal();
+        let (first, last) = (at(&journal[0]), at(journal.last().unwrap()));
+        let crosses = first.date_naive() != last.date_naive();
+        // (The run now may cross it too, if the wall clock is there: either way is right.)
+        assert!(crosses || start.is_none(), "{first} to {last}");
+        let local = if crosses {
+            first.format("| %Y-%m-%d %H:%M:%S%.3f |")
+        } else {
+            first.format("| %H:%M:%S%.3f |")
+        }
         .to_string();
-    assert!(md.contains(&local), "{local} in\n{md}");
+        assert!(md.contains(&local), "{local} in\n{md}");
+    }
 }
 
 const SECRET: &str = r#"version: 1
@@ -889,6 +929,59 @@ fn bad_invocations_exit_2_and_write_nothing() {
     assert!(!out.exists());
     let o = export(&s, run.dir(), &["--format", "pdf"]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// One rule for every export error: the invocation is refused in English whatever `--lang`
+/// says (the document's language, not the command's), exit 2, nothing written. The same run
+/// given twice names both names and what to do, as the other refusals say what to do.
+#[test]
+fn under_lang_ja_a_bad_invocation_is_refused_in_english_as_every_error_is() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    let out = s.path().join("out.md");
+    let out_arg = out.to_str().unwrap();
+    let mut again = run.dir().as_os_str().to_owned();
+    again.push("/");
+    let twice = s
+        .shisa()
+        .arg("export")
+        .arg(run.dir())
+        .arg(&again)
+        .args(["--lang", "ja", "-o", out_arg])
+        .output()
+        .unwrap();
+    let nope = s.path().join("nope");
+    let cases = [
+        (
+            twice,
+            "are the same run (one journal under two names); give each run once",
+        ),
+        (
+            export(&s, &nope, &["--lang", "ja", "-o", out_arg]),
+            "no run directory",
+        ),
+        (
+            export(
+                &s,
+                run.dir(),
+                &["--lang", "ja", "--tz", "Mars/Olympus", "-o", out_arg],
+            ),
+            "is not an IANA time zone name",
+        ),
+    ];
+    for (o, says) in cases {
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{says:?} in {err}");
+        assert!(
+            err.is_ascii(),
+            "English, one language for every error: {err}"
+        );
+        assert!(
+            o.stdout.is_empty() && !out.exists(),
+            "nothing written: {err}"
+        );
+    }
 }
 
 #[test]
@@ -976,7 +1069,7 @@ fn only_a_journal_without_an_end_is_called_cut_off_and_as_a_guess() {
         (
             "ja",
             "ジャーナルの完全性",
-            "途絶",
+            "異常終了",
             "| 結果 | **不明：終了の記録より前でジャーナルが破損している** |",
         ),
     ] {

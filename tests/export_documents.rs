@@ -278,8 +278,15 @@ fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
         serde_json::from_str(&export(&s, &[done.dir()], &["--format", "json"])).unwrap();
     assert_eq!(json["runs"][0]["left_in_place"], serde_json::json!([]));
     let merged = export(&s, &[done.dir(), run.dir()], &[]);
+    // Who aborted is named with their reason, as without one (second cold read, item 10).
+    let who = user.as_str().unwrap();
     assert!(
-        merged.contains("**aborted (exit 3): posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |"),
+        merged.contains(&format!("**aborted (exit 3): {who} aborted: posting is blocked**; left in place, not rolled back: Attach Deny-all to the quarantine OU (`attach-deny`) |")),
+        "{merged}"
+    );
+    let merged = export(&s, &[done.dir(), run.dir()], &["--lang", "ja"]);
+    assert!(
+        merged.contains(&format!("**中止（終了コード 3）：{who} が中止した。理由：posting is blocked**。戻していない変更：")),
         "{merged}"
     );
     assert!(!merged.contains("**completed (exit 0)**; left"), "{merged}");
@@ -354,7 +361,10 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{en}"));
     assert_eq!(row.matches("polls").count(), 1, "{row}");
     assert!(!row.contains("still not met after"), "{row}");
-    assert!(row.contains("polls) — expected stdout"), "{row}");
+    assert!(
+        row.contains("polls); on the last try, expected stdout"),
+        "{row}"
+    );
     let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
     let row = ja
         .lines()
@@ -362,7 +372,11 @@ fn a_wait_past_its_deadline_says_its_time_and_polls_once() {
         .unwrap_or_else(|| panic!("{ja}"));
     assert_eq!(row.matches("待っても").count(), 1, "{row}");
     assert!(!row.contains("秒 待"), "{row}");
-    assert!(row.contains("回）— 最後の試行：期待「標準出力が"), "{row}");
+    // A sentence ends before the last try: no em dash inside a Japanese sentence.
+    assert!(
+        row.contains("回）。最後の試行では、期待「標準出力が"),
+        "{row}"
+    );
 }
 
 const SLOW_GREEN: &str = r#"version: 1
@@ -400,11 +414,11 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
     for (args, says) in [
         (
             &[][..],
-            format!("still did not hold after waiting {en_took} ({polls} polls) — expected stdout"),
+            format!("still did not hold after waiting {en_took} ({polls} polls); on the last try"),
         ),
         (
             &["--lang", "ja"][..],
-            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：期待"),
+            format!("{ja_took}待っても条件を満たさなかった（試行 {polls} 回）。最後の試行"),
         ),
     ] {
         let md = export(&s, &[run.dir()], args);
@@ -424,6 +438,110 @@ fn a_wait_that_ran_out_says_one_figure_in_the_timeline_and_the_failures() {
             }
         }
     }
+}
+
+/// `--full` too: the wait that ran out gives one figure, the journaled start to end, once,
+/// in its last poll's row; that poll's own time is the last try's, never the check's; the
+/// `wait_finished` and `step_failed` rows name no time, and nothing says the limit as if
+/// it were how long the wait took (issue 17: "failed after 71 ms", "after 1s" then "1.2 s").
+#[test]
+fn a_full_export_of_a_wait_that_ran_out_says_its_one_figure_once() {
+    let s = Scratch::new();
+    let rb = s.write("slow-green.yaml", SLOW_GREEN);
+    let run = s.run(&rb, &[], "abort not green\n");
+    assert_eq!(run.outcome(), "failed", "{}", run.explain());
+    let at = |kind: &str| {
+        let ts = run.records(kind, Some("health"))[0]["ts"].clone();
+        chrono::DateTime::parse_from_rfc3339(ts.as_str().unwrap()).unwrap()
+    };
+    let waited = (at("wait_finished") - at("wait_started")).num_milliseconds() as f64 / 1000.0;
+    let last = run.records("command_finished", Some("health"));
+    let last = last.last().unwrap()["data"]["duration_ms"]
+        .as_u64()
+        .unwrap();
+    let polls = run.records("wait_finished", Some("health"))[0]["data"]["polls"].clone();
+    let time = Regex::new(r"\d m?s\b|秒").unwrap();
+    for (args, figure, try_said, ends) in [
+        (
+            &["--full"][..],
+            format!("still did not hold after waiting {waited:.1} s ({polls} polls)"),
+            format!("on the last try ({last} ms), expected stdout"),
+            [
+                "stopped polling the command: it never held",
+                "step failed: the command did not hold within its wait",
+            ],
+        ),
+        (
+            &["--full", "--lang", "ja"][..],
+            format!("{waited:.1} 秒待っても条件を満たさなかった（試行 {polls} 回）"),
+            format!("。最後の試行（{last} ミリ秒）では、期待"),
+            [
+                "コマンドの試行を終了（一度も条件を満たさなかった）",
+                "ステップ失敗：コマンドが待機時間内に条件を満たさなかった",
+            ],
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], args);
+        let timeline = md.split_once("\n### ").unwrap_or_else(|| panic!("{md}")).0;
+        let rows: Vec<&str> = timeline.lines().filter(|l| l.contains(&figure)).collect();
+        assert_eq!(rows.len(), 1, "{figure:?} once in the timeline\n{md}");
+        assert!(rows[0].contains(&try_said), "{try_said:?} in {}", rows[0]);
+        if args.contains(&"ja") {
+            assert!(
+                timeline.contains("コマンドはまだ条件を満たさない（1 回目の試行、"),
+                "{md}"
+            );
+        }
+        for end in ends {
+            let row = timeline.lines().find(|l| l.contains(end));
+            let row = row.unwrap_or_else(|| panic!("{end:?}\n{md}"));
+            assert!(!time.is_match(row.rsplit(" | ").nth(1).unwrap()), "{row}");
+        }
+        for old in [
+            "still not met after",
+            "still did not hold after 1",
+            "ミリ秒後に失敗",
+            "制限時間",
+            "— 最後の試行",
+            // Each poll's miss after a colon, not an em dash, in a Japanese sentence.
+            "まだ条件を満たさない —",
+        ] {
+            assert!(!timeline.contains(old), "{old:?} in\n{md}");
+        }
+    }
+}
+
+/// The zone chosen with `--tz` is named as other option names are (code, set off by spaces
+/// in Japanese), in Markdown and HTML; a Japanese summary's start and end give the offset,
+/// as the English ones do (second cold read, item 10).
+#[test]
+fn the_tz_option_is_code_and_the_japanese_summary_gives_the_offset() {
+    let s = Scratch::new();
+    let run = completed(&s);
+    let tz = ["--tz", "Asia/Kolkata"];
+    let ja = export(&s, &[run.dir()], &[&tz[..], &["--lang", "ja"]].concat());
+    assert!(
+        ja.contains("日時は `--tz` で指定した Asia/Kolkata（UTC+05:30）で記す。"),
+        "{ja}"
+    );
+    let start = Regex::new(r"\| 開始 \| \d{4}-\d\d-\d\d \d\d:\d\d UTC\+05:30 \|").unwrap();
+    assert!(start.is_match(&ja), "{ja}");
+    let html = export(
+        &s,
+        &[run.dir()],
+        &[&tz[..], &["--lang", "ja", "--format", "html"]].concat(),
+    );
+    assert!(
+        html.contains("日時は <code>--tz</code> で指定した"),
+        "{html}"
+    );
+    let en = export(&s, &[run.dir()], &tz);
+    assert!(
+        en.contains("Asia/Kolkata (UTC+05:30), chosen with `--tz`."),
+        "{en}"
+    );
+    let html = export(&s, &[run.dir()], &[&tz[..], &["--format", "html"]].concat());
+    assert!(html.contains("chosen with <code>--tz</code>."), "{html}");
 }
 
 /// A loop's later step reuses the target confirmed at an earlier one: its row in the
@@ -783,7 +901,7 @@ fn a_merged_chart_names_refused_and_halted_runs_in_both_languages() {
         insta::assert_snapshot!(name, masked(&s, &done, &lanes));
     }
     let html = export(&s, &runs, &["--format", "html", "--lang", "ja"]);
-    assert!(!chart_lanes(&html).contains("途絶"), "{html}");
+    assert!(!chart_lanes(&html).contains("異常終了"), "{html}");
 }
 
 /// Without `--tz`, a merged export whose first run has no change window takes the zone of
@@ -889,7 +1007,7 @@ fn a_damaged_journals_chart_says_damaged_and_stops_at_the_break() {
     let run = damaged_at_its_change(&s);
     for (lang, damaged, breaks, not) in [
         ("en", "damaged", "journal breaks", ["in doubt", "cut off)"]),
-        ("ja", "破損", "破損箇所", ["途絶）", "未確定"]),
+        ("ja", "破損", "破損箇所", ["（異常終了）", "未確定"]),
     ] {
         let html = export_exiting(&s, &[run.dir()], &["--format", "html", "--lang", lang], 1);
         let svg = html.split_once("<svg id=\"chart\"").unwrap().1;
@@ -1133,6 +1251,40 @@ fn a_cut_off_journal_names_what_was_in_flight() {
     }
     let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
     assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
+    // Its outcome is named as a Japanese report names it, in the warning, the summary's
+    // end and outcome, and the timeline's last line; no bracket holds another.
+    for said in [
+        "> **警告：** 異常終了（記録途絶）：ジャーナルが `run_finished` なしで終わっており、この実行のプロセスも残っていない。",
+        "| 終了 | 未完了：異常終了（記録途絶、最終レコード ",
+        "| 結果 | **異常終了（記録途絶）：",
+        "実行は異常終了し、記録はここで途絶えている。",
+    ] {
+        assert!(md.contains(said), "{said}\nin {md}");
+    }
+    assert!(!md.contains("途絶："), "{md}");
+    for l in md.lines().filter(|l| l.contains("記録途絶")) {
+        assert!(!nested(l), "{l}");
+    }
+}
+
+/// Whether a bracket opens inside one of its own kind (（…（…）…）, 「…「…」…」, “…“…”…”).
+fn nested(line: &str) -> bool {
+    let mut open: Vec<char> = Vec::new();
+    for c in line.chars() {
+        match c {
+            '（' | '「' | '“' => {
+                if open.contains(&c) {
+                    return true;
+                }
+                open.push(c);
+            }
+            '）' | '」' | '”' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A run started with `--outside-window` meets its shut window at each check: every such
@@ -1151,19 +1303,18 @@ fn a_shut_window_passed_under_the_override_says_so_at_each_step() {
     assert_eq!(run.code, 0, "{}", run.explain());
     let checks = run.records("window_checked", None).len();
     assert!(checks >= 2, "{}", run.explain());
+    // The time is said once, in the reason, and no bracket holds another (its weekday's).
     for (lang, said) in [
-        ("en", ": change window closed ("),
-        ("ja", "」：作業時間帯外（"),
+        ("en", "; continuing under the override |"),
+        ("ja", "）の外。オーバーライドにより続行 |"),
     ] {
         let md = export(&s, &[run.dir()], &["--lang", lang]);
         let rows: Vec<&str> = md.lines().filter(|l| l.contains(said)).collect();
         assert_eq!(rows.len(), checks, "{md}");
-        let under = if lang == "en" {
-            "), continuing under the override: "
-        } else {
-            "）だが、オーバーライドにより続行："
-        };
-        assert!(rows.iter().all(|r| r.contains(under)), "{md}");
+        for r in &rows {
+            assert_eq!(r.matches(" JST").count(), 1, "{r}");
+            assert!(!nested(r), "{r}");
+        }
         for title in ["Look around", "Make the change"] {
             assert!(rows.iter().any(|r| r.contains(title)), "{title}: {md}");
         }

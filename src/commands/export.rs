@@ -6,7 +6,10 @@
 //! damaged journal is exactly when a timeline is needed, but a script must not mistake it
 //! for a clean record (if not even the first line of a journal verifies, nothing is
 //! written); 2 for a bad invocation (no such run directory, no journal, unknown zone, a
-//! journal a newer shisa wrote), and nothing is written.
+//! journal a newer shisa wrote), and nothing is written. Its errors are English whatever
+//! `--lang` says, as every command's are (clap's usage errors and the run names shared with
+//! `verify` and `resume` included); `--lang` is the document's language, and the warnings
+//! on stderr that repeat what the document says follow it.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -33,12 +36,14 @@ pub fn run(
             OpenError::NotARun(m) | OpenError::Newer(m) => Error::Invalid(m),
             OpenError::Unreadable(m) | OpenError::Broken(m) => Error::Failed(m),
         })?;
-        if opened
-            .iter()
-            .any(|o: &source::OpenedRun| o.journal.records.first() == src.journal.records.first())
-        {
+        // In English, as every error of every command is, whatever `--lang` says: `--lang`
+        // is the document's language, and nothing is written when the invocation is bad.
+        if let Some(k) = opened.iter().position(|o: &source::OpenedRun| {
+            o.journal.records.first() == src.journal.records.first()
+        }) {
             return Err(Error::Invalid(format!(
-                "{} is given twice (the same run under two names)",
+                "{} and {} are the same run (one journal under two names); give each run once",
+                runs[k].display(),
                 dir.display()
             )));
         }

@@ -66,8 +66,12 @@ pub fn failures(ctx: &Ctx) -> Vec<Failure> {
                             last,
                         }) => {
                             let waited = ctx.waited_ms(i).unwrap_or(*deadline_ms);
-                            ctx.book
-                                .wait_missed(waited, *polls, &ctx.book.command_failure(last))
+                            ctx.book.wait_missed(
+                                waited,
+                                *polls,
+                                &ctx.book.command_failure(last),
+                                None,
+                            )
                         }
                         _ => said(why.as_ref(), failure.as_deref(), |w| {
                             ctx.book.command_failure(w)

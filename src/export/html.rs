@@ -89,7 +89,13 @@ pub fn render(p: &Postmortem) -> String {
         o,
         "<h2>{}</h2>\n<p class=\"zone\">{}</p>\n{}",
         w.label(Label::Timeline),
-        esc(&w.zone_line(&z.label, z.source, p.zone_from().as_ref(), day.as_deref())),
+        w.zone_line(
+            &Html,
+            &z.label,
+            z.source,
+            p.zone_from().as_ref(),
+            day.as_deref()
+        ),
         chart::render(p)
     );
     timeline(&mut o, p);

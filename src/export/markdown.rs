@@ -196,7 +196,13 @@ fn timeline(o: &mut String, p: &Postmortem) {
         o,
         "## {}\n\n{}",
         w.label(Label::Timeline),
-        md_escape(&w.zone_line(&z.label, z.source, p.zone_from().as_ref(), day.as_deref()))
+        w.zone_line(
+            &Markdown,
+            &z.label,
+            z.source,
+            p.zone_from().as_ref(),
+            day.as_deref()
+        )
     );
     let mut head = vec![w.label(Label::Time)];
     if p.merged() {

@@ -9,7 +9,7 @@ use super::model::TimelineRow;
 use super::text::Text;
 use crate::journal::record::{Body, CommandFailure, Record};
 use crate::phrase::{
-    Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
+    self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
 };
 
 /// Every row of the run's timeline, in journal order; `run` is its index in the document.
@@ -38,6 +38,10 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             };
             let p = match (ctx.abort_place(&records[*i]), &records[*i].body) {
                 (Some((at, left)), _) => book.aborted_at(&records[*i], at.as_deref(), &left),
+                // A wait that ran out says its one figure once, in its last poll's row.
+                (None, _) if phrase::ran_out(&records[*i]) => {
+                    book.wait_ran_out(&records[*i], waited(ctx, *i), &known(started))
+                }
                 // A wait's end says the one figure of its wait (`Ctx::waited_ms`).
                 (None, Body::WaitFinished { .. }) => {
                     let mut end = records[*i].clone();
@@ -58,7 +62,11 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             r
         }
         Group::Command { start, finish } => {
-            let p = book.record(&records[*finish], &known(*start));
+            let p = if phrase::ran_out(&records[*finish]) {
+                book.wait_ran_out(&records[*finish], waited(ctx, *finish), &known(*start))
+            } else {
+                book.record(&records[*finish], &known(*start))
+            };
             let mut r = event(ctx, g, "", p);
             finished(&mut r, &records[*finish]);
             r
@@ -145,6 +153,19 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             r
         }
     }
+}
+
+/// How long the wait of record `i` lasted (`Ctx::waited_ms`); without its journaled start,
+/// its limit, as the failures section says it.
+fn waited(ctx: &Ctx, i: usize) -> u64 {
+    ctx.waited_ms(i)
+        .unwrap_or_else(|| match &ctx.src.journal.records[i].body {
+            Body::CommandFinished {
+                why: Some(CommandFailure::Deadline { deadline_ms, .. }),
+                ..
+            } => *deadline_ms,
+            _ => 0,
+        })
 }
 
 /// A command's attempts as one: the first start's text, the last finish's result.

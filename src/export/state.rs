@@ -4,7 +4,7 @@
 use super::ctx::Ctx;
 use super::model::{Integrity, RunState, Summary};
 use super::words::{CutAt, CutStep, Unfinished};
-use crate::journal::record::{Body, Purpose};
+use crate::journal::record::{Body, Outcome, Purpose};
 
 /// How the run stands, for the summary.
 pub struct State {
@@ -31,8 +31,18 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         } = &rec.body
     {
         // The record carries the operator whose abort ended the run (`Ctx::actor`).
-        let reason =
+        let said =
             crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user);
+        // The summary names who aborted whether or not they gave a reason (issue 17); the
+        // JSON `reason` keeps their words as written.
+        let verdict_reason = match (outcome, why, reason.as_deref(), &said) {
+            (Outcome::Aborted, None, Some(r), Some(s))
+                if crate::engine::messages::unexplained_abort(r).is_none() =>
+            {
+                Some(w.aborted_by(&rec.actor.user, s))
+            }
+            _ => said.clone(),
+        };
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));
@@ -40,8 +50,8 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             state: RunState::Finished,
             outcome: key,
             exit_code: Some(*exit_code),
-            reason: reason.clone(),
-            verdict: w.verdict(*outcome, *exit_code, reason.as_deref()),
+            verdict: w.verdict(*outcome, *exit_code, verdict_reason.as_deref()),
+            reason: said,
             explanation: String::new(),
         };
     }

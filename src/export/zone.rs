@@ -143,6 +143,11 @@ impl Time {
         format!("{} {}", self.full(), self.0.format("%:z"))
     }
 
+    /// `UTC+09:00`, as the timeline's zone line names an offset.
+    pub fn utc_offset(&self) -> String {
+        utc_offset(self.0.offset().fix())
+    }
+
     pub fn millis_since(&self, earlier: Time) -> i64 {
         (self.0 - earlier.0).num_milliseconds()
     }

@@ -210,9 +210,24 @@ pub trait Phrasebook: Sync {
     fn attempts(&self, a: &Attempts) -> Phrase;
 
     /// A wait that ran out of time: how long it lasted (in an export, `Ctx::waited_ms`), its
-    /// polls and why the last one missed. One sentence for the timeline's row and the
-    /// failures section alike, so the two never give the wait two figures (issue 17).
-    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String;
+    /// polls and why the last one missed, with that try's own time where a row is about it.
+    /// One sentence for the timeline's row and the failures section alike, so the two never
+    /// give the wait two figures (issue 17).
+    fn wait_missed(
+        &self,
+        waited_ms: u64,
+        polls: u32,
+        miss: &str,
+        last_try_ms: Option<u64>,
+    ) -> String;
+
+    /// A record of a wait that ran out of time, as an export's row says it: the last poll
+    /// (a `command_finished` whose `why` is a deadline), the `wait_finished` after it, the
+    /// `step_failed` it caused (see [`ran_out`]). The wait's one figure (`waited_ms`,
+    /// `Ctx::waited_ms`) is said once, in the last poll's row, whose own time is the last
+    /// try's; the other two name none. Phrased from the journaled data: a live front end
+    /// shows the engine's sentences (`record`), which give the limit (issue 17).
+    fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase;
 
     /// Why a command failed, or why a poll does not hold yet (`journal::reason`).
     fn command_failure(&self, f: &CommandFailure) -> String;
@@ -253,6 +268,27 @@ pub trait Phrasebook: Sync {
 
     /// What a reviewer is asked to type to approve (blind or echo).
     fn reviewer_ask(&self, blind: bool) -> Phrase;
+}
+
+/// Whether the record is one of a wait that ran out of time, for
+/// [`Phrasebook::wait_ran_out`]: its last poll, its unmet end, or the step's failure for it.
+pub fn ran_out(rec: &Record) -> bool {
+    match &rec.body {
+        Body::CommandFinished { why, .. } => {
+            matches!(why, Some(CommandFailure::Deadline { .. }))
+        }
+        Body::WaitFinished {
+            met: false, polls, ..
+        } => *polls > 0,
+        Body::StepFailed { why, .. } => matches!(
+            why,
+            Some(StepFailure::Command {
+                failure: CommandFailure::Deadline { .. },
+                ..
+            })
+        ),
+        _ => false,
+    }
 }
 
 /// A reason as a phrasebook says it: from the journaled data where there is some, else the

@@ -179,9 +179,10 @@ pub trait DocumentWords: Sync {
 
     /// The line under the timeline heading: which zone, chosen how (`from`: the number and
     /// runbook of the merged run whose window zone it is), and the day when the whole
-    /// timeline is on one.
+    /// timeline is on one; markup, the option that chose it as code, as other option names.
     fn zone_line(
         &self,
+        m: &dyn Markup,
         label: &str,
         source: ZoneChoice,
         from: Option<&(usize, String)>,
@@ -200,6 +201,10 @@ pub trait DocumentWords: Sync {
 
     /// A finished run's outcome, exit code and journaled reason.
     fn verdict(&self, outcome: Outcome, exit: u8, reason: Option<&str>) -> String;
+
+    /// An abort's reason as the verdict gives it: who aborted, then their words as written,
+    /// as an abort without words names who too (`Phrasebook::aborted`).
+    fn aborted_by(&self, who: &str, reason: &str) -> String;
 
     /// The changes a run leaves in place (markup), each step by its title and id (`steps`
     /// holds plain (title, id) pairs); the label says they were not rolled back.

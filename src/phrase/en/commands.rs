@@ -189,3 +189,50 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         _ => Phrase::new(),
     }
 }
+
+/// A wait that ran out, as an export's row says it (`Phrasebook::wait_ran_out`): the figure
+/// once, in the last poll's row.
+pub(super) fn ran_out(book: &English, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+    let step = || match step_title(rec, names) {
+        Some(t) => Phrase::new().plain(format!("{t}: ")),
+        None => Phrase::new(),
+    };
+    match &rec.body {
+        Body::CommandFinished {
+            purpose,
+            duration_ms,
+            why: Some(CommandFailure::Deadline { polls, last, .. }),
+            ..
+        } => {
+            let p = step()
+                .marked(Mark::Failed)
+                .plain(format!("{} ", purpose_words(*purpose)));
+            let p = match names.command_of(rec) {
+                Some(c) => p.code(c).plain(" "),
+                None => p,
+            };
+            let miss = book.command_failure(last);
+            p.ticked(&book.wait_missed(waited_ms, *polls, &miss, Some(*duration_ms)))
+        }
+        Body::WaitFinished { purpose, .. } => step().plain(format!(
+            "stopped polling {}: it never held",
+            checked(*purpose)
+        )),
+        Body::StepFailed {
+            why: Some(StepFailure::Command { purpose, .. }),
+            ..
+        } => step().marked(Mark::Failed).plain(format!(
+            "step failed: {} did not hold within its wait",
+            checked(*purpose)
+        )),
+        _ => book.record(rec, names),
+    }
+}
+
+/// What was polled, as a sentence names it: `verify 1`, or the step's own `the command`.
+fn checked(p: Purpose) -> String {
+    match p {
+        Purpose::Main => "the command".into(),
+        p => purpose_words(p),
+    }
+}

@@ -88,15 +88,19 @@ impl Phrasebook for English {
         else {
             return self.record(checked, names);
         };
-        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
-            .unwrap_or_else(|| "outside the allowed times".into());
+        // The reason names the local time: said once, as the Japanese book says it.
+        let shut = match (why, reason) {
+            (Some(w), _) => self.shut(w),
+            (None, r) => format!(
+                "change window closed ({local}): {}",
+                r.as_deref().unwrap_or("outside the allowed times")
+            ),
+        };
         Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!(
-                "{}: change window closed ({local}), continuing under the override: ",
-                title_or_run(checked, names)
-            ))
+            .plain(format!("{}: ", title_or_run(checked, names)))
             .ticked(&shut)
+            .plain("; continuing under the override")
     }
 
     fn label(&self, marker: Marker) -> &'static str {
@@ -169,12 +173,23 @@ impl Phrasebook for English {
         }
     }
 
-    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+    fn wait_missed(
+        &self,
+        waited_ms: u64,
+        polls: u32,
+        miss: &str,
+        last_try_ms: Option<u64>,
+    ) -> String {
+        let last = last_try_ms.map_or_else(String::new, |ms| format!(" ({})", self.duration(ms)));
         format!(
-            "still did not hold after waiting {} ({}) — {miss}",
+            "still did not hold after waiting {} ({}); on the last try{last}, {miss}",
             self.duration(waited_ms),
             crate::phrase::counted(polls, "poll", "polls")
         )
+    }
+
+    fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+        commands::ran_out(self, rec, waited_ms, names)
     }
 
     fn command_failure(&self, f: &CommandFailure) -> String {
@@ -276,7 +291,7 @@ impl Phrasebook for English {
             (Some(polls), false) => {
                 return p
                     .marked(Mark::Failed)
-                    .plain(self.wait_missed(a.took_ms, polls, miss));
+                    .plain(self.wait_missed(a.took_ms, polls, miss, None));
             }
             (None, _) => {}
         }

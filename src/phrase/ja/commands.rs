@@ -53,9 +53,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 said(why.as_ref(), text.as_deref(), |w| book.command_failure(w))
             };
             if let Some(why) = not_yet.as_ref().and(say(not_yet)) {
+                // A colon, not an em dash, inside a Japanese sentence (issue 17).
                 return step().plain(format!(
-                    "{}：まだ条件を満たさない — {why}（{} 回目の試行、{}）",
-                    purpose_words(*purpose),
+                    "{}はまだ条件を満たさない（{} 回目の試行、{}）：{why}",
+                    spaced(purpose_words(*purpose)),
                     attempt,
                     book.duration(*duration_ms)
                 ));
@@ -187,5 +188,43 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).
         _ => Phrase::new(),
+    }
+}
+
+/// A wait that ran out, as an export's row says it (`Phrasebook::wait_ran_out`): the figure
+/// once, in the last poll's row.
+pub(super) fn ran_out(book: &Japanese, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+    let step = || match step_title(rec, names) {
+        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        None => Phrase::new(),
+    };
+    match &rec.body {
+        Body::CommandFinished {
+            purpose,
+            duration_ms,
+            why: Some(CommandFailure::Deadline { polls, last, .. }),
+            ..
+        } => {
+            let p = step().marked(Mark::Failed).plain(lead(*purpose));
+            let p = match names.command_of(rec) {
+                Some(c) => p.code(c).plain(" "),
+                None => p,
+            };
+            let miss = book.command_failure(last);
+            p.plain("は ")
+                .ticked(&book.wait_missed(waited_ms, *polls, &miss, Some(*duration_ms)))
+        }
+        Body::WaitFinished { purpose, .. } => step().plain(format!(
+            "{}の試行を終了（一度も条件を満たさなかった）",
+            spaced(purpose_words(*purpose))
+        )),
+        Body::StepFailed {
+            why: Some(StepFailure::Command { purpose, .. }),
+            ..
+        } => step().marked(Mark::Failed).plain(format!(
+            "ステップ失敗：{}が待機時間内に条件を満たさなかった",
+            spaced(purpose_words(*purpose))
+        )),
+        _ => book.record(rec, names),
     }
 }

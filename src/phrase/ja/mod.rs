@@ -92,16 +92,20 @@ impl Phrasebook for Japanese {
         else {
             return self.record(checked, names);
         };
-        let shut = said(why.as_ref(), reason.as_deref(), |w| self.shut(w))
-            .unwrap_or_else(|| "許可された時間帯の外".into());
+        // The reason names the time (its weekday in （）): said once, outside any bracket.
+        let shut = match (why, reason) {
+            (Some(w), _) => self.shut(w),
+            (None, r) => format!(
+                "作業時間帯外（{}）：{}",
+                reasons::local(local),
+                r.as_deref().unwrap_or("許可された時間帯の外")
+            ),
+        };
         Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!(
-                "「{}」：作業時間帯外（{}）だが、オーバーライドにより続行：",
-                title_or_run(checked, names),
-                reasons::local(local)
-            ))
+            .plain(format!("「{}」：", title_or_run(checked, names)))
             .ticked(&shut)
+            .plain("。オーバーライドにより続行")
     }
 
     fn label(&self, marker: Marker) -> &'static str {
@@ -171,11 +175,22 @@ impl Phrasebook for Japanese {
         }
     }
 
-    fn wait_missed(&self, waited_ms: u64, polls: u32, miss: &str) -> String {
+    fn wait_missed(
+        &self,
+        waited_ms: u64,
+        polls: u32,
+        miss: &str,
+        last_try_ms: Option<u64>,
+    ) -> String {
+        let last = last_try_ms.map_or_else(String::new, |ms| format!("（{}）", self.duration(ms)));
         format!(
-            "{}待っても条件を満たさなかった（試行 {polls} 回）— 最後の試行：{miss}",
+            "{}待っても条件を満たさなかった（試行 {polls} 回）。最後の試行{last}では、{miss}",
             self.duration(waited_ms)
         )
+    }
+
+    fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
+        commands::ran_out(self, rec, waited_ms, names)
     }
 
     fn command_failure(&self, f: &CommandFailure) -> String {
@@ -262,9 +277,10 @@ impl Phrasebook for Japanese {
                 ));
             }
             (Some(polls), false) => {
-                return p
-                    .marked(Mark::Failed)
-                    .plain(format!("は {}", self.wait_missed(a.took_ms, polls, miss)));
+                return p.marked(Mark::Failed).plain(format!(
+                    "は {}",
+                    self.wait_missed(a.took_ms, polls, miss, None)
+                ));
             }
             (None, _) => {}
         }

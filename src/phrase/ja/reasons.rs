@@ -80,20 +80,22 @@ pub fn run_end(e: &RunEnd) -> String {
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
-        } if checks.is_empty() => format!("`{step}` の失敗の後、ロールバックした"),
+        } if checks.is_empty() => format!("`{step}` が失敗したため、ロールバックした"),
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
         } => {
             let n: Vec<String> = checks.iter().map(u32::to_string).collect();
             format!(
-                "`{step}` の検証 {} の失敗の後、ロールバックした",
+                "`{step}` の検証 {} が失敗したため、ロールバックした",
                 n.join("、")
             )
         }
-        RunEnd::RolledBack { failed: None, .. } => "失敗の後、ロールバックした".into(),
+        RunEnd::RolledBack { failed: None, .. } => {
+            "ステップが失敗したため、ロールバックした".into()
+        }
         RunEnd::RolledBackKeeping { kept } => format!(
-            "失敗の後、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）：{}",
+            "ステップが失敗したため、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）：{}",
             kept.join("、")
         ),
         RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
@@ -157,7 +159,7 @@ pub fn halt(h: &Halt) -> String {
         Halt::Quit => "オペレーターが終了した".into(),
         Halt::TerminalGone => "端末が切断された".into(),
         Halt::CtrlC => "Ctrl-C で中断".into(),
-        Halt::EndOfInput => "質問の途中で入力が終わった。以降は何も実行していない".into(),
+        Halt::EndOfInput => "入力待ちの間に標準入力が閉じられた。以降は何も実行していない".into(),
         Halt::Sigterm => "SIGTERM を受信".into(),
         Halt::Sighup => "SIGHUP を受信（端末が切断された）".into(),
         Halt::ConnectionLost { message } => {

@@ -54,15 +54,17 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             "作業時間帯内であることを確認（{}）",
             reasons::local(local)
         )),
+        // The reason names the local time with its weekday in （）: said once, outside any
+        // bracket, so brackets never nest (an old journal's sentence keeps the time first).
         Body::WindowChecked {
-            local, reason, why, ..
+            why: Some(shut), ..
         } => Phrase::new()
             .marked(Mark::WindowClosed)
+            .ticked(&book.shut(shut)),
+        Body::WindowChecked { local, reason, .. } => Phrase::new()
+            .marked(Mark::WindowClosed)
             .plain(format!("作業時間帯外（{}）：", reasons::local(local)))
-            .ticked(
-                &said(why.as_ref(), reason.as_deref(), |w| book.shut(w))
-                    .unwrap_or_else(|| "許可された時間帯の外".into()),
-            ),
+            .ticked(reason.as_deref().unwrap_or("許可された時間帯の外")),
         Body::Override { what, reason } => {
             let text = match what {
                 OverrideKind::Clock => format!("この実行では時計を偽装している：{reason}"),

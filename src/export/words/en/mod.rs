@@ -42,21 +42,22 @@ impl DocumentWords for English {
 
     fn zone_line(
         &self,
+        m: &dyn Markup,
         label: &str,
         source: ZoneChoice,
         from: Option<&(usize, String)>,
         day: Option<&str>,
     ) -> String {
         let says = match (source, from) {
-            (ZoneChoice::Flag, _) => "chosen with --tz".to_string(),
-            (ZoneChoice::Runbook, Some((n, name))) => {
-                format!("the change-window zone of run #{n}'s runbook, “{name}”")
-            }
-            (ZoneChoice::Runbook, None) => "the runbook's change-window zone".to_string(),
-            (ZoneChoice::Local, _) => "this machine's local zone".to_string(),
+            (ZoneChoice::Flag, _) => format!("chosen with {}", m.code("--tz", false)),
+            (ZoneChoice::Runbook, Some((n, name))) => m.esc(&format!(
+                "the change-window zone of run #{n}'s runbook, “{name}”"
+            )),
+            (ZoneChoice::Runbook, None) => m.esc("the runbook's change-window zone"),
+            (ZoneChoice::Local, _) => m.esc("this machine's local zone"),
         };
         let day = day.map(|d| format!(" All on {d}.")).unwrap_or_default();
-        format!("Times are {label}, {says}.{day}")
+        format!("Times are {}, {says}.{}", m.esc(label), m.esc(&day))
     }
 
     /// Always to the millisecond, so `seconds` changes nothing.
@@ -78,6 +79,10 @@ impl DocumentWords for English {
 
     fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
         summary::left_in_place(m, steps)
+    }
+
+    fn aborted_by(&self, who: &str, reason: &str) -> String {
+        format!("{who} aborted: {reason}")
     }
 
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String {

@@ -47,23 +47,25 @@ impl DocumentWords for Japanese {
 
     fn zone_line(
         &self,
+        m: &dyn Markup,
         label: &str,
         source: ZoneChoice,
         from: Option<&(usize, String)>,
         _day: Option<&str>,
     ) -> String {
+        // Code set off by spaces, as every option name in a Japanese sentence is.
         let says = match (source, from) {
-            (ZoneChoice::Flag, _) => "--tz で指定した".to_string(),
-            (ZoneChoice::Runbook, Some((n, name))) => {
-                format!("実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン")
-            }
-            (ZoneChoice::Runbook, None) => "手順書の作業時間帯のタイムゾーン".to_string(),
-            (ZoneChoice::Local, _) => "このマシンのタイムゾーン".to_string(),
+            (ZoneChoice::Flag, _) => format!(" {} で指定した", m.code("--tz", false)),
+            (ZoneChoice::Runbook, Some((n, name))) => m.esc(&format!(
+                "実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン"
+            )),
+            (ZoneChoice::Runbook, None) => m.esc("手順書の作業時間帯のタイムゾーン"),
+            (ZoneChoice::Local, _) => m.esc("このマシンのタイムゾーン"),
         };
         // The label's offset in full-width brackets, and whose zone said before it rather
         // than in a second bracket: one bracket style, none doubled (issue 17).
         let label = label.replace(" (", "（").replace(')', "）");
-        format!("日時は{says} {label}で記す。")
+        format!("日時は{says} {}で記す。", m.esc(&label))
     }
 
     /// Always with the date, to the minute as the document style writes it
@@ -78,10 +80,12 @@ impl DocumentWords for Japanese {
         t.0.format(format).to_string()
     }
 
-    /// As the timeline writes times (`2023-12-05 17:15`): the zone is stated once, under
-    /// the timeline's heading.
+    /// As the timeline writes times (`2023-12-05 17:15`), with the offset as the timeline's
+    /// zone line names it (`2023-12-05 17:15 UTC+09:00`): the summary stands apart from that
+    /// line, as the English one gives its offset too (issue 17). No bracket: the moment sits
+    /// inside one in an unfinished run's end cell, and brackets never nest.
     fn moment(&self, t: &Time) -> String {
-        t.0.format("%Y-%m-%d %H:%M").to_string()
+        format!("{} {}", t.0.format("%Y-%m-%d %H:%M"), t.utc_offset())
     }
 
     fn chart_date(&self, t: &Time) -> String {
@@ -96,6 +100,10 @@ impl DocumentWords for Japanese {
 
     fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
         summary::left_in_place(m, steps)
+    }
+
+    fn aborted_by(&self, who: &str, reason: &str) -> String {
+        format!("{who} が中止した。理由：{reason}")
     }
 
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String {

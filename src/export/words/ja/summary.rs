@@ -38,8 +38,9 @@ pub fn unfinished_short(u: Unfinished) -> String {
         Unfinished::Halted { reason } => {
             format!("中断（再開可能）：{}", reason.trim_end_matches('。'))
         }
+        // A cut-off run ended abnormally, and its record stops: both are its outcome.
         Unfinished::CutOff { .. } => {
-            "途絶：`run_finished` がないままジャーナルが終わっている（クラッシュまたは強制終了の可能性）"
+            "異常終了（記録途絶）：`run_finished` がないままジャーナルが終わっている。クラッシュまたは強制終了の可能性がある"
                 .into()
         }
         Unfinished::Damaged => "不明：終了の記録より前でジャーナルが破損している".into(),
@@ -69,7 +70,7 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
                 (true, true) => "その時点で進行中だったステップは未確定".into(),
             };
             format!(
-                "途絶：ジャーナルが `run_finished` なしで終わっており、実行を保持するプロセスもない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}。"
+                "異常終了（記録途絶）：ジャーナルが `run_finished` なしで終わっており、この実行のプロセスも残っていない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}。"
             )
         }
         Unfinished::Damaged => "不明：ジャーナルに `run_finished` はあるが、破損箇所より後にあり信頼できない。この実行がどう終わったかは、このジャーナルからは分からない。".into(),
@@ -92,7 +93,7 @@ pub fn end_unfinished(u: Unfinished, end: &str) -> String {
     match u {
         Unfinished::Live { .. } => format!("未終了：実行中（最終レコード {end}）"),
         Unfinished::Halted { .. } => format!("未完了：中断（最終レコード {end}）"),
-        Unfinished::CutOff { .. } => format!("未完了：途絶（最終レコード {end}）"),
+        Unfinished::CutOff { .. } => format!("未完了：異常終了（記録途絶、最終レコード {end}）"),
         Unfinished::Damaged => {
             format!("不明：終了の記録は破損箇所より後（破損前の最後のレコード {end}）")
         }
@@ -106,7 +107,7 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
             "ジャーナルはここで終わる。実行は中断されたままで、完了していない。"
         }
         Unfinished::CutOff { .. } => {
-            "ジャーナルは run_finished なしでここで終わる。実行は途絶した。"
+            "ジャーナルは run_finished なしでここで終わる。実行は異常終了し、記録はここで途絶えている。"
         }
         Unfinished::Damaged => {
             "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
