@@ -23,16 +23,6 @@ pub enum ZoneChoice {
     Local,
 }
 
-impl ZoneChoice {
-    pub fn says(self) -> &'static str {
-        match self {
-            ZoneChoice::Flag => "chosen with --tz",
-            ZoneChoice::Runbook => "the runbook's change-window zone",
-            ZoneChoice::Local => "this machine's local zone",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Zone {
     kind: Kind,
