@@ -57,12 +57,17 @@ fn yield_to_the_run() {
 /// there is.
 const WATCHER_NICENESS: i32 = 19;
 
+/// Line mode prints lines, not screens: a quarter of a second between batches reads as
+/// live, and the run wakes this watcher a fifth as often as the TUI's 50 ms (README,
+/// Performance). The first record after a quiet spell and the run's end still come at once.
+const LINES_FRAME_MS: u32 = 250;
+
 async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
     let client::Connection {
         mut frames,
         mut writer,
         welcome: w,
-    } = client::connect(&socket, Want::Watch)
+    } = client::connect_paced(&socket, Want::Watch, Some(LINES_FRAME_MS))
         .await
         .map_err(Error::Failed)?;
     let mut lines = Lines {

@@ -73,6 +73,16 @@ pub fn find(run_id: Option<&str>) -> Result<PathBuf, String> {
 }
 
 pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String> {
+    connect_paced(socket, want, None).await
+}
+
+/// Connects, asking to be written to at most once every `frame_ms` (a watcher; the run holds
+/// it to its bounds, `feed::frame_for`). `None`: the run's 50 ms.
+pub async fn connect_paced(
+    socket: &PathBuf,
+    want: Want,
+    frame_ms: Option<u32>,
+) -> Result<Connection, String> {
     let stream = UnixStream::connect(socket)
         .await
         .map_err(|e| connect_error(socket, &e))?;
@@ -86,6 +96,7 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
         &ClientMsg::Hello {
             protocol: PROTOCOL,
             want,
+            frame_ms,
         },
     )
     .await;
