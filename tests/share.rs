@@ -6,6 +6,7 @@ mod common;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use common::{Live, Scratch, Shared, bin, is_root, runbook};
 
@@ -848,4 +849,103 @@ fn a_socket_directory_the_group_cannot_reach_is_said_at_start_and_to_the_reviewe
     assert!(!said.contains("no live run"), "{said}");
     op.send("done");
     assert_eq!(op.finish().code, 0);
+}
+
+/// Bursts in arrival times between `from` and `to`: a gap of more than 30 ms starts one.
+fn bursts(times: &[Instant], from: Instant, to: Instant) -> usize {
+    let mut last: Option<Instant> = None;
+    let mut n = 0;
+    for &t in times.iter().filter(|&&t| t >= from && t <= to) {
+        if last.is_none_or(|l| t.duration_since(l) > Duration::from_millis(30)) {
+            n += 1;
+        }
+        last = Some(t);
+    }
+    n
+}
+
+/// Line mode prints lines, not screens: `watch --headless` asks for a 250 ms frame in its
+/// hello and the run paces it so, its lines arriving in at most one burst a quarter second
+/// while records stream in, while a client that names no frame (protocol 3, as the TUI's
+/// 50 ms) is written to beside it nearly every 50 ms. Both get the run's end.
+#[test]
+fn a_line_mode_watcher_is_sent_what_arrived_once_a_quarter_second() {
+    let mut yaml = String::from(HOLD);
+    for i in 0..40 {
+        yaml.push_str(&format!(
+            "  - id: p{i}\n    kind: precheck\n    run: sleep 0.03\n"
+        ));
+    }
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, &yaml);
+    let id = sock.file_stem().unwrap().to_string_lossy().to_string();
+    let mut w = s.shisa();
+    w.env("SHISA_SOCKET_DIR", sock.parent().unwrap())
+        .args(["watch", &id, "--headless"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let mut watcher = w.spawn().unwrap();
+    let mut stdout = watcher.stdout.take().unwrap();
+    let (tx, chunks) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while let Ok(n @ 1..) = stdout.read(&mut buf) {
+            let _ = tx.send((Instant::now(), buf[..n].to_vec()));
+        }
+    });
+    let mut lines = Vec::new();
+    let mut text = String::new();
+    while !text.contains("▶ hold") {
+        let (at, chunk) = chunks
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the line-mode watcher shows the held step");
+        lines.push(at);
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let mut conn = UnixStream::connect(&sock).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    send(
+        &mut conn,
+        &serde_json::json!({"type": "hello", "protocol": 3, "want": "watch"}),
+    );
+    assert_eq!(receive(&mut conn)["type"], "welcome");
+    let tui_like = std::thread::spawn(move || {
+        let mut times = Vec::new();
+        loop {
+            let msg = receive(&mut conn);
+            times.push(Instant::now());
+            if msg["type"] == "end" {
+                return times;
+            }
+        }
+    });
+    // Let the second client's replay go by before the run goes on.
+    std::thread::sleep(Duration::from_millis(300));
+    let began = Instant::now();
+    op.send("done");
+    let run = op.finish();
+    let ended = Instant::now();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    while let Ok((at, chunk)) = chunks.recv_timeout(Duration::from_secs(30)) {
+        lines.push(at);
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(watcher.wait().unwrap().success(), "{text}");
+    assert!(text.contains("copy verified"), "{text}");
+    let frames = tui_like.join().unwrap();
+
+    let ms = ended.duration_since(began).as_millis() as usize;
+    let (paced, unpaced) = (bursts(&lines, began, ended), bursts(&frames, began, ended));
+    // One a frame, the first record after the hold at once, the end at once, and one to
+    // spare for a batch whose reading the scheduler splits.
+    assert!(
+        paced <= ms / 250 + 4,
+        "the line-mode watcher got {paced} bursts in {ms} ms"
+    );
+    assert!(
+        unpaced > 2 * paced,
+        "the 50 ms client got {unpaced} bursts in {ms} ms, the line-mode watcher {paced}"
+    );
 }

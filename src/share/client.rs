@@ -72,13 +72,27 @@ pub fn find(run_id: Option<&str>) -> Result<PathBuf, String> {
     }
 }
 
+/// What a client reads from the run at once, at most: a 250 ms frame of a busy run (200
+/// records of ~500 bytes) in two reads.
+const READ_BUFFER: usize = 64 * 1024;
+
 pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String> {
+    connect_paced(socket, want, None).await
+}
+
+/// Connects, asking to be written to at most once every `frame_ms` (a watcher; the run holds
+/// it to its bounds, `feed::frame_for`). `None`: the run's 50 ms.
+pub async fn connect_paced(
+    socket: &PathBuf,
+    want: Want,
+    frame_ms: Option<u32>,
+) -> Result<Connection, String> {
     let stream = UnixStream::connect(socket)
         .await
         .map_err(|e| connect_error(socket, &e))?;
     let server = stream.peer_cred().map(|c| c.uid());
     let (reader, mut writer) = stream.into_split();
-    let mut frames = frame::reader(reader, MAX_SERVER_FRAME);
+    let mut frames = frame::reader_sized(reader, MAX_SERVER_FRAME, READ_BUFFER);
     // A server that turns us away says why and closes, possibly before our hello lands:
     // read its answer even if the hello could not be written.
     let sent = frame::write(
@@ -86,6 +100,7 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
         &ClientMsg::Hello {
             protocol: PROTOCOL,
             want,
+            frame_ms,
         },
     )
     .await;

@@ -1,9 +1,10 @@
 //! The one write path from the run to every watcher (ARCHITECTURE.md, "Watchers never slow
 //! the run down much"). The driver appends each frame once to one shared log, whoever is
-//! watching; a pacer on the share thread announces what arrived once a frame and wakes every
-//! connection with one call; each connection keeps its own place in the log and writes what
-//! it has not yet sent in one write. So the driver's work per record is the same for one
-//! watcher or twenty: one append under a lock, and at most one wake of the pacer a frame.
+//! watching; a pacer on the share thread announces what arrived once a frame and wakes the
+//! connections with one call per frame length they asked for; each connection keeps its own
+//! place in the log and writes what it has not yet sent in one write. So the driver's work
+//! per record is the same for one watcher or twenty: one append under a lock, and at most
+//! one wake of the pacer a (shortest) frame.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,17 +25,28 @@ const OUTPUT_BYTES: usize = 8 << 20;
 pub const BATCH: usize = 256;
 /// A watcher is written to at most once a frame: what the run journals within one goes out
 /// with one write. The first record after a quiet spell goes out at once. 50 ms is the watch
-/// TUI's own drawing tick and below what a person reading along notices; at 16 ms twenty
-/// watchers cost a 200-step run 1.16×, at 50 ms 1.05× (README, Performance).
+/// TUI's own drawing tick and below what a person reading along notices, and the frame of a
+/// client that names none (protocol 2 and 3). A client may ask for a longer one in its
+/// hello, up to [`MAX_FRAME`]: the line-mode watch prints lines, not screens, and asks for
+/// 250 ms, so it is woken a fifth as often (README, Performance, has the figures).
 pub const FRAME: Duration = Duration::from_millis(50);
+/// The longest frame a client may ask for: a watcher half a second behind the run is still
+/// reading along.
+pub const MAX_FRAME: Duration = Duration::from_millis(500);
+
+/// The frame a client asked for in its hello, in milliseconds, held to
+/// [`FRAME`]`..=`[`MAX_FRAME`]; [`FRAME`] when it named none.
+pub fn frame_for(asked_ms: Option<u32>) -> Duration {
+    asked_ms.map_or(FRAME, |ms| {
+        Duration::from_millis(u64::from(ms)).clamp(FRAME, MAX_FRAME)
+    })
+}
 
 pub struct Feed {
     state: Mutex<State>,
     /// The driver wakes the pacer with it, only when the pacer waits for something to
     /// arrive: at most once a frame, however many records the frame holds.
     arrived: Notify,
-    /// The pacer wakes every connection with it, once a frame.
-    flushed: Notify,
     /// What the driver's side has done, for the test that holds it to one append a frame
     /// whatever the number of watchers.
     stored: AtomicU64,
@@ -49,14 +61,57 @@ struct State {
     output_bytes: usize,
     /// The place the next frame gets.
     next: u64,
-    /// Frames before this place may be written: the pacer moves it once a frame.
-    announced: u64,
+    /// The connections, grouped by the frame they asked for.
+    groups: Vec<Group>,
     /// A watcher whose place is before this missed a record, so it is cut off.
     lost: u64,
     /// The place of the `end` frame, once the run has ended.
     end: Option<u64>,
     /// The pacer waits for something to arrive.
     idle: bool,
+}
+
+/// The connections that asked for one frame length: the pacer announces to them and wakes
+/// them together, once each of their frames.
+struct Group {
+    frame: Duration,
+    members: usize,
+    /// Frames before this place may be written to these connections.
+    announced: u64,
+    /// When the pacer last announced to them: the next announcement waits for the start of
+    /// the frame after that one.
+    last: Option<Instant>,
+    flushed: Arc<Notify>,
+}
+
+impl State {
+    fn group(&mut self, frame: Duration) -> &mut Group {
+        let at = match self.groups.iter().position(|g| g.frame == frame) {
+            Some(at) => at,
+            None => {
+                // Nothing appended before now is owed to a new group's members: each comes
+                // with its own place, and takes from there what the group announces next.
+                self.groups.push(Group {
+                    frame,
+                    members: 0,
+                    announced: self.next,
+                    last: None,
+                    flushed: Arc::new(Notify::new()),
+                });
+                self.groups.len() - 1
+            }
+        };
+        &mut self.groups[at]
+    }
+
+    /// One connection of `frame` fewer; a group with none left goes.
+    fn leave(&mut self, frame: Duration) {
+        let g = self.group(frame);
+        g.members -= 1;
+        if g.members == 0 {
+            self.groups.retain(|g| g.frame != frame);
+        }
+    }
 }
 
 /// What a connection's next wait gave.
@@ -73,7 +128,16 @@ pub enum Next {
 pub struct Cursor {
     feed: Arc<Feed>,
     next: u64,
+    /// Its group's frame, and the group's wake.
+    frame: Duration,
+    flushed: Arc<Notify>,
     _gone: oneshot::Sender<()>,
+}
+
+impl Drop for Cursor {
+    fn drop(&mut self) {
+        self.feed.lock().leave(self.frame);
+    }
 }
 
 impl Feed {
@@ -81,7 +145,6 @@ impl Feed {
         Arc::new(Feed {
             state: Mutex::default(),
             arrived: Notify::new(),
-            flushed: Notify::new(),
             stored: AtomicU64::new(0),
             woke: AtomicU64::new(0),
         })
@@ -94,15 +157,32 @@ impl Feed {
 
     /// A watcher's place: the frame appended next is the first it gets. The driver takes it
     /// where it read the journal for the replay, so the two meet with no gap or overlap.
+    /// It is paced at [`FRAME`] until its connection says otherwise ([`Cursor::pace`]).
     pub fn subscribe(self: &Arc<Feed>) -> (Cursor, oneshot::Receiver<()>) {
         let (gone, done) = oneshot::channel();
-        let next = self.lock().next;
+        let (next, flushed) = self.join(FRAME);
         let cursor = Cursor {
             feed: Arc::clone(self),
             next,
+            frame: FRAME,
+            flushed,
             _gone: gone,
         };
         (cursor, done)
+    }
+
+    /// Counts a connection into the group of `frame`; the pacer hears of it, since it may be
+    /// sleeping until a longer frame's end.
+    fn join(&self, frame: Duration) -> (u64, Arc<Notify>) {
+        let joined = {
+            let mut s = self.lock();
+            let g = s.group(frame);
+            g.members += 1;
+            let flushed = Arc::clone(&g.flushed);
+            (s.next, flushed)
+        };
+        self.arrived.notify_one();
+        joined
     }
 
     /// Appends a journal record's frame; every watcher gets it or is cut off.
@@ -152,15 +232,21 @@ impl Feed {
     /// Appends the `end` frame and announces everything at once, without waiting for the
     /// frame: the run's end waits for its watchers, not for the clock.
     pub fn end(&self, frame: Bytes) {
-        {
+        let wake: Vec<Arc<Notify>> = {
             let mut s = self.lock();
             let at = s.next;
             s.next += 1;
             s.records.push_back((at, frame));
             s.end = Some(at);
-            s.announced = s.next;
+            let next = s.next;
+            for g in &mut s.groups {
+                g.announced = next;
+            }
+            s.groups.iter().map(|g| Arc::clone(&g.flushed)).collect()
+        };
+        for flushed in wake {
+            flushed.notify_waiters();
         }
-        self.flushed.notify_waiters();
     }
 
     /// Frames appended, and wakes of the pacer, by the driver's side so far.
@@ -171,36 +257,58 @@ impl Feed {
         )
     }
 
-    /// The pacer, on the share thread: waits for something to arrive, for the next frame's
-    /// start if it wrote within this one, then announces what arrived and wakes every
-    /// connection with one call. Frames are counted from `epoch`, one clock for all.
+    /// The pacer, on the share thread: for each group of connections, waits for something
+    /// to arrive, for the start of the group's next frame if it announced within this one,
+    /// then announces what arrived and wakes the group's connections with one call. Frames
+    /// are counted from `epoch`, one clock for all. It sleeps until the soonest group is
+    /// due, and is woken by the driver only while some group has nothing left to announce
+    /// (the next record would be due for it at once).
     pub async fn pace(self: Arc<Feed>) {
         let epoch = Instant::now();
-        let mut last: Option<Instant> = None;
         loop {
-            loop {
-                let arrived = self.arrived.notified();
-                {
-                    let mut s = self.lock();
-                    if s.end.is_some() {
-                        return;
-                    }
-                    if s.next > s.announced {
-                        break;
-                    }
-                    s.idle = true;
-                }
-                arrived.await;
-            }
-            if let Some(due) = last.map(|t| next_frame(epoch, t)) {
-                tokio::time::sleep_until(due.into()).await;
-            }
-            {
+            let arrived = self.arrived.notified();
+            tokio::pin!(arrived);
+            // Registered before looking, so an arrival between the look and the wait counts.
+            arrived.as_mut().enable();
+            let (wake, due) = {
                 let mut s = self.lock();
-                s.announced = s.next;
+                if s.end.is_some() {
+                    return;
+                }
+                let (now, next) = (Instant::now(), s.next);
+                let mut wake = Vec::new();
+                let mut due: Option<Instant> = None;
+                let mut some_idle = false;
+                for g in &mut s.groups {
+                    if next > g.announced {
+                        let at = g.last.map_or(now, |t| next_frame(epoch, t, g.frame));
+                        if at > now {
+                            due = Some(due.map_or(at, |d| d.min(at)));
+                            continue;
+                        }
+                        g.announced = next;
+                        g.last = Some(now);
+                        wake.push(Arc::clone(&g.flushed));
+                    }
+                    some_idle = true;
+                }
+                // Without a group there is nobody to wake: the driver need not wake the
+                // pacer, and a connection joining does (`join`).
+                s.idle = some_idle;
+                (wake, due)
+            };
+            for flushed in wake {
+                flushed.notify_waiters();
             }
-            self.flushed.notify_waiters();
-            last = Some(Instant::now());
+            match due {
+                Some(due) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(due.into()) => {}
+                        () = &mut arrived => {}
+                    }
+                }
+                None => arrived.await,
+            }
         }
     }
 }
@@ -211,13 +319,24 @@ impl Cursor {
         Arc::clone(&self.feed)
     }
 
+    /// Paces this watcher at `frame` (see [`frame_for`]) from now on: it is woken, and
+    /// written to, at most once each.
+    pub fn pace(&mut self, frame: Duration) {
+        if frame != self.frame {
+            let (_, flushed) = self.feed.join(frame);
+            self.feed.lock().leave(self.frame);
+            self.frame = frame;
+            self.flushed = flushed;
+        }
+    }
+
     /// Waits for the next frames announced for this watcher and puts them in `out` (at most
     /// [`BATCH`]). Cancel-safe: the place moves only when frames are taken, and nothing
     /// awaits after that.
     pub async fn next(&mut self, out: &mut Vec<Bytes>) -> Next {
-        let feed = Arc::clone(&self.feed);
+        let flushed = Arc::clone(&self.flushed);
         loop {
-            let flushed = feed.flushed.notified();
+            let flushed = flushed.notified();
             tokio::pin!(flushed);
             // Registered before looking, so a flush between the look and the wait counts.
             flushed.as_mut().enable();
@@ -230,10 +349,11 @@ impl Cursor {
 
     /// What is announced and not yet taken, in the log's order, records and output merged.
     fn take(&mut self, out: &mut Vec<Bytes>) -> Option<Next> {
-        let s = self.feed.lock();
+        let mut s = self.feed.lock();
         if self.next < s.lost {
             return Some(Next::Behind);
         }
+        let announced = s.group(self.frame).announced;
         let from = |q: &VecDeque<(u64, Bytes)>| q.partition_point(|(at, _)| *at < self.next);
         let mut records = s.records.range(from(&s.records)..).peekable();
         let mut output = s.output.range(from(&s.output)..).peekable();
@@ -244,9 +364,9 @@ impl Cursor {
                 (Some(_), _) => records.next(),
                 (None, _) => output.next(),
             };
-            let Some((at, frame)) = pick.filter(|(at, _)| *at < s.announced) else {
+            let Some((at, frame)) = pick.filter(|(at, _)| *at < announced) else {
                 // All announced is taken; output that went before it was taken is skipped.
-                self.next = self.next.max(s.announced);
+                self.next = self.next.max(announced);
                 break;
             };
             out.push(frame.clone());
@@ -265,15 +385,15 @@ impl Cursor {
     }
 }
 
-/// The start of the frame after the one `t` falls in, frames being counted from `epoch`.
+/// The start of the `frame` after the one `t` falls in, frames being counted from `epoch`.
 /// One write in a frame, the next not before the frame after: at most one a frame.
-fn next_frame(epoch: Instant, t: Instant) -> Instant {
-    let frame = FRAME.as_nanos();
-    let n = t.saturating_duration_since(epoch).as_nanos() / frame + 1;
-    u64::try_from(n * frame)
+fn next_frame(epoch: Instant, t: Instant, frame: Duration) -> Instant {
+    let len = frame.as_nanos();
+    let n = t.saturating_duration_since(epoch).as_nanos() / len + 1;
+    u64::try_from(n * len)
         .ok()
         .and_then(|ns| epoch.checked_add(Duration::from_nanos(ns)))
-        .unwrap_or(t + FRAME)
+        .unwrap_or(t + frame)
 }
 
 #[cfg(test)]

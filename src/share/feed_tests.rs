@@ -10,15 +10,15 @@ use super::*;
 fn every_watcher_waits_for_the_same_next_frame() {
     let epoch = Instant::now();
     let at = |ms: u64| epoch + Duration::from_millis(ms);
-    assert_eq!(next_frame(epoch, at(120)), at(150));
-    assert_eq!(next_frame(epoch, at(149)), at(150));
+    assert_eq!(next_frame(epoch, at(120), FRAME), at(150));
+    assert_eq!(next_frame(epoch, at(149), FRAME), at(150));
     assert_eq!(
-        next_frame(epoch, at(150)),
+        next_frame(epoch, at(150), FRAME),
         at(200),
         "a write at a frame's start waits a whole frame"
     );
     for ms in [0, 5, 49, 50, 1000, 86_400_000] {
-        let due = next_frame(epoch, at(ms));
+        let due = next_frame(epoch, at(ms), FRAME);
         assert!(due > at(ms) && due <= at(ms) + FRAME, "{ms} ms");
     }
 }
@@ -274,4 +274,112 @@ async fn a_watcher_too_far_behind_is_cut_off_and_output_never_costs_a_record() {
         (got, end),
         (vec![Bytes::from_static(b"end")], Some(Next::End))
     );
+}
+
+/// What a watcher's connection got, with when each write went out.
+async fn read_timed(mut cursor: Cursor) -> (Vec<Bytes>, Vec<(Instant, usize)>) {
+    let (mut frames, mut writes, mut batch) = (Vec::new(), Vec::new(), Vec::new());
+    loop {
+        let next = cursor.next(&mut batch).await;
+        writes.push((Instant::now(), batch.len()));
+        frames.append(&mut batch);
+        if next != Next::Frames {
+            return (frames, writes);
+        }
+    }
+}
+
+/// Each connection is paced at the frame it asked for: a line-mode watcher at 250 ms is
+/// written to at most once each 250 ms while records stream in, and a 50 ms one beside it
+/// still gets its frames; the first record after a quiet spell and the end reach both at
+/// once. Both get every record, once, in order.
+#[test]
+fn a_250_ms_watcher_is_written_to_once_its_frame_beside_a_50_ms_one() {
+    let slow_frame = frame_for(Some(250));
+    assert_eq!(slow_frame, Duration::from_millis(250));
+    assert_eq!(frame_for(None), FRAME);
+    assert_eq!(frame_for(Some(1)), FRAME, "held to the shortest frame");
+    assert_eq!(frame_for(Some(u32::MAX)), MAX_FRAME, "held to the longest");
+    let feed = Feed::new();
+    let (mut slow, _g1) = feed.subscribe();
+    let (fast, _g2) = feed.subscribe();
+    slow.pace(slow_frame);
+    let pacer = Arc::clone(&feed);
+    let share = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            tokio::spawn(pacer.pace());
+            let slow = tokio::spawn(read_timed(slow));
+            let fast = tokio::spawn(read_timed(fast));
+            (slow.await.unwrap(), fast.await.unwrap())
+        })
+    });
+    // The driver: a record every ~5 ms for 1.5 s, as a busy run journals.
+    const BUSY: usize = 300;
+    let started = Instant::now();
+    for n in 0..BUSY {
+        feed.record(record(n));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let busy = started.elapsed();
+    // A quiet spell longer than either frame, then one record and the end.
+    std::thread::sleep(MAX_FRAME + Duration::from_millis(200));
+    let late = Instant::now();
+    feed.record(record(BUSY));
+    std::thread::sleep(Duration::from_millis(20));
+    let ended = Instant::now();
+    feed.end(Bytes::from_static(b"end"));
+    let ((slow_got, slow_writes), (fast_got, fast_writes)) = share.join().unwrap();
+
+    let want: Vec<Bytes> = (0..=BUSY)
+        .map(record)
+        .chain([Bytes::from_static(b"end")])
+        .collect();
+    assert!(
+        slow_got == want,
+        "the 250 ms watcher: every record once, in order"
+    );
+    assert!(
+        fast_got == want,
+        "the 50 ms watcher: every record once, in order"
+    );
+
+    let during = |writes: &[(Instant, usize)]| {
+        writes
+            .iter()
+            .filter(|(at, _)| *at < started + busy + Duration::from_millis(5))
+            .count() as u128
+    };
+    let (slow_busy, fast_busy) = (during(&slow_writes), during(&fast_writes));
+    // One write a frame, and the first one at once.
+    let slow_frames = busy.as_millis() / slow_frame.as_millis() + 2;
+    assert!(
+        slow_busy <= slow_frames,
+        "the 250 ms watcher was written to {slow_busy} times in {busy:?} ({slow_frames} of its frames)"
+    );
+    let fast_frames = busy.as_millis() / FRAME.as_millis();
+    assert!(
+        fast_busy >= fast_frames / 3 && fast_busy > 2 * slow_busy,
+        "the 50 ms watcher was written to {fast_busy} times in {busy:?} ({fast_frames} frames), the 250 ms one {slow_busy}"
+    );
+
+    // After the quiet spell: the late record, then the end, each at once to both.
+    for (who, writes) in [("250 ms", &slow_writes), ("50 ms", &fast_writes)] {
+        let [.., (got_late, 1), (got_end, 1)] = writes.as_slice() else {
+            panic!("{who}: the late record and the end, one write each: {writes:?}");
+        };
+        assert!(
+            got_late.duration_since(late) < Duration::from_millis(150),
+            "{who}: the first record after a quiet spell waited {:?}",
+            got_late.duration_since(late)
+        );
+        assert!(
+            got_end.duration_since(ended) < Duration::from_millis(150),
+            "{who}: the end waited {:?}",
+            got_end.duration_since(ended)
+        );
+    }
 }

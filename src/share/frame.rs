@@ -87,6 +87,12 @@ pub fn reader<R: AsyncRead, T: Message>(r: R, cap: usize) -> Reader<R, T> {
     FramedRead::new(r, Frames::new(cap))
 }
 
+/// A reader that takes up to `buffer` bytes a read: a watcher gets a frame's worth of
+/// records in a few reads rather than one per 8 KiB.
+pub fn reader_sized<R: AsyncRead, T: Message>(r: R, cap: usize, buffer: usize) -> Reader<R, T> {
+    FramedRead::with_capacity(r, Frames::new(cap), buffer)
+}
+
 /// The next message; the end of the stream is `Closed`. Cancel-safe.
 pub async fn next<R: AsyncRead + Unpin, T: Message>(r: &mut Reader<R, T>) -> Result<T, FrameError> {
     r.next().await.unwrap_or(Err(FrameError::Closed))

@@ -1,10 +1,11 @@
-//! The share protocol, version 3: how `watch`, `approve`, `note` and `sessions` talk to a
+//! The share protocol, version 4: how `watch`, `approve`, `note` and `sessions` talk to a
 //! live run over its Unix socket.
 //!
-//! **Versions.** 3 adds the output backlog (step 3 below): a watcher who joins late is sent
+//! **Versions.** 4 lets a watcher name its frame in its hello (`frame_ms`, step 1). 3 adds the output backlog (step 3 below): a watcher who joins late is sent
 //! the output printed before it joined, as the same `output` frames as live output. A
 //! version 2 client is still served (it reads `output` frames wherever they come, so the
-//! backlog reaches it too); anything else is refused with an `error` naming both versions.
+//! backlog reaches it too), and a version 2 or 3 client gets the 50 ms frame; anything else
+//! is refused with an `error` naming both versions.
 //!
 //! **Transport.** A Unix stream socket `<dir>/<run-id>.sock`. shisa opens no
 //! network port; from another machine, SSH is the transport (`ssh -t host shisa watch`).
@@ -35,7 +36,10 @@
 //! a bounded rate per user, so a flood of them cannot fill the journal.
 //!
 //! **Conversation.**
-//! 1. Client: `{"type":"hello","protocol":2,"want":"watch"|"info"|"approve"|"note"}`.
+//! 1. Client: `{"type":"hello","protocol":4,"want":"watch"|"info"|"approve"|"note"}`, and
+//!    for `watch` optionally `"frame_ms":N`: the watcher is written to at most once every N
+//!    ms (held to 50..=500; 50 when absent). The TUI draws at 50 ms and names none; line
+//!    mode prints lines and asks for 250, so the run wakes it a fifth as often.
 //! 2. Server: `welcome` — the run, its runbook (source text, so the client draws steps by
 //!    their titles), the chain head, the current step and any pending approval.
 //! 3. `watch`: the server sends every journal record so far as record frames (the exact
@@ -46,7 +50,8 @@
 //!    then each new record and
 //!    `output` frames (already scrubbed of secrets and control sequences), then `end` when
 //!    the run is over. A watcher that cannot keep up is dropped, never waited for. What
-//!    comes within one 50 ms frame goes out in one write (`feed.rs`, `FRAME`).
+//!    comes within one frame (50 ms, or the watcher's `frame_ms`) goes out in one write (`feed.rs`,
+//!    `FRAME`); the first record after a quiet spell and the `end` go out at once.
 //! 4. `approve` / `note` (from a watcher or a one-shot client): the server answers with
 //!    `result` (`ok` true or false and a message). An approval names the run, the step, the
 //!    SHA-256 of the exact command and the hash of the approval request it answers; if any
@@ -63,8 +68,9 @@
 
 use serde::{Deserialize, Serialize};
 
-pub const PROTOCOL: u32 = 3;
-/// The oldest version a client may speak: 2 differs only in getting no backlog promise.
+pub const PROTOCOL: u32 = 4;
+/// The oldest version a client may speak: 2 differs only in getting no backlog promise, 3
+/// only in naming no frame.
 pub const OLDEST_PROTOCOL: u32 = 2;
 /// approve and note are small; anything larger is not a real client.
 pub const MAX_CLIENT_FRAME: usize = 16 * 1024;
@@ -87,6 +93,10 @@ pub enum ClientMsg {
     Hello {
         protocol: u32,
         want: Want,
+        /// How often a watcher wants to be written to (`feed::frame_for` holds it in
+        /// bounds); absent: every 50 ms.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        frame_ms: Option<u32>,
     },
     Approve {
         run_id: String,
@@ -233,6 +243,7 @@ mod tests {
         let hello = ClientMsg::Hello {
             protocol: PROTOCOL,
             want: Want::Watch,
+            frame_ms: Some(250),
         };
         write(&mut a, &hello).await.unwrap();
         assert_eq!(next(&mut r).await.unwrap(), hello);

@@ -13,7 +13,7 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 
-use super::feed::{BATCH, Cursor, Feed, Next, WATCHER_QUEUE};
+use super::feed::{BATCH, Cursor, Feed, Next, WATCHER_QUEUE, frame_for};
 use super::frame::{self, Reader};
 use super::limits::{
     APPROVE_BURST, APPROVE_EVERY, HELLO_TIMEOUT, Limits, NOTE_BURST, NOTE_EVERY, REQUEST_TIMEOUT,
@@ -210,12 +210,12 @@ impl Conn {
         let (reader, mut writer) = stream.into_split();
         let mut frames = frame::reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
         let hello = tokio::time::timeout(HELLO_TIMEOUT, frame::next(&mut frames)).await;
-        let want = match hello {
-            Ok(Ok(ClientMsg::Hello { protocol, want }))
-                if (OLDEST_PROTOCOL..=PROTOCOL).contains(&protocol) =>
-            {
-                want
-            }
+        let (want, frame_ms) = match hello {
+            Ok(Ok(ClientMsg::Hello {
+                protocol,
+                want,
+                frame_ms,
+            })) if (OLDEST_PROTOCOL..=PROTOCOL).contains(&protocol) => (want, frame_ms),
             Ok(Ok(ClientMsg::Hello { protocol, .. })) => {
                 let message =
                     format!("protocol {protocol} is not spoken here (this run speaks {PROTOCOL})");
@@ -245,9 +245,14 @@ impl Conn {
         if self.tx.send(hello).is_err() {
             return;
         }
-        let Ok(admission) = admitted.await else {
+        let Ok(mut admission) = admitted.await else {
             return;
         };
+        // Paced as it asked from here on: a line-mode watcher is woken a fifth as often as
+        // one drawing screens (`feed.rs`, `FRAME`).
+        if let Some(live) = admission.live.as_mut() {
+            live.pace(frame_for(frame_ms));
+        }
         // From here on the hub may count this connection as a watcher (its join is
         // journaled), so every way out says it left: `Left` of one that never joined is a
         // no-op.
@@ -285,7 +290,8 @@ impl Conn {
                         return None;
                     }
                 }
-                // Woken once a frame with everyone else; what came since goes out in one write.
+                // Woken once its frame with the others of that frame; what came since goes
+                // out in one write.
                 next = or_pending(live.as_mut().map(|c| c.next(&mut out))) => {
                     if next == Next::Behind {
                         let why = format!("dropped: not reading ({WATCHER_QUEUE} records behind the run)");
