@@ -15,6 +15,7 @@ use bytes::Bytes;
 
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
+use super::tail::Tail;
 use crate::engine::Engine;
 use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
@@ -34,18 +35,32 @@ struct Command {
 
 /// The frames a late watcher is sent before the live ones: each complete journal line as a
 /// record frame, with the commands' output backlog between them.
-pub fn replay(journal: &str, run_dir: &Path, e: &Engine) -> Result<Vec<Bytes>, FrameError> {
+///
+/// The command still running is sent from `tail` (what the driver passed on of it so far),
+/// not from its log, which the runner is still writing through a buffer: read at a join it
+/// holds less or more than the live output already sent, and the two would not meet.
+pub fn replay(
+    journal: &str,
+    run_dir: &Path,
+    e: &Engine,
+    tail: Option<&Tail>,
+) -> Result<Vec<Bytes>, FrameError> {
     let lines: Vec<&str> = journal
         .split_inclusive('\n')
         .filter(|l| l.ends_with('\n'))
         .map(str::trim_end)
         .collect();
     let commands = commands(&lines, e);
+    let running = |c: &Command| tail.filter(|t| c.before == lines.len() && t.log == c.log);
     // The newest output matters most: the budget is spent from the last command back.
     let mut budget = TOTAL;
     let mut shares = vec![0u64; commands.len()];
     for (n, share) in shares.iter_mut().enumerate().rev() {
-        let size = log_size(run_dir, &commands[n].log).min(PER_COMMAND);
+        let size = match running(&commands[n]) {
+            Some(tail) => tail.bytes(),
+            None => log_size(run_dir, &commands[n].log),
+        }
+        .min(PER_COMMAND);
         *share = size.min(budget);
         budget -= *share;
     }
@@ -58,7 +73,10 @@ pub fn replay(journal: &str, run_dir: &Path, e: &Engine) -> Result<Vec<Bytes>, F
         frames.push(frame::record(line)?);
     }
     for (c, share) in next {
-        backlog(&mut frames, run_dir, c, share)?;
+        match running(c) {
+            Some(tail) => frames.extend(tail.frames()?),
+            None => backlog(&mut frames, run_dir, c, share)?,
+        }
     }
     Ok(frames)
 }
