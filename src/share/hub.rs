@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::backlog::Join;
 use super::feed::Feed;
 use super::frame;
 use super::peer::Peer;
@@ -128,8 +129,9 @@ impl Hub {
         }
     }
 
-    /// Admits a connection: watchers get the journal so far, the output printed before
-    /// they joined (`backlog`), and their place in the live log.
+    /// Admits a connection: watchers get their join (the journal so far and the output
+    /// printed before it, read by their connection, `backlog::Join`) and their place in
+    /// the live log.
     pub fn admit(
         &mut self,
         id: u64,
@@ -141,17 +143,15 @@ impl Hub {
         if want != Want::Watch {
             return Admission {
                 welcome,
-                replay: Vec::new(),
+                replay: None,
                 live: None,
             };
         }
-        // The driver is the only writer and is here now: the file holds exactly the
-        // records so far, and every later one goes through `record`, after the place taken
-        // here: the replay and the live log meet with no gap and no overlap.
-        let text = std::fs::read_to_string(&self.journal).unwrap_or_default();
-        let run_dir = self.journal.parent().unwrap_or(std::path::Path::new("."));
-        let replay =
-            super::backlog::replay(&text, run_dir, e, self.tail.as_ref()).unwrap_or_default();
+        // The driver is the only writer and is here now: the journal holds exactly the
+        // records so far (the welcome's count), and every later one goes through `record`,
+        // after the place taken here: the replay and the live log meet with no gap and no
+        // overlap. The connection reads the files, off this thread (`Join`).
+        let replay = Join::new(&self.journal, welcome.records, e, self.tail.as_ref());
         let (cursor, gone) = self.feed.subscribe();
         self.watchers.push(Watcher {
             id,
@@ -160,7 +160,7 @@ impl Hub {
         });
         Admission {
             welcome,
-            replay,
+            replay: Some(replay),
             live: Some(cursor),
         }
     }
@@ -283,3 +283,7 @@ impl Hub {
         (hub, tx, live)
     }
 }
+
+#[cfg(test)]
+#[path = "hub_tests.rs"]
+mod tests;
