@@ -17,13 +17,11 @@ use bytes::Bytes;
 
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
-use super::tail::Tail;
+use super::tail::{PER_COMMAND, Tail};
 use crate::engine::Engine;
 use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
 
-/// The end of one command's log a late watcher is sent.
-pub const PER_COMMAND: u64 = 64 * 1024;
 /// All commands' backlog together.
 pub const TOTAL: u64 = 1024 * 1024;
 

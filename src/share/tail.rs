@@ -12,11 +12,14 @@ use std::collections::VecDeque;
 
 use bytes::Bytes;
 
-use super::backlog::PER_COMMAND;
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::text_safety::sanitize;
+
+/// The end of one command's output a late watcher is sent: of a finished command's log
+/// (`backlog.rs`), or of the running command's tail.
+pub const PER_COMMAND: u64 = 64 * 1024;
 
 /// One piece of output as the driver got it.
 #[derive(Clone)]
