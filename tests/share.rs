@@ -949,3 +949,88 @@ fn a_line_mode_watcher_is_sent_what_arrived_once_a_quarter_second() {
         "the 50 ms client got {unpaced} bursts in {ms} ms, the line-mode watcher {paced}"
     );
 }
+
+/// A command printing numbered lines steadily while watchers join at random moments: each
+/// watcher's output of it, the backlog sent at its join and the live output after, is every
+/// line once and in order. Output left out (a bound) must be said where it is left out.
+#[test]
+fn watchers_joining_while_a_command_prints_get_each_line_exactly_once() {
+    const LINES: usize = 1200;
+    let yaml = format!(
+        "{HOLD}  - id: count\n    kind: precheck\n    \
+         run: 'for i in $(seq 1 {LINES}); do echo $i; sleep 0.002; done'\n"
+    );
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, &yaml);
+    op.send("done");
+    // Random join moments over the command's few seconds, different on every run.
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+        | 1;
+    let watchers: Vec<_> = (0..16)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let after = std::time::Duration::from_millis(seed % 4000);
+            let sock = sock.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(after);
+                (after, watched_output(&sock, 1))
+            })
+        })
+        .collect();
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    for w in watchers {
+        let (after, text) = w.join().unwrap();
+        if let Err(why) = every_line_once(&text, LINES) {
+            panic!("the watcher joining after {after:?}: {why}");
+        }
+    }
+}
+
+/// The output of step `step` a watcher is sent, from its hello to the run's end.
+fn watched_output(sock: &std::path::Path, step: u64) -> String {
+    let mut conn = UnixStream::connect(sock).unwrap();
+    send(
+        &mut conn,
+        &serde_json::json!({"type": "hello", "protocol": 3, "want": "watch"}),
+    );
+    let mut text = String::new();
+    loop {
+        let frame = receive(&mut conn);
+        match frame["type"].as_str() {
+            Some("end") => return text,
+            Some("error") => panic!("cut off: {frame}"),
+            Some("output") if frame["step"] == step => {
+                text.push_str(frame["text"].as_str().unwrap())
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `1` to `last`, a line each, none twice and none missing — unless a line of shisa's own
+/// (`… `) says output was left out just there.
+fn every_line_once(text: &str, last: usize) -> Result<(), String> {
+    let mut want = 1;
+    let mut told = false;
+    for line in text.lines() {
+        if line.starts_with('…') {
+            told = true;
+            continue;
+        }
+        let n: usize = line.parse().map_err(|_| format!("a line `{line}`"))?;
+        if n != want && !(told && n > want) {
+            return Err(format!("line {n} where {want} was due (a gap or a repeat)"));
+        }
+        (want, told) = (n + 1, false);
+    }
+    match want {
+        w if w == last + 1 => Ok(()),
+        w => Err(format!("the output stops before line {w}")),
+    }
+}

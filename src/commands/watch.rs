@@ -10,7 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncBufReadExt;
 
 use super::share_clients::runtime;
-use super::witness::{Ask, Witness, finish, message, open_copy};
+use super::witness::{Ask, Witness, dropped, finish, message, open_copy};
 use crate::exit::{Error, Exit, Result};
 use crate::share::client;
 use crate::share::frame;
@@ -78,6 +78,7 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
         // Large enough for a frame's lines: each batch reaches stdout in one write (8 KiB
         // took two or three, the line-buffered stdout under it splitting at a newline).
         out: std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout().lock()),
+        run_id: w.run_id.clone(),
     };
     let out = &mut lines.out;
     let _ = writeln!(
@@ -129,6 +130,7 @@ struct Lines<W: Write> {
     witness: Witness,
     copy: Option<std::io::BufWriter<std::fs::File>>,
     out: W,
+    run_id: String,
 }
 
 impl<W: Write> Lines<W> {
@@ -167,8 +169,10 @@ impl<W: Write> Lines<W> {
                 let _ = writeln!(out, "the run is over: {} (exit {exit})", one_line(&outcome));
                 return Some(Ok(finish(out, &self.witness, Some(&head))));
             }
+            // After the welcome an error frame is the run cutting this watcher off: a
+            // refusal at hello never gets here (`client::connect` says "refused").
             Ok(ServerMsg::Error { message }) => {
-                return Some(Err(Error::Failed(format!("the run refused: {message}"))));
+                return Some(Err(Error::Failed(dropped(&message, &self.run_id))));
             }
             Ok(ServerMsg::Welcome(_)) => {}
             Err(e) => {
@@ -190,5 +194,51 @@ impl<W: Write> Lines<W> {
             let _ = f.flush();
         }
         let _ = self.out.flush();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::record::{Actor, Role};
+
+    fn lines() -> Lines<Vec<u8>> {
+        let operator = Actor {
+            role: Role::Operator,
+            user: "ops1".into(),
+            uid: 1000,
+            host: "h".into(),
+        };
+        Lines {
+            witness: Witness::new("version: 1\nname: w\nsteps: []\n", operator),
+            copy: None,
+            out: Vec::new(),
+            run_id: "r-1".into(),
+        }
+    }
+
+    /// A watcher the run cuts off after letting it in was dropped, not refused: it is told
+    /// why, and that watching again rejoins from the start.
+    #[test]
+    fn a_watcher_cut_off_later_is_told_it_was_dropped_and_how_to_rejoin() {
+        let mut l = lines();
+        let why = "dropped: not reading (2048 records behind the run)";
+        let ended = l.show(Ok(ServerMsg::Error {
+            message: why.into(),
+        }));
+        let Some(Err(e)) = ended else {
+            panic!("the watch ends with an error");
+        };
+        assert_eq!(e.exit(), Exit::Failed);
+        let said = e.to_string();
+        assert!(!said.contains("refused"), "{said}");
+        assert!(
+            said.contains(
+                "the run dropped this watcher: not reading (2048 records behind the run)"
+            ),
+            "{said}"
+        );
+        assert!(said.contains("`shisa watch r-1` again"), "{said}");
+        assert!(said.contains("from the start"), "{said}");
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc;
 
-use super::witness::{Ask, Witness, finish, message, open_copy};
+use super::witness::{Ask, Witness, dropped, finish, message, open_copy};
 use crate::clock::SystemClock;
 use crate::exec::stream::{OutputChunk, Stream};
 use crate::exit::{Error, Exit, Result};
@@ -48,7 +48,8 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     let mut app = tui::App::new(terminal, options);
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
     let _keys = tui::Keys::spawn(rt.handle(), input_tx);
-    let mut end: Option<String> = None;
+    // The run's head when it ended, or why it dropped this watcher.
+    let mut end: Option<std::result::Result<String, String>> = None;
     let client::Connection {
         mut frames,
         mut writer,
@@ -98,7 +99,11 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
     if let Some(why) = witness.newer.take() {
         return Err(Error::Invalid(why));
     }
-    Ok(finish(&mut std::io::stdout(), &witness, end.as_deref()))
+    match end {
+        Some(Err(said)) => Err(Error::Failed(said)),
+        Some(Ok(head)) => Ok(finish(&mut std::io::stdout(), &witness, Some(&head))),
+        None => Ok(finish(&mut std::io::stdout(), &witness, None)),
+    }
 }
 
 /// Takes one message from the run into the screen's state (drawn on the next tick);
@@ -108,7 +113,7 @@ fn show<B: ratatui::backend::Backend>(
     witness: &mut Witness,
     copy: Option<&mut std::fs::File>,
     got: std::result::Result<ServerMsg, FrameError>,
-    end: &mut Option<String>,
+    end: &mut Option<std::result::Result<String, String>>,
 ) -> bool {
     if let Ok(ServerMsg::Record { line }) = &got {
         if let Some(f) = copy {
@@ -146,11 +151,15 @@ fn show<B: ratatui::backend::Backend>(
         }
         Ok(ServerMsg::Result { ok: false, message }) => app.show(Shown::Refused(&message), e),
         Ok(ServerMsg::End { head, .. }) => {
-            *end = Some(head);
+            *end = Some(Ok(head));
             return false;
         }
+        // After the welcome an error frame is the run cutting this watcher off, not a
+        // refusal; the reason is said again when the screen closes.
         Ok(ServerMsg::Error { message }) => {
-            app.show(Shown::Error(&message), e);
+            let said = dropped(&message, e.run_id().unwrap_or("RUN_ID"));
+            app.show(Shown::Error(&said), e);
+            *end = Some(Err(said));
             return false;
         }
         Ok(_) => {}

@@ -184,6 +184,17 @@ pub fn message(ask: Ask, witness: &Witness, run_id: &str) -> Option<ClientMsg> {
     }
 }
 
+/// What a watcher is told when the run cuts it off after letting it in (it fell too far
+/// behind, or the run could not read it): it was dropped, not refused — a refusal comes
+/// before the welcome (`client::connect`) — with the run's reason, and how to go on: a new
+/// watch is sent the whole journal again, so nothing it missed is lost to it.
+pub fn dropped(message: &str, run_id: &str) -> String {
+    let why = message.strip_prefix("dropped: ").unwrap_or(message);
+    format!(
+        "the run dropped this watcher: {why}; run `shisa watch {run_id}` again to rejoin from the start (the journal so far is sent again)"
+    )
+}
+
 /// Says whether the copy received verifies, against the run's head when the run ended
 /// (`None`: the connection closed first), and exits `Failed` when it does not.
 pub fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {

@@ -125,8 +125,12 @@ impl Driver {
         fe.show(Shown::Record(&w.record), &self.engine);
         if let Some(hub) = &mut self.share {
             hub.set_started(&w.record.ts);
-            if matches!(w.record.body, Body::ApprovalRequested { .. }) {
-                hub.request = Some(sha256_hex(w.line.as_bytes()));
+            match &w.record.body {
+                Body::ApprovalRequested { .. } => {
+                    hub.request = Some(sha256_hex(w.line.as_bytes()));
+                }
+                Body::CommandStarted { log, .. } => hub.command_started(log),
+                _ => {}
             }
             hub.record(&w.line);
         }
@@ -335,7 +339,7 @@ impl Driver {
         }
         fe.show(Shown::Output(chunk), &self.engine);
         if let Some(hub) = &mut self.share {
-            hub.output(chunk);
+            hub.output(chunk, self.dropped.load(Ordering::Relaxed));
         }
     }
 

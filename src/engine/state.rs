@@ -135,6 +135,12 @@ impl Engine {
         self.index.get(id).copied()
     }
 
+    /// Every step's index by id, shared: for a reader on another thread (a joining
+    /// watcher's replay, `share::backlog::Join`).
+    pub fn step_indexes(&self) -> Arc<HashMap<String, usize>> {
+        Arc::clone(&self.index)
+    }
+
     /// The values step `i` sees: the run's, and its loop item under the loop's name.
     pub fn step_vars(&self, i: usize) -> BTreeMap<String, String> {
         let mut v = self.vars();

@@ -6,21 +6,22 @@
 //! the run's order. Bounded: the last [`PER_COMMAND`] bytes of each log, at most [`TOTAL`]
 //! in all with the newest commands kept first; the logs have everything.
 
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
+use super::tail::{PER_COMMAND, Tail};
 use crate::engine::Engine;
 use crate::journal::record::Purpose;
 use crate::text_safety::sanitize;
 
-/// The end of one command's log a late watcher is sent.
-pub const PER_COMMAND: u64 = 64 * 1024;
 /// All commands' backlog together.
 pub const TOTAL: u64 = 1024 * 1024;
 
@@ -32,20 +33,76 @@ struct Command {
     log: String,
 }
 
-/// The frames a late watcher is sent before the live ones: each complete journal line as a
-/// record frame, with the commands' output backlog between them.
-pub fn replay(journal: &str, run_dir: &Path, e: &Engine) -> Result<Vec<Bytes>, FrameError> {
-    let lines: Vec<&str> = journal
-        .split_inclusive('\n')
-        .filter(|l| l.ends_with('\n'))
-        .map(str::trim_end)
-        .collect();
-    let commands = commands(&lines, e);
+/// A watcher's join as the driver takes it, between two records: how many records the
+/// journal held, what of the logged output a reviewer may see, the running command's tail.
+/// Taking it reads no file, so a join costs the run's thread next to nothing; the
+/// connection reads the replay from it afterwards, on the share server's side (`read`). The
+/// journal is append-only and each record durable before the next is decided, so its first
+/// `records` lines are the same bytes whenever they are read: the replay still ends exactly
+/// where the watcher's place in the live log begins (ARCHITECTURE.md, share section).
+pub struct Join {
+    journal: PathBuf,
+    records: u64,
+    index: Arc<HashMap<String, usize>>,
+    /// Steps whose lookup output a reviewer may not see yet (`Engine::shows_logged_output`).
+    hidden: Vec<usize>,
+    tail: Option<Tail>,
+}
+
+impl Join {
+    pub fn new(journal: &Path, records: u64, e: &Engine, tail: Option<&Tail>) -> Join {
+        let steps = e.runbook().steps.len();
+        Join {
+            journal: journal.to_path_buf(),
+            records,
+            index: e.step_indexes(),
+            hidden: (0..steps)
+                .filter(|&i| e.blind(i) && !e.shows_logged_output(i, Purpose::Describe))
+                .collect(),
+            tail: tail.cloned(),
+        }
+    }
+
+    /// The replay: the journal's first `records` lines (more may have been appended since
+    /// the join; those reach the watcher live), with the output backlog between them.
+    pub fn read(&self) -> Result<Vec<Bytes>, FrameError> {
+        let file = File::options()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.journal)?;
+        let mut lines = Vec::new();
+        for line in BufReader::new(file).lines().take(self.records as usize) {
+            lines.push(line?);
+        }
+        let lines: Vec<&str> = lines.iter().map(|l| l.trim_end()).collect();
+        let run_dir = self.journal.parent().unwrap_or(Path::new("."));
+        replay(&lines, run_dir, self)
+    }
+
+    fn shows(&self, step: usize, purpose: Purpose) -> bool {
+        purpose != Purpose::Describe || !self.hidden.contains(&step)
+    }
+}
+
+/// The frames a late watcher is sent before the live ones: each journal line as a record
+/// frame, with the commands' output backlog between them.
+///
+/// The command still running is sent from the join's tail (what the driver passed on of it
+/// so far), not from its log, which the runner is still writing through a buffer: read at a
+/// join it holds less or more than the live output already sent, and the two would not meet.
+fn replay(lines: &[&str], run_dir: &Path, join: &Join) -> Result<Vec<Bytes>, FrameError> {
+    let tail = join.tail.as_ref();
+    let commands = commands(lines, join);
+    let running = |c: &Command| tail.filter(|t| c.before == lines.len() && t.log == c.log);
     // The newest output matters most: the budget is spent from the last command back.
     let mut budget = TOTAL;
     let mut shares = vec![0u64; commands.len()];
     for (n, share) in shares.iter_mut().enumerate().rev() {
-        let size = log_size(run_dir, &commands[n].log).min(PER_COMMAND);
+        let size = match running(&commands[n]) {
+            Some(tail) => tail.bytes(),
+            None => log_size(run_dir, &commands[n].log),
+        }
+        .min(PER_COMMAND);
         *share = size.min(budget);
         budget -= *share;
     }
@@ -58,14 +115,17 @@ pub fn replay(journal: &str, run_dir: &Path, e: &Engine) -> Result<Vec<Bytes>, F
         frames.push(frame::record(line)?);
     }
     for (c, share) in next {
-        backlog(&mut frames, run_dir, c, share)?;
+        match running(c) {
+            Some(tail) => frames.extend(tail.frames()?),
+            None => backlog(&mut frames, run_dir, c, share)?,
+        }
     }
     Ok(frames)
 }
 
 /// Each command the journal names, in order: finished ones before their
 /// `command_finished`, the one still running (if any) at the end.
-fn commands(lines: &[&str], e: &Engine) -> Vec<Command> {
+fn commands(lines: &[&str], join: &Join) -> Vec<Command> {
     let mut out = Vec::new();
     let mut running: Option<(usize, String)> = None;
     for (at, line) in lines.iter().enumerate() {
@@ -78,14 +138,16 @@ fn commands(lines: &[&str], e: &Engine) -> Vec<Command> {
             continue;
         };
         let (Some(step), Some(log)) = (
-            v["step"].as_str().and_then(|id| e.step_index(id)),
+            v["step"]
+                .as_str()
+                .and_then(|id| join.index.get(id).copied()),
             v["data"]["log"].as_str(),
         ) else {
             continue;
         };
         // A blind lookup's output is the answer to a question not yet asked of everyone.
         let purpose = serde_json::from_value::<Purpose>(v["data"]["purpose"].clone());
-        if purpose.is_ok_and(|p| !e.shows_logged_output(step, p)) {
+        if purpose.is_ok_and(|p| !join.shows(step, p)) {
             running = None;
             continue;
         }

@@ -65,6 +65,10 @@ struct State {
     groups: Vec<Group>,
     /// A watcher whose place is before this missed a record, so it is cut off.
     lost: u64,
+    /// Just after the newest output pushed out, and its step: a watcher whose place is
+    /// before it missed output, and is told so where it is missing.
+    skipped: u64,
+    skipped_step: usize,
     /// The place of the `end` frame, once the run has ended.
     end: Option<u64>,
     /// The pacer waits for something to arrive.
@@ -131,6 +135,8 @@ pub struct Cursor {
     /// Its group's frame, and the group's wake.
     frame: Duration,
     flushed: Arc<Notify>,
+    /// Output skipped before this place has been said (`State::skipped`).
+    told: u64,
     _gone: oneshot::Sender<()>,
 }
 
@@ -166,6 +172,7 @@ impl Feed {
             next,
             frame: FRAME,
             flushed,
+            told: next,
             _gone: gone,
         };
         (cursor, done)
@@ -202,8 +209,9 @@ impl Feed {
         self.stored(wake);
     }
 
-    /// Appends an output frame; a watcher too far behind misses it.
-    pub fn output(&self, frame: Bytes) {
+    /// Appends an output frame of step `step`; a watcher too far behind misses it, and is
+    /// told so.
+    pub fn output(&self, step: usize, frame: Bytes) {
         let wake = {
             let mut s = self.lock();
             let at = s.next;
@@ -211,10 +219,11 @@ impl Feed {
             s.output_bytes += frame.len();
             s.output.push_back((at, frame));
             while s.output.len() > OUTPUT_KEPT || s.output_bytes > OUTPUT_BYTES {
-                let Some((_, gone)) = s.output.pop_front() else {
+                let Some((at, gone)) = s.output.pop_front() else {
                     break;
                 };
                 s.output_bytes -= gone.len();
+                (s.skipped, s.skipped_step) = (at + 1, step);
             }
             std::mem::take(&mut s.idle)
         };
@@ -358,12 +367,30 @@ impl Cursor {
         let mut records = s.records.range(from(&s.records)..).peekable();
         let mut output = s.output.range(from(&s.output)..).peekable();
         let (mut took, mut end) = (0, false);
+        // The newest output pushed out stood at or after this watcher's place: it missed it.
+        let mut missed = self.told < s.skipped && self.next < s.skipped;
+        if !missed {
+            self.told = s.skipped;
+        }
+        let say_skipped = |out: &mut Vec<Bytes>, took: &mut usize| {
+            if let Ok(note) = skipped_note(s.skipped_step) {
+                out.push(note);
+                *took += 1;
+            }
+        };
         while took < BATCH {
             let pick = match (records.peek(), output.peek()) {
                 (Some(r), Some(o)) if o.0 < r.0 => output.next(),
                 (Some(_), _) => records.next(),
                 (None, _) => output.next(),
             };
+            // Output this watcher had not been sent was pushed out: said just after where
+            // it stood, never skipped silently.
+            let past_skipped = pick.is_none_or(|(at, _)| *at >= s.skipped);
+            if missed && past_skipped && announced >= s.skipped {
+                say_skipped(out, &mut took);
+                (missed, self.told) = (false, s.skipped);
+            }
             let Some((at, frame)) = pick.filter(|(at, _)| *at < announced) else {
                 // All announced is taken; output that went before it was taken is skipped.
                 self.next = self.next.max(announced);
@@ -383,6 +410,16 @@ impl Cursor {
             (_, false) => Some(Next::Frames),
         }
     }
+}
+
+/// What a watcher that fell behind is told where output it was not sent was.
+fn skipped_note(step: usize) -> Result<Bytes, super::protocol::FrameError> {
+    super::tail::output_frame(
+        step,
+        false,
+        "… output skipped here: this watcher fell behind the run (the command's log has all of it)\n"
+            .as_bytes(),
+    )
 }
 
 /// The start of the `frame` after the one `t` falls in, frames being counted from `epoch`.

@@ -3,6 +3,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use super::*;
+use crate::share::protocol::{Message, ServerMsg};
 
 /// Watchers written at different moments of one frame wait for the same instant, the next
 /// frame's start: never sooner than that, never a frame or more later.
@@ -236,7 +237,7 @@ async fn a_watcher_too_far_behind_is_cut_off_and_output_never_costs_a_record() {
     let (mut past_limit, _g2) = feed.subscribe();
     feed.record(record(0));
     for n in 0..10 * OUTPUT_KEPT {
-        feed.output(out(n));
+        feed.output(0, out(n));
     }
     for n in 1..WATCHER_QUEUE {
         feed.record(record(n));
@@ -253,9 +254,19 @@ async fn a_watcher_too_far_behind_is_cut_off_and_output_never_costs_a_record() {
         records(&got) == want,
         "every record, in order, through the flood"
     );
-    assert_eq!(got.len(), WATCHER_QUEUE + OUTPUT_KEPT);
+    // The output it could not be sent is said where it is missing, never skipped silently.
+    assert_eq!(got.len(), WATCHER_QUEUE + OUTPUT_KEPT + 1);
+    match ServerMsg::from_frame(&got[1][4..]) {
+        Ok(ServerMsg::Output { text, .. }) => {
+            assert!(
+                text.starts_with("… ") && text.contains("fell behind"),
+                "{text}"
+            )
+        }
+        other => panic!("a note where output was skipped, got {other:?}"),
+    }
     assert_eq!(
-        got[1],
+        got[2],
         out(9 * OUTPUT_KEPT),
         "the newest output kept, in its place"
     );

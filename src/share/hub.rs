@@ -8,15 +8,16 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::backlog::Join;
 use super::feed::Feed;
 use super::frame;
 use super::peer::Peer;
 use super::protocol::{PROTOCOL, Pending, ServerMsg, Want, Welcome};
 use super::server::{Admission, Config, ShareMsg, spawn_listener};
 use super::socket_dir;
+use super::tail::{Tail, output_frame};
 use crate::engine::Engine;
-use crate::exec::stream::{OutputChunk, Stream};
-use crate::text_safety::sanitize;
+use crate::exec::stream::OutputChunk;
 
 struct Watcher {
     id: u64,
@@ -35,6 +36,10 @@ pub struct Hub {
     runbook_source: String,
     started: String,
     journal: PathBuf,
+    /// The running command's output as passed on, for a watcher joining while it runs.
+    tail: Option<Tail>,
+    /// Output bytes the runner could not pass on, as last said to the watchers.
+    dropped: u64,
 }
 
 impl Hub {
@@ -72,6 +77,8 @@ impl Hub {
             runbook_source,
             started: String::new(),
             journal,
+            tail: None,
+            dropped: 0,
         })
     }
 
@@ -122,8 +129,9 @@ impl Hub {
         }
     }
 
-    /// Admits a connection: watchers get the journal so far, the output printed before
-    /// they joined (`backlog`), and their place in the live log.
+    /// Admits a connection: watchers get their join (the journal so far and the output
+    /// printed before it, read by their connection, `backlog::Join`) and their place in
+    /// the live log.
     pub fn admit(
         &mut self,
         id: u64,
@@ -135,16 +143,15 @@ impl Hub {
         if want != Want::Watch {
             return Admission {
                 welcome,
-                replay: Vec::new(),
+                replay: None,
                 live: None,
             };
         }
-        // The driver is the only writer and is here now: the file holds exactly the
-        // records so far, and every later one goes through `record`, after the place taken
-        // here: the replay and the live log meet with no gap and no overlap.
-        let text = std::fs::read_to_string(&self.journal).unwrap_or_default();
-        let run_dir = self.journal.parent().unwrap_or(std::path::Path::new("."));
-        let replay = super::backlog::replay(&text, run_dir, e).unwrap_or_default();
+        // The driver is the only writer and is here now: the journal holds exactly the
+        // records so far (the welcome's count), and every later one goes through `record`,
+        // after the place taken here: the replay and the live log meet with no gap and no
+        // overlap. The connection reads the files, off this thread (`Join`).
+        let replay = Join::new(&self.journal, welcome.records, e, self.tail.as_ref());
         let (cursor, gone) = self.feed.subscribe();
         self.watchers.push(Watcher {
             id,
@@ -153,7 +160,7 @@ impl Hub {
         });
         Admission {
             welcome,
-            replay,
+            replay: Some(replay),
             live: Some(cursor),
         }
     }
@@ -170,24 +177,41 @@ impl Hub {
         }
     }
 
-    /// Output is best effort: a watcher too far behind misses it (the log has it).
-    pub fn output(&mut self, chunk: &OutputChunk) {
+    /// A command starts: its output from here on is the tail a joining watcher is sent.
+    pub fn command_started(&mut self, log: &str) {
+        self.tail = Some(Tail::new(log));
+    }
+
+    /// Output is best effort: a watcher too far behind misses it (the log has it), and is
+    /// told so. `dropped`: the bytes the runner could not pass on so far, said where they
+    /// are missing.
+    pub fn output(&mut self, chunk: &OutputChunk, dropped: u64) {
+        if dropped > self.dropped {
+            let note = format!(
+                "… {} bytes of output were not passed on here: the run's screen could not keep up (the command's log has them)\n",
+                dropped - self.dropped
+            );
+            self.dropped = dropped;
+            self.piece(chunk.step, None, note.as_bytes());
+        }
+        self.piece(chunk.step, Some(chunk), &chunk.bytes);
+    }
+
+    /// Kept for joiners and appended to the live log together, so the two meet exactly.
+    fn piece(&mut self, step: usize, chunk: Option<&OutputChunk>, bytes: &[u8]) {
+        if let Some(tail) = &mut self.tail {
+            match chunk {
+                Some(chunk) => tail.push(chunk),
+                None => tail.push_note(step, &String::from_utf8_lossy(bytes)),
+            }
+        }
         if self.watchers.is_empty() {
             return;
         }
-        let text = String::from_utf8_lossy(&chunk.bytes);
-        let lines: Vec<String> = text
-            .split('\n')
-            .map(|l| sanitize(l.as_bytes(), true))
-            .collect();
-        let Ok(bytes) = frame::encode(&ServerMsg::Output {
-            step: chunk.step,
-            stderr: chunk.stream == Stream::Stderr,
-            text: lines.join("\n"),
-        }) else {
-            return;
-        };
-        self.feed.output(bytes);
+        let stderr = chunk.is_some_and(|c| c.stream == crate::exec::stream::Stream::Stderr);
+        if let Ok(bytes) = output_frame(step, stderr, bytes) {
+            self.feed.output(step, bytes);
+        }
     }
 
     /// Tells every watcher the run is over and gives them a moment to read the rest: the
@@ -253,7 +277,13 @@ impl Hub {
             runbook_source: String::new(),
             started: String::new(),
             journal: PathBuf::new(),
+            tail: None,
+            dropped: 0,
         };
         (hub, tx, live)
     }
 }
+
+#[cfg(test)]
+#[path = "hub_tests.rs"]
+mod tests;

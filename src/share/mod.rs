@@ -11,3 +11,4 @@ pub mod peer;
 pub mod protocol;
 pub mod server;
 pub mod socket_dir;
+pub mod tail;

@@ -13,6 +13,7 @@ use tokio::net::UnixStream;
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{mpsc, oneshot};
 
+use super::backlog::Join;
 use super::feed::{BATCH, Cursor, Feed, Next, WATCHER_QUEUE, frame_for};
 use super::frame::{self, Reader};
 use super::limits::{
@@ -71,9 +72,10 @@ pub enum ShareMsg {
 
 pub struct Admission {
     pub welcome: Welcome,
-    /// For watchers: every record so far with the output backlog between them (frames
-    /// ready to write, `backlog::replay`), then their place in the live log.
-    pub replay: Vec<Bytes>,
+    /// For watchers: what to read for every record so far with the output backlog between
+    /// them (`backlog::Join`, read here, off the driver's thread), then their place in the
+    /// live log.
+    pub replay: Option<Join>,
     pub live: Option<Cursor>,
 }
 
@@ -401,8 +403,18 @@ impl Conn {
     }
 }
 
-/// The journal so far, in batches.
-async fn replay(writer: &mut OwnedWriteHalf, frames: Vec<Bytes>) -> Result<(), FrameError> {
+/// The journal so far, in batches. Its files are read on a blocking thread: a join reads
+/// the whole journal and up to 1 MiB of logs, and neither the driver's thread nor the other
+/// watchers' connections wait for that.
+async fn replay(writer: &mut OwnedWriteHalf, join: Option<Join>) -> Result<(), FrameError> {
+    let Some(join) = join else {
+        return Ok(());
+    };
+    let frames = match tokio::task::spawn_blocking(move || join.read()).await {
+        Ok(Ok(frames)) => frames,
+        Ok(Err(e)) => return Err(e),
+        Err(e) => return Err(FrameError::Io(std::io::Error::other(e))),
+    };
     for chunk in frames.chunks(BATCH) {
         write_frames(writer, &mut chunk.to_vec()).await?;
     }
