@@ -1344,3 +1344,71 @@ fn a_json_note_is_kept_as_written_in_both_languages() {
     let row = md.lines().rfind(|l| l.contains("posted")).unwrap();
     assert!(row.contains("完了") && row.ends_with("posted |"), "{row}");
 }
+
+/// The demo aborted at its manual step with its change in place, then undone later by
+/// `shisa rollback` (as the third cold reader's run C was).
+fn aborted_then_undone(s: &Scratch) -> Run {
+    let run = aborted_in_place(s);
+    let mut c = s.shisa();
+    c.arg("rollback")
+        .arg(run.dir())
+        .args(["--headless", "--reason", "顧客の指示で隔離を解除"]);
+    let undo = Run::from(common::feed(c, "quarantine-2023-12\n"));
+    assert_eq!(undo.code, 0, "{}", undo.explain());
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    run
+}
+
+/// The abort's row of a run undone later says what the abort left in place and until when
+/// — the change stayed from the abort to the rollback — not nothing, as if the abort had
+/// left no change (third cold read, item 1). Both languages, the JSON row alike.
+#[test]
+fn an_abort_undone_later_says_what_stayed_in_place_until_when() {
+    let s = Scratch::new();
+    let run = aborted_then_undone(&s);
+    let undone = run
+        .journal()
+        .iter()
+        .find(|r| r["kind"] == "rollback_finished")
+        .map(|r| r["ts"].as_str().unwrap().to_string())
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(&undone)
+        .unwrap()
+        .with_timezone(&chrono_tz::Asia::Tokyo);
+    for (lang, said) in [
+        (
+            "en",
+            format!(
+                "; “Attach Deny-all to the quarantine OU” left in place, not rolled back (rolled back at {}) |",
+                at.format("%H:%M:%S%.3f")
+            ),
+        ),
+        (
+            "ja",
+            format!(
+                "。「Attach Deny-all to the quarantine OU」の変更は戻していない（{} にロールバック） |",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let row = md
+            .lines()
+            .find(|l| l.contains("**ABORTED**") || l.contains("**中止**"));
+        assert!(row.is_some_and(|r| r.ends_with(&said)), "{said}\nin {md}");
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let row = json["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "run_finished")
+            .unwrap();
+        let text = row["summary"].as_str().unwrap();
+        assert!(text.ends_with(said.trim_end_matches(" |")), "{text}");
+    }
+}

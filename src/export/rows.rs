@@ -37,7 +37,9 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 _ => None,
             };
             let p = match (ctx.abort_place(&records[*i]), &records[*i].body) {
-                (Some((at, left)), _) => book.aborted_at(&records[*i], at.as_deref(), &left),
+                (Some(a), _) => {
+                    book.aborted_at(&records[*i], a.at.as_deref(), &a.left, a.undone.as_deref())
+                }
                 // A wait that ran out says its one figure once, in its last poll's row.
                 (None, _) if phrase::ran_out(&records[*i]) => {
                     book.wait_ran_out(&records[*i], waited(ctx, *i), &known(started))

@@ -70,8 +70,14 @@ impl Phrasebook for Japanese {
         }
     }
 
-    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
-        run::aborted_at(self, finished, at, left)
+    fn aborted_at(
+        &self,
+        finished: &Record,
+        at: Option<&str>,
+        left: &[String],
+        undone: Option<&str>,
+    ) -> Phrase {
+        run::aborted_at(self, finished, at, left, undone)
     }
 
     fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
