@@ -1412,3 +1412,77 @@ fn an_abort_undone_later_says_what_stayed_in_place_until_when() {
         assert!(text.ends_with(said.trim_end_matches(" |")), "{text}");
     }
 }
+
+/// The summary of a run aborted and undone later keeps the abort — who, when, the run's own
+/// exit 3 — and then says whose request rolled back what it left, rather than only the
+/// rollback's exit 0 (en said "rolled back, as the operator asked" twice over). The merged
+/// runs table gives the same verdict; the JSON keeps `outcome` the rollback's and carries the
+/// abort in `aborted` (third cold read, item 2).
+#[test]
+fn an_abort_undone_later_keeps_the_abort_in_its_outcome() {
+    let s = Scratch::new();
+    let run = aborted_then_undone(&s);
+    let journal = run.journal();
+    let user = journal[0]["actor"]["user"].as_str().unwrap().to_string();
+    let abort = journal
+        .iter()
+        .find(|r| r["kind"] == "run_finished")
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(abort["ts"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono_tz::Asia::Tokyo);
+    let done = completed(&s);
+    for (lang, said) in [
+        (
+            "en",
+            format!(
+                "**rolled back (exit 0): {user} aborted at {} (exit 3); the changes left in place were rolled back later, at {user}'s request**",
+                at.format("%H:%M:%S%.3f")
+            ),
+        ),
+        (
+            "ja",
+            format!(
+                "**ロールバック済み（終了コード 0）：{user} が {} に中止（終了コード 3）した後、{user} の求めに応じて残った変更を戻した**",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let outcome = md
+            .lines()
+            .find(|l| l.starts_with("| Outcome |") || l.starts_with("| 結果 |"))
+            .unwrap();
+        assert_eq!(
+            outcome,
+            format!("{} | {said} |", &outcome[..outcome.find(" | ").unwrap()])
+        );
+        assert!(
+            !outcome.contains("rolled back, as the operator asked"),
+            "{outcome}"
+        );
+        let merged = export(&s, &[done.dir(), run.dir()], &["--lang", lang]);
+        assert!(
+            merged.contains(&format!(" | {said} | ")),
+            "{said}\nin {merged}"
+        );
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let r = &json["runs"][0];
+        assert_eq!(
+            (&r["outcome"], &r["exit_code"]),
+            (&"rolled_back".into(), &0.into())
+        );
+        assert_eq!(r["verdict"], said.trim_matches('*'), "{r}");
+        assert_eq!(r["aborted"]["by"], user.as_str());
+        assert_eq!(r["aborted"]["exit_code"], 3);
+        assert_eq!(
+            r["aborted"]["at"].as_str().unwrap(),
+            at.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+        );
+    }
+}

@@ -188,6 +188,7 @@ fn summary(ctx: &Ctx) -> Summary {
         reason,
         verdict,
         explanation,
+        aborted,
     } = state(ctx, finish);
     Summary {
         runbook,
@@ -212,6 +213,7 @@ fn summary(ctx: &Ctx) -> Summary {
         env,
         rehearsal,
         left_in_place: left_in_place(ctx),
+        aborted,
     }
 }
 

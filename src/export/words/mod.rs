@@ -206,6 +206,11 @@ pub trait DocumentWords: Sync {
     /// as an abort without words names who too (`Phrasebook::aborted`).
     fn aborted_by(&self, who: &str, reason: &str) -> String;
 
+    /// The reason a run undone later by `shisa rollback` gives after its verdict: `by`
+    /// aborted it at `at` with `exit`, and the changes left in place were rolled back at
+    /// `asked`'s request.
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String;
+
     /// The changes a run leaves in place (markup), each step by its title and id (`steps`
     /// holds plain (title, id) pairs); the label says they were not rolled back.
     fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;

@@ -81,6 +81,12 @@ impl DocumentWords for English {
         summary::left_in_place(m, steps)
     }
 
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
+        format!(
+            "{by} aborted at {at} (exit {exit}); the changes left in place were rolled back later, at {asked}'s request"
+        )
+    }
+
     fn aborted_by(&self, who: &str, reason: &str) -> String {
         format!("{who} aborted: {reason}")
     }

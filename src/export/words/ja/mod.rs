@@ -102,6 +102,12 @@ impl DocumentWords for Japanese {
         summary::left_in_place(m, steps)
     }
 
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
+        format!(
+            "{by} が {at} に中止（終了コード {exit}）した後、{asked} の求めに応じて残った変更を戻した"
+        )
+    }
+
     fn aborted_by(&self, who: &str, reason: &str) -> String {
         format!("{who} が中止した。理由：{reason}")
     }
