@@ -1486,3 +1486,62 @@ fn an_abort_undone_later_keeps_the_abort_in_its_outcome() {
         );
     }
 }
+
+/// A completed demo run whose change command's result (its `command_finished` line) was
+/// edited afterwards, as the third cold reader did: the next line's `prev` gives it away,
+/// and the trusted journal ends with that command started.
+fn damaged_at_its_result(s: &Scratch) -> Run {
+    let run = completed(s);
+    let at = line_of(&run, "command_finished", "main");
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let edited = Regex::new(r#""duration_ms":\d+"#)
+        .unwrap()
+        .replace(&lines[at - 1], r#""duration_ms":99999"#)
+        .into_owned();
+    assert_ne!(edited, lines[at - 1]);
+    lines[at - 1] = edited;
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    run
+}
+
+/// In a damaged journal, a command whose result is on a line left out is not said to have
+/// had no result: its result lies past the damage and is not shown (third cold read, item
+/// 3). Both languages, md and JSON.
+#[test]
+fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
+    let s = Scratch::new();
+    let run = damaged_at_its_result(&s);
+    let command = "`orgctl attach-policy --policy p-denyall01 --target ou-7x2q-quar2312`";
+    for (lang, said, not) in [
+        (
+            "en",
+            format!(
+                "Attach Deny-all to the quarantine OU: the result of {command} lies past the damage and is not shown"
+            ),
+            "no result was recorded",
+        ),
+        (
+            "ja",
+            format!(
+                "「Attach Deny-all to the quarantine OU」：{command} の結果は破損箇所より後にあり、ここには示していない"
+            ),
+            "結果は記録されていない",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        let row = format!(" | {said} |");
+        assert!(md.lines().any(|l| l.ends_with(&row)), "{said}\nin {md}");
+        assert!(!md.contains(not), "{md}");
+        let json: Value = serde_json::from_str(&export_exiting(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+            1,
+        ))
+        .unwrap();
+        let rows = json["timeline"].as_array().unwrap();
+        assert_eq!(rows.last().unwrap()["summary"], said.as_str(), "{json}");
+    }
+}

@@ -87,7 +87,7 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             let p = if ctx.src.live {
                 book.record(&records[*i], &known(None))
             } else {
-                book.never_finished(&records[*i], &known(None))
+                book.never_finished(&records[*i], &known(None), ctx.src.broken.is_some())
             };
             event(ctx, g, "", p)
         }

@@ -188,8 +188,10 @@ pub trait Phrasebook: Sync {
         undone: Option<&str>,
     ) -> Phrase;
 
-    /// A command started and never finished before the journal stops (crash, halt).
-    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
+    /// A command started and never finished before the journal stops (crash, halt); or,
+    /// `past_damage`, before a damaged journal's trusted lines end, its result among the
+    /// lines left out.
+    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase;
 
     /// A window check that found the window shut in a run started with `--outside-window`:
     /// at which step, and that the run went on under that override (the export; a live

@@ -80,7 +80,7 @@ impl Phrasebook for Japanese {
         run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
@@ -88,7 +88,12 @@ impl Phrasebook for Japanese {
         Phrase::new()
             .plain(format!("「{}」：", title_or_run(started, names)))
             .code(command)
-            .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
+            .plain(if past_damage {
+                // The result is journaled, on a line the export cannot trust: not "none".
+                " の結果は破損箇所より後にあり、ここには示していない"
+            } else {
+                " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
+            })
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
