@@ -265,7 +265,7 @@ fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
         serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
     assert_eq!(
         json["runs"][0]["left_in_place"],
-        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU" }])
+        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU", "in_doubt": false }])
     );
     let end = json["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
@@ -1543,5 +1543,50 @@ fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
         .unwrap();
         let rows = json["timeline"].as_array().unwrap();
         assert_eq!(rows.last().unwrap()["summary"], said.as_str(), "{json}");
+    }
+}
+
+/// A cut-off journal's summary lists a change in flight at the cut as left in place only
+/// with what the warning says of it: whether it was made is unknown. A change whose command
+/// exited 0 before the cut is listed plainly (third cold read, item 5). Both languages, md,
+/// HTML and JSON.
+#[test]
+fn a_cut_off_runs_change_in_flight_is_not_said_to_be_left_in_place_flatly() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let running = cut_after(&s, line_of(&whole, "command_started", "main"));
+    let verifying = cut_after(&s, line_of(&whole, "command_finished", "verify-1"));
+    for (lang, doubt, plain) in [
+        (
+            "en",
+            "| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`; whether it was made is unknown) |",
+            "| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`) |",
+        ),
+        (
+            "ja",
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`） |",
+        ),
+    ] {
+        let md = export(&s, &[running.dir()], &["--lang", lang]);
+        assert!(md.contains(doubt), "{doubt}\nin {md}");
+        let html = export(&s, &[running.dir()], &["--lang", lang, "--format", "html"]);
+        let said = doubt
+            .split(" | ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" |")
+            .replace("`attach-deny`", "<code>attach-deny</code>");
+        assert!(html.contains(&said), "{said}\nin {html}");
+        let md = export(&s, &[verifying.dir()], &["--lang", lang]);
+        assert!(md.contains(plain), "{plain}\nin {md}");
+    }
+    for (run, doubt) in [(&running, true), (&verifying, false)] {
+        let json: Value =
+            serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
+        assert_eq!(
+            json["runs"][0]["left_in_place"][0]["in_doubt"], doubt,
+            "{json}"
+        );
     }
 }

@@ -171,12 +171,12 @@ pub fn duration(p: &Postmortem, r: &RunReport) -> String {
 /// The changes the run leaves in place, as its summary says them; None when it leaves none
 /// (or its runbook is not there to replay, so the export cannot tell).
 pub fn left_text(w: &dyn DocumentWords, m: &dyn Markup, r: &RunReport) -> Option<String> {
-    let left = r.run.left_in_place.as_ref().filter(|l| !l.is_empty())?;
-    let steps: Vec<(&str, &str)> = left
+    let left = r.run.left_in_place.as_ref()?;
+    let steps: Vec<(&str, &str, bool)> = left
         .iter()
-        .map(|s| (s.step_title.as_str(), s.step.as_str()))
+        .map(|s| (s.step_title.as_str(), s.step.as_str(), s.in_doubt))
         .collect();
-    Some(w.left_in_place(m, &steps))
+    (!left.is_empty()).then(|| w.left_in_place(m, &steps))
 }
 
 pub fn end_text(w: &dyn DocumentWords, r: &RunReport) -> String {

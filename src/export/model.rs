@@ -141,6 +141,10 @@ pub struct Aborted {
 pub struct InPlace {
     pub step: String,
     pub step_title: String,
+    /// Whether its change was made is unknown: it was under way where a cut-off or damaged
+    /// journal stops, its change command in flight or its fate not journaled, as the
+    /// cut-off warning says (`state::change_in_doubt`).
+    pub in_doubt: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -236,6 +236,21 @@ fn in_doubt(ctx: &Ctx) -> Vec<CutStep> {
         .collect()
 }
 
+/// Whether step `j`, a change, was under way where the journal stops with its change's
+/// fate unknown, as the cut-off warning says it (`CutAt::ChangeRunning`, `CutAt::Unknown`).
+pub fn change_in_doubt(ctx: &Ctx, j: usize) -> bool {
+    let Some(e) = ctx.src.engine.as_ref() else {
+        return false;
+    };
+    let s = &e.runbook().steps[j];
+    s.mutating
+        && e.step(j).underway()
+        && !matches!(
+            cut_at(ctx, &s.id, s.verify.len() as u32),
+            CutAt::Verifying { .. }
+        )
+}
+
 /// How far step `id` had got in its last start: its change command running, or ended with
 /// exit 0 and how many of its `of` verify checks then passed.
 fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {

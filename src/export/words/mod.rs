@@ -212,8 +212,9 @@ pub trait DocumentWords: Sync {
     fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String;
 
     /// The changes a run leaves in place (markup), each step by its title and id (`steps`
-    /// holds plain (title, id) pairs); the label says they were not rolled back.
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;
+    /// holds plain (title, id, in doubt) triples, in doubt when whether its change was made
+    /// is unknown); the label says they were not rolled back.
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String;
     /// A merged runs table's outcome cell: the verdict and the changes left in place, both
     /// markup already.
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String;

@@ -77,7 +77,7 @@ impl DocumentWords for English {
         summary::verdict(outcome, exit, reason)
     }
 
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
         summary::left_in_place(m, steps)
     }
 

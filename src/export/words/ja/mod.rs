@@ -98,7 +98,7 @@ impl DocumentWords for Japanese {
         summary::verdict(outcome, exit, reason)
     }
 
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
         summary::left_in_place(m, steps)
     }
 

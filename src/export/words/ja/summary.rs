@@ -18,10 +18,19 @@ pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
     format!("{name}（終了コード {exit}）{why}")
 }
 
-pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
     let list: Vec<String> = steps
         .iter()
-        .map(|(title, id)| format!("「{}」（{}）", m.esc(title), m.code(id, true)))
+        .map(|(title, id, doubt)| {
+            // As the cut-off warning says it, inside the id's bracket: none stands beside
+            // another.
+            let doubt = if *doubt {
+                "、適用されたかは不明"
+            } else {
+                ""
+            };
+            format!("「{}」（{}{doubt}）", m.esc(title), m.code(id, true))
+        })
         .collect();
     list.join("、")
 }
