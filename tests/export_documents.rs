@@ -1590,3 +1590,45 @@ fn a_cut_off_runs_change_in_flight_is_not_said_to_be_left_in_place_flatly() {
         );
     }
 }
+
+/// A damaged journal's summary does not claim what the run left in place: past the damage
+/// it cannot be told. It says so, and names what had begun by the last intact record — here
+/// the change whose result lies past the damage, itself in doubt (third cold read, item 4).
+#[test]
+fn a_damaged_runs_summary_does_not_claim_what_it_left_in_place() {
+    let s = Scratch::new();
+    let run = damaged_at_its_result(&s);
+    for (lang, row) in [
+        (
+            "en",
+            "| Left in place, not rolled back | unknown: it cannot be told past the damage; changes begun by the last intact record: Attach Deny-all to the quarantine OU (`attach-deny`; whether it was made is unknown) |",
+        ),
+        (
+            "ja",
+            "| 戻していない変更 | 不明（破損箇所より後は確かめられない）。破損前の最後の記録までに着手した変更：「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(md.contains(row), "{row}\nin {md}");
+        let html = export_exiting(&s, &[run.dir()], &["--lang", lang, "--format", "html"], 1);
+        let said = row
+            .split(" | ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" |")
+            .replace("`attach-deny`", "<code>attach-deny</code>");
+        assert!(html.contains(&said), "{said}\nin {html}");
+        // A merged runs table says it beside the run's outcome.
+        let done = completed(&s);
+        let merged = export_exiting(&s, &[run.dir(), done.dir()], &["--lang", lang], 1);
+        let cell = row.split(" | ").nth(1).unwrap().trim_end_matches(" |");
+        assert!(merged.contains(cell), "{cell}\nin {merged}");
+    }
+    let json: Value =
+        serde_json::from_str(&export_exiting(&s, &[run.dir()], &["--format", "json"], 1)).unwrap();
+    assert_eq!(json["runs"][0]["state"], "damaged");
+    assert_eq!(
+        json["runs"][0]["left_in_place"][0]["in_doubt"], true,
+        "{json}"
+    );
+}

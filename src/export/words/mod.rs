@@ -215,6 +215,10 @@ pub trait DocumentWords: Sync {
     /// holds plain (title, id, in doubt) triples, in doubt when whether its change was made
     /// is unknown); the label says they were not rolled back.
     fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String;
+    /// A damaged run's left-in-place cell: what is left past the damage cannot be told;
+    /// `left` (markup, maybe empty) is what was in place or under way at the last intact
+    /// record.
+    fn left_past_damage(&self, left: &str) -> String;
     /// A merged runs table's outcome cell: the verdict and the changes left in place, both
     /// markup already.
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String;

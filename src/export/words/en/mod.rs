@@ -81,6 +81,10 @@ impl DocumentWords for English {
         summary::left_in_place(m, steps)
     }
 
+    fn left_past_damage(&self, left: &str) -> String {
+        summary::left_past_damage(left)
+    }
+
     fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
         format!(
             "{by} aborted at {at} (exit {exit}); the changes left in place were rolled back later, at {asked}'s request"

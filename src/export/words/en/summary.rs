@@ -25,6 +25,15 @@ pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
     list.join(", ")
 }
 
+pub fn left_past_damage(left: &str) -> String {
+    match left {
+        "" => "unknown: it cannot be told past the damage".into(),
+        left => format!(
+            "unknown: it cannot be told past the damage; changes begun by the last intact record: {left}"
+        ),
+    }
+}
+
 pub fn verdict_and_left(verdict: &str, left: &str) -> String {
     format!("{verdict}; left in place, not rolled back: {left}")
 }

@@ -102,6 +102,10 @@ impl DocumentWords for Japanese {
         summary::left_in_place(m, steps)
     }
 
+    fn left_past_damage(&self, left: &str) -> String {
+        summary::left_past_damage(left)
+    }
+
     fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
         format!(
             "{by} が {at} に中止（終了コード {exit}）した後、{asked} の求めに応じて残った変更を戻した"

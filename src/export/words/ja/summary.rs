@@ -35,6 +35,15 @@ pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
     list.join("、")
 }
 
+pub fn left_past_damage(left: &str) -> String {
+    match left {
+        "" => "不明（破損箇所より後は確かめられない）".into(),
+        left => format!(
+            "不明（破損箇所より後は確かめられない）。破損前の最後の記録までに着手した変更：{left}"
+        ),
+    }
+}
+
 pub fn verdict_and_left(verdict: &str, left: &str) -> String {
     format!("{verdict}。戻していない変更：{left}")
 }
