@@ -1632,3 +1632,44 @@ fn a_damaged_runs_summary_does_not_claim_what_it_left_in_place() {
         "{json}"
     );
 }
+
+/// A cut-off run's end is unknown as a damaged one's is: its duration reads as the damaged
+/// one does, up to its last record, not as a plain figure for the whole run (third cold
+/// read, item 6). Both languages, md and HTML; the schema says what `duration_ms` holds.
+#[test]
+fn a_cut_off_runs_duration_is_said_to_stop_at_its_last_record() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let run = cut_after(&s, line_of(&whole, "command_started", "main"));
+    for (lang, md_row, html_row) in [
+        (
+            "en",
+            r"\| Duration \| unknown; \d+ ms until the last record \|",
+            r"<th>Duration</th><td>unknown; \d+ ms until the last record</td>",
+        ),
+        (
+            "ja",
+            r"\| 所要時間 \| 不明（最後のレコードまで \d+ ミリ秒） \|",
+            r"<th>所要時間</th><td>不明（最後のレコードまで \d+ ミリ秒）</td>",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        assert!(
+            Regex::new(md_row).unwrap().is_match(&md),
+            "{md_row} in\n{md}"
+        );
+        let html = export(&s, &[run.dir()], &["--lang", lang, "--format", "html"]);
+        assert!(
+            Regex::new(html_row).unwrap().is_match(&html),
+            "{html_row} in\n{html}"
+        );
+    }
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("assets/export.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let said = schema["$defs"]["run"]["properties"]["duration_ms"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("`cut_off`"), "{said}");
+}

@@ -157,14 +157,14 @@ pub fn head_cell(w: &dyn DocumentWords, r: &RunReport, hash: String) -> String {
     }
 }
 
-/// A damaged run's end is unknown, so its duration is only up to the last intact record,
-/// and says so.
+/// A damaged or cut-off run's end is unknown, so its duration is only up to the last
+/// (intact) record, and says so.
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
     let d = p.lang.book().duration(r.run.duration_ms.max(0) as u64);
-    if r.run.state == RunState::Damaged {
-        p.words().duration_to_break(&d)
-    } else {
-        d
+    match r.run.state {
+        RunState::Damaged => p.words().duration_to_break(&d),
+        RunState::CutOff => p.words().duration_to_cut(&d),
+        _ => d,
     }
 }
 

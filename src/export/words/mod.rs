@@ -241,6 +241,9 @@ pub trait DocumentWords: Sync {
     /// A damaged run's duration cell: `took` (already said) is only up to the last intact
     /// record, its end being unknown.
     fn duration_to_break(&self, took: &str) -> String;
+    /// A cut-off run's duration cell: `took` is only up to its last record, as the damaged
+    /// one's is to its last intact one; when it really ended is unknown.
+    fn duration_to_cut(&self, took: &str) -> String;
     /// The line under a timeline that stops before `run_finished`.
     fn timeline_stops(&self, u: Unfinished) -> &'static str;
 

@@ -139,6 +139,10 @@ impl DocumentWords for English {
         format!("unknown; {took} until the last intact record")
     }
 
+    fn duration_to_cut(&self, took: &str) -> String {
+        format!("unknown; {took} until the last record")
+    }
+
     fn chain_altered(&self, line: usize, kept: usize) -> String {
         integrity::chain_altered(line, kept)
     }

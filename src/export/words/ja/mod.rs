@@ -160,6 +160,10 @@ impl DocumentWords for Japanese {
         format!("不明（破損前の最後のレコードまで {took}）")
     }
 
+    fn duration_to_cut(&self, took: &str) -> String {
+        format!("不明（最後のレコードまで {took}）")
+    }
+
     fn chain_altered(&self, line: usize, kept: usize) -> String {
         integrity::chain_altered(line, kept)
     }
