@@ -265,7 +265,7 @@ fn an_aborted_run_says_the_change_it_left_in_place_in_both_languages() {
         serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
     assert_eq!(
         json["runs"][0]["left_in_place"],
-        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU" }])
+        serde_json::json!([{ "step": "attach-deny", "step_title": "Attach Deny-all to the quarantine OU", "in_doubt": false }])
     );
     let end = json["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(
@@ -1343,4 +1343,333 @@ fn a_json_note_is_kept_as_written_in_both_languages() {
     // The notes section, after the timeline's row of the same moment.
     let row = md.lines().rfind(|l| l.contains("posted")).unwrap();
     assert!(row.contains("完了") && row.ends_with("posted |"), "{row}");
+}
+
+/// The demo aborted at its manual step with its change in place, then undone later by
+/// `shisa rollback` (as the third cold reader's run C was).
+fn aborted_then_undone(s: &Scratch) -> Run {
+    let run = aborted_in_place(s);
+    let mut c = s.shisa();
+    c.arg("rollback")
+        .arg(run.dir())
+        .args(["--headless", "--reason", "顧客の指示で隔離を解除"]);
+    let undo = Run::from(common::feed(c, "quarantine-2023-12\n"));
+    assert_eq!(undo.code, 0, "{}", undo.explain());
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    run
+}
+
+/// The abort's row of a run undone later says what the abort left in place and until when
+/// — the change stayed from the abort to the rollback — not nothing, as if the abort had
+/// left no change (third cold read, item 1). Both languages, the JSON row alike.
+#[test]
+fn an_abort_undone_later_says_what_stayed_in_place_until_when() {
+    let s = Scratch::new();
+    let run = aborted_then_undone(&s);
+    let undone = run
+        .journal()
+        .iter()
+        .find(|r| r["kind"] == "rollback_finished")
+        .map(|r| r["ts"].as_str().unwrap().to_string())
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(&undone)
+        .unwrap()
+        .with_timezone(&chrono_tz::Asia::Tokyo);
+    for (lang, said) in [
+        (
+            "en",
+            format!(
+                "; “Attach Deny-all to the quarantine OU” left in place, not rolled back (rolled back at {}) |",
+                at.format("%H:%M:%S%.3f")
+            ),
+        ),
+        (
+            "ja",
+            format!(
+                "。「Attach Deny-all to the quarantine OU」の変更は戻していない（{} にロールバック） |",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let row = md
+            .lines()
+            .find(|l| l.contains("**ABORTED**") || l.contains("**中止**"));
+        assert!(row.is_some_and(|r| r.ends_with(&said)), "{said}\nin {md}");
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let row = json["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["type"] == "run_finished")
+            .unwrap();
+        let text = row["summary"].as_str().unwrap();
+        assert!(text.ends_with(said.trim_end_matches(" |")), "{text}");
+    }
+}
+
+/// The summary of a run aborted and undone later keeps the abort — who, when, the run's own
+/// exit 3 — and then says whose request rolled back what it left, rather than only the
+/// rollback's exit 0 (en said "rolled back, as the operator asked" twice over). The merged
+/// runs table gives the same verdict; the JSON keeps `outcome` the rollback's and carries the
+/// abort in `aborted` (third cold read, item 2).
+#[test]
+fn an_abort_undone_later_keeps_the_abort_in_its_outcome() {
+    let s = Scratch::new();
+    let run = aborted_then_undone(&s);
+    let journal = run.journal();
+    let user = journal[0]["actor"]["user"].as_str().unwrap().to_string();
+    let abort = journal
+        .iter()
+        .find(|r| r["kind"] == "run_finished")
+        .unwrap();
+    let at = chrono::DateTime::parse_from_rfc3339(abort["ts"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono_tz::Asia::Tokyo);
+    let done = completed(&s);
+    for (lang, said) in [
+        (
+            "en",
+            format!(
+                "**rolled back (exit 0): {user} aborted at {} (exit 3); the changes left in place were rolled back later, at {user}'s request**",
+                at.format("%H:%M:%S%.3f")
+            ),
+        ),
+        (
+            "ja",
+            format!(
+                "**ロールバック済み（終了コード 0）：{user} が {} に中止（終了コード 3）した後、{user} の求めに応じて残った変更を戻した**",
+                at.format("%Y-%m-%d %H:%M")
+            ),
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let outcome = md
+            .lines()
+            .find(|l| l.starts_with("| Outcome |") || l.starts_with("| 結果 |"))
+            .unwrap();
+        assert_eq!(
+            outcome,
+            format!("{} | {said} |", &outcome[..outcome.find(" | ").unwrap()])
+        );
+        assert!(
+            !outcome.contains("rolled back, as the operator asked"),
+            "{outcome}"
+        );
+        let merged = export(&s, &[done.dir(), run.dir()], &["--lang", lang]);
+        assert!(
+            merged.contains(&format!(" | {said} | ")),
+            "{said}\nin {merged}"
+        );
+        let json: Value = serde_json::from_str(&export(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+        ))
+        .unwrap();
+        let r = &json["runs"][0];
+        assert_eq!(
+            (&r["outcome"], &r["exit_code"]),
+            (&"rolled_back".into(), &0.into())
+        );
+        assert_eq!(r["verdict"], said.trim_matches('*'), "{r}");
+        assert_eq!(r["aborted"]["by"], user.as_str());
+        assert_eq!(r["aborted"]["exit_code"], 3);
+        assert_eq!(
+            r["aborted"]["at"].as_str().unwrap(),
+            at.format("%Y-%m-%dT%H:%M:%S%.3f%:z").to_string()
+        );
+    }
+}
+
+/// A completed demo run whose change command's result (its `command_finished` line) was
+/// edited afterwards, as the third cold reader did: the next line's `prev` gives it away,
+/// and the trusted journal ends with that command started.
+fn damaged_at_its_result(s: &Scratch) -> Run {
+    let run = completed(s);
+    let at = line_of(&run, "command_finished", "main");
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let edited = Regex::new(r#""duration_ms":\d+"#)
+        .unwrap()
+        .replace(&lines[at - 1], r#""duration_ms":99999"#)
+        .into_owned();
+    assert_ne!(edited, lines[at - 1]);
+    lines[at - 1] = edited;
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    run
+}
+
+/// In a damaged journal, a command whose result is on a line left out is not said to have
+/// had no result: its result lies past the damage and is not shown (third cold read, item
+/// 3). Both languages, md and JSON.
+#[test]
+fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
+    let s = Scratch::new();
+    let run = damaged_at_its_result(&s);
+    let command = "`orgctl attach-policy --policy p-denyall01 --target ou-7x2q-quar2312`";
+    for (lang, said, not) in [
+        (
+            "en",
+            format!(
+                "Attach Deny-all to the quarantine OU: the result of {command} lies past the damage and is not shown"
+            ),
+            "no result was recorded",
+        ),
+        (
+            "ja",
+            format!(
+                "「Attach Deny-all to the quarantine OU」：{command} の結果は破損箇所より後にあり、ここには示していない"
+            ),
+            "結果は記録されていない",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        let row = format!(" | {said} |");
+        assert!(md.lines().any(|l| l.ends_with(&row)), "{said}\nin {md}");
+        assert!(!md.contains(not), "{md}");
+        let json: Value = serde_json::from_str(&export_exiting(
+            &s,
+            &[run.dir()],
+            &["--lang", lang, "--format", "json"],
+            1,
+        ))
+        .unwrap();
+        let rows = json["timeline"].as_array().unwrap();
+        assert_eq!(rows.last().unwrap()["summary"], said.as_str(), "{json}");
+    }
+}
+
+/// A cut-off journal's summary lists a change in flight at the cut as left in place only
+/// with what the warning says of it: whether it was made is unknown. A change whose command
+/// exited 0 before the cut is listed plainly (third cold read, item 5). Both languages, md,
+/// HTML and JSON.
+#[test]
+fn a_cut_off_runs_change_in_flight_is_not_said_to_be_left_in_place_flatly() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let running = cut_after(&s, line_of(&whole, "command_started", "main"));
+    let verifying = cut_after(&s, line_of(&whole, "command_finished", "verify-1"));
+    for (lang, doubt, plain) in [
+        (
+            "en",
+            "| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`; whether it was made is unknown) |",
+            "| Left in place, not rolled back | Attach Deny-all to the quarantine OU (`attach-deny`) |",
+        ),
+        (
+            "ja",
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
+            "| 戻していない変更 | 「Attach Deny-all to the quarantine OU」（`attach-deny`） |",
+        ),
+    ] {
+        let md = export(&s, &[running.dir()], &["--lang", lang]);
+        assert!(md.contains(doubt), "{doubt}\nin {md}");
+        let html = export(&s, &[running.dir()], &["--lang", lang, "--format", "html"]);
+        let said = doubt
+            .split(" | ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" |")
+            .replace("`attach-deny`", "<code>attach-deny</code>");
+        assert!(html.contains(&said), "{said}\nin {html}");
+        let md = export(&s, &[verifying.dir()], &["--lang", lang]);
+        assert!(md.contains(plain), "{plain}\nin {md}");
+    }
+    for (run, doubt) in [(&running, true), (&verifying, false)] {
+        let json: Value =
+            serde_json::from_str(&export(&s, &[run.dir()], &["--format", "json"])).unwrap();
+        assert_eq!(
+            json["runs"][0]["left_in_place"][0]["in_doubt"], doubt,
+            "{json}"
+        );
+    }
+}
+
+/// A damaged journal's summary does not claim what the run left in place: past the damage
+/// it cannot be told. It says so, and names what had begun by the last intact record — here
+/// the change whose result lies past the damage, itself in doubt (third cold read, item 4).
+#[test]
+fn a_damaged_runs_summary_does_not_claim_what_it_left_in_place() {
+    let s = Scratch::new();
+    let run = damaged_at_its_result(&s);
+    for (lang, row) in [
+        (
+            "en",
+            "| Left in place, not rolled back | unknown: it cannot be told past the damage; changes begun by the last intact record: Attach Deny-all to the quarantine OU (`attach-deny`; whether it was made is unknown) |",
+        ),
+        (
+            "ja",
+            "| 戻していない変更 | 不明（破損箇所より後は確かめられない）。破損前の最後の記録までに着手した変更：「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
+        ),
+    ] {
+        let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
+        assert!(md.contains(row), "{row}\nin {md}");
+        let html = export_exiting(&s, &[run.dir()], &["--lang", lang, "--format", "html"], 1);
+        let said = row
+            .split(" | ")
+            .nth(1)
+            .unwrap()
+            .trim_end_matches(" |")
+            .replace("`attach-deny`", "<code>attach-deny</code>");
+        assert!(html.contains(&said), "{said}\nin {html}");
+        // A merged runs table says it beside the run's outcome.
+        let done = completed(&s);
+        let merged = export_exiting(&s, &[run.dir(), done.dir()], &["--lang", lang], 1);
+        let cell = row.split(" | ").nth(1).unwrap().trim_end_matches(" |");
+        assert!(merged.contains(cell), "{cell}\nin {merged}");
+    }
+    let json: Value =
+        serde_json::from_str(&export_exiting(&s, &[run.dir()], &["--format", "json"], 1)).unwrap();
+    assert_eq!(json["runs"][0]["state"], "damaged");
+    assert_eq!(
+        json["runs"][0]["left_in_place"][0]["in_doubt"], true,
+        "{json}"
+    );
+}
+
+/// A cut-off run's end is unknown as a damaged one's is: its duration reads as the damaged
+/// one does, up to its last record, not as a plain figure for the whole run (third cold
+/// read, item 6). Both languages, md and HTML; the schema says what `duration_ms` holds.
+#[test]
+fn a_cut_off_runs_duration_is_said_to_stop_at_its_last_record() {
+    let s = Scratch::new();
+    let whole = completed(&s);
+    let run = cut_after(&s, line_of(&whole, "command_started", "main"));
+    for (lang, md_row, html_row) in [
+        (
+            "en",
+            r"\| Duration \| unknown; \d+ ms until the last record \|",
+            r"<th>Duration</th><td>unknown; \d+ ms until the last record</td>",
+        ),
+        (
+            "ja",
+            r"\| 所要時間 \| 不明（最後のレコードまで \d+ ミリ秒） \|",
+            r"<th>所要時間</th><td>不明（最後のレコードまで \d+ ミリ秒）</td>",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        assert!(
+            Regex::new(md_row).unwrap().is_match(&md),
+            "{md_row} in\n{md}"
+        );
+        let html = export(&s, &[run.dir()], &["--lang", lang, "--format", "html"]);
+        assert!(
+            Regex::new(html_row).unwrap().is_match(&html),
+            "{html_row} in\n{html}"
+        );
+    }
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("assets/export.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let said = schema["$defs"]["run"]["properties"]["duration_ms"]["description"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(said.contains("`cut_off`"), "{said}");
 }

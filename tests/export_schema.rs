@@ -72,12 +72,25 @@ fn real_exports_match_the_schema() {
         "quarantine-2023-12\nabort posting is blocked\n",
     );
     assert_eq!(left.outcome(), "aborted", "{}", left.explain());
+    // Aborted the same way, then undone by `shisa rollback`: `aborted` keeps the abort.
+    let later = s.run(
+        &runbook("demo.yaml"),
+        &[],
+        "quarantine-2023-12\nabort posting is blocked\n",
+    );
+    let mut c = s.shisa();
+    c.arg("rollback")
+        .arg(later.dir())
+        .args(["--headless", "--reason", "undo it"]);
+    let undo = common::Run::from(common::feed(c, "quarantine-2023-12\n"));
+    assert_eq!(undo.code, 0, "{}", undo.explain());
     for lang in ["en", "ja"] {
         for runs in [
             vec![done.dir()],
             vec![back.dir()],
             vec![aborted.dir()],
             vec![left.dir()],
+            vec![later.dir()],
             vec![done.dir(), back.dir(), aborted.dir(), left.dir()],
         ] {
             for mode in [&[][..], &["--full"][..]] {
@@ -90,6 +103,15 @@ fn real_exports_match_the_schema() {
                 let last = &doc["runs"][runs.len() - 1];
                 if runs.last() == Some(&left.dir()) {
                     assert_eq!(last["left_in_place"][0]["step"], "attach-deny");
+                    assert_eq!(last["aborted"], Value::Null);
+                }
+                if runs.last() == Some(&later.dir()) {
+                    assert_eq!(
+                        (&last["outcome"], &last["exit_code"]),
+                        (&"rolled_back".into(), &0.into())
+                    );
+                    assert_eq!(last["aborted"]["exit_code"], 3, "{last}");
+                    assert_eq!(last["aborted"]["by"], later.journal()[0]["actor"]["user"]);
                 }
             }
         }

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::ctx::Ctx;
-use super::model::{InPlace, Postmortem, RunReport, RunbookInfo, Summary, TimelineRow, ZoneInfo};
+use super::model::{
+    InPlace, Postmortem, RunReport, RunState, RunbookInfo, Summary, TimelineRow, ZoneInfo,
+};
 use super::source::OpenedRun;
 use super::state::{integrity, state, warnings};
 use super::zone::{Time, Zone};
@@ -188,6 +190,7 @@ fn summary(ctx: &Ctx) -> Summary {
         reason,
         verdict,
         explanation,
+        aborted,
     } = state(ctx, finish);
     Summary {
         runbook,
@@ -211,20 +214,25 @@ fn summary(ctx: &Ctx) -> Summary {
         clock_faked,
         env,
         rehearsal,
-        left_in_place: left_in_place(ctx),
+        left_in_place: left_in_place(ctx, state),
+        aborted,
     }
 }
 
-/// The engine's own answer, so the export says what the run's end said to the operator.
-fn left_in_place(ctx: &Ctx) -> Option<Vec<InPlace>> {
+/// The engine's own answer, so the export says what the run's end said to the operator;
+/// where the journal stops short (cut off, damaged), a change under way there is in doubt.
+fn left_in_place(ctx: &Ctx, state: RunState) -> Option<Vec<InPlace>> {
     let e = ctx.src.engine.as_ref()?;
     let steps = &e.runbook().steps;
-    let in_place = e.left_in_place().into_iter().filter_map(|j| steps.get(j));
+    let stops_short = matches!(state, RunState::CutOff | RunState::Damaged);
     Some(
-        in_place
-            .map(|s| InPlace {
+        e.left_in_place()
+            .into_iter()
+            .filter_map(|j| steps.get(j).map(|s| (j, s)))
+            .map(|(j, s)| InPlace {
                 step: s.id.clone(),
                 step_title: ctx.title_of(&s.id),
+                in_doubt: stops_short && super::state::change_in_doubt(ctx, j),
             })
             .collect(),
     )

@@ -10,6 +10,16 @@ use super::zone::{Time, Zone, parse_ts};
 use crate::journal::record::{Actor, Body, Outcome, Record, Role};
 use crate::phrase::{Lang, Phrasebook};
 
+/// Where an aborted run stood when it ended (`Ctx::abort_place`).
+pub struct AbortPlace {
+    /// The step under way, by title.
+    pub at: Option<String>,
+    /// The changes the abort left in place, by title.
+    pub left: Vec<String>,
+    /// When a later rollback undid them all, as the timeline writes a time.
+    pub undone: Option<String>,
+}
+
 pub struct Ctx<'a> {
     pub src: &'a OpenedRun,
     pub zone: &'a Zone,
@@ -91,7 +101,7 @@ impl<'a> Ctx<'a> {
     /// For an `aborted` run's end, where the replayed engine stood: the step under way, and
     /// the changes left in place (`Engine::left_in_place`), by title. None for any other
     /// record, or without the runbook to replay.
-    pub fn abort_place(&self, rec: &Record) -> Option<(Option<String>, Vec<String>)> {
+    pub fn abort_place(&self, rec: &Record) -> Option<AbortPlace> {
         let Body::RunFinished {
             outcome: Outcome::Aborted,
             ..
@@ -99,14 +109,29 @@ impl<'a> Ctx<'a> {
         else {
             return None;
         };
-        let e = self.src.engine.as_ref()?;
+        // As the engine stood at the abort, not after a later rollback undid what it left.
+        let e = self.src.at_abort.as_ref().or(self.src.engine.as_ref())?;
         let steps = &e.runbook().steps;
         let title = |j: usize| steps.get(j).map(|s| self.title_of(&s.id));
         let at = title(e.current());
         let left = e.left_in_place().into_iter().filter_map(title).collect();
-        Some((at, left))
+        Some(AbortPlace {
+            at,
+            left,
+            undone: self.undone_after(rec),
+        })
     }
 
+    /// When a later `shisa rollback` of the run finished undoing every change, as a row of
+    /// the timeline gives the time (with its date when another day than `rec`'s).
+    fn undone_after(&self, rec: &Record) -> Option<String> {
+        let records = &self.src.journal.records;
+        let from = records.iter().position(|r| r.seq == rec.seq)?;
+        let i = (from + 1..records.len())
+            .find(|j| matches!(records[*j].body, Body::RollbackFinished { ok: true }))?;
+        let (t, then) = (self.time(i), self.time(from));
+        Some(self.words.row_time(&t, t.date() != then.date(), false))
+    }
     /// Why the runbook is not available, in the export's language.
     pub fn runbook_note(&self) -> Option<String> {
         self.src.runbook_problem.as_ref().map(|p| match p {

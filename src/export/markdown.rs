@@ -157,26 +157,31 @@ pub fn head_cell(w: &dyn DocumentWords, r: &RunReport, hash: String) -> String {
     }
 }
 
-/// A damaged run's end is unknown, so its duration is only up to the last intact record,
-/// and says so.
+/// A damaged or cut-off run's end is unknown, so its duration is only up to the last
+/// (intact) record, and says so.
 pub fn duration(p: &Postmortem, r: &RunReport) -> String {
     let d = p.lang.book().duration(r.run.duration_ms.max(0) as u64);
-    if r.run.state == RunState::Damaged {
-        p.words().duration_to_break(&d)
-    } else {
-        d
+    match r.run.state {
+        RunState::Damaged => p.words().duration_to_break(&d),
+        RunState::CutOff => p.words().duration_to_cut(&d),
+        _ => d,
     }
 }
 
 /// The changes the run leaves in place, as its summary says them; None when it leaves none
-/// (or its runbook is not there to replay, so the export cannot tell).
+/// (or its runbook is not there to replay, so the export cannot tell). A damaged run's are
+/// unknown past the damage: said so, with what stood at the last intact record.
 pub fn left_text(w: &dyn DocumentWords, m: &dyn Markup, r: &RunReport) -> Option<String> {
-    let left = r.run.left_in_place.as_ref().filter(|l| !l.is_empty())?;
-    let steps: Vec<(&str, &str)> = left
+    let left = r.run.left_in_place.as_ref()?;
+    let steps: Vec<(&str, &str, bool)> = left
         .iter()
-        .map(|s| (s.step_title.as_str(), s.step.as_str()))
+        .map(|s| (s.step_title.as_str(), s.step.as_str(), s.in_doubt))
         .collect();
-    Some(w.left_in_place(m, &steps))
+    match r.run.state {
+        RunState::Damaged => Some(w.left_past_damage(&w.left_in_place(m, &steps))),
+        _ if left.is_empty() => None,
+        _ => Some(w.left_in_place(m, &steps)),
+    }
 }
 
 pub fn end_text(w: &dyn DocumentWords, r: &RunReport) -> String {

@@ -121,6 +121,19 @@ pub struct Summary {
     /// replayed engine decides it (`Engine::left_in_place`): none for a completed run,
     /// whose changes are its point. None when the runbook is not there to replay.
     pub left_in_place: Option<Vec<InPlace>>,
+    /// The abort a later `shisa rollback` went on from: `outcome` and `exit_code` are then
+    /// that rollback's, and this keeps the run's own end. None for any other run.
+    pub aborted: Option<Aborted>,
+}
+
+/// How a run ended when it was aborted, before a later rollback continued its journal.
+#[derive(Debug, Clone, Serialize)]
+pub struct Aborted {
+    pub by: String,
+    pub at: Time,
+    pub exit_code: u8,
+    /// As the summary's `reason` gives an abort's.
+    pub reason: Option<String>,
 }
 
 /// A step whose change may still be in effect.
@@ -128,6 +141,10 @@ pub struct Summary {
 pub struct InPlace {
     pub step: String,
     pub step_title: String,
+    /// Whether its change was made is unknown: it was under way where a cut-off or damaged
+    /// journal stops, its change command in flight or its fate not journaled, as the
+    /// cut-off warning says (`state::change_in_doubt`).
+    pub in_doubt: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

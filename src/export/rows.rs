@@ -37,7 +37,9 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 _ => None,
             };
             let p = match (ctx.abort_place(&records[*i]), &records[*i].body) {
-                (Some((at, left)), _) => book.aborted_at(&records[*i], at.as_deref(), &left),
+                (Some(a), _) => {
+                    book.aborted_at(&records[*i], a.at.as_deref(), &a.left, a.undone.as_deref())
+                }
                 // A wait that ran out says its one figure once, in its last poll's row.
                 (None, _) if phrase::ran_out(&records[*i]) => {
                     book.wait_ran_out(&records[*i], waited(ctx, *i), &known(started))
@@ -85,7 +87,7 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             let p = if ctx.src.live {
                 book.record(&records[*i], &known(None))
             } else {
-                book.never_finished(&records[*i], &known(None))
+                book.never_finished(&records[*i], &known(None), ctx.src.broken.is_some())
             };
             event(ctx, g, "", p)
         }

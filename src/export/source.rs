@@ -36,6 +36,9 @@ pub struct OpenedRun {
     pub runbook_problem: Option<RunbookProblem>,
     /// The run replayed through the engine, when the runbook is available.
     pub engine: Option<Replay>,
+    /// The run replayed up to its abort, when a later `shisa rollback` goes on past it:
+    /// what the abort left in place is what that rollback undid, gone from `engine`.
+    pub at_abort: Option<Replay>,
 }
 
 /// Why the run's runbook cannot name its steps: said in the export's language.
@@ -118,6 +121,21 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
     let engine = runbook
         .as_ref()
         .map(|rb| replay(rb.clone(), &journal.records));
+    let abort = journal.records.iter().position(|r| {
+        matches!(
+            r.body,
+            Body::RunFinished {
+                outcome: crate::journal::record::Outcome::Aborted,
+                ..
+            }
+        )
+    });
+    let at_abort = match (&runbook, abort) {
+        (Some(rb), Some(i)) if i + 1 < journal.records.len() => {
+            Some(replay(rb.clone(), &journal.records[..=i]))
+        }
+        _ => None,
+    };
     Ok(OpenedRun {
         run_dir: run_dir.to_path_buf(),
         journal,
@@ -130,6 +148,7 @@ pub fn open(run_dir: &Path) -> Result<OpenedRun, OpenError> {
         runbook,
         runbook_problem,
         engine,
+        at_abort,
     })
 }
 

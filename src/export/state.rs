@@ -2,7 +2,7 @@
 //! would say about its journal; and the warnings a reader must not miss.
 
 use super::ctx::Ctx;
-use super::model::{Integrity, RunState, Summary};
+use super::model::{Aborted, Integrity, RunState, Summary};
 use super::words::{CutAt, CutStep, Unfinished};
 use crate::journal::record::{Body, Outcome, Purpose};
 
@@ -17,6 +17,7 @@ pub struct State {
     pub verdict: String,
     /// The full explanation (a warning) when the run has not finished.
     pub explanation: String,
+    pub aborted: Option<Aborted>,
 }
 
 pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
@@ -43,6 +44,24 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             }
             _ => said.clone(),
         };
+        let aborted = aborted_before(ctx, rec);
+        // A rollback that went on from an abort: its verdict keeps the abort, which is how
+        // the run itself ended, and says who then asked for the rollback (issue 17).
+        let verdict_reason = match (&aborted, outcome) {
+            (Some(a), Outcome::RolledBack) => {
+                let asked = records
+                    .iter()
+                    .find(|r| matches!(r.body, Body::RollbackRequested { .. }))
+                    .map_or(a.by.as_str(), |r| r.actor.user.as_str());
+                let at = w.row_time(
+                    &a.at,
+                    a.at.date() != ctx.time(records.len() - 1).date(),
+                    false,
+                );
+                Some(w.undone_after_abort(&a.by, &at, a.exit_code, asked))
+            }
+            _ => verdict_reason,
+        };
         let key = serde_json::to_value(outcome)
             .ok()
             .and_then(|v| v.as_str().map(str::to_string));
@@ -53,6 +72,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             verdict: w.verdict(*outcome, *exit_code, verdict_reason.as_deref()),
             reason: said,
             explanation: String::new(),
+            aborted,
         };
     }
     let dir = ctx.src.run_dir.display().to_string();
@@ -95,7 +115,39 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         reason,
         verdict: w.unfinished_short(u),
         explanation: w.unfinished_long(u, &dir, &resume_hint(ctx)),
+        aborted: None,
     }
+}
+
+/// The abort before `end`, when the journal goes on past it (`shisa rollback`).
+fn aborted_before(ctx: &Ctx, end: &crate::journal::record::Record) -> Option<Aborted> {
+    let records = &ctx.src.journal.records;
+    let i = records.iter().position(|r| {
+        r.seq < end.seq
+            && matches!(
+                r.body,
+                Body::RunFinished {
+                    outcome: Outcome::Aborted,
+                    ..
+                }
+            )
+    })?;
+    let Body::RunFinished {
+        exit_code,
+        reason,
+        why,
+        ..
+    } = &records[i].body
+    else {
+        return None;
+    };
+    let by = records[i].actor.user.clone();
+    Some(Aborted {
+        reason: crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &by),
+        by,
+        at: ctx.time(i),
+        exit_code: *exit_code,
+    })
 }
 
 /// What resuming this run takes: only suggest `shisa resume` where it would be accepted.
@@ -182,6 +234,21 @@ fn in_doubt(ctx: &Ctx) -> Vec<CutStep> {
             at: cut_at(ctx, &steps[j].id, steps[j].verify.len() as u32),
         })
         .collect()
+}
+
+/// Whether step `j`, a change, was under way where the journal stops with its change's
+/// fate unknown, as the cut-off warning says it (`CutAt::ChangeRunning`, `CutAt::Unknown`).
+pub fn change_in_doubt(ctx: &Ctx, j: usize) -> bool {
+    let Some(e) = ctx.src.engine.as_ref() else {
+        return false;
+    };
+    let s = &e.runbook().steps[j];
+    s.mutating
+        && e.step(j).underway()
+        && !matches!(
+            cut_at(ctx, &s.id, s.verify.len() as u32),
+            CutAt::Verifying { .. }
+        )
 }
 
 /// How far step `id` had got in its last start: its change command running, or ended with

@@ -178,11 +178,20 @@ pub trait Phrasebook: Sync {
     fn record(&self, rec: &Record, names: &dyn Names) -> Phrase;
 
     /// An `aborted` run's end, said with who aborted, at which step (`at`, the step under
-    /// way as the replayed engine has it) and the changes it leaves in place, by title.
-    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase;
+    /// way as the replayed engine has it) and the changes it leaves in place, by title;
+    /// `undone`: when a later rollback undid them, as a row gives the time.
+    fn aborted_at(
+        &self,
+        finished: &Record,
+        at: Option<&str>,
+        left: &[String],
+        undone: Option<&str>,
+    ) -> Phrase;
 
-    /// A command started and never finished before the journal stops (crash, halt).
-    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase;
+    /// A command started and never finished before the journal stops (crash, halt); or,
+    /// `past_damage`, before a damaged journal's trusted lines end, its result among the
+    /// lines left out.
+    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase;
 
     /// A window check that found the window shut in a run started with `--outside-window`:
     /// at which step, and that the run went on under that override (the export; a live

@@ -206,9 +206,19 @@ pub trait DocumentWords: Sync {
     /// as an abort without words names who too (`Phrasebook::aborted`).
     fn aborted_by(&self, who: &str, reason: &str) -> String;
 
+    /// The reason a run undone later by `shisa rollback` gives after its verdict: `by`
+    /// aborted it at `at` with `exit`, and the changes left in place were rolled back at
+    /// `asked`'s request.
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String;
+
     /// The changes a run leaves in place (markup), each step by its title and id (`steps`
-    /// holds plain (title, id) pairs); the label says they were not rolled back.
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String;
+    /// holds plain (title, id, in doubt) triples, in doubt when whether its change was made
+    /// is unknown); the label says they were not rolled back.
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String;
+    /// A damaged run's left-in-place cell: what is left past the damage cannot be told;
+    /// `left` (markup, maybe empty) is what was in place or under way at the last intact
+    /// record.
+    fn left_past_damage(&self, left: &str) -> String;
     /// A merged runs table's outcome cell: the verdict and the changes left in place, both
     /// markup already.
     fn verdict_and_left(&self, verdict: &str, left: &str) -> String;
@@ -231,6 +241,9 @@ pub trait DocumentWords: Sync {
     /// A damaged run's duration cell: `took` (already said) is only up to the last intact
     /// record, its end being unknown.
     fn duration_to_break(&self, took: &str) -> String;
+    /// A cut-off run's duration cell: `took` is only up to its last record, as the damaged
+    /// one's is to its last intact one; when it really ended is unknown.
+    fn duration_to_cut(&self, took: &str) -> String;
     /// The line under a timeline that stops before `run_finished`.
     fn timeline_stops(&self, u: Unfinished) -> &'static str;
 

@@ -66,17 +66,31 @@ impl Phrasebook for English {
         }
     }
 
-    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
-        run::aborted_at(self, finished, at, left)
+    fn aborted_at(
+        &self,
+        finished: &Record,
+        at: Option<&str>,
+        left: &[String],
+        undone: Option<&str>,
+    ) -> Phrase {
+        run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
         };
+        let title = title_or_run(started, names);
+        // The result is journaled, on a line the export cannot trust: not "none".
+        if past_damage {
+            return Phrase::new()
+                .plain(format!("{title}: the result of "))
+                .code(command)
+                .plain(" lies past the damage and is not shown");
+        }
         Phrase::new()
-            .plain(format!("{}: ", title_or_run(started, names)))
+            .plain(format!("{title}: "))
             .code(command)
             .plain(" was running when the journal stops: no result was recorded")
     }

@@ -209,6 +209,7 @@ pub(super) fn aborted_at(
     rec: &Record,
     at: Option<&str>,
     left: &[String],
+    undone: Option<&str>,
 ) -> Phrase {
     let who = &rec.actor.user;
     let Body::RunFinished {
@@ -232,7 +233,14 @@ pub(super) fn aborted_at(
         [] => String::new(),
         titles => {
             let named: Vec<String> = titles.iter().map(|t| format!("“{t}”")).collect();
-            format!("; {} left in place, not rolled back", named.join(", "))
+            // Until a later rollback, if one came: in place from the abort to then.
+            let until = undone
+                .map(|t| format!(" (rolled back at {t})"))
+                .unwrap_or_default();
+            format!(
+                "; {} left in place, not rolled back{until}",
+                named.join(", ")
+            )
         }
     };
     Phrase::new()

@@ -70,11 +70,17 @@ impl Phrasebook for Japanese {
         }
     }
 
-    fn aborted_at(&self, finished: &Record, at: Option<&str>, left: &[String]) -> Phrase {
-        run::aborted_at(self, finished, at, left)
+    fn aborted_at(
+        &self,
+        finished: &Record,
+        at: Option<&str>,
+        left: &[String],
+        undone: Option<&str>,
+    ) -> Phrase {
+        run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
@@ -82,7 +88,12 @@ impl Phrasebook for Japanese {
         Phrase::new()
             .plain(format!("「{}」：", title_or_run(started, names)))
             .code(command)
-            .plain(" はジャーナルが終わった時点で実行中だった。結果は記録されていない")
+            .plain(if past_damage {
+                // The result is journaled, on a line the export cannot trust: not "none".
+                " の結果は破損箇所より後にあり、ここには示していない"
+            } else {
+                " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
+            })
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {

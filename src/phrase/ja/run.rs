@@ -222,6 +222,7 @@ pub(super) fn aborted_at(
     rec: &Record,
     at: Option<&str>,
     left: &[String],
+    undone: Option<&str>,
 ) -> Phrase {
     let who = &rec.actor.user;
     let Body::RunFinished {
@@ -245,7 +246,11 @@ pub(super) fn aborted_at(
         [] => String::new(),
         titles => {
             let named: Vec<String> = titles.iter().map(|t| format!("「{t}」")).collect();
-            format!("。{}の変更は戻していない", named.join("、"))
+            // Until a later rollback, if one came: in place from the abort to then.
+            let until = undone
+                .map(|t| format!("（{t} にロールバック）"))
+                .unwrap_or_default();
+            format!("。{}の変更は戻していない{until}", named.join("、"))
         }
     };
     Phrase::new()

@@ -77,8 +77,18 @@ impl DocumentWords for English {
         summary::verdict(outcome, exit, reason)
     }
 
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
         summary::left_in_place(m, steps)
+    }
+
+    fn left_past_damage(&self, left: &str) -> String {
+        summary::left_past_damage(left)
+    }
+
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
+        format!(
+            "{by} aborted at {at} (exit {exit}); the changes left in place were rolled back later, at {asked}'s request"
+        )
     }
 
     fn aborted_by(&self, who: &str, reason: &str) -> String {
@@ -127,6 +137,10 @@ impl DocumentWords for English {
 
     fn duration_to_break(&self, took: &str) -> String {
         format!("unknown; {took} until the last intact record")
+    }
+
+    fn duration_to_cut(&self, took: &str) -> String {
+        format!("unknown; {took} until the last record")
     }
 
     fn chain_altered(&self, line: usize, kept: usize) -> String {

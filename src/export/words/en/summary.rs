@@ -9,12 +9,29 @@ pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
     format!("{} (exit {exit}){why}", outcome.name())
 }
 
-pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
     let list: Vec<String> = steps
         .iter()
-        .map(|(title, id)| format!("{} ({})", m.esc(title), m.code(id, true)))
+        .map(|(title, id, doubt)| {
+            // As the cut-off warning says it: in flight, so not known to be made.
+            let doubt = if *doubt {
+                "; whether it was made is unknown"
+            } else {
+                ""
+            };
+            format!("{} ({}{doubt})", m.esc(title), m.code(id, true))
+        })
         .collect();
     list.join(", ")
+}
+
+pub fn left_past_damage(left: &str) -> String {
+    match left {
+        "" => "unknown: it cannot be told past the damage".into(),
+        left => format!(
+            "unknown: it cannot be told past the damage; changes begun by the last intact record: {left}"
+        ),
+    }
 }
 
 pub fn verdict_and_left(verdict: &str, left: &str) -> String {

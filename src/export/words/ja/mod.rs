@@ -98,8 +98,18 @@ impl DocumentWords for Japanese {
         summary::verdict(outcome, exit, reason)
     }
 
-    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+    fn left_in_place(&self, m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
         summary::left_in_place(m, steps)
+    }
+
+    fn left_past_damage(&self, left: &str) -> String {
+        summary::left_past_damage(left)
+    }
+
+    fn undone_after_abort(&self, by: &str, at: &str, exit: u8, asked: &str) -> String {
+        format!(
+            "{by} が {at} に中止（終了コード {exit}）した後、{asked} の求めに応じて残った変更を戻した"
+        )
     }
 
     fn aborted_by(&self, who: &str, reason: &str) -> String {
@@ -148,6 +158,10 @@ impl DocumentWords for Japanese {
 
     fn duration_to_break(&self, took: &str) -> String {
         format!("不明（破損前の最後のレコードまで {took}）")
+    }
+
+    fn duration_to_cut(&self, took: &str) -> String {
+        format!("不明（最後のレコードまで {took}）")
     }
 
     fn chain_altered(&self, line: usize, kept: usize) -> String {

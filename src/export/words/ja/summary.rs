@@ -18,12 +18,30 @@ pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
     format!("{name}（終了コード {exit}）{why}")
 }
 
-pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str)]) -> String {
+pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
     let list: Vec<String> = steps
         .iter()
-        .map(|(title, id)| format!("「{}」（{}）", m.esc(title), m.code(id, true)))
+        .map(|(title, id, doubt)| {
+            // As the cut-off warning says it, inside the id's bracket: none stands beside
+            // another.
+            let doubt = if *doubt {
+                "、適用されたかは不明"
+            } else {
+                ""
+            };
+            format!("「{}」（{}{doubt}）", m.esc(title), m.code(id, true))
+        })
         .collect();
     list.join("、")
+}
+
+pub fn left_past_damage(left: &str) -> String {
+    match left {
+        "" => "不明（破損箇所より後は確かめられない）".into(),
+        left => format!(
+            "不明（破損箇所より後は確かめられない）。破損前の最後の記録までに着手した変更：{left}"
+        ),
+    }
 }
 
 pub fn verdict_and_left(verdict: &str, left: &str) -> String {
