@@ -819,16 +819,16 @@ fn a_long_run_over_midnight_speaks_in_the_runbooks_zone() {
 fn without_a_window_zone_the_machines_own_is_used() {
     for start in [None, Some("2026-12-02T18:29:59.700Z")] {
         let s = Scratch::new();
-        let run = s.run_with(
-            &runbook("demo.yaml"),
-            &[],
-            "quarantine-2023-12\ndone posted\n",
-            |c| {
-                if let Some(t) = start {
-                    c.env("SHISA_FAKE_NOW", t);
-                }
-            },
+        // Its one step outlasts the 0.3 s to midnight however fast the machine starts it.
+        let rb = s.write(
+            "midnight.yaml",
+            "version: 1\nname: midnight\nsteps:\n  - id: wait\n    kind: precheck\n    run: sleep 0.6\n",
         );
+        let run = s.run_with(&rb, &[], "", |c| {
+            if let Some(t) = start {
+                c.env("SHISA_FAKE_NOW", t);
+            }
+        });
         assert_eq!(run.code, 0, "{}", run.explain());
         let o = s
             .shisa()

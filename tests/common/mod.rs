@@ -56,12 +56,21 @@ impl Scratch {
 
     /// The newest run directory, if a run made one (run ids begin with their UTC start, so
     /// the greatest name is the latest run).
+    /// Two runs begun in the same second share their name's time, and the random tail after
+    /// it does not sort by start: the directory made last is the one born last.
     pub fn newest_run_dir(&self) -> Option<PathBuf> {
+        let born = |p: &PathBuf| {
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            let stamp = name.and_then(|n| n.split_once('-').map(|(t, _)| t.to_string()));
+            let meta = std::fs::metadata(p).ok();
+            let at = meta.and_then(|m| m.created().or_else(|_| m.modified()).ok());
+            (stamp, at)
+        };
         std::fs::read_dir(self.journals())
             .ok()?
             .flatten()
             .map(|e| e.path())
-            .max()
+            .max_by_key(born)
     }
 
     /// The run directory of a scratch whose run must have made one.
