@@ -63,15 +63,21 @@ const WATCHER_NICENESS: i32 = 19;
 const LINES_FRAME_MS: u32 = 250;
 /// What line mode gathers before writing to stdout.
 const OUT_BUFFER: usize = 256 * 1024;
+/// How long line mode holds what it printed while more is still ready to read.
+const CATCH_UP_FLUSH: std::time::Duration = std::time::Duration::from_millis(50);
 
 async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
     let client::Connection {
         mut frames,
         mut writer,
         welcome: w,
-    } = client::connect_paced(&socket, Want::Watch, Some(LINES_FRAME_MS))
-        .await
-        .map_err(Error::Failed)?;
+    } = match client::connect_paced(&socket, Want::Watch, Some(LINES_FRAME_MS)).await {
+        Err(why) if client::refused_as_too_new(&why) => {
+            client::connect_paced(&socket, Want::Watch, None).await
+        }
+        connected => connected,
+    }
+    .map_err(Error::Failed)?;
     let mut lines = Lines {
         witness: Witness::for_run(&w),
         copy: open_copy(copy)?.map(std::io::BufWriter::new),
@@ -96,12 +102,19 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
     loop {
         tokio::select! {
             got = frame::next(&mut frames) => {
-                // Everything that has already arrived is printed with one write.
+                // Everything that has already arrived is printed with one write; a watcher
+                // catching up on a flood still shows what it has every 50 ms, so an approval
+                // request is not held behind output still being read.
                 let mut got = got;
+                let mut batch = std::time::Instant::now();
                 loop {
                     if let Some(end) = lines.show(got) {
                         lines.flush();
                         return end;
+                    }
+                    if batch.elapsed() >= CATCH_UP_FLUSH {
+                        lines.flush();
+                        batch = std::time::Instant::now();
                     }
                     match frames.next().now_or_never() {
                         Some(next) => got = next.unwrap_or(Err(FrameError::Closed)),

@@ -80,6 +80,27 @@ pub async fn connect(socket: &PathBuf, want: Want) -> Result<Connection, String>
     connect_paced(socket, want, None).await
 }
 
+/// The version a hello speaks: only a watcher naming its frame needs 4, so everything else
+/// (approve, note, sessions, the TUI watch) still reaches a run started by a shisa from
+/// before 4, as after a package upgrade in the middle of a run.
+fn protocol_for(frame_ms: Option<u32>) -> u32 {
+    if frame_ms.is_some() {
+        PROTOCOL
+    } else {
+        BEFORE_FRAMES
+    }
+}
+
+/// The last version without `frame_ms`.
+const BEFORE_FRAMES: u32 = 3;
+
+/// A refusal from a run that predates `frame_ms` (it rejects the unknown field, or the
+/// version): the watcher asks again without naming a frame and is paced at 50 ms.
+pub fn refused_as_too_new(refusal: &str) -> bool {
+    refusal.contains("`frame_ms`")
+        || refusal.contains(&format!("protocol {PROTOCOL} is not spoken"))
+}
+
 /// Connects, asking to be written to at most once every `frame_ms` (a watcher; the run holds
 /// it to its bounds, `feed::frame_for`). `None`: the run's 50 ms.
 pub async fn connect_paced(
@@ -98,7 +119,7 @@ pub async fn connect_paced(
     let sent = frame::write(
         &mut writer,
         &ClientMsg::Hello {
-            protocol: PROTOCOL,
+            protocol: protocol_for(frame_ms),
             want,
             frame_ms,
         },
@@ -256,4 +277,28 @@ pub fn remove_if_stale_and_mine(socket: &std::path::Path) -> bool {
 /// rejection. The server believes it only from a root peer.
 pub fn sudo_user() -> Option<String> {
     std::env::var("SUDO_USER").ok().filter(|u| !u.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a watcher naming its frame speaks 4: approve, note, sessions and the TUI watch
+    /// reach a run whose shisa predates frames (an upgrade in the middle of a run).
+    #[test]
+    fn only_a_hello_naming_a_frame_speaks_the_new_version() {
+        assert_eq!(protocol_for(None), 3);
+        assert_eq!(protocol_for(Some(250)), PROTOCOL);
+        // What a protocol-3 run says to a hello naming a frame, and to version 4: the
+        // line-mode watcher asks again without a frame.
+        let old =
+            "the run refused: bad hello: unknown field `frame_ms`, expected `type` or `protocol`";
+        assert!(refused_as_too_new(old));
+        assert!(refused_as_too_new(
+            "the run refused: protocol 4 is not spoken here (this run speaks 3)"
+        ));
+        assert!(!refused_as_too_new(
+            "the run refused: you are not in this run's share group"
+        ));
+    }
 }

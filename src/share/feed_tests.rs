@@ -300,6 +300,18 @@ async fn read_timed(mut cursor: Cursor) -> (Vec<Bytes>, Vec<(Instant, usize)>) {
     }
 }
 
+/// Frames that do not line up would each wake the pacer on their own boundaries: every frame
+/// asked for falls on the 50 ms grid, so there are at most ten groups and one wake a frame.
+#[test]
+fn every_frame_asked_for_is_a_whole_number_of_frames() {
+    let ms = |asked| frame_for(Some(asked)).as_millis();
+    assert_eq!([ms(53), ms(59), ms(61), ms(74)], [50, 50, 50, 50]);
+    assert_eq!([ms(76), ms(124), ms(149), ms(251)], [100, 100, 150, 250]);
+    let groups: std::collections::BTreeSet<_> = (0..=u32::from(u16::MAX)).map(ms).collect();
+    assert_eq!(groups.len(), 10, "{groups:?}");
+    assert!(groups.iter().all(|g| g % 50 == 0));
+}
+
 /// Each connection is paced at the frame it asked for: a line-mode watcher at 250 ms is
 /// written to at most once each 250 ms while records stream in, and a 50 ms one beside it
 /// still gets its frames; the first record after a quiet spell and the end reach both at

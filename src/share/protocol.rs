@@ -4,8 +4,9 @@
 //! **Versions.** 4 lets a watcher name its frame in its hello (`frame_ms`, step 1). 3 adds the output backlog (step 3 below): a watcher who joins late is sent
 //! the output printed before it joined, as the same `output` frames as live output. A
 //! version 2 client is still served (it reads `output` frames wherever they come, so the
-//! backlog reaches it too), and a version 2 or 3 client gets the 50 ms frame; anything else
-//! is refused with an `error` naming both versions.
+//! backlog reaches it too). A client that names no frame gets 50 ms, whatever its version
+//! (shisa's own clients speak 3 unless they name one, so they still reach a run whose shisa
+//! predates 4); a version outside 2–4 is refused with an `error` naming both versions.
 //!
 //! **Transport.** A Unix stream socket `<dir>/<run-id>.sock`. shisa opens no
 //! network port; from another machine, SSH is the transport (`ssh -t host shisa watch`).
@@ -38,7 +39,7 @@
 //! **Conversation.**
 //! 1. Client: `{"type":"hello","protocol":4,"want":"watch"|"info"|"approve"|"note"}`, and
 //!    for `watch` optionally `"frame_ms":N`: the watcher is written to at most once every N
-//!    ms (held to 50..=500; 50 when absent). The TUI draws at 50 ms and names none; line
+//!    ms (held to 50..=500 and rounded to a multiple of 50; 50 when absent). The TUI draws at 50 ms and names none; line
 //!    mode prints lines and asks for 250, so the run wakes it a fifth as often.
 //! 2. Server: `welcome` — the run, its runbook (source text, so the client draws steps by
 //!    their titles), the chain head, the current step and any pending approval.
