@@ -8,6 +8,7 @@ mod labels;
 mod sections;
 mod summary;
 
+use crate::phrase::quote_ja as quote;
 use chrono::Datelike;
 
 use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
@@ -57,7 +58,8 @@ impl DocumentWords for Japanese {
         let says = match (source, from) {
             (ZoneChoice::Flag, _) => format!(" {} で指定した", m.code("--tz", false)),
             (ZoneChoice::Runbook, Some((n, name))) => m.esc(&format!(
-                "実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン"
+                "実行 #{n} の手順書{q_name}の作業時間帯のタイムゾーン",
+                q_name = quote(&name)
             )),
             (ZoneChoice::Runbook, None) => m.esc("手順書の作業時間帯のタイムゾーン"),
             (ZoneChoice::Local, _) => m.esc("このマシンのタイムゾーン"),
