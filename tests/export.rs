@@ -344,7 +344,8 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         // The record's name as code, in the summary as in the warning (issue 17).
         "| Outcome | **CUT OFF: the journal ends without `run_finished` (likely a crash or a kill)** |",
         "The slow change: `echo started; sleep 60` was running when the journal stops",
-        "*The journal ends here, without run_finished: the run was cut off.*",
+        // The record's name as code in the footer too (issue 17, third cold read).
+        "*The journal ends here, without `run_finished`: the run was cut off.*",
         "`shisa resume ",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
@@ -370,6 +371,10 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         "{md}"
     );
     let ja = exported(&s, &dir, &["--lang", "ja"], 0);
+    assert!(
+        ja.contains("\n*ジャーナルは `run_finished` なしでここで終わる。"),
+        "{ja}"
+    );
     assert!(
         ja.contains("。「The slow change」の変更コマンドは実行中だったため、変更が適用されたかは不明。`shisa resume "),
         "{ja}"

@@ -108,7 +108,7 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
             "ジャーナルはここで終わる。実行は中断されたままで、完了していない。"
         }
         Unfinished::CutOff { .. } => {
-            "ジャーナルは run_finished なしでここで終わる。実行は異常終了し、記録はここで途絶えている。"
+            "ジャーナルは `run_finished` なしでここで終わる。実行は異常終了し、記録はここで途絶えている。"
         }
         Unfinished::Damaged => {
             "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
