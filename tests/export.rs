@@ -346,6 +346,8 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         // The record's name as code in the footer too (issue 17, third cold read).
         "*The journal ends here, without `run_finished`: the run was cut off.*",
+        // A cut-off run printed no head at its end: only a watcher's copy to compare with.
+        "- Compare the head with the one kept by a watcher (none was printed at the end: the run did not finish): `shisa verify RUN_DIR --head HASH`.",
         "`shisa resume ",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
@@ -373,6 +375,12 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     let ja = exported(&s, &dir, &["--lang", "ja"], 0);
     assert!(
         ja.contains("\n*ジャーナルは `run_finished` なしでここで終わる。"),
+        "{ja}"
+    );
+    assert!(
+        ja.contains(
+            "- このヘッドを、閲覧者が控えたものと照合すること（実行終了時には表示されていない）："
+        ),
         "{ja}"
     );
     assert!(

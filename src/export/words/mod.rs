@@ -258,7 +258,7 @@ pub trait DocumentWords: Sync {
     fn torn_line(&self, bytes: usize) -> String;
     /// Lines `first` to `last` are left out (past the break, or the altered one and on).
     fn untrusted_line(&self, first: usize, last: usize) -> String;
-    fn compare_head(&self, m: &dyn Markup) -> String;
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String;
 
     /// A step's state as the chart names it (the JSON keeps the stable key).
     fn bar_status(&self, s: BarStatus) -> &'static str;
@@ -329,6 +329,18 @@ pub trait DocumentWords: Sync {
 
     /// The stderr line after writing an export to a file.
     fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String;
+}
+
+/// The runs whose chain head the integrity section offers to compare: their labels
+/// (markup, `#2`; empty for a single run's export, or when every run of a merged one has
+/// a head: `every`), and which of them printed a head at
+/// their end (a cut-off or live run printed none; a damaged run has no head to compare).
+pub struct HeadsToCompare {
+    pub every: bool,
+    pub runs: Vec<String>,
+    pub printed: Vec<String>,
+    pub any_printed: bool,
+    pub all_printed: bool,
 }
 
 /// What a rollback line says; times are already formatted, names plain text.

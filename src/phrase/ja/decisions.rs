@@ -156,9 +156,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let p = step();
             match choice {
                 Choice::Rollback => p.plain(format!("{who} がロールバックを選択")),
-                Choice::RollbackItem => {
-                    p.plain(format!("{who} がこのループの今の回だけをロールバックすることを選択"))
-                }
+                Choice::RollbackItem => p.plain(format!(
+                    "{who} がこのループの今の回だけをロールバックすることを選択"
+                )),
                 Choice::Retry => p.plain(format!("{who} が再試行を選択")),
                 Choice::Abort(Some(r)) => {
                     p.plain(format!("{who} が中止を選択：{q_r}", q_r = quote(&r)))

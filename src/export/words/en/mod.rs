@@ -8,7 +8,7 @@ mod labels;
 mod sections;
 mod summary;
 
-use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
+use super::{DocumentWords, HeadsToCompare, Label, Markup, RollbackLine, Unfinished};
 use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
@@ -165,8 +165,8 @@ impl DocumentWords for English {
         integrity::untrusted_line(first, last)
     }
 
-    fn compare_head(&self, m: &dyn Markup) -> String {
-        integrity::compare_head(m)
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String {
+        integrity::compare_head(m, heads)
     }
 
     fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {

@@ -11,7 +11,7 @@ mod summary;
 use crate::phrase::quote_ja as quote;
 use chrono::Datelike;
 
-use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
+use super::{DocumentWords, HeadsToCompare, Label, Markup, RollbackLine, Unfinished};
 use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
@@ -188,8 +188,8 @@ impl DocumentWords for Japanese {
         integrity::untrusted_line(first, last)
     }
 
-    fn compare_head(&self, m: &dyn Markup) -> String {
-        integrity::compare_head(m)
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String {
+        integrity::compare_head(m, heads)
     }
 
     fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
