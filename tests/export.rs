@@ -1336,3 +1336,44 @@ fn an_export_file_is_as_private_as_its_run() {
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
     assert_eq!(export_to("shared.html"), 0o644);
 }
+
+/// Merged, a cut-off run's journal end is drawn on its own lane and names the run: a label
+/// on the first lane read as the first run's end (issue 17, third cold read).
+#[test]
+fn a_merged_charts_journal_end_sits_on_the_cut_off_runs_lane() {
+    let s = Scratch::new();
+    let done = completed(&s);
+    let dir = crashed(&s);
+    for (lang, label) in [("en", "#2 journal ends"), ("ja", "#2 ジャーナル終端")] {
+        let html = exported(
+            &s,
+            done.dir(),
+            &[dir.to_str().unwrap(), "--format", "html", "--lang", lang],
+            0,
+        );
+        let cut = html
+            .split("<line class=\"cut\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no cut line in {html}"));
+        let attr = |name: &str| -> f64 {
+            let from = cut.split(&format!(" {name}=\"")).nth(1).unwrap();
+            from.split('"').next().unwrap().parse().unwrap()
+        };
+        let (top, bottom, y) = (attr("y1"), attr("y2"), attr("y"));
+        let text = cut.split("</text>").next().unwrap().rsplit('>').next().unwrap();
+        assert_eq!(text, label, "{cut}");
+        // The second lane's row, not the first's: the line and its label span that row.
+        let lanes: Vec<f64> = html
+            .split("<rect class=\"lane")
+            .skip(1)
+            .map(|r| {
+                let from = r.split(" y=\"").nth(1).unwrap();
+                from.split('"').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(lanes.len(), 2, "{html}");
+        assert_eq!(top, lanes[1], "{cut}");
+        assert!(top < y && y < bottom, "{cut}");
+        assert_eq!(bottom - top, lanes[1] - lanes[0], "{cut}");
+    }
+}
