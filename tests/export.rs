@@ -1360,7 +1360,13 @@ fn a_merged_charts_journal_end_sits_on_the_cut_off_runs_lane() {
             from.split('"').next().unwrap().parse().unwrap()
         };
         let (top, bottom, y) = (attr("y1"), attr("y2"), attr("y"));
-        let text = cut.split("</text>").next().unwrap().rsplit('>').next().unwrap();
+        let text = cut
+            .split("</text>")
+            .next()
+            .unwrap()
+            .rsplit('>')
+            .next()
+            .unwrap();
         assert_eq!(text, label, "{cut}");
         // The second lane's row, not the first's: the line and its label span that row.
         let lanes: Vec<f64> = html
@@ -1375,5 +1381,43 @@ fn a_merged_charts_journal_end_sits_on_the_cut_off_runs_lane() {
         assert_eq!(top, lanes[1], "{cut}");
         assert!(top < y && y < bottom, "{cut}");
         assert_eq!(bottom - top, lanes[1] - lanes[0], "{cut}");
+    }
+}
+
+/// The chart's tooltips of a step cut off: its state said once, when it started and that
+/// no end was recorded, and its kind as the timeline says it (issue 17, third cold read).
+#[test]
+fn a_cut_off_steps_tooltips_say_its_state_once() {
+    let s = Scratch::new();
+    let dir = crashed(&s);
+    for (lang, lane, bar) in [
+        (
+            "en",
+            "slow — in doubt (cut off) (action, changes something)",
+            "— in doubt (cut off): started ",
+        ),
+        (
+            "ja",
+            "slow — 未確定（異常終了）（変更作業）",
+            "— 未確定（異常終了）：",
+        ),
+    ] {
+        let html = exported(&s, &dir, &["--format", "html", "--lang", lang], 0);
+        let titles: Vec<&str> = html
+            .split("<title>")
+            .skip(1)
+            .map(|t| t.split("</title>").next().unwrap())
+            .collect();
+        assert!(titles.contains(&lane), "{titles:?}");
+        let tip = titles
+            .iter()
+            .find(|t| t.contains(bar))
+            .unwrap_or_else(|| panic!("no {bar:?} in {titles:?}"));
+        let end = if lang == "en" {
+            ", no end recorded"
+        } else {
+            " に開始、終了の記録なし"
+        };
+        assert!(tip.ends_with(end), "{tip}");
     }
 }

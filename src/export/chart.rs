@@ -89,7 +89,7 @@ pub fn render(p: &Postmortem) -> String {
         let hint = if p.merged() {
             w.run_lane(&s.id, s.status, &s.kind)
         } else {
-            w.step_lane(&s.id, s.status, &s.kind)
+            w.step_lane(&s.id, s.status, &s.kind, s.mutating)
         };
         lane(&mut o, k + own, &s.title, &hint, Some(s.status));
         bar(&mut o, p, &axis, k + own, s, (last, end));
@@ -249,7 +249,7 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
         esc(&s.id),
         colour(s.status),
         esc(&s.title),
-        esc(&words.bar_tip(words.bar_status(s.status), tip_took, &start.clock()))
+        esc(&words.bar_tip(s.status, tip_took, &start.clock()))
     );
     let mut after = x0 + w;
     if let (Some(a), Some(b)) = (s.rollback_started, s.rollback_ended) {

@@ -263,13 +263,15 @@ pub trait DocumentWords: Sync {
     /// A step's state as the chart names it (the JSON keeps the stable key).
     fn bar_status(&self, s: BarStatus) -> &'static str;
 
-    /// A step's lane tooltip: its id, its state and its kind (`action`, as journaled).
-    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String;
+    /// A step's lane tooltip: its id, its state and its kind as the timeline says it
+    /// (a changing action too).
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str, mutating: bool) -> String;
     /// A run's lane tooltip in a merged chart: its id, its state and its verdict.
     fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String;
 
-    /// A bar's tooltip after the step's title: its state, how long it took, when it began.
-    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String;
+    /// A bar's tooltip after the step's title: its state, how long it took, when it began
+    /// (a bar without an end says so instead of a duration).
+    fn bar_tip(&self, status: BarStatus, took: &str, from: &str) -> String;
 
     /// A target check's result: `confirmed`, `mismatch` (misses so far), `denied` (rule,
     /// pattern).

@@ -169,12 +169,12 @@ impl DocumentWords for English {
         integrity::compare_head(m, heads)
     }
 
-    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
+    fn bar_tip(&self, status: BarStatus, took: &str, from: &str) -> String {
         labels::bar_tip(status, took, from)
     }
 
-    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String {
-        labels::step_lane(id, status, kind)
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str, mutating: bool) -> String {
+        labels::step_lane(id, status, kind, mutating)
     }
 
     fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String {
