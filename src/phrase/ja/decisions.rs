@@ -93,7 +93,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = person_words(&rec.actor, person);
             step().marked(Mark::Refused).plain(format!(
                 "{who} が承認を却下：{q_reason}",
-                q_reason = quote(&reason)
+                q_reason = quote(reason)
             ))
         }
         Body::ApprovalRefused {
@@ -113,11 +113,11 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         Body::ManualDone { note, choice, undo } => {
             let what = match (undo, choice) {
                 (Some(n), _) => format!("{who} が手作業のロールバック {n} を実施"),
-                (None, Some(c)) => format!("{who} が{q_c}と回答", q_c = quote(&c)),
+                (None, Some(c)) => format!("{who} が{q_c}と回答", q_c = quote(c)),
                 (None, None) => format!("{who} が手作業の完了を記録"),
             };
             match note {
-                Some(n) => step().plain(format!("{what}：{q_n}", q_n = quote(&n))),
+                Some(n) => step().plain(format!("{what}：{q_n}", q_n = quote(n))),
                 None => step().plain(what),
             }
         }
@@ -125,7 +125,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = book.actor(&rec.actor);
             // A space only between a Latin name and kana: never after a full-width bracket.
             let gap = if who.ends_with('）') { "" } else { " " };
-            Phrase::new().plain(format!("{who}{gap}のメモ：{q_text}", q_text = quote(&text)))
+            Phrase::new().plain(format!("{who}{gap}のメモ：{q_text}", q_text = quote(text)))
         }
         Body::StepFailed {
             prompt: Prompt::Window,
@@ -161,18 +161,18 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 )),
                 Choice::Retry => p.plain(format!("{who} が再試行を選択")),
                 Choice::Abort(Some(r)) => {
-                    p.plain(format!("{who} が中止を選択：{q_r}", q_r = quote(&r)))
+                    p.plain(format!("{who} が中止を選択：{q_r}", q_r = quote(r)))
                 }
                 Choice::Abort(None) => p.plain(format!("{who} が中止を選択")),
                 Choice::Continue => p.plain(format!("{who} が失敗を越えて続行することを選択")),
                 Choice::Rerun => p.plain(format!("{who} が未確定ステップの再実行を選択")),
                 Choice::Override(r) => p.marked(Mark::Override).plain(format!(
                     "{who} がオーバーライドを選択：{q_r}",
-                    q_r = quote(&r)
+                    q_r = quote(r)
                 )),
                 Choice::Done(r) => p.marked(Mark::Override).plain(format!(
                     "{who} が未確定ステップを再実行せずに完了とした：{q_r}",
-                    q_r = quote(&r)
+                    q_r = quote(r)
                 )),
             }
         }

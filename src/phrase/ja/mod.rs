@@ -258,7 +258,7 @@ impl Phrasebook for Japanese {
 
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
-            Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
+            Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(t))),
             None => Phrase::new(),
         };
         let n = a.ran.attempts;

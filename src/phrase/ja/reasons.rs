@@ -39,7 +39,7 @@ pub fn step_failure(f: &StepFailure) -> String {
             outside_window(s)
         ),
         StepFailure::Rejected { by, reason } => {
-            format!("{by} が承認を却下：{q_reason}", q_reason = quote(&reason))
+            format!("{by} が承認を却下：{q_reason}", q_reason = quote(reason))
         }
         StepFailure::LostCapture {
             purpose,
@@ -146,10 +146,10 @@ pub fn step_end(e: &StepEnd) -> String {
             has_verify,
         } => match (proven, has_verify) {
             (false, _) => {
-                format!("作業者が完了とした（{q_said}）。検証で裏付けられていない", q_said = quote(&said))
+                format!("作業者が完了とした（{q_said}）。検証で裏付けられていない", q_said = quote(said))
             }
-            (true, true) => format!("作業者が完了とした（{q_said}）。検証は成功", q_said = quote(&said)),
-            (true, false) => format!("作業者が完了とした（{q_said}）", q_said = quote(&said)),
+            (true, true) => format!("作業者が完了とした（{q_said}）。検証は成功", q_said = quote(said)),
+            (true, false) => format!("作業者が完了とした（{q_said}）", q_said = quote(said)),
         },
     }
 }

@@ -70,17 +70,17 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let text = match what {
                 OverrideKind::Clock => format!("この実行では時計を偽装している：{reason}"),
                 OverrideKind::Window => {
-                    format!("{who} が作業時間帯外での開始を決定：{q_reason}", q_reason = quote(&reason))
+                    format!("{who} が作業時間帯外での開始を決定：{q_reason}", q_reason = quote(reason))
                 }
                 OverrideKind::Precheck => {
-                    format!("{who} が失敗した事前チェックをオーバーライド：{q_reason}", q_reason = quote(&reason))
+                    format!("{who} が失敗した事前チェックをオーバーライド：{q_reason}", q_reason = quote(reason))
                 }
             };
             step().marked(Mark::Override).plain(text)
         }
         Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
             "手順書が{}ガードを免除している：{q_reason}",
-            words::guard_words(guard), q_reason = quote(&reason))),
+            words::guard_words(guard), q_reason = quote(reason))),
         Body::RollbackStarted {
             plan,
             without_rollback,
@@ -110,7 +110,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             Phrase::new().marked(Mark::Rollback).plain(s)
         }
         Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
-            "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(&reason))),
+            "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(reason))),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
             .plain("ロールバック完了。すべてのステップを戻した"),
@@ -183,7 +183,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     "）で続行。完了済みのステップは変更なし{}{}{}。理由：{q_reason}",
                     list("変更", changed),
                     list("追加", added),
-                    list("削除", removed), q_reason = quote(&reason)))
+                    list("削除", removed), q_reason = quote(reason)))
         }
         Body::RunFinished {
             outcome,
@@ -234,7 +234,7 @@ pub(super) fn aborted_at(
     let head = match at {
         Some(step) => format!(
             "{who} が{q_step}で中止（終了コード {exit_code}）",
-            q_step = quote(&step)
+            q_step = quote(step)
         ),
         None => format!("{who} が中止（終了コード {exit_code}）"),
     };
@@ -245,10 +245,7 @@ pub(super) fn aborted_at(
     let left = match left {
         [] => String::new(),
         titles => {
-            let named: Vec<String> = titles
-                .iter()
-                .map(|t| format!("{q_t}", q_t = quote(&t)))
-                .collect();
+            let named: Vec<String> = titles.iter().map(|t| quote(t).to_string()).collect();
             format!("。{}の変更は戻していない", named.join("、"))
         }
     };

@@ -59,7 +59,7 @@ impl DocumentWords for Japanese {
             (ZoneChoice::Flag, _) => format!(" {} で指定した", m.code("--tz", false)),
             (ZoneChoice::Runbook, Some((n, name))) => m.esc(&format!(
                 "実行 #{n} の手順書{q_name}の作業時間帯のタイムゾーン",
-                q_name = quote(&name)
+                q_name = quote(name)
             )),
             (ZoneChoice::Runbook, None) => m.esc("手順書の作業時間帯のタイムゾーン"),
             (ZoneChoice::Local, _) => m.esc("このマシンのタイムゾーン"),

@@ -11,7 +11,7 @@ pub fn target_confirmed() -> String {
 }
 
 pub fn target_reused(from: &str) -> String {
-    format!("再入力なし（{q_from}で確認済み）", q_from = quote(&from))
+    format!("再入力なし（{q_from}で確認済み）", q_from = quote(from))
 }
 
 pub fn target_mismatch(misses: u32) -> String {
@@ -29,8 +29,8 @@ pub fn target_confirmed_blind() -> String {
 pub fn target_mismatch_blind(intended: &str, resolved: &str, miss: &str) -> String {
     format!(
         "ブラインド：意図した対象{q_intended}、実際の対象{q_resolved}。{miss}",
-        q_intended = quote(&intended),
-        q_resolved = quote(&resolved)
+        q_intended = quote(intended),
+        q_resolved = quote(resolved)
     )
 }
 
@@ -109,9 +109,9 @@ pub fn failure_heading(step: &str, p: Option<Purpose>) -> String {
         Some(p) => format!(
             "{q_step}の{}",
             crate::phrase::purpose_ja(p),
-            q_step = quote(&step)
+            q_step = quote(step)
         ),
-        None => format!("{q_step}", q_step = quote(&step)),
+        None => quote(step),
     }
 }
 
@@ -192,5 +192,5 @@ pub fn rollback_command_result(ok: bool, exit: Option<i32>, failure: Option<&str
 
 /// The step in 「」 as every timeline row names it.
 pub fn rollback_command_lead(at: &str, step: &str) -> String {
-    format!("{at} {q_step}：", q_step = quote(&step))
+    format!("{at} {q_step}：", q_step = quote(step))
 }

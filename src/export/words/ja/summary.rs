@@ -124,21 +124,21 @@ fn cut_step(s: &CutStep) -> String {
         CutAt::ChangeRunning => {
             format!(
                 "{q_t}の変更コマンドは実行中だったため、変更が適用されたかは不明",
-                q_t = quote(&t)
+                q_t = quote(t)
             )
         }
         CutAt::Verifying { passed, of } if passed >= of => format!(
             "{q_t}の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない",
-            q_t = quote(&t)
+            q_t = quote(t)
         ),
         CutAt::Verifying { passed: 0, of } => format!(
             "{q_t}の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 1 件目が終わる前に止まっており、変更は検証されていない",
-            q_t = quote(&t)
+            q_t = quote(t)
         ),
         CutAt::Verifying { passed, of } => format!(
             "{q_t}の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 {passed} 件目まで成功した後で止まっており、変更は検証されていない",
-            q_t = quote(&t)
+            q_t = quote(t)
         ),
-        CutAt::Unknown => format!("{q_t}の変更が適用されたかは不明", q_t = quote(&t)),
+        CutAt::Unknown => format!("{q_t}の変更が適用されたかは不明", q_t = quote(t)),
     }
 }
