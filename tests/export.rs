@@ -108,6 +108,14 @@ fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     // Its output goes to files in the scratch dir, so a run that never reaches its step
     // says why in the failure (it flaked once with its stderr in /dev/null).
     let (out, err) = (s.path().join("slow.stdout"), s.path().join("slow.stderr"));
+    // The run directory this run makes: not the newest by name, which a run started in
+    // the same second by the same test may be (its id's suffix is random).
+    let runs = |j: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(j)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let before = runs(&s.journals());
     let mut child = Running(
         s.shisa()
             .arg("run")
@@ -121,7 +129,9 @@ fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let dir = s.newest_run_dir();
+        let dir = runs(&s.journals())
+            .into_iter()
+            .find(|d| !before.contains(d));
         if let Some(dir) = &dir {
             let started = journal(dir)
                 .iter()
