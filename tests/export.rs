@@ -108,6 +108,14 @@ fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     // Its output goes to files in the scratch dir, so a run that never reaches its step
     // says why in the failure (it flaked once with its stderr in /dev/null).
     let (out, err) = (s.path().join("slow.stdout"), s.path().join("slow.stderr"));
+    // The run directory this run makes: not the newest by name, which a run started in
+    // the same second by the same test may be (its id's suffix is random).
+    let runs = |j: &Path| -> Vec<PathBuf> {
+        std::fs::read_dir(j)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let before = runs(&s.journals());
     let mut child = Running(
         s.shisa()
             .arg("run")
@@ -121,7 +129,9 @@ fn start_slow(s: &Scratch) -> (Running, PathBuf) {
     );
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let dir = s.newest_run_dir();
+        let dir = runs(&s.journals())
+            .into_iter()
+            .find(|d| !before.contains(d));
         if let Some(dir) = &dir {
             let started = journal(dir)
                 .iter()
@@ -344,7 +354,10 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         // The record's name as code, in the summary as in the warning (issue 17).
         "| Outcome | **CUT OFF: the journal ends without `run_finished` (likely a crash or a kill)** |",
         "The slow change: `echo started; sleep 60` was running when the journal stops",
-        "*The journal ends here, without run_finished: the run was cut off.*",
+        // The record's name as code in the footer too (issue 17, third cold read).
+        "*The journal ends here, without `run_finished`: the run was cut off.*",
+        // A cut-off run printed no head at its end: only a watcher's copy to compare with.
+        "- Compare the head with the one kept by a watcher (none was printed at the end: the run did not finish): `shisa verify RUN_DIR --head HASH`.",
         "`shisa resume ",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
@@ -370,6 +383,16 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         "{md}"
     );
     let ja = exported(&s, &dir, &["--lang", "ja"], 0);
+    assert!(
+        ja.contains("\n*ジャーナルは `run_finished` なしでここで終わる。"),
+        "{ja}"
+    );
+    assert!(
+        ja.contains(
+            "- このヘッドを、閲覧者が控えたものと照合すること（実行終了時には表示されていない）："
+        ),
+        "{ja}"
+    );
     assert!(
         ja.contains("。「The slow change」の変更コマンドは実行中だったため、変更が適用されたかは不明。`shisa resume "),
         "{ja}"
@@ -1322,4 +1345,89 @@ fn an_export_file_is_as_private_as_its_run() {
     assert_eq!(export_to("private.html"), 0o600);
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o750)).unwrap();
     assert_eq!(export_to("shared.html"), 0o644);
+}
+
+/// Merged, a cut-off run's journal end is drawn on its own lane and names the run: a label
+/// on the first lane read as the first run's end (issue 17, third cold read).
+#[test]
+fn a_merged_charts_journal_end_sits_on_the_cut_off_runs_lane() {
+    let s = Scratch::new();
+    let done = completed(&s);
+    let dir = crashed(&s);
+    for (lang, label) in [("en", "#2 journal ends"), ("ja", "#2 ジャーナル終端")] {
+        let html = exported(
+            &s,
+            done.dir(),
+            &[dir.to_str().unwrap(), "--format", "html", "--lang", lang],
+            0,
+        );
+        let cut = html
+            .split("<line class=\"cut\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("no cut line in {html}"));
+        let attr = |name: &str| -> f64 {
+            let from = cut.split(&format!(" {name}=\"")).nth(1).unwrap();
+            from.split('"').next().unwrap().parse().unwrap()
+        };
+        let (top, bottom, y) = (attr("y1"), attr("y2"), attr("y"));
+        let text = cut
+            .split("</text>")
+            .next()
+            .unwrap()
+            .rsplit('>')
+            .next()
+            .unwrap();
+        assert_eq!(text, label, "{cut}");
+        // The second lane's row, not the first's: the line and its label span that row.
+        let lanes: Vec<f64> = html
+            .split("<rect class=\"lane")
+            .skip(1)
+            .map(|r| {
+                let from = r.split(" y=\"").nth(1).unwrap();
+                from.split('"').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert_eq!(lanes.len(), 2, "{html}");
+        assert_eq!(top, lanes[1], "{cut}");
+        assert!(top < y && y < bottom, "{cut}");
+        assert_eq!(bottom - top, lanes[1] - lanes[0], "{cut}");
+    }
+}
+
+/// The chart's tooltips of a step cut off: its state said once, when it started and that
+/// no end was recorded, and its kind as the timeline says it (issue 17, third cold read).
+#[test]
+fn a_cut_off_steps_tooltips_say_its_state_once() {
+    let s = Scratch::new();
+    let dir = crashed(&s);
+    for (lang, lane, bar) in [
+        (
+            "en",
+            "slow — in doubt (cut off) (action, changes something)",
+            "— in doubt (cut off): started ",
+        ),
+        (
+            "ja",
+            "slow — 未確定（異常終了）（変更作業）",
+            "— 未確定（異常終了）：",
+        ),
+    ] {
+        let html = exported(&s, &dir, &["--format", "html", "--lang", lang], 0);
+        let titles: Vec<&str> = html
+            .split("<title>")
+            .skip(1)
+            .map(|t| t.split("</title>").next().unwrap())
+            .collect();
+        assert!(titles.contains(&lane), "{titles:?}");
+        let tip = titles
+            .iter()
+            .find(|t| t.contains(bar))
+            .unwrap_or_else(|| panic!("no {bar:?} in {titles:?}"));
+        let end = if lang == "en" {
+            ", no end recorded"
+        } else {
+            " に開始、終了の記録なし"
+        };
+        assert!(tip.ends_with(end), "{tip}");
+    }
 }

@@ -1115,9 +1115,19 @@ fn a_damaged_journals_hash_is_never_offered_as_its_head() {
     let s = Scratch::new();
     let run = damaged_at_its_change(&s);
     let done = completed(&s);
-    for (lang, compare, label) in [
-        ("en", "Compare the head", "Last intact record's hash: `"),
-        ("ja", "このヘッドを", "破損前の最後のレコードのハッシュ：`"),
+    for (lang, compare, named, label) in [
+        (
+            "en",
+            "Compare the head",
+            "#2's head with the one printed at the end",
+            "Last intact record's hash: `",
+        ),
+        (
+            "ja",
+            "このヘッドを",
+            "#2 のヘッドを、実行終了時に",
+            "破損前の最後のレコードのハッシュ：`",
+        ),
     ] {
         let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);
         assert!(!md.contains(compare), "{md}");
@@ -1145,8 +1155,14 @@ fn a_damaged_journals_hash_is_never_offered_as_its_head() {
             };
             assert!(rows[0].contains(&label), "{}", rows[0]);
             assert!(!rows[1].contains(&label), "{}", rows[1]);
-            // The intact run's head can still be compared.
-            assert!(merged.contains(compare), "{merged}");
+            // The intact run's head can still be compared, and the line names that run
+            // alone, not the damaged one (issue 17, third cold read).
+            let line = merged
+                .lines()
+                .find(|l| l.contains("--head HASH"))
+                .unwrap_or_else(|| panic!("no compare line in {merged}"));
+            assert!(line.replace("\\#", "#").contains(named), "{line}");
+            assert!(!line.contains("#1"), "{line}");
         }
     }
 }

@@ -4,9 +4,9 @@
 //! merged export each row (or heading) names its run first.
 
 use super::markup::{Item, Markup};
-use super::model::{NoteWritten, Postmortem, RunReport, when};
+use super::model::{NoteWritten, Postmortem, RunReport, RunState, when};
 use super::text::Text;
-use super::words::{Label, RollbackLine};
+use super::words::{HeadsToCompare, Label, RollbackLine};
 use crate::phrase::Marker;
 
 /// A section's table: its rows from every run, a run column first when there are several.
@@ -256,12 +256,40 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
         }
     }
     // Past a break only the last intact record's hash is shown, which no head printed at
-    // the run's end will match: the comparison is offered only for a run's real head.
-    if p.runs
-        .iter()
-        .any(|r| r.integrity.head_label() == Label::ChainHead)
-    {
-        items.push(Item::new(w.compare_head(m)));
+    // the run's end will match: the comparison is offered only for a run's real head, and
+    // names those runs in a merged export. A run cut off or still going printed no head.
+    let mut heads = HeadsToCompare {
+        every: false,
+        runs: Vec::new(),
+        printed: Vec::new(),
+        any_printed: false,
+        all_printed: true,
+    };
+    let mut any = false;
+    for (k, r) in p.runs.iter().enumerate() {
+        if r.integrity.head_label() != Label::ChainHead {
+            continue;
+        }
+        any = true;
+        let label = m.esc(&format!("#{}", k + 1));
+        let printed = matches!(r.run.state, RunState::Finished | RunState::Halted);
+        heads.any_printed |= printed;
+        heads.all_printed &= printed;
+        if p.merged() {
+            heads.runs.push(label.clone());
+            if printed {
+                heads.printed.push(label);
+            }
+        }
+    }
+    // Every run has a head, all printed or none: no need to list them.
+    if heads.runs.len() == p.runs.len() && p.merged() && (heads.all_printed || !heads.any_printed) {
+        heads.every = true;
+        heads.runs.clear();
+        heads.printed.clear();
+    }
+    if any {
+        items.push(Item::new(w.compare_head(m, &heads)));
     }
     m.list(o, items);
 }

@@ -89,15 +89,39 @@ pub fn render(p: &Postmortem) -> String {
         let hint = if p.merged() {
             w.run_lane(&s.id, s.status, &s.kind)
         } else {
-            w.step_lane(&s.id, s.status, &s.kind)
+            w.step_lane(&s.id, s.status, &s.kind, s.mutating)
         };
         lane(&mut o, k + own, &s.title, &hint, Some(s.status));
         bar(&mut o, p, &axis, k + own, s, (last, end));
     }
     // The end of the record: now for a live run, the last line for a cut-off one.
+    // Merged, each cut-off run's journal ends on its own lane, named: a line across every
+    // lane, labelled on the first, read as the first run's end (issue 17, third cold read).
+    if p.merged() && !live {
+        for (k, r) in p.runs.iter().enumerate() {
+            if settled(r) {
+                continue;
+            }
+            let x = axis.x(r.run.end);
+            let top = TOP + ROW * k as f64;
+            let label = format!("#{} {}", k + 1, w.label(Label::ChartJournalEnds));
+            let (lx, anchor) = if x + 110.0 < W {
+                (x + 4.0, "start")
+            } else {
+                (x - 4.0, "end")
+            };
+            let _ = write!(
+                o,
+                "<line class=\"cut\" x1=\"{x:.1}\" y1=\"{top:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\"/><text class=\"cut-label\" x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+                top + ROW,
+                top + ROW / 2.0 + 4.0,
+                esc(&label)
+            );
+        }
+    }
     let cut = if live {
         Some((w.label(Label::ChartNow), last))
-    } else if !finished {
+    } else if !finished && !p.merged() {
         Some((w.label(Label::ChartJournalEnds), recorded_end))
     } else if !p.merged() && first.run.state == RunState::Damaged {
         Some((w.label(Label::ChartJournalBreaks), recorded_end))
@@ -225,7 +249,7 @@ fn bar(o: &mut String, p: &Postmortem, axis: &Axis, k: usize, s: &StepBar, ends:
         esc(&s.id),
         colour(s.status),
         esc(&s.title),
-        esc(&words.bar_tip(words.bar_status(s.status), tip_took, &start.clock()))
+        esc(&words.bar_tip(s.status, tip_took, &start.clock()))
     );
     let mut after = x0 + w;
     if let (Some(a), Some(b)) = (s.rollback_started, s.rollback_ended) {

@@ -46,7 +46,7 @@ tr.marked td { background: #fffaf0; }
 #chart .mk.approve { fill: #1f5fbf; } #chart .mk.fail { fill: #b42323; } #chart .mk.rollback { fill: #c07f00; }
 #chart .mk.override { fill: #7a3fb0; } #chart .mk.done { fill: #1f7a3a; } #chart .mk.pause { fill: #777; }
 #chart .cut { stroke: #b42323; stroke-width: 1.5; stroke-dasharray: 5 4; }
-#chart .cut-label { font: 11px system-ui, sans-serif; fill: #b42323; }
+#chart .cut-label { font: 11px system-ui, sans-serif; fill: #b42323; paint-order: stroke; stroke: #fff; stroke-width: 3px; }
 @media print { body { background: #fff; } main { padding: 0; } }
 "#;
 

@@ -32,6 +32,7 @@ pub use ja::Japanese;
 pub use ja::guard_words as guard_ja;
 pub use ja::kind_words as kind_ja;
 pub use ja::purpose_words as purpose_ja;
+pub use ja::quote as quote_ja;
 pub use mark::{Mark, Marker};
 
 /// The languages shisa writes an export in.
@@ -256,6 +257,10 @@ pub trait Phrasebook: Sync {
     /// (`messages::abort_unexplained`), naming who aborted.
     fn aborted(&self, at: AbortedAt, operator: &str) -> String;
 
+    /// A run rolled back because someone asked, naming who: the person, not a role
+    /// (issue 17: 「root の求めに応じて」).
+    fn rolled_back_on_request(&self, operator: &str) -> String;
+
     /// Why a step ended, where a rule or a choice (not its commands) decided it.
     fn step_end(&self, e: &StepEnd) -> String;
 
@@ -319,6 +324,7 @@ pub fn run_end_said(
         text.and_then(crate::engine::messages::unexplained_abort),
     ) {
         (None, Some(at)) => Some(book.aborted(at, operator)),
+        (Some(RunEnd::RolledBackOnRequest), _) => Some(book.rolled_back_on_request(operator)),
         _ => said(why, text, |w| book.run_end(w)),
     }
 }

@@ -221,6 +221,103 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
     assert_eq!(say(&empty).text(), "nothing to undo");
 }
 
+/// A failed command in Japanese: the command is the sentence's subject and the reason a
+/// sentence of its own, no dash inside a Japanese sentence (issue 17, third cold read).
+#[test]
+fn a_failed_command_in_japanese_has_no_dash_inside_its_sentence() {
+    let failed = |purpose| {
+        rec(
+            Some("push"),
+            Role::Shisa,
+            Body::CommandFinished {
+                purpose,
+                attempt: 1,
+                exit: Some(1),
+                signal: None,
+                timed_out: false,
+                duration_ms: 52,
+                bytes: 3,
+                sha256: String::new(),
+                log: String::new(),
+                ok: false,
+                failure: Some("exit 1 (expected 0)".into()),
+                captures: BTreeMap::new(),
+                background: Default::default(),
+                not_yet: None,
+                ssh_failure: None,
+                why: Some(crate::journal::record::CommandFailure::Exit {
+                    code: 1,
+                    expected: 0,
+                }),
+            },
+        )
+    };
+    let main = phrase(&JA, &failed(Purpose::Main), &Titles).unwrap().text();
+    assert_eq!(
+        main,
+        "「Push the config to *all* hosts」：`curl -s https://eu.example/health` が 52 ミリ秒後に失敗。終了コード 1（期待値 0）"
+    );
+    let check = phrase(&JA, &failed(Purpose::Verify(2)), &Titles)
+        .unwrap()
+        .text();
+    assert_eq!(
+        check,
+        "「Push the config to *all* hosts」：検証 2（`curl -s https://eu.example/health`）が 52 ミリ秒後に失敗。終了コード 1（期待値 0）"
+    );
+    let bare = phrase(&JA, &failed(Purpose::Main), &()).unwrap().text();
+    assert_eq!(
+        bare,
+        "「push」：コマンドが 52 ミリ秒後に失敗。終了コード 1（期待値 0）"
+    );
+}
+
+/// Durations over a minute are spaced as the shorter ones are (`250 ミリ秒`, `25.0 秒`).
+#[test]
+fn japanese_durations_are_spaced_alike() {
+    assert_eq!(JA.duration(250), "250 ミリ秒");
+    assert_eq!(JA.duration(25_000), "25.0 秒");
+    assert_eq!(JA.duration(71_000), "1 分 11 秒");
+    assert_eq!(JA.duration(3_840_000), "1 時間 4 分");
+}
+
+/// Someone's words that hold 「」 are quoted with 『』, so brackets never nest; the words
+/// themselves are kept as written, and English is untouched.
+#[test]
+fn a_note_holding_japanese_quotes_is_quoted_with_double_ones() {
+    let text = "「#inc-42」に投稿済み — *bold*";
+    let note = rec(
+        Some("push"),
+        Role::Operator,
+        Body::OperatorNote { text: text.into() },
+    );
+    let ja = phrase(&JA, &note, &Titles).unwrap().text();
+    assert!(ja.ends_with(&format!("『{text}』")), "{ja}");
+    assert!(!ja.contains("「「"), "{ja}");
+    assert!(phrase(&EN, &note, &Titles).unwrap().text().contains(text));
+    assert_eq!(quote_ja("plain words"), "「plain words」");
+    assert_eq!(quote_ja("「x」 said"), "『「x」 said』");
+}
+
+/// A rollback someone asked for names them, in both languages; Japanese says 作業者 for
+/// the role, never オペレーター.
+#[test]
+fn a_rollback_on_request_names_who_asked() {
+    let asked = Some(&RunEnd::RolledBackOnRequest);
+    assert_eq!(
+        run_end_said(&JA, asked, None, "root").unwrap(),
+        "root の求めに応じてロールバックした"
+    );
+    assert_eq!(
+        run_end_said(&EN, asked, None, "root").unwrap(),
+        "rolled back, as root asked"
+    );
+    assert!(
+        !JA.step_end(&StepEnd::ContinueChosen)
+            .contains("オペレーター")
+    );
+    assert_eq!(JA.step_end(&StepEnd::ContinueChosen), "作業者が続行を選択");
+}
+
 #[test]
 fn what_people_write_passes_through_as_written() {
     let note = rec(
@@ -291,11 +388,11 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
     let ja = phrase(&JA, &new, &()).unwrap().text();
     assert_eq!(
         ja,
-        "「push」：検証 2 が 40 ミリ秒後に失敗 — 期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
+        "「push」：検証 2 が 40 ミリ秒後に失敗。期待「標準出力が \"401\" である」に対し、実際の出力は \"403\""
     );
     let ja_old = phrase(&JA, &old, &()).unwrap().text();
     assert!(
-        ja_old.ends_with("— expected stdout is \"401\", saw \"403\""),
+        ja_old.ends_with("に失敗。expected stdout is \"401\", saw \"403\""),
         "{ja_old}"
     );
 }

@@ -271,18 +271,20 @@ pub trait DocumentWords: Sync {
     fn torn_line(&self, bytes: usize) -> String;
     /// Lines `first` to `last` are left out (past the break, or the altered one and on).
     fn untrusted_line(&self, first: usize, last: usize) -> String;
-    fn compare_head(&self, m: &dyn Markup) -> String;
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String;
 
     /// A step's state as the chart names it (the JSON keeps the stable key).
     fn bar_status(&self, s: BarStatus) -> &'static str;
 
-    /// A step's lane tooltip: its id, its state and its kind (`action`, as journaled).
-    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String;
+    /// A step's lane tooltip: its id, its state and its kind as the timeline says it
+    /// (a changing action too).
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str, mutating: bool) -> String;
     /// A run's lane tooltip in a merged chart: its id, its state and its verdict.
     fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String;
 
-    /// A bar's tooltip after the step's title: its state, how long it took, when it began.
-    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String;
+    /// A bar's tooltip after the step's title: its state, how long it took, when it began
+    /// (a bar without an end says so instead of a duration).
+    fn bar_tip(&self, status: BarStatus, took: &str, from: &str) -> String;
 
     /// A target check's result: `confirmed`, `mismatch` (misses so far), `denied` (rule,
     /// pattern).
@@ -342,6 +344,18 @@ pub trait DocumentWords: Sync {
 
     /// The stderr line after writing an export to a file.
     fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String;
+}
+
+/// The runs whose chain head the integrity section offers to compare: their labels
+/// (markup, `#2`; empty for a single run's export, or when every run of a merged one has
+/// a head: `every`), and which of them printed a head at
+/// their end (a cut-off or live run printed none; a damaged run has no head to compare).
+pub struct HeadsToCompare {
+    pub every: bool,
+    pub runs: Vec<String>,
+    pub printed: Vec<String>,
+    pub any_printed: bool,
+    pub all_printed: bool,
 }
 
 /// What a rollback line says; times are already formatted, names plain text.

@@ -235,6 +235,10 @@ impl Phrasebook for English {
         }
     }
 
+    fn rolled_back_on_request(&self, operator: &str) -> String {
+        format!("rolled back, as {operator} asked")
+    }
+
     fn step_end(&self, e: &StepEnd) -> String {
         msg::step_end(e)
     }

@@ -6,10 +6,10 @@ use super::*;
 pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
         None => Phrase::new(),
     };
-    let named = || format!("「{}」", title_or_run(rec, names));
+    let named = || quote(&title_or_run(rec, names));
     match &rec.body {
         Body::StepStarted {
             step_kind,
@@ -87,15 +87,16 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     (None, None) => "失敗".into(),
                 });
                 // How long it ran before failing, said with the failure (39 ミリ秒後に失敗),
-                // not trailing the reason.
-                let p = step()
-                    .marked(Mark::Failed)
-                    .plain(format!("{}が {took}後に失敗", spaced(what.clone())));
-                let p = match &command {
-                    Some(c) => p.plain("：").code(c),
-                    None => p,
+                // and the reason as a sentence of its own: no dash inside a Japanese
+                // sentence. The command is the subject where it is known; a check keeps
+                // its number beside it (検証 2（`…`）が).
+                let p = step().marked(Mark::Failed);
+                let p = match (purpose, &command) {
+                    (Purpose::Main, Some(c)) => p.code(c).plain(" "),
+                    (_, Some(c)) => p.plain(format!("{what}（")).code(c).plain("）"),
+                    (_, None) => p.plain(spaced(what.clone())),
                 };
-                p.plain(" — ")
+                p.plain(format!("が {took}後に失敗。"))
                     .ticked(&why)
                     .plain(format!("{}{left}", again(*attempt)))
             }
@@ -195,7 +196,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
 /// once, in the last poll's row.
 pub(super) fn ran_out(book: &Japanese, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase {
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
         None => Phrase::new(),
     };
     match &rec.body {

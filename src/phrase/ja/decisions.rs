@@ -7,11 +7,12 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
         None => Phrase::new(),
     };
-    let named = || format!("「{}」", title_or_run(rec, names));
-    let why = |r: &Option<String>| r.as_ref().map(|r| format!(" — {r}")).unwrap_or_default();
+    let named = || quote(&title_or_run(rec, names));
+    // The reason as a sentence of its own: no dash inside a Japanese sentence (issue 17).
+    let why = |r: &Option<String>| r.as_ref().map(|r| format!("。{r}")).unwrap_or_default();
     match &rec.body {
         Body::ApprovalRequested { blind: true, .. } => step().plain(
             "第二者の承認待ち（ブラインド：承認者は対象が表示される前に、意図する対象を入力する）",
@@ -23,9 +24,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             allow_self: true,
             ..
         } => step()
-            .plain(
-                "承認待ち：オペレーター自身も承認できる（手順書で許可）。第二者が承認する場合は ",
-            )
+            .plain("承認待ち：作業者自身も承認できる（手順書で許可）。第二者が承認する場合は ")
             .code(expected)
             .plain(" と入力する"),
         Body::ApprovalRequested {
@@ -67,7 +66,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .map(|g| format!("（{g}）"))
                 .unwrap_or_default();
             let how = if *self_approved {
-                "。オペレーター本人（手順書で許可されている）。入力は "
+                "。作業者本人（手順書で許可されている）。入力は "
             } else {
                 "。独立に入力した値は "
             };
@@ -92,9 +91,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::ApprovalRejected { reason, person } => {
             let who = person_words(&rec.actor, person);
-            step()
-                .marked(Mark::Refused)
-                .plain(format!("{who} が承認を却下：「{reason}」"))
+            step().marked(Mark::Refused).plain(format!(
+                "{who} が承認を却下：{q_reason}",
+                q_reason = quote(reason)
+            ))
         }
         Body::ApprovalRefused {
             reason,
@@ -113,11 +113,11 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         Body::ManualDone { note, choice, undo } => {
             let what = match (undo, choice) {
                 (Some(n), _) => format!("{who} が手作業のロールバック {n} を実施"),
-                (None, Some(c)) => format!("{who} が「{c}」と回答"),
+                (None, Some(c)) => format!("{who} が{q_c}と回答", q_c = quote(c)),
                 (None, None) => format!("{who} が手作業の完了を記録"),
             };
             match note {
-                Some(n) => step().plain(format!("{what}：「{n}」")),
+                Some(n) => step().plain(format!("{what}：{q_n}", q_n = quote(n))),
                 None => step().plain(what),
             }
         }
@@ -125,7 +125,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let who = book.actor(&rec.actor);
             // A space only between a Latin name and kana: never after a full-width bracket.
             let gap = if who.ends_with('）') { "" } else { " " };
-            Phrase::new().plain(format!("{who}{gap}のメモ：「{text}」"))
+            Phrase::new().plain(format!("{who}{gap}のメモ：{q_text}", q_text = quote(text)))
         }
         Body::StepFailed {
             prompt: Prompt::Window,
@@ -156,19 +156,23 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let p = step();
             match choice {
                 Choice::Rollback => p.plain(format!("{who} がロールバックを選択")),
-                Choice::RollbackItem => {
-                    p.plain(format!("{who} がこのループ回だけのロールバックを選択"))
-                }
+                Choice::RollbackItem => p.plain(format!(
+                    "{who} がこのループの今の回だけをロールバックすることを選択"
+                )),
                 Choice::Retry => p.plain(format!("{who} が再試行を選択")),
-                Choice::Abort(Some(r)) => p.plain(format!("{who} が中止を選択：「{r}」")),
+                Choice::Abort(Some(r)) => {
+                    p.plain(format!("{who} が中止を選択：{q_r}", q_r = quote(r)))
+                }
                 Choice::Abort(None) => p.plain(format!("{who} が中止を選択")),
                 Choice::Continue => p.plain(format!("{who} が失敗を越えて続行することを選択")),
                 Choice::Rerun => p.plain(format!("{who} が未確定ステップの再実行を選択")),
-                Choice::Override(r) => p
-                    .marked(Mark::Override)
-                    .plain(format!("{who} がオーバーライドを選択：「{r}」")),
+                Choice::Override(r) => p.marked(Mark::Override).plain(format!(
+                    "{who} がオーバーライドを選択：{q_r}",
+                    q_r = quote(r)
+                )),
                 Choice::Done(r) => p.marked(Mark::Override).plain(format!(
-                    "{who} が未確定ステップを再実行せずに完了とした：「{r}」"
+                    "{who} が未確定ステップを再実行せずに完了とした：{q_r}",
+                    q_r = quote(r)
                 )),
             }
         }
@@ -197,6 +201,11 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     Mark::Unproven,
                     format!("{t}を完了として受け入れたが未検証（検証で裏付けられていない）"),
                 ),
+            };
+            // A skip's reason opens with スキップ：, which 「…」をスキップ has just said.
+            let why = match why.strip_prefix("。スキップ：") {
+                Some(rest) if *status == StepStatus::Skipped => format!("：{rest}"),
+                _ => why,
             };
             Phrase::new().marked(mark).plain(words).ticked(&why)
         }

@@ -21,7 +21,7 @@ use crate::journal::record::{
     Prompt, Purpose, Record, Role, RunEnd, Saw, StepFailure, StepStatus,
 };
 use crate::journal::record::{Halt, NotCounted, Shut, StepEnd};
-pub use words::{guard_words, purpose_words};
+pub use words::{guard_words, purpose_words, quote};
 
 pub struct Japanese;
 
@@ -86,7 +86,7 @@ impl Phrasebook for Japanese {
             _ => String::new(),
         };
         Phrase::new()
-            .plain(format!("「{}」：", title_or_run(started, names)))
+            .plain(format!("{}：", quote(&title_or_run(started, names))))
             .code(command)
             .plain(if past_damage {
                 // The result is journaled, on a line the export cannot trust: not "none".
@@ -114,7 +114,7 @@ impl Phrasebook for Japanese {
         };
         Phrase::new()
             .marked(Mark::WindowClosed)
-            .plain(format!("「{}」：", title_or_run(checked, names)))
+            .plain(format!("{}：", quote(&title_or_run(checked, names))))
             .ticked(&shut)
             .plain("。オーバーライドにより続行")
     }
@@ -150,15 +150,15 @@ impl Phrasebook for Japanese {
         person_words(actor, person)
     }
 
-    /// `12 ミリ秒`, `3.4 秒`, `2分5秒`, `1時間4分`.
+    /// `12 ミリ秒`, `3.4 秒`, `2 分 5 秒`, `1 時間 4 分`.
     fn duration(&self, ms: u64) -> String {
         words::duration(ms)
     }
 
     fn step_passed(&self, s: &StepPassed) -> Phrase {
         let mut p = Phrase::new().marked(Mark::Done).plain(format!(
-            "「{}」が完了（{}）",
-            s.title,
+            "{}が完了（{}）",
+            quote(&s.title),
             self.duration(s.took_ms)
         ));
         if let Some(cmd) = s.main().and_then(|m| m.command.clone()) {
@@ -167,7 +167,7 @@ impl Phrasebook for Japanese {
         let checks = s.checks();
         match checks {
             0 => {}
-            1 => p = p.plain("、検証 1 件：成功"),
+            1 => p = p.plain("、検証 1 件も成功"),
             n => p = p.plain(format!("、検証 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
@@ -224,6 +224,10 @@ impl Phrasebook for Japanese {
         reasons::aborted(at, operator)
     }
 
+    fn rolled_back_on_request(&self, operator: &str) -> String {
+        format!("{operator} の求めに応じてロールバックした")
+    }
+
     fn step_end(&self, e: &StepEnd) -> String {
         reasons::step_end(e)
     }
@@ -265,7 +269,7 @@ impl Phrasebook for Japanese {
 
     fn attempts(&self, a: &Attempts) -> Phrase {
         let mut p = match &a.step {
-            Some(t) => Phrase::new().plain(format!("「{t}」：")),
+            Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(t))),
             None => Phrase::new(),
         };
         let n = a.ran.attempts;
@@ -316,7 +320,7 @@ impl Japanese {
                 .code(resolved)
                 .plain(format!(" を入力して確認してください（残り {left} 回）")),
             None => Phrase::new().plain(format!(
-                "ブラインド確認 — チケットにある、意図する対象を入力してください。一致するまで実際の対象は表示しません（残り {left} 回）"
+                "ブラインド確認：チケットにある、意図する対象を入力してください。一致するまで実際の対象は表示しません（残り {left} 回）"
             )),
         }
     }

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::words::{command_failure, duration, purpose_words};
+use super::words::{command_failure, duration, purpose_words, quote};
 use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
     Gate, Halt, Nearest, NoRehearsal, NotCounted, Purpose, RunEnd, Shut, Skip, StepEnd, StepFailure,
@@ -38,7 +38,9 @@ pub fn step_failure(f: &StepFailure) -> String {
             "{}。変更はまだ始めていない。理由を記録してオーバーライドするか、中止する",
             outside_window(s)
         ),
-        StepFailure::Rejected { by, reason } => format!("{by} が承認を却下：「{reason}」"),
+        StepFailure::Rejected { by, reason } => {
+            format!("{by} が承認を却下：{q_reason}", q_reason = quote(reason))
+        }
         StepFailure::LostCapture {
             purpose,
             names,
@@ -76,7 +78,7 @@ pub fn run_end(e: &RunEnd) -> String {
             "すべてのステップが終わったが、{} は検証を通らないまま先へ進んだ",
             steps.join("、")
         ),
-        RunEnd::StoppedAfterFailure => "失敗の後、オペレーターが停止した".into(),
+        RunEnd::StoppedAfterFailure => "失敗の後、作業者が停止した".into(),
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
@@ -95,10 +97,10 @@ pub fn run_end(e: &RunEnd) -> String {
             "ステップが失敗したため、ロールバックした".into()
         }
         RunEnd::RolledBackKeeping { kept } => format!(
-            "ステップが失敗したため、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、またはオペレーターが残した前のループ回）：{}",
+            "ステップが失敗したため、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、または作業者が残した前のループ回）：{}",
             kept.join("、")
         ),
-        RunEnd::RolledBackOnRequest => "オペレーターの求めに応じてロールバックした".into(),
+        RunEnd::RolledBackOnRequest => "作業者の求めに応じてロールバックした".into(),
         RunEnd::RollbackIncomplete { not_undone } if not_undone.is_empty() => {
             "ロールバックは未完了：実行されなかったロールバックコマンドがある".into()
         }
@@ -128,14 +130,14 @@ pub fn step_end(e: &StepEnd) -> String {
     match e {
         StepEnd::Refused { gate: g } => gate(g),
         StepEnd::Skipped { skip: s } => skip(s),
-        StepEnd::ContinueChosen => "オペレーターが続行を選択".into(),
+        StepEnd::ContinueChosen => "作業者が続行を選択".into(),
         StepEnd::RollbackChosen => "ロールバックを選択".into(),
-        StepEnd::RolledBackInstead => "オペレーターが先へ進まずにロールバックした".into(),
+        StepEnd::RolledBackInstead => "作業者が先へ進まずにロールバックした".into(),
         StepEnd::LeftInPlace => {
-            "後からのロールバックがこのステップの確認（対象、承認）を通らず、オペレーターはこの変更を残して先へ進んだ".into()
+            "後からのロールバックがこのステップの確認（対象、承認）を通らず、作業者はこの変更を残して先へ進んだ".into()
         }
         StepEnd::NotUndone { failed } => format!(
-            "戻していない：ロールバックコマンド {} が失敗し、オペレーターはそのまま先へ進んだ。変更は残っている",
+            "戻していない：ロールバックコマンド {} が失敗し、作業者はそのまま先へ進んだ。変更は残っている",
             failed.iter().map(u32::to_string).collect::<Vec<_>>().join("、")
         ),
         StepEnd::Accepted {
@@ -144,10 +146,10 @@ pub fn step_end(e: &StepEnd) -> String {
             has_verify,
         } => match (proven, has_verify) {
             (false, _) => {
-                format!("オペレーターが完了とした（「{said}」）。検証で裏付けられていない")
+                format!("作業者が完了とした（{q_said}）。検証で裏付けられていない", q_said = quote(said))
             }
-            (true, true) => format!("オペレーターが完了とした（「{said}」）。検証は成功"),
-            (true, false) => format!("オペレーターが完了とした（「{said}」）"),
+            (true, true) => format!("作業者が完了とした（{q_said}）。検証は成功", q_said = quote(said)),
+            (true, false) => format!("作業者が完了とした（{q_said}）", q_said = quote(said)),
         },
     }
 }
@@ -156,7 +158,7 @@ pub fn halt(h: &Halt) -> String {
     const RESUME: &str =
         "`shisa resume` で対象を取得し直し、改めて入力を求める（それまでのステップは完了のまま）";
     match h {
-        Halt::Quit => "オペレーターが終了した".into(),
+        Halt::Quit => "作業者が終了した".into(),
         Halt::TerminalGone => "端末が切断された".into(),
         Halt::CtrlC => "Ctrl-C で中断".into(),
         Halt::EndOfInput => "入力待ちの間に標準入力が閉じられた。以降は何も実行していない".into(),
@@ -342,10 +344,10 @@ pub fn not_counted(n: &NotCounted) -> String {
             "対象の名前を {max} 回誤った。ブラインド確認にこれ以上の試行はない：別の人が承認（または却下）する必要がある"
         ),
         NotCounted::Operator { user } => {
-            format!("{user} はオペレーター本人。別の人が承認する必要がある")
+            format!("{user} は作業者本人。別の人が承認する必要がある")
         }
         NotCounted::SameLogin { person } => format!(
-            "別アカウント（同じログイン UID、または sudo）のオペレーター本人 {person}。別の人が承認する必要がある"
+            "別アカウント（同じログイン UID、または sudo）の作業者本人 {person}。別の人が承認する必要がある"
         ),
         NotCounted::NotInGroup { person, group } => format!(
             "{person} はこのホストのグループ `{group}` のメンバーではない。このステップを承認・却下できるのはそのメンバーだけ"

@@ -8,7 +8,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
         None => Phrase::new(),
     };
     match &rec.body {
@@ -26,8 +26,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .unwrap_or_default();
             let p = Phrase::new()
                 .plain(format!(
-                    "{who} が {} で手順書「{}」の実行 ",
-                    rec.actor.host, runbook.name
+                    "{who} が {} で手順書{}の実行 ",
+                    rec.actor.host,
+                    quote(&runbook.name)
                 ))
                 .code(run_id)
                 .plain(format!(" を開始（{place}{mode} モード、手順書の SHA-256 "))
@@ -69,18 +70,17 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let text = match what {
                 OverrideKind::Clock => format!("この実行では時計を偽装している：{reason}"),
                 OverrideKind::Window => {
-                    format!("{who} が作業時間帯外での開始を決定：「{reason}」")
+                    format!("{who} が作業時間帯外での開始を決定：{q_reason}", q_reason = quote(reason))
                 }
                 OverrideKind::Precheck => {
-                    format!("{who} が失敗した事前チェックをオーバーライド：「{reason}」")
+                    format!("{who} が失敗した事前チェックをオーバーライド：{q_reason}", q_reason = quote(reason))
                 }
             };
             step().marked(Mark::Override).plain(text)
         }
         Body::Waiver { guard, reason } => step().marked(Mark::Waived).plain(format!(
-            "手順書が{}ガードを免除している：「{reason}」",
-            words::guard_words(guard)
-        )),
+            "手順書が{}ガードを免除している：{q_reason}",
+            words::guard_words(guard), q_reason = quote(reason))),
         Body::RollbackStarted {
             plan,
             without_rollback,
@@ -88,7 +88,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         } => {
             let titles = |ids: &[String]| -> Vec<String> {
                 ids.iter()
-                    .map(|id| format!("「{}」", title(id, names)))
+                    .map(|id| quote(&title(id, names)))
                     .collect()
             };
             let mut s = if plan.is_empty() {
@@ -110,8 +110,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             Phrase::new().marked(Mark::Rollback).plain(s)
         }
         Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
-            "{who} が残った変更のロールバックを要求：「{reason}」"
-        )),
+            "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(reason))),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
             .plain("ロールバック完了。すべてのステップを戻した"),
@@ -134,8 +133,8 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let p = Phrase::new().marked(Mark::Resumed);
             match in_doubt {
                 Some(id) => p.plain(format!(
-                    "{who} が実行を再開。「{}」は未確定だった",
-                    title(id, names)
+                    "{who} が実行を再開。{}は未確定だった",
+                    quote(&title(id, names))
                 )),
                 None => p.plain(format!("{who} が実行を再開")),
             }
@@ -181,11 +180,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .plain(format!("{who} が編集後の手順書（SHA-256 "))
                 .code(&to_sha256[..to_sha256.len().min(12)])
                 .plain(format!(
-                    "）で続行。完了済みのステップは変更なし{}{}{} —「{reason}」",
+                    "）で続行。完了済みのステップは変更なし{}{}{}。理由：{q_reason}",
                     list("変更", changed),
                     list("追加", added),
-                    list("削除", removed)
-                ))
+                    list("削除", removed), q_reason = quote(reason)))
         }
         Body::RunFinished {
             outcome,
@@ -235,7 +233,10 @@ pub(super) fn aborted_at(
         return Phrase::new();
     };
     let head = match at {
-        Some(step) => format!("{who} が「{step}」で中止（終了コード {exit_code}）"),
+        Some(step) => format!(
+            "{who} が{q_step}で中止（終了コード {exit_code}）",
+            q_step = quote(step)
+        ),
         None => format!("{who} が中止（終了コード {exit_code}）"),
     };
     let words = match reason.as_deref().and_then(unexplained_abort) {
@@ -245,7 +246,7 @@ pub(super) fn aborted_at(
     let left = match left {
         [] => String::new(),
         titles => {
-            let named: Vec<String> = titles.iter().map(|t| format!("「{t}」")).collect();
+            let named: Vec<String> = titles.iter().map(|t| quote(t).to_string()).collect();
             // Until a later rollback, if one came: in place from the abort to then.
             let until = undone
                 .map(|t| format!("（{t} にロールバック）"))

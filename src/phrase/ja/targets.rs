@@ -8,7 +8,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
     let who = &rec.actor.user;
     // The step a sentence is about, in 「」, followed by a colon.
     let step = || match step_title(rec, names) {
-        Some(t) => Phrase::new().plain(format!("「{t}」：")),
+        Some(t) => Phrase::new().plain(format!("{q_t}：", q_t = quote(&t))),
         None => Phrase::new(),
     };
     match &rec.body {
@@ -64,7 +64,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         } => step()
             .plain("対象 ")
             .code(resolved)
-            .plain(" はこのループ回の「")
+            .plain(" は、このループの同じ回の「")
             .plain(title(earlier, names))
             .plain("」で確認済みのため、再入力は求めない"),
         Body::TargetConfirmed { blind: true, .. } => step().plain(format!(
@@ -78,7 +78,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             .marked(Mark::Override)
             .plain(format!("{who} が "))
             .code(typed)
-            .plain(format!(" と入力し、後戻りできない地点を越えた — {reason}")),
+            .plain(format!(
+                " と入力し、後戻りできない地点を越えた。理由：{reason}"
+            )),
         Body::TargetMismatch {
             typed,
             misses,

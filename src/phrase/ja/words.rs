@@ -135,6 +135,17 @@ pub fn guard_words(guard: &str) -> &str {
     }
 }
 
+/// Someone's words (a title, a note, a reason) in Japanese quotes: 「…」, or 『…』 when
+/// they hold 「」 themselves, so brackets never nest (issue 17). The words are kept as
+/// written; only the quotes around them change.
+pub fn quote(s: &str) -> String {
+    if s.contains(['「', '」']) {
+        format!("『{s}』")
+    } else {
+        format!("「{s}」")
+    }
+}
+
 pub fn purpose_words(p: Purpose) -> String {
     match p {
         Purpose::Main => "コマンド".into(),
@@ -147,7 +158,8 @@ pub fn purpose_words(p: Purpose) -> String {
     }
 }
 
-/// A duration as a Japanese timeline says one (`2分30秒`, `1.5 秒`).
+/// A duration as a Japanese timeline says one (`2 分 30 秒`, `1.5 秒`): a space between
+/// each figure and its unit, as `250 ミリ秒` and `25.0 秒` have (issue 17).
 pub fn duration(ms: u64) -> String {
     match ms {
         0..1000 => format!("{ms} ミリ秒"),
@@ -155,17 +167,12 @@ pub fn duration(ms: u64) -> String {
         _ => {
             let s = ms / 1000;
             let (h, m, s) = (s / 3600, s / 60 % 60, s % 60);
-            let mut out = String::new();
-            if h > 0 {
-                out.push_str(&format!("{h}時間"));
-            }
-            if m > 0 {
-                out.push_str(&format!("{m}分"));
-            }
-            if s > 0 {
-                out.push_str(&format!("{s}秒"));
-            }
-            out
+            [(h, "時間"), (m, "分"), (s, "秒")]
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, unit)| format!("{n} {unit}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         }
     }
 }

@@ -1,7 +1,7 @@
 //! English: what `shisa verify` would say of the journal, and the warnings when it or the
 //! runbook is not as the run left it.
 
-use super::super::Markup;
+use super::super::{HeadsToCompare, Markup};
 
 const FALLBACK: &str =
     "steps are named as the journal recorded them, and steps never reached are not listed";
@@ -79,9 +79,33 @@ pub fn untrusted_line(first: usize, last: usize) -> String {
     }
 }
 
-pub fn compare_head(m: &dyn Markup) -> String {
-    format!(
-        "Compare the head with the one printed at the end of the run or kept by a watcher: {}.",
-        m.code("shisa verify RUN_DIR --head HASH", false)
-    )
+/// Only the heads there are to compare, and "printed at the end" only for a run that
+/// printed one (issue 17, third cold read).
+pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
+    let cmd = m.code("shisa verify RUN_DIR --head HASH", false);
+    let (which, ones, run) = match h.runs.as_slice() {
+        [] if h.every => ("each run's head".to_string(), "the one", "that run"),
+        [] => ("the head".to_string(), "the one", "the run"),
+        [one] => (format!("{one}'s head"), "the one", "the run"),
+        many => (
+            format!("the heads of {}", many.join(", ")),
+            "the ones",
+            "each run",
+        ),
+    };
+    if h.all_printed {
+        format!(
+            "Compare {which} with {ones} printed at the end of {run} or kept by a watcher: {cmd}."
+        )
+    } else if h.any_printed {
+        let whose: Vec<String> = h.printed.iter().map(|r| format!("{r}'s")).collect();
+        format!(
+            "Compare {which} with {ones} kept by a watcher, and {} also with the one printed at the end of the run: {cmd}.",
+            whose.join(", ")
+        )
+    } else {
+        format!(
+            "Compare {which} with {ones} kept by a watcher (none was printed at the end: the run did not finish): {cmd}."
+        )
+    }
 }

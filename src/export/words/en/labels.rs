@@ -91,12 +91,24 @@ pub fn bar_status(s: BarStatus) -> &'static str {
     s.label()
 }
 
-pub fn bar_tip(status: &str, took: &str, from: &str) -> String {
-    format!("{status}, {took} from {from}")
+/// A bar's state said once, then its time: a step cut off or past the damage has no end,
+/// so it says when it started and how far the record goes (issue 17, third cold read).
+pub fn bar_tip(status: BarStatus, took: &str, from: &str) -> String {
+    let word = bar_status(status);
+    match status {
+        BarStatus::InDoubt => format!("{word}: started {from}, no end recorded"),
+        BarStatus::Damaged => {
+            format!("{word}: started {from}, {took} until the last intact record")
+        }
+        BarStatus::Running => format!("{word}: started {from}"),
+        _ => format!("{word}, {took} from {from}"),
+    }
 }
 
-pub fn step_lane(id: &str, status: BarStatus, kind: &str) -> String {
-    format!("{id} — {} ({kind})", bar_status(status))
+/// The kind as the timeline says it (`action, changes something`).
+pub fn step_lane(id: &str, status: BarStatus, kind: &str, mutating: bool) -> String {
+    let changes = if mutating { ", changes something" } else { "" };
+    format!("{id} — {} ({kind}{changes})", bar_status(status))
 }
 
 /// The verdict alone, as in Japanese: it names the state already (`aborted (exit 3): …`),

@@ -8,7 +8,7 @@ mod labels;
 mod sections;
 mod summary;
 
-use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
+use super::{DocumentWords, HeadsToCompare, Label, Markup, RollbackLine, Unfinished};
 use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
@@ -179,16 +179,16 @@ impl DocumentWords for English {
         integrity::untrusted_line(first, last)
     }
 
-    fn compare_head(&self, m: &dyn Markup) -> String {
-        integrity::compare_head(m)
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String {
+        integrity::compare_head(m, heads)
     }
 
-    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
+    fn bar_tip(&self, status: BarStatus, took: &str, from: &str) -> String {
         labels::bar_tip(status, took, from)
     }
 
-    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String {
-        labels::step_lane(id, status, kind)
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str, mutating: bool) -> String {
+        labels::step_lane(id, status, kind, mutating)
     }
 
     fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String {

@@ -108,7 +108,7 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
         }
         Unfinished::Halted { .. } => "The journal ends here: the run is halted, not finished.",
         Unfinished::CutOff { .. } => {
-            "The journal ends here, without run_finished: the run was cut off."
+            "The journal ends here, without `run_finished`: the run was cut off."
         }
         Unfinished::Damaged => {
             "The trusted journal ends here; the lines past the damage, the run's end among them, are left out."

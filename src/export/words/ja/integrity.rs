@@ -1,7 +1,7 @@
 //! Japanese: what `shisa verify` would say of the journal, and the warnings when it or the
 //! runbook is not as the run left it.
 
-use super::super::Markup;
+use super::super::{HeadsToCompare, Markup};
 
 const FALLBACK: &str = "ステップ名はジャーナルの記録どおりで、未実施のステップは載らない";
 
@@ -79,9 +79,25 @@ pub fn untrusted_line(first: usize, last: usize) -> String {
     }
 }
 
-pub fn compare_head(m: &dyn Markup) -> String {
-    format!(
-        "このヘッドを、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{}。",
-        m.code("shisa verify RUN_DIR --head HASH", false)
-    )
+/// Only the heads there are to compare, and 実行終了時に表示されたもの only for a run
+/// that printed one (issue 17, third cold read).
+pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
+    let cmd = m.code("shisa verify RUN_DIR --head HASH", false);
+    let which = match h.runs.as_slice() {
+        [] if h.every => "各実行のヘッド".to_string(),
+        [] => "このヘッド".to_string(),
+        many => format!("{} のヘッド", many.join("、")),
+    };
+    if h.all_printed {
+        format!("{which}を、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{cmd}。")
+    } else if h.any_printed {
+        format!(
+            "{which}を、閲覧者が控えたものと照合すること（{} は実行終了時に表示されたものとも）：{cmd}。",
+            h.printed.join("、")
+        )
+    } else {
+        format!(
+            "{which}を、閲覧者が控えたものと照合すること（実行終了時には表示されていない）：{cmd}。"
+        )
+    }
 }

@@ -105,16 +105,26 @@ pub fn bar_status(s: BarStatus) -> &'static str {
     }
 }
 
-pub fn bar_tip(status: &str, took: &str, from: &str) -> String {
-    format!("{status}、{from} から {took}")
+/// A bar's state said once, then its time: a step cut off or past the damage has no end,
+/// so it says when it started and how far the record goes (issue 17, third cold read).
+pub fn bar_tip(status: BarStatus, took: &str, from: &str) -> String {
+    let word = bar_status(status);
+    match status {
+        BarStatus::InDoubt => format!("{word}：{from} に開始、終了の記録なし"),
+        BarStatus::Damaged => format!("{word}：{from} に開始、破損前の最後の記録まで {took}"),
+        BarStatus::Running => format!("{word}：{from} に開始"),
+        _ => format!("{word}、{from} から {took}"),
+    }
 }
 
-pub fn step_lane(id: &str, status: BarStatus, kind: &str) -> String {
-    format!(
-        "{id} — {}（{}）",
-        bar_status(status),
-        crate::phrase::kind_ja(kind)
-    )
+/// The kind as the timeline says it: a changing action is one word, 変更作業.
+pub fn step_lane(id: &str, status: BarStatus, kind: &str, mutating: bool) -> String {
+    let kind = match (kind, mutating) {
+        ("action", true) => "変更作業".to_string(),
+        (k, true) => format!("{}、変更を伴う", crate::phrase::kind_ja(k)),
+        (k, false) => crate::phrase::kind_ja(k).to_string(),
+    };
+    format!("{id} — {}（{kind}）", bar_status(status))
 }
 
 /// The verdict alone: it names the state already (`完了（終了コード 0）`), and beside

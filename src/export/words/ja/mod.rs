@@ -8,9 +8,10 @@ mod labels;
 mod sections;
 mod summary;
 
+use crate::phrase::quote_ja as quote;
 use chrono::Datelike;
 
-use super::{DocumentWords, Label, Markup, RollbackLine, Unfinished};
+use super::{DocumentWords, HeadsToCompare, Label, Markup, RollbackLine, Unfinished};
 use crate::export::bar_status::BarStatus;
 use crate::export::zone::{Time, ZoneChoice};
 use crate::journal::record::{Outcome, OverrideKind, Purpose};
@@ -57,7 +58,8 @@ impl DocumentWords for Japanese {
         let says = match (source, from) {
             (ZoneChoice::Flag, _) => format!(" {} で指定した", m.code("--tz", false)),
             (ZoneChoice::Runbook, Some((n, name))) => m.esc(&format!(
-                "実行 #{n} の手順書「{name}」の作業時間帯のタイムゾーン"
+                "実行 #{n} の手順書{q_name}の作業時間帯のタイムゾーン",
+                q_name = quote(name)
             )),
             (ZoneChoice::Runbook, None) => m.esc("手順書の作業時間帯のタイムゾーン"),
             (ZoneChoice::Local, _) => m.esc("このマシンのタイムゾーン"),
@@ -200,16 +202,16 @@ impl DocumentWords for Japanese {
         integrity::untrusted_line(first, last)
     }
 
-    fn compare_head(&self, m: &dyn Markup) -> String {
-        integrity::compare_head(m)
+    fn compare_head(&self, m: &dyn Markup, heads: &HeadsToCompare) -> String {
+        integrity::compare_head(m, heads)
     }
 
-    fn bar_tip(&self, status: &str, took: &str, from: &str) -> String {
+    fn bar_tip(&self, status: BarStatus, took: &str, from: &str) -> String {
         labels::bar_tip(status, took, from)
     }
 
-    fn step_lane(&self, id: &str, status: BarStatus, kind: &str) -> String {
-        labels::step_lane(id, status, kind)
+    fn step_lane(&self, id: &str, status: BarStatus, kind: &str, mutating: bool) -> String {
+        labels::step_lane(id, status, kind, mutating)
     }
 
     fn run_lane(&self, id: &str, status: BarStatus, verdict: &str) -> String {

@@ -3,6 +3,7 @@
 
 use super::super::{Markup, RollbackLine};
 use crate::journal::record::{OverrideKind, Purpose};
+use crate::phrase::quote_ja as quote;
 use crate::phrase::{JA, Marker, Phrasebook};
 
 pub fn target_confirmed() -> String {
@@ -10,7 +11,7 @@ pub fn target_confirmed() -> String {
 }
 
 pub fn target_reused(from: &str) -> String {
-    format!("再入力なし（「{from}」で確認済み）")
+    format!("再入力なし（{q_from}で確認済み）", q_from = quote(from))
 }
 
 pub fn target_mismatch(misses: u32) -> String {
@@ -26,7 +27,11 @@ pub fn target_confirmed_blind() -> String {
 }
 
 pub fn target_mismatch_blind(intended: &str, resolved: &str, miss: &str) -> String {
-    format!("ブラインド：意図した対象「{intended}」、実際の対象「{resolved}」 — {miss}")
+    format!(
+        "ブラインド：意図した対象{q_intended}、実際の対象{q_resolved}。{miss}",
+        q_intended = quote(intended),
+        q_resolved = quote(resolved)
+    )
 }
 
 pub fn target_impact(count: u64, unit: Option<&str>, at_most: u64) -> String {
@@ -101,8 +106,12 @@ pub fn failure_status(
 /// command, joined with の (not an English comma and a bare noun).
 pub fn failure_heading(step: &str, p: Option<Purpose>) -> String {
     match p {
-        Some(p) => format!("「{step}」の{}", crate::phrase::purpose_ja(p)),
-        None => format!("「{step}」"),
+        Some(p) => format!(
+            "{q_step}の{}",
+            crate::phrase::purpose_ja(p),
+            q_step = quote(step)
+        ),
+        None => quote(step),
     }
 }
 
@@ -145,7 +154,7 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
     let plan = if r.plan.is_empty() {
         "戻すステップはない".to_string()
     } else {
-        let steps: Vec<String> = r.plan.iter().map(|p| format!("「{}」", m.esc(p))).collect();
+        let steps: Vec<String> = r.plan.iter().map(|p| quote(&m.esc(p))).collect();
         match steps.as_slice() {
             [one] => format!("{one}を戻す"),
             many => format!("{}の順に戻す", many.join("→")),
@@ -169,13 +178,13 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
 }
 
 pub fn rollback_without(m: &dyn Markup, steps: &[String]) -> String {
-    let steps: Vec<String> = steps.iter().map(|p| format!("「{}」", m.esc(p))).collect();
+    let steps: Vec<String> = steps.iter().map(|p| quote(&m.esc(p))).collect();
     format!("ロールバックが定義されていない：{}", steps.join("、"))
 }
 
 pub fn rollback_command_result(ok: bool, exit: Option<i32>, failure: Option<&str>) -> String {
     match (failure, exit) {
-        (Some(f), _) if !ok => format!(" — 失敗：{f}"),
+        (Some(f), _) if !ok => format!(" が失敗。{f}"),
         (_, Some(code)) => format!(" → 終了コード {code}"),
         _ => String::new(),
     }
@@ -183,5 +192,5 @@ pub fn rollback_command_result(ok: bool, exit: Option<i32>, failure: Option<&str
 
 /// The step in 「」 as every timeline row names it.
 pub fn rollback_command_lead(at: &str, step: &str) -> String {
-    format!("{at} 「{step}」：")
+    format!("{at} {q_step}：", q_step = quote(step))
 }

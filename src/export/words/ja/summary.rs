@@ -3,6 +3,7 @@
 
 use super::super::{CutAt, CutStep, Markup, Unfinished};
 use crate::journal::record::Outcome;
+use crate::phrase::quote_ja as quote;
 
 pub fn verdict(outcome: Outcome, exit: u8, reason: Option<&str>) -> String {
     let name = match outcome {
@@ -29,7 +30,7 @@ pub fn left_in_place(m: &dyn Markup, steps: &[(&str, &str, bool)]) -> String {
             } else {
                 ""
             };
-            format!("「{}」（{}{doubt}）", m.esc(title), m.code(id, true))
+            format!("{}（{}{doubt}）", quote(&m.esc(title)), m.code(id, true))
         })
         .collect();
     list.join("、")
@@ -81,7 +82,7 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
                 .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い"))
                 .unwrap_or_default();
             let changes: Vec<String> = doubt.iter().filter(|d| d.mutating).map(cut_step).collect();
-            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| format!("「{}」", d.title)).collect();
+            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| quote(&d.title)).collect();
             let doubt = match (changes.is_empty(), others.is_empty()) {
                 (false, _) => changes.join("。"),
                 (true, false) => format!("{}は終わっていない", others.join("、")),
@@ -125,7 +126,7 @@ pub fn timeline_stops(u: Unfinished) -> &'static str {
             "ジャーナルはここで終わる。実行は中断されたままで、完了していない。"
         }
         Unfinished::CutOff { .. } => {
-            "ジャーナルは run_finished なしでここで終わる。実行は異常終了し、記録はここで途絶えている。"
+            "ジャーナルは `run_finished` なしでここで終わる。実行は異常終了し、記録はここで途絶えている。"
         }
         Unfinished::Damaged => {
             "信頼できるジャーナルはここまで。破損箇所より後の行（実行終了の記録を含む）は除外した。"
@@ -139,17 +140,23 @@ fn cut_step(s: &CutStep) -> String {
     let t = &s.title;
     match s.at {
         CutAt::ChangeRunning => {
-            format!("「{t}」の変更コマンドは実行中だったため、変更が適用されたかは不明")
+            format!(
+                "{q_t}の変更コマンドは実行中だったため、変更が適用されたかは不明",
+                q_t = quote(t)
+            )
         }
         CutAt::Verifying { passed, of } if passed >= of => format!(
-            "「{t}」の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない"
+            "{q_t}の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない",
+            q_t = quote(t)
         ),
         CutAt::Verifying { passed: 0, of } => format!(
-            "「{t}」の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 1 件目が終わる前に止まっており、変更は検証されていない"
+            "{q_t}の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 1 件目が終わる前に止まっており、変更は検証されていない",
+            q_t = quote(t)
         ),
         CutAt::Verifying { passed, of } => format!(
-            "「{t}」の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 {passed} 件目まで成功した後で止まっており、変更は検証されていない"
+            "{q_t}の変更コマンドは終了コード 0 で終わったが、検証は {of} 件中 {passed} 件目まで成功した後で止まっており、変更は検証されていない",
+            q_t = quote(t)
         ),
-        CutAt::Unknown => format!("「{t}」の変更が適用されたかは不明"),
+        CutAt::Unknown => format!("{q_t}の変更が適用されたかは不明", q_t = quote(t)),
     }
 }
