@@ -666,6 +666,41 @@ fn a_watcher_that_stops_reading_is_dropped_and_the_journal_says_why() {
     assert!(said.ends_with("dropped: stopped reading for 5 s"), "{said}");
 }
 
+/// A replay the run cannot read (its directory moved away under it) is said to the watcher
+/// as a drop with the reason, and journaled so, not passed off as the watcher leaving.
+#[test]
+fn a_replay_the_run_cannot_read_is_said_and_journaled() {
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, HOLD);
+    let dir = s.run_dir();
+    let moved = dir.with_extension("moved");
+    std::fs::rename(&dir, &moved).unwrap();
+    let mut conn = UnixStream::connect(&sock).unwrap();
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    send(
+        &mut conn,
+        &serde_json::json!({"type": "hello", "protocol": 3, "want": "watch"}),
+    );
+    assert_eq!(receive(&mut conn)["type"], "welcome");
+    let next = receive(&mut conn);
+    std::fs::rename(&moved, &dir).unwrap();
+    assert_eq!(next["type"], "error", "{next}");
+    let said = next["message"].as_str().unwrap_or_default();
+    assert!(said.contains("could not read its journal"), "{said}");
+    drop(conn);
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let left = run.records("watcher_left", None);
+    assert_eq!(left.len(), 1, "{}", run.explain());
+    let why = left[0]["data"]["watcher"].as_str().unwrap_or_default();
+    assert!(
+        why.contains("dropped: the run could not read its journal"),
+        "{why}"
+    );
+}
+
 const HOLD: &str =
     "version: 1\nname: hold\nsteps:\n  - id: hold\n    kind: manual\n    instructions: wait\n";
 

@@ -74,6 +74,15 @@ impl Join {
         for line in BufReader::new(file).lines().take(self.records as usize) {
             lines.push(line?);
         }
+        // Fewer lines than the run has written: the file was cut or replaced under the run.
+        // A short replay would reach the watcher as a gap only its chain check could name.
+        if lines.len() as u64 != self.records {
+            return Err(FrameError::Io(std::io::Error::other(format!(
+                "it holds {} lines where the run has written {} records",
+                lines.len(),
+                self.records
+            ))));
+        }
         let lines: Vec<&str> = lines.iter().map(|l| l.trim_end()).collect();
         let run_dir = self.journal.parent().unwrap_or(Path::new("."));
         replay(&lines, run_dir, self)

@@ -114,6 +114,17 @@ fn a_join_reads_the_journal_later_and_exactly_up_to_its_place() {
         .map(|l| frame::record(l).unwrap())
         .collect();
     assert_eq!(replay, want);
+
+    // Cut under the run to fewer lines than it has written: refused, not a short replay.
+    std::fs::write(&hub.journal, format!("{}\n", lines[0])).unwrap();
+    let mut at_join = welcome();
+    at_join.records = 2;
+    let admission = hub.admit(2, Want::Watch, at_join, "w", &e);
+    let short = admission.replay.unwrap().read().unwrap_err().to_string();
+    assert!(
+        short.contains("holds 1 lines where the run has written 2"),
+        "{short}"
+    );
 }
 
 /// Output the runner could not pass on (the screen's queue was full) is said where it is
@@ -158,5 +169,7 @@ async fn output_the_runner_could_not_pass_on_is_said_where_it_is_missing() {
         .iter()
         .map(text)
         .collect();
-    assert_eq!(joiner, live);
+    // The tail joins small pieces of one stream, so the joiner gets the same text in
+    // fewer frames.
+    assert_eq!(joiner.concat(), live.concat());
 }

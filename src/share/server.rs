@@ -262,9 +262,19 @@ impl Conn {
         let why = match write_timed(&mut writer, &welcome).await {
             Err(e) => stopped_reading(&e),
             Ok(()) if want == Want::Info => None,
-            Ok(()) => match replay(&mut writer, admission.replay).await {
-                Err(e) => stopped_reading(&e),
-                Ok(()) => self.converse(want, frames, writer, admission.live).await,
+            Ok(()) => match read_replay(admission.replay).await {
+                // A replay that cannot be read is said to the watcher and journaled, not
+                // passed off as the watcher leaving.
+                Err(e) => {
+                    let why =
+                        format!("dropped: the run could not read its journal for the replay: {e}");
+                    let _ = write_timed(&mut writer, &error(&why)).await;
+                    Some(why)
+                }
+                Ok(replayed) => match send_replay(&mut writer, replayed).await {
+                    Err(e) => stopped_reading(&e),
+                    Ok(()) => self.converse(want, frames, writer, admission.live).await,
+                },
             },
         };
         let _ = self.tx.send(ShareMsg::Left { id: self.id, why });
@@ -403,18 +413,21 @@ impl Conn {
     }
 }
 
-/// The journal so far, in batches. Its files are read on a blocking thread: a join reads
-/// the whole journal and up to 1 MiB of logs, and neither the driver's thread nor the other
-/// watchers' connections wait for that.
-async fn replay(writer: &mut OwnedWriteHalf, join: Option<Join>) -> Result<(), FrameError> {
+/// The journal so far, read on a blocking thread: a join reads the whole journal and up to
+/// 1 MiB of logs, and neither the driver's thread nor the other watchers' connections wait
+/// for that.
+async fn read_replay(join: Option<Join>) -> Result<Vec<Bytes>, FrameError> {
     let Some(join) = join else {
-        return Ok(());
+        return Ok(Vec::new());
     };
-    let frames = match tokio::task::spawn_blocking(move || join.read()).await {
-        Ok(Ok(frames)) => frames,
-        Ok(Err(e)) => return Err(e),
-        Err(e) => return Err(FrameError::Io(std::io::Error::other(e))),
-    };
+    match tokio::task::spawn_blocking(move || join.read()).await {
+        Ok(read) => read,
+        Err(e) => Err(FrameError::Io(std::io::Error::other(e))),
+    }
+}
+
+/// The replay, in batches.
+async fn send_replay(writer: &mut OwnedWriteHalf, frames: Vec<Bytes>) -> Result<(), FrameError> {
     for chunk in frames.chunks(BATCH) {
         write_frames(writer, &mut chunk.to_vec()).await?;
     }

@@ -20,6 +20,10 @@ use crate::text_safety::sanitize;
 /// The end of one command's output a late watcher is sent: of a finished command's log
 /// (`backlog.rs`), or of the running command's tail.
 pub const PER_COMMAND: u64 = 64 * 1024;
+/// Pieces of one stream are joined up to this size: output that drips (a progress bar, a
+/// `printf` in a loop) would otherwise keep tens of thousands of pieces, each copied at
+/// every join and sent as a frame of its own.
+const JOIN_UP_TO: usize = 4 * 1024;
 
 /// One piece of output as the driver got it.
 #[derive(Clone)]
@@ -63,16 +67,39 @@ impl Tail {
 
     fn push_bytes(&mut self, step: usize, stderr: bool, bytes: Bytes) {
         self.bytes += bytes.len() as u64;
-        self.pieces.push_back(Piece {
-            step,
-            stderr,
-            bytes,
-        });
+        match self.pieces.back_mut() {
+            Some(last)
+                if last.step == step
+                    && last.stderr == stderr
+                    && last.bytes.len() + bytes.len() <= JOIN_UP_TO =>
+            {
+                let mut joined = Vec::with_capacity(last.bytes.len() + bytes.len());
+                joined.extend_from_slice(&last.bytes);
+                joined.extend_from_slice(&bytes);
+                last.bytes = Bytes::from(joined);
+            }
+            _ => self.pieces.push_back(Piece {
+                step,
+                stderr,
+                bytes,
+            }),
+        }
+        // Exactly the newest bytes are kept: a piece larger than the bound (a full pipe
+        // read, with what the redactor held back) keeps its end rather than going whole.
         while self.bytes > PER_COMMAND
-            && let Some(gone) = self.pieces.pop_front()
+            && let Some(front) = self.pieces.front_mut()
         {
-            self.bytes -= gone.bytes.len() as u64;
-            self.cut += gone.bytes.len() as u64;
+            let over = self.bytes - PER_COMMAND;
+            let len = front.bytes.len() as u64;
+            let gone = if len <= over {
+                self.pieces.pop_front();
+                len
+            } else {
+                front.bytes = front.bytes.slice(over as usize..);
+                over
+            };
+            self.bytes -= gone;
+            self.cut += gone;
         }
     }
 
@@ -119,27 +146,71 @@ pub fn output_frame(step: usize, stderr: bool, bytes: &[u8]) -> Result<Bytes, Fr
 mod tests {
     use super::*;
 
-    /// Past the bound the oldest pieces go and the first frame says how much only the log
-    /// holds; what is kept is the newest output, whole pieces, in order.
-    #[test]
-    fn a_long_output_keeps_its_newest_pieces_and_says_what_is_left_out() {
-        let mut t = Tail::new("output/0002-count.log");
-        let piece = vec![b'x'; 1000];
-        for _ in 0..100 {
-            t.push(&OutputChunk {
-                step: 1,
-                stream: Stream::Stdout,
-                bytes: piece.clone(),
-            });
-        }
+    fn texts(t: &Tail) -> Vec<String> {
         let frames = t.frames().unwrap();
-        let kept = (PER_COMMAND / 1000) as usize;
-        assert_eq!(frames.len(), kept + 1);
-        let first: serde_json::Value = serde_json::from_slice(&frames[0][4..]).unwrap();
-        let cut = 100_000 - 1000 * kept;
+        frames
+            .iter()
+            .map(|f| {
+                let v: serde_json::Value = serde_json::from_slice(&f[4..]).unwrap();
+                v["text"].as_str().unwrap().to_string()
+            })
+            .collect()
+    }
+
+    fn chunk(bytes: &[u8], stream: Stream) -> OutputChunk {
+        OutputChunk {
+            step: 1,
+            stream,
+            bytes: bytes.to_vec(),
+        }
+    }
+
+    /// Past the bound the oldest output goes and the first frame says how much only the log
+    /// holds; what is kept is exactly the newest bytes, in order.
+    #[test]
+    fn a_long_output_keeps_its_newest_bytes_and_says_what_is_left_out() {
+        let mut t = Tail::new("output/0002-count.log");
+        for i in 0..100u8 {
+            t.push(&chunk(&[b'a' + i % 26; 1000], Stream::Stdout));
+        }
+        let texts = texts(&t);
+        let cut = 100_000 - PER_COMMAND;
         assert_eq!(
-            first["text"],
+            texts[0],
             format!("… {cut} earlier bytes of this output are only in output/0002-count.log\n")
         );
+        let kept: String = texts[1..].concat();
+        assert_eq!(kept.len() as u64, PER_COMMAND);
+        assert!(kept.ends_with(&"v".repeat(1000)), "the newest piece last");
+    }
+
+    /// One piece larger than the bound (a 64 KiB pipe read plus what the redactor held
+    /// back) keeps its end and says the rest is in the log: a joiner never gets nothing.
+    #[test]
+    fn a_piece_larger_than_the_bound_keeps_its_end() {
+        let mut t = Tail::new("output/0003-dd.log");
+        let big = vec![b'y'; PER_COMMAND as usize + 5000];
+        t.push(&chunk(&big, Stream::Stdout));
+        let texts = texts(&t);
+        assert_eq!(texts.len(), 2, "{:?}", &texts[0]);
+        assert!(texts[0].starts_with("… 5000 earlier bytes"), "{}", texts[0]);
+        assert_eq!(texts[1].len() as u64, PER_COMMAND);
+    }
+
+    /// Output that drips is joined into pieces of a few KiB, stdout and stderr kept apart
+    /// and in order, so a join copies and sends a handful of frames, not one per `printf`.
+    #[test]
+    fn dripping_output_is_joined_into_few_pieces() {
+        let mut t = Tail::new("output/0004-drip.log");
+        for i in 0..20_000 {
+            t.push(&chunk(b"#", Stream::Stdout));
+            if i % 5_000 == 0 {
+                t.push(&chunk(b"!", Stream::Stderr));
+            }
+        }
+        let texts = texts(&t);
+        assert!(texts.len() < 20, "{} frames", texts.len());
+        assert_eq!(texts.concat().len(), 20_004);
+        assert_eq!(texts.iter().filter(|x| x.as_str() == "!").count(), 4);
     }
 }
