@@ -1205,12 +1205,19 @@ fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
 /// The completed demo's journal cut after its first `keep` lines, plus half of the next
 /// line, as a crash mid-write leaves it.
 fn cut_after(s: &Scratch, keep: usize) -> Run {
+    // Torn before the next record names its kind: nothing says what was being written.
+    torn_after(s, keep, |next| next.find(r#","kind""#).unwrap())
+}
+
+/// A completed run's journal cut after line `keep`, with the first `tail(next)` bytes of the
+/// next line left torn, as a crash mid-write leaves it.
+fn torn_after(s: &Scratch, keep: usize, tail: fn(&str) -> usize) -> Run {
     let run = completed(s);
     let path = run.dir().join("journal.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let next = lines[keep];
-    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..next.len() / 2]);
+    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..tail(next)]);
     std::fs::write(&path, cut).unwrap();
     run
 }
@@ -1229,16 +1236,30 @@ fn line_of(run: &Run, kind: &str, purpose: &str) -> usize {
 /// A journal cut off says what was in flight at the cut, not that the change's fate is
 /// unknown when the timeline shows its command exited 0: after verify check 1 passed, that
 /// verification stopped there; with the change command started and not ended, that it was
-/// running. Both languages.
+/// running; with the record of its end torn, that it ended and its exit code is lost
+/// (fourth cold read, N1). Both languages.
 #[test]
 fn a_cut_off_journal_names_what_was_in_flight() {
     let s = Scratch::new();
     let whole = completed(&s);
     let checks = line_of(&whole, "command_finished", "verify-1");
     let change = line_of(&whole, "command_started", "main");
+    assert_eq!(line_of(&whole, "command_finished", "main"), change + 1);
     let verifying = cut_after(&s, checks);
     let running = cut_after(&s, change);
+    // The crash tore the change command's `command_finished` after its kind was written.
+    let ended = torn_after(&s, change, |next| next.find(r#""data""#).unwrap() + 10);
     let cases = [
+        (
+            &ended,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown",
+        ),
+        (
+            &ended,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
+        ),
         (
             &verifying,
             "en",
@@ -1264,6 +1285,32 @@ fn a_cut_off_journal_names_what_was_in_flight() {
         let md = export(&s, &[run.dir()], &["--lang", lang]);
         let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
         assert!(warning.contains(said), "{said}\nin {warning}");
+    }
+    // The timeline's row for that command says the same, not that it was still running.
+    for (run, lang, said, not) in [
+        (
+            &ended,
+            "en",
+            " ended, but the record of its result is torn: exit code unknown |",
+            "was running when the journal stops",
+        ),
+        (
+            &ended,
+            "ja",
+            " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない |",
+            "実行中だった",
+        ),
+        (
+            &running,
+            "ja",
+            " はジャーナルが終わった時点で実行中だった。結果は記録されていない |",
+            "途中で途切れており、終了コード",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let row = md.lines().rfind(|l| l.contains("`orgctl")).unwrap();
+        assert!(row.contains(said), "{said}\nin {row}");
+        assert!(!md.contains(not), "{not}\nin {md}");
     }
     let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
     assert!(!md.contains("の変更が適用されたかは不明"), "{md}");

@@ -9,7 +9,7 @@ use super::model::TimelineRow;
 use super::text::Text;
 use crate::journal::record::{Body, CommandFailure, Record};
 use crate::phrase::{
-    self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
+    self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, Unended, command_line, said,
 };
 
 /// Every row of the run's timeline, in journal order; `run` is its index in the document.
@@ -87,7 +87,14 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             let p = if ctx.src.live {
                 book.record(&records[*i], &known(None))
             } else {
-                book.never_finished(&records[*i], &known(None), ctx.src.broken.is_some())
+                let how = if ctx.src.broken.is_some() {
+                    Unended::PastDamage
+                } else if ctx.torn_finish() == Some(*i) {
+                    Unended::ResultTorn
+                } else {
+                    Unended::Running
+                };
+                book.never_finished(&records[*i], &known(None), how)
             };
             event(ctx, g, "", p)
         }

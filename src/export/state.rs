@@ -255,13 +255,24 @@ pub fn change_in_doubt(ctx: &Ctx, j: usize) -> bool {
 /// exit 0 and how many of its `of` verify checks then passed.
 fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
     let mut at = CutAt::Unknown;
-    for r in ctx
+    let mut main = None;
+    for (i, r) in ctx
         .src
         .journal
         .records
         .iter()
-        .filter(|r| r.step.as_deref() == Some(id))
+        .enumerate()
+        .filter(|(_, r)| r.step.as_deref() == Some(id))
     {
+        if matches!(
+            r.body,
+            Body::CommandStarted {
+                purpose: Purpose::Main,
+                ..
+            }
+        ) {
+            main = Some(i);
+        }
         at = match (&r.body, at) {
             (Body::StepStarted { .. }, _) => CutAt::Unknown,
             (
@@ -314,6 +325,10 @@ fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
             ) => CutAt::Unknown,
             (_, at) => at,
         };
+    }
+    // The crash came while the change command's result was being written: it had ended.
+    if at == CutAt::ChangeRunning && main.is_some() && ctx.torn_finish() == main {
+        return CutAt::ChangeEnded;
     }
     at
 }

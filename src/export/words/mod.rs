@@ -148,6 +148,9 @@ pub struct CutStep {
 pub enum CutAt {
     /// Its change command had started and not ended: whether it changed anything is unknown.
     ChangeRunning,
+    /// Its change command had ended, but the crash tore the record of its result: its exit
+    /// code, and so whether it changed anything, is unknown.
+    ChangeEnded,
     /// Its change command ended with exit 0; `passed` of its `of` verify checks passed,
     /// and verification went no further in the journal.
     Verifying { passed: u32, of: u32 },

@@ -8,8 +8,8 @@ mod run;
 mod targets;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
-    said, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, Unended, command_line,
+    run_end_said, said, step_title, title,
 };
 use crate::engine::messages as msg;
 use crate::journal::record::OverrideKind;
@@ -76,23 +76,29 @@ impl Phrasebook for English {
         run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, how: Unended) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
         };
         let title = title_or_run(started, names);
-        // The result is journaled, on a line the export cannot trust: not "none".
-        if past_damage {
-            return Phrase::new()
-                .plain(format!("{title}: the result of "))
-                .code(command)
-                .plain(" lies past the damage and is not shown");
-        }
+        let (before, after) = match how {
+            Unended::Running => (
+                "",
+                " was running when the journal stops: no result was recorded",
+            ),
+            // The crash came while its result was being written: it had ended.
+            Unended::ResultTorn => (
+                "",
+                " ended, but the record of its result is torn: exit code unknown",
+            ),
+            // The result is journaled, on a line the export cannot trust: not "none".
+            Unended::PastDamage => ("the result of ", " lies past the damage and is not shown"),
+        };
         Phrase::new()
-            .plain(format!("{title}: "))
+            .plain(format!("{title}: {before}"))
             .code(command)
-            .plain(" was running when the journal stops: no result was recorded")
+            .plain(after)
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {

@@ -12,8 +12,8 @@ mod targets;
 mod words;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
-    said, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, Unended, command_line,
+    run_end_said, said, step_title, title,
 };
 use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
@@ -80,7 +80,7 @@ impl Phrasebook for Japanese {
         run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, how: Unended) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
@@ -88,11 +88,16 @@ impl Phrasebook for Japanese {
         Phrase::new()
             .plain(format!("{}：", quote(&title_or_run(started, names))))
             .code(command)
-            .plain(if past_damage {
+            .plain(match how {
+                Unended::Running => {
+                    " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
+                }
+                // The crash came while its result was being written: it had ended.
+                Unended::ResultTorn => {
+                    " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない"
+                }
                 // The result is journaled, on a line the export cannot trust: not "none".
-                " の結果は破損箇所より後にあり、ここには示していない"
-            } else {
-                " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
+                Unended::PastDamage => " の結果は破損箇所より後にあり、ここには示していない",
             })
     }
 

@@ -124,6 +124,9 @@ fn cut_step(s: &CutStep) -> String {
         CutAt::ChangeRunning => {
             format!("“{t}”'s change command was running, so whether its change was made is unknown")
         }
+        CutAt::ChangeEnded => format!(
+            "“{t}”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown"
+        ),
         CutAt::Verifying { passed, of } if passed >= of => format!(
             "“{t}”'s change command exited 0 and all {of} of its verify checks passed, but the step's end was not recorded"
         ),

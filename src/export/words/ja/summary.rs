@@ -145,6 +145,10 @@ fn cut_step(s: &CutStep) -> String {
                 q_t = quote(t)
             )
         }
+        CutAt::ChangeEnded => format!(
+            "{q_t}の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
+            q_t = quote(t)
+        ),
         CutAt::Verifying { passed, of } if passed >= of => format!(
             "{q_t}の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない",
             q_t = quote(t)
