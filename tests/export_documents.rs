@@ -1736,3 +1736,65 @@ fn a_cut_off_runs_duration_is_said_to_stop_at_its_last_record() {
         .unwrap_or_default();
     assert!(said.contains("`cut_off`"), "{said}");
 }
+
+/// A precheck that fails, then a change it guards.
+const UNHEALTHY: &str = r#"version: 1
+name: Roll the tier
+steps:
+  - id: green
+    kind: precheck
+    title: The tier is healthy
+    run: echo yellow
+    expect: { stdout_equals: green }
+  - id: save
+    kind: snapshot
+    title: Save the versions
+    run: echo saved > "$SHISA_RUN_DIR/versions.txt"
+  - id: roll
+    kind: action
+    title: Roll the tier
+    target: { describe: echo tier-1 }
+    run: touch "$SHISA_RUN_DIR/rolled"
+    verify:
+      - run: test -e "$SHISA_RUN_DIR/rolled"
+    rollback:
+      - run: rm "$SHISA_RUN_DIR/rolled"
+"#;
+
+/// A journal that stops on a failed precheck's `step_failed`, shisa killed while it waited
+/// for the operator's retry or abort: the warning says the check failed and the run was
+/// waiting for that decision, and that no change was made; the condensed timeline keeps
+/// the row that shows it (fourth cold read, N2). Both languages.
+#[test]
+fn a_journal_cut_while_waiting_for_a_decision_says_so() {
+    let s = Scratch::new();
+    let book = s.write("unhealthy.yaml", UNHEALTHY);
+    let run = s.run(&book, &[], "abort\n");
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let keep = run
+        .journal()
+        .iter()
+        .position(|r| r["kind"] == "step_failed")
+        .unwrap()
+        + 1;
+    let lines: Vec<&str> = text.lines().take(keep).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    for (lang, said, row) in [
+        (
+            "en",
+            "The precheck “The tier is healthy” failed, and shisa was waiting for the operator's decision when the record stops; no change was made in this run; `shisa resume ",
+            "| **FAILED** The tier is healthy: step failed: ",
+        ),
+        (
+            "ja",
+            "事前チェック「The tier is healthy」が失敗し、作業者の判断を待つ間に記録が途絶えた。この実行では変更は行っていない。`shisa resume ",
+            "| **失敗** 「The tier is healthy」：ステップ失敗：",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
+        assert!(warning.contains(said), "{said}\nin {warning}");
+        assert!(md.contains(row), "{row}\nin {md}");
+    }
+}

@@ -99,7 +99,10 @@ fn commands(records: &[Record]) -> Vec<Group> {
                     out.push(Group::Command { start, finish: i });
                 }
             }
-            Body::StepFailed { .. } if follows_failed_command(records, i) => {}
+            // Its command's row says the failure; but a journal that ends here stops while
+            // shisa waited for the operator's decision, which only this row shows.
+            Body::StepFailed { .. }
+                if follows_failed_command(records, i) && i + 1 < records.len() => {}
             Body::StepFinished { .. } if refusal_said(records, i) => {
                 if let Some(last) = out.last_mut() {
                     *last = Group::Refusal { at: i - 1, end: i };

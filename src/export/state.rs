@@ -4,7 +4,7 @@
 use super::ctx::Ctx;
 use super::model::{Aborted, Integrity, RunState, Summary};
 use super::words::{CutAt, CutStep, Unfinished};
-use crate::journal::record::{Body, Outcome, Purpose};
+use crate::journal::record::{Body, Outcome, Prompt, Purpose};
 
 /// How the run stands, for the summary.
 pub struct State {
@@ -104,6 +104,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             Unfinished::CutOff {
                 torn,
                 doubt: &doubt,
+                unchanged: unchanged(ctx),
             },
             None,
         )
@@ -214,6 +215,7 @@ pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
         RunState::CutOff => Some(Unfinished::CutOff {
             torn: None,
             doubt: &[],
+            unchanged: false,
         }),
         RunState::Damaged => Some(Unfinished::Damaged),
     }
@@ -234,6 +236,26 @@ fn in_doubt(ctx: &Ctx) -> Vec<CutStep> {
             at: cut_at(ctx, &steps[j].id, steps[j].verify.len() as u32),
         })
         .collect()
+}
+
+/// Whether no change command started in the journal (as the replayed engine's runbook
+/// marks changes): then the run changed nothing, whatever else it was doing at the cut.
+fn unchanged(ctx: &Ctx) -> bool {
+    let Some(e) = ctx.src.engine.as_ref() else {
+        return false;
+    };
+    let steps = &e.runbook().steps;
+    !ctx.src.journal.records.iter().any(|r| {
+        matches!(
+            r.body,
+            Body::CommandStarted {
+                purpose: Purpose::Main,
+                ..
+            }
+        ) && steps
+            .iter()
+            .any(|s| s.mutating && r.step.as_deref() == Some(s.id.as_str()))
+    })
 }
 
 /// Whether step `j`, a change, was under way where the journal stops with its change's
@@ -323,6 +345,11 @@ fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
                 },
                 _,
             ) => CutAt::Unknown,
+            // Failed and waiting for the operator's decision; what they chose starts afresh.
+            (Body::StepFailed { prompt, .. }, _) => CutAt::Awaiting {
+                precheck: *prompt == Prompt::Precheck,
+            },
+            (Body::OperatorChoice { .. }, _) => CutAt::Unknown,
             (_, at) => at,
         };
     }

@@ -129,6 +129,8 @@ pub enum Unfinished<'a> {
     CutOff {
         torn: Option<usize>,
         doubt: &'a [CutStep],
+        /// No change command started in the journal: the run changed nothing.
+        unchanged: bool,
     },
     /// The journal breaks before its `run_finished` record, which is there but untrusted.
     Damaged,
@@ -151,6 +153,9 @@ pub enum CutAt {
     /// Its change command had ended, but the crash tore the record of its result: its exit
     /// code, and so whether it changed anything, is unknown.
     ChangeEnded,
+    /// It had failed (a `precheck`, or any other failure) and shisa was waiting for the
+    /// operator's decision: the journal's last word on it is that `step_failed`.
+    Awaiting { precheck: bool },
     /// Its change command ended with exit 0; `passed` of its `of` verify checks passed,
     /// and verification went no further in the journal.
     Verifying { passed: u32, of: u32 },
