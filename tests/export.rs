@@ -260,7 +260,9 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     let md = exported(&s, run.dir(), &[], 0);
     timeline_rows(&md);
     for want in [
-        "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |",
+        // The step by its title, and who chose the rollback (fourth cold read, N3).
+        "| Outcome | **rolled back (exit 1): verify 2 and 3 of “Deploy the template to the prod stage” failed; root chose to roll back** |",
+        "**ROLLED BACK** run finished (exit 1): rolled back after verify 2 and 3 of “Deploy the template to the prod stage” failed |",
         "**FAILED** Deploy the template to the prod stage: verify 2 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
         "chose to roll back",
         "**ROLLBACK** undoing Deploy the template to the prod stage",

@@ -4,7 +4,7 @@
 use super::ctx::Ctx;
 use super::model::{Aborted, Integrity, RunState, Summary};
 use super::words::{CutAt, CutStep, Unfinished};
-use crate::journal::record::{Body, Outcome, Prompt, Purpose};
+use crate::journal::record::{Body, Choice, Outcome, Prompt, Purpose, RunEnd};
 
 /// How the run stands, for the summary.
 pub struct State {
@@ -32,8 +32,9 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         } = &rec.body
     {
         // The record carries the operator whose abort ended the run (`Ctx::actor`).
-        let said =
-            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user);
+        let said = rolled_back_after(ctx, rec).or_else(|| {
+            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user)
+        });
         // The summary names who aborted whether or not they gave a reason (issue 17); the
         // JSON `reason` keeps their words as written.
         let verdict_reason = match (outcome, why, reason.as_deref(), &said) {
@@ -118,6 +119,39 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         explanation: w.unfinished_long(u, &dir, &resume_hint(ctx)),
         aborted: None,
     }
+}
+
+/// A rollback after a failure, the failed step named by its title (a loop's step id is a
+/// path like `roll[svc-1]/restart/deploy`) and by whom the rollback was chosen: the last
+/// person to choose it, if anyone did (records after the end only follow an abort).
+pub fn rolled_back_after(ctx: &Ctx, end: &crate::journal::record::Record) -> Option<String> {
+    let Body::RunFinished {
+        why: Some(RunEnd::RolledBack {
+            failed: Some(id),
+            checks,
+        }),
+        ..
+    } = &end.body
+    else {
+        return None;
+    };
+    let chose = ctx
+        .src
+        .journal
+        .records
+        .iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.body,
+                Body::OperatorChoice {
+                    choice: Choice::Rollback,
+                    ..
+                }
+            )
+        })
+        .map(|r| r.actor.user.as_str());
+    Some(ctx.book.rolled_back_after(&ctx.title_of(id), checks, chose))
 }
 
 /// The abort before `end`, when the journal goes on past it (`shisa rollback`).

@@ -271,6 +271,10 @@ pub trait Phrasebook: Sync {
     /// (issue 17: 「root の求めに応じて」).
     fn rolled_back_on_request(&self, operator: &str) -> String;
 
+    /// A run rolled back after step `title` failed (its own command, or the verify
+    /// `checks`), naming who chose the rollback when a person did (fourth cold read, N3).
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String;
+
     /// Why a step ended, where a rule or a choice (not its commands) decided it.
     fn step_end(&self, e: &StepEnd) -> String;
 

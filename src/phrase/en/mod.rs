@@ -245,6 +245,21 @@ impl Phrasebook for English {
         format!("rolled back, as {operator} asked")
     }
 
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String {
+        let what = match checks {
+            [] => format!("“{title}”"),
+            [n] => format!("verify {n} of “{title}”"),
+            [first @ .., last] => {
+                let n: Vec<String> = first.iter().map(u32::to_string).collect();
+                format!("verify {} and {last} of “{title}”", n.join(", "))
+            }
+        };
+        match chose {
+            Some(who) => format!("{what} failed; {who} chose to roll back"),
+            None => format!("rolled back after {what} failed"),
+        }
+    }
+
     fn step_end(&self, e: &StepEnd) -> String {
         msg::step_end(e)
     }

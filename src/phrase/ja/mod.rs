@@ -233,6 +233,20 @@ impl Phrasebook for Japanese {
         format!("{operator} の求めに応じてロールバックした")
     }
 
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String {
+        let what = match checks {
+            [] => quote(title).to_string(),
+            n => {
+                let n: Vec<String> = n.iter().map(u32::to_string).collect();
+                format!("{}の検証 {} ", quote(title), n.join("、"))
+            }
+        };
+        match chose {
+            Some(who) => format!("{what}が失敗し、{who} の判断でロールバックした"),
+            None => format!("{what}が失敗したため、ロールバックした"),
+        }
+    }
+
     fn step_end(&self, e: &StepEnd) -> String {
         reasons::step_end(e)
     }
