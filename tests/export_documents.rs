@@ -1580,25 +1580,27 @@ fn damaged_at_its_result(s: &Scratch) -> Run {
 }
 
 /// In a damaged journal, a command whose result is on a line left out is not said to have
-/// had no result: its result lies past the damage and is not shown (third cold read, item
-/// 3). Both languages, md and JSON.
+/// had no result: its result lies on the lines left out, from the first of them, which is
+/// the edited line itself, not "past the damage" (third cold read, item 3; fourth, its
+/// gap). `--full` says it after the command's bare start. Both languages, md and JSON.
 #[test]
 fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
     let s = Scratch::new();
     let run = damaged_at_its_result(&s);
+    let edited = line_of(&run, "command_finished", "main");
     let command = "`orgctl attach-policy --policy p-denyall01 --target ou-7x2q-quar2312`";
     for (lang, said, not) in [
         (
             "en",
             format!(
-                "Attach Deny-all to the quarantine OU: the result of {command} lies past the damage and is not shown"
+                "Attach Deny-all to the quarantine OU: the result of {command} lies on the lines left out, from line {edited} on, and is not shown"
             ),
             "no result was recorded",
         ),
         (
             "ja",
             format!(
-                "「Attach Deny-all to the quarantine OU」：{command} の結果は破損箇所より後にあり、ここには示していない"
+                "「Attach Deny-all to the quarantine OU」：{command} の結果は除外した {edited} 行目以降にあり、ここには示していない"
             ),
             "結果は記録されていない",
         ),
@@ -1607,6 +1609,11 @@ fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
         let row = format!(" | {said} |");
         assert!(md.lines().any(|l| l.ends_with(&row)), "{said}\nin {md}");
         assert!(!md.contains(not), "{md}");
+        assert!(!md.contains("past the damage and"), "{md}");
+        let full = export_exiting(&s, &[run.dir()], &["--lang", lang, "--full"], 1);
+        let rows: Vec<&str> = full.lines().filter(|l| l.starts_with("| ")).collect();
+        let at = rows.iter().rposition(|l| l.ends_with(&row)).expect(&full);
+        assert!(rows[at - 1].contains(command), "{}", rows[at - 1]);
         let json: Value = serde_json::from_str(&export_exiting(
             &s,
             &[run.dir()],

@@ -15,7 +15,14 @@ use crate::phrase::{
 /// Every row of the run's timeline, in journal order; `run` is its index in the document.
 pub fn timeline(ctx: &Ctx, run: usize, run_id: &str, full: bool) -> Vec<TimelineRow> {
     let records = &ctx.src.journal.records;
-    condense::groups(records, full)
+    let mut groups = condense::groups(records, full);
+    // Each record is a row in `--full`, a command's start too: after a stopped journal's
+    // bare start, a row says what became of it (fourth cold read, gap of item 3).
+    if full && !ctx.src.live {
+        groups.extend(condense::open_commands(records));
+        groups.sort_by_key(Group::at);
+    }
+    groups
         .iter()
         .map(|g| {
             let mut row = row(ctx, g);
@@ -88,7 +95,9 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                 book.record(&records[*i], &known(None))
             } else {
                 let how = if ctx.src.broken.is_some() {
-                    Unended::PastDamage
+                    Unended::PastDamage {
+                        first_left_out: records.len() + 1,
+                    }
                 } else if ctx.torn_finish() == Some(*i) {
                     Unended::ResultTorn
                 } else {

@@ -42,8 +42,9 @@ pub enum Unended {
     Running,
     /// It ended: the crash tore the record of its result (a torn `command_finished`).
     ResultTorn,
-    /// Its result is journaled among the lines a damaged journal's export leaves out.
-    PastDamage,
+    /// Its result is journaled among the lines a damaged journal's export leaves out, the
+    /// first of them `first_left_out` (1-based): that line may be the damaged one itself.
+    PastDamage { first_left_out: usize },
 }
 
 /// The languages shisa writes an export in.

@@ -93,7 +93,14 @@ impl Phrasebook for English {
                 " ended, but the record of its result is torn: exit code unknown",
             ),
             // The result is journaled, on a line the export cannot trust: not "none".
-            Unended::PastDamage => ("the result of ", " lies past the damage and is not shown"),
+            Unended::PastDamage { first_left_out: n } => {
+                return Phrase::new()
+                    .plain(format!("{title}: the result of "))
+                    .code(command)
+                    .plain(format!(
+                        " lies on the lines left out, from line {n} on, and is not shown"
+                    ));
+            }
         };
         Phrase::new()
             .plain(format!("{title}: {before}"))

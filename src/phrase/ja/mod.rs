@@ -85,20 +85,24 @@ impl Phrasebook for Japanese {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
         };
+        let said = match how {
+            Unended::Running => {
+                " はジャーナルが終わった時点で実行中だった。結果は記録されていない".to_string()
+            }
+            // The crash came while its result was being written: it had ended.
+            Unended::ResultTorn => {
+                " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない".into()
+            }
+            // The result is journaled, on a line the export cannot trust: not "none". That
+            // line may itself be the damaged one: "left out", not "past the damage".
+            Unended::PastDamage { first_left_out: n } => {
+                format!(" の結果は除外した {n} 行目以降にあり、ここには示していない")
+            }
+        };
         Phrase::new()
             .plain(format!("{}：", quote(&title_or_run(started, names))))
             .code(command)
-            .plain(match how {
-                Unended::Running => {
-                    " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
-                }
-                // The crash came while its result was being written: it had ended.
-                Unended::ResultTorn => {
-                    " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない"
-                }
-                // The result is journaled, on a line the export cannot trust: not "none".
-                Unended::PastDamage => " の結果は破損箇所より後にあり、ここには示していない",
-            })
+            .plain(said)
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
