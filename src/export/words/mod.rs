@@ -372,7 +372,7 @@ pub struct RollbackLine<'a> {
     pub by: &'a str,
     /// Step titles in the order undone; empty when nothing was undone.
     pub plan: &'a [String],
-    /// `Some(true)` every step undone at `finished`, `Some(false)` incomplete, None while
+    /// `Some(true)` every change undone at `finished`, `Some(false)` incomplete, None while
     /// running or cut off.
     pub ok: Option<bool>,
     pub finished: &'a str,

@@ -101,7 +101,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         )),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
-            .plain("rollback finished; every step undone"),
+            .plain("rollback finished; every change undone"),
         Body::RollbackFinished { ok: false } => Phrase::new()
             .marked(Mark::Failed)
             .plain("rollback finished INCOMPLETE: a rollback command failed and was skipped"),

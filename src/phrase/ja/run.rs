@@ -113,7 +113,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(reason))),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
-            .plain("ロールバック完了。すべてのステップを戻した"),
+            .plain("ロールバック完了。すべての変更を戻した"),
         Body::RollbackFinished { ok: false } => Phrase::new()
             .marked(Mark::Failed)
             .plain("ロールバックは不完全なまま終了：失敗したロールバックコマンドを飛ばした"),

@@ -136,7 +136,7 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         steps.join(", then ")
     };
     let result = match r.ok {
-        Some(true) => format!("finished at {}: every step undone", r.finished),
+        Some(true) => format!("finished at {}: every change undone", r.finished),
         Some(false) => format!(
             "finished {}: a rollback command failed and was skipped",
             m.strong("INCOMPLETE")

@@ -161,7 +161,7 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         }
     };
     let result = match r.ok {
-        Some(true) => format!("{} に完了し、すべて戻した", r.finished),
+        Some(true) => format!("{} に完了し、すべての変更を戻した", r.finished),
         Some(false) => format!(
             "{}：失敗したロールバックコマンドを飛ばして終了した",
             m.strong("不完全")
