@@ -1815,3 +1815,22 @@ fn a_journal_cut_while_waiting_for_a_decision_says_so() {
         assert!(md.contains(row), "{row}\nin {md}");
     }
 }
+
+/// A step that passed with one verify check: the Japanese row gives the count in brackets,
+/// since 「検証 1 件も成功」 reads as the negative 「1 件も…ない」 (fourth cold read, 14).
+#[test]
+fn one_passed_check_is_counted_in_brackets_in_japanese() {
+    let s = Scratch::new();
+    let book = s.write(
+        "one-check.yaml",
+        "version: 1\nname: One check\nsteps:\n  - id: look\n    kind: precheck\n    title: Look around\n    run: echo fine\n    verify:\n      - run: \"true\"\n",
+    );
+    let run = s.run(&book, &[], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja.contains("`echo fine` を実行、検証（1 件）も成功"),
+        "{ja}"
+    );
+    assert!(!ja.contains("検証 1 件も"), "{ja}");
+}

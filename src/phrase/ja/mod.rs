@@ -176,7 +176,8 @@ impl Phrasebook for Japanese {
         let checks = s.checks();
         match checks {
             0 => {}
-            1 => p = p.plain("、検証 1 件も成功"),
+            // 「1 件も」 reads as the negative 「1 件も…ない」: the count in brackets.
+            1 => p = p.plain("、検証（1 件）も成功"),
             n => p = p.plain(format!("、検証 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
