@@ -269,7 +269,8 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
         "**ROLLED BACK** run finished (exit 1)",
         "### ",
         "- Command: `apictl call --token none`",
-        "- Status: exit code 0",
+        // Under failures, an exit 0 does not read as a success (fourth cold read, N4).
+        "- Status: exit code 0, but the output was not as expected\n",
         "- The last line of `output/deploy.verify-2.1.log`:\n\n  ```text\n  403\n  ```",
         "## Rollbacks\n\n- ",
         "`apictl rollback --to dep-0001` → exit 0",
