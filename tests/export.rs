@@ -359,8 +359,9 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         // The record's name as code in the footer too (issue 17, third cold read).
         "*The journal ends here, without `run_finished`: the run was cut off.*",
-        // A cut-off run printed no head at its end: only a watcher's copy to compare with.
-        "- Compare the head with the one kept by a watcher (none was printed at the end: the run did not finish): `shisa verify RUN_DIR --head HASH`.",
+        // A cut-off run printed no head at its end, and it had no watcher: nothing to
+        // compare it with (fourth cold read, N5).
+        "- There is nothing to compare the head with: none was printed at the end (the run did not finish) and no watcher kept one; `shisa verify RUN_DIR --head HASH` checks a head kept some other way.",
         "`shisa resume ",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
@@ -392,7 +393,7 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     );
     assert!(
         ja.contains(
-            "- このヘッドを、閲覧者が控えたものと照合すること（実行終了時には表示されていない）："
+            "- このヘッドと照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。"
         ),
         "{ja}"
     );

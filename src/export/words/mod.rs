@@ -364,6 +364,8 @@ pub struct HeadsToCompare {
     pub printed: Vec<String>,
     pub any_printed: bool,
     pub all_printed: bool,
+    /// Any of those runs had a watcher, who may have kept its head.
+    pub watched: bool,
 }
 
 /// What a rollback line says; times are already formatted, names plain text.
