@@ -260,14 +260,17 @@ fn a_rolled_back_run_shows_the_failure_its_output_and_the_rollback() {
     let md = exported(&s, run.dir(), &[], 0);
     timeline_rows(&md);
     for want in [
-        "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |",
+        // The step by its title, and who chose the rollback (fourth cold read, N3).
+        "| Outcome | **rolled back (exit 1): verify 2 and 3 of “Deploy the template to the prod stage” failed; root chose to roll back** |",
+        "**ROLLED BACK** run finished (exit 1): rolled back after verify 2 and 3 of “Deploy the template to the prod stage” failed |",
         "**FAILED** Deploy the template to the prod stage: verify 2 failed: `apictl call --token none` — expected stdout is \"401\", saw \"403\"",
         "chose to roll back",
         "**ROLLBACK** undoing Deploy the template to the prod stage",
         "**ROLLED BACK** run finished (exit 1)",
         "### ",
         "- Command: `apictl call --token none`",
-        "- Status: exit code 0",
+        // Under failures, an exit 0 does not read as a success (fourth cold read, N4).
+        "- Status: exit code 0, but the output was not as expected\n",
         "- The last line of `output/deploy.verify-2.1.log`:\n\n  ```text\n  403\n  ```",
         "## Rollbacks\n\n- ",
         "`apictl rollback --to dep-0001` → exit 0",
@@ -356,8 +359,9 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
         "The slow change: `echo started; sleep 60` was running when the journal stops",
         // The record's name as code in the footer too (issue 17, third cold read).
         "*The journal ends here, without `run_finished`: the run was cut off.*",
-        // A cut-off run printed no head at its end: only a watcher's copy to compare with.
-        "- Compare the head with the one kept by a watcher (none was printed at the end: the run did not finish): `shisa verify RUN_DIR --head HASH`.",
+        // A cut-off run printed no head at its end, and it had no watcher: nothing to
+        // compare it with (fourth cold read, N5).
+        "- There is nothing to compare the head with: none was printed at the end (the run did not finish) and no watcher kept one; `shisa verify RUN_DIR --head HASH` checks a head kept some other way.",
         "`shisa resume ",
     ] {
         assert!(md.contains(want), "missing {want:?} in\n{md}");
@@ -389,7 +393,7 @@ fn a_crashed_run_exports_and_says_it_was_cut_off() {
     );
     assert!(
         ja.contains(
-            "- このヘッドを、閲覧者が控えたものと照合すること（実行終了時には表示されていない）："
+            "- このヘッドと照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。"
         ),
         "{ja}"
     );

@@ -595,16 +595,26 @@ fn a_japanese_export_of_a_failed_verify_says_its_reasons_in_japanese() {
 
 /// A journal written before reasons were journaled as data holds the English sentences
 /// only. It still verifies and exports: in English word for word as the same run with the
-/// data, in Japanese with those sentences quoted as journaled.
+/// data (but for the end's reason, which only the data can name by the failed step's title
+/// and who chose the rollback), in Japanese with those sentences quoted as journaled.
 #[test]
 fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
     let s = Scratch::new();
     let run = rolled_back(&s);
+    let but_the_end = |md: &str| {
+        md.lines()
+            .filter(|l| !l.contains("rolled back after") && !l.contains("| Outcome |"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     let en = masked(&s, &run, &export(&s, &[run.dir()], &[]));
     let stripped = as_before_structured_reasons(&s, run.dir());
     assert!(stripped >= 4, "the run journaled its reasons as data");
     let en_old = masked(&s, &run, &export(&s, &[run.dir()], &[]));
-    assert_eq!(en_old, en);
+    assert_eq!(but_the_end(&en_old), but_the_end(&en));
+    assert!(en_old.contains(
+        "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |"
+    ));
     let ja_old = export(&s, &[run.dir()], &["--lang", "ja"]);
     assert!(
         ja_old.contains("expected stdout is \"401\", saw \"403\""),
@@ -1205,12 +1215,19 @@ fn a_damaged_runs_duration_is_said_to_stop_at_the_break() {
 /// The completed demo's journal cut after its first `keep` lines, plus half of the next
 /// line, as a crash mid-write leaves it.
 fn cut_after(s: &Scratch, keep: usize) -> Run {
+    // Torn before the next record names its kind: nothing says what was being written.
+    torn_after(s, keep, |next| next.find(r#","kind""#).unwrap())
+}
+
+/// A completed run's journal cut after line `keep`, with the first `tail(next)` bytes of the
+/// next line left torn, as a crash mid-write leaves it.
+fn torn_after(s: &Scratch, keep: usize, tail: fn(&str) -> usize) -> Run {
     let run = completed(s);
     let path = run.dir().join("journal.jsonl");
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let next = lines[keep];
-    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..next.len() / 2]);
+    let cut = format!("{}\n{}", lines[..keep].join("\n"), &next[..tail(next)]);
     std::fs::write(&path, cut).unwrap();
     run
 }
@@ -1229,16 +1246,30 @@ fn line_of(run: &Run, kind: &str, purpose: &str) -> usize {
 /// A journal cut off says what was in flight at the cut, not that the change's fate is
 /// unknown when the timeline shows its command exited 0: after verify check 1 passed, that
 /// verification stopped there; with the change command started and not ended, that it was
-/// running. Both languages.
+/// running; with the record of its end torn, that it ended and its exit code is lost
+/// (fourth cold read, N1). Both languages.
 #[test]
 fn a_cut_off_journal_names_what_was_in_flight() {
     let s = Scratch::new();
     let whole = completed(&s);
     let checks = line_of(&whole, "command_finished", "verify-1");
     let change = line_of(&whole, "command_started", "main");
+    assert_eq!(line_of(&whole, "command_finished", "main"), change + 1);
     let verifying = cut_after(&s, checks);
     let running = cut_after(&s, change);
+    // The crash tore the change command's `command_finished` after its kind was written.
+    let ended = torn_after(&s, change, |next| next.find(r#""data""#).unwrap() + 10);
     let cases = [
+        (
+            &ended,
+            "en",
+            "“Attach Deny-all to the quarantine OU”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown",
+        ),
+        (
+            &ended,
+            "ja",
+            "「Attach Deny-all to the quarantine OU」の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
+        ),
         (
             &verifying,
             "en",
@@ -1264,6 +1295,32 @@ fn a_cut_off_journal_names_what_was_in_flight() {
         let md = export(&s, &[run.dir()], &["--lang", lang]);
         let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
         assert!(warning.contains(said), "{said}\nin {warning}");
+    }
+    // The timeline's row for that command says the same, not that it was still running.
+    for (run, lang, said, not) in [
+        (
+            &ended,
+            "en",
+            " ended, but the record of its result is torn: exit code unknown |",
+            "was running when the journal stops",
+        ),
+        (
+            &ended,
+            "ja",
+            " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない |",
+            "実行中だった",
+        ),
+        (
+            &running,
+            "ja",
+            " はジャーナルが終わった時点で実行中だった。結果は記録されていない |",
+            "途中で途切れており、終了コード",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let row = md.lines().rfind(|l| l.contains("`orgctl")).unwrap();
+        assert!(row.contains(said), "{said}\nin {row}");
+        assert!(!md.contains(not), "{not}\nin {md}");
     }
     let md = export(&s, &[verifying.dir()], &["--lang", "ja"]);
     assert!(!md.contains("の変更が適用されたかは不明"), "{md}");
@@ -1523,25 +1580,27 @@ fn damaged_at_its_result(s: &Scratch) -> Run {
 }
 
 /// In a damaged journal, a command whose result is on a line left out is not said to have
-/// had no result: its result lies past the damage and is not shown (third cold read, item
-/// 3). Both languages, md and JSON.
+/// had no result: its result lies on the lines left out, from the first of them, which is
+/// the edited line itself, not "past the damage" (third cold read, item 3; fourth, its
+/// gap). `--full` says it after the command's bare start. Both languages, md and JSON.
 #[test]
 fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
     let s = Scratch::new();
     let run = damaged_at_its_result(&s);
+    let edited = line_of(&run, "command_finished", "main");
     let command = "`orgctl attach-policy --policy p-denyall01 --target ou-7x2q-quar2312`";
     for (lang, said, not) in [
         (
             "en",
             format!(
-                "Attach Deny-all to the quarantine OU: the result of {command} lies past the damage and is not shown"
+                "Attach Deny-all to the quarantine OU: the result of {command} lies on the lines left out, from line {edited} on, and is not shown"
             ),
             "no result was recorded",
         ),
         (
             "ja",
             format!(
-                "「Attach Deny-all to the quarantine OU」：{command} の結果は破損箇所より後にあり、ここには示していない"
+                "「Attach Deny-all to the quarantine OU」：{command} の結果は除外した {edited} 行目以降にあり、ここには示していない"
             ),
             "結果は記録されていない",
         ),
@@ -1550,6 +1609,11 @@ fn a_damaged_journal_says_a_commands_result_lies_past_the_damage() {
         let row = format!(" | {said} |");
         assert!(md.lines().any(|l| l.ends_with(&row)), "{said}\nin {md}");
         assert!(!md.contains(not), "{md}");
+        assert!(!md.contains("past the damage and"), "{md}");
+        let full = export_exiting(&s, &[run.dir()], &["--lang", lang, "--full"], 1);
+        let rows: Vec<&str> = full.lines().filter(|l| l.starts_with("| ")).collect();
+        let at = rows.iter().rposition(|l| l.ends_with(&row)).expect(&full);
+        assert!(rows[at - 1].contains(command), "{}", rows[at - 1]);
         let json: Value = serde_json::from_str(&export_exiting(
             &s,
             &[run.dir()],
@@ -1688,4 +1752,85 @@ fn a_cut_off_runs_duration_is_said_to_stop_at_its_last_record() {
         .as_str()
         .unwrap_or_default();
     assert!(said.contains("`cut_off`"), "{said}");
+}
+
+/// A precheck that fails, then a change it guards.
+const UNHEALTHY: &str = r#"version: 1
+name: Roll the tier
+steps:
+  - id: green
+    kind: precheck
+    title: The tier is healthy
+    run: echo yellow
+    expect: { stdout_equals: green }
+  - id: save
+    kind: snapshot
+    title: Save the versions
+    run: echo saved > "$SHISA_RUN_DIR/versions.txt"
+  - id: roll
+    kind: action
+    title: Roll the tier
+    target: { describe: echo tier-1 }
+    run: touch "$SHISA_RUN_DIR/rolled"
+    verify:
+      - run: test -e "$SHISA_RUN_DIR/rolled"
+    rollback:
+      - run: rm "$SHISA_RUN_DIR/rolled"
+"#;
+
+/// A journal that stops on a failed precheck's `step_failed`, shisa killed while it waited
+/// for the operator's retry or abort: the warning says the check failed and the run was
+/// waiting for that decision, and that no change was made; the condensed timeline keeps
+/// the row that shows it (fourth cold read, N2). Both languages.
+#[test]
+fn a_journal_cut_while_waiting_for_a_decision_says_so() {
+    let s = Scratch::new();
+    let book = s.write("unhealthy.yaml", UNHEALTHY);
+    let run = s.run(&book, &[], "abort\n");
+    let path = run.dir().join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let keep = run
+        .journal()
+        .iter()
+        .position(|r| r["kind"] == "step_failed")
+        .unwrap()
+        + 1;
+    let lines: Vec<&str> = text.lines().take(keep).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    for (lang, said, row) in [
+        (
+            "en",
+            "The precheck “The tier is healthy” failed, and shisa was waiting for the operator's decision when the record stops; no change was made in this run; `shisa resume ",
+            "| **FAILED** The tier is healthy: step failed: ",
+        ),
+        (
+            "ja",
+            "事前チェック「The tier is healthy」が失敗し、作業者の判断を待つ間に記録が途絶えた。この実行では変更は行っていない。`shisa resume ",
+            "| **失敗** 「The tier is healthy」：ステップ失敗：",
+        ),
+    ] {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
+        assert!(warning.contains(said), "{said}\nin {warning}");
+        assert!(md.contains(row), "{row}\nin {md}");
+    }
+}
+
+/// A step that passed with one verify check: the Japanese row gives the count in brackets,
+/// since 「検証 1 件も成功」 reads as the negative 「1 件も…ない」 (fourth cold read, 14).
+#[test]
+fn one_passed_check_is_counted_in_brackets_in_japanese() {
+    let s = Scratch::new();
+    let book = s.write(
+        "one-check.yaml",
+        "version: 1\nname: One check\nsteps:\n  - id: look\n    kind: precheck\n    title: Look around\n    run: echo fine\n    verify:\n      - run: \"true\"\n",
+    );
+    let run = s.run(&book, &[], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let ja = export(&s, &[run.dir()], &["--lang", "ja"]);
+    assert!(
+        ja.contains("`echo fine` を実行、検証（1 件）も成功"),
+        "{ja}"
+    );
+    assert!(!ja.contains("検証 1 件も"), "{ja}");
 }

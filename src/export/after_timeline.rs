@@ -264,6 +264,7 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
         printed: Vec::new(),
         any_printed: false,
         all_printed: true,
+        watched: false,
     };
     let mut any = false;
     for (k, r) in p.runs.iter().enumerate() {
@@ -271,6 +272,7 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
             continue;
         }
         any = true;
+        heads.watched |= !r.run.watchers.is_empty();
         let label = m.esc(&format!("#{}", k + 1));
         let printed = matches!(r.run.state, RunState::Finished | RunState::Halted);
         heads.any_printed |= printed;

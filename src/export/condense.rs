@@ -79,6 +79,28 @@ pub fn groups(records: &[Record], full: bool) -> Vec<Group> {
     out
 }
 
+/// The commands started and not finished where the journal stops, as `--full` adds them
+/// after their start's own row: what became of each is said once, there.
+pub fn open_commands(records: &[Record]) -> Vec<Group> {
+    let mut open: BTreeMap<(Option<&str>, Purpose, u32), usize> = BTreeMap::new();
+    for (i, rec) in records.iter().enumerate() {
+        match &rec.body {
+            Body::CommandStarted {
+                purpose, attempt, ..
+            } => {
+                open.insert((rec.step.as_deref(), *purpose, *attempt), i);
+            }
+            Body::CommandFinished {
+                purpose, attempt, ..
+            } => {
+                open.remove(&(rec.step.as_deref(), *purpose, *attempt));
+            }
+            _ => {}
+        }
+    }
+    open.into_values().map(Group::Unfinished).collect()
+}
+
 /// A command's start and finish as one group; records that speak through another (see
 /// `phrase::silent`) and a step failure right after its failed command get none.
 fn commands(records: &[Record]) -> Vec<Group> {
@@ -99,7 +121,10 @@ fn commands(records: &[Record]) -> Vec<Group> {
                     out.push(Group::Command { start, finish: i });
                 }
             }
-            Body::StepFailed { .. } if follows_failed_command(records, i) => {}
+            // Its command's row says the failure; but a journal that ends here stops while
+            // shisa waited for the operator's decision, which only this row shows.
+            Body::StepFailed { .. }
+                if follows_failed_command(records, i) && i + 1 < records.len() => {}
             Body::StepFinished { .. } if refusal_said(records, i) => {
                 if let Some(last) = out.last_mut() {
                     *last = Group::Refusal { at: i - 1, end: i };

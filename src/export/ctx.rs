@@ -191,4 +191,39 @@ impl<'a> Ctx<'a> {
         records.get(i).is_some_and(|r| std::ptr::eq(r, rec))
             && super::condense::follows_failed_command(records, i)
     }
+
+    /// The command whose result the crash was writing, from a torn last line that names
+    /// `command_finished`: the one command still open, else none (whose it was is unsaid).
+    pub fn torn_finish(&self) -> Option<usize> {
+        let tail = self
+            .src
+            .journal
+            .torn
+            .as_deref()
+            .filter(|_| !self.src.live)?;
+        if crate::journal::torn_kind(tail) != Some("command_finished") {
+            return None;
+        }
+        let mut open = BTreeMap::new();
+        for (i, r) in self.src.journal.records.iter().enumerate() {
+            match &r.body {
+                Body::CommandStarted {
+                    purpose, attempt, ..
+                } => {
+                    open.insert((r.step.as_deref(), *purpose, *attempt), i);
+                }
+                Body::CommandFinished {
+                    purpose, attempt, ..
+                } => {
+                    open.remove(&(r.step.as_deref(), *purpose, *attempt));
+                }
+                _ => {}
+            }
+        }
+        let mut open = open.into_values();
+        match (open.next(), open.next()) {
+            (Some(i), None) => Some(i),
+            _ => None,
+        }
+    }
 }

@@ -9,13 +9,20 @@ use super::model::TimelineRow;
 use super::text::Text;
 use crate::journal::record::{Body, CommandFailure, Record};
 use crate::phrase::{
-    self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, command_line, said,
+    self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, Unended, command_line, said,
 };
 
 /// Every row of the run's timeline, in journal order; `run` is its index in the document.
 pub fn timeline(ctx: &Ctx, run: usize, run_id: &str, full: bool) -> Vec<TimelineRow> {
     let records = &ctx.src.journal.records;
-    condense::groups(records, full)
+    let mut groups = condense::groups(records, full);
+    // Each record is a row in `--full`, a command's start too: after a stopped journal's
+    // bare start, a row says what became of it (fourth cold read, gap of item 3).
+    if full && !ctx.src.live {
+        groups.extend(condense::open_commands(records));
+        groups.sort_by_key(Group::at);
+    }
+    groups
         .iter()
         .map(|g| {
             let mut row = row(ctx, g);
@@ -87,7 +94,16 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
             let p = if ctx.src.live {
                 book.record(&records[*i], &known(None))
             } else {
-                book.never_finished(&records[*i], &known(None), ctx.src.broken.is_some())
+                let how = if ctx.src.broken.is_some() {
+                    Unended::PastDamage {
+                        first_left_out: records.len() + 1,
+                    }
+                } else if ctx.torn_finish() == Some(*i) {
+                    Unended::ResultTorn
+                } else {
+                    Unended::Running
+                };
+                book.never_finished(&records[*i], &known(None), how)
             };
             event(ctx, g, "", p)
         }

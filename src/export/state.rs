@@ -4,7 +4,7 @@
 use super::ctx::Ctx;
 use super::model::{Aborted, Integrity, RunState, Summary};
 use super::words::{CutAt, CutStep, Unfinished};
-use crate::journal::record::{Body, Outcome, Purpose};
+use crate::journal::record::{Body, Choice, Outcome, Prompt, Purpose, RunEnd};
 
 /// How the run stands, for the summary.
 pub struct State {
@@ -32,8 +32,9 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         } = &rec.body
     {
         // The record carries the operator whose abort ended the run (`Ctx::actor`).
-        let said =
-            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user);
+        let said = rolled_back_after(ctx, rec).or_else(|| {
+            crate::phrase::run_end_said(ctx.book, why.as_ref(), reason.as_deref(), &rec.actor.user)
+        });
         // The summary names who aborted whether or not they gave a reason (issue 17); the
         // JSON `reason` keeps their words as written.
         let verdict_reason = match (outcome, why, reason.as_deref(), &said) {
@@ -104,6 +105,7 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
             Unfinished::CutOff {
                 torn,
                 doubt: &doubt,
+                unchanged: unchanged(ctx),
             },
             None,
         )
@@ -117,6 +119,39 @@ pub fn state(ctx: &Ctx, finish: Option<usize>) -> State {
         explanation: w.unfinished_long(u, &dir, &resume_hint(ctx)),
         aborted: None,
     }
+}
+
+/// A rollback after a failure, the failed step named by its title (a loop's step id is a
+/// path like `roll[svc-1]/restart/deploy`) and by whom the rollback was chosen: the last
+/// person to choose it, if anyone did (records after the end only follow an abort).
+pub fn rolled_back_after(ctx: &Ctx, end: &crate::journal::record::Record) -> Option<String> {
+    let Body::RunFinished {
+        why: Some(RunEnd::RolledBack {
+            failed: Some(id),
+            checks,
+        }),
+        ..
+    } = &end.body
+    else {
+        return None;
+    };
+    let chose = ctx
+        .src
+        .journal
+        .records
+        .iter()
+        .rev()
+        .find(|r| {
+            matches!(
+                r.body,
+                Body::OperatorChoice {
+                    choice: Choice::Rollback,
+                    ..
+                }
+            )
+        })
+        .map(|r| r.actor.user.as_str());
+    Some(ctx.book.rolled_back_after(&ctx.title_of(id), checks, chose))
 }
 
 /// The abort before `end`, when the journal goes on past it (`shisa rollback`).
@@ -214,6 +249,7 @@ pub fn how_unfinished(run: &Summary) -> Option<Unfinished<'_>> {
         RunState::CutOff => Some(Unfinished::CutOff {
             torn: None,
             doubt: &[],
+            unchanged: false,
         }),
         RunState::Damaged => Some(Unfinished::Damaged),
     }
@@ -236,6 +272,26 @@ fn in_doubt(ctx: &Ctx) -> Vec<CutStep> {
         .collect()
 }
 
+/// Whether no change command started in the journal (as the replayed engine's runbook
+/// marks changes): then the run changed nothing, whatever else it was doing at the cut.
+fn unchanged(ctx: &Ctx) -> bool {
+    let Some(e) = ctx.src.engine.as_ref() else {
+        return false;
+    };
+    let steps = &e.runbook().steps;
+    !ctx.src.journal.records.iter().any(|r| {
+        matches!(
+            r.body,
+            Body::CommandStarted {
+                purpose: Purpose::Main,
+                ..
+            }
+        ) && steps
+            .iter()
+            .any(|s| s.mutating && r.step.as_deref() == Some(s.id.as_str()))
+    })
+}
+
 /// Whether step `j`, a change, was under way where the journal stops with its change's
 /// fate unknown, as the cut-off warning says it (`CutAt::ChangeRunning`, `CutAt::Unknown`).
 pub fn change_in_doubt(ctx: &Ctx, j: usize) -> bool {
@@ -255,13 +311,24 @@ pub fn change_in_doubt(ctx: &Ctx, j: usize) -> bool {
 /// exit 0 and how many of its `of` verify checks then passed.
 fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
     let mut at = CutAt::Unknown;
-    for r in ctx
+    let mut main = None;
+    for (i, r) in ctx
         .src
         .journal
         .records
         .iter()
-        .filter(|r| r.step.as_deref() == Some(id))
+        .enumerate()
+        .filter(|(_, r)| r.step.as_deref() == Some(id))
     {
+        if matches!(
+            r.body,
+            Body::CommandStarted {
+                purpose: Purpose::Main,
+                ..
+            }
+        ) {
+            main = Some(i);
+        }
         at = match (&r.body, at) {
             (Body::StepStarted { .. }, _) => CutAt::Unknown,
             (
@@ -312,8 +379,17 @@ fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
                 },
                 _,
             ) => CutAt::Unknown,
+            // Failed and waiting for the operator's decision; what they chose starts afresh.
+            (Body::StepFailed { prompt, .. }, _) => CutAt::Awaiting {
+                precheck: *prompt == Prompt::Precheck,
+            },
+            (Body::OperatorChoice { .. }, _) => CutAt::Unknown,
             (_, at) => at,
         };
+    }
+    // The crash came while the change command's result was being written: it had ended.
+    if at == CutAt::ChangeRunning && main.is_some() && ctx.torn_finish() == main {
+        return CutAt::ChangeEnded;
     }
     at
 }

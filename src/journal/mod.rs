@@ -16,6 +16,7 @@ mod record_de;
 pub mod run_ref;
 pub mod stops;
 mod torn;
+pub use torn::kind as torn_kind;
 mod torn_data;
 pub mod writer;
 

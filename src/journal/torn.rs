@@ -51,6 +51,16 @@ pub fn check(tail: &[u8], seq: u64, prev: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The kind a torn tail (one `check` accepted) names, once its name is whole: what was
+/// being written when the crash came, since the writer puts `kind` before `data`.
+pub fn kind(tail: &[u8]) -> Option<&str> {
+    const KEY: &[u8] = br#","kind":""#;
+    let at = tail.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let name = &tail[at..];
+    let end = name.iter().position(|&b| b == b'"')?;
+    std::str::from_utf8(&name[..end]).ok()
+}
+
 /// A cursor over bytes that may end anywhere. Each parser returns `Ok(true)` when its value
 /// is complete, `Ok(false)` when the bytes ran out inside it (a valid start), and `Err` for
 /// a byte the writer could not have written there.

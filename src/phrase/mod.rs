@@ -35,6 +35,18 @@ pub use ja::purpose_words as purpose_ja;
 pub use ja::quote as quote_ja;
 pub use mark::{Mark, Marker};
 
+/// Why a started command has no result in the export (`Phrasebook::never_finished`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unended {
+    /// Still running where the journal stops: no result was written.
+    Running,
+    /// It ended: the crash tore the record of its result (a torn `command_finished`).
+    ResultTorn,
+    /// Its result is journaled among the lines a damaged journal's export leaves out, the
+    /// first of them `first_left_out` (1-based): that line may be the damaged one itself.
+    PastDamage { first_left_out: usize },
+}
+
 /// The languages shisa writes an export in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -189,10 +201,9 @@ pub trait Phrasebook: Sync {
         undone: Option<&str>,
     ) -> Phrase;
 
-    /// A command started and never finished before the journal stops (crash, halt); or,
-    /// `past_damage`, before a damaged journal's trusted lines end, its result among the
-    /// lines left out.
-    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase;
+    /// A command started and never finished before the journal stops (crash, halt), or
+    /// whose result the journal holds where the export cannot show it (`Unended`).
+    fn never_finished(&self, started: &Record, names: &dyn Names, how: Unended) -> Phrase;
 
     /// A window check that found the window shut in a run started with `--outside-window`:
     /// at which step, and that the run went on under that override (the export; a live
@@ -260,6 +271,10 @@ pub trait Phrasebook: Sync {
     /// A run rolled back because someone asked, naming who: the person, not a role
     /// (issue 17: 「root の求めに応じて」).
     fn rolled_back_on_request(&self, operator: &str) -> String;
+
+    /// A run rolled back after step `title` failed (its own command, or the verify
+    /// `checks`), naming who chose the rollback when a person did (fourth cold read, N3).
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String;
 
     /// Why a step ended, where a rule or a choice (not its commands) decided it.
     fn step_end(&self, e: &StepEnd) -> String;

@@ -129,6 +129,8 @@ pub enum Unfinished<'a> {
     CutOff {
         torn: Option<usize>,
         doubt: &'a [CutStep],
+        /// No change command started in the journal: the run changed nothing.
+        unchanged: bool,
     },
     /// The journal breaks before its `run_finished` record, which is there but untrusted.
     Damaged,
@@ -148,6 +150,12 @@ pub struct CutStep {
 pub enum CutAt {
     /// Its change command had started and not ended: whether it changed anything is unknown.
     ChangeRunning,
+    /// Its change command had ended, but the crash tore the record of its result: its exit
+    /// code, and so whether it changed anything, is unknown.
+    ChangeEnded,
+    /// It had failed (a `precheck`, or any other failure) and shisa was waiting for the
+    /// operator's decision: the journal's last word on it is that `step_failed`.
+    Awaiting { precheck: bool },
     /// Its change command ended with exit 0; `passed` of its `of` verify checks passed,
     /// and verification went no further in the journal.
     Verifying { passed: u32, of: u32 },
@@ -356,6 +364,8 @@ pub struct HeadsToCompare {
     pub printed: Vec<String>,
     pub any_printed: bool,
     pub all_printed: bool,
+    /// Any of those runs had a watcher, who may have kept its head.
+    pub watched: bool,
 }
 
 /// What a rollback line says; times are already formatted, names plain text.
@@ -364,7 +374,7 @@ pub struct RollbackLine<'a> {
     pub by: &'a str,
     /// Step titles in the order undone; empty when nothing was undone.
     pub plan: &'a [String],
-    /// `Some(true)` every step undone at `finished`, `Some(false)` incomplete, None while
+    /// `Some(true)` every change undone at `finished`, `Some(false)` incomplete, None while
     /// running or cut off.
     pub ok: Option<bool>,
     pub finished: &'a str,

@@ -8,8 +8,8 @@ mod run;
 mod targets;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
-    said, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, Unended, command_line,
+    run_end_said, said, step_title, title,
 };
 use crate::engine::messages as msg;
 use crate::journal::record::OverrideKind;
@@ -76,23 +76,36 @@ impl Phrasebook for English {
         run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, how: Unended) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
         };
         let title = title_or_run(started, names);
-        // The result is journaled, on a line the export cannot trust: not "none".
-        if past_damage {
-            return Phrase::new()
-                .plain(format!("{title}: the result of "))
-                .code(command)
-                .plain(" lies past the damage and is not shown");
-        }
+        let (before, after) = match how {
+            Unended::Running => (
+                "",
+                " was running when the journal stops: no result was recorded",
+            ),
+            // The crash came while its result was being written: it had ended.
+            Unended::ResultTorn => (
+                "",
+                " ended, but the record of its result is torn: exit code unknown",
+            ),
+            // The result is journaled, on a line the export cannot trust: not "none".
+            Unended::PastDamage { first_left_out: n } => {
+                return Phrase::new()
+                    .plain(format!("{title}: the result of "))
+                    .code(command)
+                    .plain(format!(
+                        " lies on the lines left out, from line {n} on, and is not shown"
+                    ));
+            }
+        };
         Phrase::new()
-            .plain(format!("{title}: "))
+            .plain(format!("{title}: {before}"))
             .code(command)
-            .plain(" was running when the journal stops: no result was recorded")
+            .plain(after)
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
@@ -237,6 +250,21 @@ impl Phrasebook for English {
 
     fn rolled_back_on_request(&self, operator: &str) -> String {
         format!("rolled back, as {operator} asked")
+    }
+
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String {
+        let what = match checks {
+            [] => format!("“{title}”"),
+            [n] => format!("verify {n} of “{title}”"),
+            [first @ .., last] => {
+                let n: Vec<String> = first.iter().map(u32::to_string).collect();
+                format!("verify {} and {last} of “{title}”", n.join(", "))
+            }
+        };
+        match chose {
+            Some(who) => format!("{what} failed; {who} chose to roll back"),
+            None => format!("rolled back after {what} failed"),
+        }
     }
 
     fn step_end(&self, e: &StepEnd) -> String {

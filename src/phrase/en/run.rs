@@ -101,7 +101,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         )),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
-            .plain("rollback finished; every step undone"),
+            .plain("rollback finished; every change undone"),
         Body::RollbackFinished { ok: false } => Phrase::new()
             .marked(Mark::Failed)
             .plain("rollback finished INCOMPLETE: a rollback command failed and was skipped"),
@@ -188,7 +188,18 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 Outcome::Refused => Mark::Refused,
                 Outcome::Failed => Mark::Failed,
             };
-            let why = said(why.as_ref(), reason.as_deref(), |w| book.run_end(w))
+            // The failed step by its title, as every other row names it (fourth cold read).
+            let titled = match why {
+                Some(RunEnd::RolledBack {
+                    failed: Some(id),
+                    checks,
+                }) => names
+                    .title_of(id)
+                    .map(|t| book.rolled_back_after(&t, checks, None)),
+                _ => None,
+            };
+            let why = titled
+                .or_else(|| said(why.as_ref(), reason.as_deref(), |w| book.run_end(w)))
                 .map(|r| format!(": {r}"))
                 .unwrap_or_default();
             Phrase::new()

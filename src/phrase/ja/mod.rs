@@ -12,8 +12,8 @@ mod targets;
 mod words;
 
 use super::{
-    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, command_line, run_end_said,
-    said, step_title, title,
+    Attempts, Mark, Marker, Names, Phrase, Phrasebook, StepPassed, Unended, command_line,
+    run_end_said, said, step_title, title,
 };
 use crate::engine::messages::AbortedAt;
 use crate::journal::record::{
@@ -80,20 +80,29 @@ impl Phrasebook for Japanese {
         run::aborted_at(self, finished, at, left, undone)
     }
 
-    fn never_finished(&self, started: &Record, names: &dyn Names, past_damage: bool) -> Phrase {
+    fn never_finished(&self, started: &Record, names: &dyn Names, how: Unended) -> Phrase {
         let command = match &started.body {
             Body::CommandStarted { command, .. } => command_line(command),
             _ => String::new(),
         };
+        let said = match how {
+            Unended::Running => {
+                " はジャーナルが終わった時点で実行中だった。結果は記録されていない".to_string()
+            }
+            // The crash came while its result was being written: it had ended.
+            Unended::ResultTorn => {
+                " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない".into()
+            }
+            // The result is journaled, on a line the export cannot trust: not "none". That
+            // line may itself be the damaged one: "left out", not "past the damage".
+            Unended::PastDamage { first_left_out: n } => {
+                format!(" の結果は除外した {n} 行目以降にあり、ここには示していない")
+            }
+        };
         Phrase::new()
             .plain(format!("{}：", quote(&title_or_run(started, names))))
             .code(command)
-            .plain(if past_damage {
-                // The result is journaled, on a line the export cannot trust: not "none".
-                " の結果は破損箇所より後にあり、ここには示していない"
-            } else {
-                " はジャーナルが終わった時点で実行中だった。結果は記録されていない"
-            })
+            .plain(said)
     }
 
     fn window_overridden(&self, checked: &Record, names: &dyn Names) -> Phrase {
@@ -167,7 +176,8 @@ impl Phrasebook for Japanese {
         let checks = s.checks();
         match checks {
             0 => {}
-            1 => p = p.plain("、検証 1 件も成功"),
+            // 「1 件も」 reads as the negative 「1 件も…ない」: the count in brackets.
+            1 => p = p.plain("、検証（1 件）も成功"),
             n => p = p.plain(format!("、検証 {n} 件すべて成功")),
         }
         let n = s.most_attempts();
@@ -226,6 +236,20 @@ impl Phrasebook for Japanese {
 
     fn rolled_back_on_request(&self, operator: &str) -> String {
         format!("{operator} の求めに応じてロールバックした")
+    }
+
+    fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String {
+        let what = match checks {
+            [] => quote(title).to_string(),
+            n => {
+                let n: Vec<String> = n.iter().map(u32::to_string).collect();
+                format!("{}の検証 {} ", quote(title), n.join("、"))
+            }
+        };
+        match chose {
+            Some(who) => format!("{what}が失敗し、{who} の判断でロールバックした"),
+            None => format!("{what}が失敗したため、ロールバックした"),
+        }
     }
 
     fn step_end(&self, e: &StepEnd) -> String {

@@ -113,7 +113,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(reason))),
         Body::RollbackFinished { ok: true } => Phrase::new()
             .marked(Mark::Rollback)
-            .plain("ロールバック完了。すべてのステップを戻した"),
+            .plain("ロールバック完了。すべての変更を戻した"),
         Body::RollbackFinished { ok: false } => Phrase::new()
             .marked(Mark::Failed)
             .plain("ロールバックは不完全なまま終了：失敗したロールバックコマンドを飛ばした"),
@@ -199,7 +199,18 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 Outcome::Refused => Mark::Refused,
                 Outcome::Failed => Mark::Failed,
             };
-            let why = run_end_said(book, why.as_ref(), reason.as_deref(), who)
+            // The failed step by its title, as every other row names it (fourth cold read).
+            let titled = match why {
+                Some(RunEnd::RolledBack {
+                    failed: Some(id),
+                    checks,
+                }) => names
+                    .title_of(id)
+                    .map(|t| book.rolled_back_after(&t, checks, None)),
+                _ => None,
+            };
+            let why = titled
+                .or_else(|| run_end_said(book, why.as_ref(), reason.as_deref(), who))
                 .map(|r| format!("：{r}"))
                 .unwrap_or_default();
             Phrase::new()

@@ -93,19 +93,33 @@ pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
             "each run",
         ),
     };
-    if h.all_printed {
-        format!(
+    // A watcher's copy is offered only where a run had a watcher (fourth cold read, N5).
+    match (h.all_printed, h.any_printed, h.watched) {
+        (true, _, true) => format!(
             "Compare {which} with {ones} printed at the end of {run} or kept by a watcher: {cmd}."
-        )
-    } else if h.any_printed {
-        let whose: Vec<String> = h.printed.iter().map(|r| format!("{r}'s")).collect();
-        format!(
-            "Compare {which} with {ones} kept by a watcher, and {} also with the one printed at the end of the run: {cmd}.",
-            whose.join(", ")
-        )
-    } else {
-        format!(
+        ),
+        (true, _, false) => {
+            format!("Compare {which} with {ones} printed at the end of {run}: {cmd}.")
+        }
+        (false, true, watched) => {
+            let whose: Vec<String> = h.printed.iter().map(|r| format!("{r}'s")).collect();
+            if watched {
+                format!(
+                    "Compare {which} with {ones} kept by a watcher, and {} also with the one printed at the end of the run: {cmd}.",
+                    whose.join(", ")
+                )
+            } else {
+                format!(
+                    "Compare {} head with the one printed at the end of the run: {cmd}. The others printed none and had no watcher: there is nothing to compare them with.",
+                    whose.join(", ")
+                )
+            }
+        }
+        (false, false, true) => format!(
             "Compare {which} with {ones} kept by a watcher (none was printed at the end: the run did not finish): {cmd}."
-        )
+        ),
+        (false, false, false) => format!(
+            "There is nothing to compare {which} with: none was printed at the end (the run did not finish) and no watcher kept one; {cmd} checks a head kept some other way."
+        ),
     }
 }

@@ -72,7 +72,12 @@ pub fn failure_status(
     attempt: u32,
 ) -> Option<String> {
     let mut status = Vec::new();
-    status.extend(exit.map(|c| format!("exit code {c}")));
+    // Listed as a failure, an exit 0 is one whose output missed what was expected: said,
+    // so that the line does not read as a success (fourth cold read, N4).
+    status.extend(exit.map(|c| match (c, signal, timed_out) {
+        (0, None, false) => "exit code 0, but the output was not as expected".to_string(),
+        (c, ..) => format!("exit code {c}"),
+    }));
     status.extend(signal.map(|s| format!("signal {s}")));
     if timed_out {
         status.push("timed out".into());
@@ -136,7 +141,7 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         steps.join(", then ")
     };
     let result = match r.ok {
-        Some(true) => format!("finished at {}: every step undone", r.finished),
+        Some(true) => format!("finished at {}: every change undone", r.finished),
         Some(false) => format!(
             "finished {}: a rollback command failed and was skipped",
             m.strong("INCOMPLETE")

@@ -59,17 +59,27 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
         Unfinished::Halted { reason } => {
             format!("HALTED: the run was interrupted ({reason}) and has not finished; {resume}.")
         }
-        Unfinished::CutOff { torn, doubt } => {
+        Unfinished::CutOff { torn, doubt, unchanged } => {
             let torn = torn
                 .map(|n| format!("; its last line is torn ({n} bytes without a newline), so likely a crash while a record was being written"))
                 .unwrap_or_default();
-            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating).map(cut_step).collect();
-            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| format!("“{}”", d.title)).collect();
-            let doubt = match (changes.as_slice(), others.as_slice()) {
-                ([], []) => "Steps in progress then are in doubt".into(),
-                ([], others) => format!("{} did not end", others.join(", ")),
-                (changes, _) => changes.join("; "),
-            };
+            let awaiting = |d: &&CutStep| matches!(d.at, CutAt::Awaiting { .. });
+            let mut said: Vec<String> = doubt.iter().filter(awaiting).map(cut_step).collect();
+            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating && !awaiting(d)).map(cut_step).collect();
+            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating && !awaiting(d)).map(|d| format!("“{}”", d.title)).collect();
+            // A change in doubt is what matters; read-only steps are named only without one.
+            if !changes.is_empty() {
+                said.extend(changes);
+            } else if !others.is_empty() {
+                said.push(format!("{} did not end", others.join(", ")));
+            }
+            if said.is_empty() {
+                said.push("Steps in progress then are in doubt".into());
+            }
+            if unchanged {
+                said.push("no change was made in this run".into());
+            }
+            let doubt = said.join("; ");
             format!(
                 "CUT OFF: the journal ends without `run_finished` and no process holds the run: shisa may have been killed, or its machine may have gone down{torn}. {doubt}; {resume}."
             )
@@ -124,6 +134,13 @@ fn cut_step(s: &CutStep) -> String {
         CutAt::ChangeRunning => {
             format!("“{t}”'s change command was running, so whether its change was made is unknown")
         }
+        CutAt::ChangeEnded => format!(
+            "“{t}”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown"
+        ),
+        CutAt::Awaiting { precheck } => format!(
+            "{what}“{t}” failed, and shisa was waiting for the operator's decision when the record stops",
+            what = if precheck { "The precheck " } else { "" },
+        ),
         CutAt::Verifying { passed, of } if passed >= of => format!(
             "“{t}”'s change command exited 0 and all {of} of its verify checks passed, but the step's end was not recorded"
         ),

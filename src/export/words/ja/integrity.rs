@@ -88,16 +88,25 @@ pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
         [] => "このヘッド".to_string(),
         many => format!("{} のヘッド", many.join("、")),
     };
-    if h.all_printed {
-        format!("{which}を、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{cmd}。")
-    } else if h.any_printed {
-        format!(
+    // A watcher's copy is offered only where a run had a watcher (fourth cold read, N5).
+    match (h.all_printed, h.any_printed, h.watched) {
+        (true, _, true) => format!(
+            "{which}を、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{cmd}。"
+        ),
+        (true, _, false) => format!("{which}を、実行終了時に表示されたものと照合すること：{cmd}。"),
+        (false, true, true) => format!(
             "{which}を、閲覧者が控えたものと照合すること（{} は実行終了時に表示されたものとも）：{cmd}。",
             h.printed.join("、")
-        )
-    } else {
-        format!(
+        ),
+        (false, true, false) => format!(
+            "{} のヘッドを、実行終了時に表示されたものと照合すること：{cmd}。ほかの実行はヘッドを表示しておらず閲覧者もいないため、照合できる控えはない。",
+            h.printed.join("、")
+        ),
+        (false, false, true) => format!(
             "{which}を、閲覧者が控えたものと照合すること（実行終了時には表示されていない）：{cmd}。"
-        )
+        ),
+        (false, false, false) => format!(
+            "{which}と照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。ほかの方法で控えたヘッドがあれば {cmd} で照合できる。"
+        ),
     }
 }

@@ -93,7 +93,18 @@ pub fn failure_status(
         status.push("タイムアウト".into());
     }
     let status = status.join("、");
-    // Which attempt first, as Japanese orders it: 15 回目の試行で終了コード 0.
+    // Listed as a failure, an exit 0 is one whose output missed what was expected: said,
+    // so that the line does not read as a success, the attempt after it (fourth cold
+    // read, N4).
+    if (exit, signal, timed_out) == (Some(0), None, false) {
+        let miss = "終了コード 0 だが出力が期待と異なる";
+        return Some(if attempt > 1 {
+            format!("{miss}（{attempt} 回目の試行）")
+        } else {
+            miss.into()
+        });
+    }
+    // Which attempt first, as Japanese orders it: 15 回目の試行で終了コード 1.
     match (attempt > 1, status.is_empty()) {
         (true, true) => Some(format!("{attempt} 回目の試行")),
         (true, false) => Some(format!("{attempt} 回目の試行で{status}")),
@@ -161,7 +172,7 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         }
     };
     let result = match r.ok {
-        Some(true) => format!("{} に完了し、すべて戻した", r.finished),
+        Some(true) => format!("{} に完了し、すべての変更を戻した", r.finished),
         Some(false) => format!(
             "{}：失敗したロールバックコマンドを飛ばして終了した",
             m.strong("不完全")

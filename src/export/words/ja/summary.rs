@@ -77,17 +77,27 @@ pub fn unfinished_long(u: Unfinished, dir: &str, resume: &str) -> String {
             let reason = reason.trim_end_matches('。');
             format!("中断（再開可能）：{reason}。この実行は完了していない。{resume}。")
         }
-        Unfinished::CutOff { torn, doubt } => {
+        Unfinished::CutOff { torn, doubt, unchanged } => {
             let torn = torn
                 .map(|n| format!("。最終行が {n} バイトで途切れており、レコードの書き込み中にクラッシュした可能性が高い"))
                 .unwrap_or_default();
-            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating).map(cut_step).collect();
-            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating).map(|d| quote(&d.title)).collect();
-            let doubt = match (changes.is_empty(), others.is_empty()) {
-                (false, _) => changes.join("。"),
-                (true, false) => format!("{}は終わっていない", others.join("、")),
-                (true, true) => "その時点で進行中だったステップは未確定".into(),
-            };
+            let awaiting = |d: &&CutStep| matches!(d.at, CutAt::Awaiting { .. });
+            let mut said: Vec<String> = doubt.iter().filter(awaiting).map(cut_step).collect();
+            let changes: Vec<String> = doubt.iter().filter(|d| d.mutating && !awaiting(d)).map(cut_step).collect();
+            let others: Vec<String> = doubt.iter().filter(|d| !d.mutating && !awaiting(d)).map(|d| quote(&d.title)).collect();
+            // A change in doubt is what matters; read-only steps are named only without one.
+            if !changes.is_empty() {
+                said.extend(changes);
+            } else if !others.is_empty() {
+                said.push(format!("{}は終わっていない", others.join("、")));
+            }
+            if said.is_empty() {
+                said.push("その時点で進行中だったステップは未確定".into());
+            }
+            if unchanged {
+                said.push("この実行では変更は行っていない".into());
+            }
+            let doubt = said.join("。");
             format!(
                 "異常終了（記録途絶）：ジャーナルが `run_finished` なしで終わっており、この実行のプロセスも残っていない。shisa が強制終了されたか、マシンが停止した可能性がある{torn}。{doubt}。{resume}。"
             )
@@ -145,6 +155,15 @@ fn cut_step(s: &CutStep) -> String {
                 q_t = quote(t)
             )
         }
+        CutAt::ChangeEnded => format!(
+            "{q_t}の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
+            q_t = quote(t)
+        ),
+        CutAt::Awaiting { precheck } => format!(
+            "{what}{q_t}が失敗し、作業者の判断を待つ間に記録が途絶えた",
+            what = if precheck { "事前チェック" } else { "" },
+            q_t = quote(t)
+        ),
         CutAt::Verifying { passed, of } if passed >= of => format!(
             "{q_t}の変更コマンドは終了コード 0 で終わり、検証も {of} 件すべて成功したが、ステップの終了は記録されていない",
             q_t = quote(t)
