@@ -1685,7 +1685,7 @@ fn a_damaged_runs_summary_does_not_claim_what_it_left_in_place() {
         ),
         (
             "ja",
-            "| 戻していない変更 | 不明（破損箇所より後は確かめられない）。破損前の最後の記録までに着手した変更：「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
+            "| 戻していない変更 | 不明（破損箇所より後は確かめられない）。破損前の最後のレコードまでに着手した変更：「Attach Deny-all to the quarantine OU」（`attach-deny`、適用されたかは不明） |",
         ),
     ] {
         let md = export_exiting(&s, &[run.dir()], &["--lang", lang], 1);

@@ -34,7 +34,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         } => step()
             .plain(lead(*purpose))
             .code(command_line(command))
-            .plain(format!(" を実行中{}", again(*attempt))),
+            .plain(format!(" の実行を開始{}", again(*attempt))),
         Body::CommandFinished {
             purpose,
             attempt,

@@ -111,7 +111,7 @@ pub fn bar_tip(status: BarStatus, took: &str, from: &str) -> String {
     let word = bar_status(status);
     match status {
         BarStatus::InDoubt => format!("{word}：{from} に開始、終了の記録なし"),
-        BarStatus::Damaged => format!("{word}：{from} に開始、破損前の最後の記録まで {took}"),
+        BarStatus::Damaged => format!("{word}：{from} に開始、破損前の最後のレコードまで {took}"),
         BarStatus::Running => format!("{word}：{from} に開始"),
         _ => format!("{word}、{from} から {took}"),
     }
