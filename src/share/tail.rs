@@ -10,7 +10,7 @@
 
 use std::collections::VecDeque;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 
 use super::frame;
 use super::protocol::{FrameError, ServerMsg};
@@ -30,7 +30,8 @@ const JOIN_UP_TO: usize = 4 * 1024;
 struct Piece {
     step: usize,
     stderr: bool,
-    bytes: Bytes,
+    /// Grown in place while pieces of its stream follow it (amortised, not a copy a piece).
+    bytes: BytesMut,
 }
 
 /// The running command's output so far, newest last.
@@ -53,19 +54,15 @@ impl Tail {
     }
 
     pub fn push(&mut self, chunk: &OutputChunk) {
-        self.push_bytes(
-            chunk.step,
-            chunk.stream == Stream::Stderr,
-            Bytes::copy_from_slice(&chunk.bytes),
-        );
+        self.push_bytes(chunk.step, chunk.stream == Stream::Stderr, &chunk.bytes);
     }
 
     /// A line of shisa's own among the output (output not passed on, say).
     pub fn push_note(&mut self, step: usize, text: &str) {
-        self.push_bytes(step, false, Bytes::copy_from_slice(text.as_bytes()));
+        self.push_bytes(step, false, text.as_bytes());
     }
 
-    fn push_bytes(&mut self, step: usize, stderr: bool, bytes: Bytes) {
+    fn push_bytes(&mut self, step: usize, stderr: bool, bytes: &[u8]) {
         self.bytes += bytes.len() as u64;
         match self.pieces.back_mut() {
             Some(last)
@@ -73,15 +70,12 @@ impl Tail {
                     && last.stderr == stderr
                     && last.bytes.len() + bytes.len() <= JOIN_UP_TO =>
             {
-                let mut joined = Vec::with_capacity(last.bytes.len() + bytes.len());
-                joined.extend_from_slice(&last.bytes);
-                joined.extend_from_slice(&bytes);
-                last.bytes = Bytes::from(joined);
+                last.bytes.extend_from_slice(bytes)
             }
             _ => self.pieces.push_back(Piece {
                 step,
                 stderr,
-                bytes,
+                bytes: BytesMut::from(bytes),
             }),
         }
         // Exactly the newest bytes are kept: a piece larger than the bound (a full pipe
@@ -95,7 +89,7 @@ impl Tail {
                 self.pieces.pop_front();
                 len
             } else {
-                front.bytes = front.bytes.slice(over as usize..);
+                front.bytes.advance(over as usize);
                 over
             };
             self.bytes -= gone;
