@@ -63,7 +63,9 @@ pub struct Feed {
 struct State {
     /// Records (and the `end` frame) with their place in the log.
     records: VecDeque<(u64, Bytes)>,
-    output: VecDeque<(u64, Bytes)>,
+    /// Output frames with their place and their step (which the note naming output a
+    /// watcher missed must name: the step the missing output was of).
+    output: VecDeque<(u64, Bytes, usize)>,
     output_bytes: usize,
     /// The place the next frame gets.
     next: u64,
@@ -71,8 +73,8 @@ struct State {
     groups: Vec<Group>,
     /// A watcher whose place is before this missed a record, so it is cut off.
     lost: u64,
-    /// Just after the newest output pushed out, and its step: a watcher whose place is
-    /// before it missed output, and is told so where it is missing.
+    /// Just after the newest output pushed out, and the step it was of: a watcher whose
+    /// place is before it missed output, and is told so where it is missing.
     skipped: u64,
     skipped_step: usize,
     /// The place of the `end` frame, once the run has ended.
@@ -223,13 +225,13 @@ impl Feed {
             let at = s.next;
             s.next += 1;
             s.output_bytes += frame.len();
-            s.output.push_back((at, frame));
+            s.output.push_back((at, frame, step));
             while s.output.len() > OUTPUT_KEPT || s.output_bytes > OUTPUT_BYTES {
-                let Some((at, gone)) = s.output.pop_front() else {
+                let Some((at, gone, of)) = s.output.pop_front() else {
                     break;
                 };
                 s.output_bytes -= gone.len();
-                (s.skipped, s.skipped_step) = (at + 1, step);
+                (s.skipped, s.skipped_step) = (at + 1, of);
             }
             std::mem::take(&mut s.idle)
         };
@@ -369,9 +371,18 @@ impl Cursor {
             return Some(Next::Behind);
         }
         let announced = s.group(self.frame).announced;
-        let from = |q: &VecDeque<(u64, Bytes)>| q.partition_point(|(at, _)| *at < self.next);
-        let mut records = s.records.range(from(&s.records)..).peekable();
-        let mut output = s.output.range(from(&s.output)..).peekable();
+        let from_records = s.records.partition_point(|(at, _)| *at < self.next);
+        let from_output = s.output.partition_point(|(at, ..)| *at < self.next);
+        let mut records = s
+            .records
+            .range(from_records..)
+            .map(|(at, f)| (*at, f))
+            .peekable();
+        let mut output = s
+            .output
+            .range(from_output..)
+            .map(|(at, f, _)| (*at, f))
+            .peekable();
         let (mut took, mut end) = (0, false);
         // The newest output pushed out stood at or after this watcher's place: it missed it.
         let mut missed = self.told < s.skipped && self.next < s.skipped;
@@ -392,7 +403,7 @@ impl Cursor {
             };
             // Output this watcher had not been sent was pushed out: said just after where
             // it stood, never skipped silently.
-            let past_skipped = pick.is_none_or(|(at, _)| *at >= s.skipped);
+            let past_skipped = pick.is_none_or(|(at, _)| at >= s.skipped);
             if missed && past_skipped && announced >= s.skipped {
                 say_skipped(out, &mut took);
                 (missed, self.told) = (false, s.skipped);
@@ -405,7 +416,7 @@ impl Cursor {
             out.push(frame.clone());
             took += 1;
             self.next = at + 1;
-            if s.end == Some(*at) {
+            if s.end == Some(at) {
                 end = true;
                 break;
             }

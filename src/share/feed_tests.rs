@@ -287,6 +287,30 @@ async fn a_watcher_too_far_behind_is_cut_off_and_output_never_costs_a_record() {
     );
 }
 
+/// The note where output went missing names the step whose output it was, not the step
+/// whose output pushed it out: a watcher behind through step 1's flood is told step 1's
+/// output was skipped, even though step 2's first line is what pushed the last of it out.
+#[tokio::test]
+async fn output_skipped_is_said_of_the_step_it_was_of() {
+    let feed = Feed::new();
+    tokio::spawn(Arc::clone(&feed).pace());
+    let (mut behind, _g) = feed.subscribe();
+    for n in 0..OUTPUT_KEPT + 1 {
+        feed.output(1, out(n));
+    }
+    feed.record(record(0));
+    feed.output(2, out(OUTPUT_KEPT + 1));
+    let (got, _) = taken(&mut behind).await;
+    let notes: Vec<usize> = got
+        .iter()
+        .filter_map(|f| match ServerMsg::from_frame(&f[4..]) {
+            Ok(ServerMsg::Output { step, text, .. }) if text.contains("fell behind") => Some(step),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(notes, vec![1], "one note, of step 1");
+}
+
 /// What a watcher's connection got, with when each write went out.
 async fn read_timed(mut cursor: Cursor) -> (Vec<Bytes>, Vec<(Instant, usize)>) {
     let (mut frames, mut writes, mut batch) = (Vec::new(), Vec::new(), Vec::new());
