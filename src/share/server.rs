@@ -64,7 +64,8 @@ pub enum ShareMsg {
         sudo_user: Option<String>,
         reply: oneshot::Sender<(bool, String)>,
     },
-    /// A connection ended; `why`, when the server cut it off.
+    /// A connection ended, or (`why`) the server is dropping it: then sent before the
+    /// watcher is told, and the one at the end is a no-op.
     Left { id: u64, why: Option<String> },
     /// A connection was refused or cut off; journaled.
     Refused { who: String, reason: String },
@@ -208,6 +209,18 @@ impl Conn {
         let _ = write_timed(writer, &error(&reason)).await;
     }
 
+    /// Drops a watcher after its welcome. As with `cut_off`, the driver hears why before the
+    /// watcher does: a run that ends the moment after still journals the drop. Returns
+    /// `None`, since the `Left` at the connection's end then finds it gone and is a no-op.
+    async fn drop_watcher(&self, writer: &mut OwnedWriteHalf, why: String) -> Option<String> {
+        let _ = self.tx.send(ShareMsg::Left {
+            id: self.id,
+            why: Some(why.clone()),
+        });
+        let _ = write_timed(writer, &error(&why)).await;
+        None
+    }
+
     async fn serve(self, stream: UnixStream) {
         let (reader, mut writer) = stream.into_split();
         let mut frames = frame::reader::<_, ClientMsg>(reader, MAX_CLIENT_FRAME);
@@ -268,8 +281,7 @@ impl Conn {
                 Err(e) => {
                     let why =
                         format!("dropped: the run could not read its journal for the replay: {e}");
-                    let _ = write_timed(&mut writer, &error(&why)).await;
-                    Some(why)
+                    self.drop_watcher(&mut writer, why).await
                 }
                 Ok(replayed) => match send_replay(&mut writer, replayed).await {
                     Err(e) => stopped_reading(&e),
@@ -307,8 +319,7 @@ impl Conn {
                 next = or_pending(live.as_mut().map(|c| c.next(&mut out))) => {
                     if next == Next::Behind {
                         let why = format!("dropped: not reading ({WATCHER_QUEUE} records behind the run)");
-                        let _ = write_timed(&mut writer, &error(&why)).await;
-                        return Some(why);
+                        return self.drop_watcher(&mut writer, why).await;
                     }
                     match write_frames(&mut writer, &mut out).await {
                         Err(e) => return stopped_reading(&e),
