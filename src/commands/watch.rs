@@ -12,10 +12,12 @@ use tokio::io::AsyncBufReadExt;
 use super::share_clients::runtime;
 use super::witness::{Ask, Witness, dropped, finish, message, open_copy};
 use crate::exit::{Error, Exit, Result};
+use crate::frontend::output_lines::{OutputLines, output_line};
+use crate::journal::record::Body;
 use crate::share::client;
 use crate::share::frame;
 use crate::share::protocol::{FrameError, ServerMsg, Want};
-use crate::text_safety::{one_line, sanitize};
+use crate::text_safety::one_line;
 use crate::timeline;
 
 pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Result<Exit> {
@@ -85,6 +87,7 @@ async fn watch_lines(socket: PathBuf, copy: Option<&PathBuf>) -> Result<Exit> {
         // took two or three, the line-buffered stdout under it splitting at a newline).
         out: std::io::BufWriter::with_capacity(OUT_BUFFER, std::io::stdout().lock()),
         run_id: w.run_id.clone(),
+        partial: OutputLines::default(),
     };
     let out = &mut lines.out;
     let _ = writeln!(
@@ -144,6 +147,8 @@ struct Lines<W: Write> {
     copy: Option<std::io::BufWriter<std::fs::File>>,
     out: W,
     run_id: String,
+    /// Output lines a piece ended inside of, waiting for the rest.
+    partial: OutputLines,
 }
 
 impl<W: Write> Lines<W> {
@@ -155,20 +160,25 @@ impl<W: Write> Lines<W> {
                 if let Some(f) = self.copy.as_mut() {
                     let _ = writeln!(f, "{line}");
                 }
-                if let Some(rec) = self.witness.take(&line)
-                    && let Some(text) = timeline::describe(&rec, self.witness.engine.as_deref())
-                {
-                    let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
+                if let Some(rec) = self.witness.take(&line) {
+                    // A command's last line, if it had no newline, above its result.
+                    if matches!(rec.body, Body::CommandFinished { .. }) {
+                        self.partial
+                            .finish(|line, stderr| output_line(out, false, line, stderr));
+                    }
+                    if let Some(text) = timeline::describe(&rec, self.witness.engine.as_deref()) {
+                        let _ = writeln!(out, "{}  {}", timeline::clock(&rec.ts), one_line(&text));
+                    }
                 }
                 if let Some(why) = &self.witness.newer {
                     return Some(Err(Error::Invalid(why.clone())));
                 }
             }
-            Ok(ServerMsg::Output { text, stderr, .. }) => {
-                let bar = if stderr { "!" } else { "│" };
-                for l in text.lines() {
-                    let _ = writeln!(out, "              {bar} {}", sanitize(l.as_bytes(), false));
-                }
+            Ok(ServerMsg::Output { step, stderr, text }) => {
+                self.partial
+                    .push(step, stderr, text.as_bytes(), |line, stderr| {
+                        output_line(out, false, line, stderr)
+                    });
             }
             Ok(ServerMsg::Result { ok, message }) => {
                 let verdict = if ok { "ok:" } else { "REFUSED:" };
@@ -179,6 +189,8 @@ impl<W: Write> Lines<W> {
                 exit,
                 head,
             }) => {
+                self.partial
+                    .finish(|line, stderr| output_line(out, false, line, stderr));
                 let _ = writeln!(out, "the run is over: {} (exit {exit})", one_line(&outcome));
                 return Some(Ok(finish(out, &self.witness, Some(&head))));
             }
@@ -189,6 +201,8 @@ impl<W: Write> Lines<W> {
             }
             Ok(ServerMsg::Welcome(_)) => {}
             Err(e) => {
+                self.partial
+                    .finish(|line, stderr| output_line(out, false, line, stderr));
                 let _ = writeln!(
                     out,
                     "the run's connection closed ({e}); it may have been cut off"
@@ -227,7 +241,38 @@ mod tests {
             copy: None,
             out: Vec::new(),
             run_id: "r-1".into(),
+            partial: OutputLines::default(),
         }
+    }
+
+    /// A line the run's pipe read cut in two reaches the watcher in two pieces; it is
+    /// printed as one line, as the operator's line mode prints it, and a last line without
+    /// a newline is printed when the run ends.
+    #[test]
+    fn a_line_split_between_two_pieces_is_printed_once_whole() {
+        let mut l = lines();
+        let piece = |text: &str| {
+            Ok(ServerMsg::Output {
+                step: 0,
+                stderr: false,
+                text: text.into(),
+            })
+        };
+        for text in ["row 1\nro", "w 2\nrow 3\nno newline"] {
+            assert!(l.show(piece(text)).is_none());
+        }
+        let ended = l.show(Ok(ServerMsg::End {
+            outcome: "completed".into(),
+            exit: 0,
+            head: String::new(),
+        }));
+        assert!(ended.is_some());
+        let said = String::from_utf8(l.out.clone()).unwrap();
+        let rows: Vec<&str> = said
+            .lines()
+            .filter_map(|line| line.trim_start().strip_prefix("│ "))
+            .collect();
+        assert_eq!(rows, ["row 1", "row 2", "row 3", "no newline"], "{said}");
     }
 
     /// A watcher the run cuts off after letting it in was dropped, not refused: it is told

@@ -2,23 +2,21 @@
 //! operator, one line starting `? ` and one answer read from stdin. `note <text>` works at
 //! any prompt; end of input at a prompt aborts.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::Write;
 
 use crate::engine::{Engine, Phase};
 use crate::exec::stream::Stream;
 use crate::journal::record::{ChoiceKind, Halt, Record};
 use crate::phrase::questions as say;
-use crate::text_safety::{one_line, sanitize};
+use crate::text_safety::one_line;
 use crate::timeline;
 
+use super::output_lines::{OutputLines, output_line};
 use super::{FrontEnd, Input, Intent, Shown};
 use question::answers;
 
 mod question;
-
-/// Lines longer than this are printed in pieces (the log keeps them whole).
-const LINE_CAP: usize = 64 * 1024;
 
 pub struct Headless<W: Write> {
     out: W,
@@ -32,7 +30,7 @@ pub struct Headless<W: Write> {
     asked: Option<String>,
     /// Ctrl-C asked whether to stop the running command.
     asking_stop: bool,
-    partial: HashMap<(usize, bool), Vec<u8>>,
+    partial: OutputLines,
     last_ts: String,
     /// A resumed run's journal before this process: the evidence for a step in doubt.
     past: Option<super::evidence::Past>,
@@ -51,7 +49,7 @@ impl<W: Write> Headless<W> {
             eof: false,
             asked: None,
             asking_stop: false,
-            partial: HashMap::new(),
+            partial: OutputLines::default(),
             last_ts: String::new(),
             past: None,
             shared: false,
@@ -78,7 +76,7 @@ impl<W: Write> Headless<W> {
         self.line(&format!("{title}: in doubt —{cmd} {}", ev.ran()));
         self.line(&format!("{title}: {}", ev.why()));
         for l in &ev.tail {
-            self.output_line(l.as_bytes(), false);
+            output_line(&mut self.out, self.color, l.as_bytes(), false);
         }
         if let Some(c) = &ev.command {
             self.line(&format!("{title}: output log {}/{}", self.run_dir, c.log));
@@ -98,10 +96,10 @@ impl<W: Write> Headless<W> {
         }
     }
 
-    fn output_line(&mut self, bytes: &[u8], stderr: bool) {
-        let text = sanitize(bytes, self.color);
-        let bar = if stderr { "!" } else { "│" };
-        let _ = writeln!(self.out, "              {bar} {text}");
+    /// Output lines still waiting for their newline, printed as they are.
+    fn finish_lines(&mut self) {
+        let (out, color) = (&mut self.out, self.color);
+        self.partial.finish(|l, e| output_line(out, color, l, e));
     }
 
     fn parse(&mut self, answer: &str, e: &Engine) -> Result<Vec<Intent>, String> {
@@ -205,23 +203,11 @@ impl<W: Write> FrontEnd for Headless<W> {
         match what {
             Shown::Record(rec) => self.record(rec, e),
             Shown::Output(chunk) => {
-                let key = (chunk.step, chunk.stream == Stream::Stderr);
-                let mut buf = self.partial.remove(&key).unwrap_or_default();
-                buf.extend_from_slice(&chunk.bytes);
-                let mut start = 0;
-                while let Some(nl) = buf[start..].iter().position(|&b| b == b'\n') {
-                    self.output_line(&buf[start..start + nl], key.1);
-                    start += nl + 1;
-                }
-                let mut rest = buf.split_off(start);
-                while rest.len() > LINE_CAP {
-                    let tail = rest.split_off(LINE_CAP);
-                    self.output_line(&rest, key.1);
-                    rest = tail;
-                }
-                if !rest.is_empty() {
-                    self.partial.insert(key, rest);
-                }
+                let stderr = chunk.stream == Stream::Stderr;
+                let (out, color) = (&mut self.out, self.color);
+                self.partial.push(chunk.step, stderr, &chunk.bytes, |l, e| {
+                    output_line(out, color, l, e)
+                });
                 let _ = self.out.flush();
             }
             Shown::Refused(why) => self.line(&format!("not possible: {why}")),
@@ -298,9 +284,7 @@ impl<W: Write> FrontEnd for Headless<W> {
     }
 
     fn close(&mut self, e: &Engine) {
-        for ((_, stderr), rest) in std::mem::take(&mut self.partial) {
-            self.output_line(&rest, stderr);
-        }
+        self.finish_lines();
         if let Phase::Halted(_) = e.phase() {
             self.line(&say::resumable(&self.run_dir));
         }
@@ -316,9 +300,7 @@ impl<W: Write> Headless<W> {
             rec.body,
             crate::journal::record::Body::CommandFinished { .. }
         ) {
-            for ((_, stderr), rest) in std::mem::take(&mut self.partial) {
-                self.output_line(&rest, stderr);
-            }
+            self.finish_lines();
         }
         if let Some(text) = timeline::describe(rec, Some(e)) {
             self.line(&text);

@@ -4,6 +4,7 @@
 
 pub mod evidence;
 pub mod headless;
+pub mod output_lines;
 
 use crate::engine::{Engine, Event};
 use crate::exec::stream::OutputChunk;
