@@ -196,7 +196,12 @@ impl<W: Write> Lines<W> {
             }
             // After the welcome an error frame is the run cutting this watcher off: a
             // refusal at hello never gets here (`client::connect` says "refused").
+            // What arrived until then is still said to verify or not, as when the
+            // connection closes.
             Ok(ServerMsg::Error { message }) => {
+                self.partial
+                    .finish(|line, stderr| output_line(out, false, line, stderr));
+                finish(out, &self.witness, None);
                 return Some(Err(Error::Failed(dropped(&message, &self.run_id))));
             }
             Ok(ServerMsg::Welcome(_)) => {}
@@ -298,5 +303,10 @@ mod tests {
         );
         assert!(said.contains("`shisa watch r-1` again"), "{said}");
         assert!(said.contains("from the start"), "{said}");
+        let printed = String::from_utf8(l.out.clone()).unwrap();
+        assert!(
+            printed.contains("copy verified: 0 records"),
+            "whether what arrived verifies is said: {printed}"
+        );
     }
 }

@@ -100,7 +100,11 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
         return Err(Error::Invalid(why));
     }
     match end {
-        Some(Err(said)) => Err(Error::Failed(said)),
+        Some(Err(said)) => {
+            // What arrived until then is still said to verify or not.
+            finish(&mut std::io::stdout(), &witness, None);
+            Err(Error::Failed(said))
+        }
         Some(Ok(head)) => Ok(finish(&mut std::io::stdout(), &witness, Some(&head))),
         None => Ok(finish(&mut std::io::stdout(), &witness, None)),
     }
