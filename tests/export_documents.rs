@@ -596,14 +596,20 @@ fn a_japanese_export_of_a_failed_verify_says_its_reasons_in_japanese() {
 /// A journal written before reasons were journaled as data holds the English sentences
 /// only. It still verifies and exports: in English word for word as the same run with the
 /// data (but for the end's reason, which only the data can name by the failed step's title
-/// and who chose the rollback), in Japanese with those sentences quoted as journaled.
+/// and who chose the rollback, and the step's failure, which the data names by its checks
+/// while an old journal has only the sentence with each check's reason), in Japanese with
+/// those sentences quoted as journaled.
 #[test]
 fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
     let s = Scratch::new();
     let run = rolled_back(&s);
     let but_the_end = |md: &str| {
         md.lines()
-            .filter(|l| !l.contains("rolled back after") && !l.contains("| Outcome |"))
+            .filter(|l| {
+                !l.contains("rolled back after")
+                    && !l.contains("| Outcome |")
+                    && !l.contains("step failed: ")
+            })
             .collect::<Vec<_>>()
             .join("\n")
     };
@@ -612,6 +618,16 @@ fn a_journal_from_before_structured_reasons_still_verifies_and_exports() {
     assert!(stripped >= 4, "the run journaled its reasons as data");
     let en_old = masked(&s, &run, &export(&s, &[run.dir()], &[]));
     assert_eq!(but_the_end(&en_old), but_the_end(&en));
+    assert!(
+        en.contains("step failed: verify 2 and 3 failed (2 of 4 checks) |"),
+        "{en}"
+    );
+    assert!(
+        en_old.contains(
+            "step failed: 2 of 4 checks failed — verify-2: expected stdout is \"401\", saw \"403\"; verify-3: "
+        ),
+        "{en_old}"
+    );
     assert!(en_old.contains(
         "| Outcome | **rolled back (exit 1): rolled back after verify 2 and 3 of `deploy` failed** |"
     ));

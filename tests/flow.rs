@@ -249,6 +249,72 @@ fn a_deadline_that_passes_is_a_failure_with_rollback_offered() {
     assert_eq!(done[0]["data"]["met"], false);
 }
 
+/// A wait that ran out is one failure with one figure on the operator's screen: the last
+/// poll says what it saw, as the polls before it did; the wait's end is the failure, with
+/// the time waited (journaled, never the runbook's 2s limit) and its polls; the step's
+/// failure names the check without its reason again. Before, three lines said FAILED, the
+/// reason twice, with "after 2s" beside "2.0 s" (issue 17).
+#[test]
+fn a_wait_that_ran_out_is_said_once_with_one_figure_on_the_operators_screen() {
+    let s = Scratch::new();
+    let rb = s.write("poll.yaml", POLL);
+    let run = s.run(&rb, &["green_at=999"], "rollback\n");
+    assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
+    let end = &run.records("wait_finished", Some("restart"))[0]["data"];
+    let polls = end["polls"].as_u64().unwrap();
+    let waited = format!(
+        "{:.1} s",
+        end["waited_ms"].as_u64().unwrap() as f64 / 1000.0
+    );
+    // The record lines, each after its `HH:MM:SS.mmm`: not output, not the question.
+    let timeline: Vec<&str> = (run.stdout.lines())
+        .filter(|l| l.len() > 12 && l.as_bytes()[8] == b'.' && l.as_bytes()[2] == b':')
+        .collect();
+    let failed: Vec<&str> = (timeline.iter().copied())
+        .filter(|l| l.contains("✗ FAILED restart:"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{}", run.stdout);
+    assert!(
+        failed[0].ends_with(&format!(
+            "✗ FAILED restart: verify 1 still did not hold after waiting {waited} ({polls} polls)"
+        )),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        failed[1].ends_with("✗ FAILED restart: step failed: verify 1 did not hold within its wait"),
+        "{}",
+        run.stdout
+    );
+    let last = format!(
+        "  restart: verify 1: did not hold at the last poll — expected stdout is \"green\", saw \"yellow\" (poll {polls}, "
+    );
+    assert_eq!(
+        timeline.iter().filter(|l| l.contains(&last)).count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    // The limit is said once, at the wait's start ("for at most 2.0 s"); the time waited
+    // once, at its end.
+    assert_eq!(
+        timeline
+            .iter()
+            .filter(|l| l.contains("after waiting"))
+            .count(),
+        1,
+        "{}",
+        run.stdout
+    );
+    for limit in ["after 2s", "still not met"] {
+        assert!(
+            !timeline.iter().any(|l| l.contains(limit)),
+            "{limit:?} in\n{}",
+            run.stdout
+        );
+    }
+}
+
 const CHOICE: &str = r#"version: 1
 name: choice
 steps:

@@ -246,8 +246,8 @@ pub trait Phrasebook: Sync {
     /// (a `command_finished` whose `why` is a deadline), the `wait_finished` after it, the
     /// `step_failed` it caused (see [`ran_out`]). The wait's one figure (`waited_ms`,
     /// `Ctx::waited_ms`) is said once, in the last poll's row, whose own time is the last
-    /// try's; the other two name none. Phrased from the journaled data: a live front end
-    /// shows the engine's sentences (`record`), which give the limit (issue 17).
+    /// try's; the other two name none. A live front end says each record as it comes
+    /// (`record`): the figure in `wait_finished`'s line, from the time it journals (issue 17).
     fn wait_ran_out(&self, rec: &Record, waited_ms: u64, names: &dyn Names) -> Phrase;
 
     /// Why a command failed, or why a poll does not hold yet (`journal::reason`).

@@ -746,3 +746,122 @@ fn a_recovered_torn_line_is_said_as_a_likely_crash() {
     assert!(ja.contains("クラッシュによる可能性が高い"), "{ja}");
     assert!(!ja.contains("書き込み中のクラッシュ）"), "{ja}");
 }
+
+/// A wait that ran out, as the live timeline says it: the last poll says what it saw and is
+/// not marked failed; the wait's end is the failure, with the time waited (not the limit);
+/// the step's failure names the check and nothing of the reason, as after any command that
+/// failed (issue 17: the reason three times, "after 15s" beside "15.0 s").
+#[test]
+fn a_wait_that_ran_out_is_one_failure_with_one_figure_in_both_languages() {
+    let miss = CommandFailure::Exit {
+        code: 1,
+        expected: 0,
+    };
+    let deadline = CommandFailure::Deadline {
+        deadline_ms: 15_000,
+        polls: 16,
+        last: Box::new(miss.clone()),
+    };
+    let last_poll = rec(
+        Some("push"),
+        Role::Shisa,
+        Body::CommandFinished {
+            purpose: Purpose::Verify(1),
+            attempt: 16,
+            exit: Some(1),
+            signal: None,
+            timed_out: false,
+            duration_ms: 21,
+            bytes: 0,
+            sha256: String::new(),
+            log: String::new(),
+            ok: false,
+            failure: Some("still not met after 15s (16 polls): exit 1 (expected 0)".into()),
+            captures: BTreeMap::new(),
+            background: Default::default(),
+            not_yet: None,
+            ssh_failure: None,
+            why: Some(deadline.clone()),
+        },
+    );
+    let end = rec(
+        Some("push"),
+        Role::Shisa,
+        Body::WaitFinished {
+            purpose: Purpose::Verify(1),
+            polls: 16,
+            waited_ms: 15_040,
+            met: false,
+        },
+    );
+    let failed = |failure: CommandFailure, purpose: Purpose| {
+        let why = StepFailure::Command { purpose, failure };
+        rec(
+            Some("push"),
+            Role::Shisa,
+            Body::StepFailed {
+                prompt: Prompt::Failure,
+                reason: crate::engine::messages::step_failure(&why, &[]),
+                why: Some(why),
+            },
+        )
+    };
+    let p = "Push the config to *all* hosts: ";
+    let en = |r: &Record| say(r).line(&EN);
+    assert_eq!(
+        en(&last_poll),
+        format!(
+            "{p}verify 1: did not hold at the last poll — exit 1 (expected 0) (poll 16, 21 ms)"
+        )
+    );
+    assert_eq!(
+        en(&end),
+        format!("✗ FAILED {p}verify 1 still did not hold after waiting 15.0 s (16 polls)")
+    );
+    assert_eq!(
+        en(&failed(deadline.clone(), Purpose::Verify(1))),
+        format!("✗ FAILED {p}step failed: verify 1 did not hold within its wait")
+    );
+    // The same rule after a command that failed outright: the line above said why.
+    assert_eq!(
+        en(&failed(miss.clone(), Purpose::Main)),
+        format!("✗ FAILED {p}step failed: the command failed")
+    );
+    let checks = rec(
+        Some("push"),
+        Role::Shisa,
+        Body::StepFailed {
+            prompt: Prompt::Failure,
+            reason: "2 of 4 checks failed — verify-2: exit 1 (expected 0); verify-3: exit 1 (expected 0)".into(),
+            why: Some(StepFailure::Checks {
+                failed: vec![2, 3],
+                of: 4,
+            }),
+        },
+    );
+    assert_eq!(
+        en(&checks),
+        format!("✗ FAILED {p}step failed: verify 2 and 3 failed (2 of 4 checks)")
+    );
+    let ja = |r: &Record| phrase(&JA, r, &Titles).unwrap();
+    let q = "「Push the config to *all* hosts」：";
+    assert_eq!(ja(&last_poll).mark, None);
+    assert_eq!(
+        ja(&last_poll).text(),
+        format!(
+            "{q}検証 1 は最後の試行でも条件を満たさなかった（16 回目の試行、21 ミリ秒）：終了コード 1（期待値 0）"
+        )
+    );
+    assert_eq!(
+        ja(&end).text(),
+        format!("{q}検証 1 は 15.0 秒待っても条件を満たさなかった（試行 16 回）")
+    );
+    assert_eq!(
+        ja(&failed(deadline, Purpose::Verify(1))).text(),
+        format!("{q}ステップ失敗：検証 1 が待機時間内に条件を満たさなかった")
+    );
+    assert_eq!(
+        ja(&failed(miss, Purpose::Main)).text(),
+        format!("{q}ステップ失敗：コマンドが失敗")
+    );
+}

@@ -62,6 +62,15 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             }
             let what = purpose_words(*purpose);
             let took = book.duration(*duration_ms);
+            // The last poll of a wait that ran out is a poll like those before it: it says
+            // what it saw. The failure is the wait's, said once by `wait_finished` with the
+            // time waited; the deadline is not a second figure (issue 17).
+            if let (false, Some(CommandFailure::Deadline { last, .. })) = (*ok, why) {
+                return step()
+                    .plain(format!("{what}: did not hold at the last poll — "))
+                    .ticked(&book.command_failure(last))
+                    .plain(format!(" (poll {attempt}, {took}){left}"));
+            }
             let command = names.command_of(rec);
             // "verify 1 passed: `cmd` → exit 0", or without the command "verify 1 passed → exit 0".
             let with = |p: Phrase, lead: &str, bare: &str| match &command {
@@ -157,10 +166,9 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             waited_ms,
             met: false,
         } => step().marked(Mark::Failed).plain(format!(
-            "{} still did not hold after {} ({})",
+            "{} {}",
             purpose_words(*purpose),
-            book.duration(*waited_ms),
-            crate::phrase::counted(*polls, "poll", "polls")
+            book.never_held(*waited_ms, *polls)
         )),
         Body::SnapshotRecorded { captures, .. } => {
             let list: Vec<String> = captures.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -218,21 +226,17 @@ pub(super) fn ran_out(book: &English, rec: &Record, waited_ms: u64, names: &dyn 
             "stopped polling {}: it never held",
             checked(*purpose)
         )),
-        Body::StepFailed {
-            why: Some(StepFailure::Command { purpose, .. }),
-            ..
-        } => step().marked(Mark::Failed).plain(format!(
-            "step failed: {} did not hold within its wait",
-            checked(*purpose)
-        )),
+        // The step's failure reads as the live timeline says it: it names the check.
         _ => book.record(rec, names),
     }
 }
 
-/// What was polled, as a sentence names it: `verify 1`, or the step's own `the command`.
-fn checked(p: Purpose) -> String {
+/// What was polled or failed, as a sentence names it: `verify 1`, `rollback 2`, or the
+/// step's own `the command`, `the target lookup`.
+pub(super) fn checked(p: Purpose) -> String {
     match p {
         Purpose::Main => "the command".into(),
+        Purpose::Describe | Purpose::Impact => format!("the {}", purpose_words(p)),
         p => purpose_words(p),
     }
 }

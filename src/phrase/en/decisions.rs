@@ -136,6 +136,34 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 .plain("stopped before the change: ")
                 .ticked(&reason)
         }
+        // A step that failed on its commands: each one's own line, just above, said why,
+        // so this one names what failed and not the reasons again (issue 17). A wait that
+        // ran out reads as any other failed command does.
+        Body::StepFailed {
+            why: Some(StepFailure::Command { purpose, failure }),
+            ..
+        } => {
+            let what = commands::checked(*purpose);
+            let how = match failure {
+                CommandFailure::Deadline { .. } => "did not hold within its wait",
+                _ => "failed",
+            };
+            step()
+                .marked(Mark::Failed)
+                .plain(format!("step failed: {what} {how}"))
+        }
+        Body::StepFailed {
+            why: Some(StepFailure::Checks { failed, of }),
+            ..
+        } => {
+            let of = match of {
+                1 => String::new(),
+                n => format!(" ({} of {n} checks)", failed.len()),
+            };
+            step()
+                .marked(Mark::Failed)
+                .plain(format!("step failed: {} failed{of}", checks_named(failed)))
+        }
         // The journaled sentence is this phrasebook's own words for `why`.
         Body::StepFailed { reason, .. } => step()
             .marked(Mark::Failed)

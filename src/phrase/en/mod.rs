@@ -209,9 +209,8 @@ impl Phrasebook for English {
     ) -> String {
         let last = last_try_ms.map_or_else(String::new, |ms| format!(" ({})", self.duration(ms)));
         format!(
-            "still did not hold after waiting {} ({}); on the last try{last}, {miss}",
-            self.duration(waited_ms),
-            crate::phrase::counted(polls, "poll", "polls")
+            "{}; on the last try{last}, {miss}",
+            self.never_held(waited_ms, polls)
         )
     }
 
@@ -255,11 +254,7 @@ impl Phrasebook for English {
     fn rolled_back_after(&self, title: &str, checks: &[u32], chose: Option<&str>) -> String {
         let what = match checks {
             [] => format!("“{title}”"),
-            [n] => format!("verify {n} of “{title}”"),
-            [first @ .., last] => {
-                let n: Vec<String> = first.iter().map(u32::to_string).collect();
-                format!("verify {} and {last} of “{title}”", n.join(", "))
-            }
+            _ => format!("{} of “{title}”", checks_named(checks)),
         };
         match chose {
             Some(who) => format!("{what} failed; {who} chose to roll back"),
@@ -353,11 +348,34 @@ impl Phrasebook for English {
     }
 }
 
+/// Verify checks by number, as one phrase: `verify 2`, `verify 2 and 3`, `verify 1, 2 and 4`.
+fn checks_named(checks: &[u32]) -> String {
+    match checks {
+        [] => String::new(),
+        [n] => format!("verify {n}"),
+        [first @ .., last] => {
+            let n: Vec<String> = first.iter().map(u32::to_string).collect();
+            format!("verify {} and {last}", n.join(", "))
+        }
+    }
+}
+
 fn tries(n: u32) -> &'static str {
     if n == 1 { "try" } else { "tries" }
 }
 
 impl English {
+    /// A wait that ran out, with its one figure: the time it lasted, never its limit
+    /// (`still did not hold after waiting 15.0 s (16 polls)`). The export's row and the
+    /// live timeline's line for `wait_finished` both say it (issue 17).
+    pub(super) fn never_held(&self, waited_ms: u64, polls: u32) -> String {
+        format!(
+            "still did not hold after waiting {} ({})",
+            self.duration(waited_ms),
+            crate::phrase::counted(polls, "poll", "polls")
+        )
+    }
+
     pub(super) fn ask(&self, a: &super::TargetAsk<'_>) -> Phrase {
         let left = a.tries_left;
         match a.resolved {

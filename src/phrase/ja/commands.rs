@@ -64,6 +64,17 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             let left = left_behind(background);
             let what = purpose_words(*purpose);
             let took = book.duration(*duration_ms);
+            // The last poll of a wait that ran out is a poll like those before it; the
+            // failure is the wait's, said once by `wait_finished` (issue 17).
+            if let (false, Some(CommandFailure::Deadline { last, .. })) = (*ok, why) {
+                return step()
+                    .plain(format!(
+                        "{}は最後の試行でも条件を満たさなかった（{attempt} 回目の試行、{took}）：",
+                        spaced(what)
+                    ))
+                    .ticked(&book.command_failure(last))
+                    .plain(left);
+            }
             let command = names.command_of(rec);
             if *ok {
                 let result = match exit {
@@ -219,13 +230,7 @@ pub(super) fn ran_out(book: &Japanese, rec: &Record, waited_ms: u64, names: &dyn
             "{}の試行を終了（一度も条件を満たさなかった）",
             spaced(purpose_words(*purpose))
         )),
-        Body::StepFailed {
-            why: Some(StepFailure::Command { purpose, .. }),
-            ..
-        } => step().marked(Mark::Failed).plain(format!(
-            "ステップ失敗：{}が待機時間内に条件を満たさなかった",
-            spaced(purpose_words(*purpose))
-        )),
+        // The step's failure reads as the live timeline says it: it names the check.
         _ => book.record(rec, names),
     }
 }

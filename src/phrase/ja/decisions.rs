@@ -139,6 +139,21 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 .plain("変更の前に停止：")
                 .ticked(&reason)
         }
+        // One command's failure: its own row, just above, said why; this one names it,
+        // as the checks' failure names the checks (issue 17).
+        Body::StepFailed {
+            why: Some(StepFailure::Command { purpose, failure }),
+            ..
+        } => {
+            let how = match failure {
+                CommandFailure::Deadline { .. } => "待機時間内に条件を満たさなかった",
+                _ => "失敗",
+            };
+            step().marked(Mark::Failed).plain(format!(
+                "ステップ失敗：{}が{how}",
+                spaced(purpose_words(*purpose))
+            ))
+        }
         Body::StepFailed { reason, why, .. } => {
             let reason = said(why.as_ref(), Some(reason), |w| book.step_failure(w, reason));
             step()
