@@ -240,7 +240,7 @@ fn a_deadline_that_passes_is_a_failure_with_rollback_offered() {
     let run = s.run(&rb, &["green_at=999"], "rollback\n");
     assert_eq!(run.outcome(), "rolled_back", "{}", run.explain());
     assert!(
-        run.stdout.contains("still not met after 2s"),
+        run.stdout.contains("did not hold within its 2s wait"),
         "{}",
         run.stdout
     );

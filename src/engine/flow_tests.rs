@@ -272,7 +272,7 @@ fn a_deadline_that_passes_is_a_failure_with_rollback_offered() {
         panic!("{:?}", sim.e.phase());
     };
     assert!(
-        reason.contains("still not met after 2m (5 polls)"),
+        reason.contains("did not hold within its 2m wait (5 polls)"),
         "{reason}"
     );
     assert_eq!(sim.e.choices()[0], K::Rollback);

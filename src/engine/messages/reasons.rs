@@ -447,8 +447,10 @@ pub fn impact_not_a_count(first: &str) -> String {
     )
 }
 
+/// The limit, said as the limit: the time actually waited is the wait's end line's figure
+/// (the timeline), and two "after" figures side by side read as two different waits.
 pub fn wait_deadline(deadline: &str, polls: u32, last: &str) -> String {
-    format!("still not met after {deadline} ({polls} polls): {last}")
+    format!("did not hold within its {deadline} wait ({polls} polls): {last}")
 }
 
 pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
