@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::command_pairs::CommandPairs;
 use super::source::{OpenedRun, RunbookProblem};
 use super::words::{self, DocumentWords};
 use super::zone::{Time, Zone, parse_ts};
@@ -204,23 +205,8 @@ impl<'a> Ctx<'a> {
         if crate::journal::torn_kind(tail) != Some("command_finished") {
             return None;
         }
-        let mut open = BTreeMap::new();
-        for (i, r) in self.src.journal.records.iter().enumerate() {
-            match &r.body {
-                Body::CommandStarted {
-                    purpose, attempt, ..
-                } => {
-                    open.insert((r.step.as_deref(), *purpose, *attempt), i);
-                }
-                Body::CommandFinished {
-                    purpose, attempt, ..
-                } => {
-                    open.remove(&(r.step.as_deref(), *purpose, *attempt));
-                }
-                _ => {}
-            }
-        }
-        let mut open = open.into_values();
+        let pairs = CommandPairs::of(&self.src.journal.records);
+        let mut open = pairs.open_starts();
         match (open.next(), open.next()) {
             (Some(i), None) => Some(i),
             _ => None,

@@ -14,6 +14,7 @@ mod bar_status;
 mod bars;
 pub mod build;
 mod chart;
+mod command_pairs;
 mod condense;
 mod ctx;
 mod failures;
