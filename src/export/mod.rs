@@ -30,6 +30,7 @@ mod sections;
 pub mod source;
 mod state;
 pub mod text;
+mod torn_finish;
 pub mod words;
 pub mod zone;
 

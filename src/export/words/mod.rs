@@ -153,6 +153,9 @@ pub enum CutAt {
     /// Its change command had ended, but the crash tore the record of its result: its exit
     /// code, and so whether it changed anything, is unknown.
     ChangeEnded,
+    /// Its change command was running or had just ended: the torn `command_finished` is
+    /// the result of one of `of` open commands, it among them, and does not say which.
+    ChangeMaybeEnded { of: usize },
     /// It had failed (a `precheck`, or any other failure) and shisa was waiting for the
     /// operator's decision: the journal's last word on it is that `step_failed`.
     Awaiting { precheck: bool },
