@@ -392,3 +392,6 @@ pub struct RollbackLine<'a> {
     pub ok: Option<bool>,
     pub finished: &'a str,
 }
+
+#[cfg(test)]
+mod tests;
