@@ -1435,3 +1435,51 @@ fn a_cut_off_steps_tooltips_say_its_state_once() {
         assert!(tip.ends_with(end), "{tip}");
     }
 }
+
+/// In a merged export, a watcher's copy of the head is offered for the run that had a
+/// watcher and not for the runs that had none; a run that printed no head and had no
+/// watcher is said to have nothing to compare with, by its label. Both languages.
+#[test]
+fn a_watchers_copy_of_the_head_is_offered_only_for_the_run_that_had_one() {
+    let s = Scratch::new();
+    let watched = night_run(&s);
+    let unwatched = completed(&s);
+    let cut_off = crashed(&s);
+    let merged = |lang: &str| {
+        let o = s
+            .shisa()
+            .arg("export")
+            .args([&watched, unwatched.dir(), &cut_off])
+            .args(["--lang", lang])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{o:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let (en, ja) = (merged("en"), merged("ja"));
+    // The runs in order of their start: the night run of 2023 (ops2 watched it), then
+    // today's two, which no one watched.
+    assert!(en.contains("| #1 | `20231205T133000Z-n1gt` |"), "{en}");
+    // Markdown escapes the labels' `#`.
+    let advice = |md: &str| {
+        md.lines()
+            .rfind(|l| l.starts_with("- "))
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        advice(&en),
+        "- Compare \\#1's head with the one printed at the end of the run or kept by a watcher, \
+         and \\#2's head with the one printed at the end of the run: `shisa verify RUN_DIR --head HASH`. \
+         There is nothing to compare \\#3's head with: none was printed at the end (the run did not finish) \
+         and no watcher kept one.",
+        "{en}"
+    );
+    assert_eq!(
+        advice(&ja),
+        "- \\#1 のヘッドを実行終了時に表示されたものや閲覧者が控えたものと、\
+         \\#2 のヘッドを実行終了時に表示されたものと照合すること：`shisa verify RUN_DIR --head HASH`。\
+         \\#3 のヘッドと照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。",
+        "{ja}"
+    );
+}

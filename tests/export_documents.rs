@@ -1356,6 +1356,129 @@ fn a_cut_off_journal_names_what_was_in_flight() {
     }
 }
 
+/// A run killed inside its change command and resumed, the change run again (attempt 2):
+/// its journal then holds two starts of that change and one finish, whose line is torn
+/// `keep(line)` bytes in, as a second crash while writing it leaves it.
+fn rerun_then_torn(s: &Scratch, keep: fn(&str) -> usize) -> Run {
+    let rb = s.write(
+        "rerun.yaml",
+        "version: 1\nname: killed in its change\nsteps:\n  - id: snap\n    kind: snapshot\n    \
+         run: 'echo saved > \"$SHISA_RUN_DIR/before\"; echo saved'\n  - id: change\n    kind: action\n    \
+         title: Make the change\n    waive: { target: \"test step\" }\n    \
+         run: '[ -e \"$SHISA_RUN_DIR/killed\" ] || { touch \"$SHISA_RUN_DIR/killed\"; kill -9 $PPID; sleep 0.2; }; echo changed'\n    \
+         verify: [ { run: 'true' } ]\n    rollback: [ { run: 'echo undone >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
+    );
+    let killed = s.run(&rb, &[], "");
+    assert_ne!(killed.code, 0, "{}", killed.explain());
+    let dir = s.newest_run_dir().unwrap();
+    // The killed shisa's change command ends on its own: wait for that, as an operator
+    // would before resuming.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !shisa::exec::survivors::of_run(&dir).is_empty() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change never ended"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let resumed = s.resume(&dir, "rerun\n");
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    let path = dir.join("journal.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mains: Vec<usize> = resumed
+        .journal()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r["step"] == "change" && r["data"]["purpose"] == "main")
+        .map(|(i, r)| {
+            let said = (
+                r["kind"].as_str().unwrap(),
+                r["data"]["attempt"].as_u64().unwrap(),
+            );
+            assert!(
+                matches!(said, ("command_started", 1 | 2) | ("command_finished", 2)),
+                "{said:?}"
+            );
+            i
+        })
+        .collect();
+    assert_eq!(mains.len(), 3, "{}", resumed.explain());
+    let finish = lines[mains[2]];
+    let cut = format!(
+        "{}\n{}",
+        lines[..mains[2]].join("\n"),
+        &finish[..keep(finish)]
+    );
+    std::fs::write(&path, cut).unwrap();
+    resumed
+}
+
+/// A torn result with more than one command open (the change killed, then run again) names
+/// the command by what survives of the line: with its attempt whole, the second attempt
+/// ended and the first was running; cut before the attempt, one of the two ended and which
+/// is not known, said so in the warning and in both rows. Never more than the bytes say;
+/// both languages.
+#[test]
+fn a_torn_result_with_two_commands_open_names_one_only_when_its_bytes_do() {
+    let s = Scratch::new();
+    let whole = |n: &str| n.find(r#""attempt":2,"#).unwrap() + 12;
+    let named = rerun_then_torn(&s, whole);
+    let unsaid = rerun_then_torn(&s, |n| n.find(r#""attempt":"#).unwrap() + 10);
+    let maybe = (
+        " was running or had just ended: the torn last line is the result of one of the 2 commands left without a result, cut off before it says which; exit code unknown |",
+        " は実行中だったか、終了した直後だった。途切れた最終行は、結果が記録されていない 2 件のコマンドのうちいずれかの結果だが、どれのものかを示す前で途切れている。終了コードは分からない |",
+    );
+    let ended = (
+        " ended, but the record of its result is torn: exit code unknown |",
+        " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない |",
+    );
+    let running = (
+        " was running when the journal stops: no result was recorded |",
+        " はジャーナルが終わった時点で実行中だった。結果は記録されていない |",
+    );
+    let cases = [
+        (
+            &named,
+            "en",
+            "“Make the change”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown",
+            [running.0, ended.0],
+        ),
+        (
+            &named,
+            "ja",
+            "「Make the change」の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
+            [running.1, ended.1],
+        ),
+        (
+            &unsaid,
+            "en",
+            "“Make the change”'s change command was running or had just ended (the torn last line is the result of one of 2 commands left without a result, cut off before it says which), so whether its change was made is unknown",
+            [maybe.0, maybe.0],
+        ),
+        (
+            &unsaid,
+            "ja",
+            "「Make the change」の変更コマンドは実行中だったか、終了した直後だった（途切れた最終行は、結果が記録されていない 2 件のコマンドのうちいずれかの結果だが、どれのものかを示す前で途切れている）。変更が適用されたかは不明",
+            [maybe.1, maybe.1],
+        ),
+    ];
+    for (run, lang, warned, rows) in cases {
+        let md = export(&s, &[run.dir()], &["--lang", lang]);
+        let warning = md.lines().find(|l| l.starts_with("> **")).unwrap();
+        assert!(warning.contains(warned), "{warned}\nin {warning}");
+        // The change's two starts, in order: each row says what became of its attempt.
+        let said: Vec<&str> = md
+            .lines()
+            .filter(|l| l.contains("; echo changed`"))
+            .collect();
+        assert_eq!(said.len(), 2, "{md}");
+        for (row, want) in said.iter().zip(rows) {
+            assert!(row.ends_with(want), "{want}\nin {row}");
+        }
+    }
+}
+
 /// Whether a bracket opens inside one of its own kind (（…（…）…）, 「…「…」…」, “…“…”…”).
 fn nested(line: &str) -> bool {
     let mut open: Vec<char> = Vec::new();

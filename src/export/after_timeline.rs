@@ -6,7 +6,7 @@
 use super::markup::{Item, Markup};
 use super::model::{NoteWritten, Postmortem, RunReport, RunState, when};
 use super::text::Text;
-use super::words::{HeadsToCompare, Label, RollbackLine};
+use super::words::{HeadCopies, HeadGroup, HeadsToCompare, Label, RollbackLine};
 use crate::phrase::Marker;
 
 /// A section's table: its rows from every run, a run column first when there are several.
@@ -257,40 +257,42 @@ fn integrity(o: &mut String, p: &Postmortem, m: &dyn Markup) {
     }
     // Past a break only the last intact record's hash is shown, which no head printed at
     // the run's end will match: the comparison is offered only for a run's real head, and
-    // names those runs in a merged export. A run cut off or still going printed no head.
+    // names those runs in a merged export. A run cut off or still going printed no head;
+    // a watcher's copy is offered for the runs that had a watcher, each run on its own.
     let mut heads = HeadsToCompare {
         every: false,
-        runs: Vec::new(),
-        printed: Vec::new(),
-        any_printed: false,
-        all_printed: true,
-        watched: false,
+        groups: Vec::new(),
     };
-    let mut any = false;
+    let mut any = 0;
     for (k, r) in p.runs.iter().enumerate() {
         if r.integrity.head_label() != Label::ChainHead {
             continue;
         }
-        any = true;
-        heads.watched |= !r.run.watchers.is_empty();
-        let label = m.esc(&format!("#{}", k + 1));
-        let printed = matches!(r.run.state, RunState::Finished | RunState::Halted);
-        heads.any_printed |= printed;
-        heads.all_printed &= printed;
-        if p.merged() {
-            heads.runs.push(label.clone());
-            if printed {
-                heads.printed.push(label);
+        any += 1;
+        let copies = HeadCopies {
+            printed: matches!(r.run.state, RunState::Finished | RunState::Halted),
+            watched: !r.run.watchers.is_empty(),
+        };
+        let at = match heads.groups.iter().position(|g| g.copies == copies) {
+            Some(at) => at,
+            None => {
+                heads.groups.push(HeadGroup {
+                    runs: Vec::new(),
+                    copies,
+                });
+                heads.groups.len() - 1
             }
+        };
+        if p.merged() {
+            heads.groups[at].runs.push(m.esc(&format!("#{}", k + 1)));
         }
     }
-    // Every run has a head, all printed or none: no need to list them.
-    if heads.runs.len() == p.runs.len() && p.merged() && (heads.all_printed || !heads.any_printed) {
+    // Every run has a head, and all have the same copies: no need to list them.
+    if any == p.runs.len() && p.merged() && heads.groups.len() == 1 {
         heads.every = true;
-        heads.runs.clear();
-        heads.printed.clear();
+        heads.groups[0].runs.clear();
     }
-    if any {
+    if any > 0 {
         items.push(Item::new(w.compare_head(m, &heads)));
     }
     m.list(o, items);

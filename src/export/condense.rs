@@ -9,8 +9,7 @@
 //! `wait_started` before them and the `wait_finished` after, they are one row ("held after
 //! waiting 14 min (29 polls)"), see `waits`.
 
-use std::collections::BTreeMap;
-
+use super::command_pairs::CommandPairs;
 use crate::journal::record::{Body, Outcome, Purpose, Record, RunEnd, StepEnd, StepStatus};
 use crate::phrase;
 
@@ -82,43 +81,27 @@ pub fn groups(records: &[Record], full: bool) -> Vec<Group> {
 /// The commands started and not finished where the journal stops, as `--full` adds them
 /// after their start's own row: what became of each is said once, there.
 pub fn open_commands(records: &[Record]) -> Vec<Group> {
-    let mut open: BTreeMap<(Option<&str>, Purpose, u32), usize> = BTreeMap::new();
-    for (i, rec) in records.iter().enumerate() {
-        match &rec.body {
-            Body::CommandStarted {
-                purpose, attempt, ..
-            } => {
-                open.insert((rec.step.as_deref(), *purpose, *attempt), i);
-            }
-            Body::CommandFinished {
-                purpose, attempt, ..
-            } => {
-                open.remove(&(rec.step.as_deref(), *purpose, *attempt));
-            }
-            _ => {}
-        }
-    }
-    open.into_values().map(Group::Unfinished).collect()
+    CommandPairs::of(records)
+        .open_starts()
+        .map(Group::Unfinished)
+        .collect()
 }
 
 /// A command's start and finish as one group; records that speak through another (see
 /// `phrase::silent`) and a step failure right after its failed command get none.
 fn commands(records: &[Record]) -> Vec<Group> {
     let mut out = Vec::new();
-    let mut open: BTreeMap<(Option<&str>, Purpose, u32), usize> = BTreeMap::new();
+    let pairs = CommandPairs::of(records);
     for (i, rec) in records.iter().enumerate() {
         match &rec.body {
-            Body::CommandStarted {
-                purpose, attempt, ..
-            } => {
-                open.insert((rec.step.as_deref(), *purpose, *attempt), i);
-            }
-            Body::CommandFinished {
-                purpose, attempt, ..
-            } => {
-                let start = open.remove(&(rec.step.as_deref(), *purpose, *attempt));
+            // Its finish's row says it; one never finished gets its row below.
+            Body::CommandStarted { .. } => {}
+            Body::CommandFinished { .. } => {
                 if !phrase::silent(rec) {
-                    out.push(Group::Command { start, finish: i });
+                    out.push(Group::Command {
+                        start: pairs.start_of(i),
+                        finish: i,
+                    });
                 }
             }
             // Its command's row says the failure; but a journal that ends here stops while
@@ -136,7 +119,7 @@ fn commands(records: &[Record]) -> Vec<Group> {
             _ => out.push(Group::One(i)),
         }
     }
-    out.extend(open.into_values().map(Group::Unfinished));
+    out.extend(pairs.open_starts().map(Group::Unfinished));
     out
 }
 

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use super::command_pairs::CommandPairs;
 use super::source::{OpenedRun, RunbookProblem};
+use super::torn_finish::{TornFinish, torn_finish};
 use super::words::{self, DocumentWords};
 use super::zone::{Time, Zone, parse_ts};
 use crate::journal::record::{Actor, Body, Outcome, Record, Role};
@@ -27,6 +29,7 @@ pub struct Ctx<'a> {
     pub words: &'static dyn DocumentWords,
     pub times: Vec<Time>,
     titles: BTreeMap<String, String>,
+    torn: Option<TornFinish>,
 }
 
 impl<'a> Ctx<'a> {
@@ -53,6 +56,12 @@ impl<'a> Ctx<'a> {
             }
         }
         titles.retain(|_, t| !t.trim().is_empty());
+        let torn = src
+            .journal
+            .torn
+            .as_deref()
+            .filter(|_| !src.live)
+            .and_then(|tail| torn_finish(tail, &CommandPairs::of(records).open));
         Ctx {
             src,
             zone,
@@ -60,6 +69,7 @@ impl<'a> Ctx<'a> {
             words: words::of(lang),
             times,
             titles,
+            torn,
         }
     }
 
@@ -193,37 +203,9 @@ impl<'a> Ctx<'a> {
     }
 
     /// The command whose result the crash was writing, from a torn last line that names
-    /// `command_finished`: the one command still open, else none (whose it was is unsaid).
-    pub fn torn_finish(&self) -> Option<usize> {
-        let tail = self
-            .src
-            .journal
-            .torn
-            .as_deref()
-            .filter(|_| !self.src.live)?;
-        if crate::journal::torn_kind(tail) != Some("command_finished") {
-            return None;
-        }
-        let mut open = BTreeMap::new();
-        for (i, r) in self.src.journal.records.iter().enumerate() {
-            match &r.body {
-                Body::CommandStarted {
-                    purpose, attempt, ..
-                } => {
-                    open.insert((r.step.as_deref(), *purpose, *attempt), i);
-                }
-                Body::CommandFinished {
-                    purpose, attempt, ..
-                } => {
-                    open.remove(&(r.step.as_deref(), *purpose, *attempt));
-                }
-                _ => {}
-            }
-        }
-        let mut open = open.into_values();
-        match (open.next(), open.next()) {
-            (Some(i), None) => Some(i),
-            _ => None,
-        }
+    /// `command_finished`: the open one what survives of the line fits, or the several it
+    /// may be (`torn_finish.rs`). None for a live run, whose last line is still being written.
+    pub fn torn_finish(&self) -> Option<&TornFinish> {
+        self.torn.as_ref()
     }
 }

@@ -14,6 +14,7 @@ mod bar_status;
 mod bars;
 pub mod build;
 mod chart;
+mod command_pairs;
 mod condense;
 mod ctx;
 mod failures;
@@ -29,6 +30,7 @@ mod sections;
 pub mod source;
 mod state;
 pub mod text;
+mod torn_finish;
 pub mod words;
 pub mod zone;
 

@@ -7,6 +7,7 @@ use super::condense::{self, Group};
 use super::ctx::Ctx;
 use super::model::TimelineRow;
 use super::text::Text;
+use super::torn_finish::TornFinish;
 use crate::journal::record::{Body, CommandFailure, Record};
 use crate::phrase::{
     self, Attempts, Names, Phrase, Phrasebook, Ran, Run, StepPassed, Unended, command_line, said,
@@ -98,8 +99,11 @@ fn row(ctx: &Ctx, g: &Group) -> TimelineRow {
                     Unended::PastDamage {
                         first_left_out: records.len() + 1,
                     }
-                } else if ctx.torn_finish() == Some(*i) {
-                    Unended::ResultTorn
+                } else if let Some(t) = ctx.torn_finish().filter(|t| t.names(*i)) {
+                    match t {
+                        TornFinish::Of(_) => Unended::ResultTorn,
+                        TornFinish::OneOf(v) => Unended::OneOfTorn { of: v.len() },
+                    }
                 } else {
                     Unended::Running
                 };

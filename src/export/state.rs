@@ -3,6 +3,7 @@
 
 use super::ctx::Ctx;
 use super::model::{Aborted, Integrity, RunState, Summary};
+use super::torn_finish::TornFinish;
 use super::words::{CutAt, CutStep, Unfinished};
 use crate::journal::record::{Body, Choice, Outcome, Prompt, Purpose, RunEnd};
 
@@ -387,9 +388,13 @@ fn cut_at(ctx: &Ctx, id: &str, of: u32) -> CutAt {
             (_, at) => at,
         };
     }
-    // The crash came while the change command's result was being written: it had ended.
-    if at == CutAt::ChangeRunning && main.is_some() && ctx.torn_finish() == main {
-        return CutAt::ChangeEnded;
+    // The crash came while the change command's result was being written: it had ended,
+    // or, when the torn line stops before it says which open command it ended, may have.
+    match (at, main, ctx.torn_finish()) {
+        (CutAt::ChangeRunning, Some(main), Some(t)) if t.names(main) => match t {
+            TornFinish::Of(_) => CutAt::ChangeEnded,
+            TornFinish::OneOf(v) => CutAt::ChangeMaybeEnded { of: v.len() },
+        },
+        _ => at,
     }
-    at
 }

@@ -18,6 +18,8 @@ pub mod stops;
 mod torn;
 pub use torn::kind as torn_kind;
 mod torn_data;
+mod torn_survived;
+pub use torn_survived::{Survived, TornStep, survived as torn_survived};
 pub mod writer;
 
 #[cfg(test)]

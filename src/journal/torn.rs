@@ -64,14 +64,14 @@ pub fn kind(tail: &[u8]) -> Option<&str> {
 /// A cursor over bytes that may end anywhere. Each parser returns `Ok(true)` when its value
 /// is complete, `Ok(false)` when the bytes ran out inside it (a valid start), and `Err` for
 /// a byte the writer could not have written there.
-struct Prefix<'a> {
-    b: &'a [u8],
-    i: usize,
+pub(super) struct Prefix<'a> {
+    pub(super) b: &'a [u8],
+    pub(super) i: usize,
     /// The record's kind, once its name is complete.
-    kind: Option<&'a [u8]>,
+    pub(super) kind: Option<&'a [u8]>,
 }
 
-type Parsed = Result<bool, String>;
+pub(super) type Parsed = Result<bool, String>;
 
 impl<'a> Prefix<'a> {
     fn peek(&self) -> Option<u8> {
@@ -296,7 +296,7 @@ impl<'a> Prefix<'a> {
     }
 
     /// Any compact JSON value.
-    fn value(&mut self, depth: usize) -> Parsed {
+    pub(super) fn value(&mut self, depth: usize) -> Parsed {
         if depth > MAX_DEPTH {
             return self.bad("nesting deeper than any record");
         }
@@ -342,7 +342,7 @@ impl<'a> Prefix<'a> {
 
     /// A string as serde_json writes it; with `exact`, its content must be that text (or,
     /// cut, the start of it).
-    fn string(&mut self, exact: Option<&str>) -> Parsed {
+    pub(super) fn string(&mut self, exact: Option<&str>) -> Parsed {
         if !self.eat(b'"')? {
             return Ok(false);
         }

@@ -42,6 +42,9 @@ pub enum Unended {
     Running,
     /// It ended: the crash tore the record of its result (a torn `command_finished`).
     ResultTorn,
+    /// It may have ended: the torn `command_finished` is the result of one of `of` open
+    /// commands, this one among them, and is cut off before it says which.
+    OneOfTorn { of: usize },
     /// Its result is journaled among the lines a damaged journal's export leaves out, the
     /// first of them `first_left_out` (1-based): that line may be the damaged one itself.
     PastDamage { first_left_out: usize },

@@ -153,6 +153,9 @@ pub enum CutAt {
     /// Its change command had ended, but the crash tore the record of its result: its exit
     /// code, and so whether it changed anything, is unknown.
     ChangeEnded,
+    /// Its change command was running or had just ended: the torn `command_finished` is
+    /// the result of one of `of` open commands, it among them, and does not say which.
+    ChangeMaybeEnded { of: usize },
     /// It had failed (a `precheck`, or any other failure) and shisa was waiting for the
     /// operator's decision: the journal's last word on it is that `step_failed`.
     Awaiting { precheck: bool },
@@ -354,18 +357,28 @@ pub trait DocumentWords: Sync {
     fn wrote(&self, format: &str, runs: &[&str], path: &str) -> String;
 }
 
-/// The runs whose chain head the integrity section offers to compare: their labels
-/// (markup, `#2`; empty for a single run's export, or when every run of a merged one has
-/// a head: `every`), and which of them printed a head at
-/// their end (a cut-off or live run printed none; a damaged run has no head to compare).
+/// Where copies of a run's chain head may be kept, to compare it with: printed at the
+/// run's end (a finished or halted run printed one; a cut-off or live run did not), and
+/// kept by a watcher (only a run that had one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HeadCopies {
+    pub printed: bool,
+    pub watched: bool,
+}
+
+/// The runs whose chain head the integrity section offers to compare (a damaged run has no
+/// head to compare), grouped by the copies each has (`HeadCopies`, decided per run: one
+/// run's watcher kept no other run's head), the groups in order of their first run.
+/// A group's `runs` are labels (markup, `#2`), empty for a single run's export, or when
+/// every run of a merged one has a head and all are in one group (`every`).
 pub struct HeadsToCompare {
     pub every: bool,
+    pub groups: Vec<HeadGroup>,
+}
+
+pub struct HeadGroup {
     pub runs: Vec<String>,
-    pub printed: Vec<String>,
-    pub any_printed: bool,
-    pub all_printed: bool,
-    /// Any of those runs had a watcher, who may have kept its head.
-    pub watched: bool,
+    pub copies: HeadCopies,
 }
 
 /// What a rollback line says; times are already formatted, names plain text.
@@ -379,3 +392,6 @@ pub struct RollbackLine<'a> {
     pub ok: Option<bool>,
     pub finished: &'a str,
 }
+
+#[cfg(test)]
+mod tests;

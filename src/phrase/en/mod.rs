@@ -92,6 +92,15 @@ impl Phrasebook for English {
                 "",
                 " ended, but the record of its result is torn: exit code unknown",
             ),
+            // Never more than the torn bytes say: one of these ended.
+            Unended::OneOfTorn { of } => {
+                return Phrase::new()
+                    .plain(format!("{title}: "))
+                    .code(command)
+                    .plain(format!(
+                        " was running or had just ended: the torn last line is the result of one of the {of} commands left without a result, cut off before it says which; exit code unknown"
+                    ));
+            }
             // The result is journaled, on a line the export cannot trust: not "none".
             Unended::PastDamage { first_left_out: n } => {
                 return Phrase::new()

@@ -93,6 +93,10 @@ impl Phrasebook for Japanese {
             Unended::ResultTorn => {
                 " は終了したが、結果のレコードが途中で途切れており、終了コードは分からない".into()
             }
+            // Never more than the torn bytes say: one of these ended.
+            Unended::OneOfTorn { of } => format!(
+                " は実行中だったか、終了した直後だった。途切れた最終行は、結果が記録されていない {of} 件のコマンドのうちいずれかの結果だが、どれのものかを示す前で途切れている。終了コードは分からない"
+            ),
             // The result is journaled, on a line the export cannot trust: not "none". That
             // line may itself be the damaged one: "left out", not "past the damage".
             Unended::PastDamage { first_left_out: n } => {

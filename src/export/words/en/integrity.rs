@@ -79,47 +79,51 @@ pub fn untrusted_line(first: usize, last: usize) -> String {
     }
 }
 
-/// Only the heads there are to compare, and "printed at the end" only for a run that
-/// printed one (issue 17, third cold read).
+/// Only the heads there are to compare, "printed at the end" only for a run that printed
+/// one (issue 17, third cold read), and "kept by a watcher" only for a run that had one,
+/// run by run (fourth cold read, N5): the runs with the same copies in one clause.
 pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
     let cmd = m.code("shisa verify RUN_DIR --head HASH", false);
-    let (which, ones, run) = match h.runs.as_slice() {
-        [] if h.every => ("each run's head".to_string(), "the one", "that run"),
-        [] => ("the head".to_string(), "the one", "the run"),
-        [one] => (format!("{one}'s head"), "the one", "the run"),
+    let named = |runs: &[String]| match runs {
+        [] if h.every => (
+            "each run's head".to_string(),
+            "the one",
+            "that run",
+            "the runs",
+        ),
+        [] => ("the head".to_string(), "the one", "the run", "the run"),
+        [one] => (format!("{one}'s head"), "the one", "the run", "the run"),
         many => (
             format!("the heads of {}", many.join(", ")),
             "the ones",
             "each run",
+            "the runs",
         ),
     };
-    // A watcher's copy is offered only where a run had a watcher (fourth cold read, N5).
-    match (h.all_printed, h.any_printed, h.watched) {
-        (true, _, true) => format!(
-            "Compare {which} with {ones} printed at the end of {run} or kept by a watcher: {cmd}."
-        ),
-        (true, _, false) => {
-            format!("Compare {which} with {ones} printed at the end of {run}: {cmd}.")
+    let mut compare = Vec::new();
+    let mut nothing = None;
+    for g in &h.groups {
+        let (which, ones, run, runs) = named(&g.runs);
+        match (g.copies.printed, g.copies.watched) {
+            (true, true) => compare.push(format!(
+                "{which} with {ones} printed at the end of {run} or kept by a watcher"
+            )),
+            (true, false) => compare.push(format!("{which} with {ones} printed at the end of {run}")),
+            (false, true) => compare.push(format!(
+                "{which} with {ones} kept by a watcher (none was printed at the end: {runs} did not finish)"
+            )),
+            (false, false) => nothing = Some((which, runs)),
         }
-        (false, true, watched) => {
-            let whose: Vec<String> = h.printed.iter().map(|r| format!("{r}'s")).collect();
-            if watched {
-                format!(
-                    "Compare {which} with {ones} kept by a watcher, and {} also with the one printed at the end of the run: {cmd}.",
-                    whose.join(", ")
-                )
-            } else {
-                format!(
-                    "Compare {} head with the one printed at the end of the run: {cmd}. The others printed none and had no watcher: there is nothing to compare them with.",
-                    whose.join(", ")
-                )
-            }
-        }
-        (false, false, true) => format!(
-            "Compare {which} with {ones} kept by a watcher (none was printed at the end: the run did not finish): {cmd}."
+    }
+    match (compare.is_empty(), nothing) {
+        (false, None) => format!("Compare {}: {cmd}.", compare.join(", and ")),
+        (false, Some((which, runs))) => format!(
+            "Compare {}: {cmd}. There is nothing to compare {which} with: none was printed at the end ({runs} did not finish) and no watcher kept one.",
+            compare.join(", and ")
         ),
-        (false, false, false) => format!(
-            "There is nothing to compare {which} with: none was printed at the end (the run did not finish) and no watcher kept one; {cmd} checks a head kept some other way."
+        (true, Some((which, runs))) => format!(
+            "There is nothing to compare {which} with: none was printed at the end ({runs} did not finish) and no watcher kept one; {cmd} checks a head kept some other way."
         ),
+        (true, None) => String::new(),
     }
 }

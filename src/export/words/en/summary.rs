@@ -137,6 +137,9 @@ fn cut_step(s: &CutStep) -> String {
         CutAt::ChangeEnded => format!(
             "“{t}”'s change command ended, but the record of its result is torn: its exit code, and so whether its change was made, is unknown"
         ),
+        CutAt::ChangeMaybeEnded { of } => format!(
+            "“{t}”'s change command was running or had just ended (the torn last line is the result of one of {of} commands left without a result, cut off before it says which), so whether its change was made is unknown"
+        ),
         CutAt::Awaiting { precheck } => format!(
             "{what}“{t}” failed, and shisa was waiting for the operator's decision when the record stops",
             what = if precheck { "The precheck " } else { "" },

@@ -79,34 +79,59 @@ pub fn untrusted_line(first: usize, last: usize) -> String {
     }
 }
 
-/// Only the heads there are to compare, and 実行終了時に表示されたもの only for a run
-/// that printed one (issue 17, third cold read).
+/// Only the heads there are to compare, 実行終了時に表示されたもの only for a run that
+/// printed one (issue 17, third cold read), and 閲覧者が控えたもの only for a run that had
+/// a watcher, run by run (fourth cold read, N5): the runs with the same copies in one clause.
 pub fn compare_head(m: &dyn Markup, h: &HeadsToCompare) -> String {
     let cmd = m.code("shisa verify RUN_DIR --head HASH", false);
-    let which = match h.runs.as_slice() {
+    let named = |runs: &[String]| match runs {
         [] if h.every => "各実行のヘッド".to_string(),
         [] => "このヘッド".to_string(),
         many => format!("{} のヘッド", many.join("、")),
     };
-    // A watcher's copy is offered only where a run had a watcher (fourth cold read, N5).
-    match (h.all_printed, h.any_printed, h.watched) {
-        (true, _, true) => format!(
-            "{which}を、実行終了時に表示されたものや閲覧者が控えたものと照合すること：{cmd}。"
-        ),
-        (true, _, false) => format!("{which}を、実行終了時に表示されたものと照合すること：{cmd}。"),
-        (false, true, true) => format!(
-            "{which}を、閲覧者が控えたものと照合すること（{} は実行終了時に表示されたものとも）：{cmd}。",
-            h.printed.join("、")
-        ),
-        (false, true, false) => format!(
-            "{} のヘッドを、実行終了時に表示されたものと照合すること：{cmd}。ほかの実行はヘッドを表示しておらず閲覧者もいないため、照合できる控えはない。",
-            h.printed.join("、")
-        ),
-        (false, false, true) => format!(
-            "{which}を、閲覧者が控えたものと照合すること（実行終了時には表示されていない）：{cmd}。"
-        ),
-        (false, false, false) => format!(
+    // Each clause: whose head, the copies to compare it with, and whether none was printed.
+    let mut compare: Vec<(String, &str, bool)> = Vec::new();
+    let mut nothing = None;
+    for g in &h.groups {
+        let which = named(&g.runs);
+        match (g.copies.printed, g.copies.watched) {
+            (true, true) => compare.push((
+                which,
+                "実行終了時に表示されたものや閲覧者が控えたもの",
+                false,
+            )),
+            (true, false) => compare.push((which, "実行終了時に表示されたもの", false)),
+            (false, true) => compare.push((which, "閲覧者が控えたもの", true)),
+            (false, false) => nothing = Some(which),
+        }
+    }
+    let not_printed = "（実行終了時には表示されていない）";
+    let sentence = match compare.as_slice() {
+        [] => String::new(),
+        // One clause: the note on what was not printed closes the sentence.
+        [(which, with, unprinted)] => {
+            let note = if *unprinted { not_printed } else { "" };
+            format!("{which}を、{with}と照合すること{note}：{cmd}。")
+        }
+        // Several: each clause carries its own note.
+        many => {
+            let clauses: Vec<String> = many
+                .iter()
+                .map(|(which, with, unprinted)| {
+                    let note = if *unprinted { not_printed } else { "" };
+                    format!("{which}を{with}{note}と")
+                })
+                .collect();
+            format!("{}照合すること：{cmd}。", clauses.join("、"))
+        }
+    };
+    match nothing {
+        None => sentence,
+        Some(which) if compare.is_empty() => format!(
             "{which}と照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。ほかの方法で控えたヘッドがあれば {cmd} で照合できる。"
+        ),
+        Some(which) => format!(
+            "{sentence}{which}と照合できる控えはない（実行終了時に表示されておらず、閲覧者もいない）。"
         ),
     }
 }

@@ -159,6 +159,10 @@ fn cut_step(s: &CutStep) -> String {
             "{q_t}の変更コマンドは終了したが、結果のレコードが途中で途切れており、終了コードは分からない。変更が適用されたかは不明",
             q_t = quote(t)
         ),
+        CutAt::ChangeMaybeEnded { of } => format!(
+            "{q_t}の変更コマンドは実行中だったか、終了した直後だった（途切れた最終行は、結果が記録されていない {of} 件のコマンドのうちいずれかの結果だが、どれのものかを示す前で途切れている）。変更が適用されたかは不明",
+            q_t = quote(t)
+        ),
         CutAt::Awaiting { precheck } => format!(
             "{what}{q_t}が失敗し、作業者の判断を待つ間に記録が途絶えた",
             what = if precheck { "事前チェック" } else { "" },
