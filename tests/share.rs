@@ -759,6 +759,41 @@ fn holding_run(s: &Scratch, yaml: &str) -> (Live, std::path::PathBuf) {
     (op, sock)
 }
 
+/// A line-mode watcher whose standard input stays open (a terminal, a pipe) still exits
+/// when the run ends: it hung until a line arrived on stdin.
+#[test]
+fn a_line_mode_watcher_exits_at_the_runs_end_with_its_input_still_open() {
+    let s = Scratch::new();
+    let (mut op, sock) = holding_run(&s, HOLD);
+    let id = sock.file_stem().unwrap().to_string_lossy().into_owned();
+    let mut watch = s.shisa();
+    watch
+        .env("SHISA_SOCKET_DIR", sock.parent().unwrap())
+        .args(["watch", &id, "--headless"]);
+    let mut watcher = Live::start(watch);
+    watcher.wait_for("started watching", 30);
+    op.send("done");
+    assert_eq!(op.finish().code, 0);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = watcher.child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let said = watcher.output();
+    watcher.close_stdin();
+    assert!(
+        status.is_some(),
+        "still running 10 s after the run ended:\n{said}"
+    );
+    assert_eq!(status.unwrap().code(), Some(0), "{said}");
+    assert!(said.contains("copy verified"), "{said}");
+}
+
 /// A watcher who joins late is sent the output printed before it joined, each command's
 /// before the record that ends it (issue 14, item 9): the reviewer judging a precheck sees
 /// its evidence. The operator's own account always gets in, so no second user is needed.

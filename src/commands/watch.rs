@@ -27,7 +27,12 @@ pub fn run(run_id: Option<&str>, headless: bool, copy: Option<&PathBuf>) -> Resu
     if crate::commands::session::is_interactive(headless) {
         super::watch_tui::run(&rt, socket, copy)
     } else {
-        rt.block_on(watch_lines(socket, copy))
+        let done = rt.block_on(watch_lines(socket, copy));
+        // Standard input is read on a blocking thread that waits for a line which may never
+        // come (a terminal, an open pipe): the watch is over, so the runtime does not wait
+        // for it, or the watcher would hang after the run's end until Enter.
+        rt.shutdown_background();
+        done
     }
 }
 
