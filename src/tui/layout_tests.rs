@@ -335,3 +335,18 @@ fn parameters_beyond_their_rows_are_counted_not_cut() {
         assert!(!head.concat().contains('…'), "{screen}");
     }
 }
+
+/// On a small terminal (60×15) the target confirmation keeps what the gate needs in view:
+/// the target the system names, the line asking for it and the input being typed. They
+/// were cut off below the screen's edge, so the operator typed blind.
+#[test]
+fn a_small_terminal_keeps_the_target_and_the_input_in_view() {
+    let mut sim = Sim::new(demo(), 60, 15);
+    sim.reach_confirm();
+    sim.typed("quar");
+    let screen = sim.screen();
+    assert!(screen.contains("quarantine-2023-12"), "{screen}");
+    assert!(screen.contains("Type it back exactly"), "{screen}");
+    assert!(screen.contains("> quar█"), "{screen}");
+    snap!("confirm_small", sim);
+}

@@ -15,8 +15,9 @@ pub(super) struct Dialog {
     lines: Vec<Line<'static>>,
     /// Lines that give way when the dialog is taller than the screen, lowest rank first
     /// and in order within a rank (output lines the pane behind also holds go first), so
-    /// the question, the choices and the plan stay.
-    optional: Vec<(u8, usize)>,
+    /// the question, the choices and the plan stay. Each is (rank, the first line of its
+    /// text, the line): a wrapped text goes whole, never leaving half a sentence.
+    optional: Vec<(u8, usize, usize)>,
     /// The line that stays whatever else gives way (a chooser), with the title line.
     key: Option<usize>,
 }
@@ -44,11 +45,20 @@ impl Dialog {
         self.ranked_line(0, line);
     }
     pub(super) fn ranked_line(&mut self, rank: u8, line: Line<'static>) {
-        self.optional.push((rank, self.lines.len()));
+        let at = self.lines.len();
+        self.optional.push((rank, at, at));
         self.lines.push(line);
     }
     pub(super) fn text(&mut self, text: &str, style: Style, width: usize) {
         for row in wrap::words(text, width) {
+            self.lines.push(Line::styled(row, style));
+        }
+    }
+    /// Wrapped text that gives way on a short screen (see `ranked_line`), all of it at once.
+    pub(super) fn ranked_text(&mut self, rank: u8, text: &str, style: Style, width: usize) {
+        let first = self.lines.len();
+        for row in wrap::words(text, width) {
+            self.optional.push((rank, first, self.lines.len()));
             self.lines.push(Line::styled(row, style));
         }
     }
@@ -58,8 +68,14 @@ impl Dialog {
     pub(super) fn draw(mut self, f: &mut Frame, area: Rect, width: u16) {
         self.optional.sort_unstable();
         let over = (self.lines.len() + 2).saturating_sub(area.height as usize);
-        let mut gone: std::collections::BTreeSet<usize> =
-            self.optional.iter().take(over).map(|&(_, at)| at).collect();
+        let mut gone = std::collections::BTreeSet::new();
+        let mut cut = None;
+        for &(rank, first, at) in &self.optional {
+            if gone.len() < over || cut == Some((rank, first)) {
+                gone.insert(at);
+                cut = Some((rank, first));
+            }
+        }
         // Still too tall: with a key line, what follows it goes first (from the end), then
         // what stands just above it (the heading line stays), so the chooser is never cut off.
         if let Some(key) = self.key {

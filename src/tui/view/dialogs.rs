@@ -42,16 +42,25 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                 resolved, misses, ..
             },
         ) => {
+            // On a short screen the spacing and the explanations give way first, so the
+            // step, the target, the ask and the input being typed stay in view.
             let mut d = Dialog::new(" Confirm the target ", t.warn().patch(t.bold()));
             d.text(&gated(e, i), t.bold(), tw);
-            d.text(
+            d.ranked_text(
+                2,
                 "The system names the target of this step:",
                 Style::new(),
                 tw,
             );
-            d.line(Line::raw(""));
-            for row in super::target::band(&resolved, tw, 3, t.target()) {
-                d.line(row);
+            d.ranked_line(0, Line::raw(""));
+            let band = super::target::band(&resolved, tw, 3, t.target());
+            let last = band.len().saturating_sub(1);
+            for (n, row) in band.into_iter().enumerate() {
+                if n == 0 || n == last && last > 0 {
+                    d.ranked_line(0, row);
+                } else {
+                    d.line(row);
+                }
             }
             if let Some(c) = e.impact(i) {
                 d.text(
@@ -60,9 +69,9 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     tw,
                 );
             }
-            d.line(Line::raw(""));
+            d.ranked_line(0, Line::raw(""));
             d.text("Type it back exactly, then press Enter:", Style::new(), tw);
-            d.line(input(typed, v));
+            d.key_line(input(typed, v));
             let left = tries_left(misses);
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
@@ -73,7 +82,8 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     t.bad(),
                     tw,
                 ),
-                _ => d.text(
+                _ => d.ranked_text(
+                    1,
                     &format!("{left} tries; then the run halts (`shisa resume` asks again)"),
                     t.dim(),
                     tw,
@@ -100,16 +110,17 @@ pub(super) fn question(f: &mut Frame, area: Rect, v: &View, q: &Question) {
                     tw,
                 );
             }
-            d.line(Line::raw(""));
+            d.ranked_line(0, Line::raw(""));
             d.text("The target you intend, then Enter:", Style::new(), tw);
-            d.line(input(typed, v));
+            d.key_line(input(typed, v));
             match &v.ui.last_miss {
                 Some(miss) if misses > 0 => d.text(
                     &format!("`{miss}` is not the target the system resolved — {left} tries left"),
                     t.bad(),
                     tw,
                 ),
-                _ => d.text(
+                _ => d.ranked_text(
+                    1,
                     &format!("{left} tries; then the run halts (`shisa resume` asks again)"),
                     t.dim(),
                     tw,
