@@ -334,6 +334,51 @@ fn a_kill_during_a_lookup_leaves_nothing_in_doubt_and_the_step_asks_for_its_targ
     }
 }
 
+/// `kill -9` while a precheck or a snapshot runs: their own commands only read (or save the
+/// way back), so resume asks nothing about whether they finished and never offers `done`,
+/// which would pass a precheck that never passed. The step begins again and runs again.
+#[test]
+fn a_kill_during_a_precheck_or_snapshot_runs_it_again_and_asks_nothing() {
+    // The killed run's command exits too, so what is written is the rerun's alone.
+    let kill_once = "[ -e \"$SHISA_RUN_DIR/killed\" ] || { touch \"$SHISA_RUN_DIR/killed\"; kill -9 $PPID; exit 1; }";
+    for kind in ["precheck", "snapshot"] {
+        let s = Scratch::new();
+        let rb = s.write(
+            "reads.yaml",
+            &format!(
+                "version: 1\nname: reads\nsteps:\n  - id: look\n    kind: {kind}\n    \
+                 run: '{kill_once}; echo looked >> \"$SHISA_RUN_DIR/looks\"'\n  \
+                 - id: tell\n    kind: manual\n    instructions: say it\n"
+            ),
+        );
+        let killed = s.run(&rb, &[], "");
+        assert_ne!(killed.code, 0, "{kind}: {}", killed.explain());
+        let run_dir = s.run_dir();
+        wait_until_gone(&run_dir);
+        let resumed = s.resume(&run_dir, "done\n");
+        assert_eq!(resumed.code, 0, "{kind}: {}", resumed.explain());
+        assert_eq!(resumed.outcome(), "completed", "{kind}");
+        assert!(
+            !resumed.stdout.contains("in doubt") && !resumed.stdout.contains("did it finish"),
+            "{kind}: nothing asked: {}",
+            resumed.explain()
+        );
+        let whole = resumed.journal();
+        let ran_resumed: Vec<_> = whole
+            .iter()
+            .filter(|r| r["kind"] == "run_resumed")
+            .collect();
+        assert!(ran_resumed[0]["data"]["in_doubt"].is_null(), "{kind}");
+        assert_eq!(
+            resumed.records("step_started", Some("look")).len(),
+            2,
+            "{kind}: the step began again"
+        );
+        let looks = std::fs::read_to_string(run_dir.join("looks")).unwrap();
+        assert_eq!(looks, "looked\n", "{kind}: ran again, to its end, once");
+    }
+}
+
 /// `kill -9` while a change waits for its approval: nothing of it ran (its command starts
 /// only after the grant), so resume asks nothing about whether it finished. The step begins
 /// again, its target typed and its approval asked afresh (the new process's request), and

@@ -121,14 +121,23 @@ fn whole(yaml: &str) -> Sim {
 
 /// What the journal alone says: the step whose command that may change something started
 /// and did not end — or ended only after the run was halted while it ran (killed part-way).
+/// A step's own command may change something only in a step that says it is mutating
+/// (`step_started`); a rollback command always may.
 fn cut_off_change(journal: &[Entry]) -> Option<String> {
     let mut open = None;
     let mut killed = false;
+    let mut mutating = std::collections::HashMap::new();
     for e in journal {
         match &e.body {
+            Body::StepStarted { mutating: m, .. } => {
+                mutating.insert(e.step.clone(), *m);
+            }
             Body::CommandStarted {
                 purpose, attempt, ..
-            } if purpose.may_change() => {
+            } if purpose.may_change()
+                && (*purpose != Purpose::Main
+                    || mutating.get(&e.step).copied().unwrap_or(true)) =>
+            {
                 open = Some((e.step.clone(), *purpose, *attempt));
                 killed = false;
             }

@@ -3,10 +3,11 @@
 
 use crate::exit::Exit;
 use crate::journal::record::OverrideKind;
+use crate::journal::record::Purpose;
 use crate::journal::record::{
     Body, Gate, Halt, Outcome, Prompt, RunEnd, Shut, StepEnd, StepFailure, StepStatus,
 };
-use crate::runbook::model::Guard;
+use crate::runbook::model::{Guard, Step};
 
 use super::event::{Effect, StartInfo};
 use super::messages as msg;
@@ -20,12 +21,17 @@ use super::update::{Refusal, refuse};
 /// journaled, what it changed is not) — or that was in doubt already and not yet
 /// answered. Nothing else is: a failed attempt's result is known (a retry was due), a
 /// lookup or a check only reads and runs again, a question is asked again, and a step whose
-/// change had not started begins again (`Engine::begins_again`).
-fn cut_off(stood: &Phase, stopped: bool) -> Option<usize> {
+/// change had not started begins again (`Engine::begins_again`). The own command of a step
+/// that changes nothing (a precheck, a snapshot, `mutating: false`) only reads too: asking
+/// whether it finished would let `done` pass a precheck that never passed.
+fn cut_off(stood: &Phase, stopped: bool, steps: &[Step]) -> Option<usize> {
+    let changes = |step: usize, purpose: Purpose| {
+        purpose.may_change() && (purpose != Purpose::Main || steps[step].mutating)
+    };
     match *stood {
         Phase::InDoubt(step) => Some(step),
-        Phase::Running { step, purpose, .. } if purpose.may_change() => Some(step),
-        Phase::RetryWait { step, purpose, .. } if purpose.may_change() && stopped => Some(step),
+        Phase::Running { step, purpose, .. } if changes(step, purpose) => Some(step),
+        Phase::RetryWait { step, purpose, .. } if changes(step, purpose) && stopped => Some(step),
         _ => None,
     }
 }
@@ -91,7 +97,7 @@ impl Engine {
         // run again without asking.
         let stood = self.phase_past_halt();
         let stopped = self.going().is_some_and(|g| g.halted().is_some());
-        let in_doubt = cut_off(&stood, stopped);
+        let in_doubt = cut_off(&stood, stopped, &self.rb.steps);
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         self.emit(
             fx,

@@ -186,11 +186,13 @@ steps:
         retry: { attempts: 2, delay: 1s }
 "#;
 
-/// `kill -9` during the change's second poll; resumed, the operator says `done`. The check
-/// that then fails twice has used its retries: the operator is asked, the run does not
-/// wait for a retry no timer will bring (the old stage kept the change's wait).
+/// `kill -9` during a check step's second poll; resumed, the step is not in doubt (its
+/// command only reads: `done` would pass a check that never held), it begins again and
+/// polls afresh. The check that then fails twice has used its retries: the operator is
+/// asked, the run does not wait for a retry no timer will bring (the old stage kept the
+/// cut-off wait).
 #[test]
-fn done_after_a_crash_mid_poll_leaves_no_wait_and_a_failed_check_is_asked_about() {
+fn a_crash_mid_poll_of_a_check_step_begins_it_again_and_a_failed_check_is_asked_about() {
     let mut whole = Sim::new(POLLED, &[]).answers(|s| match s.purpose {
         Purpose::Main => (0, "yellow\n".into()),
         _ => (0, String::new()),
@@ -227,10 +229,13 @@ fn done_after_a_crash_mid_poll_leaves_no_wait_and_a_failed_check_is_asked_about(
         outside_window: None,
         clock_faked: None,
     });
-    assert_eq!(r.e.phase(), Phase::InDoubt(0));
-    assert!(r.e.choices().contains(&K::Done), "{:?}", r.e.choices());
-    r.send(Event::Choice(Choice::Done("checked: it is green".into())));
-    assert_eq!(r.ran(), ["change:verify-1", "change:verify-1"]);
+    assert_eq!(r.e.phase(), Phase::Ready(0));
+    assert!(!r.e.choices().contains(&K::Done), "{:?}", r.e.choices());
+    r.send(Event::Begin);
+    assert_eq!(
+        r.ran(),
+        ["change:main", "change:verify-1", "change:verify-1"]
+    );
     assert!(
         matches!(r.e.phase(), Phase::Failed { step: 0, .. }),
         "{:?}",
