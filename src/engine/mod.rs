@@ -19,6 +19,7 @@ mod client;
 mod command_done;
 mod commands;
 mod confirm;
+mod deciding;
 pub mod default_choice;
 mod ends;
 pub mod event;
