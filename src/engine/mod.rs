@@ -71,6 +71,8 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod approvers_tests;
+#[cfg(test)]
+mod deciding_tests;
 
 #[cfg(test)]
 mod flow_tests;
