@@ -582,3 +582,75 @@ steps:
     let screen = restored(&pane);
     assert!(screen.contains("shisa exited 0"), "{screen}");
 }
+
+/// A reviewer's approval arriving while the operator has Quit? open (Ctrl-C while waiting
+/// for it) is journaled, but the change waits: the dialog still offers abort and says what
+/// waits, and the change starts only once the operator presses Esc. Needs root (`nobody`
+/// approves through the shared session), as tests/share.rs does.
+#[test]
+fn an_approval_under_the_quit_question_starts_nothing_until_the_operator_stays() {
+    if !common::is_root() {
+        return;
+    }
+    let sh = common::Shared::new();
+    let rb = sh.s.write(
+        "held.yaml",
+        "version: 1\nname: held approval\nsteps:\n  - id: snap\n    kind: snapshot\n    run: 'touch \"$SHISA_RUN_DIR/saved\"'\n  \
+         - id: change\n    kind: action\n    title: Flip the flag\n    target: { describe: echo flag-7 }\n    \
+         approval: required\n    run: 'touch \"$SHISA_RUN_DIR/flipped\"'\n    verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'rm -f \"$SHISA_RUN_DIR/flipped\"' } ]\n",
+    );
+    let run = format!(
+        "export SHISA_SOCKET_DIR='{}'; {}",
+        sh.sockets.display(),
+        shell(
+            &sh.s,
+            &format!("run '{}' --share-with nogroup", rb.display())
+        )
+    );
+    let Some(pane) = Pane::start_sized(&sh.s, &run, 80, 24) else {
+        return;
+    };
+    pane.wait_for(&["Step 1 of 2", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["Step 2 of 2", "Press Enter to begin"]);
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["flag-7", "> █"]);
+    pane.type_text("flag-7");
+    pane.keys(&["Enter"]);
+    pane.wait_for(&["shisa approve"]);
+    pane.keys(&["C-c"]);
+    pane.wait_for(&["Quit?", "a abort for good"]);
+    let id = sh.run_id();
+    let approve = sh
+        .as_nobody(&["approve", &id, "--typed", "flag-7"])
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&approve.stdout),
+        String::from_utf8_lossy(&approve.stderr)
+    );
+    assert_eq!(approve.status.code(), Some(0), "{said}");
+    assert!(said.contains("the step runs when they stay"), "{said}");
+    let screen = pane.wait_for(&["Approved meanwhile", "has not started"]);
+    assert!(screen.contains("a abort for good"), "{screen}");
+    assert!(!screen.contains("stopped first"), "{screen}");
+    let dir = the_run_dir(&sh.s);
+    let j = journal(&dir);
+    assert!(j.iter().any(|r| r["kind"] == "approval_granted"));
+    assert!(
+        !j.iter().any(|r| r["kind"] == "command_started"
+            && r["step"] == "change"
+            && r["data"]["purpose"] == "main"),
+        "the change started under the question"
+    );
+    assert!(!dir.join("flipped").exists());
+    // Esc: the operator stays, and the change runs.
+    pane.keys(&["Escape"]);
+    pane.wait_for(&["The run is over: completed (exit 0)"]);
+    assert!(dir.join("flipped").exists());
+    pane.keys(&["Enter"]);
+    let screen = restored(&pane);
+    assert!(screen.contains("shisa exited 0"), "{screen}");
+}

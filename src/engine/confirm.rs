@@ -298,6 +298,7 @@ impl Engine {
                 Some(why) => (false, self.mask(&msg::not_counted(why))),
                 None if mistyped => (false, msg::approval_mistyped(&typed)),
                 None if count < needed => (true, msg::approved_so_far(count, needed)),
+                None if self.deciding => (true, msg::APPROVED_HELD.to_string()),
                 None => (true, msg::APPROVED.to_string()),
             };
             fx.push(Effect::Reply {

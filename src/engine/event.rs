@@ -84,6 +84,9 @@ pub enum Event {
     Abort(Option<String>),
     /// The run stops but can be resumed (quit, SIGTERM, SIGHUP, end of input at a prompt).
     Interrupt(crate::journal::record::Halt),
+    /// The operator opened (`true`) or closed (`false`) the quit question: no change starts
+    /// while it is open (`deciding.rs`).
+    Deciding(bool),
     WatcherJoined(String),
     WatcherLeft(String),
 }
@@ -129,6 +132,7 @@ impl Event {
             Event::ClientRefused { .. } => "client refused",
             Event::Abort(_) => "abort",
             Event::Interrupt(_) => "interrupt",
+            Event::Deciding(_) => "deciding",
             Event::WatcherJoined(_) => "watcher joined",
             Event::WatcherLeft(_) => "watcher left",
         }

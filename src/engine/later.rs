@@ -10,7 +10,7 @@ use crate::runbook::window::Verdict;
 
 use super::event::Effect;
 use super::messages as msg;
-use super::phase::Phase;
+use super::phase::{Phase, Todo};
 use super::stage::TargetState;
 use super::state::Engine;
 use super::update::{Refusal, has_controls, refuse};
@@ -42,6 +42,9 @@ impl Engine {
                 | Phase::Manual(_)
                 | Phase::Waiting { .. }
                 | Phase::NoReturn { .. } => {}
+                // An approved change held back while the operator decided whether to quit
+                // (`deciding.rs`): it has not started, so it changed nothing yet.
+                Phase::Next(Todo::Main(_)) => {}
                 _ => return refuse(msg::ROLLBACK_NOT_NOW),
             }
         }

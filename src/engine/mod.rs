@@ -19,6 +19,7 @@ mod client;
 mod command_done;
 mod commands;
 mod confirm;
+mod deciding;
 pub mod default_choice;
 mod ends;
 pub mod event;
@@ -70,6 +71,8 @@ pub(crate) mod tests;
 
 #[cfg(test)]
 mod approvers_tests;
+#[cfg(test)]
+mod deciding_tests;
 
 #[cfg(test)]
 mod flow_tests;

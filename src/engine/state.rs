@@ -87,6 +87,11 @@ pub struct Engine {
     /// A watcher's or an export's copy: it takes the run's values from `run_started`
     /// (secrets masked there), since it was never given them.
     pub(super) witness: bool,
+    /// The operator is at the quit question: no change starts until they close it
+    /// (`deciding.rs`). Their screen's state, never journaled nor replayed.
+    pub(super) deciding: bool,
+    /// A retry of a change that fell due while the operator decided (`deciding.rs`).
+    pub(super) retry_held: Option<(usize, crate::journal::record::Purpose, u32)>,
 }
 
 impl Engine {
@@ -115,6 +120,8 @@ impl Engine {
             now: DateTime::UNIX_EPOCH,
             auto_begin: false,
             witness: false,
+            deciding: false,
+            retry_held: None,
         }
     }
 

@@ -42,10 +42,21 @@ impl Engine {
         if self.finished_as().is_some()
             && !matches!(
                 event,
-                Event::WatcherJoined(_) | Event::WatcherLeft(_) | Event::RollbackRequested { .. }
+                Event::WatcherJoined(_)
+                    | Event::WatcherLeft(_)
+                    | Event::RollbackRequested { .. }
+                    | Event::Deciding(_)
             )
         {
             return refuse(msg::RUN_OVER);
+        }
+        // A decision taken from the quit question ends the hold it put on (`deciding.rs`):
+        // a rollback asked for there must run.
+        if matches!(
+            event,
+            Event::Abort(_) | Event::Interrupt(_) | Event::RollbackRequested { .. }
+        ) {
+            self.deciding = false;
         }
         let while_halted = matches!(
             event,
@@ -58,13 +69,16 @@ impl Engine {
                 | Event::Recovered { .. }
                 | Event::RunbookChanged(_)
                 | Event::ClientRefused { .. }
+                | Event::Deciding(_)
         );
         if self.halted().is_some() && !while_halted {
             return refuse(msg::HALTED);
         }
         // Events that move a live run: each must leave it somewhere new, or start something.
-        // (A result arriving while halted is only recorded; a resume may ask the same again.)
+        // (A result arriving while halted is only recorded; a resume may ask the same again.
+        // Nor while the operator decides whether to quit: the change due waits for them.)
         let moves = self.halted().is_none()
+            && !self.deciding
             && matches!(
                 event,
                 Event::Begin
@@ -98,7 +112,9 @@ impl Engine {
                 {
                     return refuse(msg::NO_RETRY_DUE);
                 }
-                self.spawn(step, purpose, &mut fx);
+                if !self.holds_retry(step, purpose, attempt) {
+                    self.spawn(step, purpose, &mut fx);
+                }
             }
             Event::Typed(text) => self.typed(text, &mut fx)?,
             Event::ManualDone { choice, note } => self.manual_done(choice, note, &mut fx)?,
@@ -174,6 +190,7 @@ impl Engine {
                 let reason = reason.unwrap_or_else(|| msg::abort_unexplained(at).to_string());
                 self.finish(&mut fx, Outcome::Aborted, Some(reason));
             }
+            Event::Deciding(on) => self.set_deciding(on, &mut fx),
             Event::Interrupt(why) => {
                 // A running command is stopped, and its result is still journaled when it
                 // arrives; nothing runs after it (see command_done).
@@ -287,6 +304,8 @@ impl Engine {
     pub(super) fn advance(&mut self, fx: &mut Vec<Effect>) {
         loop {
             let todo = match self.phase() {
+                // The operator is deciding whether to quit: no change starts under them.
+                Phase::Next(todo) if self.held_back(todo) => return,
                 Phase::Next(todo) => todo,
                 // Headless runs are paced by nobody: the next step begins in the same
                 // decision as the last one ended, so one fsync covers both.

@@ -39,6 +39,9 @@ pub enum Intent {
     RollbackNow(String),
     /// Stop now; the run can be resumed.
     Interrupt(crate::journal::record::Halt),
+    /// The operator opened (`true`) or closed (`false`) the quit question: the engine starts
+    /// no change meanwhile (`engine/deciding.rs`).
+    Deciding(bool),
 }
 
 impl Intent {
@@ -65,6 +68,7 @@ impl Intent {
                 outside_window: None,
             },
             Intent::Interrupt(reason) => Event::Interrupt(reason),
+            Intent::Deciding(on) => Event::Deciding(on),
         }
     }
 }

@@ -182,7 +182,11 @@ fn quitting_lists_the_changes_in_place_and_offers_rollback_first() {
         sim.typed("customer withdrew");
         assert_eq!(
             sim.key(KeyCode::Enter),
-            vec![Intent::RollbackNow("customer withdrew".into())]
+            vec![
+                Intent::RollbackNow("customer withdrew".into()),
+                // The question is closed: the hold it put on ends, after the rollback began.
+                Intent::Deciding(false)
+            ]
         );
         let rollback = sim.spawned().expect("the rollback command runs");
         assert_eq!(rollback.step_id, "attach-deny");

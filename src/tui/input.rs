@@ -14,6 +14,12 @@ use super::state::{Overlay, Question, ReasonFor, Ui};
 
 impl<B: Backend> App<B> {
     pub(super) fn key(&mut self, ev: KeyEvent, e: &Engine) -> Vec<Intent> {
+        let mut intents = self.act(ev, e);
+        tell_deciding(&mut self.ui, &mut intents);
+        intents
+    }
+
+    fn act(&mut self, ev: KeyEvent, e: &Engine) -> Vec<Intent> {
         if ev.kind == KeyEventKind::Release {
             return Vec::new();
         }
@@ -174,6 +180,21 @@ impl<B: Backend> App<B> {
                 other => ui.overlay = other,
             },
             Action::No => ui.overlay = None,
+            // A command runs under the quit question: it is stopped first, then the same
+            // choices come, from the engine, as its step's failure question (rolling back
+            // first, or aborting).
+            Action::AbortRun | Action::RollbackNow
+                if ui.overlay == Some(Overlay::Quit)
+                    && ui.running
+                    && (action == Action::AbortRun || e.changes_made()) =>
+            {
+                ui.overlay = None;
+                ui.notice(
+                    "stopping the command: when it has stopped, choose to roll back or abort",
+                    false,
+                );
+                return vec![Intent::Stop];
+            }
             Action::AbortRun => {
                 if ui.running {
                     ui.notice(
@@ -355,5 +376,26 @@ fn field(ui: &mut Ui) -> Option<&mut String> {
         Some(Question::Confirm { input }) => Some(input),
         Some(Question::Manual { note, .. }) => Some(note),
         _ => None,
+    }
+}
+
+/// The quit question, and the reason asked from it, hold back the next change: the engine is
+/// told when they open and when they close (`engine/deciding.rs`), after what the key asked
+/// for, so a rollback or an abort chosen there goes first. A watcher's screen holds nothing.
+fn tell_deciding(ui: &mut Ui, intents: &mut Vec<Intent>) {
+    let open = !ui.watcher
+        && matches!(
+            ui.overlay,
+            Some(
+                Overlay::Quit
+                    | Overlay::Reason {
+                        why: ReasonFor::AbortRun | ReasonFor::RollbackNow,
+                        ..
+                    }
+            )
+        );
+    if open != ui.deciding {
+        ui.deciding = open;
+        intents.push(Intent::Deciding(open));
     }
 }

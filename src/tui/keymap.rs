@@ -372,13 +372,13 @@ pub const BINDINGS: &[Binding] = &[
         Key::Plain(K::Char('r')),
         &[M::Ask],
         A::RollbackNow,
-        "roll back the changes in place first (asks a reason)",
+        "roll back the changes in place first (asks a reason); a running command is stopped first, then its step's question offers it",
     ),
     b(
         Key::Plain(K::Char('a')),
         &[M::Ask],
         A::AbortRun,
-        "abort the run for good; changes stay in place (asks a reason)",
+        "abort the run for good; changes stay in place (asks a reason); a running command is stopped first, then its step's question offers it",
     ),
     b(Key::Plain(K::Esc), &[M::Ask], A::No, "no"),
     // Help.

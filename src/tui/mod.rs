@@ -31,6 +31,8 @@ mod blind_tests;
 mod env_tests;
 #[cfg(test)]
 mod gates_tests;
+#[cfg(test)]
+mod quit_tests;
 
 #[cfg(test)]
 mod layout_tests;

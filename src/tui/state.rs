@@ -155,6 +155,8 @@ pub struct Ui {
     pub help_from: Option<super::keymap::Mode>,
     pub notice: Option<Notice>,
     pub running: bool,
+    /// The engine was told the operator is at the quit question (`input::tell_deciding`).
+    pub deciding: bool,
     pub last_miss: Option<String>,
     /// Why the run ended, as `run_finished` says (the final dialog and the last words).
     pub end_reason: Option<String>,
@@ -208,6 +210,7 @@ impl Ui {
             help_from: None,
             notice: None,
             running: false,
+            deciding: false,
             last_miss: None,
             end_reason: None,
             evidence: None,

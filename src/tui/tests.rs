@@ -747,12 +747,16 @@ fn quit_asks_and_explains_resuming() {
     sim.key(KeyCode::Enter);
     sim.key(KeyCode::Char('q'));
     snap!("quit_while_running", sim);
-    assert!(sim.key(KeyCode::Esc).is_empty());
-    sim.key(KeyCode::Char('q'));
+    // The question holds back the next change while it is open (engine/deciding.rs).
+    assert_eq!(sim.key(KeyCode::Esc), vec![Intent::Deciding(false)]);
+    assert_eq!(sim.key(KeyCode::Char('q')), vec![Intent::Deciding(true)]);
     let intents = sim.key(KeyCode::Char('y'));
     assert_eq!(
         intents,
-        vec![Intent::Interrupt(crate::journal::record::Halt::Quit)]
+        vec![
+            Intent::Interrupt(crate::journal::record::Halt::Quit),
+            Intent::Deciding(false)
+        ]
     );
     assert!(
         !sim.app().ui.lingers(&sim.e()),

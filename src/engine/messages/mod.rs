@@ -121,6 +121,9 @@ pub fn approvals_waiting(wanted: &str, names: &[&str], needed: u32) -> String {
 }
 
 pub const APPROVED: &str = "approved: the step runs now";
+/// The approval is complete while the operator is at the quit question (`deciding.rs`).
+pub const APPROVED_HELD: &str =
+    "approved: the operator is deciding whether to quit; the step runs when they stay";
 
 pub fn approval_mistyped(typed: &str) -> String {
     format!(

@@ -8,11 +8,33 @@ use ratatui::text::Line;
 use super::View;
 use super::dialog::Dialog;
 
-/// The quit dialog, no command running: what is in place, and the three ways on.
+/// The quit dialog: what is in place, and the three ways on. A command running is stopped
+/// first; its step's failure question then offers the same (`input.rs`, `Action::AbortRun`).
 pub fn in_place(d: &mut Dialog, v: &View, tw: usize) {
     let t = v.theme;
     let plan = v.e.rollback_plan_now();
-    if plan.undo.is_empty() && plan.without_rollback.is_empty() && plan.kept.is_empty() {
+    let nothing = plan.undo.is_empty() && plan.without_rollback.is_empty();
+    if v.ui.running {
+        if !nothing || !plan.kept.is_empty() {
+            d.line(Line::raw(""));
+            d.text("Changes of this run in place now:", t.warn(), tw);
+            list(d, v, tw);
+            d.line(Line::raw(""));
+        }
+        d.text(
+            if nothing && plan.kept.is_empty() {
+                "No change of this run is in place. Or press a to stop the command and stay: its step fails, and you choose there whether to abort."
+            } else if nothing {
+                "Or press a to stop the command and stay: its step fails, and you choose there whether to abort."
+            } else {
+                "Or press r or a to stop the command and stay: its step fails, and you choose there to roll back (first) or abort."
+            },
+            Style::new(),
+            tw,
+        );
+        return;
+    }
+    if nothing && plan.kept.is_empty() {
         d.text(
             "No change of this run is in place. Or press a to abort the run for good.",
             t.dim(),
@@ -24,7 +46,7 @@ pub fn in_place(d: &mut Dialog, v: &View, tw: usize) {
     d.text("Changes of this run in place now:", t.warn(), tw);
     list(d, v, tw);
     d.line(Line::raw(""));
-    if plan.undo.is_empty() && plan.without_rollback.is_empty() {
+    if nothing {
         d.text("Or press a to abort the run for good.", t.dim(), tw);
         return;
     }

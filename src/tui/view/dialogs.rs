@@ -345,15 +345,28 @@ pub(super) fn overlay(v: &View, area: Rect, o: &Overlay) -> Dialog {
                 fit(&format!("  shisa resume {}", v.ui.run_id), tw),
                 t.accent(),
             ));
+            // An approval given while the question is open: the change waits for the
+            // operator's answer (`engine/deciding.rs`), and the question says so.
+            if let Phase::Next(crate::engine::Todo::Main(i)) = v.e.phase()
+                && v.e.deciding()
+            {
+                d.text(
+                    &format!(
+                        "Approved meanwhile: “{}” has not started. Esc stays and starts it; quitting leaves it unstarted.",
+                        v.e.title(i)
+                    ),
+                    t.warn(),
+                    tw,
+                );
+            }
             if v.ui.running {
                 d.text(
                     "The running command is stopped first (TERM, then KILL after 5 s); its step will be in doubt when you resume.",
                     t.warn(),
                     tw,
                 );
-            } else {
-                super::abort::in_place(&mut d, v, tw);
             }
+            super::abort::in_place(&mut d, v, tw);
         }
         Overlay::Stop => {
             d = Dialog::new(" Stop the running command? ", t.warn());

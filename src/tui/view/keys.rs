@@ -125,7 +125,14 @@ fn hints(v: &View) -> Vec<(Action, &'static str)> {
         }
         Mode::Ask => {
             let mut h = vec![(Action::Yes, "yes"), (Action::No, "no")];
-            if v.ui.overlay == Some(Overlay::Quit) && !running {
+            if v.ui.overlay == Some(Overlay::Quit) && running {
+                // Stopped first; its failure question then offers rolling back or aborting.
+                if v.e.changes_made() {
+                    h.push((Action::RollbackNow, "stop it, then roll back or abort"));
+                } else {
+                    h.push((Action::AbortRun, "stop it, then abort"));
+                }
+            } else if v.ui.overlay == Some(Overlay::Quit) {
                 // "Leave them" only where there is something to leave in place.
                 if v.e.changes_made() {
                     h.push((Action::RollbackNow, "roll back first"));
