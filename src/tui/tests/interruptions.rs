@@ -250,10 +250,39 @@ fn resume_shows_what_the_journal_knows_about_the_step_in_doubt() {
 }
 
 #[test]
-fn rollback_is_not_preselected_where_it_would_undo_nothing() {
-    // Cut off during the precheck's command: no change was made, so rollback would undo
-    // nothing. (A target lookup cut off is not in doubt at all: the step begins again.)
+fn a_precheck_cut_off_is_not_in_doubt_and_begins_again() {
+    // Cut off during the precheck's command: it only read, so nothing is asked (`done`
+    // there would pass a precheck that never passed); the step begins again.
     let mut first = Sim::new(demo(), 80, 24);
+    first.key(KeyCode::Enter);
+    assert!(matches!(first.e().phase(), Phase::Running { step: 0, .. }));
+    let e = Engine::replay(
+        first.e().runbook().clone(),
+        operator(),
+        first.e().params().clone(),
+        &first.entries(),
+    );
+    let mut sim = Sim::with_engine(e, 80, 24, false);
+    sim.feed(Event::Resume {
+        clock_faked: None,
+        outside_window: None,
+    });
+    assert_eq!(sim.e().phase(), Phase::Ready(0));
+    let screen = sim.screen();
+    assert!(!screen.contains("r[e]run"), "{screen}");
+}
+
+#[test]
+fn rollback_is_not_preselected_where_it_would_undo_nothing() {
+    // Cut off during a change that has no way back and nothing before it: rollback would
+    // undo nothing, so it is offered but not chosen for the operator.
+    let rb = load_str(
+        "nothing.yaml",
+        "version: 1\nname: nothing to undo\nsteps:\n  - id: touch\n    kind: action\n    \
+         run: touch flag\n    waive: { snapshot: t, target: t, verify: t, rollback: t }\n",
+    )
+    .unwrap();
+    let mut first = Sim::new(rb, 80, 24);
     first.key(KeyCode::Enter);
     assert!(matches!(first.e().phase(), Phase::Running { step: 0, .. }));
     let e = Engine::replay(
