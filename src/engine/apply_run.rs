@@ -78,6 +78,9 @@ impl Engine {
         // owing the rollback of an earlier attempt's command (never in doubt:
         // `Engine::resume`).
         self.checks_cut_off();
+        // A new process has no connections: the old one's watchers left with it (journaled
+        // by `Engine::resume`; a journal from before that is read the same way).
+        self.watchers.clear();
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
             let named = s.stage().named().is_some();

@@ -523,3 +523,61 @@ fn a_poll_a_stop_kills_is_not_yet_and_the_resumed_run_polls_afresh() {
     );
     assert_eq!(r.finished, Some(0), "{:?}", r.e.phase());
 }
+
+/// `kill -9` with a watcher connected: the new process has no connections. Its resume
+/// journals the old process's watcher as gone, and nobody is left watching, whoever joins
+/// and leaves after.
+#[test]
+fn the_watchers_of_a_crashed_process_are_journaled_gone_on_resume() {
+    let nobody = "nobody (uid 65534, pid 41)";
+    let mut whole = lookups();
+    whole.start(tuesday_10am(), None);
+    whole.run();
+    whole.send(Event::WatcherJoined(nobody.into()));
+    assert_eq!(whole.e.watchers().len(), 1);
+    let mut r = resumed(&whole, &whole.journal);
+    assert!(r.e.watchers().is_empty(), "{:?}", r.e.watchers());
+    let kinds = r.kinds();
+    let at = |k: &str| kinds.iter().position(|x| x == k).unwrap();
+    assert!(at("run_resumed") < at("watcher_left"), "{kinds:?}");
+    let left: Vec<_> = r
+        .journal
+        .iter()
+        .filter_map(|e| match &e.body {
+            Body::WatcherLeft { watcher } => Some(watcher.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        left,
+        ["nobody (uid 65534, pid 41) — the run's process ended"]
+    );
+    r.send(Event::WatcherJoined("alice (uid 1001, pid 77)".into()));
+    r.send(Event::WatcherLeft("alice (uid 1001, pid 77)".into()));
+    assert!(r.e.watchers().is_empty(), "{:?}", r.e.watchers());
+    // A journal resumed before this was journaled reads the same: cleared at the resume.
+    let old: Vec<Entry> = r
+        .journal
+        .iter()
+        .filter(
+            |e| !matches!(&e.body, Body::WatcherLeft { watcher } if watcher.starts_with("nobody")),
+        )
+        .cloned()
+        .collect();
+    let e = Engine::replay(r.e.rb.clone(), operator(), Params::default(), &old);
+    assert!(e.watchers().is_empty(), "{:?}", e.watchers());
+}
+
+/// A watcher dropped (it stopped reading) is journaled with why after " — ": it is gone
+/// from who is watching, not left behind as a ghost.
+#[test]
+fn a_dropped_watcher_is_no_longer_watching() {
+    let mut sim = lookups();
+    sim.start(tuesday_10am(), None);
+    sim.run();
+    sim.send(Event::WatcherJoined("bob (uid 1002, pid 9)".into()));
+    sim.send(Event::WatcherLeft(
+        "bob (uid 1002, pid 9) — dropped: stopped reading for 5 s".into(),
+    ));
+    assert!(sim.e.watchers().is_empty(), "{:?}", sim.e.watchers());
+}
