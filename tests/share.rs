@@ -1172,3 +1172,67 @@ fn the_watcher_of_a_killed_run_is_journaled_gone_when_it_resumes() {
         "{export}"
     );
 }
+
+/// A shared run stopped after its approved change, at a step that needs no approval:
+/// `resume` without `--share-with` goes on (the approval was given and the change done).
+/// Stopped before the change, it is refused, naming the step still to be approved: what
+/// remains is what the requirement is judged on.
+#[test]
+fn resume_asks_for_share_with_only_while_an_approval_is_still_due() {
+    if !is_root() {
+        return;
+    }
+    let rb = runbook("quarantine-accounts.yaml");
+    // Stopped at the last step, its approval given and its change done.
+    let sh = Shared::new();
+    let mut op = sh.operator(&rb, &QUARANTINE);
+    op.wait_for("name the target you intend", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person", 30);
+    let id = sh.run_id();
+    let ok = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    op.wait_for("Tell the customer", 30);
+    let stopped = op.finish(); // end of input at the manual step: halted, resumable
+    assert_eq!(stopped.code, 3, "{}", stopped.explain());
+    let dir = stopped.dir().to_path_buf();
+    let mut c = sh.as_operator(&["resume", dir.to_str().unwrap(), "--headless"]);
+    c.env("NO_COLOR", "1");
+    let resumed = common::Run::from(common::feed(c, "done\n"));
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    assert_eq!(
+        resumed
+            .records("approval_requested", Some("attach-deny"))
+            .len(),
+        1,
+        "nothing approved again"
+    );
+
+    // Stopped before the change: its approval is still due.
+    let sh = Shared::new();
+    let op = sh.operator(&rb, &QUARANTINE);
+    op.wait_for("name the target you intend", 30);
+    let stopped = op.finish();
+    assert_eq!(stopped.code, 3, "{}", stopped.explain());
+    let dir = stopped.dir().to_path_buf();
+    let mut c = sh.as_operator(&["resume", dir.to_str().unwrap(), "--headless"]);
+    c.env("NO_COLOR", "1");
+    let refused = common::Run::from(common::feed(c, "quarantine-2023-12\n"));
+    assert_eq!(refused.code, 2, "{}", refused.explain());
+    assert!(
+        refused.stderr.contains(
+            "step `attach-deny` needs a second person's approval, but without --share-with"
+        ) && refused.stderr.contains("resume it with --share-with GROUP"),
+        "{}",
+        refused.explain()
+    );
+    let kinds: Vec<String> = common::journal(&dir)
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!kinds.contains(&"run_resumed".to_string()), "{kinds:?}");
+}
