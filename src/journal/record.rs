@@ -162,6 +162,7 @@ pub enum Body {
         until: String,
         /// A wait begun afresh on resume: the one before it was cut short by the stop of
         /// the run's process (`Engine::resume`), after this many polls. Absent: a first wait.
+        /// Added within format 3: a reader that ignores it still replays a fresh wait.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         restarted: Option<Restarted>,
     },
