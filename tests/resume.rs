@@ -259,3 +259,66 @@ fn resuming_an_ended_run_says_how_it_ended_and_exits_2() {
         );
     }
 }
+
+/// A change whose check is polled every 2 s for at most 6 s; the check holds from its
+/// third poll on (it counts its polls in the run directory).
+const POLLED: &str = "version: 1\nname: Polled upgrade\nsteps:\n  - id: snap\n    kind: snapshot\n    run: 'echo v1 > \"$SHISA_RUN_DIR/version.before\"'\n  \
+     - id: upgrade\n    kind: action\n    title: Upgrade w1 to v2\n    waive: { target: \"test\" }\n    \
+     run: 'echo v2 > \"$SHISA_RUN_DIR/version\"'\n    \
+     verify:\n      - run: 'n=$(cat \"$SHISA_RUN_DIR/polls\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$SHISA_RUN_DIR/polls\"; if [ $n -ge 3 ]; then echo ready; else echo starting; fi'\n        \
+     wait_until: { every: 2s, deadline: 6s }\n        expect: { stdout_equals: ready }\n    \
+     rollback: [ { run: 'cp \"$SHISA_RUN_DIR/version.before\" \"$SHISA_RUN_DIR/version\"' } ]\n";
+
+/// `kill -9` between the second and third poll of a check (the check about to hold), then
+/// `shisa resume` at once: the wait was cut short, not failed. It begins afresh, the
+/// timeline says so and why, and what it reports is the fresh wait's time, within its
+/// deadline. Nobody is asked anything and nothing is rolled back.
+#[test]
+fn a_wait_cut_short_by_kill_9_goes_on_after_resume_and_never_reads_as_failed() {
+    let s = Scratch::new();
+    let rb = s.write("polled.yaml", POLLED);
+    let mut c = s.shisa();
+    c.arg("run").arg(&rb).arg("--headless");
+    let live = Live::start(c);
+    live.wait_for("(poll 2,", 30);
+    let mut child = live.child;
+    child.kill().unwrap(); // SIGKILL, in the 2 s before poll 3
+    child.wait().unwrap();
+    let dir = s.run_dir();
+    let before = common::journal(&dir);
+    assert!(
+        !before.iter().any(|r| r["kind"] == "wait_finished"),
+        "the kill cut the wait short: {before:#?}"
+    );
+
+    let resumed = s.resume(&dir, "");
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    let out = &resumed.stdout;
+    assert!(
+        !out.contains("FAILED") && !out.contains("failed") && !out.contains("in doubt"),
+        "{}",
+        resumed.explain()
+    );
+    assert!(
+        out.contains(
+            "polling verify 1 again every 2.0 s until it holds, for at most 6.0 s from now: \
+             the wait before the stop was cut short after 2 polls, not run out"
+        ),
+        "{}",
+        resumed.explain()
+    );
+    let waits = resumed.records("wait_started", Some("upgrade"));
+    assert_eq!(waits.len(), 2, "{waits:#?}");
+    assert_eq!(waits[1]["data"]["restarted"]["polls"], 2);
+    let finished = resumed.records("wait_finished", Some("upgrade"));
+    assert_eq!(finished.len(), 1, "{finished:#?}");
+    assert_eq!(finished[0]["data"]["met"], true);
+    assert_eq!(finished[0]["data"]["polls"], 1, "the fresh wait's polls");
+    let waited = finished[0]["data"]["waited_ms"].as_u64().unwrap();
+    assert!(waited <= 6000, "waited {waited} ms, past its 6 s deadline");
+    assert!(resumed.records("step_failed", None).is_empty());
+    assert!(resumed.records("rollback_started", None).is_empty());
+    let version = std::fs::read_to_string(dir.join("version")).unwrap();
+    assert_eq!(version, "v2\n");
+}

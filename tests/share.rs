@@ -1104,3 +1104,170 @@ fn every_line_once(text: &str, last: usize) -> Result<(), String> {
         w => Err(format!("the output stops before line {w}")),
     }
 }
+
+/// `kill -9` of a run with a watcher connected, then `shisa resume`: the new process has
+/// no connections. The journal says the crashed process's watcher is gone (after the
+/// resume, with why), so each `watcher_joined` has its `watcher_left`; a watcher of the
+/// new process joins and leaves as usual, and the run's end names no one still watching.
+#[test]
+fn the_watcher_of_a_killed_run_is_journaled_gone_when_it_resumes() {
+    let s = Scratch::new();
+    let (op, sock) = holding_run(&s, HOLD);
+    let id = sock
+        .file_name()
+        .and_then(|n| n.to_str())
+        .and_then(|n| n.strip_suffix(".sock"))
+        .unwrap()
+        .to_string();
+    let sockets = sock.parent().unwrap().to_path_buf();
+    let watch = |s: &Scratch| {
+        let mut c = s.shisa();
+        c.env("SHISA_SOCKET_DIR", &sockets)
+            .args(["watch", &id, "--headless"]);
+        Live::start(c)
+    };
+    let first = watch(&s);
+    first.wait_for("started watching", 30);
+    let mut child = op.child;
+    child.kill().unwrap(); // SIGKILL: no one journals the watcher's leave
+    child.wait().unwrap();
+    let _ = first.finish();
+    let dir = s.run_dir();
+    let before = common::journal(&dir);
+    assert_eq!(
+        before.last().unwrap()["kind"],
+        "watcher_joined",
+        "{before:#?}"
+    );
+    let _ = std::fs::remove_file(&sock);
+
+    let mut c = s.shisa();
+    c.env("SHISA_SOCKET_DIR", &sockets)
+        .arg("resume")
+        .arg(&dir)
+        .arg("--headless");
+    let op = Live::start(c);
+    op.wait_for("answer `done`", 30);
+    let second = watch(&s);
+    second.wait_for("started watching", 30);
+    // A line-mode watcher watches until the run ends: it leaves when stopped.
+    let stopped = Command::new("kill")
+        .args(["-TERM", &second.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    let _ = second.finish();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !common::journal(&dir).iter().any(|r| {
+        r["kind"] == "watcher_left" && !r["data"]["watcher"].as_str().unwrap().contains(" — ")
+    }) {
+        assert!(Instant::now() < deadline, "the second watcher's leave");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut op = op;
+    op.send("done");
+    let run = op.finish();
+    assert_eq!(run.code, 0, "{}", run.explain());
+    let journal = common::journal(&dir);
+    let joined: Vec<&str> = journal
+        .iter()
+        .filter(|r| r["kind"] == "watcher_joined")
+        .map(|r| r["data"]["watcher"].as_str().unwrap())
+        .collect();
+    let left: Vec<&str> = journal
+        .iter()
+        .filter(|r| r["kind"] == "watcher_left")
+        .map(|r| r["data"]["watcher"].as_str().unwrap())
+        .collect();
+    assert_eq!(joined.len(), 2, "{journal:#?}");
+    assert_eq!(
+        left,
+        [
+            format!("{} — the run's process ended", joined[0]),
+            joined[1].to_string()
+        ],
+        "{journal:#?}"
+    );
+    let resumed_at = journal
+        .iter()
+        .position(|r| r["kind"] == "run_resumed")
+        .unwrap();
+    let gone_at = journal
+        .iter()
+        .position(|r| r["kind"] == "watcher_left")
+        .unwrap();
+    assert!(resumed_at < gone_at, "gone with the resume");
+    let export = s.shisa().arg("export").arg(&dir).output().unwrap();
+    let export = String::from_utf8_lossy(&export.stdout);
+    assert!(
+        export.contains(&format!(
+            "{} stopped watching: the run's process ended",
+            joined[0]
+        )),
+        "{export}"
+    );
+}
+
+/// A shared run stopped after its approved change, at a step that needs no approval:
+/// `resume` without `--share-with` goes on (the approval was given and the change done).
+/// Stopped before the change, it is refused, naming the step still to be approved: what
+/// remains is what the requirement is judged on.
+#[test]
+fn resume_asks_for_share_with_only_while_an_approval_is_still_due() {
+    if !is_root() {
+        return;
+    }
+    let rb = runbook("quarantine-accounts.yaml");
+    // Stopped at the last step, its approval given and its change done.
+    let sh = Shared::new();
+    let mut op = sh.operator(&rb, &QUARANTINE);
+    op.wait_for("name the target you intend", 30);
+    op.send("quarantine-2023-12");
+    op.wait_for("waiting for another person", 30);
+    let id = sh.run_id();
+    let ok = sh
+        .as_nobody(&["approve", &id, "--typed", "quarantine-2023-12"])
+        .output()
+        .unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+    op.wait_for("Tell the customer", 30);
+    let stopped = op.finish(); // end of input at the manual step: halted, resumable
+    assert_eq!(stopped.code, 3, "{}", stopped.explain());
+    let dir = stopped.dir().to_path_buf();
+    let mut c = sh.as_operator(&["resume", dir.to_str().unwrap(), "--headless"]);
+    c.env("NO_COLOR", "1");
+    let resumed = common::Run::from(common::feed(c, "done\n"));
+    assert_eq!(resumed.code, 0, "{}", resumed.explain());
+    assert_eq!(resumed.outcome(), "completed", "{}", resumed.explain());
+    assert_eq!(
+        resumed
+            .records("approval_requested", Some("attach-deny"))
+            .len(),
+        1,
+        "nothing approved again"
+    );
+
+    // Stopped before the change: its approval is still due.
+    let sh = Shared::new();
+    let op = sh.operator(&rb, &QUARANTINE);
+    op.wait_for("name the target you intend", 30);
+    let stopped = op.finish();
+    assert_eq!(stopped.code, 3, "{}", stopped.explain());
+    let dir = stopped.dir().to_path_buf();
+    let mut c = sh.as_operator(&["resume", dir.to_str().unwrap(), "--headless"]);
+    c.env("NO_COLOR", "1");
+    let refused = common::Run::from(common::feed(c, "quarantine-2023-12\n"));
+    assert_eq!(refused.code, 2, "{}", refused.explain());
+    assert!(
+        refused.stderr.contains(
+            "step `attach-deny` needs a second person's approval, but without --share-with"
+        ) && refused.stderr.contains("resume it with --share-with GROUP"),
+        "{}",
+        refused.explain()
+    );
+    let kinds: Vec<String> = common::journal(&dir)
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect();
+    assert!(!kinds.contains(&"run_resumed".to_string()), "{kinds:?}");
+}

@@ -106,8 +106,21 @@ pub fn run(args: &ResumeArgs, clock: SystemClock) -> Result<Exit> {
         .as_deref()
         .map(super::run::share_group)
         .transpose()?;
-    super::run::needs_sharing(&loaded.runbook, &params.values, share_gid)?;
     let operator = crate::identity::current(Role::Operator);
+    let entries: Vec<Entry> = journal.records.iter().map(|r| r.entry()).collect();
+    let engine = Engine::replay(
+        Arc::new(loaded.runbook.clone()),
+        operator.clone(),
+        params.clone(),
+        &entries,
+    )
+    .operated_by(crate::identity::operator_who());
+    // Judged on the steps that may still ask for an approval: one already approved and
+    // done needs no reviewer now, and one still due is never let through (the engine's
+    // `approvals_ahead`).
+    let ahead = engine.approvals_ahead();
+    let steps = ahead.iter().map(|&i| &engine.runbook().steps[i]);
+    super::run::needs_sharing(steps, &params.values, share_gid, true)?;
     let mut first = Vec::new();
     if chosen.edit.is_some() {
         rehearsed_edit(
@@ -129,14 +142,6 @@ pub fn run(args: &ResumeArgs, clock: SystemClock) -> Result<Exit> {
     {
         first.push(Event::Recovered { moved_to, bytes });
     }
-    let entries: Vec<Entry> = journal.records.iter().map(|r| r.entry()).collect();
-    let engine = Engine::replay(
-        Arc::new(loaded.runbook.clone()),
-        operator,
-        params.clone(),
-        &entries,
-    )
-    .operated_by(crate::identity::operator_who());
     let (writer, runner) = session::continue_run(
         &run_dir,
         &journal,

@@ -47,7 +47,7 @@ pub fn run(args: &RunArgs, clock: SystemClock) -> Result<Exit> {
     refuse_option_like(&engine)?;
     refuse_fragment_limits(&engine, &loaded)?;
     let share_gid = args.share_with.as_deref().map(share_group).transpose()?;
-    needs_sharing(&loaded.runbook, &params.values, share_gid)?;
+    needs_sharing(&loaded.runbook.steps, &params.values, share_gid, false)?;
     let runbook_path = args
         .runbook
         .canonicalize()
@@ -260,13 +260,21 @@ pub fn warn_secret_on_command_line(rb: &crate::runbook::Runbook, given: &[(Strin
 /// operator's account can reach: say so before anything runs, not when the step is due.
 /// Likewise a step whose approvers must be in a group this host does not have: `check`
 /// accepts it (the runbook may be checked on another machine), a run here refuses.
-pub fn needs_sharing(
-    rb: &crate::runbook::Runbook,
+/// `steps`: those that may still ask for an approval (all of them, for a run not begun;
+/// `Engine::approvals_ahead` for one resumed, `resuming`).
+pub fn needs_sharing<'a>(
+    steps: impl IntoIterator<Item = &'a crate::runbook::model::Step>,
     values: &std::collections::BTreeMap<String, String>,
     share_gid: Option<u32>,
+    resuming: bool,
 ) -> Result<()> {
     use crate::runbook::model::is_group_name;
-    for step in &rb.steps {
+    let steps: Vec<&crate::runbook::model::Step> = steps.into_iter().collect();
+    let (again, nothing) = match resuming {
+        false => ("start it", "nothing has run"),
+        true => ("resume it", "nothing more has run"),
+    };
+    for &step in &steps {
         let Some(group) = step.approval.group() else {
             continue;
         };
@@ -274,7 +282,7 @@ pub fn needs_sharing(
         if !is_group_name(&name) {
             return Err(Error::Invalid(format!(
                 "step `{}` needs approvals from group `{name}` (`{}`), which is not a group name; \
-                 give a group this host has, e.g. -p {}=dba (nothing has run)",
+                 give a group this host has, e.g. -p {}=dba ({nothing})",
                 step.id,
                 group.text,
                 group.param().unwrap_or("approvers")
@@ -283,12 +291,12 @@ pub fn needs_sharing(
         if !crate::identity::group_exists(&name) {
             return Err(Error::Invalid(format!(
                 "step `{}` needs approvals from members of group `{name}`, which this host does not have; \
-                 create the group, or name one this host has, and start again (nothing has run)",
+                 create the group, or name one this host has, and {again} again ({nothing})",
                 step.id
             )));
         }
     }
-    let Some(step) = rb.steps.iter().find(|s| s.approval.needs_another_person()) else {
+    let Some(step) = steps.iter().find(|s| s.approval.needs_another_person()) else {
         return Ok(());
     };
     if share_gid.is_some() {
@@ -296,7 +304,7 @@ pub fn needs_sharing(
     }
     Err(Error::Invalid(format!(
         "step `{}` needs a second person's approval, but without --share-with only your own account can reach this run; \
-         start it with --share-with GROUP, a group the reviewer is in (nothing has run)",
+         {again} with --share-with GROUP, a group the reviewer is in ({nothing})",
         step.id
     )))
 }

@@ -265,6 +265,8 @@ impl Engine {
                         // The run's own `--outside-window` was a decision about then: a
                         // rollback later is judged by the window now, and its own override.
                         self.window_override = None;
+                        // A new process: the ended one's connections ended with it.
+                        self.watchers.clear();
                     }
                     RunProgress::NotStarted => {}
                 }
@@ -273,8 +275,14 @@ impl Engine {
             Body::WatcherJoined { watcher } => {
                 self.watchers.insert(watcher.clone());
             }
+            // Journaled as `user (uid, pid)`, with why after " — " when the watcher did not
+            // simply leave (dropped, the run's process ended): the connection is the part
+            // before it.
             Body::WatcherLeft { watcher } => {
-                self.watchers.remove(watcher);
+                let who = watcher
+                    .split_once(" — ")
+                    .map_or(watcher.as_str(), |(w, _)| w);
+                self.watchers.remove(who);
             }
             Body::RunInterrupted { reason, .. } => {
                 if let Some(g) = self.going_mut() {

@@ -2,10 +2,11 @@
 //! applied to the state: `apply.rs` sends each here. Like every change of state, only from
 //! a journal entry (ARCHITECTURE.md, replay).
 
-use crate::journal::record::Outcome;
+use crate::journal::record::{Outcome, Purpose};
+use crate::runbook::model::StepKind;
 
 use super::run_progress::{Going, Held, RunProgress, Way};
-use super::stage::CommandState;
+use super::stage::{CommandState, WaitState};
 use super::state::{Engine, Progress, RollbackState};
 
 impl Engine {
@@ -76,6 +77,10 @@ impl Engine {
         // have changed since: it begins again, as the operator's rerun would, still
         // owing the rollback of an earlier attempt's command (never in doubt:
         // `Engine::resume`).
+        self.checks_cut_off();
+        // A new process has no connections: the old one's watchers left with it (journaled
+        // by `Engine::resume`; a journal from before that is read the same way).
+        self.watchers.clear();
         for s in &mut self.steps {
             // Stopped at the target before its rollback: looked up afresh too.
             let named = s.stage().named().is_some();
@@ -103,6 +108,41 @@ impl Engine {
         if let Some(i) = self.begins_again() {
             let s = &mut self.steps[i];
             s.restart(s.main_ran);
+        }
+    }
+
+    /// At `run_resumed`: a verify check the old process was still running, polling or
+    /// about to retry had no result for its round yet (a poll not holding yet, or an
+    /// attempt with a retry due, is not its failure), and it only reads: it runs again,
+    /// its retries counted afresh, never put to the operator as failed. Polls under way
+    /// were cut short, not run out: the next poll begins a fresh wait, which says so
+    /// (`WaitState::CutShort`, `start_polling`). A manual step's wait keeps its `until`.
+    fn checks_cut_off(&mut self) {
+        for i in 0..self.steps.len() {
+            let check = match self.steps[i].stage().command() {
+                Some(&CommandState::Running {
+                    purpose: Purpose::Verify(n),
+                    ..
+                }) => Some(n),
+                Some(&CommandState::Ended {
+                    purpose: Purpose::Verify(n),
+                    ok: false,
+                    ..
+                }) if !self.check_given_up(i) => Some(n),
+                _ => None,
+            };
+            let polled = matches!(self.steps[i].wait(), Some(WaitState::Active { .. }))
+                && self.rb.steps[i].kind != StepKind::Manual;
+            if check.is_none() && !polled {
+                continue;
+            }
+            let s = &mut self.steps[i];
+            if let Some(n) = check {
+                s.checks.remove(&n);
+            }
+            if let Some(stage) = s.progress.stage_mut().filter(|_| polled) {
+                stage.cut_short();
+            }
         }
     }
 

@@ -8,7 +8,7 @@ use crate::runbook::model::Approval as Needs;
 
 use super::event::Who;
 use super::messages as msg;
-use super::state::Engine;
+use super::state::{Engine, Progress};
 
 /// Where an approval request stands: who has approved and how many are needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,4 +123,31 @@ impl Engine {
 /// The person as a refusal names them.
 fn person_name(p: &Person) -> String {
     p.user.clone()
+}
+
+impl Engine {
+    /// The steps that need an approval and may still ask for it in this run, from where it
+    /// stands: each not finished (not begun, under way, verifying: a step in doubt may run
+    /// again), each a later rollback has still to undo (its gates are met afresh, `later.rs`),
+    /// and each finished one that captured a value the run has lost, which may run again,
+    /// through its gates, to capture it anew (`recapture.rs`). A finished step is never
+    /// asked again otherwise (a rollback in the run undoes without its gates). What
+    /// `resume` judges `--share-with` by: never a step already done, never skipping one due.
+    pub fn approvals_ahead(&self) -> Vec<usize> {
+        let lost = self.lost_captures();
+        let gated = self.rollback_state().is_some_and(|r| r.gated);
+        (0..self.rb.steps.len())
+            .filter(|&i| matches!(self.rb.steps[i].approval, Needs::Required { .. }))
+            .filter(|&i| match self.steps[i].progress() {
+                Progress::Finished(_) => self.rb.steps[i]
+                    .capture
+                    .iter()
+                    .any(|c| lost.contains(&c.name.as_str())),
+                Progress::Undoing { .. } => gated,
+                Progress::NotStarted { .. }
+                | Progress::Underway(_)
+                | Progress::Verifying { .. } => true,
+            })
+            .collect()
+    }
 }

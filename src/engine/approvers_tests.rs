@@ -318,3 +318,70 @@ fn the_operators_person_from_another_account_is_the_operator_and_anyone_else_a_r
         Role::Reviewer
     );
 }
+
+/// A change that needs an approval (and captures a secret), then a manual step.
+const AHEAD: &str = r#"version: 1
+name: ahead
+steps:
+  - id: snap
+    kind: snapshot
+    run: cp state "$SHISA_RUN_DIR/state.bak"
+  - id: flip
+    kind: action
+    target: { describe: echo switch-a }
+    approval: { allow_self: true }
+    run: flip
+    capture: { token: { regex: 'token: (\S+)', secret: true } }
+    verify: [ { run: check } ]
+    rollback: [ { run: unflip } ]
+  - id: tell
+    kind: manual
+    instructions: Tell them.
+"#;
+
+fn ahead() -> Sim {
+    Sim::new(AHEAD, &[]).answers(|s| match s.purpose {
+        Purpose::Describe => (0, "switch-a\n".into()),
+        Purpose::Main if s.step_id == "flip" => (0, "token: t0k3n\n".into()),
+        _ => (0, String::new()),
+    })
+}
+
+/// What `resume` judges `--share-with` by: the approval is due until the change it guards
+/// is done, then no more; a later rollback meets it afresh; and a change whose secret
+/// capture a new process lost may run again through its gates, so it is due again there.
+#[test]
+fn an_approval_is_ahead_until_its_step_is_done_and_again_where_it_may_be_asked_again() {
+    let mut sim = ahead();
+    sim.start(super::tests::tuesday_10am(), None);
+    sim.run();
+    assert!(matches!(sim.e.phase(), Phase::Confirm { step: 1, .. }));
+    assert_eq!(sim.e.approvals_ahead(), [1], "before the change");
+    sim.send(Event::Typed("switch-a".into()));
+    assert!(matches!(sim.e.phase(), Phase::Approval { step: 1, .. }));
+    assert_eq!(sim.e.approvals_ahead(), [1], "asked, not given");
+    sim.send(Event::SelfApproval {
+        typed: String::new(),
+    });
+    sim.run();
+    assert_eq!(sim.e.phase(), Phase::Manual(2), "{:?}", sim.kinds());
+    assert!(sim.e.approvals_ahead().is_empty(), "approved and done");
+
+    // A new process lost the secret the change captured: it may run again to capture it.
+    let replayed = Engine::replay(
+        sim.e.rb.clone(),
+        operator(),
+        sim.e.params().clone(),
+        &sim.journal,
+    );
+    assert_eq!(replayed.approvals_ahead(), [1]);
+
+    // Aborted, then rolled back later: the undo meets the step's gates afresh.
+    sim.send(Event::Abort(Some("wait".into())));
+    sim.send(Event::RollbackRequested {
+        reason: "the customer asked".into(),
+        outside_window: None,
+    });
+    assert!(sim.e.rollback().is_some_and(|r| r.gated));
+    assert_eq!(sim.e.approvals_ahead(), [1], "{:?}", sim.e.phase());
+}

@@ -42,11 +42,12 @@ impl Engine {
         let (mut j, resolved) = self.judged(i, purpose, &r);
         let count = super::impact::count_of(purpose, &r.stdout, &mut j);
         let poll = self.polling(i, purpose);
-        // A poll that does not hold yet is not a failure while its deadline has not passed.
+        // A poll that does not hold yet is not a failure while its deadline has not passed,
+        // nor one the run's stop cut off (a quit, SIGTERM): its wait was cut short, not run
+        // out, and a resume polls afresh (`run_resumed`). Nothing is armed while halted.
         let not_yet = poll.is_some_and(|until| self.now < until)
             && j.failure.is_some()
-            && r.log_error.is_none()
-            && self.halted().is_none();
+            && r.log_error.is_none();
         if poll.is_some()
             && !not_yet
             && let Some(f) = j.failure.take()

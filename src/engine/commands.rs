@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::hash::sha256_hex;
-use crate::journal::record::{Body, Prompt, Purpose};
+use crate::journal::record::{Body, Prompt, Purpose, Restarted};
 use crate::runbook::model::{Check, Command, Expect, WaitUntil};
 use crate::runbook::show;
 
@@ -200,11 +200,20 @@ impl Engine {
         if self.polling(i, purpose).is_some() {
             return;
         }
+        // Polls a stop cut short: a fresh wait, the whole deadline from now (the time no
+        // process polled is no time the check failed to hold in), naming the earlier one.
+        let restarted = match self.steps[i].wait() {
+            Some(&WaitState::CutShort { purpose: p, polls }) if p == purpose => {
+                Some(Restarted { polls })
+            }
+            _ => None,
+        };
         let body = Body::WaitStarted {
             purpose,
             every_ms: Some(millis(w.every)),
             deadline_ms: millis(w.deadline),
             until: stamp(later(self.now, w.deadline)),
+            restarted,
         };
         self.emit(fx, Some(i), self.shisa(), body);
     }

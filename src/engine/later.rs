@@ -76,12 +76,18 @@ impl Engine {
             .is_none()
             .then(|| self.phase().step())
             .flatten();
+        // An ended run is undone by a new process: the old one's watchers are gone.
+        let gone = match self.finished_as() {
+            Some(_) => self.watchers.iter().cloned().collect(),
+            None => Vec::new(),
+        };
         self.emit(
             fx,
             step,
             self.operator.clone(),
             Body::RollbackRequested { reason },
         );
+        self.watchers_gone(gone, fx);
         self.outside_window(outside_window, fx);
         self.window_closed(fx);
         if let Some(i) = current {

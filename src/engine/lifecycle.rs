@@ -99,6 +99,7 @@ impl Engine {
         let stopped = self.going().is_some_and(|g| g.halted().is_some());
         let in_doubt = cut_off(&stood, stopped, &self.rb.steps);
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
+        let gone: Vec<String> = self.watchers.iter().cloned().collect();
         self.emit(
             fx,
             in_doubt,
@@ -107,6 +108,7 @@ impl Engine {
                 in_doubt: in_doubt_id,
             },
         );
+        self.watchers_gone(gone, fx);
         self.faked_clock(clock_faked, fx);
         self.outside_window(outside, fx);
         // A wait already under way gets its timer before `advance`: one that `advance`
@@ -114,6 +116,19 @@ impl Engine {
         self.rearm_wait(fx);
         self.advance(fx);
         Ok(())
+    }
+
+    /// The watchers the journal has connected to the run's earlier process: that process
+    /// ended (a crash, a halt, the run's end) and its connections with it, and a new one
+    /// has none. Each is journaled as gone, so every `watcher_joined` has its end
+    /// (`run_resumed` and an ended run's `rollback_requested` have already cleared them).
+    pub(super) fn watchers_gone(&mut self, gone: Vec<String>, fx: &mut Vec<Effect>) {
+        for watcher in gone {
+            let body = Body::WatcherLeft {
+                watcher: format!("{watcher} — {}", msg::PROCESS_ENDED),
+            };
+            self.emit(fx, None, self.shisa(), body);
+        }
     }
 
     /// The step a resume begins again: its change had not started when the old process

@@ -81,6 +81,7 @@ impl Engine {
             every_ms: None,
             deadline_ms: millis(wait),
             until: stamp(until),
+            restarted: None,
         };
         self.emit(fx, Some(i), self.shisa(), body);
         fx.push(Effect::Timer {

@@ -120,6 +120,10 @@ pub enum WaitState {
     },
     /// A manual step's wait ran out: `done` is accepted.
     Passed,
+    /// The polls of a command cut short by the stop of the run's process (`run_resumed`):
+    /// nobody polled while no process ran, so the wait did not run out, and a poll only
+    /// reads. The next poll of `purpose` begins a fresh wait, naming this one.
+    CutShort { purpose: Purpose, polls: u32 },
 }
 
 /// Where a step's target confirmation stands, read from its stage (a target named and not
@@ -313,6 +317,16 @@ impl Stage {
             }
             Stage::Waiting { wait, .. } => *wait = new,
             Stage::Named { .. } | Stage::Approval { .. } => {}
+        }
+    }
+
+    /// `run_resumed`: the polls of a command under way in the old process were cut short
+    /// (a manual step's wait keeps its `until`: it is a minimum, not a deadline).
+    pub(super) fn cut_short(&mut self) {
+        if let Stage::Waiting { wait, .. } = self
+            && let WaitState::Active { purpose, polls, .. } = *wait
+        {
+            *wait = WaitState::CutShort { purpose, polls };
         }
     }
 

@@ -332,6 +332,7 @@ fn out_of_turn(ended: bool) -> Vec<Body> {
             every_ms: None,
             deadline_ms: 1000,
             until: "2023-12-05T01:31:00Z".into(),
+            restarted: None,
         },
         Body::TargetResolved {
             resolved: "db-9".into(),

@@ -308,12 +308,14 @@ fn waits(records: &[Record], groups: Vec<Group>) -> Vec<Group> {
 }
 
 /// (step, purpose) of a `wait_started` (`start`) or `wait_finished` of a polled command.
+/// A wait begun afresh on resume keeps its own row: it says why the wait began again.
 fn wait_of(rec: &Record, start: bool) -> Option<(Option<&str>, Purpose)> {
     match (&rec.body, start) {
         (
             Body::WaitStarted {
                 purpose,
                 every_ms: Some(_),
+                restarted: None,
                 ..
             },
             true,

@@ -59,6 +59,13 @@ impl OverrideKind {
     }
 }
 
+/// The wait a stop cut short, named by the fresh one a resumed run begins (`wait_started`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restarted {
+    /// The polls the cut-short wait had started.
+    pub polls: u32,
+}
+
 /// What one record says. Serialized as `"kind": "...", "data": {...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
@@ -153,6 +160,11 @@ pub enum Body {
         deadline_ms: u64,
         /// RFC 3339, UTC: when the wait ends (a manual step's `done` is accepted from then).
         until: String,
+        /// A wait begun afresh on resume: the one before it was cut short by the stop of
+        /// the run's process (`Engine::resume`), after this many polls. Absent: a first wait.
+        /// Added within format 3: a reader that ignores it still replays a fresh wait.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        restarted: Option<Restarted>,
     },
     WaitFinished {
         purpose: Purpose,

@@ -346,7 +346,7 @@ const FIELDS: &[(&str, Names)] = &[
     ),
     (
         "wait_started",
-        &["purpose", "every_ms", "deadline_ms", "until"],
+        &["purpose", "every_ms", "deadline_ms", "until", "restarted"],
     ),
     ("wait_finished", &["purpose", "polls", "waited_ms", "met"]),
     ("no_return_confirmed", &["reason", "typed"]),

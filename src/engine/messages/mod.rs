@@ -13,6 +13,8 @@ pub use ssh::{remote_failure, ssh_failure};
 
 // Refusals: an event that does not fit where the run stands. Nothing is journaled.
 pub const RUN_OVER: &str = "the run is over";
+/// Why a watcher of an earlier process of the run is journaled as gone (`watcher_left`).
+pub const PROCESS_ENDED: &str = "the run's process ended";
 pub const HALTED: &str = "the run is halted; resume it first";
 pub const ALREADY_STARTED: &str = "the run has already started";
 pub const NOTHING_TO_RESUME: &str = "nothing to resume: the journal has no run_started";

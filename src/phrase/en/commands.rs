@@ -134,6 +134,19 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             purpose,
             every_ms,
             deadline_ms,
+            restarted: Some(r),
+            ..
+        } => step().plain(format!(
+            "polling {} again every {} until it holds, for at most {} from now: the wait before the stop was cut short after {}, not run out",
+            purpose_words(*purpose),
+            book.duration(every_ms.unwrap_or(0)),
+            book.duration(*deadline_ms),
+            crate::phrase::counted(r.polls, "poll", "polls")
+        )),
+        Body::WaitStarted {
+            purpose,
+            every_ms,
+            deadline_ms,
             ..
         } => step().plain(format!(
             "polling {} every {} until it holds, for at most {}",

@@ -108,7 +108,11 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         Body::WatcherJoined { watcher } => {
             Phrase::new().plain(format!("{watcher} started watching"))
         }
-        Body::WatcherLeft { watcher } => Phrase::new().plain(format!("{watcher} stopped watching")),
+        // Why after " — " when the watcher did not simply leave (dropped, its process gone).
+        Body::WatcherLeft { watcher } => match watcher.split_once(" — ") {
+            Some((who, why)) => Phrase::new().plain(format!("{who} stopped watching: {why}")),
+            None => Phrase::new().plain(format!("{watcher} stopped watching")),
+        },
         Body::ClientRefused { who, reason } => Phrase::new()
             .marked(Mark::Refused)
             .plain(format!("shared session refused {who}: {reason}")),

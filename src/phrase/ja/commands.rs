@@ -140,6 +140,19 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             purpose,
             every_ms,
             deadline_ms,
+            restarted: Some(r),
+            ..
+        } => step().plain(format!(
+            "停止により前回の待機は試行 {} 回で中断された（期限切れではない）。{}を {}ごとに改めて試行し、今から最大 {}待つ",
+            r.polls,
+            spaced(purpose_words(*purpose)),
+            book.duration(every_ms.unwrap_or(0)),
+            book.duration(*deadline_ms)
+        )),
+        Body::WaitStarted {
+            purpose,
+            every_ms,
+            deadline_ms,
             ..
         } => step().plain(format!(
             "{}を {}ごとに試行し、条件を満たすまで最大 {}待つ",

@@ -118,7 +118,15 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             .marked(Mark::Failed)
             .plain("ロールバックは不完全なまま終了：失敗したロールバックコマンドを飛ばした"),
         Body::WatcherJoined { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を開始")),
-        Body::WatcherLeft { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を終了")),
+        // Why after " — " when the watcher did not simply leave (dropped, its process gone).
+        Body::WatcherLeft { watcher } => match watcher.split_once(" — ") {
+            Some((who, why)) if why == crate::engine::messages::PROCESS_ENDED => {
+                Phrase::new().plain(format!("{who} が閲覧を終了：実行のプロセスが終了したため"))
+            }
+            // Other reasons are journaled in English: quoted as written.
+            Some((who, why)) => Phrase::new().plain(format!("{who} が閲覧を終了：{why}")),
+            None => Phrase::new().plain(format!("{watcher} が閲覧を終了")),
+        },
         Body::ClientRefused { who, reason } => Phrase::new()
             .marked(Mark::Refused)
             .plain(format!("共有セッションが {who} の接続を拒否：{reason}")),
