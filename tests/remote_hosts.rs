@@ -179,9 +179,10 @@ hosts:
   h: {{ ssh: alpha }}
 steps:
   - id: slow
-    kind: precheck
+    kind: action
     on: h
     run: '{command}'
+    waive: {{ snapshot: test, target: test, verify: test, rollback: test }}
 "#
     )
 }

@@ -202,7 +202,7 @@ fn sigterm_mid_command_restores_the_terminal_and_leaves_the_step_in_doubt() {
     let scratch = Scratch::new();
     let rb = scratch.write(
         "slow.yaml",
-        "version: 1\nname: Slow check\nsteps:\n  - id: slow\n    kind: precheck\n    title: A slow check\n    run: echo started; sleep 60\n",
+        "version: 1\nname: Slow change\nsteps:\n  - id: slow\n    kind: action\n    title: A slow change\n    run: echo started; sleep 60\n    waive: { snapshot: t, target: t, verify: t, rollback: t }\n",
     );
     let args = format!("run '{}'", rb.display());
     let Some(pane) = Pane::start(&scratch, &shell(&scratch, &args)) else {
