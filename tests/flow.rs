@@ -132,6 +132,47 @@ fn rollback_item_undoes_only_the_failed_pass() {
         kept,
         &serde_json::json!(["roll[n1]/start", "roll[n1]/stop"])
     );
+    // Cold read: the end said "every change undone" and, on the next line, that pass one
+    // was left in place. Each line now says what was undone and what stays.
+    let said = |text: &str| run.stdout.lines().any(|l| l.contains(text));
+    assert!(
+        !run.stdout.contains("every change undone"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "↺ ROLLBACK this loop pass only: undoing Start n2, then Stop n2; left in place: Start n1, Stop n1"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "↺ ROLLBACK rollback finished; undone: Start n2, Stop n2; left in place: Start n1, Stop n1"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "run finished (exit 1): rolled back the failed loop pass only, as the operator chose; left in place: roll[n1]/start, roll[n1]/stop"
+        ),
+        "{}",
+        run.stdout
+    );
+    let export = s
+        .shisa()
+        .args(["export", run.dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&export.stdout);
+    assert!(!export.contains("every change undone"), "{export}");
+    assert!(
+        export.contains("finished at ")
+            && export.contains(": those undone; left in place: Start n1, Stop n1."),
+        "{export}"
+    );
 }
 
 #[test]

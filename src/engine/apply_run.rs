@@ -14,6 +14,7 @@ impl Engine {
         &mut self,
         plan: &[String],
         kept: &[String],
+        pass_only: bool,
         idx: Option<usize>,
     ) {
         let ids = |v: &[String]| {
@@ -51,6 +52,7 @@ impl Engine {
                 kept,
                 gated: reopened,
                 failed: idx,
+                pass_only,
             }),
             held,
         };

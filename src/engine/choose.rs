@@ -112,6 +112,7 @@ impl Engine {
             plan: ids(plan.undo),
             without_rollback: ids(plan.without_rollback),
             kept: ids(plan.kept),
+            pass_only: only_pass,
         };
         self.emit(fx, Some(failed), self.operator.clone(), body);
         if self.steps[failed].status().is_none()

@@ -66,6 +66,10 @@ pub enum RunEnd {
     /// return, or earlier loop passes the operator kept).
     RolledBackKeeping {
         kept: Vec<String>,
+        /// Only the failed loop pass was rolled back, as the operator chose
+        /// (`rollback-item`): the earlier passes stay by that choice, not by a checkpoint.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pass_only: bool,
     },
     RolledBackOnRequest,
     /// A rollback command was skipped; `not_undone` names the steps whose change is still

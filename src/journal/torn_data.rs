@@ -400,8 +400,11 @@ const FIELDS: &[(&str, Names)] = &[
     ("step_failed", &["prompt", "reason", "why"]),
     ("operator_choice", &["prompt", "choice", "reason"]),
     ("step_finished", &["status", "reason", "why"]),
-    ("rollback_started", &["plan", "without_rollback", "kept"]),
-    ("rollback_finished", &["ok"]),
+    (
+        "rollback_started",
+        &["plan", "without_rollback", "kept", "pass_only"],
+    ),
+    ("rollback_finished", &["ok", "undone", "kept"]),
     ("rollback_requested", &["format", "reason"]),
     ("watcher_joined", &["watcher"]),
     ("client_refused", &["who", "reason"]),

@@ -203,6 +203,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
             plan: vec!["push".into(), "drain".into()],
             without_rollback: vec!["notify".into()],
             kept: vec![],
+            pass_only: false,
         },
     );
     assert_eq!(
@@ -216,6 +217,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
             plan: vec![],
             without_rollback: vec![],
             kept: vec![],
+            pass_only: false,
         },
     );
     assert_eq!(say(&empty).text(), "nothing to undo");
@@ -511,6 +513,11 @@ fn no_english_is_left_in_japanese_reasons() {
         },
         RunEnd::RolledBackKeeping {
             kept: vec!["push".into()],
+            pass_only: false,
+        },
+        RunEnd::RolledBackKeeping {
+            kept: vec!["push".into()],
+            pass_only: true,
         },
         RunEnd::RolledBackOnRequest,
         RunEnd::RollbackIncomplete { not_undone: vec![] },

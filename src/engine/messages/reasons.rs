@@ -195,7 +195,14 @@ pub fn run_end(end: &RunEnd) -> String {
             checks,
         } => rolled_back_after(step, checks),
         RunEnd::RolledBack { failed: None, .. } => ROLLED_BACK.into(),
-        RunEnd::RolledBackKeeping { kept } => format!(
+        RunEnd::RolledBackKeeping {
+            kept,
+            pass_only: true,
+        } => format!(
+            "rolled back the failed loop pass only, as the operator chose; left in place: {}",
+            kept.join(", ")
+        ),
+        RunEnd::RolledBackKeeping { kept, .. } => format!(
             "rolled back after a failure; left in place ({KEPT_WHY}): {}",
             kept.join(", ")
         ),

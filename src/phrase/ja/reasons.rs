@@ -96,7 +96,14 @@ pub fn run_end(e: &RunEnd) -> String {
         RunEnd::RolledBack { failed: None, .. } => {
             "ステップが失敗したため、ロールバックした".into()
         }
-        RunEnd::RolledBackKeeping { kept } => format!(
+        RunEnd::RolledBackKeeping {
+            kept,
+            pass_only: true,
+        } => format!(
+            "作業者の選択により、失敗したループ回だけをロールバックした。次の変更は残した：{}",
+            kept.join("、")
+        ),
+        RunEnd::RolledBackKeeping { kept, .. } => format!(
             "ステップが失敗したため、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、または作業者が残した前のループ回）：{}",
             kept.join("、")
         ),
