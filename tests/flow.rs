@@ -611,3 +611,36 @@ fn a_wait_cut_off_by_a_crash_is_not_a_failure_in_the_export() {
     assert!(!md.contains("**FAILED**"), "{md}");
     assert!(md.contains("## Failures\n\nNone."), "{md}");
 }
+
+/// An abort at a failure ends the run failed (exit 1): the failure is its cause, as the
+/// README's exit table says. Cold read: the end said only the operator's words, or "the
+/// operator stopped after a failure", and read as a different ending from an abort at a
+/// manual step (exit 3) with nothing to say why.
+#[test]
+fn an_abort_at_a_failure_ends_failed_and_says_the_operator_aborted_there() {
+    let s = Scratch::new();
+    let rb = s.write("loop.yaml", LOOP);
+    let run = s.run(&rb, &["nodes=n1", "fail_on=n1"], "abort too risky\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    assert_eq!(run.outcome(), "failed");
+    assert!(
+        run.stdout.lines().any(|l| l.contains(
+            "✗ FAILED run finished (exit 1): failed; the operator aborted at the failure: “too risky”"
+        )),
+        "{}",
+        run.stdout
+    );
+    let end = &run.records("run_finished", None)[0]["data"]["why"];
+    assert_eq!(
+        end,
+        &serde_json::json!({"kind": "stopped_after_failure", "said": "too risky"})
+    );
+    let bare = s.run(&rb, &["nodes=n1", "fail_on=n1"], "abort\n");
+    assert_eq!(bare.code, 1, "{}", bare.explain());
+    assert!(
+        bare.stdout
+            .contains("run finished (exit 1): failed; the operator aborted at the failure\n"),
+        "{}",
+        bare.stdout
+    );
+}

@@ -52,8 +52,13 @@ pub enum RunEnd {
     Exceptions {
         steps: Vec<String>,
     },
-    /// The operator stopped after a failure, giving no words of their own.
-    StoppedAfterFailure,
+    /// The operator aborted at a failure: the run failed (exit 1), the failure its cause;
+    /// `said`, their own words if they gave any (absent in older journals, which journaled
+    /// words as the bare `reason` and no `why`).
+    StoppedAfterFailure {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        said: Option<String>,
+    },
     /// Rolled back after `failed` failed (absent in older journals): its own command, or
     /// the verify checks numbered in `checks`.
     RolledBack {

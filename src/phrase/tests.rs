@@ -502,7 +502,10 @@ fn no_english_is_left_in_japanese_reasons() {
         RunEnd::Exceptions {
             steps: vec!["push".into()],
         },
-        RunEnd::StoppedAfterFailure,
+        RunEnd::StoppedAfterFailure { said: None },
+        RunEnd::StoppedAfterFailure {
+            said: Some("too risky".into()),
+        },
         RunEnd::RolledBack {
             failed: None,
             checks: vec![],

@@ -78,7 +78,10 @@ pub fn run_end(e: &RunEnd) -> String {
             "すべてのステップが終わったが、{} は検証を通らないまま先へ進んだ",
             steps.join("、")
         ),
-        RunEnd::StoppedAfterFailure => "失敗の後、作業者が停止した".into(),
+        RunEnd::StoppedAfterFailure { said: None } => "失敗。作業者が失敗の時点で中止した".into(),
+        RunEnd::StoppedAfterFailure { said: Some(said) } => {
+            format!("失敗。作業者が失敗の時点で中止した：「{said}」")
+        }
         RunEnd::RolledBack {
             failed: Some(step),
             checks,

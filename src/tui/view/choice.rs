@@ -189,7 +189,16 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
                 .into()
         }
         (K::Retry, _) => "run the failed command again".into(),
-        (K::Abort, _) => "end the run here and change nothing more (asks a reason)".into(),
+        // As the engine ends it (`choose.rs`): at a gate the run is refused, at a failure
+        // it failed, the failure its cause.
+        (
+            K::Abort,
+            Some(Prompt::Gate | Prompt::Window | Prompt::Rejected | Prompt::LostCapture),
+        ) => "end the run here and change nothing more (asks a reason)".into(),
+        (K::Abort, _) => format!(
+            "end the run here, failed (exit {}); nothing more changes (asks a reason)",
+            Exit::Failed
+        ),
         // As the engine records it (`ends.rs`): the step ends not undone, still in place.
         (K::Continue, Some(Prompt::Rollback)) => {
             "skip this rollback command: its step stays NOT UNDONE, its change still in place, and the rollback ends incomplete"
