@@ -644,3 +644,48 @@ fn an_abort_at_a_failure_ends_failed_and_says_the_operator_aborted_there() {
         bare.stdout
     );
 }
+
+/// A wait's polls are polls wherever a run is shown live: headless said `(attempt 2)` on a
+/// poll's start and `(poll 2, …)` on its end (cold read). The journal says which commands
+/// are polls.
+#[test]
+fn a_waits_polls_are_called_polls_not_attempts() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "wait.yaml",
+        r#"version: 1
+name: wait
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo x > "$SHISA_RUN_DIR/before"
+  - id: change
+    kind: action
+    run: touch "$SHISA_RUN_DIR/x"
+    verify:
+      - run: n=$(cat "$SHISA_RUN_DIR/n" 2>/dev/null || echo 0); echo $((n+1)) > "$SHISA_RUN_DIR/n"; [ $n -ge 2 ]
+        wait_until: { every: 200ms, deadline: 10s }
+    rollback: [ { run: rm -f "$SHISA_RUN_DIR/x" } ]
+    waive: { target: test }
+"#,
+    );
+    let run = s.run(&rb, &[], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(!run.stdout.contains("attempt"), "{}", run.stdout);
+    let said = |text: &str| run.stdout.lines().any(|l| l.contains(text));
+    assert!(said("is running (poll 2)"), "{}", run.stdout);
+    assert!(said("is running (poll 3)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("verify 1 passed → exit 0") && l.ends_with("(poll 3)")),
+        "{}",
+        run.stdout
+    );
+    let started = run.records("command_started", Some("change"));
+    let polls: Vec<bool> = started
+        .iter()
+        .map(|r| r["data"]["poll"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(polls, [false, true, true, true]);
+}

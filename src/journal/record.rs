@@ -113,6 +113,10 @@ pub enum Body {
         /// The host the command ran on (`on:`), as `user@destination`; absent: locally.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
+        /// A poll of a `wait_until`: `attempt` counts polls, not retries (absent: false,
+        /// and in older journals).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poll: bool,
     },
     CommandFinished {
         purpose: Purpose,
@@ -144,6 +148,9 @@ pub enum Body {
         /// `failure` or `not_yet` as data, for every phrasebook (absent in old journals).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why: Option<CommandFailure>,
+        /// A poll of a `wait_until`, as in `command_started`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poll: bool,
     },
     /// A command is polled until its expectations hold, until `until` at the latest.
     WaitStarted {

@@ -321,6 +321,7 @@ const FIELDS: &[(&str, Names)] = &[
             "command_sha256",
             "log",
             "host",
+            "poll",
         ],
     ),
     (
@@ -342,6 +343,7 @@ const FIELDS: &[(&str, Names)] = &[
             "not_yet",
             "ssh_failure",
             "why",
+            "poll",
         ],
     ),
     (

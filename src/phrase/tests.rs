@@ -48,6 +48,7 @@ fn a_failed_command_names_the_step_the_command_and_the_reason() {
         Some("push"),
         Role::Shisa,
         Body::CommandFinished {
+            poll: false,
             purpose: Purpose::Verify(1),
             attempt: 2,
             exit: Some(1),
@@ -232,6 +233,7 @@ fn a_failed_command_in_japanese_has_no_dash_inside_its_sentence() {
             Some("push"),
             Role::Shisa,
             Body::CommandFinished {
+                poll: false,
                 purpose,
                 attempt: 1,
                 exit: Some(1),
@@ -356,6 +358,7 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
             Some("push"),
             Role::Shisa,
             Body::CommandFinished {
+                poll: false,
                 purpose: Purpose::Verify(2),
                 attempt: 1,
                 exit: Some(0),
@@ -776,6 +779,7 @@ fn a_wait_that_ran_out_is_one_failure_with_one_figure_in_both_languages() {
         Some("push"),
         Role::Shisa,
         Body::CommandFinished {
+            poll: false,
             purpose: Purpose::Verify(1),
             attempt: 16,
             exit: Some(1),

@@ -227,3 +227,34 @@ fn rollback_item_selected_lists_only_the_failed_pass_and_says_the_run_ends() {
         snap!("rollback_item_selected", sim);
     }
 }
+
+/// Cold read: a wait's next poll read "waiting to retry verify-1 (attempt 3)", with no
+/// deadline or time left, though a poll that does not hold is not a failure. It is a poll,
+/// with the time left of the wait, and the output pane calls it a poll too.
+#[test]
+fn a_wait_between_polls_says_poll_and_the_time_left() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(rolling(), w, h);
+        drive(&mut sim, Some("svc-1"), |s| {
+            matches!(
+                s.e().phase(),
+                Phase::RetryWait {
+                    purpose: Purpose::Verify(1),
+                    attempt: 3,
+                    ..
+                }
+            )
+        });
+        // The test's clock, moved a second before each poll, not the screen's frozen one.
+        sim.app().ui.frozen = None;
+        let screen = sim.screen();
+        assert!(
+            screen.contains("waiting for verify-1 to hold: poll 3 · 14.0 s left")
+                && screen.contains("of 15 s"),
+            "{screen}"
+        );
+        assert!(!screen.contains("attempt"), "{screen}");
+        assert!(screen.contains("── verify-1 (poll 2) $"), "{screen}");
+        snap!("wait_between_polls", sim);
+    }
+}
