@@ -172,7 +172,7 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
 fn poll_left(v: &View, poll: u32, w: crate::engine::Polled) -> String {
     let left_ms = (w.until - v.now).num_milliseconds().max(0);
     let whole = |ms: u64| {
-        if ms % 1000 == 0 {
+        if ms.is_multiple_of(1000) {
             format!("{} s", ms / 1000)
         } else {
             format!("{:.1} s", ms as f64 / 1000.0)
