@@ -9,11 +9,13 @@ use crate::runbook::Report;
 pub enum Exit {
     /// The run completed and verified; or the command did what was asked.
     Ok = 0,
-    /// A step failed and the run ended (rolled back or stopped); a check found a problem.
+    /// A step failed and the run ended (rolled back, or stopped: also when the operator
+    /// aborted at the failure, which is its cause); a check found a problem.
     Failed = 1,
     /// Invalid runbook, parameters or invocation: nothing ran.
     Invalid = 2,
-    /// The operator aborted (including end of input in headless mode).
+    /// The operator aborted a run that had not failed (including end of input in headless
+    /// mode).
     Aborted = 3,
     /// Refused to start: change window, locked run directory, or a safety gate.
     Refused = 4,

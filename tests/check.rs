@@ -426,3 +426,39 @@ fn names_that_would_turn_values_into_code_are_refused() {
         "pick a name of your own",
     );
 }
+
+/// A `for_each` over a wrong parameter is one error, the real one: the loop's own variable
+/// is not also called unknown in its steps (cold read: a second error listed
+/// `known here: hosts, state,  (the loop's item)`, with the variable's name missing).
+#[test]
+fn a_loop_over_a_wrong_parameter_is_one_error_and_its_variable_stays_known() {
+    let (code, _, stderr) = check_text(
+        r#"version: 1
+name: fe
+params:
+  hosts: { list: true, pattern: '^w[0-9]$', default: 'w1' }
+  state: { default: x }
+steps:
+  - id: roll
+    for_each: { var: host, in: hostz }
+    steps:
+      - id: look
+        kind: verify
+        argv: [echo, '{{ host }}', '{{ state }}']
+      - id: again
+        kind: verify
+        run: echo "$host"
+"#,
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`for_each` walks `hostz`, which is not a parameter"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("rb.yaml: 1 error(s); nothing ran"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("unknown variable"), "{stderr}");
+    assert!(!stderr.contains("`$host`"), "{stderr}");
+}

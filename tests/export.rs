@@ -558,6 +558,7 @@ fn night_run(s: &Scratch) -> PathBuf {
     let mut j = synthetic::Synthetic::create(&dir, "2023-12-05T13:30:00Z");
     let ops2 = j.reviewer("ops2");
     let cmd = |purpose, attempt, command: &str, log: &str| Body::CommandStarted {
+        poll: false,
         purpose,
         attempt,
         command: command.into(),
@@ -568,6 +569,7 @@ fn night_run(s: &Scratch) -> PathBuf {
     };
     let done =
         |purpose, attempt, ms, ok: bool, log: &str, bytes: u64, sha: &str| Body::CommandFinished {
+            poll: false,
             purpose,
             attempt,
             exit: Some(if ok { 0 } else { 1 }),

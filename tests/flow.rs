@@ -132,6 +132,47 @@ fn rollback_item_undoes_only_the_failed_pass() {
         kept,
         &serde_json::json!(["roll[n1]/start", "roll[n1]/stop"])
     );
+    // Cold read: the end said "every change undone" and, on the next line, that pass one
+    // was left in place. Each line now says what was undone and what stays.
+    let said = |text: &str| run.stdout.lines().any(|l| l.contains(text));
+    assert!(
+        !run.stdout.contains("every change undone"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "↺ ROLLBACK this loop pass only: undoing Start n2, then Stop n2; left in place: Start n1, Stop n1"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "↺ ROLLBACK rollback finished; undone: Start n2, Stop n2; left in place: Start n1, Stop n1"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        said(
+            "run finished (exit 1): rolled back the failed loop pass only, as the operator chose; left in place: roll[n1]/start, roll[n1]/stop"
+        ),
+        "{}",
+        run.stdout
+    );
+    let export = s
+        .shisa()
+        .args(["export", run.dir().to_str().unwrap()])
+        .output()
+        .unwrap();
+    let export = String::from_utf8_lossy(&export.stdout);
+    assert!(!export.contains("every change undone"), "{export}");
+    assert!(
+        export.contains("finished at ")
+            && export.contains(": those undone; left in place: Start n1, Stop n1."),
+        "{export}"
+    );
 }
 
 #[test]
@@ -569,4 +610,82 @@ fn a_wait_cut_off_by_a_crash_is_not_a_failure_in_the_export() {
     assert!(md.contains("had not held yet after waiting"), "{md}");
     assert!(!md.contains("**FAILED**"), "{md}");
     assert!(md.contains("## Failures\n\nNone."), "{md}");
+}
+
+/// An abort at a failure ends the run failed (exit 1): the failure is its cause, as the
+/// README's exit table says. Cold read: the end said only the operator's words, or "the
+/// operator stopped after a failure", and read as a different ending from an abort at a
+/// manual step (exit 3) with nothing to say why.
+#[test]
+fn an_abort_at_a_failure_ends_failed_and_says_the_operator_aborted_there() {
+    let s = Scratch::new();
+    let rb = s.write("loop.yaml", LOOP);
+    let run = s.run(&rb, &["nodes=n1", "fail_on=n1"], "abort too risky\n");
+    assert_eq!(run.code, 1, "{}", run.explain());
+    assert_eq!(run.outcome(), "failed");
+    assert!(
+        run.stdout.lines().any(|l| l.contains(
+            "✗ FAILED run finished (exit 1): failed; the operator aborted at the failure: “too risky”"
+        )),
+        "{}",
+        run.stdout
+    );
+    let end = &run.records("run_finished", None)[0]["data"]["why"];
+    assert_eq!(
+        end,
+        &serde_json::json!({"kind": "stopped_after_failure", "said": "too risky"})
+    );
+    let bare = s.run(&rb, &["nodes=n1", "fail_on=n1"], "abort\n");
+    assert_eq!(bare.code, 1, "{}", bare.explain());
+    assert!(
+        bare.stdout
+            .contains("run finished (exit 1): failed; the operator aborted at the failure\n"),
+        "{}",
+        bare.stdout
+    );
+}
+
+/// A wait's polls are polls wherever a run is shown live: headless said `(attempt 2)` on a
+/// poll's start and `(poll 2, …)` on its end (cold read). The journal says which commands
+/// are polls.
+#[test]
+fn a_waits_polls_are_called_polls_not_attempts() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "wait.yaml",
+        r#"version: 1
+name: wait
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo x > "$SHISA_RUN_DIR/before"
+  - id: change
+    kind: action
+    run: touch "$SHISA_RUN_DIR/x"
+    verify:
+      - run: n=$(cat "$SHISA_RUN_DIR/n" 2>/dev/null || echo 0); echo $((n+1)) > "$SHISA_RUN_DIR/n"; [ $n -ge 2 ]
+        wait_until: { every: 200ms, deadline: 10s }
+    rollback: [ { run: rm -f "$SHISA_RUN_DIR/x" } ]
+    waive: { target: test }
+"#,
+    );
+    let run = s.run(&rb, &[], "");
+    assert_eq!(run.code, 0, "{}", run.explain());
+    assert!(!run.stdout.contains("attempt"), "{}", run.stdout);
+    let said = |text: &str| run.stdout.lines().any(|l| l.contains(text));
+    assert!(said("is running (poll 2)"), "{}", run.stdout);
+    assert!(said("is running (poll 3)"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .lines()
+            .any(|l| l.contains("verify 1 passed → exit 0") && l.ends_with("(poll 3)")),
+        "{}",
+        run.stdout
+    );
+    let started = run.records("command_started", Some("change"));
+    let polls: Vec<bool> = started
+        .iter()
+        .map(|r| r["data"]["poll"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(polls, [false, true, true, true]);
 }

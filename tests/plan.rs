@@ -65,9 +65,57 @@ steps:
         "next opening Mon 2023-12-11 10:00 JST",
         "if attach",
         "Nothing has run.",
+        // Three mistyped targets halt the run, resumable; they do not end it (cold read).
+        "the operator types the resolved target back; 3 misses halt the run (exit 4); `shisa resume` looks the target up again and asks afresh",
     ] {
         assert!(text.contains(want), "missing {want:?} in:\n{text}");
     }
+    assert!(!text.contains("misses end the run"), "{text}");
+}
+
+/// The README shows `mutating: false`; `check` then asks for `read_only:` (cold read: the
+/// README never said so). Wherever the README shows it, it shows `read_only:` beside it,
+/// and an action written that way passes `check`.
+#[test]
+fn the_readme_shows_read_only_wherever_it_shows_mutating_false() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let paragraphs: Vec<&str> = readme.split("\n\n").collect();
+    let shown: Vec<&&str> = paragraphs
+        .iter()
+        .filter(|p| p.contains("mutating: false"))
+        .collect();
+    assert!(!shown.is_empty());
+    for p in shown {
+        assert!(
+            p.contains("read_only: "),
+            "`mutating: false` without `read_only:` in:\n{p}"
+        );
+    }
+    let s = Scratch::new();
+    let rb = s.write(
+        "ro.yaml",
+        r#"version: 1
+name: ro
+steps:
+  - id: look
+    kind: action
+    mutating: false
+    read_only: "it lists the pool and changes nothing"
+    run: echo pool
+"#,
+    );
+    let out = s
+        .shisa()
+        .args(["check", rb.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

@@ -109,13 +109,20 @@ pub fn step_block(o: &mut String, rb: &Runbook, i: usize, step: &Step, values: &
                 ),
             );
         }
+        // As the engine does it: the run halts, resumable (exit 4), and `resume` looks the
+        // target up again; it does not end (cold read: "end the run" sent people to rerun).
+        let misses = format!(
+            "{} misses halt the run (exit {}); `shisa resume` looks the target up again and asks afresh",
+            crate::engine::MAX_MISSES,
+            crate::exit::Exit::Refused
+        );
         let how = match t.confirm {
-            Confirm::Echo => "the operator types the resolved target back; 3 misses end the run",
-            Confirm::Blind => {
-                "blind: the operator names the intended target before the resolved one is shown; 3 misses end the run"
-            }
+            Confirm::Echo => format!("the operator types the resolved target back; {misses}"),
+            Confirm::Blind => format!(
+                "blind: the operator names the intended target before the resolved one is shown; {misses}"
+            ),
         };
-        field(o, "", how);
+        field(o, "", &how);
     }
     if let Approval::Required { allow_self, .. } = step.approval {
         if let Some(who) = step.approval.who_with(values) {

@@ -50,27 +50,8 @@ pub fn sessions() -> Result<Exit> {
             crate::share::socket_dir::dir().display()
         );
     } else {
-        let head = ["RUN ID", "RUNBOOK", "OPERATOR", "STARTED", "CURRENT STEP"];
-        let widths: Vec<usize> = (0..4)
-            .map(|i| {
-                rows.iter()
-                    .map(|r| r[i].chars().count())
-                    .chain([head[i].len()])
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        let line = |r: [&str; 5]| {
-            let mut s = String::new();
-            for i in 0..4 {
-                s.push_str(&format!("{:<w$}  ", r[i], w = widths[i]));
-            }
-            s.push_str(r[4]);
-            s
-        };
-        println!("{}", line(head));
-        for r in &rows {
-            println!("{}", line([&r[0], &r[1], &r[2], &r[3], &r[4]]));
+        for line in session_lines(&rows) {
+            println!("{line}");
         }
     }
     if stale > 0 {
@@ -82,6 +63,46 @@ pub fn sessions() -> Result<Exit> {
         println!("({closed} other session(s) are not shared with you or have ended)");
     }
     Ok(Exit::Ok)
+}
+
+/// The live sessions as lines: a short table (run id, operator, start), each row followed
+/// by its runbook and its current step on lines of their own. Five columns in one row
+/// wrapped even the header at 80 columns (cold read); a long name or step now wraps only
+/// its own line.
+fn session_lines(rows: &[[String; 5]]) -> Vec<String> {
+    let head = ["RUN ID", "OPERATOR", "STARTED"];
+    let cols = |r: &[String; 5]| [r[0].clone(), r[2].clone(), r[3].clone()];
+    let widths: Vec<usize> = (0..2)
+        .map(|i| {
+            rows.iter()
+                .map(|r| cols(r)[i].chars().count())
+                .chain([head[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |c: [&str; 3]| {
+        format!(
+            "{:<w0$}  {:<w1$}  {}",
+            c[0],
+            c[1],
+            c[2],
+            w0 = widths[0],
+            w1 = widths[1]
+        )
+        .trim_end()
+        .to_string()
+    };
+    let mut out = vec![line(head)];
+    for r in rows {
+        let c = cols(r);
+        out.push(line([&c[0], &c[1], &c[2]]));
+        out.push(format!("  runbook: {}", r[1]));
+        if !r[4].is_empty() {
+            out.push(format!("  now at:  {}", r[4]));
+        }
+    }
+    out
 }
 
 fn connect(rt: &tokio::runtime::Runtime, run_id: &str, want: Want) -> Result<Connection> {
@@ -215,4 +236,34 @@ pub fn note(run_id: &str, text: &str) -> Result<Exit> {
         .map_err(Error::Failed)?;
     println!("{}", one_line(&message));
     Ok(if ok { Exit::Ok } else { Exit::Failed })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_lines;
+
+    /// Cold read: `shisa sessions` wrapped its `CURRENT STEP` header at 80 columns.
+    #[test]
+    fn sessions_fit_80_columns_with_a_long_runbook_and_step() {
+        let row = [
+            "20261203T025120Z-633c".to_string(),
+            "Rolling restart of the web tier".to_string(),
+            "ops1@bastion-1".to_string(),
+            "2026-12-03 02:51:20".to_string(),
+            "Restart svc-2 on the new version — WAITING FOR APPROVAL".to_string(),
+        ];
+        let lines = session_lines(&[row.clone(), row]);
+        assert_eq!(
+            lines[..4],
+            [
+                "RUN ID                 OPERATOR        STARTED",
+                "20261203T025120Z-633c  ops1@bastion-1  2026-12-03 02:51:20",
+                "  runbook: Rolling restart of the web tier",
+                "  now at:  Restart svc-2 on the new version — WAITING FOR APPROVAL",
+            ]
+        );
+        for l in &lines {
+            assert!(l.chars().count() <= 80, "{l}");
+        }
+    }
 }

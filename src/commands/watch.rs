@@ -10,7 +10,7 @@ use futures_util::{FutureExt, StreamExt};
 use tokio::io::AsyncBufReadExt;
 
 use super::share_clients::runtime;
-use super::witness::{Ask, Witness, dropped, finish, message, open_copy};
+use super::witness::{Ask, Witness, connection_lost, dropped, finish, message, open_copy};
 use crate::exit::{Error, Exit, Result};
 use crate::frontend::output_lines::{OutputLines, output_line};
 use crate::journal::record::Body;
@@ -213,10 +213,7 @@ impl<W: Write> Lines<W> {
             Err(e) => {
                 self.partial
                     .finish(|line, stderr| output_line(out, false, line, stderr));
-                let _ = writeln!(
-                    out,
-                    "the run's connection closed ({e}); it may have been cut off"
-                );
+                let _ = writeln!(out, "{}", connection_lost(&e));
                 return Some(Ok(match finish(out, &self.witness, None) {
                     Exit::Ok => Exit::Failed,
                     other => other,

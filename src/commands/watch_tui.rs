@@ -167,11 +167,8 @@ fn show<B: ratatui::backend::Backend>(
             return false;
         }
         Ok(_) => {}
-        Err(_) => {
-            app.show(
-                Shown::Error("the run's connection closed; it may have been cut off"),
-                e,
-            );
+        Err(lost) => {
+            app.show(Shown::Error(&super::witness::connection_lost(&lost)), e);
             return false;
         }
     }

@@ -195,6 +195,18 @@ pub fn dropped(message: &str, run_id: &str) -> String {
     )
 }
 
+/// The run's connection ended without its end frame: said once, with the cause only when
+/// it is more than the connection closing (cold read: "the run's connection closed (the
+/// connection closed)"). Both watchers say it in these words.
+pub fn connection_lost(e: &crate::share::protocol::FrameError) -> String {
+    match e {
+        crate::share::protocol::FrameError::Closed => {
+            "the run's connection closed; it may have been cut off".into()
+        }
+        e => format!("the run's connection was lost ({e}); it may have been cut off"),
+    }
+}
+
 /// Says whether the copy received verifies, against the run's head when the run ended
 /// (`None`: the connection closed first), and exits `Failed` when it does not.
 pub fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
@@ -225,6 +237,21 @@ pub fn finish(out: &mut impl Write, w: &Witness, head: Option<&str>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closed_connection_is_said_once_and_another_cause_is_named() {
+        use crate::share::protocol::FrameError;
+        let closed = connection_lost(&FrameError::Closed);
+        assert_eq!(
+            closed,
+            "the run's connection closed; it may have been cut off"
+        );
+        let garbage = connection_lost(&FrameError::Garbage("x".into()));
+        assert_eq!(
+            garbage,
+            "the run's connection was lost (not a protocol message: x); it may have been cut off"
+        );
+    }
 
     fn waiting() -> Witness {
         Witness {

@@ -250,7 +250,12 @@ impl Engine {
                     self.settle_doubt(i);
                 }
             }
-            Body::RollbackStarted { plan, kept, .. } => self.rollback_started(plan, kept, idx),
+            Body::RollbackStarted {
+                plan,
+                kept,
+                pass_only,
+                ..
+            } => self.rollback_started(plan, kept, *pass_only, idx),
             Body::RollbackFinished { .. } => {}
             Body::RollbackRequested { .. } => {
                 // An ended run goes again, to be undone; a going one is no longer halted.

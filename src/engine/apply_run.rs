@@ -15,6 +15,7 @@ impl Engine {
         &mut self,
         plan: &[String],
         kept: &[String],
+        pass_only: bool,
         idx: Option<usize>,
     ) {
         let ids = |v: &[String]| {
@@ -52,6 +53,7 @@ impl Engine {
                 kept,
                 gated: reopened,
                 failed: idx,
+                pass_only,
             }),
             held,
         };

@@ -55,9 +55,18 @@ impl Engine {
                 } else {
                     Outcome::Failed
                 };
-                match reason {
-                    Some(reason) => self.finish(fx, outcome, Some(reason)),
-                    None => self.finish_because(fx, outcome, RunEnd::StoppedAfterFailure),
+                // At a failure the failure is the cause: the run failed (exit 1, as
+                // DESIGN's exit codes say: "a step failed and the run ended … stopped"),
+                // and its end says the operator aborted there, in their words if given.
+                match (outcome, reason) {
+                    (Outcome::Failed, said) => {
+                        self.finish_because(fx, outcome, RunEnd::StoppedAfterFailure { said })
+                    }
+                    (_, Some(reason)) => self.finish(fx, outcome, Some(reason)),
+                    (_, None) => {
+                        let said = msg::abort_unexplained(msg::AbortedAt::Elsewhere);
+                        self.finish(fx, outcome, Some(said.into()))
+                    }
                 }
                 return Ok(());
             }
@@ -112,6 +121,7 @@ impl Engine {
             plan: ids(plan.undo),
             without_rollback: ids(plan.without_rollback),
             kept: ids(plan.kept),
+            pass_only: only_pass,
         };
         self.emit(fx, Some(failed), self.operator.clone(), body);
         if self.steps[failed].status().is_none()

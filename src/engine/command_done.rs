@@ -249,6 +249,7 @@ impl Engine {
             },
             ssh_failure: Engine::ssh_failure(r),
             why,
+            poll: self.polling(i, purpose).is_some(),
         };
         self.emit(fx, Some(i), self.shisa(), body);
         if j.ok() {

@@ -120,6 +120,7 @@ impl Engine {
             env,
             log: log.clone(),
             host,
+            poll: self.polling(i, purpose).is_some(),
         };
         let step_id = self.rb.steps[i].id.clone();
         self.emit(fx, Some(i), self.shisa(), body);

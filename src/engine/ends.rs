@@ -61,13 +61,24 @@ impl Engine {
     /// The rollback has reached its end: how it went decides the run's outcome.
     pub(super) fn rollback_done(&mut self, fx: &mut Vec<Effect>) {
         let ok = !self.rollback_state().is_some_and(|r| r.incomplete);
-        self.emit(fx, None, self.shisa(), Body::RollbackFinished { ok });
-        let kept: Vec<String> = self
-            .rollback_state()
-            .iter()
-            .flat_map(|r| &r.kept)
-            .map(|&j| self.rb.steps[j].id.clone())
+        let ids = |v: &[usize]| -> Vec<String> {
+            v.iter().map(|&j| self.rb.steps[j].id.clone()).collect()
+        };
+        let kept = ids(self.rollback_state().map_or(&[][..], |r| &r.kept[..]));
+        let pass_only = self.rollback_state().is_some_and(|r| r.pass_only);
+        // What was undone: the plan's steps that ended rolled back (one skipped at its
+        // gates, or whose undo failed, is not).
+        let undone: Vec<usize> = (self.rollback_state().iter())
+            .flat_map(|r| &r.plan)
+            .copied()
+            .filter(|&j| self.steps[j].status() == Some(StepStatus::RolledBack))
             .collect();
+        let body = Body::RollbackFinished {
+            ok,
+            undone: ids(&undone),
+            kept: kept.clone(),
+        };
+        self.emit(fx, None, self.shisa(), body);
         let (outcome, why) = match (ok, kept.is_empty()) {
             (false, _) => (
                 Outcome::Failed,
@@ -77,7 +88,10 @@ impl Engine {
             ),
             (true, true) if self.requested => (Outcome::RolledBack, RunEnd::RolledBackOnRequest),
             (true, true) => (Outcome::RolledBack, self.rolled_back_after()),
-            (true, false) => (Outcome::RolledBack, RunEnd::RolledBackKeeping { kept }),
+            (true, false) => (
+                Outcome::RolledBack,
+                RunEnd::RolledBackKeeping { kept, pass_only },
+            ),
         };
         self.finish_because(fx, outcome, why);
     }

@@ -103,6 +103,7 @@ impl Engine {
             plan: ids(plan.undo),
             without_rollback: ids(plan.without_rollback),
             kept: ids(plan.kept),
+            pass_only: false,
         };
         self.emit(fx, None, self.operator.clone(), body);
         self.advance(fx);

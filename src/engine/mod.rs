@@ -60,6 +60,7 @@ pub use event::{
 };
 pub use logs::{LogKind, log_path};
 pub use phase::{Phase, Todo};
+pub use read::Polled;
 pub use remote::RemoteTarget;
 pub use replay::Replay;
 pub use rollback::{RollbackPlan, rollback_plan_of_pass_supposing, rollback_plan_supposing};

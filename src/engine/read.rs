@@ -6,11 +6,14 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::exit::Exit;
-use crate::journal::record::{Actor, Outcome};
+use chrono::{DateTime, Utc};
+
+use crate::journal::record::{Actor, Outcome, Purpose};
 use crate::runbook::Runbook;
 use crate::runbook::params::Params;
 
 use super::run_progress::{Going, RunProgress};
+use super::stage::WaitState;
 use super::state::{Engine, RollbackState, StepState};
 
 impl Engine {
@@ -117,4 +120,29 @@ impl Engine {
             _ => None,
         }
     }
+
+    /// The wait step `i`'s check `purpose` is polled under, while it is under way: when it
+    /// runs out and how long it is, so a front end can call its runs polls and show the
+    /// time left (a poll that does not hold is not a failure to retry).
+    pub fn wait_of(&self, i: usize, purpose: Purpose) -> Option<Polled> {
+        match self.steps.get(i)?.wait()? {
+            WaitState::Active {
+                purpose: p,
+                until,
+                deadline_ms,
+                ..
+            } if *p == purpose => Some(Polled {
+                until: *until,
+                deadline_ms: *deadline_ms,
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// A wait under way (`Engine::wait_of`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Polled {
+    pub until: DateTime<Utc>,
+    pub deadline_ms: u64,
 }

@@ -148,4 +148,6 @@ pub struct RollbackState {
     pub gated: bool,
     /// The step whose failure the rollback was chosen at (none when asked for).
     pub failed: Option<usize>,
+    /// Only the failed loop pass is undone (`rollback-item`).
+    pub pass_only: bool,
 }

@@ -319,6 +319,7 @@ steps:
 fn out_of_turn(ended: bool) -> Vec<Body> {
     let mut bodies = vec![
         Body::CommandStarted {
+            poll: false,
             purpose: Purpose::Main,
             attempt: 7,
             command: "change".into(),

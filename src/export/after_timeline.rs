@@ -206,6 +206,7 @@ fn rollbacks(o: &mut String, p: &Postmortem, m: &dyn Markup) {
                 at: &when(p, &rb.started),
                 by: &rb.by,
                 plan: &rb.plan,
+                kept: &rb.kept,
                 ok: rb.ok,
                 finished: &when(p, rb.finished.as_ref().unwrap_or(&rb.started)),
             };

@@ -80,6 +80,7 @@ pub(super) mod tests {
 
     pub fn started(step: Option<&str>, purpose: Purpose, attempt: u32) -> Record {
         let body = Body::CommandStarted {
+            poll: false,
             purpose,
             attempt,
             command: format!("echo {purpose} {attempt}"),
@@ -93,6 +94,7 @@ pub(super) mod tests {
 
     pub fn finished(step: Option<&str>, purpose: Purpose, attempt: u32) -> Record {
         let body = Body::CommandFinished {
+            poll: false,
             purpose,
             attempt,
             exit: Some(0),

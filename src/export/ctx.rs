@@ -138,7 +138,7 @@ impl<'a> Ctx<'a> {
         let records = &self.src.journal.records;
         let from = records.iter().position(|r| r.seq == rec.seq)?;
         let i = (from + 1..records.len())
-            .find(|j| matches!(records[*j].body, Body::RollbackFinished { ok: true }))?;
+            .find(|j| matches!(records[*j].body, Body::RollbackFinished { ok: true, .. }))?;
         let (t, then) = (self.time(i), self.time(from));
         Some(self.words.row_time(&t, t.date() != then.date(), false))
     }

@@ -305,6 +305,9 @@ pub struct Rollback {
     /// Step titles, in the order they were undone.
     pub plan: Vec<String>,
     pub without_rollback: Vec<String>,
+    /// Step titles of the changes it left in place on purpose (a checkpoint, a point of
+    /// no return, earlier loop passes): a finished rollback undid its plan, not these.
+    pub kept: Vec<String>,
     pub commands: Vec<RollbackCommand>,
     pub finished: Option<Time>,
     /// Absent while running or when the journal stops before the rollback ended.

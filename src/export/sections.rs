@@ -176,12 +176,14 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
             Body::RollbackStarted {
                 plan,
                 without_rollback,
+                kept,
                 ..
             } => out.push(Rollback {
                 started: ctx.time(i),
                 by: ctx.actor(r),
                 plan: plan.iter().map(|id| ctx.title_of(id)).collect(),
                 without_rollback: without_rollback.iter().map(|id| ctx.title_of(id)).collect(),
+                kept: kept.iter().map(|id| ctx.title_of(id)).collect(),
                 commands: Vec::new(),
                 finished: None,
                 ok: None,
@@ -221,7 +223,7 @@ pub fn rollbacks(ctx: &Ctx) -> Vec<Rollback> {
                     });
                 }
             }
-            Body::RollbackFinished { ok } => {
+            Body::RollbackFinished { ok, .. } => {
                 if let Some(rb) = out.last_mut() {
                     rb.finished = Some(ctx.time(i));
                     rb.ok = Some(*ok);

@@ -322,6 +322,7 @@ mod tests {
             ts,
             Some("attach"),
             Body::CommandStarted {
+                poll: false,
                 purpose: Purpose::Main,
                 attempt: 1,
                 command: "orgctl attach --target ou-1".into(),
@@ -351,6 +352,7 @@ mod tests {
                 "2023-12-05T10:17:13.200+09:00",
                 Some("attach"),
                 Body::CommandFinished {
+                    poll: false,
                     purpose: Purpose::Main,
                     attempt: 1,
                     exit: None,

@@ -120,6 +120,10 @@ pub enum Body {
         /// The host the command ran on (`on:`), as `user@destination`; absent: locally.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         host: Option<String>,
+        /// A poll of a `wait_until`: `attempt` counts polls, not retries (absent: false,
+        /// and in older journals).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poll: bool,
     },
     CommandFinished {
         purpose: Purpose,
@@ -151,6 +155,9 @@ pub enum Body {
         /// `failure` or `not_yet` as data, for every phrasebook (absent in old journals).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         why: Option<CommandFailure>,
+        /// A poll of a `wait_until`, as in `command_started`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        poll: bool,
     },
     /// A command is polled until its expectations hold, until `until` at the latest.
     WaitStarted {
@@ -324,9 +331,20 @@ pub enum Body {
         /// or earlier loop passes when only the failed one is rolled back.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         kept: Vec<String>,
+        /// The operator chose `rollback-item`: only the failed loop pass is undone, and the
+        /// earlier passes in `kept` stay by that choice (absent: false, in older journals).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pass_only: bool,
     },
     RollbackFinished {
         ok: bool,
+        /// The steps the rollback undid, in its order, and those it left in place on
+        /// purpose (absent in older journals): its end says what was undone and what
+        /// stays, never "every change" while something stays.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        undone: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kept: Vec<String>,
     },
     /// The operator asks to undo the changes an ended run left in place (`shisa rollback`),
     /// or, before the end, to roll back instead of leaving them: the continuation's first

@@ -52,8 +52,13 @@ pub enum RunEnd {
     Exceptions {
         steps: Vec<String>,
     },
-    /// The operator stopped after a failure, giving no words of their own.
-    StoppedAfterFailure,
+    /// The operator aborted at a failure: the run failed (exit 1), the failure its cause;
+    /// `said`, their own words if they gave any (absent in older journals, which journaled
+    /// words as the bare `reason` and no `why`).
+    StoppedAfterFailure {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        said: Option<String>,
+    },
     /// Rolled back after `failed` failed (absent in older journals): its own command, or
     /// the verify checks numbered in `checks`.
     RolledBack {
@@ -66,6 +71,10 @@ pub enum RunEnd {
     /// return, or earlier loop passes the operator kept).
     RolledBackKeeping {
         kept: Vec<String>,
+        /// Only the failed loop pass was rolled back, as the operator chose
+        /// (`rollback-item`): the earlier passes stay by that choice, not by a checkpoint.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pass_only: bool,
     },
     RolledBackOnRequest,
     /// A rollback command was skipped; `not_undone` names the steps whose change is still

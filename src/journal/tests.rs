@@ -115,6 +115,7 @@ fn cut_after(line: &[u8], head: &[u8], cut: usize) -> Vec<u8> {
 fn every_prefix_of_the_next_record_is_a_torn_tail() {
     let dir = tempfile::tempdir().unwrap();
     let tricky = Body::CommandFinished {
+        poll: false,
         purpose: crate::journal::record::Purpose::Verify(1),
         attempt: 2,
         exit: None,

@@ -321,6 +321,7 @@ const FIELDS: &[(&str, Names)] = &[
             "command_sha256",
             "log",
             "host",
+            "poll",
         ],
     ),
     (
@@ -342,6 +343,7 @@ const FIELDS: &[(&str, Names)] = &[
             "not_yet",
             "ssh_failure",
             "why",
+            "poll",
         ],
     ),
     (
@@ -400,8 +402,11 @@ const FIELDS: &[(&str, Names)] = &[
     ("step_failed", &["prompt", "reason", "why"]),
     ("operator_choice", &["prompt", "choice", "reason"]),
     ("step_finished", &["status", "reason", "why"]),
-    ("rollback_started", &["plan", "without_rollback", "kept"]),
-    ("rollback_finished", &["ok"]),
+    (
+        "rollback_started",
+        &["plan", "without_rollback", "kept", "pass_only"],
+    ),
+    ("rollback_finished", &["ok", "undone", "kept"]),
     ("rollback_requested", &["format", "reason"]),
     ("watcher_joined", &["watcher"]),
     ("client_refused", &["who", "reason"]),

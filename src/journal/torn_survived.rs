@@ -74,6 +74,7 @@ mod tests {
             seq: 3,
             ts: "2023-12-05T17:15:02.113+09:00".into(),
             body: Body::CommandFinished {
+                poll: false,
                 purpose: Purpose::Verify(1),
                 attempt: 2,
                 exit: Some(1),

@@ -48,6 +48,7 @@ fn a_failed_command_names_the_step_the_command_and_the_reason() {
         Some("push"),
         Role::Shisa,
         Body::CommandFinished {
+            poll: false,
             purpose: Purpose::Verify(1),
             attempt: 2,
             exit: Some(1),
@@ -203,6 +204,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
             plan: vec!["push".into(), "drain".into()],
             without_rollback: vec!["notify".into()],
             kept: vec![],
+            pass_only: false,
         },
     );
     assert_eq!(
@@ -216,6 +218,7 @@ fn a_rollback_plan_names_steps_by_title_in_the_order_they_are_undone() {
             plan: vec![],
             without_rollback: vec![],
             kept: vec![],
+            pass_only: false,
         },
     );
     assert_eq!(say(&empty).text(), "nothing to undo");
@@ -230,6 +233,7 @@ fn a_failed_command_in_japanese_has_no_dash_inside_its_sentence() {
             Some("push"),
             Role::Shisa,
             Body::CommandFinished {
+                poll: false,
                 purpose,
                 attempt: 1,
                 exit: Some(1),
@@ -354,6 +358,7 @@ fn a_reason_journaled_as_data_is_said_in_each_language_and_an_old_sentence_is_ke
             Some("push"),
             Role::Shisa,
             Body::CommandFinished {
+                poll: false,
                 purpose: Purpose::Verify(2),
                 attempt: 1,
                 exit: Some(0),
@@ -500,7 +505,10 @@ fn no_english_is_left_in_japanese_reasons() {
         RunEnd::Exceptions {
             steps: vec!["push".into()],
         },
-        RunEnd::StoppedAfterFailure,
+        RunEnd::StoppedAfterFailure { said: None },
+        RunEnd::StoppedAfterFailure {
+            said: Some("too risky".into()),
+        },
         RunEnd::RolledBack {
             failed: None,
             checks: vec![],
@@ -511,6 +519,11 @@ fn no_english_is_left_in_japanese_reasons() {
         },
         RunEnd::RolledBackKeeping {
             kept: vec!["push".into()],
+            pass_only: false,
+        },
+        RunEnd::RolledBackKeeping {
+            kept: vec!["push".into()],
+            pass_only: true,
         },
         RunEnd::RolledBackOnRequest,
         RunEnd::RollbackIncomplete { not_undone: vec![] },
@@ -766,6 +779,7 @@ fn a_wait_that_ran_out_is_one_failure_with_one_figure_in_both_languages() {
         Some("push"),
         Role::Shisa,
         Body::CommandFinished {
+            poll: false,
             purpose: Purpose::Verify(1),
             attempt: 16,
             exit: Some(1),

@@ -217,7 +217,9 @@ fn for_each(cx: &mut Cx, node: &Node, params: &[Param]) -> Option<(String, Pos, 
                 .width(in_node.width())
                 .hint(hint),
             );
-            None
+            // The variable itself is sound: its steps may use it, and only the real
+            // error is reported (cold read: a second error called `var` unknown).
+            Some((var, var_node.pos, String::new()))
         }
         Some(p) if !p.list => {
             cx.error(
@@ -225,7 +227,7 @@ fn for_each(cx: &mut Cx, node: &Node, params: &[Param]) -> Option<(String, Pos, 
                     .width(in_node.width())
                     .hint(format!("give parameter `{list}` `list: true`; its value is then one or more items (`-p {list}=a,b` or `-p {list}=a -p {list}=b`)")),
             );
-            None
+            Some((var, var_node.pos, String::new()))
         }
         Some(_) => Some((var, var_node.pos, list)),
     }

@@ -71,6 +71,7 @@ impl<'a> Scope<'a> {
         let mut out: Vec<String> = self.rb.params.iter().map(|p| p.name.clone()).collect();
         out.extend(
             self.loop_var(in_loop)
+                .filter(|v| !v.is_empty())
                 .map(|v| format!("{v} (the loop's item)")),
         );
         out.extend(

@@ -171,3 +171,90 @@ fn a_point_of_no_return_and_a_rollback_by_hand() {
         snap!("rollback_by_hand", sim);
     }
 }
+
+/// Two passes with no checkpoint between them: `rollback` undoes both, `rollback-item`
+/// only the failed one.
+const TWO_PASSES: &str = r#"version: 1
+name: two passes
+params:
+  hosts: { list: true, pattern: '^w[0-9]$', default: 'w1,w2' }
+steps:
+  - id: snap
+    kind: snapshot
+    run: echo saved > "$SHISA_RUN_DIR/before"
+  - id: roll
+    for_each: { var: host, in: hosts }
+    steps:
+      - id: upgrade
+        kind: action
+        title: Upgrade {{ host }}
+        run: upgrade "$host"
+        verify: [ { run: healthy "$host" } ]
+        rollback: [ { run: downgrade "$host" } ]
+        waive: { target: test }
+"#;
+
+/// Cold read: with `rollback-item` selected the dialog listed both passes under "Rollback
+/// would undo", though only the failed one is undone, and did not say the run then ends.
+#[test]
+fn rollback_item_selected_lists_only_the_failed_pass_and_says_the_run_ends() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(load_str("two.yaml", TWO_PASSES).unwrap(), w, h);
+        while !matches!(sim.e().phase(), Phase::Failed { .. }) {
+            if matches!(sim.e().phase(), Phase::Ready(_)) {
+                sim.key(KeyCode::Enter);
+            }
+            let s = sim.spawned().expect("a command runs");
+            let broken = s.step_id == "roll[w2]/upgrade" && s.purpose == Purpose::Verify(1);
+            sim.done(i32::from(broken), "");
+        }
+        let both = sim.screen();
+        assert!(
+            both.contains("Rollback would undo, in this order:"),
+            "{both}"
+        );
+        assert!(both.contains("2. Upgrade w1"), "{both}");
+        sim.key(KeyCode::Right);
+        let screen = sim.screen();
+        assert!(
+            screen.contains("Rolling back this loop pass would undo, in this order:"),
+            "{screen}"
+        );
+        assert!(screen.contains("1. Upgrade w2"), "{screen}");
+        assert!(!screen.contains("2. Upgrade w1"), "{screen}");
+        assert!(screen.contains("= Upgrade w1 stays as it is"), "{screen}");
+        assert!(screen.contains("then end the run"), "{screen}");
+        snap!("rollback_item_selected", sim);
+    }
+}
+
+/// Cold read: a wait's next poll read "waiting to retry verify-1 (attempt 3)", with no
+/// deadline or time left, though a poll that does not hold is not a failure. It is a poll,
+/// with the time left of the wait, and the output pane calls it a poll too.
+#[test]
+fn a_wait_between_polls_says_poll_and_the_time_left() {
+    for (w, h) in sizes() {
+        let mut sim = Sim::new(rolling(), w, h);
+        drive(&mut sim, Some("svc-1"), |s| {
+            matches!(
+                s.e().phase(),
+                Phase::RetryWait {
+                    purpose: Purpose::Verify(1),
+                    attempt: 3,
+                    ..
+                }
+            )
+        });
+        // The test's clock, moved a second before each poll, not the screen's frozen one.
+        sim.app().ui.frozen = None;
+        let screen = sim.screen();
+        assert!(
+            screen.contains("waiting for verify-1 to hold: poll 3 · 14.0 s left")
+                && screen.contains("of 15 s"),
+            "{screen}"
+        );
+        assert!(!screen.contains("attempt"), "{screen}");
+        assert!(screen.contains("── verify-1 (poll 2) $"), "{screen}");
+        snap!("wait_between_polls", sim);
+    }
+}

@@ -314,13 +314,15 @@ impl Ui {
                 attempt,
                 command,
                 log,
+                poll,
                 ..
             } => {
                 if let Some(i) = step {
-                    let again = if *attempt > 1 {
-                        format!(" (attempt {attempt})")
-                    } else {
-                        String::new()
+                    // A wait's poll is a poll, as the timeline says (never an attempt).
+                    let again = match (*attempt > 1, *poll) {
+                        (false, _) => String::new(),
+                        (true, true) => format!(" (poll {attempt})"),
+                        (true, false) => format!(" (attempt {attempt})"),
                     };
                     let first = command.lines().next().unwrap_or("");
                     let more = if command.lines().nth(1).is_some() {

@@ -189,13 +189,23 @@ pub fn lost_capture_offer(purpose: Purpose, names: &[String], by: &str, mutating
 pub fn run_end(end: &RunEnd) -> String {
     match end {
         RunEnd::Exceptions { steps } => with_exceptions(steps),
-        RunEnd::StoppedAfterFailure => STOPPED_AFTER_FAILURE.into(),
+        RunEnd::StoppedAfterFailure { said: None } => STOPPED_AFTER_FAILURE.into(),
+        RunEnd::StoppedAfterFailure { said: Some(said) } => {
+            format!("{STOPPED_AFTER_FAILURE}: “{said}”")
+        }
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
         } => rolled_back_after(step, checks),
         RunEnd::RolledBack { failed: None, .. } => ROLLED_BACK.into(),
-        RunEnd::RolledBackKeeping { kept } => format!(
+        RunEnd::RolledBackKeeping {
+            kept,
+            pass_only: true,
+        } => format!(
+            "rolled back the failed loop pass only, as the operator chose; left in place: {}",
+            kept.join(", ")
+        ),
+        RunEnd::RolledBackKeeping { kept, .. } => format!(
             "rolled back after a failure; left in place ({KEPT_WHY}): {}",
             kept.join(", ")
         ),
@@ -453,7 +463,7 @@ pub fn wait_deadline(deadline: &str, polls: u32, last: &str) -> String {
     format!("did not hold within its {deadline} wait ({polls} polls): {last}")
 }
 
-pub const STOPPED_AFTER_FAILURE: &str = "the operator stopped after a failure";
+pub const STOPPED_AFTER_FAILURE: &str = "failed; the operator aborted at the failure";
 pub const CHOSE_CONTINUE: &str = "the operator chose to continue";
 pub const ROLLBACK_CHOSEN: &str = "rollback chosen";
 pub const ROLLED_BACK: &str = "rolled back after a failure";

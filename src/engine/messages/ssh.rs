@@ -123,6 +123,11 @@ fn explain(f: &Failure) -> String {
     }
 }
 
+/// Where the user's ssh settings are: with `SHISA_SSH_CONFIG` set, shisa's ssh reads that
+/// file instead of ~/.ssh/config (`driver::remote::SSH_CONFIG_ENV`), so a hint naming
+/// only ~/.ssh/config sent people to the wrong file (cold read).
+const CONFIG: &str = "~/.ssh/config (or the file `SHISA_SSH_CONFIG` names, when set)";
+
 /// What to do about it.
 fn fix(f: &Failure) -> String {
     let target = |host: &str, port: &Option<u16>| match port {
@@ -153,18 +158,19 @@ fn fix(f: &Failure) -> String {
                 .into()
         }
         Failure::AuthFailed { .. } => {
-            "Check that `ssh -o BatchMode=yes HOST true` works for you: your key is loaded \
-             (`ssh-add -l`), the login user is right (`user:` in `hosts:` or `User` in \
-             ~/.ssh/config), and the key is in that user's ~/.ssh/authorized_keys."
-                .into()
+            format!(
+                "Check that `ssh -o BatchMode=yes HOST true` works for you: your key is loaded \
+                 (`ssh-add -l`), the login user is right (`user:` in `hosts:` or `User` in \
+                 {CONFIG}), and the key is in that user's ~/.ssh/authorized_keys."
+            )
         }
         Failure::Refused { .. } => {
-            "Check that sshd runs on the host and that the port is right (`Port` in \
-             ~/.ssh/config)."
-                .into()
+            format!(
+                "Check that sshd runs on the host and that the port is right (`Port` in {CONFIG})."
+            )
         }
         Failure::Unresolved { .. } => {
-            "Check the spelling, the `HostName` in ~/.ssh/config, and DNS.".into()
+            format!("Check the spelling, the `HostName` in {CONFIG}, and DNS.")
         }
         Failure::TimedOut | Failure::Unreachable => {
             "Check the network path (VPN, bastion `ProxyJump`, firewall); `ssh -v HOST \
@@ -191,4 +197,34 @@ fn fix(f: &Failure) -> String {
 
 fn last_line(s: &str) -> Option<&str> {
     s.lines().rev().map(str::trim).find(|l| !l.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Cold read: with `SHISA_SSH_CONFIG` set, the hints sent people to ~/.ssh/config, a
+    /// file shisa's ssh does not read then.
+    #[test]
+    fn every_hint_naming_the_ssh_config_names_shisa_ssh_config_too() {
+        let named = [
+            Failure::AuthFailed {
+                methods: "publickey".into(),
+            },
+            Failure::Refused {
+                host: "db-1".into(),
+                port: None,
+            },
+            Failure::Unresolved {
+                host: "db-1".into(),
+            },
+        ];
+        for f in &named {
+            let said = ssh_failure(f);
+            assert!(
+                said.contains("~/.ssh/config (or the file `SHISA_SSH_CONFIG` names, when set)"),
+                "{said}"
+            );
+        }
+    }
 }

@@ -387,6 +387,9 @@ pub struct RollbackLine<'a> {
     pub by: &'a str,
     /// Step titles in the order undone; empty when nothing was undone.
     pub plan: &'a [String],
+    /// Step titles of the changes left in place on purpose: with any, a finished rollback
+    /// undid its plan, not every change.
+    pub kept: &'a [String],
     /// `Some(true)` every change undone at `finished`, `Some(false)` incomplete, None while
     /// running or cut off.
     pub ok: Option<bool>,

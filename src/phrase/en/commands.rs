@@ -24,6 +24,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             purpose,
             attempt,
             command,
+            poll,
             ..
         } => {
             let lead = match purpose {
@@ -33,7 +34,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             step()
                 .plain(lead)
                 .code(command_line(command))
-                .plain(format!(" is running{}", again(*attempt)))
+                .plain(format!(" is running{}", again(*attempt, *poll)))
         }
         Body::CommandFinished {
             purpose,
@@ -47,6 +48,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             background,
             not_yet,
             why,
+            poll,
             ..
         } => {
             let left = left_behind(background);
@@ -92,7 +94,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                     }
                     _ => with(step(), &what, &format!("{what} ran")),
                 };
-                p.plain(result + &again(*attempt) + &left)
+                p.plain(result + &again(*attempt, *poll) + &left)
             } else {
                 let why = say(failure).unwrap_or_else(|| match (exit, signal) {
                     _ if *timed_out => "timed out".into(),
@@ -104,7 +106,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 with(step().marked(Mark::Failed), &lead, &lead)
                     .plain(" — ")
                     .ticked(&why)
-                    .plain(format!(" (after {took}){}{left}", again(*attempt)))
+                    .plain(format!(" (after {took}){}{left}", again(*attempt, *poll)))
             }
         }
         Body::ExpectFailed {
@@ -201,9 +203,10 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 Purpose::Main => "the command".to_string(),
                 p => purpose_words(*p),
             };
-            step()
-                .marked(Mark::Interrupted)
-                .plain(format!("stopping {what}{}: {reason}", again(*attempt)))
+            step().marked(Mark::Interrupted).plain(format!(
+                "stopping {what}{}: {reason}",
+                again(*attempt, false)
+            ))
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

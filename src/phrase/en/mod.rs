@@ -421,11 +421,13 @@ fn purpose_words(p: Purpose) -> String {
     }
 }
 
-fn again(attempt: u32) -> String {
-    if attempt > 1 {
-        format!(" (attempt {attempt})")
-    } else {
-        String::new()
+/// A command run again: a wait's poll is a poll, never an attempt (a poll that does not
+/// hold is not a failure to retry; cold read).
+fn again(attempt: u32, poll: bool) -> String {
+    match (attempt > 1, poll) {
+        (false, _) => String::new(),
+        (true, true) => format!(" (poll {attempt})"),
+        (true, false) => format!(" (attempt {attempt})"),
     }
 }
 

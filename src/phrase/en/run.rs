@@ -78,6 +78,7 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
             plan,
             without_rollback,
             kept,
+            pass_only,
         } => {
             let titles =
                 |ids: &[String]| -> Vec<String> { ids.iter().map(|id| title(id, names)).collect() };
@@ -90,6 +91,9 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
                 let none = titles(without_rollback).join(", ");
                 s.push_str(&format!(" (no rollback defined for {none})"));
             }
+            if *pass_only {
+                s = format!("this loop pass only: {s}");
+            }
             if !kept.is_empty() {
                 let stay = titles(kept).join(", ");
                 s.push_str(&format!("; left in place: {stay}"));
@@ -99,10 +103,30 @@ pub(super) fn say(book: &English, rec: &Record, names: &dyn Names) -> Phrase {
         Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
             "{who} asked to roll back the changes left in place: “{reason}”"
         )),
-        Body::RollbackFinished { ok: true } => Phrase::new()
+        // Something stays: say what was undone and what stays, never "every change".
+        Body::RollbackFinished {
+            ok: true,
+            undone,
+            kept,
+        } if !kept.is_empty() => {
+            let titles = |ids: &[String]| -> String {
+                let t: Vec<String> = ids.iter().map(|id| title(id, names)).collect();
+                t.join(", ")
+            };
+            let done = if undone.is_empty() {
+                "nothing undone".to_string()
+            } else {
+                format!("undone: {}", titles(undone))
+            };
+            Phrase::new().marked(Mark::Rollback).plain(format!(
+                "rollback finished; {done}; left in place: {}",
+                titles(kept)
+            ))
+        }
+        Body::RollbackFinished { ok: true, .. } => Phrase::new()
             .marked(Mark::Rollback)
             .plain("rollback finished; every change undone"),
-        Body::RollbackFinished { ok: false } => Phrase::new()
+        Body::RollbackFinished { ok: false, .. } => Phrase::new()
             .marked(Mark::Failed)
             .plain("rollback finished INCOMPLETE: a rollback command failed and was skipped"),
         Body::WatcherJoined { watcher } => {

@@ -30,11 +30,12 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             purpose,
             attempt,
             command,
+            poll,
             ..
         } => step()
             .plain(lead(*purpose))
             .code(command_line(command))
-            .plain(format!(" の実行を開始{}", again(*attempt))),
+            .plain(format!(" の実行を開始{}", again(*attempt, *poll))),
         Body::CommandFinished {
             purpose,
             attempt,
@@ -47,6 +48,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             background,
             not_yet,
             why,
+            poll,
             ..
         } => {
             let say = |text: &Option<String>| {
@@ -89,7 +91,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                     (_, Some(c)) => step().plain(format!("{what}：")).code(c),
                     (_, None) => step().plain(format!("{what}を実行")),
                 };
-                p.plain(result + &again(*attempt) + &left)
+                p.plain(result + &again(*attempt, *poll) + &left)
             } else {
                 let why = say(failure).unwrap_or_else(|| match (exit, signal) {
                     _ if *timed_out => "タイムアウト".into(),
@@ -109,7 +111,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 };
                 p.plain(format!("が {took}後に失敗。"))
                     .ticked(&why)
-                    .plain(format!("{}{left}", again(*attempt)))
+                    .plain(format!("{}{left}", again(*attempt, *poll)))
             }
         }
         Body::ExpectFailed {
@@ -206,9 +208,10 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 Purpose::Main => "コマンド".to_string(),
                 p => purpose_words(*p),
             };
-            step()
-                .marked(Mark::Interrupted)
-                .plain(format!("{what}{}を停止中：{reason}", again(*attempt)))
+            step().marked(Mark::Interrupted).plain(format!(
+                "{what}{}を停止中：{reason}",
+                again(*attempt, false)
+            ))
         }
         // The others are said by the other files of this phrasebook (`mod.rs` sends each
         // record to its file).

@@ -394,11 +394,12 @@ fn spaced(what: String) -> String {
     }
 }
 
-fn again(attempt: u32) -> String {
-    if attempt > 1 {
-        format!("（{attempt} 回目）")
-    } else {
-        String::new()
+/// 待機の試行は試行と呼び、再試行の「回目」とは分ける。
+fn again(attempt: u32, poll: bool) -> String {
+    match (attempt > 1, poll) {
+        (false, _) => String::new(),
+        (true, true) => format!("（{attempt} 回目の試行）"),
+        (true, false) => format!("（{attempt} 回目）"),
     }
 }
 

@@ -78,7 +78,10 @@ pub fn run_end(e: &RunEnd) -> String {
             "すべてのステップが終わったが、{} は検証を通らないまま先へ進んだ",
             steps.join("、")
         ),
-        RunEnd::StoppedAfterFailure => "失敗の後、作業者が停止した".into(),
+        RunEnd::StoppedAfterFailure { said: None } => "失敗。作業者が失敗の時点で中止した".into(),
+        RunEnd::StoppedAfterFailure { said: Some(said) } => {
+            format!("失敗。作業者が失敗の時点で中止した：「{said}」")
+        }
         RunEnd::RolledBack {
             failed: Some(step),
             checks,
@@ -96,7 +99,14 @@ pub fn run_end(e: &RunEnd) -> String {
         RunEnd::RolledBack { failed: None, .. } => {
             "ステップが失敗したため、ロールバックした".into()
         }
-        RunEnd::RolledBackKeeping { kept } => format!(
+        RunEnd::RolledBackKeeping {
+            kept,
+            pass_only: true,
+        } => format!(
+            "作業者の選択により、失敗したループ回だけをロールバックした。次の変更は残した：{}",
+            kept.join("、")
+        ),
+        RunEnd::RolledBackKeeping { kept, .. } => format!(
             "ステップが失敗したため、ロールバックした。次の変更は残した（チェックポイント、後戻りできない地点、または作業者が残した前のループ回）：{}",
             kept.join("、")
         ),

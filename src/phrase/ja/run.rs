@@ -85,6 +85,7 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
             plan,
             without_rollback,
             kept,
+            pass_only,
         } => {
             let titles = |ids: &[String]| -> Vec<String> {
                 ids.iter()
@@ -103,6 +104,9 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
                 let none = titles(without_rollback).join("、");
                 s.push_str(&format!("（ロールバックが定義されていない：{none}）"));
             }
+            if *pass_only {
+                s = format!("このループ回だけ：{s}");
+            }
             if !kept.is_empty() {
                 let stay = titles(kept).join("、");
                 s.push_str(&format!("。そのまま残す：{stay}"));
@@ -111,10 +115,29 @@ pub(super) fn say(book: &Japanese, rec: &Record, names: &dyn Names) -> Phrase {
         }
         Body::RollbackRequested { reason } => Phrase::new().marked(Mark::Rollback).plain(format!(
             "{who} が残った変更のロールバックを要求：{q_reason}", q_reason = quote(reason))),
-        Body::RollbackFinished { ok: true } => Phrase::new()
+        Body::RollbackFinished {
+            ok: true,
+            undone,
+            kept,
+        } if !kept.is_empty() => {
+            let titles = |ids: &[String]| -> String {
+                let t: Vec<String> = ids.iter().map(|id| quote(&title(id, names))).collect();
+                t.join("、")
+            };
+            let done = if undone.is_empty() {
+                "戻した変更はない".to_string()
+            } else {
+                format!("戻した：{}", titles(undone))
+            };
+            Phrase::new().marked(Mark::Rollback).plain(format!(
+                "ロールバック完了。{done}。そのまま残した：{}",
+                titles(kept)
+            ))
+        }
+        Body::RollbackFinished { ok: true, .. } => Phrase::new()
             .marked(Mark::Rollback)
             .plain("ロールバック完了。すべての変更を戻した"),
-        Body::RollbackFinished { ok: false } => Phrase::new()
+        Body::RollbackFinished { ok: false, .. } => Phrase::new()
             .marked(Mark::Failed)
             .plain("ロールバックは不完全なまま終了：失敗したロールバックコマンドを飛ばした"),
         Body::WatcherJoined { watcher } => Phrase::new().plain(format!("{watcher} が閲覧を開始")),

@@ -25,10 +25,10 @@ pub fn failure(kind: &str, message: &str) -> String {
             "ホストがログインを拒否した（shisa はパスワードを入力しない：BatchMode）。{nothing_ran}。`ssh -o BatchMode=yes HOST true` が通るか、鍵が読み込まれているか（`ssh-add -l`）、ログインユーザーが正しいかを確認すること"
         ),
         "connection_refused" => format!(
-            "ホストが ssh の接続を拒否した（connection refused）。{nothing_ran}。ホストで sshd が動いているか、ポート（~/.ssh/config の `Port`）が正しいかを確認すること"
+            "ホストが ssh の接続を拒否した（connection refused）。{nothing_ran}。ホストで sshd が動いているか、ポート（~/.ssh/config、または `SHISA_SSH_CONFIG` が指すファイルの `Port`）が正しいかを確認すること"
         ),
         "unresolved" => format!(
-            "ホスト名を名前解決できなかった。{nothing_ran}。綴り、~/.ssh/config の `HostName`、DNS を確認すること"
+            "ホスト名を名前解決できなかった。{nothing_ran}。綴り、~/.ssh/config（または `SHISA_SSH_CONFIG` が指すファイル）の `HostName`、DNS を確認すること"
         ),
         "timed_out" => format!(
             "ホストが時間内に応答しなかった（タイムアウト）。{nothing_ran}。{network}"

@@ -93,21 +93,37 @@ pub(super) fn choice(
         d.text(&explain(chosen, prompt), t.dim(), tw);
     }
     if choices.contains(&K::Rollback) {
+        // The plan of the rollback the selection would start: with `rollback-item` selected,
+        // only this loop pass's (cold read: both passes were listed, though one is undone).
+        let pass_only = choices.get(selected) == Some(&K::RollbackItem);
         let crate::engine::RollbackPlan {
             undo: plan,
             without_rollback: without,
             kept,
             ..
-        } = e.rollback_plan(i);
+        } = if pass_only {
+            e.rollback_plan_of_pass(i)
+        } else {
+            e.rollback_plan(i)
+        };
+        let which = if pass_only {
+            "Rolling back this loop pass"
+        } else {
+            "Rollback"
+        };
         d.ranked_line(0, Line::raw(""));
         if plan.is_empty() {
             d.text(
-                "Rollback would undo nothing: no change was made.",
+                &format!("{which} would undo nothing: no change was made."),
                 t.dim(),
                 tw,
             );
         } else {
-            d.text("Rollback would undo, in this order:", Style::new(), tw);
+            d.text(
+                &format!("{which} would undo, in this order:"),
+                Style::new(),
+                tw,
+            );
         }
         for (n, &j) in plan.iter().enumerate() {
             let cmd = e
@@ -163,9 +179,9 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
     // The exit code comes from `Exit`, so a renumbering cannot leave the screen wrong.
     let exceptions = Exit::CompletedWithExceptions;
     match (choice, prompt) {
-        (K::Rollback, _) => "undo the changes made so far (listed below)".into(),
+        (K::Rollback, _) => "undo the changes made so far (listed below), then end the run".into(),
         (K::RollbackItem, _) => {
-            "undo only this loop pass; earlier passes, already verified, stay as they are".into()
+            "undo only this loop pass (listed below), then end the run; earlier passes, already verified, stay as they are".into()
         }
         (K::Retry, Some(Prompt::Rollback)) => "run the failed rollback command again".into(),
         (K::Retry, Some(Prompt::Rejected)) => {
@@ -173,7 +189,16 @@ fn explain(choice: ChoiceKind, prompt: Option<Prompt>) -> String {
                 .into()
         }
         (K::Retry, _) => "run the failed command again".into(),
-        (K::Abort, _) => "end the run here and change nothing more (asks a reason)".into(),
+        // As the engine ends it (`choose.rs`): at a gate the run is refused, at a failure
+        // it failed, the failure its cause.
+        (
+            K::Abort,
+            Some(Prompt::Gate | Prompt::Window | Prompt::Rejected | Prompt::LostCapture),
+        ) => "end the run here and change nothing more (asks a reason)".into(),
+        (K::Abort, _) => format!(
+            "end the run here, failed (exit {}); nothing more changes (asks a reason)",
+            Exit::Failed
+        ),
         // As the engine records it (`ends.rs`): the step ends not undone, still in place.
         (K::Continue, Some(Prompt::Rollback)) => {
             "skip this rollback command: its step stays NOT UNDONE, its change still in place, and the rollback ends incomplete"

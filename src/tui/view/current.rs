@@ -168,6 +168,23 @@ fn step_lines(v: &View, i: usize, w: usize, detail: bool) -> (String, Vec<Line<'
     (title, lines)
 }
 
+/// A wait's poll and the time left of it: `poll 3 · 4.1 s left of 6 s`.
+fn poll_left(v: &View, poll: u32, w: crate::engine::Polled) -> String {
+    let left_ms = (w.until - v.now).num_milliseconds().max(0);
+    let whole = |ms: u64| {
+        if ms.is_multiple_of(1000) {
+            format!("{} s", ms / 1000)
+        } else {
+            format!("{:.1} s", ms as f64 / 1000.0)
+        }
+    };
+    format!(
+        "poll {poll} · {:.1} s left of {}",
+        left_ms as f64 / 1000.0,
+        whole(w.deadline_ms)
+    )
+}
+
 /// Where the step stands, in a sentence.
 fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
     let t = v.theme;
@@ -182,10 +199,10 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
         Phase::Running {
             purpose, attempt, ..
         } => {
-            let again = if attempt > 1 {
-                format!(" (attempt {attempt})")
-            } else {
-                String::new()
+            let again = match v.e.wait_of(i, purpose) {
+                Some(w) => format!(" ({})", poll_left(v, attempt, w)),
+                None if attempt > 1 => format!(" (attempt {attempt})"),
+                None => String::new(),
             };
             let what = if purpose == Purpose::Describe {
                 "asking the system for the target".to_string()
@@ -200,12 +217,22 @@ fn status(v: &View, i: usize) -> (String, ratatui::style::Style) {
             let clock = command_clock(v, i, purpose);
             (format!("⟳ {what}{clock}{hint}"), t.warn())
         }
+        // A wait's next poll is no retry: the poll that did not hold is not a failure.
         Phase::RetryWait {
             purpose, attempt, ..
-        } => (
-            format!("waiting to retry {purpose} (attempt {attempt})"),
-            t.warn(),
-        ),
+        } => match v.e.wait_of(i, purpose) {
+            Some(w) => (
+                format!(
+                    "waiting for {purpose} to hold: {}",
+                    poll_left(v, attempt, w)
+                ),
+                t.warn(),
+            ),
+            None => (
+                format!("waiting to retry {purpose} (attempt {attempt})"),
+                t.warn(),
+            ),
+        },
         Phase::Confirm { .. } => ("waiting for the target to be typed back".into(), t.accent()),
         Phase::Blind { .. } => (
             "waiting for the intended target to be named (blind)".into(),

@@ -141,7 +141,17 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         steps.join(", then ")
     };
     let result = match r.ok {
-        Some(true) => format!("finished at {}: every change undone", r.finished),
+        Some(true) if r.kept.is_empty() => {
+            format!("finished at {}: every change undone", r.finished)
+        }
+        Some(true) => {
+            let kept: Vec<String> = r.kept.iter().map(|p| m.esc(p)).collect();
+            format!(
+                "finished at {}: those undone; left in place: {}",
+                r.finished,
+                kept.join(", ")
+            )
+        }
         Some(false) => format!(
             "finished {}: a rollback command failed and was skipped",
             m.strong("INCOMPLETE")

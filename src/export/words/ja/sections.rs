@@ -172,7 +172,17 @@ pub fn rollback_line(m: &dyn Markup, r: &RollbackLine) -> String {
         }
     };
     let result = match r.ok {
-        Some(true) => format!("{} に完了し、すべての変更を戻した", r.finished),
+        Some(true) if r.kept.is_empty() => {
+            format!("{} に完了し、すべての変更を戻した", r.finished)
+        }
+        Some(true) => {
+            let kept: Vec<String> = r.kept.iter().map(|p| quote(&m.esc(p))).collect();
+            format!(
+                "{} に完了した。そのまま残した：{}",
+                r.finished,
+                kept.join("、")
+            )
+        }
         Some(false) => format!(
             "{}：失敗したロールバックコマンドを飛ばして終了した",
             m.strong("不完全")
