@@ -8,20 +8,32 @@
 //! the first layer lets out is scrubbed again as one stream in write order: a secret
 //! written half to each stream cannot land whole in the log either. The screen assembles
 //! lines per stream and gets the first layer's output.
+//!
+//! The screen is best effort, but never silent about it and never short of the end
+//! (ARCHITECTURE.md, "The end of a command's output is always shown"): while the screen's
+//! channel is full each stream keeps its newest `SCREEN_HOLD` bytes, letting go of whole
+//! lines from the front, and the next piece that gets through says how much was let go
+//! there. The last piece of each stream waits for room, so what a command printed last,
+//! its error line above all, is always shown before its result.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use super::redact::Redactor;
-use super::stream::{OutputChunk, Stream};
+use super::stream::{OutputChunk, Skipped, Stream};
 use crate::hash::Hasher;
 
 /// How much of stdout is kept in memory for expectations and captures.
 pub(super) const STDOUT_KEEP: usize = 1 << 20;
+
+/// How much of each stream waits for the screen while it cannot keep up: the newest bytes,
+/// so that a flood's end is what the screen gets. 64 KiB is a screenful many times over,
+/// and one pipe read.
+pub(super) const SCREEN_HOLD: usize = 64 * 1024;
 
 pub(super) struct Output {
     log: Log,
@@ -31,11 +43,13 @@ pub(super) struct Output {
     streams: [Redactor; 2],
     /// Second layer: both streams' scrubbed bytes, in the order they came out.
     merged: Redactor<Stream>,
-    /// Per stream, scrubbed bytes the screen has not been sent yet.
-    pending: [Vec<u8>; 2],
+    /// Per stream, scrubbed bytes the screen has not been sent yet (at most
+    /// `SCREEN_HOLD` and a read), and what was let go before them.
+    pending: [Pending; 2],
     step: usize,
     tx: mpsc::Sender<OutputChunk>,
-    dropped: Arc<AtomicU64>,
+    /// The log's path, for the note where output was skipped.
+    log_path: Arc<str>,
     /// Stdout holds a secret capture: judged from memory, never logged or shown.
     withhold_stdout: bool,
 }
@@ -48,6 +62,31 @@ struct Log {
 }
 
 /// What the log holds once the command is done.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    /// Lines and bytes let go before `bytes`, not yet said.
+    skipped: (u64, u64),
+}
+
+impl Pending {
+    fn push(&mut self, clean: &[u8]) {
+        self.bytes.extend_from_slice(clean);
+        let excess = self.bytes.len().saturating_sub(SCREEN_HOLD);
+        if excess == 0 {
+            return;
+        }
+        // Let go of whole lines: through the first newline past the excess, so the screen
+        // resumes at a line's start. A line longer than the hold is cut where it must be.
+        let cut = (self.bytes[excess..].iter().position(|&b| b == b'\n'))
+            .map_or(excess, |at| excess + at + 1);
+        let gone = &self.bytes[..cut];
+        self.skipped.0 += gone.iter().filter(|&&b| b == b'\n').count() as u64;
+        self.skipped.1 += cut as u64;
+        self.bytes.drain(..cut);
+    }
+}
+
 pub(super) struct Written {
     pub bytes: u64,
     pub sha256: String,
@@ -61,7 +100,7 @@ impl Output {
         step: usize,
         redactions: &[(String, String)],
         tx: mpsc::Sender<OutputChunk>,
-        dropped: Arc<AtomicU64>,
+        log_path: &std::path::Path,
         withhold_stdout: &[String],
     ) -> Output {
         let mut out = Output {
@@ -75,10 +114,10 @@ impl Output {
             stdout_truncated: false,
             streams: [Redactor::new(redactions), Redactor::new(redactions)],
             merged: Redactor::new(redactions),
-            pending: [Vec::new(), Vec::new()],
+            pending: Default::default(),
             step,
             tx,
-            dropped,
+            log_path: log_path.to_string_lossy().into(),
             withhold_stdout: !withhold_stdout.is_empty(),
         };
         if out.withhold_stdout {
@@ -87,7 +126,7 @@ impl Output {
                 withhold_stdout.join(", ")
             );
             out.log.write(note.as_bytes());
-            out.pending[Stream::Stderr as usize].extend_from_slice(note.as_bytes());
+            out.pending[Stream::Stderr as usize].push(note.as_bytes());
         }
         out
     }
@@ -128,26 +167,47 @@ impl Output {
         self.log.write(bytes);
     }
 
-    /// Sends what the screen has not seen yet.
+    /// Sends what the screen has not seen yet; what does not fit waits, the newest of it
+    /// kept (`Pending::push`).
     pub fn show(&mut self) {
-        for (pending, stream) in self
-            .pending
-            .iter_mut()
-            .zip([Stream::Stdout, Stream::Stderr])
-        {
-            if pending.is_empty() {
+        self.send(false);
+    }
+
+    /// `last`: the command's output is over, so each stream's end is waited for, not
+    /// skipped. Only the command's own thread may wait (the driver drains the channel on
+    /// its loop); on the driver's thread itself (a command that could not start) a full
+    /// channel cannot empty, so there the end is skipped, and said to be.
+    fn send(&mut self, last: bool) {
+        let may_wait = last && tokio::runtime::Handle::try_current().is_err();
+        for (i, stream) in [Stream::Stdout, Stream::Stderr].into_iter().enumerate() {
+            let pending = &mut self.pending[i];
+            if pending.bytes.is_empty() {
                 continue;
             }
-            let bytes = std::mem::take(pending);
-            let len = bytes.len() as u64;
+            let (lines, bytes) = pending.skipped;
             let chunk = OutputChunk {
                 step: self.step,
                 stream,
-                bytes,
+                skipped: (bytes > 0).then(|| Skipped {
+                    lines,
+                    bytes,
+                    log: Arc::clone(&self.log_path),
+                }),
+                bytes: std::mem::take(&mut pending.bytes),
             };
-            // The screen is best effort; the log has everything.
-            if self.tx.try_send(chunk).is_err() {
-                self.dropped.fetch_add(len, Ordering::Relaxed);
+            let sent = match self.tx.try_send(chunk) {
+                Err(TrySendError::Full(chunk)) if may_wait => self.tx.blocking_send(chunk).is_ok(),
+                Err(TrySendError::Full(chunk)) => {
+                    // Not sent: the bytes wait for the next try, the gap still unsaid.
+                    pending.bytes = chunk.bytes;
+                    false
+                }
+                // No screen any more: nothing to keep for it.
+                Err(TrySendError::Closed(_)) => true,
+                Ok(()) => true,
+            };
+            if sent {
+                pending.skipped = (0, 0);
             }
         }
     }
@@ -165,7 +225,6 @@ impl Output {
             redactor.finish(&mut |_, clean| pass_on(merged, log, pending, stream, clean));
         }
         merged.finish(&mut |_, clean| log.write(clean));
-        self.show();
         let log = &mut self.log;
         if let Some(e) = log.error.take() {
             return Err(e);
@@ -176,9 +235,13 @@ impl Output {
         if log.bytes > 0 {
             log.file.get_ref().sync_data()?;
         }
+        // Then the screen's last pieces, which may wait for room: the log does not wait
+        // for the screen.
+        let (bytes, sha256) = (log.bytes, std::mem::take(&mut log.hasher).finish());
+        self.send(true);
         Ok(Written {
-            bytes: log.bytes,
-            sha256: std::mem::take(&mut log.hasher).finish(),
+            bytes,
+            sha256,
             stdout: std::mem::take(&mut self.stdout),
             stdout_truncated: self.stdout_truncated,
         })
@@ -190,11 +253,11 @@ impl Output {
 fn pass_on(
     merged: &mut Redactor<Stream>,
     log: &mut Log,
-    pending: &mut [Vec<u8>; 2],
+    pending: &mut [Pending; 2],
     stream: Stream,
     clean: &[u8],
 ) {
-    pending[stream as usize].extend_from_slice(clean);
+    pending[stream as usize].push(clean);
     merged.push(stream, clean, &mut |_, b| log.write(b));
 }
 
