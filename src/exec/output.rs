@@ -169,7 +169,13 @@ impl Output {
 
     /// Sends what the screen has not seen yet; what does not fit waits, the newest of it
     /// kept (`Pending::push`).
+    ///
+    /// The log is written through first: what the screen has shown is in the log even if
+    /// shisa is killed the next moment (`kill -9`, the OOM killer), so `resume` can show a
+    /// command's last lines where no one saw it end. One write per wake of the command's
+    /// thread; a flood's reads fill the buffer anyway.
     pub fn show(&mut self) {
+        self.log.flush();
         self.send(false);
     }
 
@@ -262,6 +268,16 @@ fn pass_on(
 }
 
 impl Log {
+    /// Hands what is buffered to the kernel (no fsync: a crash of shisa keeps it; the fsync
+    /// at the command's end is for the hash the journal names).
+    fn flush(&mut self) {
+        if self.error.is_none()
+            && let Err(e) = self.file.flush()
+        {
+            self.error = Some(e);
+        }
+    }
+
     fn write(&mut self, bytes: &[u8]) {
         if self.error.is_some() || bytes.is_empty() {
             return;
