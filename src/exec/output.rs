@@ -71,19 +71,39 @@ struct Pending {
 
 impl Pending {
     fn push(&mut self, clean: &[u8]) {
-        self.bytes.extend_from_slice(clean);
-        let excess = self.bytes.len().saturating_sub(SCREEN_HOLD);
+        let excess = (self.bytes.len() + clean.len()).saturating_sub(SCREEN_HOLD);
         if excess == 0 {
+            self.bytes.extend_from_slice(clean);
             return;
         }
         // Let go of whole lines: through the first newline past the excess, so the screen
         // resumes at a line's start. A line longer than the hold is cut where it must be.
-        let cut = (self.bytes[excess..].iter().position(|&b| b == b'\n'))
-            .map_or(excess, |at| excess + at + 1);
-        let gone = &self.bytes[..cut];
+        let line_end = |b: &[u8], from: usize| {
+            (b[from..].iter().position(|&c| c == b'\n')).map_or(from, |at| from + at + 1)
+        };
+        if excess >= self.bytes.len() {
+            // A flood: all that waited goes, and the front of the new bytes; nothing is
+            // copied only to be let go.
+            let cut = line_end(clean, excess - self.bytes.len());
+            let old = std::mem::take(&mut self.bytes);
+            self.let_go(&old);
+            self.let_go(&clean[..cut]);
+            self.bytes = old;
+            self.bytes.clear();
+            self.bytes.extend_from_slice(&clean[cut..]);
+        } else {
+            self.bytes.extend_from_slice(clean);
+            let cut = line_end(&self.bytes, excess);
+            let gone = std::mem::take(&mut self.bytes);
+            self.let_go(&gone[..cut]);
+            self.bytes = gone;
+            self.bytes.drain(..cut);
+        }
+    }
+
+    fn let_go(&mut self, gone: &[u8]) {
         self.skipped.0 += gone.iter().filter(|&&b| b == b'\n').count() as u64;
-        self.skipped.1 += cut as u64;
-        self.bytes.drain(..cut);
+        self.skipped.1 += gone.len() as u64;
     }
 }
 
@@ -288,6 +308,31 @@ impl Log {
                 self.bytes += bytes.len() as u64;
             }
             Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What waits is the newest output, from a line's start, and what went is counted
+    /// exactly: whether the new bytes push out part of what waited or all of it.
+    #[test]
+    fn the_newest_whole_lines_wait_and_the_rest_is_counted() {
+        let line = |n: usize| format!("{n:07}\n"); // 8 bytes
+        let all: String = (0..20_000).map(line).collect();
+        for piece in [1000, 8 * 1024 + 3, SCREEN_HOLD] {
+            let mut p = Pending::default();
+            for part in all.as_bytes().chunks(piece) {
+                p.push(part);
+            }
+            assert!(p.bytes.len() <= SCREEN_HOLD, "{piece}");
+            let kept = String::from_utf8(p.bytes.clone()).unwrap();
+            assert!(all.ends_with(&kept), "{piece}");
+            assert_eq!(p.skipped.1 as usize, all.len() - kept.len(), "{piece}");
+            assert_eq!(p.skipped.0 as usize, 20_000 - kept.lines().count(), "{piece}");
+            assert!(kept.starts_with(&line(20_000 - kept.lines().count())));
         }
     }
 }
