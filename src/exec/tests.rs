@@ -30,7 +30,20 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
 
 /// Runs `script` as `run` does; stops it once `ready` holds, if given.
 fn run_until(script: &str, timeout: Option<Duration>, ready: Option<&dyn Fn() -> bool>) -> Ran {
-    let dir = tempfile::tempdir().unwrap();
+    run_with(tempfile::tempdir().unwrap(), script, timeout, ready)
+}
+
+/// Runs `script` in `dir` and stops it once `ready` holds.
+fn run_in(dir: tempfile::TempDir, script: &str, ready: &dyn Fn() -> bool) -> Ran {
+    run_with(dir, script, None, Some(ready))
+}
+
+fn run_with(
+    dir: tempfile::TempDir,
+    script: &str,
+    timeout: Option<Duration>,
+    ready: Option<&dyn Fn() -> bool>,
+) -> Ran {
     let secrets = vec![(SECRET.to_string(), "[REDACTED:token]".to_string())];
     let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), secrets);
     let spawn = Spawn {
@@ -271,4 +284,30 @@ fn a_screen_that_cannot_keep_up_gets_each_streams_end_and_the_size_of_each_gap()
         .collect();
     assert_eq!(errs, [b"FATAL\n"]);
     assert_eq!(result.bytes, std::fs::metadata(&log).unwrap().len());
+}
+
+/// Output that came too soon after the last write to be written at once is written within
+/// the bound even when nothing more comes: the thread wakes for it.
+#[test]
+fn output_followed_by_silence_reaches_the_log_while_the_command_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("output/step.1.log");
+    let seen = std::cell::Cell::new(None);
+    let t = Instant::now();
+    let in_log = || {
+        let has = std::fs::read_to_string(&log).is_ok_and(|l| l == "x\ny\n");
+        if has && seen.get().is_none() {
+            seen.set(Some(t.elapsed()));
+        }
+        has
+    };
+    let ran = run_in(dir, "echo x; sleep 0.02; echo y; sleep 30", &in_log);
+    let seen = seen
+        .get()
+        .expect("the log never had both lines while the command ran");
+    assert!(seen < Duration::from_secs(2), "{seen:?}");
+    assert!(
+        ran.took < Duration::from_secs(20),
+        "it was stopped once seen"
+    );
 }
