@@ -499,3 +499,41 @@ fn wait_until_gone(run_dir: &std::path::Path) {
         std::thread::sleep(Duration::from_millis(10));
     }
 }
+
+/// `kill -9` while a command prints slowly: what the screen showed is in the command's log
+/// already (before, the log was buffered until the command ended and stayed empty), so the
+/// resumed run's in-doubt question shows those last lines, and the run still verifies: a
+/// log with no `command_finished` has no hash to keep.
+#[test]
+fn a_kill_mid_command_keeps_what_the_screen_showed_in_the_log_and_resume_shows_it() {
+    let s = Scratch::new();
+    let rb = s.write(
+        "ticks.yaml",
+        "version: 1\nname: ticks\nsteps:\n  - id: snap\n    kind: snapshot\n    run: 'echo saved > \"$SHISA_RUN_DIR/saved\"'\n  \
+         - id: change\n    kind: action\n    waive: { target: \"test\" }\n    \
+         run: 'for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.5; done'\n    \
+         verify: [ { run: 'true' } ]\n    \
+         rollback: [ { run: 'echo undo >> \"$SHISA_RUN_DIR/undone\"' } ]\n",
+    );
+    let mut op = s.shisa();
+    op.arg("run").arg(&rb).arg("--headless");
+    let mut op = common::Live::start(op);
+    op.wait_for("│ tick 3", 30);
+    let _ = op.child.kill(); // SIGKILL, mid-command
+    let _ = op.child.wait();
+    let run_dir = s.run_dir();
+    let log = std::fs::read_to_string(run_dir.join("output/change.1.log")).unwrap();
+    assert!(log.starts_with("tick 1\ntick 2\ntick 3\n"), "{log:?}");
+    wait_until_gone(&run_dir);
+    let resumed = s.resume(&run_dir, "");
+    let said = resumed.stdout.lines().map(str::trim).collect::<Vec<_>>();
+    let at = (said.iter().position(|l| l.contains("in doubt —")))
+        .unwrap_or_else(|| panic!("{}", resumed.explain()));
+    assert!(said[at..].contains(&"│ tick 3"), "{}", resumed.explain());
+    let verified = s.verify(&run_dir);
+    assert!(
+        verified.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verified.stderr)
+    );
+}

@@ -376,3 +376,74 @@ fn resume_finds_a_survivor_that_cleared_its_environment_and_masks_its_argv() {
         );
     }
 }
+
+/// A flood the screen cannot keep up with: the operator's screen (here a headless run whose
+/// reader stalls until the command is over) may skip, but says where and how much, and the
+/// end of each stream is printed before the result: the error line above all. Before, the
+/// skipped pieces left silent gaps and the last pieces, sent while the queue was fullest,
+/// were the ones lost.
+#[test]
+fn a_flood_the_screen_cannot_keep_up_with_keeps_its_end_and_marks_each_skip() {
+    use std::io::Read;
+    let s = Scratch::new();
+    let rb = s.write(
+        "flood.yaml",
+        "version: 1\nname: flood\nsteps:\n  - id: main\n    kind: verify\n    title: Flood\n    \
+         run: 'seq 1 3000000; printf no-newline-at-end; echo \"FATAL: disk full on /var\" >&2; exit 1'\n",
+    );
+    let mut c = s.shisa();
+    c.arg("run").arg(&rb).arg("--headless");
+    let mut child = c
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read nothing until the command is over, so the screen's queue is full at its end.
+    wait_until("the flood's end in its log", 120, || {
+        let log = s.newest_run_dir().map(|d| d.join("output/main.1.log"));
+        log.and_then(|l| std::fs::read_to_string(l).ok())
+            .is_some_and(|t| t.contains("FATAL"))
+    });
+    let mut stdout = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child.wait().unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let failed = lines.iter().position(|l| l.contains("✗ FAILED")).unwrap();
+    let before: Vec<&str> = lines[..failed].iter().map(|l| l.trim()).collect();
+    let tail = &before[before.len().saturating_sub(3)..];
+    assert!(tail.contains(&"! FATAL: disk full on /var"), "{tail:?}");
+    assert!(tail.contains(&"│ no-newline-at-end"), "{tail:?}");
+    assert!(before.contains(&"│ 3000000"), "the last line is shown");
+    // Every gap in the numbers is marked where it is, with its size and the log.
+    let log = s.run_dir().join("output/main.1.log");
+    let (mut last, mut skipped, mut marked, mut shown) = (0u64, 0u64, false, 0u64);
+    for line in &before {
+        if let Some(note) = line.strip_prefix("│ … ") {
+            assert!(note.ends_with(&format!("the log has all of it: {}", log.display())));
+            skipped += note.split(' ').next().unwrap().parse::<u64>().unwrap();
+            marked = true;
+        } else if let Some(n) = line.strip_prefix("│ ").and_then(|n| n.parse::<u64>().ok()) {
+            assert!(
+                n == last + 1 || marked,
+                "{last} -> {n} with no mark between"
+            );
+            (last, marked, shown) = (n, false, shown + 1);
+        }
+    }
+    assert_eq!(last, 3_000_000);
+    assert_eq!(
+        shown + skipped,
+        3_000_000,
+        "the marks count exactly what is missing"
+    );
+    assert!(
+        skipped > 0,
+        "the stalled screen skipped nothing: the test proves nothing"
+    );
+}

@@ -366,7 +366,6 @@ fn drive_tui(
             clock: Box::new(r.clock),
             color: stdout_color(),
             watcher: false,
-            dropped: Some(driver.dropped.clone()),
         },
     );
     app.ui.shared = r.shared;

@@ -43,7 +43,6 @@ pub fn run(rt: &tokio::runtime::Runtime, socket: PathBuf, copy: Option<&PathBuf>
         clock: Box::new(clock),
         color: stdout_color(),
         watcher: true,
-        dropped: None,
     };
     let mut app = tui::App::new(terminal, options);
     let (input_tx, mut input_rx) = mpsc::unbounded_channel();
@@ -148,6 +147,7 @@ fn show<B: ratatui::backend::Backend>(
                 Shown::Output(&OutputChunk {
                     step,
                     stream,
+                    skipped: None,
                     bytes,
                 }),
                 e,
@@ -221,7 +221,6 @@ mod tests {
                 clock: Box::new(SystemClock::from_env().unwrap()),
                 color: false,
                 watcher: true,
-                dropped: None,
             },
         );
         let started = Body::RunStarted {

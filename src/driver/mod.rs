@@ -4,8 +4,6 @@
 //! Both front ends run through it, so every rule holds identically in both.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -48,7 +46,6 @@ pub struct Driver {
     output_rx: mpsc::Receiver<OutputChunk>,
     timer_tx: mpsc::UnboundedSender<Event>,
     timer_rx: mpsc::UnboundedReceiver<Event>,
-    pub dropped: Arc<AtomicU64>,
     /// The shared session, when the run listens for watchers and reviewers.
     pub share: Option<Hub>,
     /// Events raised while performing effects, fed once the current ones are done.
@@ -92,7 +89,6 @@ impl Driver {
             output_rx: rx.output,
             timer_tx,
             timer_rx,
-            dropped: rx.dropped,
             share: None,
             later: Vec::new(),
             replies: HashMap::new(),
@@ -339,7 +335,7 @@ impl Driver {
         }
         fe.show(Shown::Output(chunk), &self.engine);
         if let Some(hub) = &mut self.share {
-            hub.output(chunk, self.dropped.load(Ordering::Relaxed));
+            hub.output(chunk);
         }
     }
 
@@ -485,9 +481,5 @@ impl Driver {
         }
         fe.show(Shown::Error(&error), &self.engine);
         self.fatal = Some(error);
-    }
-
-    pub fn dropped_bytes(&self) -> u64 {
-        self.dropped.load(Ordering::Relaxed)
     }
 }

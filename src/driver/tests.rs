@@ -251,11 +251,7 @@ fn drive_full(
     let log: Log = Rc::default();
     let (done_tx, done) = mpsc::unbounded_channel();
     let (_output_tx, output) = mpsc::channel::<OutputChunk>(1);
-    let rx = RunnerRx {
-        done,
-        output,
-        dropped: Arc::default(),
-    };
+    let rx = RunnerRx { done, output };
     let kept: Rc<RefCell<Vec<Record>>> = Rc::default();
     let journal = FakeJournal {
         log: log.clone(),

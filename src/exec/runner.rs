@@ -13,7 +13,6 @@ use std::os::fd::OwnedFd;
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -28,8 +27,8 @@ use super::watch::Watch;
 use crate::engine::update::command_id;
 use crate::engine::{CommandResult, Program, Spawn};
 
-/// How many output chunks may wait for the screen; beyond it the screen skips, the log
-/// keeps all.
+/// How many output chunks may wait for the screen; beyond it each stream's newest output
+/// waits in the runner and older is skipped, said where (`output.rs`); the log keeps all.
 const SCREEN_BACKLOG: usize = 256;
 
 /// Where commands run and what every one of them gets.
@@ -40,7 +39,6 @@ pub struct Runner {
     redactions: Vec<(String, String)>,
     done_tx: mpsc::UnboundedSender<CommandResult>,
     output_tx: mpsc::Sender<OutputChunk>,
-    dropped: Arc<AtomicU64>,
     /// The threads that watch commands, reused from one command to the next.
     threads: Pool,
     /// The process-group notes (`note_group`), open for the whole run.
@@ -49,13 +47,11 @@ pub struct Runner {
     spares: Arc<Spares>,
 }
 
-/// The runner's other end, for the driver: results, screen output, and how much of it the
-/// screen could not keep up with.
+/// The runner's other end, for the driver: results, and screen output (a piece after a
+/// gap says so, `OutputChunk::skipped`).
 pub struct RunnerRx {
     pub done: mpsc::UnboundedReceiver<CommandResult>,
     pub output: mpsc::Receiver<OutputChunk>,
-    /// Output bytes the screen could not keep up with (they are all in the log).
-    pub dropped: Arc<AtomicU64>,
 }
 
 /// A command in flight.
@@ -82,7 +78,6 @@ impl Runner {
     ) -> (Runner, RunnerRx) {
         let (done_tx, done) = mpsc::unbounded_channel();
         let (output_tx, output) = mpsc::channel(SCREEN_BACKLOG);
-        let dropped = Arc::new(AtomicU64::new(0));
         let runner = Runner {
             spares: Arc::new(Spares::new(run_dir.join("output"))),
             run_dir,
@@ -90,15 +85,10 @@ impl Runner {
             redactions,
             done_tx,
             output_tx,
-            dropped: dropped.clone(),
             threads: Pool::new(),
             groups: Mutex::new(None),
         };
-        let rx = RunnerRx {
-            done,
-            output,
-            dropped,
-        };
+        let rx = RunnerRx { done, output };
         (runner, rx)
     }
 
@@ -143,7 +133,7 @@ impl Runner {
             spawn.step,
             &redactions,
             self.output_tx.clone(),
-            self.dropped.clone(),
+            &log_path,
             &spawn.withhold_stdout,
         );
         let wake = Arc::new(Wake::new()?);

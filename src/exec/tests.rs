@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::procs;
 use super::runner::Runner;
+use super::stream::Stream;
 use crate::engine::{CommandResult, Program, Spawn};
 use crate::journal::record::Purpose;
 
@@ -29,7 +30,20 @@ fn run(script: &str, timeout: Option<Duration>, stop_after: Option<Duration>) ->
 
 /// Runs `script` as `run` does; stops it once `ready` holds, if given.
 fn run_until(script: &str, timeout: Option<Duration>, ready: Option<&dyn Fn() -> bool>) -> Ran {
-    let dir = tempfile::tempdir().unwrap();
+    run_with(tempfile::tempdir().unwrap(), script, timeout, ready)
+}
+
+/// Runs `script` in `dir` and stops it once `ready` holds.
+fn run_in(dir: tempfile::TempDir, script: &str, ready: &dyn Fn() -> bool) -> Ran {
+    run_with(dir, script, None, Some(ready))
+}
+
+fn run_with(
+    dir: tempfile::TempDir,
+    script: &str,
+    timeout: Option<Duration>,
+    ready: Option<&dyn Fn() -> bool>,
+) -> Ran {
     let secrets = vec![(SECRET.to_string(), "[REDACTED:token]".to_string())];
     let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), secrets);
     let spawn = Spawn {
@@ -207,4 +221,93 @@ fn fed_bytes_arrive_and_a_stop_closes_stdin_first() {
     assert_eq!(result.stdout, "hello\0world eof seen\n");
     assert_eq!(result.exit, Some(0));
     assert!(t.elapsed() < super::watch::KILL_AFTER, "{:?}", t.elapsed());
+}
+
+/// While no one reads the screen's queue, each stream keeps its newest output and says
+/// how much it let go; the last pieces wait for room. So the screen gets every line's end
+/// it gets at all, the count of what it missed, and the end of both streams.
+#[test]
+fn a_screen_that_cannot_keep_up_gets_each_streams_end_and_the_size_of_each_gap() {
+    let dir = tempfile::tempdir().unwrap();
+    let (runner, mut rx) = Runner::new(dir.path().to_path_buf(), Vec::new(), Vec::new());
+    let spawn = Spawn {
+        step: 0,
+        step_id: "step".into(),
+        purpose: Purpose::Main,
+        attempt: 1,
+        program: Program::Script("seq 1 3000000; echo FATAL >&2".into()),
+        env: Vec::new(),
+        timeout: None,
+        log: "output/step.1.log".into(),
+        redact: Vec::new(),
+        withhold_stdout: Vec::new(),
+    };
+    runner.start(&spawn).unwrap().unwrap();
+    let log = dir.path().join(&spawn.log);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("FATAL")) {
+        assert!(Instant::now() < deadline, "the log never got the end");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut chunks = Vec::new();
+    let result = loop {
+        while let Ok(c) = rx.output.try_recv() {
+            chunks.push(c);
+        }
+        if let Ok(r) = rx.done.try_recv() {
+            while let Ok(c) = rx.output.try_recv() {
+                chunks.push(c);
+            }
+            break r;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let (mut shown, mut skipped) = (Vec::new(), 0);
+    for c in chunks.iter().filter(|c| c.stream == Stream::Stdout) {
+        if let Some(s) = &c.skipped {
+            assert!(shown.is_empty() || shown.ends_with(b"\n"), "a gap mid-line");
+            assert_eq!(&*s.log, log.to_str().unwrap());
+            skipped += s.lines;
+        }
+        shown.extend_from_slice(&c.bytes);
+    }
+    assert!(skipped > 0, "nothing was skipped: the test proves nothing");
+    let lines: Vec<u64> = String::from_utf8(shown)
+        .unwrap()
+        .lines()
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(lines.last(), Some(&3_000_000));
+    assert_eq!(lines.len() as u64 + skipped, 3_000_000);
+    let errs: Vec<&[u8]> = (chunks.iter().filter(|c| c.stream == Stream::Stderr))
+        .map(|c| c.bytes.as_slice())
+        .collect();
+    assert_eq!(errs, [b"FATAL\n"]);
+    assert_eq!(result.bytes, std::fs::metadata(&log).unwrap().len());
+}
+
+/// Output that came too soon after the last write to be written at once is written within
+/// the bound even when nothing more comes: the thread wakes for it.
+#[test]
+fn output_followed_by_silence_reaches_the_log_while_the_command_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("output/step.1.log");
+    let seen = std::cell::Cell::new(None);
+    let t = Instant::now();
+    let in_log = || {
+        let has = std::fs::read_to_string(&log).is_ok_and(|l| l == "x\ny\n");
+        if has && seen.get().is_none() {
+            seen.set(Some(t.elapsed()));
+        }
+        has
+    };
+    let ran = run_in(dir, "echo x; sleep 0.02; echo y; sleep 30", &in_log);
+    let seen = seen
+        .get()
+        .expect("the log never had both lines while the command ran");
+    assert!(seen < Duration::from_secs(2), "{seen:?}");
+    assert!(
+        ran.took < Duration::from_secs(20),
+        "it was stopped once seen"
+    );
 }

@@ -174,6 +174,7 @@ impl Watch {
                 limit.filter(|_| term.is_none() && exited.is_none()),
                 kill_at.filter(|_| kill.is_none()),
                 give_up,
+                output.flush_due(),
             ]
             .into_iter()
             .flatten()

@@ -205,6 +205,11 @@ impl<W: Write> FrontEnd for Headless<W> {
             Shown::Output(chunk) => {
                 let stderr = chunk.stream == Stream::Stderr;
                 let (out, color) = (&mut self.out, self.color);
+                if let Some(skipped) = &chunk.skipped {
+                    self.partial
+                        .cut(chunk.step, stderr, |l, e| output_line(out, color, l, e));
+                    output_line(out, color, skipped.note().as_bytes(), stderr);
+                }
                 self.partial.push(chunk.step, stderr, &chunk.bytes, |l, e| {
                     output_line(out, color, l, e)
                 });

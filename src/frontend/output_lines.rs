@@ -46,6 +46,14 @@ impl OutputLines {
         }
     }
 
+    /// Output was skipped after this stream's unfinished end: it is printed as it is, so
+    /// that it does not join the line after the gap.
+    pub fn cut(&mut self, step: usize, stderr: bool, mut line: impl FnMut(&[u8], bool)) {
+        if let Some(rest) = self.partial.remove(&(step, stderr)) {
+            line(&rest, stderr);
+        }
+    }
+
     /// The unfinished ends, as they are: their command ended, or the watch did, before
     /// their newline came.
     pub fn finish(&mut self, mut line: impl FnMut(&[u8], bool)) {

@@ -38,8 +38,6 @@ pub struct Hub {
     journal: PathBuf,
     /// The running command's output as passed on, for a watcher joining while it runs.
     tail: Option<Tail>,
-    /// Output bytes the runner could not pass on, as last said to the watchers.
-    dropped: u64,
 }
 
 impl Hub {
@@ -78,7 +76,6 @@ impl Hub {
             started: String::new(),
             journal,
             tail: None,
-            dropped: 0,
         })
     }
 
@@ -183,15 +180,11 @@ impl Hub {
     }
 
     /// Output is best effort: a watcher too far behind misses it (the log has it), and is
-    /// told so. `dropped`: the bytes the runner could not pass on so far, said where they
-    /// are missing.
-    pub fn output(&mut self, chunk: &OutputChunk, dropped: u64) {
-        if dropped > self.dropped {
-            let note = format!(
-                "… {} bytes of output were not passed on here: the run's screen could not keep up (the command's log has them)\n",
-                dropped - self.dropped
-            );
-            self.dropped = dropped;
+    /// told so; so is output the run's own screen could not keep up with, where it is
+    /// missing.
+    pub fn output(&mut self, chunk: &OutputChunk) {
+        if let Some(skipped) = &chunk.skipped {
+            let note = format!("{}\n", skipped.note());
             self.piece(chunk.step, None, note.as_bytes());
         }
         self.piece(chunk.step, Some(chunk), &chunk.bytes);
@@ -278,7 +271,6 @@ impl Hub {
             started: String::new(),
             journal: PathBuf::new(),
             tail: None,
-            dropped: 0,
         };
         (hub, tx, live)
     }

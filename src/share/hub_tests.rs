@@ -135,13 +135,19 @@ async fn output_the_runner_could_not_pass_on_is_said_where_it_is_missing() {
     let (mut hub, _tx, mut live) = Hub::detached();
     tokio::spawn(live.feed().pace());
     hub.command_started("output/0001-p.log");
-    let chunk = |s: &str| OutputChunk {
+    let chunk = |s: &str, skipped| OutputChunk {
         step: 0,
         stream: Stream::Stdout,
+        skipped,
         bytes: s.as_bytes().to_vec(),
     };
-    hub.output(&chunk("1\n"), 0);
-    hub.output(&chunk("5\n"), 300);
+    hub.output(&chunk("1\n", None));
+    let skipped = crate::exec::stream::Skipped {
+        lines: 3,
+        bytes: 300,
+        log: "/runs/r/output/0001-p.log".into(),
+    };
+    hub.output(&chunk("5\n", Some(skipped)));
     let text = |f: &Bytes| {
         let v: serde_json::Value = serde_json::from_slice(&f[4..]).unwrap();
         v["text"].as_str().unwrap().to_string()
@@ -155,7 +161,8 @@ async fn output_the_runner_could_not_pass_on_is_said_where_it_is_missing() {
     };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), read).await;
     assert_eq!(got.len(), 3, "the output, the note and the output after it");
-    let said = "… 300 bytes of output were not passed on here";
+    let said = "… 3 lines (300 bytes) skipped here, the screen could not keep up; \
+                the log has all of it: /runs/r/output/0001-p.log";
     let live: Vec<String> = got.iter().map(text).collect();
     assert_eq!(live[0], "1\n");
     assert!(live[1].starts_with(said), "{live:?}");

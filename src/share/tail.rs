@@ -155,6 +155,7 @@ mod tests {
         OutputChunk {
             step: 1,
             stream,
+            skipped: None,
             bytes: bytes.to_vec(),
         }
     }

@@ -2,9 +2,6 @@
 //! keymap and drawing at the terminal's pace. It decides nothing about the run: the engine's
 //! phase says what is being asked, and only what `engine.choices()` allows is offered.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -32,8 +29,6 @@ pub struct Options {
     pub color: bool,
     /// `shisa watch`: the same screen, read-only.
     pub watcher: bool,
-    /// Output bytes the runner could not hand to the screen (they are in the log).
-    pub dropped: Option<Arc<AtomicU64>>,
 }
 
 pub struct App<B: Backend> {
@@ -41,7 +36,6 @@ pub struct App<B: Backend> {
     pub ui: Ui,
     clock: Box<dyn Clock>,
     theme: Theme,
-    dropped: Option<Arc<AtomicU64>>,
     /// The engine as the run left it, for the screen that stays after the driver returns.
     last: Option<Engine>,
     last_second: u64,
@@ -60,7 +54,6 @@ impl<B: Backend> App<B> {
             ui: Ui::new(o.run_id, o.run_dir, o.color, o.watcher),
             clock: o.clock,
             theme: Theme { color: o.color },
-            dropped: o.dropped,
             last: None,
             last_second: 0,
             settled_drawn: false,
@@ -99,10 +92,6 @@ impl<B: Backend> App<B> {
     /// the run must go on being recorded regardless.
     pub fn draw(&mut self, e: &Engine) {
         let mode = self.mode(e);
-        let dropped = self
-            .dropped
-            .as_ref()
-            .map_or(0, |d| d.load(Ordering::Relaxed));
         let step = self.ui.output_step(e);
         if step != self.ui.shown_step {
             self.ui.shown_step = step;
@@ -117,7 +106,6 @@ impl<B: Backend> App<B> {
             theme: self.theme,
             mode,
             settled: ui.settled(),
-            dropped,
         };
         let mut room = None;
         let _ = self.terminal.draw(|f| room = Some(view::render(f, &v)));

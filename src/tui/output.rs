@@ -34,6 +34,8 @@ pub enum LineKind {
     Stderr,
     /// shisa's own line: which command starts here.
     Marker,
+    /// shisa's own line: output the screen could not keep up with was skipped here.
+    Skipped,
 }
 
 #[derive(Debug, Default)]
@@ -181,6 +183,25 @@ impl Scrollback {
         added
     }
 
+    /// Output of `stream` was skipped here: its unfinished line ends, and the pane says so
+    /// where the gap is. Returns how many lines that added.
+    pub fn skipped(&mut self, step: usize, stream: Stream, note: String) -> usize {
+        let color = self.color;
+        let out = self.steps.entry(step).or_default();
+        let i = (stream == Stream::Stderr) as usize;
+        let rest = std::mem::take(&mut out.partial[i]);
+        let ended = !rest.is_empty();
+        if ended {
+            line_done(out, i, stream, &rest, color);
+        }
+        out.push(OutLine {
+            raw: note.into_bytes().into(),
+            start: Style::default(),
+            kind: LineKind::Skipped,
+        });
+        ended as usize + 1
+    }
+
     /// A line of shisa's own in the step's output (which command starts, how it ended).
     pub fn marker(&mut self, step: usize, text: String) -> usize {
         let added = self.flush(step);
@@ -251,6 +272,32 @@ mod tests {
         let out = s.get(4).unwrap();
         assert_eq!(out.lines.len(), 10);
         assert_eq!(out.partial_lines()[0].text(true).len(), 5);
+    }
+
+    /// A skip is a line of its own where it happened: the unfinished line before it ends
+    /// there, not joined to the first line after the gap; the other stream's half line
+    /// waits on; the failure dialog's last lines run through it to the end.
+    #[test]
+    fn a_skip_is_marked_where_it_happened_and_the_last_lines_follow_it() {
+        let mut s = Scrollback::new(false);
+        s.marker(0, "── main".into());
+        s.push(0, Stream::Stdout, b"1\n2\n2999");
+        s.push(0, Stream::Stderr, b"warn");
+        let note = "… 5 lines (40 bytes) skipped here".to_string();
+        assert_eq!(s.skipped(0, Stream::Stdout, note.clone()), 2);
+        s.push(0, Stream::Stdout, b"3000000\n");
+        s.push(0, Stream::Stderr, b"ing: FATAL\n");
+        let out = s.get(0).unwrap();
+        let kinds: Vec<LineKind> = out.lines.iter().map(|l| l.kind).collect();
+        use LineKind::*;
+        assert_eq!(
+            kinds,
+            [Marker, Stdout, Stdout, Stdout, Skipped, Stdout, Stderr]
+        );
+        assert_eq!(
+            out.last_output(4),
+            ["2999", note.as_str(), "3000000", "warning: FATAL"]
+        );
     }
 
     #[test]

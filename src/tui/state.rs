@@ -401,7 +401,11 @@ impl Ui {
     }
 
     pub fn output(&mut self, chunk: &OutputChunk) {
-        let added = self.out.push(chunk.step, chunk.stream, &chunk.bytes);
+        let mut added = 0;
+        if let Some(skipped) = &chunk.skipped {
+            added += (self.out).skipped(chunk.step, chunk.stream, skipped.note());
+        }
+        added += self.out.push(chunk.step, chunk.stream, &chunk.bytes);
         self.focus = Some(chunk.step);
         self.follow(Some(chunk.step), added);
         self.dirty = true;

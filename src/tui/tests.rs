@@ -276,7 +276,6 @@ impl Sim {
                 clock: Box::new(clock.clone()),
                 color: false,
                 watcher,
-                dropped: None,
             },
         );
         app.ui.frozen = Some((now(), Duration::from_secs(83)));
@@ -288,7 +287,6 @@ impl Sim {
         let rx = RunnerRx {
             done,
             output: output_rx,
-            dropped: Arc::default(),
         };
         let journal = Journal {
             world: world.clone(),
@@ -430,6 +428,7 @@ impl Sim {
         let chunk = OutputChunk {
             step,
             stream,
+            skipped: None,
             bytes: text.as_bytes().to_vec(),
         };
         self.output.try_send(chunk).unwrap();
@@ -1016,7 +1015,6 @@ fn no_color_means_no_colour_anywhere() {
                 clock: Box::new(sim.clock.clone()),
                 color,
                 watcher: false,
-                dropped: None,
             },
         );
         sim.app().ui.frozen = Some((now(), Duration::ZERO));

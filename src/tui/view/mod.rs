@@ -41,8 +41,6 @@ pub struct View<'a> {
     pub mode: Mode,
     /// The phase has been on screen long enough for Enter to act.
     pub settled: bool,
-    /// Output bytes the screen skipped (the log has them).
-    pub dropped: u64,
 }
 
 /// Styles, with colour only when allowed (`NO_COLOR`, not a terminal): meaning is always

@@ -45,7 +45,7 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> usize {
     let partial = out.partial_lines();
     let all: Vec<&OutLine> = out.lines.iter().chain(partial.iter()).collect();
     let text_w = inner_w.saturating_sub(2).max(1);
-    let warned = out.dropped > 0 || v.dropped > 0;
+    let warned = out.dropped > 0;
     let pane_rows = (area.height.saturating_sub(2) as usize).saturating_sub(warned as usize);
     let max_back = scroll_room(&all, v, text_w, pane_rows);
     let scroll = ui.scroll.min(max_back);
@@ -63,19 +63,17 @@ pub fn render(f: &mut Frame, area: Rect, v: &View) -> usize {
     f.render_widget(block, area);
     let mut rows_left = inner.height as usize;
     let mut top: Vec<Line> = Vec::new();
-    if out.dropped > 0 || v.dropped > 0 {
+    if out.dropped > 0 {
         let log = out
             .log
             .as_deref()
             .map(|l| format!("{}/{l}", ui.run_dir))
             .unwrap_or_default();
-        let what = if out.dropped > 0 {
-            format!("{} earlier lines", out.dropped)
-        } else {
-            format!("{} KiB skipped under load", v.dropped.div_ceil(1024))
-        };
         top.push(Line::styled(
-            fit(&format!("… {what} only in the log: {log}"), inner_w),
+            fit(
+                &format!("… {} earlier lines only in the log: {log}", out.dropped),
+                inner_w,
+            ),
             t.warn(),
         ));
         rows_left = rows_left.saturating_sub(1);
@@ -123,6 +121,9 @@ fn styled(line: &OutLine, v: &View, width: usize) -> Vec<Line<'static>> {
         LineKind::Stderr => ("! ", t.warn()),
         LineKind::Marker => {
             return wrap::chars(Line::styled(line.text(false), t.dim()), width + 2);
+        }
+        LineKind::Skipped => {
+            return wrap::chars(Line::styled(line.text(false), t.warn()), width + 2);
         }
     };
     let body = ansi::line(&line.text(v.ui.out.color), line.start);
