@@ -249,11 +249,8 @@ fn resume_shows_what_the_journal_knows_about_the_step_in_doubt() {
     }
 }
 
-#[test]
-fn a_precheck_cut_off_is_not_in_doubt_and_begins_again() {
-    // Cut off during the precheck's command: it only read, so nothing is asked (`done`
-    // there would pass a precheck that never passed); the step begins again.
-    let mut first = Sim::new(demo(), 80, 24);
+/// The run cut off while its first step's command runs, then resumed by a new process.
+fn resumed_during_first_command(mut first: Sim) -> Sim {
     first.key(KeyCode::Enter);
     assert!(matches!(first.e().phase(), Phase::Running { step: 0, .. }));
     let e = Engine::replay(
@@ -267,6 +264,14 @@ fn a_precheck_cut_off_is_not_in_doubt_and_begins_again() {
         clock_faked: None,
         outside_window: None,
     });
+    sim
+}
+
+#[test]
+fn a_precheck_cut_off_is_not_in_doubt_and_begins_again() {
+    // Cut off during the precheck's command: it only read, so nothing is asked (`done`
+    // there would pass a precheck that never passed); the step begins again.
+    let mut sim = resumed_during_first_command(Sim::new(demo(), 80, 24));
     assert_eq!(sim.e().phase(), Phase::Ready(0));
     let screen = sim.screen();
     assert!(!screen.contains("r[e]run"), "{screen}");
@@ -282,20 +287,7 @@ fn rollback_is_not_preselected_where_it_would_undo_nothing() {
          run: touch flag\n    waive: { snapshot: t, target: t, verify: t, rollback: t }\n",
     )
     .unwrap();
-    let mut first = Sim::new(rb, 80, 24);
-    first.key(KeyCode::Enter);
-    assert!(matches!(first.e().phase(), Phase::Running { step: 0, .. }));
-    let e = Engine::replay(
-        first.e().runbook().clone(),
-        operator(),
-        first.e().params().clone(),
-        &first.entries(),
-    );
-    let mut sim = Sim::with_engine(e, 80, 24, false);
-    sim.feed(Event::Resume {
-        clock_faked: None,
-        outside_window: None,
-    });
+    let mut sim = resumed_during_first_command(Sim::new(rb, 80, 24));
     assert_eq!(sim.e().phase(), Phase::InDoubt(0));
     let screen = sim.screen();
     assert!(screen.contains("Rollback would undo nothing"), "{screen}");
