@@ -40,9 +40,10 @@ impl Engine {
                 what: OverrideKind::Window,
                 reason,
             } => self.window_override = Some(reason.clone()),
-            Body::StepStarted { .. } => {
+            Body::StepStarted { mutating, .. } => {
                 if let Some(i) = idx {
                     self.steps[i].begin();
+                    self.steps[i].began_mutating |= *mutating;
                     // A step running again for a lost capture is a detour: the run comes
                     // back to where it was once it ends.
                     if !self.recapture.contains(&i) {

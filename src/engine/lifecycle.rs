@@ -13,6 +13,7 @@ use super::event::{Effect, StartInfo};
 use super::messages as msg;
 use super::phase::{Phase, Todo};
 use super::state::{Engine, Progress};
+use super::steps::Steps;
 use super::update::{Refusal, refuse};
 
 /// The step in doubt where the run stood (`stopped`: halted, its halt taken aside): one whose
@@ -24,9 +25,10 @@ use super::update::{Refusal, refuse};
 /// change had not started begins again (`Engine::begins_again`). The own command of a step
 /// that changes nothing (a precheck, a snapshot, `mutating: false`) only reads too: asking
 /// whether it finished would let `done` pass a precheck that never passed.
-fn cut_off(stood: &Phase, stopped: bool, steps: &[Step]) -> Option<usize> {
+fn cut_off(stood: &Phase, stopped: bool, steps: &[Step], states: &Steps) -> Option<usize> {
     let changes = |step: usize, purpose: Purpose| {
-        purpose.may_change() && (purpose != Purpose::Main || steps[step].mutating)
+        purpose.may_change()
+            && (purpose != Purpose::Main || steps[step].mutating || states[step].began_mutating)
     };
     match *stood {
         Phase::InDoubt(step) => Some(step),
@@ -97,7 +99,7 @@ impl Engine {
         // run again without asking.
         let stood = self.phase_past_halt();
         let stopped = self.going().is_some_and(|g| g.halted().is_some());
-        let in_doubt = cut_off(&stood, stopped, &self.rb.steps);
+        let in_doubt = cut_off(&stood, stopped, &self.rb.steps, &self.steps);
         let in_doubt_id = in_doubt.map(|i| self.rb.steps[i].id.clone());
         let gone: Vec<String> = self.watchers.iter().cloned().collect();
         self.emit(

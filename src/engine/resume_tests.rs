@@ -586,3 +586,44 @@ fn a_dropped_watcher_is_no_longer_watching() {
     ));
     assert!(sim.e.watchers().is_empty(), "{:?}", sim.e.watchers());
 }
+
+/// `kill -9` while a change runs, then resumed with `--runbook` naming an edit in which the
+/// step reads as a precheck: the journal says the step began as a change, so its cut-off
+/// command is still in doubt. An edit must never take a change out of doubt and run it again.
+#[test]
+fn a_change_cut_off_stays_in_doubt_under_a_runbook_edited_to_call_it_a_check() {
+    const CHANGE: &str = "version: 1\nname: c\nsteps:\n  - id: migrate\n    kind: action\n    \
+        run: migrate\n    waive: { snapshot: t, target: t, verify: t, rollback: t }\n";
+    const EDITED: &str = "version: 1\nname: c\nsteps:\n  - id: migrate\n    kind: precheck\n    \
+        run: migrate\n";
+    let mut whole = Sim::new(CHANGE, &[]);
+    whole.start(tuesday_10am(), None);
+    whole.run();
+    let started = whole
+        .journal
+        .iter()
+        .position(|e| {
+            matches!(
+                e.body,
+                Body::CommandStarted {
+                    purpose: Purpose::Main,
+                    ..
+                }
+            )
+        })
+        .expect("the change started");
+    let edited = crate::runbook::load_str("t.yaml", EDITED).unwrap().runbook;
+    let mut r = Sim::new(EDITED, &[]);
+    r.e = Engine::replay(
+        std::sync::Arc::new(edited),
+        operator(),
+        Params::default(),
+        &whole.journal[..=started],
+    );
+    r.send(Event::Resume {
+        outside_window: None,
+        clock_faked: None,
+    });
+    assert_eq!(r.e.phase(), Phase::InDoubt(0));
+    assert!(r.ran().is_empty(), "{:?}", r.ran());
+}

@@ -34,6 +34,10 @@ pub struct StepState {
     /// Whether the step's own command ever started, a rerun included: a rollback is owed
     /// if it did, whatever the step's state now.
     pub(super) main_ran: bool,
+    /// History: a `step_started` of this step said it changes something (under the runbook
+    /// it began with). Resume judges a command cut off by it as well as by the runbook,
+    /// which `--runbook` may have edited since: an edit never takes a change out of doubt.
+    pub(super) began_mutating: bool,
     /// This round's result of each verify check that has one (`None`: it passed; else its
     /// failure). Retry forgets the failures, so only those run again (`verify_all.rs`).
     pub(super) checks: BTreeMap<u32, Option<String>>,
