@@ -299,8 +299,14 @@ impl Engine {
             Body::RunFinished { outcome, .. } => {
                 self.finish_run(*outcome);
             }
+            Body::StopRequested {
+                purpose, attempt, ..
+            } => {
+                if let Some(i) = idx {
+                    self.steps[i].stop_asked = Some((*purpose, *attempt));
+                }
+            }
             Body::WindowChecked { .. }
-            | Body::StopRequested { .. }
             | Body::Override { .. }
             | Body::Waiver { .. }
             | Body::ExpectFailed { .. }

@@ -42,14 +42,18 @@ impl Engine {
         let (mut j, resolved) = self.judged(i, purpose, &r);
         let count = super::impact::count_of(purpose, &r.stdout, &mut j);
         let poll = self.polling(i, purpose);
+        let stopped = self.steps[i].stop_asked == Some((purpose, r.attempt));
         // A poll that does not hold yet is not a failure while its deadline has not passed,
         // nor one the run's stop cut off (a quit, SIGTERM): its wait was cut short, not run
         // out, and a resume polls afresh (`run_resumed`). Nothing is armed while halted.
         let not_yet = poll.is_some_and(|until| self.now < until)
             && j.failure.is_some()
-            && r.log_error.is_none();
+            && r.log_error.is_none()
+            && !stopped;
+        // A poll the operator stopped did not run out its wait: its own failure is said.
         if poll.is_some()
             && !not_yet
+            && !stopped
             && let Some(f) = j.failure.take()
         {
             j.failure = Some(CommandFailure::Deadline {
@@ -104,8 +108,9 @@ impl Engine {
         if let Some(failure) = j.failure {
             if purpose == Purpose::Impact {
                 self.uncounted(i, &failure, fx);
-            } else if poll.is_some() {
-                // The deadline passed: no automatic retry, the operator decides.
+            } else if poll.is_some() || stopped {
+                // The deadline passed, or the operator stopped it: no automatic retry,
+                // the operator decides.
                 self.ask(i, purpose, &failure, fx);
             } else {
                 self.failed(i, purpose, r.attempt, &failure, fx);

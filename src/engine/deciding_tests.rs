@@ -207,3 +207,39 @@ fn a_retry_of_a_change_falling_due_while_the_operator_decides_waits_for_them() {
     assert_eq!(spawns(&fx), ["flip:main"]);
     assert!(matches!(sim.e.phase(), Phase::Running { attempt: 2, .. }));
 }
+
+/// A change with retries left that the operator stops (Ctrl-C, or r/a at the quit question
+/// while it runs) is not tried again by itself: the stopped command's failure goes to the
+/// operator. Retried on its own, the change the operator stopped would run again.
+#[test]
+fn a_change_the_operator_stopped_is_not_retried_by_itself() {
+    let mut sim = Sim::new(RETRIED, &[]);
+    sim.start(tuesday_10am(), None);
+    let now = sim.now;
+    let fx = sim.e.update(now, Event::Begin).unwrap();
+    let Some(Effect::Spawn(first)) = fx.iter().find(|f| matches!(f, Effect::Spawn(_))) else {
+        panic!("{fx:?}")
+    };
+    sim.e
+        .update(now, Event::Stop("the operator stopped it".into()))
+        .unwrap();
+    let killed = CommandResult {
+        step: first.step,
+        purpose: Some(Purpose::Main),
+        attempt: first.attempt,
+        exit: None,
+        signal: Some(15),
+        ..Default::default()
+    };
+    let fx = sim.e.update(now, Event::CommandDone(killed)).unwrap();
+    assert!(
+        !fx.iter()
+            .any(|f| matches!(f, Effect::Timer { .. } | Effect::Spawn(_))),
+        "nothing armed or spawned: {fx:?}"
+    );
+    assert!(
+        matches!(sim.e.phase(), Phase::Failed { step: 0, .. }),
+        "{:?}",
+        sim.e.phase()
+    );
+}

@@ -38,6 +38,10 @@ pub struct StepState {
     /// it began with). Resume judges a command cut off by it as well as by the runbook,
     /// which `--runbook` may have edited since: an edit never takes a change out of doubt.
     pub(super) began_mutating: bool,
+    /// The operator asked to stop this command (`stop_requested`): when it ends it is not
+    /// tried again nor polled again by itself, whatever its `retry` or wait; the operator
+    /// is asked. A stopped change retried on its own is the change the operator stopped.
+    pub(super) stop_asked: Option<(Purpose, u32)>,
     /// This round's result of each verify check that has one (`None`: it passed; else its
     /// failure). Retry forgets the failures, so only those run again (`verify_all.rs`).
     pub(super) checks: BTreeMap<u32, Option<String>>,
