@@ -67,7 +67,7 @@ struct Log {
     error: Option<std::io::Error>,
 }
 
-/// What the log holds once the command is done.
+/// One stream's output waiting for the screen.
 #[derive(Default)]
 struct Pending {
     bytes: Vec<u8>,
@@ -91,32 +91,30 @@ impl Pending {
             // A flood: all that waited goes, and the front of the new bytes; nothing is
             // copied only to be let go.
             let cut = line_end(clean, excess - self.bytes.len());
-            let old = std::mem::take(&mut self.bytes);
-            self.let_go(&old);
-            self.let_go(&clean[..cut]);
-            self.bytes = old;
+            let_go(&mut self.skipped, &self.bytes);
+            let_go(&mut self.skipped, &clean[..cut]);
             self.bytes.clear();
             self.bytes.extend_from_slice(&clean[cut..]);
         } else {
             self.bytes.extend_from_slice(clean);
             let cut = line_end(&self.bytes, excess);
-            let gone = std::mem::take(&mut self.bytes);
-            self.let_go(&gone[..cut]);
-            self.bytes = gone;
+            let_go(&mut self.skipped, &self.bytes[..cut]);
             self.bytes.drain(..cut);
         }
     }
-
-    fn let_go(&mut self, gone: &[u8]) {
-        // Counted a page at a time in u32 lanes, which the compiler turns into vector
-        // compares: a flood lets go of nearly every byte it reads, and a byte-wise count
-        // cost the command's thread a tenth of its time.
-        let count = |page: &[u8]| page.iter().map(|&b| u32::from(b == b'\n')).sum::<u32>();
-        self.skipped.0 += gone.chunks(4096).map(|p| u64::from(count(p))).sum::<u64>();
-        self.skipped.1 += gone.len() as u64;
-    }
 }
 
+/// Counts `gone` into `skipped` (lines, bytes).
+fn let_go(skipped: &mut (u64, u64), gone: &[u8]) {
+    // Counted a page at a time in u32 lanes, which the compiler turns into vector
+    // compares: a flood lets go of nearly every byte it reads, and a byte-wise count
+    // cost the command's thread a tenth of its time.
+    let count = |page: &[u8]| page.iter().map(|&b| u32::from(b == b'\n')).sum::<u32>();
+    skipped.0 += gone.chunks(4096).map(|p| u64::from(count(p))).sum::<u64>();
+    skipped.1 += gone.len() as u64;
+}
+
+/// What the log holds once the command is done.
 pub(super) struct Written {
     pub bytes: u64,
     pub sha256: String,
